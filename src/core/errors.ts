@@ -1,0 +1,109 @@
+/** Coded errors: every failure carries a kind, a message and whether a retry may help. */
+export const ERROR_KINDS = [
+  'timeout',
+  'network',
+  'rate-limit',
+  'provider',
+  'schema',
+  'template',
+  'code',
+  'http-status',
+  'cancelled',
+  'budget',
+  'internal',
+] as const;
+export type ErrorKind = (typeof ERROR_KINDS)[number];
+
+/** The serialized error carried by `node.failed` and friends. */
+export interface NodeError {
+  kind: ErrorKind;
+  message: string;
+  retryable: boolean;
+  stack?: string;
+  /** For rate limits: how long the provider asked us to wait. */
+  retryAfterMs?: number;
+  /** Extra structured detail (http status, validator errors, …). */
+  details?: unknown;
+}
+
+const DEFAULT_RETRYABLE: Record<ErrorKind, boolean> = {
+  timeout: true,
+  network: true,
+  'rate-limit': true,
+  provider: true,
+  schema: true,
+  template: false,
+  code: false,
+  'http-status': false,
+  cancelled: false,
+  budget: false,
+  internal: false,
+};
+
+/** An error a runner throws to say exactly how it failed. */
+export class NodeFailure extends Error {
+  readonly kind: ErrorKind;
+  readonly retryable: boolean;
+  readonly retryAfterMs?: number;
+  readonly details?: unknown;
+  constructor(
+    kind: ErrorKind,
+    message: string,
+    opts: { retryable?: boolean; retryAfterMs?: number; details?: unknown; cause?: unknown } = {},
+  ) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'NodeFailure';
+    this.kind = kind;
+    this.retryable = opts.retryable ?? DEFAULT_RETRYABLE[kind];
+    this.retryAfterMs = opts.retryAfterMs;
+    this.details = opts.details;
+  }
+}
+
+/** Turns anything thrown by a runner into a NodeError. Unknown throws are `internal`. */
+export function toNodeError(err: unknown): NodeError {
+  if (err instanceof NodeFailure) {
+    const out: NodeError = { kind: err.kind, message: err.message, retryable: err.retryable };
+    if (err.stack) out.stack = err.stack;
+    if (err.retryAfterMs !== undefined) out.retryAfterMs = err.retryAfterMs;
+    if (err.details !== undefined) out.details = err.details;
+    return out;
+  }
+  if (err instanceof Error) {
+    if (err.name === 'AbortError') return { kind: 'cancelled', message: err.message || 'aborted', retryable: false };
+    return { kind: 'internal', message: err.message, retryable: false, ...(err.stack ? { stack: err.stack } : {}) };
+  }
+  return { kind: 'internal', message: String(err), retryable: false };
+}
+
+/**
+ * Errors raised to the user of the engine/CLI/API (not node failures).
+ * `code` maps onto CLI exit codes and API error codes.
+ */
+export type AppErrorCode =
+  | 'usage' // bad arguments (exit 2)
+  | 'validation' // graph or input invalid (exit 2)
+  | 'not-found' // unknown run/node/graph (exit 2)
+  | 'illegal-transition' // e.g. resume a succeeded run (exit 2)
+  | 'conflict' // another process drives this run (exit 2)
+  | 'database' // cannot open / not ours / newer schema (exit 4)
+  | 'internal';
+
+export interface ValidationIssue {
+  /** Where: `nodes.extract.config.prompt`, `edges.e3.when`, `format`, … */
+  path: string;
+  message: string;
+  nodeId?: string;
+  edgeId?: string;
+}
+
+export class AppError extends Error {
+  readonly code: AppErrorCode;
+  readonly issues?: ValidationIssue[];
+  constructor(code: AppErrorCode, message: string, issues?: ValidationIssue[]) {
+    super(message);
+    this.name = 'AppError';
+    this.code = code;
+    if (issues) this.issues = issues;
+  }
+}

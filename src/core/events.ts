@@ -1,0 +1,126 @@
+/**
+ * The one RunEvent union. It feeds the database, the UI, the CLI and the JSONL export.
+ * Every transition produces exactly one event with a gapless per-run `seq`.
+ */
+import type { NodeError } from './errors.js';
+import type { NodeId, RunId } from './ids.js';
+
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** Data carried by each event type. Run-level events have no nodeId. */
+export interface RunEventData {
+  'run.created': {
+    graphId: string;
+    graphHash: string;
+    input: unknown;
+    /** Set on `rerun --from`: the run whose outputs were reused and the node rerun from. */
+    rerunOf?: { runId: string; fromNodeId: string };
+  };
+  'run.started': Record<string, never>;
+  'run.paused': { reason: 'user' | 'budget' };
+  'run.resumed': { budget?: { maxTokens?: number; maxCostUsd?: number } };
+  'run.waiting': { nodeIds: string[] };
+  'run.interrupted': { ownerPid?: number };
+  'run.succeeded': { result: unknown; durationMs: number };
+  'run.failed': { error: NodeError; nodeId?: string; compensated?: boolean; compensationFailed?: string[] };
+  'run.cancelled': { compensated?: boolean; compensationFailed?: string[] };
+  'node.queued': Record<string, never>;
+  'node.started': {
+    attempt: number;
+    idempotencyKey: string;
+    /** The same attempt started again after a crash (pure/idempotent nodes only). */
+    resumed?: boolean;
+    /** delay nodes: the wall-clock time the delay ends (ms since epoch). */
+    until?: number;
+  };
+  'node.tokens': { attempt: number; text: string };
+  'node.log': { level: LogLevel; message: string; attempt?: number };
+  'node.retrying': { attempt: number; delayMs: number; error: NodeError };
+  'node.succeeded': {
+    attempt: number;
+    durationMs: number;
+    output: unknown;
+    usage?: Usage;
+    costUsd?: number;
+    model?: string;
+    /** rerun: copied from an earlier run; resolve: given by a person for an in-doubt node. */
+    reusedFrom?: string;
+    resolved?: boolean;
+  };
+  'node.failed': { attempt: number; durationMs: number; error: NodeError; usage?: Usage; costUsd?: number };
+  'node.skipped': { reason: string; source?: string };
+  'node.cancelled': { attempt?: number };
+  'node.in-doubt': { attempt: number };
+  'approval.requested': { title: string; details?: unknown };
+  'approval.granted': { by?: string; comment?: string; data?: unknown };
+  'approval.rejected': { by?: string; comment?: string; data?: unknown };
+  'budget.exceeded': { tokens: number; costUsd: number; maxTokens?: number; maxCostUsd?: number };
+  'agent.step': { attempt: number; index: number; step: AgentStep };
+  'compensation.started': { attempt: number };
+  'compensation.succeeded': { attempt: number; output?: unknown };
+  'compensation.failed': { attempt: number; error: NodeError; final: boolean };
+}
+
+export type AgentStep =
+  | { kind: 'model'; text?: string; toolCall?: { id: string; name: string; args: unknown }; usage?: Usage; costUsd?: number; model?: string }
+  | { kind: 'tool'; name: string; callId: string; args: unknown; result: unknown };
+
+export type RunEventType = keyof RunEventData;
+
+export const RUN_EVENT_TYPES = [
+  'run.created',
+  'run.started',
+  'run.paused',
+  'run.resumed',
+  'run.waiting',
+  'run.interrupted',
+  'run.succeeded',
+  'run.failed',
+  'run.cancelled',
+  'node.queued',
+  'node.started',
+  'node.tokens',
+  'node.log',
+  'node.retrying',
+  'node.succeeded',
+  'node.failed',
+  'node.skipped',
+  'node.cancelled',
+  'node.in-doubt',
+  'approval.requested',
+  'approval.granted',
+  'approval.rejected',
+  'budget.exceeded',
+  'agent.step',
+  'compensation.started',
+  'compensation.succeeded',
+  'compensation.failed',
+] as const satisfies readonly RunEventType[];
+
+type EventOf<T extends RunEventType> = {
+  seq: number;
+  runId: RunId;
+  /** ISO-8601 time of the commit. */
+  ts: string;
+  type: T;
+  nodeId?: NodeId;
+  data: RunEventData[T];
+};
+
+/** A committed event. */
+export type RunEvent = { [T in RunEventType]: EventOf<T> }[RunEventType];
+
+/** An event before it is committed: the store assigns seq, runId and ts. */
+export type NewEvent = { [T in RunEventType]: { type: T; nodeId?: NodeId; data: RunEventData[T] } }[RunEventType];
+
+export function ev<T extends RunEventType>(type: T, data: RunEventData[T], nodeId?: NodeId): NewEvent {
+  return (nodeId === undefined ? { type, data } : { type, nodeId, data }) as NewEvent;
+}
+
+export const isTerminalRunEvent = (t: RunEventType): boolean =>
+  t === 'run.succeeded' || t === 'run.failed' || t === 'run.cancelled';
