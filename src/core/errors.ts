@@ -10,6 +10,7 @@ export const ERROR_KINDS = [
   'http-status',
   'cancelled',
   'budget',
+  'rejected',
   'internal',
 ] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
@@ -37,6 +38,7 @@ const DEFAULT_RETRYABLE: Record<ErrorKind, boolean> = {
   'http-status': false,
   cancelled: false,
   budget: false,
+  rejected: false,
   internal: false,
 };
 

@@ -29,6 +29,8 @@ export interface RunEventData {
   'run.succeeded': { result: unknown; durationMs: number };
   'run.failed': { error: NodeError; nodeId?: string; compensated?: boolean; compensationFailed?: string[] };
   'run.cancelled': { compensated?: boolean; compensationFailed?: string[] };
+  /** A failed run continues because a person retried one of its failed nodes. */
+  'run.retried': { nodeId: string };
   'node.queued': Record<string, never>;
   'node.started': {
     attempt: number;
@@ -37,6 +39,8 @@ export interface RunEventData {
     resumed?: boolean;
     /** delay nodes: the wall-clock time the delay ends (ms since epoch). */
     until?: number;
+    /** The node's config with its templates evaluated (what the inspector shows as input). */
+    input?: unknown;
   };
   'node.tokens': { attempt: number; text: string };
   'node.log': { level: LogLevel; message: string; attempt?: number };
@@ -56,6 +60,10 @@ export interface RunEventData {
   'node.skipped': { reason: string; source?: string };
   'node.cancelled': { attempt?: number };
   'node.in-doubt': { attempt: number };
+  /** A failed or in-doubt node queued again by a person (`retry`). */
+  'node.requeued': { attempt: number };
+  /** A node skipped because its source failed, back to idle after that source was requeued. */
+  'node.reset': { reason: string };
   'approval.requested': { title: string; details?: unknown };
   'approval.granted': { by?: string; comment?: string; data?: unknown };
   'approval.rejected': { by?: string; comment?: string; data?: unknown };
@@ -82,6 +90,7 @@ export const RUN_EVENT_TYPES = [
   'run.succeeded',
   'run.failed',
   'run.cancelled',
+  'run.retried',
   'node.queued',
   'node.started',
   'node.tokens',
@@ -92,6 +101,8 @@ export const RUN_EVENT_TYPES = [
   'node.skipped',
   'node.cancelled',
   'node.in-doubt',
+  'node.requeued',
+  'node.reset',
   'approval.requested',
   'approval.granted',
   'approval.rejected',

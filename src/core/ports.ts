@@ -64,6 +64,8 @@ export interface RunStore {
   releaseLease(runId: RunId, owner: LeaseOwner): void;
   /** Takes (and deletes) pending control requests for a run. */
   takeControls(runId: RunId): ControlRequest[];
+  /** Leaves a control request for the process that drives the run. */
+  requestControl(runId: RunId, kind: ControlRequest['kind']): void;
 }
 
 export interface LeaseOwner {
@@ -86,6 +88,8 @@ export interface NodeRunContext {
    * templates are passed as written: `code`, `mock`, `outputSchema`, `tools`, `expression`.
    */
   config: Record<string, unknown>;
+  /** delay nodes: when the delay ends (ms since epoch), kept across restarts. */
+  until?: number;
   /** The error of the previous attempt, if any (an llm feeds schema errors back to the model). */
   previousError?: NodeError;
   /** Streams partial output; the engine coalesces it into `node.tokens` events. */

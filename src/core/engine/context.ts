@@ -1,0 +1,36 @@
+/** What a run driver needs from its engine: the ports plus engine settings. */
+import type { RunEvent } from '../events.js';
+import type { NodeType } from '../graph/schema.js';
+import type { Clock, LeaseOwner, NodeRunner, RunHooks, RunnerServices, RunStore } from '../ports.js';
+
+export type RunnerRegistry = Partial<Record<NodeType, NodeRunner>>;
+
+export interface EngineDeps {
+  store: RunStore;
+  clock: Clock;
+  /** Runners for the node types that do work (llm, http, code, agent); the engine handles the rest. */
+  runners: RunnerRegistry;
+  services?: RunnerServices;
+  hooks?: RunHooks;
+  /** Called when a hook throws; the run goes on. */
+  onHookError?: (hook: string, err: unknown) => void;
+  random?: () => number;
+  owner: LeaseOwner;
+  /** Streamed text is committed at least this often (ms). */
+  tokenFlushMs?: number;
+  /** How often a driver looks for pause/cancel requests left by other processes (ms). */
+  controlPollMs?: number;
+}
+
+export interface RunOutcome {
+  runId: string;
+  status: 'succeeded' | 'failed' | 'cancelled' | 'waiting' | 'paused' | 'interrupted' | 'running' | 'queued';
+  result?: unknown;
+  error?: { kind: string; message: string; nodeId?: string };
+  /** Approvals (or in-doubt nodes) a person must decide. */
+  waitingFor?: string[];
+  pauseReason?: 'user' | 'budget';
+  compensated?: boolean;
+}
+
+export type EventListener = (events: RunEvent[]) => void;

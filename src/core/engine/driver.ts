@@ -1,0 +1,324 @@
+/**
+ * Drives one run: recovers what was in flight, starts ready nodes up to the run's
+ * concurrency, and stops when the run ends, waits for a person or is paused.
+ * Every step is an event committed before anything else happens.
+ */
+import { AppError, NodeFailure, toNodeError } from '../errors.js';
+import { ev, type NewEvent, type RunEvent } from '../events.js';
+import { type Graph, type GraphNode, DEFAULT_CONCURRENCY, defaultSideEffect } from '../graph/schema.js';
+import { topology, type Topology } from '../graph/topology.js';
+import type { RunId } from '../ids.js';
+import { commitEvents } from './commit.js';
+import type { EngineDeps, RunOutcome } from './context.js';
+import { runCompensations } from './compensate.js';
+import { isFinishedNode } from './machines.js';
+import { readiness } from './plan.js';
+import { foldEvents, type RunState } from './state.js';
+import { NodeTask } from './node-task.js';
+import { callHooks } from './hooks.js';
+
+export interface DriveOptions {
+  /** Commits a person's action (a decision, a retry) inside the driver, before it plans. */
+  prepare?: (driver: RunDriver) => void;
+  /** Resume a paused run, optionally raising its budget. */
+  resume?: { budget?: { maxTokens?: number; maxCostUsd?: number } };
+  cancel?: boolean;
+}
+
+export const CANCELLED = (): NodeFailure => new NodeFailure('cancelled', 'the run was cancelled', { retryable: false });
+
+export class RunDriver {
+  readonly state: RunState;
+  readonly graph: Graph;
+  readonly topo: Topology;
+  readonly nodes: Map<string, GraphNode>;
+  /** `{ <id>: { output } }` of every succeeded node: the template scope. */
+  readonly outputs: Record<string, { output: unknown }> = {};
+  readonly inflight = new Map<string, NodeTask>();
+  private ready: string[] = [];
+  private readonly readySet = new Set<string>();
+  private cancelling = false;
+  private stopped = false;
+  private readonly done: Promise<RunOutcome>;
+  private resolveDone!: (o: RunOutcome) => void;
+  private rejectDone!: (e: unknown) => void;
+  private readonly background = new AbortController();
+
+  constructor(
+    readonly deps: EngineDeps,
+    readonly runId: RunId,
+    loaded: { graph: Graph; events: RunEvent[] },
+    private readonly publishOut: (events: RunEvent[]) => void,
+  ) {
+    this.graph = loaded.graph;
+    this.topo = topology(loaded.graph);
+    this.nodes = new Map(loaded.graph.nodes.map((n) => [n.id, n]));
+    this.state = foldEvents(runId, loaded.graph, loaded.events);
+    for (const [id, n] of this.state.nodes) if (n.status === 'succeeded') this.outputs[id] = { output: n.output };
+    this.done = new Promise((res, rej) => {
+      this.resolveDone = res;
+      this.rejectDone = rej;
+    });
+  }
+
+  get concurrency(): number {
+    return this.graph.concurrency ?? DEFAULT_CONCURRENCY;
+  }
+
+  get isCancelling(): boolean {
+    return this.cancelling;
+  }
+
+  commit(events: NewEvent[]): RunEvent[] {
+    return commitEvents(this.deps.store, this.state, events, (committed) => {
+      for (const e of committed) {
+        if (e.type === 'node.succeeded' && e.nodeId) this.outputs[e.nodeId] = { output: e.data.output };
+      }
+      this.publishOut(committed);
+      if (this.deps.hooks) callHooks(this.deps, this.state, committed);
+    });
+  }
+
+  /** Runs until the run ends, waits or pauses. */
+  async run(opts: DriveOptions = {}): Promise<RunOutcome> {
+    try {
+      this.start(opts);
+    } catch (err) {
+      this.fail(err);
+    }
+    void this.pollControls();
+    try {
+      return await this.done;
+    } finally {
+      this.background.abort();
+    }
+  }
+
+  private start(opts: DriveOptions): void {
+    const s = this.state;
+    // A run left `running` means the process that drove it died: record it first.
+    if (s.status === 'running') this.commit([ev('run.interrupted', {}), ev('run.resumed', {})]);
+    opts.prepare?.(this);
+    if (s.status === 'queued') this.commit([ev('run.started', {})]);
+    else if (s.status === 'interrupted') this.commit([ev('run.resumed', {})]);
+    else if (s.status === 'paused' && opts.resume) {
+      this.commit([ev('run.resumed', opts.resume.budget ? { budget: opts.resume.budget } : {})]);
+    }
+    if (isTerminal(s.status)) return this.finish();
+    if (opts.cancel) return this.requestCancel();
+    this.recoverInFlight();
+    for (const id of this.topo.order) this.evaluate(id);
+    if (s.status === 'waiting') {
+      const open = [...s.nodes.values()].some((n) => n.status === 'waiting' || n.status === 'in-doubt');
+      if (this.ready.length > 0 || this.inflight.size > 0 || !open) this.commit([ev('run.resumed', {})]);
+    }
+    this.pump();
+  }
+
+  /** Nodes that were running when the process died (runtime.md "Durability"). */
+  private recoverInFlight(): void {
+    for (const id of this.topo.order) {
+      const n = this.state.nodes.get(id)!;
+      const node = this.nodes.get(id)!;
+      if (n.status === 'queued') this.enqueue(id);
+      if (n.status === 'retrying') this.launch(id, n.attempt + 1, { afterMs: Math.max(0, (n.retryAt ?? 0) - this.deps.clock.now()) });
+      if (n.status !== 'running') continue;
+      const intrinsic = node.type === 'delay' || node.type === 'approval';
+      if (!intrinsic && defaultSideEffect(node) === 'unsafe') {
+        this.commit([ev('node.in-doubt', { attempt: n.attempt }, id as never)]);
+      } else {
+        this.launch(id, n.attempt, { resumed: true });
+      }
+    }
+  }
+
+  private enqueue(id: string): void {
+    if (this.readySet.has(id) || this.inflight.has(id)) return;
+    this.readySet.add(id);
+    this.ready.push(id);
+  }
+
+  /** Looks at an idle node: queue it, skip it (and cascade), or leave it waiting. */
+  evaluate(id: string): void {
+    const n = this.state.nodes.get(id)!;
+    if (n.status !== 'idle') return;
+    const r = readiness(id, this.topo, this.nodes, this.state);
+    if (r.kind === 'wait') return;
+    if (r.kind === 'ready') {
+      if (this.cancelling) return;
+      this.commit([ev('node.queued', {}, id as never)]);
+      this.enqueue(id);
+      return;
+    }
+    this.commit([ev('node.skipped', r.source ? { reason: r.reason, source: r.source } : { reason: r.reason }, id as never)]);
+    this.afterFinish(id);
+  }
+
+  /** Called when a node reached a final state: its children may now be ready or skipped. */
+  afterFinish(id: string): void {
+    for (const e of this.topo.outgoing.get(id) ?? []) this.evaluate(e.target);
+  }
+
+  private budgetExceeded(): boolean {
+    const { maxTokens, maxCostUsd } = this.state.budget;
+    return (maxTokens !== undefined && this.state.tokens >= maxTokens) || (maxCostUsd !== undefined && this.state.costUsd >= maxCostUsd);
+  }
+
+  pump(): void {
+    if (this.stopped) return;
+    try {
+      while (this.ready.length > 0 && this.inflight.size < this.concurrency && this.state.status === 'running' && !this.cancelling) {
+        const id = this.ready[0]!;
+        const node = this.nodes.get(id)!;
+        if ((node.type === 'llm' || node.type === 'agent') && this.budgetExceeded()) {
+          const { maxTokens, maxCostUsd } = this.state.budget;
+          this.commit([
+            ev('budget.exceeded', { tokens: this.state.tokens, costUsd: this.state.costUsd, ...(maxTokens !== undefined ? { maxTokens } : {}), ...(maxCostUsd !== undefined ? { maxCostUsd } : {}) }, id as never),
+            ev('run.paused', { reason: 'budget' }),
+          ]);
+          break;
+        }
+        this.ready.shift();
+        this.readySet.delete(id);
+        this.launch(id, this.state.nodes.get(id)!.attempt + 1, {});
+      }
+      if (this.inflight.size === 0 && (this.ready.length === 0 || this.state.status !== 'running' || this.cancelling)) this.finish();
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  private launch(id: string, attempt: number, opts: { resumed?: boolean; afterMs?: number }): void {
+    const task = new NodeTask(this, this.nodes.get(id)!, attempt, opts);
+    this.inflight.set(id, task);
+    task.run().then(
+      () => {
+        this.inflight.delete(id);
+        this.pump();
+      },
+      (err) => {
+        this.inflight.delete(id);
+        this.fail(err);
+      },
+    );
+  }
+
+  requestPause(): void {
+    if (this.stopped || this.cancelling) return;
+    if (this.state.status === 'running' || this.state.status === 'waiting') this.commit([ev('run.paused', { reason: 'user' })]);
+    this.pump();
+  }
+
+  requestCancel(): void {
+    if (this.stopped || this.cancelling) return;
+    this.cancelling = true;
+    for (const task of this.inflight.values()) task.abort(CANCELLED());
+    this.pump();
+  }
+
+  /** A decision or retry committed by the engine while this driver runs. */
+  wake(ids: string[]): void {
+    for (const id of ids) {
+      const n = this.state.nodes.get(id)!;
+      if (n.status === 'queued') this.enqueue(id);
+      else if (isFinishedNode(n.status)) this.afterFinish(id);
+      else this.evaluate(id);
+    }
+    this.pump();
+  }
+
+  private finish(): void {
+    if (this.stopped) return;
+    const s = this.state;
+    const open: string[] = [];
+    let failed: string | undefined;
+    for (const [id, n] of s.nodes) {
+      if (n.status === 'waiting' || n.status === 'in-doubt') open.push(id);
+      if (n.status === 'failed' && failed === undefined) failed = id;
+    }
+    if (this.cancelling && !isTerminal(s.status)) {
+      const events: NewEvent[] = [];
+      for (const [id, n] of s.nodes) if (!isFinishedNode(n.status)) events.push(ev('node.cancelled', {}, id as never));
+      this.commit(events);
+      return this.compensateThenEnd('cancelled');
+    }
+    if (!isTerminal(s.status) && failed === undefined && s.status !== 'paused' && open.length > 0) {
+      if (s.status !== 'waiting') this.commit([ev('run.waiting', { nodeIds: open })]);
+      return this.stop({ status: 'waiting', waitingFor: open });
+    }
+    if (s.status === 'paused') return this.stop({ status: 'paused', ...(s.pauseReason ? { pauseReason: s.pauseReason } : {}) });
+    if (s.status === 'running' && failed !== undefined) {
+      const waiting: NewEvent[] = [];
+      for (const [id, n] of s.nodes) if (n.status === 'waiting' || n.status === 'in-doubt') waiting.push(ev('node.cancelled', {}, id as never));
+      this.commit(waiting);
+      if ([...s.nodes.values()].some((n) => n.status === 'cancelled')) return this.compensateThenEnd('cancelled');
+      return this.compensateThenEnd('failed', failed);
+    }
+    if (s.status === 'running') {
+      const result: Record<string, unknown> = {};
+      for (const node of this.graph.nodes) {
+        const n = s.nodes.get(node.id)!;
+        if (node.type === 'output' && n.status === 'succeeded') result[node.id] = n.output;
+      }
+      const started = s.startedAt ? Date.parse(s.startedAt) : this.deps.clock.now();
+      this.commit([ev('run.succeeded', { result, durationMs: Math.max(0, this.deps.clock.now() - started) })]);
+    }
+    this.stop(outcomeOf(this.state));
+  }
+
+  private compensateThenEnd(kind: 'failed' | 'cancelled', failedNode?: string): void {
+    this.stopped = true;
+    runCompensations(this).then((comp) => {
+      if (kind === 'cancelled') this.commit([ev('run.cancelled', comp)]);
+      else {
+        const error = this.state.nodes.get(failedNode!)!.error ?? { kind: 'internal' as const, message: 'failed', retryable: false };
+        this.commit([ev('run.failed', { error: { kind: error.kind, message: error.message, retryable: error.retryable }, nodeId: failedNode!, ...comp })]);
+      }
+      this.resolveDone(outcomeOf(this.state));
+    }, (err) => this.rejectDone(err));
+  }
+
+  private stop(outcome: Omit<RunOutcome, 'runId'>): void {
+    this.stopped = true;
+    this.resolveDone({ runId: this.runId, ...outcome });
+  }
+
+  /** A store or engine failure: stop everything and report it (the run stays resumable). */
+  fail(err: unknown): void {
+    if (this.stopped && !(err instanceof AppError)) return;
+    this.stopped = true;
+    for (const task of this.inflight.values()) task.abort(new NodeFailure('internal', 'engine stopped'));
+    this.rejectDone(err);
+  }
+
+  private async pollControls(): Promise<void> {
+    const every = this.deps.controlPollMs ?? 200;
+    const signal = this.background.signal;
+    while (!signal.aborted) {
+      try {
+        await this.deps.clock.sleep(every, signal);
+        this.deps.store.renewLease(this.runId, this.deps.owner);
+        for (const c of this.deps.store.takeControls(this.runId)) {
+          if (c.kind === 'pause') this.requestPause();
+          else if (c.kind === 'cancel') this.requestCancel();
+        }
+      } catch {
+        return;
+      }
+    }
+  }
+}
+
+const isTerminal = (s: RunState['status']): boolean => s === 'succeeded' || s === 'failed' || s === 'cancelled';
+
+export function outcomeOf(s: RunState): RunOutcome {
+  const out: RunOutcome = { runId: s.runId, status: s.status };
+  if (s.status === 'succeeded') out.result = s.result;
+  if (s.error) out.error = { kind: s.error.kind, message: s.error.message, ...(s.failedNodeId ? { nodeId: s.failedNodeId } : {}) };
+  if (s.pauseReason && s.status === 'paused') out.pauseReason = s.pauseReason;
+  if (s.compensated !== undefined) out.compensated = s.compensated;
+  if (s.status === 'waiting') out.waitingFor = [...s.nodes].filter(([, n]) => n.status === 'waiting' || n.status === 'in-doubt').map(([id]) => id);
+  return out;
+}
+
+export { toNodeError };

@@ -1,0 +1,222 @@
+/**
+ * The engine: creates runs and drives them, and carries out a person's controls
+ * (pause, resume, cancel, approve/reject, retry, resolve, rerun). Host-agnostic: it reaches
+ * storage, time and runners only through the ports in EngineDeps.
+ */
+import { AppError } from '../errors.js';
+import { ev, type NewEvent, type RunEvent } from '../events.js';
+import type { Graph } from '../graph/schema.js';
+import { validateRunInput } from '../graph/validate.js';
+import { asRunId, newRunId, type NodeId, type RunId } from '../ids.js';
+import type { EngineDeps, EventListener, RunOutcome } from './context.js';
+import { RunDriver, type DriveOptions } from './driver.js';
+import { foldEvents, type RunState } from './state.js';
+
+export interface Decision {
+  approved: boolean;
+  by?: string;
+  comment?: string;
+  data?: unknown;
+}
+
+export class Engine {
+  private readonly active = new Map<string, RunDriver>();
+  private readonly listeners = new Set<EventListener>();
+
+  constructor(readonly deps: EngineDeps) {}
+
+  /** Committed events of every run this engine drives, in commit order. */
+  subscribe(fn: EventListener): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private publish = (events: RunEvent[]): void => {
+    for (const fn of this.listeners) {
+      try {
+        fn(events);
+      } catch (err) {
+        this.deps.onHookError?.('subscriber', err);
+      }
+    }
+  };
+
+  /** Validates the input and stores the run with its graph snapshot. Nothing executes yet. */
+  createRun(graph: Graph, input: unknown, opts: { graphHash: string; runId?: string; extra?: NewEvent[]; rerunOf?: { runId: string; fromNodeId: string } }): RunId {
+    validateRunInput(graph, input);
+    const runId = opts.runId ? asRunId(opts.runId) : newRunId(this.deps.clock.now(), this.deps.random);
+    const created = ev('run.created', { graphId: graph.id, graphHash: opts.graphHash, input, ...(opts.rerunOf ? { rerunOf: opts.rerunOf } : {}) });
+    const committed = this.deps.store.createRun({ runId, graph, graphHash: opts.graphHash, events: [created, ...(opts.extra ?? [])] });
+    this.publish(committed);
+    if (this.deps.hooks?.onInit) {
+      try {
+        void this.deps.hooks.onInit({ runId, graphId: graph.id, event: committed[0]!, status: 'queued' });
+      } catch (err) {
+        this.deps.onHookError?.('onInit', err);
+      }
+    }
+    return runId;
+  }
+
+  async start(graph: Graph, input: unknown, opts: { graphHash: string; runId?: string }): Promise<RunOutcome> {
+    return this.drive(this.createRun(graph, input, opts));
+  }
+
+  /** Drives a run in this process until it ends, waits or pauses. */
+  async drive(runId: RunId, opts: DriveOptions = {}): Promise<RunOutcome> {
+    const running = this.active.get(runId);
+    if (running) {
+      // Already driven here: apply the action to the live driver.
+      opts.prepare?.(running);
+      if (opts.cancel) running.requestCancel();
+      running.wake([]);
+      return { runId, status: running.state.status };
+    }
+    const store = this.deps.store;
+    const loaded = store.loadRun(runId);
+    if (!store.acquireLease(runId, this.deps.owner)) {
+      throw new AppError('conflict', `run ${runId} is being driven by another process; try again when it stops or waits`);
+    }
+    const driver = new RunDriver(this.deps, runId, loaded, this.publish);
+    this.active.set(runId, driver);
+    try {
+      return await driver.run(opts);
+    } finally {
+      this.active.delete(runId);
+      store.releaseLease(runId, this.deps.owner);
+    }
+  }
+
+  /** Continues an interrupted, paused or budget-paused run (optionally raising its budget). */
+  resume(runId: RunId, opts: { budget?: { maxTokens?: number; maxCostUsd?: number } } = {}): Promise<RunOutcome> {
+    const state = this.inspect(runId);
+    if (state.status === 'succeeded' || state.status === 'cancelled' || state.status === 'failed') {
+      throw new AppError('illegal-transition', `run ${runId} is ${state.status} and cannot be resumed`);
+    }
+    return this.drive(runId, { resume: opts.budget ? { budget: opts.budget } : {} });
+  }
+
+  approve(runId: RunId, nodeId: string, decision: Decision): Promise<RunOutcome> {
+    return this.drive(runId, {
+      prepare: (d) => {
+        const n = nodeOf(d, nodeId);
+        const node = d.nodes.get(nodeId)!;
+        if (node.type !== 'approval' || n.status !== 'waiting') {
+          throw new AppError('illegal-transition', `node ${nodeId} of run ${runId} is not waiting for approval (it is ${node.type}, ${n.status})`);
+        }
+        const { approved, ...rest } = decision;
+        const output = { approved, ...rest };
+        const started = n.attempts.at(-1)?.startedAt ?? d.deps.clock.now();
+        const durationMs = Math.max(0, d.deps.clock.now() - started);
+        const id = nodeId as NodeId;
+        const hasNoBranch = (d.topo.outgoing.get(nodeId) ?? []).some((e) => e.when === false);
+        if (approved) d.commit([ev('approval.granted', rest, id), ev('node.succeeded', { attempt: n.attempt, durationMs, output }, id)]);
+        else if (hasNoBranch) d.commit([ev('approval.rejected', rest, id), ev('node.succeeded', { attempt: n.attempt, durationMs, output }, id)]);
+        else {
+          const message = `approval ${nodeId} was rejected${decision.comment ? `: ${decision.comment}` : ''}`;
+          d.commit([ev('approval.rejected', rest, id), ev('node.failed', { attempt: n.attempt, durationMs, error: { kind: 'rejected', message, retryable: false } }, id)]);
+        }
+        d.afterFinish(nodeId);
+      },
+    });
+  }
+
+  /** Retries a failed or in-doubt node (a failed run continues). */
+  retry(runId: RunId, nodeId: string): Promise<RunOutcome> {
+    return this.drive(runId, {
+      prepare: (d) => {
+        const n = nodeOf(d, nodeId);
+        if (n.status !== 'failed' && n.status !== 'in-doubt') {
+          throw new AppError('illegal-transition', `node ${nodeId} of run ${runId} is ${n.status}; only a failed or in-doubt node can be retried`);
+        }
+        if ([...d.state.nodes.values()].some((x) => x.compensation)) {
+          throw new AppError('illegal-transition', `run ${runId} has already been compensated; start a new run with rerun --from ${nodeId}`);
+        }
+        const events: NewEvent[] = [];
+        if (d.state.status === 'failed') events.push(ev('run.retried', { nodeId }));
+        events.push(ev('node.requeued', { attempt: n.attempt }, nodeId as NodeId));
+        for (const id of d.topo.descendants(nodeId)) {
+          const x = d.state.nodes.get(id)!;
+          if (x.status === 'skipped' && x.skipReason?.startsWith('source ')) events.push(ev('node.reset', { reason: `retry of ${nodeId}` }, id as NodeId));
+        }
+        d.commit(events);
+      },
+    });
+  }
+
+  /** Marks an in-doubt node done with an output a person gives. */
+  resolve(runId: RunId, nodeId: string, output: unknown): Promise<RunOutcome> {
+    return this.drive(runId, {
+      prepare: (d) => {
+        const n = nodeOf(d, nodeId);
+        if (n.status !== 'in-doubt') throw new AppError('illegal-transition', `node ${nodeId} of run ${runId} is ${n.status}, not in-doubt`);
+        d.commit([ev('node.succeeded', { attempt: n.attempt, durationMs: 0, output, resolved: true }, nodeId as NodeId)]);
+        d.afterFinish(nodeId);
+      },
+    });
+  }
+
+  /** Pauses a run: here if this process drives it, else through the process that does. */
+  async pause(runId: RunId): Promise<RunOutcome | { runId: string; status: 'requested' }> {
+    const d = this.active.get(runId);
+    if (d) {
+      d.requestPause();
+      return { runId, status: d.state.status };
+    }
+    return this.controlOrDrive(runId, 'pause', { prepare: (x) => x.requestPause() });
+  }
+
+  async cancel(runId: RunId): Promise<RunOutcome | { runId: string; status: 'requested' }> {
+    const d = this.active.get(runId);
+    if (d) {
+      d.requestCancel();
+      return { runId, status: d.state.status };
+    }
+    return this.controlOrDrive(runId, 'cancel', { cancel: true });
+  }
+
+  private async controlOrDrive(runId: RunId, kind: 'pause' | 'cancel', opts: DriveOptions) {
+    const state = this.inspect(runId);
+    if (state.status === 'succeeded' || state.status === 'cancelled' || state.status === 'failed') {
+      throw new AppError('illegal-transition', `run ${runId} is ${state.status} and cannot be ${kind === 'pause' ? 'paused' : 'cancelled'}`);
+    }
+    if (kind === 'pause' && state.status === 'paused') return { runId, status: 'paused' as const };
+    if (!this.deps.store.acquireLease(runId, this.deps.owner)) {
+      this.deps.store.requestControl(runId, kind);
+      return { runId, status: 'requested' as const };
+    }
+    this.deps.store.releaseLease(runId, this.deps.owner);
+    return this.drive(runId, opts);
+  }
+
+  /** A new run of the same graph snapshot and input that reuses every output not downstream of `fromNodeId`. */
+  rerun(runId: RunId, fromNodeId: string): { runId: RunId } {
+    const { graph, events } = this.deps.store.loadRun(runId);
+    const state = foldEvents(runId, graph, events);
+    if (!state.nodes.has(fromNodeId)) throw new AppError('not-found', `node ${fromNodeId} not found in run ${runId}`);
+    const created = events[0];
+    const graphHash = created?.type === 'run.created' ? created.data.graphHash : '';
+    const driver = new RunDriver(this.deps, runId, { graph, events }, () => undefined);
+    const redo = new Set([fromNodeId, ...driver.topo.descendants(fromNodeId)]);
+    const extra: NewEvent[] = [];
+    for (const id of driver.topo.order) {
+      if (redo.has(id)) continue;
+      const n = state.nodes.get(id)!;
+      if (n.status === 'succeeded') extra.push(ev('node.succeeded', { attempt: 0, durationMs: 0, output: n.output, reusedFrom: runId }, id as NodeId));
+      else if (n.status === 'skipped') extra.push(ev('node.skipped', { reason: n.skipReason ?? 'skipped', source: runId }, id as NodeId));
+    }
+    return { runId: this.createRun(graph, state.input, { graphHash, extra, rerunOf: { runId, fromNodeId } }) };
+  }
+
+  /** The run's state, folded from its log. */
+  inspect(runId: RunId): RunState {
+    const { graph, events } = this.deps.store.loadRun(runId);
+    return foldEvents(runId, graph, events);
+  }
+}
+
+function nodeOf(d: RunDriver, nodeId: string) {
+  const n = d.state.nodes.get(nodeId);
+  if (!n) throw new AppError('not-found', `node ${nodeId} not found in run ${d.runId}`);
+  return n;
+}

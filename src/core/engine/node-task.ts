@@ -1,0 +1,230 @@
+/**
+ * One node's execution inside a run: render its config, start an attempt, stream its
+ * tokens in coalesced chunks, enforce its timeout, retry retryable failures with backoff.
+ */
+import { NodeFailure, toNodeError, type NodeError } from '../errors.js';
+import { ev, type NewEvent } from '../events.js';
+import type { GraphNode } from '../graph/schema.js';
+import { renderTemplates } from '../graph/templates.js';
+import { idempotencyKey, type NodeId } from '../ids.js';
+import type { NodeResult, NodeRunContext, TemplateScope } from '../ports.js';
+import type { RunDriver } from './driver.js';
+import { intrinsicRunner } from './intrinsic.js';
+import { backoffDelay, retryPolicy, timeoutFor } from './plan.js';
+
+/** Config fields passed to runners as written, not rendered as templates. */
+const RAW_FIELDS: Record<string, readonly string[]> = {
+  code: ['code'],
+  llm: ['mock', 'outputSchema'],
+  agent: ['mock', 'outputSchema', 'tools'],
+  condition: ['expression'],
+};
+
+export async function renderConfig(type: string, config: Record<string, unknown>, scope: TemplateScope): Promise<Record<string, unknown>> {
+  const raw = RAW_FIELDS[type] ?? [];
+  const toRender: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(config)) if (!raw.includes(k)) toRender[k] = v;
+  const rendered = (await renderTemplates(toRender, scope)) as Record<string, unknown>;
+  for (const k of raw) if (k in config) rendered[k] = config[k];
+  return rendered;
+}
+
+export class NodeTask {
+  private readonly controller = new AbortController();
+  private readonly id: NodeId;
+
+  constructor(
+    private readonly d: RunDriver,
+    private readonly node: GraphNode,
+    private attempt: number,
+    private readonly opts: { resumed?: boolean; afterMs?: number },
+  ) {
+    this.id = node.id as NodeId;
+  }
+
+  abort(reason: NodeFailure): void {
+    this.controller.abort(reason);
+  }
+
+  /** The template scope: the run input and the outputs of finished nodes (only upstream ones are referenced: validated). */
+  private scope(): TemplateScope {
+    if (this.node.type !== 'code' && this.node.type !== 'agent') return { input: this.d.state.input, nodes: this.d.outputs };
+    const nodes: TemplateScope['nodes'] = {};
+    for (const a of this.d.topo.ancestors(this.node.id)) if (this.d.outputs[a]) nodes[a] = this.d.outputs[a]!;
+    return { input: this.d.state.input, nodes };
+  }
+
+  async run(): Promise<void> {
+    const clock = this.d.deps.clock;
+    const signal = this.controller.signal;
+    let resumed = this.opts.resumed === true;
+    if (this.opts.afterMs) {
+      try {
+        await clock.sleep(this.opts.afterMs, signal);
+      } catch {
+        return this.cancelled();
+      }
+    }
+    const policy = retryPolicy(this.d.graph, this.node);
+    for (;;) {
+      if (signal.aborted) return this.cancelled();
+      const started = clock.now();
+      const state = this.d.state.nodes.get(this.node.id)!;
+      let config: Record<string, unknown>;
+      const startData = { attempt: this.attempt, idempotencyKey: idempotencyKey(this.d.runId, this.id, this.attempt), ...(resumed ? { resumed: true } : {}) };
+      try {
+        config = await renderConfig(this.node.type, this.node.config, this.scope());
+      } catch (err) {
+        this.d.commit([ev('node.started', startData, this.id), ev('node.failed', { attempt: this.attempt, durationMs: 0, error: toNodeError(err) }, this.id)]);
+        return this.d.afterFinish(this.node.id);
+      }
+      if (this.node.type === 'delay') {
+        const until = resumed && state.until !== undefined ? state.until : started + Number(config['ms'] ?? 0);
+        this.d.commit([ev('node.started', { ...startData, until, input: config }, this.id)]);
+      } else if (this.node.type === 'approval') {
+        if (state.status === 'waiting') return; // still open from before a restart
+        const details = config['details'];
+        this.d.commit([
+          ev('node.started', { ...startData, input: config }, this.id),
+          ev('approval.requested', { title: String(config['title'] ?? ''), ...(details !== undefined ? { details } : {}) }, this.id),
+        ]);
+        return;
+      } else {
+        this.d.commit([ev('node.started', { ...startData, input: config }, this.id)]);
+      }
+      resumed = false;
+      const stream = new TokenStream(this.d, this.id, this.attempt);
+      let result: NodeResult;
+      try {
+        result = await this.execute(config, stream, timeoutFor(this.d.graph, this.node), state.error);
+      } catch (err) {
+        stream.flush();
+        if (signal.aborted && (signal.reason as NodeFailure | undefined)?.kind === 'cancelled') return this.cancelled();
+        if (signal.aborted && (signal.reason as NodeFailure | undefined)?.kind === 'internal') return;
+        const error = toNodeError(err);
+        const used = this.attempt - state.attemptBase;
+        if (error.retryable && used < policy.maxAttempts) {
+          const delayMs = Math.max(backoffDelay(policy, used, this.d.deps.random ?? Math.random), error.retryAfterMs ?? 0);
+          this.d.commit([ev('node.retrying', { attempt: this.attempt + 1, delayMs, error: strip(error) }, this.id)]);
+          try {
+            await clock.sleep(delayMs, signal);
+          } catch {
+            return this.cancelled();
+          }
+          this.attempt++;
+          continue;
+        }
+        this.d.commit([ev('node.failed', { attempt: this.attempt, durationMs: clock.now() - started, error }, this.id)]);
+        return this.d.afterFinish(this.node.id);
+      }
+      stream.flush();
+      this.d.commit([ev('node.succeeded', succeededData(this.attempt, clock.now() - started, result), this.id)]);
+      return this.d.afterFinish(this.node.id);
+    }
+  }
+
+  private cancelled(): void {
+    const n = this.d.state.nodes.get(this.node.id)!;
+    const events: NewEvent[] = [ev('node.cancelled', n.status === 'running' ? { attempt: this.attempt } : {}, this.id)];
+    this.d.commit(events);
+  }
+
+  private async execute(config: Record<string, unknown>, stream: TokenStream, timeoutMs: number, previousError: NodeError | undefined): Promise<NodeResult> {
+    const runner = intrinsicRunner(this.node.type) ?? this.d.deps.runners[this.node.type];
+    if (!runner) throw new NodeFailure('internal', `no runner for node type ${this.node.type} in this host`, { retryable: false });
+    const clock = this.d.deps.clock;
+    const state = this.d.state.nodes.get(this.node.id)!;
+    const ctx: NodeRunContext = {
+      runId: this.d.runId,
+      node: this.node,
+      attempt: this.attempt,
+      idempotencyKey: idempotencyKey(this.d.runId, this.id, this.attempt),
+      signal: this.controller.signal,
+      clock,
+      scope: this.scope(),
+      config,
+      ...(previousError ? { previousError } : {}),
+      emitTokens: (text) => stream.push(text),
+      log: (level, message) => this.d.commit([ev('node.log', { level, message, attempt: this.attempt }, this.id)]),
+      recordedSteps: [...state.steps],
+      recordStep: (step) => this.d.commit([ev('agent.step', { attempt: this.attempt, index: this.d.state.nodes.get(this.node.id)!.steps.length, step }, this.id)]),
+      services: this.d.deps.services ?? {},
+      ...(state.until !== undefined ? { until: state.until } : {}),
+    };
+    const noTimeout = this.node.type === 'delay';
+    if (noTimeout) return runner(ctx);
+    const timer = new AbortController();
+    const onAbort = new Promise<never>((_, reject) => {
+      this.controller.signal.addEventListener('abort', () => reject(this.controller.signal.reason), { once: true });
+    });
+    clock.sleep(timeoutMs, timer.signal).then(
+      () => this.controller.abort(new NodeFailure('timeout', `node ${this.node.id} timed out after ${timeoutMs} ms`)),
+      () => undefined,
+    );
+    try {
+      return await Promise.race([runner(ctx), onAbort]);
+    } finally {
+      timer.abort();
+      onAbort.catch(() => undefined);
+    }
+  }
+}
+
+function strip(e: NodeError): NodeError {
+  const { stack: _stack, ...rest } = e;
+  return rest;
+}
+
+function succeededData(attempt: number, durationMs: number, r: NodeResult) {
+  return {
+    attempt,
+    durationMs,
+    output: r.output,
+    ...(r.usage ? { usage: r.usage } : {}),
+    ...(r.costUsd !== undefined ? { costUsd: r.costUsd } : {}),
+    ...(r.model ? { model: r.model } : {}),
+  };
+}
+
+/** Coalesces streamed text into `node.tokens` events: at most one per flush interval. */
+class TokenStream {
+  private buffer = '';
+  private timer: AbortController | undefined;
+
+  constructor(
+    private readonly d: RunDriver,
+    private readonly id: NodeId,
+    private readonly attempt: number,
+  ) {}
+
+  push(text: string): void {
+    this.buffer += text;
+    if (this.timer) return;
+    const timer = new AbortController();
+    this.timer = timer;
+    this.d.deps.clock.sleep(this.d.deps.tokenFlushMs ?? 250, timer.signal).then(
+      () => {
+        this.timer = undefined;
+        try {
+          this.flushNow();
+        } catch (err) {
+          this.d.fail(err);
+        }
+      },
+      () => undefined,
+    );
+  }
+
+  flush(): void {
+    this.timer?.abort();
+    this.timer = undefined;
+    this.flushNow();
+  }
+
+  private flushNow(): void {
+    if (!this.buffer) return;
+    const text = this.buffer;
+    this.buffer = '';
+    this.d.commit([ev('node.tokens', { attempt: this.attempt, text }, this.id)]);
+  }
+}

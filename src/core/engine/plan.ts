@@ -1,0 +1,143 @@
+/**
+ * Planning: when a node is ready, when it is skipped, which edges are live or dead
+ * (graph-format.md "Edges"), and the dry-run plan. Readiness is evaluated only for the
+ * children of a node that just finished, so scheduling costs O(edges) for a whole run.
+ */
+import type { Graph, GraphEdge, GraphNode } from '../graph/schema.js';
+import type { Topology } from '../graph/topology.js';
+import type { NodeState, RunState } from './state.js';
+
+export type Readiness =
+  | { kind: 'wait' }
+  | { kind: 'ready' }
+  | { kind: 'skip'; reason: string; source?: string };
+
+/** The branch a finished condition/approval node took, or undefined for other node types. */
+export function branchTaken(node: GraphNode, state: NodeState): boolean | undefined {
+  const out = state.output as Record<string, unknown> | undefined;
+  if (node.type === 'condition') return out?.['value'] === true;
+  if (node.type === 'approval') return out?.['approved'] === true;
+  return undefined;
+}
+
+export type EdgeState = 'live' | 'dead' | 'failed' | 'pending';
+
+export function edgeState(edge: GraphEdge, nodes: Map<string, GraphNode>, state: RunState): EdgeState {
+  const src = state.nodes.get(edge.source)!;
+  switch (src.status) {
+    case 'succeeded': {
+      if (edge.when === undefined) return 'live';
+      return branchTaken(nodes.get(edge.source)!, src) === edge.when ? 'live' : 'dead';
+    }
+    case 'skipped':
+      return 'dead';
+    case 'failed':
+    case 'cancelled':
+      return 'failed';
+    case 'idle':
+    case 'queued':
+    case 'running':
+    case 'retrying':
+    case 'waiting':
+    case 'in-doubt':
+      return 'pending';
+  }
+}
+
+/** "None failed, at least one succeeded": whether an idle node can start, must wait, or is skipped. */
+export function readiness(nodeId: string, topo: Topology, nodes: Map<string, GraphNode>, state: RunState): Readiness {
+  const incoming = topo.incoming.get(nodeId) ?? [];
+  if (incoming.length === 0) return { kind: 'ready' };
+  let live = 0;
+  let pending = false;
+  for (const edge of incoming) {
+    const s = edgeState(edge, nodes, state);
+    if (s === 'failed') return { kind: 'skip', reason: `source ${edge.source} failed`, source: edge.source };
+    if (s === 'pending') pending = true;
+    else if (s === 'live') live++;
+  }
+  if (pending) return { kind: 'wait' };
+  return live > 0 ? { kind: 'ready' } : { kind: 'skip', reason: 'branch not taken' };
+}
+
+/** What `--dry-run` prints: the execution order and a worst-case token estimate. */
+export interface DryRunPlan {
+  order: string[];
+  /** Nodes grouped by depth: each level can run in parallel. */
+  levels: string[][];
+  worstCaseTokens: number;
+  modelCalls: number;
+}
+
+const pieces = (s: string): number => (s.match(/\S+/g) ?? []).length;
+
+export function dryRunPlan(graph: Graph, topo: Topology): DryRunPlan {
+  const depth = new Map<string, number>();
+  for (const id of topo.order) {
+    let d = 0;
+    for (const e of topo.incoming.get(id) ?? []) d = Math.max(d, (depth.get(e.source) ?? 0) + 1);
+    depth.set(id, d);
+  }
+  const levels: string[][] = [];
+  for (const id of topo.order) (levels[depth.get(id)!] ??= []).push(id);
+  let worstCaseTokens = 0;
+  let modelCalls = 0;
+  for (const node of graph.nodes) {
+    if (node.type !== 'llm' && node.type !== 'agent') continue;
+    const c = node.config;
+    const attempts = retryPolicy(graph, node).maxAttempts;
+    const steps = node.type === 'agent' ? Number(c['maxSteps'] ?? 8) : 1;
+    const mock = c['mock'] as { reply?: unknown } | undefined;
+    const reply = mock?.reply === undefined ? undefined : typeof mock.reply === 'string' ? mock.reply : JSON.stringify(mock.reply);
+    // Prompts are estimated before templates are filled in: ~1.3 tokens per word.
+    const prompt = Math.ceil((pieces(String(c['prompt'] ?? '')) + pieces(String(c['system'] ?? ''))) * 1.3);
+    const out = typeof c['maxTokens'] === 'number' ? c['maxTokens'] : reply !== undefined ? pieces(reply) : 4096;
+    worstCaseTokens += (prompt + out) * attempts * steps;
+    modelCalls += attempts * steps;
+  }
+  return { order: topo.order, levels, worstCaseTokens, modelCalls };
+}
+
+export interface EffectiveRetry {
+  maxAttempts: number;
+  backoffMs: number;
+  strategy: 'exponential' | 'linear' | 'fixed';
+  jitter: boolean;
+}
+
+export function retryPolicy(graph: Graph, node: GraphNode): EffectiveRetry {
+  return {
+    maxAttempts: 1,
+    backoffMs: 500,
+    strategy: 'exponential',
+    jitter: true,
+    ...stripUndefined(graph.defaults?.retry),
+    ...stripUndefined(node.retry),
+  };
+}
+
+function stripUndefined<T extends object>(o: T | undefined): Partial<T> {
+  if (!o) return {};
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Delay before attempt `attempt + 1`, after `attempt` failed (graph-format.md). */
+export function backoffDelay(policy: EffectiveRetry, attempt: number, random: () => number): number {
+  let base: number;
+  switch (policy.strategy) {
+    case 'exponential':
+      base = policy.backoffMs * 2 ** (attempt - 1);
+      break;
+    case 'linear':
+      base = policy.backoffMs * attempt;
+      break;
+    case 'fixed':
+      base = policy.backoffMs;
+      break;
+  }
+  return Math.round(policy.jitter ? base * (1 + 0.5 * random()) : base);
+}
+
+export function timeoutFor(graph: Graph, node: GraphNode): number {
+  return node.timeoutMs ?? graph.defaults?.timeoutMs ?? 60_000;
+}

@@ -1,0 +1,50 @@
+/** Test helpers: an engine over a MemoryStore and a simulated clock, and event-sequence views. */
+import type { RunEvent } from '../events.js';
+import type { Graph } from '../graph/schema.js';
+import { validateGraph } from '../graph/validate.js';
+import { llmRunner } from '../nodes/llm.js';
+import type { NodeRunner } from '../ports.js';
+import { SimClock } from './clock.js';
+import type { RunnerRegistry } from './context.js';
+import { Engine } from './engine.js';
+import { MemoryStore } from './memory-store.js';
+
+export function testEngine(runners: RunnerRegistry = {}) {
+  const clock = new SimClock();
+  const store = new MemoryStore(() => clock.now());
+  const engine = new Engine({
+    store,
+    clock,
+    runners: { llm: llmRunner, ...runners },
+    owner: { id: 'test' },
+    random: () => 0,
+    controlPollMs: 60_000,
+  });
+  const events: RunEvent[] = [];
+  engine.subscribe((es) => events.push(...es));
+  return { engine, store, clock, events };
+}
+
+export function graph(partial: Partial<Graph> & Pick<Graph, 'nodes' | 'edges'>): Graph {
+  return validateGraph({ format: 'statepipe.graph', version: 1, id: 'test', ...partial });
+}
+
+/** `type` or `type:nodeId` per event, without the noisy ones. */
+export function seqOf(events: RunEvent[], opts: { keep?: (e: RunEvent) => boolean } = {}): string[] {
+  const keep = opts.keep ?? ((e: RunEvent) => e.type !== 'node.tokens' && e.type !== 'node.log');
+  return events.filter(keep).map((e) => (e.nodeId ? `${e.type}:${e.nodeId}` : e.type));
+}
+
+export function nodeSeq(events: RunEvent[], nodeId: string): string[] {
+  return events.filter((e) => e.nodeId === nodeId && e.type !== 'node.tokens' && e.type !== 'node.log').map((e) => e.type);
+}
+
+/** A runner that counts its calls and returns what `fn` gives. */
+export function counting(fn: NodeRunner): NodeRunner & { calls: number } {
+  const r = (async (ctx) => {
+    r.calls++;
+    return fn(ctx);
+  }) as NodeRunner & { calls: number };
+  r.calls = 0;
+  return r;
+}
