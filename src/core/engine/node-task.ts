@@ -23,9 +23,9 @@ const RAW_FIELDS: Record<string, readonly string[]> = {
 export async function renderConfig(type: string, config: Record<string, unknown>, scope: TemplateScope): Promise<Record<string, unknown>> {
   const raw = RAW_FIELDS[type] ?? [];
   const toRender: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(config)) if (!raw.includes(k)) toRender[k] = v;
+  for (const [k, v] of Object.entries(config ?? {})) if (!raw.includes(k)) toRender[k] = v;
   const rendered = (await renderTemplates(toRender, scope)) as Record<string, unknown>;
-  for (const k of raw) if (k in config) rendered[k] = config[k];
+  for (const k of raw) if (config && k in config) rendered[k] = config[k];
   return rendered;
 }
 

@@ -1,0 +1,85 @@
+/** What `inspect` shows: a run's state folded from its log, flattened for people and JSON. */
+import type { NodeError } from '../core/errors.js';
+import type { Graph } from '../core/graph/schema.js';
+import type { NodeStatus, RunStatus } from '../core/ports.js';
+import type { AttemptRecord, NodeState, RunState } from '../core/engine/state.js';
+
+export interface NodeDetail {
+  nodeId: string;
+  type: string;
+  label?: string;
+  status: NodeStatus;
+  attempt: number;
+  attempts: AttemptRecord[];
+  durationMs?: number;
+  tokens: number;
+  costUsd: number;
+  input?: unknown;
+  output?: unknown;
+  error?: NodeError;
+  skipReason?: string;
+  stream?: string;
+  approval?: NodeState['approval'];
+  compensation?: { status: 'running' | 'succeeded' | 'failed'; attempt: number; error?: NodeError };
+  logs: { ts: string; level: string; message: string }[];
+}
+
+export interface RunDetail {
+  runId: string;
+  graphId: string;
+  graphName?: string;
+  status: RunStatus;
+  input: unknown;
+  result?: unknown;
+  error?: NodeError;
+  failedNodeId?: string;
+  createdAt?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  durationMs?: number;
+  tokens: number;
+  costUsd: number;
+  compensated?: boolean;
+  pauseReason?: 'user' | 'budget';
+  rerunOf?: { runId: string; fromNodeId: string };
+  lastSeq: number;
+  nodes: NodeDetail[];
+}
+
+export function toRunDetail(graph: Graph, s: RunState): RunDetail {
+  const nodes: NodeDetail[] = graph.nodes.map((g) => {
+    const n = s.nodes.get(g.id)!;
+    let tokens = 0;
+    let costUsd = 0;
+    for (const a of n.attempts) {
+      if (a.usage) tokens += a.usage.inputTokens + a.usage.outputTokens;
+      costUsd += a.costUsd ?? 0;
+    }
+    const first = n.attempts[0];
+    const last = n.attempts.at(-1);
+    const d: NodeDetail = { nodeId: g.id, type: g.type, status: n.status, attempt: n.attempt, attempts: n.attempts, tokens, costUsd, logs: n.logs };
+    if (g.label) d.label = g.label;
+    if (first && last?.finishedAt !== undefined) d.durationMs = last.finishedAt - first.startedAt;
+    if (n.input !== undefined) d.input = n.input;
+    if (n.output !== undefined) d.output = n.output;
+    if (n.error) d.error = n.error;
+    if (n.skipReason) d.skipReason = n.skipReason;
+    if (n.stream) d.stream = n.stream;
+    if (n.approval) d.approval = n.approval;
+    if (n.compensation) d.compensation = n.compensation;
+    return d;
+  });
+  const detail: RunDetail = { runId: s.runId, graphId: s.graphId, status: s.status, input: s.input, tokens: s.tokens, costUsd: s.costUsd, lastSeq: s.seq, nodes };
+  if (graph.name) detail.graphName = graph.name;
+  if (s.result !== undefined) detail.result = s.result;
+  if (s.error) detail.error = s.error;
+  if (s.failedNodeId) detail.failedNodeId = s.failedNodeId;
+  if (s.createdAt) detail.createdAt = s.createdAt;
+  if (s.startedAt) detail.startedAt = s.startedAt;
+  if (s.finishedAt) detail.finishedAt = s.finishedAt;
+  if (s.startedAt && s.finishedAt) detail.durationMs = Date.parse(s.finishedAt) - Date.parse(s.startedAt);
+  if (s.compensated !== undefined) detail.compensated = s.compensated;
+  if (s.pauseReason && s.status === 'paused') detail.pauseReason = s.pauseReason;
+  if (s.rerunOf) detail.rerunOf = s.rerunOf;
+  return detail;
+}

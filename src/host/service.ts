@@ -1,0 +1,196 @@
+/**
+ * The app service: one engine over one SQLite database with every runner this host has.
+ * The CLI, the web host and the Electron main process all go through it.
+ */
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { AppError } from '../core/errors.js';
+import type { RunEvent } from '../core/events.js';
+import type { Graph } from '../core/graph/schema.js';
+import { topology } from '../core/graph/topology.js';
+import { parseGraphText, serializeGraph, validateGraph } from '../core/graph/validate.js';
+import { asRunId, type RunId } from '../core/ids.js';
+import type { RunHooks } from '../core/ports.js';
+import { realClock } from '../core/engine/clock.js';
+import { commitEvents } from '../core/engine/commit.js';
+import type { RunOutcome } from '../core/engine/context.js';
+import { Engine, type Decision } from '../core/engine/engine.js';
+import { dryRunPlan, type DryRunPlan } from '../core/engine/plan.js';
+import { replayRun, type ReplayReport } from '../core/engine/replay.js';
+import { foldEvents } from '../core/engine/state.js';
+import { ev } from '../core/events.js';
+import { llmRunner } from '../core/nodes/llm.js';
+import { CodeSandbox, codeRunner } from './runners/code.js';
+import { httpRunner } from './runners/http.js';
+import { toRunDetail, type RunDetail } from './run-detail.js';
+import { openDatabase, sha256, type ListRunsOptions, type OpenOptions, type RunSummary, type SqliteStore } from './store/index.js';
+
+export interface ServiceOptions extends OpenOptions {
+  dbPath: string;
+  hooks?: RunHooks;
+  onHookError?: (hook: string, err: unknown) => void;
+}
+
+export type { RunDetail, RunOutcome, ReplayReport, DryRunPlan };
+
+export class StatepipeService {
+  readonly engine: Engine;
+  private readonly sandbox = new CodeSandbox();
+  private readonly owner = { id: `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 10)}`, pid: process.pid };
+
+  private constructor(readonly store: SqliteStore, opts: ServiceOptions) {
+    this.engine = new Engine({
+      store,
+      clock: realClock,
+      runners: { llm: llmRunner, code: codeRunner(this.sandbox), http: httpRunner },
+      services: {
+        runCode: (code, args, o) => this.sandbox.run(code, args, o),
+        fetch: globalThis.fetch.bind(globalThis),
+      },
+      owner: this.owner,
+      ...(opts.hooks ? { hooks: opts.hooks } : {}),
+      ...(opts.onHookError ? { onHookError: opts.onHookError } : {}),
+    });
+  }
+
+  /** Opens (creating and migrating) the database. Throws AppError('database') naming the file. */
+  static open(opts: ServiceOptions): StatepipeService {
+    const { dbPath, hooks: _h, onHookError: _o, ...openOpts } = opts;
+    return new StatepipeService(openDatabase(dbPath, openOpts), opts);
+  }
+
+  subscribe(fn: (events: RunEvent[]) => void): () => void {
+    return this.engine.subscribe(fn);
+  }
+
+  /** Reads and validates a graph file; errors name the file. */
+  static loadGraphFile(path: string): Graph {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      throw new AppError('usage', `${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message}`);
+    }
+    return parseGraphText(text, path);
+  }
+
+  loadGraphFile(path: string): Graph {
+    return StatepipeService.loadGraphFile(path);
+  }
+
+  static dryRun(graph: Graph): DryRunPlan {
+    return dryRunPlan(graph, topology(graph));
+  }
+
+  dryRun(graph: Graph): DryRunPlan {
+    return StatepipeService.dryRun(graph);
+  }
+
+  /** Saves the graph's version and creates the run (validating its input). Nothing executes yet. */
+  createRun(graph: Graph, input: unknown): RunId {
+    const valid = validateGraph(graph);
+    const json = serializeGraph(valid);
+    const { hash } = this.store.saveGraph(valid, json);
+    return this.engine.createRun(valid, input, { graphHash: hash });
+  }
+
+  async startRun(graph: Graph, input: unknown): Promise<RunOutcome> {
+    return this.engine.drive(this.createRun(graph, input));
+  }
+
+  drive(runId: string): Promise<RunOutcome> {
+    return this.engine.drive(this.known(runId));
+  }
+
+  resume(runId: string, opts: { budget?: { maxTokens?: number; maxCostUsd?: number } } = {}): Promise<RunOutcome> {
+    return this.engine.resume(this.known(runId), opts);
+  }
+
+  approve(runId: string, nodeId: string, decision: Decision): Promise<RunOutcome> {
+    return this.engine.approve(this.known(runId), nodeId, decision);
+  }
+
+  cancel(runId: string) {
+    return this.engine.cancel(this.known(runId));
+  }
+
+  pause(runId: string) {
+    return this.engine.pause(this.known(runId));
+  }
+
+  retry(runId: string, nodeId: string): Promise<RunOutcome> {
+    return this.engine.retry(this.known(runId), nodeId);
+  }
+
+  resolve(runId: string, nodeId: string, output: unknown): Promise<RunOutcome> {
+    return this.engine.resolve(this.known(runId), nodeId, output);
+  }
+
+  async rerun(runId: string, fromNodeId: string): Promise<RunOutcome> {
+    const { runId: id } = this.engine.rerun(this.known(runId), fromNodeId);
+    return this.engine.drive(id);
+  }
+
+  replay(runId: string): Promise<ReplayReport> {
+    const id = this.known(runId);
+    const { graph, events } = this.store.loadRun(id);
+    return replayRun(id, graph, events);
+  }
+
+  inspect(runId: string): RunDetail {
+    const id = this.known(runId);
+    const { graph, events } = this.store.loadRun(id);
+    return toRunDetail(graph, foldEvents(id, graph, events));
+  }
+
+  list(opts: ListRunsOptions = {}): RunSummary[] {
+    return this.store.listRuns(opts);
+  }
+
+  events(runId: string, afterSeq = 0): RunEvent[] {
+    return this.store.eventsSince(this.known(runId), afterSeq);
+  }
+
+  /** The graph file (canonical JSON) of a graph id (latest version) or of the snapshot a run ran. */
+  exportGraph(graphIdOrRunId: string): string {
+    if (graphIdOrRunId.startsWith('run_') && this.store.getRunRow(graphIdOrRunId)) {
+      return serializeGraph(this.store.loadRun(asRunId(graphIdOrRunId)).graph);
+    }
+    const graph = this.store.getGraph(graphIdOrRunId);
+    if (!graph) throw new AppError('not-found', `no graph or run ${graphIdOrRunId} in this database`);
+    return serializeGraph(graph);
+  }
+
+  /** Marks runs whose driving process died as `interrupted` (the app does this at start). */
+  recoverInterrupted(): string[] {
+    const marked: string[] = [];
+    for (const r of this.store.findRunsToRecover()) {
+      const id = asRunId(r.runId);
+      if (!this.store.acquireLease(id, this.owner)) continue;
+      try {
+        const { graph, events } = this.store.loadRun(id);
+        const state = foldEvents(id, graph, events);
+        if (state.status === 'running' || state.status === 'queued') {
+          commitEvents(this.store, state, [ev('run.interrupted', r.ownerPid ? { ownerPid: r.ownerPid } : {})]);
+          marked.push(id);
+        }
+      } finally {
+        this.store.releaseLease(id, this.owner);
+      }
+    }
+    return marked;
+  }
+
+  async close(): Promise<void> {
+    await this.sandbox.close();
+    this.store.close();
+  }
+
+  private known(runId: string): RunId {
+    if (!this.store.getRunRow(runId)) throw new AppError('not-found', `run ${runId} not found in ${this.store.file}`);
+    return asRunId(runId);
+  }
+}
+
+export const graphHash = (graph: Graph): string => sha256(serializeGraph(graph));
