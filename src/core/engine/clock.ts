@@ -39,7 +39,11 @@ export class SimClock implements Clock {
   private order = 0;
   private running = false;
 
-  constructor(start = Date.parse('2026-01-01T00:00:00.000Z')) {
+  /** With `auto: false`, time moves only through `advance()`. */
+  constructor(
+    start = Date.parse('2026-01-01T00:00:00.000Z'),
+    private readonly auto = true,
+  ) {
     this.t = start;
   }
 
@@ -89,7 +93,7 @@ export class SimClock implements Clock {
   }
 
   private pump(): void {
-    if (this.running) return;
+    if (this.running || !this.auto) return;
     this.running = true;
     const step = () => {
       const next = this.earliest();

@@ -88,7 +88,7 @@ export class Engine {
   }
 
   /** Continues an interrupted, paused or budget-paused run (optionally raising its budget). */
-  resume(runId: RunId, opts: { budget?: { maxTokens?: number; maxCostUsd?: number } } = {}): Promise<RunOutcome> {
+  async resume(runId: RunId, opts: { budget?: { maxTokens?: number; maxCostUsd?: number } } = {}): Promise<RunOutcome> {
     const state = this.inspect(runId);
     if (state.status === 'succeeded' || state.status === 'cancelled' || state.status === 'failed') {
       throw new AppError('illegal-transition', `run ${runId} is ${state.status} and cannot be resumed`);
@@ -96,7 +96,7 @@ export class Engine {
     return this.drive(runId, { resume: opts.budget ? { budget: opts.budget } : {} });
   }
 
-  approve(runId: RunId, nodeId: string, decision: Decision): Promise<RunOutcome> {
+  async approve(runId: RunId, nodeId: string, decision: Decision): Promise<RunOutcome> {
     return this.drive(runId, {
       prepare: (d) => {
         const n = nodeOf(d, nodeId);
@@ -122,7 +122,7 @@ export class Engine {
   }
 
   /** Retries a failed or in-doubt node (a failed run continues). */
-  retry(runId: RunId, nodeId: string): Promise<RunOutcome> {
+  async retry(runId: RunId, nodeId: string): Promise<RunOutcome> {
     return this.drive(runId, {
       prepare: (d) => {
         const n = nodeOf(d, nodeId);
@@ -145,7 +145,7 @@ export class Engine {
   }
 
   /** Marks an in-doubt node done with an output a person gives. */
-  resolve(runId: RunId, nodeId: string, output: unknown): Promise<RunOutcome> {
+  async resolve(runId: RunId, nodeId: string, output: unknown): Promise<RunOutcome> {
     return this.drive(runId, {
       prepare: (d) => {
         const n = nodeOf(d, nodeId);

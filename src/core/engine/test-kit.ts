@@ -9,15 +9,26 @@ import type { RunnerRegistry } from './context.js';
 import { Engine } from './engine.js';
 import { MemoryStore } from './memory-store.js';
 
-export function testEngine(runners: RunnerRegistry = {}) {
-  const clock = new SimClock();
+/** A small seeded PRNG, so ids differ but tests repeat exactly. */
+export function seeded(seed = 42): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function testEngine(runners: RunnerRegistry = {}, opts: { autoClock?: boolean } = {}) {
+  const clock = new SimClock(undefined, opts.autoClock ?? true);
   const store = new MemoryStore(() => clock.now());
   const engine = new Engine({
     store,
     clock,
     runners: { llm: llmRunner, ...runners },
     owner: { id: 'test' },
-    random: () => 0,
+    random: seeded(),
     controlPollMs: 60_000,
   });
   const events: RunEvent[] = [];
