@@ -1,0 +1,127 @@
+/**
+ * Crash recovery on the event log: a new engine finds the log as a killed process left it
+ * (a prefix of a real run's events) and resumes it.
+ */
+import { describe, expect, it } from 'vitest';
+import type { NewEvent, RunEvent } from '../events.js';
+import type { Graph, GraphNode } from '../graph/schema.js';
+import type { RunId } from '../ids.js';
+import { backoffDelay } from './plan.js';
+import { replayRun } from './replay.js';
+import { counting, graph, nodeSeq, testEngine } from './test-kit.js';
+
+const e = (source: string, target: string) => ({ id: `${source}-${target}`, source, target });
+const code = (id: string, extra: Partial<GraphNode> = {}): GraphNode => ({ id, type: 'code', config: { code: 'x' }, ...extra });
+
+/** The first `n` events of a run, re-created in a fresh engine (as if the process died then). */
+function crashAfter(g: Graph, runId: RunId, events: RunEvent[], predicate: (e: RunEvent) => boolean, runners: Parameters<typeof testEngine>[0]) {
+  const cut = events.findIndex(predicate);
+  if (cut < 0) throw new Error('cut point not found');
+  const fresh = testEngine(runners);
+  const kept = events.slice(0, cut + 1).map(({ type, nodeId, data }) => ({ type, ...(nodeId ? { nodeId } : {}), data }) as NewEvent);
+  fresh.store.createRun({ runId, graph: g, graphHash: 'h', events: kept });
+  return fresh;
+}
+
+describe('resume after a crash', () => {
+  it('succeeded nodes keep their outputs and are not run again; in-flight pure nodes re-run with the same attempt', async () => {
+    const runner = counting(async (ctx) => ({ output: `${ctx.node.id}@${ctx.idempotencyKey}` }));
+    const g = graph({ nodes: [code('a'), code('b'), code('c')], edges: [e('a', 'b'), e('b', 'c')] });
+    const first = testEngine({ code: runner });
+    const o = await first.engine.start(g, {}, { graphHash: 'h' });
+    const all = first.store.loadRun(o.runId as RunId).events;
+    const second = crashAfter(g, o.runId as RunId, all, (x) => x.type === 'node.started' && x.nodeId === 'b', { code: runner });
+    const calls = runner.calls;
+    const done = await second.engine.resume(o.runId as RunId);
+    expect(done.status).toBe('succeeded');
+    expect(runner.calls - calls).toBe(2); // b again, then c; a is not repeated
+    expect(nodeSeq(second.events, 'a')).toEqual([]);
+    const restarted = second.events.find((x) => x.type === 'node.started' && x.nodeId === 'b')!;
+    expect(restarted.data).toMatchObject({ attempt: 1, resumed: true });
+    expect(second.engine.inspect(o.runId as RunId).result).toEqual(first.engine.inspect(o.runId as RunId).result);
+  });
+
+  it('an in-flight unsafe node becomes in-doubt and is never re-run without a decision', async () => {
+    const runner = counting(async (ctx) => ({ output: ctx.node.id }));
+    const g = graph({ nodes: [code('a'), code('pay', { sideEffect: 'unsafe' }), code('c')], edges: [e('a', 'pay'), e('pay', 'c')] });
+    const first = testEngine({ code: runner });
+    const o = await first.engine.start(g, {}, { graphHash: 'h' });
+    const all = first.store.loadRun(o.runId as RunId).events;
+    const second = crashAfter(g, o.runId as RunId, all, (x) => x.type === 'node.started' && x.nodeId === 'pay', { code: runner });
+    const calls = runner.calls;
+    const waiting = await second.engine.resume(o.runId as RunId);
+    expect(waiting).toMatchObject({ status: 'waiting', waitingFor: ['pay'] });
+    expect(runner.calls).toBe(calls);
+    expect(nodeSeq(second.events, 'pay')).toEqual(['node.in-doubt']);
+    const done = await second.engine.resolve(o.runId as RunId, 'pay', 'paid-by-hand');
+    expect(done.status).toBe('succeeded');
+    expect(runner.calls - calls).toBe(1); // only c
+    expect(second.engine.inspect(o.runId as RunId).nodes.get('pay')!.output).toBe('paid-by-hand');
+  });
+
+  it('a delay resumes with its remainder', async () => {
+    const g = graph({ nodes: [{ id: 'wait', type: 'delay', config: { ms: 10_000 } }], edges: [] });
+    const first = testEngine();
+    const o = await first.engine.start(g, {}, { graphHash: 'h' });
+    const all = first.store.loadRun(o.runId as RunId).events;
+    const started = all.find((x) => x.type === 'node.started')!;
+    const until = (started.data as { until: number }).until;
+    const second = crashAfter(g, o.runId as RunId, all, (x) => x === started, {});
+    second.clock.advance(until - 4_000 - second.clock.now()); // the process was down for 6 s of the 10
+    const t0 = second.clock.now();
+    const done = await second.engine.resume(o.runId as RunId);
+    expect(done.status).toBe('succeeded');
+    expect(second.clock.now() - t0).toBe(4_000);
+    expect(second.events.find((x) => x.type === 'node.started')!.data).toMatchObject({ until, resumed: true });
+  });
+
+  it('an open approval stays open across a restart', async () => {
+    const g = graph({ nodes: [{ id: 'gate', type: 'approval', config: { title: 'ok?' } }, code('after')], edges: [e('gate', 'after')] });
+    const runner = counting(async () => ({ output: 1 }));
+    const first = testEngine({ code: runner });
+    const o = await first.engine.start(g, {}, { graphHash: 'h' });
+    const all = first.store.loadRun(o.runId as RunId).events;
+    const second = crashAfter(g, o.runId as RunId, all, (x) => x.type === 'approval.requested', { code: runner });
+    const again = await second.engine.resume(o.runId as RunId);
+    expect(again).toMatchObject({ status: 'waiting', waitingFor: ['gate'] });
+    expect(second.events.filter((x) => x.type === 'approval.requested')).toHaveLength(0);
+    expect((await second.engine.approve(o.runId as RunId, 'gate', { approved: true })).status).toBe('succeeded');
+  });
+});
+
+describe('replay', () => {
+  it('reproduces a run with retries and an approval from its record, calling no runner', async () => {
+    const runner = counting(async (ctx) => ({ output: `${ctx.node.id}` }));
+    const g = graph({
+      nodes: [
+        { id: 'gen', type: 'llm', config: { provider: 'mock', model: 'm', prompt: 'x', mock: { reply: 'a b', failTimes: 1, tokensPerSecond: 0 } }, retry: { maxAttempts: 2, jitter: false, backoffMs: 10 } },
+        { id: 'gate', type: 'approval', config: { title: 'ok?' } },
+        code('after'),
+      ],
+      edges: [e('gen', 'gate'), e('gate', 'after')],
+    });
+    const { engine, store } = testEngine({ code: runner });
+    const o = await engine.start(g, {}, { graphHash: 'h' });
+    await engine.approve(o.runId as RunId, 'gate', { approved: true, by: 'x' });
+    const calls = runner.calls;
+    const { graph: snap, events } = store.loadRun(o.runId as RunId);
+    const report = await replayRun(o.runId as RunId, snap, events);
+    expect(report).toEqual({ matches: true, differences: [], nodesCompared: 3 });
+    expect(runner.calls).toBe(calls);
+    // A tampered record does not match.
+    const tampered = events.map((x) => (x.type === 'node.succeeded' && x.nodeId === 'gen' ? { ...x, data: { ...x.data, output: { text: 'changed' } } } : x)) as RunEvent[];
+    const bad = await replayRun(o.runId as RunId, snap, tampered.filter((x) => !(x.type === 'node.retrying')));
+    expect(bad.matches).toBe(false);
+  });
+});
+
+describe('backoff', () => {
+  const p = (strategy: 'exponential' | 'linear' | 'fixed', jitter = false) => ({ maxAttempts: 5, backoffMs: 100, strategy, jitter });
+  it('follows graph-format.md', () => {
+    expect([1, 2, 3].map((a) => backoffDelay(p('exponential'), a, () => 0.5))).toEqual([100, 200, 400]);
+    expect([1, 2, 3].map((a) => backoffDelay(p('linear'), a, () => 0.5))).toEqual([100, 200, 300]);
+    expect([1, 2, 3].map((a) => backoffDelay(p('fixed'), a, () => 0.5))).toEqual([100, 100, 100]);
+    expect(backoffDelay(p('fixed', true), 1, () => 0.999)).toBe(150);
+    expect(backoffDelay(p('fixed', true), 1, () => 0)).toBe(100);
+  });
+});
