@@ -1,0 +1,310 @@
+/**
+ * Templates (graph-format.md § Templates): strings may hold `{{ expr }}` where `expr` is a
+ * JSONata expression evaluated against `{ input, nodes: { <id>: { output } } }`.
+ * Compiled expressions and parsed template strings are cached: rendering is on the hot path.
+ */
+import jsonata from 'jsonata';
+import { NodeFailure } from '../errors.js';
+import type { TemplateScope } from '../ports.js';
+
+/**
+ * Matches `{{ expr }}` (group 1: the expression, trimmed). Approximate: an expression that
+ * itself holds `}}` (nested object constructors) is only split correctly by the scanner
+ * behind `templateExpressions` / `renderTemplates`, which tracks braces and quotes.
+ */
+export const TEMPLATE_RE = /\{\{\s*([\s\S]+?)\s*\}\}/g;
+
+/** Config fields that are passed to runners as written, never rendered (see ports.ts). */
+export const UNTEMPLATED_CONFIG_KEYS: ReadonlySet<string> = new Set(['code', 'mock', 'outputSchema', 'tools', 'expression']);
+
+/** One piece of a template string: literal text, or an expression between `{{ }}`. */
+export type TemplatePart = { text: string } | { expr: string };
+
+interface ParsedString {
+  parts: TemplatePart[];
+  /** The string is exactly one template: the result keeps the value's JSON type. */
+  single: boolean;
+}
+
+const MAX_CACHE = 10_000;
+const stringCache = new Map<string, ParsedString>();
+const exprCache = new Map<string, jsonata.Expression>();
+
+function remember<K, V>(cache: Map<K, V>, key: K, value: V): V {
+  if (cache.size >= MAX_CACHE) cache.clear();
+  cache.set(key, value);
+  return value;
+}
+
+/** Index just past the `}}` that closes the template opened at `start` (the `{{`), or -1. */
+function findClose(s: string, start: number): number {
+  let depth = 0;
+  let quote: string | null = null;
+  for (let i = start + 2; i < s.length; i++) {
+    const c = s[i];
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = null;
+      continue;
+    }
+    if (c === '"' || c === "'" || c === '`') quote = c;
+    else if (c === '{') depth++;
+    else if (c === '}') {
+      if (depth > 0) depth--;
+      else if (s[i + 1] === '}') return i + 2;
+    }
+  }
+  return -1;
+}
+
+/**
+ * Splits a string into literal text and `{{ }}` expressions (trimmed).
+ * Throws NodeFailure('template') for an unterminated `{{` or an empty `{{ }}`.
+ */
+export function parseTemplateString(s: string): TemplatePart[] {
+  return parseString(s).parts;
+}
+
+function parseString(s: string): ParsedString {
+  const hit = stringCache.get(s);
+  if (hit) return hit;
+  const parts: TemplatePart[] = [];
+  let pos = 0;
+  for (;;) {
+    const open = s.indexOf('{{', pos);
+    if (open < 0) break;
+    const close = findClose(s, open);
+    if (close < 0) throw new NodeFailure('template', `unterminated template: "${s.slice(open, open + 40)}" has no closing }}`);
+    const expr = s.slice(open + 2, close - 2).trim();
+    if (!expr) throw new NodeFailure('template', `empty template "{{}}" in "${s.slice(0, 60)}"`);
+    if (open > pos) parts.push({ text: s.slice(pos, open) });
+    parts.push({ expr });
+    pos = close;
+  }
+  if (pos < s.length) parts.push({ text: s.slice(pos) });
+  const single = parts.length === 1 && 'expr' in parts[0]!;
+  return remember(stringCache, s, { parts, single });
+}
+
+/** Every `{{ expr }}` inside any string of `value`, deep in objects and arrays. */
+export function templateExpressions(value: unknown): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown): void => {
+    if (typeof v === 'string') {
+      if (!v.includes('{{')) return;
+      for (const p of parseString(v).parts) if ('expr' in p) out.push(p.expr);
+    } else if (Array.isArray(v)) {
+      for (const x of v) walk(x);
+    } else if (v !== null && typeof v === 'object') {
+      for (const x of Object.values(v)) walk(x);
+    }
+  };
+  walk(value);
+  return out;
+}
+
+/** The compiled JSONata expression (cached). Throws NodeFailure('template') on a syntax error. */
+export function compileExpression(expr: string): jsonata.Expression {
+  const hit = exprCache.get(expr);
+  if (hit) return hit;
+  let compiled: jsonata.Expression;
+  try {
+    compiled = jsonata(expr);
+  } catch (err) {
+    throw new NodeFailure('template', `invalid expression "${expr}": ${jsonataMessage(err)}`, { cause: err });
+  }
+  return remember(exprCache, expr, compiled);
+}
+
+function jsonataMessage(err: unknown): string {
+  if (err && typeof err === 'object') {
+    const e = err as { message?: unknown; position?: unknown; code?: unknown };
+    const msg = typeof e.message === 'string' ? e.message : String(err);
+    return typeof e.position === 'number' ? `${msg} (at position ${e.position})` : msg;
+  }
+  return String(err);
+}
+
+type Ast = Record<string, unknown>;
+
+const isAst = (v: unknown): v is Ast => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** `nodes`, `$.nodes` or `$$.nodes` at the start of a path's steps: the index of the step after it, else -1. */
+function nodesStepEnd(steps: unknown[]): number {
+  const s0 = steps[0];
+  if (!isAst(s0)) return -1;
+  if (s0['type'] === 'name' && s0['value'] === 'nodes') return isPlainStep(s0) ? 1 : -2;
+  if (s0['type'] === 'variable' && (s0['value'] === '' || s0['value'] === '$')) {
+    const s1 = steps[1];
+    if (isAst(s1) && s1['type'] === 'name' && s1['value'] === 'nodes') return isPlainStep(s1) ? 2 : -2;
+  }
+  return -1;
+}
+
+/** A step with no predicate, group or sort attached. */
+const isPlainStep = (step: Ast): boolean => !step['stages'] && !step['group'] && !step['predicate'];
+
+/** The node a path reads (`nodes.<id>…`), `'*'` for a dynamic read of `nodes`, or null. */
+function pathReference(path: Ast): string | null {
+  const steps = path['steps'];
+  if (!Array.isArray(steps)) return null;
+  const end = nodesStepEnd(steps);
+  if (end === -1) return null;
+  if (end === -2) return '*';
+  const next = steps[end];
+  if (isAst(next) && (next['type'] === 'name' || next['type'] === 'string') && typeof next['value'] === 'string') {
+    return next['value'];
+  }
+  return '*'; // `nodes`, `nodes.*`, `nodes.**`, `nodes.($x)`, `nodes{…}`
+}
+
+/** Node references of an expression, from its syntax tree. */
+export interface ExpressionRefs {
+  /** Ids read as `nodes.<id>…` (also `$$.nodes.<id>`, `$lookup(nodes, 'id')`). */
+  nodes: Set<string>;
+  /** `nodes` is read as a whole (`nodes.*`, `$keys(nodes)`, `nodes[…]`): the ids cannot be known. */
+  dynamic: boolean;
+}
+
+/**
+ * Walks the JSONata syntax tree of `expr` for reads of `nodes.<id>`. Conservative: a
+ * path starting with `nodes` counts wherever it appears (function arguments, conditions,
+ * predicates, lambdas, blocks, object constructors).
+ * Throws NodeFailure('template') when `expr` does not parse.
+ */
+export function expressionRefs(expr: string): ExpressionRefs {
+  let hit = refsCache.get(expr);
+  if (!hit) hit = remember(refsCache, expr, walkRefs(expr));
+  return { nodes: new Set(hit.nodes), dynamic: hit.dynamic };
+}
+
+const refsCache = new Map<string, ExpressionRefs>();
+
+function walkRefs(expr: string): ExpressionRefs {
+  const ast = compileExpression(expr).ast() as unknown;
+  const refs: ExpressionRefs = { nodes: new Set(), dynamic: false };
+  const handled = new Set<Ast>();
+  const stack: unknown[] = [ast];
+  while (stack.length > 0) {
+    const n = stack.pop();
+    if (Array.isArray(n)) {
+      for (const x of n) stack.push(x);
+      continue;
+    }
+    if (!isAst(n)) continue;
+    if (n['type'] === 'function' && isAst(n['procedure']) && n['procedure']['value'] === 'lookup') {
+      const args = n['arguments'];
+      const [a0, a1] = Array.isArray(args) ? args : [];
+      if (isAst(a0) && a0['type'] === 'path' && isAst(a1) && a1['type'] === 'string' && typeof a1['value'] === 'string') {
+        const steps = a0['steps'];
+        if (Array.isArray(steps) && nodesStepEnd(steps) === steps.length) {
+          refs.nodes.add(a1['value']);
+          handled.add(a0);
+        }
+      }
+    }
+    if (n['type'] === 'path' && !handled.has(n)) {
+      const ref = pathReference(n);
+      if (ref === '*') refs.dynamic = true;
+      else if (ref !== null) refs.nodes.add(ref);
+    }
+    for (const v of Object.values(n)) if (v !== null && typeof v === 'object') stack.push(v);
+  }
+  return refs;
+}
+
+/** Node ids the expression reads as `nodes.<id>…`. Throws NodeFailure('template') if it does not parse. */
+export function referencedNodes(expr: string): Set<string> {
+  return expressionRefs(expr).nodes;
+}
+
+/** JSONata sequences are arrays with extra flags; hand out plain JSON values (copying only what differs). */
+function plain(v: unknown): unknown {
+  if (Array.isArray(v)) {
+    let copy: unknown[] | null = (v as { sequence?: unknown }).sequence !== undefined ? [] : null;
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i];
+      const p = plain(x);
+      if (copy === null && p !== x) copy = v.slice(0, i);
+      if (copy !== null) copy.push(p);
+    }
+    return copy ?? v;
+  }
+  if (v !== null && typeof v === 'object') {
+    // object constructors give null-prototype objects: hand out ordinary ones
+    let copy: Record<string, unknown> | null = Object.getPrototypeOf(v) === null ? { ...(v as Record<string, unknown>) } : null;
+    for (const [k, x] of Object.entries(v)) {
+      const p = plain(x);
+      if (copy === null && p !== x) copy = { ...(v as Record<string, unknown>) };
+      if (copy !== null) copy[k] = p;
+    }
+    return copy ?? v;
+  }
+  return v;
+}
+
+/** Evaluates one expression; undefined, functions and JSONata errors fail with kind `template`. */
+export async function evaluateExpression(expr: string, scope: TemplateScope, shown = `template {{${expr}}}`): Promise<unknown> {
+  const compiled = compileExpression(expr);
+  let value: unknown;
+  try {
+    value = await compiled.evaluate(scope);
+  } catch (err) {
+    throw new NodeFailure('template', `${shown} failed: ${jsonataMessage(err)}`, { cause: err });
+  }
+  if (value === undefined) {
+    throw new NodeFailure('template', `${shown} evaluated to nothing (undefined); give optional references a default`);
+  }
+  if (typeof value === 'function') throw new NodeFailure('template', `${shown} evaluated to a function, not a JSON value`);
+  return plain(value);
+}
+
+const asText = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
+
+async function renderString(s: string, scope: TemplateScope): Promise<unknown> {
+  const parsed = parseString(s);
+  if (parsed.single) return evaluateExpression((parsed.parts[0] as { expr: string }).expr, scope);
+  const pieces = await Promise.all(
+    parsed.parts.map((p) => ('text' in p ? p.text : evaluateExpression(p.expr, scope).then(asText))),
+  );
+  return pieces.join('');
+}
+
+/**
+ * Renders every template in `value`, deep. A string that is exactly one template takes the
+ * value's JSON type; a template inside a longer string renders as text (objects as compact
+ * JSON, strings bare). Non-string leaves are returned as is.
+ */
+export async function renderTemplates(value: unknown, scope: TemplateScope): Promise<unknown> {
+  if (typeof value === 'string') return value.includes('{{') ? renderString(value, scope) : value;
+  if (Array.isArray(value)) return Promise.all(value.map((v) => renderTemplates(v, scope)));
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value);
+    const rendered = await Promise.all(entries.map(([, v]) => renderTemplates(v, scope)));
+    const out: Record<string, unknown> = {};
+    entries.forEach(([k], i) => (out[k] = rendered[i]));
+    return out;
+  }
+  return value;
+}
+
+/** A node's config with its templates rendered; `UNTEMPLATED_CONFIG_KEYS` are passed as written. */
+export async function renderConfig(config: Record<string, unknown>, scope: TemplateScope): Promise<Record<string, unknown>> {
+  const entries = Object.entries(config);
+  const rendered = await Promise.all(
+    entries.map(([k, v]) => (UNTEMPLATED_CONFIG_KEYS.has(k) ? v : renderTemplates(v, scope))),
+  );
+  const out: Record<string, unknown> = {};
+  entries.forEach(([k], i) => (out[k] = rendered[i]));
+  return out;
+}
+
+/** Evaluates a bare JSONata expression (no braces) that must give a boolean. */
+export async function evalCondition(expr: string, scope: TemplateScope): Promise<boolean> {
+  const value = await evaluateExpression(expr, scope, `condition "${expr}"`);
+  if (typeof value !== 'boolean') {
+    const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
+    throw new NodeFailure('template', `condition "${expr}" must give a boolean, got ${got}: ${asText(value).slice(0, 80)}`);
+  }
+  return value;
+}

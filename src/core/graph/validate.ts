@@ -1,0 +1,408 @@
+/**
+ * Graph validation (graph-format.md § Validation), run input validation and the canonical
+ * serialization. Every refusal is an AppError('validation') whose message names the first
+ * issue (node/edge/field) and whose `issues` hold them all.
+ */
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import { AppError, type ValidationIssue } from '../errors.js';
+import { CONFIG_SCHEMAS, GraphSchema, NODE_TYPES, type Graph, type GraphNode, type NodeType } from './schema.js';
+import { expressionRefs, parseTemplateString, UNTEMPLATED_CONFIG_KEYS } from './templates.js';
+import { findCycle, formatCycle, topology, type Topology } from './topology.js';
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** `.key`, or `["odd key"]` when the key is not an identifier. */
+const keySeg = (k: string | number): string =>
+  typeof k === 'number' ? `[${k}]` : /^[A-Za-z_$][\w$]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`;
+
+function fail(all: ValidationIssue[], source?: string): never {
+  const seen = new Set<string>();
+  const issues = all.filter((i) => {
+    const key = `${i.path}\u0000${i.message}`;
+    return seen.has(key) ? false : (seen.add(key), true);
+  });
+  const first = issues[0]!;
+  const where = [source, first.path].filter(Boolean).join(': ');
+  const more = issues.length > 1 ? ` (+${issues.length - 1} more)` : '';
+  throw new AppError('validation', `${where ? `${where}: ` : ''}${first.message}${more}`, issues);
+}
+
+// ---------------------------------------------------------------- JSON text
+
+/** Offset of the first JSON syntax error in `s` (a small scanner, only to point at an error V8 does not place). */
+function jsonErrorOffset(s: string): number {
+  let i = 0;
+  const ws = (): void => {
+    while (i < s.length && ' \t\n\r'.includes(s[i]!)) i++;
+  };
+  const str = (): boolean => {
+    for (i++; i < s.length; i++) {
+      const c = s[i]!;
+      if (c === '"') return ++i > 0;
+      if (c === '\\') i++;
+      else if (c < ' ') return false;
+    }
+    return false;
+  };
+  const value = (): boolean => {
+    ws();
+    const open = s[i];
+    if (open === '"') return str();
+    if (open !== '{' && open !== '[') {
+      const m = /^(?:true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)/.exec(s.slice(i, i + 400));
+      if (m) i += m[0].length;
+      return m !== null;
+    }
+    const close = open === '{' ? '}' : ']';
+    i++;
+    ws();
+    if (s[i] === close) return ++i > 0;
+    for (;;) {
+      if (open === '{') {
+        ws();
+        if (s[i] !== '"' || !str()) return false;
+        ws();
+        if (s[i] !== ':') return false;
+        i++;
+      }
+      if (!value()) return false;
+      ws();
+      if (s[i] === close) return ++i > 0;
+      if (s[i] !== ',') return false;
+      i++;
+    }
+  };
+  try {
+    if (value()) ws();
+  } catch {
+    return -1; // nested too deep to scan
+  }
+  return i;
+}
+
+/** Parses a graph file's text and validates it. `source` (a file name) prefixes messages. */
+export function parseGraphText(text: string, source?: string): Graph {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(body);
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    const m = /position (\d+)/.exec(msg);
+    const pos = m ? Number(m[1]) : jsonErrorOffset(body);
+    let where = '';
+    if (pos >= 0) {
+      const before = body.slice(0, pos).split('\n');
+      where = ` at line ${before.length}, column ${before[before.length - 1]!.length + 1}`;
+    }
+    const what = msg.replace(/ in JSON at position \d+.*$/, '').replace(/, ".*" is not valid JSON$/s, '')
+      .replace(/[\n\r\t]/g, (c) => JSON.stringify(c).slice(1, -1));
+    const reason = body.trim() === '' ? 'the file is empty' : what + where;
+    fail([{ path: '', message: `not valid JSON: ${reason}` }], source);
+  }
+  return validateGraph(raw, source);
+}
+
+// ---------------------------------------------------------------- JSON Schema (ajv)
+
+const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: false, logger: false });
+const validators = new WeakMap<object, ValidateFunction>();
+/** Also by content: a graph saved and loaded again has new objects but the same schemas. */
+const byText = new Map<string, ValidateFunction>();
+
+/** The compiled validator of a schema, cached per schema object. Throws if it is not a valid schema. */
+function compileSchema(schema: Obj): ValidateFunction {
+  const hit = validators.get(schema);
+  if (hit) return hit;
+  const text = JSON.stringify(schema);
+  let fn = byText.get(text);
+  if (!fn) {
+    if (!ajv.validateSchema(schema)) throw new Error(ajv.errorsText(ajv.errors, { dataVar: 'schema' }));
+    try {
+      fn = ajv.compile(schema);
+    } finally {
+      ajv.removeSchema(schema); // keep no strong reference (and allow the same $id in other graphs)
+    }
+    if (byText.size >= 1000) byText.clear();
+    byText.set(text, fn);
+  }
+  validators.set(schema, fn);
+  return fn;
+}
+
+/** Why `schema` is not a valid JSON Schema (draft 2020-12), or null when it is. */
+export function jsonSchemaProblem(schema: unknown): string | null {
+  if (typeof schema === 'boolean') return null;
+  if (!isObj(schema)) return 'must be a JSON Schema (an object)';
+  try {
+    compileSchema(schema);
+    return null;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
+function pointerToPath(pointer: string): string {
+  if (!pointer) return '';
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => keySeg(/^\d+$/.test(s) ? Number(s) : s))
+    .join('');
+}
+
+function ajvIssue(e: ErrorObject, root: string): ValidationIssue {
+  let message = e.message ?? 'is invalid';
+  const p = e.params as Obj;
+  if (typeof p['additionalProperty'] === 'string') message += ` ("${p['additionalProperty']}")`;
+  if (Array.isArray(p['allowedValues'])) message += `: ${p['allowedValues'].map((v) => JSON.stringify(v)).join(', ')}`;
+  return { path: root + pointerToPath(e.instancePath), message };
+}
+
+/** Refuses a run input that does not satisfy `graph.input`, naming the JSON path. */
+export function validateRunInput(graph: Graph, input: unknown): void {
+  if (graph.input === undefined) return;
+  const validate = compileSchema(graph.input);
+  if (validate(input)) return;
+  fail((validate.errors ?? []).map((e) => ajvIssue(e, 'input')));
+}
+
+// ---------------------------------------------------------------- graph rules
+
+function zodMessage(issue: { message: string }): string {
+  if (/received undefined$/.test(issue.message)) return 'is required';
+  return issue.message.replace(/^Invalid (input|option): /, '');
+}
+
+interface Ctx {
+  issues: ValidationIssue[];
+  ids: Set<string>;
+  topo: Topology | null;
+}
+
+/** Checks the node references of one expression at `path`, in node `node`. */
+function checkExpression(ctx: Ctx, node: GraphNode, path: string, expr: string, allowSelf: boolean, shown: string): void {
+  let refs: Set<string>;
+  try {
+    refs = expressionRefs(expr).nodes;
+  } catch (err) {
+    const msg = err instanceof Error ? err.message.replace(/^invalid expression "[\s\S]*?": /, '') : String(err);
+    ctx.issues.push({ path, nodeId: node.id, message: `invalid ${shown}: ${msg}` });
+    return;
+  }
+  for (const ref of refs) {
+    if (!ctx.ids.has(ref)) {
+      ctx.issues.push({ path, nodeId: node.id, message: `references node "${ref}", which does not exist` });
+    } else if (ctx.topo && !(allowSelf && ref === node.id) && !ctx.topo.isAncestor(ref, node.id)) {
+      ctx.issues.push({ path, nodeId: node.id, message: `references node "${ref}", which is not upstream of "${node.id}"` });
+    }
+  }
+}
+
+/** Checks every template string under `value` (skipping `skipKeys` at its top level). */
+function checkTemplates(ctx: Ctx, node: GraphNode, path: string, value: unknown, allowSelf: boolean, skipKeys?: ReadonlySet<string>): void {
+  if (typeof value === 'string') {
+    if (!value.includes('{{')) return;
+    let parts;
+    try {
+      parts = parseTemplateString(value);
+    } catch (err) {
+      ctx.issues.push({ path, nodeId: node.id, message: err instanceof Error ? err.message : String(err) });
+      return;
+    }
+    for (const p of parts) if ('expr' in p) checkExpression(ctx, node, path, p.expr, allowSelf, `template {{${p.expr}}}`);
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => checkTemplates(ctx, node, path + keySeg(i), v, allowSelf));
+  } else if (isObj(value)) {
+    for (const [k, v] of Object.entries(value)) {
+      if (!skipKeys?.has(k)) checkTemplates(ctx, node, path + keySeg(k), v, allowSelf);
+    }
+  }
+}
+
+const CODE_KEY = new Set(['code']);
+
+function checkConfig(ctx: Ctx, node: GraphNode, base: string, type: NodeType, config: unknown): boolean {
+  const parsed = CONFIG_SCHEMAS[type].safeParse(config ?? {});
+  if (parsed.success) return true;
+  for (const i of parsed.error.issues) {
+    ctx.issues.push({ path: base + i.path.map((k) => keySeg(k as string | number)).join(''), nodeId: node.id, message: zodMessage(i) });
+  }
+  return false;
+}
+
+function checkSchema(ctx: Ctx, path: string, schema: unknown, nodeId?: string): void {
+  if (schema === undefined) return;
+  const problem = jsonSchemaProblem(schema);
+  if (problem) ctx.issues.push({ path, message: `is not a valid JSON Schema: ${problem}`, ...(nodeId ? { nodeId } : {}) });
+}
+
+/** Config, schemas and templates of one node (templates only once the topology is known). */
+function checkNode(ctx: Ctx, node: GraphNode, templates: boolean): void {
+  const base = `nodes[${node.id}]`;
+  const type = node.type as NodeType;
+  const config = node.config ?? {};
+  if (!templates) {
+    const ok = checkConfig(ctx, node, `${base}.config`, type, config);
+    if (node.compensate) checkConfig(ctx, node, `${base}.compensate.config`, node.compensate.type, node.compensate.config);
+    if (ok && (type === 'llm' || type === 'agent')) checkSchema(ctx, `${base}.config.outputSchema`, config['outputSchema'], node.id);
+    if (ok && type === 'agent') {
+      (config['tools'] as Obj[] | undefined)?.forEach((t, i) => {
+        checkSchema(ctx, `${base}.config.tools[${i}].inputSchema`, t['inputSchema'], node.id);
+        const run = t['run'] as { type: NodeType; config: unknown };
+        checkConfig(ctx, node, `${base}.config.tools[${i}].run.config`, run.type, run.config);
+      });
+    }
+    return;
+  }
+  for (const [k, v] of Object.entries(config)) {
+    if (!UNTEMPLATED_CONFIG_KEYS.has(k)) checkTemplates(ctx, node, `${base}.config${keySeg(k)}`, v, false);
+  }
+  if (type === 'condition' && typeof config['expression'] === 'string') {
+    checkExpression(ctx, node, `${base}.config.expression`, config['expression'], false, 'expression');
+  }
+  if (type === 'agent' && Array.isArray(config['tools'])) {
+    (config['tools'] as Obj[]).forEach((t, i) => {
+      const run = isObj(t) && isObj(t['run']) ? t['run'] : undefined;
+      const skip = run?.['type'] === 'code' ? CODE_KEY : undefined;
+      if (run) checkTemplates(ctx, node, `${base}.config.tools[${i}].run.config`, run['config'], false, skip);
+    });
+  }
+  if (node.compensate) {
+    const skip = node.compensate.type === 'code' ? CODE_KEY : undefined;
+    checkTemplates(ctx, node, `${base}.compensate.config`, node.compensate.config, true, skip);
+  }
+}
+
+/** Validates a parsed graph file against every rule of graph-format.md; returns it typed. */
+export function validateGraph(raw: unknown, source?: string): Graph {
+  if (!isObj(raw)) fail([{ path: '', message: 'a graph must be a JSON object' }], source);
+  const issues: ValidationIssue[] = [];
+  if (raw['format'] !== 'statepipe.graph') {
+    issues.push({ path: 'format', message: `must be "statepipe.graph", got ${JSON.stringify(raw['format']) ?? 'nothing'}` });
+  }
+  if (raw['version'] !== 1) {
+    const got = JSON.stringify(raw['version']) ?? 'nothing';
+    issues.push({ path: 'version', message: `must be 1, got ${got}${typeof raw['version'] === 'number' ? ' (unsupported version)' : ''}` });
+  }
+  const shape = GraphSchema.safeParse(raw);
+  if (!shape.success) {
+    for (const i of shape.error.issues) {
+      const [head, idx, ...rest] = i.path as (string | number)[];
+      if (head === 'format' || head === 'version') continue;
+      const issue: ValidationIssue = { path: '', message: zodMessage(i) };
+      if ((head === 'nodes' || head === 'edges') && typeof idx === 'number') {
+        const item = (raw[head] as unknown[])[idx];
+        const id = isObj(item) && typeof item['id'] === 'string' && item['id'] ? item['id'] : String(idx);
+        issue.path = `${head}[${id}]` + rest.map(keySeg).join('');
+        if (head === 'nodes') issue.nodeId = id;
+        else issue.edgeId = id;
+      } else {
+        issue.path = (i.path as (string | number)[]).map(keySeg).join('').replace(/^\./, '');
+      }
+      issues.push(issue);
+    }
+  }
+  if (issues.length > 0) fail(issues, source);
+
+  const graph = {
+    ...(raw as unknown as Graph),
+    nodes: (raw as unknown as Graph).nodes.map((n) => (n.config === undefined ? { ...n, config: {} } : n)),
+  };
+  const ctx: Ctx = { issues, ids: new Set(), topo: null };
+  const byId = new Map<string, GraphNode>();
+
+  if (graph.input !== undefined) checkSchema(ctx, 'input', graph.input);
+  for (const node of graph.nodes) {
+    if (byId.has(node.id)) {
+      issues.push({ path: `nodes[${node.id}].id`, nodeId: node.id, message: `duplicate node id "${node.id}"` });
+      continue;
+    }
+    byId.set(node.id, node);
+    ctx.ids.add(node.id);
+    if (!(NODE_TYPES as readonly string[]).includes(node.type)) {
+      issues.push({ path: `nodes[${node.id}].type`, nodeId: node.id, message: `unknown node type "${node.type}" (expected one of ${NODE_TYPES.join(', ')})` });
+      continue;
+    }
+    checkNode(ctx, node, false);
+  }
+
+  const edgeIds = new Set<string>();
+  const liveEdges = [];
+  for (const edge of graph.edges) {
+    const base = `edges[${edge.id}]`;
+    if (edgeIds.has(edge.id)) issues.push({ path: `${base}.id`, edgeId: edge.id, message: `duplicate edge id "${edge.id}"` });
+    edgeIds.add(edge.id);
+    let ok = true;
+    for (const end of ['source', 'target'] as const) {
+      if (!byId.has(edge[end])) {
+        issues.push({ path: `${base}.${end}`, edgeId: edge.id, message: `${end} node "${edge[end]}" does not exist` });
+        ok = false;
+      }
+    }
+    const src = byId.get(edge.source);
+    if (edge.when !== undefined && src && src.type !== 'condition' && src.type !== 'approval') {
+      issues.push({
+        path: `${base}.when`,
+        edgeId: edge.id,
+        message: `"when" is only allowed on edges leaving a condition or approval node; "${src.id}" is a ${src.type} node`,
+      });
+    }
+    if (ok) liveEdges.push(edge);
+  }
+
+  const ids = [...byId.keys()];
+  const cycle = findCycle(ids, liveEdges);
+  if (cycle) {
+    const closing = liveEdges.find((e) => e.source === cycle[cycle.length - 1] && e.target === cycle[0]);
+    issues.push({
+      path: closing ? `edges[${closing.id}]` : 'edges',
+      message: `the graph has a cycle: ${formatCycle(cycle)}`,
+      nodeId: cycle[0]!,
+      ...(closing ? { edgeId: closing.id } : {}),
+    });
+  } else {
+    ctx.topo = topology({ ...graph, nodes: [...byId.values()], edges: liveEdges });
+    for (const node of byId.values()) {
+      if ((NODE_TYPES as readonly string[]).includes(node.type)) checkNode(ctx, node, true);
+    }
+  }
+  if (issues.length > 0) fail(issues, source);
+  return graph;
+}
+
+// ---------------------------------------------------------------- canonical bytes
+
+const TOP_KEYS = ['format', 'version', 'id', 'name', 'description', 'input', 'defaults', 'budget', 'concurrency', 'nodes', 'edges'];
+const NODE_KEYS = ['id', 'type', 'label', 'description', 'position', 'config', 'retry', 'timeoutMs', 'sideEffect', 'compensate'];
+const EDGE_KEYS = ['id', 'source', 'target', 'when'];
+
+function ordered(obj: Obj, keys: string[], map: (k: string, v: unknown) => unknown = (_k, v) => v): Obj {
+  const out: Obj = {};
+  for (const k of keys) if (obj[k] !== undefined) out[k] = map(k, obj[k]);
+  for (const [k, v] of Object.entries(obj)) if (!keys.includes(k) && v !== undefined) out[k] = map(k, v);
+  return out;
+}
+
+/**
+ * The canonical bytes of a graph: 2-space JSON with a stable key order (top level, nodes and
+ * edges in the order of the example files; nested objects keep their own order) and a final
+ * newline. An empty `config` is left out (it means the same as none).
+ */
+export function serializeGraph(graph: Graph): string {
+  const canonical = ordered(graph as Obj, TOP_KEYS, (k, v) => {
+    if (k === 'nodes' && Array.isArray(v)) {
+      return v.map((n: Obj) => {
+        const node = ordered(n, NODE_KEYS);
+        if (isObj(node['config']) && Object.keys(node['config']).length === 0) delete node['config'];
+        return node;
+      });
+    }
+    if (k === 'edges' && Array.isArray(v)) return v.map((e: Obj) => ordered(e, EDGE_KEYS));
+    return v;
+  });
+  return JSON.stringify(canonical, null, 2) + '\n';
+}
