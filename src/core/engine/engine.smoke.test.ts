@@ -5,7 +5,7 @@ import { nodeSeq, testEngine } from './test-kit.js';
 
 describe('engine smoke', () => {
   it('runs vendor-onboarding to the approval and on to success', async () => {
-    const g = parseGraphText(readFileSync(new URL('../../../../shared/examples/vendor-onboarding.json', import.meta.url), 'utf8'));
+    const g = parseGraphText(readFileSync(new URL('../../../examples/vendor-onboarding.json', import.meta.url), 'utf8'));
     const { engine, events } = testEngine();
     const out = await engine.start(g, { vendor: 'Acme', country: 'DE' }, { graphHash: 'h' });
     expect(out.status).toBe('waiting');

@@ -1,0 +1,200 @@
+/**
+ * The `llm` node: one model call, streamed, with an optional JSON Schema on the reply.
+ * A reply that fails its schema fails the attempt with kind `schema` (retryable); the next
+ * attempt shows the model the validator's errors so it can fix its reply.
+ * Pure: no node:* imports.
+ */
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import { NodeFailure, type NodeError } from '../errors.js';
+import type { ModelProvider, ModelReply, ModelRequest, NodeResult, NodeRunContext, NodeRunner } from '../ports.js';
+import { mockProvider } from './mock-provider.js';
+
+/** The output of an `llm` node (graph-format.md). */
+export interface LlmOutput {
+  text: string;
+  json?: unknown;
+  usage: { inputTokens: number; outputTokens: number };
+  costUsd: number;
+  model: string;
+}
+
+/** One validator problem, as carried in `NodeError.details` of a `schema` failure. */
+export interface SchemaProblem {
+  instancePath: string;
+  message: string;
+  keyword?: string;
+  params?: unknown;
+}
+
+const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: false });
+const validators = new WeakMap<object, ValidateFunction>();
+
+/** The compiled validator of a schema object, compiled once per object. */
+export function validatorFor(schema: object): ValidateFunction {
+  let v = validators.get(schema);
+  if (!v) {
+    v = ajv.compile(schema);
+    validators.set(schema, v);
+  }
+  return v;
+}
+
+/** `/risk must be equal to one of the allowed values`, joined with `; `. */
+export function formatSchemaProblems(problems: readonly SchemaProblem[]): string {
+  return problems.map((p) => `${p.instancePath || '/'} ${p.message}`).join('; ');
+}
+
+function toProblems(errors: readonly ErrorObject[] | null | undefined): SchemaProblem[] {
+  return (errors ?? []).map((e) => ({
+    instancePath: e.instancePath,
+    message: e.message ?? `fails "${e.keyword}"`,
+    keyword: e.keyword,
+    params: e.params,
+  }));
+}
+
+/** The reply without a surrounding Markdown code fence (```json … ```). */
+export function stripFences(text: string): string {
+  const m = /^\s*```[A-Za-z0-9_-]*[ \t]*\r?\n?([\s\S]*?)\r?\n?```\s*$/.exec(text);
+  return (m ? m[1]! : text).trim();
+}
+
+/**
+ * Parses and validates a reply against `schema`. Throws a retryable `schema` NodeFailure whose
+ * `details` are the validator's problems.
+ */
+export function parseAndValidate(nodeId: string, text: string, schema: object): unknown {
+  let value: unknown;
+  try {
+    value = JSON.parse(stripFences(text));
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    const problems: SchemaProblem[] = [{ instancePath: '', message: `is not valid JSON (${why})`, keyword: 'json' }];
+    throw new NodeFailure('schema', `${nodeId}: reply is not valid JSON: ${why}`, {
+      retryable: true,
+      details: problems,
+    });
+  }
+  let validate: ValidateFunction;
+  try {
+    validate = validatorFor(schema);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new NodeFailure('schema', `${nodeId}: outputSchema is not a valid JSON Schema: ${why}`, { retryable: false });
+  }
+  if (!validate(value)) {
+    const problems = toProblems(validate.errors);
+    throw new NodeFailure('schema', `${nodeId}: reply does not match outputSchema: ${formatSchemaProblems(problems)}`, {
+      retryable: true,
+      details: problems,
+    });
+  }
+  return value;
+}
+
+/** The feedback appended to the prompt after an attempt whose reply failed its schema. */
+export function schemaFeedback(previous: NodeError): string {
+  const details = Array.isArray(previous.details) ? (previous.details as SchemaProblem[]) : [];
+  const lines = details
+    .filter((d) => d && typeof d === 'object')
+    .map((d) => `- ${d.instancePath || '/'} ${String(d.message)}`);
+  const body = lines.length > 0 ? lines.join('\n') : `- ${previous.message}`;
+  return (
+    '\n\nYour previous reply was rejected because it does not match the required JSON schema:\n' +
+    body +
+    '\nReply again with only the corrected JSON.'
+  );
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+
+/** The API-key variable a provider is configured by: `openai` → `OPENAI_API_KEY`. */
+export const providerKeyVar = (name: string): string => `${name.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_API_KEY`;
+
+/** The provider named by a node's config: the host's, else the built-in mock. */
+export function resolveProvider(ctx: NodeRunContext, name: string): ModelProvider {
+  const fromHost = ctx.services.provider?.(name);
+  if (fromHost) return fromHost;
+  if (name === 'mock') return mockProvider(ctx.config['mock'], ctx.attempt, { clock: ctx.clock });
+  throw new NodeFailure('provider', `provider "${name}" is not configured: set ${providerKeyVar(name)}`, {
+    retryable: false,
+  });
+}
+
+function failureFromSignal(signal: AbortSignal, nodeId: string): NodeFailure {
+  const reason: unknown = signal.reason;
+  if (reason instanceof NodeFailure) return reason;
+  if (reason instanceof Error && reason.name === 'TimeoutError') {
+    return new NodeFailure('timeout', `${nodeId}: timed out`, { cause: reason });
+  }
+  return new NodeFailure('cancelled', `${nodeId}: cancelled`, { retryable: false, cause: reason });
+}
+
+/** Calls the model, turning anything unexpected into a NodeFailure. */
+async function callModel(ctx: NodeRunContext, provider: ModelProvider, req: ModelRequest): Promise<ModelReply> {
+  try {
+    return await provider.generate(req);
+  } catch (err) {
+    if (err instanceof NodeFailure) throw err;
+    if (ctx.signal.aborted) throw failureFromSignal(ctx.signal, ctx.node.id);
+    if (err instanceof Error && err.name === 'AbortError') {
+      throw new NodeFailure('cancelled', `${ctx.node.id}: cancelled`, { retryable: false, cause: err });
+    }
+    const why = err instanceof Error ? err.message : String(err);
+    throw new NodeFailure('provider', `${ctx.node.id}: model call failed: ${why}`, { retryable: true, cause: err });
+  }
+}
+
+/** Builds the model request of an `llm` (or an agent's first) call from the rendered config. */
+export function buildRequest(ctx: NodeRunContext): ModelRequest {
+  const cfg = ctx.config;
+  let prompt = typeof cfg['prompt'] === 'string' ? cfg['prompt'] : JSON.stringify(cfg['prompt'] ?? '');
+  if (ctx.previousError?.kind === 'schema') prompt += schemaFeedback(ctx.previousError);
+  const req: ModelRequest = {
+    model: str(cfg['model']) ?? 'mock-1',
+    messages: [{ role: 'user', content: prompt }],
+    signal: ctx.signal,
+    onToken: (text: string) => {
+      if (text.length > 0) ctx.emitTokens(text);
+    },
+  };
+  const system = str(cfg['system']);
+  if (system !== undefined) req.system = system;
+  const temperature = num(cfg['temperature']);
+  if (temperature !== undefined) req.temperature = temperature;
+  const maxTokens = num(cfg['maxTokens']);
+  if (maxTokens !== undefined) req.maxTokens = maxTokens;
+  const baseURL = str(cfg['baseURL']);
+  if (baseURL !== undefined) req.baseURL = baseURL;
+  return req;
+}
+
+export const llmRunner: NodeRunner = async (ctx: NodeRunContext): Promise<NodeResult> => {
+  if (ctx.signal.aborted) throw failureFromSignal(ctx.signal, ctx.node.id);
+  const providerName = str(ctx.config['provider']) ?? 'mock';
+  const provider = resolveProvider(ctx, providerName);
+  const req = buildRequest(ctx);
+  const reply = await callModel(ctx, provider, req);
+  if (ctx.signal.aborted) throw failureFromSignal(ctx.signal, ctx.node.id);
+
+  const usage = {
+    inputTokens: num(reply.usage?.inputTokens) ?? 0,
+    outputTokens: num(reply.usage?.outputTokens) ?? 0,
+  };
+  const costUsd = num(reply.costUsd) ?? 0;
+  const model = str(reply.model) ?? req.model;
+  const text = typeof reply.text === 'string' ? reply.text : '';
+
+  let json: unknown;
+  const schema = ctx.config['outputSchema'];
+  if (schema !== undefined && schema !== null) {
+    if (typeof schema !== 'object') {
+      throw new NodeFailure('schema', `${ctx.node.id}: outputSchema must be a JSON Schema object`, { retryable: false });
+    }
+    json = parseAndValidate(ctx.node.id, text, schema);
+  }
+  const output: LlmOutput = json === undefined ? { text, usage, costUsd, model } : { text, json, usage, costUsd, model };
+  return { output, usage, costUsd, model };
+};
