@@ -187,6 +187,10 @@ export class StatepipeService {
     this.store.close();
   }
 
+  knownRunId(runId: string): RunId {
+    return this.known(runId);
+  }
+
   private known(runId: string): RunId {
     if (!this.store.getRunRow(runId)) throw new AppError('not-found', `run ${runId} not found in ${this.store.file}`);
     return asRunId(runId);

@@ -1,0 +1,110 @@
+/**
+ * The API between the renderer and its host (Electron main over IPC, or `statepipe serve`
+ * over WebSocket/HTTP): one map of methods with zod schemas for input and output, and the
+ * messages the host pushes. Both hosts validate every call against it in dispatch().
+ */
+import { z } from 'zod';
+
+const RunId = z.string().regex(/^run_[0-9A-Z]{26}$/, 'a run id looks like run_01J…');
+const NodeId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a node id matches [A-Za-z0-9_-]{1,64}');
+const GraphJson = z.record(z.string(), z.unknown());
+const Budget = z.object({ maxTokens: z.number().int().positive().optional(), maxCostUsd: z.number().positive().optional() }).strict();
+const RunStatus = z.enum(['queued', 'running', 'paused', 'waiting', 'interrupted', 'succeeded', 'failed', 'cancelled']);
+
+const Outcome = z.object({ runId: z.string(), status: z.string() }).passthrough();
+const Issue = z.object({ path: z.string(), message: z.string(), nodeId: z.string().optional(), edgeId: z.string().optional() });
+const Summary = z
+  .object({
+    runId: z.string(),
+    graphId: z.string(),
+    status: RunStatus,
+    createdAt: z.string(),
+    startedAt: z.string().nullable(),
+    finishedAt: z.string().nullable(),
+    durationMs: z.number().nullable(),
+    tokens: z.number(),
+    costUsd: z.number(),
+  })
+  .passthrough();
+const Event = z.object({ seq: z.number(), runId: z.string(), ts: z.string(), type: z.string(), nodeId: z.string().optional(), data: z.unknown() });
+
+export const methods = {
+  'app.info': {
+    input: z.object({}).strict(),
+    output: z.object({ version: z.string(), dbPath: z.string(), host: z.enum(['electron', 'web']) }),
+  },
+  'graphs.validate': {
+    input: z.object({ graph: z.unknown() }).strict(),
+    output: z.object({ ok: z.boolean(), issues: z.array(Issue) }),
+  },
+  'graphs.save': {
+    input: z.object({ graph: GraphJson }).strict(),
+    output: z.object({ graphId: z.string(), version: z.number(), hash: z.string(), json: z.string() }),
+  },
+  'graphs.list': {
+    input: z.object({}).strict(),
+    output: z.object({ graphs: z.array(z.object({ graphId: z.string(), name: z.string().nullable(), version: z.number(), updatedAt: z.string() }).passthrough()) }),
+  },
+  'graphs.get': {
+    input: z.object({ graphIdOrRunId: z.string().min(1) }).strict(),
+    output: z.object({ json: z.string() }),
+  },
+  'runs.start': {
+    input: z.object({ graph: GraphJson, input: z.unknown().default({}) }).strict(),
+    output: z.object({ runId: z.string() }),
+  },
+  'runs.get': { input: z.object({ runId: RunId }).strict(), output: z.object({ runId: z.string(), status: RunStatus, nodes: z.array(z.unknown()) }).passthrough() },
+  'runs.list': {
+    input: z
+      .object({
+        status: z.union([RunStatus, z.array(RunStatus)]).optional(),
+        graphId: z.string().optional(),
+        text: z.string().max(200).optional(),
+        limit: z.number().int().min(1).max(10_000).default(100),
+        offset: z.number().int().min(0).default(0),
+        sort: z.enum(['created', 'started', 'cost', 'tokens', 'duration']).optional(),
+        order: z.enum(['asc', 'desc']).optional(),
+      })
+      .strict(),
+    output: z.object({ runs: z.array(Summary) }),
+  },
+  'runs.events': {
+    input: z.object({ runId: RunId, afterSeq: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(100_000).optional() }).strict(),
+    output: z.object({ events: z.array(Event) }),
+  },
+  'runs.pause': { input: z.object({ runId: RunId }).strict(), output: Outcome },
+  'runs.resume': { input: z.object({ runId: RunId, budget: Budget.optional() }).strict(), output: Outcome },
+  'runs.cancel': { input: z.object({ runId: RunId }).strict(), output: Outcome },
+  'runs.approve': {
+    input: z.object({ runId: RunId, nodeId: NodeId, approved: z.boolean(), by: z.string().max(200).optional(), comment: z.string().max(10_000).optional(), data: z.unknown().optional() }).strict(),
+    output: Outcome,
+  },
+  'runs.retry': { input: z.object({ runId: RunId, nodeId: NodeId }).strict(), output: Outcome },
+  'runs.resolve': { input: z.object({ runId: RunId, nodeId: NodeId, output: z.unknown() }).strict(), output: Outcome },
+  'runs.rerun': { input: z.object({ runId: RunId, fromNodeId: NodeId }).strict(), output: z.object({ runId: z.string() }) },
+  'runs.export': { input: z.object({ runId: RunId }).strict(), output: z.object({ jsonl: z.string() }) },
+} as const;
+
+export type Methods = typeof methods;
+export type ApiMethodName = keyof Methods;
+export type MethodInput<M extends ApiMethodName> = z.input<Methods[M]['input']>;
+export type MethodOutput<M extends ApiMethodName> = z.output<Methods[M]['output']>;
+
+export const API_METHOD_NAMES = Object.keys(methods) as ApiMethodName[];
+
+/** Coded errors every call may answer with instead of its output. */
+export const ERROR_CODES = ['bad-request', 'validation', 'not-found', 'illegal-transition', 'conflict', 'database', 'unauthorized', 'internal'] as const;
+export type ApiErrorCode = (typeof ERROR_CODES)[number];
+
+export interface ApiError {
+  code: ApiErrorCode;
+  message: string;
+  issues?: { path: string; message: string; nodeId?: string; edgeId?: string }[];
+}
+
+export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: ApiError };
+
+/** What a host pushes to the renderer. Token events arrive coalesced: one per node per frame at most. */
+export type HostMessage =
+  | { kind: 'events'; runId: string; events: z.infer<typeof Event>[] }
+  | { kind: 'hello'; lastEventCursor: number };

@@ -1,0 +1,83 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { API_METHOD_NAMES } from '../contract/api.js';
+import { dispatch, type DispatchContext } from './dispatch.js';
+import { StatepipeService } from './service.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'statepipe-dispatch-'));
+const service = StatepipeService.open({ dbPath: join(dir, 'sp.db') });
+const ctx: DispatchContext = { service, host: 'web', version: 'test' };
+const example = (name: string) => JSON.parse(readFileSync(new URL(`../../examples/${name}.json`, import.meta.url), 'utf8'));
+afterAll(() => service.close());
+
+async function until<T>(fn: () => T | undefined, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('dispatch', () => {
+  it('answers unknown methods and malformed input with coded errors, never a crash', async () => {
+    const bad: [unknown, unknown][] = [
+      [undefined, {}],
+      [42, {}],
+      ['nope', {}],
+      ['__proto__', {}],
+      ['constructor', {}],
+      ['runs.get', { runId: 'not-a-run' }],
+      ['runs.get', null],
+      ['runs.get', 'string'],
+      ['runs.get', { runId: 'run_01ABCDEFGHJKMNPQRSTVWXYZ01', extra: 1 }],
+      ['runs.list', { limit: -1 }],
+      ['runs.approve', { runId: 'run_01ABCDEFGHJKMNPQRSTVWXYZ01', nodeId: 'a b', approved: 'yes' }],
+      ['graphs.save', { graph: [] }],
+    ];
+    for (const [method, input] of bad) {
+      const r = await dispatch(ctx, method, input);
+      expect(r.ok, JSON.stringify([method, input])).toBe(false);
+      if (!r.ok) expect(r.error.code).toBe('bad-request');
+    }
+  });
+
+  it('every method answers random payloads with a value or a coded error', async () => {
+    const payloads = [{}, { runId: 'run_01ABCDEFGHJKMNPQRSTVWXYZ01' }, { graph: {} }, { graph: { format: 'x' } }, [], 'x', 0];
+    for (const m of API_METHOD_NAMES) {
+      for (const p of payloads) {
+        const r = await dispatch(ctx, m, p);
+        if (!r.ok) expect(['bad-request', 'validation', 'not-found', 'illegal-transition']).toContain(r.error.code);
+      }
+    }
+  });
+
+  it('maps engine errors: not-found, validation with issues, illegal transitions', async () => {
+    const missing = await dispatch(ctx, 'runs.get', { runId: 'run_01ABCDEFGHJKMNPQRSTVWXYZ01' });
+    expect(missing).toMatchObject({ ok: false, error: { code: 'not-found' } });
+    const invalid = await dispatch(ctx, 'graphs.save', { graph: { ...example('vendor-onboarding'), version: 2 } });
+    expect(invalid).toMatchObject({ ok: false, error: { code: 'validation' } });
+    const badInput = await dispatch(ctx, 'runs.start', { graph: example('vendor-onboarding'), input: {} });
+    expect(badInput).toMatchObject({ ok: false, error: { code: 'validation' } });
+  });
+
+  it('starts a run, approves it and sees it succeed', async () => {
+    const started = await dispatch(ctx, 'runs.start', { graph: example('vendor-onboarding'), input: { vendor: 'Acme', country: 'DE' } });
+    expect(started.ok).toBe(true);
+    const runId = (started as { value: { runId: string } }).value.runId;
+    await until(() => (service.inspect(runId).status === 'waiting' ? true : undefined));
+    const wrong = await dispatch(ctx, 'runs.approve', { runId, nodeId: 'final_decision', approved: true });
+    expect(wrong).toMatchObject({ ok: false, error: { code: 'illegal-transition' } });
+    const ok = await dispatch(ctx, 'runs.approve', { runId, nodeId: 'approval', approved: true, by: 'ana' });
+    expect(ok.ok).toBe(true);
+    await until(() => (service.inspect(runId).status === 'succeeded' ? true : undefined));
+    const events = await dispatch(ctx, 'runs.events', { runId, afterSeq: 0 });
+    const list = (events as { value: { events: { seq: number }[] } }).value.events;
+    expect(list.map((e) => e.seq)).toEqual(list.map((_, i) => i + 1));
+    const exported = await dispatch(ctx, 'runs.export', { runId });
+    expect((exported as { value: { jsonl: string } }).value.jsonl.trim().split('\n')).toHaveLength(list.length);
+  });
+});

@@ -1,0 +1,104 @@
+/**
+ * One dispatch() for every host: validates the method name and its input against the
+ * contract, calls the service, and answers with a value or a coded error. It never throws.
+ */
+import { z } from 'zod';
+import { methods, type ApiError, type ApiMethodName, type ApiResult } from '../contract/api.js';
+import { AppError } from '../core/errors.js';
+import { serializeGraph, validateGraph } from '../core/graph/validate.js';
+import type { StatepipeService } from './service.js';
+
+export interface DispatchContext {
+  service: StatepipeService;
+  host: 'electron' | 'web';
+  version: string;
+  /** Errors of runs driven in the background after a call returned. */
+  onBackgroundError?: (err: unknown) => void;
+}
+
+type Handler = (ctx: DispatchContext, input: never) => unknown;
+
+/** Waits briefly for an action that drives a run: refusals come back at once, the run goes on. */
+async function settleSoon(ctx: DispatchContext, p: Promise<unknown>, runId: string): Promise<unknown> {
+  let settled = false;
+  p.then(
+    () => (settled = true),
+    (err) => {
+      if (settled) ctx.onBackgroundError?.(err);
+    },
+  );
+  const quick = await Promise.race([p.then((v) => ({ v })), new Promise<null>((r) => setTimeout(() => r(null), 25))]);
+  settled = true;
+  if (quick) return quick.v;
+  return { runId, status: ctx.service.inspect(runId).status };
+}
+
+const handlers: { [M in ApiMethodName]: (ctx: DispatchContext, input: z.output<(typeof methods)[M]['input']>) => unknown } = {
+  'app.info': (ctx) => ({ version: ctx.version, dbPath: ctx.service.store.file, host: ctx.host }),
+  'graphs.validate': ({}, { graph }) => {
+    try {
+      validateGraph(graph);
+      return { ok: true, issues: [] };
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'validation') return { ok: false, issues: err.issues ?? [{ path: '', message: err.message }] };
+      throw err;
+    }
+  },
+  'graphs.save': ({ service }, { graph }) => {
+    const valid = validateGraph(graph);
+    const json = serializeGraph(valid);
+    return { ...service.store.saveGraph(valid, json), json };
+  },
+  'graphs.list': ({ service }) => ({ graphs: service.store.listGraphs() }),
+  'graphs.get': ({ service }, { graphIdOrRunId }) => ({ json: service.exportGraph(graphIdOrRunId) }),
+  'runs.start': (ctx, { graph, input }) => {
+    const runId = ctx.service.createRun(validateGraph(graph), input);
+    ctx.service.drive(runId).catch((err) => ctx.onBackgroundError?.(err));
+    return { runId };
+  },
+  'runs.get': ({ service }, { runId }) => service.inspect(runId),
+  'runs.list': ({ service }, q) => ({ runs: service.list(q) }),
+  'runs.events': ({ service }, { runId, afterSeq, limit }) => ({ events: service.events(runId, afterSeq).slice(0, limit ?? Infinity) }),
+  'runs.pause': ({ service }, { runId }) => service.pause(runId),
+  'runs.resume': (ctx, { runId, budget }) => settleSoon(ctx, ctx.service.resume(runId, budget ? { budget } : {}), runId),
+  'runs.cancel': (ctx, { runId }) => settleSoon(ctx, ctx.service.cancel(runId), runId),
+  'runs.approve': (ctx, { runId, nodeId, ...d }) => settleSoon(ctx, ctx.service.approve(runId, nodeId, d), runId),
+  'runs.retry': (ctx, { runId, nodeId }) => settleSoon(ctx, ctx.service.retry(runId, nodeId), runId),
+  'runs.resolve': (ctx, { runId, nodeId, output }) => settleSoon(ctx, ctx.service.resolve(runId, nodeId, output), runId),
+  'runs.rerun': (ctx, { runId, fromNodeId }) => {
+    const created = ctx.service.engine.rerun(ctx.service.knownRunId(runId), fromNodeId);
+    ctx.service.drive(created.runId).catch((err) => ctx.onBackgroundError?.(err));
+    return { runId: created.runId };
+  },
+  'runs.export': ({ service }, { runId }) => ({ jsonl: service.events(runId).map((e) => JSON.stringify(e)).join('\n') + '\n' }),
+};
+
+function toApiError(err: unknown): ApiError {
+  if (err instanceof AppError) {
+    const code = err.code === 'usage' ? 'bad-request' : err.code;
+    return { code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) };
+  }
+  return { code: 'internal', message: err instanceof Error ? err.message : String(err) };
+}
+
+const issuesOf = (e: z.ZodError) => e.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+
+export async function dispatch(ctx: DispatchContext, method: unknown, input: unknown): Promise<ApiResult<unknown>> {
+  if (typeof method !== 'string' || !Object.prototype.hasOwnProperty.call(methods, method)) {
+    return { ok: false, error: { code: 'bad-request', message: `unknown method ${JSON.stringify(method)}` } };
+  }
+  const name = method as ApiMethodName;
+  const parsed = methods[name].input.safeParse(input ?? {});
+  if (!parsed.success) {
+    const issues = issuesOf(parsed.error);
+    const first = issues[0]!;
+    return { ok: false, error: { code: 'bad-request', message: `${name}: ${first.path || 'input'}: ${first.message}`, issues } };
+  }
+  try {
+    const handler = handlers[name] as Handler;
+    const value = await handler(ctx, parsed.data as never);
+    return { ok: true, value };
+  } catch (err) {
+    return { ok: false, error: toApiError(err) };
+  }
+}

@@ -1,0 +1,210 @@
+/**
+ * `code` nodes: JavaScript run off the main thread in a piscina worker pool, one fresh vm
+ * context per call, with a heap limit per worker and a time limit per call (see
+ * code-worker.ts for what the code can and cannot reach).
+ *
+ * Failures: a throw → `code`; the time limit → `timeout`; the heap limit → `code` (out of
+ * memory); an abort → `cancelled`. A worker that dies takes only its own call with it: piscina
+ * replaces it.
+ */
+import { createHash } from 'node:crypto';
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Piscina } from 'piscina';
+import { NodeFailure } from '../../core/errors.js';
+import type { NodeResult, NodeRunContext, NodeRunner } from '../../core/ports.js';
+import { DEFAULT_TIMEOUT_MS } from '../../core/graph/schema.js';
+import { CODE_WORKER_SOURCE } from './code-worker.js';
+
+export interface CodeSandboxOptions {
+  /** Heap limit of each worker (old generation), in MB. Default 64. */
+  memoryLimitMb?: number;
+  /** Most calls running at once. Default min(4, cores). */
+  maxThreads?: number;
+  /** Idle workers exit after this long. Default 30 s. */
+  idleTimeoutMs?: number;
+}
+
+export interface CodeArgs {
+  input: unknown;
+  nodes: Record<string, unknown>;
+}
+
+export interface CodeRunOptions {
+  timeoutMs: number;
+  signal: AbortSignal;
+}
+
+type WorkerResult = { ok: true; value: unknown } | { ok: false; kind: 'code' | 'timeout'; message: string };
+
+/** Extra time the outside watchdog gives the worker's own (vm) time limit. */
+const WATCHDOG_GRACE_MS = 250;
+
+let workerFile: string | undefined;
+
+/** A directory only this user can write: `<tmp>/statepipe-<uid>`, else a fresh private one. */
+function privateDir(): string {
+  const uid = typeof process.getuid === 'function' ? process.getuid() : undefined;
+  const dir = join(tmpdir(), `statepipe-code-${uid ?? 'user'}`);
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== 'EEXIST') return mkdtempSync(join(tmpdir(), 'statepipe-'));
+  }
+  const st = lstatSync(dir);
+  const ours = st.isDirectory() && (uid === undefined || (st.uid === uid && (st.mode & 0o022) === 0));
+  return ours ? dir : mkdtempSync(join(tmpdir(), 'statepipe-'));
+}
+
+/**
+ * The worker as a file piscina can load. Its name is the hash of its source, so every process
+ * of one version shares one file (written atomically, never rewritten).
+ */
+function workerFilename(): string {
+  if (workerFile) return workerFile;
+  const hash = createHash('sha256').update(CODE_WORKER_SOURCE).digest('hex').slice(0, 16);
+  const file = join(privateDir(), `code-worker-${hash}.mjs`);
+  let current = false;
+  try {
+    current = readFileSync(file, 'utf8') === CODE_WORKER_SOURCE;
+  } catch {
+    current = false;
+  }
+  if (!current) {
+    const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+    writeFileSync(tmp, CODE_WORKER_SOURCE, { mode: 0o600 });
+    renameSync(tmp, file);
+  }
+  workerFile = file;
+  return file;
+}
+
+function reasonFailure(reason: unknown): NodeFailure {
+  if (reason instanceof NodeFailure) return reason;
+  if (reason instanceof Error && reason.name === 'TimeoutError') {
+    return new NodeFailure('timeout', `code: ${reason.message || 'timed out'}`, { cause: reason });
+  }
+  const why = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : 'aborted';
+  return new NodeFailure('cancelled', `code: cancelled (${why})`, { retryable: false, cause: reason });
+}
+
+export class CodeSandbox {
+  readonly memoryLimitMb: number;
+  private readonly maxThreads: number;
+  private readonly idleTimeoutMs: number;
+  private pool: Piscina | undefined;
+  private closed = false;
+
+  constructor(opts: CodeSandboxOptions = {}) {
+    this.memoryLimitMb = opts.memoryLimitMb ?? 64;
+    this.maxThreads = Math.max(1, opts.maxThreads ?? Math.min(4, availableParallelism()));
+    this.idleTimeoutMs = opts.idleTimeoutMs ?? 30_000;
+  }
+
+  private getPool(): Piscina {
+    if (this.closed) throw new NodeFailure('internal', 'code sandbox is closed', { retryable: false });
+    if (!this.pool) {
+      this.pool = new Piscina({
+        filename: workerFilename(),
+        minThreads: 0,
+        maxThreads: this.maxThreads,
+        idleTimeout: this.idleTimeoutMs,
+        concurrentTasksPerWorker: 1,
+        // Only what the sandbox needs: no loaders (tsx, vitest) and no parent environment.
+        execArgv: ['--experimental-vm-modules', '--no-warnings'],
+        env: {},
+        resourceLimits: {
+          maxOldGenerationSizeMb: this.memoryLimitMb,
+          maxYoungGenerationSizeMb: Math.max(4, Math.min(16, Math.floor(this.memoryLimitMb / 4))),
+          stackSizeMb: 4,
+        },
+      });
+      // A worker error with no task to blame must not become an uncaught 'error' event.
+      this.pool.on('error', () => {});
+    }
+    return this.pool;
+  }
+
+  /**
+   * Runs `code`, the body of `function (input, nodes) { … }`, and resolves to the JSON value it
+   * returns (a returned promise is awaited). Throws NodeFailure.
+   */
+  async run(code: string, args: CodeArgs, opts: CodeRunOptions): Promise<unknown> {
+    const { signal } = opts;
+    const timeoutMs = Math.max(1, Math.floor(opts.timeoutMs));
+    if (signal.aborted) throw reasonFailure(signal.reason);
+    let argsJson: string;
+    try {
+      argsJson = JSON.stringify({ input: args.input ?? null, nodes: args.nodes ?? {} });
+    } catch (err) {
+      throw new NodeFailure('code', `code: the input is not JSON: ${err instanceof Error ? err.message : String(err)}`, {
+        retryable: false,
+      });
+    }
+    const pool = this.getPool();
+
+    const ac = new AbortController();
+    let watchdogFired = false;
+    const watchdog = setTimeout(() => {
+      watchdogFired = true;
+      ac.abort(new Error('time limit'));
+    }, timeoutMs + WATCHDOG_GRACE_MS);
+    const onAbort = (): void => ac.abort(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+
+    let result: WorkerResult;
+    try {
+      result = (await pool.run({ code, argsJson, timeoutMs }, { signal: ac.signal })) as WorkerResult;
+    } catch (err) {
+      if (signal.aborted) throw reasonFailure(signal.reason);
+      if (watchdogFired) throw this.timeoutFailure(timeoutMs);
+      throw this.crashFailure(err);
+    } finally {
+      clearTimeout(watchdog);
+      signal.removeEventListener('abort', onAbort);
+    }
+    if (result.ok) return result.value;
+    if (result.kind === 'timeout') throw this.timeoutFailure(timeoutMs);
+    throw new NodeFailure('code', `code: ${result.message}`, { retryable: false });
+  }
+
+  private timeoutFailure(timeoutMs: number): NodeFailure {
+    return new NodeFailure('timeout', `code: time limit of ${timeoutMs} ms exceeded`, { details: { timeoutMs } });
+  }
+
+  private crashFailure(err: unknown): NodeFailure {
+    const code = (err as { code?: unknown } | null)?.code;
+    if (code === 'ERR_WORKER_OUT_OF_MEMORY') {
+      return new NodeFailure('code', `code: out of memory (limit ${this.memoryLimitMb} MB)`, {
+        retryable: false,
+        details: { memoryLimitMb: this.memoryLimitMb },
+      });
+    }
+    const why = err instanceof Error ? err.message : String(err);
+    return new NodeFailure('code', `code: the sandbox worker failed: ${why}`, { retryable: false, cause: err });
+  }
+
+  /** Stops the workers; calls still running are rejected. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const pool = this.pool;
+    this.pool = undefined;
+    if (pool) await pool.destroy();
+  }
+}
+
+/** The `code` node: `input` is the run input, `nodes` maps each upstream id to its output. */
+export function codeRunner(sandbox: Pick<CodeSandbox, 'run'>): NodeRunner {
+  return async (ctx: NodeRunContext): Promise<NodeResult> => {
+    const code = ctx.config['code'];
+    if (typeof code !== 'string' || code.trim() === '') {
+      throw new NodeFailure('code', `${ctx.node.id}: config.code must be a non-empty string`, { retryable: false });
+    }
+    const nodes: Record<string, unknown> = {};
+    for (const [id, entry] of Object.entries(ctx.scope.nodes)) nodes[id] = entry?.output;
+    const timeoutMs = ctx.node.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const output = await sandbox.run(code, { input: ctx.scope.input, nodes }, { timeoutMs, signal: ctx.signal });
+    return { output };
+  };
+}

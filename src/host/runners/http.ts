@@ -1,0 +1,201 @@
+/**
+ * The `http` node (and http tools/compensations): one request with the attempt's idempotency
+ * key, classified failures and a cap on the response size.
+ *
+ * network errors → `network` (retryable); 429 → `rate-limit` (retryable, Retry-After honoured);
+ * 5xx → `http-status` retryable; other 4xx → `http-status` not retryable.
+ */
+import { NodeFailure } from '../../core/errors.js';
+import type { NodeResult, NodeRunContext, NodeRunner } from '../../core/ports.js';
+
+export const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
+/** How much of an error response is quoted in the failure message. */
+const EXCERPT_CHARS = 200;
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+export interface HttpOutput {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+/** Milliseconds to wait from a Retry-After header (delta-seconds or an HTTP date), if valid. */
+export function parseRetryAfter(value: string | null, nowMs: number): number | undefined {
+  if (value === null) return undefined;
+  const v = value.trim();
+  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
+  const at = Date.parse(v);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, at - nowMs);
+}
+
+function failureFromSignal(signal: AbortSignal, what: string): NodeFailure {
+  const reason: unknown = signal.reason;
+  if (reason instanceof NodeFailure) return reason;
+  if (reason instanceof Error && reason.name === 'TimeoutError') {
+    return new NodeFailure('timeout', `http: ${what} timed out`, { cause: reason });
+  }
+  return new NodeFailure('cancelled', `http: ${what} cancelled`, { retryable: false, cause: reason });
+}
+
+function networkReason(err: unknown): string {
+  const cause = (err as { cause?: unknown } | null)?.cause;
+  const c = cause as { code?: unknown; message?: unknown } | undefined;
+  if (c && typeof c.code === 'string') return typeof c.message === 'string' ? `${c.code} (${c.message})` : c.code;
+  if (c && typeof c.message === 'string') return c.message;
+  return err instanceof Error ? err.message : String(err);
+}
+
+class TooLarge extends Error {}
+
+/** Reads a body, failing as soon as more than `cap` bytes have arrived. */
+async function readCapped(res: Response, cap: number): Promise<Uint8Array> {
+  const declared = Number(res.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > cap) {
+    await res.body?.cancel().catch(() => {});
+    throw new TooLarge();
+  }
+  if (!res.body) return new Uint8Array(0);
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > cap) {
+      await reader.cancel().catch(() => {});
+      throw new TooLarge();
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
+/** The start of a body, for error messages; never throws. */
+async function excerpt(res: Response): Promise<string> {
+  try {
+    const bytes = await readCapped(res, 64 * 1024);
+    const text = new TextDecoder().decode(bytes).replace(/\s+/g, ' ').trim();
+    return text.length > EXCERPT_CHARS ? `${text.slice(0, EXCERPT_CHARS)}…` : text;
+  } catch {
+    await res.body?.cancel().catch(() => {});
+    return '';
+  }
+}
+
+function headersObject(h: Headers): Record<string, string> {
+  const out: Record<string, string> = {};
+  h.forEach((value, key) => {
+    out[key] = value;
+  });
+  return out;
+}
+
+const isJsonType = (ct: string | null): boolean => ct !== null && /[/+]json\b/i.test(ct);
+
+export const httpRunner: NodeRunner = async (ctx: NodeRunContext): Promise<NodeResult> => {
+  const cfg = ctx.config;
+  const method = String(cfg['method'] ?? 'GET').toUpperCase();
+  if (!METHODS.has(method)) {
+    throw new NodeFailure('http-status', `http: unsupported method ${JSON.stringify(cfg['method'])}`, { retryable: false });
+  }
+  const url = cfg['url'];
+  if (typeof url !== 'string' || url.length === 0) {
+    throw new NodeFailure('template', 'http: config.url must render to a non-empty string', { retryable: false });
+  }
+  const what = `${method} ${url}`;
+  const capRaw = cfg['maxResponseBytes'];
+  const cap = typeof capRaw === 'number' && capRaw > 0 ? capRaw : DEFAULT_MAX_RESPONSE_BYTES;
+
+  const headers = new Headers();
+  const given = cfg['headers'];
+  if (given && typeof given === 'object' && !Array.isArray(given)) {
+    for (const [k, v] of Object.entries(given as Record<string, unknown>)) {
+      if (v === undefined || v === null) continue;
+      headers.set(k, typeof v === 'string' ? v : JSON.stringify(v));
+    }
+  }
+  headers.set('Idempotency-Key', ctx.idempotencyKey);
+
+  let body: string | undefined;
+  const rawBody = cfg['body'];
+  if (rawBody !== undefined && rawBody !== null && method !== 'GET' && method !== 'HEAD') {
+    if (typeof rawBody === 'string') {
+      body = rawBody;
+    } else {
+      body = JSON.stringify(rawBody);
+      if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+    }
+  }
+
+  if (ctx.signal.aborted) throw failureFromSignal(ctx.signal, what);
+  const doFetch = ctx.services.fetch ?? globalThis.fetch;
+  let res: Response;
+  try {
+    const init: RequestInit = { method, headers, signal: ctx.signal, redirect: 'follow' };
+    if (body !== undefined) init.body = body;
+    res = await doFetch(url, init);
+  } catch (err) {
+    if (ctx.signal.aborted) throw failureFromSignal(ctx.signal, what);
+    if (err instanceof NodeFailure) throw err;
+    const reason = networkReason(err);
+    if (err instanceof TypeError && /invalid url|failed to parse url/i.test(reason)) {
+      throw new NodeFailure('http-status', `http: invalid URL ${JSON.stringify(url)}`, { retryable: false, cause: err });
+    }
+    throw new NodeFailure('network', `http: ${what} failed: ${reason}`, { retryable: true, cause: err });
+  }
+
+  if (res.status >= 400) {
+    const text = await excerpt(res);
+    const details = { status: res.status, body: text };
+    const suffix = text ? `: ${text}` : '';
+    const head = `http: ${what} returned ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
+    if (res.status === 429) {
+      const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), ctx.clock.now());
+      const opts: { retryable: boolean; details: unknown; retryAfterMs?: number } = { retryable: true, details };
+      if (retryAfterMs !== undefined) opts.retryAfterMs = retryAfterMs;
+      throw new NodeFailure('rate-limit', `${head} (rate limited)${suffix}`, opts);
+    }
+    throw new NodeFailure('http-status', `${head}${suffix}`, { retryable: res.status >= 500, details });
+  }
+
+  let bytes: Uint8Array;
+  try {
+    bytes = await readCapped(res, cap);
+  } catch (err) {
+    if (ctx.signal.aborted) throw failureFromSignal(ctx.signal, what);
+    if (err instanceof TooLarge) {
+      throw new NodeFailure('http-status', `http: response of ${what} exceeds maxResponseBytes (${cap} bytes)`, {
+        retryable: false,
+        details: { status: res.status, maxResponseBytes: cap },
+      });
+    }
+    throw new NodeFailure('network', `http: reading the response of ${what} failed: ${networkReason(err)}`, {
+      retryable: true,
+      cause: err,
+    });
+  }
+
+  const text = new TextDecoder().decode(bytes);
+  let parsed: unknown = text;
+  if (isJsonType(res.headers.get('content-type'))) {
+    if (text.trim() === '') {
+      parsed = null;
+    } else {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        ctx.log('warn', `http: ${what} said JSON but the body does not parse; kept as text`);
+      }
+    }
+  }
+  const output: HttpOutput = { status: res.status, headers: headersObject(res.headers), body: parsed };
+  return { output };
+};
