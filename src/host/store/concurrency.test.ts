@@ -1,0 +1,80 @@
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { openDatabase } from './open.js';
+import { rid, tmpDir } from './test-helpers.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const worker = path.join(here, 'append-worker.fixture.ts');
+const tsx = createRequire(import.meta.url).resolve('tsx');
+
+interface Result {
+  code: number | null;
+  out: string;
+  err: string;
+}
+
+/** Starts workers, waits until each is `ready`, then releases them all at once. */
+async function runWorkers(file: string, jobs: { runId: string; n: number }[]): Promise<Result[]> {
+  const children = jobs.map(({ runId, n }) =>
+    spawn(process.execPath, ['--import', tsx, worker, file, runId, String(n)], { stdio: ['pipe', 'pipe', 'pipe'] }),
+  );
+  const results = children.map(
+    (child) =>
+      new Promise<Result>((resolve, reject) => {
+        let out = '';
+        let err = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+        child.once('error', reject);
+        child.once('exit', (code) => resolve({ code, out: out.replace('ready\n', ''), err }));
+      }),
+  );
+  const ready = children.map(
+    (child) =>
+      new Promise<void>((resolve) => {
+        const onData = (d: Buffer) => {
+          if (d.toString().includes('ready')) {
+            child.stdout.off('data', onData);
+            resolve();
+          }
+        };
+        child.stdout.on('data', onData);
+        child.once('exit', () => resolve());
+      }),
+  );
+  await Promise.all(ready);
+  for (const child of children) child.stdin.end('go\n');
+  return Promise.all(results);
+}
+
+describe('several processes on one file', () => {
+  it('two processes append 500 events each at once: no SQLITE_BUSY, gapless seqs', async () => {
+    const file = path.join(tmpDir(), 'shared.db');
+    openDatabase(file).close();
+    const results = await runWorkers(file, [{ runId: 'run_proc_a', n: 500 }, { runId: 'run_proc_b', n: 500 }]);
+    expect(results.map((r) => r.err)).toEqual(['', '']);
+    expect(results.map((r) => r.code)).toEqual([0, 0]);
+    expect(results.map((r) => r.out.trim())).toEqual(['ok 501', 'ok 501']);
+    const store = openDatabase(file);
+    try {
+      for (const id of ['run_proc_a', 'run_proc_b']) {
+        const { events } = store.loadRun(rid(id));
+        expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 501 }, (_, i) => i + 1));
+        expect(store.getRunRow(id)!.lastSeq).toBe(501);
+        expect(store.streamedText(id, 'ask', 1).split(' ').filter(Boolean)).toHaveLength(500);
+      }
+    } finally {
+      store.close();
+    }
+  });
+
+  it('two processes creating and migrating a fresh file at once', async () => {
+    const file = path.join(tmpDir(), 'fresh.db');
+    const results = await runWorkers(file, [{ runId: 'run_x', n: 20 }, { runId: 'run_y', n: 20 }]);
+    expect(results.map((r) => r.err)).toEqual(['', '']);
+    expect(results.map((r) => r.out.trim())).toEqual(['ok 21', 'ok 21']);
+  });
+});

@@ -1,0 +1,193 @@
+/**
+ * Versioned schema migrations. `PRAGMA user_version` holds the number of migrations applied;
+ * `PRAGMA application_id` marks the file as a statepipe database. Each migration runs in its
+ * own BEGIN IMMEDIATE transaction and re-checks the version inside it, so two processes that
+ * open a fresh file at the same moment migrate it exactly once.
+ */
+import type Database from 'better-sqlite3';
+
+/** "stpp": written into the SQLite header so other tools (and we) can tell the file is ours. */
+export const STATEPIPE_APPLICATION_ID = 0x73747070;
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: /* sql */ `
+      CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) WITHOUT ROWID;
+
+      CREATE TABLE graphs (
+        graph_id       TEXT PRIMARY KEY,
+        name           TEXT,
+        latest_version INTEGER NOT NULL,
+        created_at     TEXT NOT NULL,
+        updated_at     TEXT NOT NULL
+      );
+
+      CREATE TABLE graph_versions (
+        graph_id   TEXT NOT NULL REFERENCES graphs(graph_id) ON DELETE CASCADE,
+        version    INTEGER NOT NULL,
+        hash       TEXT NOT NULL,
+        json       TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (graph_id, version),
+        UNIQUE (graph_id, hash)
+      );
+
+      CREATE TABLE runs (
+        run_id              TEXT PRIMARY KEY,
+        graph_id            TEXT NOT NULL,
+        graph_version       INTEGER NOT NULL,
+        graph_hash          TEXT NOT NULL,
+        status              TEXT NOT NULL,
+        input               TEXT,
+        result              TEXT,
+        error               TEXT,
+        error_node_id       TEXT,
+        created_at          TEXT NOT NULL,
+        started_at          TEXT,
+        finished_at         TEXT,
+        duration_ms         INTEGER,
+        tokens              INTEGER NOT NULL DEFAULT 0,
+        input_tokens        INTEGER NOT NULL DEFAULT 0,
+        output_tokens       INTEGER NOT NULL DEFAULT 0,
+        cost_usd            REAL NOT NULL DEFAULT 0,
+        last_seq            INTEGER NOT NULL DEFAULT 0,
+        owner_id            TEXT,
+        owner_pid           INTEGER,
+        owner_host          TEXT,
+        lease_expires_at    INTEGER,
+        parent_run_id       TEXT,
+        rerun_from_node     TEXT,
+        compensated         INTEGER,
+        compensation_failed TEXT,
+        FOREIGN KEY (graph_id, graph_version) REFERENCES graph_versions(graph_id, version)
+      );
+      CREATE INDEX runs_created  ON runs(created_at);
+      CREATE INDEX runs_status   ON runs(status, created_at);
+      CREATE INDEX runs_graph    ON runs(graph_id, created_at);
+      CREATE INDEX runs_started  ON runs(started_at);
+      CREATE INDEX runs_cost     ON runs(cost_usd);
+      CREATE INDEX runs_tokens   ON runs(tokens);
+      CREATE INDEX runs_duration ON runs(duration_ms);
+      CREATE INDEX runs_parent   ON runs(parent_run_id) WHERE parent_run_id IS NOT NULL;
+
+      CREATE TABLE events (
+        run_id  TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+        seq     INTEGER NOT NULL,
+        ts      TEXT NOT NULL,
+        type    TEXT NOT NULL,
+        node_id TEXT,
+        data    TEXT NOT NULL,
+        PRIMARY KEY (run_id, seq)
+      );
+
+      CREATE TABLE node_states (
+        run_id             TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+        node_id            TEXT NOT NULL,
+        status             TEXT NOT NULL,
+        attempt            INTEGER NOT NULL DEFAULT 0,
+        output             TEXT,
+        error              TEXT,
+        detail             TEXT,
+        started_at         TEXT,
+        finished_at        TEXT,
+        tokens             INTEGER NOT NULL DEFAULT 0,
+        cost_usd           REAL NOT NULL DEFAULT 0,
+        compensation       TEXT,
+        compensation_error TEXT,
+        updated_seq        INTEGER NOT NULL,
+        PRIMARY KEY (run_id, node_id)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE node_attempts (
+        run_id          TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+        node_id         TEXT NOT NULL,
+        attempt         INTEGER NOT NULL,
+        status          TEXT NOT NULL,
+        idempotency_key TEXT,
+        started_at      TEXT,
+        finished_at     TEXT,
+        duration_ms     INTEGER,
+        error           TEXT,
+        input_tokens    INTEGER NOT NULL DEFAULT 0,
+        output_tokens   INTEGER NOT NULL DEFAULT 0,
+        cost_usd        REAL NOT NULL DEFAULT 0,
+        model           TEXT,
+        PRIMARY KEY (run_id, node_id, attempt)
+      ) WITHOUT ROWID;
+      CREATE INDEX node_attempts_model ON node_attempts(model) WHERE model IS NOT NULL;
+
+      CREATE TABLE approvals (
+        id            INTEGER PRIMARY KEY,
+        run_id        TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+        node_id       TEXT NOT NULL,
+        status        TEXT NOT NULL CHECK (status IN ('open', 'granted', 'rejected')),
+        title         TEXT NOT NULL,
+        details       TEXT,
+        requested_at  TEXT NOT NULL,
+        requested_seq INTEGER NOT NULL,
+        decided_at    TEXT,
+        decided_by    TEXT,
+        comment       TEXT,
+        data          TEXT
+      );
+      CREATE INDEX approvals_run  ON approvals(run_id, node_id);
+      CREATE INDEX approvals_open ON approvals(requested_at) WHERE status = 'open';
+
+      CREATE TABLE stream_chunks (
+        run_id  TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+        node_id TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        seq     INTEGER NOT NULL,
+        text    TEXT NOT NULL,
+        PRIMARY KEY (run_id, node_id, attempt, seq)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE controls (
+        id         INTEGER PRIMARY KEY,
+        run_id     TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+        kind       TEXT NOT NULL CHECK (kind IN ('pause', 'cancel')),
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX controls_run ON controls(run_id, id);
+    `,
+  },
+];
+
+/** The schema version this code writes and understands. */
+export const SCHEMA_VERSION = MIGRATIONS.length === 0 ? 0 : MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+export function userVersion(db: Database.Database): number {
+  return Number(db.pragma('user_version', { simple: true }));
+}
+
+/** Applies every migration newer than the file's `user_version`. Returns the versions applied. */
+export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number[] {
+  const applied: number[] = [];
+  for (const m of migrations) {
+    const step = db.transaction(() => {
+      // Re-read inside the write lock: another process may have migrated meanwhile.
+      if (userVersion(db) >= m.version) return false;
+      db.exec(m.sql);
+      if (m.version === 1) {
+        db.pragma(`application_id = ${STATEPIPE_APPLICATION_ID}`);
+        db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run('app', 'statepipe');
+        db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run('created_at', new Date().toISOString());
+      }
+      db.pragma(`user_version = ${m.version}`);
+      return true;
+    });
+    if (step.immediate()) applied.push(m.version);
+  }
+  return applied;
+}

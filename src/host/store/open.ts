@@ -1,0 +1,132 @@
+/**
+ * Opening the database file: where it lives, refusing files that are not ours (without
+ * touching them), WAL + busy timeout for several processes, and migrations.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { AppError } from '../../core/errors.js';
+import { SCHEMA_VERSION, STATEPIPE_APPLICATION_ID, migrate, userVersion } from './migrations.js';
+import { dbError } from './db-error.js';
+import { SqliteStore } from './sqlite-store.js';
+import type { OpenOptions } from './types.js';
+
+/** `STATEPIPE_DB`, else the per-user file the desktop app and the CLI share. */
+export function defaultDbPath(): string {
+  const env = process.env['STATEPIPE_DB'];
+  if (env && env.trim() !== '') return path.resolve(env);
+  const home = os.homedir();
+  switch (process.platform) {
+    case 'darwin':
+      return path.join(home, 'Library', 'Application Support', 'statepipe', 'statepipe.db');
+    case 'win32':
+      return path.join(process.env['APPDATA'] || path.join(home, 'AppData', 'Roaming'), 'statepipe', 'statepipe.db');
+    default:
+      return path.join(home, '.statepipe', 'statepipe.db');
+  }
+}
+
+function isSqliteError(err: unknown): boolean {
+  return err instanceof Database.SqliteError;
+}
+
+/**
+ * Opens (creating and migrating if needed) a statepipe database.
+ * Throws AppError('database') with one line naming the file when it cannot.
+ */
+export function openDatabase(file: string, opts: OpenOptions = {}): SqliteStore {
+  const abs = path.resolve(file);
+  const readonly = opts.readonly === true;
+  const exists = fs.existsSync(abs);
+
+  if (exists && fs.statSync(abs).isDirectory()) throw new AppError('database', `cannot open database ${abs}: it is a directory`);
+  if (!exists) {
+    if (readonly) throw new AppError('database', `cannot open database ${abs}: no such file`);
+    try {
+      fs.mkdirSync(path.dirname(abs), { recursive: true });
+    } catch (err) {
+      const m = err instanceof Error ? err.message : String(err);
+      throw new AppError('database', `cannot create the folder for database ${abs}: ${m}`);
+    }
+  } else if (!readonly) {
+    try {
+      fs.accessSync(abs, fs.constants.R_OK | fs.constants.W_OK);
+    } catch (err) {
+      const c = (err as { code?: string }).code;
+      if (c === 'EACCES' || c === 'EPERM' || c === 'EROFS')
+        throw new AppError('database', `${abs} is read-only; statepipe needs to write to it`);
+      throw dbError(abs, err, 'open');
+    }
+  }
+
+  let db: Database.Database;
+  try {
+    db = new Database(abs, {
+      readonly,
+      fileMustExist: readonly,
+      timeout: opts.busyTimeoutMs ?? 5000,
+      ...(opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {}),
+    });
+  } catch (err) {
+    if (err instanceof TypeError || isSqliteError(err)) throw dbError(abs, err, 'open');
+    throw new AppError('database', `cannot open database ${abs}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+
+  try {
+    // Connection settings only: nothing here writes to the file.
+    db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
+    db.pragma('foreign_keys = ON');
+    db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
+    checkOwnership(db, abs, readonly);
+    if (!readonly) {
+      const mode = String(db.pragma('journal_mode', { simple: true })).toLowerCase();
+      if (mode !== 'wal') db.pragma('journal_mode = WAL');
+      migrate(db);
+    }
+    return new SqliteStore(db, abs, { leaseMs: opts.leaseMs ?? 30_000 });
+  } catch (err) {
+    try {
+      db.close();
+    } catch {
+      /* already failing */
+    }
+    throw dbError(abs, err, 'open');
+  }
+}
+
+/**
+ * Reads the header and the schema: refuses a file that is not SQLite, not statepipe's, or
+ * from a newer statepipe. Reads only, so a refused file is left byte-identical.
+ */
+function checkOwnership(db: Database.Database, file: string, readonly: boolean): void {
+  // The first read of the header: a non-SQLite file throws SQLITE_NOTADB here.
+  const tables = Number(db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").pluck().get());
+  const appId = Number(db.pragma('application_id', { simple: true }));
+  const version = userVersion(db);
+
+  if (appId !== STATEPIPE_APPLICATION_ID) {
+    if (appId !== 0 || tables > 0 || version !== 0) {
+      throw new AppError(
+        'database',
+        `${file} is not a statepipe database (it belongs to another application` +
+          (appId !== 0 ? `, application_id 0x${(appId >>> 0).toString(16)}` : '') +
+          '); choose another file with --db or STATEPIPE_DB',
+      );
+    }
+    if (readonly) throw new AppError('database', `${file} is not a statepipe database (it is empty) and was opened read-only`);
+    return; // empty file: ours to initialise
+  }
+  if (version > SCHEMA_VERSION) {
+    throw new AppError(
+      'database',
+      `${file} was created by a newer statepipe (schema ${version} > ${SCHEMA_VERSION}); upgrade statepipe to open it`,
+    );
+  }
+  if (readonly && version < SCHEMA_VERSION) {
+    throw new AppError(
+      'database',
+      `${file} has an older schema (${version} < ${SCHEMA_VERSION}) and was opened read-only; open it read-write once to migrate`,
+    );
+  }
+}

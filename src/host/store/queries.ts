@@ -1,0 +1,332 @@
+/**
+ * Read side for the CLI and the studio: run lists (filtered, sorted, paged), one run's row,
+ * node states and attempts, approvals, events since a seq, and stored graphs.
+ */
+import type Database from 'better-sqlite3';
+import { AppError } from '../../core/errors.js';
+import type { RunEvent } from '../../core/events.js';
+import type { Graph } from '../../core/graph/schema.js';
+import type { RunStatus } from '../../core/ports.js';
+import { dbError } from './db-error.js';
+import type {
+  ApprovalRow,
+  GraphInfo,
+  ListRunsOptions,
+  NodeAttemptRow,
+  NodeStateRow,
+  RunRow,
+  RunSort,
+  RunSummary,
+} from './types.js';
+
+type Row = Record<string, unknown>;
+
+export const parseJson = (s: unknown): unknown => (typeof s === 'string' ? JSON.parse(s) : null);
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+const int = (v: unknown): number | null => (typeof v === 'number' || typeof v === 'bigint' ? Number(v) : null);
+
+const SORT_COLUMN: Record<RunSort, string> = {
+  created: 'created_at',
+  started: 'started_at',
+  cost: 'cost_usd',
+  tokens: 'tokens',
+  duration: 'duration_ms',
+};
+
+const SUMMARY_COLUMNS =
+  'run_id, graph_id, graph_version, status, created_at, started_at, finished_at, duration_ms, tokens, cost_usd';
+
+export function toSummary(r: Row): RunSummary {
+  return {
+    runId: String(r['run_id']),
+    graphId: String(r['graph_id']),
+    graphVersion: Number(r['graph_version']),
+    status: r['status'] as RunStatus,
+    createdAt: String(r['created_at']),
+    startedAt: str(r['started_at']),
+    finishedAt: str(r['finished_at']),
+    durationMs: int(r['duration_ms']),
+    tokens: Number(r['tokens'] ?? 0),
+    costUsd: Number(r['cost_usd'] ?? 0),
+  };
+}
+
+export function toEvent(r: Row): RunEvent {
+  const e: Record<string, unknown> = { seq: Number(r['seq']), runId: r['run_id'], ts: r['ts'], type: r['type'] };
+  if (r['node_id'] != null) e['nodeId'] = r['node_id'];
+  e['data'] = parseJson(r['data']) ?? {};
+  return e as unknown as RunEvent;
+}
+
+export class StoreQueries {
+  private readonly cache = new Map<string, Database.Statement>();
+
+  constructor(
+    /** The underlying connection (for the host's own maintenance; prefer the methods). */
+    readonly db: Database.Database,
+    /** Absolute path of the database file. */
+    readonly file: string,
+    /**
+     * SQLite's busy handler is not fair: a process that commits in a tight loop can starve
+     * another past `busy_timeout`. A write that still gets SQLITE_BUSY is retried (it changed
+     * nothing: BEGIN IMMEDIATE failed) until this much time has passed.
+     */
+    private readonly busyRetryMs = 30_000,
+  ) {}
+
+  /** A prepared statement, cached by its SQL text. */
+  protected stmt(sql: string): Database.Statement {
+    let s = this.cache.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.cache.set(sql, s);
+    }
+    return s;
+  }
+
+  /** Runs `fn`, retrying while SQLite is busy, and turns SQLite failures into AppError('database'). */
+  protected guard<T>(fn: () => T): T {
+    const deadline = Date.now() + this.busyRetryMs;
+    for (;;) {
+      try {
+        return fn();
+      } catch (err) {
+        if (!(err instanceof Error && err.name === 'SqliteError')) throw err;
+        const code = String((err as { code?: unknown }).code ?? '');
+        if (code.startsWith('SQLITE_BUSY') && !this.db.inTransaction && Date.now() < deadline) continue;
+        throw dbError(this.file, err);
+      }
+    }
+  }
+
+  private where(opts: ListRunsOptions): { sql: string; params: unknown[] } {
+    const clauses: string[] = [];
+    const params: unknown[] = [];
+    if (opts.status !== undefined) {
+      const list = Array.isArray(opts.status) ? opts.status : [opts.status];
+      if (list.length > 0) {
+        clauses.push(`status IN (${list.map(() => '?').join(', ')})`);
+        params.push(...list);
+      }
+    }
+    if (opts.graphId !== undefined) {
+      clauses.push('graph_id = ?');
+      params.push(opts.graphId);
+    }
+    if (opts.text !== undefined && opts.text !== '') {
+      const like = `%${opts.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      clauses.push("(run_id LIKE ? ESCAPE '\\' OR graph_id LIKE ? ESCAPE '\\')");
+      params.push(like, like);
+    }
+    return { sql: clauses.length ? ` WHERE ${clauses.join(' AND ')}` : '', params };
+  }
+
+  /** Runs matching the filter; newest first by default. */
+  listRuns(opts: ListRunsOptions = {}): RunSummary[] {
+    return this.guard(() => {
+      const { sql, params } = this.where(opts);
+      const col = SORT_COLUMN[opts.sort ?? 'created'] ?? 'created_at';
+      const dir = opts.order === 'asc' ? 'ASC' : 'DESC';
+      const limit = Math.max(0, Math.floor(opts.limit ?? 50));
+      const offset = Math.max(0, Math.floor(opts.offset ?? 0));
+      const q = `SELECT ${SUMMARY_COLUMNS} FROM runs${sql} ORDER BY ${col} ${dir}, run_id ${dir} LIMIT ? OFFSET ?`;
+      return (this.stmt(q).all(...params, limit, offset) as Row[]).map(toSummary);
+    });
+  }
+
+  /** How many runs match the filter (limit/offset/sort ignored), for paging. */
+  countRuns(opts: ListRunsOptions = {}): number {
+    return this.guard(() => {
+      const { sql, params } = this.where(opts);
+      return Number(this.stmt(`SELECT count(*) FROM runs${sql}`).pluck().get(...params));
+    });
+  }
+
+  /** The run's whole row, or undefined if there is no such run. */
+  getRunRow(runId: string): RunRow | undefined {
+    return this.guard(() => {
+      const r = this.stmt('SELECT * FROM runs WHERE run_id = ?').get(runId) as Row | undefined;
+      if (!r) return undefined;
+      const compensated = int(r['compensated']);
+      return {
+        ...toSummary(r),
+        graphHash: String(r['graph_hash']),
+        input: parseJson(r['input']),
+        result: parseJson(r['result']),
+        error: parseJson(r['error']) as RunRow['error'],
+        errorNodeId: str(r['error_node_id']),
+        inputTokens: Number(r['input_tokens'] ?? 0),
+        outputTokens: Number(r['output_tokens'] ?? 0),
+        lastSeq: Number(r['last_seq'] ?? 0),
+        ownerId: str(r['owner_id']),
+        ownerPid: int(r['owner_pid']),
+        ownerHost: str(r['owner_host']),
+        leaseExpiresAt: int(r['lease_expires_at']),
+        parentRunId: str(r['parent_run_id']),
+        rerunFromNode: str(r['rerun_from_node']),
+        compensated: compensated === null ? null : compensated !== 0,
+        compensationFailed: parseJson(r['compensation_failed']) as string[] | null,
+      };
+    });
+  }
+
+  /** Current state of every node that has had an event, in order of last change. */
+  nodeStates(runId: string): NodeStateRow[] {
+    return this.guard(() =>
+      (this.stmt('SELECT * FROM node_states WHERE run_id = ? ORDER BY updated_seq').all(runId) as Row[]).map((r) => ({
+        nodeId: String(r['node_id']),
+        status: r['status'] as NodeStateRow['status'],
+        attempt: Number(r['attempt'] ?? 0),
+        output: parseJson(r['output']),
+        error: parseJson(r['error']) as NodeStateRow['error'],
+        detail: parseJson(r['detail']) as NodeStateRow['detail'],
+        startedAt: str(r['started_at']),
+        finishedAt: str(r['finished_at']),
+        tokens: Number(r['tokens'] ?? 0),
+        costUsd: Number(r['cost_usd'] ?? 0),
+        compensation: str(r['compensation']) as NodeStateRow['compensation'],
+        compensationError: parseJson(r['compensation_error']) as NodeStateRow['compensationError'],
+        updatedSeq: Number(r['updated_seq']),
+      })),
+    );
+  }
+
+  /** Every attempt of every node of a run (optionally one node), oldest first. */
+  nodeAttempts(runId: string, nodeId?: string): NodeAttemptRow[] {
+    return this.guard(() => {
+      const rows = (
+        nodeId === undefined
+          ? this.stmt('SELECT * FROM node_attempts WHERE run_id = ? ORDER BY started_at, node_id, attempt').all(runId)
+          : this.stmt('SELECT * FROM node_attempts WHERE run_id = ? AND node_id = ? ORDER BY attempt').all(runId, nodeId)
+      ) as Row[];
+      return rows.map((r) => ({
+        nodeId: String(r['node_id']),
+        attempt: Number(r['attempt']),
+        status: r['status'] as NodeAttemptRow['status'],
+        idempotencyKey: str(r['idempotency_key']),
+        startedAt: str(r['started_at']),
+        finishedAt: str(r['finished_at']),
+        durationMs: int(r['duration_ms']),
+        error: parseJson(r['error']) as NodeAttemptRow['error'],
+        inputTokens: Number(r['input_tokens'] ?? 0),
+        outputTokens: Number(r['output_tokens'] ?? 0),
+        costUsd: Number(r['cost_usd'] ?? 0),
+        model: str(r['model']),
+      }));
+    });
+  }
+
+  /** Open approvals of one run, or of every run when `runId` is omitted (the studio inbox). */
+  openApprovals(runId?: string): ApprovalRow[] {
+    return this.guard(() => {
+      const rows = (
+        runId === undefined
+          ? this.stmt("SELECT * FROM approvals WHERE status = 'open' ORDER BY requested_at, id").all()
+          : this.stmt("SELECT * FROM approvals WHERE run_id = ? AND status = 'open' ORDER BY id").all(runId)
+      ) as Row[];
+      return rows.map(toApproval);
+    });
+  }
+
+  /** Every approval (open and decided) of a run, oldest first. */
+  approvals(runId: string): ApprovalRow[] {
+    return this.guard(() => (this.stmt('SELECT * FROM approvals WHERE run_id = ? ORDER BY id').all(runId) as Row[]).map(toApproval));
+  }
+
+  /** Committed events with seq > afterSeq, in order. */
+  eventsSince(runId: string, afterSeq: number, limit?: number): RunEvent[] {
+    return this.guard(() => {
+      const rows = (
+        limit === undefined
+          ? this.stmt('SELECT * FROM events WHERE run_id = ? AND seq > ? ORDER BY seq').all(runId, afterSeq)
+          : this.stmt('SELECT * FROM events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?').all(runId, afterSeq, Math.max(0, Math.floor(limit)))
+      ) as Row[];
+      return rows.map(toEvent);
+    });
+  }
+
+  /**
+   * The log of every run in commit order, for a host that tails it (the web host's feed).
+   * Writers serialize on BEGIN IMMEDIATE, so rowids grow in commit order.
+   */
+  eventsAfterCursor(cursor: number, limit: number): { cursor: number; events: RunEvent[] } {
+    return this.guard(() => {
+      const rows = this.stmt('SELECT rowid AS _cursor, * FROM events WHERE rowid > ? ORDER BY rowid LIMIT ?').all(cursor, limit) as Row[];
+      const last = rows.at(-1);
+      return { cursor: last ? Number(last['_cursor']) : cursor, events: rows.map(toEvent) };
+    });
+  }
+
+  maxEventCursor(): number {
+    return this.guard(() => Number(this.stmt('SELECT coalesce(max(rowid), 0) FROM events').pluck().get()));
+  }
+
+  /** The streamed text of one attempt of a node, in order (all attempts if omitted). */
+  streamedText(runId: string, nodeId: string, attempt?: number): string {
+    return this.guard(() => {
+      const parts = (
+        attempt === undefined
+          ? this.stmt('SELECT text FROM stream_chunks WHERE run_id = ? AND node_id = ? ORDER BY attempt, seq').pluck().all(runId, nodeId)
+          : this.stmt('SELECT text FROM stream_chunks WHERE run_id = ? AND node_id = ? AND attempt = ? ORDER BY seq').pluck().all(runId, nodeId, attempt)
+      ) as string[];
+      return parts.join('');
+    });
+  }
+
+  /** A stored graph: the latest saved version by default. Throws AppError('not-found'). */
+  getGraph(graphId: string, version?: number): Graph {
+    return this.guard(() => {
+      const json =
+        version === undefined
+          ? this.stmt(
+              'SELECT v.json FROM graphs g JOIN graph_versions v ON v.graph_id = g.graph_id AND v.version = g.latest_version WHERE g.graph_id = ?',
+            ).pluck().get(graphId)
+          : this.stmt('SELECT json FROM graph_versions WHERE graph_id = ? AND version = ?').pluck().get(graphId, version);
+      if (typeof json !== 'string') {
+        throw new AppError('not-found', version === undefined ? `graph ${graphId} not found` : `graph ${graphId} version ${version} not found`);
+      }
+      return JSON.parse(json) as Graph;
+    });
+  }
+
+  /** Versions of a graph, newest first. */
+  graphVersions(graphId: string): { version: number; hash: string; createdAt: string }[] {
+    return this.guard(() =>
+      (this.stmt('SELECT version, hash, created_at FROM graph_versions WHERE graph_id = ? ORDER BY version DESC').all(graphId) as Row[]).map((r) => ({
+        version: Number(r['version']),
+        hash: String(r['hash']),
+        createdAt: String(r['created_at']),
+      })),
+    );
+  }
+
+  /** Every stored graph, most recently updated first. */
+  listGraphs(): GraphInfo[] {
+    return this.guard(() =>
+      (this.stmt('SELECT * FROM graphs ORDER BY updated_at DESC, graph_id').all() as Row[]).map((r) => ({
+        graphId: String(r['graph_id']),
+        name: str(r['name']),
+        latestVersion: Number(r['latest_version']),
+        createdAt: String(r['created_at']),
+        updatedAt: String(r['updated_at']),
+      })),
+    );
+  }
+}
+
+function toApproval(r: Row): ApprovalRow {
+  return {
+    id: Number(r['id']),
+    runId: String(r['run_id']),
+    nodeId: String(r['node_id']),
+    status: r['status'] as ApprovalRow['status'],
+    title: String(r['title']),
+    details: parseJson(r['details']),
+    requestedAt: String(r['requested_at']),
+    requestedSeq: Number(r['requested_seq']),
+    decidedAt: str(r['decided_at']),
+    by: str(r['decided_by']),
+    comment: str(r['comment']),
+    data: parseJson(r['data']),
+  };
+}

@@ -1,0 +1,289 @@
+/**
+ * The durable RunStore on better-sqlite3. Every write is one BEGIN IMMEDIATE transaction, so
+ * writers from several processes queue on the busy timeout instead of failing; the events of
+ * a batch and their projections commit together or not at all.
+ */
+import { createHash } from 'node:crypto';
+import os from 'node:os';
+import type Database from 'better-sqlite3';
+import { AppError } from '../../core/errors.js';
+import type { NewEvent, RunEvent } from '../../core/events.js';
+import type { Graph } from '../../core/graph/schema.js';
+import type { RunId } from '../../core/ids.js';
+import type { ControlRequest, LeaseOwner, NewRun, RunStatus, RunStore } from '../../core/ports.js';
+import { Projector, toJson, type BatchState } from './projections.js';
+import { StoreQueries, toEvent, toSummary } from './queries.js';
+import type { RecoverableRun, SavedGraph } from './types.js';
+
+type Row = Record<string, unknown>;
+
+interface RunHead {
+  last_seq: number;
+  status: RunStatus;
+  created_at: string;
+  started_at: string | null;
+}
+
+interface LeaseRow {
+  owner_id: string | null;
+  owner_pid: number | null;
+  owner_host: string | null;
+  lease_expires_at: number | null;
+}
+
+export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/** True unless the pid certainly does not exist on this host (ESRCH). */
+export function isPidAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as { code?: string }).code !== 'ESRCH';
+  }
+}
+
+const HOST = os.hostname();
+
+export class SqliteStore extends StoreQueries implements RunStore {
+  private readonly leaseMs: number;
+  private readonly projector: Projector;
+  private readonly sRunHead: Database.Statement;
+  private readonly sInsertEvent: Database.Statement;
+  private readonly sLease: Database.Statement;
+  private readonly sHasControls: Database.Statement;
+  private readonly txAppend: Database.Transaction<(runId: string, events: NewEvent[]) => RunEvent[]>;
+  private readonly txCreate: Database.Transaction<(run: NewRun) => RunEvent[]>;
+  private readonly txAcquire: Database.Transaction<(runId: string, owner: LeaseOwner) => boolean>;
+  private readonly txTakeControls: Database.Transaction<(runId: string) => ControlRequest[]>;
+  private readonly txSaveGraph: Database.Transaction<(graph: Graph, json: string, hash: string) => SavedGraph>;
+
+  constructor(db: Database.Database, file: string, opts: { leaseMs?: number; busyRetryMs?: number } = {}) {
+    super(db, file, opts.busyRetryMs ?? 30_000);
+    this.leaseMs = opts.leaseMs ?? 30_000;
+    this.projector = new Projector(db);
+    this.sRunHead = db.prepare('SELECT last_seq, status, created_at, started_at FROM runs WHERE run_id = ?');
+    this.sInsertEvent = db.prepare('INSERT INTO events (run_id, seq, ts, type, node_id, data) VALUES (?, ?, ?, ?, ?, ?)');
+    this.sLease = db.prepare('SELECT owner_id, owner_pid, owner_host, lease_expires_at FROM runs WHERE run_id = ?');
+    this.sHasControls = db.prepare('SELECT 1 FROM controls WHERE run_id = ? LIMIT 1').pluck();
+    this.txAppend = db.transaction((runId: string, events: NewEvent[]) => this.appendIn(runId, events));
+    this.txCreate = db.transaction((run: NewRun) => this.createIn(run));
+    this.txAcquire = db.transaction((runId: string, owner: LeaseOwner) => this.acquireIn(runId, owner));
+    this.txTakeControls = db.transaction((runId: string) => this.takeControlsIn(runId));
+    this.txSaveGraph = db.transaction((graph: Graph, json: string, hash: string) => {
+      const ts = new Date().toISOString();
+      const version = this.resolveGraphVersion(graph, hash, json, ts, true);
+      return { graphId: graph.id, version, hash };
+    });
+  }
+
+  // ── RunStore ────────────────────────────────────────────────────────────────────────────
+
+  createRun(run: NewRun): RunEvent[] {
+    return this.guard(() => this.txCreate.immediate(run));
+  }
+
+  append(runId: RunId, events: NewEvent[]): RunEvent[] {
+    if (events.length === 0) return [];
+    return this.guard(() => this.txAppend.immediate(runId, events));
+  }
+
+  loadRun(runId: RunId): { graph: Graph; events: RunEvent[] } {
+    return this.guard(() => {
+      const json = this.stmt(
+        'SELECT v.json FROM runs r JOIN graph_versions v ON v.graph_id = r.graph_id AND v.version = r.graph_version WHERE r.run_id = ?',
+      )
+        .pluck()
+        .get(runId);
+      if (typeof json !== 'string') throw new AppError('not-found', `run ${runId} not found`);
+      const events = (this.stmt('SELECT * FROM events WHERE run_id = ? ORDER BY seq').all(runId) as Row[]).map(toEvent);
+      return { graph: JSON.parse(json) as Graph, events };
+    });
+  }
+
+  acquireLease(runId: RunId, owner: LeaseOwner): boolean {
+    return this.guard(() => this.txAcquire.immediate(runId, owner));
+  }
+
+  renewLease(runId: RunId, owner: LeaseOwner): void {
+    this.guard(() => {
+      const r = this.stmt('UPDATE runs SET lease_expires_at = ? WHERE run_id = ? AND owner_id = ?').run(
+        Date.now() + this.leaseMs,
+        runId,
+        owner.id,
+      );
+      if (r.changes === 0) {
+        if (!this.sLease.get(runId)) throw new AppError('not-found', `run ${runId} not found`);
+        throw new AppError('conflict', `run ${runId} is no longer owned by ${owner.id}: another process took it over`);
+      }
+    });
+  }
+
+  releaseLease(runId: RunId, owner: LeaseOwner): void {
+    this.guard(() => {
+      this.stmt(
+        'UPDATE runs SET owner_id = NULL, owner_pid = NULL, owner_host = NULL, lease_expires_at = NULL WHERE run_id = ? AND owner_id = ?',
+      ).run(runId, owner.id);
+    });
+  }
+
+  takeControls(runId: RunId): ControlRequest[] {
+    return this.guard(() => {
+      // A plain read first: the common case (nothing pending) takes no write lock.
+      if (this.sHasControls.get(runId) === undefined) return [];
+      return this.txTakeControls.immediate(runId);
+    });
+  }
+
+  // ── Beyond RunStore ─────────────────────────────────────────────────────────────────────
+
+  /** Leaves a pause/cancel request for whichever process drives the run. */
+  requestControl(runId: string, kind: ControlRequest['kind']): void {
+    this.guard(() => {
+      if (!this.sLease.get(runId)) throw new AppError('not-found', `run ${runId} not found`);
+      this.stmt('INSERT INTO controls (run_id, kind, created_at) VALUES (?, ?, ?)').run(runId, kind, new Date().toISOString());
+    });
+  }
+
+  /**
+   * Stores a graph version (`hash` = sha256 of `canonicalJson`) and makes it the graph's latest.
+   * Saving content already stored reuses its version.
+   */
+  saveGraph(graph: Graph, canonicalJson: string): SavedGraph {
+    return this.guard(() => this.txSaveGraph.immediate(graph, canonicalJson, sha256(canonicalJson)));
+  }
+
+  /**
+   * Runs a crashed process left behind: `running` runs with no owner, and `running`/`queued`
+   * runs whose lease expired or whose owner pid (on this host) is dead.
+   */
+  findRunsToRecover(): RecoverableRun[] {
+    return this.guard(() => {
+      const now = Date.now();
+      const rows = this.stmt(
+        "SELECT * FROM runs WHERE status IN ('running', 'queued') ORDER BY created_at",
+      ).all() as Row[];
+      const out: RecoverableRun[] = [];
+      for (const r of rows) {
+        const ownerId = r['owner_id'] == null ? null : String(r['owner_id']);
+        const pid = r['owner_pid'] == null ? null : Number(r['owner_pid']);
+        const expires = r['lease_expires_at'] == null ? null : Number(r['lease_expires_at']);
+        const orphan =
+          ownerId === null
+            ? r['status'] === 'running'
+            : (expires !== null && expires <= now) || (r['owner_host'] === HOST && pid !== null && !isPidAlive(pid));
+        if (orphan) out.push({ ...toSummary(r), ownerId, ownerPid: pid, leaseExpiresAt: expires });
+      }
+      return out;
+    });
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  // ── Inside transactions ─────────────────────────────────────────────────────────────────
+
+  private appendIn(runId: string, events: NewEvent[]): RunEvent[] {
+    const head = this.sRunHead.get(runId) as RunHead | undefined;
+    if (!head) throw new AppError('not-found', `run ${runId} not found`);
+    return this.commitEvents(runId, head, events);
+  }
+
+  private commitEvents(runId: string, head: RunHead, events: NewEvent[]): RunEvent[] {
+    const ts = new Date().toISOString();
+    const st: BatchState = {
+      runId,
+      ts,
+      status: head.status,
+      initialStatus: head.status,
+      createdAt: head.created_at,
+      startedAt: head.started_at,
+      inputTokens: 0,
+      outputTokens: 0,
+      costUsd: 0,
+    };
+    let seq = Number(head.last_seq);
+    const out: RunEvent[] = [];
+    for (const e of events) {
+      seq++;
+      const data = e.data ?? {};
+      this.sInsertEvent.run(runId, seq, ts, e.type, e.nodeId ?? null, JSON.stringify(data));
+      this.projector.apply(st, seq, e);
+      out.push((e.nodeId === undefined ? { seq, runId, ts, type: e.type, data } : { seq, runId, ts, type: e.type, nodeId: e.nodeId, data }) as RunEvent);
+    }
+    this.projector.finishBatch(st, seq);
+    return out;
+  }
+
+  private createIn(run: NewRun): RunEvent[] {
+    if (this.sRunHead.get(run.runId)) throw new AppError('conflict', `run ${run.runId} already exists`);
+    const ts = new Date().toISOString();
+    const version = this.resolveGraphVersion(run.graph, run.graphHash, JSON.stringify(run.graph), ts, false);
+    const created = run.events.find((e) => e.type === 'run.created');
+    const data = created?.type === 'run.created' ? created.data : undefined;
+    this.stmt(
+      `INSERT INTO runs (run_id, graph_id, graph_version, graph_hash, status, input, created_at, parent_run_id, rerun_from_node)
+       VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?)`,
+    ).run(run.runId, run.graph.id, version, run.graphHash, toJson(data?.input), ts, data?.rerunOf?.runId ?? null, data?.rerunOf?.fromNodeId ?? null);
+    const head: RunHead = { last_seq: 0, status: 'queued', created_at: ts, started_at: null };
+    return run.events.length === 0 ? [] : this.commitEvents(run.runId, head, run.events);
+  }
+
+  /** The version of this graph content, inserting it (and the graph) if new. */
+  private resolveGraphVersion(graph: Graph, hash: string, json: string, ts: string, makeLatest: boolean): number {
+    const name = typeof graph.name === 'string' ? graph.name : null;
+    const existing = this.stmt('SELECT version FROM graph_versions WHERE graph_id = ? AND hash = ?').pluck().get(graph.id, hash);
+    let version: number;
+    if (existing !== undefined) {
+      version = Number(existing);
+      if (!makeLatest) return version;
+    } else {
+      const max = this.stmt('SELECT max(version) FROM graph_versions WHERE graph_id = ?').pluck().get(graph.id);
+      version = (max == null ? 0 : Number(max)) + 1;
+    }
+    this.stmt(
+      `INSERT INTO graphs (graph_id, name, latest_version, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (graph_id) DO UPDATE SET name = COALESCE(excluded.name, name),
+         latest_version = excluded.latest_version, updated_at = excluded.updated_at`,
+    ).run(graph.id, name, version, ts, ts);
+    if (existing === undefined) {
+      this.stmt('INSERT INTO graph_versions (graph_id, version, hash, json, created_at) VALUES (?, ?, ?, ?, ?)').run(
+        graph.id,
+        version,
+        hash,
+        json,
+        ts,
+      );
+    }
+    return version;
+  }
+
+  private acquireIn(runId: string, owner: LeaseOwner): boolean {
+    const r = this.sLease.get(runId) as LeaseRow | undefined;
+    if (!r) throw new AppError('not-found', `run ${runId} not found`);
+    const now = Date.now();
+    const free =
+      r.owner_id === null ||
+      r.owner_id === owner.id ||
+      (r.lease_expires_at !== null && r.lease_expires_at <= now) ||
+      (r.owner_host === HOST && r.owner_pid !== null && !isPidAlive(Number(r.owner_pid)));
+    if (!free) return false;
+    this.stmt('UPDATE runs SET owner_id = ?, owner_pid = ?, owner_host = ?, lease_expires_at = ? WHERE run_id = ?').run(
+      owner.id,
+      owner.pid ?? process.pid,
+      HOST,
+      now + this.leaseMs,
+      runId,
+    );
+    return true;
+  }
+
+  private takeControlsIn(runId: string): ControlRequest[] {
+    const rows = this.stmt('SELECT id, kind FROM controls WHERE run_id = ? ORDER BY id').all(runId) as { id: number; kind: string }[];
+    if (rows.length === 0) return [];
+    this.stmt('DELETE FROM controls WHERE run_id = ? AND id <= ?').run(runId, rows[rows.length - 1]!.id);
+    return rows.map((r) => ({ kind: r.kind === 'cancel' ? 'cancel' : 'pause' }));
+  }
+}

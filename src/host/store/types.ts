@@ -1,0 +1,131 @@
+/** Row shapes the store returns to the CLI and the studio. JSON columns come back parsed. */
+import type { NodeError } from '../../core/errors.js';
+import type { NodeStatus, RunStatus } from '../../core/ports.js';
+
+export interface OpenOptions {
+  /** Open without writing anything; the file must exist and be at the current schema. */
+  readonly?: boolean;
+  /** `FULL` (default) survives power loss; `NORMAL` survives process crashes only. */
+  synchronous?: 'FULL' | 'NORMAL';
+  /** Path of a better-sqlite3 native addon built for another ABI (Electron). */
+  nativeBinding?: string;
+  /** How long an acquired lease lasts before another process may take the run (default 30 s). */
+  leaseMs?: number;
+  /** SQLite busy timeout in ms (default 5000). */
+  busyTimeoutMs?: number;
+}
+
+export type RunSort = 'created' | 'started' | 'cost' | 'tokens' | 'duration';
+
+export interface ListRunsOptions {
+  status?: RunStatus | RunStatus[];
+  graphId?: string;
+  limit?: number;
+  offset?: number;
+  sort?: RunSort;
+  order?: 'asc' | 'desc';
+  /** Substring of the run id or the graph id. */
+  text?: string;
+}
+
+export interface RunSummary {
+  runId: string;
+  graphId: string;
+  graphVersion: number;
+  status: RunStatus;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationMs: number | null;
+  tokens: number;
+  costUsd: number;
+}
+
+export interface RunRow extends RunSummary {
+  graphHash: string;
+  input: unknown;
+  result: unknown;
+  error: NodeError | null;
+  errorNodeId: string | null;
+  inputTokens: number;
+  outputTokens: number;
+  lastSeq: number;
+  ownerId: string | null;
+  ownerPid: number | null;
+  ownerHost: string | null;
+  leaseExpiresAt: number | null;
+  parentRunId: string | null;
+  rerunFromNode: string | null;
+  compensated: boolean | null;
+  compensationFailed: string[] | null;
+}
+
+export interface NodeStateRow {
+  nodeId: string;
+  status: NodeStatus;
+  attempt: number;
+  output: unknown;
+  error: NodeError | null;
+  /** skipped: `{ reason, source? }`; succeeded: `{ reusedFrom?, resolved? }`; delay: `{ until }`. */
+  detail: Record<string, unknown> | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  tokens: number;
+  costUsd: number;
+  /** `running` | `succeeded` | `failed` once a compensation began. */
+  compensation: 'running' | 'succeeded' | 'failed' | null;
+  compensationError: NodeError | null;
+  updatedSeq: number;
+}
+
+export type AttemptStatus = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'in-doubt';
+
+export interface NodeAttemptRow {
+  nodeId: string;
+  attempt: number;
+  status: AttemptStatus;
+  idempotencyKey: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationMs: number | null;
+  error: NodeError | null;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  model: string | null;
+}
+
+export interface ApprovalRow {
+  id: number;
+  runId: string;
+  nodeId: string;
+  status: 'open' | 'granted' | 'rejected';
+  title: string;
+  details: unknown;
+  requestedAt: string;
+  requestedSeq: number;
+  decidedAt: string | null;
+  by: string | null;
+  comment: string | null;
+  data: unknown;
+}
+
+export interface SavedGraph {
+  graphId: string;
+  version: number;
+  hash: string;
+}
+
+export interface GraphInfo {
+  graphId: string;
+  name: string | null;
+  latestVersion: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface RecoverableRun extends RunSummary {
+  ownerId: string | null;
+  ownerPid: number | null;
+  leaseExpiresAt: number | null;
+}

@@ -1,0 +1,69 @@
+/**
+ * The event feed of a web host: tails the database's event log (so runs driven by other
+ * processes, such as the CLI, show up too) and hands new events to subscribers in frames.
+ */
+import type { RunEvent } from '../core/events.js';
+import type { SqliteStore } from '../host/store/index.js';
+import { coalesceTokens, type WireEvent } from './coalesce.js';
+
+export type FeedListener = (events: WireEvent[]) => void;
+
+export class EventFeed {
+  private cursor: number;
+  private readonly listeners = new Set<FeedListener>();
+  private timer: NodeJS.Timeout | undefined;
+  private pending: RunEvent[] = [];
+  private frame: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly store: SqliteStore,
+    private readonly opts: { pollMs?: number; frameMs?: number } = {},
+  ) {
+    this.cursor = store.maxEventCursor();
+  }
+
+  get position(): number {
+    return this.cursor;
+  }
+
+  start(): void {
+    const poll = () => {
+      try {
+        this.poll();
+      } catch {
+        /* a busy or locked database: try again on the next tick */
+      }
+      this.timer = setTimeout(poll, this.opts.pollMs ?? 40);
+    };
+    this.timer = setTimeout(poll, this.opts.pollMs ?? 40);
+  }
+
+  subscribe(fn: FeedListener): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /** Reads what was committed since the last poll (in commit order). */
+  poll(): void {
+    for (;;) {
+      const { cursor, events } = this.store.eventsAfterCursor(this.cursor, 2000);
+      if (events.length === 0) return;
+      this.cursor = cursor;
+      this.pending.push(...events);
+      this.frame ??= setTimeout(() => this.flush(), this.opts.frameMs ?? 16);
+      if (events.length < 2000) return;
+    }
+  }
+
+  private flush(): void {
+    this.frame = undefined;
+    const batch = coalesceTokens(this.pending);
+    this.pending = [];
+    for (const fn of this.listeners) fn(batch);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    clearTimeout(this.frame);
+  }
+}

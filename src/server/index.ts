@@ -1,0 +1,146 @@
+/**
+ * `statepipe serve`: the studio in a browser. An HTTP + WebSocket host on 127.0.0.1 that serves
+ * the built renderer and carries the same API as the desktop app's IPC bridge to dispatch().
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { dispatch, type DispatchContext } from '../host/dispatch.js';
+import { StatepipeService } from '../host/service.js';
+import { authorized, COOKIE, newToken, originAllowed } from './auth.js';
+import { EventFeed } from './feed.js';
+
+export interface ServerOptions {
+  dbPath: string;
+  port?: number;
+  host?: string;
+  /** The built renderer (out/renderer by default). */
+  staticDir?: string;
+  token?: string;
+  version?: string;
+  onError?: (err: unknown) => void;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  token: string;
+  service: StatepipeService;
+  close(): Promise<void>;
+}
+
+const DEFAULT_STATIC = fileURLToPath(new URL('../../out/renderer', import.meta.url));
+const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json', '.woff2': 'font/woff2', '.ttf': 'font/ttf' };
+const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self' ws://127.0.0.1:* ws://localhost:*; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+const STATUS: Record<string, number> = { 'bad-request': 400, unauthorized: 401, 'not-found': 404, 'illegal-transition': 409, conflict: 409, validation: 422, database: 503, internal: 500 };
+
+function send(res: ServerResponse, status: number, body: string | Buffer, type = 'application/json'): void {
+  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'content-security-policy': CSP, 'referrer-policy': 'no-referrer' });
+  res.end(body);
+}
+
+async function readBody(req: IncomingMessage, limit = 16 * 1024 * 1024): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > limit) throw new Error('request body too large');
+    chunks.push(c as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const service = StatepipeService.open({ dbPath: opts.dbPath });
+  service.recoverInterrupted();
+  const token = opts.token ?? newToken();
+  const staticDir = resolve(opts.staticDir ?? DEFAULT_STATIC);
+  const ctx: DispatchContext = { service, host: 'web', version: opts.version ?? '0.0.0', onBackgroundError: opts.onError ?? (() => undefined) };
+  const feed = new EventFeed(service.store);
+  let port = 0;
+
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (!authorized(req, url, token)) return send(res, 401, JSON.stringify({ ok: false, error: { code: 'unauthorized', message: 'missing or wrong token' } }));
+    try {
+      if (url.pathname === '/api/call' && req.method === 'POST') {
+        let body: { method?: unknown; input?: unknown };
+        try {
+          body = JSON.parse(await readBody(req)) as typeof body;
+        } catch (err) {
+          return send(res, 400, JSON.stringify({ ok: false, error: { code: 'bad-request', message: `body: ${(err as Error).message}` } }));
+        }
+        const r = await dispatch(ctx, body?.method, body?.input);
+        return send(res, r.ok ? 200 : (STATUS[r.error.code] ?? 500), JSON.stringify(r));
+      }
+      if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, '{"ok":false,"error":{"code":"bad-request","message":"method not allowed"}}');
+      const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname.slice(1));
+      const file = normalize(join(staticDir, rel));
+      if (!file.startsWith(staticDir + sep)) return send(res, 404, 'not found', 'text/plain');
+      if (!existsSync(file)) {
+        if (rel === 'index.html') return send(res, 503, `<!doctype html><title>statepipe</title><p>The studio is not built yet: run <code>npm run build</code>.</p>`, 'text/html; charset=utf-8');
+        return send(res, 404, 'not found', 'text/plain');
+      }
+      if (url.searchParams.has('token')) res.setHeader('set-cookie', `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`);
+      send(res, 200, readFileSync(file), TYPES[extname(file)] ?? 'application/octet-stream');
+    } catch (err) {
+      send(res, 500, JSON.stringify({ ok: false, error: { code: 'internal', message: (err as Error).message } }));
+    }
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (url.pathname !== '/ws' || !authorized(req, url, token) || !originAllowed(req, port)) {
+      socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => onSocket(ws));
+  });
+
+  function onSocket(ws: WebSocket): void {
+    ws.send(JSON.stringify({ kind: 'hello', lastEventCursor: feed.position }));
+    const unsubscribe = feed.subscribe((events) => {
+      if (ws.readyState !== ws.OPEN) return;
+      const byRun = new Map<string, typeof events>();
+      for (const e of events) (byRun.get(e.runId) ?? byRun.set(e.runId, []).get(e.runId)!).push(e);
+      for (const [runId, list] of byRun) ws.send(JSON.stringify({ kind: 'events', runId, events: list }));
+    });
+    ws.on('message', async (raw) => {
+      let msg: { id?: unknown; method?: unknown; input?: unknown };
+      try {
+        msg = JSON.parse(String(raw)) as typeof msg;
+      } catch {
+        return ws.send(JSON.stringify({ id: null, result: { ok: false, error: { code: 'bad-request', message: 'not JSON' } } }));
+      }
+      const result = await dispatch(ctx, msg?.method, msg?.input);
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: msg?.id ?? null, result }));
+    });
+    ws.on('close', unsubscribe);
+    ws.on('error', unsubscribe);
+  }
+
+  await new Promise<void>((res, rej) => {
+    server.once('error', rej);
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => res());
+  });
+  const addr = server.address();
+  port = typeof addr === 'object' && addr ? addr.port : 0;
+  feed.start();
+  const host = opts.host ?? '127.0.0.1';
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}/?token=${token}`,
+    port,
+    token,
+    service,
+    async close() {
+      feed.stop();
+      for (const c of wss.clients) c.terminate();
+      wss.close();
+      await new Promise<void>((r) => server.close(() => r()));
+      await service.close();
+    },
+  };
+}
