@@ -35,7 +35,7 @@ async function settleSoon(ctx: DispatchContext, p: Promise<unknown>, runId: stri
 
 const handlers: { [M in ApiMethodName]: (ctx: DispatchContext, input: z.output<(typeof methods)[M]['input']>) => unknown } = {
   'app.info': (ctx) => ({ version: ctx.version, dbPath: ctx.service.store.file, host: ctx.host }),
-  'graphs.validate': ({}, { graph }) => {
+  'graphs.validate': (_ctx, { graph }) => {
     try {
       validateGraph(graph);
       return { ok: true, issues: [] };

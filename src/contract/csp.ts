@@ -1,0 +1,23 @@
+/**
+ * The studio's Content-Security-Policy. Sent as a response header by the
+ * Electron main process (and usable by the web host), and mirrored by the
+ * <meta http-equiv> tag in src/renderer/index.html.
+ *
+ * - no inline or remote script, no eval
+ * - inline styles are allowed (Monaco and React Flow inject <style> tags)
+ * - workers from 'self' or blob: (Monaco's editor workers)
+ * - network only to the page's own origin (the web host's WebSocket is same-origin)
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "worker-src 'self' blob:",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');

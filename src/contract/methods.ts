@@ -1,0 +1,23 @@
+/**
+ * The API methods the renderer may call on its host (Electron main or the web
+ * host behind `statepipe serve`). The preload script only forwards methods in
+ * this list. Placeholder: the lead extends it with the full contract.
+ */
+export const API_METHODS = ['ping'] as const;
+
+export type ApiMethod = (typeof API_METHODS)[number];
+
+/** IPC channel names shared by main and preload. */
+export const IPC_INVOKE_CHANNEL = 'statepipe:invoke';
+export const IPC_EVENT_CHANNEL = 'statepipe:event';
+
+export function isApiMethod(value: unknown): value is ApiMethod {
+  return typeof value === 'string' && (API_METHODS as readonly string[]).includes(value);
+}
+
+/** What the preload exposes on `window.statepipe`. */
+export interface StatepipeBridge {
+  invoke(method: ApiMethod, input?: unknown): Promise<unknown>;
+  /** Subscribe to host events; returns an unsubscribe function. */
+  onEvent(callback: (event: unknown) => void): () => void;
+}
