@@ -1,11 +1,13 @@
 /**
  * The API methods the renderer may call on its host (Electron main or the web
  * host behind `statepipe serve`). The preload script only forwards methods in
- * this list. Placeholder: the lead extends it with the full contract.
+ * this list: exactly the methods of the contract (api.ts).
  */
-export const API_METHODS = ['ping'] as const;
+import { API_METHOD_NAMES, type ApiMethodName } from './api';
 
-export type ApiMethod = (typeof API_METHODS)[number];
+export const API_METHODS: readonly ApiMethodName[] = API_METHOD_NAMES;
+
+export type ApiMethod = ApiMethodName;
 
 /** IPC channel names shared by main and preload. */
 export const IPC_INVOKE_CHANNEL = 'statepipe:invoke';

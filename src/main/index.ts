@@ -5,8 +5,14 @@
 import { app, BrowserWindow, ipcMain, session, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL, isApiMethod, type ApiMethod } from '../contract/methods';
+import { IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL } from '../contract/methods';
 import { CONTENT_SECURITY_POLICY } from '../contract/csp';
+import { dispatch, type DispatchContext } from '../host/dispatch';
+import { resolveNativeBinding } from '../host/native';
+import { StatepipeService } from '../host/service';
+import { defaultDbPath } from '../host/store/index';
+import { EventFeed } from '../host/event-feed';
+import { installMenu } from './menu';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** Set by `electron-vite dev`; absent in a built app. */
@@ -16,11 +22,26 @@ const preloadFile = path.join(here, '../preload/index.cjs');
 
 let mainWindow: BrowserWindow | null = null;
 
-/** Handlers for the API methods (the lead wires the app service in here). */
-type Handler = (input: unknown) => unknown | Promise<unknown>;
-const handlers: Record<ApiMethod, Handler> = {
-  ping: () => ({ pong: true, version: app.getVersion() }),
-};
+let service: StatepipeService | null = null;
+let feed: EventFeed | null = null;
+let ctx: DispatchContext | null = null;
+
+/** The engine and the database live here, on the main side; the same per-user file as the CLI. */
+function startService(): void {
+  const root = path.join(here, '..', '..');
+  const nativeBinding = resolveNativeBinding(root);
+  service = StatepipeService.open({ dbPath: defaultDbPath(), ...(nativeBinding ? { nativeBinding } : {}) });
+  // Runs whose process died show as interrupted and can be resumed from the studio.
+  service.recoverInterrupted();
+  ctx = { service, host: 'electron', version: app.getVersion(), onBackgroundError: (err) => console.error('statepipe:', err) };
+  feed = new EventFeed(service.store);
+  feed.subscribe((events) => {
+    const byRun = new Map<string, typeof events>();
+    for (const e of events) (byRun.get(e.runId) ?? byRun.set(e.runId, []).get(e.runId)!).push(e);
+    for (const [runId, list] of byRun) broadcast({ kind: 'events', runId, events: list });
+  });
+  feed.start();
+}
 
 /** Is this URL the studio itself (the built file or the dev server)? */
 function isAppUrl(url: string): boolean {
@@ -47,9 +68,10 @@ export function broadcast(payload: unknown): void {
 
 function registerIpc(): void {
   ipcMain.handle(IPC_INVOKE_CHANNEL, async (event, method: unknown, input: unknown) => {
-    if (!isTrustedSender(event)) throw new Error('statepipe: call from an untrusted frame refused');
-    if (!isApiMethod(method)) throw new Error(`statepipe: unknown API method ${JSON.stringify(method)}`);
-    return handlers[method](input);
+    if (!isTrustedSender(event)) return { ok: false, error: { code: 'unauthorized', message: 'call from an untrusted frame refused' } };
+    if (!ctx) return { ok: false, error: { code: 'database', message: 'the database is not open' } };
+    // dispatch() checks the method against the contract and validates the input.
+    return dispatch(ctx, method, input);
   });
 }
 
@@ -125,6 +147,10 @@ if (!app.requestSingleInstanceLock()) {
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });
+  app.on('will-quit', () => {
+    feed?.stop();
+    void service?.close();
+  });
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) mainWindow = createWindow();
   });
@@ -132,7 +158,9 @@ if (!app.requestSingleInstanceLock()) {
     .whenReady()
     .then(() => {
       hardenSession();
+      startService();
       registerIpc();
+      installMenu((command) => broadcast({ kind: 'menu', command }));
       mainWindow = createWindow();
     })
     .catch((error: unknown) => {

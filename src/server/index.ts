@@ -7,10 +7,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { CONTENT_SECURITY_POLICY } from '../contract/csp.js';
 import { dispatch, type DispatchContext } from '../host/dispatch.js';
 import { StatepipeService } from '../host/service.js';
 import { authorized, COOKIE, newToken, originAllowed } from './auth.js';
-import { EventFeed } from './feed.js';
+import { EventFeed } from '../host/event-feed.js';
 
 export interface ServerOptions {
   dbPath: string;
@@ -33,7 +34,7 @@ export interface RunningServer {
 
 const DEFAULT_STATIC = fileURLToPath(new URL('../../out/renderer', import.meta.url));
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json', '.woff2': 'font/woff2', '.ttf': 'font/ttf' };
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self' ws://127.0.0.1:* ws://localhost:*; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+const CSP = CONTENT_SECURITY_POLICY;
 const STATUS: Record<string, number> = { 'bad-request': 400, unauthorized: 401, 'not-found': 404, 'illegal-transition': 409, conflict: 409, validation: 422, database: 503, internal: 500 };
 
 function send(res: ServerResponse, status: number, body: string | Buffer, type = 'application/json'): void {

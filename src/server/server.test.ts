@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { coalesceTokens } from './coalesce.js';
+import { coalesceTokens } from '../host/coalesce.js';
 import { startServer, type RunningServer } from './index.js';
 
 let server: RunningServer;

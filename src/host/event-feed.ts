@@ -3,7 +3,7 @@
  * processes, such as the CLI, show up too) and hands new events to subscribers in frames.
  */
 import type { RunEvent } from '../core/events.js';
-import type { SqliteStore } from '../host/store/index.js';
+import type { SqliteStore } from './store/index.js';
 import { coalesceTokens, type WireEvent } from './coalesce.js';
 
 export type FeedListener = (events: WireEvent[]) => void;
