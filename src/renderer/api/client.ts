@@ -1,0 +1,187 @@
+/**
+ * The renderer's one way to its host: the Electron preload bridge when present, else the
+ * web host's WebSocket (same origin, guarded by the token the page was opened with).
+ * Calls are typed by the contract; pushed events arrive per run, coalesced per frame.
+ */
+import type { ApiError, ApiMethodName, ApiResult, MethodInput, MethodOutput } from '../../contract/api';
+import type { StatepipeBridge } from '../../contract/methods';
+import type { RunEvent } from '../../core/events';
+
+/** An event as pushed: consecutive token events may be merged (`data.mergedSeqs`). */
+export type WireEvent = RunEvent & { data: RunEvent['data'] & { mergedSeqs?: number[] } };
+
+export class ApiCallError extends Error {
+  readonly code: ApiError['code'];
+  readonly issues: ApiError['issues'];
+  constructor(e: ApiError) {
+    super(e.message);
+    this.name = 'ApiCallError';
+    this.code = e.code;
+    this.issues = e.issues;
+  }
+}
+
+export type ConnectionState = 'connecting' | 'open' | 'closed';
+
+export interface HostClient {
+  call<M extends ApiMethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>>;
+  /** Every pushed batch of events; returns an unsubscribe function. */
+  onEvents(fn: (runId: string, events: WireEvent[]) => void): () => void;
+  /** Menu commands (desktop app). */
+  onMenu(fn: (command: string) => void): () => void;
+  onConnection(fn: (state: ConnectionState) => void): () => void;
+  readonly host: 'electron' | 'web';
+}
+
+type Pushed = { kind: 'events'; runId: string; events: WireEvent[] } | { kind: 'menu'; command: string } | { kind: 'hello' };
+
+class Listeners {
+  readonly events = new Set<(runId: string, events: WireEvent[]) => void>();
+  readonly menu = new Set<(command: string) => void>();
+  readonly connection = new Set<(state: ConnectionState) => void>();
+  push(msg: Pushed): void {
+    if (msg.kind === 'events') for (const fn of this.events) fn(msg.runId, msg.events);
+    else if (msg.kind === 'menu') for (const fn of this.menu) fn(msg.command);
+  }
+}
+
+function unwrap<T>(r: ApiResult<T>): T {
+  if (r.ok) return r.value;
+  throw new ApiCallError(r.error);
+}
+
+const add = <T>(set: Set<T>, fn: T) => {
+  set.add(fn);
+  return () => void set.delete(fn);
+};
+
+function electronClient(bridge: StatepipeBridge): HostClient {
+  const l = new Listeners();
+  bridge.onEvent((payload) => l.push(payload as Pushed));
+  return {
+    host: 'electron',
+    async call(method, input) {
+      return unwrap((await bridge.invoke(method, input)) as ApiResult<never>);
+    },
+    onEvents: (fn) => add(l.events, fn),
+    onMenu: (fn) => add(l.menu, fn),
+    onConnection: (fn) => {
+      fn('open');
+      return add(l.connection, fn);
+    },
+  };
+}
+
+/** The WebSocket client: reconnects with backoff; calls made while down wait for the socket. */
+function webClient(token: string): HostClient {
+  const l = new Listeners();
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+  const queue: string[] = [];
+  let nextId = 1;
+  let ws: WebSocket | undefined;
+  let state: ConnectionState = 'connecting';
+  let retry = 250;
+  const setState = (s: ConnectionState) => {
+    state = s;
+    for (const fn of l.connection) fn(s);
+  };
+  const connect = () => {
+    const proto = location.protocol === 'https:' ? 'wss' : 'ws';
+    ws = new WebSocket(`${proto}://${location.host}/ws?token=${encodeURIComponent(token)}`);
+    setState('connecting');
+    ws.onopen = () => {
+      retry = 250;
+      setState('open');
+      while (queue.length) ws!.send(queue.shift()!);
+    };
+    ws.onmessage = (m) => {
+      const msg = JSON.parse(String(m.data)) as Pushed | { id: number; result: ApiResult<unknown> };
+      if ('id' in msg) {
+        const p = pending.get(msg.id);
+        pending.delete(msg.id);
+        if (!p) return;
+        if (msg.result.ok) p.resolve(msg.result.value);
+        else p.reject(new ApiCallError(msg.result.error));
+      } else l.push(msg);
+    };
+    ws.onclose = () => {
+      setState('closed');
+      setTimeout(connect, retry);
+      retry = Math.min(retry * 2, 5000);
+    };
+  };
+  connect();
+  return {
+    host: 'web',
+    call(method, input) {
+      return new Promise((resolve, reject) => {
+        const id = nextId++;
+        pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+        const text = JSON.stringify({ id, method, input });
+        if (ws && ws.readyState === WebSocket.OPEN) ws.send(text);
+        else queue.push(text);
+      });
+    },
+    onEvents: (fn) => add(l.events, fn),
+    onMenu: (fn) => add(l.menu, fn),
+    onConnection: (fn) => {
+      fn(state);
+      return add(l.connection, fn);
+    },
+  };
+}
+
+let client: HostClient | undefined;
+
+/** The client of this page (created once). The web token is taken from the URL and then hidden. */
+export function hostClient(): HostClient {
+  if (client) return client;
+  const bridge = (window as unknown as { statepipe?: StatepipeBridge }).statepipe;
+  if (bridge) return (client = electronClient(bridge));
+  const params = new URLSearchParams(location.search);
+  const token = params.get('token') ?? sessionStorage.getItem('statepipe-token') ?? '';
+  sessionStorage.setItem('statepipe-token', token);
+  if (params.has('token')) {
+    params.delete('token');
+    history.replaceState(null, '', `${location.pathname}${params.size ? `?${params}` : ''}${location.hash}`);
+  }
+  return (client = webClient(token));
+}
+
+/**
+ * Follows one run: its events from the log (catch-up from a seq), then live pushes, with no gap
+ * and no duplicate across reconnects. `onEvents` gets events in seq order.
+ */
+export function followRun(c: HostClient, runId: string, onEvents: (events: WireEvent[]) => void, afterSeq = 0): () => void {
+  let last = afterSeq;
+  let buffered: WireEvent[] | null = [];
+  let stopped = false;
+  const deliver = (events: WireEvent[]) => {
+    const fresh = events.filter((e) => e.seq > last);
+    if (fresh.length === 0) return;
+    last = fresh[fresh.length - 1]!.seq;
+    onEvents(fresh);
+  };
+  const catchUp = async () => {
+    buffered = buffered ?? [];
+    const { events } = await c.call('runs.events', { runId, afterSeq: last });
+    if (stopped) return;
+    deliver(events as WireEvent[]);
+    const held = buffered;
+    buffered = null;
+    deliver(held.sort((a, b) => a.seq - b.seq));
+  };
+  const offEvents = c.onEvents((id, events) => {
+    if (id !== runId) return;
+    if (buffered) buffered.push(...events);
+    else deliver(events);
+  });
+  const offConn = c.onConnection((s) => {
+    if (s === 'open') void catchUp();
+  });
+  return () => {
+    stopped = true;
+    offEvents();
+    offConn();
+  };
+}
