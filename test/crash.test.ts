@@ -53,7 +53,8 @@ beforeAll(async () => {
   const db = join(dir, 'reference.db');
   const r = await cli(['run', graphFile, '--db', db, '--input', input, '--json']);
   expect(r.code, r.stderr).toBe(0);
-  reference = JSON.parse(r.stdout);
+  reference = (JSON.parse(r.stdout) as { result: unknown }).result;
+  expect(reference).toMatchObject({ result: { words: 5, tone: '{"tone":"calm"}' } });
 }, 60_000);
 
 /** Kill points: by event index, and by kind (mid-stream, during the delay, inside the join). */
@@ -97,7 +98,7 @@ describe('SIGKILL at any point, then resume', () => {
       if (e.type === 'node.succeeded' && e.nodeId) done.add(e.nodeId);
     }
     // Same final output as the uninterrupted run.
-    expect(JSON.parse(resumed.stdout)).toEqual(reference);
+    expect((JSON.parse(resumed.stdout) as { result: unknown }).result).toEqual(reference);
     expect(events.at(-1)!.type).toBe('run.succeeded');
   });
 });

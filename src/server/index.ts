@@ -5,10 +5,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CONTENT_SECURITY_POLICY } from '../contract/csp.js';
 import { dispatch, type DispatchContext } from '../host/dispatch.js';
+import { packageRoot, packageVersion } from '../host/paths.js';
 import { StatepipeService } from '../host/service.js';
 import { authorized, COOKIE, newToken, originAllowed } from './auth.js';
 import { EventFeed } from '../host/event-feed.js';
@@ -32,7 +32,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const DEFAULT_STATIC = fileURLToPath(new URL('../../out/renderer', import.meta.url));
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json', '.woff2': 'font/woff2', '.ttf': 'font/ttf' };
 const CSP = CONTENT_SECURITY_POLICY;
 const STATUS: Record<string, number> = { 'bad-request': 400, unauthorized: 401, 'not-found': 404, 'illegal-transition': 409, conflict: 409, validation: 422, database: 503, internal: 500 };
@@ -57,8 +56,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const service = StatepipeService.open({ dbPath: opts.dbPath });
   service.recoverInterrupted();
   const token = opts.token ?? newToken();
-  const staticDir = resolve(opts.staticDir ?? DEFAULT_STATIC);
-  const ctx: DispatchContext = { service, host: 'web', version: opts.version ?? '0.0.0', onBackgroundError: opts.onError ?? (() => undefined) };
+  const staticDir = resolve(opts.staticDir ?? join(packageRoot(), 'out', 'renderer'));
+  const ctx: DispatchContext = { service, host: 'web', version: opts.version ?? packageVersion(), onBackgroundError: opts.onError ?? (() => undefined) };
   const feed = new EventFeed(service.store);
   let port = 0;
 

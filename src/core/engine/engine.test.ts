@@ -65,8 +65,21 @@ describe('engine event sequences', () => {
     expect(nodeSeq(events, 'child')).toEqual(['node.skipped']);
     expect(events.find((x) => x.type === 'node.skipped' && x.nodeId === 'child')!.data).toEqual({ reason: 'source bad failed', source: 'bad' });
     expect(nodeSeq(events, 'grandchild')).toEqual(['node.skipped']);
+    expect(events.find((x) => x.type === 'node.skipped' && x.nodeId === 'grandchild')!.data).toEqual({ reason: 'upstream node bad failed', source: 'bad' });
     expect(nodeSeq(events, 'other').at(-1)).toBe('node.succeeded');
     expect(seqOf(events).at(-1)).toBe('run.failed');
+  });
+
+  it('a join below a failure is skipped even when another input is live', async () => {
+    const g = graph({
+      nodes: [input, mock('bad', 'x', { failTimes: 9 }), mock('mid', 'y'), mock('ok', 'z'), out('join', '{{nodes.ok.output.text}}')],
+      edges: [e('in', 'bad'), e('bad', 'mid'), e('in', 'ok'), e('mid', 'join'), e('ok', 'join')],
+    });
+    const { engine, events } = testEngine();
+    const o = await engine.start(g, {}, { graphHash: 'h' });
+    expect(o.status).toBe('failed');
+    expect(nodeSeq(events, 'join')).toEqual(['node.skipped']);
+    expect(events.find((x) => x.type === 'node.skipped' && x.nodeId === 'join')!.data).toEqual({ reason: 'upstream node bad failed', source: 'bad' });
   });
 
   for (const risky of [true, false]) {

@@ -137,7 +137,7 @@ export class Engine {
         events.push(ev('node.requeued', { attempt: n.attempt }, nodeId as NodeId));
         for (const id of d.topo.descendants(nodeId)) {
           const x = d.state.nodes.get(id)!;
-          if (x.status === 'skipped' && x.skipReason?.startsWith('source ')) events.push(ev('node.reset', { reason: `retry of ${nodeId}` }, id as NodeId));
+          if (x.status === 'skipped' && x.skipSource) events.push(ev('node.reset', { reason: `retry of ${nodeId}` }, id as NodeId));
         }
         d.commit(events);
       },
@@ -203,7 +203,7 @@ export class Engine {
       if (redo.has(id)) continue;
       const n = state.nodes.get(id)!;
       if (n.status === 'succeeded') extra.push(ev('node.succeeded', { attempt: 0, durationMs: 0, output: n.output, reusedFrom: runId }, id as NodeId));
-      else if (n.status === 'skipped') extra.push(ev('node.skipped', { reason: n.skipReason ?? 'skipped', source: runId }, id as NodeId));
+      else if (n.status === 'skipped' && !n.skipSource) extra.push(ev('node.skipped', { reason: n.skipReason ?? 'branch not taken' }, id as NodeId));
     }
     return { runId: this.createRun(graph, state.input, { graphHash, extra, rerunOf: { runId, fromNodeId } }) };
   }

@@ -22,6 +22,12 @@ export function branchTaken(node: GraphNode, state: NodeState): boolean | undefi
 
 export type EdgeState = 'live' | 'dead' | 'failed' | 'pending';
 
+/** The node whose failure an edge carries: its source, or the failed node above a skipped source. */
+export function failedOrigin(edge: GraphEdge, state: RunState): string {
+  const src = state.nodes.get(edge.source)!;
+  return src.status === 'skipped' && src.skipSource ? src.skipSource : edge.source;
+}
+
 export function edgeState(edge: GraphEdge, nodes: Map<string, GraphNode>, state: RunState): EdgeState {
   const src = state.nodes.get(edge.source)!;
   switch (src.status) {
@@ -30,7 +36,8 @@ export function edgeState(edge: GraphEdge, nodes: Map<string, GraphNode>, state:
       return branchTaken(nodes.get(edge.source)!, src) === edge.when ? 'live' : 'dead';
     }
     case 'skipped':
-      return 'dead';
+      // Skipped because something above failed: the failure travels on, it is not a branch not taken.
+      return src.skipSource ? 'failed' : 'dead';
     case 'failed':
     case 'cancelled':
       return 'failed';
@@ -52,7 +59,10 @@ export function readiness(nodeId: string, topo: Topology, nodes: Map<string, Gra
   let pending = false;
   for (const edge of incoming) {
     const s = edgeState(edge, nodes, state);
-    if (s === 'failed') return { kind: 'skip', reason: `source ${edge.source} failed`, source: edge.source };
+    if (s === 'failed') {
+      const origin = failedOrigin(edge, state);
+      return { kind: 'skip', reason: origin === edge.source ? `source ${origin} failed` : `upstream node ${origin} failed`, source: origin };
+    }
     if (s === 'pending') pending = true;
     else if (s === 'live') live++;
   }

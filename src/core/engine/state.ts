@@ -32,6 +32,8 @@ export interface NodeState {
   output?: unknown;
   error?: NodeError;
   skipReason?: string;
+  /** For a node skipped because of a failure upstream: the node that failed. */
+  skipSource?: string;
   /** Streamed text of the current attempt. */
   stream: string;
   /** delay nodes: when the delay ends (ms since epoch). */
@@ -201,6 +203,7 @@ export function applyEvent(state: RunState, e: RunEvent): void {
     }
     case 'node.skipped':
       node!.skipReason = e.data.reason;
+      if (e.data.source) node!.skipSource = e.data.source;
       return;
     case 'node.cancelled':
       closeAttempt(node!, e.ts, 'cancelled');
@@ -216,6 +219,7 @@ export function applyEvent(state: RunState, e: RunEvent): void {
     }
     case 'node.reset':
       node!.skipReason = undefined;
+      node!.skipSource = undefined;
       return;
     case 'approval.requested':
       node!.approval = { title: e.data.title, details: e.data.details };

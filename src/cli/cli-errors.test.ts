@@ -1,0 +1,138 @@
+/** Refusals: the right exit code, one line on stderr, and nothing written. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { EXAMPLES, cli, errLines, fastGraph, runCount, tmpDir } from './cli-test-kit.js';
+
+describe.concurrent('statepipe errors', () => {
+  it('validate accepts every example and opens no database', async () => {
+    const dir = tmpDir();
+    const db = path.join(dir, 'missing-dir', 'db.sqlite');
+    for (const name of ['document-pipeline', 'vendor-onboarding']) {
+      const r = await cli(['validate', path.join(EXAMPLES, `${name}.json`), '--db', db]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`^ok: ${name} \\(7 nodes, \\d+ edges\\)\\n$`));
+    }
+    expect(fs.existsSync(path.dirname(db))).toBe(false);
+  });
+
+  const cases: { name: string; args: (dir: string) => string[]; code: number; message: RegExp }[] = [
+    {
+      name: 'a graph file that is not JSON',
+      args: (dir) => {
+        fs.writeFileSync(path.join(dir, 'bad.json'), '{ "format": ');
+        return ['run', path.join(dir, 'bad.json')];
+      },
+      code: 2,
+      message: /bad\.json.*not valid JSON/,
+    },
+    {
+      name: 'a graph that violates the format (wrong version, bad edge)',
+      args: (dir) => [
+        'run',
+        fastGraph('document-pipeline', dir, (g) => {
+          g['version'] = 2;
+        }),
+        '--input',
+        '{"text":"x"}',
+      ],
+      code: 2,
+      message: /document-pipeline\.json.*version/,
+    },
+    {
+      name: 'an edge to a missing node',
+      args: (dir) => [
+        'validate',
+        fastGraph('document-pipeline', dir, (g) => {
+          (g['edges'] as unknown[]).push({ id: 'e99', source: 'result', target: 'ghost' });
+        }),
+      ],
+      code: 2,
+      message: /ghost/,
+    },
+    { name: 'a missing graph file', args: () => ['run', 'graph.json'], code: 2, message: /^statepipe: graph\.json: no such file$/ },
+    { name: 'an unknown run id', args: () => ['inspect', 'run_DOESNOTEXIST'], code: 2, message: /run_DOESNOTEXIST/ },
+    { name: 'approve of an unknown run id', args: () => ['approve', 'run_NOPE', 'approval'], code: 2, message: /run_NOPE/ },
+    {
+      name: 'a run input failing the input schema',
+      args: (dir) => ['run', fastGraph('document-pipeline', dir), '--input', '{"text": 42}'],
+      code: 2,
+      message: /--input: input\.text/,
+    },
+    {
+      name: 'no input when the schema requires one',
+      args: (dir) => ['run', fastGraph('document-pipeline', dir)],
+      code: 2,
+      message: /text/,
+    },
+    {
+      name: '--input that is not JSON',
+      args: (dir) => ['run', fastGraph('document-pipeline', dir), '--input', '{text:'],
+      code: 2,
+      message: /--input: not valid JSON/,
+    },
+    {
+      name: '--input @file that does not exist',
+      args: (dir) => ['run', fastGraph('document-pipeline', dir), '--input', '@nope.json'],
+      code: 2,
+      message: /--input @nope\.json: no such file/,
+    },
+    { name: 'an unknown command', args: () => ['frobnicate'], code: 2, message: /unknown command 'frobnicate'/ },
+    { name: 'an unknown flag', args: (dir) => ['run', fastGraph('document-pipeline', dir), '--frob'], code: 2, message: /unknown option '--frob'/ },
+    { name: 'a missing argument', args: () => ['approve', 'run_x'], code: 2, message: /missing required argument/ },
+    { name: 'a bad --limit', args: () => ['list', '--limit', 'ten'], code: 2, message: /--limit/ },
+    { name: 'rerun without --from', args: () => ['rerun', 'run_x'], code: 2, message: /--from/ },
+    { name: 'a missing --hooks file', args: (dir) => ['run', fastGraph('document-pipeline', dir), '--input', '{"text":"a"}', '--hooks', 'nope.mjs'], code: 2, message: /--hooks nope\.mjs: no such file/ },
+  ];
+
+  for (const c of cases) {
+    it(`refuses ${c.name}: exit ${c.code}, one stderr line, no run`, async () => {
+      const dir = tmpDir();
+      const db = path.join(dir, 'db.sqlite');
+      const r = await cli([...c.args(dir), '--db', db], { cwd: dir });
+      expect(r.code, r.stdout + r.stderr).toBe(c.code);
+      const lines = errLines(r);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^statepipe: /);
+      expect(lines[0]).toMatch(c.message);
+      expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+      expect(runCount(db)).toBe(0);
+    });
+  }
+
+  it('a database file that is not ours: exit 4, the file untouched', async () => {
+    const dir = tmpDir();
+    const db = path.join(dir, 'not-ours.db');
+    fs.writeFileSync(db, 'hello');
+    for (const args of [['list'], ['run', fastGraph('document-pipeline', dir), '--input', '{"text":"a"}']]) {
+      const r = await cli([...args, '--db', db]);
+      expect(r.code, r.stderr).toBe(4);
+      expect(errLines(r)).toHaveLength(1);
+      expect(r.stderr).toContain('not-ours.db');
+    }
+    expect(fs.readFileSync(db, 'utf8')).toBe('hello');
+  });
+
+  it('STATEPIPE_DB is used when --db is not given; --db before the command works too', async () => {
+    const dir = tmpDir();
+    const db = path.join(dir, 'env.db');
+    const r = await cli(['run', fastGraph('document-pipeline', dir), '--input', '{"text":"Alice"}'], { env: { STATEPIPE_DB: db } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(runCount(db)).toBe(1);
+    const l = await cli(['--db', db, 'list', '--json']);
+    expect((JSON.parse(l.stdout) as unknown[]).length).toBe(1);
+  });
+
+  it('with --verbose the first stderr line is still the one-line message', async () => {
+    const r = await cli(['run', 'graph.json', '--verbose']);
+    expect(r.code).toBe(2);
+    expect(errLines(r)[0]).toBe('statepipe: graph.json: no such file');
+  });
+
+  it('--help exits 0 (through bin/statepipe.js, from source)', async () => {
+    const r = await cli(['--help'], { bin: true });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('run');
+    expect(r.stdout).toContain('export-graph');
+  });
+});

@@ -1,0 +1,35 @@
+/** `statepipe serve`: starts the web host on the same database, stops cleanly on SIGTERM. */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT, tmpDir } from './cli-test-kit.js';
+
+describe('statepipe serve', () => {
+  it('prints the studio URL, answers HTTP, exits 0 on SIGTERM', async () => {
+    const dir = tmpDir();
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'statepipe.js'), 'serve', '--port', '0', '--db', path.join(dir, 'db')], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no URL printed: ${stdout} ${stderr}`)), 20_000);
+      child.stdout.setEncoding('utf8').on('data', (d: string) => {
+        stdout += d;
+        const m = /(http:\/\/127\.0\.0\.1:\d+\/\S*)/.exec(stdout);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]!);
+        }
+      });
+      child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
+    });
+    const res = await fetch(url);
+    expect([200, 503]).toContain(res.status); // 503 until the renderer is built
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});

@@ -1,0 +1,109 @@
+/**
+ * Commands on an existing run: resume, approve, retry, rerun, cancel, pause (all continue or
+ * stop the run in this process and exit with its state), and replay.
+ */
+import os from 'node:os';
+import { UsageError } from '../exit.js';
+import { nonNegative, parseJsonArg, positiveInt } from '../files.js';
+import { paint, streamOut } from '../render.js';
+import { checkRunFlags, driveCommand, withService, type GlobalOpts, type RunFlags } from '../session.js';
+
+function noDryRun(flags: RunFlags, cmd: string): void {
+  if (flags.dryRun) throw new UsageError(`--dry-run applies to a new run; ${cmd} acts on an existing one (nothing was done)`);
+}
+
+export interface ResumeOpts extends RunFlags {
+  maxTokens?: string;
+  maxCost?: string;
+}
+
+export async function resumeCommand(runId: string, opts: ResumeOpts, g: GlobalOpts): Promise<number> {
+  noDryRun(opts, 'resume');
+  const maxTokens = positiveInt(opts.maxTokens, '--max-tokens', true);
+  const maxCostUsd = nonNegative(opts.maxCost, '--max-cost');
+  const budget = { ...(maxTokens !== undefined ? { maxTokens } : {}), ...(maxCostUsd !== undefined ? { maxCostUsd } : {}) };
+  const hasBudget = maxTokens !== undefined || maxCostUsd !== undefined;
+  return driveCommand(g, opts, {
+    runId,
+    verb: 'resumed',
+    act: (svc) => svc.resume(runId, hasBudget ? { budget } : {}),
+  });
+}
+
+export interface ApproveOpts extends RunFlags {
+  reject?: boolean;
+  comment?: string;
+  data?: string;
+  by?: string;
+}
+
+function whoami(): string | undefined {
+  try {
+    return os.userInfo().username || undefined;
+  } catch {
+    return process.env['USER'] || process.env['USERNAME'] || undefined;
+  }
+}
+
+export async function approveCommand(runId: string, nodeId: string, opts: ApproveOpts, g: GlobalOpts): Promise<number> {
+  noDryRun(opts, 'approve');
+  checkRunFlags(opts);
+  const data = opts.data !== undefined ? parseJsonArg(opts.data, '--data') : undefined;
+  const by = opts.by ?? whoami();
+  const decision = {
+    approved: opts.reject !== true,
+    ...(by ? { by } : {}),
+    ...(opts.comment !== undefined ? { comment: opts.comment } : {}),
+    ...(data !== undefined ? { data } : {}),
+  };
+  return driveCommand(g, opts, {
+    runId,
+    verb: opts.reject ? `rejected at ${nodeId}` : `approved at ${nodeId}`,
+    act: (svc) => svc.approve(runId, nodeId, decision),
+  });
+}
+
+export async function retryCommand(runId: string, nodeId: string, opts: RunFlags, g: GlobalOpts): Promise<number> {
+  noDryRun(opts, 'retry');
+  return driveCommand(g, opts, { runId, verb: `retrying ${nodeId}`, act: (svc) => svc.retry(runId, nodeId) });
+}
+
+export async function rerunCommand(runId: string, opts: RunFlags & { from?: string }, g: GlobalOpts): Promise<number> {
+  noDryRun(opts, 'rerun');
+  if (!opts.from) throw new UsageError('rerun needs --from NODE_ID');
+  const from = opts.from;
+  // The new run prints its own `[run] id=… started` line from its run.created event.
+  return driveCommand(g, opts, {
+    act: (svc) => {
+      svc.inspect(runId); // unknown run → exit 2 before anything is written
+      return svc.rerun(runId, from);
+    },
+  });
+}
+
+export async function cancelCommand(runId: string, opts: RunFlags, g: GlobalOpts): Promise<number> {
+  return driveCommand(g, opts, { runId, verb: 'cancelling', act: (svc) => svc.cancel(runId) });
+}
+
+export async function pauseCommand(runId: string, opts: RunFlags, g: GlobalOpts): Promise<number> {
+  return driveCommand(g, opts, { runId, verb: 'pausing', act: (svc) => svc.pause(runId) });
+}
+
+export async function replayCommand(runId: string, opts: { json?: boolean }, g: GlobalOpts): Promise<number> {
+  return withService(g, async (svc) => {
+    const report = await svc.replay(runId);
+    if (opts.json) {
+      process.stdout.write(JSON.stringify({ runId, ...report }, null, 2) + '\n');
+      return report.matches ? 0 : 1;
+    }
+    const out = streamOut(process.stdout);
+    const p = paint(out);
+    if (report.matches) {
+      out.write(`replay ${runId}: ${p.green('matches')} (${report.nodesCompared} nodes compared, no runner called)\n`);
+      return 0;
+    }
+    out.write(`replay ${runId}: ${p.red('differs')} (${report.differences.length} difference${report.differences.length === 1 ? '' : 's'}, ${report.nodesCompared} nodes compared)\n`);
+    for (const d of report.differences) out.write(`  - ${d}\n`);
+    return 1;
+  });
+}

@@ -1,0 +1,70 @@
+/** `validate`, `export`, `export-graph` and `serve`. */
+import fs from 'node:fs';
+import { UsageError } from '../exit.js';
+import { loadGraphFile, positiveInt } from '../files.js';
+import { paint, streamOut } from '../render.js';
+import { eventJson, resolveDbPath, withService, type GlobalOpts } from '../session.js';
+import { startServer } from '../../server/index.js';
+
+/** Validation only: never opens (or creates) the database. */
+export function validateCommand(files: string[], opts: { json?: boolean }): number {
+  const out = streamOut(process.stdout);
+  const p = paint(out);
+  const docs: unknown[] = [];
+  for (const file of files) {
+    const g = loadGraphFile(file); // throws: exit 2 with the file, node/edge and field named
+    if (opts.json) docs.push({ file, ok: true, id: g.id, nodes: g.nodes.length, edges: g.edges.length });
+    else out.write(`${p.green('ok')}: ${g.id} (${g.nodes.length} nodes, ${g.edges.length} edges)\n`);
+  }
+  if (opts.json) out.write(JSON.stringify(docs.length === 1 ? docs[0] : docs, null, 2) + '\n');
+  return 0;
+}
+
+/** Writes `text` to `--out FILE` (replacing it) or stdout. */
+function emit(text: string, outFile: string | undefined, what: string): void {
+  if (outFile === undefined || outFile === '-') {
+    process.stdout.write(text);
+    return;
+  }
+  try {
+    fs.writeFileSync(outFile, text);
+  } catch (err) {
+    throw new UsageError(`--out ${outFile}: cannot write (${(err as { code?: string }).code ?? String(err)})`);
+  }
+  process.stderr.write(`wrote ${what} to ${outFile}\n`);
+}
+
+export async function exportCommand(runId: string, opts: { out?: string }, g: GlobalOpts): Promise<number> {
+  return withService(g, (svc) => {
+    const events = svc.events(runId, 0);
+    const text = events.map((e) => eventJson(e) + '\n').join('');
+    emit(text, opts.out, `${events.length} events of ${runId}`);
+    return 0;
+  });
+}
+
+export async function exportGraphCommand(id: string, opts: { out?: string }, g: GlobalOpts): Promise<number> {
+  return withService(g, (svc) => {
+    let text = svc.exportGraph(id);
+    if (!text.endsWith('\n')) text += '\n';
+    emit(text, opts.out, `graph ${id}`);
+    return 0;
+  });
+}
+
+export async function serveCommand(opts: { port?: string; host?: string }, g: GlobalOpts): Promise<number> {
+  const port = positiveInt(opts.port, '--port', true);
+  const host = opts.host ?? '127.0.0.1';
+  const server = await startServer({ dbPath: resolveDbPath(g), host, ...(port !== undefined ? { port } : {}) });
+  process.stdout.write(`studio: ${server.url}\n(database ${resolveDbPath(g)}; Ctrl+C to stop)\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      server.close().then(resolve, resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  return 0;
+}

@@ -1,0 +1,162 @@
+/** `statepipe inspect RUN_ID [--json] [--node NODE_ID]` and `statepipe list`. */
+import { AppError } from '../../core/errors.js';
+import type { RunStatus } from '../../core/ports.js';
+import type { RunDetail } from '../../host/service.js';
+import type { ListRunsOptions } from '../../host/store/index.js';
+import { UsageError } from '../exit.js';
+import { positiveInt } from '../files.js';
+import { formatCost, formatDuration, oneLine, paint, preview, statusColor, streamOut, table, type Paint } from '../render.js';
+import { withService, type GlobalOpts } from '../session.js';
+
+type NodeDetail = RunDetail['nodes'][number];
+
+export async function inspectCommand(runId: string, opts: { json?: boolean; node?: string }, g: GlobalOpts): Promise<number> {
+  return withService(g, (svc) => {
+    const d = svc.inspect(runId);
+    const out = streamOut(process.stdout);
+    const p = paint(out);
+    if (opts.node !== undefined) {
+      const n = d.nodes.find((x) => x.nodeId === opts.node);
+      if (!n) throw new AppError('not-found', `node ${opts.node} not found in run ${runId} (nodes: ${d.nodes.map((x) => x.nodeId).join(', ')})`);
+      if (opts.json) out.write(JSON.stringify(n, null, 2) + '\n');
+      else out.write(nodeText(d, n, p, g.verbose === true));
+      return 0;
+    }
+    if (opts.json) out.write(JSON.stringify(d, null, 2) + '\n');
+    else out.write(runText(d, p));
+    return 0;
+  });
+}
+
+function runText(d: RunDetail, p: Paint): string {
+  const lines: string[] = [];
+  lines.push(`${p.bold('run')}      ${d.runId}`);
+  lines.push(`graph    ${d.graphId}${d.graphName ? ` (${d.graphName})` : ''}`);
+  const extra = d.status === 'paused' && d.pauseReason ? ` (${d.pauseReason})` : '';
+  lines.push(`status   ${p[statusColor(d.status)](d.status)}${extra}`);
+  if (d.rerunOf) lines.push(`rerun of ${d.rerunOf.runId} from ${d.rerunOf.fromNodeId}`);
+  if (d.createdAt) lines.push(`created  ${d.createdAt}`);
+  if (d.startedAt) lines.push(`started  ${d.startedAt}`);
+  if (d.finishedAt) lines.push(`finished ${d.finishedAt}`);
+  lines.push(`duration ${formatDuration(d.durationMs)} · ${d.tokens} tokens · ${formatCost(d.costUsd)}`);
+  lines.push(`input    ${preview(d.input, 120)}`);
+  if (d.result !== undefined) lines.push(`result   ${preview(d.result, 120)}`);
+  if (d.error) lines.push(`error    ${p.red(`${d.failedNodeId ? `node ${d.failedNodeId} ` : ''}(${d.error.kind}): ${oneLine(d.error.message)}`)}`);
+  if (d.compensated !== undefined) lines.push(`compensated ${d.compensated ? p.green('yes') : p.red('no')}`);
+  const rows = d.nodes.map((n) => {
+    const compFailed = n.compensation?.status === 'failed';
+    const err = compFailed
+      ? p.red(`compensation failed: ${oneLine(n.compensation?.error?.message ?? '', 60)}`)
+      : n.error
+        ? p.red(`${n.error.kind}: ${oneLine(n.error.message, 60)}`)
+        : n.skipReason
+          ? p.dim(oneLine(n.skipReason, 60))
+          : n.status === 'waiting'
+            ? p.yellow(`statepipe approve ${d.runId} ${n.nodeId}`)
+            : n.compensation
+              ? p.dim(`compensation ${n.compensation.status}`)
+              : '';
+    const id = compFailed ? p.red(n.nodeId) : n.nodeId;
+    return [
+      id,
+      n.type,
+      p[statusColor(n.status)](n.status),
+      String(n.attempts.length),
+      formatDuration(n.durationMs),
+      String(n.tokens),
+      formatCost(n.costUsd),
+      err,
+    ];
+  });
+  return lines.join('\n') + '\n\n' + table(['node', 'type', 'status', 'attempts', 'duration', 'tokens', 'cost', 'error'], rows, p);
+}
+
+function nodeText(d: RunDetail, n: NodeDetail, p: Paint, verbose: boolean): string {
+  const lines: string[] = [];
+  lines.push(`${p.bold('node')}     ${n.nodeId}${n.label ? ` (${n.label})` : ''} in run ${d.runId}`);
+  lines.push(`type     ${n.type}`);
+  lines.push(`status   ${p[statusColor(n.status)](n.status)}`);
+  lines.push(`duration ${formatDuration(n.durationMs)} · ${n.tokens} tokens · ${formatCost(n.costUsd)}`);
+  if (n.skipReason) lines.push(`skipped  ${n.skipReason}`);
+  if (n.error) {
+    lines.push(`error    ${p.red(`(${n.error.kind}): ${oneLine(n.error.message, 1000)}`)}`);
+    if (verbose && n.error.stack) lines.push(p.dim(n.error.stack));
+  }
+  if (n.approval) {
+    lines.push(`approval ${oneLine(n.approval.title)}`);
+    if (n.approval.details !== undefined) lines.push(`details  ${preview(n.approval.details, 200)}`);
+    const dec = n.approval.decision;
+    if (dec) lines.push(`decision ${dec.approved ? p.green('approved') : p.red('rejected')}${dec.by ? ` by ${dec.by}` : ''}${dec.comment ? `: ${dec.comment}` : ''}`);
+  }
+  if (n.compensation) {
+    const c = n.compensation;
+    const text = `${c.status} (attempt ${c.attempt})${c.error ? `: ${c.error.message}` : ''}`;
+    lines.push(`compensation ${c.status === 'failed' ? p.red(text) : text}`);
+  }
+  if (n.input !== undefined) lines.push(`input    ${preview(n.input, 300)}`);
+  if (n.output !== undefined) lines.push(`output   ${preview(n.output, 300)}`);
+  if (n.stream && n.output === undefined) lines.push(`stream   ${preview(n.stream, 300)}`);
+  if (n.attempts.length > 0) {
+    lines.push('');
+    const rows = n.attempts.map((a) => [
+      String(a.attempt),
+      p[statusColor(a.status)](a.status),
+      new Date(a.startedAt).toISOString(),
+      a.finishedAt !== undefined ? formatDuration(a.finishedAt - a.startedAt) : '-',
+      a.usage ? String(a.usage.inputTokens + a.usage.outputTokens) : '',
+      a.costUsd ? formatCost(a.costUsd) : '',
+      a.error ? p.red(`${a.error.kind}: ${oneLine(a.error.message, 60)}`) : '',
+    ]);
+    lines.push(table(['attempt', 'status', 'started', 'duration', 'tokens', 'cost', 'error'], rows, p).trimEnd());
+  }
+  if (n.logs.length > 0) {
+    lines.push('', 'logs:');
+    for (const l of n.logs) lines.push(`  ${l.ts} [${l.level}] ${oneLine(l.message, 300)}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+const STATUSES: RunStatus[] = ['queued', 'running', 'paused', 'waiting', 'interrupted', 'succeeded', 'failed', 'cancelled'];
+
+export interface ListOpts {
+  status?: string;
+  graph?: string;
+  limit?: string;
+  json?: boolean;
+}
+
+export async function listCommand(opts: ListOpts, g: GlobalOpts): Promise<number> {
+  const q: ListRunsOptions = { sort: 'created', order: 'desc', limit: positiveInt(opts.limit, '--limit') ?? 50 };
+  if (opts.status !== undefined) {
+    const wanted = opts.status.split(',').map((s) => s.trim());
+    for (const s of wanted) {
+      if (!STATUSES.includes(s as RunStatus)) throw new UsageError(`--status: unknown status "${s}" (one of ${STATUSES.join(', ')})`);
+    }
+    q.status = wanted.length === 1 ? (wanted[0] as RunStatus) : (wanted as RunStatus[]);
+  }
+  if (opts.graph !== undefined) q.graphId = opts.graph;
+  return withService(g, (svc) => {
+    const runs = svc.list(q);
+    const out = streamOut(process.stdout);
+    if (opts.json) {
+      out.write(JSON.stringify(runs, null, 2) + '\n');
+      return 0;
+    }
+    if (runs.length === 0) {
+      out.write('no runs\n');
+      return 0;
+    }
+    const p = paint(out);
+    const rows = runs.map((r) => [
+      r.runId,
+      r.graphId,
+      p[statusColor(r.status)](r.status),
+      r.createdAt,
+      formatDuration(r.durationMs),
+      String(r.tokens),
+      formatCost(r.costUsd),
+    ]);
+    out.write(table(['run', 'graph', 'status', 'created', 'duration', 'tokens', 'cost'], rows, p));
+    return 0;
+  });
+}

@@ -1,0 +1,100 @@
+/**
+ * Reading what the user points at: graph files, `--input JSON|@file`, `--inputs FILE.jsonl`,
+ * `--data JSON`, numeric flags. No database is touched here, so a bad argument exits 2
+ * before anything is opened or written.
+ */
+import fs from 'node:fs';
+import type { Graph } from '../core/graph/schema.js';
+import { parseGraphText, validateRunInput } from '../core/graph/validate.js';
+import { AppError } from '../core/errors.js';
+import { UsageError } from './exit.js';
+
+/** Reads a file the user named; a missing one is `<path>: no such file` (exit 2). */
+export function readUserFile(file: string, what = file): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'ENOENT') throw new UsageError(`${what}: no such file`);
+    if (code === 'EISDIR') throw new UsageError(`${what}: is a directory, not a file`);
+    if (code === 'EACCES' || code === 'EPERM') throw new UsageError(`${what}: permission denied`);
+    throw new UsageError(`${what}: cannot read (${err instanceof Error ? err.message : String(err)})`);
+  }
+}
+
+/** Reads and validates a graph file (graph-format.md § Validation). Messages name the file. */
+export function loadGraphFile(file: string): Graph {
+  return parseGraphText(readUserFile(file), file);
+}
+
+function jsonError(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).replace(/^JSON\.parse: /, '');
+}
+
+/** Parses a JSON flag value; `@file.json` reads the file. Errors name the flag. */
+export function parseJsonArg(value: string, flag: string): unknown {
+  let text = value;
+  let where = flag;
+  if (value.startsWith('@')) {
+    const file = value.slice(1);
+    if (file === '') throw new UsageError(`${flag}: "@" must be followed by a file name`);
+    text = readUserFile(file, `${flag} @${file}`);
+    where = `${flag} @${file}`;
+  }
+  try {
+    return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  } catch (err) {
+    throw new UsageError(`${where}: not valid JSON: ${jsonError(err)}`);
+  }
+}
+
+export interface BatchLine {
+  line: number;
+  input: unknown;
+}
+
+/** Reads a JSONL inputs file: one JSON value per non-blank line; a bad line names its number. */
+export function readInputsFile(file: string): BatchLine[] {
+  const text = readUserFile(file, file);
+  const out: BatchLine[] = [];
+  const lines = text.split(/\r?\n/);
+  lines.forEach((raw, i) => {
+    const s = i === 0 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
+    if (s.trim() === '') return;
+    try {
+      out.push({ line: i + 1, input: JSON.parse(s) });
+    } catch (err) {
+      throw new UsageError(`${file}:${i + 1}: not valid JSON: ${jsonError(err)}`);
+    }
+  });
+  if (out.length === 0) throw new UsageError(`${file}: no inputs (the file has no JSON lines)`);
+  return out;
+}
+
+/** Validates a run input against the graph's input schema, prefixing messages with `where`. */
+export function checkRunInput(graph: Graph, input: unknown, where?: string): void {
+  try {
+    validateRunInput(graph, input);
+  } catch (err) {
+    if (where && err instanceof AppError) throw new AppError(err.code, `${where}: ${err.message}`, err.issues);
+    throw err;
+  }
+}
+
+/** A positive integer flag value. */
+export function positiveInt(value: string | undefined, flag: string, allowZero = false): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) {
+    throw new UsageError(`${flag}: expected a ${allowZero ? 'non-negative' : 'positive'} integer, got "${value}"`);
+  }
+  return n;
+}
+
+/** A non-negative number flag value. */
+export function nonNegative(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new UsageError(`${flag}: expected a non-negative number, got "${value}"`);
+  return n;
+}

@@ -1,0 +1,195 @@
+/**
+ * `--inspect`: a live view of every node's state. On a TTY the table is redrawn in place
+ * (ANSI cursor movement, throttled); elsewhere one line per node transition is printed.
+ */
+import type { NodeStatus } from '../core/ports.js';
+import type { RunEvent } from '../core/events.js';
+import type { RunDetail } from '../host/service.js';
+import { formatCost, formatDuration, oneLine, paint, statusColor, stripAnsi, table, type Out, type Paint } from './render.js';
+
+interface Row {
+  nodeId: string;
+  type: string;
+  status: NodeStatus | string;
+  attempt: number;
+  startedAt?: number;
+  durationMs?: number;
+  tokens: number;
+  costUsd: number;
+  note: string;
+}
+
+const STATUS_OF: Partial<Record<RunEvent['type'], NodeStatus>> = {
+  'node.queued': 'queued',
+  'node.started': 'running',
+  'node.retrying': 'retrying',
+  'node.succeeded': 'succeeded',
+  'node.failed': 'failed',
+  'node.skipped': 'skipped',
+  'node.cancelled': 'cancelled',
+  'node.in-doubt': 'in-doubt',
+  'node.requeued': 'queued',
+  'node.reset': 'idle',
+  'approval.requested': 'waiting',
+};
+
+const REDRAW_MS = 80;
+const ESC = '\u001b[';
+
+export class InspectView {
+  private readonly rows = new Map<string, Row>();
+  private readonly p: Paint;
+  private runId = '';
+  private runStatus = 'queued';
+  private tokens = 0;
+  private costUsd = 0;
+  private drawnLines = 0;
+  private pending: NodeJS.Timeout | undefined;
+  private ticker: NodeJS.Timeout | undefined;
+  private readonly live: boolean;
+  private finished = false;
+
+  constructor(
+    private readonly out: Out,
+    private readonly seed: (runId: string) => RunDetail | undefined,
+  ) {
+    this.p = paint(out);
+    this.live = out.isTTY;
+  }
+
+  private ensureSeeded(runId: string): void {
+    if (this.runId === runId) return;
+    this.runId = runId;
+    this.rows.clear();
+    const d = this.seed(runId);
+    if (!d) return;
+    this.runStatus = d.status;
+    this.tokens = d.tokens;
+    this.costUsd = d.costUsd;
+    for (const n of d.nodes) {
+      const row: Row = { nodeId: n.nodeId, type: n.type, status: n.status, attempt: n.attempt, tokens: n.tokens, costUsd: n.costUsd, note: '' };
+      if (n.durationMs !== undefined) row.durationMs = n.durationMs;
+      if (n.error) row.note = `${n.error.kind}: ${n.error.message}`;
+      if (n.skipReason) row.note = n.skipReason;
+      this.rows.set(n.nodeId, row);
+    }
+  }
+
+  onEvents(events: RunEvent[]): void {
+    for (const e of events) {
+      this.ensureSeeded(e.runId);
+      if (e.type === 'run.created') this.out.write(`[run] id=${e.runId} started\n`);
+      this.apply(e);
+    }
+    if (this.live && !this.finished) this.schedule();
+  }
+
+  private apply(e: RunEvent): void {
+    if (e.type.startsWith('run.') && e.type !== 'run.created' && e.type !== 'run.retried') {
+      this.runStatus = e.type === 'run.waiting' ? 'waiting' : e.type === 'run.resumed' || e.type === 'run.started' ? 'running' : e.type.slice(4);
+    }
+    const status = STATUS_OF[e.type];
+    if (!e.nodeId) return;
+    const row = this.rows.get(e.nodeId);
+    if (!row) return;
+    const before = row.status;
+    switch (e.type) {
+      case 'node.started':
+        row.attempt = e.data.attempt;
+        row.startedAt = Date.parse(e.ts);
+        row.note = '';
+        break;
+      case 'node.succeeded':
+      case 'node.failed': {
+        row.durationMs = e.data.durationMs;
+        const t = e.data.usage ? e.data.usage.inputTokens + e.data.usage.outputTokens : 0;
+        row.tokens += t;
+        row.costUsd += e.data.costUsd ?? 0;
+        this.tokens += t;
+        this.costUsd += e.data.costUsd ?? 0;
+        row.note = e.type === 'node.failed' ? `${e.data.error.kind}: ${e.data.error.message}` : e.data.reusedFrom ? `reused from ${e.data.reusedFrom}` : '';
+        break;
+      }
+      case 'node.retrying':
+        row.note = `retry in ${formatDuration(e.data.delayMs)} after ${e.data.error.kind}: ${e.data.error.message}`;
+        break;
+      case 'node.skipped':
+        row.note = e.data.reason;
+        break;
+      case 'approval.requested':
+        row.note = `approve: statepipe approve ${e.runId} ${e.nodeId}`;
+        break;
+      case 'compensation.failed':
+        row.note = `compensation failed: ${e.data.error.message}`;
+        break;
+      default:
+        break;
+    }
+    if (status) row.status = status;
+    if (!this.live && status && status !== before) {
+      const p = this.p;
+      const note = row.note ? ` ${p.dim(oneLine(row.note, 200))}` : '';
+      const dur = status === 'succeeded' || status === 'failed' ? ` ${formatDuration(row.durationMs)}` : '';
+      this.out.write(`[inspect] ${row.nodeId}: ${before} → ${p[statusColor(status)](status)}${dur}${note}\n`);
+    }
+  }
+
+  private schedule(): void {
+    if (this.pending) return;
+    this.pending = setTimeout(() => {
+      this.pending = undefined;
+      this.draw();
+    }, REDRAW_MS);
+    if (!this.ticker) {
+      this.ticker = setInterval(() => this.draw(), 1000);
+      this.ticker.unref();
+    }
+  }
+
+  private render(): string[] {
+    const p = this.p;
+    const now = Date.now();
+    const rows = [...this.rows.values()];
+    const height = Math.max(5, (process.stdout.rows || 40) - 3);
+    const shown = rows.length > height - 2 ? rows.slice(0, height - 3) : rows;
+    const width = this.out.columns;
+    const body = shown.map((r) => {
+      const running = r.status === 'running' && r.startedAt !== undefined;
+      return [
+        r.nodeId,
+        r.type,
+        p[statusColor(r.status)](String(r.status)),
+        r.attempt > 0 ? String(r.attempt) : '',
+        running ? formatDuration(now - r.startedAt!) : formatDuration(r.durationMs),
+        r.tokens ? String(r.tokens) : '',
+        r.costUsd ? formatCost(r.costUsd) : '',
+        oneLine(r.note, 60),
+      ];
+    });
+    const text = table(['node', 'type', 'status', 'try', 'time', 'tokens', 'cost', 'note'], body, p).trimEnd().split('\n');
+    if (shown.length < rows.length) text.push(p.dim(`… ${rows.length - shown.length} more nodes`));
+    text.push(`run ${this.runId} ${p[statusColor(this.runStatus)](this.runStatus)} · ${this.tokens} tokens · ${formatCost(this.costUsd)}`);
+    // Never wrap: a wrapped line would break the cursor arithmetic.
+    return text.map((l) => (stripAnsi(l).length >= width ? stripAnsi(l).slice(0, width - 1) : l));
+  }
+
+  private draw(): void {
+    if (!this.live || this.rows.size === 0) return;
+    const lines = this.render();
+    let s = this.drawnLines > 0 ? `${ESC}${this.drawnLines}A` : '';
+    for (const l of lines) s += `\r${ESC}2K${l}\n`;
+    if (this.drawnLines > lines.length) s += `${ESC}0J`;
+    this.out.write(s);
+    this.drawnLines = lines.length;
+  }
+
+  /** Final redraw; stops the timers. */
+  finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.pending) clearTimeout(this.pending);
+    if (this.ticker) clearInterval(this.ticker);
+    this.pending = this.ticker = undefined;
+    this.draw();
+  }
+}

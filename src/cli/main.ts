@@ -1,0 +1,195 @@
+/**
+ * The `statepipe` command line (docs: /work/shared/spec/cli.md). A thin layer over
+ * StatepipeService: commander parses, commands/*.ts act, exit.ts maps outcomes and errors to
+ * exit codes (0 ok · 1 failed/cancelled · 2 usage/validation · 3 waiting/paused · 4 database).
+ *
+ * `--json` on run-driving commands prints `{ runId, status, result, error?, waitingFor?,
+ * pauseReason?, compensated?, tokens, costUsd, durationMs? }` on stdout; progress then goes
+ * to stderr. `--jsonl -` makes stdout carry only the event JSONL.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { approveCommand, cancelCommand, pauseCommand, replayCommand, rerunCommand, resumeCommand, retryCommand } from './commands/control.js';
+import { exportCommand, exportGraphCommand, serveCommand, validateCommand } from './commands/files.js';
+import { inspectCommand, listCommand } from './commands/inspect.js';
+import { runCommand } from './commands/run.js';
+import { EXIT, exitCodeFor, reportError } from './exit.js';
+import { disableColor } from './render.js';
+import type { GlobalOpts } from './session.js';
+
+const VERSION = '0.1.0';
+
+/** Flags of every command that drives a run. */
+function runFlags(cmd: Command): Command {
+  return cmd
+    .option('--dry-run', 'validate, print the execution order and worst-case tokens; run nothing, write nothing')
+    .option('--inspect', 'a live view of every node, redrawn in place')
+    .option('--jsonl <file>', 'append every event as a JSON line (- for stdout, which then carries only JSONL)')
+    .option('--json', 'print the final outcome as JSON on stdout (progress goes to stderr)')
+    .option('--hooks <file.js>', 'an ES module exporting onInit/onProgress/onRetry/onSuccess/onError/onComplete');
+}
+
+type Action = (...args: never[]) => Promise<number> | number;
+
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('statepipe');
+  program
+    .description('statepipe: a durable engine for LLM workflow graphs (headless)')
+    .version(VERSION, '-V, --version')
+    .option('--db <path>', 'database file (else STATEPIPE_DB, else the per-user default)')
+    .option('--verbose', 'node logs, retry details and error stacks')
+    .option('--no-color', 'no colours (also NO_COLOR)')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      outputError: (str, write) => write(`statepipe: ${str.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim()}\n`),
+    })
+    .configureHelp({ showGlobalOptions: true });
+
+  program.hook('preAction', (_this, action) => {
+    if ((action.optsWithGlobals() as GlobalOpts).color === false) disableColor();
+  });
+
+  const act =
+    (fn: Action) =>
+    async (...args: unknown[]): Promise<void> => {
+      const cmd = args[args.length - 1] as Command;
+      const g = cmd.optsWithGlobals() as GlobalOpts;
+      const positional = args.slice(0, -2);
+      const opts = args[args.length - 2];
+      setExit(await (fn as (...a: unknown[]) => Promise<number> | number)(...positional, opts, g));
+    };
+
+  runFlags(
+    program
+      .command('run')
+      .description('validate a graph, start a run, stream its progress; exits when it ends or waits')
+      .argument('<graph>', 'graph file (JSON, format v1)')
+      .option('--input <json>', 'the run input: JSON text, or @file.json')
+      .option('--inputs <file.jsonl>', 'batch: one run per JSON line')
+      .option('--concurrency <n>', 'batch: runs at once (default 1)'),
+  ).action(act(runCommand as Action));
+
+  program
+    .command('validate')
+    .description('validate graph files; opens no database')
+    .argument('<graph...>', 'graph files')
+    .option('--json', 'print the result as JSON')
+    .action(act(((files: string[], opts: { json?: boolean }) => validateCommand(files, opts)) as Action));
+
+  runFlags(
+    program
+      .command('resume')
+      .description('continue an interrupted, paused or budget-paused run')
+      .argument('<runId>')
+      .option('--max-tokens <n>', 'raise the token budget before continuing')
+      .option('--max-cost <usd>', 'raise the cost budget (USD) before continuing'),
+  ).action(act(resumeCommand as Action));
+
+  runFlags(
+    program
+      .command('approve')
+      .description('decide an open approval, then continue the run here')
+      .argument('<runId>')
+      .argument('<nodeId>')
+      .option('--reject', 'reject instead of approve')
+      .option('--comment <text>', 'a comment recorded with the decision')
+      .option('--data <json>', 'data recorded with the decision (JSON, or @file.json)')
+      .option('--by <name>', 'who decides (default: the current user)'),
+  ).action(act(approveCommand as Action));
+
+  runFlags(program.command('retry').description('retry a failed or in-doubt node and continue').argument('<runId>').argument('<nodeId>')).action(
+    act(retryCommand as Action),
+  );
+
+  runFlags(
+    program
+      .command('rerun')
+      .description('a new run reusing the outputs of every node not downstream of --from')
+      .argument('<runId>')
+      .addOption(new Option('--from <nodeId>', 'the node to rerun from').makeOptionMandatory(true)),
+  ).action(act(rerunCommand as Action));
+
+  runFlags(program.command('cancel').description('cancel a run (compensations run)').argument('<runId>')).action(act(cancelCommand as Action));
+  runFlags(program.command('pause').description('pause a run (no new node starts)').argument('<runId>')).action(act(pauseCommand as Action));
+
+  program
+    .command('replay')
+    .description('re-drive a finished run from its recorded outputs and check it reproduces them (exit 0 if so, 1 if not)')
+    .argument('<runId>')
+    .option('--json', 'print the report as JSON')
+    .action(act(replayCommand as Action));
+
+  program
+    .command('inspect')
+    .description('status, timings, tokens, cost and per-node state of a run')
+    .argument('<runId>')
+    .option('--json', 'print one JSON document')
+    .option('--node <nodeId>', 'details of one node')
+    .action(act(inspectCommand as Action));
+
+  program
+    .command('list')
+    .description('runs, newest first')
+    .option('--status <status>', 'only runs in this status (comma-separated for several)')
+    .option('--graph <id>', 'only runs of this graph')
+    .option('--limit <n>', 'at most N runs (default 50)')
+    .option('--json', 'print JSON')
+    .action(act(((opts: object, g: GlobalOpts) => listCommand(opts, g)) as Action));
+
+  program
+    .command('export')
+    .description("a run's full event history as JSONL (runtime.md event format)")
+    .argument('<runId>')
+    .option('--out <file>', 'write to a file instead of stdout')
+    .action(act(exportCommand as Action));
+
+  program
+    .command('export-graph')
+    .description('the graph file (format v1) of a graph id (latest version) or of the snapshot a run ran')
+    .argument('<graphIdOrRunId>')
+    .option('--out <file>', 'write to a file instead of stdout')
+    .action(act(exportGraphCommand as Action));
+
+  program
+    .command('serve')
+    .description('the studio in a browser, same engine and database')
+    .option('--port <n>', 'port (default: the server chooses)')
+    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .action(act(((opts: object, g: GlobalOpts) => serveCommand(opts, g)) as Action));
+
+  return program;
+}
+
+export async function main(argv: string[] = process.argv): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram((c) => (code = c));
+  if (argv.includes('--no-color')) disableColor();
+  const verbose = argv.includes('--verbose');
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) return exitCodeFor(err); // commander printed its one line
+    reportError(err, verbose);
+    return exitCodeFor(err);
+  }
+  return code;
+}
+
+/** Ends the process with `code` once output is flushed, even if something left a handle open. */
+function exitSoon(code: number): void {
+  process.exitCode = code;
+  const t = setTimeout(() => process.exit(code), 500);
+  t.unref();
+}
+
+const isEntry = (() => {
+  const argv1 = process.argv[1] ?? '';
+  return /(?:^|[\\/])(main\.[cm]?[jt]s|statepipe(\.[cm]?js)?)$/.test(argv1) || import.meta.url.endsWith('/bin/statepipe.js');
+})();
+
+if (isEntry) {
+  main().then(exitSoon, (err: unknown) => {
+    reportError(err, process.argv.includes('--verbose'));
+    exitSoon(exitCodeFor(err));
+  });
+}
