@@ -1,47 +1,20 @@
-/** Spawning the real `statepipe` command in tests. */
+/** Spawning the real `statepipe` command in tests and killing it at a chosen event. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { cliEntry } from '../src/cli/cli-test-kit.js';
 
-export const BIN = fileURLToPath(new URL('../bin/statepipe.js', import.meta.url));
-export const EXAMPLES = fileURLToPath(new URL('../examples/', import.meta.url));
+export { cli, tmpDir as tempDir } from '../src/cli/cli-test-kit.js';
 
-export const tempDir = (prefix = 'statepipe-test-'): string => mkdtempSync(join(tmpdir(), prefix));
-
-export interface CliResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-export function cli(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1', ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-    child.stdin.end(opts.input ?? '');
-  });
-}
+export type AckedEvent = { seq: number; type: string; nodeId?: string; runId?: string };
 
 /**
  * Starts `statepipe … --jsonl -` and SIGKILLs it right after the event for which `killAfter`
  * says yes has been printed (printed means committed: it was acknowledged).
  */
-export function cliKilledAt(args: string[], killAfter: (event: { seq: number; type: string; nodeId?: string }, index: number) => boolean): Promise<{ acknowledged: { seq: number; type: string; nodeId?: string }[]; killed: boolean; stderr: string }> {
+export async function cliKilledAt(args: string[], killAfter: (event: AckedEvent, index: number) => boolean): Promise<{ acknowledged: AckedEvent[]; killed: boolean; stderr: string }> {
+  const entry = await cliEntry();
   return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn(process.execPath, [BIN, ...args, '--jsonl', '-'], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const acknowledged: { seq: number; type: string; nodeId?: string }[] = [];
+    const child: ChildProcess = spawn(process.execPath, [...entry, ...args, '--jsonl', '-'], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const acknowledged: AckedEvent[] = [];
     let buf = '';
     let stderr = '';
     let killed = false;
@@ -53,7 +26,7 @@ export function cliKilledAt(args: string[], killAfter: (event: { seq: number; ty
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
         if (!line.trim() || killed) continue;
-        const e = JSON.parse(line) as { seq: number; type: string; nodeId?: string };
+        const e = JSON.parse(line) as AckedEvent;
         acknowledged.push(e);
         if (killAfter(e, acknowledged.length - 1)) {
           killed = true;

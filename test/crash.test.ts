@@ -80,7 +80,7 @@ describe('SIGKILL at any point, then resume', () => {
     const db = join(dir, `${_name.replace(/\W+/g, '_')}.db`);
     const killed = await cliKilledAt(['run', graphFile, '--db', db, '--input', input], when);
     expect(killed.killed, `never reached the kill point; stderr: ${killed.stderr}`).toBe(true);
-    const runId = (killed.acknowledged[0] as Ev).runId;
+    const runId = killed.acknowledged[0]!.runId!;
     const resumed = await cli(['resume', runId, '--db', db, '--json']);
     expect(resumed.code, resumed.stderr).toBe(0);
     const events = await exportEvents(db, runId);

@@ -9,7 +9,7 @@ import { build } from 'esbuild';
 import { afterAll } from 'vitest';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const EXAMPLES = path.resolve(ROOT, '..', 'shared', 'examples');
+export const EXAMPLES = path.resolve(ROOT, 'examples');
 const BIN = path.join(ROOT, 'bin', 'statepipe.js');
 const MAIN = path.join(ROOT, 'src', 'cli', 'main.ts');
 
@@ -56,6 +56,12 @@ export interface CliOptions {
   bin?: boolean;
 }
 
+/** The node arguments that start the CLI: the test bundle, or bin/statepipe.js (tsx). */
+export async function cliEntry(bin = false): Promise<string[]> {
+  const useBin = bin || process.env['STATEPIPE_TEST_BIN'] === '1';
+  return useBin ? (fs.existsSync(BIN) ? [BIN] : ['--import', 'tsx', MAIN]) : [await bundle()];
+}
+
 /** Runs `statepipe …args` in a child process; the env has no colour settings and no STATEPIPE_DB. */
 export async function cli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
   const env: Record<string, string | undefined> = { ...process.env };
@@ -63,8 +69,7 @@ export async function cli(args: string[], opts: CliOptions = {}): Promise<CliRes
   delete env['FORCE_COLOR'];
   delete env['STATEPIPE_DB'];
   Object.assign(env, opts.env ?? {});
-  const useBin = opts.bin === true || process.env['STATEPIPE_TEST_BIN'] === '1';
-  const entry = useBin ? (fs.existsSync(BIN) ? [BIN] : ['--import', 'tsx', MAIN]) : [await bundle()];
+  const entry = await cliEntry(opts.bin);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...entry, ...args], { cwd: opts.cwd ?? ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
