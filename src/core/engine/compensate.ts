@@ -8,7 +8,7 @@ import { ev } from '../events.js';
 import { idempotencyKey, type NodeId } from '../ids.js';
 import type { NodeRunContext } from '../ports.js';
 import type { RunDriver } from './driver.js';
-import { renderConfig } from './node-task.js';
+import { renderConfig } from '../graph/templates.js';
 import { backoffDelay, retryPolicy, timeoutFor } from './plan.js';
 
 export async function runCompensations(d: RunDriver): Promise<{ compensated?: boolean; compensationFailed?: string[] }> {
@@ -52,7 +52,7 @@ async function runOne(d: RunDriver, id: string, comp: { type: 'http' | 'code'; c
   const runner = d.deps.runners[comp.type];
   if (!runner) throw new NodeFailure('internal', `no ${comp.type} runner in this host to compensate ${id}`, { retryable: false });
   const scope = { input: d.state.input, nodes: d.outputs };
-  const config = await renderConfig(comp.type, comp.config, scope);
+  const config = await renderConfig(comp.config, scope);
   const controller = new AbortController();
   const timer = new AbortController();
   d.deps.clock.sleep(timeoutMs, timer.signal).then(

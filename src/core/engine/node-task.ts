@@ -5,29 +5,12 @@
 import { NodeFailure, toNodeError, type NodeError } from '../errors.js';
 import { ev, type NewEvent } from '../events.js';
 import type { GraphNode } from '../graph/schema.js';
-import { renderTemplates } from '../graph/templates.js';
+import { renderConfig } from '../graph/templates.js';
 import { idempotencyKey, type NodeId } from '../ids.js';
 import type { NodeResult, NodeRunContext, TemplateScope } from '../ports.js';
 import type { RunDriver } from './driver.js';
 import { intrinsicRunner } from './intrinsic.js';
 import { backoffDelay, retryPolicy, timeoutFor } from './plan.js';
-
-/** Config fields passed to runners as written, not rendered as templates. */
-const RAW_FIELDS: Record<string, readonly string[]> = {
-  code: ['code'],
-  llm: ['mock', 'outputSchema'],
-  agent: ['mock', 'outputSchema', 'tools'],
-  condition: ['expression'],
-};
-
-export async function renderConfig(type: string, config: Record<string, unknown>, scope: TemplateScope): Promise<Record<string, unknown>> {
-  const raw = RAW_FIELDS[type] ?? [];
-  const toRender: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(config ?? {})) if (!raw.includes(k)) toRender[k] = v;
-  const rendered = (await renderTemplates(toRender, scope)) as Record<string, unknown>;
-  for (const k of raw) if (config && k in config) rendered[k] = config[k];
-  return rendered;
-}
 
 export class NodeTask {
   private readonly controller = new AbortController();
@@ -73,7 +56,7 @@ export class NodeTask {
       let config: Record<string, unknown>;
       const startData = { attempt: this.attempt, idempotencyKey: idempotencyKey(this.d.runId, this.id, this.attempt), ...(resumed ? { resumed: true } : {}) };
       try {
-        config = await renderConfig(this.node.type, this.node.config, this.scope());
+        config = await renderConfig(this.node.config ?? {}, this.scope());
       } catch (err) {
         this.d.commit([ev('node.started', startData, this.id), ev('node.failed', { attempt: this.attempt, durationMs: 0, error: toNodeError(err) }, this.id)]);
         return this.d.afterFinish(this.node.id);
