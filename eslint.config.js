@@ -78,7 +78,7 @@ function restrictedImports(layer, depth, { forTests = false } = {}) {
   }
   if (rule.onlyElectron) {
     patterns.push({
-      regex: '^(?!electron$|\\.)',
+      regex: forTests ? '^(?!electron$|vitest$|\\.)' : '^(?!electron$|\\.)',
       message: `src/${layer} may only import 'electron' and src/contract (layering rule)`,
     });
   }

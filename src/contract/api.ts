@@ -4,6 +4,7 @@
  * messages the host pushes. Both hosts validate every call against it in dispatch().
  */
 import { z } from 'zod';
+import { API_METHOD_NAMES, type ApiMethodName } from './method-names';
 
 const RunId = z.string().regex(/^run_[0-9A-Z]{26}$/, 'a run id looks like run_01J…');
 const NodeId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a node id matches [A-Za-z0-9_-]{1,64}');
@@ -86,11 +87,16 @@ export const methods = {
 } as const;
 
 export type Methods = typeof methods;
-export type ApiMethodName = keyof Methods;
+export type { ApiMethodName };
+export { API_METHOD_NAMES };
+
+// The dependency-free list of names and this map must name the same methods.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const namesMatch: Same<keyof Methods, ApiMethodName> = true;
+void namesMatch;
 export type MethodInput<M extends ApiMethodName> = z.input<Methods[M]['input']>;
 export type MethodOutput<M extends ApiMethodName> = z.output<Methods[M]['output']>;
 
-export const API_METHOD_NAMES = Object.keys(methods) as ApiMethodName[];
 
 /** Coded errors every call may answer with instead of its output. */
 export const ERROR_CODES = ['bad-request', 'validation', 'not-found', 'illegal-transition', 'conflict', 'database', 'unauthorized', 'internal'] as const;

@@ -3,7 +3,7 @@
  * host behind `statepipe serve`). The preload script only forwards methods in
  * this list: exactly the methods of the contract (api.ts).
  */
-import { API_METHOD_NAMES, type ApiMethodName } from './api';
+import { API_METHOD_NAMES, type ApiMethodName } from './method-names';
 
 export const API_METHODS: readonly ApiMethodName[] = API_METHOD_NAMES;
 
