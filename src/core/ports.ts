@@ -12,6 +12,8 @@ export interface Clock {
   now(): number;
   /** Resolves after `ms`; rejects with an AbortError if `signal` aborts first. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** Calls `fn` after `ms` unless the returned function is called first (cheaper than sleep + abort). */
+  timer(ms: number, fn: () => void): () => void;
 }
 
 export type RunStatus =

@@ -7,6 +7,10 @@ function abortError(signal: AbortSignal): unknown {
 
 export const realClock: Clock = {
   now: () => Date.now(),
+  timer(ms, fn) {
+    const t = setTimeout(fn, Math.max(0, ms));
+    return () => clearTimeout(t);
+  },
   sleep(ms, signal) {
     return new Promise<void>((resolve, reject) => {
       if (signal?.aborted) return reject(abortError(signal));
@@ -67,6 +71,15 @@ export class SimClock implements Clock {
       this.timers.push(timer);
       this.pump();
     });
+  }
+
+  timer(ms: number, fn: () => void): () => void {
+    const timer: Timer = { at: this.t + Math.max(0, ms), order: this.order++, resolve: fn };
+    this.timers.push(timer);
+    this.pump();
+    return () => {
+      this.timers = this.timers.filter((x) => x !== timer);
+    };
   }
 
   /** Advances time by hand (fires the timers due). */

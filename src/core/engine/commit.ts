@@ -3,6 +3,7 @@
  * transaction, apply them to the in-memory state, then publish. Nothing is published
  * (or applied) before the store has committed it.
  */
+import { AppError } from '../errors.js';
 import type { NewEvent, RunEvent } from '../events.js';
 import type { RunStore } from '../ports.js';
 import type { NodeStatus, RunStatus } from '../ports.js';
@@ -26,6 +27,62 @@ export function precheck(state: RunState, events: readonly NewEvent[]): void {
 }
 
 export type Publish = (events: RunEvent[]) => void;
+
+/**
+ * Events staged in memory (checked, numbered and applied to the state) and committed to the
+ * store together: one transaction for a node's end and what it makes ready. Nothing is
+ * published, and no runner starts on their account, before the store has committed them.
+ */
+export class Stage {
+  private staged: RunEvent[] = [];
+
+  constructor(
+    private readonly store: RunStore,
+    private readonly state: RunState,
+    private readonly now: () => number,
+  ) {}
+
+  private lastMs = -1;
+  private lastIso = '';
+
+  private isoNow(): string {
+    const ms = this.now();
+    if (ms !== this.lastMs) {
+      this.lastMs = ms;
+      this.lastIso = new Date(ms).toISOString();
+    }
+    return this.lastIso;
+  }
+
+  add(events: readonly NewEvent[]): void {
+    precheck(this.state, events);
+    const ts = this.isoNow();
+    for (const e of events) {
+      const full = { ...e, seq: this.state.seq + 1, runId: this.state.runId, ts } as RunEvent;
+      applyEvent(this.state, full);
+      this.staged.push(full);
+    }
+  }
+
+  get size(): number {
+    return this.staged.length;
+  }
+
+  /** Commits what is staged in one transaction and returns the events as the store committed them. */
+  flush(): RunEvent[] {
+    if (this.staged.length === 0) return [];
+    const staged = this.staged;
+    this.staged = [];
+    const committed = this.store.append(
+      this.state.runId,
+      staged.map((e) => (e.nodeId === undefined ? { type: e.type, data: e.data } : { type: e.type, nodeId: e.nodeId, data: e.data }) as NewEvent),
+    );
+    if (committed[0]?.seq !== staged[0]!.seq) {
+      throw new AppError('conflict', `run ${this.state.runId} was written by another process (expected seq ${staged[0]!.seq}, got ${committed[0]?.seq})`);
+    }
+    return committed;
+  }
+}
 
 export function commitEvents(store: RunStore, state: RunState, events: NewEvent[], publish?: Publish): RunEvent[] {
   if (events.length === 0) return [];

@@ -54,11 +54,7 @@ async function runOne(d: RunDriver, id: string, comp: { type: 'http' | 'code'; c
   const scope = { input: d.state.input, nodes: d.outputs };
   const config = await renderConfig(comp.config, scope);
   const controller = new AbortController();
-  const timer = new AbortController();
-  d.deps.clock.sleep(timeoutMs, timer.signal).then(
-    () => controller.abort(new NodeFailure('timeout', `compensation of ${id} timed out after ${timeoutMs} ms`)),
-    () => undefined,
-  );
+  const cancelTimer = d.deps.clock.timer(timeoutMs, () => controller.abort(new NodeFailure('timeout', `compensation of ${id} timed out after ${timeoutMs} ms`)));
   const ctx: NodeRunContext = {
     runId: d.runId,
     node: { ...d.nodes.get(id)!, type: comp.type, config: comp.config },
@@ -78,6 +74,6 @@ async function runOne(d: RunDriver, id: string, comp: { type: 'http' | 'code'; c
     const aborted = new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true }));
     return (await Promise.race([runner(ctx), aborted])).output;
   } finally {
-    timer.abort();
+    cancelTimer();
   }
 }

@@ -8,7 +8,7 @@ import { ev, type NewEvent, type RunEvent } from '../events.js';
 import { type Graph, type GraphNode, DEFAULT_CONCURRENCY, defaultSideEffect } from '../graph/schema.js';
 import { topology, type Topology } from '../graph/topology.js';
 import type { RunId } from '../ids.js';
-import { commitEvents } from './commit.js';
+import { Stage } from './commit.js';
 import type { EngineDeps, RunOutcome } from './context.js';
 import { runCompensations } from './compensate.js';
 import { isFinishedNode } from './machines.js';
@@ -43,6 +43,8 @@ export class RunDriver {
   private resolveDone!: (o: RunOutcome) => void;
   private rejectDone!: (e: unknown) => void;
   private readonly background = new AbortController();
+  private readonly stage: Stage;
+  private batching = 0;
 
   constructor(
     readonly deps: EngineDeps,
@@ -54,6 +56,7 @@ export class RunDriver {
     this.topo = topology(loaded.graph);
     this.nodes = new Map(loaded.graph.nodes.map((n) => [n.id, n]));
     this.state = foldEvents(runId, loaded.graph, loaded.events);
+    this.stage = new Stage(deps.store, this.state, () => deps.clock.now());
     for (const [id, n] of this.state.nodes) if (n.status === 'succeeded') this.outputs[id] = { output: n.output };
     this.done = new Promise((res, rej) => {
       this.resolveDone = res;
@@ -69,20 +72,40 @@ export class RunDriver {
     return this.cancelling;
   }
 
-  commit(events: NewEvent[]): RunEvent[] {
-    return commitEvents(this.deps.store, this.state, events, (committed) => {
-      for (const e of committed) {
-        if (e.type === 'node.succeeded' && e.nodeId) this.outputs[e.nodeId] = { output: e.data.output };
-      }
-      this.publishOut(committed);
-      if (this.deps.hooks) callHooks(this.deps, this.state, committed);
-    });
+  /**
+   * Commits events: checked against the machines, applied, and written to the store in one
+   * transaction — at once, or at the end of the enclosing `batch()`.
+   */
+  commit(events: NewEvent[]): void {
+    if (events.length === 0) return;
+    this.stage.add(events);
+    for (const e of events) if (e.type === 'node.succeeded' && e.nodeId) this.outputs[e.nodeId] = { output: e.data.output };
+    if (this.batching === 0) this.flush();
+  }
+
+  /** Runs `fn` and commits everything it commits in one transaction. */
+  batch(fn: () => void): void {
+    this.batching++;
+    try {
+      fn();
+    } finally {
+      this.batching--;
+    }
+    if (this.batching === 0) this.flush();
+  }
+
+  private flush(): void {
+    const committed = this.stage.flush();
+    if (committed.length === 0) return;
+    this.publishOut(committed);
+    if (this.deps.hooks) callHooks(this.deps, this.state, committed);
   }
 
   /** Runs until the run ends, waits or pauses. */
   async run(opts: DriveOptions = {}): Promise<RunOutcome> {
     try {
-      this.start(opts);
+      this.batch(() => this.start(opts));
+      this.pump();
     } catch (err) {
       this.fail(err);
     }
@@ -104,15 +127,17 @@ export class RunDriver {
     else if (s.status === 'paused' && opts.resume) {
       this.commit([ev('run.resumed', opts.resume.budget ? { budget: opts.resume.budget } : {})]);
     }
-    if (isTerminal(s.status)) return this.finish();
-    if (opts.cancel) return this.requestCancel();
+    if (isTerminal(s.status)) return;
+    if (opts.cancel) {
+      this.cancelling = true;
+      return;
+    }
     this.recoverInFlight();
     for (const id of this.topo.order) this.evaluate(id);
     if (s.status === 'waiting') {
       const open = [...s.nodes.values()].some((n) => n.status === 'waiting' || n.status === 'in-doubt');
       if (this.ready.length > 0 || this.inflight.size > 0 || !open) this.commit([ev('run.resumed', {})]);
     }
-    this.pump();
   }
 
   /** Nodes that were running when the process died (runtime.md "Durability"). */

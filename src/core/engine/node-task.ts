@@ -12,8 +12,11 @@ import type { RunDriver } from './driver.js';
 import { intrinsicRunner } from './intrinsic.js';
 import { backoffDelay, retryPolicy, timeoutFor } from './plan.js';
 
+/** In-process nodes finish at once and cannot be interrupted: they share a signal that never aborts. */
+const NEVER_ABORTS = new AbortController().signal;
+
 export class NodeTask {
-  private readonly controller = new AbortController();
+  private controllerOf: AbortController | undefined;
   private readonly id: NodeId;
 
   constructor(
@@ -23,6 +26,10 @@ export class NodeTask {
     private readonly opts: { resumed?: boolean; afterMs?: number },
   ) {
     this.id = node.id as NodeId;
+  }
+
+  private get controller(): AbortController {
+    return (this.controllerOf ??= new AbortController());
   }
 
   abort(reason: NodeFailure): void {
@@ -39,7 +46,8 @@ export class NodeTask {
 
   async run(): Promise<void> {
     const clock = this.d.deps.clock;
-    const signal = this.controller.signal;
+    const instant = INSTANT.has(this.node.type);
+    const signal = instant ? NEVER_ABORTS : this.controller.signal;
     let resumed = this.opts.resumed === true;
     if (this.opts.afterMs) {
       try {
@@ -58,8 +66,10 @@ export class NodeTask {
       try {
         config = await renderConfig(this.node.config ?? {}, this.scope());
       } catch (err) {
-        this.d.commit([ev('node.started', startData, this.id), ev('node.failed', { attempt: this.attempt, durationMs: 0, error: toNodeError(err) }, this.id)]);
-        return this.d.afterFinish(this.node.id);
+        return this.d.batch(() => {
+          this.d.commit([ev('node.started', startData, this.id), ev('node.failed', { attempt: this.attempt, durationMs: 0, error: toNodeError(err) }, this.id)]);
+          this.d.afterFinish(this.node.id);
+        });
       }
       if (this.node.type === 'delay') {
         const until = resumed && state.until !== undefined ? state.until : started + Number(config['ms'] ?? 0);
@@ -97,12 +107,17 @@ export class NodeTask {
           this.attempt++;
           continue;
         }
-        this.d.commit([ev('node.failed', { attempt: this.attempt, durationMs: clock.now() - started, error }, this.id)]);
-        return this.d.afterFinish(this.node.id);
+        return this.d.batch(() => {
+          this.d.commit([ev('node.failed', { attempt: this.attempt, durationMs: clock.now() - started, error }, this.id)]);
+          this.d.afterFinish(this.node.id);
+        });
       }
       stream.flush();
-      this.d.commit([ev('node.succeeded', succeededData(this.attempt, clock.now() - started, result), this.id)]);
-      return this.d.afterFinish(this.node.id);
+      // The node's end and what it makes ready (or skips) commit in one transaction.
+      return this.d.batch(() => {
+        this.d.commit([ev('node.succeeded', succeededData(this.attempt, clock.now() - started, result), this.id)]);
+        this.d.afterFinish(this.node.id);
+      });
     }
   }
 
@@ -122,7 +137,7 @@ export class NodeTask {
       node: this.node,
       attempt: this.attempt,
       idempotencyKey: idempotencyKey(this.d.runId, this.id, this.attempt),
-      signal: this.controller.signal,
+      signal: INSTANT.has(this.node.type) ? NEVER_ABORTS : this.controller.signal,
       clock,
       scope: this.scope(),
       config,
@@ -134,24 +149,23 @@ export class NodeTask {
       services: this.d.deps.services ?? {},
       ...(state.until !== undefined ? { until: state.until } : {}),
     };
-    const noTimeout = this.node.type === 'delay';
-    if (noTimeout) return runner(ctx);
-    const timer = new AbortController();
+    // In-process nodes (input, transform, condition, output) finish at once; a delay has no time limit.
+    if (IN_PROCESS.has(this.node.type)) return runner(ctx);
     const onAbort = new Promise<never>((_, reject) => {
       this.controller.signal.addEventListener('abort', () => reject(this.controller.signal.reason), { once: true });
     });
-    clock.sleep(timeoutMs, timer.signal).then(
-      () => this.controller.abort(new NodeFailure('timeout', `node ${this.node.id} timed out after ${timeoutMs} ms`)),
-      () => undefined,
-    );
+    const cancelTimer = clock.timer(timeoutMs, () => this.controller.abort(new NodeFailure('timeout', `node ${this.node.id} timed out after ${timeoutMs} ms`)));
     try {
       return await Promise.race([runner(ctx), onAbort]);
     } finally {
-      timer.abort();
+      cancelTimer();
       onAbort.catch(() => undefined);
     }
   }
 }
+
+const IN_PROCESS = new Set(['input', 'transform', 'condition', 'output', 'delay']);
+const INSTANT = new Set(['input', 'transform', 'condition', 'output']);
 
 function strip(e: NodeError): NodeError {
   const { stack: _stack, ...rest } = e;
@@ -172,7 +186,7 @@ function succeededData(attempt: number, durationMs: number, r: NodeResult) {
 /** Coalesces streamed text into `node.tokens` events: at most one per flush interval. */
 class TokenStream {
   private buffer = '';
-  private timer: AbortController | undefined;
+  private cancelTimer: (() => void) | undefined;
 
   constructor(
     private readonly d: RunDriver,
@@ -182,25 +196,20 @@ class TokenStream {
 
   push(text: string): void {
     this.buffer += text;
-    if (this.timer) return;
-    const timer = new AbortController();
-    this.timer = timer;
-    this.d.deps.clock.sleep(this.d.deps.tokenFlushMs ?? 250, timer.signal).then(
-      () => {
-        this.timer = undefined;
-        try {
-          this.flushNow();
-        } catch (err) {
-          this.d.fail(err);
-        }
-      },
-      () => undefined,
-    );
+    if (this.cancelTimer) return;
+    this.cancelTimer = this.d.deps.clock.timer(this.d.deps.tokenFlushMs ?? 250, () => {
+      this.cancelTimer = undefined;
+      try {
+        this.flushNow();
+      } catch (err) {
+        this.d.fail(err);
+      }
+    });
   }
 
   flush(): void {
-    this.timer?.abort();
-    this.timer = undefined;
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
     this.flushNow();
   }
 

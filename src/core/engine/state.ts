@@ -88,7 +88,16 @@ export function initialState(runId: RunId, graph: Graph): RunState {
   };
 }
 
-const ms = (ts: string): number => Date.parse(ts);
+let lastTs = '';
+let lastMs = 0;
+/** Event times repeat within a millisecond: parse each distinct one once. */
+const ms = (ts: string): number => {
+  if (ts !== lastTs) {
+    lastTs = ts;
+    lastMs = Date.parse(ts);
+  }
+  return lastMs;
+};
 
 function closeAttempt(node: NodeState, ts: string, status: AttemptRecord['status'], patch: Partial<AttemptRecord> = {}): void {
   const rec = node.attempts[node.attempts.length - 1];

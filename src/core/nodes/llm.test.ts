@@ -24,7 +24,7 @@ function makeCtx(config: Record<string, unknown>, over: Partial<NodeRunContext> 
     attempt: 1,
     idempotencyKey: 'run_test:screen:1',
     signal: new AbortController().signal,
-    clock: { now: () => 0, sleep: async () => {} },
+    clock: { now: () => 0, sleep: async () => {}, timer: () => () => undefined },
     scope: { input: {}, nodes: {} },
     config,
     emitTokens: (t) => tokens.push(t),

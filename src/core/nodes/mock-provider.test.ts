@@ -8,6 +8,7 @@ function fakeClock(): Clock & { sleeps: number[] } {
   return {
     sleeps,
     now: () => 0,
+    timer: () => () => undefined,
     sleep: async (ms: number, signal?: AbortSignal) => {
       if (signal?.aborted) throw signal.reason;
       sleeps.push(ms);

@@ -6,6 +6,7 @@
 import { NodeFailure } from '../errors.js';
 import type { Usage } from '../events.js';
 import type { Clock, ModelProvider, ModelReply, ModelRequest } from '../ports.js';
+import { realClock } from '../engine/clock.js';
 
 export interface MockConfig {
   /** A string, or any JSON value (streamed as its JSON text). */
@@ -85,23 +86,6 @@ function cancelled(signal: AbortSignal): NodeFailure {
   return new NodeFailure('cancelled', `mock: cancelled (${why})`, { retryable: false, cause: reason });
 }
 
-/** A setTimeout clock for callers that bring none. */
-const realClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const t = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      const onAbort = (): void => {
-        clearTimeout(t);
-        reject(signal?.reason);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-    }),
-};
 
 /** The prompt's token count: every piece of the system text and the messages. */
 function inputTokensOf(req: ModelRequest): number {

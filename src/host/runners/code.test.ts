@@ -121,7 +121,7 @@ describe('codeRunner', () => {
       attempt: 1,
       idempotencyKey: 'run_t:keywords:1',
       signal: never,
-      clock: { now: () => 0, sleep: async () => {} },
+      clock: { now: () => 0, sleep: async () => {}, timer: () => () => undefined },
       scope: { input: { text: 'b a b' }, nodes: { extract: { output: { text: 'x' } } } },
       config,
       emitTokens: () => {},
