@@ -133,6 +133,7 @@ export class RunDriver {
       return;
     }
     this.recoverInFlight();
+    this.countPending();
     for (const id of this.topo.order) this.evaluate(id);
     if (s.status === 'waiting') {
       const open = [...s.nodes.values()].some((n) => n.status === 'waiting' || n.status === 'in-doubt');
@@ -179,9 +180,31 @@ export class RunDriver {
     this.afterFinish(id);
   }
 
-  /** Called when a node reached a final state: its children may now be ready or skipped. */
+  /** How many incoming edges of each node still wait for their source to finish. */
+  private pending = new Map<string, number>();
+
+  private countPending(): void {
+    this.pending.clear();
+    for (const id of this.topo.order) {
+      let n = 0;
+      for (const e of this.topo.incoming.get(id) ?? []) if (!isFinishedNode(this.state.nodes.get(e.source)!.status)) n++;
+      this.pending.set(id, n);
+    }
+  }
+
+  /**
+   * Called when a node reached a final state: its children may now be ready or skipped. A child
+   * is looked at only when its last source finishes (or a source fails), so a wide fan-in costs
+   * O(edges) for the whole run, not O(edges) per finished source.
+   */
   afterFinish(id: string): void {
-    for (const e of this.topo.outgoing.get(id) ?? []) this.evaluate(e.target);
+    const n = this.state.nodes.get(id)!;
+    const failed = n.status === 'failed' || n.status === 'cancelled' || (n.status === 'skipped' && n.skipSource !== undefined);
+    for (const e of this.topo.outgoing.get(id) ?? []) {
+      const left = (this.pending.get(e.target) ?? 1) - 1;
+      this.pending.set(e.target, left);
+      if (left <= 0 || failed) this.evaluate(e.target);
+    }
   }
 
   private budgetExceeded(): boolean {
@@ -241,13 +264,19 @@ export class RunDriver {
     this.pump();
   }
 
-  /** A decision or retry committed by the engine while this driver runs. */
-  wake(ids: string[]): void {
-    for (const id of ids) {
-      const n = this.state.nodes.get(id)!;
-      if (n.status === 'queued') this.enqueue(id);
-      else if (isFinishedNode(n.status)) this.afterFinish(id);
-      else this.evaluate(id);
+  /** A person's action (a decision, a retry) was committed while this driver runs: look again. */
+  wake(): void {
+    try {
+      this.countPending();
+      this.batch(() => {
+        for (const id of this.topo.order) {
+          const n = this.state.nodes.get(id)!;
+          if (n.status === 'queued') this.enqueue(id);
+          else if (n.status === 'idle') this.evaluate(id);
+        }
+      });
+    } catch (err) {
+      this.fail(err);
     }
     this.pump();
   }
@@ -272,11 +301,15 @@ export class RunDriver {
       return this.stop({ status: 'waiting', waitingFor: open });
     }
     if (s.status === 'paused') return this.stop({ status: 'paused', ...(s.pauseReason ? { pauseReason: s.pauseReason } : {}) });
+    if (s.status === 'running' && failed === undefined && [...s.nodes.values()].some((n) => n.status === 'cancelled')) {
+      // A node was cancelled without a cancel of the run (a defect, not a success): end the run cancelled.
+      return this.compensateThenEnd('cancelled');
+    }
     if (s.status === 'running' && failed !== undefined) {
       const waiting: NewEvent[] = [];
       for (const [id, n] of s.nodes) if (n.status === 'waiting' || n.status === 'in-doubt') waiting.push(ev('node.cancelled', {}, id as never));
       this.commit(waiting);
-      if ([...s.nodes.values()].some((n) => n.status === 'cancelled')) return this.compensateThenEnd('cancelled');
+      // A failure fails the run (runtime.md), even when it closes an approval another branch had open.
       return this.compensateThenEnd('failed', failed);
     }
     if (s.status === 'running') {

@@ -148,3 +148,20 @@ describe('engine event sequences', () => {
     expect(peak).toBe(3);
   });
 });
+
+describe('timeouts', () => {
+  it('a timed-out attempt is retried and can succeed (the timeout ends the attempt, not the node)', async () => {
+    let calls = 0;
+    const slowThenFast = counting(async (ctx) => {
+      calls++;
+      if (calls === 1) await ctx.clock.sleep(10_000, ctx.signal);
+      return { output: 'ok' };
+    });
+    const g = graph({ nodes: [{ id: 'c', type: 'code', config: { code: 'x' }, timeoutMs: 300, retry: { maxAttempts: 2, backoffMs: 10, jitter: false } }], edges: [] });
+    const { engine, events } = testEngine({ code: slowThenFast });
+    const o = await engine.start(g, {}, { graphHash: 'h' });
+    expect(o.status).toBe('succeeded');
+    expect(nodeSeq(events, 'c')).toEqual(['node.queued', 'node.started', 'node.retrying', 'node.started', 'node.succeeded']);
+    expect((events.find((x) => x.type === 'node.retrying')!.data as { error: { kind: string } }).error.kind).toBe('timeout');
+  });
+});

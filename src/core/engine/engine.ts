@@ -67,9 +67,9 @@ export class Engine {
     const running = this.active.get(runId);
     if (running) {
       // Already driven here: apply the action to the live driver.
-      opts.prepare?.(running);
+      running.batch(() => opts.prepare?.(running));
       if (opts.cancel) running.requestCancel();
-      running.wake([]);
+      running.wake();
       return { runId, status: running.state.status };
     }
     const store = this.deps.store;
@@ -89,11 +89,15 @@ export class Engine {
 
   /** Continues an interrupted, paused or budget-paused run (optionally raising its budget). */
   async resume(runId: RunId, opts: { budget?: { maxTokens?: number; maxCostUsd?: number } } = {}): Promise<RunOutcome> {
-    const state = this.inspect(runId);
-    if (state.status === 'succeeded' || state.status === 'cancelled' || state.status === 'failed') {
-      throw new AppError('illegal-transition', `run ${runId} is ${state.status} and cannot be resumed`);
-    }
-    return this.drive(runId, { resume: opts.budget ? { budget: opts.budget } : {} });
+    return this.drive(runId, {
+      resume: opts.budget ? { budget: opts.budget } : {},
+      prepare: (d) => {
+        const status = d.state.status;
+        if (status === 'succeeded' || status === 'cancelled' || status === 'failed') {
+          throw new AppError('illegal-transition', `run ${runId} is ${status} and cannot be resumed`);
+        }
+      },
+    });
   }
 
   async approve(runId: RunId, nodeId: string, decision: Decision): Promise<RunOutcome> {

@@ -82,15 +82,19 @@ export class NodeTask {
           ev('approval.requested', { title: String(config['title'] ?? ''), ...(details !== undefined ? { details } : {}) }, this.id),
         ]);
         return;
-      } else {
+      } else if (!instant) {
         this.d.commit([ev('node.started', { ...startData, input: config }, this.id)]);
       }
+      // In-process nodes commit their start with their end: one transaction (a crash between
+      // the two leaves them queued, and they are pure, so running them again is safe).
+      const deferredStart = instant ? [ev('node.started', { ...startData, input: config }, this.id)] : [];
       resumed = false;
       const stream = new TokenStream(this.d, this.id, this.attempt);
       let result: NodeResult;
       try {
         result = await this.execute(config, stream, timeoutFor(this.d.graph, this.node), state.error);
       } catch (err) {
+        if (deferredStart.length) this.d.commit(deferredStart);
         stream.flush();
         if (signal.aborted && (signal.reason as NodeFailure | undefined)?.kind === 'cancelled') return this.cancelled();
         if (signal.aborted && (signal.reason as NodeFailure | undefined)?.kind === 'internal') return;
@@ -115,7 +119,7 @@ export class NodeTask {
       stream.flush();
       // The node's end and what it makes ready (or skips) commit in one transaction.
       return this.d.batch(() => {
-        this.d.commit([ev('node.succeeded', succeededData(this.attempt, clock.now() - started, result), this.id)]);
+        this.d.commit([...deferredStart, ev('node.succeeded', succeededData(this.attempt, clock.now() - started, result), this.id)]);
         this.d.afterFinish(this.node.id);
       });
     }
@@ -132,12 +136,17 @@ export class NodeTask {
     if (!runner) throw new NodeFailure('internal', `no runner for node type ${this.node.type} in this host`, { retryable: false });
     const clock = this.d.deps.clock;
     const state = this.d.state.nodes.get(this.node.id)!;
+    // Each attempt has its own signal: its timeout ends only this attempt (which may be retried);
+    // a cancel of the run ends the task's signal and, through it, the attempt's.
+    const task = INSTANT.has(this.node.type) ? NEVER_ABORTS : this.controller.signal;
+    const attempt = task === NEVER_ABORTS ? undefined : new AbortController();
+    const unlink = attempt ? link(task, attempt) : () => undefined;
     const ctx: NodeRunContext = {
       runId: this.d.runId,
       node: this.node,
       attempt: this.attempt,
       idempotencyKey: idempotencyKey(this.d.runId, this.id, this.attempt),
-      signal: INSTANT.has(this.node.type) ? NEVER_ABORTS : this.controller.signal,
+      signal: attempt ? attempt.signal : NEVER_ABORTS,
       clock,
       scope: this.scope(),
       config,
@@ -149,19 +158,34 @@ export class NodeTask {
       services: this.d.deps.services ?? {},
       ...(state.until !== undefined ? { until: state.until } : {}),
     };
-    // In-process nodes (input, transform, condition, output) finish at once; a delay has no time limit.
-    if (IN_PROCESS.has(this.node.type)) return runner(ctx);
-    const onAbort = new Promise<never>((_, reject) => {
-      this.controller.signal.addEventListener('abort', () => reject(this.controller.signal.reason), { once: true });
-    });
-    const cancelTimer = clock.timer(timeoutMs, () => this.controller.abort(new NodeFailure('timeout', `node ${this.node.id} timed out after ${timeoutMs} ms`)));
     try {
-      return await Promise.race([runner(ctx), onAbort]);
-    } finally {
-      cancelTimer();
+      // In-process nodes (input, transform, condition, output) finish at once; a delay has no time limit.
+      if (!attempt || IN_PROCESS.has(this.node.type)) return await runner(ctx);
+      const onAbort = new Promise<never>((_, reject) => {
+        attempt.signal.addEventListener('abort', () => reject(attempt.signal.reason), { once: true });
+      });
       onAbort.catch(() => undefined);
+      const cancelTimer = clock.timer(timeoutMs, () => attempt.abort(new NodeFailure('timeout', `node ${this.node.id} timed out after ${timeoutMs} ms`)));
+      try {
+        return await Promise.race([runner(ctx), onAbort]);
+      } finally {
+        cancelTimer();
+      }
+    } finally {
+      unlink();
     }
   }
+}
+
+/** Aborts `child` when `parent` aborts (with the same reason); returns the unlink function. */
+function link(parent: AbortSignal, child: AbortController): () => void {
+  if (parent.aborted) {
+    child.abort(parent.reason);
+    return () => undefined;
+  }
+  const onAbort = () => child.abort(parent.reason);
+  parent.addEventListener('abort', onAbort, { once: true });
+  return () => parent.removeEventListener('abort', onAbort);
 }
 
 const IN_PROCESS = new Set(['input', 'transform', 'condition', 'output', 'delay']);

@@ -38,7 +38,7 @@ const JsonObject = z.record(z.string(), z.unknown());
 
 export const MockSchema = z
   .object({
-    reply: z.unknown(),
+    reply: z.unknown().optional(),
     tokensPerSecond: z.number().min(0).optional(),
     failTimes: z.number().int().min(0).optional(),
     usage: z.object({ inputTokens: z.number().optional(), outputTokens: z.number().optional() }).optional(),
