@@ -12,6 +12,7 @@ import { resolveNativeBinding } from '../host/native';
 import { StatepipeService } from '../host/service';
 import { defaultDbPath } from '../host/store/index';
 import { EventFeed } from '../host/event-feed';
+import { openCredentialStore } from './credentials';
 import { installMenu } from './menu';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -30,7 +31,9 @@ let ctx: DispatchContext | null = null;
 function startService(): void {
   const root = path.join(here, '..', '..');
   const nativeBinding = resolveNativeBinding(root);
-  service = StatepipeService.open({ dbPath: defaultDbPath(), ...(nativeBinding ? { nativeBinding } : {}) });
+  // Provider keys typed into the app are kept encrypted with the OS keychain (safeStorage).
+  const credentials = openCredentialStore(app.getPath('userData'));
+  service = StatepipeService.open({ dbPath: defaultDbPath(), providers: { credentials }, ...(nativeBinding ? { nativeBinding } : {}) });
   // Runs whose process died show as interrupted and can be resumed from the studio.
   service.recoverInterrupted();
   ctx = { service, host: 'electron', version: app.getVersion(), onBackgroundError: (err) => console.error('statepipe:', err) };

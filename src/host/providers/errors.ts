@@ -116,7 +116,8 @@ export function classifyProviderError(err: unknown, opts: ClassifyOptions): Node
   const status = api?.statusCode;
   const body = excerpt(api?.responseBody);
   const msg = clean(messageOf(api ?? err));
-  const suffix = body && !msg.includes(body) ? `: ${clean(body)}` : '';
+  // The body is quoted unless the SDK's message was taken from it already.
+  const suffix = body && !msg.includes(body) && !clean(body).includes(msg) ? `: ${clean(body)}` : '';
   if (status === undefined) {
     if (api || /fetch failed|cannot connect|ECONN|ENOTFOUND|EAI_AGAIN|socket|network|terminated/i.test(msg)) {
       const reason = causeReason(api ?? err);

@@ -45,7 +45,7 @@ export class RateLimiter {
 
   constructor(
     readonly limit: RateLimit,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = () => Date.now(),
   ) {}
 
   /** Requests in flight now. */
@@ -190,13 +190,11 @@ export class ProviderLimits {
     this.settings = { ...fromEnv, ...settings };
   }
 
-  /** The limiter of a provider, or undefined when it has no limits configured. */
-  for(provider: string): RateLimiter | undefined {
+  /** The limiter of a provider (no limits configured: only the shared 429 pause applies). */
+  for(provider: string): RateLimiter {
     let l = this.limiters.get(provider);
     if (l) return l;
-    const limit = this.settings[provider] ?? this.settings['*'];
-    if (!limit) return undefined;
-    l = new RateLimiter(limit);
+    l = new RateLimiter(this.settings[provider] ?? this.settings['*'] ?? {});
     this.limiters.set(provider, l);
     return l;
   }
