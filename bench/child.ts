@@ -1,0 +1,38 @@
+/**
+ * One measurement in a fresh process (clean memory figures, no JIT state shared between modes).
+ * Usage: node --expose-gc --import tsx bench/child.ts <spec-json> <result-file>
+ */
+import fs from 'node:fs';
+import type { CaseResult, CaseSpec } from './lib/cases.js';
+import { dashboardCase } from './lib/dashboard-case.js';
+import { engineCase } from './lib/engine-case.js';
+import { langGraphCase } from './lib/langgraph-case.js';
+import { rawCase } from './lib/raw-case.js';
+import { resumeBuild, resumeCase } from './lib/resume-case.js';
+
+async function run(spec: CaseSpec): Promise<CaseResult> {
+  switch (spec.kind) {
+    case 'engine':
+      return engineCase(spec);
+    case 'raw':
+      return rawCase(spec);
+    case 'langgraph':
+      return langGraphCase(spec);
+    case 'resume-build':
+      return resumeBuild(spec);
+    case 'resume':
+      return resumeCase(spec);
+    case 'dashboard':
+      return dashboardCase(spec);
+  }
+}
+
+const [specJson, out] = process.argv.slice(2);
+if (!specJson || !out) {
+  console.error('usage: child.ts <spec-json> <result-file>');
+  process.exit(2);
+}
+const result = await run(JSON.parse(specJson) as CaseSpec);
+fs.writeFileSync(out, JSON.stringify(result));
+// Timers of finished runs (node timeouts, lease polls) must not keep the process alive.
+process.exit(0);

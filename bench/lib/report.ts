@@ -1,0 +1,204 @@
+/** Turns the collected results into the markdown report and the target verdicts. */
+import type { DashboardResult, EngineMode, EngineResult, LangGraphResult, RawResult, ResumeResult, Sync } from './cases.js';
+import { graphKey, graphLabel, type GraphSpec } from './graphs.js';
+import type { MachineInfo } from './stats.js';
+
+export interface Collected {
+  machine: MachineInfo;
+  revision: string;
+  quick: boolean;
+  startedAt: string;
+  totalSec: number;
+  engine: EngineResult[];
+  raw: Record<string, RawResult>;
+  langgraph: LangGraphResult[];
+  resume?: ResumeResult;
+  dashboard?: DashboardResult;
+  failures: string[];
+  /** Graph keys for the flatness ratio: [large, small]. */
+  flatness: [GraphSpec, GraphSpec];
+}
+
+export interface Target {
+  name: string;
+  goal: string;
+  measured: string;
+  met: boolean | null;
+}
+
+const f = (x: number | undefined, d = 0): string =>
+  x === undefined || !Number.isFinite(x) ? 'n/a' : x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
+const ratio = (x: number): string => (Number.isFinite(x) ? `${x.toFixed(2)}×` : 'n/a');
+const mark = (met: boolean | null): string => (met === null ? '— n/a' : met ? '✅ met' : '❌ missed');
+
+export const rawKey = (g: GraphSpec, sync: Sync): string => `${graphKey(g)}/${sync}`;
+
+export function findEngine(c: Collected, g: GraphSpec, mode: EngineMode): EngineResult | undefined {
+  return c.engine.find((e) => e.mode === mode && graphKey(e.graph) === graphKey(g));
+}
+
+function table(head: string[], rows: string[][]): string[] {
+  return [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)];
+}
+
+export function targets(c: Collected): Target[] {
+  const out: Target[] = [];
+  const full = c.engine.filter((e) => e.mode === 'FULL' && c.raw[rawKey(e.graph, 'FULL')]);
+  const durable = full.map((e) => ({ e, r: e.usPerWrite / c.raw[rawKey(e.graph, 'FULL')]!.usPerTxn }));
+  const worst = durable.sort((a, b) => b.r - a.r)[0];
+  out.push({
+    name: 'Durable transition vs raw one-row transaction (synchronous=FULL)',
+    goal: '≤ 2×',
+    measured: worst ? `worst ${ratio(worst.r)} (${graphLabel(worst.e.graph)})` : 'n/a',
+    met: worst ? worst.r <= 2 : null,
+  });
+  const mem = c.engine.filter((e) => e.mode === 'memory' && e.nodes >= 1000);
+  const slow = [...mem].sort((a, b) => a.nodesPerSec - b.nodesPerSec)[0];
+  out.push({
+    name: 'In-memory engine throughput',
+    goal: '≥ 20,000 nodes/s',
+    measured: slow ? `lowest ${f(slow.nodesPerSec)} nodes/s (${graphLabel(slow.graph)})` : 'n/a',
+    met: slow ? slow.nodesPerSec >= 20_000 : null,
+  });
+  const peers = c.langgraph.filter((l) => l.available && l.nodesPerSec !== undefined);
+  const vs = peers
+    .map((l) => ({ l, ours: findEngine(c, l.graph, 'FULL') }))
+    .filter((x) => x.ours)
+    .map((x) => ({ ...x, r: x.ours!.nodesPerSec / x.l.nodesPerSec! }))
+    .sort((a, b) => a.r - b.r);
+  out.push({
+    name: 'vs LangGraph JS (ours SQLite FULL vs its SQLite checkpointer, default durability)',
+    goal: '≥ 10×',
+    measured: vs[0] ? `lowest ${ratio(vs[0].r)} (${graphLabel(vs[0].l.graph)})` : 'LangGraph not available',
+    met: vs[0] ? vs[0].r >= 10 : null,
+  });
+  const [big, small] = c.flatness;
+  const b = findEngine(c, big, 'memory');
+  const s = findEngine(c, small, 'memory');
+  const flat = b && s ? b.usPerNode / s.usPerNode : NaN;
+  out.push({
+    name: `Flatness: per-node time ${graphLabel(big)} / ${graphLabel(small)} (in memory)`,
+    goal: '≤ 1.2×',
+    measured: ratio(flat),
+    met: Number.isFinite(flat) ? flat <= 1.2 : null,
+  });
+  const r = c.resume;
+  out.push({
+    name: `Resume of a ${f(r?.nodes)}-node chain interrupted halfway (service.resume → first node started, cold process)`,
+    goal: '< 500 ms',
+    measured: r ? `${f(r.firstNodeColdMs, 1)} ms` : 'n/a',
+    met: r ? r.firstNodeColdMs < 500 : null,
+  });
+  const d = c.dashboard;
+  const worstQ = d ? [...d.queries].sort((a, b) => b.p95Ms - a.p95Ms)[0] : undefined;
+  out.push({
+    name: `Dashboard query p95 at ${f(d?.runs)} runs / ${f(d?.events)} events`,
+    goal: '< 50 ms',
+    measured: worstQ ? `worst p95 ${f(worstQ.p95Ms, 2)} ms (${worstQ.name})` : 'n/a',
+    met: worstQ ? worstQ.p95Ms < 50 : null,
+  });
+  return out;
+}
+
+export function renderReport(c: Collected): string {
+  const m = c.machine;
+  const L: string[] = [];
+  L.push(`# statepipe benchmark${c.quick ? ' (--quick)' : ''}`, '');
+  L.push(`${c.startedAt} · ${m.cpus} × ${m.cpuModel} · ${f(m.memoryGiB, 1)} GiB · Node ${m.node} · SQLite ${m.sqlite} · ${m.platform} · took ${f(c.totalSec)} s`, '', `Code: ${c.revision}`, '');
+
+  L.push('## Targets', '');
+  L.push(...table(['target', 'goal', 'measured', 'verdict'], targets(c).map((t) => [t.name, t.goal, t.measured, mark(t.met)])), '');
+
+  L.push('## Engine on no-op graphs', '');
+  L.push('Each run: createRun through the run\'s end. `µs/node` = wall time / nodes; `engine µs/node` = the same without the time spent inside store writes; `µs/tx` = wall time / write transactions (createRun + appends + lease); `vs raw` = that / a raw one-row INSERT transaction under the same pragmas, same count. Commit latency = one `store.append` call. Memory: peak delta over the run in a fresh process (RSS / heapUsed), and the process peak RSS.', '');
+  const rows: string[][] = [];
+  for (const e of c.engine) {
+    const raw = e.mode === 'memory' ? undefined : c.raw[rawKey(e.graph, e.mode)];
+    rows.push([
+      graphLabel(e.graph),
+      e.mode === 'memory' ? 'in-memory' : `SQLite ${e.mode}`,
+      f(e.nodesPerSec),
+      f(e.usPerNode, 1),
+      f(e.engineUsPerNode, 1),
+      f(e.appends),
+      f(e.usPerWrite, 1),
+      raw ? f(raw.usPerTxn, 1) : '—',
+      raw ? ratio(e.usPerWrite / raw.usPerTxn) : '—',
+      `${f(e.commit.p50Us, 1)} / ${f(e.commit.p99Us, 1)}`,
+      raw ? `${f(raw.commit.p50Us, 1)} / ${f(raw.commit.p99Us, 1)}` : '—',
+      `${f(e.memory.rssDeltaMiB, 1)} / ${f(e.memory.heapDeltaMiB, 1)} / ${f(e.memory.maxRssMiB)}`,
+      String(e.reps),
+    ]);
+  }
+  L.push(
+    ...table(
+      ['graph', 'store', 'nodes/s', 'µs/node', 'engine µs/node', 'commits', 'µs/tx', 'raw µs/tx', 'vs raw', 'commit p50/p99 µs', 'raw p50/p99 µs', 'mem Δrss/Δheap/peak MiB', 'reps'],
+      rows,
+    ),
+    '',
+  );
+
+  L.push('## Flatness (per-node time, large / small graph)', '');
+  const pairs: [string, string][] = [];
+  const shapes = [...new Set(c.engine.map((e) => e.graph.shape))];
+  for (const shape of shapes) {
+    const sizes = [...new Set(c.engine.filter((e) => e.graph.shape === shape).map((e) => e.graph.n))].sort((a, b) => a - b);
+    if (sizes.length < 2) continue;
+    const lo = { shape, n: sizes[0]! };
+    const hi = { shape, n: sizes[sizes.length - 1]! };
+    for (const mode of ['memory', 'FULL', 'NORMAL'] as const) {
+      const a = findEngine(c, hi, mode);
+      const b = findEngine(c, lo, mode);
+      if (a && b) pairs.push([`${graphLabel(hi)} / ${graphLabel(lo)}, ${mode === 'memory' ? 'in-memory' : `SQLite ${mode}`}`, `${ratio(a.usPerNode / b.usPerNode)} (${f(a.usPerNode, 1)} vs ${f(b.usPerNode, 1)} µs/node)`]);
+    }
+  }
+  L.push(...table(['pair', 'ratio'], pairs), '');
+
+  L.push('## LangGraph JS (peer)', '');
+  const lrows = c.langgraph.map((l) => {
+    const ours = findEngine(c, l.graph, 'FULL');
+    if (!l.available) return [graphLabel(l.graph), 'not available', '—', '—', '—', l.note ?? ''];
+    return [
+      graphLabel(l.graph),
+      f(l.nodesPerSec, l.nodesPerSec !== undefined && l.nodesPerSec < 100 ? 1 : 0),
+      f(l.usPerNode),
+      ours ? f(ours.nodesPerSec) : 'n/a',
+      ours && l.nodesPerSec ? ratio(ours.nodesPerSec / l.nodesPerSec) : 'n/a',
+      `synchronous=${l.synchronous}, ${f(l.checkpoints)} checkpoints, ${f(l.writes)} writes, Δheap ${f(l.memory?.heapDeltaMiB, 1)} MiB${l.note ? `; ${l.note}` : ''}`,
+    ];
+  });
+  L.push(...table(['graph', 'LangGraph nodes/s', 'LangGraph µs/node', 'ours (SQLite FULL) nodes/s', 'ours / LangGraph', 'notes'], lrows), '');
+
+  if (c.resume) {
+    const r = c.resume;
+    L.push(`## Resume (${f(r.nodes)}-node chain, crashed with node ${f(r.nodes / 2)} in flight, ${f(r.eventsInLog)} events in its log)`, '');
+    L.push(
+      ...table(
+        ['figure', 'ms'],
+        [
+          ['open the database (StatepipeService.open, cold process)', f(r.openMs, 1)],
+          ['startup recovery scan per crashed run (recoverInterrupted)', f(r.recoverScanMs, 1)],
+          ['**service.resume → first remaining node started (cold process)**', f(r.firstNodeColdMs, 1)],
+          ['service.resume → first remaining node started (warm process)', f(r.firstNodeWarmMs, 1)],
+          ['engine.drive (single load) → first remaining node started (warm)', f(r.driveFirstNodeWarmMs, 1)],
+          ['  of which store.loadRun (SELECT + JSON.parse of the log)', f(r.breakdown.loadRunMs, 1)],
+          ['  of which JSON.parse of the event data alone', f(r.breakdown.eventsParseMs, 1)],
+          ['  of which foldEvents', f(r.breakdown.foldMs, 1)],
+          ['  of which topology(graph)', f(r.breakdown.topologyMs, 1)],
+          ['whole resumed drive (remaining half), median of 3', f(r.fullResumeMs, 0)],
+          ['a fresh run of a chain of the remaining size, same process', f(r.freshRemainderMs, 0)],
+          ['resume overhead by difference (whole drive − fresh remainder; fsync-bound, noisy)', f(r.fullResumeMs - r.freshRemainderMs, 0)],
+        ],
+      ),
+      '',
+    );
+  }
+
+  if (c.dashboard) {
+    const d = c.dashboard;
+    L.push(`## Dashboard queries (${f(d.runs)} runs, ${f(d.events)} events, ${f(d.dbMiB)} MiB file, loaded in ${f(d.insertMs / 1000, 1)} s)`, '');
+    L.push(...table(['query (limit 50)', 'rows', 'first ms', 'p50 ms', 'p95 ms'], d.queries.map((q) => [q.name, f(q.rows), f(q.firstMs, 2), f(q.p50Ms, 2), f(q.p95Ms, 2)])), '');
+  }
+  if (c.failures.length > 0) L.push('## Cases that did not complete', '', ...c.failures.map((x) => `- ${x}`), '');
+  return L.join('\n');
+}

@@ -1,0 +1,198 @@
+/**
+ * `npm run bench [-- --quick] [-- --only engine,langgraph,resume,dashboard] [-- --profile]`
+ * Runs every case in a fresh child process, side by side in one run, prints the report and
+ * writes bench/results/latest.{md,json}. Never fails: a case that breaks is reported as such.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import type { CaseSpec, EngineMode, EngineResult, LangGraphResult, RawResult, Reps, ResumeBuildResult, ResumeResult, DashboardResult } from './lib/cases.js';
+import { graphLabel, type GraphSpec } from './lib/graphs.js';
+import { rawKey, renderReport, type Collected } from './lib/report.js';
+import { runChild, type Outcome } from './lib/spawn.js';
+import { machineInfo } from './lib/stats.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+const profile = argv.includes('--profile');
+const onlyArg = argv.find((a) => a.startsWith('--only='))?.slice(7) ?? (argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined);
+const only = new Set((onlyArg ?? 'engine,langgraph,resume,dashboard').split(','));
+
+const PLAN = quick
+  ? {
+      engineGraphs: [
+        { shape: 'chain', n: 1000 },
+        { shape: 'fanout', n: 1000 },
+        { shape: 'dag', n: 2000 },
+        { shape: 'dag', n: 250 },
+      ] as GraphSpec[],
+      flatness: [{ shape: 'dag', n: 2000 }, { shape: 'dag', n: 250 }] as [GraphSpec, GraphSpec],
+      peerGraphs: [{ shape: 'chain', n: 250 }, { shape: 'fanout', n: 250 }] as GraphSpec[],
+      peerTimeoutMs: 20_000,
+      reps: { memory: { minReps: 2, maxReps: 10, minMs: 300 }, FULL: { minReps: 1, maxReps: 1, minMs: 0 }, NORMAL: { minReps: 1, maxReps: 3, minMs: 200 } },
+      resumeNodes: 10_000,
+      dashboard: { runs: 10_000, events: 200_000, reps: 20 },
+    }
+  : {
+      engineGraphs: [
+        { shape: 'chain', n: 1000 },
+        { shape: 'fanout', n: 1000 },
+        { shape: 'dag', n: 5000 },
+        { shape: 'chain', n: 250 },
+        { shape: 'fanout', n: 250 },
+        { shape: 'dag', n: 250 },
+      ] as GraphSpec[],
+      flatness: [{ shape: 'dag', n: 5000 }, { shape: 'dag', n: 250 }] as [GraphSpec, GraphSpec],
+      peerGraphs: [{ shape: 'chain', n: 1000 }, { shape: 'chain', n: 2000 }, { shape: 'fanout', n: 1000 }] as GraphSpec[],
+      peerTimeoutMs: 90_000,
+      reps: { memory: { minReps: 3, maxReps: 30, minMs: 1500 }, FULL: { minReps: 1, maxReps: 3, minMs: 1500 }, NORMAL: { minReps: 2, maxReps: 10, minMs: 1000 } },
+      resumeNodes: 10_000,
+      dashboard: { runs: 10_000, events: 1_000_000, reps: 50 },
+    };
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'statepipe-bench-'));
+const resultsDir = path.join(HERE, 'results');
+const profileDir = profile ? path.join(resultsDir, 'profiles') : undefined;
+fs.mkdirSync(resultsDir, { recursive: true });
+if (profileDir) fs.mkdirSync(profileDir, { recursive: true });
+
+const failures: string[] = [];
+const log = (s: string): void => void process.stderr.write(`${s}\n`);
+
+/** Flushes dirty pages left by the previous case, so its writeback does not slow the next case's fsyncs. */
+function settleDisk(): void {
+  try {
+    execFileSync('sync', { stdio: 'ignore' });
+  } catch {
+    /* not on this platform */
+  }
+}
+
+/** The commit and a fingerprint of the engine and store sources the figures came from (others edit them). */
+function sourceRevision(): string {
+  const root = path.join(HERE, '..');
+  let head = 'unknown';
+  let dirty = '';
+  try {
+    head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+    dirty = execFileSync('git', ['status', '--porcelain', '--', 'src/core/engine', 'src/host/store'], { cwd: root, encoding: 'utf8' }).trim();
+  } catch {
+    /* not a git checkout */
+  }
+  const h = createHash('sha256');
+  for (const dir of ['src/core/engine', 'src/host/store']) {
+    for (const f of fs.readdirSync(path.join(root, dir)).filter((x) => x.endsWith('.ts')).sort()) h.update(fs.readFileSync(path.join(root, dir, f)));
+  }
+  return `${head}${dirty ? ' + uncommitted changes' : ''}, engine+store sources ${h.digest('hex').slice(0, 10)}`;
+}
+
+async function child<R extends EngineResult | RawResult | LangGraphResult | ResumeBuildResult | ResumeResult | DashboardResult>(
+  label: string,
+  spec: CaseSpec,
+  timeoutMs = 300_000,
+): Promise<R | undefined> {
+  settleDisk();
+  const caseDir = fs.mkdtempSync(path.join(work, 'case-'));
+  const o: Outcome<R> = await runChild<R>({ ...spec, dir: caseDir }, { timeoutMs, ...(profileDir ? { profileDir } : {}) });
+  fs.rmSync(caseDir, { recursive: true, force: true });
+  log(`  ${label}: ${o.ok ? 'ok' : `FAILED (${o.error})`} in ${(o.ms / 1000).toFixed(1)} s`);
+  if (!o.ok) {
+    failures.push(`${label}: ${o.error}`);
+    return undefined;
+  }
+  return o.result;
+}
+
+/** Cases sharing one folder (the resume fixture is built by one child and read by the next). */
+async function sharedChild<R extends ResumeBuildResult | ResumeResult>(label: string, spec: CaseSpec, timeoutMs: number): Promise<R | undefined> {
+  settleDisk();
+  const o: Outcome<R> = await runChild<R>(spec, { timeoutMs, ...(profileDir ? { profileDir } : {}) });
+  log(`  ${label}: ${o.ok ? 'ok' : `FAILED (${o.error})`} in ${(o.ms / 1000).toFixed(1)} s`);
+  if (!o.ok) failures.push(`${label}: ${o.error}`);
+  return o.ok ? o.result : undefined;
+}
+
+async function main(): Promise<void> {
+  const t0 = performance.now();
+  const probe = new Database(':memory:');
+  const sqliteVersion = String(probe.prepare('SELECT sqlite_version()').pluck().get());
+  probe.close();
+  const c: Collected = {
+    machine: machineInfo(sqliteVersion),
+    revision: sourceRevision(),
+    quick,
+    startedAt: new Date().toISOString(),
+    totalSec: 0,
+    engine: [],
+    raw: {},
+    langgraph: [],
+    failures,
+    flatness: PLAN.flatness,
+  };
+  log(`statepipe bench${quick ? ' --quick' : ''}: ${c.machine.cpus} cores, ${c.machine.memoryGiB} GiB, Node ${c.machine.node}; scratch ${work}`);
+
+  const engineRun = async (g: GraphSpec, mode: EngineMode, reps: Reps): Promise<EngineResult | undefined> => {
+    const r = await child<EngineResult>(`engine ${graphLabel(g)} ${mode}`, { kind: 'engine', mode, graph: g, reps, dir: '' });
+    if (r) c.engine.push(r);
+    return r;
+  };
+
+  if (only.has('engine')) {
+    log('engine overhead on no-op graphs');
+    for (const g of PLAN.engineGraphs) {
+      await engineRun(g, 'memory', PLAN.reps.memory);
+      for (const sync of ['FULL', 'NORMAL'] as const) {
+        const e = await engineRun(g, sync, PLAN.reps[sync]);
+        if (!e) continue;
+        const raw = await child<RawResult>(`raw SQLite ${sync} × ${e.writes} tx`, { kind: 'raw', sync, txns: e.writes, reps: PLAN.reps[sync], dir: '' });
+        if (raw) c.raw[rawKey(g, sync)] = raw;
+      }
+    }
+  }
+
+  if (only.has('langgraph')) {
+    log('LangGraph JS peer');
+    for (const g of PLAN.peerGraphs) {
+      if (!c.engine.some((e) => e.mode === 'FULL' && e.graph.shape === g.shape && e.graph.n === g.n)) await engineRun(g, 'FULL', PLAN.reps.FULL);
+      const l = await child<LangGraphResult>(`langgraph ${graphLabel(g)}`, { kind: 'langgraph', graph: g, timeoutMs: PLAN.peerTimeoutMs, dir: '' }, PLAN.peerTimeoutMs + 60_000);
+      c.langgraph.push(l ?? { kind: 'langgraph', graph: g, nodes: 0, available: false, note: 'the case did not complete' });
+    }
+  }
+
+  if (only.has('resume')) {
+    log('resume');
+    const dir = fs.mkdtempSync(path.join(work, 'resume-'));
+    const built = await sharedChild<ResumeBuildResult>('build interrupted runs', { kind: 'resume-build', nodes: PLAN.resumeNodes, runs: 3, dir }, 300_000);
+    if (built) {
+      const r = await sharedChild<ResumeResult>('resume', { kind: 'resume', nodes: PLAN.resumeNodes, dir, runIds: built.runIds }, 300_000);
+      if (r) c.resume = r;
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+
+  if (only.has('dashboard')) {
+    log('dashboard queries');
+    const d = await child<DashboardResult>('dashboard', { kind: 'dashboard', ...PLAN.dashboard, dir: '' }, 300_000);
+    if (d) c.dashboard = d;
+  }
+
+  c.totalSec = (performance.now() - t0) / 1000;
+  const md = renderReport(c);
+  fs.writeFileSync(path.join(resultsDir, 'latest.md'), `${md}\n`);
+  fs.writeFileSync(path.join(resultsDir, 'latest.json'), `${JSON.stringify(c, null, 2)}\n`);
+  process.stdout.write(`\n${md}\n\nwritten: bench/results/latest.md, bench/results/latest.json${profileDir ? `; profiles in ${profileDir}` : ''}\n`);
+}
+
+try {
+  await main();
+} catch (err) {
+  log(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+} finally {
+  fs.rmSync(work, { recursive: true, force: true });
+}
+process.exit(0);
