@@ -8,6 +8,7 @@
  * to stderr. `--jsonl -` makes stdout carry only the event JSONL.
  */
 import { Command, CommanderError, Option } from 'commander';
+import { chaosCommand } from './commands/chaos.js';
 import { approveCommand, cancelCommand, pauseCommand, replayCommand, rerunCommand, resumeCommand, retryCommand } from './commands/control.js';
 import { exportCommand, exportGraphCommand, serveCommand, validateCommand } from './commands/files.js';
 import { inspectCommand, listCommand } from './commands/inspect.js';
@@ -156,6 +157,21 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--port <n>', 'port (default: the server chooses)')
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .action(act(((opts: object, g: GlobalOpts) => serveCommand(opts, g)) as Action));
+
+  program
+    .command('chaos')
+    .description('run a graph N times, SIGKILLing it at random transitions and resuming; check every run against an uninterrupted one')
+    .argument('<graph>', 'graph file (JSON, format v1)')
+    .option('-n <runs>', 'how many runs (default 20)')
+    .option('--seed <n>', 'seed of the kill schedule (same seed, same kill points)')
+    .option('--input <json>', 'the run input: JSON text, or @file.json')
+    .option('--db-dir <dir>', 'where the databases go (default: a temp folder, removed when all runs match)')
+    .option('--parallel <n>', 'runs at once (default 1)')
+    .option('--max-kills <n>', 'kills per run at most (default 3)')
+    .option('--counts-url <url>', "a test server's requests per Idempotency-Key (JSON), checked after the runs")
+    .option('--keep', 'keep every database')
+    .option('--json', 'print the summary as JSON on stdout')
+    .action(act(chaosCommand as Action));
 
   return program;
 }

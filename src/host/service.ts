@@ -19,9 +19,12 @@ import { dryRunPlan, type DryRunPlan } from '../core/engine/plan.js';
 import { replayRun, type ReplayReport } from '../core/engine/replay.js';
 import { foldEvents } from '../core/engine/state.js';
 import { ev } from '../core/events.js';
+import { createAgentRunner } from '../core/nodes/agent.js';
 import { llmRunner } from '../core/nodes/llm.js';
+import { chaosFromEnv, installChaos } from './chaos.js';
 import { CodeSandbox, codeRunner } from './runners/code.js';
 import { httpRunner } from './runners/http.js';
+import { ProviderRegistry, type ProviderSettings } from './providers/index.js';
 import { toRunDetail, type RunDetail } from './run-detail.js';
 import { openDatabase, sha256, type ListRunsOptions, type OpenOptions, type RunSummary, type SqliteStore } from './store/index.js';
 
@@ -29,23 +32,28 @@ export interface ServiceOptions extends OpenOptions {
   dbPath: string;
   hooks?: RunHooks;
   onHookError?: (hook: string, err: unknown) => void;
+  /** Model providers: credentials, price overrides, rate limits (env: STATEPIPE_PRICES, STATEPIPE_LIMITS). */
+  providers?: ProviderSettings;
 }
 
 export type { RunDetail, RunOutcome, ReplayReport, DryRunPlan };
 
 export class StatepipeService {
   readonly engine: Engine;
+  readonly providers: ProviderRegistry;
   private readonly sandbox = new CodeSandbox();
   private readonly owner = { id: `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 10)}`, pid: process.pid };
 
   private constructor(readonly store: SqliteStore, opts: ServiceOptions) {
+    this.providers = new ProviderRegistry(opts.providers ?? {});
     this.engine = new Engine({
       store,
       clock: realClock,
-      runners: { llm: llmRunner, code: codeRunner(this.sandbox), http: httpRunner },
+      runners: { llm: llmRunner, code: codeRunner(this.sandbox), http: httpRunner, agent: createAgentRunner({ httpTool: httpRunner }) },
       services: {
         runCode: (code, args, o) => this.sandbox.run(code, args, o),
         fetch: globalThis.fetch.bind(globalThis),
+        provider: (name) => this.providers.get(name),
       },
       owner: this.owner,
       ...(opts.hooks ? { hooks: opts.hooks } : {}),
@@ -55,8 +63,11 @@ export class StatepipeService {
 
   /** Opens (creating and migrating) the database. Throws AppError('database') naming the file. */
   static open(opts: ServiceOptions): StatepipeService {
-    const { dbPath, hooks: _h, onHookError: _o, ...openOpts } = opts;
-    return new StatepipeService(openDatabase(dbPath, openOpts), opts);
+    const { dbPath, hooks: _h, onHookError: _o, providers: _p, ...openOpts } = opts;
+    // Fault injection for `statepipe chaos` only: one env lookup, no wrapper unless it is set.
+    const chaos = chaosFromEnv();
+    const store = openDatabase(dbPath, openOpts);
+    return new StatepipeService(chaos ? installChaos(store, chaos) : store, opts);
   }
 
   subscribe(fn: (events: RunEvent[]) => void): () => void {

@@ -1,0 +1,153 @@
+/**
+ * What `statepipe chaos` checks after each run (and after each kill): the promises of
+ * runtime.md "Durability", read back from the database the killed processes left behind.
+ */
+import type { RunEvent } from '../../core/events.js';
+import { defaultSideEffect, type Graph } from '../../core/graph/schema.js';
+import { asRunId } from '../../core/ids.js';
+import { foldEvents, type RunState } from '../../core/engine/state.js';
+import type { ChaosTraceLine } from '../../host/chaos.js';
+import { openDatabase } from '../../host/store/index.js';
+
+export interface RunSnapshot {
+  graph: Graph;
+  events: RunEvent[];
+  state: RunState;
+}
+
+/** The runs of a database file (read-only, closed again at once). */
+export function runIds(dbFile: string): string[] {
+  const store = openDatabase(dbFile, { readonly: true });
+  try {
+    return store.listRuns({ limit: 10, order: 'asc' }).map((r) => r.runId);
+  } finally {
+    store.close();
+  }
+}
+
+/** One run's graph snapshot, event log and folded state (read-only). */
+export function snapshot(dbFile: string, runId: string): RunSnapshot {
+  const store = openDatabase(dbFile, { readonly: true });
+  try {
+    const { graph, events } = store.loadRun(asRunId(runId));
+    return { graph, events, state: foldEvents(asRunId(runId), graph, events) };
+  } finally {
+    store.close();
+  }
+}
+
+/** JSON with sorted keys: equality of values regardless of key order. */
+export function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'undefined';
+}
+
+/**
+ * Right after a kill: did the database keep exactly what the kill point says? `inside` and
+ * `before`: the append's events are absent (its transaction never committed); `after`: present.
+ */
+export function checkKill(kill: ChaosTraceLine, dbFile: string): string[] {
+  const problems: string[] = [];
+  const exists = runIds(dbFile).includes(kill.runId);
+  const isCreate = kill.types[0] === 'run.created';
+  if (!exists) {
+    if (!(isCreate && kill.where !== 'after')) problems.push(`kill ${kill.where} #${kill.n} (${kill.types.join(',')}): run ${kill.runId} is missing`);
+    return problems;
+  }
+  if (isCreate && kill.where !== 'after') {
+    problems.push(`kill ${kill.where} run creation: the run exists although its transaction never committed`);
+    return problems;
+  }
+  const { events } = snapshot(dbFile, kill.runId);
+  const last = events.at(-1)?.seq ?? 0;
+  if (kill.where === 'inside' && kill.seqs && last >= kill.seqs[0]) {
+    problems.push(`kill inside #${kill.n}: seq ${kill.seqs[0]}.. (${kill.types.join(',')}) is in the log although its COMMIT never ran`);
+  }
+  if (kill.where === 'after' && kill.seqs) {
+    const got = events.slice(kill.seqs[0] - 1, kill.seqs[1]).map((e) => e.type);
+    if (canonical(got) !== canonical(kill.types)) {
+      problems.push(`kill after #${kill.n}: committed events ${kill.types.join(',')} at seq ${kill.seqs[0]} were lost (found ${got.join(',') || 'nothing'})`);
+    }
+  }
+  return problems;
+}
+
+export interface Reference {
+  status: string;
+  result: unknown;
+}
+
+export interface RunFacts {
+  /** Per unsafe http node attempt: the idempotency key it used. */
+  unsafeHttpKeys: string[];
+  /** Keys of http attempts that succeeded (each must have reached the server). */
+  httpKeys: string[];
+  /** node.started events with `resumed: true` (at-least-once re-executions). */
+  resumedStarts: number;
+}
+
+/** Checks one finished chaos run against the uninterrupted reference. */
+export function checkRun(snap: RunSnapshot, ref: Reference): { problems: string[]; facts: RunFacts } {
+  const { graph, events, state } = snap;
+  const problems: string[] = [];
+  const facts: RunFacts = { unsafeHttpKeys: [], httpKeys: [], resumedStarts: 0 };
+  events.forEach((e, i) => {
+    if (e.seq !== i + 1) problems.push(`event ${i + 1} has seq ${e.seq} (gap or duplicate)`);
+  });
+  if (state.status !== ref.status) problems.push(`ended ${state.status}, the reference ${ref.status}`);
+  else if (canonical(state.result ?? null) !== canonical(ref.result ?? null)) {
+    problems.push(`output differs from the reference: ${canonical(state.result ?? null).slice(0, 300)}`);
+  }
+  const nodes = new Map(graph.nodes.map((n) => [n.id, n]));
+  const succeeded = new Set<string>();
+  const startedAttempts = new Map<string, Set<number>>();
+  const keyOf = new Map<string, string>();
+  for (const e of events) {
+    const id = e.nodeId;
+    if (id === undefined) continue;
+    if ((e.type === 'node.started' || e.type === 'node.succeeded') && succeeded.has(id)) problems.push(`${id}: ${e.type} after it had succeeded (seq ${e.seq})`);
+    if (e.type === 'node.succeeded') {
+      succeeded.add(id);
+      const key = keyOf.get(`${id}:${(e.data as { attempt: number }).attempt}`);
+      if (key !== undefined) facts.httpKeys.push(key);
+    }
+    if (e.type !== 'node.started') continue;
+    const node = nodes.get(id)!;
+    const data = e.data as { attempt: number; idempotencyKey?: string; resumed?: boolean };
+    if (data.resumed) facts.resumedStarts++;
+    const intrinsic = node.type === 'delay' || node.type === 'approval';
+    if (intrinsic || defaultSideEffect(node) !== 'unsafe') {
+      if (node.type === 'http' && data.idempotencyKey) keyOf.set(`${id}:${data.attempt}`, data.idempotencyKey);
+      continue;
+    }
+    // An unsafe node never runs twice without a person's decision: no resumed start, one start per attempt.
+    if (data.resumed) problems.push(`unsafe ${id}: attempt ${data.attempt} re-executed after a crash (seq ${e.seq})`);
+    const seen = startedAttempts.get(id) ?? new Set<number>();
+    if (seen.has(data.attempt)) problems.push(`unsafe ${id}: attempt ${data.attempt} started twice`);
+    seen.add(data.attempt);
+    startedAttempts.set(id, seen);
+    if (node.type === 'http' && data.idempotencyKey) {
+      facts.unsafeHttpKeys.push(data.idempotencyKey);
+      keyOf.set(`${id}:${data.attempt}`, data.idempotencyKey);
+    }
+  }
+  return { problems, facts };
+}
+
+/**
+ * With `--counts-url`: the server's requests per Idempotency-Key. An unsafe node's key must
+ * reach it at most once; a key of an attempt that succeeded at least once.
+ */
+export function checkCounts(counts: Record<string, number>, unsafeKeys: string[], httpKeys: string[]): string[] {
+  const problems: string[] = [];
+  for (const k of unsafeKeys) if ((counts[k] ?? 0) > 1) problems.push(`unsafe request with Idempotency-Key ${k} reached the server ${counts[k]} times`);
+  for (const k of httpKeys) if ((counts[k] ?? 0) < 1) problems.push(`Idempotency-Key ${k} never reached the server`);
+  return problems;
+}
