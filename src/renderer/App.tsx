@@ -1,35 +1,131 @@
-import { useState, type JSX } from 'react';
+/** The studio shell: header (graph, dirty marker, views, connection), the views, dialogs, notifications. */
+import { useEffect, useState, type JSX } from 'react';
+import { hostClient, type ConnectionState } from './api/client';
+import { Dialogs } from './editor/Dialogs';
+import { Editor } from './editor/Editor';
+import { runMenuCommand, saveGraph } from './editor/commands';
+import { useDoc } from './doc/store';
+import { startSession } from './session';
+import { Icon } from './ui/icons';
+import { setThemeChoice, useTheme } from './ui/theme';
+import { uiStore, useUi, type View } from './ui/ui-store';
+import { RunsView } from './views/RunsView';
+import { SettingsView } from './views/SettingsView';
 
-const TABS = ['Editor', 'Runs', 'Settings'] as const;
-type Tab = (typeof TABS)[number];
+const VIEWS: { id: View; label: string }[] = [
+  { id: 'editor', label: 'Editor' },
+  { id: 'runs', label: 'Runs' },
+  { id: 'settings', label: 'Settings' },
+];
+
+function useConnection(): ConnectionState {
+  const [state, setState] = useState<ConnectionState>('connecting');
+  useEffect(() => hostClient().onConnection(setState), []);
+  return state;
+}
+
+function Toasts(): JSX.Element {
+  const toasts = useUi((s) => s.toasts);
+  return (
+    <div className="toasts" aria-live="polite">
+      {toasts.map((t) => (
+        <div key={t.id} className={`toast toast-${t.kind}`} data-testid={`toast-${t.kind}`} onClick={() => uiStore.getState().dismiss(t.id)}>
+          <div>{t.text}</div>
+          {t.detail && t.detail.length > 0 && (
+            <ul>
+              {t.detail.slice(0, 6).map((d) => (
+                <li key={d}>{d}</li>
+              ))}
+            </ul>
+          )}
+        </div>
+      ))}
+    </div>
+  );
+}
 
 export function App(): JSX.Element {
-  const [tab, setTab] = useState<Tab>('Editor');
+  startSession();
+  const view = useUi((s) => s.view);
+  const name = useDoc((s) => s.graph.name || s.graph.id);
+  const graphId = useDoc((s) => s.graph.id);
+  const dirty = useDoc((s) => s.dirty);
+  const version = useDoc((s) => s.dbVersion);
+  const conn = useConnection();
+  const { theme } = useTheme();
+
+  useEffect(() => hostClient().onMenu(runMenuCommand), []);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!(e.ctrlKey || e.metaKey)) return;
+      const k = e.key.toLowerCase();
+      if (k === 's') {
+        e.preventDefault();
+        if (e.shiftKey) uiStore.getState().open({ kind: 'save-as' });
+        else void saveGraph();
+      } else if (k === 'o') {
+        e.preventDefault();
+        uiStore.getState().open({ kind: 'open' });
+      } else if (['1', '2', '3'].includes(k) && !e.shiftKey) {
+        e.preventDefault();
+        uiStore.getState().setView(VIEWS[Number(k) - 1]!.id);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+  useEffect(() => {
+    document.title = `${dirty ? '• ' : ''}${name} — statepipe`;
+  }, [name, dirty]);
+
   return (
     <div className="app">
       <header className="app-header">
-        <h1 className="app-title">statepipe</h1>
+        <div className="brand">
+          <span className="brand-mark">
+            <Icon name="logo" size={18} />
+          </span>
+          <span className="brand-name">statepipe</span>
+        </div>
+        <div className="doc-title" data-testid="doc-title" title={graphId}>
+          <span className="doc-name" data-testid="doc-name">
+            {name}
+          </span>
+          <span className="doc-meta mono">
+            {graphId}
+            {version !== null ? ` · v${version}` : ''}
+          </span>
+          {dirty && (
+            <span className="dirty" data-testid="dirty" title="Unsaved changes">
+              ● Unsaved
+            </span>
+          )}
+        </div>
         <nav className="app-tabs" role="tablist" aria-label="Views">
-          {TABS.map((name) => (
-            <button
-              key={name}
-              type="button"
-              role="tab"
-              aria-selected={tab === name}
-              data-testid={`tab-${name.toLowerCase()}`}
-              className={tab === name ? 'tab tab-active' : 'tab'}
-              onClick={() => setTab(name)}
-            >
-              {name}
+          {VIEWS.map((v) => (
+            <button key={v.id} type="button" role="tab" aria-selected={view === v.id} data-testid={`tab-${v.id}`} className={view === v.id ? 'tab tab-active' : 'tab'} onClick={() => uiStore.getState().setView(v.id)}>
+              {v.label}
             </button>
           ))}
         </nav>
+        <span className="spacer" />
+        <span className={`conn conn-${conn}`} data-testid="connection" data-state={conn} title={`Host connection: ${conn}`}>
+          <span className="conn-dot" />
+          {conn === 'open' ? 'Connected' : conn === 'connecting' ? 'Connecting…' : 'Offline'}
+        </span>
+        <button type="button" className="btn btn-icon btn-ghost" data-testid="theme-toggle" title={`Switch to ${theme === 'dark' ? 'light' : 'dark'} theme`} onClick={() => setThemeChoice(theme === 'dark' ? 'light' : 'dark')}>
+          <Icon name={theme === 'dark' ? 'sun' : 'moon'} size={16} />
+        </button>
       </header>
-      <main className="app-main" role="tabpanel" aria-label={tab}>
-        {tab === 'Editor' && <p>Graph editor: coming soon.</p>}
-        {tab === 'Runs' && <p>Runs dashboard: coming soon.</p>}
-        {tab === 'Settings' && <p>Settings: coming soon.</p>}
+      <main className="app-main" role="tabpanel" aria-label={view}>
+        <div className="view" hidden={view !== 'editor'}>
+          <Editor />
+        </div>
+        {view === 'runs' && <RunsView />}
+        {view === 'settings' && <SettingsView />}
       </main>
+      <Dialogs />
+      <Toasts />
     </div>
   );
 }

@@ -1,0 +1,93 @@
+/** Shared e2e setup: a web host on a temp database and headless Chromium (playwright-core). */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Graph } from '../src/core/graph/schema';
+import { startServer, type RunningServer } from '../src/server/index';
+
+export const ROOT = join(import.meta.dirname, '..');
+export const ARTIFACTS = join(ROOT, 'e2e/artifacts');
+export const EXAMPLES = ['document-pipeline', 'vendor-onboarding'] as const;
+export const examplePath = (name: string) => join(ROOT, 'examples', `${name}.json`);
+export const example = (name: string) => JSON.parse(readFileSync(examplePath(name), 'utf8')) as Graph;
+
+export interface Harness {
+  server: RunningServer;
+  browser: Browser;
+  dir: string;
+  /** A fresh page (own context: empty localStorage), opened on the studio and connected. */
+  page(opts?: { theme?: 'light' | 'dark' }): Promise<{ page: Page; context: BrowserContext; errors: string[] }>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), 'statepipe-e2e-'));
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const server = await startServer({ dbPath: join(dir, 'studio.db'), port: 0, version: '0.1.0-e2e' });
+  const browser = await chromium.launch({
+    executablePath: process.env['STATEPIPE_CHROMIUM'] ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  const contexts: BrowserContext[] = [];
+  return {
+    server,
+    browser,
+    dir,
+    async page(opts = {}) {
+      const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: opts.theme ?? 'light', acceptDownloads: true });
+      contexts.push(context);
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+      });
+      await page.goto(server.url);
+      await page.locator('[data-testid="connection"][data-state="open"]').waitFor({ timeout: 15_000 });
+      return { page, context, errors };
+    },
+    async close() {
+      for (const c of contexts) await c.close().catch(() => undefined);
+      await browser.close();
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Imports a graph file through the toolbar's file input. */
+export async function importFile(page: Page, path: string): Promise<void> {
+  await page.locator('[data-testid="import-graph"]').setInputFiles(path);
+  await page.locator('.react-flow__node').first().waitFor();
+  await page.waitForTimeout(250); // the canvas fits the view after an import
+}
+
+export const bytes = (page: Page) => page.evaluate(() => (window as unknown as { __statepipe: { documentBytes(): string } }).__statepipe.documentBytes());
+
+/** Drags from a node's source handle (optionally `true`/`false`) to another node's target handle. */
+export async function connect(page: Page, from: string, to: string, handle?: string): Promise<void> {
+  const edges = page.locator('.react-flow__edge');
+  const before = await edges.count();
+  for (let attempt = 0; attempt < 3; attempt++) {
+    await dragHandle(page, from, to, handle);
+    for (let i = 0; i < 20 && (await edges.count()) === before; i++) await page.waitForTimeout(25);
+    if ((await edges.count()) > before) return;
+    console.warn(`e2e: connecting ${from} -> ${to} did not take (attempt ${attempt + 1})`);
+  }
+  throw new Error(`could not connect ${from} -> ${to}`);
+}
+
+async function dragHandle(page: Page, from: string, to: string, handle?: string): Promise<void> {
+  const src = page.locator(`[data-testid="node-${from}"] .react-flow__handle.source${handle ? `[data-handleid="${handle}"]` : ''}`);
+  const dst = page.locator(`[data-testid="node-${to}"] .react-flow__handle.target`);
+  const a = (await src.boundingBox())!;
+  const b = (await dst.boundingBox())!;
+  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 8 });
+  await page.mouse.up();
+}
+
+/** Errors a page logged that are not expected noise. */
+export const realErrors = (errors: string[]) => errors.filter((e) => !/favicon|ResizeObserver loop/.test(e));

@@ -1,0 +1,157 @@
+/** The graph canvas (@xyflow/react), controlled by the document store. */
+import { useCallback, useEffect, useMemo, type DragEvent, type JSX } from 'react';
+import {
+  Background,
+  BackgroundVariant,
+  Controls,
+  MiniMap,
+  ReactFlow,
+  useReactFlow,
+  type Connection,
+  type EdgeChange,
+  type NodeChange,
+} from '@xyflow/react';
+import { NODE_TYPES, type NodeType } from '../../core/graph/schema';
+import { makeNode } from '../doc/defaults';
+import { flowEdges, flowNodes, type FlowEdge, type FlowNode } from '../doc/flow';
+import { connectEdge, removeChanges } from '../doc/graph-edit';
+import { docStore, useDoc } from '../doc/store';
+import { useTheme } from '../ui/theme';
+import { StatepipeNode } from './nodes/StatepipeNode';
+
+export const DRAG_MIME = 'application/statepipe-node';
+const nodeTypes = { statepipe: StatepipeNode };
+const NODE_COLORS: Record<string, string> = {
+  input: '#64748b', llm: '#8b5cf6', http: '#0ea5e9', code: '#f59e0b', transform: '#14b8a6',
+  condition: '#ec4899', approval: '#f97316', delay: '#6366f1', agent: '#a855f7', output: '#22c55e',
+};
+
+/** Adds a node of `type` centred on a flow position and selects it. */
+export function addNodeAt(type: NodeType, at: { x: number; y: number }): string {
+  const s = docStore.getState();
+  const node = makeNode(s.graph, type, { x: at.x - 100, y: at.y - 36 });
+  s.apply({ type: 'add-node', node });
+  s.select([node.id], []);
+  return node.id;
+}
+
+export function Canvas(): JSX.Element {
+  const graph = useDoc((s) => s.graph);
+  const selectedNodes = useDoc((s) => s.selectedNodes);
+  const selectedEdges = useDoc((s) => s.selectedEdges);
+  const measured = useDoc((s) => s.measured);
+  const issues = useDoc((s) => s.issues);
+  const nodes = useMemo(() => flowNodes({ graph, selectedNodes, measured, issues }), [graph, selectedNodes, measured, issues]);
+  const edges = useMemo(() => flowEdges({ graph, selectedEdges, issues }), [graph, selectedEdges, issues]);
+  const loadCount = useDoc((s) => s.loadCount);
+  const { screenToFlowPosition, fitView } = useReactFlow();
+  const { theme } = useTheme();
+
+  // Fit the view to each document loaded (not to every node added by hand).
+  useEffect(() => {
+    if (docStore.getState().graph.nodes.length === 0) return;
+    const t = setTimeout(() => void fitView({ padding: 0.2, maxZoom: 1.1 }), 40);
+    return () => clearTimeout(t);
+  }, [loadCount, fitView]);
+
+  const onNodesChange = useCallback((changes: NodeChange<FlowNode>[]) => {
+    const s = docStore.getState();
+    const moves: { id: string; position: { x: number; y: number } }[] = [];
+    let dragging = false;
+    const sizes: Record<string, { width: number; height: number }> = {};
+    const removed: string[] = [];
+    let sel: Set<string> | null = null;
+    for (const c of changes) {
+      if (c.type === 'position' && c.position) {
+        moves.push({ id: c.id, position: c.position });
+        dragging ||= c.dragging === true;
+      } else if (c.type === 'position' && c.dragging === false) {
+        s.move([], false);
+      } else if (c.type === 'dimensions' && c.dimensions) sizes[c.id] = c.dimensions;
+      else if (c.type === 'remove') removed.push(c.id);
+      else if (c.type === 'select') {
+        sel ??= new Set(s.selectedNodes);
+        if (c.selected) sel.add(c.id);
+        else sel.delete(c.id);
+      }
+    }
+    if (moves.length) s.move(moves, dragging);
+    if (Object.keys(sizes).length) s.setMeasured(sizes);
+    if (sel) s.select([...sel], docStore.getState().selectedEdges);
+    if (removed.length) s.apply(removeChanges(removed, []), { coalesce: `delete@${Math.floor(performance.now() / 50)}` });
+  }, []);
+
+  const onEdgesChange = useCallback((changes: EdgeChange<FlowEdge>[]) => {
+    const s = docStore.getState();
+    const removed: string[] = [];
+    let sel: Set<string> | null = null;
+    for (const c of changes) {
+      if (c.type === 'remove') removed.push(c.id);
+      else if (c.type === 'select') {
+        sel ??= new Set(s.selectedEdges);
+        if (c.selected) sel.add(c.id);
+        else sel.delete(c.id);
+      }
+    }
+    if (sel) s.select(s.selectedNodes, [...sel]);
+    if (removed.length) s.apply(removeChanges([], removed), { coalesce: `delete@${Math.floor(performance.now() / 50)}` });
+  }, []);
+
+  const onConnect = useCallback((c: Connection) => {
+    const s = docStore.getState();
+    const edge = connectEdge(s.graph, c.source, c.target, c.sourceHandle);
+    if (edge) s.apply({ type: 'add-edge', edge });
+  }, []);
+
+  const onDragOver = useCallback((e: DragEvent) => {
+    if (!e.dataTransfer.types.includes(DRAG_MIME)) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = 'copy';
+  }, []);
+
+  const onDrop = useCallback(
+    (e: DragEvent) => {
+      const type = e.dataTransfer.getData(DRAG_MIME);
+      if (!(NODE_TYPES as readonly string[]).includes(type)) return;
+      e.preventDefault();
+      addNodeAt(type as NodeType, screenToFlowPosition({ x: e.clientX, y: e.clientY }));
+    },
+    [screenToFlowPosition],
+  );
+
+  return (
+    <div className="canvas" data-testid="canvas">
+      <ReactFlow<FlowNode, FlowEdge>
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        onNodesChange={onNodesChange}
+        onEdgesChange={onEdgesChange}
+        onConnect={onConnect}
+        onDrop={onDrop}
+        onDragOver={onDragOver}
+        deleteKeyCode={['Backspace', 'Delete']}
+        multiSelectionKeyCode={['Meta', 'Control', 'Shift']}
+        selectionKeyCode="Shift"
+        colorMode={theme}
+        minZoom={0.1}
+        maxZoom={2.5}
+        snapToGrid
+        snapGrid={[10, 10]}
+        defaultEdgeOptions={{ type: 'smoothstep' }}
+        proOptions={{ hideAttribution: true }}
+        connectionRadius={28}
+      >
+        <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} />
+        <MiniMap pannable zoomable style={{ width: 168, height: 110 }} nodeColor={(n) => NODE_COLORS[(n.data as { type: string }).type] ?? '#888'} nodeBorderRadius={6} />
+        <Controls showInteractive={false} />
+      </ReactFlow>
+      {graph.nodes.length === 0 && (
+        <div className="canvas-empty">
+          <div className="canvas-empty-title">An empty canvas</div>
+          <div>Drag a node from the palette, or click one to add it. Start with an Input node.</div>
+        </div>
+      )}
+    </div>
+  );
+}

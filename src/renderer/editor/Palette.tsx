@@ -1,0 +1,46 @@
+/** The palette: drag a node type onto the canvas, or click it to add one in view. */
+import type { JSX } from 'react';
+import { useReactFlow } from '@xyflow/react';
+import { NODE_TYPES, type NodeType } from '../../core/graph/schema';
+import { TYPE_HINTS, TYPE_LABELS } from '../doc/defaults';
+import { docStore } from '../doc/store';
+import { TypeIcon } from '../ui/icons';
+import { addNodeAt, DRAG_MIME } from './Canvas';
+
+export function Palette(): JSX.Element {
+  const { screenToFlowPosition } = useReactFlow();
+  const addInView = (type: NodeType) => {
+    const el = document.querySelector('[data-testid="canvas"]')?.getBoundingClientRect();
+    const center = el ? { x: el.left + el.width / 2, y: el.top + el.height / 2 } : { x: 400, y: 300 };
+    const n = docStore.getState().graph.nodes.length % 6;
+    addNodeAt(type, screenToFlowPosition({ x: center.x + n * 24, y: center.y + n * 24 }));
+  };
+  return (
+    <aside className="palette" aria-label="Node palette">
+      <div className="panel-title">Nodes</div>
+      {NODE_TYPES.map((type) => (
+        <button
+          key={type}
+          type="button"
+          className={`palette-item type-${type}`}
+          data-testid={`palette-${type}`}
+          draggable
+          title={`${TYPE_HINTS[type]}: drag onto the canvas or click to add`}
+          onDragStart={(e) => {
+            e.dataTransfer.setData(DRAG_MIME, type);
+            e.dataTransfer.effectAllowed = 'copy';
+          }}
+          onClick={() => addInView(type)}
+        >
+          <span className="palette-icon">
+            <TypeIcon type={type} size={16} />
+          </span>
+          <span className="palette-text">
+            <span className="palette-name">{TYPE_LABELS[type]}</span>
+            <span className="palette-hint">{TYPE_HINTS[type]}</span>
+          </span>
+        </button>
+      ))}
+    </aside>
+  );
+}

@@ -1,0 +1,53 @@
+/** Settings: where the data lives, the version, and the theme. */
+import { useEffect, useState, type JSX } from 'react';
+import type { MethodOutput } from '../../contract/api';
+import { hostClient } from '../api/client';
+import { Icon } from '../ui/icons';
+import { setThemeChoice, useTheme, type ThemeChoice } from '../ui/theme';
+
+export function SettingsView(): JSX.Element {
+  const [info, setInfo] = useState<MethodOutput<'app.info'> | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const { choice, theme } = useTheme();
+  useEffect(() => {
+    hostClient()
+      .call('app.info', {})
+      .then(setInfo)
+      .catch((err: unknown) => setError(err instanceof Error ? err.message : String(err)));
+  }, []);
+  const choices: { value: ThemeChoice; label: string; icon?: 'sun' | 'moon' }[] = [
+    { value: 'light', label: 'Light', icon: 'sun' },
+    { value: 'dark', label: 'Dark', icon: 'moon' },
+    { value: 'system', label: 'System' },
+  ];
+  return (
+    <div className="page" data-testid="settings">
+      <h2 className="page-title">Settings</h2>
+      <section className="card">
+        <h3>Appearance</h3>
+        <div className="segmented" role="radiogroup" aria-label="Theme">
+          {choices.map((c) => (
+            <button key={c.value} type="button" role="radio" aria-checked={choice === c.value} data-testid={`theme-${c.value}`} className={choice === c.value ? 'seg seg-on' : 'seg'} onClick={() => setThemeChoice(c.value)}>
+              {c.icon && <Icon name={c.icon} size={14} />} {c.label}
+            </button>
+          ))}
+        </div>
+        <p className="muted small">Now showing the {theme} theme{choice === 'system' ? ', following the system setting' : ''}.</p>
+      </section>
+      <section className="card">
+        <h3>About</h3>
+        {error && <div className="field-message">{error}</div>}
+        <dl className="facts">
+          <dt>Version</dt>
+          <dd data-testid="app-version">{info?.version ?? '…'}</dd>
+          <dt>Database</dt>
+          <dd className="mono" data-testid="db-path">
+            {info?.dbPath ?? '…'}
+          </dd>
+          <dt>Host</dt>
+          <dd>{info ? (info.host === 'electron' ? 'Desktop app' : 'Browser (statepipe serve)') : '…'}</dd>
+        </dl>
+      </section>
+    </div>
+  );
+}
