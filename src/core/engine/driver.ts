@@ -150,7 +150,8 @@ export class RunDriver {
       if (n.status === 'retrying') this.launch(id, n.attempt + 1, { afterMs: Math.max(0, (n.retryAt ?? 0) - this.deps.clock.now()) });
       if (n.status !== 'running') continue;
       const intrinsic = node.type === 'delay' || node.type === 'approval';
-      if (!intrinsic && defaultSideEffect(node) === 'unsafe') {
+      // A polled node whose submit is recorded only polls from here on: safe to continue.
+      if (!intrinsic && defaultSideEffect(node) === 'unsafe' && !n.poll) {
         this.commit([ev('node.in-doubt', { attempt: n.attempt }, id as never)]);
       } else {
         this.launch(id, n.attempt, { resumed: true });
@@ -352,10 +353,15 @@ export class RunDriver {
   private async pollControls(): Promise<void> {
     const every = this.deps.controlPollMs ?? 200;
     const signal = this.background.signal;
+    let lastRenew = this.deps.clock.now();
     while (!signal.aborted) {
       try {
         await this.deps.clock.sleep(every, signal);
-        this.deps.store.renewLease(this.runId, this.deps.owner);
+        // The lease lasts 30 s: renewing every few seconds is plenty (and spares the write lock).
+        if (this.deps.clock.now() - lastRenew >= 5_000) {
+          this.deps.store.renewLease(this.runId, this.deps.owner);
+          lastRenew = this.deps.clock.now();
+        }
         for (const c of this.deps.store.takeControls(this.runId)) {
           if (c.kind === 'pause') this.requestPause();
           else if (c.kind === 'cancel') this.requestCancel();
