@@ -37,7 +37,7 @@ const graph = {
 
 type Ev = { seq: number; type: string; nodeId?: string; runId: string; data: Record<string, unknown> };
 
-const dir = tempDir('statepipe-crash-');
+const dir = tempDir();
 const graphFile = join(dir, 'crashy.json');
 const input = JSON.stringify({ text: 'the quick brown fox jumps' });
 let reference: unknown;

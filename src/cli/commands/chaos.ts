@@ -215,7 +215,7 @@ export async function chaosCommand(file: string, opts: ChaosOpts, _g: GlobalOpts
         if (kills >= maxKills) return undefined;
         if (cmd === 'run' || (cmd === 'resume' && kills === 0)) return { at: 1 + Math.floor(random() * firstAppends), where: where() };
         // Later commands (a resume after a kill, an approval): killed again often, early in their work.
-        return random() < 0.6 ? { at: 1 + Math.floor(random() * laterAppends), where: where() } : undefined;
+        return random() < 0.5 ? { at: 1 + Math.floor(random() * laterAppends), where: where() } : undefined;
       };
       const dbFile = path.join(dir, `run-${String(i + 1).padStart(3, '0')}.db`);
       for (const f of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`]) fs.rmSync(f, { force: true });
