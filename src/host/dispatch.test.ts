@@ -35,6 +35,8 @@ describe('dispatch', () => {
       ['runs.get', 'string'],
       ['runs.get', { runId: 'run_01ABCDEFGHJKMNPQRSTVWXYZ01', extra: 1 }],
       ['runs.list', { limit: -1 }],
+      ['runs.list', { from: 'yesterday' }],
+      ['runs.list', { sort: 'name' }],
       ['runs.approve', { runId: 'run_01ABCDEFGHJKMNPQRSTVWXYZ01', nodeId: 'a b', approved: 'yes' }],
       ['graphs.save', { graph: [] }],
     ];
@@ -79,5 +81,14 @@ describe('dispatch', () => {
     expect(list.map((e) => e.seq)).toEqual(list.map((_, i) => i + 1));
     const exported = await dispatch(ctx, 'runs.export', { runId });
     expect((exported as { value: { jsonl: string } }).value.jsonl.trim().split('\n')).toHaveLength(list.length);
+  });
+
+  it('runs.list answers the page and the total count of the filter', async () => {
+    const start = await dispatch(ctx, 'runs.start', { graph: example('document-pipeline'), input: { text: 'Zanzibar leads' } });
+    expect(start.ok).toBe(true);
+    const list = await dispatch(ctx, 'runs.list', { text: 'zanzibar', limit: 1, from: '2000-01-01T00:00:00Z', sort: 'status' });
+    expect(list).toMatchObject({ ok: true, value: { total: 1, runs: [{ graphId: 'document-pipeline' }] } });
+    const none = await dispatch(ctx, 'runs.list', { to: '2000-01-01T00:00:00Z' });
+    expect(none).toMatchObject({ ok: true, value: { total: 0, runs: [] } });
   });
 });

@@ -31,10 +31,22 @@ const SORT_COLUMN: Record<RunSort, string> = {
   cost: 'cost_usd',
   tokens: 'tokens',
   duration: 'duration_ms',
+  status: 'status',
+  graph: 'graph_id',
 };
+
+/** Ties broken by creation time (runs_status and runs_graph end in created_at), then run id. */
+const THEN_CREATED: ReadonlySet<RunSort> = new Set(['status', 'graph']);
 
 const SUMMARY_COLUMNS =
   'run_id, graph_id, graph_version, status, created_at, started_at, finished_at, duration_ms, tokens, cost_usd';
+
+/** A time as stored (`toISOString`), so string order is time order. */
+function isoTime(v: string, name: string): string {
+  const t = Date.parse(v);
+  if (!Number.isFinite(t)) throw new AppError('usage', `${name}: not a date: ${JSON.stringify(v)}`);
+  return new Date(t).toISOString();
+}
 
 export function toSummary(r: Row): RunSummary {
   return {
@@ -113,10 +125,22 @@ export class StoreQueries {
       clauses.push('graph_id = ?');
       params.push(opts.graphId);
     }
-    if (opts.text !== undefined && opts.text !== '') {
-      const like = `%${opts.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const text = opts.text?.trim() ?? '';
+    if ([...text].length >= 3) {
+      clauses.push('rowid IN (SELECT rowid FROM runs_search WHERE runs_search MATCH ?)');
+      params.push(`"${text.replace(/"/g, '""')}"`);
+    } else if (text !== '') {
+      const like = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       clauses.push("(run_id LIKE ? ESCAPE '\\' OR graph_id LIKE ? ESCAPE '\\')");
       params.push(like, like);
+    }
+    if (opts.from !== undefined) {
+      clauses.push('created_at >= ?');
+      params.push(isoTime(opts.from, 'from'));
+    }
+    if (opts.to !== undefined) {
+      clauses.push('created_at < ?');
+      params.push(isoTime(opts.to, 'to'));
     }
     return { sql: clauses.length ? ` WHERE ${clauses.join(' AND ')}` : '', params };
   }
@@ -129,7 +153,8 @@ export class StoreQueries {
       const dir = opts.order === 'asc' ? 'ASC' : 'DESC';
       const limit = Math.max(0, Math.floor(opts.limit ?? 50));
       const offset = Math.max(0, Math.floor(opts.offset ?? 0));
-      const q = `SELECT ${SUMMARY_COLUMNS} FROM runs${sql} ORDER BY ${col} ${dir}, run_id ${dir} LIMIT ? OFFSET ?`;
+      const then = THEN_CREATED.has(opts.sort ?? 'created') ? ` created_at ${dir},` : '';
+      const q = `SELECT ${SUMMARY_COLUMNS} FROM runs${sql} ORDER BY ${col} ${dir},${then} run_id ${dir} LIMIT ? OFFSET ?`;
       return (this.stmt(q).all(...params, limit, offset) as Row[]).map(toSummary);
     });
   }

@@ -274,14 +274,54 @@ describe('listRuns', () => {
     expect(store.listRuns({ text: 'beta' }).map((r) => r.runId)).toEqual(['run_04', 'run_02']);
     expect(store.listRuns({ text: '_03' }).map((r) => r.runId)).toEqual(['run_03']);
     expect(store.countRuns({ graphId: 'beta' })).toBe(2);
+    expect(store.listRuns({ sort: 'status', order: 'asc' }).map((r) => r.status)).toEqual(['failed', 'running', 'succeeded', 'succeeded']);
+    expect(store.listRuns({ sort: 'graph', order: 'asc' }).map((r) => r.runId)).toEqual(['run_01', 'run_03', 'run_02', 'run_04']);
+    expect(store.listRuns({ sort: 'cost', status: ['succeeded', 'failed'] }).map((r) => r.costUsd)).toEqual([0.3, 0.2, 0.1]);
     const s = store.listRuns({ status: 'succeeded', limit: 1 })[0]!;
     expect(Object.keys(s).sort()).toEqual(
       ['costUsd', 'createdAt', 'durationMs', 'finishedAt', 'graphId', 'graphVersion', 'runId', 'startedAt', 'status', 'tokens'].sort(),
     );
   });
 
+  it('searches inputs, results and errors (trigram index) and filters by date range', () => {
+    store.createRun(newRun('run_A1', makeGraph('alpha'), { customer: 'Zanzibar Holdings' }));
+    store.append(rid('run_A1'), [ev('run.started', {}), ev('run.succeeded', { result: { reply: 'Quixotic answer' }, durationMs: 5 })]);
+    store.createRun(newRun('run_B2', makeGraph('beta'), { customer: 'Acme' }));
+    store.append(rid('run_B2'), [ev('run.started', {}), ev('run.failed', { error: { kind: 'provider', message: 'Upstream exploded', retryable: false } })]);
+    store.createRun(newRun('run_C3', makeGraph('beta'), { customer: 'acme corp' }));
+    const ids = (o: Parameters<typeof store.listRuns>[0]) => store.listRuns(o).map((r) => r.runId);
+    expect(ids({ text: 'zanzibar' })).toEqual(['run_A1']);
+    expect(ids({ text: 'QUIXOTIC' })).toEqual(['run_A1']);
+    expect(ids({ text: 'exploded' })).toEqual(['run_B2']);
+    expect(ids({ text: 'acme', order: 'asc' })).toEqual(['run_B2', 'run_C3']);
+    expect(ids({ text: 'acme', status: 'failed' })).toEqual(['run_B2']);
+    expect(ids({ text: 'run_C' })).toEqual(['run_C3']);
+    expect(ids({ text: 'B2' })).toEqual(['run_B2']); // short text: ids only
+    expect(ids({ text: 'say "hi"' })).toEqual([]); // quotes cannot break the query
+    expect(store.countRuns({ text: 'acme' })).toBe(2);
+    // The index follows updates and deletes of the row.
+    store.db.prepare("UPDATE runs SET input = '{\"customer\":\"Umbrella\"}' WHERE run_id = 'run_C3'").run();
+    expect(ids({ text: 'acme' })).toEqual(['run_B2']);
+    expect(ids({ text: 'umbrella' })).toEqual(['run_C3']);
+    // Dates: created_at >= from and < to.
+    const set = store.db.prepare('UPDATE runs SET created_at = ? WHERE run_id = ?');
+    set.run('2026-01-01T10:00:00.000Z', 'run_A1');
+    set.run('2026-01-02T10:00:00.000Z', 'run_B2');
+    set.run('2026-01-03T10:00:00.000Z', 'run_C3');
+    expect(ids({ from: '2026-01-02T00:00:00Z' })).toEqual(['run_C3', 'run_B2']);
+    expect(ids({ to: '2026-01-02T10:00:00.000Z' })).toEqual(['run_A1']);
+    expect(ids({ from: '2026-01-01T12:00:00+02:00', to: '2026-01-03T00:00:00Z', graphId: 'beta' })).toEqual(['run_B2']);
+    expect(store.countRuns({ from: '2026-01-02T00:00:00Z', status: 'failed' })).toBe(1);
+    expect(() => store.listRuns({ from: 'yesterday' })).toThrow(/from: not a date/);
+  });
+
   it('uses an index for every dashboard query', () => {
     const plans: Record<string, string> = {
+      dates: "SELECT run_id FROM runs WHERE created_at >= '2026' AND created_at < '2027' ORDER BY created_at DESC LIMIT 50",
+      statusDates: "SELECT run_id FROM runs WHERE status = 'failed' AND created_at >= '2026' ORDER BY created_at DESC LIMIT 50",
+      graphDates: "SELECT run_id FROM runs WHERE graph_id = 'g' AND created_at < '2027' ORDER BY created_at DESC LIMIT 50",
+      countStatus: "SELECT count(*) FROM runs WHERE status = 'failed'",
+      statusCost: "SELECT run_id FROM runs WHERE status IN ('failed', 'waiting') ORDER BY cost_usd DESC LIMIT 50",
       status: "SELECT run_id FROM runs WHERE status = 'running' ORDER BY created_at DESC LIMIT 50",
       graph: "SELECT run_id FROM runs WHERE graph_id = 'g' ORDER BY created_at DESC LIMIT 50",
       created: 'SELECT run_id FROM runs ORDER BY created_at DESC LIMIT 50',
@@ -289,11 +329,26 @@ describe('listRuns', () => {
       cost: 'SELECT run_id FROM runs ORDER BY cost_usd DESC LIMIT 50',
       tokens: 'SELECT run_id FROM runs ORDER BY tokens DESC LIMIT 50',
       duration: 'SELECT run_id FROM runs ORDER BY duration_ms DESC LIMIT 50',
+      byStatus: 'SELECT run_id FROM runs ORDER BY status DESC, created_at DESC LIMIT 50',
+      byGraph: 'SELECT run_id FROM runs ORDER BY graph_id ASC, created_at ASC LIMIT 50',
     };
+    const planOf = (sql: string, ...params: unknown[]) =>
+      (store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail).join(' | ');
     for (const [name, sql] of Object.entries(plans)) {
-      const plan = (store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join(' | ');
+      const plan = planOf(sql);
       expect(plan, name).toMatch(/USING (COVERING )?INDEX runs_/);
-      expect(plan, name).not.toMatch(/TEMP B-TREE/);
+      if (name !== 'statusCost') expect(plan, name).not.toMatch(/TEMP B-TREE/);
     }
+    // Free text: the trigram FTS index, then the runs rows by rowid (no scan of runs).
+    const text = planOf(
+      "SELECT run_id FROM runs WHERE status = 'failed' AND rowid IN (SELECT rowid FROM runs_search WHERE runs_search MATCH ?) ORDER BY created_at DESC LIMIT 50",
+      '"acme"',
+    );
+    expect(text).toMatch(/runs_search VIRTUAL TABLE INDEX \d+:M/);
+    expect(text).toMatch(/SEARCH runs USING (INTEGER PRIMARY KEY|INDEX runs_status)/);
+    expect(text).not.toMatch(/SCAN runs( |$)/);
+    const only = planOf('SELECT count(*) FROM runs WHERE rowid IN (SELECT rowid FROM runs_search WHERE runs_search MATCH ?)', '"acme"');
+    expect(only).toMatch(/runs_search VIRTUAL TABLE INDEX \d+:M/);
+    expect(only).not.toMatch(/SCAN runs( |$)/);
   });
 });

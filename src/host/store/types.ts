@@ -15,7 +15,7 @@ export interface OpenOptions {
   busyTimeoutMs?: number;
 }
 
-export type RunSort = 'created' | 'started' | 'cost' | 'tokens' | 'duration';
+export type RunSort = 'created' | 'started' | 'cost' | 'tokens' | 'duration' | 'status' | 'graph';
 
 export interface ListRunsOptions {
   status?: RunStatus | RunStatus[];
@@ -24,8 +24,15 @@ export interface ListRunsOptions {
   offset?: number;
   sort?: RunSort;
   order?: 'asc' | 'desc';
-  /** Substring of the run id or the graph id. */
+  /**
+   * Substring (case-insensitive) of the run id, graph id, input, result or error; 3+ characters
+   * use the trigram index (runs_search), shorter text matches the run and graph ids only.
+   */
   text?: string;
+  /** Created at or after this time (ISO-8601). */
+  from?: string;
+  /** Created before this time (ISO-8601, exclusive). */
+  to?: string;
 }
 
 export interface RunSummary {

@@ -1,0 +1,111 @@
+/** The runs table: sortable header, virtualized rows with checkboxes; a row opens its run. */
+import { memo, type JSX } from 'react';
+import { StateIcon } from '../ui/icons';
+import { dashboardStore, useDashboard, type SortKey } from './dashboard-store';
+import { fmtCost, fmtMs, fmtTime, fmtTokens } from './format';
+import type { RunPages, RunRow } from './run-pages';
+import { VirtualList } from './VirtualList';
+
+export const ROW_HEIGHT = 38;
+
+const COLUMNS: { key: SortKey; label: string; num?: boolean }[] = [
+  { key: 'status', label: 'Status' },
+  { key: 'created', label: 'Run' },
+  { key: 'graph', label: 'Graph' },
+  { key: 'started', label: 'Started' },
+  { key: 'duration', label: 'Duration', num: true },
+  { key: 'tokens', label: 'Tokens', num: true },
+  { key: 'cost', label: 'Cost', num: true },
+];
+
+const Row = memo(function Row({ run, top, checked }: { run: RunRow; top: number; checked: boolean }): JSX.Element {
+  return (
+    <div
+      className={`runs-row${checked ? ' is-checked' : ''}`}
+      role="row"
+      style={{ top }}
+      data-testid={`run-row-${run.runId}`}
+      data-status={run.status}
+      onClick={(e) => {
+        if ((e.target as HTMLElement).closest('.runs-check')) return;
+        dashboardStore.getState().open({ kind: 'detail', runId: run.runId });
+      }}
+    >
+      <label className="runs-cell runs-check" onClick={(e) => e.stopPropagation()}>
+        <input type="checkbox" data-testid={`select-${run.runId}`} checked={checked} onChange={(e) => dashboardStore.getState().toggle(run.runId, e.target.checked)} aria-label={`select ${run.runId}`} />
+      </label>
+      <div className="runs-cell" role="cell">
+        <span className={`run-status status-${run.status}`}>
+          <StateIcon state={run.status} size={12} /> {run.status}
+        </span>
+      </div>
+      <div className="runs-cell mono small ellipsis" role="cell" title={run.runId}>
+        {run.runId}
+      </div>
+      <div className="runs-cell ellipsis" role="cell" title={`${run.graphId} v${String(run['graphVersion'] ?? '')}`}>
+        {run.graphId}
+        {run['graphVersion'] !== undefined && <span className="muted small"> v{String(run['graphVersion'])}</span>}
+      </div>
+      <div className="runs-cell" role="cell" title={run.startedAt ?? run.createdAt}>
+        {fmtTime(run.startedAt ?? run.createdAt)}
+      </div>
+      <div className="runs-cell num" role="cell">{fmtMs(run.durationMs)}</div>
+      <div className="runs-cell num" role="cell" data-col="tokens">{fmtTokens(run.tokens)}</div>
+      <div className="runs-cell num" role="cell" data-col="cost">{fmtCost(run.costUsd)}</div>
+    </div>
+  );
+});
+
+function Placeholder({ top }: { top: number }): JSX.Element {
+  return (
+    <div className="runs-row is-loading" role="row" style={{ top }} data-testid="run-row-loading">
+      <div className="runs-cell runs-skeleton" />
+    </div>
+  );
+}
+
+export function RunsTable({ pages, onRange, resetKey }: { pages: RunPages; onRange(first: number, last: number): void; resetKey: string }): JSX.Element {
+  const sort = useDashboard((s) => s.sort);
+  const order = useDashboard((s) => s.order);
+  const selected = useDashboard((s) => s.selected);
+  const count = pages.total ?? 0;
+  return (
+    <div className="runs-table" role="table" data-testid="runs-table" data-total={pages.total ?? ''} aria-rowcount={count}>
+      <div className="runs-row runs-head" role="row">
+        <div className="runs-cell runs-check" />
+        {COLUMNS.map((c) => (
+          <button
+            key={c.key}
+            type="button"
+            role="columnheader"
+            className={`runs-cell runs-sort${c.num ? ' num' : ''}${sort === c.key ? ' is-sorted' : ''}`}
+            data-testid={`sort-${c.key}`}
+            aria-sort={sort === c.key ? (order === 'asc' ? 'ascending' : 'descending') : 'none'}
+            onClick={() => dashboardStore.getState().setSort(c.key)}
+          >
+            {c.label}
+            <span className="sort-mark">{sort === c.key ? (order === 'asc' ? '▲' : '▼') : ''}</span>
+          </button>
+        ))}
+      </div>
+      {pages.total === 0 ? (
+        <div className="runs-empty muted" data-testid="runs-empty">
+          No runs match. Press Run in the editor, or run a graph from the CLI on this database.
+        </div>
+      ) : (
+        <VirtualList
+          className="runs-body"
+          testId="runs-scroller"
+          count={count}
+          rowHeight={ROW_HEIGHT}
+          resetKey={resetKey}
+          onRange={onRange}
+          renderRow={(i, top) => {
+            const run = pages.rowAt(i);
+            return run ? <Row key={run.runId} run={run} top={top} checked={selected.has(run.runId)} /> : <Placeholder key={`p${i}`} top={top} />;
+          }}
+        />
+      )}
+    </div>
+  );
+}
