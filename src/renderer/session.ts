@@ -6,6 +6,8 @@ import { serializeGraph } from '../core/graph/validate';
 import { clearDraft, loadDraft, saveDraft } from './doc/files';
 import { docStore } from './doc/store';
 import { watchValidation } from './doc/validation';
+import { openRunInStudio, watchRunHash } from './run/open-run';
+import { runStore } from './run/run-store';
 import { uiStore } from './ui/ui-store';
 
 let started = false;
@@ -42,5 +44,8 @@ export function startSession(): void {
   (window as unknown as Record<string, unknown>)['__statepipe'] = {
     documentBytes: () => serializeGraph(docStore.getState().graph),
     state: () => docStore.getState(),
+    run: () => runStore.getState().view,
+    openRun: (runId: string) => openRunInStudio(runId),
   };
+  watchRunHash();
 }

@@ -187,6 +187,23 @@ describe('rerun, retry, replay', () => {
     expect(rerunEvents.find((x) => x.nodeId === 'a')!.data).toMatchObject({ reusedFrom: o.runId, output: 'a' });
   });
 
+  it('rerun --from with reuse keeps the named downstream outputs and runs the rest', async () => {
+    const runner = echo();
+    const g = graph({ nodes: [code('a'), code('b'), code('c'), code('d')], edges: [e('a', 'b'), e('b', 'c'), e('b', 'd')] });
+    const { engine, events } = testEngine({ code: runner });
+    const o = await engine.start(g, {}, { graphHash: 'h' });
+    expect(runner.calls).toBe(4);
+    expect(() => engine.rerun(o.runId as RunId, 'b', { reuse: ['b'] })).toThrow(/cannot also reuse/);
+    const { runId } = engine.rerun(o.runId as RunId, 'b', { reuse: ['c'] });
+    const done = await engine.drive(runId);
+    expect(done.status).toBe('succeeded');
+    expect(runner.calls).toBe(6); // b and d ran again; a and c were reused
+    const rerunEvents = events.filter((x) => x.runId === runId);
+    expect(nodeSeq(rerunEvents, 'c')).toEqual(['node.succeeded']);
+    expect(rerunEvents.find((x) => x.nodeId === 'c')!.data).toMatchObject({ reusedFrom: o.runId, output: 'c' });
+    expect(nodeSeq(rerunEvents, 'd')).toEqual(['node.queued', 'node.started', 'node.succeeded']);
+  });
+
   it('retry of a failed node continues the failed run without re-running upstream', async () => {
     let broken = true;
     const runner = counting(async (ctx) => {

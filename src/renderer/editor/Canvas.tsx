@@ -16,12 +16,14 @@ import { makeNode } from '../doc/defaults';
 import { flowEdges, flowNodes, type FlowEdge, type FlowNode } from '../doc/flow';
 import { connectEdge, removeChanges } from '../doc/graph-edit';
 import { docStore, useDoc } from '../doc/store';
+import { useRun } from '../run/run-store';
+import { animatedEdges } from '../run/run-view';
 import { useTheme } from '../ui/theme';
 import { StatepipeNode } from './nodes/StatepipeNode';
 
 export const DRAG_MIME = 'application/statepipe-node';
 const nodeTypes = { statepipe: StatepipeNode };
-const NODE_COLORS: Record<string, string> = {
+export const NODE_COLORS: Record<string, string> = {
   input: '#64748b', llm: '#8b5cf6', http: '#0ea5e9', code: '#f59e0b', transform: '#14b8a6',
   condition: '#ec4899', approval: '#f97316', delay: '#6366f1', agent: '#a855f7', output: '#22c55e',
 };
@@ -42,7 +44,10 @@ export function Canvas(): JSX.Element {
   const measured = useDoc((s) => s.measured);
   const issues = useDoc((s) => s.issues);
   const nodes = useMemo(() => flowNodes({ graph, selectedNodes, measured, issues }), [graph, selectedNodes, measured, issues]);
-  const edges = useMemo(() => flowEdges({ graph, selectedEdges, issues }), [graph, selectedEdges, issues]);
+  // Only the set of flowing edges (a string, so equal sets are equal): a token never re-renders the canvas.
+  const flowing = useRun((s) => (s.view ? animatedEdges(graph, s.view) : ''));
+  const animated = useMemo(() => new Set(flowing ? flowing.split('\n') : []), [flowing]);
+  const edges = useMemo(() => flowEdges({ graph, selectedEdges, issues, animated }), [graph, selectedEdges, issues, animated]);
   const loadCount = useDoc((s) => s.loadCount);
   const { screenToFlowPosition, fitView } = useReactFlow();
   const { theme } = useTheme();

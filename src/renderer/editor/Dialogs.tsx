@@ -5,6 +5,7 @@ import { recentGraphs } from '../doc/files';
 import { useDoc } from '../doc/store';
 import { InputForm } from '../run/InputForm';
 import { startRun } from '../run/RunControls';
+import { ApprovalDialog, RerunDialog } from '../run/RunDialogs';
 import { Modal } from '../ui/Modal';
 import { uiStore, useUi } from '../ui/ui-store';
 import { openGraph, saveGraphAs } from './commands';
@@ -102,6 +103,8 @@ export function Dialogs(): JSX.Element | null {
   if (!dialog) return null;
   if (dialog.kind === 'open') return <OpenDialog onClose={close} />;
   if (dialog.kind === 'save-as') return <SaveAsDialog onClose={close} />;
+  if (dialog.kind === 'approval') return <ApprovalDialog nodeId={dialog.nodeId} approved={dialog.approved} onClose={close} />;
+  if (dialog.kind === 'rerun') return <RerunDialog nodeId={dialog.nodeId} onClose={close} />;
   return (
     <Modal title="Run input" onClose={close} testId="run-input-dialog">
       <InputForm schema={schema} onRun={startRun} onCancel={close} />

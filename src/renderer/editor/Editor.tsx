@@ -1,10 +1,16 @@
 /** The Editor view: toolbar, palette, canvas, side panel, and the editing shortcuts. */
-import { useEffect, type JSX } from 'react';
+import { useEffect, useMemo, useState, type JSX } from 'react';
 import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { copySelection, pasteChanges, type Clip } from '../doc/graph-edit';
 import { docStore, useDoc } from '../doc/store';
+import { Inspector } from '../run/Inspector';
+import { RunCanvas } from '../run/RunCanvas';
+import { runStore, useNodeView, useRun } from '../run/run-store';
+import { animatedEdges } from '../run/run-view';
+import { RunSummary } from '../run/RunSummary';
 import { Canvas } from './Canvas';
+import { graphIndex, graphSource } from './nodes/node-source';
 import { GraphPanel } from './GraphPanel';
 import { NodePanel } from './NodePanel';
 import { Palette } from './Palette';
@@ -20,7 +26,7 @@ function useShortcuts(): void {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const mod = e.ctrlKey || e.metaKey;
-      if (!mod || typing(e.target)) return;
+      if (!mod || typing(e.target) || runStore.getState().mode === 'run') return;
       const s = docStore.getState();
       const key = e.key.toLowerCase();
       if (key === 'z' && !e.shiftKey) s.undo();
@@ -48,17 +54,59 @@ function useShortcuts(): void {
   }, [fitView]);
 }
 
+/** The side panel in the editor: with a run on the canvas, a selected node has a Run tab (the inspector). */
+function EditPanel(): JSX.Element {
+  const selected = useDoc((s) => (s.selectedNodes.length === 1 ? s.selectedNodes[0]! : null));
+  const node = useDoc((s) => (selected ? s.index.get(selected) : undefined));
+  const hasRun = useRun((s) => s.view !== null);
+  const [tab, setTab] = useState<'run' | 'config'>('run');
+  if (!selected) return <GraphPanel />;
+  if (!hasRun) return <NodePanel key={selected} nodeId={selected} />;
+  return (
+    <div className="panel-stack">
+      <div className="panel-tabs" role="tablist">
+        {(['run', 'config'] as const).map((t) => (
+          <button key={t} type="button" role="tab" aria-selected={tab === t} data-testid={`panel-tab-${t}`} className={tab === t ? 'tab tab-active' : 'tab'} onClick={() => setTab(t)}>
+            {t === 'run' ? 'Run' : 'Config'}
+          </button>
+        ))}
+      </div>
+      {tab === 'run' ? <Inspector key={selected} nodeId={selected} node={node} /> : <NodePanel key={selected} nodeId={selected} />}
+    </div>
+  );
+}
+
+/** Run mode: a run opened by id, on a read-only canvas of its graph snapshot. */
+function RunModeBody(): JSX.Element | null {
+  const graph = useRun((s) => s.graph);
+  const inspected = useRun((s) => s.inspected);
+  const flowing = useRun((s) => (s.graph && s.view ? animatedEdges(s.graph, s.view) : ''));
+  const source = useMemo(() => (graph ? graphSource(graph, useNodeView, { controls: true }) : null), [graph]);
+  if (!graph || !source) return null;
+  const inspect = (id: string | null) => runStore.getState().inspect(id);
+  return (
+    <div className="editor-body">
+      <RunCanvas graph={graph} source={source} selected={inspected} onSelect={inspect} flowing={flowing} />
+      {inspected ? <Inspector key={inspected} nodeId={inspected} node={graphIndex(graph).get(inspected)} onClose={() => inspect(null)} /> : <RunSummary />}
+    </div>
+  );
+}
+
 function EditorBody(): JSX.Element {
   useShortcuts();
-  const selected = useDoc((s) => (s.selectedNodes.length === 1 ? s.selectedNodes[0]! : null));
+  const mode = useRun((s) => s.mode);
   return (
     <div className="editor">
       <Toolbar />
-      <div className="editor-body">
-        <Palette />
-        <Canvas />
-        {selected ? <NodePanel key={selected} nodeId={selected} /> : <GraphPanel />}
-      </div>
+      {mode === 'run' ? (
+        <RunModeBody />
+      ) : (
+        <div className="editor-body">
+          <Palette />
+          <Canvas />
+          <EditPanel />
+        </div>
+      )}
     </div>
   );
 }

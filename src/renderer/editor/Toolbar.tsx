@@ -4,6 +4,7 @@ import { useReactFlow } from '@xyflow/react';
 import { autoLayout } from '../doc/layout';
 import { docStore, useDoc } from '../doc/store';
 import { RunControls } from '../run/RunControls';
+import { runStore, useRun } from '../run/run-store';
 import { Icon, type UiIconName } from '../ui/icons';
 import { uiStore } from '../ui/ui-store';
 import { exportGraph, importGraphFile, newGraph, saveGraph } from './commands';
@@ -24,7 +25,30 @@ export async function layoutNow(fit?: () => void): Promise<void> {
   setTimeout(() => fit?.(), 30);
 }
 
+function RunModeToolbar(): JSX.Element {
+  const runId = useRun((s) => s.view?.runId);
+  const graphId = useRun((s) => s.graph?.name ?? s.graph?.id);
+  return (
+    <div className="toolbar toolbar-run" role="toolbar" aria-label="Run" data-testid="run-mode-banner">
+      <button type="button" className="btn btn-tool" data-testid="leave-run-mode" onClick={() => runStore.getState().leave()} title="Back to the document">
+        <Icon name="back" size={15} />
+        <span className="btn-label">Editor</span>
+      </button>
+      <div className="run-mode-title">
+        <span className="chip">read-only</span> Run <span className="mono">{runId}</span> of <b>{graphId}</b>
+      </div>
+      <span className="spacer" />
+      <RunControls />
+    </div>
+  );
+}
+
 export function Toolbar(): JSX.Element {
+  const mode = useRun((s) => s.mode);
+  return mode === 'run' ? <RunModeToolbar /> : <EditToolbar />;
+}
+
+function EditToolbar(): JSX.Element {
   const canUndo = useDoc((s) => s.history.past.length > 0);
   const canRedo = useDoc((s) => s.history.future.length > 0);
   const dirty = useDoc((s) => s.dirty);

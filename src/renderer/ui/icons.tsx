@@ -220,6 +220,10 @@ const UI_PATHS = {
   ),
   moon: <path d="M20 14.5A8 8 0 0 1 9.5 4a8 8 0 1 0 10.5 10.5z" />,
   close: <path d="M6 6l12 12M18 6 6 18" />,
+  check: STATE_PATHS['succeeded']!,
+  retry: STATE_PATHS['retrying']!,
+  chevron: <path d="m9 6 6 6-6 6" />,
+  back: <path d="m15 6-6 6 6 6" />,
   alert: (
     <>
       <path d="M12 3 2 20h20z" />

@@ -3,7 +3,13 @@ import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 
 export type View = 'editor' | 'runs' | 'settings';
-export type Dialog = null | { kind: 'open' } | { kind: 'save-as' } | { kind: 'run-input' };
+export type Dialog =
+  | null
+  | { kind: 'open' }
+  | { kind: 'save-as' }
+  | { kind: 'run-input' }
+  | { kind: 'approval'; nodeId: string; approved: boolean }
+  | { kind: 'rerun'; nodeId: string };
 export interface Toast {
   id: number;
   kind: 'info' | 'error' | 'success';

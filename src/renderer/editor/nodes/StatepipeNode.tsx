@@ -1,14 +1,17 @@
 /**
  * The canvas node (memoized): it reads only its own slice of the stores (its graph node, its
- * problems, its run status), so an edit re-renders just the nodes it touched.
+ * problems, its run state), so an edit or a run event re-renders just the nodes it touched.
+ * Its state shows by color and icon (a spinner while running); an LLM node shows the tail of
+ * its stream; a waiting approval has approve/reject buttons.
  */
 import { memo, type JSX } from 'react';
 import { Handle, Position, type NodeProps } from '@xyflow/react';
 import { TYPE_LABELS, isBranching } from '../../doc/defaults';
 import type { FlowNode } from '../../doc/flow';
-import { useDoc } from '../../doc/store';
-import { useNodeStatus, useRun } from '../../run/run-store';
-import { StateIcon, TypeIcon } from '../../ui/icons';
+import { streamTail } from '../../run/run-view';
+import { Icon, StateIcon, TypeIcon } from '../../ui/icons';
+import { uiStore } from '../../ui/ui-store';
+import { useNodeSource } from './node-source';
 import { SUMMARIES } from './summaries';
 
 const EMPTY: string[] = [];
@@ -18,16 +21,23 @@ function inputKeysOf(schema: unknown): string[] {
   return props && typeof props === 'object' ? Object.keys(props) : EMPTY;
 }
 
+const STATUS_TEXT: Record<string, string> = { 'in-doubt': 'in doubt' };
+
 export const StatepipeNode = memo(function StatepipeNode({ id, selected }: NodeProps<FlowNode>): JSX.Element | null {
-  const node = useDoc((s) => s.index.get(id));
-  const problems = useDoc((s) => s.issues.nodes[id]?.join('\n') ?? '');
-  const inputSchema = useDoc((s) => (node?.type === 'input' ? s.graph.input : undefined));
-  const status = useNodeStatus(id);
-  const stream = useRun((s) => (node?.type === 'llm' || node?.type === 'agent' ? (s.view?.nodes[id]?.stream ?? '') : ''));
+  const src = useNodeSource();
+  const node = src.useNode(id);
+  const problems = src.useProblems(id);
+  const inputSchema = src.useInputSchema();
+  const run = src.useRunNode(id);
   if (!node) return null;
+  const status = run?.status ?? 'idle';
   const type = node.type;
+  const streams = type === 'llm' || type === 'agent';
+  const stream = streams && run ? run.stream : '';
   const Summary = SUMMARIES[type];
   const count = problems ? problems.split('\n').length : 0;
+  const waitingApproval = src.controls && type === 'approval' && status === 'waiting';
+  const decide = (approved: boolean) => uiStore.getState().open({ kind: 'approval', nodeId: id, approved });
   return (
     <div
       className={`sp-node type-${type}${isBranching(type) ? ' is-branching' : ''} status-${status}${selected ? ' is-selected' : ''}${count ? ' is-invalid' : ''}`}
@@ -36,7 +46,7 @@ export const StatepipeNode = memo(function StatepipeNode({ id, selected }: NodeP
       data-invalid={count ? 'true' : undefined}
       title={problems || undefined}
     >
-      {type !== 'input' && <Handle type="target" position={Position.Left} className="sp-handle" />}
+      {type !== 'input' && <Handle type="target" position={Position.Left} className="sp-handle" isConnectable={!src.readOnly} />}
       <div className="sp-node-head">
         <span className="sp-type-icon">
           <TypeIcon type={type} size={15} />
@@ -46,15 +56,38 @@ export const StatepipeNode = memo(function StatepipeNode({ id, selected }: NodeP
           <div className="sp-id mono">{id}</div>
         </div>
         {status !== 'idle' && (
-          <span className={`sp-status status-${status}`} title={status} aria-label={`status: ${status}`}>
+          <span className={`sp-status status-${status}`} title={status} aria-label={`status: ${status}`} data-testid={`node-state-${id}`}>
             <StateIcon state={status} size={13} />
           </span>
         )}
       </div>
       <div className="sp-node-body">{Summary?.(node, { inputKeys: inputKeysOf(inputSchema) })}</div>
-      {stream && (
-        <div className="sp-stream" data-testid={`node-stream-${id}`}>
-          {stream}
+      {run && status !== 'idle' && (
+        <div className="sp-run-meta">
+          <span className="sp-run-state">{STATUS_TEXT[status] ?? status}</span>
+          {run.attempt > 1 && <span>attempt {run.attempt}</span>}
+          {run.tokens > 0 && <span>{run.tokens} tok</span>}
+          {status === 'retrying' && run.error && <span className="sp-run-err">{run.error.kind}</span>}
+        </div>
+      )}
+      {streams && (stream || status === 'running') && (
+        <div className={`sp-stream${status === 'running' ? ' is-live' : status === 'succeeded' ? ' is-done' : ''}`} data-testid={`node-stream-${id}`}>
+          <span>{streamTail(stream) || '…'}</span>
+        </div>
+      )}
+      {status === 'failed' && run?.error && (
+        <div className="sp-error" title={run.error.message}>
+          <b>{run.error.kind}</b> {run.error.message}
+        </div>
+      )}
+      {waitingApproval && (
+        <div className="sp-approval nodrag nopan">
+          <button type="button" className="btn btn-sm btn-approve" data-testid={`approve-${id}`} onClick={() => decide(true)}>
+            <Icon name="check" size={12} /> Approve
+          </button>
+          <button type="button" className="btn btn-sm btn-reject" data-testid={`reject-${id}`} onClick={() => decide(false)}>
+            <Icon name="close" size={12} /> Reject
+          </button>
         </div>
       )}
       {count > 0 && (
@@ -68,13 +101,13 @@ export const StatepipeNode = memo(function StatepipeNode({ id, selected }: NodeP
       )}
       {isBranching(type) ? (
         <>
-          <Handle type="source" position={Position.Right} id="true" className="sp-handle sp-handle-true" style={{ top: '36%' }} />
+          <Handle type="source" position={Position.Right} id="true" className="sp-handle sp-handle-true" style={{ top: '36%' }} isConnectable={!src.readOnly} />
           <span className="sp-branch sp-branch-true">true</span>
-          <Handle type="source" position={Position.Right} id="false" className="sp-handle sp-handle-false" style={{ top: '72%' }} />
+          <Handle type="source" position={Position.Right} id="false" className="sp-handle sp-handle-false" style={{ top: '72%' }} isConnectable={!src.readOnly} />
           <span className="sp-branch sp-branch-false">false</span>
         </>
       ) : (
-        type !== 'output' && <Handle type="source" position={Position.Right} className="sp-handle" />
+        type !== 'output' && <Handle type="source" position={Position.Right} className="sp-handle" isConnectable={!src.readOnly} />
       )}
     </div>
   );

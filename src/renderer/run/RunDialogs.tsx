@@ -1,0 +1,129 @@
+/** Dialogs of a live run: decide an approval (comment, optional edited data), rerun from a node. */
+import { useMemo, useState, type JSX } from 'react';
+import { topology } from '../../core/graph/topology';
+import { hostClient } from '../api/client';
+import { Modal } from '../ui/Modal';
+import { runStore, useRun } from './run-store';
+
+const errText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+export function ApprovalDialog({ nodeId, approved, onClose }: { nodeId: string; approved: boolean; onClose(): void }): JSX.Element {
+  const approval = useRun((s) => s.view?.nodes[nodeId]?.approval);
+  const [comment, setComment] = useState('');
+  const [data, setData] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async () => {
+    let parsed: unknown;
+    if (data.trim()) {
+      try {
+        parsed = JSON.parse(data);
+      } catch (err) {
+        setError(`Data is not JSON: ${errText(err)}`);
+        return;
+      }
+    }
+    setBusy(true);
+    try {
+      await runStore.getState().approve(hostClient(), nodeId, { approved, ...(comment.trim() ? { comment: comment.trim() } : {}), ...(parsed !== undefined ? { data: parsed } : {}) });
+      onClose();
+    } catch (err) {
+      setError(errText(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal title={approved ? 'Approve' : 'Reject'} onClose={onClose} testId="approval-dialog">
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submit();
+        }}
+      >
+        <div className="approval-title">{approval?.title ?? nodeId}</div>
+        {approval?.details !== undefined && <pre className="approval-details mono">{typeof approval.details === 'string' ? approval.details : JSON.stringify(approval.details, null, 2)}</pre>}
+        <label className="field">
+          <span className="field-label">Comment</span>
+          <textarea className="input textarea" rows={2} data-testid="approval-comment" value={comment} autoFocus onChange={(e) => setComment(e.target.value)} />
+        </label>
+        <label className="field">
+          <span className="field-label">
+            Data <span className="field-hint">optional JSON handed on with the decision</span>
+          </span>
+          <textarea className="input textarea mono" rows={3} data-testid="approval-data" placeholder='{"limit": 1000}' value={data} onChange={(e) => setData(e.target.value)} />
+        </label>
+        {error && <div className="field-message">{error}</div>}
+        <div className="dialog-actions">
+          <span className="spacer" />
+          <button type="button" className="btn" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className={`btn ${approved ? 'btn-primary' : 'btn-danger'}`} data-testid="approval-submit" disabled={busy}>
+            {approved ? 'Approve' : 'Reject'}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
+
+export function RerunDialog({ nodeId, onClose }: { nodeId: string; onClose(): void }): JSX.Element {
+  const graph = useRun((s) => s.graph);
+  const nodes = useRun((s) => s.view?.nodes);
+  const downstream = useMemo(() => {
+    if (!graph) return [];
+    const t = topology(graph);
+    const below = t.descendants(nodeId);
+    return t.order.filter((id) => below.has(id));
+  }, [graph, nodeId]);
+  const [reuse, setReuse] = useState<Set<string>>(new Set());
+  const [error, setError] = useState<string | null>(null);
+  const submit = async () => {
+    try {
+      await runStore.getState().rerun(hostClient(), nodeId, [...reuse]);
+      onClose();
+    } catch (err) {
+      setError(errText(err));
+    }
+  };
+  return (
+    <Modal title={`Rerun from ${nodeId}`} onClose={onClose} testId="rerun-dialog">
+      <p className="muted small">A new run of the same graph snapshot and input. Every node not downstream of {nodeId} keeps its recorded output; {nodeId} runs again. Choose which downstream nodes keep theirs too.</p>
+      <div className="rerun-list">
+        {downstream.length === 0 && <div className="muted small">Nothing is downstream of {nodeId}.</div>}
+        {downstream.map((id) => {
+          const ok = nodes?.[id]?.status === 'succeeded';
+          return (
+            <label key={id} className={`rerun-item${ok ? '' : ' is-disabled'}`}>
+              <input
+                type="checkbox"
+                data-testid={`rerun-reuse-${id}`}
+                disabled={!ok}
+                checked={reuse.has(id)}
+                onChange={(e) => {
+                  const next = new Set(reuse);
+                  if (e.target.checked) next.add(id);
+                  else next.delete(id);
+                  setReuse(next);
+                }}
+              />
+              <span className="mono">{id}</span>
+              <span className="muted small">{ok ? (reuse.has(id) ? 'reuse recorded output' : 'run again') : 'no output to reuse'}</span>
+            </label>
+          );
+        })}
+      </div>
+      {error && <div className="field-message">{error}</div>}
+      <div className="dialog-actions">
+        <span className="spacer" />
+        <button type="button" className="btn" onClick={onClose}>
+          Cancel
+        </button>
+        <button type="button" className="btn btn-primary" data-testid="rerun-submit" onClick={() => void submit()}>
+          Rerun
+        </button>
+      </div>
+    </Modal>
+  );
+}
