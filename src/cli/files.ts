@@ -5,7 +5,8 @@
  */
 import fs from 'node:fs';
 import type { Graph } from '../core/graph/schema.js';
-import { parseGraphText, validateRunInput } from '../core/graph/validate.js';
+import { validateRunInput } from '../core/graph/validate.js';
+import { parseGraphFile } from '../host/graph-file.js';
 import { AppError } from '../core/errors.js';
 import { UsageError } from './exit.js';
 
@@ -22,9 +23,9 @@ export function readUserFile(file: string, what = file): string {
   }
 }
 
-/** Reads and validates a graph file (graph-format.md § Validation). Messages name the file. */
+/** Reads and validates a graph file, JSON or YAML (graph-format.md § Validation). Messages name the file (and a YAML file's line). */
 export function loadGraphFile(file: string): Graph {
-  return parseGraphText(readUserFile(file), file);
+  return parseGraphFile(readUserFile(file), file);
 }
 
 function jsonError(err: unknown): string {

@@ -64,7 +64,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     program
       .command('run')
       .description('validate a graph, start a run, stream its progress; exits when it ends or waits')
-      .argument('<graph>', 'graph file (JSON, format v1)')
+      .argument('<graph>', 'graph file (JSON or YAML, format v1)')
       .option('--input <json>', 'the run input: JSON text, or @file.json')
       .option('--inputs <file.jsonl>', 'batch: one run per JSON line')
       .option('--concurrency <n>', 'batch: runs at once (default 1)'),
@@ -149,6 +149,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('the graph file (format v1) of a graph id (latest version) or of the snapshot a run ran')
     .argument('<graphIdOrRunId>')
     .option('--out <file>', 'write to a file instead of stdout')
+    .option('--format <json|yaml>', 'file format (default: json, or yaml when --out ends in .yaml/.yml)')
     .action(act(exportGraphCommand as Action));
 
   program

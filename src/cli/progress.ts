@@ -85,6 +85,10 @@ export function eventLines(e: RunEvent, verbose: boolean, p: Paint): string[] {
       const what = s.kind === 'tool' ? `tool ${s.name}(${preview(s.args, 80)}) → ${preview(s.result, 80)}` : s.toolCall ? `model asks for ${s.toolCall.name}` : `model replied ${preview(s.text ?? '', 80)}`;
       return [p.dim(`    ${id} step ${e.data.index}: ${what}`)];
     }
+    case 'node.poll': {
+      const next = `next poll at ${new Date(e.data.nextPollAt).toISOString()}`;
+      return [node('⋯', 'dim', e.data.polls === 0 ? `submitted; ${next}` : `${e.data.polls} polls, not done; ${next}`)];
+    }
     case 'compensation.started':
       return [node('↺', 'magenta', 'compensating')];
     case 'compensation.succeeded':

@@ -34,6 +34,25 @@ export const methods = {
     input: z.object({}).strict(),
     output: z.object({ version: z.string(), dbPath: z.string(), host: z.enum(['electron', 'web']) }),
   },
+  /** Circuit breakers per model provider and http host (those that have seen failures). */
+  'app.breakers': {
+    input: z.object({}).strict(),
+    output: z.object({
+      threshold: z.number().int(),
+      coolDownMs: z.number().int(),
+      breakers: z.array(
+        z.object({
+          key: z.string(),
+          kind: z.enum(['provider', 'http']),
+          state: z.enum(['closed', 'open', 'half-open']),
+          failures: z.number().int(),
+          openUntil: z.string().optional(),
+          retryAfterMs: z.number().optional(),
+          lastError: z.string().optional(),
+        }),
+      ),
+    }),
+  },
   'graphs.validate': {
     input: z.object({ graph: z.unknown() }).strict(),
     output: z.object({ ok: z.boolean(), issues: z.array(Issue) }),
@@ -51,8 +70,9 @@ export const methods = {
     output: z.object({ json: z.string() }),
   },
   'runs.start': {
-    input: z.object({ graph: GraphJson, input: z.unknown().default({}) }).strict(),
-    output: z.object({ runId: z.string() }),
+    /** `idempotencyKey`: a key seen before returns the run it started (`created: false`), not a second run. */
+    input: z.object({ graph: GraphJson, input: z.unknown().default({}), idempotencyKey: z.string().min(1).max(200).optional() }).strict(),
+    output: z.object({ runId: z.string(), created: z.boolean().optional() }),
   },
   'runs.get': { input: z.object({ runId: RunId }).strict(), output: z.object({ runId: z.string(), status: RunStatus, nodes: z.array(z.unknown()) }).passthrough() },
   'runs.list': {
@@ -60,14 +80,19 @@ export const methods = {
       .object({
         status: z.union([RunStatus, z.array(RunStatus)]).optional(),
         graphId: z.string().optional(),
+        /** Substring of the run/graph id, input, result or error (case-insensitive). */
         text: z.string().max(200).optional(),
+        /** Created at or after / before (exclusive) these ISO-8601 times. */
+        from: z.string().datetime({ offset: true }).optional(),
+        to: z.string().datetime({ offset: true }).optional(),
         limit: z.number().int().min(1).max(10_000).default(100),
         offset: z.number().int().min(0).default(0),
-        sort: z.enum(['created', 'started', 'cost', 'tokens', 'duration']).optional(),
+        sort: z.enum(['created', 'started', 'cost', 'tokens', 'duration', 'status', 'graph']).optional(),
         order: z.enum(['asc', 'desc']).optional(),
       })
       .strict(),
-    output: z.object({ runs: z.array(Summary) }),
+    /** `total`: how many runs match the filter (ignoring limit/offset), for paging and scrollbars. */
+    output: z.object({ runs: z.array(Summary), total: z.number().int() }),
   },
   'runs.events': {
     input: z.object({ runId: RunId, afterSeq: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(100_000).optional() }).strict(),
@@ -82,7 +107,7 @@ export const methods = {
   },
   'runs.retry': { input: z.object({ runId: RunId, nodeId: NodeId }).strict(), output: Outcome },
   'runs.resolve': { input: z.object({ runId: RunId, nodeId: NodeId, output: z.unknown() }).strict(), output: Outcome },
-  'runs.rerun': { input: z.object({ runId: RunId, fromNodeId: NodeId }).strict(), output: z.object({ runId: z.string() }) },
+  'runs.rerun': { input: z.object({ runId: RunId, fromNodeId: NodeId, reuse: z.array(NodeId).max(10_000).optional() }).strict(), output: z.object({ runId: z.string() }) },
   'runs.export': { input: z.object({ runId: RunId }).strict(), output: z.object({ jsonl: z.string() }) },
 } as const;
 

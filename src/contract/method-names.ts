@@ -4,6 +4,7 @@
  */
 export const API_METHOD_NAMES = [
   'app.info',
+  'app.breakers',
   'graphs.validate',
   'graphs.save',
   'graphs.list',

@@ -69,6 +69,8 @@ export interface RunEventData {
   'approval.rejected': { by?: string; comment?: string; data?: unknown };
   'budget.exceeded': { tokens: number; costUsd: number; maxTokens?: number; maxCostUsd?: number };
   'agent.step': { attempt: number; index: number; step: AgentStep };
+  /** A long-running http node (config.poll): its submit response, then each poll, recorded durably. */
+  'node.poll': PollRecord;
   'compensation.started': { attempt: number };
   'compensation.succeeded': { attempt: number; output?: unknown };
   'compensation.failed': { attempt: number; error: NodeError; final: boolean };
@@ -77,6 +79,21 @@ export interface RunEventData {
 export type AgentStep =
   | { kind: 'model'; text?: string; toolCall?: { id: string; name: string; args: unknown }; usage?: Usage; costUsd?: number; model?: string }
   | { kind: 'tool'; name: string; callId: string; args: unknown; result: unknown };
+
+/** The durable record of a polled http node: a restart resumes polling without resubmitting. */
+export interface PollRecord {
+  attempt: number;
+  /** The submit response ({ status, headers, body }). */
+  submitted: unknown;
+  /** When the submit was answered (ms since epoch): maxWaitMs counts from here. */
+  since: number;
+  /** Polls made so far. */
+  polls: number;
+  /** The latest poll response, if any. */
+  last?: unknown;
+  /** When the next poll is due (ms since epoch). */
+  nextPollAt: number;
+}
 
 export type RunEventType = keyof RunEventData;
 
@@ -108,6 +125,7 @@ export const RUN_EVENT_TYPES = [
   'approval.rejected',
   'budget.exceeded',
   'agent.step',
+  'node.poll',
   'compensation.started',
   'compensation.succeeded',
   'compensation.failed',

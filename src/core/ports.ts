@@ -3,7 +3,7 @@
  * The core never imports node:*, electron or react; the host implements these.
  */
 import type { NodeError } from './errors.js';
-import type { AgentStep, LogLevel, NewEvent, RunEvent, Usage } from './events.js';
+import type { AgentStep, LogLevel, NewEvent, PollRecord, RunEvent, Usage } from './events.js';
 import type { Graph, GraphNode } from './graph/schema.js';
 import type { NodeId, RunId } from './ids.js';
 
@@ -101,6 +101,10 @@ export interface NodeRunContext {
   recordedSteps: AgentStep[];
   /** Commits one finished agent step before the loop goes on. */
   recordStep(step: AgentStep): void;
+  /** Polled http nodes: the record committed by an earlier attempt or process, if any. */
+  poll?: PollRecord;
+  /** Commits a `node.poll` record (the submit, then each poll) before polling goes on. */
+  recordPoll?(record: Omit<PollRecord, 'attempt'>): void;
   services: RunnerServices;
 }
 

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { methods, type ApiError, type ApiMethodName, type ApiResult } from '../contract/api.js';
 import { AppError } from '../core/errors.js';
 import { serializeGraph, validateGraph } from '../core/graph/validate.js';
+import { createRunOnce } from './run-keys.js';
 import type { StatepipeService } from './service.js';
 
 export interface DispatchContext {
@@ -35,6 +36,7 @@ async function settleSoon(ctx: DispatchContext, p: Promise<unknown>, runId: stri
 
 const handlers: { [M in ApiMethodName]: (ctx: DispatchContext, input: z.output<(typeof methods)[M]['input']>) => unknown } = {
   'app.info': (ctx) => ({ version: ctx.version, dbPath: ctx.service.store.file, host: ctx.host }),
+  'app.breakers': ({ service }) => ({ threshold: service.breakers.threshold, coolDownMs: service.breakers.coolDownMs, breakers: service.breakers.list() }),
   'graphs.validate': (_ctx, { graph }) => {
     try {
       validateGraph(graph);
@@ -51,13 +53,13 @@ const handlers: { [M in ApiMethodName]: (ctx: DispatchContext, input: z.output<(
   },
   'graphs.list': ({ service }) => ({ graphs: service.store.listGraphs() }),
   'graphs.get': ({ service }, { graphIdOrRunId }) => ({ json: service.exportGraph(graphIdOrRunId) }),
-  'runs.start': (ctx, { graph, input }) => {
-    const runId = ctx.service.createRun(validateGraph(graph), input);
-    ctx.service.drive(runId).catch((err) => ctx.onBackgroundError?.(err));
-    return { runId };
+  'runs.start': (ctx, { graph, input, idempotencyKey }) => {
+    const { runId, created } = createRunOnce(ctx.service, validateGraph(graph), input, idempotencyKey);
+    if (created) ctx.service.drive(runId).catch((err) => ctx.onBackgroundError?.(err));
+    return idempotencyKey === undefined ? { runId } : { runId, created };
   },
   'runs.get': ({ service }, { runId }) => service.inspect(runId),
-  'runs.list': ({ service }, q) => ({ runs: service.list(q) }),
+  'runs.list': ({ service }, q) => ({ runs: service.list(q), total: service.store.countRuns(q) }),
   'runs.events': ({ service }, { runId, afterSeq, limit }) => ({ events: service.events(runId, afterSeq).slice(0, limit ?? Infinity) }),
   'runs.pause': ({ service }, { runId }) => service.pause(runId),
   'runs.resume': (ctx, { runId, budget }) => settleSoon(ctx, ctx.service.resume(runId, budget ? { budget } : {}), runId),
@@ -65,8 +67,8 @@ const handlers: { [M in ApiMethodName]: (ctx: DispatchContext, input: z.output<(
   'runs.approve': (ctx, { runId, nodeId, ...d }) => settleSoon(ctx, ctx.service.approve(runId, nodeId, d), runId),
   'runs.retry': (ctx, { runId, nodeId }) => settleSoon(ctx, ctx.service.retry(runId, nodeId), runId),
   'runs.resolve': (ctx, { runId, nodeId, output }) => settleSoon(ctx, ctx.service.resolve(runId, nodeId, output), runId),
-  'runs.rerun': (ctx, { runId, fromNodeId }) => {
-    const created = ctx.service.engine.rerun(ctx.service.knownRunId(runId), fromNodeId);
+  'runs.rerun': (ctx, { runId, fromNodeId, reuse }) => {
+    const created = ctx.service.engine.rerun(ctx.service.knownRunId(runId), fromNodeId, reuse ? { reuse } : {});
     ctx.service.drive(created.runId).catch((err) => ctx.onBackgroundError?.(err));
     return { runId: created.runId };
   },

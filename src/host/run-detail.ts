@@ -21,6 +21,8 @@ export interface NodeDetail {
   stream?: string;
   approval?: NodeState['approval'];
   compensation?: { status: 'running' | 'succeeded' | 'failed'; attempt: number; error?: NodeError };
+  /** Polled http nodes: polls so far and, while running, when the next poll is due (ISO). */
+  poll?: { polls: number; submittedAt: string; nextPollAt?: string; last?: unknown };
   logs: { ts: string; level: string; message: string }[];
 }
 
@@ -67,6 +69,10 @@ export function toRunDetail(graph: Graph, s: RunState): RunDetail {
     if (n.stream) d.stream = n.stream;
     if (n.approval) d.approval = n.approval;
     if (n.compensation) d.compensation = n.compensation;
+    if (n.poll) {
+      const open = n.status === 'running' || n.status === 'retrying' || n.status === 'queued';
+      d.poll = { polls: n.poll.polls, submittedAt: new Date(n.poll.since).toISOString(), ...(open ? { nextPollAt: new Date(n.poll.nextPollAt).toISOString() } : {}), ...(n.poll.last !== undefined ? { last: n.poll.last } : {}) };
+    }
     return d;
   });
   const detail: RunDetail = { runId: s.runId, graphId: s.graphId, status: s.status, input: s.input, tokens: s.tokens, costUsd: s.costUsd, lastSeq: s.seq, nodes };

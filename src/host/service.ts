@@ -8,7 +8,7 @@ import { AppError } from '../core/errors.js';
 import type { RunEvent } from '../core/events.js';
 import type { Graph } from '../core/graph/schema.js';
 import { topology } from '../core/graph/topology.js';
-import { parseGraphText, serializeGraph, validateGraph } from '../core/graph/validate.js';
+import { serializeGraph, validateGraph } from '../core/graph/validate.js';
 import { asRunId, type RunId } from '../core/ids.js';
 import type { RunHooks } from '../core/ports.js';
 import { realClock } from '../core/engine/clock.js';
@@ -21,7 +21,10 @@ import { foldEvents } from '../core/engine/state.js';
 import { ev } from '../core/events.js';
 import { createAgentRunner } from '../core/nodes/agent.js';
 import { llmRunner } from '../core/nodes/llm.js';
+import { BreakerRegistry, withBreakers, type BreakerSettings } from './breaker.js';
 import { chaosFromEnv, installChaos } from './chaos.js';
+import { parseGraphFile } from './graph-file.js';
+import { startTelemetry, type Telemetry } from './telemetry.js';
 import { CodeSandbox, codeRunner } from './runners/code.js';
 import { httpRunner } from './runners/http.js';
 import { ProviderRegistry, type ProviderSettings } from './providers/index.js';
@@ -34,6 +37,8 @@ export interface ServiceOptions extends OpenOptions {
   onHookError?: (hook: string, err: unknown) => void;
   /** Model providers: credentials, price overrides, rate limits (env: STATEPIPE_PRICES, STATEPIPE_LIMITS). */
   providers?: ProviderSettings;
+  /** Circuit breakers per provider and http host (threshold, cool-down, clock). */
+  breakers?: BreakerSettings;
 }
 
 export type { RunDetail, RunOutcome, ReplayReport, DryRunPlan };
@@ -41,15 +46,23 @@ export type { RunDetail, RunOutcome, ReplayReport, DryRunPlan };
 export class StatepipeService {
   readonly engine: Engine;
   readonly providers: ProviderRegistry;
+  readonly breakers: BreakerRegistry;
+  private readonly telemetry: Telemetry | undefined;
   private readonly sandbox = new CodeSandbox();
   private readonly owner = { id: `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 10)}`, pid: process.pid };
 
   private constructor(readonly store: SqliteStore, opts: ServiceOptions) {
     this.providers = new ProviderRegistry(opts.providers ?? {});
+    this.breakers = new BreakerRegistry(opts.breakers ?? {});
     this.engine = new Engine({
       store,
       clock: realClock,
-      runners: { llm: llmRunner, code: codeRunner(this.sandbox), http: httpRunner, agent: createAgentRunner({ httpTool: httpRunner }) },
+      runners: {
+        llm: withBreakers(this.breakers, llmRunner),
+        code: codeRunner(this.sandbox),
+        http: withBreakers(this.breakers, httpRunner),
+        agent: withBreakers(this.breakers, createAgentRunner({ httpTool: httpRunner })),
+      },
       services: {
         runCode: (code, args, o) => this.sandbox.run(code, args, o),
         fetch: globalThis.fetch.bind(globalThis),
@@ -59,11 +72,13 @@ export class StatepipeService {
       ...(opts.hooks ? { hooks: opts.hooks } : {}),
       ...(opts.onHookError ? { onHookError: opts.onHookError } : {}),
     });
+    // OpenTelemetry, only with OTEL_EXPORTER_OTLP_ENDPOINT set: spans from the committed events.
+    this.telemetry = startTelemetry({ subscribe: (fn) => this.engine.subscribe(fn), graphOf: (id) => store.loadRun(asRunId(id)).graph });
   }
 
   /** Opens (creating and migrating) the database. Throws AppError('database') naming the file. */
   static open(opts: ServiceOptions): StatepipeService {
-    const { dbPath, hooks: _h, onHookError: _o, providers: _p, ...openOpts } = opts;
+    const { dbPath, hooks: _h, onHookError: _o, providers: _p, breakers: _b, ...openOpts } = opts;
     // Fault injection for `statepipe chaos` only: one env lookup, no wrapper unless it is set.
     const chaos = chaosFromEnv();
     const store = openDatabase(dbPath, openOpts);
@@ -83,7 +98,7 @@ export class StatepipeService {
       const code = (err as { code?: string }).code;
       throw new AppError('usage', `${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message}`);
     }
-    return parseGraphText(text, path);
+    return parseGraphFile(text, path);
   }
 
   loadGraphFile(path: string): Graph {
@@ -138,8 +153,8 @@ export class StatepipeService {
     return this.engine.resolve(this.known(runId), nodeId, output);
   }
 
-  async rerun(runId: string, fromNodeId: string): Promise<RunOutcome> {
-    const { runId: id } = this.engine.rerun(this.known(runId), fromNodeId);
+  async rerun(runId: string, fromNodeId: string, opts: { reuse?: readonly string[] } = {}): Promise<RunOutcome> {
+    const { runId: id } = this.engine.rerun(this.known(runId), fromNodeId, opts);
     return this.engine.drive(id);
   }
 
@@ -194,6 +209,7 @@ export class StatepipeService {
   }
 
   async close(): Promise<void> {
+    await this.telemetry?.shutdown();
     await this.sandbox.close();
     this.store.close();
   }

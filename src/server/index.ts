@@ -12,6 +12,7 @@ import { packageRoot, packageVersion } from '../host/paths.js';
 import { StatepipeService } from '../host/service.js';
 import { authorized, COOKIE, newToken, originAllowed } from './auth.js';
 import { EventFeed } from '../host/event-feed.js';
+import { handleRest } from './rest.js';
 
 export interface ServerOptions {
   dbPath: string;
@@ -75,6 +76,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         const r = await dispatch(ctx, body?.method, body?.input);
         return send(res, r.ok ? 200 : (STATUS[r.error.code] ?? 500), JSON.stringify(r));
       }
+      // The REST routes, the OpenAPI document and the SSE event stream (rest.ts).
+      if (url.pathname.startsWith('/api/') && (await handleRest(req, res, url, ctx, feed))) return;
       if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, '{"ok":false,"error":{"code":"bad-request","message":"method not allowed"}}');
       const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname.slice(1));
       const file = normalize(join(staticDir, rel));

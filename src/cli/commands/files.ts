@@ -5,6 +5,8 @@ import { loadGraphFile, positiveInt } from '../files.js';
 import { paint, streamOut } from '../render.js';
 import { eventJson, resolveDbPath, withService, type GlobalOpts } from '../session.js';
 import { startServer } from '../../server/index.js';
+import { formatGraph, isYamlPath, type GraphFormat } from '../../host/graph-file.js';
+import { parseGraphText } from '../../core/graph/validate.js';
 
 /** Validation only: never opens (or creates) the database. */
 export function validateCommand(files: string[], opts: { json?: boolean }): number {
@@ -43,9 +45,12 @@ export async function exportCommand(runId: string, opts: { out?: string }, g: Gl
   });
 }
 
-export async function exportGraphCommand(id: string, opts: { out?: string }, g: GlobalOpts): Promise<number> {
+export async function exportGraphCommand(id: string, opts: { out?: string; format?: string }, g: GlobalOpts): Promise<number> {
+  if (opts.format !== undefined && opts.format !== 'json' && opts.format !== 'yaml') throw new UsageError(`--format: expected json or yaml, got "${opts.format}"`);
+  const format: GraphFormat = (opts.format as GraphFormat | undefined) ?? (opts.out && isYamlPath(opts.out) ? 'yaml' : 'json');
   return withService(g, (svc) => {
     let text = svc.exportGraph(id);
+    if (format === 'yaml') text = formatGraph(parseGraphText(text), 'yaml');
     if (!text.endsWith('\n')) text += '\n';
     emit(text, opts.out, `graph ${id}`);
     return 0;

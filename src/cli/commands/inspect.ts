@@ -55,7 +55,9 @@ function runText(d: RunDetail, p: Paint): string {
             ? p.yellow(`statepipe approve ${d.runId} ${n.nodeId}`)
             : n.compensation
               ? p.dim(`compensation ${n.compensation.status}`)
-              : '';
+              : n.poll?.nextPollAt
+                ? p.yellow(`polling: ${n.poll.polls} polls, next at ${n.poll.nextPollAt}`)
+                : '';
     const id = compFailed ? p.red(n.nodeId) : n.nodeId;
     return [
       id,
@@ -93,6 +95,7 @@ function nodeText(d: RunDetail, n: NodeDetail, p: Paint, verbose: boolean): stri
     const text = `${c.status} (attempt ${c.attempt})${c.error ? `: ${c.error.message}` : ''}`;
     lines.push(`compensation ${c.status === 'failed' ? p.red(text) : text}`);
   }
+  if (n.poll) lines.push(`polling  submitted ${n.poll.submittedAt} · ${n.poll.polls} polls${n.poll.nextPollAt ? ` · next poll at ${n.poll.nextPollAt}` : ''}`);
   if (n.input !== undefined) lines.push(`input    ${preview(n.input, 300)}`);
   if (n.output !== undefined) lines.push(`output   ${preview(n.output, 300)}`);
   if (n.stream && n.output === undefined) lines.push(`stream   ${preview(n.stream, 300)}`);

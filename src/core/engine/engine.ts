@@ -193,15 +193,23 @@ export class Engine {
     return this.drive(runId, opts);
   }
 
-  /** A new run of the same graph snapshot and input that reuses every output not downstream of `fromNodeId`. */
-  rerun(runId: RunId, fromNodeId: string): { runId: RunId } {
+  /**
+   * A new run of the same graph snapshot and input that reuses every output not downstream of
+   * `fromNodeId`, and also the recorded outputs of the downstream nodes named in `reuse`.
+   */
+  rerun(runId: RunId, fromNodeId: string, opts: { reuse?: readonly string[] } = {}): { runId: RunId } {
     const { graph, events } = this.deps.store.loadRun(runId);
     const state = foldEvents(runId, graph, events);
     if (!state.nodes.has(fromNodeId)) throw new AppError('not-found', `node ${fromNodeId} not found in run ${runId}`);
+    for (const id of opts.reuse ?? []) {
+      if (id === fromNodeId) throw new AppError('usage', `rerun from ${fromNodeId} cannot also reuse its recorded output`);
+      if (!state.nodes.has(id)) throw new AppError('not-found', `node ${id} not found in run ${runId}`);
+    }
     const created = events[0];
     const graphHash = created?.type === 'run.created' ? created.data.graphHash : '';
     const driver = new RunDriver(this.deps, runId, { graph, events }, () => undefined);
     const redo = new Set([fromNodeId, ...driver.topo.descendants(fromNodeId)]);
+    for (const id of opts.reuse ?? []) if (state.nodes.get(id)!.status === 'succeeded') redo.delete(id);
     const extra: NewEvent[] = [];
     for (const id of driver.topo.order) {
       if (redo.has(id)) continue;

@@ -157,6 +157,8 @@ export class NodeTask {
       recordStep: (step) => this.d.commit([ev('agent.step', { attempt: this.attempt, index: this.d.state.nodes.get(this.node.id)!.steps.length, step }, this.id)]),
       services: this.d.deps.services ?? {},
       ...(state.until !== undefined ? { until: state.until } : {}),
+      ...(state.poll ? { poll: state.poll } : {}),
+      recordPoll: (record) => this.d.commit([ev('node.poll', { ...record, attempt: this.attempt }, this.id)]),
     };
     try {
       // In-process nodes (input, transform, condition, output) finish at once; a delay has no time limit.

@@ -149,5 +149,9 @@ export function backoffDelay(policy: EffectiveRetry, attempt: number, random: ()
 }
 
 export function timeoutFor(graph: Graph, node: GraphNode): number {
-  return node.timeoutMs ?? graph.defaults?.timeoutMs ?? 60_000;
+  const limit = node.timeoutMs ?? graph.defaults?.timeoutMs ?? 60_000;
+  // A polled http node is bounded by poll.maxWaitMs (its own failure, kind timeout), not by timeoutMs.
+  const poll = node.type === 'http' ? (node.config['poll'] as { maxWaitMs?: unknown } | undefined) : undefined;
+  if (poll && typeof poll.maxWaitMs === 'number') return Math.max(limit, poll.maxWaitMs + 2 * limit);
+  return limit;
 }

@@ -56,7 +56,7 @@ function recordedAttempts(events: RunEvent[]): Map<string, Map<number, Recorded>
 function transitionsByNode(events: RunEvent[]): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const e of events) {
-    if (!e.nodeId || e.type === 'node.tokens' || e.type === 'node.log' || e.type === 'agent.step') continue;
+    if (!e.nodeId || e.type === 'node.tokens' || e.type === 'node.log' || e.type === 'agent.step' || e.type === 'node.poll') continue;
     if (e.type === 'node.started' && e.data.resumed) continue; // a restart, not a transition of the work
     (out.get(e.nodeId) ?? out.set(e.nodeId, []).get(e.nodeId)!).push(e.type);
   }

@@ -4,7 +4,7 @@
  * checked against the run/node machines before it is applied.
  */
 import type { NodeError } from '../errors.js';
-import type { AgentStep, RunEvent, Usage } from '../events.js';
+import type { AgentStep, PollRecord, RunEvent, Usage } from '../events.js';
 import type { Graph } from '../graph/schema.js';
 import type { RunId } from '../ids.js';
 import type { NodeStatus, RunStatus } from '../ports.js';
@@ -42,6 +42,8 @@ export interface NodeState {
   retryAt?: number;
   approval?: { title: string; details?: unknown; decision?: { approved: boolean; by?: string; comment?: string; data?: unknown } };
   steps: AgentStep[];
+  /** http nodes with config.poll: the recorded submit and the latest poll (kept across restarts). */
+  poll?: PollRecord;
   compensation?: { status: 'running' | 'succeeded' | 'failed'; attempt: number; error?: NodeError };
   logs: { ts: string; level: string; message: string }[];
 }
@@ -224,6 +226,7 @@ export function applyEvent(state: RunState, e: RunEvent): void {
       const n = node!;
       n.attemptBase = n.attempt;
       n.error = undefined;
+      n.poll = undefined; // a person's retry submits again
       return;
     }
     case 'node.reset':
@@ -242,6 +245,9 @@ export function applyEvent(state: RunState, e: RunEvent): void {
     }
     case 'agent.step':
       node!.steps[e.data.index] = e.data.step;
+      return;
+    case 'node.poll':
+      node!.poll = e.data;
       return;
     case 'compensation.started':
       node!.compensation = { status: 'running', attempt: e.data.attempt };

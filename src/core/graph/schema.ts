@@ -46,6 +46,15 @@ export const MockSchema = z
   })
   .passthrough();
 
+/** A model tried, in order, when the node's own model fails with a retryable provider error. */
+export const FallbackSchema = z
+  .object({
+    provider: z.enum(['mock', 'openai', 'anthropic', 'openai-compatible']),
+    model: z.string().min(1),
+    baseURL: z.string().optional(),
+  })
+  .strict();
+
 export const LlmConfigSchema = z
   .object({
     provider: z.enum(['mock', 'openai', 'anthropic', 'openai-compatible']),
@@ -57,8 +66,21 @@ export const LlmConfigSchema = z
     outputSchema: JsonObject.optional(),
     baseURL: z.string().optional(),
     mock: MockSchema.optional(),
+    fallback: z.array(FallbackSchema).max(8).optional(),
   })
   .passthrough();
+
+/** Long-running http: submit once, then poll `url` every `intervalMs` until `until` (JSONata over `{ response }`) is true. */
+export const PollSchema = z
+  .object({
+    url: z.string().min(1),
+    intervalMs: z.number().int().min(10),
+    until: z.string().min(1),
+    maxWaitMs: z.number().int().positive(),
+    method: z.enum(['GET', 'POST']).optional(),
+  })
+  .strict()
+  .refine((p) => p.maxWaitMs >= p.intervalMs, { message: 'maxWaitMs must be at least intervalMs', path: ['maxWaitMs'] });
 
 export const HttpConfigSchema = z
   .object({
@@ -67,6 +89,7 @@ export const HttpConfigSchema = z
     headers: z.record(z.string(), z.string()).optional(),
     body: z.unknown().optional(),
     maxResponseBytes: z.number().int().positive().optional(),
+    poll: PollSchema.optional(),
   })
   .passthrough();
 

@@ -15,7 +15,7 @@ import type { TemplateScope } from '../ports.js';
 export const TEMPLATE_RE = /\{\{\s*([\s\S]+?)\s*\}\}/g;
 
 /** Config fields that are passed to runners as written, never rendered (see ports.ts). */
-export const UNTEMPLATED_CONFIG_KEYS: ReadonlySet<string> = new Set(['code', 'mock', 'outputSchema', 'tools', 'expression']);
+export const UNTEMPLATED_CONFIG_KEYS: ReadonlySet<string> = new Set(['code', 'mock', 'outputSchema', 'tools', 'expression', 'poll']);
 
 /** One piece of a template string: literal text, or an expression between `{{ }}`. */
 export type TemplatePart = { text: string } | { expr: string };

@@ -264,6 +264,9 @@ function checkNode(ctx: Ctx, node: GraphNode, templates: boolean): void {
   if (type === 'condition' && typeof config['expression'] === 'string') {
     checkExpression(ctx, node, `${base}.config.expression`, config['expression'], false, 'expression');
   }
+  const poll = type === 'http' && isObj(config['poll']) ? config['poll'] : undefined;
+  if (poll) checkTemplates(ctx, node, `${base}.config.poll.url`, poll['url'], false);
+  if (poll && typeof poll['until'] === 'string') checkExpression(ctx, node, `${base}.config.poll.until`, poll['until'], false, 'poll.until');
   if (type === 'agent' && Array.isArray(config['tools'])) {
     (config['tools'] as Obj[]).forEach((t, i) => {
       const run = isObj(t) && isObj(t['run']) ? t['run'] : undefined;

@@ -22,7 +22,7 @@ import type { AgentStep, Usage } from '../events.js';
 import { DEFAULT_TIMEOUT_MS } from '../graph/schema.js';
 import { renderTemplates } from '../graph/templates.js';
 import type { ModelReply, ModelRequest, NodeResult, NodeRunContext, NodeRunner, TemplateScope } from '../ports.js';
-import { buildRequest, formatSchemaProblems, parseAndValidate, resolveProvider, schemaFeedback, validatorFor, type SchemaProblem } from './llm.js';
+import { buildRequest, formatSchemaProblems, parseAndValidate, providerWithFallback, schemaFeedback, validatorFor, type SchemaProblem } from './llm.js';
 
 export const DEFAULT_MAX_STEPS = 8;
 
@@ -233,7 +233,7 @@ class AgentLoop {
     if ('output' in replayed) return replayed;
     let pending = replayed.pendingCall;
     const maxSteps = num(ctx.config['maxSteps']) ?? DEFAULT_MAX_STEPS;
-    const provider = resolveProvider(ctx, typeof ctx.config['provider'] === 'string' && ctx.config['provider'] ? ctx.config['provider'] : 'mock');
+    const provider = providerWithFallback(ctx, typeof ctx.config['provider'] === 'string' && ctx.config['provider'] ? ctx.config['provider'] : 'mock');
     const toolDefs = this.tools.map((t) => ({ name: t.name, ...(t.description ? { description: t.description } : {}), ...(t.inputSchema !== undefined ? { inputSchema: t.inputSchema } : {}) }));
     for (;;) {
       if (ctx.signal.aborted) throw failureFromSignal(ctx.signal, ctx.node.id);

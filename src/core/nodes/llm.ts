@@ -123,6 +123,56 @@ export function resolveProvider(ctx: NodeRunContext, name: string): ModelProvide
   });
 }
 
+interface FallbackModel {
+  provider: string;
+  model: string;
+  baseURL?: string;
+}
+
+/** Whether a failed call may be handed to the next model of `config.fallback`. */
+function canFallBack(err: unknown, signal: AbortSignal): boolean {
+  if (signal.aborted) return false;
+  if (!(err instanceof NodeFailure)) return !(err instanceof Error && err.name === 'AbortError');
+  return err.retryable && (err.kind === 'provider' || err.kind === 'network' || err.kind === 'rate-limit');
+}
+
+/**
+ * The node's provider, trying the models of `config.fallback` in order when a call fails with a
+ * retryable provider error. The reply names the model that answered (and its cost).
+ */
+export function providerWithFallback(ctx: NodeRunContext, name: string): ModelProvider {
+  const primary = resolveProvider(ctx, name);
+  const raw = ctx.config['fallback'];
+  const chain = Array.isArray(raw) ? (raw as FallbackModel[]).filter((f) => f && typeof f.provider === 'string' && typeof f.model === 'string') : [];
+  if (chain.length === 0) return primary;
+  return {
+    async generate(req: ModelRequest): Promise<ModelReply> {
+      let label = `${name} ${req.model}`;
+      let failure: unknown;
+      try {
+        return await primary.generate(req);
+      } catch (err) {
+        if (!canFallBack(err, req.signal)) throw err;
+        failure = err;
+      }
+      for (const fb of chain) {
+        const why = failure instanceof Error ? failure.message : String(failure);
+        ctx.log('warn', `${ctx.node.id}: ${label} failed (${why.slice(0, 300)}); falling back to ${fb.provider} ${fb.model}`);
+        label = `${fb.provider} ${fb.model}`;
+        const { baseURL: _b, ...rest } = req;
+        const next: ModelRequest = { ...rest, model: fb.model, ...(fb.baseURL ? { baseURL: fb.baseURL } : {}) };
+        try {
+          return await resolveProvider(ctx, fb.provider).generate(next);
+        } catch (err) {
+          if (!canFallBack(err, req.signal) && !(err instanceof NodeFailure && err.kind === 'provider' && !err.retryable && /not configured/.test(err.message))) throw err;
+          failure = err;
+        }
+      }
+      throw failure;
+    },
+  };
+}
+
 function failureFromSignal(signal: AbortSignal, nodeId: string): NodeFailure {
   const reason: unknown = signal.reason;
   if (reason instanceof NodeFailure) return reason;
@@ -174,7 +224,7 @@ export function buildRequest(ctx: NodeRunContext): ModelRequest {
 export const llmRunner: NodeRunner = async (ctx: NodeRunContext): Promise<NodeResult> => {
   if (ctx.signal.aborted) throw failureFromSignal(ctx.signal, ctx.node.id);
   const providerName = str(ctx.config['provider']) ?? 'mock';
-  const provider = resolveProvider(ctx, providerName);
+  const provider = providerWithFallback(ctx, providerName);
   const req = buildRequest(ctx);
   const reply = await callModel(ctx, provider, req);
   if (ctx.signal.aborted) throw failureFromSignal(ctx.signal, ctx.node.id);

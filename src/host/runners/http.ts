@@ -7,6 +7,7 @@
  */
 import { NodeFailure } from '../../core/errors.js';
 import type { NodeResult, NodeRunContext, NodeRunner } from '../../core/ports.js';
+import { pollHttp } from './http-poll.js';
 
 export const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
 /** How much of an error response is quoted in the failure message. */
@@ -102,6 +103,7 @@ const isJsonType = (ct: string | null): boolean => ct !== null && /[/+]json\b/i.
 
 export const httpRunner: NodeRunner = async (ctx: NodeRunContext): Promise<NodeResult> => {
   const cfg = ctx.config;
+  if (cfg['poll'] !== undefined && cfg['poll'] !== null) return pollHttp(ctx, httpRunner);
   const method = String(cfg['method'] ?? 'GET').toUpperCase();
   if (!METHODS.has(method)) {
     throw new NodeFailure('http-status', `http: unsupported method ${JSON.stringify(cfg['method'])}`, { retryable: false });

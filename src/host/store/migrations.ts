@@ -162,6 +162,44 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX controls_run ON controls(run_id, id);
     `,
   },
+  {
+    version: 2,
+    name: 'run search (dashboard free text)',
+    // A trigram FTS5 index over each run's ids, input, result and error: the dashboard's free
+    // text is a substring search that an index answers (LIKE '%…%' on the JSON would scan).
+    // Keyed by the runs rowid (stable: no INTEGER PRIMARY KEY alias, and VACUUM keeps rowids),
+    // kept in step by triggers so every writer (CLI, desktop, web host) maintains it.
+    sql: /* sql */ `
+      CREATE VIRTUAL TABLE runs_search USING fts5(text, tokenize = 'trigram');
+      INSERT INTO runs_search (rowid, text)
+        SELECT rowid, run_id || ' ' || graph_id || ' ' || coalesce(input, '') || ' ' || coalesce(result, '') || ' ' || coalesce(error, '') FROM runs;
+      CREATE TRIGGER runs_search_insert AFTER INSERT ON runs BEGIN
+        INSERT INTO runs_search (rowid, text)
+          VALUES (new.rowid, new.run_id || ' ' || new.graph_id || ' ' || coalesce(new.input, '') || ' ' || coalesce(new.result, '') || ' ' || coalesce(new.error, ''));
+      END;
+      CREATE TRIGGER runs_search_update AFTER UPDATE OF input, result, error ON runs BEGIN
+        UPDATE runs_search
+          SET text = new.run_id || ' ' || new.graph_id || ' ' || coalesce(new.input, '') || ' ' || coalesce(new.result, '') || ' ' || coalesce(new.error, '')
+          WHERE rowid = new.rowid;
+      END;
+      CREATE TRIGGER runs_search_delete AFTER DELETE ON runs BEGIN
+        DELETE FROM runs_search WHERE rowid = old.rowid;
+      END;
+    `,
+  },
+  {
+    version: 3,
+    name: 'idempotency keys of started runs (web host POST /api/runs)',
+    // A key seen before answers with the run it started, never a second run.
+    sql: /* sql */ `
+      CREATE TABLE run_keys (
+        key        TEXT PRIMARY KEY,
+        run_id     TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX run_keys_run ON run_keys(run_id);
+    `,
+  },
 ];
 
 /** The schema version this code writes and understands. */

@@ -1,0 +1,111 @@
+/**
+ * Graph files on disk: JSON (`.json`, the canonical form) or YAML (`.yaml`/`.yml`), the same
+ * schema and validation either way. A YAML file's messages carry the line of the offending
+ * field: `graph.yaml:12: nodes[greet].config.prompt: Required`.
+ */
+import { createRequire } from 'node:module';
+import type { Document, LineCounter } from 'yaml';
+import { AppError, type ValidationIssue } from '../core/errors.js';
+import type { Graph } from '../core/graph/schema.js';
+import { parseGraphText, serializeGraph, validateGraph } from '../core/graph/validate.js';
+
+/** The `yaml` package, loaded on first use only (JSON graphs never pay for it). */
+const require = createRequire(import.meta.url);
+let yamlModule: typeof import('yaml') | undefined;
+const yaml = (): typeof import('yaml') => (yamlModule ??= require('yaml') as typeof import('yaml'));
+
+export const isYamlPath = (file: string): boolean => /\.ya?ml$/i.test(file);
+
+export type GraphFormat = 'json' | 'yaml';
+
+/** A validated graph from a file's text; YAML when the file name says so. */
+export function parseGraphFile(text: string, file: string): Graph {
+  return isYamlPath(file) ? parseGraphYaml(text, file) : parseGraphText(text, file);
+}
+
+/** The graph as a file of the given format (JSON: the canonical bytes). */
+export function formatGraph(graph: Graph, format: GraphFormat): string {
+  const json = serializeGraph(graph);
+  return format === 'yaml' ? yaml().stringify(JSON.parse(json), { lineWidth: 0 }) : json;
+}
+
+type Seg = string | number;
+
+/** `nodes[greet].config.prompt` → ['nodes', 'greet', 'config', 'prompt'] (ids still ids). */
+function pathSegments(path: string): Seg[] {
+  const out: Seg[] = [];
+  const re = /\.?([A-Za-z_$][\w$-]*)|\[("(?:[^"\\]|\\.)*"|[^\]]*)\]/g;
+  for (let m = re.exec(path); m; m = re.exec(path)) {
+    if (m[1] !== undefined) out.push(m[1]);
+    else {
+      const inner = m[2]!;
+      out.push(inner.startsWith('"') ? (JSON.parse(inner) as string) : /^\d+$/.test(inner) ? Number(inner) : inner);
+    }
+  }
+  return out;
+}
+
+/** The document path of an issue: node and edge ids become their indexes. */
+function docPath(raw: unknown, path: string): Seg[] {
+  const segs = pathSegments(path);
+  const head = segs[0];
+  if ((head === 'nodes' || head === 'edges') && typeof segs[1] === 'string' && raw && typeof raw === 'object') {
+    const list = (raw as Record<string, unknown>)[head];
+    const i = Array.isArray(list) ? list.findIndex((x) => x && typeof x === 'object' && (x as { id?: unknown }).id === segs[1]) : -1;
+    if (i >= 0) segs[1] = i;
+  }
+  return segs;
+}
+
+/** The 1-based line of the deepest node of `doc` on `segs` (the key of a field, where there is one). */
+function lineOf(doc: Document, segs: Seg[], lc: LineCounter): number | undefined {
+  const { isMap, isScalar, isSeq } = yaml();
+  let node: unknown = doc.contents;
+  let offset: number | undefined = (node as { range?: [number] } | null)?.range?.[0];
+  for (const seg of segs) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === seg);
+      if (!pair) break;
+      const keyRange = isScalar(pair.key) ? pair.key.range : undefined;
+      offset = keyRange?.[0] ?? offset;
+      node = pair.value;
+    } else if (isSeq(node) && typeof seg === 'number' && node.items[seg] !== undefined) {
+      node = node.items[seg];
+      offset = (node as { range?: [number] }).range?.[0] ?? offset;
+    } else break;
+  }
+  return offset === undefined ? undefined : lc.linePos(offset).line;
+}
+
+function parseGraphYaml(text: string, file: string): Graph {
+  const { LineCounter, parseDocument } = yaml();
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const line = lc.linePos(e.pos[0]).line;
+    const message = `not valid YAML: ${e.message.split('\n')[0]}`;
+    throw new AppError('validation', `${file}:${line}: ${message}`, [{ path: '', message: `line ${line}: ${message}` }]);
+  }
+  if (text.trim() === '') throw new AppError('validation', `${file}: not valid YAML: the file is empty`, [{ path: '', message: 'the file is empty' }]);
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    throw new AppError('validation', `${file}: not valid YAML: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  try {
+    return validateGraph(raw);
+  } catch (err) {
+    if (!(err instanceof AppError) || err.code !== 'validation' || !err.issues?.length) throw err;
+    const issues: (ValidationIssue & { line?: number })[] = err.issues.map((i) => {
+      const line = lineOf(doc, docPath(raw, i.path), lc);
+      return line === undefined ? i : { ...i, line, message: `line ${line}: ${i.message}` };
+    });
+    const first = issues[0]!;
+    const original = err.issues[0]!;
+    const more = issues.length > 1 ? ` (+${issues.length - 1} more)` : '';
+    const where = [`${file}${first.line !== undefined ? `:${first.line}` : ''}`, original.path].filter(Boolean).join(': ');
+    throw new AppError('validation', `${where}: ${original.message}${more}`, issues);
+  }
+}
