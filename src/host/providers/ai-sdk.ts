@@ -7,7 +7,12 @@
  * is returned unexecuted: the agent runner runs tools itself, each as a durable step.
  * The AI SDK's own retries are off (`maxRetries: 0`): the engine retries.
  */
-import { jsonSchema, streamText, tool, type JSONSchema7, type LanguageModel, type ModelMessage, type ToolSet } from 'ai';
+import type { JSONSchema7, LanguageModel, ModelMessage, ToolSet } from 'ai';
+
+/** The SDK is imported on first use: a CLI that runs only mock models never loads it. */
+type Ai = typeof import('ai');
+let ai: Promise<Ai> | undefined;
+const loadAi = (): Promise<Ai> => (ai ??= import('ai'));
 import type { Usage } from '../../core/events.js';
 import type { AgentMessage } from '../../core/nodes/agent.js';
 import type { ModelProvider, ModelReply, ModelRequest } from '../../core/ports.js';
@@ -50,12 +55,12 @@ export function toModelMessages(messages: readonly AgentMessage[]): ModelMessage
   });
 }
 
-function toolSet(tools: ModelRequest['tools']): ToolSet | undefined {
+function toolSet(sdk: Ai, tools: ModelRequest['tools']): ToolSet | undefined {
   if (!tools || tools.length === 0) return undefined;
   const set: ToolSet = {};
   for (const t of tools) {
     const schema = (t.inputSchema && typeof t.inputSchema === 'object' ? t.inputSchema : { type: 'object', properties: {} }) as JSONSchema7;
-    set[t.name] = tool({ ...(t.description ? { description: t.description } : {}), inputSchema: jsonSchema(schema) });
+    set[t.name] = sdk.tool({ ...(t.description ? { description: t.description } : {}), inputSchema: sdk.jsonSchema(schema) });
   }
   return set;
 }
@@ -89,8 +94,9 @@ export function aiSdkProvider(opts: AiSdkProviderOptions): ModelProvider {
       }
       let used: number | undefined;
       try {
-        const tools = toolSet(req.tools);
-        const result = streamText({
+        const sdk = await loadAi();
+        const tools = toolSet(sdk, req.tools);
+        const result = sdk.streamText({
           model,
           messages: toModelMessages(req.messages as AgentMessage[]),
           ...(req.system !== undefined ? { system: req.system } : {}),

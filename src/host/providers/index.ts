@@ -15,12 +15,9 @@
  * A graph's `baseURL` is honoured for `openai-compatible` only: a shared graph file must not
  * be able to send your OpenAI or Anthropic key to a server of its choosing.
  */
-import { createAnthropic } from '@ai-sdk/anthropic';
-import { createOpenAI } from '@ai-sdk/openai';
-import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
+import type { LanguageModel } from 'ai';
 import { NodeFailure } from '../../core/errors.js';
-import type { ModelProvider } from '../../core/ports.js';
-import { aiSdkProvider } from './ai-sdk.js';
+import type { ModelProvider, ModelRequest } from '../../core/ports.js';
 import { ProviderLimits, type LimitSettings } from './limits.js';
 import { PriceTable, type PriceMap } from './prices.js';
 
@@ -96,29 +93,37 @@ export class ProviderRegistry {
     if (vars.keyRequired && !this.secret(vars.key)) return undefined;
     let p = this.cache.get(name);
     if (!p) {
-      p = aiSdkProvider({
-        name,
-        model: (req) => this.model(name, req.model, req.baseURL),
-        secrets: () => this.secrets(),
-        prices: this.prices,
-        limiter: this.limits.for(name),
-      });
+      // The AI SDK is loaded on the first real model call, so runs (and CLI starts) that use
+      // only the mock provider never pay for it.
+      let loaded: Promise<ModelProvider> | undefined;
+      const load = () =>
+        (loaded ??= import('./ai-sdk.js').then(async ({ aiSdkProvider }) => {
+          const sdk = await loadSdk();
+          return aiSdkProvider({
+            name,
+            model: (req: ModelRequest) => this.model(sdk, name, req.model, req.baseURL),
+            secrets: () => this.secrets(),
+            prices: this.prices,
+            limiter: this.limits.for(name),
+          });
+        }));
+      p = { generate: async (req) => (await load()).generate(req) };
       this.cache.set(name, p);
     }
     return p;
   }
 
-  private model(name: ProviderName, modelId: string, nodeBaseURL: string | undefined) {
+  private model(sdk: Sdk, name: ProviderName, modelId: string, nodeBaseURL: string | undefined): LanguageModel {
     const vars = PROVIDER_ENV[name];
     const apiKey = this.secret(vars.key);
     const envBase = this.secret(vars.baseURL);
     if (name === 'openai') {
       if (!apiKey) throw notConfigured(name, vars.key);
-      return createOpenAI({ apiKey, baseURL: envBase ?? 'https://api.openai.com/v1' }).chat(modelId);
+      return sdk.createOpenAI({ apiKey, baseURL: envBase ?? 'https://api.openai.com/v1' }).chat(modelId);
     }
     if (name === 'anthropic') {
       if (!apiKey) throw notConfigured(name, vars.key);
-      return createAnthropic({ apiKey, baseURL: envBase ?? 'https://api.anthropic.com/v1' }).languageModel(modelId);
+      return sdk.createAnthropic({ apiKey, baseURL: envBase ?? 'https://api.anthropic.com/v1' }).languageModel(modelId);
     }
     const baseURL = nodeBaseURL ?? envBase;
     if (!baseURL) {
@@ -126,8 +131,15 @@ export class ProviderRegistry {
         retryable: false,
       });
     }
-    return createOpenAICompatible({ name: 'openai-compatible', baseURL, ...(apiKey ? { apiKey } : {}), includeUsage: true }).chatModel(modelId);
+    return sdk.createOpenAICompatible({ name: 'openai-compatible', baseURL, ...(apiKey ? { apiKey } : {}), includeUsage: true }).chatModel(modelId);
   }
+}
+
+type Sdk = Awaited<ReturnType<typeof loadSdk>>;
+
+async function loadSdk() {
+  const [openai, anthropic, compatible] = await Promise.all([import('@ai-sdk/openai'), import('@ai-sdk/anthropic'), import('@ai-sdk/openai-compatible')]);
+  return { createOpenAI: openai.createOpenAI, createAnthropic: anthropic.createAnthropic, createOpenAICompatible: compatible.createOpenAICompatible };
 }
 
 function notConfigured(name: string, key: string): NodeFailure {
