@@ -1,5 +1,5 @@
 /** The shell over `statepipe serve`: loads, guards the token, runs an example and follows its events. */
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { examplePath, importFile, realErrors, startHarness, type Harness } from './harness';
@@ -52,6 +52,28 @@ describe('studio shell (web host)', () => {
     await page.locator('[data-testid="connection"][data-state="open"]').waitFor();
     expect(await page.evaluate(() => document.documentElement.dataset['theme'])).toBe('dark');
     expect(realErrors(errors)).toEqual([]);
+  });
+
+  it('shows an open circuit breaker in Settings after a host keeps failing', async () => {
+    // A port nobody listens on: every call is a network error (retryable), five in a row open the breaker.
+    const dead = await new Promise<number>((resolve) => {
+      const srv = createServer();
+      srv.listen(0, '127.0.0.1', () => {
+        const port = (srv.address() as { port: number }).port;
+        srv.close(() => resolve(port));
+      });
+    });
+    const graph = {
+      format: 'statepipe.graph', version: 1, id: 'dead-host',
+      nodes: [{ id: 'call', type: 'http', config: { method: 'GET', url: `http://127.0.0.1:${dead}/x` }, retry: { maxAttempts: 5, backoffMs: 5, strategy: 'fixed', jitter: false } }],
+      edges: [],
+    };
+    const outcome = await h.server.service.startRun(graph as never, {});
+    expect(outcome.status).toBe('failed');
+    const { page } = await h.page();
+    await page.click('[data-testid="tab-settings"]');
+    await page.locator('[data-testid="breakers"] [data-state="open"]').waitFor({ timeout: 10_000 });
+    expect(await page.locator('[data-testid="breakers"]').textContent()).toContain(`127.0.0.1:${dead}`);
   });
 
   it('runs an example from the page and follows its events until it succeeds', async () => {

@@ -3,6 +3,7 @@ import { useEffect, useState, type JSX } from 'react';
 import type { MethodOutput } from '../../contract/api';
 import { hostClient } from '../api/client';
 import { Icon } from '../ui/icons';
+import { BreakersCard } from './BreakersCard';
 import { setThemeChoice, useTheme, type ThemeChoice } from '../ui/theme';
 
 export function SettingsView(): JSX.Element {
@@ -48,6 +49,7 @@ export function SettingsView(): JSX.Element {
           <dd>{info ? (info.host === 'electron' ? 'Desktop app' : 'Browser (statepipe serve)') : '…'}</dd>
         </dl>
       </section>
+      <BreakersCard />
     </div>
   );
 }
