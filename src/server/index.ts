@@ -3,7 +3,7 @@
  * the built renderer and carries the same API as the desktop app's IPC bridge to dispatch().
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CONTENT_SECURITY_POLICY } from '../contract/csp.js';
@@ -12,7 +12,7 @@ import { packageRoot, packageVersion } from '../host/paths.js';
 import { StatepipeService } from '../host/service.js';
 import { authorized, COOKIE, newToken, originAllowed } from './auth.js';
 import { EventFeed } from '../host/event-feed.js';
-import { handleRest } from './rest.js';
+import { handleRest, readBody, STATUS } from './rest.js';
 
 export interface ServerOptions {
   dbPath: string;
@@ -35,23 +35,12 @@ export interface RunningServer {
 
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json', '.woff2': 'font/woff2', '.ttf': 'font/ttf' };
 const CSP = CONTENT_SECURITY_POLICY;
-const STATUS: Record<string, number> = { 'bad-request': 400, unauthorized: 401, 'not-found': 404, 'illegal-transition': 409, conflict: 409, validation: 422, database: 503, internal: 500 };
 
 function send(res: ServerResponse, status: number, body: string | Buffer, type = 'application/json'): void {
   res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'content-security-policy': CSP, 'referrer-policy': 'no-referrer' });
   res.end(body);
 }
 
-async function readBody(req: IncomingMessage, limit = 16 * 1024 * 1024): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req) {
-    size += (c as Buffer).length;
-    if (size > limit) throw new Error('request body too large');
-    chunks.push(c as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const service = StatepipeService.open({ dbPath: opts.dbPath });

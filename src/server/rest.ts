@@ -33,7 +33,8 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 
 const fail = (res: ServerResponse, status: number, code: string, message: string): void => sendJson(res, status, { ok: false, error: { code, message } });
 
-async function readJson(req: IncomingMessage, limit = 16 * 1024 * 1024): Promise<Record<string, unknown>> {
+/** A request body as text, refusing more than `limit` bytes. */
+export async function readBody(req: IncomingMessage, limit = 16 * 1024 * 1024): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of req) {
@@ -41,7 +42,11 @@ async function readJson(req: IncomingMessage, limit = 16 * 1024 * 1024): Promise
     if (size > limit) throw new Error('request body too large');
     chunks.push(c as Buffer);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const text = await readBody(req);
   if (text.trim() === '') return {};
   const v = JSON.parse(text) as unknown;
   if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('the body must be a JSON object');
