@@ -48,6 +48,8 @@ export class NodeFailure extends Error {
   readonly retryable: boolean;
   readonly retryAfterMs?: number;
   readonly details?: unknown;
+  /** What the failed attempt spent (a model reply that broke its schema still cost tokens). */
+  spent?: { usage: { inputTokens: number; outputTokens: number }; costUsd: number };
   constructor(
     kind: ErrorKind,
     message: string,

@@ -44,7 +44,7 @@ export interface RunEventData {
   };
   'node.tokens': { attempt: number; text: string };
   'node.log': { level: LogLevel; message: string; attempt?: number };
-  'node.retrying': { attempt: number; delayMs: number; error: NodeError };
+  'node.retrying': { attempt: number; delayMs: number; error: NodeError; usage?: Usage; costUsd?: number };
   'node.succeeded': {
     attempt: number;
     durationMs: number;

@@ -222,3 +222,31 @@ describe('rerun, retry, replay', () => {
     expect(seqOf(events)).toContain('run.retried');
   });
 });
+
+describe('spend of failed attempts', () => {
+  it('tokens of a reply that broke its schema count toward the run and its budget', async () => {
+    const llm = (id: string, reply: unknown, extra: Record<string, unknown> = {}): GraphNode => ({
+      id,
+      type: 'llm',
+      config: { provider: 'mock', model: 'm', prompt: 'x', mock: { reply, tokensPerSecond: 0 }, ...extra },
+      retry: { maxAttempts: 2, backoffMs: 1, jitter: false },
+    });
+    // `bad` answers text that is not JSON twice (5 output tokens each time), then fails; `next` would need budget.
+    const g = graph({
+      nodes: [llm('bad', 'one two three four five', { outputSchema: { type: 'object' } }), llm('next', 'ok')],
+      edges: [],
+      budget: { maxTokens: 12 },
+      concurrency: 1,
+    });
+    const { engine, events } = testEngine();
+    const o = await engine.start(g, {}, { graphHash: 'h' });
+    const retry = events.find((x) => x.type === 'node.retrying')!;
+    expect(retry.data).toMatchObject({ usage: { outputTokens: 5 } });
+    const failed = events.find((x) => x.type === 'node.failed')!;
+    expect(failed.data).toMatchObject({ usage: { outputTokens: 5 } });
+    const state = engine.inspect(o.runId as RunId);
+    expect(state.tokens).toBeGreaterThanOrEqual(12);
+    // The budget stopped `next` from calling the model.
+    expect(nodeSeq(events, 'next')).not.toContain('node.started');
+  });
+});

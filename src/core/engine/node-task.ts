@@ -3,7 +3,7 @@
  * tokens in coalesced chunks, enforce its timeout, retry retryable failures with backoff.
  */
 import { NodeFailure, toNodeError, type NodeError } from '../errors.js';
-import { ev, type NewEvent } from '../events.js';
+import { ev, type NewEvent, type Usage } from '../events.js';
 import type { GraphNode } from '../graph/schema.js';
 import { renderConfig } from '../graph/templates.js';
 import { idempotencyKey, type NodeId } from '../ids.js';
@@ -102,7 +102,7 @@ export class NodeTask {
         const used = this.attempt - state.attemptBase;
         if (error.retryable && used < policy.maxAttempts) {
           const delayMs = Math.max(backoffDelay(policy, used, this.d.deps.random ?? Math.random), error.retryAfterMs ?? 0);
-          this.d.commit([ev('node.retrying', { attempt: this.attempt + 1, delayMs, error: strip(error) }, this.id)]);
+          this.d.commit([ev('node.retrying', { attempt: this.attempt + 1, delayMs, error: strip(error), ...spentOf(err) }, this.id)]);
           try {
             await clock.sleep(delayMs, signal);
           } catch {
@@ -112,7 +112,7 @@ export class NodeTask {
           continue;
         }
         return this.d.batch(() => {
-          this.d.commit([ev('node.failed', { attempt: this.attempt, durationMs: clock.now() - started, error }, this.id)]);
+          this.d.commit([ev('node.failed', { attempt: this.attempt, durationMs: clock.now() - started, error, ...spentOf(err) }, this.id)]);
           this.d.afterFinish(this.node.id);
         });
       }
@@ -192,6 +192,11 @@ function link(parent: AbortSignal, child: AbortController): () => void {
 
 const IN_PROCESS = new Set(['input', 'transform', 'condition', 'output', 'delay']);
 const INSTANT = new Set(['input', 'transform', 'condition', 'output']);
+
+/** The tokens and cost a failed attempt still spent, for the run's totals and its budget. */
+function spentOf(err: unknown): { usage?: Usage; costUsd?: number } {
+  return err instanceof NodeFailure && err.spent ? { usage: err.spent.usage, costUsd: err.spent.costUsd } : {};
+}
 
 function strip(e: NodeError): NodeError {
   const { stack: _stack, ...rest } = e;

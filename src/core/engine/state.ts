@@ -187,9 +187,11 @@ export function applyEvent(state: RunState, e: RunEvent): void {
     }
     case 'node.retrying': {
       const n = node!;
-      closeAttempt(n, e.ts, 'failed', { error: e.data.error });
+      closeAttempt(n, e.ts, 'failed', { error: e.data.error, ...(e.data.usage ? { usage: e.data.usage } : {}), ...(e.data.costUsd !== undefined ? { costUsd: e.data.costUsd } : {}) });
       n.error = e.data.error;
       n.retryAt = ms(e.ts) + e.data.delayMs;
+      if (e.data.usage) state.tokens += e.data.usage.inputTokens + e.data.usage.outputTokens;
+      if (e.data.costUsd) state.costUsd += e.data.costUsd;
       return;
     }
     case 'node.succeeded': {
@@ -206,7 +208,7 @@ export function applyEvent(state: RunState, e: RunEvent): void {
     }
     case 'node.failed': {
       const n = node!;
-      closeAttempt(n, e.ts, 'failed', { error: e.data.error });
+      closeAttempt(n, e.ts, 'failed', { error: e.data.error, ...(e.data.usage ? { usage: e.data.usage } : {}), ...(e.data.costUsd !== undefined ? { costUsd: e.data.costUsd } : {}) });
       n.error = e.data.error;
       if (e.data.usage) state.tokens += e.data.usage.inputTokens + e.data.usage.outputTokens;
       if (e.data.costUsd) state.costUsd += e.data.costUsd;

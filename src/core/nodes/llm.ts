@@ -243,7 +243,12 @@ export const llmRunner: NodeRunner = async (ctx: NodeRunContext): Promise<NodeRe
     if (typeof schema !== 'object') {
       throw new NodeFailure('schema', `${ctx.node.id}: outputSchema must be a JSON Schema object`, { retryable: false });
     }
-    json = parseAndValidate(ctx.node.id, text, schema);
+    try {
+      json = parseAndValidate(ctx.node.id, text, schema);
+    } catch (err) {
+      if (err instanceof NodeFailure) err.spent = { usage, costUsd };
+      throw err;
+    }
   }
   const output: LlmOutput = json === undefined ? { text, usage, costUsd, model } : { text, json, usage, costUsd, model };
   return { output, usage, costUsd, model };

@@ -183,6 +183,10 @@ export class Projector {
         return;
       case 'node.retrying': {
         const error = toJson(e.data.error);
+        // A failed attempt that still spent tokens (a reply that broke its schema) counts toward the run.
+        st.inputTokens += num(e.data.usage?.inputTokens);
+        st.outputTokens += num(e.data.usage?.outputTokens);
+        st.costUsd += num(e.data.costUsd);
         this.nodeSet.run({ run, node, status: 'retrying', attempt: e.data.attempt, error, seq });
         this.attemptStop.run({ run, node, status: 'failed', error, ts });
         return;
