@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only engine,langgraph,resume,dashboard] [-- --profile]`
+ * `npm run bench [-- --quick] [-- --only engine,langgraph,resume,dashboard,streaming,canvas] [-- --profile]`
  * Runs every case in a fresh child process, side by side in one run, prints the report and
  * writes bench/results/latest.{md,json}. Never fails: a case that breaks is reported as such.
  */
@@ -10,7 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import type { CaseSpec, EngineMode, EngineResult, LangGraphResult, RawResult, Reps, ResumeBuildResult, ResumeResult, DashboardResult } from './lib/cases.js';
+import { ensureRenderer } from './lib/browser.js';
+import type { CanvasResult, CanvasSpec, CaseSpec, EngineMode, EngineResult, LangGraphResult, RawResult, Reps, ResumeBuildResult, ResumeResult, DashboardResult, StreamingResult, StreamingSpec } from './lib/cases.js';
 import { graphLabel, type GraphSpec } from './lib/graphs.js';
 import { rawKey, renderReport, type Collected } from './lib/report.js';
 import { runChild, type Outcome } from './lib/spawn.js';
@@ -21,7 +22,7 @@ const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const profile = argv.includes('--profile');
 const onlyArg = argv.find((a) => a.startsWith('--only='))?.slice(7) ?? (argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined);
-const only = new Set((onlyArg ?? 'engine,langgraph,resume,dashboard').split(','));
+const only = new Set((onlyArg ?? 'engine,langgraph,resume,dashboard,streaming,canvas').split(','));
 
 const PLAN = quick
   ? {
@@ -37,6 +38,8 @@ const PLAN = quick
       reps: { memory: { minReps: 2, maxReps: 10, minMs: 300 }, FULL: { minReps: 1, maxReps: 1, minMs: 0 }, NORMAL: { minReps: 1, maxReps: 3, minMs: 200 } },
       resumeNodes: 10_000,
       dashboard: { runs: 10_000, events: 200_000, reps: 20 },
+      streaming: { idleMs: 1000, waitMs: 2000, runs: [{ streams: 5, tokensPerSecond: 2000, tokens: 2500 }, { streams: 16, tokensPerSecond: 2000, tokens: 2500 }] },
+      canvas: { delayMs: 100, idleMs: 1000, panMs: 1500, zoomMs: 1500, liveMs: 1500 },
     }
   : {
       engineGraphs: [
@@ -53,6 +56,8 @@ const PLAN = quick
       reps: { memory: { minReps: 3, maxReps: 30, minMs: 1500 }, FULL: { minReps: 1, maxReps: 3, minMs: 1500 }, NORMAL: { minReps: 2, maxReps: 10, minMs: 1000 } },
       resumeNodes: 10_000,
       dashboard: { runs: 10_000, events: 1_000_000, reps: 50 },
+      streaming: { idleMs: 2000, waitMs: 2500, runs: [{ streams: 5, tokensPerSecond: 2000, tokens: 8000 }, { streams: 16, tokensPerSecond: 2000, tokens: 8000 }] },
+      canvas: { delayMs: 100, idleMs: 2000, panMs: 4000, zoomMs: 4000, liveMs: 4000 },
     };
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'statepipe-bench-'));
@@ -91,7 +96,7 @@ function sourceRevision(): string {
   return `${head}${dirty ? ' + uncommitted changes' : ''}, engine+store sources ${h.digest('hex').slice(0, 10)}`;
 }
 
-async function child<R extends EngineResult | RawResult | LangGraphResult | ResumeBuildResult | ResumeResult | DashboardResult>(
+async function child<R extends EngineResult | RawResult | LangGraphResult | ResumeBuildResult | ResumeResult | DashboardResult | StreamingResult | CanvasResult>(
   label: string,
   spec: CaseSpec,
   timeoutMs = 300_000,
@@ -181,6 +186,32 @@ async function main(): Promise<void> {
     if (d) c.dashboard = d;
   }
 
+  if (only.has('streaming') || only.has('canvas')) {
+    log('the studio in Chromium');
+    const chromium = process.env['STATEPIPE_CHROMIUM'] ?? '/usr/bin/chromium';
+    c.renderer = ensureRenderer(log);
+    log(`  renderer: ${c.renderer}`);
+    if (c.renderer.startsWith('build failed')) failures.push(`browser cases skipped: renderer ${c.renderer}`);
+    else if (!fs.existsSync(chromium)) failures.push(`browser cases skipped: no Chromium at ${chromium} (set STATEPIPE_CHROMIUM)`);
+    else {
+      if (only.has('streaming')) {
+        const spec: StreamingSpec = { kind: 'streaming', ...PLAN.streaming, dir: '' };
+        const r = await child<StreamingResult>('streaming', spec, 300_000);
+        if (r) c.streaming = r;
+      }
+      if (only.has('canvas')) {
+        const graphs = [
+          { nodes: 500, edges: 600, chains: 50 },
+          { nodes: 2000, edges: 2400, chains: 50 },
+        ];
+        const spec: CanvasSpec = { kind: 'canvas', graphs, ...PLAN.canvas, dir: '' };
+        const r = await child<CanvasResult>('canvas', spec, 300_000);
+        if (r) c.canvas = r;
+      }
+    }
+  }
+
+  c.loadAtEnd = os.loadavg();
   c.totalSec = (performance.now() - t0) / 1000;
   const md = renderReport(c);
   fs.writeFileSync(path.join(resultsDir, 'latest.md'), `${md}\n`);

@@ -1,5 +1,7 @@
 /** What the orchestrator asks a child process to measure, and what the child reports back. */
 import type { GraphSpec } from './graphs.js';
+import type { FrameStats } from './browser.js';
+import type { CanvasGraphSpec } from './canvas-case.js';
 import type { Latency, MemoryPeak } from './stats.js';
 
 export type EngineMode = 'memory' | 'FULL' | 'NORMAL';
@@ -18,7 +20,93 @@ export type CaseSpec =
   | { kind: 'langgraph'; graph: GraphSpec; timeoutMs: number; dir: string }
   | { kind: 'resume-build'; nodes: number; runs: number; dir: string }
   | { kind: 'resume'; nodes: number; dir: string; runIds: string[] }
-  | { kind: 'dashboard'; runs: number; events: number; reps: number; dir: string };
+  | { kind: 'dashboard'; runs: number; events: number; reps: number; dir: string }
+  | StreamingSpec
+  | CanvasSpec;
+
+export interface StreamingSpec {
+  kind: 'streaming';
+  /** Frames recorded on the idle studio first (the page's floor on this machine). */
+  idleMs: number;
+  /** A delay before the streams: the page opens the run and settles before the first token. */
+  waitMs: number;
+  runs: { streams: number; tokensPerSecond: number; tokens: number }[];
+  dir: string;
+}
+
+export interface StreamingRun {
+  streams: number;
+  nominalTokensPerSecond: number;
+  tokensPerReply: number;
+  status: string;
+  runMs: number;
+  /** From runs.start until the page had opened the run and frame recording began. */
+  openedMs: number;
+  /** `node.tokens` events in the store (the engine flushes a stream's tokens every 250 ms). */
+  committedEvents: number;
+  producedTokens: number;
+  /** Tokens committed per second in the store (sum of the streams' rates). */
+  producedPerSec: number;
+  producedPerStreamSec: number[];
+  deliveredTokens: number;
+  /** Tokens arriving in the page over the WebSocket per second (sum of the streams' rates). */
+  deliveredPerSec: number;
+  deliveredMessages: number;
+  deliveredBytes: number;
+  /** deliveredPerSec / producedPerSec. */
+  ratio: number;
+  /** Every token of every reply was committed and delivered. */
+  complete: boolean;
+  /** Streams whose whole text is in the page's run view / whose end shows in its canvas node. */
+  foldedStreams: number;
+  shownStreams: number;
+  frames: FrameStats;
+}
+
+export interface StreamingResult {
+  kind: 'streaming';
+  idle: FrameStats;
+  runs: StreamingRun[];
+}
+
+export interface CanvasSpec {
+  kind: 'canvas';
+  graphs: CanvasGraphSpec[];
+  delayMs: number;
+  idleMs: number;
+  panMs: number;
+  zoomMs: number;
+  liveMs: number;
+  dir: string;
+}
+
+export interface CanvasGraphResult {
+  nodes: number;
+  edges: number;
+  chains: number;
+  /** Import through the file input until every node is in the DOM. */
+  openMs: number;
+  openLongTaskMaxMs: number;
+  idle: FrameStats;
+  pan: FrameStats;
+  zoom: FrameStats;
+  /** While runs of the graph move `chains` nodes through their states every delayMs. */
+  live: FrameStats;
+  liveRuns: number;
+  liveStatus: string;
+  stateEvents: number;
+  /** Node state events (started/succeeded/…) arriving in the page per second. */
+  statesPerSec: number;
+  /** Run click until the second level of nodes shows running (mean over the runs). */
+  runStartMs: number;
+  runStartLongTaskMaxMs: number;
+}
+
+export interface CanvasResult {
+  kind: 'canvas';
+  delayMs: number;
+  graphs: CanvasGraphResult[];
+}
 
 export interface EngineResult {
   kind: 'engine';
@@ -110,4 +198,4 @@ export interface DashboardResult {
   queries: QueryTiming[];
 }
 
-export type CaseResult = EngineResult | RawResult | LangGraphResult | ResumeBuildResult | ResumeResult | DashboardResult;
+export type CaseResult = EngineResult | RawResult | LangGraphResult | ResumeBuildResult | ResumeResult | DashboardResult | StreamingResult | CanvasResult;

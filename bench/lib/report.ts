@@ -1,6 +1,7 @@
 /** Turns the collected results into the markdown report and the target verdicts. */
-import type { DashboardResult, EngineMode, EngineResult, LangGraphResult, RawResult, ResumeResult, Sync } from './cases.js';
+import type { CanvasResult, DashboardResult, EngineMode, EngineResult, LangGraphResult, RawResult, ResumeResult, StreamingResult, Sync } from './cases.js';
 import { graphKey, graphLabel, type GraphSpec } from './graphs.js';
+import { browserTargets, renderBrowser } from './report-browser.js';
 import type { MachineInfo } from './stats.js';
 
 export interface Collected {
@@ -14,6 +15,12 @@ export interface Collected {
   langgraph: LangGraphResult[];
   resume?: ResumeResult;
   dashboard?: DashboardResult;
+  streaming?: StreamingResult;
+  canvas?: CanvasResult;
+  /** What the bench did about out/renderer (fresh, built, or the build error). */
+  renderer?: string;
+  /** 1/5/15-minute load averages when the bench ended (the start's are in `machine`). */
+  loadAtEnd?: number[];
   failures: string[];
   /** Graph keys for the flatness ratio: [large, small]. */
   flatness: [GraphSpec, GraphSpec];
@@ -97,6 +104,7 @@ export function targets(c: Collected): Target[] {
     measured: worstQ ? `worst p95 ${f(worstQ.p95Ms, 2)} ms (${worstQ.name})` : 'n/a',
     met: worstQ ? worstQ.p95Ms < 50 : null,
   });
+  if (c.streaming || c.canvas) out.push(...browserTargets(c.streaming, c.canvas));
   return out;
 }
 
@@ -104,7 +112,10 @@ export function renderReport(c: Collected): string {
   const m = c.machine;
   const L: string[] = [];
   L.push(`# statepipe benchmark${c.quick ? ' (--quick)' : ''}`, '');
-  L.push(`${c.startedAt} · ${m.cpus} × ${m.cpuModel} · ${f(m.memoryGiB, 1)} GiB · Node ${m.node} · SQLite ${m.sqlite} · ${m.platform} · took ${f(c.totalSec)} s`, '', `Code: ${c.revision}`, '');
+  L.push(`${c.startedAt} · ${m.cpus} × ${m.cpuModel} · ${f(m.memoryGiB, 1)} GiB · Node ${m.node} · SQLite ${m.sqlite} · ${m.platform} · took ${f(c.totalSec)} s`, '');
+  const load = (l: number[] | undefined) => (l ? l.map((x) => x.toFixed(2)).join(' / ') : 'n/a');
+  const busy = Math.max(m.loadAvg?.[0] ?? 0, c.loadAtEnd?.[0] ?? 0) > m.cpus;
+  L.push(`Load average (1 / 5 / 15 min) at start ${load(m.loadAvg)}, at end ${load(c.loadAtEnd)}${busy ? ` — **above the ${m.cpus} cores: other jobs competed for the CPU, figures are pessimistic**` : ''}`, '', `Code: ${c.revision}`, '');
 
   L.push('## Targets', '');
   L.push(...table(['target', 'goal', 'measured', 'verdict'], targets(c).map((t) => [t.name, t.goal, t.measured, mark(t.met)])), '');
@@ -199,6 +210,7 @@ export function renderReport(c: Collected): string {
     L.push(`## Dashboard queries (${f(d.runs)} runs, ${f(d.events)} events, ${f(d.dbMiB)} MiB file, loaded in ${f(d.insertMs / 1000, 1)} s)`, '');
     L.push(...table(['query (limit 50)', 'rows', 'first ms', 'p50 ms', 'p95 ms'], d.queries.map((q) => [q.name, f(q.rows), f(q.firstMs, 2), f(q.p50Ms, 2), f(q.p95Ms, 2)])), '');
   }
+  L.push(...renderBrowser(c.streaming, c.canvas, c.renderer));
   if (c.failures.length > 0) L.push('## Cases that did not complete', '', ...c.failures.map((x) => `- ${x}`), '');
   return L.join('\n');
 }

@@ -88,6 +88,8 @@ export interface MachineInfo {
   node: string;
   platform: string;
   sqlite: string;
+  /** 1/5/15-minute load averages when the bench started. */
+  loadAvg?: number[];
 }
 
 export function machineInfo(sqliteVersion: string): MachineInfo {
@@ -99,6 +101,7 @@ export function machineInfo(sqliteVersion: string): MachineInfo {
     node: process.version,
     platform: `${os.platform()} ${os.release()} ${os.arch()}`,
     sqlite: sqliteVersion,
+    loadAvg: os.loadavg(),
   };
 }
 
