@@ -3,15 +3,18 @@ import { NodeFailure } from '../errors.js';
 import type { Clock, ModelRequest } from '../ports.js';
 import { countTokens, mockProvider, mockScriptStep, replyText, splitTokens } from './mock-provider.js';
 
-function fakeClock(): Clock & { sleeps: number[] } {
+/** A clock whose sleeps take `late` times as long as asked (a busy event loop fires timers late). */
+function fakeClock(late = 1): Clock & { sleeps: number[] } {
   const sleeps: number[] = [];
+  let t = 0;
   return {
     sleeps,
-    now: () => 0,
+    now: () => t,
     timer: () => () => undefined,
     sleep: async (ms: number, signal?: AbortSignal) => {
       if (signal?.aborted) throw signal.reason;
       sleeps.push(ms);
+      t += ms * late;
     },
   };
 }
@@ -65,6 +68,16 @@ describe('mockProvider', () => {
     const clock0 = fakeClock();
     await mockProvider({ reply: 'a b', tokensPerSecond: 0 }, 1, { clock: clock0 }).generate(request('p'));
     expect(clock0.sleeps).toEqual([]);
+  });
+
+  it('keeps its nominal rate when timers fire late: the tokens that came due meanwhile go at once', async () => {
+    const clock = fakeClock(3);
+    const req = request('p');
+    await mockProvider({ reply: 'a b c d e f g h i', tokensPerSecond: 100 }, 1, { clock }).generate(req);
+    expect(req.tokens.join('')).toBe('a b c d e f g h i');
+    // Due at 10, 20, …, 90 ms: sleeps of 10 ms that take 30 ms each leave two tokens due per wake.
+    expect(clock.sleeps).toEqual([10, 10, 10]);
+    expect(clock.now()).toBe(90);
   });
 
   it('uses the given usage', async () => {

@@ -132,11 +132,15 @@ export function mockProvider(mock: unknown, attempt: number, opts: MockProviderO
       }
 
       const pieces = splitTokens(text);
+      // Token i is due at start + (i + 1) / tps: a timer that fires late is caught up with a
+      // burst (as a real provider sends several tokens per chunk), so the nominal rate holds.
       const delayMs = tps > 0 ? 1000 / tps : 0;
-      for (const piece of pieces) {
-        if (delayMs > 0) {
+      const t0 = clock.now();
+      for (const [i, piece] of pieces.entries()) {
+        const wait = delayMs > 0 ? t0 + (i + 1) * delayMs - clock.now() : 0;
+        if (wait > 0) {
           try {
-            await clock.sleep(delayMs, signal);
+            await clock.sleep(wait, signal);
           } catch (err) {
             if (signal.aborted) throw cancelled(signal);
             throw err;
