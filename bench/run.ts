@@ -141,8 +141,8 @@ async function main(): Promise<void> {
   };
   log(`statepipe bench${quick ? ' --quick' : ''}: ${c.machine.cpus} cores, ${c.machine.memoryGiB} GiB, Node ${c.machine.node}; scratch ${work}`);
 
-  const engineRun = async (g: GraphSpec, mode: EngineMode, reps: Reps): Promise<EngineResult | undefined> => {
-    const r = await child<EngineResult>(`engine ${graphLabel(g)} ${mode}`, { kind: 'engine', mode, graph: g, reps, dir: '' });
+  const engineRun = async (g: GraphSpec, mode: EngineMode, reps: Reps, perNode = false): Promise<EngineResult | undefined> => {
+    const r = await child<EngineResult>(`engine ${graphLabel(g)} ${mode}${perNode ? ' one tx per node' : ''}`, { kind: 'engine', mode, graph: g, reps, dir: '', perNode });
     if (r) c.engine.push(r);
     return r;
   };
@@ -154,8 +154,11 @@ async function main(): Promise<void> {
       for (const sync of ['FULL', 'NORMAL'] as const) {
         const e = await engineRun(g, sync, PLAN.reps[sync]);
         if (!e) continue;
-        const raw = await child<RawResult>(`raw SQLite ${sync} × ${e.writes} tx`, { kind: 'raw', sync, txns: e.writes, reps: PLAN.reps[sync], dir: '' });
+        // The physical limit of a durable checkpoint per node: one raw one-row transaction each.
+        const raw = await child<RawResult>(`raw SQLite ${sync} × ${e.nodes} tx`, { kind: 'raw', sync, txns: e.nodes, reps: PLAN.reps[sync], dir: '' });
         if (raw) c.raw[rawKey(g, sync)] = raw;
+        // The same without group commit: what a node with effects pays for each transition.
+        if (sync === 'FULL' && g === PLAN.engineGraphs[0]) await engineRun(g, sync, PLAN.reps[sync], true);
       }
     }
   }
@@ -163,7 +166,7 @@ async function main(): Promise<void> {
   if (only.has('langgraph')) {
     log('LangGraph JS peer');
     for (const g of PLAN.peerGraphs) {
-      if (!c.engine.some((e) => e.mode === 'FULL' && e.graph.shape === g.shape && e.graph.n === g.n)) await engineRun(g, 'FULL', PLAN.reps.FULL);
+      if (!c.engine.some((e) => e.mode === 'FULL' && !e.perNode && e.graph.shape === g.shape && e.graph.n === g.n)) await engineRun(g, 'FULL', PLAN.reps.FULL);
       const l = await child<LangGraphResult>(`langgraph ${graphLabel(g)}`, { kind: 'langgraph', graph: g, timeoutMs: PLAN.peerTimeoutMs, dir: '' }, PLAN.peerTimeoutMs + 60_000);
       c.langgraph.push(l ?? { kind: 'langgraph', graph: g, nodes: 0, available: false, note: 'the case did not complete' });
     }

@@ -15,7 +15,7 @@ export interface Reps {
 }
 
 export type CaseSpec =
-  | { kind: 'engine'; mode: EngineMode; graph: GraphSpec; reps: Reps; dir: string }
+  | { kind: 'engine'; mode: EngineMode; graph: GraphSpec; reps: Reps; dir: string; perNode?: boolean }
   | { kind: 'raw'; sync: Sync; txns: number; reps: Reps; dir: string }
   | { kind: 'langgraph'; graph: GraphSpec; timeoutMs: number; dir: string }
   | { kind: 'resume-build'; nodes: number; runs: number; dir: string }
@@ -111,6 +111,8 @@ export interface CanvasResult {
 export interface EngineResult {
   kind: 'engine';
   mode: EngineMode;
+  /** Group commit off: every node's end commits alone. */
+  perNode?: boolean;
   graph: GraphSpec;
   nodes: number;
   reps: number;

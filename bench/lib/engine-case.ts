@@ -1,4 +1,4 @@
-/** Our engine on a no-op graph: in memory, or on SQLite at synchronous FULL / NORMAL. */
+/** Our engine on a no-op graph: in memory, or on SQLite at synchronous FULL / NORMAL (group commit on, or off: `perNode`). */
 import path from 'node:path';
 import { realClock } from '../../src/core/engine/clock.js';
 import { Engine } from '../../src/core/engine/engine.js';
@@ -16,21 +16,22 @@ interface OneRun {
   status: string;
 }
 
-async function runOnce(store: TimedStore, graph: Graph): Promise<OneRun> {
-  const engine = new Engine({ store, clock: realClock, runners: {}, owner: { id: 'bench' }, controlPollMs: 60_000 });
+async function runOnce(store: TimedStore, graph: Graph, groupCommit = true): Promise<OneRun> {
+  const engine = new Engine({ store, clock: realClock, runners: {}, owner: { id: 'bench' }, controlPollMs: 60_000, groupCommit });
   const t0 = performance.now();
   const out = await engine.start(graph, {}, { graphHash: 'x' });
   return { wallMs: performance.now() - t0, status: out.status };
 }
 
-export async function engineCase(spec: { mode: EngineMode; graph: GraphSpec; reps: Reps; dir: string }): Promise<EngineResult> {
+export async function engineCase(spec: { mode: EngineMode; graph: GraphSpec; reps: Reps; dir: string; perNode?: boolean }): Promise<EngineResult> {
   const { mode } = spec;
   const graph = buildGraph(spec.graph);
   const warm = buildGraph({ ...spec.graph, n: Math.min(spec.graph.n, 200) });
   const sqlite = mode === 'memory' ? undefined : openDatabase(path.join(spec.dir, `engine-${mode}.db`), { synchronous: mode });
   const newStore = (): TimedStore => new TimedStore(sqlite ?? (new MemoryStore() as RunStore));
 
-  for (let i = 0; i < 3; i++) await runOnce(newStore(), warm);
+  const group = spec.perNode !== true;
+  for (let i = 0; i < 3; i++) await runOnce(newStore(), warm, group);
 
   const mem = new MemoryTracker();
   const walls: number[] = [];
@@ -46,7 +47,7 @@ export async function engineCase(spec: { mode: EngineMode; graph: GraphSpec; rep
       store.onSample = () => mem.sample();
       mem.begin();
     }
-    const r = await runOnce(store, graph);
+    const r = await runOnce(store, graph, group);
     if (i === 0) memory = mem.end();
     walls.push(r.wallMs);
     engineMs.push(r.wallMs - store.writeMs);
@@ -62,6 +63,7 @@ export async function engineCase(spec: { mode: EngineMode; graph: GraphSpec; rep
   return {
     kind: 'engine',
     mode,
+    ...(spec.perNode ? { perNode: true } : {}),
     graph: spec.graph,
     nodes,
     reps,

@@ -20,6 +20,11 @@ export interface EngineDeps {
   tokenFlushMs?: number;
   /** How often a driver looks for pause/cancel requests left by other processes (ms). */
   controlPollMs?: number;
+  /**
+   * Group commit (default on): the ends of pure in-process nodes that run together share one
+   * transaction. Off: every node's end commits alone (one transaction per transition).
+   */
+  groupCommit?: boolean;
 }
 
 export interface RunOutcome {

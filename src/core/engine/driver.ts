@@ -83,15 +83,32 @@ export class RunDriver {
     if (this.batching === 0) this.flush();
   }
 
-  /** Runs `fn` and commits everything it commits in one transaction. */
-  batch(fn: () => void): void {
+  /**
+   * Runs `fn` and commits everything it commits in one transaction. `group`: the end of a pure
+   * in-process node, which may wait in the stage for the commits of the other in-process nodes
+   * running now (group commit): the stage is flushed as soon as none runs, before any runner
+   * with an effect starts (its start commit flushes what is staged, in order) and before any
+   * subscriber sees the events. A crash before that flush only re-runs pure nodes.
+   */
+  batch(fn: () => void, group = false): void {
     this.batching++;
     try {
       fn();
     } finally {
       this.batching--;
     }
-    if (this.batching === 0) this.flush();
+    if (this.batching === 0 && !(group && this.stage.size < GROUP_MAX_EVENTS)) this.flush();
+  }
+
+  /** Pure in-process tasks running now (their commits are grouped, see batch()). */
+  private grouping = 0;
+
+  /** A grouped task stops grouping (it is about to wait): what it staged must not wait for it. */
+  ungroup(task: NodeTask): void {
+    if (!task.grouped) return;
+    task.grouped = false;
+    this.grouping--;
+    if (this.grouping === 0) this.flush();
   }
 
   private flush(): void {
@@ -231,6 +248,7 @@ export class RunDriver {
         this.readySet.delete(id);
         this.launch(id, this.state.nodes.get(id)!.attempt + 1, {});
       }
+      if (this.grouping === 0) this.flush();
       if (this.inflight.size === 0 && (this.ready.length === 0 || this.state.status !== 'running' || this.cancelling)) this.finish();
     } catch (err) {
       this.fail(err);
@@ -240,13 +258,18 @@ export class RunDriver {
   private launch(id: string, attempt: number, opts: { resumed?: boolean; afterMs?: number }): void {
     const task = new NodeTask(this, this.nodes.get(id)!, attempt, opts);
     this.inflight.set(id, task);
+    if (task.grouped) this.grouping++;
+    const done = () => {
+      this.inflight.delete(id);
+      if (task.grouped) this.grouping--;
+    };
     task.run().then(
       () => {
-        this.inflight.delete(id);
+        done();
         this.pump();
       },
       (err) => {
-        this.inflight.delete(id);
+        done();
         this.fail(err);
       },
     );
@@ -372,6 +395,9 @@ export class RunDriver {
     }
   }
 }
+
+/** A group commit holds at most this many events. */
+const GROUP_MAX_EVENTS = 2048;
 
 const isTerminal = (s: RunState['status']): boolean => s === 'succeeded' || s === 'failed' || s === 'cancelled';
 

@@ -18,6 +18,8 @@ const NEVER_ABORTS = new AbortController().signal;
 export class NodeTask {
   private controllerOf: AbortController | undefined;
   private readonly id: NodeId;
+  /** A pure in-process node running straight through: its end is group-committed (RunDriver.batch). */
+  grouped: boolean;
 
   constructor(
     private readonly d: RunDriver,
@@ -26,6 +28,7 @@ export class NodeTask {
     private readonly opts: { resumed?: boolean; afterMs?: number },
   ) {
     this.id = node.id as NodeId;
+    this.grouped = d.deps.groupCommit !== false && INSTANT.has(node.type) && !opts.afterMs;
   }
 
   private get controller(): AbortController {
@@ -69,7 +72,7 @@ export class NodeTask {
         return this.d.batch(() => {
           this.d.commit([ev('node.started', startData, this.id), ev('node.failed', { attempt: this.attempt, durationMs: 0, error: toNodeError(err) }, this.id)]);
           this.d.afterFinish(this.node.id);
-        });
+        }, this.grouped);
       }
       if (this.node.type === 'delay') {
         const until = resumed && state.until !== undefined ? state.until : started + Number(config['ms'] ?? 0);
@@ -103,6 +106,7 @@ export class NodeTask {
         if (error.retryable && used < policy.maxAttempts) {
           const delayMs = Math.max(backoffDelay(policy, used, this.d.deps.random ?? Math.random), error.retryAfterMs ?? 0);
           this.d.commit([ev('node.retrying', { attempt: this.attempt + 1, delayMs, error: strip(error), ...spentOf(err) }, this.id)]);
+          this.d.ungroup(this);
           try {
             await clock.sleep(delayMs, signal);
           } catch {
@@ -121,7 +125,7 @@ export class NodeTask {
       return this.d.batch(() => {
         this.d.commit([...deferredStart, ev('node.succeeded', succeededData(this.attempt, clock.now() - started, result), this.id)]);
         this.d.afterFinish(this.node.id);
-      });
+      }, this.grouped);
     }
   }
 
