@@ -101,6 +101,12 @@ export interface NodeRunContext {
   recordedSteps: AgentStep[];
   /** Commits one finished agent step before the loop goes on. */
   recordStep(step: AgentStep): void;
+  /**
+   * Agent budgets: true when the run's budget is spent, counting `spent` (what this node used
+   * and has not committed as its result yet): the next model call must not start. The runner
+   * then throws kind `budget`, and the engine pauses the run (resuming continues the loop).
+   */
+  overBudget?(spent: { tokens: number; costUsd: number }): boolean;
   /** Polled http nodes: the record committed by an earlier attempt or process, if any. */
   poll?: PollRecord;
   /** Commits a `node.poll` record (the submit, then each poll) before polling goes on. */

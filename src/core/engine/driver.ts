@@ -225,9 +225,17 @@ export class RunDriver {
     }
   }
 
-  private budgetExceeded(): boolean {
+  /** The run's budget is spent (counting `spent`, a running node's uncommitted usage). */
+  budgetExceeded(spent = { tokens: 0, costUsd: 0 }): boolean {
     const { maxTokens, maxCostUsd } = this.state.budget;
-    return (maxTokens !== undefined && this.state.tokens >= maxTokens) || (maxCostUsd !== undefined && this.state.costUsd >= maxCostUsd);
+    return (maxTokens !== undefined && this.state.tokens + spent.tokens >= maxTokens) || (maxCostUsd !== undefined && this.state.costUsd + spent.costUsd >= maxCostUsd);
+  }
+
+  /** `budget.exceeded` as the run pauses for its budget. */
+  budgetEvent(nodeId: string, spent = { tokens: 0, costUsd: 0 }): NewEvent {
+    const { maxTokens, maxCostUsd } = this.state.budget;
+    const data = { tokens: this.state.tokens + spent.tokens, costUsd: this.state.costUsd + spent.costUsd, ...(maxTokens !== undefined ? { maxTokens } : {}), ...(maxCostUsd !== undefined ? { maxCostUsd } : {}) };
+    return ev('budget.exceeded', data, nodeId as never);
   }
 
   pump(): void {
@@ -237,11 +245,7 @@ export class RunDriver {
         const id = this.ready[0]!;
         const node = this.nodes.get(id)!;
         if ((node.type === 'llm' || node.type === 'agent') && this.budgetExceeded()) {
-          const { maxTokens, maxCostUsd } = this.state.budget;
-          this.commit([
-            ev('budget.exceeded', { tokens: this.state.tokens, costUsd: this.state.costUsd, ...(maxTokens !== undefined ? { maxTokens } : {}), ...(maxCostUsd !== undefined ? { maxCostUsd } : {}) }, id as never),
-            ev('run.paused', { reason: 'budget' }),
-          ]);
+          this.commit([this.budgetEvent(id), ev('run.paused', { reason: 'budget' })]);
           break;
         }
         this.ready.shift();
@@ -397,7 +401,7 @@ export class RunDriver {
 }
 
 /** A group commit holds at most this many events. */
-const GROUP_MAX_EVENTS = 2048;
+const GROUP_MAX_EVENTS = 512;
 
 const isTerminal = (s: RunState['status']): boolean => s === 'succeeded' || s === 'failed' || s === 'cancelled';
 

@@ -102,6 +102,16 @@ export class NodeTask {
         if (signal.aborted && (signal.reason as NodeFailure | undefined)?.kind === 'cancelled') return this.cancelled();
         if (signal.aborted && (signal.reason as NodeFailure | undefined)?.kind === 'internal') return;
         const error = toNodeError(err);
+        if (error.kind === 'budget') {
+          // The budget ran out inside the node (an agent between model calls): the run pauses;
+          // resuming starts a new attempt, which goes on from the recorded steps.
+          const spent = error.details as { tokens: number; costUsd: number } | undefined;
+          return this.d.commit([
+            this.d.budgetEvent(this.id, spent),
+            ev('node.retrying', { attempt: this.attempt + 1, delayMs: 0, error: strip(error) }, this.id),
+            ev('run.paused', { reason: 'budget' }),
+          ]);
+        }
         const used = this.attempt - state.attemptBase;
         if (error.retryable && used < policy.maxAttempts) {
           const delayMs = Math.max(backoffDelay(policy, used, this.d.deps.random ?? Math.random), error.retryAfterMs ?? 0);
@@ -158,6 +168,7 @@ export class NodeTask {
       emitTokens: (text) => stream.push(text),
       log: (level, message) => this.d.commit([ev('node.log', { level, message, attempt: this.attempt }, this.id)]),
       recordedSteps: [...state.steps],
+      overBudget: (spent) => this.d.budgetExceeded(spent),
       recordStep: (step) => this.d.commit([ev('agent.step', { attempt: this.attempt, index: this.d.state.nodes.get(this.node.id)!.steps.length, step }, this.id)]),
       services: this.d.deps.services ?? {},
       ...(state.until !== undefined ? { until: state.until } : {}),

@@ -114,6 +114,33 @@ describe('agent node', () => {
     if (again.calls[0]) expect(again.calls[0].key).toBe(`${runId}:agent:1:step-3`);
   });
 
+  it('pauses for the run budget between model calls; resuming goes on from the recorded steps', async () => {
+    const host = toolHost();
+    const mock = { script: TWO_TOOLS, reply: 'script ran out', tokensPerSecond: 0, usage: { inputTokens: 5, outputTokens: 5 } };
+    const g = { ...agentGraph(TWO_TOOLS, { mock }), budget: { maxTokens: 15 } };
+    const t = testEngine({ agent: createAgentRunner({ httpTool: host.runner }) });
+    const o = await t.engine.start(g, { who: 'ACME' }, { graphHash: 'h' });
+    // Two model calls (10 tokens each) and two tools ran; the third model call would start past 15.
+    expect(o).toMatchObject({ status: 'paused', pauseReason: 'budget' });
+    expect(stepsOf(t.events).map((s) => s.kind)).toEqual(['model', 'tool', 'model', 'tool']);
+    const tail = t.events.slice(-3).map((e) => [e.type, e.nodeId]);
+    expect(tail).toEqual([['budget.exceeded', 'agent'], ['node.retrying', 'agent'], ['run.paused', undefined]]);
+    expect(t.events.at(-3)!.data).toMatchObject({ tokens: 20, maxTokens: 15 });
+    expect(host.calls).toHaveLength(2);
+
+    // Resuming with the same budget pauses again before any model call.
+    const again = await t.engine.resume(o.runId as RunId);
+    expect(again).toMatchObject({ status: 'paused', pauseReason: 'budget' });
+    expect(stepsOf(t.events)).toHaveLength(4);
+
+    const done = await t.engine.resume(o.runId as RunId, { budget: { maxTokens: 100 } });
+    expect(done.status).toBe('succeeded');
+    expect(host.calls).toHaveLength(2); // finished tools are not called again
+    const output = outputOf(t.events);
+    expect(output.steps.map((s) => s.kind)).toEqual(['model', 'tool', 'model', 'tool', 'model']);
+    expect(output.usage).toEqual({ inputTokens: 15, outputTokens: 15 });
+  });
+
   it('feeds a reply that breaks outputSchema back to the model on the next attempt', async () => {
     const host = toolHost();
     const t = testEngine({ agent: createAgentRunner({ httpTool: host.runner }) });

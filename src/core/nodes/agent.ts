@@ -249,6 +249,10 @@ class AgentLoop {
       if (this.modelCalls >= maxSteps) {
         throw new NodeFailure('provider', `${ctx.node.id}: the agent gave no answer within maxSteps (${maxSteps} model calls)`, { retryable: false });
       }
+      const spent = { tokens: this.usage.inputTokens + this.usage.outputTokens, costUsd: this.costUsd };
+      if (ctx.overBudget?.(spent)) {
+        throw new NodeFailure('budget', `${ctx.node.id}: the run's budget is spent (${spent.tokens} tokens used by this agent so far): paused before model call ${this.modelCalls + 1}`, { retryable: false, details: spent });
+      }
       const req: ModelRequest = { ...this.base, messages: [...this.messages] };
       if (toolDefs.length > 0) req.tools = toolDefs;
       const reply = await callModel(ctx, () => provider.generate(req));
