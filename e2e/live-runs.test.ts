@@ -79,6 +79,27 @@ describe('studio live runs', () => {
     expect(realErrors(errors)).toEqual([]);
   });
 
+  it('zoomed out, nodes are boxes in their state color (edges one path) that follow the run; zoomed in, full nodes again', async () => {
+    const { page, errors } = await h.page();
+    await importFile(page, writeGraph('lod-chain', chain('lod-chain', 6)));
+    await page.locator(sel('node-out')).waitFor();
+    expect(await page.locator('.sp-lod').count()).toBe(0);
+    for (let i = 0; i < 12 && (await page.locator('.sp-lod').count()) === 0; i++) await page.click('.react-flow__controls-zoomout');
+    await expect.poll(() => page.locator('.sp-node.sp-lod').count()).toBe(4);
+    expect(await page.locator(`${sel('node-a')} .sp-label`).count()).toBe(0);
+    expect((await page.locator('.sp-lod-edges path').getAttribute('d'))?.match(/M/g)?.length).toBe(3);
+    await page.click(sel('run'));
+    await nodeStatus(page, 'a', 'running');
+    expect(await page.locator(`${sel('node-a')}.sp-lod.status-running`).count()).toBe(1);
+    await page.screenshot({ path: join(ARTIFACTS, 'canvas-zoomed-out-running.png') });
+    await runStatus(page, 'succeeded', 20_000);
+    expect(await page.locator('.sp-lod.status-succeeded').count()).toBe(4);
+    for (let i = 0; i < 12 && (await page.locator('.sp-lod').count()) > 0; i++) await page.click('.react-flow__controls-zoomin');
+    await page.locator(`${sel('node-a')} .sp-label`).waitFor();
+    expect(await statusOf(page, 'a')).toBe('succeeded');
+    expect(realErrors(errors)).toEqual([]);
+  });
+
   it('runs vendor-onboarding: waits for the approval, approved from the canvas, succeeds', async () => {
     const { page, errors } = await h.page();
     await importFile(page, writeGraph('vendor', example('vendor-onboarding')));

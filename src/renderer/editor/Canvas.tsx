@@ -19,14 +19,22 @@ import { docStore, useDoc } from '../doc/store';
 import { useRun } from '../run/run-store';
 import { animatedEdges } from '../run/run-view';
 import { useTheme } from '../ui/theme';
+import { LodEdges, NO_EDGES, useZoomedOut, ZoomedOutContext } from './lod';
 import { StatepipeNode } from './nodes/StatepipeNode';
 
 export const DRAG_MIME = 'application/statepipe-node';
 const nodeTypes = { statepipe: StatepipeNode };
-export const NODE_COLORS: Record<string, string> = {
+const NODE_COLORS: Record<string, string> = {
   input: '#64748b', llm: '#8b5cf6', http: '#0ea5e9', code: '#f59e0b', transform: '#14b8a6',
   condition: '#ec4899', approval: '#f97316', delay: '#6366f1', agent: '#a855f7', output: '#22c55e',
 };
+// Props xyflow compares by reference (a new object re-renders every edge or minimap node): built once.
+export const EDGE_OPTIONS = { type: 'smoothstep' };
+export const miniMapColor = (n: { data: unknown }): string => NODE_COLORS[(n.data as { type: string }).type] ?? '#888';
+export const MINIMAP_STYLE = { width: 168, height: 110 };
+const SNAP_GRID: [number, number] = [10, 10];
+const DELETE_KEYS = ['Backspace', 'Delete'];
+const MULTI_SELECT_KEYS = ['Meta', 'Control', 'Shift'];
 
 /** Adds a node of `type` centred on a flow position and selects it. */
 export function addNodeAt(type: NodeType, at: { x: number; y: number }): string {
@@ -44,8 +52,10 @@ export function Canvas(): JSX.Element {
   const measured = useDoc((s) => s.measured);
   const issues = useDoc((s) => s.issues);
   const nodes = useMemo(() => flowNodes({ graph, selectedNodes, measured, issues }), [graph, selectedNodes, measured, issues]);
+  const zoomedOut = useZoomedOut();
   // Only the set of flowing edges (a string, so equal sets are equal): a token never re-renders the canvas.
-  const flowing = useRun((s) => (s.view ? animatedEdges(graph, s.view) : ''));
+  // None when zoomed out: xyflow has no edges then (see lod.tsx) and the nodes' colors show the flow.
+  const flowing = useRun((s) => (s.view && !zoomedOut ? animatedEdges(graph, s.view) : ''));
   const animated = useMemo(() => new Set(flowing ? flowing.split('\n') : []), [flowing]);
   const edges = useMemo(() => flowEdges({ graph, selectedEdges, issues, animated }), [graph, selectedEdges, issues, animated]);
   const loadCount = useDoc((s) => s.loadCount);
@@ -125,32 +135,35 @@ export function Canvas(): JSX.Element {
   );
 
   return (
-    <div className="canvas" data-testid="canvas">
-      <ReactFlow<FlowNode, FlowEdge>
-        nodes={nodes}
-        edges={edges}
-        nodeTypes={nodeTypes}
-        onNodesChange={onNodesChange}
-        onEdgesChange={onEdgesChange}
-        onConnect={onConnect}
-        onDrop={onDrop}
-        onDragOver={onDragOver}
-        deleteKeyCode={['Backspace', 'Delete']}
-        multiSelectionKeyCode={['Meta', 'Control', 'Shift']}
-        selectionKeyCode="Shift"
-        colorMode={theme}
-        minZoom={0.1}
-        maxZoom={2.5}
-        snapToGrid
-        snapGrid={[10, 10]}
-        defaultEdgeOptions={{ type: 'smoothstep' }}
-        proOptions={{ hideAttribution: true }}
-        connectionRadius={28}
-      >
-        <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} />
-        <MiniMap pannable zoomable style={{ width: 168, height: 110 }} nodeColor={(n) => NODE_COLORS[(n.data as { type: string }).type] ?? '#888'} nodeBorderRadius={6} />
-        <Controls showInteractive={false} />
-      </ReactFlow>
+    <div className={zoomedOut ? 'canvas is-lod' : 'canvas'} data-testid="canvas">
+      <ZoomedOutContext.Provider value={zoomedOut}>
+        <ReactFlow<FlowNode, FlowEdge>
+          nodes={nodes}
+          edges={zoomedOut ? NO_EDGES : edges}
+          nodeTypes={nodeTypes}
+          onNodesChange={onNodesChange}
+          onEdgesChange={onEdgesChange}
+          onConnect={onConnect}
+          onDrop={onDrop}
+          onDragOver={onDragOver}
+          deleteKeyCode={DELETE_KEYS}
+          multiSelectionKeyCode={MULTI_SELECT_KEYS}
+          selectionKeyCode="Shift"
+          colorMode={theme}
+          minZoom={0.1}
+          maxZoom={2.5}
+          snapToGrid
+          snapGrid={SNAP_GRID}
+          defaultEdgeOptions={EDGE_OPTIONS}
+          proOptions={{ hideAttribution: true }}
+          connectionRadius={28}
+          onlyRenderVisibleElements={!zoomedOut}
+        >
+          {zoomedOut ? <LodEdges edges={edges} /> : <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} />}
+          <MiniMap pannable zoomable style={MINIMAP_STYLE} nodeColor={miniMapColor} nodeBorderRadius={6} />
+          <Controls showInteractive={false} />
+        </ReactFlow>
+      </ZoomedOutContext.Provider>
       {graph.nodes.length === 0 && (
         <div className="canvas-empty">
           <div className="canvas-empty-title">An empty canvas</div>

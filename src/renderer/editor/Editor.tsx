@@ -10,6 +10,7 @@ import { runStore, useNodeView, useRun } from '../run/run-store';
 import { animatedEdges } from '../run/run-view';
 import { RunSummary } from '../run/RunSummary';
 import { Canvas } from './Canvas';
+import { useZoomedOut } from './lod';
 import { graphIndex, graphSource } from './nodes/node-source';
 import { GraphPanel } from './GraphPanel';
 import { NodePanel } from './NodePanel';
@@ -76,14 +77,16 @@ function EditPanel(): JSX.Element {
   );
 }
 
+const inspect = (id: string | null) => runStore.getState().inspect(id);
+
 /** Run mode: a run opened by id, on a read-only canvas of its graph snapshot. */
 function RunModeBody(): JSX.Element | null {
   const graph = useRun((s) => s.graph);
   const inspected = useRun((s) => s.inspected);
-  const flowing = useRun((s) => (s.graph && s.view ? animatedEdges(s.graph, s.view) : ''));
+  const zoomedOut = useZoomedOut(); // no flowing edges when zoomed out, as in Canvas
+  const flowing = useRun((s) => (s.graph && s.view && !zoomedOut ? animatedEdges(s.graph, s.view) : ''));
   const source = useMemo(() => (graph ? graphSource(graph, useNodeView, { controls: true }) : null), [graph]);
   if (!graph || !source) return null;
-  const inspect = (id: string | null) => runStore.getState().inspect(id);
   return (
     <div className="editor-body">
       <RunCanvas graph={graph} source={source} selected={inspected} onSelect={inspect} flowing={flowing} />

@@ -9,7 +9,8 @@ import { Background, BackgroundVariant, Controls, MiniMap, ReactFlow, useReactFl
 import type { Graph } from '../../core/graph/schema';
 import { flowEdges, type FlowEdge, type FlowNode } from '../doc/flow';
 import { NO_ISSUES } from '../doc/issues';
-import { NODE_COLORS } from '../editor/Canvas';
+import { EDGE_OPTIONS, MINIMAP_STYLE, miniMapColor } from '../editor/Canvas';
+import { LodEdges, NO_EDGES, useZoomedOut, ZoomedOutContext } from '../editor/lod';
 import { NodeSourceContext, type NodeSource } from '../editor/nodes/node-source';
 import { StatepipeNode } from '../editor/nodes/StatepipeNode';
 import { useTheme } from '../ui/theme';
@@ -21,6 +22,7 @@ export function RunCanvas({ graph, source, selected, onSelect, flowing }: { grap
   const [measured, setMeasured] = useState<Record<string, { width: number; height: number }>>({});
   const { fitView } = useReactFlow();
   const { theme } = useTheme();
+  const zoomedOut = useZoomedOut();
   const nodes = useMemo<FlowNode[]>(
     () =>
       graph.nodes.map((n) => {
@@ -40,31 +42,36 @@ export function RunCanvas({ graph, source, selected, onSelect, flowing }: { grap
     for (const c of changes) if (c.type === 'dimensions' && c.dimensions) sizes[c.id] = c.dimensions;
     if (Object.keys(sizes).length) setMeasured((m) => ({ ...m, ...sizes }));
   }, []);
+  const onNodeClick = useCallback((_e: unknown, n: FlowNode) => onSelect(n.id), [onSelect]);
+  const onPaneClick = useCallback(() => onSelect(null), [onSelect]);
   return (
     <NodeSourceContext.Provider value={source}>
-      <div className="canvas canvas-readonly" data-testid="run-mode-canvas">
-        <ReactFlow<FlowNode, FlowEdge>
-          nodes={nodes}
-          edges={edges}
-          nodeTypes={nodeTypes}
-          onNodesChange={onNodesChange}
-          onNodeClick={(_e, n) => onSelect(n.id)}
-          onPaneClick={() => onSelect(null)}
-          nodesDraggable={false}
-          nodesConnectable={false}
-          edgesFocusable={false}
-          deleteKeyCode={null}
-          colorMode={theme}
-          minZoom={0.1}
-          maxZoom={2.5}
-          defaultEdgeOptions={{ type: 'smoothstep' }}
-          proOptions={{ hideAttribution: true }}
-        >
-          <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} />
-          <MiniMap pannable zoomable style={{ width: 168, height: 110 }} nodeColor={(n) => NODE_COLORS[(n.data as { type: string }).type] ?? '#888'} nodeBorderRadius={6} />
-          <Controls showInteractive={false} />
-        </ReactFlow>
-      </div>
+      <ZoomedOutContext.Provider value={zoomedOut}>
+        <div className={`canvas canvas-readonly${zoomedOut ? ' is-lod' : ''}`} data-testid="run-mode-canvas">
+          <ReactFlow<FlowNode, FlowEdge>
+            nodes={nodes}
+            edges={zoomedOut ? NO_EDGES : edges}
+            nodeTypes={nodeTypes}
+            onNodesChange={onNodesChange}
+            onNodeClick={onNodeClick}
+            onPaneClick={onPaneClick}
+            nodesDraggable={false}
+            nodesConnectable={false}
+            edgesFocusable={false}
+            deleteKeyCode={null}
+            colorMode={theme}
+            minZoom={0.1}
+            maxZoom={2.5}
+            defaultEdgeOptions={EDGE_OPTIONS}
+            proOptions={{ hideAttribution: true }}
+            onlyRenderVisibleElements={!zoomedOut}
+          >
+            {zoomedOut ? <LodEdges edges={edges} /> : <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} />}
+            <MiniMap pannable zoomable style={MINIMAP_STYLE} nodeColor={miniMapColor} nodeBorderRadius={6} />
+            <Controls showInteractive={false} />
+          </ReactFlow>
+        </div>
+      </ZoomedOutContext.Provider>
     </NodeSourceContext.Provider>
   );
 }

@@ -2,15 +2,17 @@
  * The canvas node (memoized): it reads only its own slice of the stores (its graph node, its
  * problems, its run state), so an edit or a run event re-renders just the nodes it touched.
  * Its state shows by color and icon (a spinner while running); an LLM node shows the tail of
- * its stream; a waiting approval has approve/reject buttons.
+ * its stream; a waiting approval has approve/reject buttons. Zoomed out (editor/lod.tsx) it is
+ * a box in its state's color, of the size it was last measured at, with the same handles.
  */
-import { memo, type JSX } from 'react';
+import { memo, useContext, useDeferredValue, type JSX } from 'react';
 import { Handle, Position, type NodeProps } from '@xyflow/react';
 import { TYPE_LABELS, isBranching } from '../../doc/defaults';
 import type { FlowNode } from '../../doc/flow';
 import { streamTail } from '../../run/run-view';
 import { Icon, StateIcon, TypeIcon } from '../../ui/icons';
 import { uiStore } from '../../ui/ui-store';
+import { ZoomedOutContext } from '../lod';
 import { useNodeSource } from './node-source';
 import { SUMMARIES } from './summaries';
 
@@ -23,7 +25,54 @@ function inputKeysOf(schema: unknown): string[] {
 
 const STATUS_TEXT: Record<string, string> = { 'in-doubt': 'in doubt' };
 
-export const StatepipeNode = memo(function StatepipeNode({ id, selected }: NodeProps<FlowNode>): JSX.Element | null {
+type Props = Pick<NodeProps<FlowNode>, 'id' | 'selected' | 'width' | 'height'>;
+
+export const StatepipeNode = memo(function StatepipeNode({ id, selected, width, height }: NodeProps<FlowNode>): JSX.Element {
+  // Deferred: the switch renders in a background pass React can interrupt, not in the frame that crossed the threshold.
+  return useDeferredValue(useContext(ZoomedOutContext)) ? <CompactNode id={id} selected={selected} width={width} height={height} /> : <FullNode id={id} selected={selected} />;
+});
+
+/** Target on the left (not on inputs); one source on the right, or true/false on a branching node. */
+function Handles({ type, connectable, labels }: { type: string; connectable: boolean; labels: boolean }): JSX.Element {
+  return (
+    <>
+      {type !== 'input' && <Handle type="target" position={Position.Left} className="sp-handle" isConnectable={connectable} />}
+      {isBranching(type) ? (
+        <>
+          <Handle type="source" position={Position.Right} id="true" className="sp-handle sp-handle-true" style={{ top: '36%' }} isConnectable={connectable} />
+          <Handle type="source" position={Position.Right} id="false" className="sp-handle sp-handle-false" style={{ top: '72%' }} isConnectable={connectable} />
+          {labels && <span className="sp-branch sp-branch-true">true</span>}
+          {labels && <span className="sp-branch sp-branch-false">false</span>}
+        </>
+      ) : (
+        type !== 'output' && <Handle type="source" position={Position.Right} className="sp-handle" isConnectable={connectable} />
+      )}
+    </>
+  );
+}
+
+function CompactNode({ id, selected, width, height }: Props): JSX.Element | null {
+  const src = useNodeSource();
+  const node = src.useNode(id);
+  const invalid = src.useProblems(id) !== '';
+  const status = src.useRunNode(id)?.status ?? 'idle';
+  if (!node) return null;
+  const type = node.type;
+  return (
+    <div
+      className={`sp-node sp-lod type-${type}${isBranching(type) ? ' is-branching' : ''} status-${status}${selected ? ' is-selected' : ''}${invalid ? ' is-invalid' : ''}`}
+      data-testid={`node-${id}`}
+      data-status={status}
+      data-invalid={invalid ? 'true' : undefined}
+      title={`${node.label || TYPE_LABELS[type] || type} (${id}): ${STATUS_TEXT[status] ?? status}`}
+      style={width && height ? { width, height } : undefined}
+    >
+      <Handles type={type} connectable={!src.readOnly} labels={false} />
+    </div>
+  );
+}
+
+function FullNode({ id, selected }: Pick<Props, 'id' | 'selected'>): JSX.Element | null {
   const src = useNodeSource();
   const node = src.useNode(id);
   const problems = src.useProblems(id);
@@ -46,7 +95,7 @@ export const StatepipeNode = memo(function StatepipeNode({ id, selected }: NodeP
       data-invalid={count ? 'true' : undefined}
       title={problems || undefined}
     >
-      {type !== 'input' && <Handle type="target" position={Position.Left} className="sp-handle" isConnectable={!src.readOnly} />}
+      <Handles type={type} connectable={!src.readOnly} labels />
       <div className="sp-node-head">
         <span className="sp-type-icon">
           <TypeIcon type={type} size={15} />
@@ -99,16 +148,6 @@ export const StatepipeNode = memo(function StatepipeNode({ id, selected }: NodeP
           ))}
         </div>
       )}
-      {isBranching(type) ? (
-        <>
-          <Handle type="source" position={Position.Right} id="true" className="sp-handle sp-handle-true" style={{ top: '36%' }} isConnectable={!src.readOnly} />
-          <span className="sp-branch sp-branch-true">true</span>
-          <Handle type="source" position={Position.Right} id="false" className="sp-handle sp-handle-false" style={{ top: '72%' }} isConnectable={!src.readOnly} />
-          <span className="sp-branch sp-branch-false">false</span>
-        </>
-      ) : (
-        type !== 'output' && <Handle type="source" position={Position.Right} className="sp-handle" isConnectable={!src.readOnly} />
-      )}
     </div>
   );
-});
+}
