@@ -93,7 +93,7 @@ export function renderBrowser(streaming: StreamingResult | undefined, canvas: Ca
   if (streaming) {
     L.push('### Streaming into the page', '');
     L.push(
-      "One run of N parallel mock `llm` nodes (after a short delay node, so the page has opened the run in run mode before the first token), followed in the page. *Committed* = tokens of the `node.tokens` events in the store per second (the engine's raw rate: the mock sleeps per token, the engine flushes each stream every 250 ms); *delivered* = tokens of `node.tokens` events arriving over the page's WebSocket per second. Each rate is per stream (tokens after its first arrival / its first-to-last span), summed over the streams. *Complete*: every token committed and delivered; *folded*: the page's run view holds every stream's whole text; *shown*: its canvas node shows the stream's end.",
+      "One run of N parallel mock `llm` nodes (after a short delay node, so the page has opened the run in run mode before the first token), followed in the page. *Committed* = tokens of the `node.tokens` events in the store per second (the engine's raw rate: the mock sleeps per token, the engine flushes each stream every 250 ms); *delivered* = tokens of `node.tokens` events arriving over the page's WebSocket per second. Each rate is per stream (tokens after its first arrival / its first-to-last span), summed over the streams. *Complete*: every token committed and delivered; *folded*: the page's run view holds every stream's whole text; *shown*: its canvas node shows the stream's end (text shows at zoom ≥ 0.4 only: a fitted view of 16 nodes is below it).",
       '',
     );
     L.push(
