@@ -29,9 +29,21 @@ const NODE_COLORS: Record<string, string> = {
   condition: '#ec4899', approval: '#f97316', delay: '#6366f1', agent: '#a855f7', output: '#22c55e',
 };
 // Props xyflow compares by reference (a new object re-renders every edge or minimap node): built once.
-export const EDGE_OPTIONS = { type: 'smoothstep' };
-export const miniMapColor = (n: { data: unknown }): string => NODE_COLORS[(n.data as { type: string }).type] ?? '#888';
-export const MINIMAP_STYLE = { width: 168, height: 110 };
+/** xyflow props both canvases share: made once, as xyflow compares them by reference. */
+export const FLOW_PROPS = { minZoom: 0.1, maxZoom: 2.5, defaultEdgeOptions: { type: 'smoothstep' }, proOptions: { hideAttribution: true } } as const;
+const miniMapColor = (n: { data: unknown }): string => NODE_COLORS[(n.data as { type: string }).type] ?? '#888';
+const MINIMAP_STYLE = { width: 168, height: 110 };
+
+/** What both canvases draw inside xyflow: the edges zoomed out (or the background dots), the minimap and the zoom controls. */
+export function CanvasChrome({ zoomedOut, edges }: { zoomedOut: boolean; edges: readonly FlowEdge[] }): JSX.Element {
+  return (
+    <>
+      {zoomedOut ? <LodEdges edges={edges} /> : <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} />}
+      <MiniMap pannable zoomable style={MINIMAP_STYLE} nodeColor={miniMapColor} nodeBorderRadius={6} />
+      <Controls showInteractive={false} />
+    </>
+  );
+}
 const SNAP_GRID: [number, number] = [10, 10];
 const DELETE_KEYS = ['Backspace', 'Delete'];
 const MULTI_SELECT_KEYS = ['Meta', 'Control', 'Shift'];
@@ -150,18 +162,13 @@ export function Canvas(): JSX.Element {
           multiSelectionKeyCode={MULTI_SELECT_KEYS}
           selectionKeyCode="Shift"
           colorMode={theme}
-          minZoom={0.1}
-          maxZoom={2.5}
+          {...FLOW_PROPS}
           snapToGrid
           snapGrid={SNAP_GRID}
-          defaultEdgeOptions={EDGE_OPTIONS}
-          proOptions={{ hideAttribution: true }}
           connectionRadius={28}
           onlyRenderVisibleElements={!zoomedOut}
         >
-          {zoomedOut ? <LodEdges edges={edges} /> : <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} />}
-          <MiniMap pannable zoomable style={MINIMAP_STYLE} nodeColor={miniMapColor} nodeBorderRadius={6} />
-          <Controls showInteractive={false} />
+          <CanvasChrome zoomedOut={zoomedOut} edges={edges} />
         </ReactFlow>
       </ZoomedOutContext.Provider>
       {graph.nodes.length === 0 && (

@@ -5,12 +5,12 @@
  * edges. Needs a ReactFlowProvider above it.
  */
 import { useCallback, useEffect, useMemo, useState, type JSX } from 'react';
-import { Background, BackgroundVariant, Controls, MiniMap, ReactFlow, useReactFlow, type NodeChange } from '@xyflow/react';
+import { ReactFlow, useReactFlow, type NodeChange } from '@xyflow/react';
 import type { Graph } from '../../core/graph/schema';
 import { flowEdges, type FlowEdge, type FlowNode } from '../doc/flow';
 import { NO_ISSUES } from '../doc/issues';
-import { EDGE_OPTIONS, MINIMAP_STYLE, miniMapColor } from '../editor/Canvas';
-import { LodEdges, NO_EDGES, useZoomedOut, ZoomedOutContext } from '../editor/lod';
+import { CanvasChrome, FLOW_PROPS } from '../editor/Canvas';
+import { NO_EDGES, useZoomedOut, ZoomedOutContext } from '../editor/lod';
 import { NodeSourceContext, type NodeSource } from '../editor/nodes/node-source';
 import { StatepipeNode } from '../editor/nodes/StatepipeNode';
 import { useTheme } from '../ui/theme';
@@ -60,15 +60,10 @@ export function RunCanvas({ graph, source, selected, onSelect, flowing }: { grap
             edgesFocusable={false}
             deleteKeyCode={null}
             colorMode={theme}
-            minZoom={0.1}
-            maxZoom={2.5}
-            defaultEdgeOptions={EDGE_OPTIONS}
-            proOptions={{ hideAttribution: true }}
+            {...FLOW_PROPS}
             onlyRenderVisibleElements={!zoomedOut}
           >
-            {zoomedOut ? <LodEdges edges={edges} /> : <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} />}
-            <MiniMap pannable zoomable style={MINIMAP_STYLE} nodeColor={miniMapColor} nodeBorderRadius={6} />
-            <Controls showInteractive={false} />
+            <CanvasChrome zoomedOut={zoomedOut} edges={edges} />
           </ReactFlow>
         </div>
       </ZoomedOutContext.Provider>
