@@ -14,6 +14,11 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
   /** Calls `fn` after `ms` unless the returned function is called first (cheaper than sleep + abort). */
   timer(ms: number, fn: () => void): () => void;
+  /**
+   * Resolves after the host's event loop had a turn (I/O, timers). A run of pure nodes executes in
+   * microtasks; without turns it would hold the host (a web socket, IPC) until it ends.
+   */
+  turn?(): Promise<void>;
 }
 
 export type RunStatus =

@@ -5,7 +5,11 @@ function abortError(signal: AbortSignal): unknown {
   return signal.reason ?? Object.assign(new Error('aborted'), { name: 'AbortError' });
 }
 
+/** setImmediate where the host has it (Node, Electron main): a turn without the 1 ms timer floor. */
+const soon: (fn: () => void) => void = (globalThis as { setImmediate?: (fn: () => void) => void }).setImmediate ?? ((fn) => setTimeout(fn, 0));
+
 export const realClock: Clock = {
+  turn: () => new Promise<void>((resolve) => soon(resolve)),
   now: () => Date.now(),
   timer(ms, fn) {
     const t = setTimeout(fn, Math.max(0, ms));

@@ -25,6 +25,9 @@ export interface DriveOptions {
   cancel?: boolean;
 }
 
+/** A driver busy with pure nodes gives the host's event loop a turn at least this often (ms). */
+const TURN_MS = 10;
+
 export const CANCELLED = (): NodeFailure => new NodeFailure('cancelled', 'the run was cancelled', { retryable: false });
 
 export class RunDriver {
@@ -45,6 +48,8 @@ export class RunDriver {
   private readonly background = new AbortController();
   private readonly stage: Stage;
   private batching = 0;
+  private turnDue = 0;
+  private turning = false;
 
   constructor(
     readonly deps: EngineDeps,
@@ -120,6 +125,7 @@ export class RunDriver {
 
   /** Runs until the run ends, waits or pauses. */
   async run(opts: DriveOptions = {}): Promise<RunOutcome> {
+    this.turnDue = this.deps.clock.now() + TURN_MS;
     try {
       this.batch(() => this.start(opts));
       this.pump();
@@ -259,6 +265,26 @@ export class RunDriver {
     }
   }
 
+  /** Pumps now, or after the host had a turn when this driver has held it for TURN_MS. */
+  private next(): void {
+    const { clock } = this.deps;
+    if (!clock.turn || this.stopped) return this.pump();
+    if (this.turning) return;
+    if (clock.now() < this.turnDue) return this.pump();
+    this.turning = true;
+    try {
+      // What finished so far is committed and published before the host gets its turn.
+      if (this.grouping === 0) this.flush();
+    } catch (err) {
+      this.fail(err);
+    }
+    void clock.turn().then(() => {
+      this.turning = false;
+      this.turnDue = clock.now() + TURN_MS;
+      this.pump();
+    });
+  }
+
   private launch(id: string, attempt: number, opts: { resumed?: boolean; afterMs?: number }): void {
     const task = new NodeTask(this, this.nodes.get(id)!, attempt, opts);
     this.inflight.set(id, task);
@@ -270,7 +296,7 @@ export class RunDriver {
     task.run().then(
       () => {
         done();
-        this.pump();
+        this.next();
       },
       (err) => {
         done();
