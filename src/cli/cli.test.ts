@@ -185,6 +185,14 @@ describe.concurrent('statepipe run', () => {
     expect(r.stderr).toContain('hook onProgress threw: hook trouble'); // logged, never breaks the run
   });
 
+  it('--hooks hooks.js: an ES module with no package.json loads through bin/statepipe.js (tsx)', async () => {
+    const dir = tmpDir(); // in the OS temp dir: no package.json above it, so .js is not "type": "module"
+    fs.writeFileSync(path.join(dir, 'hooks.js'), `import fs from 'node:fs';\nexport function onComplete(ctx) { fs.writeFileSync('done.txt', ctx.runId); }\n`);
+    const r = await cli(['run', fastGraph('document-pipeline', dir), '--input', DOC_INPUT, '--hooks', 'hooks.js', '--db', path.join(dir, 'db')], { bin: true, cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(dir, 'done.txt'), 'utf8')).toBe(startedRunId(r.stdout));
+  });
+
   it('cancel and pause a waiting run; resume a paused one', async () => {
     const dir = tmpDir();
     const db = path.join(dir, 'db');
