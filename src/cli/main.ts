@@ -15,6 +15,7 @@ import { inspectCommand, listCommand } from './commands/inspect.js';
 import { runCommand } from './commands/run.js';
 import { EXIT, exitCodeFor, reportError } from './exit.js';
 import { disableColor } from './render.js';
+import { guardStdio } from './stdio.js';
 import type { GlobalOpts } from './session.js';
 
 const VERSION = '0.1.0';
@@ -205,6 +206,7 @@ const isEntry = (() => {
 })();
 
 if (isEntry) {
+  guardStdio(); // `| head -1` closing stdout stops the output, not the run
   main().then(exitSoon, (err: unknown) => {
     reportError(err, process.argv.includes('--verbose'));
     exitSoon(exitCodeFor(err));
