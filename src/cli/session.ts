@@ -36,11 +36,15 @@ export function resolveDbPath(g: GlobalOpts): string {
   return defaultDbPath();
 }
 
-/** Opens the service for a command and always closes it. */
+/**
+ * Opens the service for a command and always closes it. With `recover`, runs whose process died
+ * (lease expired, or owner pid gone on this host) are marked `interrupted` first, as `serve`
+ * and the app do at start (runtime.md): read commands then show what resume can continue.
+ */
 export async function withService<T>(
   g: GlobalOpts,
   fn: (svc: StatepipeService) => Promise<T> | T,
-  extra: { hooks?: RunHooks } = {},
+  extra: { hooks?: RunHooks; recover?: boolean } = {},
 ): Promise<T> {
   const errp = paint(streamOut(process.stderr));
   const svc = StatepipeService.open({
@@ -52,6 +56,7 @@ export async function withService<T>(
     },
   });
   try {
+    if (extra.recover) svc.recoverInterrupted();
     return await fn(svc);
   } finally {
     await svc.close();

@@ -42,7 +42,7 @@ export async function exportCommand(runId: string, opts: { out?: string }, g: Gl
     const text = events.map((e) => eventJson(e) + '\n').join('');
     emit(text, opts.out, `${events.length} events of ${runId}`);
     return 0;
-  });
+  }, { recover: true }); // a dead process's run ends its history with run.interrupted
 }
 
 export async function exportGraphCommand(id: string, opts: { out?: string; format?: string }, g: GlobalOpts): Promise<number> {

@@ -10,6 +10,9 @@ import { withService, type GlobalOpts } from '../session.js';
 
 type NodeDetail = RunDetail['nodes'][number];
 
+/** Read commands show a run whose process died as `interrupted`, not `running`. */
+const RECOVER = { recover: true } as const;
+
 export async function inspectCommand(runId: string, opts: { json?: boolean; node?: string }, g: GlobalOpts): Promise<number> {
   return withService(g, (svc) => {
     const d = svc.inspect(runId);
@@ -25,7 +28,7 @@ export async function inspectCommand(runId: string, opts: { json?: boolean; node
     if (opts.json) out.write(JSON.stringify(d, null, 2) + '\n');
     else out.write(runText(d, p));
     return 0;
-  });
+  }, RECOVER);
 }
 
 function runText(d: RunDetail, p: Paint): string {
@@ -161,5 +164,5 @@ export async function listCommand(opts: ListOpts, g: GlobalOpts): Promise<number
     ]);
     out.write(table(['run', 'graph', 'status', 'created', 'duration', 'tokens', 'cost'], rows, p));
     return 0;
-  });
+  }, RECOVER);
 }
