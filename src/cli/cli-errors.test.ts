@@ -16,6 +16,28 @@ describe.concurrent('statepipe errors', () => {
     expect(fs.existsSync(path.dirname(db))).toBe(false);
   });
 
+  it('validate checks every file: each result printed, errors name their file, exit 2 if any failed', async () => {
+    const dir = tmpDir();
+    const a = fastGraph('document-pipeline', dir);
+    const b = fastGraph('vendor-onboarding', dir);
+    fs.writeFileSync(path.join(dir, 'bad.json'), '{ "format": ');
+    const v2 = path.join(dir, 'v2.json');
+    fs.writeFileSync(v2, fs.readFileSync(a, 'utf8').replace('"version": 1', '"version": 2'));
+    const r = await cli(['validate', a, 'bad.json', v2, b], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stdout.trim().split('\n')).toEqual([`ok: ${a}: document-pipeline (7 nodes, 9 edges)`, `ok: ${b}: vendor-onboarding (7 nodes, 7 edges)`]);
+    const lines = errLines(r);
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^statepipe: bad\.json: not valid JSON/);
+    expect(lines[1]).toMatch(/^statepipe: .*v2\.json: version/);
+    expect(lines[2]).toBe('validate: 2 of 4 files failed');
+
+    const j = await cli(['validate', a, 'bad.json', '--json'], { cwd: dir });
+    expect(j.code).toBe(2);
+    expect(JSON.parse(j.stdout)).toMatchObject([{ file: a, ok: true }, { file: 'bad.json', ok: false, error: expect.stringMatching(/^bad\.json: /) as unknown }]);
+    expect((await cli(['validate', a, b])).code).toBe(0);
+  });
+
   const cases: { name: string; args: (dir: string) => string[]; code: number; message: RegExp }[] = [
     {
       name: 'a graph file that is not JSON',

@@ -1,6 +1,6 @@
 /** `validate`, `export`, `export-graph` and `serve`. */
 import fs from 'node:fs';
-import { UsageError } from '../exit.js';
+import { EXIT, UsageError, errorMessage, exitCodeFor } from '../exit.js';
 import { loadGraphFile, positiveInt } from '../files.js';
 import { paint, streamOut } from '../render.js';
 import { eventJson, resolveDbPath, withService, type GlobalOpts } from '../session.js';
@@ -8,18 +8,35 @@ import { startServer } from '../../server/index.js';
 import { formatGraph, isYamlPath, type GraphFormat } from '../../host/graph-file.js';
 import { parseGraphText } from '../../core/graph/validate.js';
 
-/** Validation only: never opens (or creates) the database. */
+/**
+ * Validation only: never opens (or creates) the database. Every file is checked: each one's
+ * result is printed (`ok: …` on stdout, `statepipe: <file>: <error>` on stderr) and the exit
+ * code is 2 when any failed.
+ */
 export function validateCommand(files: string[], opts: { json?: boolean }): number {
   const out = streamOut(process.stdout);
   const p = paint(out);
+  const errp = paint(streamOut(process.stderr));
   const docs: unknown[] = [];
+  let failed = 0;
   for (const file of files) {
-    const g = loadGraphFile(file); // throws: exit 2 with the file, node/edge and field named
-    if (opts.json) docs.push({ file, ok: true, id: g.id, nodes: g.nodes.length, edges: g.edges.length });
-    else out.write(`${p.green('ok')}: ${g.id} (${g.nodes.length} nodes, ${g.edges.length} edges)\n`);
+    try {
+      const g = loadGraphFile(file); // errors name the file, node/edge and field
+      const what = `${g.id} (${g.nodes.length} nodes, ${g.edges.length} edges)`;
+      if (opts.json) docs.push({ file, ok: true, id: g.id, nodes: g.nodes.length, edges: g.edges.length });
+      else out.write(`${p.green('ok')}: ${files.length > 1 ? `${file}: ` : ''}${what}\n`);
+    } catch (err) {
+      if (exitCodeFor(err) !== EXIT.usage) throw err;
+      failed++;
+      const msg = errorMessage(err);
+      const line = msg.includes(file) ? msg : `${file}: ${msg}`;
+      if (opts.json) docs.push({ file, ok: false, error: line });
+      process.stderr.write(`${errp.red('statepipe:')} ${line}\n`);
+    }
   }
   if (opts.json) out.write(JSON.stringify(docs.length === 1 ? docs[0] : docs, null, 2) + '\n');
-  return 0;
+  if (failed > 0 && files.length > 1) process.stderr.write(`validate: ${failed} of ${files.length} files failed\n`);
+  return failed > 0 ? EXIT.usage : EXIT.ok;
 }
 
 /** Writes `text` to `--out FILE` (replacing it) or stdout. */
