@@ -8,8 +8,11 @@ function abortError(signal: AbortSignal): unknown {
 /** setImmediate where the host has it (Node, Electron main): a turn without the 1 ms timer floor. */
 const soon: (fn: () => void) => void = (globalThis as { setImmediate?: (fn: () => void) => void }).setImmediate ?? ((fn) => setTimeout(fn, 0));
 
+/** Resolves after the event loop had a turn (a macrotask: microtasks, I/O and due timers ran first). */
+export const hostTurn = (): Promise<void> => new Promise<void>((resolve) => soon(resolve));
+
 export const realClock: Clock = {
-  turn: () => new Promise<void>((resolve) => soon(resolve)),
+  turn: hostTurn,
   now: () => Date.now(),
   timer(ms, fn) {
     const t = setTimeout(fn, Math.max(0, ms));
@@ -84,6 +87,14 @@ export class SimClock implements Clock {
     return () => {
       this.timers = this.timers.filter((x) => x !== timer);
     };
+  }
+
+  /** Fires the earliest timer, moving time to it (false when none is set). */
+  fireNext(): boolean {
+    const next = this.earliest();
+    if (!next) return false;
+    this.fire(next);
+    return true;
   }
 
   /** Advances time by hand (fires the timers due). */

@@ -3,25 +3,13 @@
  * (a prefix of a real run's events) and resumes it.
  */
 import { describe, expect, it } from 'vitest';
-import type { NewEvent, RunEvent } from '../events.js';
-import type { Graph, GraphNode } from '../graph/schema.js';
+import type { GraphNode } from '../graph/schema.js';
 import type { RunId } from '../ids.js';
 import { backoffDelay } from './plan.js';
-import { replayRun } from './replay.js';
-import { counting, graph, nodeSeq, testEngine } from './test-kit.js';
+import { counting, crashAfter, graph, nodeSeq, testEngine } from './test-kit.js';
 
 const e = (source: string, target: string) => ({ id: `${source}-${target}`, source, target });
 const code = (id: string, extra: Partial<GraphNode> = {}): GraphNode => ({ id, type: 'code', config: { code: 'x' }, ...extra });
-
-/** The first `n` events of a run, re-created in a fresh engine (as if the process died then). */
-function crashAfter(g: Graph, runId: RunId, events: RunEvent[], predicate: (e: RunEvent) => boolean, runners: Parameters<typeof testEngine>[0]) {
-  const cut = events.findIndex(predicate);
-  if (cut < 0) throw new Error('cut point not found');
-  const fresh = testEngine(runners);
-  const kept = events.slice(0, cut + 1).map(({ type, nodeId, data }) => ({ type, ...(nodeId ? { nodeId } : {}), data }) as NewEvent);
-  fresh.store.createRun({ runId, graph: g, graphHash: 'h', events: kept });
-  return fresh;
-}
 
 describe('resume after a crash', () => {
   it('succeeded nodes keep their outputs and are not run again; in-flight pure nodes re-run with the same attempt', async () => {
@@ -86,32 +74,6 @@ describe('resume after a crash', () => {
     expect(again).toMatchObject({ status: 'waiting', waitingFor: ['gate'] });
     expect(second.events.filter((x) => x.type === 'approval.requested')).toHaveLength(0);
     expect((await second.engine.approve(o.runId as RunId, 'gate', { approved: true })).status).toBe('succeeded');
-  });
-});
-
-describe('replay', () => {
-  it('reproduces a run with retries and an approval from its record, calling no runner', async () => {
-    const runner = counting(async (ctx) => ({ output: `${ctx.node.id}` }));
-    const g = graph({
-      nodes: [
-        { id: 'gen', type: 'llm', config: { provider: 'mock', model: 'm', prompt: 'x', mock: { reply: 'a b', failTimes: 1, tokensPerSecond: 0 } }, retry: { maxAttempts: 2, jitter: false, backoffMs: 10 } },
-        { id: 'gate', type: 'approval', config: { title: 'ok?' } },
-        code('after'),
-      ],
-      edges: [e('gen', 'gate'), e('gate', 'after')],
-    });
-    const { engine, store } = testEngine({ code: runner });
-    const o = await engine.start(g, {}, { graphHash: 'h' });
-    await engine.approve(o.runId as RunId, 'gate', { approved: true, by: 'x' });
-    const calls = runner.calls;
-    const { graph: snap, events } = store.loadRun(o.runId as RunId);
-    const report = await replayRun(o.runId as RunId, snap, events);
-    expect(report).toEqual({ matches: true, differences: [], nodesCompared: 3 });
-    expect(runner.calls).toBe(calls);
-    // A tampered record does not match.
-    const tampered = events.map((x) => (x.type === 'node.succeeded' && x.nodeId === 'gen' ? { ...x, data: { ...x.data, output: { text: 'changed' } } } : x)) as RunEvent[];
-    const bad = await replayRun(o.runId as RunId, snap, tampered.filter((x) => !(x.type === 'node.retrying')));
-    expect(bad.matches).toBe(false);
   });
 });
 

@@ -1,18 +1,24 @@
 /**
- * Replay (runtime.md "Controls"): re-drive a finished run from its recorded outputs, with no
- * runner called, on a simulated clock and an in-memory store, and check that it reproduces
- * the same transitions per node, the same outputs and the same end.
+ * Replay (runtime.md "Controls"): re-drive a finished run from its record, calling no runner, on
+ * a simulated clock and an in-memory store, and check that it reproduces the same transitions per
+ * node, the same outputs and the same end.
+ *
+ * The record is followed, not only its outcomes: runner calls return their recorded outcomes in
+ * the order they were recorded, and what people and crashes did (approve, reject, pause, resume
+ * with a new budget, cancel, retry, resolve, a killed process) is done again at the point of the
+ * run where it was done: when the replay has made every transition the record made before it.
  */
-import { NodeFailure } from '../errors.js';
-import type { RunEvent } from '../events.js';
+import { AppError } from '../errors.js';
+import type { NewEvent, RunEvent } from '../events.js';
 import type { Graph, NodeType } from '../graph/schema.js';
 import { NODE_TYPES } from '../graph/schema.js';
 import type { RunId } from '../ids.js';
-import type { NodeResult, NodeRunner } from '../ports.js';
-import { SimClock } from './clock.js';
+import type { NodeRunner } from '../ports.js';
+import { hostTurn, SimClock } from './clock.js';
 import type { RunnerRegistry } from './context.js';
 import { Engine } from './engine.js';
 import { MemoryStore } from './memory-store.js';
+import { callKey, describe, failureOf, isTransition, recordedCalls, recordedSteps, transitionsByNode, type Action, type RecordedCall, type Step } from './replay-record.js';
 import { foldEvents } from './state.js';
 
 export interface ReplayReport {
@@ -21,103 +27,218 @@ export interface ReplayReport {
   nodesCompared: number;
 }
 
-type Recorded = { ok: true; result: NodeResult; tokens: string } | { ok: false; kind: string; message: string; retryable: boolean };
-
-/** What each attempt of each node did, from the log. */
-function recordedAttempts(events: RunEvent[]): Map<string, Map<number, Recorded>> {
-  const byNode = new Map<string, Map<number, Recorded>>();
-  const tokens = new Map<string, string>();
-  const at = (id: string) => byNode.get(id) ?? byNode.set(id, new Map()).get(id)!;
-  for (const e of events) {
-    if (!e.nodeId) continue;
-    const key = `${e.nodeId}:${'attempt' in e.data ? e.data.attempt : ''}`;
-    switch (e.type) {
-      case 'node.tokens':
-        tokens.set(key, (tokens.get(key) ?? '') + e.data.text);
-        break;
-      case 'node.succeeded': {
-        const { output, usage, costUsd, model } = e.data;
-        at(e.nodeId).set(e.data.attempt, { ok: true, result: { output, ...(usage ? { usage } : {}), ...(costUsd !== undefined ? { costUsd } : {}), ...(model ? { model } : {}) }, tokens: tokens.get(key) ?? '' });
-        break;
-      }
-      case 'node.retrying':
-        at(e.nodeId).set(e.data.attempt - 1, { ok: false, ...e.data.error });
-        break;
-      case 'node.failed':
-        at(e.nodeId).set(e.data.attempt, { ok: false, ...e.data.error });
-        break;
-      default:
-        break;
-    }
-  }
-  return byNode;
-}
-
-function transitionsByNode(events: RunEvent[]): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const e of events) {
-    if (!e.nodeId || e.type === 'node.tokens' || e.type === 'node.log' || e.type === 'agent.step' || e.type === 'node.poll') continue;
-    if (e.type === 'node.started' && e.data.resumed) continue; // a restart, not a transition of the work
-    (out.get(e.nodeId) ?? out.set(e.nodeId, []).get(e.nodeId)!).push(e.type);
-  }
-  return out;
-}
+/** Timer firings in a row with nothing happening before the replay counts itself stuck. */
+const IDLE_FIRES = 20;
 
 export async function replayRun(runId: RunId, graph: Graph, events: RunEvent[]): Promise<ReplayReport> {
   const original = foldEvents(runId, graph, events);
-  const recorded = recordedAttempts(events);
-  const replayRunner: NodeRunner = async (ctx) => {
-    const r = recorded.get(ctx.node.id)?.get(ctx.attempt);
-    if (!r) throw new NodeFailure('internal', `replay: no recorded outcome for attempt ${ctx.attempt} of ${ctx.node.id}`, { retryable: false });
-    if (!r.ok) throw new NodeFailure(r.kind as never, r.message, { retryable: r.retryable });
-    if (r.tokens) ctx.emitTokens(r.tokens);
-    return r.result;
-  };
-  const runners: RunnerRegistry = {};
-  for (const t of NODE_TYPES as readonly NodeType[]) runners[t] = replayRunner;
-  const clock = new SimClock(Date.parse(events[0]?.ts ?? '2026-01-01T00:00:00Z'));
-  const store = new MemoryStore(() => clock.now());
-  const engine = new Engine({ store, clock, runners, owner: { id: 'replay' }, random: () => 0, controlPollMs: 3_600_000 });
-  const created = events[0];
-  const graphHash = created?.type === 'run.created' ? created.data.graphHash : '';
-  // Reused outputs of a rerun are part of its record.
-  const reused = events.filter((e) => e.type === 'node.succeeded' && e.data.reusedFrom).map((e) => ({ type: e.type, nodeId: e.nodeId, data: e.data }));
-  const id = engine.createRun(graph, original.input, { graphHash, runId: runId, extra: reused as never });
-  let outcome = await engine.drive(id);
-  const decisions = events.filter((e) => e.type === 'approval.granted' || e.type === 'approval.rejected');
-  const budgets = events.filter((e) => e.type === 'run.resumed' && e.data.budget);
-  for (let guard = 0; guard < 1000; guard++) {
-    if (outcome.status === 'waiting') {
-      const next = decisions.find((d) => outcome.waitingFor?.includes(d.nodeId!));
-      if (!next) break;
-      decisions.splice(decisions.indexOf(next), 1);
-      outcome = await engine.approve(id, next.nodeId!, { approved: next.type === 'approval.granted', ...(next.data as object) });
-    } else if (outcome.status === 'paused' && outcome.pauseReason === 'budget' && budgets.length > 0) {
-      const b = budgets.shift()!;
-      outcome = await engine.resume(id, { budget: b.type === 'run.resumed' ? b.data.budget! : {} });
-    } else break;
+  if (original.status !== 'succeeded' && original.status !== 'failed' && original.status !== 'cancelled') {
+    throw new AppError('illegal-transition', `run ${runId} is ${original.status}: replay re-drives a finished run (succeeded, failed or cancelled)`);
   }
-  const replayed = store.loadRun(id).events;
-  return compare(original, foldEvents(id, graph, replayed), transitionsByNode(events), transitionsByNode(replayed));
+  const replay = new Replay(runId, graph, events);
+  const replayed = await replay.run();
+  const differences = [...replay.problems, ...compare(original, foldEvents(runId, graph, replayed), transitionsByNode(events), transitionsByNode(replayed))];
+  return { matches: differences.length === 0, differences, nodesCompared: original.nodes.size };
 }
 
-function compare(
-  a: ReturnType<typeof foldEvents>,
-  b: ReturnType<typeof foldEvents>,
-  ta: Map<string, string[]>,
-  tb: Map<string, string[]>,
-): ReplayReport {
+interface Waiter {
+  seq: number;
+  ordered: boolean;
+  release: () => void;
+}
+
+class Replay {
+  readonly problems: string[] = [];
+  private readonly calls: Map<string, RecordedCall>;
+  private readonly steps: Step[];
+  private nextStep = 0;
+  /** seqs of the outcomes released in recorded order, ascending; `ordered[orderAt]` is next. */
+  private readonly ordered: number[];
+  private orderAt = 0;
+  private readonly released = new Set<number>();
+  private waiting: Waiter[] = [];
+  /** A crash starts a new epoch: calls of the dead process never return. */
+  private epoch = 0;
+  private clock!: SimClock;
+  private store!: MemoryStore;
+  private engine!: Engine;
+  private readonly runners: RunnerRegistry = {};
+  private counts = new Map<string, number>();
+  private seen = 0;
+
+  constructor(
+    private readonly runId: RunId,
+    private readonly graph: Graph,
+    private readonly record: RunEvent[],
+  ) {
+    this.calls = recordedCalls(graph, record);
+    this.steps = recordedSteps(record);
+    this.ordered = [...this.calls.values()].filter((c) => c.ordered).map((c) => c.seq).sort((a, b) => a - b);
+    for (const t of NODE_TYPES as readonly NodeType[]) this.runners[t] = this.runner;
+  }
+
+  private readonly runner: NodeRunner = async (ctx) => {
+    const epoch = this.epoch;
+    const compensation = ctx.idempotencyKey.endsWith(':compensate');
+    const call = this.calls.get(callKey(ctx.node.id, ctx.attempt, compensation));
+    if (!call) this.problems.push(`${ctx.node.id}: no recorded outcome for ${compensation ? 'compensation ' : ''}attempt ${ctx.attempt}`);
+    if (!call || call.outcome.kind === 'cancelled' || call.outcome.kind === 'lost') return aborted(ctx.signal);
+    await this.gate(call, ctx.signal);
+    if (epoch !== this.epoch) return new Promise<never>(() => undefined);
+    const o = call.outcome;
+    if (o.kind === 'fail') throw failureOf(o);
+    if (o.kind !== 'ok') throw new Error('unreachable');
+    if (o.tokens) ctx.emitTokens(o.tokens);
+    return o.result;
+  };
+
+  private gate(call: RecordedCall, signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const w: Waiter = { seq: call.seq, ordered: call.ordered, release: resolve };
+      this.waiting.push(w);
+      signal.addEventListener('abort', () => {
+        this.waiting = this.waiting.filter((x) => x !== w);
+        reject(signal.reason);
+      }, { once: true });
+    });
+  }
+
+  async run(): Promise<RunEvent[]> {
+    const created = this.record[0];
+    const graphHash = created?.type === 'run.created' ? created.data.graphHash : '';
+    // Reused outputs of a rerun are part of its record.
+    const reused = this.record.filter((e) => e.type === 'node.succeeded' && e.data.reusedFrom).map((e) => ({ type: e.type, nodeId: e.nodeId, data: e.data }) as NewEvent);
+    this.startEpoch(Date.parse(created?.ts ?? '2026-01-01T00:00:00Z'), (store) => {
+      store.createRun({ runId: this.runId, graph: this.graph, graphHash, events: [{ type: 'run.created', data: created!.data } as NewEvent, ...reused] });
+    });
+    let idle = 0;
+    let seen = -1;
+    for (let guard = 0; guard < 100 * (this.record.length + 100); guard++) {
+      await hostTurn();
+      if (this.seen !== seen) idle = 0;
+      seen = this.seen;
+      if (this.applyStep() || this.release(true)) continue;
+      if (idle < IDLE_FIRES && this.clock.fireNext()) {
+        idle++;
+        continue;
+      }
+      if (!this.release(false)) break;
+    }
+    const left = this.steps[this.nextStep];
+    if (left) this.problems.push(`run: the replay never reached the point where the record shows the ${describe(left.action)} (seq ${left.seq})`);
+    return this.store.loadRun(this.runId).events;
+  }
+
+  /** A fresh engine on a fresh store and clock (the first, or the one after a crash). */
+  private startEpoch(now: number, seed: (store: MemoryStore) => void): void {
+    const epoch = ++this.epoch;
+    this.waiting = [];
+    this.clock = new SimClock(now, false);
+    const clock = this.clock;
+    this.store = new MemoryStore(() => clock.now());
+    seed(this.store);
+    this.counts = new Map([...transitionsByNode(this.store.loadRun(this.runId).events)].map(([id, t]) => [id, t.length]));
+    this.engine = new Engine({ store: this.store, clock, runners: this.runners, owner: { id: 'replay' }, random: () => 0, controlPollMs: 3_600_000 });
+    this.engine.subscribe((events) => {
+      if (epoch !== this.epoch) return;
+      for (const e of events) {
+        this.seen++;
+        if (isTransition(e)) this.counts.set(e.nodeId!, (this.counts.get(e.nodeId!) ?? 0) + 1);
+      }
+      // A pause or cancel lands mid-flight: as soon as the run is where it landed, before it goes on.
+      if (this.reached(true)) queueMicrotask(() => this.applyStep(true));
+    });
+    this.track(this.engine.drive(this.runId), undefined);
+  }
+
+  /** The replay has made every transition the record made before its next action. */
+  private reached(midFlightOnly: boolean): boolean {
+    const step = this.steps[this.nextStep];
+    if (!step || (midFlightOnly && step.action.kind !== 'pause' && step.action.kind !== 'cancel')) return false;
+    for (const [id, n] of step.before) if ((this.counts.get(id) ?? 0) < n) return false;
+    return true;
+  }
+
+  /**
+   * Does the next person's action (or crash) once the replay has reached the point it was done
+   * at. Pause and cancel may land at once (`midFlightOnly`); the rest waits for a quiet turn,
+   * when the driver that was running has settled.
+   */
+  private applyStep(midFlightOnly = false): boolean {
+    if (!this.reached(midFlightOnly)) return false;
+    const step = this.steps[this.nextStep]!;
+    this.nextStep++;
+    const a = step.action;
+    const id = this.runId;
+    switch (a.kind) {
+      case 'approve':
+        return this.track(this.engine.approve(id, a.nodeId, a.decision), a);
+      case 'pause':
+        return this.track(this.engine.pause(id), a);
+      case 'resume':
+        return this.track(this.engine.resume(id, a.budget ? { budget: a.budget } : {}), a);
+      case 'cancel':
+        return this.track(this.engine.cancel(id), a);
+      case 'retry':
+        return this.track(this.engine.retry(id, a.nodeId), a);
+      case 'resolve':
+        return this.track(this.engine.resolve(id, a.nodeId, a.output), a);
+      case 'crash': {
+        // The process dies here: a new one finds the log as it is and resumes it.
+        const log = this.store.loadRun(id).events;
+        const graphHash = log[0]?.type === 'run.created' ? log[0].data.graphHash : '';
+        const kept = log.map(({ type, nodeId, data }) => ({ type, ...(nodeId ? { nodeId } : {}), data }) as NewEvent);
+        this.startEpoch(this.clock.now(), (store) => store.createRun({ runId: id, graph: this.graph, graphHash, events: kept }));
+        return true;
+      }
+    }
+  }
+
+  private track(p: Promise<unknown>, action: Action | undefined): true {
+    const epoch = this.epoch;
+    p.catch((err: unknown) => {
+      if (epoch !== this.epoch) return;
+      const what = action ? `the ${describe(action)} could not be done again` : 'the replay could not start';
+      this.problems.push(`run: ${what}: ${err instanceof Error ? err.message : String(err)}`);
+    });
+    return true;
+  }
+
+  /**
+   * Lets one waiting call return its outcome: the earliest, once every action recorded before it
+   * is done and (strict) every runner outcome recorded before it has been returned.
+   */
+  private release(strict: boolean): boolean {
+    if (this.waiting.length === 0) return false;
+    const w = this.waiting.reduce((a, b) => (b.seq < a.seq ? b : a));
+    if (strict) {
+      const step = this.steps[this.nextStep];
+      if (step && step.seq < w.seq) return false;
+      if (w.ordered && this.ordered[this.orderAt] !== w.seq) return false;
+    }
+    this.waiting = this.waiting.filter((x) => x !== w);
+    this.released.add(w.seq);
+    while (this.orderAt < this.ordered.length && this.released.has(this.ordered[this.orderAt]!)) this.orderAt++;
+    w.release();
+    return true;
+  }
+}
+
+/** Waits for the call's abort (a cancel, a timeout); never returns otherwise. */
+function aborted(signal: AbortSignal): Promise<never> {
+  return new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+}
+
+function compare(a: ReturnType<typeof foldEvents>, b: ReturnType<typeof foldEvents>, ta: Map<string, string[]>, tb: Map<string, string[]>): string[] {
   const differences: string[] = [];
   if (a.status !== b.status) differences.push(`run: recorded ${a.status}, replayed ${b.status}`);
   if (JSON.stringify(a.result) !== JSON.stringify(b.result)) differences.push('run: result differs');
-  let nodesCompared = 0;
   for (const [id, na] of a.nodes) {
     const nb = b.nodes.get(id)!;
-    nodesCompared++;
     const sa = (ta.get(id) ?? []).join(' → ');
     const sb = (tb.get(id) ?? []).join(' → ');
     if (sa !== sb) differences.push(`${id}: transitions differ: recorded [${sa}], replayed [${sb}]`);
     else if (JSON.stringify(na.output) !== JSON.stringify(nb.output)) differences.push(`${id}: output differs`);
   }
-  return { matches: differences.length === 0, differences, nodesCompared };
+  return differences;
 }

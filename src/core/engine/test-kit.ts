@@ -1,5 +1,6 @@
 /** Test helpers: an engine over a MemoryStore and a simulated clock, and event-sequence views. */
-import type { RunEvent } from '../events.js';
+import type { NewEvent, RunEvent } from '../events.js';
+import type { RunId } from '../ids.js';
 import type { Graph } from '../graph/schema.js';
 import { validateGraph } from '../graph/validate.js';
 import { llmRunner } from '../nodes/llm.js';
@@ -58,4 +59,14 @@ export function counting(fn: NodeRunner): NodeRunner & { calls: number } {
   }) as NodeRunner & { calls: number };
   r.calls = 0;
   return r;
+}
+
+/** The first `n` events of a run, re-created in a fresh engine (as if the process died then). */
+export function crashAfter(g: Graph, runId: RunId, events: RunEvent[], predicate: (e: RunEvent) => boolean, runners: RunnerRegistry = {}) {
+  const cut = events.findIndex(predicate);
+  if (cut < 0) throw new Error('cut point not found');
+  const fresh = testEngine(runners);
+  const kept = events.slice(0, cut + 1).map(({ type, nodeId, data }) => ({ type, ...(nodeId ? { nodeId } : {}), data }) as NewEvent);
+  fresh.store.createRun({ runId, graph: g, graphHash: 'h', events: kept });
+  return fresh;
 }

@@ -1,0 +1,176 @@
+/**
+ * Replay re-drives a finished run from its record, calling no runner, and doing again what people
+ * and crashes did at the point they did it: approvals, retries, cancel, pause and resume, budget
+ * raises, a killed process and an in-doubt node decided by hand.
+ */
+import { describe, expect, it } from 'vitest';
+import { AppError, NodeFailure } from '../errors.js';
+import type { RunEvent } from '../events.js';
+import type { Graph, GraphNode } from '../graph/schema.js';
+import type { RunId } from '../ids.js';
+import type { NodeRunner } from '../ports.js';
+import { replayRun } from './replay.js';
+import { counting, crashAfter, graph, testEngine } from './test-kit.js';
+
+const e = (source: string, target: string) => ({ id: `${source}-${target}`, source, target });
+const code = (id: string, extra: Partial<GraphNode> = {}): GraphNode => ({ id, type: 'code', config: { code: 'x' }, ...extra });
+const mock = (id: string, reply: string): GraphNode => ({ id, type: 'llm', config: { provider: 'mock', model: 'm', prompt: id, mock: { reply, tokensPerSecond: 0 } } });
+
+/** A code runner that sleeps `ms[node]` of (simulated) time, honouring the abort signal. */
+const sleepy = (ms: Record<string, number>) =>
+  counting(async (ctx) => {
+    await ctx.clock.sleep(ms[ctx.node.id] ?? 0, ctx.signal);
+    return { output: `${ctx.node.id}!` };
+  });
+
+/** Calls `fn` once, right after the first committed event that matches. */
+function when(env: ReturnType<typeof testEngine>, match: (e: RunEvent) => boolean, fn: () => unknown) {
+  let done = false;
+  env.engine.subscribe((events) => {
+    if (done || !events.some(match)) return;
+    done = true;
+    queueMicrotask(() => void fn());
+  });
+}
+
+async function replayOf(env: ReturnType<typeof testEngine>, runId: string, runner?: { calls: number }) {
+  const calls = runner?.calls;
+  const { graph: g, events } = env.store.loadRun(runId as RunId);
+  const report = await replayRun(runId as RunId, g, events);
+  if (runner) expect(runner.calls).toBe(calls);
+  return report;
+}
+
+const ok = (nodes: number) => ({ matches: true, differences: [], nodesCompared: nodes });
+
+describe('replay', () => {
+  it('reproduces retries and an approval, and finds a tampered record', async () => {
+    const runner = counting(async (ctx) => ({ output: `${ctx.node.id}` }));
+    const g = graph({
+      nodes: [
+        { id: 'gen', type: 'llm', config: { provider: 'mock', model: 'm', prompt: 'x', mock: { reply: 'a b', failTimes: 1, tokensPerSecond: 0 } }, retry: { maxAttempts: 2, jitter: false, backoffMs: 10 } },
+        { id: 'shout', type: 'transform', config: { template: '{{ $uppercase(nodes.gen.output.text) }}' } },
+        { id: 'gate', type: 'approval', config: { title: 'ok?' } },
+        code('after'),
+      ],
+      edges: [e('gen', 'shout'), e('shout', 'gate'), e('gate', 'after')],
+    });
+    const env = testEngine({ code: runner });
+    const o = await env.engine.start(g, {}, { graphHash: 'h' });
+    await env.engine.approve(o.runId as RunId, 'gate', { approved: true, by: 'x' });
+    expect(await replayOf(env, o.runId, runner)).toEqual(ok(4));
+    const { events } = env.store.loadRun(o.runId as RunId);
+    // A transform's output is the engine's own work: a record that says otherwise does not replay.
+    const tampered = events.map((x) => (x.type === 'node.succeeded' && x.nodeId === 'shout' ? { ...x, data: { ...x.data, output: 'changed' } } : x)) as RunEvent[];
+    expect(await replayRun(o.runId as RunId, g, tampered)).toEqual({ matches: false, differences: ['shout: output differs'], nodesCompared: 4 });
+    // A record with an attempt missing does not either.
+    const cut = events.filter((x) => x.type !== 'node.retrying');
+    expect((await replayRun(o.runId as RunId, g, cut)).matches).toBe(false);
+  });
+
+  it('a cancel while nodes run: the running one is aborted again, the one that never started is not started', async () => {
+    const runner = sleepy({ slow: 5_000, fast: 100 });
+    const g = graph({ concurrency: 2, nodes: [code('a'), code('fast'), code('slow'), code('third'), code('join')], edges: [e('a', 'fast'), e('a', 'slow'), e('a', 'third'), e('fast', 'join'), e('slow', 'join'), e('third', 'join')] });
+    const env = testEngine({ code: runner });
+    const runId = env.engine.createRun(g, {}, { graphHash: 'h' });
+    when(env, (x) => x.type === 'node.succeeded' && x.nodeId === 'fast', () => env.engine.cancel(runId));
+    expect((await env.engine.drive(runId)).status).toBe('cancelled');
+    expect(env.store.loadRun(runId).events.filter((x) => x.type === 'node.cancelled').map((x) => x.nodeId).sort()).toEqual(['join', 'slow', 'third']);
+    expect(await replayOf(env, runId, runner)).toEqual(ok(5));
+  });
+
+  it('a pause while a node runs, then resume', async () => {
+    const runner = sleepy({ b: 1_000 });
+    const g = graph({ nodes: [code('a'), code('b'), code('c')], edges: [e('a', 'b'), e('b', 'c')] });
+    const env = testEngine({ code: runner });
+    const runId = env.engine.createRun(g, {}, { graphHash: 'h' });
+    when(env, (x) => x.type === 'node.started' && x.nodeId === 'b', () => env.engine.pause(runId));
+    expect((await env.engine.drive(runId)).status).toBe('paused');
+    expect((await env.engine.resume(runId)).status).toBe('succeeded');
+    expect(await replayOf(env, runId, runner)).toEqual(ok(3));
+  });
+
+  it('a failed run whose node a person retried until it succeeded', async () => {
+    let failures = 2;
+    const runner = counting(async (ctx) => {
+      if (ctx.node.id === 'flaky' && failures-- > 0) throw new NodeFailure('code', 'boom');
+      return { output: ctx.node.id };
+    });
+    const g = graph({ nodes: [code('a'), code('flaky'), code('after')], edges: [e('a', 'flaky'), e('flaky', 'after')] });
+    const env = testEngine({ code: runner });
+    const o = await env.engine.start(g, {}, { graphHash: 'h' });
+    expect(o.status).toBe('failed');
+    expect((await env.engine.retry(o.runId as RunId, 'flaky')).status).toBe('failed');
+    expect((await env.engine.retry(o.runId as RunId, 'flaky')).status).toBe('succeeded');
+    expect(await replayOf(env, o.runId, runner)).toEqual(ok(3));
+  });
+
+  it('a killed process: an unsafe node in doubt, retried by a person; another run resolved by hand', async () => {
+    const runner = counting(async (ctx) => ({ output: `${ctx.node.id}#${ctx.attempt}` }));
+    const g = graph({ nodes: [code('a'), code('pay', { sideEffect: 'unsafe' }), code('c')], edges: [e('a', 'pay'), e('pay', 'c')] });
+    for (const decide of ['retry', 'resolve'] as const) {
+      const first = testEngine({ code: runner });
+      const o = await first.engine.start(g, {}, { graphHash: 'h' });
+      const all = first.store.loadRun(o.runId as RunId).events;
+      const second = crashAfter(g, o.runId as RunId, all, (x) => x.type === 'node.started' && x.nodeId === 'pay', { code: runner });
+      expect(await second.engine.resume(o.runId as RunId)).toMatchObject({ status: 'waiting', waitingFor: ['pay'] });
+      const done = decide === 'retry' ? await second.engine.retry(o.runId as RunId, 'pay') : await second.engine.resolve(o.runId as RunId, 'pay', 'paid by hand');
+      expect(done.status).toBe('succeeded');
+      expect(await replayOf(second, o.runId, runner)).toEqual(ok(3));
+    }
+  });
+
+  it('a process killed mid-run: pure nodes in flight run again with the same attempt', async () => {
+    const runner = sleepy({ b: 500 });
+    const g = graph({ nodes: [code('a'), code('b'), { id: 'wait', type: 'delay', config: { ms: 2_000 } }, code('c')], edges: [e('a', 'b'), e('a', 'wait'), e('b', 'c'), e('wait', 'c')] });
+    const first = testEngine({ code: runner });
+    const o = await first.engine.start(g, {}, { graphHash: 'h' });
+    const all = first.store.loadRun(o.runId as RunId).events;
+    const second = crashAfter(g, o.runId as RunId, all, (x) => x.type === 'node.started' && x.nodeId === 'b', { code: runner });
+    expect((await second.engine.resume(o.runId as RunId)).status).toBe('succeeded');
+    expect(await replayOf(second, o.runId, runner)).toEqual(ok(4));
+  });
+
+  it('a budget pause, a resume that pauses again, then a raised budget', async () => {
+    const g: Graph = graph({ budget: { maxTokens: 3 }, nodes: [mock('x', 'one two three'), mock('y', 'four five'), mock('z', 'six')], edges: [e('x', 'z'), e('y', 'z')] });
+    const env = testEngine();
+    const o = await env.engine.start(g, {}, { graphHash: 'h' });
+    expect(o).toMatchObject({ status: 'paused', pauseReason: 'budget' });
+    expect(await env.engine.resume(o.runId as RunId)).toMatchObject({ status: 'paused', pauseReason: 'budget' });
+    expect((await env.engine.resume(o.runId as RunId, { budget: { maxTokens: 1_000 } })).status).toBe('succeeded');
+    expect(await replayOf(env, o.runId)).toEqual(ok(3));
+  });
+
+  it('outcomes come back in the order they were recorded, not the order nodes started', async () => {
+    const ms = { w0: 900, w1: 100, w2: 700, w3: 300, w4: 500, w5: 200 };
+    const runner = sleepy(ms);
+    const workers = Object.keys(ms).map((id) => code(id));
+    const g = graph({ concurrency: 3, nodes: [code('in'), ...workers, code('join')], edges: [...workers.map((w) => e('in', w.id)), ...workers.map((w) => e(w.id, 'join'))] });
+    const env = testEngine({ code: runner });
+    const o = await env.engine.start(g, {}, { graphHash: 'h' });
+    expect(o.status).toBe('succeeded');
+    expect(await replayOf(env, o.runId, runner)).toEqual(ok(8));
+  });
+
+  it('compensations after a failure', async () => {
+    const runner: NodeRunner & { calls: number } = counting(async (ctx) => {
+      if (ctx.node.id === 'ship') throw new NodeFailure('code', 'no truck');
+      return { output: `${ctx.node.id}${String(ctx.config['tag'] ?? '')}` };
+    });
+    const undo = { compensate: { type: 'code' as const, config: { tag: ':undo', code: 'x' } } };
+    const g = graph({ nodes: [code('book', undo), code('charge', undo), code('ship')], edges: [e('book', 'charge'), e('charge', 'ship')] });
+    const env = testEngine({ code: runner });
+    const o = await env.engine.start(g, {}, { graphHash: 'h' });
+    expect(o).toMatchObject({ status: 'failed', compensated: true });
+    expect(await replayOf(env, o.runId, runner)).toEqual(ok(3));
+  });
+
+  it('refuses a run that has not finished', async () => {
+    const g = graph({ nodes: [{ id: 'gate', type: 'approval', config: { title: 'ok?' } }], edges: [] });
+    const env = testEngine();
+    const o = await env.engine.start(g, {}, { graphHash: 'h' });
+    const { events } = env.store.loadRun(o.runId as RunId);
+    await expect(replayRun(o.runId as RunId, g, events)).rejects.toThrow(AppError);
+    await expect(replayRun(o.runId as RunId, g, events)).rejects.toThrow(/is waiting: replay re-drives a finished run/);
+  });
+});
