@@ -1,8 +1,9 @@
-/** `statepipe serve`: starts the web host on the same database, stops cleanly on SIGTERM. */
+/** `statepipe serve`: starts the web host on the same database, stops cleanly on SIGTERM; a port in use exits 2. */
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, tmpDir } from './cli-test-kit.js';
+import { ROOT, cli, errLines, tmpDir } from './cli-test-kit.js';
 
 describe('statepipe serve', () => {
   it('prints the studio URL, answers HTTP, exits 0 on SIGTERM', async () => {
@@ -31,5 +32,18 @@ describe('statepipe serve', () => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+  });
+
+  it('a port in use is a usage error: exit 2, one line naming the port and the way out', async () => {
+    const holder = net.createServer();
+    const port = await new Promise<number>((resolve) => holder.listen(0, '127.0.0.1', () => resolve((holder.address() as net.AddressInfo).port)));
+    try {
+      const r = await cli(['serve', '--port', String(port), '--db', path.join(tmpDir(), 'db')], { bin: true }); // the test bundle has no package root
+      expect(r.code).toBe(2);
+      expect(errLines(r)).toEqual([`statepipe: serve: port ${port} is in use on 127.0.0.1 (try --port 0)`]);
+      expect(r.stdout).toBe('');
+    } finally {
+      holder.close();
+    }
   });
 });

@@ -114,10 +114,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     ws.on('error', unsubscribe);
   }
 
-  await new Promise<void>((res, rej) => {
-    server.once('error', rej);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => res());
-  });
+  try {
+    await new Promise<void>((res, rej) => {
+      server.once('error', rej);
+      server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => res());
+    });
+  } catch (err) {
+    await service.close(); // nothing listens: leave no database handle behind
+    throw err;
+  }
   const addr = server.address();
   port = typeof addr === 'object' && addr ? addr.port : 0;
   feed.start();
