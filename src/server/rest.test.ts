@@ -122,6 +122,15 @@ describe('REST routes', () => {
   it('maps errors to status codes and cancels through POST /api/runs/:id/cancel', async () => {
     expect((await get('/api/runs/run_00000000000000000000000000')).status).toBe(404);
     expect((await post('/api/runs', { graph: { format: 'nope' } })).status).toBe(422);
+    // A bad query parameter is a 400 naming it, never silently ignored.
+    for (const [query, param] of [['status=bogus', 'status'], ['limit=abc', 'limit'], ['limit=0', 'limit'], ['limit=2.5', 'limit'], ['limit=', 'limit'], ['offset=-1', 'offset']]) {
+      const bad = await get(`/api/runs?${query}`);
+      expect(bad.status, query).toBe(400);
+      const body = (await bad.json()) as { ok: boolean; error: { code: string; message: string } };
+      expect(body, query).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+      expect(body.error.message, query).toContain(`${param}:`);
+    }
+    expect(((await (await get('/api/runs?limit=1')).json()) as { runs: unknown[] }).runs.length).toBeLessThanOrEqual(1);
     const r = await post('/api/call/runs.start', { graph: graph(), input: {} });
     const { value } = (await r.json()) as { value: { runId: string } };
     const cancel = await post(`/api/runs/${value.runId}/cancel`, {});
