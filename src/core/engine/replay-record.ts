@@ -39,7 +39,15 @@ export interface Step {
   action: Action;
   /** Transitions per node recorded before the action: the replay must have reached them. */
   before: Map<string, number>;
+  /** Taken while the run was running (nodes in flight), not while it waited, paused or ended. */
+  midFlight: boolean;
 }
+
+/** The run's status after each run-level event. */
+const RUN_STATUS: Record<string, string> = {
+  'run.started': 'running', 'run.resumed': 'running', 'run.retried': 'running', 'run.paused': 'paused', 'run.waiting': 'waiting',
+  'run.interrupted': 'interrupted', 'run.succeeded': 'succeeded', 'run.failed': 'failed', 'run.cancelled': 'cancelled',
+};
 
 /** A transition of a node's work (not its tokens, logs, steps, polls, or a restart after a crash). */
 export function isTransition(e: RunEvent): boolean {
@@ -120,9 +128,9 @@ export function recordedCalls(graph: Graph, events: RunEvent[]): Map<string, Rec
 export function recordedSteps(events: RunEvent[]): Step[] {
   const steps: Step[] = [];
   const counts = new Map<string, number>();
-  let paused = false;
+  let status = 'queued';
   let cancelling = false;
-  const add = (seq: number, action: Action) => steps.push({ seq, action, before: new Map(counts) });
+  const add = (seq: number, action: Action) => steps.push({ seq, action, before: new Map(counts), midFlight: status === 'running' });
   for (const e of events) {
     switch (e.type) {
       case 'approval.granted':
@@ -136,7 +144,7 @@ export function recordedSteps(events: RunEvent[]): Step[] {
         if (e.data.reason === 'user') add(e.seq, { kind: 'pause' });
         break;
       case 'run.resumed':
-        if (paused) add(e.seq, { kind: 'resume', ...(e.data.budget ? { budget: e.data.budget } : {}) });
+        if (status === 'paused') add(e.seq, { kind: 'resume', ...(e.data.budget ? { budget: e.data.budget } : {}) });
         break;
       case 'run.interrupted':
         add(e.seq, { kind: 'crash' });
@@ -155,7 +163,7 @@ export function recordedSteps(events: RunEvent[]): Step[] {
       default:
         break;
     }
-    if (e.type.startsWith('run.') && e.type !== 'run.created') paused = e.type === 'run.paused';
+    status = RUN_STATUS[e.type] ?? status;
     if (isTransition(e)) counts.set(e.nodeId!, (counts.get(e.nodeId!) ?? 0) + 1);
   }
   return steps;

@@ -90,6 +90,17 @@ describe('replay', () => {
     expect(await replayOf(env, runId, runner)).toEqual(ok(3));
   });
 
+  it('a run waiting at an approval, paused by a person, then cancelled', async () => {
+    const g = graph({ nodes: [code('a'), { id: 'gate', type: 'approval', config: { title: 'ok?' } }, code('after')], edges: [e('a', 'gate'), e('gate', 'after')] });
+    const runner = counting(async (ctx) => ({ output: ctx.node.id }));
+    const env = testEngine({ code: runner });
+    const o = await env.engine.start(g, {}, { graphHash: 'h' });
+    expect(o.status).toBe('waiting');
+    expect(await env.engine.pause(o.runId as RunId)).toMatchObject({ status: 'paused' });
+    expect(await env.engine.cancel(o.runId as RunId)).toMatchObject({ status: 'cancelled' });
+    expect(await replayOf(env, o.runId, runner)).toEqual(ok(3));
+  });
+
   it('a failed run whose node a person retried until it succeeded', async () => {
     let failures = 2;
     const runner = counting(async (ctx) => {

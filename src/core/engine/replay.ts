@@ -154,15 +154,15 @@ class Replay {
   /** The replay has made every transition the record made before its next action. */
   private reached(midFlightOnly: boolean): boolean {
     const step = this.steps[this.nextStep];
-    if (!step || (midFlightOnly && step.action.kind !== 'pause' && step.action.kind !== 'cancel')) return false;
+    if (!step || (midFlightOnly && !(step.midFlight && (step.action.kind === 'pause' || step.action.kind === 'cancel')))) return false;
     for (const [id, n] of step.before) if ((this.counts.get(id) ?? 0) < n) return false;
     return true;
   }
 
   /**
    * Does the next person's action (or crash) once the replay has reached the point it was done
-   * at. Pause and cancel may land at once (`midFlightOnly`); the rest waits for a quiet turn,
-   * when the driver that was running has settled.
+   * at. A pause or cancel taken while nodes ran lands at once (`midFlightOnly`); the rest waits
+   * for a quiet turn, when the driver that was running has settled.
    */
   private applyStep(midFlightOnly = false): boolean {
     if (!this.reached(midFlightOnly)) return false;
