@@ -15,6 +15,8 @@ export interface DispatchContext {
   version: string;
   /** Errors of runs driven in the background after a call returned. */
   onBackgroundError?: (err: unknown) => void;
+  /** Recorded as an approval's `by` when the call names nobody (the web host and the app: the OS user). */
+  approver?: string;
 }
 
 type Handler = (ctx: DispatchContext, input: never) => unknown;
@@ -64,7 +66,11 @@ const handlers: { [M in ApiMethodName]: (ctx: DispatchContext, input: z.output<(
   'runs.pause': ({ service }, { runId }) => service.pause(runId),
   'runs.resume': (ctx, { runId, budget }) => settleSoon(ctx, ctx.service.resume(runId, budget ? { budget } : {}), runId),
   'runs.cancel': (ctx, { runId }) => settleSoon(ctx, ctx.service.cancel(runId), runId),
-  'runs.approve': (ctx, { runId, nodeId, ...d }) => settleSoon(ctx, ctx.service.approve(runId, nodeId, d), runId),
+  'runs.approve': (ctx, { runId, nodeId, ...d }) => {
+    const named = d.by !== undefined && d.by.trim() !== '';
+    const decision = named || ctx.approver === undefined ? d : { ...d, by: ctx.approver };
+    return settleSoon(ctx, ctx.service.approve(runId, nodeId, decision), runId);
+  },
   'runs.retry': (ctx, { runId, nodeId }) => settleSoon(ctx, ctx.service.retry(runId, nodeId), runId),
   'runs.resolve': (ctx, { runId, nodeId, output }) => settleSoon(ctx, ctx.service.resolve(runId, nodeId, output), runId),
   'runs.rerun': (ctx, { runId, fromNodeId, reuse }) => {

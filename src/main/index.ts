@@ -9,6 +9,7 @@ import { IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL } from '../contract/methods';
 import { CONTENT_SECURITY_POLICY } from '../contract/csp';
 import { dispatch, type DispatchContext } from '../host/dispatch';
 import { resolveNativeBinding } from '../host/native';
+import { osUser } from '../host/os-user';
 import { StatepipeService } from '../host/service';
 import { defaultDbPath } from '../host/store/index';
 import { EventFeed } from '../host/event-feed';
@@ -36,7 +37,9 @@ function startService(): void {
   service = StatepipeService.open({ dbPath: defaultDbPath(), providers: { credentials }, ...(nativeBinding ? { nativeBinding } : {}) });
   // Runs whose process died show as interrupted and can be resumed from the studio.
   service.recoverInterrupted();
-  ctx = { service, host: 'electron', version: app.getVersion(), onBackgroundError: (err) => console.error('statepipe:', err) };
+  // The studio's approve button names nobody: the person at this desktop decides.
+  const approver = osUser();
+  ctx = { service, host: 'electron', version: app.getVersion(), onBackgroundError: (err) => console.error('statepipe:', err), ...(approver ? { approver } : {}) };
   feed = new EventFeed(service.store);
   feed.subscribe((events) => {
     const byRun = new Map<string, typeof events>();

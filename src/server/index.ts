@@ -9,6 +9,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { CONTENT_SECURITY_POLICY } from '../contract/csp.js';
 import { dispatch, type DispatchContext } from '../host/dispatch.js';
 import { packageRoot, packageVersion } from '../host/paths.js';
+import { osUser } from '../host/os-user.js';
 import { StatepipeService } from '../host/service.js';
 import { authorized, COOKIE, newToken, originAllowed } from './auth.js';
 import { EventFeed } from '../host/event-feed.js';
@@ -23,6 +24,8 @@ export interface ServerOptions {
   token?: string;
   version?: string;
   onError?: (err: unknown) => void;
+  /** Recorded as `by` of an approval whose request names nobody (default: the OS user the server runs as, as the CLI does). */
+  approver?: string;
 }
 
 export interface RunningServer {
@@ -47,7 +50,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   service.recoverInterrupted();
   const token = opts.token ?? newToken();
   const staticDir = resolve(opts.staticDir ?? join(packageRoot(), 'out', 'renderer'));
-  const ctx: DispatchContext = { service, host: 'web', version: opts.version ?? packageVersion(), onBackgroundError: opts.onError ?? (() => undefined) };
+  const approver = opts.approver ?? osUser();
+  const ctx: DispatchContext = {
+    service,
+    host: 'web',
+    version: opts.version ?? packageVersion(),
+    onBackgroundError: opts.onError ?? (() => undefined),
+    ...(approver !== undefined ? { approver } : {}),
+  };
   const feed = new EventFeed(service.store);
   let port = 0;
 

@@ -2,8 +2,8 @@
  * The web host's HTTP API (issue: production integrations): the OpenAPI 3.1 document from the
  * zod contract, the REST routes over dispatch(), idempotent starts and the SSE event stream.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -137,5 +137,26 @@ describe('REST routes', () => {
     expect(cancel.status).toBe(200);
     for (let i = 0; i < 50 && ((await (await get(`/api/runs/${value.runId}`)).json()) as { status: string }).status !== 'cancelled'; i++) await new Promise((res) => setTimeout(res, 20));
     expect(((await (await get(`/api/runs/${value.runId}`)).json()) as { status: string }).status).toBe('cancelled');
+  });
+
+  it('an approval whose request names nobody records the OS user the server runs as; a given by wins', async () => {
+    // The README's vendor-onboarding example reports who approved as result.approvedBy.
+    const vendor = JSON.parse(readFileSync(new URL('../../examples/vendor-onboarding.json', import.meta.url), 'utf8')) as { nodes: { config?: { mock?: { tokensPerSecond?: number } } }[] };
+    for (const n of vendor.nodes) if (n.config?.mock) n.config.mock.tokensPerSecond = 0;
+    const statusOf = async (runId: string) => ((await (await get(`/api/runs/${runId}`)).json()) as { status: string; result?: { result?: { approvedBy?: string } } });
+    const until = async (runId: string, status: string) => {
+      for (let i = 0; i < 200 && (await statusOf(runId)).status !== status; i++) await new Promise((res) => setTimeout(res, 20));
+      return statusOf(runId);
+    };
+    const approvedBy = async (body: Record<string, unknown>) => {
+      const { runId } = (await (await post('/api/runs', { graph: vendor, input: { vendor: 'Acme', country: 'DE' } })).json()) as { runId: string };
+      expect((await until(runId, 'waiting')).status).toBe('waiting');
+      expect((await post(`/api/runs/${runId}/approve`, body)).status).toBe(200); // README: -d '{"nodeId":"approval","comment":"ok"}'
+      const done = await until(runId, 'succeeded');
+      expect(done.status).toBe('succeeded');
+      return done.result?.result?.approvedBy;
+    };
+    expect(await approvedBy({ nodeId: 'approval', comment: 'ok' })).toBe(userInfo().username);
+    expect(await approvedBy({ nodeId: 'approval', comment: 'ok', by: 'dana' })).toBe('dana');
   });
 });
