@@ -193,6 +193,27 @@ describe.concurrent('statepipe run', () => {
     expect(fs.readFileSync(path.join(dir, 'done.txt'), 'utf8')).toBe(startedRunId(r.stdout));
   });
 
+  it('a budget pause reports the tokens the run recorded, including nodes that were still running', async () => {
+    const dir = tmpDir();
+    const db = path.join(dir, 'db');
+    const llm = (id: string, reply: string, tokensPerSecond: number) => ({ id, type: 'llm', config: { provider: 'mock', model: 'mock-1', prompt: id, mock: { reply, tokensPerSecond } } });
+    const g = {
+      format: 'statepipe.graph', version: 1, id: 'budget', budget: { maxTokens: 5 },
+      nodes: [{ id: 'start', type: 'input' }, llm('a', 'one two three four five six seven eight', 0), llm('b', 'four five six seven eight nine', 30), llm('c', 'x', 0), { id: 'out', type: 'output', config: { value: '{{nodes.c.output.text}}' } }],
+      edges: [{ id: 'e1', source: 'start', target: 'a' }, { id: 'e2', source: 'start', target: 'b' }, { id: 'e3', source: 'a', target: 'c' }, { id: 'e4', source: 'b', target: 'out' }, { id: 'e5', source: 'c', target: 'out' }],
+    };
+    const file = path.join(dir, 'budget.json');
+    fs.writeFileSync(file, JSON.stringify(g));
+    // a ends past the budget while b still streams: c never starts, b finishes and adds its tokens.
+    const r = await cli(['run', file, '--db', db]);
+    expect(r.code, r.stderr).toBe(3);
+    const runId = startedRunId(r.stdout);
+    const recorded = (JSON.parse((await cli(['inspect', runId, '--json', '--db', db])).stdout) as { tokens: number }).tokens;
+    const atPause = Number(/budget reached: (\d+) tokens/.exec(r.stdout)?.[1]);
+    expect(recorded).toBeGreaterThan(atPause);
+    expect(r.stdout.trim().split('\n').at(-1)).toContain(`paused (budget): ${recorded} tokens · $0.0000 used of maxTokens 5`);
+  });
+
   it('cancel and pause a waiting run; resume a paused one', async () => {
     const dir = tmpDir();
     const db = path.join(dir, 'db');

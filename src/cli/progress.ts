@@ -167,12 +167,15 @@ export function finalLine(o: RunOutcome, d: RunDetail | undefined, p: Paint, bud
     case 'paused': {
       const reason = o.pauseReason ?? d?.pauseReason ?? 'user';
       if (reason === 'budget') {
+        // The limits come from the budget.exceeded event; what was used from the run's record
+        // (nodes already running when the budget was reached finish and add their tokens).
         const b = budget ?? { tokens, costUsd: cost };
+        const used = d ? { tokens: d.tokens, costUsd: d.costUsd } : b;
         const lim = [b.maxTokens !== undefined ? `maxTokens ${b.maxTokens}` : '', b.maxCostUsd !== undefined ? `maxCostUsd ${b.maxCostUsd}` : '']
           .filter(Boolean)
           .join(', ');
         return (
-          `${head} ${p.yellow('paused (budget)')}: ${b.tokens} tokens · ${formatCost(b.costUsd)} used${lim ? ` of ${lim}` : ''}` +
+          `${head} ${p.yellow('paused (budget)')}: ${used.tokens} tokens · ${formatCost(used.costUsd)} used${lim ? ` of ${lim}` : ''}` +
           ` (raise it and continue: statepipe resume ${o.runId} --max-tokens N --max-cost USD)`
         );
       }
