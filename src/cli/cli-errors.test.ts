@@ -38,6 +38,30 @@ describe.concurrent('statepipe errors', () => {
     expect((await cli(['validate', a, b])).code).toBe(0);
   });
 
+  it("a code node's error shows its kind once: run, inspect, inspect --node", async () => {
+    const dir = tmpDir();
+    const db = path.join(dir, 'db');
+    const file = path.join(dir, 'boom.json');
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        format: 'statepipe.graph', version: 1, id: 'boom',
+        nodes: [{ id: 'start', type: 'input' }, { id: 'boom', type: 'code', config: { code: "throw new Error('kaboom')" } }],
+        edges: [{ id: 'e1', source: 'start', target: 'boom' }],
+      }),
+    );
+    const r = await cli(['run', file, '--db', db]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('✗ boom failed (code): kaboom\n');
+    expect(r.stdout).toMatch(/failed: node boom \(code\): kaboom$/m);
+    const runId = /\[run\] id=(run_\w+) started/.exec(r.stdout)![1]!;
+    const i = await cli(['inspect', runId, '--db', db]);
+    expect(i.stdout).toContain('error    node boom (code): kaboom\n');
+    expect(i.stdout).toMatch(/^boom .* code: kaboom$/m);
+    expect((await cli(['inspect', runId, '--node', 'boom', '--db', db])).stdout).toContain('error    (code): kaboom\n');
+    expect(r.stdout + i.stdout).not.toContain('code: code:');
+  });
+
   const cases: { name: string; args: (dir: string) => string[]; code: number; message: RegExp }[] = [
     {
       name: 'a graph file that is not JSON',

@@ -5,7 +5,7 @@
 import type { NodeStatus } from '../core/ports.js';
 import type { RunEvent } from '../core/events.js';
 import type { RunDetail } from '../host/service.js';
-import { formatCost, formatDuration, oneLine, paint, statusColor, stripAnsi, table, type Out, type Paint } from './render.js';
+import { errorMessageOf, formatCost, formatDuration, oneLine, paint, statusColor, stripAnsi, table, type Out, type Paint } from './render.js';
 
 interface Row {
   nodeId: string;
@@ -69,7 +69,7 @@ export class InspectView {
     for (const n of d.nodes) {
       const row: Row = { nodeId: n.nodeId, type: n.type, status: n.status, attempt: n.attempt, tokens: n.tokens, costUsd: n.costUsd, note: '' };
       if (n.durationMs !== undefined) row.durationMs = n.durationMs;
-      if (n.error) row.note = `${n.error.kind}: ${n.error.message}`;
+      if (n.error) row.note = `${n.error.kind}: ${errorMessageOf(n.error)}`;
       if (n.skipReason) row.note = n.skipReason;
       this.rows.set(n.nodeId, row);
     }
@@ -107,11 +107,11 @@ export class InspectView {
         row.costUsd += e.data.costUsd ?? 0;
         this.tokens += t;
         this.costUsd += e.data.costUsd ?? 0;
-        row.note = e.type === 'node.failed' ? `${e.data.error.kind}: ${e.data.error.message}` : e.data.reusedFrom ? `reused from ${e.data.reusedFrom}` : '';
+        row.note = e.type === 'node.failed' ? `${e.data.error.kind}: ${errorMessageOf(e.data.error)}` : e.data.reusedFrom ? `reused from ${e.data.reusedFrom}` : '';
         break;
       }
       case 'node.retrying':
-        row.note = `retry in ${formatDuration(e.data.delayMs)} after ${e.data.error.kind}: ${e.data.error.message}`;
+        row.note = `retry in ${formatDuration(e.data.delayMs)} after ${e.data.error.kind}: ${errorMessageOf(e.data.error)}`;
         break;
       case 'node.skipped':
         row.note = e.data.reason;

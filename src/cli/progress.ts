@@ -5,9 +5,9 @@
 import type { NodeError } from '../core/errors.js';
 import type { RunEvent } from '../core/events.js';
 import type { RunDetail, RunOutcome } from '../host/service.js';
-import { formatCost, formatDuration, oneLine, preview, type Out, type Paint, paint } from './render.js';
+import { errorMessageOf, formatCost, formatDuration, oneLine, preview, type Out, type Paint, paint } from './render.js';
 
-const errText = (e: NodeError | undefined): string => (e ? `(${e.kind}): ${oneLine(e.message)}` : '');
+const errText = (e: NodeError | undefined): string => (e ? `(${e.kind}): ${oneLine(errorMessageOf(e))}` : '');
 
 function tokensOf(usage: { inputTokens: number; outputTokens: number } | undefined): number | undefined {
   return usage ? usage.inputTokens + usage.outputTokens : undefined;
@@ -147,7 +147,8 @@ export function finalLine(o: RunOutcome, d: RunDetail | undefined, p: Paint, bud
     case 'failed': {
       const nodeId = o.error?.nodeId ?? d?.failedNodeId;
       const kind = o.error?.kind ?? d?.error?.kind ?? 'internal';
-      const msg = oneLine(o.error?.message ?? d?.error?.message ?? 'unknown error', 500);
+      const message = o.error?.message ?? d?.error?.message ?? 'unknown error';
+      const msg = oneLine(errorMessageOf({ kind, message }), 500);
       return `${head} ${p.red('failed')}: ${nodeId ? `node ${nodeId} ` : ''}(${kind}): ${msg}`;
     }
     case 'cancelled':

@@ -5,7 +5,7 @@ import type { RunDetail } from '../../host/service.js';
 import type { ListRunsOptions } from '../../host/store/index.js';
 import { UsageError } from '../exit.js';
 import { positiveInt } from '../files.js';
-import { formatCost, formatDuration, oneLine, paint, preview, statusColor, streamOut, table, type Paint } from '../render.js';
+import { errorMessageOf, formatCost, formatDuration, oneLine, paint, preview, statusColor, streamOut, table, type Paint } from '../render.js';
 import { withService, type GlobalOpts } from '../session.js';
 
 type NodeDetail = RunDetail['nodes'][number];
@@ -44,14 +44,14 @@ function runText(d: RunDetail, p: Paint): string {
   lines.push(`duration ${formatDuration(d.durationMs)} · ${d.tokens} tokens · ${formatCost(d.costUsd)}`);
   lines.push(`input    ${preview(d.input, 120)}`);
   if (d.result !== undefined) lines.push(`result   ${preview(d.result, 120)}`);
-  if (d.error) lines.push(`error    ${p.red(`${d.failedNodeId ? `node ${d.failedNodeId} ` : ''}(${d.error.kind}): ${oneLine(d.error.message)}`)}`);
+  if (d.error) lines.push(`error    ${p.red(`${d.failedNodeId ? `node ${d.failedNodeId} ` : ''}(${d.error.kind}): ${oneLine(errorMessageOf(d.error))}`)}`);
   if (d.compensated !== undefined) lines.push(`compensated ${d.compensated ? p.green('yes') : p.red('no')}`);
   const rows = d.nodes.map((n) => {
     const compFailed = n.compensation?.status === 'failed';
     const err = compFailed
       ? p.red(`compensation failed: ${oneLine(n.compensation?.error?.message ?? '', 60)}`)
       : n.error
-        ? p.red(`${n.error.kind}: ${oneLine(n.error.message, 60)}`)
+        ? p.red(`${n.error.kind}: ${oneLine(errorMessageOf(n.error), 60)}`)
         : n.skipReason
           ? p.dim(oneLine(n.skipReason, 60))
           : n.status === 'waiting'
@@ -84,7 +84,7 @@ function nodeText(d: RunDetail, n: NodeDetail, p: Paint, verbose: boolean): stri
   lines.push(`duration ${formatDuration(n.durationMs)} · ${n.tokens} tokens · ${formatCost(n.costUsd)}`);
   if (n.skipReason) lines.push(`skipped  ${n.skipReason}`);
   if (n.error) {
-    lines.push(`error    ${p.red(`(${n.error.kind}): ${oneLine(n.error.message, 1000)}`)}`);
+    lines.push(`error    ${p.red(`(${n.error.kind}): ${oneLine(errorMessageOf(n.error), 1000)}`)}`);
     if (verbose && n.error.stack) lines.push(p.dim(n.error.stack));
   }
   if (n.approval) {
@@ -111,7 +111,7 @@ function nodeText(d: RunDetail, n: NodeDetail, p: Paint, verbose: boolean): stri
       a.finishedAt !== undefined ? formatDuration(a.finishedAt - a.startedAt) : '-',
       a.usage ? String(a.usage.inputTokens + a.usage.outputTokens) : '',
       a.costUsd ? formatCost(a.costUsd) : '',
-      a.error ? p.red(`${a.error.kind}: ${oneLine(a.error.message, 60)}`) : '',
+      a.error ? p.red(`${a.error.kind}: ${oneLine(errorMessageOf(a.error), 60)}`) : '',
     ]);
     lines.push(table(['attempt', 'status', 'started', 'duration', 'tokens', 'cost', 'error'], rows, p).trimEnd());
   }
