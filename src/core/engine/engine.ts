@@ -106,7 +106,7 @@ export class Engine {
         const n = nodeOf(d, nodeId);
         const node = d.nodes.get(nodeId)!;
         if (node.type !== 'approval' || n.status !== 'waiting') {
-          throw new AppError('illegal-transition', `node ${nodeId} of run ${runId} is not waiting for approval (it is ${node.type}, ${n.status})`);
+          throw new AppError('illegal-transition', `node ${nodeId} of run ${runId} is not waiting for approval (it is ${/^(?:[aeiou]|llm|http)/.test(node.type) ? 'an' : 'a'} ${node.type} node, status ${n.status})`);
         }
         const { approved, ...rest } = decision;
         const output = { approved, ...rest };
