@@ -17,6 +17,15 @@ describe.concurrent('statepipe run --inputs', () => {
     expect(r.stderr.match(/^\[batch\] \d\/5/gm)).toHaveLength(5); // plain progress lines off a TTY
   });
 
+  it('one input: "batch: 1 run"', async () => {
+    const dir = tmpDir();
+    const inputs = path.join(dir, 'in.jsonl');
+    fs.writeFileSync(inputs, '{"text":"Alice"}\n');
+    const r = await cli(['run', fastGraph('document-pipeline', dir), '--inputs', inputs, '--db', path.join(dir, 'db')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n').at(-1)).toBe('batch: 1 run: 1 succeeded, 0 failed, 0 waiting');
+  });
+
   it('exits with the worst outcome: 3 when some runs wait, 1 when some fail', async () => {
     const dir = tmpDir();
     const db = path.join(dir, 'db');

@@ -96,7 +96,7 @@ export async function runBatch(graph: Graph, lines: BatchLine[], concurrency: nu
           out.write(`line ${r.line}: ${r.outcome ? finalLine(r.outcome, detail, p) : `${p.red('error')}: ${r.error}`}\n`);
         }
       }
-      const summary = `batch: ${total} runs: ${counts.succeeded} succeeded, ${counts.failed} failed, ${counts.waiting} waiting`;
+      const summary = `batch: ${total} run${total === 1 ? '' : 's'}: ${counts.succeeded} succeeded, ${counts.failed} failed, ${counts.waiting} waiting`;
       out.write(summary + '\n');
       if (opts.json) {
         const doc = {
