@@ -106,5 +106,9 @@ describe('SIGKILL at any point, then resume', () => {
     expect(events.at(-1)!.type).toBe('run.succeeded');
     expect(events.at(-1)!.data['result']).toEqual(reference);
     if (!ended) expect((JSON.parse(resumed.stdout) as { result: unknown }).result).toEqual(reference);
+    // The record, crash included, replays to the same transitions and outputs.
+    const replay = await cli(['replay', runId, '--db', db]);
+    expect(replay.code, replay.stdout + replay.stderr).toBe(0);
+    expect(replay.stdout).toMatch(/matches/);
   });
 });

@@ -11,6 +11,8 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { asRunId } from '../../core/ids.js';
+import { replayRun } from '../../core/engine/replay.js';
 import { CHAOS_KILL_ENV, CHAOS_TRACE_ENV, KILL_WHERE, type ChaosTraceLine, type KillWhere } from '../../host/chaos.js';
 import { UsageError } from '../exit.js';
 import { checkRunInput, loadGraphFile, parseJsonArg, positiveInt } from '../files.js';
@@ -224,8 +226,12 @@ export async function chaosCommand(file: string, opts: ChaosOpts, _g: GlobalOpts
       let facts: RunFacts | undefined;
       if (d.runId === undefined) problems.push('no run was created');
       else if (problems.length === 0) {
-        const checked = checkRun(snapshot(dbFile, d.runId), reference);
+        const snap = snapshot(dbFile, d.runId);
+        const checked = checkRun(snap, reference);
         problems.push(...checked.problems);
+        // The record, kills and all, replays to the same transitions and outputs.
+        const replay = await replayRun(asRunId(d.runId), snap.graph, snap.events);
+        problems.push(...replay.differences.map((x) => `replay: ${x}`));
         facts = checked.facts;
       }
       summary.childProcesses += d.steps.length;

@@ -124,6 +124,23 @@ export function recordedCalls(graph: Graph, events: RunEvent[]): Map<string, Rec
   return calls;
 }
 
+/**
+ * Ends the clock makes (a delay's), with the node's transition count at that point: a runner
+ * outcome recorded after one is not returned before the replay's clock has made it too.
+ */
+export function timedEnds(graph: Graph, events: RunEvent[]): { seq: number; nodeId: string; count: number }[] {
+  const delays = new Set(graph.nodes.filter((n) => n.type === 'delay').map((n) => n.id));
+  const counts = new Map<string, number>();
+  const ends: { seq: number; nodeId: string; count: number }[] = [];
+  for (const e of events) {
+    if (!isTransition(e)) continue;
+    const id = e.nodeId!;
+    counts.set(id, (counts.get(id) ?? 0) + 1);
+    if (e.type === 'node.succeeded' && delays.has(id) && e.data.reusedFrom === undefined) ends.push({ seq: e.seq, nodeId: id, count: counts.get(id)! });
+  }
+  return ends;
+}
+
 /** What people (and crashes) did to the run, each with the point of the run where it was done. */
 export function recordedSteps(events: RunEvent[]): Step[] {
   const steps: Step[] = [];

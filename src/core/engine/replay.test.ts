@@ -142,6 +142,20 @@ describe('replay', () => {
     expect(await replayOf(second, o.runId, runner)).toEqual(ok(4));
   });
 
+  it('a process killed between queueing an unsafe node and starting it, after a delay ended', async () => {
+    const runner = sleepy({ draft: 300 });
+    const g = graph({
+      nodes: [code('start'), code('draft'), { id: 'pause', type: 'delay', config: { ms: 150 } }, code('notify', { sideEffect: 'unsafe' }), code('join')],
+      edges: [e('start', 'draft'), e('start', 'pause'), e('draft', 'notify'), e('notify', 'join'), e('pause', 'join')],
+    });
+    const first = testEngine({ code: runner });
+    const o = await first.engine.start(g, {}, { graphHash: 'h' });
+    const all = first.store.loadRun(o.runId as RunId).events;
+    const second = crashAfter(g, o.runId as RunId, all, (x) => x.type === 'node.queued' && x.nodeId === 'notify', { code: runner });
+    expect((await second.engine.resume(o.runId as RunId)).status).toBe('succeeded');
+    expect(await replayOf(second, o.runId, runner)).toEqual(ok(5));
+  });
+
   it('a budget pause, a resume that pauses again, then a raised budget', async () => {
     const g: Graph = graph({ budget: { maxTokens: 3 }, nodes: [mock('x', 'one two three'), mock('y', 'four five'), mock('z', 'six')], edges: [e('x', 'z'), e('y', 'z')] });
     const env = testEngine();

@@ -18,7 +18,7 @@ import { hostTurn, SimClock } from './clock.js';
 import type { RunnerRegistry } from './context.js';
 import { Engine } from './engine.js';
 import { MemoryStore } from './memory-store.js';
-import { callKey, describe, failureOf, isTransition, recordedCalls, recordedSteps, transitionsByNode, type Action, type RecordedCall, type Step } from './replay-record.js';
+import { callKey, describe, failureOf, isTransition, recordedCalls, recordedSteps, timedEnds, transitionsByNode, type Action, type RecordedCall, type Step } from './replay-record.js';
 import { foldEvents } from './state.js';
 
 export interface ReplayReport {
@@ -54,6 +54,7 @@ class Replay {
   private nextStep = 0;
   /** seqs of the outcomes released in recorded order, ascending; `ordered[orderAt]` is next. */
   private readonly ordered: number[];
+  private readonly timed: ReturnType<typeof timedEnds>;
   private orderAt = 0;
   private readonly released = new Set<number>();
   private waiting: Waiter[] = [];
@@ -62,7 +63,6 @@ class Replay {
   private clock!: SimClock;
   private store!: MemoryStore;
   private engine!: Engine;
-  private readonly runners: RunnerRegistry = {};
   private counts = new Map<string, number>();
   private seen = 0;
 
@@ -73,12 +73,19 @@ class Replay {
   ) {
     this.calls = recordedCalls(graph, record);
     this.steps = recordedSteps(record);
+    this.timed = timedEnds(graph, record);
     this.ordered = [...this.calls.values()].filter((c) => c.ordered).map((c) => c.seq).sort((a, b) => a - b);
-    for (const t of NODE_TYPES as readonly NodeType[]) this.runners[t] = this.runner;
   }
 
-  private readonly runner: NodeRunner = async (ctx) => {
-    const epoch = this.epoch;
+  /** The runner of one epoch's engine: once that process "died", its calls never return. */
+  private runnerOf(epoch: number): NodeRunner {
+    return async (ctx) => {
+      if (epoch !== this.epoch) return new Promise<never>(() => undefined);
+      return this.call(ctx, epoch);
+    };
+  }
+
+  private async call(ctx: Parameters<NodeRunner>[0], epoch: number): ReturnType<NodeRunner> {
     const compensation = ctx.idempotencyKey.endsWith(':compensate');
     const call = this.calls.get(callKey(ctx.node.id, ctx.attempt, compensation));
     if (!call) this.problems.push(`${ctx.node.id}: no recorded outcome for ${compensation ? 'compensation ' : ''}attempt ${ctx.attempt}`);
@@ -90,7 +97,7 @@ class Replay {
     if (o.kind !== 'ok') throw new Error('unreachable');
     if (o.tokens) ctx.emitTokens(o.tokens);
     return o.result;
-  };
+  }
 
   private gate(call: RecordedCall, signal: AbortSignal): Promise<void> {
     return new Promise<void>((resolve, reject) => {
@@ -138,15 +145,21 @@ class Replay {
     this.store = new MemoryStore(() => clock.now());
     seed(this.store);
     this.counts = new Map([...transitionsByNode(this.store.loadRun(this.runId).events)].map(([id, t]) => [id, t.length]));
-    this.engine = new Engine({ store: this.store, clock, runners: this.runners, owner: { id: 'replay' }, random: () => 0, controlPollMs: 3_600_000 });
+    const runners: RunnerRegistry = {};
+    for (const t of NODE_TYPES as readonly NodeType[]) runners[t] = this.runnerOf(epoch);
+    this.engine = new Engine({ store: this.store, clock, runners, owner: { id: 'replay' }, random: () => 0, controlPollMs: 3_600_000 });
     this.engine.subscribe((events) => {
       if (epoch !== this.epoch) return;
       for (const e of events) {
         this.seen++;
         if (isTransition(e)) this.counts.set(e.nodeId!, (this.counts.get(e.nodeId!) ?? 0) + 1);
       }
-      // A pause or cancel lands mid-flight: as soon as the run is where it landed, before it goes on.
-      if (this.reached(true)) queueMicrotask(() => this.applyStep(true));
+      // A crash, or a pause or cancel taken mid-flight, lands as soon as the run is where it
+      // landed, before the run goes on: a kill right after this commit, before the next one.
+      if (this.reached(true)) {
+        if (this.steps[this.nextStep]!.action.kind === 'crash') this.applyStep(true);
+        else queueMicrotask(() => this.applyStep(true));
+      }
     });
     this.track(this.engine.drive(this.runId), undefined);
   }
@@ -154,15 +167,16 @@ class Replay {
   /** The replay has made every transition the record made before its next action. */
   private reached(midFlightOnly: boolean): boolean {
     const step = this.steps[this.nextStep];
-    if (!step || (midFlightOnly && !(step.midFlight && (step.action.kind === 'pause' || step.action.kind === 'cancel')))) return false;
+    const k = step?.action.kind;
+    if (!step || (midFlightOnly && !(k === 'crash' || (step.midFlight && (k === 'pause' || k === 'cancel'))))) return false;
     for (const [id, n] of step.before) if ((this.counts.get(id) ?? 0) < n) return false;
     return true;
   }
 
   /**
    * Does the next person's action (or crash) once the replay has reached the point it was done
-   * at. A pause or cancel taken while nodes ran lands at once (`midFlightOnly`); the rest waits
-   * for a quiet turn, when the driver that was running has settled.
+   * at. A crash, and a pause or cancel taken while nodes ran, land at once (`midFlightOnly`); the
+   * rest waits for a quiet turn, when the driver that was running has settled.
    */
   private applyStep(midFlightOnly = false): boolean {
     if (!this.reached(midFlightOnly)) return false;
@@ -184,11 +198,15 @@ class Replay {
       case 'resolve':
         return this.track(this.engine.resolve(id, a.nodeId, a.output), a);
       case 'crash': {
-        // The process dies here: a new one finds the log as it is and resumes it.
+        // The process dies here: what it committed is all there is (its calls never return), and
+        // a new process finds the log as it is and resumes it.
         const log = this.store.loadRun(id).events;
+        this.epoch++;
+        this.waiting = [];
         const graphHash = log[0]?.type === 'run.created' ? log[0].data.graphHash : '';
         const kept = log.map(({ type, nodeId, data }) => ({ type, ...(nodeId ? { nodeId } : {}), data }) as NewEvent);
-        this.startEpoch(this.clock.now(), (store) => store.createRun({ runId: id, graph: this.graph, graphHash, events: kept }));
+        const now = this.clock.now();
+        queueMicrotask(() => this.startEpoch(now, (store) => store.createRun({ runId: id, graph: this.graph, graphHash, events: kept })));
         return true;
       }
     }
@@ -206,7 +224,7 @@ class Replay {
 
   /**
    * Lets one waiting call return its outcome: the earliest, once every action recorded before it
-   * is done and (strict) every runner outcome recorded before it has been returned.
+   * is done and (strict) every runner outcome and delay end recorded before it has happened.
    */
   private release(strict: boolean): boolean {
     if (this.waiting.length === 0) return false;
@@ -215,6 +233,7 @@ class Replay {
       const step = this.steps[this.nextStep];
       if (step && step.seq < w.seq) return false;
       if (w.ordered && this.ordered[this.orderAt] !== w.seq) return false;
+      if (this.timed.some((t) => t.seq < w.seq && (this.counts.get(t.nodeId) ?? 0) < t.count)) return false;
     }
     this.waiting = this.waiting.filter((x) => x !== w);
     this.released.add(w.seq);
