@@ -21,9 +21,10 @@ import type { GlobalOpts } from './session.js';
 const VERSION = '0.1.0';
 
 /** Flags of every command that drives a run. */
-function runFlags(cmd: Command): Command {
+/** The flags of the commands that drive a run; `cancel` and `pause` have nothing to plan (no --dry-run). */
+function runFlags(cmd: Command, opts: { dryRun?: boolean } = {}): Command {
+  if (opts.dryRun !== false) cmd.option('--dry-run', 'check it, print the execution order of what would run and worst-case tokens; run nothing, write nothing');
   return cmd
-    .option('--dry-run', 'validate, print the execution order and worst-case tokens; run nothing, write nothing')
     .option('--inspect', 'a live view of every node, redrawn in place')
     .option('--jsonl <file>', 'append every event as a JSON line (- for stdout, which then carries only JSONL)')
     .option('--json', 'print the final outcome as JSON on stdout (progress goes to stderr)')
@@ -111,8 +112,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
       .addOption(new Option('--from <nodeId>', 'the node to rerun from').makeOptionMandatory(true)),
   ).action(act(rerunCommand as Action));
 
-  runFlags(program.command('cancel').description('cancel a run (compensations run)').argument('<runId>')).action(act(cancelCommand as Action));
-  runFlags(program.command('pause').description('pause a run (no new node starts)').argument('<runId>')).action(act(pauseCommand as Action));
+  runFlags(program.command('cancel').description('cancel a run (compensations run)').argument('<runId>'), { dryRun: false }).action(act(cancelCommand as Action));
+  runFlags(program.command('pause').description('pause a run (no new node starts)').argument('<runId>'), { dryRun: false }).action(act(pauseCommand as Action));
 
   program
     .command('replay')

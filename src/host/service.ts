@@ -15,7 +15,7 @@ import { realClock } from '../core/engine/clock.js';
 import { commitEvents } from '../core/engine/commit.js';
 import type { RunOutcome } from '../core/engine/context.js';
 import { Engine, type Decision } from '../core/engine/engine.js';
-import { dryRunPlan, type DryRunPlan } from '../core/engine/plan.js';
+import { dryRunPlan, nodesLeft, type DryControl, type DryRunPlan } from '../core/engine/dry-run.js';
 import { replayRun, type ReplayReport } from '../core/engine/replay.js';
 import { foldEvents } from '../core/engine/state.js';
 import { ev } from '../core/events.js';
@@ -41,7 +41,7 @@ export interface ServiceOptions extends OpenOptions {
   breakers?: BreakerSettings;
 }
 
-export type { RunDetail, RunOutcome, ReplayReport, DryRunPlan };
+export type { RunDetail, RunOutcome, ReplayReport, DryRunPlan, DryControl };
 
 export class StatepipeService {
   readonly engine: Engine;
@@ -105,12 +105,22 @@ export class StatepipeService {
     return StatepipeService.loadGraphFile(path);
   }
 
-  static dryRun(graph: Graph): DryRunPlan {
-    return dryRunPlan(graph, topology(graph));
+  /** `--dry-run` of a new run: the plan and worst-case tokens; nothing is opened or written. */
+  static dryRun(graph: Graph, input?: unknown): Promise<DryRunPlan> {
+    return dryRunPlan(graph, topology(graph), input === undefined ? {} : { input });
   }
 
-  dryRun(graph: Graph): DryRunPlan {
-    return StatepipeService.dryRun(graph);
+  /** `--dry-run` of a control on a run: checked as the engine would, then what is left planned. */
+  async dryRunControl(runId: string, control: DryControl): Promise<DryRunPlan & { graphId: string; tokensSoFar: number; costUsdSoFar: number }> {
+    const id = this.known(runId);
+    const { graph, events } = this.store.loadRun(id);
+    const state = foldEvents(id, graph, events);
+    const topo = topology(graph);
+    const only = nodesLeft(graph, topo, state, control);
+    const outputs: Record<string, { output: unknown }> = {};
+    for (const [nodeId, n] of state.nodes) if (n.status === 'succeeded' && !only.has(nodeId)) outputs[nodeId] = { output: n.output };
+    const plan = await dryRunPlan(graph, topo, { input: state.input, only, outputs });
+    return { ...plan, graphId: graph.id, tokensSoFar: state.tokens, costUsdSoFar: state.costUsd };
   }
 
   /** Saves the graph's version and creates the run (validating its input). Nothing executes yet. */

@@ -7,10 +7,7 @@ import { UsageError } from '../exit.js';
 import { nonNegative, parseJsonArg, positiveInt } from '../files.js';
 import { paint, streamOut } from '../render.js';
 import { checkRunFlags, driveCommand, withService, type GlobalOpts, type RunFlags } from '../session.js';
-
-function noDryRun(flags: RunFlags, cmd: string): void {
-  if (flags.dryRun) throw new UsageError(`--dry-run applies to a new run; ${cmd} acts on an existing one (nothing was done)`);
-}
+import { dryRunControl } from './dry-run.js';
 
 export interface ResumeOpts extends RunFlags {
   maxTokens?: string;
@@ -18,11 +15,11 @@ export interface ResumeOpts extends RunFlags {
 }
 
 export async function resumeCommand(runId: string, opts: ResumeOpts, g: GlobalOpts): Promise<number> {
-  noDryRun(opts, 'resume');
   const maxTokens = positiveInt(opts.maxTokens, '--max-tokens', true);
   const maxCostUsd = nonNegative(opts.maxCost, '--max-cost');
   const budget = { ...(maxTokens !== undefined ? { maxTokens } : {}), ...(maxCostUsd !== undefined ? { maxCostUsd } : {}) };
   const hasBudget = maxTokens !== undefined || maxCostUsd !== undefined;
+  if (opts.dryRun) return dryRunControl(runId, { kind: 'resume' }, opts, g);
   return driveCommand(g, opts, {
     runId,
     verb: 'resumed',
@@ -46,9 +43,9 @@ function whoami(): string | undefined {
 }
 
 export async function approveCommand(runId: string, nodeId: string, opts: ApproveOpts, g: GlobalOpts): Promise<number> {
-  noDryRun(opts, 'approve');
   checkRunFlags(opts);
   const data = opts.data !== undefined ? parseJsonArg(opts.data, '--data') : undefined;
+  if (opts.dryRun) return dryRunControl(runId, { kind: 'approve', nodeId }, opts, g);
   const by = opts.by ?? whoami();
   const decision = {
     approved: opts.reject !== true,
@@ -64,14 +61,14 @@ export async function approveCommand(runId: string, nodeId: string, opts: Approv
 }
 
 export async function retryCommand(runId: string, nodeId: string, opts: RunFlags, g: GlobalOpts): Promise<number> {
-  noDryRun(opts, 'retry');
+  if (opts.dryRun) return dryRunControl(runId, { kind: 'retry', nodeId }, opts, g);
   return driveCommand(g, opts, { runId, verb: `retrying ${nodeId}`, act: (svc) => svc.retry(runId, nodeId) });
 }
 
 export async function rerunCommand(runId: string, opts: RunFlags & { from?: string }, g: GlobalOpts): Promise<number> {
-  noDryRun(opts, 'rerun');
   if (!opts.from) throw new UsageError('rerun needs --from NODE_ID');
   const from = opts.from;
+  if (opts.dryRun) return dryRunControl(runId, { kind: 'rerun', nodeId: from }, opts, g);
   // The new run prints its own `[run] id=… started` line from its run.created event.
   return driveCommand(g, opts, {
     act: (svc) => {

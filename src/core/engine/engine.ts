@@ -10,6 +10,7 @@ import { validateRunInput } from '../graph/validate.js';
 import { asRunId, newRunId, type NodeId, type RunId } from '../ids.js';
 import type { EngineDeps, EventListener, RunOutcome } from './context.js';
 import { RunDriver, type DriveOptions } from './driver.js';
+import { assertApprovable, assertResolvable, assertResumable, assertRetryable } from './preconditions.js';
 import { foldEvents, type RunState } from './state.js';
 
 export interface Decision {
@@ -91,23 +92,14 @@ export class Engine {
   async resume(runId: RunId, opts: { budget?: { maxTokens?: number; maxCostUsd?: number } } = {}): Promise<RunOutcome> {
     return this.drive(runId, {
       resume: opts.budget ? { budget: opts.budget } : {},
-      prepare: (d) => {
-        const status = d.state.status;
-        if (status === 'succeeded' || status === 'cancelled' || status === 'failed') {
-          throw new AppError('illegal-transition', `run ${runId} is ${status} and cannot be resumed`);
-        }
-      },
+      prepare: (d) => assertResumable(d.state),
     });
   }
 
   async approve(runId: RunId, nodeId: string, decision: Decision): Promise<RunOutcome> {
     return this.drive(runId, {
       prepare: (d) => {
-        const n = nodeOf(d, nodeId);
-        const node = d.nodes.get(nodeId)!;
-        if (node.type !== 'approval' || n.status !== 'waiting') {
-          throw new AppError('illegal-transition', `node ${nodeId} of run ${runId} is not waiting for approval (it is ${/^(?:[aeiou]|llm|http)/.test(node.type) ? 'an' : 'a'} ${node.type} node, status ${n.status})`);
-        }
+        const n = assertApprovable(d.state, d.nodes.get(nodeId), nodeId);
         const { approved, ...rest } = decision;
         const output = { approved, ...rest };
         const started = n.attempts.at(-1)?.startedAt ?? d.deps.clock.now();
@@ -129,13 +121,7 @@ export class Engine {
   async retry(runId: RunId, nodeId: string): Promise<RunOutcome> {
     return this.drive(runId, {
       prepare: (d) => {
-        const n = nodeOf(d, nodeId);
-        if (n.status !== 'failed' && n.status !== 'in-doubt') {
-          throw new AppError('illegal-transition', `node ${nodeId} of run ${runId} is ${n.status}; only a failed or in-doubt node can be retried`);
-        }
-        if ([...d.state.nodes.values()].some((x) => x.compensation)) {
-          throw new AppError('illegal-transition', `run ${runId} has already been compensated; start a new run with rerun --from ${nodeId}`);
-        }
+        const n = assertRetryable(d.state, nodeId);
         const events: NewEvent[] = [];
         if (d.state.status === 'failed') events.push(ev('run.retried', { nodeId }));
         events.push(ev('node.requeued', { attempt: n.attempt }, nodeId as NodeId));
@@ -152,8 +138,7 @@ export class Engine {
   async resolve(runId: RunId, nodeId: string, output: unknown): Promise<RunOutcome> {
     return this.drive(runId, {
       prepare: (d) => {
-        const n = nodeOf(d, nodeId);
-        if (n.status !== 'in-doubt') throw new AppError('illegal-transition', `node ${nodeId} of run ${runId} is ${n.status}, not in-doubt`);
+        const n = assertResolvable(d.state, nodeId);
         d.commit([ev('node.succeeded', { attempt: n.attempt, durationMs: 0, output, resolved: true }, nodeId as NodeId)]);
         d.afterFinish(nodeId);
       },
@@ -225,10 +210,4 @@ export class Engine {
     const { graph, events } = this.deps.store.loadRun(runId);
     return foldEvents(runId, graph, events);
   }
-}
-
-function nodeOf(d: RunDriver, nodeId: string) {
-  const n = d.state.nodes.get(nodeId);
-  if (!n) throw new AppError('not-found', `node ${nodeId} not found in run ${d.runId}`);
-  return n;
 }

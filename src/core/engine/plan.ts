@@ -70,44 +70,6 @@ export function readiness(nodeId: string, topo: Topology, nodes: Map<string, Gra
   return live > 0 ? { kind: 'ready' } : { kind: 'skip', reason: 'branch not taken' };
 }
 
-/** What `--dry-run` prints: the execution order and a worst-case token estimate. */
-export interface DryRunPlan {
-  order: string[];
-  /** Nodes grouped by depth: each level can run in parallel. */
-  levels: string[][];
-  worstCaseTokens: number;
-  modelCalls: number;
-}
-
-const pieces = (s: string): number => (s.match(/\S+/g) ?? []).length;
-
-export function dryRunPlan(graph: Graph, topo: Topology): DryRunPlan {
-  const depth = new Map<string, number>();
-  for (const id of topo.order) {
-    let d = 0;
-    for (const e of topo.incoming.get(id) ?? []) d = Math.max(d, (depth.get(e.source) ?? 0) + 1);
-    depth.set(id, d);
-  }
-  const levels: string[][] = [];
-  for (const id of topo.order) (levels[depth.get(id)!] ??= []).push(id);
-  let worstCaseTokens = 0;
-  let modelCalls = 0;
-  for (const node of graph.nodes) {
-    if (node.type !== 'llm' && node.type !== 'agent') continue;
-    const c = node.config;
-    const attempts = retryPolicy(graph, node).maxAttempts;
-    const steps = node.type === 'agent' ? Number(c['maxSteps'] ?? 8) : 1;
-    const mock = c['mock'] as { reply?: unknown } | undefined;
-    const reply = mock?.reply === undefined ? undefined : typeof mock.reply === 'string' ? mock.reply : JSON.stringify(mock.reply);
-    // Prompts are estimated before templates are filled in: ~1.3 tokens per word.
-    const prompt = Math.ceil((pieces(String(c['prompt'] ?? '')) + pieces(String(c['system'] ?? ''))) * 1.3);
-    const out = typeof c['maxTokens'] === 'number' ? c['maxTokens'] : reply !== undefined ? pieces(reply) : 4096;
-    worstCaseTokens += (prompt + out) * attempts * steps;
-    modelCalls += attempts * steps;
-  }
-  return { order: topo.order, levels, worstCaseTokens, modelCalls };
-}
-
 export interface EffectiveRetry {
   maxAttempts: number;
   backoffMs: number;

@@ -1,0 +1,45 @@
+/**
+ * What a person's control needs of a run before it may be carried out. The engine checks these
+ * inside its transaction; `--dry-run` checks the same before it plans, so both refuse alike.
+ */
+import { AppError } from '../errors.js';
+import type { GraphNode } from '../graph/schema.js';
+import type { NodeState, RunState } from './state.js';
+
+export function nodeIn(state: RunState, nodeId: string): NodeState {
+  const n = state.nodes.get(nodeId);
+  if (!n) throw new AppError('not-found', `node ${nodeId} not found in run ${state.runId}`);
+  return n;
+}
+
+export function assertResumable(state: RunState): void {
+  const s = state.status;
+  if (s === 'succeeded' || s === 'cancelled' || s === 'failed') throw new AppError('illegal-transition', `run ${state.runId} is ${s} and cannot be resumed`);
+}
+
+export function assertApprovable(state: RunState, node: GraphNode | undefined, nodeId: string): NodeState {
+  const n = nodeIn(state, nodeId);
+  if (node?.type !== 'approval' || n.status !== 'waiting') {
+    const type = node?.type ?? 'unknown';
+    const what = `${/^(?:[aeiou]|llm|http)/.test(type) ? 'an' : 'a'} ${type} node`;
+    throw new AppError('illegal-transition', `node ${nodeId} of run ${state.runId} is not waiting for approval (it is ${what}, status ${n.status})`);
+  }
+  return n;
+}
+
+export function assertRetryable(state: RunState, nodeId: string): NodeState {
+  const n = nodeIn(state, nodeId);
+  if (n.status !== 'failed' && n.status !== 'in-doubt') {
+    throw new AppError('illegal-transition', `node ${nodeId} of run ${state.runId} is ${n.status}; only a failed or in-doubt node can be retried`);
+  }
+  if ([...state.nodes.values()].some((x) => x.compensation)) {
+    throw new AppError('illegal-transition', `run ${state.runId} has already been compensated; start a new run with rerun --from ${nodeId}`);
+  }
+  return n;
+}
+
+export function assertResolvable(state: RunState, nodeId: string): NodeState {
+  const n = nodeIn(state, nodeId);
+  if (n.status !== 'in-doubt') throw new AppError('illegal-transition', `node ${nodeId} of run ${state.runId} is ${n.status}, not in-doubt`);
+  return n;
+}
