@@ -2,7 +2,7 @@
  * Commands on an existing run: resume, approve, retry, rerun, cancel, pause (all continue or
  * stop the run in this process and exit with its state), and replay.
  */
-import os from 'node:os';
+import { osUser } from '../../host/os-user.js';
 import { UsageError } from '../exit.js';
 import { nonNegative, parseJsonArg, positiveInt } from '../files.js';
 import { paint, streamOut } from '../render.js';
@@ -34,19 +34,11 @@ export interface ApproveOpts extends RunFlags {
   by?: string;
 }
 
-function whoami(): string | undefined {
-  try {
-    return os.userInfo().username || undefined;
-  } catch {
-    return process.env['USER'] || process.env['USERNAME'] || undefined;
-  }
-}
-
 export async function approveCommand(runId: string, nodeId: string, opts: ApproveOpts, g: GlobalOpts): Promise<number> {
   checkRunFlags(opts);
   const data = opts.data !== undefined ? parseJsonArg(opts.data, '--data') : undefined;
   if (opts.dryRun) return dryRunControl(runId, { kind: 'approve', nodeId }, opts, g);
-  const by = opts.by ?? whoami();
+  const by = opts.by ?? osUser();
   const decision = {
     approved: opts.reject !== true,
     ...(by ? { by } : {}),
