@@ -111,14 +111,7 @@ export function oneLine(s: string, max = 300): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
-/**
- * An error's message for printing beside its kind: without a leading `<kind>: ` of its own
- * (the code runner says `code: kaboom`), so the kind shows once: `(code): kaboom`.
- */
-export function errorMessageOf(e: { kind: string; message: string }): string {
-  const prefix = `${e.kind}: `;
-  return e.message.startsWith(prefix) && e.message.length > prefix.length ? e.message.slice(prefix.length) : e.message;
-}
+export { errorMessageOf } from '../core/errors.js';
 
 /** A compact JSON preview of a value, for tables. */
 export function preview(value: unknown, max = 80): string {

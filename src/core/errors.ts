@@ -111,3 +111,12 @@ export class AppError extends Error {
     if (issues) this.issues = issues;
   }
 }
+
+/**
+ * An error's message for showing beside its kind: without a leading `<kind>: ` of its own
+ * (the code runner says `code: kaboom`), so the kind shows once: `(code): kaboom`.
+ */
+export function errorMessageOf(e: { kind: string; message: string }): string {
+  const prefix = `${e.kind}: `;
+  return e.message.startsWith(prefix) && e.message.length > prefix.length ? e.message.slice(prefix.length) : e.message;
+}

@@ -1,6 +1,7 @@
 /** The run's logs, color-coded by level with a minimum-level filter: node logs plus retries and failures. */
 import { useMemo, useState, type JSX } from 'react';
 import type { RunEvent } from '../../core/events';
+import { errorMessageOf } from '../../core/errors';
 
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 type Level = (typeof LEVELS)[number];
@@ -18,8 +19,8 @@ export function logLines(events: readonly RunEvent[]): Line[] {
   for (const e of events) {
     const base = { seq: e.seq, ts: e.ts, ...(e.nodeId ? { nodeId: e.nodeId } : {}) };
     if (e.type === 'node.log') out.push({ ...base, level: (LEVELS as readonly string[]).includes(e.data.level) ? e.data.level : 'info', message: e.data.message });
-    else if (e.type === 'node.retrying') out.push({ ...base, level: 'warn', message: `attempt ${e.data.attempt} failed (${e.data.error.kind}): ${e.data.error.message}; retrying in ${e.data.delayMs} ms` });
-    else if (e.type === 'node.failed') out.push({ ...base, level: 'error', message: `failed (${e.data.error.kind}): ${e.data.error.message}` });
+    else if (e.type === 'node.retrying') out.push({ ...base, level: 'warn', message: `attempt ${e.data.attempt} failed (${e.data.error.kind}): ${errorMessageOf(e.data.error)}; retrying in ${e.data.delayMs} ms` });
+    else if (e.type === 'node.failed') out.push({ ...base, level: 'error', message: `failed (${e.data.error.kind}): ${errorMessageOf(e.data.error)}` });
     else if (e.type === 'run.failed') out.push({ ...base, level: 'error', message: `run failed: ${e.data.error.message}` });
     else if (e.type === 'compensation.failed') out.push({ ...base, level: 'error', message: `compensation failed: ${e.data.error.message}` });
     else if (e.type === 'budget.exceeded') out.push({ ...base, level: 'warn', message: `budget exceeded: ${e.data.tokens} tokens, $${e.data.costUsd}` });

@@ -75,6 +75,11 @@ describe('run detail (pure parts)', () => {
     expect(logLines(failLog).filter((l) => l.level === 'error').map((l) => l.nodeId ?? 'run')).toEqual(['ask', 'run']);
   });
 
+  it('a log line shows an error kind once, also when the message repeats it (the code runner says "code: …")', () => {
+    const log = [e('node.failed', { attempt: 1, durationMs: 3, error: { kind: 'code', message: 'code: kaboom', retryable: false } }, 'ask')];
+    expect(logLines(log).map((l) => l.message)).toEqual(['failed (code): kaboom']);
+  });
+
   it('diffs two runs: the changed node and its downstream', () => {
     const a = runLog('Hello');
     const b = runLog('Howdy');

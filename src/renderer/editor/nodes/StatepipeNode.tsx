@@ -10,6 +10,7 @@ import { Handle, Position, type NodeProps } from '@xyflow/react';
 import { TYPE_LABELS, isBranching } from '../../doc/defaults';
 import type { FlowNode } from '../../doc/flow';
 import { streamTail } from '../../run/run-view';
+import { errorMessageOf } from '../../../core/errors';
 import { Icon, StateIcon, TypeIcon } from '../../ui/icons';
 import { uiStore } from '../../ui/ui-store';
 import { ZoomedOutContext } from '../lod';
@@ -126,7 +127,7 @@ function FullNode({ id, selected }: Pick<Props, 'id' | 'selected'>): JSX.Element
       )}
       {status === 'failed' && run?.error && (
         <div className="sp-error" title={run.error.message}>
-          <b>{run.error.kind}</b> {run.error.message}
+          <b>{run.error.kind}</b> {errorMessageOf(run.error)}
         </div>
       )}
       {waitingApproval && (
