@@ -98,6 +98,23 @@ describe('pause, resume, cancel', () => {
     expect(events.filter((x) => x.type === 'node.succeeded')).toHaveLength(7);
   });
 
+  it('resume while the paused run still has nodes running: the same driver goes on to the end', async () => {
+    const { engine, events, clock } = testEngine({}, { autoClock: false });
+    const runId = engine.createRun(wide(), {}, { graphHash: 'h' });
+    const driving = engine.drive(runId);
+    await ticks();
+    await engine.pause(runId);
+    expect(engine.inspect(runId).status).toBe('paused');
+    expect(await engine.resume(runId)).toMatchObject({ status: 'running' }); // two delays still in flight
+    for (let i = 0; i < 4; i++) {
+      clock.advance(1000);
+      await ticks();
+    }
+    expect((await driving).status).toBe('succeeded');
+    expect(seqOf(events).filter((x) => x.startsWith('run.'))).toEqual(['run.created', 'run.started', 'run.paused', 'run.resumed', 'run.succeeded']);
+    expect(events.filter((x) => x.type === 'node.succeeded')).toHaveLength(7);
+  });
+
   it('cancel aborts running nodes and cancels the rest', async () => {
     const { engine, events } = testEngine({}, { autoClock: false });
     const runId = engine.createRun(wide(), {}, { graphHash: 'h' });

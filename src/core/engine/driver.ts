@@ -311,6 +311,12 @@ export class RunDriver {
     this.pump();
   }
 
+  /** A resume while this driver still runs (paused with nodes in flight): the run goes on here. */
+  resumeLive(budget?: { maxTokens?: number; maxCostUsd?: number }): void {
+    if (this.stopped || this.cancelling || this.state.status !== 'paused') return;
+    this.commit([ev('run.resumed', budget ? { budget } : {})]);
+  }
+
   requestCancel(): void {
     if (this.stopped || this.cancelling) return;
     this.cancelling = true;

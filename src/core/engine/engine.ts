@@ -69,6 +69,7 @@ export class Engine {
     if (running) {
       // Already driven here: apply the action to the live driver.
       running.batch(() => opts.prepare?.(running));
+      if (opts.resume) running.resumeLive(opts.resume.budget);
       if (opts.cancel) running.requestCancel();
       running.wake();
       return { runId, status: running.state.status };
