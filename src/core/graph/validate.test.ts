@@ -171,6 +171,13 @@ describe('validateGraph: refused graphs name the node, edge or field', () => {
     expect(refuse(comp).message).toBe('graph.json: nodes[extract].compensate.config.code: is required');
   });
 
+  it('bounds read as words, not as the schema library says them', () => {
+    const empty = withNodes(chain(), (nodes) => ((nodes[1]!['config'] as Record<string, unknown>)['model'] = ''));
+    expect(refuse(empty).message).toBe('graph.json: nodes[extract].config.model: must not be empty');
+    const negative = rawGraph([{ id: 'wait', type: 'delay', config: { ms: -5 } }], []);
+    expect(refuse(negative).message).toBe('graph.json: nodes[wait].config.ms: must be at least 0');
+  });
+
   it('a template path to a non-upstream node', () => {
     const g = withNodes(chain(), (nodes) => {
       (nodes[1]!['config'] as Record<string, unknown>)['prompt'] = 'Use {{nodes.summary.output.text}} and {{nodes.summary.output.json}}';

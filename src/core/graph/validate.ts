@@ -172,8 +172,27 @@ export function validateRunInput(graph: Graph, input: unknown): void {
 
 // ---------------------------------------------------------------- graph rules
 
-function zodMessage(issue: { message: string }): string {
+interface ZodIssueLike {
+  message: string;
+  code?: string;
+  origin?: string;
+  minimum?: number | bigint;
+  maximum?: number | bigint;
+  inclusive?: boolean;
+}
+
+/** A zod issue in a person's words: "must not be empty", not "Too small: expected string to have >=1 characters". */
+function zodMessage(issue: ZodIssueLike): string {
   if (/received undefined$/.test(issue.message)) return 'is required';
+  const { code, origin } = issue;
+  const bound = code === 'too_small' ? issue.minimum : code === 'too_big' ? issue.maximum : undefined;
+  if (bound !== undefined && (origin === 'string' || origin === 'array' || origin === 'number')) {
+    const n = Number(bound);
+    if (code === 'too_small' && n === 1 && origin !== 'number') return 'must not be empty';
+    const cmp = code === 'too_small' ? (issue.inclusive === false ? 'more than' : 'at least') : issue.inclusive === false ? 'less than' : 'at most';
+    if (origin === 'number') return `must be ${cmp} ${n}`;
+    return `must have ${cmp} ${n} ${origin === 'string' ? 'character' : 'item'}${n === 1 ? '' : 's'}`;
+  }
   return issue.message.replace(/^Invalid (input|option): /, '');
 }
 

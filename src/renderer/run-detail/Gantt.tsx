@@ -1,5 +1,5 @@
 /** The run's timeline: one row per node, one bar per attempt (SVG), colored by outcome. */
-import { useMemo, type JSX } from 'react';
+import { useLayoutEffect, useMemo, useRef, useState, type JSX } from 'react';
 import type { RunState } from '../../core/engine/state';
 import type { Graph } from '../../core/graph/schema';
 import { fmtMs } from '../dashboard/format';
@@ -15,6 +15,22 @@ interface Bar {
   end: number;
   status: string;
   open: boolean;
+}
+
+/** The element's width in CSS pixels, kept up to date (so the SVG draws 1:1 and its text keeps its size). */
+function useWidth(fallback: number, shown: boolean): [React.RefObject<HTMLDivElement | null>, number] {
+  const ref = useRef<HTMLDivElement | null>(null);
+  const [width, setWidth] = useState(fallback);
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const measure = () => setWidth(Math.max(520, Math.floor(el.clientWidth)) || fallback);
+    measure();
+    const ro = new ResizeObserver(measure);
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [fallback, shown]);
+  return [ref, width];
 }
 
 export function Gantt({ graph, state, now, onSelect, selected }: { graph: Graph; state: RunState; now: number; onSelect?(nodeId: string): void; selected?: string | null }): JSX.Element {
@@ -38,15 +54,17 @@ export function Gantt({ graph, state, now, onSelect, selected }: { graph: Graph;
     return { rows, t0, t1 };
   }, [graph, state, now]);
 
+  const [box, measured] = useWidth(900, rows.length > 0);
   if (rows.length === 0) return <div className="muted rd-empty" data-testid="gantt">No node has started yet.</div>;
   const span = Math.max(1, t1 - t0);
-  const width = 900;
+  const width = measured;
   const plot = width - LABEL_W - 16;
   const x = (t: number) => LABEL_W + ((t - t0) / span) * plot;
   const ticks = Array.from({ length: 5 }, (_, i) => (span * i) / 4);
   const height = AXIS_H + rows.length * ROW + 6;
   return (
-    <svg className="gantt" data-testid="gantt" viewBox={`0 0 ${width} ${height}`} width="100%" style={{ maxWidth: width, minWidth: 520 }} role="img" aria-label="Timeline of node attempts">
+    <div ref={box} className="gantt-box">
+    <svg className="gantt" data-testid="gantt" viewBox={`0 0 ${width} ${height}`} width={width} height={height} role="img" aria-label="Timeline of node attempts">
       {ticks.map((t) => (
         <g key={t}>
           <line x1={x(t0 + t)} x2={x(t0 + t)} y1={AXIS_H - 4} y2={height} className="gantt-grid" />
@@ -82,5 +100,6 @@ export function Gantt({ graph, state, now, onSelect, selected }: { graph: Graph;
         );
       })}
     </svg>
+    </div>
   );
 }

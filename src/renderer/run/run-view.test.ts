@@ -51,6 +51,8 @@ describe('RunFold (the core fold, as immutable views)', () => {
       ev('node.queued', 'c'),
     ]);
     expect(animatedEdges(graph, v3)).toBe('e2');
+    // Paused: a queued node gets no data until the run resumes.
+    expect(animatedEdges(graph, { ...v3, status: 'paused' })).toBe('');
     expect(v3.nodes['b']).toMatchObject({ tokens: 5, costUsd: 0.01 });
     expect(v3.nodes['b']!.attempts[0]).toMatchObject({ status: 'succeeded', usage: { inputTokens: 3, outputTokens: 2 } });
     const v4 = fold.apply([ev('node.started', 'c', { attempt: 1, idempotencyKey: 'k' }), ev('approval.requested', 'c', { title: 't' }), ev('run.waiting', undefined, { nodeIds: ['c'] })]);

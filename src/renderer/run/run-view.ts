@@ -155,7 +155,8 @@ export function animatedEdges(graph: Graph, view: RunView | null): string {
   for (const e of graph.edges) {
     const t = view.nodes[e.target]?.status;
     const s = view.nodes[e.source]?.status;
-    if (t === 'running' || t === 'retrying' || (s === 'succeeded' && t === 'queued')) out.push(e.id);
+    // Data waits at a queued node while the run is paused: only what is running still flows.
+    if (t === 'running' || t === 'retrying' || (s === 'succeeded' && t === 'queued' && view.status === 'running')) out.push(e.id);
   }
   return out.join('\n');
 }

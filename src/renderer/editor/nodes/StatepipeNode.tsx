@@ -6,7 +6,7 @@
  * a box in its state's color, of the size it was last measured at, with the same handles.
  */
 import { memo, useContext, useDeferredValue, type JSX } from 'react';
-import { Handle, Position, type NodeProps } from '@xyflow/react';
+import { Handle, Position, useNodeConnections, type NodeProps } from '@xyflow/react';
 import { TYPE_LABELS, isBranching } from '../../doc/defaults';
 import type { FlowNode } from '../../doc/flow';
 import { streamTail } from '../../run/run-view';
@@ -42,14 +42,20 @@ function Handles({ type, connectable, labels }: { type: string; connectable: boo
         <>
           <Handle type="source" position={Position.Right} id="true" className="sp-handle sp-handle-true" style={{ top: '36%' }} isConnectable={connectable} />
           <Handle type="source" position={Position.Right} id="false" className="sp-handle sp-handle-false" style={{ top: '72%' }} isConnectable={connectable} />
-          {labels && <span className="sp-branch sp-branch-true">true</span>}
-          {labels && <span className="sp-branch sp-branch-false">false</span>}
+          {labels && <BranchLabel branch="true" />}
+          {labels && <BranchLabel branch="false" />}
         </>
       ) : (
         type !== 'output' && <Handle type="source" position={Position.Right} className="sp-handle" isConnectable={connectable} />
       )}
     </>
   );
+}
+
+/** A branch handle's name, while no edge leaves it (a connected branch is named on its edge). */
+function BranchLabel({ branch }: { branch: 'true' | 'false' }): JSX.Element | null {
+  const connected = useNodeConnections({ handleType: 'source', handleId: branch }).length > 0;
+  return connected ? null : <span className={`sp-branch sp-branch-${branch}`}>{branch}</span>;
 }
 
 function CompactNode({ id, selected, width, height }: Props): JSX.Element | null {
@@ -142,11 +148,11 @@ function FullNode({ id, selected }: Pick<Props, 'id' | 'selected'>): JSX.Element
       )}
       {count > 0 && (
         <div className="sp-problems" role="alert">
-          {problems.split('\n').map((p) => (
-            <div key={p} className="sp-problem">
-              {p}
-            </div>
-          ))}
+          {/* One line (the card keeps its size): the count and the first problem; all of them in the tooltip and the panel. */}
+          <div className="sp-problem">
+            {count > 1 && <b>{count} problems · </b>}
+            {problems.split('\n')[0]}
+          </div>
         </div>
       )}
     </div>
