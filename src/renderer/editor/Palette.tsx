@@ -3,6 +3,7 @@ import type { JSX } from 'react';
 import { useReactFlow } from '@xyflow/react';
 import { NODE_TYPES, type NodeType } from '../../core/graph/schema';
 import { TYPE_HINTS, TYPE_LABELS } from '../doc/defaults';
+import { freeSpot } from '../doc/place';
 import { docStore } from '../doc/store';
 import { TypeIcon } from '../ui/icons';
 import { addNodeAt, DRAG_MIME } from './Canvas';
@@ -12,8 +13,10 @@ export function Palette(): JSX.Element {
   const addInView = (type: NodeType) => {
     const el = document.querySelector('[data-testid="canvas"]')?.getBoundingClientRect();
     const center = el ? { x: el.left + el.width / 2, y: el.top + el.height / 2 } : { x: 400, y: 300 };
-    const n = docStore.getState().graph.nodes.length % 6;
-    addNodeAt(type, screenToFlowPosition({ x: center.x + n * 24, y: center.y + n * 24 }));
+    // Centred in view, or the nearest spot no other card covers.
+    const at = screenToFlowPosition(center);
+    const spot = freeSpot(docStore.getState().graph, { x: at.x - 100, y: at.y - 36 });
+    addNodeAt(type, { x: spot.x + 100, y: spot.y + 36 });
   };
   return (
     <aside className="palette" aria-label="Node palette">
