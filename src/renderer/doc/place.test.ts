@@ -9,8 +9,9 @@ describe('freeSpot', () => {
   it('keeps a free spot and moves off an occupied one to the nearest free one', () => {
     expect(freeSpot(g([[0, 0]]), { x: 500, y: 500 })).toEqual({ x: 500, y: 500 });
     const busy = g([[0, 0]]);
-    const spot = freeSpot(busy, { x: 10, y: 10 });
-    expect(Math.abs(spot.x) >= 210 || Math.abs(spot.y) >= 120).toBe(true);
+    // Taken: the next spot to the right (where data flows), then below.
+    expect(freeSpot(busy, { x: 10, y: 10 })).toEqual({ x: 220, y: 10 });
+    expect(freeSpot(g([[0, 0], [210, 0]]), { x: 0, y: 0 })).toEqual({ x: 0, y: 120 });
     // Clicked three times on one spot: three cards, none on another.
     const graph = g([[0, 0]]);
     for (let i = 0; i < 3; i++) {
