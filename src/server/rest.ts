@@ -101,16 +101,11 @@ export async function handleRest(req: IncomingMessage, res: ServerResponse, url:
       const input: Record<string, unknown> = {};
       if (status) input['status'] = status.includes(',') ? status.split(',').map((s) => s.trim()) : status;
       for (const k of ['graphId', 'text', 'sort', 'order']) if (q.get(k)) input[k] = q.get(k);
-      for (const [k, min] of [['limit', 1], ['offset', 0]] as const) {
+      // A number goes as one, anything else as the text given: the contract's schema judges both
+      // (a 400 naming the parameter), so a bad value is never silently dropped.
+      for (const k of ['limit', 'offset']) {
         const v = q.get(k);
-        if (v === null) continue;
-        const n = v.trim() === '' ? NaN : Number(v);
-        if (!Number.isInteger(n) || n < min) {
-          const message = `runs.list: ${k}: expected an integer of at least ${min}, got ${JSON.stringify(v)}`;
-          sendJson(res, 400, { ok: false, error: { code: 'bad-request', message, issues: [{ path: k, message: `expected an integer of at least ${min}` }] } });
-          return true;
-        }
-        input[k] = n;
+        if (v !== null) input[k] = num(v) ?? v;
       }
       answer(res, await dispatch(ctx, 'runs.list', input));
       return true;
