@@ -7,6 +7,8 @@
 import type { Graph, GraphNode } from '../graph/schema.js';
 import { evaluateExpression, parseTemplateString } from '../graph/templates.js';
 import type { Topology } from '../graph/topology.js';
+import { countTokens, replyText } from '../nodes/mock-provider.js';
+import { isFinishedNode } from './machines.js';
 import { retryPolicy } from './plan.js';
 import { assertApprovable, assertResumable, assertRetryable, nodeIn } from './preconditions.js';
 import type { RunState } from './state.js';
@@ -31,7 +33,6 @@ export interface DryRunOptions {
 /** ~1.3 tokens per word for real tokenizers (the mock counts one per word). */
 const TOKENS_PER_WORD = 1.3;
 const DEFAULT_MAX_TOKENS = 4096;
-const words = (s: string): number => (s.match(/\S+/g) ?? []).length;
 const asText = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v) ?? '');
 
 /** The longest reply a model call of `node` can give, and an output of that size for templates downstream. */
@@ -39,8 +40,8 @@ function worstReply(node: GraphNode): { tokens: number; output: unknown } {
   const c = node.config;
   const mock = c['mock'] as { reply?: unknown } | undefined;
   if (mock?.reply !== undefined) {
-    const text = asText(mock.reply);
-    return { tokens: words(text), output: { text, ...(typeof mock.reply === 'object' ? { json: mock.reply } : {}) } };
+    const text = replyText(mock.reply);
+    return { tokens: countTokens(text), output: { text, ...(typeof mock.reply === 'object' ? { json: mock.reply } : {}) } };
   }
   const tokens = typeof c['maxTokens'] === 'number' ? c['maxTokens'] : DEFAULT_MAX_TOKENS;
   return { tokens, output: { text: 'word '.repeat(tokens).trim() } };
@@ -91,7 +92,7 @@ export async function dryRunPlan(graph: Graph, topo: Topology, opts: DryRunOptio
     const calls = retryPolicy(graph, node).maxAttempts * (node.type === 'agent' ? Number(c['maxSteps'] ?? 8) : 1);
     const prompt = (await fill(c['prompt'], scope)) + ' ' + (await fill(c['system'], scope));
     const reply = worstReply(node);
-    worstCaseTokens += (Math.ceil(words(prompt) * TOKENS_PER_WORD) + reply.tokens) * calls;
+    worstCaseTokens += (Math.ceil(countTokens(prompt) * TOKENS_PER_WORD) + reply.tokens) * calls;
     modelCalls += calls;
     scope.nodes[id] = { output: reply.output };
   }
@@ -106,7 +107,7 @@ export type DryControl = { kind: 'resume' } | { kind: 'approve'; nodeId: string 
  * errors). An approval counts as decided; a retried node's skipped descendants come back.
  */
 export function nodesLeft(graph: Graph, topo: Topology, state: RunState, control: DryControl): Set<string> {
-  const open = (id: string) => !['succeeded', 'skipped', 'failed', 'cancelled'].includes(state.nodes.get(id)!.status);
+  const open = (id: string) => !isFinishedNode(state.nodes.get(id)!.status);
   switch (control.kind) {
     case 'resume':
       assertResumable(state);

@@ -10,7 +10,7 @@ import { validateRunInput } from '../graph/validate.js';
 import { asRunId, newRunId, type NodeId, type RunId } from '../ids.js';
 import type { EngineDeps, EventListener, RunOutcome } from './context.js';
 import { RunDriver, type DriveOptions } from './driver.js';
-import { assertApprovable, assertResolvable, assertResumable, assertRetryable } from './preconditions.js';
+import { assertApprovable, assertResolvable, assertResumable, assertRetryable, nodeIn } from './preconditions.js';
 import { foldEvents, type RunState } from './state.js';
 
 export interface Decision {
@@ -186,10 +186,10 @@ export class Engine {
   rerun(runId: RunId, fromNodeId: string, opts: { reuse?: readonly string[] } = {}): { runId: RunId } {
     const { graph, events } = this.deps.store.loadRun(runId);
     const state = foldEvents(runId, graph, events);
-    if (!state.nodes.has(fromNodeId)) throw new AppError('not-found', `node ${fromNodeId} not found in run ${runId}`);
+    nodeIn(state, fromNodeId);
     for (const id of opts.reuse ?? []) {
       if (id === fromNodeId) throw new AppError('usage', `rerun from ${fromNodeId} cannot also reuse its recorded output`);
-      if (!state.nodes.has(id)) throw new AppError('not-found', `node ${id} not found in run ${runId}`);
+      nodeIn(state, id);
     }
     const created = events[0];
     const graphHash = created?.type === 'run.created' ? created.data.graphHash : '';
