@@ -151,5 +151,10 @@ export function ev<T extends RunEventType>(type: T, data: RunEventData[T], nodeI
   return (nodeId === undefined ? { type, data } : { type, nodeId, data }) as NewEvent;
 }
 
+/** A stored event as a new one (its seq, run and time dropped): to seed another store with a log. */
+export function asNewEvent(e: RunEvent): NewEvent {
+  return ev(e.type, e.data as never, e.nodeId);
+}
+
 export const isTerminalRunEvent = (t: RunEventType): boolean =>
   t === 'run.succeeded' || t === 'run.failed' || t === 'run.cancelled';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { NewEvent } from '../events.js';
+import { asNewEvent } from '../events.js';
 import type { Graph, GraphNode } from '../graph/schema.js';
 import type { RunId } from '../ids.js';
 import { counting, graph, nodeSeq, seqOf, testEngine } from './test-kit.js';
@@ -176,7 +176,7 @@ describe('compensation', () => {
     const cut = all.events.findIndex((x) => x.type === 'compensation.started' && x.nodeId === 'book');
     // A new process finds the log as it was when the first one died (after charge was compensated).
     const second = testEngine({ code: runner });
-    const kept = all.events.slice(0, cut + 1).map(({ type, nodeId, data }) => ({ type, ...(nodeId ? { nodeId } : {}), data }) as NewEvent);
+    const kept = all.events.slice(0, cut + 1).map(asNewEvent);
     second.store.createRun({ runId: o.runId as RunId, graph: all.graph, graphHash: 'h', events: kept });
     const before = runner.calls;
     const done = await second.engine.resume(o.runId as RunId);

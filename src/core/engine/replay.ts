@@ -9,7 +9,7 @@
  * run where it was done: when the replay has made every transition the record made before it.
  */
 import { AppError } from '../errors.js';
-import type { NewEvent, RunEvent } from '../events.js';
+import { asNewEvent, type RunEvent } from '../events.js';
 import type { Graph, NodeType } from '../graph/schema.js';
 import { NODE_TYPES } from '../graph/schema.js';
 import type { RunId } from '../ids.js';
@@ -49,6 +49,7 @@ interface Waiter {
 
 class Replay {
   readonly problems: string[] = [];
+  private readonly graphHash: string;
   private readonly calls: Map<string, RecordedCall>;
   private readonly steps: Step[];
   private nextStep = 0;
@@ -71,6 +72,8 @@ class Replay {
     private readonly graph: Graph,
     private readonly record: RunEvent[],
   ) {
+    const created = record[0];
+    this.graphHash = created?.type === 'run.created' ? created.data.graphHash : '';
     this.calls = recordedCalls(graph, record);
     this.steps = recordedSteps(record);
     this.timed = timedEnds(graph, record);
@@ -112,11 +115,10 @@ class Replay {
 
   async run(): Promise<RunEvent[]> {
     const created = this.record[0];
-    const graphHash = created?.type === 'run.created' ? created.data.graphHash : '';
     // Reused outputs of a rerun are part of its record.
-    const reused = this.record.filter((e) => e.type === 'node.succeeded' && e.data.reusedFrom).map((e) => ({ type: e.type, nodeId: e.nodeId, data: e.data }) as NewEvent);
+    const reused = this.record.filter((e) => e.type === 'node.succeeded' && e.data.reusedFrom).map(asNewEvent);
     this.startEpoch(Date.parse(created?.ts ?? '2026-01-01T00:00:00Z'), (store) => {
-      store.createRun({ runId: this.runId, graph: this.graph, graphHash, events: [{ type: 'run.created', data: created!.data } as NewEvent, ...reused] });
+      store.createRun({ runId: this.runId, graph: this.graph, graphHash: this.graphHash, events: [asNewEvent(created!), ...reused] });
     });
     let idle = 0;
     let seen = -1;
@@ -203,10 +205,9 @@ class Replay {
         const log = this.store.loadRun(id).events;
         this.epoch++;
         this.waiting = [];
-        const graphHash = log[0]?.type === 'run.created' ? log[0].data.graphHash : '';
-        const kept = log.map(({ type, nodeId, data }) => ({ type, ...(nodeId ? { nodeId } : {}), data }) as NewEvent);
+        const kept = log.map(asNewEvent);
         const now = this.clock.now();
-        queueMicrotask(() => this.startEpoch(now, (store) => store.createRun({ runId: id, graph: this.graph, graphHash, events: kept })));
+        queueMicrotask(() => this.startEpoch(now, (store) => store.createRun({ runId: id, graph: this.graph, graphHash: this.graphHash, events: kept })));
         return true;
       }
     }

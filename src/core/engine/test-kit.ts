@@ -1,5 +1,5 @@
 /** Test helpers: an engine over a MemoryStore and a simulated clock, and event-sequence views. */
-import type { NewEvent, RunEvent } from '../events.js';
+import { asNewEvent, type RunEvent } from '../events.js';
 import type { RunId } from '../ids.js';
 import type { Graph } from '../graph/schema.js';
 import { validateGraph } from '../graph/validate.js';
@@ -66,7 +66,7 @@ export function crashAfter(g: Graph, runId: RunId, events: RunEvent[], predicate
   const cut = events.findIndex(predicate);
   if (cut < 0) throw new Error('cut point not found');
   const fresh = testEngine(runners);
-  const kept = events.slice(0, cut + 1).map(({ type, nodeId, data }) => ({ type, ...(nodeId ? { nodeId } : {}), data }) as NewEvent);
+  const kept = events.slice(0, cut + 1).map(asNewEvent);
   fresh.store.createRun({ runId, graph: g, graphHash: 'h', events: kept });
   return fresh;
 }

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { NodeFailure } from '../errors.js';
-import type { AgentStep, NewEvent, RunEvent } from '../events.js';
+import { asNewEvent, type AgentStep, type RunEvent } from '../events.js';
 import type { Graph } from '../graph/schema.js';
 import type { RunId } from '../ids.js';
 import type { NodeRunContext, NodeRunner } from '../ports.js';
@@ -98,7 +98,7 @@ describe('agent node', () => {
     const runId = o.runId as RunId;
     const all = first.store.loadRun(runId).events;
     const idx = all.findIndex(cut);
-    const kept = all.slice(0, idx + 1).map(({ type, nodeId, data }) => ({ type, ...(nodeId ? { nodeId } : {}), data }) as NewEvent);
+    const kept = all.slice(0, idx + 1).map(asNewEvent);
     const again = toolHost();
     const second = testEngine({ agent: createAgentRunner({ httpTool: again.runner }) });
     second.store.createRun({ runId, graph: g, graphHash: 'h', events: kept });
