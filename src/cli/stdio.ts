@@ -9,13 +9,8 @@ const GONE = new Set(['EPIPE', 'ERR_STREAM_DESTROYED', 'ERR_STREAM_WRITE_AFTER_E
 
 const closed = new WeakSet<NodeJS.WriteStream>();
 
-/** Whether `stream` was closed by its reader (its writes are dropped). */
-export function isClosed(stream: NodeJS.WriteStream): boolean {
-  return closed.has(stream);
-}
-
 /** From the first EPIPE on, writes to `stream` are dropped (their callbacks still run). */
-export function guardStream(stream: NodeJS.WriteStream): void {
+function guardStream(stream: NodeJS.WriteStream): void {
   const write = stream.write.bind(stream) as (chunk: unknown, encoding?: unknown, cb?: unknown) => boolean;
   stream.write = ((chunk: unknown, encoding?: unknown, cb?: unknown): boolean => {
     if (!closed.has(stream)) return write(chunk, encoding, cb);

@@ -32,7 +32,7 @@ export async function runCommand(file: string, opts: RunOpts, g: GlobalOpts): Pr
       const plans = await Promise.all(lines.map((l) => StatepipeService.dryRun(graph, l.input)));
       const plan = { ...plans[0]!, worstCaseTokens: plans.reduce((n, x) => n + x.worstCaseTokens, 0), modelCalls: plans.reduce((n, x) => n + x.modelCalls, 0) };
       const note = `${lines.length} input${lines.length === 1 ? '' : 's'} valid · tokens and calls of all ${lines.length} runs`;
-      return printPlan(plan, `${graph.id} (${graph.nodes.length} nodes, ${graph.edges.length} edges) · ${note}`, { graphId: graph.id, runs: lines.length }, opts);
+      return printPlan(plan, planHeader(graph, note), { graphId: graph.id, runs: lines.length }, opts);
     }
     return runBatch(graph, lines, concurrency, opts, g);
   }
@@ -44,9 +44,10 @@ export async function runCommand(file: string, opts: RunOpts, g: GlobalOpts): Pr
   return driveCommand(g, opts, { act: (svc) => svc.startRun(graph, input) });
 }
 
+const planHeader = (graph: Graph, note?: string): string => `${graph.id} (${graph.nodes.length} nodes, ${graph.edges.length} edges)${note ? ` · ${note}` : ''}`;
+
 /** `--dry-run`: the plan, without opening the database. */
 async function printDryRun(graph: Graph, opts: RunOpts, input: unknown, note?: string): Promise<number> {
   const plan = await StatepipeService.dryRun(graph, input);
-  const header = `${graph.id} (${graph.nodes.length} nodes, ${graph.edges.length} edges)${note ? ` · ${note}` : ''}`;
-  return printPlan(plan, header, { graphId: graph.id, nodes: graph.nodes.length, edges: graph.edges.length }, opts);
+  return printPlan(plan, planHeader(graph, note), { graphId: graph.id, nodes: graph.nodes.length, edges: graph.edges.length }, opts);
 }
