@@ -3,7 +3,8 @@
  * the DOM, absolutely positioned inside a spacer as tall as every row together. Scrolling
  * 10 000 rows renders ~40 at a time; scroll updates are batched to one per frame.
  */
-import { useEffect, useLayoutEffect, useRef, useState, type JSX, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type JSX, type ReactNode } from 'react';
+import { useClientSize } from '../ui/use-client-size';
 
 export interface VirtualListProps {
   count: number;
@@ -29,16 +30,7 @@ export function VirtualList({ count, rowHeight, renderRow, onRange, overscan = 6
   const ref = useRef<HTMLDivElement>(null);
   const frame = useRef(0);
   const [scrollTop, setScrollTop] = useState(0);
-  const [height, setHeight] = useState(600);
-
-  useLayoutEffect(() => {
-    const el = ref.current;
-    if (!el) return;
-    setHeight(el.clientHeight);
-    const ro = new ResizeObserver(() => setHeight(el.clientHeight));
-    ro.observe(el);
-    return () => ro.disconnect();
-  }, []);
+  const { height } = useClientSize(ref, { width: 0, height: 600 });
 
   useEffect(() => {
     if (ref.current) ref.current.scrollTop = 0;

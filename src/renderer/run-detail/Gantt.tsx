@@ -1,8 +1,9 @@
 /** The run's timeline: one row per node, one bar per attempt (SVG), colored by outcome. */
-import { useLayoutEffect, useMemo, useRef, useState, type JSX } from 'react';
+import { useMemo, useRef, type JSX } from 'react';
 import type { RunState } from '../../core/engine/state';
 import type { Graph } from '../../core/graph/schema';
 import { fmtMs } from '../dashboard/format';
+import { useClientSize } from '../ui/use-client-size';
 
 const ROW = 26;
 const LABEL_W = 150;
@@ -15,22 +16,6 @@ interface Bar {
   end: number;
   status: string;
   open: boolean;
-}
-
-/** The element's width in CSS pixels, kept up to date (so the SVG draws 1:1 and its text keeps its size). */
-function useWidth(fallback: number, shown: boolean): [React.RefObject<HTMLDivElement | null>, number] {
-  const ref = useRef<HTMLDivElement | null>(null);
-  const [width, setWidth] = useState(fallback);
-  useLayoutEffect(() => {
-    const el = ref.current;
-    if (!el) return;
-    const measure = () => setWidth(Math.max(520, Math.floor(el.clientWidth)) || fallback);
-    measure();
-    const ro = new ResizeObserver(measure);
-    ro.observe(el);
-    return () => ro.disconnect();
-  }, [fallback, shown]);
-  return [ref, width];
 }
 
 export function Gantt({ graph, state, now, onSelect, selected }: { graph: Graph; state: RunState; now: number; onSelect?(nodeId: string): void; selected?: string | null }): JSX.Element {
@@ -54,10 +39,12 @@ export function Gantt({ graph, state, now, onSelect, selected }: { graph: Graph;
     return { rows, t0, t1 };
   }, [graph, state, now]);
 
-  const [box, measured] = useWidth(900, rows.length > 0);
+  // Drawn 1:1 at the box's width (at least 520 px), so its text keeps its size.
+  const box = useRef<HTMLDivElement>(null);
+  const measured = useClientSize(box, { width: 900, height: 0 }, rows.length > 0).width;
   if (rows.length === 0) return <div className="muted rd-empty" data-testid="gantt">No node has started yet.</div>;
   const span = Math.max(1, t1 - t0);
-  const width = measured;
+  const width = Math.max(520, Math.floor(measured));
   const plot = width - LABEL_W - 16;
   const x = (t: number) => LABEL_W + ((t - t0) / span) * plot;
   const ticks = Array.from({ length: 5 }, (_, i) => (span * i) / 4);
