@@ -11,7 +11,21 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { ensureRenderer } from './lib/browser.js';
-import type { CanvasResult, CanvasSpec, CaseSpec, EngineMode, EngineResult, LangGraphResult, RawResult, Reps, ResumeBuildResult, ResumeResult, DashboardResult, StreamingResult, StreamingSpec } from './lib/cases.js';
+import type {
+  CanvasResult,
+  CanvasSpec,
+  CaseSpec,
+  EngineMode,
+  EngineResult,
+  LangGraphResult,
+  RawResult,
+  Reps,
+  ResumeBuildResult,
+  ResumeResult,
+  DashboardResult,
+  StreamingResult,
+  StreamingSpec,
+} from './lib/cases.js';
 import { graphLabel, type GraphSpec } from './lib/graphs.js';
 import { rawKey, renderReport, type Collected } from './lib/report.js';
 import { runChild, type Outcome } from './lib/spawn.js';
@@ -21,7 +35,9 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const profile = argv.includes('--profile');
-const onlyArg = argv.find((a) => a.startsWith('--only='))?.slice(7) ?? (argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined);
+const onlyArg =
+  argv.find((a) => a.startsWith('--only='))?.slice(7) ??
+  (argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined);
 const only = new Set((onlyArg ?? 'engine,langgraph,resume,dashboard,streaming,canvas').split(','));
 
 const PLAN = quick
@@ -32,13 +48,30 @@ const PLAN = quick
         { shape: 'dag', n: 2000 },
         { shape: 'dag', n: 250 },
       ] as GraphSpec[],
-      flatness: [{ shape: 'dag', n: 2000 }, { shape: 'dag', n: 250 }] as [GraphSpec, GraphSpec],
-      peerGraphs: [{ shape: 'chain', n: 250 }, { shape: 'fanout', n: 250 }] as GraphSpec[],
+      flatness: [
+        { shape: 'dag', n: 2000 },
+        { shape: 'dag', n: 250 },
+      ] as [GraphSpec, GraphSpec],
+      peerGraphs: [
+        { shape: 'chain', n: 250 },
+        { shape: 'fanout', n: 250 },
+      ] as GraphSpec[],
       peerTimeoutMs: 20_000,
-      reps: { memory: { minReps: 2, maxReps: 10, minMs: 300 }, FULL: { minReps: 1, maxReps: 1, minMs: 0 }, NORMAL: { minReps: 1, maxReps: 3, minMs: 200 } },
+      reps: {
+        memory: { minReps: 2, maxReps: 10, minMs: 300 },
+        FULL: { minReps: 1, maxReps: 1, minMs: 0 },
+        NORMAL: { minReps: 1, maxReps: 3, minMs: 200 },
+      },
       resumeNodes: 10_000,
       dashboard: { runs: 10_000, events: 200_000, reps: 20 },
-      streaming: { idleMs: 1000, waitMs: 2000, runs: [{ streams: 5, tokensPerSecond: 2000, tokens: 2500 }, { streams: 16, tokensPerSecond: 2000, tokens: 2500 }] },
+      streaming: {
+        idleMs: 1000,
+        waitMs: 2000,
+        runs: [
+          { streams: 5, tokensPerSecond: 2000, tokens: 2500 },
+          { streams: 16, tokensPerSecond: 2000, tokens: 2500 },
+        ],
+      },
       canvas: { delayMs: 100, idleMs: 1000, panMs: 1500, zoomMs: 1500, liveMs: 1500 },
     }
   : {
@@ -50,13 +83,31 @@ const PLAN = quick
         { shape: 'fanout', n: 250 },
         { shape: 'dag', n: 250 },
       ] as GraphSpec[],
-      flatness: [{ shape: 'dag', n: 5000 }, { shape: 'dag', n: 250 }] as [GraphSpec, GraphSpec],
-      peerGraphs: [{ shape: 'chain', n: 1000 }, { shape: 'chain', n: 2000 }, { shape: 'fanout', n: 1000 }] as GraphSpec[],
+      flatness: [
+        { shape: 'dag', n: 5000 },
+        { shape: 'dag', n: 250 },
+      ] as [GraphSpec, GraphSpec],
+      peerGraphs: [
+        { shape: 'chain', n: 1000 },
+        { shape: 'chain', n: 2000 },
+        { shape: 'fanout', n: 1000 },
+      ] as GraphSpec[],
       peerTimeoutMs: 90_000,
-      reps: { memory: { minReps: 3, maxReps: 30, minMs: 1500 }, FULL: { minReps: 1, maxReps: 3, minMs: 1500 }, NORMAL: { minReps: 2, maxReps: 10, minMs: 1000 } },
+      reps: {
+        memory: { minReps: 3, maxReps: 30, minMs: 1500 },
+        FULL: { minReps: 1, maxReps: 3, minMs: 1500 },
+        NORMAL: { minReps: 2, maxReps: 10, minMs: 1000 },
+      },
       resumeNodes: 10_000,
       dashboard: { runs: 10_000, events: 1_000_000, reps: 50 },
-      streaming: { idleMs: 2000, waitMs: 2500, runs: [{ streams: 5, tokensPerSecond: 2000, tokens: 8000 }, { streams: 16, tokensPerSecond: 2000, tokens: 8000 }] },
+      streaming: {
+        idleMs: 2000,
+        waitMs: 2500,
+        runs: [
+          { streams: 5, tokensPerSecond: 2000, tokens: 8000 },
+          { streams: 16, tokensPerSecond: 2000, tokens: 8000 },
+        ],
+      },
       canvas: { delayMs: 100, idleMs: 2000, panMs: 4000, zoomMs: 4000, liveMs: 4000 },
     };
 
@@ -85,25 +136,41 @@ function sourceRevision(): string {
   let dirty = '';
   try {
     head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
-    dirty = execFileSync('git', ['status', '--porcelain', '--', 'src/core/engine', 'src/host/store'], { cwd: root, encoding: 'utf8' }).trim();
+    dirty = execFileSync('git', ['status', '--porcelain', '--', 'src/core/engine', 'src/host/store'], {
+      cwd: root,
+      encoding: 'utf8',
+    }).trim();
   } catch {
     /* not a git checkout */
   }
   const h = createHash('sha256');
   for (const dir of ['src/core/engine', 'src/host/store']) {
-    for (const f of fs.readdirSync(path.join(root, dir)).filter((x) => x.endsWith('.ts')).sort()) h.update(fs.readFileSync(path.join(root, dir, f)));
+    for (const f of fs
+      .readdirSync(path.join(root, dir))
+      .filter((x) => x.endsWith('.ts'))
+      .sort())
+      h.update(fs.readFileSync(path.join(root, dir, f)));
   }
   return `${head}${dirty ? ' + uncommitted changes' : ''}, engine+store sources ${h.digest('hex').slice(0, 10)}`;
 }
 
-async function child<R extends EngineResult | RawResult | LangGraphResult | ResumeBuildResult | ResumeResult | DashboardResult | StreamingResult | CanvasResult>(
-  label: string,
-  spec: CaseSpec,
-  timeoutMs = 300_000,
-): Promise<R | undefined> {
+async function child<
+  R extends
+    | EngineResult
+    | RawResult
+    | LangGraphResult
+    | ResumeBuildResult
+    | ResumeResult
+    | DashboardResult
+    | StreamingResult
+    | CanvasResult,
+>(label: string, spec: CaseSpec, timeoutMs = 300_000): Promise<R | undefined> {
   settleDisk();
   const caseDir = fs.mkdtempSync(path.join(work, 'case-'));
-  const o: Outcome<R> = await runChild<R>({ ...spec, dir: caseDir }, { timeoutMs, ...(profileDir ? { profileDir } : {}) });
+  const o: Outcome<R> = await runChild<R>(
+    { ...spec, dir: caseDir },
+    { timeoutMs, ...(profileDir ? { profileDir } : {}) },
+  );
   fs.rmSync(caseDir, { recursive: true, force: true });
   log(`  ${label}: ${o.ok ? 'ok' : `FAILED (${o.error})`} in ${(o.ms / 1000).toFixed(1)} s`);
   if (!o.ok) {
@@ -114,7 +181,11 @@ async function child<R extends EngineResult | RawResult | LangGraphResult | Resu
 }
 
 /** Cases sharing one folder (the resume fixture is built by one child and read by the next). */
-async function sharedChild<R extends ResumeBuildResult | ResumeResult>(label: string, spec: CaseSpec, timeoutMs: number): Promise<R | undefined> {
+async function sharedChild<R extends ResumeBuildResult | ResumeResult>(
+  label: string,
+  spec: CaseSpec,
+  timeoutMs: number,
+): Promise<R | undefined> {
   settleDisk();
   const o: Outcome<R> = await runChild<R>(spec, { timeoutMs, ...(profileDir ? { profileDir } : {}) });
   log(`  ${label}: ${o.ok ? 'ok' : `FAILED (${o.error})`} in ${(o.ms / 1000).toFixed(1)} s`);
@@ -139,10 +210,24 @@ async function main(): Promise<void> {
     failures,
     flatness: PLAN.flatness,
   };
-  log(`statepipe bench${quick ? ' --quick' : ''}: ${c.machine.cpus} cores, ${c.machine.memoryGiB} GiB, Node ${c.machine.node}; scratch ${work}`);
+  log(
+    `statepipe bench${quick ? ' --quick' : ''}: ${c.machine.cpus} cores, ${c.machine.memoryGiB} GiB, Node ${c.machine.node}; scratch ${work}`,
+  );
 
-  const engineRun = async (g: GraphSpec, mode: EngineMode, reps: Reps, perNode = false): Promise<EngineResult | undefined> => {
-    const r = await child<EngineResult>(`engine ${graphLabel(g)} ${mode}${perNode ? ' one tx per node' : ''}`, { kind: 'engine', mode, graph: g, reps, dir: '', perNode });
+  const engineRun = async (
+    g: GraphSpec,
+    mode: EngineMode,
+    reps: Reps,
+    perNode = false,
+  ): Promise<EngineResult | undefined> => {
+    const r = await child<EngineResult>(`engine ${graphLabel(g)} ${mode}${perNode ? ' one tx per node' : ''}`, {
+      kind: 'engine',
+      mode,
+      graph: g,
+      reps,
+      dir: '',
+      perNode,
+    });
     if (r) c.engine.push(r);
     return r;
   };
@@ -155,7 +240,13 @@ async function main(): Promise<void> {
         const e = await engineRun(g, sync, PLAN.reps[sync]);
         if (!e) continue;
         // The physical limit of a durable checkpoint per node: one raw one-row transaction each.
-        const raw = await child<RawResult>(`raw SQLite ${sync} × ${e.nodes} tx`, { kind: 'raw', sync, txns: e.nodes, reps: PLAN.reps[sync], dir: '' });
+        const raw = await child<RawResult>(`raw SQLite ${sync} × ${e.nodes} tx`, {
+          kind: 'raw',
+          sync,
+          txns: e.nodes,
+          reps: PLAN.reps[sync],
+          dir: '',
+        });
         if (raw) c.raw[rawKey(g, sync)] = raw;
         // The same without group commit: what a node with effects pays for each transition.
         if (sync === 'FULL' && g === PLAN.engineGraphs[0]) await engineRun(g, sync, PLAN.reps[sync], true);
@@ -166,18 +257,33 @@ async function main(): Promise<void> {
   if (only.has('langgraph')) {
     log('LangGraph JS peer');
     for (const g of PLAN.peerGraphs) {
-      if (!c.engine.some((e) => e.mode === 'FULL' && !e.perNode && e.graph.shape === g.shape && e.graph.n === g.n)) await engineRun(g, 'FULL', PLAN.reps.FULL);
-      const l = await child<LangGraphResult>(`langgraph ${graphLabel(g)}`, { kind: 'langgraph', graph: g, timeoutMs: PLAN.peerTimeoutMs, dir: '' }, PLAN.peerTimeoutMs + 60_000);
-      c.langgraph.push(l ?? { kind: 'langgraph', graph: g, nodes: 0, available: false, note: 'the case did not complete' });
+      if (!c.engine.some((e) => e.mode === 'FULL' && !e.perNode && e.graph.shape === g.shape && e.graph.n === g.n))
+        await engineRun(g, 'FULL', PLAN.reps.FULL);
+      const l = await child<LangGraphResult>(
+        `langgraph ${graphLabel(g)}`,
+        { kind: 'langgraph', graph: g, timeoutMs: PLAN.peerTimeoutMs, dir: '' },
+        PLAN.peerTimeoutMs + 60_000,
+      );
+      c.langgraph.push(
+        l ?? { kind: 'langgraph', graph: g, nodes: 0, available: false, note: 'the case did not complete' },
+      );
     }
   }
 
   if (only.has('resume')) {
     log('resume');
     const dir = fs.mkdtempSync(path.join(work, 'resume-'));
-    const built = await sharedChild<ResumeBuildResult>('build interrupted runs', { kind: 'resume-build', nodes: PLAN.resumeNodes, runs: 3, dir }, 300_000);
+    const built = await sharedChild<ResumeBuildResult>(
+      'build interrupted runs',
+      { kind: 'resume-build', nodes: PLAN.resumeNodes, runs: 3, dir },
+      300_000,
+    );
     if (built) {
-      const r = await sharedChild<ResumeResult>('resume', { kind: 'resume', nodes: PLAN.resumeNodes, dir, runIds: built.runIds }, 300_000);
+      const r = await sharedChild<ResumeResult>(
+        'resume',
+        { kind: 'resume', nodes: PLAN.resumeNodes, dir, runIds: built.runIds },
+        300_000,
+      );
       if (r) c.resume = r;
     }
     fs.rmSync(dir, { recursive: true, force: true });
@@ -195,7 +301,8 @@ async function main(): Promise<void> {
     c.renderer = ensureRenderer(log);
     log(`  renderer: ${c.renderer}`);
     if (c.renderer.startsWith('build failed')) failures.push(`browser cases skipped: renderer ${c.renderer}`);
-    else if (!fs.existsSync(chromium)) failures.push(`browser cases skipped: no Chromium at ${chromium} (set STATEPIPE_CHROMIUM)`);
+    else if (!fs.existsSync(chromium))
+      failures.push(`browser cases skipped: no Chromium at ${chromium} (set STATEPIPE_CHROMIUM)`);
     else {
       if (only.has('streaming')) {
         const spec: StreamingSpec = { kind: 'streaming', ...PLAN.streaming, dir: '' };
@@ -219,7 +326,9 @@ async function main(): Promise<void> {
   const md = renderReport(c);
   fs.writeFileSync(path.join(resultsDir, 'latest.md'), `${md}\n`);
   fs.writeFileSync(path.join(resultsDir, 'latest.json'), `${JSON.stringify(c, null, 2)}\n`);
-  process.stdout.write(`\n${md}\n\nwritten: bench/results/latest.md, bench/results/latest.json${profileDir ? `; profiles in ${profileDir}` : ''}\n`);
+  process.stdout.write(
+    `\n${md}\n\nwritten: bench/results/latest.md, bench/results/latest.json${profileDir ? `; profiles in ${profileDir}` : ''}\n`,
+  );
 }
 
 try {

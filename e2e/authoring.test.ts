@@ -6,7 +6,17 @@ import type { Page } from 'playwright-core';
 import type { Graph } from '../src/core/graph/schema';
 import { serializeGraph, validateGraph } from '../src/core/graph/validate';
 import { StatepipeService } from '../src/host/service';
-import { bytes, connect, example, examplePath, EXAMPLES, importFile, realErrors, startHarness, type Harness } from './harness';
+import {
+  bytes,
+  connect,
+  example,
+  examplePath,
+  EXAMPLES,
+  importFile,
+  realErrors,
+  startHarness,
+  type Harness,
+} from './harness';
 
 let h: Harness;
 beforeAll(async () => {
@@ -24,7 +34,13 @@ async function select(page: Page, id: string): Promise<void> {
 /** Sets a Monaco editor's text through the test API (typing long text is slow). */
 async function setEditor(page: Page, testId: string, text: string): Promise<void> {
   await page.locator(`[data-testid="${testId}"][data-ready="true"]`).waitFor();
-  await page.evaluate(([k, v]) => (window as unknown as { __statepipeEditors: Record<string, { setValue(s: string): void }> }).__statepipeEditors[k!]!.setValue(v!), [testId, text]);
+  await page.evaluate(
+    ([k, v]) =>
+      (window as unknown as { __statepipeEditors: Record<string, { setValue(s: string): void }> }).__statepipeEditors[
+        k!
+      ]!.setValue(v!),
+    [testId, text],
+  );
 }
 
 describe('authoring', () => {
@@ -48,7 +64,8 @@ describe('authoring', () => {
     await connect(page, 'aggregate', 'extract');
     const after = await bytes(page);
     expect(after).not.toBe(before);
-    for (const id of ['extract', 'summary', 'aggregate']) await page.locator(`[data-testid="node-${id}"][data-invalid="true"]`).waitFor();
+    for (const id of ['extract', 'summary', 'aggregate'])
+      await page.locator(`[data-testid="node-${id}"][data-invalid="true"]`).waitFor();
     expect(await node(page, 'start').getAttribute('data-invalid')).toBeNull();
     expect(await page.locator('[data-testid="graph-issues"]').textContent()).toMatch(/cycle/);
     await page.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });
@@ -118,7 +135,9 @@ async function buildPipeline(page: Page): Promise<void> {
     ];
     for (const [type, id, col, row] of plan) {
       const target = { x: 110 + col * 180, y: 160 + row * 170 };
-      await page.dragAndDrop(`[data-testid="palette-${type}"]`, '[data-testid="canvas"] .react-flow__pane', { targetPosition: target });
+      await page.dragAndDrop(`[data-testid="palette-${type}"]`, '[data-testid="canvas"] .react-flow__pane', {
+        targetPosition: target,
+      });
       const newId = `${type}_1`; // the smallest free suffix: earlier ones were renamed
       await node(page, newId).waitFor();
       await select(page, newId);
@@ -129,15 +148,19 @@ async function buildPipeline(page: Page): Promise<void> {
       const cfg = byId.get(id)!.config ?? {};
       if (type === 'llm') await setEditor(page, 'config-json', JSON.stringify(cfg, null, 2));
       if (type === 'code') await setEditor(page, 'field-code', String(cfg['code']));
-      if (type === 'transform') await page.fill('[data-testid="field-template"]', JSON.stringify(cfg['template'], null, 2));
+      if (type === 'transform')
+        await page.fill('[data-testid="field-template"]', JSON.stringify(cfg['template'], null, 2));
       if (type === 'output') await page.fill('[data-testid="field-value"]', String(cfg['value']));
     }
     expect(canvas.width).toBeGreaterThan(600);
     for (const e of ex.edges) await connect(page, e.source, e.target);
-    await page.locator('[data-testid="graph-validity"][data-valid="true"]').waitFor({ timeout: 5000 }).catch(async () => {
-      await page.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });
-      await page.locator('[data-testid="graph-validity"][data-valid="true"]').waitFor({ timeout: 5000 });
-    });
+    await page
+      .locator('[data-testid="graph-validity"][data-valid="true"]')
+      .waitFor({ timeout: 5000 })
+      .catch(async () => {
+        await page.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });
+        await page.locator('[data-testid="graph-validity"][data-valid="true"]').waitFor({ timeout: 5000 });
+      });
     await page.click('[data-testid="save"]');
     await page.locator('[data-testid="toast-success"]').waitFor();
     await page.locator('[data-testid="dirty"]').waitFor({ state: 'detached' });

@@ -13,8 +13,18 @@ import { ARTIFACTS, realErrors, startHarness, type Harness } from './harness';
 let h: Harness;
 let db: string;
 
-const node = (id: string, type: string, config?: Record<string, unknown>, x = 0) => ({ id, type, position: { x, y: 0 }, ...(config ? { config } : {}) });
-const llm = (reply: unknown, extra: Record<string, unknown> = {}) => ({ provider: 'mock', model: 'mock-1', prompt: 'Say it', mock: { reply, tokensPerSecond: 0, ...extra } });
+const node = (id: string, type: string, config?: Record<string, unknown>, x = 0) => ({
+  id,
+  type,
+  position: { x, y: 0 },
+  ...(config ? { config } : {}),
+});
+const llm = (reply: unknown, extra: Record<string, unknown> = {}) => ({
+  provider: 'mock',
+  model: 'mock-1',
+  prompt: 'Say it',
+  mock: { reply, tokensPerSecond: 0, ...extra },
+});
 const chain = (id: string, nodes: ReturnType<typeof node>[], defaults?: unknown) => ({
   format: 'statepipe.graph',
   version: 1,
@@ -48,7 +58,10 @@ async function allRowIds(page: Page): Promise<string[]> {
   for (let i = 0; i < 100; i++) {
     await page.waitForTimeout(60);
     await expect.poll(() => page.locator('[data-testid="run-row-loading"]').count()).toBe(0);
-    for (const id of await page.locator('[data-testid^="run-row-run_"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')!.slice(8)))) seen.add(id);
+    for (const id of await page
+      .locator('[data-testid^="run-row-run_"]')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')!.slice(8))))
+      seen.add(id);
     const done = await scroller.evaluate((el) => {
       const end = el.scrollTop + el.clientHeight >= el.scrollHeight - 2;
       el.scrollTop += el.clientHeight - 40;
@@ -62,13 +75,50 @@ async function allRowIds(page: Page): Promise<string[]> {
 beforeAll(async () => {
   h = await startHarness();
   db = h.server.service.store.file;
-  const ok = write('dash-ok', chain('dash-ok', [node('start', 'input'), node('ask', 'llm', { ...llm('ok', { usage: { outputTokens: 0 } }), prompt: '{{input.words}}' }), node('result', 'output', { value: '{{nodes.ask.output.text}}' })]));
-  const fail = write('dash-fail', chain('dash-fail', [node('start', 'input'), node('boom', 'llm', llm('never', { failTimes: 5 })), node('result', 'output', { value: '{{nodes.boom.output.text}}' })], { retry: { maxAttempts: 1 } }));
-  const wait = write('dash-wait', chain('dash-wait', [node('start', 'input'), node('gate', 'approval', { title: 'Check {{input.n}}' }), node('result', 'output', { value: 'done' })]));
+  const ok = write(
+    'dash-ok',
+    chain('dash-ok', [
+      node('start', 'input'),
+      node('ask', 'llm', { ...llm('ok', { usage: { outputTokens: 0 } }), prompt: '{{input.words}}' }),
+      node('result', 'output', { value: '{{nodes.ask.output.text}}' }),
+    ]),
+  );
+  const fail = write(
+    'dash-fail',
+    chain(
+      'dash-fail',
+      [
+        node('start', 'input'),
+        node('boom', 'llm', llm('never', { failTimes: 5 })),
+        node('result', 'output', { value: '{{nodes.boom.output.text}}' }),
+      ],
+      { retry: { maxAttempts: 1 } },
+    ),
+  );
+  const wait = write(
+    'dash-wait',
+    chain('dash-wait', [
+      node('start', 'input'),
+      node('gate', 'approval', { title: 'Check {{input.n}}' }),
+      node('result', 'output', { value: 'done' }),
+    ]),
+  );
   const inputs = join(h.dir, 'inputs.jsonl');
-  writeFileSync(inputs, Array.from({ length: 100 }, (_, i) => JSON.stringify({ n: i + 1, words: Array.from({ length: i + 1 }, () => 'w').join(' ') })).join('\n') + '\n');
-  const results = await Promise.all([ok, fail, wait].map((g) => cli(['run', g, '--inputs', inputs, '--concurrency', '10', '--db', db, '--no-color'], { timeoutMs: 60_000 })));
-  expect(results.map((r) => r.code), results.map((r) => r.stderr).join('\n')).toEqual([0, 1, 3]);
+  writeFileSync(
+    inputs,
+    Array.from({ length: 100 }, (_, i) =>
+      JSON.stringify({ n: i + 1, words: Array.from({ length: i + 1 }, () => 'w').join(' ') }),
+    ).join('\n') + '\n',
+  );
+  const results = await Promise.all(
+    [ok, fail, wait].map((g) =>
+      cli(['run', g, '--inputs', inputs, '--concurrency', '10', '--db', db, '--no-color'], { timeoutMs: 60_000 }),
+    ),
+  );
+  expect(
+    results.map((r) => r.code),
+    results.map((r) => r.stderr).join('\n'),
+  ).toEqual([0, 1, 3]);
 }, 90_000);
 afterAll(async () => h?.close());
 
@@ -76,7 +126,9 @@ describe('runs dashboard', () => {
   it('filters by status, sorts by tokens, and stays live', async () => {
     const { page, errors } = await h.page();
     await page.click('[data-testid="tab-runs"]');
-    await expect.poll(() => page.locator('[data-testid="runs-total"]').getAttribute('data-total'), { timeout: 10_000 }).toBe('300');
+    await expect
+      .poll(() => page.locator('[data-testid="runs-total"]').getAttribute('data-total'), { timeout: 10_000 })
+      .toBe('300');
     // Virtualized: 300 runs, a few dozen rows in the DOM.
     expect(await page.locator('[data-testid^="run-row-run_"]').count()).toBeLessThan(60);
 
@@ -85,7 +137,10 @@ describe('runs dashboard', () => {
       await expect.poll(() => page.locator('[data-testid="runs-total"]').getAttribute('data-total')).toBe('100');
       const expected = h.server.service.list({ status, limit: 1000 }).map((r) => r.runId);
       expect((await allRowIds(page)).sort()).toEqual(expected.sort());
-      for (const s of await page.locator('[data-testid^="run-row-run_"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-status')))) expect(s).toBe(status);
+      for (const s of await page
+        .locator('[data-testid^="run-row-run_"]')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('data-status'))))
+        expect(s).toBe(status);
       await page.click(`[data-testid="filter-status-${status}"]`);
     }
 
@@ -97,7 +152,10 @@ describe('runs dashboard', () => {
 
     // Sort by tokens (the prompt is the input's n words: the mock counts n tokens), descending then ascending.
     await page.click('[data-testid="sort-tokens"]');
-    const tokens = () => page.locator('[data-testid^="run-row-run_"] [data-col="tokens"]').evaluateAll((els) => els.slice(0, 12).map((e) => Number(e.textContent!.replace(/,/g, ''))));
+    const tokens = () =>
+      page
+        .locator('[data-testid^="run-row-run_"] [data-col="tokens"]')
+        .evaluateAll((els) => els.slice(0, 12).map((e) => Number(e.textContent!.replace(/,/g, ''))));
     await expect.poll(async () => (await tokens())[0]).toBe(100);
     const desc = await tokens();
     expect(desc).toEqual([...desc].sort((a, b) => b - a));
@@ -108,9 +166,19 @@ describe('runs dashboard', () => {
     await page.click('[data-testid="sort-created"]');
 
     // Live: a run made by the CLI now appears without a reload.
-    const r = await cli(['run', join(h.dir, 'dash-ok.json'), '--input', '{"n":7,"words":"a b"}', '--db', db, '--no-color']);
+    const r = await cli([
+      'run',
+      join(h.dir, 'dash-ok.json'),
+      '--input',
+      '{"n":7,"words":"a b"}',
+      '--db',
+      db,
+      '--no-color',
+    ]);
     expect(r.code).toBe(0);
-    await expect.poll(() => page.locator('[data-testid="runs-total"]').getAttribute('data-total'), { timeout: 10_000 }).toBe('301');
+    await expect
+      .poll(() => page.locator('[data-testid="runs-total"]').getAttribute('data-total'), { timeout: 10_000 })
+      .toBe('301');
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png') });
     expect(realErrors(errors)).toEqual([]);
   }, 60_000);
@@ -122,15 +190,25 @@ describe('runs dashboard', () => {
     await page.click('[data-testid="filter-status-failed"]');
     await page.locator(`[data-testid="run-row-${failed}"]`).click();
     await page.locator(`[data-testid="run-detail"][data-run-id="${failed}"]`).waitFor();
-    await expect.poll(() => page.locator('[data-testid="trace-error"]').first().textContent()).toContain('mock failure');
+    await expect
+      .poll(() => page.locator('[data-testid="trace-error"]').first().textContent())
+      .toContain('mock failure');
     expect(await page.locator('[data-testid="trace-node-boom"]').getAttribute('data-status')).toBe('failed');
-    expect(await page.locator('[data-testid="run-detail"] [data-testid="node-boom"]').getAttribute('data-status')).toBe('failed');
+    expect(await page.locator('[data-testid="run-detail"] [data-testid="node-boom"]').getAttribute('data-status')).toBe(
+      'failed',
+    );
 
     const started = h.server.service.events(failed).find((e) => e.type === 'node.started' && e.nodeId === 'boom')!;
     await setRange(page, 'time-travel', started.seq);
-    await expect.poll(() => page.locator('[data-testid="run-detail"] [data-testid="node-boom"]').getAttribute('data-status')).toBe('running');
-    expect(await page.locator('[data-testid="run-detail"] [data-testid="node-start"]').getAttribute('data-status')).toBe('succeeded');
-    expect(await page.locator('[data-testid="run-detail"] [data-testid="node-result"]').getAttribute('data-status')).toBe('idle');
+    await expect
+      .poll(() => page.locator('[data-testid="run-detail"] [data-testid="node-boom"]').getAttribute('data-status'))
+      .toBe('running');
+    expect(
+      await page.locator('[data-testid="run-detail"] [data-testid="node-start"]').getAttribute('data-status'),
+    ).toBe('succeeded');
+    expect(
+      await page.locator('[data-testid="run-detail"] [data-testid="node-result"]').getAttribute('data-status'),
+    ).toBe('idle');
     expect(await page.locator('[data-testid="time-travel-event"]').textContent()).toContain('node.started');
 
     await page.click('[data-testid="rd-tab-timeline"]');
@@ -148,7 +226,12 @@ describe('runs dashboard', () => {
       for await (const c of s) t += String(c);
       return t;
     });
-    expect(jsonl.trim().split('\n').map((l) => (JSON.parse(l) as { type: string }).type)).toContain('run.failed');
+    expect(
+      jsonl
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { type: string }).type),
+    ).toContain('run.failed');
     await page.screenshot({ path: join(ARTIFACTS, 'run-detail.png') });
     expect(realErrors(errors)).toEqual([]);
   }, 45_000);
@@ -156,7 +239,13 @@ describe('runs dashboard', () => {
   it('diffs two runs of one graph whose versions differ in one mock reply', async () => {
     const graph = (reply: string) =>
       ({
-        ...chain('dash-diff', [node('start', 'input'), node('pre', 'llm', llm('constant')), node('greet', 'llm', llm(reply)), node('shout', 'transform', { template: { loud: '{{nodes.greet.output.text}}!' } }), node('result', 'output', { value: '{{nodes.shout.output.loud}} / {{nodes.side.output.text}}' })]),
+        ...chain('dash-diff', [
+          node('start', 'input'),
+          node('pre', 'llm', llm('constant')),
+          node('greet', 'llm', llm(reply)),
+          node('shout', 'transform', { template: { loud: '{{nodes.greet.output.text}}!' } }),
+          node('result', 'output', { value: '{{nodes.shout.output.loud}} / {{nodes.side.output.text}}' }),
+        ]),
       }) as ReturnType<typeof chain>;
     const v1 = graph('Hello');
     const v2 = graph('Howdy');
@@ -165,7 +254,10 @@ describe('runs dashboard', () => {
       g.edges.push({ id: 'es1', source: 'start', target: 'side' }, { id: 'es2', source: 'side', target: 'result' });
     }
     const ids: string[] = [];
-    for (const [name, g] of [['diff-v1', v1], ['diff-v2', v2]] as const) {
+    for (const [name, g] of [
+      ['diff-v1', v1],
+      ['diff-v2', v2],
+    ] as const) {
       const r = await cli(['run', write(name, g), '--input', '{"n":1}', '--db', db, '--json', '--no-color']);
       expect(r.code, r.stderr).toBe(0);
       ids.push((JSON.parse(r.stdout) as { runId: string }).runId);
@@ -181,9 +273,13 @@ describe('runs dashboard', () => {
     await page.locator('[data-testid="run-diff"]:not([data-loading])').waitFor();
     const marks = async () =>
       Object.fromEntries(
-        await page.locator('[data-testid="diff-canvas"] [data-testid^="node-"]').evaluateAll((els) => els.map((e) => [e.getAttribute('data-testid')!.slice(5), e.getAttribute('data-diff')])),
+        await page
+          .locator('[data-testid="diff-canvas"] [data-testid^="node-"]')
+          .evaluateAll((els) => els.map((e) => [e.getAttribute('data-testid')!.slice(5), e.getAttribute('data-diff')])),
       );
-    await expect.poll(marks).toEqual({ start: 'same', pre: 'same', greet: 'changed', shout: 'changed', result: 'changed', side: 'same' });
+    await expect
+      .poll(marks)
+      .toEqual({ start: 'same', pre: 'same', greet: 'changed', shout: 'changed', result: 'changed', side: 'same' });
     expect(await page.locator('[data-testid="diff-detail"]').getAttribute('data-node')).toBe('greet');
     expect(await page.locator('[data-testid="diff-output"]').textContent()).toContain('Howdy');
     await page.screenshot({ path: join(ARTIFACTS, 'run-diff.png') });

@@ -8,12 +8,17 @@ import { describe, expect, it } from 'vitest';
 import { ROOT } from './harness';
 
 const hasElectron = existsSync(join(ROOT, 'node_modules/electron/dist'));
-if (!hasElectron) console.warn('electron e2e skipped: the Electron binary is not installed (it cannot be downloaded here)');
+if (!hasElectron)
+  console.warn('electron e2e skipped: the Electron binary is not installed (it cannot be downloaded here)');
 
 describe.skipIf(!hasElectron)('desktop app (Electron)', () => {
   it('opens the studio window with the bridge and the editor', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'statepipe-electron-'));
-    const app = await _electron.launch({ args: ['.'], cwd: ROOT, env: { ...process.env, STATEPIPE_DB: join(dir, 'studio.db') } as Record<string, string> });
+    const app = await _electron.launch({
+      args: ['.'],
+      cwd: ROOT,
+      env: { ...process.env, STATEPIPE_DB: join(dir, 'studio.db') } as Record<string, string>,
+    });
     try {
       const page = await app.firstWindow();
       await page.locator('[data-testid="connection"][data-state="open"]').waitFor();

@@ -20,5 +20,8 @@ export default function setup(): void {
   const sources = Math.max(...['src/renderer', 'src/contract', 'src/core'].map((d) => newest(join(root, d))));
   if (existsSync(built) && statSync(built).mtimeMs >= sources) return;
   console.log('e2e: building the renderer (electron-vite build)…');
-  execFileSync(process.execPath, [join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], { cwd: root, stdio: 'inherit' });
+  execFileSync(process.execPath, [join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
 }

@@ -27,7 +27,14 @@ export async function startHarness(): Promise<Harness> {
   const server = await startServer({ dbPath: join(dir, 'studio.db'), port: 0, version: '0.1.0-e2e' });
   const browser = await chromium.launch({
     executablePath: process.env['STATEPIPE_CHROMIUM'] ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
   const contexts: BrowserContext[] = [];
   return {
@@ -35,7 +42,11 @@ export async function startHarness(): Promise<Harness> {
     browser,
     dir,
     async page(opts = {}) {
-      const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: opts.theme ?? 'light', acceptDownloads: true });
+      const context = await browser.newContext({
+        viewport: { width: 1440, height: 900 },
+        colorScheme: opts.theme ?? 'light',
+        acceptDownloads: true,
+      });
       contexts.push(context);
       const page = await context.newPage();
       const errors: string[] = [];
@@ -63,7 +74,8 @@ export async function importFile(page: Page, path: string): Promise<void> {
   await page.waitForTimeout(250); // the canvas fits the view after an import
 }
 
-export const bytes = (page: Page) => page.evaluate(() => (window as unknown as { __statepipe: { documentBytes(): string } }).__statepipe.documentBytes());
+export const bytes = (page: Page) =>
+  page.evaluate(() => (window as unknown as { __statepipe: { documentBytes(): string } }).__statepipe.documentBytes());
 
 /** Drags from a node's source handle (optionally `true`/`false`) to another node's target handle. */
 export async function connect(page: Page, from: string, to: string, handle?: string): Promise<void> {
@@ -79,7 +91,9 @@ export async function connect(page: Page, from: string, to: string, handle?: str
 }
 
 async function dragHandle(page: Page, from: string, to: string, handle?: string): Promise<void> {
-  const src = page.locator(`[data-testid="node-${from}"] .react-flow__handle.source${handle ? `[data-handleid="${handle}"]` : ''}`);
+  const src = page.locator(
+    `[data-testid="node-${from}"] .react-flow__handle.source${handle ? `[data-handleid="${handle}"]` : ''}`,
+  );
   const dst = page.locator(`[data-testid="node-${to}"] .react-flow__handle.target`);
   const a = (await src.boundingBox())!;
   const b = (await dst.boundingBox())!;

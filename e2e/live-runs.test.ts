@@ -21,8 +21,10 @@ afterAll(async () => h?.close());
 
 const sel = (id: string) => `[data-testid="${id}"]`;
 const statusOf = (page: Page, id: string) => page.locator(sel(`node-${id}`)).getAttribute('data-status');
-const runStatus = (page: Page, status: string, timeout = 15_000) => page.locator(`${sel('run-status')}[data-status="${status}"]`).waitFor({ timeout });
-const nodeStatus = (page: Page, id: string, status: string, timeout = 15_000) => page.locator(`${sel(`node-${id}`)}[data-status="${status}"]`).waitFor({ timeout });
+const runStatus = (page: Page, status: string, timeout = 15_000) =>
+  page.locator(`${sel('run-status')}[data-status="${status}"]`).waitFor({ timeout });
+const nodeStatus = (page: Page, id: string, status: string, timeout = 15_000) =>
+  page.locator(`${sel(`node-${id}`)}[data-status="${status}"]`).waitFor({ timeout });
 
 function writeGraph(name: string, graph: unknown): string {
   const path = join(h.dir, `${name}.json`);
@@ -30,7 +32,12 @@ function writeGraph(name: string, graph: unknown): string {
   return path;
 }
 
-const llm = (id: string, reply: string, tps: number, x: number) => ({ id, type: 'llm', position: { x, y: 100 }, config: { provider: 'mock', model: 'mock-1', prompt: `say ${id}`, mock: { reply, tokensPerSecond: tps } } });
+const llm = (id: string, reply: string, tps: number, x: number) => ({
+  id,
+  type: 'llm',
+  position: { x, y: 100 },
+  config: { provider: 'mock', model: 'mock-1', prompt: `say ${id}`, mock: { reply, tokensPerSecond: tps } },
+});
 /** start → a (a slow stream) → b → out: no input fields, so Run starts at once. */
 function chain(id: string, tps: number) {
   return {
@@ -65,12 +72,18 @@ describe('studio live runs', () => {
     await page.click(sel('run-submit'));
     await nodeStatus(page, 'summary', 'running');
     // Streamed text shows while the node is still running.
-    await expect.poll(async () => (await page.locator(sel('node-stream-summary')).textContent())?.replace('…', '').trim().length ?? 0, { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(
+        async () => (await page.locator(sel('node-stream-summary')).textContent())?.replace('…', '').trim().length ?? 0,
+        { timeout: 10_000 },
+      )
+      .toBeGreaterThan(0);
     expect(await statusOf(page, 'summary')).toBe('running');
     expect(await page.locator('.react-flow__edge.is-flowing').count()).toBeGreaterThan(0);
     await page.screenshot({ path: join(ARTIFACTS, 'run-in-progress.png') });
     await runStatus(page, 'succeeded', 20_000);
-    for (const id of ['start', 'extract', 'sentiment', 'keywords', 'summary', 'aggregate', 'result']) expect(await statusOf(page, id)).toBe('succeeded');
+    for (const id of ['start', 'extract', 'sentiment', 'keywords', 'summary', 'aggregate', 'result'])
+      expect(await statusOf(page, id)).toBe('succeeded');
     expect(await page.locator(sel('node-stream-summary')).textContent()).toContain('Berlin office');
     await page.click(`${sel('node-summary')} .sp-label`);
     await page.locator(sel('inspector')).waitFor();
@@ -84,7 +97,8 @@ describe('studio live runs', () => {
     await importFile(page, writeGraph('lod-chain', chain('lod-chain', 6)));
     await page.locator(sel('node-out')).waitFor();
     expect(await page.locator('.sp-lod').count()).toBe(0);
-    for (let i = 0; i < 12 && (await page.locator('.sp-lod').count()) === 0; i++) await page.click('.react-flow__controls-zoomout');
+    for (let i = 0; i < 12 && (await page.locator('.sp-lod').count()) === 0; i++)
+      await page.click('.react-flow__controls-zoomout');
     await expect.poll(() => page.locator('.sp-node.sp-lod').count()).toBe(4);
     expect(await page.locator(`${sel('node-a')} .sp-label`).count()).toBe(0);
     expect((await page.locator('.sp-lod-edges path').getAttribute('d'))?.match(/M/g)?.length).toBe(3);
@@ -94,7 +108,8 @@ describe('studio live runs', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'canvas-zoomed-out-running.png') });
     await runStatus(page, 'succeeded', 20_000);
     expect(await page.locator('.sp-lod.status-succeeded').count()).toBe(4);
-    for (let i = 0; i < 12 && (await page.locator('.sp-lod').count()) > 0; i++) await page.click('.react-flow__controls-zoomin');
+    for (let i = 0; i < 12 && (await page.locator('.sp-lod').count()) > 0; i++)
+      await page.click('.react-flow__controls-zoomin');
     await page.locator(`${sel('node-a')} .sp-label`).waitFor();
     expect(await statusOf(page, 'a')).toBe('succeeded');
     expect(realErrors(errors)).toEqual([]);
@@ -175,7 +190,9 @@ describe('studio live runs', () => {
       expect(await statusOf(page, 'out')).toBe('succeeded');
       expect(upstreamHits).toBe(1);
       const starts = await page.evaluate(async () => {
-        const view = (window as unknown as { __statepipe: { run(): { nodes: Record<string, { attempts: unknown[] }> } } }).__statepipe.run();
+        const view = (
+          window as unknown as { __statepipe: { run(): { nodes: Record<string, { attempts: unknown[] }> } } }
+        ).__statepipe.run();
         return Object.fromEntries(Object.entries(view.nodes).map(([id, n]) => [id, n.attempts.length]));
       });
       expect(starts).toEqual({ start: 1, up: 1, flaky: 2, out: 1 });
@@ -184,10 +201,18 @@ describe('studio live runs', () => {
       await page.click(sel('inspector-rerun'));
       await page.check(sel('rerun-reuse-out'));
       await page.click(sel('rerun-submit'));
-      await page.locator(`${sel('run-status')}[data-status="succeeded"]:not([data-run-id="${first}"])`).waitFor({ timeout: 10_000 });
+      await page
+        .locator(`${sel('run-status')}[data-status="succeeded"]:not([data-run-id="${first}"])`)
+        .waitFor({ timeout: 10_000 });
       const again = await page.evaluate(() => {
-        const view = (window as unknown as { __statepipe: { run(): { nodes: Record<string, { status: string; attempts: unknown[] }> } } }).__statepipe.run();
-        return Object.fromEntries(Object.entries(view.nodes).map(([id, n]) => [id, `${n.status}/${n.attempts.length}`]));
+        const view = (
+          window as unknown as {
+            __statepipe: { run(): { nodes: Record<string, { status: string; attempts: unknown[] }> } };
+          }
+        ).__statepipe.run();
+        return Object.fromEntries(
+          Object.entries(view.nodes).map(([id, n]) => [id, `${n.status}/${n.attempts.length}`]),
+        );
       });
       expect(again).toEqual({ start: 'succeeded/0', up: 'succeeded/0', flaky: 'succeeded/1', out: 'succeeded/0' });
       expect(upstreamHits).toBe(1);
@@ -214,7 +239,11 @@ describe('studio live runs', () => {
 
     await page.click(sel('run'));
     await nodeStatus(page, 'a', 'running');
-    await expect.poll(async () => (await page.locator(sel('node-stream-a')).textContent())?.includes('two') ?? false, { timeout: 5_000 }).toBe(true);
+    await expect
+      .poll(async () => (await page.locator(sel('node-stream-a')).textContent())?.includes('two') ?? false, {
+        timeout: 5_000,
+      })
+      .toBe(true);
     await page.click(sel('cancel'));
     await runStatus(page, 'cancelled');
     expect(await statusOf(page, 'a')).toBe('cancelled');
@@ -227,7 +256,11 @@ describe('studio live runs', () => {
     const graphFile = writeGraph('cli-chain', chain('cli-chain', 5));
     const { page, errors } = await h.page();
     await page.click(sel('tab-runs'));
-    const child = spawn(process.execPath, [...(await cliEntry()), 'run', graphFile, '--db', join(h.dir, 'studio.db'), '--no-color'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [...(await cliEntry()), 'run', graphFile, '--db', join(h.dir, 'studio.db'), '--no-color'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));

@@ -41,8 +41,21 @@ describe('studio shell (web host)', () => {
   it('loads the shell with its views and shows the database in Settings', async () => {
     const { page, errors } = await h.page();
     for (const tab of ['editor', 'runs', 'settings']) await page.locator(`[data-testid="tab-${tab}"]`).waitFor();
-    for (const id of ['run', 'pause', 'resume', 'cancel', 'save', 'export-graph', 'import-graph']) expect(await page.locator(`[data-testid="${id}"]`).count()).toBe(1);
-    for (const type of ['input', 'llm', 'http', 'code', 'transform', 'condition', 'approval', 'delay', 'agent', 'output']) await page.locator(`[data-testid="palette-${type}"]`).waitFor();
+    for (const id of ['run', 'pause', 'resume', 'cancel', 'save', 'export-graph', 'import-graph'])
+      expect(await page.locator(`[data-testid="${id}"]`).count()).toBe(1);
+    for (const type of [
+      'input',
+      'llm',
+      'http',
+      'code',
+      'transform',
+      'condition',
+      'approval',
+      'delay',
+      'agent',
+      'output',
+    ])
+      await page.locator(`[data-testid="palette-${type}"]`).waitFor();
     await page.click('[data-testid="tab-settings"]');
     await expect.poll(() => page.locator('[data-testid="db-path"]').textContent()).toContain('studio.db');
     expect(await page.locator('[data-testid="app-version"]').textContent()).toBe('0.1.0-e2e');
@@ -64,8 +77,17 @@ describe('studio shell (web host)', () => {
       });
     });
     const graph = {
-      format: 'statepipe.graph', version: 1, id: 'dead-host',
-      nodes: [{ id: 'call', type: 'http', config: { method: 'GET', url: `http://127.0.0.1:${dead}/x` }, retry: { maxAttempts: 5, backoffMs: 5, strategy: 'fixed', jitter: false } }],
+      format: 'statepipe.graph',
+      version: 1,
+      id: 'dead-host',
+      nodes: [
+        {
+          id: 'call',
+          type: 'http',
+          config: { method: 'GET', url: `http://127.0.0.1:${dead}/x` },
+          retry: { maxAttempts: 5, backoffMs: 5, strategy: 'fixed', jitter: false },
+        },
+      ],
       edges: [],
     };
     const outcome = await h.server.service.startRun(graph as never, {});

@@ -24,12 +24,17 @@ try {
 } catch {
   fail('electron is not installed (npm install)');
 }
-if (typeof electron !== 'string' || !existsSync(electron)) fail('the Electron binary is missing (node node_modules/electron/install.js)');
+if (typeof electron !== 'string' || !existsSync(electron))
+  fail('the Electron binary is missing (node node_modules/electron/install.js)');
 
-const probe = spawnSync(electron, ['-p', 'JSON.stringify({abi: process.versions.modules, version: process.versions.electron})'], {
-  env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
-  encoding: 'utf8',
-});
+const probe = spawnSync(
+  electron,
+  ['-p', 'JSON.stringify({abi: process.versions.modules, version: process.versions.electron})'],
+  {
+    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+    encoding: 'utf8',
+  },
+);
 if (probe.status !== 0) fail(`could not run Electron to read its ABI: ${probe.stderr.trim()}`);
 const { abi, version } = JSON.parse(probe.stdout.trim());
 
@@ -38,12 +43,26 @@ const work = mkdtempSync(join(tmpdir(), 'statepipe-sqlite-electron-'));
 cpSync(source, work, { recursive: true, filter: (p) => !p.includes(`${source}/build`) });
 
 const npmDir = dirname(dirname(process.env.npm_execpath ?? require.resolve('npm/package.json')));
-const gypCandidates = [join(npmDir, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'), join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js')];
+const gypCandidates = [
+  join(npmDir, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+  join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+];
 const gyp = gypCandidates.find((p) => existsSync(p));
 if (!gyp) fail('node-gyp not found (it ships with npm)');
 
 console.log(`rebuild:electron: building better-sqlite3 for Electron ${version} (ABI ${abi})`);
-const build = spawnSync(process.execPath, [gyp, 'rebuild', '--release', `--target=${version}`, '--runtime=electron', '--dist-url=https://electronjs.org/headers'], { cwd: work, stdio: 'inherit' });
+const build = spawnSync(
+  process.execPath,
+  [
+    gyp,
+    'rebuild',
+    '--release',
+    `--target=${version}`,
+    '--runtime=electron',
+    '--dist-url=https://electronjs.org/headers',
+  ],
+  { cwd: work, stdio: 'inherit' },
+);
 if (build.status !== 0) {
   rmSync(work, { recursive: true, force: true });
   fail('node-gyp failed (it needs Electron headers from the network)');

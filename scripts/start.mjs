@@ -85,12 +85,20 @@ function buildIfStale() {
 
 /** The desktop app loads better-sqlite3 built for Electron's ABI from native/: build it once. */
 function ensureElectronSqlite(electron) {
-  const probe = spawnSync(electron, ['-p', 'process.versions.modules'], { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, encoding: 'utf8' });
+  const probe = spawnSync(electron, ['-p', 'process.versions.modules'], {
+    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+    encoding: 'utf8',
+  });
   const abi = probe.stdout?.trim();
   if (!abi || existsSync(join(root, 'native', `electron-${abi}`, 'better_sqlite3.node'))) return;
-  const r = spawnSync(process.execPath, [join(root, 'scripts/rebuild-electron-sqlite.mjs')], { cwd: root, stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [join(root, 'scripts/rebuild-electron-sqlite.mjs')], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (r.status !== 0) {
-    console.error('statepipe: could not build the database module for Electron; starting the studio in your browser instead');
+    console.error(
+      'statepipe: could not build the database module for Electron; starting the studio in your browser instead',
+    );
     buildIfStale();
     runAndExit(process.execPath, [join(root, 'bin/statepipe.js'), 'serve', ...args]);
     return 'fallback';

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: typecheck, lint, then the vitest suite. Ends with one plain line,
+// `npm test`: typecheck, lint, format check (Prettier), then the vitest suite. Ends with one plain line,
 // `tests: N passed, N failed`, that CI reads; exits non-zero if anything failed.
 // Extra arguments go to vitest (e.g. `npm test -- src/core`).
 import { spawnSync } from 'node:child_process';
@@ -25,6 +25,7 @@ function step(name, script, args) {
 const failures = [];
 if (!step('typecheck', bin('typescript', 'bin/tsc'), ['-p', 'tsconfig.json', '--noEmit'])) failures.push('typecheck');
 if (!step('lint', bin('eslint', 'bin/eslint.js'), ['src'])) failures.push('lint');
+if (!step('format', bin('prettier', 'bin/prettier.cjs'), ['--check', '--log-level', 'warn', '.'])) failures.push('format');
 
 mkdirSync(dirname(report), { recursive: true });
 rmSync(report, { force: true });

@@ -10,10 +10,16 @@ export type AckedEvent = { seq: number; type: string; nodeId?: string; runId?: s
  * Starts `statepipe … --jsonl -` and SIGKILLs it right after the event for which `killAfter`
  * says yes has been printed (printed means committed: it was acknowledged).
  */
-export async function cliKilledAt(args: string[], killAfter: (event: AckedEvent, index: number) => boolean): Promise<{ acknowledged: AckedEvent[]; killed: boolean; stderr: string }> {
+export async function cliKilledAt(
+  args: string[],
+  killAfter: (event: AckedEvent, index: number) => boolean,
+): Promise<{ acknowledged: AckedEvent[]; killed: boolean; stderr: string }> {
   const entry = await cliEntry();
   return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn(process.execPath, [...entry, ...args, '--jsonl', '-'], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child: ChildProcess = spawn(process.execPath, [...entry, ...args, '--jsonl', '-'], {
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const acknowledged: AckedEvent[] = [];
     let buf = '';
     let stderr = '';

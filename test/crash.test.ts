@@ -17,11 +17,39 @@ const graph = {
   concurrency: 2,
   nodes: [
     { id: 'start', type: 'input' },
-    { id: 'draft', type: 'llm', config: { provider: 'mock', model: 'mock-1', prompt: 'Draft {{input.text}}', mock: { reply: 'one two three four five six seven eight nine ten eleven twelve', tokensPerSecond: 40 } } },
-    { id: 'tone', type: 'llm', config: { provider: 'mock', model: 'mock-1', prompt: 'Tone of {{input.text}}', mock: { reply: { tone: 'calm' }, tokensPerSecond: 30 } } },
+    {
+      id: 'draft',
+      type: 'llm',
+      config: {
+        provider: 'mock',
+        model: 'mock-1',
+        prompt: 'Draft {{input.text}}',
+        mock: { reply: 'one two three four five six seven eight nine ten eleven twelve', tokensPerSecond: 40 },
+      },
+    },
+    {
+      id: 'tone',
+      type: 'llm',
+      config: {
+        provider: 'mock',
+        model: 'mock-1',
+        prompt: 'Tone of {{input.text}}',
+        mock: { reply: { tone: 'calm' }, tokensPerSecond: 30 },
+      },
+    },
     { id: 'pause', type: 'delay', config: { ms: 400 } },
     { id: 'count', type: 'code', config: { code: 'return input.text.split(" ").length' } },
-    { id: 'merge', type: 'transform', config: { template: { draft: '{{nodes.draft.output.text}}', tone: '{{nodes.tone.output.text}}', words: '{{nodes.count.output}}' } } },
+    {
+      id: 'merge',
+      type: 'transform',
+      config: {
+        template: {
+          draft: '{{nodes.draft.output.text}}',
+          tone: '{{nodes.tone.output.text}}',
+          words: '{{nodes.count.output}}',
+        },
+      },
+    },
     { id: 'result', type: 'output', config: { value: '{{nodes.merge.output}}' } },
   ],
   edges: [
@@ -45,7 +73,10 @@ let reference: unknown;
 async function exportEvents(db: string, runId: string): Promise<Ev[]> {
   const r = await cli(['export', runId, '--db', db]);
   expect(r.code, r.stderr).toBe(0);
-  return r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Ev);
+  return r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Ev);
 }
 
 beforeAll(async () => {
@@ -94,12 +125,17 @@ describe('SIGKILL at any point, then resume', () => {
     // Nothing acknowledged was lost.
     for (const a of killed.acknowledged) {
       const stored = events[a.seq - 1]!;
-      expect({ seq: stored.seq, type: stored.type, nodeId: stored.nodeId }).toEqual({ seq: a.seq, type: a.type, nodeId: a.nodeId });
+      expect({ seq: stored.seq, type: stored.type, nodeId: stored.nodeId }).toEqual({
+        seq: a.seq,
+        type: a.type,
+        nodeId: a.nodeId,
+      });
     }
     // No node executed again after it succeeded.
     const done = new Set<string>();
     for (const e of events) {
-      if (e.nodeId && (e.type === 'node.started' || e.type === 'node.succeeded')) expect(done.has(e.nodeId), `${e.nodeId} ran again after it succeeded`).toBe(false);
+      if (e.nodeId && (e.type === 'node.started' || e.type === 'node.succeeded'))
+        expect(done.has(e.nodeId), `${e.nodeId} ran again after it succeeded`).toBe(false);
       if (e.type === 'node.succeeded' && e.nodeId) done.add(e.nodeId);
     }
     // Same final output as the uninterrupted run.

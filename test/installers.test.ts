@@ -28,9 +28,14 @@ it('electron-builder.yml builds AppImage/deb, dmg and nsis with the native modul
   expect(cfg.win.target).toEqual(['nsis']);
   expect(cfg.files).toEqual(expect.arrayContaining(['out/**/*', 'package.json', 'native/electron-*/**/*']));
   expect(cfg.asar).toBe(true);
-  expect(cfg.asarUnpack).toEqual(expect.arrayContaining(['node_modules/better-sqlite3/**/*', 'native/electron-*/**/*']));
+  expect(cfg.asarUnpack).toEqual(
+    expect.arrayContaining(['node_modules/better-sqlite3/**/*', 'native/electron-*/**/*']),
+  );
   expect(cfg.npmRebuild).toBe(false);
-  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { main: string; scripts: Record<string, string> };
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    main: string;
+    scripts: Record<string, string>;
+  };
   expect(pkg.scripts['dist']).toMatch(/electron-builder.*--config electron-builder\.yml/);
   expect(pkg.main.startsWith('out/')).toBe(true); // inside the packaged files
 });

@@ -21,7 +21,10 @@ it('resumes polling after a SIGKILL without submitting again', async () => {
   // A POST submit is `unsafe`: without the durable submit record it would become in-doubt.
   writeFileSync(file, JSON.stringify(pollGraph(job.url, { intervalMs: 250, maxWaitMs: 20_000 })));
   const db = join(dir, 'sp.db');
-  const killed = await cliKilledAt(['run', file, '--db', db, '--input', '{"n":1}'], (e) => e.type === 'node.poll' && (e as unknown as { data: { polls: number } }).data.polls === 1);
+  const killed = await cliKilledAt(
+    ['run', file, '--db', db, '--input', '{"n":1}'],
+    (e) => e.type === 'node.poll' && (e as unknown as { data: { polls: number } }).data.polls === 1,
+  );
   expect(killed.killed, killed.stderr).toBe(true);
   expect(job.submits).toBe(1);
   expect(job.polls).toBe(1);

@@ -13,7 +13,14 @@ import { startServer, type RunningServer } from '../../src/server/index.js';
 import { percentile } from './stats.js';
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 export const FRAME_BUDGET_MS = 1000 / 60;
 
 function newest(dir: string): number {
@@ -38,7 +45,11 @@ export function ensureRenderer(log: (s: string) => void): string {
     if (fs.existsSync(built) && fs.statSync(built).mtimeMs >= sources) return 'fresh';
     log('  building the renderer (electron-vite build)…');
     const t0 = performance.now();
-    execFileSync(process.execPath, [path.join(ROOT, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], timeout: 300_000 });
+    execFileSync(process.execPath, [path.join(ROOT, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      timeout: 300_000,
+    });
     return `built in ${((performance.now() - t0) / 1000).toFixed(0)} s`;
   } catch (err) {
     return `build failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
@@ -86,7 +97,10 @@ const METER = `(() => {
 
 export async function openStudio(dir: string): Promise<Studio> {
   const server = await startServer({ dbPath: path.join(dir, 'studio.db'), port: 0, version: '0.1.0-bench' });
-  const browser = await chromium.launch({ executablePath: process.env['STATEPIPE_CHROMIUM'] ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const browser = await chromium.launch({
+    executablePath: process.env['STATEPIPE_CHROMIUM'] ?? '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+  });
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' });
   await context.addInitScript({ content: METER });
   const page = await context.newPage();
@@ -102,7 +116,11 @@ export async function openStudio(dir: string): Promise<Studio> {
     browser,
     page,
     async call<T>(method: string, input: unknown): Promise<T> {
-      const res = await fetch(`${origin}/api/call`, { method: 'POST', headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ method, input }) });
+      const res = await fetch(`${origin}/api/call`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ method, input }),
+      });
       const body = (await res.json()) as { ok: boolean; value?: T; error?: { message: string } };
       if (!body.ok) throw new Error(`${method}: ${body.error?.message ?? res.status}`);
       return body.value as T;
@@ -219,7 +237,14 @@ export async function stopRecording(page: Page): Promise<Recording> {
   });
   const a = marks.get(page) ?? {};
   const main = mainThread(a, await metrics(page), performance.now() - (a['wallStart'] ?? performance.now()));
-  return { frames: { ...frameStats(raw.frames, raw.longtasks), main }, deltas: raw.frames, longtasks: raw.longtasks, tokens: raw.tok, states: raw.states, bytes: raw.bytes };
+  return {
+    frames: { ...frameStats(raw.frames, raw.longtasks), main },
+    deltas: raw.frames,
+    longtasks: raw.longtasks,
+    tokens: raw.tok,
+    states: raw.states,
+    bytes: raw.bytes,
+  };
 }
 
 export function frameStats(deltas: readonly number[], longtasks: readonly number[]): FrameStats {

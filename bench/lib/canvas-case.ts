@@ -28,7 +28,11 @@ export function canvasGraph(g: CanvasGraphSpec, delayMs: number): { graph: unkno
   for (let c = 0; c < g.chains; c++) {
     for (let l = 0; l < levels; l++) {
       nodes.push({ id: id(c, l), type: 'delay', position: { x: 300 + l * 260, y: c * 110 }, config: { ms: delayMs } });
-      edges.push(l === 0 ? { id: `h${c}`, source: 'start', target: id(c, 0) } : { id: `e${c}_${l}`, source: id(c, l - 1), target: id(c, l) });
+      edges.push(
+        l === 0
+          ? { id: `h${c}`, source: 'start', target: id(c, 0) }
+          : { id: `e${c}_${l}`, source: id(c, l - 1), target: id(c, l) },
+      );
     }
   }
   const candidates: [number, number][] = [];
@@ -38,7 +42,14 @@ export function canvasGraph(g: CanvasGraphSpec, delayMs: number): { graph: unkno
     const [c, l] = candidates[Math.floor((k * candidates.length) / want)]!;
     edges.push({ id: `x${c}_${l}`, source: id(c, l), target: id(c + 1, l + 1) });
   }
-  const graph = { format: 'statepipe.graph', version: 1, id: `bench-canvas-${g.nodes}`, concurrency: Math.min(256, g.chains + 8), nodes, edges };
+  const graph = {
+    format: 'statepipe.graph',
+    version: 1,
+    id: `bench-canvas-${g.nodes}`,
+    concurrency: Math.min(256, g.chains + 8),
+    nodes,
+    edges,
+  };
   return { graph, nodes: nodes.length, edges: edges.length };
 }
 
@@ -125,20 +136,34 @@ async function live(page: Page, ms: number): Promise<Live> {
   let stateMs = 0;
   let lastStatus = 'none';
   while (sum(deltas) < ms && runs < 20) {
-    await page.waitForFunction(() => !(document.querySelector('[data-testid="run"]') as HTMLButtonElement | null)?.disabled, undefined, { timeout: 30_000 });
+    await page.waitForFunction(
+      () => !(document.querySelector('[data-testid="run"]') as HTMLButtonElement | null)?.disabled,
+      undefined,
+      { timeout: 30_000 },
+    );
     const before = await status.getAttribute('data-run-id');
     await startRecording(page);
     const t0 = performance.now();
     await run.click();
     runs++;
-    await page.waitForFunction(() => ['running', 'succeeded'].includes(document.querySelector('[data-testid="node-c0_1"]')?.getAttribute('data-status') ?? ''), undefined, { timeout: 60_000, polling: 20 });
+    await page.waitForFunction(
+      () =>
+        ['running', 'succeeded'].includes(
+          document.querySelector('[data-testid="node-c0_1"]')?.getAttribute('data-status') ?? '',
+        ),
+      undefined,
+      { timeout: 60_000, polling: 20 },
+    );
     starts.push(performance.now() - t0);
     startLongTaskMaxMs = Math.max(startLongTaskMaxMs, (await stopRecording(page)).frames.longTaskMaxMs);
     await startRecording(page, false); // keep the run's state events since the click
     await page.waitForFunction(
       (prev) => {
         const s = document.querySelector('[data-testid="run-status"]');
-        return s?.getAttribute('data-run-id') !== prev && ['succeeded', 'failed', 'cancelled'].includes(s?.getAttribute('data-status') ?? '');
+        return (
+          s?.getAttribute('data-run-id') !== prev &&
+          ['succeeded', 'failed', 'cancelled'].includes(s?.getAttribute('data-status') ?? '')
+        );
       },
       before,
       { timeout: 120_000, polling: 50 },
@@ -153,7 +178,9 @@ async function live(page: Page, ms: number): Promise<Live> {
     if (lastStatus !== 'succeeded') break;
   }
   const keys = ['taskMs', 'scriptMs', 'styleMs', 'layoutMs', 'otherMs', 'wallMs'] as const;
-  const main = Object.fromEntries(keys.map((k) => [k, sum(mains.map((m) => m[k]))])) as unknown as NonNullable<FrameStats['main']>;
+  const main = Object.fromEntries(keys.map((k) => [k, sum(mains.map((m) => m[k]))])) as unknown as NonNullable<
+    FrameStats['main']
+  >;
   return {
     frames: { ...frameStats(deltas, longtasks), main },
     runs,
@@ -172,7 +199,10 @@ async function oneGraph(page: Page, spec: CanvasSpec, g: CanvasGraphSpec): Promi
   await startRecording(page);
   const t0 = performance.now();
   await page.locator('[data-testid="import-graph"]').setInputFiles(file);
-  await page.waitForFunction((n) => document.querySelectorAll('.react-flow__node').length >= n, built.nodes, { timeout: 120_000, polling: 50 });
+  await page.waitForFunction((n) => document.querySelectorAll('.react-flow__node').length >= n, built.nodes, {
+    timeout: 120_000,
+    polling: 50,
+  });
   const openMs = performance.now() - t0;
   await page.waitForTimeout(600); // the canvas fits the view after an import
   const open = (await stopRecording(page)).frames;

@@ -200,4 +200,12 @@ export interface DashboardResult {
   queries: QueryTiming[];
 }
 
-export type CaseResult = EngineResult | RawResult | LangGraphResult | ResumeBuildResult | ResumeResult | DashboardResult | StreamingResult | CanvasResult;
+export type CaseResult =
+  | EngineResult
+  | RawResult
+  | LangGraphResult
+  | ResumeBuildResult
+  | ResumeResult
+  | DashboardResult
+  | StreamingResult
+  | CanvasResult;

@@ -34,8 +34,12 @@ function populate(store: SqliteStore, runs: number, events: number): string[] {
   db.pragma('synchronous = OFF'); // bulk load only
   const rand = prng(99);
   const t = '2026-01-01T00:00:00.000Z';
-  const insGraph = db.prepare('INSERT INTO graphs (graph_id, name, latest_version, created_at, updated_at) VALUES (?, ?, 1, ?, ?)');
-  const insVersion = db.prepare('INSERT INTO graph_versions (graph_id, version, hash, json, created_at) VALUES (?, 1, ?, ?, ?)');
+  const insGraph = db.prepare(
+    'INSERT INTO graphs (graph_id, name, latest_version, created_at, updated_at) VALUES (?, ?, 1, ?, ?)',
+  );
+  const insVersion = db.prepare(
+    'INSERT INTO graph_versions (graph_id, version, hash, json, created_at) VALUES (?, 1, ?, ?, ?)',
+  );
   const insRun = db.prepare(
     `INSERT INTO runs (run_id, graph_id, graph_version, graph_hash, status, input, result, created_at, started_at,
        finished_at, duration_ms, tokens, input_tokens, output_tokens, cost_usd, last_seq)
@@ -46,7 +50,12 @@ function populate(store: SqliteStore, runs: number, events: number): string[] {
   db.transaction(() => {
     for (const g of graphIds) {
       insGraph.run(g, g, t, t);
-      insVersion.run(g, `hash-${g}`, JSON.stringify({ format: 'statepipe.graph', version: 1, id: g, nodes: [], edges: [] }), t);
+      insVersion.run(
+        g,
+        `hash-${g}`,
+        JSON.stringify({ format: 'statepipe.graph', version: 1, id: g, nodes: [], edges: [] }),
+        t,
+      );
     }
   })();
   const perRun = Math.floor(events / runs);
@@ -67,12 +76,32 @@ function populate(store: SqliteStore, runs: number, events: number): string[] {
         const outTok = Math.floor(rand() * 10_000);
         const n = perRun + (extra-- > 0 ? 1 : 0);
         const iso = new Date(created).toISOString();
-        insRun.run(id, graphIds[Math.floor(rand() * GRAPHS)]!, 'hash', status, finished ? '{}' : null, iso, iso,
-          duration === null ? null : new Date(created + duration).toISOString(), duration, inTok + outTok, inTok, outTok,
-          Math.round(rand() * 2_000_000) / 1_000_000, n);
+        insRun.run(
+          id,
+          graphIds[Math.floor(rand() * GRAPHS)]!,
+          'hash',
+          status,
+          finished ? '{}' : null,
+          iso,
+          iso,
+          duration === null ? null : new Date(created + duration).toISOString(),
+          duration,
+          inTok + outTok,
+          inTok,
+          outTok,
+          Math.round(rand() * 2_000_000) / 1_000_000,
+          n,
+        );
         for (let s = 1; s <= n; s++) {
           const node = `n${Math.floor((s - 1) / 3)}`;
-          insEvent.run(id, s, iso, EVENT_TYPES[(s - 1) % 3]!, node, `{"attempt":1,"durationMs":12,"output":"${node} done"}`);
+          insEvent.run(
+            id,
+            s,
+            iso,
+            EVENT_TYPES[(s - 1) % 3]!,
+            node,
+            `{"attempt":1,"durationMs":12,"output":"${node} done"}`,
+          );
         }
       }
     })();
@@ -82,7 +111,12 @@ function populate(store: SqliteStore, runs: number, events: number): string[] {
   return ids;
 }
 
-export async function dashboardCase(spec: { runs: number; events: number; reps: number; dir: string }): Promise<DashboardResult> {
+export async function dashboardCase(spec: {
+  runs: number;
+  events: number;
+  reps: number;
+  dir: string;
+}): Promise<DashboardResult> {
   const file = path.join(spec.dir, 'dashboard.db');
   const t0 = performance.now();
   const loader = openDatabase(file);

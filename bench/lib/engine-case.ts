@@ -17,17 +17,31 @@ interface OneRun {
 }
 
 async function runOnce(store: TimedStore, graph: Graph, groupCommit = true): Promise<OneRun> {
-  const engine = new Engine({ store, clock: realClock, runners: {}, owner: { id: 'bench' }, controlPollMs: 60_000, groupCommit });
+  const engine = new Engine({
+    store,
+    clock: realClock,
+    runners: {},
+    owner: { id: 'bench' },
+    controlPollMs: 60_000,
+    groupCommit,
+  });
   const t0 = performance.now();
   const out = await engine.start(graph, {}, { graphHash: 'x' });
   return { wallMs: performance.now() - t0, status: out.status };
 }
 
-export async function engineCase(spec: { mode: EngineMode; graph: GraphSpec; reps: Reps; dir: string; perNode?: boolean }): Promise<EngineResult> {
+export async function engineCase(spec: {
+  mode: EngineMode;
+  graph: GraphSpec;
+  reps: Reps;
+  dir: string;
+  perNode?: boolean;
+}): Promise<EngineResult> {
   const { mode } = spec;
   const graph = buildGraph(spec.graph);
   const warm = buildGraph({ ...spec.graph, n: Math.min(spec.graph.n, 200) });
-  const sqlite = mode === 'memory' ? undefined : openDatabase(path.join(spec.dir, `engine-${mode}.db`), { synchronous: mode });
+  const sqlite =
+    mode === 'memory' ? undefined : openDatabase(path.join(spec.dir, `engine-${mode}.db`), { synchronous: mode });
   const newStore = (): TimedStore => new TimedStore(sqlite ?? (new MemoryStore() as RunStore));
 
   const group = spec.perNode !== true;

@@ -16,13 +16,18 @@ interface LooseBuilder {
   addNode(name: string, fn: NodeFn): LooseBuilder;
   addEdge(from: string | string[], to: string): LooseBuilder;
   compile(opts: { checkpointer: unknown }): {
-    invoke(input: Update, config: { configurable: { thread_id: string }; recursionLimit: number; signal?: AbortSignal }): Promise<Update>;
+    invoke(
+      input: Update,
+      config: { configurable: { thread_id: string }; recursionLimit: number; signal?: AbortSignal },
+    ): Promise<Update>;
   };
 }
 
 function build(lg: typeof import('@langchain/langgraph'), g: GraphSpec): LooseBuilder {
   const { Annotation, StateGraph, START, END } = lg;
-  const State = Annotation.Root({ count: Annotation<number>({ reducer: (a: number, b: number) => a + b, default: () => 0 }) });
+  const State = Annotation.Root({
+    count: Annotation<number>({ reducer: (a: number, b: number) => a + b, default: () => 0 }),
+  });
   const b = new StateGraph(State) as unknown as LooseBuilder;
   const one: NodeFn = () => ({ count: 1 });
   if (g.shape === 'chain') {
@@ -46,7 +51,11 @@ function build(lg: typeof import('@langchain/langgraph'), g: GraphSpec): LooseBu
   throw new Error(`langgraph case: shape ${g.shape} not supported`);
 }
 
-export async function langGraphCase(spec: { graph: GraphSpec; timeoutMs: number; dir: string }): Promise<LangGraphResult> {
+export async function langGraphCase(spec: {
+  graph: GraphSpec;
+  timeoutMs: number;
+  dir: string;
+}): Promise<LangGraphResult> {
   const nodes = nodeCount(spec.graph);
   let lg: typeof import('@langchain/langgraph');
   let saverMod: typeof import('@langchain/langgraph-checkpoint-sqlite');
@@ -54,13 +63,22 @@ export async function langGraphCase(spec: { graph: GraphSpec; timeoutMs: number;
     lg = await import('@langchain/langgraph');
     saverMod = await import('@langchain/langgraph-checkpoint-sqlite');
   } catch (err) {
-    return { kind: 'langgraph', graph: spec.graph, nodes, available: false, note: `not available: ${(err as Error).message.split('\n')[0]}` };
+    return {
+      kind: 'langgraph',
+      graph: spec.graph,
+      nodes,
+      available: false,
+      note: `not available: ${(err as Error).message.split('\n')[0]}`,
+    };
   }
-  const saver = saverMod.SqliteSaver.fromConnString(path.join(spec.dir, `langgraph-${spec.graph.shape}-${spec.graph.n}.db`));
+  const saver = saverMod.SqliteSaver.fromConnString(
+    path.join(spec.dir, `langgraph-${spec.graph.shape}-${spec.graph.n}.db`),
+  );
 
   // Warm-up on a small graph of the same shape (JIT, table creation).
   const warm = build(lg, { ...spec.graph, n: 20 }).compile({ checkpointer: saver });
-  for (let i = 0; i < 3; i++) await warm.invoke({ count: 0 }, { configurable: { thread_id: `warm-${i}` }, recursionLimit: 100 });
+  for (let i = 0; i < 3; i++)
+    await warm.invoke({ count: 0 }, { configurable: { thread_id: `warm-${i}` }, recursionLimit: 100 });
 
   const app = build(lg, spec.graph).compile({ checkpointer: saver });
   const mem = new MemoryTracker();
@@ -82,7 +100,8 @@ export async function langGraphCase(spec: { graph: GraphSpec; timeoutMs: number;
   clearInterval(sampler);
   const memory = mem.end();
   const db = saver.db;
-  const count = (table: string): number => Number(db.prepare(`SELECT count(*) FROM ${table} WHERE thread_id = 'bench'`).pluck().get());
+  const count = (table: string): number =>
+    Number(db.prepare(`SELECT count(*) FROM ${table} WHERE thread_id = 'bench'`).pluck().get());
   const result: LangGraphResult = {
     kind: 'langgraph',
     graph: spec.graph,

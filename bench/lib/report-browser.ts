@@ -19,13 +19,20 @@ const ONE_FRAME = 16.7;
 const TWO_FRAMES = 33.3;
 
 const f = (x: number | undefined, d = 0): string =>
-  x === undefined || !Number.isFinite(x) ? 'n/a' : x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
+  x === undefined || !Number.isFinite(x)
+    ? 'n/a'
+    : x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
 
 function table(head: string[], rows: string[][]): string[] {
-  return [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)];
+  return [
+    `| ${head.join(' | ')} |`,
+    `| ${head.map(() => '---').join(' | ')} |`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ];
 }
 
-const frames = (s: FrameStats): string => `${f(s.p50Ms, 1)} / **${f(s.p95Ms, 1)}** / ${f(s.p99Ms, 1)} / ${f(s.maxMs, 0)}`;
+const frames = (s: FrameStats): string =>
+  `${f(s.p50Ms, 1)} / **${f(s.p95Ms, 1)}** / ${f(s.p99Ms, 1)} / ${f(s.maxMs, 0)}`;
 const longTasks = (s: FrameStats): string => (s.longTasks ? `${s.longTasks} (max ${f(s.longTaskMaxMs)} ms)` : '0');
 
 /** Share of wall time the page's main thread was busy: script / style + layout / other (paint, GC, …). */
@@ -37,7 +44,10 @@ function busy(m: MainThread | undefined): string {
 
 const within = (s: FrameStats, limit: number): boolean => s.p95Ms <= limit + VSYNC_TOLERANCE_MS;
 
-export function browserTargets(streaming: StreamingResult | undefined, canvas: CanvasResult | undefined): BrowserTarget[] {
+export function browserTargets(
+  streaming: StreamingResult | undefined,
+  canvas: CanvasResult | undefined,
+): BrowserTarget[] {
   const out: BrowserTarget[] = [];
   const five = streaming?.runs.find((r) => r.streams === 5) ?? streaming?.runs[0];
   const more = streaming?.runs.filter((r) => r !== five) ?? [];
@@ -52,7 +62,11 @@ export function browserTargets(streaming: StreamingResult | undefined, canvas: C
   out.push({
     name: 'Streaming: page frame time p95 and long tasks while streaming',
     goal: '≤ 16.7 ms, none > 50 ms',
-    measured: five ? [five, ...more].map((r) => `${r.streams} streams: p95 ${f(r.frames.p95Ms, 1)} ms, ${longTasks(r.frames)} long tasks`).join('; ') : 'n/a',
+    measured: five
+      ? [five, ...more]
+          .map((r) => `${r.streams} streams: p95 ${f(r.frames.p95Ms, 1)} ms, ${longTasks(r.frames)} long tasks`)
+          .join('; ')
+      : 'n/a',
     met: five ? within(five.frames, ONE_FRAME) && five.frames.longTaskMaxMs <= 50 : null,
   });
   for (const [n, limit, label] of [
@@ -85,7 +99,11 @@ function streamingRow(r: StreamingRun): string[] {
   ];
 }
 
-export function renderBrowser(streaming: StreamingResult | undefined, canvas: CanvasResult | undefined, renderer: string | undefined): string[] {
+export function renderBrowser(
+  streaming: StreamingResult | undefined,
+  canvas: CanvasResult | undefined,
+  renderer: string | undefined,
+): string[] {
   if (!streaming && !canvas) return [];
   const L: string[] = [];
   const caveat = `Headless Chromium (/usr/bin/chromium, --disable-gpu: software rendering, 1440×900, 60 Hz rAF) against \`startServer\` in the bench's child process, on the same cores. Frame time = requestAnimationFrame deltas in the page (p50 / **p95** / p99 / max ms; a vsync is ${f(FRAME_BUDGET_MS, 2)} ms; "dropped" = deltas > 1.5 vsync); long tasks = PerformanceObserver 'longtask' (> 50 ms); main thread = Chrome's Performance metrics over the recording, as a share of wall time: script / style + layout / other (mostly paint). Targets read p95 ≤ 16.7 ms as "within one vsync" (+${VSYNC_TOLERANCE_MS} ms timestamp jitter). Renderer: ${renderer ?? 'n/a'}.`;
@@ -98,8 +116,33 @@ export function renderBrowser(streaming: StreamingResult | undefined, canvas: Ca
     );
     L.push(
       ...table(
-        ['run', 'nominal tok/s per stream', 'committed tok/s (store)', 'delivered tok/s (page)', 'delivered / committed', 'complete', 'frame p50/p95/p99/max ms', 'dropped %', 'long tasks', 'main thread busy (script / style+layout / other)'],
-        [['idle studio (floor)', '—', '—', '—', '—', '—', frames(streaming.idle), f(streaming.idle.droppedPct, 1), longTasks(streaming.idle), busy(streaming.idle.main)], ...streaming.runs.map(streamingRow)],
+        [
+          'run',
+          'nominal tok/s per stream',
+          'committed tok/s (store)',
+          'delivered tok/s (page)',
+          'delivered / committed',
+          'complete',
+          'frame p50/p95/p99/max ms',
+          'dropped %',
+          'long tasks',
+          'main thread busy (script / style+layout / other)',
+        ],
+        [
+          [
+            'idle studio (floor)',
+            '—',
+            '—',
+            '—',
+            '—',
+            '—',
+            frames(streaming.idle),
+            f(streaming.idle.droppedPct, 1),
+            longTasks(streaming.idle),
+            busy(streaming.idle.main),
+          ],
+          ...streaming.runs.map(streamingRow),
+        ],
       ),
       '',
     );
@@ -121,9 +164,31 @@ export function renderBrowser(streaming: StreamingResult | undefined, canvas: Ca
       ] as const) {
         rows.push([head, phase, f(s.fps, 1), frames(s), f(s.droppedPct, 1), longTasks(s), busy(s.main)]);
       }
-      rows.push([head, `open ${f(g.openMs)} ms (longest task ${f(g.openLongTaskMaxMs)} ms); run start ${f(g.runStartMs)} ms (longest task ${f(g.runStartLongTaskMaxMs)} ms)`, '', '', '', '', '']);
+      rows.push([
+        head,
+        `open ${f(g.openMs)} ms (longest task ${f(g.openLongTaskMaxMs)} ms); run start ${f(g.runStartMs)} ms (longest task ${f(g.runStartLongTaskMaxMs)} ms)`,
+        '',
+        '',
+        '',
+        '',
+        '',
+      ]);
     }
-    L.push(...table(['graph', 'phase', 'fps', 'frame p50/p95/p99/max ms', 'dropped %', 'long tasks', 'main thread busy (script / style+layout / other)'], rows), '');
+    L.push(
+      ...table(
+        [
+          'graph',
+          'phase',
+          'fps',
+          'frame p50/p95/p99/max ms',
+          'dropped %',
+          'long tasks',
+          'main thread busy (script / style+layout / other)',
+        ],
+        rows,
+      ),
+      '',
+    );
   }
   return L;
 }

@@ -1,5 +1,15 @@
 /** Turns the collected results into the markdown report and the target verdicts. */
-import type { CanvasResult, DashboardResult, EngineMode, EngineResult, LangGraphResult, RawResult, ResumeResult, StreamingResult, Sync } from './cases.js';
+import type {
+  CanvasResult,
+  DashboardResult,
+  EngineMode,
+  EngineResult,
+  LangGraphResult,
+  RawResult,
+  ResumeResult,
+  StreamingResult,
+  Sync,
+} from './cases.js';
 import { graphKey, graphLabel, type GraphSpec } from './graphs.js';
 import { browserTargets, renderBrowser } from './report-browser.js';
 import type { MachineInfo } from './stats.js';
@@ -34,7 +44,9 @@ export interface Target {
 }
 
 const f = (x: number | undefined, d = 0): string =>
-  x === undefined || !Number.isFinite(x) ? 'n/a' : x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
+  x === undefined || !Number.isFinite(x)
+    ? 'n/a'
+    : x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
 const ratio = (x: number): string => (Number.isFinite(x) ? `${x.toFixed(2)}×` : 'n/a');
 const mark = (met: boolean | null): string => (met === null ? '— n/a' : met ? '✅ met' : '❌ missed');
 
@@ -45,7 +57,11 @@ export function findEngine(c: Collected, g: GraphSpec, mode: EngineMode): Engine
 }
 
 function table(head: string[], rows: string[][]): string[] {
-  return [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)];
+  return [
+    `| ${head.join(' | ')} |`,
+    `| ${head.map(() => '---').join(' | ')} |`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ];
 }
 
 export function targets(c: Collected): Target[] {
@@ -112,16 +128,33 @@ export function renderReport(c: Collected): string {
   const m = c.machine;
   const L: string[] = [];
   L.push(`# statepipe benchmark${c.quick ? ' (--quick)' : ''}`, '');
-  L.push(`${c.startedAt} · ${m.cpus} × ${m.cpuModel} · ${f(m.memoryGiB, 1)} GiB · Node ${m.node} · SQLite ${m.sqlite} · ${m.platform} · took ${f(c.totalSec)} s`, '');
+  L.push(
+    `${c.startedAt} · ${m.cpus} × ${m.cpuModel} · ${f(m.memoryGiB, 1)} GiB · Node ${m.node} · SQLite ${m.sqlite} · ${m.platform} · took ${f(c.totalSec)} s`,
+    '',
+  );
   const load = (l: number[] | undefined) => (l ? l.map((x) => x.toFixed(2)).join(' / ') : 'n/a');
   const busy = Math.max(m.loadAvg?.[0] ?? 0, c.loadAtEnd?.[0] ?? 0) > m.cpus;
-  L.push(`Load average (1 / 5 / 15 min) at start ${load(m.loadAvg)}, at end ${load(c.loadAtEnd)}${busy ? ` — **above the ${m.cpus} cores: other jobs competed for the CPU, figures are pessimistic**` : ''}`, '', `Code: ${c.revision}`, '');
+  L.push(
+    `Load average (1 / 5 / 15 min) at start ${load(m.loadAvg)}, at end ${load(c.loadAtEnd)}${busy ? ` — **above the ${m.cpus} cores: other jobs competed for the CPU, figures are pessimistic**` : ''}`,
+    '',
+    `Code: ${c.revision}`,
+    '',
+  );
 
   L.push('## Targets', '');
-  L.push(...table(['target', 'goal', 'measured', 'verdict'], targets(c).map((t) => [t.name, t.goal, t.measured, mark(t.met)])), '');
+  L.push(
+    ...table(
+      ['target', 'goal', 'measured', 'verdict'],
+      targets(c).map((t) => [t.name, t.goal, t.measured, mark(t.met)]),
+    ),
+    '',
+  );
 
   L.push('## Engine on no-op graphs', '');
-  L.push('Each run: createRun through the run\'s end. `µs/node` = wall time / nodes; `engine µs/node` = the same without the time spent inside store writes; `µs/tx` = wall time / write transactions (createRun + appends + lease); `vs raw` = `µs/node` / a raw one-row INSERT transaction under the same pragmas, one per node (the physical limit of a checkpoint per node). Group commit is on (the ends of pure in-process nodes running together share a transaction), except in the row marked *one tx per node*, where every node\'s end commits alone, as the end of a node with effects does. Commit latency = one `store.append` call. Memory: peak delta over the run in a fresh process (RSS / heapUsed), and the process peak RSS.', '');
+  L.push(
+    "Each run: createRun through the run's end. `µs/node` = wall time / nodes; `engine µs/node` = the same without the time spent inside store writes; `µs/tx` = wall time / write transactions (createRun + appends + lease); `vs raw` = `µs/node` / a raw one-row INSERT transaction under the same pragmas, one per node (the physical limit of a checkpoint per node). Group commit is on (the ends of pure in-process nodes running together share a transaction), except in the row marked *one tx per node*, where every node's end commits alone, as the end of a node with effects does. Commit latency = one `store.append` call. Memory: peak delta over the run in a fresh process (RSS / heapUsed), and the process peak RSS.",
+    '',
+  );
   const rows: string[][] = [];
   for (const e of c.engine) {
     const raw = e.mode === 'memory' ? undefined : c.raw[rawKey(e.graph, e.mode)];
@@ -143,7 +176,21 @@ export function renderReport(c: Collected): string {
   }
   L.push(
     ...table(
-      ['graph', 'store', 'nodes/s', 'µs/node', 'engine µs/node', 'commits', 'µs/tx', 'raw µs/tx', 'vs raw', 'commit p50/p99 µs', 'raw p50/p99 µs', 'mem Δrss/Δheap/peak MiB', 'reps'],
+      [
+        'graph',
+        'store',
+        'nodes/s',
+        'µs/node',
+        'engine µs/node',
+        'commits',
+        'µs/tx',
+        'raw µs/tx',
+        'vs raw',
+        'commit p50/p99 µs',
+        'raw p50/p99 µs',
+        'mem Δrss/Δheap/peak MiB',
+        'reps',
+      ],
       rows,
     ),
     '',
@@ -153,14 +200,20 @@ export function renderReport(c: Collected): string {
   const pairs: [string, string][] = [];
   const shapes = [...new Set(c.engine.map((e) => e.graph.shape))];
   for (const shape of shapes) {
-    const sizes = [...new Set(c.engine.filter((e) => e.graph.shape === shape).map((e) => e.graph.n))].sort((a, b) => a - b);
+    const sizes = [...new Set(c.engine.filter((e) => e.graph.shape === shape).map((e) => e.graph.n))].sort(
+      (a, b) => a - b,
+    );
     if (sizes.length < 2) continue;
     const lo = { shape, n: sizes[0]! };
     const hi = { shape, n: sizes[sizes.length - 1]! };
     for (const mode of ['memory', 'FULL', 'NORMAL'] as const) {
       const a = findEngine(c, hi, mode);
       const b = findEngine(c, lo, mode);
-      if (a && b) pairs.push([`${graphLabel(hi)} / ${graphLabel(lo)}, ${mode === 'memory' ? 'in-memory' : `SQLite ${mode}`}`, `${ratio(a.usPerNode / b.usPerNode)} (${f(a.usPerNode, 1)} vs ${f(b.usPerNode, 1)} µs/node)`]);
+      if (a && b)
+        pairs.push([
+          `${graphLabel(hi)} / ${graphLabel(lo)}, ${mode === 'memory' ? 'in-memory' : `SQLite ${mode}`}`,
+          `${ratio(a.usPerNode / b.usPerNode)} (${f(a.usPerNode, 1)} vs ${f(b.usPerNode, 1)} µs/node)`,
+        ]);
     }
   }
   L.push(...table(['pair', 'ratio'], pairs), '');
@@ -178,11 +231,20 @@ export function renderReport(c: Collected): string {
       `synchronous=${l.synchronous}, ${f(l.checkpoints)} checkpoints, ${f(l.writes)} writes, Δheap ${f(l.memory?.heapDeltaMiB, 1)} MiB${l.note ? `; ${l.note}` : ''}`,
     ];
   });
-  L.push(...table(['graph', 'LangGraph nodes/s', 'LangGraph µs/node', 'ours (SQLite FULL) nodes/s', 'ours / LangGraph', 'notes'], lrows), '');
+  L.push(
+    ...table(
+      ['graph', 'LangGraph nodes/s', 'LangGraph µs/node', 'ours (SQLite FULL) nodes/s', 'ours / LangGraph', 'notes'],
+      lrows,
+    ),
+    '',
+  );
 
   if (c.resume) {
     const r = c.resume;
-    L.push(`## Resume (${f(r.nodes)}-node chain, crashed with node ${f(r.nodes / 2)} in flight, ${f(r.eventsInLog)} events in its log)`, '');
+    L.push(
+      `## Resume (${f(r.nodes)}-node chain, crashed with node ${f(r.nodes / 2)} in flight, ${f(r.eventsInLog)} events in its log)`,
+      '',
+    );
     L.push(
       ...table(
         ['figure', 'ms'],
@@ -198,7 +260,10 @@ export function renderReport(c: Collected): string {
           ['  of which topology(graph)', f(r.breakdown.topologyMs, 1)],
           ['whole resumed drive (remaining half), median of 3', f(r.fullResumeMs, 0)],
           ['a fresh run of a chain of the remaining size, same process', f(r.freshRemainderMs, 0)],
-          ['resume overhead by difference (whole drive − fresh remainder; fsync-bound, noisy)', f(r.fullResumeMs - r.freshRemainderMs, 0)],
+          [
+            'resume overhead by difference (whole drive − fresh remainder; fsync-bound, noisy)',
+            f(r.fullResumeMs - r.freshRemainderMs, 0),
+          ],
         ],
       ),
       '',
@@ -207,8 +272,17 @@ export function renderReport(c: Collected): string {
 
   if (c.dashboard) {
     const d = c.dashboard;
-    L.push(`## Dashboard queries (${f(d.runs)} runs, ${f(d.events)} events, ${f(d.dbMiB)} MiB file, loaded in ${f(d.insertMs / 1000, 1)} s)`, '');
-    L.push(...table(['query (limit 50)', 'rows', 'first ms', 'p50 ms', 'p95 ms'], d.queries.map((q) => [q.name, f(q.rows), f(q.firstMs, 2), f(q.p50Ms, 2), f(q.p95Ms, 2)])), '');
+    L.push(
+      `## Dashboard queries (${f(d.runs)} runs, ${f(d.events)} events, ${f(d.dbMiB)} MiB file, loaded in ${f(d.insertMs / 1000, 1)} s)`,
+      '',
+    );
+    L.push(
+      ...table(
+        ['query (limit 50)', 'rows', 'first ms', 'p50 ms', 'p95 ms'],
+        d.queries.map((q) => [q.name, f(q.rows), f(q.firstMs, 2), f(q.p50Ms, 2), f(q.p95Ms, 2)]),
+      ),
+      '',
+    );
   }
   L.push(...renderBrowser(c.streaming, c.canvas, c.renderer));
   if (c.failures.length > 0) L.push('## Cases that did not complete', '', ...c.failures.map((x) => `- ${x}`), '');

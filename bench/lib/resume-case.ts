@@ -34,7 +34,13 @@ export async function resumeBuild(spec: { nodes: number; runs: number; dir: stri
     store.afterAppend = (events) => {
       if (events.some((e) => e.type === 'node.started' && e.nodeId === stop)) throw new Error('simulated crash');
     };
-    const engine = new Engine({ store, clock: realClock, runners: {}, owner: { id: 'bench-build' }, controlPollMs: 60_000 });
+    const engine = new Engine({
+      store,
+      clock: realClock,
+      runners: {},
+      owner: { id: 'bench-build' },
+      controlPollMs: 60_000,
+    });
     const runId = engine.createRun(graph, {}, { graphHash: 'resume' });
     try {
       await engine.drive(runId);
@@ -112,7 +118,10 @@ export async function resumeCase(spec: { nodes: number; dir: string; runIds: str
     t = performance.now();
     topology(graph);
     topos.push(performance.now() - t);
-    const rows = store.db.prepare('SELECT data FROM events WHERE run_id = ? ORDER BY seq').pluck().all(runC) as string[];
+    const rows = store.db
+      .prepare('SELECT data FROM events WHERE run_id = ? ORDER BY seq')
+      .pluck()
+      .all(runC) as string[];
     t = performance.now();
     for (const r of rows) JSON.parse(r);
     parses.push(performance.now() - t);
@@ -138,6 +147,11 @@ export async function resumeCase(spec: { nodes: number; dir: string; runIds: str
     driveFirstNodeWarmMs: drive.first,
     fullResumeMs: median([cold.full, warm.full, drive.full]),
     freshRemainderMs,
-    breakdown: { loadRunMs: median(loads), foldMs: median(folds), topologyMs: median(topos), eventsParseMs: median(parses) },
+    breakdown: {
+      loadRunMs: median(loads),
+      foldMs: median(folds),
+      topologyMs: median(topos),
+      eventsParseMs: median(parses),
+    },
   };
 }

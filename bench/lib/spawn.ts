@@ -40,7 +40,8 @@ export function runChild<R extends CaseResult>(spec: CaseSpec, opts: SpawnOption
         resolve({ ok: true, result, ms });
         return;
       }
-      const why = signal === 'SIGKILL' ? `killed after ${Math.round(opts.timeoutMs / 1000)} s` : `exit ${code ?? signal}`;
+      const why =
+        signal === 'SIGKILL' ? `killed after ${Math.round(opts.timeoutMs / 1000)} s` : `exit ${code ?? signal}`;
       const last = stderr.trim().split('\n').filter(Boolean).slice(-3).join(' | ');
       resolve({ ok: false, error: `${why}${last ? `: ${last}` : ''}`, ms });
     });

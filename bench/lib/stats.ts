@@ -8,7 +8,10 @@ export function percentile(sorted: readonly number[], p: number): number {
 }
 
 export function median(xs: readonly number[]): number {
-  return percentile([...xs].sort((a, b) => a - b), 50);
+  return percentile(
+    [...xs].sort((a, b) => a - b),
+    50,
+  );
 }
 
 export interface Latency {
@@ -106,7 +109,12 @@ export function machineInfo(sqliteVersion: string): MachineInfo {
 }
 
 /** Repeats `fn` at least `minReps` times and until `minMs` have passed (at most `maxReps`). */
-export async function repeat(minReps: number, maxReps: number, minMs: number, fn: (i: number) => Promise<void>): Promise<number> {
+export async function repeat(
+  minReps: number,
+  maxReps: number,
+  minMs: number,
+  fn: (i: number) => Promise<void>,
+): Promise<number> {
   const t0 = performance.now();
   let i = 0;
   while (i < maxReps && (i < minReps || performance.now() - t0 < minMs)) await fn(i++);

@@ -8,7 +8,15 @@
  */
 import type { Page } from 'playwright-core';
 import type { StreamingResult, StreamingRun, StreamingSpec } from './cases.js';
-import { idleFrames, openStudio, rateOf, resetMessages, startRecording, stopRecording, type Studio } from './browser.js';
+import {
+  idleFrames,
+  openStudio,
+  rateOf,
+  resetMessages,
+  startRecording,
+  stopRecording,
+  type Studio,
+} from './browser.js';
 
 interface WireEvent {
   seq: number;
@@ -41,18 +49,31 @@ export function streamingGraph(streams: number, tokensPerSecond: number, tokens:
         id,
         type: 'llm',
         position: { x: 320, y: i * 150 },
-        config: { provider: 'mock', model: 'mock-1', prompt: `stream ${id}`, mock: { reply: reply(id, tokens), tokensPerSecond } },
+        config: {
+          provider: 'mock',
+          model: 'mock-1',
+          prompt: `stream ${id}`,
+          mock: { reply: reply(id, tokens), tokensPerSecond },
+        },
       })),
       { id: 'out', type: 'output', position: { x: 680, y: (streams * 150) / 2 }, config: { value: 'done' } },
     ],
-    edges: [{ id: 'w', source: 'start', target: 'wait' }, ...ids.map((id) => ({ id: `a-${id}`, source: 'wait', target: id })), ...ids.map((id) => ({ id: `b-${id}`, source: id, target: 'out' }))],
+    edges: [
+      { id: 'w', source: 'start', target: 'wait' },
+      ...ids.map((id) => ({ id: `a-${id}`, source: 'wait', target: id })),
+      ...ids.map((id) => ({ id: `b-${id}`, source: id, target: 'out' })),
+    ],
   };
 }
 
 const countTokens = (text: string): number => text.match(/\S+/g)?.length ?? 0;
 
 /** Sum over streams of each stream's own rate, and the totals. */
-function perStream(series: Map<string, { t: number; n: number }[]>): { tokens: number; perSec: number; streamSec: number[] } {
+function perStream(series: Map<string, { t: number; n: number }[]>): {
+  tokens: number;
+  perSec: number;
+  streamSec: number[];
+} {
   let tokens = 0;
   let perSec = 0;
   const streamSec: number[] = [];
@@ -67,7 +88,11 @@ function perStream(series: Map<string, { t: number; n: number }[]>): { tokens: n
   return { tokens, perSec, streamSec };
 }
 
-function group<T>(xs: T[], key: (x: T) => string, val: (x: T) => { t: number; n: number }): Map<string, { t: number; n: number }[]> {
+function group<T>(
+  xs: T[],
+  key: (x: T) => string,
+  val: (x: T) => { t: number; n: number },
+): Map<string, { t: number; n: number }[]> {
   const m = new Map<string, { t: number; n: number }[]>();
   for (const x of xs) (m.get(key(x)) ?? m.set(key(x), []).get(key(x))!).push(val(x));
   return m;
@@ -83,13 +108,23 @@ async function waitTerminal(s: Studio, runId: string, timeoutMs: number): Promis
   }
 }
 
-async function streamRun(s: Studio, page: Page, streams: number, tps: number, tokens: number, waitMs: number): Promise<StreamingRun> {
+async function streamRun(
+  s: Studio,
+  page: Page,
+  streams: number,
+  tps: number,
+  tokens: number,
+  waitMs: number,
+): Promise<StreamingRun> {
   const graph = streamingGraph(streams, tps, tokens, waitMs);
   await resetMessages(page);
   const t0 = performance.now();
   const { runId } = await s.call<{ runId: string }>('runs.start', { graph, input: {} });
   // Open the run in run mode while its delay runs, let the canvas settle, then record frames.
-  await page.evaluate((id) => (window as unknown as { __statepipe: { openRun(id: string): Promise<void> } }).__statepipe.openRun(id), runId);
+  await page.evaluate(
+    (id) => (window as unknown as { __statepipe: { openRun(id: string): Promise<void> } }).__statepipe.openRun(id),
+    runId,
+  );
   await page.locator(`[data-testid="node-s${streams - 1}"]`).waitFor({ timeout: 30_000 });
   await page.waitForTimeout(Math.max(0, waitMs - 200 - (performance.now() - t0)));
   const openedMs = performance.now() - t0;
@@ -101,15 +136,38 @@ async function streamRun(s: Studio, page: Page, streams: number, tps: number, to
 
   const { events } = await s.call<{ events: WireEvent[] }>('runs.events', { runId, afterSeq: 0, limit: 100_000 });
   const committed = events.filter((e) => e.type === 'node.tokens');
-  const produced = perStream(group(committed, (e) => e.nodeId ?? '', (e) => ({ t: Date.parse(e.ts), n: countTokens(e.data.text ?? '') })));
-  const delivered = perStream(group(rec.tokens, (x) => x[1], (x) => ({ t: x[0], n: x[2] })));
+  const produced = perStream(
+    group(
+      committed,
+      (e) => e.nodeId ?? '',
+      (e) => ({ t: Date.parse(e.ts), n: countTokens(e.data.text ?? '') }),
+    ),
+  );
+  const delivered = perStream(
+    group(
+      rec.tokens,
+      (x) => x[1],
+      (x) => ({ t: x[0], n: x[2] }),
+    ),
+  );
   const lengths = await page.evaluate(() => {
-    const v = (window as unknown as { __statepipe: { run(): { nodes: Record<string, { stream: string }> } | null } }).__statepipe.run();
+    const v = (
+      window as unknown as { __statepipe: { run(): { nodes: Record<string, { stream: string }> } | null } }
+    ).__statepipe.run();
     return v ? Object.fromEntries(Object.entries(v.nodes).map(([k, n]) => [k, n.stream])) : {};
   });
   const ids = Array.from({ length: streams }, (_, i) => `s${i}`);
   const folded = ids.filter((id) => lengths[id] === reply(id, tokens)).length;
-  const shown = await Promise.all(ids.map(async (id) => ((await page.locator(`[data-testid="node-stream-${id}"]`).textContent({ timeout: 2000 }).catch(() => '')) ?? '').includes(MARK(id))));
+  const shown = await Promise.all(
+    ids.map(async (id) =>
+      (
+        (await page
+          .locator(`[data-testid="node-stream-${id}"]`)
+          .textContent({ timeout: 2000 })
+          .catch(() => '')) ?? ''
+      ).includes(MARK(id)),
+    ),
+  );
   return {
     streams,
     nominalTokensPerSecond: tps,
@@ -138,7 +196,8 @@ export async function streamingCase(spec: StreamingSpec): Promise<StreamingResul
   try {
     const idle = await idleFrames(s.page, spec.idleMs);
     const runs: StreamingRun[] = [];
-    for (const r of spec.runs) runs.push(await streamRun(s, s.page, r.streams, r.tokensPerSecond, r.tokens, spec.waitMs));
+    for (const r of spec.runs)
+      runs.push(await streamRun(s, s.page, r.streams, r.tokensPerSecond, r.tokens, spec.waitMs));
     return { kind: 'streaming', idle, runs };
   } finally {
     await s.close();

@@ -9,8 +9,20 @@ describe.concurrent('statepipe run --inputs', () => {
     const dir = tmpDir();
     const db = path.join(dir, 'db');
     const inputs = path.join(dir, 'in.jsonl');
-    fs.writeFileSync(inputs, [1, 2, 3, 4, 5].map((i) => JSON.stringify({ text: `document ${i} about Alice` })).join('\n') + '\n');
-    const r = await cli(['run', fastGraph('document-pipeline', dir), '--inputs', inputs, '--concurrency', '2', '--db', db]);
+    fs.writeFileSync(
+      inputs,
+      [1, 2, 3, 4, 5].map((i) => JSON.stringify({ text: `document ${i} about Alice` })).join('\n') + '\n',
+    );
+    const r = await cli([
+      'run',
+      fastGraph('document-pipeline', dir),
+      '--inputs',
+      inputs,
+      '--concurrency',
+      '2',
+      '--db',
+      db,
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.trim().split('\n').at(-1)).toBe('batch: 5 runs: 5 succeeded, 0 failed, 0 waiting');
     expect(runCount(db)).toBe(5);
@@ -39,7 +51,12 @@ describe.concurrent('statepipe run --inputs', () => {
     fs.writeFileSync(inputs, '{"vendor":"a","country":"x"}\n{"vendor":"b"}\n');
     const f = await cli(['run', g, '--inputs', inputs, '--concurrency', '2', '--json', '--db', db]);
     expect(f.code, f.stderr).toBe(1);
-    const doc = JSON.parse(f.stdout) as { total: number; failed: number; waiting: number; runs: { line: number; status: string }[] };
+    const doc = JSON.parse(f.stdout) as {
+      total: number;
+      failed: number;
+      waiting: number;
+      runs: { line: number; status: string }[];
+    };
     expect(doc).toMatchObject({ total: 2, failed: 1, waiting: 1 });
     expect(doc.runs.map((x) => [x.line, x.status])).toEqual([
       [1, 'waiting'],
@@ -67,7 +84,16 @@ describe.concurrent('statepipe run --inputs', () => {
   it('refuses a bad --concurrency', async () => {
     const dir = tmpDir();
     fs.writeFileSync(path.join(dir, 'in.jsonl'), '{"text":"ok"}\n');
-    const r = await cli(['run', fastGraph('document-pipeline', dir), '--inputs', path.join(dir, 'in.jsonl'), '--concurrency', '0', '--db', path.join(dir, 'db')]);
+    const r = await cli([
+      'run',
+      fastGraph('document-pipeline', dir),
+      '--inputs',
+      path.join(dir, 'in.jsonl'),
+      '--concurrency',
+      '0',
+      '--db',
+      path.join(dir, 'db'),
+    ]);
     expect(r.code).toBe(2);
     expect(errLines(r)[0]).toMatch(/--concurrency/);
   });

@@ -18,15 +18,20 @@ interface Plan {
   tokensSoFar?: number;
 }
 
-const eventCount = async (db: string, runId: string) => (await cli(['export', runId, '--db', db])).stdout.trim().split('\n').length;
+const eventCount = async (db: string, runId: string) =>
+  (await cli(['export', runId, '--db', db])).stdout.trim().split('\n').length;
 
 describe.concurrent('--dry-run', () => {
   it('run: the worst case is not below what the run then uses', async () => {
     const dir = tmpDir();
     const db = path.join(dir, 'db');
     const graph = fastGraph('document-pipeline', dir);
-    const plan = JSON.parse((await cli(['run', graph, '--input', DOC_INPUT, '--dry-run', '--json', '--db', db])).stdout) as Plan;
-    const real = JSON.parse((await cli(['run', graph, '--input', DOC_INPUT, '--json', '--db', db])).stdout) as { tokens: number };
+    const plan = JSON.parse(
+      (await cli(['run', graph, '--input', DOC_INPUT, '--dry-run', '--json', '--db', db])).stdout,
+    ) as Plan;
+    const real = JSON.parse((await cli(['run', graph, '--input', DOC_INPUT, '--json', '--db', db])).stdout) as {
+      tokens: number;
+    };
     expect(real.tokens).toBeGreaterThan(0);
     expect(plan.worstCaseTokens).toBeGreaterThanOrEqual(real.tokens);
   });
@@ -45,27 +50,41 @@ describe.concurrent('--dry-run', () => {
   it('approve, resume, rerun on a waiting run: what is left is planned and nothing is written; a wrong node is refused', async () => {
     const dir = tmpDir();
     const db = path.join(dir, 'db');
-    const waiting = await cli(['run', fastGraph('vendor-onboarding', dir), '--input', VENDOR_INPUT, '--json', '--db', db]);
+    const waiting = await cli([
+      'run',
+      fastGraph('vendor-onboarding', dir),
+      '--input',
+      VENDOR_INPUT,
+      '--json',
+      '--db',
+      db,
+    ]);
     expect(waiting.code, waiting.stderr).toBe(3);
     const runId = (JSON.parse(waiting.stdout) as { runId: string }).runId;
     const before = await eventCount(db, runId);
 
     const approve = await cli(['approve', runId, 'approval', '--dry-run', '--db', db]);
     expect(approve.code, approve.stderr).toBe(0);
-    expect(approve.stdout).toMatch(/approve approval of run_\w+ \(vendor-onboarding\) · 2 nodes left · \d+ tokens used so far · nothing executed, nothing written/);
+    expect(approve.stdout).toMatch(
+      /approve approval of run_\w+ \(vendor-onboarding\) · 2 nodes left · \d+ tokens used so far · nothing executed, nothing written/,
+    );
     expect(approve.stdout).toContain('order: final_decision → result');
 
     const resume = JSON.parse((await cli(['resume', runId, '--dry-run', '--json', '--db', db])).stdout) as Plan;
     expect(resume.order).toEqual(['approval', 'final_decision', 'result']);
     expect(resume.tokensSoFar).toBeGreaterThan(0);
 
-    const rerun = JSON.parse((await cli(['rerun', runId, '--from', 'policy_screen', '--dry-run', '--json', '--db', db])).stdout) as Plan;
+    const rerun = JSON.parse(
+      (await cli(['rerun', runId, '--from', 'policy_screen', '--dry-run', '--json', '--db', db])).stdout,
+    ) as Plan;
     expect(rerun.order[0]).toBe('policy_screen');
     expect(rerun.modelCalls).toBeGreaterThan(0);
 
     const wrong = await cli(['approve', runId, 'policy_screen', '--dry-run', '--db', db]);
     expect(wrong.code).toBe(2);
-    expect(wrong.stderr.trim()).toBe(`statepipe: node policy_screen of run ${runId} is not waiting for approval (it is an llm node, status succeeded)`);
+    expect(wrong.stderr.trim()).toBe(
+      `statepipe: node policy_screen of run ${runId} is not waiting for approval (it is an llm node, status succeeded)`,
+    );
     const retry = await cli(['retry', runId, 'approval', '--dry-run', '--db', db]);
     expect(retry.code).toBe(2);
     expect(retry.stderr).toContain('only a failed or in-doubt node can be retried');
@@ -92,9 +111,21 @@ describe.concurrent('--dry-run', () => {
         nodes: [
           { id: 'start', type: 'input' },
           { id: 'boom', type: 'code', config: { code: 'throw new Error("kaboom")' } },
-          { id: 'after', type: 'llm', config: { provider: 'mock', model: 'm', prompt: 'after {{ nodes.boom.output }}', mock: { reply: 'one two three', tokensPerSecond: 0 } } },
+          {
+            id: 'after',
+            type: 'llm',
+            config: {
+              provider: 'mock',
+              model: 'm',
+              prompt: 'after {{ nodes.boom.output }}',
+              mock: { reply: 'one two three', tokensPerSecond: 0 },
+            },
+          },
         ],
-        edges: [{ id: 'e1', source: 'start', target: 'boom' }, { id: 'e2', source: 'boom', target: 'after' }],
+        edges: [
+          { id: 'e1', source: 'start', target: 'boom' },
+          { id: 'e2', source: 'boom', target: 'after' },
+        ],
       }),
     );
     const failed = await cli(['run', file, '--json', '--db', db]);

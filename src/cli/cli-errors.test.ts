@@ -25,7 +25,10 @@ describe.concurrent('statepipe errors', () => {
     fs.writeFileSync(v2, fs.readFileSync(a, 'utf8').replace('"version": 1', '"version": 2'));
     const r = await cli(['validate', a, 'bad.json', v2, b], { cwd: dir });
     expect(r.code).toBe(2);
-    expect(r.stdout.trim().split('\n')).toEqual([`ok: ${a}: document-pipeline (7 nodes, 9 edges)`, `ok: ${b}: vendor-onboarding (7 nodes, 7 edges)`]);
+    expect(r.stdout.trim().split('\n')).toEqual([
+      `ok: ${a}: document-pipeline (7 nodes, 9 edges)`,
+      `ok: ${b}: vendor-onboarding (7 nodes, 7 edges)`,
+    ]);
     const lines = errLines(r);
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatch(/^statepipe: bad\.json: not valid JSON/);
@@ -34,7 +37,10 @@ describe.concurrent('statepipe errors', () => {
 
     const j = await cli(['validate', a, 'bad.json', '--json'], { cwd: dir });
     expect(j.code).toBe(2);
-    expect(JSON.parse(j.stdout)).toMatchObject([{ file: a, ok: true }, { file: 'bad.json', ok: false, error: expect.stringMatching(/^bad\.json: /) as unknown }]);
+    expect(JSON.parse(j.stdout)).toMatchObject([
+      { file: a, ok: true },
+      { file: 'bad.json', ok: false, error: expect.stringMatching(/^bad\.json: /) as unknown },
+    ]);
     expect((await cli(['validate', a, b])).code).toBe(0);
   });
 
@@ -45,8 +51,13 @@ describe.concurrent('statepipe errors', () => {
     fs.writeFileSync(
       file,
       JSON.stringify({
-        format: 'statepipe.graph', version: 1, id: 'boom',
-        nodes: [{ id: 'start', type: 'input' }, { id: 'boom', type: 'code', config: { code: "throw new Error('kaboom')" } }],
+        format: 'statepipe.graph',
+        version: 1,
+        id: 'boom',
+        nodes: [
+          { id: 'start', type: 'input' },
+          { id: 'boom', type: 'code', config: { code: "throw new Error('kaboom')" } },
+        ],
         edges: [{ id: 'e1', source: 'start', target: 'boom' }],
       }),
     );
@@ -96,9 +107,19 @@ describe.concurrent('statepipe errors', () => {
       code: 2,
       message: /ghost/,
     },
-    { name: 'a missing graph file', args: () => ['run', 'graph.json'], code: 2, message: /^statepipe: graph\.json: no such file$/ },
+    {
+      name: 'a missing graph file',
+      args: () => ['run', 'graph.json'],
+      code: 2,
+      message: /^statepipe: graph\.json: no such file$/,
+    },
     { name: 'an unknown run id', args: () => ['inspect', 'run_DOESNOTEXIST'], code: 2, message: /run_DOESNOTEXIST/ },
-    { name: 'approve of an unknown run id', args: () => ['approve', 'run_NOPE', 'approval'], code: 2, message: /run_NOPE/ },
+    {
+      name: 'approve of an unknown run id',
+      args: () => ['approve', 'run_NOPE', 'approval'],
+      code: 2,
+      message: /run_NOPE/,
+    },
     {
       name: 'a run input failing the input schema',
       args: (dir) => ['run', fastGraph('document-pipeline', dir), '--input', '{"text": 42}'],
@@ -124,11 +145,21 @@ describe.concurrent('statepipe errors', () => {
       message: /--input @nope\.json: no such file/,
     },
     { name: 'an unknown command', args: () => ['frobnicate'], code: 2, message: /unknown command 'frobnicate'/ },
-    { name: 'an unknown flag', args: (dir) => ['run', fastGraph('document-pipeline', dir), '--frob'], code: 2, message: /unknown option '--frob'/ },
+    {
+      name: 'an unknown flag',
+      args: (dir) => ['run', fastGraph('document-pipeline', dir), '--frob'],
+      code: 2,
+      message: /unknown option '--frob'/,
+    },
     { name: 'a missing argument', args: () => ['approve', 'run_x'], code: 2, message: /missing required argument/ },
     { name: 'a bad --limit', args: () => ['list', '--limit', 'ten'], code: 2, message: /--limit/ },
     { name: 'rerun without --from', args: () => ['rerun', 'run_x'], code: 2, message: /--from/ },
-    { name: 'a missing --hooks file', args: (dir) => ['run', fastGraph('document-pipeline', dir), '--input', '{"text":"a"}', '--hooks', 'nope.mjs'], code: 2, message: /--hooks nope\.mjs: no such file/ },
+    {
+      name: 'a missing --hooks file',
+      args: (dir) => ['run', fastGraph('document-pipeline', dir), '--input', '{"text":"a"}', '--hooks', 'nope.mjs'],
+      code: 2,
+      message: /--hooks nope\.mjs: no such file/,
+    },
   ];
 
   for (const c of cases) {
@@ -162,7 +193,9 @@ describe.concurrent('statepipe errors', () => {
   it('STATEPIPE_DB is used when --db is not given; --db before the command works too', async () => {
     const dir = tmpDir();
     const db = path.join(dir, 'env.db');
-    const r = await cli(['run', fastGraph('document-pipeline', dir), '--input', '{"text":"Alice"}'], { env: { STATEPIPE_DB: db } });
+    const r = await cli(['run', fastGraph('document-pipeline', dir), '--input', '{"text":"Alice"}'], {
+      env: { STATEPIPE_DB: db },
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(runCount(db)).toBe(1);
     const l = await cli(['--db', db, 'list', '--json']);

@@ -54,12 +54,24 @@ describe.concurrent('a closed stdout', () => {
     const dir = tmpDir();
     const db = path.join(dir, 'db');
     // The example's mocks stream for ~200 ms, so most events come after the pipe closed.
-    const r = await closeAfterFirstLine(['run', path.join(EXAMPLES, 'document-pipeline.json'), '--input', INPUT, '--jsonl', '-', '--db', db]);
+    const r = await closeAfterFirstLine([
+      'run',
+      path.join(EXAMPLES, 'document-pipeline.json'),
+      '--input',
+      INPUT,
+      '--jsonl',
+      '-',
+      '--db',
+      db,
+    ]);
     const first = JSON.parse(r.firstLine) as { type: string; runId: string };
     expect(first.type).toBe('run.created');
     expect(r.stderr).not.toMatch(/EPIPE|\n\s+at /);
     expect(r.code, r.stderr).toBe(0);
-    const d = JSON.parse((await cli(['inspect', first.runId, '--json', '--db', db])).stdout) as { status: string; nodes: { status: string }[] };
+    const d = JSON.parse((await cli(['inspect', first.runId, '--json', '--db', db])).stdout) as {
+      status: string;
+      nodes: { status: string }[];
+    };
     expect(d.status).toBe('succeeded');
     expect(d.nodes.every((n) => n.status === 'succeeded')).toBe(true);
   });
@@ -69,7 +81,16 @@ describe.concurrent('a closed stdout', () => {
     const db = path.join(dir, 'db');
     const inputs = path.join(dir, 'in.jsonl');
     fs.writeFileSync(inputs, ['Alice', 'Bob', 'Carol'].map((text) => JSON.stringify({ text })).join('\n') + '\n');
-    const r = await closeAfterFirstLine(['run', path.join(EXAMPLES, 'document-pipeline.json'), '--inputs', inputs, '--jsonl', '-', '--db', db]);
+    const r = await closeAfterFirstLine([
+      'run',
+      path.join(EXAMPLES, 'document-pipeline.json'),
+      '--inputs',
+      inputs,
+      '--jsonl',
+      '-',
+      '--db',
+      db,
+    ]);
     expect(r.stderr).not.toMatch(/EPIPE|\n\s+at /);
     expect(r.stderr).toContain('batch: 3 runs: 3 succeeded, 0 failed, 0 waiting');
     expect(r.code, r.stderr).toBe(0);
@@ -81,9 +102,13 @@ describe.concurrent('a closed stdout', () => {
     const dir = tmpDir();
     const db = path.join(dir, 'db');
     const entry = await cliEntry();
-    const child = spawn(process.execPath, [...entry, 'run', path.join(EXAMPLES, 'document-pipeline.json'), '--input', INPUT, '--json', '--db', db], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [...entry, 'run', path.join(EXAMPLES, 'document-pipeline.json'), '--input', INPUT, '--json', '--db', db],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.once('data', () => child.stderr.destroy()); // progress goes to stderr with --json

@@ -26,7 +26,9 @@ const delayGraph = (ms: number) => ({
 
 /** Starts `statepipe run` in a real child process and SIGKILLs it once the delay node started. */
 async function runAndKill(graphFile: string, db: string): Promise<string> {
-  const child = spawn(process.execPath, [...(await cliEntry()), 'run', graphFile, '--db', db], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(await cliEntry()), 'run', graphFile, '--db', db], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
@@ -73,7 +75,9 @@ describe('a run whose process was SIGKILLed', () => {
     const db = path.join(dir, 'db');
     const file = path.join(dir, 'slow.json');
     fs.writeFileSync(file, JSON.stringify(delayGraph(60_000)));
-    const child = spawn(process.execPath, [...(await cliEntry()), 'run', file, '--db', db], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(process.execPath, [...(await cliEntry()), 'run', file, '--db', db], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     try {
       let out = '';
       await new Promise<void>((resolve) => {

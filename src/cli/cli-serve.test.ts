@@ -8,10 +8,14 @@ import { ROOT, cli, errLines, tmpDir } from './cli-test-kit.js';
 describe('statepipe serve', () => {
   it('prints the studio URL, answers HTTP, exits 0 on SIGTERM', async () => {
     const dir = tmpDir();
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'statepipe.js'), 'serve', '--port', '0', '--db', path.join(dir, 'db')], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [path.join(ROOT, 'bin', 'statepipe.js'), 'serve', '--port', '0', '--db', path.join(dir, 'db')],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
@@ -36,7 +40,9 @@ describe('statepipe serve', () => {
 
   it('a port in use is a usage error: exit 2, one line naming the port and the way out', async () => {
     const holder = net.createServer();
-    const port = await new Promise<number>((resolve) => holder.listen(0, '127.0.0.1', () => resolve((holder.address() as net.AddressInfo).port)));
+    const port = await new Promise<number>((resolve) =>
+      holder.listen(0, '127.0.0.1', () => resolve((holder.address() as net.AddressInfo).port)),
+    );
     try {
       const r = await cli(['serve', '--port', String(port), '--db', path.join(tmpDir(), 'db')], { bin: true }); // the test bundle has no package root
       expect(r.code).toBe(2);

@@ -50,7 +50,9 @@ describe('YAML graph files', () => {
     const again = parseGraphFile(formatGraph(g, 'yaml'), 'again.yml');
     expect(formatGraph(again, 'json')).toBe(formatGraph(g, 'json'));
     const example = parseGraphText(readFileSync(join(EXAMPLES, 'document-pipeline.json'), 'utf8'));
-    expect(formatGraph(parseGraphFile(formatGraph(example, 'yaml'), 'x.yaml'), 'json')).toBe(formatGraph(example, 'json'));
+    expect(formatGraph(parseGraphFile(formatGraph(example, 'yaml'), 'x.yaml'), 'json')).toBe(
+      formatGraph(example, 'json'),
+    );
   });
 
   it('reports the line of a schema error, a missing field and a reference error', () => {
@@ -61,11 +63,15 @@ describe('YAML graph files', () => {
     const missing = refusal(() => parseGraphFile(YAML.replace('      prompt: "Greet {{input.name}}"\n', ''), 'g.yaml'));
     expect(missing.message).toMatch(/^g\.yaml:\d+: nodes\[greet\]\.config\.prompt: /);
 
-    const badRef = refusal(() => parseGraphFile(YAML.replace('{{nodes.greet.output.text}}', '{{nodes.nope.output}}'), 'g.yaml'));
+    const badRef = refusal(() =>
+      parseGraphFile(YAML.replace('{{nodes.greet.output.text}}', '{{nodes.nope.output}}'), 'g.yaml'),
+    );
     expect(badRef.message).toMatch(/^g\.yaml:17: nodes\[result\]\.config\.value: references node "nope"/);
     expect(badRef.issues?.[0]).toMatchObject({ line: 17, nodeId: 'result' });
 
-    const badEdge = refusal(() => parseGraphFile(YAML.replace('source: greet, target: result', 'source: greet, target: ghost'), 'g.yaml'));
+    const badEdge = refusal(() =>
+      parseGraphFile(YAML.replace('source: greet, target: result', 'source: greet, target: ghost'), 'g.yaml'),
+    );
     expect(badEdge.message).toMatch(/^g\.yaml:20: edges\[e2\]\.target: /);
   });
 

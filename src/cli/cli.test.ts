@@ -24,13 +24,18 @@ describe.concurrent('statepipe run', () => {
     // Progress went to stderr, starting with the run id line and ending with the final line.
     const lines = r.stderr.trim().split('\n');
     expect(lines[0]).toBe(`[run] id=${doc.runId} started`);
-    expect(lines.at(-1)).toMatch(new RegExp(`^\\[run\\] id=${doc.runId} succeeded in \\S+ · \\d+ tokens · \\$0\\.0000$`));
+    expect(lines.at(-1)).toMatch(
+      new RegExp(`^\\[run\\] id=${doc.runId} succeeded in \\S+ · \\d+ tokens · \\$0\\.0000$`),
+    );
     expect(runCount(db)).toBe(1);
   });
 
   it('bin/statepipe.js prints one progress line per node transition, then the final line (no colours off a TTY)', async () => {
     const dir = tmpDir();
-    const r = await cli(['run', path.join(EXAMPLES, 'document-pipeline.json'), '--input', DOC_INPUT, '--db', path.join(dir, 'db')], { bin: true });
+    const r = await cli(
+      ['run', path.join(EXAMPLES, 'document-pipeline.json'), '--input', DOC_INPUT, '--db', path.join(dir, 'db')],
+      { bin: true },
+    );
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^\[run\] id=run_\w+ started$/);
@@ -47,10 +52,15 @@ describe.concurrent('statepipe run', () => {
     const r = await cli(['run', fastGraph('vendor-onboarding', dir), '--input', VENDOR_INPUT, '--db', db]);
     expect(r.code, r.stderr).toBe(3);
     const runId = startedRunId(r.stdout);
-    expect(r.stdout.trim().split('\n').at(-1)).toBe(`[run] id=${runId} waiting for approval: approval (statepipe approve ${runId} approval)`);
+    expect(r.stdout.trim().split('\n').at(-1)).toBe(
+      `[run] id=${runId} waiting for approval: approval (statepipe approve ${runId} approval)`,
+    );
     const a = await cli(['approve', runId, 'approval', '--comment', 'fine', '--by', 'alice', '--json', '--db', db]);
     expect(a.code, a.stderr).toBe(0);
-    const doc = JSON.parse(a.stdout) as { status: string; result: { result: { approvedBy: string; decision: string } } };
+    const doc = JSON.parse(a.stdout) as {
+      status: string;
+      result: { result: { approvedBy: string; decision: string } };
+    };
     expect(doc.status).toBe('succeeded');
     expect(doc.result.result.approvedBy).toBe('alice');
     // Approving again is an illegal transition: exit 2, one line.
@@ -64,14 +74,18 @@ describe.concurrent('statepipe run', () => {
     const dir = tmpDir();
     const db = path.join(dir, 'db');
     const g = fastGraph('vendor-onboarding', dir);
-    const [r1, r2] = await Promise.all([cli(['run', g, '--input', VENDOR_INPUT, '--db', db]), cli(['run', g, '--input', VENDOR_INPUT, '--db', db])]);
+    const [r1, r2] = await Promise.all([
+      cli(['run', g, '--input', VENDOR_INPUT, '--db', db]),
+      cli(['run', g, '--input', VENDOR_INPUT, '--db', db]),
+    ]);
     expect([r1.code, r2.code]).toEqual([3, 3]);
     const [ok, rej] = await Promise.all([
       cli(['approve', startedRunId(r1.stdout), 'approval', '--json', '--db', db]),
       cli(['approve', startedRunId(r2.stdout), 'approval', '--reject', '--comment', 'too risky', '--db', db]),
     ]);
     expect(ok.code, ok.stderr).toBe(0);
-    const approvedBy = (JSON.parse(ok.stdout) as { result: { result: { approvedBy: string } } }).result.result.approvedBy;
+    const approvedBy = (JSON.parse(ok.stdout) as { result: { result: { approvedBy: string } } }).result.result
+      .approvedBy;
     expect(approvedBy).not.toBe('not required');
     expect(approvedBy.length).toBeGreaterThan(0);
     expect(rej.code, rej.stderr).toBe(1);
@@ -96,7 +110,16 @@ describe.concurrent('statepipe run', () => {
 
   it('--jsonl - makes stdout carry only JSON lines with a gapless seq', async () => {
     const dir = tmpDir();
-    const r = await cli(['run', fastGraph('document-pipeline', dir), '--input', DOC_INPUT, '--jsonl', '-', '--db', path.join(dir, 'db')]);
+    const r = await cli([
+      'run',
+      fastGraph('document-pipeline', dir),
+      '--input',
+      DOC_INPUT,
+      '--jsonl',
+      '-',
+      '--db',
+      path.join(dir, 'db'),
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const events = r.stdout
       .trim()
@@ -146,13 +169,27 @@ describe.concurrent('statepipe run', () => {
     expect(list[0]).toMatchObject({ runId, status: 'succeeded' });
 
     const ins = await cli(['inspect', runId, '--json', '--db', db]);
-    const detail = JSON.parse(ins.stdout) as { status: string; nodes: { nodeId: string; status: string }[]; tokens: number };
+    const detail = JSON.parse(ins.stdout) as {
+      status: string;
+      nodes: { nodeId: string; status: string }[];
+      tokens: number;
+    };
     expect(detail.status).toBe('succeeded');
-    expect(detail.nodes.map((n) => n.nodeId)).toEqual(['start', 'extract', 'sentiment', 'keywords', 'summary', 'aggregate', 'result']);
+    expect(detail.nodes.map((n) => n.nodeId)).toEqual([
+      'start',
+      'extract',
+      'sentiment',
+      'keywords',
+      'summary',
+      'aggregate',
+      'result',
+    ]);
     expect(detail.nodes.every((n) => n.status === 'succeeded')).toBe(true);
     const table = await cli(['inspect', runId, '--db', db]);
     expect(table.stdout).toMatch(/node\s+type\s+status\s+attempts\s+duration\s+tokens\s+cost\s+error/);
-    const node = JSON.parse((await cli(['inspect', runId, '--node', 'extract', '--json', '--db', db])).stdout) as { nodeId: string };
+    const node = JSON.parse((await cli(['inspect', runId, '--node', 'extract', '--json', '--db', db])).stdout) as {
+      nodeId: string;
+    };
     expect(node.nodeId).toBe('extract');
     expect((await cli(['inspect', runId, '--node', 'nope', '--db', db])).code).toBe(2);
 
@@ -180,7 +217,16 @@ describe.concurrent('statepipe run', () => {
       `import fs from 'node:fs';\nexport default { onSuccess(ctx) { fs.writeFileSync(${JSON.stringify(marker)}, ctx.runId); } };\n` +
         `export function onProgress() { throw new Error('hook trouble'); }\n`,
     );
-    const r = await cli(['run', fastGraph('document-pipeline', dir), '--input', DOC_INPUT, '--hooks', hooks, '--db', path.join(dir, 'db')]);
+    const r = await cli([
+      'run',
+      fastGraph('document-pipeline', dir),
+      '--input',
+      DOC_INPUT,
+      '--hooks',
+      hooks,
+      '--db',
+      path.join(dir, 'db'),
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(fs.readFileSync(marker, 'utf8')).toBe(startedRunId(r.stdout));
     expect(r.stderr).toContain('hook onProgress threw: hook trouble'); // logged, never breaks the run
@@ -188,8 +234,23 @@ describe.concurrent('statepipe run', () => {
 
   it('--hooks hooks.js: an ES module with no package.json loads through bin/statepipe.js (tsx)', async () => {
     const dir = tmpDir(); // in the OS temp dir: no package.json above it, so .js is not "type": "module"
-    fs.writeFileSync(path.join(dir, 'hooks.js'), `import fs from 'node:fs';\nexport function onComplete(ctx) { fs.writeFileSync('done.txt', ctx.runId); }\n`);
-    const r = await cli(['run', fastGraph('document-pipeline', dir), '--input', DOC_INPUT, '--hooks', 'hooks.js', '--db', path.join(dir, 'db')], { bin: true, cwd: dir });
+    fs.writeFileSync(
+      path.join(dir, 'hooks.js'),
+      `import fs from 'node:fs';\nexport function onComplete(ctx) { fs.writeFileSync('done.txt', ctx.runId); }\n`,
+    );
+    const r = await cli(
+      [
+        'run',
+        fastGraph('document-pipeline', dir),
+        '--input',
+        DOC_INPUT,
+        '--hooks',
+        'hooks.js',
+        '--db',
+        path.join(dir, 'db'),
+      ],
+      { bin: true, cwd: dir },
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(fs.readFileSync(path.join(dir, 'done.txt'), 'utf8')).toBe(startedRunId(r.stdout));
   });
@@ -197,11 +258,30 @@ describe.concurrent('statepipe run', () => {
   it('a budget pause reports the tokens the run recorded, including nodes that were still running', async () => {
     const dir = tmpDir();
     const db = path.join(dir, 'db');
-    const llm = (id: string, reply: string, tokensPerSecond: number) => ({ id, type: 'llm', config: { provider: 'mock', model: 'mock-1', prompt: id, mock: { reply, tokensPerSecond } } });
+    const llm = (id: string, reply: string, tokensPerSecond: number) => ({
+      id,
+      type: 'llm',
+      config: { provider: 'mock', model: 'mock-1', prompt: id, mock: { reply, tokensPerSecond } },
+    });
     const g = {
-      format: 'statepipe.graph', version: 1, id: 'budget', budget: { maxTokens: 5 },
-      nodes: [{ id: 'start', type: 'input' }, llm('a', 'one two three four five six seven eight', 0), llm('b', 'four five six seven eight nine', 30), llm('c', 'x', 0), { id: 'out', type: 'output', config: { value: '{{nodes.c.output.text}}' } }],
-      edges: [{ id: 'e1', source: 'start', target: 'a' }, { id: 'e2', source: 'start', target: 'b' }, { id: 'e3', source: 'a', target: 'c' }, { id: 'e4', source: 'b', target: 'out' }, { id: 'e5', source: 'c', target: 'out' }],
+      format: 'statepipe.graph',
+      version: 1,
+      id: 'budget',
+      budget: { maxTokens: 5 },
+      nodes: [
+        { id: 'start', type: 'input' },
+        llm('a', 'one two three four five six seven eight', 0),
+        llm('b', 'four five six seven eight nine', 30),
+        llm('c', 'x', 0),
+        { id: 'out', type: 'output', config: { value: '{{nodes.c.output.text}}' } },
+      ],
+      edges: [
+        { id: 'e1', source: 'start', target: 'a' },
+        { id: 'e2', source: 'start', target: 'b' },
+        { id: 'e3', source: 'a', target: 'c' },
+        { id: 'e4', source: 'b', target: 'out' },
+        { id: 'e5', source: 'c', target: 'out' },
+      ],
     };
     const file = path.join(dir, 'budget.json');
     fs.writeFileSync(file, JSON.stringify(g));
@@ -209,18 +289,27 @@ describe.concurrent('statepipe run', () => {
     const r = await cli(['run', file, '--db', db]);
     expect(r.code, r.stderr).toBe(3);
     const runId = startedRunId(r.stdout);
-    const recorded = (JSON.parse((await cli(['inspect', runId, '--json', '--db', db])).stdout) as { tokens: number }).tokens;
+    const recorded = (JSON.parse((await cli(['inspect', runId, '--json', '--db', db])).stdout) as { tokens: number })
+      .tokens;
     const atPause = Number(/budget reached: (\d+) tokens/.exec(r.stdout)?.[1]);
     expect(recorded).toBeGreaterThan(atPause);
-    expect(r.stdout.trim().split('\n').at(-1)).toContain(`paused (budget): ${recorded} tokens · $0.0000 used of maxTokens 5`);
+    expect(r.stdout.trim().split('\n').at(-1)).toContain(
+      `paused (budget): ${recorded} tokens · $0.0000 used of maxTokens 5`,
+    );
   });
 
   it('cancel and pause a waiting run; resume a paused one', async () => {
     const dir = tmpDir();
     const db = path.join(dir, 'db');
     const g = fastGraph('vendor-onboarding', dir);
-    const [a, b] = await Promise.all([cli(['run', g, '--input', VENDOR_INPUT, '--db', db]), cli(['run', g, '--input', VENDOR_INPUT, '--db', db])]);
-    const [ca, pb] = await Promise.all([cli(['cancel', startedRunId(a.stdout), '--db', db]), cli(['pause', startedRunId(b.stdout), '--db', db])]);
+    const [a, b] = await Promise.all([
+      cli(['run', g, '--input', VENDOR_INPUT, '--db', db]),
+      cli(['run', g, '--input', VENDOR_INPUT, '--db', db]),
+    ]);
+    const [ca, pb] = await Promise.all([
+      cli(['cancel', startedRunId(a.stdout), '--db', db]),
+      cli(['pause', startedRunId(b.stdout), '--db', db]),
+    ]);
     expect(ca.code, ca.stderr).toBe(1);
     expect(ca.stdout).toMatch(/cancelled$/m);
     expect(pb.code, pb.stderr).toBe(3);

@@ -93,6 +93,7 @@ export function reportError(err: unknown, verbose: boolean): void {
   if (verbose && err instanceof Error && err.stack && !(err instanceof CommanderError)) {
     process.stderr.write(p.dim(err.stack) + '\n');
     const issues = (err as { issues?: { path: string; message: string }[] }).issues;
-    if (issues && issues.length > 1) for (const i of issues) process.stderr.write(p.dim(`  ${i.path}: ${i.message}`) + '\n');
+    if (issues && issues.length > 1)
+      for (const i of issues) process.stderr.write(p.dim(`  ${i.path}: ${i.message}`) + '\n');
   }
 }

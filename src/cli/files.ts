@@ -96,6 +96,7 @@ export function positiveInt(value: string | undefined, flag: string, allowZero =
 export function nonNegative(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new UsageError(`${flag}: expected a non-negative number, got "${value}"`);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0)
+    throw new UsageError(`${flag}: expected a non-negative number, got "${value}"`);
   return n;
 }

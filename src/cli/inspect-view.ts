@@ -5,7 +5,18 @@
 import type { NodeStatus } from '../core/ports.js';
 import type { RunEvent } from '../core/events.js';
 import type { RunDetail } from '../host/service.js';
-import { errorMessageOf, formatCost, formatDuration, oneLine, paint, statusColor, stripAnsi, table, type Out, type Paint } from './render.js';
+import {
+  errorMessageOf,
+  formatCost,
+  formatDuration,
+  oneLine,
+  paint,
+  statusColor,
+  stripAnsi,
+  table,
+  type Out,
+  type Paint,
+} from './render.js';
 
 interface Row {
   nodeId: string;
@@ -67,7 +78,15 @@ export class InspectView {
     this.tokens = d.tokens;
     this.costUsd = d.costUsd;
     for (const n of d.nodes) {
-      const row: Row = { nodeId: n.nodeId, type: n.type, status: n.status, attempt: n.attempt, tokens: n.tokens, costUsd: n.costUsd, note: '' };
+      const row: Row = {
+        nodeId: n.nodeId,
+        type: n.type,
+        status: n.status,
+        attempt: n.attempt,
+        tokens: n.tokens,
+        costUsd: n.costUsd,
+        note: '',
+      };
       if (n.durationMs !== undefined) row.durationMs = n.durationMs;
       if (n.error) row.note = `${n.error.kind}: ${errorMessageOf(n.error)}`;
       if (n.skipReason) row.note = n.skipReason;
@@ -86,7 +105,12 @@ export class InspectView {
 
   private apply(e: RunEvent): void {
     if (e.type.startsWith('run.') && e.type !== 'run.created' && e.type !== 'run.retried') {
-      this.runStatus = e.type === 'run.waiting' ? 'waiting' : e.type === 'run.resumed' || e.type === 'run.started' ? 'running' : e.type.slice(4);
+      this.runStatus =
+        e.type === 'run.waiting'
+          ? 'waiting'
+          : e.type === 'run.resumed' || e.type === 'run.started'
+            ? 'running'
+            : e.type.slice(4);
     }
     const status = STATUS_OF[e.type];
     if (!e.nodeId) return;
@@ -107,7 +131,12 @@ export class InspectView {
         row.costUsd += e.data.costUsd ?? 0;
         this.tokens += t;
         this.costUsd += e.data.costUsd ?? 0;
-        row.note = e.type === 'node.failed' ? `${e.data.error.kind}: ${errorMessageOf(e.data.error)}` : e.data.reusedFrom ? `reused from ${e.data.reusedFrom}` : '';
+        row.note =
+          e.type === 'node.failed'
+            ? `${e.data.error.kind}: ${errorMessageOf(e.data.error)}`
+            : e.data.reusedFrom
+              ? `reused from ${e.data.reusedFrom}`
+              : '';
         break;
       }
       case 'node.retrying':
@@ -166,9 +195,13 @@ export class InspectView {
         oneLine(r.note, 60),
       ];
     });
-    const text = table(['node', 'type', 'status', 'try', 'time', 'tokens', 'cost', 'note'], body, p).trimEnd().split('\n');
+    const text = table(['node', 'type', 'status', 'try', 'time', 'tokens', 'cost', 'note'], body, p)
+      .trimEnd()
+      .split('\n');
     if (shown.length < rows.length) text.push(p.dim(`… ${rows.length - shown.length} more nodes`));
-    text.push(`run ${this.runId} ${p[statusColor(this.runStatus)](this.runStatus)} · ${this.tokens} tokens · ${formatCost(this.costUsd)}`);
+    text.push(
+      `run ${this.runId} ${p[statusColor(this.runStatus)](this.runStatus)} · ${this.tokens} tokens · ${formatCost(this.costUsd)}`,
+    );
     // Never wrap: a wrapped line would break the cursor arithmetic.
     return text.map((l) => (stripAnsi(l).length >= width ? stripAnsi(l).slice(0, width - 1) : l));
   }

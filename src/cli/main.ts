@@ -9,7 +9,15 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { chaosCommand } from './commands/chaos.js';
-import { approveCommand, cancelCommand, pauseCommand, replayCommand, rerunCommand, resumeCommand, retryCommand } from './commands/control.js';
+import {
+  approveCommand,
+  cancelCommand,
+  pauseCommand,
+  replayCommand,
+  rerunCommand,
+  resumeCommand,
+  retryCommand,
+} from './commands/control.js';
 import { exportCommand, exportGraphCommand, serveCommand, validateCommand } from './commands/files.js';
 import { inspectCommand, listCommand } from './commands/inspect.js';
 import { runCommand } from './commands/run.js';
@@ -23,7 +31,11 @@ const VERSION = '0.1.0';
 /** Flags of every command that drives a run. */
 /** The flags of the commands that drive a run; `cancel` and `pause` have nothing to plan (no --dry-run). */
 function runFlags(cmd: Command, opts: { dryRun?: boolean } = {}): Command {
-  if (opts.dryRun !== false) cmd.option('--dry-run', 'check it, print the execution order of what would run and worst-case tokens; run nothing, write nothing');
+  if (opts.dryRun !== false)
+    cmd.option(
+      '--dry-run',
+      'check it, print the execution order of what would run and worst-case tokens; run nothing, write nothing',
+    );
   return cmd
     .option('--inspect', 'a live view of every node, redrawn in place')
     .option('--jsonl <file>', 'append every event as a JSON line (- for stdout, which then carries only JSONL)')
@@ -44,7 +56,13 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({
-      outputError: (str, write) => write(`statepipe: ${str.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim()}\n`),
+      outputError: (str, write) =>
+        write(
+          `statepipe: ${str
+            .replace(/^error: /, '')
+            .replace(/\s*\n\s*/g, ' ')
+            .trim()}\n`,
+        ),
     })
     .configureHelp({ showGlobalOptions: true });
 
@@ -100,9 +118,13 @@ export function buildProgram(setExit: (code: number) => void): Command {
       .option('--by <name>', 'who decides (default: the current user)'),
   ).action(act(approveCommand as Action));
 
-  runFlags(program.command('retry').description('retry a failed or in-doubt node and continue').argument('<runId>').argument('<nodeId>')).action(
-    act(retryCommand as Action),
-  );
+  runFlags(
+    program
+      .command('retry')
+      .description('retry a failed or in-doubt node and continue')
+      .argument('<runId>')
+      .argument('<nodeId>'),
+  ).action(act(retryCommand as Action));
 
   runFlags(
     program
@@ -112,12 +134,18 @@ export function buildProgram(setExit: (code: number) => void): Command {
       .addOption(new Option('--from <nodeId>', 'the node to rerun from').makeOptionMandatory(true)),
   ).action(act(rerunCommand as Action));
 
-  runFlags(program.command('cancel').description('cancel a run (compensations run)').argument('<runId>'), { dryRun: false }).action(act(cancelCommand as Action));
-  runFlags(program.command('pause').description('pause a run (no new node starts)').argument('<runId>'), { dryRun: false }).action(act(pauseCommand as Action));
+  runFlags(program.command('cancel').description('cancel a run (compensations run)').argument('<runId>'), {
+    dryRun: false,
+  }).action(act(cancelCommand as Action));
+  runFlags(program.command('pause').description('pause a run (no new node starts)').argument('<runId>'), {
+    dryRun: false,
+  }).action(act(pauseCommand as Action));
 
   program
     .command('replay')
-    .description('re-drive a finished run from its recorded outputs and check it reproduces them (exit 0 if so, 1 if not)')
+    .description(
+      're-drive a finished run from its recorded outputs and check it reproduces them (exit 0 if so, 1 if not)',
+    )
     .argument('<runId>')
     .option('--json', 'print the report as JSON')
     .action(act(replayCommand as Action));
@@ -163,7 +191,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
   program
     .command('chaos')
-    .description('run a graph N times, SIGKILLing it at random transitions and resuming; check every run against an uninterrupted one')
+    .description(
+      'run a graph N times, SIGKILLing it at random transitions and resuming; check every run against an uninterrupted one',
+    )
     .argument('<graph>', 'graph file (JSON, format v1)')
     .option('-n <runs>', 'how many runs (default 20)')
     .option('--seed <n>', 'seed of the kill schedule (same seed, same kill points)')
@@ -203,7 +233,9 @@ function exitSoon(code: number): void {
 
 const isEntry = (() => {
   const argv1 = process.argv[1] ?? '';
-  return /(?:^|[\\/])(main\.[cm]?[jt]s|statepipe(\.[cm]?js)?)$/.test(argv1) || import.meta.url.endsWith('/bin/statepipe.js');
+  return (
+    /(?:^|[\\/])(main\.[cm]?[jt]s|statepipe(\.[cm]?js)?)$/.test(argv1) || import.meta.url.endsWith('/bin/statepipe.js')
+  );
 })();
 
 if (isEntry) {

@@ -21,7 +21,10 @@ export function eventLines(e: RunEvent, verbose: boolean, p: Paint): string[] {
     verbose && err?.stack ? err.stack.split('\n').map((l) => p.dim(`      ${l}`)) : [];
   switch (e.type) {
     case 'node.started': {
-      const bits = [e.data.attempt > 1 ? `(attempt ${e.data.attempt})` : '', e.data.resumed ? '(resumed after a restart)' : ''];
+      const bits = [
+        e.data.attempt > 1 ? `(attempt ${e.data.attempt})` : '',
+        e.data.resumed ? '(resumed after a restart)' : '',
+      ];
       if (e.data.until !== undefined) bits.push(`until ${new Date(e.data.until).toISOString()}`);
       const out = [node('▸', 'cyan', ['started', ...bits.filter(Boolean)].join(' '))];
       if (verbose) out.push(p.dim(`      idempotency key ${e.data.idempotencyKey}`));
@@ -42,10 +45,18 @@ export function eventLines(e: RunEvent, verbose: boolean, p: Paint): string[] {
       return [node('✗', 'red', `failed ${errText(e.data.error)}`), ...dimStack(e.data.error)];
     case 'node.retrying': {
       const out = [
-        node('↻', 'yellow', `retrying in ${formatDuration(e.data.delayMs)} (attempt ${e.data.attempt}) after ${errText(e.data.error)}`),
+        node(
+          '↻',
+          'yellow',
+          `retrying in ${formatDuration(e.data.delayMs)} (attempt ${e.data.attempt}) after ${errText(e.data.error)}`,
+        ),
       ];
       if (verbose) {
-        out.push(p.dim(`      attempt ${e.data.attempt - 1} failed: kind=${e.data.error.kind} retryable=${e.data.error.retryable}`));
+        out.push(
+          p.dim(
+            `      attempt ${e.data.attempt - 1} failed: kind=${e.data.error.kind} retryable=${e.data.error.retryable}`,
+          ),
+        );
         out.push(...dimStack(e.data.error));
       }
       return out;
@@ -56,7 +67,11 @@ export function eventLines(e: RunEvent, verbose: boolean, p: Paint): string[] {
       return [node('✗', 'gray', 'cancelled')];
     case 'node.in-doubt':
       return [
-        node('?', 'red', `in doubt (attempt ${e.data.attempt} was running when the process died; decide with statepipe retry ${e.runId} ${id})`),
+        node(
+          '?',
+          'red',
+          `in doubt (attempt ${e.data.attempt} was running when the process died; decide with statepipe retry ${e.runId} ${id})`,
+        ),
       ];
     case 'node.requeued':
       return [node('↻', 'yellow', 'requeued by a person')];
@@ -74,7 +89,10 @@ export function eventLines(e: RunEvent, verbose: boolean, p: Paint): string[] {
       return [node(verb === 'approved' ? '✓' : '✗', verb === 'approved' ? 'green' : 'red', `${verb}${by}${comment}`)];
     }
     case 'budget.exceeded': {
-      const lim = [e.data.maxTokens !== undefined ? `maxTokens ${e.data.maxTokens}` : '', e.data.maxCostUsd !== undefined ? `maxCostUsd ${e.data.maxCostUsd}` : '']
+      const lim = [
+        e.data.maxTokens !== undefined ? `maxTokens ${e.data.maxTokens}` : '',
+        e.data.maxCostUsd !== undefined ? `maxCostUsd ${e.data.maxCostUsd}` : '',
+      ]
         .filter(Boolean)
         .join(', ');
       return [`  ${p.yellow('$')} budget reached: ${e.data.tokens} tokens, ${formatCost(e.data.costUsd)} (${lim})`];
@@ -82,7 +100,12 @@ export function eventLines(e: RunEvent, verbose: boolean, p: Paint): string[] {
     case 'agent.step': {
       if (!verbose) return [];
       const s = e.data.step;
-      const what = s.kind === 'tool' ? `tool ${s.name}(${preview(s.args, 80)}) → ${preview(s.result, 80)}` : s.toolCall ? `model asks for ${s.toolCall.name}` : `model replied ${preview(s.text ?? '', 80)}`;
+      const what =
+        s.kind === 'tool'
+          ? `tool ${s.name}(${preview(s.args, 80)}) → ${preview(s.result, 80)}`
+          : s.toolCall
+            ? `model asks for ${s.toolCall.name}`
+            : `model replied ${preview(s.text ?? '', 80)}`;
       return [p.dim(`    ${id} step ${e.data.index}: ${what}`)];
     }
     case 'node.poll': {
@@ -94,7 +117,10 @@ export function eventLines(e: RunEvent, verbose: boolean, p: Paint): string[] {
     case 'compensation.succeeded':
       return [node('↺', 'green', 'compensated')];
     case 'compensation.failed':
-      return [node('↺', 'red', `compensation failed ${errText(e.data.error)}${e.data.final ? '' : ' (will retry)'}`), ...dimStack(e.data.error)];
+      return [
+        node('↺', 'red', `compensation failed ${errText(e.data.error)}${e.data.final ? '' : ' (will retry)'}`),
+        ...dimStack(e.data.error),
+      ];
     case 'run.paused':
       return verbose ? [p.dim(`  run paused (${e.data.reason})`)] : [];
     case 'run.resumed':
@@ -154,7 +180,10 @@ export function finalLine(o: RunOutcome, d: RunDetail | undefined, p: Paint, bud
     case 'cancelled':
       return `${head} ${p.gray('cancelled')}`;
     case 'waiting': {
-      const ids = o.waitingFor ?? d?.nodes.filter((n) => n.status === 'waiting' || n.status === 'in-doubt').map((n) => n.nodeId) ?? [];
+      const ids =
+        o.waitingFor ??
+        d?.nodes.filter((n) => n.status === 'waiting' || n.status === 'in-doubt').map((n) => n.nodeId) ??
+        [];
       const doubt = ids.filter((id) => d?.nodes.find((n) => n.nodeId === id)?.status === 'in-doubt');
       const approvals = ids.filter((id) => !doubt.includes(id));
       if (approvals.length > 0) {
@@ -172,7 +201,10 @@ export function finalLine(o: RunOutcome, d: RunDetail | undefined, p: Paint, bud
         // (nodes already running when the budget was reached finish and add their tokens).
         const b = budget ?? { tokens, costUsd: cost };
         const used = d ? { tokens: d.tokens, costUsd: d.costUsd } : b;
-        const lim = [b.maxTokens !== undefined ? `maxTokens ${b.maxTokens}` : '', b.maxCostUsd !== undefined ? `maxCostUsd ${b.maxCostUsd}` : '']
+        const lim = [
+          b.maxTokens !== undefined ? `maxTokens ${b.maxTokens}` : '',
+          b.maxCostUsd !== undefined ? `maxCostUsd ${b.maxCostUsd}` : '',
+        ]
           .filter(Boolean)
           .join(', ');
         return (
@@ -191,7 +223,8 @@ export function finalLine(o: RunOutcome, d: RunDetail | undefined, p: Paint, bud
 export function compensationLine(o: RunOutcome, d: RunDetail | undefined, p: Paint): string | undefined {
   if (o.status !== 'failed' && o.status !== 'cancelled') return undefined;
   const failed = d?.nodes.filter((n) => n.compensation?.status === 'failed').map((n) => n.nodeId) ?? [];
-  if (failed.length > 0) return `  ${p.red('↺')} compensation failed: ${failed.join(', ')} (see statepipe inspect ${o.runId})`;
+  if (failed.length > 0)
+    return `  ${p.red('↺')} compensation failed: ${failed.join(', ')} (see statepipe inspect ${o.runId})`;
   if (o.compensated ?? d?.compensated) return `  ${p.green('↺')} all compensations succeeded`;
   return undefined;
 }

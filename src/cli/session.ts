@@ -51,7 +51,9 @@ export async function withService<T>(
     dbPath: resolveDbPath(g),
     ...(extra.hooks ? { hooks: extra.hooks } : {}),
     onHookError: (hook, err) => {
-      process.stderr.write(`${errp.yellow('statepipe: warning:')} hook ${hook} threw: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.stderr.write(
+        `${errp.yellow('statepipe: warning:')} hook ${hook} threw: ${err instanceof Error ? err.message : String(err)}\n`,
+      );
       if (g.verbose && err instanceof Error && err.stack) process.stderr.write(errp.dim(err.stack) + '\n');
     },
   });
@@ -111,7 +113,8 @@ export class JsonlSink {
     if (target !== '-') {
       const exists = fs.existsSync(target);
       try {
-        if (exists && fs.statSync(target).isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+        if (exists && fs.statSync(target).isDirectory())
+          throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
         fs.accessSync(exists ? target : path.dirname(path.resolve(target)), fs.constants.W_OK);
       } catch (err) {
         throw new UsageError(`--jsonl ${target}: cannot write (${(err as { code?: string }).code ?? String(err)})`);
@@ -158,8 +161,10 @@ export function humanOut(flags: RunFlags): Out {
 }
 
 export function checkRunFlags(flags: RunFlags): void {
-  if (flags.json && flags.jsonl === '-') throw new UsageError('--json and --jsonl - both want stdout; write the JSONL to a file instead');
-  if (flags.jsonl !== undefined && flags.jsonl.trim() === '') throw new UsageError('--jsonl: expected a file name or -');
+  if (flags.json && flags.jsonl === '-')
+    throw new UsageError('--json and --jsonl - both want stdout; write the JSONL to a file instead');
+  if (flags.jsonl !== undefined && flags.jsonl.trim() === '')
+    throw new UsageError('--jsonl: expected a file name or -');
 }
 
 /** The `--json` document of an outcome: `{ runId, status, result, error?, waitingFor?, … }`. */
@@ -201,7 +206,8 @@ export async function driveCommand(g: GlobalOpts, flags: RunFlags, spec: DriveSp
         }
       };
       const view = flags.inspect ? new InspectView(out, seed) : new ProgressPrinter(out, g.verbose === true);
-      const sink = flags.jsonl !== undefined ? new JsonlSink(flags.jsonl, (id, after) => svc.events(id, after)) : undefined;
+      const sink =
+        flags.jsonl !== undefined ? new JsonlSink(flags.jsonl, (id, after) => svc.events(id, after)) : undefined;
       let budget: BudgetInfo | undefined;
       let current = spec.runId;
       // For a command on an existing run, `[run] id=<id> <verb>` comes first, once something happened.
@@ -224,7 +230,9 @@ export async function driveCommand(g: GlobalOpts, flags: RunFlags, spec: DriveSp
       const onSigint = (): void => {
         interrupts++;
         if (interrupts > 1 || current === undefined) process.exit(130);
-        process.stderr.write(`\n[run] id=${current} pausing: running nodes finish first (Ctrl+C again to quit now; statepipe resume ${current} continues)\n`);
+        process.stderr.write(
+          `\n[run] id=${current} pausing: running nodes finish first (Ctrl+C again to quit now; statepipe resume ${current} continues)\n`,
+        );
         svc.pause(current).catch(() => process.exit(130));
       };
       process.on('SIGINT', onSigint);
@@ -235,7 +243,9 @@ export async function driveCommand(g: GlobalOpts, flags: RunFlags, spec: DriveSp
         sink?.flush(res.runId);
         printHeader();
         if (res.status === 'requested') {
-          out.write(`[run] id=${res.runId} ${spec.verb ?? 'control'} requested (another process drives this run; it will act on it)\n`);
+          out.write(
+            `[run] id=${res.runId} ${spec.verb ?? 'control'} requested (another process drives this run; it will act on it)\n`,
+          );
           if (flags.json) process.stdout.write(JSON.stringify({ runId: res.runId, status: 'requested' }) + '\n');
           return 0;
         }

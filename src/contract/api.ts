@@ -9,11 +9,18 @@ import { API_METHOD_NAMES, type ApiMethodName } from './method-names';
 const RunId = z.string().regex(/^run_[0-9A-Z]{26}$/, 'a run id looks like run_01J…');
 const NodeId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a node id matches [A-Za-z0-9_-]{1,64}');
 const GraphJson = z.record(z.string(), z.unknown());
-const Budget = z.object({ maxTokens: z.number().int().positive().optional(), maxCostUsd: z.number().positive().optional() }).strict();
+const Budget = z
+  .object({ maxTokens: z.number().int().positive().optional(), maxCostUsd: z.number().positive().optional() })
+  .strict();
 const RunStatus = z.enum(['queued', 'running', 'paused', 'waiting', 'interrupted', 'succeeded', 'failed', 'cancelled']);
 
 const Outcome = z.object({ runId: z.string(), status: z.string() }).passthrough();
-const Issue = z.object({ path: z.string(), message: z.string(), nodeId: z.string().optional(), edgeId: z.string().optional() });
+const Issue = z.object({
+  path: z.string(),
+  message: z.string(),
+  nodeId: z.string().optional(),
+  edgeId: z.string().optional(),
+});
 const Summary = z
   .object({
     runId: z.string(),
@@ -27,7 +34,14 @@ const Summary = z
     costUsd: z.number(),
   })
   .passthrough();
-const Event = z.object({ seq: z.number(), runId: z.string(), ts: z.string(), type: z.string(), nodeId: z.string().optional(), data: z.unknown() });
+const Event = z.object({
+  seq: z.number(),
+  runId: z.string(),
+  ts: z.string(),
+  type: z.string(),
+  nodeId: z.string().optional(),
+  data: z.unknown(),
+});
 
 export const methods = {
   'app.info': {
@@ -63,7 +77,13 @@ export const methods = {
   },
   'graphs.list': {
     input: z.object({}).strict(),
-    output: z.object({ graphs: z.array(z.object({ graphId: z.string(), name: z.string().nullable(), version: z.number(), updatedAt: z.string() }).passthrough()) }),
+    output: z.object({
+      graphs: z.array(
+        z
+          .object({ graphId: z.string(), name: z.string().nullable(), version: z.number(), updatedAt: z.string() })
+          .passthrough(),
+      ),
+    }),
   },
   'graphs.get': {
     input: z.object({ graphIdOrRunId: z.string().min(1) }).strict(),
@@ -71,10 +91,19 @@ export const methods = {
   },
   'runs.start': {
     /** `idempotencyKey`: a key seen before returns the run it started (`created: false`), not a second run. */
-    input: z.object({ graph: GraphJson, input: z.unknown().default({}), idempotencyKey: z.string().min(1).max(200).optional() }).strict(),
+    input: z
+      .object({
+        graph: GraphJson,
+        input: z.unknown().default({}),
+        idempotencyKey: z.string().min(1).max(200).optional(),
+      })
+      .strict(),
     output: z.object({ runId: z.string(), created: z.boolean().optional() }),
   },
-  'runs.get': { input: z.object({ runId: RunId }).strict(), output: z.object({ runId: z.string(), status: RunStatus, nodes: z.array(z.unknown()) }).passthrough() },
+  'runs.get': {
+    input: z.object({ runId: RunId }).strict(),
+    output: z.object({ runId: z.string(), status: RunStatus, nodes: z.array(z.unknown()) }).passthrough(),
+  },
   'runs.list': {
     input: z
       .object({
@@ -95,19 +124,37 @@ export const methods = {
     output: z.object({ runs: z.array(Summary), total: z.number().int() }),
   },
   'runs.events': {
-    input: z.object({ runId: RunId, afterSeq: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(100_000).optional() }).strict(),
+    input: z
+      .object({
+        runId: RunId,
+        afterSeq: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(100_000).optional(),
+      })
+      .strict(),
     output: z.object({ events: z.array(Event) }),
   },
   'runs.pause': { input: z.object({ runId: RunId }).strict(), output: Outcome },
   'runs.resume': { input: z.object({ runId: RunId, budget: Budget.optional() }).strict(), output: Outcome },
   'runs.cancel': { input: z.object({ runId: RunId }).strict(), output: Outcome },
   'runs.approve': {
-    input: z.object({ runId: RunId, nodeId: NodeId, approved: z.boolean(), by: z.string().max(200).optional(), comment: z.string().max(10_000).optional(), data: z.unknown().optional() }).strict(),
+    input: z
+      .object({
+        runId: RunId,
+        nodeId: NodeId,
+        approved: z.boolean(),
+        by: z.string().max(200).optional(),
+        comment: z.string().max(10_000).optional(),
+        data: z.unknown().optional(),
+      })
+      .strict(),
     output: Outcome,
   },
   'runs.retry': { input: z.object({ runId: RunId, nodeId: NodeId }).strict(), output: Outcome },
   'runs.resolve': { input: z.object({ runId: RunId, nodeId: NodeId, output: z.unknown() }).strict(), output: Outcome },
-  'runs.rerun': { input: z.object({ runId: RunId, fromNodeId: NodeId, reuse: z.array(NodeId).max(10_000).optional() }).strict(), output: z.object({ runId: z.string() }) },
+  'runs.rerun': {
+    input: z.object({ runId: RunId, fromNodeId: NodeId, reuse: z.array(NodeId).max(10_000).optional() }).strict(),
+    output: z.object({ runId: z.string() }),
+  },
   'runs.export': { input: z.object({ runId: RunId }).strict(), output: z.object({ jsonl: z.string() }) },
 } as const;
 
@@ -122,9 +169,17 @@ void namesMatch;
 export type MethodInput<M extends ApiMethodName> = z.input<Methods[M]['input']>;
 export type MethodOutput<M extends ApiMethodName> = z.output<Methods[M]['output']>;
 
-
 /** Coded errors every call may answer with instead of its output. */
-export const ERROR_CODES = ['bad-request', 'validation', 'not-found', 'illegal-transition', 'conflict', 'database', 'unauthorized', 'internal'] as const;
+export const ERROR_CODES = [
+  'bad-request',
+  'validation',
+  'not-found',
+  'illegal-transition',
+  'conflict',
+  'database',
+  'unauthorized',
+  'internal',
+] as const;
 export type ApiErrorCode = (typeof ERROR_CODES)[number];
 
 export interface ApiError {
@@ -137,5 +192,4 @@ export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: ApiError
 
 /** What a host pushes to the renderer. Token events arrive coalesced: one per node per frame at most. */
 export type HostMessage =
-  | { kind: 'events'; runId: string; events: z.infer<typeof Event>[] }
-  | { kind: 'hello'; lastEventCursor: number };
+  { kind: 'events'; runId: string; events: z.infer<typeof Event>[] } | { kind: 'hello'; lastEventCursor: number };

@@ -77,7 +77,14 @@ export interface RunEventData {
 }
 
 export type AgentStep =
-  | { kind: 'model'; text?: string; toolCall?: { id: string; name: string; args: unknown }; usage?: Usage; costUsd?: number; model?: string }
+  | {
+      kind: 'model';
+      text?: string;
+      toolCall?: { id: string; name: string; args: unknown };
+      usage?: Usage;
+      costUsd?: number;
+      model?: string;
+    }
   | { kind: 'tool'; name: string; callId: string; args: unknown; result: unknown };
 
 /** The durable record of a polled http node: a restart resumes polling without resubmitting. */

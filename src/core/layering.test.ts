@@ -65,11 +65,7 @@ describe('layering (eslint no-restricted-imports)', () => {
     const results = await eslint.lintFiles(['src/core']);
     const violations = results
       .filter((r) => !r.filePath.includes(PROBE_PREFIX))
-      .flatMap((r) =>
-        r.messages
-          .filter((m) => m.ruleId === RULE)
-          .map((m) => `${r.filePath}:${m.line}: ${m.message}`),
-      );
+      .flatMap((r) => r.messages.filter((m) => m.ruleId === RULE).map((m) => `${r.filePath}:${m.line}: ${m.message}`));
     expect(violations).toEqual([]);
   });
 });

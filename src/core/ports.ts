@@ -22,14 +22,7 @@ export interface Clock {
 }
 
 export type RunStatus =
-  | 'queued'
-  | 'running'
-  | 'paused'
-  | 'waiting'
-  | 'interrupted'
-  | 'succeeded'
-  | 'failed'
-  | 'cancelled';
+  'queued' | 'running' | 'paused' | 'waiting' | 'interrupted' | 'succeeded' | 'failed' | 'cancelled';
 
 export type NodeStatus =
   | 'idle'
@@ -137,7 +130,11 @@ export type NodeRunner = (ctx: NodeRunContext) => Promise<NodeResult>;
 /** Host capabilities runners may use; the host fills in what it has. */
 export interface RunnerServices {
   /** Runs JavaScript off the main thread (code nodes, code tools, code compensations). */
-  runCode?(code: string, args: { input: unknown; nodes: Record<string, unknown> }, opts: { timeoutMs: number; signal: AbortSignal }): Promise<unknown>;
+  runCode?(
+    code: string,
+    args: { input: unknown; nodes: Record<string, unknown> },
+    opts: { timeoutMs: number; signal: AbortSignal },
+  ): Promise<unknown>;
   /** A model provider by name (`openai`, `anthropic`, …); `mock` is built in. */
   provider?(name: string): ModelProvider | undefined;
   fetch?: typeof fetch;

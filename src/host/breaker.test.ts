@@ -18,8 +18,12 @@ import { BreakerRegistry } from './breaker.js';
 import { dispatch } from './dispatch.js';
 import { StatepipeService } from './service.js';
 
-const failing: ModelProvider = { generate: () => Promise.reject(new NodeFailure('provider', 'HTTP 503', { retryable: true })) };
-const answering: ModelProvider = { generate: () => Promise.resolve({ text: 'ok', usage: { inputTokens: 1, outputTokens: 1 }, costUsd: 0, model: 'm' }) };
+const failing: ModelProvider = {
+  generate: () => Promise.reject(new NodeFailure('provider', 'HTTP 503', { retryable: true })),
+};
+const answering: ModelProvider = {
+  generate: () => Promise.resolve({ text: 'ok', usage: { inputTokens: 1, outputTokens: 1 }, costUsd: 0, model: 'm' }),
+};
 const req = { model: 'm', messages: [], signal: new AbortController().signal, onToken: () => undefined };
 
 describe('circuit breaker', () => {
@@ -36,7 +40,15 @@ describe('circuit breaker', () => {
     const fast = await p.generate(req).catch((e: unknown) => e);
     expect(fast).toBeInstanceOf(NodeFailure);
     expect(fast).toMatchObject({ kind: 'provider', retryable: true, retryAfterMs: 20_000 });
-    expect(b.list()).toEqual([expect.objectContaining({ key: 'provider:openai', kind: 'provider', state: 'open', failures: 3, retryAfterMs: 20_000 })]);
+    expect(b.list()).toEqual([
+      expect.objectContaining({
+        key: 'provider:openai',
+        kind: 'provider',
+        state: 'open',
+        failures: 3,
+        retryAfterMs: 20_000,
+      }),
+    ]);
 
     now += 20_000;
     expect(b.state('provider:openai')).toBe('half-open');
@@ -52,7 +64,9 @@ describe('circuit breaker', () => {
 
   it('counts only consecutive failures, and not rate limits or 4xx', async () => {
     const b = new BreakerRegistry({ threshold: 2 });
-    const notCounted: ModelProvider = { generate: () => Promise.reject(new NodeFailure('provider', 'HTTP 400', { retryable: false })) };
+    const notCounted: ModelProvider = {
+      generate: () => Promise.reject(new NodeFailure('provider', 'HTTP 400', { retryable: false })),
+    };
     await expect(b.provider('x', failing).generate(req)).rejects.toThrow();
     await expect(b.provider('x', answering).generate(req)).resolves.toBeDefined();
     await expect(b.provider('x', failing).generate(req)).rejects.toThrow();
@@ -65,7 +79,9 @@ describe('circuit breaker', () => {
   it('a half-open trial that ends neither way frees the circuit for the next trial', async () => {
     let now = 0;
     const b = new BreakerRegistry({ threshold: 1, coolDownMs: 100, now: () => now });
-    const limited: ModelProvider = { generate: () => Promise.reject(new NodeFailure('rate-limit', '429', { retryable: true })) };
+    const limited: ModelProvider = {
+      generate: () => Promise.reject(new NodeFailure('rate-limit', '429', { retryable: true })),
+    };
     await expect(b.provider('y', failing).generate(req)).rejects.toThrow('HTTP 503');
     now = 100;
     await expect(b.provider('y', limited).generate(req)).rejects.toThrow('429');
@@ -89,13 +105,25 @@ describe('circuit breaker per http host, through a run', () => {
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
   it('opens after the threshold, then fails the next calls fast without reaching the host', async () => {
-    const svc = StatepipeService.open({ dbPath: join(mkdtempSync(join(tmpdir(), 'sp-breaker-')), 'sp.db'), breakers: { threshold: 2, coolDownMs: 60_000 } });
+    const svc = StatepipeService.open({
+      dbPath: join(mkdtempSync(join(tmpdir(), 'sp-breaker-')), 'sp.db'),
+      breakers: { threshold: 2, coolDownMs: 60_000 },
+    });
     const events: RunEvent[] = [];
     svc.subscribe((b) => events.push(...b));
     try {
       const graph: Graph = {
-        format: 'statepipe.graph', version: 1, id: 'breaker',
-        nodes: [{ id: 'call', type: 'http', config: { method: 'GET', url: `${url}/x` }, retry: { maxAttempts: 3, backoffMs: 1, jitter: false } }],
+        format: 'statepipe.graph',
+        version: 1,
+        id: 'breaker',
+        nodes: [
+          {
+            id: 'call',
+            type: 'http',
+            config: { method: 'GET', url: `${url}/x` },
+            retry: { maxAttempts: 3, backoffMs: 1, jitter: false },
+          },
+        ],
         edges: [],
       };
       const out = await svc.startRun(graph, {});
@@ -104,10 +132,23 @@ describe('circuit breaker per http host, through a run', () => {
       const failed = events.find((e) => e.type === 'node.failed');
       expect(failed?.type === 'node.failed' && failed.data.error).toMatchObject({ kind: 'provider', retryable: true });
       const logs = events.filter((e) => e.type === 'node.log').map((e) => (e.type === 'node.log' ? e.data : undefined));
-      expect(logs).toContainEqual(expect.objectContaining({ level: 'warn', message: expect.stringMatching(/circuit http:127\.0\.0\.1:\d+ opened/) }));
-      expect(logs).toContainEqual(expect.objectContaining({ level: 'warn', message: expect.stringMatching(/is open after 2 consecutive failures/) }));
+      expect(logs).toContainEqual(
+        expect.objectContaining({
+          level: 'warn',
+          message: expect.stringMatching(/circuit http:127\.0\.0\.1:\d+ opened/),
+        }),
+      );
+      expect(logs).toContainEqual(
+        expect.objectContaining({
+          level: 'warn',
+          message: expect.stringMatching(/is open after 2 consecutive failures/),
+        }),
+      );
       const r = await dispatch({ service: svc, host: 'web', version: 't' }, 'app.breakers', {});
-      expect(r).toMatchObject({ ok: true, value: { threshold: 2, coolDownMs: 60_000, breakers: [{ kind: 'http', state: 'open', failures: 2 }] } });
+      expect(r).toMatchObject({
+        ok: true,
+        value: { threshold: 2, coolDownMs: 60_000, breakers: [{ kind: 'http', state: 'open', failures: 2 }] },
+      });
     } finally {
       await svc.close();
     }

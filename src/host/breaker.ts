@@ -109,7 +109,10 @@ export class BreakerRegistry {
     c.lastError = why.slice(0, 200);
     if (c.failures >= this.threshold) {
       c.openUntil = this.now() + this.coolDownMs;
-      log?.('warn', `circuit ${key} opened after ${c.failures} consecutive failures: calls fail fast for ${Math.round(this.coolDownMs / 1000)} s`);
+      log?.(
+        'warn',
+        `circuit ${key} opened after ${c.failures} consecutive failures: calls fail fast for ${Math.round(this.coolDownMs / 1000)} s`,
+      );
     }
   }
 
@@ -120,7 +123,12 @@ export class BreakerRegistry {
       .filter(([, c]) => c.failures > 0)
       .map(([key, c]) => {
         const state = this.state(key);
-        const info: BreakerInfo = { key, kind: key.startsWith('http:') ? 'http' : 'provider', state, failures: c.failures };
+        const info: BreakerInfo = {
+          key,
+          kind: key.startsWith('http:') ? 'http' : 'provider',
+          state,
+          failures: c.failures,
+        };
         if (state === 'open') {
           info.openUntil = new Date(c.openUntil).toISOString();
           info.retryAfterMs = c.openUntil - now;

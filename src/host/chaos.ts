@@ -48,7 +48,8 @@ export function parseChaosSpec(value: string, trace?: string): ChaosSpec {
   const t = trace !== undefined && trace !== '' ? { trace } : {};
   if (value === 'never') return { where: 'after', ...t };
   const m = /^(\d+):(before|inside|after)$/.exec(value);
-  if (!m || Number(m[1]) < 1) throw new Error(`${CHAOS_KILL_ENV}=${value}: expected <n>:before|inside|after (n >= 1) or never`);
+  if (!m || Number(m[1]) < 1)
+    throw new Error(`${CHAOS_KILL_ENV}=${value}: expected <n>:before|inside|after (n >= 1) or never`);
   return { at: Number(m[1]), where: m[2] as KillWhere, ...t };
 }
 
@@ -105,7 +106,8 @@ export function installChaos(store: SqliteStore, spec: ChaosSpec): SqliteStore {
   const append = store.append.bind(store);
   const createRun = store.createRun.bind(store);
   Object.defineProperty(store, 'append', {
-    value: (runId: RunId, events: NewEvent[]): RunEvent[] => (events.length === 0 ? [] : around(runId, events, () => append(runId, events))),
+    value: (runId: RunId, events: NewEvent[]): RunEvent[] =>
+      events.length === 0 ? [] : around(runId, events, () => append(runId, events)),
   });
   Object.defineProperty(store, 'createRun', {
     value: (run: NewRun): RunEvent[] => around(run.runId, run.events, () => createRun(run)),

@@ -19,7 +19,16 @@ export function coalesceTokens(events: readonly RunEvent[]): WireEvent[] {
       const at = open.get(key);
       const prev = at === undefined ? undefined : out[at];
       if (prev && prev.type === 'node.tokens' && prev.data.attempt === e.data.attempt) {
-        out[at!] = { ...prev, seq: e.seq, ts: e.ts, data: { ...prev.data, text: prev.data.text + e.data.text, mergedSeqs: [...(prev.data.mergedSeqs ?? [prev.seq]), e.seq] } };
+        out[at!] = {
+          ...prev,
+          seq: e.seq,
+          ts: e.ts,
+          data: {
+            ...prev.data,
+            text: prev.data.text + e.data.text,
+            mergedSeqs: [...(prev.data.mergedSeqs ?? [prev.seq]), e.seq],
+          },
+        };
         continue;
       }
       open.set(key, out.length);

@@ -92,7 +92,8 @@ export class FileCredentialStore implements CredentialStore {
 
   set(name: string, value: string): void {
     if (!NAME_RE.test(name)) throw new Error(`credential name "${name}" must look like OPENAI_API_KEY (A-Z, 0-9, _)`);
-    if (typeof value !== 'string' || value.trim() === '') throw new Error(`credential ${name}: value must be a non-empty string`);
+    if (typeof value !== 'string' || value.trim() === '')
+      throw new Error(`credential ${name}: value must be a non-empty string`);
     this.secrets[name] = Buffer.from(this.cipher.encrypt(value.trim())).toString('base64');
     this.save();
   }

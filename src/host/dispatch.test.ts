@@ -9,7 +9,8 @@ import { StatepipeService } from './service.js';
 const dir = mkdtempSync(join(tmpdir(), 'statepipe-dispatch-'));
 const service = StatepipeService.open({ dbPath: join(dir, 'sp.db') });
 const ctx: DispatchContext = { service, host: 'web', version: 'test' };
-const example = (name: string) => JSON.parse(readFileSync(new URL(`../../examples/${name}.json`, import.meta.url), 'utf8'));
+const example = (name: string) =>
+  JSON.parse(readFileSync(new URL(`../../examples/${name}.json`, import.meta.url), 'utf8'));
 afterAll(() => service.close());
 
 async function until<T>(fn: () => T | undefined, ms = 10_000): Promise<T> {
@@ -48,7 +49,15 @@ describe('dispatch', () => {
   });
 
   it('every method answers random payloads with a value or a coded error', async () => {
-    const payloads = [{}, { runId: 'run_01ABCDEFGHJKMNPQRSTVWXYZ01' }, { graph: {} }, { graph: { format: 'x' } }, [], 'x', 0];
+    const payloads = [
+      {},
+      { runId: 'run_01ABCDEFGHJKMNPQRSTVWXYZ01' },
+      { graph: {} },
+      { graph: { format: 'x' } },
+      [],
+      'x',
+      0,
+    ];
     for (const m of API_METHOD_NAMES) {
       for (const p of payloads) {
         const r = await dispatch(ctx, m, p);
@@ -67,7 +76,10 @@ describe('dispatch', () => {
   });
 
   it('starts a run, approves it and sees it succeed', async () => {
-    const started = await dispatch(ctx, 'runs.start', { graph: example('vendor-onboarding'), input: { vendor: 'Acme', country: 'DE' } });
+    const started = await dispatch(ctx, 'runs.start', {
+      graph: example('vendor-onboarding'),
+      input: { vendor: 'Acme', country: 'DE' },
+    });
     expect(started.ok).toBe(true);
     const runId = (started as { value: { runId: string } }).value.runId;
     await until(() => (service.inspect(runId).status === 'waiting' ? true : undefined));
@@ -84,9 +96,17 @@ describe('dispatch', () => {
   });
 
   it('runs.list answers the page and the total count of the filter', async () => {
-    const start = await dispatch(ctx, 'runs.start', { graph: example('document-pipeline'), input: { text: 'Zanzibar leads' } });
+    const start = await dispatch(ctx, 'runs.start', {
+      graph: example('document-pipeline'),
+      input: { text: 'Zanzibar leads' },
+    });
     expect(start.ok).toBe(true);
-    const list = await dispatch(ctx, 'runs.list', { text: 'zanzibar', limit: 1, from: '2000-01-01T00:00:00Z', sort: 'status' });
+    const list = await dispatch(ctx, 'runs.list', {
+      text: 'zanzibar',
+      limit: 1,
+      from: '2000-01-01T00:00:00Z',
+      sort: 'status',
+    });
     expect(list).toMatchObject({ ok: true, value: { total: 1, runs: [{ graphId: 'document-pipeline' }] } });
     const none = await dispatch(ctx, 'runs.list', { to: '2000-01-01T00:00:00Z' });
     expect(none).toMatchObject({ ok: true, value: { total: 0, runs: [] } });

@@ -36,15 +36,22 @@ async function settleSoon(ctx: DispatchContext, p: Promise<unknown>, runId: stri
   return { runId, status: ctx.service.inspect(runId).status };
 }
 
-const handlers: { [M in ApiMethodName]: (ctx: DispatchContext, input: z.output<(typeof methods)[M]['input']>) => unknown } = {
+const handlers: {
+  [M in ApiMethodName]: (ctx: DispatchContext, input: z.output<(typeof methods)[M]['input']>) => unknown;
+} = {
   'app.info': (ctx) => ({ version: ctx.version, dbPath: ctx.service.store.file, host: ctx.host }),
-  'app.breakers': ({ service }) => ({ threshold: service.breakers.threshold, coolDownMs: service.breakers.coolDownMs, breakers: service.breakers.list() }),
+  'app.breakers': ({ service }) => ({
+    threshold: service.breakers.threshold,
+    coolDownMs: service.breakers.coolDownMs,
+    breakers: service.breakers.list(),
+  }),
   'graphs.validate': (_ctx, { graph }) => {
     try {
       validateGraph(graph);
       return { ok: true, issues: [] };
     } catch (err) {
-      if (err instanceof AppError && err.code === 'validation') return { ok: false, issues: err.issues ?? [{ path: '', message: err.message }] };
+      if (err instanceof AppError && err.code === 'validation')
+        return { ok: false, issues: err.issues ?? [{ path: '', message: err.message }] };
       throw err;
     }
   },
@@ -62,9 +69,12 @@ const handlers: { [M in ApiMethodName]: (ctx: DispatchContext, input: z.output<(
   },
   'runs.get': ({ service }, { runId }) => service.inspect(runId),
   'runs.list': ({ service }, q) => ({ runs: service.list(q), total: service.store.countRuns(q) }),
-  'runs.events': ({ service }, { runId, afterSeq, limit }) => ({ events: service.events(runId, afterSeq).slice(0, limit ?? Infinity) }),
+  'runs.events': ({ service }, { runId, afterSeq, limit }) => ({
+    events: service.events(runId, afterSeq).slice(0, limit ?? Infinity),
+  }),
   'runs.pause': ({ service }, { runId }) => service.pause(runId),
-  'runs.resume': (ctx, { runId, budget }) => settleSoon(ctx, ctx.service.resume(runId, budget ? { budget } : {}), runId),
+  'runs.resume': (ctx, { runId, budget }) =>
+    settleSoon(ctx, ctx.service.resume(runId, budget ? { budget } : {}), runId),
   'runs.cancel': (ctx, { runId }) => settleSoon(ctx, ctx.service.cancel(runId), runId),
   'runs.approve': (ctx, { runId, nodeId, ...d }) => {
     const named = d.by !== undefined && d.by.trim() !== '';
@@ -72,13 +82,20 @@ const handlers: { [M in ApiMethodName]: (ctx: DispatchContext, input: z.output<(
     return settleSoon(ctx, ctx.service.approve(runId, nodeId, decision), runId);
   },
   'runs.retry': (ctx, { runId, nodeId }) => settleSoon(ctx, ctx.service.retry(runId, nodeId), runId),
-  'runs.resolve': (ctx, { runId, nodeId, output }) => settleSoon(ctx, ctx.service.resolve(runId, nodeId, output), runId),
+  'runs.resolve': (ctx, { runId, nodeId, output }) =>
+    settleSoon(ctx, ctx.service.resolve(runId, nodeId, output), runId),
   'runs.rerun': (ctx, { runId, fromNodeId, reuse }) => {
     const created = ctx.service.engine.rerun(ctx.service.knownRunId(runId), fromNodeId, reuse ? { reuse } : {});
     ctx.service.drive(created.runId).catch((err) => ctx.onBackgroundError?.(err));
     return { runId: created.runId };
   },
-  'runs.export': ({ service }, { runId }) => ({ jsonl: service.events(runId).map((e) => JSON.stringify(e)).join('\n') + '\n' }),
+  'runs.export': ({ service }, { runId }) => ({
+    jsonl:
+      service
+        .events(runId)
+        .map((e) => JSON.stringify(e))
+        .join('\n') + '\n',
+  }),
 };
 
 function toApiError(err: unknown): ApiError {
@@ -100,7 +117,10 @@ export async function dispatch(ctx: DispatchContext, method: unknown, input: unk
   if (!parsed.success) {
     const issues = issuesOf(parsed.error);
     const first = issues[0]!;
-    return { ok: false, error: { code: 'bad-request', message: `${name}: ${first.path || 'input'}: ${first.message}`, issues } };
+    return {
+      ok: false,
+      error: { code: 'bad-request', message: `${name}: ${first.path || 'input'}: ${first.message}`, issues },
+    };
   }
   try {
     const handler = handlers[name] as Handler;

@@ -51,7 +51,9 @@ function docPath(raw: unknown, path: string): Seg[] {
   const head = segs[0];
   if ((head === 'nodes' || head === 'edges') && typeof segs[1] === 'string' && raw && typeof raw === 'object') {
     const list = (raw as Record<string, unknown>)[head];
-    const i = Array.isArray(list) ? list.findIndex((x) => x && typeof x === 'object' && (x as { id?: unknown }).id === segs[1]) : -1;
+    const i = Array.isArray(list)
+      ? list.findIndex((x) => x && typeof x === 'object' && (x as { id?: unknown }).id === segs[1])
+      : -1;
     if (i >= 0) segs[1] = i;
   }
   return segs;
@@ -85,9 +87,14 @@ function parseGraphYaml(text: string, file: string): Graph {
     const e = doc.errors[0]!;
     const line = lc.linePos(e.pos[0]).line;
     const message = `not valid YAML: ${e.message.split('\n')[0]}`;
-    throw new AppError('validation', `${file}:${line}: ${message}`, [{ path: '', message: `line ${line}: ${message}` }]);
+    throw new AppError('validation', `${file}:${line}: ${message}`, [
+      { path: '', message: `line ${line}: ${message}` },
+    ]);
   }
-  if (text.trim() === '') throw new AppError('validation', `${file}: not valid YAML: the file is empty`, [{ path: '', message: 'the file is empty' }]);
+  if (text.trim() === '')
+    throw new AppError('validation', `${file}: not valid YAML: the file is empty`, [
+      { path: '', message: 'the file is empty' },
+    ]);
   let raw: unknown;
   try {
     raw = doc.toJS({ maxAliasCount: 100 });
@@ -105,7 +112,9 @@ function parseGraphYaml(text: string, file: string): Graph {
     const first = issues[0]!;
     const original = err.issues[0]!;
     const more = issues.length > 1 ? ` (+${issues.length - 1} more)` : '';
-    const where = [`${file}${first.line !== undefined ? `:${first.line}` : ''}`, original.path].filter(Boolean).join(': ');
+    const where = [`${file}${first.line !== undefined ? `:${first.line}` : ''}`, original.path]
+      .filter(Boolean)
+      .join(': ');
     throw new AppError('validation', `${where}: ${original.message}${more}`, issues);
   }
 }

@@ -13,7 +13,9 @@ describe('better-sqlite3 native binding per runtime', () => {
   });
 
   it('Electron uses the build for its ABI in native/, and says how to make it when missing', () => {
-    expect(() => resolveNativeBinding(root, electron)).toThrow(/no build for Electron \(ABI 145\).*npm run rebuild:electron/);
+    expect(() => resolveNativeBinding(root, electron)).toThrow(
+      /no build for Electron \(ABI 145\).*npm run rebuild:electron/,
+    );
     const file = electronBindingPath(root, '145');
     expect(file).toBe(join(root, 'native', 'electron-145', 'better_sqlite3.node'));
     mkdirSync(join(root, 'native', 'electron-145'), { recursive: true });

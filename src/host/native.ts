@@ -12,11 +12,16 @@ export function electronBindingPath(root: string, abi: string = process.versions
 }
 
 /** The addon this process must load, or undefined for the default (Node) build. */
-export function resolveNativeBinding(root: string, versions: NodeJS.ProcessVersions = process.versions): string | undefined {
+export function resolveNativeBinding(
+  root: string,
+  versions: NodeJS.ProcessVersions = process.versions,
+): string | undefined {
   if (!versions['electron']) return undefined;
   const file = electronBindingPath(root, versions.modules);
   if (!existsSync(file)) {
-    throw new Error(`better-sqlite3 has no build for Electron (ABI ${versions.modules}) at ${file}: run \`npm run rebuild:electron\``);
+    throw new Error(
+      `better-sqlite3 has no build for Electron (ABI ${versions.modules}) at ${file}: run \`npm run rebuild:electron\``,
+    );
   }
   return file;
 }

@@ -59,7 +59,16 @@ export function toRunDetail(graph: Graph, s: RunState): RunDetail {
     }
     const first = n.attempts[0];
     const last = n.attempts.at(-1);
-    const d: NodeDetail = { nodeId: g.id, type: g.type, status: n.status, attempt: n.attempt, attempts: n.attempts, tokens, costUsd, logs: n.logs };
+    const d: NodeDetail = {
+      nodeId: g.id,
+      type: g.type,
+      status: n.status,
+      attempt: n.attempt,
+      attempts: n.attempts,
+      tokens,
+      costUsd,
+      logs: n.logs,
+    };
     if (g.label) d.label = g.label;
     if (first && last?.finishedAt !== undefined) d.durationMs = last.finishedAt - first.startedAt;
     if (n.input !== undefined) d.input = n.input;
@@ -71,11 +80,25 @@ export function toRunDetail(graph: Graph, s: RunState): RunDetail {
     if (n.compensation) d.compensation = n.compensation;
     if (n.poll) {
       const open = n.status === 'running' || n.status === 'retrying' || n.status === 'queued';
-      d.poll = { polls: n.poll.polls, submittedAt: new Date(n.poll.since).toISOString(), ...(open ? { nextPollAt: new Date(n.poll.nextPollAt).toISOString() } : {}), ...(n.poll.last !== undefined ? { last: n.poll.last } : {}) };
+      d.poll = {
+        polls: n.poll.polls,
+        submittedAt: new Date(n.poll.since).toISOString(),
+        ...(open ? { nextPollAt: new Date(n.poll.nextPollAt).toISOString() } : {}),
+        ...(n.poll.last !== undefined ? { last: n.poll.last } : {}),
+      };
     }
     return d;
   });
-  const detail: RunDetail = { runId: s.runId, graphId: s.graphId, status: s.status, input: s.input, tokens: s.tokens, costUsd: s.costUsd, lastSeq: s.seq, nodes };
+  const detail: RunDetail = {
+    runId: s.runId,
+    graphId: s.graphId,
+    status: s.status,
+    input: s.input,
+    tokens: s.tokens,
+    costUsd: s.costUsd,
+    lastSeq: s.seq,
+    nodes,
+  };
   if (graph.name) detail.graphName = graph.name;
   if (s.result !== undefined) detail.result = s.result;
   if (s.error) detail.error = s.error;

@@ -22,7 +22,11 @@ export function createRunOnce(service: StatepipeService, graph: Graph, input: un
     const existing = find.get(key) as string | undefined;
     if (existing !== undefined) return { runId: existing, created: false };
     const runId = service.createRun(graph, input);
-    db.prepare('INSERT INTO run_keys (key, run_id, created_at) VALUES (?, ?, ?)').run(key, runId, new Date().toISOString());
+    db.prepare('INSERT INTO run_keys (key, run_id, created_at) VALUES (?, ?, ?)').run(
+      key,
+      runId,
+      new Date().toISOString(),
+    );
     return { runId, created: true };
   });
   return step.immediate();

@@ -29,7 +29,14 @@ import { CodeSandbox, codeRunner } from './runners/code.js';
 import { httpRunner } from './runners/http.js';
 import { ProviderRegistry, type ProviderSettings } from './providers/index.js';
 import { toRunDetail, type RunDetail } from './run-detail.js';
-import { openDatabase, sha256, type ListRunsOptions, type OpenOptions, type RunSummary, type SqliteStore } from './store/index.js';
+import {
+  openDatabase,
+  sha256,
+  type ListRunsOptions,
+  type OpenOptions,
+  type RunSummary,
+  type SqliteStore,
+} from './store/index.js';
 
 export interface ServiceOptions extends OpenOptions {
   dbPath: string;
@@ -49,9 +56,15 @@ export class StatepipeService {
   readonly breakers: BreakerRegistry;
   private readonly telemetry: Telemetry | undefined;
   private readonly sandbox = new CodeSandbox();
-  private readonly owner = { id: `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 10)}`, pid: process.pid };
+  private readonly owner = {
+    id: `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 10)}`,
+    pid: process.pid,
+  };
 
-  private constructor(readonly store: SqliteStore, opts: ServiceOptions) {
+  private constructor(
+    readonly store: SqliteStore,
+    opts: ServiceOptions,
+  ) {
     this.providers = new ProviderRegistry(opts.providers ?? {});
     this.breakers = new BreakerRegistry(opts.breakers ?? {});
     this.engine = new Engine({
@@ -73,7 +86,10 @@ export class StatepipeService {
       ...(opts.onHookError ? { onHookError: opts.onHookError } : {}),
     });
     // OpenTelemetry, only with OTEL_EXPORTER_OTLP_ENDPOINT set: spans from the committed events.
-    this.telemetry = startTelemetry({ subscribe: (fn) => this.engine.subscribe(fn), graphOf: (id) => store.loadRun(asRunId(id)).graph });
+    this.telemetry = startTelemetry({
+      subscribe: (fn) => this.engine.subscribe(fn),
+      graphOf: (id) => store.loadRun(asRunId(id)).graph,
+    });
   }
 
   /** Opens (creating and migrating) the database. Throws AppError('database') naming the file. */
@@ -96,7 +112,10 @@ export class StatepipeService {
       text = readFileSync(path, 'utf8');
     } catch (err) {
       const code = (err as { code?: string }).code;
-      throw new AppError('usage', `${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message}`);
+      throw new AppError(
+        'usage',
+        `${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message}`,
+      );
     }
     return parseGraphFile(text, path);
   }
@@ -111,14 +130,18 @@ export class StatepipeService {
   }
 
   /** `--dry-run` of a control on a run: checked as the engine would, then what is left planned. */
-  async dryRunControl(runId: string, control: DryControl): Promise<DryRunPlan & { graphId: string; tokensSoFar: number; costUsdSoFar: number }> {
+  async dryRunControl(
+    runId: string,
+    control: DryControl,
+  ): Promise<DryRunPlan & { graphId: string; tokensSoFar: number; costUsdSoFar: number }> {
     const id = this.known(runId);
     const { graph, events } = this.store.loadRun(id);
     const state = foldEvents(id, graph, events);
     const topo = topology(graph);
     const only = nodesLeft(graph, topo, state, control);
     const outputs: Record<string, { output: unknown }> = {};
-    for (const [nodeId, n] of state.nodes) if (n.status === 'succeeded' && !only.has(nodeId)) outputs[nodeId] = { output: n.output };
+    for (const [nodeId, n] of state.nodes)
+      if (n.status === 'succeeded' && !only.has(nodeId)) outputs[nodeId] = { output: n.output };
     const plan = await dryRunPlan(graph, topo, { input: state.input, only, outputs });
     return { ...plan, graphId: graph.id, tokensSoFar: state.tokens, costUsdSoFar: state.costUsd };
   }

@@ -18,7 +18,10 @@ interface OtlpSpan {
   spanId: string;
   parentSpanId?: string;
   name: string;
-  attributes: { key: string; value: { stringValue?: string; intValue?: string | number; doubleValue?: number; boolValue?: boolean } }[];
+  attributes: {
+    key: string;
+    value: { stringValue?: string; intValue?: string | number; doubleValue?: number; boolValue?: boolean };
+  }[];
 }
 
 let server: Server;
@@ -32,7 +35,9 @@ beforeAll(async () => {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       paths.push(`${req.method} ${req.url} ${req.headers['content-type']}`);
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { resourceSpans: { scopeSpans: { spans: OtlpSpan[] }[] }[] };
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+        resourceSpans: { scopeSpans: { spans: OtlpSpan[] }[] }[];
+      };
       for (const rs of body.resourceSpans) for (const ss of rs.scopeSpans) spans.push(...ss.spans);
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
@@ -49,14 +54,28 @@ const attr = (s: OtlpSpan, key: string): unknown => {
 };
 
 const graph: Graph = {
-  format: 'statepipe.graph', version: 1, id: 'traced',
+  format: 'statepipe.graph',
+  version: 1,
+  id: 'traced',
   nodes: [
     { id: 'start', type: 'input', config: {} },
-    { id: 'greet', type: 'llm', config: { provider: 'mock', model: 'mock-1', prompt: 'Hi', mock: { reply: 'hello there friend', tokensPerSecond: 0, usage: { inputTokens: 7, outputTokens: 3 } } } },
     {
-      id: 'helper', type: 'agent',
+      id: 'greet',
+      type: 'llm',
       config: {
-        provider: 'mock', model: 'mock-2', prompt: 'Add',
+        provider: 'mock',
+        model: 'mock-1',
+        prompt: 'Hi',
+        mock: { reply: 'hello there friend', tokensPerSecond: 0, usage: { inputTokens: 7, outputTokens: 3 } },
+      },
+    },
+    {
+      id: 'helper',
+      type: 'agent',
+      config: {
+        provider: 'mock',
+        model: 'mock-2',
+        prompt: 'Add',
         tools: [{ name: 'add', run: { type: 'code', config: { code: 'return 2 + 3' } } }],
         mock: { tokensPerSecond: 0, script: [{ toolCall: { name: 'add', args: {} } }, { reply: 'five' }] },
       },

@@ -37,7 +37,10 @@ export function tracesEndpoint(env: Record<string, string | undefined> = process
 }
 
 /** Starts exporting traces when the environment asks for it; costs nothing (no import) otherwise. */
-export function startTelemetry(host: TelemetryHost, opts: { version?: string; env?: Record<string, string | undefined> } = {}): Telemetry | undefined {
+export function startTelemetry(
+  host: TelemetryHost,
+  opts: { version?: string; env?: Record<string, string | undefined> } = {},
+): Telemetry | undefined {
   const url = tracesEndpoint(opts.env);
   if (!url) return undefined;
   const queue: RunEvent[][] = [];
@@ -50,7 +53,9 @@ export function startTelemetry(host: TelemetryHost, opts: { version?: string; en
       return sdk;
     },
     (err: unknown) => {
-      process.stderr.write(`statepipe: warning: OpenTelemetry is off: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.stderr.write(
+        `statepipe: warning: OpenTelemetry is off: ${err instanceof Error ? err.message : String(err)}\n`,
+      );
       return undefined;
     },
   );
@@ -78,8 +83,14 @@ async function load(url: string, version: string): Promise<Sdk> {
     import('@opentelemetry/semantic-conventions'),
   ]);
   const exporter = new otlp.OTLPTraceExporter({ url });
-  const resource = resources.resourceFromAttributes({ [semconv.ATTR_SERVICE_NAME]: 'statepipe', [semconv.ATTR_SERVICE_VERSION]: version });
-  const provider = new base.BasicTracerProvider({ resource, spanProcessors: [new base.BatchSpanProcessor(exporter, { scheduledDelayMillis: 1000 })] });
+  const resource = resources.resourceFromAttributes({
+    [semconv.ATTR_SERVICE_NAME]: 'statepipe',
+    [semconv.ATTR_SERVICE_VERSION]: version,
+  });
+  const provider = new base.BasicTracerProvider({
+    resource,
+    spanProcessors: [new base.BatchSpanProcessor(exporter, { scheduledDelayMillis: 1000 })],
+  });
   return { provider, api };
 }
 
@@ -146,7 +157,15 @@ class SpanBuilder {
     if (e.type === 'run.created') attributes['statepipe.graph.hash'] = e.data.graphHash;
     const span = this.tracer.startSpan(`run ${graph?.id ?? e.runId}`, { startTime: ms(e.ts), attributes, root: true });
     const { trace, context } = this.sdk.api;
-    r = { span, ctx: trace.setSpan(context.active(), span), graph, nodes: new Map((graph?.nodes ?? []).map((n) => [n.id, n])), attempts: new Map(), status: 'running', costUsd: 0 };
+    r = {
+      span,
+      ctx: trace.setSpan(context.active(), span),
+      graph,
+      nodes: new Map((graph?.nodes ?? []).map((n) => [n.id, n])),
+      attempts: new Map(),
+      status: 'running',
+      costUsd: 0,
+    };
     this.runs.set(e.runId, r);
     return r;
   }
@@ -178,7 +197,12 @@ class SpanBuilder {
         const id = e.nodeId!;
         if (r.attempts.has(id)) this.endAttempt(r, id, t, { status: 'interrupted' });
         const node = r.nodes.get(id);
-        const attributes: Attributes = { 'statepipe.node.id': id, 'statepipe.node.type': node?.type ?? '', 'statepipe.attempt': e.data.attempt, 'statepipe.idempotency_key': e.data.idempotencyKey };
+        const attributes: Attributes = {
+          'statepipe.node.id': id,
+          'statepipe.node.type': node?.type ?? '',
+          'statepipe.attempt': e.data.attempt,
+          'statepipe.idempotency_key': e.data.idempotencyKey,
+        };
         if (e.data.resumed) attributes['statepipe.resumed'] = true;
         const span = this.tracer.startSpan(`node ${id}`, { startTime: t, attributes }, r.ctx);
         r.attempts.set(id, { span, ctx: this.sdk.api.trace.setSpan(r.ctx, span), start: t, stepStart: t });
@@ -186,11 +210,21 @@ class SpanBuilder {
       }
       case 'node.succeeded': {
         const d = e.data;
-        this.endAttempt(r, e.nodeId!, t, { status: 'succeeded', ...(d.usage ? { usage: d.usage } : {}), ...(d.costUsd !== undefined ? { costUsd: d.costUsd } : {}), ...(d.model ? { model: d.model } : {}) });
+        this.endAttempt(r, e.nodeId!, t, {
+          status: 'succeeded',
+          ...(d.usage ? { usage: d.usage } : {}),
+          ...(d.costUsd !== undefined ? { costUsd: d.costUsd } : {}),
+          ...(d.model ? { model: d.model } : {}),
+        });
         return;
       }
       case 'node.failed':
-        this.endAttempt(r, e.nodeId!, t, { status: 'failed', error: e.data.error.message, ...(e.data.usage ? { usage: e.data.usage } : {}), ...(e.data.costUsd !== undefined ? { costUsd: e.data.costUsd } : {}) });
+        this.endAttempt(r, e.nodeId!, t, {
+          status: 'failed',
+          error: e.data.error.message,
+          ...(e.data.usage ? { usage: e.data.usage } : {}),
+          ...(e.data.costUsd !== undefined ? { costUsd: e.data.costUsd } : {}),
+        });
         return;
       case 'node.retrying':
         this.endAttempt(r, e.nodeId!, t, { status: 'failed', error: e.data.error.message });
@@ -210,7 +244,13 @@ class SpanBuilder {
   private modelAttributes(node: GraphNode | undefined, model?: string): Attributes {
     const provider = typeof node?.config['provider'] === 'string' ? node.config['provider'] : 'mock';
     const requested = typeof node?.config['model'] === 'string' ? node.config['model'] : (model ?? '');
-    return { [GEN_AI.system]: provider, [GEN_AI.providerName]: provider, [GEN_AI.operation]: 'chat', [GEN_AI.requestModel]: requested, ...(model ? { [GEN_AI.responseModel]: model } : {}) };
+    return {
+      [GEN_AI.system]: provider,
+      [GEN_AI.providerName]: provider,
+      [GEN_AI.operation]: 'chat',
+      [GEN_AI.requestModel]: requested,
+      ...(model ? { [GEN_AI.responseModel]: model } : {}),
+    };
   }
 
   private agentStep(r: RunSpans, nodeId: string, t: number, step: import('../core/events.js').AgentStep): void {
@@ -224,15 +264,36 @@ class SpanBuilder {
         attributes[GEN_AI.outputTokens] = step.usage.outputTokens;
       }
       if (step.costUsd !== undefined) attributes['statepipe.cost_usd'] = step.costUsd;
-      this.tracer.startSpan(`chat ${step.model ?? attributes[GEN_AI.requestModel]}`, { startTime: a.stepStart, attributes, kind: this.sdk.api.SpanKind.CLIENT }, a.ctx).end(t);
+      this.tracer
+        .startSpan(
+          `chat ${step.model ?? attributes[GEN_AI.requestModel]}`,
+          { startTime: a.stepStart, attributes, kind: this.sdk.api.SpanKind.CLIENT },
+          a.ctx,
+        )
+        .end(t);
     } else {
-      const attributes: Attributes = { [GEN_AI.operation]: 'execute_tool', [GEN_AI.toolName]: step.name, [GEN_AI.toolCallId]: step.callId };
+      const attributes: Attributes = {
+        [GEN_AI.operation]: 'execute_tool',
+        [GEN_AI.toolName]: step.name,
+        [GEN_AI.toolCallId]: step.callId,
+      };
       this.tracer.startSpan(`execute_tool ${step.name}`, { startTime: a.stepStart, attributes }, a.ctx).end(t);
     }
     a.stepStart = t;
   }
 
-  private endAttempt(r: RunSpans, nodeId: string, t: number, end: { status: string; error?: string; usage?: { inputTokens: number; outputTokens: number }; costUsd?: number; model?: string }): void {
+  private endAttempt(
+    r: RunSpans,
+    nodeId: string,
+    t: number,
+    end: {
+      status: string;
+      error?: string;
+      usage?: { inputTokens: number; outputTokens: number };
+      costUsd?: number;
+      model?: string;
+    },
+  ): void {
     const a = r.attempts.get(nodeId);
     if (!a) return;
     r.attempts.delete(nodeId);
@@ -246,7 +307,11 @@ class SpanBuilder {
         attributes[GEN_AI.outputTokens] = end.usage.outputTokens;
       }
       if (end.costUsd !== undefined) attributes['statepipe.cost_usd'] = end.costUsd;
-      const model = this.tracer.startSpan(`chat ${end.model ?? attributes[GEN_AI.requestModel]}`, { startTime: a.start, attributes, kind: SpanKind.CLIENT }, a.ctx);
+      const model = this.tracer.startSpan(
+        `chat ${end.model ?? attributes[GEN_AI.requestModel]}`,
+        { startTime: a.start, attributes, kind: SpanKind.CLIENT },
+        a.ctx,
+      );
       if (error) model.setStatus(error);
       model.end(t);
     }

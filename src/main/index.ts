@@ -34,12 +34,22 @@ function startService(): void {
   const nativeBinding = resolveNativeBinding(root);
   // Provider keys typed into the app are kept encrypted with the OS keychain (safeStorage).
   const credentials = openCredentialStore(app.getPath('userData'));
-  service = StatepipeService.open({ dbPath: defaultDbPath(), providers: { credentials }, ...(nativeBinding ? { nativeBinding } : {}) });
+  service = StatepipeService.open({
+    dbPath: defaultDbPath(),
+    providers: { credentials },
+    ...(nativeBinding ? { nativeBinding } : {}),
+  });
   // Runs whose process died show as interrupted and can be resumed from the studio.
   service.recoverInterrupted();
   // The studio's approve button names nobody: the person at this desktop decides.
   const approver = osUser();
-  ctx = { service, host: 'electron', version: app.getVersion(), onBackgroundError: (err) => console.error('statepipe:', err), ...(approver ? { approver } : {}) };
+  ctx = {
+    service,
+    host: 'electron',
+    version: app.getVersion(),
+    onBackgroundError: (err) => console.error('statepipe:', err),
+    ...(approver ? { approver } : {}),
+  };
   feed = new EventFeed(service.store);
   feed.subscribe((events) => {
     const byRun = new Map<string, typeof events>();
@@ -74,7 +84,8 @@ export function broadcast(payload: unknown): void {
 
 function registerIpc(): void {
   ipcMain.handle(IPC_INVOKE_CHANNEL, async (event, method: unknown, input: unknown) => {
-    if (!isTrustedSender(event)) return { ok: false, error: { code: 'unauthorized', message: 'call from an untrusted frame refused' } };
+    if (!isTrustedSender(event))
+      return { ok: false, error: { code: 'unauthorized', message: 'call from an untrusted frame refused' } };
     if (!ctx) return { ok: false, error: { code: 'database', message: 'the database is not open' } };
     // dispatch() checks the method against the contract and validates the input.
     return dispatch(ctx, method, input);

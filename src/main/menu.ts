@@ -1,7 +1,8 @@
 /** The application menu: file commands go to the renderer, which owns the open graph. */
 import { app, Menu, type MenuItemConstructorOptions } from 'electron';
 
-export type MenuCommand = 'new' | 'open' | 'save' | 'save-as' | 'import' | 'export' | 'view-editor' | 'view-runs' | 'view-settings';
+export type MenuCommand =
+  'new' | 'open' | 'save' | 'save-as' | 'import' | 'export' | 'view-editor' | 'view-runs' | 'view-settings';
 
 export function installMenu(send: (command: MenuCommand) => void): void {
   const item = (label: string, command: MenuCommand, accelerator?: string): MenuItemConstructorOptions => ({
@@ -28,7 +29,13 @@ export function installMenu(send: (command: MenuCommand) => void): void {
     { role: 'editMenu' },
     {
       label: 'View',
-      submenu: [item('Editor', 'view-editor', 'CmdOrCtrl+1'), item('Runs', 'view-runs', 'CmdOrCtrl+2'), item('Settings', 'view-settings', 'CmdOrCtrl+,'), { type: 'separator' }, { role: 'togglefullscreen' }],
+      submenu: [
+        item('Editor', 'view-editor', 'CmdOrCtrl+1'),
+        item('Runs', 'view-runs', 'CmdOrCtrl+2'),
+        item('Settings', 'view-settings', 'CmdOrCtrl+,'),
+        { type: 'separator' },
+        { role: 'togglefullscreen' },
+      ],
     },
     { role: 'windowMenu' },
     { label: 'Help', submenu: [{ label: `statepipe ${app.getVersion()}`, enabled: false }] },

@@ -9,7 +9,11 @@ const removeListener = vi.fn();
 
 vi.mock('electron', () => ({
   contextBridge: { exposeInMainWorld: (key: string, api: unknown) => (exposed[key] = api) },
-  ipcRenderer: { invoke: (...a: unknown[]) => invoke(...a), on: (...a: unknown[]) => on(...a), removeListener: (...a: unknown[]) => removeListener(...a) },
+  ipcRenderer: {
+    invoke: (...a: unknown[]) => invoke(...a),
+    on: (...a: unknown[]) => on(...a),
+    removeListener: (...a: unknown[]) => removeListener(...a),
+  },
 }));
 
 beforeAll(async () => {

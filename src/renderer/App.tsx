@@ -29,7 +29,12 @@ function Toasts(): JSX.Element {
   return (
     <div className="toasts" aria-live="polite">
       {toasts.map((t) => (
-        <div key={t.id} className={`toast toast-${t.kind}`} data-testid={`toast-${t.kind}`} onClick={() => uiStore.getState().dismiss(t.id)}>
+        <div
+          key={t.id}
+          className={`toast toast-${t.kind}`}
+          data-testid={`toast-${t.kind}`}
+          onClick={() => uiStore.getState().dismiss(t.id)}
+        >
           <div>{t.text}</div>
           {t.detail && t.detail.length > 0 && (
             <ul>
@@ -103,17 +108,36 @@ export function App(): JSX.Element {
         </div>
         <nav className="app-tabs" role="tablist" aria-label="Views">
           {VIEWS.map((v) => (
-            <button key={v.id} type="button" role="tab" aria-selected={view === v.id} data-testid={`tab-${v.id}`} className={view === v.id ? 'tab tab-active' : 'tab'} onClick={() => uiStore.getState().setView(v.id)}>
+            <button
+              key={v.id}
+              type="button"
+              role="tab"
+              aria-selected={view === v.id}
+              data-testid={`tab-${v.id}`}
+              className={view === v.id ? 'tab tab-active' : 'tab'}
+              onClick={() => uiStore.getState().setView(v.id)}
+            >
               {v.label}
             </button>
           ))}
         </nav>
         <span className="spacer" />
-        <span className={`conn conn-${conn}`} data-testid="connection" data-state={conn} title={`Host connection: ${conn}`}>
+        <span
+          className={`conn conn-${conn}`}
+          data-testid="connection"
+          data-state={conn}
+          title={`Host connection: ${conn}`}
+        >
           <span className="conn-dot" />
           {conn === 'open' ? 'Connected' : conn === 'connecting' ? 'Connecting…' : 'Offline'}
         </span>
-        <button type="button" className="btn btn-icon btn-ghost" data-testid="theme-toggle" title={`Switch to ${theme === 'dark' ? 'light' : 'dark'} theme`} onClick={() => setThemeChoice(theme === 'dark' ? 'light' : 'dark')}>
+        <button
+          type="button"
+          className="btn btn-icon btn-ghost"
+          data-testid="theme-toggle"
+          title={`Switch to ${theme === 'dark' ? 'light' : 'dark'} theme`}
+          onClick={() => setThemeChoice(theme === 'dark' ? 'light' : 'dark')}
+        >
           <Icon name={theme === 'dark' ? 'sun' : 'moon'} size={16} />
         </button>
       </header>

@@ -18,7 +18,10 @@ export function startSession(): void {
   const draft = loadDraft();
   if (draft) {
     docStore.getState().load(draft.graph, { dirty: true, dbVersion: draft.dbVersion });
-    setTimeout(() => uiStore.getState().notify('info', `Restored your unsaved draft of "${draft.graph.name ?? draft.graph.id}"`), 0);
+    setTimeout(
+      () => uiStore.getState().notify('info', `Restored your unsaved draft of "${draft.graph.name ?? draft.graph.id}"`),
+      0,
+    );
   }
   watchValidation(docStore);
 

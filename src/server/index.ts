@@ -36,14 +36,28 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json', '.woff2': 'font/woff2', '.ttf': 'font/ttf' };
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
+  '.ttf': 'font/ttf',
+};
 const CSP = CONTENT_SECURITY_POLICY;
 
 function send(res: ServerResponse, status: number, body: string | Buffer, type = 'application/json'): void {
-  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'content-security-policy': CSP, 'referrer-policy': 'no-referrer' });
+  res.writeHead(status, {
+    'content-type': type,
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    'content-security-policy': CSP,
+    'referrer-policy': 'no-referrer',
+  });
   res.end(body);
 }
-
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const service = StatepipeService.open({ dbPath: opts.dbPath });
@@ -63,29 +77,46 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (!authorized(req, url, token)) return send(res, 401, JSON.stringify({ ok: false, error: { code: 'unauthorized', message: 'missing or wrong token' } }));
+    if (!authorized(req, url, token))
+      return send(
+        res,
+        401,
+        JSON.stringify({ ok: false, error: { code: 'unauthorized', message: 'missing or wrong token' } }),
+      );
     try {
       if (url.pathname === '/api/call' && req.method === 'POST') {
         let body: { method?: unknown; input?: unknown };
         try {
           body = JSON.parse(await readBody(req)) as typeof body;
         } catch (err) {
-          return send(res, 400, JSON.stringify({ ok: false, error: { code: 'bad-request', message: `body: ${(err as Error).message}` } }));
+          return send(
+            res,
+            400,
+            JSON.stringify({ ok: false, error: { code: 'bad-request', message: `body: ${(err as Error).message}` } }),
+          );
         }
         const r = await dispatch(ctx, body?.method, body?.input);
         return send(res, r.ok ? 200 : (STATUS[r.error.code] ?? 500), JSON.stringify(r));
       }
       // The REST routes, the OpenAPI document and the SSE event stream (rest.ts).
       if (url.pathname.startsWith('/api/') && (await handleRest(req, res, url, ctx, feed))) return;
-      if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, '{"ok":false,"error":{"code":"bad-request","message":"method not allowed"}}');
+      if (req.method !== 'GET' && req.method !== 'HEAD')
+        return send(res, 405, '{"ok":false,"error":{"code":"bad-request","message":"method not allowed"}}');
       const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname.slice(1));
       const file = normalize(join(staticDir, rel));
       if (!file.startsWith(staticDir + sep)) return send(res, 404, 'not found', 'text/plain');
       if (!existsSync(file)) {
-        if (rel === 'index.html') return send(res, 503, `<!doctype html><title>statepipe</title><p>The studio is not built yet: run <code>npm run build</code>.</p>`, 'text/html; charset=utf-8');
+        if (rel === 'index.html')
+          return send(
+            res,
+            503,
+            `<!doctype html><title>statepipe</title><p>The studio is not built yet: run <code>npm run build</code>.</p>`,
+            'text/html; charset=utf-8',
+          );
         return send(res, 404, 'not found', 'text/plain');
       }
-      if (url.searchParams.has('token')) res.setHeader('set-cookie', `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`);
+      if (url.searchParams.has('token'))
+        res.setHeader('set-cookie', `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`);
       send(res, 200, readFileSync(file), TYPES[extname(file)] ?? 'application/octet-stream');
     } catch (err) {
       send(res, 500, JSON.stringify({ ok: false, error: { code: 'internal', message: (err as Error).message } }));
@@ -115,7 +146,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       try {
         msg = JSON.parse(String(raw)) as typeof msg;
       } catch {
-        return ws.send(JSON.stringify({ id: null, result: { ok: false, error: { code: 'bad-request', message: 'not JSON' } } }));
+        return ws.send(
+          JSON.stringify({ id: null, result: { ok: false, error: { code: 'bad-request', message: 'not JSON' } } }),
+        );
       }
       const result = await dispatch(ctx, msg?.method, msg?.input);
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: msg?.id ?? null, result }));

@@ -18,7 +18,12 @@ function schemaOf(type: z.ZodType, io: 'input' | 'output'): Json {
 const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: Json): Json => ({ 'application/json': { schema } });
 const ok = (value: Json, description = 'the result'): Json => ({ description, content: json(value) });
-const runIdParam = { name: 'runId', in: 'path', required: true, schema: { type: 'string', pattern: '^run_[0-9A-Z]{26}$' } };
+const runIdParam = {
+  name: 'runId',
+  in: 'path',
+  required: true,
+  schema: { type: 'string', pattern: '^run_[0-9A-Z]{26}$' },
+};
 
 export function openApiDocument(version: string): Json {
   const schemas: Record<string, Json> = {
@@ -31,7 +36,19 @@ export function openApiDocument(version: string): Json {
           properties: {
             code: { enum: [...ERROR_CODES] },
             message: { type: 'string' },
-            issues: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' }, nodeId: { type: 'string' }, edgeId: { type: 'string' } }, required: ['path', 'message'] } },
+            issues: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  path: { type: 'string' },
+                  message: { type: 'string' },
+                  nodeId: { type: 'string' },
+                  edgeId: { type: 'string' },
+                },
+                required: ['path', 'message'],
+              },
+            },
           },
           required: ['code', 'message'],
         },
@@ -40,11 +57,24 @@ export function openApiDocument(version: string): Json {
     },
     RunEvent: {
       type: 'object',
-      properties: { seq: { type: 'integer' }, runId: { type: 'string' }, ts: { type: 'string' }, type: { type: 'string' }, nodeId: { type: 'string' }, data: {} },
+      properties: {
+        seq: { type: 'integer' },
+        runId: { type: 'string' },
+        ts: { type: 'string' },
+        type: { type: 'string' },
+        nodeId: { type: 'string' },
+        data: {},
+      },
       required: ['seq', 'runId', 'ts', 'type', 'data'],
     },
   };
-  const errors = { default: { description: 'a coded error (400 bad-request, 401 unauthorized, 404 not-found, 409 illegal-transition/conflict, 422 validation, 503 database, 500 internal)', content: json(ref('Error')) } };
+  const errors = {
+    default: {
+      description:
+        'a coded error (400 bad-request, 401 unauthorized, 404 not-found, 409 illegal-transition/conflict, 422 validation, 503 database, 500 internal)',
+      content: json(ref('Error')),
+    },
+  };
   const paths: Record<string, Json> = {};
   const names = Object.keys(methods) as (keyof typeof methods)[];
   for (const name of names) {
@@ -56,7 +86,14 @@ export function openApiDocument(version: string): Json {
         summary: `${name} (the contract method; the body is its input)`,
         tags: ['contract'],
         requestBody: { required: true, content: json(ref(`${name}.input`)) },
-        responses: { '200': ok({ type: 'object', properties: { ok: { const: true }, value: ref(`${name}.output`) }, required: ['ok', 'value'] }), ...errors },
+        responses: {
+          '200': ok({
+            type: 'object',
+            properties: { ok: { const: true }, value: ref(`${name}.output`) },
+            required: ['ok', 'value'],
+          }),
+          ...errors,
+        },
       },
     };
   }
@@ -65,8 +102,14 @@ export function openApiDocument(version: string): Json {
       operationId: 'call',
       summary: 'any contract method: { method, input }',
       tags: ['contract'],
-      requestBody: { required: true, content: json({ type: 'object', properties: { method: { enum: names }, input: {} }, required: ['method'] }) },
-      responses: { '200': ok({ type: 'object', properties: { ok: { const: true }, value: {} }, required: ['ok', 'value'] }), ...errors },
+      requestBody: {
+        required: true,
+        content: json({ type: 'object', properties: { method: { enum: names }, input: {} }, required: ['method'] }),
+      },
+      responses: {
+        '200': ok({ type: 'object', properties: { ok: { const: true }, value: {} }, required: ['ok', 'value'] }),
+        ...errors,
+      },
     },
   };
   const action = (what: string, method: keyof typeof methods, body?: Json): Json => ({
@@ -84,16 +127,32 @@ export function openApiDocument(version: string): Json {
       operationId: 'runs_create',
       summary: 'start a run; a repeated Idempotency-Key (header or idempotencyKey field) returns the same run',
       tags: ['runs'],
-      parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', minLength: 1, maxLength: 200 } }],
+      parameters: [
+        {
+          name: 'Idempotency-Key',
+          in: 'header',
+          required: false,
+          schema: { type: 'string', minLength: 1, maxLength: 200 },
+        },
+      ],
       requestBody: { required: true, content: json(ref('runs.start.input')) },
-      responses: { '201': ok(ref('runs.start.output'), 'the run was created'), '200': ok(ref('runs.start.output'), 'the key had started this run before'), ...errors },
+      responses: {
+        '201': ok(ref('runs.start.output'), 'the run was created'),
+        '200': ok(ref('runs.start.output'), 'the key had started this run before'),
+        ...errors,
+      },
     },
     get: {
       operationId: 'runs_list',
       summary: 'runs, newest first (runs.list)',
       tags: ['runs'],
       parameters: [
-        { name: 'status', in: 'query', schema: { type: 'string' }, description: 'one status, or several separated by commas' },
+        {
+          name: 'status',
+          in: 'query',
+          schema: { type: 'string' },
+          description: 'one status, or several separated by commas',
+        },
         { name: 'graphId', in: 'query', schema: { type: 'string' } },
         { name: 'text', in: 'query', schema: { type: 'string' } },
         { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 10000 } },
@@ -103,31 +162,69 @@ export function openApiDocument(version: string): Json {
     },
   };
   paths['/api/runs/{runId}'] = {
-    get: { operationId: 'runs_get', summary: 'a run with every node (runs.get)', tags: ['runs'], parameters: [runIdParam], responses: { '200': ok(ref('runs.get.output')), ...errors } },
+    get: {
+      operationId: 'runs_get',
+      summary: 'a run with every node (runs.get)',
+      tags: ['runs'],
+      parameters: [runIdParam],
+      responses: { '200': ok(ref('runs.get.output')), ...errors },
+    },
   };
   paths['/api/runs/{runId}/cancel'] = action('cancel', 'runs.cancel');
   paths['/api/runs/{runId}/pause'] = action('pause', 'runs.pause');
-  paths['/api/runs/{runId}/resume'] = action('resume', 'runs.resume', { type: 'object', properties: { budget: { type: 'object', properties: { maxTokens: { type: 'integer' }, maxCostUsd: { type: 'number' } } } } });
+  paths['/api/runs/{runId}/resume'] = action('resume', 'runs.resume', {
+    type: 'object',
+    properties: {
+      budget: { type: 'object', properties: { maxTokens: { type: 'integer' }, maxCostUsd: { type: 'number' } } },
+    },
+  });
   paths['/api/runs/{runId}/approve'] = action('approve', 'runs.approve', {
     type: 'object',
-    properties: { nodeId: { type: 'string' }, approved: { type: 'boolean', default: true }, by: { type: 'string' }, comment: { type: 'string' }, data: {} },
+    properties: {
+      nodeId: { type: 'string' },
+      approved: { type: 'boolean', default: true },
+      by: { type: 'string' },
+      comment: { type: 'string' },
+      data: {},
+    },
     required: ['nodeId'],
   });
   paths['/api/runs/{runId}/events'] = {
     get: {
       operationId: 'runs_events_stream',
-      summary: 'the run\'s events after a seq, then live, as Server-Sent Events (id = seq, event = type, data = the event JSON); ends after the run ends',
+      summary:
+        "the run's events after a seq, then live, as Server-Sent Events (id = seq, event = type, data = the event JSON); ends after the run ends",
       tags: ['runs'],
-      parameters: [runIdParam, { name: 'after', in: 'query', schema: { type: 'integer', minimum: 0 } }, { name: 'Last-Event-ID', in: 'header', schema: { type: 'string' } }],
-      responses: { '200': { description: 'an event stream of RunEvent', content: { 'text/event-stream': { schema: { type: 'string' }, itemSchema: ref('RunEvent') } } }, ...errors },
+      parameters: [
+        runIdParam,
+        { name: 'after', in: 'query', schema: { type: 'integer', minimum: 0 } },
+        { name: 'Last-Event-ID', in: 'header', schema: { type: 'string' } },
+      ],
+      responses: {
+        '200': {
+          description: 'an event stream of RunEvent',
+          content: { 'text/event-stream': { schema: { type: 'string' }, itemSchema: ref('RunEvent') } },
+        },
+        ...errors,
+      },
     },
   };
   paths['/api/openapi.json'] = {
-    get: { operationId: 'openapi', summary: 'this document', tags: ['meta'], responses: { '200': ok({ type: 'object' }) } },
+    get: {
+      operationId: 'openapi',
+      summary: 'this document',
+      tags: ['meta'],
+      responses: { '200': ok({ type: 'object' }) },
+    },
   };
   return {
     openapi: '3.1.0',
-    info: { title: 'statepipe web host API', version, description: 'Every request needs the token printed by `statepipe serve`: `Authorization: Bearer <token>` (or `?token=`).' },
+    info: {
+      title: 'statepipe web host API',
+      version,
+      description:
+        'Every request needs the token printed by `statepipe serve`: `Authorization: Bearer <token>` (or `?token=`).',
+    },
     servers: [{ url: '/' }],
     security: [{ bearer: [] }],
     paths,

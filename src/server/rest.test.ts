@@ -19,14 +19,24 @@ afterAll(() => server.close());
 const base = () => `http://127.0.0.1:${server.port}`;
 const auth = () => ({ authorization: `Bearer ${server.token}` });
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${base()}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth(), ...headers }, body: JSON.stringify(body) });
+  fetch(`${base()}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...auth(), ...headers },
+    body: JSON.stringify(body),
+  });
 const get = (path: string) => fetch(`${base()}${path}`, { headers: auth() });
 
 const graph = (reply = 'hi', tokensPerSecond = 0) => ({
-  format: 'statepipe.graph', version: 1, id: 'rest-demo',
+  format: 'statepipe.graph',
+  version: 1,
+  id: 'rest-demo',
   nodes: [
     { id: 'start', type: 'input' },
-    { id: 'talk', type: 'llm', config: { provider: 'mock', model: 'mock-1', prompt: 'x', mock: { reply, tokensPerSecond } } },
+    {
+      id: 'talk',
+      type: 'llm',
+      config: { provider: 'mock', model: 'mock-1', prompt: 'x', mock: { reply, tokensPerSecond } },
+    },
     { id: 'gate', type: 'approval', config: { title: 'ok?' } },
     { id: 'out', type: 'output', config: { value: '{{nodes.talk.output.text}}' } },
   ],
@@ -37,7 +47,20 @@ const graph = (reply = 'hi', tokensPerSecond = 0) => ({
   ],
 });
 
-type Doc = { openapi: string; paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: unknown }> }; responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>>; components: { schemas: Record<string, object> } };
+type Doc = {
+  openapi: string;
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        requestBody?: { content: Record<string, { schema: unknown }> };
+        responses: Record<string, { content?: Record<string, { schema: unknown }> }>;
+      }
+    >
+  >;
+  components: { schemas: Record<string, object> };
+};
 
 describe('OpenAPI', () => {
   it('is token-guarded', async () => {
@@ -53,12 +76,21 @@ describe('OpenAPI', () => {
     for (const name of API_METHOD_NAMES) {
       const op = doc.paths[`/api/call/${name}`]?.['post'];
       expect(op, name).toBeDefined();
-      expect(op!.requestBody!.content['application/json']!.schema).toEqual({ $ref: `#/components/schemas/${name}.input` });
+      expect(op!.requestBody!.content['application/json']!.schema).toEqual({
+        $ref: `#/components/schemas/${name}.input`,
+      });
       expect(JSON.stringify(op!.responses['200']!.content!['application/json']!.schema)).toContain(`${name}.output`);
       expect(doc.components.schemas[`${name}.input`], name).toBeDefined();
       expect(doc.components.schemas[`${name}.output`], name).toBeDefined();
     }
-    for (const p of ['/api/runs', '/api/runs/{runId}', '/api/runs/{runId}/cancel', '/api/runs/{runId}/approve', '/api/runs/{runId}/resume', '/api/runs/{runId}/events']) {
+    for (const p of [
+      '/api/runs',
+      '/api/runs/{runId}',
+      '/api/runs/{runId}/cancel',
+      '/api/runs/{runId}/approve',
+      '/api/runs/{runId}/resume',
+      '/api/runs/{runId}/events',
+    ]) {
       expect(doc.paths[p], p).toBeDefined();
     }
     // Every embedded schema compiles (JSON Schema 2020-12, OpenAPI 3.1's dialect), refs resolved.
@@ -123,7 +155,14 @@ describe('REST routes', () => {
     expect((await get('/api/runs/run_00000000000000000000000000')).status).toBe(404);
     expect((await post('/api/runs', { graph: { format: 'nope' } })).status).toBe(422);
     // A bad query parameter is a 400 naming it, never silently ignored.
-    for (const [query, param] of [['status=bogus', 'status'], ['limit=abc', 'limit'], ['limit=0', 'limit'], ['limit=2.5', 'limit'], ['limit=', 'limit'], ['offset=-1', 'offset']]) {
+    for (const [query, param] of [
+      ['status=bogus', 'status'],
+      ['limit=abc', 'limit'],
+      ['limit=0', 'limit'],
+      ['limit=2.5', 'limit'],
+      ['limit=', 'limit'],
+      ['offset=-1', 'offset'],
+    ]) {
       const bad = await get(`/api/runs?${query}`);
       expect(bad.status, query).toBe(400);
       const body = (await bad.json()) as { ok: boolean; error: { code: string; message: string } };
@@ -135,21 +174,35 @@ describe('REST routes', () => {
     const { value } = (await r.json()) as { value: { runId: string } };
     const cancel = await post(`/api/runs/${value.runId}/cancel`, {});
     expect(cancel.status).toBe(200);
-    for (let i = 0; i < 50 && ((await (await get(`/api/runs/${value.runId}`)).json()) as { status: string }).status !== 'cancelled'; i++) await new Promise((res) => setTimeout(res, 20));
+    for (
+      let i = 0;
+      i < 50 && ((await (await get(`/api/runs/${value.runId}`)).json()) as { status: string }).status !== 'cancelled';
+      i++
+    )
+      await new Promise((res) => setTimeout(res, 20));
     expect(((await (await get(`/api/runs/${value.runId}`)).json()) as { status: string }).status).toBe('cancelled');
   });
 
   it('an approval whose request names nobody records the OS user the server runs as; a given by wins', async () => {
     // The README's vendor-onboarding example reports who approved as result.approvedBy.
-    const vendor = JSON.parse(readFileSync(new URL('../../examples/vendor-onboarding.json', import.meta.url), 'utf8')) as { nodes: { config?: { mock?: { tokensPerSecond?: number } } }[] };
+    const vendor = JSON.parse(
+      readFileSync(new URL('../../examples/vendor-onboarding.json', import.meta.url), 'utf8'),
+    ) as { nodes: { config?: { mock?: { tokensPerSecond?: number } } }[] };
     for (const n of vendor.nodes) if (n.config?.mock) n.config.mock.tokensPerSecond = 0;
-    const statusOf = async (runId: string) => ((await (await get(`/api/runs/${runId}`)).json()) as { status: string; result?: { result?: { approvedBy?: string } } });
+    const statusOf = async (runId: string) =>
+      (await (await get(`/api/runs/${runId}`)).json()) as {
+        status: string;
+        result?: { result?: { approvedBy?: string } };
+      };
     const until = async (runId: string, status: string) => {
-      for (let i = 0; i < 200 && (await statusOf(runId)).status !== status; i++) await new Promise((res) => setTimeout(res, 20));
+      for (let i = 0; i < 200 && (await statusOf(runId)).status !== status; i++)
+        await new Promise((res) => setTimeout(res, 20));
       return statusOf(runId);
     };
     const approvedBy = async (body: Record<string, unknown>) => {
-      const { runId } = (await (await post('/api/runs', { graph: vendor, input: { vendor: 'Acme', country: 'DE' } })).json()) as { runId: string };
+      const { runId } = (await (
+        await post('/api/runs', { graph: vendor, input: { vendor: 'Acme', country: 'DE' } })
+      ).json()) as { runId: string };
       expect((await until(runId, 'waiting')).status).toBe('waiting');
       expect((await post(`/api/runs/${runId}/approve`, body)).status).toBe(200); // README: -d '{"nodeId":"approval","comment":"ok"}'
       const done = await until(runId, 'succeeded');

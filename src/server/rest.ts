@@ -22,16 +22,31 @@ import { dispatch, type DispatchContext } from '../host/dispatch.js';
 import type { EventFeed } from '../host/event-feed.js';
 import { openApiDocument } from './openapi.js';
 
-export const STATUS: Record<string, number> = { 'bad-request': 400, unauthorized: 401, 'not-found': 404, 'illegal-transition': 409, conflict: 409, validation: 422, database: 503, internal: 500 };
+export const STATUS: Record<string, number> = {
+  'bad-request': 400,
+  unauthorized: 401,
+  'not-found': 404,
+  'illegal-transition': 409,
+  conflict: 409,
+  validation: 422,
+  database: 503,
+  internal: 500,
+};
 
-const HEADERS = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'content-security-policy': CONTENT_SECURITY_POLICY, 'referrer-policy': 'no-referrer' };
+const HEADERS = {
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+  'content-security-policy': CONTENT_SECURITY_POLICY,
+  'referrer-policy': 'no-referrer',
+};
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json', ...HEADERS });
   res.end(JSON.stringify(body));
 }
 
-const fail = (res: ServerResponse, status: number, code: string, message: string): void => sendJson(res, status, { ok: false, error: { code, message } });
+const fail = (res: ServerResponse, status: number, code: string, message: string): void =>
+  sendJson(res, status, { ok: false, error: { code, message } });
 
 /** A request body as text, refusing more than `limit` bytes. */
 export async function readBody(req: IncomingMessage, limit = 16 * 1024 * 1024): Promise<string> {
@@ -58,10 +73,17 @@ function answer(res: ServerResponse, r: ApiResult<unknown>, okStatus = 200): voi
   else sendJson(res, STATUS[r.error.code] ?? 500, r);
 }
 
-const num = (v: string | null): number | undefined => (v === null || v.trim() === '' || !Number.isFinite(Number(v)) ? undefined : Number(v));
+const num = (v: string | null): number | undefined =>
+  v === null || v.trim() === '' || !Number.isFinite(Number(v)) ? undefined : Number(v);
 
 /** Handles `/api/…` routes other than `POST /api/call`; false when the path is not one of them. */
-export async function handleRest(req: IncomingMessage, res: ServerResponse, url: URL, ctx: DispatchContext, feed: EventFeed): Promise<boolean> {
+export async function handleRest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  ctx: DispatchContext,
+  feed: EventFeed,
+): Promise<boolean> {
   const path = url.pathname;
   const method = req.method ?? 'GET';
   if (path === '/api/openapi.json' && method === 'GET') {
@@ -90,7 +112,11 @@ export async function handleRest(req: IncomingMessage, res: ServerResponse, url:
       if (!input) return true;
       const header = req.headers['idempotency-key'];
       const key = typeof header === 'string' && header !== '' ? header : undefined;
-      const r = await dispatch(ctx, 'runs.start', key !== undefined && input['idempotencyKey'] === undefined ? { ...input, idempotencyKey: key } : input);
+      const r = await dispatch(
+        ctx,
+        'runs.start',
+        key !== undefined && input['idempotencyKey'] === undefined ? { ...input, idempotencyKey: key } : input,
+      );
       const created = r.ok && (r.value as { created?: boolean }).created !== false;
       answer(res, r, created ? 201 : 200);
       return true;
@@ -122,7 +148,8 @@ export async function handleRest(req: IncomingMessage, res: ServerResponse, url:
     return true;
   }
   if (sub === 'events' && method === 'GET') {
-    const after = num(url.searchParams.get('after')) ?? num((req.headers['last-event-id'] as string | undefined) ?? null) ?? 0;
+    const after =
+      num(url.searchParams.get('after')) ?? num((req.headers['last-event-id'] as string | undefined) ?? null) ?? 0;
     streamEvents(req, res, ctx, feed, runId, after);
     return true;
   }
@@ -138,13 +165,25 @@ export async function handleRest(req: IncomingMessage, res: ServerResponse, url:
 }
 
 /** Server-Sent Events: every event after `after` from the log, then live; ends after the run ends. */
-function streamEvents(req: IncomingMessage, res: ServerResponse, ctx: DispatchContext, feed: EventFeed, runId: string, after: number): void {
+function streamEvents(
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: DispatchContext,
+  feed: EventFeed,
+  runId: string,
+  after: number,
+): void {
   try {
     ctx.service.knownRunId(runId);
   } catch (err) {
     return fail(res, 404, 'not-found', (err as Error).message);
   }
-  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive', 'x-accel-buffering': 'no', ...HEADERS });
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+    ...HEADERS,
+  });
   let last = after;
   let ended = false;
   const stop = (): void => {

@@ -7,7 +7,8 @@ import { coalesceTokens } from '../host/coalesce.js';
 import { startServer, type RunningServer } from './index.js';
 
 let server: RunningServer;
-const example = (name: string) => JSON.parse(readFileSync(new URL(`../../examples/${name}.json`, import.meta.url), 'utf8'));
+const example = (name: string) =>
+  JSON.parse(readFileSync(new URL(`../../examples/${name}.json`, import.meta.url), 'utf8'));
 
 beforeAll(async () => {
   server = await startServer({ dbPath: join(mkdtempSync(join(tmpdir(), 'statepipe-serve-')), 'sp.db'), port: 0 });
@@ -16,7 +17,11 @@ afterAll(() => server.close());
 
 const base = () => `http://127.0.0.1:${server.port}`;
 const call = (method: string, input: unknown, token: string | undefined = server.token) =>
-  fetch(`${base()}/api/call`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify({ method, input }) });
+  fetch(`${base()}/api/call`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ method, input }),
+  });
 
 function openSocket(url: string, headers: Record<string, string> = {}): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
@@ -50,8 +55,12 @@ describe('statepipe serve', () => {
 
   it('refuses sockets without the token or from a foreign Origin', async () => {
     await expect(openSocket(`ws://127.0.0.1:${server.port}/ws`)).rejects.toThrow(/401/);
-    await expect(openSocket(`ws://127.0.0.1:${server.port}/ws?token=${server.token}`, { origin: 'http://evil.example' })).rejects.toThrow(/401/);
-    const ws = await openSocket(`ws://127.0.0.1:${server.port}/ws?token=${server.token}`, { origin: `http://127.0.0.1:${server.port}` });
+    await expect(
+      openSocket(`ws://127.0.0.1:${server.port}/ws?token=${server.token}`, { origin: 'http://evil.example' }),
+    ).rejects.toThrow(/401/);
+    const ws = await openSocket(`ws://127.0.0.1:${server.port}/ws?token=${server.token}`, {
+      origin: `http://127.0.0.1:${server.port}`,
+    });
     ws.close();
   });
 
@@ -69,7 +78,13 @@ describe('statepipe serve', () => {
         }
       });
     });
-    ws.send(JSON.stringify({ id: 1, method: 'runs.start', input: { graph: example('document-pipeline'), input: { text: 'Alice met Bob in Berlin' } } }));
+    ws.send(
+      JSON.stringify({
+        id: 1,
+        method: 'runs.start',
+        input: { graph: example('document-pipeline'), input: { text: 'Alice met Bob in Berlin' } },
+      }),
+    );
     await done;
     ws.close();
     expect(runId).toMatch(/^run_/);
@@ -77,14 +92,23 @@ describe('statepipe serve', () => {
     const seen = events.flatMap((e) => e.data.mergedSeqs ?? [e.seq]).sort((a, b) => a - b);
     const stored = await (await call('runs.events', { runId, afterSeq: 0 })).json();
     expect(seen).toEqual(stored.value.events.map((e: { seq: number }) => e.seq));
-    expect(events.filter((e) => e.type === 'node.tokens').length).toBeLessThan(stored.value.events.filter((e: { type: string }) => e.type === 'node.tokens').length + 1);
+    expect(events.filter((e) => e.type === 'node.tokens').length).toBeLessThan(
+      stored.value.events.filter((e: { type: string }) => e.type === 'node.tokens').length + 1,
+    );
   });
 });
 
 describe('coalesceTokens', () => {
-  const t = (seq: number, nodeId: string, text: string) => ({ seq, runId: 'r', ts: '', type: 'node.tokens', nodeId, data: { attempt: 1, text } }) as never;
+  const t = (seq: number, nodeId: string, text: string) =>
+    ({ seq, runId: 'r', ts: '', type: 'node.tokens', nodeId, data: { attempt: 1, text } }) as never;
   it('merges consecutive token events of a node and keeps the rest in order', () => {
-    const out = coalesceTokens([t(1, 'a', 'x'), t(2, 'b', 'y'), t(3, 'a', 'z'), { seq: 4, runId: 'r', ts: '', type: 'node.succeeded', nodeId: 'a', data: {} } as never, t(5, 'b', 'w')]);
+    const out = coalesceTokens([
+      t(1, 'a', 'x'),
+      t(2, 'b', 'y'),
+      t(3, 'a', 'z'),
+      { seq: 4, runId: 'r', ts: '', type: 'node.succeeded', nodeId: 'a', data: {} } as never,
+      t(5, 'b', 'w'),
+    ]);
     expect(out.map((e) => [e.type, e.nodeId, e.seq, (e.data as { text?: string }).text])).toEqual([
       ['node.tokens', 'a', 3, 'xz'],
       ['node.tokens', 'b', 5, 'yw'],

@@ -21,13 +21,18 @@ describe('STATEPIPE_CHAOS_KILL', () => {
 });
 
 const graph = validateGraph({
-  format: 'statepipe.graph', version: 1, id: 'g',
+  format: 'statepipe.graph',
+  version: 1,
+  id: 'g',
   nodes: [
     { id: 'start', type: 'input' },
     { id: 'post', type: 'http', config: { method: 'POST', url: 'http://127.0.0.1:1/x' } },
     { id: 'result', type: 'output', config: { value: '{{nodes.post.output.body}}' } },
   ],
-  edges: [{ id: 'e1', source: 'start', target: 'post' }, { id: 'e2', source: 'post', target: 'result' }],
+  edges: [
+    { id: 'e1', source: 'start', target: 'post' },
+    { id: 'e2', source: 'post', target: 'result' },
+  ],
 });
 const runId = asRunId('run_01ABCDEFGHJKMNPQRSTVWXYZ01');
 type E = Omit<RunEvent, 'seq' | 'runId' | 'ts'>;
@@ -40,7 +45,11 @@ const good: E[] = [
   { type: 'node.succeeded', nodeId: 'start', data: { attempt: 1, durationMs: 0, output: {} } },
   { type: 'node.queued', nodeId: 'post', data: {} },
   { type: 'node.started', nodeId: 'post', data: { attempt: 1, idempotencyKey: `${runId}:post:1` } },
-  { type: 'node.succeeded', nodeId: 'post', data: { attempt: 1, durationMs: 1, output: { status: 200, headers: {}, body } } },
+  {
+    type: 'node.succeeded',
+    nodeId: 'post',
+    data: { attempt: 1, durationMs: 1, output: { status: 200, headers: {}, body } },
+  },
   { type: 'node.queued', nodeId: 'result', data: {} },
   { type: 'node.started', nodeId: 'result', data: { attempt: 1, idempotencyKey: 'k2' } },
   { type: 'node.succeeded', nodeId: 'result', data: { attempt: 1, durationMs: 0, output: body } },
@@ -49,7 +58,8 @@ const good: E[] = [
 
 /** A snapshot whose log is `list` (the fold refuses illegal logs, so the state comes from the good one). */
 function snap(list: E[], seqs?: number[]): RunSnapshot {
-  const stamp = (l: E[], s?: number[]) => l.map((e, i) => ({ ...e, seq: s?.[i] ?? i + 1, runId, ts: '2026-01-01T00:00:00.000Z' }) as RunEvent);
+  const stamp = (l: E[], s?: number[]) =>
+    l.map((e, i) => ({ ...e, seq: s?.[i] ?? i + 1, runId, ts: '2026-01-01T00:00:00.000Z' }) as RunEvent);
   return { graph, events: stamp(list, seqs), state: foldEvents(runId, graph, stamp(good)) };
 }
 const ref = { status: 'succeeded', result: { result: { ok: true } } };
@@ -68,11 +78,21 @@ describe('checkRun', () => {
   });
 
   it('catches a different output', () => {
-    expect(checkRun(snap(good), { ...ref, result: { result: { ok: false } } }).problems.join('\n')).toMatch(/output differs/);
+    expect(checkRun(snap(good), { ...ref, result: { result: { ok: false } } }).problems.join('\n')).toMatch(
+      /output differs/,
+    );
   });
 
   it('catches an unsafe attempt re-executed after a crash, and a node run after it succeeded', () => {
-    const resumed = [...good.slice(0, 7), { type: 'node.started', nodeId: 'post', data: { attempt: 1, idempotencyKey: `${runId}:post:1`, resumed: true } } as E, ...good.slice(7)];
+    const resumed = [
+      ...good.slice(0, 7),
+      {
+        type: 'node.started',
+        nodeId: 'post',
+        data: { attempt: 1, idempotencyKey: `${runId}:post:1`, resumed: true },
+      } as E,
+      ...good.slice(7),
+    ];
     const problems = checkRun(snap(resumed), ref).problems.join('\n');
     expect(problems).toMatch(/unsafe post: attempt 1 re-executed after a crash/);
     const again = [...good.slice(0, 11), { type: 'node.started', nodeId: 'start', data: { attempt: 2 } } as E];

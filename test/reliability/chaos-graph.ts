@@ -4,18 +4,46 @@ export function chaosGraph(serverUrl: string): Record<string, unknown> {
     format: 'statepipe.graph',
     version: 1,
     id: 'chaos',
-    input: { type: 'object', properties: { text: { type: 'string' }, id: { type: 'string' } }, required: ['text', 'id'] },
+    input: {
+      type: 'object',
+      properties: { text: { type: 'string' }, id: { type: 'string' } },
+      required: ['text', 'id'],
+    },
     concurrency: 2,
     nodes: [
       { id: 'start', type: 'input' },
-      { id: 'draft', type: 'llm', config: { provider: 'mock', model: 'mock-1', prompt: 'Draft {{input.text}}', mock: { reply: 'one two three four five six seven eight nine ten eleven twelve thirteen fourteen', tokensPerSecond: 50 } } },
+      {
+        id: 'draft',
+        type: 'llm',
+        config: {
+          provider: 'mock',
+          model: 'mock-1',
+          prompt: 'Draft {{input.text}}',
+          mock: {
+            reply: 'one two three four five six seven eight nine ten eleven twelve thirteen fourteen',
+            tokensPerSecond: 50,
+          },
+        },
+      },
       // Idempotent: a PUT keyed by the attempt's Idempotency-Key (the server dedups), safe to re-send.
-      { id: 'store', type: 'http', config: { method: 'PUT', url: `${serverUrl}/items/{{input.id}}`, body: { text: '{{input.text}}' } } },
+      {
+        id: 'store',
+        type: 'http',
+        config: { method: 'PUT', url: `${serverUrl}/items/{{input.id}}`, body: { text: '{{input.text}}' } },
+      },
       // Unsafe (POST): never re-sent after a crash; in-doubt until a person decides (chaos retries it).
-      { id: 'notify', type: 'http', config: { method: 'POST', url: `${serverUrl}/notify`, body: { draft: '{{nodes.draft.output.text}}' } } },
+      {
+        id: 'notify',
+        type: 'http',
+        config: { method: 'POST', url: `${serverUrl}/notify`, body: { draft: '{{nodes.draft.output.text}}' } },
+      },
       { id: 'pause', type: 'delay', config: { ms: 150 } },
       { id: 'gate', type: 'approval', config: { title: 'Publish {{input.id}}?' } },
-      { id: 'count', type: 'code', config: { code: 'return input.text.split(" ").length + Object.keys(nodes).length' } },
+      {
+        id: 'count',
+        type: 'code',
+        config: { code: 'return input.text.split(" ").length + Object.keys(nodes).length' },
+      },
       {
         id: 'result',
         type: 'output',

@@ -29,12 +29,33 @@ describe('statepipe chaos', () => {
   it('50 runs killed at random transitions all match the uninterrupted run', async () => {
     const graphFile = path.join(dir, 'chaos.json');
     fs.writeFileSync(graphFile, JSON.stringify(chaosGraph(server.url), null, 2));
-    const args = ['chaos', graphFile, '-n', '50', '--seed', '2026', '--parallel', '4', '--max-kills', '2', '--input', '{"text":"the quick brown fox","id":"item-1"}', '--counts-url', `${server.url}/counts`, '--json'];
+    const args = [
+      'chaos',
+      graphFile,
+      '-n',
+      '50',
+      '--seed',
+      '2026',
+      '--parallel',
+      '4',
+      '--max-kills',
+      '2',
+      '--input',
+      '{"text":"the quick brown fox","id":"item-1"}',
+      '--counts-url',
+      `${server.url}/counts`,
+      '--json',
+    ];
     const r = await cli(args, { timeoutMs: 580_000 });
     if (r.code !== 0 && r.code !== 1) throw new Error(`chaos exited ${r.code}: ${r.stderr}`);
     const summary = JSON.parse(r.stdout) as ChaosSummary;
     // The figures of the README's Reliability section come from this line.
-    console.log(r.stderr.split('\n').filter((l) => !l.startsWith('  ✓')).join('\n'));
+    console.log(
+      r.stderr
+        .split('\n')
+        .filter((l) => !l.startsWith('  ✓'))
+        .join('\n'),
+    );
     expect(summary.problems, r.stderr).toEqual([]);
     expect(r.code).toBe(0);
     expect(summary.mismatches).toBe(0);
@@ -56,9 +77,18 @@ describe('statepipe chaos', () => {
     fs.writeFileSync(
       graphFile,
       JSON.stringify({
-        format: 'statepipe.graph', version: 1, id: 'clock',
-        nodes: [{ id: 'start', type: 'input' }, { id: 'now', type: 'code', config: { code: 'return Math.random()' } }, { id: 'result', type: 'output', config: { value: '{{nodes.now.output}}' } }],
-        edges: [{ id: 'e1', source: 'start', target: 'now' }, { id: 'e2', source: 'now', target: 'result' }],
+        format: 'statepipe.graph',
+        version: 1,
+        id: 'clock',
+        nodes: [
+          { id: 'start', type: 'input' },
+          { id: 'now', type: 'code', config: { code: 'return Math.random()' } },
+          { id: 'result', type: 'output', config: { value: '{{nodes.now.output}}' } },
+        ],
+        edges: [
+          { id: 'e1', source: 'start', target: 'now' },
+          { id: 'e2', source: 'now', target: 'result' },
+        ],
       }),
     );
     const r = await cli(['chaos', graphFile, '-n', '2', '--seed', '1'], { timeoutMs: 60_000 });

@@ -21,7 +21,16 @@ const graph = {
   input: { type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] },
   nodes: [
     { id: 'start', type: 'input' },
-    { id: 'say', type: 'llm', config: { provider: 'mock', model: 'mock-1', prompt: 'Count {{input.n}}', mock: { reply: 'alpha beta gamma delta epsilon zeta eta theta', tokensPerSecond: 40 } } },
+    {
+      id: 'say',
+      type: 'llm',
+      config: {
+        provider: 'mock',
+        model: 'mock-1',
+        prompt: 'Count {{input.n}}',
+        mock: { reply: 'alpha beta gamma delta epsilon zeta eta theta', tokensPerSecond: 40 },
+      },
+    },
     { id: 'wait', type: 'delay', config: { ms: 30 } },
     { id: 'shape', type: 'transform', config: { template: { n: '{{input.n}}', text: '{{nodes.say.output.text}}' } } },
     { id: 'result', type: 'output', config: { value: '{{nodes.shape.output}}' } },
@@ -44,7 +53,10 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function call(method: string, input: unknown): Promise<{ ok: boolean; value?: Record<string, unknown>; error?: { code: string; message: string } }> {
+async function call(
+  method: string,
+  input: unknown,
+): Promise<{ ok: boolean; value?: Record<string, unknown>; error?: { code: string; message: string } }> {
   const res = await fetch(`http://127.0.0.1:${server!.port}/api/call`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${server!.token}` },
@@ -61,7 +73,9 @@ describe('the CLI and the web host on one database', () => {
     const inputs = path.join(dir, 'in.jsonl');
     fs.writeFileSync(inputs, Array.from({ length: CLI_RUNS }, (_, i) => JSON.stringify({ n: i })).join('\n') + '\n');
 
-    const batch = cli(['run', graphFile, '--inputs', inputs, '--concurrency', '10', '--db', db], { timeoutMs: 120_000 });
+    const batch = cli(['run', graphFile, '--inputs', inputs, '--concurrency', '10', '--db', db], {
+      timeoutMs: 120_000,
+    });
     // Web runs start while the batch is writing: a few at a time, interleaved with it.
     const webIds: string[] = [];
     for (let i = 0; i < WEB_RUNS; i++) {
@@ -93,7 +107,11 @@ describe('the CLI and the web host on one database', () => {
     // Every run, from the file itself: finished, gapless, last_seq agreeing with the log.
     const conn = new Database(db, { readonly: true });
     try {
-      const runs = conn.prepare('SELECT run_id, status, last_seq FROM runs').all() as { run_id: string; status: string; last_seq: number }[];
+      const runs = conn.prepare('SELECT run_id, status, last_seq FROM runs').all() as {
+        run_id: string;
+        status: string;
+        last_seq: number;
+      }[];
       expect(runs).toHaveLength(CLI_RUNS + WEB_RUNS);
       const seqs = conn.prepare('SELECT seq FROM events WHERE run_id = ? ORDER BY seq').pluck();
       for (const r of runs) {

@@ -64,7 +64,16 @@ vi.mock('electron', () => {
   };
   const ipcMain = { handle: (channel: string, fn: Fn) => e.ipc.set(channel, fn) };
   const Menu = { buildFromTemplate: () => ({}), setApplicationMenu: () => undefined };
-  const mod = { app, BrowserWindow, session, ipcMain, Menu, dialog: {}, shell: {}, safeStorage: { isEncryptionAvailable: () => false } };
+  const mod = {
+    app,
+    BrowserWindow,
+    session,
+    ipcMain,
+    Menu,
+    dialog: {},
+    shell: {},
+    safeStorage: { isEncryptionAvailable: () => false },
+  };
   return { ...mod, default: mod };
 });
 
@@ -143,11 +152,15 @@ describe('Electron main hardening', () => {
 
   it('no permission is ever granted, and every response carries the CSP', () => {
     const asked: boolean[] = [];
-    for (const p of ['media', 'geolocation', 'notifications', 'clipboard-read', 'openExternal']) e.permissionRequest!({}, p, (ok) => asked.push(ok));
+    for (const p of ['media', 'geolocation', 'notifications', 'clipboard-read', 'openExternal'])
+      e.permissionRequest!({}, p, (ok) => asked.push(ok));
     expect(asked).toEqual([false, false, false, false, false]);
     expect(e.permissionCheck!({}, 'media')).toBe(false);
     let headers: Record<string, string[]> = {};
-    e.headers!({ responseHeaders: { 'X-Other': ['1'] } }, (r) => (headers = (r as { responseHeaders: Record<string, string[]> }).responseHeaders));
+    e.headers!(
+      { responseHeaders: { 'X-Other': ['1'] } },
+      (r) => (headers = (r as { responseHeaders: Record<string, string[]> }).responseHeaders),
+    );
     expect(headers['Content-Security-Policy']?.[0]).toMatch(/default-src 'self'/);
     expect(headers['X-Content-Type-Options']).toEqual(['nosniff']);
     expect(headers['X-Other']).toEqual(['1']);

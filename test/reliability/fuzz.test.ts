@@ -49,7 +49,12 @@ const validGraph = fc
       const ref = `{{nodes.${up}.output}}`;
       const config: Obj = {
         transform: { template: { from: ref } },
-        llm: { provider: 'mock', model: 'mock-1', prompt: `Say ${ref}`, mock: { reply: 'fine', tokensPerSecond: 0, ...(failing[i] ? { failTimes: 5 } : {}) } },
+        llm: {
+          provider: 'mock',
+          model: 'mock-1',
+          prompt: `Say ${ref}`,
+          mock: { reply: 'fine', tokensPerSecond: 0, ...(failing[i] ? { failTimes: 5 } : {}) },
+        },
         condition: { expression: `$exists(nodes.${up}.output)` },
         code: { code: failing[i] ? 'throw new Error("no")' : 'return 1' },
         http: { method: 'GET', url: 'http://127.0.0.1:9/x' },
@@ -64,50 +69,158 @@ const validGraph = fc
       const src = nodes.find((n) => n['id'] === e['source'])!;
       if (src['type'] === 'condition') e['when'] = Number(String(e['target']).slice(1)) % 2 === 0;
     }
-    return { format: 'statepipe.graph', version: 1, id: 'fuzz', concurrency, defaults: { retry: { maxAttempts: 2, backoffMs: 1, strategy: 'fixed', jitter: false } }, nodes, edges };
+    return {
+      format: 'statepipe.graph',
+      version: 1,
+      id: 'fuzz',
+      concurrency,
+      defaults: { retry: { maxAttempts: 2, backoffMs: 1, strategy: 'fixed', jitter: false } },
+      nodes,
+      edges,
+    };
   });
 
-const junk = fc.oneof(fc.constant(null), fc.integer(), fc.string({ maxLength: 5 }), fc.constant([]), fc.constant({}), fc.boolean());
+const junk = fc.oneof(
+  fc.constant(null),
+  fc.integer(),
+  fc.string({ maxLength: 5 }),
+  fc.constant([]),
+  fc.constant({}),
+  fc.boolean(),
+);
 
 /** One mutation of a valid graph (each a way a hand-edited or hostile file can be wrong). */
 const mutation = fc.oneof(
   fc.record({ kind: fc.constant('drop-top'), key: fc.constantFrom('format', 'version', 'id', 'nodes', 'edges') }),
   fc.record({ kind: fc.constant('drop-node-field'), i: fc.nat(), key: fc.constantFrom('id', 'type', 'config') }),
-  fc.record({ kind: fc.constant('drop-config-field'), i: fc.nat(), key: fc.constantFrom('prompt', 'provider', 'model', 'template', 'expression', 'code', 'url', 'method', 'title', 'ms', 'value') }),
+  fc.record({
+    kind: fc.constant('drop-config-field'),
+    i: fc.nat(),
+    key: fc.constantFrom(
+      'prompt',
+      'provider',
+      'model',
+      'template',
+      'expression',
+      'code',
+      'url',
+      'method',
+      'title',
+      'ms',
+      'value',
+    ),
+  }),
   fc.record({ kind: fc.constant('drop-edge-field'), i: fc.nat(), key: fc.constantFrom('id', 'source', 'target') }),
-  fc.record({ kind: fc.constant('wrong-type-top'), key: fc.constantFrom('format', 'version', 'id', 'nodes', 'edges', 'concurrency', 'defaults', 'input', 'budget'), v: junk }),
-  fc.record({ kind: fc.constant('wrong-type-node'), i: fc.nat(), key: fc.constantFrom('id', 'type', 'config', 'retry', 'timeoutMs', 'sideEffect'), v: junk }),
-  fc.record({ kind: fc.constant('wrong-type-config'), i: fc.nat(), key: fc.constantFrom('prompt', 'mock', 'template', 'code', 'url', 'ms', 'title'), v: junk }),
+  fc.record({
+    kind: fc.constant('wrong-type-top'),
+    key: fc.constantFrom('format', 'version', 'id', 'nodes', 'edges', 'concurrency', 'defaults', 'input', 'budget'),
+    v: junk,
+  }),
+  fc.record({
+    kind: fc.constant('wrong-type-node'),
+    i: fc.nat(),
+    key: fc.constantFrom('id', 'type', 'config', 'retry', 'timeoutMs', 'sideEffect'),
+    v: junk,
+  }),
+  fc.record({
+    kind: fc.constant('wrong-type-config'),
+    i: fc.nat(),
+    key: fc.constantFrom('prompt', 'mock', 'template', 'code', 'url', 'ms', 'title'),
+    v: junk,
+  }),
   fc.record({ kind: fc.constant('cycle'), i: fc.nat() }),
   fc.record({ kind: fc.constant('dangling'), i: fc.nat(), end: fc.constantFrom('source', 'target') }),
-  fc.record({ kind: fc.constant('bad-template'), i: fc.nat(), t: fc.constantFrom('{{ nodes.( }}', '{{', '{{ nodes.zz.output }}', '{{ nodes.n99.output }}', '{{}}', '{{ $eval("1") }}') }),
+  fc.record({
+    kind: fc.constant('bad-template'),
+    i: fc.nat(),
+    t: fc.constantFrom(
+      '{{ nodes.( }}',
+      '{{',
+      '{{ nodes.zz.output }}',
+      '{{ nodes.n99.output }}',
+      '{{}}',
+      '{{ $eval("1") }}',
+    ),
+  }),
   fc.record({ kind: fc.constant('downstream-ref'), i: fc.nat() }),
-  fc.record({ kind: fc.constant('path-id'), i: fc.nat(), id: fc.constantFrom('../etc', '..\\x', 'a/b', '/abs', '.', '..', '', 'x'.repeat(65)) }),
+  fc.record({
+    kind: fc.constant('path-id'),
+    i: fc.nat(),
+    id: fc.constantFrom('../etc', '..\\x', 'a/b', '/abs', '.', '..', '', 'x'.repeat(65)),
+  }),
   fc.record({ kind: fc.constant('duplicate'), i: fc.nat() }),
 );
 
 function mutate(g: Obj, m: Obj): Obj {
   const c = structuredClone(g) as Obj & { nodes: Obj[]; edges: Obj[] };
   // An earlier mutation may have replaced the lists themselves: then only top-level ones apply.
-  const lists = Array.isArray(c.nodes) && c.nodes.length > 0 && c.nodes.every((n) => n && typeof n === 'object') && Array.isArray(c.edges) && c.edges.every((e) => e && typeof e === 'object');
+  const lists =
+    Array.isArray(c.nodes) &&
+    c.nodes.length > 0 &&
+    c.nodes.every((n) => n && typeof n === 'object') &&
+    Array.isArray(c.edges) &&
+    c.edges.every((e) => e && typeof e === 'object');
   if (!lists && m['kind'] !== 'drop-top' && m['kind'] !== 'wrong-type-top') return c;
   const node = (i: unknown): Obj => c.nodes[Number(i) % c.nodes.length]!;
   const edge = (i: unknown): Obj | undefined => c.edges[Number(i) % Math.max(1, c.edges.length)];
   const key = String(m['key']);
   switch (m['kind']) {
-    case 'drop-top': delete c[key]; break;
-    case 'drop-node-field': delete node(m['i'])[key]; break;
-    case 'drop-config-field': delete ((node(m['i'])['config'] ?? {}) as Obj)[key]; break;
-    case 'drop-edge-field': if (edge(m['i'])) delete edge(m['i'])![key]; break;
-    case 'wrong-type-top': c[key] = m['v']; break;
-    case 'wrong-type-node': node(m['i'])[key] = m['v']; break;
-    case 'wrong-type-config': node(m['i'])['config'] = { ...((node(m['i'])['config'] ?? {}) as Obj), [key]: m['v'] }; break;
-    case 'cycle': { const last = c.nodes[c.nodes.length - 1]!['id']; c.edges.push({ id: 'back', source: last, target: node(m['i'])['id'] }); break; }
-    case 'dangling': c.edges.push({ id: 'ghost', source: 'n0', target: 'ghost', ...(m['end'] === 'source' ? { source: 'ghost', target: 'n0' } : {}) }); break;
-    case 'bad-template': node(Number(m['i']) + 1)['config'] = { ...((node(Number(m['i']) + 1)['config'] ?? {}) as Obj), prompt: m['t'], template: m['t'], value: m['t'], url: m['t'] }; break;
-    case 'downstream-ref': c.nodes[0] = { id: 'n0', type: 'transform', config: { template: `{{nodes.${c.nodes[c.nodes.length - 1]!['id']}.output}}` } }; break;
-    case 'path-id': node(m['i'])['id'] = m['id']; break;
-    case 'duplicate': c.nodes.push(structuredClone(node(m['i']))); break;
+    case 'drop-top':
+      delete c[key];
+      break;
+    case 'drop-node-field':
+      delete node(m['i'])[key];
+      break;
+    case 'drop-config-field':
+      delete ((node(m['i'])['config'] ?? {}) as Obj)[key];
+      break;
+    case 'drop-edge-field':
+      if (edge(m['i'])) delete edge(m['i'])![key];
+      break;
+    case 'wrong-type-top':
+      c[key] = m['v'];
+      break;
+    case 'wrong-type-node':
+      node(m['i'])[key] = m['v'];
+      break;
+    case 'wrong-type-config':
+      node(m['i'])['config'] = { ...((node(m['i'])['config'] ?? {}) as Obj), [key]: m['v'] };
+      break;
+    case 'cycle': {
+      const last = c.nodes[c.nodes.length - 1]!['id'];
+      c.edges.push({ id: 'back', source: last, target: node(m['i'])['id'] });
+      break;
+    }
+    case 'dangling':
+      c.edges.push({
+        id: 'ghost',
+        source: 'n0',
+        target: 'ghost',
+        ...(m['end'] === 'source' ? { source: 'ghost', target: 'n0' } : {}),
+      });
+      break;
+    case 'bad-template':
+      node(Number(m['i']) + 1)['config'] = {
+        ...((node(Number(m['i']) + 1)['config'] ?? {}) as Obj),
+        prompt: m['t'],
+        template: m['t'],
+        value: m['t'],
+        url: m['t'],
+      };
+      break;
+    case 'downstream-ref':
+      c.nodes[0] = {
+        id: 'n0',
+        type: 'transform',
+        config: { template: `{{nodes.${c.nodes[c.nodes.length - 1]!['id']}.output}}` },
+      };
+      break;
+    case 'path-id':
+      node(m['i'])['id'] = m['id'];
+      break;
+    case 'duplicate':
+      c.nodes.push(structuredClone(node(m['i'])));
+      break;
   }
   return c;
 }
@@ -175,13 +288,25 @@ describe('fuzzing the graph validator and the engine', () => {
 
   it('arbitrary JSON values are refused cleanly', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.anything(), fc.record({ format: fc.constant('statepipe.graph'), version: fc.constant(1), id: fc.string(), nodes: fc.anything(), edges: fc.anything() })), (v) => {
-        try {
-          validateGraph(v);
-        } catch (err) {
-          expectValidationError(err);
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.anything(),
+          fc.record({
+            format: fc.constant('statepipe.graph'),
+            version: fc.constant(1),
+            id: fc.string(),
+            nodes: fc.anything(),
+            edges: fc.anything(),
+          }),
+        ),
+        (v) => {
+          try {
+            validateGraph(v);
+          } catch (err) {
+            expectValidationError(err);
+          }
+        },
+      ),
       { numRuns: 500, seed: 3 },
     );
   });
@@ -200,22 +325,45 @@ describe('fuzzing dispatch()', () => {
   const runId = fc.constantFrom('run_01ABCDEFGHJKMNPQRSTVWXYZ01', 'run_x', '../../etc/passwd', '');
   const payload = fc.oneof(
     fc.anything(),
-    fc.record({ runId, nodeId: fc.string({ maxLength: 70 }), approved: fc.anything(), output: fc.anything(), afterSeq: fc.anything(), limit: fc.anything() }, { requiredKeys: [] }),
-    fc.record({ graph: fc.oneof(fc.anything(), fc.dictionary(fc.string(), fc.anything())), input: fc.anything() }, { requiredKeys: [] }),
-    fc.record({ graphIdOrRunId: fc.oneof(fc.string(), runId), status: fc.anything(), sort: fc.anything(), text: fc.string() }, { requiredKeys: [] }),
+    fc.record(
+      {
+        runId,
+        nodeId: fc.string({ maxLength: 70 }),
+        approved: fc.anything(),
+        output: fc.anything(),
+        afterSeq: fc.anything(),
+        limit: fc.anything(),
+      },
+      { requiredKeys: [] },
+    ),
+    fc.record(
+      { graph: fc.oneof(fc.anything(), fc.dictionary(fc.string(), fc.anything())), input: fc.anything() },
+      { requiredKeys: [] },
+    ),
+    fc.record(
+      { graphIdOrRunId: fc.oneof(fc.string(), runId), status: fc.anything(), sort: fc.anything(), text: fc.string() },
+      { requiredKeys: [] },
+    ),
   );
 
   it('every method answers random payloads with a value or a coded error', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.constantFrom(...API_METHOD_NAMES), fc.string(), fc.anything()), payload, async (method, input) => {
-        const r = await dispatch(ctx, method, input);
-        expect(typeof r.ok).toBe('boolean');
-        if (!r.ok) {
-          expect(CODES, `${typeof method === 'string' ? method : typeof method} → ${r.error.code}: ${r.error.message}`).toContain(r.error.code);
-          expect(typeof r.error.message).toBe('string');
-        }
-        JSON.stringify(r); // what a host sends back must serialize
-      }),
+      fc.asyncProperty(
+        fc.oneof(fc.constantFrom(...API_METHOD_NAMES), fc.string(), fc.anything()),
+        payload,
+        async (method, input) => {
+          const r = await dispatch(ctx, method, input);
+          expect(typeof r.ok).toBe('boolean');
+          if (!r.ok) {
+            expect(
+              CODES,
+              `${typeof method === 'string' ? method : typeof method} → ${r.error.code}: ${r.error.message}`,
+            ).toContain(r.error.code);
+            expect(typeof r.error.message).toBe('string');
+          }
+          JSON.stringify(r); // what a host sends back must serialize
+        },
+      ),
       { numRuns: 1500, seed: 11 },
     );
     expect(errors).toEqual([]);

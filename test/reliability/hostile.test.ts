@@ -68,10 +68,19 @@ beforeAll(() => {
   fs.writeFileSync(
     graphFile,
     JSON.stringify({
-      format: 'statepipe.graph', version: 1, id: 'tiny',
+      format: 'statepipe.graph',
+      version: 1,
+      id: 'tiny',
       input: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
-      nodes: [{ id: 'start', type: 'input' }, { id: 'hello', type: 'transform', config: { template: 'Hello {{input.name}}' } }, { id: 'result', type: 'output', config: { value: '{{nodes.hello.output}}' } }],
-      edges: [{ id: 'e1', source: 'start', target: 'hello' }, { id: 'e2', source: 'hello', target: 'result' }],
+      nodes: [
+        { id: 'start', type: 'input' },
+        { id: 'hello', type: 'transform', config: { template: 'Hello {{input.name}}' } },
+        { id: 'result', type: 'output', config: { value: '{{nodes.hello.output}}' } },
+      ],
+      edges: [
+        { id: 'e1', source: 'start', target: 'hello' },
+        { id: 'e2', source: 'hello', target: 'result' },
+      ],
     }),
   );
 });
@@ -104,7 +113,10 @@ describe('a hostile environment', () => {
     // A child takes the file for itself (exclusive locking mode + a write transaction) and holds it.
     const holder = spawn(
       process.execPath,
-      ['-e', `const D=require('better-sqlite3');const d=new D(${JSON.stringify(db)});d.pragma('locking_mode=EXCLUSIVE');d.exec('BEGIN EXCLUSIVE');d.exec("UPDATE runs SET status=status");console.log('locked');setTimeout(()=>{d.exec('ROLLBACK');d.close();},20000);`],
+      [
+        '-e',
+        `const D=require('better-sqlite3');const d=new D(${JSON.stringify(db)});d.pragma('locking_mode=EXCLUSIVE');d.exec('BEGIN EXCLUSIVE');d.exec("UPDATE runs SET status=status");console.log('locked');setTimeout(()=>{d.exec('ROLLBACK');d.close();},20000);`,
+      ],
       { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] },
     );
     try {
@@ -200,7 +212,10 @@ describe('a hostile environment', () => {
         refusedWithOneLine(r, db, /corrupt|not a database|malformed/i);
       }
       expect(sha(db), where).toBe(before);
-      expect(fs.existsSync(`${db}-wal`) ? fs.statSync(`${db}-wal`).size : 0, `${where}: nothing written to the WAL`).toBe(0);
+      expect(
+        fs.existsSync(`${db}-wal`) ? fs.statSync(`${db}-wal`).size : 0,
+        `${where}: nothing written to the WAL`,
+      ).toBe(0);
     }
   });
 

@@ -16,7 +16,11 @@ const dir = tempDir();
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 /** A raw GET (no URL normalisation by the client), returning status and body. */
-function rawGet(port: number, rawPath: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+function rawGet(
+  port: number,
+  rawPath: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path: rawPath, method: 'GET', headers }, (res) => {
       let body = '';
@@ -89,10 +93,18 @@ describe('the web host', () => {
 
   it('refuses WebSocket upgrades from a foreign Origin even with the right token', async () => {
     const url = `ws://127.0.0.1:${server.port}/ws?token=${server.token}`;
-    for (const origin of ['http://evil.example', 'null', `http://127.0.0.1:${server.port + 1}`, `http://localhost.evil.example:${server.port}`, `https://127.0.0.1:${server.port}`]) {
+    for (const origin of [
+      'http://evil.example',
+      'null',
+      `http://127.0.0.1:${server.port + 1}`,
+      `http://localhost.evil.example:${server.port}`,
+      `https://127.0.0.1:${server.port}`,
+    ]) {
       expect(await socketStatus(url, { origin }), origin).toBe('HTTP 401');
     }
-    expect(await socketStatus(`ws://127.0.0.1:${server.port}/ws?token=wrong`, { origin: `http://127.0.0.1:${server.port}` })).toBe('HTTP 401');
+    expect(
+      await socketStatus(`ws://127.0.0.1:${server.port}/ws?token=wrong`, { origin: `http://127.0.0.1:${server.port}` }),
+    ).toBe('HTTP 401');
     expect(await socketStatus(url, { origin: `http://127.0.0.1:${server.port}` })).toBe('open');
   });
 });
@@ -112,9 +124,14 @@ describe('secrets', () => {
     fs.writeFileSync(
       graphFile,
       JSON.stringify({
-        format: 'statepipe.graph', version: 1, id: 'keys',
+        format: 'statepipe.graph',
+        version: 1,
+        id: 'keys',
         defaults: { retry: { maxAttempts: 1, backoffMs: 1, strategy: 'fixed', jitter: false } },
-        nodes: [{ id: 'start', type: 'input' }, { id: 'ask', type: 'llm', config: { provider: 'openai', model: 'gpt-4o-mini', prompt: 'Hi' } }],
+        nodes: [
+          { id: 'start', type: 'input' },
+          { id: 'ask', type: 'llm', config: { provider: 'openai', model: 'gpt-4o-mini', prompt: 'Hi' } },
+        ],
         edges: [{ id: 'e1', source: 'start', target: 'ask' }],
       }),
     );
@@ -130,7 +147,12 @@ describe('secrets', () => {
     expect(oa.seen.every((s) => s.headers.authorization === `Bearer ${KEY}`)).toBe(true); // the key was used
     const outputs = [failed.stdout, failed.stderr, ok.stdout, ok.stderr, fs.readFileSync(jsonl, 'utf8')];
     for (const runId of [failed, ok].map((r) => (JSON.parse(r.stdout) as { runId: string }).runId)) {
-      for (const args of [['export', runId], ['inspect', runId, '--json'], ['inspect', runId, '--node', 'ask'], ['export-graph', runId]]) {
+      for (const args of [
+        ['export', runId],
+        ['inspect', runId, '--json'],
+        ['inspect', runId, '--node', 'ask'],
+        ['export-graph', runId],
+      ]) {
         const r = await cli([...args, '--db', db, '--verbose'], { env });
         expect(r.code, r.stderr).toBe(0);
         outputs.push(r.stdout, r.stderr);
@@ -155,13 +177,25 @@ describe('a graph file reaches only the files the user named', () => {
   it('ids that look like paths are refused by validation (exit 2, nothing written)', async () => {
     const work = path.join(dir, 'ids');
     fs.mkdirSync(work);
-    const base = { format: 'statepipe.graph', version: 1, id: 'ok', nodes: [{ id: 'start', type: 'input' }], edges: [] as unknown[] };
+    const base = {
+      format: 'statepipe.graph',
+      version: 1,
+      id: 'ok',
+      nodes: [{ id: 'start', type: 'input' }],
+      edges: [] as unknown[],
+    };
     const bad = [
       { ...base, id: '../../etc/cron.d/x' },
       { ...base, id: '/tmp/abs' },
       { ...base, id: '..' },
       { ...base, nodes: [{ id: '../start', type: 'input' }] },
-      { ...base, nodes: [{ id: 'start', type: 'input' }, { id: 'a\\b', type: 'input' }] },
+      {
+        ...base,
+        nodes: [
+          { id: 'start', type: 'input' },
+          { id: 'a\\b', type: 'input' },
+        ],
+      },
       { ...base, nodes: [{ id: 'start', type: 'input' }], edges: [{ id: '../e', source: 'start', target: 'start' }] },
     ];
     for (const [i, g] of bad.entries()) {
@@ -180,7 +214,17 @@ describe('a graph file reaches only the files the user named', () => {
     fs.mkdirSync(work);
     const db = path.join(work, 'x.db');
     const graphFile = path.join(work, 'g.json');
-    fs.writeFileSync(graphFile, JSON.stringify({ format: 'statepipe.graph', version: 1, id: 'exported', name: '../../../../tmp/evil', nodes: [{ id: 'start', type: 'input', label: '/etc/passwd' }], edges: [] }));
+    fs.writeFileSync(
+      graphFile,
+      JSON.stringify({
+        format: 'statepipe.graph',
+        version: 1,
+        id: 'exported',
+        name: '../../../../tmp/evil',
+        nodes: [{ id: 'start', type: 'input', label: '/etc/passwd' }],
+        edges: [],
+      }),
+    );
     const run = await cli(['run', graphFile, '--db', db, '--json']);
     expect(run.code, run.stderr).toBe(0);
     const before = listTree(work);
@@ -188,7 +232,11 @@ describe('a graph file reaches only the files the user named', () => {
     fs.mkdirSync(path.dirname(out));
     const r = await cli(['export-graph', 'exported', '--db', db, '--out', out]);
     expect(r.code, r.stderr).toBe(0);
-    expect(listTree(work).filter((f) => !before.includes(f)).sort()).toEqual(['out', path.join('out', 'chosen.json')].sort());
+    expect(
+      listTree(work)
+        .filter((f) => !before.includes(f))
+        .sort(),
+    ).toEqual(['out', path.join('out', 'chosen.json')].sort());
     expect(JSON.parse(fs.readFileSync(out, 'utf8'))).toMatchObject({ id: 'exported', name: '../../../../tmp/evil' });
     expect(fs.existsSync('/tmp/evil')).toBe(false);
     const snapshot = listTree(work);
@@ -206,9 +254,14 @@ describe('a graph file reaches only the files the user named', () => {
     fs.writeFileSync(
       graphFile,
       JSON.stringify({
-        format: 'statepipe.graph', version: 1, id: 'fileurl',
+        format: 'statepipe.graph',
+        version: 1,
+        id: 'fileurl',
         defaults: { retry: { maxAttempts: 1, backoffMs: 1, strategy: 'fixed', jitter: false } },
-        nodes: [{ id: 'start', type: 'input' }, { id: 'read', type: 'http', config: { method: 'GET', url: `file://${secret}` } }],
+        nodes: [
+          { id: 'start', type: 'input' },
+          { id: 'read', type: 'http', config: { method: 'GET', url: `file://${secret}` } },
+        ],
         edges: [{ id: 'e1', source: 'start', target: 'read' }],
       }),
     );

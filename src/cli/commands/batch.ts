@@ -11,7 +11,15 @@ import { UsageError, errorMessage, statusExitCode, worstExitCode } from '../exit
 import type { BatchLine } from '../files.js';
 import { finalLine } from '../progress.js';
 import { oneLine, paint, streamOut } from '../render.js';
-import { JsonlSink, humanOut, loadHooks, outcomeJson, withService, type GlobalOpts, type RunFlags } from '../session.js';
+import {
+  JsonlSink,
+  humanOut,
+  loadHooks,
+  outcomeJson,
+  withService,
+  type GlobalOpts,
+  type RunFlags,
+} from '../session.js';
 
 interface Result {
   line: number;
@@ -32,9 +40,21 @@ export async function pool<T>(items: T[], limit: number, fn: (item: T, index: nu
 }
 
 const bucket = (r: Result): 'succeeded' | 'failed' | 'waiting' =>
-  r.outcome === undefined ? 'failed' : r.outcome.status === 'succeeded' ? 'succeeded' : statusExitCode(r.outcome.status) === 1 ? 'failed' : 'waiting';
+  r.outcome === undefined
+    ? 'failed'
+    : r.outcome.status === 'succeeded'
+      ? 'succeeded'
+      : statusExitCode(r.outcome.status) === 1
+        ? 'failed'
+        : 'waiting';
 
-export async function runBatch(graph: Graph, lines: BatchLine[], concurrency: number, opts: RunFlags, g: GlobalOpts): Promise<number> {
+export async function runBatch(
+  graph: Graph,
+  lines: BatchLine[],
+  concurrency: number,
+  opts: RunFlags,
+  g: GlobalOpts,
+): Promise<number> {
   if (opts.inspect) throw new UsageError('--inspect shows a single run; it cannot be used with --inputs');
   const hooks = await loadHooks(opts.hooks);
   return withService(
@@ -43,10 +63,12 @@ export async function runBatch(graph: Graph, lines: BatchLine[], concurrency: nu
       const out = humanOut(opts);
       const p = paint(out);
       const err = streamOut(process.stderr);
-      const sink = opts.jsonl !== undefined ? new JsonlSink(opts.jsonl, (id, after) => svc.events(id, after)) : undefined;
+      const sink =
+        opts.jsonl !== undefined ? new JsonlSink(opts.jsonl, (id, after) => svc.events(id, after)) : undefined;
       const unsubscribe = svc.subscribe((events) => {
         sink?.onEvents(events);
-        if (g.verbose && !err.isTTY) for (const e of events) if (e.type === 'run.created') err.write(`[run] id=${e.runId} started\n`);
+        if (g.verbose && !err.isTTY)
+          for (const e of events) if (e.type === 'run.created') err.write(`[run] id=${e.runId} started\n`);
       });
       const counts = { succeeded: 0, failed: 0, waiting: 0 };
       const results: Result[] = [];
@@ -93,7 +115,9 @@ export async function runBatch(graph: Graph, lines: BatchLine[], concurrency: nu
         for (const r of results) {
           if (bucket(r) === 'succeeded' && !g.verbose) continue;
           const detail = r.outcome ? safeInspect(() => svc.inspect(r.outcome!.runId)) : undefined;
-          out.write(`line ${r.line}: ${r.outcome ? finalLine(r.outcome, detail, p) : `${p.red('error')}: ${r.error}`}\n`);
+          out.write(
+            `line ${r.line}: ${r.outcome ? finalLine(r.outcome, detail, p) : `${p.red('error')}: ${r.error}`}\n`,
+          );
         }
       }
       const summary = `batch: ${total} run${total === 1 ? '' : 's'}: ${counts.succeeded} succeeded, ${counts.failed} failed, ${counts.waiting} waiting`;
@@ -102,7 +126,12 @@ export async function runBatch(graph: Graph, lines: BatchLine[], concurrency: nu
         const doc = {
           total,
           ...counts,
-          runs: results.map((r) => ({ line: r.line, ...(r.outcome ? outcomeJson(r.outcome) : { status: 'error', error: { kind: 'internal', message: r.error } }) })),
+          runs: results.map((r) => ({
+            line: r.line,
+            ...(r.outcome
+              ? outcomeJson(r.outcome)
+              : { status: 'error', error: { kind: 'internal', message: r.error } }),
+          })),
         };
         process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
       }

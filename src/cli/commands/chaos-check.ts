@@ -58,7 +58,8 @@ export function checkKill(kill: ChaosTraceLine, dbFile: string): string[] {
   const exists = runIds(dbFile).includes(kill.runId);
   const isCreate = kill.types[0] === 'run.created';
   if (!exists) {
-    if (!(isCreate && kill.where !== 'after')) problems.push(`kill ${kill.where} #${kill.n} (${kill.types.join(',')}): run ${kill.runId} is missing`);
+    if (!(isCreate && kill.where !== 'after'))
+      problems.push(`kill ${kill.where} #${kill.n} (${kill.types.join(',')}): run ${kill.runId} is missing`);
     return problems;
   }
   if (isCreate && kill.where !== 'after') {
@@ -68,12 +69,16 @@ export function checkKill(kill: ChaosTraceLine, dbFile: string): string[] {
   const { events } = snapshot(dbFile, kill.runId);
   const last = events.at(-1)?.seq ?? 0;
   if (kill.where === 'inside' && kill.seqs && last >= kill.seqs[0]) {
-    problems.push(`kill inside #${kill.n}: seq ${kill.seqs[0]}.. (${kill.types.join(',')}) is in the log although its COMMIT never ran`);
+    problems.push(
+      `kill inside #${kill.n}: seq ${kill.seqs[0]}.. (${kill.types.join(',')}) is in the log although its COMMIT never ran`,
+    );
   }
   if (kill.where === 'after' && kill.seqs) {
     const got = events.slice(kill.seqs[0] - 1, kill.seqs[1]).map((e) => e.type);
     if (canonical(got) !== canonical(kill.types)) {
-      problems.push(`kill after #${kill.n}: committed events ${kill.types.join(',')} at seq ${kill.seqs[0]} were lost (found ${got.join(',') || 'nothing'})`);
+      problems.push(
+        `kill after #${kill.n}: committed events ${kill.types.join(',')} at seq ${kill.seqs[0]} were lost (found ${got.join(',') || 'nothing'})`,
+      );
     }
   }
   return problems;
@@ -112,7 +117,8 @@ export function checkRun(snap: RunSnapshot, ref: Reference): { problems: string[
   for (const e of events) {
     const id = e.nodeId;
     if (id === undefined) continue;
-    if ((e.type === 'node.started' || e.type === 'node.succeeded') && succeeded.has(id)) problems.push(`${id}: ${e.type} after it had succeeded (seq ${e.seq})`);
+    if ((e.type === 'node.started' || e.type === 'node.succeeded') && succeeded.has(id))
+      problems.push(`${id}: ${e.type} after it had succeeded (seq ${e.seq})`);
     if (e.type === 'node.succeeded') {
       succeeded.add(id);
       const key = keyOf.get(`${id}:${(e.data as { attempt: number }).attempt}`);
@@ -147,7 +153,9 @@ export function checkRun(snap: RunSnapshot, ref: Reference): { problems: string[
  */
 export function checkCounts(counts: Record<string, number>, unsafeKeys: string[], httpKeys: string[]): string[] {
   const problems: string[] = [];
-  for (const k of unsafeKeys) if ((counts[k] ?? 0) > 1) problems.push(`unsafe request with Idempotency-Key ${k} reached the server ${counts[k]} times`);
+  for (const k of unsafeKeys)
+    if ((counts[k] ?? 0) > 1)
+      problems.push(`unsafe request with Idempotency-Key ${k} reached the server ${counts[k]} times`);
   for (const k of httpKeys) if ((counts[k] ?? 0) < 1) problems.push(`Idempotency-Key ${k} never reached the server`);
   return problems;
 }

@@ -65,9 +65,15 @@ function rng(seed: number): () => number {
 /** The node arguments that start this CLI again (bundle, bin through tsx, or main.ts). */
 const self = (): string[] => [...process.execArgv, process.argv[1]!];
 
-function child(args: string[], env: Record<string, string>): Promise<{ code: number | null; signal: string | null; stderr: string }> {
+function child(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; signal: string | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [...self(), ...args], { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const p = spawn(process.execPath, [...self(), ...args], {
+      env: { ...process.env, NO_COLOR: '1', ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     p.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-4000)));
     const timer = setTimeout(() => p.kill('SIGKILL'), CHILD_TIMEOUT_MS);
@@ -95,7 +101,8 @@ function nextCommand(dbFile: string, runId: string | undefined): { cmd: Cmd; arg
   if (state.status === 'succeeded' || state.status === 'failed' || state.status === 'cancelled') return 'done';
   if (state.status === 'waiting') {
     for (const [id, n] of state.nodes) if (n.status === 'in-doubt') return { cmd: 'retry', args: [runId, id] };
-    for (const [id, n] of state.nodes) if (n.status === 'waiting') return { cmd: 'approve', args: [runId, id, '--by', 'chaos', '--comment', 'ok'] };
+    for (const [id, n] of state.nodes)
+      if (n.status === 'waiting') return { cmd: 'approve', args: [runId, id, '--by', 'chaos', '--comment', 'ok'] };
   }
   return { cmd: 'resume', args: [runId] };
 }
@@ -191,17 +198,31 @@ export async function chaosCommand(file: string, opts: ChaosOpts, _g: GlobalOpts
   const refDb = path.join(dir, 'reference.db');
   fs.rmSync(refDb, { force: true });
   const ref = await driveRun(graphFile, inputJson, refDb, () => undefined);
-  if (ref.problems.length > 0 || ref.runId === undefined) throw new UsageError(`chaos: the reference run did not finish: ${ref.problems.join('; ') || 'no run'}`);
+  if (ref.problems.length > 0 || ref.runId === undefined)
+    throw new UsageError(`chaos: the reference run did not finish: ${ref.problems.join('; ') || 'no run'}`);
   const refSnap = snapshot(refDb, ref.runId);
   const reference: Reference = { status: refSnap.state.status, result: refSnap.state.result };
   const appendsOf = (cmd: Cmd): number => Math.max(1, ...ref.steps.filter((s) => s.cmd === cmd).map((s) => s.appends));
   const firstAppends = appendsOf('run');
   const laterAppends = Math.max(2, Math.ceil(Math.max(firstAppends, appendsOf('approve')) / 2));
-  out.write(`chaos: reference run ${reference.status} with ${refSnap.events.length} events in ${ref.steps.length} command(s); ${runs} runs, seed ${seed}\n`);
+  out.write(
+    `chaos: reference run ${reference.status} with ${refSnap.events.length} events in ${ref.steps.length} command(s); ${runs} runs, seed ${seed}\n`,
+  );
 
   const summary: ChaosSummary = {
-    graph: path.basename(file), seed, runs, kills: 0, byWhere: {}, byKind: {}, killedDuring: {}, inDoubtRetries: 0, resumedStarts: 0,
-    childProcesses: 0, mismatches: 0, problems: [], seconds: 0,
+    graph: path.basename(file),
+    seed,
+    runs,
+    kills: 0,
+    byWhere: {},
+    byKind: {},
+    killedDuring: {},
+    inDoubtRetries: 0,
+    resumedStarts: 0,
+    childProcesses: 0,
+    mismatches: 0,
+    problems: [],
+    seconds: 0,
   };
   for (const w of KILL_WHERE) summary.byWhere[w] = 0;
   const unsafeKeys: string[] = [];
@@ -215,7 +236,8 @@ export async function chaosCommand(file: string, opts: ChaosOpts, _g: GlobalOpts
       const where = (): KillWhere => KILL_WHERE[Math.floor(random() * KILL_WHERE.length)]!;
       const plan: KillPlan = (cmd, kills) => {
         if (kills >= maxKills) return undefined;
-        if (cmd === 'run' || (cmd === 'resume' && kills === 0)) return { at: 1 + Math.floor(random() * firstAppends), where: where() };
+        if (cmd === 'run' || (cmd === 'resume' && kills === 0))
+          return { at: 1 + Math.floor(random() * firstAppends), where: where() };
         // Later commands (a resume after a kill, an approval): killed again often, early in their work.
         return random() < 0.5 ? { at: 1 + Math.floor(random() * laterAppends), where: where() } : undefined;
       };

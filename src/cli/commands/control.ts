@@ -17,7 +17,10 @@ export interface ResumeOpts extends RunFlags {
 export async function resumeCommand(runId: string, opts: ResumeOpts, g: GlobalOpts): Promise<number> {
   const maxTokens = positiveInt(opts.maxTokens, '--max-tokens', true);
   const maxCostUsd = nonNegative(opts.maxCost, '--max-cost');
-  const budget = { ...(maxTokens !== undefined ? { maxTokens } : {}), ...(maxCostUsd !== undefined ? { maxCostUsd } : {}) };
+  const budget = {
+    ...(maxTokens !== undefined ? { maxTokens } : {}),
+    ...(maxCostUsd !== undefined ? { maxCostUsd } : {}),
+  };
   const hasBudget = maxTokens !== undefined || maxCostUsd !== undefined;
   if (opts.dryRun) return dryRunControl(runId, { kind: 'resume' }, opts, g);
   return driveCommand(g, opts, {
@@ -91,7 +94,9 @@ export async function replayCommand(runId: string, opts: { json?: boolean }, g: 
       out.write(`replay ${runId}: ${p.green('matches')} (${report.nodesCompared} nodes compared, no runner called)\n`);
       return 0;
     }
-    out.write(`replay ${runId}: ${p.red('differs')} (${report.differences.length} difference${report.differences.length === 1 ? '' : 's'}, ${report.nodesCompared} nodes compared)\n`);
+    out.write(
+      `replay ${runId}: ${p.red('differs')} (${report.differences.length} difference${report.differences.length === 1 ? '' : 's'}, ${report.nodesCompared} nodes compared)\n`,
+    );
     for (const d of report.differences) out.write(`  - ${d}\n`);
     return 1;
   });

@@ -24,11 +24,24 @@ export function printPlan(plan: DryRunPlan, header: string, doc: Record<string, 
 }
 
 /** `resume|approve|retry|rerun … --dry-run`: the control is checked as the engine would, nothing is done. */
-export async function dryRunControl(runId: string, control: DryControl, opts: RunFlags, g: GlobalOpts): Promise<number> {
+export async function dryRunControl(
+  runId: string,
+  control: DryControl,
+  opts: RunFlags,
+  g: GlobalOpts,
+): Promise<number> {
   const plan = await withService(g, (svc) => svc.dryRunControl(runId, control));
-  const what = control.kind === 'resume' ? 'resume' : `${control.kind} ${control.kind === 'rerun' ? '--from ' : ''}${control.nodeId}`;
+  const what =
+    control.kind === 'resume'
+      ? 'resume'
+      : `${control.kind} ${control.kind === 'rerun' ? '--from ' : ''}${control.nodeId}`;
   const left = `${plan.order.length} node${plan.order.length === 1 ? '' : 's'} ${control.kind === 'rerun' ? 'to run again' : 'left'}`;
   const spent = control.kind === 'rerun' ? 'a new run' : `${plan.tokensSoFar} tokens used so far`;
   const header = `${what} of ${runId} (${plan.graphId}) · ${left} · ${spent}`;
-  return printPlan(plan, header, { runId, graphId: plan.graphId, control, tokensSoFar: plan.tokensSoFar, costUsdSoFar: plan.costUsdSoFar }, opts);
+  return printPlan(
+    plan,
+    header,
+    { runId, graphId: plan.graphId, control, tokensSoFar: plan.tokensSoFar, costUsdSoFar: plan.costUsdSoFar },
+    opts,
+  );
 }

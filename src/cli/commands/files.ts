@@ -54,17 +54,27 @@ function emit(text: string, outFile: string | undefined, what: string): void {
 }
 
 export async function exportCommand(runId: string, opts: { out?: string }, g: GlobalOpts): Promise<number> {
-  return withService(g, (svc) => {
-    const events = svc.events(runId, 0);
-    const text = events.map((e) => eventJson(e) + '\n').join('');
-    emit(text, opts.out, `${events.length} events of ${runId}`);
-    return 0;
-  }, { recover: true }); // a dead process's run ends its history with run.interrupted
+  return withService(
+    g,
+    (svc) => {
+      const events = svc.events(runId, 0);
+      const text = events.map((e) => eventJson(e) + '\n').join('');
+      emit(text, opts.out, `${events.length} events of ${runId}`);
+      return 0;
+    },
+    { recover: true },
+  ); // a dead process's run ends its history with run.interrupted
 }
 
-export async function exportGraphCommand(id: string, opts: { out?: string; format?: string }, g: GlobalOpts): Promise<number> {
-  if (opts.format !== undefined && opts.format !== 'json' && opts.format !== 'yaml') throw new UsageError(`--format: expected json or yaml, got "${opts.format}"`);
-  const format: GraphFormat = (opts.format as GraphFormat | undefined) ?? (opts.out && isYamlPath(opts.out) ? 'yaml' : 'json');
+export async function exportGraphCommand(
+  id: string,
+  opts: { out?: string; format?: string },
+  g: GlobalOpts,
+): Promise<number> {
+  if (opts.format !== undefined && opts.format !== 'json' && opts.format !== 'yaml')
+    throw new UsageError(`--format: expected json or yaml, got "${opts.format}"`);
+  const format: GraphFormat =
+    (opts.format as GraphFormat | undefined) ?? (opts.out && isYamlPath(opts.out) ? 'yaml' : 'json');
   return withService(g, (svc) => {
     let text = svc.exportGraph(id);
     if (format === 'yaml') text = formatGraph(parseGraphText(text), 'yaml');
@@ -104,7 +114,9 @@ function listenError(err: unknown, host: string, port: number | undefined): Usag
       return new UsageError(`serve: port ${port} is in use on ${host} (try --port 0)`);
     case 'EACCES':
     case 'EPERM':
-      return new UsageError(`serve: no permission to listen on port ${port} of ${host} (try a port above 1023, or --port 0)`);
+      return new UsageError(
+        `serve: no permission to listen on port ${port} of ${host} (try a port above 1023, or --port 0)`,
+      );
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
     case 'EAI_NONAME':

@@ -5,7 +5,18 @@ import type { RunDetail } from '../../host/service.js';
 import type { ListRunsOptions } from '../../host/store/index.js';
 import { UsageError } from '../exit.js';
 import { positiveInt } from '../files.js';
-import { errorMessageOf, formatCost, formatDuration, oneLine, paint, preview, statusColor, streamOut, table, type Paint } from '../render.js';
+import {
+  errorMessageOf,
+  formatCost,
+  formatDuration,
+  oneLine,
+  paint,
+  preview,
+  statusColor,
+  streamOut,
+  table,
+  type Paint,
+} from '../render.js';
 import { withService, type GlobalOpts } from '../session.js';
 
 type NodeDetail = RunDetail['nodes'][number];
@@ -13,22 +24,34 @@ type NodeDetail = RunDetail['nodes'][number];
 /** Read commands show a run whose process died as `interrupted`, not `running`. */
 const RECOVER = { recover: true } as const;
 
-export async function inspectCommand(runId: string, opts: { json?: boolean; node?: string }, g: GlobalOpts): Promise<number> {
-  return withService(g, (svc) => {
-    const d = svc.inspect(runId);
-    const out = streamOut(process.stdout);
-    const p = paint(out);
-    if (opts.node !== undefined) {
-      const n = d.nodes.find((x) => x.nodeId === opts.node);
-      if (!n) throw new AppError('not-found', `node ${opts.node} not found in run ${runId} (nodes: ${d.nodes.map((x) => x.nodeId).join(', ')})`);
-      if (opts.json) out.write(JSON.stringify(n, null, 2) + '\n');
-      else out.write(nodeText(d, n, p, g.verbose === true));
+export async function inspectCommand(
+  runId: string,
+  opts: { json?: boolean; node?: string },
+  g: GlobalOpts,
+): Promise<number> {
+  return withService(
+    g,
+    (svc) => {
+      const d = svc.inspect(runId);
+      const out = streamOut(process.stdout);
+      const p = paint(out);
+      if (opts.node !== undefined) {
+        const n = d.nodes.find((x) => x.nodeId === opts.node);
+        if (!n)
+          throw new AppError(
+            'not-found',
+            `node ${opts.node} not found in run ${runId} (nodes: ${d.nodes.map((x) => x.nodeId).join(', ')})`,
+          );
+        if (opts.json) out.write(JSON.stringify(n, null, 2) + '\n');
+        else out.write(nodeText(d, n, p, g.verbose === true));
+        return 0;
+      }
+      if (opts.json) out.write(JSON.stringify(d, null, 2) + '\n');
+      else out.write(runText(d, p));
       return 0;
-    }
-    if (opts.json) out.write(JSON.stringify(d, null, 2) + '\n');
-    else out.write(runText(d, p));
-    return 0;
-  }, RECOVER);
+    },
+    RECOVER,
+  );
 }
 
 function runText(d: RunDetail, p: Paint): string {
@@ -44,7 +67,10 @@ function runText(d: RunDetail, p: Paint): string {
   lines.push(`duration ${formatDuration(d.durationMs)} · ${d.tokens} tokens · ${formatCost(d.costUsd)}`);
   lines.push(`input    ${preview(d.input, 120)}`);
   if (d.result !== undefined) lines.push(`result   ${preview(d.result, 120)}`);
-  if (d.error) lines.push(`error    ${p.red(`${d.failedNodeId ? `node ${d.failedNodeId} ` : ''}(${d.error.kind}): ${oneLine(errorMessageOf(d.error))}`)}`);
+  if (d.error)
+    lines.push(
+      `error    ${p.red(`${d.failedNodeId ? `node ${d.failedNodeId} ` : ''}(${d.error.kind}): ${oneLine(errorMessageOf(d.error))}`)}`,
+    );
   if (d.compensated !== undefined) lines.push(`compensated ${d.compensated ? p.green('yes') : p.red('no')}`);
   const rows = d.nodes.map((n) => {
     const compFailed = n.compensation?.status === 'failed';
@@ -73,7 +99,11 @@ function runText(d: RunDetail, p: Paint): string {
       err,
     ];
   });
-  return lines.join('\n') + '\n\n' + table(['node', 'type', 'status', 'attempts', 'duration', 'tokens', 'cost', 'error'], rows, p);
+  return (
+    lines.join('\n') +
+    '\n\n' +
+    table(['node', 'type', 'status', 'attempts', 'duration', 'tokens', 'cost', 'error'], rows, p)
+  );
 }
 
 function nodeText(d: RunDetail, n: NodeDetail, p: Paint, verbose: boolean): string {
@@ -91,14 +121,20 @@ function nodeText(d: RunDetail, n: NodeDetail, p: Paint, verbose: boolean): stri
     lines.push(`approval ${oneLine(n.approval.title)}`);
     if (n.approval.details !== undefined) lines.push(`details  ${preview(n.approval.details, 200)}`);
     const dec = n.approval.decision;
-    if (dec) lines.push(`decision ${dec.approved ? p.green('approved') : p.red('rejected')}${dec.by ? ` by ${dec.by}` : ''}${dec.comment ? `: ${dec.comment}` : ''}`);
+    if (dec)
+      lines.push(
+        `decision ${dec.approved ? p.green('approved') : p.red('rejected')}${dec.by ? ` by ${dec.by}` : ''}${dec.comment ? `: ${dec.comment}` : ''}`,
+      );
   }
   if (n.compensation) {
     const c = n.compensation;
     const text = `${c.status} (attempt ${c.attempt})${c.error ? `: ${c.error.message}` : ''}`;
     lines.push(`compensation ${c.status === 'failed' ? p.red(text) : text}`);
   }
-  if (n.poll) lines.push(`polling  submitted ${n.poll.submittedAt} · ${n.poll.polls} polls${n.poll.nextPollAt ? ` · next poll at ${n.poll.nextPollAt}` : ''}`);
+  if (n.poll)
+    lines.push(
+      `polling  submitted ${n.poll.submittedAt} · ${n.poll.polls} polls${n.poll.nextPollAt ? ` · next poll at ${n.poll.nextPollAt}` : ''}`,
+    );
   if (n.input !== undefined) lines.push(`input    ${preview(n.input, 300)}`);
   if (n.output !== undefined) lines.push(`output   ${preview(n.output, 300)}`);
   if (n.stream && n.output === undefined) lines.push(`stream   ${preview(n.stream, 300)}`);
@@ -122,7 +158,16 @@ function nodeText(d: RunDetail, n: NodeDetail, p: Paint, verbose: boolean): stri
   return lines.join('\n') + '\n';
 }
 
-const STATUSES: RunStatus[] = ['queued', 'running', 'paused', 'waiting', 'interrupted', 'succeeded', 'failed', 'cancelled'];
+const STATUSES: RunStatus[] = [
+  'queued',
+  'running',
+  'paused',
+  'waiting',
+  'interrupted',
+  'succeeded',
+  'failed',
+  'cancelled',
+];
 
 export interface ListOpts {
   status?: string;
@@ -136,33 +181,38 @@ export async function listCommand(opts: ListOpts, g: GlobalOpts): Promise<number
   if (opts.status !== undefined) {
     const wanted = opts.status.split(',').map((s) => s.trim());
     for (const s of wanted) {
-      if (!STATUSES.includes(s as RunStatus)) throw new UsageError(`--status: unknown status "${s}" (one of ${STATUSES.join(', ')})`);
+      if (!STATUSES.includes(s as RunStatus))
+        throw new UsageError(`--status: unknown status "${s}" (one of ${STATUSES.join(', ')})`);
     }
     q.status = wanted.length === 1 ? (wanted[0] as RunStatus) : (wanted as RunStatus[]);
   }
   if (opts.graph !== undefined) q.graphId = opts.graph;
-  return withService(g, (svc) => {
-    const runs = svc.list(q);
-    const out = streamOut(process.stdout);
-    if (opts.json) {
-      out.write(JSON.stringify(runs, null, 2) + '\n');
+  return withService(
+    g,
+    (svc) => {
+      const runs = svc.list(q);
+      const out = streamOut(process.stdout);
+      if (opts.json) {
+        out.write(JSON.stringify(runs, null, 2) + '\n');
+        return 0;
+      }
+      if (runs.length === 0) {
+        out.write('no runs\n');
+        return 0;
+      }
+      const p = paint(out);
+      const rows = runs.map((r) => [
+        r.runId,
+        r.graphId,
+        p[statusColor(r.status)](r.status),
+        r.createdAt,
+        formatDuration(r.durationMs),
+        String(r.tokens),
+        formatCost(r.costUsd),
+      ]);
+      out.write(table(['run', 'graph', 'status', 'created', 'duration', 'tokens', 'cost'], rows, p));
       return 0;
-    }
-    if (runs.length === 0) {
-      out.write('no runs\n');
-      return 0;
-    }
-    const p = paint(out);
-    const rows = runs.map((r) => [
-      r.runId,
-      r.graphId,
-      p[statusColor(r.status)](r.status),
-      r.createdAt,
-      formatDuration(r.durationMs),
-      String(r.tokens),
-      formatCost(r.costUsd),
-    ]);
-    out.write(table(['run', 'graph', 'status', 'created', 'duration', 'tokens', 'cost'], rows, p));
-    return 0;
-  }, RECOVER);
+    },
+    RECOVER,
+  );
 }

@@ -19,8 +19,10 @@ export interface RunOpts extends RunFlags {
 
 export async function runCommand(file: string, opts: RunOpts, g: GlobalOpts): Promise<number> {
   checkRunFlags(opts);
-  if (opts.input !== undefined && opts.inputs !== undefined) throw new UsageError('use either --input or --inputs, not both');
-  if (opts.concurrency !== undefined && opts.inputs === undefined) throw new UsageError('--concurrency needs --inputs FILE.jsonl');
+  if (opts.input !== undefined && opts.inputs !== undefined)
+    throw new UsageError('use either --input or --inputs, not both');
+  if (opts.concurrency !== undefined && opts.inputs === undefined)
+    throw new UsageError('--concurrency needs --inputs FILE.jsonl');
   const concurrency = positiveInt(opts.concurrency, '--concurrency') ?? 1;
   const graph = loadGraphFile(file);
 
@@ -30,7 +32,11 @@ export async function runCommand(file: string, opts: RunOpts, g: GlobalOpts): Pr
     if (opts.dryRun) {
       // The batch's worst case is every run's: the plans' tokens and calls add up.
       const plans = await Promise.all(lines.map((l) => StatepipeService.dryRun(graph, l.input)));
-      const plan = { ...plans[0]!, worstCaseTokens: plans.reduce((n, x) => n + x.worstCaseTokens, 0), modelCalls: plans.reduce((n, x) => n + x.modelCalls, 0) };
+      const plan = {
+        ...plans[0]!,
+        worstCaseTokens: plans.reduce((n, x) => n + x.worstCaseTokens, 0),
+        modelCalls: plans.reduce((n, x) => n + x.modelCalls, 0),
+      };
       const note = `${lines.length} input${lines.length === 1 ? '' : 's'} valid · tokens and calls of all ${lines.length} runs`;
       return printPlan(plan, planHeader(graph, note), { graphId: graph.id, runs: lines.length }, opts);
     }
@@ -38,16 +44,29 @@ export async function runCommand(file: string, opts: RunOpts, g: GlobalOpts): Pr
   }
 
   const input = opts.input !== undefined ? parseJsonArg(opts.input, '--input') : {};
-  if (opts.input !== undefined || !opts.dryRun) checkRunInput(graph, input, opts.input !== undefined ? '--input' : 'no --input given');
-  if (opts.dryRun) return printDryRun(graph, opts, opts.input !== undefined ? input : undefined, opts.input !== undefined ? 'input valid' : undefined);
+  if (opts.input !== undefined || !opts.dryRun)
+    checkRunInput(graph, input, opts.input !== undefined ? '--input' : 'no --input given');
+  if (opts.dryRun)
+    return printDryRun(
+      graph,
+      opts,
+      opts.input !== undefined ? input : undefined,
+      opts.input !== undefined ? 'input valid' : undefined,
+    );
 
   return driveCommand(g, opts, { act: (svc) => svc.startRun(graph, input) });
 }
 
-const planHeader = (graph: Graph, note?: string): string => `${graph.id} (${graph.nodes.length} nodes, ${graph.edges.length} edges)${note ? ` · ${note}` : ''}`;
+const planHeader = (graph: Graph, note?: string): string =>
+  `${graph.id} (${graph.nodes.length} nodes, ${graph.edges.length} edges)${note ? ` · ${note}` : ''}`;
 
 /** `--dry-run`: the plan, without opening the database. */
 async function printDryRun(graph: Graph, opts: RunOpts, input: unknown, note?: string): Promise<number> {
   const plan = await StatepipeService.dryRun(graph, input);
-  return printPlan(plan, planHeader(graph, note), { graphId: graph.id, nodes: graph.nodes.length, edges: graph.edges.length }, opts);
+  return printPlan(
+    plan,
+    planHeader(graph, note),
+    { graphId: graph.id, nodes: graph.nodes.length, edges: graph.edges.length },
+    opts,
+  );
 }

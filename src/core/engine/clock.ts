@@ -6,7 +6,8 @@ function abortError(signal: AbortSignal): unknown {
 }
 
 /** setImmediate where the host has it (Node, Electron main): a turn without the 1 ms timer floor. */
-const soon: (fn: () => void) => void = (globalThis as { setImmediate?: (fn: () => void) => void }).setImmediate ?? ((fn) => setTimeout(fn, 0));
+const soon: (fn: () => void) => void =
+  (globalThis as { setImmediate?: (fn: () => void) => void }).setImmediate ?? ((fn) => setTimeout(fn, 0));
 
 /** Resolves after the event loop had a turn (a macrotask: microtasks, I/O and due timers ran first). */
 export const hostTurn = (): Promise<void> => new Promise<void>((resolve) => soon(resolve));
@@ -21,10 +22,13 @@ export const realClock: Clock = {
   sleep(ms, signal) {
     return new Promise<void>((resolve, reject) => {
       if (signal?.aborted) return reject(abortError(signal));
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, Math.max(0, ms));
+      const timer = setTimeout(
+        () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        Math.max(0, ms),
+      );
       const onAbort = () => {
         clearTimeout(timer);
         reject(abortError(signal!));

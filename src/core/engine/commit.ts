@@ -75,10 +75,18 @@ export class Stage {
     this.staged = [];
     const committed = this.store.append(
       this.state.runId,
-      staged.map((e) => (e.nodeId === undefined ? { type: e.type, data: e.data } : { type: e.type, nodeId: e.nodeId, data: e.data }) as NewEvent),
+      staged.map(
+        (e) =>
+          (e.nodeId === undefined
+            ? { type: e.type, data: e.data }
+            : { type: e.type, nodeId: e.nodeId, data: e.data }) as NewEvent,
+      ),
     );
     if (committed[0]?.seq !== staged[0]!.seq) {
-      throw new AppError('conflict', `run ${this.state.runId} was written by another process (expected seq ${staged[0]!.seq}, got ${committed[0]?.seq})`);
+      throw new AppError(
+        'conflict',
+        `run ${this.state.runId} was written by another process (expected seq ${staged[0]!.seq}, got ${committed[0]?.seq})`,
+      );
     }
     return committed;
   }

@@ -11,7 +11,9 @@ import type { RunDriver } from './driver.js';
 import { renderConfig } from '../graph/templates.js';
 import { backoffDelay, retryPolicy, timeoutFor } from './plan.js';
 
-export async function runCompensations(d: RunDriver): Promise<{ compensated?: boolean; compensationFailed?: string[] }> {
+export async function runCompensations(
+  d: RunDriver,
+): Promise<{ compensated?: boolean; compensationFailed?: string[] }> {
   const order = [...d.state.completed].reverse().filter((id) => d.nodes.get(id)?.compensate);
   if (order.length === 0) return {};
   const failed: string[] = [];
@@ -31,7 +33,9 @@ export async function runCompensations(d: RunDriver): Promise<{ compensated?: bo
       d.commit([ev('compensation.started', { attempt }, id as NodeId)]);
       try {
         const output = await runOne(d, id, comp, attempt, timeoutFor(d.graph, node));
-        d.commit([ev('compensation.succeeded', output === undefined ? { attempt } : { attempt, output }, id as NodeId)]);
+        d.commit([
+          ev('compensation.succeeded', output === undefined ? { attempt } : { attempt, output }, id as NodeId),
+        ]);
         break;
       } catch (err) {
         const error = toNodeError(err);
@@ -41,20 +45,31 @@ export async function runCompensations(d: RunDriver): Promise<{ compensated?: bo
           failed.push(id);
           break;
         }
-        await d.deps.clock.sleep(Math.max(backoffDelay(policy, attempt, d.deps.random ?? Math.random), error.retryAfterMs ?? 0));
+        await d.deps.clock.sleep(
+          Math.max(backoffDelay(policy, attempt, d.deps.random ?? Math.random), error.retryAfterMs ?? 0),
+        );
       }
     }
   }
   return failed.length === 0 ? { compensated: true } : { compensated: false, compensationFailed: failed };
 }
 
-async function runOne(d: RunDriver, id: string, comp: { type: 'http' | 'code'; config: Record<string, unknown> }, attempt: number, timeoutMs: number): Promise<unknown> {
+async function runOne(
+  d: RunDriver,
+  id: string,
+  comp: { type: 'http' | 'code'; config: Record<string, unknown> },
+  attempt: number,
+  timeoutMs: number,
+): Promise<unknown> {
   const runner = d.deps.runners[comp.type];
-  if (!runner) throw new NodeFailure('internal', `no ${comp.type} runner in this host to compensate ${id}`, { retryable: false });
+  if (!runner)
+    throw new NodeFailure('internal', `no ${comp.type} runner in this host to compensate ${id}`, { retryable: false });
   const scope = { input: d.state.input, nodes: d.outputs };
   const config = await renderConfig(comp.config, scope);
   const controller = new AbortController();
-  const cancelTimer = d.deps.clock.timer(timeoutMs, () => controller.abort(new NodeFailure('timeout', `compensation of ${id} timed out after ${timeoutMs} ms`)));
+  const cancelTimer = d.deps.clock.timer(timeoutMs, () =>
+    controller.abort(new NodeFailure('timeout', `compensation of ${id} timed out after ${timeoutMs} ms`)),
+  );
   const ctx: NodeRunContext = {
     runId: d.runId,
     node: { ...d.nodes.get(id)!, type: comp.type, config: comp.config },
@@ -71,7 +86,9 @@ async function runOne(d: RunDriver, id: string, comp: { type: 'http' | 'code'; c
     services: d.deps.services ?? {},
   };
   try {
-    const aborted = new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true }));
+    const aborted = new Promise<never>((_, reject) =>
+      controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true }),
+    );
     return (await Promise.race([runner(ctx), aborted])).output;
   } finally {
     cancelTimer();

@@ -5,13 +5,28 @@ import type { RunId } from '../ids.js';
 import { counting, graph, nodeSeq, seqOf, testEngine } from './test-kit.js';
 
 const input: GraphNode = { id: 'in', type: 'input', config: {} };
-const code = (id: string, extra: Partial<GraphNode> = {}): GraphNode => ({ id, type: 'code', config: { code: `return '${id}'` }, ...extra });
-const e = (source: string, target: string, when?: boolean) => ({ id: `${source}-${target}`, source, target, ...(when === undefined ? {} : { when }) });
+const code = (id: string, extra: Partial<GraphNode> = {}): GraphNode => ({
+  id,
+  type: 'code',
+  config: { code: `return '${id}'` },
+  ...extra,
+});
+const e = (source: string, target: string, when?: boolean) => ({
+  id: `${source}-${target}`,
+  source,
+  target,
+  ...(when === undefined ? {} : { when }),
+});
 const echo = () => counting(async (ctx) => ({ output: `${ctx.node.id}${ctx.config['tag'] ?? ''}` }));
 
 function approvalGraph(withNoBranch: boolean): Graph {
   return graph({
-    nodes: [input, { id: 'gate', type: 'approval', config: { title: 'Ship {{input.what}}?' } }, code('ship'), ...(withNoBranch ? [code('archive')] : [])],
+    nodes: [
+      input,
+      { id: 'gate', type: 'approval', config: { title: 'Ship {{input.what}}?' } },
+      code('ship'),
+      ...(withNoBranch ? [code('archive')] : []),
+    ],
     edges: [e('in', 'gate'), e('gate', 'ship', true), ...(withNoBranch ? [e('gate', 'archive', false)] : [])],
   });
 }
@@ -23,12 +38,33 @@ describe('approvals', () => {
     expect(o).toMatchObject({ status: 'waiting', waitingFor: ['gate'] });
     expect(events.find((x) => x.type === 'approval.requested')!.data).toEqual({ title: 'Ship v2?' });
     expect(seqOf(events).at(-1)).toBe('run.waiting');
-    const done = await engine.approve(o.runId as RunId, 'gate', { approved: true, by: 'ana', comment: 'fine', data: { n: 1 } });
+    const done = await engine.approve(o.runId as RunId, 'gate', {
+      approved: true,
+      by: 'ana',
+      comment: 'fine',
+      data: { n: 1 },
+    });
     expect(done.status).toBe('succeeded');
-    expect(nodeSeq(events, 'gate')).toEqual(['node.queued', 'node.started', 'approval.requested', 'approval.granted', 'node.succeeded']);
-    expect(events.find((x) => x.type === 'node.succeeded' && x.nodeId === 'gate')!.data).toMatchObject({ output: { approved: true, by: 'ana', comment: 'fine', data: { n: 1 } } });
+    expect(nodeSeq(events, 'gate')).toEqual([
+      'node.queued',
+      'node.started',
+      'approval.requested',
+      'approval.granted',
+      'node.succeeded',
+    ]);
+    expect(events.find((x) => x.type === 'node.succeeded' && x.nodeId === 'gate')!.data).toMatchObject({
+      output: { approved: true, by: 'ana', comment: 'fine', data: { n: 1 } },
+    });
     const tail = seqOf(events).slice(seqOf(events).indexOf('approval.granted:gate'));
-    expect(tail).toEqual(['approval.granted:gate', 'node.succeeded:gate', 'node.queued:ship', 'run.resumed', 'node.started:ship', 'node.succeeded:ship', 'run.succeeded']);
+    expect(tail).toEqual([
+      'approval.granted:gate',
+      'node.succeeded:gate',
+      'node.queued:ship',
+      'run.resumed',
+      'node.started:ship',
+      'node.succeeded:ship',
+      'run.succeeded',
+    ]);
   });
 
   it('rejected without a false branch fails the node and the run', async () => {
@@ -53,7 +89,9 @@ describe('approvals', () => {
     const { engine, store } = testEngine({ code: echo() });
     const o = await engine.start(approvalGraph(false), { what: 'v2' }, { graphHash: 'h' });
     const before = store.loadRun(o.runId as RunId).events.length;
-    await expect(engine.approve(o.runId as RunId, 'ship', { approved: true })).rejects.toThrow(/not waiting for approval/);
+    await expect(engine.approve(o.runId as RunId, 'ship', { approved: true })).rejects.toThrow(
+      /not waiting for approval/,
+    );
     expect(store.loadRun(o.runId as RunId).events.length).toBe(before);
     await engine.approve(o.runId as RunId, 'gate', { approved: true });
     await expect(engine.resume(o.runId as RunId)).rejects.toThrow(/succeeded and cannot be resumed/);
@@ -111,7 +149,13 @@ describe('pause, resume, cancel', () => {
       await ticks();
     }
     expect((await driving).status).toBe('succeeded');
-    expect(seqOf(events).filter((x) => x.startsWith('run.'))).toEqual(['run.created', 'run.started', 'run.paused', 'run.resumed', 'run.succeeded']);
+    expect(seqOf(events).filter((x) => x.startsWith('run.'))).toEqual([
+      'run.created',
+      'run.started',
+      'run.paused',
+      'run.resumed',
+      'run.succeeded',
+    ]);
     expect(events.filter((x) => x.type === 'node.succeeded')).toHaveLength(7);
   });
 
@@ -123,12 +167,21 @@ describe('pause, resume, cancel', () => {
     await engine.cancel(runId);
     const o = await driving;
     expect(o.status).toBe('cancelled');
-    expect(events.filter((x) => x.type === 'node.cancelled').map((x) => x.nodeId).sort()).toEqual(['d0', 'd1', 'd2', 'd3', 'd4', 'd5']);
+    expect(
+      events
+        .filter((x) => x.type === 'node.cancelled')
+        .map((x) => x.nodeId)
+        .sort(),
+    ).toEqual(['d0', 'd1', 'd2', 'd3', 'd4', 'd5']);
     expect(seqOf(events).at(-1)).toBe('run.cancelled');
   });
 
   it('budget: the run pauses before a model call past the budget; raising it resumes', async () => {
-    const llm = (id: string): GraphNode => ({ id, type: 'llm', config: { provider: 'mock', model: 'm', prompt: 'x', mock: { reply: 'a b c d e', tokensPerSecond: 0 } } });
+    const llm = (id: string): GraphNode => ({
+      id,
+      type: 'llm',
+      config: { provider: 'mock', model: 'm', prompt: 'x', mock: { reply: 'a b c d e', tokensPerSecond: 0 } },
+    });
     const g = graph({ nodes: [llm('a'), llm('b')], edges: [e('a', 'b')], budget: { maxTokens: 5 } });
     const { engine, events } = testEngine();
     const o = await engine.start(g, {}, { graphHash: 'h' });
@@ -162,7 +215,10 @@ describe('compensation', () => {
     const o = await engine.start(sagaGraph(), {}, { graphHash: 'h' });
     expect(o).toMatchObject({ status: 'failed', compensated: true, error: { nodeId: 'ship' } });
     expect(seqOf(events).filter((s) => s.startsWith('compensation'))).toEqual([
-      'compensation.started:charge', 'compensation.succeeded:charge', 'compensation.started:book', 'compensation.succeeded:book',
+      'compensation.started:charge',
+      'compensation.succeeded:charge',
+      'compensation.started:book',
+      'compensation.succeeded:book',
     ]);
     const failed = events.find((x) => x.type === 'run.failed')!;
     expect(failed.data).toMatchObject({ compensated: true });
@@ -183,7 +239,11 @@ describe('compensation', () => {
     expect(done).toMatchObject({ status: 'failed', compensated: true });
     expect(runner.calls - before).toBe(1); // only book's compensation ran again
     expect(seqOf(second.events).filter((s) => s.startsWith('compensation') || s.startsWith('run.'))).toEqual([
-      'run.interrupted', 'run.resumed', 'compensation.started:book', 'compensation.succeeded:book', 'run.failed',
+      'run.interrupted',
+      'run.resumed',
+      'compensation.started:book',
+      'compensation.succeeded:book',
+      'run.failed',
     ]);
   });
 });
@@ -206,7 +266,10 @@ describe('rerun, retry, replay', () => {
 
   it('rerun --from with reuse keeps the named downstream outputs and runs the rest', async () => {
     const runner = echo();
-    const g = graph({ nodes: [code('a'), code('b'), code('c'), code('d')], edges: [e('a', 'b'), e('b', 'c'), e('b', 'd')] });
+    const g = graph({
+      nodes: [code('a'), code('b'), code('c'), code('d')],
+      edges: [e('a', 'b'), e('b', 'c'), e('b', 'd')],
+    });
     const { engine, events } = testEngine({ code: runner });
     const o = await engine.start(g, {}, { graphHash: 'h' });
     expect(runner.calls).toBe(4);
@@ -235,7 +298,13 @@ describe('rerun, retry, replay', () => {
     const done = await engine.retry(o.runId as RunId, 'b');
     expect(done.status).toBe('succeeded');
     expect(nodeSeq(events, 'a')).toEqual(['node.queued', 'node.started', 'node.succeeded']);
-    expect(nodeSeq(events, 'c')).toEqual(['node.skipped', 'node.reset', 'node.queued', 'node.started', 'node.succeeded']);
+    expect(nodeSeq(events, 'c')).toEqual([
+      'node.skipped',
+      'node.reset',
+      'node.queued',
+      'node.started',
+      'node.succeeded',
+    ]);
     expect(seqOf(events)).toContain('run.retried');
   });
 });

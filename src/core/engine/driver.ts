@@ -84,7 +84,8 @@ export class RunDriver {
   commit(events: NewEvent[]): void {
     if (events.length === 0) return;
     this.stage.add(events);
-    for (const e of events) if (e.type === 'node.succeeded' && e.nodeId) this.outputs[e.nodeId] = { output: e.data.output };
+    for (const e of events)
+      if (e.type === 'node.succeeded' && e.nodeId) this.outputs[e.nodeId] = { output: e.data.output };
     if (this.batching === 0) this.flush();
   }
 
@@ -170,7 +171,8 @@ export class RunDriver {
       const n = this.state.nodes.get(id)!;
       const node = this.nodes.get(id)!;
       if (n.status === 'queued') this.enqueue(id);
-      if (n.status === 'retrying') this.launch(id, n.attempt + 1, { afterMs: Math.max(0, (n.retryAt ?? 0) - this.deps.clock.now()) });
+      if (n.status === 'retrying')
+        this.launch(id, n.attempt + 1, { afterMs: Math.max(0, (n.retryAt ?? 0) - this.deps.clock.now()) });
       if (n.status !== 'running') continue;
       const intrinsic = node.type === 'delay' || node.type === 'approval';
       // A polled node whose submit is recorded only polls from here on: safe to continue.
@@ -200,7 +202,9 @@ export class RunDriver {
       this.enqueue(id);
       return;
     }
-    this.commit([ev('node.skipped', r.source ? { reason: r.reason, source: r.source } : { reason: r.reason }, id as never)]);
+    this.commit([
+      ev('node.skipped', r.source ? { reason: r.reason, source: r.source } : { reason: r.reason }, id as never),
+    ]);
     this.afterFinish(id);
   }
 
@@ -211,7 +215,8 @@ export class RunDriver {
     this.pending.clear();
     for (const id of this.topo.order) {
       let n = 0;
-      for (const e of this.topo.incoming.get(id) ?? []) if (!isFinishedNode(this.state.nodes.get(e.source)!.status)) n++;
+      for (const e of this.topo.incoming.get(id) ?? [])
+        if (!isFinishedNode(this.state.nodes.get(e.source)!.status)) n++;
       this.pending.set(id, n);
     }
   }
@@ -223,7 +228,8 @@ export class RunDriver {
    */
   afterFinish(id: string): void {
     const n = this.state.nodes.get(id)!;
-    const failed = n.status === 'failed' || n.status === 'cancelled' || (n.status === 'skipped' && n.skipSource !== undefined);
+    const failed =
+      n.status === 'failed' || n.status === 'cancelled' || (n.status === 'skipped' && n.skipSource !== undefined);
     for (const e of this.topo.outgoing.get(id) ?? []) {
       const left = (this.pending.get(e.target) ?? 1) - 1;
       this.pending.set(e.target, left);
@@ -234,20 +240,33 @@ export class RunDriver {
   /** The run's budget is spent (counting `spent`, a running node's uncommitted usage). */
   budgetExceeded(spent = { tokens: 0, costUsd: 0 }): boolean {
     const { maxTokens, maxCostUsd } = this.state.budget;
-    return (maxTokens !== undefined && this.state.tokens + spent.tokens >= maxTokens) || (maxCostUsd !== undefined && this.state.costUsd + spent.costUsd >= maxCostUsd);
+    return (
+      (maxTokens !== undefined && this.state.tokens + spent.tokens >= maxTokens) ||
+      (maxCostUsd !== undefined && this.state.costUsd + spent.costUsd >= maxCostUsd)
+    );
   }
 
   /** `budget.exceeded` as the run pauses for its budget. */
   budgetEvent(nodeId: string, spent = { tokens: 0, costUsd: 0 }): NewEvent {
     const { maxTokens, maxCostUsd } = this.state.budget;
-    const data = { tokens: this.state.tokens + spent.tokens, costUsd: this.state.costUsd + spent.costUsd, ...(maxTokens !== undefined ? { maxTokens } : {}), ...(maxCostUsd !== undefined ? { maxCostUsd } : {}) };
+    const data = {
+      tokens: this.state.tokens + spent.tokens,
+      costUsd: this.state.costUsd + spent.costUsd,
+      ...(maxTokens !== undefined ? { maxTokens } : {}),
+      ...(maxCostUsd !== undefined ? { maxCostUsd } : {}),
+    };
     return ev('budget.exceeded', data, nodeId as never);
   }
 
   pump(): void {
     if (this.stopped) return;
     try {
-      while (this.ready.length > 0 && this.inflight.size < this.concurrency && this.state.status === 'running' && !this.cancelling) {
+      while (
+        this.ready.length > 0 &&
+        this.inflight.size < this.concurrency &&
+        this.state.status === 'running' &&
+        !this.cancelling
+      ) {
         const id = this.ready[0]!;
         const node = this.nodes.get(id)!;
         if ((node.type === 'llm' || node.type === 'agent') && this.budgetExceeded()) {
@@ -259,7 +278,8 @@ export class RunDriver {
         this.launch(id, this.state.nodes.get(id)!.attempt + 1, {});
       }
       if (this.grouping === 0) this.flush();
-      if (this.inflight.size === 0 && (this.ready.length === 0 || this.state.status !== 'running' || this.cancelling)) this.finish();
+      if (this.inflight.size === 0 && (this.ready.length === 0 || this.state.status !== 'running' || this.cancelling))
+        this.finish();
     } catch (err) {
       this.fail(err);
     }
@@ -307,7 +327,8 @@ export class RunDriver {
 
   requestPause(): void {
     if (this.stopped || this.cancelling) return;
-    if (this.state.status === 'running' || this.state.status === 'waiting') this.commit([ev('run.paused', { reason: 'user' })]);
+    if (this.state.status === 'running' || this.state.status === 'waiting')
+      this.commit([ev('run.paused', { reason: 'user' })]);
     this.pump();
   }
 
@@ -360,14 +381,16 @@ export class RunDriver {
       if (s.status !== 'waiting') this.commit([ev('run.waiting', { nodeIds: open })]);
       return this.stop({ status: 'waiting', waitingFor: open });
     }
-    if (s.status === 'paused') return this.stop({ status: 'paused', ...(s.pauseReason ? { pauseReason: s.pauseReason } : {}) });
+    if (s.status === 'paused')
+      return this.stop({ status: 'paused', ...(s.pauseReason ? { pauseReason: s.pauseReason } : {}) });
     if (s.status === 'running' && failed === undefined && [...s.nodes.values()].some((n) => n.status === 'cancelled')) {
       // A node was cancelled without a cancel of the run (a defect, not a success): end the run cancelled.
       return this.compensateThenEnd('cancelled');
     }
     if (s.status === 'running' && failed !== undefined) {
       const waiting: NewEvent[] = [];
-      for (const [id, n] of s.nodes) if (n.status === 'waiting' || n.status === 'in-doubt') waiting.push(ev('node.cancelled', {}, id as never));
+      for (const [id, n] of s.nodes)
+        if (n.status === 'waiting' || n.status === 'in-doubt') waiting.push(ev('node.cancelled', {}, id as never));
       this.commit(waiting);
       // A failure fails the run (runtime.md), even when it closes an approval another branch had open.
       return this.compensateThenEnd('failed', failed);
@@ -386,14 +409,27 @@ export class RunDriver {
 
   private compensateThenEnd(kind: 'failed' | 'cancelled', failedNode?: string): void {
     this.stopped = true;
-    runCompensations(this).then((comp) => {
-      if (kind === 'cancelled') this.commit([ev('run.cancelled', comp)]);
-      else {
-        const error = this.state.nodes.get(failedNode!)!.error ?? { kind: 'internal' as const, message: 'failed', retryable: false };
-        this.commit([ev('run.failed', { error: { kind: error.kind, message: error.message, retryable: error.retryable }, nodeId: failedNode!, ...comp })]);
-      }
-      this.resolveDone(outcomeOf(this.state));
-    }, (err) => this.rejectDone(err));
+    runCompensations(this).then(
+      (comp) => {
+        if (kind === 'cancelled') this.commit([ev('run.cancelled', comp)]);
+        else {
+          const error = this.state.nodes.get(failedNode!)!.error ?? {
+            kind: 'internal' as const,
+            message: 'failed',
+            retryable: false,
+          };
+          this.commit([
+            ev('run.failed', {
+              error: { kind: error.kind, message: error.message, retryable: error.retryable },
+              nodeId: failedNode!,
+              ...comp,
+            }),
+          ]);
+        }
+        this.resolveDone(outcomeOf(this.state));
+      },
+      (err) => this.rejectDone(err),
+    );
   }
 
   private stop(outcome: Omit<RunOutcome, 'runId'>): void {
@@ -440,10 +476,14 @@ const isTerminal = (s: RunState['status']): boolean => s === 'succeeded' || s ==
 export function outcomeOf(s: RunState): RunOutcome {
   const out: RunOutcome = { runId: s.runId, status: s.status };
   if (s.status === 'succeeded') out.result = s.result;
-  if (s.error) out.error = { kind: s.error.kind, message: s.error.message, ...(s.failedNodeId ? { nodeId: s.failedNodeId } : {}) };
+  if (s.error)
+    out.error = { kind: s.error.kind, message: s.error.message, ...(s.failedNodeId ? { nodeId: s.failedNodeId } : {}) };
   if (s.pauseReason && s.status === 'paused') out.pauseReason = s.pauseReason;
   if (s.compensated !== undefined) out.compensated = s.compensated;
-  if (s.status === 'waiting') out.waitingFor = [...s.nodes].filter(([, n]) => n.status === 'waiting' || n.status === 'in-doubt').map(([id]) => id);
+  if (s.status === 'waiting')
+    out.waitingFor = [...s.nodes]
+      .filter(([, n]) => n.status === 'waiting' || n.status === 'in-doubt')
+      .map(([id]) => id);
   return out;
 }
 

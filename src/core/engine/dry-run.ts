@@ -33,7 +33,7 @@ export interface DryRunOptions {
 /** ~1.3 tokens per word for real tokenizers (the mock counts one per word). */
 const TOKENS_PER_WORD = 1.3;
 const DEFAULT_MAX_TOKENS = 4096;
-const asText = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v) ?? '');
+const asText = (v: unknown): string => (typeof v === 'string' ? v : (JSON.stringify(v) ?? ''));
 
 /** The longest reply a model call of `node` can give, and an output of that size for templates downstream. */
 function worstReply(node: GraphNode): { tokens: number; output: unknown } {
@@ -41,14 +41,20 @@ function worstReply(node: GraphNode): { tokens: number; output: unknown } {
   const mock = c['mock'] as { reply?: unknown } | undefined;
   if (mock?.reply !== undefined) {
     const text = replyText(mock.reply);
-    return { tokens: countTokens(text), output: { text, ...(typeof mock.reply === 'object' ? { json: mock.reply } : {}) } };
+    return {
+      tokens: countTokens(text),
+      output: { text, ...(typeof mock.reply === 'object' ? { json: mock.reply } : {}) },
+    };
   }
   const tokens = typeof c['maxTokens'] === 'number' ? c['maxTokens'] : DEFAULT_MAX_TOKENS;
   return { tokens, output: { text: 'word '.repeat(tokens).trim() } };
 }
 
 /** A template string filled in where it can be; an expression that cannot be counts as its text. */
-async function fill(value: unknown, scope: { input: unknown; nodes: Record<string, { output: unknown }> }): Promise<string> {
+async function fill(
+  value: unknown,
+  scope: { input: unknown; nodes: Record<string, { output: unknown }> },
+): Promise<string> {
   if (typeof value !== 'string') return value === undefined ? '' : asText(value);
   let parts;
   try {
@@ -100,7 +106,11 @@ export async function dryRunPlan(graph: Graph, topo: Topology, opts: DryRunOptio
 }
 
 /** A control on an existing run, planned by `--dry-run`. */
-export type DryControl = { kind: 'resume' } | { kind: 'approve'; nodeId: string } | { kind: 'retry'; nodeId: string } | { kind: 'rerun'; nodeId: string };
+export type DryControl =
+  | { kind: 'resume' }
+  | { kind: 'approve'; nodeId: string }
+  | { kind: 'retry'; nodeId: string }
+  | { kind: 'rerun'; nodeId: string };
 
 /**
  * The nodes a control would leave to run, after checking it as the engine would (the same
@@ -113,13 +123,18 @@ export function nodesLeft(graph: Graph, topo: Topology, state: RunState, control
       assertResumable(state);
       return new Set(topo.order.filter(open));
     case 'approve':
-      assertApprovable(state, graph.nodes.find((n) => n.id === control.nodeId), control.nodeId);
+      assertApprovable(
+        state,
+        graph.nodes.find((n) => n.id === control.nodeId),
+        control.nodeId,
+      );
       return new Set(topo.order.filter((id) => id !== control.nodeId && open(id)));
     case 'retry': {
       assertRetryable(state, control.nodeId);
       const left = new Set(topo.order.filter(open));
       left.add(control.nodeId);
-      for (const id of topo.descendants(control.nodeId)) if (state.nodes.get(id)!.skipSource !== undefined) left.add(id);
+      for (const id of topo.descendants(control.nodeId))
+        if (state.nodes.get(id)!.skipSource !== undefined) left.add(id);
       return left;
     }
     case 'rerun':

@@ -4,26 +4,46 @@ import type { GraphNode } from '../graph/schema.js';
 import { counting, graph, nodeSeq, seqOf, testEngine } from './test-kit.js';
 
 const input: GraphNode = { id: 'in', type: 'input', config: {} };
-const mock = (id: string, reply: unknown, extra: Record<string, unknown> = {}, node: Partial<GraphNode> = {}): GraphNode => ({
+const mock = (
+  id: string,
+  reply: unknown,
+  extra: Record<string, unknown> = {},
+  node: Partial<GraphNode> = {},
+): GraphNode => ({
   id,
   type: 'llm',
   config: { provider: 'mock', model: 'm', prompt: `p ${id}`, mock: { reply, tokensPerSecond: 100, ...extra } },
   ...node,
 });
 const out = (id: string, value: unknown): GraphNode => ({ id, type: 'output', config: { value } });
-const e = (source: string, target: string, when?: boolean) => ({ id: `${source}-${target}`, source, target, ...(when === undefined ? {} : { when }) });
+const e = (source: string, target: string, when?: boolean) => ({
+  id: `${source}-${target}`,
+  source,
+  target,
+  ...(when === undefined ? {} : { when }),
+});
 
 describe('engine event sequences', () => {
   it('success: a chain runs in order, every event once, gapless seq', async () => {
-    const g = graph({ nodes: [input, mock('a', 'hello world'), out('r', '{{nodes.a.output.text}}')], edges: [e('in', 'a'), e('a', 'r')] });
+    const g = graph({
+      nodes: [input, mock('a', 'hello world'), out('r', '{{nodes.a.output.text}}')],
+      edges: [e('in', 'a'), e('a', 'r')],
+    });
     const { engine, events } = testEngine();
     const o = await engine.start(g, {}, { graphHash: 'h' });
     expect(o).toMatchObject({ status: 'succeeded', result: { r: 'hello world' } });
     expect(seqOf(events)).toEqual([
-      'run.created', 'run.started',
-      'node.queued:in', 'node.started:in', 'node.succeeded:in',
-      'node.queued:a', 'node.started:a', 'node.succeeded:a',
-      'node.queued:r', 'node.started:r', 'node.succeeded:r',
+      'run.created',
+      'run.started',
+      'node.queued:in',
+      'node.started:in',
+      'node.succeeded:in',
+      'node.queued:a',
+      'node.started:a',
+      'node.succeeded:a',
+      'node.queued:r',
+      'node.started:r',
+      'node.succeeded:r',
       'run.succeeded',
     ]);
     expect(events.map((x) => x.seq)).toEqual(events.map((_, i) => i + 1));
@@ -33,11 +53,29 @@ describe('engine event sequences', () => {
   });
 
   it('retry then success: retryable failure backs off, then succeeds', async () => {
-    const g = graph({ nodes: [mock('a', 'ok', { failTimes: 2 }, { retry: { maxAttempts: 3, backoffMs: 100, strategy: 'exponential', jitter: false } })], edges: [] });
+    const g = graph({
+      nodes: [
+        mock(
+          'a',
+          'ok',
+          { failTimes: 2 },
+          { retry: { maxAttempts: 3, backoffMs: 100, strategy: 'exponential', jitter: false } },
+        ),
+      ],
+      edges: [],
+    });
     const { engine, events } = testEngine();
     const o = await engine.start(g, {}, { graphHash: 'h' });
     expect(o.status).toBe('succeeded');
-    expect(nodeSeq(events, 'a')).toEqual(['node.queued', 'node.started', 'node.retrying', 'node.started', 'node.retrying', 'node.started', 'node.succeeded']);
+    expect(nodeSeq(events, 'a')).toEqual([
+      'node.queued',
+      'node.started',
+      'node.retrying',
+      'node.started',
+      'node.retrying',
+      'node.started',
+      'node.succeeded',
+    ]);
     const delays = events.filter((x) => x.type === 'node.retrying').map((x) => (x.data as { delayMs: number }).delayMs);
     expect(delays).toEqual([100, 200]);
   });
@@ -46,7 +84,10 @@ describe('engine event sequences', () => {
     const boom = counting(async () => {
       throw new NodeFailure('code', 'bad code');
     });
-    const g = graph({ nodes: [{ id: 'c', type: 'code', config: { code: 'return 1' }, retry: { maxAttempts: 5 } }], edges: [] });
+    const g = graph({
+      nodes: [{ id: 'c', type: 'code', config: { code: 'return 1' }, retry: { maxAttempts: 5 } }],
+      edges: [],
+    });
     const { engine, events } = testEngine({ code: boom });
     const o = await engine.start(g, {}, { graphHash: 'h' });
     expect(o).toMatchObject({ status: 'failed', error: { kind: 'code', nodeId: 'c' } });
@@ -56,36 +97,62 @@ describe('engine event sequences', () => {
 
   it('failure with skip propagation: descendants skipped naming the source, other branches finish, run fails', async () => {
     const g = graph({
-      nodes: [input, mock('bad', 'x', { failTimes: 9 }), mock('child', 'y'), mock('grandchild', 'z'), mock('other', 'w')],
+      nodes: [
+        input,
+        mock('bad', 'x', { failTimes: 9 }),
+        mock('child', 'y'),
+        mock('grandchild', 'z'),
+        mock('other', 'w'),
+      ],
       edges: [e('in', 'bad'), e('bad', 'child'), e('child', 'grandchild'), e('in', 'other')],
     });
     const { engine, events } = testEngine();
     const o = await engine.start(g, {}, { graphHash: 'h' });
     expect(o).toMatchObject({ status: 'failed', error: { kind: 'provider', nodeId: 'bad' } });
     expect(nodeSeq(events, 'child')).toEqual(['node.skipped']);
-    expect(events.find((x) => x.type === 'node.skipped' && x.nodeId === 'child')!.data).toEqual({ reason: 'source bad failed', source: 'bad' });
+    expect(events.find((x) => x.type === 'node.skipped' && x.nodeId === 'child')!.data).toEqual({
+      reason: 'source bad failed',
+      source: 'bad',
+    });
     expect(nodeSeq(events, 'grandchild')).toEqual(['node.skipped']);
-    expect(events.find((x) => x.type === 'node.skipped' && x.nodeId === 'grandchild')!.data).toEqual({ reason: 'upstream node bad failed', source: 'bad' });
+    expect(events.find((x) => x.type === 'node.skipped' && x.nodeId === 'grandchild')!.data).toEqual({
+      reason: 'upstream node bad failed',
+      source: 'bad',
+    });
     expect(nodeSeq(events, 'other').at(-1)).toBe('node.succeeded');
     expect(seqOf(events).at(-1)).toBe('run.failed');
   });
 
   it('a join below a failure is skipped even when another input is live', async () => {
     const g = graph({
-      nodes: [input, mock('bad', 'x', { failTimes: 9 }), mock('mid', 'y'), mock('ok', 'z'), out('join', '{{nodes.ok.output.text}}')],
+      nodes: [
+        input,
+        mock('bad', 'x', { failTimes: 9 }),
+        mock('mid', 'y'),
+        mock('ok', 'z'),
+        out('join', '{{nodes.ok.output.text}}'),
+      ],
       edges: [e('in', 'bad'), e('bad', 'mid'), e('in', 'ok'), e('mid', 'join'), e('ok', 'join')],
     });
     const { engine, events } = testEngine();
     const o = await engine.start(g, {}, { graphHash: 'h' });
     expect(o.status).toBe('failed');
     expect(nodeSeq(events, 'join')).toEqual(['node.skipped']);
-    expect(events.find((x) => x.type === 'node.skipped' && x.nodeId === 'join')!.data).toEqual({ reason: 'upstream node bad failed', source: 'bad' });
+    expect(events.find((x) => x.type === 'node.skipped' && x.nodeId === 'join')!.data).toEqual({
+      reason: 'upstream node bad failed',
+      source: 'bad',
+    });
   });
 
   for (const risky of [true, false]) {
     it(`condition takes the ${risky} branch and skips the other`, async () => {
       const g = graph({
-        nodes: [input, { id: 'cond', type: 'condition', config: { expression: 'input.risk = "high"' } }, mock('yes', 'Y'), mock('no', 'N')],
+        nodes: [
+          input,
+          { id: 'cond', type: 'condition', config: { expression: 'input.risk = "high"' } },
+          mock('yes', 'Y'),
+          mock('no', 'N'),
+        ],
         edges: [e('in', 'cond'), e('cond', 'yes', true), e('cond', 'no', false)],
       });
       const { engine, events } = testEngine();
@@ -100,7 +167,13 @@ describe('engine event sequences', () => {
 
   it('a join after an optional branch runs when the branch is skipped', async () => {
     const g = graph({
-      nodes: [input, { id: 'cond', type: 'condition', config: { expression: 'false' } }, mock('optional', 'o'), mock('main', 'm'), out('join', '{{nodes.main.output.text}}')],
+      nodes: [
+        input,
+        { id: 'cond', type: 'condition', config: { expression: 'false' } },
+        mock('optional', 'o'),
+        mock('main', 'm'),
+        out('join', '{{nodes.main.output.text}}'),
+      ],
       edges: [e('in', 'cond'), e('cond', 'optional', true), e('in', 'main'), e('optional', 'join'), e('main', 'join')],
     });
     const { engine, events } = testEngine();
@@ -157,11 +230,30 @@ describe('timeouts', () => {
       if (calls === 1) await ctx.clock.sleep(10_000, ctx.signal);
       return { output: 'ok' };
     });
-    const g = graph({ nodes: [{ id: 'c', type: 'code', config: { code: 'x' }, timeoutMs: 300, retry: { maxAttempts: 2, backoffMs: 10, jitter: false } }], edges: [] });
+    const g = graph({
+      nodes: [
+        {
+          id: 'c',
+          type: 'code',
+          config: { code: 'x' },
+          timeoutMs: 300,
+          retry: { maxAttempts: 2, backoffMs: 10, jitter: false },
+        },
+      ],
+      edges: [],
+    });
     const { engine, events } = testEngine({ code: slowThenFast });
     const o = await engine.start(g, {}, { graphHash: 'h' });
     expect(o.status).toBe('succeeded');
-    expect(nodeSeq(events, 'c')).toEqual(['node.queued', 'node.started', 'node.retrying', 'node.started', 'node.succeeded']);
-    expect((events.find((x) => x.type === 'node.retrying')!.data as { error: { kind: string } }).error.kind).toBe('timeout');
+    expect(nodeSeq(events, 'c')).toEqual([
+      'node.queued',
+      'node.started',
+      'node.retrying',
+      'node.started',
+      'node.succeeded',
+    ]);
+    expect((events.find((x) => x.type === 'node.retrying')!.data as { error: { kind: string } }).error.kind).toBe(
+      'timeout',
+    );
   });
 });

@@ -43,11 +43,25 @@ export class Engine {
   };
 
   /** Validates the input and stores the run with its graph snapshot. Nothing executes yet. */
-  createRun(graph: Graph, input: unknown, opts: { graphHash: string; runId?: string; extra?: NewEvent[]; rerunOf?: { runId: string; fromNodeId: string } }): RunId {
+  createRun(
+    graph: Graph,
+    input: unknown,
+    opts: { graphHash: string; runId?: string; extra?: NewEvent[]; rerunOf?: { runId: string; fromNodeId: string } },
+  ): RunId {
     validateRunInput(graph, input);
     const runId = opts.runId ? asRunId(opts.runId) : newRunId(this.deps.clock.now(), this.deps.random);
-    const created = ev('run.created', { graphId: graph.id, graphHash: opts.graphHash, input, ...(opts.rerunOf ? { rerunOf: opts.rerunOf } : {}) });
-    const committed = this.deps.store.createRun({ runId, graph, graphHash: opts.graphHash, events: [created, ...(opts.extra ?? [])] });
+    const created = ev('run.created', {
+      graphId: graph.id,
+      graphHash: opts.graphHash,
+      input,
+      ...(opts.rerunOf ? { rerunOf: opts.rerunOf } : {}),
+    });
+    const committed = this.deps.store.createRun({
+      runId,
+      graph,
+      graphHash: opts.graphHash,
+      events: [created, ...(opts.extra ?? [])],
+    });
     this.publish(committed);
     if (this.deps.hooks?.onInit) {
       try {
@@ -77,7 +91,10 @@ export class Engine {
     const store = this.deps.store;
     const loaded = store.loadRun(runId);
     if (!store.acquireLease(runId, this.deps.owner)) {
-      throw new AppError('conflict', `run ${runId} is being driven by another process; try again when it stops or waits`);
+      throw new AppError(
+        'conflict',
+        `run ${runId} is being driven by another process; try again when it stops or waits`,
+      );
     }
     const driver = new RunDriver(this.deps, runId, loaded, this.publish);
     this.active.set(runId, driver);
@@ -107,11 +124,26 @@ export class Engine {
         const durationMs = Math.max(0, d.deps.clock.now() - started);
         const id = nodeId as NodeId;
         const hasNoBranch = (d.topo.outgoing.get(nodeId) ?? []).some((e) => e.when === false);
-        if (approved) d.commit([ev('approval.granted', rest, id), ev('node.succeeded', { attempt: n.attempt, durationMs, output }, id)]);
-        else if (hasNoBranch) d.commit([ev('approval.rejected', rest, id), ev('node.succeeded', { attempt: n.attempt, durationMs, output }, id)]);
+        if (approved)
+          d.commit([
+            ev('approval.granted', rest, id),
+            ev('node.succeeded', { attempt: n.attempt, durationMs, output }, id),
+          ]);
+        else if (hasNoBranch)
+          d.commit([
+            ev('approval.rejected', rest, id),
+            ev('node.succeeded', { attempt: n.attempt, durationMs, output }, id),
+          ]);
         else {
           const message = `approval ${nodeId} was rejected${decision.comment ? `: ${decision.comment}` : ''}`;
-          d.commit([ev('approval.rejected', rest, id), ev('node.failed', { attempt: n.attempt, durationMs, error: { kind: 'rejected', message, retryable: false } }, id)]);
+          d.commit([
+            ev('approval.rejected', rest, id),
+            ev(
+              'node.failed',
+              { attempt: n.attempt, durationMs, error: { kind: 'rejected', message, retryable: false } },
+              id,
+            ),
+          ]);
         }
         d.afterFinish(nodeId);
       },
@@ -128,7 +160,8 @@ export class Engine {
         events.push(ev('node.requeued', { attempt: n.attempt }, nodeId as NodeId));
         for (const id of d.topo.descendants(nodeId)) {
           const x = d.state.nodes.get(id)!;
-          if (x.status === 'skipped' && x.skipSource) events.push(ev('node.reset', { reason: `retry of ${nodeId}` }, id as NodeId));
+          if (x.status === 'skipped' && x.skipSource)
+            events.push(ev('node.reset', { reason: `retry of ${nodeId}` }, id as NodeId));
         }
         d.commit(events);
       },
@@ -140,7 +173,9 @@ export class Engine {
     return this.drive(runId, {
       prepare: (d) => {
         const n = assertResolvable(d.state, nodeId);
-        d.commit([ev('node.succeeded', { attempt: n.attempt, durationMs: 0, output, resolved: true }, nodeId as NodeId)]);
+        d.commit([
+          ev('node.succeeded', { attempt: n.attempt, durationMs: 0, output, resolved: true }, nodeId as NodeId),
+        ]);
         d.afterFinish(nodeId);
       },
     });
@@ -168,7 +203,10 @@ export class Engine {
   private async controlOrDrive(runId: RunId, kind: 'pause' | 'cancel', opts: DriveOptions) {
     const state = this.inspect(runId);
     if (state.status === 'succeeded' || state.status === 'cancelled' || state.status === 'failed') {
-      throw new AppError('illegal-transition', `run ${runId} is ${state.status} and cannot be ${kind === 'pause' ? 'paused' : 'cancelled'}`);
+      throw new AppError(
+        'illegal-transition',
+        `run ${runId} is ${state.status} and cannot be ${kind === 'pause' ? 'paused' : 'cancelled'}`,
+      );
     }
     if (kind === 'pause' && state.status === 'paused') return { runId, status: 'paused' as const };
     if (!this.deps.store.acquireLease(runId, this.deps.owner)) {
@@ -188,7 +226,8 @@ export class Engine {
     const state = foldEvents(runId, graph, events);
     nodeIn(state, fromNodeId);
     for (const id of opts.reuse ?? []) {
-      if (id === fromNodeId) throw new AppError('usage', `rerun from ${fromNodeId} cannot also reuse its recorded output`);
+      if (id === fromNodeId)
+        throw new AppError('usage', `rerun from ${fromNodeId} cannot also reuse its recorded output`);
       nodeIn(state, id);
     }
     const created = events[0];
@@ -200,8 +239,12 @@ export class Engine {
     for (const id of driver.topo.order) {
       if (redo.has(id)) continue;
       const n = state.nodes.get(id)!;
-      if (n.status === 'succeeded') extra.push(ev('node.succeeded', { attempt: 0, durationMs: 0, output: n.output, reusedFrom: runId }, id as NodeId));
-      else if (n.status === 'skipped' && !n.skipSource) extra.push(ev('node.skipped', { reason: n.skipReason ?? 'branch not taken' }, id as NodeId));
+      if (n.status === 'succeeded')
+        extra.push(
+          ev('node.succeeded', { attempt: 0, durationMs: 0, output: n.output, reusedFrom: runId }, id as NodeId),
+        );
+      else if (n.status === 'skipped' && !n.skipSource)
+        extra.push(ev('node.skipped', { reason: n.skipReason ?? 'branch not taken' }, id as NodeId));
     }
     return { runId: this.createRun(graph, state.input, { graphHash, extra, rerunOf: { runId, fromNodeId } }) };
   }

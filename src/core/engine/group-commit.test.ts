@@ -59,7 +59,12 @@ describe('group commit of pure in-process nodes', () => {
     });
     const env = testEngine({ http });
     const g = graph({
-      nodes: [input, transform('a'), transform('b'), { id: 'h', type: 'http', config: { method: 'POST', url: 'http://127.0.0.1:1/x' } }],
+      nodes: [
+        input,
+        transform('a'),
+        transform('b'),
+        { id: 'h', type: 'http', config: { method: 'POST', url: 'http://127.0.0.1:1/x' } },
+      ],
       edges: [edge('in', 'a'), edge('in', 'b'), edge('a', 'h'), edge('b', 'h')],
     });
     const o = await env.engine.start(g, {}, { graphHash: 'h' });

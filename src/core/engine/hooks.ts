@@ -32,10 +32,17 @@ export function callHooks(deps: EngineDeps, state: RunState, events: RunEvent[])
     for (const name of hooksFor(event)) {
       const fn: ((ctx: HookContext) => unknown) | undefined = hooks[name];
       if (!fn) continue;
-      const ctx: HookContext = { runId: state.runId, graphId: state.graphId, event, status: state.status, ...(event.nodeId ? { nodeId: event.nodeId } : {}) };
+      const ctx: HookContext = {
+        runId: state.runId,
+        graphId: state.graphId,
+        event,
+        status: state.status,
+        ...(event.nodeId ? { nodeId: event.nodeId } : {}),
+      };
       try {
         const r = fn.call(hooks, ctx);
-        if (r && typeof (r as Promise<unknown>).then === 'function') (r as Promise<unknown>).catch((err) => deps.onHookError?.(name, err));
+        if (r && typeof (r as Promise<unknown>).then === 'function')
+          (r as Promise<unknown>).catch((err) => deps.onHookError?.(name, err));
       } catch (err) {
         deps.onHookError?.(name, err);
       }

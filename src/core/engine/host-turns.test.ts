@@ -24,7 +24,10 @@ function chain() {
 
 function realEngine() {
   const store = new MemoryStore(() => Date.now());
-  return { store, engine: new Engine({ store, clock: realClock, runners: {}, owner: { id: 'test' }, controlPollMs: 60_000 }) };
+  return {
+    store,
+    engine: new Engine({ store, clock: realClock, runners: {}, owner: { id: 'test' }, controlPollMs: 60_000 }),
+  };
 }
 
 /** Counts timer callbacks (and the longest wait between two) until stopped. */

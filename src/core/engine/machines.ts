@@ -78,10 +78,54 @@ function tabulate<S extends string>(machine: Machine, states: readonly S[], even
   return table;
 }
 
-const RUN_STATES: readonly RunStatus[] = ['queued', 'running', 'paused', 'waiting', 'interrupted', 'succeeded', 'failed', 'cancelled'];
-const NODE_STATES: readonly NodeStatus[] = ['idle', 'queued', 'running', 'retrying', 'waiting', 'succeeded', 'failed', 'skipped', 'cancelled', 'in-doubt'];
-const RUN_TABLE = tabulate(runMachine, RUN_STATES, ['START', 'PAUSE', 'WAIT', 'SUCCEED', 'FAIL', 'CANCEL', 'INTERRUPT', 'RESUME', 'RETRY']);
-const NODE_TABLE = tabulate(nodeMachine, NODE_STATES, ['QUEUE', 'SKIP', 'CANCEL', 'REUSE', 'START', 'RETRY', 'WAIT', 'SUCCEED', 'FAIL', 'DOUBT', 'DECIDE', 'REQUEUE', 'RESET']);
+const RUN_STATES: readonly RunStatus[] = [
+  'queued',
+  'running',
+  'paused',
+  'waiting',
+  'interrupted',
+  'succeeded',
+  'failed',
+  'cancelled',
+];
+const NODE_STATES: readonly NodeStatus[] = [
+  'idle',
+  'queued',
+  'running',
+  'retrying',
+  'waiting',
+  'succeeded',
+  'failed',
+  'skipped',
+  'cancelled',
+  'in-doubt',
+];
+const RUN_TABLE = tabulate(runMachine, RUN_STATES, [
+  'START',
+  'PAUSE',
+  'WAIT',
+  'SUCCEED',
+  'FAIL',
+  'CANCEL',
+  'INTERRUPT',
+  'RESUME',
+  'RETRY',
+]);
+const NODE_TABLE = tabulate(nodeMachine, NODE_STATES, [
+  'QUEUE',
+  'SKIP',
+  'CANCEL',
+  'REUSE',
+  'START',
+  'RETRY',
+  'WAIT',
+  'SUCCEED',
+  'FAIL',
+  'DOUBT',
+  'DECIDE',
+  'REQUEUE',
+  'RESET',
+]);
 
 /** The machine event a run-level event type drives, or null for events that do not move the run. */
 export function runMachineEvent(type: RunEventType): string | null {
@@ -144,13 +188,18 @@ export function nodeMachineEvent(type: RunEventType, data: { reusedFrom?: string
 
 export function nextRunStatus(from: RunStatus, machineEvent: string): RunStatus {
   const to = RUN_TABLE.get(`${from}|${machineEvent}`);
-  if (!to) throw new AppError('illegal-transition', `illegal transition: a ${from} run cannot ${machineEvent.toLowerCase()}`);
+  if (!to)
+    throw new AppError('illegal-transition', `illegal transition: a ${from} run cannot ${machineEvent.toLowerCase()}`);
   return to;
 }
 
 export function nextNodeStatus(nodeId: string, from: NodeStatus, machineEvent: string): NodeStatus {
   const to = NODE_TABLE.get(`${from}|${machineEvent}`);
-  if (!to) throw new AppError('illegal-transition', `illegal transition: node ${nodeId} is ${from} and cannot ${machineEvent.toLowerCase()}`);
+  if (!to)
+    throw new AppError(
+      'illegal-transition',
+      `illegal transition: node ${nodeId} is ${from} and cannot ${machineEvent.toLowerCase()}`,
+    );
   return to;
 }
 

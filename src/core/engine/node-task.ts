@@ -41,7 +41,8 @@ export class NodeTask {
 
   /** The template scope: the run input and the outputs of finished nodes (only upstream ones are referenced: validated). */
   private scope(): TemplateScope {
-    if (this.node.type !== 'code' && this.node.type !== 'agent') return { input: this.d.state.input, nodes: this.d.outputs };
+    if (this.node.type !== 'code' && this.node.type !== 'agent')
+      return { input: this.d.state.input, nodes: this.d.outputs };
     const nodes: TemplateScope['nodes'] = {};
     for (const a of this.d.topo.ancestors(this.node.id)) if (this.d.outputs[a]) nodes[a] = this.d.outputs[a]!;
     return { input: this.d.state.input, nodes };
@@ -65,12 +66,19 @@ export class NodeTask {
       const started = clock.now();
       const state = this.d.state.nodes.get(this.node.id)!;
       let config: Record<string, unknown>;
-      const startData = { attempt: this.attempt, idempotencyKey: idempotencyKey(this.d.runId, this.id, this.attempt), ...(resumed ? { resumed: true } : {}) };
+      const startData = {
+        attempt: this.attempt,
+        idempotencyKey: idempotencyKey(this.d.runId, this.id, this.attempt),
+        ...(resumed ? { resumed: true } : {}),
+      };
       try {
         config = await renderConfig(this.node.config ?? {}, this.scope());
       } catch (err) {
         return this.d.batch(() => {
-          this.d.commit([ev('node.started', startData, this.id), ev('node.failed', { attempt: this.attempt, durationMs: 0, error: toNodeError(err) }, this.id)]);
+          this.d.commit([
+            ev('node.started', startData, this.id),
+            ev('node.failed', { attempt: this.attempt, durationMs: 0, error: toNodeError(err) }, this.id),
+          ]);
           this.d.afterFinish(this.node.id);
         }, this.grouped);
       }
@@ -82,7 +90,11 @@ export class NodeTask {
         const details = config['details'];
         this.d.commit([
           ev('node.started', { ...startData, input: config }, this.id),
-          ev('approval.requested', { title: String(config['title'] ?? ''), ...(details !== undefined ? { details } : {}) }, this.id),
+          ev(
+            'approval.requested',
+            { title: String(config['title'] ?? ''), ...(details !== undefined ? { details } : {}) },
+            this.id,
+          ),
         ]);
         return;
       } else if (!instant) {
@@ -114,8 +126,13 @@ export class NodeTask {
         }
         const used = this.attempt - state.attemptBase;
         if (error.retryable && used < policy.maxAttempts) {
-          const delayMs = Math.max(backoffDelay(policy, used, this.d.deps.random ?? Math.random), error.retryAfterMs ?? 0);
-          this.d.commit([ev('node.retrying', { attempt: this.attempt + 1, delayMs, error: strip(error), ...spentOf(err) }, this.id)]);
+          const delayMs = Math.max(
+            backoffDelay(policy, used, this.d.deps.random ?? Math.random),
+            error.retryAfterMs ?? 0,
+          );
+          this.d.commit([
+            ev('node.retrying', { attempt: this.attempt + 1, delayMs, error: strip(error), ...spentOf(err) }, this.id),
+          ]);
           this.d.ungroup(this);
           try {
             await clock.sleep(delayMs, signal);
@@ -126,14 +143,23 @@ export class NodeTask {
           continue;
         }
         return this.d.batch(() => {
-          this.d.commit([ev('node.failed', { attempt: this.attempt, durationMs: clock.now() - started, error, ...spentOf(err) }, this.id)]);
+          this.d.commit([
+            ev(
+              'node.failed',
+              { attempt: this.attempt, durationMs: clock.now() - started, error, ...spentOf(err) },
+              this.id,
+            ),
+          ]);
           this.d.afterFinish(this.node.id);
         });
       }
       stream.flush();
       // The node's end and what it makes ready (or skips) commit in one transaction.
       return this.d.batch(() => {
-        this.d.commit([...deferredStart, ev('node.succeeded', succeededData(this.attempt, clock.now() - started, result), this.id)]);
+        this.d.commit([
+          ...deferredStart,
+          ev('node.succeeded', succeededData(this.attempt, clock.now() - started, result), this.id),
+        ]);
         this.d.afterFinish(this.node.id);
       }, this.grouped);
     }
@@ -145,9 +171,15 @@ export class NodeTask {
     this.d.commit(events);
   }
 
-  private async execute(config: Record<string, unknown>, stream: TokenStream, timeoutMs: number, previousError: NodeError | undefined): Promise<NodeResult> {
+  private async execute(
+    config: Record<string, unknown>,
+    stream: TokenStream,
+    timeoutMs: number,
+    previousError: NodeError | undefined,
+  ): Promise<NodeResult> {
     const runner = intrinsicRunner(this.node.type) ?? this.d.deps.runners[this.node.type];
-    if (!runner) throw new NodeFailure('internal', `no runner for node type ${this.node.type} in this host`, { retryable: false });
+    if (!runner)
+      throw new NodeFailure('internal', `no runner for node type ${this.node.type} in this host`, { retryable: false });
     const clock = this.d.deps.clock;
     const state = this.d.state.nodes.get(this.node.id)!;
     // Each attempt has its own signal: its timeout ends only this attempt (which may be retried);
@@ -169,7 +201,14 @@ export class NodeTask {
       log: (level, message) => this.d.commit([ev('node.log', { level, message, attempt: this.attempt }, this.id)]),
       recordedSteps: [...state.steps],
       overBudget: (spent) => this.d.budgetExceeded(spent),
-      recordStep: (step) => this.d.commit([ev('agent.step', { attempt: this.attempt, index: this.d.state.nodes.get(this.node.id)!.steps.length, step }, this.id)]),
+      recordStep: (step) =>
+        this.d.commit([
+          ev(
+            'agent.step',
+            { attempt: this.attempt, index: this.d.state.nodes.get(this.node.id)!.steps.length, step },
+            this.id,
+          ),
+        ]),
       services: this.d.deps.services ?? {},
       ...(state.until !== undefined ? { until: state.until } : {}),
       ...(state.poll ? { poll: state.poll } : {}),
@@ -182,7 +221,9 @@ export class NodeTask {
         attempt.signal.addEventListener('abort', () => reject(attempt.signal.reason), { once: true });
       });
       onAbort.catch(() => undefined);
-      const cancelTimer = clock.timer(timeoutMs, () => attempt.abort(new NodeFailure('timeout', `node ${this.node.id} timed out after ${timeoutMs} ms`)));
+      const cancelTimer = clock.timer(timeoutMs, () =>
+        attempt.abort(new NodeFailure('timeout', `node ${this.node.id} timed out after ${timeoutMs} ms`)),
+      );
       try {
         return await Promise.race([runner(ctx), onAbort]);
       } finally {

@@ -7,10 +7,7 @@ import type { Graph, GraphEdge, GraphNode } from '../graph/schema.js';
 import type { Topology } from '../graph/topology.js';
 import type { NodeState, RunState } from './state.js';
 
-export type Readiness =
-  | { kind: 'wait' }
-  | { kind: 'ready' }
-  | { kind: 'skip'; reason: string; source?: string };
+export type Readiness = { kind: 'wait' } | { kind: 'ready' } | { kind: 'skip'; reason: string; source?: string };
 
 /** The branch a finished condition/approval node took, or undefined for other node types. */
 export function branchTaken(node: GraphNode, state: NodeState): boolean | undefined {
@@ -61,7 +58,11 @@ export function readiness(nodeId: string, topo: Topology, nodes: Map<string, Gra
     const s = edgeState(edge, nodes, state);
     if (s === 'failed') {
       const origin = failedOrigin(edge, state);
-      return { kind: 'skip', reason: origin === edge.source ? `source ${origin} failed` : `upstream node ${origin} failed`, source: origin };
+      return {
+        kind: 'skip',
+        reason: origin === edge.source ? `source ${origin} failed` : `upstream node ${origin} failed`,
+        source: origin,
+      };
     }
     if (s === 'pending') pending = true;
     else if (s === 'live') live++;

@@ -14,7 +14,8 @@ export function nodeIn(state: RunState, nodeId: string): NodeState {
 
 export function assertResumable(state: RunState): void {
   const s = state.status;
-  if (s === 'succeeded' || s === 'cancelled' || s === 'failed') throw new AppError('illegal-transition', `run ${state.runId} is ${s} and cannot be resumed`);
+  if (s === 'succeeded' || s === 'cancelled' || s === 'failed')
+    throw new AppError('illegal-transition', `run ${state.runId} is ${s} and cannot be resumed`);
 }
 
 export function assertApprovable(state: RunState, node: GraphNode | undefined, nodeId: string): NodeState {
@@ -22,7 +23,10 @@ export function assertApprovable(state: RunState, node: GraphNode | undefined, n
   if (node?.type !== 'approval' || n.status !== 'waiting') {
     const type = node?.type ?? 'unknown';
     const what = `${/^(?:[aeiou]|llm|http)/.test(type) ? 'an' : 'a'} ${type} node`;
-    throw new AppError('illegal-transition', `node ${nodeId} of run ${state.runId} is not waiting for approval (it is ${what}, status ${n.status})`);
+    throw new AppError(
+      'illegal-transition',
+      `node ${nodeId} of run ${state.runId} is not waiting for approval (it is ${what}, status ${n.status})`,
+    );
   }
   return n;
 }
@@ -30,16 +34,23 @@ export function assertApprovable(state: RunState, node: GraphNode | undefined, n
 export function assertRetryable(state: RunState, nodeId: string): NodeState {
   const n = nodeIn(state, nodeId);
   if (n.status !== 'failed' && n.status !== 'in-doubt') {
-    throw new AppError('illegal-transition', `node ${nodeId} of run ${state.runId} is ${n.status}; only a failed or in-doubt node can be retried`);
+    throw new AppError(
+      'illegal-transition',
+      `node ${nodeId} of run ${state.runId} is ${n.status}; only a failed or in-doubt node can be retried`,
+    );
   }
   if ([...state.nodes.values()].some((x) => x.compensation)) {
-    throw new AppError('illegal-transition', `run ${state.runId} has already been compensated; start a new run with rerun --from ${nodeId}`);
+    throw new AppError(
+      'illegal-transition',
+      `run ${state.runId} has already been compensated; start a new run with rerun --from ${nodeId}`,
+    );
   }
   return n;
 }
 
 export function assertResolvable(state: RunState, nodeId: string): NodeState {
   const n = nodeIn(state, nodeId);
-  if (n.status !== 'in-doubt') throw new AppError('illegal-transition', `node ${nodeId} of run ${state.runId} is ${n.status}, not in-doubt`);
+  if (n.status !== 'in-doubt')
+    throw new AppError('illegal-transition', `node ${nodeId} of run ${state.runId} is ${n.status}, not in-doubt`);
   return n;
 }

@@ -9,7 +9,12 @@ import { backoffDelay } from './plan.js';
 import { counting, crashAfter, graph, nodeSeq, testEngine } from './test-kit.js';
 
 const e = (source: string, target: string) => ({ id: `${source}-${target}`, source, target });
-const code = (id: string, extra: Partial<GraphNode> = {}): GraphNode => ({ id, type: 'code', config: { code: 'x' }, ...extra });
+const code = (id: string, extra: Partial<GraphNode> = {}): GraphNode => ({
+  id,
+  type: 'code',
+  config: { code: 'x' },
+  ...extra,
+});
 
 describe('resume after a crash', () => {
   it('succeeded nodes keep their outputs and are not run again; in-flight pure nodes re-run with the same attempt', async () => {
@@ -18,7 +23,9 @@ describe('resume after a crash', () => {
     const first = testEngine({ code: runner });
     const o = await first.engine.start(g, {}, { graphHash: 'h' });
     const all = first.store.loadRun(o.runId as RunId).events;
-    const second = crashAfter(g, o.runId as RunId, all, (x) => x.type === 'node.started' && x.nodeId === 'b', { code: runner });
+    const second = crashAfter(g, o.runId as RunId, all, (x) => x.type === 'node.started' && x.nodeId === 'b', {
+      code: runner,
+    });
     const calls = runner.calls;
     const done = await second.engine.resume(o.runId as RunId);
     expect(done.status).toBe('succeeded');
@@ -31,11 +38,16 @@ describe('resume after a crash', () => {
 
   it('an in-flight unsafe node becomes in-doubt and is never re-run without a decision', async () => {
     const runner = counting(async (ctx) => ({ output: ctx.node.id }));
-    const g = graph({ nodes: [code('a'), code('pay', { sideEffect: 'unsafe' }), code('c')], edges: [e('a', 'pay'), e('pay', 'c')] });
+    const g = graph({
+      nodes: [code('a'), code('pay', { sideEffect: 'unsafe' }), code('c')],
+      edges: [e('a', 'pay'), e('pay', 'c')],
+    });
     const first = testEngine({ code: runner });
     const o = await first.engine.start(g, {}, { graphHash: 'h' });
     const all = first.store.loadRun(o.runId as RunId).events;
-    const second = crashAfter(g, o.runId as RunId, all, (x) => x.type === 'node.started' && x.nodeId === 'pay', { code: runner });
+    const second = crashAfter(g, o.runId as RunId, all, (x) => x.type === 'node.started' && x.nodeId === 'pay', {
+      code: runner,
+    });
     const calls = runner.calls;
     const waiting = await second.engine.resume(o.runId as RunId);
     expect(waiting).toMatchObject({ status: 'waiting', waitingFor: ['pay'] });
@@ -64,7 +76,10 @@ describe('resume after a crash', () => {
   });
 
   it('an open approval stays open across a restart', async () => {
-    const g = graph({ nodes: [{ id: 'gate', type: 'approval', config: { title: 'ok?' } }, code('after')], edges: [e('gate', 'after')] });
+    const g = graph({
+      nodes: [{ id: 'gate', type: 'approval', config: { title: 'ok?' } }, code('after')],
+      edges: [e('gate', 'after')],
+    });
     const runner = counting(async () => ({ output: 1 }));
     const first = testEngine({ code: runner });
     const o = await first.engine.start(g, {}, { graphHash: 'h' });
@@ -78,7 +93,12 @@ describe('resume after a crash', () => {
 });
 
 describe('backoff', () => {
-  const p = (strategy: 'exponential' | 'linear' | 'fixed', jitter = false) => ({ maxAttempts: 5, backoffMs: 100, strategy, jitter });
+  const p = (strategy: 'exponential' | 'linear' | 'fixed', jitter = false) => ({
+    maxAttempts: 5,
+    backoffMs: 100,
+    strategy,
+    jitter,
+  });
   it('follows graph-format.md', () => {
     expect([1, 2, 3].map((a) => backoffDelay(p('exponential'), a, () => 0.5))).toEqual([100, 200, 400]);
     expect([1, 2, 3].map((a) => backoffDelay(p('linear'), a, () => 0.5))).toEqual([100, 200, 300]);

@@ -45,23 +45,39 @@ export interface Step {
 
 /** The run's status after each run-level event. */
 const RUN_STATUS: Record<string, string> = {
-  'run.started': 'running', 'run.resumed': 'running', 'run.retried': 'running', 'run.paused': 'paused', 'run.waiting': 'waiting',
-  'run.interrupted': 'interrupted', 'run.succeeded': 'succeeded', 'run.failed': 'failed', 'run.cancelled': 'cancelled',
+  'run.started': 'running',
+  'run.resumed': 'running',
+  'run.retried': 'running',
+  'run.paused': 'paused',
+  'run.waiting': 'waiting',
+  'run.interrupted': 'interrupted',
+  'run.succeeded': 'succeeded',
+  'run.failed': 'failed',
+  'run.cancelled': 'cancelled',
 };
 
 /** A transition of a node's work (not its tokens, logs, steps, polls, or a restart after a crash). */
 export function isTransition(e: RunEvent): boolean {
-  if (!e.nodeId || e.type === 'node.tokens' || e.type === 'node.log' || e.type === 'agent.step' || e.type === 'node.poll') return false;
+  if (
+    !e.nodeId ||
+    e.type === 'node.tokens' ||
+    e.type === 'node.log' ||
+    e.type === 'agent.step' ||
+    e.type === 'node.poll'
+  )
+    return false;
   return !(e.type === 'node.started' && e.data.resumed);
 }
 
 export function transitionsByNode(events: RunEvent[]): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  for (const e of events) if (isTransition(e)) (out.get(e.nodeId!) ?? out.set(e.nodeId!, []).get(e.nodeId!)!).push(e.type);
+  for (const e of events)
+    if (isTransition(e)) (out.get(e.nodeId!) ?? out.set(e.nodeId!, []).get(e.nodeId!)!).push(e.type);
   return out;
 }
 
-export const callKey = (nodeId: string, attempt: number, compensation = false): string => `${nodeId}#${compensation ? 'c' : ''}${attempt}`;
+export const callKey = (nodeId: string, attempt: number, compensation = false): string =>
+  `${nodeId}#${compensation ? 'c' : ''}${attempt}`;
 
 /** The outcome of every runner call, by node and attempt (compensations apart). */
 export function recordedCalls(graph: Graph, events: RunEvent[]): Map<string, RecordedCall> {
@@ -72,7 +88,8 @@ export function recordedCalls(graph: Graph, events: RunEvent[]): Map<string, Rec
   };
   const calls = new Map<string, RecordedCall>();
   const tokens = new Map<string, string>();
-  const set = (key: string, seq: number, outcome: Outcome, ordered: boolean) => calls.set(key, { seq, outcome, ordered });
+  const set = (key: string, seq: number, outcome: Outcome, ordered: boolean) =>
+    calls.set(key, { seq, outcome, ordered });
   for (const e of events) {
     if (!e.nodeId) continue;
     const id = e.nodeId;
@@ -93,7 +110,12 @@ export function recordedCalls(graph: Graph, events: RunEvent[]): Map<string, Rec
         if (e.data.reusedFrom !== undefined || e.data.resolved) break;
         const { output, usage, costUsd, model } = e.data;
         const key = callKey(id, e.data.attempt);
-        const result: NodeResult = { output, ...(usage ? { usage } : {}), ...(costUsd !== undefined ? { costUsd } : {}), ...(model ? { model } : {}) };
+        const result: NodeResult = {
+          output,
+          ...(usage ? { usage } : {}),
+          ...(costUsd !== undefined ? { costUsd } : {}),
+          ...(model ? { model } : {}),
+        };
         set(key, e.seq, { kind: 'ok', result, tokens: tokens.get(key) ?? '' }, byRunner(id));
         break;
       }
@@ -102,7 +124,12 @@ export function recordedCalls(graph: Graph, events: RunEvent[]): Map<string, Rec
         // node.retrying names the attempt about to start: the failed one is the one before.
         const attempt = e.type === 'node.retrying' ? e.data.attempt - 1 : e.data.attempt;
         const spent = e.data.usage ? { usage: e.data.usage, costUsd: e.data.costUsd ?? 0 } : undefined;
-        set(callKey(id, attempt), e.seq, { kind: 'fail', error: e.data.error, ...(spent ? { spent } : {}) }, byRunner(id) && e.data.error.kind !== 'cancelled');
+        set(
+          callKey(id, attempt),
+          e.seq,
+          { kind: 'fail', error: e.data.error, ...(spent ? { spent } : {}) },
+          byRunner(id) && e.data.error.kind !== 'cancelled',
+        );
         break;
       }
       case 'node.cancelled':
@@ -112,7 +139,12 @@ export function recordedCalls(graph: Graph, events: RunEvent[]): Map<string, Rec
         set(callKey(id, e.data.attempt), e.seq, { kind: 'lost' }, false);
         break;
       case 'compensation.succeeded':
-        set(callKey(id, e.data.attempt, true), e.seq, { kind: 'ok', result: { output: e.data.output }, tokens: '' }, true);
+        set(
+          callKey(id, e.data.attempt, true),
+          e.seq,
+          { kind: 'ok', result: { output: e.data.output }, tokens: '' },
+          true,
+        );
         break;
       case 'compensation.failed':
         set(callKey(id, e.data.attempt, true), e.seq, { kind: 'fail', error: e.data.error }, true);
@@ -136,7 +168,8 @@ export function timedEnds(graph: Graph, events: RunEvent[]): { seq: number; node
     if (!isTransition(e)) continue;
     const id = e.nodeId!;
     counts.set(id, (counts.get(id) ?? 0) + 1);
-    if (e.type === 'node.succeeded' && delays.has(id) && e.data.reusedFrom === undefined) ends.push({ seq: e.seq, nodeId: id, count: counts.get(id)! });
+    if (e.type === 'node.succeeded' && delays.has(id) && e.data.reusedFrom === undefined)
+      ends.push({ seq: e.seq, nodeId: id, count: counts.get(id)! });
   }
   return ends;
 }
@@ -147,13 +180,19 @@ export function recordedSteps(events: RunEvent[]): Step[] {
   const counts = new Map<string, number>();
   let status = 'queued';
   let cancelling = false;
-  const add = (seq: number, action: Action) => steps.push({ seq, action, before: new Map(counts), midFlight: status === 'running' });
+  const add = (seq: number, action: Action) =>
+    steps.push({ seq, action, before: new Map(counts), midFlight: status === 'running' });
   for (const e of events) {
     switch (e.type) {
       case 'approval.granted':
       case 'approval.rejected': {
         const { by, comment, data } = e.data;
-        const decision: Decision = { approved: e.type === 'approval.granted', ...(by !== undefined ? { by } : {}), ...(comment !== undefined ? { comment } : {}), ...(data !== undefined ? { data } : {}) };
+        const decision: Decision = {
+          approved: e.type === 'approval.granted',
+          ...(by !== undefined ? { by } : {}),
+          ...(comment !== undefined ? { comment } : {}),
+          ...(data !== undefined ? { data } : {}),
+        };
         add(e.seq, { kind: 'approve', nodeId: e.nodeId!, decision });
         break;
       }
@@ -204,7 +243,11 @@ export function describe(a: Action): string {
 
 export function failureOf(o: Extract<Outcome, { kind: 'fail' }>): NodeFailure {
   const { kind, message, retryable, retryAfterMs, details } = o.error;
-  const f = new NodeFailure(kind, message, { retryable, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}), ...(details !== undefined ? { details } : {}) });
+  const f = new NodeFailure(kind, message, {
+    retryable,
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    ...(details !== undefined ? { details } : {}),
+  });
   if (o.spent) f.spent = o.spent;
   return f;
 }

@@ -13,8 +13,17 @@ import { replayRun } from './replay.js';
 import { counting, crashAfter, graph, testEngine } from './test-kit.js';
 
 const e = (source: string, target: string) => ({ id: `${source}-${target}`, source, target });
-const code = (id: string, extra: Partial<GraphNode> = {}): GraphNode => ({ id, type: 'code', config: { code: 'x' }, ...extra });
-const mock = (id: string, reply: string): GraphNode => ({ id, type: 'llm', config: { provider: 'mock', model: 'm', prompt: id, mock: { reply, tokensPerSecond: 0 } } });
+const code = (id: string, extra: Partial<GraphNode> = {}): GraphNode => ({
+  id,
+  type: 'code',
+  config: { code: 'x' },
+  ...extra,
+});
+const mock = (id: string, reply: string): GraphNode => ({
+  id,
+  type: 'llm',
+  config: { provider: 'mock', model: 'm', prompt: id, mock: { reply, tokensPerSecond: 0 } },
+});
 
 /** A code runner that sleeps `ms[node]` of (simulated) time, honouring the abort signal. */
 const sleepy = (ms: Record<string, number>) =>
@@ -48,7 +57,17 @@ describe('replay', () => {
     const runner = counting(async (ctx) => ({ output: `${ctx.node.id}` }));
     const g = graph({
       nodes: [
-        { id: 'gen', type: 'llm', config: { provider: 'mock', model: 'm', prompt: 'x', mock: { reply: 'a b', failTimes: 1, tokensPerSecond: 0 } }, retry: { maxAttempts: 2, jitter: false, backoffMs: 10 } },
+        {
+          id: 'gen',
+          type: 'llm',
+          config: {
+            provider: 'mock',
+            model: 'm',
+            prompt: 'x',
+            mock: { reply: 'a b', failTimes: 1, tokensPerSecond: 0 },
+          },
+          retry: { maxAttempts: 2, jitter: false, backoffMs: 10 },
+        },
         { id: 'shout', type: 'transform', config: { template: '{{ $uppercase(nodes.gen.output.text) }}' } },
         { id: 'gate', type: 'approval', config: { title: 'ok?' } },
         code('after'),
@@ -61,8 +80,14 @@ describe('replay', () => {
     expect(await replayOf(env, o.runId, runner)).toEqual(ok(4));
     const { events } = env.store.loadRun(o.runId as RunId);
     // A transform's output is the engine's own work: a record that says otherwise does not replay.
-    const tampered = events.map((x) => (x.type === 'node.succeeded' && x.nodeId === 'shout' ? { ...x, data: { ...x.data, output: 'changed' } } : x)) as RunEvent[];
-    expect(await replayRun(o.runId as RunId, g, tampered)).toEqual({ matches: false, differences: ['shout: output differs'], nodesCompared: 4 });
+    const tampered = events.map((x) =>
+      x.type === 'node.succeeded' && x.nodeId === 'shout' ? { ...x, data: { ...x.data, output: 'changed' } } : x,
+    ) as RunEvent[];
+    expect(await replayRun(o.runId as RunId, g, tampered)).toEqual({
+      matches: false,
+      differences: ['shout: output differs'],
+      nodesCompared: 4,
+    });
     // A record with an attempt missing does not either.
     const cut = events.filter((x) => x.type !== 'node.retrying');
     expect((await replayRun(o.runId as RunId, g, cut)).matches).toBe(false);
@@ -70,12 +95,33 @@ describe('replay', () => {
 
   it('a cancel while nodes run: the running one is aborted again, the one that never started is not started', async () => {
     const runner = sleepy({ slow: 5_000, fast: 100 });
-    const g = graph({ concurrency: 2, nodes: [code('a'), code('fast'), code('slow'), code('third'), code('join')], edges: [e('a', 'fast'), e('a', 'slow'), e('a', 'third'), e('fast', 'join'), e('slow', 'join'), e('third', 'join')] });
+    const g = graph({
+      concurrency: 2,
+      nodes: [code('a'), code('fast'), code('slow'), code('third'), code('join')],
+      edges: [
+        e('a', 'fast'),
+        e('a', 'slow'),
+        e('a', 'third'),
+        e('fast', 'join'),
+        e('slow', 'join'),
+        e('third', 'join'),
+      ],
+    });
     const env = testEngine({ code: runner });
     const runId = env.engine.createRun(g, {}, { graphHash: 'h' });
-    when(env, (x) => x.type === 'node.succeeded' && x.nodeId === 'fast', () => env.engine.cancel(runId));
+    when(
+      env,
+      (x) => x.type === 'node.succeeded' && x.nodeId === 'fast',
+      () => env.engine.cancel(runId),
+    );
     expect((await env.engine.drive(runId)).status).toBe('cancelled');
-    expect(env.store.loadRun(runId).events.filter((x) => x.type === 'node.cancelled').map((x) => x.nodeId).sort()).toEqual(['join', 'slow', 'third']);
+    expect(
+      env.store
+        .loadRun(runId)
+        .events.filter((x) => x.type === 'node.cancelled')
+        .map((x) => x.nodeId)
+        .sort(),
+    ).toEqual(['join', 'slow', 'third']);
     expect(await replayOf(env, runId, runner)).toEqual(ok(5));
   });
 
@@ -84,14 +130,21 @@ describe('replay', () => {
     const g = graph({ nodes: [code('a'), code('b'), code('c')], edges: [e('a', 'b'), e('b', 'c')] });
     const env = testEngine({ code: runner });
     const runId = env.engine.createRun(g, {}, { graphHash: 'h' });
-    when(env, (x) => x.type === 'node.started' && x.nodeId === 'b', () => env.engine.pause(runId));
+    when(
+      env,
+      (x) => x.type === 'node.started' && x.nodeId === 'b',
+      () => env.engine.pause(runId),
+    );
     expect((await env.engine.drive(runId)).status).toBe('paused');
     expect((await env.engine.resume(runId)).status).toBe('succeeded');
     expect(await replayOf(env, runId, runner)).toEqual(ok(3));
   });
 
   it('a run waiting at an approval, paused by a person, then cancelled', async () => {
-    const g = graph({ nodes: [code('a'), { id: 'gate', type: 'approval', config: { title: 'ok?' } }, code('after')], edges: [e('a', 'gate'), e('gate', 'after')] });
+    const g = graph({
+      nodes: [code('a'), { id: 'gate', type: 'approval', config: { title: 'ok?' } }, code('after')],
+      edges: [e('a', 'gate'), e('gate', 'after')],
+    });
     const runner = counting(async (ctx) => ({ output: ctx.node.id }));
     const env = testEngine({ code: runner });
     const o = await env.engine.start(g, {}, { graphHash: 'h' });
@@ -107,7 +160,10 @@ describe('replay', () => {
       if (ctx.node.id === 'flaky' && failures-- > 0) throw new NodeFailure('code', 'boom');
       return { output: ctx.node.id };
     });
-    const g = graph({ nodes: [code('a'), code('flaky'), code('after')], edges: [e('a', 'flaky'), e('flaky', 'after')] });
+    const g = graph({
+      nodes: [code('a'), code('flaky'), code('after')],
+      edges: [e('a', 'flaky'), e('flaky', 'after')],
+    });
     const env = testEngine({ code: runner });
     const o = await env.engine.start(g, {}, { graphHash: 'h' });
     expect(o.status).toBe('failed');
@@ -118,14 +174,22 @@ describe('replay', () => {
 
   it('a killed process: an unsafe node in doubt, retried by a person; another run resolved by hand', async () => {
     const runner = counting(async (ctx) => ({ output: `${ctx.node.id}#${ctx.attempt}` }));
-    const g = graph({ nodes: [code('a'), code('pay', { sideEffect: 'unsafe' }), code('c')], edges: [e('a', 'pay'), e('pay', 'c')] });
+    const g = graph({
+      nodes: [code('a'), code('pay', { sideEffect: 'unsafe' }), code('c')],
+      edges: [e('a', 'pay'), e('pay', 'c')],
+    });
     for (const decide of ['retry', 'resolve'] as const) {
       const first = testEngine({ code: runner });
       const o = await first.engine.start(g, {}, { graphHash: 'h' });
       const all = first.store.loadRun(o.runId as RunId).events;
-      const second = crashAfter(g, o.runId as RunId, all, (x) => x.type === 'node.started' && x.nodeId === 'pay', { code: runner });
+      const second = crashAfter(g, o.runId as RunId, all, (x) => x.type === 'node.started' && x.nodeId === 'pay', {
+        code: runner,
+      });
       expect(await second.engine.resume(o.runId as RunId)).toMatchObject({ status: 'waiting', waitingFor: ['pay'] });
-      const done = decide === 'retry' ? await second.engine.retry(o.runId as RunId, 'pay') : await second.engine.resolve(o.runId as RunId, 'pay', 'paid by hand');
+      const done =
+        decide === 'retry'
+          ? await second.engine.retry(o.runId as RunId, 'pay')
+          : await second.engine.resolve(o.runId as RunId, 'pay', 'paid by hand');
       expect(done.status).toBe('succeeded');
       expect(await replayOf(second, o.runId, runner)).toEqual(ok(3));
     }
@@ -133,11 +197,16 @@ describe('replay', () => {
 
   it('a process killed mid-run: pure nodes in flight run again with the same attempt', async () => {
     const runner = sleepy({ b: 500 });
-    const g = graph({ nodes: [code('a'), code('b'), { id: 'wait', type: 'delay', config: { ms: 2_000 } }, code('c')], edges: [e('a', 'b'), e('a', 'wait'), e('b', 'c'), e('wait', 'c')] });
+    const g = graph({
+      nodes: [code('a'), code('b'), { id: 'wait', type: 'delay', config: { ms: 2_000 } }, code('c')],
+      edges: [e('a', 'b'), e('a', 'wait'), e('b', 'c'), e('wait', 'c')],
+    });
     const first = testEngine({ code: runner });
     const o = await first.engine.start(g, {}, { graphHash: 'h' });
     const all = first.store.loadRun(o.runId as RunId).events;
-    const second = crashAfter(g, o.runId as RunId, all, (x) => x.type === 'node.started' && x.nodeId === 'b', { code: runner });
+    const second = crashAfter(g, o.runId as RunId, all, (x) => x.type === 'node.started' && x.nodeId === 'b', {
+      code: runner,
+    });
     expect((await second.engine.resume(o.runId as RunId)).status).toBe('succeeded');
     expect(await replayOf(second, o.runId, runner)).toEqual(ok(4));
   });
@@ -145,19 +214,31 @@ describe('replay', () => {
   it('a process killed between queueing an unsafe node and starting it, after a delay ended', async () => {
     const runner = sleepy({ draft: 300 });
     const g = graph({
-      nodes: [code('start'), code('draft'), { id: 'pause', type: 'delay', config: { ms: 150 } }, code('notify', { sideEffect: 'unsafe' }), code('join')],
+      nodes: [
+        code('start'),
+        code('draft'),
+        { id: 'pause', type: 'delay', config: { ms: 150 } },
+        code('notify', { sideEffect: 'unsafe' }),
+        code('join'),
+      ],
       edges: [e('start', 'draft'), e('start', 'pause'), e('draft', 'notify'), e('notify', 'join'), e('pause', 'join')],
     });
     const first = testEngine({ code: runner });
     const o = await first.engine.start(g, {}, { graphHash: 'h' });
     const all = first.store.loadRun(o.runId as RunId).events;
-    const second = crashAfter(g, o.runId as RunId, all, (x) => x.type === 'node.queued' && x.nodeId === 'notify', { code: runner });
+    const second = crashAfter(g, o.runId as RunId, all, (x) => x.type === 'node.queued' && x.nodeId === 'notify', {
+      code: runner,
+    });
     expect((await second.engine.resume(o.runId as RunId)).status).toBe('succeeded');
     expect(await replayOf(second, o.runId, runner)).toEqual(ok(5));
   });
 
   it('a budget pause, a resume that pauses again, then a raised budget', async () => {
-    const g: Graph = graph({ budget: { maxTokens: 3 }, nodes: [mock('x', 'one two three'), mock('y', 'four five'), mock('z', 'six')], edges: [e('x', 'z'), e('y', 'z')] });
+    const g: Graph = graph({
+      budget: { maxTokens: 3 },
+      nodes: [mock('x', 'one two three'), mock('y', 'four five'), mock('z', 'six')],
+      edges: [e('x', 'z'), e('y', 'z')],
+    });
     const env = testEngine();
     const o = await env.engine.start(g, {}, { graphHash: 'h' });
     expect(o).toMatchObject({ status: 'paused', pauseReason: 'budget' });
@@ -170,7 +251,11 @@ describe('replay', () => {
     const ms = { w0: 900, w1: 100, w2: 700, w3: 300, w4: 500, w5: 200 };
     const runner = sleepy(ms);
     const workers = Object.keys(ms).map((id) => code(id));
-    const g = graph({ concurrency: 3, nodes: [code('in'), ...workers, code('join')], edges: [...workers.map((w) => e('in', w.id)), ...workers.map((w) => e(w.id, 'join'))] });
+    const g = graph({
+      concurrency: 3,
+      nodes: [code('in'), ...workers, code('join')],
+      edges: [...workers.map((w) => e('in', w.id)), ...workers.map((w) => e(w.id, 'join'))],
+    });
     const env = testEngine({ code: runner });
     const o = await env.engine.start(g, {}, { graphHash: 'h' });
     expect(o.status).toBe('succeeded');
@@ -183,7 +268,10 @@ describe('replay', () => {
       return { output: `${ctx.node.id}${String(ctx.config['tag'] ?? '')}` };
     });
     const undo = { compensate: { type: 'code' as const, config: { tag: ':undo', code: 'x' } } };
-    const g = graph({ nodes: [code('book', undo), code('charge', undo), code('ship')], edges: [e('book', 'charge'), e('charge', 'ship')] });
+    const g = graph({
+      nodes: [code('book', undo), code('charge', undo), code('ship')],
+      edges: [e('book', 'charge'), e('charge', 'ship')],
+    });
     const env = testEngine({ code: runner });
     const o = await env.engine.start(g, {}, { graphHash: 'h' });
     expect(o).toMatchObject({ status: 'failed', compensated: true });

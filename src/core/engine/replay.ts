@@ -18,7 +18,19 @@ import { hostTurn, SimClock } from './clock.js';
 import type { RunnerRegistry } from './context.js';
 import { Engine } from './engine.js';
 import { MemoryStore } from './memory-store.js';
-import { callKey, describe, failureOf, isTransition, recordedCalls, recordedSteps, timedEnds, transitionsByNode, type Action, type RecordedCall, type Step } from './replay-record.js';
+import {
+  callKey,
+  describe,
+  failureOf,
+  isTransition,
+  recordedCalls,
+  recordedSteps,
+  timedEnds,
+  transitionsByNode,
+  type Action,
+  type RecordedCall,
+  type Step,
+} from './replay-record.js';
 import { foldEvents } from './state.js';
 
 export interface ReplayReport {
@@ -33,11 +45,17 @@ const IDLE_FIRES = 20;
 export async function replayRun(runId: RunId, graph: Graph, events: RunEvent[]): Promise<ReplayReport> {
   const original = foldEvents(runId, graph, events);
   if (original.status !== 'succeeded' && original.status !== 'failed' && original.status !== 'cancelled') {
-    throw new AppError('illegal-transition', `run ${runId} is ${original.status}: replay re-drives a finished run (succeeded, failed or cancelled)`);
+    throw new AppError(
+      'illegal-transition',
+      `run ${runId} is ${original.status}: replay re-drives a finished run (succeeded, failed or cancelled)`,
+    );
   }
   const replay = new Replay(runId, graph, events);
   const replayed = await replay.run();
-  const differences = [...replay.problems, ...compare(original, foldEvents(runId, graph, replayed), transitionsByNode(events), transitionsByNode(replayed))];
+  const differences = [
+    ...replay.problems,
+    ...compare(original, foldEvents(runId, graph, replayed), transitionsByNode(events), transitionsByNode(replayed)),
+  ];
   return { matches: differences.length === 0, differences, nodesCompared: original.nodes.size };
 }
 
@@ -77,7 +95,10 @@ class Replay {
     this.calls = recordedCalls(graph, record);
     this.steps = recordedSteps(record);
     this.timed = timedEnds(graph, record);
-    this.ordered = [...this.calls.values()].filter((c) => c.ordered).map((c) => c.seq).sort((a, b) => a - b);
+    this.ordered = [...this.calls.values()]
+      .filter((c) => c.ordered)
+      .map((c) => c.seq)
+      .sort((a, b) => a - b);
   }
 
   /** The runner of one epoch's engine: once that process "died", its calls never return. */
@@ -91,7 +112,10 @@ class Replay {
   private async call(ctx: Parameters<NodeRunner>[0], epoch: number): ReturnType<NodeRunner> {
     const compensation = ctx.idempotencyKey.endsWith(':compensate');
     const call = this.calls.get(callKey(ctx.node.id, ctx.attempt, compensation));
-    if (!call) this.problems.push(`${ctx.node.id}: no recorded outcome for ${compensation ? 'compensation ' : ''}attempt ${ctx.attempt}`);
+    if (!call)
+      this.problems.push(
+        `${ctx.node.id}: no recorded outcome for ${compensation ? 'compensation ' : ''}attempt ${ctx.attempt}`,
+      );
     if (!call || call.outcome.kind === 'cancelled' || call.outcome.kind === 'lost') return aborted(ctx.signal);
     await this.gate(call, ctx.signal);
     if (epoch !== this.epoch) return new Promise<never>(() => undefined);
@@ -106,10 +130,14 @@ class Replay {
     return new Promise<void>((resolve, reject) => {
       const w: Waiter = { seq: call.seq, ordered: call.ordered, release: resolve };
       this.waiting.push(w);
-      signal.addEventListener('abort', () => {
-        this.waiting = this.waiting.filter((x) => x !== w);
-        reject(signal.reason);
-      }, { once: true });
+      signal.addEventListener(
+        'abort',
+        () => {
+          this.waiting = this.waiting.filter((x) => x !== w);
+          reject(signal.reason);
+        },
+        { once: true },
+      );
     });
   }
 
@@ -118,7 +146,12 @@ class Replay {
     // Reused outputs of a rerun are part of its record.
     const reused = this.record.filter((e) => e.type === 'node.succeeded' && e.data.reusedFrom).map(asNewEvent);
     this.startEpoch(Date.parse(created?.ts ?? '2026-01-01T00:00:00Z'), (store) => {
-      store.createRun({ runId: this.runId, graph: this.graph, graphHash: this.graphHash, events: [asNewEvent(created!), ...reused] });
+      store.createRun({
+        runId: this.runId,
+        graph: this.graph,
+        graphHash: this.graphHash,
+        events: [asNewEvent(created!), ...reused],
+      });
     });
     let idle = 0;
     let seen = -1;
@@ -134,7 +167,10 @@ class Replay {
       if (!this.release(false)) break;
     }
     const left = this.steps[this.nextStep];
-    if (left) this.problems.push(`run: the replay never reached the point where the record shows the ${describe(left.action)} (seq ${left.seq})`);
+    if (left)
+      this.problems.push(
+        `run: the replay never reached the point where the record shows the ${describe(left.action)} (seq ${left.seq})`,
+      );
     return this.store.loadRun(this.runId).events;
   }
 
@@ -146,10 +182,19 @@ class Replay {
     const clock = this.clock;
     this.store = new MemoryStore(() => clock.now());
     seed(this.store);
-    this.counts = new Map([...transitionsByNode(this.store.loadRun(this.runId).events)].map(([id, t]) => [id, t.length]));
+    this.counts = new Map(
+      [...transitionsByNode(this.store.loadRun(this.runId).events)].map(([id, t]) => [id, t.length]),
+    );
     const runners: RunnerRegistry = {};
     for (const t of NODE_TYPES as readonly NodeType[]) runners[t] = this.runnerOf(epoch);
-    this.engine = new Engine({ store: this.store, clock, runners, owner: { id: 'replay' }, random: () => 0, controlPollMs: 3_600_000 });
+    this.engine = new Engine({
+      store: this.store,
+      clock,
+      runners,
+      owner: { id: 'replay' },
+      random: () => 0,
+      controlPollMs: 3_600_000,
+    });
     this.engine.subscribe((events) => {
       if (epoch !== this.epoch) return;
       for (const e of events) {
@@ -170,7 +215,8 @@ class Replay {
   private reached(midFlightOnly: boolean): boolean {
     const step = this.steps[this.nextStep];
     const k = step?.action.kind;
-    if (!step || (midFlightOnly && !(k === 'crash' || (step.midFlight && (k === 'pause' || k === 'cancel'))))) return false;
+    if (!step || (midFlightOnly && !(k === 'crash' || (step.midFlight && (k === 'pause' || k === 'cancel')))))
+      return false;
     for (const [id, n] of step.before) if ((this.counts.get(id) ?? 0) < n) return false;
     return true;
   }
@@ -207,7 +253,11 @@ class Replay {
         this.waiting = [];
         const kept = log.map(asNewEvent);
         const now = this.clock.now();
-        queueMicrotask(() => this.startEpoch(now, (store) => store.createRun({ runId: id, graph: this.graph, graphHash: this.graphHash, events: kept })));
+        queueMicrotask(() =>
+          this.startEpoch(now, (store) =>
+            store.createRun({ runId: id, graph: this.graph, graphHash: this.graphHash, events: kept }),
+          ),
+        );
         return true;
       }
     }
@@ -246,10 +296,17 @@ class Replay {
 
 /** Waits for the call's abort (a cancel, a timeout); never returns otherwise. */
 function aborted(signal: AbortSignal): Promise<never> {
-  return new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+  return new Promise<never>((_, reject) =>
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true }),
+  );
 }
 
-function compare(a: ReturnType<typeof foldEvents>, b: ReturnType<typeof foldEvents>, ta: Map<string, string[]>, tb: Map<string, string[]>): string[] {
+function compare(
+  a: ReturnType<typeof foldEvents>,
+  b: ReturnType<typeof foldEvents>,
+  ta: Map<string, string[]>,
+  tb: Map<string, string[]>,
+): string[] {
   const differences: string[] = [];
   if (a.status !== b.status) differences.push(`run: recorded ${a.status}, replayed ${b.status}`);
   if (JSON.stringify(a.result) !== JSON.stringify(b.result)) differences.push('run: result differs');

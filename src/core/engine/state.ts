@@ -40,7 +40,11 @@ export interface NodeState {
   until?: number;
   /** retrying nodes: when the next attempt is due (ms since epoch). */
   retryAt?: number;
-  approval?: { title: string; details?: unknown; decision?: { approved: boolean; by?: string; comment?: string; data?: unknown } };
+  approval?: {
+    title: string;
+    details?: unknown;
+    decision?: { approved: boolean; by?: string; comment?: string; data?: unknown };
+  };
   steps: AgentStep[];
   /** http nodes with config.poll: the recorded submit and the latest poll (kept across restarts). */
   poll?: PollRecord;
@@ -101,7 +105,12 @@ const ms = (ts: string): number => {
   return lastMs;
 };
 
-function closeAttempt(node: NodeState, ts: string, status: AttemptRecord['status'], patch: Partial<AttemptRecord> = {}): void {
+function closeAttempt(
+  node: NodeState,
+  ts: string,
+  status: AttemptRecord['status'],
+  patch: Partial<AttemptRecord> = {},
+): void {
   const rec = node.attempts[node.attempts.length - 1];
   if (rec && rec.status === 'running') Object.assign(rec, { status, finishedAt: ms(ts), ...patch });
 }
@@ -187,7 +196,11 @@ export function applyEvent(state: RunState, e: RunEvent): void {
     }
     case 'node.retrying': {
       const n = node!;
-      closeAttempt(n, e.ts, 'failed', { error: e.data.error, ...(e.data.usage ? { usage: e.data.usage } : {}), ...(e.data.costUsd !== undefined ? { costUsd: e.data.costUsd } : {}) });
+      closeAttempt(n, e.ts, 'failed', {
+        error: e.data.error,
+        ...(e.data.usage ? { usage: e.data.usage } : {}),
+        ...(e.data.costUsd !== undefined ? { costUsd: e.data.costUsd } : {}),
+      });
       n.error = e.data.error;
       n.retryAt = ms(e.ts) + e.data.delayMs;
       if (e.data.usage) state.tokens += e.data.usage.inputTokens + e.data.usage.outputTokens;
@@ -197,7 +210,11 @@ export function applyEvent(state: RunState, e: RunEvent): void {
     case 'node.succeeded': {
       const n = node!;
       const { usage, costUsd, model } = e.data;
-      closeAttempt(n, e.ts, 'succeeded', { ...(usage ? { usage } : {}), ...(costUsd !== undefined ? { costUsd } : {}), ...(model ? { model } : {}) });
+      closeAttempt(n, e.ts, 'succeeded', {
+        ...(usage ? { usage } : {}),
+        ...(costUsd !== undefined ? { costUsd } : {}),
+        ...(model ? { model } : {}),
+      });
       n.output = e.data.output;
       n.error = undefined;
       n.until = undefined;
@@ -208,7 +225,11 @@ export function applyEvent(state: RunState, e: RunEvent): void {
     }
     case 'node.failed': {
       const n = node!;
-      closeAttempt(n, e.ts, 'failed', { error: e.data.error, ...(e.data.usage ? { usage: e.data.usage } : {}), ...(e.data.costUsd !== undefined ? { costUsd: e.data.costUsd } : {}) });
+      closeAttempt(n, e.ts, 'failed', {
+        error: e.data.error,
+        ...(e.data.usage ? { usage: e.data.usage } : {}),
+        ...(e.data.costUsd !== undefined ? { costUsd: e.data.costUsd } : {}),
+      });
       n.error = e.data.error;
       if (e.data.usage) state.tokens += e.data.usage.inputTokens + e.data.usage.outputTokens;
       if (e.data.costUsd) state.costUsd += e.data.costUsd;
@@ -258,7 +279,11 @@ export function applyEvent(state: RunState, e: RunEvent): void {
       node!.compensation = { status: 'succeeded', attempt: e.data.attempt };
       return;
     case 'compensation.failed':
-      node!.compensation = { status: e.data.final ? 'failed' : 'running', attempt: e.data.attempt, error: e.data.error };
+      node!.compensation = {
+        status: e.data.final ? 'failed' : 'running',
+        attempt: e.data.attempt,
+        error: e.data.error,
+      };
       return;
     default: {
       const never: never = e;

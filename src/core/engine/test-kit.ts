@@ -48,7 +48,9 @@ export function seqOf(events: RunEvent[], opts: { keep?: (e: RunEvent) => boolea
 }
 
 export function nodeSeq(events: RunEvent[], nodeId: string): string[] {
-  return events.filter((e) => e.nodeId === nodeId && e.type !== 'node.tokens' && e.type !== 'node.log').map((e) => e.type);
+  return events
+    .filter((e) => e.nodeId === nodeId && e.type !== 'node.tokens' && e.type !== 'node.log')
+    .map((e) => e.type);
 }
 
 /** A runner that counts its calls and returns what `fn` gives. */
@@ -62,7 +64,13 @@ export function counting(fn: NodeRunner): NodeRunner & { calls: number } {
 }
 
 /** The first `n` events of a run, re-created in a fresh engine (as if the process died then). */
-export function crashAfter(g: Graph, runId: RunId, events: RunEvent[], predicate: (e: RunEvent) => boolean, runners: RunnerRegistry = {}) {
+export function crashAfter(
+  g: Graph,
+  runId: RunId,
+  events: RunEvent[],
+  predicate: (e: RunEvent) => boolean,
+  runners: RunnerRegistry = {},
+) {
   const cut = events.findIndex(predicate);
   if (cut < 0) throw new Error('cut point not found');
   const fresh = testEngine(runners);

@@ -22,7 +22,11 @@ export const edge = (id: string, source: string, target: string, when?: boolean)
   when === undefined ? { id, source, target } : { id, source, target, when };
 
 /** A raw graph document around the given nodes and edges. */
-export function rawGraph(nodes: RawNode[], edges: GraphEdge[], extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function rawGraph(
+  nodes: RawNode[],
+  edges: GraphEdge[],
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return { format: 'statepipe.graph', version: 1, id: 'test-graph', ...extra, nodes, edges };
 }
 

@@ -80,7 +80,10 @@ export const PollSchema = z
     method: z.enum(['GET', 'POST']).optional(),
   })
   .strict()
-  .refine((p) => p.maxWaitMs >= p.intervalMs, { message: 'maxWaitMs must be at least intervalMs', path: ['maxWaitMs'] });
+  .refine((p) => p.maxWaitMs >= p.intervalMs, {
+    message: 'maxWaitMs must be at least intervalMs',
+    path: ['maxWaitMs'],
+  });
 
 export const HttpConfigSchema = z
   .object({
@@ -94,17 +97,25 @@ export const HttpConfigSchema = z
   .passthrough();
 
 export const CodeConfigSchema = z.object({ code: z.string().min(1) }).passthrough();
-export const TransformConfigSchema = z.object({ template: z.unknown() }).passthrough().refine((c) => 'template' in c, {
-  message: 'Required',
-  path: ['template'],
-});
+export const TransformConfigSchema = z
+  .object({ template: z.unknown() })
+  .passthrough()
+  .refine((c) => 'template' in c, {
+    message: 'Required',
+    path: ['template'],
+  });
 export const ConditionConfigSchema = z.object({ expression: z.string().min(1) }).passthrough();
-export const ApprovalConfigSchema = z.object({ title: z.string().min(1), details: z.string().optional() }).passthrough();
+export const ApprovalConfigSchema = z
+  .object({ title: z.string().min(1), details: z.string().optional() })
+  .passthrough();
 export const DelayConfigSchema = z.object({ ms: z.number().int().min(0) }).passthrough();
-export const OutputConfigSchema = z.object({ value: z.unknown() }).passthrough().refine((c) => 'value' in c, {
-  message: 'Required',
-  path: ['value'],
-});
+export const OutputConfigSchema = z
+  .object({ value: z.unknown() })
+  .passthrough()
+  .refine((c) => 'value' in c, {
+    message: 'Required',
+    path: ['value'],
+  });
 export const ToolSchema = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),

@@ -32,11 +32,19 @@ async function failure(p: Promise<unknown>): Promise<NodeFailure> {
 
 describe('template strings', () => {
   it('TEMPLATE_RE finds simple templates', () => {
-    expect([...'a {{ input.x }} b {{nodes.y.output}}'.matchAll(TEMPLATE_RE)].map((m) => m[1])).toEqual(['input.x', 'nodes.y.output']);
+    expect([...'a {{ input.x }} b {{nodes.y.output}}'.matchAll(TEMPLATE_RE)].map((m) => m[1])).toEqual([
+      'input.x',
+      'nodes.y.output',
+    ]);
   });
 
   it('templateExpressions walks objects and arrays deep', () => {
-    const value = { a: 'x {{input.a}}', b: [1, { c: '{{ nodes.n.output }} and {{$count(input.l)}}' }], d: null, e: 'plain' };
+    const value = {
+      a: 'x {{input.a}}',
+      b: [1, { c: '{{ nodes.n.output }} and {{$count(input.l)}}' }],
+      d: null,
+      e: 'plain',
+    };
     expect(templateExpressions(value)).toEqual(['input.a', 'nodes.n.output', '$count(input.l)']);
   });
 
@@ -53,7 +61,14 @@ describe('template strings', () => {
 describe('renderTemplates', () => {
   it('keeps the JSON type of a string that is exactly one template', async () => {
     const out = await renderTemplates(
-      { n: '{{input.n}}', ok: '{{input.ok}}', nul: '{{input.nothing}}', arr: '{{nodes.extract.output.json.entities}}', obj: '{{nodes.gate.output}}', s: '{{input.vendor}}' },
+      {
+        n: '{{input.n}}',
+        ok: '{{input.ok}}',
+        nul: '{{input.nothing}}',
+        arr: '{{nodes.extract.output.json.entities}}',
+        obj: '{{nodes.gate.output}}',
+        s: '{{input.vendor}}',
+      },
       scope,
     );
     expect(out).toEqual({ n: 3, ok: true, nul: null, arr: ['Alice', 'Bob'], obj: { approved: true }, s: 'Acme' });
@@ -69,7 +84,9 @@ describe('renderTemplates', () => {
   });
 
   it('renders a template inside a longer string as text', async () => {
-    expect(await renderTemplates('Vendor {{input.vendor}} has {{input.n}} ({{input.ok}})', scope)).toBe('Vendor Acme has 3 (true)');
+    expect(await renderTemplates('Vendor {{input.vendor}} has {{input.n}} ({{input.ok}})', scope)).toBe(
+      'Vendor Acme has 3 (true)',
+    );
     expect(await renderTemplates('tags={{input.tags}} gate={{nodes.gate.output}} nul={{input.nothing}}', scope)).toBe(
       'tags=["x","y"] gate={"approved":true} nul=null',
     );
@@ -78,7 +95,10 @@ describe('renderTemplates', () => {
 
   it('renders deep and leaves non-string leaves as they are', async () => {
     const inner = { keep: 1 };
-    const out = await renderTemplates({ a: [1, '{{input.n}}', { b: 'x{{input.vendor}}' }], c: false, d: null, e: 2.5, f: 'plain' }, scope);
+    const out = await renderTemplates(
+      { a: [1, '{{input.n}}', { b: 'x{{input.vendor}}' }], c: false, d: null, e: 2.5, f: 'plain' },
+      scope,
+    );
     expect(out).toEqual({ a: [1, 3, { b: 'xAcme' }], c: false, d: null, e: 2.5, f: 'plain' });
     expect(await renderTemplates(inner, scope)).toEqual(inner);
     expect(await renderTemplates(7, scope)).toBe(7);
@@ -105,7 +125,12 @@ describe('renderTemplates', () => {
   });
 
   it('renderConfig passes untemplated fields as written', async () => {
-    const config = { prompt: '{{input.vendor}}', code: 'return "{{input.vendor}}"', mock: { reply: '{{x}}' }, outputSchema: { description: '{{y}}' } };
+    const config = {
+      prompt: '{{input.vendor}}',
+      code: 'return "{{input.vendor}}"',
+      mock: { reply: '{{x}}' },
+      outputSchema: { description: '{{y}}' },
+    };
     expect(await renderConfig(config, scope)).toEqual({ ...config, prompt: 'Acme' });
   });
 });
@@ -121,7 +146,9 @@ describe('evalCondition', () => {
     const err = await failure(evalCondition('input.vendor', scope));
     expect(err.kind).toBe('template');
     expect(err.message).toMatch(/input\.vendor.*boolean/);
-    expect((await failure(evalCondition('nodes.nope.output.x = 1 ? nodes.nope.output : undefined', scope))).kind).toBe('template');
+    expect((await failure(evalCondition('nodes.nope.output.x = 1 ? nodes.nope.output : undefined', scope))).kind).toBe(
+      'template',
+    );
     expect((await failure(evalCondition('input.nope', scope))).message).toContain('input.nope');
   });
 });

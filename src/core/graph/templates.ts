@@ -15,7 +15,14 @@ import type { TemplateScope } from '../ports.js';
 export const TEMPLATE_RE = /\{\{\s*([\s\S]+?)\s*\}\}/g;
 
 /** Config fields that are passed to runners as written, never rendered (see ports.ts). */
-export const UNTEMPLATED_CONFIG_KEYS: ReadonlySet<string> = new Set(['code', 'mock', 'outputSchema', 'tools', 'expression', 'poll']);
+export const UNTEMPLATED_CONFIG_KEYS: ReadonlySet<string> = new Set([
+  'code',
+  'mock',
+  'outputSchema',
+  'tools',
+  'expression',
+  'poll',
+]);
 
 /** One piece of a template string: literal text, or an expression between `{{ }}`. */
 export type TemplatePart = { text: string } | { expr: string };
@@ -74,7 +81,8 @@ function parseString(s: string): ParsedString {
     const open = s.indexOf('{{', pos);
     if (open < 0) break;
     const close = findClose(s, open);
-    if (close < 0) throw new NodeFailure('template', `unterminated template: "${s.slice(open, open + 40)}" has no closing }}`);
+    if (close < 0)
+      throw new NodeFailure('template', `unterminated template: "${s.slice(open, open + 40)}" has no closing }}`);
     const expr = s.slice(open + 2, close - 2).trim();
     if (!expr) throw new NodeFailure('template', `empty template "{{}}" in "${s.slice(0, 60)}"`);
     if (open > pos) parts.push({ text: s.slice(pos, open) });
@@ -195,7 +203,13 @@ function walkRefs(expr: string): ExpressionRefs {
     if (n['type'] === 'function' && isAst(n['procedure']) && n['procedure']['value'] === 'lookup') {
       const args = n['arguments'];
       const [a0, a1] = Array.isArray(args) ? args : [];
-      if (isAst(a0) && a0['type'] === 'path' && isAst(a1) && a1['type'] === 'string' && typeof a1['value'] === 'string') {
+      if (
+        isAst(a0) &&
+        a0['type'] === 'path' &&
+        isAst(a1) &&
+        a1['type'] === 'string' &&
+        typeof a1['value'] === 'string'
+      ) {
         const steps = a0['steps'];
         if (Array.isArray(steps) && nodesStepEnd(steps) === steps.length) {
           refs.nodes.add(a1['value']);
@@ -232,7 +246,8 @@ function plain(v: unknown): unknown {
   }
   if (v !== null && typeof v === 'object') {
     // object constructors give null-prototype objects: hand out ordinary ones
-    let copy: Record<string, unknown> | null = Object.getPrototypeOf(v) === null ? { ...(v as Record<string, unknown>) } : null;
+    let copy: Record<string, unknown> | null =
+      Object.getPrototypeOf(v) === null ? { ...(v as Record<string, unknown>) } : null;
     for (const [k, x] of Object.entries(v)) {
       const p = plain(x);
       if (copy === null && p !== x) copy = { ...(v as Record<string, unknown>) };
@@ -244,7 +259,11 @@ function plain(v: unknown): unknown {
 }
 
 /** Evaluates one expression; undefined, functions and JSONata errors fail with kind `template`. */
-export async function evaluateExpression(expr: string, scope: TemplateScope, shown = `template {{${expr}}}`): Promise<unknown> {
+export async function evaluateExpression(
+  expr: string,
+  scope: TemplateScope,
+  shown = `template {{${expr}}}`,
+): Promise<unknown> {
   const compiled = compileExpression(expr);
   let value: unknown;
   try {
@@ -255,7 +274,8 @@ export async function evaluateExpression(expr: string, scope: TemplateScope, sho
   if (value === undefined) {
     throw new NodeFailure('template', `${shown} evaluated to nothing (undefined); give optional references a default`);
   }
-  if (typeof value === 'function') throw new NodeFailure('template', `${shown} evaluated to a function, not a JSON value`);
+  if (typeof value === 'function')
+    throw new NodeFailure('template', `${shown} evaluated to a function, not a JSON value`);
   return plain(value);
 }
 
@@ -289,7 +309,10 @@ export async function renderTemplates(value: unknown, scope: TemplateScope): Pro
 }
 
 /** A node's config with its templates rendered; `UNTEMPLATED_CONFIG_KEYS` are passed as written. */
-export async function renderConfig(config: Record<string, unknown>, scope: TemplateScope): Promise<Record<string, unknown>> {
+export async function renderConfig(
+  config: Record<string, unknown>,
+  scope: TemplateScope,
+): Promise<Record<string, unknown>> {
   const entries = Object.entries(config);
   const rendered = await Promise.all(
     entries.map(([k, v]) => (UNTEMPLATED_CONFIG_KEYS.has(k) ? v : renderTemplates(v, scope))),
@@ -304,7 +327,10 @@ export async function evalCondition(expr: string, scope: TemplateScope): Promise
   const value = await evaluateExpression(expr, scope, `condition "${expr}"`);
   if (typeof value !== 'boolean') {
     const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
-    throw new NodeFailure('template', `condition "${expr}" must give a boolean, got ${got}: ${asText(value).slice(0, 80)}`);
+    throw new NodeFailure(
+      'template',
+      `condition "${expr}" must give a boolean, got ${got}: ${asText(value).slice(0, 80)}`,
+    );
   }
   return value;
 }

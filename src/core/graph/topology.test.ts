@@ -44,7 +44,10 @@ describe('findCycle', () => {
   });
 
   it('returns the nodes of a cycle in order', () => {
-    const cycle = findCycle(['x', 'a', 'b', 'c'], [edge('0', 'x', 'a'), edge('1', 'a', 'b'), edge('2', 'b', 'c'), edge('3', 'c', 'a')]);
+    const cycle = findCycle(
+      ['x', 'a', 'b', 'c'],
+      [edge('0', 'x', 'a'), edge('1', 'a', 'b'), edge('2', 'b', 'c'), edge('3', 'c', 'a')],
+    );
     expect(cycle).toEqual(['a', 'b', 'c']);
     expect(formatCycle(cycle!)).toBe('a -> b -> c -> a');
   });
@@ -58,7 +61,10 @@ describe('findCycle', () => {
     const g = randomDag(2000, 7);
     const edges = [...g.edges, edge('back', 'n1999', 'n0')];
     const before = reach(g, 'n1999', 'up');
-    const cycle = findCycle(g.nodes.map((n) => n.id), edges);
+    const cycle = findCycle(
+      g.nodes.map((n) => n.id),
+      edges,
+    );
     if (!before.has('n0')) {
       expect(cycle).toBeNull();
       return;

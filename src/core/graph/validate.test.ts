@@ -20,7 +20,10 @@ function refused(fn: () => unknown): AppError {
 }
 
 const refuse = (raw: unknown) => refused(() => validateGraph(raw, 'graph.json'));
-const withNodes = (g: Record<string, unknown>, f: (nodes: Record<string, unknown>[], edges: Record<string, unknown>[]) => void) => {
+const withNodes = (
+  g: Record<string, unknown>,
+  f: (nodes: Record<string, unknown>[], edges: Record<string, unknown>[]) => void,
+) => {
   f(g['nodes'] as Record<string, unknown>[], g['edges'] as Record<string, unknown>[]);
   return g;
 };
@@ -50,19 +53,35 @@ describe('validateGraph: accepted graphs', () => {
   });
 
   it('accepts a root that is not an input node', () => {
-    expect(() => validateGraph(rawGraph([node.transform('t', { a: 1 }), node.output('o', '{{nodes.t.output}}')], [edge('e', 't', 'o')]))).not.toThrow();
+    expect(() =>
+      validateGraph(
+        rawGraph([node.transform('t', { a: 1 }), node.output('o', '{{nodes.t.output}}')], [edge('e', 't', 'o')]),
+      ),
+    ).not.toThrow();
   });
 
   it('does not look for templates in code, mock, outputSchema or tools[*].inputSchema', () => {
     const g = rawGraph(
       [
         node.code('c', 'return "{{nodes.later.output}} {{ ( }}"'),
-        node.llm('l', 'hi', { mock: { reply: '{{nodes.later.output}}' }, outputSchema: { type: 'object', description: '{{nodes.later.output}}' } }),
+        node.llm('l', 'hi', {
+          mock: { reply: '{{nodes.later.output}}' },
+          outputSchema: { type: 'object', description: '{{nodes.later.output}}' },
+        }),
         {
-          id: 'ag', type: 'agent',
+          id: 'ag',
+          type: 'agent',
           config: {
-            provider: 'mock', model: 'm', prompt: 'go',
-            tools: [{ name: 't', inputSchema: { type: 'object', description: '{{nodes.later.output}}' }, run: { type: 'code', config: { code: 'return "{{nodes.later.output}}"' } } }],
+            provider: 'mock',
+            model: 'm',
+            prompt: 'go',
+            tools: [
+              {
+                name: 't',
+                inputSchema: { type: 'object', description: '{{nodes.later.output}}' },
+                run: { type: 'code', config: { code: 'return "{{nodes.later.output}}"' } },
+              },
+            ],
           },
         },
         node.transform('later', 1),
@@ -75,7 +94,10 @@ describe('validateGraph: accepted graphs', () => {
   it('lets a compensation read its own node output', () => {
     const g = chain();
     withNodes(g, (nodes) => {
-      nodes[1]!['compensate'] = { type: 'http', config: { method: 'DELETE', url: 'https://x/{{nodes.extract.output.text}}/{{input.text}}' } };
+      nodes[1]!['compensate'] = {
+        type: 'http',
+        config: { method: 'DELETE', url: 'https://x/{{nodes.extract.output.text}}/{{input.text}}' },
+      };
     });
     expect(() => validateGraph(g)).not.toThrow();
   });
@@ -85,14 +107,20 @@ describe('validateGraph: refused graphs name the node, edge or field', () => {
   it('not JSON: names the file and the position', () => {
     const err = refused(() => parseGraphText('{\n  "format": "statepipe.graph",\n  "version": 1,\n}', 'broken.json'));
     expect(err.message).toMatch(/^broken\.json: not valid JSON: .* at line 4, column 1$/);
-    expect(refused(() => parseGraphText('{\n  "a": tru\n}', 'tok.json')).message).toBe("tok.json: not valid JSON: Unexpected token '\\n' at line 2, column 8");
+    expect(refused(() => parseGraphText('{\n  "a": tru\n}', 'tok.json')).message).toBe(
+      "tok.json: not valid JSON: Unexpected token '\\n' at line 2, column 8",
+    );
     expect(refused(() => parseGraphText('{"a": 1} x', 'x.json')).message).toMatch(/at line 1, column 10$/);
-    expect(refused(() => parseGraphText('', 'empty.json')).message).toBe('empty.json: not valid JSON: the file is empty');
+    expect(refused(() => parseGraphText('', 'empty.json')).message).toBe(
+      'empty.json: not valid JSON: the file is empty',
+    );
     expect(refused(() => parseGraphText('[1, 2]', 'arr.json')).message).toBe('arr.json: a graph must be a JSON object');
   });
 
   it('wrong format and version name the field', () => {
-    expect(refuse({ ...chain(), format: 'other' }).message).toBe('graph.json: format: must be "statepipe.graph", got "other"');
+    expect(refuse({ ...chain(), format: 'other' }).message).toBe(
+      'graph.json: format: must be "statepipe.graph", got "other"',
+    );
     const err = refuse({ ...chain(), version: 2 });
     expect(err.message).toBe('graph.json: version: must be 1, got 2 (unsupported version)');
     expect(err.issues![0]!.path).toBe('version');
@@ -165,7 +193,21 @@ describe('validateGraph: refused graphs name the node, edge or field', () => {
   it('invalid config values name the field', () => {
     const g = withNodes(chain(), (nodes) => ((nodes[1]!['config'] as Record<string, unknown>)['provider'] = 'skynet'));
     expect(refuse(g).message).toMatch(/^graph\.json: nodes\[extract\]\.config\.provider: expected one of/);
-    const tool = rawGraph([{ id: 'ag', type: 'agent', config: { provider: 'mock', model: 'm', prompt: 'p', tools: [{ name: 't', run: { type: 'http', config: { method: 'GET' } } }] } }], []);
+    const tool = rawGraph(
+      [
+        {
+          id: 'ag',
+          type: 'agent',
+          config: {
+            provider: 'mock',
+            model: 'm',
+            prompt: 'p',
+            tools: [{ name: 't', run: { type: 'http', config: { method: 'GET' } } }],
+          },
+        },
+      ],
+      [],
+    );
     expect(refuse(tool).message).toBe('graph.json: nodes[ag].config.tools[0].run.config.url: is required');
     const comp = withNodes(chain(), (nodes) => (nodes[1]!['compensate'] = { type: 'code', config: {} }));
     expect(refuse(comp).message).toBe('graph.json: nodes[extract].compensate.config.code: is required');
@@ -180,21 +222,31 @@ describe('validateGraph: refused graphs name the node, edge or field', () => {
 
   it('a template path to a non-upstream node', () => {
     const g = withNodes(chain(), (nodes) => {
-      (nodes[1]!['config'] as Record<string, unknown>)['prompt'] = 'Use {{nodes.summary.output.text}} and {{nodes.summary.output.json}}';
+      (nodes[1]!['config'] as Record<string, unknown>)['prompt'] =
+        'Use {{nodes.summary.output.text}} and {{nodes.summary.output.json}}';
     });
     const err = refuse(g);
-    expect(err.message).toBe('graph.json: nodes[extract].config.prompt: references node "summary", which is not upstream of "extract"');
+    expect(err.message).toBe(
+      'graph.json: nodes[extract].config.prompt: references node "summary", which is not upstream of "extract"',
+    );
     expect(err.issues).toHaveLength(1);
     expect(err.issues![0]).toMatchObject({ nodeId: 'extract', path: 'nodes[extract].config.prompt' });
   });
 
   it('a template reading a sibling branch, itself, or a node that does not exist', () => {
     const g = rawGraph(
-      [node.input('start'), node.transform('a', { deep: ['x {{nodes.b.output}}'] }), node.transform('b', '{{nodes.b.output}}'), node.output('o', '{{nodes.ghost.output}}')],
+      [
+        node.input('start'),
+        node.transform('a', { deep: ['x {{nodes.b.output}}'] }),
+        node.transform('b', '{{nodes.b.output}}'),
+        node.output('o', '{{nodes.ghost.output}}'),
+      ],
       [edge('e1', 'start', 'a'), edge('e2', 'start', 'b'), edge('e3', 'a', 'o'), edge('e4', 'b', 'o')],
     );
     const err = refuse(g);
-    expect(err.message).toBe('graph.json: nodes[a].config.template.deep[0]: references node "b", which is not upstream of "a" (+2 more)');
+    expect(err.message).toBe(
+      'graph.json: nodes[a].config.template.deep[0]: references node "b", which is not upstream of "a" (+2 more)',
+    );
     expect(err.issues!.map((i) => `${i.path}: ${i.message}`)).toEqual([
       'nodes[a].config.template.deep[0]: references node "b", which is not upstream of "a"',
       'nodes[b].config.template: references node "b", which is not upstream of "b"',
@@ -207,10 +259,15 @@ describe('validateGraph: refused graphs name the node, edge or field', () => {
       nodes.push(node.condition('check', "nodes.summary.output.text = 'x'"));
       edges.push(edge('e3', 'extract', 'check'));
     });
-    expect(refuse(cond).message).toBe('graph.json: nodes[check].config.expression: references node "summary", which is not upstream of "check"');
+    expect(refuse(cond).message).toBe(
+      'graph.json: nodes[check].config.expression: references node "summary", which is not upstream of "check"',
+    );
 
     const comp = withNodes(chain(), (nodes) => {
-      nodes[1]!['compensate'] = { type: 'http', config: { method: 'DELETE', url: 'https://x/{{nodes.summary.output.text}}' } };
+      nodes[1]!['compensate'] = {
+        type: 'http',
+        config: { method: 'DELETE', url: 'https://x/{{nodes.summary.output.text}}' },
+      };
     });
     expect(refuse(comp).message).toBe(
       'graph.json: nodes[extract].compensate.config.url: references node "summary", which is not upstream of "extract"',
@@ -219,7 +276,10 @@ describe('validateGraph: refused graphs name the node, edge or field', () => {
     const tool = withNodes(chain(), (nodes) => {
       nodes[1]!['type'] = 'agent';
       (nodes[1]!['config'] as Record<string, unknown>)['tools'] = [
-        { name: 'lookup', run: { type: 'http', config: { method: 'GET', url: 'https://x/{{nodes.summary.output.text}}' } } },
+        {
+          name: 'lookup',
+          run: { type: 'http', config: { method: 'GET', url: 'https://x/{{nodes.summary.output.text}}' } },
+        },
       ];
     });
     expect(refuse(tool).message).toBe(
@@ -230,13 +290,17 @@ describe('validateGraph: refused graphs name the node, edge or field', () => {
   it('a template with a JSONata syntax error names the field', () => {
     const g = chain('Summarize {{nodes.extract.output.text +}}');
     const err = refuse(g);
-    expect(err.message).toMatch(/^graph\.json: nodes\[summary\]\.config\.prompt: invalid template \{\{nodes\.extract\.output\.text \+\}\}: /);
+    expect(err.message).toMatch(
+      /^graph\.json: nodes\[summary\]\.config\.prompt: invalid template \{\{nodes\.extract\.output\.text \+\}\}: /,
+    );
     const cond = withNodes(chain(), (nodes, edges) => {
       nodes.push(node.condition('check', 'nodes.extract.output.text = = 1'));
       edges.push(edge('e3', 'extract', 'check'));
     });
     expect(refuse(cond).message).toMatch(/^graph\.json: nodes\[check\]\.config\.expression: invalid expression: /);
-    expect(refuse(chain('oops {{nodes.extract.output')).message).toMatch(/nodes\[summary\]\.config\.prompt: unterminated template/);
+    expect(refuse(chain('oops {{nodes.extract.output')).message).toMatch(
+      /nodes\[summary\]\.config\.prompt: unterminated template/,
+    );
   });
 
   it('"when" on an edge whose source is neither condition nor approval', () => {
@@ -249,7 +313,10 @@ describe('validateGraph: refused graphs name the node, edge or field', () => {
   });
 
   it('"when" that is not a boolean', () => {
-    const g = rawGraph([node.condition('c', 'true'), node.transform('t', 1)], [{ id: 'e1', source: 'c', target: 't', when: 'yes' as unknown as boolean }]);
+    const g = rawGraph(
+      [node.condition('c', 'true'), node.transform('t', 1)],
+      [{ id: 'e1', source: 'c', target: 't', when: 'yes' as unknown as boolean }],
+    );
     expect(refuse(g).message).toBe('graph.json: edges[e1].when: expected boolean, received string');
   });
 
@@ -268,24 +335,40 @@ describe('validateGraph: refused graphs name the node, edge or field', () => {
   });
 
   it('an outputSchema that is not a valid JSON Schema', () => {
-    const g = withNodes(chain(), (nodes) => ((nodes[1]!['config'] as Record<string, unknown>)['outputSchema'] = { type: 12 }));
+    const g = withNodes(
+      chain(),
+      (nodes) => ((nodes[1]!['config'] as Record<string, unknown>)['outputSchema'] = { type: 12 }),
+    );
     const err = refuse(g);
     expect(err.message).toMatch(/^graph\.json: nodes\[extract\]\.config\.outputSchema: is not a valid JSON Schema/);
     expect(err.issues![0]!.nodeId).toBe('extract');
   });
 
   it('reports every issue and names the first with a count', () => {
-    const g = rawGraph([node.transform('a', '{{nodes.z.output}}'), { id: 'b', type: 'nope' }], [edge('e1', 'a', 'ghost'), edge('e2', 'a', 'b', true)]);
+    const g = rawGraph(
+      [node.transform('a', '{{nodes.z.output}}'), { id: 'b', type: 'nope' }],
+      [edge('e1', 'a', 'ghost'), edge('e2', 'a', 'b', true)],
+    );
     const err = refuse(g);
     expect(err.message).toMatch(/^graph\.json: nodes\[b\]\.type: unknown node type "nope" .*\(\+3 more\)$/);
-    expect(err.issues!.map((i) => i.path)).toEqual(['nodes[b].type', 'edges[e1].target', 'edges[e2].when', 'nodes[a].config.template']);
+    expect(err.issues!.map((i) => i.path)).toEqual([
+      'nodes[b].type',
+      'edges[e1].target',
+      'edges[e2].when',
+      'nodes[a].config.template',
+    ]);
   });
 });
 
 describe('validateRunInput', () => {
   const g = validateGraph({
     ...chain(),
-    input: { type: 'object', properties: { vendor: { type: 'string' }, items: { type: 'array', items: { type: 'number' } } }, required: ['vendor'], additionalProperties: false },
+    input: {
+      type: 'object',
+      properties: { vendor: { type: 'string' }, items: { type: 'array', items: { type: 'number' } } },
+      required: ['vendor'],
+      additionalProperties: false,
+    },
   });
 
   it('accepts valid input and graphs without an input schema', () => {
@@ -295,16 +378,24 @@ describe('validateRunInput', () => {
   });
 
   it('handles recursive schemas, $id reuse and ignores unknown formats', () => {
-    const tree = { $id: 'https://example.com/tree', type: 'object', properties: { kids: { type: 'array', items: { $ref: '#' } }, mail: { type: 'string', format: 'email' } } };
+    const tree = {
+      $id: 'https://example.com/tree',
+      type: 'object',
+      properties: { kids: { type: 'array', items: { $ref: '#' } }, mail: { type: 'string', format: 'email' } },
+    };
     const a = validateGraph({ ...chain(), input: tree });
     const b = validateGraph({ ...chain(), input: JSON.parse(JSON.stringify(tree)) });
     expect(() => validateRunInput(a, { kids: [{ kids: [], mail: 'not-a-mail' }] })).not.toThrow();
-    expect(refused(() => validateRunInput(b, { kids: [{ kids: 3 }] })).message).toBe('input.kids[0].kids: must be array');
+    expect(refused(() => validateRunInput(b, { kids: [{ kids: 3 }] })).message).toBe(
+      'input.kids[0].kids: must be array',
+    );
   });
 
   it('names the JSON path of what is wrong', () => {
     expect(refused(() => validateRunInput(g, {})).message).toBe("input: must have required property 'vendor'");
-    expect(refused(() => validateRunInput(g, { vendor: 'x', items: [1, 'two'] })).message).toBe('input.items[1]: must be number');
+    expect(refused(() => validateRunInput(g, { vendor: 'x', items: [1, 'two'] })).message).toBe(
+      'input.items[1]: must be number',
+    );
     const err = refused(() => validateRunInput(g, { vendor: 1, extra: true }));
     expect(err.message).toMatch(/\(\+1 more\)$/);
     expect(err.issues!.map((i) => i.path).sort()).toEqual(['input', 'input.vendor']);

@@ -97,7 +97,9 @@ export function parseGraphText(text: string, source?: string): Graph {
       const before = body.slice(0, pos).split('\n');
       where = ` at line ${before.length}, column ${before[before.length - 1]!.length + 1}`;
     }
-    const what = msg.replace(/ in JSON at position \d+.*$/, '').replace(/, ".*" is not valid JSON$/s, '')
+    const what = msg
+      .replace(/ in JSON at position \d+.*$/, '')
+      .replace(/, ".*" is not valid JSON$/s, '')
       .replace(/[\n\r\t]/g, (c) => JSON.stringify(c).slice(1, -1));
     const reason = body.trim() === '' ? 'the file is empty' : what + where;
     fail([{ path: '', message: `not valid JSON: ${reason}` }], source);
@@ -189,7 +191,14 @@ function zodMessage(issue: ZodIssueLike): string {
   if (bound !== undefined && (origin === 'string' || origin === 'array' || origin === 'number')) {
     const n = Number(bound);
     if (code === 'too_small' && n === 1 && origin !== 'number') return 'must not be empty';
-    const cmp = code === 'too_small' ? (issue.inclusive === false ? 'more than' : 'at least') : issue.inclusive === false ? 'less than' : 'at most';
+    const cmp =
+      code === 'too_small'
+        ? issue.inclusive === false
+          ? 'more than'
+          : 'at least'
+        : issue.inclusive === false
+          ? 'less than'
+          : 'at most';
     if (origin === 'number') return `must be ${cmp} ${n}`;
     return `must have ${cmp} ${n} ${origin === 'string' ? 'character' : 'item'}${n === 1 ? '' : 's'}`;
   }
@@ -203,7 +212,14 @@ interface Ctx {
 }
 
 /** Checks the node references of one expression at `path`, in node `node`. */
-function checkExpression(ctx: Ctx, node: GraphNode, path: string, expr: string, allowSelf: boolean, shown: string): void {
+function checkExpression(
+  ctx: Ctx,
+  node: GraphNode,
+  path: string,
+  expr: string,
+  allowSelf: boolean,
+  shown: string,
+): void {
   let refs: Set<string>;
   try {
     refs = expressionRefs(expr).nodes;
@@ -216,13 +232,24 @@ function checkExpression(ctx: Ctx, node: GraphNode, path: string, expr: string, 
     if (!ctx.ids.has(ref)) {
       ctx.issues.push({ path, nodeId: node.id, message: `references node "${ref}", which does not exist` });
     } else if (ctx.topo && !(allowSelf && ref === node.id) && !ctx.topo.isAncestor(ref, node.id)) {
-      ctx.issues.push({ path, nodeId: node.id, message: `references node "${ref}", which is not upstream of "${node.id}"` });
+      ctx.issues.push({
+        path,
+        nodeId: node.id,
+        message: `references node "${ref}", which is not upstream of "${node.id}"`,
+      });
     }
   }
 }
 
 /** Checks every template string under `value` (skipping `skipKeys` at its top level). */
-function checkTemplates(ctx: Ctx, node: GraphNode, path: string, value: unknown, allowSelf: boolean, skipKeys?: ReadonlySet<string>): void {
+function checkTemplates(
+  ctx: Ctx,
+  node: GraphNode,
+  path: string,
+  value: unknown,
+  allowSelf: boolean,
+  skipKeys?: ReadonlySet<string>,
+): void {
   if (typeof value === 'string') {
     if (!value.includes('{{')) return;
     let parts;
@@ -232,7 +259,8 @@ function checkTemplates(ctx: Ctx, node: GraphNode, path: string, value: unknown,
       ctx.issues.push({ path, nodeId: node.id, message: err instanceof Error ? err.message : String(err) });
       return;
     }
-    for (const p of parts) if ('expr' in p) checkExpression(ctx, node, path, p.expr, allowSelf, `template {{${p.expr}}}`);
+    for (const p of parts)
+      if ('expr' in p) checkExpression(ctx, node, path, p.expr, allowSelf, `template {{${p.expr}}}`);
   } else if (Array.isArray(value)) {
     value.forEach((v, i) => checkTemplates(ctx, node, path + keySeg(i), v, allowSelf));
   } else if (isObj(value)) {
@@ -248,7 +276,11 @@ function checkConfig(ctx: Ctx, node: GraphNode, base: string, type: NodeType, co
   const parsed = CONFIG_SCHEMAS[type].safeParse(config ?? {});
   if (parsed.success) return true;
   for (const i of parsed.error.issues) {
-    ctx.issues.push({ path: base + i.path.map((k) => keySeg(k as string | number)).join(''), nodeId: node.id, message: zodMessage(i) });
+    ctx.issues.push({
+      path: base + i.path.map((k) => keySeg(k as string | number)).join(''),
+      nodeId: node.id,
+      message: zodMessage(i),
+    });
   }
   return false;
 }
@@ -256,7 +288,8 @@ function checkConfig(ctx: Ctx, node: GraphNode, base: string, type: NodeType, co
 function checkSchema(ctx: Ctx, path: string, schema: unknown, nodeId?: string): void {
   if (schema === undefined) return;
   const problem = jsonSchemaProblem(schema);
-  if (problem) ctx.issues.push({ path, message: `is not a valid JSON Schema: ${problem}`, ...(nodeId ? { nodeId } : {}) });
+  if (problem)
+    ctx.issues.push({ path, message: `is not a valid JSON Schema: ${problem}`, ...(nodeId ? { nodeId } : {}) });
 }
 
 /** Config, schemas and templates of one node (templates only once the topology is known). */
@@ -266,8 +299,10 @@ function checkNode(ctx: Ctx, node: GraphNode, templates: boolean): void {
   const config = node.config ?? {};
   if (!templates) {
     const ok = checkConfig(ctx, node, `${base}.config`, type, config);
-    if (node.compensate) checkConfig(ctx, node, `${base}.compensate.config`, node.compensate.type, node.compensate.config);
-    if (ok && (type === 'llm' || type === 'agent')) checkSchema(ctx, `${base}.config.outputSchema`, config['outputSchema'], node.id);
+    if (node.compensate)
+      checkConfig(ctx, node, `${base}.compensate.config`, node.compensate.type, node.compensate.config);
+    if (ok && (type === 'llm' || type === 'agent'))
+      checkSchema(ctx, `${base}.config.outputSchema`, config['outputSchema'], node.id);
     if (ok && type === 'agent') {
       (config['tools'] as Obj[] | undefined)?.forEach((t, i) => {
         checkSchema(ctx, `${base}.config.tools[${i}].inputSchema`, t['inputSchema'], node.id);
@@ -285,7 +320,8 @@ function checkNode(ctx: Ctx, node: GraphNode, templates: boolean): void {
   }
   const poll = type === 'http' && isObj(config['poll']) ? config['poll'] : undefined;
   if (poll) checkTemplates(ctx, node, `${base}.config.poll.url`, poll['url'], false);
-  if (poll && typeof poll['until'] === 'string') checkExpression(ctx, node, `${base}.config.poll.until`, poll['until'], false, 'poll.until');
+  if (poll && typeof poll['until'] === 'string')
+    checkExpression(ctx, node, `${base}.config.poll.until`, poll['until'], false, 'poll.until');
   if (type === 'agent' && Array.isArray(config['tools'])) {
     (config['tools'] as Obj[]).forEach((t, i) => {
       const run = isObj(t) && isObj(t['run']) ? t['run'] : undefined;
@@ -304,11 +340,17 @@ export function validateGraph(raw: unknown, source?: string): Graph {
   if (!isObj(raw)) fail([{ path: '', message: 'a graph must be a JSON object' }], source);
   const issues: ValidationIssue[] = [];
   if (raw['format'] !== 'statepipe.graph') {
-    issues.push({ path: 'format', message: `must be "statepipe.graph", got ${JSON.stringify(raw['format']) ?? 'nothing'}` });
+    issues.push({
+      path: 'format',
+      message: `must be "statepipe.graph", got ${JSON.stringify(raw['format']) ?? 'nothing'}`,
+    });
   }
   if (raw['version'] !== 1) {
     const got = JSON.stringify(raw['version']) ?? 'nothing';
-    issues.push({ path: 'version', message: `must be 1, got ${got}${typeof raw['version'] === 'number' ? ' (unsupported version)' : ''}` });
+    issues.push({
+      path: 'version',
+      message: `must be 1, got ${got}${typeof raw['version'] === 'number' ? ' (unsupported version)' : ''}`,
+    });
   }
   const shape = GraphSchema.safeParse(raw);
   if (!shape.success) {
@@ -346,7 +388,11 @@ export function validateGraph(raw: unknown, source?: string): Graph {
     byId.set(node.id, node);
     ctx.ids.add(node.id);
     if (!(NODE_TYPES as readonly string[]).includes(node.type)) {
-      issues.push({ path: `nodes[${node.id}].type`, nodeId: node.id, message: `unknown node type "${node.type}" (expected one of ${NODE_TYPES.join(', ')})` });
+      issues.push({
+        path: `nodes[${node.id}].type`,
+        nodeId: node.id,
+        message: `unknown node type "${node.type}" (expected one of ${NODE_TYPES.join(', ')})`,
+      });
       continue;
     }
     checkNode(ctx, node, false);
@@ -356,7 +402,8 @@ export function validateGraph(raw: unknown, source?: string): Graph {
   const liveEdges = [];
   for (const edge of graph.edges) {
     const base = `edges[${edge.id}]`;
-    if (edgeIds.has(edge.id)) issues.push({ path: `${base}.id`, edgeId: edge.id, message: `duplicate edge id "${edge.id}"` });
+    if (edgeIds.has(edge.id))
+      issues.push({ path: `${base}.id`, edgeId: edge.id, message: `duplicate edge id "${edge.id}"` });
     edgeIds.add(edge.id);
     let ok = true;
     for (const end of ['source', 'target'] as const) {
@@ -398,8 +445,31 @@ export function validateGraph(raw: unknown, source?: string): Graph {
 
 // ---------------------------------------------------------------- canonical bytes
 
-const TOP_KEYS = ['format', 'version', 'id', 'name', 'description', 'input', 'defaults', 'budget', 'concurrency', 'nodes', 'edges'];
-const NODE_KEYS = ['id', 'type', 'label', 'description', 'position', 'config', 'retry', 'timeoutMs', 'sideEffect', 'compensate'];
+const TOP_KEYS = [
+  'format',
+  'version',
+  'id',
+  'name',
+  'description',
+  'input',
+  'defaults',
+  'budget',
+  'concurrency',
+  'nodes',
+  'edges',
+];
+const NODE_KEYS = [
+  'id',
+  'type',
+  'label',
+  'description',
+  'position',
+  'config',
+  'retry',
+  'timeoutMs',
+  'sideEffect',
+  'compensate',
+];
 const EDGE_KEYS = ['id', 'source', 'target', 'when'];
 
 function ordered(obj: Obj, keys: string[], map: (k: string, v: unknown) => unknown = (_k, v) => v): Obj {

@@ -20,10 +20,17 @@ interface ToolCall {
 }
 
 /** An http tool runner that records each call and answers from `reply`. */
-function toolHost(reply: (ctx: NodeRunContext) => unknown = (ctx) => ({ status: 200, headers: {}, body: { echo: ctx.config['url'] } })) {
+function toolHost(
+  reply: (ctx: NodeRunContext) => unknown = (ctx) => ({ status: 200, headers: {}, body: { echo: ctx.config['url'] } }),
+) {
   const calls: ToolCall[] = [];
   const runner: NodeRunner = async (ctx) => {
-    calls.push({ url: ctx.config['url'], method: ctx.config['method'], body: ctx.config['body'], key: ctx.idempotencyKey });
+    calls.push({
+      url: ctx.config['url'],
+      method: ctx.config['method'],
+      body: ctx.config['body'],
+      key: ctx.idempotencyKey,
+    });
     return { output: reply(ctx) };
   };
   return { calls, runner };
@@ -34,7 +41,10 @@ const tools = [
     name: 'lookup',
     description: 'Look a vendor up',
     inputSchema: { type: 'object', properties: { vendor: { type: 'string' } }, required: ['vendor'] },
-    run: { type: 'http', config: { method: 'GET', url: 'http://tools.local/lookup/{{args.vendor}}?for={{input.who}}' } },
+    run: {
+      type: 'http',
+      config: { method: 'GET', url: 'http://tools.local/lookup/{{args.vendor}}?for={{input.who}}' },
+    },
   },
   { name: 'score', run: { type: 'http', config: { method: 'POST', url: 'http://tools.local/score' } } },
 ];
@@ -45,7 +55,18 @@ function agentGraph(script: unknown[], extra: Record<string, unknown> = {}, retr
     defaults: { retry: { maxAttempts: retry, backoffMs: 10, strategy: 'fixed', jitter: false }, timeoutMs: 60_000 },
     nodes: [
       { id: 'start', type: 'input' },
-      { id: 'agent', type: 'agent', config: { provider: 'mock', model: 'mock-1', prompt: 'Review {{input.who}}', tools, mock: { script, reply: 'script ran out', tokensPerSecond: 0 }, ...extra } },
+      {
+        id: 'agent',
+        type: 'agent',
+        config: {
+          provider: 'mock',
+          model: 'mock-1',
+          prompt: 'Review {{input.who}}',
+          tools,
+          mock: { script, reply: 'script ran out', tokensPerSecond: 0 },
+          ...extra,
+        },
+      },
     ],
     edges: [{ id: 'e1', source: 'start', target: 'agent' }],
   } as unknown as Graph);
@@ -57,14 +78,20 @@ const TWO_TOOLS = [
   { reply: { verdict: 'ok' } },
 ];
 
-const stepsOf = (events: RunEvent[]) => events.filter((e) => e.type === 'agent.step').map((e) => (e.data as { step: AgentStep }).step);
-const outputOf = (events: RunEvent[]) => (events.find((e) => e.type === 'node.succeeded' && e.nodeId === 'agent')!.data as { output: AgentOutput }).output;
+const stepsOf = (events: RunEvent[]) =>
+  events.filter((e) => e.type === 'agent.step').map((e) => (e.data as { step: AgentStep }).step);
+const outputOf = (events: RunEvent[]) =>
+  (events.find((e) => e.type === 'node.succeeded' && e.nodeId === 'agent')!.data as { output: AgentOutput }).output;
 
 describe('agent node', () => {
   it('calls tools in a loop, records every step, then answers', async () => {
     const host = toolHost();
     const t = testEngine({ agent: createAgentRunner({ httpTool: host.runner }) });
-    const out = await t.engine.start(agentGraph(TWO_TOOLS, { outputSchema: { type: 'object', required: ['verdict'] } }), { who: 'ACME' }, { graphHash: 'h' });
+    const out = await t.engine.start(
+      agentGraph(TWO_TOOLS, { outputSchema: { type: 'object', required: ['verdict'] } }),
+      { who: 'ACME' },
+      { graphHash: 'h' },
+    );
     expect(out.status).toBe('succeeded');
     expect(host.calls.map((c) => [c.method, c.url, c.body])).toEqual([
       ['GET', 'http://tools.local/lookup/acme?for=ACME', undefined],
@@ -74,7 +101,13 @@ describe('agent node', () => {
     expect(host.calls[1]!.key).toBe(`${out.runId}:agent:1:step-3`);
     const steps = stepsOf(t.events);
     expect(steps.map((s) => s.kind)).toEqual(['model', 'tool', 'model', 'tool', 'model']);
-    expect(steps[1]).toMatchObject({ kind: 'tool', name: 'lookup', callId: 'mock_call_1', args: { vendor: 'acme' }, result: { status: 200, body: { echo: 'http://tools.local/lookup/acme?for=ACME' } } });
+    expect(steps[1]).toMatchObject({
+      kind: 'tool',
+      name: 'lookup',
+      callId: 'mock_call_1',
+      args: { vendor: 'acme' },
+      result: { status: 200, body: { echo: 'http://tools.local/lookup/acme?for=ACME' } },
+    });
     const output = outputOf(t.events);
     expect(output.json).toEqual({ verdict: 'ok' });
     expect(output.text).toBe('{"verdict":"ok"}');
@@ -83,13 +116,34 @@ describe('agent node', () => {
     expect(output.usage.outputTokens).toBeGreaterThan(0);
     // Each agent.step is committed before the next step starts.
     const kinds = t.events.filter((e) => e.nodeId === 'agent' && e.type !== 'node.tokens').map((e) => e.type);
-    expect(kinds).toEqual(['node.queued', 'node.started', 'agent.step', 'agent.step', 'agent.step', 'agent.step', 'agent.step', 'node.succeeded']);
+    expect(kinds).toEqual([
+      'node.queued',
+      'node.started',
+      'agent.step',
+      'agent.step',
+      'agent.step',
+      'agent.step',
+      'agent.step',
+      'node.succeeded',
+    ]);
   });
 
   it.each([
-    ['after the first tool step', (e: RunEvent) => e.type === 'agent.step' && (e.data as { step: AgentStep }).step.kind === 'tool', [0, 1]],
-    ['after a model step asked for the second tool', (e: RunEvent) => e.type === 'agent.step' && (e.data as { index: number }).index === 2, [0, 1]],
-    ['after the final answer was recorded', (e: RunEvent) => e.type === 'agent.step' && (e.data as { index: number }).index === 4, [0, 0]],
+    [
+      'after the first tool step',
+      (e: RunEvent) => e.type === 'agent.step' && (e.data as { step: AgentStep }).step.kind === 'tool',
+      [0, 1],
+    ],
+    [
+      'after a model step asked for the second tool',
+      (e: RunEvent) => e.type === 'agent.step' && (e.data as { index: number }).index === 2,
+      [0, 1],
+    ],
+    [
+      'after the final answer was recorded',
+      (e: RunEvent) => e.type === 'agent.step' && (e.data as { index: number }).index === 4,
+      [0, 0],
+    ],
   ] as const)('resumes a crash %s without repeating finished steps', async (_name, cut, expectedNewCalls) => {
     const host = toolHost();
     const g = agentGraph(TWO_TOOLS);
@@ -116,7 +170,12 @@ describe('agent node', () => {
 
   it('pauses for the run budget between model calls; resuming goes on from the recorded steps', async () => {
     const host = toolHost();
-    const mock = { script: TWO_TOOLS, reply: 'script ran out', tokensPerSecond: 0, usage: { inputTokens: 5, outputTokens: 5 } };
+    const mock = {
+      script: TWO_TOOLS,
+      reply: 'script ran out',
+      tokensPerSecond: 0,
+      usage: { inputTokens: 5, outputTokens: 5 },
+    };
     const g = { ...agentGraph(TWO_TOOLS, { mock }), budget: { maxTokens: 15 } };
     const t = testEngine({ agent: createAgentRunner({ httpTool: host.runner }) });
     const o = await t.engine.start(g, { who: 'ACME' }, { graphHash: 'h' });
@@ -124,7 +183,11 @@ describe('agent node', () => {
     expect(o).toMatchObject({ status: 'paused', pauseReason: 'budget' });
     expect(stepsOf(t.events).map((s) => s.kind)).toEqual(['model', 'tool', 'model', 'tool']);
     const tail = t.events.slice(-3).map((e) => [e.type, e.nodeId]);
-    expect(tail).toEqual([['budget.exceeded', 'agent'], ['node.retrying', 'agent'], ['run.paused', undefined]]);
+    expect(tail).toEqual([
+      ['budget.exceeded', 'agent'],
+      ['node.retrying', 'agent'],
+      ['run.paused', undefined],
+    ]);
     expect(t.events.at(-3)!.data).toMatchObject({ tokens: 20, maxTokens: 15 });
     expect(host.calls).toHaveLength(2);
 
@@ -148,7 +211,9 @@ describe('agent node', () => {
     const schema = { type: 'object', properties: { verdict: { type: 'string' } }, required: ['verdict'] };
     const out = await t.engine.start(agentGraph(script, { outputSchema: schema }, 2), { who: 'x' }, { graphHash: 'h' });
     expect(out.status).toBe('succeeded');
-    const retry = t.events.find((e) => e.type === 'node.retrying')!.data as { error: { kind: string; message: string } };
+    const retry = t.events.find((e) => e.type === 'node.retrying')!.data as {
+      error: { kind: string; message: string };
+    };
     expect(retry.error.kind).toBe('schema');
     expect(outputOf(t.events).json).toEqual({ verdict: 'fixed' });
     expect(outputOf(t.events).steps.length).toBe(2);
@@ -156,7 +221,10 @@ describe('agent node', () => {
 
   it('tells the model about unknown tools, bad arguments and tool errors that will not go away', async () => {
     const host = toolHost(() => {
-      throw new NodeFailure('http-status', 'http: GET http://tools.local/lookup/nope returned 404', { retryable: false, details: { status: 404 } });
+      throw new NodeFailure('http-status', 'http: GET http://tools.local/lookup/nope returned 404', {
+        retryable: false,
+        details: { status: 404 },
+      });
     });
     const t = testEngine({ agent: createAgentRunner({ httpTool: host.runner }) });
     const script = [
@@ -167,7 +235,9 @@ describe('agent node', () => {
     ];
     const out = await t.engine.start(agentGraph(script), { who: 'x' }, { graphHash: 'h' });
     expect(out.status).toBe('succeeded');
-    const results = stepsOf(t.events).filter((s) => s.kind === 'tool').map((s) => (s as { result: { error: string } }).result.error);
+    const results = stepsOf(t.events)
+      .filter((s) => s.kind === 'tool')
+      .map((s) => (s as { result: { error: string } }).result.error);
     expect(results[0]).toContain('unknown tool "nonesuch"');
     expect(results[1]).toContain('invalid arguments for lookup');
     expect(results[2]).toContain('returned 404');
@@ -177,7 +247,8 @@ describe('agent node', () => {
   it('a retryable tool failure fails the attempt; the retry keeps the finished steps', async () => {
     let n = 0;
     const host = toolHost((ctx) => {
-      if (String(ctx.config['url']).includes('score') && n++ === 0) throw new NodeFailure('network', 'connection reset');
+      if (String(ctx.config['url']).includes('score') && n++ === 0)
+        throw new NodeFailure('network', 'connection reset');
       return { status: 200, headers: {}, body: 'ok' };
     });
     const t = testEngine({ agent: createAgentRunner({ httpTool: host.runner }) });
@@ -203,13 +274,20 @@ describe('agent node', () => {
     // The memory engine has no sandbox: give the agent one through a wrapping runner.
     const agent = createAgentRunner();
     const withCode: NodeRunner = (ctx) =>
-      agent({ ...ctx, services: { ...ctx.services, runCode: async (code, args) => (seen.push({ code, args }), { sum: 5 }) } });
+      agent({
+        ...ctx,
+        services: { ...ctx.services, runCode: async (code, args) => (seen.push({ code, args }), { sum: 5 }) },
+      });
     const t2 = testEngine({ agent: withCode });
     const codeTools = [{ name: 'add', run: { type: 'code', config: { code: 'return { sum: input.a + input.b }' } } }];
-    const g = agentGraph([{ toolCall: { name: 'add', args: { a: 2, b: 3 } } }, { reply: 'five' }], { tools: codeTools });
+    const g = agentGraph([{ toolCall: { name: 'add', args: { a: 2, b: 3 } } }, { reply: 'five' }], {
+      tools: codeTools,
+    });
     const out = await t2.engine.start(g, { who: 'x' }, { graphHash: 'h' });
     expect(out.status).toBe('succeeded');
-    expect(seen).toEqual([{ code: 'return { sum: input.a + input.b }', args: { input: { a: 2, b: 3 }, nodes: { start: { who: 'x' } } } }]);
+    expect(seen).toEqual([
+      { code: 'return { sum: input.a + input.b }', args: { input: { a: 2, b: 3 }, nodes: { start: { who: 'x' } } } },
+    ]);
     expect(stepsOf(t2.events)[1]).toMatchObject({ kind: 'tool', name: 'add', result: { sum: 5 } });
   });
 });

@@ -22,7 +22,15 @@ import type { AgentStep, Usage } from '../events.js';
 import { DEFAULT_TIMEOUT_MS } from '../graph/schema.js';
 import { renderTemplates } from '../graph/templates.js';
 import type { ModelReply, ModelRequest, NodeResult, NodeRunContext, NodeRunner, TemplateScope } from '../ports.js';
-import { buildRequest, formatSchemaProblems, parseAndValidate, providerWithFallback, schemaFeedback, validatorFor, type SchemaProblem } from './llm.js';
+import {
+  buildRequest,
+  formatSchemaProblems,
+  parseAndValidate,
+  providerWithFallback,
+  schemaFeedback,
+  validatorFor,
+  type SchemaProblem,
+} from './llm.js';
 
 export const DEFAULT_MAX_STEPS = 8;
 
@@ -71,12 +79,23 @@ const obj = (v: unknown): Record<string, unknown> | undefined =>
 
 function parseTools(nodeId: string, raw: unknown): AgentTool[] {
   if (raw === undefined || raw === null) return [];
-  if (!Array.isArray(raw)) throw new NodeFailure('internal', `${nodeId}: config.tools must be a list`, { retryable: false });
+  if (!Array.isArray(raw))
+    throw new NodeFailure('internal', `${nodeId}: config.tools must be a list`, { retryable: false });
   return raw.map((t, i) => {
     const o = obj(t);
     const run = obj(o?.['run']);
-    if (!o || typeof o['name'] !== 'string' || !run || (run['type'] !== 'http' && run['type'] !== 'code') || !obj(run['config'])) {
-      throw new NodeFailure('internal', `${nodeId}: config.tools[${i}] needs "name" and "run": { "type": "http" | "code", "config" }`, { retryable: false });
+    if (
+      !o ||
+      typeof o['name'] !== 'string' ||
+      !run ||
+      (run['type'] !== 'http' && run['type'] !== 'code') ||
+      !obj(run['config'])
+    ) {
+      throw new NodeFailure(
+        'internal',
+        `${nodeId}: config.tools[${i}] needs "name" and "run": { "type": "http" | "code", "config" }`,
+        { retryable: false },
+      );
     }
     const tool: AgentTool = { name: o['name'], run: { type: run['type'], config: obj(run['config'])! } };
     if (typeof o['description'] === 'string') tool.description = o['description'];
@@ -94,7 +113,8 @@ function toolContent(result: unknown): string {
 function failureFromSignal(signal: AbortSignal, nodeId: string): NodeFailure {
   const reason: unknown = signal.reason;
   if (reason instanceof NodeFailure) return reason;
-  if (reason instanceof Error && reason.name === 'TimeoutError') return new NodeFailure('timeout', `${nodeId}: timed out`);
+  if (reason instanceof Error && reason.name === 'TimeoutError')
+    return new NodeFailure('timeout', `${nodeId}: timed out`);
   return new NodeFailure('cancelled', `${nodeId}: cancelled`, { retryable: false });
 }
 
@@ -106,9 +126,11 @@ const plainHttpTool: NodeRunner = async (ctx) => {
   const cfg = ctx.config;
   const method = String(cfg['method'] ?? 'GET').toUpperCase();
   const url = cfg['url'];
-  if (typeof url !== 'string' || !url) throw new NodeFailure('template', 'http tool: url must render to a non-empty string', { retryable: false });
+  if (typeof url !== 'string' || !url)
+    throw new NodeFailure('template', 'http tool: url must render to a non-empty string', { retryable: false });
   const headers = new Headers();
-  for (const [k, v] of Object.entries(obj(cfg['headers']) ?? {})) if (v !== undefined && v !== null) headers.set(k, String(v));
+  for (const [k, v] of Object.entries(obj(cfg['headers']) ?? {}))
+    if (v !== undefined && v !== null) headers.set(k, String(v));
   headers.set('Idempotency-Key', ctx.idempotencyKey);
   const init: RequestInit = { method, headers, signal: ctx.signal };
   const body = cfg['body'];
@@ -121,7 +143,10 @@ const plainHttpTool: NodeRunner = async (ctx) => {
     res = await (ctx.services.fetch ?? fetch)(url, init);
   } catch (err) {
     if (ctx.signal.aborted) throw failureFromSignal(ctx.signal, ctx.node.id);
-    throw new NodeFailure('network', `http tool: ${method} ${url} failed: ${err instanceof Error ? err.message : String(err)}`);
+    throw new NodeFailure(
+      'network',
+      `http tool: ${method} ${url} failed: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
   const text = await res.text();
   let parsed: unknown = text;
@@ -134,7 +159,10 @@ const plainHttpTool: NodeRunner = async (ctx) => {
   }
   if (res.status >= 400) {
     const kind = res.status === 429 ? 'rate-limit' : 'http-status';
-    throw new NodeFailure(kind, `http tool: ${method} ${url} returned ${res.status}`, { retryable: res.status === 429 || res.status >= 500, details: { status: res.status, body: parsed } });
+    throw new NodeFailure(kind, `http tool: ${method} ${url} returned ${res.status}`, {
+      retryable: res.status === 429 || res.status >= 500,
+      details: { status: res.status, body: parsed },
+    });
   }
   return { output: { status: res.status, headers: {}, body: parsed } };
 };
@@ -162,7 +190,9 @@ class AgentLoop {
     this.tools = parseTools(ctx.node.id, ctx.config['tools']);
     const schema = ctx.config['outputSchema'];
     if (schema !== undefined && schema !== null && typeof schema !== 'object') {
-      throw new NodeFailure('schema', `${ctx.node.id}: outputSchema must be a JSON Schema object`, { retryable: false });
+      throw new NodeFailure('schema', `${ctx.node.id}: outputSchema must be a JSON Schema object`, {
+        retryable: false,
+      });
     }
     this.schema = (schema ?? undefined) as object | undefined;
   }
@@ -179,13 +209,24 @@ class AgentLoop {
       if (step.toolCall) m.toolCall = step.toolCall;
       this.messages.push(m);
     } else {
-      this.messages.push({ role: 'tool', content: toolContent(step.result), toolCallId: step.callId, toolName: step.name });
+      this.messages.push({
+        role: 'tool',
+        content: toolContent(step.result),
+        toolCallId: step.callId,
+        toolName: step.name,
+      });
     }
   }
 
   /** The validated output of a final answer; throws the schema failure when it does not validate. */
   private finish(text: string): NodeResult {
-    const output: AgentOutput = { text, steps: this.steps, usage: { ...this.usage }, costUsd: round(this.costUsd), model: this.model };
+    const output: AgentOutput = {
+      text,
+      steps: this.steps,
+      usage: { ...this.usage },
+      costUsd: round(this.costUsd),
+      model: this.model,
+    };
     if (this.schema) output.json = parseAndValidate(this.ctx.node.id, text, this.schema);
     return { output, usage: output.usage, costUsd: output.costUsd, model: output.model };
   }
@@ -233,8 +274,15 @@ class AgentLoop {
     if ('output' in replayed) return replayed;
     let pending = replayed.pendingCall;
     const maxSteps = num(ctx.config['maxSteps']) ?? DEFAULT_MAX_STEPS;
-    const provider = providerWithFallback(ctx, typeof ctx.config['provider'] === 'string' && ctx.config['provider'] ? ctx.config['provider'] : 'mock');
-    const toolDefs = this.tools.map((t) => ({ name: t.name, ...(t.description ? { description: t.description } : {}), ...(t.inputSchema !== undefined ? { inputSchema: t.inputSchema } : {}) }));
+    const provider = providerWithFallback(
+      ctx,
+      typeof ctx.config['provider'] === 'string' && ctx.config['provider'] ? ctx.config['provider'] : 'mock',
+    );
+    const toolDefs = this.tools.map((t) => ({
+      name: t.name,
+      ...(t.description ? { description: t.description } : {}),
+      ...(t.inputSchema !== undefined ? { inputSchema: t.inputSchema } : {}),
+    }));
     for (;;) {
       if (ctx.signal.aborted) throw failureFromSignal(ctx.signal, ctx.node.id);
       if (pending) {
@@ -247,11 +295,19 @@ class AgentLoop {
         continue;
       }
       if (this.modelCalls >= maxSteps) {
-        throw new NodeFailure('provider', `${ctx.node.id}: the agent gave no answer within maxSteps (${maxSteps} model calls)`, { retryable: false });
+        throw new NodeFailure(
+          'provider',
+          `${ctx.node.id}: the agent gave no answer within maxSteps (${maxSteps} model calls)`,
+          { retryable: false },
+        );
       }
       const spent = { tokens: this.usage.inputTokens + this.usage.outputTokens, costUsd: this.costUsd };
       if (ctx.overBudget?.(spent)) {
-        throw new NodeFailure('budget', `${ctx.node.id}: the run's budget is spent (${spent.tokens} tokens used by this agent so far): paused before model call ${this.modelCalls + 1}`, { retryable: false, details: spent });
+        throw new NodeFailure(
+          'budget',
+          `${ctx.node.id}: the run's budget is spent (${spent.tokens} tokens used by this agent so far): paused before model call ${this.modelCalls + 1}`,
+          { retryable: false, details: spent },
+        );
       }
       const req: ModelRequest = { ...this.base, messages: [...this.messages] };
       if (toolDefs.length > 0) req.tools = toolDefs;
@@ -272,7 +328,10 @@ class AgentLoop {
   private async runTool(call: ToolCall): Promise<unknown> {
     const ctx = this.ctx;
     const tool = this.tools.find((t) => t.name === call.name);
-    if (!tool) return { error: `unknown tool "${call.name}"; the tools are: ${this.tools.map((t) => t.name).join(', ') || 'none'}` };
+    if (!tool)
+      return {
+        error: `unknown tool "${call.name}"; the tools are: ${this.tools.map((t) => t.name).join(', ') || 'none'}`,
+      };
     if (tool.inputSchema && typeof tool.inputSchema === 'object') {
       let validate;
       try {
@@ -281,7 +340,10 @@ class AgentLoop {
         validate = undefined;
       }
       if (validate && !validate(call.args)) {
-        const problems: SchemaProblem[] = (validate.errors ?? []).map((e) => ({ instancePath: e.instancePath, message: e.message ?? e.keyword }));
+        const problems: SchemaProblem[] = (validate.errors ?? []).map((e) => ({
+          instancePath: e.instancePath,
+          message: e.message ?? e.keyword,
+        }));
         return { error: `invalid arguments for ${tool.name}: ${formatSchemaProblems(problems)}` };
       }
     }
@@ -309,9 +371,11 @@ class AgentLoop {
 
   private async runCodeTool(tool: AgentTool, args: unknown): Promise<unknown> {
     const run = this.ctx.services.runCode;
-    if (!run) throw new NodeFailure('internal', `${this.ctx.node.id}: this host cannot run code tools`, { retryable: false });
+    if (!run)
+      throw new NodeFailure('internal', `${this.ctx.node.id}: this host cannot run code tools`, { retryable: false });
     const code = tool.run.config['code'];
-    if (typeof code !== 'string') throw new NodeFailure('code', `tool ${tool.name}: run.config.code must be a string`, { retryable: false });
+    if (typeof code !== 'string')
+      throw new NodeFailure('code', `tool ${tool.name}: run.config.code must be a string`, { retryable: false });
     const timeoutMs = num(tool.run.config['timeoutMs']) ?? DEFAULT_TIMEOUT_MS;
     return run(code, { input: args, nodes: this.upstreamOutputs() }, { timeoutMs, signal: this.ctx.signal });
   }
@@ -321,9 +385,16 @@ class AgentLoop {
     const scope = { ...ctx.scope, args } as TemplateScope;
     const config = (await renderTemplates(tool.run.config, scope)) as Record<string, unknown>;
     const method = String(config['method'] ?? 'GET').toUpperCase();
-    if (config['body'] === undefined && (method === 'POST' || method === 'PUT' || method === 'PATCH')) config['body'] = args ?? {};
+    if (config['body'] === undefined && (method === 'POST' || method === 'PUT' || method === 'PATCH'))
+      config['body'] = args ?? {};
     const runner = this.opts.httpTool ?? plainHttpTool;
-    const res = await runner({ ...ctx, config, idempotencyKey, emitTokens: () => undefined, recordStep: () => undefined });
+    const res = await runner({
+      ...ctx,
+      config,
+      idempotencyKey,
+      emitTokens: () => undefined,
+      recordStep: () => undefined,
+    });
     const out = obj(res.output);
     return out ? { status: out['status'], body: out['body'] } : res.output;
   }
@@ -332,9 +403,23 @@ class AgentLoop {
 const round = (usd: number): number => Math.round(usd * 1e9) / 1e9;
 
 function modelStep(reply: ModelReply, requested: string): AgentStep {
-  const usage: Usage = { inputTokens: num(reply.usage?.inputTokens) ?? 0, outputTokens: num(reply.usage?.outputTokens) ?? 0 };
-  const step: AgentStep = { kind: 'model', text: typeof reply.text === 'string' ? reply.text : '', usage, costUsd: num(reply.costUsd) ?? 0, model: reply.model || requested };
-  if (reply.toolCall) step.toolCall = { id: String(reply.toolCall.id), name: String(reply.toolCall.name), args: reply.toolCall.args ?? {} };
+  const usage: Usage = {
+    inputTokens: num(reply.usage?.inputTokens) ?? 0,
+    outputTokens: num(reply.usage?.outputTokens) ?? 0,
+  };
+  const step: AgentStep = {
+    kind: 'model',
+    text: typeof reply.text === 'string' ? reply.text : '',
+    usage,
+    costUsd: num(reply.costUsd) ?? 0,
+    model: reply.model || requested,
+  };
+  if (reply.toolCall)
+    step.toolCall = {
+      id: String(reply.toolCall.id),
+      name: String(reply.toolCall.name),
+      args: reply.toolCall.args ?? {},
+    };
   return step;
 }
 

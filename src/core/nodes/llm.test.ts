@@ -71,7 +71,12 @@ describe('llmRunner with the mock provider', () => {
   });
 
   it('fails the first failTimes attempts as retryable provider errors', async () => {
-    const config = { provider: 'mock', model: 'mock-1', prompt: 'p', mock: { reply: 'ok', failTimes: 2, tokensPerSecond: 0 } };
+    const config = {
+      provider: 'mock',
+      model: 'mock-1',
+      prompt: 'p',
+      mock: { reply: 'ok', failTimes: 2, tokensPerSecond: 0 },
+    };
     await expect(llmRunner(makeCtx(config, { attempt: 1 }))).rejects.toMatchObject({
       kind: 'provider',
       retryable: true,
@@ -109,7 +114,9 @@ describe('llmRunner with the mock provider', () => {
     const f = err as NodeFailure;
     expect(f.kind).toBe('schema');
     expect(f.retryable).toBe(true);
-    expect(f.message).toBe('screen: reply does not match outputSchema: /risk must be equal to one of the allowed values');
+    expect(f.message).toBe(
+      'screen: reply does not match outputSchema: /risk must be equal to one of the allowed values',
+    );
     expect(f.details).toEqual([expect.objectContaining({ instancePath: '/risk', keyword: 'enum' })]);
   });
 
@@ -209,7 +216,11 @@ describe('llmRunner with a host provider', () => {
       },
     };
     const ctx = makeCtx({ provider: 'openai', model: 'm', prompt: 'p' }, { services: { provider: () => provider } });
-    await expect(llmRunner(ctx)).rejects.toMatchObject({ kind: 'provider', retryable: true, message: 'screen: model call failed: socket hang up' });
+    await expect(llmRunner(ctx)).rejects.toMatchObject({
+      kind: 'provider',
+      retryable: true,
+      message: 'screen: model call failed: socket hang up',
+    });
   });
 });
 

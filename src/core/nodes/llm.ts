@@ -143,7 +143,9 @@ function canFallBack(err: unknown, signal: AbortSignal): boolean {
 export function providerWithFallback(ctx: NodeRunContext, name: string): ModelProvider {
   const primary = resolveProvider(ctx, name);
   const raw = ctx.config['fallback'];
-  const chain = Array.isArray(raw) ? (raw as FallbackModel[]).filter((f) => f && typeof f.provider === 'string' && typeof f.model === 'string') : [];
+  const chain = Array.isArray(raw)
+    ? (raw as FallbackModel[]).filter((f) => f && typeof f.provider === 'string' && typeof f.model === 'string')
+    : [];
   if (chain.length === 0) return primary;
   return {
     async generate(req: ModelRequest): Promise<ModelReply> {
@@ -157,14 +159,26 @@ export function providerWithFallback(ctx: NodeRunContext, name: string): ModelPr
       }
       for (const fb of chain) {
         const why = failure instanceof Error ? failure.message : String(failure);
-        ctx.log('warn', `${ctx.node.id}: ${label} failed (${why.slice(0, 300)}); falling back to ${fb.provider} ${fb.model}`);
+        ctx.log(
+          'warn',
+          `${ctx.node.id}: ${label} failed (${why.slice(0, 300)}); falling back to ${fb.provider} ${fb.model}`,
+        );
         label = `${fb.provider} ${fb.model}`;
         const { baseURL: _b, ...rest } = req;
         const next: ModelRequest = { ...rest, model: fb.model, ...(fb.baseURL ? { baseURL: fb.baseURL } : {}) };
         try {
           return await resolveProvider(ctx, fb.provider).generate(next);
         } catch (err) {
-          if (!canFallBack(err, req.signal) && !(err instanceof NodeFailure && err.kind === 'provider' && !err.retryable && /not configured/.test(err.message))) throw err;
+          if (
+            !canFallBack(err, req.signal) &&
+            !(
+              err instanceof NodeFailure &&
+              err.kind === 'provider' &&
+              !err.retryable &&
+              /not configured/.test(err.message)
+            )
+          )
+            throw err;
           failure = err;
         }
       }
@@ -241,7 +255,9 @@ export const llmRunner: NodeRunner = async (ctx: NodeRunContext): Promise<NodeRe
   const schema = ctx.config['outputSchema'];
   if (schema !== undefined && schema !== null) {
     if (typeof schema !== 'object') {
-      throw new NodeFailure('schema', `${ctx.node.id}: outputSchema must be a JSON Schema object`, { retryable: false });
+      throw new NodeFailure('schema', `${ctx.node.id}: outputSchema must be a JSON Schema object`, {
+        retryable: false,
+      });
     }
     try {
       json = parseAndValidate(ctx.node.id, text, schema);
@@ -250,6 +266,7 @@ export const llmRunner: NodeRunner = async (ctx: NodeRunContext): Promise<NodeRe
       throw err;
     }
   }
-  const output: LlmOutput = json === undefined ? { text, usage, costUsd, model } : { text, json, usage, costUsd, model };
+  const output: LlmOutput =
+    json === undefined ? { text, usage, costUsd, model } : { text, json, usage, costUsd, model };
   return { output, usage, costUsd, model };
 };

@@ -81,17 +81,24 @@ describe('mockProvider', () => {
   });
 
   it('uses the given usage', async () => {
-    const reply = await mockProvider({ reply: 'x y', tokensPerSecond: 0, usage: { inputTokens: 100, outputTokens: 7 } }, 1).generate(
-      request('p'),
-    );
+    const reply = await mockProvider(
+      { reply: 'x y', tokensPerSecond: 0, usage: { inputTokens: 100, outputTokens: 7 } },
+      1,
+    ).generate(request('p'));
     expect(reply.usage).toEqual({ inputTokens: 100, outputTokens: 7 });
   });
 
   it('fails the first failTimes attempts with a retryable provider error', async () => {
     const mock = { reply: 'ok', failTimes: 2, tokensPerSecond: 0 };
-    const err = await mockProvider(mock, 1).generate(request('p')).catch((e: unknown) => e);
+    const err = await mockProvider(mock, 1)
+      .generate(request('p'))
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NodeFailure);
-    expect(err).toMatchObject({ kind: 'provider', retryable: true, message: 'mock failure (attempt 1 of failTimes 2)' });
+    expect(err).toMatchObject({
+      kind: 'provider',
+      retryable: true,
+      message: 'mock failure (attempt 1 of failTimes 2)',
+    });
     await expect(mockProvider(mock, 2).generate(request('p'))).rejects.toMatchObject({
       message: 'mock failure (attempt 2 of failTimes 2)',
     });
@@ -107,7 +114,9 @@ describe('mockProvider', () => {
       tokens.push(t);
       if (tokens.length === 2) ac.abort();
     };
-    const err = await mockProvider({ reply: 'a b c d', tokensPerSecond: 10 }, 1, { clock }).generate(req).catch((e: unknown) => e);
+    const err = await mockProvider({ reply: 'a b c d', tokensPerSecond: 10 }, 1, { clock })
+      .generate(req)
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ kind: 'cancelled', retryable: false });
     expect(tokens).toEqual(['a ', 'b ']);
   });
@@ -137,6 +146,8 @@ describe('mockProvider', () => {
     );
     expect(second.toolCall).toBeUndefined();
     expect(second.text).toBe('{"done":true}');
-    await expect(mockProvider(mock, 1, { stepIndex: 5 }).generate(request('go'))).rejects.toMatchObject({ kind: 'provider' });
+    await expect(mockProvider(mock, 1, { stepIndex: 5 }).generate(request('go'))).rejects.toMatchObject({
+      kind: 'provider',
+    });
   });
 });

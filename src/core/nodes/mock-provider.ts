@@ -86,7 +86,6 @@ function cancelled(signal: AbortSignal): NodeFailure {
   return new NodeFailure('cancelled', `mock: cancelled (${why})`, { retryable: false, cause: reason });
 }
 
-
 /** The prompt's token count: every piece of the system text and the messages. */
 function inputTokensOf(req: ModelRequest): number {
   let n = req.system ? countTokens(req.system) : 0;
@@ -101,7 +100,10 @@ function inputTokensOf(req: ModelRequest): number {
 export function mockProvider(mock: unknown, attempt: number, opts: MockProviderOptions = {}): ModelProvider {
   const cfg = asMockConfig(mock);
   const clock = opts.clock ?? realClock;
-  const tps = typeof cfg.tokensPerSecond === 'number' && cfg.tokensPerSecond >= 0 ? cfg.tokensPerSecond : DEFAULT_MOCK_TOKENS_PER_SECOND;
+  const tps =
+    typeof cfg.tokensPerSecond === 'number' && cfg.tokensPerSecond >= 0
+      ? cfg.tokensPerSecond
+      : DEFAULT_MOCK_TOKENS_PER_SECOND;
   const failTimes = typeof cfg.failTimes === 'number' ? cfg.failTimes : 0;
 
   return {

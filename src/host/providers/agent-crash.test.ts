@@ -35,7 +35,10 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      toolHits.push({ path: (req.url ?? '').split('?')[0]!, key: req.headers['idempotency-key'] as string | undefined });
+      toolHits.push({
+        path: (req.url ?? '').split('?')[0]!,
+        key: req.headers['idempotency-key'] as string | undefined,
+      });
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(req.url?.startsWith('/lookup') ? { vendor: 'acme', country: 'NO' } : { score: 7 }));
     });
@@ -110,7 +113,10 @@ function graphFile(dir: string): string {
   return file;
 }
 
-function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
     const c = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -133,22 +139,35 @@ async function crashAndResume(killWhen: 'tool-step-printed' | 'second-model-turn
   llm.seen.length = 0;
   const env = { ...process.env, NO_COLOR: '1', STATEPIPE_LIMITS: '', OPENAI_COMPATIBLE_API_KEY: 'sk-local-kill-test' };
 
-  const child = spawn(process.execPath, [BIN, 'run', file, '--db', db, '--jsonl', '-', '--input', '{"vendor":"acme"}'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [BIN, 'run', file, '--db', db, '--jsonl', '-', '--input', '{"vendor":"acme"}'],
+    { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   const printed: RunEvent[] = [];
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on('exit', (code, signal) => r({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    child.on('exit', (code, signal) => r({ code, signal })),
+  );
   script(() => {
     if (killWhen === 'second-model-turn') child.kill('SIGKILL');
   });
   createInterface({ input: child.stdout }).on('line', (line) => {
     const e = JSON.parse(line) as RunEvent;
     printed.push(e);
-    if (killWhen === 'tool-step-printed' && e.type === 'agent.step' && (e.data as { step: { kind: string } }).step.kind === 'tool') child.kill('SIGKILL');
+    if (
+      killWhen === 'tool-step-printed' &&
+      e.type === 'agent.step' &&
+      (e.data as { step: { kind: string } }).step.kind === 'tool'
+    )
+      child.kill('SIGKILL');
   });
   const exit = await exited;
   expect(exit.signal, `the child was not killed: ${stderr}`).toBe('SIGKILL');
-  const toolStep = printed.find((e) => e.type === 'agent.step' && (e.data as { step: { kind: string } }).step.kind === 'tool');
+  const toolStep = printed.find(
+    (e) => e.type === 'agent.step' && (e.data as { step: { kind: string } }).step.kind === 'tool',
+  );
   expect(toolStep, 'the first tool step was printed').toBeDefined();
   expect(printed.some((e) => e.type === 'node.succeeded' && e.nodeId === 'review')).toBe(false);
   expect(toolHits.map((h) => h.path)).toEqual(['/lookup/acme']);
@@ -169,9 +188,19 @@ async function crashAndResume(killWhen: 'tool-step-printed' | 'second-model-turn
   const svc = StatepipeService.open({ dbPath: db });
   try {
     const events = svc.events(runId);
-    const steps = events.filter((e) => e.type === 'agent.step').map((e) => e.data as { index: number; step: { kind: string; name?: string } });
-    expect(steps.map((s) => `${s.index}:${s.step.kind}${s.step.name ? `:${s.step.name}` : ''}`)).toEqual(['0:model', '1:tool:lookup', '2:model', '3:tool:score', '4:model']);
-    const done = events.find((e) => e.type === 'node.succeeded' && e.nodeId === 'review')!.data as { output: { json: unknown; steps: unknown[] } };
+    const steps = events
+      .filter((e) => e.type === 'agent.step')
+      .map((e) => e.data as { index: number; step: { kind: string; name?: string } });
+    expect(steps.map((s) => `${s.index}:${s.step.kind}${s.step.name ? `:${s.step.name}` : ''}`)).toEqual([
+      '0:model',
+      '1:tool:lookup',
+      '2:model',
+      '3:tool:score',
+      '4:model',
+    ]);
+    const done = events.find((e) => e.type === 'node.succeeded' && e.nodeId === 'review')!.data as {
+      output: { json: unknown; steps: unknown[] };
+    };
     expect(done.output.json).toEqual({ verdict: 'approve', score: 7 });
     expect(done.output.steps.length).toBe(5);
     expect(events.some((e) => e.type === 'run.interrupted')).toBe(true);

@@ -39,14 +39,26 @@ export function toModelMessages(messages: readonly AgentMessage[]): ModelMessage
         role: 'assistant',
         content: [
           ...(m.content ? [{ type: 'text' as const, text: m.content }] : []),
-          { type: 'tool-call' as const, toolCallId: m.toolCall.id, toolName: m.toolCall.name, input: m.toolCall.args ?? {} },
+          {
+            type: 'tool-call' as const,
+            toolCallId: m.toolCall.id,
+            toolName: m.toolCall.name,
+            input: m.toolCall.args ?? {},
+          },
         ],
       };
     }
     if (m.role === 'tool' && m.toolCallId) {
       return {
         role: 'tool',
-        content: [{ type: 'tool-result', toolCallId: m.toolCallId, toolName: m.toolName ?? 'tool', output: { type: 'text', value: m.content } }],
+        content: [
+          {
+            type: 'tool-result',
+            toolCallId: m.toolCallId,
+            toolName: m.toolName ?? 'tool',
+            output: { type: 'text', value: m.content },
+          },
+        ],
       };
     }
     if (m.role === 'assistant') return { role: 'assistant', content: m.content };
@@ -59,8 +71,13 @@ function toolSet(sdk: Ai, tools: ModelRequest['tools']): ToolSet | undefined {
   if (!tools || tools.length === 0) return undefined;
   const set: ToolSet = {};
   for (const t of tools) {
-    const schema = (t.inputSchema && typeof t.inputSchema === 'object' ? t.inputSchema : { type: 'object', properties: {} }) as JSONSchema7;
-    set[t.name] = sdk.tool({ ...(t.description ? { description: t.description } : {}), inputSchema: sdk.jsonSchema(schema) });
+    const schema = (
+      t.inputSchema && typeof t.inputSchema === 'object' ? t.inputSchema : { type: 'object', properties: {} }
+    ) as JSONSchema7;
+    set[t.name] = sdk.tool({
+      ...(t.description ? { description: t.description } : {}),
+      inputSchema: sdk.jsonSchema(schema),
+    });
   }
   return set;
 }
@@ -123,7 +140,10 @@ export function aiSdkProvider(opts: AiSdkProviderOptions): ModelProvider {
           } else if (part.type === 'finish-step') {
             modelId ??= part.response?.modelId;
           } else if (part.type === 'finish') {
-            usage = { inputTokens: count(part.totalUsage.inputTokens), outputTokens: count(part.totalUsage.outputTokens) };
+            usage = {
+              inputTokens: count(part.totalUsage.inputTokens),
+              outputTokens: count(part.totalUsage.outputTokens),
+            };
           } else if (part.type === 'error') {
             throw part.error;
           } else if (part.type === 'abort') {

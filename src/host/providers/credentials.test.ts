@@ -54,7 +54,12 @@ describe('FileCredentialStore', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sp-cred-'));
     const file = join(dir, 'c.json');
     new FileCredentialStore(file, cipher).set('OPENAI_API_KEY', KEY);
-    const broken = new FileCredentialStore(file, { encrypt: cipher.encrypt, decrypt: () => { throw new Error('other machine'); } });
+    const broken = new FileCredentialStore(file, {
+      encrypt: cipher.encrypt,
+      decrypt: () => {
+        throw new Error('other machine');
+      },
+    });
     expect(broken.get('OPENAI_API_KEY')).toBeUndefined();
   });
 });
@@ -70,13 +75,24 @@ describe('providers with a credential store', () => {
     expect(provider).toBeDefined();
     oa.queue.push({ status: 401, body: { error: { message: `Incorrect API key provided: ${KEY}` } } });
     const err = await provider!
-      .generate({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }], signal: new AbortController().signal, onToken: () => undefined })
-      .then(() => new Error('expected a failure'), (e: unknown) => e as Error);
+      .generate({
+        model: 'gpt-4o',
+        messages: [{ role: 'user', content: 'x' }],
+        signal: new AbortController().signal,
+        onToken: () => undefined,
+      })
+      .then(
+        () => new Error('expected a failure'),
+        (e: unknown) => e as Error,
+      );
     expect(oa.seen.at(-1)!.headers.authorization).toBe(`Bearer ${KEY}`);
     expect(err.message).toContain('***');
     expect(err.message).not.toContain(KEY);
     // The environment wins over the store.
-    const envFirst = new ProviderRegistry({ env: { OPENAI_API_KEY: 'sk-from-env-abcdef', OPENAI_BASE_URL: `${oa.url}/v1` }, credentials: store });
+    const envFirst = new ProviderRegistry({
+      env: { OPENAI_API_KEY: 'sk-from-env-abcdef', OPENAI_BASE_URL: `${oa.url}/v1` },
+      credentials: store,
+    });
     expect(envFirst.secret('OPENAI_API_KEY')).toBe('sk-from-env-abcdef');
     expect(envFirst.secrets()).toEqual(expect.arrayContaining(['sk-from-env-abcdef', KEY]));
   });

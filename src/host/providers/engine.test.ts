@@ -31,7 +31,12 @@ function open(providers: ProviderSettings = {}): StatepipeService {
   const s = StatepipeService.open({
     dbPath: join(dir, 'sp.db'),
     providers: {
-      env: { OPENAI_API_KEY: 'sk-test-1', OPENAI_BASE_URL: `${oa.url}/v1`, ANTHROPIC_API_KEY: 'sk-ant-1', ANTHROPIC_BASE_URL: `${an.url}/v1` },
+      env: {
+        OPENAI_API_KEY: 'sk-test-1',
+        OPENAI_BASE_URL: `${oa.url}/v1`,
+        ANTHROPIC_API_KEY: 'sk-ant-1',
+        ANTHROPIC_BASE_URL: `${an.url}/v1`,
+      },
       log: () => undefined,
       ...providers,
     },
@@ -103,11 +108,18 @@ describe.each([
 
   it('retries a 429 after its Retry-After (1 s)', async () => {
     svc = open();
-    server().queue.push({ status: 429, headers: { 'retry-after': '1' }, body: { error: { type: 'rate_limit_error', message: 'Rate limit reached' } } });
+    server().queue.push({
+      status: 429,
+      headers: { 'retry-after': '1' },
+      body: { error: { type: 'rate_limit_error', message: 'Rate limit reached' } },
+    });
     server().queue.push({ text: 'fine now' });
     const out = await svc.startRun(llmGraph({ provider, model }), { name: 'Ada' });
     expect(out.status).toBe('succeeded');
-    const retry = of(out.runId, 'node.retrying')[0]!.data as { delayMs: number; error: { kind: string; retryAfterMs: number } };
+    const retry = of(out.runId, 'node.retrying')[0]!.data as {
+      delayMs: number;
+      error: { kind: string; retryAfterMs: number };
+    };
     expect(retry.error.kind).toBe('rate-limit');
     expect(retry.error.retryAfterMs).toBe(1000);
     expect(retry.delayMs).toBeGreaterThanOrEqual(1000);
@@ -139,10 +151,23 @@ function fanOut(width: number, retry?: unknown): Graph {
   const nodes: unknown[] = [{ id: 'start', type: 'input' }];
   const edges: unknown[] = [];
   for (let i = 0; i < width; i++) {
-    nodes.push({ id: `b${i}`, type: 'llm', config: { provider: 'openai', model: 'gpt-4o-mini', prompt: `branch ${i} for {{input.name}}` } });
+    nodes.push({
+      id: `b${i}`,
+      type: 'llm',
+      config: { provider: 'openai', model: 'gpt-4o-mini', prompt: `branch ${i} for {{input.name}}` },
+    });
     edges.push({ id: `e${i}`, source: 'start', target: `b${i}` });
   }
-  return { format: 'statepipe.graph', version: 1, id: 'fan', name: 'fan', concurrency: width, nodes, edges, ...(retry ? { defaults: { retry } } : {}) } as unknown as Graph;
+  return {
+    format: 'statepipe.graph',
+    version: 1,
+    id: 'fan',
+    name: 'fan',
+    concurrency: width,
+    nodes,
+    edges,
+    ...(retry ? { defaults: { retry } } : {}),
+  } as unknown as Graph;
 }
 
 describe('fan-out under a concurrency limit', () => {

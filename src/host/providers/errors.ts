@@ -50,7 +50,8 @@ interface ApiCallErrorLike {
 function findApiError(err: unknown): ApiCallErrorLike | undefined {
   for (let e: unknown = err, depth = 0; e && depth < 5; depth++) {
     const o = e as Record<string, unknown>;
-    if (o['name'] === 'AI_APICallError' || 'statusCode' in o || 'responseHeaders' in o) return o as unknown as ApiCallErrorLike;
+    if (o['name'] === 'AI_APICallError' || 'statusCode' in o || 'responseHeaders' in o)
+      return o as unknown as ApiCallErrorLike;
     // RetryError keeps its errors; NoOutputGeneratedError and friends keep a cause.
     const errors = o['errors'];
     e = Array.isArray(errors) && errors.length > 0 ? errors[errors.length - 1] : o['cause'];
@@ -105,7 +106,8 @@ export function classifyProviderError(err: unknown, opts: ClassifyOptions): Node
   if (opts.signal.aborted) {
     const reason: unknown = opts.signal.reason;
     if (reason instanceof NodeFailure) return reason;
-    if (reason instanceof Error && reason.name === 'TimeoutError') return new NodeFailure('timeout', `${what}: timed out`);
+    if (reason instanceof Error && reason.name === 'TimeoutError')
+      return new NodeFailure('timeout', `${what}: timed out`);
     return new NodeFailure('cancelled', `${what}: cancelled`, { retryable: false });
   }
   const name = (err as { name?: unknown } | null)?.name;
@@ -121,9 +123,13 @@ export function classifyProviderError(err: unknown, opts: ClassifyOptions): Node
   if (status === undefined) {
     if (api || /fetch failed|cannot connect|ECONN|ENOTFOUND|EAI_AGAIN|socket|network|terminated/i.test(msg)) {
       const reason = causeReason(api ?? err);
-      return new NodeFailure('network', clean(`${what}: connection failed: ${msg}${reason && !msg.includes(reason) ? ` (${reason})` : ''}`), {
-        retryable: true,
-      });
+      return new NodeFailure(
+        'network',
+        clean(`${what}: connection failed: ${msg}${reason && !msg.includes(reason) ? ` (${reason})` : ''}`),
+        {
+          retryable: true,
+        },
+      );
     }
     // A broken stream or an unexpected reply: the provider's side, worth another try.
     return new NodeFailure('provider', `${what}: ${msg}`, { retryable: true });

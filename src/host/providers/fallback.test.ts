@@ -20,14 +20,19 @@ beforeAll(async () => {
 afterAll(() => oa.close());
 
 const graph = (fallback: unknown): Graph => ({
-  format: 'statepipe.graph', version: 1, id: 'fallback',
+  format: 'statepipe.graph',
+  version: 1,
+  id: 'fallback',
   nodes: [{ id: 'ask', type: 'llm', config: { provider: 'openai', model: 'gpt-4o', prompt: 'Hi', fallback } }],
   edges: [],
 });
 
 describe('model fallback', () => {
   it('answers with the fallback model when the first returns 503, recording its model and cost', async () => {
-    oa.respond = (r) => (r.body['model'] === 'gpt-4o' ? { status: 503, body: { error: { message: 'The server is overloaded' } } } : { text: 'hello from the fallback', usage: { input: 1000, output: 2000 }, model: 'gpt-4o-mini' });
+    oa.respond = (r) =>
+      r.body['model'] === 'gpt-4o'
+        ? { status: 503, body: { error: { message: 'The server is overloaded' } } }
+        : { text: 'hello from the fallback', usage: { input: 1000, output: 2000 }, model: 'gpt-4o-mini' };
     const svc = StatepipeService.open({
       dbPath: join(mkdtempSync(join(tmpdir(), 'sp-fallback-')), 'sp.db'),
       providers: { env: { OPENAI_API_KEY: 'sk-test-fallback', OPENAI_BASE_URL: `${oa.url}/v1` }, log: () => undefined },
@@ -45,7 +50,9 @@ describe('model fallback', () => {
       expect(done.data.output).toMatchObject({ text: 'hello from the fallback', model: 'gpt-4o-mini' });
       expect(done.data.costUsd).toBeCloseTo((1000 * 0.15 + 2000 * 0.6) / 1e6, 10);
       const warn = events.find((e) => e.type === 'node.log');
-      expect(warn?.type === 'node.log' && warn.data.message).toMatch(/openai gpt-4o failed .*falling back to openai gpt-4o-mini/);
+      expect(warn?.type === 'node.log' && warn.data.message).toMatch(
+        /openai gpt-4o failed .*falling back to openai gpt-4o-mini/,
+      );
       expect(svc.inspect(out.runId).nodes[0]!.attempts[0]).toMatchObject({ status: 'succeeded', model: 'gpt-4o-mini' });
     } finally {
       oa.respond = undefined;
@@ -55,15 +62,32 @@ describe('model fallback', () => {
 
   it('an agent falls back too, per model call', async () => {
     oa.seen.length = 0;
-    oa.respond = (r) => (r.body['model'] === 'gpt-4o' ? { status: 500, body: { error: { message: 'boom' } } } : { text: 'agent answer', model: 'gpt-4o-mini' });
+    oa.respond = (r) =>
+      r.body['model'] === 'gpt-4o'
+        ? { status: 500, body: { error: { message: 'boom' } } }
+        : { text: 'agent answer', model: 'gpt-4o-mini' };
     const svc = StatepipeService.open({
       dbPath: join(mkdtempSync(join(tmpdir(), 'sp-fallback-')), 'sp.db'),
       providers: { env: { OPENAI_API_KEY: 'sk-test-fallback', OPENAI_BASE_URL: `${oa.url}/v1` }, log: () => undefined },
     });
     try {
       const g: Graph = {
-        format: 'statepipe.graph', version: 1, id: 'fallback-agent',
-        nodes: [{ id: 'helper', type: 'agent', config: { provider: 'openai', model: 'gpt-4o', prompt: 'Hi', tools: [], fallback: [{ provider: 'openai', model: 'gpt-4o-mini' }] } }],
+        format: 'statepipe.graph',
+        version: 1,
+        id: 'fallback-agent',
+        nodes: [
+          {
+            id: 'helper',
+            type: 'agent',
+            config: {
+              provider: 'openai',
+              model: 'gpt-4o',
+              prompt: 'Hi',
+              tools: [],
+              fallback: [{ provider: 'openai', model: 'gpt-4o-mini' }],
+            },
+          },
+        ],
         edges: [],
       };
       const out = await svc.startRun(g, {});
@@ -78,7 +102,9 @@ describe('model fallback', () => {
   });
 
   it('validates fallback entries', () => {
-    expect(() => validateGraph(graph([{ provider: 'nope', model: 'x' }]))).toThrow(/nodes\[ask\]\.config\.fallback\[0\]\.provider/);
+    expect(() => validateGraph(graph([{ provider: 'nope', model: 'x' }]))).toThrow(
+      /nodes\[ask\]\.config\.fallback\[0\]\.provider/,
+    );
     expect(() => validateGraph(graph([{ provider: 'openai' }]))).toThrow(/fallback\[0\]\.model/);
   });
 });

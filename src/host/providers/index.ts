@@ -65,7 +65,11 @@ export class ProviderRegistry {
 
   constructor(private readonly settings: ProviderSettings = {}) {
     this.env = settings.env ?? process.env;
-    this.prices = new PriceTable({ env: this.env, ...(settings.prices ? { prices: settings.prices } : {}), ...(settings.log ? { log: settings.log } : {}) });
+    this.prices = new PriceTable({
+      env: this.env,
+      ...(settings.prices ? { prices: settings.prices } : {}),
+      ...(settings.log ? { log: settings.log } : {}),
+    });
     this.limits = new ProviderLimits(settings.limits ?? {}, this.env);
   }
 
@@ -127,19 +131,33 @@ export class ProviderRegistry {
     }
     const baseURL = nodeBaseURL ?? envBase;
     if (!baseURL) {
-      throw new NodeFailure('provider', 'openai-compatible needs a base URL: set config.baseURL on the node or OPENAI_COMPATIBLE_BASE_URL (e.g. http://127.0.0.1:11434/v1 for Ollama)', {
-        retryable: false,
-      });
+      throw new NodeFailure(
+        'provider',
+        'openai-compatible needs a base URL: set config.baseURL on the node or OPENAI_COMPATIBLE_BASE_URL (e.g. http://127.0.0.1:11434/v1 for Ollama)',
+        {
+          retryable: false,
+        },
+      );
     }
-    return sdk.createOpenAICompatible({ name: 'openai-compatible', baseURL, ...(apiKey ? { apiKey } : {}), includeUsage: true }).chatModel(modelId);
+    return sdk
+      .createOpenAICompatible({ name: 'openai-compatible', baseURL, ...(apiKey ? { apiKey } : {}), includeUsage: true })
+      .chatModel(modelId);
   }
 }
 
 type Sdk = Awaited<ReturnType<typeof loadSdk>>;
 
 async function loadSdk() {
-  const [openai, anthropic, compatible] = await Promise.all([import('@ai-sdk/openai'), import('@ai-sdk/anthropic'), import('@ai-sdk/openai-compatible')]);
-  return { createOpenAI: openai.createOpenAI, createAnthropic: anthropic.createAnthropic, createOpenAICompatible: compatible.createOpenAICompatible };
+  const [openai, anthropic, compatible] = await Promise.all([
+    import('@ai-sdk/openai'),
+    import('@ai-sdk/anthropic'),
+    import('@ai-sdk/openai-compatible'),
+  ]);
+  return {
+    createOpenAI: openai.createOpenAI,
+    createAnthropic: anthropic.createAnthropic,
+    createOpenAICompatible: compatible.createOpenAICompatible,
+  };
 }
 
 function notConfigured(name: string, key: string): NodeFailure {

@@ -90,7 +90,13 @@ describe('settings', () => {
   it('reads STATEPIPE_LIMITS, settings win, "*" is the fallback', () => {
     const limits = new ProviderLimits(
       { openai: { concurrency: 3 } },
-      { STATEPIPE_LIMITS: JSON.stringify({ openai: { concurrency: 9 }, anthropic: { requestsPerMinute: 50 }, '*': { concurrency: 1 } }) },
+      {
+        STATEPIPE_LIMITS: JSON.stringify({
+          openai: { concurrency: 9 },
+          anthropic: { requestsPerMinute: 50 },
+          '*': { concurrency: 1 },
+        }),
+      },
     );
     expect(limits.for('openai').limit).toEqual({ concurrency: 3 });
     expect(limits.for('anthropic').limit).toEqual({ requestsPerMinute: 50 });
@@ -100,6 +106,8 @@ describe('settings', () => {
 
   it('refuses bad settings with a clear message', () => {
     expect(() => parseLimits('{')).toThrow(/STATEPIPE_LIMITS: not JSON/);
-    expect(() => parseLimits('{"openai":{"concurrency":-1}}')).toThrow('STATEPIPE_LIMITS.openai.concurrency: must be a positive number');
+    expect(() => parseLimits('{"openai":{"concurrency":-1}}')).toThrow(
+      'STATEPIPE_LIMITS.openai.concurrency: must be a positive number',
+    );
   });
 });

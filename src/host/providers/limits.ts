@@ -125,10 +125,13 @@ export class RateLimiter {
       const wait = this.waitFor(head, t);
       if (wait === Infinity) return;
       if (wait > 0) {
-        this.timer = setTimeout(() => {
-          this.timer = undefined;
-          this.pump();
-        }, Math.max(1, Math.ceil(wait)));
+        this.timer = setTimeout(
+          () => {
+            this.timer = undefined;
+            this.pump();
+          },
+          Math.max(1, Math.ceil(wait)),
+        );
         this.timer.unref?.();
         return;
       }
@@ -164,7 +167,8 @@ export function parseLimits(text: string, where = 'STATEPIPE_LIMITS'): LimitSett
   } catch (err) {
     throw new Error(`${where}: not JSON (${(err as Error).message})`);
   }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`${where}: must be an object keyed by provider name`);
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new Error(`${where}: must be an object keyed by provider name`);
   const out: LimitSettings = {};
   for (const [name, v] of Object.entries(parsed as Record<string, unknown>)) {
     if (!v || typeof v !== 'object') throw new Error(`${where}.${name}: must be an object`);
@@ -172,7 +176,8 @@ export function parseLimits(text: string, where = 'STATEPIPE_LIMITS'): LimitSett
     for (const key of ['requestsPerMinute', 'tokensPerMinute', 'concurrency'] as const) {
       const n = (v as Record<string, unknown>)[key];
       if (n === undefined) continue;
-      if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0) throw new Error(`${where}.${name}.${key}: must be a positive number`);
+      if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0)
+        throw new Error(`${where}.${name}.${key}: must be a positive number`);
       limit[key] = n;
     }
     out[name] = limit;

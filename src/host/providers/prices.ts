@@ -22,9 +22,11 @@ export interface ModelPrice {
 export type PriceMap = Record<string, ModelPrice>;
 
 function asPriceMap(value: unknown, where: string): PriceMap {
-  const root = value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  const root =
+    value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
   if (!root) throw new Error(`${where}: prices must be a JSON object`);
-  const models = root['models'] && typeof root['models'] === 'object' ? (root['models'] as Record<string, unknown>) : root;
+  const models =
+    root['models'] && typeof root['models'] === 'object' ? (root['models'] as Record<string, unknown>) : root;
   const out: PriceMap = {};
   for (const [name, p] of Object.entries(models)) {
     if (name.startsWith('_')) continue;
@@ -104,7 +106,9 @@ export class PriceTable {
       const key = `${provider}/${model}`;
       if (!this.warned.has(key)) {
         this.warned.add(key);
-        this.log(`[statepipe] no price for model "${model}" (${provider}); its cost is counted as 0. Add it with STATEPIPE_PRICES.`);
+        this.log(
+          `[statepipe] no price for model "${model}" (${provider}); its cost is counted as 0. Add it with STATEPIPE_PRICES.`,
+        );
       }
       return 0;
     }

@@ -89,7 +89,13 @@ describe('openai', () => {
 
   it('returns the first tool call unexecuted, and sends tool results back', async () => {
     oa.queue.push({ toolCall: { id: 'call_1', name: 'weather', args: { city: 'Oslo' } } });
-    const tools = [{ name: 'weather', description: 'Weather of a city', inputSchema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } }];
+    const tools = [
+      {
+        name: 'weather',
+        description: 'Weather of a city',
+        inputSchema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+      },
+    ];
     const reply = await reg.get('openai')!.generate(request('gpt-4o', { tools }));
     expect(reply.toolCall).toEqual({ id: 'call_1', name: 'weather', args: { city: 'Oslo' } });
     expect(oa.seen.length).toBe(1);
@@ -106,7 +112,10 @@ describe('openai', () => {
     const second = await reg.get('openai')!.generate(request('gpt-4o', { tools, messages }));
     expect(second.text).toBe('It is 3 C.');
     const sent = oa.seen[1]!.body['messages'] as Record<string, unknown>[];
-    expect(sent[1]).toMatchObject({ role: 'assistant', tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'weather' } }] });
+    expect(sent[1]).toMatchObject({
+      role: 'assistant',
+      tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'weather' } }],
+    });
     expect(sent[2]).toEqual({ role: 'tool', tool_call_id: 'call_1', content: '{"tempC":3}' });
   });
 
@@ -135,7 +144,13 @@ describe('anthropic', () => {
 
   it('returns a tool_use block as a tool call', async () => {
     an.queue.push({ toolCall: { id: 'toolu_1', name: 'lookup', args: { q: 'x' } } });
-    const reply = await reg.get('anthropic')!.generate(request('claude-haiku-4-5', { tools: [{ name: 'lookup', inputSchema: { type: 'object', properties: { q: { type: 'string' } } } }] }));
+    const reply = await reg
+      .get('anthropic')!
+      .generate(
+        request('claude-haiku-4-5', {
+          tools: [{ name: 'lookup', inputSchema: { type: 'object', properties: { q: { type: 'string' } } } }],
+        }),
+      );
     expect(reply.toolCall).toEqual({ id: 'toolu_1', name: 'lookup', args: { q: 'x' } });
   });
 
@@ -174,10 +189,18 @@ describe('error classification', () => {
     oa.queue.push({ status: 429, headers: { 'retry-after': '2' }, body: { error: { message: 'slow down' } } });
     let f = await failureOf(reg.get('openai')!.generate(request('gpt-4o')));
     expect([f.kind, f.retryable, f.retryAfterMs]).toEqual(['rate-limit', true, 2000]);
-    oa.queue.push({ status: 429, headers: { 'retry-after-ms': '350', 'retry-after': '9' }, body: { error: { message: 'slow down' } } });
+    oa.queue.push({
+      status: 429,
+      headers: { 'retry-after-ms': '350', 'retry-after': '9' },
+      body: { error: { message: 'slow down' } },
+    });
     f = await failureOf(reg.get('openai')!.generate(request('gpt-4o')));
     expect(f.retryAfterMs).toBe(350);
-    oa.queue.push({ status: 429, headers: { 'retry-after': new Date(Date.now() + 3000).toUTCString() }, body: { error: { message: 'x' } } });
+    oa.queue.push({
+      status: 429,
+      headers: { 'retry-after': new Date(Date.now() + 3000).toUTCString() },
+      body: { error: { message: 'x' } },
+    });
     f = await failureOf(reg.get('openai')!.generate(request('gpt-4o')));
     expect(f.retryAfterMs).toBeGreaterThan(1000);
     expect(f.retryAfterMs).toBeLessThanOrEqual(3000);
@@ -201,7 +224,9 @@ describe('error classification', () => {
         s.close(() => resolve(p));
       });
     });
-    const dead = new ProviderRegistry({ env: { OPENAI_API_KEY: OPENAI_KEY, OPENAI_BASE_URL: `http://127.0.0.1:${port}/v1` } });
+    const dead = new ProviderRegistry({
+      env: { OPENAI_API_KEY: OPENAI_KEY, OPENAI_BASE_URL: `http://127.0.0.1:${port}/v1` },
+    });
     const f = await failureOf(dead.get('openai')!.generate(request('gpt-4o')));
     expect([f.kind, f.retryable]).toEqual(['network', true]);
   });
@@ -232,8 +257,15 @@ describe('prices', () => {
   it('matches dated model names, honours overrides and STATEPIPE_PRICES', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sp-prices-'));
     const file = join(dir, 'prices.json');
-    writeFileSync(file, JSON.stringify({ models: { 'my-model': { input: 1, output: 2 }, 'gpt-4o': { input: 100, output: 100 } } }));
-    const r = new ProviderRegistry({ env: { STATEPIPE_PRICES: file }, prices: { 'gpt-4o': { input: 5, output: 5 } }, log: () => undefined });
+    writeFileSync(
+      file,
+      JSON.stringify({ models: { 'my-model': { input: 1, output: 2 }, 'gpt-4o': { input: 100, output: 100 } } }),
+    );
+    const r = new ProviderRegistry({
+      env: { STATEPIPE_PRICES: file },
+      prices: { 'gpt-4o': { input: 5, output: 5 } },
+      log: () => undefined,
+    });
     expect(r.prices.lookup('openai', 'gpt-4o-2024-08-06')).toEqual({ input: 5, output: 5 });
     expect(r.prices.lookup('openai', 'gpt-4o-mini-2024-07-18')).toEqual({ input: 0.15, output: 0.6 });
     expect(r.prices.lookup('anthropic', 'claude-sonnet-4-20250514')).toEqual({ input: 3, output: 15 });

@@ -58,9 +58,13 @@ describe('keys stay out of everything we keep', () => {
     const record =
       (name: string) =>
       (...args: unknown[]) => {
-        lines.push(`${name}: ${args.map((a) => (a instanceof Error ? `${a.message}\n${a.stack}` : typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}`);
+        lines.push(
+          `${name}: ${args.map((a) => (a instanceof Error ? `${a.message}\n${a.stack}` : typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}`,
+        );
       };
-    const spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((m) => vi.spyOn(console, m).mockImplementation(record(m)));
+    const spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((m) =>
+      vi.spyOn(console, m).mockImplementation(record(m)),
+    );
     const dir = mkdtempSync(join(tmpdir(), 'sp-keys-'));
     const dbPath = join(dir, 'sp.db');
     const svc = StatepipeService.open({ dbPath });
@@ -70,14 +74,31 @@ describe('keys stay out of everything we keep', () => {
       // 4. Anthropic's 400 echoing its key; 5. a model without a price (one log line).
       oa.queue.push({ text: 'hi there' });
       runs.push((await svc.startRun(graph('k1', 'openai', 'gpt-4o-mini'), { name: 'a' })).runId);
-      oa.queue.push({ status: 401, body: { error: { message: `Incorrect API key provided: ${OPENAI_KEY}. Header was Authorization: Bearer ${OPENAI_KEY}` } } });
+      oa.queue.push({
+        status: 401,
+        body: {
+          error: {
+            message: `Incorrect API key provided: ${OPENAI_KEY}. Header was Authorization: Bearer ${OPENAI_KEY}`,
+          },
+        },
+      });
       const failed = await svc.startRun(graph('k2', 'openai', 'gpt-4o-mini'), { name: 'b' });
       expect(failed.status).toBe('failed');
       runs.push(failed.runId);
-      oa.queue.push({ status: 429, headers: { 'retry-after-ms': '50' }, body: { error: { message: `rate limited for key ${OPENAI_KEY}` } } });
+      oa.queue.push({
+        status: 429,
+        headers: { 'retry-after-ms': '50' },
+        body: { error: { message: `rate limited for key ${OPENAI_KEY}` } },
+      });
       oa.queue.push({ text: 'after the wait' });
       runs.push((await svc.startRun(graph('k3', 'openai', 'gpt-4o'), { name: 'c' })).runId);
-      an.queue.push({ status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: `x-api-key ${ANTHROPIC_KEY} is not allowed` } } });
+      an.queue.push({
+        status: 400,
+        body: {
+          type: 'error',
+          error: { type: 'invalid_request_error', message: `x-api-key ${ANTHROPIC_KEY} is not allowed` },
+        },
+      });
       runs.push((await svc.startRun(graph('k4', 'anthropic', 'claude-haiku-4-5'), { name: 'd' })).runId);
       oa.queue.push({ text: 'unpriced' });
       runs.push((await svc.startRun(graph('k5', 'openai', 'my-private-finetune'), { name: 'e' })).runId);
@@ -89,7 +110,12 @@ describe('keys stay out of everything we keep', () => {
 
       const kept: string[] = [];
       for (const id of runs) {
-        kept.push(svc.events(id).map((e) => JSON.stringify(e)).join('\n'));
+        kept.push(
+          svc
+            .events(id)
+            .map((e) => JSON.stringify(e))
+            .join('\n'),
+        );
         kept.push(JSON.stringify(svc.inspect(id)));
         kept.push(svc.exportGraph(id));
       }
@@ -124,12 +150,16 @@ describe('keys stay out of everything we keep', () => {
       expect(tables.length).toBeGreaterThan(3);
       let rows = 0;
       for (const { name } of tables) {
-        for (const row of db.prepare(`SELECT * FROM "${name.replace(/"/g, '""')}"`).all() as Record<string, unknown>[]) {
+        for (const row of db.prepare(`SELECT * FROM "${name.replace(/"/g, '""')}"`).all() as Record<
+          string,
+          unknown
+        >[]) {
           rows++;
           const text = Object.values(row)
             .map((v) => (Buffer.isBuffer(v) ? v.toString('utf8') : String(v)))
             .join('\u0000');
-          for (const key of [OPENAI_KEY, ANTHROPIC_KEY]) expect(text.includes(key), `table ${name} holds a key`).toBe(false);
+          for (const key of [OPENAI_KEY, ANTHROPIC_KEY])
+            expect(text.includes(key), `table ${name} holds a key`).toBe(false);
         }
       }
       expect(rows).toBeGreaterThan(20);

@@ -8,7 +8,11 @@ import type { AddressInfo } from 'node:net';
 
 export type Turn =
   | { text: string; pieces?: number; delayMs?: number; usage?: { input: number; output: number }; model?: string }
-  | { toolCall: { id?: string; name: string; args: unknown }; delayMs?: number; usage?: { input: number; output: number } }
+  | {
+      toolCall: { id?: string; name: string; args: unknown };
+      delayMs?: number;
+      usage?: { input: number; output: number };
+    }
   | { status: number; headers?: Record<string, string>; body: unknown };
 
 export interface SeenRequest {
@@ -46,7 +50,11 @@ export function pieces(text: string, n: number): string[] {
   return out;
 }
 
-type Writer = (res: ServerResponse, turn: Exclude<Turn, { status: number }>, body: Record<string, unknown>) => Promise<void>;
+type Writer = (
+  res: ServerResponse,
+  turn: Exclude<Turn, { status: number }>,
+  body: Record<string, unknown>,
+) => Promise<void>;
 
 async function start(path: string, write: Writer): Promise<FakeServer> {
   const fake: FakeServer = {
@@ -88,14 +96,20 @@ async function start(path: string, write: Writer): Promise<FakeServer> {
         if (fake.maxConcurrent !== undefined && fake.inFlight > fake.maxConcurrent) {
           fake.rejected++;
           res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '1' });
-          return res.end(JSON.stringify({ error: { type: 'rate_limit_error', message: 'Too many concurrent requests' } }));
+          return res.end(
+            JSON.stringify({ error: { type: 'rate_limit_error', message: 'Too many concurrent requests' } }),
+          );
         }
         const turn = fake.respond ? fake.respond(seen) : (fake.queue.shift() ?? fake.defaultTurn);
         if ('status' in turn) {
           res.writeHead(turn.status, { 'content-type': 'application/json', ...(turn.headers ?? {}) });
           return res.end(JSON.stringify(turn.body));
         }
-        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+        res.writeHead(200, {
+          'content-type': 'text/event-stream',
+          'cache-control': 'no-cache',
+          connection: 'keep-alive',
+        });
         await write(res, turn, body);
         res.end();
       })().catch(() => res.destroy());
@@ -125,8 +139,25 @@ export function openAiServer(): Promise<FakeServer> {
       if (turn.delayMs) await sleep(turn.delayMs);
       const args = JSON.stringify(turn.toolCall.args);
       const id = turn.toolCall.id ?? `call_${Math.random().toString(36).slice(2, 8)}`;
-      send({ ...base, choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id, type: 'function', function: { name: turn.toolCall.name, arguments: '' } }] }, finish_reason: null }] });
-      for (const p of pieces(args, 2)) send({ ...base, choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: p } }] }, finish_reason: null }] });
+      send({
+        ...base,
+        choices: [
+          {
+            index: 0,
+            delta: {
+              tool_calls: [{ index: 0, id, type: 'function', function: { name: turn.toolCall.name, arguments: '' } }],
+            },
+            finish_reason: null,
+          },
+        ],
+      });
+      for (const p of pieces(args, 2))
+        send({
+          ...base,
+          choices: [
+            { index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: p } }] }, finish_reason: null },
+          ],
+        });
     } else {
       for (const p of pieces(turn.text, turn.pieces ?? 4)) {
         if (turn.delayMs) await sleep(turn.delayMs);
@@ -137,7 +168,11 @@ export function openAiServer(): Promise<FakeServer> {
     const so = body['stream_options'] as { include_usage?: boolean } | undefined;
     if (so?.include_usage) {
       const u = turn.usage ?? { input: 10, output: 5 };
-      send({ ...base, choices: [], usage: { prompt_tokens: u.input, completion_tokens: u.output, total_tokens: u.input + u.output } });
+      send({
+        ...base,
+        choices: [],
+        usage: { prompt_tokens: u.input, completion_tokens: u.output, total_tokens: u.input + u.output },
+      });
     }
     res.write('data: [DONE]\n\n');
   });
@@ -151,16 +186,33 @@ export function anthropicServer(): Promise<FakeServer> {
     const u = turn.usage ?? { input: 12, output: 7 };
     send('message_start', {
       type: 'message_start',
-      message: { id: 'msg_1', type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: u.input, output_tokens: 1 } },
+      message: {
+        id: 'msg_1',
+        type: 'message',
+        role: 'assistant',
+        model,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { input_tokens: u.input, output_tokens: 1 },
+      },
     });
     let stop = 'end_turn';
     if ('toolCall' in turn) {
       stop = 'tool_use';
       if (turn.delayMs) await sleep(turn.delayMs);
       const id = turn.toolCall.id ?? `toolu_${Math.random().toString(36).slice(2, 8)}`;
-      send('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id, name: turn.toolCall.name, input: {} } });
+      send('content_block_start', {
+        type: 'content_block_start',
+        index: 0,
+        content_block: { type: 'tool_use', id, name: turn.toolCall.name, input: {} },
+      });
       for (const p of pieces(JSON.stringify(turn.toolCall.args), 2)) {
-        send('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: p } });
+        send('content_block_delta', {
+          type: 'content_block_delta',
+          index: 0,
+          delta: { type: 'input_json_delta', partial_json: p },
+        });
       }
     } else {
       send('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } });
@@ -170,7 +222,11 @@ export function anthropicServer(): Promise<FakeServer> {
       }
     }
     send('content_block_stop', { type: 'content_block_stop', index: 0 });
-    send('message_delta', { type: 'message_delta', delta: { stop_reason: stop, stop_sequence: null }, usage: { output_tokens: u.output } });
+    send('message_delta', {
+      type: 'message_delta',
+      delta: { stop_reason: stop, stop_sequence: null },
+      usage: { output_tokens: u.output },
+    });
     send('message_stop', { type: 'message_stop' });
   });
 }

@@ -21,8 +21,12 @@ const sandbox = new CodeSandbox({ maxThreads: 2 });
 afterAll(() => sandbox.close());
 
 const never = new AbortController().signal;
-const run = (code: string, input: unknown = {}, nodes: Record<string, unknown> = {}, timeoutMs = 2000): Promise<unknown> =>
-  sandbox.run(code, { input, nodes }, { timeoutMs, signal: never });
+const run = (
+  code: string,
+  input: unknown = {},
+  nodes: Record<string, unknown> = {},
+  timeoutMs = 2000,
+): Promise<unknown> => sandbox.run(code, { input, nodes }, { timeoutMs, signal: never });
 
 async function failure(p: Promise<unknown>): Promise<NodeFailure> {
   const err = await p.then(
@@ -41,13 +45,19 @@ describe('CodeSandbox', () => {
   });
 
   it('returns JSON values, awaits promises and passes nodes', async () => {
-    expect(await run('return nodes.extract.json.entities.length', {}, { extract: { json: { entities: ['a', 'b'] } } })).toBe(2);
+    expect(
+      await run('return nodes.extract.json.entities.length', {}, { extract: { json: { entities: ['a', 'b'] } } }),
+    ).toBe(2);
     expect(await run('return (async () => { await null; return { ok: true } })()')).toEqual({ ok: true });
     expect(await run('const x = 1;')).toBeNull();
   });
 
   const blocked: [string, string, RegExp][] = [
-    ['require', "return require('fs').readFileSync('/etc/passwd', 'utf8')", /^code: ReferenceError: require is not defined$/],
+    [
+      'require',
+      "return require('fs').readFileSync('/etc/passwd', 'utf8')",
+      /^code: ReferenceError: require is not defined$/,
+    ],
     ['process', 'process.exit(1)', /^code: ReferenceError: process is not defined$/],
     ['import()', "return import('fs')", /^code: import\(\) is not allowed/],
     ['fetch', "return fetch('http://x')", /^code: ReferenceError: fetch is not defined$/],
@@ -86,9 +96,13 @@ describe('CodeSandbox', () => {
 
   it('stops a promise that never settles and a microtask loop at the time limit', async () => {
     expect((await failure(run('return new Promise(() => {})', {}, {}, 300))).kind).toBe('timeout');
-    expect((await failure(run('Promise.resolve().then(function f() { return Promise.resolve().then(f) }); return 1', {}, {}, 300))).kind).toBe(
-      'timeout',
-    );
+    expect(
+      (
+        await failure(
+          run('Promise.resolve().then(function f() { return Promise.resolve().then(f) }); return 1', {}, {}, 300),
+        )
+      ).kind,
+    ).toBe('timeout');
     expect(await run('return 3')).toBe(3);
   });
 
@@ -155,8 +169,15 @@ describe('under node --import tsx', () => {
           `await sb.close();`,
         ].join('\n'),
       );
-      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script], { cwd: root, timeout: 25_000 });
-      expect(JSON.parse(stdout.trim())).toEqual({ a: ['x', 'y'], b: 'timeout', c: 'code: ReferenceError: require is not defined' });
+      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script], {
+        cwd: root,
+        timeout: 25_000,
+      });
+      expect(JSON.parse(stdout.trim())).toEqual({
+        a: ['x', 'y'],
+        b: 'timeout',
+        c: 'code: ReferenceError: require is not defined',
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -138,9 +138,13 @@ export class CodeSandbox {
     try {
       argsJson = JSON.stringify({ input: args.input ?? null, nodes: args.nodes ?? {} });
     } catch (err) {
-      throw new NodeFailure('code', `code: the input is not JSON: ${err instanceof Error ? err.message : String(err)}`, {
-        retryable: false,
-      });
+      throw new NodeFailure(
+        'code',
+        `code: the input is not JSON: ${err instanceof Error ? err.message : String(err)}`,
+        {
+          retryable: false,
+        },
+      );
     }
     const pool = this.getPool();
 

@@ -34,7 +34,8 @@ describe('http polling', () => {
     const { svc, events } = open();
     let seen: unknown;
     svc.subscribe((b) => {
-      if (seen === undefined && b.some((e) => e.type === 'node.poll')) seen = svc.inspect(b[0]!.runId).nodes.find((n) => n.nodeId === 'job')!.poll;
+      if (seen === undefined && b.some((e) => e.type === 'node.poll'))
+        seen = svc.inspect(b[0]!.runId).nodes.find((n) => n.nodeId === 'job')!.poll;
     });
     const graph = pollGraph(job.url, { intervalMs: 60, maxWaitMs: 5000 }, { timeoutMs: 100 }) as Graph;
     const out = await svc.startRun(graph, { n: 1 });
@@ -44,7 +45,10 @@ describe('http polling', () => {
     expect(job.polls).toBe(3);
     const polls = events.filter((e) => e.type === 'node.poll');
     expect(polls.map((e) => (e.type === 'node.poll' ? e.data.polls : -1))).toEqual([0, 1, 2]);
-    expect(polls[0]?.type === 'node.poll' && polls[0].data.submitted).toMatchObject({ status: 202, body: { id: 'job-1' } });
+    expect(polls[0]?.type === 'node.poll' && polls[0].data.submitted).toMatchObject({
+      status: 202,
+      body: { id: 'job-1' },
+    });
     expect(seen).toMatchObject({ polls: 0, nextPollAt: expect.stringMatching(/^\d{4}-/) });
     const node = svc.inspect(out.runId).nodes.find((n) => n.nodeId === 'job')!;
     expect(node.output).toMatchObject({ status: 200, body: { state: 'done' }, polls: 3 });
@@ -59,7 +63,11 @@ describe('http polling', () => {
   it('fails with kind timeout past maxWaitMs, without retrying or submitting again', async () => {
     job = await jobServer(Infinity);
     const { svc } = open();
-    const graph = pollGraph(job.url, { intervalMs: 30, maxWaitMs: 120 }, { retry: { maxAttempts: 3, backoffMs: 1 } }) as Graph;
+    const graph = pollGraph(
+      job.url,
+      { intervalMs: 30, maxWaitMs: 120 },
+      { retry: { maxAttempts: 3, backoffMs: 1 } },
+    ) as Graph;
     const out = await svc.startRun(graph, { n: 1 });
     expect(out.status).toBe('failed');
     expect(out.error).toMatchObject({ kind: 'timeout', nodeId: 'job' });

@@ -27,27 +27,41 @@ export interface PollConfig {
 
 function pollConfig(raw: unknown): PollConfig {
   const p = raw as Partial<PollConfig> | null;
-  if (!p || typeof p !== 'object' || typeof p.url !== 'string' || typeof p.until !== 'string' || typeof p.intervalMs !== 'number' || typeof p.maxWaitMs !== 'number') {
-    throw new NodeFailure('template', 'http: config.poll needs url, intervalMs, until and maxWaitMs', { retryable: false });
+  if (
+    !p ||
+    typeof p !== 'object' ||
+    typeof p.url !== 'string' ||
+    typeof p.until !== 'string' ||
+    typeof p.intervalMs !== 'number' ||
+    typeof p.maxWaitMs !== 'number'
+  ) {
+    throw new NodeFailure('template', 'http: config.poll needs url, intervalMs, until and maxWaitMs', {
+      retryable: false,
+    });
   }
   return p as PollConfig;
 }
 
-const scopeWith = (ctx: NodeRunContext, response: unknown): TemplateScope => ({ ...ctx.scope, response } as TemplateScope);
+const scopeWith = (ctx: NodeRunContext, response: unknown): TemplateScope =>
+  ({ ...ctx.scope, response }) as TemplateScope;
 
 async function done(ctx: NodeRunContext, poll: PollConfig, response: unknown): Promise<boolean> {
-  const v = await evaluateExpression(poll.until, scopeWith(ctx, response), `poll.until "${poll.until}"`).catch((err: unknown) => {
-    // A field that is not there yet (undefined) means "not done"; a broken expression fails.
-    if (err instanceof NodeFailure && /evaluated to nothing/.test(err.message)) return false;
-    throw err;
-  });
+  const v = await evaluateExpression(poll.until, scopeWith(ctx, response), `poll.until "${poll.until}"`).catch(
+    (err: unknown) => {
+      // A field that is not there yet (undefined) means "not done"; a broken expression fails.
+      if (err instanceof NodeFailure && /evaluated to nothing/.test(err.message)) return false;
+      throw err;
+    },
+  );
   return v === true;
 }
 
 function sleep(ctx: NodeRunContext, ms: number): Promise<void> {
   return ctx.clock.sleep(Math.max(0, ms), ctx.signal).catch(() => {
     const reason: unknown = ctx.signal.reason;
-    throw reason instanceof NodeFailure ? reason : new NodeFailure('cancelled', 'http: polling cancelled', { retryable: false });
+    throw reason instanceof NodeFailure
+      ? reason
+      : new NodeFailure('cancelled', 'http: polling cancelled', { retryable: false });
   });
 }
 
@@ -68,13 +82,22 @@ export async function pollHttp(ctx: NodeRunContext, request: NodeRunner): Promis
     if (await done(ctx, poll, submitted.output)) return { output: { ...(submitted.output as object), polls: 0 } };
   }
   const url = await renderTemplates(poll.url, scopeWith(ctx, rec.submitted));
-  if (typeof url !== 'string' || url === '') throw new NodeFailure('template', 'http: poll.url must render to a non-empty string', { retryable: false });
-  const pollConfigOut = { method: poll.method ?? 'GET', url, ...(ctx.config['headers'] ? { headers: ctx.config['headers'] } : {}) };
+  if (typeof url !== 'string' || url === '')
+    throw new NodeFailure('template', 'http: poll.url must render to a non-empty string', { retryable: false });
+  const pollConfigOut = {
+    method: poll.method ?? 'GET',
+    url,
+    ...(ctx.config['headers'] ? { headers: ctx.config['headers'] } : {}),
+  };
   for (;;) {
     await sleep(ctx, rec.nextPollAt - ctx.clock.now());
     const now = ctx.clock.now();
     if (now - rec.since > poll.maxWaitMs) {
-      throw new NodeFailure('timeout', `http: ${url} did not finish within poll.maxWaitMs (${poll.maxWaitMs} ms, ${rec.polls} polls)`, { retryable: false });
+      throw new NodeFailure(
+        'timeout',
+        `http: ${url} did not finish within poll.maxWaitMs (${poll.maxWaitMs} ms, ${rec.polls} polls)`,
+        { retryable: false },
+      );
     }
     let response: unknown;
     try {
@@ -82,7 +105,10 @@ export async function pollHttp(ctx: NodeRunContext, request: NodeRunner): Promis
     } catch (err) {
       if (!(err instanceof NodeFailure) || !err.retryable || ctx.signal.aborted) throw err;
       rec = { ...rec, nextPollAt: ctx.clock.now() + Math.max(poll.intervalMs, err.retryAfterMs ?? 0) };
-      ctx.log('warn', `http: poll ${rec.polls + 1} failed (${err.message}); polling again at ${new Date(rec.nextPollAt).toISOString()}`);
+      ctx.log(
+        'warn',
+        `http: poll ${rec.polls + 1} failed (${err.message}); polling again at ${new Date(rec.nextPollAt).toISOString()}`,
+      );
       continue;
     }
     const finished = await done(ctx, poll, response);

@@ -109,7 +109,9 @@ async function failure(p: Promise<unknown>): Promise<NodeFailure> {
 
 describe('httpRunner', () => {
   it('GETs and parses a JSON reply', async () => {
-    const { output } = await httpRunner(makeCtx({ method: 'GET', url: `${base}/vendor`, headers: { Accept: 'application/json' } }));
+    const { output } = await httpRunner(
+      makeCtx({ method: 'GET', url: `${base}/vendor`, headers: { Accept: 'application/json' } }),
+    );
     const out = output as HttpOutput;
     expect(out.status).toBe(200);
     expect(out.body).toEqual({ id: 7, name: 'ACME' });
@@ -169,7 +171,8 @@ describe('httpRunner', () => {
     expect(f.retryable).toBe(false);
     expect(f.message).toContain('maxResponseBytes (100000 bytes)');
     // Under the cap, the same body is fine.
-    const ok = (await httpRunner(makeCtx({ method: 'GET', url: `${base}/big`, maxResponseBytes: 2_000_000 }))).output as HttpOutput;
+    const ok = (await httpRunner(makeCtx({ method: 'GET', url: `${base}/big`, maxResponseBytes: 2_000_000 })))
+      .output as HttpOutput;
     expect((ok.body as string).length).toBe(64 * 16 * 1024);
   });
 
@@ -197,8 +200,9 @@ describe('httpRunner', () => {
       calls.push(String(url));
       return new Response('{"ok":true}', { status: 200, headers: { 'content-type': 'application/json' } });
     }) as typeof fetch;
-    const out = (await httpRunner(makeCtx({ method: 'GET', url: 'https://api.example/x' }, { services: { fetch: fakeFetch } })))
-      .output as HttpOutput;
+    const out = (
+      await httpRunner(makeCtx({ method: 'GET', url: 'https://api.example/x' }, { services: { fetch: fakeFetch } }))
+    ).output as HttpOutput;
     expect(out.body).toEqual({ ok: true });
     expect(calls).toEqual(['https://api.example/x']);
   });

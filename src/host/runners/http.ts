@@ -106,7 +106,9 @@ export const httpRunner: NodeRunner = async (ctx: NodeRunContext): Promise<NodeR
   if (cfg['poll'] !== undefined && cfg['poll'] !== null) return pollHttp(ctx, httpRunner);
   const method = String(cfg['method'] ?? 'GET').toUpperCase();
   if (!METHODS.has(method)) {
-    throw new NodeFailure('http-status', `http: unsupported method ${JSON.stringify(cfg['method'])}`, { retryable: false });
+    throw new NodeFailure('http-status', `http: unsupported method ${JSON.stringify(cfg['method'])}`, {
+      retryable: false,
+    });
   }
   const url = cfg['url'];
   if (typeof url !== 'string' || url.length === 0) {
@@ -149,7 +151,10 @@ export const httpRunner: NodeRunner = async (ctx: NodeRunContext): Promise<NodeR
     if (err instanceof NodeFailure) throw err;
     const reason = networkReason(err);
     if (err instanceof TypeError && /invalid url|failed to parse url/i.test(reason)) {
-      throw new NodeFailure('http-status', `http: invalid URL ${JSON.stringify(url)}`, { retryable: false, cause: err });
+      throw new NodeFailure('http-status', `http: invalid URL ${JSON.stringify(url)}`, {
+        retryable: false,
+        cause: err,
+      });
     }
     throw new NodeFailure('network', `http: ${what} failed: ${reason}`, { retryable: true, cause: err });
   }

@@ -26,21 +26,28 @@ export async function jobServer(doneAt = 3): Promise<JobServer> {
       } else if (req.method === 'GET' && req.url === '/jobs/job-1') {
         job.polls++;
         const done = job.polls >= job.doneAt;
-        res.writeHead(200).end(JSON.stringify({ id: 'job-1', state: done ? 'done' : 'pending', ...(done ? { result: 42 } : {}) }));
+        res
+          .writeHead(200)
+          .end(JSON.stringify({ id: 'job-1', state: done ? 'done' : 'pending', ...(done ? { result: 42 } : {}) }));
       } else res.writeHead(404).end('{}');
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   job.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  job.close = () => new Promise<void>((r) => {
-    server.closeAllConnections();
-    server.close(() => r());
-  });
+  job.close = () =>
+    new Promise<void>((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    });
   return job;
 }
 
 /** A graph with one polled http node against `url`. */
-export function pollGraph(url: string, poll: { intervalMs: number; maxWaitMs: number }, extra: Record<string, unknown> = {}) {
+export function pollGraph(
+  url: string,
+  poll: { intervalMs: number; maxWaitMs: number },
+  extra: Record<string, unknown> = {},
+) {
   return {
     format: 'statepipe.graph' as const,
     version: 1 as const,
@@ -50,7 +57,12 @@ export function pollGraph(url: string, poll: { intervalMs: number; maxWaitMs: nu
       {
         id: 'job',
         type: 'http' as const,
-        config: { method: 'POST', url: `${url}/jobs`, body: { n: '{{input.n}}' }, poll: { url: `${url}/jobs/{{response.body.id}}`, until: "response.body.state = 'done'", ...poll } },
+        config: {
+          method: 'POST',
+          url: `${url}/jobs`,
+          body: { n: '{{input.n}}' },
+          poll: { url: `${url}/jobs/{{response.body.id}}`, until: "response.body.state = 'done'", ...poll },
+        },
         ...extra,
       },
       { id: 'result', type: 'output' as const, config: { value: '{{nodes.job.output.body.result}}' } },

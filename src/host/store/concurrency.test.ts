@@ -54,7 +54,10 @@ describe('several processes on one file', () => {
   it('two processes append 500 events each at once: no SQLITE_BUSY, gapless seqs', async () => {
     const file = path.join(tmpDir(), 'shared.db');
     openDatabase(file).close();
-    const results = await runWorkers(file, [{ runId: 'run_proc_a', n: 500 }, { runId: 'run_proc_b', n: 500 }]);
+    const results = await runWorkers(file, [
+      { runId: 'run_proc_a', n: 500 },
+      { runId: 'run_proc_b', n: 500 },
+    ]);
     expect(results.map((r) => r.err)).toEqual(['', '']);
     expect(results.map((r) => r.code)).toEqual([0, 0]);
     expect(results.map((r) => r.out.trim())).toEqual(['ok 501', 'ok 501']);
@@ -73,7 +76,10 @@ describe('several processes on one file', () => {
 
   it('two processes creating and migrating a fresh file at once', async () => {
     const file = path.join(tmpDir(), 'fresh.db');
-    const results = await runWorkers(file, [{ runId: 'run_x', n: 20 }, { runId: 'run_y', n: 20 }]);
+    const results = await runWorkers(file, [
+      { runId: 'run_x', n: 20 },
+      { runId: 'run_y', n: 20 },
+    ]);
     expect(results.map((r) => r.err)).toEqual(['', '']);
     expect(results.map((r) => r.out.trim())).toEqual(['ok 21', 'ok 21']);
   });

@@ -16,7 +16,12 @@ export function dbError(file: string, err: unknown, doing = 'use'): AppError {
     return new AppError('database', `${file} is locked by another process for too long: ${msg}`);
   if (c === 'SQLITE_FULL') return new AppError('database', `${file}: disk full: ${msg}`);
   // A full disk usually surfaces as an I/O error while growing the -shm or -wal file.
-  if (c === 'SQLITE_IOERR_SHMSIZE' || c === 'SQLITE_IOERR_WRITE' || c === 'SQLITE_IOERR_FSYNC' || c === 'SQLITE_IOERR_TRUNCATE')
+  if (
+    c === 'SQLITE_IOERR_SHMSIZE' ||
+    c === 'SQLITE_IOERR_WRITE' ||
+    c === 'SQLITE_IOERR_FSYNC' ||
+    c === 'SQLITE_IOERR_TRUNCATE'
+  )
     return new AppError('database', `cannot write database ${file}: ${msg} (${c}); is the disk full?`);
   return new AppError('database', `cannot ${doing} database ${file}: ${msg}`);
 }

@@ -220,7 +220,10 @@ export function migrate(db: Database.Database, migrations: readonly Migration[] 
       if (m.version === 1) {
         db.pragma(`application_id = ${STATEPIPE_APPLICATION_ID}`);
         db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run('app', 'statepipe');
-        db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run('created_at', new Date().toISOString());
+        db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(
+          'created_at',
+          new Date().toISOString(),
+        );
       }
       db.pragma(`user_version = ${m.version}`);
       return true;

@@ -39,7 +39,18 @@ describe('openDatabase', () => {
     expect(store.db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(store.db.pragma('synchronous', { simple: true })).toBe(2); // FULL
     const tables = store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
-    for (const t of ['approvals', 'controls', 'events', 'graph_versions', 'graphs', 'meta', 'node_attempts', 'node_states', 'runs', 'stream_chunks']) {
+    for (const t of [
+      'approvals',
+      'controls',
+      'events',
+      'graph_versions',
+      'graphs',
+      'meta',
+      'node_attempts',
+      'node_states',
+      'runs',
+      'stream_chunks',
+    ]) {
       expect(tables).toContain(t);
     }
   });
@@ -91,7 +102,7 @@ describe('openDatabase', () => {
     expect(fs.readFileSync(file, 'utf8')).toBe(text);
   });
 
-  it('refuses another application\'s SQLite file and leaves it byte-identical', () => {
+  it("refuses another application's SQLite file and leaves it byte-identical", () => {
     const dir = tmpDir();
     const file = path.join(dir, 'other.db');
     const other = new Database(file);
@@ -150,13 +161,19 @@ describe('migrate', () => {
   it('applies pending migrations in order, once', () => {
     const db = new Database(path.join(tmpDir(), 'm.db'));
     try {
-      const extra = [...MIGRATIONS, { version: SCHEMA_VERSION + 1, name: 'test', sql: 'CREATE TABLE extra (x INTEGER);' }];
+      const extra = [
+        ...MIGRATIONS,
+        { version: SCHEMA_VERSION + 1, name: 'test', sql: 'CREATE TABLE extra (x INTEGER);' },
+      ];
       expect(migrate(db)).toEqual(MIGRATIONS.map((m) => m.version));
       expect(migrate(db)).toEqual([]);
       expect(migrate(db, extra)).toEqual([SCHEMA_VERSION + 1]);
       expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION + 1);
       // A failing migration changes nothing.
-      const broken = [...extra, { version: SCHEMA_VERSION + 2, name: 'bad', sql: 'CREATE TABLE y (a); CREATE TABLE extra (x);' }];
+      const broken = [
+        ...extra,
+        { version: SCHEMA_VERSION + 2, name: 'bad', sql: 'CREATE TABLE y (a); CREATE TABLE extra (x);' },
+      ];
       expect(() => migrate(db, broken)).toThrow();
       expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION + 1);
       expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'y'").pluck().get()).toBe(0);

@@ -40,7 +40,8 @@ export function openDatabase(file: string, opts: OpenOptions = {}): SqliteStore 
   const readonly = opts.readonly === true;
   const exists = fs.existsSync(abs);
 
-  if (exists && fs.statSync(abs).isDirectory()) throw new AppError('database', `cannot open database ${abs}: it is a directory`);
+  if (exists && fs.statSync(abs).isDirectory())
+    throw new AppError('database', `cannot open database ${abs}: it is a directory`);
   if (!exists) {
     if (readonly) throw new AppError('database', `cannot open database ${abs}: no such file`);
     try {
@@ -101,7 +102,9 @@ export function openDatabase(file: string, opts: OpenOptions = {}): SqliteStore 
  */
 function checkOwnership(db: Database.Database, file: string, readonly: boolean): void {
   // The first read of the header: a non-SQLite file throws SQLITE_NOTADB here.
-  const tables = Number(db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").pluck().get());
+  const tables = Number(
+    db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").pluck().get(),
+  );
   const appId = Number(db.pragma('application_id', { simple: true }));
   const version = userVersion(db);
 
@@ -114,7 +117,8 @@ function checkOwnership(db: Database.Database, file: string, readonly: boolean):
           '); choose another file with --db or STATEPIPE_DB',
       );
     }
-    if (readonly) throw new AppError('database', `${file} is not a statepipe database (it is empty) and was opened read-only`);
+    if (readonly)
+      throw new AppError('database', `${file} is not a statepipe database (it is empty) and was opened read-only`);
     return; // empty file: ours to initialise
   }
   if (version > SCHEMA_VERSION) {

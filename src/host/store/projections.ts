@@ -149,9 +149,18 @@ export class Projector {
       case 'run.succeeded':
       case 'run.failed':
       case 'run.cancelled': {
-        const d = e.data as { result?: unknown; durationMs?: unknown; error?: unknown; nodeId?: string; compensated?: boolean; compensationFailed?: string[] };
+        const d = e.data as {
+          result?: unknown;
+          durationMs?: unknown;
+          error?: unknown;
+          nodeId?: string;
+          compensated?: boolean;
+          compensationFailed?: string[];
+        };
         const duration =
-          typeof d.durationMs === 'number' ? Math.round(d.durationMs) : Math.max(0, Date.parse(ts) - Date.parse(st.startedAt ?? st.createdAt));
+          typeof d.durationMs === 'number'
+            ? Math.round(d.durationMs)
+            : Math.max(0, Date.parse(ts) - Date.parse(st.startedAt ?? st.createdAt));
         this.runFinished.run({
           run,
           ts,
@@ -174,7 +183,14 @@ export class Projector {
         return;
       case 'node.started': {
         const d = e.data;
-        this.nodeStarted.run({ run, node, attempt: d.attempt, detail: d.until === undefined ? null : toJson({ until: d.until }), ts, seq });
+        this.nodeStarted.run({
+          run,
+          node,
+          attempt: d.attempt,
+          detail: d.until === undefined ? null : toJson({ until: d.until }),
+          ts,
+          seq,
+        });
         this.attemptStart.run(run, node, d.attempt, d.idempotencyKey ?? null, ts);
         return;
       }
@@ -201,8 +217,32 @@ export class Projector {
         st.outputTokens += outTok;
         st.costUsd += cost;
         const detail = reused || d.resolved ? toJson({ reusedFrom: d.reusedFrom, resolved: d.resolved }) : null;
-        this.nodeEnd.run({ run, node, status: 'succeeded', attempt: d.attempt, output: toJson(d.output) ?? 'null', error: null, detail, ts, tokens: inTok + outTok, cost, seq });
-        this.attemptEnd.run({ run, node, attempt: d.attempt, status: 'succeeded', ts, duration: Math.round(num(d.durationMs)), error: null, inTok, outTok, cost, model: d.model ?? null });
+        this.nodeEnd.run({
+          run,
+          node,
+          status: 'succeeded',
+          attempt: d.attempt,
+          output: toJson(d.output) ?? 'null',
+          error: null,
+          detail,
+          ts,
+          tokens: inTok + outTok,
+          cost,
+          seq,
+        });
+        this.attemptEnd.run({
+          run,
+          node,
+          attempt: d.attempt,
+          status: 'succeeded',
+          ts,
+          duration: Math.round(num(d.durationMs)),
+          error: null,
+          inTok,
+          outTok,
+          cost,
+          model: d.model ?? null,
+        });
         return;
       }
       case 'node.failed': {
@@ -214,12 +254,48 @@ export class Projector {
         st.outputTokens += outTok;
         st.costUsd += cost;
         const error = toJson(d.error);
-        this.nodeEnd.run({ run, node, status: 'failed', attempt: d.attempt, output: null, error, detail: null, ts, tokens: inTok + outTok, cost, seq });
-        this.attemptEnd.run({ run, node, attempt: d.attempt, status: 'failed', ts, duration: Math.round(num(d.durationMs)), error, inTok, outTok, cost, model: null });
+        this.nodeEnd.run({
+          run,
+          node,
+          status: 'failed',
+          attempt: d.attempt,
+          output: null,
+          error,
+          detail: null,
+          ts,
+          tokens: inTok + outTok,
+          cost,
+          seq,
+        });
+        this.attemptEnd.run({
+          run,
+          node,
+          attempt: d.attempt,
+          status: 'failed',
+          ts,
+          duration: Math.round(num(d.durationMs)),
+          error,
+          inTok,
+          outTok,
+          cost,
+          model: null,
+        });
         return;
       }
       case 'node.skipped':
-        this.nodeEnd.run({ run, node, status: 'skipped', attempt: null, output: null, error: null, detail: toJson(e.data), ts, tokens: 0, cost: 0, seq });
+        this.nodeEnd.run({
+          run,
+          node,
+          status: 'skipped',
+          attempt: null,
+          output: null,
+          error: null,
+          detail: toJson(e.data),
+          ts,
+          tokens: 0,
+          cost: 0,
+          seq,
+        });
         return;
       case 'node.cancelled':
       case 'node.in-doubt': {
@@ -259,7 +335,15 @@ export class Projector {
    */
   finishBatch(st: BatchState, lastSeq: number): void {
     if (st.inputTokens !== 0 || st.outputTokens !== 0 || st.costUsd !== 0) {
-      this.batchEnd.run(lastSeq, st.status, st.inputTokens + st.outputTokens, st.inputTokens, st.outputTokens, st.costUsd, st.runId);
+      this.batchEnd.run(
+        lastSeq,
+        st.status,
+        st.inputTokens + st.outputTokens,
+        st.inputTokens,
+        st.outputTokens,
+        st.costUsd,
+        st.runId,
+      );
     } else if (st.status !== st.initialStatus) {
       this.batchStatus.run(lastSeq, st.status, st.runId);
     } else {

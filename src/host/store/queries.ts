@@ -163,7 +163,11 @@ export class StoreQueries {
   countRuns(opts: ListRunsOptions = {}): number {
     return this.guard(() => {
       const { sql, params } = this.where(opts);
-      return Number(this.stmt(`SELECT count(*) FROM runs${sql}`).pluck().get(...params));
+      return Number(
+        this.stmt(`SELECT count(*) FROM runs${sql}`)
+          .pluck()
+          .get(...params),
+      );
     });
   }
 
@@ -222,7 +226,10 @@ export class StoreQueries {
       const rows = (
         nodeId === undefined
           ? this.stmt('SELECT * FROM node_attempts WHERE run_id = ? ORDER BY started_at, node_id, attempt').all(runId)
-          : this.stmt('SELECT * FROM node_attempts WHERE run_id = ? AND node_id = ? ORDER BY attempt').all(runId, nodeId)
+          : this.stmt('SELECT * FROM node_attempts WHERE run_id = ? AND node_id = ? ORDER BY attempt').all(
+              runId,
+              nodeId,
+            )
       ) as Row[];
       return rows.map((r) => ({
         nodeId: String(r['node_id']),
@@ -255,7 +262,9 @@ export class StoreQueries {
 
   /** Every approval (open and decided) of a run, oldest first. */
   approvals(runId: string): ApprovalRow[] {
-    return this.guard(() => (this.stmt('SELECT * FROM approvals WHERE run_id = ? ORDER BY id').all(runId) as Row[]).map(toApproval));
+    return this.guard(() =>
+      (this.stmt('SELECT * FROM approvals WHERE run_id = ? ORDER BY id').all(runId) as Row[]).map(toApproval),
+    );
   }
 
   /** Committed events with seq > afterSeq, in order. */
@@ -264,7 +273,11 @@ export class StoreQueries {
       const rows = (
         limit === undefined
           ? this.stmt('SELECT * FROM events WHERE run_id = ? AND seq > ? ORDER BY seq').all(runId, afterSeq)
-          : this.stmt('SELECT * FROM events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?').all(runId, afterSeq, Math.max(0, Math.floor(limit)))
+          : this.stmt('SELECT * FROM events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?').all(
+              runId,
+              afterSeq,
+              Math.max(0, Math.floor(limit)),
+            )
       ) as Row[];
       return rows.map(toEvent);
     });
@@ -276,7 +289,10 @@ export class StoreQueries {
    */
   eventsAfterCursor(cursor: number, limit: number): { cursor: number; events: RunEvent[] } {
     return this.guard(() => {
-      const rows = this.stmt('SELECT rowid AS _cursor, * FROM events WHERE rowid > ? ORDER BY rowid LIMIT ?').all(cursor, limit) as Row[];
+      const rows = this.stmt('SELECT rowid AS _cursor, * FROM events WHERE rowid > ? ORDER BY rowid LIMIT ?').all(
+        cursor,
+        limit,
+      ) as Row[];
       const last = rows.at(-1);
       return { cursor: last ? Number(last['_cursor']) : cursor, events: rows.map(toEvent) };
     });
@@ -291,8 +307,12 @@ export class StoreQueries {
     return this.guard(() => {
       const parts = (
         attempt === undefined
-          ? this.stmt('SELECT text FROM stream_chunks WHERE run_id = ? AND node_id = ? ORDER BY attempt, seq').pluck().all(runId, nodeId)
-          : this.stmt('SELECT text FROM stream_chunks WHERE run_id = ? AND node_id = ? AND attempt = ? ORDER BY seq').pluck().all(runId, nodeId, attempt)
+          ? this.stmt('SELECT text FROM stream_chunks WHERE run_id = ? AND node_id = ? ORDER BY attempt, seq')
+              .pluck()
+              .all(runId, nodeId)
+          : this.stmt('SELECT text FROM stream_chunks WHERE run_id = ? AND node_id = ? AND attempt = ? ORDER BY seq')
+              .pluck()
+              .all(runId, nodeId, attempt)
       ) as string[];
       return parts.join('');
     });
@@ -305,10 +325,17 @@ export class StoreQueries {
         version === undefined
           ? this.stmt(
               'SELECT v.json FROM graphs g JOIN graph_versions v ON v.graph_id = g.graph_id AND v.version = g.latest_version WHERE g.graph_id = ?',
-            ).pluck().get(graphId)
-          : this.stmt('SELECT json FROM graph_versions WHERE graph_id = ? AND version = ?').pluck().get(graphId, version);
+            )
+              .pluck()
+              .get(graphId)
+          : this.stmt('SELECT json FROM graph_versions WHERE graph_id = ? AND version = ?')
+              .pluck()
+              .get(graphId, version);
       if (typeof json !== 'string') {
-        throw new AppError('not-found', version === undefined ? `graph ${graphId} not found` : `graph ${graphId} version ${version} not found`);
+        throw new AppError(
+          'not-found',
+          version === undefined ? `graph ${graphId} not found` : `graph ${graphId} version ${version} not found`,
+        );
       }
       return JSON.parse(json) as Graph;
     });
@@ -317,7 +344,11 @@ export class StoreQueries {
   /** Versions of a graph, newest first. */
   graphVersions(graphId: string): { version: number; hash: string; createdAt: string }[] {
     return this.guard(() =>
-      (this.stmt('SELECT version, hash, created_at FROM graph_versions WHERE graph_id = ? ORDER BY version DESC').all(graphId) as Row[]).map((r) => ({
+      (
+        this.stmt('SELECT version, hash, created_at FROM graph_versions WHERE graph_id = ? ORDER BY version DESC').all(
+          graphId,
+        ) as Row[]
+      ).map((r) => ({
         version: Number(r['version']),
         hash: String(r['hash']),
         createdAt: String(r['created_at']),

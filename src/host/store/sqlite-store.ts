@@ -64,7 +64,9 @@ export class SqliteStore extends StoreQueries implements RunStore {
     this.leaseMs = opts.leaseMs ?? 30_000;
     this.projector = new Projector(db);
     this.sRunHead = db.prepare('SELECT last_seq, status, created_at, started_at FROM runs WHERE run_id = ?');
-    this.sInsertEvent = db.prepare('INSERT INTO events (run_id, seq, ts, type, node_id, data) VALUES (?, ?, ?, ?, ?, ?)');
+    this.sInsertEvent = db.prepare(
+      'INSERT INTO events (run_id, seq, ts, type, node_id, data) VALUES (?, ?, ?, ?, ?, ?)',
+    );
     this.sLease = db.prepare('SELECT owner_id, owner_pid, owner_host, lease_expires_at FROM runs WHERE run_id = ?');
     this.sHasControls = db.prepare('SELECT 1 FROM controls WHERE run_id = ? LIMIT 1').pluck();
     this.txAppend = db.transaction((runId: string, events: NewEvent[]) => this.appendIn(runId, events));
@@ -142,7 +144,11 @@ export class SqliteStore extends StoreQueries implements RunStore {
   requestControl(runId: string, kind: ControlRequest['kind']): void {
     this.guard(() => {
       if (!this.sLease.get(runId)) throw new AppError('not-found', `run ${runId} not found`);
-      this.stmt('INSERT INTO controls (run_id, kind, created_at) VALUES (?, ?, ?)').run(runId, kind, new Date().toISOString());
+      this.stmt('INSERT INTO controls (run_id, kind, created_at) VALUES (?, ?, ?)').run(
+        runId,
+        kind,
+        new Date().toISOString(),
+      );
     });
   }
 
@@ -211,7 +217,11 @@ export class SqliteStore extends StoreQueries implements RunStore {
       const data = e.data ?? {};
       this.sInsertEvent.run(runId, seq, ts, e.type, e.nodeId ?? null, JSON.stringify(data));
       this.projector.apply(st, seq, e);
-      out.push((e.nodeId === undefined ? { seq, runId, ts, type: e.type, data } : { seq, runId, ts, type: e.type, nodeId: e.nodeId, data }) as RunEvent);
+      out.push(
+        (e.nodeId === undefined
+          ? { seq, runId, ts, type: e.type, data }
+          : { seq, runId, ts, type: e.type, nodeId: e.nodeId, data }) as RunEvent,
+      );
     }
     this.projector.finishBatch(st, seq);
     return out;
@@ -226,7 +236,16 @@ export class SqliteStore extends StoreQueries implements RunStore {
     this.stmt(
       `INSERT INTO runs (run_id, graph_id, graph_version, graph_hash, status, input, created_at, parent_run_id, rerun_from_node)
        VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?)`,
-    ).run(run.runId, run.graph.id, version, run.graphHash, toJson(data?.input), ts, data?.rerunOf?.runId ?? null, data?.rerunOf?.fromNodeId ?? null);
+    ).run(
+      run.runId,
+      run.graph.id,
+      version,
+      run.graphHash,
+      toJson(data?.input),
+      ts,
+      data?.rerunOf?.runId ?? null,
+      data?.rerunOf?.fromNodeId ?? null,
+    );
     const head: RunHead = { last_seq: 0, status: 'queued', created_at: ts, started_at: null };
     return run.events.length === 0 ? [] : this.commitEvents(run.runId, head, run.events);
   }
@@ -234,7 +253,9 @@ export class SqliteStore extends StoreQueries implements RunStore {
   /** The version of this graph content, inserting it (and the graph) if new. */
   private resolveGraphVersion(graph: Graph, hash: string, json: string, ts: string, makeLatest: boolean): number {
     const name = typeof graph.name === 'string' ? graph.name : null;
-    const existing = this.stmt('SELECT version FROM graph_versions WHERE graph_id = ? AND hash = ?').pluck().get(graph.id, hash);
+    const existing = this.stmt('SELECT version FROM graph_versions WHERE graph_id = ? AND hash = ?')
+      .pluck()
+      .get(graph.id, hash);
     let version: number;
     if (existing !== undefined) {
       version = Number(existing);
@@ -281,7 +302,10 @@ export class SqliteStore extends StoreQueries implements RunStore {
   }
 
   private takeControlsIn(runId: string): ControlRequest[] {
-    const rows = this.stmt('SELECT id, kind FROM controls WHERE run_id = ? ORDER BY id').all(runId) as { id: number; kind: string }[];
+    const rows = this.stmt('SELECT id, kind FROM controls WHERE run_id = ? ORDER BY id').all(runId) as {
+      id: number;
+      kind: string;
+    }[];
     if (rows.length === 0) return [];
     this.stmt('DELETE FROM controls WHERE run_id = ? AND id <= ?').run(runId, rows[rows.length - 1]!.id);
     return rows.map((r) => ({ kind: r.kind === 'cancel' ? 'cancel' : 'pause' }));

@@ -22,7 +22,13 @@ describe('createRun / append / loadRun', () => {
     expect(committed[0]).toMatchObject({ seq: 1, runId: 'run_1', type: 'run.created' });
     expect(new Date(committed[0]!.ts).toISOString()).toBe(committed[0]!.ts);
     const row = store.getRunRow('run_1')!;
-    expect(row).toMatchObject({ status: 'queued', graphId: 'g1', graphVersion: 1, input: { vendor: 'acme' }, lastSeq: 1 });
+    expect(row).toMatchObject({
+      status: 'queued',
+      graphId: 'g1',
+      graphVersion: 1,
+      input: { vendor: 'acme' },
+      lastSeq: 1,
+    });
     expect(row.graphHash).toBe(run.graphHash);
     const loaded = store.loadRun(rid('run_1'));
     expect(loaded.graph).toEqual(run.graph);
@@ -79,7 +85,11 @@ describe('createRun / append / loadRun', () => {
     const bad: NewEvent[] = [
       ev('node.queued', {}, nid('ask')),
       ev('node.started', { attempt: 1, idempotencyKey: 'k' }, nid('ask')),
-      ev('node.succeeded', { attempt: 1, durationMs: 5, output: { n: 10n }, usage: { inputTokens: 1, outputTokens: 2 } }, nid('ask')),
+      ev(
+        'node.succeeded',
+        { attempt: 1, durationMs: 5, output: { n: 10n }, usage: { inputTokens: 1, outputTokens: 2 } },
+        nid('ask'),
+      ),
     ];
     expect(() => store.append(rid('run_atomic'), bad)).toThrow();
     const row = store.getRunRow('run_atomic')!;
@@ -98,8 +108,15 @@ describe('projections', () => {
     store.createRun(newRun('run_p'));
     const a = nid('ask');
     const i = nid('in');
-    store.append(rid('run_p'), [ev('run.started', {}), ev('node.queued', {}, i), ev('node.started', { attempt: 1, idempotencyKey: 'run_p:in:1' }, i)]);
-    store.append(rid('run_p'), [ev('node.succeeded', { attempt: 1, durationMs: 1, output: { q: 1 } }, i), ev('node.queued', {}, a)]);
+    store.append(rid('run_p'), [
+      ev('run.started', {}),
+      ev('node.queued', {}, i),
+      ev('node.started', { attempt: 1, idempotencyKey: 'run_p:in:1' }, i),
+    ]);
+    store.append(rid('run_p'), [
+      ev('node.succeeded', { attempt: 1, durationMs: 1, output: { q: 1 } }, i),
+      ev('node.queued', {}, a),
+    ]);
     store.append(rid('run_p'), [ev('node.started', { attempt: 1, idempotencyKey: 'run_p:ask:1' }, a)]);
     expect(store.nodeStates('run_p').find((n) => n.nodeId === 'ask')?.status).toBe('running');
     expect(store.getRunRow('run_p')!.status).toBe('running');
@@ -110,7 +127,18 @@ describe('projections', () => {
     store.append(rid('run_p'), [
       ev('node.started', { attempt: 2, idempotencyKey: 'run_p:ask:2' }, a),
       ev('node.tokens', { attempt: 2, text: 'Hello!' }, a),
-      ev('node.succeeded', { attempt: 2, durationMs: 40, output: 'Hello!', usage: { inputTokens: 10, outputTokens: 5 }, costUsd: 0.01, model: 'm' }, a),
+      ev(
+        'node.succeeded',
+        {
+          attempt: 2,
+          durationMs: 40,
+          output: 'Hello!',
+          usage: { inputTokens: 10, outputTokens: 5 },
+          costUsd: 0.01,
+          model: 'm',
+        },
+        a,
+      ),
       ev('run.succeeded', { result: { answer: 'Hello!' }, durationMs: 123 }),
     ]);
 
@@ -136,7 +164,14 @@ describe('projections', () => {
     expect(attempts).toHaveLength(2);
     expect(attempts[0]).toMatchObject({ attempt: 1, status: 'failed', error: err, idempotencyKey: 'run_p:ask:1' });
     expect(attempts[0]!.durationMs).toBeGreaterThanOrEqual(0);
-    expect(attempts[1]).toMatchObject({ attempt: 2, status: 'succeeded', durationMs: 40, inputTokens: 10, outputTokens: 5, model: 'm' });
+    expect(attempts[1]).toMatchObject({
+      attempt: 2,
+      status: 'succeeded',
+      durationMs: 40,
+      inputTokens: 10,
+      outputTokens: 5,
+      model: 'm',
+    });
 
     expect(store.streamedText('run_p', 'ask', 1)).toBe('Hello');
     expect(store.streamedText('run_p', 'ask', 2)).toBe('Hello!');
@@ -149,15 +184,32 @@ describe('projections', () => {
     store.append(rid('run_f'), [
       ev('run.started', {}),
       ev('node.started', { attempt: 1, idempotencyKey: 'k' }, a),
-      ev('node.failed', { attempt: 1, durationMs: 3, error: err, usage: { inputTokens: 4, outputTokens: 0 }, costUsd: 0.5 }, a),
+      ev(
+        'node.failed',
+        { attempt: 1, durationMs: 3, error: err, usage: { inputTokens: 4, outputTokens: 0 }, costUsd: 0.5 },
+        a,
+      ),
       ev('compensation.started', { attempt: 1 }, a),
       ev('compensation.failed', { attempt: 1, error: err, final: true }, a),
       ev('run.failed', { error: err, nodeId: 'ask', compensated: false, compensationFailed: ['ask'] }),
     ]);
     const row = store.getRunRow('run_f')!;
-    expect(row).toMatchObject({ status: 'failed', error: err, errorNodeId: 'ask', compensated: false, compensationFailed: ['ask'], tokens: 4, costUsd: 0.5 });
+    expect(row).toMatchObject({
+      status: 'failed',
+      error: err,
+      errorNodeId: 'ask',
+      compensated: false,
+      compensationFailed: ['ask'],
+      tokens: 4,
+      costUsd: 0.5,
+    });
     expect(row.durationMs).toBeGreaterThanOrEqual(0);
-    expect(store.nodeStates('run_f')[0]).toMatchObject({ status: 'failed', error: err, compensation: 'failed', compensationError: err });
+    expect(store.nodeStates('run_f')[0]).toMatchObject({
+      status: 'failed',
+      error: err,
+      compensation: 'failed',
+      compensationError: err,
+    });
     expect(store.nodeAttempts('run_f')[0]).toMatchObject({ status: 'failed', inputTokens: 4, costUsd: 0.5 });
   });
 
@@ -184,7 +236,11 @@ describe('projections', () => {
   it('approvals: open, then granted', () => {
     store.createRun(newRun('run_ap'));
     const n = nid('review');
-    store.append(rid('run_ap'), [ev('run.started', {}), ev('approval.requested', { title: 'OK?', details: 'look' }, n), ev('run.waiting', { nodeIds: ['review'] })]);
+    store.append(rid('run_ap'), [
+      ev('run.started', {}),
+      ev('approval.requested', { title: 'OK?', details: 'look' }, n),
+      ev('run.waiting', { nodeIds: ['review'] }),
+    ]);
     expect(store.getRunRow('run_ap')!.status).toBe('waiting');
     expect(store.nodeStates('run_ap')[0]).toMatchObject({ nodeId: 'review', status: 'waiting' });
     const open = store.openApprovals('run_ap');
@@ -192,22 +248,54 @@ describe('projections', () => {
     expect(open[0]).toMatchObject({ nodeId: 'review', status: 'open', title: 'OK?', details: 'look', requestedSeq: 3 });
     expect(store.openApprovals().map((a) => a.runId)).toEqual(['run_ap']);
 
-    store.append(rid('run_ap'), [ev('approval.granted', { by: 'ann', comment: 'fine', data: { x: 1 } }, n), ev('run.resumed', {})]);
+    store.append(rid('run_ap'), [
+      ev('approval.granted', { by: 'ann', comment: 'fine', data: { x: 1 } }, n),
+      ev('run.resumed', {}),
+    ]);
     expect(store.openApprovals('run_ap')).toEqual([]);
-    expect(store.approvals('run_ap')[0]).toMatchObject({ status: 'granted', by: 'ann', comment: 'fine', data: { x: 1 } });
+    expect(store.approvals('run_ap')[0]).toMatchObject({
+      status: 'granted',
+      by: 'ann',
+      comment: 'fine',
+      data: { x: 1 },
+    });
     expect(store.getRunRow('run_ap')!.status).toBe('running');
   });
 
   it('paused, interrupted and reused outputs', () => {
     const run = newRun('run_r');
-    run.events = [ev('run.created', { graphId: 'demo', graphHash: run.graphHash, input: 1, rerunOf: { runId: 'run_old', fromNodeId: 'ask' } })];
+    run.events = [
+      ev('run.created', {
+        graphId: 'demo',
+        graphHash: run.graphHash,
+        input: 1,
+        rerunOf: { runId: 'run_old', fromNodeId: 'ask' },
+      }),
+    ];
     store.createRun(run);
     store.append(rid('run_r'), [
       ev('run.started', {}),
-      ev('node.succeeded', { attempt: 1, durationMs: 0, output: 'x', reusedFrom: 'run_old', usage: { inputTokens: 9, outputTokens: 9 }, costUsd: 1 }, nid('in')),
+      ev(
+        'node.succeeded',
+        {
+          attempt: 1,
+          durationMs: 0,
+          output: 'x',
+          reusedFrom: 'run_old',
+          usage: { inputTokens: 9, outputTokens: 9 },
+          costUsd: 1,
+        },
+        nid('in'),
+      ),
       ev('run.paused', { reason: 'budget' }),
     ]);
-    expect(store.getRunRow('run_r')).toMatchObject({ status: 'paused', parentRunId: 'run_old', rerunFromNode: 'ask', tokens: 0, costUsd: 0 });
+    expect(store.getRunRow('run_r')).toMatchObject({
+      status: 'paused',
+      parentRunId: 'run_old',
+      rerunFromNode: 'ask',
+      tokens: 0,
+      costUsd: 0,
+    });
     expect(store.nodeStates('run_r')[0]!.detail).toEqual({ reusedFrom: 'run_old' });
     store.append(rid('run_r'), [ev('run.interrupted', { ownerPid: 1 })]);
     expect(store.getRunRow('run_r')!.status).toBe('interrupted');
@@ -252,7 +340,11 @@ describe('listRuns', () => {
       store.createRun(newRun(id, makeGraph(graph)));
       const evs: NewEvent[] = [
         ev('run.started', {}),
-        ev('node.succeeded', { attempt: 1, durationMs: 1, output: 1, usage: { inputTokens: tokens, outputTokens: 0 }, costUsd: cost }, nid('ask')),
+        ev(
+          'node.succeeded',
+          { attempt: 1, durationMs: 1, output: 1, usage: { inputTokens: tokens, outputTokens: 0 }, costUsd: cost },
+          nid('ask'),
+        ),
       ];
       if (status === 'ok') evs.push(ev('run.succeeded', { result: 1, durationMs: tokens * 10 }));
       if (status === 'fail') evs.push(ev('run.failed', { error: err }));
@@ -268,26 +360,60 @@ describe('listRuns', () => {
     expect(store.listRuns({ status: ['failed', 'running'] }).map((r) => r.runId)).toEqual(['run_04', 'run_02']);
     expect(store.listRuns({ graphId: 'alpha', order: 'asc' }).map((r) => r.runId)).toEqual(['run_01', 'run_03']);
     expect(store.listRuns({ sort: 'tokens' }).map((r) => r.tokens)).toEqual([30, 20, 10, 5]);
-    expect(store.listRuns({ sort: 'cost', order: 'asc' }).map((r) => r.runId)).toEqual(['run_04', 'run_02', 'run_03', 'run_01']);
+    expect(store.listRuns({ sort: 'cost', order: 'asc' }).map((r) => r.runId)).toEqual([
+      'run_04',
+      'run_02',
+      'run_03',
+      'run_01',
+    ]);
     expect(store.listRuns({ sort: 'duration', status: 'succeeded' }).map((r) => r.durationMs)).toEqual([200, 100]);
     expect(store.listRuns({ limit: 2, offset: 1 }).map((r) => r.runId)).toEqual(['run_03', 'run_02']);
     expect(store.listRuns({ text: 'beta' }).map((r) => r.runId)).toEqual(['run_04', 'run_02']);
     expect(store.listRuns({ text: '_03' }).map((r) => r.runId)).toEqual(['run_03']);
     expect(store.countRuns({ graphId: 'beta' })).toBe(2);
-    expect(store.listRuns({ sort: 'status', order: 'asc' }).map((r) => r.status)).toEqual(['failed', 'running', 'succeeded', 'succeeded']);
-    expect(store.listRuns({ sort: 'graph', order: 'asc' }).map((r) => r.runId)).toEqual(['run_01', 'run_03', 'run_02', 'run_04']);
-    expect(store.listRuns({ sort: 'cost', status: ['succeeded', 'failed'] }).map((r) => r.costUsd)).toEqual([0.3, 0.2, 0.1]);
+    expect(store.listRuns({ sort: 'status', order: 'asc' }).map((r) => r.status)).toEqual([
+      'failed',
+      'running',
+      'succeeded',
+      'succeeded',
+    ]);
+    expect(store.listRuns({ sort: 'graph', order: 'asc' }).map((r) => r.runId)).toEqual([
+      'run_01',
+      'run_03',
+      'run_02',
+      'run_04',
+    ]);
+    expect(store.listRuns({ sort: 'cost', status: ['succeeded', 'failed'] }).map((r) => r.costUsd)).toEqual([
+      0.3, 0.2, 0.1,
+    ]);
     const s = store.listRuns({ status: 'succeeded', limit: 1 })[0]!;
     expect(Object.keys(s).sort()).toEqual(
-      ['costUsd', 'createdAt', 'durationMs', 'finishedAt', 'graphId', 'graphVersion', 'runId', 'startedAt', 'status', 'tokens'].sort(),
+      [
+        'costUsd',
+        'createdAt',
+        'durationMs',
+        'finishedAt',
+        'graphId',
+        'graphVersion',
+        'runId',
+        'startedAt',
+        'status',
+        'tokens',
+      ].sort(),
     );
   });
 
   it('searches inputs, results and errors (trigram index) and filters by date range', () => {
     store.createRun(newRun('run_A1', makeGraph('alpha'), { customer: 'Zanzibar Holdings' }));
-    store.append(rid('run_A1'), [ev('run.started', {}), ev('run.succeeded', { result: { reply: 'Quixotic answer' }, durationMs: 5 })]);
+    store.append(rid('run_A1'), [
+      ev('run.started', {}),
+      ev('run.succeeded', { result: { reply: 'Quixotic answer' }, durationMs: 5 }),
+    ]);
     store.createRun(newRun('run_B2', makeGraph('beta'), { customer: 'Acme' }));
-    store.append(rid('run_B2'), [ev('run.started', {}), ev('run.failed', { error: { kind: 'provider', message: 'Upstream exploded', retryable: false } })]);
+    store.append(rid('run_B2'), [
+      ev('run.started', {}),
+      ev('run.failed', { error: { kind: 'provider', message: 'Upstream exploded', retryable: false } }),
+    ]);
     store.createRun(newRun('run_C3', makeGraph('beta'), { customer: 'acme corp' }));
     const ids = (o: Parameters<typeof store.listRuns>[0]) => store.listRuns(o).map((r) => r.runId);
     expect(ids({ text: 'zanzibar' })).toEqual(['run_A1']);
@@ -300,7 +426,7 @@ describe('listRuns', () => {
     expect(ids({ text: 'say "hi"' })).toEqual([]); // quotes cannot break the query
     expect(store.countRuns({ text: 'acme' })).toBe(2);
     // The index follows updates and deletes of the row.
-    store.db.prepare("UPDATE runs SET input = '{\"customer\":\"Umbrella\"}' WHERE run_id = 'run_C3'").run();
+    store.db.prepare('UPDATE runs SET input = \'{"customer":"Umbrella"}\' WHERE run_id = \'run_C3\'').run();
     expect(ids({ text: 'acme' })).toEqual(['run_B2']);
     expect(ids({ text: 'umbrella' })).toEqual(['run_C3']);
     // Dates: created_at >= from and < to.
@@ -317,9 +443,12 @@ describe('listRuns', () => {
 
   it('uses an index for every dashboard query', () => {
     const plans: Record<string, string> = {
-      dates: "SELECT run_id FROM runs WHERE created_at >= '2026' AND created_at < '2027' ORDER BY created_at DESC LIMIT 50",
-      statusDates: "SELECT run_id FROM runs WHERE status = 'failed' AND created_at >= '2026' ORDER BY created_at DESC LIMIT 50",
-      graphDates: "SELECT run_id FROM runs WHERE graph_id = 'g' AND created_at < '2027' ORDER BY created_at DESC LIMIT 50",
+      dates:
+        "SELECT run_id FROM runs WHERE created_at >= '2026' AND created_at < '2027' ORDER BY created_at DESC LIMIT 50",
+      statusDates:
+        "SELECT run_id FROM runs WHERE status = 'failed' AND created_at >= '2026' ORDER BY created_at DESC LIMIT 50",
+      graphDates:
+        "SELECT run_id FROM runs WHERE graph_id = 'g' AND created_at < '2027' ORDER BY created_at DESC LIMIT 50",
       countStatus: "SELECT count(*) FROM runs WHERE status = 'failed'",
       statusCost: "SELECT run_id FROM runs WHERE status IN ('failed', 'waiting') ORDER BY cost_usd DESC LIMIT 50",
       status: "SELECT run_id FROM runs WHERE status = 'running' ORDER BY created_at DESC LIMIT 50",
@@ -333,7 +462,9 @@ describe('listRuns', () => {
       byGraph: 'SELECT run_id FROM runs ORDER BY graph_id ASC, created_at ASC LIMIT 50',
     };
     const planOf = (sql: string, ...params: unknown[]) =>
-      (store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail).join(' | ');
+      (store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[])
+        .map((r) => r.detail)
+        .join(' | ');
     for (const [name, sql] of Object.entries(plans)) {
       const plan = planOf(sql);
       expect(plan, name).toMatch(/USING (COVERING )?INDEX runs_/);
@@ -347,7 +478,10 @@ describe('listRuns', () => {
     expect(text).toMatch(/runs_search VIRTUAL TABLE INDEX \d+:M/);
     expect(text).toMatch(/SEARCH runs USING (INTEGER PRIMARY KEY|INDEX runs_status)/);
     expect(text).not.toMatch(/SCAN runs( |$)/);
-    const only = planOf('SELECT count(*) FROM runs WHERE rowid IN (SELECT rowid FROM runs_search WHERE runs_search MATCH ?)', '"acme"');
+    const only = planOf(
+      'SELECT count(*) FROM runs WHERE rowid IN (SELECT rowid FROM runs_search WHERE runs_search MATCH ?)',
+      '"acme"',
+    );
     expect(only).toMatch(/runs_search VIRTUAL TABLE INDEX \d+:M/);
     expect(only).not.toMatch(/SCAN runs( |$)/);
   });

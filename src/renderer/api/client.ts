@@ -33,7 +33,8 @@ export interface HostClient {
   readonly host: 'electron' | 'web';
 }
 
-type Pushed = { kind: 'events'; runId: string; events: WireEvent[] } | { kind: 'menu'; command: string } | { kind: 'hello' };
+type Pushed =
+  { kind: 'events'; runId: string; events: WireEvent[] } | { kind: 'menu'; command: string } | { kind: 'hello' };
 
 class Listeners {
   readonly events = new Set<(runId: string, events: WireEvent[]) => void>();
@@ -152,7 +153,12 @@ export function hostClient(): HostClient {
  * Follows one run: its events from the log (catch-up from a seq), then live pushes, with no gap
  * and no duplicate across reconnects. `onEvents` gets events in seq order.
  */
-export function followRun(c: HostClient, runId: string, onEvents: (events: WireEvent[]) => void, afterSeq = 0): () => void {
+export function followRun(
+  c: HostClient,
+  runId: string,
+  onEvents: (events: WireEvent[]) => void,
+  afterSeq = 0,
+): () => void {
   let last = afterSeq;
   let buffered: WireEvent[] | null = [];
   let stopped = false;

@@ -17,7 +17,12 @@ const LIVE_THROTTLE_MS = 400;
 function report(what: string, r: BulkResult): void {
   const ui = uiStore.getState();
   if (r.failed.length === 0) ui.notify('success', `${what}: ${r.ok.length} run${r.ok.length === 1 ? '' : 's'}`);
-  else ui.notify('error', `${what}: ${r.ok.length} done, ${r.failed.length} refused`, r.failed.map((f) => `${f.runId}: ${f.message}`));
+  else
+    ui.notify(
+      'error',
+      `${what}: ${r.ok.length} done, ${r.failed.length} refused`,
+      r.failed.map((f) => `${f.runId}: ${f.message}`),
+    );
 }
 
 export function Dashboard(): JSX.Element {
@@ -78,23 +83,55 @@ export function Dashboard(): JSX.Element {
       <div className="dashboard-head">
         <h2 className="page-title">Runs</h2>
         <span className="runs-total muted" data-testid="runs-total" data-total={pages.total ?? ''}>
-          {pages.total === null ? 'Loading…' : `${pages.total.toLocaleString('en-US')} run${pages.total === 1 ? '' : 's'}`}
+          {pages.total === null
+            ? 'Loading…'
+            : `${pages.total.toLocaleString('en-US')} run${pages.total === 1 ? '' : 's'}`}
         </span>
         <span className="spacer" />
         <label className="select-all">
-          <input type="checkbox" data-testid="select-all" checked={allOn} onChange={(e) => dashboardStore.getState().selectOnly(e.target.checked ? [...new Set([...selected, ...inView])] : ids.filter((id) => !inView.includes(id)))} />
+          <input
+            type="checkbox"
+            data-testid="select-all"
+            checked={allOn}
+            onChange={(e) =>
+              dashboardStore
+                .getState()
+                .selectOnly(
+                  e.target.checked ? [...new Set([...selected, ...inView])] : ids.filter((id) => !inView.includes(id)),
+                )
+            }
+          />
           <span className="small">Select in view</span>
         </label>
         <span className="muted small" data-testid="selected-count">
           {selected.size} selected
         </span>
-        <button type="button" className="btn" disabled={busy || selected.size === 0} data-testid="bulk-cancel" onClick={() => void bulk('Cancelled', cancelRuns)}>
+        <button
+          type="button"
+          className="btn"
+          disabled={busy || selected.size === 0}
+          data-testid="bulk-cancel"
+          onClick={() => void bulk('Cancelled', cancelRuns)}
+        >
           Cancel
         </button>
-        <button type="button" className="btn" disabled={busy || selected.size === 0} data-testid="bulk-rerun" onClick={() => void bulk('Rerun started', rerunRuns)}>
+        <button
+          type="button"
+          className="btn"
+          disabled={busy || selected.size === 0}
+          data-testid="bulk-rerun"
+          onClick={() => void bulk('Rerun started', rerunRuns)}
+        >
           Rerun
         </button>
-        <button type="button" className="btn btn-primary" disabled={selected.size !== 2} data-testid="bulk-compare" title="Compare two runs of one graph" onClick={() => dashboardStore.getState().open({ kind: 'diff', a: ids[0]!, b: ids[1]! })}>
+        <button
+          type="button"
+          className="btn btn-primary"
+          disabled={selected.size !== 2}
+          data-testid="bulk-compare"
+          title="Compare two runs of one graph"
+          onClick={() => dashboardStore.getState().open({ kind: 'diff', a: ids[0]!, b: ids[1]! })}
+        >
           Compare
         </button>
       </div>

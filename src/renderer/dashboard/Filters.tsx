@@ -46,8 +46,21 @@ export function Filters(): JSX.Element {
         })}
       </div>
       <div className="runs-filter-row">
-        <input className="input runs-search" type="search" placeholder="Search ids, inputs, outputs, errors…" value={text} data-testid="filter-text" onChange={(e) => setText(e.target.value)} />
-        <select className="input select" value={f.graphId} data-testid="filter-graph" onChange={(e) => set({ graphId: e.target.value })} aria-label="Graph">
+        <input
+          className="input runs-search"
+          type="search"
+          placeholder="Search ids, inputs, outputs, errors…"
+          value={text}
+          data-testid="filter-text"
+          onChange={(e) => setText(e.target.value)}
+        />
+        <select
+          className="input select"
+          value={f.graphId}
+          data-testid="filter-graph"
+          onChange={(e) => set({ graphId: e.target.value })}
+          aria-label="Graph"
+        >
           <option value="">All graphs</option>
           {[...new Set([...graphs, ...(f.graphId ? [f.graphId] : [])])].map((g) => (
             <option key={g} value={g}>
@@ -57,11 +70,23 @@ export function Filters(): JSX.Element {
         </select>
         <label className="date-field">
           <span className="muted small">From</span>
-          <input className="input" type="date" value={f.from} data-testid="filter-from" onChange={(e) => set({ from: e.target.value })} />
+          <input
+            className="input"
+            type="date"
+            value={f.from}
+            data-testid="filter-from"
+            onChange={(e) => set({ from: e.target.value })}
+          />
         </label>
         <label className="date-field">
           <span className="muted small">To</span>
-          <input className="input" type="date" value={f.to} data-testid="filter-to" onChange={(e) => set({ to: e.target.value })} />
+          <input
+            className="input"
+            type="date"
+            value={f.to}
+            data-testid="filter-to"
+            onChange={(e) => set({ to: e.target.value })}
+          />
         </label>
         <button
           type="button"

@@ -32,7 +32,13 @@ const Row = memo(function Row({ run, top, checked }: { run: RunRow; top: number;
       }}
     >
       <label className="runs-cell runs-check" onClick={(e) => e.stopPropagation()}>
-        <input type="checkbox" data-testid={`select-${run.runId}`} checked={checked} onChange={(e) => dashboardStore.getState().toggle(run.runId, e.target.checked)} aria-label={`select ${run.runId}`} />
+        <input
+          type="checkbox"
+          data-testid={`select-${run.runId}`}
+          checked={checked}
+          onChange={(e) => dashboardStore.getState().toggle(run.runId, e.target.checked)}
+          aria-label={`select ${run.runId}`}
+        />
       </label>
       <div className="runs-cell" role="cell">
         <span className={`run-status status-${run.status}`}>
@@ -49,9 +55,15 @@ const Row = memo(function Row({ run, top, checked }: { run: RunRow; top: number;
       <div className="runs-cell" role="cell" title={run.startedAt ?? run.createdAt}>
         {fmtTime(run.startedAt ?? run.createdAt)}
       </div>
-      <div className="runs-cell num" role="cell">{fmtMs(run.durationMs)}</div>
-      <div className="runs-cell num" role="cell" data-col="tokens">{fmtTokens(run.tokens)}</div>
-      <div className="runs-cell num" role="cell" data-col="cost">{fmtCost(run.costUsd)}</div>
+      <div className="runs-cell num" role="cell">
+        {fmtMs(run.durationMs)}
+      </div>
+      <div className="runs-cell num" role="cell" data-col="tokens">
+        {fmtTokens(run.tokens)}
+      </div>
+      <div className="runs-cell num" role="cell" data-col="cost">
+        {fmtCost(run.costUsd)}
+      </div>
     </div>
   );
 });
@@ -64,13 +76,27 @@ function Placeholder({ top }: { top: number }): JSX.Element {
   );
 }
 
-export function RunsTable({ pages, onRange, resetKey }: { pages: RunPages; onRange(first: number, last: number): void; resetKey: string }): JSX.Element {
+export function RunsTable({
+  pages,
+  onRange,
+  resetKey,
+}: {
+  pages: RunPages;
+  onRange(first: number, last: number): void;
+  resetKey: string;
+}): JSX.Element {
   const sort = useDashboard((s) => s.sort);
   const order = useDashboard((s) => s.order);
   const selected = useDashboard((s) => s.selected);
   const count = pages.total ?? 0;
   return (
-    <div className="runs-table" role="table" data-testid="runs-table" data-total={pages.total ?? ''} aria-rowcount={count}>
+    <div
+      className="runs-table"
+      role="table"
+      data-testid="runs-table"
+      data-total={pages.total ?? ''}
+      aria-rowcount={count}
+    >
       <div className="runs-row runs-head" role="row">
         <div className="runs-cell runs-check" />
         {COLUMNS.map((c) => (
@@ -102,7 +128,11 @@ export function RunsTable({ pages, onRange, resetKey }: { pages: RunPages; onRan
           onRange={onRange}
           renderRow={(i, top) => {
             const run = pages.rowAt(i);
-            return run ? <Row key={run.runId} run={run} top={top} checked={selected.has(run.runId)} /> : <Placeholder key={`p${i}`} top={top} />;
+            return run ? (
+              <Row key={run.runId} run={run} top={top} checked={selected.has(run.runId)} />
+            ) : (
+              <Placeholder key={`p${i}`} top={top} />
+            );
           }}
         />
       )}

@@ -19,14 +19,29 @@ export interface VirtualListProps {
   resetKey?: string;
 }
 
-export function visibleRange(count: number, rowHeight: number, scrollTop: number, height: number, overscan: number): [number, number] {
+export function visibleRange(
+  count: number,
+  rowHeight: number,
+  scrollTop: number,
+  height: number,
+  overscan: number,
+): [number, number] {
   if (count === 0) return [0, -1];
   const first = Math.max(0, Math.floor(scrollTop / rowHeight) - overscan);
   const last = Math.min(count - 1, Math.ceil((scrollTop + height) / rowHeight) + overscan);
   return [first, Math.max(first - 1, last)];
 }
 
-export function VirtualList({ count, rowHeight, renderRow, onRange, overscan = 6, className, testId, resetKey }: VirtualListProps): JSX.Element {
+export function VirtualList({
+  count,
+  rowHeight,
+  renderRow,
+  onRange,
+  overscan = 6,
+  className,
+  testId,
+  resetKey,
+}: VirtualListProps): JSX.Element {
   const ref = useRef<HTMLDivElement>(null);
   const frame = useRef(0);
   const [scrollTop, setScrollTop] = useState(0);

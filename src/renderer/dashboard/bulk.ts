@@ -9,7 +9,10 @@ export interface BulkResult {
 }
 
 /** The node a whole-run rerun starts from: the input node, else the first node without incoming edges. */
-export function entryNode(graph: { nodes: { id: string; type: string }[]; edges: { target: string }[] }): string | undefined {
+export function entryNode(graph: {
+  nodes: { id: string; type: string }[];
+  edges: { target: string }[];
+}): string | undefined {
   const targets = new Set(graph.edges.map((e) => e.target));
   return graph.nodes.find((n) => n.type === 'input')?.id ?? graph.nodes.find((n) => !targets.has(n.id))?.id;
 }

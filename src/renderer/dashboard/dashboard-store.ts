@@ -7,8 +7,18 @@ import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import type { MethodInput } from '../../contract/api';
 
-export type RunStatusName = 'queued' | 'running' | 'paused' | 'waiting' | 'interrupted' | 'succeeded' | 'failed' | 'cancelled';
-export const RUN_STATUSES: RunStatusName[] = ['running', 'waiting', 'paused', 'queued', 'interrupted', 'succeeded', 'failed', 'cancelled'];
+export type RunStatusName =
+  'queued' | 'running' | 'paused' | 'waiting' | 'interrupted' | 'succeeded' | 'failed' | 'cancelled';
+export const RUN_STATUSES: RunStatusName[] = [
+  'running',
+  'waiting',
+  'paused',
+  'queued',
+  'interrupted',
+  'succeeded',
+  'failed',
+  'cancelled',
+];
 
 /** Every column sorts in the store (each backed by an index). */
 export type SortKey = NonNullable<MethodInput<'runs.list'>['sort']>;
@@ -73,7 +83,11 @@ export function dayToIso(day: string, end: boolean): string | undefined {
 }
 
 /** The `runs.list` query of the filters and sort (without limit/offset). */
-export function listQuery(f: Filters, sort: DashboardState['sort'], order: DashboardState['order']): Omit<MethodInput<'runs.list'>, 'limit' | 'offset'> {
+export function listQuery(
+  f: Filters,
+  sort: DashboardState['sort'],
+  order: DashboardState['order'],
+): Omit<MethodInput<'runs.list'>, 'limit' | 'offset'> {
   const q: Omit<MethodInput<'runs.list'>, 'limit' | 'offset'> = { sort, order };
   if (f.statuses.length) q.status = f.statuses;
   if (f.graphId) q.graphId = f.graphId;

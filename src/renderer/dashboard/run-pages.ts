@@ -28,7 +28,12 @@ export interface RunPages {
 
 export function useRunPages(client: HostClient, query: Query): RunPages {
   const key = JSON.stringify(query);
-  const cache = useRef({ key, pages: new Map<number, RunRow[]>(), inFlight: new Set<number>(), range: [0, 0] as [number, number] });
+  const cache = useRef({
+    key,
+    pages: new Map<number, RunRow[]>(),
+    inFlight: new Set<number>(),
+    range: [0, 0] as [number, number],
+  });
   const [total, setTotal] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [, setTick] = useState(0);

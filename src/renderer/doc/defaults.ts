@@ -21,7 +21,14 @@ export function defaultConfig(type: NodeType): Record<string, unknown> {
     case 'delay':
       return { ms: 1000 };
     case 'agent':
-      return { provider: 'mock', model: 'mock-1', prompt: 'Help with: {{input}}', tools: [], maxSteps: 8, mock: { reply: 'Done.' } };
+      return {
+        provider: 'mock',
+        model: 'mock-1',
+        prompt: 'Help with: {{input}}',
+        tools: [],
+        maxSteps: 8,
+        mock: { reply: 'Done.' },
+      };
     case 'output':
       return { value: '{{input}}' };
   }
@@ -77,7 +84,12 @@ export function newEdgeId(graph: Pick<Graph, 'edges'>, extra: ReadonlySet<string
 }
 
 export function makeNode(graph: Pick<Graph, 'nodes'>, type: NodeType, position: { x: number; y: number }): GraphNode {
-  return { id: newNodeId(graph, type), type, position: { x: Math.round(position.x), y: Math.round(position.y) }, config: defaultConfig(type) };
+  return {
+    id: newNodeId(graph, type),
+    type,
+    position: { x: Math.round(position.x), y: Math.round(position.y) },
+    config: defaultConfig(type),
+  };
 }
 
 /** A new empty document. */

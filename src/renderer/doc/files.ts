@@ -62,7 +62,10 @@ export function recentGraphs(): RecentGraph[] {
 }
 
 export function rememberRecent(graph: Graph): RecentGraph[] {
-  const list = [{ graphId: graph.id, name: graph.name ?? graph.id, at: new Date().toISOString() }, ...recentGraphs().filter((r) => r.graphId !== graph.id)].slice(0, RECENT_MAX);
+  const list = [
+    { graphId: graph.id, name: graph.name ?? graph.id, at: new Date().toISOString() },
+    ...recentGraphs().filter((r) => r.graphId !== graph.id),
+  ].slice(0, RECENT_MAX);
   try {
     localStorage.setItem(RECENT_KEY, JSON.stringify(list));
   } catch {
@@ -79,7 +82,10 @@ export interface Draft {
 
 export function saveDraft(graph: Graph, dbVersion: number | null): void {
   try {
-    localStorage.setItem(DRAFT_KEY, JSON.stringify({ json: serializeGraph(graph), dbVersion, savedAt: new Date().toISOString() } satisfies Draft));
+    localStorage.setItem(
+      DRAFT_KEY,
+      JSON.stringify({ json: serializeGraph(graph), dbVersion, savedAt: new Date().toISOString() } satisfies Draft),
+    );
   } catch {
     /* ignore */
   }

@@ -43,13 +43,17 @@ export function flowNodes(s: Pick<DocState, 'graph' | 'selectedNodes' | 'measure
 }
 
 /** `animated`: ids of the edges data flows along in the run shown (see run-view animatedEdges). */
-export function flowEdges(s: Pick<DocState, 'graph' | 'selectedEdges' | 'issues'> & { animated?: ReadonlySet<string> }): FlowEdge[] {
+export function flowEdges(
+  s: Pick<DocState, 'graph' | 'selectedEdges' | 'issues'> & { animated?: ReadonlySet<string> },
+): FlowEdge[] {
   const selected = new Set(s.selectedEdges);
   return s.graph.edges.map((e) => {
     const sel = selected.has(e.id);
     const anim = s.animated?.has(e.id) ?? false;
     const problems = s.issues.edges[e.id];
-    const cls = (problems ? 'has-issue' : e.when === true ? 'when-true' : e.when === false ? 'when-false' : '') + (anim ? ' is-flowing' : '');
+    const cls =
+      (problems ? 'has-issue' : e.when === true ? 'when-true' : e.when === false ? 'when-false' : '') +
+      (anim ? ' is-flowing' : '');
     const hit = edgeCache.get(e);
     if (hit && hit.selected === sel && (hit.animated ?? false) === anim && (hit.className ?? '') === cls) return hit;
     const fresh: FlowEdge = {
@@ -58,7 +62,9 @@ export function flowEdges(s: Pick<DocState, 'graph' | 'selectedEdges' | 'issues'
       target: e.target,
       selected: sel,
       ...(anim ? { animated: true } : {}),
-      ...(e.when !== undefined ? { sourceHandle: String(e.when), label: e.when ? 'true' : 'false', data: { when: e.when } } : {}),
+      ...(e.when !== undefined
+        ? { sourceHandle: String(e.when), label: e.when ? 'true' : 'false', data: { when: e.when } }
+        : {}),
       ...(cls ? { className: cls } : {}),
       ...(problems ? { ariaLabel: problems.join('; ') } : {}),
     };

@@ -6,7 +6,8 @@ import { defaultConfig, emptyGraph, makeNode, newEdgeId, newNodeId, uniqueId } f
 import { applyGraphChanges, connectEdge, copySelection, pasteChanges, removeChanges, renameRefs } from './graph-edit';
 import { NODE_TYPES } from '../../core/graph/schema';
 
-const example = (name: string) => JSON.parse(readFileSync(new URL(`../../../examples/${name}.json`, import.meta.url), 'utf8')) as Graph;
+const example = (name: string) =>
+  JSON.parse(readFileSync(new URL(`../../../examples/${name}.json`, import.meta.url), 'utf8')) as Graph;
 
 describe('ids', () => {
   it('picks the smallest free suffix', () => {
@@ -49,25 +50,36 @@ describe('applyGraphChanges', () => {
   it('patches node fields and removes undefined ones', () => {
     const r = applyGraphChanges(g, [{ type: 'update-node', id: 'start', patch: { label: 'Begin', timeoutMs: 5 } }]);
     expect(r.nodes[0]).toMatchObject({ label: 'Begin', timeoutMs: 5 });
-    const back = applyGraphChanges(r, [{ type: 'update-node', id: 'start', patch: { label: undefined, timeoutMs: undefined } }]);
+    const back = applyGraphChanges(r, [
+      { type: 'update-node', id: 'start', patch: { label: undefined, timeoutMs: undefined } },
+    ]);
     expect(serializeGraph(back)).toBe(serializeGraph(g));
   });
 
   it('renames a node, its edges and the template references to it', () => {
     const r = applyGraphChanges(g, [{ type: 'rename-node', id: 'extract', newId: 'ner' }]);
     expect(r.edges.filter((e) => e.source === 'ner')).toHaveLength(2);
-    expect(r.nodes.find((n) => n.id === 'summary')!.config['prompt']).toBe('Summarize {{input.text}} mentioning {{nodes.ner.output.json.entities}}');
+    expect(r.nodes.find((n) => n.id === 'summary')!.config['prompt']).toBe(
+      'Summarize {{input.text}} mentioning {{nodes.ner.output.json.entities}}',
+    );
     expect(() => validateGraph(r)).not.toThrow();
     expect(applyGraphChanges(g, [{ type: 'rename-node', id: 'extract', newId: 'start' }])).toBe(g);
   });
 
   it('renameRefs keeps longer ids alone', () => {
-    expect(renameRefs({ a: ['{{nodes.x.output}} {{nodes.x_2.output}}'] }, 'x', 'y')).toEqual({ a: ['{{nodes.y.output}} {{nodes.x_2.output}}'] });
+    expect(renameRefs({ a: ['{{nodes.x.output}} {{nodes.x_2.output}}'] }, 'x', 'y')).toEqual({
+      a: ['{{nodes.y.output}} {{nodes.x_2.output}}'],
+    });
   });
 
   it('connects with `when` from branching nodes only, no duplicates or self loops', () => {
     const v = example('vendor-onboarding');
-    expect(connectEdge(v, 'is_risky', 'final_decision', 'false')).toEqual({ id: 'e8', source: 'is_risky', target: 'final_decision', when: false });
+    expect(connectEdge(v, 'is_risky', 'final_decision', 'false')).toEqual({
+      id: 'e8',
+      source: 'is_risky',
+      target: 'final_decision',
+      when: false,
+    });
     expect(connectEdge(v, 'start', 'result', 'true')).toEqual({ id: 'e8', source: 'start', target: 'result' });
     expect(connectEdge(v, 'start', 'docs_collect', null)).toBeNull();
     expect(connectEdge(v, 'start', 'start', null)).toBeNull();

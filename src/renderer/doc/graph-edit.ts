@@ -145,11 +145,19 @@ export function applyGraphChanges(graph: Graph, changes: readonly GraphChange[])
 }
 
 /** The edge a connection from `source` (handle `true`/`false` on branching nodes) to `target` makes, or null. */
-export function connectEdge(graph: Graph, source: string, target: string, sourceHandle?: string | null): GraphEdge | null {
+export function connectEdge(
+  graph: Graph,
+  source: string,
+  target: string,
+  sourceHandle?: string | null,
+): GraphEdge | null {
   if (source === target) return null;
   const src = graph.nodes.find((n) => n.id === source);
   if (!src || !graph.nodes.some((n) => n.id === target)) return null;
-  const when = isBranching(src.type) && (sourceHandle === 'true' || sourceHandle === 'false') ? sourceHandle === 'true' : undefined;
+  const when =
+    isBranching(src.type) && (sourceHandle === 'true' || sourceHandle === 'false')
+      ? sourceHandle === 'true'
+      : undefined;
   if (graph.edges.some((e) => e.source === source && e.target === target && e.when === when)) return null;
   return { id: newEdgeId(graph), source, target, ...(when === undefined ? {} : { when }) };
 }
@@ -168,7 +176,11 @@ export function copySelection(graph: Graph, nodeIds: ReadonlySet<string>): Clip 
 }
 
 /** Changes that paste a clip with fresh ids (references between pasted nodes follow), shifted by `offset`. */
-export function pasteChanges(graph: Graph, clip: Clip, offset: XY = { x: 40, y: 40 }): { changes: GraphChange[]; ids: string[] } {
+export function pasteChanges(
+  graph: Graph,
+  clip: Clip,
+  offset: XY = { x: 40, y: 40 },
+): { changes: GraphChange[]; ids: string[] } {
   const taken = new Set<string>();
   const rename = new Map<string, string>();
   for (const n of clip.nodes) {
@@ -178,7 +190,11 @@ export function pasteChanges(graph: Graph, clip: Clip, offset: XY = { x: 40, y: 
   }
   const changes: GraphChange[] = [];
   for (const n of clip.nodes) {
-    let node: GraphNode = { ...n, id: rename.get(n.id)!, position: { x: (n.position?.x ?? 0) + offset.x, y: (n.position?.y ?? 0) + offset.y } };
+    let node: GraphNode = {
+      ...n,
+      id: rename.get(n.id)!,
+      position: { x: (n.position?.x ?? 0) + offset.x, y: (n.position?.y ?? 0) + offset.y },
+    };
     for (const [from, to] of rename) node = { ...node, config: renameRefs(node.config, from, to) };
     changes.push({ type: 'add-node', node });
   }
@@ -186,12 +202,18 @@ export function pasteChanges(graph: Graph, clip: Clip, offset: XY = { x: 40, y: 
   for (const e of clip.edges) {
     const id = newEdgeId(graph, edgeTaken);
     edgeTaken.add(id);
-    changes.push({ type: 'add-edge', edge: { ...e, id, source: rename.get(e.source)!, target: rename.get(e.target)! } });
+    changes.push({
+      type: 'add-edge',
+      edge: { ...e, id, source: rename.get(e.source)!, target: rename.get(e.target)! },
+    });
   }
   return { changes, ids: [...rename.values()] };
 }
 
 /** Changes that remove nodes (with their edges) and edges. */
 export function removeChanges(nodeIds: Iterable<string>, edgeIds: Iterable<string>): GraphChange[] {
-  return [...[...edgeIds].map((id) => ({ type: 'remove-edge', id }) as const), ...[...nodeIds].map((id) => ({ type: 'remove-node', id }) as const)];
+  return [
+    ...[...edgeIds].map((id) => ({ type: 'remove-edge', id }) as const),
+    ...[...nodeIds].map((id) => ({ type: 'remove-node', id }) as const),
+  ];
 }

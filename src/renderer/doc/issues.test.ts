@@ -4,7 +4,8 @@ import type { Graph } from '../../core/graph/schema';
 import { applyGraphChanges } from './graph-edit';
 import { computeIssues, fieldOf } from './issues';
 
-const example = (name: string) => JSON.parse(readFileSync(new URL(`../../../examples/${name}.json`, import.meta.url), 'utf8')) as Graph;
+const example = (name: string) =>
+  JSON.parse(readFileSync(new URL(`../../../examples/${name}.json`, import.meta.url), 'utf8')) as Graph;
 
 describe('computeIssues', () => {
   it('finds none in the examples', () => {
@@ -13,7 +14,9 @@ describe('computeIssues', () => {
   });
 
   it('marks every node and edge of a cycle', () => {
-    const g = applyGraphChanges(example('document-pipeline'), [{ type: 'add-edge', edge: { id: 'back', source: 'aggregate', target: 'extract' } }]);
+    const g = applyGraphChanges(example('document-pipeline'), [
+      { type: 'add-edge', edge: { id: 'back', source: 'aggregate', target: 'extract' } },
+    ]);
     const r = computeIssues(g);
     expect(Object.keys(r.nodes).sort()).toEqual(['aggregate', 'extract', 'summary']);
     expect(Object.keys(r.edges).sort()).toEqual(['back', 'e4', 'e5', 'e8']);
@@ -23,18 +26,30 @@ describe('computeIssues', () => {
   it('maps missing config and bad template references to their node', () => {
     const g = applyGraphChanges(example('document-pipeline'), [
       { type: 'update-node', id: 'extract', patch: { config: { provider: 'mock', model: 'm' } } },
-      { type: 'update-node', id: 'sentiment', patch: { config: { provider: 'mock', model: 'm', prompt: '{{nodes.result.output}}' } } },
+      {
+        type: 'update-node',
+        id: 'sentiment',
+        patch: { config: { provider: 'mock', model: 'm', prompt: '{{nodes.result.output}}' } },
+      },
     ]);
     const r = computeIssues(g);
     expect(r.nodes['extract']).toEqual(['config.prompt: is required']);
     const g2 = applyGraphChanges(example('document-pipeline'), [
-      { type: 'update-node', id: 'sentiment', patch: { config: { provider: 'mock', model: 'm', prompt: '{{nodes.result.output}}' } } },
+      {
+        type: 'update-node',
+        id: 'sentiment',
+        patch: { config: { provider: 'mock', model: 'm', prompt: '{{nodes.result.output}}' } },
+      },
     ]);
-    expect(computeIssues(g2).nodes['sentiment']![0]).toMatch(/config.prompt: references node "result", which is not upstream/);
+    expect(computeIssues(g2).nodes['sentiment']![0]).toMatch(
+      /config.prompt: references node "result", which is not upstream/,
+    );
   });
 
   it('maps edge problems to the edge', () => {
-    const g = applyGraphChanges(example('document-pipeline'), [{ type: 'update-edge', id: 'e1', patch: { when: true } }]);
+    const g = applyGraphChanges(example('document-pipeline'), [
+      { type: 'update-edge', id: 'e1', patch: { when: true } },
+    ]);
     expect(computeIssues(g).edges['e1']![0]).toMatch(/"when" is only allowed/);
   });
 

@@ -131,12 +131,14 @@ export function computeIssues(graph: Graph): IssueMap {
   if (cycle) {
     const text = `on a cycle: ${[...cycle, cycle[0]].join(' → ')}`;
     const comp = cyclicComponents(graph);
-    for (const n of graph.nodes) if (comp.has(n.id)) push(out.nodes, n.id, comp.get(n.id) === comp.get(cycle[0]!) ? text : 'on a cycle');
+    for (const n of graph.nodes)
+      if (comp.has(n.id)) push(out.nodes, n.id, comp.get(n.id) === comp.get(cycle[0]!) ? text : 'on a cycle');
     for (const e of graph.edges) {
       const c = comp.get(e.source);
       if (c !== undefined && c === comp.get(e.target)) push(out.edges, e.id, 'on a cycle');
     }
-    if (!issues.some((i) => /cycle/.test(i.message))) out.all = [...out.all, { path: 'edges', message: `the graph has a cycle: ${text}` }];
+    if (!issues.some((i) => /cycle/.test(i.message)))
+      out.all = [...out.all, { path: 'edges', message: `the graph has a cycle: ${text}` }];
   }
   return out;
 }

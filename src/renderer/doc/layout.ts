@@ -25,5 +25,8 @@ export async function autoLayout(
       .filter((e) => ids.has(e.source) && ids.has(e.target))
       .map((e) => ({ id: e.id, sources: [e.source], targets: [e.target] })),
   });
-  return (res.children ?? []).map((c) => ({ id: c.id, position: { x: Math.round(c.x ?? 0), y: Math.round(c.y ?? 0) } }));
+  return (res.children ?? []).map((c) => ({
+    id: c.id,
+    position: { x: Math.round(c.x ?? 0), y: Math.round(c.y ?? 0) },
+  }));
 }

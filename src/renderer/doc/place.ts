@@ -17,8 +17,15 @@ export function freeSpot(g: Graph, at: { x: number; y: number }): { x: number; y
   if (!overlaps(g, at.x, at.y)) return at;
   for (let ring = 1; ring <= 12; ring++) {
     const cells: [number, number][] = [];
-    for (let dx = -ring; dx <= ring; dx++) for (let dy = -ring; dy <= ring; dy++) if (Math.max(Math.abs(dx), Math.abs(dy)) === ring) cells.push([dx, dy]);
-    cells.sort((p, q) => Math.abs(p[0]) + Math.abs(p[1]) - (Math.abs(q[0]) + Math.abs(q[1])) || Number(p[0] < 0) - Number(q[0] < 0) || Number(p[1] < 0) - Number(q[1] < 0) || Math.abs(p[1]) - Math.abs(q[1]));
+    for (let dx = -ring; dx <= ring; dx++)
+      for (let dy = -ring; dy <= ring; dy++) if (Math.max(Math.abs(dx), Math.abs(dy)) === ring) cells.push([dx, dy]);
+    cells.sort(
+      (p, q) =>
+        Math.abs(p[0]) + Math.abs(p[1]) - (Math.abs(q[0]) + Math.abs(q[1])) ||
+        Number(p[0] < 0) - Number(q[0] < 0) ||
+        Number(p[1] < 0) - Number(q[1] < 0) ||
+        Math.abs(p[1]) - Math.abs(q[1]),
+    );
     for (const [dx, dy] of cells) {
       const x = at.x + dx * W;
       const y = at.y + dy * H;

@@ -6,7 +6,8 @@ import { makeNode } from './defaults';
 import { createDocStore } from './store';
 import { emptyHistory, record, redo, undo, HISTORY_LIMIT } from './history';
 
-const example = (name: string) => JSON.parse(readFileSync(new URL(`../../../examples/${name}.json`, import.meta.url), 'utf8')) as Graph;
+const example = (name: string) =>
+  JSON.parse(readFileSync(new URL(`../../../examples/${name}.json`, import.meta.url), 'utf8')) as Graph;
 
 describe('history', () => {
   it('undoes and redoes snapshots and caps its length', () => {

@@ -57,7 +57,10 @@ export interface DocState {
 
 const indexOf = (g: Graph) => new Map(g.nodes.map((n) => [n.id, n]));
 
-export function createDocStore(initial: Graph = emptyGraph(), now: () => number = () => Date.now()): StoreApi<DocState> {
+export function createDocStore(
+  initial: Graph = emptyGraph(),
+  now: () => number = () => Date.now(),
+): StoreApi<DocState> {
   const baseline = serializeGraph(initial);
   return createStore<DocState>()((set, get) => {
     /** Sets a new graph (keeping the index, selection and dirty flag in step). */
@@ -100,7 +103,8 @@ export function createDocStore(initial: Graph = emptyGraph(), now: () => number 
         const graph = applyGraphChanges(s.graph, list);
         if (graph === s.graph) return;
         const t = now();
-        const merge = opts.coalesce !== undefined && s.lastEdit?.key === opts.coalesce && t - s.lastEdit.at < COALESCE_MS;
+        const merge =
+          opts.coalesce !== undefined && s.lastEdit?.key === opts.coalesce && t - s.lastEdit.at < COALESCE_MS;
         const history = opts.history === false || merge ? s.history : record(s.history, s.graph);
         commit(graph, history, { lastEdit: opts.coalesce !== undefined ? { key: opts.coalesce, at: t } : null });
       },
@@ -151,7 +155,8 @@ export function createDocStore(initial: Graph = emptyGraph(), now: () => number 
       },
       select(nodes, edges) {
         const s = get();
-        const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+        const same = (a: readonly string[], b: readonly string[]) =>
+          a.length === b.length && a.every((x, i) => x === b[i]);
         if (same(nodes, s.selectedNodes) && same(edges, s.selectedEdges)) return;
         set({ selectedNodes: nodes, selectedEdges: edges });
       },

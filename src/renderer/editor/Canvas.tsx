@@ -25,12 +25,25 @@ import { StatepipeNode } from './nodes/StatepipeNode';
 export const DRAG_MIME = 'application/statepipe-node';
 const nodeTypes = { statepipe: StatepipeNode };
 const NODE_COLORS: Record<string, string> = {
-  input: '#64748b', llm: '#8b5cf6', http: '#0ea5e9', code: '#f59e0b', transform: '#14b8a6',
-  condition: '#ec4899', approval: '#f97316', delay: '#6366f1', agent: '#a855f7', output: '#22c55e',
+  input: '#64748b',
+  llm: '#8b5cf6',
+  http: '#0ea5e9',
+  code: '#f59e0b',
+  transform: '#14b8a6',
+  condition: '#ec4899',
+  approval: '#f97316',
+  delay: '#6366f1',
+  agent: '#a855f7',
+  output: '#22c55e',
 };
 // Props xyflow compares by reference (a new object re-renders every edge or minimap node): built once.
 /** xyflow props both canvases share: made once, as xyflow compares them by reference. */
-export const FLOW_PROPS = { minZoom: 0.1, maxZoom: 2.5, defaultEdgeOptions: { type: 'smoothstep' }, proOptions: { hideAttribution: true } } as const;
+export const FLOW_PROPS = {
+  minZoom: 0.1,
+  maxZoom: 2.5,
+  defaultEdgeOptions: { type: 'smoothstep' },
+  proOptions: { hideAttribution: true },
+} as const;
 const miniMapColor = (n: { data: unknown }): string => NODE_COLORS[(n.data as { type: string }).type] ?? '#888';
 const MINIMAP_STYLE = { width: 168, height: 110 };
 
@@ -63,13 +76,19 @@ export function Canvas(): JSX.Element {
   const selectedEdges = useDoc((s) => s.selectedEdges);
   const measured = useDoc((s) => s.measured);
   const issues = useDoc((s) => s.issues);
-  const nodes = useMemo(() => flowNodes({ graph, selectedNodes, measured, issues }), [graph, selectedNodes, measured, issues]);
+  const nodes = useMemo(
+    () => flowNodes({ graph, selectedNodes, measured, issues }),
+    [graph, selectedNodes, measured, issues],
+  );
   const zoomedOut = useZoomedOut();
   // Only the set of flowing edges (a string, so equal sets are equal): a token never re-renders the canvas.
   // None when zoomed out: xyflow has no edges then (see lod.tsx) and the nodes' colors show the flow.
   const flowing = useRun((s) => (s.view && !zoomedOut ? animatedEdges(graph, s.view) : ''));
   const animated = useMemo(() => new Set(flowing ? flowing.split('\n') : []), [flowing]);
-  const edges = useMemo(() => flowEdges({ graph, selectedEdges, issues, animated }), [graph, selectedEdges, issues, animated]);
+  const edges = useMemo(
+    () => flowEdges({ graph, selectedEdges, issues, animated }),
+    [graph, selectedEdges, issues, animated],
+  );
   const loadCount = useDoc((s) => s.loadCount);
   const { screenToFlowPosition, fitView } = useReactFlow();
   const { theme } = useTheme();
@@ -105,7 +124,8 @@ export function Canvas(): JSX.Element {
     if (moves.length) s.move(moves, dragging);
     if (Object.keys(sizes).length) s.setMeasured(sizes);
     if (sel) s.select([...sel], docStore.getState().selectedEdges);
-    if (removed.length) s.apply(removeChanges(removed, []), { coalesce: `delete@${Math.floor(performance.now() / 50)}` });
+    if (removed.length)
+      s.apply(removeChanges(removed, []), { coalesce: `delete@${Math.floor(performance.now() / 50)}` });
   }, []);
 
   const onEdgesChange = useCallback((changes: EdgeChange<FlowEdge>[]) => {
@@ -121,7 +141,8 @@ export function Canvas(): JSX.Element {
       }
     }
     if (sel) s.select(s.selectedNodes, [...sel]);
-    if (removed.length) s.apply(removeChanges([], removed), { coalesce: `delete@${Math.floor(performance.now() / 50)}` });
+    if (removed.length)
+      s.apply(removeChanges([], removed), { coalesce: `delete@${Math.floor(performance.now() / 50)}` });
   }, []);
 
   const onConnect = useCallback((c: Connection) => {

@@ -36,7 +36,13 @@ function OpenDialog({ onClose }: { onClose(): void }): JSX.Element {
           <div className="panel-title">Recent</div>
           <div className="recent-list">
             {recent.map((r) => (
-              <button key={r.graphId} type="button" className="recent-item" data-testid={`recent-${r.graphId}`} onClick={() => void open(r.graphId)}>
+              <button
+                key={r.graphId}
+                type="button"
+                className="recent-item"
+                data-testid={`recent-${r.graphId}`}
+                onClick={() => void open(r.graphId)}
+              >
                 <span className="recent-name">{r.name}</span>
                 <span className="mono muted small">{r.graphId}</span>
               </button>
@@ -44,13 +50,25 @@ function OpenDialog({ onClose }: { onClose(): void }): JSX.Element {
           </div>
         </div>
       )}
-      <input className="input" placeholder="Filter graphs…" value={filter} autoFocus onChange={(e) => setFilter(e.target.value)} />
+      <input
+        className="input"
+        placeholder="Filter graphs…"
+        value={filter}
+        autoFocus
+        onChange={(e) => setFilter(e.target.value)}
+      />
       <div className="open-list" data-testid="open-list">
         {error && <div className="field-message">{error}</div>}
         {!graphs && !error && <div className="muted">Loading…</div>}
         {graphs && shown.length === 0 && <div className="muted">No saved graphs yet. Save one with Ctrl+S.</div>}
         {shown.map((g) => (
-          <button key={g.graphId} type="button" className="open-item" data-testid={`open-${g.graphId}`} onClick={() => void open(g.graphId)}>
+          <button
+            key={g.graphId}
+            type="button"
+            className="open-item"
+            data-testid={`open-${g.graphId}`}
+            onClick={() => void open(g.graphId)}
+          >
             <span className="open-name">{g.name ?? g.graphId}</span>
             <span className="mono muted small">{g.graphId}</span>
             <span className="muted small">v{g.version}</span>
@@ -76,7 +94,13 @@ function SaveAsDialog({ onClose }: { onClose(): void }): JSX.Element {
       >
         <label className="field">
           <span className="field-label">Graph id</span>
-          <input className="input mono" data-testid="save-as-id" value={id} autoFocus onChange={(e) => setId(e.target.value)} />
+          <input
+            className="input mono"
+            data-testid="save-as-id"
+            value={id}
+            autoFocus
+            onChange={(e) => setId(e.target.value)}
+          />
         </label>
         <label className="field">
           <span className="field-label">Name</span>
@@ -103,7 +127,8 @@ export function Dialogs(): JSX.Element | null {
   if (!dialog) return null;
   if (dialog.kind === 'open') return <OpenDialog onClose={close} />;
   if (dialog.kind === 'save-as') return <SaveAsDialog onClose={close} />;
-  if (dialog.kind === 'approval') return <ApprovalDialog nodeId={dialog.nodeId} approved={dialog.approved} onClose={close} />;
+  if (dialog.kind === 'approval')
+    return <ApprovalDialog nodeId={dialog.nodeId} approved={dialog.approved} onClose={close} />;
   if (dialog.kind === 'rerun') return <RerunDialog nodeId={dialog.nodeId} onClose={close} />;
   return (
     <Modal title="Run input" onClose={close} testId="run-input-dialog">

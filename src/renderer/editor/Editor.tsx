@@ -20,7 +20,8 @@ import { Toolbar } from './Toolbar';
 let clipboard: Clip | null = null;
 let pasteCount = 0;
 
-const typing = (t: EventTarget | null) => t instanceof HTMLElement && (t.closest('input, textarea, select, [contenteditable="true"], .monaco-editor') !== null);
+const typing = (t: EventTarget | null) =>
+  t instanceof HTMLElement && t.closest('input, textarea, select, [contenteditable="true"], .monaco-editor') !== null;
 
 function useShortcuts(): void {
   const { fitView } = useReactFlow();
@@ -67,12 +68,24 @@ function EditPanel(): JSX.Element {
     <div className="panel-stack">
       <div className="panel-tabs" role="tablist">
         {(['run', 'config'] as const).map((t) => (
-          <button key={t} type="button" role="tab" aria-selected={tab === t} data-testid={`panel-tab-${t}`} className={tab === t ? 'tab tab-active' : 'tab'} onClick={() => setTab(t)}>
+          <button
+            key={t}
+            type="button"
+            role="tab"
+            aria-selected={tab === t}
+            data-testid={`panel-tab-${t}`}
+            className={tab === t ? 'tab tab-active' : 'tab'}
+            onClick={() => setTab(t)}
+          >
             {t === 'run' ? 'Run' : 'Config'}
           </button>
         ))}
       </div>
-      {tab === 'run' ? <Inspector key={selected} nodeId={selected} node={node} /> : <NodePanel key={selected} nodeId={selected} />}
+      {tab === 'run' ? (
+        <Inspector key={selected} nodeId={selected} node={node} />
+      ) : (
+        <NodePanel key={selected} nodeId={selected} />
+      )}
     </div>
   );
 }
@@ -90,7 +103,16 @@ function RunModeBody(): JSX.Element | null {
   return (
     <div className="editor-body">
       <RunCanvas graph={graph} source={source} selected={inspected} onSelect={inspect} flowing={flowing} />
-      {inspected ? <Inspector key={inspected} nodeId={inspected} node={graphIndex(graph).get(inspected)} onClose={() => inspect(null)} /> : <RunSummary />}
+      {inspected ? (
+        <Inspector
+          key={inspected}
+          nodeId={inspected}
+          node={graphIndex(graph).get(inspected)}
+          onClose={() => inspect(null)}
+        />
+      ) : (
+        <RunSummary />
+      )}
     </div>
   );
 }

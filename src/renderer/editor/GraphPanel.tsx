@@ -17,11 +17,16 @@ export function GraphPanel(): JSX.Element {
         <div>
           <div className="side-title">Graph</div>
           <div className="muted small">
-            {graph.nodes.length} nodes · {graph.edges.length} edges{selectedCount > 1 ? ` · ${selectedCount} selected` : ''}
+            {graph.nodes.length} nodes · {graph.edges.length} edges
+            {selectedCount > 1 ? ` · ${selectedCount} selected` : ''}
           </div>
         </div>
       </div>
-      <div className={`validity ${issues.length ? 'validity-bad' : 'validity-ok'}`} data-testid="graph-validity" data-valid={issues.length ? 'false' : 'true'}>
+      <div
+        className={`validity ${issues.length ? 'validity-bad' : 'validity-ok'}`}
+        data-testid="graph-validity"
+        data-valid={issues.length ? 'false' : 'true'}
+      >
         {issues.length ? `${issues.length} problem${issues.length > 1 ? 's' : ''}` : 'Valid graph'}
       </div>
       {issues.length > 0 && (
@@ -44,22 +49,53 @@ export function GraphPanel(): JSX.Element {
       )}
       <div className="field-row">
         <Field label="Id">
-          <CommitInput testId="graph-id" mono value={graph.id} check={(v) => (GRAPH_ID_RE.test(v) ? null : 'a-z, 0-9, _ and -')} onCommit={(v) => patch({ id: v }, 'id')} />
+          <CommitInput
+            testId="graph-id"
+            mono
+            value={graph.id}
+            check={(v) => (GRAPH_ID_RE.test(v) ? null : 'a-z, 0-9, _ and -')}
+            onCommit={(v) => patch({ id: v }, 'id')}
+          />
         </Field>
         <Field label="Concurrency">
-          <NumberInput testId="graph-concurrency" value={graph.concurrency} min={1} placeholder="4" onChange={(v) => patch({ concurrency: v }, 'concurrency')} />
+          <NumberInput
+            testId="graph-concurrency"
+            value={graph.concurrency}
+            min={1}
+            placeholder="4"
+            onChange={(v) => patch({ concurrency: v }, 'concurrency')}
+          />
         </Field>
       </div>
       <Field label="Name">
-        <TextInput testId="graph-name" value={graph.name ?? ''} onChange={(v) => patch({ name: v || undefined }, 'name')} />
+        <TextInput
+          testId="graph-name"
+          value={graph.name ?? ''}
+          onChange={(v) => patch({ name: v || undefined }, 'name')}
+        />
       </Field>
       <Field label="Description">
-        <TextArea testId="graph-description" value={graph.description ?? ''} rows={2} onChange={(v) => patch({ description: v || undefined }, 'description')} />
+        <TextArea
+          testId="graph-description"
+          value={graph.description ?? ''}
+          rows={2}
+          onChange={(v) => patch({ description: v || undefined }, 'description')}
+        />
       </Field>
       <Field label="Input schema" hint="JSON Schema of the run input">
-        <JsonTextArea testId="graph-input-schema" value={graph.input ?? {}} rows={8} onChange={(v) => patch({ input: v && typeof v === 'object' && Object.keys(v).length ? v : undefined }, 'input')} />
+        <JsonTextArea
+          testId="graph-input-schema"
+          value={graph.input ?? {}}
+          rows={8}
+          onChange={(v) =>
+            patch({ input: v && typeof v === 'object' && Object.keys(v).length ? v : undefined }, 'input')
+          }
+        />
       </Field>
-      <p className="muted small">Select a node to edit it. Shortcuts: Delete removes, Ctrl+C / Ctrl+V copies, Ctrl+Z / Ctrl+Shift+Z undoes and redoes, Shift-drag selects an area.</p>
+      <p className="muted small">
+        Select a node to edit it. Shortcuts: Delete removes, Ctrl+C / Ctrl+V copies, Ctrl+Z / Ctrl+Shift+Z undoes and
+        redoes, Shift-drag selects an area.
+      </p>
     </aside>
   );
 }

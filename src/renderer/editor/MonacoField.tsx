@@ -23,7 +23,15 @@ export interface MonacoFieldProps {
   ariaLabel?: string;
 }
 
-export function MonacoField({ value, onChange, language, schemaType, testId, height = 180, ariaLabel }: MonacoFieldProps): JSX.Element {
+export function MonacoField({
+  value,
+  onChange,
+  language,
+  schemaType,
+  testId,
+  height = 180,
+  ariaLabel,
+}: MonacoFieldProps): JSX.Element {
   const host = useRef<HTMLDivElement>(null);
   const onChangeRef = useRef(onChange);
   onChangeRef.current = onChange;
@@ -43,7 +51,9 @@ export function MonacoField({ value, onChange, language, schemaType, testId, hei
       .then(({ monaco }) => {
         if (disposed || !host.current) return;
         const ext = language === 'json' ? 'json' : 'js';
-        const uri = monaco.Uri.parse(`inmemory://statepipe/${++counter}${schemaType ? `.config-${schemaType}` : ''}.${ext}`);
+        const uri = monaco.Uri.parse(
+          `inmemory://statepipe/${++counter}${schemaType ? `.config-${schemaType}` : ''}.${ext}`,
+        );
         const model = monaco.editor.createModel(valueRef.current, language, uri);
         const editor = monaco.editor.create(host.current, {
           model,
@@ -79,7 +89,8 @@ export function MonacoField({ value, onChange, language, schemaType, testId, hei
           sub.dispose();
           editor.dispose();
           model.dispose();
-          if (registry[testId]?.getValue === undefined || apiRef.current?.setValue === setValue) delete registry[testId];
+          if (registry[testId]?.getValue === undefined || apiRef.current?.setValue === setValue)
+            delete registry[testId];
           apiRef.current = null;
         };
       })
@@ -99,7 +110,12 @@ export function MonacoField({ value, onChange, language, schemaType, testId, hei
   useEffect(() => apiRef.current?.setTheme(monacoTheme), [monacoTheme, state]);
 
   return (
-    <div className="monaco-field" data-testid={testId} data-ready={state === 'ready' ? 'true' : 'false'} style={{ height }}>
+    <div
+      className="monaco-field"
+      data-testid={testId}
+      data-ready={state === 'ready' ? 'true' : 'false'}
+      style={{ height }}
+    >
       <div ref={host} className="monaco-host" />
       {state !== 'ready' && (
         <textarea

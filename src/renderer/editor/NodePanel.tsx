@@ -32,12 +32,27 @@ const str = (v: unknown) => (typeof v === 'string' ? v : v === undefined ? '' : 
 function TypeForm({ node, errors }: { node: GraphNode; errors: Record<string, string> }): JSX.Element | null {
   const c = node.config;
   const id = node.id;
-  const text = (key: string, label: string, opts: { area?: boolean; mono?: boolean; rows?: number; hint?: string; optional?: boolean } = {}) => (
+  const text = (
+    key: string,
+    label: string,
+    opts: { area?: boolean; mono?: boolean; rows?: number; hint?: string; optional?: boolean } = {},
+  ) => (
     <Field label={label} hint={opts.hint} error={errors[key]}>
       {opts.area ? (
-        <TextArea testId={`field-${key}`} value={str(c[key])} rows={opts.rows} mono={opts.mono} onChange={(v) => setConfig(id, key, opts.optional && v === '' ? undefined : v)} />
+        <TextArea
+          testId={`field-${key}`}
+          value={str(c[key])}
+          rows={opts.rows}
+          mono={opts.mono}
+          onChange={(v) => setConfig(id, key, opts.optional && v === '' ? undefined : v)}
+        />
       ) : (
-        <TextInput testId={`field-${key}`} value={str(c[key])} mono={opts.mono} onChange={(v) => setConfig(id, key, opts.optional && v === '' ? undefined : v)} />
+        <TextInput
+          testId={`field-${key}`}
+          value={str(c[key])}
+          mono={opts.mono}
+          onChange={(v) => setConfig(id, key, opts.optional && v === '' ? undefined : v)}
+        />
       )}
     </Field>
   );
@@ -48,7 +63,12 @@ function TypeForm({ node, errors }: { node: GraphNode; errors: Record<string, st
         <>
           <div className="field-row">
             <Field label="Provider" error={errors['provider']}>
-              <Select testId="field-provider" value={str(c['provider']) as (typeof PROVIDERS)[number]} options={PROVIDERS.map((p) => ({ value: p, label: p }))} onChange={(v) => setConfig(id, 'provider', v)} />
+              <Select
+                testId="field-provider"
+                value={str(c['provider']) as (typeof PROVIDERS)[number]}
+                options={PROVIDERS.map((p) => ({ value: p, label: p }))}
+                onChange={(v) => setConfig(id, 'provider', v)}
+              />
             </Field>
             {text('model', 'Model', { mono: true })}
           </div>
@@ -57,7 +77,12 @@ function TypeForm({ node, errors }: { node: GraphNode; errors: Record<string, st
           {text('prompt', 'Prompt', { area: true, rows: 5, hint: 'templates: {{input.x}}, {{nodes.id.output}}' })}
           {node.type === 'agent' && (
             <Field label="Max steps" error={errors['maxSteps']}>
-              <NumberInput testId="field-maxSteps" value={c['maxSteps'] as number | undefined} min={1} onChange={(v) => setConfig(id, 'maxSteps', v)} />
+              <NumberInput
+                testId="field-maxSteps"
+                value={c['maxSteps'] as number | undefined}
+                min={1}
+                onChange={(v) => setConfig(id, 'maxSteps', v)}
+              />
             </Field>
           )}
         </>
@@ -66,7 +91,12 @@ function TypeForm({ node, errors }: { node: GraphNode; errors: Record<string, st
       return (
         <div className="field-row field-row-method">
           <Field label="Method" error={errors['method']}>
-            <Select testId="field-method" value={str(c['method']) as (typeof METHODS)[number]} options={METHODS.map((m) => ({ value: m, label: m }))} onChange={(v) => setConfig(id, 'method', v)} />
+            <Select
+              testId="field-method"
+              value={str(c['method']) as (typeof METHODS)[number]}
+              options={METHODS.map((m) => ({ value: m, label: m }))}
+              onChange={(v) => setConfig(id, 'method', v)}
+            />
           </Field>
           {text('url', 'URL', { mono: true })}
         </div>
@@ -74,13 +104,24 @@ function TypeForm({ node, errors }: { node: GraphNode; errors: Record<string, st
     case 'code':
       return (
         <Field label="Code" hint="body of function (input, nodes)" error={errors['code']}>
-          <MonacoField testId="field-code" language="javascript" value={str(c['code'])} height={200} onChange={(v) => setConfig(id, 'code', v)} />
+          <MonacoField
+            testId="field-code"
+            language="javascript"
+            value={str(c['code'])}
+            height={200}
+            onChange={(v) => setConfig(id, 'code', v)}
+          />
         </Field>
       );
     case 'transform':
       return (
         <Field label="Template" hint="JSON; strings may hold templates" error={errors['template']}>
-          <JsonTextArea testId="field-template" value={c['template']} rows={7} onChange={(v) => setConfig(id, 'template', v)} />
+          <JsonTextArea
+            testId="field-template"
+            value={c['template']}
+            rows={7}
+            onChange={(v) => setConfig(id, 'template', v)}
+          />
         </Field>
       );
     case 'condition':
@@ -95,13 +136,21 @@ function TypeForm({ node, errors }: { node: GraphNode; errors: Record<string, st
     case 'delay':
       return (
         <Field label="Wait (ms)" error={errors['ms']}>
-          <NumberInput testId="field-ms" value={c['ms'] as number | undefined} onChange={(v) => setConfig(id, 'ms', v)} />
+          <NumberInput
+            testId="field-ms"
+            value={c['ms'] as number | undefined}
+            onChange={(v) => setConfig(id, 'ms', v)}
+          />
         </Field>
       );
     case 'output':
       return text('value', 'Value', { area: true, rows: 2, mono: true, hint: 'template' });
     case 'input':
-      return <p className="muted small">The run input enters the graph here. Its shape is the graph's input schema (Graph panel).</p>;
+      return (
+        <p className="muted small">
+          The run input enters the graph here. Its shape is the graph's input schema (Graph panel).
+        </p>
+      );
   }
 }
 
@@ -117,10 +166,21 @@ function Reliability({ node }: { node: GraphNode }): JSX.Element {
       <summary>Reliability</summary>
       <div className="field-row">
         <Field label="Max attempts">
-          <NumberInput testId="field-retry-maxAttempts" value={retry.maxAttempts} min={1} placeholder="default" onChange={(v) => setRetry('maxAttempts', v)} />
+          <NumberInput
+            testId="field-retry-maxAttempts"
+            value={retry.maxAttempts}
+            min={1}
+            placeholder="default"
+            onChange={(v) => setRetry('maxAttempts', v)}
+          />
         </Field>
         <Field label="Backoff (ms)">
-          <NumberInput testId="field-retry-backoffMs" value={retry.backoffMs} placeholder="default" onChange={(v) => setRetry('backoffMs', v)} />
+          <NumberInput
+            testId="field-retry-backoffMs"
+            value={retry.backoffMs}
+            placeholder="default"
+            onChange={(v) => setRetry('backoffMs', v)}
+          />
         </Field>
       </div>
       <div className="field-row">
@@ -128,24 +188,43 @@ function Reliability({ node }: { node: GraphNode }): JSX.Element {
           <Select
             testId="field-retry-strategy"
             value={retry.strategy ?? ''}
-            options={[{ value: '', label: 'default' }, ...['exponential', 'linear', 'fixed'].map((s) => ({ value: s, label: s }))]}
+            options={[
+              { value: '', label: 'default' },
+              ...['exponential', 'linear', 'fixed'].map((s) => ({ value: s, label: s })),
+            ]}
             onChange={(v) => setRetry('strategy', v || undefined)}
           />
         </Field>
         <Field label="Timeout (ms)">
-          <NumberInput testId="field-timeoutMs" value={node.timeoutMs} min={1} placeholder="default" onChange={(v) => patchNode(node.id, { timeoutMs: v }, 'timeoutMs')} />
+          <NumberInput
+            testId="field-timeoutMs"
+            value={node.timeoutMs}
+            min={1}
+            placeholder="default"
+            onChange={(v) => patchNode(node.id, { timeoutMs: v }, 'timeoutMs')}
+          />
         </Field>
       </div>
       <div className="field-row">
         <label className="check">
-          <input type="checkbox" checked={retry.jitter ?? true} onChange={(e) => setRetry('jitter', e.target.checked ? undefined : false)} /> Jitter
+          <input
+            type="checkbox"
+            checked={retry.jitter ?? true}
+            onChange={(e) => setRetry('jitter', e.target.checked ? undefined : false)}
+          />{' '}
+          Jitter
         </label>
         <Field label="Side effect">
           <Select
             testId="field-sideEffect"
             value={node.sideEffect ?? ''}
-            options={[{ value: '', label: `default (${defaultSideEffect({ ...node, sideEffect: undefined })})` }, ...['pure', 'idempotent', 'unsafe'].map((s) => ({ value: s, label: s }))]}
-            onChange={(v) => patchNode(node.id, { sideEffect: (v || undefined) as GraphNode['sideEffect'] }, 'sideEffect')}
+            options={[
+              { value: '', label: `default (${defaultSideEffect({ ...node, sideEffect: undefined })})` },
+              ...['pure', 'idempotent', 'unsafe'].map((s) => ({ value: s, label: s })),
+            ]}
+            onChange={(v) =>
+              patchNode(node.id, { sideEffect: (v || undefined) as GraphNode['sideEffect'] }, 'sideEffect')
+            }
           />
         </Field>
       </div>
@@ -172,7 +251,12 @@ function ConfigJson({ node }: { node: GraphNode }): JSX.Element {
           try {
             const parsed = JSON.parse(v) as unknown;
             if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
-              docStore.getState().apply({ type: 'update-node', id: node.id, patch: { config: parsed as Cfg } }, { coalesce: `${node.id}.config-json` });
+              docStore
+                .getState()
+                .apply(
+                  { type: 'update-node', id: node.id, patch: { config: parsed as Cfg } },
+                  { coalesce: `${node.id}.config-json` },
+                );
             }
           } catch {
             /* Monaco marks the syntax error in place */
@@ -192,9 +276,17 @@ function ConfigJson({ node }: { node: GraphNode }): JSX.Element {
 
 export function NodePanel({ nodeId }: { nodeId: string }): JSX.Element | null {
   const node = useDoc((s) => s.index.get(nodeId));
-  const issueText = useDoc((s) => s.issues.all.filter((i) => i.nodeId === nodeId || i.path.startsWith(`nodes[${nodeId}]`)).map((i) => `${fieldOf(i.path)}\u0000${i.message}`).join('\n'));
+  const issueText = useDoc((s) =>
+    s.issues.all
+      .filter((i) => i.nodeId === nodeId || i.path.startsWith(`nodes[${nodeId}]`))
+      .map((i) => `${fieldOf(i.path)}\u0000${i.message}`)
+      .join('\n'),
+  );
   const cycle = useDoc((s) => s.issues.nodes[nodeId]?.find((m) => m.startsWith('on a cycle')));
-  const issues = useMemo(() => (issueText ? issueText.split('\n').map((l) => l.split('\u0000') as [string, string]) : []), [issueText]);
+  const issues = useMemo(
+    () => (issueText ? issueText.split('\n').map((l) => l.split('\u0000') as [string, string]) : []),
+    [issueText],
+  );
   if (!node) return null;
   const errors: Record<string, string> = {};
   for (const [path, message] of issues) {
@@ -202,7 +294,11 @@ export function NodePanel({ nodeId }: { nodeId: string }): JSX.Element | null {
     if (path.startsWith('config.')) errors[key] ??= message;
   }
   const checkId = (v: string) =>
-    !NODE_ID_RE.test(v) ? 'use letters, digits, _ and - (up to 64)' : v !== node.id && docStore.getState().index.has(v) ? `"${v}" is taken` : null;
+    !NODE_ID_RE.test(v)
+      ? 'use letters, digits, _ and - (up to 64)'
+      : v !== node.id && docStore.getState().index.has(v)
+        ? `"${v}" is taken`
+        : null;
   return (
     <aside className="side-panel" data-testid="node-panel" aria-label={`Node ${node.id}`}>
       <div className="side-head">
@@ -226,13 +322,24 @@ export function NodePanel({ nodeId }: { nodeId: string }): JSX.Element | null {
       )}
       <div className="field-row">
         <Field label="Id">
-          <CommitInput testId="field-id" mono value={node.id} check={checkId} onCommit={(v) => {
+          <CommitInput
+            testId="field-id"
+            mono
+            value={node.id}
+            check={checkId}
+            onCommit={(v) => {
               docStore.getState().apply({ type: 'rename-node', id: node.id, newId: v });
               docStore.getState().select([v], []);
-            }} />
+            }}
+          />
         </Field>
         <Field label="Label">
-          <TextInput testId="field-label" value={node.label ?? ''} placeholder={TYPE_LABELS[node.type as NodeType]} onChange={(v) => patchNode(node.id, { label: v || undefined }, 'label')} />
+          <TextInput
+            testId="field-label"
+            value={node.label ?? ''}
+            placeholder={TYPE_LABELS[node.type as NodeType]}
+            onChange={(v) => patchNode(node.id, { label: v || undefined }, 'label')}
+          />
         </Field>
       </div>
       <TypeForm node={node} errors={errors} />

@@ -9,9 +9,30 @@ import { Icon, type UiIconName } from '../ui/icons';
 import { uiStore } from '../ui/ui-store';
 import { exportGraph, importGraphFile, newGraph, saveGraph } from './commands';
 
-function Btn({ icon, label, onClick, testId, disabled, primary }: { icon: UiIconName; label: string; onClick(): void; testId?: string; disabled?: boolean; primary?: boolean }): JSX.Element {
+function Btn({
+  icon,
+  label,
+  onClick,
+  testId,
+  disabled,
+  primary,
+}: {
+  icon: UiIconName;
+  label: string;
+  onClick(): void;
+  testId?: string;
+  disabled?: boolean;
+  primary?: boolean;
+}): JSX.Element {
   return (
-    <button type="button" className={`btn btn-tool${primary ? ' btn-accent' : ''}`} data-testid={testId} disabled={disabled} onClick={onClick} title={label}>
+    <button
+      type="button"
+      className={`btn btn-tool${primary ? ' btn-accent' : ''}`}
+      data-testid={testId}
+      disabled={disabled}
+      onClick={onClick}
+      title={label}
+    >
       <Icon name={icon} size={15} />
       <span className="btn-label">{label}</span>
     </button>
@@ -30,7 +51,13 @@ function RunModeToolbar(): JSX.Element {
   const graphId = useRun((s) => s.graph?.name ?? s.graph?.id);
   return (
     <div className="toolbar toolbar-run" role="toolbar" aria-label="Run" data-testid="run-mode-banner">
-      <button type="button" className="btn btn-tool" data-testid="leave-run-mode" onClick={() => runStore.getState().leave()} title="Back to the document">
+      <button
+        type="button"
+        className="btn btn-tool"
+        data-testid="leave-run-mode"
+        onClick={() => runStore.getState().leave()}
+        title="Back to the document"
+      >
         <Icon name="back" size={15} />
         <span className="btn-label">Editor</span>
       </button>
@@ -60,7 +87,12 @@ function EditToolbar(): JSX.Element {
         <Btn icon="plus" label="New" onClick={newGraph} testId="new-graph" />
         <Btn icon="folder" label="Open" onClick={() => uiStore.getState().open({ kind: 'open' })} testId="open-graph" />
         <Btn icon="save" label="Save" onClick={() => void saveGraph()} testId="save" primary={dirty} />
-        <Btn icon="file" label="Save as" onClick={() => uiStore.getState().open({ kind: 'save-as' })} testId="save-as" />
+        <Btn
+          icon="file"
+          label="Save as"
+          onClick={() => uiStore.getState().open({ kind: 'save-as' })}
+          testId="save-as"
+        />
       </div>
       <div className="tool-group">
         <label className="btn btn-tool" title="Import a graph file (.json)">

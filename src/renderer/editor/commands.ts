@@ -56,7 +56,8 @@ export async function saveGraph(): Promise<boolean> {
   } catch (err) {
     const issues = err instanceof ApiCallError ? (err.issues ?? []).map((i) => `${i.path}: ${i.message}`) : [];
     // With a list of problems the title counts them (the message would repeat the first one).
-    if (issues.length > 0) notify('error', `Not saved: the graph has ${issues.length} problem${issues.length === 1 ? '' : 's'}`, issues);
+    if (issues.length > 0)
+      notify('error', `Not saved: the graph has ${issues.length} problem${issues.length === 1 ? '' : 's'}`, issues);
     else notify('error', `Not saved: ${err instanceof Error ? err.message : String(err)}`);
     return false;
   }

@@ -1,7 +1,17 @@
 /** Small form controls of the side panel. */
 import { useEffect, useState, type JSX, type ReactNode } from 'react';
 
-export function Field({ label, hint, error, children }: { label: string; hint?: string; error?: string | undefined; children: ReactNode }): JSX.Element {
+export function Field({
+  label,
+  hint,
+  error,
+  children,
+}: {
+  label: string;
+  hint?: string;
+  error?: string | undefined;
+  children: ReactNode;
+}): JSX.Element {
   return (
     <label className={`field${error ? ' field-error' : ''}`}>
       <span className="field-label">
@@ -17,10 +27,26 @@ export function Field({ label, hint, error, children }: { label: string; hint?: 
 type TextProps = { value: string; onChange(v: string): void; testId: string; placeholder?: string; mono?: boolean };
 
 export function TextInput({ value, onChange, testId, placeholder, mono }: TextProps): JSX.Element {
-  return <input className={mono ? 'input mono' : 'input'} data-testid={testId} value={value} placeholder={placeholder} spellCheck={false} onChange={(e) => onChange(e.target.value)} />;
+  return (
+    <input
+      className={mono ? 'input mono' : 'input'}
+      data-testid={testId}
+      value={value}
+      placeholder={placeholder}
+      spellCheck={false}
+      onChange={(e) => onChange(e.target.value)}
+    />
+  );
 }
 
-export function TextArea({ value, onChange, testId, placeholder, mono, rows = 4 }: TextProps & { rows?: number }): JSX.Element {
+export function TextArea({
+  value,
+  onChange,
+  testId,
+  placeholder,
+  mono,
+  rows = 4,
+}: TextProps & { rows?: number }): JSX.Element {
   return (
     <textarea
       className={mono ? 'input textarea mono' : 'input textarea'}
@@ -34,9 +60,24 @@ export function TextArea({ value, onChange, testId, placeholder, mono, rows = 4 
   );
 }
 
-export function Select<T extends string>({ value, options, onChange, testId }: { value: T | ''; options: readonly { value: T | ''; label: string }[]; onChange(v: T | ''): void; testId: string }): JSX.Element {
+export function Select<T extends string>({
+  value,
+  options,
+  onChange,
+  testId,
+}: {
+  value: T | '';
+  options: readonly { value: T | ''; label: string }[];
+  onChange(v: T | ''): void;
+  testId: string;
+}): JSX.Element {
   return (
-    <select className="input select" data-testid={testId} value={value} onChange={(e) => onChange(e.target.value as T | '')}>
+    <select
+      className="input select"
+      data-testid={testId}
+      value={value}
+      onChange={(e) => onChange(e.target.value as T | '')}
+    >
       {options.map((o) => (
         <option key={o.value} value={o.value}>
           {o.label}
@@ -47,10 +88,23 @@ export function Select<T extends string>({ value, options, onChange, testId }: {
 }
 
 /** A number field that accepts partial input; empty gives undefined. */
-export function NumberInput({ value, onChange, testId, placeholder, min = 0 }: { value: number | undefined; onChange(v: number | undefined): void; testId: string; placeholder?: string; min?: number }): JSX.Element {
+export function NumberInput({
+  value,
+  onChange,
+  testId,
+  placeholder,
+  min = 0,
+}: {
+  value: number | undefined;
+  onChange(v: number | undefined): void;
+  testId: string;
+  placeholder?: string;
+  min?: number;
+}): JSX.Element {
   const [text, setText] = useState(value === undefined ? '' : String(value));
   useEffect(() => {
-    if (Number(text) !== value || (text === '') !== (value === undefined)) setText(value === undefined ? '' : String(value));
+    if (Number(text) !== value || (text === '') !== (value === undefined))
+      setText(value === undefined ? '' : String(value));
   }, [value]);
   return (
     <input
@@ -73,7 +127,19 @@ export function NumberInput({ value, onChange, testId, placeholder, min = 0 }: {
  * Text bound to a value that is committed on blur or Enter (ids: a half-typed id must not rename
  * the node on every keystroke). `check` returns an error to show instead of committing.
  */
-export function CommitInput({ value, onCommit, check, testId, mono }: { value: string; onCommit(v: string): void; check(v: string): string | null; testId: string; mono?: boolean }): JSX.Element {
+export function CommitInput({
+  value,
+  onCommit,
+  check,
+  testId,
+  mono,
+}: {
+  value: string;
+  onCommit(v: string): void;
+  check(v: string): string | null;
+  testId: string;
+  mono?: boolean;
+}): JSX.Element {
   const [text, setText] = useState(value);
   useEffect(() => setText(value), [value]);
   const error = text === value ? null : check(text);
@@ -101,7 +167,17 @@ export function CommitInput({ value, onCommit, check, testId, mono }: { value: s
 }
 
 /** A JSON value edited as text; parse errors show inline and are not committed. */
-export function JsonTextArea({ value, onChange, testId, rows = 5 }: { value: unknown; onChange(v: unknown): void; testId: string; rows?: number }): JSX.Element {
+export function JsonTextArea({
+  value,
+  onChange,
+  testId,
+  rows = 5,
+}: {
+  value: unknown;
+  onChange(v: unknown): void;
+  testId: string;
+  rows?: number;
+}): JSX.Element {
   const pretty = (v: unknown) => (v === undefined ? '' : JSON.stringify(v, null, 2));
   const [text, setText] = useState(pretty(value));
   const [error, setError] = useState<string | null>(null);

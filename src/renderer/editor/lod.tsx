@@ -20,15 +20,28 @@ export const NO_EDGES: Edge[] = [];
 export const ZoomedOutContext = createContext(false);
 
 /** Where on its box a handle on each side meets its edge. */
-const SIDE: Record<Position, [number, number]> = { [Position.Left]: [0, 0.5], [Position.Right]: [1, 0.5], [Position.Top]: [0.5, 0], [Position.Bottom]: [0.5, 1] };
+const SIDE: Record<Position, [number, number]> = {
+  [Position.Left]: [0, 0.5],
+  [Position.Right]: [1, 0.5],
+  [Position.Top]: [0.5, 0],
+  [Position.Bottom]: [0.5, 1],
+};
 
 /** Where an edge leaves or enters a node, as xyflow's own edges do: the named handle, else the first. */
-function handlePoint(node: InternalNode | undefined, type: 'source' | 'target', id: string | null | undefined): { x: number; y: number; position: Position } | null {
+function handlePoint(
+  node: InternalNode | undefined,
+  type: 'source' | 'target',
+  id: string | null | undefined,
+): { x: number; y: number; position: Position } | null {
   const handles = node?.internals.handleBounds?.[type];
   const h = id ? handles?.find((x) => x.id === id) : handles?.[0];
   if (!node || !h) return null;
   const [fx, fy] = SIDE[h.position];
-  return { x: node.internals.positionAbsolute.x + h.x + h.width * fx, y: node.internals.positionAbsolute.y + h.y + h.height * fy, position: h.position };
+  return {
+    x: node.internals.positionAbsolute.x + h.x + h.width * fx,
+    y: node.internals.positionAbsolute.y + h.y + h.height * fy,
+    position: h.position,
+  };
 }
 
 /** Every edge as one path, below the nodes; recomputed when nodes move or are measured, not on pan or zoom. */
@@ -41,7 +54,17 @@ export function LodEdges({ edges }: { edges: readonly Edge[] }): JSX.Element {
     for (const e of edges) {
       const s = handlePoint(lookup.get(e.source), 'source', e.sourceHandle);
       const t = handlePoint(lookup.get(e.target), 'target', e.targetHandle);
-      if (s && t) parts.push(getSmoothStepPath({ sourceX: s.x, sourceY: s.y, sourcePosition: s.position, targetX: t.x, targetY: t.y, targetPosition: t.position })[0]);
+      if (s && t)
+        parts.push(
+          getSmoothStepPath({
+            sourceX: s.x,
+            sourceY: s.y,
+            sourcePosition: s.position,
+            targetX: t.x,
+            targetY: t.y,
+            targetPosition: t.position,
+          })[0],
+        );
     }
     return parts.join('');
   }, [edges, lookup, nodes]);

@@ -2,8 +2,21 @@
 import type { JSX } from 'react';
 import { preview, type DiffEntry } from './json-diff';
 
-export function JsonDiffView({ entries, testId, labels = ['before', 'after'] }: { entries: DiffEntry[]; testId?: string; labels?: [string, string] }): JSX.Element {
-  if (entries.length === 0) return <div className="muted rd-empty" data-testid={testId}>No differences.</div>;
+export function JsonDiffView({
+  entries,
+  testId,
+  labels = ['before', 'after'],
+}: {
+  entries: DiffEntry[];
+  testId?: string;
+  labels?: [string, string];
+}): JSX.Element {
+  if (entries.length === 0)
+    return (
+      <div className="muted rd-empty" data-testid={testId}>
+        No differences.
+      </div>
+    );
   return (
     <table className="table diff-table" data-testid={testId}>
       <thead>

@@ -18,14 +18,34 @@ export function logLines(events: readonly RunEvent[]): Line[] {
   const out: Line[] = [];
   for (const e of events) {
     const base = { seq: e.seq, ts: e.ts, ...(e.nodeId ? { nodeId: e.nodeId } : {}) };
-    if (e.type === 'node.log') out.push({ ...base, level: (LEVELS as readonly string[]).includes(e.data.level) ? e.data.level : 'info', message: e.data.message });
-    else if (e.type === 'node.retrying') out.push({ ...base, level: 'warn', message: `attempt ${e.data.attempt} failed (${e.data.error.kind}): ${errorMessageOf(e.data.error)}; retrying in ${e.data.delayMs} ms` });
-    else if (e.type === 'node.failed') out.push({ ...base, level: 'error', message: `failed (${e.data.error.kind}): ${errorMessageOf(e.data.error)}` });
-    else if (e.type === 'run.failed') out.push({ ...base, level: 'error', message: `run failed: ${e.data.error.message}` });
-    else if (e.type === 'compensation.failed') out.push({ ...base, level: 'error', message: `compensation failed: ${e.data.error.message}` });
-    else if (e.type === 'budget.exceeded') out.push({ ...base, level: 'warn', message: `budget exceeded: ${e.data.tokens} tokens, $${e.data.costUsd}` });
+    if (e.type === 'node.log')
+      out.push({
+        ...base,
+        level: (LEVELS as readonly string[]).includes(e.data.level) ? e.data.level : 'info',
+        message: e.data.message,
+      });
+    else if (e.type === 'node.retrying')
+      out.push({
+        ...base,
+        level: 'warn',
+        message: `attempt ${e.data.attempt} failed (${e.data.error.kind}): ${errorMessageOf(e.data.error)}; retrying in ${e.data.delayMs} ms`,
+      });
+    else if (e.type === 'node.failed')
+      out.push({ ...base, level: 'error', message: `failed (${e.data.error.kind}): ${errorMessageOf(e.data.error)}` });
+    else if (e.type === 'run.failed')
+      out.push({ ...base, level: 'error', message: `run failed: ${e.data.error.message}` });
+    else if (e.type === 'compensation.failed')
+      out.push({ ...base, level: 'error', message: `compensation failed: ${e.data.error.message}` });
+    else if (e.type === 'budget.exceeded')
+      out.push({ ...base, level: 'warn', message: `budget exceeded: ${e.data.tokens} tokens, $${e.data.costUsd}` });
     else if (e.type === 'node.skipped') out.push({ ...base, level: 'debug', message: `skipped: ${e.data.reason}` });
-    else if (e.type === 'run.started' || e.type === 'run.succeeded' || e.type === 'run.cancelled' || e.type === 'run.paused' || e.type === 'run.resumed')
+    else if (
+      e.type === 'run.started' ||
+      e.type === 'run.succeeded' ||
+      e.type === 'run.cancelled' ||
+      e.type === 'run.paused' ||
+      e.type === 'run.resumed'
+    )
       out.push({ ...base, level: 'info', message: e.type.replace('run.', 'run ') });
   }
   return out;
@@ -41,7 +61,13 @@ export function Logs({ events }: { events: readonly RunEvent[] }): JSX.Element {
         <span className="muted small">Level</span>
         <div className="segmented">
           {LEVELS.map((l) => (
-            <button key={l} type="button" className={`seg level-${l}${min === l ? ' seg-on' : ''}`} data-testid={`log-level-${l}`} onClick={() => setMin(l)}>
+            <button
+              key={l}
+              type="button"
+              className={`seg level-${l}${min === l ? ' seg-on' : ''}`}
+              data-testid={`log-level-${l}`}
+              onClick={() => setMin(l)}
+            >
               {l}+
             </button>
           ))}

@@ -4,7 +4,17 @@
  * as the editor's (`node-<id>`, `data-status`), plus `data-diff`.
  */
 import { memo, useEffect, useMemo, useState, type JSX } from 'react';
-import { Background, BackgroundVariant, Controls, Handle, Position, ReactFlow, type Edge, type Node, type NodeProps } from '@xyflow/react';
+import {
+  Background,
+  BackgroundVariant,
+  Controls,
+  Handle,
+  Position,
+  ReactFlow,
+  type Edge,
+  type Node,
+  type NodeProps,
+} from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import type { Graph } from '../../core/graph/schema';
 import { TYPE_LABELS } from '../doc/defaults';
@@ -26,7 +36,9 @@ const RunNode = memo(function RunNode({ id, data }: NodeProps<RunFlowNode>): JSX
       data-status={status}
       data-diff={diff}
     >
-      {type !== 'input' && <Handle type="target" position={Position.Left} className="sp-handle" isConnectable={false} />}
+      {type !== 'input' && (
+        <Handle type="target" position={Position.Left} className="sp-handle" isConnectable={false} />
+      )}
       <div className="sp-node-head">
         <span className="sp-type-icon">
           <TypeIcon type={type} size={15} />
@@ -41,8 +53,14 @@ const RunNode = memo(function RunNode({ id, data }: NodeProps<RunFlowNode>): JSX
           </span>
         )}
       </div>
-      {(data.note || diff === 'changed') && <div className="rd-note">{diff === 'changed' ? `output changed${data.note ? ` · ${data.note}` : ''}` : data.note}</div>}
-      {type !== 'output' && <Handle type="source" position={Position.Right} className="sp-handle" isConnectable={false} />}
+      {(data.note || diff === 'changed') && (
+        <div className="rd-note">
+          {diff === 'changed' ? `output changed${data.note ? ` · ${data.note}` : ''}` : data.note}
+        </div>
+      )}
+      {type !== 'output' && (
+        <Handle type="source" position={Position.Right} className="sp-handle" isConnectable={false} />
+      )}
     </div>
   );
 });
@@ -73,7 +91,15 @@ export interface RunCanvasProps {
   testId?: string;
 }
 
-export function RunCanvas({ graph, statuses, diff, notes, selected, onSelect, testId = 'run-canvas' }: RunCanvasProps): JSX.Element {
+export function RunCanvas({
+  graph,
+  statuses,
+  diff,
+  notes,
+  selected,
+  onSelect,
+  testId = 'run-canvas',
+}: RunCanvasProps): JSX.Element {
   const positions = usePositions(graph);
   const { theme } = useTheme();
   const nodes = useMemo<RunFlowNode[]>(
@@ -107,7 +133,9 @@ export function RunCanvas({ graph, statuses, diff, notes, selected, onSelect, te
           source: e.source,
           target: e.target,
           animated: running,
-          ...(e.when !== undefined ? { label: e.when ? 'true' : 'false', className: e.when ? 'when-true' : 'when-false' } : {}),
+          ...(e.when !== undefined
+            ? { label: e.when ? 'true' : 'false', className: e.when ? 'when-true' : 'when-false' }
+            : {}),
           ...(changed ? { className: 'diff-edge' } : {}),
         };
       }),

@@ -25,12 +25,19 @@ type Tab = 'trace' | 'timeline' | 'logs' | 'node';
 
 function GraphChanged({ data }: { data: RunData }): JSX.Element | null {
   const [open, setOpen] = useState(false);
-  const entries = useMemo(() => (data.latestJson && data.latestJson !== data.snapshotJson ? jsonDiff(JSON.parse(data.snapshotJson), JSON.parse(data.latestJson)) : []), [data.latestJson, data.snapshotJson]);
+  const entries = useMemo(
+    () =>
+      data.latestJson && data.latestJson !== data.snapshotJson
+        ? jsonDiff(JSON.parse(data.snapshotJson), JSON.parse(data.latestJson))
+        : [],
+    [data.latestJson, data.snapshotJson],
+  );
   if (!data.latestJson || data.latestJson === data.snapshotJson) return null;
   return (
     <div className="rd-notice" data-testid="graph-changed">
       <span>
-        The graph <b>{data.graph.id}</b> has changed since this run: the canvas shows the version it ran ({entries.length} difference{entries.length === 1 ? '' : 's'}).
+        The graph <b>{data.graph.id}</b> has changed since this run: the canvas shows the version it ran (
+        {entries.length} difference{entries.length === 1 ? '' : 's'}).
       </span>
       <button type="button" className="btn btn-ghost" data-testid="graph-diff-toggle" onClick={() => setOpen(!open)}>
         {open ? 'Hide changes' : 'Show changes'}
@@ -43,7 +50,8 @@ function GraphChanged({ data }: { data: RunData }): JSX.Element | null {
 async function exportRun(runId: string, what: 'jsonl' | 'graph'): Promise<void> {
   const c = hostClient();
   try {
-    if (what === 'jsonl') downloadText(`${runId}.jsonl`, (await c.call('runs.export', { runId })).jsonl, 'application/x-ndjson');
+    if (what === 'jsonl')
+      downloadText(`${runId}.jsonl`, (await c.call('runs.export', { runId })).jsonl, 'application/x-ndjson');
     else downloadText(`${runId}.graph.json`, (await c.call('graphs.get', { graphIdOrRunId: runId })).json);
   } catch (err) {
     uiStore.getState().notify('error', `Export failed: ${err instanceof Error ? err.message : String(err)}`);
@@ -60,7 +68,10 @@ export function RunDetail({ runId }: { runId: string }): JSX.Element {
   const lastSeq = events.at(-1)?.seq ?? 0;
   const at = seq === null ? lastSeq : Math.min(seq, lastSeq);
   const final = useMemo(() => (data ? stateAt(runId, data.graph, data.events) : null), [data, runId]);
-  const past = useMemo(() => (data ? (at === lastSeq ? final! : stateAt(runId, data.graph, data.events, at)) : null), [data, at, lastSeq, final, runId]);
+  const past = useMemo(
+    () => (data ? (at === lastSeq ? final! : stateAt(runId, data.graph, data.events, at)) : null),
+    [data, at, lastSeq, final, runId],
+  );
   const statuses = useMemo(() => (past ? nodeStatuses(past) : {}), [past]);
   const trace = useMemo(() => (data && final ? buildTrace(data.graph, final, data.events) : null), [data, final]);
   const live = final !== null && !['succeeded', 'failed', 'cancelled'].includes(final.status);
@@ -71,7 +82,12 @@ export function RunDetail({ runId }: { runId: string }): JSX.Element {
   }, [live]);
 
   const back = (
-    <button type="button" className="btn btn-ghost" data-testid="run-detail-back" onClick={() => dashboardStore.getState().open({ kind: 'list' })}>
+    <button
+      type="button"
+      className="btn btn-ghost"
+      data-testid="run-detail-back"
+      onClick={() => dashboardStore.getState().open({ kind: 'list' })}
+    >
       ← Runs
     </button>
   );
@@ -85,12 +101,18 @@ export function RunDetail({ runId }: { runId: string }): JSX.Element {
   }
   const current = events.find((e) => e.seq === at);
   const sel = node ? final.nodes.get(node) : undefined;
-  const duration = final.startedAt ? (final.finishedAt ? Date.parse(final.finishedAt) : now) - Date.parse(final.startedAt) : null;
+  const duration = final.startedAt
+    ? (final.finishedAt ? Date.parse(final.finishedAt) : now) - Date.parse(final.startedAt)
+    : null;
   return (
     <div className="run-detail" data-testid="run-detail" data-run-id={runId}>
       <div className="rd-head">
         {back}
-        <span className={`run-status status-${final.status}`} data-testid="run-detail-status" data-status={final.status}>
+        <span
+          className={`run-status status-${final.status}`}
+          data-testid="run-detail-status"
+          data-status={final.status}
+        >
           <StateIcon state={final.status} size={12} /> {final.status}
         </span>
         <span className="mono rd-id">{runId}</span>
@@ -104,20 +126,35 @@ export function RunDetail({ runId }: { runId: string }): JSX.Element {
           <span>{fmtCost(final.costUsd)}</span>
         </span>
         <span className="spacer" />
-        <button type="button" className="btn" data-testid="export-run-jsonl" onClick={() => void exportRun(runId, 'jsonl')}>
+        <button
+          type="button"
+          className="btn"
+          data-testid="export-run-jsonl"
+          onClick={() => void exportRun(runId, 'jsonl')}
+        >
           Export history
         </button>
-        <button type="button" className="btn" data-testid="export-run-graph" onClick={() => void exportRun(runId, 'graph')}>
+        <button
+          type="button"
+          className="btn"
+          data-testid="export-run-graph"
+          onClick={() => void exportRun(runId, 'graph')}
+        >
           Export graph
         </button>
       </div>
       <GraphChanged data={data} />
       <div className="rd-body">
         <div className="rd-graph">
-          <RunCanvas graph={data.graph} statuses={statuses} selected={node} onSelect={(id) => {
+          <RunCanvas
+            graph={data.graph}
+            statuses={statuses}
+            selected={node}
+            onSelect={(id) => {
               setNode(id);
               if (id) setTab('node');
-            }} />
+            }}
+          />
           <div className="time-travel" data-testid="time-travel-bar">
             <span className="muted small">Time travel</span>
             <input
@@ -139,7 +176,11 @@ export function RunDetail({ runId }: { runId: string }): JSX.Element {
             <span className="small tt-event" data-testid="time-travel-event">
               {seq === null ? `live · ${eventLabel(current)}` : eventLabel(current)}
             </span>
-            <span className={`run-status status-${past.status}`} data-testid="time-travel-status" data-status={past.status}>
+            <span
+              className={`run-status status-${past.status}`}
+              data-testid="time-travel-status"
+              data-status={past.status}
+            >
               {past.status}
             </span>
           </div>
@@ -147,14 +188,24 @@ export function RunDetail({ runId }: { runId: string }): JSX.Element {
         <div className="rd-panel">
           <div className="segmented rd-tabs" role="tablist">
             {(['trace', 'timeline', 'logs', 'node'] as Tab[]).map((t) => (
-              <button key={t} type="button" role="tab" aria-selected={tab === t} className={`seg${tab === t ? ' seg-on' : ''}`} data-testid={`rd-tab-${t}`} onClick={() => setTab(t)}>
+              <button
+                key={t}
+                type="button"
+                role="tab"
+                aria-selected={tab === t}
+                className={`seg${tab === t ? ' seg-on' : ''}`}
+                data-testid={`rd-tab-${t}`}
+                onClick={() => setTab(t)}
+              >
                 {t === 'node' ? (node ? `Node ${node}` : 'Node') : t[0]!.toUpperCase() + t.slice(1)}
               </button>
             ))}
           </div>
           <div className="rd-tab-body">
             {tab === 'trace' && <Trace root={trace} focus={node} />}
-            {tab === 'timeline' && <Gantt graph={data.graph} state={final} now={now} selected={node} onSelect={(id) => setNode(id)} />}
+            {tab === 'timeline' && (
+              <Gantt graph={data.graph} state={final} now={now} selected={node} onSelect={(id) => setNode(id)} />
+            )}
             {tab === 'logs' && <Logs events={events} />}
             {tab === 'node' &&
               (sel && node ? (
@@ -163,9 +214,24 @@ export function RunDetail({ runId }: { runId: string }): JSX.Element {
                   <div>
                     <span className={`run-status status-${sel.status}`}>{sel.status}</span>
                   </div>
-                  {sel.input !== undefined && (<><div className="trace-field-label">input (rendered config)</div><JsonBlock value={sel.input} /></>)}
-                  {sel.output !== undefined && (<><div className="trace-field-label">output</div><JsonBlock value={sel.output} /></>)}
-                  {sel.error && (<><div className="trace-field-label">error</div><JsonBlock value={sel.error} error /></>)}
+                  {sel.input !== undefined && (
+                    <>
+                      <div className="trace-field-label">input (rendered config)</div>
+                      <JsonBlock value={sel.input} />
+                    </>
+                  )}
+                  {sel.output !== undefined && (
+                    <>
+                      <div className="trace-field-label">output</div>
+                      <JsonBlock value={sel.output} />
+                    </>
+                  )}
+                  {sel.error && (
+                    <>
+                      <div className="trace-field-label">error</div>
+                      <JsonBlock value={sel.error} error />
+                    </>
+                  )}
                 </div>
               ) : (
                 <div className="muted rd-empty">Click a node on the canvas.</div>

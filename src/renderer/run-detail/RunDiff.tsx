@@ -20,8 +20,14 @@ export function RunDiff({ a, b }: { a: string; b: string }): JSX.Element {
   const [picked, setPicked] = useState<string | null>(null);
   const sa = useMemo(() => (A.data ? stateAt(a, A.data.graph, A.data.events) : null), [A.data, a]);
   const sb = useMemo(() => (B.data ? stateAt(b, B.data.graph, B.data.events) : null), [B.data, b]);
-  const rows = useMemo(() => (A.data && B.data && sa && sb ? diffRuns(A.data.graph, sa, B.data.graph, sb) : []), [A.data, B.data, sa, sb]);
-  const marks = useMemo(() => Object.fromEntries(rows.map((r) => [r.nodeId, r.mark])) as Record<string, DiffMark>, [rows]);
+  const rows = useMemo(
+    () => (A.data && B.data && sa && sb ? diffRuns(A.data.graph, sa, B.data.graph, sb) : []),
+    [A.data, B.data, sa, sb],
+  );
+  const marks = useMemo(
+    () => Object.fromEntries(rows.map((r) => [r.nodeId, r.mark])) as Record<string, DiffMark>,
+    [rows],
+  );
   const statuses = useMemo(() => (sb ? nodeStatuses(sb) : {}), [sb]);
   const changed = rows.filter((r) => r.mark !== 'same');
   const node = picked ?? changed[0]?.nodeId ?? null;
@@ -29,7 +35,12 @@ export function RunDiff({ a, b }: { a: string; b: string }): JSX.Element {
   const outDiff = useMemo(() => (row ? jsonDiff(row.a?.output, row.b?.output) : []), [row]);
 
   const back = (
-    <button type="button" className="btn btn-ghost" data-testid="run-diff-back" onClick={() => dashboardStore.getState().open({ kind: 'list' })}>
+    <button
+      type="button"
+      className="btn btn-ghost"
+      data-testid="run-diff-back"
+      onClick={() => dashboardStore.getState().open({ kind: 'list' })}
+    >
       ← Runs
     </button>
   );
@@ -49,12 +60,26 @@ export function RunDiff({ a, b }: { a: string; b: string }): JSX.Element {
         {back}
         <h2 className="rd-title">Compare runs</h2>
         <span className="diff-run diff-run-a">
-          A <button type="button" className="linkish mono" onClick={() => dashboardStore.getState().open({ kind: 'detail', runId: a })}>{shortId(a)}</button>
+          A{' '}
+          <button
+            type="button"
+            className="linkish mono"
+            onClick={() => dashboardStore.getState().open({ kind: 'detail', runId: a })}
+          >
+            {shortId(a)}
+          </button>
           <span className={`run-status status-${sa.status}`}>{sa.status}</span>
         </span>
         <span className="muted">→</span>
         <span className="diff-run diff-run-b">
-          B <button type="button" className="linkish mono" onClick={() => dashboardStore.getState().open({ kind: 'detail', runId: b })}>{shortId(b)}</button>
+          B{' '}
+          <button
+            type="button"
+            className="linkish mono"
+            onClick={() => dashboardStore.getState().open({ kind: 'detail', runId: b })}
+          >
+            {shortId(b)}
+          </button>
           <span className={`run-status status-${sb.status}`}>{sb.status}</span>
         </span>
         <span className="spacer" />
@@ -69,7 +94,14 @@ export function RunDiff({ a, b }: { a: string; b: string }): JSX.Element {
       )}
       <div className="rd-body">
         <div className="rd-graph">
-          <RunCanvas graph={B.data.graph} statuses={statuses} diff={marks} selected={node} onSelect={(id) => id && setPicked(id)} testId="diff-canvas" />
+          <RunCanvas
+            graph={B.data.graph}
+            statuses={statuses}
+            diff={marks}
+            selected={node}
+            onSelect={(id) => id && setPicked(id)}
+            testId="diff-canvas"
+          />
         </div>
         <div className="rd-panel">
           <table className="table diff-nodes" data-testid="diff-nodes">
@@ -86,14 +118,43 @@ export function RunDiff({ a, b }: { a: string; b: string }): JSX.Element {
               {rows.map((r) => {
                 const d = (f: (m: NonNullable<typeof r.a>) => number) => (r.a && r.b ? f(r.b) - f(r.a) : 0);
                 return (
-                  <tr key={r.nodeId} className={`diff-node-row mark-${r.mark}${r.nodeId === node ? ' is-selected' : ''}`} data-testid={`diff-row-${r.nodeId}`} data-diff={r.mark} onClick={() => setPicked(r.nodeId)}>
+                  <tr
+                    key={r.nodeId}
+                    className={`diff-node-row mark-${r.mark}${r.nodeId === node ? ' is-selected' : ''}`}
+                    data-testid={`diff-row-${r.nodeId}`}
+                    data-diff={r.mark}
+                    onClick={() => setPicked(r.nodeId)}
+                  >
                     <td className="mono">{r.nodeId}</td>
                     <td>
-                      <span className={`diff-mark mark-${r.mark}`}>{r.mark === 'changed' ? 'changed' : r.mark === 'same' ? 'same' : r.mark === 'only-a' ? 'only in A' : 'only in B'}</span>
+                      <span className={`diff-mark mark-${r.mark}`}>
+                        {r.mark === 'changed'
+                          ? 'changed'
+                          : r.mark === 'same'
+                            ? 'same'
+                            : r.mark === 'only-a'
+                              ? 'only in A'
+                              : 'only in B'}
+                      </span>
                     </td>
-                    <td className="num" data-testid={`diff-tokens-${r.nodeId}`}>{fmtDelta(d((m) => m.tokens), fmtTokens)}</td>
-                    <td className="num">{fmtDelta(d((m) => m.costUsd), fmtCost)}</td>
-                    <td className="num">{fmtDelta(d((m) => m.ms), fmtMs)}</td>
+                    <td className="num" data-testid={`diff-tokens-${r.nodeId}`}>
+                      {fmtDelta(
+                        d((m) => m.tokens),
+                        fmtTokens,
+                      )}
+                    </td>
+                    <td className="num">
+                      {fmtDelta(
+                        d((m) => m.costUsd),
+                        fmtCost,
+                      )}
+                    </td>
+                    <td className="num">
+                      {fmtDelta(
+                        d((m) => m.ms),
+                        fmtMs,
+                      )}
+                    </td>
                   </tr>
                 );
               })}

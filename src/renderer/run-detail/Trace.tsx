@@ -17,11 +17,16 @@ export function JsonBlock({ value, testId, error }: { value: unknown; testId?: s
 
 function Field({ f }: { f: TraceField }): JSX.Element {
   // An error's stack is long: shown folded under the error.
-  const { stack, ...rest } = f.error && f.value && typeof f.value === 'object' ? (f.value as { stack?: unknown }) : { stack: undefined };
+  const { stack, ...rest } =
+    f.error && f.value && typeof f.value === 'object' ? (f.value as { stack?: unknown }) : { stack: undefined };
   return (
     <div className="trace-field">
       <div className="trace-field-label">{f.label}</div>
-      <JsonBlock value={f.error ? rest : f.value} error={f.error ?? false} {...(f.error ? { testId: 'trace-error' } : {})} />
+      <JsonBlock
+        value={f.error ? rest : f.value}
+        error={f.error ?? false}
+        {...(f.error ? { testId: 'trace-error' } : {})}
+      />
       {typeof stack === 'string' && (
         <details className="trace-stack">
           <summary className="small muted">stack</summary>
@@ -44,7 +49,11 @@ function Meta({ item }: { item: TraceItem }): JSX.Element {
 }
 
 function Item({ item, depth, focus }: { item: TraceItem; depth: number; focus?: string | null }): JSX.Element {
-  const interesting = item.status === 'failed' || item.status === 'retrying' || item.kind === 'run' || (item.kind === 'node' && focus === item.id);
+  const interesting =
+    item.status === 'failed' ||
+    item.status === 'retrying' ||
+    item.kind === 'run' ||
+    (item.kind === 'node' && focus === item.id);
   const [open, setOpen] = useState(interesting);
   const empty = item.fields.length === 0 && item.children.length === 0;
   return (

@@ -16,15 +16,29 @@ const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typ
 
 /** JSON text with object keys sorted: equal values give equal text. */
 export function stableJson(v: unknown): string {
-  return JSON.stringify(v, (_k, x: unknown) =>
-    isObject(x) ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, x[k]])) : x,
-  ) ?? 'undefined';
+  return (
+    JSON.stringify(v, (_k, x: unknown) =>
+      isObject(x)
+        ? Object.fromEntries(
+            Object.keys(x)
+              .sort()
+              .map((k) => [k, x[k]]),
+          )
+        : x,
+    ) ?? 'undefined'
+  );
 }
 
 export const jsonEqual = (a: unknown, b: unknown): boolean => stableJson(a) === stableJson(b);
 
 const keyPath = (base: string, key: string | number): string =>
-  typeof key === 'number' ? `${base}[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? (base ? `${base}.${key}` : key) : `${base}[${JSON.stringify(key)}]`;
+  typeof key === 'number'
+    ? `${base}[${key}]`
+    : /^[A-Za-z_$][\w$]*$/.test(key)
+      ? base
+        ? `${base}.${key}`
+        : key
+      : `${base}[${JSON.stringify(key)}]`;
 
 /** Every difference between `a` and `b`, at most `limit` entries, in document order. */
 export function jsonDiff(a: unknown, b: unknown, limit = 500): DiffEntry[] {
@@ -32,7 +46,8 @@ export function jsonDiff(a: unknown, b: unknown, limit = 500): DiffEntry[] {
   const walk = (x: unknown, y: unknown, path: string): void => {
     if (out.length >= limit) return;
     if (x === undefined && y !== undefined) return void out.push({ path: path || '(root)', kind: 'added', after: y });
-    if (y === undefined && x !== undefined) return void out.push({ path: path || '(root)', kind: 'removed', before: x });
+    if (y === undefined && x !== undefined)
+      return void out.push({ path: path || '(root)', kind: 'removed', before: x });
     if (Array.isArray(x) && Array.isArray(y)) {
       for (let i = 0; i < Math.max(x.length, y.length); i++) walk(x[i], y[i], keyPath(path, i));
       return;

@@ -39,7 +39,13 @@ export function diffRuns(graphA: Graph, a: RunState, graphB: Graph, b: RunState)
   return ids.map((nodeId) => {
     const ma = graphA.nodes.some((n) => n.id === nodeId) ? metrics(a.nodes.get(nodeId)) : undefined;
     const mb = graphB.nodes.some((n) => n.id === nodeId) ? metrics(b.nodes.get(nodeId)) : undefined;
-    const mark: DiffMark = !ma ? 'only-b' : !mb ? 'only-a' : ma.status !== mb.status || !jsonEqual(ma.output, mb.output) ? 'changed' : 'same';
+    const mark: DiffMark = !ma
+      ? 'only-b'
+      : !mb
+        ? 'only-a'
+        : ma.status !== mb.status || !jsonEqual(ma.output, mb.output)
+          ? 'changed'
+          : 'same';
     return { nodeId, mark, ...(ma ? { a: ma } : {}), ...(mb ? { b: mb } : {}) };
   });
 }

@@ -53,7 +53,8 @@ function attemptLogs(events: readonly RunEvent[]): Map<string, AttemptLog> {
       if (e.data.input !== undefined) l.input = e.data.input;
       l.startedTs = Date.parse(e.ts);
     } else if (e.type === 'node.tokens') get(e.nodeId, e.data.attempt).stream += e.data.text;
-    else if (e.type === 'agent.step') get(e.nodeId, e.data.attempt).steps.push({ step: e.data.step, ts: Date.parse(e.ts) });
+    else if (e.type === 'agent.step')
+      get(e.nodeId, e.data.attempt).steps.push({ step: e.data.step, ts: Date.parse(e.ts) });
   }
   return logs;
 }
@@ -66,14 +67,25 @@ const pick = (o: unknown, keys: string[]): Record<string, unknown> | undefined =
   return Object.keys(out).length ? out : undefined;
 };
 
-const tokensOf = (u: { inputTokens: number; outputTokens: number } | undefined) => (u ? u.inputTokens + u.outputTokens : undefined);
+const tokensOf = (u: { inputTokens: number; outputTokens: number } | undefined) =>
+  u ? u.inputTokens + u.outputTokens : undefined;
 
-function callsOf(type: string, nodeId: string, attempt: number, log: AttemptLog | undefined, rec: NodeState, a: AttemptRecord, isLast: boolean): TraceItem[] {
+function callsOf(
+  type: string,
+  nodeId: string,
+  attempt: number,
+  log: AttemptLog | undefined,
+  rec: NodeState,
+  a: AttemptRecord,
+  isLast: boolean,
+): TraceItem[] {
   const id = `${nodeId}#${attempt}`;
   const ms = a.finishedAt !== undefined ? a.finishedAt - a.startedAt : undefined;
   const input = log?.input;
   if (type === 'llm') {
-    const reply = log?.stream || (isLast && rec.output && typeof rec.output === 'object' ? (rec.output as { text?: unknown }).text : undefined);
+    const reply =
+      log?.stream ||
+      (isLast && rec.output && typeof rec.output === 'object' ? (rec.output as { text?: unknown }).text : undefined);
     const prompt = pick(input, ['system', 'prompt', 'messages']);
     return [
       {
@@ -108,11 +120,27 @@ function callsOf(type: string, nodeId: string, attempt: number, log: AttemptLog 
           ...(tokensOf(step.usage) !== undefined ? { tokens: tokensOf(step.usage)! } : {}),
           ...(step.costUsd !== undefined ? { costUsd: step.costUsd } : {}),
           ...(step.model ? { model: step.model } : {}),
-          fields: [...(i === 0 ? [{ label: 'prompt', value: pick(input, ['system', 'prompt', 'messages', 'tools']) ?? input }] : []), ...(step.text ? [{ label: 'reply', value: step.text }] : []), ...(step.toolCall ? [{ label: 'tool call', value: step.toolCall }] : [])],
+          fields: [
+            ...(i === 0
+              ? [{ label: 'prompt', value: pick(input, ['system', 'prompt', 'messages', 'tools']) ?? input }]
+              : []),
+            ...(step.text ? [{ label: 'reply', value: step.text }] : []),
+            ...(step.toolCall ? [{ label: 'tool call', value: step.toolCall }] : []),
+          ],
           children: [],
         };
       }
-      return { id: `${id}/step${i}`, kind: 'tool' as const, title: `tool · ${step.name}`, ms: lat, fields: [{ label: 'args', value: step.args }, { label: 'result', value: step.result }], children: [] };
+      return {
+        id: `${id}/step${i}`,
+        kind: 'tool' as const,
+        title: `tool · ${step.name}`,
+        ms: lat,
+        fields: [
+          { label: 'args', value: step.args },
+          { label: 'result', value: step.result },
+        ],
+        children: [],
+      };
     });
   }
   if (type === 'http') {
@@ -123,7 +151,10 @@ function callsOf(type: string, nodeId: string, attempt: number, log: AttemptLog 
         title: `http ${String((input as { method?: unknown } | undefined)?.method ?? 'GET')} ${String((input as { url?: unknown } | undefined)?.url ?? '')}`,
         status: a.status,
         ...(ms !== undefined ? { ms } : {}),
-        fields: [{ label: 'request', value: input }, ...(isLast && rec.output !== undefined ? [{ label: 'response', value: rec.output }] : [])],
+        fields: [
+          { label: 'request', value: input },
+          ...(isLast && rec.output !== undefined ? [{ label: 'response', value: rec.output }] : []),
+        ],
         children: [],
       },
     ];
@@ -143,8 +174,10 @@ export function buildTrace(graph: Graph, state: RunState, events: readonly RunEv
       const isLast = i === n.attempts.length - 1;
       const ms = a.finishedAt !== undefined ? a.finishedAt - a.startedAt : undefined;
       const fields: TraceField[] = [];
-      if (log?.input !== undefined && g.type !== 'llm' && g.type !== 'http') fields.push({ label: 'input', value: log.input });
-      if (isLast && n.output !== undefined && g.type !== 'llm' && g.type !== 'http') fields.push({ label: 'output', value: n.output });
+      if (log?.input !== undefined && g.type !== 'llm' && g.type !== 'http')
+        fields.push({ label: 'input', value: log.input });
+      if (isLast && n.output !== undefined && g.type !== 'llm' && g.type !== 'http')
+        fields.push({ label: 'output', value: n.output });
       if (a.error) fields.push({ label: 'error', value: a.error, error: true });
       return {
         id: `${g.id}#${a.attempt}`,
@@ -164,7 +197,8 @@ export function buildTrace(graph: Graph, state: RunState, events: readonly RunEv
     const last = n.attempts.at(-1);
     const fields: TraceField[] = [];
     // A failed attempt shows its own error; the node repeats it only when it failed before any attempt.
-    if (n.error && n.status === 'failed' && n.attempts.length === 0) fields.push({ label: 'error', value: n.error, error: true });
+    if (n.error && n.status === 'failed' && n.attempts.length === 0)
+      fields.push({ label: 'error', value: n.error, error: true });
     if (n.skipReason) fields.push({ label: 'skipped', value: n.skipReason });
     if (n.approval) fields.push({ label: 'approval', value: n.approval });
     nodes.push({
@@ -181,8 +215,14 @@ export function buildTrace(graph: Graph, state: RunState, events: readonly RunEv
   }
   const runFields: TraceField[] = [{ label: 'input', value: state.input }];
   if (state.result !== undefined) runFields.push({ label: 'result', value: state.result });
-  if (state.error) runFields.push({ label: 'error', value: { ...state.error, ...(state.failedNodeId ? { nodeId: state.failedNodeId } : {}) }, error: true });
-  const ms = state.startedAt && state.finishedAt ? Date.parse(state.finishedAt) - Date.parse(state.startedAt) : undefined;
+  if (state.error)
+    runFields.push({
+      label: 'error',
+      value: { ...state.error, ...(state.failedNodeId ? { nodeId: state.failedNodeId } : {}) },
+      error: true,
+    });
+  const ms =
+    state.startedAt && state.finishedAt ? Date.parse(state.finishedAt) - Date.parse(state.startedAt) : undefined;
   return {
     id: state.runId,
     kind: 'run',

@@ -18,7 +18,12 @@ export interface RunData {
 }
 
 export function useRunData(runId: string): { data: RunData | null; error: string | null } {
-  const [base, setBase] = useState<{ runId: string; graph: Graph; snapshotJson: string; latestJson: string | null } | null>(null);
+  const [base, setBase] = useState<{
+    runId: string;
+    graph: Graph;
+    snapshotJson: string;
+    latestJson: string | null;
+  } | null>(null);
   const [events, setEvents] = useState<RunEvent[]>([]);
   const [error, setError] = useState<string | null>(null);
 

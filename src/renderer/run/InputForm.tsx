@@ -24,7 +24,11 @@ type Values = Record<string, string | boolean>;
 
 export function inputFields(schema: unknown): { name: string; schema: Schema; required: boolean }[] {
   const s = (schema ?? {}) as Schema;
-  return Object.entries(s.properties ?? {}).map(([name, p]) => ({ name, schema: p ?? {}, required: (s.required ?? []).includes(name) }));
+  return Object.entries(s.properties ?? {}).map(([name, p]) => ({
+    name,
+    schema: p ?? {},
+    required: (s.required ?? []).includes(name),
+  }));
 }
 
 export const fieldKind = (s: Schema): 'enum' | 'string' | 'number' | 'integer' | 'boolean' | 'json' => {
@@ -39,14 +43,25 @@ function initial(schema: unknown): Values {
     const d = f.schema.default;
     const k = fieldKind(f.schema);
     if (k === 'boolean') out[f.name] = d === true;
-    else if (k === 'enum') out[f.name] = d === undefined ? '' : String(f.schema.enum!.findIndex((o) => JSON.stringify(o) === JSON.stringify(d)));
-    else out[f.name] = d === undefined ? '' : typeof d === 'string' && k === 'string' ? d : JSON.stringify(d, null, k === 'json' ? 2 : undefined);
+    else if (k === 'enum')
+      out[f.name] =
+        d === undefined ? '' : String(f.schema.enum!.findIndex((o) => JSON.stringify(o) === JSON.stringify(d)));
+    else
+      out[f.name] =
+        d === undefined
+          ? ''
+          : typeof d === 'string' && k === 'string'
+            ? d
+            : JSON.stringify(d, null, k === 'json' ? 2 : undefined);
   }
   return out;
 }
 
 /** Builds the input object; `errors` names each field whose value is missing or wrong. */
-export function buildInput(schema: unknown, values: Values): { input: Record<string, unknown>; errors: Record<string, string> } {
+export function buildInput(
+  schema: unknown,
+  values: Values,
+): { input: Record<string, unknown>; errors: Record<string, string> } {
   const input: Record<string, unknown> = {};
   const errors: Record<string, string> = {};
   for (const f of inputFields(schema)) {
@@ -65,7 +80,8 @@ export function buildInput(schema: unknown, values: Values): { input: Record<str
     if (k === 'enum') input[f.name] = s.enum![Number(text)];
     else if (k === 'string') {
       if (s.minLength !== undefined && text.length < s.minLength) errors[f.name] = `at least ${s.minLength} characters`;
-      else if (s.maxLength !== undefined && text.length > s.maxLength) errors[f.name] = `at most ${s.maxLength} characters`;
+      else if (s.maxLength !== undefined && text.length > s.maxLength)
+        errors[f.name] = `at most ${s.maxLength} characters`;
       else if (s.pattern !== undefined && !safeTest(s.pattern, text)) errors[f.name] = `must match ${s.pattern}`;
       input[f.name] = text;
     } else if (k === 'number' || k === 'integer') {
@@ -98,12 +114,27 @@ function safeTest(pattern: string, text: string): boolean {
   }
 }
 
-function Field({ name, schema, required, value, error, set }: { name: string; schema: Schema; required: boolean; value: string | boolean | undefined; error?: string; set(v: string | boolean): void }): JSX.Element {
+function Field({
+  name,
+  schema,
+  required,
+  value,
+  error,
+  set,
+}: {
+  name: string;
+  schema: Schema;
+  required: boolean;
+  value: string | boolean | undefined;
+  error?: string;
+  set(v: string | boolean): void;
+}): JSX.Element {
   const k = fieldKind(schema);
   const tid = `run-input-${name}`;
   const common = { 'data-testid': tid, 'aria-invalid': error ? true : undefined, id: tid };
   let control: JSX.Element;
-  if (k === 'boolean') control = <input type="checkbox" {...common} checked={value === true} onChange={(e) => set(e.target.checked)} />;
+  if (k === 'boolean')
+    control = <input type="checkbox" {...common} checked={value === true} onChange={(e) => set(e.target.checked)} />;
   else if (k === 'enum')
     control = (
       <select className="input" {...common} value={String(value ?? '')} onChange={(e) => set(e.target.value)}>
@@ -115,12 +146,37 @@ function Field({ name, schema, required, value, error, set }: { name: string; sc
         ))}
       </select>
     );
-  else if (k === 'string') control = <textarea className="input textarea" rows={2} {...common} value={String(value ?? '')} onChange={(e) => set(e.target.value)} />;
+  else if (k === 'string')
+    control = (
+      <textarea
+        className="input textarea"
+        rows={2}
+        {...common}
+        value={String(value ?? '')}
+        onChange={(e) => set(e.target.value)}
+      />
+    );
   else if (k === 'number' || k === 'integer')
-    control = <input className="input" type="number" step={k === 'integer' ? 1 : 'any'} {...common} value={String(value ?? '')} onChange={(e) => set(e.target.value)} />;
+    control = (
+      <input
+        className="input"
+        type="number"
+        step={k === 'integer' ? 1 : 'any'}
+        {...common}
+        value={String(value ?? '')}
+        onChange={(e) => set(e.target.value)}
+      />
+    );
   else
     control = (
-      <textarea className="input textarea mono" rows={3} {...common} placeholder={`JSON${schema.type ? ` ${String(schema.type)}` : ''}`} value={String(value ?? '')} onChange={(e) => set(e.target.value)} />
+      <textarea
+        className="input textarea mono"
+        rows={3}
+        {...common}
+        placeholder={`JSON${schema.type ? ` ${String(schema.type)}` : ''}`}
+        value={String(value ?? '')}
+        onChange={(e) => set(e.target.value)}
+      />
     );
   return (
     <div className={`field${error ? ' has-error' : ''}`}>
@@ -140,7 +196,15 @@ function Field({ name, schema, required, value, error, set }: { name: string; sc
   );
 }
 
-export function InputForm({ schema, onRun, onCancel }: { schema: unknown; onRun(input: unknown): Promise<void> | void; onCancel(): void }): JSX.Element {
+export function InputForm({
+  schema,
+  onRun,
+  onCancel,
+}: {
+  schema: unknown;
+  onRun(input: unknown): Promise<void> | void;
+  onCancel(): void;
+}): JSX.Element {
   const fields = inputFields(schema);
   const [values, setValues] = useState(() => initial(schema));
   const [raw, setRaw] = useState<string | null>(fields.length ? null : '{}');
@@ -183,11 +247,25 @@ export function InputForm({ schema, onRun, onCancel }: { schema: unknown; onRun(
       }}
     >
       {raw === null ? (
-        fields.map((f) => <Field key={f.name} {...f} value={values[f.name]} error={errors[f.name]} set={(v) => setValues((old) => ({ ...old, [f.name]: v }))} />)
+        fields.map((f) => (
+          <Field
+            key={f.name}
+            {...f}
+            value={values[f.name]}
+            error={errors[f.name]}
+            set={(v) => setValues((old) => ({ ...old, [f.name]: v }))}
+          />
+        ))
       ) : (
         <label className="field">
           <span className="field-label">Input (JSON)</span>
-          <textarea className="input textarea mono" rows={8} data-testid="run-input-json" value={raw} onChange={(e) => setRaw(e.target.value)} />
+          <textarea
+            className="input textarea mono"
+            rows={8}
+            data-testid="run-input-json"
+            value={raw}
+            onChange={(e) => setRaw(e.target.value)}
+          />
         </label>
       )}
       {error && (
@@ -197,7 +275,11 @@ export function InputForm({ schema, onRun, onCancel }: { schema: unknown; onRun(
       )}
       <div className="dialog-actions">
         {fields.length > 0 && (
-          <button type="button" className="btn btn-ghost" onClick={() => setRaw(raw === null ? JSON.stringify(buildInput(schema, values).input, null, 2) : null)}>
+          <button
+            type="button"
+            className="btn btn-ghost"
+            onClick={() => setRaw(raw === null ? JSON.stringify(buildInput(schema, values).input, null, 2) : null)}
+          >
             {raw === null ? 'Edit as JSON' : 'Back to form'}
           </button>
         )}

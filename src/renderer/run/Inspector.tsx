@@ -15,9 +15,22 @@ import { runStore, useNodeView, useRun } from './run-store';
 import type { NodeView } from './run-view';
 
 const money = (usd: number) => `$${usd < 0.01 && usd > 0 ? usd.toFixed(5) : usd.toFixed(4)}`;
-const time = (ms: number) => new Date(ms).toLocaleTimeString(undefined, { hour12: false }) + `.${String(ms % 1000).padStart(3, '0')}`;
+const time = (ms: number) =>
+  new Date(ms).toLocaleTimeString(undefined, { hour12: false }) + `.${String(ms % 1000).padStart(3, '0')}`;
 
-function Section({ title, children, open = true, testId, extra }: { title: string; children: ReactNode; open?: boolean; testId?: string; extra?: ReactNode }): JSX.Element {
+function Section({
+  title,
+  children,
+  open = true,
+  testId,
+  extra,
+}: {
+  title: string;
+  children: ReactNode;
+  open?: boolean;
+  testId?: string;
+  extra?: ReactNode;
+}): JSX.Element {
   return (
     <details className="insp-section" open={open} data-testid={testId}>
       <summary>
@@ -95,8 +108,17 @@ function Resolve({ nodeId }: { nodeId: string }): JSX.Element {
   };
   return (
     <div className="insp-resolve">
-      <div className="muted small">This node may or may not have done its work before the process stopped. Mark it done with the output it produced, or retry it.</div>
-      <textarea className="input textarea mono" rows={4} data-testid="inspector-resolve-output" value={text} onChange={(e) => setText(e.target.value)} />
+      <div className="muted small">
+        This node may or may not have done its work before the process stopped. Mark it done with the output it
+        produced, or retry it.
+      </div>
+      <textarea
+        className="input textarea mono"
+        rows={4}
+        data-testid="inspector-resolve-output"
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+      />
       {error && <div className="field-message">{error}</div>}
       <button type="button" className="btn btn-primary btn-sm" data-testid="inspector-resolve" onClick={submit}>
         <Icon name="check" size={12} /> Mark done with this output
@@ -109,17 +131,33 @@ function Actions({ nodeId, run }: { nodeId: string; run: NodeView }): JSX.Elemen
   const runStatus = useRun((s) => s.view?.status);
   const canRetry = run.status === 'failed' || run.status === 'in-doubt';
   const canRerun = runStatus === 'succeeded' || runStatus === 'failed' || runStatus === 'cancelled';
-  const retry = () => void runStore.getState().retry(hostClient(), nodeId).catch(() => undefined);
+  const retry = () =>
+    void runStore
+      .getState()
+      .retry(hostClient(), nodeId)
+      .catch(() => undefined);
   if (!canRetry && !canRerun) return null;
   return (
     <div className="insp-actions">
       {canRetry && (
-        <button type="button" className="btn btn-primary btn-sm" data-testid="inspector-retry" onClick={retry} title="Run this node again; upstream outputs are kept">
+        <button
+          type="button"
+          className="btn btn-primary btn-sm"
+          data-testid="inspector-retry"
+          onClick={retry}
+          title="Run this node again; upstream outputs are kept"
+        >
           <Icon name="retry" size={12} /> Retry
         </button>
       )}
       {canRerun && (
-        <button type="button" className="btn btn-sm" data-testid="inspector-rerun" onClick={() => uiStore.getState().open({ kind: 'rerun', nodeId })} title="A new run from this node, reusing what is upstream">
+        <button
+          type="button"
+          className="btn btn-sm"
+          data-testid="inspector-rerun"
+          onClick={() => uiStore.getState().open({ kind: 'rerun', nodeId })}
+          title="A new run from this node, reusing what is upstream"
+        >
           <Icon name="play" size={11} /> Rerun from here
         </button>
       )}
@@ -127,13 +165,26 @@ function Actions({ nodeId, run }: { nodeId: string; run: NodeView }): JSX.Elemen
   );
 }
 
-export function Inspector({ nodeId, node, onClose }: { nodeId: string; node: GraphNode | undefined; onClose?: () => void }): JSX.Element {
+export function Inspector({
+  nodeId,
+  node,
+  onClose,
+}: {
+  nodeId: string;
+  node: GraphNode | undefined;
+  onClose?: () => void;
+}): JSX.Element {
   const run = useNodeView(nodeId);
   const error = useRun((s) => s.error);
   const type = node?.type ?? 'node';
   const status = run?.status ?? 'idle';
   return (
-    <aside className="side-panel inspector" data-testid="inspector" data-node={nodeId} aria-label={`Inspector: ${nodeId}`}>
+    <aside
+      className="side-panel inspector"
+      data-testid="inspector"
+      data-node={nodeId}
+      aria-label={`Inspector: ${nodeId}`}
+    >
       <div className="insp-head">
         <span className="sp-type-icon">
           <TypeIcon type={type} size={15} />
@@ -186,8 +237,24 @@ export function Inspector({ nodeId, node, onClose }: { nodeId: string; node: Gra
               <JsonTree value={run.approval} depth={2} testId="inspector-approval" />
             </Section>
           )}
-          <Section title="Input">{run.input !== undefined ? <JsonTree value={run.input} testId="inspector-input" /> : <div className="muted small" data-testid="inspector-input">not started</div>}</Section>
-          <Section title="Output">{run.output !== undefined ? <JsonTree value={run.output} testId="inspector-output" /> : <div className="muted small" data-testid="inspector-output">none yet</div>}</Section>
+          <Section title="Input">
+            {run.input !== undefined ? (
+              <JsonTree value={run.input} testId="inspector-input" />
+            ) : (
+              <div className="muted small" data-testid="inspector-input">
+                not started
+              </div>
+            )}
+          </Section>
+          <Section title="Output">
+            {run.output !== undefined ? (
+              <JsonTree value={run.output} testId="inspector-output" />
+            ) : (
+              <div className="muted small" data-testid="inspector-output">
+                none yet
+              </div>
+            )}
+          </Section>
           {run.attempts.length > 0 && (
             <Section title={`Attempts (${run.attempts.length})`}>
               <Attempts attempts={run.attempts} />

@@ -18,7 +18,19 @@ import { useTheme } from '../ui/theme';
 const nodeTypes = { statepipe: StatepipeNode };
 const NONE: readonly string[] = [];
 
-export function RunCanvas({ graph, source, selected, onSelect, flowing }: { graph: Graph; source: NodeSource; selected: string | null; onSelect(id: string | null): void; flowing: string }): JSX.Element {
+export function RunCanvas({
+  graph,
+  source,
+  selected,
+  onSelect,
+  flowing,
+}: {
+  graph: Graph;
+  source: NodeSource;
+  selected: string | null;
+  onSelect(id: string | null): void;
+  flowing: string;
+}): JSX.Element {
   const [measured, setMeasured] = useState<Record<string, { width: number; height: number }>>({});
   const { fitView } = useReactFlow();
   const { theme } = useTheme();
@@ -27,12 +39,24 @@ export function RunCanvas({ graph, source, selected, onSelect, flowing }: { grap
     () =>
       graph.nodes.map((n) => {
         const m = measured[n.id];
-        return { id: n.id, type: 'statepipe', position: n.position ?? { x: 0, y: 0 }, data: { type: n.type }, selected: n.id === selected, draggable: false, connectable: false, ...(m ? { measured: m } : {}) };
+        return {
+          id: n.id,
+          type: 'statepipe',
+          position: n.position ?? { x: 0, y: 0 },
+          data: { type: n.type },
+          selected: n.id === selected,
+          draggable: false,
+          connectable: false,
+          ...(m ? { measured: m } : {}),
+        };
       }),
     [graph, measured, selected],
   );
   const animated = useMemo(() => new Set(flowing ? flowing.split('\n') : []), [flowing]);
-  const edges = useMemo(() => flowEdges({ graph, selectedEdges: NONE, issues: NO_ISSUES, animated }), [graph, animated]);
+  const edges = useMemo(
+    () => flowEdges({ graph, selectedEdges: NONE, issues: NO_ISSUES, animated }),
+    [graph, animated],
+  );
   useEffect(() => {
     const t = setTimeout(() => void fitView({ padding: 0.2, maxZoom: 1.1 }), 60);
     return () => clearTimeout(t);

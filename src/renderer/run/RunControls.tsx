@@ -43,20 +43,53 @@ export function RunControls(): JSX.Element {
         data-testid="run"
         disabled={busy || invalid || mode === 'run' || (live && status !== 'interrupted')}
         onClick={requestRun}
-        title={mode === 'run' ? 'Back to the editor to run the document' : invalid ? 'Fix the problems first' : 'Run the graph'}
+        title={
+          mode === 'run'
+            ? 'Back to the editor to run the document'
+            : invalid
+              ? 'Fix the problems first'
+              : 'Run the graph'
+        }
       >
         <Icon name="play" size={13} /> Run
       </button>
-      <button type="button" className="btn btn-icon" data-testid="pause" disabled={!canPause(status)} onClick={() => control('pause')} title="Pause: no new node starts; running nodes finish">
+      <button
+        type="button"
+        className="btn btn-icon"
+        data-testid="pause"
+        disabled={!canPause(status)}
+        onClick={() => control('pause')}
+        title="Pause: no new node starts; running nodes finish"
+      >
         <Icon name="pause" size={15} />
       </button>
-      <button type="button" className="btn btn-icon" data-testid="resume" disabled={!canResume(status)} onClick={() => control('resume')} title="Resume">
+      <button
+        type="button"
+        className="btn btn-icon"
+        data-testid="resume"
+        disabled={!canResume(status)}
+        onClick={() => control('resume')}
+        title="Resume"
+      >
         <Icon name="resume" size={15} />
       </button>
-      <button type="button" className="btn btn-icon" data-testid="cancel" disabled={!live} onClick={() => control('cancel')} title="Cancel: running nodes are aborted">
+      <button
+        type="button"
+        className="btn btn-icon"
+        data-testid="cancel"
+        disabled={!live}
+        onClick={() => control('cancel')}
+        title="Cancel: running nodes are aborted"
+      >
         <Icon name="stop" size={15} />
       </button>
-      <span className={`run-status status-${status ?? 'idle'}`} data-testid="run-status" data-status={status ?? 'idle'} data-run-id={runId} title={error ?? failure ?? runId ?? 'no run yet'}>
+      <span
+        className={`run-status status-${status ?? 'idle'}`}
+        data-testid="run-status"
+        data-status={status ?? 'idle'}
+        data-run-id={runId}
+        title={error ?? failure ?? runId ?? 'no run yet'}
+      >
         <StateIcon state={status ?? 'idle'} size={12} />
         {status ?? 'no run'}
       </span>

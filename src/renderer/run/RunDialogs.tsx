@@ -7,7 +7,15 @@ import { runStore, useRun } from './run-store';
 
 const errText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-export function ApprovalDialog({ nodeId, approved, onClose }: { nodeId: string; approved: boolean; onClose(): void }): JSX.Element {
+export function ApprovalDialog({
+  nodeId,
+  approved,
+  onClose,
+}: {
+  nodeId: string;
+  approved: boolean;
+  onClose(): void;
+}): JSX.Element {
   const approval = useRun((s) => s.view?.nodes[nodeId]?.approval);
   const [comment, setComment] = useState('');
   const [data, setData] = useState('');
@@ -25,7 +33,13 @@ export function ApprovalDialog({ nodeId, approved, onClose }: { nodeId: string; 
     }
     setBusy(true);
     try {
-      await runStore.getState().approve(hostClient(), nodeId, { approved, ...(comment.trim() ? { comment: comment.trim() } : {}), ...(parsed !== undefined ? { data: parsed } : {}) });
+      await runStore
+        .getState()
+        .approve(hostClient(), nodeId, {
+          approved,
+          ...(comment.trim() ? { comment: comment.trim() } : {}),
+          ...(parsed !== undefined ? { data: parsed } : {}),
+        });
       onClose();
     } catch (err) {
       setError(errText(err));
@@ -42,16 +56,34 @@ export function ApprovalDialog({ nodeId, approved, onClose }: { nodeId: string; 
         }}
       >
         <div className="approval-title">{approval?.title ?? nodeId}</div>
-        {approval?.details !== undefined && <pre className="approval-details mono">{typeof approval.details === 'string' ? approval.details : JSON.stringify(approval.details, null, 2)}</pre>}
+        {approval?.details !== undefined && (
+          <pre className="approval-details mono">
+            {typeof approval.details === 'string' ? approval.details : JSON.stringify(approval.details, null, 2)}
+          </pre>
+        )}
         <label className="field">
           <span className="field-label">Comment</span>
-          <textarea className="input textarea" rows={2} data-testid="approval-comment" value={comment} autoFocus onChange={(e) => setComment(e.target.value)} />
+          <textarea
+            className="input textarea"
+            rows={2}
+            data-testid="approval-comment"
+            value={comment}
+            autoFocus
+            onChange={(e) => setComment(e.target.value)}
+          />
         </label>
         <label className="field">
           <span className="field-label">
             Data <span className="field-hint">optional JSON handed on with the decision</span>
           </span>
-          <textarea className="input textarea mono" rows={3} data-testid="approval-data" placeholder='{"limit": 1000}' value={data} onChange={(e) => setData(e.target.value)} />
+          <textarea
+            className="input textarea mono"
+            rows={3}
+            data-testid="approval-data"
+            placeholder='{"limit": 1000}'
+            value={data}
+            onChange={(e) => setData(e.target.value)}
+          />
         </label>
         {error && <div className="field-message">{error}</div>}
         <div className="dialog-actions">
@@ -59,7 +91,12 @@ export function ApprovalDialog({ nodeId, approved, onClose }: { nodeId: string; 
           <button type="button" className="btn" onClick={onClose}>
             Cancel
           </button>
-          <button type="submit" className={`btn ${approved ? 'btn-primary' : 'btn-danger'}`} data-testid="approval-submit" disabled={busy}>
+          <button
+            type="submit"
+            className={`btn ${approved ? 'btn-primary' : 'btn-danger'}`}
+            data-testid="approval-submit"
+            disabled={busy}
+          >
             {approved ? 'Approve' : 'Reject'}
           </button>
         </div>
@@ -89,7 +126,10 @@ export function RerunDialog({ nodeId, onClose }: { nodeId: string; onClose(): vo
   };
   return (
     <Modal title={`Rerun from ${nodeId}`} onClose={onClose} testId="rerun-dialog">
-      <p className="muted small">A new run of the same graph snapshot and input. Every node not downstream of {nodeId} keeps its recorded output; {nodeId} runs again. Choose which downstream nodes keep theirs too.</p>
+      <p className="muted small">
+        A new run of the same graph snapshot and input. Every node not downstream of {nodeId} keeps its recorded output;{' '}
+        {nodeId} runs again. Choose which downstream nodes keep theirs too.
+      </p>
       <div className="rerun-list">
         {downstream.length === 0 && <div className="muted small">Nothing is downstream of {nodeId}.</div>}
         {downstream.map((id) => {
@@ -109,7 +149,9 @@ export function RerunDialog({ nodeId, onClose }: { nodeId: string; onClose(): vo
                 }}
               />
               <span className="mono">{id}</span>
-              <span className="muted small">{ok ? (reuse.has(id) ? 'reuse recorded output' : 'run again') : 'no output to reuse'}</span>
+              <span className="muted small">
+                {ok ? (reuse.has(id) ? 'reuse recorded output' : 'run again') : 'no output to reuse'}
+              </span>
             </label>
           );
         })}

@@ -17,17 +17,29 @@ const schema = {
 
 describe('run input form', () => {
   it('maps schema types to fields', () => {
-    expect(['name', 'count', 'ratio', 'ok', 'level', 'tags', 'meta'].map((k) => fieldKind(schema.properties[k as keyof typeof schema.properties] as never))).toEqual([
-      'string', 'integer', 'number', 'boolean', 'enum', 'json', 'json',
-    ]);
+    expect(
+      ['name', 'count', 'ratio', 'ok', 'level', 'tags', 'meta'].map((k) =>
+        fieldKind(schema.properties[k as keyof typeof schema.properties] as never),
+      ),
+    ).toEqual(['string', 'integer', 'number', 'boolean', 'enum', 'json', 'json']);
   });
 
   it('builds typed input and names every bad field', () => {
-    expect(buildInput(schema, { name: 'Al', count: '3', ratio: '0.5', ok: true, level: '2', tags: '["a"]', meta: '' })).toEqual({
+    expect(
+      buildInput(schema, { name: 'Al', count: '3', ratio: '0.5', ok: true, level: '2', tags: '["a"]', meta: '' }),
+    ).toEqual({
       input: { name: 'Al', count: 3, ratio: 0.5, ok: true, level: 3, tags: ['a'] },
       errors: {},
     });
-    const bad = buildInput(schema, { name: 'A', count: '1.5', ratio: 'x', ok: false, level: '', tags: '{"a":1}', meta: '{oops' });
+    const bad = buildInput(schema, {
+      name: 'A',
+      count: '1.5',
+      ratio: 'x',
+      ok: false,
+      level: '',
+      tags: '{"a":1}',
+      meta: '{oops',
+    });
     expect(bad.errors).toEqual({
       name: 'at least 2 characters',
       count: 'must be a whole number',

@@ -11,7 +11,9 @@ export async function openRunInStudio(runId: string): Promise<void> {
   try {
     await runStore.getState().open(hostClient(), runId);
   } catch (err) {
-    uiStore.getState().notify('error', `Could not open run ${runId}: ${err instanceof Error ? err.message : String(err)}`);
+    uiStore
+      .getState()
+      .notify('error', `Could not open run ${runId}: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 

@@ -30,7 +30,11 @@ export interface RunState {
   leave(): void;
   inspect(nodeId: string | null): void;
   control(client: HostClient, action: 'pause' | 'resume' | 'cancel'): Promise<void>;
-  approve(client: HostClient, nodeId: string, decision: { approved: boolean; comment?: string; data?: unknown }): Promise<void>;
+  approve(
+    client: HostClient,
+    nodeId: string,
+    decision: { approved: boolean; comment?: string; data?: unknown },
+  ): Promise<void>;
   retry(client: HostClient, nodeId: string): Promise<void>;
   resolve(client: HostClient, nodeId: string, output: unknown): Promise<void>;
   rerun(client: HostClient, fromNodeId: string, reuse: string[]): Promise<void>;
@@ -79,7 +83,10 @@ export const runStore = createStore<RunState>()((set, get) => {
     async start(client, graph, input) {
       set({ busy: true, error: null });
       try {
-        const { runId } = await client.call('runs.start', { graph: graph as unknown as Record<string, unknown>, input });
+        const { runId } = await client.call('runs.start', {
+          graph: graph as unknown as Record<string, unknown>,
+          input,
+        });
         set({ mode: 'edit', inspected: null });
         get().follow(client, runId, graph);
         return runId;
@@ -136,10 +143,15 @@ export const runStore = createStore<RunState>()((set, get) => {
     },
     approve: (client, nodeId, d) => act(() => client.call('runs.approve', { runId: get().view!.runId, nodeId, ...d })),
     retry: (client, nodeId) => act(() => client.call('runs.retry', { runId: get().view!.runId, nodeId })),
-    resolve: (client, nodeId, output) => act(() => client.call('runs.resolve', { runId: get().view!.runId, nodeId, output })),
+    resolve: (client, nodeId, output) =>
+      act(() => client.call('runs.resolve', { runId: get().view!.runId, nodeId, output })),
     rerun: (client, fromNodeId, reuse) =>
       act(async () => {
-        const { runId } = await client.call('runs.rerun', { runId: get().view!.runId, fromNodeId, ...(reuse.length ? { reuse } : {}) });
+        const { runId } = await client.call('runs.rerun', {
+          runId: get().view!.runId,
+          fromNodeId,
+          ...(reuse.length ? { reuse } : {}),
+        });
         get().follow(client, runId, get().graph!);
       }),
     clear() {

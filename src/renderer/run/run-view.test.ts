@@ -20,7 +20,14 @@ const graph = {
 
 let seq = 0;
 const ev = (type: string, nodeId?: string, data: Record<string, unknown> = {}) =>
-  ({ seq: ++seq, runId: 'run_x', ts: new Date(1000 + seq).toISOString(), type, ...(nodeId ? { nodeId } : {}), data }) as unknown as RunEvent;
+  ({
+    seq: ++seq,
+    runId: 'run_x',
+    ts: new Date(1000 + seq).toISOString(),
+    type,
+    ...(nodeId ? { nodeId } : {}),
+    data,
+  }) as unknown as RunEvent;
 
 describe('RunFold (the core fold, as immutable views)', () => {
   it('follows run and node states, streams, ignores repeats, and renews only touched nodes', () => {
@@ -47,22 +54,38 @@ describe('RunFold (the core fold, as immutable views)', () => {
     expect(v2.nodes['c']).toBe(cBefore);
     expect(fold.apply(first)).toBe(v2);
     const v3 = fold.apply([
-      ev('node.succeeded', 'b', { attempt: 1, durationMs: 5, output: { text: 'Hello' }, usage: { inputTokens: 3, outputTokens: 2 }, costUsd: 0.01 }),
+      ev('node.succeeded', 'b', {
+        attempt: 1,
+        durationMs: 5,
+        output: { text: 'Hello' },
+        usage: { inputTokens: 3, outputTokens: 2 },
+        costUsd: 0.01,
+      }),
       ev('node.queued', 'c'),
     ]);
     expect(animatedEdges(graph, v3)).toBe('e2');
     // Paused: a queued node gets no data until the run resumes.
     expect(animatedEdges(graph, { ...v3, status: 'paused' })).toBe('');
     expect(v3.nodes['b']).toMatchObject({ tokens: 5, costUsd: 0.01 });
-    expect(v3.nodes['b']!.attempts[0]).toMatchObject({ status: 'succeeded', usage: { inputTokens: 3, outputTokens: 2 } });
-    const v4 = fold.apply([ev('node.started', 'c', { attempt: 1, idempotencyKey: 'k' }), ev('approval.requested', 'c', { title: 't' }), ev('run.waiting', undefined, { nodeIds: ['c'] })]);
+    expect(v3.nodes['b']!.attempts[0]).toMatchObject({
+      status: 'succeeded',
+      usage: { inputTokens: 3, outputTokens: 2 },
+    });
+    const v4 = fold.apply([
+      ev('node.started', 'c', { attempt: 1, idempotencyKey: 'k' }),
+      ev('approval.requested', 'c', { title: 't' }),
+      ev('run.waiting', undefined, { nodeIds: ['c'] }),
+    ]);
     expect(v4.status).toBe('waiting');
     expect(v4.nodes['c']).toMatchObject({ status: 'waiting', approval: { title: 't' } });
   });
 
   it('records a refused event as a problem instead of throwing', () => {
     seq = 0;
-    const v = viewAt('run_x', graph, [ev('run.created', undefined, { graphId: 'g', graphHash: 'h', input: {} }), ev('node.succeeded', 'c', { attempt: 1, durationMs: 0, output: 1 })]);
+    const v = viewAt('run_x', graph, [
+      ev('run.created', undefined, { graphId: 'g', graphHash: 'h', input: {} }),
+      ev('node.succeeded', 'c', { attempt: 1, durationMs: 0, output: 1 }),
+    ]);
     expect(v.problems).toHaveLength(1);
     expect(v.nodes['c']!.status).toBe('idle');
   });

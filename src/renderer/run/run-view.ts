@@ -69,7 +69,15 @@ function nodeView(n: NodeState): NodeView {
     if (a.usage) tokens += a.usage.inputTokens + a.usage.outputTokens;
     costUsd += a.costUsd ?? 0;
   }
-  const v: NodeView = { status: n.status, attempt: n.attempt, attempts: n.attempts.map((a) => ({ ...a })), stream: n.stream, logs: n.logs.slice(), tokens, costUsd };
+  const v: NodeView = {
+    status: n.status,
+    attempt: n.attempt,
+    attempts: n.attempts.map((a) => ({ ...a })),
+    stream: n.stream,
+    logs: n.logs.slice(),
+    tokens,
+    costUsd,
+  };
   if (n.input !== undefined) v.input = n.input;
   if (n.output !== undefined) v.output = n.output;
   if (n.error) v.error = n.error;
@@ -113,7 +121,9 @@ export class RunFold {
       } catch (err) {
         // Keep going: the log is the truth and the next event may still apply.
         this.state.seq = e.seq;
-        this.problems.push(`event ${e.seq} (${e.type}${e.nodeId ? ` ${e.nodeId}` : ''}): ${err instanceof Error ? err.message : String(err)}`);
+        this.problems.push(
+          `event ${e.seq} (${e.type}${e.nodeId ? ` ${e.nodeId}` : ''}): ${err instanceof Error ? err.message : String(err)}`,
+        );
         changed = true;
       }
     }
@@ -130,7 +140,17 @@ export class RunFold {
 
   private snapshot(nodes: Readonly<Record<string, NodeView>>): RunView {
     const s = this.state;
-    const v: RunView = { runId: this.runId, graphId: s.graphId, status: s.status, lastSeq: s.seq, input: s.input, tokens: s.tokens, costUsd: s.costUsd, nodes, problems: this.problems.slice() };
+    const v: RunView = {
+      runId: this.runId,
+      graphId: s.graphId,
+      status: s.status,
+      lastSeq: s.seq,
+      input: s.input,
+      tokens: s.tokens,
+      costUsd: s.costUsd,
+      nodes,
+      problems: this.problems.slice(),
+    };
     if (s.result !== undefined) v.result = s.result;
     if (s.error) v.error = s.error;
     if (s.failedNodeId) v.failedNodeId = s.failedNodeId;
@@ -156,7 +176,8 @@ export function animatedEdges(graph: Graph, view: RunView | null): string {
     const t = view.nodes[e.target]?.status;
     const s = view.nodes[e.source]?.status;
     // Data waits at a queued node while the run is paused: only what is running still flows.
-    if (t === 'running' || t === 'retrying' || (s === 'succeeded' && t === 'queued' && view.status === 'running')) out.push(e.id);
+    if (t === 'running' || t === 'retrying' || (s === 'succeeded' && t === 'queued' && view.status === 'running'))
+      out.push(e.id);
   }
   return out.join('\n');
 }

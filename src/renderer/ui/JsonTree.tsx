@@ -30,7 +30,17 @@ function Scalar({ value }: { value: unknown }): JSX.Element {
   return <span>{String(value)}</span>;
 }
 
-const JsonNode = memo(function JsonNode({ name, value, depth, level }: { name?: string; value: unknown; depth: number; level: number }): JSX.Element {
+const JsonNode = memo(function JsonNode({
+  name,
+  value,
+  depth,
+  level,
+}: {
+  name?: string;
+  value: unknown;
+  depth: number;
+  level: number;
+}): JSX.Element {
   const composite = value !== null && typeof value === 'object';
   const [open, setOpen] = useState(level < depth);
   const [shown, setShown] = useState(PAGE);
@@ -44,7 +54,9 @@ const JsonNode = memo(function JsonNode({ name, value, depth, level }: { name?: 
     );
   }
   const isArray = Array.isArray(value);
-  const entries: [string, unknown][] = isArray ? (value as unknown[]).map((v, i) => [String(i), v]) : Object.entries(value as Record<string, unknown>);
+  const entries: [string, unknown][] = isArray
+    ? (value as unknown[]).map((v, i) => [String(i), v])
+    : Object.entries(value as Record<string, unknown>);
   const [l, r] = isArray ? ['[', ']'] : ['{', '}'];
   if (entries.length === 0) {
     return (
@@ -65,7 +77,8 @@ const JsonNode = memo(function JsonNode({ name, value, depth, level }: { name?: 
         <span className="jt-punct">{l}</span>
         {!open && (
           <span className="jt-summary">
-            {entries.length} {isArray ? (entries.length === 1 ? 'item' : 'items') : entries.length === 1 ? 'key' : 'keys'} {r}
+            {entries.length}{' '}
+            {isArray ? (entries.length === 1 ? 'item' : 'items') : entries.length === 1 ? 'key' : 'keys'} {r}
           </span>
         )}
       </button>
@@ -86,7 +99,15 @@ const JsonNode = memo(function JsonNode({ name, value, depth, level }: { name?: 
   );
 });
 
-export const JsonTree = memo(function JsonTree({ value, depth = 2, testId }: { value: unknown; depth?: number; testId?: string }): JSX.Element {
+export const JsonTree = memo(function JsonTree({
+  value,
+  depth = 2,
+  testId,
+}: {
+  value: unknown;
+  depth?: number;
+  testId?: string;
+}): JSX.Element {
   return (
     <div className="json-tree mono" data-testid={testId}>
       <JsonNode value={value} depth={depth} level={0} />

@@ -26,7 +26,8 @@ export function BreakersCard(): JSX.Element {
     <section className="card" data-testid="breakers">
       <h3>Circuit breakers</h3>
       <p className="muted small">
-        After {data?.threshold ?? '…'} failures in a row a provider or http host is skipped for {data ? Math.round(data.coolDownMs / 1000) : '…'} s; nodes fail fast and retry after the cool-down.
+        After {data?.threshold ?? '…'} failures in a row a provider or http host is skipped for{' '}
+        {data ? Math.round(data.coolDownMs / 1000) : '…'} s; nodes fail fast and retry after the cool-down.
       </p>
       {error && <div className="field-message">{error}</div>}
       {data && data.breakers.length === 0 && <p className="muted small">No provider or host has failed yet.</p>}

@@ -28,12 +28,22 @@ export function SettingsView(): JSX.Element {
         <h3>Appearance</h3>
         <div className="segmented" role="radiogroup" aria-label="Theme">
           {choices.map((c) => (
-            <button key={c.value} type="button" role="radio" aria-checked={choice === c.value} data-testid={`theme-${c.value}`} className={choice === c.value ? 'seg seg-on' : 'seg'} onClick={() => setThemeChoice(c.value)}>
+            <button
+              key={c.value}
+              type="button"
+              role="radio"
+              aria-checked={choice === c.value}
+              data-testid={`theme-${c.value}`}
+              className={choice === c.value ? 'seg seg-on' : 'seg'}
+              onClick={() => setThemeChoice(c.value)}
+            >
               {c.icon && <Icon name={c.icon} size={14} />} {c.label}
             </button>
           ))}
         </div>
-        <p className="muted small">Now showing the {theme} theme{choice === 'system' ? ', following the system setting' : ''}.</p>
+        <p className="muted small">
+          Now showing the {theme} theme{choice === 'system' ? ', following the system setting' : ''}.
+        </p>
       </section>
       <section className="card">
         <h3>About</h3>

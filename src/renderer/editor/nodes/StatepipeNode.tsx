@@ -28,25 +28,52 @@ const STATUS_TEXT: Record<string, string> = { 'in-doubt': 'in doubt' };
 
 type Props = Pick<NodeProps<FlowNode>, 'id' | 'selected' | 'width' | 'height'>;
 
-export const StatepipeNode = memo(function StatepipeNode({ id, selected, width, height }: NodeProps<FlowNode>): JSX.Element {
+export const StatepipeNode = memo(function StatepipeNode({
+  id,
+  selected,
+  width,
+  height,
+}: NodeProps<FlowNode>): JSX.Element {
   // Deferred: the switch renders in a background pass React can interrupt, not in the frame that crossed the threshold.
-  return useDeferredValue(useContext(ZoomedOutContext)) ? <CompactNode id={id} selected={selected} width={width} height={height} /> : <FullNode id={id} selected={selected} />;
+  return useDeferredValue(useContext(ZoomedOutContext)) ? (
+    <CompactNode id={id} selected={selected} width={width} height={height} />
+  ) : (
+    <FullNode id={id} selected={selected} />
+  );
 });
 
 /** Target on the left (not on inputs); one source on the right, or true/false on a branching node. */
 function Handles({ type, connectable, labels }: { type: string; connectable: boolean; labels: boolean }): JSX.Element {
   return (
     <>
-      {type !== 'input' && <Handle type="target" position={Position.Left} className="sp-handle" isConnectable={connectable} />}
+      {type !== 'input' && (
+        <Handle type="target" position={Position.Left} className="sp-handle" isConnectable={connectable} />
+      )}
       {isBranching(type) ? (
         <>
-          <Handle type="source" position={Position.Right} id="true" className="sp-handle sp-handle-true" style={{ top: '36%' }} isConnectable={connectable} />
-          <Handle type="source" position={Position.Right} id="false" className="sp-handle sp-handle-false" style={{ top: '72%' }} isConnectable={connectable} />
+          <Handle
+            type="source"
+            position={Position.Right}
+            id="true"
+            className="sp-handle sp-handle-true"
+            style={{ top: '36%' }}
+            isConnectable={connectable}
+          />
+          <Handle
+            type="source"
+            position={Position.Right}
+            id="false"
+            className="sp-handle sp-handle-false"
+            style={{ top: '72%' }}
+            isConnectable={connectable}
+          />
           {labels && <BranchLabel branch="true" />}
           {labels && <BranchLabel branch="false" />}
         </>
       ) : (
-        type !== 'output' && <Handle type="source" position={Position.Right} className="sp-handle" isConnectable={connectable} />
+        type !== 'output' && (
+          <Handle type="source" position={Position.Right} className="sp-handle" isConnectable={connectable} />
+        )
       )}
     </>
   );
@@ -112,7 +139,12 @@ function FullNode({ id, selected }: Pick<Props, 'id' | 'selected'>): JSX.Element
           <div className="sp-id mono">{id}</div>
         </div>
         {status !== 'idle' && (
-          <span className={`sp-status status-${status}`} title={status} aria-label={`status: ${status}`} data-testid={`node-state-${id}`}>
+          <span
+            className={`sp-status status-${status}`}
+            title={status}
+            aria-label={`status: ${status}`}
+            data-testid={`node-state-${id}`}
+          >
             <StateIcon state={status} size={13} />
           </span>
         )}
@@ -127,7 +159,10 @@ function FullNode({ id, selected }: Pick<Props, 'id' | 'selected'>): JSX.Element
         </div>
       )}
       {streams && (stream || status === 'running') && (
-        <div className={`sp-stream${status === 'running' ? ' is-live' : status === 'succeeded' ? ' is-done' : ''}`} data-testid={`node-stream-${id}`}>
+        <div
+          className={`sp-stream${status === 'running' ? ' is-live' : status === 'succeeded' ? ' is-done' : ''}`}
+          data-testid={`node-stream-${id}`}
+        >
           <span>{streamTail(stream) || '…'}</span>
         </div>
       )}
@@ -138,10 +173,20 @@ function FullNode({ id, selected }: Pick<Props, 'id' | 'selected'>): JSX.Element
       )}
       {waitingApproval && (
         <div className="sp-approval nodrag nopan">
-          <button type="button" className="btn btn-sm btn-approve" data-testid={`approve-${id}`} onClick={() => decide(true)}>
+          <button
+            type="button"
+            className="btn btn-sm btn-approve"
+            data-testid={`approve-${id}`}
+            onClick={() => decide(true)}
+          >
             <Icon name="check" size={12} /> Approve
           </button>
-          <button type="button" className="btn btn-sm btn-reject" data-testid={`reject-${id}`} onClick={() => decide(false)}>
+          <button
+            type="button"
+            className="btn btn-sm btn-reject"
+            data-testid={`reject-${id}`}
+            onClick={() => decide(false)}
+          >
             <Icon name="close" size={12} /> Reject
           </button>
         </div>

@@ -37,7 +37,11 @@ export const graphIndex = (g: Graph): Map<string, GraphNode> => {
 };
 
 /** A read-only source over a fixed graph and a run-state hook (make it once per graph, e.g. with useMemo). */
-export function graphSource(graph: Graph, useRunNode: (id: string) => NodeView | undefined, opts: { controls?: boolean } = {}): NodeSource {
+export function graphSource(
+  graph: Graph,
+  useRunNode: (id: string) => NodeView | undefined,
+  opts: { controls?: boolean } = {},
+): NodeSource {
   const index = graphIndex(graph);
   return {
     readOnly: true,

@@ -3,7 +3,8 @@ import type { JSX } from 'react';
 import type { GraphNode } from '../../../core/graph/schema';
 
 const clip = (s: string, n = 72) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
-const oneLine = (v: unknown, n = 72) => clip(typeof v === 'string' ? v.replace(/\s+/g, ' ').trim() : JSON.stringify(v) ?? '', n);
+const oneLine = (v: unknown, n = 72) =>
+  clip(typeof v === 'string' ? v.replace(/\s+/g, ' ').trim() : (JSON.stringify(v) ?? ''), n);
 
 export function formatMs(ms: number): string {
   if (!Number.isFinite(ms)) return '?';
@@ -27,7 +28,9 @@ const model: R = (n) => (
       <span className="chip">{String(n.config['provider'] ?? '?')}</span>
       <span className="chip chip-strong">{String(n.config['model'] ?? '?')}</span>
       {n.config['outputSchema'] !== undefined && <span className="chip">json</span>}
-      {Array.isArray(n.config['tools']) && <span className="chip">{(n.config['tools'] as unknown[]).length} tools</span>}
+      {Array.isArray(n.config['tools']) && (
+        <span className="chip">{(n.config['tools'] as unknown[]).length} tools</span>
+      )}
     </div>
     <Kv v={oneLine(n.config['prompt'] ?? '')} />
   </>
@@ -39,7 +42,9 @@ export const SUMMARIES: Record<string, R> = {
   agent: model,
   http: (n) => (
     <div className="sp-kv">
-      <span className={`method method-${String(n.config['method'] ?? 'GET').toLowerCase()}`}>{String(n.config['method'] ?? 'GET')}</span>
+      <span className={`method method-${String(n.config['method'] ?? 'GET').toLowerCase()}`}>
+        {String(n.config['method'] ?? 'GET')}
+      </span>
       <span className="sp-v mono">{oneLine(n.config['url'] ?? '')}</span>
     </div>
   ),
