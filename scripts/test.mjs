@@ -25,7 +25,8 @@ function step(name, script, args) {
 const failures = [];
 if (!step('typecheck', bin('typescript', 'bin/tsc'), ['-p', 'tsconfig.json', '--noEmit'])) failures.push('typecheck');
 if (!step('lint', bin('eslint', 'bin/eslint.js'), ['src'])) failures.push('lint');
-if (!step('format', bin('prettier', 'bin/prettier.cjs'), ['--check', '--log-level', 'warn', '.'])) failures.push('format');
+if (!step('format', bin('prettier', 'bin/prettier.cjs'), ['--check', '--log-level', 'warn', '.']))
+  failures.push('format');
 
 mkdirSync(dirname(report), { recursive: true });
 rmSync(report, { force: true });

@@ -144,13 +144,11 @@ describe('anthropic', () => {
 
   it('returns a tool_use block as a tool call', async () => {
     an.queue.push({ toolCall: { id: 'toolu_1', name: 'lookup', args: { q: 'x' } } });
-    const reply = await reg
-      .get('anthropic')!
-      .generate(
-        request('claude-haiku-4-5', {
-          tools: [{ name: 'lookup', inputSchema: { type: 'object', properties: { q: { type: 'string' } } } }],
-        }),
-      );
+    const reply = await reg.get('anthropic')!.generate(
+      request('claude-haiku-4-5', {
+        tools: [{ name: 'lookup', inputSchema: { type: 'object', properties: { q: { type: 'string' } } } }],
+      }),
+    );
     expect(reply.toolCall).toEqual({ id: 'toolu_1', name: 'lookup', args: { q: 'x' } });
   });
 

@@ -33,13 +33,11 @@ export function ApprovalDialog({
     }
     setBusy(true);
     try {
-      await runStore
-        .getState()
-        .approve(hostClient(), nodeId, {
-          approved,
-          ...(comment.trim() ? { comment: comment.trim() } : {}),
-          ...(parsed !== undefined ? { data: parsed } : {}),
-        });
+      await runStore.getState().approve(hostClient(), nodeId, {
+        approved,
+        ...(comment.trim() ? { comment: comment.trim() } : {}),
+        ...(parsed !== undefined ? { data: parsed } : {}),
+      });
       onClose();
     } catch (err) {
       setError(errText(err));
