@@ -2,6 +2,7 @@
  * `--inspect`: a live view of every node's state. On a TTY the table is redrawn in place
  * (ANSI cursor movement, throttled); elsewhere one line per node transition is printed.
  */
+import { nodeStatusAfter, runStatusAfter } from '../core/engine/machines.js';
 import type { NodeStatus } from '../core/ports.js';
 import type { RunEvent } from '../core/events.js';
 import type { RunDetail } from '../host/service.js';
@@ -29,20 +30,6 @@ interface Row {
   costUsd: number;
   note: string;
 }
-
-const STATUS_OF: Partial<Record<RunEvent['type'], NodeStatus>> = {
-  'node.queued': 'queued',
-  'node.started': 'running',
-  'node.retrying': 'retrying',
-  'node.succeeded': 'succeeded',
-  'node.failed': 'failed',
-  'node.skipped': 'skipped',
-  'node.cancelled': 'cancelled',
-  'node.in-doubt': 'in-doubt',
-  'node.requeued': 'queued',
-  'node.reset': 'idle',
-  'approval.requested': 'waiting',
-};
 
 const REDRAW_MS = 80;
 const ESC = '\u001b[';
@@ -104,15 +91,8 @@ export class InspectView {
   }
 
   private apply(e: RunEvent): void {
-    if (e.type.startsWith('run.') && e.type !== 'run.created' && e.type !== 'run.retried') {
-      this.runStatus =
-        e.type === 'run.waiting'
-          ? 'waiting'
-          : e.type === 'run.resumed' || e.type === 'run.started'
-            ? 'running'
-            : e.type.slice(4);
-    }
-    const status = STATUS_OF[e.type];
+    this.runStatus = runStatusAfter(e.type) ?? this.runStatus;
+    const status = e.nodeId === undefined ? undefined : nodeStatusAfter(e.type, e.data as { reusedFrom?: string });
     if (!e.nodeId) return;
     const row = this.rows.get(e.nodeId);
     if (!row) return;

@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { asRunId } from '../../core/ids.js';
+import { isTerminalRun } from '../../core/engine/machines.js';
 import { replayRun } from '../../core/engine/replay.js';
 import { CHAOS_KILL_ENV, CHAOS_TRACE_ENV, KILL_WHERE, type ChaosTraceLine, type KillWhere } from '../../host/chaos.js';
 import { UsageError } from '../exit.js';
@@ -98,7 +99,7 @@ function readTrace(file: string): ChaosTraceLine[] {
 function nextCommand(dbFile: string, runId: string | undefined): { cmd: Cmd; args: string[] } | 'done' {
   if (runId === undefined) return { cmd: 'run', args: [] };
   const { state } = snapshot(dbFile, runId);
-  if (state.status === 'succeeded' || state.status === 'failed' || state.status === 'cancelled') return 'done';
+  if (isTerminalRun(state.status)) return 'done';
   if (state.status === 'waiting') {
     for (const [id, n] of state.nodes) if (n.status === 'in-doubt') return { cmd: 'retry', args: [runId, id] };
     for (const [id, n] of state.nodes)

@@ -11,7 +11,7 @@ import type { RunId } from '../ids.js';
 import { Stage } from './commit.js';
 import type { EngineDeps, RunOutcome } from './context.js';
 import { runCompensations } from './compensate.js';
-import { isFinishedNode } from './machines.js';
+import { isFinishedNode, isTerminalRun } from './machines.js';
 import { readiness } from './plan.js';
 import { foldEvents, type RunState } from './state.js';
 import { NodeTask } from './node-task.js';
@@ -151,7 +151,7 @@ export class RunDriver {
     else if (s.status === 'paused' && opts.resume) {
       this.commit([ev('run.resumed', opts.resume.budget ? { budget: opts.resume.budget } : {})]);
     }
-    if (isTerminal(s.status)) return;
+    if (isTerminalRun(s.status)) return;
     if (opts.cancel) {
       this.cancelling = true;
       return;
@@ -371,13 +371,13 @@ export class RunDriver {
       if (n.status === 'waiting' || n.status === 'in-doubt') open.push(id);
       if (n.status === 'failed' && failed === undefined) failed = id;
     }
-    if (this.cancelling && !isTerminal(s.status)) {
+    if (this.cancelling && !isTerminalRun(s.status)) {
       const events: NewEvent[] = [];
       for (const [id, n] of s.nodes) if (!isFinishedNode(n.status)) events.push(ev('node.cancelled', {}, id as never));
       this.commit(events);
       return this.compensateThenEnd('cancelled');
     }
-    if (!isTerminal(s.status) && failed === undefined && s.status !== 'paused' && open.length > 0) {
+    if (!isTerminalRun(s.status) && failed === undefined && s.status !== 'paused' && open.length > 0) {
       if (s.status !== 'waiting') this.commit([ev('run.waiting', { nodeIds: open })]);
       return this.stop({ status: 'waiting', waitingFor: open });
     }
@@ -471,7 +471,6 @@ export class RunDriver {
 /** A group commit holds at most this many events. */
 const GROUP_MAX_EVENTS = 512;
 
-const isTerminal = (s: RunState['status']): boolean => s === 'succeeded' || s === 'failed' || s === 'cancelled';
 
 export function outcomeOf(s: RunState): RunOutcome {
   const out: RunOutcome = { runId: s.runId, status: s.status };

@@ -11,6 +11,7 @@ import { asRunId, newRunId, type NodeId, type RunId } from '../ids.js';
 import type { EngineDeps, EventListener, RunOutcome } from './context.js';
 import { RunDriver, type DriveOptions } from './driver.js';
 import { assertApprovable, assertResolvable, assertResumable, assertRetryable, nodeIn } from './preconditions.js';
+import { isTerminalRun } from './machines.js';
 import { foldEvents, type RunState } from './state.js';
 
 export interface Decision {
@@ -202,7 +203,7 @@ export class Engine {
 
   private async controlOrDrive(runId: RunId, kind: 'pause' | 'cancel', opts: DriveOptions) {
     const state = this.inspect(runId);
-    if (state.status === 'succeeded' || state.status === 'cancelled' || state.status === 'failed') {
+    if (isTerminalRun(state.status)) {
       throw new AppError(
         'illegal-transition',
         `run ${runId} is ${state.status} and cannot be ${kind === 'pause' ? 'paused' : 'cancelled'}`,
