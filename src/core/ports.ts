@@ -80,6 +80,8 @@ export interface NodeRunContext {
   attempt: number;
   idempotencyKey: string;
   signal: AbortSignal;
+  /** The time limit of this attempt (the node's `timeoutMs`, else the graph's default); the signal aborts at it. */
+  timeoutMs: number;
   clock: Clock;
   /** `{ input, nodes: { <upstream id>: { output } } }`: the template scope of this node. */
   scope: TemplateScope;

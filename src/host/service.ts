@@ -19,8 +19,8 @@ import { dryRunPlan, nodesLeft, type DryControl, type DryRunPlan } from '../core
 import { replayRun, type ReplayReport } from '../core/engine/replay.js';
 import { foldEvents } from '../core/engine/state.js';
 import { ev } from '../core/events.js';
-import { createAgentRunner } from '../core/nodes/agent.js';
-import { llmRunner } from '../core/nodes/llm.js';
+import { createAgentRunner } from '../core/nodes/agent/runner.js';
+import { llmRunner } from '../core/nodes/llm/runner.js';
 import { BreakerRegistry, withBreakers, type BreakerSettings } from './breaker.js';
 import { chaosFromEnv, installChaos } from './chaos.js';
 import { parseGraphFile } from './graph-file.js';

@@ -3,7 +3,8 @@
  * runtime.md "Durability", read back from the database the killed processes left behind.
  */
 import type { RunEvent } from '../../core/events.js';
-import { defaultSideEffect, type Graph } from '../../core/graph/schema.js';
+import type { Graph } from '../../core/graph/schema.js';
+import { kindOf, sideEffectOf } from '../../core/nodes/registry.js';
 import { asRunId } from '../../core/ids.js';
 import { foldEvents, type RunState } from '../../core/engine/state.js';
 import type { ChaosTraceLine } from '../../host/chaos.js';
@@ -128,8 +129,7 @@ export function checkRun(snap: RunSnapshot, ref: Reference): { problems: string[
     const node = nodes.get(id)!;
     const data = e.data as { attempt: number; idempotencyKey?: string; resumed?: boolean };
     if (data.resumed) facts.resumedStarts++;
-    const intrinsic = node.type === 'delay' || node.type === 'approval';
-    if (intrinsic || defaultSideEffect(node) !== 'unsafe') {
+    if (kindOf(node).execution !== 'effect' || sideEffectOf(node) !== 'unsafe') {
       if (node.type === 'http' && data.idempotencyKey) keyOf.set(`${id}:${data.attempt}`, data.idempotencyKey);
       continue;
     }

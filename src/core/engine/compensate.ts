@@ -76,6 +76,7 @@ async function runOne(
     attempt,
     idempotencyKey: `${idempotencyKey(d.runId, id as NodeId, attempt)}:compensate`,
     signal: controller.signal,
+    timeoutMs,
     clock: d.deps.clock,
     scope,
     config,

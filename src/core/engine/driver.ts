@@ -5,7 +5,8 @@
  */
 import { AppError, NodeFailure, toNodeError } from '../errors.js';
 import { ev, type NewEvent, type RunEvent } from '../events.js';
-import { type Graph, type GraphNode, DEFAULT_CONCURRENCY, defaultSideEffect } from '../graph/schema.js';
+import { type Graph, type GraphNode, DEFAULT_CONCURRENCY } from '../graph/schema.js';
+import { kindOf, sideEffectOf } from '../nodes/registry.js';
 import { topology, type Topology } from '../graph/topology.js';
 import type { RunId } from '../ids.js';
 import { Stage } from './commit.js';
@@ -174,9 +175,8 @@ export class RunDriver {
       if (n.status === 'retrying')
         this.launch(id, n.attempt + 1, { afterMs: Math.max(0, (n.retryAt ?? 0) - this.deps.clock.now()) });
       if (n.status !== 'running') continue;
-      const intrinsic = node.type === 'delay' || node.type === 'approval';
-      // A polled node whose submit is recorded only polls from here on: safe to continue.
-      if (!intrinsic && defaultSideEffect(node) === 'unsafe' && !n.poll) {
+      // Only a runner may have reached the world; a polled node whose submit is recorded only polls from here on.
+      if (kindOf(node).execution === 'effect' && sideEffectOf(node) === 'unsafe' && !n.poll) {
         this.commit([ev('node.in-doubt', { attempt: n.attempt }, id as never)]);
       } else {
         this.launch(id, n.attempt, { resumed: true });
@@ -269,7 +269,7 @@ export class RunDriver {
       ) {
         const id = this.ready[0]!;
         const node = this.nodes.get(id)!;
-        if ((node.type === 'llm' || node.type === 'agent') && this.budgetExceeded()) {
+        if (kindOf(node).callsModel && this.budgetExceeded()) {
           this.commit([this.budgetEvent(id), ev('run.paused', { reason: 'budget' })]);
           break;
         }
@@ -470,7 +470,6 @@ export class RunDriver {
 
 /** A group commit holds at most this many events. */
 const GROUP_MAX_EVENTS = 512;
-
 
 export function outcomeOf(s: RunState): RunOutcome {
   const out: RunOutcome = { runId: s.runId, status: s.status };

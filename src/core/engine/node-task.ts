@@ -5,11 +5,12 @@
 import { NodeFailure, toNodeError, type NodeError } from '../errors.js';
 import { ev, type NewEvent, type Usage } from '../events.js';
 import type { GraphNode } from '../graph/schema.js';
+import type { NodeKind } from '../nodes/kind.js';
+import { kindOf } from '../nodes/registry.js';
 import { renderConfig } from '../graph/templates.js';
 import { idempotencyKey, type NodeId } from '../ids.js';
 import type { NodeResult, NodeRunContext, TemplateScope } from '../ports.js';
 import type { RunDriver } from './driver.js';
-import { intrinsicRunner } from './intrinsic.js';
 import { backoffDelay, retryPolicy, timeoutFor } from './plan.js';
 
 /** In-process nodes finish at once and cannot be interrupted: they share a signal that never aborts. */
@@ -18,6 +19,7 @@ const NEVER_ABORTS = new AbortController().signal;
 export class NodeTask {
   private controllerOf: AbortController | undefined;
   private readonly id: NodeId;
+  private readonly kind: NodeKind;
   /** A pure in-process node running straight through: its end is group-committed (RunDriver.batch). */
   grouped: boolean;
 
@@ -28,7 +30,8 @@ export class NodeTask {
     private readonly opts: { resumed?: boolean; afterMs?: number },
   ) {
     this.id = node.id as NodeId;
-    this.grouped = d.deps.groupCommit !== false && INSTANT.has(node.type) && !opts.afterMs;
+    this.kind = kindOf(node);
+    this.grouped = d.deps.groupCommit !== false && this.kind.execution === 'instant' && !opts.afterMs;
   }
 
   private get controller(): AbortController {
@@ -41,8 +44,7 @@ export class NodeTask {
 
   /** The template scope: the run input and the outputs of finished nodes (only upstream ones are referenced: validated). */
   private scope(): TemplateScope {
-    if (this.node.type !== 'code' && this.node.type !== 'agent')
-      return { input: this.d.state.input, nodes: this.d.outputs };
+    if (!this.kind.scopeOfAncestors) return { input: this.d.state.input, nodes: this.d.outputs };
     const nodes: TemplateScope['nodes'] = {};
     for (const a of this.d.topo.ancestors(this.node.id)) if (this.d.outputs[a]) nodes[a] = this.d.outputs[a]!;
     return { input: this.d.state.input, nodes };
@@ -50,7 +52,7 @@ export class NodeTask {
 
   async run(): Promise<void> {
     const clock = this.d.deps.clock;
-    const instant = INSTANT.has(this.node.type);
+    const instant = this.kind.execution === 'instant';
     const signal = instant ? NEVER_ABORTS : this.controller.signal;
     let resumed = this.opts.resumed === true;
     if (this.opts.afterMs) {
@@ -82,10 +84,10 @@ export class NodeTask {
           this.d.afterFinish(this.node.id);
         }, this.grouped);
       }
-      if (this.node.type === 'delay') {
+      if (this.kind.execution === 'wait') {
         const until = resumed && state.until !== undefined ? state.until : started + Number(config['ms'] ?? 0);
         this.d.commit([ev('node.started', { ...startData, until, input: config }, this.id)]);
-      } else if (this.node.type === 'approval') {
+      } else if (this.kind.execution === 'person') {
         if (state.status === 'waiting') return; // still open from before a restart
         const details = config['details'];
         this.d.commit([
@@ -107,7 +109,7 @@ export class NodeTask {
       const stream = new TokenStream(this.d, this.id, this.attempt);
       let result: NodeResult;
       try {
-        result = await this.execute(config, stream, timeoutFor(this.d.graph, this.node), state.error);
+        result = await this.execute(config, stream, state.error);
       } catch (err) {
         if (deferredStart.length) this.d.commit(deferredStart);
         stream.flush();
@@ -174,17 +176,19 @@ export class NodeTask {
   private async execute(
     config: Record<string, unknown>,
     stream: TokenStream,
-    timeoutMs: number,
     previousError: NodeError | undefined,
   ): Promise<NodeResult> {
-    const runner = intrinsicRunner(this.node.type) ?? this.d.deps.runners[this.node.type];
+    // The engine runs in-process kinds itself; a host may supply (or wrap) the runner of the others.
+    const kind = this.kind;
+    const runner = kind.execution === 'effect' ? (this.d.deps.runners[this.node.type] ?? kind.runner) : kind.runner;
+    const timeoutMs = timeoutFor(this.d.graph, this.node);
     if (!runner)
       throw new NodeFailure('internal', `no runner for node type ${this.node.type} in this host`, { retryable: false });
     const clock = this.d.deps.clock;
     const state = this.d.state.nodes.get(this.node.id)!;
     // Each attempt has its own signal: its timeout ends only this attempt (which may be retried);
     // a cancel of the run ends the task's signal and, through it, the attempt's.
-    const task = INSTANT.has(this.node.type) ? NEVER_ABORTS : this.controller.signal;
+    const task = kind.execution === 'instant' ? NEVER_ABORTS : this.controller.signal;
     const attempt = task === NEVER_ABORTS ? undefined : new AbortController();
     const unlink = attempt ? link(task, attempt) : () => undefined;
     const ctx: NodeRunContext = {
@@ -193,6 +197,7 @@ export class NodeTask {
       attempt: this.attempt,
       idempotencyKey: idempotencyKey(this.d.runId, this.id, this.attempt),
       signal: attempt ? attempt.signal : NEVER_ABORTS,
+      timeoutMs,
       clock,
       scope: this.scope(),
       config,
@@ -216,7 +221,7 @@ export class NodeTask {
     };
     try {
       // In-process nodes (input, transform, condition, output) finish at once; a delay has no time limit.
-      if (!attempt || IN_PROCESS.has(this.node.type)) return await runner(ctx);
+      if (!attempt || kind.execution !== 'effect') return await runner(ctx);
       const onAbort = new Promise<never>((_, reject) => {
         attempt.signal.addEventListener('abort', () => reject(attempt.signal.reason), { once: true });
       });
@@ -245,9 +250,6 @@ function link(parent: AbortSignal, child: AbortController): () => void {
   parent.addEventListener('abort', onAbort, { once: true });
   return () => parent.removeEventListener('abort', onAbort);
 }
-
-const IN_PROCESS = new Set(['input', 'transform', 'condition', 'output', 'delay']);
-const INSTANT = new Set(['input', 'transform', 'condition', 'output']);
 
 /** The tokens and cost a failed attempt still spent, for the run's totals and its budget. */
 function spentOf(err: unknown): { usage?: Usage; costUsd?: number } {

@@ -10,8 +10,8 @@
  */
 import { AppError } from '../errors.js';
 import { asNewEvent, type RunEvent } from '../events.js';
-import type { Graph, NodeType } from '../graph/schema.js';
-import { NODE_TYPES } from '../graph/schema.js';
+import type { Graph } from '../graph/schema.js';
+import { NODE_KINDS } from '../nodes/registry.js';
 import type { RunId } from '../ids.js';
 import type { NodeRunner } from '../ports.js';
 import { hostTurn, SimClock } from './clock.js';
@@ -186,7 +186,7 @@ class Replay {
       [...transitionsByNode(this.store.loadRun(this.runId).events)].map(([id, t]) => [id, t.length]),
     );
     const runners: RunnerRegistry = {};
-    for (const t of NODE_TYPES as readonly NodeType[]) runners[t] = this.runnerOf(epoch);
+    for (const k of NODE_KINDS) if (k.execution === 'effect') runners[k.type] = this.runnerOf(epoch);
     this.engine = new Engine({
       store: this.store,
       clock,

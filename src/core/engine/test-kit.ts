@@ -3,7 +3,7 @@ import { asNewEvent, type RunEvent } from '../events.js';
 import type { RunId } from '../ids.js';
 import type { Graph } from '../graph/schema.js';
 import { validateGraph } from '../graph/validate.js';
-import { llmRunner } from '../nodes/llm.js';
+import { llmRunner } from '../nodes/llm/runner.js';
 import type { NodeRunner } from '../ports.js';
 import { SimClock } from './clock.js';
 import type { RunnerRegistry } from './context.js';

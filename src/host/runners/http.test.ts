@@ -86,6 +86,7 @@ function makeCtx(config: Record<string, unknown>, over: Partial<NodeRunContext> 
     attempt: 1,
     idempotencyKey: 'run_h:call:1',
     signal: new AbortController().signal,
+    timeoutMs: 60_000,
     clock: { now: () => NOW, sleep: async () => {}, timer: () => () => undefined },
     scope: { input: {}, nodes: {} },
     config,

@@ -3,10 +3,10 @@
  * deterministic, streamed token by token through the injectable clock.
  * Pure: no node:* imports.
  */
-import { NodeFailure } from '../errors.js';
-import type { Usage } from '../events.js';
-import type { Clock, ModelProvider, ModelReply, ModelRequest } from '../ports.js';
-import { realClock } from '../engine/clock.js';
+import { NodeFailure } from '../../errors.js';
+import type { Usage } from '../../events.js';
+import type { Clock, ModelProvider, ModelReply, ModelRequest } from '../../ports.js';
+import { realClock } from '../../engine/clock.js';
 
 export interface MockConfig {
   /** A string, or any JSON value (streamed as its JSON text). */

@@ -17,11 +17,11 @@
  * (the engine retries it and the finished steps are replayed).
  * Pure: no node:* imports.
  */
-import { NodeFailure, toNodeError } from '../errors.js';
-import type { AgentStep, Usage } from '../events.js';
-import { DEFAULT_TIMEOUT_MS } from '../graph/schema.js';
-import { renderTemplates } from '../graph/templates.js';
-import type { ModelReply, ModelRequest, NodeResult, NodeRunContext, NodeRunner, TemplateScope } from '../ports.js';
+import { NodeFailure, toNodeError } from '../../errors.js';
+import type { AgentStep, Usage } from '../../events.js';
+import { DEFAULT_TIMEOUT_MS } from '../../graph/schema.js';
+import { renderTemplates } from '../../graph/templates.js';
+import type { ModelReply, ModelRequest, NodeResult, NodeRunContext, NodeRunner, TemplateScope } from '../../ports.js';
 import {
   buildRequest,
   formatSchemaProblems,
@@ -30,7 +30,7 @@ import {
   schemaFeedback,
   validatorFor,
   type SchemaProblem,
-} from './llm.js';
+} from '../llm/runner.js';
 
 export const DEFAULT_MAX_STEPS = 8;
 
