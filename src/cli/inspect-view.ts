@@ -49,17 +49,20 @@ export class InspectView {
 
   constructor(
     private readonly out: Out,
-    private readonly seed: (runId: string) => RunDetail | undefined,
+    private readonly seed: (runId: string) => Promise<RunDetail | undefined>,
   ) {
     this.p = paint(out);
     this.live = out.isTTY;
   }
 
-  private ensureSeeded(runId: string): void {
+  /** Events are applied in order, each run's once its node list is known. */
+  private chain: Promise<void> = Promise.resolve();
+
+  private async ensureSeeded(runId: string): Promise<void> {
     if (this.runId === runId) return;
     this.runId = runId;
     this.rows.clear();
-    const d = this.seed(runId);
+    const d = await this.seed(runId);
     if (!d) return;
     this.runStatus = d.status;
     this.tokens = d.tokens;
@@ -82,12 +85,19 @@ export class InspectView {
   }
 
   onEvents(events: RunEvent[]): void {
-    for (const e of events) {
-      this.ensureSeeded(e.runId);
-      if (e.type === 'run.created') this.out.write(`[run] id=${e.runId} started\n`);
-      this.apply(e);
-    }
-    if (this.live && !this.finished) this.schedule();
+    this.chain = this.chain.then(async () => {
+      for (const e of events) {
+        await this.ensureSeeded(e.runId);
+        if (e.type === 'run.created') this.out.write(`[run] id=${e.runId} started\n`);
+        this.apply(e);
+      }
+      if (this.live && !this.finished) this.schedule();
+    });
+  }
+
+  /** Resolves once every event handed over so far is shown. */
+  settled(): Promise<void> {
+    return this.chain;
   }
 
   private apply(e: RunEvent): void {

@@ -56,8 +56,8 @@ function emit(text: string, outFile: string | undefined, what: string): void {
 export async function exportCommand(runId: string, opts: { out?: string }, g: GlobalOpts): Promise<number> {
   return withService(
     g,
-    (svc) => {
-      const events = svc.events(runId, 0);
+    async (svc) => {
+      const events = await svc.events(runId, 0);
       const text = events.map((e) => eventJson(e) + '\n').join('');
       emit(text, opts.out, `${events.length} events of ${runId}`);
       return 0;
@@ -75,8 +75,8 @@ export async function exportGraphCommand(
     throw new UsageError(`--format: expected json or yaml, got "${opts.format}"`);
   const format: GraphFormat =
     (opts.format as GraphFormat | undefined) ?? (opts.out && isYamlPath(opts.out) ? 'yaml' : 'json');
-  return withService(g, (svc) => {
-    let text = svc.exportGraph(id);
+  return withService(g, async (svc) => {
+    let text = await svc.exportGraph(id);
     if (format === 'yaml') text = formatGraph(parseGraphText(text), 'yaml');
     if (!text.endsWith('\n')) text += '\n';
     emit(text, opts.out, `graph ${id}`);

@@ -31,8 +31,8 @@ export async function inspectCommand(
 ): Promise<number> {
   return withService(
     g,
-    (svc) => {
-      const d = svc.inspect(runId);
+    async (svc) => {
+      const d = await svc.inspect(runId);
       const out = streamOut(process.stdout);
       const p = paint(out);
       if (opts.node !== undefined) {
@@ -189,8 +189,8 @@ export async function listCommand(opts: ListOpts, g: GlobalOpts): Promise<number
   if (opts.graph !== undefined) q.graphId = opts.graph;
   return withService(
     g,
-    (svc) => {
-      const runs = svc.list(q);
+    async (svc) => {
+      const runs = await svc.list(q);
       const out = streamOut(process.stdout);
       if (opts.json) {
         out.write(JSON.stringify(runs, null, 2) + '\n');

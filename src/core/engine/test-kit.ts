@@ -75,6 +75,6 @@ export function crashAfter(
   if (cut < 0) throw new Error('cut point not found');
   const fresh = testEngine(runners);
   const kept = events.slice(0, cut + 1).map(asNewEvent);
-  fresh.store.createRun({ runId, graph: g, graphHash: 'h', events: kept });
+  fresh.store.seed({ runId, graph: g, graphHash: 'h', events: kept });
   return fresh;
 }

@@ -142,7 +142,7 @@ describe('codeRunner', () => {
       emitTokens: () => {},
       log: () => {},
       recordedSteps: [],
-      recordStep: () => {},
+      recordStep: async () => {},
       services: {},
     };
     expect(await codeRunner(sandbox)(ctx)).toEqual({ output: ['b', 'a'] });

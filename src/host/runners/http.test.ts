@@ -93,7 +93,7 @@ function makeCtx(config: Record<string, unknown>, over: Partial<NodeRunContext> 
     emitTokens: () => {},
     log: () => {},
     recordedSteps: [],
-    recordStep: () => {},
+    recordStep: async () => {},
     services: {},
     ...over,
   };
@@ -210,7 +210,7 @@ describe('httpRunner', () => {
 });
 
 describe('parseRetryAfter', () => {
-  it('reads seconds and HTTP dates', () => {
+  it('reads seconds and HTTP dates', async () => {
     expect(parseRetryAfter('2', NOW)).toBe(2000);
     expect(parseRetryAfter(new Date(NOW + 3000).toUTCString(), NOW)).toBe(3000);
     expect(parseRetryAfter(new Date(NOW - 3000).toUTCString(), NOW)).toBe(0);

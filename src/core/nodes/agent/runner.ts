@@ -290,7 +290,7 @@ class AgentLoop {
         pending = undefined;
         const result = await this.runTool(call);
         const step: AgentStep = { kind: 'tool', name: call.name, callId: call.id, args: call.args, result };
-        ctx.recordStep(step);
+        await ctx.recordStep(step);
         this.add(step);
         continue;
       }
@@ -314,7 +314,7 @@ class AgentLoop {
       const reply = await callModel(ctx, () => provider.generate(req));
       if (ctx.signal.aborted) throw failureFromSignal(ctx.signal, ctx.node.id);
       const step = modelStep(reply, req.model);
-      ctx.recordStep(step);
+      await ctx.recordStep(step);
       this.add(step);
       if (step.kind === 'model' && step.toolCall) {
         pending = step.toolCall;
@@ -393,7 +393,7 @@ class AgentLoop {
       config,
       idempotencyKey,
       emitTokens: () => undefined,
-      recordStep: () => undefined,
+      recordStep: async () => undefined,
     });
     const out = obj(res.output);
     return out ? { status: out['status'], body: out['body'] } : res.output;

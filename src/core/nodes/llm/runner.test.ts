@@ -31,7 +31,7 @@ function makeCtx(config: Record<string, unknown>, over: Partial<NodeRunContext> 
     emitTokens: (t) => tokens.push(t),
     log: () => {},
     recordedSteps: [],
-    recordStep: () => {},
+    recordStep: async () => {},
     services: {},
     tokens,
     ...over,
