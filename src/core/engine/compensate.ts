@@ -1,5 +1,5 @@
 /**
- * Compensation (runtime.md): when a run ends failed or cancelled, the `compensate` actions of
+ * Compensation (docs/runtime.md "Compensation"): when a run ends failed or cancelled, the `compensate` actions of
  * its succeeded nodes run in reverse completion order, each durable and retried by its node's
  * policy. A crash during compensation resumes it: finished compensations are not run again.
  */

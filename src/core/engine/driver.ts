@@ -165,7 +165,7 @@ export class RunDriver {
     }
   }
 
-  /** Nodes that were running when the process died (runtime.md "Durability"). */
+  /** Nodes that were running when the process died (docs/runtime.md "Durability"). */
   private recoverInFlight(): void {
     for (const id of this.topo.order) {
       const n = this.state.nodes.get(id)!;
@@ -392,7 +392,8 @@ export class RunDriver {
       for (const [id, n] of s.nodes)
         if (n.status === 'waiting' || n.status === 'in-doubt') waiting.push(ev('node.cancelled', {}, id as never));
       this.commit(waiting);
-      // A failure fails the run (runtime.md), even when it closes an approval another branch had open.
+      // A failure fails the run (docs/graph-format.md "Edges and skips"), even when it closes an approval
+      // another branch had open.
       return this.compensateThenEnd('failed', failed);
     }
     if (s.status === 'running') {

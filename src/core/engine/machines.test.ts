@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { canNode, canRun, nextNodeStatus, nextRunStatus } from './machines.js';
 
 describe('run and node machines', () => {
-  it('allow the lifecycle of runtime.md', () => {
+  it('allow the lifecycle of docs/runtime.md "States"', () => {
     let s = nextRunStatus('queued', 'START');
     s = nextRunStatus(s, 'PAUSE');
     s = nextRunStatus(s, 'RESUME');

@@ -1,5 +1,5 @@
 /**
- * The graph file, format v1 (graph-format.md), as zod schemas and the types derived from them.
+ * The graph file, format v1 (docs/graph-format.md), as zod schemas and the types derived from them.
  * Structural checks only; the graph-level rules (cycles, references, …) live in validate.ts.
  */
 import { z } from 'zod';
@@ -238,7 +238,7 @@ export const DEFAULT_RETRY: Required<RetryPolicy> = {
   jitter: true,
 };
 
-/** Default side effect of a node (graph-format.md). */
+/** Default side effect of a node (docs/graph-format.md "Side effects"). */
 export function defaultSideEffect(node: GraphNode): SideEffect {
   if (node.sideEffect) return node.sideEffect;
   switch (node.type) {
