@@ -39,7 +39,7 @@ export function resolveDbPath(g: GlobalOpts): string {
 /**
  * Opens the service for a command and always closes it. With `recover`, runs whose process died
  * (lease expired, or owner pid gone on this host) are marked `interrupted` first, as `serve`
- * and the app do at start (runtime.md): read commands then show what resume can continue.
+ * and the app do at start (docs/runtime.md "Durability"): read commands then show what resume can continue.
  */
 export async function withService<T>(
   g: GlobalOpts,
@@ -93,7 +93,7 @@ export async function loadHooks(file: string | undefined): Promise<RunHooks | un
   return hooks;
 }
 
-/** The event format of runtime.md, with a stable key order. */
+/** The event format of docs/runtime.md "Events", with a stable key order. */
 export function eventJson(e: RunEvent): string {
   const o: Record<string, unknown> = { seq: e.seq, runId: e.runId, ts: e.ts, type: e.type };
   if (e.nodeId !== undefined) o['nodeId'] = e.nodeId;

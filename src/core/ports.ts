@@ -200,7 +200,7 @@ export interface ModelProvider {
   generate(req: ModelRequest): Promise<ModelReply>;
 }
 
-/** Lifecycle hooks (runtime.md). A hook that throws is logged and never breaks the run. */
+/** Lifecycle hooks (docs/runtime.md "Hooks"). A hook that throws is logged and never breaks the run. */
 export interface RunHooks {
   onInit?(ctx: HookContext): unknown;
   onProgress?(ctx: HookContext): unknown;

@@ -1,6 +1,6 @@
 /**
  * What `statepipe chaos` checks after each run (and after each kill): the promises of
- * runtime.md "Durability", read back from the database the killed processes left behind.
+ * docs/runtime.md "Durability", read back from the database the killed processes left behind.
  */
 import type { RunEvent } from '../../core/events.js';
 import type { Graph } from '../../core/graph/schema.js';

@@ -368,7 +368,8 @@ export class RunDriver implements RunContext {
       return this.compensateThenEnd('cancelled');
     }
     if (s.status === 'running' && failed !== undefined) {
-      // A failure fails the run (docs/runtime.md), even when it closes an approval another branch had open.
+      // A failure fails the run (docs/graph-format.md "Edges and skips"), even when it closes an approval
+      // another branch had open.
       this.commit(open.map((id) => ev('node.cancelled', {}, asNodeId(id))));
       return this.compensateThenEnd('failed', failed);
     }

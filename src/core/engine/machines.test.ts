@@ -10,7 +10,7 @@ import {
 } from './machines.js';
 
 describe('run and node machines', () => {
-  it('allow the lifecycle of runtime.md', () => {
+  it('allow the lifecycle of docs/runtime.md "States"', () => {
     let s = nextRunStatus('queued', 'START');
     s = nextRunStatus(s, 'PAUSE');
     s = nextRunStatus(s, 'RESUME');

@@ -1,5 +1,5 @@
 /**
- * The run and node lifecycles as XState v5 machines (runtime.md "States").
+ * The run and node lifecycles as XState v5 machines (docs/runtime.md "States").
  * Every event the engine commits is first checked against these machines, so an illegal
  * transition (resume a succeeded run, approve a node that is not waiting) is refused and
  * changes nothing. The machines have no context or guards, so their transition function is

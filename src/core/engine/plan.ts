@@ -1,6 +1,6 @@
 /**
  * Planning: when a node is ready, when it is skipped, which edges are live or dead
- * (graph-format.md "Edges"), and the dry-run plan. Readiness is evaluated only for the
+ * (docs/graph-format.md "Edges and skips"), and the dry-run plan. Readiness is evaluated only for the
  * children of a node that just finished, so scheduling costs O(edges) for a whole run.
  */
 import { DEFAULT_RETRY, DEFAULT_TIMEOUT_MS, type Graph, type GraphEdge, type GraphNode } from '../graph/schema.js';
@@ -89,7 +89,7 @@ function stripUndefined<T extends object>(o: T | undefined): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-/** Delay before attempt `attempt + 1`, after `attempt` failed (graph-format.md). */
+/** Delay before attempt `attempt + 1`, after `attempt` failed (docs/graph-format.md "Retries"). */
 export function backoffDelay(policy: EffectiveRetry, attempt: number, random: () => number): number {
   let base: number;
   switch (policy.strategy) {

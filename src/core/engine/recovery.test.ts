@@ -101,7 +101,7 @@ describe('backoff', () => {
     strategy,
     jitter,
   });
-  it('follows graph-format.md', () => {
+  it('follows docs/graph-format.md "Retries"', () => {
     expect([1, 2, 3].map((a) => backoffDelay(p('exponential'), a, () => 0.5))).toEqual([100, 200, 400]);
     expect([1, 2, 3].map((a) => backoffDelay(p('linear'), a, () => 0.5))).toEqual([100, 200, 300]);
     expect([1, 2, 3].map((a) => backoffDelay(p('fixed'), a, () => 0.5))).toEqual([100, 100, 100]);

@@ -1,5 +1,5 @@
 /**
- * Replay (runtime.md "Controls"): re-drive a finished run from its record, calling no runner, on
+ * Replay (docs/runtime.md "Controls"): re-drive a finished run from its record, calling no runner, on
  * a simulated clock and an in-memory store, and check that it reproduces the same transitions per
  * node, the same outputs and the same end.
  *

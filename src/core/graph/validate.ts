@@ -1,5 +1,5 @@
 /**
- * Graph validation (graph-format.md § Validation), run input validation and the canonical
+ * Graph validation (docs/graph-format.md "Validation"), run input validation and the canonical
  * serialization. Every refusal is an AppError('validation') whose message names the first
  * issue (node/edge/field) and whose `issues` hold them all.
  */
@@ -334,7 +334,7 @@ function checkNode(ctx: Ctx, node: GraphNode, templates: boolean): void {
   }
 }
 
-/** Validates a parsed graph file against every rule of graph-format.md; returns it typed. */
+/** Validates a parsed graph file against every rule of docs/graph-format.md "Validation"; returns it typed. */
 export function validateGraph(raw: unknown, source?: string): Graph {
   if (!isObj(raw)) fail([{ path: '', message: 'a graph must be a JSON object' }], source);
   const issues: ValidationIssue[] = [];

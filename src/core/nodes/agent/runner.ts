@@ -3,7 +3,7 @@
  * runs it (an http request or sandboxed code) and shows the model the result. Every finished
  * model call and tool call is committed with `ctx.recordStep` before the loop goes on, and an
  * attempt starts by replaying `ctx.recordedSteps`: after a crash, finished steps are taken from
- * the record, not executed again (graph-format.md, `agent`).
+ * the record, not executed again (docs/graph-format.md "`agent`").
  *
  * Tools: `{ name, description?, inputSchema?, run: { type: 'http' | 'code', config } }`.
  *  - http: `run.config` (`method`, `url`, `headers?`, `body?`) is rendered against
@@ -54,7 +54,7 @@ export interface AgentTool {
   run: { type: 'http' | 'code'; config: Record<string, unknown> };
 }
 
-/** The output of an `agent` node (graph-format.md). */
+/** The output of an `agent` node (docs/graph-format.md "`agent`"). */
 export interface AgentOutput {
   text: string;
   json?: unknown;

@@ -1,5 +1,5 @@
 /**
- * The built-in `mock` model provider (graph-format.md, "The `mock` provider"): no network,
+ * The built-in `mock` model provider (docs/graph-format.md "The `mock` provider"): no network,
  * deterministic, streamed token by token through the injectable clock.
  * Pure: no node:* imports.
  */
