@@ -2,6 +2,7 @@
  * What a run's record says, read for replay: the outcome of every runner call (in the order it
  * was recorded), the actions people and crashes took (and where), and the transitions per node.
  */
+import { runStatusAfter } from './machines.js';
 import { NodeFailure, type NodeError } from '../errors.js';
 import type { RunEvent } from '../events.js';
 import type { Graph } from '../graph/schema.js';
@@ -43,19 +44,6 @@ export interface Step {
   midFlight: boolean;
 }
 
-/** The run's status after each run-level event. */
-const RUN_STATUS: Record<string, string> = {
-  'run.started': 'running',
-  'run.resumed': 'running',
-  'run.retried': 'running',
-  'run.paused': 'paused',
-  'run.waiting': 'waiting',
-  'run.interrupted': 'interrupted',
-  'run.succeeded': 'succeeded',
-  'run.failed': 'failed',
-  'run.cancelled': 'cancelled',
-};
-
 /** A transition of a node's work (not its tokens, logs, steps, polls, or a restart after a crash). */
 export function isTransition(e: RunEvent): boolean {
   if (
@@ -63,7 +51,9 @@ export function isTransition(e: RunEvent): boolean {
     e.type === 'node.tokens' ||
     e.type === 'node.log' ||
     e.type === 'agent.step' ||
-    e.type === 'node.poll'
+    e.type === 'node.poll' ||
+    e.type === 'node.child' ||
+    e.type === 'child.finished'
   )
     return false;
   return !(e.type === 'node.started' && e.data.resumed);
@@ -216,7 +206,7 @@ export function recordedSteps(events: RunEvent[]): Step[] {
       default:
         break;
     }
-    status = RUN_STATUS[e.type] ?? status;
+    status = runStatusAfter(e.type) ?? status;
     if (isTransition(e)) counts.set(e.nodeId!, (counts.get(e.nodeId!) ?? 0) + 1);
   }
   return steps;
