@@ -8,6 +8,7 @@ import type { Graph } from '../core/graph/schema.js';
 import { validateRunInput } from '../core/graph/validate.js';
 import { parseGraphFile } from '../host/graph-file.js';
 import { AppError } from '../core/errors.js';
+import { depthMessage, tooDeep } from '../core/json-depth.js';
 import { UsageError } from './exit.js';
 
 /** Reads a file the user named; a missing one is `<path>: no such file` (exit 2). */
@@ -42,11 +43,20 @@ export function parseJsonArg(value: string, flag: string): unknown {
     text = readUserFile(file, `${flag} @${file}`);
     where = `${flag} @${file}`;
   }
+  let parsed: unknown;
   try {
-    return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    parsed = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (err) {
     throw new UsageError(`${where}: not valid JSON: ${jsonError(err)}`);
   }
+  return notTooDeep(parsed, where);
+}
+
+/** A parsed value nested deeper than the core bound is a usage error naming `where` (exit 2). */
+function notTooDeep(value: unknown, where: string): unknown {
+  const path = tooDeep(value);
+  if (path) throw new UsageError(depthMessage(where, path));
+  return value;
 }
 
 export interface BatchLine {
@@ -67,6 +77,7 @@ export function readInputsFile(file: string): BatchLine[] {
     } catch (err) {
       throw new UsageError(`${file}:${i + 1}: not valid JSON: ${jsonError(err)}`);
     }
+    notTooDeep(out[out.length - 1]!.input, `${file}:${i + 1}`);
   });
   if (out.length === 0) throw new UsageError(`${file}: no inputs (the file has no JSON lines)`);
   return out;

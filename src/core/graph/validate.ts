@@ -6,6 +6,7 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { AppError, type ValidationIssue } from '../errors.js';
+import { depthPath, MAX_JSON_DEPTH, tooDeep } from '../json-depth.js';
 import { CONFIG_SCHEMAS, GraphSchema, NODE_TYPES, type Graph, type GraphNode, type NodeType } from './schema.js';
 import { expressionRefs, parseTemplateString, UNTEMPLATED_CONFIG_KEYS } from './templates.js';
 import { findCycle, formatCycle, topology, type Topology } from './topology.js';
@@ -164,8 +165,17 @@ function ajvIssue(e: ErrorObject, root: string): ValidationIssue {
   return { path: root + pointerToPath(e.instancePath), message };
 }
 
+/** Refuses a value nested deeper than MAX_JSON_DEPTH before any recursive check walks it. */
+function refuseTooDeep(value: unknown, root: string, source?: string): void {
+  const path = tooDeep(value);
+  if (!path) return;
+  const where = [root, depthPath(path)].filter(Boolean).join(root && typeof path[0] !== 'number' ? '.' : '');
+  fail([{ path: where, message: `nested more than ${MAX_JSON_DEPTH} levels deep` }], source);
+}
+
 /** Refuses a run input that does not satisfy `graph.input`, naming the JSON path. */
 export function validateRunInput(graph: Graph, input: unknown): void {
+  refuseTooDeep(input, 'input');
   if (graph.input === undefined) return;
   const validate = compileSchema(graph.input);
   if (validate(input)) return;
@@ -338,6 +348,7 @@ function checkNode(ctx: Ctx, node: GraphNode, templates: boolean): void {
 /** Validates a parsed graph file against every rule of graph-format.md; returns it typed. */
 export function validateGraph(raw: unknown, source?: string): Graph {
   if (!isObj(raw)) fail([{ path: '', message: 'a graph must be a JSON object' }], source);
+  refuseTooDeep(raw, '', source);
   const issues: ValidationIssue[] = [];
   if (raw['format'] !== 'statepipe.graph') {
     issues.push({
