@@ -200,6 +200,16 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX run_keys_run ON run_keys(run_id);
     `,
   },
+  {
+    version: 4,
+    name: 'the request an idempotency key was first used with',
+    // A hash of the canonical request (graph + input): the same key with a different request is
+    // refused (422) instead of answering with a run of another graph or input. Keys written
+    // before this migration have none and are taken as matching.
+    sql: /* sql */ `
+      ALTER TABLE run_keys ADD COLUMN request_hash TEXT;
+    `,
+  },
 ];
 
 /** The schema version this code writes and understands. */
