@@ -28,6 +28,7 @@ export const STATUS: Record<ApiErrorCode, number> = {
 
 /** What each status means, for the OpenAPI document's responses. */
 export const STATUS_TEXT: Record<number, string> = {
+  204: 'no content: the run has ended and every event after the given id was sent',
   400: 'bad-request: malformed URL, body or parameter (the message names it), or a value nested too deep',
   401: 'unauthorized: missing or wrong token',
   403: 'forbidden: a write from another origin (Origin or Sec-Fetch-Site)',
@@ -109,8 +110,6 @@ export function errorHandler(onError: (err: unknown) => void) {
         );
       case 'FST_ERR_CTP_BODY_TOO_LARGE':
         return sendFailure(reply, 'too-large', `the body is larger than ${BODY_LIMIT / 1024 / 1024} MiB`);
-      case 'FST_ERR_CTP_INVALID_JSON_BODY':
-        return sendFailure(reply, 'bad-request', `body: not valid JSON (${err.message})`);
     }
     // @fastify/static refuses directories and dotfiles with 403: to a client there is no such file.
     if (err.statusCode === 403) return sendFailure(reply, 'not-found', `no file ${req.url.split('?')[0]}`);

@@ -31,6 +31,7 @@ export function schemaRegistry(): z.core.$ZodRegistry<{ id: string }> {
   };
   name(Failure, 'Failure');
   name(GraphSchema, 'Graph');
+  name(methods['runs.pause'].output, 'RunOutcome'); // what every action on a run answers
   for (const m of API_METHOD_NAMES as readonly ApiMethodName[]) {
     // The type provider names a schema used as input `<id>Input`, as output `<id>`.
     name(methods[m].input, pascal(m));
@@ -96,7 +97,8 @@ export async function registerOpenApi(app: FastifyInstance, opts: DocumentOption
         description:
           'The API of `statepipe serve`. Every request needs the token it prints: `Authorization: Bearer <token>`, ' +
           '`?token=`, or the cookie the studio page sets. Writes from a browser page of another origin are refused (403); ' +
-          'bodies are JSON (`application/json`, up to 16 MiB, nested at most 256 levels). A method a path does not ' +
+          'bodies are JSON (`application/json`, up to 16 MiB, nested at most 256 levels, no `__proto__` or ' +
+          '`constructor.prototype` keys). A method a path does not ' +
           'have is a 405 with an `Allow` header. Every error is `{ ok: false, error: { code, message, issues? } }`.',
       },
       servers: [{ url: '/', description: 'the statepipe serve that answers this document' }],

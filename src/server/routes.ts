@@ -54,9 +54,11 @@ export function responses(ok: Record<number, [string, z.ZodType]>, errors: numbe
   return out;
 }
 
-/** A body left out means `{}` (for routes whose body has no required field). */
+/** A body left out means `{}` (for routes whose body has no required field); a JSON `null` is a body. */
 async function emptyBodyIsObject(req: FastifyRequest): Promise<void> {
-  if (req.body === undefined || req.body === null) req.body = {};
+  const length = req.headers['content-length'];
+  const sent = req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+  if (!sent) req.body = {};
 }
 
 const accepts = (schema: z.ZodType, value: unknown) => schema.safeParse(value).success;

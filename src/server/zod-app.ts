@@ -12,6 +12,7 @@ import Fastify, {
 } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import secureJson from 'secure-json-parse';
 import { CONTENT_SECURITY_POLICY } from '../contract/csp.js';
 import { authorized, COOKIE, foreignWrite, originAllowed } from './auth.js';
 import { BODY_LIMIT, errorHandler, failure, sendFailure } from './http-errors.js';
@@ -38,6 +39,9 @@ export interface AppRules {
   onError: (err: unknown) => void;
 }
 
+/** A body that cannot be read as JSON: a 400 naming the body. */
+const badBody = (why: string) => Object.assign(new Error(`body: ${why}`), { statusCode: 400 });
+
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
 
 export function createApp(rules: AppRules): ZodApp {
@@ -59,7 +63,21 @@ export function createApp(rules: AppRules): ZodApp {
   app.setSerializerCompiler(serializerCompiler);
   // JSON is the only body the API reads: text/plain (which a page of any origin may send without
   // asking) and forms are a 415, not parsed.
-  app.removeContentTypeParser(['text/plain']);
+  app.removeContentTypeParser(['text/plain', 'application/json']);
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, text, done) => {
+    if (text === '') return done(badBody('empty: send a JSON value, or no body and no content type'));
+    try {
+      // Keys that would reach an object's prototype (`__proto__`, `constructor.prototype`) are refused.
+      done(null, secureJson.parse(text as string, { protoAction: 'error', constructorAction: 'error' }));
+    } catch (err) {
+      const msg = (err as Error).message;
+      done(
+        badBody(
+          /prototype/.test(msg) ? 'a "__proto__" or "constructor.prototype" key is refused' : `not valid JSON: ${msg}`,
+        ),
+      );
+    }
+  });
 
   app.addHook('onRequest', async (req, reply) => {
     const query = req.query as Record<string, unknown> | undefined;
