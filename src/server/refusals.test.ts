@@ -4,31 +4,15 @@
  * (415); values nested thousands of levels deep (400 naming the field, over HTTP and the
  * socket); and no server path or stack in any answer.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startServer, type RunningServer } from './index.js';
+import { useTestServer } from './server-test-kit.js';
 
-let server: RunningServer;
-let dbPath: string;
-beforeAll(async () => {
-  dbPath = join(mkdtempSync(join(tmpdir(), 'sp-refusals-')), 'refusals.db');
-  server = await startServer({ dbPath, port: 0 });
-});
-afterAll(() => server.close());
-
+const t = useTestServer('refusals');
+const { post, base, auth } = t;
 type Failure = { ok: false; error: { code: string; message: string } };
-const base = () => `http://127.0.0.1:${server.port}`;
-const auth = () => ({ authorization: `Bearer ${server.token}` });
-const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${base()}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...auth(), ...headers },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
 const graph = (id = 'refusals', template: unknown = '{{input}}') => ({
   format: 'statepipe.graph',
   version: 1,
@@ -80,7 +64,7 @@ describe('Idempotency-Key', () => {
   it('a key stored before request hashes existed still answers its run', async () => {
     const first = await post('/api/runs', { graph: graph() }, { 'idempotency-key': 'legacy' });
     const { runId } = (await first.json()) as { runId: string };
-    const db = new Database(dbPath);
+    const db = new Database(t.dbPath);
     db.prepare('UPDATE run_keys SET request_hash = NULL WHERE key = ?').run('legacy');
     db.close();
     const again = await post('/api/runs', { graph: graph(), input: { other: true } }, { 'idempotency-key': 'legacy' });
@@ -91,7 +75,7 @@ describe('Idempotency-Key', () => {
 
 describe('cross-site writes and content types', () => {
   it('a POST from another origin or a cross-site/same-site page is a 403; our own origin and tools pass', async () => {
-    const other = `http://127.0.0.1:${server.port + 1}`;
+    const other = `http://127.0.0.1:${t.server.port + 1}`;
     for (const headers of <Record<string, string>[]>[
       { origin: other },
       { origin: 'http://evil.example' },
@@ -103,7 +87,7 @@ describe('cross-site writes and content types', () => {
       expect(r.status, JSON.stringify(headers)).toBe(403);
       expect(((await r.json()) as Failure).error.code).toBe('forbidden');
     }
-    const own = { origin: `http://127.0.0.1:${server.port}`, 'sec-fetch-site': 'same-origin' };
+    const own = { origin: `http://127.0.0.1:${t.server.port}`, 'sec-fetch-site': 'same-origin' };
     expect((await post('/api/call/app.info', {}, own)).status).toBe(200);
     expect((await post('/api/call/app.info', {})).status).toBe(200); // curl sends neither header
   });
@@ -142,7 +126,7 @@ describe('values nested 5 000 levels deep', () => {
       expect(r.status, path).toBe(400);
       expect(((await r.json()) as Failure).error.message, path).toMatch(message);
     }
-    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws?token=${server.token}`);
+    const ws = new WebSocket(`ws://127.0.0.1:${t.server.port}/ws?token=${t.server.token}`);
     const answer = await new Promise<{ result: Failure }>((resolve, reject) => {
       ws.on('message', (raw) => {
         const msg = JSON.parse(String(raw)) as { id?: number; result: Failure };
@@ -166,7 +150,7 @@ describe('server paths and stacks', () => {
     const missing = await post('/api/call/runs.get', { runId: 'run_00000000000000000000000000' });
     expect(missing.status).toBe(404);
     const text = await missing.text();
-    expect(text).not.toContain(dirname(dbPath));
+    expect(text).not.toContain(dirname(t.dbPath));
     expect(text).toContain('refusals.db');
     const failing = {
       ...graph('fails'),

@@ -2,29 +2,16 @@
  * The web host's HTTP API (issue: production integrations): the OpenAPI 3.1 document from the
  * zod contract, the REST routes over dispatch(), idempotent starts and the SSE event stream.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { API_METHOD_NAMES } from '../contract/method-names.js';
-import { startServer, type RunningServer } from './index.js';
+import { useTestServer } from './server-test-kit.js';
 
-let server: RunningServer;
-beforeAll(async () => {
-  server = await startServer({ dbPath: join(mkdtempSync(join(tmpdir(), 'sp-rest-')), 'sp.db'), port: 0 });
-});
-afterAll(() => server.close());
-
-const base = () => `http://127.0.0.1:${server.port}`;
-const auth = () => ({ authorization: `Bearer ${server.token}` });
-const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${base()}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...auth(), ...headers },
-    body: JSON.stringify(body),
-  });
-const get = (path: string) => fetch(`${base()}${path}`, { headers: auth() });
+const t = useTestServer('rest');
+const { post, get } = t;
+const base = () => t.base();
 
 const graph = (reply = 'hi', tokensPerSecond = 0) => ({
   format: 'statepipe.graph',

@@ -4,28 +4,13 @@
  * arrives twice; once the run has ended and everything was sent, the server answers 204 and
  * the client stops reconnecting.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { EventSource } from 'eventsource';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RUN_EVENT_TYPES } from '../core/events.js';
-import { startServer, type RunningServer } from './index.js';
+import { useTestServer } from './server-test-kit.js';
 
-let server: RunningServer;
-beforeAll(async () => {
-  server = await startServer({ dbPath: join(mkdtempSync(join(tmpdir(), 'sp-sse-')), 'sp.db'), port: 0 });
-});
-afterAll(() => server.close());
-
-const base = () => `http://127.0.0.1:${server.port}`;
-const auth = () => ({ authorization: `Bearer ${server.token}` });
-const post = (path: string, body: unknown) =>
-  fetch(`${base()}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...auth() },
-    body: JSON.stringify(body),
-  });
+const t = useTestServer('sse');
+const { post, base, auth } = t;
 
 /** A run that waits for an approval after a few events (so a client can join mid-run). */
 async function waitingRun(): Promise<string> {
@@ -59,7 +44,7 @@ describe('GET /api/runs/:runId/events with an EventSource', () => {
     const runId = await waitingRun();
     const statuses: number[] = [];
     const seqs: number[] = [];
-    const es = new EventSource(`${base()}/api/runs/${runId}/events?after=0&token=${server.token}`, {
+    const es = new EventSource(`${base()}/api/runs/${runId}/events?after=0&token=${t.server.token}`, {
       fetch: async (url, init) => {
         const res = await fetch(url, init);
         statuses.push(res.status);
