@@ -46,7 +46,7 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as 
 
 export function createApp(rules: AppRules): ZodApp {
   const app = Fastify({
-    logger: process.env['SP_DEBUG_LOG'] ? { level: 'debug' } : false,
+    logger: false,
     bodyLimit: BODY_LIMIT,
     // An SSE stream or a keep-alive socket must not hold `close()` (and `statepipe serve`'s exit).
     forceCloseConnections: true,

@@ -4,7 +4,6 @@ import { EXIT, UsageError, errorMessage, exitCodeFor } from '../exit.js';
 import { loadGraphFile, positiveInt } from '../files.js';
 import { paint, streamOut } from '../render.js';
 import { eventJson, resolveDbPath, withService, type GlobalOpts } from '../session.js';
-import { startServer } from '../../server/index.js';
 import { formatGraph, isYamlPath, type GraphFormat } from '../../host/graph-file.js';
 import { parseGraphText } from '../../core/graph/validate.js';
 
@@ -87,6 +86,8 @@ export async function exportGraphCommand(
 export async function serveCommand(opts: { port?: string; host?: string }, g: GlobalOpts): Promise<number> {
   const port = positiveInt(opts.port, '--port', true);
   const host = opts.host ?? '127.0.0.1';
+  // Loaded here only: the web host (Fastify and its plugins) would add a second to every other command's start.
+  const { startServer } = await import('../../server/index.js');
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
     server = await startServer({ dbPath: resolveDbPath(g), host, ...(port !== undefined ? { port } : {}) });
