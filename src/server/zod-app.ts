@@ -127,7 +127,6 @@ export function collectPaths(app: ZodApp): () => void {
   });
   return () => {
     for (const [url, have] of [...paths]) {
-      if (have.has('GET')) have.add('HEAD');
       const allow = METHODS.filter((m) => have.has(m));
       const missing = METHODS.filter((m) => !have.has(m));
       if (missing.length === 0 || url.startsWith('/api/*')) continue;
