@@ -50,6 +50,9 @@ export function createApp(rules: AppRules): ZodApp {
     bodyLimit: BODY_LIMIT,
     // An SSE stream or a keep-alive socket must not hold `close()` (and `statepipe serve`'s exit).
     forceCloseConnections: true,
+    // A request (line, headers and body) must arrive within a minute: a client that trickles
+    // bytes does not hold a socket forever. Answers (an event stream) may last as long as they need.
+    requestTimeout: 60_000,
     return503OnClosing: true,
     frameworkErrors: (err, _req, res) => {
       const bad = err.code === 'FST_ERR_BAD_URL';
