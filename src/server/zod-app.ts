@@ -85,11 +85,11 @@ export function createApp(rules: AppRules): ZodApp {
   app.addHook('onRequest', async (req, reply) => {
     const query = req.query as Record<string, unknown> | undefined;
     const upgrade = String(req.headers.upgrade ?? '').toLowerCase() === 'websocket';
-    if (
-      !authorized(req.headers, query?.['token'], rules.token) ||
-      (upgrade && !originAllowed(req.headers, rules.ownOrigins))
-    )
+    if (!authorized(req.headers, query?.['token'], rules.token))
       return sendFailure(reply, 'unauthorized', 'missing or wrong token');
+    // A socket from a page of another origin is refused as the token is: 401, nothing upgraded.
+    if (upgrade && !originAllowed(req.headers, rules.ownOrigins))
+      return sendFailure(reply, 'unauthorized', `a WebSocket from another origin (${req.headers.origin}) is refused`);
     // Only /ws upgrades; any other path answers as HTTP (the WebSocket plugin would upgrade and hang up).
     if (upgrade && req.routeOptions.url !== '/ws')
       return sendFailure(reply, 'not-found', 'no WebSocket here: the studio socket is /ws');
