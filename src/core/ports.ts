@@ -49,7 +49,7 @@ export interface NewRun {
    * An idempotency key (the HTTP API's start): the run is created only if no run holds the key,
    * in the same transaction; else the store throws KeyTakenError naming the run that does.
    */
-  idempotencyKey?: string;
+  idempotencyKey?: { key: string; requestHash?: string };
 }
 
 /**

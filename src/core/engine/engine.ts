@@ -70,7 +70,7 @@ export class Engine {
       extra?: NewEvent[];
       rerunOf?: { runId: string; fromNodeId: string };
       /** Create the run only if no run holds this key (else KeyTakenError). */
-      idempotencyKey?: string;
+      idempotencyKey?: { key: string; requestHash?: string };
       /** A child run: the run and node that start it. */
       parent?: ChildOf;
     },
@@ -129,7 +129,8 @@ export class Engine {
       // Loaded under the lease: what another process wrote before is all there is.
       try {
         const loaded = await store.loadRun(runId);
-        const driver = new RunDriver(this.deps, runId, loaded, lease, this.publish, this.childEngine);
+        const children = this.deps.childEngine ?? this.childEngine;
+        const driver = new RunDriver(this.deps, runId, loaded, lease, this.publish, children);
         this.active.set(runId, driver);
         return { driver, lease };
       } catch (err) {
@@ -165,7 +166,9 @@ export class Engine {
     if (!parent || !isTerminalRun(child.status) || this.active.has(parent.runId) || this.starting.has(parent.runId))
       return outcome;
     const id = asRunId(parent.runId);
-    if ((await this.inspect(id)).status !== 'waiting') return outcome;
+    // A parent this store does not hold (a child replayed alone) has nothing to continue.
+    const state = await this.inspect(id).catch(() => undefined);
+    if (state?.status !== 'waiting') return outcome;
     return this.drive(id);
   }
 

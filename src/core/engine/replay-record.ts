@@ -33,7 +33,9 @@ export type Action =
   | { kind: 'cancel' }
   | { kind: 'retry'; nodeId: string }
   | { kind: 'resolve'; nodeId: string; output: unknown }
-  | { kind: 'crash' };
+  | { kind: 'crash' }
+  /** A child run a composition node waited for moved on (a person decided in it): the run goes on. */
+  | { kind: 'continue' };
 
 export interface Step {
   seq: number;
@@ -167,6 +169,7 @@ export function recordedSteps(events: RunEvent[]): Step[] {
   const counts = new Map<string, number>();
   let status = 'queued';
   let cancelling = false;
+  let childWaiting = false;
   const add = (seq: number, action: Action) =>
     steps.push({ seq, action, before: new Map(counts), midFlight: status === 'running' });
   for (const e of events) {
@@ -188,6 +191,11 @@ export function recordedSteps(events: RunEvent[]): Step[] {
         break;
       case 'run.resumed':
         if (status === 'paused') add(e.seq, { kind: 'resume', ...(e.data.budget ? { budget: e.data.budget } : {}) });
+        else if (status === 'waiting' && childWaiting) add(e.seq, { kind: 'continue' });
+        childWaiting = false;
+        break;
+      case 'node.waiting':
+        childWaiting = true;
         break;
       case 'run.interrupted':
         add(e.seq, { kind: 'crash' });
@@ -225,6 +233,8 @@ export function describe(a: Action): string {
       return a.kind;
     case 'crash':
       return 'the process crash';
+    case 'continue':
+      return 'continuation after a child run moved on';
   }
 }
 

@@ -9,6 +9,7 @@ import { AppError, type ValidationIssue } from '../errors.js';
 import type { KindChecker } from '../nodes/kind.js';
 import { findKind, isNodeType, kindOf, NODE_KINDS, NODE_TYPES } from '../nodes/registry.js';
 import { GraphSchema, type Graph, type GraphNode } from './schema.js';
+import { depthPath, MAX_JSON_DEPTH, tooDeep } from '../json-depth.js';
 import { expressionRefs, parseTemplateString, UNTEMPLATED_CONFIG_KEYS } from './templates.js';
 import { compositionIssues, isStatic } from './composition.js';
 import { findCycle, formatCycle, topology, type Topology } from './topology.js';
@@ -86,7 +87,7 @@ function jsonErrorOffset(s: string): number {
 }
 
 /** Parses a graph file's text and validates it. `source` (a file name) prefixes messages. */
-export function parseGraphText(text: string, source?: string): Graph {
+export function parseGraphText(text: string, source?: string, opts: ValidateOptions = {}): Graph {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   let raw: unknown;
   try {
@@ -107,7 +108,7 @@ export function parseGraphText(text: string, source?: string): Graph {
     const reason = body.trim() === '' ? 'the file is empty' : what + where;
     fail([{ path: '', message: `not valid JSON: ${reason}` }], source);
   }
-  return validateGraph(raw, source);
+  return validateGraph(raw, source, opts);
 }
 
 // ---------------------------------------------------------------- JSON Schema (ajv)
@@ -167,8 +168,17 @@ function ajvIssue(e: ErrorObject, root: string): ValidationIssue {
   return { path: root + pointerToPath(e.instancePath), message };
 }
 
+/** Refuses a value nested deeper than MAX_JSON_DEPTH before any recursive check walks it. */
+function refuseTooDeep(value: unknown, root: string, source?: string): void {
+  const path = tooDeep(value);
+  if (!path) return;
+  const where = [root, depthPath(path)].filter(Boolean).join(root && typeof path[0] !== 'number' ? '.' : '');
+  fail([{ path: where, message: `nested more than ${MAX_JSON_DEPTH} levels deep` }], source);
+}
+
 /** Refuses a run input that does not satisfy `graph.input`, naming the JSON path. */
 export function validateRunInput(graph: Graph, input: unknown): void {
+  refuseTooDeep(input, 'input');
   if (graph.input === undefined) return;
   const validate = compileSchema(graph.input);
   if (validate(input)) return;
@@ -346,6 +356,7 @@ export interface ValidateOptions {
 
 export function validateGraph(raw: unknown, source?: string, opts: ValidateOptions = {}): Graph {
   if (!isObj(raw)) fail([{ path: '', message: 'a graph must be a JSON object' }], source);
+  refuseTooDeep(raw, '', source);
   const issues: ValidationIssue[] = [];
   if (raw['format'] !== 'statepipe.graph') {
     issues.push({

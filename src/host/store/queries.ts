@@ -39,7 +39,7 @@ const SORT_COLUMN: Record<RunSort, string> = {
 const THEN_CREATED: ReadonlySet<RunSort> = new Set(['status', 'graph']);
 
 const SUMMARY_COLUMNS =
-  'run_id, graph_id, graph_version, status, created_at, started_at, finished_at, duration_ms, tokens, cost_usd';
+  'run_id, graph_id, graph_version, status, created_at, started_at, finished_at, duration_ms, tokens, cost_usd, parent_run_id, parent_node_id, child_key';
 
 /** A time as stored (`toISOString`), so string order is time order. */
 function isoTime(v: string, name: string): string {
@@ -60,6 +60,15 @@ export function toSummary(r: Row): RunSummary {
     durationMs: int(r['duration_ms']),
     tokens: Number(r['tokens'] ?? 0),
     costUsd: Number(r['cost_usd'] ?? 0),
+    ...(r['parent_run_id'] != null
+      ? {
+          parent: {
+            runId: String(r['parent_run_id']),
+            nodeId: String(r['parent_node_id']),
+            key: Number(r['child_key']),
+          },
+        }
+      : {}),
   };
 }
 
@@ -114,6 +123,11 @@ export class StoreQueries {
   private where(opts: ListRunsOptions): { sql: string; params: unknown[] } {
     const clauses: string[] = [];
     const params: unknown[] = [];
+    // Top-level runs unless asked for every run or for the children of one.
+    if (opts.parentRunId !== undefined) {
+      clauses.push('parent_run_id = ?');
+      params.push(opts.parentRunId);
+    } else if (opts.all !== true) clauses.push('parent_run_id IS NULL');
     if (opts.status !== undefined) {
       const list = Array.isArray(opts.status) ? opts.status : [opts.status];
       if (list.length > 0) {
@@ -155,8 +169,26 @@ export class StoreQueries {
       const offset = Math.max(0, Math.floor(opts.offset ?? 0));
       const then = THEN_CREATED.has(opts.sort ?? 'created') ? ` created_at ${dir},` : '';
       const q = `SELECT ${SUMMARY_COLUMNS} FROM runs${sql} ORDER BY ${col} ${dir},${then} run_id ${dir} LIMIT ? OFFSET ?`;
-      return (this.stmt(q).all(...params, limit, offset) as Row[]).map(toSummary);
+      const runs = (this.stmt(q).all(...params, limit, offset) as Row[]).map(toSummary);
+      this.addChildCounts(runs);
+      return runs;
     });
+  }
+
+  /** Each run's child runs counted by status (only runs that have children get `children`). */
+  private addChildCounts(runs: RunSummary[]): void {
+    if (runs.length === 0) return;
+    const rows = this.db
+      .prepare(
+        `SELECT parent_run_id AS parent, status, count(*) AS n FROM runs
+         WHERE parent_run_id IN (${runs.map(() => '?').join(', ')}) GROUP BY parent_run_id, status`,
+      )
+      .all(...runs.map((r) => r.runId)) as { parent: string; status: RunStatus; n: number }[];
+    const byRun = new Map(runs.map((r) => [r.runId, r]));
+    for (const row of rows) {
+      const run = byRun.get(row.parent)!;
+      (run.children ??= {})[row.status] = Number(row.n);
+    }
   }
 
   /** How many runs match the filter (limit/offset/sort ignored), for paging. */
@@ -192,6 +224,9 @@ export class StoreQueries {
         ownerHost: str(r['owner_host']),
         leaseExpiresAt: int(r['lease_expires_at']),
         parentRunId: str(r['parent_run_id']),
+        parentNodeId: str(r['parent_node_id']),
+        childKey: int(r['child_key']),
+        rerunOf: str(r['rerun_of']),
         rerunFromNode: str(r['rerun_from_node']),
         compensated: compensated === null ? null : compensated !== 0,
         compensationFailed: parseJson(r['compensation_failed']) as string[] | null,
