@@ -6,6 +6,7 @@ import { paint, streamOut } from '../render.js';
 import { eventJson, resolveDbPath, withService, type GlobalOpts } from '../session.js';
 import { formatGraph, isYamlPath, type GraphFormat } from '../../host/graph-file.js';
 import { parseGraphText } from '../../core/graph/validate.js';
+import type { StatepipeService } from '../../host/service.js';
 
 /**
  * Validation only: never opens (or creates) the database. Every file is checked: each one's
@@ -52,17 +53,39 @@ function emit(text: string, outFile: string | undefined, what: string): void {
   process.stderr.write(`wrote ${what} to ${outFile}\n`);
 }
 
-export async function exportCommand(runId: string, opts: { out?: string }, g: GlobalOpts): Promise<number> {
+export async function exportCommand(
+  runId: string,
+  opts: { out?: string; children?: boolean },
+  g: GlobalOpts,
+): Promise<number> {
   return withService(
     g,
     async (svc) => {
       const events = await svc.events(runId, 0);
+      // A parent's child runs (subgraph, map, loop): depth first after it with --children, else named.
+      const children = await descendants(svc, runId);
+      if (opts.children) for (const c of children) events.push(...(await svc.events(c, 0)));
       const text = events.map((e) => eventJson(e) + '\n').join('');
-      emit(text, opts.out, `${events.length} events of ${runId}`);
+      const runs =
+        opts.children && children.length > 0 ? ` of ${runId} and its ${children.length} child runs` : ` of ${runId}`;
+      emit(text, opts.out, `${events.length} events${runs}`);
+      if (!opts.children && children.length > 0)
+        process.stderr.write(
+          `note: run ${runId} has ${children.length} child run${children.length === 1 ? '' : 's'} (their events are not in this export: add --children)\n`,
+        );
       return 0;
     },
     { recover: true },
   ); // a dead process's run ends its history with run.interrupted
+}
+
+/** Every child run below `runId`, depth first, each before its own children. */
+async function descendants(svc: StatepipeService, runId: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const c of await svc.list({ parentRunId: runId, limit: 1_000_000, order: 'asc' })) {
+    out.push(c.runId, ...(await descendants(svc, c.runId)));
+  }
+  return out;
 }
 
 export async function exportGraphCommand(
