@@ -12,6 +12,7 @@ import type {
 } from './cases.js';
 import { graphKey, graphLabel, type GraphSpec } from './graphs.js';
 import { browserTargets, renderBrowser } from './report-browser.js';
+import { mapTargets, renderMap, type MapBench } from './report-map.js';
 import type { MachineInfo } from './stats.js';
 
 export interface Collected {
@@ -27,6 +28,7 @@ export interface Collected {
   dashboard?: DashboardResult;
   streaming?: StreamingResult;
   canvas?: CanvasResult;
+  map?: MapBench;
   /** What the bench did about out/renderer (fresh, built, or the build error). */
   renderer?: string;
   /** 1/5/15-minute load averages when the bench ended (the start's are in `machine`). */
@@ -121,6 +123,7 @@ export function targets(c: Collected): Target[] {
     met: worstQ ? worstQ.p95Ms < 50 : null,
   });
   if (c.streaming || c.canvas) out.push(...browserTargets(c.streaming, c.canvas));
+  out.push(...mapTargets(c.map));
   return out;
 }
 
@@ -285,6 +288,7 @@ export function renderReport(c: Collected): string {
     );
   }
   L.push(...renderBrowser(c.streaming, c.canvas, c.renderer));
+  L.push(...renderMap(c.map));
   if (c.failures.length > 0) L.push('## Cases that did not complete', '', ...c.failures.map((x) => `- ${x}`), '');
   return L.join('\n');
 }
