@@ -81,6 +81,8 @@ export interface NodeRunContext {
   idempotencyKey: string;
   signal: AbortSignal;
   clock: Clock;
+  /** The attempt's time limit (ms): what in-process work (a condition's expression) is bounded by. */
+  timeoutMs?: number;
   /** `{ input, nodes: { <upstream id>: { output } } }`: the template scope of this node. */
   scope: TemplateScope;
   /**

@@ -11,7 +11,12 @@ const transform: NodeRunner = async (ctx) => ({ output: ctx.config['template'] }
 const output: NodeRunner = async (ctx) => ({ output: ctx.config['value'] });
 
 const condition: NodeRunner = async (ctx) => ({
-  output: { value: await evalCondition(String(ctx.config['expression']), ctx.scope) },
+  output: {
+    value: await evalCondition(String(ctx.config['expression']), ctx.scope, {
+      ...(ctx.timeoutMs !== undefined ? { timeoutMs: ctx.timeoutMs } : {}),
+      signal: ctx.signal,
+    }),
+  },
 });
 
 /** Durable: `until` is committed with node.started, so a restart waits only the remainder. */

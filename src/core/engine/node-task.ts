@@ -72,8 +72,11 @@ export class NodeTask {
         ...(resumed ? { resumed: true } : {}),
       };
       try {
-        config = await renderConfig(this.node.config ?? {}, this.scope());
+        // Bounded (template-limits.ts): a template that loops fails the node, never hangs the host.
+        const limits = { timeoutMs: timeoutFor(this.d.graph, this.node), signal: this.controller.signal };
+        config = await renderConfig(this.node.config ?? {}, this.scope(), limits);
       } catch (err) {
+        if ((this.controller.signal.reason as NodeFailure | undefined)?.kind === 'cancelled') return this.cancelled();
         return this.d.batch(() => {
           this.d.commit([
             ev('node.started', startData, this.id),
@@ -194,6 +197,7 @@ export class NodeTask {
       idempotencyKey: idempotencyKey(this.d.runId, this.id, this.attempt),
       signal: attempt ? attempt.signal : NEVER_ABORTS,
       clock,
+      timeoutMs,
       scope: this.scope(),
       config,
       ...(previousError ? { previousError } : {}),
