@@ -115,6 +115,30 @@ describe('CodeSandbox', () => {
     expect(await run('return [1, 2, 3].map((x) => x * 2)')).toEqual([2, 4, 6]);
   });
 
+  // The limit counts every allocation, not only the JS heap (on Linux: an OS limit on the process).
+  const external: [string, string][] = [
+    ['a 4 GiB Uint8Array', 'const a = new Uint8Array(4 * 2 ** 30); a.fill(1); return a.length'],
+    ['a 4 GiB ArrayBuffer', 'return new ArrayBuffer(2 ** 32).byteLength'],
+    [
+      'a resizable buffer grown to 4 GiB',
+      'const b = new ArrayBuffer(1, { maxByteLength: 2 ** 32 }); b.resize(2 ** 32); return b.byteLength',
+    ],
+    [
+      '200 buffers of 8 MB kept',
+      'const k = []; for (let i = 0; i < 200; i++) k.push(new Uint8Array(8 * 2 ** 20).fill(1)); return k.length',
+    ],
+  ];
+  for (const [what, code] of external) {
+    it(`fails with out of memory on ${what} (external memory counts)`, async () => {
+      if (process.platform !== 'linux') return; // the OS limit is Linux's RLIMIT_DATA
+      expect(sandbox.limitsAllMemory).toBe(true);
+      const f = await failure(run(code, {}, {}, 20_000));
+      expect(f.kind).toBe('code');
+      expect(f.message).toBe('code: out of memory (limit 64 MB)');
+      expect(await run('return new Uint8Array(16 * 2 ** 20).fill(7)[5]')).toBe(7); // 16 MB is fine
+    });
+  }
+
   it('is cancelled by its signal', async () => {
     const ac = new AbortController();
     const p = sandbox.run('while (true) {}', { input: {}, nodes: {} }, { timeoutMs: 10_000, signal: ac.signal });
