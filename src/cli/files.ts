@@ -12,8 +12,12 @@ import { UsageError } from './exit.js';
 
 /** Reads a file the user named; a missing one is `<path>: no such file` (exit 2). */
 export function readUserFile(file: string, what = file): string {
+  return readUserBytes(file, what).toString('utf8');
+}
+
+function readUserBytes(file: string, what: string): Buffer {
   try {
-    return fs.readFileSync(file, 'utf8');
+    return fs.readFileSync(file);
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code === 'ENOENT') throw new UsageError(`${what}: no such file`);
@@ -25,7 +29,7 @@ export function readUserFile(file: string, what = file): string {
 
 /** Reads and validates a graph file, JSON or YAML (graph-format.md § Validation). Messages name the file (and a YAML file's line). */
 export function loadGraphFile(file: string): Graph {
-  return parseGraphFile(readUserFile(file), file);
+  return parseGraphFile(readUserBytes(file, file), file); // bytes: invalid UTF-8 is refused, not replaced
 }
 
 function jsonError(err: unknown): string {

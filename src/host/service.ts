@@ -107,9 +107,9 @@ export class StatepipeService {
 
   /** Reads and validates a graph file; errors name the file. */
   static loadGraphFile(path: string): Graph {
-    let text: string;
+    let text: Buffer;
     try {
-      text = readFileSync(path, 'utf8');
+      text = readFileSync(path); // bytes: parseGraphFile refuses invalid UTF-8 instead of replacing it
     } catch (err) {
       const code = (err as { code?: string }).code;
       throw new AppError(
