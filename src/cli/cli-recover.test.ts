@@ -1,7 +1,7 @@
 /**
  * A run whose process died is `interrupted` (runtime.md) in the CLI's read commands too, not
- * only once `serve` or the app started: list, inspect and export mark it, through the same
- * service method, and `resume` continues it.
+ * only once `serve` or the app started: list and inspect show it so (computed: read commands
+ * write nothing), and `resume` records it and continues the run.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -63,11 +63,13 @@ describe('a run whose process was SIGKILLed', () => {
     const d = JSON.parse((await cli(['inspect', runId, '--json', '--db', db])).stdout) as { status: string };
     expect(d.status).toBe('interrupted');
     const events = (await cli(['export', runId, '--db', db])).stdout.trim().split('\n');
-    expect(events.filter((l) => l.includes('"run.interrupted"'))).toHaveLength(1); // marked once, not per command
+    expect(events.filter((l) => l.includes('"run.interrupted"'))).toHaveLength(0); // read commands write nothing
 
     const resumed = await cli(['resume', runId, '--db', db]);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stdout).toMatch(/succeeded/);
+    const after = (await cli(['export', runId, '--db', db])).stdout.trim().split('\n');
+    expect(after.filter((l) => l.includes('"run.interrupted"'))).toHaveLength(1); // resume recorded it, once
   });
 
   it('a run driven by a live process is left running', async () => {

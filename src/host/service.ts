@@ -221,6 +221,15 @@ export class StatepipeService {
     return serializeGraph(graph);
   }
 
+  /**
+   * Runs whose driving process died (lease expired, or owner pid gone on this host) that the
+   * store still says are `running` or `queued`. A read: read commands show them `interrupted`
+   * without writing (recoverInterrupted() is what writes it).
+   */
+  async deadRuns(): Promise<Set<string>> {
+    return new Set((await this.store.findRunsToRecover()).map((r) => r.runId));
+  }
+
   /** Marks runs whose driving process died as `interrupted` (the app does this at start). */
   recoverInterrupted(): string[] {
     const marked: string[] = [];

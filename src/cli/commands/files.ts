@@ -53,18 +53,21 @@ function emit(text: string, outFile: string | undefined, what: string): void {
   process.stderr.write(`wrote ${what} to ${outFile}\n`);
 }
 
+/** The history as recorded: a run whose process died ends where it stopped (resume adds run.interrupted). */
 export async function exportCommand(runId: string, opts: { out?: string }, g: GlobalOpts): Promise<number> {
   return withService(
     g,
-    (svc) => {
-      const events = svc.events(runId, 0);
+    async (svc) => {
+      const events = await svc.events(runId, 0);
       const text = events.map((e) => eventJson(e) + '\n').join('');
       emit(text, opts.out, `${events.length} events of ${runId}`);
       return 0;
     },
-    { recover: true },
-  ); // a dead process's run ends its history with run.interrupted
+    READ_ONLY,
+  );
 }
+
+const READ_ONLY = { readOnly: true } as const;
 
 export async function exportGraphCommand(
   id: string,
@@ -75,13 +78,17 @@ export async function exportGraphCommand(
     throw new UsageError(`--format: expected json or yaml, got "${opts.format}"`);
   const format: GraphFormat =
     (opts.format as GraphFormat | undefined) ?? (opts.out && isYamlPath(opts.out) ? 'yaml' : 'json');
-  return withService(g, (svc) => {
-    let text = svc.exportGraph(id);
-    if (format === 'yaml') text = formatGraph(parseGraphText(text), 'yaml');
-    if (!text.endsWith('\n')) text += '\n';
-    emit(text, opts.out, `graph ${id}`);
-    return 0;
-  });
+  return withService(
+    g,
+    async (svc) => {
+      let text = await svc.exportGraph(id);
+      if (format === 'yaml') text = formatGraph(parseGraphText(text), 'yaml');
+      if (!text.endsWith('\n')) text += '\n';
+      emit(text, opts.out, `graph ${id}`);
+      return 0;
+    },
+    READ_ONLY,
+  );
 }
 
 export async function serveCommand(opts: { port?: string; host?: string }, g: GlobalOpts): Promise<number> {
