@@ -14,6 +14,7 @@ const condition: NodeRunner = async (ctx) => ({
   output: {
     value: await evalCondition(String(ctx.config['expression']), ctx.scope, {
       ...(ctx.timeoutMs !== undefined ? { timeoutMs: ctx.timeoutMs } : {}),
+      ...(ctx.clock.turn ? { turn: ctx.clock.turn } : {}),
       signal: ctx.signal,
     }),
   },

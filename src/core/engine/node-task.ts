@@ -73,7 +73,11 @@ export class NodeTask {
       };
       try {
         // Bounded (template-limits.ts): a template that loops fails the node, never hangs the host.
-        const limits = { timeoutMs: timeoutFor(this.d.graph, this.node), signal: this.controller.signal };
+        const limits = {
+          timeoutMs: timeoutFor(this.d.graph, this.node),
+          signal: this.controller.signal,
+          ...(clock.turn ? { turn: clock.turn } : {}),
+        };
         config = await renderConfig(this.node.config ?? {}, this.scope(), limits);
       } catch (err) {
         if ((this.controller.signal.reason as NodeFailure | undefined)?.kind === 'cancelled') return this.cancelled();

@@ -28,7 +28,8 @@ describe('bounded evaluation', () => {
   it('an endless tail recursion fails with kind template at its time limit, and the host gets turns meanwhile', async () => {
     let turns = 0;
     const ticker = setInterval(() => turns++, 1);
-    const f = await failure(renderConfig({ value: `{{${LOOP}}}` }, scope, { timeoutMs: 300 }));
+    const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+    const f = await failure(renderConfig({ value: `{{${LOOP}}}` }, scope, { timeoutMs: 300, turn }));
     clearInterval(ticker);
     expect(f.kind).toBe('template');
     expect(f.retryable).toBe(false);
@@ -48,6 +49,15 @@ describe('bounded evaluation', () => {
     expect(f.message).toMatch(/^condition ".*" failed: still running after 100 ms/);
   });
 
+  it('without a turn (a simulated clock, replay) the evaluation never yields: still bounded', async () => {
+    let turns = 0;
+    const ticker = setInterval(() => turns++, 1);
+    const f = await failure(evaluateExpression(LOOP, scope, undefined, { timeoutMs: 100 }));
+    clearInterval(ticker);
+    expect(f.message).toContain('still running after 100 ms');
+    expect(turns).toBe(0);
+  });
+
   it('a time limit above the hard cap is capped', () => {
     expect(new EvalBudget({ timeoutMs: 10 * TEMPLATE_TIME_CAP_MS }).timeoutMs).toBe(TEMPLATE_TIME_CAP_MS);
     expect(new EvalBudget({}).timeoutMs).toBe(TEMPLATE_TIME_CAP_MS);
@@ -57,7 +67,8 @@ describe('bounded evaluation', () => {
   it('a cancel ends the evaluation with the cancel, not a template failure', async () => {
     const ac = new AbortController();
     setTimeout(() => ac.abort(new NodeFailure('cancelled', 'the run was cancelled')), 50);
-    const f = await failure(renderConfig({ a: `{{${LOOP}}}` }, scope, { timeoutMs: 5_000, signal: ac.signal }));
+    const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+    const f = await failure(renderConfig({ a: `{{${LOOP}}}` }, scope, { timeoutMs: 5_000, signal: ac.signal, turn }));
     expect(f.kind).toBe('cancelled');
   });
 

@@ -9,8 +9,10 @@
  * - a deadline (the node's `timeoutMs`, at most TEMPLATE_TIME_CAP_MS),
  * - a depth bound (TEMPLATE_MAX_DEPTH nested steps),
  * - the run's AbortSignal (a cancel ends it),
- * - and a turn of the host's event loop every TURN_EVERY_MS, so a long evaluation never holds
- *   the host (Ctrl+C, the web host's API and a cancel keep working while it runs).
+ * - and, given the host's `turn` (Clock.turn), a turn of its event loop every TURN_EVERY_MS, so
+ *   a long evaluation never holds the host (Ctrl+C, the web host's API and a cancel keep working
+ *   while it runs). A simulated clock has no turn: replay stays deterministic (a turn there
+ *   would let the replay believe the engine idle while a template still runs).
  * Past a bound the evaluation throws NodeFailure('template'): the node fails with kind `template`.
  */
 import type jsonata from 'jsonata';
@@ -28,14 +30,12 @@ export interface EvalLimits {
   timeoutMs?: number;
   /** Aborts the evaluation (the run was cancelled); the signal's reason is thrown. */
   signal?: AbortSignal;
+  /** Hands the host's event loop a turn (Clock.turn); without it the evaluation never yields. */
+  turn?: () => Promise<void>;
 }
 
 /** The binding through which the (shared, cached) hooks find the bounds of the evaluation they are in. */
 const PROBE = '__statepipe_limits';
-
-/** setImmediate where the host has it (Node, Electron main): a turn without the 1 ms timer floor. */
-const soon: (fn: () => void) => void =
-  (globalThis as { setImmediate?: (fn: () => void) => void }).setImmediate ?? ((fn) => setTimeout(fn, 0));
 
 /**
  * The bounds of one rendering (all the templates of a node's config share its deadline); each
@@ -46,6 +46,7 @@ export class EvalBudget {
   private readonly deadline: number;
   private turnAt: number;
   private readonly signal: AbortSignal | undefined;
+  private readonly turn: (() => Promise<void>) | undefined;
 
   constructor(limits: EvalLimits = {}) {
     this.timeoutMs = Math.min(Math.max(0, limits.timeoutMs ?? TEMPLATE_TIME_CAP_MS), TEMPLATE_TIME_CAP_MS);
@@ -53,6 +54,7 @@ export class EvalBudget {
     this.deadline = now + this.timeoutMs;
     this.turnAt = now + TURN_EVERY_MS;
     this.signal = limits.signal;
+    this.turn = limits.turn;
   }
 
   /** The bindings that carry this budget into one evaluation. */
@@ -60,7 +62,7 @@ export class EvalBudget {
     return { [PROBE]: new Probe(this) };
   }
 
-  /** Throws past a bound; every TURN_EVERY_MS, a promise of a host turn. */
+  /** Throws past a bound; every TURN_EVERY_MS (given a turn), a promise of a host turn. */
   check(depth: number): Promise<void> | undefined {
     if (depth > TEMPLATE_MAX_DEPTH)
       throw new NodeFailure(
@@ -74,8 +76,8 @@ export class EvalBudget {
         'template',
         `still running after ${this.timeoutMs} ms (a loop or recursion that does not end?)`,
       );
-    if (now < this.turnAt) return undefined;
-    return new Promise<void>((resolve) => soon(resolve)).then(() => {
+    if (!this.turn || now < this.turnAt) return undefined;
+    return this.turn().then(() => {
       this.turnAt = Date.now() + TURN_EVERY_MS;
     });
   }
