@@ -246,9 +246,9 @@ class Replay {
       case 'resolve':
         return this.track(this.engine.resolve(id, a.nodeId, a.output), a);
       case 'crash': {
-        // The process dies here: what it committed is all there is (its calls never return), and
-        // a new process finds the log as it is and resumes it.
-        const log = this.store.loadRun(id).events;
+        // The process dies here: what it had committed at the record's point of the kill is all
+        // there is (its calls never return), and a new process finds that log and resumes it.
+        const log = committedAtKill(this.store.loadRun(id).events, step.before);
         this.epoch++;
         this.waiting = [];
         const kept = log.map(asNewEvent);
@@ -292,6 +292,28 @@ class Replay {
     w.release();
     return true;
   }
+}
+
+/**
+ * The replay's log as the killed process had it: without the transitions it made past the
+ * record's count for their node (and what followed them for that node). The replay, on a
+ * simulated clock, may start a node before a delay ends where the recording process, given a
+ * turn by a loaded machine, ended the delay first and was killed before the start: that start
+ * had not happened at the kill. Kept, it would make an unsafe node in-doubt the record never had.
+ */
+function committedAtKill(events: RunEvent[], before: ReadonlyMap<string, number>): RunEvent[] {
+  const counts = new Map<string, number>();
+  const past = new Set<string>();
+  return events.filter((e) => {
+    const id = e.nodeId;
+    if (id === undefined) return true;
+    if (!past.has(id) && isTransition(e)) {
+      const n = (counts.get(id) ?? 0) + 1;
+      if (n > (before.get(id) ?? 0)) past.add(id);
+      else counts.set(id, n);
+    }
+    return !past.has(id);
+  });
 }
 
 /** Waits for the call's abort (a cancel, a timeout); never returns otherwise. */
