@@ -27,6 +27,7 @@ import { parseGraphFile } from './graph-file.js';
 import { startTelemetry, type Telemetry } from './telemetry.js';
 import { CodeSandbox, codeRunner } from './runners/code.js';
 import { httpRunner } from './runners/http.js';
+import { verifyEffect } from './runners/http-verify.js';
 import { ProviderRegistry, type ProviderSettings } from './providers/index.js';
 import { toRunDetail, type RunDetail } from './run-detail.js';
 import {
@@ -80,6 +81,7 @@ export class StatepipeService {
         runCode: (code, args, o) => this.sandbox.run(code, args, o),
         fetch: globalThis.fetch.bind(globalThis),
         provider: (name) => this.providers.get(name),
+        verifyEffect: (req) => verifyEffect(req),
       },
       owner: this.owner,
       ...(opts.hooks ? { hooks: opts.hooks } : {}),

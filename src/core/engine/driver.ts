@@ -15,6 +15,7 @@ import { isFinishedNode } from './machines.js';
 import { readiness } from './plan.js';
 import { foldEvents, type RunState } from './state.js';
 import { NodeTask } from './node-task.js';
+import { VerifyTask, canVerify } from './verify.js';
 import { callHooks } from './hooks.js';
 
 export interface DriveOptions {
@@ -37,7 +38,7 @@ export class RunDriver {
   readonly nodes: Map<string, GraphNode>;
   /** `{ <id>: { output } }` of every succeeded node: the template scope. */
   readonly outputs: Record<string, { output: unknown }> = {};
-  readonly inflight = new Map<string, NodeTask>();
+  readonly inflight = new Map<string, NodeTask | VerifyTask>();
   private ready: string[] = [];
   private readonly readySet = new Set<string>();
   private cancelling = false;
@@ -177,7 +178,9 @@ export class RunDriver {
       const intrinsic = node.type === 'delay' || node.type === 'approval';
       // A polled node whose submit is recorded only polls from here on: safe to continue.
       if (!intrinsic && defaultSideEffect(node) === 'unsafe' && !n.poll) {
-        this.commit([ev('node.in-doubt', { attempt: n.attempt }, id as never)]);
+        // One that can check its own effect (verify) asks first; the others wait for a person.
+        if (canVerify(node, this.deps.services)) this.launch(id, n.attempt, { verify: true });
+        else this.commit([ev('node.in-doubt', { attempt: n.attempt }, id as never)]);
       } else {
         this.launch(id, n.attempt, { resumed: true });
       }
@@ -305,8 +308,9 @@ export class RunDriver {
     });
   }
 
-  private launch(id: string, attempt: number, opts: { resumed?: boolean; afterMs?: number }): void {
-    const task = new NodeTask(this, this.nodes.get(id)!, attempt, opts);
+  private launch(id: string, attempt: number, opts: { resumed?: boolean; afterMs?: number; verify?: boolean }): void {
+    const node = this.nodes.get(id)!;
+    const task = opts.verify ? new VerifyTask(this, node, attempt) : new NodeTask(this, node, attempt, opts);
     this.inflight.set(id, task);
     if (task.grouped) this.grouping++;
     const done = () => {

@@ -8,12 +8,12 @@
  * with a new budget, cancel, retry, resolve, a killed process) is done again at the point of the
  * run where it was done: when the replay has made every transition the record made before it.
  */
-import { AppError } from '../errors.js';
+import { AppError, NodeFailure } from '../errors.js';
 import { asNewEvent, type RunEvent } from '../events.js';
 import type { Graph, NodeType } from '../graph/schema.js';
 import { NODE_TYPES } from '../graph/schema.js';
 import type { RunId } from '../ids.js';
-import type { NodeRunner } from '../ports.js';
+import type { NodeRunner, VerifyRequest, VerifyVerdict } from '../ports.js';
 import { hostTurn, SimClock } from './clock.js';
 import type { RunnerRegistry } from './context.js';
 import { Engine } from './engine.js';
@@ -25,11 +25,13 @@ import {
   isTransition,
   recordedCalls,
   recordedSteps,
+  recordedVerdicts,
   timedEnds,
   transitionsByNode,
   type Action,
   type RecordedCall,
   type Step,
+  type Verdict,
 } from './replay-record.js';
 import { foldEvents } from './state.js';
 
@@ -69,6 +71,7 @@ class Replay {
   readonly problems: string[] = [];
   private readonly graphHash: string;
   private readonly calls: Map<string, RecordedCall>;
+  private readonly verdicts: Map<string, Verdict>;
   private readonly steps: Step[];
   private nextStep = 0;
   /** seqs of the outcomes released in recorded order, ascending; `ordered[orderAt]` is next. */
@@ -93,6 +96,7 @@ class Replay {
     const created = record[0];
     this.graphHash = created?.type === 'run.created' ? created.data.graphHash : '';
     this.calls = recordedCalls(graph, record);
+    this.verdicts = recordedVerdicts(record);
     this.steps = recordedSteps(record);
     this.timed = timedEnds(graph, record);
     this.ordered = [...this.calls.values()]
@@ -124,6 +128,17 @@ class Replay {
     if (o.kind !== 'ok') throw new Error('unreachable');
     if (o.tokens) ctx.emitTokens(o.tokens);
     return o.result;
+  }
+
+  /** A `verify` check after a crash (verify.ts) answers what the record says it found, in recorded order. */
+  private async verify(req: VerifyRequest, epoch: number): Promise<VerifyVerdict> {
+    const v = this.verdicts.get(callKey(req.node.id, req.attempt));
+    // None recorded (a host that could not check): unanswerable, as the record's in-doubt says.
+    if (!v) throw new NodeFailure('internal', 'no verify check recorded', { retryable: false });
+    await this.gate({ seq: v.seq, ordered: this.ordered.includes(v.seq), outcome: { kind: 'lost' } }, req.signal);
+    if (epoch !== this.epoch) return new Promise<never>(() => undefined);
+    if (v.kind === 'unanswerable') throw failureOf({ kind: 'fail', error: v.error });
+    return v.kind === 'applied' ? { applied: true, output: v.output } : { applied: false, response: null };
   }
 
   private gate(call: RecordedCall, signal: AbortSignal): Promise<void> {
@@ -194,6 +209,9 @@ class Replay {
       owner: { id: 'replay' },
       random: () => 0,
       controlPollMs: 3_600_000,
+      services: {
+        verifyEffect: (req) => (epoch === this.epoch ? this.verify(req, epoch) : new Promise<never>(() => undefined)),
+      },
     });
     this.engine.subscribe((events) => {
       if (epoch !== this.epoch) return;

@@ -85,6 +85,24 @@ export const PollSchema = z
     path: ['maxWaitMs'],
   });
 
+/**
+ * An unsafe http node's way to check its own effect after a crash (instead of going in-doubt at
+ * once): a request (`url`, `headers`: templates over `{ input, nodes, idempotencyKey, config }`,
+ * config being the rendered config of the attempt in flight) and JSONata over the same scope plus
+ * `response`: `expect` gives true when the effect happened, `output` the node's output then.
+ */
+export const VerifySchema = z
+  .object({
+    method: z.enum(['GET', 'HEAD', 'POST']).optional(),
+    url: z.string().min(1),
+    headers: z.record(z.string(), z.string()).optional(),
+    expect: z.string().min(1),
+    output: z.string().min(1).optional(),
+  })
+  .strict();
+
+export type VerifyConfig = z.infer<typeof VerifySchema>;
+
 export const HttpConfigSchema = z
   .object({
     method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']),
@@ -93,6 +111,7 @@ export const HttpConfigSchema = z
     body: z.unknown().optional(),
     maxResponseBytes: z.number().int().positive().optional(),
     poll: PollSchema.optional(),
+    verify: VerifySchema.optional(),
   })
   .passthrough();
 

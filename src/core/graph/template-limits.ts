@@ -24,6 +24,8 @@ export const TEMPLATE_TIME_CAP_MS = 10_000;
 export const TEMPLATE_MAX_DEPTH = 5_000;
 /** A running evaluation hands the host's event loop a turn at least this often (ms). */
 const TURN_EVERY_MS = 10;
+/** The clock and the signal are looked at every this many steps (a step costs well under 1 µs). */
+const STEPS_PER_LOOK = 64;
 
 export interface EvalLimits {
   /** The evaluation's time limit (ms; capped at TEMPLATE_TIME_CAP_MS). */
@@ -47,6 +49,7 @@ export class EvalBudget {
   private turnAt: number;
   private readonly signal: AbortSignal | undefined;
   private readonly turn: (() => Promise<void>) | undefined;
+  private steps = 0;
 
   constructor(limits: EvalLimits = {}) {
     this.timeoutMs = Math.min(Math.max(0, limits.timeoutMs ?? TEMPLATE_TIME_CAP_MS), TEMPLATE_TIME_CAP_MS);
@@ -69,6 +72,7 @@ export class EvalBudget {
         'template',
         `more than ${TEMPLATE_MAX_DEPTH} nested steps (a recursion that does not end, or one too deep)`,
       );
+    if (++this.steps % STEPS_PER_LOOK !== 0) return undefined;
     if (this.signal?.aborted) throw this.signal.reason;
     const now = Date.now();
     if (now > this.deadline)

@@ -29,6 +29,7 @@ export const UNTEMPLATED_CONFIG_KEYS: ReadonlySet<string> = new Set([
   'tools',
   'expression',
   'poll',
+  'verify',
 ]);
 
 /** One piece of a template string: literal text, or an expression between `{{ }}`. */

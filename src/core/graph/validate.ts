@@ -6,7 +6,15 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { AppError, type ValidationIssue } from '../errors.js';
-import { CONFIG_SCHEMAS, GraphSchema, NODE_TYPES, type Graph, type GraphNode, type NodeType } from './schema.js';
+import {
+  CONFIG_SCHEMAS,
+  GraphSchema,
+  NODE_TYPES,
+  defaultSideEffect,
+  type Graph,
+  type GraphNode,
+  type NodeType,
+} from './schema.js';
 import { expressionRefs, parseTemplateString, UNTEMPLATED_CONFIG_KEYS } from './templates.js';
 import { findCycle, formatCycle, topology, type Topology } from './topology.js';
 
@@ -272,6 +280,28 @@ function checkTemplates(
 
 const CODE_KEY = new Set(['code']);
 
+/** `verify` (an unsafe http node's check of its own effect): its templates, and where it applies. */
+function checkVerify(ctx: Ctx, node: GraphNode, path: string, verify: Obj, polled: boolean): void {
+  if (defaultSideEffect(node) !== 'unsafe')
+    ctx.issues.push({
+      path,
+      nodeId: node.id,
+      message:
+        'applies to unsafe nodes only (POST, PATCH or sideEffect "unsafe"): this node is sent again after a crash',
+    });
+  if (polled)
+    ctx.issues.push({
+      path,
+      nodeId: node.id,
+      message: 'cannot be combined with poll (a polled node records its submit and polls on after a crash)',
+    });
+  checkTemplates(ctx, node, `${path}.url`, verify['url'], false);
+  checkTemplates(ctx, node, `${path}.headers`, verify['headers'], false);
+  for (const key of ['expect', 'output'] as const)
+    if (typeof verify[key] === 'string')
+      checkExpression(ctx, node, `${path}.${key}`, verify[key], false, `verify.${key}`);
+}
+
 function checkConfig(ctx: Ctx, node: GraphNode, base: string, type: NodeType, config: unknown): boolean {
   const parsed = CONFIG_SCHEMAS[type].safeParse(config ?? {});
   if (parsed.success) return true;
@@ -322,6 +352,8 @@ function checkNode(ctx: Ctx, node: GraphNode, templates: boolean): void {
   if (poll) checkTemplates(ctx, node, `${base}.config.poll.url`, poll['url'], false);
   if (poll && typeof poll['until'] === 'string')
     checkExpression(ctx, node, `${base}.config.poll.until`, poll['until'], false, 'poll.until');
+  const verify = type === 'http' && isObj(config['verify']) ? config['verify'] : undefined;
+  if (verify) checkVerify(ctx, node, `${base}.config.verify`, verify, poll !== undefined);
   if (type === 'agent' && Array.isArray(config['tools'])) {
     (config['tools'] as Obj[]).forEach((t, i) => {
       const run = isObj(t) && isObj(t['run']) ? t['run'] : undefined;
