@@ -5,7 +5,8 @@
  * killed again while resuming), approved, in-doubt nodes retried. Every run must match the
  * uninterrupted reference: same output, no node executed after it succeeded, no unsafe attempt
  * repeated, gapless seqs; the server must have seen each unsafe Idempotency-Key at most once
- * and applied each key's side effect once.
+ * and applied each key's side effect once. A second unsafe POST (`order`) declares `verify`:
+ * after a kill it is checked, never put in doubt, and every run places exactly one order.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -67,7 +68,15 @@ describe('statepipe chaos', () => {
     // The server: every request carried a key, and each key's side effect was applied once.
     expect(server.unkeyed).toBe(0);
     expect([...server.applied.values()].every((n) => n === 1)).toBe(true);
-    expect(server.counts.size).toBeGreaterThanOrEqual(100); // ≥ 2 http nodes × 50 runs
+    expect(server.counts.size).toBeGreaterThanOrEqual(150); // ≥ 3 http nodes × 50 runs
+    // verify: one order per run (the reference's included), whatever the kills.
+    const orders = new Map<string, number>();
+    for (const key of server.applied.keys()) {
+      const [runId, node] = key.split(':');
+      if (node === 'order') orders.set(runId!, (orders.get(runId!) ?? 0) + 1);
+    }
+    expect(orders.size).toBe(51);
+    expect([...orders.values()].every((n) => n === 1)).toBe(true);
   }, 600_000);
 
   it('exits 1 and names the mismatch when a run cannot match its reference', async () => {
