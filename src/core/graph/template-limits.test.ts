@@ -10,19 +10,11 @@ import {
   evaluateExpression,
   renderConfig,
 } from './templates.js';
+import { nodeFailure as failure } from '../engine/test-kit.js';
 
 const scope: TemplateScope = { input: { n: 3 }, nodes: {} };
 const LOOP = '($f := function($x){ $f($x + 1) }; $f(1))';
 const DEEP = '($f := function($x){ 1 + $f($x + 1) }; $f(1))';
-
-async function failure(p: Promise<unknown>): Promise<NodeFailure> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(NodeFailure);
-  return err as NodeFailure;
-}
 
 describe('bounded evaluation', () => {
   it('an endless tail recursion fails with kind template at its time limit, and the host gets turns meanwhile', async () => {

@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { NodeFailure } from '../../core/errors.js';
 import type { GraphNode } from '../../core/graph/schema.js';
 import { asRunId } from '../../core/ids.js';
 import type { NodeRunContext } from '../../core/ports.js';
 import { CodeSandbox, codeRunner } from './code.js';
+import { nodeFailure as failure } from '../../core/engine/test-kit.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const docPipeline = JSON.parse(readFileSync(join(root, 'examples/document-pipeline.json'), 'utf8')) as {
@@ -27,15 +27,6 @@ const run = (
   nodes: Record<string, unknown> = {},
   timeoutMs = 2000,
 ): Promise<unknown> => sandbox.run(code, { input, nodes }, { timeoutMs, signal: never });
-
-async function failure(p: Promise<unknown>): Promise<NodeFailure> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(NodeFailure);
-  return err as NodeFailure;
-}
 
 describe('CodeSandbox', () => {
   it("runs document-pipeline's keywords code", async () => {

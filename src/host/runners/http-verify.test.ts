@@ -2,12 +2,12 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NodeFailure } from '../../core/errors.js';
 import type { GraphNode } from '../../core/graph/schema.js';
 import { asRunId } from '../../core/ids.js';
 import { realClock } from '../../core/engine/clock.js';
 import type { VerifyRequest } from '../../core/ports.js';
 import { verifyEffect } from './http-verify.js';
+import { nodeFailure as failure } from '../../core/engine/test-kit.js';
 
 let server: Server;
 let base = '';
@@ -52,15 +52,6 @@ const check = {
   headers: { 'x-item': '{{input.item}}' },
   expect: 'response.status = 200',
 };
-
-async function failure(p: Promise<unknown>): Promise<NodeFailure> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(NodeFailure);
-  return err as NodeFailure;
-}
 
 describe('verifyEffect', () => {
   it('found: applied, with the output expression over the response; templated headers, no Idempotency-Key', async () => {
