@@ -58,6 +58,7 @@ class Worker {
   /** Killed or exited: takes no more calls. */
   dead = false;
   readonly exited: Promise<void>;
+  private ended = false;
   private stderr = '';
   private idle: ReturnType<typeof setTimeout> | undefined;
 
@@ -90,15 +91,25 @@ class Worker {
       this.rest();
       p.resolve(m.result);
     });
-    this.exited = new Promise((resolve) => this.child.once('exit', () => resolve()));
-    this.child.on('exit', (code, signal) => {
+    let gone: () => void = () => undefined;
+    this.exited = new Promise((resolve) => (gone = resolve));
+    const end = (code: number | null, signal: string | null): void => {
+      if (this.ended) return;
+      this.ended = true;
       this.dead = true;
       clearTimeout(this.idle);
       const p = this.busy;
       this.busy = undefined;
+      gone();
       onExit(this, p, { kind: 'exited', code, signal, stderr: this.stderr });
+    };
+    this.child.on('exit', end);
+    // A process that could not be started may never emit 'exit'.
+    this.child.on('error', (err) => {
+      if (this.child.pid !== undefined) return; // a running process's error: its exit follows
+      this.stderr += String(err);
+      end(null, null);
     });
-    this.child.on('error', () => undefined); // an exit follows (a spawn failure exits too)
   }
 
   call(p: Pending): void {

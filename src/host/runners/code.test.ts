@@ -8,7 +8,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { GraphNode } from '../../core/graph/schema.js';
 import { asRunId } from '../../core/ids.js';
 import type { NodeRunContext } from '../../core/ports.js';
-import { CodeSandbox, codeRunner } from './code.js';
+import { CodeSandbox, codeRunner, workerFilename } from './code.js';
+import { ProcessPool } from './code-pool.js';
 import { nodeFailure as failure } from '../../core/engine/test-kit.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -129,6 +130,25 @@ describe('CodeSandbox', () => {
       expect(await run('return new Uint8Array(16 * 2 ** 20).fill(7)[5]')).toBe(7); // 16 MB is fine
     });
   }
+
+  it('a runtime that cannot start under the data limit: the pool starts it with the heap limit only', async () => {
+    if (process.platform !== 'linux') return;
+    const pool = new ProcessPool({
+      file: workerFilename(),
+      heapMb: 64,
+      dataLimitMb: 8,
+      maxProcesses: 1,
+      idleTimeoutMs: 1000,
+    });
+    try {
+      const argsJson = JSON.stringify({ input: 2, nodes: {} });
+      const r = await pool.run({ code: 'return input * 21', argsJson, timeoutMs: 5000 }, never);
+      expect(r).toEqual({ ok: true, value: 42 });
+      expect(pool.osLimit).toBe(false);
+    } finally {
+      await pool.close();
+    }
+  });
 
   it('is cancelled by its signal', async () => {
     const ac = new AbortController();

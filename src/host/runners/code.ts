@@ -65,7 +65,7 @@ function privateDir(): string {
  * The worker as a file a child process can load. Its name is the hash of its source, so every process
  * of one version shares one file (written atomically, never rewritten).
  */
-function workerFilename(): string {
+export function workerFilename(): string {
   if (workerFile) return workerFile;
   const hash = createHash('sha256').update(CODE_WORKER_SOURCE).digest('hex').slice(0, 16);
   const file = join(privateDir(), `code-worker-${hash}.mjs`);
