@@ -47,7 +47,9 @@ describe('statepipe chaos', () => {
       `${server.url}/counts`,
       '--json',
     ];
-    const r = await cli(args, { timeoutMs: 580_000 });
+    // About 200 s on a quiet 2-core machine; 2-3 times that on a loaded one (1 050 s measured with
+    // two CPU hogs beside it and a load average of 22): slow is not a failure, a mismatch is.
+    const r = await cli(args, { timeoutMs: 1_500_000 });
     if (r.code !== 0 && r.code !== 1) throw new Error(`chaos exited ${r.code}: ${r.stderr}`);
     const summary = JSON.parse(r.stdout) as ChaosSummary;
     // The figures of the README's Reliability section come from this line.
@@ -77,7 +79,7 @@ describe('statepipe chaos', () => {
     }
     expect(orders.size).toBe(51);
     expect([...orders.values()].every((n) => n === 1)).toBe(true);
-  }, 600_000);
+  }, 1_520_000);
 
   it('exits 1 and names the mismatch when a run cannot match its reference', async () => {
     // The reference succeeds; kills at run creation leave nothing — so here we break the
