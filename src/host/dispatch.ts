@@ -2,9 +2,11 @@
  * One dispatch() for every host: validates the method name and its input against the
  * contract, calls the service, and answers with a value or a coded error. It never throws.
  */
+import { basename } from 'node:path';
 import { z } from 'zod';
 import { methods, type ApiError, type ApiMethodName, type ApiResult } from '../contract/api.js';
 import { AppError } from '../core/errors.js';
+import { depthMessage, tooDeep } from '../core/json-depth.js';
 import { serializeGraph, validateGraph } from '../core/graph/validate.js';
 import { createRunOnce } from './run-keys.js';
 import type { StatepipeService } from './service.js';
@@ -33,13 +35,18 @@ async function settleSoon(ctx: DispatchContext, p: Promise<unknown>, runId: stri
   const quick = await Promise.race([p.then((v) => ({ v })), new Promise<null>((r) => setTimeout(() => r(null), 25))]);
   settled = true;
   if (quick) return quick.v;
-  return { runId, status: ctx.service.inspect(runId).status };
+  return { runId, status: (await ctx.service.inspect(runId)).status };
 }
 
 const handlers: {
   [M in ApiMethodName]: (ctx: DispatchContext, input: z.output<(typeof methods)[M]['input']>) => unknown;
 } = {
-  'app.info': (ctx) => ({ version: ctx.version, dbPath: ctx.service.store.file, host: ctx.host }),
+  'app.info': (ctx) => ({
+    version: ctx.version,
+    // The web host shows the database's name, not where it lives on the server.
+    database: ctx.host === 'web' ? basename(ctx.service.store.displayName) : ctx.service.store.displayName,
+    host: ctx.host,
+  }),
   'app.breakers': ({ service }) => ({
     threshold: service.breakers.threshold,
     coolDownMs: service.breakers.coolDownMs,
@@ -55,22 +62,24 @@ const handlers: {
       throw err;
     }
   },
-  'graphs.save': ({ service }, { graph }) => {
+  'graphs.save': async ({ service }, { graph }) => {
     const valid = validateGraph(graph);
     const json = serializeGraph(valid);
-    return { ...service.store.saveGraph(valid, json), json };
+    return { ...(await service.store.saveGraph(valid, json)), json };
   },
-  'graphs.list': ({ service }) => ({ graphs: service.store.listGraphs() }),
-  'graphs.get': ({ service }, { graphIdOrRunId }) => ({ json: service.exportGraph(graphIdOrRunId) }),
-  'runs.start': (ctx, { graph, input, idempotencyKey }) => {
-    const { runId, created } = createRunOnce(ctx.service, validateGraph(graph), input, idempotencyKey);
+  'graphs.list': async ({ service }) => ({
+    graphs: (await service.store.listGraphs()).map(({ latestVersion, ...g }) => ({ ...g, version: latestVersion })),
+  }),
+  'graphs.get': async ({ service }, { graphIdOrRunId }) => ({ json: await service.exportGraph(graphIdOrRunId) }),
+  'runs.start': async (ctx, { graph, input, idempotencyKey }) => {
+    const { runId, created } = await createRunOnce(ctx.service, validateGraph(graph), input, idempotencyKey);
     if (created) ctx.service.drive(runId).catch((err) => ctx.onBackgroundError?.(err));
     return idempotencyKey === undefined ? { runId } : { runId, created };
   },
   'runs.get': ({ service }, { runId }) => service.inspect(runId),
-  'runs.list': ({ service }, q) => ({ runs: service.list(q), total: service.store.countRuns(q) }),
-  'runs.events': ({ service }, { runId, afterSeq, limit }) => ({
-    events: service.events(runId, afterSeq).slice(0, limit ?? Infinity),
+  'runs.list': async ({ service }, q) => ({ runs: await service.list(q), total: await service.store.countRuns(q) }),
+  'runs.events': async ({ service }, { runId, afterSeq, limit }) => ({
+    events: (await service.events(runId, afterSeq)).slice(0, limit ?? Infinity),
   }),
   'runs.pause': ({ service }, { runId }) => service.pause(runId),
   'runs.resume': (ctx, { runId, budget }) =>
@@ -84,26 +93,37 @@ const handlers: {
   'runs.retry': (ctx, { runId, nodeId }) => settleSoon(ctx, ctx.service.retry(runId, nodeId), runId),
   'runs.resolve': (ctx, { runId, nodeId, output }) =>
     settleSoon(ctx, ctx.service.resolve(runId, nodeId, output), runId),
-  'runs.rerun': (ctx, { runId, fromNodeId, reuse }) => {
-    const created = ctx.service.engine.rerun(ctx.service.knownRunId(runId), fromNodeId, reuse ? { reuse } : {});
-    ctx.service.drive(created.runId).catch((err) => ctx.onBackgroundError?.(err));
-    return { runId: created.runId };
+  'runs.rerun': async (ctx, { runId, fromNodeId, reuse }) => {
+    const created = await ctx.service.createRerun(runId, fromNodeId, reuse ? { reuse } : {});
+    ctx.service.drive(created).catch((err) => ctx.onBackgroundError?.(err));
+    return { runId: created };
   },
-  'runs.export': ({ service }, { runId }) => ({
-    jsonl:
-      service
-        .events(runId)
-        .map((e) => JSON.stringify(e))
-        .join('\n') + '\n',
+  'runs.export': async ({ service }, { runId }) => ({
+    jsonl: (await service.events(runId)).map((e) => JSON.stringify(e)).join('\n') + '\n',
   }),
 };
 
 function toApiError(err: unknown): ApiError {
   if (err instanceof AppError) {
-    const code = err.code === 'usage' ? 'bad-request' : err.code;
+    const code = err.code === 'usage' ? 'bad-request' : err.code === 'fenced' ? 'conflict' : err.code;
     return { code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) };
   }
   return { code: 'internal', message: err instanceof Error ? err.message : String(err) };
+}
+
+/**
+ * The web host's answers name the database by its file name only: its folder (and so the
+ * server's user and layout) is nobody's business on the other end of a socket.
+ */
+function withoutServerPaths(ctx: DispatchContext, e: ApiError): ApiError {
+  if (ctx.host !== 'web') return e;
+  const file = ctx.service.store.displayName;
+  const scrub = (s: string) => s.split(file).join(basename(file));
+  return {
+    ...e,
+    message: scrub(e.message),
+    ...(e.issues ? { issues: e.issues.map((i) => ({ ...i, message: scrub(i.message) })) } : {}),
+  };
 }
 
 const issuesOf = (e: z.ZodError) => e.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
@@ -113,6 +133,12 @@ export async function dispatch(ctx: DispatchContext, method: unknown, input: unk
     return { ok: false, error: { code: 'bad-request', message: `unknown method ${JSON.stringify(method)}` } };
   }
   const name = method as ApiMethodName;
+  // Before anything walks the input recursively (zod, validation, hashing): one clear 400.
+  const deep = tooDeep(input);
+  if (deep) {
+    const field = deep.length > 1 ? String(deep[0]) : 'input';
+    return { ok: false, error: { code: 'bad-request', message: depthMessage(`${name}: ${field}`, deep) } };
+  }
   const parsed = methods[name].input.safeParse(input ?? {});
   if (!parsed.success) {
     const issues = issuesOf(parsed.error);
@@ -127,6 +153,6 @@ export async function dispatch(ctx: DispatchContext, method: unknown, input: unk
     const value = await handler(ctx, parsed.data as never);
     return { ok: true, value };
   } catch (err) {
-    return { ok: false, error: toApiError(err) };
+    return { ok: false, error: withoutServerPaths(ctx, toApiError(err)) };
   }
 }

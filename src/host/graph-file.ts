@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import type { Document, LineCounter } from 'yaml';
 import { AppError, type ValidationIssue } from '../core/errors.js';
 import type { Graph } from '../core/graph/schema.js';
-import { parseGraphText, serializeGraph, validateGraph } from '../core/graph/validate.js';
+import { parseGraphText, serializeGraph, validateGraph, type ValidateOptions } from '../core/graph/validate.js';
 
 /** The `yaml` package, loaded on first use only (JSON graphs never pay for it). */
 const require = createRequire(import.meta.url);
@@ -19,9 +19,9 @@ export const isYamlPath = (file: string): boolean => /\.ya?ml$/i.test(file);
 export type GraphFormat = 'json' | 'yaml';
 
 /** A validated graph from a file's bytes (strict UTF-8) or text; YAML when the file name says so. */
-export function parseGraphFile(content: string | Uint8Array, file: string): Graph {
+export function parseGraphFile(content: string | Uint8Array, file: string, opts: ValidateOptions = {}): Graph {
   const text = typeof content === 'string' ? content : decodeGraphFile(content, file);
-  return isYamlPath(file) ? parseGraphYaml(text, file) : parseGraphText(text, file);
+  return isYamlPath(file) ? parseGraphYaml(text, file, opts) : parseGraphText(text, file, opts);
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -137,7 +137,7 @@ function lineOf(doc: Document, segs: Seg[], lc: LineCounter): number | undefined
   return offset === undefined ? undefined : lc.linePos(offset).line;
 }
 
-function parseGraphYaml(text: string, file: string): Graph {
+function parseGraphYaml(text: string, file: string, opts: ValidateOptions): Graph {
   const { LineCounter, parseDocument } = yaml();
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
@@ -160,7 +160,7 @@ function parseGraphYaml(text: string, file: string): Graph {
     throw new AppError('validation', `${file}: not valid YAML: ${err instanceof Error ? err.message : String(err)}`);
   }
   try {
-    return validateGraph(raw);
+    return validateGraph(raw, undefined, opts);
   } catch (err) {
     if (!(err instanceof AppError) || err.code !== 'validation' || !err.issues?.length) throw err;
     const issues: (ValidationIssue & { line?: number })[] = err.issues.map((i) => {

@@ -49,7 +49,7 @@ function crashedAt(
   const kept = events.slice(0, events.findIndex(predicate) + 1).map(asNewEvent);
   const clock = new SimClock();
   const store = new MemoryStore(() => clock.now());
-  store.createRun({ runId, graph: graph_, graphHash: 'h', events: kept });
+  store.seed({ runId, graph: graph_, graphHash: 'h', events: kept });
   const engine = new Engine({
     store,
     clock,
@@ -66,13 +66,13 @@ async function killedInFlight(graph_ = g) {
   const first = testEngine({ http });
   const o = await first.engine.start(graph_, { item: 'tea' }, { graphHash: 'h' });
   expect(o.status).toBe('succeeded');
-  const events = first.store.loadRun(o.runId as RunId).events;
+  const events = first.store.snapshot(o.runId as RunId).events;
   return { runId: o.runId as RunId, events };
 }
 const startedOrder = (x: RunEvent) => x.type === 'node.started' && x.nodeId === 'order';
 
 async function replayMatches(store: MemoryStore, runId: RunId): Promise<void> {
-  const { graph: rg, events } = store.loadRun(runId);
+  const { graph: rg, events } = store.snapshot(runId);
   expect(await replayRun(runId, rg, events)).toEqual({ matches: true, differences: [], nodesCompared: 3 });
 }
 
@@ -98,7 +98,7 @@ describe('verify after a crash', () => {
       config: { method: 'POST', body: { item: 'tea' } }, // the attempt's rendered config
       input: { item: 'tea' },
     });
-    const log = second.store.loadRun(runId).events;
+    const log = second.store.snapshot(runId).events;
     expect(nodeSeq(log, 'order').slice(-1)).toEqual(['node.succeeded']);
     expect(log.find((x) => x.type === 'node.succeeded' && x.nodeId === 'order')!.data).toMatchObject({
       attempt: 1,
@@ -117,12 +117,14 @@ describe('verify after a crash', () => {
     const done = await second.engine.resume(runId);
     expect(done.status).toBe('succeeded');
     expect(http.calls - calls).toBe(1);
-    const log = second.store.loadRun(runId).events;
+    const log = second.store.snapshot(runId).events;
     const retrying = log.find((x) => x.type === 'node.retrying' && x.nodeId === 'order')!;
     expect(retrying.data).toMatchObject({ attempt: 2, delayMs: 0, verified: false });
     const started = log.filter((x) => x.type === 'node.started' && x.nodeId === 'order').map((x) => x.data);
     expect(started.at(-1)).toMatchObject({ attempt: 2, idempotencyKey: `${runId}:order:2` });
-    expect(second.engine.inspect(runId).result).toEqual({ done: { status: 201, body: { key: `${runId}:order:2` } } });
+    expect((await second.engine.inspect(runId)).result).toEqual({
+      done: { status: 201, body: { key: `${runId}:order:2` } },
+    });
     await replayMatches(second.store, runId);
   });
 
@@ -148,14 +150,16 @@ describe('verify after a crash', () => {
     expect(waiting).toMatchObject({ status: 'waiting', waitingFor: ['order'] });
     expect(checks).toBe(3);
     expect(http.calls).toBe(calls);
-    const log = second.store.loadRun(runId).events;
+    const log = second.store.snapshot(runId).events;
     const doubt = log.find((x) => x.type === 'node.in-doubt')!;
     expect(doubt.data).toMatchObject({
       attempt: 1,
       verifyError: { kind: 'network', message: 'connect ECONNREFUSED shop.test', retryable: true },
     });
     expect(log.filter((x) => x.type === 'node.log' && x.nodeId === 'order')).toHaveLength(2);
-    expect(second.engine.inspect(runId).nodes.get('order')!.error?.message).toBe('connect ECONNREFUSED shop.test');
+    expect((await second.engine.inspect(runId)).nodes.get('order')!.error?.message).toBe(
+      'connect ECONNREFUSED shop.test',
+    );
     expect((await second.engine.retry(runId, 'order')).status).toBe('succeeded');
     await replayMatches(second.store, runId);
   });
@@ -177,6 +181,6 @@ describe('verify after a crash', () => {
     const { runId, events } = await killedInFlight();
     const second = crashedAt(g, runId, events, startedOrder);
     expect(await second.engine.resume(runId)).toMatchObject({ status: 'waiting', waitingFor: ['order'] });
-    expect(nodeSeq(second.store.loadRun(runId).events, 'order').slice(-1)).toEqual(['node.in-doubt']);
+    expect(nodeSeq(second.store.snapshot(runId).events, 'order').slice(-1)).toEqual(['node.in-doubt']);
   });
 });

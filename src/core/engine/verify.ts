@@ -11,13 +11,13 @@
  * The check itself is the host's (RunnerServices.verifyEffect); replay answers it from the record.
  */
 import { NodeFailure, toNodeError, type NodeError } from '../errors.js';
-import { ev } from '../events.js';
+import { ev, type NewEvent } from '../events.js';
 import type { GraphNode } from '../graph/schema.js';
-import { idempotencyKey, type NodeId } from '../ids.js';
+import { asNodeId, idempotencyKey, type NodeId } from '../ids.js';
 import type { RunnerServices } from '../ports.js';
-import type { RunDriver } from './driver.js';
 import { NodeTask } from './node-task.js';
 import { backoffDelay, retryPolicy, timeoutFor } from './plan.js';
+import { link, type RunContext } from './run-context.js';
 
 /** The node can check its effect here: an http node with `verify`, on a host that can run the check. */
 export function canVerify(node: GraphNode, services: RunnerServices | undefined): boolean {
@@ -27,17 +27,16 @@ export function canVerify(node: GraphNode, services: RunnerServices | undefined)
 
 /** Runs in the driver's place of the node's task: the check, then the outcome (or the new attempt). */
 export class VerifyTask {
-  readonly grouped = false;
   private readonly controller = new AbortController();
   private next: NodeTask | undefined;
   private readonly id: NodeId;
 
   constructor(
-    private readonly d: RunDriver,
+    private readonly run: RunContext,
     private readonly node: GraphNode,
     private readonly attempt: number,
   ) {
-    this.id = node.id as NodeId;
+    this.id = asNodeId(node.id);
   }
 
   abort(reason: NodeFailure): void {
@@ -45,10 +44,10 @@ export class VerifyTask {
     this.next?.abort(reason);
   }
 
-  async run(): Promise<void> {
-    const { clock } = this.d.deps;
+  async start(): Promise<void> {
+    const { clock } = this.run.deps;
     const started = clock.now();
-    const policy = retryPolicy(this.d.graph, this.node);
+    const policy = retryPolicy(this.run.graph, this.node);
     let error: NodeError | undefined;
     for (let check = 1; ; check++) {
       if (this.controller.signal.aborted) return this.stopped();
@@ -56,24 +55,21 @@ export class VerifyTask {
         const verdict = await this.check();
         if (verdict.applied) {
           const data = { attempt: this.attempt, durationMs: clock.now() - started, output: verdict.output };
-          return this.d.batch(() => {
-            this.d.commit([ev('node.succeeded', { ...data, verified: true }, this.id)]);
-            this.d.afterFinish(this.node.id);
-          });
+          return this.end([ev('node.succeeded', { ...data, verified: true }, this.id)]);
         }
         const message = `attempt ${this.attempt} was in flight at a crash; its verify check says the effect is absent: attempt ${this.attempt + 1} runs with a new key`;
         const absent = { kind: 'network' as const, message, retryable: true };
-        this.d.commit([
+        this.commit([
           ev('node.retrying', { attempt: this.attempt + 1, delayMs: 0, error: absent, verified: false }, this.id),
         ]);
-        this.next = new NodeTask(this.d, this.node, this.attempt + 1, {});
-        return await this.next.run();
+        this.next = new NodeTask(this.run, this.node, this.attempt + 1, {});
+        return await this.next.start();
       } catch (err) {
         if (this.controller.signal.aborted) return this.stopped();
         error = stripped(toNodeError(err));
         if (!error.retryable || check >= policy.maxAttempts) break;
         const delayMs = Math.max(
-          backoffDelay(policy, check, this.d.deps.random ?? Math.random),
+          backoffDelay(policy, check, this.run.deps.random ?? Math.random),
           error.retryAfterMs ?? 0,
         );
         this.log(`verify: check ${check} could not answer (${error.message}); checking again in ${delayMs} ms`);
@@ -84,52 +80,62 @@ export class VerifyTask {
         }
       }
     }
-    this.d.commit([ev('node.in-doubt', { attempt: this.attempt, verifyError: error }, this.id)]);
+    this.commit([ev('node.in-doubt', { attempt: this.attempt, verifyError: error }, this.id)]);
   }
 
   /** One check, bounded by the node's timeout. */
   private async check() {
-    const { clock, services } = this.d.deps;
+    const { clock, services } = this.run.deps;
     const attempt = new AbortController();
-    const onAbort = (): void => attempt.abort(this.controller.signal.reason);
-    this.controller.signal.addEventListener('abort', onAbort, { once: true });
-    const timeoutMs = timeoutFor(this.d.graph, this.node);
-    const cancelTimer = clock.timer(timeoutMs, () =>
-      attempt.abort(new NodeFailure('timeout', `verify of ${this.node.id} timed out after ${timeoutMs} ms`)),
-    );
-    const key = idempotencyKey(this.d.runId, this.id, this.attempt);
-    const state = this.d.state.nodes.get(this.node.id)!;
-    const nodes: Record<string, { output: unknown }> = {};
-    for (const a of this.d.topo.ancestors(this.node.id)) if (this.d.outputs[a]) nodes[a] = this.d.outputs[a]!;
     const aborted = new Promise<never>((_, reject) =>
       attempt.signal.addEventListener('abort', () => reject(attempt.signal.reason), { once: true }),
     );
     aborted.catch(() => undefined);
+    // Linked after the listener: a task already aborted ends the check at once.
+    const unlink = link(this.controller.signal, attempt);
+    const timeoutMs = timeoutFor(this.run.graph, this.node);
+    const cancelTimer = clock.timer(timeoutMs, () =>
+      attempt.abort(new NodeFailure('timeout', `verify of ${this.node.id} timed out after ${timeoutMs} ms`)),
+    );
+    const key = idempotencyKey(this.run.runId, this.id, this.attempt);
+    const state = this.run.state.nodes.get(this.node.id)!;
+    const nodes: Record<string, { output: unknown }> = {};
+    for (const a of this.run.topo.ancestors(this.node.id)) if (this.run.outputs[a]) nodes[a] = this.run.outputs[a]!;
     try {
       const request = services!.verifyEffect!({
-        runId: this.d.runId,
+        runId: this.run.runId,
         node: this.node,
         attempt: this.attempt,
         idempotencyKey: key,
-        scope: { input: this.d.state.input, nodes, idempotencyKey: key, config: state.input ?? {} },
+        scope: { input: this.run.state.input, nodes, idempotencyKey: key, config: state.input ?? {} },
         signal: attempt.signal,
         clock,
       });
       return await Promise.race([request, aborted]);
     } finally {
       cancelTimer();
-      this.controller.signal.removeEventListener('abort', onAbort);
+      unlink();
     }
   }
 
+  private commit(events: NewEvent[]): void {
+    this.run.commit(events);
+  }
+
+  /** The node reached a final state with these events. */
+  private end(events: NewEvent[]): void {
+    this.commit(events);
+    this.run.finished(this.id);
+  }
+
   private log(message: string): void {
-    this.d.commit([ev('node.log', { level: 'warn', message, attempt: this.attempt }, this.id)]);
+    this.commit([ev('node.log', { level: 'warn', message, attempt: this.attempt }, this.id)]);
   }
 
   /** Cancelled (or the engine stopped) while checking: as a cancelled node task would end. */
   private stopped(): void {
     const reason = this.controller.signal.reason as NodeFailure | undefined;
-    if (reason?.kind === 'cancelled') this.d.commit([ev('node.cancelled', { attempt: this.attempt }, this.id)]);
+    if (reason?.kind === 'cancelled') this.commit([ev('node.cancelled', { attempt: this.attempt }, this.id)]);
   }
 }
 

@@ -21,7 +21,7 @@ describe('bounded evaluation', () => {
     let turns = 0;
     const ticker = setInterval(() => turns++, 1);
     const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-    const f = await failure(renderConfig({ value: `{{${LOOP}}}` }, scope, { timeoutMs: 300, turn }));
+    const f = await failure(renderConfig({ value: `{{${LOOP}}}` }, scope, undefined, { timeoutMs: 300, turn }));
     clearInterval(ticker);
     expect(f.kind).toBe('template');
     expect(f.retryable).toBe(false);
@@ -60,7 +60,9 @@ describe('bounded evaluation', () => {
     const ac = new AbortController();
     setTimeout(() => ac.abort(new NodeFailure('cancelled', 'the run was cancelled')), 50);
     const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-    const f = await failure(renderConfig({ a: `{{${LOOP}}}` }, scope, { timeoutMs: 5_000, signal: ac.signal, turn }));
+    const f = await failure(
+      renderConfig({ a: `{{${LOOP}}}` }, scope, undefined, { timeoutMs: 5_000, signal: ac.signal, turn }),
+    );
     expect(f.kind).toBe('cancelled');
   });
 
@@ -69,7 +71,7 @@ describe('bounded evaluation', () => {
     expect(await evaluateExpression(fact, scope)).toBeGreaterThan(1e157);
     expect(await evaluateExpression('$sort([1..3000], function($a, $b){ $a < $b })[0]', scope)).toBe(3000);
     const many = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`k${i}`, `{{input.n + ${i}}}`]));
-    const out = await renderConfig(many, scope, { timeoutMs: 5_000 });
+    const out = await renderConfig(many, scope, undefined, { timeoutMs: 5_000 });
     expect(out['k199']).toBe(202);
   });
 });

@@ -36,6 +36,15 @@ export interface EvalLimits {
   turn?: () => Promise<void>;
 }
 
+/** The bounds of a runner's own evaluations: its attempt's time limit, signal and host turn. */
+export function limitsOf(ctx: {
+  timeoutMs: number;
+  signal: AbortSignal;
+  clock: { turn?: () => Promise<void> };
+}): EvalLimits {
+  return { timeoutMs: ctx.timeoutMs, signal: ctx.signal, ...(ctx.clock.turn ? { turn: ctx.clock.turn } : {}) };
+}
+
 /** The binding through which the (shared, cached) hooks find the bounds of the evaluation they are in. */
 const PROBE = '__statepipe_limits';
 

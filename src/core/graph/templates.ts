@@ -1,5 +1,5 @@
 /**
- * Templates (graph-format.md § Templates): strings may hold `{{ expr }}` where `expr` is a
+ * Templates (docs/graph-format.md "Templates"): strings may hold `{{ expr }}` where `expr` is a
  * JSONata expression evaluated against `{ input, nodes: { <id>: { output } } }`.
  * Compiled expressions and parsed template strings are cached: rendering is on the hot path.
  */
@@ -8,7 +8,7 @@ import { NodeFailure } from '../errors.js';
 import type { TemplateScope } from '../ports.js';
 import { EvalBudget, installLimits, type EvalLimits } from './template-limits.js';
 
-export { TEMPLATE_MAX_DEPTH, TEMPLATE_TIME_CAP_MS, type EvalLimits } from './template-limits.js';
+export { limitsOf, TEMPLATE_MAX_DEPTH, TEMPLATE_TIME_CAP_MS, type EvalLimits } from './template-limits.js';
 
 /** The bounds of a rendering: given ones, or the defaults (the hard time cap). */
 const budgetOf = (limits: EvalLimits | EvalBudget | undefined): EvalBudget =>
@@ -331,17 +331,16 @@ async function renderDeep(value: unknown, scope: TemplateScope, budget: EvalBudg
   return value;
 }
 
-/** A node's config with its templates rendered; `UNTEMPLATED_CONFIG_KEYS` are passed as written. */
+/** A node's config with its templates rendered; the keys in `skip` are passed as written. */
 export async function renderConfig(
   config: Record<string, unknown>,
   scope: TemplateScope,
+  skip: ReadonlySet<string> = UNTEMPLATED_CONFIG_KEYS,
   limits?: EvalLimits,
 ): Promise<Record<string, unknown>> {
   const budget = budgetOf(limits);
   const entries = Object.entries(config);
-  const rendered = await Promise.all(
-    entries.map(([k, v]) => (UNTEMPLATED_CONFIG_KEYS.has(k) ? v : renderDeep(v, scope, budget))),
-  );
+  const rendered = await Promise.all(entries.map(([k, v]) => (skip.has(k) ? v : renderDeep(v, scope, budget))));
   const out: Record<string, unknown> = {};
   entries.forEach(([k], i) => (out[k] = rendered[i]));
   return out;

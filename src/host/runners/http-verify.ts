@@ -14,7 +14,7 @@
  */
 import { NodeFailure } from '../../core/errors.js';
 import { evaluateExpression, renderTemplates } from '../../core/graph/templates.js';
-import type { VerifyConfig } from '../../core/graph/schema.js';
+import type { VerifyConfig } from '../../core/nodes/http/index.js';
 import type { TemplateScope, VerifyRequest, VerifyVerdict } from '../../core/ports.js';
 import { httpRequest } from './http.js';
 

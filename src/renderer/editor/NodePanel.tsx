@@ -1,6 +1,7 @@
 /** The side panel for the selected node: common fields, per-type form, reliability, full config JSON. */
 import { useMemo, type JSX } from 'react';
-import { CONFIG_SCHEMAS, NODE_ID_RE, defaultSideEffect, type GraphNode, type NodeType } from '../../core/graph/schema';
+import { NODE_ID_RE, type GraphNode } from '../../core/graph/schema';
+import { findKind, sideEffectOf, type NodeType } from '../../core/nodes/registry';
 import { TYPE_LABELS } from '../doc/defaults';
 import { fieldOf } from '../doc/issues';
 import { docStore, useDoc } from '../doc/store';
@@ -151,7 +152,18 @@ function TypeForm({ node, errors }: { node: GraphNode; errors: Record<string, st
           The run input enters the graph here. Its shape is the graph's input schema (Graph panel).
         </p>
       );
+    case 'subgraph':
+    case 'map':
+    case 'loop':
+      return (
+        <>
+          {text('graph', 'Graph', { mono: true, hint: "a graph of this file's library, or a saved graph" })}
+          {node.type === 'map' && text('items', 'Items', { mono: true, hint: 'template giving an array' })}
+          {node.type === 'loop' && text('until', 'Until', { mono: true, hint: 'JSONata over { previous, iteration }' })}
+        </>
+      );
   }
+  return null;
 }
 
 function Reliability({ node }: { node: GraphNode }): JSX.Element {
@@ -219,7 +231,7 @@ function Reliability({ node }: { node: GraphNode }): JSX.Element {
             testId="field-sideEffect"
             value={node.sideEffect ?? ''}
             options={[
-              { value: '', label: `default (${defaultSideEffect({ ...node, sideEffect: undefined })})` },
+              { value: '', label: `default (${sideEffectOf({ ...node, sideEffect: undefined })})` },
               ...['pure', 'idempotent', 'unsafe'].map((s) => ({ value: s, label: s })),
             ]}
             onChange={(v) =>
@@ -235,7 +247,7 @@ function Reliability({ node }: { node: GraphNode }): JSX.Element {
 function ConfigJson({ node }: { node: GraphNode }): JSX.Element {
   const text = useMemo(() => JSON.stringify(node.config, null, 2), [node.config]);
   const problems = useMemo(() => {
-    const r = CONFIG_SCHEMAS[node.type as NodeType]?.safeParse(node.config);
+    const r = findKind(node.type)?.configSchema.safeParse(node.config);
     return r && !r.success ? r.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`) : [];
   }, [node.config, node.type]);
   return (
