@@ -27,7 +27,7 @@ export function parseGraphFile(content: string | Uint8Array, file: string, opts:
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * A graph file's bytes as text. UTF-8 strictly (graph-format.md: the file is UTF-8): a byte that
+ * A graph file's bytes as text, UTF-8 strictly (docs/graph-format.md "Validation"): a byte that
  * is not, inside a string or not, is refused with its line and column. A lenient decoder would
  * turn it into U+FFFD silently, and the run would use a value nobody wrote.
  */

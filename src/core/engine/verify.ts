@@ -1,6 +1,7 @@
 /**
  * In-doubt without a coin toss: after a crash, an unsafe http node that was in flight and
- * declares `verify` asks its effect's owner before anyone is asked (graph-format: http `verify`).
+ * declares `verify` asks its effect's owner before anyone is asked (docs/graph-format.md "http",
+ * Verify).
  *
  * - effect present → `node.succeeded` with the check's output (`verified: true`);
  * - effect absent → the attempt is known not applied: `node.retrying` (`verified: false`) and a

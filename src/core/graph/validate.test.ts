@@ -312,11 +312,12 @@ describe('validateGraph: refused graphs name the node, edge or field', () => {
         http('b', { method: 'GET', url: 'http://shop/x', verify }),
       ),
     );
+    // Where it applies is checked with the config; its templates once the graph's shape is known.
     expect(bad.issues!.map((i) => `${i.path}: ${i.message}`)).toEqual([
+      'nodes[b].config.verify: applies to unsafe nodes only (POST, PATCH or sideEffect "unsafe"): this node is sent again after a crash',
       'nodes[a].config.verify.url: references node "b", which is not upstream of "a"',
       'nodes[a].config.verify.headers.x: references node "ghost", which does not exist',
       expect.stringMatching(/^nodes\[a\]\.config\.verify\.expect: invalid verify\.expect: /) as unknown as string,
-      'nodes[b].config.verify: applies to unsafe nodes only (POST, PATCH or sideEffect "unsafe"): this node is sent again after a crash',
     ]);
     const polled = refuse(
       graphOf(
