@@ -53,6 +53,7 @@ function emit(text: string, outFile: string | undefined, what: string): void {
   process.stderr.write(`wrote ${what} to ${outFile}\n`);
 }
 
+/** The history as recorded: a run whose process died ends where it stopped (resume adds run.interrupted). */
 export async function exportCommand(
   runId: string,
   opts: { out?: string; children?: boolean },
@@ -75,8 +76,8 @@ export async function exportCommand(
         );
       return 0;
     },
-    { recover: true },
-  ); // a dead process's run ends its history with run.interrupted
+    READ_ONLY,
+  );
 }
 
 /** Every child run below `runId`, depth first, each before its own children. */
@@ -88,6 +89,8 @@ async function descendants(svc: StatepipeService, runId: string): Promise<string
   return out;
 }
 
+const READ_ONLY = { readOnly: true } as const;
+
 export async function exportGraphCommand(
   id: string,
   opts: { out?: string; format?: string },
@@ -97,13 +100,17 @@ export async function exportGraphCommand(
     throw new UsageError(`--format: expected json or yaml, got "${opts.format}"`);
   const format: GraphFormat =
     (opts.format as GraphFormat | undefined) ?? (opts.out && isYamlPath(opts.out) ? 'yaml' : 'json');
-  return withService(g, async (svc) => {
-    let text = await svc.exportGraph(id);
-    if (format === 'yaml') text = formatGraph(parseGraphText(text), 'yaml');
-    if (!text.endsWith('\n')) text += '\n';
-    emit(text, opts.out, `graph ${id}`);
-    return 0;
-  });
+  return withService(
+    g,
+    async (svc) => {
+      let text = await svc.exportGraph(id);
+      if (format === 'yaml') text = formatGraph(parseGraphText(text), 'yaml');
+      if (!text.endsWith('\n')) text += '\n';
+      emit(text, opts.out, `graph ${id}`);
+      return 0;
+    },
+    READ_ONLY,
+  );
 }
 
 export async function serveCommand(opts: { port?: string; host?: string }, g: GlobalOpts): Promise<number> {
