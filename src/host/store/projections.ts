@@ -25,7 +25,7 @@ export interface BatchState {
 /** JSON for a nullable TEXT column; throws (and so rolls back) on unserializable data. */
 export const toJson = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
 
-const RUN_STATUS_OF: Partial<Record<NewEvent['type'], RunStatus>> = {
+export const RUN_STATUS_OF: Partial<Record<NewEvent['type'], RunStatus>> = {
   'run.started': 'running',
   'run.paused': 'paused',
   'run.resumed': 'running',

@@ -1,0 +1,259 @@
+/**
+ * The PostgreSQL schema: everything lives in the `statepipe` schema of the database named by the
+ * URL, so a database shared with other applications is fine. `statepipe.migrations` lists the
+ * migrations applied and `statepipe.meta` says the schema is statepipe's. The tables and their
+ * rows are those of the SQLite store (migrations.ts), with PostgreSQL types: times are
+ * timestamptz, JSON is text exactly as written (jsonb would reorder keys and refuse `\u0000`),
+ * ids sort bytewise (COLLATE "C", as SQLite does). See docs/scale-out.md "Schema and migrations".
+ */
+
+export interface PgMigration {
+  version: number;
+  name: string;
+  /** SQL text; `@trgm@` stands for the schema pg_trgm is installed in. */
+  sql: string;
+}
+
+export const PG_MIGRATIONS: readonly PgMigration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: /* sql */ `
+      CREATE TABLE statepipe.graphs (
+        graph_id       text COLLATE "C" PRIMARY KEY,
+        name           text,
+        latest_version integer NOT NULL,
+        created_at     timestamptz NOT NULL,
+        updated_at     timestamptz NOT NULL
+      );
+
+      CREATE TABLE statepipe.graph_versions (
+        graph_id   text COLLATE "C" NOT NULL REFERENCES statepipe.graphs ON DELETE CASCADE,
+        version    integer NOT NULL,
+        hash       text NOT NULL,
+        json       text NOT NULL,
+        created_at timestamptz NOT NULL,
+        PRIMARY KEY (graph_id, version),
+        UNIQUE (graph_id, hash)
+      );
+
+      -- fillfactor: most appends only move last_seq, an update PostgreSQL keeps on the page (HOT).
+      CREATE TABLE statepipe.runs (
+        run_id              text COLLATE "C" PRIMARY KEY,
+        graph_id            text COLLATE "C" NOT NULL,
+        graph_version       integer NOT NULL,
+        graph_hash          text NOT NULL,
+        status              text COLLATE "C" NOT NULL,
+        input               text,
+        result              text,
+        error               text,
+        error_node_id       text,
+        created_at          timestamptz NOT NULL,
+        started_at          timestamptz,
+        finished_at         timestamptz,
+        duration_ms         bigint,
+        tokens              bigint NOT NULL DEFAULT 0,
+        input_tokens        bigint NOT NULL DEFAULT 0,
+        output_tokens       bigint NOT NULL DEFAULT 0,
+        cost_usd            double precision NOT NULL DEFAULT 0,
+        last_seq            bigint NOT NULL DEFAULT 0,
+        lease_epoch         bigint NOT NULL DEFAULT 0,
+        owner_id            text,
+        owner_pid           integer,
+        owner_host          text,
+        lease_expires_at    bigint,
+        parent_run_id       text COLLATE "C",
+        rerun_from_node     text,
+        compensated         boolean,
+        compensation_failed text,
+        FOREIGN KEY (graph_id, graph_version) REFERENCES statepipe.graph_versions (graph_id, version)
+      ) WITH (fillfactor = 80);
+      -- One index per dashboard sort, ending in run_id (the tie-break): a page is an index walk.
+      -- NULLS FIRST in ascending order is SQLite's order; scanned backwards it gives DESC NULLS LAST.
+      CREATE INDEX runs_created  ON statepipe.runs (created_at NULLS FIRST, run_id NULLS FIRST);
+      CREATE INDEX runs_status   ON statepipe.runs (status, created_at NULLS FIRST, run_id NULLS FIRST);
+      CREATE INDEX runs_graph    ON statepipe.runs (graph_id, created_at NULLS FIRST, run_id NULLS FIRST);
+      CREATE INDEX runs_started  ON statepipe.runs (started_at NULLS FIRST, run_id NULLS FIRST);
+      CREATE INDEX runs_cost     ON statepipe.runs (cost_usd NULLS FIRST, run_id NULLS FIRST);
+      CREATE INDEX runs_tokens   ON statepipe.runs (tokens NULLS FIRST, run_id NULLS FIRST);
+      CREATE INDEX runs_duration ON statepipe.runs (duration_ms NULLS FIRST, run_id NULLS FIRST);
+      CREATE INDEX runs_parent   ON statepipe.runs (parent_run_id) WHERE parent_run_id IS NOT NULL;
+
+      -- xid: the writing transaction, for the store-wide cursor (eventsAfterCursor).
+      CREATE TABLE statepipe.events (
+        run_id  text COLLATE "C" NOT NULL REFERENCES statepipe.runs ON DELETE CASCADE,
+        seq     bigint NOT NULL,
+        ts      timestamptz NOT NULL,
+        type    text COLLATE "C" NOT NULL,
+        node_id text COLLATE "C",
+        data    text NOT NULL,
+        xid     bigint NOT NULL DEFAULT (pg_current_xact_id()::text::bigint),
+        PRIMARY KEY (run_id, seq)
+      );
+      CREATE INDEX events_xid ON statepipe.events (xid);
+
+      CREATE TABLE statepipe.node_states (
+        run_id             text COLLATE "C" NOT NULL REFERENCES statepipe.runs ON DELETE CASCADE,
+        node_id            text COLLATE "C" NOT NULL,
+        status             text NOT NULL,
+        attempt            integer NOT NULL DEFAULT 0,
+        output             text,
+        error              text,
+        detail             text,
+        started_at         timestamptz,
+        finished_at        timestamptz,
+        tokens             bigint NOT NULL DEFAULT 0,
+        cost_usd           double precision NOT NULL DEFAULT 0,
+        compensation       text,
+        compensation_error text,
+        updated_seq        bigint NOT NULL,
+        PRIMARY KEY (run_id, node_id)
+      );
+
+      CREATE TABLE statepipe.node_attempts (
+        run_id          text COLLATE "C" NOT NULL REFERENCES statepipe.runs ON DELETE CASCADE,
+        node_id         text COLLATE "C" NOT NULL,
+        attempt         integer NOT NULL,
+        status          text NOT NULL,
+        idempotency_key text,
+        started_at      timestamptz,
+        finished_at     timestamptz,
+        duration_ms     bigint,
+        error           text,
+        input_tokens    bigint NOT NULL DEFAULT 0,
+        output_tokens   bigint NOT NULL DEFAULT 0,
+        cost_usd        double precision NOT NULL DEFAULT 0,
+        model           text,
+        PRIMARY KEY (run_id, node_id, attempt)
+      );
+      CREATE INDEX node_attempts_model ON statepipe.node_attempts (model) WHERE model IS NOT NULL;
+
+      CREATE TABLE statepipe.approvals (
+        id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        run_id        text COLLATE "C" NOT NULL REFERENCES statepipe.runs ON DELETE CASCADE,
+        node_id       text COLLATE "C" NOT NULL,
+        status        text NOT NULL CHECK (status IN ('open', 'granted', 'rejected')),
+        title         text NOT NULL,
+        details       text,
+        requested_at  timestamptz NOT NULL,
+        requested_seq bigint NOT NULL,
+        decided_at    timestamptz,
+        decided_by    text,
+        comment       text,
+        data          text
+      );
+      CREATE INDEX approvals_run  ON statepipe.approvals (run_id, node_id);
+      CREATE INDEX approvals_open ON statepipe.approvals (requested_at, id) WHERE status = 'open';
+
+      CREATE TABLE statepipe.stream_chunks (
+        run_id  text COLLATE "C" NOT NULL REFERENCES statepipe.runs ON DELETE CASCADE,
+        node_id text COLLATE "C" NOT NULL,
+        attempt integer NOT NULL,
+        seq     bigint NOT NULL,
+        text    text NOT NULL,
+        PRIMARY KEY (run_id, node_id, attempt, seq)
+      );
+
+      CREATE TABLE statepipe.controls (
+        id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        run_id     text COLLATE "C" NOT NULL REFERENCES statepipe.runs ON DELETE CASCADE,
+        kind       text NOT NULL CHECK (kind IN ('pause', 'cancel')),
+        created_at timestamptz NOT NULL
+      );
+      CREATE INDEX controls_run ON statepipe.controls (run_id, id);
+
+      -- Idempotency keys of started runs: unique in the database, so across machines.
+      CREATE TABLE statepipe.run_keys (
+        key        text COLLATE "C" PRIMARY KEY,
+        run_id     text COLLATE "C" NOT NULL REFERENCES statepipe.runs ON DELETE CASCADE,
+        created_at timestamptz NOT NULL
+      );
+      CREATE INDEX run_keys_run ON statepipe.run_keys (run_id);
+
+      -- The dashboard's free text: a trigram index over each run's ids, input, result and error,
+      -- in a table of its own so that the frequent updates of a run's counters never touch it.
+      CREATE TABLE statepipe.run_search (
+        run_id text COLLATE "C" PRIMARY KEY REFERENCES statepipe.runs ON DELETE CASCADE,
+        text   text NOT NULL
+      );
+      CREATE INDEX run_search_text ON statepipe.run_search USING gin (text @trgm@.gin_trgm_ops);
+      CREATE FUNCTION statepipe.run_search_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        INSERT INTO statepipe.run_search (run_id, text)
+          VALUES (NEW.run_id, NEW.run_id || ' ' || NEW.graph_id || ' ' || coalesce(NEW.input, '') || ' ' ||
+                  coalesce(NEW.result, '') || ' ' || coalesce(NEW.error, ''))
+          ON CONFLICT (run_id) DO UPDATE SET text = excluded.text;
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER runs_search AFTER INSERT OR UPDATE OF input, result, error ON statepipe.runs
+        FOR EACH ROW EXECUTE FUNCTION statepipe.run_search_sync();
+
+      -- The fence of every append, in its transaction: moves the run's head from p_after to p_last
+      -- (with the batch's status and usage) only if the writer holds the current lease epoch and
+      -- follows the last seq; else raises SP404 (no such run) or SP409 (fenced) and the whole
+      -- transaction writes nothing. The row lock it takes orders concurrent writers of a run.
+      CREATE FUNCTION statepipe.advance(p_run text, p_epoch bigint, p_after bigint, p_last bigint,
+          p_status text, p_in bigint, p_out bigint, p_cost double precision, p_started timestamptz)
+        RETURNS void LANGUAGE plpgsql AS $$
+      DECLARE e bigint; s bigint;
+      BEGIN
+        UPDATE statepipe.runs SET last_seq = p_last, status = coalesce(p_status, status),
+            tokens = tokens + p_in + p_out, input_tokens = input_tokens + p_in,
+            output_tokens = output_tokens + p_out, cost_usd = cost_usd + p_cost,
+            started_at = coalesce(started_at, p_started)
+          WHERE run_id = p_run AND lease_epoch = p_epoch AND last_seq = p_after;
+        IF FOUND THEN RETURN; END IF;
+        SELECT lease_epoch, last_seq INTO e, s FROM statepipe.runs WHERE run_id = p_run;
+        IF NOT FOUND THEN
+          RAISE EXCEPTION 'run % not found', p_run USING ERRCODE = 'SP404';
+        END IF;
+        RAISE EXCEPTION 'run % was written by another process (lease epoch %, last seq %; this writer holds epoch % after seq %): it stops here',
+          p_run, e, s, p_epoch, p_after USING ERRCODE = 'SP409';
+      END $$;
+
+      -- The version of a graph's content, inserting it (and the graph) if new; with p_latest it
+      -- also becomes the graph's latest. New content locks the graph's row, so two processes
+      -- saving the same graph at once number its versions one after the other.
+      CREATE FUNCTION statepipe.graph_version(p_graph text, p_name text, p_hash text, p_json text,
+          p_ts timestamptz, p_latest boolean)
+        RETURNS integer LANGUAGE plpgsql AS $$
+      DECLARE v integer;
+      BEGIN
+        IF NOT p_latest THEN
+          SELECT version INTO v FROM statepipe.graph_versions WHERE graph_id = p_graph AND hash = p_hash;
+          IF FOUND THEN RETURN v; END IF;
+        END IF;
+        INSERT INTO statepipe.graphs (graph_id, name, latest_version, created_at, updated_at)
+          VALUES (p_graph, p_name, 0, p_ts, p_ts) ON CONFLICT (graph_id) DO NOTHING;
+        PERFORM 1 FROM statepipe.graphs WHERE graph_id = p_graph FOR UPDATE;
+        SELECT version INTO v FROM statepipe.graph_versions WHERE graph_id = p_graph AND hash = p_hash;
+        IF FOUND THEN
+          IF NOT p_latest THEN RETURN v; END IF;
+        ELSE
+          SELECT coalesce(max(version), 0) + 1 INTO v FROM statepipe.graph_versions WHERE graph_id = p_graph;
+          INSERT INTO statepipe.graph_versions (graph_id, version, hash, json, created_at)
+            VALUES (p_graph, v, p_hash, p_json, p_ts);
+        END IF;
+        UPDATE statepipe.graphs SET name = coalesce(p_name, name), latest_version = v, updated_at = p_ts
+          WHERE graph_id = p_graph;
+        RETURN v;
+      END $$;
+
+      -- Milliseconds since the epoch on the database's clock (leases of every machine agree).
+      CREATE FUNCTION statepipe.now_ms() RETURNS bigint LANGUAGE sql STABLE
+        AS $$ SELECT (extract(epoch FROM now()) * 1000)::bigint $$;
+    `,
+  },
+];
+
+/** The schema version this code writes and understands. */
+export const PG_SCHEMA_VERSION = PG_MIGRATIONS[PG_MIGRATIONS.length - 1]!.version;
+
+/** Key of the advisory lock held while migrating ("stpp"): one migrator at a time per database. */
+export const MIGRATE_LOCK = 0x73747070;
+
+/** The oldest server with what the store uses (pg_current_xact_id, pg_snapshot_xmin). */
+export const MIN_SERVER_VERSION = 130000;
+
+/** Notification channel of control requests; the payload is the run id. */
+export const CONTROL_CHANNEL = 'statepipe_controls';
