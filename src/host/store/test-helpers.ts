@@ -1,5 +1,7 @@
 /** Shared fixtures of the store tests (not a test file itself). */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { ev, type NewEvent } from '../../core/events.js';
@@ -41,4 +43,48 @@ export const nid = asNodeId;
 
 export function logEvents(n: number, nodeId = 'ask'): NewEvent[] {
   return Array.from({ length: n }, (_, i) => ev('node.log', { level: 'info', message: `m${i}` }, nid(nodeId)));
+}
+
+export interface WorkerResult {
+  code: number | null;
+  out: string;
+  err: string;
+}
+
+/**
+ * Starts one process per argument list (`node --import tsx script …args`), waits until each
+ * prints `ready`, then releases them all at once (a line on stdin) and collects what they print.
+ */
+export async function runWorkers(script: string, argLists: string[][]): Promise<WorkerResult[]> {
+  const tsx = createRequire(import.meta.url).resolve('tsx');
+  const children = argLists.map((args) =>
+    spawn(process.execPath, ['--import', tsx, script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] }),
+  );
+  const results = children.map(
+    (child) =>
+      new Promise<WorkerResult>((resolve, reject) => {
+        let out = '';
+        let err = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+        child.once('error', reject);
+        child.once('exit', (code) => resolve({ code, out: out.replace('ready\n', ''), err }));
+      }),
+  );
+  const ready = children.map(
+    (child) =>
+      new Promise<void>((resolve) => {
+        const onData = (d: Buffer) => {
+          if (d.toString().includes('ready')) {
+            child.stdout.off('data', onData);
+            resolve();
+          }
+        };
+        child.stdout.on('data', onData);
+        child.once('exit', () => resolve());
+      }),
+  );
+  await Promise.all(ready);
+  for (const child of children) child.stdin.end('go\n');
+  return Promise.all(results);
 }

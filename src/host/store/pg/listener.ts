@@ -16,10 +16,15 @@ export class ControlListener {
   private retryMs = 100;
   private retryTimer: NodeJS.Timeout | undefined;
 
+  /** Private (#): its password must not show when the store is logged. */
+  readonly #config: pg.ClientConfig;
+
   constructor(
-    private readonly config: pg.ClientConfig,
+    config: pg.ClientConfig,
     private readonly onError: (err: unknown) => void = () => undefined,
-  ) {}
+  ) {
+    this.#config = config;
+  }
 
   /** True while the LISTEN connection is up (notifications arrive). */
   get listening(): boolean {
@@ -51,7 +56,7 @@ export class ControlListener {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client(this.config);
+    const client = new pg.Client(this.#config);
     client.on('error', (err) => this.lost(client, err));
     client.on('end', () => this.lost(client));
     client.on('notification', (n) => {

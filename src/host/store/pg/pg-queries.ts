@@ -38,13 +38,62 @@ export type Row = Record<string, unknown>;
 /** LIKE pattern of a substring: `\`, `%` and `_` taken literally (backslash is LIKE's escape). */
 const contains = (s: string): string => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
+function where(opts: ListRunsOptions): { sql: string; params: unknown[] } {
+  const clauses: string[] = [];
+  const params: unknown[] = [];
+  const p = (v: unknown): string => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  if (opts.status !== undefined) {
+    const list = Array.isArray(opts.status) ? opts.status : [opts.status];
+    if (list.length === 1) clauses.push(`status = ${p(list[0])}`);
+    else if (list.length > 1) clauses.push(`status = ANY(${p(list)}::text[])`);
+  }
+  if (opts.graphId !== undefined) clauses.push(`graph_id = ${p(opts.graphId)}`);
+  const text = opts.text?.trim() ?? '';
+  if ([...text].length >= 3) {
+    clauses.push(`run_id IN (SELECT run_id FROM statepipe.run_search WHERE text ILIKE ${p(contains(text))})`);
+  } else if (text !== '') {
+    const like = p(contains(text));
+    clauses.push(`(run_id ILIKE ${like} OR graph_id ILIKE ${like})`);
+  }
+  if (opts.from !== undefined) clauses.push(`created_at >= ${p(isoTime(opts.from, 'from'))}::timestamptz`);
+  if (opts.to !== undefined) clauses.push(`created_at < ${p(isoTime(opts.to, 'to'))}::timestamptz`);
+  return { sql: clauses.length ? ` WHERE ${clauses.join(' AND ')}` : '', params };
+}
+
+/**
+ * The dashboard's query of `opts` (or its count): every sort is a walk of one index (schema.ts),
+ * NULLs lowest as in SQLite, ties broken by creation time where the index has it, then run id.
+ */
+export function runsQuery(opts: ListRunsOptions, count = false): { text: string; params: unknown[] } {
+  const { sql, params } = where(opts);
+  if (count) return { text: `SELECT count(*) AS n FROM statepipe.runs${sql}`, params };
+  const col = SORT_COLUMN[opts.sort ?? 'created'] ?? 'created_at';
+  const dir = opts.order === 'asc' ? 'ASC NULLS FIRST' : 'DESC NULLS LAST';
+  const limit = Math.max(0, Math.floor(opts.limit ?? 50));
+  const offset = Math.max(0, Math.floor(opts.offset ?? 0));
+  const then = THEN_CREATED.has(opts.sort ?? 'created') ? ` created_at ${dir},` : '';
+  const n = params.length;
+  return {
+    text: `SELECT ${SUMMARY_COLUMNS} FROM statepipe.runs${sql} ORDER BY ${col} ${dir},${then} run_id ${dir} LIMIT $${n + 1} OFFSET $${n + 2}`,
+    params: [...params, limit, offset],
+  };
+}
+
 export class PgQueries {
+  /** The passwords to mask in messages: not enumerable, so that logging the store never shows them. */
+  declare protected readonly secrets: readonly string[];
+
   constructor(
     protected readonly pool: pg.Pool,
     /** The URL without its password. */
     readonly displayName: string,
-    protected readonly secrets: readonly string[],
-  ) {}
+    secrets: readonly string[],
+  ) {
+    Object.defineProperty(this, 'secrets', { value: secrets, enumerable: false });
+  }
 
   /** Runs one statement; failures become one AppError line without the password. */
   protected async q(sql: string, params: unknown[] = []): Promise<Row[]> {
@@ -55,48 +104,16 @@ export class PgQueries {
     }
   }
 
-  private where(opts: ListRunsOptions): { sql: string; params: unknown[] } {
-    const clauses: string[] = [];
-    const params: unknown[] = [];
-    const p = (v: unknown): string => {
-      params.push(v);
-      return `$${params.length}`;
-    };
-    if (opts.status !== undefined) {
-      const list = Array.isArray(opts.status) ? opts.status : [opts.status];
-      if (list.length === 1) clauses.push(`status = ${p(list[0])}`);
-      else if (list.length > 1) clauses.push(`status = ANY(${p(list)}::text[])`);
-    }
-    if (opts.graphId !== undefined) clauses.push(`graph_id = ${p(opts.graphId)}`);
-    const text = opts.text?.trim() ?? '';
-    if ([...text].length >= 3) {
-      clauses.push(`run_id IN (SELECT run_id FROM statepipe.run_search WHERE text ILIKE ${p(contains(text))})`);
-    } else if (text !== '') {
-      const like = p(contains(text));
-      clauses.push(`(run_id ILIKE ${like} OR graph_id ILIKE ${like})`);
-    }
-    if (opts.from !== undefined) clauses.push(`created_at >= ${p(isoTime(opts.from, 'from'))}::timestamptz`);
-    if (opts.to !== undefined) clauses.push(`created_at < ${p(isoTime(opts.to, 'to'))}::timestamptz`);
-    return { sql: clauses.length ? ` WHERE ${clauses.join(' AND ')}` : '', params };
-  }
-
   /** Runs matching the filter; newest first by default (NULLs sort as SQLite sorts them: lowest). */
   async listRuns(opts: ListRunsOptions = {}): Promise<RunSummary[]> {
-    const { sql, params } = this.where(opts);
-    const col = SORT_COLUMN[opts.sort ?? 'created'] ?? 'created_at';
-    const dir = opts.order === 'asc' ? 'ASC NULLS FIRST' : 'DESC NULLS LAST';
-    const limit = Math.max(0, Math.floor(opts.limit ?? 50));
-    const offset = Math.max(0, Math.floor(opts.offset ?? 0));
-    const then = THEN_CREATED.has(opts.sort ?? 'created') ? ` created_at ${dir},` : '';
-    const n = params.length;
-    const q = `SELECT ${SUMMARY_COLUMNS} FROM statepipe.runs${sql} ORDER BY ${col} ${dir},${then} run_id ${dir} LIMIT $${n + 1} OFFSET $${n + 2}`;
-    return (await this.q(q, [...params, limit, offset])).map(toSummary);
+    const { text, params } = runsQuery(opts);
+    return (await this.q(text, params)).map(toSummary);
   }
 
   /** How many runs match the filter (limit/offset/sort ignored), for paging. */
   async countRuns(opts: ListRunsOptions = {}): Promise<number> {
-    const { sql, params } = this.where(opts);
-    return Number((await this.q(`SELECT count(*) AS n FROM statepipe.runs${sql}`, params))[0]!['n']);
+    const { text, params } = runsQuery(opts, true);
+    return Number((await this.q(text, params))[0]!['n']);
   }
 
   async getRunRow(runId: string): Promise<RunRow | undefined> {

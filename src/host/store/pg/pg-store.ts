@@ -189,6 +189,11 @@ export class PostgresStore extends PgQueries implements Store {
     return this.listener.watch(runId, wake);
   }
 
+  /** Resolves once this store LISTENs for controls (a watcher is then woken by every request). */
+  async listening(): Promise<void> {
+    await this.listener.ready();
+  }
+
   // ── Beyond RunStore ─────────────────────────────────────────────────────────────────────
 
   async saveGraph(graph: Graph, canonicalJson: string): Promise<SavedGraph> {

@@ -71,8 +71,8 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       -- One index per dashboard sort, ending in run_id (the tie-break): a page is an index walk.
       -- NULLS FIRST in ascending order is SQLite's order; scanned backwards it gives DESC NULLS LAST.
       CREATE INDEX runs_created  ON statepipe.runs (created_at NULLS FIRST, run_id NULLS FIRST);
-      CREATE INDEX runs_status   ON statepipe.runs (status, created_at NULLS FIRST, run_id NULLS FIRST);
-      CREATE INDEX runs_graph    ON statepipe.runs (graph_id, created_at NULLS FIRST, run_id NULLS FIRST);
+      CREATE INDEX runs_status   ON statepipe.runs (status NULLS FIRST, created_at NULLS FIRST, run_id NULLS FIRST);
+      CREATE INDEX runs_graph    ON statepipe.runs (graph_id NULLS FIRST, created_at NULLS FIRST, run_id NULLS FIRST);
       CREATE INDEX runs_started  ON statepipe.runs (started_at NULLS FIRST, run_id NULLS FIRST);
       CREATE INDEX runs_cost     ON statepipe.runs (cost_usd NULLS FIRST, run_id NULLS FIRST);
       CREATE INDEX runs_tokens   ON statepipe.runs (tokens NULLS FIRST, run_id NULLS FIRST);
