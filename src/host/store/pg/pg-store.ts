@@ -1,7 +1,7 @@
 /**
  * The durable RunStore on PostgreSQL, shared by any number of processes on any number of machines
  * (docs/scale-out.md). Same semantics and rows as the SQLite store; every append is ONE round trip
- * (batch.ts): fence, events and projections in one implicit transaction. Leases run on the
+ * (batch.ts): one prepared statement runs the fence, the events and the projections in one transaction. Leases run on the
  * database's clock; controls reach the driving process through LISTEN/NOTIFY (listener.ts).
  */
 import os from 'node:os';
@@ -15,7 +15,7 @@ import { isPidAlive, sha256 } from '../sqlite-store.js';
 import { toEvent, toSummary } from '../queries.js';
 import type { Store } from '../store.js';
 import type { RecoverableRun, SavedGraph } from '../types.js';
-import { Batch } from './batch.js';
+import { Batch, type Statement } from './batch.js';
 import { isUniqueViolation, pgError } from './errors.js';
 import type { ControlListener } from './listener.js';
 import { PgQueries } from './pg-queries.js';
@@ -63,9 +63,9 @@ export class PostgresStore extends PgQueries implements Store {
     return this.pool;
   }
 
-  /** Runs a multi-statement batch as one implicit transaction (one round trip). */
-  private async batch(sql: string): Promise<void> {
-    await this.pool.query(sql);
+  /** Runs one prepared statement of batch.ts: one round trip, one transaction. */
+  private async batch(statement: Statement): Promise<void> {
+    await this.pool.query(statement);
   }
 
   // ── RunStore ────────────────────────────────────────────────────────────────────────────
@@ -74,7 +74,7 @@ export class PostgresStore extends PgQueries implements Store {
     const ts = new Date().toISOString();
     const created = run.events.find((e) => e.type === 'run.created');
     const data = created?.type === 'run.created' ? created.data : undefined;
-    const sql = new Batch(run.runId, ts, 1, run.events).createSql({
+    const statement = new Batch(run.runId, ts, 1, run.events).create({
       graphId: run.graph.id,
       graphName: typeof run.graph.name === 'string' ? run.graph.name : null,
       graphHash: run.graphHash,
@@ -85,7 +85,7 @@ export class PostgresStore extends PgQueries implements Store {
       idempotencyKey: run.idempotencyKey,
     });
     try {
-      await this.batch(sql);
+      await this.batch(statement);
     } catch (err) {
       if (isUniqueViolation(err, 'runs_pkey')) throw new AppError('conflict', `run ${run.runId} already exists`);
       if (run.idempotencyKey !== undefined && isUniqueViolation(err, 'run_keys_pkey')) {
@@ -100,9 +100,9 @@ export class PostgresStore extends PgQueries implements Store {
   async append(runId: RunId, events: NewEvent[], fence: Fence): Promise<RunEvent[]> {
     if (events.length === 0) return [];
     const ts = new Date().toISOString();
-    const sql = new Batch(runId, ts, fence.afterSeq + 1, events).appendSql(fence);
+    const statement = new Batch(runId, ts, fence.afterSeq + 1, events).append(fence);
     try {
-      await this.batch(sql);
+      await this.batch(statement);
     } catch (err) {
       throw pgError(this.displayName, this.secrets, err);
     }

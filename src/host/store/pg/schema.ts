@@ -7,6 +7,8 @@
  * ids sort bytewise (COLLATE "C", as SQLite does). See docs/scale-out.md "Schema and migrations".
  */
 
+import { FUNCTIONS } from './schema-functions.js';
+
 export interface PgMigration {
   version: number;
   name: string;
@@ -18,7 +20,8 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   {
     version: 1,
     name: 'initial schema',
-    sql: /* sql */ `
+    sql:
+      /* sql */ `
       CREATE TABLE statepipe.graphs (
         graph_id       text COLLATE "C" PRIMARY KEY,
         name           text,
@@ -187,62 +190,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       END $$;
       CREATE TRIGGER runs_search AFTER INSERT OR UPDATE OF input, result, error ON statepipe.runs
         FOR EACH ROW EXECUTE FUNCTION statepipe.run_search_sync();
-
-      -- The fence of every append, in its transaction: moves the run's head from p_after to p_last
-      -- (with the batch's status and usage) only if the writer holds the current lease epoch and
-      -- follows the last seq; else raises SP404 (no such run) or SP409 (fenced) and the whole
-      -- transaction writes nothing. The row lock it takes orders concurrent writers of a run.
-      CREATE FUNCTION statepipe.advance(p_run text, p_epoch bigint, p_after bigint, p_last bigint,
-          p_status text, p_in bigint, p_out bigint, p_cost double precision, p_started timestamptz)
-        RETURNS void LANGUAGE plpgsql AS $$
-      DECLARE e bigint; s bigint;
-      BEGIN
-        UPDATE statepipe.runs SET last_seq = p_last, status = coalesce(p_status, status),
-            tokens = tokens + p_in + p_out, input_tokens = input_tokens + p_in,
-            output_tokens = output_tokens + p_out, cost_usd = cost_usd + p_cost,
-            started_at = coalesce(started_at, p_started)
-          WHERE run_id = p_run AND lease_epoch = p_epoch AND last_seq = p_after;
-        IF FOUND THEN RETURN; END IF;
-        SELECT lease_epoch, last_seq INTO e, s FROM statepipe.runs WHERE run_id = p_run;
-        IF NOT FOUND THEN
-          RAISE EXCEPTION 'run % not found', p_run USING ERRCODE = 'SP404';
-        END IF;
-        RAISE EXCEPTION 'run % was written by another process (lease epoch %, last seq %; this writer holds epoch % after seq %): it stops here',
-          p_run, e, s, p_epoch, p_after USING ERRCODE = 'SP409';
-      END $$;
-
-      -- The version of a graph's content, inserting it (and the graph) if new; with p_latest it
-      -- also becomes the graph's latest. New content locks the graph's row, so two processes
-      -- saving the same graph at once number its versions one after the other.
-      CREATE FUNCTION statepipe.graph_version(p_graph text, p_name text, p_hash text, p_json text,
-          p_ts timestamptz, p_latest boolean)
-        RETURNS integer LANGUAGE plpgsql AS $$
-      DECLARE v integer;
-      BEGIN
-        IF NOT p_latest THEN
-          SELECT version INTO v FROM statepipe.graph_versions WHERE graph_id = p_graph AND hash = p_hash;
-          IF FOUND THEN RETURN v; END IF;
-        END IF;
-        INSERT INTO statepipe.graphs (graph_id, name, latest_version, created_at, updated_at)
-          VALUES (p_graph, p_name, 0, p_ts, p_ts) ON CONFLICT (graph_id) DO NOTHING;
-        PERFORM 1 FROM statepipe.graphs WHERE graph_id = p_graph FOR UPDATE;
-        SELECT version INTO v FROM statepipe.graph_versions WHERE graph_id = p_graph AND hash = p_hash;
-        IF FOUND THEN
-          IF NOT p_latest THEN RETURN v; END IF;
-        ELSE
-          SELECT coalesce(max(version), 0) + 1 INTO v FROM statepipe.graph_versions WHERE graph_id = p_graph;
-          INSERT INTO statepipe.graph_versions (graph_id, version, hash, json, created_at)
-            VALUES (p_graph, v, p_hash, p_json, p_ts);
-        END IF;
-        UPDATE statepipe.graphs SET name = coalesce(p_name, name), latest_version = v, updated_at = p_ts
-          WHERE graph_id = p_graph;
-        RETURN v;
-      END $$;
-
-      -- Milliseconds since the epoch on the database's clock (leases of every machine agree).
-      CREATE FUNCTION statepipe.now_ms() RETURNS bigint LANGUAGE sql STABLE
-        AS $$ SELECT (extract(epoch FROM now()) * 1000)::bigint $$;
-    `,
+    ` + FUNCTIONS,
   },
 ];
 
