@@ -14,6 +14,10 @@ export class ControlListener {
   private readonly watchers = new Map<string, Set<() => void>>();
   private closed = false;
   private retryMs = 100;
+  /** Connections made so far (a mark from an earlier one is stale: notifications may have been missed). */
+  private connection = 0;
+  /** Notifications heard per run on the current connection. */
+  private readonly heard = new Map<string, number>();
   private retryTimer: NodeJS.Timeout | undefined;
 
   /** Private (#): its password must not show when the store is logged. */
@@ -40,8 +44,20 @@ export class ControlListener {
       const s = this.watchers.get(runId);
       if (!s) return;
       s.delete(wake);
-      if (s.size === 0) this.watchers.delete(runId);
+      if (s.size === 0) {
+        this.watchers.delete(runId);
+        this.heard.delete(runId);
+      }
     };
+  }
+
+  /**
+   * What has been heard for a watched run so far, while listening (else undefined): equal marks
+   * taken at two moments mean no control was requested for the run in between.
+   */
+  mark(runId: string): string | undefined {
+    if (!this.client || !this.watchers.has(runId)) return undefined;
+    return `${this.connection}:${this.heard.get(runId) ?? 0}`;
   }
 
   /** Resolves once the LISTEN is in place (for tests and for a caller that must not miss one). */
@@ -61,6 +77,7 @@ export class ControlListener {
     client.on('end', () => this.lost(client));
     client.on('notification', (n) => {
       if (n.channel !== CONTROL_CHANNEL || n.payload === undefined) return;
+      this.heard.set(n.payload, (this.heard.get(n.payload) ?? 0) + 1);
       for (const wake of this.watchers.get(n.payload) ?? []) wake();
     });
     try {
@@ -78,6 +95,8 @@ export class ControlListener {
       return;
     }
     this.client = client;
+    this.connection++;
+    this.heard.clear();
     this.retryMs = 100;
     this.wakeAll();
   }
@@ -111,6 +130,7 @@ export class ControlListener {
     await this.connecting?.catch(() => undefined);
     const c = this.client;
     this.client = undefined;
+    this.heard.clear();
     if (c) {
       c.removeAllListeners('end');
       await c.end().catch(() => undefined);

@@ -220,3 +220,41 @@ describe('the dashboard at scale', () => {
     }
   });
 });
+
+describe('takeControls while listening', () => {
+  it('asks the database only when a control was heard of (or seconds passed), and never misses one', async () => {
+    await store.createRun(newRun('run_q'));
+    const other = await openPostgres(url);
+    const pool = store.pgPool;
+    const query = pool.query.bind(pool);
+    let queries = 0;
+    pool.query = ((...args: Parameters<typeof query>) => {
+      queries++;
+      return query(...args);
+    }) as typeof pool.query;
+    try {
+      // Requested before anyone watched: the first take finds it.
+      await other.requestControl(rid('run_q'), 'pause');
+      let woken = nextWake();
+      const stop = store.watchControls(rid('run_q'), () => woken.wake());
+      await store.listening();
+      expect(await store.takeControls(rid('run_q'))).toEqual([{ kind: 'pause' }]);
+      queries = 0;
+      for (let i = 0; i < 20; i++) expect(await store.takeControls(rid('run_q'))).toEqual([]);
+      expect(queries).toBeLessThanOrEqual(1);
+      woken = nextWake();
+      await other.requestControl(rid('run_q'), 'cancel');
+      await woken.latency;
+      expect(await store.takeControls(rid('run_q'))).toEqual([{ kind: 'cancel' }]);
+      stop();
+      // Not watched: every take asks.
+      queries = 0;
+      await store.takeControls(rid('run_q'));
+      await store.takeControls(rid('run_q'));
+      expect(queries).toBe(2);
+    } finally {
+      pool.query = query;
+      await other.close();
+    }
+  });
+});

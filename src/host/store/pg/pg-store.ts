@@ -23,6 +23,9 @@ import { CONTROL_CHANNEL } from './schema.js';
 
 const HOST = os.hostname();
 
+/** How long "nothing was heard for this run" may answer takeControls without asking the database. */
+const QUIET_MS = 5_000;
+
 /** Default lease of a driver on PostgreSQL: a dead worker's runs are taken over within this. */
 export const PG_LEASE_MS = 15_000;
 
@@ -44,6 +47,8 @@ function committed(runId: string, ts: string, first: number, events: NewEvent[])
 
 export class PostgresStore extends PgQueries implements Store {
   readonly kind = 'postgres' as const;
+  /** Per watched run: the listener's mark when takeControls last found nothing, and since when. */
+  private readonly quiet = new Map<string, { mark: string; at: number }>();
 
   constructor(
     pool: pg.Pool,
@@ -167,8 +172,20 @@ export class PostgresStore extends PgQueries implements Store {
     );
   }
 
+  /**
+   * Takes the pending controls. A driver asks several times a second; while this store LISTENs
+   * for the run and has heard nothing since it last found none, the answer is known without a
+   * query (at most QUIET_MS old: a connection that died silently cannot hide a control longer).
+   */
   async takeControls(runId: RunId): Promise<ControlRequest[]> {
+    const mark = this.listener.mark(runId);
+    const quiet = this.quiet.get(runId);
+    const at = Date.now();
+    if (mark !== undefined && quiet?.mark === mark && at - quiet.at < QUIET_MS) return [];
     const rows = await this.q('DELETE FROM statepipe.controls WHERE run_id = $1 RETURNING id, kind', [runId]);
+    // Marked before the query: a request committed meanwhile changes the mark, so it is not missed.
+    if (mark !== undefined) this.quiet.set(runId, { mark, at });
+    else this.quiet.delete(runId);
     return rows
       .sort((a, b) => Number(a['id']) - Number(b['id']))
       .map((r) => ({ kind: r['kind'] === 'cancel' ? 'cancel' : 'pause' }));
@@ -186,7 +203,11 @@ export class PostgresStore extends PgQueries implements Store {
   }
 
   watchControls(runId: RunId, wake: () => void): () => void {
-    return this.listener.watch(runId, wake);
+    const unwatch = this.listener.watch(runId, wake);
+    return () => {
+      unwatch();
+      this.quiet.delete(runId);
+    };
   }
 
   /** Resolves once this store LISTENs for controls (a watcher is then woken by every request). */
