@@ -21,7 +21,17 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 const NODE_BUILTINS = [...new Set(builtinModules.filter((m) => !m.startsWith('node:')))];
-const NODE_ONLY_PACKAGES = ['better-sqlite3', 'bindings', 'piscina', 'ws', 'commander', 'cli-progress', 'tsx'];
+const NODE_ONLY_PACKAGES = [
+  'better-sqlite3',
+  'bindings',
+  'pg',
+  'pg-connection-string',
+  'piscina',
+  'ws',
+  'commander',
+  'cli-progress',
+  'tsx',
+];
 const REACT = ['react', 'react-dom', 'react/jsx-runtime', 'react-dom/client'];
 const MAX_DEPTH = 8;
 
