@@ -31,6 +31,11 @@ const NODE_ONLY_PACKAGES = [
   'commander',
   'cli-progress',
   'tsx',
+  'fastify',
+  '@fastify/static',
+  '@fastify/swagger',
+  '@fastify/websocket',
+  'fastify-type-provider-zod',
 ];
 const REACT = ['react', 'react-dom', 'react/jsx-runtime', 'react-dom/client'];
 const MAX_DEPTH = 8;

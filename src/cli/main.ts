@@ -98,7 +98,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('validate graph files; opens no database')
     .argument('<graph...>', 'graph files')
     .option('--json', 'print the result as JSON')
-    .action(act(((files: string[], opts: { json?: boolean }) => validateCommand(files, opts)) as Action));
+    .action(
+      act(((files: string[], opts: { json?: boolean }, g: GlobalOpts) => validateCommand(files, opts, g)) as Action),
+    );
 
   runFlags(
     program
@@ -167,6 +169,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--status <status>', 'only runs in this status (comma-separated for several)')
     .option('--graph <id>', 'only runs of this graph')
     .option('--limit <n>', 'at most N runs (default 50)')
+    .option('--all', 'child runs of subgraph, map and loop nodes too (default: top-level runs)')
+    .option('--parent <runId>', 'only the child runs of this run')
     .option('--json', 'print JSON')
     .action(act(((opts: object, g: GlobalOpts) => listCommand(opts, g)) as Action));
 

@@ -94,7 +94,15 @@ export function projectEvent(seq: number, e: NewEvent, sink: ProjectionSink): vo
     case 'node.log':
     case 'budget.exceeded':
     case 'agent.step': // usage of agent steps is summed into the agent's node.succeeded/failed
+    case 'node.child': // the child's own row links it (runs.parent_run_id), written when it is created
+    case 'node.poll': // read back from the events (run state), not from a table
+    case 'run.retried': // the requeued nodes' own events follow
+    case 'node.requeued': // node_states keeps the last attempt's end until the node starts again
+    case 'node.reset':
       return;
+    case 'child.finished':
+      // What a child run spent counts in its parent's totals (and budget).
+      return sink.usage(num(e.data.usage?.inputTokens), num(e.data.usage?.outputTokens), num(e.data.costUsd));
     case 'run.started':
       return sink.runStarted();
     case 'run.succeeded':
@@ -170,6 +178,8 @@ export function projectEvent(seq: number, e: NewEvent, sink: ProjectionSink): vo
       sink.nodeSet(node, status, e.data.attempt ?? null, null, seq);
       return sink.attemptStop(node, status, null);
     }
+    case 'node.waiting':
+      return sink.nodeSet(node, 'waiting', e.data.attempt, null, seq);
     case 'approval.requested':
       sink.approvalOpen(node, e.data.title, toJson(e.data.details), seq);
       return sink.nodeSet(node, 'waiting', null, null, seq);
@@ -185,5 +195,10 @@ export function projectEvent(seq: number, e: NewEvent, sink: ProjectionSink): vo
       return sink.compensation(node, 'succeeded', null, seq);
     case 'compensation.failed':
       return sink.compensation(node, e.data.final ? 'failed' : 'running', toJson(e.data.error), seq);
+    default: {
+      // Every event type is projected above or on purpose not at all: a new one must be placed here.
+      const unplaced: never = e;
+      return unplaced;
+    }
   }
 }

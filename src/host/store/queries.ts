@@ -39,7 +39,7 @@ export const SORT_COLUMN: Record<RunSort, string> = {
 export const THEN_CREATED: ReadonlySet<RunSort> = new Set(['status', 'graph']);
 
 export const SUMMARY_COLUMNS =
-  'run_id, graph_id, graph_version, status, created_at, started_at, finished_at, duration_ms, tokens, cost_usd';
+  'run_id, graph_id, graph_version, status, created_at, started_at, finished_at, duration_ms, tokens, cost_usd, parent_run_id, parent_node_id, child_key';
 
 /** A time as stored (`toISOString`), so string order is time order. */
 export function isoTime(v: string, name: string): string {
@@ -60,7 +60,28 @@ export function toSummary(r: Row): RunSummary {
     durationMs: int(r['duration_ms']),
     tokens: Number(r['tokens'] ?? 0),
     costUsd: Number(r['cost_usd'] ?? 0),
+    ...(r['parent_run_id'] != null
+      ? {
+          parent: {
+            runId: String(r['parent_run_id']),
+            nodeId: String(r['parent_node_id']),
+            key: Number(r['child_key']),
+          },
+        }
+      : {}),
   };
+}
+
+/**
+ * Sets `children` (child runs by status) on the runs that have any, from rows of `parent`,
+ * `status` and `n` (the count of child runs of that parent in that status), of either store.
+ */
+export function addChildCounts(runs: RunSummary[], counts: readonly Row[]): void {
+  const byRun = new Map(runs.map((r) => [r.runId, r]));
+  for (const c of counts) {
+    const run = byRun.get(String(c['parent']));
+    if (run) (run.children ??= {})[c['status'] as RunStatus] = Number(c['n']);
+  }
 }
 
 export function toEvent(r: Row): RunEvent {
@@ -114,6 +135,11 @@ export class StoreQueries {
   private where(opts: ListRunsOptions): { sql: string; params: unknown[] } {
     const clauses: string[] = [];
     const params: unknown[] = [];
+    // Top-level runs unless asked for every run or for the children of one.
+    if (opts.parentRunId !== undefined) {
+      clauses.push('parent_run_id = ?');
+      params.push(opts.parentRunId);
+    } else if (opts.all !== true) clauses.push('parent_run_id IS NULL');
     if (opts.status !== undefined) {
       const list = Array.isArray(opts.status) ? opts.status : [opts.status];
       if (list.length > 0) {
@@ -155,8 +181,22 @@ export class StoreQueries {
       const offset = Math.max(0, Math.floor(opts.offset ?? 0));
       const then = THEN_CREATED.has(opts.sort ?? 'created') ? ` created_at ${dir},` : '';
       const q = `SELECT ${SUMMARY_COLUMNS} FROM runs${sql} ORDER BY ${col} ${dir},${then} run_id ${dir} LIMIT ? OFFSET ?`;
-      return (this.stmt(q).all(...params, limit, offset) as Row[]).map(toSummary);
+      const runs = (this.stmt(q).all(...params, limit, offset) as Row[]).map(toSummary);
+      this.addChildCounts(runs);
+      return runs;
     });
+  }
+
+  /** Each run's child runs counted by status (only runs that have children get `children`). */
+  private addChildCounts(runs: RunSummary[]): void {
+    if (runs.length === 0) return;
+    const rows = this.db
+      .prepare(
+        `SELECT parent_run_id AS parent, status, count(*) AS n FROM runs
+         WHERE parent_run_id IN (${runs.map(() => '?').join(', ')}) GROUP BY parent_run_id, status`,
+      )
+      .all(...runs.map((r) => r.runId)) as Row[];
+    addChildCounts(runs, rows);
   }
 
   /** How many runs match the filter (limit/offset/sort ignored), for paging. */
@@ -350,6 +390,9 @@ export function toRunRow(r: Row): RunRow {
     ownerHost: str(r['owner_host']),
     leaseExpiresAt: int(r['lease_expires_at']),
     parentRunId: str(r['parent_run_id']),
+    parentNodeId: str(r['parent_node_id']),
+    childKey: int(r['child_key']),
+    rerunOf: str(r['rerun_of']),
     rerunFromNode: str(r['rerun_from_node']),
     compensated: c == null ? null : c === true || Number(c) === 1,
     compensationFailed: parseJson(r['compensation_failed']) as string[] | null,

@@ -6,36 +6,24 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../core/errors.js';
 import { ev, type NewEvent, type RunEvent } from '../../core/events.js';
-import type { Lease } from '../../core/ports.js';
 import { sha256 } from './sqlite-store.js';
 import type { Store } from './store.js';
-import { logEvents, makeGraph, newRun, nid, rid } from './test-helpers.js';
+import { leaseWriter, logEvents, makeGraph, newRun, nid, rid } from './test-helpers.js';
 
 /** Raw SQL on the store's database, for what only a test does (`?` placeholders). */
 export type RawSql = (store: Store, sql: string, ...params: unknown[]) => Promise<Record<string, unknown>[]>;
 
 export function storeContract(label: string, open: () => Promise<Store>, sql: RawSql): void {
   let store: Store;
-  let leases: Map<string, Lease>;
+  /** Appends as the one writer of the run: its lease, after the run's last seq. */
+  let put: (runId: string, events: NewEvent[]) => Promise<RunEvent[]>;
   beforeEach(async () => {
     store = await open();
-    leases = new Map();
+    put = leaseWriter(store);
   });
   afterEach(async () => {
     await store.close();
   });
-
-  /** Appends as the one writer of the run: its lease, after the run's last seq. */
-  async function put(runId: string, events: NewEvent[]): Promise<RunEvent[]> {
-    const row = await store.getRunRow(runId);
-    if (!row) return store.append(rid(runId), events, { epoch: 0, afterSeq: 0 });
-    let lease = leases.get(runId);
-    if (!lease) {
-      lease = (await store.acquireLease(rid(runId), { id: 'contract-test' }))!;
-      leases.set(runId, lease);
-    }
-    return store.append(rid(runId), events, { epoch: lease.epoch, afterSeq: row.lastSeq });
-  }
 
   describe(`${label}: the store contract`, () => {
     const err = { kind: 'network' as const, message: 'boom', retryable: true };
@@ -336,7 +324,8 @@ export function storeContract(label: string, open: () => Promise<Store>, sql: Ra
         ]);
         expect(await store.getRunRow('run_r')).toMatchObject({
           status: 'paused',
-          parentRunId: 'run_old',
+          rerunOf: 'run_old',
+          parentRunId: null,
           rerunFromNode: 'ask',
           tokens: 0,
           costUsd: 0,
@@ -387,11 +376,16 @@ export function storeContract(label: string, open: () => Promise<Store>, sql: Ra
 
     describe('idempotency keys', () => {
       it('a key starts one run; the same key again names that run and creates nothing', async () => {
-        await store.createRun({ ...newRun('run_k1'), idempotencyKey: 'order-42' });
-        const again = store.createRun({ ...newRun('run_k2'), idempotencyKey: 'order-42' });
-        await expect(again).rejects.toMatchObject({ name: 'KeyTakenError', runId: 'run_k1', key: 'order-42' });
+        await store.createRun({ ...newRun('run_k1'), idempotencyKey: { key: 'order-42', requestHash: 'h1' } });
+        const again = store.createRun({ ...newRun('run_k2'), idempotencyKey: { key: 'order-42', requestHash: 'h1' } });
+        await expect(again).rejects.toMatchObject({
+          name: 'KeyTakenError',
+          runId: 'run_k1',
+          key: 'order-42',
+          requestHash: 'h1',
+        });
         expect(await store.getRunRow('run_k2')).toBeUndefined();
-        await store.createRun({ ...newRun('run_k3'), idempotencyKey: 'order-43' });
+        await store.createRun({ ...newRun('run_k3'), idempotencyKey: { key: 'order-43' } });
         expect((await store.listRuns()).map((r) => r.runId).sort()).toEqual(['run_k1', 'run_k3']);
       });
     });

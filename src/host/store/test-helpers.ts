@@ -4,11 +4,12 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { ev, type NewEvent } from '../../core/events.js';
+import { ev, type NewEvent, type RunEvent } from '../../core/events.js';
 import type { Graph } from '../../core/graph/schema.js';
 import { asNodeId, asRunId, type RunId } from '../../core/ids.js';
-import type { NewRun } from '../../core/ports.js';
+import type { Lease, NewRun } from '../../core/ports.js';
 import { sha256 } from './sqlite-store.js';
+import type { Store } from './store.js';
 
 export function tmpDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'statepipe-store-'));
@@ -43,6 +44,24 @@ export const nid = asNodeId;
 
 export function logEvents(n: number, nodeId = 'ask'): NewEvent[] {
   return Array.from({ length: n }, (_, i) => ev('node.log', { level: 'info', message: `m${i}` }, nid(nodeId)));
+}
+
+/**
+ * Appends as the one writer of each run: its lease (taken on first use), after the run's last seq.
+ * A run with no row gets the first seq of a new run (the store refuses it: no such run).
+ */
+export function leaseWriter(store: Store): (runId: string, events: NewEvent[]) => Promise<RunEvent[]> {
+  const leases = new Map<string, Lease>();
+  return async (runId, events) => {
+    const row = await store.getRunRow(runId);
+    if (!row) return store.append(rid(runId), events, { epoch: 0, afterSeq: 0 });
+    let lease = leases.get(runId);
+    if (!lease) {
+      lease = (await store.acquireLease(rid(runId), { id: 'contract-test' }))!;
+      leases.set(runId, lease);
+    }
+    return store.append(rid(runId), events, { epoch: lease.epoch, afterSeq: row.lastSeq });
+  };
 }
 
 export interface WorkerResult {

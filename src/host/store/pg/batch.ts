@@ -5,7 +5,7 @@
  * node_attempts, approvals, stream_chunks, the run's end) as parallel arrays of operations. Values are bound, never written into SQL. PostgreSQL text cannot hold NUL:
  * raw text (a streamed chunk, a title) has it replaced by U+FFFD; JSON never contains it (`\u0000`).
  */
-import type { NewEvent } from '../../../core/events.js';
+import type { ChildOf, NewEvent } from '../../../core/events.js';
 import type { Fence, RunStatus } from '../../../core/ports.js';
 import { projectEvent, toJson, type ProjectionSink } from '../projection-plan.js';
 import { APPEND_HEAD_ARGS, BATCH_ARG_COUNT, CREATE_HEAD_ARGS } from './schema-functions.js';
@@ -40,9 +40,12 @@ export interface NewRunRow {
   graphHash: string;
   graphJson: string;
   input: unknown;
-  parentRunId: string | null;
+  /** A rerun: the run whose outputs it copied, and the node it reran from. */
+  rerunOf: string | null;
   rerunFromNode: string | null;
-  idempotencyKey: string | undefined;
+  /** A child run: the run and node that started it, and its key there. */
+  parent: ChildOf | null;
+  idempotencyKey: { key: string; requestHash?: string } | undefined;
 }
 
 export interface Statement {
@@ -89,9 +92,13 @@ export class Batch {
       run.graphHash,
       run.graphJson,
       toJson(run.input),
-      run.parentRunId,
+      run.rerunOf,
       run.rerunFromNode,
-      run.idempotencyKey ?? null,
+      run.parent?.runId ?? null,
+      run.parent?.nodeId ?? null,
+      run.parent?.key ?? null,
+      run.idempotencyKey?.key ?? null,
+      run.idempotencyKey?.requestHash ?? null,
       ...this.sums(),
     ];
     return { name: 'statepipe.create_run', text: CREATE_SQL, values: [...head, ...this.arrays()] };

@@ -3,8 +3,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../core/errors.js';
-import { rid, runWorkers } from '../test-helpers.js';
-import { openPostgres } from './open.js';
+import { newRun, rid, runWorkers } from '../test-helpers.js';
+import { migrate, openPostgres } from './open.js';
 import { rawClient, testDatabase } from './pg-test-kit.js';
 import { PG_MIGRATIONS, PG_SCHEMA_VERSION } from './schema.js';
 import { redactUrl } from './url.js';
@@ -47,6 +47,44 @@ describe('PostgreSQL schema and migrations', () => {
         expect((await store.loadRun(rid(id))).events.map((e) => e.seq)).toEqual(
           Array.from({ length: 201 }, (_, i) => i + 1),
         );
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('migrates a schema 1 database: a rerun keeps the run it copied (now rerun_of), keys keep working', async () => {
+    const url = await testDatabase();
+    const c = await rawClient(url);
+    try {
+      await c.query('BEGIN');
+      await migrate(c, 0, 1);
+      await c.query('COMMIT');
+      await c.query(`
+        INSERT INTO statepipe.graphs VALUES ('g', 'G', 1, now(), now());
+        INSERT INTO statepipe.graph_versions VALUES ('g', 1, 'h', '{}', now());
+        INSERT INTO statepipe.runs (run_id, graph_id, graph_version, graph_hash, status, created_at, parent_run_id, rerun_from_node)
+          VALUES ('run_old', 'g', 1, 'h', 'succeeded', now() - interval '1 minute', NULL, NULL),
+                 ('run_new', 'g', 1, 'h', 'queued', now(), 'run_old', 'ask');
+        INSERT INTO statepipe.run_keys VALUES ('order-7', 'run_old', now());`);
+    } finally {
+      await c.end();
+    }
+    expect((await refused(url, { readonly: true })).message).toMatch(/an older schema \(1 < 2\)/);
+    const store = await openPostgres(url);
+    try {
+      expect(await store.getRunRow('run_new')).toMatchObject({
+        rerunOf: 'run_old',
+        rerunFromNode: 'ask',
+        parentRunId: null,
+      });
+      // Both are top-level runs now, and neither counts as the other's child.
+      expect((await store.listRuns()).map((r) => [r.runId, r.children])).toEqual([
+        ['run_new', undefined],
+        ['run_old', undefined],
+      ]);
+      // A key written before request hashes existed names its run, without a hash.
+      const again = store.createRun({ ...newRun('run_k'), idempotencyKey: { key: 'order-7', requestHash: 'x' } });
+      await expect(again).rejects.toMatchObject({ name: 'KeyTakenError', runId: 'run_old', requestHash: undefined });
     } finally {
       await store.close();
     }

@@ -128,8 +128,8 @@ async function checkAndMigrate(pool: pg.Pool, name: string, readonly: boolean): 
   }
 }
 
-/** Applies, in the caller's transaction, every migration newer than `from`. */
-async function migrate(c: pg.PoolClient, from: number): Promise<void> {
+/** Applies, in the caller's transaction, every migration newer than `from` (up to `to`: a test's older schema). */
+export async function migrate(c: pg.ClientBase, from: number, to = PG_SCHEMA_VERSION): Promise<void> {
   if (from === 0) {
     await c.query(`CREATE SCHEMA IF NOT EXISTS statepipe;
       CREATE TABLE statepipe.meta (key text PRIMARY KEY, value text NOT NULL);
@@ -137,7 +137,7 @@ async function migrate(c: pg.PoolClient, from: number): Promise<void> {
         applied_at timestamptz NOT NULL DEFAULT now());
       INSERT INTO statepipe.meta (key, value) VALUES ('app', 'statepipe'), ('created_at', now()::text)`);
   }
-  const pending = PG_MIGRATIONS.filter((m) => m.version > from);
+  const pending = PG_MIGRATIONS.filter((m) => m.version > from && m.version <= to);
   if (pending.length === 0) return;
   // The trigram index of the free-text search (pg_trgm ships with PostgreSQL; trusted since 13).
   try {

@@ -182,13 +182,15 @@ describe('the dashboard at scale', () => {
     try {
       const pool = db.pgPool;
       await db.createRun(newRun('run_seed', makeGraph('g')));
-      // 50 000 runs (a few waiting, the rest in 4 statuses) with inputs of a realistic length, then statistics as autovacuum would have them.
+      // 50 000 runs (a few waiting, the rest in 4 statuses) with inputs of a realistic length, one in
+      // five a child run of the next one; then statistics as autovacuum would have them.
       await pool.query(`
         INSERT INTO statepipe.runs (run_id, graph_id, graph_version, graph_hash, status, input, created_at, started_at,
-            cost_usd, tokens, duration_ms)
-          SELECT 'run_' || i, 'g', 1, 'h', CASE WHEN i % 500 = 0 THEN 'waiting' ELSE (ARRAY['succeeded','failed','running','queued'])[1 + i % 4] END,
+            cost_usd, tokens, duration_ms, parent_run_id, parent_node_id, child_key)
+          SELECT 'run_' || i, 'g', 1, 'h', CASE WHEN i % 500 = 1 THEN 'waiting' ELSE (ARRAY['succeeded','failed','running','queued'])[1 + i % 4] END,
                  '{"customer":"c' || i || '","note":"' || repeat('lorem ipsum dolor ', 10) || '"}', now() - i * interval '1 second', now() - i * interval '1 second',
-                 (i % 97) / 100.0, i % 1000, i % 5000
+                 (i % 97) / 100.0, i % 1000, i % 5000,
+                 CASE WHEN i % 5 = 0 THEN 'run_' || (i + 1) END, CASE WHEN i % 5 = 0 THEN 'each' END, CASE WHEN i % 5 = 0 THEN 0 END
             FROM generate_series(1, 50000) i`);
       // Statistics from every row (not a sample), so that the plans do not vary from run to run.
       const c = await pool.connect();
@@ -221,8 +223,30 @@ describe('the dashboard at scale', () => {
       expect(await plan({ text: 'c4242', status: 'failed' }, true)).toMatch(/run_search_text/);
       expect(await plan({ status: 'waiting' }, true)).toMatch(/Index Only Scan using runs_status/);
       // A word in every run: walking the newest first finds 50 at once, no index of the text needed.
-      expect(await plan({ text: 'lorem' })).toMatch(/Index Scan Backward using runs_created/);
-      expect(await db.countRuns({ text: 'c4242' })).toBe(11);
+      expect(await plan({ text: 'lorem' })).toMatch(/Index Scan Backward using runs_top/);
+      expect(await db.countRuns({ text: 'c4242' })).toBe(9); // c4242, c42420…c42429 but two child runs (c42420, c42425)
+      // Top-level runs by default (the sort indexes hold only those); every run newest first; a run's children.
+      expect(await plan({})).toMatch(/Index Scan Backward using runs_top/);
+      expect(await plan({ all: true })).toMatch(/Index Scan Backward using runs_created/);
+      indexed(await plan({ all: true }), 'every run');
+      expect(await plan({ parentRunId: 'run_4246', order: 'asc' })).toMatch(/Index Scan using runs_children/);
+      indexed(await plan({ parentRunId: 'run_4246' }), 'children');
+      const counts = await pool.query(
+        `EXPLAIN SELECT parent_run_id, status, count(*) FROM statepipe.runs
+          WHERE parent_run_id = ANY($1::text[]) GROUP BY parent_run_id, status`,
+        [Array.from({ length: 50 }, (_, i) => `run_${i * 5 + 1}`)],
+      );
+      expect(counts.rows.map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN']).join('\n')).toMatch(
+        /Index Only Scan using runs_children/,
+      );
+      expect((await db.listRuns({ limit: 2 })).map((r) => [r.runId, r.children])).toEqual([
+        ['run_seed', undefined],
+        ['run_1', undefined],
+      ]);
+      expect((await db.listRuns({ parentRunId: 'run_6' })).map((r) => r.parent)).toEqual([
+        { runId: 'run_6', nodeId: 'each', key: 0 },
+      ]);
+      expect(await db.listRuns({ text: '"c6"' })).toMatchObject([{ runId: 'run_6', children: { failed: 1 } }]);
     } finally {
       await db.close();
     }

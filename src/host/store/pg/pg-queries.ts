@@ -9,6 +9,7 @@ import { AppError } from '../../../core/errors.js';
 import type { RunEvent } from '../../../core/events.js';
 import type { Graph } from '../../../core/graph/schema.js';
 import {
+  addChildCounts,
   SORT_COLUMN,
   SUMMARY_COLUMNS,
   THEN_CREATED,
@@ -45,6 +46,9 @@ function where(opts: ListRunsOptions): { sql: string; params: unknown[] } {
     params.push(v);
     return `$${params.length}`;
   };
+  // Top-level runs unless asked for every run or for the children of one.
+  if (opts.parentRunId !== undefined) clauses.push(`parent_run_id = ${p(opts.parentRunId)}`);
+  else if (opts.all !== true) clauses.push('parent_run_id IS NULL');
   if (opts.status !== undefined) {
     const list = Array.isArray(opts.status) ? opts.status : [opts.status];
     if (list.length === 1) clauses.push(`status = ${p(list[0])}`);
@@ -107,7 +111,16 @@ export class PgQueries {
   /** Runs matching the filter; newest first by default (NULLs sort as SQLite sorts them: lowest). */
   async listRuns(opts: ListRunsOptions = {}): Promise<RunSummary[]> {
     const { text, params } = runsQuery(opts);
-    return (await this.q(text, params)).map(toSummary);
+    const runs = (await this.q(text, params)).map(toSummary);
+    if (runs.length > 0) {
+      const counts = await this.q(
+        `SELECT parent_run_id AS parent, status, count(*) AS n FROM statepipe.runs
+          WHERE parent_run_id = ANY($1::text[]) GROUP BY parent_run_id, status`,
+        [runs.map((r) => r.runId)],
+      );
+      addChildCounts(runs, counts);
+    }
+    return runs;
   }
 
   /** How many runs match the filter (limit/offset/sort ignored), for paging. */

@@ -12,7 +12,7 @@ import type { Graph } from '../../../core/graph/schema.js';
 import type { RunId } from '../../../core/ids.js';
 import type { ControlRequest, Fence, Lease, LeaseOwner, NewRun } from '../../../core/ports.js';
 import { isPidAlive, sha256 } from '../sqlite-store.js';
-import { toEvent, toSummary } from '../queries.js';
+import { str, toEvent, toSummary } from '../queries.js';
 import type { Store } from '../store.js';
 import type { RecoverableRun, SavedGraph } from '../types.js';
 import { Batch, type Statement } from './batch.js';
@@ -85,17 +85,19 @@ export class PostgresStore extends PgQueries implements Store {
       graphHash: run.graphHash,
       graphJson: JSON.stringify(run.graph),
       input: data?.input,
-      parentRunId: data?.rerunOf?.runId ?? null,
+      rerunOf: data?.rerunOf?.runId ?? null,
       rerunFromNode: data?.rerunOf?.fromNodeId ?? null,
+      parent: data?.parent ?? null,
       idempotencyKey: run.idempotencyKey,
     });
     try {
       await this.batch(statement);
     } catch (err) {
       if (isUniqueViolation(err, 'runs_pkey')) throw new AppError('conflict', `run ${run.runId} already exists`);
-      if (run.idempotencyKey !== undefined && isUniqueViolation(err, 'run_keys_pkey')) {
-        const [holder] = await this.q('SELECT run_id FROM statepipe.run_keys WHERE key = $1', [run.idempotencyKey]);
-        if (holder) throw new KeyTakenError(run.idempotencyKey, String(holder['run_id']));
+      const key = run.idempotencyKey?.key;
+      if (key !== undefined && isUniqueViolation(err, 'run_keys_pkey')) {
+        const [holder] = await this.q('SELECT run_id, request_hash FROM statepipe.run_keys WHERE key = $1', [key]);
+        if (holder) throw new KeyTakenError(key, String(holder['run_id']), str(holder['request_hash']) ?? undefined);
       }
       throw pgError(this.displayName, this.secrets, err);
     }

@@ -1,5 +1,5 @@
 /**
- * The server-side half of the writes (schema version 1): an append is ONE statement,
+ * The server-side half of the writes (schema version 1, create_run since version 2): an append is ONE statement,
  * `SELECT statepipe.append(…)`, prepared once per connection, whose PL/pgSQL runs the fence, the
  * events and the projections with plans it caches: one round trip and no SQL to parse per
  * append. The client works out what each event projects (batch.ts, with the meaning of
@@ -171,7 +171,39 @@ export const FUNCTIONS = /* sql */ `
     AS $$ SELECT (extract(epoch FROM now()) * 1000)::bigint $$;
 `;
 
+/**
+ * Schema version 2 (child runs, request hashes): a new run's row also names its composition
+ * parent (run, node, the child's key there) apart from the run a rerun copied (rerun_of), and its
+ * idempotency key keeps the hash of the request it was first used with. Replaces version 1's
+ * create_run (a function's arguments cannot change in place).
+ */
+export const CREATE_RUN_V2 = /* sql */ `
+  DROP FUNCTION statepipe.create_run(text, timestamptz, text, text, text, text, text, text, text, text,
+    text, bigint, bigint, double precision, boolean,
+    text[], text[], text[], text[], text[], text[], integer[], text[], text[], text[],
+    bigint[], bigint[], bigint[], double precision[], bigint[]);
+
+  CREATE FUNCTION statepipe.create_run(p_run text, p_ts timestamptz, p_graph text, p_name text, p_hash text,
+      p_json text, p_input text, p_rerun_of text, p_rerun_from text, p_parent text, p_parent_node text,
+      p_child_key integer, p_key text, p_request_hash text,
+      p_status text, p_in bigint, p_out bigint, p_cost double precision, p_started boolean, ${BATCH_ARGS})
+    RETURNS void LANGUAGE plpgsql AS $$
+  BEGIN
+    INSERT INTO statepipe.runs (run_id, graph_id, graph_version, graph_hash, status, input, created_at, started_at,
+        rerun_of, rerun_from_node, parent_run_id, parent_node_id, child_key,
+        last_seq, tokens, input_tokens, output_tokens, cost_usd)
+      VALUES (p_run, p_graph, statepipe.graph_version(p_graph, p_name, p_hash, p_json, p_ts, false), p_hash,
+        coalesce(p_status, 'queued'), p_input, p_ts, CASE WHEN p_started THEN p_ts END,
+        p_rerun_of, p_rerun_from, p_parent, p_parent_node, p_child_key,
+        coalesce(array_length(e_type, 1), 0), p_in + p_out, p_in, p_out, p_cost);
+    IF p_key IS NOT NULL THEN
+      INSERT INTO statepipe.run_keys (key, run_id, created_at, request_hash) VALUES (p_key, p_run, p_ts, p_request_hash);
+    END IF;
+    PERFORM statepipe.project(p_run, 1, p_ts, ${BATCH_VALUES});
+  END $$;
+`;
+
 /** The number of parameters of statepipe.append and statepipe.create_run before the batch's arrays. */
 export const APPEND_HEAD_ARGS = 9;
-export const CREATE_HEAD_ARGS = 15;
+export const CREATE_HEAD_ARGS = 19;
 export const BATCH_ARG_COUNT = 15;

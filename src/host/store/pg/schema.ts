@@ -7,7 +7,7 @@
  * ids sort bytewise (COLLATE "C", as SQLite does). See docs/scale-out.md "Schema and migrations".
  */
 
-import { FUNCTIONS } from './schema-functions.js';
+import { CREATE_RUN_V2, FUNCTIONS } from './schema-functions.js';
 
 export interface PgMigration {
   version: number;
@@ -191,6 +191,39 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE TRIGGER runs_search AFTER INSERT OR UPDATE OF input, result, error ON statepipe.runs
         FOR EACH ROW EXECUTE FUNCTION statepipe.run_search_sync();
     ` + FUNCTIONS,
+  },
+  {
+    version: 2,
+    name: 'child runs (subgraph, map, loop) and request hashes of idempotency keys',
+    // As SQLite's migrations 4 and 7: parent_run_id now names the run whose composition node
+    // started this one (with the node and the child's key there); the run a rerun copied from
+    // moves to rerun_of. Lists show top-level runs by default, so the dashboard's sort indexes
+    // keep only those (a map's thousands of children never slow its pages, nor are they written
+    // there); runs_created keeps every run (`list --all`, newest first), and runs_children lists
+    // and counts a run's children (status included: counting reads the index alone).
+    sql:
+      /* sql */ `
+      ALTER TABLE statepipe.runs ADD COLUMN rerun_of text COLLATE "C";
+      UPDATE statepipe.runs SET rerun_of = parent_run_id, parent_run_id = NULL WHERE rerun_from_node IS NOT NULL;
+      ALTER TABLE statepipe.runs ADD COLUMN parent_node_id text COLLATE "C";
+      ALTER TABLE statepipe.runs ADD COLUMN child_key integer;
+      DROP INDEX statepipe.runs_status, statepipe.runs_graph, statepipe.runs_started, statepipe.runs_cost,
+        statepipe.runs_tokens, statepipe.runs_duration, statepipe.runs_parent;
+      CREATE INDEX runs_top      ON statepipe.runs (created_at NULLS FIRST, run_id NULLS FIRST) WHERE parent_run_id IS NULL;
+      CREATE INDEX runs_status   ON statepipe.runs (status NULLS FIRST, created_at NULLS FIRST, run_id NULLS FIRST)
+        WHERE parent_run_id IS NULL;
+      CREATE INDEX runs_graph    ON statepipe.runs (graph_id NULLS FIRST, created_at NULLS FIRST, run_id NULLS FIRST)
+        WHERE parent_run_id IS NULL;
+      CREATE INDEX runs_started  ON statepipe.runs (started_at NULLS FIRST, run_id NULLS FIRST) WHERE parent_run_id IS NULL;
+      CREATE INDEX runs_cost     ON statepipe.runs (cost_usd NULLS FIRST, run_id NULLS FIRST) WHERE parent_run_id IS NULL;
+      CREATE INDEX runs_tokens   ON statepipe.runs (tokens NULLS FIRST, run_id NULLS FIRST) WHERE parent_run_id IS NULL;
+      CREATE INDEX runs_duration ON statepipe.runs (duration_ms NULLS FIRST, run_id NULLS FIRST) WHERE parent_run_id IS NULL;
+      CREATE INDEX runs_children ON statepipe.runs (parent_run_id, created_at NULLS FIRST, run_id NULLS FIRST)
+        INCLUDE (status) WHERE parent_run_id IS NOT NULL;
+      -- The hash of the request a key was first used with: the same key with another request is
+      -- refused. Keys written before have none and are taken as matching.
+      ALTER TABLE statepipe.run_keys ADD COLUMN request_hash text;
+    ` + CREATE_RUN_V2,
   },
 ];
 
