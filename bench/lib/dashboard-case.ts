@@ -9,7 +9,7 @@ import { newRunId } from '../../src/core/ids.js';
 import { prng } from '../../src/core/graph/fixtures.js';
 import { openDatabase, type ListRunsOptions, type SqliteStore } from '../../src/host/store/index.js';
 import type { DashboardResult, QueryTiming } from './cases.js';
-import { percentile } from './stats.js';
+import { timeQuery } from './stats.js';
 
 const GRAPHS = 25;
 const STATUSES: [string, number][] = [
@@ -147,17 +147,7 @@ export async function dashboardCase(spec: {
   ];
   const queries: QueryTiming[] = [];
   const time = async (name: string, fn: () => number | Promise<number>): Promise<void> => {
-    const s = performance.now();
-    const rows = await fn();
-    const firstMs = performance.now() - s;
-    const xs: number[] = [];
-    for (let i = 0; i < spec.reps; i++) {
-      const a = performance.now();
-      await fn();
-      xs.push(performance.now() - a);
-    }
-    xs.sort((a, b) => a - b);
-    queries.push({ name, rows, firstMs, p50Ms: percentile(xs, 50), p95Ms: percentile(xs, 95) });
+    queries.push(await timeQuery(name, spec.reps, fn));
   };
   for (const [name, opts] of lists)
     await time(`listRuns ${name}`, async () => (await store.listRuns({ limit: 50, ...opts })).length);

@@ -11,7 +11,7 @@ import pg from 'pg';
 import { openPostgres } from '../../src/host/store/pg/open.js';
 import type { ListRunsOptions } from '../../src/host/store/types.js';
 import type { DashboardResult, PgRawResult, QueryTiming, Reps } from './cases.js';
-import { latency, median, percentile, repeat } from './stats.js';
+import { latency, median, repeat, timeQuery } from './stats.js';
 
 const DATA = JSON.stringify({ attempt: 1, durationMs: 0, output: 'n123' });
 
@@ -137,18 +137,8 @@ export async function pgDashboardCase(spec: { url: string; runs: number; reps: n
     ['page 100 sort duration', { sort: 'duration', offset: 5000 }],
   ];
   const queries: QueryTiming[] = [];
-  const time = async (name: string, fn: () => Promise<number>): Promise<void> => {
-    const s = performance.now();
-    const rows = await fn();
-    const firstMs = performance.now() - s;
-    const xs: number[] = [];
-    for (let i = 0; i < spec.reps; i++) {
-      const a = performance.now();
-      await fn();
-      xs.push(performance.now() - a);
-    }
-    xs.sort((a, b) => a - b);
-    queries.push({ name, rows, firstMs, p50Ms: percentile(xs, 50), p95Ms: percentile(xs, 95) });
+  const time = async (name: string, fn: () => number | Promise<number>): Promise<void> => {
+    queries.push(await timeQuery(name, spec.reps, fn));
   };
   for (const [name, opts] of lists)
     await time(`listRuns ${name}`, async () => (await store.listRuns({ limit: 50, ...opts })).length);

@@ -4,11 +4,11 @@
  * top-level runs unless asked for a run's children or for every run, and count each run's
  * children by status; a composition node's events project as the SQLite projector always did.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { ev, type ChildOf, type NewEvent, type RunEvent } from '../../core/events.js';
 import type { NewRun } from '../../core/ports.js';
 import type { Store } from './store.js';
-import { leaseWriter, makeGraph, newRun, nid, rid } from './test-helpers.js';
+import { makeGraph, newRun, nid, rid } from './test-helpers.js';
 
 /** A run started by `parent`'s composition node. */
 function childRun(runId: string, parent: ChildOf): NewRun {
@@ -26,18 +26,21 @@ function rerun(runId: string, of: string, from: string): NewRun {
   return { ...run, events: [{ ...created, data: { ...created.data, rerunOf: { runId: of, fromNodeId: from } } }] };
 }
 
-export function childRunsContract(label: string, open: () => Promise<Store>): void {
-  let store: Store;
-  let put: (runId: string, events: NewEvent[]) => Promise<RunEvent[]>;
-  beforeEach(async () => {
-    store = await open();
-    put = leaseWriter(store);
-  });
-  afterEach(async () => {
-    await store.close();
-  });
+/** A store of the contract, opened afresh for each test, and its one writer (store-contract.ts). */
+export interface ContractStore {
+  store(): Store;
+  put(runId: string, events: NewEvent[]): Promise<RunEvent[]>;
+}
 
-  describe(`${label}: the store contract for child runs`, () => {
+/** Registered by storeContract, inside its describe: runs on every store it runs on. */
+export function childRunsContract(t: ContractStore): void {
+  const put = (runId: string, events: NewEvent[]) => t.put(runId, events);
+  describe('child runs', () => {
+    let store: Store;
+    beforeEach(() => {
+      store = t.store();
+    });
+
     /** run_a with three map items (run_c0 succeeded, run_c1 failed, run_c2 queued), run_b without children; ids sort as created. */
     async function family(): Promise<void> {
       await store.createRun(newRun('run_a'));

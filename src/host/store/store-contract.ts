@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../core/errors.js';
 import { ev, type NewEvent, type RunEvent } from '../../core/events.js';
 import { sha256 } from './sqlite-store.js';
+import { childRunsContract } from './store-contract-children.js';
 import type { Store } from './store.js';
 import { leaseWriter, logEvents, makeGraph, newRun, nid, rid } from './test-helpers.js';
 
@@ -26,6 +27,7 @@ export function storeContract(label: string, open: () => Promise<Store>, sql: Ra
   });
 
   describe(`${label}: the store contract`, () => {
+    childRunsContract({ store: () => store, put: (runId, events) => put(runId, events) });
     const err = { kind: 'network' as const, message: 'boom', retryable: true };
 
     describe('createRun / append / loadRun', () => {

@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { openDatabase } from './open.js';
 import type { SqliteStore } from './sqlite-store.js';
 import { storeContract } from './store-contract.js';
-import { childRunsContract } from './store-contract-children.js';
 import { writersContract } from './store-contract-writers.js';
 import { tmpDir } from './test-helpers.js';
 
@@ -15,8 +14,6 @@ storeContract(
     return st.reader ? (st.all(...params) as Record<string, unknown>[]) : (st.run(...params), []);
   },
 );
-
-childRunsContract('SQLite', async () => openDatabase(path.join(tmpDir(), 'sp.db')));
 
 writersContract(
   'SQLite',

@@ -1,6 +1,5 @@
 import { beforeAll } from 'vitest';
 import { storeContract } from '../store-contract.js';
-import { childRunsContract } from '../store-contract-children.js';
 import { writersContract } from '../store-contract-writers.js';
 import { openPostgres } from './open.js';
 import { freshStore, pgSql, testDatabase } from './pg-test-kit.js';
@@ -11,7 +10,6 @@ beforeAll(async () => {
 });
 
 storeContract('PostgreSQL', () => freshStore(url), pgSql);
-childRunsContract('PostgreSQL', () => freshStore(url));
 writersContract(
   'PostgreSQL',
   () => freshStore(url),
