@@ -8,8 +8,8 @@ import path from 'node:path';
 import { newRunId } from '../../src/core/ids.js';
 import { prng } from '../../src/core/graph/fixtures.js';
 import { openDatabase, type ListRunsOptions, type SqliteStore } from '../../src/host/store/index.js';
-import type { DashboardResult, QueryTiming } from './cases.js';
-import { timeQuery } from './stats.js';
+import type { DashboardResult } from './cases.js';
+import { queryTimer } from './stats.js';
 
 const GRAPHS = 25;
 const STATUSES: [string, number][] = [
@@ -145,12 +145,8 @@ export async function dashboardCase(spec: {
     ['page 100 (offset 5000)', { offset: 5000 }],
     ['page 100 sort duration', { sort: 'duration', offset: 5000 }],
   ];
-  const queries: QueryTiming[] = [];
-  const time = async (name: string, fn: () => number | Promise<number>): Promise<void> => {
-    queries.push(await timeQuery(name, spec.reps, fn));
-  };
-  for (const [name, opts] of lists)
-    await time(`listRuns ${name}`, async () => (await store.listRuns({ limit: 50, ...opts })).length);
+  const { queries, time, lists: timeLists } = queryTimer<ListRunsOptions>(spec.reps);
+  await timeLists(store, lists);
   await time('countRuns (all)', () => store.countRuns());
   await time('countRuns status=failed', () => store.countRuns({ status: 'failed' }));
   await time('countRuns text', () => store.countRuns({ text: 'ph-1' }));

@@ -10,8 +10,8 @@
 import pg from 'pg';
 import { openPostgres } from '../../src/host/store/pg/open.js';
 import type { ListRunsOptions } from '../../src/host/store/types.js';
-import type { DashboardResult, PgRawResult, QueryTiming, Reps } from './cases.js';
-import { latency, median, repeat, timeQuery } from './stats.js';
+import type { DashboardResult, PgRawResult, Reps } from './cases.js';
+import { latency, median, queryTimer, repeat } from './stats.js';
 
 const DATA = JSON.stringify({ attempt: 1, durationMs: 0, output: 'n123' });
 
@@ -136,12 +136,8 @@ export async function pgDashboardCase(spec: { url: string; runs: number; reps: n
     ['page 100 (offset 5000)', { offset: 5000 }],
     ['page 100 sort duration', { sort: 'duration', offset: 5000 }],
   ];
-  const queries: QueryTiming[] = [];
-  const time = async (name: string, fn: () => number | Promise<number>): Promise<void> => {
-    queries.push(await timeQuery(name, spec.reps, fn));
-  };
-  for (const [name, opts] of lists)
-    await time(`listRuns ${name}`, async () => (await store.listRuns({ limit: 50, ...opts })).length);
+  const { queries, time, lists: timeLists } = queryTimer<ListRunsOptions>(spec.reps);
+  await timeLists(store, lists);
   await time('countRuns status=waiting', () => store.countRuns({ status: 'waiting' }));
   await time('countRuns text', () => store.countRuns({ text: 'customer 4242"' }));
   await time('countRuns graph + a day', () =>
