@@ -13,6 +13,7 @@ import type {
 import { graphKey, graphLabel, type GraphSpec } from './graphs.js';
 import { browserTargets, renderBrowser } from './report-browser.js';
 import { mapTargets, renderMap, type MapBench } from './report-map.js';
+import { pgTargets, renderPg, type PgCollected } from './report-pg.js';
 import type { MachineInfo } from './stats.js';
 
 export interface Collected {
@@ -29,6 +30,7 @@ export interface Collected {
   streaming?: StreamingResult;
   canvas?: CanvasResult;
   map?: MapBench;
+  pg?: PgCollected;
   /** What the bench did about out/renderer (fresh, built, or the build error). */
   renderer?: string;
   /** 1/5/15-minute load averages when the bench ended (the start's are in `machine`). */
@@ -122,6 +124,7 @@ export function targets(c: Collected): Target[] {
     measured: worstQ ? `worst p95 ${f(worstQ.p95Ms, 2)} ms (${worstQ.name})` : 'n/a',
     met: worstQ ? worstQ.p95Ms < 50 : null,
   });
+  if (c.pg) out.push(...pgTargets(c.pg));
   if (c.streaming || c.canvas) out.push(...browserTargets(c.streaming, c.canvas));
   out.push(...mapTargets(c.map));
   return out;
@@ -160,7 +163,7 @@ export function renderReport(c: Collected): string {
   );
   const rows: string[][] = [];
   for (const e of c.engine) {
-    const raw = e.mode === 'memory' ? undefined : c.raw[rawKey(e.graph, e.mode)];
+    const raw = e.mode === 'memory' || e.mode === 'postgres' ? undefined : c.raw[rawKey(e.graph, e.mode)];
     rows.push([
       graphLabel(e.graph),
       e.mode === 'memory' ? 'in-memory' : `SQLite ${e.mode}${e.perNode ? ', one tx per node' : ''}`,
@@ -287,6 +290,7 @@ export function renderReport(c: Collected): string {
       '',
     );
   }
+  L.push(...renderPg(c.pg));
   L.push(...renderBrowser(c.streaming, c.canvas, c.renderer));
   L.push(...renderMap(c.map));
   if (c.failures.length > 0) L.push('## Cases that did not complete', '', ...c.failures.map((x) => `- ${x}`), '');
