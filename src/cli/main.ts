@@ -21,6 +21,7 @@ import {
 import { exportCommand, exportGraphCommand, serveCommand, validateCommand } from './commands/files.js';
 import { inspectCommand, listCommand } from './commands/inspect.js';
 import { runCommand } from './commands/run.js';
+import { workerCommand } from './commands/worker.js';
 import { EXIT, exitCodeFor, reportError } from './exit.js';
 import { disableColor } from './render.js';
 import { flushed, guardStdio, stdoutFailure } from './stdio.js';
@@ -101,8 +102,23 @@ export function buildProgram(setExit: (code: number) => void): Command {
       .argument('<graph>', 'graph file (JSON or YAML, format v1)')
       .option('--input <json>', 'the run input: JSON text, or @file.json')
       .option('--inputs <file.jsonl>', 'batch: one run per JSON line')
-      .option('--concurrency <n>', 'batch: runs at once (default 1)'),
+      .option('--concurrency <n>', 'batch: runs at once (default 1)')
+      .option('--detach', 'PostgreSQL: create the run(s), queue them for workers, print the run id(s) and exit')
+      .option('--priority <n>', 'with --detach: higher runs first (default 0)')
+      .option('--queue <name>', 'with --detach: the queue workers take it from (default: default)'),
   ).action(act(runCommand as Action));
+
+  program
+    .command('worker')
+    .description('PostgreSQL: take queued runs and drive them, at most --concurrency at once; SIGTERM drains')
+    .option('--concurrency <n>', 'runs at once (default 16)')
+    .option('--name <name>', 'the name in its leases and output (default: worker-<hostname>)')
+    .option('--queue <name>', 'the queue to take runs from (default: default)')
+    .option(
+      '--grace-ms <ms>',
+      'on SIGTERM/SIGINT, how long running nodes may finish before their runs are released (default 30000)',
+    )
+    .action(act(((opts: object, g: GlobalOpts) => workerCommand(opts, g)) as Action));
 
   program
     .command('validate')
