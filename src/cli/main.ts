@@ -135,7 +135,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
       .description('continue an interrupted, paused or budget-paused run')
       .argument('<runId>')
       .option('--max-tokens <n>', 'raise the token budget before continuing')
-      .option('--max-cost <usd>', 'raise the cost budget (USD) before continuing'),
+      .option('--max-cost <usd>', 'raise the cost budget (USD) before continuing')
+      .option('--wait', 'PostgreSQL: drive the run here instead of handing it to a worker'),
   ).action(act(resumeCommand as Action));
 
   runFlags(
@@ -147,7 +148,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
       .option('--reject', 'reject instead of approve')
       .option('--comment <text>', 'a comment recorded with the decision')
       .option('--data <json>', 'data recorded with the decision (JSON, or @file.json)')
-      .option('--by <name>', 'who decides (default: the current user)'),
+      .option('--by <name>', 'who decides (default: the current user)')
+      .option('--wait', 'PostgreSQL: drive the run here instead of handing it to a worker'),
   ).action(act(approveCommand as Action));
 
   runFlags(
@@ -155,7 +157,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
       .command('retry')
       .description('retry a failed or in-doubt node and continue')
       .argument('<runId>')
-      .argument('<nodeId>'),
+      .argument('<nodeId>')
+      .option('--wait', 'PostgreSQL: drive the run here instead of handing it to a worker'),
   ).action(act(retryCommand as Action));
 
   runFlags(

@@ -14,7 +14,7 @@ import type { RunHooks } from '../core/ports.js';
 import { realClock } from '../core/engine/clock.js';
 import { commitEvents } from '../core/engine/commit.js';
 import type { RunOutcome } from '../core/engine/context.js';
-import { Engine, type Decision } from '../core/engine/engine.js';
+import { Engine, type Decision, type HandOff } from '../core/engine/engine.js';
 import { dryRunPlan, nodesLeft, type DryControl, type DryRunPlan } from '../core/engine/dry-run.js';
 import { replayRun, type ReplayReport } from '../core/engine/replay.js';
 import { foldEvents } from '../core/engine/state.js';
@@ -189,13 +189,13 @@ export class StatepipeService {
 
   async resume(
     runId: string,
-    opts: { budget?: { maxTokens?: number; maxCostUsd?: number } } = {},
+    opts: { budget?: { maxTokens?: number; maxCostUsd?: number }; handOff?: boolean } = {},
   ): Promise<RunOutcome> {
     return this.engine.resume(await this.known(runId), opts);
   }
 
-  async approve(runId: string, nodeId: string, decision: Decision): Promise<RunOutcome> {
-    return this.engine.approve(await this.known(runId), nodeId, decision);
+  async approve(runId: string, nodeId: string, decision: Decision, opts: HandOff = {}): Promise<RunOutcome> {
+    return this.engine.approve(await this.known(runId), nodeId, decision, opts);
   }
 
   async cancel(runId: string) {
@@ -206,12 +206,12 @@ export class StatepipeService {
     return this.engine.pause(await this.known(runId));
   }
 
-  async retry(runId: string, nodeId: string): Promise<RunOutcome> {
-    return this.engine.retry(await this.known(runId), nodeId);
+  async retry(runId: string, nodeId: string, opts: HandOff = {}): Promise<RunOutcome> {
+    return this.engine.retry(await this.known(runId), nodeId, opts);
   }
 
-  async resolve(runId: string, nodeId: string, output: unknown): Promise<RunOutcome> {
-    return this.engine.resolve(await this.known(runId), nodeId, output);
+  async resolve(runId: string, nodeId: string, output: unknown, opts: HandOff = {}): Promise<RunOutcome> {
+    return this.engine.resolve(await this.known(runId), nodeId, output, opts);
   }
 
   /** A new run reusing the recorded outputs above `fromNodeId` (created, not driven). */

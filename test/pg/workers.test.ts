@@ -34,9 +34,10 @@ afterAll(() => {
   }
 });
 
-async function startWorker(db: string, name: string, cwd: string): Promise<Worker> {
+async function startWorker(db: string, name: string, cwd: string, ...extra: string[]): Promise<Worker> {
   const entry = await cliEntry();
-  const child = spawn(process.execPath, [...entry, 'worker', '--db', db, '--name', name, '--concurrency', '8'], {
+  const args = ['worker', '--db', db, '--name', name, '--concurrency', '8', ...extra];
+  const child = spawn(process.execPath, [...entry, ...args], {
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -48,6 +49,17 @@ async function startWorker(db: string, name: string, cwd: string): Promise<Worke
 }
 
 const claimedBy = (w: Worker): number => w.out.filter((l) => l.includes(' claimed ')).length;
+
+const exited = (w: Worker): Promise<number | null> =>
+  new Promise((r) => (w.child.exitCode !== null ? r(w.child.exitCode) : w.child.once('exit', (c) => r(c))));
+
+async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
+  const t0 = Date.now();
+  while (!(await ok())) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out: ${what}`);
+    await sleep(100);
+  }
+}
 
 describe('statepipe worker on PostgreSQL', () => {
   it(`drives ${RUNS} detached runs over 3 workers, one killed and one stopped past its lease`, async () => {
@@ -62,7 +74,7 @@ describe('statepipe worker on PostgreSQL', () => {
       // The reference: driven by the CLI itself, approved from the CLI.
       const ref = await on('run', graphFile, '--input', JSON.stringify({ text: 'a b c', id: 'ref' }), '--json');
       const refId = (JSON.parse(ref.stdout) as { runId: string }).runId;
-      const refDone = await on('approve', refId, 'gate', '--json');
+      const refDone = await on('approve', refId, 'gate', '--json', '--wait');
       const reference = JSON.parse(refDone.stdout) as { status: string; result: unknown };
       expect(reference.status).toBe('succeeded');
 
@@ -176,10 +188,7 @@ describe('statepipe worker on PostgreSQL', () => {
       // SIGTERM drains: the live workers exit 0 with a summary.
       for (const x of [w[1]!, w[2]!]) x.child.kill('SIGTERM');
       for (const x of [w[1]!, w[2]!]) {
-        const code = await new Promise<number | null>((r) =>
-          x.child.exitCode !== null ? r(x.child.exitCode) : x.child.once('exit', (c) => r(c)),
-        );
-        expect(code, x.out.join('\n')).toBe(0);
+        expect(await exited(x), x.out.join('\n')).toBe(0);
         expect(x.out.some((l) => l.includes('summary:'))).toBe(true);
       }
     } finally {
@@ -187,4 +196,43 @@ describe('statepipe worker on PostgreSQL', () => {
       await server.close();
     }
   }, 200_000);
+
+  it('drains on SIGTERM: a run past the grace period is released and another worker finishes it', async () => {
+    const db = await testDatabase();
+    const dir = tmpDir();
+    const graphFile = path.join(dir, 'slow.json');
+    const graph = {
+      format: 'statepipe.graph',
+      version: 1,
+      id: 'slow',
+      nodes: [
+        { id: 'start', type: 'input' },
+        { id: 'wait', type: 'delay', config: { ms: 4000 } },
+        { id: 'out', type: 'output', config: { value: 'done' } },
+      ],
+      edges: [
+        { id: 'e1', source: 'start', target: 'wait' },
+        { id: 'e2', source: 'wait', target: 'out' },
+      ],
+    };
+    fs.writeFileSync(graphFile, JSON.stringify(graph));
+    const res = await cli(['run', graphFile, '--detach', '--priority', '5', '--db', db], { cwd: dir });
+    expect(res.code, res.stderr).toBe(0);
+    const runId = res.stdout.trim();
+    const first = await startWorker(db, 'first', dir, '--grace-ms', '300');
+    await until('claimed', () => claimedBy(first) === 1);
+    await sleep(500); // the delay is running
+    first.child.kill('SIGTERM');
+    expect(await exited(first), first.out.join('\n')).toBe(0);
+    expect(first.out.join('\n')).toContain(`released ${runId}`);
+    expect(first.out.some((l) => /summary: 1 claimed .* 1 released/.test(l))).toBe(true);
+    const second = await startWorker(db, 'second', dir);
+    await until('finished by the second worker', () =>
+      second.out.some((l) => l.includes(`finished ${runId} succeeded`)),
+    );
+    second.child.kill('SIGTERM');
+    expect(await exited(second)).toBe(0);
+    const inspect = await cli(['inspect', runId, '--json', '--db', db], { cwd: dir });
+    expect((JSON.parse(inspect.stdout) as { result: unknown }).result).toEqual({ out: 'done' });
+  }, 90_000);
 });

@@ -4,13 +4,13 @@
  */
 import { hostname } from 'node:os';
 import type { Graph } from '../../core/graph/schema.js';
-import { StatepipeService } from '../../host/service.js';
+import { StatepipeService, type RunOutcome } from '../../host/service.js';
 import { isPostgresUrl } from '../../host/store/index.js';
 import { DEFAULT_QUEUE, RunQueue, checkQueueName } from '../../host/workers/queue.js';
 import { RunWorker } from '../../host/workers/worker.js';
 import { EXIT, UsageError } from '../exit.js';
 import { positiveInt } from '../files.js';
-import { resolveDbPath, withService, type GlobalOpts } from '../session.js';
+import { resolveDbPath, withService, type GlobalOpts, type RunFlags } from '../session.js';
 
 export interface DetachOpts {
   detach?: boolean;
@@ -52,6 +52,31 @@ export async function detachRuns(graph: Graph, inputs: unknown[], opts: DetachOp
     }
     return EXIT.ok;
   });
+}
+
+export interface WaitFlag extends RunFlags {
+  wait?: boolean;
+}
+
+/**
+ * approve/resume/retry on PostgreSQL: the action is recorded here and the run goes to a worker
+ * (the queue it came from), unless `--wait` asks this process to drive it. SQLite drives here.
+ */
+export async function orWorker(
+  svc: StatepipeService,
+  opts: WaitFlag,
+  act: (handOff: { handOff?: boolean }) => Promise<RunOutcome>,
+): Promise<RunOutcome | { runId: string; status: 'handed-off' }> {
+  if (opts.wait || svc.store.kind !== 'postgres') return act({});
+  const outcome = await act({ handOff: true });
+  if (outcome.status !== 'running' && outcome.status !== 'queued') return outcome;
+  const queue = await RunQueue.open(svc.store);
+  try {
+    await queue.requeue(outcome.runId);
+  } finally {
+    await queue.close();
+  }
+  return { runId: outcome.runId, status: 'handed-off' };
 }
 
 export interface WorkerOpts {

@@ -55,6 +55,11 @@ export class RunQueue {
     });
     boss.on('error', () => undefined); // maintenance errors are retried by pg-boss; a worker goes on
     await boss.start();
+    // A run's latest nudge is looked up by run id (requeue, reaper): indexed, whatever the backlog.
+    for (const table of ['job', 'archive'])
+      await pool
+        .query(`CREATE INDEX IF NOT EXISTS ${table}_run ON ${QUEUE_SCHEMA}.${table} (singleton_key, created_on)`)
+        .catch(() => undefined); // another process created it at the same moment
     return new RunQueue(boss, store);
   }
 
@@ -71,6 +76,24 @@ export class RunQueue {
     const queue = opts.queue ?? DEFAULT_QUEUE;
     await this.ensure(queue);
     await this.boss.send(queue, { runId }, { singletonKey: runId, priority: opts.priority ?? 0 });
+  }
+
+  /** The queue and priority of the run's latest nudge, if it ever had one. */
+  private async lastNudge(runId: string): Promise<{ queue: string; priority: number } | undefined> {
+    const { rows } = await this.store.pgPool.query<{ name: string; priority: number }>(
+      `SELECT name, priority FROM (
+         SELECT name, priority, created_on FROM ${QUEUE_SCHEMA}.job WHERE singleton_key = $1
+         UNION ALL SELECT name, priority, created_on FROM ${QUEUE_SCHEMA}.archive WHERE singleton_key = $1
+       ) j ORDER BY created_on DESC LIMIT 1`,
+      [runId],
+    );
+    const r = rows[0];
+    return r ? { queue: r.name, priority: Number(r.priority) } : undefined;
+  }
+
+  /** Nudges the run again in the queue (and with the priority) it came from; `default` if none. */
+  async requeue(runId: string): Promise<void> {
+    await this.enqueue(runId, (await this.lastNudge(runId)) ?? {});
   }
 
   /** Up to `n` nudges, highest priority first, then oldest. */
@@ -120,7 +143,10 @@ export class RunQueue {
           ? r.status === 'running' || r.stale
           : r.expired === true || (r.owner_host === HOST && r.owner_pid !== null && !isPidAlive(Number(r.owner_pid)));
       if (!take) continue;
-      await this.enqueue(r.run_id, { queue });
+      // A run of another queue is for that queue's workers to take over.
+      const last = await this.lastNudge(r.run_id);
+      if (last && last.queue !== queue) continue;
+      await this.enqueue(r.run_id, { queue, priority: last?.priority ?? 0 });
       nudged.push(r.run_id);
     }
     return nudged;

@@ -116,7 +116,7 @@ export class RunWorker {
 
   private async giveBack(job: RunJob): Promise<void> {
     await this.queue.complete(this.opts.queue, job.id).catch(() => undefined);
-    await this.queue.enqueue(job.runId, { queue: this.opts.queue });
+    await this.queue.requeue(job.runId);
   }
 
   /** Lets drives end up to the grace period, then hands the rest back: lease fenced and released, nudged again. */
@@ -130,7 +130,7 @@ export class RunWorker {
     for (const runId of [...this.active.keys()]) {
       this.handingBack.add(runId);
       await this.svc.handBack(runId);
-      await this.queue.enqueue(runId, { queue: this.opts.queue });
+      await this.queue.requeue(runId);
       this.summary.handedBack++;
       this.opts.log(`released ${runId}`);
     }
