@@ -225,6 +225,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('the studio in a browser, same engine and database')
     .option('--port <n>', 'port (default: the server chooses)')
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .option(
+      '--workers',
+      'PostgreSQL: queue started and approved runs for statepipe worker instead of driving them here',
+    )
     .action(act(((opts: object, g: GlobalOpts) => serveCommand(opts, g)) as Action));
 
   program

@@ -13,6 +13,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli, cliEntry, tmpDir } from '../../src/cli/cli-test-kit.js';
 import { chaosGraph } from '../reliability/chaos-graph.js';
+import { startServer } from '../../src/server/index.js';
 import { startCountingServer } from '../reliability/counting-server.js';
 import { testDatabase } from './db.js';
 
@@ -234,5 +235,50 @@ describe('statepipe worker on PostgreSQL', () => {
     expect(await exited(second)).toBe(0);
     const inspect = await cli(['inspect', runId, '--json', '--db', db], { cwd: dir });
     expect((JSON.parse(inspect.stdout) as { result: unknown }).result).toEqual({ out: 'done' });
+  }, 90_000);
+
+  it('serve --workers queues the runs it starts and the approvals it records; a worker drives them', async () => {
+    const db = await testDatabase();
+    const dir = tmpDir();
+    const server = await startServer({ dbPath: db, workers: true, token: 't0ken' });
+    const worker = await startWorker(db, 'api', dir);
+    try {
+      const call = async (method: string, url: string, body?: unknown) => {
+        const res = await fetch(`http://127.0.0.1:${server.port}${url}`, {
+          method,
+          headers: { authorization: 'Bearer t0ken', 'content-type': 'application/json' },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
+        return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+      };
+      const graph = {
+        format: 'statepipe.graph',
+        version: 1,
+        id: 'gated',
+        nodes: [
+          { id: 'start', type: 'input' },
+          { id: 'gate', type: 'approval', config: { title: 'Go?' } },
+          { id: 'out', type: 'output', config: { value: '{{nodes.gate.output.approved}}' } },
+        ],
+        edges: [
+          { id: 'e1', source: 'start', target: 'gate' },
+          { id: 'e2', source: 'gate', target: 'out' },
+        ],
+      };
+      const started = await call('POST', '/api/runs', { graph, input: {} });
+      expect(started.status, JSON.stringify(started.body)).toBe(201);
+      const runId = String(started.body['runId']);
+      const status = async () => String((await call('GET', `/api/runs/${runId}`)).body['status']);
+      await until('the worker drives it to the approval', async () => (await status()) === 'waiting');
+      expect(worker.out.join('\n')).toContain(`finished ${runId} waiting`);
+      const approved = await call('POST', `/api/runs/${runId}/approve`, { nodeId: 'gate' });
+      expect(approved.status, JSON.stringify(approved.body)).toBe(200);
+      await until('the worker finishes it', async () => (await status()) === 'succeeded');
+      expect(worker.out.join('\n')).toContain(`finished ${runId} succeeded`);
+    } finally {
+      worker.child.kill('SIGTERM');
+      await exited(worker);
+      await server.close();
+    }
   }, 90_000);
 });
