@@ -21,6 +21,7 @@ import {
 import { exportCommand, exportGraphCommand, serveCommand, validateCommand } from './commands/files.js';
 import { inspectCommand, listCommand } from './commands/inspect.js';
 import { runCommand } from './commands/run.js';
+import { workerCommand } from './commands/worker.js';
 import { EXIT, exitCodeFor, reportError } from './exit.js';
 import { disableColor } from './render.js';
 import { flushed, guardStdio, stdoutFailure } from './stdio.js';
@@ -101,8 +102,23 @@ export function buildProgram(setExit: (code: number) => void): Command {
       .argument('<graph>', 'graph file (JSON or YAML, format v1)')
       .option('--input <json>', 'the run input: JSON text, or @file.json')
       .option('--inputs <file.jsonl>', 'batch: one run per JSON line')
-      .option('--concurrency <n>', 'batch: runs at once (default 1)'),
+      .option('--concurrency <n>', 'batch: runs at once (default 1)')
+      .option('--detach', 'PostgreSQL: create the run(s), queue them for workers, print the run id(s) and exit')
+      .option('--priority <n>', 'with --detach: higher runs first (default 0)')
+      .option('--queue <name>', 'with --detach: the queue workers take it from (default: default)'),
   ).action(act(runCommand as Action));
+
+  program
+    .command('worker')
+    .description('PostgreSQL: take queued runs and drive them, at most --concurrency at once; SIGTERM drains')
+    .option('--concurrency <n>', 'runs at once (default 16)')
+    .option('--name <name>', 'the name in its leases and output (default: worker-<hostname>)')
+    .option('--queue <name>', 'the queue to take runs from (default: default)')
+    .option(
+      '--grace-ms <ms>',
+      'on SIGTERM/SIGINT, how long running nodes may finish before their runs are released (default 30000)',
+    )
+    .action(act(((opts: object, g: GlobalOpts) => workerCommand(opts, g)) as Action));
 
   program
     .command('validate')
@@ -119,7 +135,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
       .description('continue an interrupted, paused or budget-paused run')
       .argument('<runId>')
       .option('--max-tokens <n>', 'raise the token budget before continuing')
-      .option('--max-cost <usd>', 'raise the cost budget (USD) before continuing'),
+      .option('--max-cost <usd>', 'raise the cost budget (USD) before continuing')
+      .option('--wait', 'PostgreSQL: drive the run here instead of handing it to a worker'),
   ).action(act(resumeCommand as Action));
 
   runFlags(
@@ -131,7 +148,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
       .option('--reject', 'reject instead of approve')
       .option('--comment <text>', 'a comment recorded with the decision')
       .option('--data <json>', 'data recorded with the decision (JSON, or @file.json)')
-      .option('--by <name>', 'who decides (default: the current user)'),
+      .option('--by <name>', 'who decides (default: the current user)')
+      .option('--wait', 'PostgreSQL: drive the run here instead of handing it to a worker'),
   ).action(act(approveCommand as Action));
 
   runFlags(
@@ -139,7 +157,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
       .command('retry')
       .description('retry a failed or in-doubt node and continue')
       .argument('<runId>')
-      .argument('<nodeId>'),
+      .argument('<nodeId>')
+      .option('--wait', 'PostgreSQL: drive the run here instead of handing it to a worker'),
   ).action(act(retryCommand as Action));
 
   runFlags(
@@ -206,6 +225,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('the studio in a browser, same engine and database')
     .option('--port <n>', 'port (default: the server chooses)')
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .option(
+      '--workers',
+      'PostgreSQL: queue started and approved runs for statepipe worker instead of driving them here',
+    )
     .action(act(((opts: object, g: GlobalOpts) => serveCommand(opts, g)) as Action));
 
   program

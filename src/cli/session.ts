@@ -193,7 +193,7 @@ export interface DriveSpec {
   /** For commands on an existing run: printed first as `[run] id=<id> <verb>`. */
   runId?: string;
   verb?: string;
-  act: (svc: StatepipeService) => Promise<RunOutcome | { runId: string; status: 'requested' }>;
+  act: (svc: StatepipeService) => Promise<RunOutcome | { runId: string; status: 'requested' | 'handed-off' }>;
 }
 
 /** Runs a run-driving command end to end and returns its exit code. */
@@ -249,6 +249,13 @@ export async function driveCommand(g: GlobalOpts, flags: RunFlags, spec: DriveSp
             `[run] id=${res.runId} ${spec.verb ?? 'control'} requested (another process drives this run; it will act on it)\n`,
           );
           if (flags.json) process.stdout.write(JSON.stringify({ runId: res.runId, status: 'requested' }) + '\n');
+          return 0;
+        }
+        if (res.status === 'handed-off') {
+          out.write(
+            `[run] id=${res.runId} ${spec.verb ?? 'continues'}: queued for a worker (statepipe worker drives it; --wait drives it here)\n`,
+          );
+          if (flags.json) process.stdout.write(JSON.stringify({ runId: res.runId, status: 'handed-off' }) + '\n');
           return 0;
         }
         const outcome = res as RunOutcome;

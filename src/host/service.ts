@@ -14,7 +14,7 @@ import type { RunHooks } from '../core/ports.js';
 import { realClock } from '../core/engine/clock.js';
 import { commitEvents } from '../core/engine/commit.js';
 import type { RunOutcome } from '../core/engine/context.js';
-import { Engine, type Decision } from '../core/engine/engine.js';
+import { Engine, type Decision, type HandOff } from '../core/engine/engine.js';
 import { dryRunPlan, nodesLeft, type DryControl, type DryRunPlan } from '../core/engine/dry-run.js';
 import { replayRun, type ReplayReport } from '../core/engine/replay.js';
 import { foldEvents } from '../core/engine/state.js';
@@ -50,6 +50,8 @@ export interface ServiceOptions extends StoreOptions {
   providers?: ProviderSettings;
   /** Circuit breakers per provider and http host (threshold, cool-down, clock). */
   breakers?: BreakerSettings;
+  /** The lease owner's name (a worker's `--name`); the process id is added. */
+  ownerName?: string;
 }
 
 export type { RunDetail, RunOutcome, ReplayReport, DryRunPlan, DryControl };
@@ -60,15 +62,18 @@ export class StatepipeService {
   readonly breakers: BreakerRegistry;
   private readonly telemetry: Telemetry | undefined;
   private readonly sandbox = new CodeSandbox();
-  private readonly owner = {
-    id: `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 10)}`,
-    pid: process.pid,
-  };
+  private readonly owner: { id: string; pid: number };
 
   private constructor(
     readonly store: Store,
     opts: ServiceOptions,
   ) {
+    this.owner = {
+      id: opts.ownerName
+        ? `${opts.ownerName}@${hostname()}:${process.pid}`
+        : `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 10)}`,
+      pid: process.pid,
+    };
     this.providers = new ProviderRegistry(opts.providers ?? {});
     this.breakers = new BreakerRegistry(opts.breakers ?? {});
     this.engine = new Engine({
@@ -103,7 +108,7 @@ export class StatepipeService {
    * URL without its password.
    */
   static async open(opts: ServiceOptions): Promise<StatepipeService> {
-    const { dbPath, hooks: _h, onHookError: _o, providers: _p, breakers: _b, ...openOpts } = opts;
+    const { dbPath, hooks: _h, onHookError: _o, providers: _p, breakers: _b, ownerName: _n, ...openOpts } = opts;
     // Fault injection for `statepipe chaos` only (SQLite): one env lookup, no wrapper unless it is set.
     const chaos = chaosFromEnv();
     const store = await openStore(dbPath, openOpts);
@@ -184,13 +189,13 @@ export class StatepipeService {
 
   async resume(
     runId: string,
-    opts: { budget?: { maxTokens?: number; maxCostUsd?: number } } = {},
+    opts: { budget?: { maxTokens?: number; maxCostUsd?: number }; handOff?: boolean } = {},
   ): Promise<RunOutcome> {
     return this.engine.resume(await this.known(runId), opts);
   }
 
-  async approve(runId: string, nodeId: string, decision: Decision): Promise<RunOutcome> {
-    return this.engine.approve(await this.known(runId), nodeId, decision);
+  async approve(runId: string, nodeId: string, decision: Decision, opts: HandOff = {}): Promise<RunOutcome> {
+    return this.engine.approve(await this.known(runId), nodeId, decision, opts);
   }
 
   async cancel(runId: string) {
@@ -201,12 +206,12 @@ export class StatepipeService {
     return this.engine.pause(await this.known(runId));
   }
 
-  async retry(runId: string, nodeId: string): Promise<RunOutcome> {
-    return this.engine.retry(await this.known(runId), nodeId);
+  async retry(runId: string, nodeId: string, opts: HandOff = {}): Promise<RunOutcome> {
+    return this.engine.retry(await this.known(runId), nodeId, opts);
   }
 
-  async resolve(runId: string, nodeId: string, output: unknown): Promise<RunOutcome> {
-    return this.engine.resolve(await this.known(runId), nodeId, output);
+  async resolve(runId: string, nodeId: string, output: unknown, opts: HandOff = {}): Promise<RunOutcome> {
+    return this.engine.resolve(await this.known(runId), nodeId, output, opts);
   }
 
   /** A new run reusing the recorded outputs above `fromNodeId` (created, not driven). */
@@ -288,6 +293,16 @@ export class StatepipeService {
       }
     }
     return marked;
+  }
+
+  /**
+   * Gives up this process's hold on a run it drives (a worker's drain): the lease is taken anew
+   * (its epoch moves on, so the old driver's next write is fenced) and released for another process.
+   */
+  async handBack(runId: string): Promise<void> {
+    const id = asRunId(runId);
+    const lease = await this.store.acquireLease(id, this.owner);
+    if (lease) await this.store.releaseLease(id, lease);
   }
 
   async close(): Promise<void> {

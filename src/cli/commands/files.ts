@@ -113,18 +113,29 @@ export async function exportGraphCommand(
   );
 }
 
-export async function serveCommand(opts: { port?: string; host?: string }, g: GlobalOpts): Promise<number> {
+export async function serveCommand(
+  opts: { port?: string; host?: string; workers?: boolean },
+  g: GlobalOpts,
+): Promise<number> {
   const port = positiveInt(opts.port, '--port', true);
   const host = opts.host ?? '127.0.0.1';
   // Loaded here only: the web host (Fastify and its plugins) would add a second to every other command's start.
   const { startServer } = await import('../../server/index.js');
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
-    server = await startServer({ dbPath: resolveDbPath(g), host, ...(port !== undefined ? { port } : {}) });
+    server = await startServer({
+      dbPath: resolveDbPath(g),
+      host,
+      ...(port !== undefined ? { port } : {}),
+      ...(opts.workers ? { workers: true } : {}),
+    });
   } catch (err) {
     throw listenError(err, host, port) ?? err;
   }
-  process.stdout.write(`studio: ${server.url}\n(database ${server.service.store.displayName}; Ctrl+C to stop)\n`);
+  const mode = opts.workers ? '; runs go to workers' : '';
+  process.stdout.write(
+    `studio: ${server.url}\n(database ${server.service.store.displayName}${mode}; Ctrl+C to stop)\n`,
+  );
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);

@@ -10,8 +10,9 @@ import { checkRunInput, loadGraphFile, parseJsonArg, positiveInt, readInputsFile
 import { checkRunFlags, driveCommand, resolveDbPath, type GlobalOpts, type RunFlags } from '../session.js';
 import { runBatch } from './batch.js';
 import { printPlan } from './dry-run.js';
+import { checkDetachFlags, detachRuns, type DetachOpts } from './worker.js';
 
-export interface RunOpts extends RunFlags {
+export interface RunOpts extends RunFlags, DetachOpts {
   input?: string;
   inputs?: string;
   concurrency?: string;
@@ -24,6 +25,9 @@ export async function runCommand(file: string, opts: RunOpts, g: GlobalOpts): Pr
   if (opts.concurrency !== undefined && opts.inputs === undefined)
     throw new UsageError('--concurrency needs --inputs FILE.jsonl');
   const concurrency = positiveInt(opts.concurrency, '--concurrency') ?? 1;
+  checkDetachFlags(opts, g);
+  if (opts.detach && (opts.inspect || opts.jsonl !== undefined || opts.json || opts.hooks !== undefined))
+    throw new UsageError('--detach returns at once: --inspect, --jsonl, --json and --hooks need a run driven here');
   const graph = await loadGraphFile(file, resolveDbPath(g));
 
   if (opts.inputs !== undefined) {
@@ -40,6 +44,13 @@ export async function runCommand(file: string, opts: RunOpts, g: GlobalOpts): Pr
       const note = `${lines.length} input${lines.length === 1 ? '' : 's'} valid · tokens and calls of all ${lines.length} runs`;
       return printPlan(plan, planHeader(graph, note), { graphId: graph.id, runs: lines.length }, opts);
     }
+    if (opts.detach && !opts.dryRun)
+      return detachRuns(
+        graph,
+        lines.map((l) => l.input),
+        opts,
+        g,
+      );
     return runBatch(graph, lines, concurrency, opts, g);
   }
 
@@ -54,6 +65,7 @@ export async function runCommand(file: string, opts: RunOpts, g: GlobalOpts): Pr
       opts.input !== undefined ? 'input valid' : undefined,
     );
 
+  if (opts.detach) return detachRuns(graph, [input], opts, g);
   return driveCommand(g, opts, { act: (svc) => svc.startRun(graph, input) });
 }
 
