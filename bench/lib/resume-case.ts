@@ -93,7 +93,7 @@ export async function resumeCase(spec: { nodes: number; dir: string; runIds: str
   const openMs = performance.now() - t0;
 
   t0 = performance.now();
-  const marked = service.recoverInterrupted();
+  const marked = await service.recoverInterrupted();
   const recoverScanMs = (performance.now() - t0) / Math.max(1, marked.length);
 
   const cold = await timedResume(service, runA, stop, 'resume');

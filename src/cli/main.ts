@@ -8,19 +8,6 @@
  * to stderr. `--jsonl -` makes stdout carry only the event JSONL.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { chaosCommand } from './commands/chaos.js';
-import {
-  approveCommand,
-  cancelCommand,
-  pauseCommand,
-  replayCommand,
-  rerunCommand,
-  resumeCommand,
-  retryCommand,
-} from './commands/control.js';
-import { exportCommand, exportGraphCommand, serveCommand, validateCommand } from './commands/files.js';
-import { inspectCommand, listCommand } from './commands/inspect.js';
-import { runCommand } from './commands/run.js';
 import { EXIT, exitCodeFor, reportError } from './exit.js';
 import { disableColor } from './render.js';
 import { guardStdio } from './stdio.js';
@@ -44,6 +31,15 @@ function runFlags(cmd: Command, opts: { dryRun?: boolean } = {}): Command {
 }
 
 type Action = (...args: never[]) => Promise<number> | number;
+
+/**
+ * Each command's module is imported when that command runs, never at start: `--version` or
+ * `validate` do not load the engine, the store or the web server (the bundle splits a chunk off
+ * at every one of these imports).
+ */
+const control = () => import('./commands/control.js');
+const files = () => import('./commands/files.js');
+const inspect = () => import('./commands/inspect.js');
 
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('statepipe');
@@ -71,13 +67,14 @@ export function buildProgram(setExit: (code: number) => void): Command {
   });
 
   const act =
-    (fn: Action) =>
+    <M>(load: () => Promise<M>, pick: (m: M) => Action) =>
     async (...args: unknown[]): Promise<void> => {
       const cmd = args[args.length - 1] as Command;
       const g = cmd.optsWithGlobals() as GlobalOpts;
       const positional = args.slice(0, -2);
       const opts = args[args.length - 2];
-      setExit(await (fn as (...a: unknown[]) => Promise<number> | number)(...positional, opts, g));
+      const fn = pick(await load()) as (...a: unknown[]) => Promise<number> | number;
+      setExit(await fn(...positional, opts, g));
     };
 
   runFlags(
@@ -88,14 +85,24 @@ export function buildProgram(setExit: (code: number) => void): Command {
       .option('--input <json>', 'the run input: JSON text, or @file.json')
       .option('--inputs <file.jsonl>', 'batch: one run per JSON line')
       .option('--concurrency <n>', 'batch: runs at once (default 1)'),
-  ).action(act(runCommand as Action));
+  ).action(
+    act(
+      () => import('./commands/run.js'),
+      (m) => m.runCommand as Action,
+    ),
+  );
 
   program
     .command('validate')
     .description('validate graph files; opens no database')
     .argument('<graph...>', 'graph files')
     .option('--json', 'print the result as JSON')
-    .action(act(((files: string[], opts: { json?: boolean }) => validateCommand(files, opts)) as Action));
+    .action(
+      act(
+        () => import('./commands/validate.js'),
+        (m) => ((paths: string[], opts: { json?: boolean }) => m.validateCommand(paths, opts)) as Action,
+      ),
+    );
 
   runFlags(
     program
@@ -104,7 +111,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       .argument('<runId>')
       .option('--max-tokens <n>', 'raise the token budget before continuing')
       .option('--max-cost <usd>', 'raise the cost budget (USD) before continuing'),
-  ).action(act(resumeCommand as Action));
+  ).action(act(control, (m) => m.resumeCommand as Action));
 
   runFlags(
     program
@@ -116,7 +123,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       .option('--comment <text>', 'a comment recorded with the decision')
       .option('--data <json>', 'data recorded with the decision (JSON, or @file.json)')
       .option('--by <name>', 'who decides (default: the current user)'),
-  ).action(act(approveCommand as Action));
+  ).action(act(control, (m) => m.approveCommand as Action));
 
   runFlags(
     program
@@ -124,7 +131,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       .description('retry a failed or in-doubt node and continue')
       .argument('<runId>')
       .argument('<nodeId>'),
-  ).action(act(retryCommand as Action));
+  ).action(act(control, (m) => m.retryCommand as Action));
 
   runFlags(
     program
@@ -132,14 +139,14 @@ export function buildProgram(setExit: (code: number) => void): Command {
       .description('a new run reusing the outputs of every node not downstream of --from')
       .argument('<runId>')
       .addOption(new Option('--from <nodeId>', 'the node to rerun from').makeOptionMandatory(true)),
-  ).action(act(rerunCommand as Action));
+  ).action(act(control, (m) => m.rerunCommand as Action));
 
   runFlags(program.command('cancel').description('cancel a run (compensations run)').argument('<runId>'), {
     dryRun: false,
-  }).action(act(cancelCommand as Action));
+  }).action(act(control, (m) => m.cancelCommand as Action));
   runFlags(program.command('pause').description('pause a run (no new node starts)').argument('<runId>'), {
     dryRun: false,
-  }).action(act(pauseCommand as Action));
+  }).action(act(control, (m) => m.pauseCommand as Action));
 
   program
     .command('replay')
@@ -148,7 +155,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     )
     .argument('<runId>')
     .option('--json', 'print the report as JSON')
-    .action(act(replayCommand as Action));
+    .action(act(control, (m) => m.replayCommand as Action));
 
   program
     .command('inspect')
@@ -156,7 +163,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .argument('<runId>')
     .option('--json', 'print one JSON document')
     .option('--node <nodeId>', 'details of one node')
-    .action(act(inspectCommand as Action));
+    .action(act(inspect, (m) => m.inspectCommand as Action));
 
   program
     .command('list')
@@ -165,14 +172,14 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--graph <id>', 'only runs of this graph')
     .option('--limit <n>', 'at most N runs (default 50)')
     .option('--json', 'print JSON')
-    .action(act(((opts: object, g: GlobalOpts) => listCommand(opts, g)) as Action));
+    .action(act(inspect, (m) => ((opts: object, g: GlobalOpts) => m.listCommand(opts, g)) as Action));
 
   program
     .command('export')
     .description("a run's full event history as JSONL (runtime.md event format)")
     .argument('<runId>')
     .option('--out <file>', 'write to a file instead of stdout')
-    .action(act(exportCommand as Action));
+    .action(act(files, (m) => m.exportCommand as Action));
 
   program
     .command('export-graph')
@@ -180,14 +187,19 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .argument('<graphIdOrRunId>')
     .option('--out <file>', 'write to a file instead of stdout')
     .option('--format <json|yaml>', 'file format (default: json, or yaml when --out ends in .yaml/.yml)')
-    .action(act(exportGraphCommand as Action));
+    .action(act(files, (m) => m.exportGraphCommand as Action));
 
   program
     .command('serve')
     .description('the studio in a browser, same engine and database')
     .option('--port <n>', 'port (default: the server chooses)')
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
-    .action(act(((opts: object, g: GlobalOpts) => serveCommand(opts, g)) as Action));
+    .action(
+      act(
+        () => import('./commands/serve.js'),
+        (m) => ((opts: object, g: GlobalOpts) => m.serveCommand(opts, g)) as Action,
+      ),
+    );
 
   program
     .command('chaos')
@@ -204,7 +216,12 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--counts-url <url>', "a test server's requests per Idempotency-Key (JSON), checked after the runs")
     .option('--keep', 'keep every database')
     .option('--json', 'print the summary as JSON on stdout')
-    .action(act(chaosCommand as Action));
+    .action(
+      act(
+        () => import('./commands/chaos.js'),
+        (m) => m.chaosCommand as Action,
+      ),
+    );
 
   return program;
 }
@@ -214,6 +231,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   const program = buildProgram((c) => (code = c));
   if (argv.includes('--no-color')) disableColor();
   const verbose = argv.includes('--verbose');
+  if (verbose) process.setSourceMapsEnabled(true); // stacks name the TypeScript sources, not the bundle
   try {
     await program.parseAsync(argv);
   } catch (err) {

@@ -9,17 +9,13 @@ import { pathToFileURL } from 'node:url';
 import type { RunEvent } from '../core/events.js';
 import type { RunHooks } from '../core/ports.js';
 import { StatepipeService, type RunDetail, type RunOutcome } from '../host/service.js';
-import { defaultDbPath } from '../host/store/index.js';
 import { UsageError, statusExitCode } from './exit.js';
 import { InspectView } from './inspect-view.js';
 import { ProgressPrinter, compensationLine, finalLine, type BudgetInfo } from './progress.js';
 import { paint, streamOut, type Out } from './render.js';
+import { resolveDbPath, type GlobalOpts } from './store-session.js';
 
-export interface GlobalOpts {
-  db?: string;
-  verbose?: boolean;
-  color?: boolean;
-}
+export type { GlobalOpts };
 
 /** Flags shared by run/resume/approve/retry/rerun. */
 export interface RunFlags {
@@ -30,21 +26,11 @@ export interface RunFlags {
   dryRun?: boolean;
 }
 
-/** `--db`, else STATEPIPE_DB, else the per-user default. */
-export function resolveDbPath(g: GlobalOpts): string {
-  if (g.db !== undefined && g.db.trim() !== '') return path.resolve(g.db);
-  return defaultDbPath();
-}
-
-/**
- * Opens the service for a command and always closes it. With `recover`, runs whose process died
- * (lease expired, or owner pid gone on this host) are marked `interrupted` first, as `serve`
- * and the app do at start (runtime.md): read commands then show what resume can continue.
- */
+/** Opens the service for a command and always closes it (read commands use store-session.ts). */
 export async function withService<T>(
   g: GlobalOpts,
   fn: (svc: StatepipeService) => Promise<T> | T,
-  extra: { hooks?: RunHooks; recover?: boolean } = {},
+  extra: { hooks?: RunHooks } = {},
 ): Promise<T> {
   const errp = paint(streamOut(process.stderr));
   const svc = StatepipeService.open({
@@ -58,7 +44,6 @@ export async function withService<T>(
     },
   });
   try {
-    if (extra.recover) svc.recoverInterrupted();
     return await fn(svc);
   } finally {
     await svc.close();

@@ -3,7 +3,7 @@
  * over WebSocket/HTTP): one map of methods with zod schemas for input and output, and the
  * messages the host pushes. Both hosts validate every call against it in dispatch().
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { API_METHOD_NAMES, type ApiMethodName } from './method-names';
 
 const RunId = z.string().regex(/^run_[0-9A-Z]{26}$/, 'a run id looks like run_01J…');

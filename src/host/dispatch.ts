@@ -2,7 +2,7 @@
  * One dispatch() for every host: validates the method name and its input against the
  * contract, calls the service, and answers with a value or a coded error. It never throws.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { methods, type ApiError, type ApiMethodName, type ApiResult } from '../contract/api.js';
 import { AppError } from '../core/errors.js';
 import { serializeGraph, validateGraph } from '../core/graph/validate.js';

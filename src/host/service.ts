@@ -3,7 +3,6 @@
  * The CLI, the web host and the Electron main process all go through it.
  */
 import { readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { AppError } from '../core/errors.js';
 import type { RunEvent } from '../core/events.js';
 import type { Graph } from '../core/graph/schema.js';
@@ -12,25 +11,22 @@ import { serializeGraph, validateGraph } from '../core/graph/validate.js';
 import { asRunId, type RunId } from '../core/ids.js';
 import type { RunHooks } from '../core/ports.js';
 import { realClock } from '../core/engine/clock.js';
-import { commitEvents } from '../core/engine/commit.js';
 import type { RunOutcome } from '../core/engine/context.js';
 import { Engine, type Decision } from '../core/engine/engine.js';
 import { dryRunPlan, nodesLeft, type DryControl, type DryRunPlan } from '../core/engine/dry-run.js';
 import { replayRun, type ReplayReport } from '../core/engine/replay.js';
 import { foldEvents } from '../core/engine/state.js';
-import { ev } from '../core/events.js';
 import { createAgentRunner } from '../core/nodes/agent.js';
 import { llmRunner } from '../core/nodes/llm.js';
 import { BreakerRegistry, withBreakers, type BreakerSettings } from './breaker.js';
-import { chaosFromEnv, installChaos } from './chaos.js';
 import { parseGraphFile } from './graph-file.js';
+import { openStore, processOwner, recoverInterrupted } from './recover.js';
 import { startTelemetry, type Telemetry } from './telemetry.js';
 import { CodeSandbox, codeRunner } from './runners/code.js';
 import { httpRunner } from './runners/http.js';
 import { ProviderRegistry, type ProviderSettings } from './providers/index.js';
 import { toRunDetail, type RunDetail } from './run-detail.js';
 import {
-  openDatabase,
   sha256,
   type ListRunsOptions,
   type OpenOptions,
@@ -56,10 +52,7 @@ export class StatepipeService {
   readonly breakers: BreakerRegistry;
   private readonly telemetry: Telemetry | undefined;
   private readonly sandbox = new CodeSandbox();
-  private readonly owner = {
-    id: `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 10)}`,
-    pid: process.pid,
-  };
+  private readonly owner = processOwner();
 
   private constructor(
     readonly store: SqliteStore,
@@ -95,10 +88,7 @@ export class StatepipeService {
   /** Opens (creating and migrating) the database. Throws AppError('database') naming the file. */
   static open(opts: ServiceOptions): StatepipeService {
     const { dbPath, hooks: _h, onHookError: _o, providers: _p, breakers: _b, ...openOpts } = opts;
-    // Fault injection for `statepipe chaos` only: one env lookup, no wrapper unless it is set.
-    const chaos = chaosFromEnv();
-    const store = openDatabase(dbPath, openOpts);
-    return new StatepipeService(chaos ? installChaos(store, chaos) : store, opts);
+    return new StatepipeService(openStore(dbPath, openOpts), opts);
   }
 
   subscribe(fn: (events: RunEvent[]) => void): () => void {
@@ -222,23 +212,8 @@ export class StatepipeService {
   }
 
   /** Marks runs whose driving process died as `interrupted` (the app does this at start). */
-  recoverInterrupted(): string[] {
-    const marked: string[] = [];
-    for (const r of this.store.findRunsToRecover()) {
-      const id = asRunId(r.runId);
-      if (!this.store.acquireLease(id, this.owner)) continue;
-      try {
-        const { graph, events } = this.store.loadRun(id);
-        const state = foldEvents(id, graph, events);
-        if (state.status === 'running' || state.status === 'queued') {
-          commitEvents(this.store, state, [ev('run.interrupted', r.ownerPid ? { ownerPid: r.ownerPid } : {})]);
-          marked.push(id);
-        }
-      } finally {
-        this.store.releaseLease(id, this.owner);
-      }
-    }
-    return marked;
+  recoverInterrupted(): Promise<string[]> {
+    return recoverInterrupted(this.store, this.owner);
   }
 
   async close(): Promise<void> {

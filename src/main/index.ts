@@ -29,7 +29,7 @@ let feed: EventFeed | null = null;
 let ctx: DispatchContext | null = null;
 
 /** The engine and the database live here, on the main side; the same per-user file as the CLI. */
-function startService(): void {
+async function startService(): Promise<void> {
   const root = path.join(here, '..', '..');
   const nativeBinding = resolveNativeBinding(root);
   // Provider keys typed into the app are kept encrypted with the OS keychain (safeStorage).
@@ -40,7 +40,7 @@ function startService(): void {
     ...(nativeBinding ? { nativeBinding } : {}),
   });
   // Runs whose process died show as interrupted and can be resumed from the studio.
-  service.recoverInterrupted();
+  await service.recoverInterrupted();
   // The studio's approve button names nobody: the person at this desktop decides.
   const approver = osUser();
   ctx = {
@@ -173,9 +173,9 @@ if (!app.requestSingleInstanceLock()) {
   });
   app
     .whenReady()
-    .then(() => {
+    .then(async () => {
       hardenSession();
-      startService();
+      await startService();
       registerIpc();
       installMenu((command) => broadcast({ kind: 'menu', command }));
       mainWindow = createWindow();

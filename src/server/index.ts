@@ -61,7 +61,7 @@ function send(res: ServerResponse, status: number, body: string | Buffer, type =
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const service = StatepipeService.open({ dbPath: opts.dbPath });
-  service.recoverInterrupted();
+  await service.recoverInterrupted();
   const token = opts.token ?? newToken();
   const staticDir = resolve(opts.staticDir ?? join(packageRoot(), 'out', 'renderer'));
   const approver = opts.approver ?? osUser();

@@ -4,7 +4,7 @@
  * (and the generic `POST /api/call`), plus the REST routes of rest.ts. Served, token-guarded,
  * at `GET /api/openapi.json`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ERROR_CODES, methods } from '../contract/api.js';
 
 type Json = Record<string, unknown>;

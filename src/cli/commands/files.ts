@@ -1,43 +1,11 @@
-/** `validate`, `export`, `export-graph` and `serve`. */
+/** `export` and `export-graph`. */
 import fs from 'node:fs';
-import { EXIT, UsageError, errorMessage, exitCodeFor } from '../exit.js';
-import { loadGraphFile, positiveInt } from '../files.js';
-import { paint, streamOut } from '../render.js';
-import { eventJson, resolveDbPath, withService, type GlobalOpts } from '../session.js';
-import { startServer } from '../../server/index.js';
+import { UsageError } from '../exit.js';
+import { eventJson, withService } from '../session.js';
+import { withStore, type GlobalOpts } from '../store-session.js';
+import { knownRun } from '../../host/run-detail.js';
 import { formatGraph, isYamlPath, type GraphFormat } from '../../host/graph-file.js';
 import { parseGraphText } from '../../core/graph/validate.js';
-
-/**
- * Validation only: never opens (or creates) the database. Every file is checked: each one's
- * result is printed (`ok: …` on stdout, `statepipe: <file>: <error>` on stderr) and the exit
- * code is 2 when any failed.
- */
-export function validateCommand(files: string[], opts: { json?: boolean }): number {
-  const out = streamOut(process.stdout);
-  const p = paint(out);
-  const errp = paint(streamOut(process.stderr));
-  const docs: unknown[] = [];
-  let failed = 0;
-  for (const file of files) {
-    try {
-      const g = loadGraphFile(file); // errors name the file, node/edge and field
-      const what = `${g.id} (${g.nodes.length} nodes, ${g.edges.length} edges)`;
-      if (opts.json) docs.push({ file, ok: true, id: g.id, nodes: g.nodes.length, edges: g.edges.length });
-      else out.write(`${p.green('ok')}: ${files.length > 1 ? `${file}: ` : ''}${what}\n`);
-    } catch (err) {
-      if (exitCodeFor(err) !== EXIT.usage) throw err;
-      failed++;
-      const msg = errorMessage(err);
-      const line = msg.includes(file) ? msg : `${file}: ${msg}`;
-      if (opts.json) docs.push({ file, ok: false, error: line });
-      process.stderr.write(`${errp.red('statepipe:')} ${line}\n`);
-    }
-  }
-  if (opts.json) out.write(JSON.stringify(docs.length === 1 ? docs[0] : docs, null, 2) + '\n');
-  if (failed > 0 && files.length > 1) process.stderr.write(`validate: ${failed} of ${files.length} files failed\n`);
-  return failed > 0 ? EXIT.usage : EXIT.ok;
-}
 
 /** Writes `text` to `--out FILE` (replacing it) or stdout. */
 function emit(text: string, outFile: string | undefined, what: string): void {
@@ -54,16 +22,13 @@ function emit(text: string, outFile: string | undefined, what: string): void {
 }
 
 export async function exportCommand(runId: string, opts: { out?: string }, g: GlobalOpts): Promise<number> {
-  return withService(
-    g,
-    (svc) => {
-      const events = svc.events(runId, 0);
-      const text = events.map((e) => eventJson(e) + '\n').join('');
-      emit(text, opts.out, `${events.length} events of ${runId}`);
-      return 0;
-    },
-    { recover: true },
-  ); // a dead process's run ends its history with run.interrupted
+  // A dead process's run ends its history with run.interrupted (withStore recovers it first).
+  return withStore(g, async (store) => {
+    const events = await store.eventsSince(await knownRun(store, runId), 0);
+    const text = events.map((e) => eventJson(e) + '\n').join('');
+    emit(text, opts.out, `${events.length} events of ${runId}`);
+    return 0;
+  });
 }
 
 export async function exportGraphCommand(
@@ -82,48 +47,4 @@ export async function exportGraphCommand(
     emit(text, opts.out, `graph ${id}`);
     return 0;
   });
-}
-
-export async function serveCommand(opts: { port?: string; host?: string }, g: GlobalOpts): Promise<number> {
-  const port = positiveInt(opts.port, '--port', true);
-  const host = opts.host ?? '127.0.0.1';
-  let server: Awaited<ReturnType<typeof startServer>>;
-  try {
-    server = await startServer({ dbPath: resolveDbPath(g), host, ...(port !== undefined ? { port } : {}) });
-  } catch (err) {
-    throw listenError(err, host, port) ?? err;
-  }
-  process.stdout.write(`studio: ${server.url}\n(database ${resolveDbPath(g)}; Ctrl+C to stop)\n`);
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      server.close().then(resolve, resolve);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-  return 0;
-}
-
-/** A listen failure as a usage error (exit 2, one line): exit 1 is for a failed run. */
-function listenError(err: unknown, host: string, port: number | undefined): UsageError | undefined {
-  const code = (err as { code?: unknown } | null)?.code;
-  switch (code) {
-    case 'EADDRINUSE':
-      return new UsageError(`serve: port ${port} is in use on ${host} (try --port 0)`);
-    case 'EACCES':
-    case 'EPERM':
-      return new UsageError(
-        `serve: no permission to listen on port ${port} of ${host} (try a port above 1023, or --port 0)`,
-      );
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-    case 'EAI_NONAME':
-      return new UsageError(`serve: --host ${host} cannot be resolved (try --host 127.0.0.1)`);
-    case 'EADDRNOTAVAIL':
-      return new UsageError(`serve: --host ${host} is not an address of this machine (try --host 127.0.0.1)`);
-    default:
-      return undefined;
-  }
 }

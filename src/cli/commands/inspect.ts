@@ -1,10 +1,10 @@
 /** `statepipe inspect RUN_ID [--json] [--node NODE_ID]` and `statepipe list`. */
 import { AppError } from '../../core/errors.js';
 import type { RunStatus } from '../../core/ports.js';
-import type { RunDetail } from '../../host/service.js';
+import { inspectRun, type RunDetail } from '../../host/run-detail.js';
 import type { ListRunsOptions } from '../../host/store/index.js';
 import { UsageError } from '../exit.js';
-import { positiveInt } from '../files.js';
+import { positiveInt } from '../flags.js';
 import {
   errorMessageOf,
   formatCost,
@@ -17,41 +17,34 @@ import {
   table,
   type Paint,
 } from '../render.js';
-import { withService, type GlobalOpts } from '../session.js';
+import { withStore, type GlobalOpts } from '../store-session.js';
 
 type NodeDetail = RunDetail['nodes'][number];
-
-/** Read commands show a run whose process died as `interrupted`, not `running`. */
-const RECOVER = { recover: true } as const;
 
 export async function inspectCommand(
   runId: string,
   opts: { json?: boolean; node?: string },
   g: GlobalOpts,
 ): Promise<number> {
-  return withService(
-    g,
-    (svc) => {
-      const d = svc.inspect(runId);
-      const out = streamOut(process.stdout);
-      const p = paint(out);
-      if (opts.node !== undefined) {
-        const n = d.nodes.find((x) => x.nodeId === opts.node);
-        if (!n)
-          throw new AppError(
-            'not-found',
-            `node ${opts.node} not found in run ${runId} (nodes: ${d.nodes.map((x) => x.nodeId).join(', ')})`,
-          );
-        if (opts.json) out.write(JSON.stringify(n, null, 2) + '\n');
-        else out.write(nodeText(d, n, p, g.verbose === true));
-        return 0;
-      }
-      if (opts.json) out.write(JSON.stringify(d, null, 2) + '\n');
-      else out.write(runText(d, p));
+  return withStore(g, async (store) => {
+    const d = await inspectRun(store, runId);
+    const out = streamOut(process.stdout);
+    const p = paint(out);
+    if (opts.node !== undefined) {
+      const n = d.nodes.find((x) => x.nodeId === opts.node);
+      if (!n)
+        throw new AppError(
+          'not-found',
+          `node ${opts.node} not found in run ${runId} (nodes: ${d.nodes.map((x) => x.nodeId).join(', ')})`,
+        );
+      if (opts.json) out.write(JSON.stringify(n, null, 2) + '\n');
+      else out.write(nodeText(d, n, p, g.verbose === true));
       return 0;
-    },
-    RECOVER,
-  );
+    }
+    if (opts.json) out.write(JSON.stringify(d, null, 2) + '\n');
+    else out.write(runText(d, p));
+    return 0;
+  });
 }
 
 function runText(d: RunDetail, p: Paint): string {
@@ -187,32 +180,28 @@ export async function listCommand(opts: ListOpts, g: GlobalOpts): Promise<number
     q.status = wanted.length === 1 ? (wanted[0] as RunStatus) : (wanted as RunStatus[]);
   }
   if (opts.graph !== undefined) q.graphId = opts.graph;
-  return withService(
-    g,
-    (svc) => {
-      const runs = svc.list(q);
-      const out = streamOut(process.stdout);
-      if (opts.json) {
-        out.write(JSON.stringify(runs, null, 2) + '\n');
-        return 0;
-      }
-      if (runs.length === 0) {
-        out.write('no runs\n');
-        return 0;
-      }
-      const p = paint(out);
-      const rows = runs.map((r) => [
-        r.runId,
-        r.graphId,
-        p[statusColor(r.status)](r.status),
-        r.createdAt,
-        formatDuration(r.durationMs),
-        String(r.tokens),
-        formatCost(r.costUsd),
-      ]);
-      out.write(table(['run', 'graph', 'status', 'created', 'duration', 'tokens', 'cost'], rows, p));
+  return withStore(g, async (store) => {
+    const runs = await store.listRuns(q);
+    const out = streamOut(process.stdout);
+    if (opts.json) {
+      out.write(JSON.stringify(runs, null, 2) + '\n');
       return 0;
-    },
-    RECOVER,
-  );
+    }
+    if (runs.length === 0) {
+      out.write('no runs\n');
+      return 0;
+    }
+    const p = paint(out);
+    const rows = runs.map((r) => [
+      r.runId,
+      r.graphId,
+      p[statusColor(r.status)](r.status),
+      r.createdAt,
+      formatDuration(r.durationMs),
+      String(r.tokens),
+      formatCost(r.costUsd),
+    ]);
+    out.write(table(['run', 'graph', 'status', 'created', 'duration', 'tokens', 'cost'], rows, p));
+    return 0;
+  });
 }

@@ -6,7 +6,8 @@
 import type { Graph } from '../../core/graph/schema.js';
 import { StatepipeService } from '../../host/service.js';
 import { UsageError } from '../exit.js';
-import { checkRunInput, loadGraphFile, parseJsonArg, positiveInt, readInputsFile } from '../files.js';
+import { checkRunInput, loadGraphFile, parseJsonArg, readInputsFile } from '../files.js';
+import { positiveInt } from '../flags.js';
 import { checkRunFlags, driveCommand, type GlobalOpts, type RunFlags } from '../session.js';
 import { runBatch } from './batch.js';
 import { printPlan } from './dry-run.js';

@@ -2,7 +2,7 @@
  * The graph file, format v1 (graph-format.md), as zod schemas and the types derived from them.
  * Structural checks only; the graph-level rules (cycles, references, …) live in validate.ts.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const NODE_TYPES = [
   'input',

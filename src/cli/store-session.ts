@@ -1,0 +1,32 @@
+/**
+ * The database of a read command (`list`, `inspect`, `export`): the store alone, without the
+ * engine, its runners or graph validation, so these commands start in a fraction of the time.
+ * Like `serve` and the app, they first mark runs whose process died `interrupted` (runtime.md),
+ * so what they show is what `resume` can continue.
+ */
+import path from 'node:path';
+import { openStore, processOwner, recoverInterrupted } from '../host/recover.js';
+import { defaultDbPath, type SqliteStore } from '../host/store/index.js';
+
+export interface GlobalOpts {
+  db?: string;
+  verbose?: boolean;
+  color?: boolean;
+}
+
+/** `--db`, else STATEPIPE_DB, else the per-user default. */
+export function resolveDbPath(g: GlobalOpts): string {
+  if (g.db !== undefined && g.db.trim() !== '') return path.resolve(g.db);
+  return defaultDbPath();
+}
+
+/** Opens the store, recovers dead runs, runs `fn` and always closes the store. */
+export async function withStore<T>(g: GlobalOpts, fn: (store: SqliteStore) => Promise<T> | T): Promise<T> {
+  const store = openStore(resolveDbPath(g));
+  try {
+    await recoverInterrupted(store, processOwner());
+    return await fn(store);
+  } finally {
+    store.close();
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * What opening a database involves besides the engine: the store as a process opens it (with
+ * `statepipe chaos` fault injection when asked), this process's lease identity, and the startup
+ * scan that marks runs whose driving process died as `interrupted` (runtime.md). The service
+ * uses these; so do the CLI's read commands (`list`, `inspect`, `export`), which need neither the
+ * engine nor graph validation and so start without loading them.
+ */
+import { hostname } from 'node:os';
+import { commitEvents } from '../core/engine/commit.js';
+import { foldEvents } from '../core/engine/state.js';
+import { ev } from '../core/events.js';
+import { asRunId } from '../core/ids.js';
+import type { LeaseOwner } from '../core/ports.js';
+import { chaosFromEnv, installChaos } from './chaos.js';
+import { openDatabase, type OpenOptions, type SqliteStore } from './store/index.js';
+
+/** Opens (creating and migrating) the database; wrapped for fault injection only under `statepipe chaos`. */
+export function openStore(dbPath: string, opts: OpenOptions = {}): SqliteStore {
+  const chaos = chaosFromEnv(); // one env lookup, no wrapper unless it is set
+  const store = openDatabase(dbPath, opts);
+  return chaos ? installChaos(store, chaos) : store;
+}
+
+/** This process as the holder of run leases: host, pid and a random part (two services in one process differ). */
+export function processOwner(): LeaseOwner & { pid: number } {
+  return { id: `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 10)}`, pid: process.pid };
+}
+
+/** Marks runs whose driving process died as `interrupted`; returns their ids. */
+export async function recoverInterrupted(store: SqliteStore, owner: LeaseOwner): Promise<string[]> {
+  const marked: string[] = [];
+  for (const r of await store.findRunsToRecover()) {
+    const id = asRunId(r.runId);
+    if (!(await store.acquireLease(id, owner))) continue;
+    try {
+      const { graph, events } = await store.loadRun(id);
+      const state = foldEvents(id, graph, events);
+      if (state.status === 'running' || state.status === 'queued') {
+        await commitEvents(store, state, [ev('run.interrupted', r.ownerPid ? { ownerPid: r.ownerPid } : {})]);
+        marked.push(id);
+      }
+    } finally {
+      await store.releaseLease(id, owner);
+    }
+  }
+  return marked;
+}
