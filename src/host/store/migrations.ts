@@ -212,6 +212,8 @@ export function userVersion(db: Database.Database): number {
 /** Applies every migration newer than the file's `user_version`. Returns the versions applied. */
 export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number[] {
   const applied: number[] = [];
+  // Up to date (every open but the first): no write lock taken, so opening never waits on a writer.
+  if (userVersion(db) >= (migrations[migrations.length - 1]?.version ?? 0)) return applied;
   for (const m of migrations) {
     const step = db.transaction(() => {
       // Re-read inside the write lock: another process may have migrated meanwhile.

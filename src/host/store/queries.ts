@@ -38,7 +38,7 @@ const SORT_COLUMN: Record<RunSort, string> = {
 /** Ties broken by creation time (runs_status and runs_graph end in created_at), then run id. */
 const THEN_CREATED: ReadonlySet<RunSort> = new Set(['status', 'graph']);
 
-const SUMMARY_COLUMNS =
+export const SUMMARY_COLUMNS =
   'run_id, graph_id, graph_version, status, created_at, started_at, finished_at, duration_ms, tokens, cost_usd';
 
 /** A time as stored (`toISOString`), so string order is time order. */

@@ -12,7 +12,7 @@ import type { Graph } from '../../core/graph/schema.js';
 import type { RunId } from '../../core/ids.js';
 import type { ControlRequest, LeaseOwner, NewRun, RunStatus, RunStore } from '../../core/ports.js';
 import { Projector, toJson, type BatchState } from './projections.js';
-import { StoreQueries, toEvent, toSummary } from './queries.js';
+import { SUMMARY_COLUMNS, StoreQueries, toEvent, toSummary } from './queries.js';
 import type { RecoverableRun, SavedGraph } from './types.js';
 
 type Row = Record<string, unknown>;
@@ -167,9 +167,14 @@ export class SqliteStore extends StoreQueries implements RunStore {
   findRunsToRecover(): RecoverableRun[] {
     return this.guard(() => {
       const now = Date.now();
+      // Only candidates leave SQLite (a live run leased elsewhere is skipped there, not in JS):
+      // every CLI command and every start of serve or the app runs this scan.
       const rows = this.stmt(
-        "SELECT * FROM runs WHERE status IN ('running', 'queued') ORDER BY created_at",
-      ).all() as Row[];
+        `SELECT ${SUMMARY_COLUMNS}, owner_id, owner_pid, owner_host, lease_expires_at FROM runs
+         WHERE status IN ('running', 'queued')
+           AND (owner_id IS NULL OR lease_expires_at <= ? OR owner_host = ?)
+         ORDER BY created_at`,
+      ).all(now, HOST) as Row[];
       const out: RecoverableRun[] = [];
       for (const r of rows) {
         const ownerId = r['owner_id'] == null ? null : String(r['owner_id']);
