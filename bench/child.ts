@@ -4,11 +4,14 @@
  */
 import fs from 'node:fs';
 import type { CaseResult, CaseSpec } from './lib/cases.js';
+import { cliCase } from './lib/cli-case.js';
 import { dashboardCase } from './lib/dashboard-case.js';
 import { engineCase } from './lib/engine-case.js';
 import { langGraphCase } from './lib/langgraph-case.js';
 import { rawCase } from './lib/raw-case.js';
 import { resumeBuild, resumeCase } from './lib/resume-case.js';
+import { ensureScaleDb } from './lib/scale-db.js';
+import { serveCase } from './lib/serve-case.js';
 
 async function run(spec: CaseSpec): Promise<CaseResult> {
   switch (spec.kind) {
@@ -24,6 +27,12 @@ async function run(spec: CaseSpec): Promise<CaseResult> {
       return resumeCase(spec);
     case 'dashboard':
       return dashboardCase(spec);
+    case 'scale-db':
+      return ensureScaleDb(spec.runs, spec.events, (s) => void process.stderr.write(`${s}\n`));
+    case 'cli':
+      return cliCase(spec);
+    case 'serve':
+      return serveCase(spec);
     // Loaded only here: Chromium's driver and the web host must not weigh on the other cases' memory figures.
     case 'streaming':
       return (await import('./lib/streaming-case.js')).streamingCase(spec);

@@ -2,7 +2,12 @@
 import type { GraphSpec } from './graphs.js';
 import type { FrameStats } from './browser.js';
 import type { CanvasGraphSpec } from './canvas-case.js';
+import type { CliResult, CliSpec } from './cli-case.js';
+import type { ScaleDb } from './scale-db.js';
+import type { ServeResult, ServeSpec } from './serve-case.js';
 import type { Latency, MemoryPeak } from './stats.js';
+
+export type { CliResult, ScaleDb, ServeResult };
 
 export type EngineMode = 'memory' | 'FULL' | 'NORMAL';
 export type Sync = 'FULL' | 'NORMAL';
@@ -20,7 +25,10 @@ export type CaseSpec =
   | { kind: 'langgraph'; graph: GraphSpec; timeoutMs: number; dir: string }
   | { kind: 'resume-build'; nodes: number; runs: number; dir: string }
   | { kind: 'resume'; nodes: number; dir: string; runIds: string[] }
-  | { kind: 'dashboard'; runs: number; events: number; reps: number; dir: string }
+  | { kind: 'dashboard'; file: string; runs: number; events: number; sampleRunId: string; reps: number; dir: string }
+  | { kind: 'scale-db'; runs: number; events: number; dir: string }
+  | CliSpec
+  | ServeSpec
   | StreamingSpec
   | CanvasSpec;
 
@@ -195,8 +203,6 @@ export interface DashboardResult {
   kind: 'dashboard';
   runs: number;
   events: number;
-  insertMs: number;
-  dbMiB: number;
   queries: QueryTiming[];
 }
 
@@ -207,5 +213,8 @@ export type CaseResult =
   | ResumeBuildResult
   | ResumeResult
   | DashboardResult
+  | ScaleDb
+  | CliResult
+  | ServeResult
   | StreamingResult
   | CanvasResult;
