@@ -26,13 +26,7 @@ import { CodeSandbox, codeRunner } from './runners/code.js';
 import { httpRunner } from './runners/http.js';
 import { ProviderRegistry, type ProviderSettings } from './providers/index.js';
 import { toRunDetail, type RunDetail } from './run-detail.js';
-import {
-  sha256,
-  type ListRunsOptions,
-  type OpenOptions,
-  type RunSummary,
-  type SqliteStore,
-} from './store/index.js';
+import { sha256, type ListRunsOptions, type OpenOptions, type RunSummary, type SqliteStore } from './store/index.js';
 
 export interface ServiceOptions extends OpenOptions {
   dbPath: string;
