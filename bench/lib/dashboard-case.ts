@@ -27,13 +27,16 @@ export async function dashboardCase(spec: {
     ['status in (running, waiting, paused)', { status: ['running', 'waiting', 'paused'] }],
     ['graph=graph-07', { graphId: 'graph-07' }],
     ['text (run id fragment)', { text: sample.slice(-8) }],
-    ['text (graph id fragment)', { text: 'ph-1' }],
+    ['text (graph id fragment, 40 % of runs)', { text: 'ph-1' }],
+    ['text (a word of the inputs, 10 % of runs)', { text: 'invoice' }],
+    ['text (one customer, 0.02 % of runs)', { text: 'customer 4242' }],
     ['status=succeeded, sort cost', { status: 'succeeded', sort: 'cost' }],
     ['graph=graph-07, sort duration', { graphId: 'graph-07', sort: 'duration' }],
     ['status=failed + graph + sort tokens', { status: 'failed', graphId: 'graph-03', sort: 'tokens' }],
     ['text + status=succeeded, sort cost', { text: 'ph-1', status: 'succeeded', sort: 'cost' }],
     ['page 101 (offset 5000)', { offset: 5000 }],
     ['page 101 sort duration', { sort: 'duration', offset: 5000 }],
+    ['last page, sort cost', { sort: 'cost', offset: spec.runs - 50 }],
   ];
   const queries: QueryTiming[] = [];
   const time = (name: string, fn: () => number): void => {
@@ -53,6 +56,8 @@ export async function dashboardCase(spec: {
   time('countRuns (all)', () => store.countRuns());
   time('countRuns status=failed', () => store.countRuns({ status: 'failed' }));
   time('countRuns text', () => store.countRuns({ text: 'ph-1' }));
+  time('countRuns text + status=succeeded', () => store.countRuns({ text: 'ph-1', status: 'succeeded' }));
+  time('countRuns graph=graph-07', () => store.countRuns({ graphId: 'graph-07' }));
   time('run detail: getRunRow + eventsSince', () => {
     store.getRunRow(sample);
     return store.eventsSince(sample, 0).length;

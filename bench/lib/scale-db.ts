@@ -1,7 +1,7 @@
 /**
  * The database of the scale cases: `runs` runs and `events` events, as the real store writes
  * them (events, runs and node projections, the run search index), generated in seconds and
- * cached under bench/results/cache keyed by the generator and schema versions.
+ * cached under bench/results/cache keyed by the generator version and the migrations.
  *
  * Two template runs are made by the real service (a 31-node graph of mock llm and transform
  * nodes: one run that succeeds, one whose last llm node fails); every other run is a clone of
@@ -10,6 +10,7 @@
  * a prefix of the template's log. `running` runs are leased to another host (a live run
  * elsewhere: never recovered), so opening the file changes nothing in it.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +18,7 @@ import { prng } from '../../src/core/graph/fixtures.js';
 import type { Graph } from '../../src/core/graph/schema.js';
 import { newRunId } from '../../src/core/ids.js';
 import { StatepipeService } from '../../src/host/service.js';
-import { SCHEMA_VERSION, openDatabase } from '../../src/host/store/index.js';
+import { MIGRATIONS, openDatabase } from '../../src/host/store/index.js';
 import { jsonlBytes } from './scale-size.js';
 
 /** Bump when what is generated changes: cached files of other versions are not reused. */
@@ -88,8 +89,14 @@ function templateGraph(failLast: boolean): Graph {
   return { format: 'statepipe.graph', version: 1, id: 'scale-template', nodes, edges } as unknown as Graph;
 }
 
+/** The schema the file was made with: every migration's text (a new or changed one makes a new file). */
+const SCHEMA_KEY = createHash('sha256')
+  .update(MIGRATIONS.map((m) => `${m.version}:${m.sql}`).join('\n'))
+  .digest('hex')
+  .slice(0, 10);
+
 export function scaleDbFile(runs: number, events: number): string {
-  return path.join(CACHE, `scale-g${GENERATOR_VERSION}-s${SCHEMA_VERSION}-${runs}x${events}.db`);
+  return path.join(CACHE, `scale-g${GENERATOR_VERSION}-${SCHEMA_KEY}-${runs}x${events}.db`);
 }
 
 /** The cached database, made when missing; runs added after generation (by a case) are removed. */
@@ -160,6 +167,7 @@ async function generate(file: string, runs: number, events: number, log: (s: str
   const store = openDatabase(file);
   const db = store.db;
   // A bulk load into a file nobody else uses yet: no journal, no fsync, a large page cache.
+  db.unsafeMode(true); // better-sqlite3's defensive mode refuses journal_mode = OFF
   db.pragma('journal_mode = DELETE');
   db.pragma('journal_mode = OFF');
   db.pragma('synchronous = OFF');
@@ -271,6 +279,7 @@ async function generate(file: string, runs: number, events: number, log: (s: str
   }
   log(`  scale db: ${clones} runs cloned in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   db.pragma('journal_mode = WAL');
+  db.unsafeMode(false);
   store.close();
   return sample;
 }
