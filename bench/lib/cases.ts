@@ -196,6 +196,9 @@ export interface QueryTiming {
   rows: number;
   p50Ms: number;
   p95Ms: number;
+  /** CPU time of the call (user + system): what the query costs, whatever else runs on the machine. */
+  cpuP50Ms: number;
+  cpuP95Ms: number;
   firstMs: number;
 }
 

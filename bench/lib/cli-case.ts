@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mockLlmGraph } from './graphs.js';
 import { median } from './stats.js';
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -51,29 +52,10 @@ export interface CliResult {
 }
 
 /** A 3-node graph (input → mock llm → output) whose mock answers at once. */
-const THREE_NODES = {
-  format: 'statepipe.graph',
-  version: 1,
-  id: 'bench-three',
-  nodes: [
-    { id: 'start', type: 'input' },
-    {
-      id: 'ask',
-      type: 'llm',
-      config: {
-        provider: 'mock',
-        model: 'mock-1',
-        prompt: 'Summarise {{input.text}}',
-        mock: { reply: 'a short summary', tokensPerSecond: 0 },
-      },
-    },
-    { id: 'done', type: 'output', config: { value: '{{nodes.ask.output.text}}' } },
-  ],
-  edges: [
-    { id: 'e1', source: 'start', target: 'ask' },
-    { id: 'e2', source: 'ask', target: 'done' },
-  ],
-};
+const THREE_NODES = mockLlmGraph('bench-three', 'Summarise {{input.text}}', {
+  reply: 'a short summary',
+  tokensPerSecond: 0,
+});
 
 const spread = (xs: number[]): Spread => ({ min: Math.min(...xs), median: median(xs), max: Math.max(...xs) });
 

@@ -44,13 +44,26 @@ export async function dashboardCase(spec: {
     const rows = fn();
     const firstMs = performance.now() - s;
     const xs: number[] = [];
+    const cpu: number[] = [];
     for (let i = 0; i < spec.reps; i++) {
       const a = performance.now();
+      const c = process.cpuUsage();
       fn();
+      const d = process.cpuUsage(c);
       xs.push(performance.now() - a);
+      cpu.push((d.user + d.system) / 1000);
     }
     xs.sort((a, b) => a - b);
-    queries.push({ name, rows, firstMs, p50Ms: percentile(xs, 50), p95Ms: percentile(xs, 95) });
+    cpu.sort((a, b) => a - b);
+    queries.push({
+      name,
+      rows,
+      firstMs,
+      p50Ms: percentile(xs, 50),
+      p95Ms: percentile(xs, 95),
+      cpuP50Ms: percentile(cpu, 50),
+      cpuP95Ms: percentile(cpu, 95),
+    });
   };
   for (const [name, opts] of lists) time(`listRuns ${name}`, () => store.listRuns({ limit: 50, ...opts }).length);
   time('countRuns (all)', () => store.countRuns());

@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mockLlmGraph } from './graphs.js';
 import { removeLaterRuns } from './scale-db.js';
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -50,29 +51,11 @@ function memory(pid: number): { rss: number; hwm: number } {
   return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
 }
 
-const LOAD_GRAPH = {
-  format: 'statepipe.graph',
-  version: 1,
-  id: 'bench-serve-load',
-  nodes: [
-    { id: 'start', type: 'input' },
-    {
-      id: 'write',
-      type: 'llm',
-      config: {
-        provider: 'mock',
-        model: 'mock-1',
-        prompt: 'Write about {{input.topic}}',
-        mock: { reply: Array.from({ length: 600 }, (_, i) => `word${i}`).join(' '), tokensPerSecond: 20 },
-      },
-    },
-    { id: 'done', type: 'output', config: { value: '{{nodes.write.output.text}}' } },
-  ],
-  edges: [
-    { id: 'e1', source: 'start', target: 'write' },
-    { id: 'e2', source: 'write', target: 'done' },
-  ],
-};
+/** A mock llm streaming 600 tokens at 20 tokens/s: its run stays in progress for 30 s. */
+const LOAD_GRAPH = mockLlmGraph('bench-serve-load', 'Write about {{input.topic}}', {
+  reply: Array.from({ length: 600 }, (_, i) => `word${i}`).join(' '),
+  tokensPerSecond: 20,
+});
 
 export async function serveCase(spec: ServeSpec): Promise<ServeResult> {
   const t0 = performance.now();

@@ -8,6 +8,7 @@ import type { RunEvent } from '../../core/events.js';
 import type { Graph } from '../../core/graph/schema.js';
 import type { RunStatus } from '../../core/ports.js';
 import { dbError } from './db-error.js';
+import { countRunRows, listRunRows } from './run-list.js';
 import type {
   ApprovalRow,
   GraphInfo,
@@ -15,7 +16,6 @@ import type {
   NodeAttemptRow,
   NodeStateRow,
   RunRow,
-  RunSort,
   RunSummary,
 } from './types.js';
 
@@ -24,38 +24,6 @@ type Row = Record<string, unknown>;
 export const parseJson = (s: unknown): unknown => (typeof s === 'string' ? JSON.parse(s) : null);
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const int = (v: unknown): number | null => (typeof v === 'number' || typeof v === 'bigint' ? Number(v) : null);
-
-const SORT_COLUMN: Record<RunSort, string> = {
-  created: 'created_at',
-  started: 'started_at',
-  cost: 'cost_usd',
-  tokens: 'tokens',
-  duration: 'duration_ms',
-  status: 'status',
-  graph: 'graph_id',
-};
-
-/** Ties broken by creation time (runs_by_status and runs_by_graph continue with created_at), then run id. */
-const THEN_CREATED: ReadonlySet<RunSort> = new Set(['status', 'graph']);
-
-/** A filter matching at least this many runs is answered by walking the sort's index (listRuns). */
-const MANY = 2000;
-
-const statusList = (opts: ListRunsOptions): readonly string[] =>
-  opts.status === undefined ? [] : Array.isArray(opts.status) ? opts.status : [opts.status];
-
-/** Free text as one FTS5 phrase: a substring, whatever its characters. */
-const ftsPhrase = (text: string): string => `"${text.replace(/"/g, '""')}"`;
-
-export const SUMMARY_COLUMNS =
-  'run_id, graph_id, graph_version, status, created_at, started_at, finished_at, duration_ms, tokens, cost_usd';
-
-/** A time as stored (`toISOString`), so string order is time order. */
-function isoTime(v: string, name: string): string {
-  const t = Date.parse(v);
-  if (!Number.isFinite(t)) throw new AppError('usage', `${name}: not a date: ${JSON.stringify(v)}`);
-  return new Date(t).toISOString();
-}
 
 export function toSummary(r: Row): RunSummary {
   return {
@@ -120,110 +88,14 @@ export class StoreQueries {
     }
   }
 
-  /**
-   * The WHERE clause of a filter. With `walk`, the status, graph and text terms are marked (`+`)
-   * so SQLite does not drive the query by them: it walks the sort's index in order, checking
-   * them on the index entries (migration 5 puts status and graph in every sort index), and stops
-   * at the page. Without, a selective filter's own index (or the text index) finds its few runs.
-   */
-  private where(opts: ListRunsOptions, walk = false): { sql: string; params: unknown[] } {
-    const clauses: string[] = [];
-    const params: unknown[] = [];
-    const p = walk ? '+' : '';
-    const statuses = statusList(opts);
-    if (statuses.length > 0) {
-      clauses.push(`${p}status IN (${statuses.map(() => '?').join(', ')})`);
-      params.push(...statuses);
-    }
-    if (opts.graphId !== undefined) {
-      clauses.push(`${p}graph_id = ?`);
-      params.push(opts.graphId);
-    }
-    const text = opts.text?.trim() ?? '';
-    if ([...text].length >= 3) {
-      clauses.push(`${p}rowid IN (SELECT rowid FROM runs_search WHERE runs_search MATCH ?)`);
-      params.push(ftsPhrase(text));
-    } else if (text !== '') {
-      const like = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      clauses.push("(run_id LIKE ? ESCAPE '\\' OR graph_id LIKE ? ESCAPE '\\')");
-      params.push(like, like);
-    }
-    if (opts.from !== undefined) {
-      clauses.push('created_at >= ?');
-      params.push(isoTime(opts.from, 'from'));
-    }
-    if (opts.to !== undefined) {
-      clauses.push('created_at < ?');
-      params.push(isoTime(opts.to, 'to'));
-    }
-    return { sql: clauses.length ? ` WHERE ${clauses.join(' AND ')}` : '', params };
-  }
-
-  /**
-   * Runs matching the filter; newest first by default. The page's row ids are found first, on
-   * indexes alone (walking the sort's index when every filter matches many runs, else by the
-   * filters' indexes), then only those rows are read.
-   */
+  /** Runs matching the filter, one page of them; newest first by default (run-list.ts plans it). */
   listRuns(opts: ListRunsOptions = {}): RunSummary[] {
-    return this.guard(() => {
-      const { sql, params } = this.where(opts, this.matchesMany(opts));
-      const col = SORT_COLUMN[opts.sort ?? 'created'] ?? 'created_at';
-      const dir = opts.order === 'asc' ? 'ASC' : 'DESC';
-      const limit = Math.max(0, Math.floor(opts.limit ?? 50));
-      const offset = Math.max(0, Math.floor(opts.offset ?? 0));
-      const then = THEN_CREATED.has(opts.sort ?? 'created') ? ` created_at ${dir},` : '';
-      const order = `${col} ${dir},${then} run_id ${dir}`;
-      const q = `SELECT ${SUMMARY_COLUMNS} FROM runs WHERE rowid IN
-        (SELECT rowid FROM runs${sql} ORDER BY ${order} LIMIT ? OFFSET ?) ORDER BY ${order}`;
-      return (this.stmt(q).all(...params, limit, offset) as Row[]).map(toSummary);
-    });
-  }
-
-  /**
-   * Whether each filter matches at least MANY runs (counted on its index, up to MANY): then
-   * walking the sort's index finds a page after a few hundred entries; else the filter's own
-   * index yields fewer than MANY runs to sort.
-   */
-  private matchesMany(opts: ListRunsOptions): boolean {
-    const text = opts.text?.trim() ?? '';
-    const others = this.where({ ...opts, text: [...text].length >= 3 ? undefined : opts.text });
-    if (others.sql !== '') {
-      const n = this.stmt(`SELECT count(*) FROM (SELECT 1 FROM runs${others.sql} LIMIT ${MANY})`)
-        .pluck()
-        .get(...others.params);
-      if (Number(n) < MANY) return false;
-    }
-    if ([...text].length >= 3) {
-      const n = this.stmt(`SELECT count(*) FROM (SELECT 1 FROM runs_search WHERE runs_search MATCH ? LIMIT ${MANY})`)
-        .pluck()
-        .get(ftsPhrase(text));
-      if (Number(n) < MANY) return false;
-    }
-    return true;
+    return this.guard(() => listRunRows((sql) => this.stmt(sql), opts).map(toSummary));
   }
 
   /** How many runs match the filter (limit/offset/sort ignored), for paging. */
   countRuns(opts: ListRunsOptions = {}): number {
-    return this.guard(() => {
-      const text = opts.text?.trim() ?? '';
-      // Free text alone: the text index holds one row per run, so it counts them by itself.
-      if (
-        [...text].length >= 3 &&
-        statusList(opts).length === 0 &&
-        opts.graphId === undefined &&
-        opts.from === undefined &&
-        opts.to === undefined
-      )
-        return Number(
-          this.stmt('SELECT count(*) FROM runs_search WHERE runs_search MATCH ?').pluck().get(ftsPhrase(text)),
-        );
-      const { sql, params } = this.where(opts);
-      return Number(
-        this.stmt(`SELECT count(*) FROM runs${sql}`)
-          .pluck()
-          .get(...params),
-      );
-    });
+    return this.guard(() => countRunRows((sql) => this.stmt(sql), opts));
   }
 
   /** The run's whole row, or undefined if there is no such run. */

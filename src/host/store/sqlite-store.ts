@@ -12,7 +12,8 @@ import type { Graph } from '../../core/graph/schema.js';
 import type { RunId } from '../../core/ids.js';
 import type { ControlRequest, LeaseOwner, NewRun, RunStatus, RunStore } from '../../core/ports.js';
 import { Projector, toJson, type BatchState } from './projections.js';
-import { SUMMARY_COLUMNS, StoreQueries, toEvent, toSummary } from './queries.js';
+import { StoreQueries, toEvent, toSummary } from './queries.js';
+import { SUMMARY_COLUMNS } from './run-list.js';
 import type { RecoverableRun, SavedGraph } from './types.js';
 
 type Row = Record<string, unknown>;
