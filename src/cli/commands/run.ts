@@ -9,7 +9,6 @@ import { UsageError } from '../exit.js';
 import { checkRunInput, loadGraphFile, parseJsonArg, readInputsFile } from '../files.js';
 import { positiveInt } from '../flags.js';
 import { checkRunFlags, driveCommand, type GlobalOpts, type RunFlags } from '../session.js';
-import { runBatch } from './batch.js';
 import { printPlan } from './dry-run.js';
 
 export interface RunOpts extends RunFlags {
@@ -41,7 +40,8 @@ export async function runCommand(file: string, opts: RunOpts, g: GlobalOpts): Pr
       const note = `${lines.length} input${lines.length === 1 ? '' : 's'} valid · tokens and calls of all ${lines.length} runs`;
       return printPlan(plan, planHeader(graph, note), { graphId: graph.id, runs: lines.length }, opts);
     }
-    return runBatch(graph, lines, concurrency, opts, g);
+    // The batch's progress bar (cli-progress) is loaded only for a batch.
+    return (await import('./batch.js')).runBatch(graph, lines, concurrency, opts, g);
   }
 
   const input = opts.input !== undefined ? parseJsonArg(opts.input, '--input') : {};

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import { NodeFailure } from '../../core/errors.js';
 import type { NodeResult, NodeRunContext, NodeRunner } from '../../core/ports.js';
 import { DEFAULT_TIMEOUT_MS } from '../../core/graph/schema.js';
@@ -42,6 +42,9 @@ type WorkerResult = { ok: true; value: unknown } | { ok: false; kind: 'code' | '
 const WATCHDOG_GRACE_MS = 250;
 
 let workerFile: string | undefined;
+
+/** piscina is loaded with the first code node: a run (or a CLI command) without one never pays for it. */
+let piscina: Promise<typeof import('piscina')> | undefined;
 
 /** A directory only this user can write: `<tmp>/statepipe-<uid>`, else a fresh private one. */
 function privateDir(): string {
@@ -93,7 +96,7 @@ export class CodeSandbox {
   readonly memoryLimitMb: number;
   private readonly maxThreads: number;
   private readonly idleTimeoutMs: number;
-  private pool: Piscina | undefined;
+  private pool: Promise<Piscina> | undefined;
   private closed = false;
 
   constructor(opts: CodeSandboxOptions = {}) {
@@ -102,10 +105,10 @@ export class CodeSandbox {
     this.idleTimeoutMs = opts.idleTimeoutMs ?? 30_000;
   }
 
-  private getPool(): Piscina {
+  private getPool(): Promise<Piscina> {
     if (this.closed) throw new NodeFailure('internal', 'code sandbox is closed', { retryable: false });
-    if (!this.pool) {
-      this.pool = new Piscina({
+    this.pool ??= (piscina ??= import('piscina')).then(({ Piscina }) => {
+      const pool = new Piscina({
         filename: workerFilename(),
         minThreads: 0,
         maxThreads: this.maxThreads,
@@ -121,8 +124,9 @@ export class CodeSandbox {
         },
       });
       // A worker error with no task to blame must not become an uncaught 'error' event.
-      this.pool.on('error', () => {});
-    }
+      pool.on('error', () => {});
+      return pool;
+    });
     return this.pool;
   }
 
@@ -146,7 +150,7 @@ export class CodeSandbox {
         },
       );
     }
-    const pool = this.getPool();
+    const pool = await this.getPool();
 
     const ac = new AbortController();
     let watchdogFired = false;
@@ -194,7 +198,7 @@ export class CodeSandbox {
     this.closed = true;
     const pool = this.pool;
     this.pool = undefined;
-    if (pool) await pool.destroy();
+    if (pool) await (await pool).destroy();
   }
 }
 
