@@ -179,7 +179,7 @@ async function buildPipeline(page: Page): Promise<void> {
     const strip = (g: Graph) => g.nodes.map(({ position: _p, ...n }) => n);
     expect(strip(built)).toEqual(strip(validateGraph(ex)));
     // both run headless on the engine to the same result
-    const service = StatepipeService.open({ dbPath: join(h.dir, 'headless.db') });
+    const service = await StatepipeService.open({ dbPath: join(h.dir, 'headless.db') });
     try {
       const input = { text: 'Alice runs ProjectX in Berlin and Alice is happy' };
       const a = await service.startRun(built, input);

@@ -74,7 +74,7 @@ async function allRowIds(page: Page): Promise<string[]> {
 
 beforeAll(async () => {
   h = await startHarness();
-  db = h.server.service.store.file;
+  db = h.server.service.store.displayName;
   const ok = write(
     'dash-ok',
     chain('dash-ok', [
@@ -135,7 +135,7 @@ describe('runs dashboard', () => {
     for (const status of ['failed', 'waiting'] as const) {
       await page.click(`[data-testid="filter-status-${status}"]`);
       await expect.poll(() => page.locator('[data-testid="runs-total"]').getAttribute('data-total')).toBe('100');
-      const expected = h.server.service.list({ status, limit: 1000 }).map((r) => r.runId);
+      const expected = (await h.server.service.list({ status, limit: 1000 })).map((r) => r.runId);
       expect((await allRowIds(page)).sort()).toEqual(expected.sort());
       for (const s of await page
         .locator('[data-testid^="run-row-run_"]')
@@ -185,7 +185,7 @@ describe('runs dashboard', () => {
 
   it('opens a failed run: its error in the trace; time travel shows a node running', async () => {
     const { page, errors } = await h.page();
-    const failed = h.server.service.list({ status: 'failed', limit: 1 })[0]!.runId;
+    const failed = (await h.server.service.list({ status: 'failed', limit: 1 }))[0]!.runId;
     await page.click('[data-testid="tab-runs"]');
     await page.click('[data-testid="filter-status-failed"]');
     await page.locator(`[data-testid="run-row-${failed}"]`).click();
@@ -198,7 +198,9 @@ describe('runs dashboard', () => {
       'failed',
     );
 
-    const started = h.server.service.events(failed).find((e) => e.type === 'node.started' && e.nodeId === 'boom')!;
+    const started = (await h.server.service.events(failed)).find(
+      (e) => e.type === 'node.started' && e.nodeId === 'boom',
+    )!;
     await setRange(page, 'time-travel', started.seq);
     await expect
       .poll(() => page.locator('[data-testid="run-detail"] [data-testid="node-boom"]').getAttribute('data-status'))

@@ -39,16 +39,16 @@ export async function dashboardCase(spec: {
     ['last page, sort cost', { sort: 'cost', offset: spec.runs - 50 }],
   ];
   const queries: QueryTiming[] = [];
-  const time = (name: string, fn: () => number): void => {
+  const time = async (name: string, fn: () => number | Promise<number>): Promise<void> => {
     const s = performance.now();
-    const rows = fn();
+    const rows = await fn();
     const firstMs = performance.now() - s;
     const xs: number[] = [];
     const cpu: number[] = [];
     for (let i = 0; i < spec.reps; i++) {
       const a = performance.now();
       const c = process.cpuUsage();
-      fn();
+      await fn();
       const d = process.cpuUsage(c);
       xs.push(performance.now() - a);
       cpu.push((d.user + d.system) / 1000);
@@ -65,16 +65,17 @@ export async function dashboardCase(spec: {
       cpuP95Ms: percentile(cpu, 95),
     });
   };
-  for (const [name, opts] of lists) time(`listRuns ${name}`, () => store.listRuns({ limit: 50, ...opts }).length);
-  time('countRuns (all)', () => store.countRuns());
-  time('countRuns status=failed', () => store.countRuns({ status: 'failed' }));
-  time('countRuns text', () => store.countRuns({ text: 'ph-1' }));
-  time('countRuns text + status=succeeded', () => store.countRuns({ text: 'ph-1', status: 'succeeded' }));
-  time('countRuns graph=graph-07', () => store.countRuns({ graphId: 'graph-07' }));
-  time('run detail: getRunRow + eventsSince', () => {
-    store.getRunRow(sample);
-    return store.eventsSince(sample, 0).length;
+  for (const [name, opts] of lists)
+    await time(`listRuns ${name}`, async () => (await store.listRuns({ limit: 50, ...opts })).length);
+  await time('countRuns (all)', () => store.countRuns());
+  await time('countRuns status=failed', () => store.countRuns({ status: 'failed' }));
+  await time('countRuns text', () => store.countRuns({ text: 'ph-1' }));
+  await time('countRuns text + status=succeeded', () => store.countRuns({ text: 'ph-1', status: 'succeeded' }));
+  await time('countRuns graph=graph-07', () => store.countRuns({ graphId: 'graph-07' }));
+  await time('run detail: getRunRow + eventsSince', async () => {
+    await store.getRunRow(sample);
+    return (await store.eventsSince(sample, 0)).length;
   });
-  store.close();
+  await store.close();
   return { kind: 'dashboard', runs: spec.runs, events: spec.events, queries };
 }

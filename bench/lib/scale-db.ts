@@ -105,7 +105,7 @@ export async function ensureScaleDb(runs: number, events: number, log: (s: strin
   const sidecar = `${file}.json`;
   if (fs.existsSync(file) && fs.existsSync(sidecar)) {
     const info = JSON.parse(fs.readFileSync(sidecar, 'utf8')) as ScaleDb;
-    removeLaterRuns(file, info.generatedAt);
+    await removeLaterRuns(file, info.generatedAt);
     return { ...info, built: false, dbBytes: fs.statSync(file).size };
   }
   fs.mkdirSync(CACHE, { recursive: true });
@@ -124,7 +124,7 @@ export async function ensureScaleDb(runs: number, events: number, log: (s: strin
   const store = openDatabase(tmp);
   store.db.pragma('wal_checkpoint(TRUNCATE)');
   const jsonl = jsonlBytes(store.db);
-  store.close();
+  await store.close();
   for (const ext of ['-wal', '-shm']) fs.rmSync(tmp + ext, { force: true });
   fs.renameSync(tmp, file);
   const info: ScaleDb = {
@@ -144,20 +144,20 @@ export async function ensureScaleDb(runs: number, events: number, log: (s: strin
 }
 
 /** Deletes runs created after the generation (a case that started runs and did not finish cleaning). */
-export function removeLaterRuns(file: string, generatedAt: string): void {
+export async function removeLaterRuns(file: string, generatedAt: string): Promise<void> {
   const store = openDatabase(file);
   try {
     store.db.prepare('DELETE FROM runs WHERE created_at > ?').run(generatedAt);
     store.db.prepare('DELETE FROM graphs WHERE created_at > ?').run(generatedAt);
     store.db.pragma('wal_checkpoint(TRUNCATE)');
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
 /** Writes the templates through the service, then the clones with SQL. Returns a succeeded run's id. */
 async function generate(file: string, runs: number, events: number, log: (s: string) => void): Promise<string> {
-  const svc = StatepipeService.open({ dbPath: file, synchronous: 'NORMAL' });
+  const svc = await StatepipeService.open({ dbPath: file, synchronous: 'NORMAL' });
   const ok = await svc.startRun(templateGraph(false), { text: 'the template document' });
   const bad = await svc.startRun(templateGraph(true), { text: 'the template document' });
   await svc.close();
@@ -280,7 +280,7 @@ async function generate(file: string, runs: number, events: number, log: (s: str
   log(`  scale db: ${clones} runs cloned in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   db.pragma('journal_mode = WAL');
   db.unsafeMode(false);
-  store.close();
+  await store.close();
   return sample;
 }
 

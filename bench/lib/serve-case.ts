@@ -145,7 +145,7 @@ export async function serveCase(spec: ServeSpec): Promise<ServeResult> {
     child.kill('SIGTERM');
     await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
     if (child.exitCode === null) child.kill('SIGKILL');
-    removeLaterRuns(spec.file, spec.generatedAt);
+    await removeLaterRuns(spec.file, spec.generatedAt);
   }
 }
 

@@ -23,7 +23,10 @@ export function readUserFile(file: string, what = file): string {
   }
 }
 
-/** Reads and validates a graph file, JSON or YAML (graph-format.md § Validation). Messages name the file (and a YAML file's line). */
+/**
+ * Reads and validates a graph file, JSON or YAML (docs/graph-format.md "Validation"). Messages name the file
+ * (and a YAML file's line).
+ */
 export function loadGraphFile(file: string): Graph {
   return parseGraphFile(readUserFile(file), file);
 }

@@ -1,5 +1,5 @@
 /**
- * The `statepipe` command line (docs: /work/shared/spec/cli.md). A thin layer over
+ * The `statepipe` command line (docs/cli.md). A thin layer over
  * StatepipeService: commander parses, commands/*.ts act, exit.ts maps outcomes and errors to
  * exit codes (0 ok · 1 failed/cancelled · 2 usage/validation · 3 waiting/paused · 4 database).
  *
@@ -191,7 +191,7 @@ export function buildProgram(setExit: (code: number) => void, commands: readonly
   if (want('export'))
     program
       .command('export')
-      .description("a run's full event history as JSONL (runtime.md event format)")
+      .description("a run's full event history as JSONL (the event format of docs/runtime.md)")
       .argument('<runId>')
       .option('--out <file>', 'write to a file instead of stdout')
       .action(act(files, (m) => m.exportCommand as Action));

@@ -1,8 +1,8 @@
 /**
  * The database of a read command (`list`, `inspect`, `export`): the store alone, without the
  * engine, its runners or graph validation, so these commands start in a fraction of the time.
- * Like `serve` and the app, they first mark runs whose process died `interrupted` (runtime.md),
- * so what they show is what `resume` can continue.
+ * Like `serve` and the app, they first mark runs whose process died `interrupted` (docs/runtime.md
+ * "Durability"), so what they show is what `resume` can continue.
  */
 import path from 'node:path';
 import { openStore, processOwner, recoverInterrupted } from '../host/recover.js';
@@ -27,6 +27,6 @@ export async function withStore<T>(g: GlobalOpts, fn: (store: SqliteStore) => Pr
     await recoverInterrupted(store, processOwner());
     return await fn(store);
   } finally {
-    store.close();
+    await store.close();
   }
 }

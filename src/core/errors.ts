@@ -90,6 +90,7 @@ export type AppErrorCode =
   | 'not-found' // unknown run/node/graph (exit 2)
   | 'illegal-transition' // e.g. resume a succeeded run (exit 2)
   | 'conflict' // another process drives this run (exit 2)
+  | 'fenced' // this process lost the run to another (its lease was taken over): it stopped writing (exit 2)
   | 'database' // cannot open / not ours / newer schema (exit 4)
   | 'internal';
 
@@ -109,6 +110,17 @@ export class AppError extends Error {
     this.name = 'AppError';
     this.code = code;
     if (issues) this.issues = issues;
+  }
+}
+
+/** A start whose idempotency key started a run before: that run, not a second one. */
+export class KeyTakenError extends AppError {
+  constructor(
+    readonly key: string,
+    readonly runId: string,
+  ) {
+    super('conflict', `idempotency key ${JSON.stringify(key)} already started run ${runId}`);
+    this.name = 'KeyTakenError';
   }
 }
 

@@ -26,6 +26,6 @@ export function newRunId(nowMs: number, random: () => number = Math.random): Run
   return asRunId(`run_${time}${rand}`);
 }
 
-/** The idempotency key of one attempt, as runtime.md defines it. */
+/** The idempotency key of one attempt, as docs/runtime.md "Durability" defines it. */
 export const idempotencyKey = (runId: RunId, nodeId: NodeId, attempt: number): string =>
   `${runId}:${nodeId}:${attempt}`;

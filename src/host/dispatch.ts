@@ -33,13 +33,13 @@ async function settleSoon(ctx: DispatchContext, p: Promise<unknown>, runId: stri
   const quick = await Promise.race([p.then((v) => ({ v })), new Promise<null>((r) => setTimeout(() => r(null), 25))]);
   settled = true;
   if (quick) return quick.v;
-  return { runId, status: ctx.service.inspect(runId).status };
+  return { runId, status: (await ctx.service.inspect(runId)).status };
 }
 
 const handlers: {
   [M in ApiMethodName]: (ctx: DispatchContext, input: z.output<(typeof methods)[M]['input']>) => unknown;
 } = {
-  'app.info': (ctx) => ({ version: ctx.version, dbPath: ctx.service.store.file, host: ctx.host }),
+  'app.info': (ctx) => ({ version: ctx.version, dbPath: ctx.service.store.displayName, host: ctx.host }),
   'app.breakers': ({ service }) => ({
     threshold: service.breakers.threshold,
     coolDownMs: service.breakers.coolDownMs,
@@ -55,22 +55,22 @@ const handlers: {
       throw err;
     }
   },
-  'graphs.save': ({ service }, { graph }) => {
+  'graphs.save': async ({ service }, { graph }) => {
     const valid = validateGraph(graph);
     const json = serializeGraph(valid);
-    return { ...service.store.saveGraph(valid, json), json };
+    return { ...(await service.store.saveGraph(valid, json)), json };
   },
-  'graphs.list': ({ service }) => ({ graphs: service.store.listGraphs() }),
-  'graphs.get': ({ service }, { graphIdOrRunId }) => ({ json: service.exportGraph(graphIdOrRunId) }),
-  'runs.start': (ctx, { graph, input, idempotencyKey }) => {
-    const { runId, created } = createRunOnce(ctx.service, validateGraph(graph), input, idempotencyKey);
+  'graphs.list': async ({ service }) => ({ graphs: await service.store.listGraphs() }),
+  'graphs.get': async ({ service }, { graphIdOrRunId }) => ({ json: await service.exportGraph(graphIdOrRunId) }),
+  'runs.start': async (ctx, { graph, input, idempotencyKey }) => {
+    const { runId, created } = await createRunOnce(ctx.service, validateGraph(graph), input, idempotencyKey);
     if (created) ctx.service.drive(runId).catch((err) => ctx.onBackgroundError?.(err));
     return idempotencyKey === undefined ? { runId } : { runId, created };
   },
   'runs.get': ({ service }, { runId }) => service.inspect(runId),
-  'runs.list': ({ service }, q) => ({ runs: service.list(q), total: service.store.countRuns(q) }),
-  'runs.events': ({ service }, { runId, afterSeq, limit }) => ({
-    events: service.events(runId, afterSeq).slice(0, limit ?? Infinity),
+  'runs.list': async ({ service }, q) => ({ runs: await service.list(q), total: await service.store.countRuns(q) }),
+  'runs.events': async ({ service }, { runId, afterSeq, limit }) => ({
+    events: (await service.events(runId, afterSeq)).slice(0, limit ?? Infinity),
   }),
   'runs.pause': ({ service }, { runId }) => service.pause(runId),
   'runs.resume': (ctx, { runId, budget }) =>
@@ -84,23 +84,19 @@ const handlers: {
   'runs.retry': (ctx, { runId, nodeId }) => settleSoon(ctx, ctx.service.retry(runId, nodeId), runId),
   'runs.resolve': (ctx, { runId, nodeId, output }) =>
     settleSoon(ctx, ctx.service.resolve(runId, nodeId, output), runId),
-  'runs.rerun': (ctx, { runId, fromNodeId, reuse }) => {
-    const created = ctx.service.engine.rerun(ctx.service.knownRunId(runId), fromNodeId, reuse ? { reuse } : {});
-    ctx.service.drive(created.runId).catch((err) => ctx.onBackgroundError?.(err));
-    return { runId: created.runId };
+  'runs.rerun': async (ctx, { runId, fromNodeId, reuse }) => {
+    const created = await ctx.service.createRerun(runId, fromNodeId, reuse ? { reuse } : {});
+    ctx.service.drive(created).catch((err) => ctx.onBackgroundError?.(err));
+    return { runId: created };
   },
-  'runs.export': ({ service }, { runId }) => ({
-    jsonl:
-      service
-        .events(runId)
-        .map((e) => JSON.stringify(e))
-        .join('\n') + '\n',
+  'runs.export': async ({ service }, { runId }) => ({
+    jsonl: (await service.events(runId)).map((e) => JSON.stringify(e)).join('\n') + '\n',
   }),
 };
 
 function toApiError(err: unknown): ApiError {
   if (err instanceof AppError) {
-    const code = err.code === 'usage' ? 'bad-request' : err.code;
+    const code = err.code === 'usage' ? 'bad-request' : err.code === 'fenced' ? 'conflict' : err.code;
     return { code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) };
   }
   return { code: 'internal', message: err instanceof Error ? err.message : String(err) };

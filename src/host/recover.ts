@@ -1,7 +1,7 @@
 /**
  * What opening a database involves besides the engine: the store as a process opens it (with
  * `statepipe chaos` fault injection when asked), this process's lease identity, and the startup
- * scan that marks runs whose driving process died as `interrupted` (runtime.md). The service
+ * scan that marks runs whose driving process died as `interrupted` (docs/runtime.md "Durability"). The service
  * uses these; so do the CLI's read commands (`list`, `inspect`, `export`), which need neither the
  * engine nor graph validation and so start without loading them.
  */
@@ -12,7 +12,7 @@ import { ev } from '../core/events.js';
 import { asRunId } from '../core/ids.js';
 import type { LeaseOwner } from '../core/ports.js';
 import { chaosFromEnv, installChaos } from './chaos.js';
-import { openDatabase, type OpenOptions, type SqliteStore } from './store/index.js';
+import { openDatabase, type OpenOptions, type SqliteStore, type Store } from './store/index.js';
 
 /** Opens (creating and migrating) the database; wrapped for fault injection only under `statepipe chaos`. */
 export function openStore(dbPath: string, opts: OpenOptions = {}): SqliteStore {
@@ -27,20 +27,22 @@ export function processOwner(): LeaseOwner & { pid: number } {
 }
 
 /** Marks runs whose driving process died as `interrupted`; returns their ids. */
-export async function recoverInterrupted(store: SqliteStore, owner: LeaseOwner): Promise<string[]> {
+export async function recoverInterrupted(store: Store, owner: LeaseOwner): Promise<string[]> {
   const marked: string[] = [];
   for (const r of await store.findRunsToRecover()) {
     const id = asRunId(r.runId);
-    if (!(await store.acquireLease(id, owner))) continue;
+    const lease = await store.acquireLease(id, owner);
+    if (!lease) continue;
     try {
       const { graph, events } = await store.loadRun(id);
       const state = foldEvents(id, graph, events);
       if (state.status === 'running' || state.status === 'queued') {
-        await commitEvents(store, state, [ev('run.interrupted', r.ownerPid ? { ownerPid: r.ownerPid } : {})]);
+        const interrupted = ev('run.interrupted', r.ownerPid ? { ownerPid: r.ownerPid } : {});
+        await commitEvents(store, state, lease, [interrupted]);
         marked.push(id);
       }
     } finally {
-      await store.releaseLease(id, owner);
+      await store.releaseLease(id, lease);
     }
   }
   return marked;

@@ -1,9 +1,10 @@
 /**
  * Idempotent run starts (web host `POST /api/runs`, API `runs.start` with `idempotencyKey`):
- * a key seen before answers with the run it started, never a second run. The look-up, the
- * new run and its key commit in one IMMEDIATE transaction, so two processes (or two requests)
- * with the same key cannot both create a run.
+ * a key seen before answers with the run it started, never a second run. The store creates the
+ * run and records its key in one transaction, so two processes (or two requests) with the same
+ * key cannot both create a run.
  */
+import { KeyTakenError } from '../core/errors.js';
 import type { Graph } from '../core/graph/schema.js';
 import type { StatepipeService } from './service.js';
 
@@ -14,20 +15,17 @@ export interface StartedRun {
 }
 
 /** Creates the run (nothing executes yet), once per key. */
-export function createRunOnce(service: StatepipeService, graph: Graph, input: unknown, key?: string): StartedRun {
-  if (key === undefined) return { runId: service.createRun(graph, input), created: true };
-  const db = service.store.db;
-  const find = db.prepare('SELECT run_id FROM run_keys WHERE key = ?').pluck();
-  const step = db.transaction((): StartedRun => {
-    const existing = find.get(key) as string | undefined;
-    if (existing !== undefined) return { runId: existing, created: false };
-    const runId = service.createRun(graph, input);
-    db.prepare('INSERT INTO run_keys (key, run_id, created_at) VALUES (?, ?, ?)').run(
-      key,
-      runId,
-      new Date().toISOString(),
-    );
-    return { runId, created: true };
-  });
-  return step.immediate();
+export async function createRunOnce(
+  service: StatepipeService,
+  graph: Graph,
+  input: unknown,
+  key?: string,
+): Promise<StartedRun> {
+  if (key === undefined) return { runId: await service.createRun(graph, input), created: true };
+  try {
+    return { runId: await service.createRun(graph, input, { idempotencyKey: key }), created: true };
+  } catch (err) {
+    if (err instanceof KeyTakenError) return { runId: err.runId, created: false };
+    throw err;
+  }
 }

@@ -16,8 +16,8 @@ import { Engine, type Decision } from '../core/engine/engine.js';
 import { dryRunPlan, nodesLeft, type DryControl, type DryRunPlan } from '../core/engine/dry-run.js';
 import { replayRun, type ReplayReport } from '../core/engine/replay.js';
 import { foldEvents } from '../core/engine/state.js';
-import { createAgentRunner } from '../core/nodes/agent.js';
-import { llmRunner } from '../core/nodes/llm.js';
+import { createAgentRunner } from '../core/nodes/agent/runner.js';
+import { llmRunner } from '../core/nodes/llm/runner.js';
 import { BreakerRegistry, withBreakers, type BreakerSettings } from './breaker.js';
 import { parseGraphFile } from './graph-file.js';
 import { openStore, processOwner, recoverInterrupted } from './recover.js';
@@ -25,8 +25,8 @@ import { startTelemetry, type Telemetry } from './telemetry.js';
 import { CodeSandbox, codeRunner } from './runners/code.js';
 import { httpRunner } from './runners/http.js';
 import { ProviderRegistry, type ProviderSettings } from './providers/index.js';
-import { toRunDetail, type RunDetail } from './run-detail.js';
-import { sha256, type ListRunsOptions, type OpenOptions, type RunSummary, type SqliteStore } from './store/index.js';
+import { inspectRun, knownRun, type RunDetail } from './run-detail.js';
+import { sha256, type ListRunsOptions, type OpenOptions, type RunSummary, type Store } from './store/index.js';
 
 export interface ServiceOptions extends OpenOptions {
   dbPath: string;
@@ -49,7 +49,7 @@ export class StatepipeService {
   private readonly owner = processOwner();
 
   private constructor(
-    readonly store: SqliteStore,
+    readonly store: Store,
     opts: ServiceOptions,
   ) {
     this.providers = new ProviderRegistry(opts.providers ?? {});
@@ -75,12 +75,12 @@ export class StatepipeService {
     // OpenTelemetry, only with OTEL_EXPORTER_OTLP_ENDPOINT set: spans from the committed events.
     this.telemetry = startTelemetry({
       subscribe: (fn) => this.engine.subscribe(fn),
-      graphOf: (id) => store.loadRun(asRunId(id)).graph,
+      graphOf: async (id) => (await store.loadRun(asRunId(id))).graph,
     });
   }
 
   /** Opens (creating and migrating) the database. Throws AppError('database') naming the file. */
-  static open(opts: ServiceOptions): StatepipeService {
+  static async open(opts: ServiceOptions): Promise<StatepipeService> {
     const { dbPath, hooks: _h, onHookError: _o, providers: _p, breakers: _b, ...openOpts } = opts;
     return new StatepipeService(openStore(dbPath, openOpts), opts);
   }
@@ -118,8 +118,8 @@ export class StatepipeService {
     runId: string,
     control: DryControl,
   ): Promise<DryRunPlan & { graphId: string; tokensSoFar: number; costUsdSoFar: number }> {
-    const id = this.known(runId);
-    const { graph, events } = this.store.loadRun(id);
+    const id = await this.known(runId);
+    const { graph, events } = await this.store.loadRun(id);
     const state = foldEvents(id, graph, events);
     const topo = topology(graph);
     const only = nodesLeft(graph, topo, state, control);
@@ -131,76 +131,84 @@ export class StatepipeService {
   }
 
   /** Saves the graph's version and creates the run (validating its input). Nothing executes yet. */
-  createRun(graph: Graph, input: unknown): RunId {
+  async createRun(graph: Graph, input: unknown, opts: { idempotencyKey?: string } = {}): Promise<RunId> {
     const valid = validateGraph(graph);
     const json = serializeGraph(valid);
-    const { hash } = this.store.saveGraph(valid, json);
-    return this.engine.createRun(valid, input, { graphHash: hash });
+    const { hash } = await this.store.saveGraph(valid, json);
+    return this.engine.createRun(valid, input, { graphHash: hash, ...opts });
   }
 
   async startRun(graph: Graph, input: unknown): Promise<RunOutcome> {
-    return this.engine.drive(this.createRun(graph, input));
+    return this.engine.drive(await this.createRun(graph, input));
   }
 
-  drive(runId: string): Promise<RunOutcome> {
-    return this.engine.drive(this.known(runId));
+  async drive(runId: string): Promise<RunOutcome> {
+    return this.engine.drive(await this.known(runId));
   }
 
-  resume(runId: string, opts: { budget?: { maxTokens?: number; maxCostUsd?: number } } = {}): Promise<RunOutcome> {
-    return this.engine.resume(this.known(runId), opts);
+  async resume(
+    runId: string,
+    opts: { budget?: { maxTokens?: number; maxCostUsd?: number } } = {},
+  ): Promise<RunOutcome> {
+    return this.engine.resume(await this.known(runId), opts);
   }
 
-  approve(runId: string, nodeId: string, decision: Decision): Promise<RunOutcome> {
-    return this.engine.approve(this.known(runId), nodeId, decision);
+  async approve(runId: string, nodeId: string, decision: Decision): Promise<RunOutcome> {
+    return this.engine.approve(await this.known(runId), nodeId, decision);
   }
 
-  cancel(runId: string) {
-    return this.engine.cancel(this.known(runId));
+  async cancel(runId: string) {
+    return this.engine.cancel(await this.known(runId));
   }
 
-  pause(runId: string) {
-    return this.engine.pause(this.known(runId));
+  async pause(runId: string) {
+    return this.engine.pause(await this.known(runId));
   }
 
-  retry(runId: string, nodeId: string): Promise<RunOutcome> {
-    return this.engine.retry(this.known(runId), nodeId);
+  async retry(runId: string, nodeId: string): Promise<RunOutcome> {
+    return this.engine.retry(await this.known(runId), nodeId);
   }
 
-  resolve(runId: string, nodeId: string, output: unknown): Promise<RunOutcome> {
-    return this.engine.resolve(this.known(runId), nodeId, output);
+  async resolve(runId: string, nodeId: string, output: unknown): Promise<RunOutcome> {
+    return this.engine.resolve(await this.known(runId), nodeId, output);
+  }
+
+  /** A new run reusing the recorded outputs above `fromNodeId` (created, not driven). */
+  async createRerun(runId: string, fromNodeId: string, opts: { reuse?: readonly string[] } = {}): Promise<RunId> {
+    return (await this.engine.rerun(await this.known(runId), fromNodeId, opts)).runId;
   }
 
   async rerun(runId: string, fromNodeId: string, opts: { reuse?: readonly string[] } = {}): Promise<RunOutcome> {
-    const { runId: id } = this.engine.rerun(this.known(runId), fromNodeId, opts);
-    return this.engine.drive(id);
+    return this.engine.drive(await this.createRerun(runId, fromNodeId, opts));
   }
 
-  replay(runId: string): Promise<ReplayReport> {
-    const id = this.known(runId);
-    const { graph, events } = this.store.loadRun(id);
+  async replay(runId: string): Promise<ReplayReport> {
+    const id = await this.known(runId);
+    const { graph, events } = await this.store.loadRun(id);
     return replayRun(id, graph, events);
   }
 
-  inspect(runId: string): RunDetail {
-    const id = this.known(runId);
-    const { graph, events } = this.store.loadRun(id);
-    return toRunDetail(graph, foldEvents(id, graph, events));
+  inspect(runId: string): Promise<RunDetail> {
+    return inspectRun(this.store, runId);
   }
 
-  list(opts: ListRunsOptions = {}): RunSummary[] {
+  list(opts: ListRunsOptions = {}): Promise<RunSummary[]> {
     return this.store.listRuns(opts);
   }
 
-  events(runId: string, afterSeq = 0): RunEvent[] {
-    return this.store.eventsSince(this.known(runId), afterSeq);
+  async events(runId: string, afterSeq = 0): Promise<RunEvent[]> {
+    return this.store.eventsSince(await this.known(runId), afterSeq);
   }
 
   /** The graph file (canonical JSON) of a graph id (latest version) or of the snapshot a run ran. */
-  exportGraph(graphIdOrRunId: string): string {
-    if (graphIdOrRunId.startsWith('run_') && this.store.getRunRow(graphIdOrRunId)) {
-      return serializeGraph(this.store.loadRun(asRunId(graphIdOrRunId)).graph);
+  async exportGraph(graphIdOrRunId: string): Promise<string> {
+    if (graphIdOrRunId.startsWith('run_') && (await this.store.getRunRow(graphIdOrRunId))) {
+      return serializeGraph((await this.store.loadRun(asRunId(graphIdOrRunId))).graph);
     }
-    const graph = this.store.getGraph(graphIdOrRunId);
+    const graph = await this.store.getGraph(graphIdOrRunId).catch((err: unknown) => {
+      if (err instanceof AppError && err.code === 'not-found') return undefined;
+      throw err;
+    });
     if (!graph) throw new AppError('not-found', `no graph or run ${graphIdOrRunId} in this database`);
     return serializeGraph(graph);
   }
@@ -213,16 +221,15 @@ export class StatepipeService {
   async close(): Promise<void> {
     await this.telemetry?.shutdown();
     await this.sandbox.close();
-    this.store.close();
+    await this.store.close();
   }
 
-  knownRunId(runId: string): RunId {
+  knownRunId(runId: string): Promise<RunId> {
     return this.known(runId);
   }
 
-  private known(runId: string): RunId {
-    if (!this.store.getRunRow(runId)) throw new AppError('not-found', `run ${runId} not found in ${this.store.file}`);
-    return asRunId(runId);
+  private known(runId: string): Promise<RunId> {
+    return knownRun(this.store, runId);
   }
 }
 

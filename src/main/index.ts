@@ -34,29 +34,31 @@ async function startService(): Promise<void> {
   const nativeBinding = resolveNativeBinding(root);
   // Provider keys typed into the app are kept encrypted with the OS keychain (safeStorage).
   const credentials = openCredentialStore(app.getPath('userData'));
-  service = StatepipeService.open({
+  const svc = await StatepipeService.open({
     dbPath: defaultDbPath(),
     providers: { credentials },
     ...(nativeBinding ? { nativeBinding } : {}),
   });
+  service = svc;
   // Runs whose process died show as interrupted and can be resumed from the studio.
-  await service.recoverInterrupted();
+  await svc.recoverInterrupted();
   // The studio's approve button names nobody: the person at this desktop decides.
   const approver = osUser();
   ctx = {
-    service,
+    service: svc,
     host: 'electron',
     version: app.getVersion(),
     onBackgroundError: (err) => console.error('statepipe:', err),
     ...(approver ? { approver } : {}),
   };
-  feed = new EventFeed(service.store);
-  feed.subscribe((events) => {
+  const events = await EventFeed.open(svc.store);
+  feed = events;
+  events.subscribe((events) => {
     const byRun = new Map<string, typeof events>();
     for (const e of events) (byRun.get(e.runId) ?? byRun.set(e.runId, []).get(e.runId)!).push(e);
     for (const [runId, list] of byRun) broadcast({ kind: 'events', runId, events: list });
   });
-  feed.start();
+  events.start();
 }
 
 /** Is this URL the studio itself (the built file or the dev server)? */

@@ -60,7 +60,7 @@ function send(res: ServerResponse, status: number, body: string | Buffer, type =
 }
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
-  const service = StatepipeService.open({ dbPath: opts.dbPath });
+  const service = await StatepipeService.open({ dbPath: opts.dbPath });
   await service.recoverInterrupted();
   const token = opts.token ?? newToken();
   const staticDir = resolve(opts.staticDir ?? join(packageRoot(), 'out', 'renderer'));
@@ -72,7 +72,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     onBackgroundError: opts.onError ?? (() => undefined),
     ...(approver !== undefined ? { approver } : {}),
   };
-  const feed = new EventFeed(service.store);
+  const feed = await EventFeed.open(service.store);
   let port = 0;
 
   const server = createServer(async (req, res) => {

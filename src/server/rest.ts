@@ -150,7 +150,7 @@ export async function handleRest(
   if (sub === 'events' && method === 'GET') {
     const after =
       num(url.searchParams.get('after')) ?? num((req.headers['last-event-id'] as string | undefined) ?? null) ?? 0;
-    streamEvents(req, res, ctx, feed, runId, after);
+    await streamEvents(req, res, ctx, feed, runId, after);
     return true;
   }
   if (method === 'POST' && (sub === 'cancel' || sub === 'pause' || sub === 'resume' || sub === 'approve')) {
@@ -165,16 +165,16 @@ export async function handleRest(
 }
 
 /** Server-Sent Events: every event after `after` from the log, then live; ends after the run ends. */
-function streamEvents(
+async function streamEvents(
   req: IncomingMessage,
   res: ServerResponse,
   ctx: DispatchContext,
   feed: EventFeed,
   runId: string,
   after: number,
-): void {
+): Promise<void> {
   try {
-    ctx.service.knownRunId(runId);
+    await ctx.service.knownRunId(runId);
   } catch (err) {
     return fail(res, 404, 'not-found', (err as Error).message);
   }
@@ -195,11 +195,11 @@ function streamEvents(
   };
   // The feed only says "something was committed": the events come from the log, by seq, so
   // the stream has no gap and no duplicate whatever the feed coalesced.
-  const pump = (): void => {
+  const pump = async (): Promise<void> => {
     if (ended) return;
     let out = '';
     let done = false;
-    for (const e of ctx.service.events(runId, last)) {
+    for (const e of await ctx.service.events(runId, last)) {
       out += `id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`;
       last = e.seq;
       if (isTerminalRunEvent(e.type)) done = true;
@@ -207,12 +207,18 @@ function streamEvents(
     if (out) res.write(out);
     if (done) stop();
   };
+  // One read at a time, in order: a frame that arrives during a read is read after it.
+  let reading: Promise<void> = Promise.resolve();
+  const read = (): void => {
+    reading = reading.then(pump).catch(() => stop());
+  };
   const unsubscribe = feed.subscribe((events) => {
-    if (events.some((e) => e.runId === runId)) pump();
+    if (events.some((e) => e.runId === runId)) read();
   });
   const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
   req.on('close', stop);
-  pump();
-  const status = ctx.service.store.getRunRow(runId)?.status;
+  read();
+  await reading;
+  const status = (await ctx.service.store.getRunRow(runId))?.status;
   if (status === 'succeeded' || status === 'failed' || status === 'cancelled') stop();
 }

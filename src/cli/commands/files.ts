@@ -40,8 +40,8 @@ export async function exportGraphCommand(
     throw new UsageError(`--format: expected json or yaml, got "${opts.format}"`);
   const format: GraphFormat =
     (opts.format as GraphFormat | undefined) ?? (opts.out && isYamlPath(opts.out) ? 'yaml' : 'json');
-  return withService(g, (svc) => {
-    let text = svc.exportGraph(id);
+  return withService(g, async (svc) => {
+    let text = await svc.exportGraph(id);
     if (format === 'yaml') text = formatGraph(parseGraphText(text), 'yaml');
     if (!text.endsWith('\n')) text += '\n';
     emit(text, opts.out, `graph ${id}`);

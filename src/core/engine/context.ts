@@ -1,9 +1,9 @@
 /** What a run driver needs from its engine: the ports plus engine settings. */
 import type { RunEvent } from '../events.js';
-import type { NodeType } from '../graph/schema.js';
 import type { Clock, LeaseOwner, NodeRunner, RunHooks, RunnerServices, RunStore } from '../ports.js';
 
-export type RunnerRegistry = Partial<Record<NodeType, NodeRunner>>;
+/** Runners by node type: the host's (or its wrappers of the core's) for the kinds that have effects. */
+export type RunnerRegistry = Partial<Record<string, NodeRunner>>;
 
 export interface EngineDeps {
   store: RunStore;

@@ -4,10 +4,10 @@
  */
 import { NodeFailure, type NodeError } from '../errors.js';
 import type { RunEvent } from '../events.js';
-import type { Graph, NodeType } from '../graph/schema.js';
+import type { Graph } from '../graph/schema.js';
+import { kindOf } from '../nodes/registry.js';
 import type { NodeResult } from '../ports.js';
 import type { Decision } from './engine.js';
-import { intrinsicRunner } from './intrinsic.js';
 
 export type Outcome =
   | { kind: 'ok'; result: NodeResult; tokens: string }
@@ -81,11 +81,8 @@ export const callKey = (nodeId: string, attempt: number, compensation = false): 
 
 /** The outcome of every runner call, by node and attempt (compensations apart). */
 export function recordedCalls(graph: Graph, events: RunEvent[]): Map<string, RecordedCall> {
-  const types = new Map(graph.nodes.map((n) => [n.id, n.type as NodeType]));
-  const byRunner = (id: string) => {
-    const t = types.get(id);
-    return t !== undefined && t !== 'approval' && !intrinsicRunner(t);
-  };
+  const effects = new Set(graph.nodes.filter((n) => kindOf(n).execution === 'effect').map((n) => n.id));
+  const byRunner = (id: string) => effects.has(id);
   const calls = new Map<string, RecordedCall>();
   const tokens = new Map<string, string>();
   const set = (key: string, seq: number, outcome: Outcome, ordered: boolean) =>

@@ -1,5 +1,5 @@
 /**
- * Templates (graph-format.md § Templates): strings may hold `{{ expr }}` where `expr` is a
+ * Templates (docs/graph-format.md "Templates"): strings may hold `{{ expr }}` where `expr` is a
  * JSONata expression evaluated against `{ input, nodes: { <id>: { output } } }`.
  * Compiled expressions and parsed template strings are cached: rendering is on the hot path.
  */

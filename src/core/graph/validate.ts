@@ -1,12 +1,14 @@
 /**
- * Graph validation (graph-format.md § Validation), run input validation and the canonical
+ * Graph validation (docs/graph-format.md "Validation"), run input validation and the canonical
  * serialization. Every refusal is an AppError('validation') whose message names the first
  * issue (node/edge/field) and whose `issues` hold them all.
  */
 import type { ErrorObject } from 'ajv/dist/2020.js';
 import { AppError, type ValidationIssue } from '../errors.js';
+import type { KindChecker } from '../nodes/kind.js';
+import { findKind, isNodeType, kindOf, NODE_KINDS, NODE_TYPES } from '../nodes/registry.js';
 import { jsonSchemaProblem, schemaValidator } from './json-schema.js';
-import { CONFIG_SCHEMAS, GraphSchema, NODE_TYPES, type Graph, type GraphNode, type NodeType } from './schema.js';
+import { GraphSchema, type Graph, type GraphNode } from './schema.js';
 import { expressionRefs, parseTemplateString, UNTEMPLATED_CONFIG_KEYS } from './templates.js';
 import { findCycle, formatCycle, topology, type Topology } from './topology.js';
 
@@ -233,10 +235,14 @@ function checkTemplates(
   }
 }
 
-const CODE_KEY = new Set(['code']);
-
-function checkConfig(ctx: Ctx, node: GraphNode, base: string, type: NodeType, config: unknown): boolean {
-  const parsed = CONFIG_SCHEMAS[type].safeParse(config ?? {});
+/** The config of a node (or an agent tool's `run`, or a compensation) against its kind's schema. */
+function checkConfig(ctx: Ctx, node: GraphNode, base: string, type: string, config: unknown): boolean {
+  const kind = findKind(type);
+  if (!kind) {
+    ctx.issues.push({ path: base, nodeId: node.id, message: `unknown node type "${type}"` });
+    return false;
+  }
+  const parsed = kind.configSchema.safeParse(config ?? {});
   if (parsed.success) return true;
   for (const i of parsed.error.issues) {
     ctx.issues.push({
@@ -255,50 +261,43 @@ function checkSchema(ctx: Ctx, path: string, schema: unknown, nodeId?: string): 
     ctx.issues.push({ path, message: `is not a valid JSON Schema: ${problem}`, ...(nodeId ? { nodeId } : {}) });
 }
 
+/** What a kind's own checks report into, at paths below `base` (`nodes[id].config`). */
+function checkerFor(ctx: Ctx, node: GraphNode, base: string): KindChecker {
+  const at = (path: string) => `${base}${path.startsWith('[') ? '' : '.'}${path}`;
+  return {
+    schema: (path, schema) => checkSchema(ctx, at(path), schema, node.id),
+    config: (path, type, config) => checkConfig(ctx, node, at(path), type, config),
+    templates: (path, value, skip) => checkTemplates(ctx, node, at(path), value, false, skip),
+    expression: (path, expression, what) => checkExpression(ctx, node, at(path), expression, false, what),
+  };
+}
+
+const CODE_KEY: ReadonlySet<string> = new Set(['code']);
+
 /** Config, schemas and templates of one node (templates only once the topology is known). */
 function checkNode(ctx: Ctx, node: GraphNode, templates: boolean): void {
   const base = `nodes[${node.id}]`;
-  const type = node.type as NodeType;
+  const kind = kindOf(node);
   const config = node.config ?? {};
+  const check = checkerFor(ctx, node, `${base}.config`);
   if (!templates) {
-    const ok = checkConfig(ctx, node, `${base}.config`, type, config);
+    const ok = checkConfig(ctx, node, `${base}.config`, node.type, config);
     if (node.compensate)
       checkConfig(ctx, node, `${base}.compensate.config`, node.compensate.type, node.compensate.config);
-    if (ok && (type === 'llm' || type === 'agent'))
-      checkSchema(ctx, `${base}.config.outputSchema`, config['outputSchema'], node.id);
-    if (ok && type === 'agent') {
-      (config['tools'] as Obj[] | undefined)?.forEach((t, i) => {
-        checkSchema(ctx, `${base}.config.tools[${i}].inputSchema`, t['inputSchema'], node.id);
-        const run = t['run'] as { type: NodeType; config: unknown };
-        checkConfig(ctx, node, `${base}.config.tools[${i}].run.config`, run.type, run.config);
-      });
-    }
+    if (ok) kind.checkConfig?.(kind.configSchema.parse(config), check);
     return;
   }
   for (const [k, v] of Object.entries(config)) {
     if (!UNTEMPLATED_CONFIG_KEYS.has(k)) checkTemplates(ctx, node, `${base}.config${keySeg(k)}`, v, false);
   }
-  if (type === 'condition' && typeof config['expression'] === 'string') {
-    checkExpression(ctx, node, `${base}.config.expression`, config['expression'], false, 'expression');
-  }
-  const poll = type === 'http' && isObj(config['poll']) ? config['poll'] : undefined;
-  if (poll) checkTemplates(ctx, node, `${base}.config.poll.url`, poll['url'], false);
-  if (poll && typeof poll['until'] === 'string')
-    checkExpression(ctx, node, `${base}.config.poll.until`, poll['until'], false, 'poll.until');
-  if (type === 'agent' && Array.isArray(config['tools'])) {
-    (config['tools'] as Obj[]).forEach((t, i) => {
-      const run = isObj(t) && isObj(t['run']) ? t['run'] : undefined;
-      const skip = run?.['type'] === 'code' ? CODE_KEY : undefined;
-      if (run) checkTemplates(ctx, node, `${base}.config.tools[${i}].run.config`, run['config'], false, skip);
-    });
-  }
+  kind.checkTemplates?.(config, check);
   if (node.compensate) {
     const skip = node.compensate.type === 'code' ? CODE_KEY : undefined;
     checkTemplates(ctx, node, `${base}.compensate.config`, node.compensate.config, true, skip);
   }
 }
 
-/** Validates a parsed graph file against every rule of graph-format.md; returns it typed. */
+/** Validates a parsed graph file against every rule of docs/graph-format.md "Validation"; returns it typed. */
 export function validateGraph(raw: unknown, source?: string): Graph {
   if (!isObj(raw)) fail([{ path: '', message: 'a graph must be a JSON object' }], source);
   const issues: ValidationIssue[] = [];
@@ -350,7 +349,7 @@ export function validateGraph(raw: unknown, source?: string): Graph {
     }
     byId.set(node.id, node);
     ctx.ids.add(node.id);
-    if (!(NODE_TYPES as readonly string[]).includes(node.type)) {
+    if (!isNodeType(node.type)) {
       issues.push({
         path: `nodes[${node.id}].type`,
         nodeId: node.id,
@@ -376,11 +375,12 @@ export function validateGraph(raw: unknown, source?: string): Graph {
       }
     }
     const src = byId.get(edge.source);
-    if (edge.when !== undefined && src && src.type !== 'condition' && src.type !== 'approval') {
+    if (edge.when !== undefined && src && isNodeType(src.type) && !kindOf(src).branch) {
+      const branching = NODE_KINDS.filter((k) => 'branch' in k).map((k) => k.type);
       issues.push({
         path: `${base}.when`,
         edgeId: edge.id,
-        message: `"when" is only allowed on edges leaving a condition or approval node; "${src.id}" is a ${src.type} node`,
+        message: `"when" is only allowed on edges leaving a ${branching.join(' or ')} node; "${src.id}" is a ${src.type} node`,
       });
     }
     if (ok) liveEdges.push(edge);
@@ -399,7 +399,7 @@ export function validateGraph(raw: unknown, source?: string): Graph {
   } else {
     ctx.topo = topology({ ...graph, nodes: [...byId.values()], edges: liveEdges });
     for (const node of byId.values()) {
-      if ((NODE_TYPES as readonly string[]).includes(node.type)) checkNode(ctx, node, true);
+      if (isNodeType(node.type)) checkNode(ctx, node, true);
     }
   }
   if (issues.length > 0) fail(issues, source);

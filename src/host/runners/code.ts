@@ -14,7 +14,6 @@ import { join } from 'node:path';
 import type { Piscina } from 'piscina';
 import { NodeFailure } from '../../core/errors.js';
 import type { NodeResult, NodeRunContext, NodeRunner } from '../../core/ports.js';
-import { DEFAULT_TIMEOUT_MS } from '../../core/graph/schema.js';
 import { CODE_WORKER_SOURCE } from './code-worker.js';
 
 export interface CodeSandboxOptions {
@@ -211,8 +210,11 @@ export function codeRunner(sandbox: Pick<CodeSandbox, 'run'>): NodeRunner {
     }
     const nodes: Record<string, unknown> = {};
     for (const [id, entry] of Object.entries(ctx.scope.nodes)) nodes[id] = entry?.output;
-    const timeoutMs = ctx.node.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const output = await sandbox.run(code, { input: ctx.scope.input, nodes }, { timeoutMs, signal: ctx.signal });
+    const output = await sandbox.run(
+      code,
+      { input: ctx.scope.input, nodes },
+      { timeoutMs: ctx.timeoutMs, signal: ctx.signal },
+    );
     return { output };
   };
 }

@@ -136,16 +136,16 @@ const planOf = (sql: string, params: unknown[]): string =>
   (rawPrepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail).join(' | ');
 
 describe('dashboard queries', () => {
-  it.each(CASES.map((c) => [JSON.stringify(c), c] as const))('%s: the right page and count', (_, o) => {
-    expect(store.listRuns(o).map((r) => r.runId)).toEqual(expected(o));
-    expect(store.countRuns(o)).toBe(expected({ ...o, offset: 0, limit: rows.length }).length);
+  it.each(CASES.map((c) => [JSON.stringify(c), c] as const))('%s: the right page and count', async (_, o) => {
+    expect((await store.listRuns(o)).map((r) => r.runId)).toEqual(expected(o));
+    expect(await store.countRuns(o)).toBe(expected({ ...o, offset: 0, limit: rows.length }).length);
   });
 
-  it('never reads the whole runs table; a filter matching many runs walks the sort index', () => {
+  it('never reads the whole runs table; a filter matching many runs walks the sort index', async () => {
     executed.length = 0;
     for (const o of CASES) {
-      store.listRuns(o);
-      store.countRuns(o);
+      await store.listRuns(o);
+      await store.countRuns(o);
     }
     expect(executed.length).toBeGreaterThan(CASES.length * 2);
     for (const { sql, params } of [...executed]) {
@@ -153,7 +153,7 @@ describe('dashboard queries', () => {
       expect(plan, sql).not.toMatch(/SCAN runs\b(?! USING COVERING INDEX)/);
     }
     executed.length = 0;
-    store.listRuns({ status: 'succeeded', sort: 'cost' });
+    await store.listRuns({ status: 'succeeded', sort: 'cost' });
     const page = executed.find((e) => e.sql.includes('ORDER BY'))!;
     expect(planOf(page.sql, page.params)).toMatch(/SCAN runs USING COVERING INDEX runs_by_cost/);
   });

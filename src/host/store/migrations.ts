@@ -225,6 +225,15 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX runs_by_graph    ON runs(graph_id, created_at, run_id, status);
     `,
   },
+  {
+    version: 6,
+    name: 'lease epochs (fenced appends)',
+    // Every acquisition of a run's lease takes a new epoch; an append names the epoch it holds
+    // and the seq it follows, so a process that lost its lease can never write to the run again.
+    sql: /* sql */ `
+      ALTER TABLE runs ADD COLUMN lease_epoch INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];
 
 /** The schema version this code writes and understands. */

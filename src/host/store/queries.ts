@@ -89,17 +89,17 @@ export class StoreQueries {
   }
 
   /** Runs matching the filter, one page of them; newest first by default (run-list.ts plans it). */
-  listRuns(opts: ListRunsOptions = {}): RunSummary[] {
+  async listRuns(opts: ListRunsOptions = {}): Promise<RunSummary[]> {
     return this.guard(() => listRunRows((sql) => this.stmt(sql), opts).map(toSummary));
   }
 
   /** How many runs match the filter (limit/offset/sort ignored), for paging. */
-  countRuns(opts: ListRunsOptions = {}): number {
+  async countRuns(opts: ListRunsOptions = {}): Promise<number> {
     return this.guard(() => countRunRows((sql) => this.stmt(sql), opts));
   }
 
   /** The run's whole row, or undefined if there is no such run. */
-  getRunRow(runId: string): RunRow | undefined {
+  async getRunRow(runId: string): Promise<RunRow | undefined> {
     return this.guard(() => {
       const r = this.stmt('SELECT * FROM runs WHERE run_id = ?').get(runId) as Row | undefined;
       if (!r) return undefined;
@@ -127,7 +127,7 @@ export class StoreQueries {
   }
 
   /** Current state of every node that has had an event, in order of last change. */
-  nodeStates(runId: string): NodeStateRow[] {
+  async nodeStates(runId: string): Promise<NodeStateRow[]> {
     return this.guard(() =>
       (this.stmt('SELECT * FROM node_states WHERE run_id = ? ORDER BY updated_seq').all(runId) as Row[]).map((r) => ({
         nodeId: String(r['node_id']),
@@ -148,7 +148,7 @@ export class StoreQueries {
   }
 
   /** Every attempt of every node of a run (optionally one node), oldest first. */
-  nodeAttempts(runId: string, nodeId?: string): NodeAttemptRow[] {
+  async nodeAttempts(runId: string, nodeId?: string): Promise<NodeAttemptRow[]> {
     return this.guard(() => {
       const rows = (
         nodeId === undefined
@@ -176,7 +176,7 @@ export class StoreQueries {
   }
 
   /** Open approvals of one run, or of every run when `runId` is omitted (the studio inbox). */
-  openApprovals(runId?: string): ApprovalRow[] {
+  async openApprovals(runId?: string): Promise<ApprovalRow[]> {
     return this.guard(() => {
       const rows = (
         runId === undefined
@@ -188,14 +188,14 @@ export class StoreQueries {
   }
 
   /** Every approval (open and decided) of a run, oldest first. */
-  approvals(runId: string): ApprovalRow[] {
+  async approvals(runId: string): Promise<ApprovalRow[]> {
     return this.guard(() =>
       (this.stmt('SELECT * FROM approvals WHERE run_id = ? ORDER BY id').all(runId) as Row[]).map(toApproval),
     );
   }
 
   /** Committed events with seq > afterSeq, in order. */
-  eventsSince(runId: string, afterSeq: number, limit?: number): RunEvent[] {
+  async eventsSince(runId: string, afterSeq: number, limit?: number): Promise<RunEvent[]> {
     return this.guard(() => {
       const rows = (
         limit === undefined
@@ -214,7 +214,7 @@ export class StoreQueries {
    * The log of every run in commit order, for a host that tails it (the web host's feed).
    * Writers serialize on BEGIN IMMEDIATE, so rowids grow in commit order.
    */
-  eventsAfterCursor(cursor: number, limit: number): { cursor: number; events: RunEvent[] } {
+  async eventsAfterCursor(cursor: number, limit: number): Promise<{ cursor: number; events: RunEvent[] }> {
     return this.guard(() => {
       const rows = this.stmt('SELECT rowid AS _cursor, * FROM events WHERE rowid > ? ORDER BY rowid LIMIT ?').all(
         cursor,
@@ -225,12 +225,12 @@ export class StoreQueries {
     });
   }
 
-  maxEventCursor(): number {
+  async maxEventCursor(): Promise<number> {
     return this.guard(() => Number(this.stmt('SELECT coalesce(max(rowid), 0) FROM events').pluck().get()));
   }
 
   /** The streamed text of one attempt of a node, in order (all attempts if omitted). */
-  streamedText(runId: string, nodeId: string, attempt?: number): string {
+  async streamedText(runId: string, nodeId: string, attempt?: number): Promise<string> {
     return this.guard(() => {
       const parts = (
         attempt === undefined
@@ -246,7 +246,7 @@ export class StoreQueries {
   }
 
   /** A stored graph: the latest saved version by default. Throws AppError('not-found'). */
-  getGraph(graphId: string, version?: number): Graph {
+  async getGraph(graphId: string, version?: number): Promise<Graph> {
     return this.guard(() => {
       const json =
         version === undefined
@@ -269,7 +269,7 @@ export class StoreQueries {
   }
 
   /** Versions of a graph, newest first. */
-  graphVersions(graphId: string): { version: number; hash: string; createdAt: string }[] {
+  async graphVersions(graphId: string): Promise<{ version: number; hash: string; createdAt: string }[]> {
     return this.guard(() =>
       (
         this.stmt('SELECT version, hash, created_at FROM graph_versions WHERE graph_id = ? ORDER BY version DESC').all(
@@ -284,7 +284,7 @@ export class StoreQueries {
   }
 
   /** Every stored graph, most recently updated first. */
-  listGraphs(): GraphInfo[] {
+  async listGraphs(): Promise<GraphInfo[]> {
     return this.guard(() =>
       (this.stmt('SELECT * FROM graphs ORDER BY updated_at DESC, graph_id').all() as Row[]).map((r) => ({
         graphId: String(r['graph_id']),

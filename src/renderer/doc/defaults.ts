@@ -1,65 +1,16 @@
 /** Default config of each node type and the unique ids new nodes and edges get. Pure. */
-import type { Graph, GraphNode, NodeType } from '../../core/graph/schema';
+import type { Graph, GraphNode } from '../../core/graph/schema';
+import { findKind, kindOf, NODE_KINDS, type NodeType } from '../../core/nodes/registry';
 
 /** A config that validates as is, so a freshly dropped node shows no error until edited. */
 export function defaultConfig(type: NodeType): Record<string, unknown> {
-  switch (type) {
-    case 'input':
-      return {};
-    case 'llm':
-      return { provider: 'mock', model: 'mock-1', prompt: 'Summarize: {{input}}', mock: { reply: 'A short summary.' } };
-    case 'http':
-      return { method: 'GET', url: 'https://example.com/' };
-    case 'code':
-      return { code: 'return input;' };
-    case 'transform':
-      return { template: { value: '{{input}}' } };
-    case 'condition':
-      return { expression: 'true' };
-    case 'approval':
-      return { title: 'Approve this step?' };
-    case 'delay':
-      return { ms: 1000 };
-    case 'agent':
-      return {
-        provider: 'mock',
-        model: 'mock-1',
-        prompt: 'Help with: {{input}}',
-        tools: [],
-        maxSteps: 8,
-        mock: { reply: 'Done.' },
-      };
-    case 'output':
-      return { value: '{{input}}' };
-  }
+  return { ...kindOf({ type }).defaultConfig() };
 }
 
 /** Human name of each type (palette and panel). */
-export const TYPE_LABELS: Record<NodeType, string> = {
-  input: 'Input',
-  llm: 'LLM',
-  http: 'HTTP',
-  code: 'Code',
-  transform: 'Transform',
-  condition: 'Condition',
-  approval: 'Approval',
-  delay: 'Delay',
-  agent: 'Agent',
-  output: 'Output',
-};
+export const TYPE_LABELS = Object.fromEntries(NODE_KINDS.map((k) => [k.type, k.label])) as Record<string, string>;
 
-export const TYPE_HINTS: Record<NodeType, string> = {
-  input: 'The run input',
-  llm: 'Call a language model',
-  http: 'Call an HTTP endpoint',
-  code: 'Run JavaScript',
-  transform: 'Shape data with templates',
-  condition: 'Branch on an expression',
-  approval: 'Wait for a person',
-  delay: 'Wait durably',
-  agent: 'Model with tools, in a loop',
-  output: 'A result of the run',
-};
+export const TYPE_HINTS = Object.fromEntries(NODE_KINDS.map((k) => [k.type, k.hint])) as Record<string, string>;
 
 /** The smallest `<prefix><n>` (n ≥ 1) not in `taken`. */
 export function uniqueId(prefix: string, taken: ReadonlySet<string>): string {
@@ -98,4 +49,4 @@ export function emptyGraph(id = 'untitled', name = 'Untitled graph'): Graph {
 }
 
 /** Whether edges leaving this type carry `when` (two handles: true / false). */
-export const isBranching = (type: string): boolean => type === 'condition' || type === 'approval';
+export const isBranching = (type: string): boolean => findKind(type)?.branch !== undefined;

@@ -4,7 +4,7 @@ import type { Graph } from '../../core/graph/schema';
 import { serializeGraph, validateGraph } from '../../core/graph/validate';
 import { defaultConfig, emptyGraph, makeNode, newEdgeId, newNodeId, uniqueId } from './defaults';
 import { applyGraphChanges, connectEdge, copySelection, pasteChanges, removeChanges, renameRefs } from './graph-edit';
-import { NODE_TYPES } from '../../core/graph/schema';
+import { NODE_TYPES } from '../../core/nodes/registry';
 
 const example = (name: string) =>
   JSON.parse(readFileSync(new URL(`../../../examples/${name}.json`, import.meta.url), 'utf8')) as Graph;

@@ -11,7 +11,7 @@ import {
   type EdgeChange,
   type NodeChange,
 } from '@xyflow/react';
-import { NODE_TYPES, type NodeType } from '../../core/graph/schema';
+import { NODE_TYPES, type NodeType } from '../../core/nodes/registry';
 import { makeNode } from '../doc/defaults';
 import { flowEdges, flowNodes, type FlowEdge, type FlowNode } from '../doc/flow';
 import { connectEdge, removeChanges } from '../doc/graph-edit';

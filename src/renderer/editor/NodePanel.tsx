@@ -1,6 +1,7 @@
 /** The side panel for the selected node: common fields, per-type form, reliability, full config JSON. */
 import { useMemo, type JSX } from 'react';
-import { CONFIG_SCHEMAS, NODE_ID_RE, defaultSideEffect, type GraphNode, type NodeType } from '../../core/graph/schema';
+import { NODE_ID_RE, type GraphNode } from '../../core/graph/schema';
+import { findKind, sideEffectOf, type NodeType } from '../../core/nodes/registry';
 import { TYPE_LABELS } from '../doc/defaults';
 import { fieldOf } from '../doc/issues';
 import { docStore, useDoc } from '../doc/store';
@@ -219,7 +220,7 @@ function Reliability({ node }: { node: GraphNode }): JSX.Element {
             testId="field-sideEffect"
             value={node.sideEffect ?? ''}
             options={[
-              { value: '', label: `default (${defaultSideEffect({ ...node, sideEffect: undefined })})` },
+              { value: '', label: `default (${sideEffectOf({ ...node, sideEffect: undefined })})` },
               ...['pure', 'idempotent', 'unsafe'].map((s) => ({ value: s, label: s })),
             ]}
             onChange={(v) =>
@@ -235,7 +236,7 @@ function Reliability({ node }: { node: GraphNode }): JSX.Element {
 function ConfigJson({ node }: { node: GraphNode }): JSX.Element {
   const text = useMemo(() => JSON.stringify(node.config, null, 2), [node.config]);
   const problems = useMemo(() => {
-    const r = CONFIG_SCHEMAS[node.type as NodeType]?.safeParse(node.config);
+    const r = findKind(node.type)?.configSchema.safeParse(node.config);
     return r && !r.success ? r.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`) : [];
   }, [node.config, node.type]);
   return (

@@ -1,7 +1,7 @@
 /** The palette: drag a node type onto the canvas, or click it to add one in view. */
 import type { JSX } from 'react';
 import { useReactFlow } from '@xyflow/react';
-import { NODE_TYPES, type NodeType } from '../../core/graph/schema';
+import { NODE_TYPES, type NodeType } from '../../core/nodes/registry';
 import { TYPE_HINTS, TYPE_LABELS } from '../doc/defaults';
 import { freeSpot } from '../doc/place';
 import { docStore } from '../doc/store';

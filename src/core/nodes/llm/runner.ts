@@ -5,12 +5,12 @@
  * Pure: no node:* imports.
  */
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
-import { NodeFailure, type NodeError } from '../errors.js';
-import { schemaValidator } from '../graph/json-schema.js';
-import type { ModelProvider, ModelReply, ModelRequest, NodeResult, NodeRunContext, NodeRunner } from '../ports.js';
+import { NodeFailure, type NodeError } from '../../errors.js';
+import { schemaValidator } from '../../graph/json-schema.js';
+import type { ModelProvider, ModelReply, ModelRequest, NodeResult, NodeRunContext, NodeRunner } from '../../ports.js';
 import { mockProvider } from './mock-provider.js';
 
-/** The output of an `llm` node (graph-format.md). */
+/** The output of an `llm` node (docs/graph-format.md "`llm`"). */
 export interface LlmOutput {
   text: string;
   json?: unknown;
