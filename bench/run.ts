@@ -108,7 +108,7 @@ const PLAN = quick
       resumeNodes: 10_000,
       scale: { runs: 100_000, events: 10_000_000 },
       dashboardReps: 50,
-      cliRounds: 15,
+      cliRounds: 20,
       serve: { inProgress: 50, sampleMs: 6000 },
       streaming: {
         idleMs: 2000,

@@ -1,8 +1,9 @@
 /**
- * CLI start-up, paired against bare Node: every round runs `node -e 0`, then each command through
- * bin/statepipe.js (as a user runs it), one after the other, so both sides see the same machine
- * load. Each command's figure is its wall time divided by the same round's `node -e 0`; its CPU
- * time (user + system, from a preloaded probe that the baseline carries too) likewise.
+ * CLI start-up, paired against bare Node: every round runs, for each command, `node -e 0` and right
+ * after it the command through bin/statepipe.js (as a user runs it), so both sides of a pair see
+ * the same machine load. A command's figure is the median over the rounds of its wall time divided
+ * by its pair's `node -e 0`; its CPU time (user + system, from a preloaded probe that the baseline
+ * carries too) likewise.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -120,26 +121,25 @@ export async function cliCase(spec: CliSpec): Promise<CliResult> {
     const t = time([BIN, ...c.args]);
     if (t.error) failures.push(`${c.name}: ${t.error}`);
   }
-  const base: Timing[] = [];
-  const runs: Timing[][] = commands.map(() => []);
-  for (let i = 0; i < spec.rounds; i++) {
-    base.push(time(['-e', '0']));
-    commands.forEach((c, j) => runs[j]!.push(time([BIN, ...c.args])));
-  }
+  // Each command right after its own `node -e 0`: a pair sees the same moment of the machine's load.
+  const pairs: { base: Timing; cmd: Timing }[][] = commands.map(() => []);
+  for (let i = 0; i < spec.rounds; i++)
+    commands.forEach((c, j) => pairs[j]!.push({ base: time(['-e', '0']), cmd: time([BIN, ...c.args]) }));
+  const base = pairs.flat().map((p) => p.base);
   const baseCpu = median(base.map((b) => b.cpuMs));
   return {
     kind: 'cli',
     rounds: spec.rounds,
     baseline: { wallMs: spread(base.map((b) => b.wallMs)), cpuMs: baseCpu },
     commands: commands.map((c, j) => {
-      const ts = runs[j]!;
-      const cpuMs = median(ts.map((t) => t.cpuMs));
+      const ps = pairs[j]!;
+      const cpuMs = median(ps.map((p) => p.cmd.cpuMs));
       return {
         ...c,
-        wallMs: spread(ts.map((t) => t.wallMs)),
-        ratio: spread(ts.map((t, i) => t.wallMs / base[i]!.wallMs)),
+        wallMs: spread(ps.map((p) => p.cmd.wallMs)),
+        ratio: spread(ps.map((p) => p.cmd.wallMs / p.base.wallMs)),
         cpuMs,
-        cpuRatio: cpuMs / baseCpu,
+        cpuRatio: median(ps.map((p) => p.cmd.cpuMs / p.base.cpuMs)),
       };
     }),
     failures,

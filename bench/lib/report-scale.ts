@@ -79,9 +79,12 @@ export function renderScale(s: ScaleFigures): string[] {
   const L: string[] = [];
   const c = s.cli;
   if (c) {
-    L.push(`## CLI start-up (${c.rounds} rounds, each \`node -e 0\` then every command through bin/statepipe.js)`, '');
     L.push(
-      `Bare Node (\`node -e 0\`): ${f(c.baseline.wallMs.median, 1)} ms wall (${f(c.baseline.wallMs.min, 1)}–${f(c.baseline.wallMs.max, 1)}), ${f(c.baseline.cpuMs, 1)} ms CPU. A ratio is a command's wall time over the same round's \`node -e 0\`.`,
+      `## CLI start-up (${c.rounds} rounds; in each, every command through bin/statepipe.js right after a \`node -e 0\`)`,
+      '',
+    );
+    L.push(
+      `Bare Node (\`node -e 0\`): ${f(c.baseline.wallMs.median, 1)} ms wall (${f(c.baseline.wallMs.min, 1)}–${f(c.baseline.wallMs.max, 1)}), ${f(c.baseline.cpuMs, 1)} ms CPU. A ratio is a command's wall (CPU) time over its pair's \`node -e 0\`; the CPU ratio is the median of the pairs'.`,
       '',
     );
     L.push(

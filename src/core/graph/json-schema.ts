@@ -20,6 +20,9 @@ const ajv = (): Ajv2020 =>
     validateFormats: false,
     logger: false,
     validateSchema: false,
+    // No optimization passes over the generated code: compiling is most of a schema's cost in a
+    // short process (a CLI `validate` or `run`), and graph schemas are small.
+    code: { optimize: false },
   }));
 const validators = new WeakMap<object, ValidateFunction>();
 /** Also by content: a graph saved and loaded again has new objects but the same schemas. */
