@@ -7,7 +7,9 @@
 // and reads one file instead of the hundreds of small modules they ship as, which is most of what
 // loading them costs. Packages that need their own files at run time stay external (loaded from
 // node_modules): better-sqlite3 (native), piscina (starts workers from its own files), ws (optional
-// native helpers), and the AI SDK and OpenTelemetry (loaded only on first use; kept as they ship).
+// native helpers), the web host's Fastify and its plugins (only `serve` loads them; @fastify/static
+// and pino read their own files), and the AI SDK and OpenTelemetry (loaded only on first use; kept
+// as they ship).
 //
 // out/cli/manifest.json lists the project files the bundle was built from and when: bin/statepipe.js
 // rebuilds the bundle when one of them is newer (see there). Files are written atomically (a temporary
@@ -37,6 +39,9 @@ const EXTERNAL = [
   'ai',
   '@ai-sdk/*',
   '@opentelemetry/*',
+  'fastify',
+  '@fastify/*',
+  'fastify-type-provider-zod',
 ];
 
 /** Chunks of earlier builds are removed once they are this old (a CLI started before may still load them). */

@@ -84,9 +84,14 @@ export class InspectView {
     }
   }
 
+  /** Child runs of subgraph, map and loop nodes: shown through their parent's node, not here. */
+  private readonly children = new Set<string>();
+
   onEvents(events: RunEvent[]): void {
     this.chain = this.chain.then(async () => {
       for (const e of events) {
+        if (e.type === 'run.created' && e.data.parent) this.children.add(e.runId);
+        if (this.children.has(e.runId)) continue;
         await this.ensureSeeded(e.runId);
         if (e.type === 'run.created') this.out.write(`[run] id=${e.runId} started\n`);
         this.apply(e);

@@ -12,7 +12,7 @@ import { EXIT, exitCodeFor, reportError } from './exit.js';
 import { disableColor } from './render.js';
 import { COMMANDS, commandsFor, type CommandName } from './command-names.js';
 import { guardStdio } from './stdio.js';
-import type { GlobalOpts } from './session.js';
+import type { GlobalOpts } from './global-opts.js';
 
 const VERSION = '0.1.0';
 
@@ -104,7 +104,8 @@ export function buildProgram(setExit: (code: number) => void, commands: readonly
       .action(
         act(
           () => import('./commands/validate.js'),
-          (m) => ((paths: string[], opts: { json?: boolean }) => m.validateCommand(paths, opts)) as Action,
+          (m) =>
+            ((paths: string[], opts: { json?: boolean }, g: GlobalOpts) => m.validateCommand(paths, opts, g)) as Action,
         ),
       );
 
@@ -185,6 +186,8 @@ export function buildProgram(setExit: (code: number) => void, commands: readonly
       .option('--status <status>', 'only runs in this status (comma-separated for several)')
       .option('--graph <id>', 'only runs of this graph')
       .option('--limit <n>', 'at most N runs (default 50)')
+      .option('--all', 'child runs of subgraph, map and loop nodes too (default: top-level runs)')
+      .option('--parent <runId>', 'only the child runs of this run')
       .option('--json', 'print JSON')
       .action(act(inspect, (m) => ((opts: object, g: GlobalOpts) => m.listCommand(opts, g)) as Action));
 

@@ -13,7 +13,7 @@ import { UsageError, statusExitCode } from './exit.js';
 import { InspectView } from './inspect-view.js';
 import { ProgressPrinter, compensationLine, finalLine, type BudgetInfo } from './progress.js';
 import { paint, streamOut, type Out } from './render.js';
-import { resolveDbPath, type GlobalOpts } from './store-session.js';
+import { resolveDbPath, type GlobalOpts } from './global-opts.js';
 
 export type { GlobalOpts };
 

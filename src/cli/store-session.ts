@@ -4,21 +4,11 @@
  * Like `serve` and the app, they first mark runs whose process died `interrupted` (docs/runtime.md
  * "Durability"), so what they show is what `resume` can continue.
  */
-import path from 'node:path';
 import { openStore, processOwner, recoverInterrupted } from '../host/recover.js';
-import { defaultDbPath, type SqliteStore } from '../host/store/index.js';
+import type { SqliteStore } from '../host/store/index.js';
+import { resolveDbPath, type GlobalOpts } from './global-opts.js';
 
-export interface GlobalOpts {
-  db?: string;
-  verbose?: boolean;
-  color?: boolean;
-}
-
-/** `--db`, else STATEPIPE_DB, else the per-user default. */
-export function resolveDbPath(g: GlobalOpts): string {
-  if (g.db !== undefined && g.db.trim() !== '') return path.resolve(g.db);
-  return defaultDbPath();
-}
+export type { GlobalOpts };
 
 /** Opens the store, recovers dead runs, runs `fn` and always closes the store. */
 export async function withStore<T>(g: GlobalOpts, fn: (store: SqliteStore) => Promise<T> | T): Promise<T> {

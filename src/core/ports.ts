@@ -49,7 +49,7 @@ export interface NewRun {
    * An idempotency key (the HTTP API's start): the run is created only if no run holds the key,
    * in the same transaction; else the store throws KeyTakenError naming the run that does.
    */
-  idempotencyKey?: string;
+  idempotencyKey?: { key: string; requestHash?: string };
 }
 
 /**
@@ -141,11 +141,35 @@ export interface NodeRunContext {
    * then throws kind `budget`, and the engine pauses the run (resuming continues the loop).
    */
   overBudget?(spent: { tokens: number; costUsd: number }): boolean;
+  /** Composition nodes (subgraph, map, loop): their child runs. */
+  children?: ChildRuns;
   /** Polled http nodes: the record committed by an earlier attempt or process, if any. */
   poll?: PollRecord;
   /** Commits a `node.poll` record (the submit, then each poll); resolves once it is durable. */
   recordPoll?(record: Omit<PollRecord, 'attempt'>): Promise<void>;
   services: RunnerServices;
+}
+
+/** How a composition node runs other graphs: as child runs of its run (docs/composition.md). */
+export interface ChildRuns {
+  /**
+   * Runs graph `graphId` of the run's library with `input` as this node's child at `key` (a map
+   * item's index, a loop's iteration, 0 for a subgraph) and resolves with how it ended. Durable:
+   * the child's id is committed in this run before the child exists, and a child an earlier
+   * attempt (or process) finished is not run again: its outcome is returned. Rejects only when
+   * the node is stopped (a cancel of the run, the driver stopping).
+   */
+  run(key: number, graphId: string, input: unknown): Promise<ChildOutcome>;
+  /** Cancels the running children (the node failed or finished without them). */
+  cancelRunning(): Promise<void>;
+}
+
+export interface ChildOutcome {
+  /** The child run (none when its input was refused before it could be created). */
+  runId?: string;
+  status: 'succeeded' | 'failed' | 'cancelled';
+  result?: unknown;
+  error?: NodeError;
 }
 
 export interface TemplateScope {

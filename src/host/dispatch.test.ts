@@ -71,7 +71,11 @@ describe('dispatch', () => {
   it('maps engine errors: not-found, validation with issues, illegal transitions', async () => {
     const missing = await dispatch(ctx, 'runs.get', { runId: 'run_01ABCDEFGHJKMNPQRSTVWXYZ01' });
     expect(missing).toMatchObject({ ok: false, error: { code: 'not-found' } });
-    const invalid = await dispatch(ctx, 'graphs.save', { graph: { ...example('vendor-onboarding'), version: 2 } });
+    // The shape of a graph is the contract's (bad-request naming the field), its rules validateGraph's.
+    const shape = await dispatch(ctx, 'graphs.save', { graph: { ...example('vendor-onboarding'), version: 2 } });
+    expect(shape).toMatchObject({ ok: false, error: { code: 'bad-request', message: /graph\.version/ } });
+    const g = example('vendor-onboarding') as { nodes: { id: string }[] };
+    const invalid = await dispatch(ctx, 'graphs.save', { graph: { ...g, nodes: [...g.nodes, g.nodes[0]] } });
     expect(invalid).toMatchObject({ ok: false, error: { code: 'validation' } });
     const badInput = await dispatch(ctx, 'runs.start', { graph: example('vendor-onboarding'), input: {} });
     expect(badInput).toMatchObject({ ok: false, error: { code: 'validation' } });

@@ -2,9 +2,11 @@
  * One dispatch() for every host: validates the method name and its input against the
  * contract, calls the service, and answers with a value or a coded error. It never throws.
  */
+import { basename } from 'node:path';
 import * as z from 'zod';
 import { methods, type ApiError, type ApiMethodName, type ApiResult } from '../contract/api.js';
 import { AppError } from '../core/errors.js';
+import { depthMessage, tooDeep } from '../core/json-depth.js';
 import { serializeGraph, validateGraph } from '../core/graph/validate.js';
 import { createRunOnce } from './run-keys.js';
 import type { StatepipeService } from './service.js';
@@ -39,7 +41,12 @@ async function settleSoon(ctx: DispatchContext, p: Promise<unknown>, runId: stri
 const handlers: {
   [M in ApiMethodName]: (ctx: DispatchContext, input: z.output<(typeof methods)[M]['input']>) => unknown;
 } = {
-  'app.info': (ctx) => ({ version: ctx.version, dbPath: ctx.service.store.displayName, host: ctx.host }),
+  'app.info': (ctx) => ({
+    version: ctx.version,
+    // The web host shows the database's name, not where it lives on the server.
+    database: ctx.host === 'web' ? basename(ctx.service.store.displayName) : ctx.service.store.displayName,
+    host: ctx.host,
+  }),
   'app.breakers': ({ service }) => ({
     threshold: service.breakers.threshold,
     coolDownMs: service.breakers.coolDownMs,
@@ -60,7 +67,9 @@ const handlers: {
     const json = serializeGraph(valid);
     return { ...(await service.store.saveGraph(valid, json)), json };
   },
-  'graphs.list': async ({ service }) => ({ graphs: await service.store.listGraphs() }),
+  'graphs.list': async ({ service }) => ({
+    graphs: (await service.store.listGraphs()).map(({ latestVersion, ...g }) => ({ ...g, version: latestVersion })),
+  }),
   'graphs.get': async ({ service }, { graphIdOrRunId }) => ({ json: await service.exportGraph(graphIdOrRunId) }),
   'runs.start': async (ctx, { graph, input, idempotencyKey }) => {
     const { runId, created } = await createRunOnce(ctx.service, validateGraph(graph), input, idempotencyKey);
@@ -102,6 +111,21 @@ function toApiError(err: unknown): ApiError {
   return { code: 'internal', message: err instanceof Error ? err.message : String(err) };
 }
 
+/**
+ * The web host's answers name the database by its file name only: its folder (and so the
+ * server's user and layout) is nobody's business on the other end of a socket.
+ */
+function withoutServerPaths(ctx: DispatchContext, e: ApiError): ApiError {
+  if (ctx.host !== 'web') return e;
+  const file = ctx.service.store.displayName;
+  const scrub = (s: string) => s.split(file).join(basename(file));
+  return {
+    ...e,
+    message: scrub(e.message),
+    ...(e.issues ? { issues: e.issues.map((i) => ({ ...i, message: scrub(i.message) })) } : {}),
+  };
+}
+
 const issuesOf = (e: z.ZodError) => e.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
 
 export async function dispatch(ctx: DispatchContext, method: unknown, input: unknown): Promise<ApiResult<unknown>> {
@@ -109,6 +133,12 @@ export async function dispatch(ctx: DispatchContext, method: unknown, input: unk
     return { ok: false, error: { code: 'bad-request', message: `unknown method ${JSON.stringify(method)}` } };
   }
   const name = method as ApiMethodName;
+  // Before anything walks the input recursively (zod, validation, hashing): one clear 400.
+  const deep = tooDeep(input);
+  if (deep) {
+    const field = deep.length > 1 ? String(deep[0]) : 'input';
+    return { ok: false, error: { code: 'bad-request', message: depthMessage(`${name}: ${field}`, deep) } };
+  }
   const parsed = methods[name].input.safeParse(input ?? {});
   if (!parsed.success) {
     const issues = issuesOf(parsed.error);
@@ -123,6 +153,6 @@ export async function dispatch(ctx: DispatchContext, method: unknown, input: unk
     const value = await handler(ctx, parsed.data as never);
     return { ok: true, value };
   } catch (err) {
-    return { ok: false, error: toApiError(err) };
+    return { ok: false, error: withoutServerPaths(ctx, toApiError(err)) };
   }
 }

@@ -7,7 +7,7 @@ import { AppError } from '../core/errors.js';
 import type { RunEvent } from '../core/events.js';
 import type { Graph } from '../core/graph/schema.js';
 import { topology } from '../core/graph/topology.js';
-import { serializeGraph, validateGraph } from '../core/graph/validate.js';
+import { serializeGraph } from '../core/graph/validate.js';
 import { asRunId, type RunId } from '../core/ids.js';
 import type { RunHooks } from '../core/ports.js';
 import { realClock } from '../core/engine/clock.js';
@@ -20,6 +20,7 @@ import { createAgentRunner } from '../core/nodes/agent/runner.js';
 import { llmRunner } from '../core/nodes/llm/runner.js';
 import { BreakerRegistry, withBreakers, type BreakerSettings } from './breaker.js';
 import { parseGraphFile } from './graph-file.js';
+import { completeGraph } from './graph-library.js';
 import { openStore, processOwner, recoverInterrupted } from './recover.js';
 import { startTelemetry, type Telemetry } from './telemetry.js';
 import { CodeSandbox, codeRunner } from './runners/code.js';
@@ -69,6 +70,7 @@ export class StatepipeService {
         provider: (name) => this.providers.get(name),
       },
       owner: this.owner,
+      hashGraph: (graph) => sha256(serializeGraph(graph)),
       ...(opts.hooks ? { hooks: opts.hooks } : {}),
       ...(opts.onHookError ? { onHookError: opts.onHookError } : {}),
     });
@@ -89,23 +91,29 @@ export class StatepipeService {
     return this.engine.subscribe(fn);
   }
 
-  /** Reads and validates a graph file; errors name the file. */
-  static loadGraphFile(path: string): Graph {
+  /**
+   * Reads a graph file and fills its library (graphs its subgraph, map and loop nodes name: files
+   * next to it, graphs saved here); validated whole. Errors name the file.
+   */
+  async loadGraphFile(path: string): Promise<Graph> {
     let text: string;
     try {
       text = readFileSync(path, 'utf8');
     } catch (err) {
       const code = (err as { code?: string }).code;
-      throw new AppError(
-        'usage',
-        `${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message}`,
-      );
+      const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
+      throw new AppError('usage', `${path}: ${why}`);
     }
-    return parseGraphFile(text, path);
+    const graph = parseGraphFile(text, path, { missing: 'ignore' });
+    return completeGraph(graph, { file: path, saved: (id) => this.savedGraph(id) }, path);
   }
 
-  loadGraphFile(path: string): Graph {
-    return StatepipeService.loadGraphFile(path);
+  /** A graph saved in this database (its latest version), or undefined. */
+  private async savedGraph(graphId: string): Promise<Graph | undefined> {
+    return this.store.getGraph(graphId).catch((err: unknown) => {
+      if (err instanceof AppError && err.code === 'not-found') return undefined;
+      throw err;
+    });
   }
 
   /** `--dry-run` of a new run: the plan and worst-case tokens; nothing is opened or written. */
@@ -131,8 +139,13 @@ export class StatepipeService {
   }
 
   /** Saves the graph's version and creates the run (validating its input). Nothing executes yet. */
-  async createRun(graph: Graph, input: unknown, opts: { idempotencyKey?: string } = {}): Promise<RunId> {
-    const valid = validateGraph(graph);
+  async createRun(
+    graph: Graph,
+    input: unknown,
+    opts: { idempotencyKey?: { key: string; requestHash?: string } } = {},
+  ): Promise<RunId> {
+    // The graphs its composition nodes run come along in its library: the run's snapshot is whole.
+    const valid = await completeGraph(graph, { saved: (id) => this.savedGraph(id) });
     const json = serializeGraph(valid);
     const { hash } = await this.store.saveGraph(valid, json);
     return this.engine.createRun(valid, input, { graphHash: hash, ...opts });
@@ -182,10 +195,18 @@ export class StatepipeService {
     return this.engine.drive(await this.createRerun(runId, fromNodeId, opts));
   }
 
+  /** Replays a run from its record, and each of its child runs from theirs (differences name the child). */
   async replay(runId: string): Promise<ReplayReport> {
     const id = await this.known(runId);
     const { graph, events } = await this.store.loadRun(id);
-    return replayRun(id, graph, events);
+    const report = await replayRun(id, graph, events);
+    for (const child of await this.store.listRuns({ parentRunId: id, limit: 1_000_000, order: 'asc' })) {
+      const c = await this.replay(child.runId);
+      report.nodesCompared += c.nodesCompared;
+      report.differences.push(...c.differences.map((d) => `child ${child.runId}: ${d}`));
+    }
+    report.matches = report.differences.length === 0;
+    return report;
   }
 
   inspect(runId: string): Promise<RunDetail> {

@@ -185,7 +185,7 @@ export async function chaosCommand(file: string, opts: ChaosOpts, _g: GlobalOpts
   const seed = positiveInt(opts.seed, '--seed', true) ?? Date.now() % 100_000;
   const parallel = positiveInt(opts.parallel, '--parallel') ?? 1;
   const maxKills = positiveInt(opts.maxKills, '--max-kills') ?? 3;
-  const graph = loadGraphFile(file);
+  const graph = await loadGraphFile(file);
   const input = opts.input !== undefined ? parseJsonArg(opts.input, '--input') : {};
   checkRunInput(graph, input, opts.input !== undefined ? '--input' : 'no --input given');
   const inputJson = JSON.stringify(input);

@@ -9,6 +9,7 @@ import { UsageError } from '../exit.js';
 import { checkRunInput, loadGraphFile, parseJsonArg, readInputsFile } from '../files.js';
 import { positiveInt } from '../flags.js';
 import { checkRunFlags, driveCommand, type GlobalOpts, type RunFlags } from '../session.js';
+import { resolveDbPath } from '../global-opts.js';
 import { printPlan } from './dry-run.js';
 
 export interface RunOpts extends RunFlags {
@@ -24,7 +25,7 @@ export async function runCommand(file: string, opts: RunOpts, g: GlobalOpts): Pr
   if (opts.concurrency !== undefined && opts.inputs === undefined)
     throw new UsageError('--concurrency needs --inputs FILE.jsonl');
   const concurrency = positiveInt(opts.concurrency, '--concurrency') ?? 1;
-  const graph = loadGraphFile(file);
+  const graph = await loadGraphFile(file, resolveDbPath(g));
 
   if (opts.inputs !== undefined) {
     const lines = readInputsFile(opts.inputs);

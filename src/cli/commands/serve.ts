@@ -1,12 +1,13 @@
 /** `statepipe serve`: the studio in a browser, on the same engine and database. */
 import { UsageError } from '../exit.js';
 import { positiveInt } from '../flags.js';
-import { resolveDbPath, type GlobalOpts } from '../store-session.js';
-import { startServer } from '../../server/index.js';
+import { resolveDbPath, type GlobalOpts } from '../global-opts.js';
 
 export async function serveCommand(opts: { port?: string; host?: string }, g: GlobalOpts): Promise<number> {
   const port = positiveInt(opts.port, '--port', true);
   const host = opts.host ?? '127.0.0.1';
+  // Loaded here only: the web host (Fastify and its plugins) would add to every other command's start.
+  const { startServer } = await import('../../server/index.js');
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
     server = await startServer({ dbPath: resolveDbPath(g), host, ...(port !== undefined ? { port } : {}) });

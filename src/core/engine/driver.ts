@@ -10,7 +10,8 @@ import { type Graph, type GraphNode, DEFAULT_CONCURRENCY } from '../graph/schema
 import { topology, type Topology } from '../graph/topology.js';
 import { asNodeId, type NodeId, type RunId } from '../ids.js';
 import { kindOf, sideEffectOf } from '../nodes/registry.js';
-import type { Lease } from '../ports.js';
+import type { ChildRuns, Lease } from '../ports.js';
+import { NodeChildren, type Blocked, type ChildEngine } from './children.js';
 import { CommitLog } from './commit.js';
 import type { EngineDeps, RunOutcome } from './context.js';
 import { runCompensations } from './compensate.js';
@@ -59,6 +60,9 @@ export class RunDriver implements RunContext {
   /** How many incoming edges of each node still wait for their source to finish. */
   private readonly pending = new Map<string, number>();
   private wakeControls: (() => void) | undefined;
+  /** Composition nodes running now: their children, and those whose children are all blocked. */
+  private readonly childrenOf = new Map<string, NodeChildren>();
+  private readonly blockedNodes = new Map<string, Blocked[]>();
 
   constructor(
     readonly deps: EngineDeps,
@@ -66,6 +70,7 @@ export class RunDriver implements RunContext {
     loaded: { graph: Graph; events: RunEvent[] },
     lease: Lease,
     private readonly publishOut: (events: RunEvent[]) => void,
+    private readonly childEngine?: ChildEngine,
   ) {
     this.graph = loaded.graph;
     this.topo = topology(loaded.graph);
@@ -144,6 +149,50 @@ export class RunDriver implements RunContext {
     return ev('budget.exceeded', data, nodeId);
   }
 
+  childRuns(nodeId: NodeId, attempt: number, signal: AbortSignal): ChildRuns | undefined {
+    if (!this.childEngine) return undefined;
+    const report = {
+      blocked: (id: NodeId, b: Blocked[]) => this.blocked(id, b),
+      unblocked: (id: NodeId) => this.unblocked(id),
+    };
+    const children = new NodeChildren(this, this.childEngine, report, nodeId, attempt, signal);
+    this.childrenOf.set(nodeId, children);
+    return children;
+  }
+
+  private blocked(nodeId: NodeId, children: Blocked[]): void {
+    this.blockedNodes.set(nodeId, children);
+    this.suspendIfBlocked();
+  }
+
+  private unblocked(nodeId: NodeId): void {
+    this.blockedNodes.delete(nodeId);
+  }
+
+  /**
+   * When every running node waits on blocked child runs and nothing else can start, the run stops
+   * like a run waiting for an approval (or paused): the blocked nodes are marked waiting and their
+   * tasks end without writing; resuming the run starts them again, and they follow the same children.
+   */
+  private suspendIfBlocked(): void {
+    if (this.stopped_ || this.cancelling || this.inflight.size === 0) return;
+    for (const id of this.inflight.keys()) if (!this.blockedNodes.has(id)) return;
+    if (this.ready.length > 0 && this.state.status === 'running' && this.inflight.size < this.concurrency) return;
+    const waiting = [...this.blockedNodes].filter(([, b]) => b.some((c) => c.nodeIds.length > 0));
+    for (const [id, blocked] of waiting) {
+      const children = blocked.filter((c) => c.nodeIds.length > 0).map(({ runId, nodeIds }) => ({ runId, nodeIds }));
+      const attempt = this.state.nodes.get(id)!.attempt;
+      this.commit([ev('node.waiting', { attempt, children }, asNodeId(id))]);
+    }
+    if (waiting.length === 0 && this.state.status === 'running') {
+      const budget = [...this.blockedNodes.values()].some((b) => b.some((c) => c.paused === 'budget'));
+      this.commit([ev('run.paused', { reason: budget ? 'budget' : 'user' })]);
+    }
+    const suspended = new NodeFailure('internal', 'suspended: its child runs wait');
+    for (const id of [...this.blockedNodes.keys()]) this.inflight.get(id)?.abort(suspended);
+    this.blockedNodes.clear();
+  }
+
   /** A store or engine failure, or the run taken by another process: stop everything (the run stays resumable). */
   fail(err: unknown): void {
     if (this.stopped_ && !(err instanceof AppError)) return;
@@ -209,6 +258,9 @@ export class RunDriver implements RunContext {
       if (n.status === 'queued') this.enqueue(id);
       if (n.status === 'retrying')
         this.launch(id, n.attempt + 1, { afterMs: Math.max(0, (n.retryAt ?? 0) - this.deps.clock.now()) });
+      // A composition node that waited for its child runs follows them again.
+      if (n.status === 'waiting' && kindOf(node).execution === 'children')
+        this.launch(id, n.attempt, { resumed: true });
       if (n.status !== 'running') continue;
       // Only a runner may have reached the world; a polled node whose submit is recorded only polls from here on.
       if (kindOf(node).execution === 'effect' && sideEffectOf(node) === 'unsafe' && !n.poll) {
@@ -295,13 +347,18 @@ export class RunDriver implements RunContext {
   private launch(id: NodeId, attempt: number, opts: { resumed?: boolean; afterMs?: number }): void {
     const task = new NodeTask(this, this.nodes.get(id)!, attempt, opts);
     this.inflight.set(id, task);
+    const ended = () => {
+      this.inflight.delete(id);
+      this.childrenOf.delete(id);
+      this.blockedNodes.delete(id);
+    };
     task.start().then(
       () => {
-        this.inflight.delete(id);
+        ended();
         this.next();
       },
       (err) => {
-        this.inflight.delete(id);
+        ended();
         this.fail(err);
       },
     );
@@ -311,7 +368,10 @@ export class RunDriver implements RunContext {
     if (this.stopped_ || this.cancelling) return;
     if (this.state.status === 'running' || this.state.status === 'waiting')
       this.commit([ev('run.paused', { reason: 'user' })]);
+    // Running nodes finish, but their child runs start nothing new either: they pause too.
+    for (const children of this.childrenOf.values()) void children.pauseRunning();
     this.pump();
+    this.suspendIfBlocked();
   }
 
   /** A resume while this driver still runs (paused with nodes in flight): the run goes on here. */
@@ -358,7 +418,9 @@ export class RunDriver implements RunContext {
       return this.compensateThenEnd('cancelled');
     }
     if (!isTerminalRun(s.status) && failed === undefined && s.status !== 'paused' && open.length > 0) {
-      if (s.status !== 'waiting') this.commit([ev('run.waiting', { nodeIds: open })]);
+      const children = open.flatMap((id) => s.nodes.get(id)!.waitingChildren ?? []);
+      const data = children.length > 0 ? { nodeIds: open, children } : { nodeIds: open };
+      if (s.status !== 'waiting') this.commit([ev('run.waiting', data)]);
       return this.stop({ status: 'waiting', waitingFor: open });
     }
     if (s.status === 'paused')

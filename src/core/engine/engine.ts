@@ -8,7 +8,9 @@ import { ev, type NewEvent, type RunEvent } from '../events.js';
 import type { Graph } from '../graph/schema.js';
 import { topology } from '../graph/topology.js';
 import { validateRunInput } from '../graph/validate.js';
+import type { ChildOf } from '../events.js';
 import { asRunId, newRunId, type RunId } from '../ids.js';
+import type { ChildEngine } from './children.js';
 import type { EngineDeps, EventListener, RunOutcome } from './context.js';
 import { decide, resolveNode, retryNode, reusedEvents, type Decision } from './controls.js';
 import { RunDriver, type DriveOptions } from './driver.js';
@@ -17,6 +19,22 @@ import { assertResumable, nodeIn } from './preconditions.js';
 import { foldEvents, type RunState } from './state.js';
 
 export type { Decision };
+
+/** A child run's graph, its budget no larger than what its parent has left. */
+function withinBudget(graph: Graph, parent: RunState): Graph {
+  const { maxTokens, maxCostUsd } = parent.budget;
+  if (maxTokens === undefined && maxCostUsd === undefined) return graph;
+  const own = graph.budget ?? {};
+  const left = (max: number | undefined, spent: number) => (max === undefined ? undefined : Math.max(0, max - spent));
+  const tokens = left(maxTokens, parent.tokens);
+  const cost = left(maxCostUsd, parent.costUsd);
+  const budget = {
+    ...own,
+    ...(tokens !== undefined ? { maxTokens: Math.min(own.maxTokens ?? tokens, tokens) || 1 } : {}),
+    ...(cost !== undefined ? { maxCostUsd: Math.min(own.maxCostUsd ?? cost, cost) || Number.MIN_VALUE } : {}),
+  };
+  return { ...graph, budget };
+}
 
 export class Engine {
   /** Drivers of the runs this engine drives, once created; `starting` while their lease is taken. */
@@ -52,7 +70,9 @@ export class Engine {
       extra?: NewEvent[];
       rerunOf?: { runId: string; fromNodeId: string };
       /** Create the run only if no run holds this key (else KeyTakenError). */
-      idempotencyKey?: string;
+      idempotencyKey?: { key: string; requestHash?: string };
+      /** A child run: the run and node that start it. */
+      parent?: ChildOf;
     },
   ): Promise<RunId> {
     validateRunInput(graph, input);
@@ -62,6 +82,7 @@ export class Engine {
       graphHash: opts.graphHash,
       input,
       ...(opts.rerunOf ? { rerunOf: opts.rerunOf } : {}),
+      ...(opts.parent ? { parent: opts.parent } : {}),
     });
     const events = [created, ...(opts.extra ?? [])];
     const key = opts.idempotencyKey === undefined ? {} : { idempotencyKey: opts.idempotencyKey };
@@ -107,7 +128,9 @@ export class Engine {
       }
       // Loaded under the lease: what another process wrote before is all there is.
       try {
-        const driver = new RunDriver(this.deps, runId, await store.loadRun(runId), lease, this.publish);
+        const loaded = await store.loadRun(runId);
+        const children = this.deps.childEngine ?? this.childEngine;
+        const driver = new RunDriver(this.deps, runId, loaded, lease, this.publish, children);
         this.active.set(runId, driver);
         return { driver, lease };
       } catch (err) {
@@ -122,14 +145,72 @@ export class Engine {
     } finally {
       this.starting.delete(runId);
     }
+    let outcome: RunOutcome;
     try {
-      return await taken.driver.run(opts);
+      outcome = await taken.driver.run(opts);
     } finally {
       this.active.delete(runId);
       // A fenced driver's lease belongs to another process now: releasing it changes nothing.
       await store.releaseLease(runId, taken.lease).catch(() => undefined);
+      this.notifySettled(runId);
     }
+    return this.continueParent(taken.driver.state, outcome);
   }
+
+  /**
+   * A child run that ended while its parent waited for it (a person decided in the child): the
+   * parent goes on here, and its outcome (or its parent's) is the answer.
+   */
+  private async continueParent(child: RunState, outcome: RunOutcome): Promise<RunOutcome> {
+    const parent = child.parent;
+    if (!parent || !isTerminalRun(child.status) || this.active.has(parent.runId) || this.starting.has(parent.runId))
+      return outcome;
+    const id = asRunId(parent.runId);
+    // A parent this store does not hold (a child replayed alone) has nothing to continue.
+    const state = await this.inspect(id).catch(() => undefined);
+    if (state?.status !== 'waiting') return outcome;
+    return this.drive(id);
+  }
+
+  /** Resolves the next time a drive of `runId` in this engine settles. */
+  settled(runId: RunId): Promise<void> {
+    return new Promise((resolve) => {
+      const list = this.settledWaiters.get(runId) ?? [];
+      list.push(resolve);
+      this.settledWaiters.set(runId, list);
+    });
+  }
+
+  private notifySettled(runId: string): void {
+    const list = this.settledWaiters.get(runId);
+    this.settledWaiters.delete(runId);
+    for (const fn of list ?? []) fn();
+  }
+
+  private readonly settledWaiters = new Map<string, (() => void)[]>();
+
+  /** What the child runs of a composition node need of this engine. */
+  private readonly childEngine: ChildEngine = {
+    createChild: async (parent, childId, graph, input, nodeId, key) => {
+      const snapshot = withinBudget(graph, parent.state);
+      const graphHash = this.deps.hashGraph?.(snapshot) ?? '';
+      try {
+        await this.createRun(snapshot, input, {
+          graphHash,
+          runId: childId,
+          parent: { runId: parent.runId, nodeId, key },
+        });
+      } catch (err) {
+        // Created before a crash of this process: the same child, go on with it.
+        if (!(err instanceof AppError && err.code === 'conflict')) throw err;
+      }
+    },
+    drive: (id, opts) => this.drive(id, opts),
+    cancel: (id) => this.cancel(id),
+    pause: (id) => this.pause(id),
+    inspect: (id) => this.inspect(id),
+    settled: (id) => this.settled(id),
+  };
 
   /** Continues an interrupted, paused or budget-paused run (optionally raising its budget). */
   async resume(runId: RunId, opts: { budget?: { maxTokens?: number; maxCostUsd?: number } } = {}): Promise<RunOutcome> {
@@ -140,7 +221,27 @@ export class Engine {
   }
 
   async approve(runId: RunId, nodeId: string, decision: Decision): Promise<RunOutcome> {
-    return this.drive(runId, { prepare: (run) => decide(run, nodeId, decision) });
+    try {
+      return await this.drive(runId, { prepare: (run) => decide(run, nodeId, decision) });
+    } catch (err) {
+      // Not a node of this run: the approval a waiting child run holds, decided from its parent.
+      const child =
+        err instanceof AppError && err.code === 'not-found' ? await this.waitingChild(runId, nodeId) : undefined;
+      if (!child) throw err;
+      return this.approve(child, nodeId, decision);
+    }
+  }
+
+  /** The child run (of any depth) of `runId` that waits at `nodeId`, if one does. */
+  private async waitingChild(runId: RunId, nodeId: string): Promise<RunId | undefined> {
+    const state = await this.inspect(runId);
+    for (const n of state.nodes.values())
+      for (const c of n.waitingChildren ?? []) {
+        if (c.nodeIds.includes(nodeId)) return asRunId(c.runId);
+        const deeper = await this.waitingChild(asRunId(c.runId), nodeId);
+        if (deeper) return deeper;
+      }
+    return undefined;
   }
 
   /** Retries a failed or in-doubt node (a failed run continues). */

@@ -53,7 +53,8 @@ export const nodeMachine = createMachine({
       },
     },
     retrying: { on: { START: 'running', CANCEL: 'cancelled', FAIL: 'failed' } },
-    waiting: { on: { DECIDE: 'waiting', SUCCEED: 'succeeded', FAIL: 'failed', CANCEL: 'cancelled' } },
+    // START: a node that waited for its child runs goes on once they can.
+    waiting: { on: { DECIDE: 'waiting', SUCCEED: 'succeeded', FAIL: 'failed', CANCEL: 'cancelled', START: 'running' } },
     'in-doubt': { on: { SUCCEED: 'succeeded', REQUEUE: 'queued', CANCEL: 'cancelled' } },
     succeeded: {},
     failed: { on: { REQUEUE: 'queued' } },
@@ -165,6 +166,7 @@ export function nodeMachineEvent(type: RunEventType, data: { reusedFrom?: string
     case 'node.retrying':
       return 'RETRY';
     case 'approval.requested':
+    case 'node.waiting':
       return 'WAIT';
     case 'approval.granted':
     case 'approval.rejected':

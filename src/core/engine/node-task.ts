@@ -6,7 +6,7 @@
 import { NodeFailure, toNodeError, type NodeError } from '../errors.js';
 import { ev, type NewEvent, type Usage } from '../events.js';
 import type { GraphNode } from '../graph/schema.js';
-import { renderConfig } from '../graph/templates.js';
+import { renderConfig, UNTEMPLATED_CONFIG_KEYS } from '../graph/templates.js';
 import { asNodeId, idempotencyKey, type NodeId } from '../ids.js';
 import type { NodeKind } from '../nodes/kind.js';
 import { kindOf } from '../nodes/registry.js';
@@ -83,7 +83,7 @@ export class NodeTask {
       };
       let config: Record<string, unknown>;
       try {
-        config = await renderConfig(this.node.config ?? {}, this.scope());
+        config = await renderConfig(this.node.config ?? {}, this.scope(), untemplatedOf(this.kind));
       } catch (err) {
         const failed = { attempt: this.attempt, durationMs: 0, error: toNodeError(err) };
         return this.end([ev('node.started', startData, this.id), ev('node.failed', failed, this.id)]);
@@ -110,6 +110,7 @@ export class NodeTask {
           ]);
         }
         case 'effect':
+        case 'children':
           // Its start (and whatever made it ready) is durable before the runner may reach the world.
           this.commit([ev('node.started', { ...startData, input: config }, this.id)]);
           try {
@@ -217,6 +218,13 @@ export class NodeTask {
     });
     // In-process nodes (input, transform, …) finish at once; a delay has no time limit.
     if (kind.execution === 'instant') return runner(context(NEVER_ABORTS));
+    if (kind.execution === 'children') {
+      // Its child runs keep their nodes' limits; the node itself has one only when it sets one.
+      const signal = this.controller.signal;
+      const children = this.run.childRuns(this.id, this.attempt, signal);
+      const limit = { ...opts(this.node.timeoutMs), parent: signal, clock: deps.clock, what: `node ${this.node.id}` };
+      return runAttempt(runner, (s) => ({ ...context(s), ...(children ? { children } : {}) }), limit);
+    }
     if (kind.execution !== 'effect') return runner(context(this.controller.signal));
     return runAttempt(runner, context, {
       timeoutMs,
@@ -226,6 +234,22 @@ export class NodeTask {
     });
   }
 }
+
+const untemplated = new Map<NodeKind, ReadonlySet<string>>();
+
+/** The config keys a kind's config is rendered without (its runner renders them itself). */
+function untemplatedOf(kind: NodeKind): ReadonlySet<string> {
+  let set = untemplated.get(kind);
+  if (!set) {
+    set = kind.untemplated ? new Set([...UNTEMPLATED_CONFIG_KEYS, ...kind.untemplated]) : UNTEMPLATED_CONFIG_KEYS;
+    untemplated.set(kind, set);
+  }
+  return set;
+}
+
+/** The longest timer the host can set (ms): a composition node without a limit of its own. */
+const NO_LIMIT = 2_147_483_647;
+const opts = (timeoutMs: number | undefined) => ({ timeoutMs: timeoutMs ?? NO_LIMIT });
 
 /** The tokens and cost a failed attempt still spent, for the run's totals and its budget. */
 function spentOf(err: unknown): { usage?: Usage; costUsd?: number } {

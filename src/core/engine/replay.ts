@@ -18,6 +18,7 @@ import { hostTurn, SimClock } from './clock.js';
 import type { RunnerRegistry } from './context.js';
 import { Engine } from './engine.js';
 import { MemoryStore } from './memory-store.js';
+import { RecordedChildren } from './replay-children.js';
 import {
   callKey,
   describe,
@@ -68,6 +69,8 @@ interface Waiter {
 class Replay {
   readonly problems: string[] = [];
   private readonly graphHash: string;
+  /** Composition nodes' children: their ends from the record, not run again. */
+  private readonly children: RecordedChildren;
   private readonly calls: Map<string, RecordedCall>;
   private readonly steps: Step[];
   private nextStep = 0;
@@ -93,6 +96,7 @@ class Replay {
     const created = record[0];
     this.graphHash = created?.type === 'run.created' ? created.data.graphHash : '';
     this.calls = recordedCalls(graph, record);
+    this.children = new RecordedChildren(record);
     this.steps = recordedSteps(record);
     this.timed = timedEnds(graph, record);
     this.ordered = [...this.calls.values()]
@@ -204,6 +208,7 @@ class Replay {
       store: this.store,
       clock,
       runners,
+      childEngine: this.children,
       owner: { id: 'replay' },
       random: () => 0,
       controlPollMs: 3_600_000,
@@ -258,6 +263,9 @@ class Replay {
         return this.track(this.engine.retry(id, a.nodeId), a);
       case 'resolve':
         return this.track(this.engine.resolve(id, a.nodeId, a.output), a);
+      case 'continue':
+        this.children.release();
+        return this.track(this.engine.drive(id), a);
       case 'crash': {
         // The process dies here: what it committed is all there is (its calls never return), and
         // a new process finds the log as it is and resumes it.

@@ -8,7 +8,7 @@ import type { NewEvent } from '../events.js';
 import type { Graph, GraphNode } from '../graph/schema.js';
 import type { Topology } from '../graph/topology.js';
 import type { NodeId, RunId } from '../ids.js';
-import type { Clock, NodeResult, NodeRunContext, NodeRunner } from '../ports.js';
+import type { ChildRuns, Clock, NodeResult, NodeRunContext, NodeRunner } from '../ports.js';
 import type { EngineDeps } from './context.js';
 import type { RunState } from './state.js';
 
@@ -36,6 +36,8 @@ export interface RunContext {
   budgetEvent(nodeId: NodeId, spent?: Spent): NewEvent;
   /** A store or engine failure: stop everything (the run stays resumable). */
   fail(err: unknown): void;
+  /** The child runs of a composition node's attempt (undefined where the host runs none). */
+  childRuns(nodeId: NodeId, attempt: number, signal: AbortSignal): ChildRuns | undefined;
 }
 
 export interface Spent {

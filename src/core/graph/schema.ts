@@ -68,6 +68,8 @@ export const GraphSchema = z
     concurrency: z.number().int().min(1).max(256).optional(),
     nodes: z.array(NodeSchema),
     edges: z.array(EdgeSchema),
+    /** The graphs its subgraph, map and loop nodes run, by the id they name (docs/composition.md). */
+    graphs: z.record(z.string(), z.unknown()).optional(),
   })
   .passthrough();
 
@@ -107,6 +109,8 @@ export interface Graph {
   concurrency?: number;
   nodes: GraphNode[];
   edges: GraphEdge[];
+  /** The library: graphs run as child runs by this graph's (and each other's) composition nodes. */
+  graphs?: Record<string, Graph>;
   [extra: string]: unknown;
 }
 

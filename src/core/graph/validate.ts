@@ -9,7 +9,9 @@ import type { KindChecker } from '../nodes/kind.js';
 import { findKind, isNodeType, kindOf, NODE_KINDS, NODE_TYPES } from '../nodes/registry.js';
 import { jsonSchemaProblem, schemaValidator } from './json-schema.js';
 import { GraphSchema, type Graph, type GraphNode } from './schema.js';
+import { depthPath, MAX_JSON_DEPTH, tooDeep } from '../json-depth.js';
 import { expressionRefs, parseTemplateString, UNTEMPLATED_CONFIG_KEYS } from './templates.js';
+import { compositionIssues, isStatic } from './composition.js';
 import { findCycle, formatCycle, topology, type Topology } from './topology.js';
 
 type Obj = Record<string, unknown>;
@@ -85,7 +87,7 @@ function jsonErrorOffset(s: string): number {
 }
 
 /** Parses a graph file's text and validates it. `source` (a file name) prefixes messages. */
-export function parseGraphText(text: string, source?: string): Graph {
+export function parseGraphText(text: string, source?: string, opts: ValidateOptions = {}): Graph {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   let raw: unknown;
   try {
@@ -106,7 +108,7 @@ export function parseGraphText(text: string, source?: string): Graph {
     const reason = body.trim() === '' ? 'the file is empty' : what + where;
     fail([{ path: '', message: `not valid JSON: ${reason}` }], source);
   }
-  return validateGraph(raw, source);
+  return validateGraph(raw, source, opts);
 }
 
 // ---------------------------------------------------------------- run input (JSON Schema)
@@ -129,8 +131,17 @@ function ajvIssue(e: ErrorObject, root: string): ValidationIssue {
   return { path: root + pointerToPath(e.instancePath), message };
 }
 
+/** Refuses a value nested deeper than MAX_JSON_DEPTH before any recursive check walks it. */
+function refuseTooDeep(value: unknown, root: string, source?: string): void {
+  const path = tooDeep(value);
+  if (!path) return;
+  const where = [root, depthPath(path)].filter(Boolean).join(root && typeof path[0] !== 'number' ? '.' : '');
+  fail([{ path: where, message: `nested more than ${MAX_JSON_DEPTH} levels deep` }], source);
+}
+
 /** Refuses a run input that does not satisfy `graph.input`, naming the JSON path. */
 export function validateRunInput(graph: Graph, input: unknown): void {
+  refuseTooDeep(input, 'input');
   if (graph.input === undefined) return;
   const validate = schemaValidator(graph.input);
   if (validate(input)) return;
@@ -298,8 +309,17 @@ function checkNode(ctx: Ctx, node: GraphNode, templates: boolean): void {
 }
 
 /** Validates a parsed graph file against every rule of docs/graph-format.md "Validation"; returns it typed. */
-export function validateGraph(raw: unknown, source?: string): Graph {
+export interface ValidateOptions {
+  /**
+   * Graphs named by composition nodes and not in the library: `refuse` (default), or `ignore`
+   * while the host fills the library from the database and files (then it checks again).
+   */
+  missing?: 'refuse' | 'ignore';
+}
+
+export function validateGraph(raw: unknown, source?: string, opts: ValidateOptions = {}): Graph {
   if (!isObj(raw)) fail([{ path: '', message: 'a graph must be a JSON object' }], source);
+  refuseTooDeep(raw, '', source);
   const issues: ValidationIssue[] = [];
   if (raw['format'] !== 'statepipe.graph') {
     issues.push({
@@ -402,8 +422,56 @@ export function validateGraph(raw: unknown, source?: string): Graph {
       if (isNodeType(node.type)) checkNode(ctx, node, true);
     }
   }
+  if (issues.length === 0) checkLibrary(graph, issues, opts);
   if (issues.length > 0) fail(issues, source);
   return graph;
+}
+
+/** The library's graphs (each a valid graph), the composition rules, and child inputs known before the run. */
+function checkLibrary(graph: Graph, issues: ValidationIssue[], opts: ValidateOptions): void {
+  const library: Record<string, Graph> = {};
+  for (const [id, entry] of Object.entries(graph.graphs ?? {})) {
+    try {
+      const { graphs: _own, ...g } = isObj(entry) ? entry : ({} as Record<string, unknown>);
+      // Library graphs share the top-level library: a graph's own `graphs` is not read.
+      library[id] = validateGraph(g, undefined, { missing: 'ignore' });
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      for (const i of err.issues ?? [{ path: '', message: err.message }])
+        issues.push({ ...i, path: `graphs[${id}]${i.path ? `.${i.path}` : ''}` });
+    }
+  }
+  if (issues.length > 0) return;
+  if (graph.graphs) graph.graphs = library;
+  issues.push(...compositionIssues(graph, opts));
+  if (issues.length > 0) return;
+  for (const node of graph.nodes) {
+    const ref = kindOf(node).childGraph?.(node.config);
+    const child = ref === undefined ? undefined : graph.graphs?.[ref];
+    if (!child) continue;
+    for (const [key, input] of staticInputs(node.type, node.config)) {
+      try {
+        validateRunInput(child, input);
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        const why = err.message.replace(/^input/, `the input of graph "${ref}"`);
+        issues.push({ path: `nodes[${node.id}].config.${key}`, nodeId: node.id, message: why });
+        break;
+      }
+    }
+  }
+}
+
+/** Child inputs a composition node gives that are known before the run (no templates), by config key. */
+function staticInputs(type: string, config: Record<string, unknown>): [string, unknown][] {
+  if (type === 'map') {
+    const items = config['items'];
+    const per = config['itemInput'];
+    if (!Array.isArray(items) || (per !== undefined && !isStatic(per))) return [];
+    return items.slice(0, 100).map((item, index) => ['items', per ?? { item, index }]);
+  }
+  const input = config['input'];
+  return input !== undefined && isStatic(input) ? [['input', input]] : [];
 }
 
 // ---------------------------------------------------------------- canonical bytes
@@ -420,6 +488,7 @@ const TOP_KEYS = [
   'concurrency',
   'nodes',
   'edges',
+  'graphs',
 ];
 const NODE_KEYS = [
   'id',
@@ -448,7 +517,13 @@ function ordered(obj: Obj, keys: string[], map: (k: string, v: unknown) => unkno
  * newline. An empty `config` is left out (it means the same as none).
  */
 export function serializeGraph(graph: Graph): string {
-  const canonical = ordered(graph as Obj, TOP_KEYS, (k, v) => {
+  return JSON.stringify(canonicalGraph(graph), null, 2) + '\n';
+}
+
+function canonicalGraph(graph: Graph): Obj {
+  return ordered(graph as Obj, TOP_KEYS, (k, v) => {
+    if (k === 'graphs' && isObj(v))
+      return Object.fromEntries(Object.entries(v).map(([id, g]) => [id, canonicalGraph(g as Graph)]));
     if (k === 'nodes' && Array.isArray(v)) {
       return v.map((n: Obj) => {
         const node = ordered(n, NODE_KEYS);
@@ -459,5 +534,4 @@ export function serializeGraph(graph: Graph): string {
     if (k === 'edges' && Array.isArray(v)) return v.map((e: Obj) => ordered(e, EDGE_KEYS));
     return v;
   });
-  return JSON.stringify(canonical, null, 2) + '\n';
 }

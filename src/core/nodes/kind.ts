@@ -18,7 +18,12 @@ export type Execution =
   /** Waits for a person's decision (approval): it opens with its start and runs nothing. */
   | 'person'
   /** A runner that may reach the world (model, http, code): its start commits first; timeout; in-doubt if unsafe. */
-  | 'effect';
+  | 'effect'
+  /**
+   * Runs other graphs as child runs (subgraph, map, loop): its start commits first; no time
+   * limit of its own (each child run has its nodes'); it waits when a child waits for a person.
+   */
+  | 'children';
 
 /** A field of a node's panel in the studio, described as data. */
 export interface PanelField {
@@ -74,6 +79,10 @@ export interface NodeKind<C extends object = Record<string, unknown>, T extends 
   readonly scopeOfAncestors?: boolean;
   /** The engine's own runner; kinds without one are run by the host's runner for the type. */
   readonly runner?: NodeRunner;
+  /** Config keys rendered later by the runner itself (per item, per iteration), not with the config. */
+  readonly untemplated?: readonly string[];
+  /** The graph a composition node runs as child runs (its `config.graph`). */
+  childGraph?(config: Record<string, unknown>): string | undefined;
   /** The time limit of one attempt, from the node's limit (a polled http node waits longer). */
   timeoutMs?(config: Record<string, unknown>, limit: number): number;
   /** Checks beyond the schema, on a config that passed it. */

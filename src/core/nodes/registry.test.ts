@@ -12,6 +12,10 @@ describe('node kinds', () => {
         id: `one-${kind.type}`,
         nodes: [{ id: 'n', type: kind.type, config: kind.defaultConfig() }],
         edges: [],
+        // The graph a composition node's default config names.
+        ...(kind.childGraph
+          ? { graphs: { 'my-graph': { format: 'statepipe.graph', version: 1, id: 'my-graph', nodes: [], edges: [] } } }
+          : {}),
       };
       expect(() => validateGraph(graph), kind.type).not.toThrow();
     }
@@ -37,6 +41,9 @@ describe('node kinds', () => {
       'approval',
       'delay',
       'agent',
+      'subgraph',
+      'map',
+      'loop',
       'output',
     ]);
     expect(findKind('nope')).toBeUndefined();

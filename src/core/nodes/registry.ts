@@ -12,7 +12,10 @@ import { httpKind } from './http/index.js';
 import { inputKind } from './input/index.js';
 import type { NodeKind } from './kind.js';
 import { llmKind } from './llm/index.js';
+import { loopKind } from './loop/index.js';
+import { mapKind } from './map/index.js';
 import { outputKind } from './output/index.js';
+import { subgraphKind } from './subgraph/index.js';
 import { transformKind } from './transform/index.js';
 
 export const NODE_KINDS = [
@@ -25,6 +28,9 @@ export const NODE_KINDS = [
   approvalKind,
   delayKind,
   agentKind,
+  subgraphKind,
+  mapKind,
+  loopKind,
   outputKind,
 ] as const;
 

@@ -201,13 +201,25 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 4,
+    name: 'the request an idempotency key was first used with',
+    // A hash of the canonical request (graph + input): the same key with a different request is
+    // refused (422) instead of answering with a run of another graph or input. Keys written
+    // before this migration have none and are taken as matching.
+    sql: /* sql */ `
+      ALTER TABLE run_keys ADD COLUMN request_hash TEXT;
+    `,
+  },
+  {
     version: 5,
     name: 'dashboard indexes that answer a page without touching the runs they skip',
     // Each sort's index carries run_id (the tie-break, so no sort step) and the filtered columns
-    // (status, graph, creation time), so a page of a filter that many runs match is found by
-    // walking one index in order and reading only the page's rows (queries.ts, listRuns). The
-    // status and graph indexes, for filters that few runs match, carry the same. At 100 000 runs
-    // a deep page or a common filter under any sort no longer reads or sorts tens of thousands of rows.
+    // (status, graph, creation time, parent run), so a page of a filter that many runs match is
+    // found by walking one index in order and reading only the page's rows (run-list.ts). The
+    // status and graph indexes, for filters that few runs match, carry the same; the parent's
+    // index (children of a run: subgraph, map and loop) carries what a child list and the child
+    // counts by status need. At 100 000 runs a deep page or a common filter under any sort no
+    // longer reads or sorts tens of thousands of rows.
     sql: /* sql */ `
       DROP INDEX IF EXISTS runs_created;
       DROP INDEX IF EXISTS runs_started;
@@ -216,13 +228,16 @@ export const MIGRATIONS: readonly Migration[] = [
       DROP INDEX IF EXISTS runs_duration;
       DROP INDEX IF EXISTS runs_status;
       DROP INDEX IF EXISTS runs_graph;
-      CREATE INDEX runs_by_created  ON runs(created_at, run_id, status, graph_id);
-      CREATE INDEX runs_by_started  ON runs(started_at, run_id, status, graph_id, created_at);
-      CREATE INDEX runs_by_cost     ON runs(cost_usd, run_id, status, graph_id, created_at);
-      CREATE INDEX runs_by_tokens   ON runs(tokens, run_id, status, graph_id, created_at);
-      CREATE INDEX runs_by_duration ON runs(duration_ms, run_id, status, graph_id, created_at);
-      CREATE INDEX runs_by_status   ON runs(status, created_at, run_id, graph_id);
-      CREATE INDEX runs_by_graph    ON runs(graph_id, created_at, run_id, status);
+      DROP INDEX IF EXISTS runs_parent;
+      CREATE INDEX runs_by_created  ON runs(created_at, run_id, status, graph_id, parent_run_id);
+      CREATE INDEX runs_by_started  ON runs(started_at, run_id, status, graph_id, created_at, parent_run_id);
+      CREATE INDEX runs_by_cost     ON runs(cost_usd, run_id, status, graph_id, created_at, parent_run_id);
+      CREATE INDEX runs_by_tokens   ON runs(tokens, run_id, status, graph_id, created_at, parent_run_id);
+      CREATE INDEX runs_by_duration ON runs(duration_ms, run_id, status, graph_id, created_at, parent_run_id);
+      CREATE INDEX runs_by_status   ON runs(status, created_at, run_id, graph_id, parent_run_id);
+      CREATE INDEX runs_by_graph    ON runs(graph_id, created_at, run_id, status, parent_run_id);
+      CREATE INDEX runs_by_parent   ON runs(parent_run_id, status, created_at, run_id, graph_id)
+        WHERE parent_run_id IS NOT NULL;
     `,
   },
   {
@@ -232,6 +247,20 @@ export const MIGRATIONS: readonly Migration[] = [
     // and the seq it follows, so a process that lost its lease can never write to the run again.
     sql: /* sql */ `
       ALTER TABLE runs ADD COLUMN lease_epoch INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
+  {
+    version: 7,
+    name: 'child runs (subgraph, map, loop)',
+    // parent_run_id now names the run whose composition node started this one (with the node and
+    // the child's key there); the run a rerun copied from moves to rerun_of. Lists show top-level
+    // runs by default: a partial index keeps that as fast as before.
+    sql: /* sql */ `
+      ALTER TABLE runs ADD COLUMN rerun_of TEXT;
+      UPDATE runs SET rerun_of = parent_run_id, parent_run_id = NULL WHERE rerun_from_node IS NOT NULL;
+      ALTER TABLE runs ADD COLUMN parent_node_id TEXT;
+      ALTER TABLE runs ADD COLUMN child_key INTEGER;
+      CREATE INDEX runs_top ON runs(created_at) WHERE parent_run_id IS NULL;
     `,
   },
 ];

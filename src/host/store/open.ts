@@ -3,7 +3,6 @@
  * touching them), WAL + busy timeout for several processes, and migrations.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { AppError } from '../../core/errors.js';
@@ -11,21 +10,6 @@ import { SCHEMA_VERSION, STATEPIPE_APPLICATION_ID, migrate, userVersion } from '
 import { dbError } from './db-error.js';
 import { SqliteStore } from './sqlite-store.js';
 import type { OpenOptions } from './types.js';
-
-/** `STATEPIPE_DB`, else the per-user file the desktop app and the CLI share. */
-export function defaultDbPath(): string {
-  const env = process.env['STATEPIPE_DB'];
-  if (env && env.trim() !== '') return path.resolve(env);
-  const home = os.homedir();
-  switch (process.platform) {
-    case 'darwin':
-      return path.join(home, 'Library', 'Application Support', 'statepipe', 'statepipe.db');
-    case 'win32':
-      return path.join(process.env['APPDATA'] || path.join(home, 'AppData', 'Roaming'), 'statepipe', 'statepipe.db');
-    default:
-      return path.join(home, '.statepipe', 'statepipe.db');
-  }
-}
 
 function isSqliteError(err: unknown): boolean {
   return err instanceof Database.SqliteError;

@@ -37,6 +37,15 @@ export function toSummary(r: Row): RunSummary {
     durationMs: int(r['duration_ms']),
     tokens: Number(r['tokens'] ?? 0),
     costUsd: Number(r['cost_usd'] ?? 0),
+    ...(r['parent_run_id'] != null
+      ? {
+          parent: {
+            runId: String(r['parent_run_id']),
+            nodeId: String(r['parent_node_id']),
+            key: Number(r['child_key']),
+          },
+        }
+      : {}),
   };
 }
 
@@ -90,7 +99,26 @@ export class StoreQueries {
 
   /** Runs matching the filter, one page of them; newest first by default (run-list.ts plans it). */
   async listRuns(opts: ListRunsOptions = {}): Promise<RunSummary[]> {
-    return this.guard(() => listRunRows((sql) => this.stmt(sql), opts).map(toSummary));
+    return this.guard(() => {
+      const runs = listRunRows((sql) => this.stmt(sql), opts).map(toSummary);
+      this.addChildCounts(runs);
+      return runs;
+    });
+  }
+
+  /** Each run's child runs counted by status (only runs that have children get `children`). */
+  private addChildCounts(runs: RunSummary[]): void {
+    if (runs.length === 0) return;
+    // One statement for every page size (the ids as a JSON array); runs_by_parent answers it alone.
+    const rows = this.stmt(
+      `SELECT parent_run_id AS parent, status, count(*) AS n FROM runs
+       WHERE parent_run_id IN (SELECT value FROM json_each(?)) GROUP BY parent_run_id, status`,
+    ).all(JSON.stringify(runs.map((r) => r.runId))) as { parent: string; status: RunStatus; n: number }[];
+    const byRun = new Map(runs.map((r) => [r.runId, r]));
+    for (const row of rows) {
+      const run = byRun.get(row.parent)!;
+      (run.children ??= {})[row.status] = Number(row.n);
+    }
   }
 
   /** How many runs match the filter (limit/offset/sort ignored), for paging. */
@@ -119,6 +147,9 @@ export class StoreQueries {
         ownerHost: str(r['owner_host']),
         leaseExpiresAt: int(r['lease_expires_at']),
         parentRunId: str(r['parent_run_id']),
+        parentNodeId: str(r['parent_node_id']),
+        childKey: int(r['child_key']),
+        rerunOf: str(r['rerun_of']),
         rerunFromNode: str(r['rerun_from_node']),
         compensated: compensated === null ? null : compensated !== 0,
         compensationFailed: parseJson(r['compensation_failed']) as string[] | null,

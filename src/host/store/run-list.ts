@@ -1,11 +1,11 @@
 /**
- * The dashboard's run list in SQL: one filter (status, graph, free text, creation time), one sort,
- * one page. At 100 000 runs a page must not read or sort the runs it skips, so each query is
+ * The dashboard's run list in SQL: one filter (status, graph, free text, creation time, parent run;
+ * top-level runs unless `all` or `parentRunId`), one sort, one page. At 100 000 runs a page must not read or sort the runs it skips, so each query is
  * planned here rather than left to SQLite's guesses:
  *
  * - A filter that many runs match (≥ MANY, counted on its own index up to MANY) is answered by
- *   walking the sort's index in order (migration 5 puts run id, status and graph in every sort
- *   index, so the walk reads index entries only) until the page is full.
+ *   walking the sort's index in order (migration 5 puts run id, status, graph and parent run in
+ *   every sort index, so the walk reads index entries only) until the page is full.
  * - A filter that few runs match is answered by its own index; free text that few runs match by
  *   the row ids the text index gave (read once, not twice).
  * - Either way the page's row ids come first; then only those rows are read.
@@ -18,7 +18,7 @@ type Stmt = (sql: string) => Database.Statement;
 type Row = Record<string, unknown>;
 
 export const SUMMARY_COLUMNS =
-  'run_id, graph_id, graph_version, status, created_at, started_at, finished_at, duration_ms, tokens, cost_usd';
+  'run_id, graph_id, graph_version, status, created_at, started_at, finished_at, duration_ms, tokens, cost_usd, parent_run_id, parent_node_id, child_key';
 
 const SORT_COLUMN: Record<RunSort, string> = {
   created: 'created_at',
@@ -59,8 +59,8 @@ function isoTime(v: string, name: string): string {
 type TextTerm = { kind: 'index'; text: string } | { kind: 'ids'; ids: readonly number[] } | undefined;
 
 /**
- * The WHERE clause. With `walk`, the status, graph and text terms are marked (`+`) so SQLite does
- * not drive the query by them: it walks the sort's index and checks them on each entry. With
+ * The WHERE clause. With `walk`, the parent, status, graph and text terms are marked (`+`) so SQLite
+ * does not drive the query by them: it walks the sort's index and checks them on each entry. With
  * `textLast`, only the text term is marked: another filter's index drives, the text is checked.
  */
 function where(
@@ -72,6 +72,11 @@ function where(
   const clauses: string[] = [];
   const params: unknown[] = [];
   const p = walk ? '+' : '';
+  // Top-level runs unless asked for every run or for the children of one.
+  if (opts.parentRunId !== undefined) {
+    clauses.push(`${p}parent_run_id = ?`);
+    params.push(opts.parentRunId);
+  } else if (opts.all !== true) clauses.push(`${p}parent_run_id IS NULL`);
   const statuses = statusList(opts);
   if (statuses.length > 0) {
     clauses.push(`${p}status IN (${statuses.map(() => '?').join(', ')})`);

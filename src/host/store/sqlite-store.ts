@@ -271,16 +271,18 @@ export class SqliteStore extends StoreQueries implements Store {
     if (this.sRunHead.get(run.runId)) throw new AppError('conflict', `run ${run.runId} already exists`);
     const key = run.idempotencyKey;
     if (key !== undefined) {
-      const existing = this.stmt('SELECT run_id FROM run_keys WHERE key = ?').pluck().get(key);
-      if (typeof existing === 'string') throw new KeyTakenError(key, existing);
+      const existing = this.stmt('SELECT run_id, request_hash FROM run_keys WHERE key = ?').get(key.key) as
+        { run_id: string; request_hash: string | null } | undefined;
+      if (existing) throw new KeyTakenError(key.key, existing.run_id, existing.request_hash ?? undefined);
     }
     const ts = new Date().toISOString();
     const version = this.resolveGraphVersion(run.graph, run.graphHash, JSON.stringify(run.graph), ts, false);
     const created = run.events.find((e) => e.type === 'run.created');
     const data = created?.type === 'run.created' ? created.data : undefined;
     this.stmt(
-      `INSERT INTO runs (run_id, graph_id, graph_version, graph_hash, status, input, created_at, parent_run_id, rerun_from_node)
-       VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?)`,
+      `INSERT INTO runs (run_id, graph_id, graph_version, graph_hash, status, input, created_at, rerun_of, rerun_from_node,
+         parent_run_id, parent_node_id, child_key)
+       VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       run.runId,
       run.graph.id,
@@ -290,9 +292,17 @@ export class SqliteStore extends StoreQueries implements Store {
       ts,
       data?.rerunOf?.runId ?? null,
       data?.rerunOf?.fromNodeId ?? null,
+      data?.parent?.runId ?? null,
+      data?.parent?.nodeId ?? null,
+      data?.parent?.key ?? null,
     );
     if (key !== undefined)
-      this.stmt('INSERT INTO run_keys (key, run_id, created_at) VALUES (?, ?, ?)').run(key, run.runId, ts);
+      this.stmt('INSERT INTO run_keys (key, run_id, created_at, request_hash) VALUES (?, ?, ?, ?)').run(
+        key.key,
+        run.runId,
+        ts,
+        key.requestHash ?? null,
+      );
     const head: RunHead = { last_seq: 0, lease_epoch: 0, status: 'queued', created_at: ts, started_at: null };
     return run.events.length === 0 ? [] : this.commitEvents(run.runId, head, run.events);
   }

@@ -336,7 +336,8 @@ export function storeContract(label: string, open: () => Promise<Store>, sql: Ra
         ]);
         expect(await store.getRunRow('run_r')).toMatchObject({
           status: 'paused',
-          parentRunId: 'run_old',
+          rerunOf: 'run_old',
+          parentRunId: null,
           rerunFromNode: 'ask',
           tokens: 0,
           costUsd: 0,
@@ -387,11 +388,16 @@ export function storeContract(label: string, open: () => Promise<Store>, sql: Ra
 
     describe('idempotency keys', () => {
       it('a key starts one run; the same key again names that run and creates nothing', async () => {
-        await store.createRun({ ...newRun('run_k1'), idempotencyKey: 'order-42' });
-        const again = store.createRun({ ...newRun('run_k2'), idempotencyKey: 'order-42' });
-        await expect(again).rejects.toMatchObject({ name: 'KeyTakenError', runId: 'run_k1', key: 'order-42' });
+        await store.createRun({ ...newRun('run_k1'), idempotencyKey: { key: 'order-42', requestHash: 'h1' } });
+        const again = store.createRun({ ...newRun('run_k2'), idempotencyKey: { key: 'order-42', requestHash: 'h1' } });
+        await expect(again).rejects.toMatchObject({
+          name: 'KeyTakenError',
+          runId: 'run_k1',
+          key: 'order-42',
+          requestHash: 'h1',
+        });
         expect(await store.getRunRow('run_k2')).toBeUndefined();
-        await store.createRun({ ...newRun('run_k3'), idempotencyKey: 'order-43' });
+        await store.createRun({ ...newRun('run_k3'), idempotencyKey: { key: 'order-43' } });
         expect((await store.listRuns()).map((r) => r.runId).sort()).toEqual(['run_k1', 'run_k3']);
       });
     });

@@ -152,7 +152,18 @@ function TypeForm({ node, errors }: { node: GraphNode; errors: Record<string, st
           The run input enters the graph here. Its shape is the graph's input schema (Graph panel).
         </p>
       );
+    case 'subgraph':
+    case 'map':
+    case 'loop':
+      return (
+        <>
+          {text('graph', 'Graph', { mono: true, hint: "a graph of this file's library, or a saved graph" })}
+          {node.type === 'map' && text('items', 'Items', { mono: true, hint: 'template giving an array' })}
+          {node.type === 'loop' && text('until', 'Until', { mono: true, hint: 'JSONata over { previous, iteration }' })}
+        </>
+      );
   }
+  return null;
 }
 
 function Reliability({ node }: { node: GraphNode }): JSX.Element {

@@ -46,7 +46,7 @@ export async function openGraph(graphId: string, version: number | null = null):
 export async function saveGraph(): Promise<boolean> {
   const graph = docStore.getState().graph;
   try {
-    const r = await hostClient().call('graphs.save', { graph: graph as unknown as Record<string, unknown> });
+    const r = await hostClient().call('graphs.save', { graph });
     // The host saves the canonical bytes; the document is clean when they are ours.
     docStore.getState().markSaved(r.json, r.version);
     clearDraft();

@@ -83,10 +83,7 @@ export const runStore = createStore<RunState>()((set, get) => {
     async start(client, graph, input) {
       set({ busy: true, error: null });
       try {
-        const { runId } = await client.call('runs.start', {
-          graph: graph as unknown as Record<string, unknown>,
-          input,
-        });
+        const { runId } = await client.call('runs.start', { graph, input });
         set({ mode: 'edit', inspected: null });
         get().follow(client, runId, graph);
         return runId;
