@@ -6,9 +6,8 @@ import type Database from 'better-sqlite3';
 import { AppError } from '../../core/errors.js';
 import type { RunEvent } from '../../core/events.js';
 import type { Graph } from '../../core/graph/schema.js';
-import type { RunStatus } from '../../core/ports.js';
 import { dbError } from './db-error.js';
-import { countRunRows, listRunRows } from './run-list.js';
+import { countRunRows, int, listRunRows, str, toSummary, withChildCounts } from './run-list.js';
 import type {
   ApprovalRow,
   GraphInfo,
@@ -22,32 +21,6 @@ import type {
 type Row = Record<string, unknown>;
 
 export const parseJson = (s: unknown): unknown => (typeof s === 'string' ? JSON.parse(s) : null);
-const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-const int = (v: unknown): number | null => (typeof v === 'number' || typeof v === 'bigint' ? Number(v) : null);
-
-export function toSummary(r: Row): RunSummary {
-  return {
-    runId: String(r['run_id']),
-    graphId: String(r['graph_id']),
-    graphVersion: Number(r['graph_version']),
-    status: r['status'] as RunStatus,
-    createdAt: String(r['created_at']),
-    startedAt: str(r['started_at']),
-    finishedAt: str(r['finished_at']),
-    durationMs: int(r['duration_ms']),
-    tokens: Number(r['tokens'] ?? 0),
-    costUsd: Number(r['cost_usd'] ?? 0),
-    ...(r['parent_run_id'] != null
-      ? {
-          parent: {
-            runId: String(r['parent_run_id']),
-            nodeId: String(r['parent_node_id']),
-            key: Number(r['child_key']),
-          },
-        }
-      : {}),
-  };
-}
 
 export function toEvent(r: Row): RunEvent {
   const e: Record<string, unknown> = { seq: Number(r['seq']), runId: r['run_id'], ts: r['ts'], type: r['type'] };
@@ -100,25 +73,9 @@ export class StoreQueries {
   /** Runs matching the filter, one page of them; newest first by default (run-list.ts plans it). */
   async listRuns(opts: ListRunsOptions = {}): Promise<RunSummary[]> {
     return this.guard(() => {
-      const runs = listRunRows((sql) => this.stmt(sql), opts).map(toSummary);
-      this.addChildCounts(runs);
-      return runs;
+      const stmt = (sql: string): Database.Statement => this.stmt(sql);
+      return withChildCounts(stmt, listRunRows(stmt, opts).map(toSummary));
     });
-  }
-
-  /** Each run's child runs counted by status (only runs that have children get `children`). */
-  private addChildCounts(runs: RunSummary[]): void {
-    if (runs.length === 0) return;
-    // One statement for every page size (the ids as a JSON array); runs_by_parent answers it alone.
-    const rows = this.stmt(
-      `SELECT parent_run_id AS parent, status, count(*) AS n FROM runs
-       WHERE parent_run_id IN (SELECT value FROM json_each(?)) GROUP BY parent_run_id, status`,
-    ).all(JSON.stringify(runs.map((r) => r.runId))) as { parent: string; status: RunStatus; n: number }[];
-    const byRun = new Map(runs.map((r) => [r.runId, r]));
-    for (const row of rows) {
-      const run = byRun.get(row.parent)!;
-      (run.children ??= {})[row.status] = Number(row.n);
-    }
   }
 
   /** How many runs match the filter (limit/offset/sort ignored), for paging. */

@@ -1,7 +1,8 @@
 /**
  * The dashboard's run list in SQL: one filter (status, graph, free text, creation time, parent run;
- * top-level runs unless `all` or `parentRunId`), one sort, one page. At 100 000 runs a page must not read or sort the runs it skips, so each query is
- * planned here rather than left to SQLite's guesses:
+ * top-level runs unless `all` or `parentRunId`), one sort, one page, with each run's child counts.
+ * At 100 000 runs a page must not read or sort the runs it skips, so each query is planned here
+ * rather than left to SQLite's guesses:
  *
  * - A filter that many runs match (≥ MANY, counted on its own index up to MANY) is answered by
  *   walking the sort's index in order (migration 5 puts run id, status, graph and parent run in
@@ -12,10 +13,15 @@
  */
 import type Database from 'better-sqlite3';
 import { AppError } from '../../core/errors.js';
-import type { ListRunsOptions, RunSort } from './types.js';
+import type { RunStatus } from '../../core/ports.js';
+import type { ListRunsOptions, RunSort, RunSummary } from './types.js';
 
 type Stmt = (sql: string) => Database.Statement;
 type Row = Record<string, unknown>;
+
+/** Column values as read: text or null, integer or null. */
+export const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+export const int = (v: unknown): number | null => (typeof v === 'number' || typeof v === 'bigint' ? Number(v) : null);
 
 export const SUMMARY_COLUMNS =
   'run_id, graph_id, graph_version, status, created_at, started_at, finished_at, duration_ms, tokens, cost_usd, parent_run_id, parent_node_id, child_key';
@@ -159,4 +165,45 @@ export function countRunRows(stmt: Stmt, opts: ListRunsOptions): number {
       .pluck()
       .get(...params),
   );
+}
+
+/** A row of SUMMARY_COLUMNS (or a whole row) as the summary lists show. */
+export function toSummary(r: Row): RunSummary {
+  return {
+    runId: String(r['run_id']),
+    graphId: String(r['graph_id']),
+    graphVersion: Number(r['graph_version']),
+    status: r['status'] as RunStatus,
+    createdAt: String(r['created_at']),
+    startedAt: str(r['started_at']),
+    finishedAt: str(r['finished_at']),
+    durationMs: int(r['duration_ms']),
+    tokens: Number(r['tokens'] ?? 0),
+    costUsd: Number(r['cost_usd'] ?? 0),
+    ...(r['parent_run_id'] != null
+      ? {
+          parent: {
+            runId: String(r['parent_run_id']),
+            nodeId: String(r['parent_node_id']),
+            key: Number(r['child_key']),
+          },
+        }
+      : {}),
+  };
+}
+
+/** The runs with their child runs counted by status (only runs that have children get `children`). */
+export function withChildCounts(stmt: Stmt, runs: RunSummary[]): RunSummary[] {
+  if (runs.length === 0) return runs;
+  // One statement for every page size (the ids as a JSON array); runs_by_parent answers it alone.
+  const rows = stmt(
+    `SELECT parent_run_id AS parent, status, count(*) AS n FROM runs
+     WHERE parent_run_id IN (SELECT value FROM json_each(?)) GROUP BY parent_run_id, status`,
+  ).all(JSON.stringify(runs.map((r) => r.runId))) as { parent: string; status: RunStatus; n: number }[];
+  const byRun = new Map(runs.map((r) => [r.runId, r]));
+  for (const row of rows) {
+    const run = byRun.get(row.parent)!;
+    (run.children ??= {})[row.status] = Number(row.n);
+  }
+  return runs;
 }

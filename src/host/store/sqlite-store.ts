@@ -12,8 +12,8 @@ import type { Graph } from '../../core/graph/schema.js';
 import type { RunId } from '../../core/ids.js';
 import type { ControlRequest, Fence, Lease, LeaseOwner, NewRun, RunStatus } from '../../core/ports.js';
 import { Projector, toJson, type BatchState } from './projections.js';
-import { StoreQueries, toEvent, toSummary } from './queries.js';
-import { SUMMARY_COLUMNS } from './run-list.js';
+import { StoreQueries, toEvent } from './queries.js';
+import { SUMMARY_COLUMNS, toSummary } from './run-list.js';
 import type { Store } from './store.js';
 import type { RecoverableRun, SavedGraph } from './types.js';
 
