@@ -225,4 +225,21 @@ describe('dashboard queries', () => {
     const few = executed.find((e) => e.sql.includes('ORDER BY'))!;
     expect(planOf(few.sql, few.params)).toMatch(/COVERING INDEX runs_by_parent/);
   });
+
+  // Last, as it changes the rows: with few child runs, free text alone is counted on the text
+  // index less the children among its matches (walking the children's index, not every run's).
+  it('with few child runs, counts free text as the text index less the children it matches', async () => {
+    store.db.prepare("DELETE FROM runs WHERE parent_run_id = 'run_00010'").run();
+    rows = rows.filter((r) => r.parent_run_id !== 'run_00010');
+    store.db.prepare("UPDATE runs SET input = '\"Acme corp\"' WHERE parent_run_id = 'run_00020'").run();
+    for (const r of rows) if (r.parent_run_id === 'run_00020') r.input = '"Acme corp"';
+    executed.length = 0;
+    for (const o of [{ text: 'acme' }, { text: 'acme', all: true }, { text: 'corp', parentRunId: 'run_00020' }]) {
+      expect(await store.countRuns(o), JSON.stringify(o)).toBe(expected({ ...o, limit: rows.length }).length);
+      expect((await store.listRuns(o)).map((r) => r.runId)).toEqual(expected(o));
+    }
+    expect(executed.some((e) => e.sql.includes('parent_run_id IS NOT NULL\n'))).toBe(true);
+    for (const { sql, params } of executed)
+      expect(planOf(sql, params), sql).not.toMatch(/SCAN runs\b(?! USING COVERING INDEX)/);
+  });
 });

@@ -153,11 +153,28 @@ export function listRunRows(stmt: Stmt, opts: ListRunsOptions): Row[] {
 /** How many runs match (limit, offset and sort ignored). */
 export function countRunRows(stmt: Stmt, opts: ListRunsOptions): number {
   const text = textTerm(stmt, opts);
-  const textOnly = text !== undefined && where({ ...opts, text: undefined }, undefined, false).sql === '';
+  const textOnly =
+    text !== undefined &&
+    opts.parentRunId === undefined &&
+    where({ ...opts, text: undefined, all: true }, undefined, false).sql === '';
   // Free text alone: the text index holds one row per run, so it counts them by itself.
-  if (textOnly && text.kind === 'ids') return text.ids.length;
-  if (textOnly && text.kind === 'index')
-    return Number(stmt('SELECT count(*) FROM runs_search WHERE runs_search MATCH ?').pluck().get(ftsPhrase(text.text)));
+  if (textOnly && opts.all === true && text.kind === 'ids') return text.ids.length;
+  if (textOnly && text.kind === 'index') {
+    const phrase = ftsPhrase(text.text);
+    const matches = Number(stmt('SELECT count(*) FROM runs_search WHERE runs_search MATCH ?').pluck().get(phrase));
+    if (opts.all === true) return matches;
+    // Top-level runs: the matches less the child runs among them, while there are few child runs
+    // (their index is walked instead of every top-level run's entry).
+    const children = Number(
+      stmt(`SELECT count(*) FROM (SELECT 1 FROM runs WHERE parent_run_id IS NOT NULL LIMIT ${MANY})`).pluck().get(),
+    );
+    if (children === 0) return matches;
+    if (children < MANY) {
+      const sql = `SELECT count(*) FROM runs WHERE parent_run_id IS NOT NULL
+        AND +rowid IN (SELECT rowid FROM runs_search WHERE runs_search MATCH ?)`;
+      return matches - Number(stmt(sql).pluck().get(phrase));
+    }
+  }
   // With other filters, many text matches are checked on the entries of the other filter's index.
   const { sql, params } = where(opts, text, false, true);
   return Number(
