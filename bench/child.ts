@@ -8,6 +8,7 @@ import { cliCase } from './lib/cli-case.js';
 import { dashboardCase } from './lib/dashboard-case.js';
 import { engineCase } from './lib/engine-case.js';
 import { langGraphCase } from './lib/langgraph-case.js';
+import { mapCase, mapResumeBuild, mapResumeCase } from './lib/map-case.js';
 import { rawCase } from './lib/raw-case.js';
 import { resumeBuild, resumeCase } from './lib/resume-case.js';
 import { ensureScaleDb } from './lib/scale-db.js';
@@ -33,6 +34,12 @@ async function run(spec: CaseSpec): Promise<CaseResult> {
       return cliCase(spec);
     case 'serve':
       return serveCase(spec);
+    case 'map':
+      return mapCase(spec);
+    case 'map-resume-build':
+      return mapResumeBuild(spec);
+    case 'map-resume':
+      return mapResumeCase(spec);
     // Loaded only here: Chromium's driver and the web host must not weigh on the other cases' memory figures.
     case 'streaming':
       return (await import('./lib/streaming-case.js')).streamingCase(spec);

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only engine,langgraph,resume,cli,dashboard,serve,streaming,canvas] [-- --profile]`
+ * `npm run bench [-- --quick] [-- --only engine,langgraph,resume,cli,dashboard,serve,streaming,canvas,map] [-- --profile]`
  * Runs every case in a fresh child process, side by side in one run, prints the report and
  * writes bench/results/latest.{md,json}. Never fails: a case that breaks is reported as such.
  */
@@ -18,6 +18,9 @@ import type {
   EngineMode,
   EngineResult,
   LangGraphResult,
+  MapResult,
+  MapResumeBuildResult,
+  MapResumeResult,
   RawResult,
   Reps,
   ResumeBuildResult,
@@ -31,6 +34,7 @@ import type {
 } from './lib/cases.js';
 import { graphLabel, type GraphSpec } from './lib/graphs.js';
 import { rawKey, renderReport, type Collected } from './lib/report.js';
+import type { MapBench } from './lib/report-map.js';
 import { runChild, type Outcome } from './lib/spawn.js';
 import { machineInfo } from './lib/stats.js';
 
@@ -41,7 +45,7 @@ const profile = argv.includes('--profile');
 const onlyArg =
   argv.find((a) => a.startsWith('--only='))?.slice(7) ??
   (argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined);
-const only = new Set((onlyArg ?? 'engine,langgraph,resume,cli,dashboard,serve,streaming,canvas').split(','));
+const only = new Set((onlyArg ?? 'engine,langgraph,resume,cli,dashboard,serve,streaming,canvas,map').split(','));
 
 const PLAN = quick
   ? {
@@ -80,6 +84,7 @@ const PLAN = quick
         ],
       },
       canvas: { delayMs: 100, idleMs: 1000, panMs: 1500, zoomMs: 1500, liveMs: 1500 },
+      map: { items: [200, 1000], resumeItems: 1000 },
     }
   : {
       engineGraphs: [
@@ -119,6 +124,7 @@ const PLAN = quick
         ],
       },
       canvas: { delayMs: 100, idleMs: 2000, panMs: 4000, zoomMs: 4000, liveMs: 4000 },
+      map: { items: [1000, 10_000], resumeItems: 10_000 },
     };
 
 /** The database `list` is timed on in the CLI case (and the scale cases' with --quick). */
@@ -179,7 +185,8 @@ async function child<
     | CliResult
     | ServeResult
     | StreamingResult
-    | CanvasResult,
+    | CanvasResult
+    | MapResult,
 >(label: string, spec: CaseSpec, timeoutMs = 300_000): Promise<R | undefined> {
   settleDisk();
   const caseDir = fs.mkdtempSync(path.join(work, 'case-'));
@@ -197,7 +204,7 @@ async function child<
 }
 
 /** Cases sharing one folder (the resume fixture is built by one child and read by the next). */
-async function sharedChild<R extends ResumeBuildResult | ResumeResult>(
+async function sharedChild<R extends ResumeBuildResult | ResumeResult | MapResumeBuildResult | MapResumeResult>(
   label: string,
   spec: CaseSpec,
   timeoutMs: number,
@@ -366,6 +373,38 @@ async function main(): Promise<void> {
       const v = await child<ServeResult>('serve', spec, 300_000);
       if (v) c.serve = v;
     }
+  }
+
+  if (only.has('map')) {
+    log('composition: map of child runs');
+    const map: MapBench = { runs: [] };
+    for (const items of PLAN.map.items)
+      for (const flat of [false, true]) {
+        const r = await child<MapResult>(
+          `${flat ? 'flat graph' : 'map'} ${items}`,
+          { kind: 'map', items, flat, dir: '' },
+          900_000,
+        );
+        if (r) map.runs.push(r);
+      }
+    const dir = fs.mkdtempSync(path.join(work, 'map-resume-'));
+    const items = PLAN.map.resumeItems;
+    const built = await sharedChild<MapResumeBuildResult>(
+      'map interrupted halfway',
+      { kind: 'map-resume-build', items, dir },
+      900_000,
+    );
+    if (built) {
+      map.resumeBuild = built;
+      const r = await sharedChild<MapResumeResult>(
+        'map resume',
+        { kind: 'map-resume', runId: built.runId, dir },
+        900_000,
+      );
+      if (r) map.resume = r;
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+    c.map = map;
   }
 
   if (only.has('streaming') || only.has('canvas')) {

@@ -12,6 +12,7 @@ import type {
 import { graphKey, graphLabel, type GraphSpec } from './graphs.js';
 import { browserTargets, renderBrowser } from './report-browser.js';
 import { renderScale, scaleTargets, type ScaleFigures } from './report-scale.js';
+import { mapTargets, renderMap, type MapBench } from './report-map.js';
 import type { MachineInfo } from './stats.js';
 
 export interface Collected extends ScaleFigures {
@@ -26,6 +27,7 @@ export interface Collected extends ScaleFigures {
   resume?: ResumeResult;
   streaming?: StreamingResult;
   canvas?: CanvasResult;
+  map?: MapBench;
   /** What the bench did about out/renderer (fresh, built, or the build error). */
   renderer?: string;
   /** 1/5/15-minute load averages when the bench ended (the start's are in `machine`). */
@@ -113,6 +115,7 @@ export function targets(c: Collected): Target[] {
   });
   if (c.cli || c.dashboard || c.serve || c.scaleDb) out.push(...scaleTargets(c));
   if (c.streaming || c.canvas) out.push(...browserTargets(c.streaming, c.canvas));
+  out.push(...mapTargets(c.map));
   return out;
 }
 
@@ -264,6 +267,7 @@ export function renderReport(c: Collected): string {
 
   L.push(...renderScale(c));
   L.push(...renderBrowser(c.streaming, c.canvas, c.renderer));
+  L.push(...renderMap(c.map));
   if (c.failures.length > 0) L.push('## Cases that did not complete', '', ...c.failures.map((x) => `- ${x}`), '');
   return L.join('\n');
 }

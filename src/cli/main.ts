@@ -197,6 +197,7 @@ export function buildProgram(setExit: (code: number) => void, commands: readonly
       .description("a run's full event history as JSONL (the event format of docs/runtime.md)")
       .argument('<runId>')
       .option('--out <file>', 'write to a file instead of stdout')
+      .option('--children', 'the events of its child runs (subgraph, map, loop) too, after its own')
       .action(act(files, (m) => m.exportCommand as Action));
 
   if (want('export-graph'))

@@ -6,6 +6,7 @@ import { withStore, type GlobalOpts } from '../store-session.js';
 import { knownRun } from '../../host/run-detail.js';
 import { formatGraph, isYamlPath, type GraphFormat } from '../../host/graph-file.js';
 import { parseGraphText } from '../../core/graph/validate.js';
+import type { Store } from '../../host/store/index.js';
 
 /** Writes `text` to `--out FILE` (replacing it) or stdout. */
 function emit(text: string, outFile: string | undefined, what: string): void {
@@ -21,14 +22,37 @@ function emit(text: string, outFile: string | undefined, what: string): void {
   process.stderr.write(`wrote ${what} to ${outFile}\n`);
 }
 
-export async function exportCommand(runId: string, opts: { out?: string }, g: GlobalOpts): Promise<number> {
+export async function exportCommand(
+  runId: string,
+  opts: { out?: string; children?: boolean },
+  g: GlobalOpts,
+): Promise<number> {
   // A dead process's run ends its history with run.interrupted (withStore recovers it first).
   return withStore(g, async (store) => {
-    const events = await store.eventsSince(await knownRun(store, runId), 0);
+    const id = await knownRun(store, runId);
+    const events = await store.eventsSince(id, 0);
+    // A parent's child runs (subgraph, map, loop): depth first after it with --children, else named.
+    const children = await descendants(store, id);
+    if (opts.children) for (const c of children) events.push(...(await store.eventsSince(c, 0)));
     const text = events.map((e) => eventJson(e) + '\n').join('');
-    emit(text, opts.out, `${events.length} events of ${runId}`);
+    const runs =
+      opts.children && children.length > 0 ? ` of ${runId} and its ${children.length} child runs` : ` of ${runId}`;
+    emit(text, opts.out, `${events.length} events${runs}`);
+    if (!opts.children && children.length > 0)
+      process.stderr.write(
+        `note: run ${runId} has ${children.length} child run${children.length === 1 ? '' : 's'} (their events are not in this export: add --children)\n`,
+      );
     return 0;
   });
+}
+
+/** Every child run below `runId`, depth first, each before its own children. */
+async function descendants(store: Store, runId: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const c of await store.listRuns({ parentRunId: runId, limit: 1_000_000, order: 'asc' })) {
+    out.push(c.runId, ...(await descendants(store, c.runId)));
+  }
+  return out;
 }
 
 export async function exportGraphCommand(

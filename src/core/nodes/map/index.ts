@@ -91,6 +91,7 @@ export const mapKind = defineKind({
   defaultSideEffect: () => 'idempotent',
   execution: 'children',
   untemplated: ['itemInput'],
+  children: { atMost: () => 'items', input: 'itemInput' },
   childGraph: (config) => (typeof config['graph'] === 'string' ? config['graph'] : undefined),
   runner: runMap,
   panel: [
