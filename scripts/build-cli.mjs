@@ -6,10 +6,9 @@
 // Pure JavaScript packages (commander, zod, ajv, jsonata, xstate, …) are bundled in: Node resolves
 // and reads one file instead of the hundreds of small modules they ship as, which is most of what
 // loading them costs. Packages that need their own files at run time stay external (loaded from
-// node_modules): better-sqlite3 (native), piscina (starts workers from its own files), ws (optional
-// native helpers), the web host's Fastify and its plugins (only `serve` loads them; @fastify/static
-// and pino read their own files), and the AI SDK and OpenTelemetry (loaded only on first use; kept
-// as they ship).
+// node_modules): better-sqlite3 (native), ws (optional native helpers), the web host's Fastify and
+// its plugins (only `serve` loads them; @fastify/static and pino read their own files), and the AI
+// SDK and OpenTelemetry (loaded only on first use; kept as they ship).
 //
 // out/cli/manifest.json lists the project files the bundle was built from and when: bin/statepipe.js
 // rebuilds the bundle when one of them is newer (see there). Files are written atomically (a temporary
@@ -31,7 +30,6 @@ export const MANIFEST = join(OUT_DIR, 'manifest.json');
 /** Kept out of the bundle: each needs its own files at run time, or loads only on first use. */
 const EXTERNAL = [
   'better-sqlite3',
-  'piscina',
   'ws',
   'tsx',
   'electron',

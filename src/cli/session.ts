@@ -26,15 +26,20 @@ export interface RunFlags {
   dryRun?: boolean;
 }
 
-/** Opens the service for a command and always closes it (read commands use store-session.ts). */
+/**
+ * Opens the service for a command and always closes it (list, inspect and export use
+ * store-session.ts). `readOnly`: the command only reads (export-graph), so it writes nothing, and
+ * on a full disk it still answers (the store opens for reading alone, see OpenOptions.forReading).
+ */
 export async function withService<T>(
   g: GlobalOpts,
   fn: (svc: StatepipeService) => Promise<T> | T,
-  extra: { hooks?: RunHooks } = {},
+  extra: { hooks?: RunHooks; readOnly?: boolean } = {},
 ): Promise<T> {
   const errp = paint(streamOut(process.stderr));
   const svc = await StatepipeService.open({
     dbPath: resolveDbPath(g),
+    ...(extra.readOnly ? { forReading: true } : {}),
     ...(extra.hooks ? { hooks: extra.hooks } : {}),
     onHookError: (hook, err) => {
       process.stderr.write(

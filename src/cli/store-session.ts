@@ -1,20 +1,21 @@
 /**
  * The database of a read command (`list`, `inspect`, `export`): the store alone, without the
  * engine, its runners or graph validation, so these commands start in a fraction of the time.
- * Like `serve` and the app, they first mark runs whose process died `interrupted` (docs/runtime.md
- * "Durability"), so what they show is what `resume` can continue.
+ * They write nothing: a run whose process died shows `interrupted` (computed from deadRuns;
+ * `resume`, `serve` and the app write it, docs/runtime.md "Durability"), and on a full disk the
+ * store opens for reading alone (OpenOptions.forReading), so they still answer.
  */
-import { openStore, processOwner, recoverInterrupted } from '../host/recover.js';
+import { deadRuns, openStore } from '../host/recover.js';
 import type { SqliteStore } from '../host/store/index.js';
 import { resolveDbPath, type GlobalOpts } from './global-opts.js';
 
 export type { GlobalOpts };
+export { deadRuns };
 
-/** Opens the store, recovers dead runs, runs `fn` and always closes the store. */
+/** Opens the store for reading, runs `fn` and always closes the store. */
 export async function withStore<T>(g: GlobalOpts, fn: (store: SqliteStore) => Promise<T> | T): Promise<T> {
-  const store = openStore(resolveDbPath(g));
+  const store = openStore(resolveDbPath(g), { forReading: true });
   try {
-    await recoverInterrupted(store, processOwner());
     return await fn(store);
   } finally {
     await store.close();

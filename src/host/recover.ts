@@ -1,9 +1,9 @@
 /**
  * What opening a database involves besides the engine: the store as a process opens it (with
- * `statepipe chaos` fault injection when asked), this process's lease identity, and the startup
- * scan that marks runs whose driving process died as `interrupted` (docs/runtime.md "Durability"). The service
- * uses these; so do the CLI's read commands (`list`, `inspect`, `export`), which need neither the
- * engine nor graph validation and so start without loading them.
+ * `statepipe chaos` fault injection when asked), this process's lease identity, the runs whose
+ * driving process died, and the startup scan that marks them `interrupted` (docs/runtime.md
+ * "Durability"). The service uses these; so do the CLI's read commands (`list`, `inspect`,
+ * `export`), which need neither the engine nor graph validation and so start without loading them.
  */
 import { hostname } from 'node:os';
 import { commitEvents } from '../core/engine/commit.js';
@@ -24,6 +24,15 @@ export function openStore(dbPath: string, opts: OpenOptions = {}): SqliteStore {
 /** This process as the holder of run leases: host, pid and a random part (two services in one process differ). */
 export function processOwner(): LeaseOwner & { pid: number } {
   return { id: `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 10)}`, pid: process.pid };
+}
+
+/**
+ * Runs whose driving process died (lease expired, or owner pid gone on this host) that the store
+ * still says are `running` or `queued`. A read: read commands show them `interrupted` without
+ * writing (recoverInterrupted() is what writes it).
+ */
+export async function deadRuns(store: Store): Promise<Set<string>> {
+  return new Set((await store.findRunsToRecover()).map((r) => r.runId));
 }
 
 /** Marks runs whose driving process died as `interrupted`; returns their ids. */

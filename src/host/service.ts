@@ -25,6 +25,7 @@ import { openStore, processOwner, recoverInterrupted } from './recover.js';
 import { startTelemetry, type Telemetry } from './telemetry.js';
 import { CodeSandbox, codeRunner } from './runners/code.js';
 import { httpRunner } from './runners/http.js';
+import { verifyEffect } from './runners/http-verify.js';
 import { ProviderRegistry, type ProviderSettings } from './providers/index.js';
 import { inspectRun, knownRun, type RunDetail } from './run-detail.js';
 import { sha256, type ListRunsOptions, type OpenOptions, type RunSummary, type Store } from './store/index.js';
@@ -68,6 +69,7 @@ export class StatepipeService {
         runCode: (code, args, o) => this.sandbox.run(code, args, o),
         fetch: globalThis.fetch.bind(globalThis),
         provider: (name) => this.providers.get(name),
+        verifyEffect: (req) => verifyEffect(req),
       },
       owner: this.owner,
       hashGraph: (graph) => sha256(serializeGraph(graph)),
@@ -96,9 +98,9 @@ export class StatepipeService {
    * next to it, graphs saved here); validated whole. Errors name the file.
    */
   async loadGraphFile(path: string): Promise<Graph> {
-    let text: string;
+    let text: Buffer;
     try {
-      text = readFileSync(path, 'utf8');
+      text = readFileSync(path); // bytes: parseGraphFile refuses invalid UTF-8 instead of replacing it
     } catch (err) {
       const code = (err as { code?: string }).code;
       const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;

@@ -22,12 +22,12 @@ function emit(text: string, outFile: string | undefined, what: string): void {
   process.stderr.write(`wrote ${what} to ${outFile}\n`);
 }
 
+/** The history as recorded: a run whose process died ends where it stopped (resume adds run.interrupted). */
 export async function exportCommand(
   runId: string,
   opts: { out?: string; children?: boolean },
   g: GlobalOpts,
 ): Promise<number> {
-  // A dead process's run ends its history with run.interrupted (withStore recovers it first).
   return withStore(g, async (store) => {
     const id = await knownRun(store, runId);
     const events = await store.eventsSince(id, 0);
@@ -55,6 +55,8 @@ async function descendants(store: Store, runId: string): Promise<string[]> {
   return out;
 }
 
+const READ_ONLY = { readOnly: true } as const;
+
 export async function exportGraphCommand(
   id: string,
   opts: { out?: string; format?: string },
@@ -64,11 +66,15 @@ export async function exportGraphCommand(
     throw new UsageError(`--format: expected json or yaml, got "${opts.format}"`);
   const format: GraphFormat =
     (opts.format as GraphFormat | undefined) ?? (opts.out && isYamlPath(opts.out) ? 'yaml' : 'json');
-  return withService(g, async (svc) => {
-    let text = await svc.exportGraph(id);
-    if (format === 'yaml') text = formatGraph(parseGraphText(text), 'yaml');
-    if (!text.endsWith('\n')) text += '\n';
-    emit(text, opts.out, `graph ${id}`);
-    return 0;
-  });
+  return withService(
+    g,
+    async (svc) => {
+      let text = await svc.exportGraph(id);
+      if (format === 'yaml') text = formatGraph(parseGraphText(text), 'yaml');
+      if (!text.endsWith('\n')) text += '\n';
+      emit(text, opts.out, `graph ${id}`);
+      return 0;
+    },
+    READ_ONLY,
+  );
 }

@@ -18,6 +18,7 @@ import { runCompensations } from './compensate.js';
 import { callHooks } from './hooks.js';
 import { isFinishedNode, isTerminalRun } from './machines.js';
 import { NodeTask } from './node-task.js';
+import { canVerify, VerifyTask } from './verify.js';
 import { readiness } from './plan.js';
 import type { RunContext, Spent } from './run-context.js';
 import { foldEvents, type ChildRecord, type RunState } from './state.js';
@@ -47,7 +48,7 @@ export class RunDriver implements RunContext {
   readonly topo: Topology;
   readonly nodes: Map<string, GraphNode>;
   readonly outputs: Record<string, { output: unknown }> = {};
-  private readonly inflight = new Map<string, NodeTask>();
+  private readonly inflight = new Map<string, NodeTask | VerifyTask>();
   private ready: string[] = [];
   private readonly readySet = new Set<string>();
   private cancelling = false;
@@ -271,7 +272,9 @@ export class RunDriver implements RunContext {
       if (n.status !== 'running') continue;
       // Only a runner may have reached the world; a polled node whose submit is recorded only polls from here on.
       if (kindOf(node).execution === 'effect' && sideEffectOf(node) === 'unsafe' && !n.poll) {
-        this.commit([ev('node.in-doubt', { attempt: n.attempt }, id)]);
+        // One that can check its own effect (verify) asks first; the others wait for a person.
+        if (canVerify(node, this.deps.services)) this.launch(id, n.attempt, { verify: true });
+        else this.commit([ev('node.in-doubt', { attempt: n.attempt }, id)]);
       } else {
         this.launch(id, n.attempt, { resumed: true });
       }
@@ -351,8 +354,9 @@ export class RunDriver implements RunContext {
     });
   }
 
-  private launch(id: NodeId, attempt: number, opts: { resumed?: boolean; afterMs?: number }): void {
-    const task = new NodeTask(this, this.nodes.get(id)!, attempt, opts);
+  private launch(id: NodeId, attempt: number, opts: { resumed?: boolean; afterMs?: number; verify?: boolean }): void {
+    const node = this.nodes.get(id)!;
+    const task = opts.verify ? new VerifyTask(this, node, attempt) : new NodeTask(this, node, attempt, opts);
     this.inflight.set(id, task);
     const ended = () => {
       this.inflight.delete(id);

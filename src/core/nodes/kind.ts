@@ -55,6 +55,10 @@ export interface KindChecker {
   templates(path: string, value: unknown, skip?: ReadonlySet<string>): void;
   /** A JSONata expression (no braces); `what` names it in messages. */
   expression(path: string, expression: string, what: string): void;
+  /** Any other problem, at `path`. */
+  issue(path: string, message: string): void;
+  /** The node's side-effect class (as it sets it, else its kind's default). */
+  readonly sideEffect: SideEffect;
 }
 
 export interface NodeKind<C extends object = Record<string, unknown>, T extends string = string> {

@@ -1,6 +1,6 @@
 /** `condition`: a JSONata expression giving a boolean; edges leaving it carry `when`. */
 import * as z from 'zod';
-import { evalCondition } from '../../graph/templates.js';
+import { evalCondition, limitsOf } from '../../graph/templates.js';
 import { defineKind } from '../kind.js';
 
 export const ConditionConfigSchema = z.object({ expression: z.string().min(1) }).passthrough();
@@ -14,7 +14,10 @@ export const conditionKind = defineKind({
   defaultSideEffect: () => 'pure',
   execution: 'instant',
   branch: (output) => (output as { value?: unknown } | undefined)?.value === true,
-  runner: async (ctx) => ({ output: { value: await evalCondition(String(ctx.config['expression']), ctx.scope) } }),
+  // Bounded like a template (template-limits.ts): an expression that loops fails the node.
+  runner: async (ctx) => ({
+    output: { value: await evalCondition(String(ctx.config['expression']), ctx.scope, limitsOf(ctx)) },
+  }),
   checkTemplates: (config, check) => {
     if (typeof config['expression'] === 'string') check.expression('expression', config['expression'], 'expression');
   },

@@ -5,7 +5,7 @@
  */
 import * as z from 'zod';
 import { NodeFailure } from '../../errors.js';
-import { evaluateExpression, renderTemplates } from '../../graph/templates.js';
+import { evaluateExpression, limitsOf, renderTemplates } from '../../graph/templates.js';
 import type { NodeResult, NodeRunContext, TemplateScope } from '../../ports.js';
 import { defineKind } from '../kind.js';
 import { childFailure, childRuns, graphField } from '../subgraph/index.js';
@@ -31,13 +31,13 @@ async function runLoop(ctx: NodeRunContext): Promise<NodeResult> {
   for (let iteration = 1; iteration <= max; iteration++) {
     if (iteration > 1) {
       const scope = { ...ctx.scope, previous, iteration } as TemplateScope;
-      input = c['next'] === undefined ? previous : await renderTemplates(c['next'], scope);
+      input = c['next'] === undefined ? previous : await renderTemplates(c['next'], scope, limitsOf(ctx));
     }
     const o = await children.run(iteration, graph, input);
     if (o.status !== 'succeeded') throw childFailure(ctx.node.id, o, `iteration ${iteration}`);
     previous = o.result;
     const scope = { previous, iteration } as unknown as TemplateScope;
-    const done = await evaluateExpression(until, scope, `until "${until}"`);
+    const done = await evaluateExpression(until, scope, `until "${until}"`, limitsOf(ctx));
     if (typeof done !== 'boolean')
       throw new NodeFailure('template', `${ctx.node.id}: until "${until}" must give a boolean`, { retryable: false });
     if (done) return { output: { result: previous, iterations: iteration, stoppedBy: 'until' } };

@@ -4,7 +4,7 @@
  */
 import * as z from 'zod';
 import { NodeFailure, toNodeError, type NodeError } from '../../errors.js';
-import { renderTemplates } from '../../graph/templates.js';
+import { limitsOf, renderTemplates } from '../../graph/templates.js';
 import type { NodeResult, NodeRunContext, TemplateScope } from '../../ports.js';
 import { defineKind } from '../kind.js';
 import { childFailure, childRuns, graphField } from '../subgraph/index.js';
@@ -76,7 +76,7 @@ async function runMap(ctx: NodeRunContext): Promise<NodeResult> {
 async function itemInput(ctx: NodeRunContext, template: unknown, item: unknown, index: number): Promise<unknown> {
   if (template === undefined) return { item, index };
   const scope = { ...ctx.scope, item, index } as TemplateScope;
-  return renderTemplates(template, scope);
+  return renderTemplates(template, scope, limitsOf(ctx));
 }
 
 const describe = (v: unknown): string =>
