@@ -4,8 +4,8 @@
  * detail, each timed over `reps` repetitions after one unmeasured call, on a fresh connection.
  */
 import { openDatabase, type ListRunsOptions } from '../../src/host/store/index.js';
-import type { DashboardResult, QueryTiming } from './cases.js';
-import { percentile } from './stats.js';
+import type { DashboardResult } from './cases.js';
+import { queryTimer } from './stats.js';
 
 export async function dashboardCase(spec: {
   file: string;
@@ -38,35 +38,8 @@ export async function dashboardCase(spec: {
     ['page 101 sort duration', { sort: 'duration', offset: 5000 }],
     ['last page, sort cost', { sort: 'cost', offset: spec.runs - 50 }],
   ];
-  const queries: QueryTiming[] = [];
-  const time = async (name: string, fn: () => number | Promise<number>): Promise<void> => {
-    const s = performance.now();
-    const rows = await fn();
-    const firstMs = performance.now() - s;
-    const xs: number[] = [];
-    const cpu: number[] = [];
-    for (let i = 0; i < spec.reps; i++) {
-      const a = performance.now();
-      const c = process.cpuUsage();
-      await fn();
-      const d = process.cpuUsage(c);
-      xs.push(performance.now() - a);
-      cpu.push((d.user + d.system) / 1000);
-    }
-    xs.sort((a, b) => a - b);
-    cpu.sort((a, b) => a - b);
-    queries.push({
-      name,
-      rows,
-      firstMs,
-      p50Ms: percentile(xs, 50),
-      p95Ms: percentile(xs, 95),
-      cpuP50Ms: percentile(cpu, 50),
-      cpuP95Ms: percentile(cpu, 95),
-    });
-  };
-  for (const [name, opts] of lists)
-    await time(`listRuns ${name}`, async () => (await store.listRuns({ limit: 50, ...opts })).length);
+  const { queries, time, lists: timeLists } = queryTimer<ListRunsOptions>(spec.reps);
+  await timeLists(store, lists);
   await time('countRuns (all)', () => store.countRuns());
   await time('countRuns status=failed', () => store.countRuns({ status: 'failed' }));
   await time('countRuns text', () => store.countRuns({ text: 'ph-1' }));

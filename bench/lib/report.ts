@@ -13,6 +13,7 @@ import { graphKey, graphLabel, type GraphSpec } from './graphs.js';
 import { browserTargets, renderBrowser } from './report-browser.js';
 import { renderScale, scaleTargets, type ScaleFigures } from './report-scale.js';
 import { mapTargets, renderMap, type MapBench } from './report-map.js';
+import { pgTargets, renderPg, type PgCollected } from './report-pg.js';
 import type { MachineInfo } from './stats.js';
 
 export interface Collected extends ScaleFigures {
@@ -28,6 +29,7 @@ export interface Collected extends ScaleFigures {
   streaming?: StreamingResult;
   canvas?: CanvasResult;
   map?: MapBench;
+  pg?: PgCollected;
   /** What the bench did about out/renderer (fresh, built, or the build error). */
   renderer?: string;
   /** 1/5/15-minute load averages when the bench ended (the start's are in `machine`). */
@@ -114,6 +116,7 @@ export function targets(c: Collected): Target[] {
     met: r ? r.firstNodeColdMs < 500 : null,
   });
   if (c.cli || c.dashboard || c.serve || c.scaleDb) out.push(...scaleTargets(c));
+  if (c.pg) out.push(...pgTargets(c.pg));
   if (c.streaming || c.canvas) out.push(...browserTargets(c.streaming, c.canvas));
   out.push(...mapTargets(c.map));
   return out;
@@ -152,7 +155,7 @@ export function renderReport(c: Collected): string {
   );
   const rows: string[][] = [];
   for (const e of c.engine) {
-    const raw = e.mode === 'memory' ? undefined : c.raw[rawKey(e.graph, e.mode)];
+    const raw = e.mode === 'memory' || e.mode === 'postgres' ? undefined : c.raw[rawKey(e.graph, e.mode)];
     rows.push([
       graphLabel(e.graph),
       e.mode === 'memory' ? 'in-memory' : `SQLite ${e.mode}${e.perNode ? ', one tx per node' : ''}`,
@@ -266,6 +269,7 @@ export function renderReport(c: Collected): string {
   }
 
   L.push(...renderScale(c));
+  L.push(...renderPg(c.pg));
   L.push(...renderBrowser(c.streaming, c.canvas, c.renderer));
   L.push(...renderMap(c.map));
   if (c.failures.length > 0) L.push('## Cases that did not complete', '', ...c.failures.map((x) => `- ${x}`), '');

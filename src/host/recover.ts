@@ -12,13 +12,16 @@ import { ev } from '../core/events.js';
 import { asRunId } from '../core/ids.js';
 import type { LeaseOwner } from '../core/ports.js';
 import { chaosFromEnv, installChaos } from './chaos.js';
-import { openDatabase, type OpenOptions, type SqliteStore, type Store } from './store/index.js';
+import { SqliteStore, openStore, type Store, type StoreOptions } from './store/index.js';
 
-/** Opens (creating and migrating) the database; wrapped for fault injection only under `statepipe chaos`. */
-export function openStore(dbPath: string, opts: OpenOptions = {}): SqliteStore {
+/**
+ * Opens (creating and migrating) the store `spec` names (a SQLite file or a PostgreSQL URL);
+ * a SQLite one is wrapped for fault injection only under `statepipe chaos`.
+ */
+export async function openProcessStore(spec: string, opts: StoreOptions = {}): Promise<Store> {
   const chaos = chaosFromEnv(); // one env lookup, no wrapper unless it is set
-  const store = openDatabase(dbPath, opts);
-  return chaos ? installChaos(store, chaos) : store;
+  const store = await openStore(spec, opts);
+  return chaos && store instanceof SqliteStore ? installChaos(store, chaos) : store;
 }
 
 /** This process as the holder of run leases: host, pid and a random part (two services in one process differ). */

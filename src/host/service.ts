@@ -1,5 +1,5 @@
 /**
- * The app service: one engine over one SQLite database with every runner this host has.
+ * The app service: one engine over one store (a SQLite file or a PostgreSQL database) with every runner this host has.
  * The CLI, the web host and the Electron main process all go through it.
  */
 import { readFileSync } from 'node:fs';
@@ -21,16 +21,17 @@ import { llmRunner } from '../core/nodes/llm/runner.js';
 import { BreakerRegistry, withBreakers, type BreakerSettings } from './breaker.js';
 import { parseGraphFile } from './graph-file.js';
 import { completeGraph } from './graph-library.js';
-import { openStore, processOwner, recoverInterrupted } from './recover.js';
+import { openProcessStore, processOwner, recoverInterrupted } from './recover.js';
 import { startTelemetry, type Telemetry } from './telemetry.js';
 import { CodeSandbox, codeRunner } from './runners/code.js';
 import { httpRunner } from './runners/http.js';
 import { verifyEffect } from './runners/http-verify.js';
 import { ProviderRegistry, type ProviderSettings } from './providers/index.js';
 import { inspectRun, knownRun, type RunDetail } from './run-detail.js';
-import { sha256, type ListRunsOptions, type OpenOptions, type RunSummary, type Store } from './store/index.js';
+import { sha256, type ListRunsOptions, type RunSummary, type Store, type StoreOptions } from './store/index.js';
 
-export interface ServiceOptions extends OpenOptions {
+export interface ServiceOptions extends StoreOptions {
+  /** A SQLite file path or a PostgreSQL URL (`postgres://…`): docs/scale-out.md "Selecting the store". */
   dbPath: string;
   hooks?: RunHooks;
   onHookError?: (hook: string, err: unknown) => void;
@@ -83,10 +84,13 @@ export class StatepipeService {
     });
   }
 
-  /** Opens (creating and migrating) the database. Throws AppError('database') naming the file. */
+  /**
+   * Opens (creating and migrating) the store. Throws AppError('database') naming the file, or the
+   * URL without its password.
+   */
   static async open(opts: ServiceOptions): Promise<StatepipeService> {
     const { dbPath, hooks: _h, onHookError: _o, providers: _p, breakers: _b, ...openOpts } = opts;
-    return new StatepipeService(openStore(dbPath, openOpts), opts);
+    return new StatepipeService(await openProcessStore(dbPath, openOpts), opts);
   }
 
   subscribe(fn: (events: RunEvent[]) => void): () => void {

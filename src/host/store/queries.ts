@@ -1,13 +1,25 @@
 /**
- * Read side for the CLI and the studio: run lists (filtered, sorted, paged), one run's row,
- * node states and attempts, approvals, events since a seq, and stored graphs.
+ * Read side for the CLI and the studio: run lists (filtered, sorted, paged: run-list.ts), one
+ * run's row, node states and attempts, approvals, events since a seq, and stored graphs. The row
+ * mappers it shares with the PostgreSQL store live in rows.ts (re-exported here).
  */
 import type Database from 'better-sqlite3';
 import { AppError } from '../../core/errors.js';
 import type { RunEvent } from '../../core/events.js';
 import type { Graph } from '../../core/graph/schema.js';
 import { dbError } from './db-error.js';
-import { countRunRows, int, listRunRows, str, toSummary, withChildCounts } from './run-list.js';
+import { countRunRows, listRunRows, withChildCounts } from './run-list.js';
+import {
+  toApproval,
+  toAttempt,
+  toEvent,
+  toGraphInfo,
+  toGraphVersion,
+  toNodeState,
+  toRunRow,
+  toSummary,
+  type Row,
+} from './rows.js';
 import type {
   ApprovalRow,
   GraphInfo,
@@ -18,16 +30,7 @@ import type {
   RunSummary,
 } from './types.js';
 
-type Row = Record<string, unknown>;
-
-export const parseJson = (s: unknown): unknown => (typeof s === 'string' ? JSON.parse(s) : null);
-
-export function toEvent(r: Row): RunEvent {
-  const e: Record<string, unknown> = { seq: Number(r['seq']), runId: r['run_id'], ts: r['ts'], type: r['type'] };
-  if (r['node_id'] != null) e['nodeId'] = r['node_id'];
-  e['data'] = parseJson(r['data']) ?? {};
-  return e as unknown as RunEvent;
-}
+export * from './rows.js';
 
 export class StoreQueries {
   private readonly cache = new Map<string, Database.Statement>();
@@ -70,7 +73,7 @@ export class StoreQueries {
     }
   }
 
-  /** Runs matching the filter, one page of them; newest first by default (run-list.ts plans it). */
+  /** Runs matching the filter, one page of them, with their child counts; newest first by default (run-list.ts plans it). */
   async listRuns(opts: ListRunsOptions = {}): Promise<RunSummary[]> {
     return this.guard(() => {
       const stmt = (sql: string): Database.Statement => this.stmt(sql);
@@ -87,51 +90,16 @@ export class StoreQueries {
   async getRunRow(runId: string): Promise<RunRow | undefined> {
     return this.guard(() => {
       const r = this.stmt('SELECT * FROM runs WHERE run_id = ?').get(runId) as Row | undefined;
-      if (!r) return undefined;
-      const compensated = int(r['compensated']);
-      return {
-        ...toSummary(r),
-        graphHash: String(r['graph_hash']),
-        input: parseJson(r['input']),
-        result: parseJson(r['result']),
-        error: parseJson(r['error']) as RunRow['error'],
-        errorNodeId: str(r['error_node_id']),
-        inputTokens: Number(r['input_tokens'] ?? 0),
-        outputTokens: Number(r['output_tokens'] ?? 0),
-        lastSeq: Number(r['last_seq'] ?? 0),
-        ownerId: str(r['owner_id']),
-        ownerPid: int(r['owner_pid']),
-        ownerHost: str(r['owner_host']),
-        leaseExpiresAt: int(r['lease_expires_at']),
-        parentRunId: str(r['parent_run_id']),
-        parentNodeId: str(r['parent_node_id']),
-        childKey: int(r['child_key']),
-        rerunOf: str(r['rerun_of']),
-        rerunFromNode: str(r['rerun_from_node']),
-        compensated: compensated === null ? null : compensated !== 0,
-        compensationFailed: parseJson(r['compensation_failed']) as string[] | null,
-      };
+      return r ? toRunRow(r) : undefined;
     });
   }
 
   /** Current state of every node that has had an event, in order of last change. */
   async nodeStates(runId: string): Promise<NodeStateRow[]> {
     return this.guard(() =>
-      (this.stmt('SELECT * FROM node_states WHERE run_id = ? ORDER BY updated_seq').all(runId) as Row[]).map((r) => ({
-        nodeId: String(r['node_id']),
-        status: r['status'] as NodeStateRow['status'],
-        attempt: Number(r['attempt'] ?? 0),
-        output: parseJson(r['output']),
-        error: parseJson(r['error']) as NodeStateRow['error'],
-        detail: parseJson(r['detail']) as NodeStateRow['detail'],
-        startedAt: str(r['started_at']),
-        finishedAt: str(r['finished_at']),
-        tokens: Number(r['tokens'] ?? 0),
-        costUsd: Number(r['cost_usd'] ?? 0),
-        compensation: str(r['compensation']) as NodeStateRow['compensation'],
-        compensationError: parseJson(r['compensation_error']) as NodeStateRow['compensationError'],
-        updatedSeq: Number(r['updated_seq']),
-      })),
+      (this.stmt('SELECT * FROM node_states WHERE run_id = ? ORDER BY updated_seq').all(runId) as Row[]).map(
+        toNodeState,
+      ),
     );
   }
 
@@ -146,20 +114,7 @@ export class StoreQueries {
               nodeId,
             )
       ) as Row[];
-      return rows.map((r) => ({
-        nodeId: String(r['node_id']),
-        attempt: Number(r['attempt']),
-        status: r['status'] as NodeAttemptRow['status'],
-        idempotencyKey: str(r['idempotency_key']),
-        startedAt: str(r['started_at']),
-        finishedAt: str(r['finished_at']),
-        durationMs: int(r['duration_ms']),
-        error: parseJson(r['error']) as NodeAttemptRow['error'],
-        inputTokens: Number(r['input_tokens'] ?? 0),
-        outputTokens: Number(r['output_tokens'] ?? 0),
-        costUsd: Number(r['cost_usd'] ?? 0),
-        model: str(r['model']),
-      }));
+      return rows.map(toAttempt);
     });
   }
 
@@ -263,41 +218,14 @@ export class StoreQueries {
         this.stmt('SELECT version, hash, created_at FROM graph_versions WHERE graph_id = ? ORDER BY version DESC').all(
           graphId,
         ) as Row[]
-      ).map((r) => ({
-        version: Number(r['version']),
-        hash: String(r['hash']),
-        createdAt: String(r['created_at']),
-      })),
+      ).map(toGraphVersion),
     );
   }
 
   /** Every stored graph, most recently updated first. */
   async listGraphs(): Promise<GraphInfo[]> {
     return this.guard(() =>
-      (this.stmt('SELECT * FROM graphs ORDER BY updated_at DESC, graph_id').all() as Row[]).map((r) => ({
-        graphId: String(r['graph_id']),
-        name: str(r['name']),
-        latestVersion: Number(r['latest_version']),
-        createdAt: String(r['created_at']),
-        updatedAt: String(r['updated_at']),
-      })),
+      (this.stmt('SELECT * FROM graphs ORDER BY updated_at DESC, graph_id').all() as Row[]).map(toGraphInfo),
     );
   }
-}
-
-function toApproval(r: Row): ApprovalRow {
-  return {
-    id: Number(r['id']),
-    runId: String(r['run_id']),
-    nodeId: String(r['node_id']),
-    status: r['status'] as ApprovalRow['status'],
-    title: String(r['title']),
-    details: parseJson(r['details']),
-    requestedAt: String(r['requested_at']),
-    requestedSeq: Number(r['requested_seq']),
-    decidedAt: str(r['decided_at']),
-    by: str(r['decided_by']),
-    comment: str(r['comment']),
-    data: parseJson(r['data']),
-  };
 }

@@ -12,32 +12,10 @@
  * - Either way the page's row ids come first; then only those rows are read.
  */
 import type Database from 'better-sqlite3';
-import { AppError } from '../../core/errors.js';
-import type { RunStatus } from '../../core/ports.js';
-import type { ListRunsOptions, RunSort, RunSummary } from './types.js';
+import { SORT_COLUMN, SUMMARY_COLUMNS, THEN_CREATED, addChildCounts, isoTime, type Row } from './rows.js';
+import type { ListRunsOptions, RunSummary } from './types.js';
 
 type Stmt = (sql: string) => Database.Statement;
-type Row = Record<string, unknown>;
-
-/** Column values as read: text or null, integer or null. */
-export const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-export const int = (v: unknown): number | null => (typeof v === 'number' || typeof v === 'bigint' ? Number(v) : null);
-
-export const SUMMARY_COLUMNS =
-  'run_id, graph_id, graph_version, status, created_at, started_at, finished_at, duration_ms, tokens, cost_usd, parent_run_id, parent_node_id, child_key';
-
-const SORT_COLUMN: Record<RunSort, string> = {
-  created: 'created_at',
-  started: 'started_at',
-  cost: 'cost_usd',
-  tokens: 'tokens',
-  duration: 'duration_ms',
-  status: 'status',
-  graph: 'graph_id',
-};
-
-/** Ties broken by creation time (runs_by_status and runs_by_graph continue with created_at), then run id. */
-const THEN_CREATED: ReadonlySet<RunSort> = new Set(['status', 'graph']);
 
 /** A filter matching at least this many runs is answered by walking the sort's index. */
 const MANY = 2000;
@@ -53,13 +31,6 @@ const indexedText = (opts: ListRunsOptions): string | undefined => {
 
 /** Free text as one FTS5 phrase: a substring, whatever its characters. */
 const ftsPhrase = (text: string): string => `"${text.replace(/"/g, '""')}"`;
-
-/** A time as stored (`toISOString`), so string order is time order. */
-function isoTime(v: string, name: string): string {
-  const t = Date.parse(v);
-  if (!Number.isFinite(t)) throw new AppError('usage', `${name}: not a date: ${JSON.stringify(v)}`);
-  return new Date(t).toISOString();
-}
 
 /** How the text filter is applied: by the text index, by the row ids it gave, or not at all. */
 type TextTerm = { kind: 'index'; text: string } | { kind: 'ids'; ids: readonly number[] } | undefined;
@@ -184,31 +155,6 @@ export function countRunRows(stmt: Stmt, opts: ListRunsOptions): number {
   );
 }
 
-/** A row of SUMMARY_COLUMNS (or a whole row) as the summary lists show. */
-export function toSummary(r: Row): RunSummary {
-  return {
-    runId: String(r['run_id']),
-    graphId: String(r['graph_id']),
-    graphVersion: Number(r['graph_version']),
-    status: r['status'] as RunStatus,
-    createdAt: String(r['created_at']),
-    startedAt: str(r['started_at']),
-    finishedAt: str(r['finished_at']),
-    durationMs: int(r['duration_ms']),
-    tokens: Number(r['tokens'] ?? 0),
-    costUsd: Number(r['cost_usd'] ?? 0),
-    ...(r['parent_run_id'] != null
-      ? {
-          parent: {
-            runId: String(r['parent_run_id']),
-            nodeId: String(r['parent_node_id']),
-            key: Number(r['child_key']),
-          },
-        }
-      : {}),
-  };
-}
-
 /** The runs with their child runs counted by status (only runs that have children get `children`). */
 export function withChildCounts(stmt: Stmt, runs: RunSummary[]): RunSummary[] {
   if (runs.length === 0) return runs;
@@ -216,11 +162,7 @@ export function withChildCounts(stmt: Stmt, runs: RunSummary[]): RunSummary[] {
   const rows = stmt(
     `SELECT parent_run_id AS parent, status, count(*) AS n FROM runs
      WHERE parent_run_id IN (SELECT value FROM json_each(?)) GROUP BY parent_run_id, status`,
-  ).all(JSON.stringify(runs.map((r) => r.runId))) as { parent: string; status: RunStatus; n: number }[];
-  const byRun = new Map(runs.map((r) => [r.runId, r]));
-  for (const row of rows) {
-    const run = byRun.get(row.parent)!;
-    (run.children ??= {})[row.status] = Number(row.n);
-  }
+  ).all(JSON.stringify(runs.map((r) => r.runId))) as Row[];
+  addChildCounts(runs, rows);
   return runs;
 }

@@ -13,7 +13,7 @@ import type { RunId } from '../../core/ids.js';
 import type { ControlRequest, Fence, Lease, LeaseOwner, NewRun, RunStatus } from '../../core/ports.js';
 import { Projector, toJson, type BatchState } from './projections.js';
 import { StoreQueries, toEvent } from './queries.js';
-import { SUMMARY_COLUMNS, toSummary } from './run-list.js';
+import { SUMMARY_COLUMNS, toSummary } from './rows.js';
 import type { Store } from './store.js';
 import type { RecoverableRun, SavedGraph } from './types.js';
 

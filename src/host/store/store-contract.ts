@@ -6,38 +6,28 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../core/errors.js';
 import { ev, type NewEvent, type RunEvent } from '../../core/events.js';
-import type { Lease } from '../../core/ports.js';
 import { sha256 } from './sqlite-store.js';
+import { childRunsContract } from './store-contract-children.js';
 import type { Store } from './store.js';
-import { logEvents, makeGraph, newRun, nid, rid } from './test-helpers.js';
+import { leaseWriter, logEvents, makeGraph, newRun, nid, rid } from './test-helpers.js';
 
 /** Raw SQL on the store's database, for what only a test does (`?` placeholders). */
 export type RawSql = (store: Store, sql: string, ...params: unknown[]) => Promise<Record<string, unknown>[]>;
 
 export function storeContract(label: string, open: () => Promise<Store>, sql: RawSql): void {
   let store: Store;
-  let leases: Map<string, Lease>;
+  /** Appends as the one writer of the run: its lease, after the run's last seq. */
+  let put: (runId: string, events: NewEvent[]) => Promise<RunEvent[]>;
   beforeEach(async () => {
     store = await open();
-    leases = new Map();
+    put = leaseWriter(store);
   });
   afterEach(async () => {
     await store.close();
   });
 
-  /** Appends as the one writer of the run: its lease, after the run's last seq. */
-  async function put(runId: string, events: NewEvent[]): Promise<RunEvent[]> {
-    const row = await store.getRunRow(runId);
-    if (!row) return store.append(rid(runId), events, { epoch: 0, afterSeq: 0 });
-    let lease = leases.get(runId);
-    if (!lease) {
-      lease = (await store.acquireLease(rid(runId), { id: 'contract-test' }))!;
-      leases.set(runId, lease);
-    }
-    return store.append(rid(runId), events, { epoch: lease.epoch, afterSeq: row.lastSeq });
-  }
-
   describe(`${label}: the store contract`, () => {
+    childRunsContract({ store: () => store, put: (runId, events) => put(runId, events) });
     const err = { kind: 'network' as const, message: 'boom', retryable: true };
 
     describe('createRun / append / loadRun', () => {
@@ -249,6 +239,26 @@ export function storeContract(label: string, open: () => Promise<Store>, sql: Ra
           status: 'failed',
           inputTokens: 4,
           costUsd: 0.5,
+        });
+      });
+
+      it('a failed run whose node is retried runs again: its end and error are cleared', async () => {
+        await store.createRun(newRun('run_r'));
+        const a = nid('ask');
+        await put('run_r', [
+          ev('run.started', {}),
+          ev('node.started', { attempt: 1, idempotencyKey: 'k' }, a),
+          ev('node.failed', { attempt: 1, durationMs: 3, error: err }, a),
+          ev('run.failed', { error: err, nodeId: 'ask' }),
+        ]);
+        expect(await store.getRunRow('run_r')).toMatchObject({ status: 'failed', error: err, errorNodeId: 'ask' });
+        await put('run_r', [ev('run.retried', { nodeId: 'ask' })]);
+        expect(await store.getRunRow('run_r')).toMatchObject({
+          status: 'running',
+          error: null,
+          errorNodeId: null,
+          finishedAt: null,
+          durationMs: null,
         });
       });
 

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { openDatabase } from './open.js';
 import type { SqliteStore } from './sqlite-store.js';
 import { storeContract } from './store-contract.js';
+import { writersContract } from './store-contract-writers.js';
 import { tmpDir } from './test-helpers.js';
 
 storeContract(
@@ -11,4 +12,10 @@ storeContract(
     const st = (store as SqliteStore).db.prepare(sql);
     return st.reader ? (st.all(...params) as Record<string, unknown>[]) : (st.run(...params), []);
   },
+);
+
+writersContract(
+  'SQLite',
+  async () => openDatabase(path.join(tmpDir(), 'sp.db')),
+  async (s, opts) => openDatabase((s as SqliteStore).file, opts),
 );
