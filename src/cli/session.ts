@@ -9,17 +9,13 @@ import { pathToFileURL } from 'node:url';
 import type { RunEvent } from '../core/events.js';
 import type { RunHooks } from '../core/ports.js';
 import { StatepipeService, type RunDetail, type RunOutcome } from '../host/service.js';
-import { defaultDbPath, resolveStoreSpec } from '../host/store/index.js';
 import { UsageError, statusExitCode } from './exit.js';
 import { InspectView } from './inspect-view.js';
 import { ProgressPrinter, compensationLine, finalLine, type BudgetInfo } from './progress.js';
 import { paint, streamOut, type Out } from './render.js';
+import { resolveDbPath, type GlobalOpts } from './global-opts.js';
 
-export interface GlobalOpts {
-  db?: string;
-  verbose?: boolean;
-  color?: boolean;
-}
+export type { GlobalOpts };
 
 /** Flags shared by run/resume/approve/retry/rerun. */
 export interface RunFlags {
@@ -30,16 +26,10 @@ export interface RunFlags {
   dryRun?: boolean;
 }
 
-/** `--db`, else STATEPIPE_DB, else the per-user default: a SQLite file (made absolute) or a PostgreSQL URL. */
-export function resolveDbPath(g: GlobalOpts): string {
-  if (g.db !== undefined && g.db.trim() !== '') return resolveStoreSpec(g.db);
-  return defaultDbPath();
-}
-
 /**
- * Opens the service for a command and always closes it. `readOnly`: the command only reads
- * (list, inspect, export, export-graph), so it writes nothing, and on a full disk it still
- * answers (the store opens for reading alone, see OpenOptions.forReading).
+ * Opens the service for a command and always closes it (list, inspect and export use
+ * store-session.ts). `readOnly`: the command only reads (export-graph), so it writes nothing, and
+ * on a full disk it still answers (the store opens for reading alone, see OpenOptions.forReading).
  */
 export async function withService<T>(
   g: GlobalOpts,

@@ -3,7 +3,7 @@
  * contract, calls the service, and answers with a value or a coded error. It never throws.
  */
 import { basename } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { methods, type ApiError, type ApiMethodName, type ApiResult } from '../contract/api.js';
 import { AppError } from '../core/errors.js';
 import { depthMessage, tooDeep } from '../core/json-depth.js';

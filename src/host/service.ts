@@ -3,7 +3,6 @@
  * The CLI, the web host and the Electron main process all go through it.
  */
 import { readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { AppError } from '../core/errors.js';
 import type { RunEvent } from '../core/events.js';
 import type { Graph } from '../core/graph/schema.js';
@@ -12,34 +11,24 @@ import { serializeGraph } from '../core/graph/validate.js';
 import { asRunId, type RunId } from '../core/ids.js';
 import type { RunHooks } from '../core/ports.js';
 import { realClock } from '../core/engine/clock.js';
-import { commitEvents } from '../core/engine/commit.js';
 import type { RunOutcome } from '../core/engine/context.js';
 import { Engine, type Decision, type HandOff } from '../core/engine/engine.js';
 import { dryRunPlan, nodesLeft, type DryControl, type DryRunPlan } from '../core/engine/dry-run.js';
 import { replayRun, type ReplayReport } from '../core/engine/replay.js';
 import { foldEvents } from '../core/engine/state.js';
-import { ev } from '../core/events.js';
 import { createAgentRunner } from '../core/nodes/agent/runner.js';
 import { llmRunner } from '../core/nodes/llm/runner.js';
 import { BreakerRegistry, withBreakers, type BreakerSettings } from './breaker.js';
-import { chaosFromEnv, installChaos } from './chaos.js';
 import { parseGraphFile } from './graph-file.js';
 import { completeGraph } from './graph-library.js';
+import { openProcessStore, processOwner, recoverInterrupted } from './recover.js';
 import { startTelemetry, type Telemetry } from './telemetry.js';
 import { CodeSandbox, codeRunner } from './runners/code.js';
 import { httpRunner } from './runners/http.js';
 import { verifyEffect } from './runners/http-verify.js';
 import { ProviderRegistry, type ProviderSettings } from './providers/index.js';
-import { toRunDetail, type RunDetail } from './run-detail.js';
-import {
-  SqliteStore,
-  openStore,
-  sha256,
-  type ListRunsOptions,
-  type RunSummary,
-  type Store,
-  type StoreOptions,
-} from './store/index.js';
+import { inspectRun, knownRun, type RunDetail } from './run-detail.js';
+import { sha256, type ListRunsOptions, type RunSummary, type Store, type StoreOptions } from './store/index.js';
 
 export interface ServiceOptions extends StoreOptions {
   /** A SQLite file path or a PostgreSQL URL (`postgres://…`): docs/scale-out.md "Selecting the store". */
@@ -68,12 +57,7 @@ export class StatepipeService {
     readonly store: Store,
     opts: ServiceOptions,
   ) {
-    this.owner = {
-      id: opts.ownerName
-        ? `${opts.ownerName}@${hostname()}:${process.pid}`
-        : `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 10)}`,
-      pid: process.pid,
-    };
+    this.owner = processOwner(opts.ownerName);
     this.providers = new ProviderRegistry(opts.providers ?? {});
     this.breakers = new BreakerRegistry(opts.breakers ?? {});
     this.engine = new Engine({
@@ -109,10 +93,7 @@ export class StatepipeService {
    */
   static async open(opts: ServiceOptions): Promise<StatepipeService> {
     const { dbPath, hooks: _h, onHookError: _o, providers: _p, breakers: _b, ownerName: _n, ...openOpts } = opts;
-    // Fault injection for `statepipe chaos` only (SQLite): one env lookup, no wrapper unless it is set.
-    const chaos = chaosFromEnv();
-    const store = await openStore(dbPath, openOpts);
-    return new StatepipeService(chaos && store instanceof SqliteStore ? installChaos(store, chaos) : store, opts);
+    return new StatepipeService(await openProcessStore(dbPath, openOpts), opts);
   }
 
   subscribe(fn: (events: RunEvent[]) => void): () => void {
@@ -237,10 +218,8 @@ export class StatepipeService {
     return report;
   }
 
-  async inspect(runId: string): Promise<RunDetail> {
-    const id = await this.known(runId);
-    const { graph, events } = await this.store.loadRun(id);
-    return toRunDetail(graph, foldEvents(id, graph, events));
+  inspect(runId: string): Promise<RunDetail> {
+    return inspectRun(this.store, runId);
   }
 
   list(opts: ListRunsOptions = {}): Promise<RunSummary[]> {
@@ -264,35 +243,9 @@ export class StatepipeService {
     return serializeGraph(graph);
   }
 
-  /**
-   * Runs whose driving process died (lease expired, or owner pid gone on this host) that the
-   * store still says are `running` or `queued`. A read: read commands show them `interrupted`
-   * without writing (recoverInterrupted() is what writes it).
-   */
-  async deadRuns(): Promise<Set<string>> {
-    return new Set((await this.store.findRunsToRecover()).map((r) => r.runId));
-  }
-
   /** Marks runs whose driving process died as `interrupted` (the app does this at start). */
-  async recoverInterrupted(): Promise<string[]> {
-    const marked: string[] = [];
-    for (const r of await this.store.findRunsToRecover()) {
-      const id = asRunId(r.runId);
-      const lease = await this.store.acquireLease(id, this.owner);
-      if (!lease) continue;
-      try {
-        const { graph, events } = await this.store.loadRun(id);
-        const state = foldEvents(id, graph, events);
-        if (state.status === 'running' || state.status === 'queued') {
-          const interrupted = ev('run.interrupted', r.ownerPid ? { ownerPid: r.ownerPid } : {});
-          await commitEvents(this.store, state, lease, [interrupted]);
-          marked.push(id);
-        }
-      } finally {
-        await this.store.releaseLease(id, lease);
-      }
-    }
-    return marked;
+  recoverInterrupted(): Promise<string[]> {
+    return recoverInterrupted(this.store, this.owner);
   }
 
   /**
@@ -315,10 +268,8 @@ export class StatepipeService {
     return this.known(runId);
   }
 
-  private async known(runId: string): Promise<RunId> {
-    if (!(await this.store.getRunRow(runId)))
-      throw new AppError('not-found', `run ${runId} not found in ${this.store.displayName}`);
-    return asRunId(runId);
+  private known(runId: string): Promise<RunId> {
+    return knownRun(this.store, runId);
   }
 }
 

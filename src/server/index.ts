@@ -5,7 +5,7 @@
  */
 import fastifyWebsocket from '@fastify/websocket';
 import { join, resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DispatchContext } from '../host/dispatch.js';
 import { EventFeed } from '../host/event-feed.js';
 import { osUser } from '../host/os-user.js';

@@ -4,7 +4,8 @@
  */
 import { osUser } from '../../host/os-user.js';
 import { UsageError } from '../exit.js';
-import { nonNegative, parseJsonArg, positiveInt } from '../files.js';
+import { parseJsonArg } from '../files.js';
+import { nonNegative, positiveInt } from '../flags.js';
 import { paint, streamOut } from '../render.js';
 import { checkRunFlags, driveCommand, withService, type GlobalOpts, type RunFlags } from '../session.js';
 import { dryRunControl } from './dry-run.js';

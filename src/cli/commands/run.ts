@@ -6,11 +6,16 @@
 import type { Graph } from '../../core/graph/schema.js';
 import { StatepipeService } from '../../host/service.js';
 import { UsageError } from '../exit.js';
-import { checkRunInput, loadGraphFile, parseJsonArg, positiveInt, readInputsFile } from '../files.js';
-import { checkRunFlags, driveCommand, resolveDbPath, type GlobalOpts, type RunFlags } from '../session.js';
-import { runBatch } from './batch.js';
+import { checkRunInput, loadGraphFile, parseJsonArg, readInputsFile } from '../files.js';
+import { positiveInt } from '../flags.js';
+import { checkRunFlags, driveCommand, type GlobalOpts, type RunFlags } from '../session.js';
+import { resolveDbPath } from '../global-opts.js';
 import { printPlan } from './dry-run.js';
-import { checkDetachFlags, detachRuns, type DetachOpts } from './worker.js';
+import { checkDetachFlags, type DetachOpts } from './detach-flags.js';
+
+/** The queue (pg-boss) is loaded only for --detach. */
+const detachRuns: typeof import('./worker.js').detachRuns = async (...args) =>
+  (await import('./worker.js')).detachRuns(...args);
 
 export interface RunOpts extends RunFlags, DetachOpts {
   input?: string;
@@ -51,7 +56,8 @@ export async function runCommand(file: string, opts: RunOpts, g: GlobalOpts): Pr
         opts,
         g,
       );
-    return runBatch(graph, lines, concurrency, opts, g);
+    // The batch's progress bar (cli-progress) is loaded only for a batch.
+    return (await import('./batch.js')).runBatch(graph, lines, concurrency, opts, g);
   }
 
   const input = opts.input !== undefined ? parseJsonArg(opts.input, '--input') : {};

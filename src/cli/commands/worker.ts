@@ -9,30 +9,13 @@ import { isPostgresUrl } from '../../host/store/index.js';
 import { DEFAULT_QUEUE, RunQueue, checkQueueName } from '../../host/workers/queue.js';
 import { RunWorker } from '../../host/workers/worker.js';
 import { EXIT, UsageError } from '../exit.js';
-import { positiveInt } from '../files.js';
-import { resolveDbPath, withService, type GlobalOpts, type RunFlags } from '../session.js';
+import { positiveInt } from '../flags.js';
+import { resolveDbPath, type GlobalOpts } from '../global-opts.js';
+import { withService, type RunFlags } from '../session.js';
 
-export interface DetachOpts {
-  detach?: boolean;
-  priority?: string;
-  queue?: string;
-}
+import type { DetachOpts } from './detach-flags.js';
 
-/** Refuses `--detach`, `--priority` and `--queue` where they cannot work, before anything is written. */
-export function checkDetachFlags(opts: DetachOpts, g: GlobalOpts): void {
-  if (!opts.detach) {
-    if (opts.priority !== undefined) throw new UsageError('--priority needs --detach');
-    if (opts.queue !== undefined) throw new UsageError('--queue needs --detach');
-    return;
-  }
-  if (!isPostgresUrl(resolveDbPath(g)))
-    throw new UsageError(
-      '--detach needs a PostgreSQL store (--db postgres://…): workers take runs from a queue in the database',
-    );
-  if (opts.priority !== undefined && !/^-?\d+$/.test(opts.priority))
-    throw new UsageError(`--priority: expected an integer, got "${opts.priority}"`);
-  if (opts.queue !== undefined) checkQueueName(opts.queue);
-}
+export type { DetachOpts };
 
 /** Creates the runs (status queued), enqueues a nudge for each, prints their ids. */
 export async function detachRuns(graph: Graph, inputs: unknown[], opts: DetachOpts, g: GlobalOpts): Promise<number> {

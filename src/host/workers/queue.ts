@@ -12,19 +12,15 @@ import type { Store } from '../store/store.js';
 
 /** pg-boss keeps its tables in a schema of its own next to `statepipe`. */
 export const QUEUE_SCHEMA = 'statepipe_queue';
-export const DEFAULT_QUEUE = 'default';
+import { DEFAULT_QUEUE } from './queue-name.js';
+
+export { DEFAULT_QUEUE, checkQueueName } from './queue-name.js';
+
 const HOST = os.hostname();
 
 export interface RunJob {
   id: string;
   runId: string;
-}
-
-/** `--queue NAME`: letters, digits, `_` and `-` (pg-boss's queue names). */
-export function checkQueueName(name: string, flag = '--queue'): string {
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(name))
-    throw new AppError('usage', `${flag}: expected 1-64 letters, digits, _ or -, got "${name}"`);
-  return name;
 }
 
 export class RunQueue {

@@ -1,5 +1,5 @@
 /** `condition`: a JSONata expression giving a boolean; edges leaving it carry `when`. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { evalCondition, limitsOf } from '../../graph/templates.js';
 import { defineKind } from '../kind.js';
 

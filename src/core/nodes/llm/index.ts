@@ -1,5 +1,5 @@
 /** `llm`: one model call, streamed, with an optional JSON Schema on the reply (runner.ts). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineKind, PROVIDERS, type PanelField } from '../kind.js';
 import { llmRunner } from './runner.js';
 

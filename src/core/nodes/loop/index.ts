@@ -3,7 +3,7 @@
  * before, until an expression says it is done or `maxIterations` is reached.
  * Output: `{ result, iterations, stoppedBy }`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { NodeFailure } from '../../errors.js';
 import { evaluateExpression, limitsOf, renderTemplates } from '../../graph/templates.js';
 import type { NodeResult, NodeRunContext, TemplateScope } from '../../ports.js';

@@ -2,7 +2,7 @@
  * `map`: runs a graph once per item of a list known at run time, as child runs, a few at a
  * time. Output: `{ results, errors, succeeded, failed }` in item order.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { NodeFailure, toNodeError, type NodeError } from '../../errors.js';
 import { limitsOf, renderTemplates } from '../../graph/templates.js';
 import type { NodeResult, NodeRunContext, TemplateScope } from '../../ports.js';
