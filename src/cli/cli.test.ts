@@ -7,7 +7,7 @@ import { EXAMPLES, cli, fastGraph, runCount, startedRunId, tmpDir } from './cli-
 const DOC_INPUT = JSON.stringify({ text: 'Alice leads ProjectX in Berlin and the team is happy with it' });
 const VENDOR_INPUT = JSON.stringify({ vendor: 'Acme', country: 'DE' });
 
-describe.concurrent('statepipe run', () => {
+describe.concurrent('statepipe run', { timeout: 120_000 }, () => {
   it('runs document-pipeline to success and prints the aggregated result with --json', async () => {
     const dir = tmpDir();
     const db = path.join(dir, 'db.sqlite');

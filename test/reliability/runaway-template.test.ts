@@ -130,6 +130,9 @@ describe('a template that never ends', () => {
     });
     expect(started.status, await started.clone().text()).toBeLessThan(300);
     const { runId } = (await started.json()) as { runId: string };
+    // The run is created queued; its start commits a moment later.
+    const status = async () => ((await (await api(`/runs/${runId}`)).json()) as { status: string }).status;
+    for (let i = 0; i < 50 && (await status()) === 'queued'; i++) await new Promise((r) => setTimeout(r, 50));
     // Every answer comes while the spin node is still evaluating its template (it has 8 s).
     for (let i = 0; i < 5; i++) {
       const res = await api(`/runs/${runId}`);
