@@ -35,13 +35,14 @@ describe('several processes on one file', () => {
     }
   });
 
-  it('two processes creating and migrating a fresh file at once', async () => {
+  it('four processes creating and migrating a fresh file at once', async () => {
     const file = path.join(tmpDir(), 'fresh.db');
-    const results = await runWorkers(file, [
-      { runId: 'run_x', n: 20 },
-      { runId: 'run_y', n: 20 },
-    ]);
-    expect(results.map((r) => r.err)).toEqual(['', '']);
-    expect(results.map((r) => r.out.trim())).toEqual(['ok 21', 'ok 21']);
+    const ids = ['run_w', 'run_x', 'run_y', 'run_z'];
+    const results = await runWorkers(
+      file,
+      ids.map((runId) => ({ runId, n: 20 })),
+    );
+    expect(results.map((r) => r.err)).toEqual(ids.map(() => ''));
+    expect(results.map((r) => r.out.trim())).toEqual(ids.map(() => 'ok 21'));
   });
 });

@@ -108,8 +108,7 @@ function openFile(abs: string, opts: OpenOptions): SqliteStore {
     db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
     checkOwnership(db, abs, readonly);
     if (!readonly) {
-      const mode = String(db.pragma('journal_mode', { simple: true })).toLowerCase();
-      if (mode !== 'wal') db.pragma('journal_mode = WAL');
+      toWal(db, opts.busyTimeoutMs ?? 5000);
       migrate(db);
     }
     return new SqliteStore(db, abs, { leaseMs: opts.leaseMs ?? 30_000 });
@@ -120,6 +119,25 @@ function openFile(abs: string, opts: OpenOptions): SqliteStore {
       /* already failing */
     }
     throw dbError(abs, err, 'open');
+  }
+}
+
+/**
+ * Switches a fresh file to WAL. SQLite may answer SQLITE_BUSY at once, without its busy handler,
+ * when another process opens the same fresh file at that moment (both want the exclusive lock the
+ * switch needs): try again until the busy timeout, as a write would wait.
+ */
+function toWal(db: Database.Database, timeoutMs: number): void {
+  const deadline = Date.now() + timeoutMs;
+  for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
+    try {
+      const mode = String(db.pragma('journal_mode', { simple: true })).toLowerCase();
+      if (mode !== 'wal') db.pragma('journal_mode = WAL');
+      return;
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pause);
+    }
   }
 }
 
