@@ -274,7 +274,7 @@ describe('runs dashboard', () => {
     const marks = async () =>
       Object.fromEntries(
         await page
-          .locator('[data-testid="diff-canvas"] [data-testid^="node-"]')
+          .locator('[data-testid="diff-canvas"] [data-diff]')
           .evaluateAll((els) => els.map((e) => [e.getAttribute('data-testid')!.slice(5), e.getAttribute('data-diff')])),
       );
     await expect

@@ -2,7 +2,7 @@
 import { memo, type JSX } from 'react';
 import { StateIcon } from '../ui/icons';
 import { dashboardStore, useDashboard, type SortKey } from './dashboard-store';
-import { fmtCost, fmtMs, fmtTime, fmtTokens } from './format';
+import { fmtCost, fmtMs, fmtTime, fmtTokens } from '../ui/format';
 import type { RunPages, RunRow } from './run-pages';
 import { VirtualList } from './VirtualList';
 

@@ -4,14 +4,14 @@ import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { copySelection, pasteChanges, type Clip } from '../doc/graph-edit';
 import { docStore, useDoc } from '../doc/store';
+import { graphIndex, graphSource } from '../canvas/node-source';
+import { ReadOnlyCanvas } from '../canvas/ReadOnlyCanvas';
+import { animatedEdges } from '../run/fold';
 import { Inspector } from '../run/Inspector';
-import { RunCanvas } from '../run/RunCanvas';
 import { runStore, useNodeView, useRun } from '../run/run-store';
-import { animatedEdges } from '../run/run-view';
 import { RunSummary } from '../run/RunSummary';
+import { uiStore } from '../ui/ui-store';
 import { Canvas } from './Canvas';
-import { useZoomedOut } from './lod';
-import { graphIndex, graphSource } from './nodes/node-source';
 import { GraphPanel } from './GraphPanel';
 import { NodePanel } from './NodePanel';
 import { Palette } from './Palette';
@@ -96,13 +96,27 @@ const inspect = (id: string | null) => runStore.getState().inspect(id);
 function RunModeBody(): JSX.Element | null {
   const graph = useRun((s) => s.graph);
   const inspected = useRun((s) => s.inspected);
-  const zoomedOut = useZoomedOut(); // no flowing edges when zoomed out, as in Canvas
-  const flowing = useRun((s) => (s.graph && s.view && !zoomedOut ? animatedEdges(s.graph, s.view) : ''));
-  const source = useMemo(() => (graph ? graphSource(graph, useNodeView, { controls: true }) : null), [graph]);
+  const flowing = useRun((s) => (s.graph && s.view ? animatedEdges(s.graph, s.view) : ''));
+  const source = useMemo(
+    () =>
+      graph
+        ? graphSource(graph, useNodeView, {
+            decide: (nodeId, approved) => uiStore.getState().open({ kind: 'approval', nodeId, approved }),
+          })
+        : null,
+    [graph],
+  );
   if (!graph || !source) return null;
   return (
     <div className="editor-body">
-      <RunCanvas graph={graph} source={source} selected={inspected} onSelect={inspect} flowing={flowing} />
+      <ReadOnlyCanvas
+        graph={graph}
+        source={source}
+        selected={inspected}
+        onSelect={inspect}
+        flowing={flowing}
+        testId="run-mode-canvas"
+      />
       {inspected ? (
         <Inspector
           key={inspected}

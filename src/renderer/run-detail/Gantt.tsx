@@ -1,8 +1,8 @@
 /** The run's timeline: one row per node, one bar per attempt (SVG), colored by outcome. */
 import { useMemo, useRef, type JSX } from 'react';
-import type { RunState } from '../../core/engine/state';
 import type { Graph } from '../../core/graph/schema';
-import { fmtMs } from '../dashboard/format';
+import type { RunSnapshot } from '../run/fold';
+import { fmtMs } from '../ui/format';
 import { useClientSize } from '../ui/use-client-size';
 
 const ROW = 26;
@@ -26,7 +26,7 @@ export function Gantt({
   selected,
 }: {
   graph: Graph;
-  state: RunState;
+  state: RunSnapshot;
   now: number;
   onSelect?(nodeId: string): void;
   selected?: string | null;
@@ -36,7 +36,7 @@ export function Gantt({
     let t0 = Infinity;
     let t1 = -Infinity;
     for (const g of graph.nodes) {
-      const n = state.nodes.get(g.id);
+      const n = state.nodes[g.id];
       if (!n || n.attempts.length === 0) continue;
       const bars = n.attempts.map((a) => {
         const end = a.finishedAt ?? now;

@@ -3,10 +3,14 @@
  * time-travel slider that folds the log up to any event, and tabs for the trace, the timeline
  * (Gantt of attempts), the logs and the selected node. Exports its history and its graph.
  */
-import { useEffect, useMemo, useState, type JSX } from 'react';
+import { createContext, useContext, useEffect, useMemo, useState, type JSX } from 'react';
+import type { Graph } from '../../core/graph/schema';
 import { hostClient } from '../api/client';
 import { dashboardStore } from '../dashboard/dashboard-store';
-import { fmtCost, fmtMs, fmtTime, fmtTokens } from '../dashboard/format';
+import { graphSource } from '../canvas/node-source';
+import { ReadOnlyCanvas } from '../canvas/ReadOnlyCanvas';
+import { foldTo, type RunSnapshot } from '../run/fold';
+import { fmtCost, fmtMs, fmtTime, fmtTokens } from '../ui/format';
 import { StateIcon } from '../ui/icons';
 import { uiStore } from '../ui/ui-store';
 import { downloadText } from './download';
@@ -14,14 +18,23 @@ import { Gantt } from './Gantt';
 import { jsonDiff } from './json-diff';
 import { JsonDiffView } from './JsonDiffView';
 import { Logs } from './Logs';
-import { RunCanvas } from './RunCanvas';
-import { eventLabel, nodeStatuses, stateAt } from './time-travel';
+import { eventLabel } from './time-travel';
 import { JsonBlock, Trace } from './Trace';
 import { buildTrace } from './trace';
 import { useRunData, type RunData } from './use-run';
 import '../dashboard/dashboard.css';
 
 type Tab = 'trace' | 'timeline' | 'logs' | 'node';
+
+/** The snapshot the canvas shows (time travel moves it). */
+const Shown = createContext<RunSnapshot | null>(null);
+const useShownNode = (id: string) => useContext(Shown)?.nodes[id];
+const sources = new WeakMap<Graph, ReturnType<typeof graphSource>>();
+const sourceOf = (g: Graph) => {
+  let s = sources.get(g);
+  if (!s) sources.set(g, (s = graphSource(g, useShownNode)));
+  return s;
+};
 
 function GraphChanged({ data }: { data: RunData }): JSX.Element | null {
   const [open, setOpen] = useState(false);
@@ -67,12 +80,11 @@ export function RunDetail({ runId }: { runId: string }): JSX.Element {
   const events = data?.events ?? [];
   const lastSeq = events.at(-1)?.seq ?? 0;
   const at = seq === null ? lastSeq : Math.min(seq, lastSeq);
-  const final = useMemo(() => (data ? stateAt(runId, data.graph, data.events) : null), [data, runId]);
+  const final = useMemo(() => (data ? foldTo(runId, data.graph, data.events) : null), [data, runId]);
   const past = useMemo(
-    () => (data ? (at === lastSeq ? final! : stateAt(runId, data.graph, data.events, at)) : null),
+    () => (data ? (at === lastSeq ? final! : foldTo(runId, data.graph, data.events, at)) : null),
     [data, at, lastSeq, final, runId],
   );
-  const statuses = useMemo(() => (past ? nodeStatuses(past) : {}), [past]);
   const trace = useMemo(() => (data && final ? buildTrace(data.graph, final, data.events) : null), [data, final]);
   const live = final !== null && !['succeeded', 'failed', 'cancelled'].includes(final.status);
   useEffect(() => {
@@ -100,7 +112,7 @@ export function RunDetail({ runId }: { runId: string }): JSX.Element {
     );
   }
   const current = events.find((e) => e.seq === at);
-  const sel = node ? final.nodes.get(node) : undefined;
+  const sel = node ? final.nodes[node] : undefined;
   const duration = final.startedAt
     ? (final.finishedAt ? Date.parse(final.finishedAt) : now) - Date.parse(final.startedAt)
     : null;
@@ -146,15 +158,17 @@ export function RunDetail({ runId }: { runId: string }): JSX.Element {
       <GraphChanged data={data} />
       <div className="rd-body">
         <div className="rd-graph">
-          <RunCanvas
-            graph={data.graph}
-            statuses={statuses}
-            selected={node}
-            onSelect={(id) => {
-              setNode(id);
-              if (id) setTab('node');
-            }}
-          />
+          <Shown.Provider value={past}>
+            <ReadOnlyCanvas
+              graph={data.graph}
+              source={sourceOf(data.graph)}
+              selected={node}
+              onSelect={(id) => {
+                setNode(id);
+                if (id) setTab('node');
+              }}
+            />
+          </Shown.Provider>
           <div className="time-travel" data-testid="time-travel-bar">
             <span className="muted small">Time travel</span>
             <input

@@ -4,13 +4,14 @@
  * deltas per node, and the JSON diff of the selected node's outputs.
  */
 import { useMemo, useState, type JSX } from 'react';
+import { graphSource, type DiffMark } from '../canvas/node-source';
+import { ReadOnlyCanvas } from '../canvas/ReadOnlyCanvas';
+import { foldTo } from '../run/fold';
 import { dashboardStore } from '../dashboard/dashboard-store';
-import { fmtCost, fmtDelta, fmtMs, fmtTokens, shortId } from '../dashboard/format';
+import { fmtCost, fmtDelta, fmtMs, fmtTokens, shortId } from '../ui/format';
 import { jsonDiff } from './json-diff';
 import { JsonDiffView } from './JsonDiffView';
-import { RunCanvas, type DiffMark } from './RunCanvas';
 import { diffRuns } from './run-diff';
-import { nodeStatuses, stateAt } from './time-travel';
 import { useRunData } from './use-run';
 import '../dashboard/dashboard.css';
 
@@ -18,8 +19,8 @@ export function RunDiff({ a, b }: { a: string; b: string }): JSX.Element {
   const A = useRunData(a);
   const B = useRunData(b);
   const [picked, setPicked] = useState<string | null>(null);
-  const sa = useMemo(() => (A.data ? stateAt(a, A.data.graph, A.data.events) : null), [A.data, a]);
-  const sb = useMemo(() => (B.data ? stateAt(b, B.data.graph, B.data.events) : null), [B.data, b]);
+  const sa = useMemo(() => (A.data ? foldTo(a, A.data.graph, A.data.events) : null), [A.data, a]);
+  const sb = useMemo(() => (B.data ? foldTo(b, B.data.graph, B.data.events) : null), [B.data, b]);
   const rows = useMemo(
     () => (A.data && B.data && sa && sb ? diffRuns(A.data.graph, sa, B.data.graph, sb) : []),
     [A.data, B.data, sa, sb],
@@ -28,7 +29,27 @@ export function RunDiff({ a, b }: { a: string; b: string }): JSX.Element {
     () => Object.fromEntries(rows.map((r) => [r.nodeId, r.mark])) as Record<string, DiffMark>,
     [rows],
   );
-  const statuses = useMemo(() => (sb ? nodeStatuses(sb) : {}), [sb]);
+  const source = useMemo(
+    () =>
+      B.data && sb
+        ? graphSource(B.data.graph, (id) => sb.nodes[id], {
+            useMark: (id) =>
+              marks[id]
+                ? { diff: marks[id], ...(marks[id] === 'changed' ? { note: 'output changed' } : {}) }
+                : undefined,
+          })
+        : null,
+    [B.data, sb, marks],
+  );
+  const edgeClasses = useMemo(
+    () =>
+      Object.fromEntries(
+        (B.data?.graph.edges ?? [])
+          .filter((e) => marks[e.source] === 'changed' && marks[e.target] === 'changed')
+          .map((e) => [e.id, 'diff-edge']),
+      ),
+    [B.data, marks],
+  );
   const changed = rows.filter((r) => r.mark !== 'same');
   const node = picked ?? changed[0]?.nodeId ?? null;
   const row = rows.find((r) => r.nodeId === node);
@@ -45,7 +66,7 @@ export function RunDiff({ a, b }: { a: string; b: string }): JSX.Element {
     </button>
   );
   const err = A.error ?? B.error;
-  if (err || !A.data || !B.data || !sa || !sb) {
+  if (err || !A.data || !B.data || !sa || !sb || !source) {
     return (
       <div className="run-detail" data-testid="run-diff" data-loading="true">
         <div className="rd-head">{back}</div>
@@ -94,12 +115,12 @@ export function RunDiff({ a, b }: { a: string; b: string }): JSX.Element {
       )}
       <div className="rd-body">
         <div className="rd-graph">
-          <RunCanvas
+          <ReadOnlyCanvas
             graph={B.data.graph}
-            statuses={statuses}
-            diff={marks}
+            source={source}
             selected={node}
             onSelect={(id) => id && setPicked(id)}
+            edgeClasses={edgeClasses}
             testId="diff-canvas"
           />
         </div>

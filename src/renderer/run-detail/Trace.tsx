@@ -1,7 +1,7 @@
 /** The hierarchical trace: run → node → attempt → model or tool call, each with its fields. */
 import { useState, type JSX } from 'react';
 import { StateIcon } from '../ui/icons';
-import { fmtCost, fmtMs, fmtTokens } from '../dashboard/format';
+import { fmtCost, fmtMs, fmtTokens } from '../ui/format';
 import type { TraceField, TraceItem } from './trace';
 
 const MAX_TEXT = 20_000;

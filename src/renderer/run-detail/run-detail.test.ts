@@ -6,7 +6,9 @@ import { dayToIso, listQuery, EMPTY_FILTERS } from '../dashboard/dashboard-store
 import { visibleRange } from '../dashboard/VirtualList';
 import { logLines } from './Logs';
 import { diffRuns } from './run-diff';
-import { nodeStatuses, stateAt } from './time-travel';
+import { foldTo, type RunSnapshot } from '../run/fold';
+
+const nodeStatuses = (s: RunSnapshot) => Object.fromEntries(Object.entries(s.nodes).map(([id, n]) => [id, n.status]));
 import { buildTrace } from './trace';
 
 const graph = {
@@ -78,21 +80,21 @@ describe('run detail (pure parts)', () => {
   it('time travel folds the log up to a seq', () => {
     const log = runLog('Hello');
     const started = log.find((x) => x.type === 'node.started' && x.nodeId === 'ask')!;
-    expect(nodeStatuses(stateAt('run_X', graph, log, started.seq))).toEqual({
+    expect(nodeStatuses(foldTo('run_X', graph, log, started.seq))).toEqual({
       start: 'succeeded',
       ask: 'running',
       result: 'idle',
     });
-    expect(nodeStatuses(stateAt('run_X', graph, log))).toEqual({
+    expect(nodeStatuses(foldTo('run_X', graph, log))).toEqual({
       start: 'succeeded',
       ask: 'succeeded',
       result: 'succeeded',
     });
-    expect(stateAt('run_X', graph, log, 0).status).toBe('queued');
+    expect(foldTo('run_X', graph, log, 0).status).toBe('queued');
   });
 
   it('builds the trace: run → node → attempt → model call, errors included', () => {
-    const ok = buildTrace(graph, stateAt('run_X', graph, runLog('Hello')), runLog('Hello'));
+    const ok = buildTrace(graph, foldTo('run_X', graph, runLog('Hello')), runLog('Hello'));
     const ask = ok.children.find((c) => c.id === 'ask')!;
     expect(ask).toMatchObject({ kind: 'node', status: 'succeeded', tokens: 3, costUsd: 0.01 });
     const call = ask.children[0]!.children[0]!;
@@ -104,7 +106,7 @@ describe('run detail (pure parts)', () => {
       ]),
     );
     const failLog = runLog('Hel', true);
-    const bad = buildTrace(graph, stateAt('run_X', graph, failLog), failLog);
+    const bad = buildTrace(graph, foldTo('run_X', graph, failLog), failLog);
     expect(bad.fields.find((f) => f.error)?.value).toMatchObject({ message: 'boom', nodeId: 'ask' });
     expect(bad.children.find((c) => c.id === 'ask')!.children[0]!.fields).toEqual([
       { label: 'error', value: expect.objectContaining({ message: 'boom' }), error: true },
@@ -130,7 +132,7 @@ describe('run detail (pure parts)', () => {
   it('diffs two runs: the changed node and its downstream', () => {
     const a = runLog('Hello');
     const b = runLog('Howdy');
-    const d = diffRuns(graph, stateAt('run_X', graph, a), graph, stateAt('run_X', graph, b));
+    const d = diffRuns(graph, foldTo('run_X', graph, a), graph, foldTo('run_X', graph, b));
     expect(Object.fromEntries(d.map((x) => [x.nodeId, x.mark]))).toEqual({
       start: 'same',
       ask: 'changed',

@@ -1,8 +1,8 @@
 /** The diff of two runs (pure): per node, whether its output changed, and token, cost and latency deltas. */
-import type { NodeState, RunState } from '../../core/engine/state';
 import type { Graph } from '../../core/graph/schema';
+import type { DiffMark } from '../canvas/node-source';
+import type { NodeSnapshot, RunSnapshot } from '../run/fold';
 import { jsonEqual } from './json-diff';
-import type { DiffMark } from './RunCanvas';
 
 export interface NodeMetrics {
   status: string;
@@ -20,7 +20,7 @@ export interface NodeDiff {
   b?: NodeMetrics;
 }
 
-function metrics(n: NodeState | undefined): NodeMetrics | undefined {
+function metrics(n: NodeSnapshot | undefined): NodeMetrics | undefined {
   if (!n) return undefined;
   let tokens = 0;
   let costUsd = 0;
@@ -34,11 +34,11 @@ function metrics(n: NodeState | undefined): NodeMetrics | undefined {
 }
 
 /** Every node of either graph (B's order first), marked changed when its output or final status differs. */
-export function diffRuns(graphA: Graph, a: RunState, graphB: Graph, b: RunState): NodeDiff[] {
+export function diffRuns(graphA: Graph, a: RunSnapshot, graphB: Graph, b: RunSnapshot): NodeDiff[] {
   const ids = [...new Set([...graphB.nodes.map((n) => n.id), ...graphA.nodes.map((n) => n.id)])];
   return ids.map((nodeId) => {
-    const ma = graphA.nodes.some((n) => n.id === nodeId) ? metrics(a.nodes.get(nodeId)) : undefined;
-    const mb = graphB.nodes.some((n) => n.id === nodeId) ? metrics(b.nodes.get(nodeId)) : undefined;
+    const ma = graphA.nodes.some((n) => n.id === nodeId) ? metrics(a.nodes[nodeId]) : undefined;
+    const mb = graphB.nodes.some((n) => n.id === nodeId) ? metrics(b.nodes[nodeId]) : undefined;
     const mark: DiffMark = !ma
       ? 'only-b'
       : !mb

@@ -3,9 +3,9 @@
  * from the folded state (attempts with usage and cost) and the log (rendered config per
  * attempt, streamed text, agent steps, errors).
  */
-import type { AttemptRecord, NodeState, RunState } from '../../core/engine/state';
 import type { AgentStep, RunEvent } from '../../core/events';
 import type { Graph } from '../../core/graph/schema';
+import type { AttemptRecord, NodeSnapshot, RunSnapshot } from '../run/fold';
 
 export type TraceKind = 'run' | 'node' | 'attempt' | 'model' | 'tool';
 
@@ -75,7 +75,7 @@ function callsOf(
   nodeId: string,
   attempt: number,
   log: AttemptLog | undefined,
-  rec: NodeState,
+  rec: NodeSnapshot,
   a: AttemptRecord,
   isLast: boolean,
 ): TraceItem[] {
@@ -163,11 +163,11 @@ function callsOf(
 }
 
 /** The trace tree of a run folded to its end. */
-export function buildTrace(graph: Graph, state: RunState, events: readonly RunEvent[]): TraceItem {
+export function buildTrace(graph: Graph, state: RunSnapshot, events: readonly RunEvent[]): TraceItem {
   const logs = attemptLogs(events);
   const nodes: TraceItem[] = [];
   for (const g of graph.nodes) {
-    const n = state.nodes.get(g.id);
+    const n = state.nodes[g.id];
     if (!n || n.status === 'idle') continue;
     const attempts = n.attempts.map((a, i): TraceItem => {
       const log = logs.get(keyOf(g.id, a.attempt));

@@ -7,16 +7,12 @@
 import { memo, useEffect, useRef, useState, type JSX, type ReactNode } from 'react';
 import type { GraphNode } from '../../core/graph/schema';
 import { hostClient } from '../api/client';
-import { formatMs } from '../editor/nodes/summaries';
 import { Icon, StateIcon, TypeIcon } from '../ui/icons';
+import { fmtClock, fmtCost, fmtMs } from '../ui/format';
 import { JsonTree } from '../ui/JsonTree';
 import { uiStore } from '../ui/ui-store';
 import { runStore, useNodeView, useRun } from './run-store';
-import type { NodeView } from './run-view';
-
-const money = (usd: number) => `$${usd < 0.01 && usd > 0 ? usd.toFixed(5) : usd.toFixed(4)}`;
-const time = (ms: number) =>
-  new Date(ms).toLocaleTimeString(undefined, { hour12: false }) + `.${String(ms % 1000).padStart(3, '0')}`;
+import type { NodeSnapshot } from './fold';
 
 function Section({
   title,
@@ -42,7 +38,7 @@ function Section({
   );
 }
 
-const Attempts = memo(function Attempts({ attempts }: { attempts: NodeView['attempts'] }): JSX.Element {
+const Attempts = memo(function Attempts({ attempts }: { attempts: NodeSnapshot['attempts'] }): JSX.Element {
   return (
     <table className="insp-table" data-testid="inspector-attempts">
       <thead>
@@ -65,10 +61,10 @@ const Attempts = memo(function Attempts({ attempts }: { attempts: NodeView['atte
               </span>
               {a.error && <span className="muted small"> {a.error.kind}</span>}
             </td>
-            <td className="mono small">{time(a.startedAt)}</td>
-            <td className="num">{a.finishedAt !== undefined ? formatMs(a.finishedAt - a.startedAt) : '…'}</td>
+            <td className="mono small">{fmtClock(a.startedAt)}</td>
+            <td className="num">{a.finishedAt !== undefined ? fmtMs(a.finishedAt - a.startedAt) : '…'}</td>
             <td className="num">{a.usage ? `${a.usage.inputTokens}+${a.usage.outputTokens}` : '—'}</td>
-            <td className="num">{a.costUsd !== undefined ? money(a.costUsd) : '—'}</td>
+            <td className="num">{a.costUsd !== undefined ? fmtCost(a.costUsd) : '—'}</td>
           </tr>
         ))}
       </tbody>
@@ -127,7 +123,7 @@ function Resolve({ nodeId }: { nodeId: string }): JSX.Element {
   );
 }
 
-function Actions({ nodeId, run }: { nodeId: string; run: NodeView }): JSX.Element | null {
+function Actions({ nodeId, run }: { nodeId: string; run: NodeSnapshot }): JSX.Element | null {
   const runStatus = useRun((s) => s.view?.status);
   const canRetry = run.status === 'failed' || run.status === 'in-doubt';
   const canRerun = runStatus === 'succeeded' || runStatus === 'failed' || runStatus === 'cancelled';
@@ -211,7 +207,7 @@ export function Inspector({
           <div className="insp-stats">
             <span>attempt {run.attempt}</span>
             <span>{run.tokens} tokens</span>
-            <span>{money(run.costUsd)}</span>
+            <span>{fmtCost(run.costUsd)}</span>
             {run.skipReason && <span>skipped: {run.skipReason}</span>}
           </div>
           {error && (

@@ -2,11 +2,12 @@
 import type { JSX } from 'react';
 import { hostClient } from '../api/client';
 import { docStore, useDoc } from '../doc/store';
+import { fmtCost, fmtTokens } from '../ui/format';
 import { Icon, StateIcon } from '../ui/icons';
 import { uiStore } from '../ui/ui-store';
 import { inputFields } from './InputForm';
 import { runStore, useRun } from './run-store';
-import { canCancel, canPause, canResume } from './run-view';
+import { canCancel, canPause, canResume } from './fold';
 
 /** Starts a run of the document; rejects (for the input form to show) when the host refuses it. */
 export async function startRun(input: unknown): Promise<void> {
@@ -20,8 +21,6 @@ export function requestRun(): void {
   if (inputFields(graph.input).length === 0) void startRun({}).catch(() => undefined);
   else uiStore.getState().open({ kind: 'run-input' });
 }
-
-const fmtCost = (usd: number) => `$${usd.toFixed(4)}`;
 
 export function RunControls(): JSX.Element {
   const status = useRun((s) => s.view?.status);
@@ -95,7 +94,7 @@ export function RunControls(): JSX.Element {
       </span>
       {runId && (
         <span className="run-meta muted small" data-testid="run-meta" title={runId}>
-          {tokens} tok · {fmtCost(cost)}
+          {fmtTokens(tokens)} tok · {fmtCost(cost)}
         </span>
       )}
       {error && (

@@ -1,7 +1,7 @@
 /** The side panel of a run when no node is inspected: status, timings, tokens, cost, input, result or error. */
 import type { JSX } from 'react';
-import { formatMs } from '../editor/nodes/summaries';
 import { StateIcon } from '../ui/icons';
+import { fmtCost, fmtMs, fmtTokens } from '../ui/format';
 import { JsonTree } from '../ui/JsonTree';
 import { useRun } from './run-store';
 
@@ -25,9 +25,9 @@ export function RunSummary(): JSX.Element | null {
       <div className="insp-scroll">
         <div className="insp-stats">
           <span>{view.graphId}</span>
-          {duration !== null && <span>{formatMs(duration)}</span>}
-          <span>{view.tokens} tokens</span>
-          <span>${view.costUsd.toFixed(4)}</span>
+          {duration !== null && <span>{fmtMs(duration)}</span>}
+          <span>{fmtTokens(view.tokens)} tokens</span>
+          <span>{fmtCost(view.costUsd)}</span>
         </div>
         <div className="status-counts">
           {[...counts].map(([s, n]) => (

@@ -9,12 +9,10 @@ import { useStore } from 'zustand';
 import type { Graph } from '../../core/graph/schema';
 import { followRun, type HostClient, type WireEvent } from '../api/client';
 import { readGraphText } from '../doc/files';
-import { RunFold, TERMINAL, type NodeStatus, type NodeView, type RunView } from './run-view';
+import { isTerminalStatus, RunFold, type NodeSnapshot, type NodeStatus, type RunSnapshot } from './fold';
 
-export type { RunView, NodeView, NodeStatus };
-
-export interface RunState {
-  view: RunView | null;
+export interface RunStoreState {
+  view: RunSnapshot | null;
   /** The graph the run runs (the document's when started here, else the run's snapshot). */
   graph: Graph | null;
   /** 'run': a run opened by id is on the canvas, read-only. */
@@ -63,7 +61,7 @@ function nextFrame(fn: () => void): () => void {
   };
 }
 
-export const runStore = createStore<RunState>()((set, get) => {
+export const runStore = createStore<RunStoreState>()((set, get) => {
   const act = async (fn: () => Promise<unknown>) => {
     set({ error: null });
     try {
@@ -162,7 +160,7 @@ export const runStore = createStore<RunState>()((set, get) => {
   };
 });
 
-export function useRun<T>(selector: (s: RunState) => T): T {
+export function useRun<T>(selector: (s: RunStoreState) => T): T {
   return useStore(runStore, selector);
 }
 
@@ -172,8 +170,8 @@ export function useNodeStatus(nodeId: string): NodeStatus {
 }
 
 /** A node's view in the current run (a new object only when that node changed). */
-export function useNodeView(nodeId: string): NodeView | undefined {
+export function useNodeView(nodeId: string): NodeSnapshot | undefined {
   return useRun((s) => s.view?.nodes[nodeId]);
 }
 
-export const isTerminal = (view: RunView | null): boolean => !view || TERMINAL.has(view.status);
+export const isTerminal = (view: RunSnapshot | null): boolean => !view || isTerminalStatus(view.status);

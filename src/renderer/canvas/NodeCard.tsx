@@ -2,19 +2,19 @@
  * The canvas node (memoized): it reads only its own slice of the stores (its graph node, its
  * problems, its run state), so an edit or a run event re-renders just the nodes it touched.
  * Its state shows by color and icon (a spinner while running); an LLM node shows the tail of
- * its stream; a waiting approval has approve/reject buttons. Zoomed out (editor/lod.tsx) it is
- * a box in its state's color, of the size it was last measured at, with the same handles.
+ * its stream; a waiting approval has approve/reject buttons (in a live run); a diff marks it.
+ * Zoomed out (lod.tsx) it is a box in its state's color, of the size it was last measured at,
+ * with the same handles. The one card of every canvas: the editor, the run view, the diffs.
  */
 import { memo, useContext, useDeferredValue, type JSX } from 'react';
 import { Handle, Position, useNodeConnections, type NodeProps } from '@xyflow/react';
-import { TYPE_LABELS, isBranching } from '../../doc/defaults';
-import type { FlowNode } from '../../doc/flow';
-import { streamTail } from '../../run/run-view';
-import { errorMessageOf } from '../../../core/errors';
-import { Icon, StateIcon, TypeIcon } from '../../ui/icons';
-import { uiStore } from '../../ui/ui-store';
-import { ZoomedOutContext } from '../lod';
+import { errorMessageOf } from '../../core/errors';
+import { TYPE_LABELS, isBranching } from '../doc/defaults';
+import type { FlowNode } from '../doc/flow';
+import { Icon, StateIcon, TypeIcon } from '../ui/icons';
+import { ZoomedOutContext } from './lod';
 import { useNodeSource } from './node-source';
+import { streamTail } from './stream-tail';
 import { SUMMARIES } from './summaries';
 
 const EMPTY: string[] = [];
@@ -28,12 +28,7 @@ const STATUS_TEXT: Record<string, string> = { 'in-doubt': 'in doubt' };
 
 type Props = Pick<NodeProps<FlowNode>, 'id' | 'selected' | 'width' | 'height'>;
 
-export const StatepipeNode = memo(function StatepipeNode({
-  id,
-  selected,
-  width,
-  height,
-}: NodeProps<FlowNode>): JSX.Element {
+export const NodeCard = memo(function NodeCard({ id, selected, width, height }: NodeProps<FlowNode>): JSX.Element {
   // Deferred: the switch renders in a background pass React can interrupt, not in the frame that crossed the threshold.
   return useDeferredValue(useContext(ZoomedOutContext)) ? (
     <CompactNode id={id} selected={selected} width={width} height={height} />
@@ -112,6 +107,7 @@ function FullNode({ id, selected }: Pick<Props, 'id' | 'selected'>): JSX.Element
   const problems = src.useProblems(id);
   const inputSchema = src.useInputSchema();
   const run = src.useRunNode(id);
+  const mark = src.useMark?.(id);
   if (!node) return null;
   const status = run?.status ?? 'idle';
   const type = node.type;
@@ -119,14 +115,15 @@ function FullNode({ id, selected }: Pick<Props, 'id' | 'selected'>): JSX.Element
   const stream = streams && run ? run.stream : '';
   const Summary = SUMMARIES[type];
   const count = problems ? problems.split('\n').length : 0;
-  const waitingApproval = src.controls && type === 'approval' && status === 'waiting';
-  const decide = (approved: boolean) => uiStore.getState().open({ kind: 'approval', nodeId: id, approved });
+  const decide = type === 'approval' && status === 'waiting' ? src.decide : undefined;
+  const diff = mark?.diff;
   return (
     <div
-      className={`sp-node type-${type}${isBranching(type) ? ' is-branching' : ''} status-${status}${selected ? ' is-selected' : ''}${count ? ' is-invalid' : ''}`}
+      className={`sp-node type-${type}${isBranching(type) ? ' is-branching' : ''} status-${status}${selected ? ' is-selected' : ''}${count ? ' is-invalid' : ''}${diff ? ` diff-${diff}` : ''}`}
       data-testid={`node-${id}`}
       data-status={status}
       data-invalid={count ? 'true' : undefined}
+      data-diff={diff}
       title={problems || undefined}
     >
       <Handles type={type} connectable={!src.readOnly} labels />
@@ -171,13 +168,14 @@ function FullNode({ id, selected }: Pick<Props, 'id' | 'selected'>): JSX.Element
           <b>{run.error.kind}</b> {errorMessageOf(run.error)}
         </div>
       )}
-      {waitingApproval && (
+      {(mark?.note || diff === 'changed') && <div className="rd-note">{mark?.note ?? 'changed'}</div>}
+      {decide && (
         <div className="sp-approval nodrag nopan">
           <button
             type="button"
             className="btn btn-sm btn-approve"
             data-testid={`approve-${id}`}
-            onClick={() => decide(true)}
+            onClick={() => decide(id, true)}
           >
             <Icon name="check" size={12} /> Approve
           </button>
@@ -185,7 +183,7 @@ function FullNode({ id, selected }: Pick<Props, 'id' | 'selected'>): JSX.Element
             type="button"
             className="btn btn-sm btn-reject"
             data-testid={`reject-${id}`}
-            onClick={() => decide(false)}
+            onClick={() => decide(id, false)}
           >
             <Icon name="close" size={12} /> Reject
           </button>

@@ -1,21 +1,26 @@
 /**
- * The state of one run as the studio shows it. One source of truth: the engine's own fold
- * (core `applyEvent`, checked against the run/node machines) over a mutable state, and after
- * each batch an immutable view in which only the nodes the batch touched are new objects, so
- * a memoized canvas node re-renders only when its own state changed.
+ * The one fold of a run's events in the studio, for every view of a run (the live run view,
+ * time travel, the trace, the timeline, the run diff): the engine's own fold (core `applyEvent`,
+ * checked against the run/node machines) over a mutable state, and after each batch an
+ * immutable snapshot in which only the nodes the batch touched are new objects, so a memoized
+ * canvas card re-renders only when its own node changed.
  *
- * Reusable by any view of a run (live canvas, run detail, time travel: `viewAt(graph, events, seq)`).
+ * An event the machines refuse is recorded in `problems` and folding goes on: the log is the
+ * truth, and the next event may still apply. Every view treats refused events this one way.
  */
 import type { NodeError } from '../../core/errors';
-import type { RunEvent } from '../../core/events';
+import type { AgentStep, RunEvent } from '../../core/events';
 import type { Graph } from '../../core/graph/schema';
 import type { RunId } from '../../core/ids';
 import type { NodeStatus, RunStatus } from '../../core/ports';
 import { applyEvent, initialState, type AttemptRecord, type NodeState, type RunState } from '../../core/engine/state';
+import { isTerminalRun } from '../../core/engine/machines';
+import { countTokens } from '../../core/nodes/mock-provider';
 
-export type { NodeStatus, RunStatus };
+export type { NodeStatus, RunStatus, AttemptRecord };
 
-export interface NodeView {
+/** One node of a run as the studio shows it. */
+export interface NodeSnapshot {
   status: NodeStatus;
   attempt: number;
   attempts: readonly AttemptRecord[];
@@ -23,18 +28,21 @@ export interface NodeView {
   output?: unknown;
   error?: NodeError;
   skipReason?: string;
+  skipSource?: string;
   stream: string;
   approval?: NodeState['approval'];
   logs: readonly { ts: string; level: string; message: string }[];
+  steps: readonly AgentStep[];
   compensation?: NodeState['compensation'];
   retryAt?: number;
   until?: number;
-  /** Sums over the node's attempts. */
+  /** Sums over the node's finished attempts. */
   tokens: number;
   costUsd: number;
 }
 
-export interface RunView {
+/** A run as the studio shows it, at some event (the last one folded). */
+export interface RunSnapshot {
   runId: string;
   graphId: string;
   status: RunStatus;
@@ -48,33 +56,42 @@ export interface RunView {
   finishedAt?: string;
   pauseReason?: 'user' | 'budget';
   rerunOf?: { runId: string; fromNodeId: string };
+  /** Settled: what finished attempts reported. */
   tokens: number;
   costUsd: number;
-  nodes: Readonly<Record<string, NodeView>>;
+  /**
+   * Counting live: settled, plus the agent steps and streamed text of attempts still running
+   * (a stream's tokens are estimated from its text until its reply reports the real count).
+   */
+  liveTokens: number;
+  liveCostUsd: number;
+  /** liveTokens holds an estimate (a stream is open). */
+  estimating: boolean;
+  nodes: Readonly<Record<string, NodeSnapshot>>;
   /** Events the fold refused (an illegal transition): shown, never thrown. */
   problems: readonly string[];
 }
 
-export const TERMINAL: ReadonlySet<RunStatus> = new Set(['succeeded', 'failed', 'cancelled']);
-export const isTerminalStatus = (s: RunStatus | undefined): boolean => s !== undefined && TERMINAL.has(s);
+export const isTerminalStatus = (s: RunStatus | undefined): boolean => s !== undefined && isTerminalRun(s);
 /** States in which a person's control applies. */
 export const canPause = (s: RunStatus | undefined) => s === 'running' || s === 'waiting' || s === 'queued';
 export const canResume = (s: RunStatus | undefined) => s === 'paused' || s === 'interrupted';
-export const canCancel = (s: RunStatus | undefined) => s !== undefined && !TERMINAL.has(s);
+export const canCancel = (s: RunStatus | undefined) => s !== undefined && !isTerminalRun(s);
 
-function nodeView(n: NodeState): NodeView {
+function nodeSnapshot(n: NodeState): NodeSnapshot {
   let tokens = 0;
   let costUsd = 0;
   for (const a of n.attempts) {
     if (a.usage) tokens += a.usage.inputTokens + a.usage.outputTokens;
     costUsd += a.costUsd ?? 0;
   }
-  const v: NodeView = {
+  const v: NodeSnapshot = {
     status: n.status,
     attempt: n.attempt,
     attempts: n.attempts.map((a) => ({ ...a })),
     stream: n.stream,
     logs: n.logs.slice(),
+    steps: n.steps.slice(),
     tokens,
     costUsd,
   };
@@ -82,6 +99,7 @@ function nodeView(n: NodeState): NodeView {
   if (n.output !== undefined) v.output = n.output;
   if (n.error) v.error = n.error;
   if (n.skipReason) v.skipReason = n.skipReason;
+  if (n.skipSource) v.skipSource = n.skipSource;
   if (n.approval) v.approval = n.approval;
   if (n.compensation) v.compensation = { ...n.compensation };
   if (n.retryAt !== undefined) v.retryAt = n.retryAt;
@@ -89,10 +107,30 @@ function nodeView(n: NodeState): NodeView {
   return v;
 }
 
-/** Folds a run's events incrementally; `apply` returns the new view (or the same one when nothing changed). */
+/** What attempts still running have used so far: their agent steps, and their stream's text (estimated). */
+function openUsage(state: RunState): { tokens: number; costUsd: number; estimating: boolean } {
+  let tokens = 0;
+  let costUsd = 0;
+  let estimating = false;
+  for (const n of state.nodes.values()) {
+    if (n.status !== 'running') continue;
+    for (const s of n.steps) {
+      if (s.kind !== 'model') continue;
+      if (s.usage) tokens += s.usage.inputTokens + s.usage.outputTokens;
+      costUsd += s.costUsd ?? 0;
+    }
+    if (n.stream) {
+      tokens += countTokens(n.stream);
+      estimating = true;
+    }
+  }
+  return { tokens, costUsd, estimating };
+}
+
+/** Folds a run's events incrementally; `apply` returns the new snapshot (the same one when nothing changed). */
 export class RunFold {
   private readonly state: RunState;
-  private view: RunView;
+  private view: RunSnapshot;
   private readonly problems: string[] = [];
 
   constructor(
@@ -100,47 +138,46 @@ export class RunFold {
     readonly graph: Graph,
   ) {
     this.state = initialState(runId as RunId, graph);
-    const nodes: Record<string, NodeView> = {};
-    for (const [id, n] of this.state.nodes) nodes[id] = nodeView(n);
+    const nodes: Record<string, NodeSnapshot> = {};
+    for (const [id, n] of this.state.nodes) nodes[id] = nodeSnapshot(n);
     this.view = this.snapshot(nodes);
   }
 
-  get current(): RunView {
+  get current(): RunSnapshot {
     return this.view;
   }
 
-  apply(events: readonly RunEvent[]): RunView {
+  apply(events: readonly RunEvent[]): RunSnapshot {
     const touched = new Set<string>();
     let changed = false;
     for (const e of events) {
       if (e.seq <= this.state.seq) continue;
       try {
         applyEvent(this.state, e);
-        changed = true;
         if (e.nodeId !== undefined && this.state.nodes.has(e.nodeId)) touched.add(e.nodeId);
       } catch (err) {
-        // Keep going: the log is the truth and the next event may still apply.
         this.state.seq = e.seq;
         this.problems.push(
           `event ${e.seq} (${e.type}${e.nodeId ? ` ${e.nodeId}` : ''}): ${err instanceof Error ? err.message : String(err)}`,
         );
-        changed = true;
       }
+      changed = true;
     }
     if (!changed) return this.view;
     let nodes = this.view.nodes;
     if (touched.size) {
       const next = { ...nodes };
-      for (const id of touched) next[id] = nodeView(this.state.nodes.get(id)!);
+      for (const id of touched) next[id] = nodeSnapshot(this.state.nodes.get(id)!);
       nodes = next;
     }
     this.view = this.snapshot(nodes);
     return this.view;
   }
 
-  private snapshot(nodes: Readonly<Record<string, NodeView>>): RunView {
+  private snapshot(nodes: Readonly<Record<string, NodeSnapshot>>): RunSnapshot {
     const s = this.state;
-    const v: RunView = {
+    const open = openUsage(s);
+    const v: RunSnapshot = {
       runId: this.runId,
       graphId: s.graphId,
       status: s.status,
@@ -148,6 +185,9 @@ export class RunFold {
       input: s.input,
       tokens: s.tokens,
       costUsd: s.costUsd,
+      liveTokens: s.tokens + open.tokens,
+      liveCostUsd: s.costUsd + open.costUsd,
+      estimating: open.estimating,
       nodes,
       problems: this.problems.slice(),
     };
@@ -163,13 +203,13 @@ export class RunFold {
   }
 }
 
-/** The view after the events up to `seq` (all when omitted): for time travel and run detail. */
-export function viewAt(runId: string, graph: Graph, events: readonly RunEvent[], seq = Infinity): RunView {
-  return new RunFold(runId, graph).apply(events.filter((e) => e.seq <= seq));
+/** The snapshot after the events up to `seq` (all when omitted): time travel, the run diff. */
+export function foldTo(runId: string, graph: Graph, events: readonly RunEvent[], seq = Infinity): RunSnapshot {
+  return new RunFold(runId, graph).apply(seq === Infinity ? events : events.filter((e) => e.seq <= seq));
 }
 
 /** Edges that animate: data flows into a running target, or a finished source feeds a queued one. */
-export function animatedEdges(graph: Graph, view: RunView | null): string {
+export function animatedEdges(graph: Graph, view: RunSnapshot | null): string {
   if (!view) return '';
   const out: string[] = [];
   for (const e of graph.edges) {
@@ -180,12 +220,4 @@ export function animatedEdges(graph: Graph, view: RunView | null): string {
       out.push(e.id);
   }
   return out.join('\n');
-}
-
-/** The last `lines` lines of a stream (the node shows the tail, the inspector everything). */
-export function streamTail(text: string, lines = 2, maxChars = 240): string {
-  const tail = text.length > maxChars * 2 ? text.slice(-maxChars * 2) : text;
-  const parts = tail.split('\n');
-  const kept = parts.slice(-lines).join('\n');
-  return kept.length > maxChars ? `…${kept.slice(-maxChars)}` : kept;
 }

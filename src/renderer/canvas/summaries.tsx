@@ -1,17 +1,11 @@
 /** What each node type shows at a glance on the canvas (one small renderer per type). */
 import type { JSX } from 'react';
-import type { GraphNode } from '../../../core/graph/schema';
+import type { GraphNode } from '../../core/graph/schema';
+import { fmtMs } from '../ui/format';
 
 const clip = (s: string, n = 72) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 const oneLine = (v: unknown, n = 72) =>
   clip(typeof v === 'string' ? v.replace(/\s+/g, ' ').trim() : (JSON.stringify(v) ?? ''), n);
-
-export function formatMs(ms: number): string {
-  if (!Number.isFinite(ms)) return '?';
-  if (ms < 1000) return `${ms} ms`;
-  if (ms < 60_000) return `${+(ms / 1000).toFixed(2)} s`;
-  return `${+(ms / 60_000).toFixed(2)} min`;
-}
 
 type R = (n: GraphNode, ctx: { inputKeys: string[] }) => JSX.Element | null;
 
@@ -56,6 +50,6 @@ export const SUMMARIES: Record<string, R> = {
   },
   condition: (n) => <Kv v={oneLine(n.config['expression'] ?? '')} mono />,
   approval: (n) => <Kv v={oneLine(n.config['title'] ?? '')} />,
-  delay: (n) => <Kv k="wait" v={formatMs(Number(n.config['ms']))} />,
+  delay: (n) => <Kv k="wait" v={fmtMs(Number(n.config['ms']))} />,
   output: (n) => <Kv v={oneLine(n.config['value'] ?? '')} mono />,
 };

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../core/events';
 import type { Graph } from '../../core/graph/schema';
-import { animatedEdges, RunFold, streamTail, viewAt } from './run-view';
+import { streamTail } from '../canvas/stream-tail';
+import { animatedEdges, foldTo, RunFold } from './fold';
 
 const graph = {
   format: 'statepipe.graph',
@@ -82,7 +83,7 @@ describe('RunFold (the core fold, as immutable views)', () => {
 
   it('records a refused event as a problem instead of throwing', () => {
     seq = 0;
-    const v = viewAt('run_x', graph, [
+    const v = foldTo('run_x', graph, [
       ev('run.created', undefined, { graphId: 'g', graphHash: 'h', input: {} }),
       ev('node.succeeded', 'c', { attempt: 1, durationMs: 0, output: 1 }),
     ]);
