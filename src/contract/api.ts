@@ -14,6 +14,10 @@ const Budget = z
   .strict();
 const RunStatus = z.enum(['queued', 'running', 'paused', 'waiting', 'interrupted', 'succeeded', 'failed', 'cancelled']);
 
+const NodeErrorSchema = z
+  .object({ kind: z.string(), message: z.string(), retryable: z.boolean(), stack: z.string().optional() })
+  .passthrough();
+
 const Outcome = z.object({ runId: z.string(), status: z.string() }).passthrough();
 const Issue = z.object({
   path: z.string(),
@@ -72,22 +76,71 @@ export const methods = {
     output: z.object({ ok: z.boolean(), issues: z.array(Issue) }),
   },
   'graphs.save': {
-    input: z.object({ graph: GraphJson }).strict(),
+    /** `create`: a new graph, refused (code `conflict`) when a saved graph already has its id. */
+    input: z.object({ graph: GraphJson, create: z.boolean().optional() }).strict(),
     output: z.object({ graphId: z.string(), version: z.number(), hash: z.string(), json: z.string() }),
   },
   'graphs.list': {
-    input: z.object({}).strict(),
+    /** Saved graphs; `includeDrafts`: also graphs only ever run as unsaved drafts. */
+    input: z.object({ includeDrafts: z.boolean().optional() }).strict(),
     output: z.object({
       graphs: z.array(
-        z
-          .object({ graphId: z.string(), name: z.string().nullable(), version: z.number(), updatedAt: z.string() })
-          .passthrough(),
+        z.object({
+          graphId: z.string(),
+          name: z.string().nullable(),
+          latestVersion: z.number(),
+          createdAt: z.string(),
+          updatedAt: z.string(),
+        }),
       ),
     }),
   },
   'graphs.get': {
-    input: z.object({ graphIdOrRunId: z.string().min(1) }).strict(),
-    output: z.object({ json: z.string() }),
+    /** A graph's latest saved version (or `version`), or the snapshot a run ran. */
+    input: z.object({ graphIdOrRunId: z.string().min(1), version: z.number().int().min(1).optional() }).strict(),
+    /** `saved`: the version is one a person saved (false: the snapshot of a draft run). */
+    output: z.object({ json: z.string(), graphId: z.string(), version: z.number(), saved: z.boolean() }),
+  },
+  'graphs.versions': {
+    /** Every saved version of a graph, newest first. */
+    input: z.object({ graphId: z.string().min(1) }).strict(),
+    output: z.object({
+      versions: z.array(
+        z.object({
+          version: z.number(),
+          hash: z.string(),
+          createdAt: z.string(),
+          name: z.string().nullable(),
+          nodes: z.number(),
+          runs: z.number(),
+        }),
+      ),
+    }),
+  },
+  'nodes.test': {
+    /** Runs one node of a (draft) graph with pinned inputs, outside any run: nothing is stored. */
+    input: z
+      .object({
+        graph: GraphJson,
+        nodeId: NodeId,
+        input: z.unknown().default({}),
+        /** Pinned outputs of the nodes it reads, by node id. */
+        outputs: z.record(z.string(), z.unknown()).default({}),
+      })
+      .strict(),
+    output: z.object({
+      status: z.enum(['succeeded', 'failed']),
+      input: z.unknown().optional(),
+      output: z.unknown().optional(),
+      error: NodeErrorSchema.optional(),
+      durationMs: z.number(),
+      stream: z.string(),
+      logs: z.array(z.object({ level: z.string(), message: z.string() })),
+      steps: z.array(z.unknown()),
+      usage: z.object({ inputTokens: z.number(), outputTokens: z.number() }).optional(),
+      costUsd: z.number().optional(),
+      model: z.string().optional(),
+    }),
   },
   'runs.start': {
     /** `idempotencyKey`: a key seen before returns the run it started (`created: false`), not a second run. */

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { methods, type ApiError, type ApiMethodName, type ApiResult } from '../contract/api.js';
 import { AppError } from '../core/errors.js';
+import { GraphSchema, type Graph } from '../core/graph/schema.js';
 import { serializeGraph, validateGraph } from '../core/graph/validate.js';
 import { createRunOnce } from './run-keys.js';
 import type { StatepipeService } from './service.js';
@@ -20,6 +21,14 @@ export interface DispatchContext {
 }
 
 type Handler = (ctx: DispatchContext, input: never) => unknown;
+
+/** A draft graph checked for its shape only (a draft may still have problems elsewhere). */
+function graphShape(graph: unknown): Graph {
+  const r = GraphSchema.safeParse(graph);
+  if (r.success) return r.data as Graph;
+  const i = r.error.issues[0]!;
+  throw new AppError('validation', `graph: ${i.path.join('.') || 'graph'}: ${i.message}`);
+}
 
 /** Waits briefly for an action that drives a run: refusals come back at once, the run goes on. */
 async function settleSoon(ctx: DispatchContext, p: Promise<unknown>, runId: string): Promise<unknown> {
@@ -55,13 +64,30 @@ const handlers: {
       throw err;
     }
   },
-  'graphs.save': ({ service }, { graph }) => {
+  'graphs.save': async ({ service }, { graph, create }) => {
     const valid = validateGraph(graph);
     const json = serializeGraph(valid);
-    return { ...service.store.saveGraph(valid, json), json };
+    if (create) {
+      const taken = (await service.store.listGraphs()).find((g) => g.graphId === valid.id);
+      if (taken)
+        throw new AppError(
+          'conflict',
+          `a graph with id ${valid.id} exists (${taken.name ? `"${taken.name}", ` : ''}version ${taken.latestVersion}): choose another id, or save over it`,
+        );
+    }
+    return { ...(await service.store.saveGraph(valid, json)), json };
   },
-  'graphs.list': ({ service }) => ({ graphs: service.store.listGraphs() }),
-  'graphs.get': ({ service }, { graphIdOrRunId }) => ({ json: service.exportGraph(graphIdOrRunId) }),
+  'graphs.list': async ({ service }, { includeDrafts }) => ({
+    graphs: await service.store.listGraphs(includeDrafts ? { includeDrafts } : {}),
+  }),
+  'graphs.get': async ({ service }, { graphIdOrRunId, version }) => await service.graphFile(graphIdOrRunId, version),
+  'graphs.versions': async ({ service }, { graphId }) => {
+    const versions = await service.store.graphVersions(graphId);
+    if (versions.length === 0) throw new AppError('not-found', `no saved graph ${graphId} in this database`);
+    return { versions };
+  },
+  'nodes.test': async ({ service }, { graph, nodeId, input, outputs }) =>
+    await service.testNode({ graph: graphShape(graph), nodeId, input, outputs }),
   'runs.start': (ctx, { graph, input, idempotencyKey }) => {
     const { runId, created } = createRunOnce(ctx.service, validateGraph(graph), input, idempotencyKey);
     if (created) ctx.service.drive(runId).catch((err) => ctx.onBackgroundError?.(err));

@@ -13,15 +13,18 @@ export interface StartedRun {
   created: boolean;
 }
 
-/** Creates the run (nothing executes yet), once per key. */
+/**
+ * Creates the run (nothing executes yet), once per key. The graph is a draft: the run keeps its
+ * snapshot, no saved version is added (saving is `graphs.save`).
+ */
 export function createRunOnce(service: StatepipeService, graph: Graph, input: unknown, key?: string): StartedRun {
-  if (key === undefined) return { runId: service.createRun(graph, input), created: true };
+  if (key === undefined) return { runId: service.createRun(graph, input, { save: false }), created: true };
   const db = service.store.db;
   const find = db.prepare('SELECT run_id FROM run_keys WHERE key = ?').pluck();
   const step = db.transaction((): StartedRun => {
     const existing = find.get(key) as string | undefined;
     if (existing !== undefined) return { runId: existing, created: false };
-    const runId = service.createRun(graph, input);
+    const runId = service.createRun(graph, input, { save: false });
     db.prepare('INSERT INTO run_keys (key, run_id, created_at) VALUES (?, ?, ?)').run(
       key,
       runId,

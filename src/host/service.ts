@@ -10,7 +10,8 @@ import type { Graph } from '../core/graph/schema.js';
 import { topology } from '../core/graph/topology.js';
 import { serializeGraph, validateGraph } from '../core/graph/validate.js';
 import { asRunId, type RunId } from '../core/ids.js';
-import type { RunHooks } from '../core/ports.js';
+import type { NodeRunner, RunHooks, RunnerServices } from '../core/ports.js';
+import type { NodeType } from '../core/graph/schema.js';
 import { realClock } from '../core/engine/clock.js';
 import { commitEvents } from '../core/engine/commit.js';
 import type { RunOutcome } from '../core/engine/context.js';
@@ -24,6 +25,7 @@ import { llmRunner } from '../core/nodes/llm.js';
 import { BreakerRegistry, withBreakers, type BreakerSettings } from './breaker.js';
 import { chaosFromEnv, installChaos } from './chaos.js';
 import { parseGraphFile } from './graph-file.js';
+import { testNode, type NodeTestRequest, type NodeTestResult } from './node-test.js';
 import { startTelemetry, type Telemetry } from './telemetry.js';
 import { CodeSandbox, codeRunner } from './runners/code.js';
 import { httpRunner } from './runners/http.js';
@@ -48,12 +50,15 @@ export interface ServiceOptions extends OpenOptions {
   breakers?: BreakerSettings;
 }
 
-export type { RunDetail, RunOutcome, ReplayReport, DryRunPlan, DryControl };
+export type { RunDetail, RunOutcome, ReplayReport, DryRunPlan, DryControl, NodeTestRequest, NodeTestResult };
 
 export class StatepipeService {
   readonly engine: Engine;
   readonly providers: ProviderRegistry;
   readonly breakers: BreakerRegistry;
+  /** The runners and services of this host (the engine's, and "test one node"'s). */
+  private readonly runners: Partial<Record<NodeType, NodeRunner>>;
+  private readonly services: RunnerServices;
   private readonly telemetry: Telemetry | undefined;
   private readonly sandbox = new CodeSandbox();
   private readonly owner = {
@@ -67,20 +72,22 @@ export class StatepipeService {
   ) {
     this.providers = new ProviderRegistry(opts.providers ?? {});
     this.breakers = new BreakerRegistry(opts.breakers ?? {});
+    this.runners = {
+      llm: withBreakers(this.breakers, llmRunner),
+      code: codeRunner(this.sandbox),
+      http: withBreakers(this.breakers, httpRunner),
+      agent: withBreakers(this.breakers, createAgentRunner({ httpTool: httpRunner })),
+    };
+    this.services = {
+      runCode: (code, args, o) => this.sandbox.run(code, args, o),
+      fetch: globalThis.fetch.bind(globalThis),
+      provider: (name) => this.providers.get(name),
+    };
     this.engine = new Engine({
       store,
       clock: realClock,
-      runners: {
-        llm: withBreakers(this.breakers, llmRunner),
-        code: codeRunner(this.sandbox),
-        http: withBreakers(this.breakers, httpRunner),
-        agent: withBreakers(this.breakers, createAgentRunner({ httpTool: httpRunner })),
-      },
-      services: {
-        runCode: (code, args, o) => this.sandbox.run(code, args, o),
-        fetch: globalThis.fetch.bind(globalThis),
-        provider: (name) => this.providers.get(name),
-      },
+      runners: this.runners,
+      services: this.services,
       owner: this.owner,
       ...(opts.hooks ? { hooks: opts.hooks } : {}),
       ...(opts.onHookError ? { onHookError: opts.onHookError } : {}),
@@ -146,12 +153,21 @@ export class StatepipeService {
     return { ...plan, graphId: graph.id, tokensSoFar: state.tokens, costUsdSoFar: state.costUsd };
   }
 
-  /** Saves the graph's version and creates the run (validating its input). Nothing executes yet. */
-  createRun(graph: Graph, input: unknown): RunId {
+  /**
+   * Creates the run (validating its input). Nothing executes yet. `save` (the default, as the
+   * CLI runs files): the graph is saved as a version first; false (a draft run from the studio
+   * or the API): the run only keeps its snapshot, no version is added to the graph list.
+   */
+  createRun(graph: Graph, input: unknown, opts: { save?: boolean } = {}): RunId {
     const valid = validateGraph(graph);
     const json = serializeGraph(valid);
-    const { hash } = this.store.saveGraph(valid, json);
+    const hash = opts.save === false ? sha256(json) : this.store.saveGraph(valid, json).hash;
     return this.engine.createRun(valid, input, { graphHash: hash });
+  }
+
+  /** Runs one node of a draft with pinned inputs, outside any run (see node-test.ts). */
+  testNode(req: NodeTestRequest): Promise<NodeTestResult> {
+    return testNode({ runners: this.runners, services: this.services, clock: realClock }, req);
   }
 
   async startRun(graph: Graph, input: unknown): Promise<RunOutcome> {
@@ -213,12 +229,26 @@ export class StatepipeService {
 
   /** The graph file (canonical JSON) of a graph id (latest version) or of the snapshot a run ran. */
   exportGraph(graphIdOrRunId: string): string {
-    if (graphIdOrRunId.startsWith('run_') && this.store.getRunRow(graphIdOrRunId)) {
-      return serializeGraph(this.store.loadRun(asRunId(graphIdOrRunId)).graph);
+    return this.graphFile(graphIdOrRunId).json;
+  }
+
+  /**
+   * A graph file with where it comes from: a graph's latest version (or `version`), or the
+   * snapshot a run ran (its version, and whether that version is a saved one or a draft's).
+   */
+  graphFile(
+    graphIdOrRunId: string,
+    version?: number,
+  ): { json: string; graphId: string; version: number; saved: boolean } {
+    const row = graphIdOrRunId.startsWith('run_') ? this.store.getRunRow(graphIdOrRunId) : undefined;
+    if (row) {
+      const json = serializeGraph(this.store.loadRun(asRunId(graphIdOrRunId)).graph);
+      const v = this.store.graphVersionOf(row.graphId, row.graphVersion);
+      return { json, graphId: row.graphId, version: row.graphVersion, saved: v?.saved ?? true };
     }
-    const graph = this.store.getGraph(graphIdOrRunId);
-    if (!graph) throw new AppError('not-found', `no graph or run ${graphIdOrRunId} in this database`);
-    return serializeGraph(graph);
+    const graph = this.store.getGraph(graphIdOrRunId, version);
+    const v = this.store.graphVersionOf(graphIdOrRunId, version);
+    return { json: serializeGraph(graph), graphId: graphIdOrRunId, version: v?.version ?? 0, saved: v?.saved ?? true };
   }
 
   /** Marks runs whose driving process died as `interrupted` (the app does this at start). */

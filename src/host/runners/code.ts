@@ -34,9 +34,36 @@ export interface CodeArgs {
 export interface CodeRunOptions {
   timeoutMs: number;
   signal: AbortSignal;
+  /** What the code is, in an error's stack (`calc's code`). */
+  label?: string;
 }
 
-type WorkerResult = { ok: true; value: unknown } | { ok: false; kind: 'code' | 'timeout'; message: string };
+type WorkerResult =
+  | { ok: true; value: unknown }
+  | {
+      ok: false;
+      kind: 'code' | 'timeout';
+      message: string;
+      name?: string;
+      text?: string;
+      /** [line, column] in the code of each frame of the throw's stack (the sandbox's own frames left out). */
+      frames?: [number, number][];
+    };
+
+/**
+ * A throw in the code: its stack is the user's frames only ("at line 2, column 9 of calc's
+ * code"), not the engine's; `details` hold the line and column of the first.
+ */
+function thrown(r: Extract<WorkerResult, { ok: false }>, label: string): NodeFailure {
+  const at = r.frames?.[0];
+  const f = new NodeFailure('code', `code: ${r.message}`, {
+    retryable: false,
+    ...(at ? { details: { line: at[0], ...(at[1] ? { column: at[1] } : {}) } } : {}),
+  });
+  const where = (r.frames ?? []).map(([l, c]) => `\n    at line ${l}${c ? `, column ${c}` : ''} of ${label}`);
+  f.stack = `${r.name ?? 'Error'}: ${r.text ?? r.message}${where.join('')}`;
+  return f;
+}
 
 /** Extra time the outside watchdog gives the worker's own (vm) time limit. */
 const WATCHDOG_GRACE_MS = 250;
@@ -170,7 +197,7 @@ export class CodeSandbox {
     }
     if (result.ok) return result.value;
     if (result.kind === 'timeout') throw this.timeoutFailure(timeoutMs);
-    throw new NodeFailure('code', `code: ${result.message}`, { retryable: false });
+    throw thrown(result, opts.label ?? 'the code');
   }
 
   private timeoutFailure(timeoutMs: number): NodeFailure {
@@ -208,7 +235,11 @@ export function codeRunner(sandbox: Pick<CodeSandbox, 'run'>): NodeRunner {
     const nodes: Record<string, unknown> = {};
     for (const [id, entry] of Object.entries(ctx.scope.nodes)) nodes[id] = entry?.output;
     const timeoutMs = ctx.node.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const output = await sandbox.run(code, { input: ctx.scope.input, nodes }, { timeoutMs, signal: ctx.signal });
+    const output = await sandbox.run(
+      code,
+      { input: ctx.scope.input, nodes },
+      { timeoutMs, signal: ctx.signal, label: `${ctx.node.id}'s code` },
+    );
     return { output };
   };
 }

@@ -42,8 +42,11 @@ describe('createRun / append / loadRun', () => {
     expect(store.getRunRow('run_a')!.graphVersion).toBe(1);
     expect(store.getRunRow('run_b')!.graphVersion).toBe(1);
     expect(store.getRunRow('run_c')!.graphVersion).toBe(2);
-    expect(store.getGraph('g').description).toBe('changed');
-    expect(store.getGraph('g', 1).description).toBeUndefined();
+    // A run's snapshot is not a saved version: the graph's latest stays the one it had.
+    expect(store.getGraph('g').description).toBeUndefined();
+    expect(store.getGraph('g', 2).description).toBe('changed');
+    expect(store.graphVersionOf('g', 2)).toEqual({ version: 2, saved: false });
+    expect(store.listGraphs()).toEqual([]);
     // An existing run keeps its own snapshot.
     expect(store.loadRun(rid('run_a')).graph.description).toBeUndefined();
   });
