@@ -1,10 +1,10 @@
 /** The studio shell: header (graph, dirty marker, views, connection), the views, dialogs, notifications. */
 import { useEffect, useState, type JSX } from 'react';
 import { hostClient, type ConnectionState } from './api/client';
+import { runMenuCommand, saveGraph } from './doc/commands';
+import { useDoc } from './doc/store';
 import { Dialogs } from './editor/Dialogs';
 import { Editor } from './editor/Editor';
-import { runMenuCommand, saveGraph } from './editor/commands';
-import { useDoc } from './doc/store';
 import { startSession } from './session';
 import { Icon } from './ui/icons';
 import { setThemeChoice, useTheme } from './ui/theme';
@@ -27,7 +27,7 @@ function useConnection(): ConnectionState {
 function Toasts(): JSX.Element {
   const toasts = useUi((s) => s.toasts);
   return (
-    <div className="toasts" aria-live="polite">
+    <div className="toasts" role="status" aria-live="polite">
       {toasts.map((t) => (
         <div
           key={t.id}
@@ -56,6 +56,7 @@ export function App(): JSX.Element {
   const graphId = useDoc((s) => s.graph.id);
   const dirty = useDoc((s) => s.dirty);
   const version = useDoc((s) => s.dbVersion);
+  const savedId = useDoc((s) => s.savedId);
   const conn = useConnection();
   const { theme } = useTheme();
 
@@ -86,19 +87,19 @@ export function App(): JSX.Element {
   return (
     <div className="app">
       <header className="app-header">
-        <div className="brand">
+        <h1 className="brand">
           <span className="brand-mark">
             <Icon name="logo" size={18} />
           </span>
           <span className="brand-name">statepipe</span>
-        </div>
+        </h1>
         <div className="doc-title" data-testid="doc-title" title={graphId}>
           <span className="doc-name" data-testid="doc-name">
             {name}
           </span>
-          <span className="doc-meta mono">
+          <span className="doc-meta mono" data-testid="doc-version">
             {graphId}
-            {version !== null ? ` · v${version}` : ''}
+            {version !== null ? ` · v${version}` : savedId === null ? ' · not saved yet' : ''}
           </span>
           {dirty && (
             <span className="dirty" data-testid="dirty" title="Unsaved changes">
@@ -112,6 +113,8 @@ export function App(): JSX.Element {
               key={v.id}
               type="button"
               role="tab"
+              id={`view-tab-${v.id}`}
+              aria-controls="view-panel"
               aria-selected={view === v.id}
               data-testid={`tab-${v.id}`}
               className={view === v.id ? 'tab tab-active' : 'tab'}
@@ -135,18 +138,21 @@ export function App(): JSX.Element {
           type="button"
           className="btn btn-icon btn-ghost"
           data-testid="theme-toggle"
+          aria-label={`Switch to the ${theme === 'dark' ? 'light' : 'dark'} theme`}
           title={`Switch to ${theme === 'dark' ? 'light' : 'dark'} theme`}
           onClick={() => setThemeChoice(theme === 'dark' ? 'light' : 'dark')}
         >
           <Icon name={theme === 'dark' ? 'sun' : 'moon'} size={16} />
         </button>
       </header>
-      <main className="app-main" role="tabpanel" aria-label={view}>
-        <div className="view" hidden={view !== 'editor'}>
-          <Editor />
+      <main className="app-main">
+        <div className="view-panel" id="view-panel" role="tabpanel" aria-labelledby={`view-tab-${view}`}>
+          <div className="view" hidden={view !== 'editor'}>
+            <Editor />
+          </div>
+          {view === 'runs' && <RunsView />}
+          {view === 'settings' && <SettingsView />}
         </div>
-        {view === 'runs' && <RunsView />}
-        {view === 'settings' && <SettingsView />}
       </main>
       <Dialogs />
       <Toasts />

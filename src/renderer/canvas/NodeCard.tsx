@@ -9,13 +9,14 @@
 import { memo, useContext, useDeferredValue, type JSX } from 'react';
 import { Handle, Position, useNodeConnections, type NodeProps } from '@xyflow/react';
 import { errorMessageOf } from '../../core/errors';
-import { TYPE_LABELS, isBranching } from '../doc/defaults';
+import { isBranching, typeLabel } from '../doc/defaults';
+import { kindOf } from '../doc/node-kinds';
 import type { FlowNode } from '../doc/flow';
 import { Icon, StateIcon, TypeIcon } from '../ui/icons';
 import { ZoomedOutContext } from './lod';
 import { useNodeSource } from './node-source';
 import { streamTail } from './stream-tail';
-import { SUMMARIES } from './summaries';
+import { Summary } from './summaries';
 
 const EMPTY: string[] = [];
 
@@ -93,7 +94,7 @@ function CompactNode({ id, selected, width, height }: Props): JSX.Element | null
       data-testid={`node-${id}`}
       data-status={status}
       data-invalid={invalid ? 'true' : undefined}
-      title={`${node.label || TYPE_LABELS[type] || type} (${id}): ${STATUS_TEXT[status] ?? status}`}
+      title={`${node.label || typeLabel(type)} (${id}): ${STATUS_TEXT[status] ?? status}`}
       style={width && height ? { width, height } : undefined}
     >
       <Handles type={type} connectable={!src.readOnly} labels={false} />
@@ -108,14 +109,14 @@ function FullNode({ id, selected }: Pick<Props, 'id' | 'selected'>): JSX.Element
   const inputSchema = src.useInputSchema();
   const run = src.useRunNode(id);
   const mark = src.useMark?.(id);
+  const live = src.useLive?.() ?? true;
   if (!node) return null;
   const status = run?.status ?? 'idle';
   const type = node.type;
-  const streams = type === 'llm' || type === 'agent';
+  const streams = kindOf(type)?.streams ?? false;
   const stream = streams && run ? run.stream : '';
-  const Summary = SUMMARIES[type];
   const count = problems ? problems.split('\n').length : 0;
-  const decide = type === 'approval' && status === 'waiting' ? src.decide : undefined;
+  const decide = live && type === 'approval' && status === 'waiting' ? src.decide : undefined;
   const diff = mark?.diff;
   return (
     <div
@@ -132,7 +133,7 @@ function FullNode({ id, selected }: Pick<Props, 'id' | 'selected'>): JSX.Element
           <TypeIcon type={type} size={15} />
         </span>
         <div className="sp-titles">
-          <div className="sp-label">{node.label || TYPE_LABELS[type] || type}</div>
+          <div className="sp-label">{node.label || typeLabel(type)}</div>
           <div className="sp-id mono">{id}</div>
         </div>
         {status !== 'idle' && (
@@ -146,7 +147,9 @@ function FullNode({ id, selected }: Pick<Props, 'id' | 'selected'>): JSX.Element
           </span>
         )}
       </div>
-      <div className="sp-node-body">{Summary?.(node, { inputKeys: inputKeysOf(inputSchema) })}</div>
+      <div className="sp-node-body">
+        <Summary node={node} inputKeys={inputKeysOf(inputSchema)} />
+      </div>
       {run && status !== 'idle' && (
         <div className="sp-run-meta">
           <span className="sp-run-state">{STATUS_TEXT[status] ?? status}</span>

@@ -113,10 +113,7 @@ function Flow({
     for (const c of changes) if (c.type === 'dimensions' && c.dimensions) sizes[c.id] = c.dimensions;
     if (Object.keys(sizes).length) setMeasured((m) => ({ ...m, ...sizes }));
   }, []);
-  const onNodeClick = useCallback(
-    (_e: unknown, n: FlowNode) => onSelect(n.id === selected ? null : n.id),
-    [onSelect, selected],
-  );
+  const onNodeClick = useCallback((_e: unknown, n: FlowNode) => onSelect(n.id), [onSelect]);
   const onPaneClick = useCallback(() => onSelect(null), [onSelect]);
   return (
     <NodeSourceContext.Provider value={source}>

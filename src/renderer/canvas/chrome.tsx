@@ -2,24 +2,12 @@
 import type { JSX } from 'react';
 import { Background, BackgroundVariant, Controls, MiniMap } from '@xyflow/react';
 import type { FlowEdge } from '../doc/flow';
+import { kindOf } from '../doc/node-kinds';
 import { LodEdges } from './lod';
 import { NodeCard } from './NodeCard';
 
 /** The one card type of every canvas (editor, run view, diffs). */
 export const NODE_TYPES = { statepipe: NodeCard };
-
-const NODE_COLORS: Record<string, string> = {
-  input: '#64748b',
-  llm: '#8b5cf6',
-  http: '#0ea5e9',
-  code: '#f59e0b',
-  transform: '#14b8a6',
-  condition: '#ec4899',
-  approval: '#f97316',
-  delay: '#6366f1',
-  agent: '#a855f7',
-  output: '#22c55e',
-};
 
 /** xyflow props every canvas shares: made once, as xyflow compares them by reference. */
 export const FLOW_PROPS = {
@@ -28,7 +16,7 @@ export const FLOW_PROPS = {
   defaultEdgeOptions: { type: 'smoothstep' },
   proOptions: { hideAttribution: true },
 } as const;
-const miniMapColor = (n: { data: unknown }): string => NODE_COLORS[(n.data as { type: string }).type] ?? '#888';
+const miniMapColor = (n: { data: unknown }): string => kindOf((n.data as { type: string }).type)?.color ?? '#888';
 const MINIMAP_STYLE = { width: 168, height: 110 };
 
 /** The edges zoomed out (or the background dots), the minimap and the zoom controls. */

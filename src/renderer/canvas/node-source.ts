@@ -29,6 +29,8 @@ export interface NodeSource {
   readOnly: boolean;
   /** Approve/reject on a waiting approval (a live run, not a replay or a diff). */
   decide?(nodeId: string, approved: boolean): void;
+  /** Whether the run state shown is the live one (time travel shows the past: no controls). */
+  useLive?(): boolean;
   useNode(id: string): GraphNode | undefined;
   useProblems(id: string): string;
   useInputSchema(): unknown;
@@ -47,7 +49,7 @@ export const graphIndex = (g: Graph): Map<string, GraphNode> => {
 export function graphSource(
   graph: Graph,
   useRunNode: (id: string) => CardRun | undefined,
-  opts: Pick<NodeSource, 'decide' | 'useMark'> = {},
+  opts: Pick<NodeSource, 'decide' | 'useLive' | 'useMark'> = {},
 ): NodeSource {
   const index = graphIndex(graph);
   return {

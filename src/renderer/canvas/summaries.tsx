@@ -1,13 +1,12 @@
-/** What each node type shows at a glance on the canvas (one small renderer per type). */
+/** What a card shows of its node at a glance, as its kind's summary spec says (doc/node-kinds.ts). */
 import type { JSX } from 'react';
 import type { GraphNode } from '../../core/graph/schema';
+import { kindOf } from '../doc/node-kinds';
 import { fmtMs } from '../ui/format';
 
 const clip = (s: string, n = 72) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 const oneLine = (v: unknown, n = 72) =>
   clip(typeof v === 'string' ? v.replace(/\s+/g, ' ').trim() : (JSON.stringify(v) ?? ''), n);
-
-type R = (n: GraphNode, ctx: { inputKeys: string[] }) => JSX.Element | null;
 
 const Kv = ({ k, v, mono }: { k?: string; v: string; mono?: boolean }) => (
   <div className="sp-kv">
@@ -16,40 +15,42 @@ const Kv = ({ k, v, mono }: { k?: string; v: string; mono?: boolean }) => (
   </div>
 );
 
-const model: R = (n) => (
-  <>
-    <div className="sp-chips">
-      <span className="chip">{String(n.config['provider'] ?? '?')}</span>
-      <span className="chip chip-strong">{String(n.config['model'] ?? '?')}</span>
-      {n.config['outputSchema'] !== undefined && <span className="chip">json</span>}
-      {Array.isArray(n.config['tools']) && (
-        <span className="chip">{(n.config['tools'] as unknown[]).length} tools</span>
-      )}
-    </div>
-    <Kv v={oneLine(n.config['prompt'] ?? '')} />
-  </>
-);
-
-export const SUMMARIES: Record<string, R> = {
-  input: (_n, { inputKeys }) => <Kv k="fields" v={inputKeys.length ? inputKeys.join(', ') : 'any'} />,
-  llm: model,
-  agent: model,
-  http: (n) => (
-    <div className="sp-kv">
-      <span className={`method method-${String(n.config['method'] ?? 'GET').toLowerCase()}`}>
-        {String(n.config['method'] ?? 'GET')}
-      </span>
-      <span className="sp-v mono">{oneLine(n.config['url'] ?? '')}</span>
-    </div>
-  ),
-  code: (n) => <Kv v={oneLine(n.config['code'] ?? '', 60)} mono />,
-  transform: (n) => {
-    const t = n.config['template'];
-    const keys = t && typeof t === 'object' && !Array.isArray(t) ? Object.keys(t) : null;
-    return <Kv k={keys ? 'keys' : undefined} v={keys ? keys.join(', ') : oneLine(t)} mono={!keys} />;
-  },
-  condition: (n) => <Kv v={oneLine(n.config['expression'] ?? '')} mono />,
-  approval: (n) => <Kv v={oneLine(n.config['title'] ?? '')} />,
-  delay: (n) => <Kv k="wait" v={fmtMs(Number(n.config['ms']))} />,
-  output: (n) => <Kv v={oneLine(n.config['value'] ?? '')} mono />,
-};
+export function Summary({ node, inputKeys }: { node: GraphNode; inputKeys: string[] }): JSX.Element | null {
+  const spec = kindOf(node.type)?.summary;
+  const c = node.config;
+  if (!spec) return null;
+  switch (spec.kind) {
+    case 'input-fields':
+      return <Kv k="fields" v={inputKeys.length ? inputKeys.join(', ') : 'any'} />;
+    case 'model':
+      return (
+        <>
+          <div className="sp-chips">
+            <span className="chip">{String(c['provider'] ?? '?')}</span>
+            <span className="chip chip-strong">{String(c['model'] ?? '?')}</span>
+            {c['outputSchema'] !== undefined && <span className="chip">json</span>}
+            {Array.isArray(c['tools']) && <span className="chip">{(c['tools'] as unknown[]).length} tools</span>}
+          </div>
+          <Kv v={oneLine(c['prompt'] ?? '')} />
+        </>
+      );
+    case 'request': {
+      const method = String(c['method'] ?? 'GET');
+      return (
+        <div className="sp-kv">
+          <span className={`method method-${method.toLowerCase()}`}>{method}</span>
+          <span className="sp-v mono">{oneLine(c['url'] ?? '')}</span>
+        </div>
+      );
+    }
+    case 'line':
+      return <Kv v={oneLine(c[spec.key] ?? '', spec.max)} mono={spec.mono} />;
+    case 'keys': {
+      const t = c[spec.key];
+      const keys = t && typeof t === 'object' && !Array.isArray(t) ? Object.keys(t) : null;
+      return <Kv k={keys ? 'keys' : undefined} v={keys ? keys.join(', ') : oneLine(t)} mono={!keys} />;
+    }
+    case 'duration':
+      return <Kv k={spec.label} v={fmtMs(Number(c[spec.key]))} />;
+  }
+}

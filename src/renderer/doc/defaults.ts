@@ -1,65 +1,12 @@
-/** Default config of each node type and the unique ids new nodes and edges get. Pure. */
+/** New nodes and documents: their default config and the unique ids they get. Pure. */
 import type { Graph, GraphNode, NodeType } from '../../core/graph/schema';
+import { kindOf, NODE_KINDS } from './node-kinds';
 
 /** A config that validates as is, so a freshly dropped node shows no error until edited. */
-export function defaultConfig(type: NodeType): Record<string, unknown> {
-  switch (type) {
-    case 'input':
-      return {};
-    case 'llm':
-      return { provider: 'mock', model: 'mock-1', prompt: 'Summarize: {{input}}', mock: { reply: 'A short summary.' } };
-    case 'http':
-      return { method: 'GET', url: 'https://example.com/' };
-    case 'code':
-      return { code: 'return input;' };
-    case 'transform':
-      return { template: { value: '{{input}}' } };
-    case 'condition':
-      return { expression: 'true' };
-    case 'approval':
-      return { title: 'Approve this step?' };
-    case 'delay':
-      return { ms: 1000 };
-    case 'agent':
-      return {
-        provider: 'mock',
-        model: 'mock-1',
-        prompt: 'Help with: {{input}}',
-        tools: [],
-        maxSteps: 8,
-        mock: { reply: 'Done.' },
-      };
-    case 'output':
-      return { value: '{{input}}' };
-  }
-}
+export const defaultConfig = (type: NodeType): Record<string, unknown> => NODE_KINDS[type].defaultConfig();
 
-/** Human name of each type (palette and panel). */
-export const TYPE_LABELS: Record<NodeType, string> = {
-  input: 'Input',
-  llm: 'LLM',
-  http: 'HTTP',
-  code: 'Code',
-  transform: 'Transform',
-  condition: 'Condition',
-  approval: 'Approval',
-  delay: 'Delay',
-  agent: 'Agent',
-  output: 'Output',
-};
-
-export const TYPE_HINTS: Record<NodeType, string> = {
-  input: 'The run input',
-  llm: 'Call a language model',
-  http: 'Call an HTTP endpoint',
-  code: 'Run JavaScript',
-  transform: 'Shape data with templates',
-  condition: 'Branch on an expression',
-  approval: 'Wait for a person',
-  delay: 'Wait durably',
-  agent: 'Model with tools, in a loop',
-  output: 'A result of the run',
-};
+/** Human name of a type (palette, panel, card). */
+export const typeLabel = (type: string): string => kindOf(type)?.label ?? type;
 
 /** The smallest `<prefix><n>` (n ≥ 1) not in `taken`. */
 export function uniqueId(prefix: string, taken: ReadonlySet<string>): string {
@@ -97,5 +44,14 @@ export function emptyGraph(id = 'untitled', name = 'Untitled graph'): Graph {
   return { format: 'statepipe.graph', version: 1, id, name, nodes: [], edges: [] };
 }
 
+/** The node a whole-run rerun starts from: the input node, else the first node without incoming edges. */
+export function entryNode(graph: {
+  nodes: { id: string; type: string }[];
+  edges: { target: string }[];
+}): string | undefined {
+  const targets = new Set(graph.edges.map((e) => e.target));
+  return graph.nodes.find((n) => n.type === 'input')?.id ?? graph.nodes.find((n) => !targets.has(n.id))?.id;
+}
+
 /** Whether edges leaving this type carry `when` (two handles: true / false). */
-export const isBranching = (type: string): boolean => type === 'condition' || type === 'approval';
+export const isBranching = (type: string): boolean => kindOf(type)?.branching ?? false;

@@ -6,6 +6,7 @@
 import { AppError } from '../../core/errors';
 import type { Graph } from '../../core/graph/schema';
 import { findCycle } from '../../core/graph/topology';
+import { optionalInputReads } from '../../core/graph/input-reads';
 import { validateGraph } from '../../core/graph/validate';
 
 export interface DocIssue {
@@ -17,13 +18,15 @@ export interface DocIssue {
 
 export interface IssueMap {
   all: DocIssue[];
+  /** Not errors (the graph saves and runs), but a run may fail: an optional input read with no fallback. */
+  warnings: DocIssue[];
   /** Messages per node id. */
   nodes: Record<string, string[]>;
   /** Messages per edge id. */
   edges: Record<string, string[]>;
 }
 
-export const NO_ISSUES: IssueMap = { all: [], nodes: {}, edges: {} };
+export const NO_ISSUES: IssueMap = { all: [], warnings: [], nodes: {}, edges: {} };
 
 /**
  * Schema compilation needs `new Function`, which the studio's CSP forbids: such a refusal is
@@ -112,7 +115,13 @@ export function computeIssues(graph: Graph): IssueMap {
     else issues = [{ path: '', message: err instanceof Error ? err.message : String(err) }];
   }
   issues = issues.filter((i) => !CSP_REFUSAL.test(i.message));
-  const out: IssueMap = { all: issues, nodes: {}, edges: {} };
+  let warnings: DocIssue[] = [];
+  try {
+    warnings = optionalInputReads(graph).map((w) => ({ path: w.path, message: w.message, nodeId: w.nodeId }));
+  } catch {
+    /* a graph too broken to read: its errors say so */
+  }
+  const out: IssueMap = { all: issues, warnings, nodes: {}, edges: {} };
   const nodeIds = new Set(graph.nodes.map((n) => n.id));
   const edgeIds = new Set(graph.edges.map((e) => e.id));
   for (const i of issues) {

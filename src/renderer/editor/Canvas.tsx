@@ -9,8 +9,6 @@ import { makeNode } from '../doc/defaults';
 import { flowEdges, flowNodes, type FlowEdge, type FlowNode } from '../doc/flow';
 import { connectEdge, removeChanges } from '../doc/graph-edit';
 import { docStore, useDoc } from '../doc/store';
-import { animatedEdges } from '../run/fold';
-import { useRun } from '../run/run-store';
 import { useTheme } from '../ui/theme';
 import { docSource } from './doc-source';
 
@@ -39,14 +37,7 @@ export function Canvas(): JSX.Element {
     [graph, selectedNodes, measured, issues],
   );
   const zoomedOut = useZoomedOut();
-  // Only the set of flowing edges (a string, so equal sets are equal): a token never re-renders the canvas.
-  // None when zoomed out: xyflow has no edges then (see lod.tsx) and the nodes' colors show the flow.
-  const flowing = useRun((s) => (s.view && !zoomedOut ? animatedEdges(graph, s.view) : ''));
-  const animated = useMemo(() => new Set(flowing ? flowing.split('\n') : []), [flowing]);
-  const edges = useMemo(
-    () => flowEdges({ graph, selectedEdges, issues, animated }),
-    [graph, selectedEdges, issues, animated],
-  );
+  const edges = useMemo(() => flowEdges({ graph, selectedEdges, issues }), [graph, selectedEdges, issues]);
   const loadCount = useDoc((s) => s.loadCount);
   const { screenToFlowPosition, fitView } = useReactFlow();
   const { theme } = useTheme();

@@ -2,7 +2,7 @@
 import type { JSX } from 'react';
 import { useReactFlow } from '@xyflow/react';
 import { NODE_TYPES, type NodeType } from '../../core/graph/schema';
-import { TYPE_HINTS, TYPE_LABELS } from '../doc/defaults';
+import { NODE_KINDS } from '../doc/node-kinds';
 import { freeSpot } from '../doc/place';
 import { docStore } from '../doc/store';
 import { TypeIcon } from '../ui/icons';
@@ -28,7 +28,7 @@ export function Palette(): JSX.Element {
           className={`palette-item type-${type}`}
           data-testid={`palette-${type}`}
           draggable
-          title={`${TYPE_HINTS[type]}: drag onto the canvas or click to add`}
+          title={`${NODE_KINDS[type].hint}: drag onto the canvas or click to add`}
           onDragStart={(e) => {
             e.dataTransfer.setData(DRAG_MIME, type);
             e.dataTransfer.effectAllowed = 'copy';
@@ -39,8 +39,8 @@ export function Palette(): JSX.Element {
             <TypeIcon type={type} size={16} />
           </span>
           <span className="palette-text">
-            <span className="palette-name">{TYPE_LABELS[type]}</span>
-            <span className="palette-hint">{TYPE_HINTS[type]}</span>
+            <span className="palette-name">{NODE_KINDS[type].label}</span>
+            <span className="palette-hint">{NODE_KINDS[type].hint}</span>
           </span>
         </button>
       ))}

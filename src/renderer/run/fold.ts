@@ -132,6 +132,8 @@ export class RunFold {
   private readonly state: RunState;
   private view: RunSnapshot;
   private readonly problems: string[] = [];
+  /** The problems as last handed out (a new array only when one was added). */
+  private problemsView: readonly string[] = [];
 
   constructor(
     readonly runId: string,
@@ -189,7 +191,10 @@ export class RunFold {
       liveCostUsd: s.costUsd + open.costUsd,
       estimating: open.estimating,
       nodes,
-      problems: this.problems.slice(),
+      problems:
+        this.problemsView.length === this.problems.length
+          ? this.problemsView
+          : (this.problemsView = this.problems.slice()),
     };
     if (s.result !== undefined) v.result = s.result;
     if (s.error) v.error = s.error;

@@ -2,7 +2,7 @@
 import type { Graph } from '../../core/graph/schema';
 import type { DiffMark } from '../canvas/node-source';
 import type { NodeSnapshot, RunSnapshot } from '../run/fold';
-import { jsonEqual } from './json-diff';
+import { jsonEqual } from '../ui/json-diff';
 
 export interface NodeMetrics {
   status: string;

@@ -3,24 +3,49 @@
  * (or outcome) differs highlighted (`data-diff="changed"`), a table of token, cost and latency
  * deltas per node, and the JSON diff of the selected node's outputs.
  */
-import { useMemo, useState, type JSX } from 'react';
+import { useEffect, useMemo, useState, type JSX } from 'react';
+import { useStore } from 'zustand';
+import type { Graph } from '../../core/graph/schema';
+import { hostClient } from '../api/client';
 import { graphSource, type DiffMark } from '../canvas/node-source';
 import { ReadOnlyCanvas } from '../canvas/ReadOnlyCanvas';
-import { foldTo } from '../run/fold';
-import { dashboardStore } from '../dashboard/dashboard-store';
+import type { RunSnapshot } from './fold';
 import { fmtCost, fmtDelta, fmtMs, fmtTokens, shortId } from '../ui/format';
-import { jsonDiff } from './json-diff';
-import { JsonDiffView } from './JsonDiffView';
+import { jsonDiff } from '../ui/json-diff';
+import { JsonDiffView } from '../ui/JsonDiffView';
 import { diffRuns } from './run-diff';
-import { useRunData } from './use-run';
-import '../dashboard/dashboard.css';
+import { idleSession, openRunSession, type RunSession } from './session';
 
-export function RunDiff({ a, b }: { a: string; b: string }): JSX.Element {
-  const A = useRunData(a);
-  const B = useRunData(b);
+const EMPTY = idleSession();
+
+/** A run followed live, for the diff: its graph and its snapshot at the end. */
+function useRun(runId: string): { data: { graph: Graph } | null; live: RunSnapshot | null; error: string | null } {
+  const [session, setSession] = useState<RunSession | null>(null);
+  useEffect(() => {
+    const o = openRunSession(hostClient(), runId);
+    setSession(o.session);
+    return () => o.close();
+  }, [runId]);
+  const s = useStore(session ?? EMPTY);
+  return { data: s.graph ? { graph: s.graph } : null, live: session ? s.live : null, error: s.loadError };
+}
+
+export function RunDiff({
+  a,
+  b,
+  onBack,
+  onOpenRun,
+}: {
+  a: string;
+  b: string;
+  onBack(): void;
+  onOpenRun(runId: string): void;
+}): JSX.Element {
+  const A = useRun(a);
+  const B = useRun(b);
   const [picked, setPicked] = useState<string | null>(null);
-  const sa = useMemo(() => (A.data ? foldTo(a, A.data.graph, A.data.events) : null), [A.data, a]);
-  const sb = useMemo(() => (B.data ? foldTo(b, B.data.graph, B.data.events) : null), [B.data, b]);
+  const sa = A.live;
+  const sb = B.live;
   const rows = useMemo(
     () => (A.data && B.data && sa && sb ? diffRuns(A.data.graph, sa, B.data.graph, sb) : []),
     [A.data, B.data, sa, sb],
@@ -56,12 +81,7 @@ export function RunDiff({ a, b }: { a: string; b: string }): JSX.Element {
   const outDiff = useMemo(() => (row ? jsonDiff(row.a?.output, row.b?.output) : []), [row]);
 
   const back = (
-    <button
-      type="button"
-      className="btn btn-ghost"
-      data-testid="run-diff-back"
-      onClick={() => dashboardStore.getState().open({ kind: 'list' })}
-    >
+    <button type="button" className="btn btn-ghost" data-testid="run-diff-back" onClick={onBack}>
       ← Runs
     </button>
   );
@@ -82,11 +102,7 @@ export function RunDiff({ a, b }: { a: string; b: string }): JSX.Element {
         <h2 className="rd-title">Compare runs</h2>
         <span className="diff-run diff-run-a">
           A{' '}
-          <button
-            type="button"
-            className="linkish mono"
-            onClick={() => dashboardStore.getState().open({ kind: 'detail', runId: a })}
-          >
+          <button type="button" className="linkish mono" onClick={() => onOpenRun(a)}>
             {shortId(a)}
           </button>
           <span className={`run-status status-${sa.status}`}>{sa.status}</span>
@@ -94,11 +110,7 @@ export function RunDiff({ a, b }: { a: string; b: string }): JSX.Element {
         <span className="muted">→</span>
         <span className="diff-run diff-run-b">
           B{' '}
-          <button
-            type="button"
-            className="linkish mono"
-            onClick={() => dashboardStore.getState().open({ kind: 'detail', runId: b })}
-          >
+          <button type="button" className="linkish mono" onClick={() => onOpenRun(b)}>
             {shortId(b)}
           </button>
           <span className={`run-status status-${sb.status}`}>{sb.status}</span>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../core/events';
 import type { Graph } from '../../core/graph/schema';
-import { entryNode } from '../dashboard/bulk';
+import { entryNode } from '../doc/defaults';
 import { dayToIso, listQuery, EMPTY_FILTERS } from '../dashboard/dashboard-store';
 import { visibleRange } from '../dashboard/VirtualList';
 import { logLines } from './Logs';
