@@ -120,8 +120,8 @@ export async function axeViolations(page: Page): Promise<string[]> {
     .map(
       (v) =>
         `${v.impact} ${v.id}: ${v.help} (${v.nodes.length}: ${v.nodes
-          .slice(0, 3)
-          .map((n) => n.target.join(' '))
+          .slice(0, 8)
+          .map((n) => `${n.target.join(' ')}${n.any[0]?.data ? ` ${JSON.stringify(n.any[0].data)}` : ''}`)
           .join(' | ')})`,
     );
 }

@@ -102,9 +102,10 @@ export const methods = {
     output: z.object({ json: z.string(), graphId: z.string(), version: z.number(), saved: z.boolean() }),
   },
   'graphs.versions': {
-    /** Every saved version of a graph, newest first. */
+    /** Every saved version of a graph, newest first, and which one is its latest (a restore moves it). */
     input: z.object({ graphId: z.string().min(1) }).strict(),
     output: z.object({
+      latest: z.number(),
       versions: z.array(
         z.object({
           version: z.number(),

@@ -84,7 +84,7 @@ const handlers: {
   'graphs.versions': async ({ service }, { graphId }) => {
     const versions = await service.store.graphVersions(graphId);
     if (versions.length === 0) throw new AppError('not-found', `no saved graph ${graphId} in this database`);
-    return { versions };
+    return { versions, latest: (await service.store.graphVersionOf(graphId))?.version ?? versions[0]!.version };
   },
   'nodes.test': async ({ service }, { graph, nodeId, input, outputs }) =>
     await service.testNode({ graph: graphShape(graph), nodeId, input, outputs }),

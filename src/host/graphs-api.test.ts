@@ -59,11 +59,12 @@ describe('graphs API', () => {
       latestVersion: v2.version,
       name: 'Chain three',
     });
-    const { versions } = await call<{ versions: { version: number; name: string | null; runs: number }[] }>(
-      'graphs.versions',
-      { graphId: 'drafty' },
-    );
+    const { versions, latest } = await call<{
+      versions: { version: number; name: string | null; runs: number }[];
+      latest: number;
+    }>('graphs.versions', { graphId: 'drafty' });
     expect(versions.map((v) => v.version)).toEqual([v2.version, v1.version]);
+    expect(latest).toBe(v2.version);
     expect(versions[1]).toMatchObject({ name: 'Chain two', runs: 0 });
     const old = await call<{ json: string; saved: boolean }>('graphs.get', {
       graphIdOrRunId: 'drafty',

@@ -140,6 +140,7 @@ function FullNode({ id, selected }: Pick<Props, 'id' | 'selected'>): JSX.Element
           <span
             className={`sp-status status-${status}`}
             title={status}
+            role="img"
             aria-label={`status: ${status}`}
             data-testid={`node-state-${id}`}
           >

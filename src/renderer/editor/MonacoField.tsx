@@ -61,6 +61,8 @@ export function MonacoField({
   valueRef.current = value;
   const apiRef = useRef<Live | null>(null);
   const [state, setState] = useState<'loading' | 'ready' | 'failed'>('loading');
+  /** A compact field grows with its text (wrapped lines too), from `height` up to a few lines more. */
+  const [grown, setGrown] = useState(height);
   const { theme } = useTheme();
   const monacoTheme = theme === 'dark' ? 'vs-dark' : 'vs';
   const themeRef = useRef(monacoTheme);
@@ -97,7 +99,13 @@ export function MonacoField({
           ariaLabel,
           quickSuggestions: language.startsWith('statepipe') ? { other: true, strings: true, comments: false } : true,
           scrollbar: { verticalScrollbarSize: 8, horizontalScrollbarSize: 8 },
+          ...(compact ? { padding: { top: 4, bottom: 4 } } : {}),
         });
+        if (compact) {
+          const fit = () => setGrown(Math.min(Math.max(height, editor.getContentHeight() + 2), height * 4));
+          editor.onDidContentSizeChange(fit);
+          fit();
+        }
         let external = false;
         const sub = model.onDidChangeContent(() => {
           if (!external) onChangeRef.current(model.getValue());
@@ -142,7 +150,7 @@ export function MonacoField({
       disposed = true;
       cleanup();
     };
-  }, [language, schemaType, testId, ariaLabel, compact, contextKey]);
+  }, [language, schemaType, testId, ariaLabel, compact, contextKey, height]);
 
   // Changes made elsewhere (the form, undo) flow in unless the person is typing here.
   useEffect(() => {
@@ -158,7 +166,7 @@ export function MonacoField({
       className={`monaco-field nokey${compact ? ' is-compact' : ''}`}
       data-testid={testId}
       data-ready={state === 'ready' ? 'true' : 'false'}
-      style={{ height }}
+      style={{ height: compact ? grown : height }}
     >
       <div ref={host} className="monaco-host" />
       {state !== 'ready' && (

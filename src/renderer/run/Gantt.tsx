@@ -74,7 +74,7 @@ export function Gantt({
   const ticks = Array.from({ length: 5 }, (_, i) => (span * i) / 4);
   const height = AXIS_H + rows.length * ROW + 6;
   return (
-    <div ref={box} className="gantt-box">
+    <div ref={box} className="gantt-box" tabIndex={0} role="region" aria-label="Timeline (scrolls sideways)">
       <svg
         className="gantt"
         data-testid="gantt"

@@ -48,7 +48,10 @@ function Compare({ graphId, a, b }: { graphId: string; a: number; b: number }): 
     () =>
       diff
         ? graphSource(diff.union, () => undefined, {
-            useMark: (id) => ({ diff: diff.marks[id]!, note: MARK_TEXT[diff.marks[id]!] }),
+            useMark: (id) => {
+              const m = diff.marks[id]!;
+              return m === 'same' ? { diff: m } : { diff: m, note: MARK_TEXT[m] };
+            },
           })
         : null,
     [diff],
@@ -119,6 +122,7 @@ function Compare({ graphId, a, b }: { graphId: string; a: number; b: number }): 
 
 export function VersionHistory({ graphId, onBack }: { graphId: string; onBack(): void }): JSX.Element {
   const [versions, setVersions] = useState<Version[] | null>(null);
+  const [latest, setLatest] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [picked, setPicked] = useState<number[]>([]);
   const current = useDoc((s) => (s.savedId === graphId ? s.dbVersion : null));
@@ -127,6 +131,7 @@ export function VersionHistory({ graphId, onBack }: { graphId: string; onBack():
       .call('graphs.versions', { graphId })
       .then((r) => {
         setVersions(r.versions);
+        setLatest(r.latest);
         setPicked((p) => (p.length ? p : r.versions.slice(0, 2).map((v) => v.version)));
       })
       .catch((err: unknown) => setError(errText(err)));
@@ -159,26 +164,21 @@ export function VersionHistory({ graphId, onBack }: { graphId: string; onBack():
       {error && <div className="field-message">{error}</div>}
       <div className="vh-body">
         <div className="vh-list">
-          <table className="table" data-testid="versions-table">
+          <table className="table vh-table" data-testid="versions-table">
             <caption className="visually-hidden">Saved versions, newest first</caption>
             <thead>
               <tr>
-                <th scope="col">Compare</th>
+                <th scope="col">
+                  <span className="visually-hidden">Compare</span>
+                </th>
                 <th scope="col">Version</th>
-                <th scope="col">Saved</th>
-                <th scope="col" className="num">
-                  Nodes
-                </th>
-                <th scope="col" className="num">
-                  Runs
-                </th>
                 <th scope="col">
                   <span className="visually-hidden">Actions</span>
                 </th>
               </tr>
             </thead>
             <tbody>
-              {(versions ?? []).map((v, i) => (
+              {(versions ?? []).map((v) => (
                 <tr key={v.version} data-testid={`version-${v.version}`}>
                   <td>
                     <input
@@ -190,13 +190,19 @@ export function VersionHistory({ graphId, onBack }: { graphId: string; onBack():
                     />
                   </td>
                   <td>
-                    <b>v{v.version}</b> {v.name && <span className="muted">{v.name}</span>}
-                    {i === 0 && <span className="chip">latest</span>}
-                    {current === v.version && <span className="chip">in the editor</span>}
+                    <div>
+                      <b>v{v.version}</b> {v.name && <span>{v.name}</span>}
+                      {v.version === latest && (
+                        <span className="chip" data-testid="version-latest">
+                          latest
+                        </span>
+                      )}
+                      {current === v.version && <span className="chip">in the editor</span>}
+                    </div>
+                    <div className="muted small">
+                      {fmtTime(v.createdAt)} · {v.nodes} nodes · {v.runs} run{v.runs === 1 ? '' : 's'}
+                    </div>
                   </td>
-                  <td className="small">{fmtTime(v.createdAt)}</td>
-                  <td className="num">{v.nodes}</td>
-                  <td className="num">{v.runs}</td>
                   <td className="vh-actions">
                     <button
                       type="button"
@@ -206,7 +212,7 @@ export function VersionHistory({ graphId, onBack }: { graphId: string; onBack():
                     >
                       Open
                     </button>
-                    {i > 0 && (
+                    {v.version !== latest && (
                       <button
                         type="button"
                         className="btn btn-sm"

@@ -1,0 +1,127 @@
+/**
+ * Accessibility: axe (@axe-core/playwright) over the editor, the run view live and finished,
+ * the runs dashboard and settings, in the light and the dark theme: no critical and no serious
+ * violation. And the keyboard: every control is reached with Tab, and shows where focus is.
+ */
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  axeViolations,
+  clickNode,
+  examplePath,
+  importFile,
+  realErrors,
+  shot,
+  startHarness,
+  typeText,
+  type Harness,
+} from './harness';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => h?.close());
+
+const sel = (id: string) => `[data-testid="${id}"]`;
+
+async function check(page: Page, where: string, found: Record<string, string[]>): Promise<void> {
+  await page.waitForTimeout(300); // transitions settle (colors are measured)
+  const v = await axeViolations(page);
+  if (v.length) found[where] = v;
+}
+
+describe('accessibility', () => {
+  for (const theme of ['light', 'dark'] as const) {
+    it(`axe finds no critical or serious violation: editor, run view live and finished, dashboard, settings (${theme})`, async () => {
+      const { page, errors } = await h.page({ theme });
+      const found: Record<string, string[]> = {};
+      await importFile(page, examplePath('vendor-onboarding'));
+      await check(page, 'editor', found);
+      await clickNode(page, 'policy_screen');
+      await page.locator(`${sel('field-prompt')}[data-ready="true"]`).waitFor();
+      await check(page, 'editor with a node', found);
+      await page.click(sel('run'));
+      await check(page, 'run input form', found);
+      await typeText(page, 'run-input-vendor', 'Acme');
+      await page.click(sel('run-submit'));
+      await page.locator(`${sel('run-status')}[data-status="waiting"]`).waitFor({ timeout: 15_000 });
+      await check(page, 'run view, live', found);
+      await page.click(sel('approve-approval'));
+      await check(page, 'approval dialog', found);
+      await page.click(sel('approval-submit'));
+      await page.locator(`${sel('run-status')}[data-status="succeeded"]`).waitFor({ timeout: 15_000 });
+      await page.locator(`${sel('run-view')} ${sel('node-approval')} .sp-label`).click();
+      await check(page, 'run view, finished, inspector', found);
+      for (const tab of ['trace', 'timeline', 'logs']) {
+        await page.click(sel(`rd-tab-${tab}`));
+        await check(page, `run view, ${tab}`, found);
+      }
+      await page.click(sel('tab-runs'));
+      await page
+        .locator(`${sel('runs-table')} [data-testid^="run-row-"]`)
+        .first()
+        .waitFor();
+      await check(page, 'dashboard', found);
+      await page.click(sel('tab-settings'));
+      await page.locator(sel('db-path')).filter({ hasText: 'studio.db' }).waitFor();
+      await check(page, 'settings', found);
+      expect(found).toEqual({});
+      expect(realErrors(errors)).toEqual([]);
+    }, 90_000);
+  }
+
+  it('reaches every control of the editor with Tab, each showing where focus is; a node is added with the keyboard alone', async () => {
+    const { page } = await h.page();
+    await importFile(page, examplePath('document-pipeline'));
+    const seen = new Map<string, boolean>();
+    await page.locator('body').click({ position: { x: 700, y: 5 } });
+    for (let i = 0; i < 160; i++) {
+      await page.keyboard.press('Tab');
+      const f = await page.evaluate(() => {
+        const el = document.activeElement as HTMLElement | null;
+        if (!el || el === document.body) return null;
+        const cs = getComputedStyle(el);
+        const visible =
+          (cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) > 0) ||
+          (cs.boxShadow !== 'none' && cs.boxShadow !== '') ||
+          el.matches(':focus-visible') === false;
+        const name =
+          (el.classList.contains('react-flow__node') ? `card:${el.getAttribute('data-id')}` : null) ??
+          el.getAttribute('data-testid') ??
+          el.getAttribute('aria-label') ??
+          el.tagName.toLowerCase();
+        return { name, visible };
+      });
+      if (!f) continue;
+      seen.set(f.name, (seen.get(f.name) ?? true) && f.visible);
+    }
+    const want = [
+      'tab-editor',
+      'tab-runs',
+      'tab-settings',
+      'theme-toggle',
+      'new-graph',
+      'open-graph',
+      'save',
+      'import-graph',
+      'export-graph',
+      'auto-layout',
+      'toggle-palette',
+      'run',
+      'palette-llm',
+      'palette-output',
+      'card:extract',
+      'graph-description',
+    ];
+    for (const w of want) expect([...seen.keys()], `${w} is reached with Tab`).toContain(w);
+    const hidden = [...seen].filter(([, v]) => !v).map(([k]) => k);
+    expect(hidden, 'controls whose focus does not show').toEqual([]);
+    // Keyboard alone: focus the palette's Delay, press Enter: a delay node is on the canvas.
+    await page.locator(sel('palette-delay')).focus();
+    await page.keyboard.press('Enter');
+    await page.locator(sel('node-delay_1')).waitFor();
+    await page.keyboard.press('Tab');
+    await shot(page, 'keyboard-focus');
+  }, 60_000);
+});
