@@ -76,8 +76,10 @@ export function RunNotices(): JSX.Element {
       <Rejected />
       {!saved && (
         <div className="rd-notice" data-testid="run-draft">
-          This run ran unsaved edits of <b>{graphId}</b>: they are kept with the run, not in the graph list. Save them
-          with “Save as graph”.
+          <span>
+            This run ran unsaved edits of <b>{graphId}</b>: they are kept with the run, not in the graph list. Save them
+            with “Save as graph”.
+          </span>
         </div>
       )}
       {saved && <GraphChanged />}
