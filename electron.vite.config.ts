@@ -52,6 +52,8 @@ export default defineConfig({
     plugins: [react(), devCspPlugin()],
     build: {
       outDir: resolve(root, 'out/renderer'),
+      // The studio's first load is what a person waits for: minified (README, Performance).
+      minify: true,
       rolldownOptions: {
         input: { index: resolve(root, 'src/renderer/index.html') },
       },

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only engine,langgraph,resume,dashboard,streaming,canvas] [-- --profile]`
+ * `npm run bench [-- --quick] [-- --only engine,langgraph,resume,dashboard,streaming,canvas,load] [-- --profile]`
  * Runs every case in a fresh child process, side by side in one run, prints the report and
  * writes bench/results/latest.{md,json}. Never fails: a case that breaks is reported as such.
  */
@@ -15,6 +15,7 @@ import type {
   CanvasResult,
   CanvasSpec,
   CaseSpec,
+  LoadResult,
   EngineMode,
   EngineResult,
   LangGraphResult,
@@ -38,7 +39,7 @@ const profile = argv.includes('--profile');
 const onlyArg =
   argv.find((a) => a.startsWith('--only='))?.slice(7) ??
   (argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined);
-const only = new Set((onlyArg ?? 'engine,langgraph,resume,dashboard,streaming,canvas').split(','));
+const only = new Set((onlyArg ?? 'engine,langgraph,resume,dashboard,streaming,canvas,load').split(','));
 
 const PLAN = quick
   ? {
@@ -163,7 +164,8 @@ async function child<
     | ResumeResult
     | DashboardResult
     | StreamingResult
-    | CanvasResult,
+    | CanvasResult
+    | LoadResult,
 >(label: string, spec: CaseSpec, timeoutMs = 300_000): Promise<R | undefined> {
   settleDisk();
   const caseDir = fs.mkdtempSync(path.join(work, 'case-'));
@@ -295,7 +297,7 @@ async function main(): Promise<void> {
     if (d) c.dashboard = d;
   }
 
-  if (only.has('streaming') || only.has('canvas')) {
+  if (only.has('streaming') || only.has('canvas') || only.has('load')) {
     log('the studio in Chromium');
     const chromium = process.env['STATEPIPE_CHROMIUM'] ?? '/usr/bin/chromium';
     c.renderer = ensureRenderer(log);
@@ -308,6 +310,10 @@ async function main(): Promise<void> {
         const spec: StreamingSpec = { kind: 'streaming', ...PLAN.streaming, dir: '' };
         const r = await child<StreamingResult>('streaming', spec, 300_000);
         if (r) c.streaming = r;
+      }
+      if (only.has('load')) {
+        const r = await child<LoadResult>('studio first load', { kind: 'load', reps: quick ? 3 : 7, dir: '' }, 300_000);
+        if (r) c.load = r;
       }
       if (only.has('canvas')) {
         const graphs = [

@@ -22,7 +22,34 @@ export type CaseSpec =
   | { kind: 'resume'; nodes: number; dir: string; runIds: string[] }
   | { kind: 'dashboard'; runs: number; events: number; reps: number; dir: string }
   | StreamingSpec
-  | CanvasSpec;
+  | CanvasSpec
+  | LoadSpec;
+
+/** The studio's first load (cold cache) next to a blank page from the same server, `reps` times each. */
+export interface LoadSpec {
+  kind: 'load';
+  reps: number;
+  dir: string;
+}
+
+export interface LoadResult {
+  kind: 'load';
+  reps: number;
+  /** Median load event of a blank page from the same web host (ms since navigation). */
+  blankLoadMs: number;
+  /** Median time until the editor is interactive (the `statepipe:interactive` mark). */
+  studioTtiMs: number;
+  /** studioTtiMs / blankLoadMs. */
+  ratio: number;
+  /** JavaScript whose response ended before interactive (decoded bytes; the most of the reps). */
+  jsBytesBeforeTti: number;
+  files: { name: string; bytes: number }[];
+  monacoAtStart: boolean;
+  elkAtStart: boolean;
+  /** Monaco loaded once a code field opened; elk once Layout was pressed. */
+  monacoOnField: boolean;
+  elkOnLayout: boolean;
+}
 
 export interface StreamingSpec {
   kind: 'streaming';
@@ -208,4 +235,5 @@ export type CaseResult =
   | ResumeResult
   | DashboardResult
   | StreamingResult
-  | CanvasResult;
+  | CanvasResult
+  | LoadResult;

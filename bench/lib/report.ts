@@ -2,6 +2,7 @@
 import type {
   CanvasResult,
   DashboardResult,
+  LoadResult,
   EngineMode,
   EngineResult,
   LangGraphResult,
@@ -11,7 +12,7 @@ import type {
   Sync,
 } from './cases.js';
 import { graphKey, graphLabel, type GraphSpec } from './graphs.js';
-import { browserTargets, renderBrowser } from './report-browser.js';
+import { browserTargets, loadTarget, renderBrowser, renderLoad } from './report-browser.js';
 import type { MachineInfo } from './stats.js';
 
 export interface Collected {
@@ -27,6 +28,7 @@ export interface Collected {
   dashboard?: DashboardResult;
   streaming?: StreamingResult;
   canvas?: CanvasResult;
+  load?: LoadResult;
   /** What the bench did about out/renderer (fresh, built, or the build error). */
   renderer?: string;
   /** 1/5/15-minute load averages when the bench ended (the start's are in `machine`). */
@@ -121,6 +123,7 @@ export function targets(c: Collected): Target[] {
     met: worstQ ? worstQ.p95Ms < 50 : null,
   });
   if (c.streaming || c.canvas) out.push(...browserTargets(c.streaming, c.canvas));
+  if (c.load) out.push(loadTarget(c.load));
   return out;
 }
 
@@ -285,6 +288,7 @@ export function renderReport(c: Collected): string {
     );
   }
   L.push(...renderBrowser(c.streaming, c.canvas, c.renderer));
+  if (c.load) L.push(...renderLoad(c.load));
   if (c.failures.length > 0) L.push('## Cases that did not complete', '', ...c.failures.map((x) => `- ${x}`), '');
   return L.join('\n');
 }

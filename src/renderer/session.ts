@@ -3,12 +3,11 @@
  * the unload warning, links to runs (`#run=<id>` opens that run; the address shows the run on
  * screen, so it can be copied), and the hooks the benchmarks use on `window.__statepipe`.
  */
-import { serializeGraph } from '../core/graph/validate';
+import { serializeGraph } from '../core/graph/serialize';
 import { dashboardStore } from './dashboard/dashboard-store';
 import { clearDraft, loadDraft, saveDraft } from './doc/files';
 import { docStore } from './doc/store';
 import { watchValidation } from './doc/validation';
-import { latestSession } from './run/session';
 import { uiStore } from './ui/ui-store';
 
 let started = false;
@@ -58,7 +57,8 @@ export function startSession(): void {
       0,
     );
   }
-  watchValidation(docStore);
+  // The validator loads a frame after the first paint: the editor is usable before it.
+  requestAnimationFrame(() => setTimeout(() => watchValidation(docStore), 0));
 
   let timer: ReturnType<typeof setTimeout> | undefined;
   docStore.subscribe((s, prev) => {
@@ -83,7 +83,7 @@ export function startSession(): void {
   (window as unknown as Record<string, unknown>)['__statepipe'] = {
     documentBytes: () => serializeGraph(docStore.getState().graph),
     openRun: (runId: string) => openRunLink(runId),
-    run: () => latestSession()?.getState().live ?? null,
+    run: async () => (await import('./run/session')).latestSession()?.getState().live ?? null,
   };
   watchRunLinks();
 }

@@ -5,11 +5,11 @@
  * A graph saved without positions is laid out (elk, loaded on first use). Click a card to
  * select it. It has its own xyflow store (its own viewport).
  */
-import { useCallback, useEffect, useMemo, useState, type JSX } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type JSX } from 'react';
 import { ReactFlow, ReactFlowProvider, useReactFlow, type NodeChange } from '@xyflow/react';
 import type { Graph } from '../../core/graph/schema';
 import { flowEdges, type FlowEdge, type FlowNode } from '../doc/flow';
-import { NO_ISSUES } from '../doc/issues';
+import { NO_ISSUES } from '../doc/issue-map';
 import { autoLayout } from '../doc/layout';
 import { useTheme } from '../ui/theme';
 import { CanvasChrome, FLOW_PROPS, NODE_TYPES } from './chrome';
@@ -17,6 +17,7 @@ import { NO_EDGES, useZoomedOut, ZoomedOutContext } from './lod';
 import { NodeSourceContext, type NodeSource } from './node-source';
 
 const NONE: readonly string[] = [];
+const ORIGIN = { x: 0, y: 0 };
 type Positions = Record<string, { x: number; y: number }>;
 
 /** The graph's own positions, or an automatic layout when some node has none. */
@@ -74,25 +75,32 @@ function Flow({
   const { fitView } = useReactFlow();
   const { theme } = useTheme();
   const zoomedOut = useZoomedOut();
-  const nodes = useMemo<FlowNode[]>(
-    () =>
-      positions
-        ? graph.nodes.map((n) => {
-            const m = measured[n.id];
-            return {
-              id: n.id,
-              type: 'statepipe',
-              position: positions[n.id] ?? { x: 0, y: 0 },
-              data: { type: n.type },
-              selected: n.id === selected,
-              draggable: false,
-              connectable: false,
-              ...(m ? { measured: m } : {}),
-            };
-          })
-        : [],
-    [graph, positions, measured, selected],
-  );
+  // A node object is new only when its own size, selection or place changed: xyflow then updates
+  // only that node (a measuring pass over 2 000 cards would otherwise rebuild all of them each time).
+  const made = useRef(new Map<string, FlowNode>());
+  const nodes = useMemo<FlowNode[]>(() => {
+    if (!positions) return [];
+    return graph.nodes.map((n) => {
+      const m = measured[n.id];
+      const sel = n.id === selected;
+      const at = positions[n.id] ?? ORIGIN;
+      const hit = made.current.get(n.id);
+      if (hit && hit.measured === m && hit.selected === sel && hit.position === at && hit.data.type === n.type)
+        return hit;
+      const fresh: FlowNode = {
+        id: n.id,
+        type: 'statepipe',
+        position: at,
+        data: { type: n.type },
+        selected: sel,
+        draggable: false,
+        connectable: false,
+        ...(m ? { measured: m } : {}),
+      };
+      made.current.set(n.id, fresh);
+      return fresh;
+    });
+  }, [graph, positions, measured, selected]);
   // None when zoomed out: xyflow has no edges then (see lod.tsx) and the cards' colors show the flow.
   const animated = useMemo(() => new Set(flowing && !zoomedOut ? flowing.split('\n') : []), [flowing, zoomedOut]);
   const edges = useMemo(() => {

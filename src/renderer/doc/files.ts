@@ -2,7 +2,7 @@
 import { AppError } from '../../core/errors';
 import type { Graph } from '../../core/graph/schema';
 import { GraphSchema } from '../../core/graph/schema';
-import { serializeGraph } from '../../core/graph/validate';
+import { serializeGraph } from '../../core/graph/serialize';
 
 export const RECENT_KEY = 'statepipe.recent';
 export const DRAFT_KEY = 'statepipe.draft';

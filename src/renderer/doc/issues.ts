@@ -8,39 +8,15 @@ import type { Graph } from '../../core/graph/schema';
 import { findCycle } from '../../core/graph/topology';
 import { optionalInputReads } from '../../core/graph/input-reads';
 import { validateGraph } from '../../core/graph/validate';
+import { EDGE_PATH, fieldOf, NODE_PATH, type DocIssue, type IssueMap } from './issue-map';
 
-export interface DocIssue {
-  path: string;
-  message: string;
-  nodeId?: string;
-  edgeId?: string;
-}
-
-export interface IssueMap {
-  all: DocIssue[];
-  /** Not errors (the graph saves and runs), but a run may fail: an optional input read with no fallback. */
-  warnings: DocIssue[];
-  /** Messages per node id. */
-  nodes: Record<string, string[]>;
-  /** Messages per edge id. */
-  edges: Record<string, string[]>;
-}
-
-export const NO_ISSUES: IssueMap = { all: [], warnings: [], nodes: {}, edges: {} };
+export { NO_ISSUES, fieldOf, type DocIssue, type IssueMap } from './issue-map';
 
 /**
  * Schema compilation needs `new Function`, which the studio's CSP forbids: such a refusal is
  * about the page, not the graph (the host validates schemas on save and run).
  */
 const CSP_REFUSAL = /unsafe-eval|Content Security Policy|EvalError|Refused to evaluate/i;
-
-const NODE_PATH = /^nodes\[([^\]]+)\]/;
-const EDGE_PATH = /^edges\[([^\]]+)\]/;
-
-/** A short field name for a node issue's path (`config.prompt`), or '' for the node itself. */
-export function fieldOf(path: string): string {
-  return path.replace(NODE_PATH, '').replace(EDGE_PATH, '').replace(/^\./, '');
-}
 
 function push(map: Record<string, string[]>, id: string, msg: string): void {
   const list = (map[id] ??= []);
@@ -117,7 +93,12 @@ export function computeIssues(graph: Graph): IssueMap {
   issues = issues.filter((i) => !CSP_REFUSAL.test(i.message));
   let warnings: DocIssue[] = [];
   try {
-    warnings = optionalInputReads(graph).map((w) => ({ path: w.path, message: w.message, nodeId: w.nodeId }));
+    warnings = optionalInputReads(graph).map((w) => ({
+      path: w.path,
+      message: w.message,
+      nodeId: w.nodeId,
+      prop: w.prop,
+    }));
   } catch {
     /* a graph too broken to read: its errors say so */
   }

@@ -7,11 +7,11 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import type { Graph, GraphNode } from '../../core/graph/schema';
-import { serializeGraph } from '../../core/graph/validate';
+import { serializeGraph } from '../../core/graph/serialize';
 import { emptyGraph } from './defaults';
 import { applyGraphChanges, type GraphChange } from './graph-edit';
 import { emptyHistory, record, redo, undo, type History } from './history';
-import { NO_ISSUES, type IssueMap } from './issues';
+import { NO_ISSUES, type IssueMap } from './issue-map';
 
 export interface ApplyOptions {
   /** Edits with the same key within COALESCE_MS are one undo step (typing in a field). */

@@ -2,7 +2,6 @@
 import { useEffect, useState, type JSX } from 'react';
 import type { MethodOutput } from '../../contract/api';
 import { GRAPH_ID_RE } from '../../core/graph/schema';
-import { optionalInputReads } from '../../core/graph/input-reads';
 import { hostClient } from '../api/client';
 import { openGraph, saveGraphAs } from '../doc/commands';
 import { recentGraphs } from '../doc/files';
@@ -197,12 +196,13 @@ function SaveDialog({ first, onClose }: { first: boolean; onClose(): void }): JS
 export function Dialogs(): JSX.Element | null {
   const dialog = useUi((s) => s.dialog);
   const graph = useDoc((s) => s.graph);
+  const warnings = useDoc((s) => s.issues.warnings);
   const close = () => uiStore.getState().open(null);
   if (!dialog) return null;
   if (dialog.kind === 'open') return <OpenDialog onClose={close} />;
   if (dialog.kind === 'save-as') return <SaveDialog first={dialog.first ?? false} onClose={close} />;
   const optional: Record<string, string[]> = {};
-  for (const r of optionalInputReads(graph)) (optional[r.prop] ??= []).push(r.nodeId);
+  for (const w of warnings) if (w.prop && w.nodeId) (optional[w.prop] ??= []).push(w.nodeId);
   return (
     <Modal title="Run input" onClose={close} testId="run-input-dialog">
       <InputForm schema={graph.input} optionalReads={optional} onRun={startRun} onCancel={close} />

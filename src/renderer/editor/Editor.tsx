@@ -2,19 +2,22 @@
  * The Editor tab: the document (toolbar, palette, canvas, side panel, editing shortcuts), or a
  * run of it (the one run view), or the graph's saved versions.
  */
-import { useCallback, useEffect, type JSX } from 'react';
+import { lazy, Suspense, useCallback, useEffect, type JSX } from 'react';
 import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { copySelection, pasteChanges, type Clip } from '../doc/graph-edit';
 import { docStore, useDoc } from '../doc/store';
-import { RunView } from '../run/RunView';
 import { uiStore, useUi } from '../ui/ui-store';
-import { VersionHistory } from '../versions/VersionHistory';
 import { Canvas } from './Canvas';
 import { GraphPanel } from './GraphPanel';
-import { NodeSide } from './NodeSide';
 import { Palette } from './Palette';
 import { Toolbar } from './Toolbar';
+
+// Loaded when first shown: the first load carries the editor alone (see README, Performance).
+const RunView = lazy(() => import('../run/RunView').then((m) => ({ default: m.RunView })));
+const VersionHistory = lazy(() => import('../versions/VersionHistory').then((m) => ({ default: m.VersionHistory })));
+const NodeSide = lazy(() => import('./NodeSide').then((m) => ({ default: m.NodeSide })));
+const Loading = () => <div className="muted pane-loading">Loading…</div>;
 
 let clipboard: Clip | null = null;
 let pasteCount = 0;
@@ -61,7 +64,13 @@ function useShortcuts(): void {
 /** The side panel: the graph's own fields, or the selected node (its config, and testing it). */
 function EditPanel(): JSX.Element {
   const selected = useDoc((s) => (s.selectedNodes.length === 1 ? s.selectedNodes[0]! : null));
-  return selected ? <NodeSide key={selected} nodeId={selected} /> : <GraphPanel />;
+  return selected ? (
+    <Suspense fallback={<aside className="side-panel" aria-busy="true" />}>
+      <NodeSide key={selected} nodeId={selected} />
+    </Suspense>
+  ) : (
+    <GraphPanel />
+  );
 }
 
 function EditBody(): JSX.Element {
@@ -88,10 +97,12 @@ export function Editor(): JSX.Element {
   }, []);
   return (
     <>
-      {pane.kind === 'run' && (
-        <RunView key={pane.runId} runId={pane.runId} back={{ label: 'Editor', onClick: back }} openRun={openRun} />
-      )}
-      {pane.kind === 'history' && <VersionHistory key={pane.graphId} graphId={pane.graphId} onBack={back} />}
+      <Suspense fallback={<Loading />}>
+        {pane.kind === 'run' && (
+          <RunView key={pane.runId} runId={pane.runId} back={{ label: 'Editor', onClick: back }} openRun={openRun} />
+        )}
+        {pane.kind === 'history' && <VersionHistory key={pane.graphId} graphId={pane.graphId} onBack={back} />}
+      </Suspense>
       {/* The document stays mounted (its viewport and selection) while a run or the history is shown. */}
       <div className="editor-pane" hidden={pane.kind !== 'edit'}>
         <ReactFlowProvider>

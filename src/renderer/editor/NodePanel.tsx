@@ -2,7 +2,7 @@
 import { useMemo, type JSX } from 'react';
 import { CONFIG_SCHEMAS, NODE_ID_RE, type GraphNode, type NodeType } from '../../core/graph/schema';
 import { typeLabel } from '../doc/defaults';
-import { fieldOf } from '../doc/issues';
+import { fieldOf } from '../doc/issue-map';
 import { docStore, useDoc } from '../doc/store';
 import { ConfigFields } from './ConfigFields';
 import { CommitInput, Field, TextInput } from './fields';

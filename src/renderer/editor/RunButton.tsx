@@ -3,6 +3,7 @@ import { useState, type JSX } from 'react';
 import { hostClient } from '../api/client';
 import { docStore, useDoc } from '../doc/store';
 import { inputFields } from '../run/InputForm';
+import { rememberRunGraph } from '../run/started';
 import { Icon } from '../ui/icons';
 import { uiStore, useUi } from '../ui/ui-store';
 
@@ -13,6 +14,7 @@ export async function startRun(input: unknown): Promise<void> {
     graph: graph as unknown as Record<string, unknown>,
     input,
   });
+  rememberRunGraph(runId, graph); // its run view shows at once, without fetching it back
   const ui = uiStore.getState();
   ui.setLastRun(runId);
   ui.open(null);

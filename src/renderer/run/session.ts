@@ -11,6 +11,7 @@ import type { Graph } from '../../core/graph/schema';
 import { followRun, type HostClient, type WireEvent } from '../api/client';
 import { readGraphText } from '../doc/files';
 import { RunFold, type RunSnapshot } from './fold';
+import { startedGraph } from './started';
 
 export type RunTab = 'node' | 'trace' | 'timeline' | 'logs';
 
@@ -86,34 +87,16 @@ let latest: RunSession | null = null;
 /** The run session opened last (the benchmarks read the run on screen through it). */
 export const latestSession = (): RunSession | null => latest;
 
-/** Opens a run: loads its snapshot and follows its events until `close()`. */
+/** Opens a run: its snapshot (fetched, unless this page started it) and its events, followed until `close()`. */
 export function openRunSession(client: HostClient, runId: string): { session: RunSession; close(): void } {
   const session = idleSession(runId);
   latest = session;
   let stopped = false;
   let unfollow: (() => void) | null = null;
   let cancelFrame: (() => void) | null = null;
-  void (async () => {
-    const snap = await client.call('graphs.get', { graphIdOrRunId: runId });
-    const graph = readGraphText(snap.json, runId);
-    let latestJson: string | null = null;
-    try {
-      const latest = await client.call('graphs.get', { graphIdOrRunId: graph.id });
-      if (latest.saved && latest.json !== snap.json) latestJson = latest.json;
-    } catch {
-      latestJson = null; // a graph only ever run as a draft has no saved version
-    }
-    if (stopped) return;
+  const follow = (graph: Graph) => {
     const fold = new RunFold(runId, graph);
-    session.setState({
-      graph,
-      graphVersion: snap.version,
-      saved: snap.saved,
-      snapshotJson: snap.json,
-      latestJson,
-      live: fold.current,
-      shown: fold.current,
-    });
+    session.setState({ graph, live: fold.current, shown: fold.current });
     let queue: WireEvent[] = [];
     const flush = () => {
       cancelFrame = null;
@@ -128,6 +111,27 @@ export function openRunSession(client: HostClient, runId: string): { session: Ru
       queue.push(...events);
       cancelFrame ??= nextFrame(flush);
     });
+  };
+  /** Which version of its graph the run ran, and the graph's latest saved version when it differs. */
+  const describe = async (snap: { json: string; version: number; saved: boolean }, graphId: string) => {
+    let latestJson: string | null = null;
+    try {
+      const latest = await client.call('graphs.get', { graphIdOrRunId: graphId });
+      if (latest.saved && latest.json !== snap.json) latestJson = latest.json;
+    } catch {
+      latestJson = null; // a graph only ever run as a draft has no saved version
+    }
+    if (!stopped)
+      session.setState({ graphVersion: snap.version, saved: snap.saved, snapshotJson: snap.json, latestJson });
+  };
+  const known = startedGraph(runId);
+  if (known) follow(known);
+  void (async () => {
+    const snap = await client.call('graphs.get', { graphIdOrRunId: runId });
+    if (stopped) return;
+    const graph = known ?? readGraphText(snap.json, runId);
+    if (!known) follow(graph);
+    await describe(snap, graph.id);
   })().catch((err: unknown) => !stopped && session.setState({ loadError: message(err) }));
   return {
     session,
