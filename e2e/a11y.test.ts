@@ -4,24 +4,10 @@
  * violation. And the keyboard: every control is reached with Tab, and shows where focus is.
  */
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  axeViolations,
-  clickNode,
-  examplePath,
-  importFile,
-  realErrors,
-  shot,
-  startHarness,
-  typeText,
-  type Harness,
-} from './harness';
+import { describe, expect, it } from 'vitest';
+import { axeViolations, clickNode, examplePath, importFile, realErrors, shot, harness, typeText } from './harness';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => h?.close());
+const h = harness();
 
 const sel = (id: string) => `[data-testid="${id}"]`;
 

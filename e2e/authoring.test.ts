@@ -4,7 +4,7 @@
  * asks for a name) and export. The document is read the way a person gets it: Export.
  */
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { Graph } from '../src/core/graph/schema';
 import { serializeGraph, validateGraph } from '../src/core/graph/validate';
@@ -18,17 +18,12 @@ import {
   exportedBytes,
   importFile,
   realErrors,
-  startHarness,
+  harness,
   typeInEditor,
   typeText,
-  type Harness,
 } from './harness';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => h?.close());
+const h = harness();
 
 const node = (page: Page, id: string) => page.locator(`[data-testid="node-${id}"]`);
 

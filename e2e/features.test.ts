@@ -5,7 +5,7 @@
  * testing one node with pinned inputs (kept with the draft, not in the graph file).
  */
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   clickNode,
   examplePath,
@@ -13,17 +13,12 @@ import {
   importFile,
   realErrors,
   shot,
-  startHarness,
+  harness,
   typeInEditor,
   typeText,
-  type Harness,
 } from './harness';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => h?.close());
+const h = harness();
 
 const sel = (id: string) => `[data-testid="${id}"]`;
 const suggestions = (page: Page) =>

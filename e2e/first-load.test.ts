@@ -4,14 +4,10 @@
  * Layout is first used. (Bytes, not time: `npm run bench` times the load next to a blank page.)
  */
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clickNode, examplePath, importFile, startHarness, type Harness } from './harness';
+import { describe, expect, it } from 'vitest';
+import { clickNode, examplePath, importFile, harness } from './harness';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => h?.close());
+const h = harness();
 
 /** Scripts loaded so far: [file name, bytes, loaded at (ms since navigation)]. */
 const scripts = (page: Page) =>

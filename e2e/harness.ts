@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import type { Graph } from '../src/core/graph/schema';
 import { startServer, type RunningServer } from '../src/server/index';
 
@@ -173,3 +174,50 @@ export async function typeText(page: Page, testId: string, text: string): Promis
 /** Clicks a node's card (its title) on the canvas in view. */
 export const clickNode = (page: Page, id: string) =>
   page.locator(`[data-testid="node-${id}"]:visible .sp-label`).click();
+
+/** The harness of a test file: started before its tests, closed after them. */
+export function harness(): Harness {
+  let h: Harness | undefined;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => h?.close());
+  const get = (): Harness => {
+    if (!h) throw new Error('e2e: the harness starts in beforeAll');
+    return h;
+  };
+  return {
+    get server() {
+      return get().server;
+    },
+    get browser() {
+      return get().browser;
+    },
+    get dir() {
+      return get().dir;
+    },
+    page: (opts) => get().page(opts),
+    close: () => get().close(),
+  };
+}
+
+/** A code node that throws on line 2 of its code, after a transform gives it `{ n: 41 }`. */
+export const CODE_FAILS = {
+  format: 'statepipe.graph',
+  version: 1,
+  id: 'code-fails',
+  nodes: [
+    { id: 'start', type: 'input', position: { x: 0, y: 100 } },
+    { id: 'prep', type: 'transform', position: { x: 240, y: 100 }, config: { template: { n: 41 } } },
+    {
+      id: 'calc',
+      type: 'code',
+      position: { x: 480, y: 100 },
+      config: { code: 'const n = nodes.prep.n;\nif (n < 42) throw new Error("kaboom: " + n);\nreturn n;' },
+    },
+  ],
+  edges: [
+    { id: 'e1', source: 'start', target: 'prep' },
+    { id: 'e2', source: 'prep', target: 'calc' },
+  ],
+};

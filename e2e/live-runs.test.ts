@@ -9,14 +9,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { example, importFile, realErrors, shot, startHarness, typeText, VIEWPORTS, type Harness } from './harness';
+import { describe, expect, it } from 'vitest';
+import { CODE_FAILS, example, harness, importFile, realErrors, shot, typeText, VIEWPORTS } from './harness';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => h?.close());
+const h = harness();
 
 const sel = (id: string) => `[data-testid="${id}"]`;
 /** A card of the run on screen. */
@@ -213,27 +209,8 @@ describe('live runs in the run view', () => {
   });
 
   it('11: a failed code node shows the data it received, the line of the code that threw, and its kind once', async () => {
-    const graph = {
-      format: 'statepipe.graph',
-      version: 1,
-      id: 'code-fails',
-      nodes: [
-        { id: 'start', type: 'input', position: { x: 0, y: 100 } },
-        { id: 'prep', type: 'transform', position: { x: 240, y: 100 }, config: { template: { n: 41 } } },
-        {
-          id: 'calc',
-          type: 'code',
-          position: { x: 480, y: 100 },
-          config: { code: 'const n = nodes.prep.n;\nif (n < 42) throw new Error("kaboom: " + n);\nreturn n;' },
-        },
-      ],
-      edges: [
-        { id: 'e1', source: 'start', target: 'prep' },
-        { id: 'e2', source: 'prep', target: 'calc' },
-      ],
-    };
     const { page, errors } = await h.page();
-    await importFile(page, writeGraph('code-fails', graph));
+    await importFile(page, writeGraph('code-fails', CODE_FAILS));
     await page.click(sel('run'));
     await runStatus(page, 'failed');
     await inspect(page, 'calc');

@@ -6,25 +6,21 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   clickNode,
+  CODE_FAILS,
   examplePath,
   importFile,
   realErrors,
   shot,
-  startHarness,
+  harness,
   typeInEditor,
   typeText,
   VIEWPORTS,
-  type Harness,
 } from './harness';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => h?.close());
+const h = harness();
 
 const sel = (id: string) => `[data-testid="${id}"]`;
 const settle = (page: Page) => page.waitForTimeout(350);
@@ -35,26 +31,6 @@ async function runVendor(page: Page, vendor: string): Promise<void> {
   await page.click(sel('run-submit'));
   await page.locator(`${sel('run-status')}[data-status="waiting"]`).waitFor({ timeout: 15_000 });
 }
-
-const failing = {
-  format: 'statepipe.graph',
-  version: 1,
-  id: 'code-fails',
-  nodes: [
-    { id: 'start', type: 'input', position: { x: 0, y: 100 } },
-    { id: 'prep', type: 'transform', position: { x: 240, y: 100 }, config: { template: { n: 41 } } },
-    {
-      id: 'calc',
-      type: 'code',
-      position: { x: 480, y: 100 },
-      config: { code: 'const n = nodes.prep.n;\nif (n < 42) throw new Error("too small: " + n);\nreturn n;' },
-    },
-  ],
-  edges: [
-    { id: 'e1', source: 'start', target: 'prep' },
-    { id: 'e2', source: 'prep', target: 'calc' },
-  ],
-};
 
 describe('screenshots', () => {
   for (const [size, viewport] of Object.entries(VIEWPORTS)) {
@@ -115,7 +91,7 @@ describe('screenshots', () => {
       // A code node's failure: what it received, the line that threw.
       await page.click(sel('run-back'));
       const file = join(h.dir, `${id}-code.json`);
-      writeFileSync(file, JSON.stringify(failing));
+      writeFileSync(file, JSON.stringify(CODE_FAILS));
       await importFile(page, file);
       await page.click(sel('run'));
       await page.locator(`${sel('run-status')}[data-status="failed"]`).waitFor({ timeout: 15_000 });

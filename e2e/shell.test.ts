@@ -1,14 +1,10 @@
 /** The shell over `statepipe serve`: loads, guards the token, runs an example and follows its events. */
 import { createServer, request } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { examplePath, importFile, realErrors, startHarness, type Harness } from './harness';
+import { examplePath, importFile, realErrors, harness } from './harness';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => h?.close());
+const h = harness();
 
 const get = (url: string, headers: Record<string, string> = {}) =>
   new Promise<number>((resolve, reject) => {

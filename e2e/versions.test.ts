@@ -3,25 +3,11 @@
  * the run view saves such a run as a graph; the version history lists every saved version,
  * compares two on the canvas and restores one.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import {
-  clickNode,
-  examplePath,
-  importFile,
-  realErrors,
-  shot,
-  startHarness,
-  typeInEditor,
-  typeText,
-  type Harness,
-} from './harness';
+import { clickNode, examplePath, importFile, realErrors, shot, harness, typeInEditor, typeText } from './harness';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => h?.close());
+const h = harness();
 
 const sel = (id: string) => `[data-testid="${id}"]`;
 const version = (page: Page) => page.locator(sel('doc-version')).textContent();

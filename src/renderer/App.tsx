@@ -7,6 +7,7 @@ import { Dialogs } from './editor/Dialogs';
 import { Editor } from './editor/Editor';
 import { startSession } from './session';
 import { Icon } from './ui/icons';
+import { Tabs } from './ui/Tabs';
 import { setThemeChoice, useTheme } from './ui/theme';
 import { uiStore, useUi, type View } from './ui/ui-store';
 
@@ -111,22 +112,17 @@ export function App(): JSX.Element {
             </span>
           )}
         </div>
-        <nav className="app-tabs" role="tablist" aria-label="Views">
-          {VIEWS.map((v) => (
-            <button
-              key={v.id}
-              type="button"
-              role="tab"
-              id={`view-tab-${v.id}`}
-              aria-controls="view-panel"
-              aria-selected={view === v.id}
-              data-testid={`tab-${v.id}`}
-              className={view === v.id ? 'tab tab-active' : 'tab'}
-              onClick={() => uiStore.getState().setView(v.id)}
-            >
-              {v.label}
-            </button>
-          ))}
+        <nav aria-label="Views">
+          <Tabs
+            className="app-tabs"
+            label="Views"
+            tabs={VIEWS}
+            current={view}
+            onChange={(v) => uiStore.getState().setView(v)}
+            idPrefix="view-tab"
+            panelId="view-panel"
+            testIdPrefix="tab-"
+          />
         </nav>
         <span className="spacer" />
         <span

@@ -3,18 +3,20 @@ import { useState, type JSX } from 'react';
 import { kindOf } from '../doc/node-kinds';
 import { useDoc } from '../doc/store';
 import { TypeIcon } from '../ui/icons';
+import { Tabs, type TabItem } from '../ui/Tabs';
 import { typeLabel } from '../doc/defaults';
 import { NodePanel } from './NodePanel';
 import { NodeTest } from './NodeTest';
 
-const TABS = [
+type NodeTab = 'config' | 'test';
+const TABS: TabItem<NodeTab>[] = [
   { id: 'config', label: 'Config' },
   { id: 'test', label: 'Test' },
-] as const;
+];
 
 export function NodeSide({ nodeId }: { nodeId: string }): JSX.Element | null {
   const node = useDoc((s) => s.index.get(nodeId));
-  const [tab, setTab] = useState<(typeof TABS)[number]['id']>('config');
+  const [tab, setTab] = useState<NodeTab>('config');
   if (!node) return null;
   const testable = kindOf(node.type)?.testable ?? false;
   return (
@@ -28,25 +30,20 @@ export function NodeSide({ nodeId }: { nodeId: string }): JSX.Element | null {
           <div className="muted small">{typeLabel(node.type)} node</div>
         </div>
       </div>
-      <div className="panel-tabs" role="tablist" aria-label="Node">
-        {TABS.map((t) => (
-          <button
-            key={t.id}
-            type="button"
-            role="tab"
-            id={`node-tab-${t.id}`}
-            aria-selected={tab === t.id}
-            aria-controls="node-tab-panel"
-            data-testid={`panel-tab-${t.id}`}
-            className={tab === t.id ? 'tab tab-active' : 'tab'}
-            disabled={t.id === 'test' && !testable}
-            title={t.id === 'test' && !testable ? 'An approval waits for a person: run the graph to try it' : undefined}
-            onClick={() => setTab(t.id)}
-          >
-            {t.label}
-          </button>
-        ))}
-      </div>
+      <Tabs<NodeTab>
+        className="panel-tabs"
+        label="Node"
+        tabs={TABS.map((t) =>
+          t.id === 'test' && !testable
+            ? { ...t, disabled: true, title: 'An approval waits for a person: run the graph to try it' }
+            : t,
+        )}
+        current={tab}
+        onChange={setTab}
+        idPrefix="node-tab"
+        panelId="node-tab-panel"
+        testIdPrefix="panel-tab-"
+      />
       <div className="side-scroll" role="tabpanel" id="node-tab-panel" aria-labelledby={`node-tab-${tab}`}>
         {tab === 'config' ? <NodePanel nodeId={nodeId} /> : <NodeTest nodeId={nodeId} />}
       </div>

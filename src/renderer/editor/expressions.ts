@@ -8,7 +8,13 @@
 import { NodeFailure } from '../../core/errors';
 import { inputReads, optionalInputProps } from '../../core/graph/input-reads';
 import type { Graph } from '../../core/graph/schema';
-import { compileExpression, evalCondition, expressionRefs, renderTemplates } from '../../core/graph/templates';
+import {
+  compileExpression,
+  evalCondition,
+  expressionRefs,
+  findClose,
+  renderTemplates,
+} from '../../core/graph/templates';
 import { topology } from '../../core/graph/topology';
 import type { TemplateScope } from '../../core/ports';
 import { kindOf, schemaShape, type ExpressionKind, type Shape } from '../doc/node-kinds';
@@ -28,25 +34,6 @@ export interface Piece {
   end: number;
 }
 
-/** Index just past the `}}` closing the `{{` at `open` (braces and quotes counted), or -1. */
-function closeOf(s: string, open: number): number {
-  let depth = 0;
-  let quote: string | null = null;
-  for (let i = open + 2; i < s.length; i++) {
-    const c = s[i];
-    if (quote) {
-      if (c === '\\') i++;
-      else if (c === quote) quote = null;
-    } else if (c === '"' || c === "'" || c === '`') quote = c;
-    else if (c === '{') depth++;
-    else if (c === '}') {
-      if (depth > 0) depth--;
-      else if (s[i + 1] === '}') return i + 2;
-    }
-  }
-  return -1;
-}
-
 /** The expressions of a field, and an unterminated `{{` if there is one. */
 export function piecesOf(text: string, kind: ExpressionKind): { pieces: Piece[]; unclosed?: number } {
   if (kind === 'condition') return { pieces: text.trim() ? [{ expr: text, start: 0, end: text.length }] : [] };
@@ -55,7 +42,7 @@ export function piecesOf(text: string, kind: ExpressionKind): { pieces: Piece[];
   for (;;) {
     const open = text.indexOf('{{', pos);
     if (open < 0) return { pieces };
-    const close = closeOf(text, open);
+    const close = findClose(text, open);
     if (close < 0) return { pieces, unclosed: open };
     const inner = text.slice(open + 2, close - 2);
     const lead = inner.length - inner.trimStart().length;

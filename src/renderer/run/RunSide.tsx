@@ -6,6 +6,7 @@ import { useEffect, useMemo, useState, type JSX } from 'react';
 import type { Graph } from '../../core/graph/schema';
 import { topology } from '../../core/graph/topology';
 import { graphIndex } from '../canvas/node-source';
+import { Tabs } from '../ui/Tabs';
 import { useRunView, useSession } from './context';
 import { isTerminalStatus, type RunSnapshot } from './fold';
 import { Gantt } from './Gantt';
@@ -132,23 +133,17 @@ export function RunSide(): JSX.Element | null {
   if (!graph) return null;
   return (
     <aside className="run-side" aria-label="Run details">
-      <div className="segmented rd-tabs" role="tablist" aria-label="Run details">
-        {TABS.map((t) => (
-          <button
-            key={t.id}
-            type="button"
-            role="tab"
-            id={`run-tab-${t.id}`}
-            aria-selected={tab === t.id}
-            aria-controls="run-tab-panel"
-            className={`seg${tab === t.id ? ' seg-on' : ''}`}
-            data-testid={`rd-tab-${t.id}`}
-            onClick={() => session.setState({ tab: t.id })}
-          >
-            {t.id === 'node' && selected ? `Node ${selected}` : t.label}
-          </button>
-        ))}
-      </div>
+      <Tabs<RunTab>
+        className="segmented rd-tabs"
+        style="segmented"
+        label="Run details"
+        tabs={TABS.map((t) => (t.id === 'node' && selected ? { ...t, label: `Node ${selected}` } : t))}
+        current={tab}
+        onChange={(id) => session.setState({ tab: id })}
+        idPrefix="run-tab"
+        panelId="run-tab-panel"
+        testIdPrefix="rd-tab-"
+      />
       <div className="rd-tab-body" role="tabpanel" id="run-tab-panel" aria-labelledby={`run-tab-${tab}`}>
         {tab === 'node' && <NodeTab graph={graph} />}
         {tab === 'trace' && <TraceTab graph={graph} />}

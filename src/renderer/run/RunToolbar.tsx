@@ -44,6 +44,24 @@ function Meta(): JSX.Element {
   );
 }
 
+const CONTROLS = [
+  {
+    action: 'pause',
+    icon: 'pause',
+    can: canPause,
+    label: 'Pause',
+    title: 'Pause: no new node starts; running nodes finish',
+  },
+  { action: 'resume', icon: 'resume', can: canResume, label: 'Resume', title: 'Resume' },
+  {
+    action: 'cancel',
+    icon: 'stop',
+    can: canCancel,
+    label: 'Cancel the run',
+    title: 'Cancel: running nodes are aborted',
+  },
+] as const;
+
 function Controls(): JSX.Element {
   const { actions } = useRunView();
   const status = useSession((s) => s.live?.status);
@@ -63,39 +81,20 @@ function Controls(): JSX.Element {
         {status ?? 'loading'}
       </span>
       <Meta />
-      <button
-        type="button"
-        className="btn btn-icon"
-        data-testid="pause"
-        aria-label="Pause"
-        disabled={!canPause(status)}
-        onClick={() => void actions.control('pause')}
-        title="Pause: no new node starts; running nodes finish"
-      >
-        <Icon name="pause" size={15} />
-      </button>
-      <button
-        type="button"
-        className="btn btn-icon"
-        data-testid="resume"
-        aria-label="Resume"
-        disabled={!canResume(status)}
-        onClick={() => void actions.control('resume')}
-        title="Resume"
-      >
-        <Icon name="resume" size={15} />
-      </button>
-      <button
-        type="button"
-        className="btn btn-icon"
-        data-testid="cancel"
-        aria-label="Cancel the run"
-        disabled={!canCancel(status)}
-        onClick={() => void actions.control('cancel')}
-        title="Cancel: running nodes are aborted"
-      >
-        <Icon name="stop" size={15} />
-      </button>
+      {CONTROLS.map((c) => (
+        <button
+          key={c.action}
+          type="button"
+          className="btn btn-icon"
+          data-testid={c.action}
+          aria-label={c.label}
+          disabled={!c.can(status)}
+          onClick={() => void actions.control(c.action)}
+          title={c.title}
+        >
+          <Icon name={c.icon} size={15} />
+        </button>
+      ))}
       {error && (
         <span className="run-error" role="alert" title={error}>
           {error}

@@ -19,23 +19,11 @@ import { countTokens } from '../../core/nodes/mock-provider';
 
 export type { NodeStatus, RunStatus, AttemptRecord };
 
-/** One node of a run as the studio shows it. */
-export interface NodeSnapshot {
-  status: NodeStatus;
-  attempt: number;
+/** One node of a run as the studio shows it: the fold's node state, read-only, with its totals. */
+export interface NodeSnapshot extends Omit<NodeState, 'attemptBase' | 'poll' | 'attempts' | 'logs' | 'steps'> {
   attempts: readonly AttemptRecord[];
-  input?: unknown;
-  output?: unknown;
-  error?: NodeError;
-  skipReason?: string;
-  skipSource?: string;
-  stream: string;
-  approval?: NodeState['approval'];
-  logs: readonly { ts: string; level: string; message: string }[];
+  logs: readonly NodeState['logs'][number][];
   steps: readonly AgentStep[];
-  compensation?: NodeState['compensation'];
-  retryAt?: number;
-  until?: number;
   /** Sums over the node's finished attempts. */
   tokens: number;
   costUsd: number;
