@@ -136,7 +136,8 @@ describe('runs dashboard', () => {
     }
 
     // Free text over inputs/outputs/errors: the failed runs' error message.
-    await page.fill('[data-testid="filter-text"]', 'mock failure');
+    await page.locator('[data-testid="filter-text"]').click();
+    await page.keyboard.type('mock failure');
     await expect.poll(() => page.locator('[data-testid="runs-total"]').getAttribute('data-total')).toBe('100');
     await page.click('[data-testid="filter-clear"]');
     await expect.poll(() => page.locator('[data-testid="runs-total"]').getAttribute('data-total')).toBe('300');
