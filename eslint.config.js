@@ -21,7 +21,20 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 const NODE_BUILTINS = [...new Set(builtinModules.filter((m) => !m.startsWith('node:')))];
-const NODE_ONLY_PACKAGES = ['better-sqlite3', 'bindings', 'piscina', 'ws', 'commander', 'cli-progress', 'tsx'];
+const NODE_ONLY_PACKAGES = [
+  'better-sqlite3',
+  'bindings',
+  'piscina',
+  'ws',
+  'commander',
+  'cli-progress',
+  'tsx',
+  'fastify',
+  '@fastify/static',
+  '@fastify/swagger',
+  '@fastify/websocket',
+  'fastify-type-provider-zod',
+];
 const REACT = ['react', 'react-dom', 'react/jsx-runtime', 'react-dom/client'];
 const MAX_DEPTH = 8;
 

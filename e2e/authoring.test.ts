@@ -163,7 +163,7 @@ async function buildPipeline(page: Page): Promise<void> {
   expect(strip(built)).toEqual(strip(validateGraph(ex)));
   expect(built.input).toEqual(ex.input);
   // Both run headless on the engine to the same result.
-  const service = StatepipeService.open({ dbPath: join(h.dir, 'headless.db') });
+  const service = await StatepipeService.open({ dbPath: join(h.dir, 'headless.db') });
   try {
     const input = { text: 'Alice runs ProjectX in Berlin and Alice is happy' };
     const a = await service.startRun(built, input);

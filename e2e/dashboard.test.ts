@@ -65,7 +65,7 @@ async function allRowIds(page: Page): Promise<string[]> {
 
 beforeAll(async () => {
   h = await startHarness();
-  db = h.server.service.store.file;
+  db = h.server.service.store.displayName;
   const ok = write(
     'dash-ok',
     chain('dash-ok', [
@@ -126,7 +126,7 @@ describe('runs dashboard', () => {
     for (const status of ['failed', 'waiting'] as const) {
       await page.click(`[data-testid="filter-status-${status}"]`);
       await expect.poll(() => page.locator('[data-testid="runs-total"]').getAttribute('data-total')).toBe('100');
-      const expected = h.server.service.list({ status, limit: 1000 }).map((r) => r.runId);
+      const expected = (await h.server.service.list({ status, limit: 1000 })).map((r) => r.runId);
       expect((await allRowIds(page)).sort()).toEqual(expected.sort());
       for (const s of await page
         .locator('[data-testid^="run-row-run_"]')
@@ -177,7 +177,7 @@ describe('runs dashboard', () => {
 
   it('5: opens a failed run from its row; time travel moves the canvas, the node, the trace, the timeline and the logs', async () => {
     const { page, errors } = await h.page();
-    const failed = h.server.service.list({ status: 'failed', limit: 1 })[0]!.runId;
+    const failed = (await h.server.service.list({ status: 'failed', limit: 1 }))[0]!.runId;
     await page.click('[data-testid="tab-runs"]');
     await page.click('[data-testid="filter-status-failed"]');
     await page.locator(`[data-testid="run-row-${failed}"]`).click();
@@ -243,7 +243,7 @@ describe('runs dashboard', () => {
   }, 45_000);
 
   it('4: a waiting CLI run opened from its row has every control: approved from its card, it succeeds; a link opens the same view', async () => {
-    const waiting = h.server.service.list({ status: 'waiting', limit: 2 }).map((r) => r.runId);
+    const waiting = (await h.server.service.list({ status: 'waiting', limit: 2 })).map((r) => r.runId);
     const { page, errors } = await h.page();
     await page.click('[data-testid="tab-runs"]');
     await page.click('[data-testid="filter-status-waiting"]');
@@ -296,9 +296,9 @@ describe('runs dashboard', () => {
     await page.click('[data-testid="tab-runs"]');
     const run = cli(['run', graphFile, '--db', db, '--json', '--no-color'], { timeoutMs: 30_000 });
     await expect
-      .poll(() => h.server.service.list({ graphId: 'cli-live', limit: 1 })[0]?.runId, { timeout: 10_000 })
+      .poll(async () => (await h.server.service.list({ graphId: 'cli-live', limit: 1 }))[0]?.runId, { timeout: 10_000 })
       .toBeTruthy();
-    const runId = h.server.service.list({ graphId: 'cli-live', limit: 1 })[0]!.runId;
+    const runId = (await h.server.service.list({ graphId: 'cli-live', limit: 1 }))[0]!.runId;
     await page.locator(`[data-testid="run-row-${runId}"]`).click();
     await page
       .locator(`[data-testid="run-view"] [data-testid="node-a"][data-status="running"]`)

@@ -121,14 +121,14 @@ describe('studio features', () => {
     await expect.poll(() => page.locator(sel('pin-input')).inputValue()).toContain('Acme');
     // The approval is still waiting in that run: its output is typed by hand.
     await typeText(page, 'pin-approval', '{"approved": true, "by": "ana"}');
-    const runs = h.server.service.list({ limit: 1000 }).length;
+    const runs = (await h.server.service.list({ limit: 1000 })).length;
     await page.click(sel('test-run-node'));
     await page.locator(`${sel('node-test')} ${sel('inspector-status')}[data-status="succeeded"]`).waitFor();
     const output = await page.locator(`${sel('node-test')} ${sel('inspector-output')}`).textContent();
     expect(output).toContain('ana');
     expect(output).toContain('Certificate of incorporation');
     await shot(page, 'test-one-node');
-    expect(h.server.service.list({ limit: 1000 }).length).toBe(runs); // no run was made
+    expect((await h.server.service.list({ limit: 1000 })).length).toBe(runs); // no run was made
     // Pins are kept with the draft (a reload keeps them), never in the graph file.
     await page.reload();
     await page.locator(`${sel('connection')}[data-state="open"]`).waitFor();

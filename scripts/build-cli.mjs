@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Bundles the CLI (src/cli/main.ts) into one ES module, out/cli/statepipe.mjs.
-// Every package dependency stays external (loaded from node_modules at run time),
-// so native modules such as better-sqlite3 keep working.
+// Bundles the CLI (src/cli/main.ts) into an ES module, out/cli/statepipe.mjs, and chunks for
+// what it imports lazily (out/cli/chunks/: the web host of `serve`, so other commands start
+// without loading Fastify). Every package dependency stays external (loaded from node_modules
+// at run time), so native modules such as better-sqlite3 keep working.
 import { chmodSync, existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,8 +18,11 @@ if (!existsSync(entry)) {
 }
 
 await build({
-  entryPoints: [entry],
-  outfile,
+  entryPoints: { statepipe: entry },
+  outdir: dirname(outfile),
+  outExtension: { '.js': '.mjs' },
+  chunkNames: 'chunks/[name]-[hash]',
+  splitting: true,
   bundle: true,
   platform: 'node',
   format: 'esm',

@@ -146,28 +146,29 @@ export async function dashboardCase(spec: {
     ['page 100 sort duration', { sort: 'duration', offset: 5000 }],
   ];
   const queries: QueryTiming[] = [];
-  const time = (name: string, fn: () => number): void => {
+  const time = async (name: string, fn: () => number | Promise<number>): Promise<void> => {
     const s = performance.now();
-    const rows = fn();
+    const rows = await fn();
     const firstMs = performance.now() - s;
     const xs: number[] = [];
     for (let i = 0; i < spec.reps; i++) {
       const a = performance.now();
-      fn();
+      await fn();
       xs.push(performance.now() - a);
     }
     xs.sort((a, b) => a - b);
     queries.push({ name, rows, firstMs, p50Ms: percentile(xs, 50), p95Ms: percentile(xs, 95) });
   };
-  for (const [name, opts] of lists) time(`listRuns ${name}`, () => store.listRuns({ limit: 50, ...opts }).length);
-  time('countRuns (all)', () => store.countRuns());
-  time('countRuns status=failed', () => store.countRuns({ status: 'failed' }));
-  time('countRuns text', () => store.countRuns({ text: 'ph-1' }));
-  time('run detail: getRunRow + eventsSince', () => {
-    store.getRunRow(sample);
-    return store.eventsSince(sample, 0).length;
+  for (const [name, opts] of lists)
+    await time(`listRuns ${name}`, async () => (await store.listRuns({ limit: 50, ...opts })).length);
+  await time('countRuns (all)', () => store.countRuns());
+  await time('countRuns status=failed', () => store.countRuns({ status: 'failed' }));
+  await time('countRuns text', () => store.countRuns({ text: 'ph-1' }));
+  await time('run detail: getRunRow + eventsSince', async () => {
+    await store.getRunRow(sample);
+    return (await store.eventsSince(sample, 0)).length;
   });
-  store.close();
+  await store.close();
   const dbMiB = fs.statSync(file).size / 1024 / 1024;
   return { kind: 'dashboard', runs: spec.runs, events: spec.events, insertMs, dbMiB, queries };
 }

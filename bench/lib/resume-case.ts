@@ -11,7 +11,7 @@ import { Engine } from '../../src/core/engine/engine.js';
 import { foldEvents } from '../../src/core/engine/state.js';
 import { topology } from '../../src/core/graph/topology.js';
 import { asRunId } from '../../src/core/ids.js';
-import { openDatabase } from '../../src/host/store/index.js';
+import { openDatabase, type SqliteStore } from '../../src/host/store/index.js';
 import { StatepipeService } from '../../src/host/service.js';
 import type { ResumeBuildResult, ResumeResult } from './cases.js';
 import { buildGraph } from './graphs.js';
@@ -41,7 +41,7 @@ export async function resumeBuild(spec: { nodes: number; runs: number; dir: stri
       owner: { id: 'bench-build' },
       controlPollMs: 60_000,
     });
-    const runId = engine.createRun(graph, {}, { graphHash: 'resume' });
+    const runId = await engine.createRun(graph, {}, { graphHash: 'resume' });
     try {
       await engine.drive(runId);
       throw new Error('the fixture run was expected to crash');
@@ -49,10 +49,10 @@ export async function resumeBuild(spec: { nodes: number; runs: number; dir: stri
       if ((err as Error).message !== 'simulated crash') throw err;
     }
     runIds.push(runId);
-    eventsPerRun = sqlite.loadRun(runId).events.length;
+    eventsPerRun = (await sqlite.loadRun(runId)).events.length;
   }
   sqlite.db.pragma('wal_checkpoint(TRUNCATE)');
-  sqlite.close();
+  await sqlite.close();
   return { kind: 'resume-build', runIds, eventsPerRun, buildMs: performance.now() - t0 };
 }
 
@@ -89,18 +89,18 @@ export async function resumeCase(spec: { nodes: number; dir: string; runIds: str
   const stop = half(spec.nodes);
 
   let t0 = performance.now();
-  const service = StatepipeService.open({ dbPath: dbFile(spec.dir), synchronous: 'FULL' });
+  const service = await StatepipeService.open({ dbPath: dbFile(spec.dir), synchronous: 'FULL' });
   const openMs = performance.now() - t0;
 
   t0 = performance.now();
-  const marked = service.recoverInterrupted();
+  const marked = await service.recoverInterrupted();
   const recoverScanMs = (performance.now() - t0) / Math.max(1, marked.length);
 
   const cold = await timedResume(service, runA, stop, 'resume');
   const warm = await timedResume(service, runB, stop, 'resume');
 
   // Where the time goes, on the third run's log (reads only).
-  const store = service.store;
+  const store = service.store as SqliteStore;
   const id = asRunId(runC);
   const loads: number[] = [];
   const folds: number[] = [];
@@ -109,7 +109,7 @@ export async function resumeCase(spec: { nodes: number; dir: string; runIds: str
   let eventsInLog = 0;
   for (let i = 0; i < 5; i++) {
     let t = performance.now();
-    const { graph, events } = store.loadRun(id);
+    const { graph, events } = await store.loadRun(id);
     loads.push(performance.now() - t);
     eventsInLog = events.length;
     t = performance.now();

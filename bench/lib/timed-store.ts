@@ -5,7 +5,7 @@
 import type { NewEvent, RunEvent } from '../../src/core/events.js';
 import type { Graph } from '../../src/core/graph/schema.js';
 import type { RunId } from '../../src/core/ids.js';
-import type { ControlRequest, LeaseOwner, NewRun, RunStore } from '../../src/core/ports.js';
+import type { ControlRequest, Fence, Lease, LeaseOwner, NewRun, RunStore } from '../../src/core/ports.js';
 
 export class TimedStore implements RunStore {
   /** `append` calls (one transaction each): the engine's transitions. */
@@ -24,49 +24,49 @@ export class TimedStore implements RunStore {
 
   constructor(readonly inner: RunStore) {}
 
-  private write<T>(fn: () => T): T {
+  private async write<T>(fn: () => Promise<T>): Promise<T> {
     const t0 = performance.now();
-    const r = fn();
+    const r = await fn();
     this.writeMs += performance.now() - t0;
     if (++this.writes % this.sampleEvery === 0) this.onSample?.();
     return r;
   }
 
-  createRun(run: NewRun): RunEvent[] {
+  createRun(run: NewRun): Promise<RunEvent[]> {
     return this.write(() => this.inner.createRun(run));
   }
 
-  append(runId: RunId, events: NewEvent[]): RunEvent[] {
+  async append(runId: RunId, events: NewEvent[], fence: Fence): Promise<RunEvent[]> {
     const t0 = performance.now();
-    const out = this.write(() => this.inner.append(runId, events));
+    const out = await this.write(() => this.inner.append(runId, events, fence));
     this.appendMs.push(performance.now() - t0);
     this.appends++;
     this.afterAppend?.(out);
     return out;
   }
 
-  loadRun(runId: RunId): { graph: Graph; events: RunEvent[] } {
+  loadRun(runId: RunId): Promise<{ graph: Graph; events: RunEvent[] }> {
     return this.inner.loadRun(runId);
   }
 
-  acquireLease(runId: RunId, owner: LeaseOwner): boolean {
+  acquireLease(runId: RunId, owner: LeaseOwner): Promise<Lease | undefined> {
     return this.write(() => this.inner.acquireLease(runId, owner));
   }
 
-  renewLease(runId: RunId, owner: LeaseOwner): void {
-    this.inner.renewLease(runId, owner);
+  renewLease(runId: RunId, lease: Lease): Promise<void> {
+    return this.inner.renewLease(runId, lease);
   }
 
-  releaseLease(runId: RunId, owner: LeaseOwner): void {
-    this.write(() => this.inner.releaseLease(runId, owner));
+  releaseLease(runId: RunId, lease: Lease): Promise<void> {
+    return this.write(() => this.inner.releaseLease(runId, lease));
   }
 
-  takeControls(runId: RunId): ControlRequest[] {
+  takeControls(runId: RunId): Promise<ControlRequest[]> {
     return this.inner.takeControls(runId);
   }
 
-  requestControl(runId: RunId, kind: ControlRequest['kind']): void {
-    this.inner.requestControl(runId, kind);
+  requestControl(runId: RunId, kind: ControlRequest['kind']): Promise<void> {
+    return this.inner.requestControl(runId, kind);
   }
 
   reset(): void {

@@ -1,5 +1,5 @@
 /**
- * `--dry-run` (cli.md): on `run` a plan whose worst case bounds the real run; on `resume`,
+ * `--dry-run` (docs/cli.md "Run flags"): on `run` a plan whose worst case bounds the real run; on `resume`,
  * `approve`, `retry` and `rerun` the control is checked as the engine would check it and what
  * it would leave to run is planned; nothing is executed or written.
  */

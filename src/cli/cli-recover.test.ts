@@ -1,5 +1,5 @@
 /**
- * A run whose process died is `interrupted` (runtime.md) in the CLI's read commands too, not
+ * A run whose process died is `interrupted` (docs/runtime.md "Run states") in the CLI's read commands too, not
  * only once `serve` or the app started: list, inspect and export mark it, through the same
  * service method, and `resume` continues it.
  */

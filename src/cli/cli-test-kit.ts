@@ -43,8 +43,10 @@ function bundle(): Promise<string> {
     fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
     const outfile = path.join(dir, 'statepipe.mjs');
     await build({
-      entryPoints: [MAIN],
-      outfile,
+      entryPoints: { statepipe: MAIN },
+      outdir: dir,
+      outExtension: { '.js': '.mjs' },
+      splitting: true, // lazy imports (the web host of `serve`) stay out of every command's start
       bundle: true,
       platform: 'node',
       format: 'esm',

@@ -1,4 +1,4 @@
-/** The CLI end to end: real processes on a temp database (cli.md). */
+/** The CLI end to end: real processes on a temp database (docs/cli.md). */
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * Exit codes (cli.md "Exit codes") and the one-line error report on stderr.
+ * Exit codes (docs/cli.md "Exit codes") and the one-line error report on stderr.
  *   0 succeeded · 1 failed or cancelled · 2 usage/validation (nothing written)
  *   3 waiting for an approval or paused · 4 database cannot be opened / not ours
  */
@@ -67,6 +67,7 @@ export function exitCodeFor(err: unknown): number {
       case 'not-found':
       case 'illegal-transition':
       case 'conflict':
+      case 'fenced':
         return EXIT.usage;
       case 'database':
         return EXIT.database;

@@ -7,7 +7,10 @@ import fs from 'node:fs';
 import type { Graph } from '../core/graph/schema.js';
 import { validateRunInput } from '../core/graph/validate.js';
 import { parseGraphFile } from '../host/graph-file.js';
+import { completeGraph } from '../host/graph-library.js';
+import { openDatabase, type SqliteStore } from '../host/store/index.js';
 import { AppError } from '../core/errors.js';
+import { depthMessage, tooDeep } from '../core/json-depth.js';
 import { UsageError } from './exit.js';
 
 /** Reads a file the user named; a missing one is `<path>: no such file` (exit 2). */
@@ -23,9 +26,24 @@ export function readUserFile(file: string, what = file): string {
   }
 }
 
-/** Reads and validates a graph file, JSON or YAML (graph-format.md § Validation). Messages name the file (and a YAML file's line). */
-export function loadGraphFile(file: string): Graph {
-  return parseGraphFile(readUserFile(file), file);
+/**
+ * Reads and validates a graph file, JSON or YAML (docs/graph-format.md "Validation"). Messages name the file
+ * (and a YAML file's line). The graphs its subgraph, map and loop nodes name join its library: from
+ * files next to it, else saved in the database (opened read-only, and only when one is needed).
+ */
+export async function loadGraphFile(file: string, dbPath?: string): Promise<Graph> {
+  const graph = parseGraphFile(readUserFile(file), file, { missing: 'ignore' });
+  let db: SqliteStore | undefined;
+  const saved = async (id: string): Promise<Graph | undefined> => {
+    if (dbPath === undefined || !fs.existsSync(dbPath)) return undefined;
+    db ??= openDatabase(dbPath, { readonly: true });
+    return db.getGraph(id).catch(() => undefined);
+  };
+  try {
+    return await completeGraph(graph, { file, saved }, file);
+  } finally {
+    await db?.close();
+  }
 }
 
 function jsonError(err: unknown): string {
@@ -42,11 +60,20 @@ export function parseJsonArg(value: string, flag: string): unknown {
     text = readUserFile(file, `${flag} @${file}`);
     where = `${flag} @${file}`;
   }
+  let parsed: unknown;
   try {
-    return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    parsed = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (err) {
     throw new UsageError(`${where}: not valid JSON: ${jsonError(err)}`);
   }
+  return notTooDeep(parsed, where);
+}
+
+/** A parsed value nested deeper than the core bound is a usage error naming `where` (exit 2). */
+function notTooDeep(value: unknown, where: string): unknown {
+  const path = tooDeep(value);
+  if (path) throw new UsageError(depthMessage(where, path));
+  return value;
 }
 
 export interface BatchLine {
@@ -67,6 +94,7 @@ export function readInputsFile(file: string): BatchLine[] {
     } catch (err) {
       throw new UsageError(`${file}:${i + 1}: not valid JSON: ${jsonError(err)}`);
     }
+    notTooDeep(out[out.length - 1]!.input, `${file}:${i + 1}`);
   });
   if (out.length === 0) throw new UsageError(`${file}: no inputs (the file has no JSON lines)`);
   return out;

@@ -2,6 +2,7 @@
  * `--inspect`: a live view of every node's state. On a TTY the table is redrawn in place
  * (ANSI cursor movement, throttled); elsewhere one line per node transition is printed.
  */
+import { nodeStatusAfter, runStatusAfter } from '../core/engine/machines.js';
 import type { NodeStatus } from '../core/ports.js';
 import type { RunEvent } from '../core/events.js';
 import type { RunDetail } from '../host/service.js';
@@ -30,20 +31,6 @@ interface Row {
   note: string;
 }
 
-const STATUS_OF: Partial<Record<RunEvent['type'], NodeStatus>> = {
-  'node.queued': 'queued',
-  'node.started': 'running',
-  'node.retrying': 'retrying',
-  'node.succeeded': 'succeeded',
-  'node.failed': 'failed',
-  'node.skipped': 'skipped',
-  'node.cancelled': 'cancelled',
-  'node.in-doubt': 'in-doubt',
-  'node.requeued': 'queued',
-  'node.reset': 'idle',
-  'approval.requested': 'waiting',
-};
-
 const REDRAW_MS = 80;
 const ESC = '\u001b[';
 
@@ -62,17 +49,20 @@ export class InspectView {
 
   constructor(
     private readonly out: Out,
-    private readonly seed: (runId: string) => RunDetail | undefined,
+    private readonly seed: (runId: string) => Promise<RunDetail | undefined>,
   ) {
     this.p = paint(out);
     this.live = out.isTTY;
   }
 
-  private ensureSeeded(runId: string): void {
+  /** Events are applied in order, each run's once its node list is known. */
+  private chain: Promise<void> = Promise.resolve();
+
+  private async ensureSeeded(runId: string): Promise<void> {
     if (this.runId === runId) return;
     this.runId = runId;
     this.rows.clear();
-    const d = this.seed(runId);
+    const d = await this.seed(runId);
     if (!d) return;
     this.runStatus = d.status;
     this.tokens = d.tokens;
@@ -94,25 +84,30 @@ export class InspectView {
     }
   }
 
+  /** Child runs of subgraph, map and loop nodes: shown through their parent's node, not here. */
+  private readonly children = new Set<string>();
+
   onEvents(events: RunEvent[]): void {
-    for (const e of events) {
-      this.ensureSeeded(e.runId);
-      if (e.type === 'run.created') this.out.write(`[run] id=${e.runId} started\n`);
-      this.apply(e);
-    }
-    if (this.live && !this.finished) this.schedule();
+    this.chain = this.chain.then(async () => {
+      for (const e of events) {
+        if (e.type === 'run.created' && e.data.parent) this.children.add(e.runId);
+        if (this.children.has(e.runId)) continue;
+        await this.ensureSeeded(e.runId);
+        if (e.type === 'run.created') this.out.write(`[run] id=${e.runId} started\n`);
+        this.apply(e);
+      }
+      if (this.live && !this.finished) this.schedule();
+    });
+  }
+
+  /** Resolves once every event handed over so far is shown. */
+  settled(): Promise<void> {
+    return this.chain;
   }
 
   private apply(e: RunEvent): void {
-    if (e.type.startsWith('run.') && e.type !== 'run.created' && e.type !== 'run.retried') {
-      this.runStatus =
-        e.type === 'run.waiting'
-          ? 'waiting'
-          : e.type === 'run.resumed' || e.type === 'run.started'
-            ? 'running'
-            : e.type.slice(4);
-    }
-    const status = STATUS_OF[e.type];
+    this.runStatus = runStatusAfter(e.type) ?? this.runStatus;
+    const status = e.nodeId === undefined ? undefined : nodeStatusAfter(e.type, e.data as { reusedFrom?: string });
     if (!e.nodeId) return;
     const row = this.rows.get(e.nodeId);
     if (!row) return;

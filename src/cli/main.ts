@@ -1,5 +1,5 @@
 /**
- * The `statepipe` command line (docs: /work/shared/spec/cli.md). A thin layer over
+ * The `statepipe` command line (docs/cli.md). A thin layer over
  * StatepipeService: commander parses, commands/*.ts act, exit.ts maps outcomes and errors to
  * exit codes (0 ok · 1 failed/cancelled · 2 usage/validation · 3 waiting/paused · 4 database).
  *
@@ -95,7 +95,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('validate graph files; opens no database')
     .argument('<graph...>', 'graph files')
     .option('--json', 'print the result as JSON')
-    .action(act(((files: string[], opts: { json?: boolean }) => validateCommand(files, opts)) as Action));
+    .action(
+      act(((files: string[], opts: { json?: boolean }, g: GlobalOpts) => validateCommand(files, opts, g)) as Action),
+    );
 
   runFlags(
     program
@@ -164,12 +166,14 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--status <status>', 'only runs in this status (comma-separated for several)')
     .option('--graph <id>', 'only runs of this graph')
     .option('--limit <n>', 'at most N runs (default 50)')
+    .option('--all', 'child runs of subgraph, map and loop nodes too (default: top-level runs)')
+    .option('--parent <runId>', 'only the child runs of this run')
     .option('--json', 'print JSON')
     .action(act(((opts: object, g: GlobalOpts) => listCommand(opts, g)) as Action));
 
   program
     .command('export')
-    .description("a run's full event history as JSONL (runtime.md event format)")
+    .description("a run's full event history as JSONL (the event format of docs/runtime.md)")
     .argument('<runId>')
     .option('--out <file>', 'write to a file instead of stdout')
     .action(act(exportCommand as Action));

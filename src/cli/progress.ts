@@ -129,6 +129,14 @@ export function eventLines(e: RunEvent, verbose: boolean, p: Paint): string[] {
       return verbose ? [p.dim('  run started')] : [];
     case 'run.retried':
       return verbose ? [p.dim(`  run continues: ${e.data.nodeId} retried`)] : [];
+    case 'child.finished': {
+      const how = e.data.status === 'succeeded' ? p.green('succeeded') : p.red(e.data.status);
+      return verbose ? [p.dim(`  ↳ ${e.nodeId}[${e.data.key}] child ${e.data.childRunId} `) + how] : [];
+    }
+    case 'node.waiting': {
+      const c = e.data.children[0];
+      return c ? [p.yellow(`  ⏸ ${e.nodeId} waits for child run ${c.runId} (${c.nodeIds.join(', ')})`)] : [];
+    }
     default:
       return [];
   }
@@ -143,12 +151,16 @@ export class ProgressPrinter {
   ) {
     this.p = paint(out);
   }
+  /** Child runs of subgraph, map and loop nodes: their ends show on their parent's line, not their nodes. */
+  private readonly children = new Set<string>();
   onEvents(events: RunEvent[]): void {
     for (const e of events) {
       if (e.type === 'run.created') {
-        this.out.write(`[run] id=${e.runId} started\n`);
+        if (e.data.parent) this.children.add(e.runId);
+        else this.out.write(`[run] id=${e.runId} started\n`);
         continue;
       }
+      if (this.children.has(e.runId)) continue;
       for (const line of eventLines(e, this.verbose, this.p)) this.out.write(line + '\n');
     }
   }
@@ -185,7 +197,9 @@ export function finalLine(o: RunOutcome, d: RunDetail | undefined, p: Paint, bud
         d?.nodes.filter((n) => n.status === 'waiting' || n.status === 'in-doubt').map((n) => n.nodeId) ??
         [];
       const doubt = ids.filter((id) => d?.nodes.find((n) => n.nodeId === id)?.status === 'in-doubt');
-      const approvals = ids.filter((id) => !doubt.includes(id));
+      // A composition node waits for an approval in one of its child runs: that is what to approve.
+      const inChildren = (id: string) => d?.nodes.find((n) => n.nodeId === id)?.waitingChildren?.[0]?.nodeIds ?? [id];
+      const approvals = ids.filter((id) => !doubt.includes(id)).flatMap(inChildren);
       if (approvals.length > 0) {
         return `${head} ${p.yellow('waiting for approval')}: ${approvals.join(', ')} (statepipe approve ${o.runId} ${approvals[0]})`;
       }

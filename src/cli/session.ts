@@ -39,7 +39,7 @@ export function resolveDbPath(g: GlobalOpts): string {
 /**
  * Opens the service for a command and always closes it. With `recover`, runs whose process died
  * (lease expired, or owner pid gone on this host) are marked `interrupted` first, as `serve`
- * and the app do at start (runtime.md): read commands then show what resume can continue.
+ * and the app do at start (docs/runtime.md "Durability"): read commands then show what resume can continue.
  */
 export async function withService<T>(
   g: GlobalOpts,
@@ -47,7 +47,7 @@ export async function withService<T>(
   extra: { hooks?: RunHooks; recover?: boolean } = {},
 ): Promise<T> {
   const errp = paint(streamOut(process.stderr));
-  const svc = StatepipeService.open({
+  const svc = await StatepipeService.open({
     dbPath: resolveDbPath(g),
     ...(extra.hooks ? { hooks: extra.hooks } : {}),
     onHookError: (hook, err) => {
@@ -58,7 +58,7 @@ export async function withService<T>(
     },
   });
   try {
-    if (extra.recover) svc.recoverInterrupted();
+    if (extra.recover) await svc.recoverInterrupted();
     return await fn(svc);
   } finally {
     await svc.close();
@@ -93,7 +93,7 @@ export async function loadHooks(file: string | undefined): Promise<RunHooks | un
   return hooks;
 }
 
-/** The event format of runtime.md, with a stable key order. */
+/** The event format of docs/runtime.md "Events", with a stable key order. */
 export function eventJson(e: RunEvent): string {
   const o: Record<string, unknown> = { seq: e.seq, runId: e.runId, ts: e.ts, type: e.type };
   if (e.nodeId !== undefined) o['nodeId'] = e.nodeId;
@@ -107,7 +107,7 @@ export class JsonlSink {
   private readonly lastSeq = new Map<string, number>();
   constructor(
     private readonly target: string,
-    private readonly backfill: (runId: string, afterSeq: number) => RunEvent[],
+    private readonly backfill: (runId: string, afterSeq: number) => Promise<RunEvent[]>,
   ) {
     // Checked now, created on the first event: a refused command leaves no file behind.
     if (target !== '-') {
@@ -129,13 +129,19 @@ export class JsonlSink {
     this.fd ??= fs.openSync(this.target, 'a');
     fs.writeSync(this.fd, s);
   }
+  /** Lines are written in order: a gap is filled from the log before what follows it. */
+  private chain: Promise<void> = Promise.resolve();
   onEvents(events: RunEvent[]): void {
+    this.chain = this.chain.then(() => this.write(events));
+  }
+  private async write(events: RunEvent[]): Promise<void> {
     let buf = '';
     for (const e of events) {
       const last = this.lastSeq.get(e.runId);
       if (last !== undefined && e.seq <= last) continue;
       if (last !== undefined && e.seq > last + 1) {
-        for (const missed of this.backfill(e.runId, last)) if (missed.seq < e.seq) buf += eventJson(missed) + '\n';
+        for (const missed of await this.backfill(e.runId, last))
+          if (missed.seq < e.seq) buf += eventJson(missed) + '\n';
       }
       buf += eventJson(e) + '\n';
       this.lastSeq.set(e.runId, e.seq);
@@ -143,11 +149,12 @@ export class JsonlSink {
     if (buf) this.writeLine(buf);
   }
   /** Writes whatever committed after the last event seen (nothing, normally). */
-  flush(runId: string): void {
+  async flush(runId: string): Promise<void> {
+    await this.chain;
     const last = this.lastSeq.get(runId);
     if (last === undefined) return;
-    const missed = this.backfill(runId, last);
-    if (missed.length > 0) this.onEvents(missed);
+    const missed = await this.backfill(runId, last);
+    if (missed.length > 0) await this.write(missed);
   }
   close(): void {
     if (this.fd !== undefined) fs.closeSync(this.fd);
@@ -198,13 +205,7 @@ export async function driveCommand(g: GlobalOpts, flags: RunFlags, spec: DriveSp
     async (svc) => {
       const out = humanOut(flags);
       const p = paint(out);
-      const seed = (id: string): RunDetail | undefined => {
-        try {
-          return svc.inspect(id);
-        } catch {
-          return undefined;
-        }
-      };
+      const seed = (id: string): Promise<RunDetail | undefined> => svc.inspect(id).catch(() => undefined);
       const view = flags.inspect ? new InspectView(out, seed) : new ProgressPrinter(out, g.verbose === true);
       const sink =
         flags.jsonl !== undefined ? new JsonlSink(flags.jsonl, (id, after) => svc.events(id, after)) : undefined;
@@ -239,8 +240,9 @@ export async function driveCommand(g: GlobalOpts, flags: RunFlags, spec: DriveSp
       try {
         const res = await spec.act(svc);
         unsubscribe();
+        if (view instanceof InspectView) await view.settled();
         view.finish();
-        sink?.flush(res.runId);
+        await sink?.flush(res.runId);
         printHeader();
         if (res.status === 'requested') {
           out.write(
@@ -250,7 +252,7 @@ export async function driveCommand(g: GlobalOpts, flags: RunFlags, spec: DriveSp
           return 0;
         }
         const outcome = res as RunOutcome;
-        const detail = seed(outcome.runId);
+        const detail = await seed(outcome.runId);
         const comp = compensationLine(outcome, detail, p);
         if (comp) out.write(comp + '\n');
         out.write(finalLine(outcome, detail, p, budget) + '\n');

@@ -4,21 +4,36 @@
  * messages the host pushes. Both hosts validate every call against it in dispatch().
  */
 import { z } from 'zod';
+import { GraphSchema } from '../core/graph/schema';
 import { API_METHOD_NAMES, type ApiMethodName } from './method-names';
 
-const RunId = z.string().regex(/^run_[0-9A-Z]{26}$/, 'a run id looks like run_01J…');
+export const RunId = z.string().regex(/^run_[0-9A-Z]{26}$/, 'a run id looks like run_01J…');
 const NodeId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a node id matches [A-Za-z0-9_-]{1,64}');
-const GraphJson = z.record(z.string(), z.unknown());
+/**
+ * A graph file (format v1) by its shape: the structure is checked here (a 400 naming the field);
+ * the graph rules (references, cycles, node configs, templates) by validateGraph (422, per node).
+ */
+const GraphJson = GraphSchema;
 const Budget = z
   .object({ maxTokens: z.number().int().positive().optional(), maxCostUsd: z.number().positive().optional() })
   .strict();
-const RunStatus = z.enum(['queued', 'running', 'paused', 'waiting', 'interrupted', 'succeeded', 'failed', 'cancelled']);
+export const RunStatus = z.enum([
+  'queued',
+  'running',
+  'paused',
+  'waiting',
+  'interrupted',
+  'succeeded',
+  'failed',
+  'cancelled',
+]);
 
 const NodeErrorSchema = z
   .object({ kind: z.string(), message: z.string(), retryable: z.boolean(), stack: z.string().optional() })
   .passthrough();
 
-const Outcome = z.object({ runId: z.string(), status: z.string() }).passthrough();
+/** What an action on a run answers: the run's status once it settled (or `requested`, still going). */
+const Outcome = z.object({ runId: z.string(), status: z.union([RunStatus, z.literal('requested')]) }).passthrough();
 const Issue = z.object({
   path: z.string(),
   message: z.string(),
@@ -50,7 +65,8 @@ const Event = z.object({
 export const methods = {
   'app.info': {
     input: z.object({}).strict(),
-    output: z.object({ version: z.string(), dbPath: z.string(), host: z.enum(['electron', 'web']) }),
+    /** `database`: the database file's name in the browser (no server paths), its full path in the desktop app. */
+    output: z.object({ version: z.string(), database: z.string(), host: z.enum(['electron', 'web']) }),
   },
   /** Circuit breakers per model provider and http host (those that have seen failures). */
   'app.breakers': {
@@ -83,12 +99,13 @@ export const methods = {
   'graphs.list': {
     /** Saved graphs; `includeDrafts`: also graphs only ever run as unsaved drafts. */
     input: z.object({ includeDrafts: z.boolean().optional() }).strict(),
+    /** `version`: the latest saved version of each graph. */
     output: z.object({
       graphs: z.array(
         z.object({
           graphId: z.string(),
           name: z.string().nullable(),
-          latestVersion: z.number(),
+          version: z.number().int(),
           createdAt: z.string(),
           updatedAt: z.string(),
         }),
@@ -233,6 +250,11 @@ export const ERROR_CODES = [
   'database',
   'unauthorized',
   'internal',
+  // Refusals of the web host's HTTP layer (403, 405, 413, 415).
+  'forbidden',
+  'method-not-allowed',
+  'too-large',
+  'unsupported-media-type',
 ] as const;
 export type ApiErrorCode = (typeof ERROR_CODES)[number];
 

@@ -20,6 +20,11 @@ export interface NodeError {
   kind: ErrorKind;
   message: string;
   retryable: boolean;
+  /**
+   * Where the error was thrown: kept in memory only (not enumerable), so a `--verbose` log of
+   * the process that ran the node can print it, while events, the database and API answers
+   * never carry a stack (server paths). Events written by older versions may still have one.
+   */
   stack?: string;
   /** For rate limits: how long the provider asked us to wait. */
   retryAfterMs?: number;
@@ -64,18 +69,23 @@ export class NodeFailure extends Error {
   }
 }
 
+/** Attaches a stack that JSON (events, the database, API answers) leaves out: see NodeError.stack. */
+function withLocalStack(e: NodeError, stack: string | undefined): NodeError {
+  if (stack) Object.defineProperty(e, 'stack', { value: stack, enumerable: false, writable: true, configurable: true });
+  return e;
+}
+
 /** Turns anything thrown by a runner into a NodeError. Unknown throws are `internal`. */
 export function toNodeError(err: unknown): NodeError {
   if (err instanceof NodeFailure) {
     const out: NodeError = { kind: err.kind, message: err.message, retryable: err.retryable };
-    if (err.stack) out.stack = err.stack;
     if (err.retryAfterMs !== undefined) out.retryAfterMs = err.retryAfterMs;
     if (err.details !== undefined) out.details = err.details;
-    return out;
+    return withLocalStack(out, err.stack);
   }
   if (err instanceof Error) {
     if (err.name === 'AbortError') return { kind: 'cancelled', message: err.message || 'aborted', retryable: false };
-    return { kind: 'internal', message: err.message, retryable: false, ...(err.stack ? { stack: err.stack } : {}) };
+    return withLocalStack({ kind: 'internal', message: err.message, retryable: false }, err.stack);
   }
   return { kind: 'internal', message: String(err), retryable: false };
 }
@@ -90,6 +100,7 @@ export type AppErrorCode =
   | 'not-found' // unknown run/node/graph (exit 2)
   | 'illegal-transition' // e.g. resume a succeeded run (exit 2)
   | 'conflict' // another process drives this run (exit 2)
+  | 'fenced' // this process lost the run to another (its lease was taken over): it stopped writing (exit 2)
   | 'database' // cannot open / not ours / newer schema (exit 4)
   | 'internal';
 
@@ -109,6 +120,19 @@ export class AppError extends Error {
     this.name = 'AppError';
     this.code = code;
     if (issues) this.issues = issues;
+  }
+}
+
+/** A start whose idempotency key started a run before: that run, not a second one. */
+export class KeyTakenError extends AppError {
+  constructor(
+    readonly key: string,
+    readonly runId: string,
+    /** The hash of the request the key was first used with (keys stored before it was kept have none). */
+    readonly requestHash?: string,
+  ) {
+    super('conflict', `idempotency key ${JSON.stringify(key)} already started run ${runId}`);
+    this.name = 'KeyTakenError';
   }
 }
 

@@ -20,11 +20,17 @@ export interface RunEventData {
     input: unknown;
     /** Set on `rerun --from`: the run whose outputs were reused and the node rerun from. */
     rerunOf?: { runId: string; fromNodeId: string };
+    /** A child run (subgraph, map, loop): the run and node that started it, and its key there. */
+    parent?: ChildOf;
   };
   'run.started': Record<string, never>;
   'run.paused': { reason: 'user' | 'budget' };
   'run.resumed': { budget?: { maxTokens?: number; maxCostUsd?: number } };
-  'run.waiting': { nodeIds: string[] };
+  'run.waiting': {
+    nodeIds: string[];
+    /** Child runs that wait for a person, and their waiting nodes (approve in either run). */
+    children?: { runId: string; nodeIds: string[] }[];
+  };
   'run.interrupted': { ownerPid?: number };
   'run.succeeded': { result: unknown; durationMs: number };
   'run.failed': { error: NodeError; nodeId?: string; compensated?: boolean; compensationFailed?: string[] };
@@ -71,9 +77,32 @@ export interface RunEventData {
   'agent.step': { attempt: number; index: number; step: AgentStep };
   /** A long-running http node (config.poll): its submit response, then each poll, recorded durably. */
   'node.poll': PollRecord;
+  /** A composition node is about to start a child run: committed before the child exists. */
+  'node.child': { attempt: number; key: number; childRunId: string; graphId: string };
+  /** A child run ended: its outcome, and what it spent (counted in this run and its budget). */
+  'child.finished': {
+    attempt: number;
+    key: number;
+    childRunId: string;
+    status: 'succeeded' | 'failed' | 'cancelled';
+    result?: unknown;
+    error?: NodeError;
+    usage: Usage;
+    costUsd: number;
+  };
+  /** A composition node waits for its child runs (a person must decide in one of them). */
+  'node.waiting': { attempt: number; children: { runId: string; nodeIds: string[] }[] };
   'compensation.started': { attempt: number };
   'compensation.succeeded': { attempt: number; output?: unknown };
   'compensation.failed': { attempt: number; error: NodeError; final: boolean };
+}
+
+/** How a child run is linked to its parent: the run and node that started it, and its key there. */
+export interface ChildOf {
+  runId: string;
+  nodeId: string;
+  /** A map item's index, a loop's iteration, 0 for a subgraph. */
+  key: number;
 }
 
 export type AgentStep =
@@ -133,6 +162,9 @@ export const RUN_EVENT_TYPES = [
   'budget.exceeded',
   'agent.step',
   'node.poll',
+  'node.child',
+  'child.finished',
+  'node.waiting',
   'compensation.started',
   'compensation.succeeded',
   'compensation.failed',

@@ -26,6 +26,37 @@ export function newRunId(nowMs: number, random: () => number = Math.random): Run
   return asRunId(`run_${time}${rand}`);
 }
 
-/** The idempotency key of one attempt, as runtime.md defines it. */
+/** The idempotency key of one attempt, as docs/runtime.md "Durability" defines it. */
 export const idempotencyKey = (runId: RunId, nodeId: NodeId, attempt: number): string =>
   `${runId}:${nodeId}:${attempt}`;
+
+/** 53 bits of a string's hash (cyrb53): deterministic ids, not security. */
+function hash53(s: string, seed: number): number {
+  let h1 = 0xdeadbeef ^ seed;
+  let h2 = 0x41c6ce57 ^ seed;
+  for (let i = 0; i < s.length; i++) {
+    const ch = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
+
+/**
+ * The id of the child run a composition node starts at `key` in `attempt`: the same in every
+ * process (so a parent that crashed finds the child it had committed), time-sorted with its parent.
+ */
+export function childRunId(parent: RunId, nodeId: string, attempt: number, key: number): RunId {
+  const text = `${parent}:${nodeId}:${attempt}:${key}`;
+  let rand = '';
+  for (const seed of [1, 2]) {
+    let h = hash53(text, seed);
+    for (let i = 0; i < 8; i++) {
+      rand += CROCKFORD[h % 32];
+      h = Math.floor(h / 32);
+    }
+  }
+  return asRunId(`run_${parent.slice(4, 14)}${rand}`);
+}

@@ -45,27 +45,61 @@ export interface NewRun {
   graphHash: string;
   /** Events to commit with the run row, starting with `run.created`. */
   events: NewEvent[];
+  /**
+   * An idempotency key (the HTTP API's start): the run is created only if no run holds the key,
+   * in the same transaction; else the store throws KeyTakenError naming the run that does.
+   */
+  idempotencyKey?: { key: string; requestHash?: string };
 }
 
 /**
- * Durable storage of runs. Synchronous on purpose: better-sqlite3 commits in-line, so a
- * transition is durable before the engine takes its next step or any subscriber sees it.
+ * The right to write to a run: held by one driver at a time. `epoch` grows at every acquisition,
+ * so a process that lost its lease (paused by the OS past it, cut off) is fenced: its next
+ * write names an old epoch and is refused.
+ */
+export interface Lease {
+  owner: LeaseOwner;
+  epoch: number;
+}
+
+/** What every append must match inside its transaction, or it writes nothing (AppError 'fenced'). */
+export interface Fence {
+  /** The lease epoch the writer holds. */
+  epoch: number;
+  /** The seq of the run's last event the writer knows: the batch's first event is `afterSeq + 1`. */
+  afterSeq: number;
+}
+
+/**
+ * Durable storage of runs. Asynchronous, so a store may be a server (PostgreSQL); the engine
+ * stages events in memory and awaits their commit before anyone observes them or any runner
+ * with an effect starts on their account (CommitLog).
  */
 export interface RunStore {
   /** Creates the run, stores its graph snapshot and commits its first events, atomically. */
-  createRun(run: NewRun): RunEvent[];
-  /** Commits events in one transaction, assigning gapless seqs; returns them as committed. */
-  append(runId: RunId, events: NewEvent[]): RunEvent[];
+  createRun(run: NewRun): Promise<RunEvent[]>;
+  /**
+   * Commits events in one transaction, numbered from `fence.afterSeq + 1`, if the run's head is
+   * `fence.afterSeq` and its lease epoch `fence.epoch`; else throws AppError('fenced') and
+   * writes nothing. Returns the events as committed.
+   */
+  append(runId: RunId, events: NewEvent[], fence: Fence): Promise<RunEvent[]>;
   /** The graph snapshot a run runs, and its whole event log. Throws AppError('not-found'). */
-  loadRun(runId: RunId): { graph: Graph; events: RunEvent[] };
-  /** Takes ownership of a run for this process. Returns false if a live process owns it. */
-  acquireLease(runId: RunId, owner: LeaseOwner): boolean;
-  renewLease(runId: RunId, owner: LeaseOwner): void;
-  releaseLease(runId: RunId, owner: LeaseOwner): void;
+  loadRun(runId: RunId): Promise<{ graph: Graph; events: RunEvent[] }>;
+  /** Takes the run for this owner (a new epoch). Undefined when a live process holds it. */
+  acquireLease(runId: RunId, owner: LeaseOwner): Promise<Lease | undefined>;
+  /** Extends the lease; throws AppError('fenced') when it was taken over. */
+  renewLease(runId: RunId, lease: Lease): Promise<void>;
+  releaseLease(runId: RunId, lease: Lease): Promise<void>;
   /** Takes (and deletes) pending control requests for a run. */
-  takeControls(runId: RunId): ControlRequest[];
+  takeControls(runId: RunId): Promise<ControlRequest[]>;
   /** Leaves a control request for the process that drives the run. */
-  requestControl(runId: RunId, kind: ControlRequest['kind']): void;
+  requestControl(runId: RunId, kind: ControlRequest['kind']): Promise<void>;
+  /**
+   * Calls `wake` soon after a control is requested for the run from any process (a store that
+   * can notify, e.g. LISTEN/NOTIFY); the driver then takes it at once instead of at its next poll.
+   */
+  watchControls?(runId: RunId, wake: () => void): () => void;
 }
 
 export interface LeaseOwner {
@@ -80,6 +114,8 @@ export interface NodeRunContext {
   attempt: number;
   idempotencyKey: string;
   signal: AbortSignal;
+  /** The time limit of this attempt (the node's `timeoutMs`, else the graph's default); the signal aborts at it. */
+  timeoutMs: number;
   clock: Clock;
   /** `{ input, nodes: { <upstream id>: { output } } }`: the template scope of this node. */
   scope: TemplateScope;
@@ -97,19 +133,43 @@ export interface NodeRunContext {
   log(level: LogLevel, message: string): void;
   /** Agent durability: steps recorded by earlier attempts of this node (in order). */
   recordedSteps: AgentStep[];
-  /** Commits one finished agent step before the loop goes on. */
-  recordStep(step: AgentStep): void;
+  /** Commits one finished agent step; resolves once it is durable (before the loop goes on). */
+  recordStep(step: AgentStep): Promise<void>;
   /**
    * Agent budgets: true when the run's budget is spent, counting `spent` (what this node used
    * and has not committed as its result yet): the next model call must not start. The runner
    * then throws kind `budget`, and the engine pauses the run (resuming continues the loop).
    */
   overBudget?(spent: { tokens: number; costUsd: number }): boolean;
+  /** Composition nodes (subgraph, map, loop): their child runs. */
+  children?: ChildRuns;
   /** Polled http nodes: the record committed by an earlier attempt or process, if any. */
   poll?: PollRecord;
-  /** Commits a `node.poll` record (the submit, then each poll) before polling goes on. */
-  recordPoll?(record: Omit<PollRecord, 'attempt'>): void;
+  /** Commits a `node.poll` record (the submit, then each poll); resolves once it is durable. */
+  recordPoll?(record: Omit<PollRecord, 'attempt'>): Promise<void>;
   services: RunnerServices;
+}
+
+/** How a composition node runs other graphs: as child runs of its run (docs/composition.md). */
+export interface ChildRuns {
+  /**
+   * Runs graph `graphId` of the run's library with `input` as this node's child at `key` (a map
+   * item's index, a loop's iteration, 0 for a subgraph) and resolves with how it ended. Durable:
+   * the child's id is committed in this run before the child exists, and a child an earlier
+   * attempt (or process) finished is not run again: its outcome is returned. Rejects only when
+   * the node is stopped (a cancel of the run, the driver stopping).
+   */
+  run(key: number, graphId: string, input: unknown): Promise<ChildOutcome>;
+  /** Cancels the running children (the node failed or finished without them). */
+  cancelRunning(): Promise<void>;
+}
+
+export interface ChildOutcome {
+  /** The child run (none when its input was refused before it could be created). */
+  runId?: string;
+  status: 'succeeded' | 'failed' | 'cancelled';
+  result?: unknown;
+  error?: NodeError;
 }
 
 export interface TemplateScope {
@@ -164,7 +224,7 @@ export interface ModelProvider {
   generate(req: ModelRequest): Promise<ModelReply>;
 }
 
-/** Lifecycle hooks (runtime.md). A hook that throws is logged and never breaks the run. */
+/** Lifecycle hooks (docs/runtime.md "Hooks"). A hook that throws is logged and never breaks the run. */
 export interface RunHooks {
   onInit?(ctx: HookContext): unknown;
   onProgress?(ctx: HookContext): unknown;

@@ -105,7 +105,7 @@ describe('circuit breaker per http host, through a run', () => {
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
   it('opens after the threshold, then fails the next calls fast without reaching the host', async () => {
-    const svc = StatepipeService.open({
+    const svc = await StatepipeService.open({
       dbPath: join(mkdtempSync(join(tmpdir(), 'sp-breaker-')), 'sp.db'),
       breakers: { threshold: 2, coolDownMs: 60_000 },
     });

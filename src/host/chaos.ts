@@ -16,7 +16,7 @@
 import { appendFileSync } from 'node:fs';
 import type { NewEvent, RunEvent } from '../core/events.js';
 import type { RunId } from '../core/ids.js';
-import type { NewRun } from '../core/ports.js';
+import type { Fence, NewRun } from '../core/ports.js';
 import type { SqliteStore } from './store/index.js';
 
 export const CHAOS_KILL_ENV = 'STATEPIPE_CHAOS_KILL';
@@ -103,13 +103,13 @@ export function installChaos(store: SqliteStore, spec: ChaosSpec): SqliteStore {
     die();
   }
 
-  const append = store.append.bind(store);
-  const createRun = store.createRun.bind(store);
-  Object.defineProperty(store, 'append', {
-    value: (runId: RunId, events: NewEvent[]): RunEvent[] =>
-      events.length === 0 ? [] : around(runId, events, () => append(runId, events)),
+  const append = store.appendNow.bind(store);
+  const createRun = store.createRunNow.bind(store);
+  Object.defineProperty(store, 'appendNow', {
+    value: (runId: RunId, events: NewEvent[], fence: Fence): RunEvent[] =>
+      events.length === 0 ? [] : around(runId, events, () => append(runId, events, fence)),
   });
-  Object.defineProperty(store, 'createRun', {
+  Object.defineProperty(store, 'createRunNow', {
     value: (run: NewRun): RunEvent[] => around(run.runId, run.events, () => createRun(run)),
   });
   return store;

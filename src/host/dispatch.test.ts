@@ -7,16 +7,18 @@ import { dispatch, type DispatchContext } from './dispatch.js';
 import { StatepipeService } from './service.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'statepipe-dispatch-'));
-const service = StatepipeService.open({ dbPath: join(dir, 'sp.db') });
+const service = await StatepipeService.open({ dbPath: join(dir, 'sp.db') });
 const ctx: DispatchContext = { service, host: 'web', version: 'test' };
 const example = (name: string) =>
   JSON.parse(readFileSync(new URL(`../../examples/${name}.json`, import.meta.url), 'utf8'));
-afterAll(() => service.close());
+afterAll(async () => {
+  await service.close();
+});
 
-async function until<T>(fn: () => T | undefined, ms = 10_000): Promise<T> {
+async function until<T>(fn: () => T | undefined | Promise<T | undefined>, ms = 10_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
-    const v = fn();
+    const v = await fn();
     if (v !== undefined) return v;
     if (Date.now() > end) throw new Error('timed out');
     await new Promise((r) => setTimeout(r, 20));
@@ -69,7 +71,11 @@ describe('dispatch', () => {
   it('maps engine errors: not-found, validation with issues, illegal transitions', async () => {
     const missing = await dispatch(ctx, 'runs.get', { runId: 'run_01ABCDEFGHJKMNPQRSTVWXYZ01' });
     expect(missing).toMatchObject({ ok: false, error: { code: 'not-found' } });
-    const invalid = await dispatch(ctx, 'graphs.save', { graph: { ...example('vendor-onboarding'), version: 2 } });
+    // The shape of a graph is the contract's (bad-request naming the field), its rules validateGraph's.
+    const shape = await dispatch(ctx, 'graphs.save', { graph: { ...example('vendor-onboarding'), version: 2 } });
+    expect(shape).toMatchObject({ ok: false, error: { code: 'bad-request', message: /graph\.version/ } });
+    const g = example('vendor-onboarding') as { nodes: { id: string }[] };
+    const invalid = await dispatch(ctx, 'graphs.save', { graph: { ...g, nodes: [...g.nodes, g.nodes[0]] } });
     expect(invalid).toMatchObject({ ok: false, error: { code: 'validation' } });
     const badInput = await dispatch(ctx, 'runs.start', { graph: example('vendor-onboarding'), input: {} });
     expect(badInput).toMatchObject({ ok: false, error: { code: 'validation' } });
@@ -82,12 +88,12 @@ describe('dispatch', () => {
     });
     expect(started.ok).toBe(true);
     const runId = (started as { value: { runId: string } }).value.runId;
-    await until(() => (service.inspect(runId).status === 'waiting' ? true : undefined));
+    await until(async () => ((await service.inspect(runId)).status === 'waiting' ? true : undefined));
     const wrong = await dispatch(ctx, 'runs.approve', { runId, nodeId: 'final_decision', approved: true });
     expect(wrong).toMatchObject({ ok: false, error: { code: 'illegal-transition' } });
     const ok = await dispatch(ctx, 'runs.approve', { runId, nodeId: 'approval', approved: true, by: 'ana' });
     expect(ok.ok).toBe(true);
-    await until(() => (service.inspect(runId).status === 'succeeded' ? true : undefined));
+    await until(async () => ((await service.inspect(runId)).status === 'succeeded' ? true : undefined));
     const events = await dispatch(ctx, 'runs.events', { runId, afterSeq: 0 });
     const list = (events as { value: { events: { seq: number }[] } }).value.events;
     expect(list.map((e) => e.seq)).toEqual(list.map((_, i) => i + 1));

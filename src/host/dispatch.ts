@@ -2,10 +2,11 @@
  * One dispatch() for every host: validates the method name and its input against the
  * contract, calls the service, and answers with a value or a coded error. It never throws.
  */
+import { basename } from 'node:path';
 import { z } from 'zod';
 import { methods, type ApiError, type ApiMethodName, type ApiResult } from '../contract/api.js';
 import { AppError } from '../core/errors.js';
-import { GraphSchema, type Graph } from '../core/graph/schema.js';
+import { depthMessage, tooDeep } from '../core/json-depth.js';
 import { serializeGraph, validateGraph } from '../core/graph/validate.js';
 import { createRunOnce } from './run-keys.js';
 import type { StatepipeService } from './service.js';
@@ -22,14 +23,6 @@ export interface DispatchContext {
 
 type Handler = (ctx: DispatchContext, input: never) => unknown;
 
-/** A draft graph checked for its shape only (a draft may still have problems elsewhere). */
-function graphShape(graph: unknown): Graph {
-  const r = GraphSchema.safeParse(graph);
-  if (r.success) return r.data as Graph;
-  const i = r.error.issues[0]!;
-  throw new AppError('validation', `graph: ${i.path.join('.') || 'graph'}: ${i.message}`);
-}
-
 /** Waits briefly for an action that drives a run: refusals come back at once, the run goes on. */
 async function settleSoon(ctx: DispatchContext, p: Promise<unknown>, runId: string): Promise<unknown> {
   let settled = false;
@@ -42,13 +35,18 @@ async function settleSoon(ctx: DispatchContext, p: Promise<unknown>, runId: stri
   const quick = await Promise.race([p.then((v) => ({ v })), new Promise<null>((r) => setTimeout(() => r(null), 25))]);
   settled = true;
   if (quick) return quick.v;
-  return { runId, status: ctx.service.inspect(runId).status };
+  return { runId, status: (await ctx.service.inspect(runId)).status };
 }
 
 const handlers: {
   [M in ApiMethodName]: (ctx: DispatchContext, input: z.output<(typeof methods)[M]['input']>) => unknown;
 } = {
-  'app.info': (ctx) => ({ version: ctx.version, dbPath: ctx.service.store.file, host: ctx.host }),
+  'app.info': (ctx) => ({
+    version: ctx.version,
+    // The web host shows the database's name, not where it lives on the server.
+    database: ctx.host === 'web' ? basename(ctx.service.store.displayName) : ctx.service.store.displayName,
+    host: ctx.host,
+  }),
   'app.breakers': ({ service }) => ({
     threshold: service.breakers.threshold,
     coolDownMs: service.breakers.coolDownMs,
@@ -78,7 +76,10 @@ const handlers: {
     return { ...(await service.store.saveGraph(valid, json)), json };
   },
   'graphs.list': async ({ service }, { includeDrafts }) => ({
-    graphs: await service.store.listGraphs(includeDrafts ? { includeDrafts } : {}),
+    graphs: (await service.store.listGraphs(includeDrafts ? { includeDrafts } : {})).map(({ latestVersion, ...g }) => ({
+      ...g,
+      version: latestVersion,
+    })),
   }),
   'graphs.get': async ({ service }, { graphIdOrRunId, version }) => await service.graphFile(graphIdOrRunId, version),
   'graphs.versions': async ({ service }, { graphId }) => {
@@ -86,17 +87,24 @@ const handlers: {
     if (versions.length === 0) throw new AppError('not-found', `no saved graph ${graphId} in this database`);
     return { versions, latest: (await service.store.graphVersionOf(graphId))?.version ?? versions[0]!.version };
   },
-  'nodes.test': async ({ service }, { graph, nodeId, input, outputs }) =>
-    await service.testNode({ graph: graphShape(graph), nodeId, input, outputs }),
-  'runs.start': (ctx, { graph, input, idempotencyKey }) => {
-    const { runId, created } = createRunOnce(ctx.service, validateGraph(graph), input, idempotencyKey);
+  'nodes.test': async ({ service }, { graph: { graphs: _library, ...draft }, nodeId, input, outputs }) =>
+    // A draft: its shape is checked by the contract, the rest may still have problems. One node
+    // runs alone (composition nodes are refused), so the graph's library is not needed.
+    await service.testNode({
+      graph: { ...draft, nodes: draft.nodes.map((n) => ({ ...n, config: n.config ?? {} })) },
+      nodeId,
+      input,
+      outputs,
+    }),
+  'runs.start': async (ctx, { graph, input, idempotencyKey }) => {
+    const { runId, created } = await createRunOnce(ctx.service, validateGraph(graph), input, idempotencyKey);
     if (created) ctx.service.drive(runId).catch((err) => ctx.onBackgroundError?.(err));
     return idempotencyKey === undefined ? { runId } : { runId, created };
   },
   'runs.get': ({ service }, { runId }) => service.inspect(runId),
-  'runs.list': ({ service }, q) => ({ runs: service.list(q), total: service.store.countRuns(q) }),
-  'runs.events': ({ service }, { runId, afterSeq, limit }) => ({
-    events: service.events(runId, afterSeq).slice(0, limit ?? Infinity),
+  'runs.list': async ({ service }, q) => ({ runs: await service.list(q), total: await service.store.countRuns(q) }),
+  'runs.events': async ({ service }, { runId, afterSeq, limit }) => ({
+    events: (await service.events(runId, afterSeq)).slice(0, limit ?? Infinity),
   }),
   'runs.pause': ({ service }, { runId }) => service.pause(runId),
   'runs.resume': (ctx, { runId, budget }) =>
@@ -110,26 +118,37 @@ const handlers: {
   'runs.retry': (ctx, { runId, nodeId }) => settleSoon(ctx, ctx.service.retry(runId, nodeId), runId),
   'runs.resolve': (ctx, { runId, nodeId, output }) =>
     settleSoon(ctx, ctx.service.resolve(runId, nodeId, output), runId),
-  'runs.rerun': (ctx, { runId, fromNodeId, reuse }) => {
-    const created = ctx.service.engine.rerun(ctx.service.knownRunId(runId), fromNodeId, reuse ? { reuse } : {});
-    ctx.service.drive(created.runId).catch((err) => ctx.onBackgroundError?.(err));
-    return { runId: created.runId };
+  'runs.rerun': async (ctx, { runId, fromNodeId, reuse }) => {
+    const created = await ctx.service.createRerun(runId, fromNodeId, reuse ? { reuse } : {});
+    ctx.service.drive(created).catch((err) => ctx.onBackgroundError?.(err));
+    return { runId: created };
   },
-  'runs.export': ({ service }, { runId }) => ({
-    jsonl:
-      service
-        .events(runId)
-        .map((e) => JSON.stringify(e))
-        .join('\n') + '\n',
+  'runs.export': async ({ service }, { runId }) => ({
+    jsonl: (await service.events(runId)).map((e) => JSON.stringify(e)).join('\n') + '\n',
   }),
 };
 
 function toApiError(err: unknown): ApiError {
   if (err instanceof AppError) {
-    const code = err.code === 'usage' ? 'bad-request' : err.code;
+    const code = err.code === 'usage' ? 'bad-request' : err.code === 'fenced' ? 'conflict' : err.code;
     return { code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) };
   }
   return { code: 'internal', message: err instanceof Error ? err.message : String(err) };
+}
+
+/**
+ * The web host's answers name the database by its file name only: its folder (and so the
+ * server's user and layout) is nobody's business on the other end of a socket.
+ */
+function withoutServerPaths(ctx: DispatchContext, e: ApiError): ApiError {
+  if (ctx.host !== 'web') return e;
+  const file = ctx.service.store.displayName;
+  const scrub = (s: string) => s.split(file).join(basename(file));
+  return {
+    ...e,
+    message: scrub(e.message),
+    ...(e.issues ? { issues: e.issues.map((i) => ({ ...i, message: scrub(i.message) })) } : {}),
+  };
 }
 
 const issuesOf = (e: z.ZodError) => e.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
@@ -139,6 +158,12 @@ export async function dispatch(ctx: DispatchContext, method: unknown, input: unk
     return { ok: false, error: { code: 'bad-request', message: `unknown method ${JSON.stringify(method)}` } };
   }
   const name = method as ApiMethodName;
+  // Before anything walks the input recursively (zod, validation, hashing): one clear 400.
+  const deep = tooDeep(input);
+  if (deep) {
+    const field = deep.length > 1 ? String(deep[0]) : 'input';
+    return { ok: false, error: { code: 'bad-request', message: depthMessage(`${name}: ${field}`, deep) } };
+  }
   const parsed = methods[name].input.safeParse(input ?? {});
   if (!parsed.success) {
     const issues = issuesOf(parsed.error);
@@ -153,6 +178,6 @@ export async function dispatch(ctx: DispatchContext, method: unknown, input: unk
     const value = await handler(ctx, parsed.data as never);
     return { ok: true, value };
   } catch (err) {
-    return { ok: false, error: toApiError(err) };
+    return { ok: false, error: withoutServerPaths(ctx, toApiError(err)) };
   }
 }

@@ -3,23 +3,28 @@
  * processes, such as the CLI, show up too) and hands new events to subscribers in frames.
  */
 import type { RunEvent } from '../core/events.js';
-import type { SqliteStore } from './store/index.js';
+import type { Store } from './store/index.js';
 import { coalesceTokens, type WireEvent } from './coalesce.js';
 
 export type FeedListener = (events: WireEvent[]) => void;
 
 export class EventFeed {
-  private cursor: number;
+  private cursor = 0;
   private readonly listeners = new Set<FeedListener>();
   private timer: NodeJS.Timeout | undefined;
   private pending: RunEvent[] = [];
   private frame: NodeJS.Timeout | undefined;
 
-  constructor(
-    private readonly store: SqliteStore,
+  private constructor(
+    private readonly store: Store,
     private readonly opts: { pollMs?: number; frameMs?: number } = {},
-  ) {
-    this.cursor = store.maxEventCursor();
+  ) {}
+
+  /** A feed of what is committed from now on. */
+  static async open(store: Store, opts: { pollMs?: number; frameMs?: number } = {}): Promise<EventFeed> {
+    const feed = new EventFeed(store, opts);
+    feed.cursor = await store.maxEventCursor();
+    return feed;
   }
 
   get position(): number {
@@ -27,16 +32,18 @@ export class EventFeed {
   }
 
   start(): void {
-    const poll = () => {
+    const poll = async () => {
       try {
-        this.poll();
+        await this.poll();
       } catch {
         /* a busy or locked database: try again on the next tick */
       }
-      this.timer = setTimeout(poll, this.opts.pollMs ?? 40);
+      if (!this.stopped) this.timer = setTimeout(poll, this.opts.pollMs ?? 40);
     };
     this.timer = setTimeout(poll, this.opts.pollMs ?? 40);
   }
+
+  private stopped = false;
 
   subscribe(fn: FeedListener): () => void {
     this.listeners.add(fn);
@@ -44,9 +51,9 @@ export class EventFeed {
   }
 
   /** Reads what was committed since the last poll (in commit order). */
-  poll(): void {
+  async poll(): Promise<void> {
     for (;;) {
-      const { cursor, events } = this.store.eventsAfterCursor(this.cursor, 2000);
+      const { cursor, events } = await this.store.eventsAfterCursor(this.cursor, 2000);
       if (events.length === 0) return;
       this.cursor = cursor;
       this.pending.push(...events);
@@ -63,6 +70,7 @@ export class EventFeed {
   }
 
   stop(): void {
+    this.stopped = true;
     clearTimeout(this.timer);
     clearTimeout(this.frame);
   }

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import type { Document, LineCounter } from 'yaml';
 import { AppError, type ValidationIssue } from '../core/errors.js';
 import type { Graph } from '../core/graph/schema.js';
-import { parseGraphText, serializeGraph, validateGraph } from '../core/graph/validate.js';
+import { parseGraphText, serializeGraph, validateGraph, type ValidateOptions } from '../core/graph/validate.js';
 
 /** The `yaml` package, loaded on first use only (JSON graphs never pay for it). */
 const require = createRequire(import.meta.url);
@@ -19,8 +19,8 @@ export const isYamlPath = (file: string): boolean => /\.ya?ml$/i.test(file);
 export type GraphFormat = 'json' | 'yaml';
 
 /** A validated graph from a file's text; YAML when the file name says so. */
-export function parseGraphFile(text: string, file: string): Graph {
-  return isYamlPath(file) ? parseGraphYaml(text, file) : parseGraphText(text, file);
+export function parseGraphFile(text: string, file: string, opts: ValidateOptions = {}): Graph {
+  return isYamlPath(file) ? parseGraphYaml(text, file, opts) : parseGraphText(text, file, opts);
 }
 
 /** The graph as a file of the given format (JSON: the canonical bytes). */
@@ -79,7 +79,7 @@ function lineOf(doc: Document, segs: Seg[], lc: LineCounter): number | undefined
   return offset === undefined ? undefined : lc.linePos(offset).line;
 }
 
-function parseGraphYaml(text: string, file: string): Graph {
+function parseGraphYaml(text: string, file: string, opts: ValidateOptions): Graph {
   const { LineCounter, parseDocument } = yaml();
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
@@ -102,7 +102,7 @@ function parseGraphYaml(text: string, file: string): Graph {
     throw new AppError('validation', `${file}: not valid YAML: ${err instanceof Error ? err.message : String(err)}`);
   }
   try {
-    return validateGraph(raw);
+    return validateGraph(raw, undefined, opts);
   } catch (err) {
     if (!(err instanceof AppError) || err.code !== 'validation' || !err.issues?.length) throw err;
     const issues: (ValidationIssue & { line?: number })[] = err.issues.map((i) => {

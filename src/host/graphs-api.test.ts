@@ -10,7 +10,7 @@ import { dispatch, type DispatchContext } from './dispatch.js';
 import { StatepipeService } from './service.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'statepipe-graphs-api-'));
-const service = StatepipeService.open({ dbPath: join(dir, 'sp.db') });
+const service = await StatepipeService.open({ dbPath: join(dir, 'sp.db') });
 const ctx: DispatchContext = { service, host: 'web', version: 'test' };
 afterAll(() => service.close());
 
@@ -51,12 +51,9 @@ describe('graphs API', () => {
     expect(v2.version).toBe(v1.version + 1);
     // A later draft run of other edits does not move the latest saved version.
     await call('runs.start', { graph: chain('drafty', 'four'), input: {} });
-    const list = await call<{ graphs: { graphId: string; latestVersion: number; name: string | null }[] }>(
-      'graphs.list',
-      {},
-    );
+    const list = await call<{ graphs: { graphId: string; version: number; name: string | null }[] }>('graphs.list', {});
     expect(list.graphs.find((g) => g.graphId === 'drafty')).toMatchObject({
-      latestVersion: v2.version,
+      version: v2.version,
       name: 'Chain three',
     });
     const { versions, latest } = await call<{
@@ -167,12 +164,20 @@ describe('nodes.test (test one node)', () => {
     expect(bad.error.stack).not.toMatch(/node_modules|\.ts:|statepipe-runner/);
   });
 
-  it('refuses an approval node (it waits for a person) and an unknown node', async () => {
+  it('refuses an approval node (it waits for a person), a composition node (child runs) and an unknown node', async () => {
     const g = example('vendor-onboarding');
     expect(await dispatch(ctx, 'nodes.test', { graph: g, nodeId: 'approval' })).toMatchObject({
       ok: false,
       error: { code: 'bad-request' },
     });
+    const mapped = {
+      ...chain('mapper', 'x'),
+      nodes: [{ id: 'each', type: 'map', config: { graph: 'drafty', items: [1, 2] } }],
+      edges: [],
+    };
+    const refused = await dispatch(ctx, 'nodes.test', { graph: mapped, nodeId: 'each' });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+    if (!refused.ok) expect(refused.error.message).toMatch(/each runs another graph as child runs/);
     expect(await dispatch(ctx, 'nodes.test', { graph: g, nodeId: 'nope' })).toMatchObject({
       ok: false,
       error: { code: 'not-found' },

@@ -5,15 +5,19 @@
  * config rendered against the scope, the node's timeout, tokens and logs collected), and its
  * result or error comes back.
  */
-import { AppError, NodeFailure, toNodeError, type NodeError } from '../core/errors.js';
+import { AppError, toNodeError, type NodeError } from '../core/errors.js';
 import type { AgentStep, LogLevel, Usage } from '../core/events.js';
-import { CONFIG_SCHEMAS, type Graph, type NodeType } from '../core/graph/schema.js';
+import type { Graph } from '../core/graph/schema.js';
 import { renderConfig } from '../core/graph/templates.js';
 import { topology } from '../core/graph/topology.js';
 import { idempotencyKey, newRunId, type NodeId } from '../core/ids.js';
-import { intrinsicRunner } from '../core/engine/intrinsic.js';
+import type { RunnerRegistry } from '../core/engine/context.js';
+import { untemplatedOf } from '../core/engine/node-task.js';
 import { timeoutFor } from '../core/engine/plan.js';
-import type { Clock, NodeResult, NodeRunContext, NodeRunner, RunnerServices, TemplateScope } from '../core/ports.js';
+import { runAttempt } from '../core/engine/run-context.js';
+import type { NodeKind } from '../core/nodes/kind.js';
+import { findKind } from '../core/nodes/registry.js';
+import type { Clock, NodeRunContext, RunnerServices, TemplateScope } from '../core/ports.js';
 
 export interface NodeTestRequest {
   graph: Graph;
@@ -40,15 +44,15 @@ export interface NodeTestResult {
 }
 
 export interface NodeTestDeps {
-  runners: Partial<Record<NodeType, NodeRunner>>;
+  runners: RunnerRegistry;
   services: RunnerServices;
   clock: Clock;
 }
 
 /** Code and agent nodes see only what is upstream of them (as in a run); the rest see every pin. */
-function scopeOf(req: NodeTestRequest, type: NodeType): TemplateScope {
+function scopeOf(req: NodeTestRequest, kind: NodeKind): TemplateScope {
   let ids = Object.keys(req.outputs);
-  if (type === 'code' || type === 'agent') {
+  if (kind.scopeOfAncestors) {
     try {
       const above = topology(req.graph).ancestors(req.nodeId);
       ids = ids.filter((id) => above.has(id));
@@ -62,10 +66,17 @@ function scopeOf(req: NodeTestRequest, type: NodeType): TemplateScope {
 export async function testNode(deps: NodeTestDeps, req: NodeTestRequest): Promise<NodeTestResult> {
   const node = req.graph.nodes.find((n) => n.id === req.nodeId);
   if (!node) throw new AppError('not-found', `node ${req.nodeId} is not in graph ${req.graph.id}`);
-  if (node.type === 'approval')
+  const kind = findKind(node.type);
+  if (!kind) throw new AppError('validation', `nodes.${node.id}.type: unknown node type ${node.type}`);
+  if (kind.execution === 'person')
     throw new AppError('usage', `node ${node.id} is an approval: it waits for a person, there is nothing to run`);
-  const shape = CONFIG_SCHEMAS[node.type]?.safeParse(node.config ?? {});
-  if (shape && !shape.success) {
+  if (kind.execution === 'children')
+    throw new AppError(
+      'usage',
+      `node ${node.id} runs another graph as child runs: run the graph, or test the nodes of the graph it runs`,
+    );
+  const shape = kind.configSchema.safeParse(node.config ?? {});
+  if (!shape.success) {
     const i = shape.error.issues[0]!;
     throw new AppError('validation', `nodes.${node.id}.config.${i.path.join('.')}: ${i.message}`);
   }
@@ -80,14 +91,15 @@ export async function testNode(deps: NodeTestDeps, req: NodeTestRequest): Promis
     steps,
     ...r,
   });
-  const scope = scopeOf(req, node.type);
+  const scope = scopeOf(req, kind);
   let config: Record<string, unknown>;
   try {
-    config = await renderConfig(node.config ?? {}, scope);
+    config = await renderConfig(node.config ?? {}, scope, untemplatedOf(kind));
   } catch (err) {
     return done({ status: 'failed', error: toNodeError(err) });
   }
-  const runner = intrinsicRunner(node.type) ?? deps.runners[node.type];
+  // As the engine does: in-process kinds run their own runner; the host supplies the others'.
+  const runner = kind.execution === 'effect' ? (deps.runners[node.type] ?? kind.runner) : kind.runner;
   if (!runner)
     return done({
       status: 'failed',
@@ -96,32 +108,27 @@ export async function testNode(deps: NodeTestDeps, req: NodeTestRequest): Promis
     });
   const runId = newRunId(deps.clock.now());
   const timeoutMs = timeoutFor(req.graph, node);
-  const attempt = new AbortController();
-  const ctx: NodeRunContext = {
+  const context = (signal: AbortSignal): NodeRunContext => ({
     runId,
     node,
     attempt: 1,
     idempotencyKey: idempotencyKey(runId, node.id as NodeId, 1),
-    signal: attempt.signal,
+    signal,
+    timeoutMs,
     clock: deps.clock,
     scope,
     config,
     emitTokens: (text) => void stream.push(text),
     log: (level, message) => void logs.push({ level, message }),
     recordedSteps: [],
-    recordStep: (step) => void steps.push(step),
-    recordPoll: () => undefined,
+    recordStep: async (step) => void steps.push(step),
+    recordPoll: async () => undefined,
     services: deps.services,
-  };
-  const timedOut = new Promise<never>((_, reject) =>
-    attempt.signal.addEventListener('abort', () => reject(attempt.signal.reason), { once: true }),
-  );
-  timedOut.catch(() => undefined);
-  const cancelTimer = deps.clock.timer(timeoutMs, () =>
-    attempt.abort(new NodeFailure('timeout', `node ${node.id} timed out after ${timeoutMs} ms`)),
-  );
+  });
   try {
-    const r: NodeResult = await Promise.race([runner(ctx), timedOut]);
+    // Every kind gets the node's time limit here (a test of a long delay ends at it).
+    const limit = { timeoutMs, parent: new AbortController().signal, clock: deps.clock, what: `node ${node.id}` };
+    const r = await runAttempt(runner, context, limit);
     return done({
       status: 'succeeded',
       input: config,
@@ -132,7 +139,5 @@ export async function testNode(deps: NodeTestDeps, req: NodeTestRequest): Promis
     });
   } catch (err) {
     return done({ status: 'failed', input: config, error: toNodeError(err) });
-  } finally {
-    cancelTimer();
   }
 }

@@ -20,6 +20,8 @@ export interface NodeDetail {
   skipReason?: string;
   stream?: string;
   approval?: NodeState['approval'];
+  /** A composition node waiting: the child runs that wait for a person, and their nodes. */
+  waitingChildren?: { runId: string; nodeIds: string[] }[];
   compensation?: { status: 'running' | 'succeeded' | 'failed'; attempt: number; error?: NodeError };
   /** Polled http nodes: polls so far and, while running, when the next poll is due (ISO). */
   poll?: { polls: number; submittedAt: string; nextPollAt?: string; last?: unknown };
@@ -44,6 +46,8 @@ export interface RunDetail {
   compensated?: boolean;
   pauseReason?: 'user' | 'budget';
   rerunOf?: { runId: string; fromNodeId: string };
+  /** A child run: the run and node that started it, and its key there. */
+  parent?: { runId: string; nodeId: string; key: number };
   lastSeq: number;
   nodes: NodeDetail[];
 }
@@ -77,6 +81,7 @@ export function toRunDetail(graph: Graph, s: RunState): RunDetail {
     if (n.skipReason) d.skipReason = n.skipReason;
     if (n.stream) d.stream = n.stream;
     if (n.approval) d.approval = n.approval;
+    if (n.waitingChildren && n.status === 'waiting') d.waitingChildren = n.waitingChildren;
     if (n.compensation) d.compensation = n.compensation;
     if (n.poll) {
       const open = n.status === 'running' || n.status === 'retrying' || n.status === 'queued';
@@ -110,5 +115,6 @@ export function toRunDetail(graph: Graph, s: RunState): RunDetail {
   if (s.compensated !== undefined) detail.compensated = s.compensated;
   if (s.pauseReason && s.status === 'paused') detail.pauseReason = s.pauseReason;
   if (s.rerunOf) detail.rerunOf = s.rerunOf;
+  if (s.parent) detail.parent = s.parent;
   return detail;
 }

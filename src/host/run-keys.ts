@@ -1,9 +1,13 @@
 /**
  * Idempotent run starts (web host `POST /api/runs`, API `runs.start` with `idempotencyKey`):
- * a key seen before answers with the run it started, never a second run. The look-up, the
- * new run and its key commit in one IMMEDIATE transaction, so two processes (or two requests)
+ * a key seen before answers with the run it started, never a second run. The key is stored
+ * with a hash of the canonical request (graph and input), so the same key with a different
+ * request is refused instead of answering with a run of another graph or input. The store
+ * creates the run and records its key in one transaction, so two processes (or two requests)
  * with the same key cannot both create a run.
  */
+import { createHash } from 'node:crypto';
+import { AppError, KeyTakenError } from '../core/errors.js';
 import type { Graph } from '../core/graph/schema.js';
 import type { StatepipeService } from './service.js';
 
@@ -13,24 +17,47 @@ export interface StartedRun {
   created: boolean;
 }
 
+/** JSON with object keys sorted at every level: the same value always gives the same text. */
+function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const entries = Object.entries(value)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+/** The hash a key is stored with: key order and whitespace do not change it, any value does. */
+export function requestHash(graph: Graph, input: unknown): string {
+  return createHash('sha256').update(canonicalJson({ graph, input })).digest('hex');
+}
+
 /**
  * Creates the run (nothing executes yet), once per key. The graph is a draft: the run keeps its
  * snapshot, no saved version is added (saving is `graphs.save`).
  */
-export function createRunOnce(service: StatepipeService, graph: Graph, input: unknown, key?: string): StartedRun {
-  if (key === undefined) return { runId: service.createRun(graph, input, { save: false }), created: true };
-  const db = service.store.db;
-  const find = db.prepare('SELECT run_id FROM run_keys WHERE key = ?').pluck();
-  const step = db.transaction((): StartedRun => {
-    const existing = find.get(key) as string | undefined;
-    if (existing !== undefined) return { runId: existing, created: false };
-    const runId = service.createRun(graph, input, { save: false });
-    db.prepare('INSERT INTO run_keys (key, run_id, created_at) VALUES (?, ?, ?)').run(
-      key,
-      runId,
-      new Date().toISOString(),
-    );
-    return { runId, created: true };
-  });
-  return step.immediate();
+export async function createRunOnce(
+  service: StatepipeService,
+  graph: Graph,
+  input: unknown,
+  key?: string,
+): Promise<StartedRun> {
+  if (key === undefined) return { runId: await service.createRun(graph, input, { save: false }), created: true };
+  const hash = requestHash(graph, input);
+  try {
+    return {
+      runId: await service.createRun(graph, input, { save: false, idempotencyKey: { key, requestHash: hash } }),
+      created: true,
+    };
+  } catch (err) {
+    if (!(err instanceof KeyTakenError)) throw err;
+    if (err.requestHash !== undefined && err.requestHash !== hash) {
+      throw new AppError(
+        'validation',
+        `Idempotency-Key "${key}" was first used with a different graph or input (run ${err.runId}): use a new key for a new request`,
+        [{ path: 'idempotencyKey', message: 'was first used with a different graph or input' }],
+      );
+    }
+    return { runId: err.runId, created: false };
+  }
 }

@@ -8,23 +8,23 @@ import { AppError } from '../core/errors.js';
 import type { RunEvent } from '../core/events.js';
 import type { Graph } from '../core/graph/schema.js';
 import { topology } from '../core/graph/topology.js';
-import { serializeGraph, validateGraph } from '../core/graph/validate.js';
+import { serializeGraph } from '../core/graph/validate.js';
 import { asRunId, type RunId } from '../core/ids.js';
-import type { NodeRunner, RunHooks, RunnerServices } from '../core/ports.js';
-import type { NodeType } from '../core/graph/schema.js';
+import type { RunHooks, RunnerServices } from '../core/ports.js';
 import { realClock } from '../core/engine/clock.js';
 import { commitEvents } from '../core/engine/commit.js';
-import type { RunOutcome } from '../core/engine/context.js';
+import type { RunnerRegistry, RunOutcome } from '../core/engine/context.js';
 import { Engine, type Decision } from '../core/engine/engine.js';
 import { dryRunPlan, nodesLeft, type DryControl, type DryRunPlan } from '../core/engine/dry-run.js';
 import { replayRun, type ReplayReport } from '../core/engine/replay.js';
 import { foldEvents } from '../core/engine/state.js';
 import { ev } from '../core/events.js';
-import { createAgentRunner } from '../core/nodes/agent.js';
-import { llmRunner } from '../core/nodes/llm.js';
+import { createAgentRunner } from '../core/nodes/agent/runner.js';
+import { llmRunner } from '../core/nodes/llm/runner.js';
 import { BreakerRegistry, withBreakers, type BreakerSettings } from './breaker.js';
 import { chaosFromEnv, installChaos } from './chaos.js';
 import { parseGraphFile } from './graph-file.js';
+import { completeGraph } from './graph-library.js';
 import { testNode, type NodeTestRequest, type NodeTestResult } from './node-test.js';
 import { startTelemetry, type Telemetry } from './telemetry.js';
 import { CodeSandbox, codeRunner } from './runners/code.js';
@@ -37,7 +37,7 @@ import {
   type ListRunsOptions,
   type OpenOptions,
   type RunSummary,
-  type SqliteStore,
+  type Store,
 } from './store/index.js';
 
 export interface ServiceOptions extends OpenOptions {
@@ -57,7 +57,7 @@ export class StatepipeService {
   readonly providers: ProviderRegistry;
   readonly breakers: BreakerRegistry;
   /** The runners and services of this host (the engine's, and "test one node"'s). */
-  private readonly runners: Partial<Record<NodeType, NodeRunner>>;
+  private readonly runners: RunnerRegistry;
   private readonly services: RunnerServices;
   private readonly telemetry: Telemetry | undefined;
   private readonly sandbox = new CodeSandbox();
@@ -67,7 +67,7 @@ export class StatepipeService {
   };
 
   private constructor(
-    readonly store: SqliteStore,
+    readonly store: Store,
     opts: ServiceOptions,
   ) {
     this.providers = new ProviderRegistry(opts.providers ?? {});
@@ -89,18 +89,19 @@ export class StatepipeService {
       runners: this.runners,
       services: this.services,
       owner: this.owner,
+      hashGraph: (graph) => sha256(serializeGraph(graph)),
       ...(opts.hooks ? { hooks: opts.hooks } : {}),
       ...(opts.onHookError ? { onHookError: opts.onHookError } : {}),
     });
     // OpenTelemetry, only with OTEL_EXPORTER_OTLP_ENDPOINT set: spans from the committed events.
     this.telemetry = startTelemetry({
       subscribe: (fn) => this.engine.subscribe(fn),
-      graphOf: (id) => store.loadRun(asRunId(id)).graph,
+      graphOf: async (id) => (await store.loadRun(asRunId(id))).graph,
     });
   }
 
   /** Opens (creating and migrating) the database. Throws AppError('database') naming the file. */
-  static open(opts: ServiceOptions): StatepipeService {
+  static async open(opts: ServiceOptions): Promise<StatepipeService> {
     const { dbPath, hooks: _h, onHookError: _o, providers: _p, breakers: _b, ...openOpts } = opts;
     // Fault injection for `statepipe chaos` only: one env lookup, no wrapper unless it is set.
     const chaos = chaosFromEnv();
@@ -112,23 +113,30 @@ export class StatepipeService {
     return this.engine.subscribe(fn);
   }
 
-  /** Reads and validates a graph file; errors name the file. */
-  static loadGraphFile(path: string): Graph {
+  /**
+   * Reads a graph file and fills its library (graphs its subgraph, map and loop nodes name: files
+   * next to it, graphs saved here); validated whole. Errors name the file.
+   */
+  async loadGraphFile(path: string): Promise<Graph> {
     let text: string;
     try {
       text = readFileSync(path, 'utf8');
     } catch (err) {
       const code = (err as { code?: string }).code;
-      throw new AppError(
-        'usage',
-        `${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message}`,
-      );
+      const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
+      throw new AppError('usage', `${path}: ${why}`);
     }
-    return parseGraphFile(text, path);
+    const graph = parseGraphFile(text, path, { missing: 'ignore' });
+    return completeGraph(graph, { file: path, saved: (id) => this.savedGraph(id) }, path);
   }
 
-  loadGraphFile(path: string): Graph {
-    return StatepipeService.loadGraphFile(path);
+  /** A graph saved in this database (its latest version), or undefined (draft runs' snapshots are not saved graphs). */
+  private async savedGraph(graphId: string): Promise<Graph | undefined> {
+    if (!(await this.store.graphVersionOf(graphId))?.saved) return undefined;
+    return this.store.getGraph(graphId).catch((err: unknown) => {
+      if (err instanceof AppError && err.code === 'not-found') return undefined;
+      throw err;
+    });
   }
 
   /** `--dry-run` of a new run: the plan and worst-case tokens; nothing is opened or written. */
@@ -141,8 +149,8 @@ export class StatepipeService {
     runId: string,
     control: DryControl,
   ): Promise<DryRunPlan & { graphId: string; tokensSoFar: number; costUsdSoFar: number }> {
-    const id = this.known(runId);
-    const { graph, events } = this.store.loadRun(id);
+    const id = await this.known(runId);
+    const { graph, events } = await this.store.loadRun(id);
     const state = foldEvents(id, graph, events);
     const topo = topology(graph);
     const only = nodesLeft(graph, topo, state, control);
@@ -158,11 +166,17 @@ export class StatepipeService {
    * CLI runs files): the graph is saved as a version first; false (a draft run from the studio
    * or the API): the run only keeps its snapshot, no version is added to the graph list.
    */
-  createRun(graph: Graph, input: unknown, opts: { save?: boolean } = {}): RunId {
-    const valid = validateGraph(graph);
+  async createRun(
+    graph: Graph,
+    input: unknown,
+    opts: { save?: boolean; idempotencyKey?: { key: string; requestHash?: string } } = {},
+  ): Promise<RunId> {
+    // The graphs its composition nodes run come along in its library: the run's snapshot is whole.
+    const valid = await completeGraph(graph, { saved: (id) => this.savedGraph(id) });
     const json = serializeGraph(valid);
-    const hash = opts.save === false ? sha256(json) : this.store.saveGraph(valid, json).hash;
-    return this.engine.createRun(valid, input, { graphHash: hash });
+    const { save, ...keyed } = opts;
+    const hash = save === false ? sha256(json) : (await this.store.saveGraph(valid, json)).hash;
+    return this.engine.createRun(valid, input, { graphHash: hash, ...keyed });
   }
 
   /** Runs one node of a draft with pinned inputs, outside any run (see node-test.ts). */
@@ -171,101 +185,122 @@ export class StatepipeService {
   }
 
   async startRun(graph: Graph, input: unknown): Promise<RunOutcome> {
-    return this.engine.drive(this.createRun(graph, input));
+    return this.engine.drive(await this.createRun(graph, input));
   }
 
-  drive(runId: string): Promise<RunOutcome> {
-    return this.engine.drive(this.known(runId));
+  async drive(runId: string): Promise<RunOutcome> {
+    return this.engine.drive(await this.known(runId));
   }
 
-  resume(runId: string, opts: { budget?: { maxTokens?: number; maxCostUsd?: number } } = {}): Promise<RunOutcome> {
-    return this.engine.resume(this.known(runId), opts);
+  async resume(
+    runId: string,
+    opts: { budget?: { maxTokens?: number; maxCostUsd?: number } } = {},
+  ): Promise<RunOutcome> {
+    return this.engine.resume(await this.known(runId), opts);
   }
 
-  approve(runId: string, nodeId: string, decision: Decision): Promise<RunOutcome> {
-    return this.engine.approve(this.known(runId), nodeId, decision);
+  async approve(runId: string, nodeId: string, decision: Decision): Promise<RunOutcome> {
+    return this.engine.approve(await this.known(runId), nodeId, decision);
   }
 
-  cancel(runId: string) {
-    return this.engine.cancel(this.known(runId));
+  async cancel(runId: string) {
+    return this.engine.cancel(await this.known(runId));
   }
 
-  pause(runId: string) {
-    return this.engine.pause(this.known(runId));
+  async pause(runId: string) {
+    return this.engine.pause(await this.known(runId));
   }
 
-  retry(runId: string, nodeId: string): Promise<RunOutcome> {
-    return this.engine.retry(this.known(runId), nodeId);
+  async retry(runId: string, nodeId: string): Promise<RunOutcome> {
+    return this.engine.retry(await this.known(runId), nodeId);
   }
 
-  resolve(runId: string, nodeId: string, output: unknown): Promise<RunOutcome> {
-    return this.engine.resolve(this.known(runId), nodeId, output);
+  async resolve(runId: string, nodeId: string, output: unknown): Promise<RunOutcome> {
+    return this.engine.resolve(await this.known(runId), nodeId, output);
+  }
+
+  /** A new run reusing the recorded outputs above `fromNodeId` (created, not driven). */
+  async createRerun(runId: string, fromNodeId: string, opts: { reuse?: readonly string[] } = {}): Promise<RunId> {
+    return (await this.engine.rerun(await this.known(runId), fromNodeId, opts)).runId;
   }
 
   async rerun(runId: string, fromNodeId: string, opts: { reuse?: readonly string[] } = {}): Promise<RunOutcome> {
-    const { runId: id } = this.engine.rerun(this.known(runId), fromNodeId, opts);
-    return this.engine.drive(id);
+    return this.engine.drive(await this.createRerun(runId, fromNodeId, opts));
   }
 
-  replay(runId: string): Promise<ReplayReport> {
-    const id = this.known(runId);
-    const { graph, events } = this.store.loadRun(id);
-    return replayRun(id, graph, events);
+  /** Replays a run from its record, and each of its child runs from theirs (differences name the child). */
+  async replay(runId: string): Promise<ReplayReport> {
+    const id = await this.known(runId);
+    const { graph, events } = await this.store.loadRun(id);
+    const report = await replayRun(id, graph, events);
+    for (const child of await this.store.listRuns({ parentRunId: id, limit: 1_000_000, order: 'asc' })) {
+      const c = await this.replay(child.runId);
+      report.nodesCompared += c.nodesCompared;
+      report.differences.push(...c.differences.map((d) => `child ${child.runId}: ${d}`));
+    }
+    report.matches = report.differences.length === 0;
+    return report;
   }
 
-  inspect(runId: string): RunDetail {
-    const id = this.known(runId);
-    const { graph, events } = this.store.loadRun(id);
+  async inspect(runId: string): Promise<RunDetail> {
+    const id = await this.known(runId);
+    const { graph, events } = await this.store.loadRun(id);
     return toRunDetail(graph, foldEvents(id, graph, events));
   }
 
-  list(opts: ListRunsOptions = {}): RunSummary[] {
+  list(opts: ListRunsOptions = {}): Promise<RunSummary[]> {
     return this.store.listRuns(opts);
   }
 
-  events(runId: string, afterSeq = 0): RunEvent[] {
-    return this.store.eventsSince(this.known(runId), afterSeq);
+  async events(runId: string, afterSeq = 0): Promise<RunEvent[]> {
+    return this.store.eventsSince(await this.known(runId), afterSeq);
   }
 
   /** The graph file (canonical JSON) of a graph id (latest version) or of the snapshot a run ran. */
-  exportGraph(graphIdOrRunId: string): string {
-    return this.graphFile(graphIdOrRunId).json;
+  async exportGraph(graphIdOrRunId: string): Promise<string> {
+    return (await this.graphFile(graphIdOrRunId)).json;
   }
 
   /**
    * A graph file with where it comes from: a graph's latest version (or `version`), or the
    * snapshot a run ran (its version, and whether that version is a saved one or a draft's).
    */
-  graphFile(
+  async graphFile(
     graphIdOrRunId: string,
     version?: number,
-  ): { json: string; graphId: string; version: number; saved: boolean } {
-    const row = graphIdOrRunId.startsWith('run_') ? this.store.getRunRow(graphIdOrRunId) : undefined;
+  ): Promise<{ json: string; graphId: string; version: number; saved: boolean }> {
+    const row = graphIdOrRunId.startsWith('run_') ? await this.store.getRunRow(graphIdOrRunId) : undefined;
     if (row) {
-      const json = serializeGraph(this.store.loadRun(asRunId(graphIdOrRunId)).graph);
-      const v = this.store.graphVersionOf(row.graphId, row.graphVersion);
+      const json = serializeGraph((await this.store.loadRun(asRunId(graphIdOrRunId))).graph);
+      const v = await this.store.graphVersionOf(row.graphId, row.graphVersion);
       return { json, graphId: row.graphId, version: row.graphVersion, saved: v?.saved ?? true };
     }
-    const graph = this.store.getGraph(graphIdOrRunId, version);
-    const v = this.store.graphVersionOf(graphIdOrRunId, version);
+    const graph = await this.store.getGraph(graphIdOrRunId, version).catch((err: unknown) => {
+      if (err instanceof AppError && err.code === 'not-found' && version === undefined) return undefined;
+      throw err;
+    });
+    if (!graph) throw new AppError('not-found', `no graph or run ${graphIdOrRunId} in this database`);
+    const v = await this.store.graphVersionOf(graphIdOrRunId, version);
     return { json: serializeGraph(graph), graphId: graphIdOrRunId, version: v?.version ?? 0, saved: v?.saved ?? true };
   }
 
   /** Marks runs whose driving process died as `interrupted` (the app does this at start). */
-  recoverInterrupted(): string[] {
+  async recoverInterrupted(): Promise<string[]> {
     const marked: string[] = [];
-    for (const r of this.store.findRunsToRecover()) {
+    for (const r of await this.store.findRunsToRecover()) {
       const id = asRunId(r.runId);
-      if (!this.store.acquireLease(id, this.owner)) continue;
+      const lease = await this.store.acquireLease(id, this.owner);
+      if (!lease) continue;
       try {
-        const { graph, events } = this.store.loadRun(id);
+        const { graph, events } = await this.store.loadRun(id);
         const state = foldEvents(id, graph, events);
         if (state.status === 'running' || state.status === 'queued') {
-          commitEvents(this.store, state, [ev('run.interrupted', r.ownerPid ? { ownerPid: r.ownerPid } : {})]);
+          const interrupted = ev('run.interrupted', r.ownerPid ? { ownerPid: r.ownerPid } : {});
+          await commitEvents(this.store, state, lease, [interrupted]);
           marked.push(id);
         }
       } finally {
-        this.store.releaseLease(id, this.owner);
+        await this.store.releaseLease(id, lease);
       }
     }
     return marked;
@@ -274,15 +309,16 @@ export class StatepipeService {
   async close(): Promise<void> {
     await this.telemetry?.shutdown();
     await this.sandbox.close();
-    this.store.close();
+    await this.store.close();
   }
 
-  knownRunId(runId: string): RunId {
+  knownRunId(runId: string): Promise<RunId> {
     return this.known(runId);
   }
 
-  private known(runId: string): RunId {
-    if (!this.store.getRunRow(runId)) throw new AppError('not-found', `run ${runId} not found in ${this.store.file}`);
+  private async known(runId: string): Promise<RunId> {
+    if (!(await this.store.getRunRow(runId)))
+      throw new AppError('not-found', `run ${runId} not found in ${this.store.displayName}`);
     return asRunId(runId);
   }
 }

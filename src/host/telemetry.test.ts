@@ -88,9 +88,11 @@ const graph: Graph = {
 };
 
 describe('OpenTelemetry', () => {
-  it('is off without the endpoint variable', () => {
+  it('is off without the endpoint variable', async () => {
     expect(tracesEndpoint({})).toBeUndefined();
-    expect(startTelemetry({ subscribe: () => () => undefined, graphOf: () => undefined }, { env: {} })).toBeUndefined();
+    expect(
+      startTelemetry({ subscribe: () => () => undefined, graphOf: async () => undefined }, { env: {} }),
+    ).toBeUndefined();
     expect(tracesEndpoint({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://x:4318/' })).toBe('http://x:4318/v1/traces');
     expect(tracesEndpoint({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://x:4318', OTEL_SDK_DISABLED: 'true' })).toBeUndefined();
   });
@@ -100,7 +102,7 @@ describe('OpenTelemetry', () => {
     process.env['OTEL_EXPORTER_OTLP_ENDPOINT'] = endpoint;
     let svc: StatepipeService;
     try {
-      svc = StatepipeService.open({ dbPath: join(mkdtempSync(join(tmpdir(), 'sp-otel-')), 'sp.db') });
+      svc = await StatepipeService.open({ dbPath: join(mkdtempSync(join(tmpdir(), 'sp-otel-')), 'sp.db') });
     } finally {
       if (before === undefined) delete process.env['OTEL_EXPORTER_OTLP_ENDPOINT'];
       else process.env['OTEL_EXPORTER_OTLP_ENDPOINT'] = before;

@@ -19,7 +19,7 @@ import type { Graph, GraphNode } from '../core/graph/schema.js';
 export interface TelemetryHost {
   subscribe(fn: (events: RunEvent[]) => void): () => void;
   /** The graph snapshot a run runs. */
-  graphOf(runId: string): Graph | undefined;
+  graphOf(runId: string): Promise<Graph | undefined>;
 }
 
 export interface Telemetry {
@@ -43,13 +43,10 @@ export function startTelemetry(
 ): Telemetry | undefined {
   const url = tracesEndpoint(opts.env);
   if (!url) return undefined;
-  const queue: RunEvent[][] = [];
   let builder: SpanBuilder | undefined;
-  const unsubscribe = host.subscribe((events) => (builder ? builder.onEvents(events) : queue.push(events)));
   const ready = load(url, opts.version ?? '0.0.0').then(
     (sdk) => {
       builder = new SpanBuilder(sdk, host);
-      for (const batch of queue.splice(0)) builder.onEvents(batch);
       return sdk;
     },
     (err: unknown) => {
@@ -59,10 +56,20 @@ export function startTelemetry(
       return undefined;
     },
   );
+  // Events are handled in commit order, each batch once the SDK is loaded and its runs' graphs are known.
+  let chain: Promise<unknown> = ready;
+  const unsubscribe = host.subscribe((events) => {
+    chain = chain.then(async () => {
+      await builder?.graphsOf(events);
+      builder?.onEvents(events);
+    });
+    chain.catch(() => undefined);
+  });
   return {
     async shutdown() {
       unsubscribe();
       const sdk = await ready;
+      await chain.catch(() => undefined);
       builder?.endAll();
       await sdk?.provider.shutdown().catch(() => undefined);
     },
@@ -139,6 +146,16 @@ class SpanBuilder {
     this.tracer = sdk.provider.getTracer('statepipe');
   }
 
+  private readonly graphs = new Map<string, Graph | undefined>();
+
+  /** Looks up the graphs of runs not seen before (telemetry never breaks a run: a failure leaves none). */
+  async graphsOf(events: RunEvent[]): Promise<void> {
+    for (const e of events) {
+      if (this.graphs.has(e.runId) || this.runs.has(e.runId)) continue;
+      this.graphs.set(e.runId, await this.host.graphOf(e.runId).catch(() => undefined));
+    }
+  }
+
   onEvents(events: RunEvent[]): void {
     for (const e of events) {
       try {
@@ -152,7 +169,8 @@ class SpanBuilder {
   private run(e: RunEvent): RunSpans {
     let r = this.runs.get(e.runId);
     if (r) return r;
-    const graph = this.host.graphOf(e.runId);
+    const graph = this.graphs.get(e.runId);
+    this.graphs.delete(e.runId);
     const attributes: Attributes = { 'statepipe.run.id': e.runId, 'statepipe.graph.id': graph?.id ?? '' };
     if (e.type === 'run.created') attributes['statepipe.graph.hash'] = e.data.graphHash;
     const span = this.tracer.startSpan(`run ${graph?.id ?? e.runId}`, { startTime: ms(e.ts), attributes, root: true });

@@ -29,34 +29,36 @@ let feed: EventFeed | null = null;
 let ctx: DispatchContext | null = null;
 
 /** The engine and the database live here, on the main side; the same per-user file as the CLI. */
-function startService(): void {
+async function startService(): Promise<void> {
   const root = path.join(here, '..', '..');
   const nativeBinding = resolveNativeBinding(root);
   // Provider keys typed into the app are kept encrypted with the OS keychain (safeStorage).
   const credentials = openCredentialStore(app.getPath('userData'));
-  service = StatepipeService.open({
+  const svc = await StatepipeService.open({
     dbPath: defaultDbPath(),
     providers: { credentials },
     ...(nativeBinding ? { nativeBinding } : {}),
   });
+  service = svc;
   // Runs whose process died show as interrupted and can be resumed from the studio.
-  service.recoverInterrupted();
+  await svc.recoverInterrupted();
   // The studio's approve button names nobody: the person at this desktop decides.
   const approver = osUser();
   ctx = {
-    service,
+    service: svc,
     host: 'electron',
     version: app.getVersion(),
     onBackgroundError: (err) => console.error('statepipe:', err),
     ...(approver ? { approver } : {}),
   };
-  feed = new EventFeed(service.store);
-  feed.subscribe((events) => {
+  const events = await EventFeed.open(svc.store);
+  feed = events;
+  events.subscribe((events) => {
     const byRun = new Map<string, typeof events>();
     for (const e of events) (byRun.get(e.runId) ?? byRun.set(e.runId, []).get(e.runId)!).push(e);
     for (const [runId, list] of byRun) broadcast({ kind: 'events', runId, events: list });
   });
-  feed.start();
+  events.start();
 }
 
 /** Is this URL the studio itself (the built file or the dev server)? */
@@ -173,9 +175,9 @@ if (!app.requestSingleInstanceLock()) {
   });
   app
     .whenReady()
-    .then(() => {
+    .then(async () => {
       hardenSession();
-      startService();
+      await startService();
       registerIpc();
       installMenu((command) => broadcast({ kind: 'menu', command }));
       mainWindow = createWindow();

@@ -1,6 +1,10 @@
-/** The per-start token that guards every request and socket of the web host, and the Origin check. */
+/**
+ * The per-start token that guards every request and socket of the web host, and the origin
+ * rules: a browser page of another origin (another port of 127.0.0.1 included) can neither
+ * open the socket nor write through the HTTP API with the cookie the studio's page was given.
+ */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 
 export const COOKIE = 'statepipe_token';
 
@@ -12,30 +16,55 @@ function same(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** The token a request carries: `?token=`, `Authorization: Bearer`, or the cookie set by the page. */
-export function tokenOf(req: IncomingMessage, url: URL): string | undefined {
-  const q = url.searchParams.get('token');
-  if (q) return q;
-  const auth = req.headers.authorization;
-  if (auth?.startsWith('Bearer ')) return auth.slice(7);
-  const cookie = req.headers.cookie ?? '';
-  for (const part of cookie.split(';')) {
+function cookieToken(header: string | undefined): string | undefined {
+  for (const part of (header ?? '').split(';')) {
     const [k, ...v] = part.trim().split('=');
-    if (k === COOKIE) return decodeURIComponent(v.join('='));
+    if (k !== COOKIE) continue;
+    try {
+      return decodeURIComponent(v.join('='));
+    } catch {
+      return undefined; // malformed percent-encoding: no token
+    }
   }
   return undefined;
 }
 
-export function authorized(req: IncomingMessage, url: URL, token: string): boolean {
-  const t = tokenOf(req, url);
+/**
+ * The token a request carries: `?token=`, `Authorization: Bearer` (the scheme in any case,
+ * as RFC 9110 says), or the cookie set by the page.
+ */
+export function tokenOf(headers: IncomingHttpHeaders, queryToken: unknown): string | undefined {
+  if (typeof queryToken === 'string' && queryToken !== '') return queryToken;
+  const bearer = /^bearer[ \t]+(\S+)[ \t]*$/i.exec(headers.authorization ?? '');
+  if (bearer) return bearer[1];
+  return cookieToken(headers.cookie);
+}
+
+export function authorized(headers: IncomingHttpHeaders, queryToken: unknown, token: string): boolean {
+  const t = tokenOf(headers, queryToken);
   return t !== undefined && same(t, token);
 }
 
+/** This host's own origins (the names a browser may use for 127.0.0.1, and the --host given). */
+export function ownOrigins(port: number, host: string): Set<string> {
+  const names = ['127.0.0.1', 'localhost', '[::1]', host.includes(':') ? `[${host}]` : host];
+  return new Set(names.map((n) => `http://${n}:${port}`));
+}
+
 /** Browsers send an Origin on WebSocket upgrades: it must be this host's own. Tools may send none. */
-export function originAllowed(req: IncomingMessage, port: number): boolean {
-  const origin = req.headers.origin;
-  if (origin === undefined) return true;
-  return (
-    origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}` || origin === `http://[::1]:${port}`
-  );
+export function originAllowed(headers: IncomingHttpHeaders, own: Set<string>): boolean {
+  const origin = headers.origin;
+  return origin === undefined || own.has(origin);
+}
+
+/**
+ * A write (any method but GET/HEAD) a browser sent for a page of another origin: its Origin is
+ * not ours, or Sec-Fetch-Site says cross-site or same-site (another port of the same host is
+ * same-site, and the cookie goes along). Tools that send neither header are not browsers.
+ */
+export function foreignWrite(method: string, headers: IncomingHttpHeaders, own: Set<string>): boolean {
+  if (method === 'GET' || method === 'HEAD') return false;
+  const site = headers['sec-fetch-site'];
+  if (site === 'cross-site' || site === 'same-site') return true;
+  return !originAllowed(headers, own);
 }

@@ -2,29 +2,16 @@
  * The web host's HTTP API (issue: production integrations): the OpenAPI 3.1 document from the
  * zod contract, the REST routes over dispatch(), idempotent starts and the SSE event stream.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { API_METHOD_NAMES } from '../contract/method-names.js';
-import { startServer, type RunningServer } from './index.js';
+import { useTestServer } from './server-test-kit.js';
 
-let server: RunningServer;
-beforeAll(async () => {
-  server = await startServer({ dbPath: join(mkdtempSync(join(tmpdir(), 'sp-rest-')), 'sp.db'), port: 0 });
-});
-afterAll(() => server.close());
-
-const base = () => `http://127.0.0.1:${server.port}`;
-const auth = () => ({ authorization: `Bearer ${server.token}` });
-const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${base()}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...auth(), ...headers },
-    body: JSON.stringify(body),
-  });
-const get = (path: string) => fetch(`${base()}${path}`, { headers: auth() });
+const t = useTestServer('rest');
+const { post, get } = t;
+const base = () => t.base();
 
 const graph = (reply = 'hi', tokensPerSecond = 0) => ({
   format: 'statepipe.graph',
@@ -76,12 +63,18 @@ describe('OpenAPI', () => {
     for (const name of API_METHOD_NAMES) {
       const op = doc.paths[`/api/call/${name}`]?.['post'];
       expect(op, name).toBeDefined();
+      const stem = name
+        .split('.')
+        .map((s) => s.charAt(0).toUpperCase() + s.slice(1))
+        .join('');
       expect(op!.requestBody!.content['application/json']!.schema).toEqual({
-        $ref: `#/components/schemas/${name}.input`,
+        $ref: `#/components/schemas/${stem}Input`,
       });
-      expect(JSON.stringify(op!.responses['200']!.content!['application/json']!.schema)).toContain(`${name}.output`);
-      expect(doc.components.schemas[`${name}.input`], name).toBeDefined();
-      expect(doc.components.schemas[`${name}.output`], name).toBeDefined();
+      const out = JSON.stringify(op!.responses['200']!.content!['application/json']!.schema);
+      const outRef = /#\/components\/schemas\/(\w+)/.exec(out)?.[1];
+      expect(outRef, name).toBeDefined();
+      expect(doc.components.schemas[`${stem}Input`], name).toBeDefined();
+      expect(doc.components.schemas[outRef!], name).toBeDefined();
     }
     for (const p of [
       '/api/runs',
@@ -100,9 +93,11 @@ describe('OpenAPI', () => {
       expect(() => ajv.getSchema(`doc#/components/schemas/${name}`), name).not.toThrow();
       expect(ajv.getSchema(`doc#/components/schemas/${name}`), name).toBeTypeOf('function');
     }
-    const startIn = ajv.getSchema('doc#/components/schemas/runs.start.input')!;
-    expect(startIn({ graph: {}, idempotencyKey: 'k' })).toBe(true);
-    expect(startIn({ graph: {}, extra: 1 })).toBe(false);
+    const startIn = ajv.getSchema('doc#/components/schemas/RunsStartInput')!;
+    const g = { format: 'statepipe.graph', version: 1, id: 'g', nodes: [], edges: [] };
+    expect(startIn({ graph: g, idempotencyKey: 'k' })).toBe(true);
+    expect(startIn({ graph: g, extra: 1 })).toBe(false);
+    expect(startIn({ graph: {} })).toBe(false); // a graph has a shape
   });
 });
 
@@ -153,7 +148,16 @@ describe('REST routes', () => {
 
   it('maps errors to status codes and cancels through POST /api/runs/:id/cancel', async () => {
     expect((await get('/api/runs/run_00000000000000000000000000')).status).toBe(404);
-    expect((await post('/api/runs', { graph: { format: 'nope' } })).status).toBe(422);
+    // A graph of the wrong shape is a 400 naming the field; one that breaks a graph rule, a 422.
+    const shape = await post('/api/runs', { graph: { format: 'nope' } });
+    expect(shape.status).toBe(400);
+    expect(((await shape.json()) as { error: { message: string } }).error.message).toMatch(/^graph\.format: /);
+    const dangling = { ...graph(), edges: [{ id: 'e1', source: 'start', target: 'nowhere' }] };
+    const rule = await post('/api/runs', { graph: dangling });
+    expect(rule.status).toBe(422);
+    const ruled = (await rule.json()) as { ok: boolean; error: { code: string; issues: { edgeId?: string }[] } };
+    expect(ruled).toMatchObject({ ok: false, error: { code: 'validation' } });
+    expect(ruled.error.issues.map((i) => i.edgeId)).toContain('e1');
     // A bad query parameter is a 400 naming it, never silently ignored.
     for (const [query, param] of [
       ['status=bogus', 'status'],

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_METHOD_NAMES } from '../../src/contract/method-names.js';
 import { testEngine } from '../../src/core/engine/test-kit.js';
 import { AppError } from '../../src/core/errors.js';
@@ -286,7 +286,7 @@ describe('fuzzing the graph validator and the engine', () => {
     expect(refused).toBeGreaterThan(200);
   });
 
-  it('arbitrary JSON values are refused cleanly', () => {
+  it('arbitrary JSON values are refused cleanly', async () => {
     fc.assert(
       fc.property(
         fc.oneof(
@@ -314,9 +314,13 @@ describe('fuzzing the graph validator and the engine', () => {
 
 describe('fuzzing dispatch()', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'statepipe-fuzz-'));
-  const service = StatepipeService.open({ dbPath: path.join(dir, 'sp.db') });
   const errors: unknown[] = [];
-  const ctx: DispatchContext = { service, host: 'web', version: 'fuzz', onBackgroundError: (e) => errors.push(e) };
+  let service: StatepipeService;
+  let ctx: DispatchContext;
+  beforeAll(async () => {
+    service = await StatepipeService.open({ dbPath: path.join(dir, 'sp.db') });
+    ctx = { service, host: 'web', version: 'fuzz', onBackgroundError: (e) => errors.push(e) };
+  });
   afterAll(async () => {
     await service.close();
     fs.rmSync(dir, { recursive: true, force: true });

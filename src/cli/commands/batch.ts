@@ -107,14 +107,14 @@ export async function runBatch(
       } finally {
         bar?.stop();
         unsubscribe();
-        for (const r of results) if (r.outcome) sink?.flush(r.outcome.runId);
+        for (const r of results) if (r.outcome) await sink?.flush(r.outcome.runId);
         sink?.close();
       }
       results.sort((a, b) => a.line - b.line);
       if (g.verbose || results.some((r) => bucket(r) !== 'succeeded')) {
         for (const r of results) {
           if (bucket(r) === 'succeeded' && !g.verbose) continue;
-          const detail = r.outcome ? safeInspect(() => svc.inspect(r.outcome!.runId)) : undefined;
+          const detail = r.outcome ? await svc.inspect(r.outcome.runId).catch(() => undefined) : undefined;
           out.write(
             `line ${r.line}: ${r.outcome ? finalLine(r.outcome, detail, p) : `${p.red('error')}: ${r.error}`}\n`,
           );
@@ -139,12 +139,4 @@ export async function runBatch(
     },
     hooks ? { hooks } : {},
   );
-}
-
-function safeInspect<T>(fn: () => T): T | undefined {
-  try {
-    return fn();
-  } catch {
-    return undefined;
-  }
 }

@@ -1,9 +1,10 @@
 /**
  * What `statepipe chaos` checks after each run (and after each kill): the promises of
- * runtime.md "Durability", read back from the database the killed processes left behind.
+ * docs/runtime.md "Durability", read back from the database the killed processes left behind.
  */
 import type { RunEvent } from '../../core/events.js';
-import { defaultSideEffect, type Graph } from '../../core/graph/schema.js';
+import type { Graph } from '../../core/graph/schema.js';
+import { kindOf, sideEffectOf } from '../../core/nodes/registry.js';
 import { asRunId } from '../../core/ids.js';
 import { foldEvents, type RunState } from '../../core/engine/state.js';
 import type { ChaosTraceLine } from '../../host/chaos.js';
@@ -16,23 +17,23 @@ export interface RunSnapshot {
 }
 
 /** The runs of a database file (read-only, closed again at once). */
-export function runIds(dbFile: string): string[] {
+export async function runIds(dbFile: string): Promise<string[]> {
   const store = openDatabase(dbFile, { readonly: true });
   try {
-    return store.listRuns({ limit: 10, order: 'asc' }).map((r) => r.runId);
+    return (await store.listRuns({ limit: 10, order: 'asc' })).map((r) => r.runId);
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
 /** One run's graph snapshot, event log and folded state (read-only). */
-export function snapshot(dbFile: string, runId: string): RunSnapshot {
+export async function snapshot(dbFile: string, runId: string): Promise<RunSnapshot> {
   const store = openDatabase(dbFile, { readonly: true });
   try {
-    const { graph, events } = store.loadRun(asRunId(runId));
+    const { graph, events } = await store.loadRun(asRunId(runId));
     return { graph, events, state: foldEvents(asRunId(runId), graph, events) };
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -53,9 +54,9 @@ export function canonical(v: unknown): string {
  * Right after a kill: did the database keep exactly what the kill point says? `inside` and
  * `before`: the append's events are absent (its transaction never committed); `after`: present.
  */
-export function checkKill(kill: ChaosTraceLine, dbFile: string): string[] {
+export async function checkKill(kill: ChaosTraceLine, dbFile: string): Promise<string[]> {
   const problems: string[] = [];
-  const exists = runIds(dbFile).includes(kill.runId);
+  const exists = (await runIds(dbFile)).includes(kill.runId);
   const isCreate = kill.types[0] === 'run.created';
   if (!exists) {
     if (!(isCreate && kill.where !== 'after'))
@@ -66,7 +67,7 @@ export function checkKill(kill: ChaosTraceLine, dbFile: string): string[] {
     problems.push(`kill ${kill.where} run creation: the run exists although its transaction never committed`);
     return problems;
   }
-  const { events } = snapshot(dbFile, kill.runId);
+  const { events } = await snapshot(dbFile, kill.runId);
   const last = events.at(-1)?.seq ?? 0;
   if (kill.where === 'inside' && kill.seqs && last >= kill.seqs[0]) {
     problems.push(
@@ -128,8 +129,7 @@ export function checkRun(snap: RunSnapshot, ref: Reference): { problems: string[
     const node = nodes.get(id)!;
     const data = e.data as { attempt: number; idempotencyKey?: string; resumed?: boolean };
     if (data.resumed) facts.resumedStarts++;
-    const intrinsic = node.type === 'delay' || node.type === 'approval';
-    if (intrinsic || defaultSideEffect(node) !== 'unsafe') {
+    if (kindOf(node).execution !== 'effect' || sideEffectOf(node) !== 'unsafe') {
       if (node.type === 'http' && data.idempotencyKey) keyOf.set(`${id}:${data.attempt}`, data.idempotencyKey);
       continue;
     }

@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { asRunId } from '../../core/ids.js';
+import { isTerminalRun } from '../../core/engine/machines.js';
 import { replayRun } from '../../core/engine/replay.js';
 import { CHAOS_KILL_ENV, CHAOS_TRACE_ENV, KILL_WHERE, type ChaosTraceLine, type KillWhere } from '../../host/chaos.js';
 import { UsageError } from '../exit.js';
@@ -95,10 +96,10 @@ function readTrace(file: string): ChaosTraceLine[] {
 }
 
 /** What to do next with the run: start it, or continue it the way a person would. */
-function nextCommand(dbFile: string, runId: string | undefined): { cmd: Cmd; args: string[] } | 'done' {
+async function nextCommand(dbFile: string, runId: string | undefined): Promise<{ cmd: Cmd; args: string[] } | 'done'> {
   if (runId === undefined) return { cmd: 'run', args: [] };
-  const { state } = snapshot(dbFile, runId);
-  if (state.status === 'succeeded' || state.status === 'failed' || state.status === 'cancelled') return 'done';
+  const { state } = await snapshot(dbFile, runId);
+  if (isTerminalRun(state.status)) return 'done';
   if (state.status === 'waiting') {
     for (const [id, n] of state.nodes) if (n.status === 'in-doubt') return { cmd: 'retry', args: [runId, id] };
     for (const [id, n] of state.nodes)
@@ -115,7 +116,7 @@ async function driveRun(graphFile: string, input: string, dbFile: string, plan: 
   const d: Drive = { steps: [], problems: [] };
   let kills = 0;
   for (let i = 0; i < STEP_LIMIT; i++) {
-    const next = nextCommand(dbFile, d.runId);
+    const next = await nextCommand(dbFile, d.runId);
     if (next === 'done') return d;
     const kill = plan(next.cmd, kills);
     const trace = `${dbFile}.${i}.trace`;
@@ -132,12 +133,12 @@ async function driveRun(graphFile: string, input: string, dbFile: string, plan: 
     }
     if (killed) {
       kills++;
-      d.problems.push(...checkKill(killed, dbFile));
+      d.problems.push(...(await checkKill(killed, dbFile)));
     } else if (r.code !== 0 && r.code !== 1 && r.code !== 3) {
       d.problems.push(`${next.cmd} exited ${r.code}: ${r.stderr.trim().split('\n')[0] ?? ''}`);
       return d;
     }
-    d.runId ??= runIds(dbFile)[0];
+    d.runId ??= (await runIds(dbFile))[0];
   }
   d.problems.push(`the run did not end within ${STEP_LIMIT} commands`);
   return d;
@@ -183,7 +184,7 @@ export async function chaosCommand(file: string, opts: ChaosOpts, _g: GlobalOpts
   const seed = positiveInt(opts.seed, '--seed', true) ?? Date.now() % 100_000;
   const parallel = positiveInt(opts.parallel, '--parallel') ?? 1;
   const maxKills = positiveInt(opts.maxKills, '--max-kills') ?? 3;
-  const graph = loadGraphFile(file);
+  const graph = await loadGraphFile(file);
   const input = opts.input !== undefined ? parseJsonArg(opts.input, '--input') : {};
   checkRunInput(graph, input, opts.input !== undefined ? '--input' : 'no --input given');
   const inputJson = JSON.stringify(input);
@@ -200,7 +201,7 @@ export async function chaosCommand(file: string, opts: ChaosOpts, _g: GlobalOpts
   const ref = await driveRun(graphFile, inputJson, refDb, () => undefined);
   if (ref.problems.length > 0 || ref.runId === undefined)
     throw new UsageError(`chaos: the reference run did not finish: ${ref.problems.join('; ') || 'no run'}`);
-  const refSnap = snapshot(refDb, ref.runId);
+  const refSnap = await snapshot(refDb, ref.runId);
   const reference: Reference = { status: refSnap.state.status, result: refSnap.state.result };
   const appendsOf = (cmd: Cmd): number => Math.max(1, ...ref.steps.filter((s) => s.cmd === cmd).map((s) => s.appends));
   const firstAppends = appendsOf('run');
@@ -248,7 +249,7 @@ export async function chaosCommand(file: string, opts: ChaosOpts, _g: GlobalOpts
       let facts: RunFacts | undefined;
       if (d.runId === undefined) problems.push('no run was created');
       else if (problems.length === 0) {
-        const snap = snapshot(dbFile, d.runId);
+        const snap = await snapshot(dbFile, d.runId);
         const checked = checkRun(snap, reference);
         problems.push(...checked.problems);
         // The record, kills and all, replays to the same transitions and outputs.

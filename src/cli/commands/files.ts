@@ -4,7 +4,6 @@ import { EXIT, UsageError, errorMessage, exitCodeFor } from '../exit.js';
 import { loadGraphFile, positiveInt } from '../files.js';
 import { paint, streamOut } from '../render.js';
 import { eventJson, resolveDbPath, withService, type GlobalOpts } from '../session.js';
-import { startServer } from '../../server/index.js';
 import { formatGraph, isYamlPath, type GraphFormat } from '../../host/graph-file.js';
 import { parseGraphText } from '../../core/graph/validate.js';
 
@@ -13,7 +12,7 @@ import { parseGraphText } from '../../core/graph/validate.js';
  * result is printed (`ok: …` on stdout, `statepipe: <file>: <error>` on stderr) and the exit
  * code is 2 when any failed.
  */
-export function validateCommand(files: string[], opts: { json?: boolean }): number {
+export async function validateCommand(files: string[], opts: { json?: boolean }, global: GlobalOpts): Promise<number> {
   const out = streamOut(process.stdout);
   const p = paint(out);
   const errp = paint(streamOut(process.stderr));
@@ -21,7 +20,7 @@ export function validateCommand(files: string[], opts: { json?: boolean }): numb
   let failed = 0;
   for (const file of files) {
     try {
-      const g = loadGraphFile(file); // errors name the file, node/edge and field
+      const g = await loadGraphFile(file, resolveDbPath(global)); // errors name the file, node/edge and field
       const what = `${g.id} (${g.nodes.length} nodes, ${g.edges.length} edges)`;
       if (opts.json) docs.push({ file, ok: true, id: g.id, nodes: g.nodes.length, edges: g.edges.length });
       else out.write(`${p.green('ok')}: ${files.length > 1 ? `${file}: ` : ''}${what}\n`);
@@ -56,8 +55,8 @@ function emit(text: string, outFile: string | undefined, what: string): void {
 export async function exportCommand(runId: string, opts: { out?: string }, g: GlobalOpts): Promise<number> {
   return withService(
     g,
-    (svc) => {
-      const events = svc.events(runId, 0);
+    async (svc) => {
+      const events = await svc.events(runId, 0);
       const text = events.map((e) => eventJson(e) + '\n').join('');
       emit(text, opts.out, `${events.length} events of ${runId}`);
       return 0;
@@ -75,8 +74,8 @@ export async function exportGraphCommand(
     throw new UsageError(`--format: expected json or yaml, got "${opts.format}"`);
   const format: GraphFormat =
     (opts.format as GraphFormat | undefined) ?? (opts.out && isYamlPath(opts.out) ? 'yaml' : 'json');
-  return withService(g, (svc) => {
-    let text = svc.exportGraph(id);
+  return withService(g, async (svc) => {
+    let text = await svc.exportGraph(id);
     if (format === 'yaml') text = formatGraph(parseGraphText(text), 'yaml');
     if (!text.endsWith('\n')) text += '\n';
     emit(text, opts.out, `graph ${id}`);
@@ -87,6 +86,8 @@ export async function exportGraphCommand(
 export async function serveCommand(opts: { port?: string; host?: string }, g: GlobalOpts): Promise<number> {
   const port = positiveInt(opts.port, '--port', true);
   const host = opts.host ?? '127.0.0.1';
+  // Loaded here only: the web host (Fastify and its plugins) would add a second to every other command's start.
+  const { startServer } = await import('../../server/index.js');
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
     server = await startServer({ dbPath: resolveDbPath(g), host, ...(port !== undefined ? { port } : {}) });

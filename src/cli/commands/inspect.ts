@@ -2,7 +2,7 @@
 import { AppError } from '../../core/errors.js';
 import type { RunStatus } from '../../core/ports.js';
 import type { RunDetail } from '../../host/service.js';
-import type { ListRunsOptions } from '../../host/store/index.js';
+import type { ListRunsOptions, RunSummary } from '../../host/store/index.js';
 import { UsageError } from '../exit.js';
 import { positiveInt } from '../files.js';
 import {
@@ -31,8 +31,9 @@ export async function inspectCommand(
 ): Promise<number> {
   return withService(
     g,
-    (svc) => {
-      const d = svc.inspect(runId);
+    async (svc) => {
+      const d = await svc.inspect(runId);
+      const children = await svc.list({ parentRunId: runId, limit: 1_000_000, order: 'asc' });
       const out = streamOut(process.stdout);
       const p = paint(out);
       if (opts.node !== undefined) {
@@ -42,25 +43,58 @@ export async function inspectCommand(
             'not-found',
             `node ${opts.node} not found in run ${runId} (nodes: ${d.nodes.map((x) => x.nodeId).join(', ')})`,
           );
-        if (opts.json) out.write(JSON.stringify(n, null, 2) + '\n');
-        else out.write(nodeText(d, n, p, g.verbose === true));
+        const items = children
+          .filter((c) => c.parent?.nodeId === n.nodeId)
+          .sort((a, b) => a.parent!.key - b.parent!.key);
+        if (opts.json) out.write(JSON.stringify(items.length > 0 ? { ...n, children: items } : n, null, 2) + '\n');
+        else out.write(nodeText(d, n, p, g.verbose === true) + childrenTable(items, p));
         return 0;
       }
-      if (opts.json) out.write(JSON.stringify(d, null, 2) + '\n');
-      else out.write(runText(d, p));
+      if (opts.json) out.write(JSON.stringify(children.length > 0 ? { ...d, children } : d, null, 2) + '\n');
+      else out.write(runText(d, p, children));
       return 0;
     },
     RECOVER,
   );
 }
 
-function runText(d: RunDetail, p: Paint): string {
+/** `3 succeeded · 1 running`: child runs counted by status. */
+export function childCounts(counts: Partial<Record<string, number>>, p: Paint): string {
+  return Object.entries(counts)
+    .map(([status, n]) => `${n} ${p[statusColor(status)](status)}`)
+    .join(' · ');
+}
+
+/** A composition node's child runs: key, run, status, duration, tokens. */
+function childrenTable(items: RunSummary[], p: Paint): string {
+  if (items.length === 0) return '';
+  const rows = items.map((c) => [
+    String(c.parent!.key),
+    c.runId,
+    p[statusColor(c.status)](c.status),
+    formatDuration(c.durationMs),
+    String(c.tokens),
+    formatCost(c.costUsd),
+  ]);
+  return (
+    `\n${p.bold('children')} (${items.length})\n` +
+    table(['key', 'run', 'status', 'duration', 'tokens', 'cost'], rows, p)
+  );
+}
+
+function runText(d: RunDetail, p: Paint, children: RunSummary[] = []): string {
   const lines: string[] = [];
   lines.push(`${p.bold('run')}      ${d.runId}`);
   lines.push(`graph    ${d.graphId}${d.graphName ? ` (${d.graphName})` : ''}`);
   const extra = d.status === 'paused' && d.pauseReason ? ` (${d.pauseReason})` : '';
   lines.push(`status   ${p[statusColor(d.status)](d.status)}${extra}`);
   if (d.rerunOf) lines.push(`rerun of ${d.rerunOf.runId} from ${d.rerunOf.fromNodeId}`);
+  if (d.parent) lines.push(`child of ${d.parent.runId} (node ${d.parent.nodeId}, key ${d.parent.key})`);
+  if (children.length > 0) {
+    const counts: Record<string, number> = {};
+    for (const c of children) counts[c.status] = (counts[c.status] ?? 0) + 1;
+    lines.push(`children ${children.length}: ${childCounts(counts, p)} (inspect --node NODE lists a node's)`);
+  }
   if (d.createdAt) lines.push(`created  ${d.createdAt}`);
   if (d.startedAt) lines.push(`started  ${d.startedAt}`);
   if (d.finishedAt) lines.push(`finished ${d.finishedAt}`);
@@ -174,6 +208,8 @@ export interface ListOpts {
   graph?: string;
   limit?: string;
   json?: boolean;
+  all?: boolean;
+  parent?: string;
 }
 
 export async function listCommand(opts: ListOpts, g: GlobalOpts): Promise<number> {
@@ -187,10 +223,12 @@ export async function listCommand(opts: ListOpts, g: GlobalOpts): Promise<number
     q.status = wanted.length === 1 ? (wanted[0] as RunStatus) : (wanted as RunStatus[]);
   }
   if (opts.graph !== undefined) q.graphId = opts.graph;
+  if (opts.all) q.all = true;
+  if (opts.parent !== undefined) q.parentRunId = opts.parent;
   return withService(
     g,
-    (svc) => {
-      const runs = svc.list(q);
+    async (svc) => {
+      const runs = await svc.list(q);
       const out = streamOut(process.stdout);
       if (opts.json) {
         out.write(JSON.stringify(runs, null, 2) + '\n');
@@ -209,8 +247,9 @@ export async function listCommand(opts: ListOpts, g: GlobalOpts): Promise<number
         formatDuration(r.durationMs),
         String(r.tokens),
         formatCost(r.costUsd),
+        r.children ? childCounts(r.children, p) : r.parent ? p.dim(`child of ${r.parent.runId}`) : '',
       ]);
-      out.write(table(['run', 'graph', 'status', 'created', 'duration', 'tokens', 'cost'], rows, p));
+      out.write(table(['run', 'graph', 'status', 'created', 'duration', 'tokens', 'cost', 'children'], rows, p));
       return 0;
     },
     RECOVER,

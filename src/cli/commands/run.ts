@@ -7,7 +7,7 @@ import type { Graph } from '../../core/graph/schema.js';
 import { StatepipeService } from '../../host/service.js';
 import { UsageError } from '../exit.js';
 import { checkRunInput, loadGraphFile, parseJsonArg, positiveInt, readInputsFile } from '../files.js';
-import { checkRunFlags, driveCommand, type GlobalOpts, type RunFlags } from '../session.js';
+import { checkRunFlags, driveCommand, resolveDbPath, type GlobalOpts, type RunFlags } from '../session.js';
 import { runBatch } from './batch.js';
 import { printPlan } from './dry-run.js';
 
@@ -24,7 +24,7 @@ export async function runCommand(file: string, opts: RunOpts, g: GlobalOpts): Pr
   if (opts.concurrency !== undefined && opts.inputs === undefined)
     throw new UsageError('--concurrency needs --inputs FILE.jsonl');
   const concurrency = positiveInt(opts.concurrency, '--concurrency') ?? 1;
-  const graph = loadGraphFile(file);
+  const graph = await loadGraphFile(file, resolveDbPath(g));
 
   if (opts.inputs !== undefined) {
     const lines = readInputsFile(opts.inputs);

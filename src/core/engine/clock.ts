@@ -6,7 +6,7 @@ function abortError(signal: AbortSignal): unknown {
 }
 
 /** setImmediate where the host has it (Node, Electron main): a turn without the 1 ms timer floor. */
-const soon: (fn: () => void) => void =
+export const soon: (fn: () => void) => void =
   (globalThis as { setImmediate?: (fn: () => void) => void }).setImmediate ?? ((fn) => setTimeout(fn, 0));
 
 /** Resolves after the event loop had a turn (a macrotask: microtasks, I/O and due timers ran first). */

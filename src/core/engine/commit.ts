@@ -1,12 +1,19 @@
 /**
- * Committing events: check them against the machines, append them to the store in one
- * transaction, apply them to the in-memory state, then publish. Nothing is published
- * (or applied) before the store has committed it.
+ * Committing events. A driver stages them (checked against the machines, numbered, applied to
+ * its in-memory state) and a CommitLog writes what is staged to the store in one transaction,
+ * in order, each write fenced by the driver's lease. Nothing is published before the store has
+ * committed it, and a runner with an effect awaits `flush()` before it starts: its start (and
+ * whatever led to it) is durable first.
+ *
+ * Flushes happen at once where durability is awaited, when the stage is full, and otherwise
+ * after the host's next turn: the ends of nodes that finish together (pure nodes in microtasks,
+ * a node's end and the starts it makes ready) share one transaction (group commit).
  */
 import { AppError } from '../errors.js';
 import type { NewEvent, RunEvent } from '../events.js';
-import type { RunStore } from '../ports.js';
+import type { Lease, RunStore } from '../ports.js';
 import type { NodeStatus, RunStatus } from '../ports.js';
+import { soon } from './clock.js';
 import { nextNodeStatus, nextRunStatus, nodeMachineEvent, runMachineEvent } from './machines.js';
 import { applyEvent, type RunState } from './state.js';
 
@@ -28,22 +35,34 @@ export function precheck(state: RunState, events: readonly NewEvent[]): void {
 
 export type Publish = (events: RunEvent[]) => void;
 
-/**
- * Events staged in memory (checked, numbered and applied to the state) and committed to the
- * store together: one transaction for a node's end and what it makes ready. Nothing is
- * published, and no runner starts on their account, before the store has committed them.
- */
-export class Stage {
+/** A flush holds at most this many events; more staged flushes at once. */
+export const GROUP_MAX_EVENTS = 512;
+
+const asNew = (e: RunEvent): NewEvent =>
+  (e.nodeId === undefined
+    ? { type: e.type, data: e.data }
+    : { type: e.type, nodeId: e.nodeId, data: e.data }) as NewEvent;
+
+export class CommitLog {
   private staged: RunEvent[] = [];
+  /** Resolves when every flush so far is written and published; rejects forever after a failed write. */
+  private tail: Promise<void> = Promise.resolve();
+  private failure: unknown;
+  private scheduled = false;
+  private lastMs = -1;
+  private lastIso = '';
 
   constructor(
     private readonly store: RunStore,
     private readonly state: RunState,
+    private readonly lease: Lease,
+    private readonly publish: Publish,
     private readonly now: () => number,
+    /** Called once, with the error, when a write fails (the store, or a fence: another process took the run). */
+    private readonly onFailure: (err: unknown) => void,
+    /** Every `add` is written alone at once (group commit off: one transaction per transition). */
+    private readonly eager = false,
   ) {}
-
-  private lastMs = -1;
-  private lastIso = '';
 
   private isoNow(): string {
     const ms = this.now();
@@ -54,7 +73,10 @@ export class Stage {
     return this.lastIso;
   }
 
+  /** Checks, numbers and applies events; they are written with the next flush. */
   add(events: readonly NewEvent[]): void {
+    if (events.length === 0) return;
+    if (this.failure !== undefined) throw this.failure;
     precheck(this.state, events);
     const ts = this.isoNow();
     for (const e of events) {
@@ -62,40 +84,65 @@ export class Stage {
       applyEvent(this.state, full);
       this.staged.push(full);
     }
+    if (this.eager || this.staged.length >= GROUP_MAX_EVENTS) void this.flush();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      soon(() => {
+        this.scheduled = false;
+        void this.flush();
+      });
+    }
   }
 
   get size(): number {
     return this.staged.length;
   }
 
-  /** Commits what is staged in one transaction and returns the events as the store committed them. */
-  flush(): RunEvent[] {
-    if (this.staged.length === 0) return [];
-    const staged = this.staged;
-    this.staged = [];
-    const committed = this.store.append(
-      this.state.runId,
-      staged.map(
-        (e) =>
-          (e.nodeId === undefined
-            ? { type: e.type, data: e.data }
-            : { type: e.type, nodeId: e.nodeId, data: e.data }) as NewEvent,
-      ),
-    );
-    if (committed[0]?.seq !== staged[0]!.seq) {
-      throw new AppError(
-        'conflict',
-        `run ${this.state.runId} was written by another process (expected seq ${staged[0]!.seq}, got ${committed[0]?.seq})`,
-      );
+  /** Writes what is staged (after the writes before it); resolves once all is committed and published. */
+  flush(): Promise<void> {
+    if (this.staged.length > 0) {
+      const batch = this.staged;
+      this.staged = [];
+      const fence = { epoch: this.lease.epoch, afterSeq: batch[0]!.seq - 1 };
+      this.tail = this.tail.then(async () => {
+        const committed = await this.store.append(this.state.runId, batch.map(asNew), fence).catch((err) => {
+          this.fail(err);
+          throw err;
+        });
+        if (committed[0]?.seq !== batch[0]!.seq) {
+          const err = new AppError(
+            'fenced',
+            `run ${this.state.runId} was written by another process (expected seq ${batch[0]!.seq}, got ${committed[0]?.seq})`,
+          );
+          this.fail(err);
+          throw err;
+        }
+        this.publish(committed);
+      });
+      // A failure is reported through onFailure; callers that await flush() see it too.
+      this.tail.catch(() => undefined);
     }
-    return committed;
+    return this.tail;
+  }
+
+  private fail(err: unknown): void {
+    if (this.failure !== undefined) return;
+    this.failure = err;
+    this.onFailure(err);
   }
 }
 
-export function commitEvents(store: RunStore, state: RunState, events: NewEvent[], publish?: Publish): RunEvent[] {
+/** Commits events outside a driver (marking a dead run interrupted), fenced by the lease held. */
+export async function commitEvents(
+  store: RunStore,
+  state: RunState,
+  lease: Lease,
+  events: NewEvent[],
+  publish?: Publish,
+): Promise<RunEvent[]> {
   if (events.length === 0) return [];
   precheck(state, events);
-  const committed = store.append(state.runId, events);
+  const committed = await store.append(state.runId, events, { epoch: lease.epoch, afterSeq: state.seq });
   for (const e of committed) applyEvent(state, e);
   publish?.(committed);
   return committed;

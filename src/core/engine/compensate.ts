@@ -1,96 +1,88 @@
 /**
- * Compensation (runtime.md): when a run ends failed or cancelled, the `compensate` actions of
- * its succeeded nodes run in reverse completion order, each durable and retried by its node's
- * policy. A crash during compensation resumes it: finished compensations are not run again.
+ * Compensation (docs/runtime.md "Compensation"): when a run ends failed or cancelled, the
+ * `compensate` actions of its succeeded nodes run in reverse completion order, each durable and
+ * retried by its node's policy. A crash during compensation resumes it: finished compensations
+ * are not run again.
  */
 import { NodeFailure, toNodeError } from '../errors.js';
 import { ev } from '../events.js';
-import { idempotencyKey, type NodeId } from '../ids.js';
-import type { NodeRunContext } from '../ports.js';
-import type { RunDriver } from './driver.js';
 import { renderConfig } from '../graph/templates.js';
+import { asNodeId, idempotencyKey, type NodeId } from '../ids.js';
+import type { NodeRunContext } from '../ports.js';
 import { backoffDelay, retryPolicy, timeoutFor } from './plan.js';
+import { runAttempt, type RunContext } from './run-context.js';
 
 export async function runCompensations(
-  d: RunDriver,
+  run: RunContext,
 ): Promise<{ compensated?: boolean; compensationFailed?: string[] }> {
-  const order = [...d.state.completed].reverse().filter((id) => d.nodes.get(id)?.compensate);
+  const order = [...run.state.completed].reverse().filter((id) => run.nodes.get(id)?.compensate);
   if (order.length === 0) return {};
   const failed: string[] = [];
-  for (const id of order) {
-    const node = d.nodes.get(id)!;
-    const comp = node.compensate!;
-    const n = d.state.nodes.get(id)!;
+  for (const nodeId of order) {
+    const id = asNodeId(nodeId);
+    const node = run.nodes.get(id)!;
+    const n = run.state.nodes.get(id)!;
     if (n.compensation?.status === 'succeeded') continue;
     if (n.compensation?.status === 'failed') {
       failed.push(id);
       continue;
     }
-    const policy = retryPolicy(d.graph, node);
+    const policy = retryPolicy(run.graph, node);
     let attempt = n.compensation?.attempt ?? 0;
     for (;;) {
       attempt++;
-      d.commit([ev('compensation.started', { attempt }, id as NodeId)]);
+      run.commit([ev('compensation.started', { attempt }, id)]);
+      // Its start is durable before the compensation may reach the world.
+      await run.durable();
       try {
-        const output = await runOne(d, id, comp, attempt, timeoutFor(d.graph, node));
-        d.commit([
-          ev('compensation.succeeded', output === undefined ? { attempt } : { attempt, output }, id as NodeId),
-        ]);
+        const output = await compensateOnce(run, id, attempt, timeoutFor(run.graph, node));
+        run.commit([ev('compensation.succeeded', output === undefined ? { attempt } : { attempt, output }, id)]);
         break;
       } catch (err) {
+        if (run.stopped.aborted) throw err;
         const error = toNodeError(err);
         const final = !error.retryable || attempt >= policy.maxAttempts;
-        d.commit([ev('compensation.failed', { attempt, error, final }, id as NodeId)]);
+        run.commit([ev('compensation.failed', { attempt, error, final }, id)]);
         if (final) {
           failed.push(id);
           break;
         }
-        await d.deps.clock.sleep(
-          Math.max(backoffDelay(policy, attempt, d.deps.random ?? Math.random), error.retryAfterMs ?? 0),
-        );
+        const delay = backoffDelay(policy, attempt, run.deps.random ?? Math.random);
+        await run.deps.clock.sleep(Math.max(delay, error.retryAfterMs ?? 0), run.stopped);
       }
     }
   }
   return failed.length === 0 ? { compensated: true } : { compensated: false, compensationFailed: failed };
 }
 
-async function runOne(
-  d: RunDriver,
-  id: string,
-  comp: { type: 'http' | 'code'; config: Record<string, unknown> },
-  attempt: number,
-  timeoutMs: number,
-): Promise<unknown> {
-  const runner = d.deps.runners[comp.type];
+async function compensateOnce(run: RunContext, id: NodeId, attempt: number, timeoutMs: number): Promise<unknown> {
+  const comp = run.nodes.get(id)!.compensate!;
+  const runner = run.deps.runners[comp.type];
   if (!runner)
     throw new NodeFailure('internal', `no ${comp.type} runner in this host to compensate ${id}`, { retryable: false });
-  const scope = { input: d.state.input, nodes: d.outputs };
+  const scope = { input: run.state.input, nodes: run.outputs };
   const config = await renderConfig(comp.config, scope);
-  const controller = new AbortController();
-  const cancelTimer = d.deps.clock.timer(timeoutMs, () =>
-    controller.abort(new NodeFailure('timeout', `compensation of ${id} timed out after ${timeoutMs} ms`)),
-  );
-  const ctx: NodeRunContext = {
-    runId: d.runId,
-    node: { ...d.nodes.get(id)!, type: comp.type, config: comp.config },
+  const context = (signal: AbortSignal): NodeRunContext => ({
+    runId: run.runId,
+    node: { ...run.nodes.get(id)!, type: comp.type, config: comp.config },
     attempt,
-    idempotencyKey: `${idempotencyKey(d.runId, id as NodeId, attempt)}:compensate`,
-    signal: controller.signal,
-    clock: d.deps.clock,
+    idempotencyKey: `${idempotencyKey(run.runId, id, attempt)}:compensate`,
+    signal,
+    timeoutMs,
+    clock: run.deps.clock,
     scope,
     config,
     emitTokens: () => undefined,
-    log: (level, message) => d.commit([ev('node.log', { level, message: `compensate: ${message}` }, id as NodeId)]),
+    log: (level, message) => run.commit([ev('node.log', { level, message: `compensate: ${message}` }, id)]),
     recordedSteps: [],
-    recordStep: () => undefined,
-    services: d.deps.services ?? {},
-  };
-  try {
-    const aborted = new Promise<never>((_, reject) =>
-      controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true }),
-    );
-    return (await Promise.race([runner(ctx), aborted])).output;
-  } finally {
-    cancelTimer();
-  }
+    recordStep: async () => undefined,
+    services: run.deps.services ?? {},
+  });
+  const result = await runAttempt(runner, context, {
+    timeoutMs,
+    parent: run.stopped,
+    clock: run.deps.clock,
+    what: `compensation of ${id}`,
+  });
+  return result.output;
 }

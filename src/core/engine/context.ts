@@ -1,9 +1,11 @@
 /** What a run driver needs from its engine: the ports plus engine settings. */
 import type { RunEvent } from '../events.js';
-import type { NodeType } from '../graph/schema.js';
+import type { Graph } from '../graph/schema.js';
+import type { ChildEngine } from './children.js';
 import type { Clock, LeaseOwner, NodeRunner, RunHooks, RunnerServices, RunStore } from '../ports.js';
 
-export type RunnerRegistry = Partial<Record<NodeType, NodeRunner>>;
+/** Runners by node type: the host's (or its wrappers of the core's) for the kinds that have effects. */
+export type RunnerRegistry = Partial<Record<string, NodeRunner>>;
 
 export interface EngineDeps {
   store: RunStore;
@@ -25,6 +27,10 @@ export interface EngineDeps {
    * transaction. Off: every node's end commits alone (one transaction per transition).
    */
   groupCommit?: boolean;
+  /** Where composition nodes' child runs come from (default: this engine runs them). Replay gives its record. */
+  childEngine?: ChildEngine;
+  /** The hash a run stores with its graph snapshot (the host's content hash); child runs use it. */
+  hashGraph?: (graph: Graph) => string;
 }
 
 export interface RunOutcome {

@@ -88,11 +88,11 @@ describe('approvals', () => {
   it('refuses illegal transitions and changes nothing', async () => {
     const { engine, store } = testEngine({ code: echo() });
     const o = await engine.start(approvalGraph(false), { what: 'v2' }, { graphHash: 'h' });
-    const before = store.loadRun(o.runId as RunId).events.length;
+    const before = store.snapshot(o.runId as RunId).events.length;
     await expect(engine.approve(o.runId as RunId, 'ship', { approved: true })).rejects.toThrow(
       /not waiting for approval/,
     );
-    expect(store.loadRun(o.runId as RunId).events.length).toBe(before);
+    expect(store.snapshot(o.runId as RunId).events.length).toBe(before);
     await engine.approve(o.runId as RunId, 'gate', { approved: true });
     await expect(engine.resume(o.runId as RunId)).rejects.toThrow(/succeeded and cannot be resumed/);
     await expect(engine.approve(o.runId as RunId, 'gate', { approved: true })).rejects.toThrow(/not waiting/);
@@ -114,7 +114,7 @@ describe('pause, resume, cancel', () => {
 
   it('pause lets running nodes finish and starts no new one; resume runs to the end', async () => {
     const { engine, events, clock } = testEngine({}, { autoClock: false });
-    const runId = engine.createRun(wide(), {}, { graphHash: 'h' });
+    const runId = await engine.createRun(wide(), {}, { graphHash: 'h' });
     const driving = engine.drive(runId);
     await ticks();
     await engine.pause(runId);
@@ -138,11 +138,11 @@ describe('pause, resume, cancel', () => {
 
   it('resume while the paused run still has nodes running: the same driver goes on to the end', async () => {
     const { engine, events, clock } = testEngine({}, { autoClock: false });
-    const runId = engine.createRun(wide(), {}, { graphHash: 'h' });
+    const runId = await engine.createRun(wide(), {}, { graphHash: 'h' });
     const driving = engine.drive(runId);
     await ticks();
     await engine.pause(runId);
-    expect(engine.inspect(runId).status).toBe('paused');
+    expect((await engine.inspect(runId)).status).toBe('paused');
     expect(await engine.resume(runId)).toMatchObject({ status: 'running' }); // two delays still in flight
     for (let i = 0; i < 4; i++) {
       clock.advance(1000);
@@ -161,7 +161,7 @@ describe('pause, resume, cancel', () => {
 
   it('cancel aborts running nodes and cancels the rest', async () => {
     const { engine, events } = testEngine({}, { autoClock: false });
-    const runId = engine.createRun(wide(), {}, { graphHash: 'h' });
+    const runId = await engine.createRun(wide(), {}, { graphHash: 'h' });
     const driving = engine.drive(runId);
     await ticks();
     await engine.cancel(runId);
@@ -228,7 +228,7 @@ describe('compensation', () => {
     const runner = failingShip();
     const first = testEngine({ code: runner });
     const o = await first.engine.start(sagaGraph(), {}, { graphHash: 'h' });
-    const all = first.store.loadRun(o.runId as RunId);
+    const all = first.store.snapshot(o.runId as RunId);
     const cut = all.events.findIndex((x) => x.type === 'compensation.started' && x.nodeId === 'book');
     // A new process finds the log as it was when the first one died (after charge was compensated).
     const second = testEngine({ code: runner });
@@ -255,7 +255,7 @@ describe('rerun, retry, replay', () => {
     const { engine, events } = testEngine({ code: runner });
     const o = await engine.start(g, {}, { graphHash: 'h' });
     expect(runner.calls).toBe(3);
-    const { runId } = engine.rerun(o.runId as RunId, 'b');
+    const { runId } = await engine.rerun(o.runId as RunId, 'b');
     const done = await engine.drive(runId);
     expect(done.status).toBe('succeeded');
     expect(runner.calls).toBe(5);
@@ -273,8 +273,8 @@ describe('rerun, retry, replay', () => {
     const { engine, events } = testEngine({ code: runner });
     const o = await engine.start(g, {}, { graphHash: 'h' });
     expect(runner.calls).toBe(4);
-    expect(() => engine.rerun(o.runId as RunId, 'b', { reuse: ['b'] })).toThrow(/cannot also reuse/);
-    const { runId } = engine.rerun(o.runId as RunId, 'b', { reuse: ['c'] });
+    await expect(engine.rerun(o.runId as RunId, 'b', { reuse: ['b'] })).rejects.toThrow(/cannot also reuse/);
+    const { runId } = await engine.rerun(o.runId as RunId, 'b', { reuse: ['c'] });
     const done = await engine.drive(runId);
     expect(done.status).toBe('succeeded');
     expect(runner.calls).toBe(6); // b and d ran again; a and c were reused
@@ -330,7 +330,7 @@ describe('spend of failed attempts', () => {
     expect(retry.data).toMatchObject({ usage: { outputTokens: 5 } });
     const failed = events.find((x) => x.type === 'node.failed')!;
     expect(failed.data).toMatchObject({ usage: { outputTokens: 5 } });
-    const state = engine.inspect(o.runId as RunId);
+    const state = await engine.inspect(o.runId as RunId);
     expect(state.tokens).toBeGreaterThanOrEqual(12);
     // The budget stopped `next` from calling the model.
     expect(nodeSeq(events, 'next')).not.toContain('node.started');

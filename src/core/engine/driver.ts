@@ -1,67 +1,89 @@
 /**
- * Drives one run: recovers what was in flight, starts ready nodes up to the run's
- * concurrency, and stops when the run ends, waits for a person or is paused.
- * Every step is an event committed before anything else happens.
+ * Drives one run: recovers what was in flight, starts ready nodes up to the run's concurrency,
+ * and stops when the run ends, waits for a person or is paused. Every step is an event staged
+ * in its CommitLog (written, fenced by the run's lease, before anyone observes it). It is the
+ * RunContext its node tasks and compensations work through.
  */
-import { AppError, NodeFailure, toNodeError } from '../errors.js';
+import { AppError, NodeFailure } from '../errors.js';
 import { ev, type NewEvent, type RunEvent } from '../events.js';
-import { type Graph, type GraphNode, DEFAULT_CONCURRENCY, defaultSideEffect } from '../graph/schema.js';
+import { type Graph, type GraphNode, DEFAULT_CONCURRENCY } from '../graph/schema.js';
 import { topology, type Topology } from '../graph/topology.js';
-import type { RunId } from '../ids.js';
-import { Stage } from './commit.js';
+import { asNodeId, type NodeId, type RunId } from '../ids.js';
+import { kindOf, sideEffectOf } from '../nodes/registry.js';
+import type { ChildRuns, Lease } from '../ports.js';
+import { NodeChildren, type Blocked, type ChildEngine } from './children.js';
+import { CommitLog } from './commit.js';
 import type { EngineDeps, RunOutcome } from './context.js';
 import { runCompensations } from './compensate.js';
-import { isFinishedNode } from './machines.js';
-import { readiness } from './plan.js';
-import { foldEvents, type RunState } from './state.js';
-import { NodeTask } from './node-task.js';
 import { callHooks } from './hooks.js';
+import { isFinishedNode, isTerminalRun } from './machines.js';
+import { NodeTask } from './node-task.js';
+import { readiness } from './plan.js';
+import type { RunContext, Spent } from './run-context.js';
+import { foldEvents, type RunState } from './state.js';
 
 export interface DriveOptions {
   /** Commits a person's action (a decision, a retry) inside the driver, before it plans. */
-  prepare?: (driver: RunDriver) => void;
+  prepare?: (run: RunContext) => void;
   /** Resume a paused run, optionally raising its budget. */
   resume?: { budget?: { maxTokens?: number; maxCostUsd?: number } };
   cancel?: boolean;
+  /** Pause the run (a queued run is started, then paused). */
+  pause?: boolean;
 }
 
 /** A driver busy with pure nodes gives the host's event loop a turn at least this often (ms). */
 const TURN_MS = 10;
+/** The lease is renewed this often (ms): well inside its length (15–30 s). */
+const RENEW_MS = 5_000;
 
 export const CANCELLED = (): NodeFailure => new NodeFailure('cancelled', 'the run was cancelled', { retryable: false });
 
-export class RunDriver {
+export class RunDriver implements RunContext {
   readonly state: RunState;
   readonly graph: Graph;
   readonly topo: Topology;
   readonly nodes: Map<string, GraphNode>;
-  /** `{ <id>: { output } }` of every succeeded node: the template scope. */
   readonly outputs: Record<string, { output: unknown }> = {};
-  readonly inflight = new Map<string, NodeTask>();
+  private readonly inflight = new Map<string, NodeTask>();
   private ready: string[] = [];
   private readonly readySet = new Set<string>();
   private cancelling = false;
-  private stopped = false;
+  private stopped_ = false;
   private readonly done: Promise<RunOutcome>;
   private resolveDone!: (o: RunOutcome) => void;
   private rejectDone!: (e: unknown) => void;
   private readonly background = new AbortController();
-  private readonly stage: Stage;
-  private batching = 0;
+  private readonly log: CommitLog;
   private turnDue = 0;
   private turning = false;
+  /** How many incoming edges of each node still wait for their source to finish. */
+  private readonly pending = new Map<string, number>();
+  private wakeControls: (() => void) | undefined;
+  /** Composition nodes running now: their children, and those whose children are all blocked. */
+  private readonly childrenOf = new Map<string, NodeChildren>();
+  private readonly blockedNodes = new Map<string, Blocked[]>();
 
   constructor(
     readonly deps: EngineDeps,
     readonly runId: RunId,
     loaded: { graph: Graph; events: RunEvent[] },
+    lease: Lease,
     private readonly publishOut: (events: RunEvent[]) => void,
+    private readonly childEngine?: ChildEngine,
   ) {
     this.graph = loaded.graph;
     this.topo = topology(loaded.graph);
     this.nodes = new Map(loaded.graph.nodes.map((n) => [n.id, n]));
     this.state = foldEvents(runId, loaded.graph, loaded.events);
-    this.stage = new Stage(deps.store, this.state, () => deps.clock.now());
+    const publish = (events: RunEvent[]) => {
+      this.publishOut(events);
+      if (this.deps.hooks) callHooks(this.deps, this.state, events);
+    };
+    const now = () => deps.clock.now();
+    const eager = deps.groupCommit === false;
+    this.log = new CommitLog(deps.store, this.state, lease, publish, now, (err) => this.fail(err), eager);
+    this.lease = lease;
     for (const [id, n] of this.state.nodes) if (n.status === 'succeeded') this.outputs[id] = { output: n.output };
     this.done = new Promise((res, rej) => {
       this.resolveDone = res;
@@ -69,75 +91,135 @@ export class RunDriver {
     });
   }
 
+  private readonly lease: Lease;
+
   get concurrency(): number {
     return this.graph.concurrency ?? DEFAULT_CONCURRENCY;
   }
 
-  get isCancelling(): boolean {
-    return this.cancelling;
+  get stopped(): AbortSignal {
+    return this.background.signal;
   }
 
-  /**
-   * Commits events: checked against the machines, applied, and written to the store in one
-   * transaction — at once, or at the end of the enclosing `batch()`.
-   */
+  // ── RunContext ──────────────────────────────────────────────────────────────────────────
+
   commit(events: NewEvent[]): void {
     if (events.length === 0) return;
-    this.stage.add(events);
+    this.log.add(events);
     for (const e of events)
       if (e.type === 'node.succeeded' && e.nodeId) this.outputs[e.nodeId] = { output: e.data.output };
-    if (this.batching === 0) this.flush();
+  }
+
+  durable(): Promise<void> {
+    return this.log.flush();
   }
 
   /**
-   * Runs `fn` and commits everything it commits in one transaction. `group`: the end of a pure
-   * in-process node, which may wait in the stage for the commits of the other in-process nodes
-   * running now (group commit): the stage is flushed as soon as none runs, before any runner
-   * with an effect starts (its start commit flushes what is staged, in order) and before any
-   * subscriber sees the events. A crash before that flush only re-runs pure nodes.
+   * A node reached a final state: its children may now be ready or skipped. A child is looked at
+   * only when its last source finishes (or a source fails), so a wide fan-in costs O(edges) for
+   * the whole run, not O(edges) per finished source.
    */
-  batch(fn: () => void, group = false): void {
-    this.batching++;
-    try {
-      fn();
-    } finally {
-      this.batching--;
+  finished(id: NodeId): void {
+    const n = this.state.nodes.get(id)!;
+    const failed =
+      n.status === 'failed' || n.status === 'cancelled' || (n.status === 'skipped' && n.skipSource !== undefined);
+    for (const e of this.topo.outgoing.get(id) ?? []) {
+      const left = (this.pending.get(e.target) ?? 1) - 1;
+      this.pending.set(e.target, left);
+      if (left <= 0 || failed) this.evaluate(asNodeId(e.target));
     }
-    if (this.batching === 0 && !(group && this.stage.size < GROUP_MAX_EVENTS)) this.flush();
   }
 
-  /** Pure in-process tasks running now (their commits are grouped, see batch()). */
-  private grouping = 0;
-
-  /** A grouped task stops grouping (it is about to wait): what it staged must not wait for it. */
-  ungroup(task: NodeTask): void {
-    if (!task.grouped) return;
-    task.grouped = false;
-    this.grouping--;
-    if (this.grouping === 0) this.flush();
+  budgetExceeded(spent: Spent = { tokens: 0, costUsd: 0 }): boolean {
+    const { maxTokens, maxCostUsd } = this.state.budget;
+    return (
+      (maxTokens !== undefined && this.state.tokens + spent.tokens >= maxTokens) ||
+      (maxCostUsd !== undefined && this.state.costUsd + spent.costUsd >= maxCostUsd)
+    );
   }
 
-  private flush(): void {
-    const committed = this.stage.flush();
-    if (committed.length === 0) return;
-    this.publishOut(committed);
-    if (this.deps.hooks) callHooks(this.deps, this.state, committed);
+  budgetEvent(nodeId: NodeId, spent: Spent = { tokens: 0, costUsd: 0 }): NewEvent {
+    const { maxTokens, maxCostUsd } = this.state.budget;
+    const data = {
+      tokens: this.state.tokens + spent.tokens,
+      costUsd: this.state.costUsd + spent.costUsd,
+      ...(maxTokens !== undefined ? { maxTokens } : {}),
+      ...(maxCostUsd !== undefined ? { maxCostUsd } : {}),
+    };
+    return ev('budget.exceeded', data, nodeId);
   }
+
+  childRuns(nodeId: NodeId, attempt: number, signal: AbortSignal): ChildRuns | undefined {
+    if (!this.childEngine) return undefined;
+    const report = {
+      blocked: (id: NodeId, b: Blocked[]) => this.blocked(id, b),
+      unblocked: (id: NodeId) => this.unblocked(id),
+    };
+    const children = new NodeChildren(this, this.childEngine, report, nodeId, attempt, signal);
+    this.childrenOf.set(nodeId, children);
+    return children;
+  }
+
+  private blocked(nodeId: NodeId, children: Blocked[]): void {
+    this.blockedNodes.set(nodeId, children);
+    this.suspendIfBlocked();
+  }
+
+  private unblocked(nodeId: NodeId): void {
+    this.blockedNodes.delete(nodeId);
+  }
+
+  /**
+   * When every running node waits on blocked child runs and nothing else can start, the run stops
+   * like a run waiting for an approval (or paused): the blocked nodes are marked waiting and their
+   * tasks end without writing; resuming the run starts them again, and they follow the same children.
+   */
+  private suspendIfBlocked(): void {
+    if (this.stopped_ || this.cancelling || this.inflight.size === 0) return;
+    for (const id of this.inflight.keys()) if (!this.blockedNodes.has(id)) return;
+    if (this.ready.length > 0 && this.state.status === 'running' && this.inflight.size < this.concurrency) return;
+    const waiting = [...this.blockedNodes].filter(([, b]) => b.some((c) => c.nodeIds.length > 0));
+    for (const [id, blocked] of waiting) {
+      const children = blocked.filter((c) => c.nodeIds.length > 0).map(({ runId, nodeIds }) => ({ runId, nodeIds }));
+      const attempt = this.state.nodes.get(id)!.attempt;
+      this.commit([ev('node.waiting', { attempt, children }, asNodeId(id))]);
+    }
+    if (waiting.length === 0 && this.state.status === 'running') {
+      const budget = [...this.blockedNodes.values()].some((b) => b.some((c) => c.paused === 'budget'));
+      this.commit([ev('run.paused', { reason: budget ? 'budget' : 'user' })]);
+    }
+    const suspended = new NodeFailure('internal', 'suspended: its child runs wait');
+    for (const id of [...this.blockedNodes.keys()]) this.inflight.get(id)?.abort(suspended);
+    this.blockedNodes.clear();
+  }
+
+  /** A store or engine failure, or the run taken by another process: stop everything (the run stays resumable). */
+  fail(err: unknown): void {
+    if (this.stopped_ && !(err instanceof AppError)) return;
+    this.stopped_ = true;
+    for (const task of this.inflight.values()) task.abort(new NodeFailure('internal', 'engine stopped'));
+    this.background.abort(err);
+    this.rejectDone(err);
+  }
+
+  // ── Driving ─────────────────────────────────────────────────────────────────────────────
 
   /** Runs until the run ends, waits or pauses. */
   async run(opts: DriveOptions = {}): Promise<RunOutcome> {
     this.turnDue = this.deps.clock.now() + TURN_MS;
     try {
-      this.batch(() => this.start(opts));
+      this.start(opts);
       this.pump();
     } catch (err) {
       this.fail(err);
     }
-    void this.pollControls();
+    const unwatch = this.deps.store.watchControls?.(this.runId, () => this.wakeControls?.());
+    void this.background_();
     try {
       return await this.done;
     } finally {
-      this.background.abort();
+      unwatch?.();
+      if (!this.background.signal.aborted) this.background.abort();
     }
   }
 
@@ -151,65 +233,65 @@ export class RunDriver {
     else if (s.status === 'paused' && opts.resume) {
       this.commit([ev('run.resumed', opts.resume.budget ? { budget: opts.resume.budget } : {})]);
     }
-    if (isTerminal(s.status)) return;
+    if (isTerminalRun(s.status)) return;
+    if (opts.pause && (s.status === 'running' || s.status === 'waiting'))
+      this.commit([ev('run.paused', { reason: 'user' })]);
     if (opts.cancel) {
       this.cancelling = true;
       return;
     }
     this.recoverInFlight();
     this.countPending();
-    for (const id of this.topo.order) this.evaluate(id);
+    for (const id of this.topo.order) this.evaluate(asNodeId(id));
     if (s.status === 'waiting') {
       const open = [...s.nodes.values()].some((n) => n.status === 'waiting' || n.status === 'in-doubt');
       if (this.ready.length > 0 || this.inflight.size > 0 || !open) this.commit([ev('run.resumed', {})]);
     }
   }
 
-  /** Nodes that were running when the process died (runtime.md "Durability"). */
+  /** Nodes that were running when the process died (docs/runtime.md "Durability"). */
   private recoverInFlight(): void {
-    for (const id of this.topo.order) {
+    for (const nodeId of this.topo.order) {
+      const id = asNodeId(nodeId);
       const n = this.state.nodes.get(id)!;
       const node = this.nodes.get(id)!;
       if (n.status === 'queued') this.enqueue(id);
       if (n.status === 'retrying')
         this.launch(id, n.attempt + 1, { afterMs: Math.max(0, (n.retryAt ?? 0) - this.deps.clock.now()) });
+      // A composition node that waited for its child runs follows them again.
+      if (n.status === 'waiting' && kindOf(node).execution === 'children')
+        this.launch(id, n.attempt, { resumed: true });
       if (n.status !== 'running') continue;
-      const intrinsic = node.type === 'delay' || node.type === 'approval';
-      // A polled node whose submit is recorded only polls from here on: safe to continue.
-      if (!intrinsic && defaultSideEffect(node) === 'unsafe' && !n.poll) {
-        this.commit([ev('node.in-doubt', { attempt: n.attempt }, id as never)]);
+      // Only a runner may have reached the world; a polled node whose submit is recorded only polls from here on.
+      if (kindOf(node).execution === 'effect' && sideEffectOf(node) === 'unsafe' && !n.poll) {
+        this.commit([ev('node.in-doubt', { attempt: n.attempt }, id)]);
       } else {
         this.launch(id, n.attempt, { resumed: true });
       }
     }
   }
 
-  private enqueue(id: string): void {
+  private enqueue(id: NodeId): void {
     if (this.readySet.has(id) || this.inflight.has(id)) return;
     this.readySet.add(id);
     this.ready.push(id);
   }
 
   /** Looks at an idle node: queue it, skip it (and cascade), or leave it waiting. */
-  evaluate(id: string): void {
+  private evaluate(id: NodeId): void {
     const n = this.state.nodes.get(id)!;
     if (n.status !== 'idle') return;
     const r = readiness(id, this.topo, this.nodes, this.state);
     if (r.kind === 'wait') return;
     if (r.kind === 'ready') {
       if (this.cancelling) return;
-      this.commit([ev('node.queued', {}, id as never)]);
+      this.commit([ev('node.queued', {}, id)]);
       this.enqueue(id);
       return;
     }
-    this.commit([
-      ev('node.skipped', r.source ? { reason: r.reason, source: r.source } : { reason: r.reason }, id as never),
-    ]);
-    this.afterFinish(id);
+    this.commit([ev('node.skipped', r.source ? { reason: r.reason, source: r.source } : { reason: r.reason }, id)]);
+    this.finished(id);
   }
-
-  /** How many incoming edges of each node still wait for their source to finish. */
-  private pending = new Map<string, number>();
 
   private countPending(): void {
     this.pending.clear();
@@ -221,45 +303,8 @@ export class RunDriver {
     }
   }
 
-  /**
-   * Called when a node reached a final state: its children may now be ready or skipped. A child
-   * is looked at only when its last source finishes (or a source fails), so a wide fan-in costs
-   * O(edges) for the whole run, not O(edges) per finished source.
-   */
-  afterFinish(id: string): void {
-    const n = this.state.nodes.get(id)!;
-    const failed =
-      n.status === 'failed' || n.status === 'cancelled' || (n.status === 'skipped' && n.skipSource !== undefined);
-    for (const e of this.topo.outgoing.get(id) ?? []) {
-      const left = (this.pending.get(e.target) ?? 1) - 1;
-      this.pending.set(e.target, left);
-      if (left <= 0 || failed) this.evaluate(e.target);
-    }
-  }
-
-  /** The run's budget is spent (counting `spent`, a running node's uncommitted usage). */
-  budgetExceeded(spent = { tokens: 0, costUsd: 0 }): boolean {
-    const { maxTokens, maxCostUsd } = this.state.budget;
-    return (
-      (maxTokens !== undefined && this.state.tokens + spent.tokens >= maxTokens) ||
-      (maxCostUsd !== undefined && this.state.costUsd + spent.costUsd >= maxCostUsd)
-    );
-  }
-
-  /** `budget.exceeded` as the run pauses for its budget. */
-  budgetEvent(nodeId: string, spent = { tokens: 0, costUsd: 0 }): NewEvent {
-    const { maxTokens, maxCostUsd } = this.state.budget;
-    const data = {
-      tokens: this.state.tokens + spent.tokens,
-      costUsd: this.state.costUsd + spent.costUsd,
-      ...(maxTokens !== undefined ? { maxTokens } : {}),
-      ...(maxCostUsd !== undefined ? { maxCostUsd } : {}),
-    };
-    return ev('budget.exceeded', data, nodeId as never);
-  }
-
-  pump(): void {
-    if (this.stopped) return;
+  private pump(): void {
+    if (this.stopped_) return;
     try {
       while (
         this.ready.length > 0 &&
@@ -267,9 +312,8 @@ export class RunDriver {
         this.state.status === 'running' &&
         !this.cancelling
       ) {
-        const id = this.ready[0]!;
-        const node = this.nodes.get(id)!;
-        if ((node.type === 'llm' || node.type === 'agent') && this.budgetExceeded()) {
+        const id = asNodeId(this.ready[0]!);
+        if (kindOf(this.nodes.get(id)!).callsModel && this.budgetExceeded()) {
           this.commit([this.budgetEvent(id), ev('run.paused', { reason: 'budget' })]);
           break;
         }
@@ -277,7 +321,6 @@ export class RunDriver {
         this.readySet.delete(id);
         this.launch(id, this.state.nodes.get(id)!.attempt + 1, {});
       }
-      if (this.grouping === 0) this.flush();
       if (this.inflight.size === 0 && (this.ready.length === 0 || this.state.status !== 'running' || this.cancelling))
         this.finish();
     } catch (err) {
@@ -288,16 +331,12 @@ export class RunDriver {
   /** Pumps now, or after the host had a turn when this driver has held it for TURN_MS. */
   private next(): void {
     const { clock } = this.deps;
-    if (!clock.turn || this.stopped) return this.pump();
+    if (!clock.turn || this.stopped_) return this.pump();
     if (this.turning) return;
     if (clock.now() < this.turnDue) return this.pump();
     this.turning = true;
-    try {
-      // What finished so far is committed and published before the host gets its turn.
-      if (this.grouping === 0) this.flush();
-    } catch (err) {
-      this.fail(err);
-    }
+    // What finished so far is written and published before the host gets its turn.
+    void this.log.flush();
     void clock.turn().then(() => {
       this.turning = false;
       this.turnDue = clock.now() + TURN_MS;
@@ -305,41 +344,44 @@ export class RunDriver {
     });
   }
 
-  private launch(id: string, attempt: number, opts: { resumed?: boolean; afterMs?: number }): void {
+  private launch(id: NodeId, attempt: number, opts: { resumed?: boolean; afterMs?: number }): void {
     const task = new NodeTask(this, this.nodes.get(id)!, attempt, opts);
     this.inflight.set(id, task);
-    if (task.grouped) this.grouping++;
-    const done = () => {
+    const ended = () => {
       this.inflight.delete(id);
-      if (task.grouped) this.grouping--;
+      this.childrenOf.delete(id);
+      this.blockedNodes.delete(id);
     };
-    task.run().then(
+    task.start().then(
       () => {
-        done();
+        ended();
         this.next();
       },
       (err) => {
-        done();
+        ended();
         this.fail(err);
       },
     );
   }
 
   requestPause(): void {
-    if (this.stopped || this.cancelling) return;
+    if (this.stopped_ || this.cancelling) return;
     if (this.state.status === 'running' || this.state.status === 'waiting')
       this.commit([ev('run.paused', { reason: 'user' })]);
+    // Running nodes finish, but their child runs start nothing new either: they pause too.
+    for (const children of this.childrenOf.values()) void children.pauseRunning();
     this.pump();
+    this.suspendIfBlocked();
   }
 
   /** A resume while this driver still runs (paused with nodes in flight): the run goes on here. */
   resumeLive(budget?: { maxTokens?: number; maxCostUsd?: number }): void {
-    if (this.stopped || this.cancelling || this.state.status !== 'paused') return;
+    if (this.stopped_ || this.cancelling || this.state.status !== 'paused') return;
     this.commit([ev('run.resumed', budget ? { budget } : {})]);
   }
 
   requestCancel(): void {
-    if (this.stopped || this.cancelling) return;
+    if (this.stopped_ || this.cancelling) return;
     this.cancelling = true;
     for (const task of this.inflight.values()) task.abort(CANCELLED());
     this.pump();
@@ -349,13 +391,12 @@ export class RunDriver {
   wake(): void {
     try {
       this.countPending();
-      this.batch(() => {
-        for (const id of this.topo.order) {
-          const n = this.state.nodes.get(id)!;
-          if (n.status === 'queued') this.enqueue(id);
-          else if (n.status === 'idle') this.evaluate(id);
-        }
-      });
+      for (const nodeId of this.topo.order) {
+        const id = asNodeId(nodeId);
+        const n = this.state.nodes.get(id)!;
+        if (n.status === 'queued') this.enqueue(id);
+        else if (n.status === 'idle') this.evaluate(id);
+      }
     } catch (err) {
       this.fail(err);
     }
@@ -363,7 +404,7 @@ export class RunDriver {
   }
 
   private finish(): void {
-    if (this.stopped) return;
+    if (this.stopped_) return;
     const s = this.state;
     const open: string[] = [];
     let failed: string | undefined;
@@ -371,14 +412,15 @@ export class RunDriver {
       if (n.status === 'waiting' || n.status === 'in-doubt') open.push(id);
       if (n.status === 'failed' && failed === undefined) failed = id;
     }
-    if (this.cancelling && !isTerminal(s.status)) {
-      const events: NewEvent[] = [];
-      for (const [id, n] of s.nodes) if (!isFinishedNode(n.status)) events.push(ev('node.cancelled', {}, id as never));
-      this.commit(events);
+    if (this.cancelling && !isTerminalRun(s.status)) {
+      const unfinished = [...s.nodes].filter(([, n]) => !isFinishedNode(n.status)).map(([id]) => asNodeId(id));
+      this.commit(unfinished.map((id) => ev('node.cancelled', {}, id)));
       return this.compensateThenEnd('cancelled');
     }
-    if (!isTerminal(s.status) && failed === undefined && s.status !== 'paused' && open.length > 0) {
-      if (s.status !== 'waiting') this.commit([ev('run.waiting', { nodeIds: open })]);
+    if (!isTerminalRun(s.status) && failed === undefined && s.status !== 'paused' && open.length > 0) {
+      const children = open.flatMap((id) => s.nodes.get(id)!.waitingChildren ?? []);
+      const data = children.length > 0 ? { nodeIds: open, children } : { nodeIds: open };
+      if (s.status !== 'waiting') this.commit([ev('run.waiting', data)]);
       return this.stop({ status: 'waiting', waitingFor: open });
     }
     if (s.status === 'paused')
@@ -388,11 +430,9 @@ export class RunDriver {
       return this.compensateThenEnd('cancelled');
     }
     if (s.status === 'running' && failed !== undefined) {
-      const waiting: NewEvent[] = [];
-      for (const [id, n] of s.nodes)
-        if (n.status === 'waiting' || n.status === 'in-doubt') waiting.push(ev('node.cancelled', {}, id as never));
-      this.commit(waiting);
-      // A failure fails the run (runtime.md), even when it closes an approval another branch had open.
+      // A failure fails the run (docs/graph-format.md "Edges and skips"), even when it closes an approval
+      // another branch had open.
+      this.commit(open.map((id) => ev('node.cancelled', {}, asNodeId(id))));
       return this.compensateThenEnd('failed', failed);
     }
     if (s.status === 'running') {
@@ -408,7 +448,7 @@ export class RunDriver {
   }
 
   private compensateThenEnd(kind: 'failed' | 'cancelled', failedNode?: string): void {
-    this.stopped = true;
+    this.stopped_ = true;
     runCompensations(this).then(
       (comp) => {
         if (kind === 'cancelled') this.commit([ev('run.cancelled', comp)]);
@@ -418,60 +458,63 @@ export class RunDriver {
             message: 'failed',
             retryable: false,
           };
-          this.commit([
-            ev('run.failed', {
-              error: { kind: error.kind, message: error.message, retryable: error.retryable },
-              nodeId: failedNode!,
-              ...comp,
-            }),
-          ]);
+          const { kind: k, message, retryable } = error;
+          this.commit([ev('run.failed', { error: { kind: k, message, retryable }, nodeId: failedNode!, ...comp })]);
         }
-        this.resolveDone(outcomeOf(this.state));
+        this.settle(outcomeOf(this.state));
       },
       (err) => this.rejectDone(err),
     );
   }
 
   private stop(outcome: Omit<RunOutcome, 'runId'>): void {
-    this.stopped = true;
-    this.resolveDone({ runId: this.runId, ...outcome });
+    this.stopped_ = true;
+    this.settle({ runId: this.runId, ...outcome });
   }
 
-  /** A store or engine failure: stop everything and report it (the run stays resumable). */
-  fail(err: unknown): void {
-    if (this.stopped && !(err instanceof AppError)) return;
-    this.stopped = true;
-    for (const task of this.inflight.values()) task.abort(new NodeFailure('internal', 'engine stopped'));
-    this.rejectDone(err);
+  /** The outcome, once everything committed is written. */
+  private settle(outcome: RunOutcome): void {
+    this.log.flush().then(
+      () => this.resolveDone(outcome),
+      (err) => this.rejectDone(err),
+    );
   }
 
-  private async pollControls(): Promise<void> {
-    const every = this.deps.controlPollMs ?? 200;
+  /** Renews the lease and takes the controls other processes leave, until the driver stops. */
+  private async background_(): Promise<void> {
+    const { clock, store, controlPollMs } = this.deps;
     const signal = this.background.signal;
-    let lastRenew = this.deps.clock.now();
+    let lastRenew = clock.now();
     while (!signal.aborted) {
+      const tick = new AbortController();
+      this.wakeControls = () => tick.abort();
+      const onStop = () => tick.abort();
+      signal.addEventListener('abort', onStop, { once: true });
       try {
-        await this.deps.clock.sleep(every, signal);
-        // The lease lasts 30 s: renewing every few seconds is plenty (and spares the write lock).
-        if (this.deps.clock.now() - lastRenew >= 5_000) {
-          this.deps.store.renewLease(this.runId, this.deps.owner);
-          lastRenew = this.deps.clock.now();
+        await clock.sleep(controlPollMs ?? 200, tick.signal);
+      } catch {
+        // woken: a control was requested, or the driver stopped
+      } finally {
+        signal.removeEventListener('abort', onStop);
+      }
+      if (signal.aborted) return;
+      try {
+        if (clock.now() - lastRenew >= RENEW_MS) {
+          await store.renewLease(this.runId, this.lease);
+          lastRenew = clock.now();
         }
-        for (const c of this.deps.store.takeControls(this.runId)) {
+        for (const c of await store.takeControls(this.runId)) {
           if (c.kind === 'pause') this.requestPause();
           else if (c.kind === 'cancel') this.requestCancel();
         }
-      } catch {
+      } catch (err) {
+        // The lease is gone (another process took the run) or the store failed: stop at once.
+        if (!signal.aborted) this.fail(err);
         return;
       }
     }
   }
 }
-
-/** A group commit holds at most this many events. */
-const GROUP_MAX_EVENTS = 512;
-
-const isTerminal = (s: RunState['status']): boolean => s === 'succeeded' || s === 'failed' || s === 'cancelled';
 
 export function outcomeOf(s: RunState): RunOutcome {
   const out: RunOutcome = { runId: s.runId, status: s.status };
@@ -486,5 +529,3 @@ export function outcomeOf(s: RunState): RunOutcome {
       .map(([id]) => id);
   return out;
 }
-
-export { toNodeError };

@@ -7,7 +7,8 @@
 import type { Graph, GraphNode } from '../graph/schema.js';
 import { evaluateExpression, parseTemplateString } from '../graph/templates.js';
 import type { Topology } from '../graph/topology.js';
-import { countTokens, replyText } from '../nodes/mock-provider.js';
+import { countTokens, replyText } from '../nodes/llm/mock-provider.js';
+import { kindOf } from '../nodes/registry.js';
 import { isFinishedNode } from './machines.js';
 import { retryPolicy } from './plan.js';
 import { assertApprovable, assertResumable, assertRetryable, nodeIn } from './preconditions.js';
@@ -93,9 +94,10 @@ export async function dryRunPlan(graph: Graph, topo: Topology, opts: DryRunOptio
   let modelCalls = 0;
   for (const id of order) {
     const node = nodes.get(id)!;
-    if (node.type !== 'llm' && node.type !== 'agent') continue;
+    const kind = kindOf(node);
+    if (!kind.callsModel) continue;
     const c = node.config;
-    const calls = retryPolicy(graph, node).maxAttempts * (node.type === 'agent' ? Number(c['maxSteps'] ?? 8) : 1);
+    const calls = retryPolicy(graph, node).maxAttempts * (kind.modelCalls?.(c) ?? 1);
     const prompt = (await fill(c['prompt'], scope)) + ' ' + (await fill(c['system'], scope));
     const reply = worstReply(node);
     worstCaseTokens += (Math.ceil(countTokens(prompt) * TOKENS_PER_WORD) + reply.tokens) * calls;

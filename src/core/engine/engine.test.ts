@@ -256,4 +256,24 @@ describe('timeouts', () => {
       'timeout',
     );
   });
+
+  it('runners get the effective time limit: the node one, else the graph default (code nodes ignored the default)', async () => {
+    const seen: Record<string, number> = {};
+    const code = counting(async (ctx) => {
+      seen[ctx.node.id] = ctx.timeoutMs;
+      return { output: 1 };
+    });
+    const g = graph({
+      defaults: { timeoutMs: 1234 },
+      nodes: [
+        input,
+        { id: 'c1', type: 'code', config: { code: 'return 1' } },
+        { id: 'c2', type: 'code', config: { code: 'return 1' }, timeoutMs: 99 },
+      ],
+      edges: [e('in', 'c1'), e('in', 'c2')],
+    });
+    const { engine } = testEngine({ code });
+    await engine.start(g, {}, { graphHash: 'h' });
+    expect(seen).toEqual({ c1: 1234, c2: 99 });
+  });
 });

@@ -6,22 +6,40 @@
 import { AppError } from '../errors.js';
 import { ev, type NewEvent, type RunEvent } from '../events.js';
 import type { Graph } from '../graph/schema.js';
+import { topology } from '../graph/topology.js';
 import { validateRunInput } from '../graph/validate.js';
-import { asRunId, newRunId, type NodeId, type RunId } from '../ids.js';
+import type { ChildOf } from '../events.js';
+import { asRunId, newRunId, type RunId } from '../ids.js';
+import type { ChildEngine } from './children.js';
 import type { EngineDeps, EventListener, RunOutcome } from './context.js';
+import { decide, resolveNode, retryNode, reusedEvents, type Decision } from './controls.js';
 import { RunDriver, type DriveOptions } from './driver.js';
-import { assertApprovable, assertResolvable, assertResumable, assertRetryable, nodeIn } from './preconditions.js';
+import { isTerminalRun } from './machines.js';
+import { assertResumable, nodeIn } from './preconditions.js';
 import { foldEvents, type RunState } from './state.js';
 
-export interface Decision {
-  approved: boolean;
-  by?: string;
-  comment?: string;
-  data?: unknown;
+export type { Decision };
+
+/** A child run's graph, its budget no larger than what its parent has left. */
+function withinBudget(graph: Graph, parent: RunState): Graph {
+  const { maxTokens, maxCostUsd } = parent.budget;
+  if (maxTokens === undefined && maxCostUsd === undefined) return graph;
+  const own = graph.budget ?? {};
+  const left = (max: number | undefined, spent: number) => (max === undefined ? undefined : Math.max(0, max - spent));
+  const tokens = left(maxTokens, parent.tokens);
+  const cost = left(maxCostUsd, parent.costUsd);
+  const budget = {
+    ...own,
+    ...(tokens !== undefined ? { maxTokens: Math.min(own.maxTokens ?? tokens, tokens) || 1 } : {}),
+    ...(cost !== undefined ? { maxCostUsd: Math.min(own.maxCostUsd ?? cost, cost) || Number.MIN_VALUE } : {}),
+  };
+  return { ...graph, budget };
 }
 
 export class Engine {
+  /** Drivers of the runs this engine drives, once created; `starting` while their lease is taken. */
   private readonly active = new Map<string, RunDriver>();
+  private readonly starting = new Map<string, Promise<unknown>>();
   private readonly listeners = new Set<EventListener>();
 
   constructor(readonly deps: EngineDeps) {}
@@ -43,11 +61,20 @@ export class Engine {
   };
 
   /** Validates the input and stores the run with its graph snapshot. Nothing executes yet. */
-  createRun(
+  async createRun(
     graph: Graph,
     input: unknown,
-    opts: { graphHash: string; runId?: string; extra?: NewEvent[]; rerunOf?: { runId: string; fromNodeId: string } },
-  ): RunId {
+    opts: {
+      graphHash: string;
+      runId?: string;
+      extra?: NewEvent[];
+      rerunOf?: { runId: string; fromNodeId: string };
+      /** Create the run only if no run holds this key (else KeyTakenError). */
+      idempotencyKey?: { key: string; requestHash?: string };
+      /** A child run: the run and node that start it. */
+      parent?: ChildOf;
+    },
+  ): Promise<RunId> {
     validateRunInput(graph, input);
     const runId = opts.runId ? asRunId(opts.runId) : newRunId(this.deps.clock.now(), this.deps.random);
     const created = ev('run.created', {
@@ -55,13 +82,11 @@ export class Engine {
       graphHash: opts.graphHash,
       input,
       ...(opts.rerunOf ? { rerunOf: opts.rerunOf } : {}),
+      ...(opts.parent ? { parent: opts.parent } : {}),
     });
-    const committed = this.deps.store.createRun({
-      runId,
-      graph,
-      graphHash: opts.graphHash,
-      events: [created, ...(opts.extra ?? [])],
-    });
+    const events = [created, ...(opts.extra ?? [])];
+    const key = opts.idempotencyKey === undefined ? {} : { idempotencyKey: opts.idempotencyKey };
+    const committed = await this.deps.store.createRun({ runId, graph, graphHash: opts.graphHash, events, ...key });
     this.publish(committed);
     if (this.deps.hooks?.onInit) {
       try {
@@ -74,111 +99,159 @@ export class Engine {
   }
 
   async start(graph: Graph, input: unknown, opts: { graphHash: string; runId?: string }): Promise<RunOutcome> {
-    return this.drive(this.createRun(graph, input, opts));
+    return this.drive(await this.createRun(graph, input, opts));
   }
 
   /** Drives a run in this process until it ends, waits or pauses. */
   async drive(runId: RunId, opts: DriveOptions = {}): Promise<RunOutcome> {
+    // One driver per run in a process: a drive asked while another is starting joins it.
+    while (this.starting.has(runId)) await this.starting.get(runId)!.catch(() => undefined);
     const running = this.active.get(runId);
     if (running) {
       // Already driven here: apply the action to the live driver.
-      running.batch(() => opts.prepare?.(running));
+      opts.prepare?.(running);
       if (opts.resume) running.resumeLive(opts.resume.budget);
       if (opts.cancel) running.requestCancel();
       running.wake();
+      // Acknowledged once durable: a crash after this answer keeps the action.
+      await running.durable();
       return { runId, status: running.state.status };
     }
-    const store = this.deps.store;
-    const loaded = store.loadRun(runId);
-    if (!store.acquireLease(runId, this.deps.owner)) {
-      throw new AppError(
-        'conflict',
-        `run ${runId} is being driven by another process; try again when it stops or waits`,
-      );
-    }
-    const driver = new RunDriver(this.deps, runId, loaded, this.publish);
-    this.active.set(runId, driver);
+    const { store, owner } = this.deps;
+    const taking = (async () => {
+      const lease = await store.acquireLease(runId, owner);
+      if (!lease) {
+        throw new AppError(
+          'conflict',
+          `run ${runId} is being driven by another process; try again when it stops or waits`,
+        );
+      }
+      // Loaded under the lease: what another process wrote before is all there is.
+      try {
+        const loaded = await store.loadRun(runId);
+        const children = this.deps.childEngine ?? this.childEngine;
+        const driver = new RunDriver(this.deps, runId, loaded, lease, this.publish, children);
+        this.active.set(runId, driver);
+        return { driver, lease };
+      } catch (err) {
+        await store.releaseLease(runId, lease).catch(() => undefined);
+        throw err;
+      }
+    })();
+    this.starting.set(runId, taking);
+    let taken: Awaited<typeof taking>;
     try {
-      return await driver.run(opts);
+      taken = await taking;
+    } finally {
+      this.starting.delete(runId);
+    }
+    let outcome: RunOutcome;
+    try {
+      outcome = await taken.driver.run(opts);
     } finally {
       this.active.delete(runId);
-      store.releaseLease(runId, this.deps.owner);
+      // A fenced driver's lease belongs to another process now: releasing it changes nothing.
+      await store.releaseLease(runId, taken.lease).catch(() => undefined);
+      this.notifySettled(runId);
     }
+    return this.continueParent(taken.driver.state, outcome);
   }
+
+  /**
+   * A child run that ended while its parent waited for it (a person decided in the child): the
+   * parent goes on here, and its outcome (or its parent's) is the answer.
+   */
+  private async continueParent(child: RunState, outcome: RunOutcome): Promise<RunOutcome> {
+    const parent = child.parent;
+    if (!parent || !isTerminalRun(child.status) || this.active.has(parent.runId) || this.starting.has(parent.runId))
+      return outcome;
+    const id = asRunId(parent.runId);
+    // A parent this store does not hold (a child replayed alone) has nothing to continue.
+    const state = await this.inspect(id).catch(() => undefined);
+    if (state?.status !== 'waiting') return outcome;
+    return this.drive(id);
+  }
+
+  /** Resolves the next time a drive of `runId` in this engine settles. */
+  settled(runId: RunId): Promise<void> {
+    return new Promise((resolve) => {
+      const list = this.settledWaiters.get(runId) ?? [];
+      list.push(resolve);
+      this.settledWaiters.set(runId, list);
+    });
+  }
+
+  private notifySettled(runId: string): void {
+    const list = this.settledWaiters.get(runId);
+    this.settledWaiters.delete(runId);
+    for (const fn of list ?? []) fn();
+  }
+
+  private readonly settledWaiters = new Map<string, (() => void)[]>();
+
+  /** What the child runs of a composition node need of this engine. */
+  private readonly childEngine: ChildEngine = {
+    createChild: async (parent, childId, graph, input, nodeId, key) => {
+      const snapshot = withinBudget(graph, parent.state);
+      const graphHash = this.deps.hashGraph?.(snapshot) ?? '';
+      try {
+        await this.createRun(snapshot, input, {
+          graphHash,
+          runId: childId,
+          parent: { runId: parent.runId, nodeId, key },
+        });
+      } catch (err) {
+        // Created before a crash of this process: the same child, go on with it.
+        if (!(err instanceof AppError && err.code === 'conflict')) throw err;
+      }
+    },
+    drive: (id, opts) => this.drive(id, opts),
+    cancel: (id) => this.cancel(id),
+    pause: (id) => this.pause(id),
+    inspect: (id) => this.inspect(id),
+    settled: (id) => this.settled(id),
+  };
 
   /** Continues an interrupted, paused or budget-paused run (optionally raising its budget). */
   async resume(runId: RunId, opts: { budget?: { maxTokens?: number; maxCostUsd?: number } } = {}): Promise<RunOutcome> {
     return this.drive(runId, {
       resume: opts.budget ? { budget: opts.budget } : {},
-      prepare: (d) => assertResumable(d.state),
+      prepare: (run) => assertResumable(run.state),
     });
   }
 
   async approve(runId: RunId, nodeId: string, decision: Decision): Promise<RunOutcome> {
-    return this.drive(runId, {
-      prepare: (d) => {
-        const n = assertApprovable(d.state, d.nodes.get(nodeId), nodeId);
-        const { approved, ...rest } = decision;
-        const output = { approved, ...rest };
-        const started = n.attempts.at(-1)?.startedAt ?? d.deps.clock.now();
-        const durationMs = Math.max(0, d.deps.clock.now() - started);
-        const id = nodeId as NodeId;
-        const hasNoBranch = (d.topo.outgoing.get(nodeId) ?? []).some((e) => e.when === false);
-        if (approved)
-          d.commit([
-            ev('approval.granted', rest, id),
-            ev('node.succeeded', { attempt: n.attempt, durationMs, output }, id),
-          ]);
-        else if (hasNoBranch)
-          d.commit([
-            ev('approval.rejected', rest, id),
-            ev('node.succeeded', { attempt: n.attempt, durationMs, output }, id),
-          ]);
-        else {
-          const message = `approval ${nodeId} was rejected${decision.comment ? `: ${decision.comment}` : ''}`;
-          d.commit([
-            ev('approval.rejected', rest, id),
-            ev(
-              'node.failed',
-              { attempt: n.attempt, durationMs, error: { kind: 'rejected', message, retryable: false } },
-              id,
-            ),
-          ]);
-        }
-        d.afterFinish(nodeId);
-      },
-    });
+    try {
+      return await this.drive(runId, { prepare: (run) => decide(run, nodeId, decision) });
+    } catch (err) {
+      // Not a node of this run: the approval a waiting child run holds, decided from its parent.
+      const child =
+        err instanceof AppError && err.code === 'not-found' ? await this.waitingChild(runId, nodeId) : undefined;
+      if (!child) throw err;
+      return this.approve(child, nodeId, decision);
+    }
+  }
+
+  /** The child run (of any depth) of `runId` that waits at `nodeId`, if one does. */
+  private async waitingChild(runId: RunId, nodeId: string): Promise<RunId | undefined> {
+    const state = await this.inspect(runId);
+    for (const n of state.nodes.values())
+      for (const c of n.waitingChildren ?? []) {
+        if (c.nodeIds.includes(nodeId)) return asRunId(c.runId);
+        const deeper = await this.waitingChild(asRunId(c.runId), nodeId);
+        if (deeper) return deeper;
+      }
+    return undefined;
   }
 
   /** Retries a failed or in-doubt node (a failed run continues). */
   async retry(runId: RunId, nodeId: string): Promise<RunOutcome> {
-    return this.drive(runId, {
-      prepare: (d) => {
-        const n = assertRetryable(d.state, nodeId);
-        const events: NewEvent[] = [];
-        if (d.state.status === 'failed') events.push(ev('run.retried', { nodeId }));
-        events.push(ev('node.requeued', { attempt: n.attempt }, nodeId as NodeId));
-        for (const id of d.topo.descendants(nodeId)) {
-          const x = d.state.nodes.get(id)!;
-          if (x.status === 'skipped' && x.skipSource)
-            events.push(ev('node.reset', { reason: `retry of ${nodeId}` }, id as NodeId));
-        }
-        d.commit(events);
-      },
-    });
+    return this.drive(runId, { prepare: (run) => retryNode(run, nodeId) });
   }
 
   /** Marks an in-doubt node done with an output a person gives. */
   async resolve(runId: RunId, nodeId: string, output: unknown): Promise<RunOutcome> {
-    return this.drive(runId, {
-      prepare: (d) => {
-        const n = assertResolvable(d.state, nodeId);
-        d.commit([
-          ev('node.succeeded', { attempt: n.attempt, durationMs: 0, output, resolved: true }, nodeId as NodeId),
-        ]);
-        d.afterFinish(nodeId);
-      },
-    });
+    return this.drive(runId, { prepare: (run) => resolveNode(run, nodeId, output) });
   }
 
   /** Pauses a run: here if this process drives it, else through the process that does. */
@@ -186,34 +259,35 @@ export class Engine {
     const d = this.active.get(runId);
     if (d) {
       d.requestPause();
+      await d.durable();
       return { runId, status: d.state.status };
     }
-    return this.controlOrDrive(runId, 'pause', { prepare: (x) => x.requestPause() });
+    return this.controlOrDrive(runId, 'pause', { pause: true });
   }
 
   async cancel(runId: RunId): Promise<RunOutcome | { runId: string; status: 'requested' }> {
     const d = this.active.get(runId);
     if (d) {
       d.requestCancel();
+      await d.durable();
       return { runId, status: d.state.status };
     }
     return this.controlOrDrive(runId, 'cancel', { cancel: true });
   }
 
   private async controlOrDrive(runId: RunId, kind: 'pause' | 'cancel', opts: DriveOptions) {
-    const state = this.inspect(runId);
-    if (state.status === 'succeeded' || state.status === 'cancelled' || state.status === 'failed') {
-      throw new AppError(
-        'illegal-transition',
-        `run ${runId} is ${state.status} and cannot be ${kind === 'pause' ? 'paused' : 'cancelled'}`,
-      );
+    const state = await this.inspect(runId);
+    if (isTerminalRun(state.status)) {
+      const done = kind === 'pause' ? 'paused' : 'cancelled';
+      throw new AppError('illegal-transition', `run ${runId} is ${state.status} and cannot be ${done}`);
     }
     if (kind === 'pause' && state.status === 'paused') return { runId, status: 'paused' as const };
-    if (!this.deps.store.acquireLease(runId, this.deps.owner)) {
-      this.deps.store.requestControl(runId, kind);
+    const lease = await this.deps.store.acquireLease(runId, this.deps.owner);
+    if (!lease) {
+      await this.deps.store.requestControl(runId, kind);
       return { runId, status: 'requested' as const };
     }
-    this.deps.store.releaseLease(runId, this.deps.owner);
+    await this.deps.store.releaseLease(runId, lease);
     return this.drive(runId, opts);
   }
 
@@ -221,8 +295,8 @@ export class Engine {
    * A new run of the same graph snapshot and input that reuses every output not downstream of
    * `fromNodeId`, and also the recorded outputs of the downstream nodes named in `reuse`.
    */
-  rerun(runId: RunId, fromNodeId: string, opts: { reuse?: readonly string[] } = {}): { runId: RunId } {
-    const { graph, events } = this.deps.store.loadRun(runId);
+  async rerun(runId: RunId, fromNodeId: string, opts: { reuse?: readonly string[] } = {}): Promise<{ runId: RunId }> {
+    const { graph, events } = await this.deps.store.loadRun(runId);
     const state = foldEvents(runId, graph, events);
     nodeIn(state, fromNodeId);
     for (const id of opts.reuse ?? []) {
@@ -232,26 +306,14 @@ export class Engine {
     }
     const created = events[0];
     const graphHash = created?.type === 'run.created' ? created.data.graphHash : '';
-    const driver = new RunDriver(this.deps, runId, { graph, events }, () => undefined);
-    const redo = new Set([fromNodeId, ...driver.topo.descendants(fromNodeId)]);
-    for (const id of opts.reuse ?? []) if (state.nodes.get(id)!.status === 'succeeded') redo.delete(id);
-    const extra: NewEvent[] = [];
-    for (const id of driver.topo.order) {
-      if (redo.has(id)) continue;
-      const n = state.nodes.get(id)!;
-      if (n.status === 'succeeded')
-        extra.push(
-          ev('node.succeeded', { attempt: 0, durationMs: 0, output: n.output, reusedFrom: runId }, id as NodeId),
-        );
-      else if (n.status === 'skipped' && !n.skipSource)
-        extra.push(ev('node.skipped', { reason: n.skipReason ?? 'branch not taken' }, id as NodeId));
-    }
-    return { runId: this.createRun(graph, state.input, { graphHash, extra, rerunOf: { runId, fromNodeId } }) };
+    const extra = reusedEvents(topology(graph), state, fromNodeId, opts.reuse ?? []);
+    const rerunOf = { runId, fromNodeId };
+    return { runId: await this.createRun(graph, state.input, { graphHash, extra, rerunOf }) };
   }
 
   /** The run's state, folded from its log. */
-  inspect(runId: RunId): RunState {
-    const { graph, events } = this.deps.store.loadRun(runId);
+  async inspect(runId: RunId): Promise<RunState> {
+    const { graph, events } = await this.deps.store.loadRun(runId);
     return foldEvents(runId, graph, events);
   }
 }

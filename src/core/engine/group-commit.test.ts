@@ -16,13 +16,13 @@ const edge = (source: string, target: string) => ({ id: `${source}-${target}`, s
 function metered(env: ReturnType<typeof testEngine>) {
   const appends: number[] = [];
   const append = env.store.append.bind(env.store);
-  env.store.append = (runId, events) => {
+  env.store.append = (runId, events, fence) => {
     appends.push(events.length);
-    return append(runId, events);
+    return append(runId, events, fence);
   };
   const unpublished: RunEvent[] = [];
   env.engine.subscribe((events) => {
-    const stored = env.store.loadRun(events[0]!.runId).events;
+    const stored = env.store.snapshot(events[0]!.runId).events;
     for (const e of events) if (!stored.some((s) => s.seq === e.seq && s.type === e.type)) unpublished.push(e);
   });
   return { appends, unpublished };
@@ -40,7 +40,7 @@ describe('group commit of pure in-process nodes', () => {
     const { appends, unpublished } = metered(env);
     const o = await env.engine.start(g, {}, { graphHash: 'h' });
     expect(o.status).toBe('succeeded');
-    const events = env.store.loadRun(o.runId as RunId).events;
+    const events = env.store.snapshot(o.runId as RunId).events;
     expect(events.filter((e) => e.type === 'node.succeeded')).toHaveLength(202);
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
     // One per node would be 200+; the whole fan-out fits in one group.
@@ -52,7 +52,7 @@ describe('group commit of pure in-process nodes', () => {
   it('a runner with an effect starts only once its upstream ends are committed', async () => {
     const seen: string[][] = [];
     const http = counting(async (ctx) => {
-      const stored = env.store.loadRun(ctx.runId).events;
+      const stored = env.store.snapshot(ctx.runId).events;
       seen.push(stored.filter((e) => e.type === 'node.succeeded').map((e) => e.nodeId!));
       expect(stored.some((e) => e.type === 'node.started' && e.nodeId === ctx.node.id)).toBe(true);
       return { output: { status: 200 } };

@@ -1,4 +1,4 @@
-/** Lifecycle hooks (runtime.md "Hooks"), called after each commit; a throwing hook never breaks the run. */
+/** Lifecycle hooks (docs/runtime.md "Hooks"), called after each commit; a throwing hook never breaks the run. */
 import type { RunEvent } from '../events.js';
 import type { HookContext, RunHooks } from '../ports.js';
 import type { EngineDeps } from './context.js';

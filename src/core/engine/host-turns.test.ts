@@ -61,13 +61,13 @@ describe('a long run of pure nodes gives its host turns', () => {
   it('a pause requested from a timer mid-run stops the chain part-way, and resume finishes it', async () => {
     const { engine, store } = realEngine();
     const g = chain();
-    const runId = engine.createRun(g, {}, { graphHash: 'h' });
+    const runId = await engine.createRun(g, {}, { graphHash: 'h' });
     const running = engine.drive(runId);
     await new Promise((r) => setTimeout(r, 20));
     await engine.pause(runId);
     const o = await running;
     expect(o.status).toBe('paused');
-    const done = () => store.loadRun(runId as RunId).events.filter((e) => e.type === 'node.succeeded').length;
+    const done = () => store.snapshot(runId as RunId).events.filter((e) => e.type === 'node.succeeded').length;
     expect(done()).toBeGreaterThan(0);
     expect(done()).toBeLessThan(N + 1);
     expect((await engine.resume(runId)).status).toBe('succeeded');

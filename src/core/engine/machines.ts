@@ -1,5 +1,5 @@
 /**
- * The run and node lifecycles as XState v5 machines (runtime.md "States").
+ * The run and node lifecycles as XState v5 machines (docs/runtime.md "States").
  * Every event the engine commits is first checked against these machines, so an illegal
  * transition (resume a succeeded run, approve a node that is not waiting) is refused and
  * changes nothing. The machines have no context or guards, so their transition function is
@@ -53,7 +53,8 @@ export const nodeMachine = createMachine({
       },
     },
     retrying: { on: { START: 'running', CANCEL: 'cancelled', FAIL: 'failed' } },
-    waiting: { on: { DECIDE: 'waiting', SUCCEED: 'succeeded', FAIL: 'failed', CANCEL: 'cancelled' } },
+    // START: a node that waited for its child runs goes on once they can.
+    waiting: { on: { DECIDE: 'waiting', SUCCEED: 'succeeded', FAIL: 'failed', CANCEL: 'cancelled', START: 'running' } },
     'in-doubt': { on: { SUCCEED: 'succeeded', REQUEUE: 'queued', CANCEL: 'cancelled' } },
     succeeded: {},
     failed: { on: { REQUEUE: 'queued' } },
@@ -78,7 +79,8 @@ function tabulate<S extends string>(machine: Machine, states: readonly S[], even
   return table;
 }
 
-const RUN_STATES: readonly RunStatus[] = [
+/** Every run status, in lifecycle order. */
+export const RUN_STATUSES: readonly RunStatus[] = [
   'queued',
   'running',
   'paused',
@@ -88,7 +90,8 @@ const RUN_STATES: readonly RunStatus[] = [
   'failed',
   'cancelled',
 ];
-const NODE_STATES: readonly NodeStatus[] = [
+/** Every node status, in lifecycle order. */
+export const NODE_STATUSES: readonly NodeStatus[] = [
   'idle',
   'queued',
   'running',
@@ -100,7 +103,7 @@ const NODE_STATES: readonly NodeStatus[] = [
   'cancelled',
   'in-doubt',
 ];
-const RUN_TABLE = tabulate(runMachine, RUN_STATES, [
+const RUN_TABLE = tabulate(runMachine, RUN_STATUSES, [
   'START',
   'PAUSE',
   'WAIT',
@@ -111,7 +114,7 @@ const RUN_TABLE = tabulate(runMachine, RUN_STATES, [
   'RESUME',
   'RETRY',
 ]);
-const NODE_TABLE = tabulate(nodeMachine, NODE_STATES, [
+const NODE_TABLE = tabulate(nodeMachine, NODE_STATUSES, [
   'QUEUE',
   'SKIP',
   'CANCEL',
@@ -163,6 +166,7 @@ export function nodeMachineEvent(type: RunEventType, data: { reusedFrom?: string
     case 'node.retrying':
       return 'RETRY';
     case 'approval.requested':
+    case 'node.waiting':
       return 'WAIT';
     case 'approval.granted':
     case 'approval.rejected':
@@ -204,6 +208,53 @@ export function nextNodeStatus(nodeId: string, from: NodeStatus, machineEvent: s
 }
 
 export const canRun = (from: RunStatus, machineEvent: string): boolean => RUN_TABLE.has(`${from}|${machineEvent}`);
+
+/** The one status each machine event leads to, whatever the state it is taken from. */
+function targets<S extends string>(table: Map<string, S>): Map<string, S> {
+  const out = new Map<string, S>();
+  for (const [key, to] of table) {
+    const event = key.slice(key.indexOf('|') + 1);
+    const seen = out.get(event);
+    if (seen !== undefined && seen !== to) throw new Error(`machine event ${event} leads to ${seen} and ${to}`);
+    out.set(event, to);
+  }
+  return out;
+}
+const RUN_TARGET = targets(RUN_TABLE);
+const NODE_TARGET = targets(NODE_TABLE);
+
+/**
+ * The status of a run after a run-level event (events that do not move the run: undefined).
+ * For projections and views that follow a log without checking it (the engine checks it).
+ */
+export function runStatusAfter(type: RunEventType): RunStatus | undefined {
+  const m = runMachineEvent(type);
+  return m === null ? undefined : RUN_TARGET.get(m);
+}
+
+/** The status of a node after a node-level event (events that do not move the node: undefined). */
+export function nodeStatusAfter(type: RunEventType, data: { reusedFrom?: string } = {}): NodeStatus | undefined {
+  const m = nodeMachineEvent(type, data);
+  return m === null ? undefined : NODE_TARGET.get(m);
+}
+
+/** What a person can do to a whole run. */
+export type RunControl = 'pause' | 'resume' | 'cancel' | 'rerun';
+
+/** Whether a person's control applies to a run in this status (the buttons a view offers). */
+export function canControl(status: RunStatus, control: RunControl): boolean {
+  switch (control) {
+    case 'pause':
+      // A queued run is started and paused at once.
+      return status === 'queued' || canRun(status, 'PAUSE');
+    case 'resume':
+      return status === 'paused' || status === 'interrupted';
+    case 'cancel':
+      return !isTerminalRun(status);
+    case 'rerun':
+      return isTerminalRun(status);
+  }
+}
 export const canNode = (from: NodeStatus, machineEvent: string): boolean => NODE_TABLE.has(`${from}|${machineEvent}`);
 export const isTerminalRun = (s: RunStatus): boolean => s === 'succeeded' || s === 'failed' || s === 'cancelled';
 export const isFinishedNode = (s: NodeStatus): boolean =>

@@ -1,14 +1,19 @@
-/** A RunStore in memory: for tests, replay and the in-memory benchmark. Same contract as SQLite. */
+/**
+ * A RunStore in memory: for tests, replay and the in-memory benchmark. Same contract as the
+ * durable stores (fenced appends, lease epochs); `snapshot` and `seed` read and write it
+ * synchronously for replay and tests.
+ */
 import { AppError } from '../errors.js';
 import type { NewEvent, RunEvent } from '../events.js';
 import type { Graph } from '../graph/schema.js';
 import type { RunId } from '../ids.js';
-import type { ControlRequest, LeaseOwner, NewRun, RunStore } from '../ports.js';
+import type { ControlRequest, Fence, Lease, LeaseOwner, NewRun, RunStore } from '../ports.js';
 
 interface MemRun {
   graph: Graph;
   events: RunEvent[];
   owner?: string;
+  epoch: number;
   controls: ControlRequest[];
 }
 
@@ -16,14 +21,31 @@ export class MemoryStore implements RunStore {
   private readonly runs = new Map<string, MemRun>();
   constructor(private readonly now: () => number = () => Date.now()) {}
 
-  createRun(run: NewRun): RunEvent[] {
-    if (this.runs.has(run.runId)) throw new AppError('conflict', `run ${run.runId} exists`);
-    this.runs.set(run.runId, { graph: run.graph, events: [], controls: [] });
-    return this.append(run.runId, run.events);
+  async createRun(run: NewRun): Promise<RunEvent[]> {
+    return this.seed(run);
   }
 
-  append(runId: RunId, events: NewEvent[]): RunEvent[] {
+  /** createRun, synchronously. */
+  seed(run: NewRun): RunEvent[] {
+    if (this.runs.has(run.runId)) throw new AppError('conflict', `run ${run.runId} exists`);
+    const mem: MemRun = { graph: run.graph, events: [], epoch: 0, controls: [] };
+    this.runs.set(run.runId, mem);
+    return this.write(run.runId, mem, run.events);
+  }
+
+  async append(runId: RunId, events: NewEvent[], fence: Fence): Promise<RunEvent[]> {
     const run = this.get(runId);
+    if (run.epoch !== fence.epoch || run.events.length !== fence.afterSeq) {
+      throw new AppError(
+        'fenced',
+        `run ${runId} was taken over by another process (lease epoch ${run.epoch}, head ${run.events.length}; ` +
+          `this writer holds epoch ${fence.epoch} after seq ${fence.afterSeq})`,
+      );
+    }
+    return this.write(runId, run, events);
+  }
+
+  private write(runId: string, run: MemRun, events: NewEvent[]): RunEvent[] {
     const ts = new Date(this.now()).toISOString();
     // Events are fresh objects the engine never changes after committing them: no copy needed.
     const out = events.map((e, i) => ({ ...e, seq: run.events.length + i + 1, runId, ts }) as RunEvent);
@@ -31,31 +53,47 @@ export class MemoryStore implements RunStore {
     return out;
   }
 
-  loadRun(runId: RunId): { graph: Graph; events: RunEvent[] } {
+  async loadRun(runId: RunId): Promise<{ graph: Graph; events: RunEvent[] }> {
+    return this.snapshot(runId);
+  }
+
+  /** loadRun, synchronously. */
+  snapshot(runId: RunId): { graph: Graph; events: RunEvent[] } {
     const run = this.get(runId);
     return { graph: run.graph, events: [...run.events] };
   }
 
-  acquireLease(runId: RunId, owner: LeaseOwner): boolean {
+  async acquireLease(runId: RunId, owner: LeaseOwner): Promise<Lease | undefined> {
     const run = this.get(runId);
-    if (run.owner && run.owner !== owner.id) return false;
+    if (run.owner && run.owner !== owner.id) return undefined;
     run.owner = owner.id;
-    return true;
+    run.epoch++;
+    return { owner, epoch: run.epoch };
   }
 
-  renewLease(): void {}
-
-  releaseLease(runId: RunId, owner: LeaseOwner): void {
+  /** Another process takes the run over (a test of fencing): the holder's next write is refused. */
+  takeOver(runId: RunId, owner: LeaseOwner): Lease {
     const run = this.get(runId);
-    if (run.owner === owner.id) delete run.owner;
+    run.owner = owner.id;
+    run.epoch++;
+    return { owner, epoch: run.epoch };
   }
 
-  takeControls(runId: RunId): ControlRequest[] {
+  async renewLease(runId: RunId, lease: Lease): Promise<void> {
     const run = this.get(runId);
-    return run.controls.splice(0);
+    if (run.epoch !== lease.epoch) throw new AppError('fenced', `run ${runId} was taken over by another process`);
   }
 
-  requestControl(runId: RunId, kind: ControlRequest['kind']): void {
+  async releaseLease(runId: RunId, lease: Lease): Promise<void> {
+    const run = this.get(runId);
+    if (run.epoch === lease.epoch && run.owner === lease.owner.id) delete run.owner;
+  }
+
+  async takeControls(runId: RunId): Promise<ControlRequest[]> {
+    return this.get(runId).controls.splice(0);
+  }
+
+  async requestControl(runId: RunId, kind: ControlRequest['kind']): Promise<void> {
     this.get(runId).controls.push({ kind });
   }
 

@@ -1,16 +1,18 @@
 /**
- * One node's execution inside a run: render its config, start an attempt, stream its
- * tokens in coalesced chunks, enforce its timeout, retry retryable failures with backoff.
+ * One node's execution inside a run: render its config, start an attempt, stream its tokens in
+ * coalesced chunks, enforce its timeout, retry retryable failures with backoff. It reaches its
+ * run only through the RunContext port.
  */
 import { NodeFailure, toNodeError, type NodeError } from '../errors.js';
 import { ev, type NewEvent, type Usage } from '../events.js';
 import type { GraphNode } from '../graph/schema.js';
-import { renderConfig } from '../graph/templates.js';
-import { idempotencyKey, type NodeId } from '../ids.js';
+import { renderConfig, UNTEMPLATED_CONFIG_KEYS } from '../graph/templates.js';
+import { asNodeId, idempotencyKey, type NodeId } from '../ids.js';
+import type { NodeKind } from '../nodes/kind.js';
+import { kindOf } from '../nodes/registry.js';
 import type { NodeResult, NodeRunContext, TemplateScope } from '../ports.js';
-import type { RunDriver } from './driver.js';
-import { intrinsicRunner } from './intrinsic.js';
 import { backoffDelay, retryPolicy, timeoutFor } from './plan.js';
+import { runAttempt, type RunContext } from './run-context.js';
 
 /** In-process nodes finish at once and cannot be interrupted: they share a signal that never aborts. */
 const NEVER_ABORTS = new AbortController().signal;
@@ -18,17 +20,16 @@ const NEVER_ABORTS = new AbortController().signal;
 export class NodeTask {
   private controllerOf: AbortController | undefined;
   private readonly id: NodeId;
-  /** A pure in-process node running straight through: its end is group-committed (RunDriver.batch). */
-  grouped: boolean;
+  private readonly kind: NodeKind;
 
   constructor(
-    private readonly d: RunDriver,
+    private readonly run: RunContext,
     private readonly node: GraphNode,
     private attempt: number,
     private readonly opts: { resumed?: boolean; afterMs?: number },
   ) {
-    this.id = node.id as NodeId;
-    this.grouped = d.deps.groupCommit !== false && INSTANT.has(node.type) && !opts.afterMs;
+    this.id = asNodeId(node.id);
+    this.kind = kindOf(node);
   }
 
   private get controller(): AbortController {
@@ -41,17 +42,27 @@ export class NodeTask {
 
   /** The template scope: the run input and the outputs of finished nodes (only upstream ones are referenced: validated). */
   private scope(): TemplateScope {
-    if (this.node.type !== 'code' && this.node.type !== 'agent')
-      return { input: this.d.state.input, nodes: this.d.outputs };
+    const { state, outputs, topo } = this.run;
+    if (!this.kind.scopeOfAncestors) return { input: state.input, nodes: outputs };
     const nodes: TemplateScope['nodes'] = {};
-    for (const a of this.d.topo.ancestors(this.node.id)) if (this.d.outputs[a]) nodes[a] = this.d.outputs[a]!;
-    return { input: this.d.state.input, nodes };
+    for (const a of topo.ancestors(this.node.id)) if (outputs[a]) nodes[a] = outputs[a]!;
+    return { input: state.input, nodes };
   }
 
-  async run(): Promise<void> {
-    const clock = this.d.deps.clock;
-    const instant = INSTANT.has(this.node.type);
-    const signal = instant ? NEVER_ABORTS : this.controller.signal;
+  private commit(events: NewEvent[]): void {
+    this.run.commit(events);
+  }
+
+  /** The node reached a final state with these events. */
+  private end(events: NewEvent[]): void {
+    this.commit(events);
+    this.run.finished(this.id);
+  }
+
+  async start(): Promise<void> {
+    const clock = this.run.deps.clock;
+    const execution = this.kind.execution;
+    const signal = execution === 'instant' ? NEVER_ABORTS : this.controller.signal;
     let resumed = this.opts.resumed === true;
     if (this.opts.afterMs) {
       try {
@@ -60,80 +71,82 @@ export class NodeTask {
         return this.cancelled();
       }
     }
-    const policy = retryPolicy(this.d.graph, this.node);
+    const policy = retryPolicy(this.run.graph, this.node);
     for (;;) {
       if (signal.aborted) return this.cancelled();
       const started = clock.now();
-      const state = this.d.state.nodes.get(this.node.id)!;
-      let config: Record<string, unknown>;
+      const state = this.run.state.nodes.get(this.node.id)!;
       const startData = {
         attempt: this.attempt,
-        idempotencyKey: idempotencyKey(this.d.runId, this.id, this.attempt),
+        idempotencyKey: idempotencyKey(this.run.runId, this.id, this.attempt),
         ...(resumed ? { resumed: true } : {}),
       };
+      let config: Record<string, unknown>;
       try {
-        config = await renderConfig(this.node.config ?? {}, this.scope());
+        config = await renderConfig(this.node.config ?? {}, this.scope(), untemplatedOf(this.kind));
       } catch (err) {
-        return this.d.batch(() => {
-          this.d.commit([
-            ev('node.started', startData, this.id),
-            ev('node.failed', { attempt: this.attempt, durationMs: 0, error: toNodeError(err) }, this.id),
+        const failed = { attempt: this.attempt, durationMs: 0, error: toNodeError(err) };
+        return this.end([ev('node.started', startData, this.id), ev('node.failed', failed, this.id)]);
+      }
+      // In-process nodes commit their start with their end (a crash between the two leaves them
+      // queued, and they are pure: running them again is safe).
+      let deferredStart: NewEvent[] = [];
+      switch (execution) {
+        case 'instant':
+          deferredStart = [ev('node.started', { ...startData, input: config }, this.id)];
+          break;
+        case 'wait': {
+          const until = resumed && state.until !== undefined ? state.until : started + Number(config['ms'] ?? 0);
+          this.commit([ev('node.started', { ...startData, until, input: config }, this.id)]);
+          break;
+        }
+        case 'person': {
+          if (state.status === 'waiting') return; // still open from before a restart
+          const details = config['details'];
+          const opened = { title: String(config['title'] ?? ''), ...(details !== undefined ? { details } : {}) };
+          return this.commit([
+            ev('node.started', { ...startData, input: config }, this.id),
+            ev('approval.requested', opened, this.id),
           ]);
-          this.d.afterFinish(this.node.id);
-        }, this.grouped);
+        }
+        case 'effect':
+        case 'children':
+          // Its start (and whatever made it ready) is durable before the runner may reach the world.
+          this.commit([ev('node.started', { ...startData, input: config }, this.id)]);
+          try {
+            await this.run.durable();
+          } catch {
+            return; // the driver stopped: nothing more is written
+          }
+          if (signal.aborted) return this.aborted(signal);
+          break;
       }
-      if (this.node.type === 'delay') {
-        const until = resumed && state.until !== undefined ? state.until : started + Number(config['ms'] ?? 0);
-        this.d.commit([ev('node.started', { ...startData, until, input: config }, this.id)]);
-      } else if (this.node.type === 'approval') {
-        if (state.status === 'waiting') return; // still open from before a restart
-        const details = config['details'];
-        this.d.commit([
-          ev('node.started', { ...startData, input: config }, this.id),
-          ev(
-            'approval.requested',
-            { title: String(config['title'] ?? ''), ...(details !== undefined ? { details } : {}) },
-            this.id,
-          ),
-        ]);
-        return;
-      } else if (!instant) {
-        this.d.commit([ev('node.started', { ...startData, input: config }, this.id)]);
-      }
-      // In-process nodes commit their start with their end: one transaction (a crash between
-      // the two leaves them queued, and they are pure, so running them again is safe).
-      const deferredStart = instant ? [ev('node.started', { ...startData, input: config }, this.id)] : [];
       resumed = false;
-      const stream = new TokenStream(this.d, this.id, this.attempt);
+      const stream = new TokenStream(this.run, this.id, this.attempt);
       let result: NodeResult;
       try {
-        result = await this.execute(config, stream, timeoutFor(this.d.graph, this.node), state.error);
+        result = await this.execute(config, stream, state.error);
       } catch (err) {
-        if (deferredStart.length) this.d.commit(deferredStart);
+        this.commit(deferredStart);
         stream.flush();
-        if (signal.aborted && (signal.reason as NodeFailure | undefined)?.kind === 'cancelled') return this.cancelled();
-        if (signal.aborted && (signal.reason as NodeFailure | undefined)?.kind === 'internal') return;
+        if (signal.aborted) return this.aborted(signal);
         const error = toNodeError(err);
         if (error.kind === 'budget') {
           // The budget ran out inside the node (an agent between model calls): the run pauses;
           // resuming starts a new attempt, which goes on from the recorded steps.
           const spent = error.details as { tokens: number; costUsd: number } | undefined;
-          return this.d.commit([
-            this.d.budgetEvent(this.id, spent),
+          return this.commit([
+            this.run.budgetEvent(this.id, spent),
             ev('node.retrying', { attempt: this.attempt + 1, delayMs: 0, error: strip(error) }, this.id),
             ev('run.paused', { reason: 'budget' }),
           ]);
         }
         const used = this.attempt - state.attemptBase;
         if (error.retryable && used < policy.maxAttempts) {
-          const delayMs = Math.max(
-            backoffDelay(policy, used, this.d.deps.random ?? Math.random),
-            error.retryAfterMs ?? 0,
-          );
-          this.d.commit([
-            ev('node.retrying', { attempt: this.attempt + 1, delayMs, error: strip(error), ...spentOf(err) }, this.id),
-          ]);
-          this.d.ungroup(this);
+          const random = this.run.deps.random ?? Math.random;
+          const delayMs = Math.max(backoffDelay(policy, used, random), error.retryAfterMs ?? 0);
+          const retrying = { attempt: this.attempt + 1, delayMs, error: strip(error), ...spentOf(err) };
+          this.commit([ev('node.retrying', retrying, this.id)]);
           try {
             await clock.sleep(delayMs, signal);
           } catch {
@@ -142,112 +155,101 @@ export class NodeTask {
           this.attempt++;
           continue;
         }
-        return this.d.batch(() => {
-          this.d.commit([
-            ev(
-              'node.failed',
-              { attempt: this.attempt, durationMs: clock.now() - started, error, ...spentOf(err) },
-              this.id,
-            ),
-          ]);
-          this.d.afterFinish(this.node.id);
-        });
+        const failed = { attempt: this.attempt, durationMs: clock.now() - started, error, ...spentOf(err) };
+        return this.end([ev('node.failed', failed, this.id)]);
       }
       stream.flush();
-      // The node's end and what it makes ready (or skips) commit in one transaction.
-      return this.d.batch(() => {
-        this.d.commit([
-          ...deferredStart,
-          ev('node.succeeded', succeededData(this.attempt, clock.now() - started, result), this.id),
-        ]);
-        this.d.afterFinish(this.node.id);
-      }, this.grouped);
+      // The node's end and what it makes ready (or skips) commit together.
+      const data = succeededData(this.attempt, clock.now() - started, result);
+      return this.end([...deferredStart, ev('node.succeeded', data, this.id)]);
     }
   }
 
+  /** Aborted by a cancel of the run (the node is cancelled) or by the driver stopping (nothing more is written). */
+  private aborted(signal: AbortSignal): void {
+    if ((signal.reason as NodeFailure | undefined)?.kind === 'cancelled') this.cancelled();
+  }
+
   private cancelled(): void {
-    const n = this.d.state.nodes.get(this.node.id)!;
-    const events: NewEvent[] = [ev('node.cancelled', n.status === 'running' ? { attempt: this.attempt } : {}, this.id)];
-    this.d.commit(events);
+    const n = this.run.state.nodes.get(this.node.id)!;
+    this.commit([ev('node.cancelled', n.status === 'running' ? { attempt: this.attempt } : {}, this.id)]);
   }
 
   private async execute(
     config: Record<string, unknown>,
     stream: TokenStream,
-    timeoutMs: number,
     previousError: NodeError | undefined,
   ): Promise<NodeResult> {
-    const runner = intrinsicRunner(this.node.type) ?? this.d.deps.runners[this.node.type];
+    const { deps } = this.run;
+    const kind = this.kind;
+    // The engine runs in-process kinds itself; a host may supply (or wrap) the runner of the others.
+    const runner = kind.execution === 'effect' ? (deps.runners[this.node.type] ?? kind.runner) : kind.runner;
     if (!runner)
       throw new NodeFailure('internal', `no runner for node type ${this.node.type} in this host`, { retryable: false });
-    const clock = this.d.deps.clock;
-    const state = this.d.state.nodes.get(this.node.id)!;
-    // Each attempt has its own signal: its timeout ends only this attempt (which may be retried);
-    // a cancel of the run ends the task's signal and, through it, the attempt's.
-    const task = INSTANT.has(this.node.type) ? NEVER_ABORTS : this.controller.signal;
-    const attempt = task === NEVER_ABORTS ? undefined : new AbortController();
-    const unlink = attempt ? link(task, attempt) : () => undefined;
-    const ctx: NodeRunContext = {
-      runId: this.d.runId,
+    const state = this.run.state.nodes.get(this.node.id)!;
+    const timeoutMs = timeoutFor(this.run.graph, this.node);
+    const durableCommit = (events: NewEvent[]): Promise<void> => {
+      this.commit(events);
+      return this.run.durable();
+    };
+    const context = (signal: AbortSignal): NodeRunContext => ({
+      runId: this.run.runId,
       node: this.node,
       attempt: this.attempt,
-      idempotencyKey: idempotencyKey(this.d.runId, this.id, this.attempt),
-      signal: attempt ? attempt.signal : NEVER_ABORTS,
-      clock,
+      idempotencyKey: idempotencyKey(this.run.runId, this.id, this.attempt),
+      signal,
+      timeoutMs,
+      clock: deps.clock,
       scope: this.scope(),
       config,
       ...(previousError ? { previousError } : {}),
       emitTokens: (text) => stream.push(text),
-      log: (level, message) => this.d.commit([ev('node.log', { level, message, attempt: this.attempt }, this.id)]),
+      log: (level, message) => this.commit([ev('node.log', { level, message, attempt: this.attempt }, this.id)]),
       recordedSteps: [...state.steps],
-      overBudget: (spent) => this.d.budgetExceeded(spent),
-      recordStep: (step) =>
-        this.d.commit([
-          ev(
-            'agent.step',
-            { attempt: this.attempt, index: this.d.state.nodes.get(this.node.id)!.steps.length, step },
-            this.id,
-          ),
-        ]),
-      services: this.d.deps.services ?? {},
+      overBudget: (spent) => this.run.budgetExceeded(spent),
+      recordStep: (step) => {
+        const index = this.run.state.nodes.get(this.node.id)!.steps.length;
+        return durableCommit([ev('agent.step', { attempt: this.attempt, index, step }, this.id)]);
+      },
+      services: deps.services ?? {},
       ...(state.until !== undefined ? { until: state.until } : {}),
       ...(state.poll ? { poll: state.poll } : {}),
-      recordPoll: (record) => this.d.commit([ev('node.poll', { ...record, attempt: this.attempt }, this.id)]),
-    };
-    try {
-      // In-process nodes (input, transform, condition, output) finish at once; a delay has no time limit.
-      if (!attempt || IN_PROCESS.has(this.node.type)) return await runner(ctx);
-      const onAbort = new Promise<never>((_, reject) => {
-        attempt.signal.addEventListener('abort', () => reject(attempt.signal.reason), { once: true });
-      });
-      onAbort.catch(() => undefined);
-      const cancelTimer = clock.timer(timeoutMs, () =>
-        attempt.abort(new NodeFailure('timeout', `node ${this.node.id} timed out after ${timeoutMs} ms`)),
-      );
-      try {
-        return await Promise.race([runner(ctx), onAbort]);
-      } finally {
-        cancelTimer();
-      }
-    } finally {
-      unlink();
+      recordPoll: (record) => durableCommit([ev('node.poll', { ...record, attempt: this.attempt }, this.id)]),
+    });
+    // In-process nodes (input, transform, …) finish at once; a delay has no time limit.
+    if (kind.execution === 'instant') return runner(context(NEVER_ABORTS));
+    if (kind.execution === 'children') {
+      // Its child runs keep their nodes' limits; the node itself has one only when it sets one.
+      const signal = this.controller.signal;
+      const children = this.run.childRuns(this.id, this.attempt, signal);
+      const limit = { ...opts(this.node.timeoutMs), parent: signal, clock: deps.clock, what: `node ${this.node.id}` };
+      return runAttempt(runner, (s) => ({ ...context(s), ...(children ? { children } : {}) }), limit);
     }
+    if (kind.execution !== 'effect') return runner(context(this.controller.signal));
+    return runAttempt(runner, context, {
+      timeoutMs,
+      parent: this.controller.signal,
+      clock: deps.clock,
+      what: `node ${this.node.id}`,
+    });
   }
 }
 
-/** Aborts `child` when `parent` aborts (with the same reason); returns the unlink function. */
-function link(parent: AbortSignal, child: AbortController): () => void {
-  if (parent.aborted) {
-    child.abort(parent.reason);
-    return () => undefined;
+const untemplated = new Map<NodeKind, ReadonlySet<string>>();
+
+/** The config keys a kind's config is rendered without (its runner renders them itself). */
+export function untemplatedOf(kind: NodeKind): ReadonlySet<string> {
+  let set = untemplated.get(kind);
+  if (!set) {
+    set = kind.untemplated ? new Set([...UNTEMPLATED_CONFIG_KEYS, ...kind.untemplated]) : UNTEMPLATED_CONFIG_KEYS;
+    untemplated.set(kind, set);
   }
-  const onAbort = () => child.abort(parent.reason);
-  parent.addEventListener('abort', onAbort, { once: true });
-  return () => parent.removeEventListener('abort', onAbort);
+  return set;
 }
 
-const IN_PROCESS = new Set(['input', 'transform', 'condition', 'output', 'delay']);
-const INSTANT = new Set(['input', 'transform', 'condition', 'output']);
+/** The longest timer the host can set (ms): a composition node without a limit of its own. */
+const NO_LIMIT = 2_147_483_647;
+const opts = (timeoutMs: number | undefined) => ({ timeoutMs: timeoutMs ?? NO_LIMIT });
 
 /** The tokens and cost a failed attempt still spent, for the run's totals and its budget. */
 function spentOf(err: unknown): { usage?: Usage; costUsd?: number } {
@@ -276,7 +278,7 @@ class TokenStream {
   private cancelTimer: (() => void) | undefined;
 
   constructor(
-    private readonly d: RunDriver,
+    private readonly run: RunContext,
     private readonly id: NodeId,
     private readonly attempt: number,
   ) {}
@@ -284,12 +286,12 @@ class TokenStream {
   push(text: string): void {
     this.buffer += text;
     if (this.cancelTimer) return;
-    this.cancelTimer = this.d.deps.clock.timer(this.d.deps.tokenFlushMs ?? 250, () => {
+    this.cancelTimer = this.run.deps.clock.timer(this.run.deps.tokenFlushMs ?? 250, () => {
       this.cancelTimer = undefined;
       try {
         this.flushNow();
       } catch (err) {
-        this.d.fail(err);
+        this.run.fail(err);
       }
     });
   }
@@ -304,6 +306,6 @@ class TokenStream {
     if (!this.buffer) return;
     const text = this.buffer;
     this.buffer = '';
-    this.d.commit([ev('node.tokens', { attempt: this.attempt, text }, this.id)]);
+    this.run.commit([ev('node.tokens', { attempt: this.attempt, text }, this.id)]);
   }
 }

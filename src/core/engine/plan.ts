@@ -1,9 +1,10 @@
 /**
  * Planning: when a node is ready, when it is skipped, which edges are live or dead
- * (graph-format.md "Edges"), and the dry-run plan. Readiness is evaluated only for the
+ * (docs/graph-format.md "Edges and skips"), and the dry-run plan. Readiness is evaluated only for the
  * children of a node that just finished, so scheduling costs O(edges) for a whole run.
  */
-import type { Graph, GraphEdge, GraphNode } from '../graph/schema.js';
+import { DEFAULT_RETRY, DEFAULT_TIMEOUT_MS, type Graph, type GraphEdge, type GraphNode } from '../graph/schema.js';
+import { kindOf } from '../nodes/registry.js';
 import type { Topology } from '../graph/topology.js';
 import type { NodeState, RunState } from './state.js';
 
@@ -11,10 +12,7 @@ export type Readiness = { kind: 'wait' } | { kind: 'ready' } | { kind: 'skip'; r
 
 /** The branch a finished condition/approval node took, or undefined for other node types. */
 export function branchTaken(node: GraphNode, state: NodeState): boolean | undefined {
-  const out = state.output as Record<string, unknown> | undefined;
-  if (node.type === 'condition') return out?.['value'] === true;
-  if (node.type === 'approval') return out?.['approved'] === true;
-  return undefined;
+  return kindOf(node).branch?.(state.output);
 }
 
 export type EdgeState = 'live' | 'dead' | 'failed' | 'pending';
@@ -80,10 +78,7 @@ export interface EffectiveRetry {
 
 export function retryPolicy(graph: Graph, node: GraphNode): EffectiveRetry {
   return {
-    maxAttempts: 1,
-    backoffMs: 500,
-    strategy: 'exponential',
-    jitter: true,
+    ...DEFAULT_RETRY,
     ...stripUndefined(graph.defaults?.retry),
     ...stripUndefined(node.retry),
   };
@@ -94,7 +89,7 @@ function stripUndefined<T extends object>(o: T | undefined): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-/** Delay before attempt `attempt + 1`, after `attempt` failed (graph-format.md). */
+/** Delay before attempt `attempt + 1`, after `attempt` failed (docs/graph-format.md "Retries"). */
 export function backoffDelay(policy: EffectiveRetry, attempt: number, random: () => number): number {
   let base: number;
   switch (policy.strategy) {
@@ -112,9 +107,6 @@ export function backoffDelay(policy: EffectiveRetry, attempt: number, random: ()
 }
 
 export function timeoutFor(graph: Graph, node: GraphNode): number {
-  const limit = node.timeoutMs ?? graph.defaults?.timeoutMs ?? 60_000;
-  // A polled http node is bounded by poll.maxWaitMs (its own failure, kind timeout), not by timeoutMs.
-  const poll = node.type === 'http' ? (node.config['poll'] as { maxWaitMs?: unknown } | undefined) : undefined;
-  if (poll && typeof poll.maxWaitMs === 'number') return Math.max(limit, poll.maxWaitMs + 2 * limit);
-  return limit;
+  const limit = node.timeoutMs ?? graph.defaults?.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  return kindOf(node).timeoutMs?.(node.config, limit) ?? limit;
 }

@@ -4,6 +4,7 @@
  */
 import { AppError } from '../errors.js';
 import type { GraphNode } from '../graph/schema.js';
+import { isTerminalRun } from './machines.js';
 import type { NodeState, RunState } from './state.js';
 
 export function nodeIn(state: RunState, nodeId: string): NodeState {
@@ -13,9 +14,8 @@ export function nodeIn(state: RunState, nodeId: string): NodeState {
 }
 
 export function assertResumable(state: RunState): void {
-  const s = state.status;
-  if (s === 'succeeded' || s === 'cancelled' || s === 'failed')
-    throw new AppError('illegal-transition', `run ${state.runId} is ${s} and cannot be resumed`);
+  if (isTerminalRun(state.status))
+    throw new AppError('illegal-transition', `run ${state.runId} is ${state.status} and cannot be resumed`);
 }
 
 export function assertApprovable(state: RunState, node: GraphNode | undefined, nodeId: string): NodeState {

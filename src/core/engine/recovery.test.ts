@@ -22,7 +22,7 @@ describe('resume after a crash', () => {
     const g = graph({ nodes: [code('a'), code('b'), code('c')], edges: [e('a', 'b'), e('b', 'c')] });
     const first = testEngine({ code: runner });
     const o = await first.engine.start(g, {}, { graphHash: 'h' });
-    const all = first.store.loadRun(o.runId as RunId).events;
+    const all = first.store.snapshot(o.runId as RunId).events;
     const second = crashAfter(g, o.runId as RunId, all, (x) => x.type === 'node.started' && x.nodeId === 'b', {
       code: runner,
     });
@@ -33,7 +33,9 @@ describe('resume after a crash', () => {
     expect(nodeSeq(second.events, 'a')).toEqual([]);
     const restarted = second.events.find((x) => x.type === 'node.started' && x.nodeId === 'b')!;
     expect(restarted.data).toMatchObject({ attempt: 1, resumed: true });
-    expect(second.engine.inspect(o.runId as RunId).result).toEqual(first.engine.inspect(o.runId as RunId).result);
+    expect((await second.engine.inspect(o.runId as RunId)).result).toEqual(
+      (await first.engine.inspect(o.runId as RunId)).result,
+    );
   });
 
   it('an in-flight unsafe node becomes in-doubt and is never re-run without a decision', async () => {
@@ -44,7 +46,7 @@ describe('resume after a crash', () => {
     });
     const first = testEngine({ code: runner });
     const o = await first.engine.start(g, {}, { graphHash: 'h' });
-    const all = first.store.loadRun(o.runId as RunId).events;
+    const all = first.store.snapshot(o.runId as RunId).events;
     const second = crashAfter(g, o.runId as RunId, all, (x) => x.type === 'node.started' && x.nodeId === 'pay', {
       code: runner,
     });
@@ -56,14 +58,14 @@ describe('resume after a crash', () => {
     const done = await second.engine.resolve(o.runId as RunId, 'pay', 'paid-by-hand');
     expect(done.status).toBe('succeeded');
     expect(runner.calls - calls).toBe(1); // only c
-    expect(second.engine.inspect(o.runId as RunId).nodes.get('pay')!.output).toBe('paid-by-hand');
+    expect((await second.engine.inspect(o.runId as RunId)).nodes.get('pay')!.output).toBe('paid-by-hand');
   });
 
   it('a delay resumes with its remainder', async () => {
     const g = graph({ nodes: [{ id: 'wait', type: 'delay', config: { ms: 10_000 } }], edges: [] });
     const first = testEngine();
     const o = await first.engine.start(g, {}, { graphHash: 'h' });
-    const all = first.store.loadRun(o.runId as RunId).events;
+    const all = first.store.snapshot(o.runId as RunId).events;
     const started = all.find((x) => x.type === 'node.started')!;
     const until = (started.data as { until: number }).until;
     const second = crashAfter(g, o.runId as RunId, all, (x) => x === started, {});
@@ -83,7 +85,7 @@ describe('resume after a crash', () => {
     const runner = counting(async () => ({ output: 1 }));
     const first = testEngine({ code: runner });
     const o = await first.engine.start(g, {}, { graphHash: 'h' });
-    const all = first.store.loadRun(o.runId as RunId).events;
+    const all = first.store.snapshot(o.runId as RunId).events;
     const second = crashAfter(g, o.runId as RunId, all, (x) => x.type === 'approval.requested', { code: runner });
     const again = await second.engine.resume(o.runId as RunId);
     expect(again).toMatchObject({ status: 'waiting', waitingFor: ['gate'] });
@@ -99,7 +101,7 @@ describe('backoff', () => {
     strategy,
     jitter,
   });
-  it('follows graph-format.md', () => {
+  it('follows docs/graph-format.md "Retries"', () => {
     expect([1, 2, 3].map((a) => backoffDelay(p('exponential'), a, () => 0.5))).toEqual([100, 200, 400]);
     expect([1, 2, 3].map((a) => backoffDelay(p('linear'), a, () => 0.5))).toEqual([100, 200, 300]);
     expect([1, 2, 3].map((a) => backoffDelay(p('fixed'), a, () => 0.5))).toEqual([100, 100, 100]);

@@ -2,12 +2,13 @@
  * What a run's record says, read for replay: the outcome of every runner call (in the order it
  * was recorded), the actions people and crashes took (and where), and the transitions per node.
  */
+import { runStatusAfter } from './machines.js';
 import { NodeFailure, type NodeError } from '../errors.js';
 import type { RunEvent } from '../events.js';
-import type { Graph, NodeType } from '../graph/schema.js';
+import type { Graph } from '../graph/schema.js';
+import { kindOf } from '../nodes/registry.js';
 import type { NodeResult } from '../ports.js';
 import type { Decision } from './engine.js';
-import { intrinsicRunner } from './intrinsic.js';
 
 export type Outcome =
   | { kind: 'ok'; result: NodeResult; tokens: string }
@@ -32,7 +33,9 @@ export type Action =
   | { kind: 'cancel' }
   | { kind: 'retry'; nodeId: string }
   | { kind: 'resolve'; nodeId: string; output: unknown }
-  | { kind: 'crash' };
+  | { kind: 'crash' }
+  /** A child run a composition node waited for moved on (a person decided in it): the run goes on. */
+  | { kind: 'continue' };
 
 export interface Step {
   seq: number;
@@ -43,19 +46,6 @@ export interface Step {
   midFlight: boolean;
 }
 
-/** The run's status after each run-level event. */
-const RUN_STATUS: Record<string, string> = {
-  'run.started': 'running',
-  'run.resumed': 'running',
-  'run.retried': 'running',
-  'run.paused': 'paused',
-  'run.waiting': 'waiting',
-  'run.interrupted': 'interrupted',
-  'run.succeeded': 'succeeded',
-  'run.failed': 'failed',
-  'run.cancelled': 'cancelled',
-};
-
 /** A transition of a node's work (not its tokens, logs, steps, polls, or a restart after a crash). */
 export function isTransition(e: RunEvent): boolean {
   if (
@@ -63,7 +53,9 @@ export function isTransition(e: RunEvent): boolean {
     e.type === 'node.tokens' ||
     e.type === 'node.log' ||
     e.type === 'agent.step' ||
-    e.type === 'node.poll'
+    e.type === 'node.poll' ||
+    e.type === 'node.child' ||
+    e.type === 'child.finished'
   )
     return false;
   return !(e.type === 'node.started' && e.data.resumed);
@@ -81,11 +73,8 @@ export const callKey = (nodeId: string, attempt: number, compensation = false): 
 
 /** The outcome of every runner call, by node and attempt (compensations apart). */
 export function recordedCalls(graph: Graph, events: RunEvent[]): Map<string, RecordedCall> {
-  const types = new Map(graph.nodes.map((n) => [n.id, n.type as NodeType]));
-  const byRunner = (id: string) => {
-    const t = types.get(id);
-    return t !== undefined && t !== 'approval' && !intrinsicRunner(t);
-  };
+  const effects = new Set(graph.nodes.filter((n) => kindOf(n).execution === 'effect').map((n) => n.id));
+  const byRunner = (id: string) => effects.has(id);
   const calls = new Map<string, RecordedCall>();
   const tokens = new Map<string, string>();
   const set = (key: string, seq: number, outcome: Outcome, ordered: boolean) =>
@@ -180,6 +169,7 @@ export function recordedSteps(events: RunEvent[]): Step[] {
   const counts = new Map<string, number>();
   let status = 'queued';
   let cancelling = false;
+  let childWaiting = false;
   const add = (seq: number, action: Action) =>
     steps.push({ seq, action, before: new Map(counts), midFlight: status === 'running' });
   for (const e of events) {
@@ -201,6 +191,11 @@ export function recordedSteps(events: RunEvent[]): Step[] {
         break;
       case 'run.resumed':
         if (status === 'paused') add(e.seq, { kind: 'resume', ...(e.data.budget ? { budget: e.data.budget } : {}) });
+        else if (status === 'waiting' && childWaiting) add(e.seq, { kind: 'continue' });
+        childWaiting = false;
+        break;
+      case 'node.waiting':
+        childWaiting = true;
         break;
       case 'run.interrupted':
         add(e.seq, { kind: 'crash' });
@@ -219,7 +214,7 @@ export function recordedSteps(events: RunEvent[]): Step[] {
       default:
         break;
     }
-    status = RUN_STATUS[e.type] ?? status;
+    status = runStatusAfter(e.type) ?? status;
     if (isTransition(e)) counts.set(e.nodeId!, (counts.get(e.nodeId!) ?? 0) + 1);
   }
   return steps;
@@ -238,6 +233,8 @@ export function describe(a: Action): string {
       return a.kind;
     case 'crash':
       return 'the process crash';
+    case 'continue':
+      return 'continuation after a child run moved on';
   }
 }
 

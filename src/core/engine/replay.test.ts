@@ -44,7 +44,7 @@ function when(env: ReturnType<typeof testEngine>, match: (e: RunEvent) => boolea
 
 async function replayOf(env: ReturnType<typeof testEngine>, runId: string, runner?: { calls: number }) {
   const calls = runner?.calls;
-  const { graph: g, events } = env.store.loadRun(runId as RunId);
+  const { graph: g, events } = env.store.snapshot(runId as RunId);
   const report = await replayRun(runId as RunId, g, events);
   if (runner) expect(runner.calls).toBe(calls);
   return report;
@@ -78,7 +78,7 @@ describe('replay', () => {
     const o = await env.engine.start(g, {}, { graphHash: 'h' });
     await env.engine.approve(o.runId as RunId, 'gate', { approved: true, by: 'x' });
     expect(await replayOf(env, o.runId, runner)).toEqual(ok(4));
-    const { events } = env.store.loadRun(o.runId as RunId);
+    const { events } = env.store.snapshot(o.runId as RunId);
     // A transform's output is the engine's own work: a record that says otherwise does not replay.
     const tampered = events.map((x) =>
       x.type === 'node.succeeded' && x.nodeId === 'shout' ? { ...x, data: { ...x.data, output: 'changed' } } : x,
@@ -108,7 +108,7 @@ describe('replay', () => {
       ],
     });
     const env = testEngine({ code: runner });
-    const runId = env.engine.createRun(g, {}, { graphHash: 'h' });
+    const runId = await env.engine.createRun(g, {}, { graphHash: 'h' });
     when(
       env,
       (x) => x.type === 'node.succeeded' && x.nodeId === 'fast',
@@ -117,7 +117,7 @@ describe('replay', () => {
     expect((await env.engine.drive(runId)).status).toBe('cancelled');
     expect(
       env.store
-        .loadRun(runId)
+        .snapshot(runId)
         .events.filter((x) => x.type === 'node.cancelled')
         .map((x) => x.nodeId)
         .sort(),
@@ -129,7 +129,7 @@ describe('replay', () => {
     const runner = sleepy({ b: 1_000 });
     const g = graph({ nodes: [code('a'), code('b'), code('c')], edges: [e('a', 'b'), e('b', 'c')] });
     const env = testEngine({ code: runner });
-    const runId = env.engine.createRun(g, {}, { graphHash: 'h' });
+    const runId = await env.engine.createRun(g, {}, { graphHash: 'h' });
     when(
       env,
       (x) => x.type === 'node.started' && x.nodeId === 'b',
@@ -181,7 +181,7 @@ describe('replay', () => {
     for (const decide of ['retry', 'resolve'] as const) {
       const first = testEngine({ code: runner });
       const o = await first.engine.start(g, {}, { graphHash: 'h' });
-      const all = first.store.loadRun(o.runId as RunId).events;
+      const all = first.store.snapshot(o.runId as RunId).events;
       const second = crashAfter(g, o.runId as RunId, all, (x) => x.type === 'node.started' && x.nodeId === 'pay', {
         code: runner,
       });
@@ -203,7 +203,7 @@ describe('replay', () => {
     });
     const first = testEngine({ code: runner });
     const o = await first.engine.start(g, {}, { graphHash: 'h' });
-    const all = first.store.loadRun(o.runId as RunId).events;
+    const all = first.store.snapshot(o.runId as RunId).events;
     const second = crashAfter(g, o.runId as RunId, all, (x) => x.type === 'node.started' && x.nodeId === 'b', {
       code: runner,
     });
@@ -225,7 +225,7 @@ describe('replay', () => {
     });
     const first = testEngine({ code: runner });
     const o = await first.engine.start(g, {}, { graphHash: 'h' });
-    const all = first.store.loadRun(o.runId as RunId).events;
+    const all = first.store.snapshot(o.runId as RunId).events;
     const second = crashAfter(g, o.runId as RunId, all, (x) => x.type === 'node.queued' && x.nodeId === 'notify', {
       code: runner,
     });
@@ -282,7 +282,7 @@ describe('replay', () => {
     const g = graph({ nodes: [{ id: 'gate', type: 'approval', config: { title: 'ok?' } }], edges: [] });
     const env = testEngine();
     const o = await env.engine.start(g, {}, { graphHash: 'h' });
-    const { events } = env.store.loadRun(o.runId as RunId);
+    const { events } = env.store.snapshot(o.runId as RunId);
     await expect(replayRun(o.runId as RunId, g, events)).rejects.toThrow(AppError);
     await expect(replayRun(o.runId as RunId, g, events)).rejects.toThrow(/is waiting: replay re-drives a finished run/);
   });

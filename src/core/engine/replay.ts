@@ -1,5 +1,5 @@
 /**
- * Replay (runtime.md "Controls"): re-drive a finished run from its record, calling no runner, on
+ * Replay (docs/runtime.md "Controls"): re-drive a finished run from its record, calling no runner, on
  * a simulated clock and an in-memory store, and check that it reproduces the same transitions per
  * node, the same outputs and the same end.
  *
@@ -10,14 +10,15 @@
  */
 import { AppError } from '../errors.js';
 import { asNewEvent, type RunEvent } from '../events.js';
-import type { Graph, NodeType } from '../graph/schema.js';
-import { NODE_TYPES } from '../graph/schema.js';
+import type { Graph } from '../graph/schema.js';
+import { NODE_KINDS } from '../nodes/registry.js';
 import type { RunId } from '../ids.js';
 import type { NodeRunner } from '../ports.js';
 import { hostTurn, SimClock } from './clock.js';
 import type { RunnerRegistry } from './context.js';
 import { Engine } from './engine.js';
 import { MemoryStore } from './memory-store.js';
+import { RecordedChildren } from './replay-children.js';
 import {
   callKey,
   describe,
@@ -68,6 +69,8 @@ interface Waiter {
 class Replay {
   readonly problems: string[] = [];
   private readonly graphHash: string;
+  /** Composition nodes' children: their ends from the record, not run again. */
+  private readonly children: RecordedChildren;
   private readonly calls: Map<string, RecordedCall>;
   private readonly steps: Step[];
   private nextStep = 0;
@@ -93,6 +96,7 @@ class Replay {
     const created = record[0];
     this.graphHash = created?.type === 'run.created' ? created.data.graphHash : '';
     this.calls = recordedCalls(graph, record);
+    this.children = new RecordedChildren(record);
     this.steps = recordedSteps(record);
     this.timed = timedEnds(graph, record);
     this.ordered = [...this.calls.values()]
@@ -146,7 +150,7 @@ class Replay {
     // Reused outputs of a rerun are part of its record.
     const reused = this.record.filter((e) => e.type === 'node.succeeded' && e.data.reusedFrom).map(asNewEvent);
     this.startEpoch(Date.parse(created?.ts ?? '2026-01-01T00:00:00Z'), (store) => {
-      store.createRun({
+      store.seed({
         runId: this.runId,
         graph: this.graph,
         graphHash: this.graphHash,
@@ -156,7 +160,7 @@ class Replay {
     let idle = 0;
     let seen = -1;
     for (let guard = 0; guard < 100 * (this.record.length + 100); guard++) {
-      await hostTurn();
+      await this.quiet();
       if (this.seen !== seen) idle = 0;
       seen = this.seen;
       if (this.applyStep() || this.release(true)) continue;
@@ -171,7 +175,20 @@ class Replay {
       this.problems.push(
         `run: the replay never reached the point where the record shows the ${describe(left.action)} (seq ${left.seq})`,
       );
-    return this.store.loadRun(this.runId).events;
+    return this.store.snapshot(this.runId).events;
+  }
+
+  /**
+   * Host turns until one passes with nothing published: commits are written after a turn (group
+   * commit), so what the engine did is seen before the replay moves its clock or releases a call.
+   */
+  private async quiet(): Promise<void> {
+    for (let i = 0; i < 50; i++) {
+      const seen = this.seen;
+      await hostTurn();
+      await hostTurn();
+      if (this.seen === seen) return;
+    }
   }
 
   /** A fresh engine on a fresh store and clock (the first, or the one after a crash). */
@@ -183,14 +200,15 @@ class Replay {
     this.store = new MemoryStore(() => clock.now());
     seed(this.store);
     this.counts = new Map(
-      [...transitionsByNode(this.store.loadRun(this.runId).events)].map(([id, t]) => [id, t.length]),
+      [...transitionsByNode(this.store.snapshot(this.runId).events)].map(([id, t]) => [id, t.length]),
     );
     const runners: RunnerRegistry = {};
-    for (const t of NODE_TYPES as readonly NodeType[]) runners[t] = this.runnerOf(epoch);
+    for (const k of NODE_KINDS) if (k.execution === 'effect') runners[k.type] = this.runnerOf(epoch);
     this.engine = new Engine({
       store: this.store,
       clock,
       runners,
+      childEngine: this.children,
       owner: { id: 'replay' },
       random: () => 0,
       controlPollMs: 3_600_000,
@@ -245,17 +263,22 @@ class Replay {
         return this.track(this.engine.retry(id, a.nodeId), a);
       case 'resolve':
         return this.track(this.engine.resolve(id, a.nodeId, a.output), a);
+      case 'continue':
+        this.children.release();
+        return this.track(this.engine.drive(id), a);
       case 'crash': {
         // The process dies here: what it committed is all there is (its calls never return), and
         // a new process finds the log as it is and resumes it.
-        const log = this.store.loadRun(id).events;
+        // The replay may have grouped its commits differently: it crashes right after the last
+        // transition the record shows before the crash, as the original did.
+        const log = upTo(this.store.snapshot(id).events, step.before);
         this.epoch++;
         this.waiting = [];
         const kept = log.map(asNewEvent);
         const now = this.clock.now();
         queueMicrotask(() =>
           this.startEpoch(now, (store) =>
-            store.createRun({ runId: id, graph: this.graph, graphHash: this.graphHash, events: kept }),
+            store.seed({ runId: id, graph: this.graph, graphHash: this.graphHash, events: kept }),
           ),
         );
         return true;
@@ -292,6 +315,19 @@ class Replay {
     w.release();
     return true;
   }
+}
+
+/** The log up to (not including) the first transition past `before` (transitions per node). */
+function upTo(events: RunEvent[], before: Map<string, number>): RunEvent[] {
+  const counts = new Map<string, number>();
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!;
+    if (!isTransition(e)) continue;
+    const n = (counts.get(e.nodeId!) ?? 0) + 1;
+    if (n > (before.get(e.nodeId!) ?? 0)) return events.slice(0, i);
+    counts.set(e.nodeId!, n);
+  }
+  return events;
 }
 
 /** Waits for the call's abort (a cancel, a timeout); never returns otherwise. */

@@ -4,7 +4,7 @@
  * checked against the run/node machines before it is applied.
  */
 import type { NodeError } from '../errors.js';
-import type { AgentStep, PollRecord, RunEvent, Usage } from '../events.js';
+import type { AgentStep, ChildOf, PollRecord, RunEvent, Usage } from '../events.js';
 import type { Graph } from '../graph/schema.js';
 import type { RunId } from '../ids.js';
 import type { NodeStatus, RunStatus } from '../ports.js';
@@ -50,6 +50,22 @@ export interface NodeState {
   poll?: PollRecord;
   compensation?: { status: 'running' | 'succeeded' | 'failed'; attempt: number; error?: NodeError };
   logs: { ts: string; level: string; message: string }[];
+  /** Composition nodes: their child runs by key (a map item, a loop iteration), the latest of each. */
+  children?: Map<number, ChildRecord>;
+  /** Composition nodes waiting: the child runs a person must decide in. */
+  waitingChildren?: { runId: string; nodeIds: string[] }[];
+}
+
+export interface ChildRecord {
+  runId: string;
+  /** The parent attempt that started it. */
+  attempt: number;
+  graphId: string;
+  status: 'running' | 'succeeded' | 'failed' | 'cancelled';
+  result?: unknown;
+  error?: NodeError;
+  tokens: number;
+  costUsd: number;
 }
 
 export interface RunState {
@@ -65,7 +81,10 @@ export interface RunState {
   error?: NodeError;
   failedNodeId?: string;
   pauseReason?: 'user' | 'budget';
+  /** Tokens spent so far (input + output), and the two apart. */
   tokens: number;
+  inputTokens: number;
+  outputTokens: number;
   costUsd: number;
   budget: { maxTokens?: number; maxCostUsd?: number };
   nodes: Map<string, NodeState>;
@@ -73,6 +92,8 @@ export interface RunState {
   completed: string[];
   compensated?: boolean;
   rerunOf?: { runId: string; fromNodeId: string };
+  /** A child run: the run and node that started it. */
+  parent?: ChildOf;
 }
 
 export function initialState(runId: RunId, graph: Graph): RunState {
@@ -87,6 +108,8 @@ export function initialState(runId: RunId, graph: Graph): RunState {
     input: undefined,
     seq: 0,
     tokens: 0,
+    inputTokens: 0,
+    outputTokens: 0,
     costUsd: 0,
     budget: { ...graph.budget },
     nodes,
@@ -115,6 +138,12 @@ function closeAttempt(
   if (rec && rec.status === 'running') Object.assign(rec, { status, finishedAt: ms(ts), ...patch });
 }
 
+function addUsage(state: RunState, usage: Usage): void {
+  state.inputTokens += usage.inputTokens;
+  state.outputTokens += usage.outputTokens;
+  state.tokens += usage.inputTokens + usage.outputTokens;
+}
+
 /**
  * Applies one committed event to the state (in place, for speed). Throws AppError
  * ('illegal-transition') and leaves the state untouched when the machines refuse it.
@@ -139,6 +168,7 @@ export function applyEvent(state: RunState, e: RunEvent): void {
       state.input = e.data.input;
       state.createdAt = e.ts;
       if (e.data.rerunOf) state.rerunOf = e.data.rerunOf;
+      if (e.data.parent) state.parent = e.data.parent;
       return;
     case 'run.started':
       state.startedAt = e.ts;
@@ -178,6 +208,7 @@ export function applyEvent(state: RunState, e: RunEvent): void {
     case 'node.started': {
       const n = node!;
       if (e.data.resumed) closeAttempt(n, e.ts, 'interrupted');
+      n.waitingChildren = undefined;
       n.attempt = e.data.attempt;
       n.stream = '';
       n.until = e.data.until;
@@ -203,7 +234,7 @@ export function applyEvent(state: RunState, e: RunEvent): void {
       });
       n.error = e.data.error;
       n.retryAt = ms(e.ts) + e.data.delayMs;
-      if (e.data.usage) state.tokens += e.data.usage.inputTokens + e.data.usage.outputTokens;
+      if (e.data.usage) addUsage(state, e.data.usage);
       if (e.data.costUsd) state.costUsd += e.data.costUsd;
       return;
     }
@@ -218,7 +249,7 @@ export function applyEvent(state: RunState, e: RunEvent): void {
       n.output = e.data.output;
       n.error = undefined;
       n.until = undefined;
-      if (usage) state.tokens += usage.inputTokens + usage.outputTokens;
+      if (usage) addUsage(state, usage);
       if (costUsd) state.costUsd += costUsd;
       state.completed.push(e.nodeId!);
       return;
@@ -231,7 +262,7 @@ export function applyEvent(state: RunState, e: RunEvent): void {
         ...(e.data.costUsd !== undefined ? { costUsd: e.data.costUsd } : {}),
       });
       n.error = e.data.error;
-      if (e.data.usage) state.tokens += e.data.usage.inputTokens + e.data.usage.outputTokens;
+      if (e.data.usage) addUsage(state, e.data.usage);
       if (e.data.costUsd) state.costUsd += e.data.costUsd;
       return;
     }
@@ -271,6 +302,39 @@ export function applyEvent(state: RunState, e: RunEvent): void {
       return;
     case 'node.poll':
       node!.poll = e.data;
+      return;
+    case 'node.child': {
+      const { attempt, key, childRunId, graphId } = e.data;
+      (node!.children ??= new Map()).set(key, {
+        runId: childRunId,
+        attempt,
+        graphId,
+        status: 'running',
+        tokens: 0,
+        costUsd: 0,
+      });
+      return;
+    }
+    case 'child.finished': {
+      const d = e.data;
+      const rec = (node!.children ??= new Map()).get(d.key);
+      const done: ChildRecord = {
+        runId: d.childRunId,
+        attempt: d.attempt,
+        graphId: rec?.graphId ?? '',
+        status: d.status,
+        ...(d.result !== undefined ? { result: d.result } : {}),
+        ...(d.error ? { error: d.error } : {}),
+        tokens: d.usage.inputTokens + d.usage.outputTokens,
+        costUsd: d.costUsd,
+      };
+      node!.children.set(d.key, done);
+      addUsage(state, d.usage);
+      state.costUsd += d.costUsd;
+      return;
+    }
+    case 'node.waiting':
+      node!.waitingChildren = e.data.children;
       return;
     case 'compensation.started':
       node!.compensation = { status: 'running', attempt: e.data.attempt };

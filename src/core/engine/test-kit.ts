@@ -3,7 +3,7 @@ import { asNewEvent, type RunEvent } from '../events.js';
 import type { RunId } from '../ids.js';
 import type { Graph } from '../graph/schema.js';
 import { validateGraph } from '../graph/validate.js';
-import { llmRunner } from '../nodes/llm.js';
+import { llmRunner } from '../nodes/llm/runner.js';
 import type { NodeRunner } from '../ports.js';
 import { SimClock } from './clock.js';
 import type { RunnerRegistry } from './context.js';
@@ -75,6 +75,6 @@ export function crashAfter(
   if (cut < 0) throw new Error('cut point not found');
   const fresh = testEngine(runners);
   const kept = events.slice(0, cut + 1).map(asNewEvent);
-  fresh.store.createRun({ runId, graph: g, graphHash: 'h', events: kept });
+  fresh.store.seed({ runId, graph: g, graphHash: 'h', events: kept });
   return fresh;
 }

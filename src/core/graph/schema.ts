@@ -1,22 +1,9 @@
 /**
- * The graph file, format v1 (graph-format.md), as zod schemas and the types derived from them.
- * Structural checks only; the graph-level rules (cycles, references, …) live in validate.ts.
+ * The graph file, format v1 (docs/graph-format.md), as zod schemas and the types derived from them.
+ * Structural checks only: each node kind's config schema lives with its kind (src/core/nodes), and
+ * the graph-level rules (cycles, references, …) in validate.ts.
  */
 import { z } from 'zod';
-
-export const NODE_TYPES = [
-  'input',
-  'llm',
-  'http',
-  'code',
-  'transform',
-  'condition',
-  'approval',
-  'delay',
-  'agent',
-  'output',
-] as const;
-export type NodeType = (typeof NODE_TYPES)[number];
 
 export const GRAPH_ID_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 export const NODE_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
@@ -35,113 +22,6 @@ export const SideEffectSchema = z.enum(['pure', 'idempotent', 'unsafe']);
 export type SideEffect = z.infer<typeof SideEffectSchema>;
 
 const JsonObject = z.record(z.string(), z.unknown());
-
-export const MockSchema = z
-  .object({
-    reply: z.unknown().optional(),
-    tokensPerSecond: z.number().min(0).optional(),
-    failTimes: z.number().int().min(0).optional(),
-    usage: z.object({ inputTokens: z.number().optional(), outputTokens: z.number().optional() }).optional(),
-    script: z.array(z.unknown()).optional(),
-  })
-  .passthrough();
-
-/** A model tried, in order, when the node's own model fails with a retryable provider error. */
-export const FallbackSchema = z
-  .object({
-    provider: z.enum(['mock', 'openai', 'anthropic', 'openai-compatible']),
-    model: z.string().min(1),
-    baseURL: z.string().optional(),
-  })
-  .strict();
-
-export const LlmConfigSchema = z
-  .object({
-    provider: z.enum(['mock', 'openai', 'anthropic', 'openai-compatible']),
-    model: z.string().min(1),
-    system: z.string().optional(),
-    prompt: z.string().min(1),
-    temperature: z.number().optional(),
-    maxTokens: z.number().int().positive().optional(),
-    outputSchema: JsonObject.optional(),
-    baseURL: z.string().optional(),
-    mock: MockSchema.optional(),
-    fallback: z.array(FallbackSchema).max(8).optional(),
-  })
-  .passthrough();
-
-/** Long-running http: submit once, then poll `url` every `intervalMs` until `until` (JSONata over `{ response }`) is true. */
-export const PollSchema = z
-  .object({
-    url: z.string().min(1),
-    intervalMs: z.number().int().min(10),
-    until: z.string().min(1),
-    maxWaitMs: z.number().int().positive(),
-    method: z.enum(['GET', 'POST']).optional(),
-  })
-  .strict()
-  .refine((p) => p.maxWaitMs >= p.intervalMs, {
-    message: 'maxWaitMs must be at least intervalMs',
-    path: ['maxWaitMs'],
-  });
-
-export const HttpConfigSchema = z
-  .object({
-    method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']),
-    url: z.string().min(1),
-    headers: z.record(z.string(), z.string()).optional(),
-    body: z.unknown().optional(),
-    maxResponseBytes: z.number().int().positive().optional(),
-    poll: PollSchema.optional(),
-  })
-  .passthrough();
-
-export const CodeConfigSchema = z.object({ code: z.string().min(1) }).passthrough();
-export const TransformConfigSchema = z
-  .object({ template: z.unknown() })
-  .passthrough()
-  .refine((c) => 'template' in c, {
-    message: 'Required',
-    path: ['template'],
-  });
-export const ConditionConfigSchema = z.object({ expression: z.string().min(1) }).passthrough();
-export const ApprovalConfigSchema = z
-  .object({ title: z.string().min(1), details: z.string().optional() })
-  .passthrough();
-export const DelayConfigSchema = z.object({ ms: z.number().int().min(0) }).passthrough();
-export const OutputConfigSchema = z
-  .object({ value: z.unknown() })
-  .passthrough()
-  .refine((c) => 'value' in c, {
-    message: 'Required',
-    path: ['value'],
-  });
-export const ToolSchema = z
-  .object({
-    name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
-    description: z.string().optional(),
-    inputSchema: JsonObject.optional(),
-    run: z.object({ type: z.enum(['http', 'code']), config: JsonObject }),
-  })
-  .passthrough();
-export const AgentConfigSchema = LlmConfigSchema.extend({
-  tools: z.array(ToolSchema).default([]),
-  maxSteps: z.number().int().min(1).max(100).optional(),
-});
-
-/** The config schema of each node type; `input` takes none. */
-export const CONFIG_SCHEMAS: Record<NodeType, z.ZodType> = {
-  input: z.object({}).passthrough(),
-  llm: LlmConfigSchema,
-  http: HttpConfigSchema,
-  code: CodeConfigSchema,
-  transform: TransformConfigSchema,
-  condition: ConditionConfigSchema,
-  approval: ApprovalConfigSchema,
-  delay: DelayConfigSchema,
-  agent: AgentConfigSchema,
-  output: OutputConfigSchema,
-};
 
 export const CompensateSchema = z.object({ type: z.enum(['http', 'code']), config: JsonObject }).strict();
 
@@ -188,12 +68,15 @@ export const GraphSchema = z
     concurrency: z.number().int().min(1).max(256).optional(),
     nodes: z.array(NodeSchema),
     edges: z.array(EdgeSchema),
+    /** The graphs its subgraph, map and loop nodes run, by the id they name (docs/composition.md). */
+    graphs: z.record(z.string(), z.unknown()).optional(),
   })
   .passthrough();
 
 export interface GraphNode {
   id: string;
-  type: NodeType;
+  /** One of the node kinds (src/core/nodes/registry.ts); validation refuses any other. */
+  type: string;
   label?: string;
   description?: string;
   position?: { x: number; y: number };
@@ -226,6 +109,8 @@ export interface Graph {
   concurrency?: number;
   nodes: GraphNode[];
   edges: GraphEdge[];
+  /** The library: graphs run as child runs by this graph's (and each other's) composition nodes. */
+  graphs?: Record<string, Graph>;
   [extra: string]: unknown;
 }
 
@@ -237,25 +122,3 @@ export const DEFAULT_RETRY: Required<RetryPolicy> = {
   strategy: 'exponential',
   jitter: true,
 };
-
-/** Default side effect of a node (graph-format.md). */
-export function defaultSideEffect(node: GraphNode): SideEffect {
-  if (node.sideEffect) return node.sideEffect;
-  switch (node.type) {
-    case 'agent':
-      return 'idempotent';
-    case 'http': {
-      const m = String(node.config['method'] ?? 'GET').toUpperCase();
-      return m === 'POST' || m === 'PATCH' ? 'unsafe' : 'idempotent';
-    }
-    case 'input':
-    case 'llm':
-    case 'code':
-    case 'transform':
-    case 'condition':
-    case 'approval':
-    case 'delay':
-    case 'output':
-      return 'pure';
-  }
-}

@@ -19,6 +19,7 @@ const TOP_KEYS = [
   'concurrency',
   'nodes',
   'edges',
+  'graphs',
 ];
 const NODE_KEYS = [
   'id',
@@ -47,7 +48,14 @@ function ordered(obj: Obj, keys: string[], map: (k: string, v: unknown) => unkno
  * newline. An empty `config` is left out (it means the same as none).
  */
 export function serializeGraph(graph: Graph): string {
-  const canonical = ordered(graph as Obj, TOP_KEYS, (k, v) => {
+  return JSON.stringify(canonicalGraph(graph), null, 2) + '\n';
+}
+
+/** A graph's canonical form; the graphs of its library are canonical too. */
+function canonicalGraph(graph: Graph): Obj {
+  return ordered(graph as Obj, TOP_KEYS, (k, v) => {
+    if (k === 'graphs' && isObj(v))
+      return Object.fromEntries(Object.entries(v).map(([id, g]) => [id, canonicalGraph(g as Graph)]));
     if (k === 'nodes' && Array.isArray(v)) {
       return v.map((n: Obj) => {
         const node = ordered(n, NODE_KEYS);
@@ -58,5 +66,4 @@ export function serializeGraph(graph: Graph): string {
     if (k === 'edges' && Array.isArray(v)) return v.map((e: Obj) => ordered(e, EDGE_KEYS));
     return v;
   });
-  return JSON.stringify(canonical, null, 2) + '\n';
 }

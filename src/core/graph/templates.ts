@@ -1,5 +1,5 @@
 /**
- * Templates (graph-format.md § Templates): strings may hold `{{ expr }}` where `expr` is a
+ * Templates (docs/graph-format.md "Templates"): strings may hold `{{ expr }}` where `expr` is a
  * JSONata expression evaluated against `{ input, nodes: { <id>: { output } } }`.
  * Compiled expressions and parsed template strings are cached: rendering is on the hot path.
  */
@@ -308,15 +308,14 @@ export async function renderTemplates(value: unknown, scope: TemplateScope): Pro
   return value;
 }
 
-/** A node's config with its templates rendered; `UNTEMPLATED_CONFIG_KEYS` are passed as written. */
+/** A node's config with its templates rendered; the keys in `skip` are passed as written. */
 export async function renderConfig(
   config: Record<string, unknown>,
   scope: TemplateScope,
+  skip: ReadonlySet<string> = UNTEMPLATED_CONFIG_KEYS,
 ): Promise<Record<string, unknown>> {
   const entries = Object.entries(config);
-  const rendered = await Promise.all(
-    entries.map(([k, v]) => (UNTEMPLATED_CONFIG_KEYS.has(k) ? v : renderTemplates(v, scope))),
-  );
+  const rendered = await Promise.all(entries.map(([k, v]) => (skip.has(k) ? v : renderTemplates(v, scope))));
   const out: Record<string, unknown> = {};
   entries.forEach(([k], i) => (out[k] = rendered[i]));
   return out;

@@ -1,13 +1,17 @@
 /**
- * Graph validation (graph-format.md § Validation), run input validation and the canonical
+ * Graph validation (docs/graph-format.md "Validation"), run input validation and the canonical
  * serialization. Every refusal is an AppError('validation') whose message names the first
  * issue (node/edge/field) and whose `issues` hold them all.
  */
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { AppError, type ValidationIssue } from '../errors.js';
-import { CONFIG_SCHEMAS, GraphSchema, NODE_TYPES, type Graph, type GraphNode, type NodeType } from './schema.js';
+import type { KindChecker } from '../nodes/kind.js';
+import { findKind, isNodeType, kindOf, NODE_KINDS, NODE_TYPES } from '../nodes/registry.js';
+import { GraphSchema, type Graph, type GraphNode } from './schema.js';
+import { depthPath, MAX_JSON_DEPTH, tooDeep } from '../json-depth.js';
 import { expressionRefs, parseTemplateString, UNTEMPLATED_CONFIG_KEYS } from './templates.js';
+import { compositionIssues, isStatic } from './composition.js';
 import { findCycle, formatCycle, topology, type Topology } from './topology.js';
 
 type Obj = Record<string, unknown>;
@@ -83,7 +87,7 @@ function jsonErrorOffset(s: string): number {
 }
 
 /** Parses a graph file's text and validates it. `source` (a file name) prefixes messages. */
-export function parseGraphText(text: string, source?: string): Graph {
+export function parseGraphText(text: string, source?: string, opts: ValidateOptions = {}): Graph {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   let raw: unknown;
   try {
@@ -104,7 +108,7 @@ export function parseGraphText(text: string, source?: string): Graph {
     const reason = body.trim() === '' ? 'the file is empty' : what + where;
     fail([{ path: '', message: `not valid JSON: ${reason}` }], source);
   }
-  return validateGraph(raw, source);
+  return validateGraph(raw, source, opts);
 }
 
 // ---------------------------------------------------------------- JSON Schema (ajv)
@@ -164,8 +168,17 @@ function ajvIssue(e: ErrorObject, root: string): ValidationIssue {
   return { path: root + pointerToPath(e.instancePath), message };
 }
 
+/** Refuses a value nested deeper than MAX_JSON_DEPTH before any recursive check walks it. */
+function refuseTooDeep(value: unknown, root: string, source?: string): void {
+  const path = tooDeep(value);
+  if (!path) return;
+  const where = [root, depthPath(path)].filter(Boolean).join(root && typeof path[0] !== 'number' ? '.' : '');
+  fail([{ path: where, message: `nested more than ${MAX_JSON_DEPTH} levels deep` }], source);
+}
+
 /** Refuses a run input that does not satisfy `graph.input`, naming the JSON path. */
 export function validateRunInput(graph: Graph, input: unknown): void {
+  refuseTooDeep(input, 'input');
   if (graph.input === undefined) return;
   const validate = compileSchema(graph.input);
   if (validate(input)) return;
@@ -270,10 +283,14 @@ function checkTemplates(
   }
 }
 
-const CODE_KEY = new Set(['code']);
-
-function checkConfig(ctx: Ctx, node: GraphNode, base: string, type: NodeType, config: unknown): boolean {
-  const parsed = CONFIG_SCHEMAS[type].safeParse(config ?? {});
+/** The config of a node (or an agent tool's `run`, or a compensation) against its kind's schema. */
+function checkConfig(ctx: Ctx, node: GraphNode, base: string, type: string, config: unknown): boolean {
+  const kind = findKind(type);
+  if (!kind) {
+    ctx.issues.push({ path: base, nodeId: node.id, message: `unknown node type "${type}"` });
+    return false;
+  }
+  const parsed = kind.configSchema.safeParse(config ?? {});
   if (parsed.success) return true;
   for (const i of parsed.error.issues) {
     ctx.issues.push({
@@ -292,52 +309,54 @@ function checkSchema(ctx: Ctx, path: string, schema: unknown, nodeId?: string): 
     ctx.issues.push({ path, message: `is not a valid JSON Schema: ${problem}`, ...(nodeId ? { nodeId } : {}) });
 }
 
+/** What a kind's own checks report into, at paths below `base` (`nodes[id].config`). */
+function checkerFor(ctx: Ctx, node: GraphNode, base: string): KindChecker {
+  const at = (path: string) => `${base}${path.startsWith('[') ? '' : '.'}${path}`;
+  return {
+    schema: (path, schema) => checkSchema(ctx, at(path), schema, node.id),
+    config: (path, type, config) => checkConfig(ctx, node, at(path), type, config),
+    templates: (path, value, skip) => checkTemplates(ctx, node, at(path), value, false, skip),
+    expression: (path, expression, what) => checkExpression(ctx, node, at(path), expression, false, what),
+  };
+}
+
+const CODE_KEY: ReadonlySet<string> = new Set(['code']);
+
 /** Config, schemas and templates of one node (templates only once the topology is known). */
 function checkNode(ctx: Ctx, node: GraphNode, templates: boolean): void {
   const base = `nodes[${node.id}]`;
-  const type = node.type as NodeType;
+  const kind = kindOf(node);
   const config = node.config ?? {};
+  const check = checkerFor(ctx, node, `${base}.config`);
   if (!templates) {
-    const ok = checkConfig(ctx, node, `${base}.config`, type, config);
+    const ok = checkConfig(ctx, node, `${base}.config`, node.type, config);
     if (node.compensate)
       checkConfig(ctx, node, `${base}.compensate.config`, node.compensate.type, node.compensate.config);
-    if (ok && (type === 'llm' || type === 'agent'))
-      checkSchema(ctx, `${base}.config.outputSchema`, config['outputSchema'], node.id);
-    if (ok && type === 'agent') {
-      (config['tools'] as Obj[] | undefined)?.forEach((t, i) => {
-        checkSchema(ctx, `${base}.config.tools[${i}].inputSchema`, t['inputSchema'], node.id);
-        const run = t['run'] as { type: NodeType; config: unknown };
-        checkConfig(ctx, node, `${base}.config.tools[${i}].run.config`, run.type, run.config);
-      });
-    }
+    if (ok) kind.checkConfig?.(kind.configSchema.parse(config), check);
     return;
   }
   for (const [k, v] of Object.entries(config)) {
     if (!UNTEMPLATED_CONFIG_KEYS.has(k)) checkTemplates(ctx, node, `${base}.config${keySeg(k)}`, v, false);
   }
-  if (type === 'condition' && typeof config['expression'] === 'string') {
-    checkExpression(ctx, node, `${base}.config.expression`, config['expression'], false, 'expression');
-  }
-  const poll = type === 'http' && isObj(config['poll']) ? config['poll'] : undefined;
-  if (poll) checkTemplates(ctx, node, `${base}.config.poll.url`, poll['url'], false);
-  if (poll && typeof poll['until'] === 'string')
-    checkExpression(ctx, node, `${base}.config.poll.until`, poll['until'], false, 'poll.until');
-  if (type === 'agent' && Array.isArray(config['tools'])) {
-    (config['tools'] as Obj[]).forEach((t, i) => {
-      const run = isObj(t) && isObj(t['run']) ? t['run'] : undefined;
-      const skip = run?.['type'] === 'code' ? CODE_KEY : undefined;
-      if (run) checkTemplates(ctx, node, `${base}.config.tools[${i}].run.config`, run['config'], false, skip);
-    });
-  }
+  kind.checkTemplates?.(config, check);
   if (node.compensate) {
     const skip = node.compensate.type === 'code' ? CODE_KEY : undefined;
     checkTemplates(ctx, node, `${base}.compensate.config`, node.compensate.config, true, skip);
   }
 }
 
-/** Validates a parsed graph file against every rule of graph-format.md; returns it typed. */
-export function validateGraph(raw: unknown, source?: string): Graph {
+/** Validates a parsed graph file against every rule of docs/graph-format.md "Validation"; returns it typed. */
+export interface ValidateOptions {
+  /**
+   * Graphs named by composition nodes and not in the library: `refuse` (default), or `ignore`
+   * while the host fills the library from the database and files (then it checks again).
+   */
+  missing?: 'refuse' | 'ignore';
+}
+
+export function validateGraph(raw: unknown, source?: string, opts: ValidateOptions = {}): Graph {
   if (!isObj(raw)) fail([{ path: '', message: 'a graph must be a JSON object' }], source);
+  refuseTooDeep(raw, '', source);
   const issues: ValidationIssue[] = [];
   if (raw['format'] !== 'statepipe.graph') {
     issues.push({
@@ -387,7 +406,7 @@ export function validateGraph(raw: unknown, source?: string): Graph {
     }
     byId.set(node.id, node);
     ctx.ids.add(node.id);
-    if (!(NODE_TYPES as readonly string[]).includes(node.type)) {
+    if (!isNodeType(node.type)) {
       issues.push({
         path: `nodes[${node.id}].type`,
         nodeId: node.id,
@@ -413,11 +432,12 @@ export function validateGraph(raw: unknown, source?: string): Graph {
       }
     }
     const src = byId.get(edge.source);
-    if (edge.when !== undefined && src && src.type !== 'condition' && src.type !== 'approval') {
+    if (edge.when !== undefined && src && isNodeType(src.type) && !kindOf(src).branch) {
+      const branching = NODE_KINDS.filter((k) => 'branch' in k).map((k) => k.type);
       issues.push({
         path: `${base}.when`,
         edgeId: edge.id,
-        message: `"when" is only allowed on edges leaving a condition or approval node; "${src.id}" is a ${src.type} node`,
+        message: `"when" is only allowed on edges leaving a ${branching.join(' or ')} node; "${src.id}" is a ${src.type} node`,
       });
     }
     if (ok) liveEdges.push(edge);
@@ -436,11 +456,59 @@ export function validateGraph(raw: unknown, source?: string): Graph {
   } else {
     ctx.topo = topology({ ...graph, nodes: [...byId.values()], edges: liveEdges });
     for (const node of byId.values()) {
-      if ((NODE_TYPES as readonly string[]).includes(node.type)) checkNode(ctx, node, true);
+      if (isNodeType(node.type)) checkNode(ctx, node, true);
     }
   }
+  if (issues.length === 0) checkLibrary(graph, issues, opts);
   if (issues.length > 0) fail(issues, source);
   return graph;
+}
+
+/** The library's graphs (each a valid graph), the composition rules, and child inputs known before the run. */
+function checkLibrary(graph: Graph, issues: ValidationIssue[], opts: ValidateOptions): void {
+  const library: Record<string, Graph> = {};
+  for (const [id, entry] of Object.entries(graph.graphs ?? {})) {
+    try {
+      const { graphs: _own, ...g } = isObj(entry) ? entry : ({} as Record<string, unknown>);
+      // Library graphs share the top-level library: a graph's own `graphs` is not read.
+      library[id] = validateGraph(g, undefined, { missing: 'ignore' });
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      for (const i of err.issues ?? [{ path: '', message: err.message }])
+        issues.push({ ...i, path: `graphs[${id}]${i.path ? `.${i.path}` : ''}` });
+    }
+  }
+  if (issues.length > 0) return;
+  if (graph.graphs) graph.graphs = library;
+  issues.push(...compositionIssues(graph, opts));
+  if (issues.length > 0) return;
+  for (const node of graph.nodes) {
+    const ref = kindOf(node).childGraph?.(node.config);
+    const child = ref === undefined ? undefined : graph.graphs?.[ref];
+    if (!child) continue;
+    for (const [key, input] of staticInputs(node.type, node.config)) {
+      try {
+        validateRunInput(child, input);
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        const why = err.message.replace(/^input/, `the input of graph "${ref}"`);
+        issues.push({ path: `nodes[${node.id}].config.${key}`, nodeId: node.id, message: why });
+        break;
+      }
+    }
+  }
+}
+
+/** Child inputs a composition node gives that are known before the run (no templates), by config key. */
+function staticInputs(type: string, config: Record<string, unknown>): [string, unknown][] {
+  if (type === 'map') {
+    const items = config['items'];
+    const per = config['itemInput'];
+    if (!Array.isArray(items) || (per !== undefined && !isStatic(per))) return [];
+    return items.slice(0, 100).map((item, index) => ['items', per ?? { item, index }]);
+  }
+  const input = config['input'];
+  return input !== undefined && isStatic(input) ? [['input', input]] : [];
 }
 
 // The canonical bytes live apart (serialize.ts): a studio page loads them without the validator.

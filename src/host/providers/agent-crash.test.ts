@@ -185,9 +185,9 @@ async function crashAndResume(killWhen: 'tool-step-printed' | 'second-model-turn
   expect(llm.seen.length).toBe(killWhen === 'second-model-turn' ? 4 : 3);
   expect(JSON.stringify(llm.seen.at(-1)!.body['messages'])).toContain('\\"country\\":\\"NO\\"'); // the recorded lookup result, replayed
 
-  const svc = StatepipeService.open({ dbPath: db });
+  const svc = await StatepipeService.open({ dbPath: db });
   try {
-    const events = svc.events(runId);
+    const events = await svc.events(runId);
     const steps = events
       .filter((e) => e.type === 'agent.step')
       .map((e) => e.data as { index: number; step: { kind: string; name?: string } });

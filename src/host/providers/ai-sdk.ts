@@ -14,7 +14,7 @@ type Ai = typeof import('ai');
 let ai: Promise<Ai> | undefined;
 const loadAi = (): Promise<Ai> => (ai ??= import('ai'));
 import type { Usage } from '../../core/events.js';
-import type { AgentMessage } from '../../core/nodes/agent.js';
+import type { AgentMessage } from '../../core/nodes/agent/runner.js';
 import type { ModelProvider, ModelReply, ModelRequest } from '../../core/ports.js';
 import { classifyProviderError } from './errors.js';
 import type { RateLimiter } from './limits.js';

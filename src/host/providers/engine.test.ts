@@ -26,9 +26,9 @@ afterAll(async () => {
   await an.close();
 });
 
-function open(providers: ProviderSettings = {}): StatepipeService {
+async function open(providers: ProviderSettings = {}): Promise<StatepipeService> {
   const dir = mkdtempSync(join(tmpdir(), 'sp-prov-'));
-  const s = StatepipeService.open({
+  const s = await StatepipeService.open({
     dbPath: join(dir, 'sp.db'),
     providers: {
       env: {
@@ -84,7 +84,7 @@ describe.each([
   ['anthropic', 'claude-haiku-4-5', () => an, 1, 5],
 ] as const)('%s through the engine', (provider, model, server, inPrice, outPrice) => {
   it('streams coalesced node.tokens before the node succeeds, with usage and cost', async () => {
-    svc = open();
+    svc = await open();
     const text = 'Hello Ada, it is very nice to meet you today, how are you?';
     server().queue.push({ text, pieces: 8, delayMs: 120, usage: { input: 2000, output: 4000 } });
     const out = await svc.startRun(llmGraph({ provider, model }), { name: 'Ada' });
@@ -100,14 +100,14 @@ describe.each([
     expect(data.usage).toEqual({ inputTokens: 2000, outputTokens: 4000 });
     const cost = (2000 * inPrice + 4000 * outPrice) / 1e6;
     expect(data.costUsd).toBeCloseTo(cost, 9);
-    const detail = svc.inspect(out.runId);
+    const detail = await svc.inspect(out.runId);
     expect(detail.tokens).toBe(6000);
     expect(detail.costUsd).toBeCloseTo(cost, 9);
     expect(server().seen[0]!.body['model']).toBe(model);
   });
 
   it('retries a 429 after its Retry-After (1 s)', async () => {
-    svc = open();
+    svc = await open();
     server().queue.push({
       status: 429,
       headers: { 'retry-after': '1' },
@@ -129,7 +129,7 @@ describe.each([
   });
 
   it('retries a reply that breaks outputSchema, showing the model the validator error', async () => {
-    svc = open();
+    svc = await open();
     const outputSchema = { type: 'object', properties: { risk: { enum: ['low', 'high'] } }, required: ['risk'] };
     server().queue.push({ text: '{"risk": "maybe"}' });
     server().queue.push({ text: '```json\n{"risk": "high"}\n```' });
@@ -172,7 +172,7 @@ function fanOut(width: number, retry?: unknown): Graph {
 
 describe('fan-out under a concurrency limit', () => {
   it('control: without limits the same fan-out meets 429s', async () => {
-    svc = open();
+    svc = await open();
     oa.maxConcurrent = 5;
     oa.defaultTurn = { text: 'branch reply here', pieces: 3, delayMs: 40 };
     const out = await svc.startRun(fanOut(20), { name: 'Ada' });
@@ -183,7 +183,7 @@ describe('fan-out under a concurrency limit', () => {
   });
 
   it('20 branches against a server that takes 5 at a time: no 429, no failed node', async () => {
-    svc = open({ limits: { openai: { concurrency: 5 } } });
+    svc = await open({ limits: { openai: { concurrency: 5 } } });
     oa.maxConcurrent = 5;
     oa.defaultTurn = { text: 'branch reply here', pieces: 3, delayMs: 40 };
     const out = await svc.startRun(fanOut(20), { name: 'Ada' });

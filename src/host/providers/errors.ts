@@ -1,5 +1,5 @@
 /**
- * Provider failures as NodeFailures (runtime.md error kinds), with every configured secret
+ * Provider failures as NodeFailures (docs/runtime.md "Error kinds"), with every configured secret
  * scrubbed from what is kept: messages and response excerpts may echo request headers.
  *
  * 429 → `rate-limit` (retryable, `retryAfterMs` from `retry-after-ms` / `Retry-After`);

@@ -33,7 +33,7 @@ describe('model fallback', () => {
       r.body['model'] === 'gpt-4o'
         ? { status: 503, body: { error: { message: 'The server is overloaded' } } }
         : { text: 'hello from the fallback', usage: { input: 1000, output: 2000 }, model: 'gpt-4o-mini' };
-    const svc = StatepipeService.open({
+    const svc = await StatepipeService.open({
       dbPath: join(mkdtempSync(join(tmpdir(), 'sp-fallback-')), 'sp.db'),
       providers: { env: { OPENAI_API_KEY: 'sk-test-fallback', OPENAI_BASE_URL: `${oa.url}/v1` }, log: () => undefined },
     });
@@ -53,7 +53,10 @@ describe('model fallback', () => {
       expect(warn?.type === 'node.log' && warn.data.message).toMatch(
         /openai gpt-4o failed .*falling back to openai gpt-4o-mini/,
       );
-      expect(svc.inspect(out.runId).nodes[0]!.attempts[0]).toMatchObject({ status: 'succeeded', model: 'gpt-4o-mini' });
+      expect((await svc.inspect(out.runId)).nodes[0]!.attempts[0]).toMatchObject({
+        status: 'succeeded',
+        model: 'gpt-4o-mini',
+      });
     } finally {
       oa.respond = undefined;
       await svc.close();
@@ -66,7 +69,7 @@ describe('model fallback', () => {
       r.body['model'] === 'gpt-4o'
         ? { status: 500, body: { error: { message: 'boom' } } }
         : { text: 'agent answer', model: 'gpt-4o-mini' };
-    const svc = StatepipeService.open({
+    const svc = await StatepipeService.open({
       dbPath: join(mkdtempSync(join(tmpdir(), 'sp-fallback-')), 'sp.db'),
       providers: { env: { OPENAI_API_KEY: 'sk-test-fallback', OPENAI_BASE_URL: `${oa.url}/v1` }, log: () => undefined },
     });
@@ -92,7 +95,7 @@ describe('model fallback', () => {
       };
       const out = await svc.startRun(g, {});
       expect(out.status, JSON.stringify(out.error)).toBe('succeeded');
-      const node = svc.inspect(out.runId).nodes[0]!;
+      const node = (await svc.inspect(out.runId)).nodes[0]!;
       expect(node.output).toMatchObject({ text: 'agent answer' });
       expect(node.attempts[0]).toMatchObject({ status: 'succeeded', model: 'gpt-4o-mini' });
     } finally {
@@ -101,7 +104,7 @@ describe('model fallback', () => {
     }
   });
 
-  it('validates fallback entries', () => {
+  it('validates fallback entries', async () => {
     expect(() => validateGraph(graph([{ provider: 'nope', model: 'x' }]))).toThrow(
       /nodes\[ask\]\.config\.fallback\[0\]\.provider/,
     );

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { NodeFailure } from '../../core/errors.js';
-import type { AgentMessage } from '../../core/nodes/agent.js';
+import type { AgentMessage } from '../../core/nodes/agent/runner.js';
 import type { ModelRequest } from '../../core/ports.js';
 import { ProviderRegistry } from './index.js';
 import { anthropicServer, openAiServer, type FakeServer } from './test-servers.js';

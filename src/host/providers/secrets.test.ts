@@ -67,7 +67,7 @@ describe('keys stay out of everything we keep', () => {
     );
     const dir = mkdtempSync(join(tmpdir(), 'sp-keys-'));
     const dbPath = join(dir, 'sp.db');
-    const svc = StatepipeService.open({ dbPath });
+    const svc = await StatepipeService.open({ dbPath });
     const runs: string[] = [];
     try {
       // 1. succeeds; 2. a 401 that echoes the key; 3. a 429 that echoes it, then succeeds;
@@ -110,16 +110,11 @@ describe('keys stay out of everything we keep', () => {
 
       const kept: string[] = [];
       for (const id of runs) {
-        kept.push(
-          svc
-            .events(id)
-            .map((e) => JSON.stringify(e))
-            .join('\n'),
-        );
-        kept.push(JSON.stringify(svc.inspect(id)));
-        kept.push(svc.exportGraph(id));
+        kept.push((await svc.events(id)).map((e) => JSON.stringify(e)).join('\n'));
+        kept.push(JSON.stringify(await svc.inspect(id)));
+        kept.push(await svc.exportGraph(id));
       }
-      kept.push(JSON.stringify(svc.list()));
+      kept.push(JSON.stringify(await svc.list()));
       const all = kept.join('\n');
       expect(all).toContain('***'); // the echoes were there, scrubbed
       expect(all).toContain('Incorrect API key provided');

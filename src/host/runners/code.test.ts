@@ -135,13 +135,14 @@ describe('codeRunner', () => {
       attempt: 1,
       idempotencyKey: 'run_t:keywords:1',
       signal: never,
+      timeoutMs: 5000,
       clock: { now: () => 0, sleep: async () => {}, timer: () => () => undefined },
       scope: { input: { text: 'b a b' }, nodes: { extract: { output: { text: 'x' } } } },
       config,
       emitTokens: () => {},
       log: () => {},
       recordedSteps: [],
-      recordStep: () => {},
+      recordStep: async () => {},
       services: {},
     };
     expect(await codeRunner(sandbox)(ctx)).toEqual({ output: ['b', 'a'] });

@@ -14,7 +14,6 @@ import { join } from 'node:path';
 import { Piscina } from 'piscina';
 import { NodeFailure } from '../../core/errors.js';
 import type { NodeResult, NodeRunContext, NodeRunner } from '../../core/ports.js';
-import { DEFAULT_TIMEOUT_MS } from '../../core/graph/schema.js';
 import { CODE_WORKER_SOURCE } from './code-worker.js';
 
 export interface CodeSandboxOptions {
@@ -234,11 +233,10 @@ export function codeRunner(sandbox: Pick<CodeSandbox, 'run'>): NodeRunner {
     }
     const nodes: Record<string, unknown> = {};
     for (const [id, entry] of Object.entries(ctx.scope.nodes)) nodes[id] = entry?.output;
-    const timeoutMs = ctx.node.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const output = await sandbox.run(
       code,
       { input: ctx.scope.input, nodes },
-      { timeoutMs, signal: ctx.signal, label: `${ctx.node.id}'s code` },
+      { timeoutMs: ctx.timeoutMs, signal: ctx.signal, label: `${ctx.node.id}'s code` },
     );
     return { output };
   };

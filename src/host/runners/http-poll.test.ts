@@ -21,8 +21,8 @@ afterEach(async () => {
   svc = job = undefined;
 });
 
-function open(): { svc: StatepipeService; events: RunEvent[] } {
-  svc = StatepipeService.open({ dbPath: join(mkdtempSync(join(tmpdir(), 'sp-poll-')), 'sp.db') });
+async function open(): Promise<{ svc: StatepipeService; events: RunEvent[] }> {
+  svc = await StatepipeService.open({ dbPath: join(mkdtempSync(join(tmpdir(), 'sp-poll-')), 'sp.db') });
   const events: RunEvent[] = [];
   svc.subscribe((b) => events.push(...b));
   return { svc, events };
@@ -31,11 +31,11 @@ function open(): { svc: StatepipeService; events: RunEvent[] } {
 describe('http polling', () => {
   it('submits once and polls until done, past the node timeoutMs, showing the next poll time', async () => {
     job = await jobServer(3);
-    const { svc, events } = open();
-    let seen: unknown;
+    const { svc, events } = await open();
+    let seen: Promise<unknown> | undefined;
     svc.subscribe((b) => {
       if (seen === undefined && b.some((e) => e.type === 'node.poll'))
-        seen = svc.inspect(b[0]!.runId).nodes.find((n) => n.nodeId === 'job')!.poll;
+        seen = svc.inspect(b[0]!.runId).then((d) => d.nodes.find((n) => n.nodeId === 'job')!.poll);
     });
     const graph = pollGraph(job.url, { intervalMs: 60, maxWaitMs: 5000 }, { timeoutMs: 100 }) as Graph;
     const out = await svc.startRun(graph, { n: 1 });
@@ -49,8 +49,8 @@ describe('http polling', () => {
       status: 202,
       body: { id: 'job-1' },
     });
-    expect(seen).toMatchObject({ polls: 0, nextPollAt: expect.stringMatching(/^\d{4}-/) });
-    const node = svc.inspect(out.runId).nodes.find((n) => n.nodeId === 'job')!;
+    expect(await seen).toMatchObject({ polls: 0, nextPollAt: expect.stringMatching(/^\d{4}-/) });
+    const node = (await svc.inspect(out.runId)).nodes.find((n) => n.nodeId === 'job')!;
     expect(node.output).toMatchObject({ status: 200, body: { state: 'done' }, polls: 3 });
     expect(node.poll).toMatchObject({ polls: 2 });
     expect(node.poll?.nextPollAt).toBeUndefined();
@@ -62,7 +62,7 @@ describe('http polling', () => {
 
   it('fails with kind timeout past maxWaitMs, without retrying or submitting again', async () => {
     job = await jobServer(Infinity);
-    const { svc } = open();
+    const { svc } = await open();
     const graph = pollGraph(
       job.url,
       { intervalMs: 30, maxWaitMs: 120 },
@@ -73,10 +73,10 @@ describe('http polling', () => {
     expect(out.error).toMatchObject({ kind: 'timeout', nodeId: 'job' });
     expect(out.error?.message).toMatch(/maxWaitMs \(120 ms/);
     expect(job.submits).toBe(1);
-    expect(svc.inspect(out.runId).nodes.find((n) => n.nodeId === 'job')!.attempts).toHaveLength(1);
+    expect((await svc.inspect(out.runId)).nodes.find((n) => n.nodeId === 'job')!.attempts).toHaveLength(1);
   });
 
-  it('checks poll fields when validating', () => {
+  it('checks poll fields when validating', async () => {
     const bad = pollGraph('http://127.0.0.1:1', { intervalMs: 5, maxWaitMs: 100 });
     expect(() => validateGraph(bad)).toThrow(/nodes\[job\]\.config\.poll\.intervalMs/);
     const noUntil = pollGraph('http://127.0.0.1:1', { intervalMs: 50, maxWaitMs: 100 });

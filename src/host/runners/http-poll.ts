@@ -68,7 +68,7 @@ function sleep(ctx: NodeRunContext, ms: number): Promise<void> {
 /** Runs a polled http node; `request` is the plain http runner (one request, classified failures). */
 export async function pollHttp(ctx: NodeRunContext, request: NodeRunner): Promise<NodeResult> {
   const poll = pollConfig(ctx.config['poll']);
-  const record = (r: Omit<PollRecord, 'attempt'>): void => ctx.recordPoll?.(r);
+  const record = async (r: Omit<PollRecord, 'attempt'>): Promise<void> => ctx.recordPoll?.(r);
   let rec: Omit<PollRecord, 'attempt'>;
   if (ctx.poll) {
     rec = ctx.poll;
@@ -78,7 +78,7 @@ export async function pollHttp(ctx: NodeRunContext, request: NodeRunner): Promis
     const submitted = await request({ ...ctx, config: submitConfig });
     const now = ctx.clock.now();
     rec = { submitted: submitted.output, since: now, polls: 0, nextPollAt: now + poll.intervalMs };
-    record(rec);
+    await record(rec);
     if (await done(ctx, poll, submitted.output)) return { output: { ...(submitted.output as object), polls: 0 } };
   }
   const url = await renderTemplates(poll.url, scopeWith(ctx, rec.submitted));
@@ -114,6 +114,6 @@ export async function pollHttp(ctx: NodeRunContext, request: NodeRunner): Promis
     const finished = await done(ctx, poll, response);
     rec = { ...rec, polls: rec.polls + 1, last: response, nextPollAt: ctx.clock.now() + poll.intervalMs };
     if (finished) return { output: { ...(response as object), polls: rec.polls } };
-    record(rec);
+    await record(rec);
   }
 }

@@ -86,13 +86,14 @@ function makeCtx(config: Record<string, unknown>, over: Partial<NodeRunContext> 
     attempt: 1,
     idempotencyKey: 'run_h:call:1',
     signal: new AbortController().signal,
+    timeoutMs: 60_000,
     clock: { now: () => NOW, sleep: async () => {}, timer: () => () => undefined },
     scope: { input: {}, nodes: {} },
     config,
     emitTokens: () => {},
     log: () => {},
     recordedSteps: [],
-    recordStep: () => {},
+    recordStep: async () => {},
     services: {},
     ...over,
   };
@@ -209,7 +210,7 @@ describe('httpRunner', () => {
 });
 
 describe('parseRetryAfter', () => {
-  it('reads seconds and HTTP dates', () => {
+  it('reads seconds and HTTP dates', async () => {
     expect(parseRetryAfter('2', NOW)).toBe(2000);
     expect(parseRetryAfter(new Date(NOW + 3000).toUTCString(), NOW)).toBe(3000);
     expect(parseRetryAfter(new Date(NOW - 3000).toUTCString(), NOW)).toBe(0);

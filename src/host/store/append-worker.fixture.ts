@@ -11,15 +11,17 @@ import { newRun } from './test-helpers.js';
 
 const [file, runId, n] = process.argv.slice(2);
 const store = openDatabase(file!);
-store.createRun(newRun(runId!));
+const id = asRunId(runId!);
+let last = (await store.createRun(newRun(runId!))).at(-1)?.seq ?? 0;
+const lease = (await store.acquireLease(id, { id: `worker-${process.pid}` }))!;
 process.stdout.write('ready\n');
 process.stdin.setEncoding('utf8');
 await once(process.stdin, 'data');
 process.stdin.pause();
-let last = 0;
 for (let i = 0; i < Number(n); i++) {
-  const [e] = store.append(asRunId(runId!), [ev('node.tokens', { attempt: 1, text: `t${i} ` }, asNodeId('ask'))]);
+  const tokens = ev('node.tokens', { attempt: 1, text: `t${i} ` }, asNodeId('ask'));
+  const [e] = await store.append(id, [tokens], { epoch: lease.epoch, afterSeq: last });
   last = e!.seq;
 }
-store.close();
+await store.close();
 process.stdout.write(`ok ${last}\n`);

@@ -64,13 +64,13 @@ describe('several processes on one file', () => {
     const store = openDatabase(file);
     try {
       for (const id of ['run_proc_a', 'run_proc_b']) {
-        const { events } = store.loadRun(rid(id));
+        const { events } = await store.loadRun(rid(id));
         expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 501 }, (_, i) => i + 1));
-        expect(store.getRunRow(id)!.lastSeq).toBe(501);
-        expect(store.streamedText(id, 'ask', 1).split(' ').filter(Boolean)).toHaveLength(500);
+        expect((await store.getRunRow(id))!.lastSeq).toBe(501);
+        expect((await store.streamedText(id, 'ask', 1)).split(' ').filter(Boolean)).toHaveLength(500);
       }
     } finally {
-      store.close();
+      await store.close();
     }
   });
 

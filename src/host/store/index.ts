@@ -4,3 +4,4 @@ export { dbError } from './db-error.js';
 export { MIGRATIONS, SCHEMA_VERSION, STATEPIPE_APPLICATION_ID, migrate, type Migration } from './migrations.js';
 export { SqliteStore, isPidAlive, sha256 } from './sqlite-store.js';
 export type * from './types.js';
+export type { Store } from './store.js';

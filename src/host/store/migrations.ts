@@ -202,6 +202,39 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 4,
+    name: 'the request an idempotency key was first used with',
+    // A hash of the canonical request (graph + input): the same key with a different request is
+    // refused (422) instead of answering with a run of another graph or input. Keys written
+    // before this migration have none and are taken as matching.
+    sql: /* sql */ `
+      ALTER TABLE run_keys ADD COLUMN request_hash TEXT;
+    `,
+  },
+  {
+    version: 6,
+    name: 'lease epochs (fenced appends)',
+    // Every acquisition of a run's lease takes a new epoch; an append names the epoch it holds
+    // and the seq it follows, so a process that lost its lease can never write to the run again.
+    sql: /* sql */ `
+      ALTER TABLE runs ADD COLUMN lease_epoch INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
+  {
+    version: 7,
+    name: 'child runs (subgraph, map, loop)',
+    // parent_run_id now names the run whose composition node started this one (with the node and
+    // the child's key there); the run a rerun copied from moves to rerun_of. Lists show top-level
+    // runs by default: a partial index keeps that as fast as before.
+    sql: /* sql */ `
+      ALTER TABLE runs ADD COLUMN rerun_of TEXT;
+      UPDATE runs SET rerun_of = parent_run_id, parent_run_id = NULL WHERE rerun_from_node IS NOT NULL;
+      ALTER TABLE runs ADD COLUMN parent_node_id TEXT;
+      ALTER TABLE runs ADD COLUMN child_key INTEGER;
+      CREATE INDEX runs_top ON runs(created_at) WHERE parent_run_id IS NULL;
+    `,
+  },
+  {
+    version: 8,
     name: 'saved graph versions apart from run snapshots (drafts run from the studio)',
     // A run keeps the snapshot it ran as a graph version (runs reference it), but a draft run
     // from the studio is not a saved version: it stays out of the graph list and the history.

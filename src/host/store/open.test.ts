@@ -3,6 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../core/errors.js';
+import type { NewEvent } from '../../core/events.js';
 import { MIGRATIONS, SCHEMA_VERSION, STATEPIPE_APPLICATION_ID, migrate } from './migrations.js';
 import { defaultDbPath, openDatabase } from './open.js';
 import type { SqliteStore } from './sqlite-store.js';
@@ -28,8 +29,15 @@ function dbErrorOf(fn: () => unknown): AppError {
   throw new Error('expected an AppError');
 }
 
+/** Appends as the run's lease holder, after its last seq (synchronously: these are SQLite's own tests). */
+async function put(s: SqliteStore, runId: string, events: NewEvent[]) {
+  const lease = (await s.acquireLease(rid(runId), { id: `test-${runId}` }))!;
+  const row = (await s.getRunRow(runId))!;
+  return s.appendNow(rid(runId), events, { epoch: lease.epoch, afterSeq: row.lastSeq });
+}
+
 describe('openDatabase', () => {
-  it('creates parent folders, migrates an empty file, and uses WAL', () => {
+  it('creates parent folders, migrates an empty file, and uses WAL', async () => {
     const file = path.join(tmpDir(), 'a', 'b', 'sp.db');
     const store = track(openDatabase(file));
     expect(fs.existsSync(file)).toBe(true);
@@ -55,43 +63,43 @@ describe('openDatabase', () => {
     }
   });
 
-  it('honours synchronous NORMAL', () => {
+  it('honours synchronous NORMAL', async () => {
     const store = track(openDatabase(path.join(tmpDir(), 'n.db'), { synchronous: 'NORMAL' }));
     expect(store.db.pragma('synchronous', { simple: true })).toBe(1);
   });
 
-  it('keeps data across reopen (and reopening does not re-migrate)', () => {
+  it('keeps data across reopen (and reopening does not re-migrate)', async () => {
     const file = path.join(tmpDir(), 'sp.db');
     const s1 = openDatabase(file);
-    s1.createRun(newRun('run_keep'));
-    s1.append(rid('run_keep'), logEvents(3));
-    s1.close();
+    await s1.createRun(newRun('run_keep'));
+    await put(s1, 'run_keep', logEvents(3));
+    await s1.close();
     const s2 = track(openDatabase(file));
-    const { events, graph } = s2.loadRun(rid('run_keep'));
+    const { events, graph } = await s2.loadRun(rid('run_keep'));
     expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
     expect(graph.id).toBe('demo');
-    expect(s2.getRunRow('run_keep')?.lastSeq).toBe(4);
+    expect((await s2.getRunRow('run_keep'))?.lastSeq).toBe(4);
   });
 
-  it('opens read-only, and refuses writes with a database error', () => {
+  it('opens read-only, and refuses writes with a database error', async () => {
     const file = path.join(tmpDir(), 'sp.db');
     const s1 = openDatabase(file);
-    s1.createRun(newRun('run_ro'));
-    s1.close();
+    await s1.createRun(newRun('run_ro'));
+    await s1.close();
     const ro = track(openDatabase(file, { readonly: true }));
-    expect(ro.listRuns().map((r) => r.runId)).toEqual(['run_ro']);
-    const err = dbErrorOf(() => ro.append(rid('run_ro'), logEvents(1)));
+    expect((await ro.listRuns()).map((r) => r.runId)).toEqual(['run_ro']);
+    const err = dbErrorOf(() => ro.appendNow(rid('run_ro'), logEvents(1), { epoch: 0, afterSeq: 1 }));
     expect(err.message).toContain(file);
     expect(err.message).toMatch(/read-only/);
   });
 
-  it('refuses a missing file in read-only mode', () => {
+  it('refuses a missing file in read-only mode', async () => {
     const file = path.join(tmpDir(), 'missing.db');
     expect(dbErrorOf(() => openDatabase(file, { readonly: true })).message).toContain(file);
     expect(fs.existsSync(file)).toBe(false);
   });
 
-  it('refuses a text file as "not a database" and leaves it unchanged', () => {
+  it('refuses a text file as "not a database" and leaves it unchanged', async () => {
     const file = path.join(tmpDir(), 'notes.txt');
     const text = 'hello, I am not a database\n'.repeat(100);
     fs.writeFileSync(file, text);
@@ -102,7 +110,7 @@ describe('openDatabase', () => {
     expect(fs.readFileSync(file, 'utf8')).toBe(text);
   });
 
-  it("refuses another application's SQLite file and leaves it byte-identical", () => {
+  it("refuses another application's SQLite file and leaves it byte-identical", async () => {
     const dir = tmpDir();
     const file = path.join(dir, 'other.db');
     const other = new Database(file);
@@ -116,7 +124,7 @@ describe('openDatabase', () => {
     expect(fs.readdirSync(dir)).toEqual(['other.db']);
   });
 
-  it('refuses a file with a foreign application_id even when empty', () => {
+  it('refuses a file with a foreign application_id even when empty', async () => {
     const file = path.join(tmpDir(), 'other.db');
     const other = new Database(file);
     other.pragma('application_id = 1234');
@@ -124,7 +132,7 @@ describe('openDatabase', () => {
     expect(dbErrorOf(() => openDatabase(file)).message).toMatch(/not a statepipe database/);
   });
 
-  it('refuses a schema newer than this code knows', () => {
+  it('refuses a schema newer than this code knows', async () => {
     const file = path.join(tmpDir(), 'sp.db');
     openDatabase(file).close();
     const raw = new Database(file);
@@ -137,7 +145,7 @@ describe('openDatabase', () => {
     expect(fs.readFileSync(file).equals(before)).toBe(true);
   });
 
-  it('refuses a directory and an uncreatable parent folder', () => {
+  it('refuses a directory and an uncreatable parent folder', async () => {
     const dir = tmpDir();
     expect(dbErrorOf(() => openDatabase(dir)).message).toMatch(/directory/);
     const blocker = path.join(dir, 'file');
@@ -146,19 +154,19 @@ describe('openDatabase', () => {
     expect(err.message).toMatch(/cannot create the folder/);
   });
 
-  it('two connections can use one file at once', () => {
+  it('two connections can use one file at once', async () => {
     const file = path.join(tmpDir(), 'sp.db');
     const a = track(openDatabase(file));
     const b = track(openDatabase(file));
-    a.createRun(newRun('run_a'));
-    b.createRun(newRun('run_b'));
-    a.append(rid('run_b'), logEvents(2));
-    expect(b.eventsSince('run_b', 0).map((e) => e.seq)).toEqual([1, 2, 3]);
+    await a.createRun(newRun('run_a'));
+    await b.createRun(newRun('run_b'));
+    await put(a, 'run_b', logEvents(2));
+    expect((await b.eventsSince('run_b', 0)).map((e) => e.seq)).toEqual([1, 2, 3]);
   });
 });
 
 describe('migrate', () => {
-  it('applies pending migrations in order, once', () => {
+  it('applies pending migrations in order, once', async () => {
     const db = new Database(path.join(tmpDir(), 'm.db'));
     try {
       const extra = [
@@ -184,7 +192,7 @@ describe('migrate', () => {
 });
 
 describe('defaultDbPath', () => {
-  it('uses STATEPIPE_DB, else the per-user file', () => {
+  it('uses STATEPIPE_DB, else the per-user file', async () => {
     const saved = process.env['STATEPIPE_DB'];
     try {
       process.env['STATEPIPE_DB'] = '/tmp/x/custom.db';

@@ -141,6 +141,13 @@ export class Projector {
       case 'node.log':
       case 'budget.exceeded':
       case 'agent.step': // usage of agent steps is summed into the agent's node.succeeded/failed
+      case 'node.child':
+        return;
+      case 'child.finished':
+        // What a child run spent counts in its parent's totals (and budget).
+        st.inputTokens += num(e.data.usage?.inputTokens);
+        st.outputTokens += num(e.data.usage?.outputTokens);
+        st.costUsd += num(e.data.costUsd);
         return;
       case 'run.started':
         if (st.startedAt === null) st.startedAt = ts;
@@ -305,6 +312,9 @@ export class Projector {
         this.attemptStop.run({ run, node, status, error: null, ts });
         return;
       }
+      case 'node.waiting':
+        this.nodeSet.run({ run, node, status: 'waiting', attempt: e.data.attempt, error: null, seq });
+        return;
       case 'approval.requested':
         this.approvalOpen.run(run, node, e.data.title, toJson(e.data.details), ts, seq);
         this.nodeSet.run({ run, node, status: 'waiting', attempt: null, error: null, seq });

@@ -40,7 +40,7 @@ const SORT_COLUMN: Record<RunSort, string> = {
 const THEN_CREATED: ReadonlySet<RunSort> = new Set(['status', 'graph']);
 
 const SUMMARY_COLUMNS =
-  'run_id, graph_id, graph_version, status, created_at, started_at, finished_at, duration_ms, tokens, cost_usd';
+  'run_id, graph_id, graph_version, status, created_at, started_at, finished_at, duration_ms, tokens, cost_usd, parent_run_id, parent_node_id, child_key';
 
 /** A time as stored (`toISOString`), so string order is time order. */
 function isoTime(v: string, name: string): string {
@@ -61,6 +61,15 @@ export function toSummary(r: Row): RunSummary {
     durationMs: int(r['duration_ms']),
     tokens: Number(r['tokens'] ?? 0),
     costUsd: Number(r['cost_usd'] ?? 0),
+    ...(r['parent_run_id'] != null
+      ? {
+          parent: {
+            runId: String(r['parent_run_id']),
+            nodeId: String(r['parent_node_id']),
+            key: Number(r['child_key']),
+          },
+        }
+      : {}),
   };
 }
 
@@ -115,6 +124,11 @@ export class StoreQueries {
   private where(opts: ListRunsOptions): { sql: string; params: unknown[] } {
     const clauses: string[] = [];
     const params: unknown[] = [];
+    // Top-level runs unless asked for every run or for the children of one.
+    if (opts.parentRunId !== undefined) {
+      clauses.push('parent_run_id = ?');
+      params.push(opts.parentRunId);
+    } else if (opts.all !== true) clauses.push('parent_run_id IS NULL');
     if (opts.status !== undefined) {
       const list = Array.isArray(opts.status) ? opts.status : [opts.status];
       if (list.length > 0) {
@@ -147,7 +161,7 @@ export class StoreQueries {
   }
 
   /** Runs matching the filter; newest first by default. */
-  listRuns(opts: ListRunsOptions = {}): RunSummary[] {
+  async listRuns(opts: ListRunsOptions = {}): Promise<RunSummary[]> {
     return this.guard(() => {
       const { sql, params } = this.where(opts);
       const col = SORT_COLUMN[opts.sort ?? 'created'] ?? 'created_at';
@@ -156,12 +170,30 @@ export class StoreQueries {
       const offset = Math.max(0, Math.floor(opts.offset ?? 0));
       const then = THEN_CREATED.has(opts.sort ?? 'created') ? ` created_at ${dir},` : '';
       const q = `SELECT ${SUMMARY_COLUMNS} FROM runs${sql} ORDER BY ${col} ${dir},${then} run_id ${dir} LIMIT ? OFFSET ?`;
-      return (this.stmt(q).all(...params, limit, offset) as Row[]).map(toSummary);
+      const runs = (this.stmt(q).all(...params, limit, offset) as Row[]).map(toSummary);
+      this.addChildCounts(runs);
+      return runs;
     });
   }
 
+  /** Each run's child runs counted by status (only runs that have children get `children`). */
+  private addChildCounts(runs: RunSummary[]): void {
+    if (runs.length === 0) return;
+    const rows = this.db
+      .prepare(
+        `SELECT parent_run_id AS parent, status, count(*) AS n FROM runs
+         WHERE parent_run_id IN (${runs.map(() => '?').join(', ')}) GROUP BY parent_run_id, status`,
+      )
+      .all(...runs.map((r) => r.runId)) as { parent: string; status: RunStatus; n: number }[];
+    const byRun = new Map(runs.map((r) => [r.runId, r]));
+    for (const row of rows) {
+      const run = byRun.get(row.parent)!;
+      (run.children ??= {})[row.status] = Number(row.n);
+    }
+  }
+
   /** How many runs match the filter (limit/offset/sort ignored), for paging. */
-  countRuns(opts: ListRunsOptions = {}): number {
+  async countRuns(opts: ListRunsOptions = {}): Promise<number> {
     return this.guard(() => {
       const { sql, params } = this.where(opts);
       return Number(
@@ -173,7 +205,7 @@ export class StoreQueries {
   }
 
   /** The run's whole row, or undefined if there is no such run. */
-  getRunRow(runId: string): RunRow | undefined {
+  async getRunRow(runId: string): Promise<RunRow | undefined> {
     return this.guard(() => {
       const r = this.stmt('SELECT * FROM runs WHERE run_id = ?').get(runId) as Row | undefined;
       if (!r) return undefined;
@@ -193,6 +225,9 @@ export class StoreQueries {
         ownerHost: str(r['owner_host']),
         leaseExpiresAt: int(r['lease_expires_at']),
         parentRunId: str(r['parent_run_id']),
+        parentNodeId: str(r['parent_node_id']),
+        childKey: int(r['child_key']),
+        rerunOf: str(r['rerun_of']),
         rerunFromNode: str(r['rerun_from_node']),
         compensated: compensated === null ? null : compensated !== 0,
         compensationFailed: parseJson(r['compensation_failed']) as string[] | null,
@@ -201,7 +236,7 @@ export class StoreQueries {
   }
 
   /** Current state of every node that has had an event, in order of last change. */
-  nodeStates(runId: string): NodeStateRow[] {
+  async nodeStates(runId: string): Promise<NodeStateRow[]> {
     return this.guard(() =>
       (this.stmt('SELECT * FROM node_states WHERE run_id = ? ORDER BY updated_seq').all(runId) as Row[]).map((r) => ({
         nodeId: String(r['node_id']),
@@ -222,7 +257,7 @@ export class StoreQueries {
   }
 
   /** Every attempt of every node of a run (optionally one node), oldest first. */
-  nodeAttempts(runId: string, nodeId?: string): NodeAttemptRow[] {
+  async nodeAttempts(runId: string, nodeId?: string): Promise<NodeAttemptRow[]> {
     return this.guard(() => {
       const rows = (
         nodeId === undefined
@@ -250,7 +285,7 @@ export class StoreQueries {
   }
 
   /** Open approvals of one run, or of every run when `runId` is omitted (the studio inbox). */
-  openApprovals(runId?: string): ApprovalRow[] {
+  async openApprovals(runId?: string): Promise<ApprovalRow[]> {
     return this.guard(() => {
       const rows = (
         runId === undefined
@@ -262,14 +297,14 @@ export class StoreQueries {
   }
 
   /** Every approval (open and decided) of a run, oldest first. */
-  approvals(runId: string): ApprovalRow[] {
+  async approvals(runId: string): Promise<ApprovalRow[]> {
     return this.guard(() =>
       (this.stmt('SELECT * FROM approvals WHERE run_id = ? ORDER BY id').all(runId) as Row[]).map(toApproval),
     );
   }
 
   /** Committed events with seq > afterSeq, in order. */
-  eventsSince(runId: string, afterSeq: number, limit?: number): RunEvent[] {
+  async eventsSince(runId: string, afterSeq: number, limit?: number): Promise<RunEvent[]> {
     return this.guard(() => {
       const rows = (
         limit === undefined
@@ -288,7 +323,7 @@ export class StoreQueries {
    * The log of every run in commit order, for a host that tails it (the web host's feed).
    * Writers serialize on BEGIN IMMEDIATE, so rowids grow in commit order.
    */
-  eventsAfterCursor(cursor: number, limit: number): { cursor: number; events: RunEvent[] } {
+  async eventsAfterCursor(cursor: number, limit: number): Promise<{ cursor: number; events: RunEvent[] }> {
     return this.guard(() => {
       const rows = this.stmt('SELECT rowid AS _cursor, * FROM events WHERE rowid > ? ORDER BY rowid LIMIT ?').all(
         cursor,
@@ -299,12 +334,12 @@ export class StoreQueries {
     });
   }
 
-  maxEventCursor(): number {
+  async maxEventCursor(): Promise<number> {
     return this.guard(() => Number(this.stmt('SELECT coalesce(max(rowid), 0) FROM events').pluck().get()));
   }
 
   /** The streamed text of one attempt of a node, in order (all attempts if omitted). */
-  streamedText(runId: string, nodeId: string, attempt?: number): string {
+  async streamedText(runId: string, nodeId: string, attempt?: number): Promise<string> {
     return this.guard(() => {
       const parts = (
         attempt === undefined
@@ -320,7 +355,7 @@ export class StoreQueries {
   }
 
   /** A stored graph: the latest saved version by default. Throws AppError('not-found'). */
-  getGraph(graphId: string, version?: number): Graph {
+  async getGraph(graphId: string, version?: number): Promise<Graph> {
     return this.guard(() => {
       const json =
         version === undefined
@@ -343,7 +378,7 @@ export class StoreQueries {
   }
 
   /** The saved versions of a graph, newest first (run snapshots of drafts are not versions a person saved). */
-  graphVersions(graphId: string): GraphVersionInfo[] {
+  async graphVersions(graphId: string): Promise<GraphVersionInfo[]> {
     return this.guard(() =>
       (
         this.stmt(
@@ -364,7 +399,7 @@ export class StoreQueries {
   }
 
   /** A graph version's number and whether it is a saved one (`version` omitted: the latest). */
-  graphVersionOf(graphId: string, version?: number): { version: number; saved: boolean } | null {
+  async graphVersionOf(graphId: string, version?: number): Promise<{ version: number; saved: boolean } | null> {
     return this.guard(() => {
       const r = (
         version === undefined
@@ -384,7 +419,7 @@ export class StoreQueries {
    * Stored graphs, most recently updated first: those with a saved version (the graph list a
    * person opens from), or with `includeDrafts` also graphs only ever run as drafts (filters).
    */
-  listGraphs(opts: { includeDrafts?: boolean } = {}): GraphInfo[] {
+  async listGraphs(opts: { includeDrafts?: boolean } = {}): Promise<GraphInfo[]> {
     const where = opts.includeDrafts
       ? ''
       : ' WHERE EXISTS (SELECT 1 FROM graph_versions v WHERE v.graph_id = graphs.graph_id AND v.saved = 1)';

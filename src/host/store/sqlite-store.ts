@@ -6,25 +6,28 @@
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import type Database from 'better-sqlite3';
-import { AppError } from '../../core/errors.js';
+import { AppError, KeyTakenError } from '../../core/errors.js';
 import type { NewEvent, RunEvent } from '../../core/events.js';
 import type { Graph } from '../../core/graph/schema.js';
 import type { RunId } from '../../core/ids.js';
-import type { ControlRequest, LeaseOwner, NewRun, RunStatus, RunStore } from '../../core/ports.js';
+import type { ControlRequest, Fence, Lease, LeaseOwner, NewRun, RunStatus } from '../../core/ports.js';
 import { Projector, toJson, type BatchState } from './projections.js';
 import { StoreQueries, toEvent, toSummary } from './queries.js';
+import type { Store } from './store.js';
 import type { RecoverableRun, SavedGraph } from './types.js';
 
 type Row = Record<string, unknown>;
 
 interface RunHead {
   last_seq: number;
+  lease_epoch: number;
   status: RunStatus;
   created_at: string;
   started_at: string | null;
 }
 
 interface LeaseRow {
+  lease_epoch: number;
   owner_id: string | null;
   owner_pid: number | null;
   owner_host: string | null;
@@ -46,16 +49,24 @@ export function isPidAlive(pid: number): boolean {
 
 const HOST = os.hostname();
 
-export class SqliteStore extends StoreQueries implements RunStore {
+const fenced = (runId: string, owner: string) =>
+  new AppError('fenced', `run ${runId} is no longer owned by ${owner}: another process took it over`);
+
+export class SqliteStore extends StoreQueries implements Store {
+  readonly kind = 'sqlite' as const;
+
+  get displayName(): string {
+    return this.file;
+  }
   private readonly leaseMs: number;
   private readonly projector: Projector;
   private readonly sRunHead: Database.Statement;
   private readonly sInsertEvent: Database.Statement;
   private readonly sLease: Database.Statement;
   private readonly sHasControls: Database.Statement;
-  private readonly txAppend: Database.Transaction<(runId: string, events: NewEvent[]) => RunEvent[]>;
+  private readonly txAppend: Database.Transaction<(runId: string, events: NewEvent[], fence: Fence) => RunEvent[]>;
   private readonly txCreate: Database.Transaction<(run: NewRun) => RunEvent[]>;
-  private readonly txAcquire: Database.Transaction<(runId: string, owner: LeaseOwner) => boolean>;
+  private readonly txAcquire: Database.Transaction<(runId: string, owner: LeaseOwner) => Lease | undefined>;
   private readonly txTakeControls: Database.Transaction<(runId: string) => ControlRequest[]>;
   private readonly txSaveGraph: Database.Transaction<(graph: Graph, json: string, hash: string) => SavedGraph>;
 
@@ -63,13 +74,19 @@ export class SqliteStore extends StoreQueries implements RunStore {
     super(db, file, opts.busyRetryMs ?? 30_000);
     this.leaseMs = opts.leaseMs ?? 30_000;
     this.projector = new Projector(db);
-    this.sRunHead = db.prepare('SELECT last_seq, status, created_at, started_at FROM runs WHERE run_id = ?');
+    this.sRunHead = db.prepare(
+      'SELECT last_seq, lease_epoch, status, created_at, started_at FROM runs WHERE run_id = ?',
+    );
     this.sInsertEvent = db.prepare(
       'INSERT INTO events (run_id, seq, ts, type, node_id, data) VALUES (?, ?, ?, ?, ?, ?)',
     );
-    this.sLease = db.prepare('SELECT owner_id, owner_pid, owner_host, lease_expires_at FROM runs WHERE run_id = ?');
+    this.sLease = db.prepare(
+      'SELECT lease_epoch, owner_id, owner_pid, owner_host, lease_expires_at FROM runs WHERE run_id = ?',
+    );
     this.sHasControls = db.prepare('SELECT 1 FROM controls WHERE run_id = ? LIMIT 1').pluck();
-    this.txAppend = db.transaction((runId: string, events: NewEvent[]) => this.appendIn(runId, events));
+    this.txAppend = db.transaction((runId: string, events: NewEvent[], fence: Fence) =>
+      this.appendIn(runId, events, fence),
+    );
     this.txCreate = db.transaction((run: NewRun) => this.createIn(run));
     this.txAcquire = db.transaction((runId: string, owner: LeaseOwner) => this.acquireIn(runId, owner));
     this.txTakeControls = db.transaction((runId: string) => this.takeControlsIn(runId));
@@ -82,16 +99,26 @@ export class SqliteStore extends StoreQueries implements RunStore {
 
   // ── RunStore ────────────────────────────────────────────────────────────────────────────
 
-  createRun(run: NewRun): RunEvent[] {
+  async createRun(run: NewRun): Promise<RunEvent[]> {
+    return this.createRunNow(run);
+  }
+
+  async append(runId: RunId, events: NewEvent[], fence: Fence): Promise<RunEvent[]> {
+    return this.appendNow(runId, events, fence);
+  }
+
+  /** createRun, committed before it returns (better-sqlite3 is synchronous; `statepipe chaos` wraps it). */
+  createRunNow(run: NewRun): RunEvent[] {
     return this.guard(() => this.txCreate.immediate(run));
   }
 
-  append(runId: RunId, events: NewEvent[]): RunEvent[] {
+  /** append, committed before it returns. */
+  appendNow(runId: RunId, events: NewEvent[], fence: Fence): RunEvent[] {
     if (events.length === 0) return [];
-    return this.guard(() => this.txAppend.immediate(runId, events));
+    return this.guard(() => this.txAppend.immediate(runId, events, fence));
   }
 
-  loadRun(runId: RunId): { graph: Graph; events: RunEvent[] } {
+  async loadRun(runId: RunId): Promise<{ graph: Graph; events: RunEvent[] }> {
     return this.guard(() => {
       const json = this.stmt(
         'SELECT v.json FROM runs r JOIN graph_versions v ON v.graph_id = r.graph_id AND v.version = r.graph_version WHERE r.run_id = ?',
@@ -104,33 +131,33 @@ export class SqliteStore extends StoreQueries implements RunStore {
     });
   }
 
-  acquireLease(runId: RunId, owner: LeaseOwner): boolean {
+  async acquireLease(runId: RunId, owner: LeaseOwner): Promise<Lease | undefined> {
     return this.guard(() => this.txAcquire.immediate(runId, owner));
   }
 
-  renewLease(runId: RunId, owner: LeaseOwner): void {
+  async renewLease(runId: RunId, lease: Lease): Promise<void> {
     this.guard(() => {
-      const r = this.stmt('UPDATE runs SET lease_expires_at = ? WHERE run_id = ? AND owner_id = ?').run(
+      const r = this.stmt('UPDATE runs SET lease_expires_at = ? WHERE run_id = ? AND lease_epoch = ?').run(
         Date.now() + this.leaseMs,
         runId,
-        owner.id,
+        lease.epoch,
       );
       if (r.changes === 0) {
         if (!this.sLease.get(runId)) throw new AppError('not-found', `run ${runId} not found`);
-        throw new AppError('conflict', `run ${runId} is no longer owned by ${owner.id}: another process took it over`);
+        throw fenced(runId, lease.owner.id);
       }
     });
   }
 
-  releaseLease(runId: RunId, owner: LeaseOwner): void {
+  async releaseLease(runId: RunId, lease: Lease): Promise<void> {
     this.guard(() => {
       this.stmt(
-        'UPDATE runs SET owner_id = NULL, owner_pid = NULL, owner_host = NULL, lease_expires_at = NULL WHERE run_id = ? AND owner_id = ?',
-      ).run(runId, owner.id);
+        'UPDATE runs SET owner_id = NULL, owner_pid = NULL, owner_host = NULL, lease_expires_at = NULL WHERE run_id = ? AND lease_epoch = ?',
+      ).run(runId, lease.epoch);
     });
   }
 
-  takeControls(runId: RunId): ControlRequest[] {
+  async takeControls(runId: RunId): Promise<ControlRequest[]> {
     return this.guard(() => {
       // A plain read first: the common case (nothing pending) takes no write lock.
       if (this.sHasControls.get(runId) === undefined) return [];
@@ -138,10 +165,8 @@ export class SqliteStore extends StoreQueries implements RunStore {
     });
   }
 
-  // ── Beyond RunStore ─────────────────────────────────────────────────────────────────────
-
   /** Leaves a pause/cancel request for whichever process drives the run. */
-  requestControl(runId: string, kind: ControlRequest['kind']): void {
+  async requestControl(runId: RunId, kind: ControlRequest['kind']): Promise<void> {
     this.guard(() => {
       if (!this.sLease.get(runId)) throw new AppError('not-found', `run ${runId} not found`);
       this.stmt('INSERT INTO controls (run_id, kind, created_at) VALUES (?, ?, ?)').run(
@@ -152,11 +177,13 @@ export class SqliteStore extends StoreQueries implements RunStore {
     });
   }
 
+  // ── Beyond RunStore ─────────────────────────────────────────────────────────────────────
+
   /**
    * Stores a graph version (`hash` = sha256 of `canonicalJson`) and makes it the graph's latest.
    * Saving content already stored reuses its version.
    */
-  saveGraph(graph: Graph, canonicalJson: string): SavedGraph {
+  async saveGraph(graph: Graph, canonicalJson: string): Promise<SavedGraph> {
     return this.guard(() => this.txSaveGraph.immediate(graph, canonicalJson, sha256(canonicalJson)));
   }
 
@@ -164,7 +191,7 @@ export class SqliteStore extends StoreQueries implements RunStore {
    * Runs a crashed process left behind: `running` runs with no owner, and `running`/`queued`
    * runs whose lease expired or whose owner pid (on this host) is dead.
    */
-  findRunsToRecover(): RecoverableRun[] {
+  async findRunsToRecover(): Promise<RecoverableRun[]> {
     return this.guard(() => {
       const now = Date.now();
       const rows = this.stmt(
@@ -185,15 +212,22 @@ export class SqliteStore extends StoreQueries implements RunStore {
     });
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
 
   // ── Inside transactions ─────────────────────────────────────────────────────────────────
 
-  private appendIn(runId: string, events: NewEvent[]): RunEvent[] {
+  private appendIn(runId: string, events: NewEvent[], fence: Fence): RunEvent[] {
     const head = this.sRunHead.get(runId) as RunHead | undefined;
     if (!head) throw new AppError('not-found', `run ${runId} not found`);
+    if (Number(head.lease_epoch) !== fence.epoch || Number(head.last_seq) !== fence.afterSeq) {
+      throw new AppError(
+        'fenced',
+        `run ${runId} was written by another process (lease epoch ${head.lease_epoch}, last seq ${head.last_seq}; ` +
+          `this writer holds epoch ${fence.epoch} after seq ${fence.afterSeq}): it stops here`,
+      );
+    }
     return this.commitEvents(runId, head, events);
   }
 
@@ -229,13 +263,20 @@ export class SqliteStore extends StoreQueries implements RunStore {
 
   private createIn(run: NewRun): RunEvent[] {
     if (this.sRunHead.get(run.runId)) throw new AppError('conflict', `run ${run.runId} already exists`);
+    const key = run.idempotencyKey;
+    if (key !== undefined) {
+      const existing = this.stmt('SELECT run_id, request_hash FROM run_keys WHERE key = ?').get(key.key) as
+        { run_id: string; request_hash: string | null } | undefined;
+      if (existing) throw new KeyTakenError(key.key, existing.run_id, existing.request_hash ?? undefined);
+    }
     const ts = new Date().toISOString();
     const version = this.resolveGraphVersion(run.graph, run.graphHash, JSON.stringify(run.graph), ts, false);
     const created = run.events.find((e) => e.type === 'run.created');
     const data = created?.type === 'run.created' ? created.data : undefined;
     this.stmt(
-      `INSERT INTO runs (run_id, graph_id, graph_version, graph_hash, status, input, created_at, parent_run_id, rerun_from_node)
-       VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?)`,
+      `INSERT INTO runs (run_id, graph_id, graph_version, graph_hash, status, input, created_at, rerun_of, rerun_from_node,
+         parent_run_id, parent_node_id, child_key)
+       VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       run.runId,
       run.graph.id,
@@ -245,8 +286,18 @@ export class SqliteStore extends StoreQueries implements RunStore {
       ts,
       data?.rerunOf?.runId ?? null,
       data?.rerunOf?.fromNodeId ?? null,
+      data?.parent?.runId ?? null,
+      data?.parent?.nodeId ?? null,
+      data?.parent?.key ?? null,
     );
-    const head: RunHead = { last_seq: 0, status: 'queued', created_at: ts, started_at: null };
+    if (key !== undefined)
+      this.stmt('INSERT INTO run_keys (key, run_id, created_at, request_hash) VALUES (?, ?, ?, ?)').run(
+        key.key,
+        run.runId,
+        ts,
+        key.requestHash ?? null,
+      );
+    const head: RunHead = { last_seq: 0, lease_epoch: 0, status: 'queued', created_at: ts, started_at: null };
     return run.events.length === 0 ? [] : this.commitEvents(run.runId, head, run.events);
   }
 
@@ -288,7 +339,7 @@ export class SqliteStore extends StoreQueries implements RunStore {
     return version;
   }
 
-  private acquireIn(runId: string, owner: LeaseOwner): boolean {
+  private acquireIn(runId: string, owner: LeaseOwner): Lease | undefined {
     const r = this.sLease.get(runId) as LeaseRow | undefined;
     if (!r) throw new AppError('not-found', `run ${runId} not found`);
     const now = Date.now();
@@ -297,15 +348,12 @@ export class SqliteStore extends StoreQueries implements RunStore {
       r.owner_id === owner.id ||
       (r.lease_expires_at !== null && r.lease_expires_at <= now) ||
       (r.owner_host === HOST && r.owner_pid !== null && !isPidAlive(Number(r.owner_pid)));
-    if (!free) return false;
-    this.stmt('UPDATE runs SET owner_id = ?, owner_pid = ?, owner_host = ?, lease_expires_at = ? WHERE run_id = ?').run(
-      owner.id,
-      owner.pid ?? process.pid,
-      HOST,
-      now + this.leaseMs,
-      runId,
-    );
-    return true;
+    if (!free) return undefined;
+    const epoch = Number(r.lease_epoch) + 1;
+    this.stmt(
+      'UPDATE runs SET owner_id = ?, owner_pid = ?, owner_host = ?, lease_expires_at = ?, lease_epoch = ? WHERE run_id = ?',
+    ).run(owner.id, owner.pid ?? process.pid, HOST, now + this.leaseMs, epoch, runId);
+    return { owner, epoch };
   }
 
   private takeControlsIn(runId: string): ControlRequest[] {

@@ -33,6 +33,10 @@ export interface ListRunsOptions {
   from?: string;
   /** Created before this time (ISO-8601, exclusive). */
   to?: string;
+  /** The child runs of this run (its subgraph, map and loop nodes'). */
+  parentRunId?: string;
+  /** Every run, child runs too (default: top-level runs only). */
+  all?: boolean;
 }
 
 export interface RunSummary {
@@ -46,6 +50,10 @@ export interface RunSummary {
   durationMs: number | null;
   tokens: number;
   costUsd: number;
+  /** A child run: the run and node that started it, and its key there. */
+  parent?: { runId: string; nodeId: string; key: number };
+  /** Its child runs (subgraph, map, loop) by status, when it has any. */
+  children?: Partial<Record<RunStatus, number>>;
 }
 
 export interface RunRow extends RunSummary {
@@ -61,7 +69,12 @@ export interface RunRow extends RunSummary {
   ownerPid: number | null;
   ownerHost: string | null;
   leaseExpiresAt: number | null;
+  /** A child run: the run and node that started it, and its key there (a map item, a loop iteration). */
   parentRunId: string | null;
+  parentNodeId: string | null;
+  childKey: number | null;
+  /** A rerun: the run whose outputs it copied, and the node it reran from. */
+  rerunOf: string | null;
   rerunFromNode: string | null;
   compensated: boolean | null;
   compensationFailed: string[] | null;

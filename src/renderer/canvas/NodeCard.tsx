@@ -10,7 +10,7 @@ import { memo, useContext, useDeferredValue, type JSX } from 'react';
 import { Handle, Position, useNodeConnections, type NodeProps } from '@xyflow/react';
 import { errorMessageOf } from '../../core/errors';
 import { isBranching, typeLabel } from '../doc/defaults';
-import { kindOf } from '../doc/node-kinds';
+import { kindUi } from '../doc/node-kinds';
 import type { FlowNode } from '../doc/flow';
 import { Icon, StateIcon, TypeIcon } from '../ui/icons';
 import { ZoomedOutContext } from './lod';
@@ -113,7 +113,7 @@ function FullNode({ id, selected }: Pick<Props, 'id' | 'selected'>): JSX.Element
   if (!node) return null;
   const status = run?.status ?? 'idle';
   const type = node.type;
-  const streams = kindOf(type)?.streams ?? false;
+  const streams = kindUi(type)?.streams ?? false;
   const stream = streams && run ? run.stream : '';
   const count = problems ? problems.split('\n').length : 0;
   const decide = live && type === 'approval' && status === 'waiting' ? src.decide : undefined;

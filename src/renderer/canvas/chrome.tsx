@@ -2,7 +2,7 @@
 import type { JSX } from 'react';
 import { Background, BackgroundVariant, Controls, MiniMap } from '@xyflow/react';
 import type { FlowEdge } from '../doc/flow';
-import { kindOf } from '../doc/node-kinds';
+import { kindUi } from '../doc/node-kinds';
 import { LodEdges } from './lod';
 import { NodeCard } from './NodeCard';
 
@@ -16,7 +16,7 @@ export const FLOW_PROPS = {
   defaultEdgeOptions: { type: 'smoothstep' },
   proOptions: { hideAttribution: true },
 } as const;
-const miniMapColor = (n: { data: unknown }): string => kindOf((n.data as { type: string }).type)?.color ?? '#888';
+const miniMapColor = (n: { data: unknown }): string => kindUi((n.data as { type: string }).type)?.color ?? '#888';
 const MINIMAP_STYLE = { width: 168, height: 110 };
 
 /** The edges zoomed out (or the background dots), the minimap and the zoom controls. */

@@ -1,7 +1,7 @@
 /** What a card shows of its node at a glance, as its kind's summary spec says (doc/node-kinds.ts). */
 import type { JSX } from 'react';
 import type { GraphNode } from '../../core/graph/schema';
-import { kindOf } from '../doc/node-kinds';
+import { kindUi } from '../doc/node-kinds';
 import { fmtMs } from '../ui/format';
 
 const clip = (s: string, n = 72) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
@@ -16,7 +16,7 @@ const Kv = ({ k, v, mono }: { k?: string; v: string; mono?: boolean }) => (
 );
 
 export function Summary({ node, inputKeys }: { node: GraphNode; inputKeys: string[] }): JSX.Element | null {
-  const spec = kindOf(node.type)?.summary;
+  const spec = kindUi(node.type)?.summary;
   const c = node.config;
   if (!spec) return null;
   switch (spec.kind) {
@@ -52,5 +52,14 @@ export function Summary({ node, inputKeys }: { node: GraphNode; inputKeys: strin
     }
     case 'duration':
       return <Kv k={spec.label} v={fmtMs(Number(c[spec.key]))} />;
+    case 'child':
+      return (
+        <>
+          <div className="sp-chips">
+            <span className="chip chip-strong">{String(c['graph'] ?? '?')}</span>
+          </div>
+          {spec.key && <Kv k={spec.label} v={oneLine(c[spec.key] ?? '')} mono />}
+        </>
+      );
   }
 }

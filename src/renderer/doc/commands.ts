@@ -86,7 +86,7 @@ export async function saveGraph(): Promise<boolean> {
 /** Saves `graph` (the document, perhaps under a new id and name); the document takes them when it is saved. */
 async function store(graph: Graph, create: boolean): Promise<boolean> {
   try {
-    const r = await hostClient().call('graphs.save', { graph: graph as unknown as Record<string, unknown>, create });
+    const r = await hostClient().call('graphs.save', { graph, create });
     const doc = docStore.getState();
     if (doc.graph.id !== graph.id || doc.graph.name !== graph.name)
       doc.apply({ type: 'update-graph', patch: { id: graph.id, name: graph.name } });

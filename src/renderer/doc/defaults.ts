@@ -1,12 +1,12 @@
 /** New nodes and documents: their default config and the unique ids they get. Pure. */
-import type { Graph, GraphNode, NodeType } from '../../core/graph/schema';
-import { kindOf, NODE_KINDS } from './node-kinds';
+import type { Graph, GraphNode } from '../../core/graph/schema';
+import { findKind, kindOf, type NodeType } from '../../core/nodes/registry';
 
 /** A config that validates as is, so a freshly dropped node shows no error until edited. */
-export const defaultConfig = (type: NodeType): Record<string, unknown> => NODE_KINDS[type].defaultConfig();
+export const defaultConfig = (type: NodeType): Record<string, unknown> => ({ ...kindOf({ type }).defaultConfig() });
 
 /** Human name of a type (palette, panel, card). */
-export const typeLabel = (type: string): string => kindOf(type)?.label ?? type;
+export const typeLabel = (type: string): string => findKind(type)?.label ?? type;
 
 /** The smallest `<prefix><n>` (n ≥ 1) not in `taken`. */
 export function uniqueId(prefix: string, taken: ReadonlySet<string>): string {
@@ -54,4 +54,4 @@ export function entryNode(graph: {
 }
 
 /** Whether edges leaving this type carry `when` (two handles: true / false). */
-export const isBranching = (type: string): boolean => kindOf(type)?.branching ?? false;
+export const isBranching = (type: string): boolean => findKind(type)?.branch !== undefined;

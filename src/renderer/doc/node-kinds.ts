@@ -1,35 +1,16 @@
 /**
- * What the studio knows of each node kind, in one place and as data: its name and hint (the
- * palette), its minimap color, its default config, whether it branches (true/false handles),
- * the fields of its panel, what its card summarises, and its capabilities (streams text, reads
- * every upstream output, can be tested alone). The palette, the card, the panel, the node test
- * and the expression editor all read this table; a core descriptor per kind can feed it later.
+ * The studio's view of each node kind. The kind itself (its name, hint, default config, panel
+ * fields, whether it branches, streams, reads every upstream output or can run alone) is the
+ * core descriptor (core/nodes/<type>/index.ts); this module adds what only the studio draws,
+ * in one table keyed by NodeType: the minimap color, what the card summarises, a note above
+ * the panel's fields, and the shape of the node's output (completion of `nodes.<id>.output.`).
  */
-import type { Graph, GraphNode, NodeType } from '../../core/graph/schema';
+import type { Graph, GraphNode } from '../../core/graph/schema';
+import type { NodeKind, PanelField } from '../../core/nodes/kind';
+import { NODE_KINDS, type NodeType } from '../../core/nodes/registry';
 
 /** Where an expression field's text is evaluated: a template string (`{{ }}` inside) or a bare condition. */
 export type ExpressionKind = 'template' | 'condition';
-
-export type FieldSpec =
-  | {
-      kind: 'text';
-      key: string;
-      label: string;
-      hint?: string;
-      mono?: boolean;
-      /** Empty removes the key (an optional field). */
-      optional?: boolean;
-      rows?: number;
-      expression?: ExpressionKind;
-      /** Shown only when another config key has this value. */
-      when?: { key: string; equals: string };
-    }
-  | { kind: 'select'; key: string; label: string; options: readonly string[] }
-  | { kind: 'number'; key: string; label: string; min?: number }
-  | { kind: 'code'; key: string; label: string; hint?: string }
-  | { kind: 'json'; key: string; label: string; hint?: string; expression?: ExpressionKind }
-  | { kind: 'note'; text: string }
-  | { kind: 'row'; fields: FieldSpec[] };
 
 /** What a card shows at a glance. */
 export type SummarySpec =
@@ -38,7 +19,9 @@ export type SummarySpec =
   | { kind: 'request' }
   | { kind: 'line'; key: string; mono?: boolean; max?: number }
   | { kind: 'keys'; key: string }
-  | { kind: 'duration'; key: string; label: string };
+  | { kind: 'duration'; key: string; label: string }
+  /** A composition node: the graph it runs, and one more config value (`key`) under `label`. */
+  | { kind: 'child'; key?: string; label?: string };
 
 /** The keys a value has, as far as they are known before a run: nested keys, or null (unknown / a leaf). */
 export type Shape = { readonly [key: string]: Shape } | null;
@@ -65,232 +48,125 @@ const modelOutput = (n: GraphNode, agent: boolean): Shape => ({
   ...(agent ? { steps: null } : {}),
 });
 
-export interface NodeKindUi {
-  label: string;
-  hint: string;
+/** What only the studio knows of a kind. */
+interface StudioKind {
   /** The minimap's color (the card uses the theme's --t-<kind>). */
   color: string;
-  /** A config that validates as is, so a freshly dropped node shows no error until edited. */
-  defaultConfig(): Record<string, unknown>;
-  /** Edges leaving it carry `when` (two handles: true / false). */
-  branching: boolean;
-  fields: readonly FieldSpec[];
   summary: SummarySpec;
-  /** Streams text while it runs (shown on the card and in the inspector). */
-  streams: boolean;
-  /** Reads every upstream output (not only the ones its templates name): code and agents. */
-  readsUpstream: boolean;
-  /** Can run alone in "Test node" (an approval waits for a person). */
-  testable: boolean;
-  /** The shape of its output, as far as its config tells (completion of `nodes.<id>.output.`). */
+  /** Shown above the panel's fields. */
+  note?: string;
+  /** The shape of its output, as far as its config tells. */
   output(node: GraphNode, graph: Pick<Graph, 'input'>): Shape;
 }
 
-export const PROVIDERS = ['mock', 'openai', 'anthropic', 'openai-compatible'] as const;
-export const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
-const TEMPLATE_HINT = 'templates: {{input.x}}, {{nodes.id.output}}';
-
-const modelFields = (agent: boolean): FieldSpec[] => [
-  {
-    kind: 'row',
-    fields: [
-      { kind: 'select', key: 'provider', label: 'Provider', options: PROVIDERS },
-      { kind: 'text', key: 'model', label: 'Model', mono: true },
-    ],
-  },
-  {
-    kind: 'text',
-    key: 'baseURL',
-    label: 'Base URL',
-    mono: true,
-    optional: true,
-    when: { key: 'provider', equals: 'openai-compatible' },
-  },
-  { kind: 'text', key: 'system', label: 'System', rows: 2, optional: true, expression: 'template' },
-  { kind: 'text', key: 'prompt', label: 'Prompt', rows: 5, hint: TEMPLATE_HINT, expression: 'template' },
-  ...(agent ? [{ kind: 'number', key: 'maxSteps', label: 'Max steps', min: 1 } as const] : []),
-];
-
-export const NODE_KINDS: Record<NodeType, NodeKindUi> = {
+const STUDIO: Record<NodeType, StudioKind> = {
   input: {
-    label: 'Input',
-    hint: 'The run input',
     color: '#64748b',
-    defaultConfig: () => ({}),
-    branching: false,
-    fields: [
-      {
-        kind: 'note',
-        text: "The run input enters the graph here. Its shape is the graph's input schema (Graph panel).",
-      },
-    ],
     summary: { kind: 'input-fields' },
-    streams: false,
-    readsUpstream: false,
-    testable: true,
+    note: "The run input enters the graph here. Its shape is the graph's input schema (Graph panel).",
     output: (_n, g) => schemaShape(g.input),
   },
-  llm: {
-    label: 'LLM',
-    hint: 'Call a language model',
-    color: '#8b5cf6',
-    defaultConfig: () => ({
-      provider: 'mock',
-      model: 'mock-1',
-      prompt: 'Summarize: {{input}}',
-      mock: { reply: 'A short summary.' },
-    }),
-    branching: false,
-    fields: modelFields(false),
-    summary: { kind: 'model' },
-    streams: true,
-    readsUpstream: false,
-    testable: true,
-    output: (n) => modelOutput(n, false),
-  },
+  llm: { color: '#8b5cf6', summary: { kind: 'model' }, output: (n) => modelOutput(n, false) },
   http: {
-    label: 'HTTP',
-    hint: 'Call an HTTP endpoint',
     color: '#0ea5e9',
-    defaultConfig: () => ({ method: 'GET', url: 'https://example.com/' }),
-    branching: false,
-    fields: [
-      {
-        kind: 'row',
-        fields: [
-          { kind: 'select', key: 'method', label: 'Method', options: METHODS },
-          { kind: 'text', key: 'url', label: 'URL', mono: true, expression: 'template' },
-        ],
-      },
-    ],
     summary: { kind: 'request' },
-    streams: false,
-    readsUpstream: false,
-    testable: true,
     output: () => ({ status: null, headers: null, body: null }),
   },
-  code: {
-    label: 'Code',
-    hint: 'Run JavaScript',
-    color: '#f59e0b',
-    defaultConfig: () => ({ code: 'return input;' }),
-    branching: false,
-    fields: [{ kind: 'code', key: 'code', label: 'Code', hint: 'body of function (input, nodes)' }],
-    summary: { kind: 'line', key: 'code', mono: true, max: 60 },
-    streams: false,
-    readsUpstream: true,
-    testable: true,
-    output: () => null,
-  },
+  code: { color: '#f59e0b', summary: { kind: 'line', key: 'code', mono: true, max: 60 }, output: () => null },
   transform: {
-    label: 'Transform',
-    hint: 'Shape data with templates',
     color: '#14b8a6',
-    defaultConfig: () => ({ template: { value: '{{input}}' } }),
-    branching: false,
-    fields: [
-      {
-        kind: 'json',
-        key: 'template',
-        label: 'Template',
-        hint: 'JSON; strings may hold templates',
-        expression: 'template',
-      },
-    ],
     summary: { kind: 'keys', key: 'template' },
-    streams: false,
-    readsUpstream: false,
-    testable: true,
     output: (n) => templateShape(n.config['template']),
   },
   condition: {
-    label: 'Condition',
-    hint: 'Branch on an expression',
     color: '#ec4899',
-    defaultConfig: () => ({ expression: 'true' }),
-    branching: true,
-    fields: [
-      {
-        kind: 'text',
-        key: 'expression',
-        label: 'Expression',
-        rows: 2,
-        mono: true,
-        hint: 'JSONata, gives a boolean',
-        expression: 'condition',
-      },
-    ],
     summary: { kind: 'line', key: 'expression', mono: true },
-    streams: false,
-    readsUpstream: false,
-    testable: true,
     output: () => ({ value: null }),
   },
   approval: {
-    label: 'Approval',
-    hint: 'Wait for a person',
     color: '#f97316',
-    defaultConfig: () => ({ title: 'Approve this step?' }),
-    branching: true,
-    fields: [
-      { kind: 'text', key: 'title', label: 'Title', expression: 'template' },
-      { kind: 'text', key: 'details', label: 'Details', rows: 3, optional: true, expression: 'template' },
-    ],
     summary: { kind: 'line', key: 'title' },
-    streams: false,
-    readsUpstream: false,
-    testable: false,
     output: () => ({ approved: null, by: null, comment: null, data: null }),
   },
   delay: {
-    label: 'Delay',
-    hint: 'Wait durably',
     color: '#6366f1',
-    defaultConfig: () => ({ ms: 1000 }),
-    branching: false,
-    fields: [{ kind: 'number', key: 'ms', label: 'Wait (ms)' }],
     summary: { kind: 'duration', key: 'ms', label: 'wait' },
-    streams: false,
-    readsUpstream: false,
-    testable: true,
     output: () => ({ waitedMs: null }),
   },
-  agent: {
-    label: 'Agent',
-    hint: 'Model with tools, in a loop',
-    color: '#a855f7',
-    defaultConfig: () => ({
-      provider: 'mock',
-      model: 'mock-1',
-      prompt: 'Help with: {{input}}',
-      tools: [],
-      maxSteps: 8,
-      mock: { reply: 'Done.' },
-    }),
-    branching: false,
-    fields: modelFields(true),
-    summary: { kind: 'model' },
-    streams: true,
-    readsUpstream: true,
-    testable: true,
-    output: (n) => modelOutput(n, true),
+  agent: { color: '#a855f7', summary: { kind: 'model' }, output: (n) => modelOutput(n, true) },
+  subgraph: { color: '#0d9488', summary: { kind: 'child' }, output: () => null },
+  map: {
+    color: '#2563eb',
+    summary: { kind: 'child', key: 'items', label: 'items' },
+    output: () => ({ results: null, errors: null, succeeded: null, failed: null }),
+  },
+  loop: {
+    color: '#db2777',
+    summary: { kind: 'child', key: 'until', label: 'until' },
+    output: () => ({ result: null, iterations: null, stoppedBy: null }),
   },
   output: {
-    label: 'Output',
-    hint: 'A result of the run',
     color: '#22c55e',
-    defaultConfig: () => ({ value: '{{input}}' }),
-    branching: false,
-    fields: [
-      { kind: 'text', key: 'value', label: 'Value', rows: 2, mono: true, hint: 'template', expression: 'template' },
-    ],
     summary: { kind: 'line', key: 'value', mono: true },
-    streams: false,
-    readsUpstream: false,
-    testable: true,
     output: (n) => templateShape(n.config['value']),
   },
 };
 
-/** The kind of a node type the studio may not know (a newer file): a plain one. */
-export const kindOf = (type: string): NodeKindUi | undefined => NODE_KINDS[type as NodeType];
+/** A kind as the studio draws it: its core descriptor, what follows from it, and the studio's table. */
+export interface NodeKindUi extends StudioKind {
+  readonly core: NodeKind;
+  readonly label: string;
+  readonly hint: string;
+  /** Edges leaving it carry `when` (two handles: true / false). */
+  readonly branching: boolean;
+  /** Streams text while it runs (shown on the card and in the inspector): it calls a model. */
+  readonly streams: boolean;
+  /** Reads every upstream output (not only the ones its templates name): code and agents. */
+  readonly readsUpstream: boolean;
+  /** Can run alone in "Test node": not a person's decision, not child runs of other graphs. */
+  readonly testable: boolean;
+  readonly fields: readonly PanelField[];
+}
+
+const UI = new Map<string, NodeKindUi>(
+  NODE_KINDS.map((k) => {
+    const core = k as unknown as NodeKind;
+    const ui: NodeKindUi = {
+      ...STUDIO[k.type],
+      core,
+      label: core.label,
+      hint: core.hint,
+      branching: core.branch !== undefined,
+      streams: core.callsModel === true,
+      readsUpstream: core.scopeOfAncestors === true,
+      testable: core.execution !== 'person' && core.execution !== 'children',
+      fields: core.panel,
+    };
+    return [k.type, ui];
+  }),
+);
+
+/** The studio's view of a type, or undefined for a type no kind has (a file from a newer version). */
+export const kindUi = (type: string): NodeKindUi | undefined => UI.get(type);
+
+/**
+ * The expression editor a panel field gets: templates and conditions evaluated over the node's
+ * scope. Keys the kind renders later over a scope of its own (a loop's `until`, a map's
+ * `itemInput`) get none: completion and preview would be of the wrong values.
+ */
+export function expressionOf(kind: NodeKind, field: PanelField): ExpressionKind | undefined {
+  if (kind.untemplated?.includes(field.key)) return undefined;
+  switch (field.input) {
+    case 'template':
+      return 'template';
+    case 'expression':
+      return 'condition';
+    case 'text':
+    case 'textarea':
+    case 'code':
+    case 'json':
+    case 'number':
+    case 'select':
+      return undefined;
+  }
+}

@@ -1,7 +1,7 @@
 /** The graph canvas (@xyflow/react), controlled by the document store. */
 import { useCallback, useEffect, useMemo, type DragEvent, type JSX } from 'react';
 import { ReactFlow, useReactFlow, type Connection, type EdgeChange, type NodeChange } from '@xyflow/react';
-import { NODE_TYPES as GRAPH_NODE_TYPES, type NodeType } from '../../core/graph/schema';
+import { isNodeType, type NodeType } from '../../core/nodes/registry';
 import { CanvasChrome, FLOW_PROPS, NODE_TYPES } from '../canvas/chrome';
 import { NO_EDGES, useZoomedOut, ZoomedOutContext } from '../canvas/lod';
 import { NodeSourceContext } from '../canvas/node-source';
@@ -109,7 +109,7 @@ export function Canvas(): JSX.Element {
   const onDrop = useCallback(
     (e: DragEvent) => {
       const type = e.dataTransfer.getData(DRAG_MIME);
-      if (!(GRAPH_NODE_TYPES as readonly string[]).includes(type)) return;
+      if (!isNodeType(type)) return;
       e.preventDefault();
       addNodeAt(type as NodeType, screenToFlowPosition({ x: e.clientX, y: e.clientY }));
     },

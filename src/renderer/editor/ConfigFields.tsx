@@ -1,7 +1,8 @@
-/** A node's config form, drawn from its kind's field specs (doc/node-kinds.ts). */
+/** A node's config form, drawn from its kind's panel fields (the core descriptor's `panel`). */
 import type { JSX } from 'react';
 import type { GraphNode } from '../../core/graph/schema';
-import { kindOf, type FieldSpec } from '../doc/node-kinds';
+import type { NodeKind, PanelField } from '../../core/nodes/kind';
+import { expressionOf, kindUi } from '../doc/node-kinds';
 import { ExpressionField } from './ExpressionField';
 import { Field, JsonTextArea, NumberInput, Select, TextArea, TextInput } from './fields';
 import { MonacoField } from './MonacoField';
@@ -9,104 +10,96 @@ import { setConfig } from './node-edit';
 
 const str = (v: unknown) => (typeof v === 'string' ? v : v === undefined ? '' : JSON.stringify(v));
 
+/** One-line text (a URL, a model, a reference) reads best in the code font; prose does not. */
+const isMono = (f: PanelField): boolean =>
+  f.input === 'expression' || f.input === 'code' || f.input === 'json' || (f.input === 'template' && !f.rows);
+
+const oneLine = (f: PanelField): boolean =>
+  f.input === 'number' || ((f.input === 'text' || f.input === 'template') && !f.rows);
+
 function One({
   node,
-  spec,
+  kind,
+  field: f,
   errors,
 }: {
   node: GraphNode;
-  spec: FieldSpec;
+  kind: NodeKind;
+  field: PanelField;
   errors: Record<string, string>;
 }): JSX.Element | null {
   const c = node.config;
   const id = node.id;
-  switch (spec.kind) {
-    case 'note':
-      return <p className="muted small">{spec.text}</p>;
-    case 'row':
-      return (
-        <div className="field-row">
-          {spec.fields.map((f, i) => (
-            <One key={i} node={node} spec={f} errors={errors} />
-          ))}
-        </div>
-      );
+  const testId = `field-${f.key}`;
+  const error = errors[f.key];
+  // An optional field left empty removes its key (the kind's default applies).
+  const set = (v: unknown) => setConfig(id, f.key, f.optional && (v === '' || v === undefined) ? undefined : v);
+  switch (f.input) {
     case 'select':
       return (
-        <Field label={spec.label} error={errors[spec.key]}>
+        <Field label={f.label} hint={f.hint} error={error}>
           <Select
-            testId={`field-${spec.key}`}
-            value={str(c[spec.key])}
-            options={spec.options.map((o) => ({ value: o, label: o }))}
-            onChange={(v) => setConfig(id, spec.key, v)}
+            testId={testId}
+            value={str(c[f.key])}
+            options={[
+              ...(f.optional ? [{ value: '', label: 'default' }] : []),
+              ...(f.options ?? []).map((o) => ({ value: o, label: o })),
+            ]}
+            onChange={set}
           />
         </Field>
       );
     case 'number':
       return (
-        <Field label={spec.label} error={errors[spec.key]}>
-          <NumberInput
-            testId={`field-${spec.key}`}
-            value={c[spec.key] as number | undefined}
-            min={spec.min}
-            onChange={(v) => setConfig(id, spec.key, v)}
-          />
+        <Field label={f.label} hint={f.hint} error={error}>
+          <NumberInput testId={testId} value={c[f.key] as number | undefined} min={f.min} onChange={set} />
         </Field>
       );
     case 'code':
       return (
-        <Field label={spec.label} hint={spec.hint} error={errors[spec.key]} group>
+        <Field label={f.label} hint={f.hint} error={error} group>
           <MonacoField
-            testId={`field-${spec.key}`}
+            testId={testId}
             language="javascript"
-            value={str(c[spec.key])}
+            value={str(c[f.key])}
             height={200}
-            ariaLabel={`${spec.label} of ${id}`}
-            onChange={(v) => setConfig(id, spec.key, v)}
+            ariaLabel={`${f.label} of ${id}`}
+            onChange={set}
           />
         </Field>
       );
     case 'json':
       return (
-        <Field label={spec.label} hint={spec.hint} error={errors[spec.key]}>
-          <JsonTextArea
-            testId={`field-${spec.key}`}
-            value={c[spec.key]}
-            rows={7}
-            onChange={(v) => setConfig(id, spec.key, v)}
-          />
+        <Field label={f.label} hint={f.hint} error={error}>
+          <JsonTextArea testId={testId} value={c[f.key]} rows={f.rows ?? 7} onChange={set} />
         </Field>
       );
-    case 'text': {
-      if (spec.when && c[spec.when.key] !== spec.when.equals) return null;
-      const set = (v: string) => setConfig(id, spec.key, spec.optional && v === '' ? undefined : v);
-      if (spec.expression)
+    case 'text':
+    case 'textarea':
+    case 'template':
+    case 'expression': {
+      const expression = expressionOf(kind, f);
+      if (expression)
         return (
-          <Field label={spec.label} hint={spec.hint} error={errors[spec.key]} group>
+          <Field label={f.label} hint={f.hint} error={error} group>
             <ExpressionField
-              testId={`field-${spec.key}`}
+              testId={testId}
               nodeId={id}
-              kind={spec.expression}
-              value={str(c[spec.key])}
-              lines={spec.rows ?? 1}
-              mono={spec.mono}
-              ariaLabel={`${spec.label} of ${id}`}
+              kind={expression}
+              value={str(c[f.key])}
+              lines={f.rows ?? 1}
+              mono={isMono(f)}
+              ariaLabel={`${f.label} of ${id}`}
               onChange={set}
             />
           </Field>
         );
       return (
-        <Field label={spec.label} hint={spec.hint} error={errors[spec.key]}>
-          {spec.rows ? (
-            <TextArea
-              testId={`field-${spec.key}`}
-              value={str(c[spec.key])}
-              rows={spec.rows}
-              mono={spec.mono}
-              onChange={set}
-            />
+        <Field label={f.label} hint={f.hint} error={error}>
+          {oneLine(f) ? (
+            <TextInput testId={testId} value={str(c[f.key])} mono={isMono(f)} onChange={set} />
           ) : (
-            <TextInput testId={`field-${spec.key}`} value={str(c[spec.key])} mono={spec.mono} onChange={set} />
+            <TextArea testId={testId} value={str(c[f.key])} rows={f.rows ?? 3} mono={isMono(f)} onChange={set} />
           )}
         </Field>
       );
@@ -114,12 +107,38 @@ function One({
   }
 }
 
+/** The fields shown, in rows: a choice and the one-line field after it share a line (provider and model, method and URL). */
+function rowsOf(fields: readonly PanelField[], config: Record<string, unknown>): PanelField[][] {
+  const shown = fields.filter((f) => !f.when || config[f.when.key] === f.when.equals);
+  const rows: PanelField[][] = [];
+  for (let i = 0; i < shown.length; i++) {
+    const f = shown[i]!;
+    const next = shown[i + 1];
+    if (f.input === 'select' && next && oneLine(next)) {
+      rows.push([f, next]);
+      i++;
+    } else rows.push([f]);
+  }
+  return rows;
+}
+
 export function ConfigFields({ node, errors }: { node: GraphNode; errors: Record<string, string> }): JSX.Element {
+  const ui = kindUi(node.type);
+  if (!ui) return <></>;
   return (
     <>
-      {(kindOf(node.type)?.fields ?? []).map((f, i) => (
-        <One key={i} node={node} spec={f} errors={errors} />
-      ))}
+      {ui.note && <p className="muted small">{ui.note}</p>}
+      {rowsOf(ui.fields, node.config).map((row) =>
+        row.length === 1 ? (
+          <One key={row[0]!.key} node={node} kind={ui.core} field={row[0]!} errors={errors} />
+        ) : (
+          <div className="field-row" key={row[0]!.key}>
+            {row.map((f) => (
+              <One key={f.key} node={node} kind={ui.core} field={f} errors={errors} />
+            ))}
+          </div>
+        ),
+      )}
     </>
   );
 }

@@ -75,7 +75,7 @@ function OpenDialog({ onClose }: { onClose(): void }): JSX.Element {
             <span className="open-name">{g.name ?? g.graphId}</span>
             <span className="mono muted small">{g.graphId}</span>
             <span className="muted small" data-testid={`open-version-${g.graphId}`}>
-              v{g.latestVersion}
+              v{g.version}
             </span>
             <span className="muted small">{fmtTime(g.updatedAt)}</span>
           </button>

@@ -1,6 +1,7 @@
 /** The selected node's config: id and label, its problems, its kind's form, reliability, the whole config as JSON. */
 import { useMemo, type JSX } from 'react';
-import { CONFIG_SCHEMAS, NODE_ID_RE, type GraphNode, type NodeType } from '../../core/graph/schema';
+import { NODE_ID_RE, type GraphNode } from '../../core/graph/schema';
+import { findKind } from '../../core/nodes/registry';
 import { typeLabel } from '../doc/defaults';
 import { fieldOf } from '../doc/issue-map';
 import { docStore, useDoc } from '../doc/store';
@@ -15,7 +16,7 @@ type Cfg = Record<string, unknown>;
 function ConfigJson({ node }: { node: GraphNode }): JSX.Element {
   const text = useMemo(() => JSON.stringify(node.config, null, 2), [node.config]);
   const problems = useMemo(() => {
-    const r = CONFIG_SCHEMAS[node.type as NodeType]?.safeParse(node.config);
+    const r = findKind(node.type)?.configSchema.safeParse(node.config);
     return r && !r.success ? r.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`) : [];
   }, [node.config, node.type]);
   return (

@@ -1,6 +1,6 @@
 /** The side panel of the selected node: its config, and testing it alone. */
 import { useState, type JSX } from 'react';
-import { kindOf } from '../doc/node-kinds';
+import { kindUi } from '../doc/node-kinds';
 import { useDoc } from '../doc/store';
 import { TypeIcon } from '../ui/icons';
 import { Tabs, type TabItem } from '../ui/Tabs';
@@ -18,7 +18,7 @@ export function NodeSide({ nodeId }: { nodeId: string }): JSX.Element | null {
   const node = useDoc((s) => s.index.get(nodeId));
   const [tab, setTab] = useState<NodeTab>('config');
   if (!node) return null;
-  const testable = kindOf(node.type)?.testable ?? false;
+  const testable = kindUi(node.type)?.testable ?? false;
   return (
     <aside className="side-panel" data-testid="node-panel" aria-label={`Node ${node.id}`}>
       <div className="side-head">

@@ -9,7 +9,7 @@ import type { Graph, GraphNode } from '../../core/graph/schema';
 import { referencedNodes, templateExpressions, UNTEMPLATED_CONFIG_KEYS } from '../../core/graph/templates';
 import { topology } from '../../core/graph/topology';
 import { hostClient } from '../api/client';
-import { kindOf } from '../doc/node-kinds';
+import { kindUi } from '../doc/node-kinds';
 import { useDoc } from '../doc/store';
 import type { NodeSnapshot } from '../run/fold';
 import { Inspector } from '../run/Inspector';
@@ -29,7 +29,7 @@ export function readsOf(graph: Graph, node: GraphNode): string[] {
   } catch {
     above = new Set(graph.nodes.map((n) => n.id).filter((id) => id !== node.id));
   }
-  if (kindOf(node.type)?.readsUpstream) return graph.nodes.map((n) => n.id).filter((id) => above.has(id));
+  if (kindUi(node.type)?.readsUpstream) return graph.nodes.map((n) => n.id).filter((id) => above.has(id));
   const named = new Set<string>();
   const config = Object.fromEntries(Object.entries(node.config).filter(([k]) => !UNTEMPLATED_CONFIG_KEYS.has(k)));
   const exprs = [
@@ -104,7 +104,7 @@ export function NodeTest({ nodeId }: { nodeId: string }): JSX.Element | null {
     const outputs = Object.fromEntries(reads.filter((id) => id in pins.outputs).map((id) => [id, pins.outputs[id]]));
     try {
       const r = await hostClient().call('nodes.test', {
-        graph: graph as unknown as Record<string, unknown>,
+        graph,
         nodeId,
         input: pins.input,
         outputs,

@@ -1,6 +1,7 @@
 /** A node's reliability settings: retries, backoff, timeout, jitter and side effect. */
 import type { JSX } from 'react';
-import { defaultSideEffect, type GraphNode } from '../../core/graph/schema';
+import type { GraphNode } from '../../core/graph/schema';
+import { findKind } from '../../core/nodes/registry';
 import { Field, NumberInput, Select } from './fields';
 import { patchNode } from './node-edit';
 
@@ -69,7 +70,10 @@ export function Reliability({ node }: { node: GraphNode }): JSX.Element {
             testId="field-sideEffect"
             value={node.sideEffect ?? ''}
             options={[
-              { value: '', label: `default (${defaultSideEffect({ ...node, sideEffect: undefined })})` },
+              {
+                value: '',
+                label: `default (${findKind(node.type)?.defaultSideEffect(node.config ?? {}) ?? 'unsafe'})`,
+              },
               ...['pure', 'idempotent', 'unsafe'].map((s) => ({ value: s, label: s })),
             ]}
             onChange={(v) =>

@@ -11,7 +11,7 @@ import { uiStore, useUi } from '../ui/ui-store';
 export async function startRun(input: unknown): Promise<void> {
   const graph = docStore.getState().graph;
   const { runId } = await hostClient().call('runs.start', {
-    graph: graph as unknown as Record<string, unknown>,
+    graph,
     input,
   });
   rememberRunGraph(runId, graph); // its run view shows at once, without fetching it back

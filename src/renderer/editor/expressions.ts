@@ -17,7 +17,7 @@ import {
 } from '../../core/graph/templates';
 import { topology } from '../../core/graph/topology';
 import type { TemplateScope } from '../../core/ports';
-import { kindOf, schemaShape, type ExpressionKind, type Shape } from '../doc/node-kinds';
+import { kindUi, schemaShape, type ExpressionKind, type Shape } from '../doc/node-kinds';
 import type { TextMarker } from './MonacoField';
 
 export interface ExprContext {
@@ -172,7 +172,7 @@ export function suggest(before: string, kind: ExpressionKind, ctx: ExprContext):
   if (path.length === 2) return [{ label: 'output', kind: 'field', detail: `what ${path[1]} gave` }];
   const node = graph.nodes.find((n) => n.id === path[1]);
   if (!node || path[2] !== 'output') return [];
-  const shape = kindOf(node.type)?.output(node, graph) ?? null;
+  const shape = kindUi(node.type)?.output(node, graph) ?? null;
   return fieldsOf(shape, ctx.scope?.nodes[node.id]?.output, path.slice(3), `${node.type} output`);
 }
 

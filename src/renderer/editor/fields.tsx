@@ -229,7 +229,8 @@ export function JsonTextArea({
         onChange={(e) => {
           setText(e.target.value);
           try {
-            onChange(JSON.parse(e.target.value));
+            // Emptied: no value (an optional field's key is removed).
+            onChange(e.target.value.trim() === '' ? undefined : JSON.parse(e.target.value));
             setError(null);
           } catch (err) {
             setError(err instanceof Error ? err.message : String(err));

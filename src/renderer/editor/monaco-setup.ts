@@ -28,7 +28,7 @@ import { jsonDefaults } from 'monaco-editor/languages/features/json/register';
 import EditorWorker from 'monaco-editor/editor/editor.worker?worker';
 import JsonWorker from 'monaco-editor/languages/features/json/json.worker?worker';
 import { z } from 'zod';
-import { CONFIG_SCHEMAS, NODE_TYPES } from '../../core/graph/schema';
+import { findKind, NODE_TYPES } from '../../core/nodes/registry';
 
 (self as unknown as { MonacoEnvironment: unknown }).MonacoEnvironment = {
   getWorker(_id: string, label: string): Worker {
@@ -38,7 +38,7 @@ import { CONFIG_SCHEMAS, NODE_TYPES } from '../../core/graph/schema';
 
 /** JSON Schema of each node type's config, from the zod schemas. */
 export function configJsonSchema(type: string): Record<string, unknown> {
-  const schema = CONFIG_SCHEMAS[type as keyof typeof CONFIG_SCHEMAS];
+  const schema = findKind(type)?.configSchema;
   if (!schema) return {};
   try {
     return z.toJSONSchema(schema, { unrepresentable: 'any', io: 'input' }) as Record<string, unknown>;

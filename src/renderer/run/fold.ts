@@ -15,7 +15,7 @@ import type { RunId } from '../../core/ids';
 import type { NodeStatus, RunStatus } from '../../core/ports';
 import { applyEvent, initialState, type AttemptRecord, type NodeState, type RunState } from '../../core/engine/state';
 import { isTerminalRun } from '../../core/engine/machines';
-import { countTokens } from '../../core/nodes/mock-provider';
+import { countTokens } from '../../core/nodes/llm/mock-provider';
 
 export type { NodeStatus, RunStatus, AttemptRecord };
 

@@ -140,7 +140,7 @@ export function VersionHistory({ graphId, onBack }: { graphId: string; onBack():
   const restore = async (v: number) => {
     try {
       const graph = await fetchVersion(graphId, v);
-      const r = await hostClient().call('graphs.save', { graph: graph as unknown as Record<string, unknown> });
+      const r = await hostClient().call('graphs.save', { graph });
       uiStore.getState().notify('success', `Restored version ${v} of ${graphId}: it is the latest again`);
       await openGraph(graphId, r.version);
     } catch (err) {

@@ -53,7 +53,7 @@ export function SettingsView(): JSX.Element {
           <dd data-testid="app-version">{info?.version ?? '…'}</dd>
           <dt>Database</dt>
           <dd className="mono" data-testid="db-path">
-            {info?.dbPath ?? '…'}
+            {info?.database ?? '…'}
           </dd>
           <dt>Host</dt>
           <dd>{info ? (info.host === 'electron' ? 'Desktop app' : 'Browser (statepipe serve)') : '…'}</dd>

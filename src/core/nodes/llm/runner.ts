@@ -6,11 +6,11 @@
  */
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
-import { NodeFailure, type NodeError } from '../errors.js';
-import type { ModelProvider, ModelReply, ModelRequest, NodeResult, NodeRunContext, NodeRunner } from '../ports.js';
+import { NodeFailure, type NodeError } from '../../errors.js';
+import type { ModelProvider, ModelReply, ModelRequest, NodeResult, NodeRunContext, NodeRunner } from '../../ports.js';
 import { mockProvider } from './mock-provider.js';
 
-/** The output of an `llm` node (graph-format.md). */
+/** The output of an `llm` node (docs/graph-format.md "`llm`"). */
 export interface LlmOutput {
   text: string;
   json?: unknown;

@@ -3,7 +3,7 @@
  * runs it (an http request or sandboxed code) and shows the model the result. Every finished
  * model call and tool call is committed with `ctx.recordStep` before the loop goes on, and an
  * attempt starts by replaying `ctx.recordedSteps`: after a crash, finished steps are taken from
- * the record, not executed again (graph-format.md, `agent`).
+ * the record, not executed again (docs/graph-format.md "`agent`").
  *
  * Tools: `{ name, description?, inputSchema?, run: { type: 'http' | 'code', config } }`.
  *  - http: `run.config` (`method`, `url`, `headers?`, `body?`) is rendered against
@@ -17,11 +17,11 @@
  * (the engine retries it and the finished steps are replayed).
  * Pure: no node:* imports.
  */
-import { NodeFailure, toNodeError } from '../errors.js';
-import type { AgentStep, Usage } from '../events.js';
-import { DEFAULT_TIMEOUT_MS } from '../graph/schema.js';
-import { renderTemplates } from '../graph/templates.js';
-import type { ModelReply, ModelRequest, NodeResult, NodeRunContext, NodeRunner, TemplateScope } from '../ports.js';
+import { NodeFailure, toNodeError } from '../../errors.js';
+import type { AgentStep, Usage } from '../../events.js';
+import { DEFAULT_TIMEOUT_MS } from '../../graph/schema.js';
+import { renderTemplates } from '../../graph/templates.js';
+import type { ModelReply, ModelRequest, NodeResult, NodeRunContext, NodeRunner, TemplateScope } from '../../ports.js';
 import {
   buildRequest,
   formatSchemaProblems,
@@ -30,7 +30,7 @@ import {
   schemaFeedback,
   validatorFor,
   type SchemaProblem,
-} from './llm.js';
+} from '../llm/runner.js';
 
 export const DEFAULT_MAX_STEPS = 8;
 
@@ -54,7 +54,7 @@ export interface AgentTool {
   run: { type: 'http' | 'code'; config: Record<string, unknown> };
 }
 
-/** The output of an `agent` node (graph-format.md). */
+/** The output of an `agent` node (docs/graph-format.md "`agent`"). */
 export interface AgentOutput {
   text: string;
   json?: unknown;
@@ -290,7 +290,7 @@ class AgentLoop {
         pending = undefined;
         const result = await this.runTool(call);
         const step: AgentStep = { kind: 'tool', name: call.name, callId: call.id, args: call.args, result };
-        ctx.recordStep(step);
+        await ctx.recordStep(step);
         this.add(step);
         continue;
       }
@@ -314,7 +314,7 @@ class AgentLoop {
       const reply = await callModel(ctx, () => provider.generate(req));
       if (ctx.signal.aborted) throw failureFromSignal(ctx.signal, ctx.node.id);
       const step = modelStep(reply, req.model);
-      ctx.recordStep(step);
+      await ctx.recordStep(step);
       this.add(step);
       if (step.kind === 'model' && step.toolCall) {
         pending = step.toolCall;
@@ -393,7 +393,7 @@ class AgentLoop {
       config,
       idempotencyKey,
       emitTokens: () => undefined,
-      recordStep: () => undefined,
+      recordStep: async () => undefined,
     });
     const out = obj(res.output);
     return out ? { status: out['status'], body: out['body'] } : res.output;

@@ -1,12 +1,12 @@
 /**
- * The built-in `mock` model provider (graph-format.md, "The `mock` provider"): no network,
+ * The built-in `mock` model provider (docs/graph-format.md "The `mock` provider"): no network,
  * deterministic, streamed token by token through the injectable clock.
  * Pure: no node:* imports.
  */
-import { NodeFailure } from '../errors.js';
-import type { Usage } from '../events.js';
-import type { Clock, ModelProvider, ModelReply, ModelRequest } from '../ports.js';
-import { realClock } from '../engine/clock.js';
+import { NodeFailure } from '../../errors.js';
+import type { Usage } from '../../events.js';
+import type { Clock, ModelProvider, ModelReply, ModelRequest } from '../../ports.js';
+import { realClock } from '../../engine/clock.js';
 
 export interface MockConfig {
   /** A string, or any JSON value (streamed as its JSON text). */

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { NodeFailure, toNodeError, type NodeError } from '../errors.js';
-import type { GraphNode } from '../graph/schema.js';
-import { asRunId } from '../ids.js';
-import type { ModelProvider, ModelRequest, NodeRunContext } from '../ports.js';
-import { llmRunner, stripFences, validatorFor, type LlmOutput } from './llm.js';
+import { NodeFailure, toNodeError, type NodeError } from '../../errors.js';
+import type { GraphNode } from '../../graph/schema.js';
+import { asRunId } from '../../ids.js';
+import type { ModelProvider, ModelRequest, NodeRunContext } from '../../ports.js';
+import { llmRunner, stripFences, validatorFor, type LlmOutput } from './runner.js';
 
 const screenSchema = {
   type: 'object',
@@ -24,13 +24,14 @@ function makeCtx(config: Record<string, unknown>, over: Partial<NodeRunContext> 
     attempt: 1,
     idempotencyKey: 'run_test:screen:1',
     signal: new AbortController().signal,
+    timeoutMs: 60_000,
     clock: { now: () => 0, sleep: async () => {}, timer: () => () => undefined },
     scope: { input: {}, nodes: {} },
     config,
     emitTokens: (t) => tokens.push(t),
     log: () => {},
     recordedSteps: [],
-    recordStep: () => {},
+    recordStep: async () => {},
     services: {},
     tokens,
     ...over,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { NodeFailure } from '../errors.js';
-import type { Clock, ModelRequest } from '../ports.js';
+import { NodeFailure } from '../../errors.js';
+import type { Clock, ModelRequest } from '../../ports.js';
 import { countTokens, mockProvider, mockScriptStep, replyText, splitTokens } from './mock-provider.js';
 
 /** A clock whose sleeps take `late` times as long as asked (a busy event loop fires timers late). */

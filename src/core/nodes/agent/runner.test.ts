@@ -4,13 +4,13 @@
  * the host's http runner; real HTTP and a real SIGKILL are in src/host/providers/agent-crash.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { NodeFailure } from '../errors.js';
-import { asNewEvent, type AgentStep, type RunEvent } from '../events.js';
-import type { Graph } from '../graph/schema.js';
-import type { RunId } from '../ids.js';
-import type { NodeRunContext, NodeRunner } from '../ports.js';
-import { graph, testEngine } from '../engine/test-kit.js';
-import { createAgentRunner, type AgentOutput } from './agent.js';
+import { NodeFailure } from '../../errors.js';
+import { asNewEvent, type AgentStep, type RunEvent } from '../../events.js';
+import type { Graph } from '../../graph/schema.js';
+import type { RunId } from '../../ids.js';
+import type { NodeRunContext, NodeRunner } from '../../ports.js';
+import { graph, testEngine } from '../../engine/test-kit.js';
+import { createAgentRunner, type AgentOutput } from './runner.js';
 
 interface ToolCall {
   url: unknown;
@@ -150,7 +150,7 @@ describe('agent node', () => {
     const first = testEngine({ agent: createAgentRunner({ httpTool: host.runner }) });
     const o = await first.engine.start(g, { who: 'ACME' }, { graphHash: 'h' });
     const runId = o.runId as RunId;
-    const all = first.store.loadRun(runId).events;
+    const all = first.store.snapshot(runId).events;
     const idx = all.findIndex(cut);
     const kept = all.slice(0, idx + 1).map(asNewEvent);
     const again = toolHost();

@@ -1,0 +1,76 @@
+/**
+ * Where the graphs of subgraph, map and loop nodes come from (docs/composition.md): the file's
+ * own `graphs` library, else a graph saved in the database (its latest version), else a file
+ * next to the graph that names it (`./summarize.json`). `withLibrary` copies every graph a run
+ * needs into its library, so the run's snapshot (and `export-graph`) is all a headless run needs.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { AppError } from '../core/errors.js';
+import { graphRefs } from '../core/graph/composition.js';
+import type { Graph } from '../core/graph/schema.js';
+import { validateGraph } from '../core/graph/validate.js';
+import { isYamlPath, parseGraphFile } from './graph-file.js';
+
+export interface GraphSources {
+  /** The file the graph was read from: refs that look like paths are read next to it. */
+  file?: string;
+  /** A saved graph by id (undefined when there is none). */
+  saved?: (graphId: string) => Promise<Graph | undefined>;
+}
+
+const looksLikePath = (ref: string): boolean =>
+  ref.startsWith('./') || ref.startsWith('../') || /\.(json|ya?ml)$/i.test(ref);
+
+/**
+ * The graph with every graph its composition nodes name (and those name, …) in its library.
+ * References found nowhere are left for validation to refuse, naming the node.
+ */
+export async function withLibrary(graph: Graph, sources: GraphSources): Promise<Graph> {
+  const library: Record<string, Graph> = { ...(graph.graphs ?? {}) };
+  /** Graphs whose references are still to be looked at, with the file they came from. */
+  const todo: { graph: Graph; file?: string }[] = [{ graph, ...(sources.file ? { file: sources.file } : {}) }];
+  for (const g of Object.values(library)) todo.push({ graph: g, ...(sources.file ? { file: sources.file } : {}) });
+  let added = false;
+  while (todo.length > 0) {
+    const { graph: from, file } = todo.pop()!;
+    for (const { graph: ref } of graphRefs(from)) {
+      if (library[ref] !== undefined) continue;
+      const found = await find(ref, file, sources);
+      if (!found) continue;
+      // A graph from elsewhere brings its own library along; its graphs share this one.
+      const { graphs: own, ...child } = found.graph;
+      library[ref] = child as Graph;
+      for (const [id, g] of Object.entries(own ?? {})) library[id] ??= g;
+      todo.push({ graph: child as Graph, ...(found.file ? { file: found.file } : {}) });
+      added = true;
+    }
+  }
+  return added ? { ...graph, graphs: library } : graph;
+}
+
+async function find(
+  ref: string,
+  file: string | undefined,
+  sources: GraphSources,
+): Promise<{ graph: Graph; file?: string } | undefined> {
+  const saved = looksLikePath(ref) ? undefined : await sources.saved?.(ref);
+  if (saved) return { graph: saved };
+  if (file === undefined || !looksLikePath(ref)) return undefined;
+  const target = path.resolve(path.dirname(file), ref);
+  if (!fs.existsSync(target)) return undefined;
+  let text: string;
+  try {
+    text = fs.readFileSync(target, 'utf8');
+  } catch (err) {
+    throw new AppError('usage', `${target}: cannot read (${err instanceof Error ? err.message : String(err)})`);
+  }
+  return { graph: parseGraphFile(text, target, { missing: 'ignore' }), file: target };
+}
+
+/** The graph, its library filled, validated whole: a graph no source has is refused, naming the node. */
+export async function completeGraph(graph: Graph, sources: GraphSources, source?: string): Promise<Graph> {
+  return validateGraph(await withLibrary(graph, sources), source);
+}
+
+export { isYamlPath };
