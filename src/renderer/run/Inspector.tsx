@@ -7,6 +7,7 @@
  */
 import type { JSX, ReactNode } from 'react';
 import type { GraphNode } from '../../core/graph/schema';
+import { kindUi } from '../doc/node-kinds';
 import { fmtCost, fmtTokens } from '../ui/format';
 import { Icon, StateIcon, TypeIcon } from '../ui/icons';
 import { JsonTree } from '../ui/JsonTree';
@@ -151,7 +152,7 @@ export function Inspector({
               <ErrorView error={snap.error} />
             </Section>
           )}
-          {(type === 'llm' || type === 'agent') && (snap.stream || status === 'running') && (
+          {kindUi(type)?.streams && (snap.stream || status === 'running') && (
             <Section title="Streamed text">
               <LiveStream text={snap.stream} live={status === 'running'} />
             </Section>

@@ -3,6 +3,7 @@
  * selected), the trace, the timeline and the logs, each as of the time-travel position.
  */
 import { useEffect, useMemo, useState, type JSX } from 'react';
+import { canControl } from '../../core/engine/machines';
 import type { Graph } from '../../core/graph/schema';
 import { topology } from '../../core/graph/topology';
 import { graphIndex } from '../canvas/node-source';
@@ -53,7 +54,7 @@ function NodeTab({ graph }: { graph: Graph }): JSX.Element | null {
     a.decide = (approved) => openDialog({ kind: 'approval', nodeId, approved });
   if (live === 'failed' || live === 'in-doubt') a.retry = () => void actions.retry(nodeId);
   if (live === 'in-doubt') a.resolve = (output) => actions.resolve(nodeId, output);
-  if (isTerminalStatus(runLive)) a.rerun = () => openDialog({ kind: 'rerun', nodeId });
+  if (runLive !== undefined && canControl(runLive, 'rerun')) a.rerun = () => openDialog({ kind: 'rerun', nodeId });
   return (
     <Inspector
       key={nodeId}

@@ -4,6 +4,7 @@
  * can be saved as a graph), exports, and the side panel's toggle.
  */
 import type { JSX } from 'react';
+import { canControl, type RunControl } from '../../core/engine/machines';
 import { hostClient } from '../api/client';
 import { openRunGraph, saveGraph } from '../doc/commands';
 import { entryNode } from '../doc/defaults';
@@ -12,7 +13,6 @@ import { fmtCost, fmtTokens, shortId } from '../ui/format';
 import { Icon, StateIcon } from '../ui/icons';
 import { uiStore, useUi } from '../ui/ui-store';
 import { useRunView, useSession } from './context';
-import { canCancel, canPause, canResume } from './fold';
 
 async function exportRun(runId: string, what: 'jsonl' | 'graph'): Promise<void> {
   const c = hostClient();
@@ -44,23 +44,12 @@ function Meta(): JSX.Element {
   );
 }
 
+/** The run's controls; which apply is the engine's rule (machines.ts canControl). */
 const CONTROLS = [
-  {
-    action: 'pause',
-    icon: 'pause',
-    can: canPause,
-    label: 'Pause',
-    title: 'Pause: no new node starts; running nodes finish',
-  },
-  { action: 'resume', icon: 'resume', can: canResume, label: 'Resume', title: 'Resume' },
-  {
-    action: 'cancel',
-    icon: 'stop',
-    can: canCancel,
-    label: 'Cancel the run',
-    title: 'Cancel: running nodes are aborted',
-  },
-] as const;
+  { action: 'pause', icon: 'pause', label: 'Pause', title: 'Pause: no new node starts; running nodes finish' },
+  { action: 'resume', icon: 'resume', label: 'Resume', title: 'Resume' },
+  { action: 'cancel', icon: 'stop', label: 'Cancel the run', title: 'Cancel: running nodes are aborted' },
+] as const satisfies readonly { action: RunControl; icon: string; label: string; title: string }[];
 
 function Controls(): JSX.Element {
   const { actions } = useRunView();
@@ -88,7 +77,7 @@ function Controls(): JSX.Element {
           className="btn btn-icon"
           data-testid={c.action}
           aria-label={c.label}
-          disabled={!c.can(status)}
+          disabled={status === undefined || !canControl(status, c.action)}
           onClick={() => void actions.control(c.action)}
           title={c.title}
         >
@@ -110,7 +99,7 @@ export function RunToolbar({ back }: { back: { label: string; onClick(): void } 
   const graph = useSession((s) => s.graph);
   const version = useSession((s) => s.graphVersion);
   const saved = useSession((s) => s.saved);
-  const finished = useSession((s) => s.live !== null && !canCancel(s.live.status));
+  const finished = useSession((s) => s.live !== null && canControl(s.live.status, 'rerun'));
   const sideOpen = useUi((s) => s.panels.side);
   const entry = graph ? entryNode(graph) : undefined;
   return (

@@ -61,10 +61,6 @@ export interface RunSnapshot {
 }
 
 export const isTerminalStatus = (s: RunStatus | undefined): boolean => s !== undefined && isTerminalRun(s);
-/** States in which a person's control applies. */
-export const canPause = (s: RunStatus | undefined) => s === 'running' || s === 'waiting' || s === 'queued';
-export const canResume = (s: RunStatus | undefined) => s === 'paused' || s === 'interrupted';
-export const canCancel = (s: RunStatus | undefined) => s !== undefined && !isTerminalRun(s);
 
 function nodeSnapshot(n: NodeState): NodeSnapshot {
   let tokens = 0;
