@@ -6,9 +6,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { serializeGraph } from '../src/core/graph/serialize';
 import {
   clickNode,
   editorText,
+  example,
   examplePath,
   exportedBytes,
   importFile,
@@ -179,6 +181,41 @@ describe('editing by hand', () => {
     await page.locator(sel('run-input-warn-country')).waitFor();
     expect(await page.locator(sel('run-input-warn-country')).textContent()).toContain('policy_screen');
     await shot(page, 'run-form-optional-marked');
+    expect(realErrors(errors)).toEqual([]);
+  });
+
+  it('the composition kinds are in the palette and their panels: a map offers the saved graphs to run and takes its items', async () => {
+    const saved = example('document-pipeline');
+    await h.server.service.store.saveGraph(saved, serializeGraph(saved));
+    const { page, errors } = await h.page();
+    await page.click(sel('palette-input'));
+    for (const type of ['subgraph', 'map', 'loop']) expect(await page.locator(sel(`palette-${type}`)).count()).toBe(1);
+    await page.click(sel('palette-map'));
+    await select(page, 'map_1');
+    for (const key of ['graph', 'items', 'itemInput', 'concurrency', 'onItemError'])
+      await page.locator(sel(`field-${key}`)).waitFor();
+    await expect
+      .poll(() =>
+        page
+          .locator(`${sel('field-graph-options')} option`)
+          .evaluateAll((os) => os.map((o) => o.getAttribute('value'))),
+      )
+      .toContain('document-pipeline');
+    await typeText(page, 'field-graph', 'document-pipeline');
+    await typeInEditor(page, 'field-items', '{{input.docs}}');
+    await page.selectOption(sel('field-onItemError'), 'continue');
+    await expect.poll(() => page.locator(`${sel('node-map_1')} .chip-strong`).textContent()).toBe('document-pipeline');
+    const bytes = await exportedBytes(page);
+    expect(JSON.parse(bytes).nodes[1].config).toMatchObject({
+      graph: 'document-pipeline',
+      items: '{{input.docs}}',
+      onItemError: 'continue',
+    });
+    // A loop's panel: its until is evaluated over { previous, iteration }, a plain field.
+    await page.click(sel('palette-loop'));
+    await select(page, 'loop_1');
+    expect(await page.locator(`textarea${sel('field-until')}`).count()).toBe(1);
+    await shot(page, 'composition-panels');
     expect(realErrors(errors)).toEqual([]);
   });
 });

@@ -97,7 +97,9 @@ const handlers: {
       outputs,
     }),
   'runs.start': async (ctx, { graph, input, idempotencyKey }) => {
-    const { runId, created } = await createRunOnce(ctx.service, validateGraph(graph), input, idempotencyKey);
+    // Graphs its composition nodes name may be saved ones: the service fills the library, then checks it whole.
+    const valid = validateGraph(graph, undefined, { missing: 'ignore' });
+    const { runId, created } = await createRunOnce(ctx.service, valid, input, idempotencyKey);
     if (created) ctx.service.drive(runId).catch((err) => ctx.onBackgroundError?.(err));
     return idempotencyKey === undefined ? { runId } : { runId, created };
   },

@@ -84,6 +84,28 @@ describe('graphs API', () => {
   });
 });
 
+describe('composition from the API', () => {
+  it('runs.start finds a saved graph a subgraph names; a graph only run as a draft is not one', async () => {
+    await call('graphs.save', { graph: chain('child-saved', 'from the saved child') });
+    await call('runs.start', { graph: chain('child-draft', 'draft'), input: {} });
+    const parent = (graph: string) => ({
+      ...chain(`parent-of-${graph}`, 'p'),
+      nodes: [
+        { id: 'start', type: 'input' },
+        { id: 'sub', type: 'subgraph', config: { graph, input: {} } },
+      ],
+      edges: [{ id: 'e1', source: 'start', target: 'sub' }],
+    });
+    const { runId } = await call<{ runId: string }>('runs.start', { graph: parent('child-saved'), input: {} });
+    await expect
+      .poll(async () => (await call<{ status: string }>('runs.get', { runId })).status, { timeout: 10_000 })
+      .toBe('succeeded');
+    const refused = await dispatch(ctx, 'runs.start', { graph: parent('child-draft'), input: {} });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'validation' } });
+    if (!refused.ok) expect(refused.error.message).toMatch(/child-draft/);
+  });
+});
+
 describe('nodes.test (test one node)', () => {
   it('renders the node against pinned outputs and runs it, storing nothing', async () => {
     const g = example('vendor-onboarding');

@@ -5,6 +5,7 @@
  */
 import { AppError } from '../../core/errors';
 import type { Graph } from '../../core/graph/schema';
+import { graphRefs } from '../../core/graph/composition';
 import { findCycle } from '../../core/graph/topology';
 import { optionalInputReads } from '../../core/graph/input-reads';
 import { validateGraph } from '../../core/graph/validate';
@@ -82,10 +83,26 @@ export function cyclicComponents(graph: Pick<Graph, 'nodes' | 'edges'>): Map<str
   return out;
 }
 
+/**
+ * Graphs the composition nodes name that are not in the file's library: the host looks for a
+ * saved graph or a file of that name when the run starts (and refuses the run, naming the node,
+ * if there is none). The studio cannot see those, so it says so as a warning, not an error.
+ */
+function outsideLibrary(graph: Graph): DocIssue[] {
+  const library = new Set(Object.keys(graph.graphs ?? {}));
+  return graphRefs(graph)
+    .filter((r) => !library.has(r.graph))
+    .map((r) => ({
+      path: `nodes[${r.nodeId}].config.graph`,
+      nodeId: r.nodeId,
+      message: `graph "${r.graph}" is not in this file's library: a graph saved under that id (or a file of that name next to this one) runs`,
+    }));
+}
+
 export function computeIssues(graph: Graph): IssueMap {
   let issues: DocIssue[] = [];
   try {
-    validateGraph(graph);
+    validateGraph(graph, undefined, { missing: 'ignore' });
   } catch (err) {
     if (err instanceof AppError && err.issues) issues = err.issues.map((i) => ({ ...i }));
     else issues = [{ path: '', message: err instanceof Error ? err.message : String(err) }];
@@ -99,6 +116,7 @@ export function computeIssues(graph: Graph): IssueMap {
       nodeId: w.nodeId,
       prop: w.prop,
     }));
+    warnings.push(...outsideLibrary(graph));
   } catch {
     /* a graph too broken to read: its errors say so */
   }

@@ -4,6 +4,7 @@ import type { GraphNode } from '../../core/graph/schema';
 import type { NodeKind, PanelField } from '../../core/nodes/kind';
 import { expressionOf, kindUi } from '../doc/node-kinds';
 import { ExpressionField } from './ExpressionField';
+import { GraphRefInput } from './GraphRefInput';
 import { Field, JsonTextArea, NumberInput, Select, TextArea, TextInput } from './fields';
 import { MonacoField } from './MonacoField';
 import { setConfig } from './node-edit';
@@ -96,7 +97,9 @@ function One({
         );
       return (
         <Field label={f.label} hint={f.hint} error={error}>
-          {oneLine(f) ? (
+          {f.key === 'graph' && kind.childGraph ? (
+            <GraphRefInput testId={testId} value={str(c[f.key])} onChange={set} />
+          ) : oneLine(f) ? (
             <TextInput testId={testId} value={str(c[f.key])} mono={isMono(f)} onChange={set} />
           ) : (
             <TextArea testId={testId} value={str(c[f.key])} rows={f.rows ?? 3} mono={isMono(f)} onChange={set} />

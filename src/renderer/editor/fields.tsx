@@ -44,13 +44,17 @@ export function Field({
 
 type TextProps = { value: string; onChange(v: string): void; testId: string; placeholder?: string; mono?: boolean };
 
-export function TextInput({ value, onChange, testId, placeholder, mono }: TextProps): JSX.Element {
+/** `list`: the id of a <datalist> of suggested values. */
+type TextInputProps = TextProps & { list?: string };
+
+export function TextInput({ value, onChange, testId, placeholder, mono, list }: TextInputProps): JSX.Element {
   return (
     <input
       className={mono ? 'input mono' : 'input'}
       data-testid={testId}
       value={value}
       placeholder={placeholder}
+      list={list}
       spellCheck={false}
       onChange={(e) => onChange(e.target.value)}
     />
