@@ -1,5 +1,5 @@
 /**
- * Reads of the run input in templates (graph-format.md § Templates). A template that is only
+ * Reads of the run input in templates (docs/graph-format.md "Templates"). A template that is only
  * a read of an optional input property (`{{input.country}}`) evaluates to nothing when a run
  * leaves the property out, and the node fails with kind `template`. `optionalInputReads` finds
  * those reads so the studio can warn before a run does: the property is not `required` by the

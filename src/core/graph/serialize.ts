@@ -1,5 +1,5 @@
 /**
- * The canonical bytes of a graph file (graph-format.md): what save, export and the dirty marker
+ * The canonical bytes of a graph file (docs/graph-format.md "Saving and versions"): what save, export and the dirty marker
  * compare. Apart from validate.ts so that a reader of graphs need not load the validator (ajv).
  */
 import type { Graph } from './schema.js';
