@@ -93,6 +93,16 @@ export interface NodeKind<C extends object = Record<string, unknown>, T extends 
   readonly panel: readonly PanelField[];
 }
 
+/**
+ * A runner whose code (and what it needs: JSONata, ajv) loads on its first call. A kind's
+ * descriptor is read by more than the engine (the studio draws its palette and panels from it on
+ * first paint); with its heavy runner behind this, reading a kind costs only its schema and panel.
+ */
+export function lazyRunner(load: () => Promise<NodeRunner>): NodeRunner {
+  let loaded: Promise<NodeRunner> | undefined;
+  return async (ctx) => (await (loaded ??= load()))(ctx);
+}
+
 /** Declares a kind, keeping its config type (inferred from its schema) for its own functions. */
 export function defineKind<C extends object, const T extends string>(kind: NodeKind<C, T>): NodeKind<C, T> {
   return kind;

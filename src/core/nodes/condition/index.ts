@@ -1,7 +1,6 @@
 /** `condition`: a JSONata expression giving a boolean; edges leaving it carry `when`. */
 import { z } from 'zod';
-import { evalCondition } from '../../graph/templates.js';
-import { defineKind } from '../kind.js';
+import { defineKind, lazyRunner } from '../kind.js';
 
 export const ConditionConfigSchema = z.object({ expression: z.string().min(1) }).passthrough();
 
@@ -14,7 +13,10 @@ export const conditionKind = defineKind({
   defaultSideEffect: () => 'pure',
   execution: 'instant',
   branch: (output) => (output as { value?: unknown } | undefined)?.value === true,
-  runner: async (ctx) => ({ output: { value: await evalCondition(String(ctx.config['expression']), ctx.scope) } }),
+  runner: lazyRunner(async () => {
+    const { evalCondition } = await import('../../graph/templates.js');
+    return async (ctx) => ({ output: { value: await evalCondition(String(ctx.config['expression']), ctx.scope) } });
+  }),
   checkTemplates: (config, check) => {
     if (typeof config['expression'] === 'string') check.expression('expression', config['expression'], 'expression');
   },
