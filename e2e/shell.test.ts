@@ -104,6 +104,7 @@ describe('studio shell (web host)', () => {
     await page.keyboard.type('Alice runs ProjectX in Berlin and Alice is happy');
     await page.click('[data-testid="run-submit"]');
     // The run view: its toolbar has the run's controls.
+    await page.locator('[data-testid="run-toolbar"]').waitFor();
     for (const id of ['pause', 'resume', 'cancel', 'run-status'])
       expect(await page.locator(`[data-testid="${id}"]`).count()).toBe(1);
     await page.locator('[data-testid="run-status"][data-status="succeeded"]').waitFor({ timeout: 20_000 });

@@ -51,16 +51,19 @@ type WorkerResult =
 
 /**
  * A throw in the code: its stack is the user's frames only ("at line 2, column 9 of calc's
- * code"), not the engine's; `details` hold the line and column of the first.
+ * code"), not the engine's. `details` hold the line and column of the first frame and that
+ * `trace`: unlike a stack (kept out of events, it may name server paths), it names nothing of the
+ * host, so the run keeps it for the studio to show.
  */
 function thrown(r: Extract<WorkerResult, { ok: false }>, label: string): NodeFailure {
   const at = r.frames?.[0];
+  const where = (r.frames ?? []).map(([l, c]) => `\n    at line ${l}${c ? `, column ${c}` : ''} of ${label}`);
+  const trace = `${r.name ?? 'Error'}: ${r.text ?? r.message}${where.join('')}`;
   const f = new NodeFailure('code', `code: ${r.message}`, {
     retryable: false,
-    ...(at ? { details: { line: at[0], ...(at[1] ? { column: at[1] } : {}) } } : {}),
+    ...(at ? { details: { line: at[0], ...(at[1] ? { column: at[1] } : {}), trace } } : {}),
   });
-  const where = (r.frames ?? []).map(([l, c]) => `\n    at line ${l}${c ? `, column ${c}` : ''} of ${label}`);
-  f.stack = `${r.name ?? 'Error'}: ${r.text ?? r.message}${where.join('')}`;
+  f.stack = trace;
   return f;
 }
 

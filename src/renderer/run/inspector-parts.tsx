@@ -85,8 +85,11 @@ export function LiveStream({ text, live }: { text: string; live: boolean }): JSX
 
 /** An error: its kind once, its message, where in the user's code (a code node), the stack folded. */
 export function ErrorView({ error }: { error: NodeError }): JSX.Element {
-  const { stack, details, kind: _k, message: _m, retryable, ...rest } = error;
-  const line = (details as { line?: unknown } | undefined)?.line;
+  const { stack: ownStack, details, kind: _k, message: _m, retryable, ...rest } = error;
+  const where = details as { line?: unknown; trace?: unknown } | undefined;
+  const line = where?.line;
+  // A code node's throw: the frames of the user's code (details.trace); an older event's stack.
+  const stack = typeof where?.trace === 'string' ? where.trace : ownStack;
   return (
     <div className="insp-error" data-testid="inspector-error" data-kind={error.kind}>
       <div className="insp-error-msg">
