@@ -26,12 +26,12 @@ export default defineConfig({
   main: {
     build: {
       outDir: resolve(root, 'out/main'),
-      // package.json dependencies (better-sqlite3 and its native addon, piscina, ...)
+      // package.json dependencies (better-sqlite3 and its native addon, ...)
       // stay external and are loaded from node_modules at run time.
       externalizeDeps: true,
       rolldownOptions: {
         input: { index: resolve(root, 'src/main/index.ts') },
-        external: ['better-sqlite3', 'bindings', 'piscina'],
+        external: ['better-sqlite3', 'bindings'],
       },
     },
   },

@@ -24,7 +24,6 @@ const NODE_BUILTINS = [...new Set(builtinModules.filter((m) => !m.startsWith('no
 const NODE_ONLY_PACKAGES = [
   'better-sqlite3',
   'bindings',
-  'piscina',
   'ws',
   'commander',
   'cli-progress',

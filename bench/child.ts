@@ -7,6 +7,7 @@ import type { CaseResult, CaseSpec } from './lib/cases.js';
 import { dashboardCase } from './lib/dashboard-case.js';
 import { engineCase } from './lib/engine-case.js';
 import { langGraphCase } from './lib/langgraph-case.js';
+import { mapCase, mapResumeBuild, mapResumeCase } from './lib/map-case.js';
 import { rawCase } from './lib/raw-case.js';
 import { resumeBuild, resumeCase } from './lib/resume-case.js';
 
@@ -24,6 +25,12 @@ async function run(spec: CaseSpec): Promise<CaseResult> {
       return resumeCase(spec);
     case 'dashboard':
       return dashboardCase(spec);
+    case 'map':
+      return mapCase(spec);
+    case 'map-resume-build':
+      return mapResumeBuild(spec);
+    case 'map-resume':
+      return mapResumeCase(spec);
     // Loaded only here: Chromium's driver and the web host must not weigh on the other cases' memory figures.
     case 'streaming':
       return (await import('./lib/streaming-case.js')).streamingCase(spec);

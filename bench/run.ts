@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only engine,langgraph,resume,dashboard,streaming,canvas,load] [-- --profile]`
+ * `npm run bench [-- --quick] [-- --only engine,langgraph,resume,dashboard,streaming,canvas,load,map] [-- --profile]`
  * Runs every case in a fresh child process, side by side in one run, prints the report and
  * writes bench/results/latest.{md,json}. Never fails: a case that breaks is reported as such.
  */
@@ -19,6 +19,9 @@ import type {
   EngineMode,
   EngineResult,
   LangGraphResult,
+  MapResult,
+  MapResumeBuildResult,
+  MapResumeResult,
   RawResult,
   Reps,
   ResumeBuildResult,
@@ -29,6 +32,7 @@ import type {
 } from './lib/cases.js';
 import { graphLabel, type GraphSpec } from './lib/graphs.js';
 import { rawKey, renderReport, type Collected } from './lib/report.js';
+import type { MapBench } from './lib/report-map.js';
 import { runChild, type Outcome } from './lib/spawn.js';
 import { machineInfo } from './lib/stats.js';
 
@@ -39,7 +43,7 @@ const profile = argv.includes('--profile');
 const onlyArg =
   argv.find((a) => a.startsWith('--only='))?.slice(7) ??
   (argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined);
-const only = new Set((onlyArg ?? 'engine,langgraph,resume,dashboard,streaming,canvas,load').split(','));
+const only = new Set((onlyArg ?? 'engine,langgraph,resume,dashboard,streaming,canvas,load,map').split(','));
 
 const PLAN = quick
   ? {
@@ -74,6 +78,7 @@ const PLAN = quick
         ],
       },
       canvas: { delayMs: 100, idleMs: 1000, panMs: 1500, zoomMs: 1500, liveMs: 1500 },
+      map: { items: [200, 1000], resumeItems: 1000 },
     }
   : {
       engineGraphs: [
@@ -110,6 +115,7 @@ const PLAN = quick
         ],
       },
       canvas: { delayMs: 100, idleMs: 2000, panMs: 4000, zoomMs: 4000, liveMs: 4000 },
+      map: { items: [1000, 10_000], resumeItems: 10_000 },
     };
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'statepipe-bench-'));
@@ -165,7 +171,8 @@ async function child<
     | DashboardResult
     | StreamingResult
     | CanvasResult
-    | LoadResult,
+    | LoadResult
+    | MapResult,
 >(label: string, spec: CaseSpec, timeoutMs = 300_000): Promise<R | undefined> {
   settleDisk();
   const caseDir = fs.mkdtempSync(path.join(work, 'case-'));
@@ -183,7 +190,7 @@ async function child<
 }
 
 /** Cases sharing one folder (the resume fixture is built by one child and read by the next). */
-async function sharedChild<R extends ResumeBuildResult | ResumeResult>(
+async function sharedChild<R extends ResumeBuildResult | ResumeResult | MapResumeBuildResult | MapResumeResult>(
   label: string,
   spec: CaseSpec,
   timeoutMs: number,
@@ -295,6 +302,38 @@ async function main(): Promise<void> {
     log('dashboard queries');
     const d = await child<DashboardResult>('dashboard', { kind: 'dashboard', ...PLAN.dashboard, dir: '' }, 300_000);
     if (d) c.dashboard = d;
+  }
+
+  if (only.has('map')) {
+    log('composition: map of child runs');
+    const map: MapBench = { runs: [] };
+    for (const items of PLAN.map.items)
+      for (const flat of [false, true]) {
+        const r = await child<MapResult>(
+          `${flat ? 'flat graph' : 'map'} ${items}`,
+          { kind: 'map', items, flat, dir: '' },
+          900_000,
+        );
+        if (r) map.runs.push(r);
+      }
+    const dir = fs.mkdtempSync(path.join(work, 'map-resume-'));
+    const items = PLAN.map.resumeItems;
+    const built = await sharedChild<MapResumeBuildResult>(
+      'map interrupted halfway',
+      { kind: 'map-resume-build', items, dir },
+      900_000,
+    );
+    if (built) {
+      map.resumeBuild = built;
+      const r = await sharedChild<MapResumeResult>(
+        'map resume',
+        { kind: 'map-resume', runId: built.runId, dir },
+        900_000,
+      );
+      if (r) map.resume = r;
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+    c.map = map;
   }
 
   if (only.has('streaming') || only.has('canvas') || only.has('load')) {

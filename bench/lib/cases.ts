@@ -21,6 +21,9 @@ export type CaseSpec =
   | { kind: 'resume-build'; nodes: number; runs: number; dir: string }
   | { kind: 'resume'; nodes: number; dir: string; runIds: string[] }
   | { kind: 'dashboard'; runs: number; events: number; reps: number; dir: string }
+  | { kind: 'map'; items: number; flat: boolean; dir: string }
+  | { kind: 'map-resume-build'; items: number; dir: string }
+  | { kind: 'map-resume'; runId: string; dir: string }
   | StreamingSpec
   | CanvasSpec
   | LoadSpec;
@@ -227,7 +230,38 @@ export interface DashboardResult {
   queries: QueryTiming[];
 }
 
+/** A map of `items` children of a 3-node pure graph, or (`flat`) the same nodes as one graph. */
+export interface MapResult {
+  kind: 'map';
+  flat: boolean;
+  items: number;
+  nodes: number;
+  status: string;
+  wallMs: number;
+  nodesPerSec: number;
+  peakRssDeltaMiB: number;
+  maxRssMiB: number;
+}
+
+export interface MapResumeBuildResult {
+  kind: 'map-resume-build';
+  runId: string;
+  childrenFinished: number;
+  parentEvents: number;
+}
+
+export interface MapResumeResult {
+  kind: 'map-resume';
+  status: string;
+  /** From `resume` until the first child run started (or resumed) again. */
+  firstChildMs: number;
+  totalMs: number;
+}
+
 export type CaseResult =
+  | MapResult
+  | MapResumeBuildResult
+  | MapResumeResult
   | EngineResult
   | RawResult
   | LangGraphResult

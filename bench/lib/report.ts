@@ -13,6 +13,7 @@ import type {
 } from './cases.js';
 import { graphKey, graphLabel, type GraphSpec } from './graphs.js';
 import { browserTargets, loadTarget, renderBrowser, renderLoad } from './report-browser.js';
+import { mapTargets, renderMap, type MapBench } from './report-map.js';
 import type { MachineInfo } from './stats.js';
 
 export interface Collected {
@@ -29,6 +30,7 @@ export interface Collected {
   streaming?: StreamingResult;
   canvas?: CanvasResult;
   load?: LoadResult;
+  map?: MapBench;
   /** What the bench did about out/renderer (fresh, built, or the build error). */
   renderer?: string;
   /** 1/5/15-minute load averages when the bench ended (the start's are in `machine`). */
@@ -124,6 +126,7 @@ export function targets(c: Collected): Target[] {
   });
   if (c.streaming || c.canvas) out.push(...browserTargets(c.streaming, c.canvas));
   if (c.load) out.push(loadTarget(c.load));
+  out.push(...mapTargets(c.map));
   return out;
 }
 
@@ -289,6 +292,7 @@ export function renderReport(c: Collected): string {
   }
   L.push(...renderBrowser(c.streaming, c.canvas, c.renderer));
   if (c.load) L.push(...renderLoad(c.load));
+  L.push(...renderMap(c.map));
   if (c.failures.length > 0) L.push('## Cases that did not complete', '', ...c.failures.map((x) => `- ${x}`), '');
   return L.join('\n');
 }

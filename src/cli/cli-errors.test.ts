@@ -44,6 +44,36 @@ describe.concurrent('statepipe errors', () => {
     expect((await cli(['validate', a, b])).code).toBe(0);
   });
 
+  it('invalid UTF-8 in a graph file, inside a string too, is refused naming line and column (JSON and YAML)', async () => {
+    const dir = tmpDir();
+    const db = path.join(dir, 'db');
+    const graph = (value: string) =>
+      Buffer.concat([
+        Buffer.from(
+          '{"format":"statepipe.graph","version":1,"id":"u",\n"nodes":[{"id":"start","type":"input"},{"id":"r","type":"output","config":{"value":"caf',
+        ),
+        Buffer.from(value, 'latin1'), // one byte 0xE9: "é" in Latin-1, not UTF-8
+        Buffer.from(' ok"}}],\n"edges":[{"id":"e1","source":"start","target":"r"}]}\n'),
+      ]);
+    fs.writeFileSync(path.join(dir, 'latin1.json'), graph('\xe9'));
+    for (const cmd of ['validate', 'run']) {
+      const r = await cli([cmd, 'latin1.json', '--db', db], { cwd: dir });
+      expect(r.code, r.stderr).toBe(2);
+      expect(errLines(r)).toEqual(['statepipe: latin1.json: not valid UTF-8: byte 0xE9 at line 2, column 88']);
+    }
+    expect(runCount(db)).toBe(0);
+    fs.writeFileSync(path.join(dir, 'ok.json'), graph('\xc3\xa9')); // "é" in UTF-8 is fine
+    expect((await cli(['validate', 'ok.json'], { cwd: dir })).code).toBe(0);
+
+    const yaml = ['format: statepipe.graph', 'version: 1', 'id: y', 'nodes:', '  - { id: start, type: input }'];
+    yaml.push('  - id: r', '    type: output', '    config:', '      value: "ab\xc3\x28"');
+    yaml.push('edges:', '  - { id: e1, source: start, target: r }', '');
+    fs.writeFileSync(path.join(dir, 'bad.yaml'), Buffer.from(yaml.join('\n'), 'latin1'));
+    const y = await cli(['validate', 'bad.yaml'], { cwd: dir });
+    expect(y.code).toBe(2);
+    expect(errLines(y)).toEqual(['statepipe: bad.yaml: not valid UTF-8: byte 0xC3 at line 9, column 17']);
+  });
+
   it("a code node's error shows its kind once: run, inspect, inspect --node", async () => {
     const dir = tmpDir();
     const db = path.join(dir, 'db');

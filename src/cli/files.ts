@@ -15,8 +15,12 @@ import { UsageError } from './exit.js';
 
 /** Reads a file the user named; a missing one is `<path>: no such file` (exit 2). */
 export function readUserFile(file: string, what = file): string {
+  return readUserBytes(file, what).toString('utf8');
+}
+
+function readUserBytes(file: string, what: string): Buffer {
   try {
-    return fs.readFileSync(file, 'utf8');
+    return fs.readFileSync(file);
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code === 'ENOENT') throw new UsageError(`${what}: no such file`);
@@ -32,7 +36,8 @@ export function readUserFile(file: string, what = file): string {
  * files next to it, else saved in the database (opened read-only, and only when one is needed).
  */
 export async function loadGraphFile(file: string, dbPath?: string): Promise<Graph> {
-  const graph = parseGraphFile(readUserFile(file), file, { missing: 'ignore' });
+  // Bytes: invalid UTF-8 is refused, not replaced.
+  const graph = parseGraphFile(readUserBytes(file, file), file, { missing: 'ignore' });
   let db: SqliteStore | undefined;
   const saved = async (id: string): Promise<Graph | undefined> => {
     if (dbPath === undefined || !fs.existsSync(dbPath)) return undefined;

@@ -23,7 +23,7 @@ import { inspectCommand, listCommand } from './commands/inspect.js';
 import { runCommand } from './commands/run.js';
 import { EXIT, exitCodeFor, reportError } from './exit.js';
 import { disableColor } from './render.js';
-import { guardStdio } from './stdio.js';
+import { flushed, guardStdio, stdoutFailure } from './stdio.js';
 import type { GlobalOpts } from './session.js';
 
 const VERSION = '0.1.0';
@@ -44,6 +44,16 @@ function runFlags(cmd: Command, opts: { dryRun?: boolean } = {}): Command {
 }
 
 type Action = (...args: never[]) => Promise<number> | number;
+
+/** The command being run (set before its action starts). */
+let command = '';
+
+/**
+ * Commands whose stdout only follows a run (progress, or JSONL with `--jsonl -`): a reader that
+ * leaves (`| head -1`) does not change their exit code, which is the run's. Every other command's
+ * stdout is its product, which must arrive whole.
+ */
+const FOLLOWS_A_RUN = new Set(['run', 'resume', 'approve', 'retry', 'rerun', 'cancel', 'pause', 'chaos', 'serve']);
 
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('statepipe');
@@ -68,6 +78,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
   program.hook('preAction', (_this, action) => {
     if ((action.optsWithGlobals() as GlobalOpts).color === false) disableColor();
+    command = action.name();
   });
 
   const act =
@@ -176,6 +187,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description("a run's full event history as JSONL (the event format of docs/runtime.md)")
     .argument('<runId>')
     .option('--out <file>', 'write to a file instead of stdout')
+    .option('--children', 'the events of its child runs (subgraph, map, loop) too, after its own')
     .action(act(exportCommand as Action));
 
   program
@@ -228,9 +240,22 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   return code;
 }
 
-/** Ends the process with `code` once output is flushed, even if something left a handle open. */
-function exitSoon(code: number): void {
+/**
+ * Ends the process with `code` once stdout and stderr are flushed (a slow pipe reader gets every
+ * byte), and even if something left a handle open. Output that could not be written makes the
+ * exit non-zero with one line on stderr: a truncated export must not look like a whole one.
+ */
+async function exitWhenFlushed(code: number): Promise<void> {
   process.exitCode = code;
+  await flushed(process.stdout);
+  const failure = stdoutFailure();
+  if (failure && !(failure.code === 'EPIPE' && FOLLOWS_A_RUN.has(command))) {
+    const why = failure.code === 'EPIPE' ? 'the reader closed the pipe' : (failure.code ?? failure.message);
+    process.stderr.write(`statepipe: cannot write to stdout (${why}): the output is incomplete\n`);
+    if (code === EXIT.ok) code = EXIT.failed;
+    process.exitCode = code;
+  }
+  await flushed(process.stderr);
   const t = setTimeout(() => process.exit(code), 500);
   t.unref();
 }
@@ -244,8 +269,8 @@ const isEntry = (() => {
 
 if (isEntry) {
   guardStdio(); // `| head -1` closing stdout stops the output, not the run
-  main().then(exitSoon, (err: unknown) => {
+  void main().then(exitWhenFlushed, (err: unknown) => {
     reportError(err, process.argv.includes('--verbose'));
-    exitSoon(exitCodeFor(err));
+    return exitWhenFlushed(exitCodeFor(err));
   });
 }

@@ -37,6 +37,8 @@ export function eventLines(e: RunEvent, verbose: boolean, p: Paint): string[] {
       if (e.data.costUsd) bits.push(formatCost(e.data.costUsd));
       if (e.data.reusedFrom) bits.splice(0, 1, `reused from ${e.data.reusedFrom}`);
       if (e.data.resolved) bits.splice(0, 1, 'marked done by a person');
+      if (e.data.verified)
+        bits.splice(0, 1, `verified done (attempt ${e.data.attempt} had taken effect before the crash)`);
       const out = [node('✓', 'green', bits.join(' · '))];
       if (verbose && e.data.output !== undefined) out.push(p.dim(`      output ${preview(e.data.output, 200)}`));
       return out;
@@ -44,6 +46,8 @@ export function eventLines(e: RunEvent, verbose: boolean, p: Paint): string[] {
     case 'node.failed':
       return [node('✗', 'red', `failed ${errText(e.data.error)}`), ...dimStack(e.data.error)];
     case 'node.retrying': {
+      if (e.data.verified === false)
+        return [node('↻', 'yellow', `verified not done: attempt ${e.data.attempt} runs with a new key`)];
       const out = [
         node(
           '↻',
@@ -65,14 +69,16 @@ export function eventLines(e: RunEvent, verbose: boolean, p: Paint): string[] {
       return [node('-', 'gray', `skipped: ${e.data.reason}`)];
     case 'node.cancelled':
       return [node('✗', 'gray', 'cancelled')];
-    case 'node.in-doubt':
+    case 'node.in-doubt': {
+      const check = e.data.verifyError ? `; its verify check could not answer: ${errText(e.data.verifyError)}` : '';
       return [
         node(
           '?',
           'red',
-          `in doubt (attempt ${e.data.attempt} was running when the process died; decide with statepipe retry ${e.runId} ${id})`,
+          `in doubt (attempt ${e.data.attempt} was running when the process died${check}; decide with statepipe retry ${e.runId} ${id})`,
         ),
       ];
+    }
     case 'node.requeued':
       return [node('↻', 'yellow', 'requeued by a person')];
     case 'node.reset':

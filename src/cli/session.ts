@@ -37,18 +37,19 @@ export function resolveDbPath(g: GlobalOpts): string {
 }
 
 /**
- * Opens the service for a command and always closes it. With `recover`, runs whose process died
- * (lease expired, or owner pid gone on this host) are marked `interrupted` first, as `serve`
- * and the app do at start (docs/runtime.md "Durability"): read commands then show what resume can continue.
+ * Opens the service for a command and always closes it. `readOnly`: the command only reads
+ * (list, inspect, export, export-graph), so it writes nothing, and on a full disk it still
+ * answers (the store opens for reading alone, see OpenOptions.forReading).
  */
 export async function withService<T>(
   g: GlobalOpts,
   fn: (svc: StatepipeService) => Promise<T> | T,
-  extra: { hooks?: RunHooks; recover?: boolean } = {},
+  extra: { hooks?: RunHooks; readOnly?: boolean } = {},
 ): Promise<T> {
   const errp = paint(streamOut(process.stderr));
   const svc = await StatepipeService.open({
     dbPath: resolveDbPath(g),
+    ...(extra.readOnly ? { forReading: true } : {}),
     ...(extra.hooks ? { hooks: extra.hooks } : {}),
     onHookError: (hook, err) => {
       process.stderr.write(
@@ -58,7 +59,6 @@ export async function withService<T>(
     },
   });
   try {
-    if (extra.recover) await svc.recoverInterrupted();
     return await fn(svc);
   } finally {
     await svc.close();

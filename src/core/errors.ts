@@ -115,8 +115,8 @@ export interface ValidationIssue {
 export class AppError extends Error {
   readonly code: AppErrorCode;
   readonly issues?: ValidationIssue[];
-  constructor(code: AppErrorCode, message: string, issues?: ValidationIssue[]) {
-    super(message);
+  constructor(code: AppErrorCode, message: string, issues?: ValidationIssue[], opts: { cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'AppError';
     this.code = code;
     if (issues) this.issues = issues;

@@ -50,7 +50,15 @@ export interface RunEventData {
   };
   'node.tokens': { attempt: number; text: string };
   'node.log': { level: LogLevel; message: string; attempt?: number };
-  'node.retrying': { attempt: number; delayMs: number; error: NodeError; usage?: Usage; costUsd?: number };
+  'node.retrying': {
+    attempt: number;
+    delayMs: number;
+    error: NodeError;
+    usage?: Usage;
+    costUsd?: number;
+    /** false: after a crash, the node's `verify` check found the effect of the attempt before absent. */
+    verified?: false;
+  };
   'node.succeeded': {
     attempt: number;
     durationMs: number;
@@ -61,11 +69,14 @@ export interface RunEventData {
     /** rerun: copied from an earlier run; resolve: given by a person for an in-doubt node. */
     reusedFrom?: string;
     resolved?: boolean;
+    /** After a crash, the node's `verify` check found the effect applied: the output is the check's. */
+    verified?: true;
   };
   'node.failed': { attempt: number; durationMs: number; error: NodeError; usage?: Usage; costUsd?: number };
   'node.skipped': { reason: string; source?: string };
   'node.cancelled': { attempt?: number };
-  'node.in-doubt': { attempt: number };
+  /** `verifyError`: the node's `verify` check could not answer (after the node's retries). */
+  'node.in-doubt': { attempt: number; verifyError?: NodeError };
   /** A failed or in-doubt node queued again by a person (`retry`). */
   'node.requeued': { attempt: number };
   /** A node skipped because its source failed, back to idle after that source was requeued. */

@@ -114,7 +114,10 @@ export interface NodeRunContext {
   attempt: number;
   idempotencyKey: string;
   signal: AbortSignal;
-  /** The time limit of this attempt (the node's `timeoutMs`, else the graph's default); the signal aborts at it. */
+  /**
+   * The time limit of this attempt (the node's `timeoutMs`, else the graph's default); the signal
+   * aborts at it. In-process work (a condition's expression) is bounded by it too.
+   */
   timeoutMs: number;
   clock: Clock;
   /** `{ input, nodes: { <upstream id>: { output } } }`: the template scope of this node. */
@@ -198,7 +201,28 @@ export interface RunnerServices {
   /** A model provider by name (`openai`, `anthropic`, …); `mock` is built in. */
   provider?(name: string): ModelProvider | undefined;
   fetch?: typeof fetch;
+  /**
+   * Runs an http node's `verify` check once (after a crash, for the attempt that was in flight).
+   * Resolves with the verdict; throws a NodeFailure when the check cannot answer (retryable:
+   * network, 5xx, 429, a timeout; not: a template or expression that fails).
+   */
+  verifyEffect?(req: VerifyRequest): Promise<VerifyVerdict>;
 }
+
+export interface VerifyRequest {
+  runId: RunId;
+  node: GraphNode;
+  /** The attempt that was in flight, and its key. */
+  attempt: number;
+  idempotencyKey: string;
+  /** `{ input, nodes, idempotencyKey, config }`: config is the attempt's rendered config. */
+  scope: TemplateScope & { idempotencyKey: string; config: unknown };
+  signal: AbortSignal;
+  clock: Clock;
+}
+
+/** applied: the effect happened (`output`: the node's output from the check); else it did not. */
+export type VerifyVerdict = { applied: true; output: unknown } | { applied: false; response: unknown };
 
 export interface ModelRequest {
   model: string;

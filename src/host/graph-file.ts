@@ -18,9 +18,67 @@ export const isYamlPath = (file: string): boolean => /\.ya?ml$/i.test(file);
 
 export type GraphFormat = 'json' | 'yaml';
 
-/** A validated graph from a file's text; YAML when the file name says so. */
-export function parseGraphFile(text: string, file: string, opts: ValidateOptions = {}): Graph {
+/** A validated graph from a file's bytes (strict UTF-8) or text; YAML when the file name says so. */
+export function parseGraphFile(content: string | Uint8Array, file: string, opts: ValidateOptions = {}): Graph {
+  const text = typeof content === 'string' ? content : decodeGraphFile(content, file);
   return isYamlPath(file) ? parseGraphYaml(text, file, opts) : parseGraphText(text, file, opts);
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A graph file's bytes as text, UTF-8 strictly (docs/graph-format.md "Validation"): a byte that
+ * is not, inside a string or not, is refused with its line and column. A lenient decoder would
+ * turn it into U+FFFD silently, and the run would use a value nobody wrote.
+ */
+export function decodeGraphFile(bytes: Uint8Array, file: string): string {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    const at = firstInvalidUtf8(bytes);
+    const lineStart = bytes.lastIndexOf(0x0a, at - 1) + 1;
+    let line = 1;
+    for (let i = 0; i < lineStart; i++) if (bytes[i] === 0x0a) line++;
+    // The column in characters, as JSON's own errors count it.
+    const column = new TextDecoder().decode(bytes.subarray(lineStart, at)).length + 1;
+    const hex = `0x${bytes[at]!.toString(16).toUpperCase().padStart(2, '0')}`;
+    const message = `not valid UTF-8: byte ${hex} at line ${line}, column ${column}`;
+    throw new AppError('validation', `${file}: ${message}`, [{ path: '', message }]);
+  }
+}
+
+/** The offset of the first byte that does not start a well-formed UTF-8 sequence (Unicode table 3-7). */
+export function firstInvalidUtf8(b: Uint8Array): number {
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i]!;
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    // The allowed range of the second byte and the number of continuation bytes, by lead byte.
+    let lo = 0x80;
+    let hi = 0xbf;
+    let n: number;
+    if (c >= 0xc2 && c <= 0xdf) n = 1;
+    else if (c >= 0xe0 && c <= 0xef) {
+      n = 2;
+      if (c === 0xe0) lo = 0xa0;
+      if (c === 0xed) hi = 0x9f; // no surrogates
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      n = 3;
+      if (c === 0xf0) lo = 0x90;
+      if (c === 0xf4) hi = 0x8f; // nothing above U+10FFFF
+    } else return i;
+    const second = b[i + 1];
+    if (second === undefined || second < lo || second > hi) return i;
+    for (let k = 2; k <= n; k++) {
+      const next = b[i + k];
+      if (next === undefined || next < 0x80 || next > 0xbf) return i;
+    }
+    i += n + 1;
+  }
+  return b.length;
 }
 
 /** The graph as a file of the given format (JSON: the canonical bytes). */

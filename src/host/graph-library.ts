@@ -59,13 +59,13 @@ async function find(
   if (file === undefined || !looksLikePath(ref)) return undefined;
   const target = path.resolve(path.dirname(file), ref);
   if (!fs.existsSync(target)) return undefined;
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = fs.readFileSync(target, 'utf8');
+    bytes = fs.readFileSync(target); // bytes: invalid UTF-8 is refused, not replaced
   } catch (err) {
     throw new AppError('usage', `${target}: cannot read (${err instanceof Error ? err.message : String(err)})`);
   }
-  return { graph: parseGraphFile(text, target, { missing: 'ignore' }), file: target };
+  return { graph: parseGraphFile(bytes, target, { missing: 'ignore' }), file: target };
 }
 
 /** The graph, its library filled, validated whole: a graph no source has is refused, naming the node. */

@@ -92,9 +92,16 @@ export async function testNode(deps: NodeTestDeps, req: NodeTestRequest): Promis
     ...r,
   });
   const scope = scopeOf(req, kind);
+  const timeoutMs = timeoutFor(req.graph, node);
   let config: Record<string, unknown>;
   try {
-    config = await renderConfig(node.config ?? {}, scope, untemplatedOf(kind));
+    // Bounded as in a run (template-limits.ts): a template that loops fails the test, never hangs the host.
+    const limits = {
+      timeoutMs,
+      signal: new AbortController().signal,
+      ...(deps.clock.turn ? { turn: deps.clock.turn } : {}),
+    };
+    config = await renderConfig(node.config ?? {}, scope, untemplatedOf(kind), limits);
   } catch (err) {
     return done({ status: 'failed', error: toNodeError(err) });
   }
@@ -107,7 +114,6 @@ export async function testNode(deps: NodeTestDeps, req: NodeTestRequest): Promis
       error: { kind: 'internal', message: `no runner for node type ${node.type} in this host`, retryable: false },
     });
   const runId = newRunId(deps.clock.now());
-  const timeoutMs = timeoutFor(req.graph, node);
   const context = (signal: AbortSignal): NodeRunContext => ({
     runId,
     node,

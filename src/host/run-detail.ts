@@ -61,6 +61,11 @@ export function toRunDetail(graph: Graph, s: RunState): RunDetail {
       if (a.usage) tokens += a.usage.inputTokens + a.usage.outputTokens;
       costUsd += a.costUsd ?? 0;
     }
+    // A composition node's own attempts call no model: its children's usage is its usage.
+    for (const c of n.children?.values() ?? []) {
+      tokens += c.tokens;
+      costUsd += c.costUsd;
+    }
     const first = n.attempts[0];
     const last = n.attempts.at(-1);
     const d: NodeDetail = {

@@ -29,6 +29,7 @@ import { testNode, type NodeTestRequest, type NodeTestResult } from './node-test
 import { startTelemetry, type Telemetry } from './telemetry.js';
 import { CodeSandbox, codeRunner } from './runners/code.js';
 import { httpRunner } from './runners/http.js';
+import { verifyEffect } from './runners/http-verify.js';
 import { ProviderRegistry, type ProviderSettings } from './providers/index.js';
 import { toRunDetail, type RunDetail } from './run-detail.js';
 import {
@@ -82,6 +83,7 @@ export class StatepipeService {
       runCode: (code, args, o) => this.sandbox.run(code, args, o),
       fetch: globalThis.fetch.bind(globalThis),
       provider: (name) => this.providers.get(name),
+      verifyEffect: (req) => verifyEffect(req),
     };
     this.engine = new Engine({
       store,
@@ -118,9 +120,9 @@ export class StatepipeService {
    * next to it, graphs saved here); validated whole. Errors name the file.
    */
   async loadGraphFile(path: string): Promise<Graph> {
-    let text: string;
+    let text: Buffer;
     try {
-      text = readFileSync(path, 'utf8');
+      text = readFileSync(path); // bytes: parseGraphFile refuses invalid UTF-8 instead of replacing it
     } catch (err) {
       const code = (err as { code?: string }).code;
       const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
@@ -282,6 +284,15 @@ export class StatepipeService {
     if (!graph) throw new AppError('not-found', `no graph or run ${graphIdOrRunId} in this database`);
     const v = await this.store.graphVersionOf(graphIdOrRunId, version);
     return { json: serializeGraph(graph), graphId: graphIdOrRunId, version: v?.version ?? 0, saved: v?.saved ?? true };
+  }
+
+  /**
+   * Runs whose driving process died (lease expired, or owner pid gone on this host) that the
+   * store still says are `running` or `queued`. A read: read commands show them `interrupted`
+   * without writing (recoverInterrupted() is what writes it).
+   */
+  async deadRuns(): Promise<Set<string>> {
+    return new Set((await this.store.findRunsToRecover()).map((r) => r.runId));
   }
 
   /** Marks runs whose driving process died as `interrupted` (the app does this at start). */

@@ -101,18 +101,22 @@ describe('statepipe serve', () => {
 describe('coalesceTokens', () => {
   const t = (seq: number, nodeId: string, text: string) =>
     ({ seq, runId: 'r', ts: '', type: 'node.tokens', nodeId, data: { attempt: 1, text } }) as never;
-  it('merges consecutive token events of a node and keeps the rest in order', () => {
+  it('merges adjacent token events of a node (same attempt) and keeps every event in seq order', () => {
     const out = coalesceTokens([
       t(1, 'a', 'x'),
-      t(2, 'b', 'y'),
-      t(3, 'a', 'z'),
-      { seq: 4, runId: 'r', ts: '', type: 'node.succeeded', nodeId: 'a', data: {} } as never,
-      t(5, 'b', 'w'),
+      t(2, 'a', 'y'),
+      t(3, 'b', 'z'),
+      t(4, 'a', 'w'), // not adjacent to 1-2: merging it there would put seq 4 before seq 3
+      { seq: 5, runId: 'r', ts: '', type: 'node.succeeded', nodeId: 'a', data: {} } as never,
+      t(6, 'b', 'v'),
+      t(7, 'b', 'u'),
     ]);
-    expect(out.map((e) => [e.type, e.nodeId, e.seq, (e.data as { text?: string }).text])).toEqual([
-      ['node.tokens', 'a', 3, 'xz'],
-      ['node.tokens', 'b', 5, 'yw'],
-      ['node.succeeded', 'a', 4, undefined],
+    expect(out.map((e) => [e.type, e.nodeId, e.seq, (e.data as { text?: string }).text, e.data.mergedSeqs])).toEqual([
+      ['node.tokens', 'a', 2, 'xy', [1, 2]],
+      ['node.tokens', 'b', 3, 'z', undefined],
+      ['node.tokens', 'a', 4, 'w', undefined],
+      ['node.succeeded', 'a', 5, undefined, undefined],
+      ['node.tokens', 'b', 7, 'vu', [6, 7]],
     ]);
   });
 });

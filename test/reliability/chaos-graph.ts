@@ -37,6 +37,17 @@ export function chaosGraph(serverUrl: string): Record<string, unknown> {
         type: 'http',
         config: { method: 'POST', url: `${serverUrl}/notify`, body: { draft: '{{nodes.draft.output.text}}' } },
       },
+      // Unsafe too, but it checks its own effect after a crash (verify): done, retried safely, never in-doubt.
+      {
+        id: 'order',
+        type: 'http',
+        config: {
+          method: 'POST',
+          url: `${serverUrl}/orders`,
+          body: { id: '{{input.id}}' },
+          verify: { url: `${serverUrl}/orders/{{idempotencyKey}}`, expect: 'response.status = 200' },
+        },
+      },
       { id: 'pause', type: 'delay', config: { ms: 150 } },
       { id: 'gate', type: 'approval', config: { title: 'Publish {{input.id}}?' } },
       {
@@ -54,6 +65,7 @@ export function chaosGraph(serverUrl: string): Record<string, unknown> {
             notified: '{{nodes.notify.output.body.path}}',
             approved: '{{nodes.gate.output.approved}}',
             words: '{{nodes.count.output}}',
+            ordered: '{{nodes.order.output.body.path}}',
           },
         },
       },
@@ -70,6 +82,8 @@ export function chaosGraph(serverUrl: string): Record<string, unknown> {
       { id: 'e9', source: 'draft', target: 'result' },
       { id: 'e10', source: 'store', target: 'result' },
       { id: 'e11', source: 'notify', target: 'result' },
+      { id: 'e12', source: 'start', target: 'order' },
+      { id: 'e13', source: 'order', target: 'result' },
     ],
   };
 }

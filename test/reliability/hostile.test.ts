@@ -16,7 +16,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCHEMA_VERSION } from '../../src/host/store/index.js';
 import { cli, tempDir } from '../cli-harness.js';
-import { errLines, type CliResult } from '../../src/cli/cli-test-kit.js';
+import { cliEntry, errLines, startedRunId, type CliResult } from '../../src/cli/cli-test-kit.js';
 
 const dir = tempDir();
 const graphFile = path.join(dir, 'tiny.json');
@@ -105,6 +105,51 @@ function skip(reason: string): void {
   console.log(`SKIPPED (cannot set up on this machine): ${reason}`);
 }
 
+/** Fills what is left of the file system at `at` (a tmpfs). */
+function fillDisk(at: string): void {
+  const filler = fs.openSync(path.join(at, 'filler'), 'w');
+  try {
+    const block = Buffer.alloc(4096, 1);
+    for (;;) fs.writeSync(filler, block);
+  } catch (err) {
+    expect((err as { code?: string }).code).toBe('ENOSPC');
+  } finally {
+    fs.closeSync(filler);
+  }
+}
+
+/** A run whose process was SIGKILLed during a delay: `running` in the store, its owner dead. */
+async function killedMidRun(db: string): Promise<string> {
+  const file = path.join(dir, 'slow.json');
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      format: 'statepipe.graph',
+      version: 1,
+      id: 'slow',
+      nodes: [
+        { id: 'start', type: 'input' },
+        { id: 'wait', type: 'delay', config: { ms: 60_000 } },
+      ],
+      edges: [{ id: 'e1', source: 'start', target: 'wait' }],
+    }),
+  );
+  const child = spawn(process.execPath, [...(await cliEntry()), 'run', file, '--db', db], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  let out = '';
+  await new Promise<void>((resolve) =>
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      if (out.includes('wait started')) resolve();
+    }),
+  );
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
+  return startedRunId(out);
+}
+
 describe('a hostile environment', () => {
   it('a database another process holds locked past the busy timeout: exit 4, nothing written', async () => {
     const db = path.join(dir, 'locked.db');
@@ -173,16 +218,7 @@ describe('a hostile environment', () => {
     if ('skip' in m) return skip(m.skip);
     const db = path.join(m.dir, 'full.db');
     await seededDb(db);
-    // Fill what is left, then try to start a run.
-    const filler = fs.openSync(path.join(m.dir, 'filler'), 'w');
-    try {
-      const block = Buffer.alloc(4096, 1);
-      for (;;) fs.writeSync(filler, block);
-    } catch (err) {
-      expect((err as { code?: string }).code).toBe('ENOSPC');
-    } finally {
-      fs.closeSync(filler);
-    }
+    fillDisk(m.dir); // then try to start a run
     const r = await cli(['run', graphFile, '--db', db, '--input', INPUT]);
     refusedWithOneLine(r, db, /disk full/i);
     fs.rmSync(path.join(m.dir, 'filler'));
@@ -194,6 +230,40 @@ describe('a hostile environment', () => {
     const again = await cli(['run', graphFile, '--db', db, '--input', INPUT]);
     expect(again.code, again.stderr).toBe(0);
   });
+
+  it('a full disk: list, inspect, export and export-graph still answer, write nothing, and show a dead run interrupted', async () => {
+    const m = tmpfs('full-read', '1m');
+    if ('skip' in m) return skip(m.skip);
+    const db = path.join(m.dir, 'full.db');
+    await seededDb(db);
+    const dead = await killedMidRun(db);
+    const ckpt = new Database(db);
+    ckpt.pragma('wal_checkpoint(TRUNCATE)');
+    ckpt.close();
+    fillDisk(m.dir);
+    const before = sha(db);
+    const list = await cli(['list', '--json', '--db', db]);
+    expect(list.code, list.stderr).toBe(0);
+    const runs = JSON.parse(list.stdout) as { runId: string; status: string }[];
+    expect(runs.map((r) => r.status)).toEqual(['interrupted', 'succeeded']); // computed, not written
+    expect(runs[0]!.runId).toBe(dead);
+    const only = await cli(['list', '--status', 'interrupted', '--json', '--db', db]);
+    expect((JSON.parse(only.stdout) as { runId: string }[]).map((r) => r.runId)).toEqual([dead]);
+    const inspect = await cli(['inspect', dead, '--json', '--db', db]);
+    expect(inspect.code, inspect.stderr).toBe(0);
+    expect((JSON.parse(inspect.stdout) as { status: string }).status).toBe('interrupted');
+    const exported = await cli(['export', dead, '--db', db]);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(exported.stdout).toContain('"type":"node.started","nodeId":"wait"');
+    expect(exported.stdout).not.toContain('run.interrupted'); // the history as recorded
+    const graph = await cli(['export-graph', dead, '--db', db]);
+    expect(graph.code, graph.stderr).toBe(0);
+    expect(JSON.parse(graph.stdout)).toMatchObject({ id: 'slow' });
+    expect(sha(db)).toBe(before);
+    // A command that writes still says the disk is full.
+    refusedWithOneLine(await cli(['resume', dead, '--db', db]), db, /disk full/i);
+    expect(sha(db)).toBe(before);
+  }, 60_000);
 
   it('a corrupted database (garbage over its schema page, then over its data pages): exit 4, the file untouched', async () => {
     for (const where of ['schema', 'data'] as const) {

@@ -16,14 +16,57 @@ export interface RunSnapshot {
   state: RunState;
 }
 
-/** The runs of a database file (read-only, closed again at once). */
+/** The runs of a database file, child runs too, oldest first (read-only, closed again at once). */
 export async function runIds(dbFile: string): Promise<string[]> {
   const store = openDatabase(dbFile, { readonly: true });
   try {
-    return (await store.listRuns({ limit: 10, order: 'asc' })).map((r) => r.runId);
+    return (await store.listRuns({ all: true, limit: 1_000_000, order: 'asc' })).map((r) => r.runId);
   } finally {
     await store.close();
   }
+}
+
+/** A run of a tree: the top-level run, or a child with its key in its parent (`each[3]`). */
+export type TreeRun = RunSnapshot & { runId: string; key?: string };
+
+/** The run and its child runs, depth first (their children too), from the database file. */
+export async function runTree(dbFile: string, runId: string): Promise<TreeRun[]> {
+  const store = openDatabase(dbFile, { readonly: true });
+  const out: TreeRun[] = [];
+  const visit = async (id: string, key?: string): Promise<void> => {
+    const { graph, events } = await store.loadRun(asRunId(id));
+    out.push({ runId: id, graph, events, state: foldEvents(asRunId(id), graph, events), ...(key ? { key } : {}) });
+    for (const c of await store.listRuns({ parentRunId: id, limit: 1_000_000, order: 'asc' }))
+      await visit(c.runId, `${c.parent!.nodeId}[${c.parent!.key}]`);
+  };
+  try {
+    await visit(runId);
+    return out;
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * A parent's child runs after a crash campaign: one run per (node, item or iteration) key, each
+ * succeeded at most once, and, when the parent succeeded, every child it started succeeded
+ * (their events are checked like any run's by checkRun).
+ */
+export function checkChildren(tree: TreeRun[]): string[] {
+  const problems: string[] = [];
+  const [top, ...children] = tree;
+  const keys = new Map<string, string>();
+  for (const c of children) {
+    const where = `child ${c.key} (${c.runId})`;
+    const twin = keys.get(`${c.state.parent?.runId}:${c.key}`);
+    if (twin) problems.push(`${where}: a second child run for the same key (first ${twin})`);
+    keys.set(`${c.state.parent?.runId}:${c.key}`, c.runId);
+    const wins = c.events.filter((e) => e.type === 'run.succeeded').length;
+    if (wins > 1) problems.push(`${where}: succeeded ${wins} times`);
+    if (top?.state.status === 'succeeded' && c.state.status !== 'succeeded')
+      problems.push(`${where}: ${c.state.status} although the parent succeeded`);
+  }
+  return problems;
 }
 
 /** One run's graph snapshot, event log and folded state (read-only). */
@@ -99,16 +142,16 @@ export interface RunFacts {
   resumedStarts: number;
 }
 
-/** Checks one finished chaos run against the uninterrupted reference. */
-export function checkRun(snap: RunSnapshot, ref: Reference): { problems: string[]; facts: RunFacts } {
+/** Checks one finished chaos run against the uninterrupted reference (a child run: without one). */
+export function checkRun(snap: RunSnapshot, ref?: Reference): { problems: string[]; facts: RunFacts } {
   const { graph, events, state } = snap;
   const problems: string[] = [];
   const facts: RunFacts = { unsafeHttpKeys: [], httpKeys: [], resumedStarts: 0 };
   events.forEach((e, i) => {
     if (e.seq !== i + 1) problems.push(`event ${i + 1} has seq ${e.seq} (gap or duplicate)`);
   });
-  if (state.status !== ref.status) problems.push(`ended ${state.status}, the reference ${ref.status}`);
-  else if (canonical(state.result ?? null) !== canonical(ref.result ?? null)) {
+  if (ref && state.status !== ref.status) problems.push(`ended ${state.status}, the reference ${ref.status}`);
+  else if (ref && canonical(state.result ?? null) !== canonical(ref.result ?? null)) {
     problems.push(`output differs from the reference: ${canonical(state.result ?? null).slice(0, 300)}`);
   }
   const nodes = new Map(graph.nodes.map((n) => [n.id, n]));

@@ -20,7 +20,17 @@ import { checkRunInput, loadGraphFile, parseJsonArg, positiveInt } from '../file
 import { paint, streamOut } from '../render.js';
 import type { GlobalOpts } from '../session.js';
 import { pool } from './batch.js';
-import { checkCounts, checkKill, checkRun, runIds, snapshot, type Reference, type RunFacts } from './chaos-check.js';
+import {
+  checkChildren,
+  checkCounts,
+  checkKill,
+  checkRun,
+  runIds,
+  runTree,
+  snapshot,
+  type Reference,
+  type RunFacts,
+} from './chaos-check.js';
 
 export interface ChaosOpts {
   n?: string;
@@ -102,8 +112,12 @@ async function nextCommand(dbFile: string, runId: string | undefined): Promise<{
   if (isTerminalRun(state.status)) return 'done';
   if (state.status === 'waiting') {
     for (const [id, n] of state.nodes) if (n.status === 'in-doubt') return { cmd: 'retry', args: [runId, id] };
-    for (const [id, n] of state.nodes)
-      if (n.status === 'waiting') return { cmd: 'approve', args: [runId, id, '--by', 'chaos', '--comment', 'ok'] };
+    for (const [id, n] of state.nodes) {
+      if (n.status !== 'waiting') continue;
+      // A composition node waits for an approval of its child: decided from the parent by its id.
+      const gate = n.waitingChildren?.[0]?.nodeIds[0] ?? id;
+      return { cmd: 'approve', args: [runId, gate, '--by', 'chaos', '--comment', 'ok'] };
+    }
   }
   return { cmd: 'resume', args: [runId] };
 }
@@ -151,6 +165,8 @@ function kindOf(types: string[]): string {
   if (types.some((t) => t.startsWith('approval.'))) return 'approval';
   if (types.some((t) => t === 'run.succeeded' || t === 'run.failed')) return 'run end';
   if (types.includes('node.in-doubt')) return 'in-doubt';
+  if (types.includes('child.finished')) return 'child end';
+  if (types.includes('node.child')) return 'child start';
   if (types.includes('node.succeeded')) return 'node end';
   if (types.includes('node.started')) return 'node start';
   return types[0] ?? 'empty';
@@ -249,13 +265,20 @@ export async function chaosCommand(file: string, opts: ChaosOpts, _g: GlobalOpts
       let facts: RunFacts | undefined;
       if (d.runId === undefined) problems.push('no run was created');
       else if (problems.length === 0) {
-        const snap = await snapshot(dbFile, d.runId);
-        const checked = checkRun(snap, reference);
-        problems.push(...checked.problems);
-        // The record, kills and all, replays to the same transitions and outputs.
-        const replay = await replayRun(asRunId(d.runId), snap.graph, snap.events);
-        problems.push(...replay.differences.map((x) => `replay: ${x}`));
-        facts = checked.facts;
+        const tree = await runTree(dbFile, d.runId);
+        problems.push(...checkChildren(tree));
+        facts = { unsafeHttpKeys: [], httpKeys: [], resumedStarts: 0 };
+        for (const r of tree) {
+          const who = r.key === undefined ? '' : `child ${r.key}: `;
+          const checked = checkRun(r, r.key === undefined ? reference : undefined);
+          problems.push(...checked.problems.map((x) => who + x));
+          facts.unsafeHttpKeys.push(...checked.facts.unsafeHttpKeys);
+          facts.httpKeys.push(...checked.facts.httpKeys);
+          facts.resumedStarts += checked.facts.resumedStarts;
+          // The record, kills and all, replays to the same transitions and outputs (each child from its own).
+          const replay = await replayRun(asRunId(r.runId), r.graph, r.events);
+          problems.push(...replay.differences.map((x) => `${who}replay: ${x}`));
+        }
       }
       summary.childProcesses += d.steps.length;
       for (const s of d.steps) {

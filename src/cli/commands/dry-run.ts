@@ -17,7 +17,10 @@ export function printPlan(plan: DryRunPlan, header: string, doc: Record<string, 
     plan.order.length === 0 ? 'no node left to run' : 'execution order (each level can run in parallel):',
     ...plan.levels.map((lv, i) => `  ${String(i + 1).padStart(2)}. ${lv.join(', ')}`),
     ...(plan.order.length > 0 ? [`order: ${plan.order.join(' → ')}`] : []),
-    `worst-case tokens: ${plan.worstCaseTokens} (${plan.modelCalls} model call${plan.modelCalls === 1 ? '' : 's'} at most, retries included)`,
+    `worst-case tokens: ${plan.worstCaseTokens} (${plan.modelCalls} model call${plan.modelCalls === 1 ? '' : 's'} at most, retries included${plan.childRuns > 0 ? `, in ${plan.childRuns} child run${plan.childRuns === 1 ? '' : 's'} too` : ''})`,
+    ...(plan.itemsUnknown.length > 0
+      ? [`items not known before the run (each counted as one item): ${plan.itemsUnknown.join(', ')}`]
+      : []),
   ];
   out.write(lines.join('\n') + '\n');
   return 0;

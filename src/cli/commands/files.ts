@@ -6,6 +6,7 @@ import { paint, streamOut } from '../render.js';
 import { eventJson, resolveDbPath, withService, type GlobalOpts } from '../session.js';
 import { formatGraph, isYamlPath, type GraphFormat } from '../../host/graph-file.js';
 import { parseGraphText } from '../../core/graph/validate.js';
+import type { StatepipeService } from '../../host/service.js';
 
 /**
  * Validation only: never opens (or creates) the database. Every file is checked: each one's
@@ -52,18 +53,43 @@ function emit(text: string, outFile: string | undefined, what: string): void {
   process.stderr.write(`wrote ${what} to ${outFile}\n`);
 }
 
-export async function exportCommand(runId: string, opts: { out?: string }, g: GlobalOpts): Promise<number> {
+/** The history as recorded: a run whose process died ends where it stopped (resume adds run.interrupted). */
+export async function exportCommand(
+  runId: string,
+  opts: { out?: string; children?: boolean },
+  g: GlobalOpts,
+): Promise<number> {
   return withService(
     g,
     async (svc) => {
       const events = await svc.events(runId, 0);
+      // A parent's child runs (subgraph, map, loop): depth first after it with --children, else named.
+      const children = await descendants(svc, runId);
+      if (opts.children) for (const c of children) events.push(...(await svc.events(c, 0)));
       const text = events.map((e) => eventJson(e) + '\n').join('');
-      emit(text, opts.out, `${events.length} events of ${runId}`);
+      const runs =
+        opts.children && children.length > 0 ? ` of ${runId} and its ${children.length} child runs` : ` of ${runId}`;
+      emit(text, opts.out, `${events.length} events${runs}`);
+      if (!opts.children && children.length > 0)
+        process.stderr.write(
+          `note: run ${runId} has ${children.length} child run${children.length === 1 ? '' : 's'} (their events are not in this export: add --children)\n`,
+        );
       return 0;
     },
-    { recover: true },
-  ); // a dead process's run ends its history with run.interrupted
+    READ_ONLY,
+  );
 }
+
+/** Every child run below `runId`, depth first, each before its own children. */
+async function descendants(svc: StatepipeService, runId: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const c of await svc.list({ parentRunId: runId, limit: 1_000_000, order: 'asc' })) {
+    out.push(c.runId, ...(await descendants(svc, c.runId)));
+  }
+  return out;
+}
+
+const READ_ONLY = { readOnly: true } as const;
 
 export async function exportGraphCommand(
   id: string,
@@ -74,13 +100,17 @@ export async function exportGraphCommand(
     throw new UsageError(`--format: expected json or yaml, got "${opts.format}"`);
   const format: GraphFormat =
     (opts.format as GraphFormat | undefined) ?? (opts.out && isYamlPath(opts.out) ? 'yaml' : 'json');
-  return withService(g, async (svc) => {
-    let text = await svc.exportGraph(id);
-    if (format === 'yaml') text = formatGraph(parseGraphText(text), 'yaml');
-    if (!text.endsWith('\n')) text += '\n';
-    emit(text, opts.out, `graph ${id}`);
-    return 0;
-  });
+  return withService(
+    g,
+    async (svc) => {
+      let text = await svc.exportGraph(id);
+      if (format === 'yaml') text = formatGraph(parseGraphText(text), 'yaml');
+      if (!text.endsWith('\n')) text += '\n';
+      emit(text, opts.out, `graph ${id}`);
+      return 0;
+    },
+    READ_ONLY,
+  );
 }
 
 export async function serveCommand(opts: { port?: string; host?: string }, g: GlobalOpts): Promise<number> {

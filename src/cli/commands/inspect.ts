@@ -21,8 +21,16 @@ import { withService, type GlobalOpts } from '../session.js';
 
 type NodeDetail = RunDetail['nodes'][number];
 
-/** Read commands show a run whose process died as `interrupted`, not `running`. */
-const RECOVER = { recover: true } as const;
+/** Read commands write nothing (a full disk does not stop them); see shownStatus for dead runs. */
+const READ_ONLY = { readOnly: true } as const;
+
+/**
+ * What read commands show for a run: `interrupted` when its process died and nothing marked it
+ * yet (computed here; `resume`, `serve` and the app write it).
+ */
+function shownStatus(status: RunStatus, runId: string, dead: Set<string>): RunStatus {
+  return (status === 'running' || status === 'queued') && dead.has(runId) ? 'interrupted' : status;
+}
 
 export async function inspectCommand(
   runId: string,
@@ -33,7 +41,12 @@ export async function inspectCommand(
     g,
     async (svc) => {
       const d = await svc.inspect(runId);
-      const children = await svc.list({ parentRunId: runId, limit: 1_000_000, order: 'asc' });
+      const dead = await svc.deadRuns();
+      d.status = shownStatus(d.status, d.runId, dead);
+      const children = (await svc.list({ parentRunId: runId, limit: 1_000_000, order: 'asc' })).map((c) => ({
+        ...c,
+        status: shownStatus(c.status, c.runId, dead),
+      }));
       const out = streamOut(process.stdout);
       const p = paint(out);
       if (opts.node !== undefined) {
@@ -54,7 +67,7 @@ export async function inspectCommand(
       else out.write(runText(d, p, children));
       return 0;
     },
-    RECOVER,
+    READ_ONLY,
   );
 }
 
@@ -215,20 +228,25 @@ export interface ListOpts {
 export async function listCommand(opts: ListOpts, g: GlobalOpts): Promise<number> {
   const q: ListRunsOptions = { sort: 'created', order: 'desc', limit: positiveInt(opts.limit, '--limit') ?? 50 };
   if (opts.status !== undefined) {
-    const wanted = opts.status.split(',').map((s) => s.trim());
-    for (const s of wanted) {
+    const asked = opts.status.split(',').map((s) => s.trim());
+    for (const s of asked) {
       if (!STATUSES.includes(s as RunStatus))
         throw new UsageError(`--status: unknown status "${s}" (one of ${STATUSES.join(', ')})`);
     }
-    q.status = wanted.length === 1 ? (wanted[0] as RunStatus) : (wanted as RunStatus[]);
+    q.status = asked.length === 1 ? (asked[0] as RunStatus) : (asked as RunStatus[]);
   }
+  const wanted = q.status === undefined ? undefined : [q.status].flat();
   if (opts.graph !== undefined) q.graphId = opts.graph;
   if (opts.all) q.all = true;
   if (opts.parent !== undefined) q.parentRunId = opts.parent;
   return withService(
     g,
     async (svc) => {
-      const runs = await svc.list(q);
+      const dead = await svc.deadRuns();
+      const runs = (await svc.list(widen(q, dead)))
+        .map((r) => ({ ...r, status: shownStatus(r.status, r.runId, dead) }))
+        .filter((r) => wanted === undefined || wanted.includes(r.status))
+        .slice(0, q.limit);
       const out = streamOut(process.stdout);
       if (opts.json) {
         out.write(JSON.stringify(runs, null, 2) + '\n');
@@ -252,6 +270,18 @@ export async function listCommand(opts: ListOpts, g: GlobalOpts): Promise<number
       out.write(table(['run', 'graph', 'status', 'created', 'duration', 'tokens', 'cost', 'children'], rows, p));
       return 0;
     },
-    RECOVER,
+    READ_ONLY,
   );
+}
+
+/**
+ * The query that finds what `q` asks for once dead runs show `interrupted`: a filter on
+ * `interrupted` also reads `running`/`queued` rows (the dead ones among them), and the limit
+ * leaves room for the rows the filter will then drop.
+ */
+function widen(q: ListRunsOptions, dead: Set<string>): ListRunsOptions {
+  if (dead.size === 0 || q.status === undefined) return q;
+  const status = [q.status].flat();
+  const more: RunStatus[] = status.includes('interrupted') ? ['running', 'queued'] : [];
+  return { ...q, status: [...new Set([...status, ...more])], limit: (q.limit ?? 50) + dead.size };
 }

@@ -110,7 +110,8 @@ export class NodeChildren implements ChildRuns {
         this.checkStopped();
         const state = await this.engine.inspect(childId);
         if (isTerminalRun(state.status)) return this.finished(key, childId, state);
-        const resume = state.status === 'paused' || state.status === 'interrupted' ? { resume: {} } : {};
+        const resume =
+          state.status === 'paused' || state.status === 'interrupted' ? { resume: this.resumeOf(state) } : {};
         const o = await this.engine.drive(childId, resume).catch((err: unknown) => {
           // Driven by another process (a worker, a person's CLI): look again in a moment.
           if (err instanceof AppError && err.code === 'conflict') return undefined;
@@ -128,6 +129,18 @@ export class NodeChildren implements ChildRuns {
       this.inFlight.delete(childId);
       this.unblock(childId);
     }
+  }
+
+  /** A child paused for its budget goes on with what the parent has left now (it may be nothing). */
+  private resumeOf(child: RunState): { budget?: { maxTokens?: number; maxCostUsd?: number } } {
+    if (child.pauseReason !== 'budget') return {};
+    const parent = this.parent.state;
+    const { maxTokens, maxCostUsd } = parent.budget;
+    const budget = {
+      ...(maxTokens !== undefined ? { maxTokens: child.tokens + Math.max(0, maxTokens - parent.tokens) } : {}),
+      ...(maxCostUsd !== undefined ? { maxCostUsd: child.costUsd + Math.max(0, maxCostUsd - parent.costUsd) } : {}),
+    };
+    return { budget };
   }
 
   private finished(key: number, childId: RunId, s: RunState): ChildOutcome {

@@ -15,13 +15,23 @@ import { runAttempt, type RunContext } from './run-context.js';
 export async function runCompensations(
   run: RunContext,
 ): Promise<{ compensated?: boolean; compensationFailed?: string[] }> {
-  const order = [...run.state.completed].reverse().filter((id) => run.nodes.get(id)?.compensate);
+  const withChildren = (id: string) =>
+    [...(run.state.nodes.get(id)?.children?.values() ?? [])].some((c) => c.status === 'succeeded');
+  // A composition node that failed or was cancelled may have finished some children: they are
+  // undone first (they ended last), then the succeeded nodes in reverse completion order.
+  const unfinished = [...run.state.nodes.keys()].filter(
+    (id) => run.state.nodes.get(id)!.status !== 'succeeded' && withChildren(id),
+  );
+  const completed = [...run.state.completed].reverse();
+  const order = [...unfinished, ...completed.filter((id) => run.nodes.get(id)?.compensate || withChildren(id))];
   if (order.length === 0) return {};
   const failed: string[] = [];
   for (const nodeId of order) {
     const id = asNodeId(nodeId);
     const node = run.nodes.get(id)!;
     const n = run.state.nodes.get(id)!;
+    if (withChildren(id) && (await run.compensateChildren(id)).length > 0) failed.push(id);
+    if (!node.compensate) continue;
     if (n.compensation?.status === 'succeeded') continue;
     if (n.compensation?.status === 'failed') {
       failed.push(id);
@@ -52,7 +62,7 @@ export async function runCompensations(
       }
     }
   }
-  return failed.length === 0 ? { compensated: true } : { compensated: false, compensationFailed: failed };
+  return failed.length === 0 ? { compensated: true } : { compensated: false, compensationFailed: [...new Set(failed)] };
 }
 
 async function compensateOnce(run: RunContext, id: NodeId, attempt: number, timeoutMs: number): Promise<unknown> {

@@ -8,7 +8,7 @@ import { AppError, NodeFailure } from '../errors.js';
 import { ev, type NewEvent, type RunEvent } from '../events.js';
 import { type Graph, type GraphNode, DEFAULT_CONCURRENCY } from '../graph/schema.js';
 import { topology, type Topology } from '../graph/topology.js';
-import { asNodeId, type NodeId, type RunId } from '../ids.js';
+import { asNodeId, asRunId, type NodeId, type RunId } from '../ids.js';
 import { kindOf, sideEffectOf } from '../nodes/registry.js';
 import type { ChildRuns, Lease } from '../ports.js';
 import { NodeChildren, type Blocked, type ChildEngine } from './children.js';
@@ -18,9 +18,10 @@ import { runCompensations } from './compensate.js';
 import { callHooks } from './hooks.js';
 import { isFinishedNode, isTerminalRun } from './machines.js';
 import { NodeTask } from './node-task.js';
+import { canVerify, VerifyTask } from './verify.js';
 import { readiness } from './plan.js';
 import type { RunContext, Spent } from './run-context.js';
-import { foldEvents, type RunState } from './state.js';
+import { foldEvents, type ChildRecord, type RunState } from './state.js';
 
 export interface DriveOptions {
   /** Commits a person's action (a decision, a retry) inside the driver, before it plans. */
@@ -30,6 +31,8 @@ export interface DriveOptions {
   cancel?: boolean;
   /** Pause the run (a queued run is started, then paused). */
   pause?: boolean;
+  /** A succeeded child run whose parent fails or is cancelled: run its compensations, nothing else. */
+  compensate?: boolean;
 }
 
 /** A driver busy with pure nodes gives the host's event loop a turn at least this often (ms). */
@@ -45,7 +48,7 @@ export class RunDriver implements RunContext {
   readonly topo: Topology;
   readonly nodes: Map<string, GraphNode>;
   readonly outputs: Record<string, { output: unknown }> = {};
-  private readonly inflight = new Map<string, NodeTask>();
+  private readonly inflight = new Map<string, NodeTask | VerifyTask>();
   private ready: string[] = [];
   private readonly readySet = new Set<string>();
   private cancelling = false;
@@ -63,6 +66,8 @@ export class RunDriver implements RunContext {
   /** Composition nodes running now: their children, and those whose children are all blocked. */
   private readonly childrenOf = new Map<string, NodeChildren>();
   private readonly blockedNodes = new Map<string, Blocked[]>();
+  /** Driven only to undo a succeeded child run (DriveOptions.compensate). */
+  private compensateOnly = false;
 
   constructor(
     readonly deps: EngineDeps,
@@ -233,7 +238,10 @@ export class RunDriver implements RunContext {
     else if (s.status === 'paused' && opts.resume) {
       this.commit([ev('run.resumed', opts.resume.budget ? { budget: opts.resume.budget } : {})]);
     }
-    if (isTerminalRun(s.status)) return;
+    if (isTerminalRun(s.status)) {
+      this.compensateOnly = opts.compensate === true && s.status === 'succeeded';
+      return;
+    }
     if (opts.pause && (s.status === 'running' || s.status === 'waiting'))
       this.commit([ev('run.paused', { reason: 'user' })]);
     if (opts.cancel) {
@@ -264,7 +272,9 @@ export class RunDriver implements RunContext {
       if (n.status !== 'running') continue;
       // Only a runner may have reached the world; a polled node whose submit is recorded only polls from here on.
       if (kindOf(node).execution === 'effect' && sideEffectOf(node) === 'unsafe' && !n.poll) {
-        this.commit([ev('node.in-doubt', { attempt: n.attempt }, id)]);
+        // One that can check its own effect (verify) asks first; the others wait for a person.
+        if (canVerify(node, this.deps.services)) this.launch(id, n.attempt, { verify: true });
+        else this.commit([ev('node.in-doubt', { attempt: n.attempt }, id)]);
       } else {
         this.launch(id, n.attempt, { resumed: true });
       }
@@ -344,8 +354,9 @@ export class RunDriver implements RunContext {
     });
   }
 
-  private launch(id: NodeId, attempt: number, opts: { resumed?: boolean; afterMs?: number }): void {
-    const task = new NodeTask(this, this.nodes.get(id)!, attempt, opts);
+  private launch(id: NodeId, attempt: number, opts: { resumed?: boolean; afterMs?: number; verify?: boolean }): void {
+    const node = this.nodes.get(id)!;
+    const task = opts.verify ? new VerifyTask(this, node, attempt) : new NodeTask(this, node, attempt, opts);
     this.inflight.set(id, task);
     const ended = () => {
       this.inflight.delete(id);
@@ -405,6 +416,7 @@ export class RunDriver implements RunContext {
 
   private finish(): void {
     if (this.stopped_) return;
+    if (this.compensateOnly) return this.compensateSucceeded();
     const s = this.state;
     const open: string[] = [];
     let failed: string | undefined;
@@ -465,6 +477,28 @@ export class RunDriver implements RunContext {
       },
       (err) => this.rejectDone(err),
     );
+  }
+
+  /** A succeeded child run undone for its parent: its run status stays, its nodes record the undoing. */
+  private compensateSucceeded(): void {
+    this.stopped_ = true;
+    runCompensations(this).then(
+      (comp) => this.settle({ ...outcomeOf(this.state), ...comp }),
+      (err) => this.rejectDone(err),
+    );
+  }
+
+  async compensateChildren(nodeId: NodeId): Promise<string[]> {
+    const children = [...(this.state.nodes.get(nodeId)?.children ?? new Map<number, ChildRecord>())]
+      .filter(([, c]) => c.status === 'succeeded')
+      .sort(([a], [b]) => b - a);
+    const failed: string[] = [];
+    for (const [, c] of children) {
+      if (!this.childEngine) break;
+      const o = await this.childEngine.drive(asRunId(c.runId), { compensate: true });
+      if (o.compensated === false) failed.push(c.runId);
+    }
+    return failed;
   }
 
   private stop(outcome: Omit<RunOutcome, 'runId'>): void {

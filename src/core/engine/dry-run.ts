@@ -5,8 +5,9 @@
  * one can know yet (code, http) count as their expression's text.
  */
 import type { Graph, GraphNode } from '../graph/schema.js';
-import { evaluateExpression, parseTemplateString } from '../graph/templates.js';
-import type { Topology } from '../graph/topology.js';
+import { evaluateExpression, parseTemplateString, renderTemplates } from '../graph/templates.js';
+import { topology, type Topology } from '../graph/topology.js';
+import type { TemplateScope } from '../ports.js';
 import { countTokens, replyText } from '../nodes/llm/mock-provider.js';
 import { kindOf } from '../nodes/registry.js';
 import { isFinishedNode } from './machines.js';
@@ -20,6 +21,10 @@ export interface DryRunPlan {
   levels: string[][];
   worstCaseTokens: number;
   modelCalls: number;
+  /** Child runs of subgraph, map and loop nodes at most (their tokens and calls are counted above). */
+  childRuns: number;
+  /** Map nodes whose items are not known before the run: each counted as one item. */
+  itemsUnknown: string[];
 }
 
 export interface DryRunOptions {
@@ -29,6 +34,8 @@ export interface DryRunOptions {
   only?: ReadonlySet<string>;
   /** Outputs already recorded (an existing run's succeeded nodes). */
   outputs?: Record<string, { output: unknown }>;
+  /** The graphs child runs may name (the top-level file's library; its own `graphs` by default). */
+  library?: Record<string, Graph>;
 }
 
 /** ~1.3 tokens per word for real tokenizers (the mock counts one per word). */
@@ -90,21 +97,76 @@ export async function dryRunPlan(graph: Graph, topo: Topology, opts: DryRunOptio
 
   const nodes = new Map(graph.nodes.map((n) => [n.id, n]));
   const scope = { input: opts.input ?? {}, nodes: { ...opts.outputs } };
-  let worstCaseTokens = 0;
-  let modelCalls = 0;
+  const plan: DryRunPlan = { order, levels, worstCaseTokens: 0, modelCalls: 0, childRuns: 0, itemsUnknown: [] };
   for (const id of order) {
     const node = nodes.get(id)!;
     const kind = kindOf(node);
+    if (kind.children) {
+      await addChildren(plan, graph, node, scope, opts.library ?? graph.graphs ?? {});
+      continue;
+    }
+    // A transform is pure: its output is known when its inputs are (a map's items often come from one).
+    if (kind.type === 'transform') {
+      const output = await settle(node.config['template'], scope);
+      if (output !== undefined) scope.nodes[id] = { output };
+    }
     if (!kind.callsModel) continue;
     const c = node.config;
     const calls = retryPolicy(graph, node).maxAttempts * (kind.modelCalls?.(c) ?? 1);
     const prompt = (await fill(c['prompt'], scope)) + ' ' + (await fill(c['system'], scope));
     const reply = worstReply(node);
-    worstCaseTokens += (Math.ceil(countTokens(prompt) * TOKENS_PER_WORD) + reply.tokens) * calls;
-    modelCalls += calls;
+    plan.worstCaseTokens += (Math.ceil(countTokens(prompt) * TOKENS_PER_WORD) + reply.tokens) * calls;
+    plan.modelCalls += calls;
     scope.nodes[id] = { output: reply.output };
   }
-  return { order, levels, worstCaseTokens, modelCalls };
+  return plan;
+}
+
+type Scope = { input: unknown; nodes: Record<string, { output: unknown }> };
+
+/**
+ * A composition node's children at their worst: the child graph's plan (for the largest item
+ * when the items are known) times the child runs one attempt starts, times its attempts.
+ */
+async function addChildren(
+  plan: DryRunPlan,
+  graph: Graph,
+  node: GraphNode,
+  scope: Scope,
+  library: Record<string, Graph>,
+): Promise<void> {
+  const kind = kindOf(node);
+  const child = library[kind.childGraph?.(node.config) ?? ''];
+  if (!child || !kind.children) return;
+  const atMost = kind.children.atMost(node.config);
+  let times = typeof atMost === 'number' ? atMost : 1;
+  let itemScope: Record<string, unknown> = {};
+  if (atMost === 'items') {
+    const items = await settle(node.config['items'], scope);
+    if (Array.isArray(items)) {
+      times = items.length;
+      const largest = items.reduce<unknown>((a, b) => (asText(b).length > asText(a).length ? b : a), items[0]);
+      itemScope = { item: largest, index: 0 };
+    } else plan.itemsUnknown.push(node.id);
+  }
+  const template = node.config[kind.children.input];
+  const input =
+    template === undefined && atMost === 'items' ? itemScope : await settle(template, { ...scope, ...itemScope });
+  const sub = await dryRunPlan(child, topology(child), { input: input ?? {}, library });
+  const n = times * retryPolicy(graph, node).maxAttempts;
+  plan.worstCaseTokens += sub.worstCaseTokens * n;
+  plan.modelCalls += sub.modelCalls * n;
+  plan.childRuns += (1 + sub.childRuns) * n;
+  plan.itemsUnknown.push(...sub.itemsUnknown.map((id) => `${node.id} › ${id}`));
+}
+
+/** A template rendered with what is known; undefined where it cannot be. */
+async function settle(template: unknown, scope: Scope & Record<string, unknown>): Promise<unknown> {
+  try {
+    return await renderTemplates(template, scope as TemplateScope);
+  } catch {
+    return undefined;
+  }
 }
 
 /** A control on an existing run, planned by `--dry-run`. */

@@ -30,8 +30,8 @@ function withinBudget(graph: Graph, parent: RunState): Graph {
   const cost = left(maxCostUsd, parent.costUsd);
   const budget = {
     ...own,
-    ...(tokens !== undefined ? { maxTokens: Math.min(own.maxTokens ?? tokens, tokens) || 1 } : {}),
-    ...(cost !== undefined ? { maxCostUsd: Math.min(own.maxCostUsd ?? cost, cost) || Number.MIN_VALUE } : {}),
+    ...(tokens !== undefined ? { maxTokens: Math.min(own.maxTokens ?? tokens, tokens) } : {}),
+    ...(cost !== undefined ? { maxCostUsd: Math.min(own.maxCostUsd ?? cost, cost) } : {}),
   };
   return { ...graph, budget };
 }

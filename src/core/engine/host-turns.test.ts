@@ -50,12 +50,16 @@ describe('a long run of pure nodes gives its host turns', () => {
     const { engine } = realEngine();
     const g = chain();
     const t = ticker();
+    const t0 = performance.now();
     const o = await engine.start(g, {}, { graphHash: 'h' });
+    const wallMs = performance.now() - t0;
     t.stop = true;
     expect(o.status).toBe('succeeded');
-    // Without turns the chain holds the event loop to its end: no tick at all.
+    // Without turns the chain holds the event loop to its end: no tick at all, one gap as long as
+    // the run. With them, ticks all along (a loaded machine stretches every gap alike, so the
+    // longest is measured against the run's own length, not a fixed number of milliseconds).
     expect(t.ticks).toBeGreaterThan(3);
-    expect(t.longestGapMs).toBeLessThan(250);
+    expect(t.longestGapMs).toBeLessThan(wallMs / 2);
   });
 
   it('a pause requested from a timer mid-run stops the chain part-way, and resume finishes it', async () => {

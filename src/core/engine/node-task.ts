@@ -83,8 +83,16 @@ export class NodeTask {
       };
       let config: Record<string, unknown>;
       try {
-        config = await renderConfig(this.node.config ?? {}, this.scope(), untemplatedOf(this.kind));
+        // Bounded (template-limits.ts): a template that loops fails the node, never hangs the host.
+        const limits = {
+          timeoutMs: timeoutFor(this.run.graph, this.node),
+          signal: this.controller.signal,
+          ...(clock.turn ? { turn: clock.turn } : {}),
+        };
+        config = await renderConfig(this.node.config ?? {}, this.scope(), untemplatedOf(this.kind), limits);
       } catch (err) {
+        // Ended by a cancel of the run (or the driver stopping), not by the template itself.
+        if (this.controller.signal.aborted) return this.aborted(this.controller.signal);
         const failed = { attempt: this.attempt, durationMs: 0, error: toNodeError(err) };
         return this.end([ev('node.started', startData, this.id), ev('node.failed', failed, this.id)]);
       }

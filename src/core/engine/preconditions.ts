@@ -23,9 +23,12 @@ export function assertApprovable(state: RunState, node: GraphNode | undefined, n
   if (node?.type !== 'approval' || n.status !== 'waiting') {
     const type = node?.type ?? 'unknown';
     const what = `${/^(?:[aeiou]|llm|http)/.test(type) ? 'an' : 'a'} ${type} node`;
+    // A composition node waits for its children's approvals: name them, decidable from here too.
+    const child = n.waitingChildren?.[0];
+    const hint = child ? `; its child run ${child.runId} waits at ${child.nodeIds.join(', ')}: approve that node` : '';
     throw new AppError(
       'illegal-transition',
-      `node ${nodeId} of run ${state.runId} is not waiting for approval (it is ${what}, status ${n.status})`,
+      `node ${nodeId} of run ${state.runId} is not waiting for approval (it is ${what}, status ${n.status})${hint}`,
     );
   }
   return n;

@@ -145,6 +145,24 @@ export function recordedCalls(graph: Graph, events: RunEvent[]): Map<string, Rec
   return calls;
 }
 
+/** What a `verify` check after a crash found (verify.ts), by node and the attempt it checked. */
+export type Verdict = { seq: number } & (
+  { kind: 'applied'; output: unknown } | { kind: 'absent' } | { kind: 'unanswerable'; error: NodeError }
+);
+
+export function recordedVerdicts(events: RunEvent[]): Map<string, Verdict> {
+  const out = new Map<string, Verdict>();
+  for (const e of events) {
+    if (e.type === 'node.succeeded' && e.data.verified)
+      out.set(callKey(e.nodeId!, e.data.attempt), { seq: e.seq, kind: 'applied', output: e.data.output });
+    else if (e.type === 'node.retrying' && e.data.verified === false)
+      out.set(callKey(e.nodeId!, e.data.attempt - 1), { seq: e.seq, kind: 'absent' });
+    else if (e.type === 'node.in-doubt' && e.data.verifyError)
+      out.set(callKey(e.nodeId!, e.data.attempt), { seq: e.seq, kind: 'unanswerable', error: e.data.verifyError });
+  }
+  return out;
+}
+
 /**
  * Ends the clock makes (a delay's), with the node's transition count at that point: a runner
  * outcome recorded after one is not returned before the replay's clock has made it too.

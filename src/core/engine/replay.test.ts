@@ -9,6 +9,9 @@ import type { RunEvent } from '../events.js';
 import type { Graph, GraphNode } from '../graph/schema.js';
 import type { RunId } from '../ids.js';
 import type { NodeRunner } from '../ports.js';
+import { SimClock } from './clock.js';
+import { Engine } from './engine.js';
+import { MemoryStore } from './memory-store.js';
 import { replayRun } from './replay.js';
 import { counting, crashAfter, graph, testEngine } from './test-kit.js';
 
@@ -227,6 +230,47 @@ describe('replay', () => {
     const o = await first.engine.start(g, {}, { graphHash: 'h' });
     const all = first.store.snapshot(o.runId as RunId).events;
     const second = crashAfter(g, o.runId as RunId, all, (x) => x.type === 'node.queued' && x.nodeId === 'notify', {
+      code: runner,
+    });
+    expect((await second.engine.resume(o.runId as RunId)).status).toBe('succeeded');
+    expect(await replayOf(second, o.runId, runner)).toEqual(ok(5));
+  });
+
+  it('a process killed after a delay ended between queueing an unsafe node and starting it (a loaded machine)', async () => {
+    // On a loaded machine the driver hands its host a turn (every 10 ms) between queueing notify
+    // and starting it, and the delay's timer fires in that turn: the record says draft succeeded,
+    // notify queued, pause succeeded, KILL. The replay (a simulated clock, no turns) starts notify
+    // at once and ends the delay later: at the kill's point its notify had started, which a
+    // replay that keeps everything it committed turned into an in-doubt the record never had.
+    const runner = sleepy({ draft: 300 });
+    const g = graph({
+      nodes: [
+        code('start'),
+        code('draft'),
+        { id: 'pause', type: 'delay', config: { ms: 400 } },
+        code('notify', { sideEffect: 'unsafe' }),
+        code('join'),
+      ],
+      edges: [e('start', 'draft'), e('start', 'pause'), e('draft', 'notify'), e('notify', 'join'), e('pause', 'join')],
+    });
+    const clock = new (class LoadedMachine extends SimClock {
+      /** The host's turn: the simulated timers due meanwhile fire first (they were scheduled first). */
+      turn = (): Promise<void> => new Promise<void>((resolve) => setTimeout(resolve, 0));
+    })();
+    const store = new MemoryStore(() => clock.now());
+    const engine = new Engine({ store, clock, runners: { code: runner }, owner: { id: 't' }, controlPollMs: 60_000 });
+    const o = await engine.start(g, {}, { graphHash: 'h' });
+    expect(o.status).toBe('succeeded');
+    const all = store.snapshot(o.runId as RunId).events;
+    const order = all.filter((x) => x.nodeId === 'notify' || x.nodeId === 'pause').map((x) => `${x.type}:${x.nodeId}`);
+    expect(order.slice(0, 5)).toEqual([
+      'node.queued:pause',
+      'node.started:pause',
+      'node.queued:notify',
+      'node.succeeded:pause', // before notify started: the turn
+      'node.started:notify',
+    ]);
+    const second = crashAfter(g, o.runId as RunId, all, (x) => x.type === 'node.succeeded' && x.nodeId === 'pause', {
       code: runner,
     });
     expect((await second.engine.resume(o.runId as RunId)).status).toBe('succeeded');

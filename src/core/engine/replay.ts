@@ -8,12 +8,12 @@
  * with a new budget, cancel, retry, resolve, a killed process) is done again at the point of the
  * run where it was done: when the replay has made every transition the record made before it.
  */
-import { AppError } from '../errors.js';
+import { AppError, NodeFailure } from '../errors.js';
 import { asNewEvent, type RunEvent } from '../events.js';
 import type { Graph } from '../graph/schema.js';
 import { NODE_KINDS } from '../nodes/registry.js';
 import type { RunId } from '../ids.js';
-import type { NodeRunner } from '../ports.js';
+import type { NodeRunner, VerifyRequest, VerifyVerdict } from '../ports.js';
 import { hostTurn, SimClock } from './clock.js';
 import type { RunnerRegistry } from './context.js';
 import { Engine } from './engine.js';
@@ -26,11 +26,13 @@ import {
   isTransition,
   recordedCalls,
   recordedSteps,
+  recordedVerdicts,
   timedEnds,
   transitionsByNode,
   type Action,
   type RecordedCall,
   type Step,
+  type Verdict,
 } from './replay-record.js';
 import { foldEvents } from './state.js';
 
@@ -72,6 +74,7 @@ class Replay {
   /** Composition nodes' children: their ends from the record, not run again. */
   private readonly children: RecordedChildren;
   private readonly calls: Map<string, RecordedCall>;
+  private readonly verdicts: Map<string, Verdict>;
   private readonly steps: Step[];
   private nextStep = 0;
   /** seqs of the outcomes released in recorded order, ascending; `ordered[orderAt]` is next. */
@@ -96,6 +99,7 @@ class Replay {
     const created = record[0];
     this.graphHash = created?.type === 'run.created' ? created.data.graphHash : '';
     this.calls = recordedCalls(graph, record);
+    this.verdicts = recordedVerdicts(record);
     this.children = new RecordedChildren(record);
     this.steps = recordedSteps(record);
     this.timed = timedEnds(graph, record);
@@ -128,6 +132,17 @@ class Replay {
     if (o.kind !== 'ok') throw new Error('unreachable');
     if (o.tokens) ctx.emitTokens(o.tokens);
     return o.result;
+  }
+
+  /** A `verify` check after a crash (verify.ts) answers what the record says it found, in recorded order. */
+  private async verify(req: VerifyRequest, epoch: number): Promise<VerifyVerdict> {
+    const v = this.verdicts.get(callKey(req.node.id, req.attempt));
+    // None recorded (a host that could not check): unanswerable, as the record's in-doubt says.
+    if (!v) throw new NodeFailure('internal', 'no verify check recorded', { retryable: false });
+    await this.gate({ seq: v.seq, ordered: this.ordered.includes(v.seq), outcome: { kind: 'lost' } }, req.signal);
+    if (epoch !== this.epoch) return new Promise<never>(() => undefined);
+    if (v.kind === 'unanswerable') throw failureOf({ kind: 'fail', error: v.error });
+    return v.kind === 'applied' ? { applied: true, output: v.output } : { applied: false, response: null };
   }
 
   private gate(call: RecordedCall, signal: AbortSignal): Promise<void> {
@@ -212,6 +227,9 @@ class Replay {
       owner: { id: 'replay' },
       random: () => 0,
       controlPollMs: 3_600_000,
+      services: {
+        verifyEffect: (req) => (epoch === this.epoch ? this.verify(req, epoch) : new Promise<never>(() => undefined)),
+      },
     });
     this.engine.subscribe((events) => {
       if (epoch !== this.epoch) return;
@@ -267,11 +285,9 @@ class Replay {
         this.children.release();
         return this.track(this.engine.drive(id), a);
       case 'crash': {
-        // The process dies here: what it committed is all there is (its calls never return), and
-        // a new process finds the log as it is and resumes it.
-        // The replay may have grouped its commits differently: it crashes right after the last
-        // transition the record shows before the crash, as the original did.
-        const log = upTo(this.store.snapshot(id).events, step.before);
+        // The process dies here: what it had committed at the record's point of the kill is all
+        // there is (its calls never return), and a new process finds that log and resumes it.
+        const log = atKill(this.store.snapshot(id).events, step.before);
         this.epoch++;
         this.waiting = [];
         const kept = log.map(asNewEvent);
@@ -317,17 +333,29 @@ class Replay {
   }
 }
 
-/** The log up to (not including) the first transition past `before` (transitions per node). */
-function upTo(events: RunEvent[], before: Map<string, number>): RunEvent[] {
+/**
+ * The replay's log as the killed process had it at the kill. The replay may have grouped its
+ * commits differently, or (on a simulated clock, with no host turns) started a node before a
+ * delay ended where the recording process, given a turn by a loaded machine, ended the delay
+ * first and was killed before the start. So each node keeps its transitions up to the record's
+ * count before the kill (and what came with them), nothing after; run events are kept up to the
+ * first transition past the record (what follows may rest on it). A start kept past the record
+ * would make an unsafe node in-doubt the record never had; a success of another node dropped
+ * with it would do the same.
+ */
+function atKill(events: RunEvent[], before: ReadonlyMap<string, number>): RunEvent[] {
   const counts = new Map<string, number>();
-  for (let i = 0; i < events.length; i++) {
-    const e = events[i]!;
-    if (!isTransition(e)) continue;
-    const n = (counts.get(e.nodeId!) ?? 0) + 1;
-    if (n > (before.get(e.nodeId!) ?? 0)) return events.slice(0, i);
-    counts.set(e.nodeId!, n);
-  }
-  return events;
+  const past = new Set<string>();
+  return events.filter((e) => {
+    const id = e.nodeId;
+    if (id === undefined) return past.size === 0;
+    if (!past.has(id) && isTransition(e)) {
+      const n = (counts.get(id) ?? 0) + 1;
+      if (n > (before.get(id) ?? 0)) past.add(id);
+      else counts.set(id, n);
+    }
+    return !past.has(id);
+  });
 }
 
 /** Waits for the call's abort (a cancel, a timeout); never returns otherwise. */

@@ -38,6 +38,11 @@ export interface RunContext {
   fail(err: unknown): void;
   /** The child runs of a composition node's attempt (undefined where the host runs none). */
   childRuns(nodeId: NodeId, attempt: number, signal: AbortSignal): ChildRuns | undefined;
+  /**
+   * Undoes a composition node's succeeded child runs (their nodes' `compensate` actions, latest
+   * child first) as its run fails or is cancelled; resolves with the children whose undoing failed.
+   */
+  compensateChildren(nodeId: NodeId): Promise<string[]>;
 }
 
 export interface Spent {

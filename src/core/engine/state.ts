@@ -274,7 +274,8 @@ export function applyEvent(state: RunState, e: RunEvent): void {
       closeAttempt(node!, e.ts, 'cancelled');
       return;
     case 'node.in-doubt':
-      closeAttempt(node!, e.ts, 'interrupted');
+      closeAttempt(node!, e.ts, 'interrupted', e.data.verifyError ? { error: e.data.verifyError } : {});
+      if (e.data.verifyError) node!.error = e.data.verifyError;
       return;
     case 'node.requeued': {
       const n = node!;

@@ -1,4 +1,5 @@
 /** Test helpers: an engine over a MemoryStore and a simulated clock, and event-sequence views. */
+import { NodeFailure } from '../errors.js';
 import { asNewEvent, type RunEvent } from '../events.js';
 import type { RunId } from '../ids.js';
 import type { Graph } from '../graph/schema.js';
@@ -77,4 +78,14 @@ export function crashAfter(
   const kept = events.slice(0, cut + 1).map(asNewEvent);
   fresh.store.seed({ runId, graph: g, graphHash: 'h', events: kept });
   return fresh;
+}
+
+/** The NodeFailure a promise rejects with (anything else, or a resolve, throws). */
+export async function nodeFailure(p: Promise<unknown>): Promise<NodeFailure> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof NodeFailure)) throw new Error(`expected a NodeFailure, got ${String(err)}`);
+  return err;
 }

@@ -62,7 +62,7 @@ export const GraphSchema = z
       .strict()
       .optional(),
     budget: z
-      .object({ maxTokens: z.number().int().positive().optional(), maxCostUsd: z.number().positive().optional() })
+      .object({ maxTokens: z.number().int().nonnegative().optional(), maxCostUsd: z.number().nonnegative().optional() })
       .strict()
       .optional(),
     concurrency: z.number().int().min(1).max(256).optional(),

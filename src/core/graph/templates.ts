@@ -6,6 +6,13 @@
 import jsonata from 'jsonata';
 import { NodeFailure } from '../errors.js';
 import type { TemplateScope } from '../ports.js';
+import { EvalBudget, installLimits, type EvalLimits } from './template-limits.js';
+
+export { limitsOf, TEMPLATE_MAX_DEPTH, TEMPLATE_TIME_CAP_MS, type EvalLimits } from './template-limits.js';
+
+/** The bounds of a rendering: given ones, or the defaults (the hard time cap). */
+const budgetOf = (limits: EvalLimits | EvalBudget | undefined): EvalBudget =>
+  limits instanceof EvalBudget ? limits : new EvalBudget(limits);
 
 /**
  * Matches `{{ expr }}` (group 1: the expression, trimmed). Approximate: an expression that
@@ -22,6 +29,7 @@ export const UNTEMPLATED_CONFIG_KEYS: ReadonlySet<string> = new Set([
   'tools',
   'expression',
   'poll',
+  'verify',
 ]);
 
 /** One piece of a template string: literal text, or an expression between `{{ }}`. */
@@ -118,6 +126,7 @@ export function compileExpression(expr: string): jsonata.Expression {
   let compiled: jsonata.Expression;
   try {
     compiled = jsonata(expr);
+    installLimits(compiled);
   } catch (err) {
     throw new NodeFailure('template', `invalid expression "${expr}": ${jsonataMessage(err)}`, { cause: err });
   }
@@ -258,17 +267,22 @@ function plain(v: unknown): unknown {
   return v;
 }
 
-/** Evaluates one expression; undefined, functions and JSONata errors fail with kind `template`. */
+/**
+ * Evaluates one expression within `limits` (template-limits.ts: a deadline, a depth bound, a
+ * signal); undefined, functions, JSONata errors and a bound passed fail with kind `template`.
+ */
 export async function evaluateExpression(
   expr: string,
   scope: TemplateScope,
   shown = `template {{${expr}}}`,
+  limits?: EvalLimits | EvalBudget,
 ): Promise<unknown> {
   const compiled = compileExpression(expr);
   let value: unknown;
   try {
-    value = await compiled.evaluate(scope);
+    value = await compiled.evaluate(scope, budgetOf(limits).probe());
   } catch (err) {
+    if (err instanceof NodeFailure && err.kind === 'cancelled') throw err;
     throw new NodeFailure('template', `${shown} failed: ${jsonataMessage(err)}`, { cause: err });
   }
   if (value === undefined) {
@@ -281,11 +295,12 @@ export async function evaluateExpression(
 
 const asText = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
 
-async function renderString(s: string, scope: TemplateScope): Promise<unknown> {
+async function renderString(s: string, scope: TemplateScope, budget: EvalBudget): Promise<unknown> {
   const parsed = parseString(s);
-  if (parsed.single) return evaluateExpression((parsed.parts[0] as { expr: string }).expr, scope);
+  const single = parsed.single ? (parsed.parts[0] as { expr: string }).expr : undefined;
+  if (single !== undefined) return evaluateExpression(single, scope, undefined, budget);
   const pieces = await Promise.all(
-    parsed.parts.map((p) => ('text' in p ? p.text : evaluateExpression(p.expr, scope).then(asText))),
+    parsed.parts.map((p) => ('text' in p ? p.text : evaluateExpression(p.expr, scope, undefined, budget).then(asText))),
   );
   return pieces.join('');
 }
@@ -293,14 +308,22 @@ async function renderString(s: string, scope: TemplateScope): Promise<unknown> {
 /**
  * Renders every template in `value`, deep. A string that is exactly one template takes the
  * value's JSON type; a template inside a longer string renders as text (objects as compact
- * JSON, strings bare). Non-string leaves are returned as is.
+ * JSON, strings bare). Non-string leaves are returned as is. Every template shares `limits`.
  */
-export async function renderTemplates(value: unknown, scope: TemplateScope): Promise<unknown> {
-  if (typeof value === 'string') return value.includes('{{') ? renderString(value, scope) : value;
-  if (Array.isArray(value)) return Promise.all(value.map((v) => renderTemplates(v, scope)));
+export async function renderTemplates(
+  value: unknown,
+  scope: TemplateScope,
+  limits?: EvalLimits | EvalBudget,
+): Promise<unknown> {
+  return renderDeep(value, scope, budgetOf(limits));
+}
+
+async function renderDeep(value: unknown, scope: TemplateScope, budget: EvalBudget): Promise<unknown> {
+  if (typeof value === 'string') return value.includes('{{') ? renderString(value, scope, budget) : value;
+  if (Array.isArray(value)) return Promise.all(value.map((v) => renderDeep(v, scope, budget)));
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value);
-    const rendered = await Promise.all(entries.map(([, v]) => renderTemplates(v, scope)));
+    const rendered = await Promise.all(entries.map(([, v]) => renderDeep(v, scope, budget)));
     const out: Record<string, unknown> = {};
     entries.forEach(([k], i) => (out[k] = rendered[i]));
     return out;
@@ -313,17 +336,19 @@ export async function renderConfig(
   config: Record<string, unknown>,
   scope: TemplateScope,
   skip: ReadonlySet<string> = UNTEMPLATED_CONFIG_KEYS,
+  limits?: EvalLimits,
 ): Promise<Record<string, unknown>> {
+  const budget = budgetOf(limits);
   const entries = Object.entries(config);
-  const rendered = await Promise.all(entries.map(([k, v]) => (skip.has(k) ? v : renderTemplates(v, scope))));
+  const rendered = await Promise.all(entries.map(([k, v]) => (skip.has(k) ? v : renderDeep(v, scope, budget))));
   const out: Record<string, unknown> = {};
   entries.forEach(([k], i) => (out[k] = rendered[i]));
   return out;
 }
 
 /** Evaluates a bare JSONata expression (no braces) that must give a boolean. */
-export async function evalCondition(expr: string, scope: TemplateScope): Promise<boolean> {
-  const value = await evaluateExpression(expr, scope, `condition "${expr}"`);
+export async function evalCondition(expr: string, scope: TemplateScope, limits?: EvalLimits): Promise<boolean> {
+  const value = await evaluateExpression(expr, scope, `condition "${expr}"`, limits);
   if (typeof value !== 'boolean') {
     const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
     throw new NodeFailure(

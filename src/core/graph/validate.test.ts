@@ -287,6 +287,57 @@ describe('validateGraph: refused graphs name the node, edge or field', () => {
     );
   });
 
+  it('http verify: templates and expressions checked like the others, only on unsafe nodes, not with poll', () => {
+    const http = (id: string, config: Record<string, unknown>) => ({ id, type: 'http' as const, config });
+    const verify = { url: 'http://shop/orders/{{idempotencyKey}}', expect: 'response.status = 200' };
+    const graphOf = (...nodes: ReturnType<typeof http>[]) =>
+      rawGraph(
+        [node.input('start'), ...nodes, node.output('o', 'x')],
+        [edge('e1', 'start', 'a'), edge('e2', 'a', 'o'), ...(nodes.length > 1 ? [edge('e3', 'a', 'b')] : [])],
+      );
+    const post = { method: 'POST', url: 'http://shop/orders' };
+    expect(
+      validateGraph(graphOf(http('a', { ...post, verify: { ...verify, output: 'response.body.order' } }))).nodes,
+    ).toHaveLength(3);
+    const bad = refuse(
+      graphOf(
+        http('a', {
+          ...post,
+          verify: {
+            url: 'http://shop/{{nodes.b.output}}',
+            expect: 'response.status =',
+            headers: { x: '{{nodes.ghost.output}}' },
+          },
+        }),
+        http('b', { method: 'GET', url: 'http://shop/x', verify }),
+      ),
+    );
+    // Where it applies is checked with the config; its templates once the graph's shape is known.
+    expect(bad.issues!.map((i) => `${i.path}: ${i.message}`)).toEqual([
+      'nodes[b].config.verify: applies to unsafe nodes only (POST, PATCH or sideEffect "unsafe"): this node is sent again after a crash',
+      'nodes[a].config.verify.url: references node "b", which is not upstream of "a"',
+      'nodes[a].config.verify.headers.x: references node "ghost", which does not exist',
+      expect.stringMatching(/^nodes\[a\]\.config\.verify\.expect: invalid verify\.expect: /) as unknown as string,
+    ]);
+    const polled = refuse(
+      graphOf(
+        http('a', {
+          ...post,
+          verify,
+          poll: { url: 'http://shop/jobs/1', intervalMs: 100, until: 'true', maxWaitMs: 1000 },
+        }),
+      ),
+    );
+    expect(polled.issues!.map((i) => i.message)).toEqual([
+      'cannot be combined with poll (a polled node records its submit and polls on after a crash)',
+    ]);
+    const shape = refuse(graphOf(http('a', { ...post, verify: { url: 'http://shop', extra: 1 } })));
+    expect(shape.issues!.map((i) => i.path).sort()).toEqual([
+      'nodes[a].config.verify',
+      'nodes[a].config.verify.expect',
+    ]);
+  });
+
   it('a template with a JSONata syntax error names the field', () => {
     const g = chain('Summarize {{nodes.extract.output.text +}}');
     const err = refuse(g);

@@ -7,7 +7,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { AppError, type ValidationIssue } from '../errors.js';
 import type { KindChecker } from '../nodes/kind.js';
-import { findKind, isNodeType, kindOf, NODE_KINDS, NODE_TYPES } from '../nodes/registry.js';
+import { findKind, isNodeType, kindOf, NODE_KINDS, NODE_TYPES, sideEffectOf } from '../nodes/registry.js';
 import { GraphSchema, type Graph, type GraphNode } from './schema.js';
 import { depthPath, MAX_JSON_DEPTH, tooDeep } from '../json-depth.js';
 import { expressionRefs, parseTemplateString, UNTEMPLATED_CONFIG_KEYS } from './templates.js';
@@ -317,6 +317,8 @@ function checkerFor(ctx: Ctx, node: GraphNode, base: string): KindChecker {
     config: (path, type, config) => checkConfig(ctx, node, at(path), type, config),
     templates: (path, value, skip) => checkTemplates(ctx, node, at(path), value, false, skip),
     expression: (path, expression, what) => checkExpression(ctx, node, at(path), expression, false, what),
+    issue: (path, message) => ctx.issues.push({ path: at(path), nodeId: node.id, message }),
+    sideEffect: sideEffectOf(node),
   };
 }
 

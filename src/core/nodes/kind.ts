@@ -55,6 +55,10 @@ export interface KindChecker {
   templates(path: string, value: unknown, skip?: ReadonlySet<string>): void;
   /** A JSONata expression (no braces); `what` names it in messages. */
   expression(path: string, expression: string, what: string): void;
+  /** Any other problem, at `path`. */
+  issue(path: string, message: string): void;
+  /** The node's side-effect class (as it sets it, else its kind's default). */
+  readonly sideEffect: SideEffect;
 }
 
 export interface NodeKind<C extends object = Record<string, unknown>, T extends string = string> {
@@ -83,6 +87,14 @@ export interface NodeKind<C extends object = Record<string, unknown>, T extends 
   readonly untemplated?: readonly string[];
   /** The graph a composition node runs as child runs (its `config.graph`). */
   childGraph?(config: Record<string, unknown>): string | undefined;
+  /**
+   * For dry runs: how many child runs one attempt starts at most (`'items'`: one per item of
+   * `config.items`), and the config key holding one child's input template.
+   */
+  readonly children?: {
+    readonly atMost: (config: Record<string, unknown>) => number | 'items';
+    readonly input: string;
+  };
   /** The time limit of one attempt, from the node's limit (a polled http node waits longer). */
   timeoutMs?(config: Record<string, unknown>, limit: number): number;
   /** Checks beyond the schema, on a config that passed it. */

@@ -1,11 +1,11 @@
 /**
- * The source of the worker thread that runs `code` nodes, as plain JavaScript (an ES module).
+ * The source of the child process that runs `code` nodes, as plain JavaScript (an ES module).
  *
  * It is kept as text so it runs the same from TypeScript sources (tsx, vitest) and from any
- * bundle: code.ts writes it once to a private temporary file that piscina loads. It uses only
- * `node:vm`.
+ * bundle: code.ts writes it once to a private temporary file that code-pool.ts starts as a
+ * child process (with an IPC channel). It uses only `node:vm`.
  *
- * Isolation, inside a worker that has its own heap limit:
+ * Isolation, inside a process that has its own memory limits (code-pool.ts):
  * - each call gets a fresh vm context built on a null-prototype object (so `this.constructor`
  *   does not lead back to the worker's realm), with no code generation from strings or wasm;
  * - only strings cross into the context (the arguments as JSON text) and only strings come back
@@ -18,6 +18,7 @@
  * after a trip through JSON) or `{ ok: false, kind: 'code' | 'timeout', message }`; a throw
  * also carries `name`, `text` (its own message) and `frames`: the [line, column] of each frame
  * of its stack in the user's code (lines of the code as written; frames of the sandbox left out).
+ * Protocol: the process sends `{ ready: true }` once up, then `{ result }` for each task message.
  */
 export const CODE_WORKER_SOURCE = String.raw`
 import vm from 'node:vm';
@@ -95,7 +96,7 @@ function codeFailure(err) {
 
 const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export default async function runCode(task) {
+async function runCode(task) {
   const code = String(task.code);
   const deadline = Date.now() + Math.max(1, Number(task.timeoutMs) || 1);
   const left = () => Math.max(1, Math.ceil(deadline - Date.now()));
@@ -159,4 +160,13 @@ export default async function runCode(task) {
   }
   return { ok: true, value: parsed.value === undefined ? null : parsed.value };
 }
+
+// One task at a time (code-pool.ts sends the next only after this one's answer).
+process.on('message', (task) => {
+  runCode(task).then(
+    (result) => process.send({ result }),
+    (err) => process.send({ result: { ok: false, kind: 'code', message: message(err) } }),
+  );
+});
+process.send({ ready: true });
 `;

@@ -5,11 +5,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { NodeFailure } from '../../core/errors.js';
 import type { GraphNode } from '../../core/graph/schema.js';
 import { asRunId } from '../../core/ids.js';
 import type { NodeRunContext } from '../../core/ports.js';
-import { CodeSandbox, codeRunner } from './code.js';
+import { CodeSandbox, codeRunner, workerFilename } from './code.js';
+import { ProcessPool } from './code-pool.js';
+import { nodeFailure as failure } from '../../core/engine/test-kit.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const docPipeline = JSON.parse(readFileSync(join(root, 'examples/document-pipeline.json'), 'utf8')) as {
@@ -27,15 +28,6 @@ const run = (
   nodes: Record<string, unknown> = {},
   timeoutMs = 2000,
 ): Promise<unknown> => sandbox.run(code, { input, nodes }, { timeoutMs, signal: never });
-
-async function failure(p: Promise<unknown>): Promise<NodeFailure> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(NodeFailure);
-  return err as NodeFailure;
-}
 
 describe('CodeSandbox', () => {
   it("runs document-pipeline's keywords code", async () => {
@@ -113,6 +105,49 @@ describe('CodeSandbox', () => {
     expect(f.message).toBe('code: out of memory (limit 64 MB)');
     expect(await slow).toBe(true);
     expect(await run('return [1, 2, 3].map((x) => x * 2)')).toEqual([2, 4, 6]);
+  });
+
+  // The limit counts every allocation, not only the JS heap (on Linux: an OS limit on the process).
+  const external: [string, string][] = [
+    ['a 4 GiB Uint8Array', 'const a = new Uint8Array(4 * 2 ** 30); a.fill(1); return a.length'],
+    ['a 4 GiB ArrayBuffer', 'return new ArrayBuffer(2 ** 32).byteLength'],
+    [
+      'a resizable buffer grown to 4 GiB',
+      'const b = new ArrayBuffer(1, { maxByteLength: 2 ** 32 }); b.resize(2 ** 32); return b.byteLength',
+    ],
+    [
+      '200 buffers of 8 MB kept',
+      'const k = []; for (let i = 0; i < 200; i++) k.push(new Uint8Array(8 * 2 ** 20).fill(1)); return k.length',
+    ],
+  ];
+  for (const [what, code] of external) {
+    it(`fails with out of memory on ${what} (external memory counts)`, async () => {
+      if (process.platform !== 'linux') return; // the OS limit is Linux's RLIMIT_DATA
+      expect(sandbox.limitsAllMemory).toBe(true);
+      const f = await failure(run(code, {}, {}, 20_000));
+      expect(f.kind).toBe('code');
+      expect(f.message).toBe('code: out of memory (limit 64 MB)');
+      expect(await run('return new Uint8Array(16 * 2 ** 20).fill(7)[5]')).toBe(7); // 16 MB is fine
+    });
+  }
+
+  it('a runtime that cannot start under the data limit: the pool starts it with the heap limit only', async () => {
+    if (process.platform !== 'linux') return;
+    const pool = new ProcessPool({
+      file: workerFilename(),
+      heapMb: 64,
+      dataLimitMb: 8,
+      maxProcesses: 1,
+      idleTimeoutMs: 1000,
+    });
+    try {
+      const argsJson = JSON.stringify({ input: 2, nodes: {} });
+      const r = await pool.run({ code: 'return input * 21', argsJson, timeoutMs: 5000 }, never);
+      expect(r).toEqual({ ok: true, value: 42 });
+      expect(pool.osLimit).toBe(false);
+    } finally {
+      await pool.close();
+    }
   });
 
   it('is cancelled by its signal', async () => {

@@ -1,29 +1,35 @@
 /**
- * `code` nodes: JavaScript run off the main thread in a piscina worker pool, one fresh vm
- * context per call, with a heap limit per worker and a time limit per call (see
+ * `code` nodes: JavaScript run in a small pool of child processes (code-pool.ts), one fresh vm
+ * context per call, with memory limits per process and a time limit per call (see
  * code-worker.ts for what the code can and cannot reach).
  *
- * Failures: a throw → `code`; the time limit → `timeout`; the heap limit → `code` (out of
- * memory); an abort → `cancelled`. A worker that dies takes only its own call with it: piscina
- * replaces it.
+ * Failures: a throw → `code`; the time limit → `timeout`; the memory limit (the heap, and on
+ * Linux every allocation: array buffers too) → `code` (out of memory); an abort → `cancelled`.
+ * A process that dies takes only its own call with it: the pool starts another.
  */
 import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Piscina } from 'piscina';
 import { NodeFailure } from '../../core/errors.js';
 import type { NodeResult, NodeRunContext, NodeRunner } from '../../core/ports.js';
 import { CODE_WORKER_SOURCE } from './code-worker.js';
+import { CrashError, ProcessPool, type WorkerResult } from './code-pool.js';
 
 export interface CodeSandboxOptions {
-  /** Heap limit of each worker (old generation), in MB. Default 64. */
+  /** Memory a call may use, in MB: the JS heap, and (Linux) everything else it allocates. Default 64. */
   memoryLimitMb?: number;
-  /** Most calls running at once. Default min(4, cores). */
+  /** Most calls running at once (one process each). Default min(4, cores). */
   maxThreads?: number;
-  /** Idle workers exit after this long. Default 30 s. */
+  /** Idle processes exit after this long. Default 30 s. */
   idleTimeoutMs?: number;
 }
+
+/**
+ * What Node itself needs under the data limit (its own heap, code, buffers: ~80 MB measured on
+ * Node 20 with a vm context), on top of the code's allowance.
+ */
+const RUNTIME_DATA_MB = 96;
 
 export interface CodeArgs {
   input: unknown;
@@ -36,18 +42,6 @@ export interface CodeRunOptions {
   /** What the code is, in an error's stack (`calc's code`). */
   label?: string;
 }
-
-type WorkerResult =
-  | { ok: true; value: unknown }
-  | {
-      ok: false;
-      kind: 'code' | 'timeout';
-      message: string;
-      name?: string;
-      text?: string;
-      /** [line, column] in the code of each frame of the throw's stack (the sandbox's own frames left out). */
-      frames?: [number, number][];
-    };
 
 /**
  * A throw in the code: its stack is the user's frames only ("at line 2, column 9 of calc's
@@ -87,10 +81,10 @@ function privateDir(): string {
 }
 
 /**
- * The worker as a file piscina can load. Its name is the hash of its source, so every process
+ * The worker as a file a child process can load. Its name is the hash of its source, so every process
  * of one version shares one file (written atomically, never rewritten).
  */
-function workerFilename(): string {
+export function workerFilename(): string {
   if (workerFile) return workerFile;
   const hash = createHash('sha256').update(CODE_WORKER_SOURCE).digest('hex').slice(0, 16);
   const file = join(privateDir(), `code-worker-${hash}.mjs`);
@@ -122,7 +116,7 @@ export class CodeSandbox {
   readonly memoryLimitMb: number;
   private readonly maxThreads: number;
   private readonly idleTimeoutMs: number;
-  private pool: Piscina | undefined;
+  private pool: ProcessPool | undefined;
   private closed = false;
 
   constructor(opts: CodeSandboxOptions = {}) {
@@ -131,27 +125,21 @@ export class CodeSandbox {
     this.idleTimeoutMs = opts.idleTimeoutMs ?? 30_000;
   }
 
-  private getPool(): Piscina {
+  /** Whether every allocation of a call is limited (an OS limit), not only its JS heap. */
+  get limitsAllMemory(): boolean {
+    return this.getPool().osLimit;
+  }
+
+  private getPool(): ProcessPool {
     if (this.closed) throw new NodeFailure('internal', 'code sandbox is closed', { retryable: false });
-    if (!this.pool) {
-      this.pool = new Piscina({
-        filename: workerFilename(),
-        minThreads: 0,
-        maxThreads: this.maxThreads,
-        idleTimeout: this.idleTimeoutMs,
-        concurrentTasksPerWorker: 1,
-        // Only what the sandbox needs: no loaders (tsx, vitest) and no parent environment.
-        execArgv: ['--experimental-vm-modules', '--no-warnings'],
-        env: {},
-        resourceLimits: {
-          maxOldGenerationSizeMb: this.memoryLimitMb,
-          maxYoungGenerationSizeMb: Math.max(4, Math.min(16, Math.floor(this.memoryLimitMb / 4))),
-          stackSizeMb: 4,
-        },
-      });
-      // A worker error with no task to blame must not become an uncaught 'error' event.
-      this.pool.on('error', () => {});
-    }
+    this.pool ??= new ProcessPool({
+      file: workerFilename(),
+      heapMb: this.memoryLimitMb,
+      // RLIMIT_DATA: Linux applies it to every private writable mapping (array buffers included).
+      dataLimitMb: process.platform === 'linux' ? RUNTIME_DATA_MB + this.memoryLimitMb : undefined,
+      maxProcesses: this.maxThreads,
+      idleTimeoutMs: this.idleTimeoutMs,
+    });
     return this.pool;
   }
 
@@ -188,7 +176,7 @@ export class CodeSandbox {
 
     let result: WorkerResult;
     try {
-      result = (await pool.run({ code, argsJson, timeoutMs }, { signal: ac.signal })) as WorkerResult;
+      result = await pool.run({ code, argsJson, timeoutMs }, ac.signal);
     } catch (err) {
       if (signal.aborted) throw reasonFailure(signal.reason);
       if (watchdogFired) throw this.timeoutFailure(timeoutMs);
@@ -199,6 +187,8 @@ export class CodeSandbox {
     }
     if (result.ok) return result.value;
     if (result.kind === 'timeout') throw this.timeoutFailure(timeoutMs);
+    // An allocation past the OS limit fails inside the code: that is the memory limit too.
+    if (/Array buffer allocation failed|out of memory/i.test(result.message)) throw this.outOfMemory();
     throw thrown(result, opts.label ?? 'the code');
   }
 
@@ -206,24 +196,38 @@ export class CodeSandbox {
     return new NodeFailure('timeout', `code: time limit of ${timeoutMs} ms exceeded`, { details: { timeoutMs } });
   }
 
+  private outOfMemory(): NodeFailure {
+    return new NodeFailure('code', `code: out of memory (limit ${this.memoryLimitMb} MB)`, {
+      retryable: false,
+      details: { memoryLimitMb: this.memoryLimitMb },
+    });
+  }
+
+  /** A process that died during the call: killed by a memory limit (V8's or the OS's), or otherwise. */
   private crashFailure(err: unknown): NodeFailure {
-    const code = (err as { code?: unknown } | null)?.code;
-    if (code === 'ERR_WORKER_OUT_OF_MEMORY') {
-      return new NodeFailure('code', `code: out of memory (limit ${this.memoryLimitMb} MB)`, {
+    if (err instanceof CrashError && err.crash.kind === 'exited') {
+      const { code, signal, stderr } = err.crash;
+      // V8 aborts (SIGABRT, or SIGTRAP on a failed CHECK) when its heap or an allocation fails.
+      if (
+        /out of memory|Allocation failed|Reached heap limit/i.test(stderr) ||
+        signal === 'SIGABRT' ||
+        signal === 'SIGTRAP'
+      )
+        return this.outOfMemory();
+      return new NodeFailure('code', `code: the sandbox process exited (${signal ?? `code ${code}`})`, {
         retryable: false,
-        details: { memoryLimitMb: this.memoryLimitMb },
       });
     }
     const why = err instanceof Error ? err.message : String(err);
-    return new NodeFailure('code', `code: the sandbox worker failed: ${why}`, { retryable: false, cause: err });
+    return new NodeFailure('code', `code: the sandbox failed: ${why}`, { retryable: false, cause: err });
   }
 
-  /** Stops the workers; calls still running are rejected. */
+  /** Stops the processes; calls still running are rejected. */
   async close(): Promise<void> {
     this.closed = true;
     const pool = this.pool;
     this.pool = undefined;
-    if (pool) await pool.destroy();
+    if (pool) await pool.close();
   }
 }
 

@@ -1,11 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NodeFailure } from '../../core/errors.js';
 import type { GraphNode } from '../../core/graph/schema.js';
 import { asRunId } from '../../core/ids.js';
 import type { NodeRunContext } from '../../core/ports.js';
 import { httpRunner, parseRetryAfter, type HttpOutput } from './http.js';
+import { nodeFailure as failure } from '../../core/engine/test-kit.js';
 
 interface Seen {
   method: string;
@@ -97,15 +97,6 @@ function makeCtx(config: Record<string, unknown>, over: Partial<NodeRunContext> 
     services: {},
     ...over,
   };
-}
-
-async function failure(p: Promise<unknown>): Promise<NodeFailure> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(NodeFailure);
-  return err as NodeFailure;
 }
 
 describe('httpRunner', () => {

@@ -6,7 +6,8 @@
  * 5xx → `http-status` retryable; other 4xx → `http-status` not retryable.
  */
 import { NodeFailure } from '../../core/errors.js';
-import type { NodeResult, NodeRunContext, NodeRunner } from '../../core/ports.js';
+import type { LogLevel } from '../../core/events.js';
+import type { Clock, NodeResult, NodeRunContext, NodeRunner } from '../../core/ports.js';
 import { pollHttp } from './http-poll.js';
 
 export const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
@@ -102,8 +103,36 @@ function headersObject(h: Headers): Record<string, string> {
 const isJsonType = (ct: string | null): boolean => ct !== null && /[/+]json\b/i.test(ct);
 
 export const httpRunner: NodeRunner = async (ctx: NodeRunContext): Promise<NodeResult> => {
-  const cfg = ctx.config;
-  if (cfg['poll'] !== undefined && cfg['poll'] !== null) return pollHttp(ctx, httpRunner);
+  if (ctx.config['poll'] !== undefined && ctx.config['poll'] !== null) return pollHttp(ctx, httpRunner);
+  const output = await httpRequest(ctx.config, {
+    signal: ctx.signal,
+    clock: ctx.clock,
+    log: (level, message) => ctx.log(level, message),
+    idempotencyKey: ctx.idempotencyKey,
+    ...(ctx.services.fetch ? { fetch: ctx.services.fetch } : {}),
+  });
+  return { output };
+};
+
+/** What one request needs besides its config. */
+export interface RequestContext {
+  signal: AbortSignal;
+  clock: Clock;
+  log(level: LogLevel, message: string): void;
+  /** Sent as the `Idempotency-Key` header when given. */
+  idempotencyKey?: string;
+  fetch?: typeof fetch;
+}
+
+/**
+ * One request (`cfg`: method, url, headers, body, maxResponseBytes, already rendered). A status
+ * `answered` says no to fails classified (by default every status from 400 on).
+ */
+export async function httpRequest(
+  cfg: Record<string, unknown>,
+  ctx: RequestContext,
+  answered: (status: number) => boolean = (status) => status < 400,
+): Promise<HttpOutput> {
   const method = String(cfg['method'] ?? 'GET').toUpperCase();
   if (!METHODS.has(method)) {
     throw new NodeFailure('http-status', `http: unsupported method ${JSON.stringify(cfg['method'])}`, {
@@ -126,7 +155,7 @@ export const httpRunner: NodeRunner = async (ctx: NodeRunContext): Promise<NodeR
       headers.set(k, typeof v === 'string' ? v : JSON.stringify(v));
     }
   }
-  headers.set('Idempotency-Key', ctx.idempotencyKey);
+  if (ctx.idempotencyKey !== undefined) headers.set('Idempotency-Key', ctx.idempotencyKey);
 
   let body: string | undefined;
   const rawBody = cfg['body'];
@@ -140,7 +169,7 @@ export const httpRunner: NodeRunner = async (ctx: NodeRunContext): Promise<NodeR
   }
 
   if (ctx.signal.aborted) throw failureFromSignal(ctx.signal, what);
-  const doFetch = ctx.services.fetch ?? globalThis.fetch;
+  const doFetch = ctx.fetch ?? globalThis.fetch;
   let res: Response;
   try {
     const init: RequestInit = { method, headers, signal: ctx.signal, redirect: 'follow' };
@@ -159,7 +188,7 @@ export const httpRunner: NodeRunner = async (ctx: NodeRunContext): Promise<NodeR
     throw new NodeFailure('network', `http: ${what} failed: ${reason}`, { retryable: true, cause: err });
   }
 
-  if (res.status >= 400) {
+  if (!answered(res.status)) {
     const text = await excerpt(res);
     const details = { status: res.status, body: text };
     const suffix = text ? `: ${text}` : '';
@@ -203,6 +232,5 @@ export const httpRunner: NodeRunner = async (ctx: NodeRunContext): Promise<NodeR
       }
     }
   }
-  const output: HttpOutput = { status: res.status, headers: headersObject(res.headers), body: parsed };
-  return { output };
-};
+  return { status: res.status, headers: headersObject(res.headers), body: parsed };
+}

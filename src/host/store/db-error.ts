@@ -1,8 +1,13 @@
 import { AppError } from '../../core/errors.js';
 
-/** Turns a SQLite (or fs) failure into one clear line naming the file. */
+/** Turns a SQLite (or fs) failure into one clear line naming the file (the failure is its `cause`). */
 export function dbError(file: string, err: unknown, doing = 'use'): AppError {
   if (err instanceof AppError) return err;
+  const e = describe(file, err, doing);
+  return new AppError(e.code, e.message, undefined, { cause: err });
+}
+
+function describe(file: string, err: unknown, doing: string): AppError {
   const code = (err as { code?: unknown } | null)?.code;
   const msg = err instanceof Error ? err.message : String(err);
   const c = typeof code === 'string' ? code : '';

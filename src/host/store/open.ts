@@ -31,12 +31,55 @@ function isSqliteError(err: unknown): boolean {
   return err instanceof Database.SqliteError;
 }
 
+/** SQLite's (and the OS's) ways of saying the disk is full. */
+const DISK_FULL = new Set([
+  'SQLITE_FULL',
+  'SQLITE_IOERR_SHMSIZE',
+  'SQLITE_IOERR_WRITE',
+  'SQLITE_IOERR_TRUNCATE',
+  'SQLITE_IOERR_FSYNC',
+  'ENOSPC',
+]);
+
 /**
  * Opens (creating and migrating if needed) a statepipe database.
  * Throws AppError('database') with one line naming the file when it cannot.
  */
 export function openDatabase(file: string, opts: OpenOptions = {}): SqliteStore {
   const abs = path.resolve(file);
+  try {
+    return openFile(abs, opts);
+  } catch (err) {
+    const cause = err instanceof AppError ? err.cause : err;
+    const code = (cause as { code?: unknown } | null)?.code;
+    if (!opts.forReading || opts.readonly || typeof code !== 'string' || !DISK_FULL.has(code)) throw err;
+    return openForReading(abs, opts);
+  }
+}
+
+/**
+ * A connection that only reads, for a full disk: in EXCLUSIVE locking mode (set before the first
+ * read) SQLite keeps the WAL index in its own memory instead of the -shm file it cannot grow.
+ */
+function openForReading(abs: string, opts: OpenOptions): SqliteStore {
+  let db: Database.Database;
+  try {
+    db = new Database(abs, { fileMustExist: true, timeout: opts.busyTimeoutMs ?? 5000 });
+  } catch (err) {
+    throw dbError(abs, err, 'open');
+  }
+  try {
+    db.pragma('locking_mode = EXCLUSIVE');
+    db.pragma('query_only = ON'); // a write through this connection is refused, not attempted
+    checkOwnership(db, abs, true);
+    return new SqliteStore(db, abs, { leaseMs: opts.leaseMs ?? 30_000 });
+  } catch (err) {
+    db.close();
+    throw dbError(abs, err, 'open');
+  }
+}
+
+function openFile(abs: string, opts: OpenOptions): SqliteStore {
   const readonly = opts.readonly === true;
   const exists = fs.existsSync(abs);
 

@@ -34,6 +34,8 @@ const RUN_STATUS_OF: Partial<Record<NewEvent['type'], RunStatus>> = {
   'run.succeeded': 'succeeded',
   'run.failed': 'failed',
   'run.cancelled': 'cancelled',
+  // A failed run whose node is retried runs again: `running`, so a crash during it is found.
+  'run.retried': 'running',
 };
 
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
@@ -41,6 +43,7 @@ const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v)
 export class Projector {
   private readonly runStarted: Database.Statement;
   private readonly runFinished: Database.Statement;
+  private readonly runRetried: Database.Statement;
   private readonly batchEnd: Database.Statement;
   private readonly batchStatus: Database.Statement;
   private readonly batchSeq: Database.Statement;
@@ -61,6 +64,10 @@ export class Projector {
       `UPDATE runs SET result = @result, error = @error, error_node_id = @errorNode, finished_at = @ts,
          duration_ms = @duration, compensated = @compensated, compensation_failed = @compFailed
        WHERE run_id = @run`,
+    );
+    // As the fold does (state.ts): the failure and the end of before the retry are gone.
+    this.runRetried = db.prepare(
+      'UPDATE runs SET error = NULL, error_node_id = NULL, finished_at = NULL, duration_ms = NULL WHERE run_id = ?',
     );
     this.batchEnd = db.prepare(
       `UPDATE runs SET last_seq = ?, status = ?, tokens = tokens + ?, input_tokens = input_tokens + ?,
@@ -148,6 +155,9 @@ export class Projector {
         st.inputTokens += num(e.data.usage?.inputTokens);
         st.outputTokens += num(e.data.usage?.outputTokens);
         st.costUsd += num(e.data.costUsd);
+        return;
+      case 'run.retried':
+        this.runRetried.run(run);
         return;
       case 'run.started':
         if (st.startedAt === null) st.startedAt = ts;

@@ -5,6 +5,12 @@ import type { NodeStatus, RunStatus } from '../../core/ports.js';
 export interface OpenOptions {
   /** Open without writing anything; the file must exist and be at the current schema. */
   readonly?: boolean;
+  /**
+   * The caller only reads (list, inspect, export): when the disk is too full to open the file
+   * the usual way (SQLite cannot grow its -shm file), it is opened for reading alone, with the
+   * WAL index in memory. Nothing is written; other processes' writes wait while it is open.
+   */
+  forReading?: boolean;
   /** `FULL` (default) survives power loss; `NORMAL` survives process crashes only. */
   synchronous?: 'FULL' | 'NORMAL';
   /** Path of a better-sqlite3 native addon built for another ABI (Electron). */

@@ -149,6 +149,13 @@ export function hostClient(): HostClient {
   return (client = webClient(token));
 }
 
+/** `events` sorted by seq (the same array when it already is). */
+export function inSeqOrder<E extends { seq: number }>(events: readonly E[]): readonly E[] {
+  for (let i = 1; i < events.length; i++)
+    if (events[i]!.seq < events[i - 1]!.seq) return [...events].sort((a, b) => a.seq - b.seq);
+  return events;
+}
+
 /**
  * Follows one run: its events from the log (catch-up from a seq), then live pushes, with no gap
  * and no duplicate across reconnects. `onEvents` gets events in seq order.
@@ -163,7 +170,8 @@ export function followRun(
   let buffered: WireEvent[] | null = [];
   let stopped = false;
   const deliver = (events: WireEvent[]) => {
-    const fresh = events.filter((e) => e.seq > last);
+    // In seq order whatever the channel did: the fold skips what is below the highest seq it applied.
+    const fresh = inSeqOrder(events).filter((e) => e.seq > last);
     if (fresh.length === 0) return;
     last = fresh[fresh.length - 1]!.seq;
     onEvents(fresh);
@@ -175,7 +183,7 @@ export function followRun(
     deliver(events as WireEvent[]);
     const held = buffered;
     buffered = null;
-    deliver(held.sort((a, b) => a.seq - b.seq));
+    deliver(held);
   };
   const offEvents = c.onEvents((id, events) => {
     if (id !== runId) return;

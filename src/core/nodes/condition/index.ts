@@ -14,8 +14,11 @@ export const conditionKind = defineKind({
   execution: 'instant',
   branch: (output) => (output as { value?: unknown } | undefined)?.value === true,
   runner: lazyRunner(async () => {
-    const { evalCondition } = await import('../../graph/templates.js');
-    return async (ctx) => ({ output: { value: await evalCondition(String(ctx.config['expression']), ctx.scope) } });
+    const { evalCondition, limitsOf } = await import('../../graph/templates.js');
+    // Bounded like a template (template-limits.ts): an expression that loops fails the node.
+    return async (ctx) => ({
+      output: { value: await evalCondition(String(ctx.config['expression']), ctx.scope, limitsOf(ctx)) },
+    });
   }),
   checkTemplates: (config, check) => {
     if (typeof config['expression'] === 'string') check.expression('expression', config['expression'], 'expression');

@@ -22,6 +22,24 @@ export const PollSchema = z
     path: ['maxWaitMs'],
   });
 
+/**
+ * An unsafe http node's way to check its own effect after a crash (instead of going in-doubt at
+ * once): a request (`url`, `headers`: templates over `{ input, nodes, idempotencyKey, config }`,
+ * config being the rendered config of the attempt in flight) and JSONata over the same scope plus
+ * `response`: `expect` gives true when the effect happened, `output` the node's output then.
+ */
+export const VerifySchema = z
+  .object({
+    method: z.enum(['GET', 'HEAD', 'POST']).optional(),
+    url: z.string().min(1),
+    headers: z.record(z.string(), z.string()).optional(),
+    expect: z.string().min(1),
+    output: z.string().min(1).optional(),
+  })
+  .strict();
+
+export type VerifyConfig = z.infer<typeof VerifySchema>;
+
 export const HttpConfigSchema = z
   .object({
     method: z.enum(HTTP_METHODS),
@@ -30,6 +48,7 @@ export const HttpConfigSchema = z
     body: z.unknown().optional(),
     maxResponseBytes: z.number().int().positive().optional(),
     poll: PollSchema.optional(),
+    verify: VerifySchema.optional(),
   })
   .passthrough();
 
@@ -53,11 +72,32 @@ export const httpKind = defineKind({
       ? Math.max(limit, poll['maxWaitMs'] + 2 * limit)
       : limit;
   },
+  checkConfig: (config, check) => {
+    if (!config.verify) return;
+    if (check.sideEffect !== 'unsafe')
+      check.issue(
+        'verify',
+        'applies to unsafe nodes only (POST, PATCH or sideEffect "unsafe"): this node is sent again after a crash',
+      );
+    if (config.poll)
+      check.issue(
+        'verify',
+        'cannot be combined with poll (a polled node records its submit and polls on after a crash)',
+      );
+  },
   checkTemplates: (config, check) => {
     const poll = config['poll'];
-    if (!isObj(poll)) return;
-    check.templates('poll.url', poll['url']);
-    if (typeof poll['until'] === 'string') check.expression('poll.until', poll['until'], 'poll.until');
+    if (isObj(poll)) {
+      check.templates('poll.url', poll['url']);
+      if (typeof poll['until'] === 'string') check.expression('poll.until', poll['until'], 'poll.until');
+    }
+    const verify = config['verify'];
+    if (isObj(verify)) {
+      check.templates('verify.url', verify['url']);
+      check.templates('verify.headers', verify['headers']);
+      for (const key of ['expect', 'output'] as const)
+        if (typeof verify[key] === 'string') check.expression(`verify.${key}`, verify[key], `verify.${key}`);
+    }
   },
   panel: [
     { key: 'method', label: 'Method', input: 'select', options: HTTP_METHODS },

@@ -26,6 +26,7 @@ export const loopKind = defineKind({
   defaultSideEffect: () => 'idempotent',
   execution: 'children',
   untemplated: ['next', 'until'],
+  children: { atMost: (c) => (typeof c['maxIterations'] === 'number' ? c['maxIterations'] : 1), input: 'input' },
   childGraph: (config) => (typeof config['graph'] === 'string' ? config['graph'] : undefined),
   runner: lazyRunner(async () => (await import('./runner.js')).runLoop),
   checkTemplates: (config, check) => {

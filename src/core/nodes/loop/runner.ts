@@ -1,6 +1,6 @@
 /** The `loop` kind's runner: child runs one after another until `until` holds (index.ts describes the kind). */
 import { NodeFailure } from '../../errors.js';
-import { evaluateExpression, renderTemplates } from '../../graph/templates.js';
+import { evaluateExpression, limitsOf, renderTemplates } from '../../graph/templates.js';
 import type { NodeResult, NodeRunContext, TemplateScope } from '../../ports.js';
 import { childFailure, childRuns } from '../subgraph/index.js';
 
@@ -15,13 +15,13 @@ export async function runLoop(ctx: NodeRunContext): Promise<NodeResult> {
   for (let iteration = 1; iteration <= max; iteration++) {
     if (iteration > 1) {
       const scope = { ...ctx.scope, previous, iteration } as TemplateScope;
-      input = c['next'] === undefined ? previous : await renderTemplates(c['next'], scope);
+      input = c['next'] === undefined ? previous : await renderTemplates(c['next'], scope, limitsOf(ctx));
     }
     const o = await children.run(iteration, graph, input);
     if (o.status !== 'succeeded') throw childFailure(ctx.node.id, o, `iteration ${iteration}`);
     previous = o.result;
     const scope = { previous, iteration } as unknown as TemplateScope;
-    const done = await evaluateExpression(until, scope, `until "${until}"`);
+    const done = await evaluateExpression(until, scope, `until "${until}"`, limitsOf(ctx));
     if (typeof done !== 'boolean')
       throw new NodeFailure('template', `${ctx.node.id}: until "${until}" must give a boolean`, { retryable: false });
     if (done) return { output: { result: previous, iterations: iteration, stoppedBy: 'until' } };

@@ -29,6 +29,7 @@ export const mapKind = defineKind({
   defaultSideEffect: () => 'idempotent',
   execution: 'children',
   untemplated: ['itemInput'],
+  children: { atMost: () => 'items', input: 'itemInput' },
   childGraph: (config) => (typeof config['graph'] === 'string' ? config['graph'] : undefined),
   runner: lazyRunner(async () => (await import('./runner.js')).runMap),
   panel: [

@@ -1,6 +1,6 @@
 /** The `map` kind's runner: one child run per item, a few at a time (index.ts describes the kind). */
 import { NodeFailure, toNodeError, type NodeError } from '../../errors.js';
-import { renderTemplates } from '../../graph/templates.js';
+import { limitsOf, renderTemplates } from '../../graph/templates.js';
 import type { NodeResult, NodeRunContext, TemplateScope } from '../../ports.js';
 import { childFailure, childRuns } from '../subgraph/index.js';
 import { DEFAULT_MAP_CONCURRENCY, MAX_ITEMS } from './index.js';
@@ -58,7 +58,7 @@ export async function runMap(ctx: NodeRunContext): Promise<NodeResult> {
 async function itemInput(ctx: NodeRunContext, template: unknown, item: unknown, index: number): Promise<unknown> {
   if (template === undefined) return { item, index };
   const scope = { ...ctx.scope, item, index } as TemplateScope;
-  return renderTemplates(template, scope);
+  return renderTemplates(template, scope, limitsOf(ctx));
 }
 
 const describe = (v: unknown): string =>

@@ -39,6 +39,7 @@ export const subgraphKind = defineKind({
   defaultConfig: () => ({ graph: 'my-graph', input: '{{input}}' }),
   defaultSideEffect: () => 'idempotent',
   execution: 'children',
+  children: { atMost: () => 1, input: 'input' },
   childGraph: (config) => (typeof config['graph'] === 'string' ? config['graph'] : undefined),
   runner: async (ctx) => {
     const o = await childRuns(ctx).run(0, String(ctx.config['graph']), ctx.config['input'] ?? {});

@@ -1,0 +1,129 @@
+/**
+ * Composition through the real CLI (docs/composition.md): the document-batch example run, its
+ * worst case planned, its children listed, inspected, exported and replayed; bad composition
+ * refused with exit 2 and nothing written, from JSON and YAML files alike.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { cli, EXAMPLES, runCount, tmpDir } from './cli-test-kit.js';
+
+const DOCS = ['Alice leads ProjectX in Berlin', 'The Q3 budget grew by ten percent', 'Bob joins the Lisbon office'];
+const INPUT = JSON.stringify({ documents: DOCS });
+const EXAMPLE = path.join(EXAMPLES, 'document-batch.json');
+
+type Listed = {
+  runId: string;
+  status: string;
+  children?: Record<string, number>;
+  parent?: { nodeId: string; key: number };
+};
+
+describe('the document-batch example', () => {
+  it('runs a map and a loop as child runs, listed, inspected, exported and replayed', { timeout: 90_000 }, async () => {
+    const db = path.join(tmpDir(), 'db');
+    const plan = JSON.parse((await cli(['run', EXAMPLE, '--input', INPUT, '--dry-run', '--json'])).stdout) as {
+      worstCaseTokens: number;
+      childRuns: number;
+      modelCalls: number;
+    };
+    // 3 documents and at most 5 rounds; each round calls the model twice.
+    expect(plan).toMatchObject({ childRuns: 3 + 5, modelCalls: 3 + 5 * 2 });
+
+    const run = await cli(['run', EXAMPLE, '--input', INPUT, '--json', '--db', db]);
+    expect(run.code, run.stderr).toBe(0);
+    const out = JSON.parse(run.stdout) as {
+      runId: string;
+      tokens: number;
+      result: { result: Record<string, unknown> };
+    };
+    expect(out.result.result).toMatchObject({ documents: 3, rounds: 3 });
+    expect(out.result.result['summary']).toMatch(/\(draft 3\)$/);
+    expect(plan.worstCaseTokens).toBeGreaterThanOrEqual(out.tokens);
+
+    const top = JSON.parse((await cli(['list', '--json', '--db', db])).stdout) as Listed[];
+    expect(top.map((r) => [r.runId, r.children])).toEqual([[out.runId, { succeeded: 6 }]]);
+    expect(JSON.parse((await cli(['list', '--all', '--json', '--db', db])).stdout)).toHaveLength(7);
+    const kids = JSON.parse((await cli(['list', '--parent', out.runId, '--json', '--db', db])).stdout) as Listed[];
+    expect(kids.map((k) => `${k.parent!.nodeId}[${k.parent!.key}]`).sort()).toEqual([
+      'extract_each[0]',
+      'extract_each[1]',
+      'extract_each[2]',
+      'summarize[1]',
+      'summarize[2]',
+      'summarize[3]',
+    ]);
+
+    const inspect = await cli(['inspect', out.runId, '--node', 'extract_each', '--db', db]);
+    expect(inspect.stdout).toMatch(/children \(3\)/);
+    for (const k of kids.filter((c) => c.parent!.nodeId === 'extract_each')) expect(inspect.stdout).toContain(k.runId);
+
+    const own = await cli(['export', out.runId, '--db', db]);
+    expect(own.stderr).toMatch(new RegExp(`run ${out.runId} has 6 child runs .*--children`));
+    const all = await cli(['export', out.runId, '--children', '--db', db]);
+    const runs = new Set(
+      all.stdout
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { runId: string }).runId),
+    );
+    expect(runs).toEqual(new Set([out.runId, ...kids.map((k) => k.runId)]));
+
+    const graph = JSON.parse((await cli(['export-graph', out.runId, '--db', db])).stdout) as { graphs: object };
+    expect(Object.keys(graph.graphs).sort()).toEqual(['draft-and-judge', 'extract']);
+
+    const replay = await cli(['replay', out.runId, '--db', db]);
+    expect(replay.code, replay.stdout + replay.stderr).toBe(0);
+    expect(replay.stdout).toMatch(/matches/);
+  });
+});
+
+/** A parent that maps over `child`, and a library that may or may not hold it. */
+function batch(library: Record<string, unknown>, child = 'item') {
+  return {
+    format: 'statepipe.graph',
+    version: 1,
+    id: 'batch',
+    nodes: [{ id: 'each', type: 'map', config: { graph: child, items: '{{input.xs}}' } }],
+    edges: [],
+    graphs: library,
+  };
+}
+const loopsInto = (id: string, next: string) => ({
+  format: 'statepipe.graph',
+  version: 1,
+  id,
+  nodes: [{ id: 'call', type: 'subgraph', config: { graph: next } }],
+  edges: [],
+});
+
+describe('bad composition is refused before anything is written', () => {
+  const cases: [string, Record<string, unknown>, RegExp][] = [
+    ['a missing child graph', batch({}), /nodes\[each\]\.config\.graph: graph "item" not found/],
+    [
+      'an include cycle',
+      batch({ item: loopsInto('item', 'other'), other: loopsInto('other', 'item') }),
+      /item → other → item/,
+    ],
+    [
+      'items that is not a template or array',
+      { ...batch({ item: loopsInto('item', 'x') }), nodes: [{ id: 'each', type: 'map', config: { graph: 'item' } }] },
+      /nodes\[each\]\.config\.items/,
+    ],
+  ];
+  it.each(cases)('%s, from JSON and YAML', async (_name, graph, message) => {
+    const dir = tmpDir();
+    const db = path.join(dir, 'db');
+    const json = path.join(dir, 'g.json');
+    const yaml = path.join(dir, 'g.yaml');
+    fs.writeFileSync(json, JSON.stringify(graph));
+    fs.writeFileSync(yaml, stringify(graph));
+    for (const file of [json, yaml]) {
+      const r = await cli(['run', file, '--input', '{"xs":[1]}', '--db', db]);
+      expect(r.code, file).toBe(2);
+      expect(r.stderr, file).toMatch(message);
+      expect(runCount(db)).toBe(0);
+    }
+  });
+});

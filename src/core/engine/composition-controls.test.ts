@@ -1,0 +1,167 @@
+/**
+ * Composition and a person's controls (docs/composition.md "Child runs"): compensations of
+ * children when their parent fails, a child's approval decided from the child run itself, a
+ * pause of the parent reaching its running children and a resume continuing them, and a
+ * budget spent by children pausing the parent and its children.
+ */
+import { describe, expect, it } from 'vitest';
+import type { RunEvent } from '../events.js';
+import type { Graph, GraphNode } from '../graph/schema.js';
+import type { RunId } from '../ids.js';
+import { counting, graph, seqOf, testEngine } from './test-kit.js';
+
+const e = (source: string, target: string) => ({ id: `${source}-${target}`, source, target });
+const out = (id: string, value: unknown): GraphNode => ({ id, type: 'output', config: { value } });
+const lib = (id: string, nodes: GraphNode[], edges: { id: string; source: string; target: string }[] = []): Graph => ({
+  format: 'statepipe.graph',
+  version: 1,
+  id,
+  nodes,
+  edges,
+});
+const childrenOf = (events: RunEvent[], parent: string) =>
+  events.filter((x) => x.type === 'run.created' && x.data.parent?.runId === parent).map((x) => x.runId as RunId);
+
+async function until(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 2000 && !cond(); i++) await new Promise((r) => setTimeout(r, 1));
+  if (!cond()) throw new Error('condition never met');
+}
+
+describe('compensation reaches child runs', () => {
+  /** A child that books something (undone by its compensate action). */
+  const book = lib('book', [
+    {
+      id: 'reserve',
+      type: 'code',
+      config: { code: 'x' },
+      compensate: { type: 'code', config: { code: 'x', undo: true } },
+    },
+  ]);
+  const runner = () =>
+    counting(async (ctx) => {
+      if (ctx.node.id === 'pay') throw new Error('card declined');
+      if (ctx.config['undo']) return { output: `undo ${String((ctx.scope.input as { item?: number }).item)}` };
+      return { output: 'booked' };
+    });
+
+  it('a parent that fails undoes the succeeded children of its map, latest first', async () => {
+    const env = testEngine({ code: runner() });
+    const g = graph({
+      graphs: { book },
+      nodes: [
+        { id: 'each', type: 'map', config: { graph: 'book', items: [1, 2, 3], concurrency: 1 } },
+        { id: 'pay', type: 'code', config: { code: 'x' }, retry: { maxAttempts: 1 } },
+      ],
+      edges: [e('each', 'pay')],
+    });
+    const o = await env.engine.start(g, {}, { graphHash: 'h' });
+    expect(o).toMatchObject({ status: 'failed', compensated: true, error: { nodeId: 'pay' } });
+    const kids = childrenOf(env.events, o.runId);
+    expect(kids).toHaveLength(3);
+    // Each child is still a succeeded run; its booking was undone, the last item first.
+    const undone: RunId[] = [];
+    for (const x of env.events)
+      if (x.type === 'compensation.succeeded' && kids.includes(x.runId as RunId)) undone.push(x.runId as RunId);
+    expect(undone).toEqual([...kids].reverse());
+    for (const k of kids) expect((await env.engine.inspect(k)).status).toBe('succeeded');
+  });
+
+  it('a map that fails undoes the items that had succeeded', async () => {
+    const env = testEngine({
+      code: counting(async (ctx) => {
+        const item = (ctx.scope.input as { item: number }).item;
+        if (ctx.config['undo']) return { output: `undo ${item}` };
+        if (item === 3) throw new Error('item 3 is bad');
+        return { output: 'booked' };
+      }),
+    });
+    const g = graph({
+      graphs: { book: { ...book, defaults: { retry: { maxAttempts: 1 } } } },
+      nodes: [{ id: 'each', type: 'map', config: { graph: 'book', items: [1, 2, 3], concurrency: 1 } }],
+      edges: [],
+    });
+    const o = await env.engine.start(g, {}, { graphHash: 'h' });
+    expect(o).toMatchObject({ status: 'failed', compensated: true });
+    const outputs = env.events.flatMap((x) => (x.type === 'compensation.succeeded' ? [x.data.output] : []));
+    expect(outputs).toEqual(['undo 2', 'undo 1']);
+  });
+});
+
+describe('controls reach child runs', () => {
+  const gated = lib(
+    'gated',
+    [{ id: 'gate', type: 'approval', config: { title: 'ok?' } }, out('done', '{{nodes.gate.output.approved}}')],
+    [e('gate', 'done')],
+  );
+
+  it('approving the waiting child run itself continues the parent', async () => {
+    const env = testEngine({});
+    const g = graph({
+      graphs: { gated },
+      nodes: [{ id: 'sub', type: 'subgraph', config: { graph: 'gated' } }, out('r', '{{nodes.sub.output}}')],
+      edges: [e('sub', 'r')],
+    });
+    const waiting = await env.engine.start(g, {}, { graphHash: 'h' });
+    expect(waiting.status).toBe('waiting');
+    const [child] = childrenOf(env.events, waiting.runId);
+    await env.engine.approve(child!, 'gate', { approved: true, by: 'ana' });
+    await until(() => env.events.some((x) => x.type === 'run.succeeded' && x.runId === waiting.runId));
+    expect((await env.engine.inspect(waiting.runId as RunId)).result).toEqual({ r: { done: true } });
+  });
+
+  it('a pause of the parent pauses its running children; resume continues them to the end', async () => {
+    const slow = lib('slow', [{ id: 'wait', type: 'delay', config: { ms: 1000 } }, out('ok', 1)], [e('wait', 'ok')]);
+    const env = testEngine({}, { autoClock: false });
+    const g = graph({
+      graphs: { slow },
+      nodes: [{ id: 'each', type: 'map', config: { graph: 'slow', items: [1, 2], concurrency: 2 } }],
+      edges: [],
+    });
+    const runId = await env.engine.createRun(g, {}, { graphHash: 'h' });
+    const driving = env.engine.drive(runId);
+    await until(() => env.events.filter((x) => x.type === 'node.started' && x.nodeId === 'wait').length === 2);
+    await env.engine.pause(runId);
+    // Running nodes finish (the children's delays), then nothing new starts.
+    await until(() => env.events.filter((x) => x.type === 'run.paused').length === 3);
+    env.clock.advance(1000);
+    const paused = await driving;
+    expect(paused.status).toBe('paused');
+    const kids = childrenOf(env.events, runId);
+    for (const k of kids) expect((await env.engine.inspect(k)).status).toBe('paused');
+    const done = await env.engine.resume(runId);
+    expect(done.status).toBe('succeeded');
+    for (const k of kids) expect(seqOf(env.events.filter((x) => x.runId === k))).toContain('run.succeeded');
+  });
+
+  it("children's tokens spend the parent's budget: the parent and its children pause for it", async () => {
+    const talk = lib('talk', [
+      {
+        id: 'say',
+        type: 'llm',
+        config: {
+          provider: 'mock',
+          model: 'm',
+          prompt: 'hi',
+          mock: { reply: 'one two three four', tokensPerSecond: 0 },
+        },
+      },
+    ]);
+    const env = testEngine({});
+    const g = graph({
+      graphs: { talk },
+      budget: { maxTokens: 12 },
+      nodes: [{ id: 'each', type: 'map', config: { graph: 'talk', items: [1, 2, 3, 4, 5], concurrency: 1 } }],
+      edges: [],
+    });
+    const o = await env.engine.start(g, {}, { graphHash: 'h' });
+    expect(o).toMatchObject({ status: 'paused', pauseReason: 'budget' });
+    const state = await env.engine.inspect(o.runId as RunId);
+    expect(state.tokens).toBeGreaterThanOrEqual(12);
+    const kids = childrenOf(env.events, o.runId);
+    const last = await env.engine.inspect(kids.at(-1)!);
+    expect(last).toMatchObject({ status: 'paused', pauseReason: 'budget' });
+    const done = await env.engine.resume(o.runId as RunId, { budget: { maxTokens: 1000 } });
+    expect(done.status).toBe('succeeded');
+    expect(childrenOf(env.events, o.runId)).toHaveLength(5);
+  });
+});
