@@ -24,6 +24,8 @@ const NODE_BUILTINS = [...new Set(builtinModules.filter((m) => !m.startsWith('no
 const NODE_ONLY_PACKAGES = [
   'better-sqlite3',
   'bindings',
+  'pg',
+  'pg-connection-string',
   'ws',
   'commander',
   'cli-progress',

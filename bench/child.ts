@@ -8,6 +8,7 @@ import { dashboardCase } from './lib/dashboard-case.js';
 import { engineCase } from './lib/engine-case.js';
 import { langGraphCase } from './lib/langgraph-case.js';
 import { mapCase, mapResumeBuild, mapResumeCase } from './lib/map-case.js';
+import { pgDashboardCase, pgRawCase } from './lib/pg-case.js';
 import { rawCase } from './lib/raw-case.js';
 import { resumeBuild, resumeCase } from './lib/resume-case.js';
 
@@ -31,6 +32,10 @@ async function run(spec: CaseSpec): Promise<CaseResult> {
       return mapResumeBuild(spec);
     case 'map-resume':
       return mapResumeCase(spec);
+    case 'pg-raw':
+      return pgRawCase(spec);
+    case 'pg-dashboard':
+      return pgDashboardCase(spec);
     // Loaded only here: Chromium's driver and the web host must not weigh on the other cases' memory figures.
     case 'streaming':
       return (await import('./lib/streaming-case.js')).streamingCase(spec);

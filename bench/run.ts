@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only engine,langgraph,resume,dashboard,streaming,canvas,load,map] [-- --profile]`
+ * `npm run bench [-- --quick] [-- --only engine,langgraph,resume,dashboard,pg,streaming,canvas,load,map] [-- --profile]`
  * Runs every case in a fresh child process, side by side in one run, prints the report and
  * writes bench/results/latest.{md,json}. Never fails: a case that breaks is reported as such.
  */
@@ -14,6 +14,7 @@ import { ensureRenderer } from './lib/browser.js';
 import type {
   CanvasResult,
   CanvasSpec,
+  CaseResult,
   CaseSpec,
   LoadResult,
   EngineMode,
@@ -31,6 +32,7 @@ import type {
   StreamingSpec,
 } from './lib/cases.js';
 import { graphLabel, type GraphSpec } from './lib/graphs.js';
+import { pgCases } from './lib/pg-run.js';
 import { rawKey, renderReport, type Collected } from './lib/report.js';
 import type { MapBench } from './lib/report-map.js';
 import { runChild, type Outcome } from './lib/spawn.js';
@@ -43,7 +45,7 @@ const profile = argv.includes('--profile');
 const onlyArg =
   argv.find((a) => a.startsWith('--only='))?.slice(7) ??
   (argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined);
-const only = new Set((onlyArg ?? 'engine,langgraph,resume,dashboard,streaming,canvas,load,map').split(','));
+const only = new Set((onlyArg ?? 'engine,langgraph,resume,dashboard,pg,streaming,canvas,load,map').split(','));
 
 const PLAN = quick
   ? {
@@ -69,6 +71,14 @@ const PLAN = quick
       },
       resumeNodes: 10_000,
       dashboard: { runs: 10_000, events: 200_000, reps: 20 },
+      pg: {
+        graphs: [
+          { shape: 'chain', n: 250 },
+          { shape: 'fanout', n: 250 },
+        ] as GraphSpec[],
+        reps: { minReps: 1, maxReps: 2, minMs: 0 },
+        dashboard: { runs: 100_000, reps: 20 },
+      },
       streaming: {
         idleMs: 1000,
         waitMs: 2000,
@@ -106,6 +116,15 @@ const PLAN = quick
       },
       resumeNodes: 10_000,
       dashboard: { runs: 10_000, events: 1_000_000, reps: 50 },
+      pg: {
+        graphs: [
+          { shape: 'chain', n: 1000 },
+          { shape: 'fanout', n: 1000 },
+          { shape: 'dag', n: 1000 },
+        ] as GraphSpec[],
+        reps: { minReps: 1, maxReps: 3, minMs: 1500 },
+        dashboard: { runs: 1_000_000, reps: 50 },
+      },
       streaming: {
         idleMs: 2000,
         waitMs: 2500,
@@ -161,19 +180,7 @@ function sourceRevision(): string {
   return `${head}${dirty ? ' + uncommitted changes' : ''}, engine+store sources ${h.digest('hex').slice(0, 10)}`;
 }
 
-async function child<
-  R extends
-    | EngineResult
-    | RawResult
-    | LangGraphResult
-    | ResumeBuildResult
-    | ResumeResult
-    | DashboardResult
-    | StreamingResult
-    | CanvasResult
-    | LoadResult
-    | MapResult,
->(label: string, spec: CaseSpec, timeoutMs = 300_000): Promise<R | undefined> {
+async function child<R extends CaseResult>(label: string, spec: CaseSpec, timeoutMs = 300_000): Promise<R | undefined> {
   settleDisk();
   const caseDir = fs.mkdtempSync(path.join(work, 'case-'));
   const o: Outcome<R> = await runChild<R>(
@@ -334,6 +341,11 @@ async function main(): Promise<void> {
     }
     fs.rmSync(dir, { recursive: true, force: true });
     c.map = map;
+  }
+
+  if (only.has('pg')) {
+    log('PostgreSQL');
+    c.pg = await pgCases(PLAN.pg, child, failures);
   }
 
   if (only.has('streaming') || only.has('canvas') || only.has('load')) {

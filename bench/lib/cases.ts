@@ -4,7 +4,7 @@ import type { FrameStats } from './browser.js';
 import type { CanvasGraphSpec } from './canvas-case.js';
 import type { Latency, MemoryPeak } from './stats.js';
 
-export type EngineMode = 'memory' | 'FULL' | 'NORMAL';
+export type EngineMode = 'memory' | 'FULL' | 'NORMAL' | 'postgres';
 export type Sync = 'FULL' | 'NORMAL';
 
 /** How many times to repeat a measurement: at least minReps, and until minMs passed (at most maxReps). */
@@ -15,7 +15,9 @@ export interface Reps {
 }
 
 export type CaseSpec =
-  | { kind: 'engine'; mode: EngineMode; graph: GraphSpec; reps: Reps; dir: string; perNode?: boolean }
+  | { kind: 'engine'; mode: EngineMode; graph: GraphSpec; reps: Reps; dir: string; perNode?: boolean; url?: string }
+  | { kind: 'pg-raw'; url: string; txns: number; reps: Reps; dir: string }
+  | { kind: 'pg-dashboard'; url: string; runs: number; reps: number; dir: string }
   | { kind: 'raw'; sync: Sync; txns: number; reps: Reps; dir: string }
   | { kind: 'langgraph'; graph: GraphSpec; timeoutMs: number; dir: string }
   | { kind: 'resume-build'; nodes: number; runs: number; dir: string }
@@ -170,6 +172,17 @@ export interface RawResult {
   commit: Latency;
 }
 
+/** A raw one-row INSERT transaction on PostgreSQL (the limit of a durable checkpoint per node there). */
+export interface PgRawResult {
+  kind: 'pg-raw';
+  txns: number;
+  reps: number;
+  usPerTxn: number;
+  commit: Latency;
+  /** The server's durability settings during the case. */
+  settings: string;
+}
+
 export interface LangGraphResult {
   kind: 'langgraph';
   graph: GraphSpec;
@@ -264,6 +277,7 @@ export type CaseResult =
   | MapResumeResult
   | EngineResult
   | RawResult
+  | PgRawResult
   | LangGraphResult
   | ResumeBuildResult
   | ResumeResult

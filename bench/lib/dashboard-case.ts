@@ -8,8 +8,8 @@ import path from 'node:path';
 import { newRunId } from '../../src/core/ids.js';
 import { prng } from '../../src/core/graph/fixtures.js';
 import { openDatabase, type ListRunsOptions, type SqliteStore } from '../../src/host/store/index.js';
-import type { DashboardResult, QueryTiming } from './cases.js';
-import { percentile } from './stats.js';
+import type { DashboardResult } from './cases.js';
+import { queryTimer } from './stats.js';
 
 const GRAPHS = 25;
 const STATUSES: [string, number][] = [
@@ -145,22 +145,8 @@ export async function dashboardCase(spec: {
     ['page 100 (offset 5000)', { offset: 5000 }],
     ['page 100 sort duration', { sort: 'duration', offset: 5000 }],
   ];
-  const queries: QueryTiming[] = [];
-  const time = async (name: string, fn: () => number | Promise<number>): Promise<void> => {
-    const s = performance.now();
-    const rows = await fn();
-    const firstMs = performance.now() - s;
-    const xs: number[] = [];
-    for (let i = 0; i < spec.reps; i++) {
-      const a = performance.now();
-      await fn();
-      xs.push(performance.now() - a);
-    }
-    xs.sort((a, b) => a - b);
-    queries.push({ name, rows, firstMs, p50Ms: percentile(xs, 50), p95Ms: percentile(xs, 95) });
-  };
-  for (const [name, opts] of lists)
-    await time(`listRuns ${name}`, async () => (await store.listRuns({ limit: 50, ...opts })).length);
+  const { queries, time, lists: timeLists } = queryTimer<ListRunsOptions>(spec.reps);
+  await timeLists(store, lists);
   await time('countRuns (all)', () => store.countRuns());
   await time('countRuns status=failed', () => store.countRuns({ status: 'failed' }));
   await time('countRuns text', () => store.countRuns({ text: 'ph-1' }));

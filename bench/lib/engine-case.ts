@@ -1,11 +1,15 @@
-/** Our engine on a no-op graph: in memory, or on SQLite at synchronous FULL / NORMAL (group commit on, or off: `perNode`). */
+/**
+ * Our engine on a no-op graph: in memory, on SQLite at synchronous FULL / NORMAL, or on PostgreSQL
+ * (group commit on, or off: `perNode`).
+ */
 import path from 'node:path';
 import { realClock } from '../../src/core/engine/clock.js';
 import { Engine } from '../../src/core/engine/engine.js';
 import { MemoryStore } from '../../src/core/engine/memory-store.js';
 import type { Graph } from '../../src/core/graph/schema.js';
 import type { RunStore } from '../../src/core/ports.js';
-import { openDatabase } from '../../src/host/store/index.js';
+import { openDatabase, type Store } from '../../src/host/store/index.js';
+import { openPostgres } from '../../src/host/store/pg/open.js';
 import type { EngineMode, EngineResult, Reps } from './cases.js';
 import { buildGraph, nodeCount, type GraphSpec } from './graphs.js';
 import { latency, median, MemoryTracker, repeat } from './stats.js';
@@ -36,13 +40,18 @@ export async function engineCase(spec: {
   reps: Reps;
   dir: string;
   perNode?: boolean;
+  url?: string;
 }): Promise<EngineResult> {
   const { mode } = spec;
   const graph = buildGraph(spec.graph);
   const warm = buildGraph({ ...spec.graph, n: Math.min(spec.graph.n, 200) });
-  const sqlite =
-    mode === 'memory' ? undefined : openDatabase(path.join(spec.dir, `engine-${mode}.db`), { synchronous: mode });
-  const newStore = (): TimedStore => new TimedStore(sqlite ?? (new MemoryStore() as RunStore));
+  const durable: Store | undefined =
+    mode === 'memory'
+      ? undefined
+      : mode === 'postgres'
+        ? await openPostgres(spec.url!)
+        : openDatabase(path.join(spec.dir, `engine-${mode}.db`), { synchronous: mode });
+  const newStore = (): TimedStore => new TimedStore(durable ?? (new MemoryStore() as RunStore));
 
   const group = spec.perNode !== true;
   for (let i = 0; i < 3; i++) await runOnce(newStore(), warm, group);
@@ -70,7 +79,7 @@ export async function engineCase(spec: {
     writes = store.writes;
     status = r.status;
   });
-  sqlite?.close();
+  await durable?.close();
 
   const nodes = nodeCount(spec.graph);
   const wallMs = median(walls);

@@ -14,6 +14,7 @@ import type {
 import { graphKey, graphLabel, type GraphSpec } from './graphs.js';
 import { browserTargets, loadTarget, renderBrowser, renderLoad } from './report-browser.js';
 import { mapTargets, renderMap, type MapBench } from './report-map.js';
+import { pgTargets, renderPg, type PgCollected } from './report-pg.js';
 import type { MachineInfo } from './stats.js';
 
 export interface Collected {
@@ -31,6 +32,7 @@ export interface Collected {
   canvas?: CanvasResult;
   load?: LoadResult;
   map?: MapBench;
+  pg?: PgCollected;
   /** What the bench did about out/renderer (fresh, built, or the build error). */
   renderer?: string;
   /** 1/5/15-minute load averages when the bench ended (the start's are in `machine`). */
@@ -124,6 +126,7 @@ export function targets(c: Collected): Target[] {
     measured: worstQ ? `worst p95 ${f(worstQ.p95Ms, 2)} ms (${worstQ.name})` : 'n/a',
     met: worstQ ? worstQ.p95Ms < 50 : null,
   });
+  if (c.pg) out.push(...pgTargets(c.pg));
   if (c.streaming || c.canvas) out.push(...browserTargets(c.streaming, c.canvas));
   if (c.load) out.push(loadTarget(c.load));
   out.push(...mapTargets(c.map));
@@ -163,7 +166,7 @@ export function renderReport(c: Collected): string {
   );
   const rows: string[][] = [];
   for (const e of c.engine) {
-    const raw = e.mode === 'memory' ? undefined : c.raw[rawKey(e.graph, e.mode)];
+    const raw = e.mode === 'memory' || e.mode === 'postgres' ? undefined : c.raw[rawKey(e.graph, e.mode)];
     rows.push([
       graphLabel(e.graph),
       e.mode === 'memory' ? 'in-memory' : `SQLite ${e.mode}${e.perNode ? ', one tx per node' : ''}`,
@@ -290,6 +293,7 @@ export function renderReport(c: Collected): string {
       '',
     );
   }
+  L.push(...renderPg(c.pg));
   L.push(...renderBrowser(c.streaming, c.canvas, c.renderer));
   if (c.load) L.push(...renderLoad(c.load));
   L.push(...renderMap(c.map));

@@ -7,6 +7,44 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[i]!;
 }
 
+/** A query's timing: its first run (cold), then p50/p95 of `reps` more; `rows` is what the first returned. */
+export async function timeQuery(
+  name: string,
+  reps: number,
+  fn: () => number | Promise<number>,
+): Promise<{ name: string; rows: number; firstMs: number; p50Ms: number; p95Ms: number }> {
+  const s = performance.now();
+  const rows = await fn();
+  const firstMs = performance.now() - s;
+  const xs: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const a = performance.now();
+    await fn();
+    xs.push(performance.now() - a);
+  }
+  xs.sort((a, b) => a - b);
+  return { name, rows, firstMs, p50Ms: percentile(xs, 50), p95Ms: percentile(xs, 95) };
+}
+
+/**
+ * Times named queries into `queries`: `time(name, fn)` one query, `lists(store, cases)` a page
+ * (50 runs) of `listRuns` per case, named `listRuns <case>`.
+ */
+export function queryTimer<O>(reps: number) {
+  const queries: Awaited<ReturnType<typeof timeQuery>>[] = [];
+  const time = async (name: string, fn: () => number | Promise<number>): Promise<void> => {
+    queries.push(await timeQuery(name, reps, fn));
+  };
+  const lists = async (
+    store: { listRuns(o: O & { limit: number }): Promise<unknown[]> },
+    cases: [string, O][],
+  ): Promise<void> => {
+    for (const [name, opts] of cases)
+      await time(`listRuns ${name}`, async () => (await store.listRuns({ limit: 50, ...opts })).length);
+  };
+  return { queries, time, lists };
+}
+
 export function median(xs: readonly number[]): number {
   return percentile(
     [...xs].sort((a, b) => a - b),

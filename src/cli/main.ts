@@ -60,7 +60,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
   program
     .description('statepipe: a durable engine for LLM workflow graphs (headless)')
     .version(VERSION, '-V, --version')
-    .option('--db <path>', 'database file (else STATEPIPE_DB, else the per-user default)')
+    .option(
+      '--db <path|url>',
+      'the database: a SQLite file or a postgres:// URL (else STATEPIPE_DB, else the per-user default)',
+    )
     .option('--verbose', 'node logs, retry details and error stacks')
     .option('--no-color', 'no colours (also NO_COLOR)')
     .showSuggestionAfterError(true)

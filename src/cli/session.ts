@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import type { RunEvent } from '../core/events.js';
 import type { RunHooks } from '../core/ports.js';
 import { StatepipeService, type RunDetail, type RunOutcome } from '../host/service.js';
-import { defaultDbPath } from '../host/store/index.js';
+import { defaultDbPath, resolveStoreSpec } from '../host/store/index.js';
 import { UsageError, statusExitCode } from './exit.js';
 import { InspectView } from './inspect-view.js';
 import { ProgressPrinter, compensationLine, finalLine, type BudgetInfo } from './progress.js';
@@ -30,9 +30,9 @@ export interface RunFlags {
   dryRun?: boolean;
 }
 
-/** `--db`, else STATEPIPE_DB, else the per-user default. */
+/** `--db`, else STATEPIPE_DB, else the per-user default: a SQLite file (made absolute) or a PostgreSQL URL. */
 export function resolveDbPath(g: GlobalOpts): string {
-  if (g.db !== undefined && g.db.trim() !== '') return path.resolve(g.db);
+  if (g.db !== undefined && g.db.trim() !== '') return resolveStoreSpec(g.db);
   return defaultDbPath();
 }
 

@@ -68,6 +68,8 @@ function die(): never {
 
 /** Wraps `store.append` and `store.createRun` (own properties shadow the prototype's). */
 export function installChaos(store: SqliteStore, spec: ChaosSpec): SqliteStore {
+  // Kill points count one write at a time: writes are not gathered into shared transactions.
+  store.coalesceWrites = false;
   let count = 0;
   const write = (line: ChaosTraceLine): void => {
     if (spec.trace) appendFileSync(spec.trace, JSON.stringify(line) + '\n');

@@ -1,5 +1,5 @@
 /**
- * The app service: one engine over one SQLite database with every runner this host has.
+ * The app service: one engine over one store (a SQLite file or a PostgreSQL database) with every runner this host has.
  * The CLI, the web host and the Electron main process all go through it.
  */
 import { readFileSync } from 'node:fs';
@@ -33,15 +33,17 @@ import { verifyEffect } from './runners/http-verify.js';
 import { ProviderRegistry, type ProviderSettings } from './providers/index.js';
 import { toRunDetail, type RunDetail } from './run-detail.js';
 import {
-  openDatabase,
+  SqliteStore,
+  openStore,
   sha256,
   type ListRunsOptions,
-  type OpenOptions,
   type RunSummary,
   type Store,
+  type StoreOptions,
 } from './store/index.js';
 
-export interface ServiceOptions extends OpenOptions {
+export interface ServiceOptions extends StoreOptions {
+  /** A SQLite file path or a PostgreSQL URL (`postgres://…`): docs/scale-out.md "Selecting the store". */
   dbPath: string;
   hooks?: RunHooks;
   onHookError?: (hook: string, err: unknown) => void;
@@ -102,13 +104,16 @@ export class StatepipeService {
     });
   }
 
-  /** Opens (creating and migrating) the database. Throws AppError('database') naming the file. */
+  /**
+   * Opens (creating and migrating) the store. Throws AppError('database') naming the file, or the
+   * URL without its password.
+   */
   static async open(opts: ServiceOptions): Promise<StatepipeService> {
     const { dbPath, hooks: _h, onHookError: _o, providers: _p, breakers: _b, ...openOpts } = opts;
-    // Fault injection for `statepipe chaos` only: one env lookup, no wrapper unless it is set.
+    // Fault injection for `statepipe chaos` only (SQLite): one env lookup, no wrapper unless it is set.
     const chaos = chaosFromEnv();
-    const store = openDatabase(dbPath, openOpts);
-    return new StatepipeService(chaos ? installChaos(store, chaos) : store, opts);
+    const store = await openStore(dbPath, openOpts);
+    return new StatepipeService(chaos && store instanceof SqliteStore ? installChaos(store, chaos) : store, opts);
   }
 
   subscribe(fn: (events: RunEvent[]) => void): () => void {

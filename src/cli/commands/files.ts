@@ -124,7 +124,7 @@ export async function serveCommand(opts: { port?: string; host?: string }, g: Gl
   } catch (err) {
     throw listenError(err, host, port) ?? err;
   }
-  process.stdout.write(`studio: ${server.url}\n(database ${resolveDbPath(g)}; Ctrl+C to stop)\n`);
+  process.stdout.write(`studio: ${server.url}\n(database ${server.service.store.displayName}; Ctrl+C to stop)\n`);
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);

@@ -13,37 +13,11 @@ import type { Graph } from '../graph/schema.js';
 import { validateRunInput } from '../graph/validate.js';
 import { childRunId, type NodeId, type RunId } from '../ids.js';
 import type { ChildOutcome, ChildRuns } from '../ports.js';
-import type { RunOutcome } from './context.js';
-import type { DriveOptions } from './driver.js';
+import type { Blocked, ChildEngine } from './child-engine.js';
+import type { RunOutcome } from './outcome.js';
 import { isTerminalRun } from './machines.js';
 import type { RunContext } from './run-context.js';
-import type { ChildRecord, RunState } from './state.js';
-
-/** What child runs need of the engine that drives their parent. */
-export interface ChildEngine {
-  createChild(
-    parent: RunContext,
-    childId: RunId,
-    graph: Graph,
-    input: unknown,
-    nodeId: string,
-    key: number,
-  ): Promise<void>;
-  drive(runId: RunId, opts?: DriveOptions): Promise<RunOutcome>;
-  cancel(runId: RunId): Promise<unknown>;
-  pause(runId: RunId): Promise<unknown>;
-  inspect(runId: RunId): Promise<RunState>;
-  /** Resolves the next time a drive of `runId` in this engine settles (a person moved it on). */
-  settled(runId: RunId): Promise<void>;
-}
-
-/** A child that waits for a person or is paused: its node is blocked on it. */
-export interface Blocked {
-  runId: string;
-  /** What it waits for: the nodes a person must decide, or a pause (and why). */
-  nodeIds: string[];
-  paused?: 'user' | 'budget';
-}
+import type { ChildRecord, RunState } from './state-types.js';
 
 /** How the driver learns that a node's children are all blocked, or moving again. */
 export interface BlockReport {

@@ -1,8 +1,10 @@
 /** What a run driver needs from its engine: the ports plus engine settings. */
 import type { RunEvent } from '../events.js';
 import type { Graph } from '../graph/schema.js';
-import type { ChildEngine } from './children.js';
+import type { ChildEngine } from './child-engine.js';
 import type { Clock, LeaseOwner, NodeRunner, RunHooks, RunnerServices, RunStore } from '../ports.js';
+
+export type { RunOutcome } from './outcome.js';
 
 /** Runners by node type: the host's (or its wrappers of the core's) for the kinds that have effects. */
 export type RunnerRegistry = Partial<Record<string, NodeRunner>>;
@@ -31,17 +33,6 @@ export interface EngineDeps {
   childEngine?: ChildEngine;
   /** The hash a run stores with its graph snapshot (the host's content hash); child runs use it. */
   hashGraph?: (graph: Graph) => string;
-}
-
-export interface RunOutcome {
-  runId: string;
-  status: 'succeeded' | 'failed' | 'cancelled' | 'waiting' | 'paused' | 'interrupted' | 'running' | 'queued';
-  result?: unknown;
-  error?: { kind: string; message: string; nodeId?: string };
-  /** Approvals (or in-doubt nodes) a person must decide. */
-  waitingFor?: string[];
-  pauseReason?: 'user' | 'budget';
-  compensated?: boolean;
 }
 
 export type EventListener = (events: RunEvent[]) => void;

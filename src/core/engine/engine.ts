@@ -10,7 +10,7 @@ import { topology } from '../graph/topology.js';
 import { validateRunInput } from '../graph/validate.js';
 import type { ChildOf } from '../events.js';
 import { asRunId, newRunId, type RunId } from '../ids.js';
-import type { ChildEngine } from './children.js';
+import type { ChildEngine } from './child-engine.js';
 import type { EngineDeps, EventListener, RunOutcome } from './context.js';
 import { decide, resolveNode, retryNode, reusedEvents, type Decision } from './controls.js';
 import { RunDriver, type DriveOptions } from './driver.js';

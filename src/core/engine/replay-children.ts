@@ -6,7 +6,7 @@
  */
 import type { RunEvent } from '../events.js';
 import type { RunId } from '../ids.js';
-import type { ChildEngine } from './children.js';
+import type { ChildEngine } from './child-engine.js';
 import type { RunOutcome } from './context.js';
 import { initialState, type RunState } from './state.js';
 

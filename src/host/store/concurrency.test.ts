@@ -1,54 +1,15 @@
-import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from './open.js';
-import { rid, tmpDir } from './test-helpers.js';
+import { rid, runWorkers as run, tmpDir } from './test-helpers.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const worker = path.join(here, 'append-worker.fixture.ts');
-const tsx = createRequire(import.meta.url).resolve('tsx');
-
-interface Result {
-  code: number | null;
-  out: string;
-  err: string;
-}
-
-/** Starts workers, waits until each is `ready`, then releases them all at once. */
-async function runWorkers(file: string, jobs: { runId: string; n: number }[]): Promise<Result[]> {
-  const children = jobs.map(({ runId, n }) =>
-    spawn(process.execPath, ['--import', tsx, worker, file, runId, String(n)], { stdio: ['pipe', 'pipe', 'pipe'] }),
+const worker = path.join(path.dirname(fileURLToPath(import.meta.url)), 'append-worker.fixture.ts');
+const runWorkers = (file: string, jobs: { runId: string; n: number }[]) =>
+  run(
+    worker,
+    jobs.map(({ runId, n }) => [file, runId, String(n)]),
   );
-  const results = children.map(
-    (child) =>
-      new Promise<Result>((resolve, reject) => {
-        let out = '';
-        let err = '';
-        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-        child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-        child.once('error', reject);
-        child.once('exit', (code) => resolve({ code, out: out.replace('ready\n', ''), err }));
-      }),
-  );
-  const ready = children.map(
-    (child) =>
-      new Promise<void>((resolve) => {
-        const onData = (d: Buffer) => {
-          if (d.toString().includes('ready')) {
-            child.stdout.off('data', onData);
-            resolve();
-          }
-        };
-        child.stdout.on('data', onData);
-        child.once('exit', () => resolve());
-      }),
-  );
-  await Promise.all(ready);
-  for (const child of children) child.stdin.end('go\n');
-  return Promise.all(results);
-}
 
 describe('several processes on one file', () => {
   it('two processes append 500 events each at once: no SQLITE_BUSY, gapless seqs', async () => {

@@ -10,12 +10,13 @@ import { AppError } from '../../core/errors.js';
 import { SCHEMA_VERSION, STATEPIPE_APPLICATION_ID, migrate, userVersion } from './migrations.js';
 import { dbError } from './db-error.js';
 import { SqliteStore } from './sqlite-store.js';
+import { resolveStoreSpec } from './spec.js';
 import type { OpenOptions } from './types.js';
 
-/** `STATEPIPE_DB`, else the per-user file the desktop app and the CLI share. */
+/** `STATEPIPE_DB` (a file, or a PostgreSQL URL kept as written), else the per-user file the desktop app and the CLI share. */
 export function defaultDbPath(): string {
   const env = process.env['STATEPIPE_DB'];
-  if (env && env.trim() !== '') return path.resolve(env);
+  if (env && env.trim() !== '') return resolveStoreSpec(env);
   const home = os.homedir();
   switch (process.platform) {
     case 'darwin':

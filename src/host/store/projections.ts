@@ -1,12 +1,15 @@
 /**
- * Projections: the queryable tables (runs, node_states, node_attempts, approvals,
- * stream_chunks) updated from each appended event, inside the append transaction.
- * Per event: one INSERT into `events` plus at most two prepared-statement runs here;
- * run-level counters and status are folded into one UPDATE per batch (`finishBatch`).
+ * Projections on SQLite: the queryable tables (runs, node_states, node_attempts, approvals,
+ * stream_chunks) updated from each appended event, inside the append transaction, as
+ * projection-plan.ts says. Per event: one INSERT into `events` plus at most two prepared-statement
+ * runs here; run-level counters and status are folded into one UPDATE per batch (`finishBatch`).
  */
 import type Database from 'better-sqlite3';
 import type { NewEvent } from '../../core/events.js';
-import type { RunStatus } from '../../core/ports.js';
+import type { NodeStatus, RunStatus } from '../../core/ports.js';
+import { projectEvent, type ProjectionSink, type RunEnd } from './projection-plan.js';
+
+export { toJson } from './projection-plan.js';
 
 /** What one append batch accumulates before its single `runs` update. */
 export interface BatchState {
@@ -22,28 +25,10 @@ export interface BatchState {
   costUsd: number;
 }
 
-/** JSON for a nullable TEXT column; throws (and so rolls back) on unserializable data. */
-export const toJson = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
-
-const RUN_STATUS_OF: Partial<Record<NewEvent['type'], RunStatus>> = {
-  'run.started': 'running',
-  'run.paused': 'paused',
-  'run.resumed': 'running',
-  'run.waiting': 'waiting',
-  'run.interrupted': 'interrupted',
-  'run.succeeded': 'succeeded',
-  'run.failed': 'failed',
-  'run.cancelled': 'cancelled',
-  // A failed run whose node is retried runs again: `running`, so a crash during it is found.
-  'run.retried': 'running',
-};
-
-const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
-
 export class Projector {
   private readonly runStarted: Database.Statement;
-  private readonly runFinished: Database.Statement;
   private readonly runRetried: Database.Statement;
+  private readonly runFinished: Database.Statement;
   private readonly batchEnd: Database.Statement;
   private readonly batchStatus: Database.Statement;
   private readonly batchSeq: Database.Statement;
@@ -60,14 +45,13 @@ export class Projector {
 
   constructor(db: Database.Database) {
     this.runStarted = db.prepare('UPDATE runs SET started_at = COALESCE(started_at, ?) WHERE run_id = ?');
+    this.runRetried = db.prepare(
+      'UPDATE runs SET error = NULL, error_node_id = NULL, finished_at = NULL, duration_ms = NULL WHERE run_id = ?',
+    );
     this.runFinished = db.prepare(
       `UPDATE runs SET result = @result, error = @error, error_node_id = @errorNode, finished_at = @ts,
          duration_ms = @duration, compensated = @compensated, compensation_failed = @compFailed
        WHERE run_id = @run`,
-    );
-    // As the fold does (state.ts): the failure and the end of before the retry are gone.
-    this.runRetried = db.prepare(
-      'UPDATE runs SET error = NULL, error_node_id = NULL, finished_at = NULL, duration_ms = NULL WHERE run_id = ?',
     );
     this.batchEnd = db.prepare(
       `UPDATE runs SET last_seq = ?, status = ?, tokens = tokens + ?, input_tokens = input_tokens + ?,
@@ -133,220 +117,78 @@ export class Projector {
     );
   }
 
+  /** The batch being applied (set by `apply`). */
+  private st!: BatchState;
+
   /** Applies one event (already inserted into `events` with `seq`) to the projections. */
   apply(st: BatchState, seq: number, e: NewEvent): void {
-    const run = st.runId;
-    const ts = st.ts;
-    const runStatus = RUN_STATUS_OF[e.type];
-    if (runStatus) st.status = runStatus;
-    switch (e.type) {
-      case 'run.created':
-      case 'run.paused':
-      case 'run.resumed':
-      case 'run.waiting':
-      case 'run.interrupted':
-      case 'node.log':
-      case 'budget.exceeded':
-      case 'agent.step': // usage of agent steps is summed into the agent's node.succeeded/failed
-      case 'node.child':
-        return;
-      case 'child.finished':
-        // What a child run spent counts in its parent's totals (and budget).
-        st.inputTokens += num(e.data.usage?.inputTokens);
-        st.outputTokens += num(e.data.usage?.outputTokens);
-        st.costUsd += num(e.data.costUsd);
-        return;
-      case 'run.retried':
-        this.runRetried.run(run);
-        return;
-      case 'run.started':
-        if (st.startedAt === null) st.startedAt = ts;
-        this.runStarted.run(ts, run);
-        return;
-      case 'run.succeeded':
-      case 'run.failed':
-      case 'run.cancelled': {
-        const d = e.data as {
-          result?: unknown;
-          durationMs?: unknown;
-          error?: unknown;
-          nodeId?: string;
-          compensated?: boolean;
-          compensationFailed?: string[];
-        };
-        const duration =
-          typeof d.durationMs === 'number'
-            ? Math.round(d.durationMs)
-            : Math.max(0, Date.parse(ts) - Date.parse(st.startedAt ?? st.createdAt));
-        this.runFinished.run({
-          run,
-          ts,
-          result: toJson(d.result),
-          error: toJson(d.error),
-          errorNode: d.nodeId ?? null,
-          duration,
-          compensated: d.compensated === undefined ? null : d.compensated ? 1 : 0,
-          compFailed: toJson(d.compensationFailed),
-        });
-        return;
-      }
-    }
-
-    const node = e.nodeId;
-    if (node === undefined) return; // a node event without a node: nothing to project
-    switch (e.type) {
-      case 'node.queued':
-        this.nodeSet.run({ run, node, status: 'queued', attempt: null, error: null, seq });
-        return;
-      case 'node.started': {
-        const d = e.data;
-        this.nodeStarted.run({
-          run,
-          node,
-          attempt: d.attempt,
-          detail: d.until === undefined ? null : toJson({ until: d.until }),
-          ts,
-          seq,
-        });
-        this.attemptStart.run(run, node, d.attempt, d.idempotencyKey ?? null, ts);
-        return;
-      }
-      case 'node.tokens':
-        this.chunk.run(run, node, e.data.attempt, seq, e.data.text);
-        return;
-      case 'node.retrying': {
-        const error = toJson(e.data.error);
-        // A failed attempt that still spent tokens (a reply that broke its schema) counts toward the run.
-        st.inputTokens += num(e.data.usage?.inputTokens);
-        st.outputTokens += num(e.data.usage?.outputTokens);
-        st.costUsd += num(e.data.costUsd);
-        this.nodeSet.run({ run, node, status: 'retrying', attempt: e.data.attempt, error, seq });
-        this.attemptStop.run({ run, node, status: 'failed', error, ts });
-        return;
-      }
-      case 'node.succeeded': {
-        const d = e.data;
-        const reused = d.reusedFrom !== undefined;
-        const inTok = reused ? 0 : num(d.usage?.inputTokens);
-        const outTok = reused ? 0 : num(d.usage?.outputTokens);
-        const cost = reused ? 0 : num(d.costUsd);
-        st.inputTokens += inTok;
-        st.outputTokens += outTok;
-        st.costUsd += cost;
-        const detail = reused || d.resolved ? toJson({ reusedFrom: d.reusedFrom, resolved: d.resolved }) : null;
-        this.nodeEnd.run({
-          run,
-          node,
-          status: 'succeeded',
-          attempt: d.attempt,
-          output: toJson(d.output) ?? 'null',
-          error: null,
-          detail,
-          ts,
-          tokens: inTok + outTok,
-          cost,
-          seq,
-        });
-        this.attemptEnd.run({
-          run,
-          node,
-          attempt: d.attempt,
-          status: 'succeeded',
-          ts,
-          duration: Math.round(num(d.durationMs)),
-          error: null,
-          inTok,
-          outTok,
-          cost,
-          model: d.model ?? null,
-        });
-        return;
-      }
-      case 'node.failed': {
-        const d = e.data;
-        const inTok = num(d.usage?.inputTokens);
-        const outTok = num(d.usage?.outputTokens);
-        const cost = num(d.costUsd);
-        st.inputTokens += inTok;
-        st.outputTokens += outTok;
-        st.costUsd += cost;
-        const error = toJson(d.error);
-        this.nodeEnd.run({
-          run,
-          node,
-          status: 'failed',
-          attempt: d.attempt,
-          output: null,
-          error,
-          detail: null,
-          ts,
-          tokens: inTok + outTok,
-          cost,
-          seq,
-        });
-        this.attemptEnd.run({
-          run,
-          node,
-          attempt: d.attempt,
-          status: 'failed',
-          ts,
-          duration: Math.round(num(d.durationMs)),
-          error,
-          inTok,
-          outTok,
-          cost,
-          model: null,
-        });
-        return;
-      }
-      case 'node.skipped':
-        this.nodeEnd.run({
-          run,
-          node,
-          status: 'skipped',
-          attempt: null,
-          output: null,
-          error: null,
-          detail: toJson(e.data),
-          ts,
-          tokens: 0,
-          cost: 0,
-          seq,
-        });
-        return;
-      case 'node.cancelled':
-      case 'node.in-doubt': {
-        const status = e.type === 'node.cancelled' ? 'cancelled' : 'in-doubt';
-        const attempt = e.data.attempt ?? null;
-        this.nodeSet.run({ run, node, status, attempt, error: null, seq });
-        this.attemptStop.run({ run, node, status, error: null, ts });
-        return;
-      }
-      case 'node.waiting':
-        this.nodeSet.run({ run, node, status: 'waiting', attempt: e.data.attempt, error: null, seq });
-        return;
-      case 'approval.requested':
-        this.approvalOpen.run(run, node, e.data.title, toJson(e.data.details), ts, seq);
-        this.nodeSet.run({ run, node, status: 'waiting', attempt: null, error: null, seq });
-        return;
-      case 'approval.granted':
-      case 'approval.rejected': {
-        const d = e.data;
-        const status = e.type === 'approval.granted' ? 'granted' : 'rejected';
-        this.approvalDecide.run(status, ts, d.by ?? null, d.comment ?? null, toJson(d.data), run, node);
-        return;
-      }
-      case 'compensation.started':
-        this.compensation.run('running', null, seq, run, node);
-        return;
-      case 'compensation.succeeded':
-        this.compensation.run('succeeded', null, seq, run, node);
-        return;
-      case 'compensation.failed':
-        this.compensation.run(e.data.final ? 'failed' : 'running', toJson(e.data.error), seq, run, node);
-        return;
-    }
+    this.st = st;
+    projectEvent(seq, e, this.sink);
   }
+
+  private readonly sink: ProjectionSink = {
+    status: (status: RunStatus) => {
+      this.st.status = status;
+    },
+    usage: (inTok: number, outTok: number, cost: number) => {
+      this.st.inputTokens += inTok;
+      this.st.outputTokens += outTok;
+      this.st.costUsd += cost;
+    },
+    runStarted: () => {
+      const st = this.st;
+      if (st.startedAt === null) st.startedAt = st.ts;
+      this.runStarted.run(st.ts, st.runId);
+    },
+    runRetried: () => {
+      this.runRetried.run(this.st.runId);
+    },
+    runEnded: (end: RunEnd) => {
+      const st = this.st;
+      const duration = end.durationMs ?? Math.max(0, Date.parse(st.ts) - Date.parse(st.startedAt ?? st.createdAt));
+      this.runFinished.run({
+        run: st.runId,
+        ts: st.ts,
+        result: end.result,
+        error: end.error,
+        errorNode: end.nodeId,
+        duration,
+        compensated: end.compensated === undefined ? null : end.compensated ? 1 : 0,
+        compFailed: end.compensationFailed,
+      });
+    },
+    nodeSet: (node: string, status: NodeStatus, attempt: number | null, error: string | null, seq: number) => {
+      this.nodeSet.run({ run: this.st.runId, node, status, attempt, error, seq });
+    },
+    nodeStarted: (node: string, attempt: number, detail: string | null, key: string | null, seq: number) => {
+      const { runId: run, ts } = this.st;
+      this.nodeStarted.run({ run, node, attempt, detail, ts, seq });
+      this.attemptStart.run(run, node, attempt, key, ts);
+    },
+    nodeEnd: (node, status, attempt, output, error, detail, tokens, cost, seq) => {
+      const { runId: run, ts } = this.st;
+      this.nodeEnd.run({ run, node, status, attempt, output, error, detail, ts, tokens, cost, seq });
+    },
+    attemptEnd: (node, attempt, status, duration, error, inTok, outTok, cost, model) => {
+      const { runId: run, ts } = this.st;
+      this.attemptEnd.run({ run, node, attempt, status, ts, duration, error, inTok, outTok, cost, model });
+    },
+    attemptStop: (node, status, error) => {
+      this.attemptStop.run({ run: this.st.runId, node, status, error, ts: this.st.ts });
+    },
+    chunk: (node, attempt, seq, text) => {
+      this.chunk.run(this.st.runId, node, attempt, seq, text);
+    },
+    approvalOpen: (node, title, details, seq) => {
+      this.approvalOpen.run(this.st.runId, node, title, details, this.st.ts, seq);
+    },
+    approvalDecide: (node, status, by, comment, data) => {
+      this.approvalDecide.run(status, this.st.ts, by, comment, data, this.st.runId, node);
+    },
+    compensation: (node, state, error, seq) => {
+      this.compensation.run(state, error, seq, this.st.runId, node);
+    },
+  };
 
   /**
    * The one `runs` update of a batch: last seq, status and the summed usage. Indexed columns

@@ -23,10 +23,10 @@ import type {
 type Row = Record<string, unknown>;
 
 export const parseJson = (s: unknown): unknown => (typeof s === 'string' ? JSON.parse(s) : null);
-const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-const int = (v: unknown): number | null => (typeof v === 'number' || typeof v === 'bigint' ? Number(v) : null);
+export const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+export const int = (v: unknown): number | null => (typeof v === 'number' || typeof v === 'bigint' ? Number(v) : null);
 
-const SORT_COLUMN: Record<RunSort, string> = {
+export const SORT_COLUMN: Record<RunSort, string> = {
   created: 'created_at',
   started: 'started_at',
   cost: 'cost_usd',
@@ -37,13 +37,13 @@ const SORT_COLUMN: Record<RunSort, string> = {
 };
 
 /** Ties broken by creation time (runs_status and runs_graph end in created_at), then run id. */
-const THEN_CREATED: ReadonlySet<RunSort> = new Set(['status', 'graph']);
+export const THEN_CREATED: ReadonlySet<RunSort> = new Set(['status', 'graph']);
 
-const SUMMARY_COLUMNS =
+export const SUMMARY_COLUMNS =
   'run_id, graph_id, graph_version, status, created_at, started_at, finished_at, duration_ms, tokens, cost_usd, parent_run_id, parent_node_id, child_key';
 
 /** A time as stored (`toISOString`), so string order is time order. */
-function isoTime(v: string, name: string): string {
+export function isoTime(v: string, name: string): string {
   const t = Date.parse(v);
   if (!Number.isFinite(t)) throw new AppError('usage', `${name}: not a date: ${JSON.stringify(v)}`);
   return new Date(t).toISOString();
@@ -71,6 +71,18 @@ export function toSummary(r: Row): RunSummary {
         }
       : {}),
   };
+}
+
+/**
+ * Sets `children` (child runs by status) on the runs that have any, from rows of `parent`,
+ * `status` and `n` (the count of child runs of that parent in that status), of either store.
+ */
+export function addChildCounts(runs: RunSummary[], counts: readonly Row[]): void {
+  const byRun = new Map(runs.map((r) => [r.runId, r]));
+  for (const c of counts) {
+    const run = byRun.get(String(c['parent']));
+    if (run) (run.children ??= {})[c['status'] as RunStatus] = Number(c['n']);
+  }
 }
 
 export function toEvent(r: Row): RunEvent {
@@ -184,12 +196,8 @@ export class StoreQueries {
         `SELECT parent_run_id AS parent, status, count(*) AS n FROM runs
          WHERE parent_run_id IN (${runs.map(() => '?').join(', ')}) GROUP BY parent_run_id, status`,
       )
-      .all(...runs.map((r) => r.runId)) as { parent: string; status: RunStatus; n: number }[];
-    const byRun = new Map(runs.map((r) => [r.runId, r]));
-    for (const row of rows) {
-      const run = byRun.get(row.parent)!;
-      (run.children ??= {})[row.status] = Number(row.n);
-    }
+      .all(...runs.map((r) => r.runId)) as Row[];
+    addChildCounts(runs, rows);
   }
 
   /** How many runs match the filter (limit/offset/sort ignored), for paging. */
@@ -208,51 +216,16 @@ export class StoreQueries {
   async getRunRow(runId: string): Promise<RunRow | undefined> {
     return this.guard(() => {
       const r = this.stmt('SELECT * FROM runs WHERE run_id = ?').get(runId) as Row | undefined;
-      if (!r) return undefined;
-      const compensated = int(r['compensated']);
-      return {
-        ...toSummary(r),
-        graphHash: String(r['graph_hash']),
-        input: parseJson(r['input']),
-        result: parseJson(r['result']),
-        error: parseJson(r['error']) as RunRow['error'],
-        errorNodeId: str(r['error_node_id']),
-        inputTokens: Number(r['input_tokens'] ?? 0),
-        outputTokens: Number(r['output_tokens'] ?? 0),
-        lastSeq: Number(r['last_seq'] ?? 0),
-        ownerId: str(r['owner_id']),
-        ownerPid: int(r['owner_pid']),
-        ownerHost: str(r['owner_host']),
-        leaseExpiresAt: int(r['lease_expires_at']),
-        parentRunId: str(r['parent_run_id']),
-        parentNodeId: str(r['parent_node_id']),
-        childKey: int(r['child_key']),
-        rerunOf: str(r['rerun_of']),
-        rerunFromNode: str(r['rerun_from_node']),
-        compensated: compensated === null ? null : compensated !== 0,
-        compensationFailed: parseJson(r['compensation_failed']) as string[] | null,
-      };
+      return r ? toRunRow(r) : undefined;
     });
   }
 
   /** Current state of every node that has had an event, in order of last change. */
   async nodeStates(runId: string): Promise<NodeStateRow[]> {
     return this.guard(() =>
-      (this.stmt('SELECT * FROM node_states WHERE run_id = ? ORDER BY updated_seq').all(runId) as Row[]).map((r) => ({
-        nodeId: String(r['node_id']),
-        status: r['status'] as NodeStateRow['status'],
-        attempt: Number(r['attempt'] ?? 0),
-        output: parseJson(r['output']),
-        error: parseJson(r['error']) as NodeStateRow['error'],
-        detail: parseJson(r['detail']) as NodeStateRow['detail'],
-        startedAt: str(r['started_at']),
-        finishedAt: str(r['finished_at']),
-        tokens: Number(r['tokens'] ?? 0),
-        costUsd: Number(r['cost_usd'] ?? 0),
-        compensation: str(r['compensation']) as NodeStateRow['compensation'],
-        compensationError: parseJson(r['compensation_error']) as NodeStateRow['compensationError'],
-        updatedSeq: Number(r['updated_seq']),
-      })),
+      (this.stmt('SELECT * FROM node_states WHERE run_id = ? ORDER BY updated_seq').all(runId) as Row[]).map(
+        toNodeState,
+      ),
     );
   }
 
@@ -267,20 +240,7 @@ export class StoreQueries {
               nodeId,
             )
       ) as Row[];
-      return rows.map((r) => ({
-        nodeId: String(r['node_id']),
-        attempt: Number(r['attempt']),
-        status: r['status'] as NodeAttemptRow['status'],
-        idempotencyKey: str(r['idempotency_key']),
-        startedAt: str(r['started_at']),
-        finishedAt: str(r['finished_at']),
-        durationMs: int(r['duration_ms']),
-        error: parseJson(r['error']) as NodeAttemptRow['error'],
-        inputTokens: Number(r['input_tokens'] ?? 0),
-        outputTokens: Number(r['output_tokens'] ?? 0),
-        costUsd: Number(r['cost_usd'] ?? 0),
-        model: str(r['model']),
-      }));
+      return rows.map(toAttempt);
     });
   }
 
@@ -387,14 +347,7 @@ export class StoreQueries {
              (SELECT count(*) FROM runs r WHERE r.graph_id = v.graph_id AND r.graph_version = v.version) AS runs
            FROM graph_versions v WHERE v.graph_id = ? AND v.saved = 1 ORDER BY v.version DESC`,
         ).all(graphId) as Row[]
-      ).map((r) => ({
-        version: Number(r['version']),
-        hash: String(r['hash']),
-        createdAt: String(r['created_at']),
-        name: str(r['name']),
-        nodes: Number(r['nodes'] ?? 0),
-        runs: Number(r['runs'] ?? 0),
-      })),
+      ).map(toGraphVersion),
     );
   }
 
@@ -411,7 +364,7 @@ export class StoreQueries {
               version,
             )
       ) as Row | undefined;
-      return r ? { version: Number(r['version']), saved: Number(r['saved']) === 1 } : null;
+      return r ? toVersionOf(r) : null;
     });
   }
 
@@ -424,18 +377,12 @@ export class StoreQueries {
       ? ''
       : ' WHERE EXISTS (SELECT 1 FROM graph_versions v WHERE v.graph_id = graphs.graph_id AND v.saved = 1)';
     return this.guard(() =>
-      (this.stmt(`SELECT * FROM graphs${where} ORDER BY updated_at DESC, graph_id`).all() as Row[]).map((r) => ({
-        graphId: String(r['graph_id']),
-        name: str(r['name']),
-        latestVersion: Number(r['latest_version']),
-        createdAt: String(r['created_at']),
-        updatedAt: String(r['updated_at']),
-      })),
+      (this.stmt(`SELECT * FROM graphs${where} ORDER BY updated_at DESC, graph_id`).all() as Row[]).map(toGraphInfo),
     );
   }
 }
 
-function toApproval(r: Row): ApprovalRow {
+export function toApproval(r: Row): ApprovalRow {
   return {
     id: Number(r['id']),
     runId: String(r['run_id']),
@@ -449,5 +396,94 @@ function toApproval(r: Row): ApprovalRow {
     by: str(r['decided_by']),
     comment: str(r['comment']),
     data: parseJson(r['data']),
+  };
+}
+
+export function toRunRow(r: Row): RunRow {
+  // SQLite stores 0/1, PostgreSQL a boolean.
+  const c = r['compensated'];
+  return {
+    ...toSummary(r),
+    graphHash: String(r['graph_hash']),
+    input: parseJson(r['input']),
+    result: parseJson(r['result']),
+    error: parseJson(r['error']) as RunRow['error'],
+    errorNodeId: str(r['error_node_id']),
+    inputTokens: Number(r['input_tokens'] ?? 0),
+    outputTokens: Number(r['output_tokens'] ?? 0),
+    lastSeq: Number(r['last_seq'] ?? 0),
+    ownerId: str(r['owner_id']),
+    ownerPid: int(r['owner_pid']),
+    ownerHost: str(r['owner_host']),
+    leaseExpiresAt: int(r['lease_expires_at']),
+    parentRunId: str(r['parent_run_id']),
+    parentNodeId: str(r['parent_node_id']),
+    childKey: int(r['child_key']),
+    rerunOf: str(r['rerun_of']),
+    rerunFromNode: str(r['rerun_from_node']),
+    compensated: c == null ? null : c === true || Number(c) === 1,
+    compensationFailed: parseJson(r['compensation_failed']) as string[] | null,
+  };
+}
+
+export function toNodeState(r: Row): NodeStateRow {
+  return {
+    nodeId: String(r['node_id']),
+    status: r['status'] as NodeStateRow['status'],
+    attempt: Number(r['attempt'] ?? 0),
+    output: parseJson(r['output']),
+    error: parseJson(r['error']) as NodeStateRow['error'],
+    detail: parseJson(r['detail']) as NodeStateRow['detail'],
+    startedAt: str(r['started_at']),
+    finishedAt: str(r['finished_at']),
+    tokens: Number(r['tokens'] ?? 0),
+    costUsd: Number(r['cost_usd'] ?? 0),
+    compensation: str(r['compensation']) as NodeStateRow['compensation'],
+    compensationError: parseJson(r['compensation_error']) as NodeStateRow['compensationError'],
+    updatedSeq: Number(r['updated_seq']),
+  };
+}
+
+export function toAttempt(r: Row): NodeAttemptRow {
+  return {
+    nodeId: String(r['node_id']),
+    attempt: Number(r['attempt']),
+    status: r['status'] as NodeAttemptRow['status'],
+    idempotencyKey: str(r['idempotency_key']),
+    startedAt: str(r['started_at']),
+    finishedAt: str(r['finished_at']),
+    durationMs: int(r['duration_ms']),
+    error: parseJson(r['error']) as NodeAttemptRow['error'],
+    inputTokens: Number(r['input_tokens'] ?? 0),
+    outputTokens: Number(r['output_tokens'] ?? 0),
+    costUsd: Number(r['cost_usd'] ?? 0),
+    model: str(r['model']),
+  };
+}
+
+export function toGraphInfo(r: Row): GraphInfo {
+  return {
+    graphId: String(r['graph_id']),
+    name: str(r['name']),
+    latestVersion: Number(r['latest_version']),
+    createdAt: String(r['created_at']),
+    updatedAt: String(r['updated_at']),
+  };
+}
+
+/** A version's number and whether it is a saved one (SQLite: 0/1, PostgreSQL: a boolean). */
+export function toVersionOf(r: Row): { version: number; saved: boolean } {
+  return { version: Number(r['version']), saved: r['saved'] === true || Number(r['saved']) === 1 };
+}
+
+/** A saved version's row, with its name, node count and runs (both stores select them under these names). */
+export function toGraphVersion(r: Row): GraphVersionInfo {
+  return {
+    version: Number(r['version']),
+    hash: String(r['hash']),
+    createdAt: String(r['created_at']),
+    name: str(r['name']),
+    nodes: Number(r['nodes'] ?? 0),
+    runs: Number(r['runs'] ?? 0),
   };
 }

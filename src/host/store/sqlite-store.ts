@@ -11,6 +11,7 @@ import type { NewEvent, RunEvent } from '../../core/events.js';
 import type { Graph } from '../../core/graph/schema.js';
 import type { RunId } from '../../core/ids.js';
 import type { ControlRequest, Fence, Lease, LeaseOwner, NewRun, RunStatus } from '../../core/ports.js';
+import { dbError } from './db-error.js';
 import { Projector, toJson, type BatchState } from './projections.js';
 import { StoreQueries, toEvent, toSummary } from './queries.js';
 import type { Store } from './store.js';
@@ -88,6 +89,16 @@ export class SqliteStore extends StoreQueries implements Store {
       this.appendIn(runId, events, fence),
     );
     this.txCreate = db.transaction((run: NewRun) => this.createIn(run));
+    // Nested transaction functions run as savepoints: a write that throws undoes only itself.
+    this.txBatch = db.transaction((writes: (() => unknown)[]) =>
+      writes.map((write) => {
+        try {
+          return { ok: write() };
+        } catch (err) {
+          return { err };
+        }
+      }),
+    );
     this.txAcquire = db.transaction((runId: string, owner: LeaseOwner) => this.acquireIn(runId, owner));
     this.txTakeControls = db.transaction((runId: string) => this.takeControlsIn(runId));
     this.txSaveGraph = db.transaction((graph: Graph, json: string, hash: string) => {
@@ -99,12 +110,49 @@ export class SqliteStore extends StoreQueries implements Store {
 
   // ── RunStore ────────────────────────────────────────────────────────────────────────────
 
+  /**
+   * Writes of different runs that arrive in the same turn of the event loop (a map's children,
+   * a batch) commit in one transaction: one fsync for all of them. Each keeps its own savepoint,
+   * so one that fails (fenced, a key taken) rolls back alone; none is answered before the
+   * transaction commits. Off while `statepipe chaos` wraps the one-at-a-time writes.
+   */
+  coalesceWrites = true;
+  private pendingWrites: { write: () => unknown; resolve: (v: never) => void; reject: (e: unknown) => void }[] = [];
+  private readonly txBatch: Database.Transaction<(writes: (() => unknown)[]) => ({ ok: unknown } | { err: unknown })[]>;
+
   async createRun(run: NewRun): Promise<RunEvent[]> {
-    return this.createRunNow(run);
+    if (!this.coalesceWrites) return this.createRunNow(run);
+    return this.coalesced(() => this.txCreate(run));
   }
 
   async append(runId: RunId, events: NewEvent[], fence: Fence): Promise<RunEvent[]> {
-    return this.appendNow(runId, events, fence);
+    if (events.length === 0) return [];
+    if (!this.coalesceWrites) return this.appendNow(runId, events, fence);
+    return this.coalesced(() => this.txAppend(runId, events, fence));
+  }
+
+  private coalesced<T>(write: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.pendingWrites.length === 0) setImmediate(() => this.flushWrites());
+      this.pendingWrites.push({ write, resolve: resolve as (v: never) => void, reject });
+    });
+  }
+
+  private flushWrites(): void {
+    const batch = this.pendingWrites;
+    this.pendingWrites = [];
+    let results: ({ ok: unknown } | { err: unknown })[];
+    try {
+      results = this.guard(() => this.txBatch.immediate(batch.map((w) => w.write)));
+    } catch (err) {
+      for (const w of batch) w.reject(err);
+      return;
+    }
+    batch.forEach((w, i) => {
+      const r = results[i]!;
+      if ('ok' in r) w.resolve(r.ok as never);
+      else w.reject(r.err instanceof Error && r.err.name === 'SqliteError' ? dbError(this.file, r.err) : r.err);
+    });
   }
 
   /** createRun, committed before it returns (better-sqlite3 is synchronous; `statepipe chaos` wraps it). */
@@ -132,6 +180,7 @@ export class SqliteStore extends StoreQueries implements Store {
   }
 
   async acquireLease(runId: RunId, owner: LeaseOwner): Promise<Lease | undefined> {
+    if (this.coalesceWrites) return this.coalesced(() => this.txAcquire(runId, owner));
     return this.guard(() => this.txAcquire.immediate(runId, owner));
   }
 
@@ -150,11 +199,13 @@ export class SqliteStore extends StoreQueries implements Store {
   }
 
   async releaseLease(runId: RunId, lease: Lease): Promise<void> {
-    this.guard(() => {
+    const release = () => {
       this.stmt(
         'UPDATE runs SET owner_id = NULL, owner_pid = NULL, owner_host = NULL, lease_expires_at = NULL WHERE run_id = ? AND lease_epoch = ?',
       ).run(runId, lease.epoch);
-    });
+    };
+    if (this.coalesceWrites) return this.coalesced(release);
+    this.guard(release);
   }
 
   async takeControls(runId: RunId): Promise<ControlRequest[]> {

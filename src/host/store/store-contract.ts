@@ -6,38 +6,28 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../core/errors.js';
 import { ev, type NewEvent, type RunEvent } from '../../core/events.js';
-import type { Lease } from '../../core/ports.js';
 import { sha256 } from './sqlite-store.js';
+import { childRunsContract } from './store-contract-children.js';
 import type { Store } from './store.js';
-import { logEvents, makeGraph, newRun, nid, rid } from './test-helpers.js';
+import { leaseWriter, logEvents, makeGraph, newRun, nid, rid } from './test-helpers.js';
 
 /** Raw SQL on the store's database, for what only a test does (`?` placeholders). */
 export type RawSql = (store: Store, sql: string, ...params: unknown[]) => Promise<Record<string, unknown>[]>;
 
 export function storeContract(label: string, open: () => Promise<Store>, sql: RawSql): void {
   let store: Store;
-  let leases: Map<string, Lease>;
+  /** Appends as the one writer of the run: its lease, after the run's last seq. */
+  let put: (runId: string, events: NewEvent[]) => Promise<RunEvent[]>;
   beforeEach(async () => {
     store = await open();
-    leases = new Map();
+    put = leaseWriter(store);
   });
   afterEach(async () => {
     await store.close();
   });
 
-  /** Appends as the one writer of the run: its lease, after the run's last seq. */
-  async function put(runId: string, events: NewEvent[]): Promise<RunEvent[]> {
-    const row = await store.getRunRow(runId);
-    if (!row) return store.append(rid(runId), events, { epoch: 0, afterSeq: 0 });
-    let lease = leases.get(runId);
-    if (!lease) {
-      lease = (await store.acquireLease(rid(runId), { id: 'contract-test' }))!;
-      leases.set(runId, lease);
-    }
-    return store.append(rid(runId), events, { epoch: lease.epoch, afterSeq: row.lastSeq });
-  }
-
   describe(`${label}: the store contract`, () => {
+    childRunsContract({ store: () => store, put: (runId, events) => put(runId, events) });
     const err = { kind: 'network' as const, message: 'boom', retryable: true };
 
     describe('createRun / append / loadRun', () => {
@@ -256,6 +246,26 @@ export function storeContract(label: string, open: () => Promise<Store>, sql: Ra
         });
       });
 
+      it('a failed run whose node is retried runs again: its end and error are cleared', async () => {
+        await store.createRun(newRun('run_r'));
+        const a = nid('ask');
+        await put('run_r', [
+          ev('run.started', {}),
+          ev('node.started', { attempt: 1, idempotencyKey: 'k' }, a),
+          ev('node.failed', { attempt: 1, durationMs: 3, error: err }, a),
+          ev('run.failed', { error: err, nodeId: 'ask' }),
+        ]);
+        expect(await store.getRunRow('run_r')).toMatchObject({ status: 'failed', error: err, errorNodeId: 'ask' });
+        await put('run_r', [ev('run.retried', { nodeId: 'ask' })]);
+        expect(await store.getRunRow('run_r')).toMatchObject({
+          status: 'running',
+          error: null,
+          errorNodeId: null,
+          finishedAt: null,
+          durationMs: null,
+        });
+      });
+
       it('cancel, in-doubt and skipped nodes', async () => {
         await store.createRun(newRun('run_c'));
         await put('run_c', [
@@ -435,6 +445,33 @@ export function storeContract(label: string, open: () => Promise<Store>, sql: Ra
         expect((await store.graphVersions('saved')).map((v) => v.version)).toEqual([2, 1]);
         expect((await store.listGraphs())[0]).toMatchObject({ graphId: 'saved', latestVersion: 1 });
         await expect(store.getGraph('nope')).rejects.toThrow(/graph nope not found/);
+      });
+
+      it('a draft run adds a version that is not saved until its content is; versions say their name, nodes and runs', async () => {
+        const g1 = makeGraph('hist');
+        await store.saveGraph(g1, JSON.stringify(g1));
+        const draft = makeGraph('hist', { name: 'draft' });
+        await store.createRun(newRun('run_h1', draft));
+        expect(await store.graphVersionOf('hist', 2)).toEqual({ version: 2, saved: false });
+        expect(await store.graphVersionOf('hist')).toEqual({ version: 1, saved: true });
+        expect((await store.graphVersions('hist')).map((v) => v.version)).toEqual([1]);
+        await store.createRun(newRun('run_h2', g1));
+        expect((await store.graphVersions('hist'))[0]).toMatchObject({
+          version: 1,
+          name: 'Graph hist',
+          nodes: 2,
+          runs: 1,
+        });
+        // Saving the draft's content makes that version a saved one, and the latest.
+        expect((await store.saveGraph(draft, JSON.stringify(draft))).version).toBe(2);
+        expect(await store.graphVersionOf('hist')).toEqual({ version: 2, saved: true });
+        const versions = await store.graphVersions('hist');
+        expect(versions.map((v) => [v.version, v.name, v.runs])).toEqual([
+          [2, 'draft', 1],
+          [1, 'Graph hist', 1],
+        ]);
+        expect(new Date(versions[0]!.createdAt).toISOString()).toBe(versions[0]!.createdAt);
+        expect(await store.graphVersionOf('nope')).toBeNull();
       });
     });
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { openDatabase } from './open.js';
 import type { SqliteStore } from './sqlite-store.js';
 import { storeContract } from './store-contract.js';
+import { writersContract } from './store-contract-writers.js';
 import { tmpDir } from './test-helpers.js';
 
 storeContract(
@@ -12,6 +13,12 @@ storeContract(
     const st = (store as SqliteStore).db.prepare(sql);
     return st.reader ? (st.all(...params) as Record<string, unknown>[]) : (st.run(...params), []);
   },
+);
+
+writersContract(
+  'SQLite',
+  async () => openDatabase(path.join(tmpDir(), 'sp.db')),
+  async (s, opts) => openDatabase((s as SqliteStore).file, opts),
 );
 
 describe('SQLite store', () => {

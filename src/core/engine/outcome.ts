@@ -1,0 +1,11 @@
+/** How a drive of a run ended for now: what its callers (engine, host, CLI) are told. */
+export interface RunOutcome {
+  runId: string;
+  status: 'succeeded' | 'failed' | 'cancelled' | 'waiting' | 'paused' | 'interrupted' | 'running' | 'queued';
+  result?: unknown;
+  error?: { kind: string; message: string; nodeId?: string };
+  /** Approvals (or in-doubt nodes) a person must decide. */
+  waitingFor?: string[];
+  pauseReason?: 'user' | 'budget';
+  compensated?: boolean;
+}

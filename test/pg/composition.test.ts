@@ -1,0 +1,103 @@
+/**
+ * Composition on PostgreSQL end to end (docs/composition.md): a map node's child runs are stored,
+ * linked and listed as on SQLite; a child waiting for a person makes its parent wait, and a
+ * person in another process approves it through the parent.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Graph, GraphNode } from '../../src/core/graph/schema.js';
+import { StatepipeService } from '../../src/host/service.js';
+import { testDatabase } from './db.js';
+
+const edge = (source: string, target: string) => ({ id: `${source}-${target}`, source, target });
+const out = (id: string, value: unknown): GraphNode => ({ id, type: 'output', config: { value } });
+
+/** A child graph: doubles its item (a transform). */
+const double: Graph = {
+  format: 'statepipe.graph',
+  version: 1,
+  id: 'double',
+  nodes: [
+    { id: 'calc', type: 'transform', config: { template: { twice: '{{input.item}}{{input.item}}' } } },
+    out('value', '{{nodes.calc.output.twice}}'),
+  ],
+  edges: [edge('calc', 'value')],
+};
+
+/** A child graph that waits for a person. */
+const gated: Graph = {
+  format: 'statepipe.graph',
+  version: 1,
+  id: 'gated',
+  nodes: [{ id: 'gate', type: 'approval', config: { title: 'ok?' } }, out('done', '{{nodes.gate.output.approved}}')],
+  edges: [edge('gate', 'done')],
+};
+
+const parent = (id: string, node: GraphNode, graphs: Record<string, Graph>): Graph => ({
+  format: 'statepipe.graph',
+  version: 1,
+  id,
+  graphs,
+  nodes: [node, out('r', `{{nodes.${node.id}.output}}`)],
+  edges: [edge(node.id, 'r')],
+});
+
+let svc: StatepipeService;
+let other: StatepipeService; // another process on the same database
+beforeAll(async () => {
+  const url = await testDatabase();
+  svc = await StatepipeService.open({ dbPath: url });
+  other = await StatepipeService.open({ dbPath: url });
+});
+afterAll(async () => {
+  await other?.close();
+  await svc?.close();
+});
+
+describe('composition on PostgreSQL', () => {
+  it('a map runs one child run per item: stored, linked to its parent, listed under it, replayed with it', async () => {
+    const g = parent(
+      'fan',
+      { id: 'each', type: 'map', config: { graph: 'double', items: '{{input.items}}' } },
+      { double },
+    );
+    const o = await svc.startRun(g, { items: ['a', 'b', 'c'] });
+    expect(o.status).toBe('succeeded');
+    expect((o.result as { r: { results: unknown[] } }).r.results).toEqual([
+      { value: 'aa' },
+      { value: 'bb' },
+      { value: 'cc' },
+    ]);
+    const children = await other.list({ parentRunId: o.runId, order: 'asc' });
+    expect(children.map((c) => [c.status, c.parent?.nodeId, c.parent?.key])).toEqual([
+      ['succeeded', 'each', 0],
+      ['succeeded', 'each', 1],
+      ['succeeded', 'each', 2],
+    ]);
+    const top = await other.list();
+    expect(top.map((r) => r.runId)).toEqual([o.runId]);
+    expect(top[0]!.children).toEqual({ succeeded: 3 });
+    expect(await other.store.countRuns({ all: true })).toBe(4);
+    expect((await other.store.getRunRow(children[1]!.runId))!).toMatchObject({
+      parentRunId: o.runId,
+      parentNodeId: 'each',
+      childKey: 1,
+    });
+    expect((await other.inspect(children[2]!.runId)).parent).toEqual({ runId: o.runId, nodeId: 'each', key: 2 });
+    expect(await other.replay(o.runId)).toMatchObject({ matches: true });
+  });
+
+  it('a child waiting for a person makes its parent wait; another process approves it through the parent', async () => {
+    const g = parent('ask', { id: 'sub', type: 'subgraph', config: { graph: 'gated' } }, { gated });
+    const waiting = await svc.startRun(g, {});
+    expect(waiting.status).toBe('waiting');
+    const [child] = await other.list({ parentRunId: waiting.runId });
+    expect(child).toMatchObject({ status: 'waiting' });
+    expect((await other.store.nodeStates(waiting.runId)).find((n) => n.nodeId === 'sub')?.status).toBe('waiting');
+    const node = (await other.inspect(waiting.runId)).nodes.find((n) => n.nodeId === 'sub');
+    expect(node?.waitingChildren).toEqual([{ runId: child!.runId, nodeIds: ['gate'] }]);
+    const done = await other.approve(waiting.runId, 'gate', { approved: true, by: 'ann' });
+    expect(done).toMatchObject({ runId: waiting.runId, status: 'succeeded', result: { r: { done: true } } });
+    expect((await svc.store.getRunRow(child!.runId))!.status).toBe('succeeded');
+    expect((await svc.list()).find((r) => r.runId === waiting.runId)?.children).toEqual({ succeeded: 1 });
+  });
+});
