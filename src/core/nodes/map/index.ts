@@ -6,8 +6,6 @@ import { z } from 'zod';
 import { defineKind, lazyRunner } from '../kind.js';
 import { graphField } from '../subgraph/index.js';
 
-export const MAX_ITEMS = 100_000;
-
 export const MapConfigSchema = z
   .object({
     graph: z.string().min(1),
@@ -17,8 +15,6 @@ export const MapConfigSchema = z
     onItemError: z.enum(['fail', 'continue']).optional(),
   })
   .passthrough();
-
-export const DEFAULT_MAP_CONCURRENCY = 4;
 
 export const mapKind = defineKind({
   type: 'map',

@@ -3,7 +3,9 @@ import { NodeFailure, toNodeError, type NodeError } from '../../errors.js';
 import { limitsOf, renderTemplates } from '../../graph/templates.js';
 import type { NodeResult, NodeRunContext, TemplateScope } from '../../ports.js';
 import { childFailure, childRuns } from '../subgraph/index.js';
-import { DEFAULT_MAP_CONCURRENCY, MAX_ITEMS } from './index.js';
+
+export const MAX_ITEMS = 100_000;
+export const DEFAULT_MAP_CONCURRENCY = 4;
 
 interface MapOutput {
   results: unknown[];
