@@ -150,6 +150,20 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.browser } },
   },
   {
+    // `import { z } from 'zod'` (the namespace as one binding) keeps every zod module in the CLI's
+    // bundle (esbuild cannot see which parts are used); `import * as z` lets it drop the rest.
+    files: ['src/{core,contract,host,server,cli,main}/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "ImportDeclaration[source.value='zod'][importKind!='type'] > ImportSpecifier[imported.name='z']",
+          message: "import * as z from 'zod' (a named `z` defeats tree-shaking in the CLI bundle)",
+        },
+      ],
+    },
+  },
+  {
     files: ['src/{host,server,cli,main}/**/*.{ts,tsx}'],
     languageOptions: { globals: { ...globals.node } },
   },

@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import type { CaseResult, CaseSpec } from './lib/cases.js';
+import { cliCase } from './lib/cli-case.js';
 import { dashboardCase } from './lib/dashboard-case.js';
 import { engineCase } from './lib/engine-case.js';
 import { langGraphCase } from './lib/langgraph-case.js';
@@ -11,6 +12,8 @@ import { mapCase, mapResumeBuild, mapResumeCase } from './lib/map-case.js';
 import { pgDashboardCase, pgRawCase } from './lib/pg-case.js';
 import { rawCase } from './lib/raw-case.js';
 import { resumeBuild, resumeCase } from './lib/resume-case.js';
+import { ensureScaleDb } from './lib/scale-db.js';
+import { serveCase } from './lib/serve-case.js';
 
 async function run(spec: CaseSpec): Promise<CaseResult> {
   switch (spec.kind) {
@@ -26,6 +29,12 @@ async function run(spec: CaseSpec): Promise<CaseResult> {
       return resumeCase(spec);
     case 'dashboard':
       return dashboardCase(spec);
+    case 'scale-db':
+      return ensureScaleDb(spec.runs, spec.events, (s) => void process.stderr.write(`${s}\n`));
+    case 'cli':
+      return cliCase(spec);
+    case 'serve':
+      return serveCase(spec);
     case 'map':
       return mapCase(spec);
     case 'map-resume-build':

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only engine,langgraph,resume,dashboard,pg,streaming,canvas,load,map] [-- --profile]`
+ * `npm run bench [-- --quick] [-- --only engine,langgraph,resume,cli,dashboard,serve,pg,streaming,canvas,load,map] [-- --profile]`
  * Runs every case in a fresh child process, side by side in one run, prints the report and
  * writes bench/results/latest.{md,json}. Never fails: a case that breaks is reported as such.
  */
@@ -28,6 +28,9 @@ import type {
   ResumeBuildResult,
   ResumeResult,
   DashboardResult,
+  ScaleDb,
+  CliResult,
+  ServeResult,
   StreamingResult,
   StreamingSpec,
 } from './lib/cases.js';
@@ -45,7 +48,9 @@ const profile = argv.includes('--profile');
 const onlyArg =
   argv.find((a) => a.startsWith('--only='))?.slice(7) ??
   (argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined);
-const only = new Set((onlyArg ?? 'engine,langgraph,resume,dashboard,pg,streaming,canvas,load,map').split(','));
+const only = new Set(
+  (onlyArg ?? 'engine,langgraph,resume,cli,dashboard,serve,pg,streaming,canvas,load,map').split(','),
+);
 
 const PLAN = quick
   ? {
@@ -70,7 +75,11 @@ const PLAN = quick
         NORMAL: { minReps: 1, maxReps: 3, minMs: 200 },
       },
       resumeNodes: 10_000,
-      dashboard: { runs: 10_000, events: 200_000, reps: 20 },
+      // --quick: the scale cases on the 10 000-run database (the full run: 100 000 runs / 10 M events).
+      scale: { runs: 10_000, events: 1_000_000 },
+      dashboardReps: 20,
+      cliRounds: 6,
+      serve: { inProgress: 50, sampleMs: 3000 },
       pg: {
         graphs: [
           { shape: 'chain', n: 250 },
@@ -115,7 +124,10 @@ const PLAN = quick
         NORMAL: { minReps: 2, maxReps: 10, minMs: 1000 },
       },
       resumeNodes: 10_000,
-      dashboard: { runs: 10_000, events: 1_000_000, reps: 50 },
+      scale: { runs: 100_000, events: 10_000_000 },
+      dashboardReps: 50,
+      cliRounds: 20,
+      serve: { inProgress: 50, sampleMs: 6000 },
       pg: {
         graphs: [
           { shape: 'chain', n: 1000 },
@@ -136,6 +148,9 @@ const PLAN = quick
       canvas: { delayMs: 100, idleMs: 2000, panMs: 4000, zoomMs: 4000, liveMs: 4000 },
       map: { items: [1000, 10_000], resumeItems: 10_000 },
     };
+
+/** The database `list` is timed on in the CLI case (and the scale cases' with --quick). */
+const LIST_DB = { runs: 10_000, events: 1_000_000 };
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'statepipe-bench-'));
 const resultsDir = path.join(HERE, 'results');
@@ -305,10 +320,67 @@ async function main(): Promise<void> {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 
-  if (only.has('dashboard')) {
-    log('dashboard queries');
-    const d = await child<DashboardResult>('dashboard', { kind: 'dashboard', ...PLAN.dashboard, dir: '' }, 300_000);
-    if (d) c.dashboard = d;
+  if (only.has('cli') || only.has('dashboard') || only.has('serve')) {
+    // Generated once (bulk SQL, minutes for 10 M events) and cached under bench/results/cache.
+    log('scale databases');
+    const small = await child<ScaleDb>(
+      '10 000 runs / 1 000 000 events',
+      { kind: 'scale-db', ...LIST_DB, dir: '' },
+      3_600_000,
+    );
+    const big =
+      PLAN.scale.runs === LIST_DB.runs
+        ? small
+        : await child<ScaleDb>(
+            `${PLAN.scale.runs.toLocaleString('en-US')} runs / ${PLAN.scale.events.toLocaleString('en-US')} events`,
+            { kind: 'scale-db', ...PLAN.scale, dir: '' },
+            3_600_000,
+          );
+    if (big) c.scaleDb = big;
+    if (only.has('cli') && small) {
+      log('CLI start-up');
+      const scale = big
+        ? { file: big.file, runs: big.runs, events: big.events, sampleRunId: big.sampleRunId }
+        : undefined;
+      const r = await child<CliResult>(
+        'cli',
+        { kind: 'cli', rounds: PLAN.cliRounds, listDb: small.file, ...(scale ? { scale } : {}), dir: '' },
+        900_000,
+      );
+      if (r) c.cli = r;
+      for (const f of r?.failures ?? []) failures.push(`cli ${f}`);
+    }
+    if (only.has('dashboard') && big) {
+      log('dashboard queries');
+      const d = await child<DashboardResult>(
+        'dashboard',
+        {
+          kind: 'dashboard',
+          file: big.file,
+          runs: big.runs,
+          events: big.events,
+          sampleRunId: big.sampleRunId,
+          reps: PLAN.dashboardReps,
+          dir: '',
+        },
+        600_000,
+      );
+      if (d) c.dashboard = d;
+    }
+    if (only.has('serve') && big) {
+      log('serve with runs in progress');
+      const spec = {
+        kind: 'serve',
+        file: big.file,
+        runs: big.runs,
+        events: big.events,
+        generatedAt: big.generatedAt,
+        ...PLAN.serve,
+        dir: '',
+      } as const;
+      const v = await child<ServeResult>('serve', spec, 300_000);
+      if (v) c.serve = v;
+    }
   }
 
   if (only.has('map')) {

@@ -1,4 +1,7 @@
-/** Builds the renderer (electron-vite) when out/renderer is missing or older than its sources. */
+/**
+ * Builds the renderer (electron-vite) when out/renderer is missing or older than its sources, and
+ * brings the CLI bundle (out/cli) up to date once, before the tests start hundreds of CLI processes.
+ */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,10 +21,13 @@ function newest(dir: string): number {
 export default function setup(): void {
   const built = join(root, 'out/renderer/index.html');
   const sources = Math.max(...['src/renderer', 'src/contract', 'src/core'].map((d) => newest(join(root, d))));
-  if (existsSync(built) && statSync(built).mtimeMs >= sources) return;
-  console.log('e2e: building the renderer (electron-vite build)…');
-  execFileSync(process.execPath, [join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
+  if (!existsSync(built) || statSync(built).mtimeMs < sources) {
+    console.log('e2e: building the renderer (electron-vite build)…');
+    execFileSync(process.execPath, [join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], {
+      cwd: root,
+      stdio: 'inherit',
+    });
+  }
+  // bin/statepipe.js rebuilds out/cli when a source is newer than it (one build here, not one per test file).
+  execFileSync(process.execPath, [join(root, 'bin/statepipe.js'), '--version'], { cwd: root, stdio: 'ignore' });
 }

@@ -116,7 +116,7 @@ describe('docs/cli.md', () => {
     for (const opt of program.options) expect(hasFlag(global, flagOf(opt)), flagOf(opt)).toBe(true);
     const shared = mustSection(cliMd, 'docs/cli.md', 'Run flags');
     const run = commands.find((c) => c.name() === 'run')!;
-    const own = new Set(['--input', '--inputs', '--concurrency']);
+    const own = new Set(['--input', '--inputs', '--concurrency', '--detach', '--priority', '--queue']);
     for (const opt of run.options.filter((o) => !own.has(flagOf(o))))
       expect(hasFlag(shared, flagOf(opt)), `docs/cli.md "Run flags" does not explain ${flagOf(opt)}`).toBe(true);
   });

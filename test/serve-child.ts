@@ -12,7 +12,7 @@ export interface ServeChild {
 }
 
 export async function startServeChild(dbFile: string): Promise<ServeChild> {
-  const entry = await cliEntry(true); // bin/statepipe.js: the test bundle has no package root
+  const entry = cliEntry(); // bin/statepipe.js, as a user starts it
   const child = spawn(process.execPath, [...entry, 'serve', '--port', '0', '--db', dbFile], {
     env: { ...process.env, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],

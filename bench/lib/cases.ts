@@ -2,7 +2,12 @@
 import type { GraphSpec } from './graphs.js';
 import type { FrameStats } from './browser.js';
 import type { CanvasGraphSpec } from './canvas-case.js';
+import type { CliResult, CliSpec } from './cli-case.js';
+import type { ScaleDb } from './scale-db.js';
+import type { ServeResult, ServeSpec } from './serve-case.js';
 import type { Latency, MemoryPeak } from './stats.js';
+
+export type { CliResult, ScaleDb, ServeResult };
 
 export type EngineMode = 'memory' | 'FULL' | 'NORMAL' | 'postgres';
 export type Sync = 'FULL' | 'NORMAL';
@@ -22,7 +27,10 @@ export type CaseSpec =
   | { kind: 'langgraph'; graph: GraphSpec; timeoutMs: number; dir: string }
   | { kind: 'resume-build'; nodes: number; runs: number; dir: string }
   | { kind: 'resume'; nodes: number; dir: string; runIds: string[] }
-  | { kind: 'dashboard'; runs: number; events: number; reps: number; dir: string }
+  | { kind: 'dashboard'; file: string; runs: number; events: number; sampleRunId: string; reps: number; dir: string }
+  | { kind: 'scale-db'; runs: number; events: number; dir: string }
+  | CliSpec
+  | ServeSpec
   | { kind: 'map'; items: number; flat: boolean; dir: string }
   | { kind: 'map-resume-build'; items: number; dir: string }
   | { kind: 'map-resume'; runId: string; dir: string }
@@ -231,6 +239,9 @@ export interface QueryTiming {
   rows: number;
   p50Ms: number;
   p95Ms: number;
+  /** CPU time of the call (user + system): what the query costs, whatever else runs on the machine. */
+  cpuP50Ms: number;
+  cpuP95Ms: number;
   firstMs: number;
 }
 
@@ -238,8 +249,9 @@ export interface DashboardResult {
   kind: 'dashboard';
   runs: number;
   events: number;
-  insertMs: number;
-  dbMiB: number;
+  /** PostgreSQL's case loads its own runs: how long that took and the size it made (SQLite's: ScaleDb). */
+  insertMs?: number;
+  dbMiB?: number;
   queries: QueryTiming[];
 }
 
@@ -282,6 +294,9 @@ export type CaseResult =
   | ResumeBuildResult
   | ResumeResult
   | DashboardResult
+  | ScaleDb
+  | CliResult
+  | ServeResult
   | StreamingResult
   | CanvasResult
   | LoadResult;

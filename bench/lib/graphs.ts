@@ -62,3 +62,21 @@ export function chainWithApproval(n: number, approvalAt: number): Graph {
   const edges = Array.from({ length: n - 1 }, (_, i) => ({ id: `e${i}`, source: `n${i}`, target: `n${i + 1}` }));
   return validateGraph(raw(nodes, edges, `bench-chain-approval-${n}`));
 }
+
+/** input → one mock llm node → output (its reply's text): the CLI and serve cases' runs. */
+export function mockLlmGraph(id: string, prompt: string, mock: Record<string, unknown>): Record<string, unknown> {
+  return {
+    format: 'statepipe.graph',
+    version: 1,
+    id,
+    nodes: [
+      { id: 'start', type: 'input' },
+      { id: 'ask', type: 'llm', config: { provider: 'mock', model: 'mock-1', prompt, mock } },
+      { id: 'done', type: 'output', config: { value: '{{nodes.ask.output.text}}' } },
+    ],
+    edges: [
+      { id: 'e1', source: 'start', target: 'ask' },
+      { id: 'e2', source: 'ask', target: 'done' },
+    ],
+  };
+}

@@ -65,7 +65,7 @@ export function renderPg(pg: PgCollected | undefined): string[] {
   const d = pg.dashboard;
   if (d) {
     L.push(
-      `### Dashboard queries on PostgreSQL (${f(d.runs)} runs, ${f(d.dbMiB)} MiB database, loaded in ${f(d.insertMs / 1000, 1)} s)`,
+      `### Dashboard queries on PostgreSQL (${f(d.runs)} runs, ${f(d.dbMiB)} MiB database, loaded in ${f(d.insertMs === undefined ? undefined : d.insertMs / 1000, 1)} s)`,
       '',
       '| query (limit 50) | rows | first ms | p50 ms | p95 ms |',
       '| --- | --- | --- | --- | --- |',

@@ -1,7 +1,6 @@
 /** Turns the collected results into the markdown report and the target verdicts. */
 import type {
   CanvasResult,
-  DashboardResult,
   LoadResult,
   EngineMode,
   EngineResult,
@@ -13,11 +12,12 @@ import type {
 } from './cases.js';
 import { graphKey, graphLabel, type GraphSpec } from './graphs.js';
 import { browserTargets, loadTarget, renderBrowser, renderLoad } from './report-browser.js';
+import { renderScale, scaleTargets, type ScaleFigures } from './report-scale.js';
 import { mapTargets, renderMap, type MapBench } from './report-map.js';
 import { pgTargets, renderPg, type PgCollected } from './report-pg.js';
 import type { MachineInfo } from './stats.js';
 
-export interface Collected {
+export interface Collected extends ScaleFigures {
   machine: MachineInfo;
   revision: string;
   quick: boolean;
@@ -27,7 +27,6 @@ export interface Collected {
   raw: Record<string, RawResult>;
   langgraph: LangGraphResult[];
   resume?: ResumeResult;
-  dashboard?: DashboardResult;
   streaming?: StreamingResult;
   canvas?: CanvasResult;
   load?: LoadResult;
@@ -118,14 +117,7 @@ export function targets(c: Collected): Target[] {
     measured: r ? `${f(r.firstNodeColdMs, 1)} ms` : 'n/a',
     met: r ? r.firstNodeColdMs < 500 : null,
   });
-  const d = c.dashboard;
-  const worstQ = d ? [...d.queries].sort((a, b) => b.p95Ms - a.p95Ms)[0] : undefined;
-  out.push({
-    name: `Dashboard query p95 at ${f(d?.runs)} runs / ${f(d?.events)} events`,
-    goal: '< 50 ms',
-    measured: worstQ ? `worst p95 ${f(worstQ.p95Ms, 2)} ms (${worstQ.name})` : 'n/a',
-    met: worstQ ? worstQ.p95Ms < 50 : null,
-  });
+  if (c.cli || c.dashboard || c.serve || c.scaleDb) out.push(...scaleTargets(c));
   if (c.pg) out.push(...pgTargets(c.pg));
   if (c.streaming || c.canvas) out.push(...browserTargets(c.streaming, c.canvas));
   if (c.load) out.push(loadTarget(c.load));
@@ -279,20 +271,7 @@ export function renderReport(c: Collected): string {
     );
   }
 
-  if (c.dashboard) {
-    const d = c.dashboard;
-    L.push(
-      `## Dashboard queries (${f(d.runs)} runs, ${f(d.events)} events, ${f(d.dbMiB)} MiB file, loaded in ${f(d.insertMs / 1000, 1)} s)`,
-      '',
-    );
-    L.push(
-      ...table(
-        ['query (limit 50)', 'rows', 'first ms', 'p50 ms', 'p95 ms'],
-        d.queries.map((q) => [q.name, f(q.rows), f(q.firstMs, 2), f(q.p50Ms, 2), f(q.p95Ms, 2)]),
-      ),
-      '',
-    );
-  }
+  L.push(...renderScale(c));
   L.push(...renderPg(c.pg));
   L.push(...renderBrowser(c.streaming, c.canvas, c.renderer));
   if (c.load) L.push(...renderLoad(c.load));

@@ -238,8 +238,8 @@ describe.concurrent('statepipe errors', () => {
     expect(errLines(r)[0]).toBe('statepipe: graph.json: no such file');
   });
 
-  it('--help exits 0 (through bin/statepipe.js, from source)', async () => {
-    const r = await cli(['--help'], { bin: true });
+  it.each([false, true])('--help exits 0 (from source through tsx: %s)', async (source) => {
+    const r = await cli(['--help'], { source });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('run');
     expect(r.stdout).toContain('export-graph');

@@ -44,7 +44,7 @@ describe('statepipe serve', () => {
       holder.listen(0, '127.0.0.1', () => resolve((holder.address() as net.AddressInfo).port)),
     );
     try {
-      const r = await cli(['serve', '--port', String(port), '--db', path.join(tmpDir(), 'db')], { bin: true }); // the test bundle has no package root
+      const r = await cli(['serve', '--port', String(port), '--db', path.join(tmpDir(), 'db')]);
       expect(r.code).toBe(2);
       expect(errLines(r)).toEqual([`statepipe: serve: port ${port} is in use on 127.0.0.1 (try --port 0)`]);
       expect(r.stdout).toBe('');

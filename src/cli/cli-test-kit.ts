@@ -5,13 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { build } from 'esbuild';
-import { afterAll } from 'vitest';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const EXAMPLES = path.resolve(ROOT, 'examples');
 const BIN = path.join(ROOT, 'bin', 'statepipe.js');
-const MAIN = path.join(ROOT, 'src', 'cli', 'main.ts');
 
 export interface CliResult {
   code: number | null;
@@ -23,54 +20,21 @@ export function tmpDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'statepipe-cli-'));
 }
 
-let bundled: Promise<string> | undefined;
-
-// The kit is imported by test files only: remove this file's bundle when its tests are done.
-afterAll(async () => {
-  if (bundled) fs.rmSync(path.dirname(await bundled), { recursive: true, force: true });
-  bundled = undefined;
-});
-
-/**
- * The CLI bundled once per test process, exactly as scripts/build-cli.mjs bundles it (the
- * same source, packages external). Starting it takes ~0.2 s instead of ~1.2 s through tsx,
- * which keeps a suite of dozens of processes fast on a small machine. It lives in a temp dir
- * whose node_modules links to the project's.
- */
-function bundle(): Promise<string> {
-  bundled ??= (async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'statepipe-cli-bundle-'));
-    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
-    const outfile = path.join(dir, 'statepipe.mjs');
-    await build({
-      entryPoints: { statepipe: MAIN },
-      outdir: dir,
-      outExtension: { '.js': '.mjs' },
-      splitting: true, // lazy imports (the web host of `serve`) stay out of every command's start
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      packages: 'external',
-      logLevel: 'error',
-    });
-    return outfile;
-  })();
-  return bundled;
-}
-
 export interface CliOptions {
   env?: Record<string, string | undefined>;
   cwd?: string;
   timeoutMs?: number;
-  /** Run `node bin/statepipe.js` (tsx, from source) instead of the bundle. Also STATEPIPE_TEST_BIN=1. */
-  bin?: boolean;
+  /** Run the CLI from its TypeScript source through tsx (the bin's fallback) instead of the bundle. */
+  source?: boolean;
 }
 
-/** The node arguments that start the CLI: the test bundle, or bin/statepipe.js (tsx). */
-export async function cliEntry(bin = false): Promise<string[]> {
-  const useBin = bin || process.env['STATEPIPE_TEST_BIN'] === '1';
-  return useBin ? (fs.existsSync(BIN) ? [BIN] : ['--import', 'tsx', MAIN]) : [await bundle()];
+/**
+ * The node arguments that start the CLI: bin/statepipe.js, as a user runs it. It starts the
+ * prebuilt bundle (out/cli, brought up to date by the tests' global setup); `source` (or
+ * STATEPIPE_CLI_SOURCE=1 for every test) runs it from source through tsx instead.
+ */
+export function cliEntry(): string[] {
+  return [BIN];
 }
 
 /** Runs `statepipe …args` in a child process; the env has no colour settings and no STATEPIPE_DB. */
@@ -79,8 +43,9 @@ export async function cli(args: string[], opts: CliOptions = {}): Promise<CliRes
   delete env['NO_COLOR'];
   delete env['FORCE_COLOR'];
   delete env['STATEPIPE_DB'];
+  if (opts.source) env['STATEPIPE_CLI_SOURCE'] = '1';
   Object.assign(env, opts.env ?? {});
-  const entry = await cliEntry(opts.bin);
+  const entry = cliEntry();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...entry, ...args], {
       cwd: opts.cwd ?? ROOT,

@@ -7,7 +7,7 @@ import { EXAMPLES, cli, fastGraph, runCount, startedRunId, tmpDir } from './cli-
 const DOC_INPUT = JSON.stringify({ text: 'Alice leads ProjectX in Berlin and the team is happy with it' });
 const VENDOR_INPUT = JSON.stringify({ vendor: 'Acme', country: 'DE' });
 
-describe.concurrent('statepipe run', () => {
+describe.concurrent('statepipe run', { timeout: 120_000 }, () => {
   it('runs document-pipeline to success and prints the aggregated result with --json', async () => {
     const dir = tmpDir();
     const db = path.join(dir, 'db.sqlite');
@@ -30,11 +30,11 @@ describe.concurrent('statepipe run', () => {
     expect(runCount(db)).toBe(1);
   });
 
-  it('bin/statepipe.js prints one progress line per node transition, then the final line (no colours off a TTY)', async () => {
+  it('from source (tsx, the fallback of the bin): one progress line per node transition, then the final line (no colours off a TTY)', async () => {
     const dir = tmpDir();
     const r = await cli(
       ['run', path.join(EXAMPLES, 'document-pipeline.json'), '--input', DOC_INPUT, '--db', path.join(dir, 'db')],
-      { bin: true },
+      { source: true },
     );
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n');
@@ -232,7 +232,10 @@ describe.concurrent('statepipe run', () => {
     expect(r.stderr).toContain('hook onProgress threw: hook trouble'); // logged, never breaks the run
   });
 
-  it('--hooks hooks.js: an ES module with no package.json loads through bin/statepipe.js (tsx)', async () => {
+  it.each([
+    ['the bundle', false],
+    ['source (tsx)', true],
+  ])('--hooks hooks.js: an ES module with no package.json loads as Node loads it, from %s', async (_, source) => {
     const dir = tmpDir(); // in the OS temp dir: no package.json above it, so .js is not "type": "module"
     fs.writeFileSync(
       path.join(dir, 'hooks.js'),
@@ -249,7 +252,7 @@ describe.concurrent('statepipe run', () => {
         '--db',
         path.join(dir, 'db'),
       ],
-      { bin: true, cwd: dir },
+      { source, cwd: dir },
     );
     expect(r.code, r.stderr).toBe(0);
     expect(fs.readFileSync(path.join(dir, 'done.txt'), 'utf8')).toBe(startedRunId(r.stdout));

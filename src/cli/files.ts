@@ -1,6 +1,6 @@
 /**
  * Reading what the user points at: graph files, `--input JSON|@file`, `--inputs FILE.jsonl`,
- * `--data JSON`, numeric flags. No database is touched here, so a bad argument exits 2
+ * `--data JSON` (numeric flags: flags.ts). No database is touched here, so a bad argument exits 2
  * before anything is opened or written.
  */
 import fs from 'node:fs';
@@ -8,7 +8,7 @@ import type { Graph } from '../core/graph/schema.js';
 import { validateRunInput } from '../core/graph/validate.js';
 import { parseGraphFile } from '../host/graph-file.js';
 import { completeGraph } from '../host/graph-library.js';
-import { openDatabase, type SqliteStore } from '../host/store/index.js';
+import type { SqliteStore } from '../host/store/index.js';
 import { AppError } from '../core/errors.js';
 import { depthMessage, tooDeep } from '../core/json-depth.js';
 import { UsageError } from './exit.js';
@@ -41,7 +41,8 @@ export async function loadGraphFile(file: string, dbPath?: string): Promise<Grap
   let db: SqliteStore | undefined;
   const saved = async (id: string): Promise<Graph | undefined> => {
     if (dbPath === undefined || !fs.existsSync(dbPath)) return undefined;
-    db ??= openDatabase(dbPath, { readonly: true });
+    // Loaded on first need only: `validate` and `run` of a self-contained graph never load SQLite here.
+    db ??= (await import('../host/store/index.js')).openDatabase(dbPath, { readonly: true });
     return db.getGraph(id).catch(() => undefined);
   };
   try {
@@ -113,23 +114,4 @@ export function checkRunInput(graph: Graph, input: unknown, where?: string): voi
     if (where && err instanceof AppError) throw new AppError(err.code, `${where}: ${err.message}`, err.issues);
     throw err;
   }
-}
-
-/** A positive integer flag value. */
-export function positiveInt(value: string | undefined, flag: string, allowZero = false): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) {
-    throw new UsageError(`${flag}: expected a ${allowZero ? 'non-negative' : 'positive'} integer, got "${value}"`);
-  }
-  return n;
-}
-
-/** A non-negative number flag value. */
-export function nonNegative(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0)
-    throw new UsageError(`${flag}: expected a non-negative number, got "${value}"`);
-  return n;
 }

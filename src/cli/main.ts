@@ -8,23 +8,11 @@
  * to stderr. `--jsonl -` makes stdout carry only the event JSONL.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { chaosCommand } from './commands/chaos.js';
-import {
-  approveCommand,
-  cancelCommand,
-  pauseCommand,
-  replayCommand,
-  rerunCommand,
-  resumeCommand,
-  retryCommand,
-} from './commands/control.js';
-import { exportCommand, exportGraphCommand, serveCommand, validateCommand } from './commands/files.js';
-import { inspectCommand, listCommand } from './commands/inspect.js';
-import { runCommand } from './commands/run.js';
 import { EXIT, exitCodeFor, reportError } from './exit.js';
 import { disableColor } from './render.js';
+import { COMMANDS, commandsFor, type CommandName } from './command-names.js';
 import { flushed, guardStdio, stdoutFailure } from './stdio.js';
-import type { GlobalOpts } from './session.js';
+import type { GlobalOpts } from './global-opts.js';
 
 const VERSION = '0.1.0';
 
@@ -53,9 +41,30 @@ let command = '';
  * leaves (`| head -1`) does not change their exit code, which is the run's. Every other command's
  * stdout is its product, which must arrive whole.
  */
-const FOLLOWS_A_RUN = new Set(['run', 'resume', 'approve', 'retry', 'rerun', 'cancel', 'pause', 'chaos', 'serve']);
+const FOLLOWS_A_RUN = new Set([
+  'run',
+  'resume',
+  'approve',
+  'retry',
+  'rerun',
+  'cancel',
+  'pause',
+  'chaos',
+  'serve',
+  'worker',
+]);
 
-export function buildProgram(setExit: (code: number) => void): Command {
+/**
+ * Each command's module is imported when that command runs, never at start: `--version` or
+ * `validate` do not load the engine, the store or the web server (the bundle splits a chunk off
+ * at every one of these imports).
+ */
+const control = () => import('./commands/control.js');
+const files = () => import('./commands/files.js');
+const inspect = () => import('./commands/inspect.js');
+
+export function buildProgram(setExit: (code: number) => void, commands: readonly string[] = COMMANDS): Command {
+  const want = (name: CommandName): boolean => commands.includes(name);
   const program = new Command('statepipe');
   program
     .description('statepipe: a durable engine for LLM workflow graphs (headless)')
@@ -85,154 +94,219 @@ export function buildProgram(setExit: (code: number) => void): Command {
   });
 
   const act =
-    (fn: Action) =>
+    <M>(load: () => Promise<M>, pick: (m: M) => Action) =>
     async (...args: unknown[]): Promise<void> => {
       const cmd = args[args.length - 1] as Command;
       const g = cmd.optsWithGlobals() as GlobalOpts;
       const positional = args.slice(0, -2);
       const opts = args[args.length - 2];
-      setExit(await (fn as (...a: unknown[]) => Promise<number> | number)(...positional, opts, g));
+      const fn = pick(await load()) as (...a: unknown[]) => Promise<number> | number;
+      setExit(await fn(...positional, opts, g));
     };
 
-  runFlags(
-    program
-      .command('run')
-      .description('validate a graph, start a run, stream its progress; exits when it ends or waits')
-      .argument('<graph>', 'graph file (JSON or YAML, format v1)')
-      .option('--input <json>', 'the run input: JSON text, or @file.json')
-      .option('--inputs <file.jsonl>', 'batch: one run per JSON line')
-      .option('--concurrency <n>', 'batch: runs at once (default 1)'),
-  ).action(act(runCommand as Action));
-
-  program
-    .command('validate')
-    .description('validate graph files; opens no database')
-    .argument('<graph...>', 'graph files')
-    .option('--json', 'print the result as JSON')
-    .action(
-      act(((files: string[], opts: { json?: boolean }, g: GlobalOpts) => validateCommand(files, opts, g)) as Action),
+  if (want('run'))
+    runFlags(
+      program
+        .command('run')
+        .description('validate a graph, start a run, stream its progress; exits when it ends or waits')
+        .argument('<graph>', 'graph file (JSON or YAML, format v1)')
+        .option('--input <json>', 'the run input: JSON text, or @file.json')
+        .option('--inputs <file.jsonl>', 'batch: one run per JSON line')
+        .option('--concurrency <n>', 'batch: runs at once (default 1)')
+        .option('--detach', 'PostgreSQL: create the run(s), queue them for workers, print the run id(s) and exit')
+        .option('--priority <n>', 'with --detach: higher runs first (default 0)')
+        .option('--queue <name>', 'with --detach: the queue workers take it from (default: default)'),
+    ).action(
+      act(
+        () => import('./commands/run.js'),
+        (m) => m.runCommand as Action,
+      ),
     );
 
-  runFlags(
+  if (want('worker'))
     program
-      .command('resume')
-      .description('continue an interrupted, paused or budget-paused run')
-      .argument('<runId>')
-      .option('--max-tokens <n>', 'raise the token budget before continuing')
-      .option('--max-cost <usd>', 'raise the cost budget (USD) before continuing'),
-  ).action(act(resumeCommand as Action));
+      .command('worker')
+      .description('PostgreSQL: take queued runs and drive them, at most --concurrency at once; SIGTERM drains')
+      .option('--concurrency <n>', 'runs at once (default 16)')
+      .option('--name <name>', 'the name in its leases and output (default: worker-<hostname>)')
+      .option('--queue <name>', 'the queue to take runs from (default: default)')
+      .option(
+        '--grace-ms <ms>',
+        'on SIGTERM/SIGINT, how long running nodes may finish before their runs are released (default 30000)',
+      )
+      .action(
+        act(
+          () => import('./commands/worker.js'),
+          (m) => ((opts: object, g: GlobalOpts) => m.workerCommand(opts, g)) as Action,
+        ),
+      );
 
-  runFlags(
+  if (want('validate'))
     program
-      .command('approve')
-      .description('decide an open approval, then continue the run here')
-      .argument('<runId>')
-      .argument('<nodeId>')
-      .option('--reject', 'reject instead of approve')
-      .option('--comment <text>', 'a comment recorded with the decision')
-      .option('--data <json>', 'data recorded with the decision (JSON, or @file.json)')
-      .option('--by <name>', 'who decides (default: the current user)'),
-  ).action(act(approveCommand as Action));
+      .command('validate')
+      .description('validate graph files; opens no database')
+      .argument('<graph...>', 'graph files')
+      .option('--json', 'print the result as JSON')
+      .action(
+        act(
+          () => import('./commands/validate.js'),
+          (m) =>
+            ((paths: string[], opts: { json?: boolean }, g: GlobalOpts) => m.validateCommand(paths, opts, g)) as Action,
+        ),
+      );
 
-  runFlags(
+  if (want('resume'))
+    runFlags(
+      program
+        .command('resume')
+        .description('continue an interrupted, paused or budget-paused run')
+        .argument('<runId>')
+        .option('--max-tokens <n>', 'raise the token budget before continuing')
+        .option('--max-cost <usd>', 'raise the cost budget (USD) before continuing')
+        .option('--wait', 'PostgreSQL: drive the run here instead of handing it to a worker'),
+    ).action(act(control, (m) => m.resumeCommand as Action));
+
+  if (want('approve'))
+    runFlags(
+      program
+        .command('approve')
+        .description('decide an open approval, then continue the run here')
+        .argument('<runId>')
+        .argument('<nodeId>')
+        .option('--reject', 'reject instead of approve')
+        .option('--comment <text>', 'a comment recorded with the decision')
+        .option('--data <json>', 'data recorded with the decision (JSON, or @file.json)')
+        .option('--by <name>', 'who decides (default: the current user)')
+        .option('--wait', 'PostgreSQL: drive the run here instead of handing it to a worker'),
+    ).action(act(control, (m) => m.approveCommand as Action));
+
+  if (want('retry'))
+    runFlags(
+      program
+        .command('retry')
+        .description('retry a failed or in-doubt node and continue')
+        .argument('<runId>')
+        .argument('<nodeId>')
+        .option('--wait', 'PostgreSQL: drive the run here instead of handing it to a worker'),
+    ).action(act(control, (m) => m.retryCommand as Action));
+
+  if (want('rerun'))
+    runFlags(
+      program
+        .command('rerun')
+        .description('a new run reusing the outputs of every node not downstream of --from')
+        .argument('<runId>')
+        .addOption(new Option('--from <nodeId>', 'the node to rerun from').makeOptionMandatory(true)),
+    ).action(act(control, (m) => m.rerunCommand as Action));
+
+  if (want('cancel'))
+    runFlags(program.command('cancel').description('cancel a run (compensations run)').argument('<runId>'), {
+      dryRun: false,
+    }).action(act(control, (m) => m.cancelCommand as Action));
+
+  if (want('pause'))
+    runFlags(program.command('pause').description('pause a run (no new node starts)').argument('<runId>'), {
+      dryRun: false,
+    }).action(act(control, (m) => m.pauseCommand as Action));
+
+  if (want('replay'))
     program
-      .command('retry')
-      .description('retry a failed or in-doubt node and continue')
+      .command('replay')
+      .description(
+        're-drive a finished run from its recorded outputs and check it reproduces them (exit 0 if so, 1 if not)',
+      )
       .argument('<runId>')
-      .argument('<nodeId>'),
-  ).action(act(retryCommand as Action));
+      .option('--json', 'print the report as JSON')
+      .action(act(control, (m) => m.replayCommand as Action));
 
-  runFlags(
+  if (want('inspect'))
     program
-      .command('rerun')
-      .description('a new run reusing the outputs of every node not downstream of --from')
+      .command('inspect')
+      .description('status, timings, tokens, cost and per-node state of a run')
       .argument('<runId>')
-      .addOption(new Option('--from <nodeId>', 'the node to rerun from').makeOptionMandatory(true)),
-  ).action(act(rerunCommand as Action));
+      .option('--json', 'print one JSON document')
+      .option('--node <nodeId>', 'details of one node')
+      .action(act(inspect, (m) => m.inspectCommand as Action));
 
-  runFlags(program.command('cancel').description('cancel a run (compensations run)').argument('<runId>'), {
-    dryRun: false,
-  }).action(act(cancelCommand as Action));
-  runFlags(program.command('pause').description('pause a run (no new node starts)').argument('<runId>'), {
-    dryRun: false,
-  }).action(act(pauseCommand as Action));
+  if (want('list'))
+    program
+      .command('list')
+      .description('runs, newest first')
+      .option('--status <status>', 'only runs in this status (comma-separated for several)')
+      .option('--graph <id>', 'only runs of this graph')
+      .option('--limit <n>', 'at most N runs (default 50)')
+      .option('--all', 'child runs of subgraph, map and loop nodes too (default: top-level runs)')
+      .option('--parent <runId>', 'only the child runs of this run')
+      .option('--json', 'print JSON')
+      .action(act(inspect, (m) => ((opts: object, g: GlobalOpts) => m.listCommand(opts, g)) as Action));
 
-  program
-    .command('replay')
-    .description(
-      're-drive a finished run from its recorded outputs and check it reproduces them (exit 0 if so, 1 if not)',
-    )
-    .argument('<runId>')
-    .option('--json', 'print the report as JSON')
-    .action(act(replayCommand as Action));
+  if (want('export'))
+    program
+      .command('export')
+      .description("a run's full event history as JSONL (the event format of docs/runtime.md)")
+      .argument('<runId>')
+      .option('--out <file>', 'write to a file instead of stdout')
+      .option('--children', 'the events of its child runs (subgraph, map, loop) too, after its own')
+      .action(act(files, (m) => m.exportCommand as Action));
 
-  program
-    .command('inspect')
-    .description('status, timings, tokens, cost and per-node state of a run')
-    .argument('<runId>')
-    .option('--json', 'print one JSON document')
-    .option('--node <nodeId>', 'details of one node')
-    .action(act(inspectCommand as Action));
+  if (want('export-graph'))
+    program
+      .command('export-graph')
+      .description('the graph file (format v1) of a graph id (latest version) or of the snapshot a run ran')
+      .argument('<graphIdOrRunId>')
+      .option('--out <file>', 'write to a file instead of stdout')
+      .option('--format <json|yaml>', 'file format (default: json, or yaml when --out ends in .yaml/.yml)')
+      .action(act(files, (m) => m.exportGraphCommand as Action));
 
-  program
-    .command('list')
-    .description('runs, newest first')
-    .option('--status <status>', 'only runs in this status (comma-separated for several)')
-    .option('--graph <id>', 'only runs of this graph')
-    .option('--limit <n>', 'at most N runs (default 50)')
-    .option('--all', 'child runs of subgraph, map and loop nodes too (default: top-level runs)')
-    .option('--parent <runId>', 'only the child runs of this run')
-    .option('--json', 'print JSON')
-    .action(act(((opts: object, g: GlobalOpts) => listCommand(opts, g)) as Action));
+  if (want('serve'))
+    program
+      .command('serve')
+      .description('the studio in a browser, same engine and database')
+      .option('--port <n>', 'port (default: the server chooses)')
+      .option('--host <host>', 'interface to listen on', '127.0.0.1')
+      .option(
+        '--workers',
+        'PostgreSQL: queue started and approved runs for statepipe worker instead of driving them here',
+      )
+      .action(
+        act(
+          () => import('./commands/serve.js'),
+          (m) => ((opts: object, g: GlobalOpts) => m.serveCommand(opts, g)) as Action,
+        ),
+      );
 
-  program
-    .command('export')
-    .description("a run's full event history as JSONL (the event format of docs/runtime.md)")
-    .argument('<runId>')
-    .option('--out <file>', 'write to a file instead of stdout')
-    .option('--children', 'the events of its child runs (subgraph, map, loop) too, after its own')
-    .action(act(exportCommand as Action));
-
-  program
-    .command('export-graph')
-    .description('the graph file (format v1) of a graph id (latest version) or of the snapshot a run ran')
-    .argument('<graphIdOrRunId>')
-    .option('--out <file>', 'write to a file instead of stdout')
-    .option('--format <json|yaml>', 'file format (default: json, or yaml when --out ends in .yaml/.yml)')
-    .action(act(exportGraphCommand as Action));
-
-  program
-    .command('serve')
-    .description('the studio in a browser, same engine and database')
-    .option('--port <n>', 'port (default: the server chooses)')
-    .option('--host <host>', 'interface to listen on', '127.0.0.1')
-    .action(act(((opts: object, g: GlobalOpts) => serveCommand(opts, g)) as Action));
-
-  program
-    .command('chaos')
-    .description(
-      'run a graph N times, SIGKILLing it at random transitions and resuming; check every run against an uninterrupted one',
-    )
-    .argument('<graph>', 'graph file (JSON, format v1)')
-    .option('-n <runs>', 'how many runs (default 20)')
-    .option('--seed <n>', 'seed of the kill schedule (same seed, same kill points)')
-    .option('--input <json>', 'the run input: JSON text, or @file.json')
-    .option('--db-dir <dir>', 'where the databases go (default: a temp folder, removed when all runs match)')
-    .option('--parallel <n>', 'runs at once (default 1)')
-    .option('--max-kills <n>', 'kills per run at most (default 3)')
-    .option('--counts-url <url>', "a test server's requests per Idempotency-Key (JSON), checked after the runs")
-    .option('--keep', 'keep every database')
-    .option('--json', 'print the summary as JSON on stdout')
-    .action(act(chaosCommand as Action));
+  if (want('chaos'))
+    program
+      .command('chaos')
+      .description(
+        'run a graph N times, SIGKILLing it at random transitions and resuming; check every run against an uninterrupted one',
+      )
+      .argument('<graph>', 'graph file (JSON, format v1)')
+      .option('-n <runs>', 'how many runs (default 20)')
+      .option('--seed <n>', 'seed of the kill schedule (same seed, same kill points)')
+      .option('--input <json>', 'the run input: JSON text, or @file.json')
+      .option('--db-dir <dir>', 'where the databases go (default: a temp folder, removed when all runs match)')
+      .option('--parallel <n>', 'runs at once (default 1)')
+      .option('--max-kills <n>', 'kills per run at most (default 3)')
+      .option('--counts-url <url>', "a test server's requests per Idempotency-Key (JSON), checked after the runs")
+      .option('--keep', 'keep every database')
+      .option('--json', 'print the summary as JSON on stdout')
+      .action(
+        act(
+          () => import('./commands/chaos.js'),
+          (m) => m.chaosCommand as Action,
+        ),
+      );
 
   return program;
 }
 
 export async function main(argv: string[] = process.argv): Promise<number> {
   let code: number = EXIT.ok;
-  const program = buildProgram((c) => (code = c));
+  const program = buildProgram((c) => (code = c), commandsFor(argv));
   if (argv.includes('--no-color')) disableColor();
   const verbose = argv.includes('--verbose');
+  if (verbose) process.setSourceMapsEnabled(true); // stacks name the TypeScript sources, not the bundle
   try {
     await program.parseAsync(argv);
   } catch (err) {

@@ -9,17 +9,13 @@ import { pathToFileURL } from 'node:url';
 import type { RunEvent } from '../core/events.js';
 import type { RunHooks } from '../core/ports.js';
 import { StatepipeService, type RunDetail, type RunOutcome } from '../host/service.js';
-import { defaultDbPath, resolveStoreSpec } from '../host/store/index.js';
 import { UsageError, statusExitCode } from './exit.js';
 import { InspectView } from './inspect-view.js';
 import { ProgressPrinter, compensationLine, finalLine, type BudgetInfo } from './progress.js';
 import { paint, streamOut, type Out } from './render.js';
+import { resolveDbPath, type GlobalOpts } from './global-opts.js';
 
-export interface GlobalOpts {
-  db?: string;
-  verbose?: boolean;
-  color?: boolean;
-}
+export type { GlobalOpts };
 
 /** Flags shared by run/resume/approve/retry/rerun. */
 export interface RunFlags {
@@ -30,16 +26,10 @@ export interface RunFlags {
   dryRun?: boolean;
 }
 
-/** `--db`, else STATEPIPE_DB, else the per-user default: a SQLite file (made absolute) or a PostgreSQL URL. */
-export function resolveDbPath(g: GlobalOpts): string {
-  if (g.db !== undefined && g.db.trim() !== '') return resolveStoreSpec(g.db);
-  return defaultDbPath();
-}
-
 /**
- * Opens the service for a command and always closes it. `readOnly`: the command only reads
- * (list, inspect, export, export-graph), so it writes nothing, and on a full disk it still
- * answers (the store opens for reading alone, see OpenOptions.forReading).
+ * Opens the service for a command and always closes it (list, inspect and export use
+ * store-session.ts). `readOnly`: the command only reads (export-graph), so it writes nothing, and
+ * on a full disk it still answers (the store opens for reading alone, see OpenOptions.forReading).
  */
 export async function withService<T>(
   g: GlobalOpts,
@@ -193,7 +183,7 @@ export interface DriveSpec {
   /** For commands on an existing run: printed first as `[run] id=<id> <verb>`. */
   runId?: string;
   verb?: string;
-  act: (svc: StatepipeService) => Promise<RunOutcome | { runId: string; status: 'requested' }>;
+  act: (svc: StatepipeService) => Promise<RunOutcome | { runId: string; status: 'requested' | 'handed-off' }>;
 }
 
 /** Runs a run-driving command end to end and returns its exit code. */
@@ -249,6 +239,13 @@ export async function driveCommand(g: GlobalOpts, flags: RunFlags, spec: DriveSp
             `[run] id=${res.runId} ${spec.verb ?? 'control'} requested (another process drives this run; it will act on it)\n`,
           );
           if (flags.json) process.stdout.write(JSON.stringify({ runId: res.runId, status: 'requested' }) + '\n');
+          return 0;
+        }
+        if (res.status === 'handed-off') {
+          out.write(
+            `[run] id=${res.runId} ${spec.verb ?? 'continues'}: queued for a worker (statepipe worker drives it; --wait drives it here)\n`,
+          );
+          if (flags.json) process.stdout.write(JSON.stringify({ runId: res.runId, status: 'handed-off' }) + '\n');
           return 0;
         }
         const outcome = res as RunOutcome;

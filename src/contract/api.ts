@@ -3,7 +3,7 @@
  * over WebSocket/HTTP): one map of methods with zod schemas for input and output, and the
  * messages the host pushes. Both hosts validate every call against it in dispatch().
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { GraphSchema } from '../core/graph/schema';
 import { API_METHOD_NAMES, type ApiMethodName } from './method-names';
 

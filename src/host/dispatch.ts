@@ -3,13 +3,14 @@
  * contract, calls the service, and answers with a value or a coded error. It never throws.
  */
 import { basename } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { methods, type ApiError, type ApiMethodName, type ApiResult } from '../contract/api.js';
 import { AppError } from '../core/errors.js';
 import { depthMessage, tooDeep } from '../core/json-depth.js';
 import { serializeGraph, validateGraph } from '../core/graph/validate.js';
 import { createRunOnce } from './run-keys.js';
-import type { StatepipeService } from './service.js';
+import type { RunOutcome, StatepipeService } from './service.js';
+import type { RunQueue } from './workers/queue.js';
 
 export interface DispatchContext {
   service: StatepipeService;
@@ -19,6 +20,25 @@ export interface DispatchContext {
   onBackgroundError?: (err: unknown) => void;
   /** Recorded as an approval's `by` when the call names nobody (the web host and the app: the OS user). */
   approver?: string;
+  /** `serve --workers`: runs are queued for `statepipe worker`, not driven by this host. */
+  queue?: RunQueue;
+}
+
+/** Drives the run here, or (with workers) records the action and queues the run for a worker. */
+async function driveOrQueue(
+  ctx: DispatchContext,
+  act: (o: { handOff?: boolean }) => Promise<RunOutcome>,
+): Promise<RunOutcome> {
+  if (!ctx.queue) return act({});
+  const outcome = await act({ handOff: true });
+  if (outcome.status === 'running' || outcome.status === 'queued') await ctx.queue.requeue(outcome.runId);
+  return outcome;
+}
+
+/** A new run goes on in the background here, or to a worker. */
+function startRun(ctx: DispatchContext, runId: string): Promise<void> | void {
+  if (ctx.queue) return ctx.queue.enqueue(runId);
+  ctx.service.drive(runId).catch((err) => ctx.onBackgroundError?.(err));
 }
 
 type Handler = (ctx: DispatchContext, input: never) => unknown;
@@ -100,7 +120,7 @@ const handlers: {
     // Graphs its composition nodes name may be saved ones: the service fills the library, then checks it whole.
     const valid = validateGraph(graph, undefined, { missing: 'ignore' });
     const { runId, created } = await createRunOnce(ctx.service, valid, input, idempotencyKey);
-    if (created) ctx.service.drive(runId).catch((err) => ctx.onBackgroundError?.(err));
+    if (created) await startRun(ctx, runId);
     return idempotencyKey === undefined ? { runId } : { runId, created };
   },
   'runs.get': ({ service }, { runId }) => service.inspect(runId),
@@ -110,19 +130,36 @@ const handlers: {
   }),
   'runs.pause': ({ service }, { runId }) => service.pause(runId),
   'runs.resume': (ctx, { runId, budget }) =>
-    settleSoon(ctx, ctx.service.resume(runId, budget ? { budget } : {}), runId),
+    settleSoon(
+      ctx,
+      driveOrQueue(ctx, (h) => ctx.service.resume(runId, { ...(budget ? { budget } : {}), ...h })),
+      runId,
+    ),
   'runs.cancel': (ctx, { runId }) => settleSoon(ctx, ctx.service.cancel(runId), runId),
   'runs.approve': (ctx, { runId, nodeId, ...d }) => {
     const named = d.by !== undefined && d.by.trim() !== '';
     const decision = named || ctx.approver === undefined ? d : { ...d, by: ctx.approver };
-    return settleSoon(ctx, ctx.service.approve(runId, nodeId, decision), runId);
+    return settleSoon(
+      ctx,
+      driveOrQueue(ctx, (h) => ctx.service.approve(runId, nodeId, decision, h)),
+      runId,
+    );
   },
-  'runs.retry': (ctx, { runId, nodeId }) => settleSoon(ctx, ctx.service.retry(runId, nodeId), runId),
+  'runs.retry': (ctx, { runId, nodeId }) =>
+    settleSoon(
+      ctx,
+      driveOrQueue(ctx, (h) => ctx.service.retry(runId, nodeId, h)),
+      runId,
+    ),
   'runs.resolve': (ctx, { runId, nodeId, output }) =>
-    settleSoon(ctx, ctx.service.resolve(runId, nodeId, output), runId),
+    settleSoon(
+      ctx,
+      driveOrQueue(ctx, (h) => ctx.service.resolve(runId, nodeId, output, h)),
+      runId,
+    ),
   'runs.rerun': async (ctx, { runId, fromNodeId, reuse }) => {
     const created = await ctx.service.createRerun(runId, fromNodeId, reuse ? { reuse } : {});
-    ctx.service.drive(created).catch((err) => ctx.onBackgroundError?.(err));
+    await startRun(ctx, created);
     return { runId: created };
   },
   'runs.export': async ({ service }, { runId }) => ({

@@ -1,8 +1,10 @@
 /** What `inspect` shows: a run's state folded from its log, flattened for people and JSON. */
-import type { NodeError } from '../core/errors.js';
+import { AppError, type NodeError } from '../core/errors.js';
 import type { Graph } from '../core/graph/schema.js';
+import { asRunId, type RunId } from '../core/ids.js';
 import type { NodeStatus, RunStatus } from '../core/ports.js';
-import type { AttemptRecord, NodeState, RunState } from '../core/engine/state.js';
+import { foldEvents, type AttemptRecord, type NodeState, type RunState } from '../core/engine/state.js';
+import type { Store } from './store/index.js';
 
 export interface NodeDetail {
   nodeId: string;
@@ -122,4 +124,18 @@ export function toRunDetail(graph: Graph, s: RunState): RunDetail {
   if (s.rerunOf) detail.rerunOf = s.rerunOf;
   if (s.parent) detail.parent = s.parent;
   return detail;
+}
+
+/** The id of a run the store holds; AppError('not-found') naming the database otherwise. */
+export async function knownRun(store: Store, runId: string): Promise<RunId> {
+  if (!(await store.getRunRow(runId)))
+    throw new AppError('not-found', `run ${runId} not found in ${store.displayName}`);
+  return asRunId(runId);
+}
+
+/** A run's detail straight from the store (its log folded): no engine needed. */
+export async function inspectRun(store: Store, runId: string): Promise<RunDetail> {
+  const id = await knownRun(store, runId);
+  const { graph, events } = await store.loadRun(id);
+  return toRunDetail(graph, foldEvents(id, graph, events));
 }

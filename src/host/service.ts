@@ -3,7 +3,6 @@
  * The CLI, the web host and the Electron main process all go through it.
  */
 import { readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { AppError } from '../core/errors.js';
 import type { RunEvent } from '../core/events.js';
 import type { Graph } from '../core/graph/schema.js';
@@ -12,35 +11,25 @@ import { serializeGraph } from '../core/graph/validate.js';
 import { asRunId, type RunId } from '../core/ids.js';
 import type { RunHooks, RunnerServices } from '../core/ports.js';
 import { realClock } from '../core/engine/clock.js';
-import { commitEvents } from '../core/engine/commit.js';
 import type { RunnerRegistry, RunOutcome } from '../core/engine/context.js';
-import { Engine, type Decision } from '../core/engine/engine.js';
+import { Engine, type Decision, type HandOff } from '../core/engine/engine.js';
 import { dryRunPlan, nodesLeft, type DryControl, type DryRunPlan } from '../core/engine/dry-run.js';
 import { replayRun, type ReplayReport } from '../core/engine/replay.js';
 import { foldEvents } from '../core/engine/state.js';
-import { ev } from '../core/events.js';
 import { createAgentRunner } from '../core/nodes/agent/runner.js';
 import { llmRunner } from '../core/nodes/llm/runner.js';
 import { BreakerRegistry, withBreakers, type BreakerSettings } from './breaker.js';
-import { chaosFromEnv, installChaos } from './chaos.js';
 import { parseGraphFile } from './graph-file.js';
 import { completeGraph } from './graph-library.js';
 import { testNode, type NodeTestRequest, type NodeTestResult } from './node-test.js';
+import { openProcessStore, processOwner, recoverInterrupted } from './recover.js';
 import { startTelemetry, type Telemetry } from './telemetry.js';
 import { CodeSandbox, codeRunner } from './runners/code.js';
 import { httpRunner } from './runners/http.js';
 import { verifyEffect } from './runners/http-verify.js';
 import { ProviderRegistry, type ProviderSettings } from './providers/index.js';
-import { toRunDetail, type RunDetail } from './run-detail.js';
-import {
-  SqliteStore,
-  openStore,
-  sha256,
-  type ListRunsOptions,
-  type RunSummary,
-  type Store,
-  type StoreOptions,
-} from './store/index.js';
+import { inspectRun, knownRun, type RunDetail } from './run-detail.js';
+import { sha256, type ListRunsOptions, type RunSummary, type Store, type StoreOptions } from './store/index.js';
 
 export interface ServiceOptions extends StoreOptions {
   /** A SQLite file path or a PostgreSQL URL (`postgres://…`): docs/scale-out.md "Selecting the store". */
@@ -51,6 +40,8 @@ export interface ServiceOptions extends StoreOptions {
   providers?: ProviderSettings;
   /** Circuit breakers per provider and http host (threshold, cool-down, clock). */
   breakers?: BreakerSettings;
+  /** The lease owner's name (a worker's `--name`); the process id is added. */
+  ownerName?: string;
 }
 
 export type { RunDetail, RunOutcome, ReplayReport, DryRunPlan, DryControl, NodeTestRequest, NodeTestResult };
@@ -64,15 +55,13 @@ export class StatepipeService {
   private readonly services: RunnerServices;
   private readonly telemetry: Telemetry | undefined;
   private readonly sandbox = new CodeSandbox();
-  private readonly owner = {
-    id: `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 10)}`,
-    pid: process.pid,
-  };
+  private readonly owner: { id: string; pid: number };
 
   private constructor(
     readonly store: Store,
     opts: ServiceOptions,
   ) {
+    this.owner = processOwner(opts.ownerName);
     this.providers = new ProviderRegistry(opts.providers ?? {});
     this.breakers = new BreakerRegistry(opts.breakers ?? {});
     this.runners = {
@@ -109,11 +98,8 @@ export class StatepipeService {
    * URL without its password.
    */
   static async open(opts: ServiceOptions): Promise<StatepipeService> {
-    const { dbPath, hooks: _h, onHookError: _o, providers: _p, breakers: _b, ...openOpts } = opts;
-    // Fault injection for `statepipe chaos` only (SQLite): one env lookup, no wrapper unless it is set.
-    const chaos = chaosFromEnv();
-    const store = await openStore(dbPath, openOpts);
-    return new StatepipeService(chaos && store instanceof SqliteStore ? installChaos(store, chaos) : store, opts);
+    const { dbPath, hooks: _h, onHookError: _o, providers: _p, breakers: _b, ownerName: _n, ...openOpts } = opts;
+    return new StatepipeService(await openProcessStore(dbPath, openOpts), opts);
   }
 
   subscribe(fn: (events: RunEvent[]) => void): () => void {
@@ -201,13 +187,13 @@ export class StatepipeService {
 
   async resume(
     runId: string,
-    opts: { budget?: { maxTokens?: number; maxCostUsd?: number } } = {},
+    opts: { budget?: { maxTokens?: number; maxCostUsd?: number }; handOff?: boolean } = {},
   ): Promise<RunOutcome> {
     return this.engine.resume(await this.known(runId), opts);
   }
 
-  async approve(runId: string, nodeId: string, decision: Decision): Promise<RunOutcome> {
-    return this.engine.approve(await this.known(runId), nodeId, decision);
+  async approve(runId: string, nodeId: string, decision: Decision, opts: HandOff = {}): Promise<RunOutcome> {
+    return this.engine.approve(await this.known(runId), nodeId, decision, opts);
   }
 
   async cancel(runId: string) {
@@ -218,12 +204,12 @@ export class StatepipeService {
     return this.engine.pause(await this.known(runId));
   }
 
-  async retry(runId: string, nodeId: string): Promise<RunOutcome> {
-    return this.engine.retry(await this.known(runId), nodeId);
+  async retry(runId: string, nodeId: string, opts: HandOff = {}): Promise<RunOutcome> {
+    return this.engine.retry(await this.known(runId), nodeId, opts);
   }
 
-  async resolve(runId: string, nodeId: string, output: unknown): Promise<RunOutcome> {
-    return this.engine.resolve(await this.known(runId), nodeId, output);
+  async resolve(runId: string, nodeId: string, output: unknown, opts: HandOff = {}): Promise<RunOutcome> {
+    return this.engine.resolve(await this.known(runId), nodeId, output, opts);
   }
 
   /** A new run reusing the recorded outputs above `fromNodeId` (created, not driven). */
@@ -249,10 +235,8 @@ export class StatepipeService {
     return report;
   }
 
-  async inspect(runId: string): Promise<RunDetail> {
-    const id = await this.known(runId);
-    const { graph, events } = await this.store.loadRun(id);
-    return toRunDetail(graph, foldEvents(id, graph, events));
+  inspect(runId: string): Promise<RunDetail> {
+    return inspectRun(this.store, runId);
   }
 
   list(opts: ListRunsOptions = {}): Promise<RunSummary[]> {
@@ -291,35 +275,19 @@ export class StatepipeService {
     return { json: serializeGraph(graph), graphId: graphIdOrRunId, version: v?.version ?? 0, saved: v?.saved ?? true };
   }
 
-  /**
-   * Runs whose driving process died (lease expired, or owner pid gone on this host) that the
-   * store still says are `running` or `queued`. A read: read commands show them `interrupted`
-   * without writing (recoverInterrupted() is what writes it).
-   */
-  async deadRuns(): Promise<Set<string>> {
-    return new Set((await this.store.findRunsToRecover()).map((r) => r.runId));
+  /** Marks runs whose driving process died as `interrupted` (the app does this at start). */
+  recoverInterrupted(): Promise<string[]> {
+    return recoverInterrupted(this.store, this.owner);
   }
 
-  /** Marks runs whose driving process died as `interrupted` (the app does this at start). */
-  async recoverInterrupted(): Promise<string[]> {
-    const marked: string[] = [];
-    for (const r of await this.store.findRunsToRecover()) {
-      const id = asRunId(r.runId);
-      const lease = await this.store.acquireLease(id, this.owner);
-      if (!lease) continue;
-      try {
-        const { graph, events } = await this.store.loadRun(id);
-        const state = foldEvents(id, graph, events);
-        if (state.status === 'running' || state.status === 'queued') {
-          const interrupted = ev('run.interrupted', r.ownerPid ? { ownerPid: r.ownerPid } : {});
-          await commitEvents(this.store, state, lease, [interrupted]);
-          marked.push(id);
-        }
-      } finally {
-        await this.store.releaseLease(id, lease);
-      }
-    }
-    return marked;
+  /**
+   * Gives up this process's hold on a run it drives (a worker's drain): the lease is taken anew
+   * (its epoch moves on, so the old driver's next write is fenced) and released for another process.
+   */
+  async handBack(runId: string): Promise<void> {
+    const id = asRunId(runId);
+    const lease = await this.store.acquireLease(id, this.owner);
+    if (lease) await this.store.releaseLease(id, lease);
   }
 
   async close(): Promise<void> {
@@ -332,10 +300,8 @@ export class StatepipeService {
     return this.known(runId);
   }
 
-  private async known(runId: string): Promise<RunId> {
-    if (!(await this.store.getRunRow(runId)))
-      throw new AppError('not-found', `run ${runId} not found in ${this.store.displayName}`);
-    return asRunId(runId);
+  private known(runId: string): Promise<RunId> {
+    return knownRun(this.store, runId);
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ERROR_CODES, type ApiError, type ApiErrorCode } from '../contract/api.js';
 
 /** Request bodies larger than this are refused with 413 (graphs with big inputs fit easily). */

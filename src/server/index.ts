@@ -5,12 +5,13 @@
  */
 import fastifyWebsocket from '@fastify/websocket';
 import { join, resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DispatchContext } from '../host/dispatch.js';
 import { EventFeed } from '../host/event-feed.js';
 import { osUser } from '../host/os-user.js';
 import { packageRoot, packageVersion } from '../host/paths.js';
 import { StatepipeService } from '../host/service.js';
+import { RunQueue } from '../host/workers/queue.js';
 import { newToken, ownOrigins } from './auth.js';
 import { BODY_LIMIT, sendFailure } from './http-errors.js';
 import { registerOpenApi } from './openapi.js';
@@ -31,6 +32,8 @@ export interface ServerOptions {
   onError?: (err: unknown) => void;
   /** Recorded as `by` of an approval whose request names nobody (default: the OS user the server runs as, as the CLI does). */
   approver?: string;
+  /** PostgreSQL: queue started and continued runs for `statepipe worker` instead of driving them here. */
+  workers?: boolean;
 }
 
 export interface RunningServer {
@@ -43,7 +46,15 @@ export interface RunningServer {
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const service = await StatepipeService.open({ dbPath: opts.dbPath });
-  await service.recoverInterrupted();
+  let queue: RunQueue | undefined;
+  try {
+    queue = opts.workers ? await RunQueue.open(service.store, { flag: '--workers' }) : undefined;
+  } catch (err) {
+    await service.close();
+    throw err;
+  }
+  // With workers, a run whose driver died is theirs to take over (their reaper), not to mark interrupted.
+  if (!queue) await service.recoverInterrupted();
   const token = opts.token ?? newToken();
   const host = opts.host ?? '127.0.0.1';
   const approver = opts.approver ?? osUser();
@@ -54,6 +65,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     version: opts.version ?? packageVersion(),
     onBackgroundError: onError,
     ...(approver !== undefined ? { approver } : {}),
+    ...(queue ? { queue } : {}),
   };
   const feed = await EventFeed.open(service.store);
   const origins = new Set<string>();
@@ -90,6 +102,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     await app.listen({ port: opts.port ?? 0, host });
   } catch (err) {
     await app.close().catch(() => undefined);
+    await queue?.close().catch(() => undefined);
     await service.close(); // nothing listens: leave no database handle behind
     throw err;
   }
@@ -106,6 +119,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       feed.stop();
       for (const ws of app.websocketServer.clients) ws.terminate();
       await app.close();
+      await queue?.close().catch(() => undefined);
       await service.close();
     },
   };

@@ -8,7 +8,7 @@
 import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import { createJsonSchemaTransform, createJsonSchemaTransformObject } from 'fastify-type-provider-zod';
-import { z } from 'zod';
+import * as z from 'zod';
 import { methods, type ApiMethodName } from '../contract/api.js';
 import { API_METHOD_NAMES } from '../contract/method-names.js';
 import { GraphSchema } from '../core/graph/schema.js';

@@ -16,7 +16,7 @@
  * envelope); a failure with `{ ok: false, error }` and the status of its code.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import * as z from 'zod';
 import { methods, RunId, RunStatus, type ApiMethodName, type ApiResult } from '../contract/api.js';
 import { API_METHOD_NAMES } from '../contract/method-names.js';
 import { dispatch, type DispatchContext } from '../host/dispatch.js';

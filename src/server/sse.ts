@@ -5,7 +5,7 @@
  * reconnects to. A run that has ended and has nothing after the given id answers 204, which
  * tells an EventSource to stop reconnecting.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { RunId } from '../contract/api.js';
 import { isTerminalRunEvent } from '../core/events.js';
 import type { DispatchContext } from '../host/dispatch.js';

@@ -35,12 +35,13 @@ async function session(db: string): Promise<Session> {
   s['inspect --node'] = await on('inspect', done, '--node', 'extract');
   s['export'] = await on('export', done);
   s['export-graph'] = await on('export-graph', done);
-  s['approve'] = await on('approve', waiting, 'approval', '--by', 'alice', '--comment', 'fine', '--json');
+  // `--wait`: drive it here on PostgreSQL too (else it goes to a worker), as SQLite always does.
+  s['approve'] = await on('approve', waiting, 'approval', '--by', 'alice', '--comment', 'fine', '--json', '--wait');
   s['approve again'] = await on('approve', waiting, 'approval');
   s['run (waits) 2'] = await on('run', vendor, '--input', VENDOR_INPUT);
   const third = startedRunId(s['run (waits) 2'].stdout);
   s['pause'] = await on('pause', third);
-  s['resume'] = await on('resume', third);
+  s['resume'] = await on('resume', third, '--wait');
   s['cancel'] = await on('cancel', third);
   s['resume cancelled'] = await on('resume', third);
   s['inspect unknown'] = await on('inspect', 'run_nope');

@@ -46,16 +46,13 @@ interface Outcome {
 }
 
 /** A CLI child with its output collected; `until(re)` resolves once stdout+stderr match. */
-async function start(
-  args: string[],
-  bin = false,
-): Promise<{
+async function start(args: string[]): Promise<{
   child: ChildProcessWithoutNullStreams;
   text: () => string;
   until: (re: RegExp) => Promise<void>;
   exit: Promise<number | null>;
 }> {
-  const child = spawn(process.execPath, [...(await cliEntry(bin)), ...args], {
+  const child = spawn(process.execPath, [...cliEntry(), ...args], {
     env: { ...process.env, NO_COLOR: '1' },
   });
   let text = '';
@@ -118,7 +115,7 @@ describe('a template that never ends', () => {
 
   it('`serve` keeps answering its API while the template runs, and stops on SIGTERM', async () => {
     const db = path.join(dir, 'serve.db');
-    const p = await start(['serve', '--port', '0', '--db', db], true); // the test bundle has no package root
+    const p = await start(['serve', '--port', '0', '--db', db]);
     await p.until(/studio: http:\/\/127\.0\.0\.1:\d+\/\S+/);
     const studio = new URL(/studio: (\S+)/.exec(p.text())![1]!);
     const token = studio.searchParams.get('token')!;
@@ -133,6 +130,9 @@ describe('a template that never ends', () => {
     });
     expect(started.status, await started.clone().text()).toBeLessThan(300);
     const { runId } = (await started.json()) as { runId: string };
+    // The run is created queued; its start commits a moment later.
+    const status = async () => ((await (await api(`/runs/${runId}`)).json()) as { status: string }).status;
+    for (let i = 0; i < 50 && (await status()) === 'queued'; i++) await new Promise((r) => setTimeout(r, 50));
     // Every answer comes while the spin node is still evaluating its template (it has 8 s).
     for (let i = 0; i < 5; i++) {
       const res = await api(`/runs/${runId}`);

@@ -4,12 +4,14 @@
  */
 import { osUser } from '../../host/os-user.js';
 import { UsageError } from '../exit.js';
-import { nonNegative, parseJsonArg, positiveInt } from '../files.js';
+import { parseJsonArg } from '../files.js';
+import { nonNegative, positiveInt } from '../flags.js';
 import { paint, streamOut } from '../render.js';
 import { checkRunFlags, driveCommand, withService, type GlobalOpts, type RunFlags } from '../session.js';
 import { dryRunControl } from './dry-run.js';
+import { orWorker, type WaitFlag } from './worker.js';
 
-export interface ResumeOpts extends RunFlags {
+export interface ResumeOpts extends WaitFlag {
   maxTokens?: string;
   maxCost?: string;
 }
@@ -26,11 +28,11 @@ export async function resumeCommand(runId: string, opts: ResumeOpts, g: GlobalOp
   return driveCommand(g, opts, {
     runId,
     verb: 'resumed',
-    act: (svc) => svc.resume(runId, hasBudget ? { budget } : {}),
+    act: (svc) => orWorker(svc, opts, (handOff) => svc.resume(runId, { ...(hasBudget ? { budget } : {}), ...handOff })),
   });
 }
 
-export interface ApproveOpts extends RunFlags {
+export interface ApproveOpts extends WaitFlag {
   reject?: boolean;
   comment?: string;
   data?: string;
@@ -51,13 +53,17 @@ export async function approveCommand(runId: string, nodeId: string, opts: Approv
   return driveCommand(g, opts, {
     runId,
     verb: opts.reject ? `rejected at ${nodeId}` : `approved at ${nodeId}`,
-    act: (svc) => svc.approve(runId, nodeId, decision),
+    act: (svc) => orWorker(svc, opts, (handOff) => svc.approve(runId, nodeId, decision, handOff)),
   });
 }
 
-export async function retryCommand(runId: string, nodeId: string, opts: RunFlags, g: GlobalOpts): Promise<number> {
+export async function retryCommand(runId: string, nodeId: string, opts: WaitFlag, g: GlobalOpts): Promise<number> {
   if (opts.dryRun) return dryRunControl(runId, { kind: 'retry', nodeId }, opts, g);
-  return driveCommand(g, opts, { runId, verb: `retrying ${nodeId}`, act: (svc) => svc.retry(runId, nodeId) });
+  return driveCommand(g, opts, {
+    runId,
+    verb: `retrying ${nodeId}`,
+    act: (svc) => orWorker(svc, opts, (handOff) => svc.retry(runId, nodeId, handOff)),
+  });
 }
 
 export async function rerunCommand(runId: string, opts: RunFlags & { from?: string }, g: GlobalOpts): Promise<number> {

@@ -1,10 +1,10 @@
 /** `statepipe inspect RUN_ID [--json] [--node NODE_ID]` and `statepipe list`. */
 import { AppError } from '../../core/errors.js';
 import type { RunStatus } from '../../core/ports.js';
-import type { RunDetail } from '../../host/service.js';
+import { inspectRun, type RunDetail } from '../../host/run-detail.js';
 import type { ListRunsOptions, RunSummary } from '../../host/store/index.js';
 import { UsageError } from '../exit.js';
-import { positiveInt } from '../files.js';
+import { positiveInt } from '../flags.js';
 import {
   errorMessageOf,
   formatCost,
@@ -17,16 +17,13 @@ import {
   table,
   type Paint,
 } from '../render.js';
-import { withService, type GlobalOpts } from '../session.js';
+import { deadRuns, withStore, type GlobalOpts } from '../store-session.js';
 
 type NodeDetail = RunDetail['nodes'][number];
 
-/** Read commands write nothing (a full disk does not stop them); see shownStatus for dead runs. */
-const READ_ONLY = { readOnly: true } as const;
-
 /**
  * What read commands show for a run: `interrupted` when its process died and nothing marked it
- * yet (computed here; `resume`, `serve` and the app write it).
+ * yet (computed here, as read commands write nothing; `resume`, `serve` and the app write it).
  */
 function shownStatus(status: RunStatus, runId: string, dead: Set<string>): RunStatus {
   return (status === 'running' || status === 'queued') && dead.has(runId) ? 'interrupted' : status;
@@ -37,38 +34,32 @@ export async function inspectCommand(
   opts: { json?: boolean; node?: string },
   g: GlobalOpts,
 ): Promise<number> {
-  return withService(
-    g,
-    async (svc) => {
-      const d = await svc.inspect(runId);
-      const dead = await svc.deadRuns();
-      d.status = shownStatus(d.status, d.runId, dead);
-      const children = (await svc.list({ parentRunId: runId, limit: 1_000_000, order: 'asc' })).map((c) => ({
-        ...c,
-        status: shownStatus(c.status, c.runId, dead),
-      }));
-      const out = streamOut(process.stdout);
-      const p = paint(out);
-      if (opts.node !== undefined) {
-        const n = d.nodes.find((x) => x.nodeId === opts.node);
-        if (!n)
-          throw new AppError(
-            'not-found',
-            `node ${opts.node} not found in run ${runId} (nodes: ${d.nodes.map((x) => x.nodeId).join(', ')})`,
-          );
-        const items = children
-          .filter((c) => c.parent?.nodeId === n.nodeId)
-          .sort((a, b) => a.parent!.key - b.parent!.key);
-        if (opts.json) out.write(JSON.stringify(items.length > 0 ? { ...n, children: items } : n, null, 2) + '\n');
-        else out.write(nodeText(d, n, p, g.verbose === true) + childrenTable(items, p));
-        return 0;
-      }
-      if (opts.json) out.write(JSON.stringify(children.length > 0 ? { ...d, children } : d, null, 2) + '\n');
-      else out.write(runText(d, p, children));
+  return withStore(g, async (store) => {
+    const d = await inspectRun(store, runId);
+    const dead = await deadRuns(store);
+    d.status = shownStatus(d.status, d.runId, dead);
+    const children = (await store.listRuns({ parentRunId: runId, limit: 1_000_000, order: 'asc' })).map((c) => ({
+      ...c,
+      status: shownStatus(c.status, c.runId, dead),
+    }));
+    const out = streamOut(process.stdout);
+    const p = paint(out);
+    if (opts.node !== undefined) {
+      const n = d.nodes.find((x) => x.nodeId === opts.node);
+      if (!n)
+        throw new AppError(
+          'not-found',
+          `node ${opts.node} not found in run ${runId} (nodes: ${d.nodes.map((x) => x.nodeId).join(', ')})`,
+        );
+      const items = children.filter((c) => c.parent?.nodeId === n.nodeId).sort((a, b) => a.parent!.key - b.parent!.key);
+      if (opts.json) out.write(JSON.stringify(items.length > 0 ? { ...n, children: items } : n, null, 2) + '\n');
+      else out.write(nodeText(d, n, p, g.verbose === true) + childrenTable(items, p));
       return 0;
-    },
-    READ_ONLY,
-  );
+    }
+    if (opts.json) out.write(JSON.stringify(children.length > 0 ? { ...d, children } : d, null, 2) + '\n');
+    else out.write(runText(d, p, children));
+    return 0;
+  });
 }
 
 /** `3 succeeded · 1 running`: child runs counted by status. */
@@ -239,39 +230,35 @@ export async function listCommand(opts: ListOpts, g: GlobalOpts): Promise<number
   if (opts.graph !== undefined) q.graphId = opts.graph;
   if (opts.all) q.all = true;
   if (opts.parent !== undefined) q.parentRunId = opts.parent;
-  return withService(
-    g,
-    async (svc) => {
-      const dead = await svc.deadRuns();
-      const runs = (await svc.list(widen(q, dead)))
-        .map((r) => ({ ...r, status: shownStatus(r.status, r.runId, dead) }))
-        .filter((r) => wanted === undefined || wanted.includes(r.status))
-        .slice(0, q.limit);
-      const out = streamOut(process.stdout);
-      if (opts.json) {
-        out.write(JSON.stringify(runs, null, 2) + '\n');
-        return 0;
-      }
-      if (runs.length === 0) {
-        out.write('no runs\n');
-        return 0;
-      }
-      const p = paint(out);
-      const rows = runs.map((r) => [
-        r.runId,
-        r.graphId,
-        p[statusColor(r.status)](r.status),
-        r.createdAt,
-        formatDuration(r.durationMs),
-        String(r.tokens),
-        formatCost(r.costUsd),
-        r.children ? childCounts(r.children, p) : r.parent ? p.dim(`child of ${r.parent.runId}`) : '',
-      ]);
-      out.write(table(['run', 'graph', 'status', 'created', 'duration', 'tokens', 'cost', 'children'], rows, p));
+  return withStore(g, async (store) => {
+    const dead = await deadRuns(store);
+    const runs = (await store.listRuns(widen(q, dead)))
+      .map((r) => ({ ...r, status: shownStatus(r.status, r.runId, dead) }))
+      .filter((r) => wanted === undefined || wanted.includes(r.status))
+      .slice(0, q.limit);
+    const out = streamOut(process.stdout);
+    if (opts.json) {
+      out.write(JSON.stringify(runs, null, 2) + '\n');
       return 0;
-    },
-    READ_ONLY,
-  );
+    }
+    if (runs.length === 0) {
+      out.write('no runs\n');
+      return 0;
+    }
+    const p = paint(out);
+    const rows = runs.map((r) => [
+      r.runId,
+      r.graphId,
+      p[statusColor(r.status)](r.status),
+      r.createdAt,
+      formatDuration(r.durationMs),
+      String(r.tokens),
+      formatCost(r.costUsd),
+      r.children ? childCounts(r.children, p) : r.parent ? p.dim(`child of ${r.parent.runId}`) : '',
+    ]);
+    out.write(table(['run', 'graph', 'status', 'created', 'duration', 'tokens', 'cost', 'children'], rows, p));
+    return 0;
+  });
 }
 
 /**

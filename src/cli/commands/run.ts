@@ -6,12 +6,18 @@
 import type { Graph } from '../../core/graph/schema.js';
 import { StatepipeService } from '../../host/service.js';
 import { UsageError } from '../exit.js';
-import { checkRunInput, loadGraphFile, parseJsonArg, positiveInt, readInputsFile } from '../files.js';
-import { checkRunFlags, driveCommand, resolveDbPath, type GlobalOpts, type RunFlags } from '../session.js';
-import { runBatch } from './batch.js';
+import { checkRunInput, loadGraphFile, parseJsonArg, readInputsFile } from '../files.js';
+import { positiveInt } from '../flags.js';
+import { checkRunFlags, driveCommand, type GlobalOpts, type RunFlags } from '../session.js';
+import { resolveDbPath } from '../global-opts.js';
 import { printPlan } from './dry-run.js';
+import { checkDetachFlags, type DetachOpts } from './detach-flags.js';
 
-export interface RunOpts extends RunFlags {
+/** The queue (pg-boss) is loaded only for --detach. */
+const detachRuns: typeof import('./worker.js').detachRuns = async (...args) =>
+  (await import('./worker.js')).detachRuns(...args);
+
+export interface RunOpts extends RunFlags, DetachOpts {
   input?: string;
   inputs?: string;
   concurrency?: string;
@@ -24,6 +30,9 @@ export async function runCommand(file: string, opts: RunOpts, g: GlobalOpts): Pr
   if (opts.concurrency !== undefined && opts.inputs === undefined)
     throw new UsageError('--concurrency needs --inputs FILE.jsonl');
   const concurrency = positiveInt(opts.concurrency, '--concurrency') ?? 1;
+  checkDetachFlags(opts, g);
+  if (opts.detach && (opts.inspect || opts.jsonl !== undefined || opts.json || opts.hooks !== undefined))
+    throw new UsageError('--detach returns at once: --inspect, --jsonl, --json and --hooks need a run driven here');
   const graph = await loadGraphFile(file, resolveDbPath(g));
 
   if (opts.inputs !== undefined) {
@@ -40,7 +49,15 @@ export async function runCommand(file: string, opts: RunOpts, g: GlobalOpts): Pr
       const note = `${lines.length} input${lines.length === 1 ? '' : 's'} valid · tokens and calls of all ${lines.length} runs`;
       return printPlan(plan, planHeader(graph, note), { graphId: graph.id, runs: lines.length }, opts);
     }
-    return runBatch(graph, lines, concurrency, opts, g);
+    if (opts.detach && !opts.dryRun)
+      return detachRuns(
+        graph,
+        lines.map((l) => l.input),
+        opts,
+        g,
+      );
+    // The batch's progress bar (cli-progress) is loaded only for a batch.
+    return (await import('./batch.js')).runBatch(graph, lines, concurrency, opts, g);
   }
 
   const input = opts.input !== undefined ? parseJsonArg(opts.input, '--input') : {};
@@ -54,6 +71,7 @@ export async function runCommand(file: string, opts: RunOpts, g: GlobalOpts): Pr
       opts.input !== undefined ? 'input valid' : undefined,
     );
 
+  if (opts.detach) return detachRuns(graph, [input], opts, g);
   return driveCommand(g, opts, { act: (svc) => svc.startRun(graph, input) });
 }
 

@@ -85,6 +85,23 @@ describe('approvals', () => {
     expect(nodeSeq(events, 'archive').at(-1)).toBe('node.succeeded');
   });
 
+  it('handOff records the decision and leaves the run to another driver, which finishes it', async () => {
+    const run = echo();
+    const { engine, events } = testEngine({ code: run });
+    const o = await engine.start(approvalGraph(false), { what: 'v2' }, { graphHash: 'h' });
+    const id = o.runId as RunId;
+    const handed = await engine.approve(id, 'gate', { approved: true }, { handOff: true });
+    expect(handed.status).toBe('running');
+    expect(seqOf(events).slice(-3)).toEqual(['node.succeeded:gate', 'node.queued:ship', 'run.resumed']);
+    expect(nodeSeq(events, 'ship')).toEqual(['node.queued']); // nothing started here
+    expect((await engine.drive(id)).status).toBe('succeeded');
+    expect(nodeSeq(events, 'ship')).toEqual(['node.queued', 'node.started', 'node.succeeded']);
+    // A rejection that ends the run ends it in the hand-off itself: nothing is left for a worker.
+    const r = await engine.start(approvalGraph(false), { what: 'v3' }, { graphHash: 'h' });
+    const rejected = await engine.approve(r.runId as RunId, 'gate', { approved: false }, { handOff: true });
+    expect(rejected.status).toBe('failed');
+  });
+
   it('refuses illegal transitions and changes nothing', async () => {
     const { engine, store } = testEngine({ code: echo() });
     const o = await engine.start(approvalGraph(false), { what: 'v2' }, { graphHash: 'h' });

@@ -34,6 +34,11 @@ export interface DriveOptions {
   pause?: boolean;
   /** A succeeded child run whose parent fails or is cancelled: run its compensations, nothing else. */
   compensate?: boolean;
+  /**
+   * Commit the action (a decision, a retry, a resume), then stop with the run left for another
+   * process to drive (a worker on PostgreSQL). A run with nothing left to do ends here as usual.
+   */
+  handOff?: boolean;
 }
 
 /** A driver busy with pure nodes gives the host's event loop a turn at least this often (ms). */
@@ -215,7 +220,9 @@ export class RunDriver implements RunContext {
     this.turnDue = this.deps.clock.now() + TURN_MS;
     try {
       this.start(opts);
-      this.pump();
+      if (opts.handOff && !this.stopped_ && this.state.status === 'running' && this.ready.length > 0)
+        this.stop({ status: 'running' });
+      else this.pump();
     } catch (err) {
       this.fail(err);
     }

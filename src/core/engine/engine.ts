@@ -213,22 +213,26 @@ export class Engine {
   };
 
   /** Continues an interrupted, paused or budget-paused run (optionally raising its budget). */
-  async resume(runId: RunId, opts: { budget?: { maxTokens?: number; maxCostUsd?: number } } = {}): Promise<RunOutcome> {
+  async resume(
+    runId: RunId,
+    opts: { budget?: { maxTokens?: number; maxCostUsd?: number }; handOff?: boolean } = {},
+  ): Promise<RunOutcome> {
     return this.drive(runId, {
       resume: opts.budget ? { budget: opts.budget } : {},
       prepare: (run) => assertResumable(run.state),
+      ...handOffOf(opts),
     });
   }
 
-  async approve(runId: RunId, nodeId: string, decision: Decision): Promise<RunOutcome> {
+  async approve(runId: RunId, nodeId: string, decision: Decision, opts: HandOff = {}): Promise<RunOutcome> {
     try {
-      return await this.drive(runId, { prepare: (run) => decide(run, nodeId, decision) });
+      return await this.drive(runId, { prepare: (run) => decide(run, nodeId, decision), ...handOffOf(opts) });
     } catch (err) {
       // Not a node of this run: the approval a waiting child run holds, decided from its parent.
       const child =
         err instanceof AppError && err.code === 'not-found' ? await this.waitingChild(runId, nodeId) : undefined;
       if (!child) throw err;
-      return this.approve(child, nodeId, decision);
+      return this.approve(child, nodeId, decision, opts);
     }
   }
 
@@ -245,13 +249,13 @@ export class Engine {
   }
 
   /** Retries a failed or in-doubt node (a failed run continues). */
-  async retry(runId: RunId, nodeId: string): Promise<RunOutcome> {
-    return this.drive(runId, { prepare: (run) => retryNode(run, nodeId) });
+  async retry(runId: RunId, nodeId: string, opts: HandOff = {}): Promise<RunOutcome> {
+    return this.drive(runId, { prepare: (run) => retryNode(run, nodeId), ...handOffOf(opts) });
   }
 
   /** Marks an in-doubt node done with an output a person gives. */
-  async resolve(runId: RunId, nodeId: string, output: unknown): Promise<RunOutcome> {
-    return this.drive(runId, { prepare: (run) => resolveNode(run, nodeId, output) });
+  async resolve(runId: RunId, nodeId: string, output: unknown, opts: HandOff = {}): Promise<RunOutcome> {
+    return this.drive(runId, { prepare: (run) => resolveNode(run, nodeId, output), ...handOffOf(opts) });
   }
 
   /** Pauses a run: here if this process drives it, else through the process that does. */
@@ -317,3 +321,10 @@ export class Engine {
     return foldEvents(runId, graph, events);
   }
 }
+
+/** `handOff`: record a person's action and leave the run to another process (a worker). */
+export interface HandOff {
+  handOff?: boolean;
+}
+
+const handOffOf = (o: HandOff): { handOff?: true } => (o.handOff ? { handOff: true } : {});

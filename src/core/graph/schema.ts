@@ -3,7 +3,7 @@
  * Structural checks only: each node kind's config schema lives with its kind (src/core/nodes), and
  * the graph-level rules (cycles, references, …) in validate.ts.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const GRAPH_ID_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 export const NODE_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;

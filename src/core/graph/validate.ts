@@ -3,11 +3,11 @@
  * serialization. Every refusal is an AppError('validation') whose message names the first
  * issue (node/edge/field) and whose `issues` hold them all.
  */
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import type { ErrorObject } from 'ajv/dist/2020.js';
 import { AppError, type ValidationIssue } from '../errors.js';
 import type { KindChecker } from '../nodes/kind.js';
 import { findKind, isNodeType, kindOf, NODE_KINDS, NODE_TYPES, sideEffectOf } from '../nodes/registry.js';
+import { jsonSchemaProblem, schemaValidator } from './json-schema.js';
 import { GraphSchema, type Graph, type GraphNode } from './schema.js';
 import { depthPath, MAX_JSON_DEPTH, tooDeep } from '../json-depth.js';
 import { expressionRefs, parseTemplateString, UNTEMPLATED_CONFIG_KEYS } from './templates.js';
@@ -111,44 +111,7 @@ export function parseGraphText(text: string, source?: string, opts: ValidateOpti
   return validateGraph(raw, source, opts);
 }
 
-// ---------------------------------------------------------------- JSON Schema (ajv)
-
-const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: false, logger: false });
-const validators = new WeakMap<object, ValidateFunction>();
-/** Also by content: a graph saved and loaded again has new objects but the same schemas. */
-const byText = new Map<string, ValidateFunction>();
-
-/** The compiled validator of a schema, cached per schema object. Throws if it is not a valid schema. */
-function compileSchema(schema: Obj): ValidateFunction {
-  const hit = validators.get(schema);
-  if (hit) return hit;
-  const text = JSON.stringify(schema);
-  let fn = byText.get(text);
-  if (!fn) {
-    if (!ajv.validateSchema(schema)) throw new Error(ajv.errorsText(ajv.errors, { dataVar: 'schema' }));
-    try {
-      fn = ajv.compile(schema);
-    } finally {
-      ajv.removeSchema(schema); // keep no strong reference (and allow the same $id in other graphs)
-    }
-    if (byText.size >= 1000) byText.clear();
-    byText.set(text, fn);
-  }
-  validators.set(schema, fn);
-  return fn;
-}
-
-/** Why `schema` is not a valid JSON Schema (draft 2020-12), or null when it is. */
-export function jsonSchemaProblem(schema: unknown): string | null {
-  if (typeof schema === 'boolean') return null;
-  if (!isObj(schema)) return 'must be a JSON Schema (an object)';
-  try {
-    compileSchema(schema);
-    return null;
-  } catch (err) {
-    return err instanceof Error ? err.message : String(err);
-  }
-}
+// ---------------------------------------------------------------- run input (JSON Schema)
 
 function pointerToPath(pointer: string): string {
   if (!pointer) return '';
@@ -180,7 +143,7 @@ function refuseTooDeep(value: unknown, root: string, source?: string): void {
 export function validateRunInput(graph: Graph, input: unknown): void {
   refuseTooDeep(input, 'input');
   if (graph.input === undefined) return;
-  const validate = compileSchema(graph.input);
+  const validate = schemaValidator(graph.input);
   if (validate(input)) return;
   fail((validate.errors ?? []).map((e) => ajvIssue(e, 'input')));
 }

@@ -211,6 +211,36 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 5,
+    name: 'dashboard indexes that answer a page without touching the runs they skip',
+    // Each sort's index carries run_id (the tie-break, so no sort step) and the filtered columns
+    // (status, graph, creation time, parent run), so a page of a filter that many runs match is
+    // found by walking one index in order and reading only the page's rows (run-list.ts). The
+    // status and graph indexes, for filters that few runs match, carry the same; the parent's
+    // index (children of a run: subgraph, map and loop) carries what a child list and the child
+    // counts by status need. At 100 000 runs a deep page or a common filter under any sort no
+    // longer reads or sorts tens of thousands of rows.
+    sql: /* sql */ `
+      DROP INDEX IF EXISTS runs_created;
+      DROP INDEX IF EXISTS runs_started;
+      DROP INDEX IF EXISTS runs_cost;
+      DROP INDEX IF EXISTS runs_tokens;
+      DROP INDEX IF EXISTS runs_duration;
+      DROP INDEX IF EXISTS runs_status;
+      DROP INDEX IF EXISTS runs_graph;
+      DROP INDEX IF EXISTS runs_parent;
+      CREATE INDEX runs_by_created  ON runs(created_at, run_id, status, graph_id, parent_run_id);
+      CREATE INDEX runs_by_started  ON runs(started_at, run_id, status, graph_id, created_at, parent_run_id);
+      CREATE INDEX runs_by_cost     ON runs(cost_usd, run_id, status, graph_id, created_at, parent_run_id);
+      CREATE INDEX runs_by_tokens   ON runs(tokens, run_id, status, graph_id, created_at, parent_run_id);
+      CREATE INDEX runs_by_duration ON runs(duration_ms, run_id, status, graph_id, created_at, parent_run_id);
+      CREATE INDEX runs_by_status   ON runs(status, created_at, run_id, graph_id, parent_run_id);
+      CREATE INDEX runs_by_graph    ON runs(graph_id, created_at, run_id, status, parent_run_id);
+      CREATE INDEX runs_by_parent   ON runs(parent_run_id, status, created_at, run_id, graph_id)
+        WHERE parent_run_id IS NOT NULL;
+    `,
+  },
+  {
     version: 6,
     name: 'lease epochs (fenced appends)',
     // Every acquisition of a run's lease takes a new epoch; an append names the epoch it holds
@@ -255,6 +285,8 @@ export function userVersion(db: Database.Database): number {
 /** Applies every migration newer than the file's `user_version`. Returns the versions applied. */
 export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number[] {
   const applied: number[] = [];
+  // Up to date (every open but the first): no write lock taken, so opening never waits on a writer.
+  if (userVersion(db) >= (migrations[migrations.length - 1]?.version ?? 0)) return applied;
   for (const m of migrations) {
     const step = db.transaction(() => {
       // Re-read inside the write lock: another process may have migrated meanwhile.

@@ -5,7 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../core/errors.js';
 import type { NewEvent } from '../../core/events.js';
 import { MIGRATIONS, SCHEMA_VERSION, STATEPIPE_APPLICATION_ID, migrate } from './migrations.js';
-import { defaultDbPath, openDatabase } from './open.js';
+import { defaultDbPath } from './db-path.js';
+import { openDatabase } from './open.js';
 import type { SqliteStore } from './sqlite-store.js';
 import { logEvents, newRun, rid, tmpDir } from './test-helpers.js';
 

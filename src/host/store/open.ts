@@ -3,30 +3,13 @@
  * touching them), WAL + busy timeout for several processes, and migrations.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { AppError } from '../../core/errors.js';
 import { SCHEMA_VERSION, STATEPIPE_APPLICATION_ID, migrate, userVersion } from './migrations.js';
 import { dbError } from './db-error.js';
 import { SqliteStore } from './sqlite-store.js';
-import { resolveStoreSpec } from './spec.js';
 import type { OpenOptions } from './types.js';
-
-/** `STATEPIPE_DB` (a file, or a PostgreSQL URL kept as written), else the per-user file the desktop app and the CLI share. */
-export function defaultDbPath(): string {
-  const env = process.env['STATEPIPE_DB'];
-  if (env && env.trim() !== '') return resolveStoreSpec(env);
-  const home = os.homedir();
-  switch (process.platform) {
-    case 'darwin':
-      return path.join(home, 'Library', 'Application Support', 'statepipe', 'statepipe.db');
-    case 'win32':
-      return path.join(process.env['APPDATA'] || path.join(home, 'AppData', 'Roaming'), 'statepipe', 'statepipe.db');
-    default:
-      return path.join(home, '.statepipe', 'statepipe.db');
-  }
-}
 
 function isSqliteError(err: unknown): boolean {
   return err instanceof Database.SqliteError;

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { defaultDbPath } from './open.js';
+import { defaultDbPath } from './db-path.js';
 import { isPostgresUrl, resolveStoreSpec } from './spec.js';
 
 const saved = process.env['STATEPIPE_DB'];

@@ -13,7 +13,8 @@ import type { RunId } from '../../core/ids.js';
 import type { ControlRequest, Fence, Lease, LeaseOwner, NewRun, RunStatus } from '../../core/ports.js';
 import { dbError } from './db-error.js';
 import { Projector, toJson, type BatchState } from './projections.js';
-import { StoreQueries, toEvent, toSummary } from './queries.js';
+import { StoreQueries, toEvent } from './queries.js';
+import { SUMMARY_COLUMNS, toSummary } from './rows.js';
 import type { Store } from './store.js';
 import type { RecoverableRun, SavedGraph } from './types.js';
 
@@ -245,9 +246,14 @@ export class SqliteStore extends StoreQueries implements Store {
   async findRunsToRecover(): Promise<RecoverableRun[]> {
     return this.guard(() => {
       const now = Date.now();
+      // Only candidates leave SQLite (a live run leased elsewhere is skipped there, not in JS):
+      // every CLI command and every start of serve or the app runs this scan.
       const rows = this.stmt(
-        "SELECT * FROM runs WHERE status IN ('running', 'queued') ORDER BY created_at",
-      ).all() as Row[];
+        `SELECT ${SUMMARY_COLUMNS}, owner_id, owner_pid, owner_host, lease_expires_at FROM runs
+         WHERE status IN ('running', 'queued')
+           AND (owner_id IS NULL OR lease_expires_at <= ? OR owner_host = ?)
+         ORDER BY created_at`,
+      ).all(now, HOST) as Row[];
       const out: RecoverableRun[] = [];
       for (const r of rows) {
         const ownerId = r['owner_id'] == null ? null : String(r['owner_id']);

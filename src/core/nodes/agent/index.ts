@@ -1,5 +1,5 @@
 /** `agent`: a model with tools in a bounded loop, every step durable (runner.ts). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineKind } from '../kind.js';
 import { LlmConfigSchema, MODEL_PANEL } from '../llm/index.js';
 

@@ -2,7 +2,7 @@
  * `approval`: the run waits durably until a person decides. The engine opens it with its start
  * (`approval.requested`) and a decision ends it; it has no runner.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineKind } from '../kind.js';
 
 export const ApprovalConfigSchema = z

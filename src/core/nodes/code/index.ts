@@ -2,7 +2,7 @@
  * `code`: the body of a JavaScript function of `(input, nodes)`, run by the host off the main
  * thread with a time and memory limit and no file system, network, require or import.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineKind } from '../kind.js';
 
 export const CodeConfigSchema = z.object({ code: z.string().min(1) }).passthrough();

@@ -1,5 +1,5 @@
 /** `condition`: a JSONata expression giving a boolean; edges leaving it carry `when`. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineKind, lazyRunner } from '../kind.js';
 
 export const ConditionConfigSchema = z.object({ expression: z.string().min(1) }).passthrough();

@@ -1,5 +1,5 @@
 /** `delay`: a durable wait; `until` commits with its start, so a restart waits only the remainder. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineKind } from '../kind.js';
 
 export const DelayConfigSchema = z.object({ ms: z.number().int().min(0) }).passthrough();

@@ -2,7 +2,7 @@
  * `http`: one request (run by the host's http runner), or a long-running job: submit once,
  * then poll until done (`poll`). The Idempotency-Key header carries `<runId>:<nodeId>:<attempt>`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineKind } from '../kind.js';
 
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;

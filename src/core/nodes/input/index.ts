@@ -1,5 +1,5 @@
 /** `input`: the run input enters the graph here. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineKind } from '../kind.js';
 
 export const InputConfigSchema = z.object({}).passthrough();

@@ -1,5 +1,5 @@
 /** `llm`: one model call, streamed, with an optional JSON Schema on the reply (runner.ts). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineKind, lazyRunner, PROVIDERS, type PanelField } from '../kind.js';
 
 const JsonObject = z.record(z.string(), z.unknown());

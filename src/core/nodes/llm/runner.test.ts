@@ -232,9 +232,10 @@ describe('helpers', () => {
     expect(stripFences(' {"a":1} ')).toBe('{"a":1}');
   });
 
-  it('caches compiled validators per schema object', () => {
+  it('caches compiled validators per schema object and per content (one compile for equal schemas)', () => {
     const schema = { type: 'string' };
     expect(validatorFor(schema)).toBe(validatorFor(schema));
-    expect(validatorFor({ type: 'string' })).not.toBe(validatorFor(schema));
+    expect(validatorFor({ type: 'string' })).toBe(validatorFor(schema));
+    expect(validatorFor({ type: 'number' })).not.toBe(validatorFor(schema));
   });
 });

@@ -4,9 +4,9 @@
  * attempt shows the model the validator's errors so it can fix its reply.
  * Pure: no node:* imports.
  */
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { NodeFailure, type NodeError } from '../../errors.js';
+import { schemaValidator } from '../../graph/json-schema.js';
 import type { ModelProvider, ModelReply, ModelRequest, NodeResult, NodeRunContext, NodeRunner } from '../../ports.js';
 import { mockProvider } from './mock-provider.js';
 
@@ -27,17 +27,12 @@ export interface SchemaProblem {
   params?: unknown;
 }
 
-const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: false });
-const validators = new WeakMap<object, ValidateFunction>();
-
-/** The compiled validator of a schema object, compiled once per object. */
+/**
+ * The compiled validator of a schema object: graph validation's, which compiles each schema once
+ * (per object and per content) and checks it against the meta-schema without compiling that.
+ */
 export function validatorFor(schema: object): ValidateFunction {
-  let v = validators.get(schema);
-  if (!v) {
-    v = ajv.compile(schema);
-    validators.set(schema, v);
-  }
-  return v;
+  return schemaValidator(schema as Record<string, unknown>);
 }
 
 /** `/risk must be equal to one of the allowed values`, joined with `; `. */

@@ -3,7 +3,7 @@
  * before, until an expression says it is done or `maxIterations` is reached.
  * Output: `{ result, iterations, stoppedBy }`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineKind, lazyRunner } from '../kind.js';
 import { graphField } from '../subgraph/index.js';
 

@@ -2,7 +2,7 @@
  * `map`: runs a graph once per item of a list known at run time, as child runs, a few at a
  * time. Output: `{ results, errors, succeeded, failed }` in item order.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineKind, lazyRunner } from '../kind.js';
 import { graphField } from '../subgraph/index.js';
 

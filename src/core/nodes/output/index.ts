@@ -1,5 +1,5 @@
 /** `output`: a result of the run (the run result is keyed by output node id). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineKind } from '../kind.js';
 
 export const OutputConfigSchema = z

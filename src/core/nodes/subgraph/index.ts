@@ -1,5 +1,5 @@
 /** `subgraph`: runs another graph as one child run; its output is the child run's result. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { NodeFailure } from '../../errors.js';
 import type { ChildOutcome, NodeRunContext } from '../../ports.js';
 import { defineKind } from '../kind.js';

@@ -1,5 +1,5 @@
 /** `transform`: a JSON value whose strings may hold templates, evaluated in-process. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineKind } from '../kind.js';
 
 export const TransformConfigSchema = z

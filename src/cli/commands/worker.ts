@@ -1,0 +1,112 @@
+/**
+ * `statepipe worker` and `run --detach` (docs/scale-out.md "Workers"): runs go through a queue
+ * in the PostgreSQL database; any number of workers on any number of machines drive them.
+ */
+import { hostname } from 'node:os';
+import type { Graph } from '../../core/graph/schema.js';
+import { StatepipeService, type RunOutcome } from '../../host/service.js';
+import { isPostgresUrl } from '../../host/store/index.js';
+import { DEFAULT_QUEUE, RunQueue, checkQueueName } from '../../host/workers/queue.js';
+import { RunWorker } from '../../host/workers/worker.js';
+import { EXIT, UsageError } from '../exit.js';
+import { positiveInt } from '../flags.js';
+import { resolveDbPath, type GlobalOpts } from '../global-opts.js';
+import { withService, type RunFlags } from '../session.js';
+
+import type { DetachOpts } from './detach-flags.js';
+
+export type { DetachOpts };
+
+/** Creates the runs (status queued), enqueues a nudge for each, prints their ids. */
+export async function detachRuns(graph: Graph, inputs: unknown[], opts: DetachOpts, g: GlobalOpts): Promise<number> {
+  return withService(g, async (svc) => {
+    const queue = await RunQueue.open(svc.store);
+    try {
+      for (const input of inputs) {
+        const runId = await svc.createRun(graph, input);
+        await queue.enqueue(runId, {
+          queue: opts.queue ?? DEFAULT_QUEUE,
+          priority: opts.priority === undefined ? 0 : Number(opts.priority),
+        });
+        process.stdout.write(runId + '\n');
+      }
+    } finally {
+      await queue.close();
+    }
+    return EXIT.ok;
+  });
+}
+
+export interface WaitFlag extends RunFlags {
+  wait?: boolean;
+}
+
+/**
+ * approve/resume/retry on PostgreSQL: the action is recorded here and the run goes to a worker
+ * (the queue it came from), unless `--wait` asks this process to drive it. SQLite drives here.
+ */
+export async function orWorker(
+  svc: StatepipeService,
+  opts: WaitFlag,
+  act: (handOff: { handOff?: boolean }) => Promise<RunOutcome>,
+): Promise<RunOutcome | { runId: string; status: 'handed-off' }> {
+  if (opts.wait || svc.store.kind !== 'postgres') return act({});
+  const outcome = await act({ handOff: true });
+  if (outcome.status !== 'running' && outcome.status !== 'queued') return outcome;
+  const queue = await RunQueue.open(svc.store);
+  try {
+    await queue.requeue(outcome.runId);
+  } finally {
+    await queue.close();
+  }
+  return { runId: outcome.runId, status: 'handed-off' };
+}
+
+export interface WorkerOpts {
+  concurrency?: string;
+  name?: string;
+  queue?: string;
+  graceMs?: string;
+}
+
+export async function workerCommand(opts: WorkerOpts, g: GlobalOpts): Promise<number> {
+  const concurrency = positiveInt(opts.concurrency, '--concurrency') ?? 16;
+  const graceMs = positiveInt(opts.graceMs, '--grace-ms', true) ?? 30_000;
+  const queueName = checkQueueName(opts.queue ?? DEFAULT_QUEUE);
+  const name = opts.name ?? `worker-${hostname()}`;
+  if (!/^[\w.-]{1,100}$/.test(name))
+    throw new UsageError(`--name: expected 1-100 letters, digits, _, . or -, got "${name}"`);
+  const dbPath = resolveDbPath(g);
+  if (!isPostgresUrl(dbPath))
+    throw new UsageError('worker needs a PostgreSQL store (--db postgres://… or STATEPIPE_DB)');
+  const svc = await StatepipeService.open({ dbPath, ownerName: name });
+  const log = (line: string): void => void process.stdout.write(`[worker ${name}] ${line}\n`);
+  try {
+    const queue = await RunQueue.open(svc.store, { supervise: true, flag: 'worker' });
+    const worker = new RunWorker(svc, queue, { name, queue: queueName, concurrency, graceMs, log });
+    const stop = (): void => {
+      log('stopping: no new runs; draining');
+      worker.stop();
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+    log(`ready · queue ${queueName} · concurrency ${concurrency} · ${svc.store.displayName}`);
+    try {
+      await worker.run();
+    } finally {
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+      await queue.close().catch(() => undefined);
+    }
+    const s = worker.summary;
+    const ended = Object.entries(s.finished)
+      .map(([status, n]) => `${n} ${status}`)
+      .join(', ');
+    log(
+      `summary: ${s.claimed} claimed · ${ended || '0 finished'} · ${s.skipped} skipped · ${s.handedBack} released · ${s.reaped} reaped · ${s.errors} errors`,
+    );
+    return EXIT.ok;
+  } finally {
+    await svc.close().catch(() => undefined);
+  }
+}

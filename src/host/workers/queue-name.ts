@@ -1,0 +1,10 @@
+/** Queue names (no pg-boss here: the CLI checks flags without loading the queue library). */
+import { AppError } from '../../core/errors.js';
+
+export const DEFAULT_QUEUE = 'default';
+/** `--queue NAME`: letters, digits, `_` and `-` (pg-boss's queue names). */
+export function checkQueueName(name: string, flag = '--queue'): string {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(name))
+    throw new AppError('usage', `${flag}: expected 1-64 letters, digits, _ or -, got "${name}"`);
+  return name;
+}

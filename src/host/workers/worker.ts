@@ -1,0 +1,153 @@
+/**
+ * `statepipe worker`: claims nudges from the run queue, drives each run under its lease, at most
+ * `concurrency` at once; a reaper nudges runs whose driver is gone. Draining (SIGTERM) stops
+ * claiming, lets drives finish up to the grace period, then hands the rest back.
+ */
+import { AppError } from '../../core/errors.js';
+import type { RunOutcome, StatepipeService } from '../service.js';
+import type { RunJob, RunQueue } from './queue.js';
+
+export interface WorkerOptions {
+  name: string;
+  queue: string;
+  concurrency: number;
+  graceMs: number;
+  /** One line per claimed and finished run. */
+  log: (line: string) => void;
+  /** How long an empty queue is left before asking again (ms). */
+  pollMs?: number;
+  /** How often the reaper looks for runs whose driver is gone (ms). */
+  reapMs?: number;
+  /** A queued run without a lease for this long is nudged again (ms). */
+  staleMs?: number;
+}
+
+export interface WorkerSummary {
+  claimed: number;
+  finished: Record<string, number>;
+  skipped: number;
+  errors: number;
+  handedBack: number;
+  reaped: number;
+}
+
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
+
+export class RunWorker {
+  private readonly active = new Map<string, Promise<void>>();
+  private readonly stopping = new AbortController();
+  private slotFreed: (() => void) | undefined;
+  readonly summary: WorkerSummary = { claimed: 0, finished: {}, skipped: 0, errors: 0, handedBack: 0, reaped: 0 };
+
+  constructor(
+    private readonly svc: StatepipeService,
+    private readonly queue: RunQueue,
+    private readonly opts: WorkerOptions,
+  ) {}
+
+  /** Claims and drives until stop() is called; resolves once drained. */
+  async run(): Promise<void> {
+    const reaper = this.reapLoop();
+    const { concurrency, queue, pollMs = 250 } = this.opts;
+    while (!this.stopping.signal.aborted) {
+      const free = concurrency - this.active.size;
+      if (free <= 0) {
+        await new Promise<void>((resolve) => (this.slotFreed = resolve));
+        continue;
+      }
+      let jobs: RunJob[] = [];
+      try {
+        jobs = await this.queue.claim(queue, free);
+      } catch (err) {
+        this.opts.log(`queue error: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      if (this.stopping.signal.aborted) {
+        // Claimed while stopping: nudged again for another worker.
+        for (const j of jobs) await this.giveBack(j);
+        break;
+      }
+      for (const job of jobs) this.start(job);
+      if (jobs.length === 0) await sleep(pollMs, this.stopping.signal);
+    }
+    await reaper;
+    await this.drain();
+  }
+
+  /** Stop claiming; run() resolves after the drain. */
+  stop(): void {
+    this.stopping.abort();
+    this.slotFreed?.();
+  }
+
+  private start(job: RunJob): void {
+    this.summary.claimed++;
+    this.opts.log(`claimed ${job.runId}`);
+    const p = this.drive(job).finally(() => {
+      this.active.delete(job.runId);
+      this.slotFreed?.();
+      this.slotFreed = undefined;
+    });
+    this.active.set(job.runId, p);
+  }
+
+  private async drive(job: RunJob): Promise<void> {
+    try {
+      const outcome: RunOutcome = await this.svc.drive(job.runId);
+      this.summary.finished[outcome.status] = (this.summary.finished[outcome.status] ?? 0) + 1;
+      this.opts.log(`finished ${job.runId} ${outcome.status}`);
+    } catch (err) {
+      if (err instanceof AppError && (err.code === 'conflict' || err.code === 'not-found')) {
+        // Another process holds the lease (it drives the run), or the run is gone: nothing to do.
+        this.summary.skipped++;
+        this.opts.log(`skipped ${job.runId} (${err.code === 'conflict' ? 'driven elsewhere' : 'not found'})`);
+      } else if (!this.handingBack.has(job.runId)) {
+        this.summary.errors++;
+        this.opts.log(`error ${job.runId}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    await this.queue.complete(this.opts.queue, job.id).catch(() => undefined);
+  }
+
+  private readonly handingBack = new Set<string>();
+
+  private async giveBack(job: RunJob): Promise<void> {
+    await this.queue.complete(this.opts.queue, job.id).catch(() => undefined);
+    await this.queue.requeue(job.runId);
+  }
+
+  /** Lets drives end up to the grace period, then hands the rest back: lease fenced and released, nudged again. */
+  private async drain(): Promise<void> {
+    const all = Promise.all(this.active.values());
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), this.opts.graceMs)));
+    const first = await Promise.race([all.then(() => 'done' as const), graceOver]);
+    clearTimeout(timer);
+    if (first === 'done') return;
+    for (const runId of [...this.active.keys()]) {
+      this.handingBack.add(runId);
+      await this.svc.handBack(runId);
+      await this.queue.requeue(runId);
+      this.summary.handedBack++;
+      this.opts.log(`released ${runId}`);
+    }
+  }
+
+  private async reapLoop(): Promise<void> {
+    const { reapMs = 3_000, staleMs = 30_000, queue } = this.opts;
+    while (!this.stopping.signal.aborted) {
+      await sleep(reapMs, this.stopping.signal);
+      if (this.stopping.signal.aborted) break;
+      try {
+        const nudged = await this.queue.reap(queue, staleMs);
+        this.summary.reaped += nudged.length;
+        for (const id of nudged) this.opts.log(`reaped ${id}`);
+      } catch (err) {
+        this.opts.log(`reaper error: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+  }
+}
