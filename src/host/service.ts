@@ -20,7 +20,7 @@ import { createAgentRunner } from '../core/nodes/agent/runner.js';
 import { llmRunner } from '../core/nodes/llm/runner.js';
 import { BreakerRegistry, withBreakers, type BreakerSettings } from './breaker.js';
 import { parseGraphFile } from './graph-file.js';
-import { completeGraph } from './graph-library.js';
+import { completeGraph, savedGraph } from './graph-library.js';
 import { testNode, type NodeTestRequest, type NodeTestResult } from './node-test.js';
 import { openProcessStore, processOwner, recoverInterrupted } from './recover.js';
 import { startTelemetry, type Telemetry } from './telemetry.js';
@@ -123,13 +123,9 @@ export class StatepipeService {
     return completeGraph(graph, { file: path, saved: (id) => this.savedGraph(id) }, path);
   }
 
-  /** A graph saved in this database (its latest version), or undefined (draft runs' snapshots are not saved graphs). */
-  private async savedGraph(graphId: string): Promise<Graph | undefined> {
-    if (!(await this.store.graphVersionOf(graphId))?.saved) return undefined;
-    return this.store.getGraph(graphId).catch((err: unknown) => {
-      if (err instanceof AppError && err.code === 'not-found') return undefined;
-      throw err;
-    });
+  /** A graph saved in this database (its latest saved version), or undefined. */
+  private savedGraph(graphId: string): Promise<Graph | undefined> {
+    return savedGraph(this.store, graphId);
   }
 
   /** `--dry-run` of a new run: the plan and worst-case tokens; nothing is opened or written. */
