@@ -106,9 +106,12 @@ export interface NodeKind<C extends object = Record<string, unknown>, T extends 
 }
 
 /**
- * A runner whose code (and what it needs: JSONata, ajv) loads on its first call. A kind's
+ * A runner whose code (and what it needs: the llm runner's ajv) loads on its first call. A kind's
  * descriptor is read by more than the engine (the studio draws its palette and panels from it on
- * first paint); with its heavy runner behind this, reading a kind costs only its schema and panel.
+ * first paint); with its heavy runner behind this, reading the kind costs only its schema and
+ * panel. For `effect` kinds only: their runner is the host's in a run and the record's in a
+ * replay, whereas an in-process kind's first call would wait on a module load that a replay
+ * cannot tell from an idle engine.
  */
 export function lazyRunner(load: () => Promise<NodeRunner>): NodeRunner {
   let loaded: Promise<NodeRunner> | undefined;

@@ -1,6 +1,7 @@
 /** `condition`: a JSONata expression giving a boolean; edges leaving it carry `when`. */
 import * as z from 'zod';
-import { defineKind, lazyRunner } from '../kind.js';
+import { evalCondition, limitsOf } from '../../graph/templates.js';
+import { defineKind } from '../kind.js';
 
 export const ConditionConfigSchema = z.object({ expression: z.string().min(1) }).passthrough();
 
@@ -13,12 +14,9 @@ export const conditionKind = defineKind({
   defaultSideEffect: () => 'pure',
   execution: 'instant',
   branch: (output) => (output as { value?: unknown } | undefined)?.value === true,
-  runner: lazyRunner(async () => {
-    const { evalCondition, limitsOf } = await import('../../graph/templates.js');
-    // Bounded like a template (template-limits.ts): an expression that loops fails the node.
-    return async (ctx) => ({
-      output: { value: await evalCondition(String(ctx.config['expression']), ctx.scope, limitsOf(ctx)) },
-    });
+  // Bounded like a template (template-limits.ts): an expression that loops fails the node.
+  runner: async (ctx) => ({
+    output: { value: await evalCondition(String(ctx.config['expression']), ctx.scope, limitsOf(ctx)) },
   }),
   checkTemplates: (config, check) => {
     if (typeof config['expression'] === 'string') check.expression('expression', config['expression'], 'expression');

@@ -4,8 +4,11 @@
  * Output: `{ result, iterations, stoppedBy }`.
  */
 import * as z from 'zod';
-import { defineKind, lazyRunner } from '../kind.js';
-import { graphField } from '../subgraph/index.js';
+import { NodeFailure } from '../../errors.js';
+import { evaluateExpression, limitsOf, renderTemplates } from '../../graph/templates.js';
+import type { NodeResult, NodeRunContext, TemplateScope } from '../../ports.js';
+import { defineKind } from '../kind.js';
+import { childFailure, childRuns, graphField } from '../subgraph/index.js';
 
 export const LoopConfigSchema = z
   .object({
@@ -16,6 +19,31 @@ export const LoopConfigSchema = z
     maxIterations: z.number().int().min(1).max(100),
   })
   .passthrough();
+
+async function runLoop(ctx: NodeRunContext): Promise<NodeResult> {
+  const c = ctx.config;
+  const children = childRuns(ctx);
+  const graph = String(c['graph']);
+  const max = Number(c['maxIterations']);
+  const until = String(c['until']);
+  let input: unknown = c['input'] ?? {};
+  let previous: unknown;
+  for (let iteration = 1; iteration <= max; iteration++) {
+    if (iteration > 1) {
+      const scope = { ...ctx.scope, previous, iteration } as TemplateScope;
+      input = c['next'] === undefined ? previous : await renderTemplates(c['next'], scope, limitsOf(ctx));
+    }
+    const o = await children.run(iteration, graph, input);
+    if (o.status !== 'succeeded') throw childFailure(ctx.node.id, o, `iteration ${iteration}`);
+    previous = o.result;
+    const scope = { previous, iteration } as unknown as TemplateScope;
+    const done = await evaluateExpression(until, scope, `until "${until}"`, limitsOf(ctx));
+    if (typeof done !== 'boolean')
+      throw new NodeFailure('template', `${ctx.node.id}: until "${until}" must give a boolean`, { retryable: false });
+    if (done) return { output: { result: previous, iterations: iteration, stoppedBy: 'until' } };
+  }
+  return { output: { result: previous, iterations: max, stoppedBy: 'maxIterations' } };
+}
 
 export const loopKind = defineKind({
   type: 'loop',
@@ -28,7 +56,7 @@ export const loopKind = defineKind({
   untemplated: ['next', 'until'],
   children: { atMost: (c) => (typeof c['maxIterations'] === 'number' ? c['maxIterations'] : 1), input: 'input' },
   childGraph: (config) => (typeof config['graph'] === 'string' ? config['graph'] : undefined),
-  runner: lazyRunner(async () => (await import('./runner.js')).runLoop),
+  runner: runLoop,
   checkTemplates: (config, check) => {
     if (typeof config['until'] === 'string') check.expression('until', config['until'], 'until');
   },
