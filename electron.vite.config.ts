@@ -52,6 +52,10 @@ export default defineConfig({
     plugins: [react(), devCspPlugin()],
     build: {
       outDir: resolve(root, 'out/renderer'),
+      // The studio's first load is what a person waits for: minified (README, Performance).
+      minify: true,
+      // Monaco, its JSON worker and elk are large chunks by nature; they load on first use only.
+      chunkSizeWarningLimit: 3000,
       rolldownOptions: {
         input: { index: resolve(root, 'src/renderer/index.html') },
       },

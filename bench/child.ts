@@ -50,6 +50,8 @@ async function run(spec: CaseSpec): Promise<CaseResult> {
       return (await import('./lib/streaming-case.js')).streamingCase(spec);
     case 'canvas':
       return (await import('./lib/canvas-case.js')).canvasCase(spec);
+    case 'load':
+      return (await import('./lib/load-case.js')).loadCase(spec);
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only engine,langgraph,resume,cli,dashboard,serve,pg,streaming,canvas,map] [-- --profile]`
+ * `npm run bench [-- --quick] [-- --only engine,langgraph,resume,cli,dashboard,serve,pg,streaming,canvas,load,map] [-- --profile]`
  * Runs every case in a fresh child process, side by side in one run, prints the report and
  * writes bench/results/latest.{md,json}. Never fails: a case that breaks is reported as such.
  */
@@ -16,6 +16,7 @@ import type {
   CanvasSpec,
   CaseResult,
   CaseSpec,
+  LoadResult,
   EngineMode,
   EngineResult,
   LangGraphResult,
@@ -47,7 +48,9 @@ const profile = argv.includes('--profile');
 const onlyArg =
   argv.find((a) => a.startsWith('--only='))?.slice(7) ??
   (argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined);
-const only = new Set((onlyArg ?? 'engine,langgraph,resume,cli,dashboard,serve,pg,streaming,canvas,map').split(','));
+const only = new Set(
+  (onlyArg ?? 'engine,langgraph,resume,cli,dashboard,serve,pg,streaming,canvas,load,map').split(','),
+);
 
 const PLAN = quick
   ? {
@@ -417,7 +420,7 @@ async function main(): Promise<void> {
     c.pg = await pgCases(PLAN.pg, child, failures);
   }
 
-  if (only.has('streaming') || only.has('canvas')) {
+  if (only.has('streaming') || only.has('canvas') || only.has('load')) {
     log('the studio in Chromium');
     const chromium = process.env['STATEPIPE_CHROMIUM'] ?? '/usr/bin/chromium';
     c.renderer = ensureRenderer(log);
@@ -430,6 +433,10 @@ async function main(): Promise<void> {
         const spec: StreamingSpec = { kind: 'streaming', ...PLAN.streaming, dir: '' };
         const r = await child<StreamingResult>('streaming', spec, 300_000);
         if (r) c.streaming = r;
+      }
+      if (only.has('load')) {
+        const r = await child<LoadResult>('studio first load', { kind: 'load', reps: quick ? 3 : 7, dir: '' }, 300_000);
+        if (r) c.load = r;
       }
       if (only.has('canvas')) {
         const graphs = [

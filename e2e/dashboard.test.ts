@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from '../src/cli/cli-test-kit';
-import { ARTIFACTS, realErrors, startHarness, type Harness } from './harness';
+import { ARTIFACTS, realErrors, shot, startHarness, type Harness } from './harness';
 
 let h: Harness;
 let db: string;
@@ -39,15 +39,6 @@ function write(name: string, graph: unknown): string {
   const file = join(h.dir, `${name}.json`);
   writeFileSync(file, JSON.stringify(graph, null, 2));
   return file;
-}
-
-/** Sets a React-controlled range input (the native setter, then an input event). */
-async function setRange(page: Page, testId: string, value: number): Promise<void> {
-  await page.locator(`[data-testid="${testId}"]`).evaluate((el, v) => {
-    const input = el as HTMLInputElement;
-    Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!.call(input, String(v));
-    input.dispatchEvent(new Event('input', { bubbles: true }));
-  }, value);
 }
 
 /** The ids of every row of the virtual list, scrolling it from top to bottom. */
@@ -145,7 +136,8 @@ describe('runs dashboard', () => {
     }
 
     // Free text over inputs/outputs/errors: the failed runs' error message.
-    await page.fill('[data-testid="filter-text"]', 'mock failure');
+    await page.locator('[data-testid="filter-text"]').click();
+    await page.keyboard.type('mock failure');
     await expect.poll(() => page.locator('[data-testid="runs-total"]').getAttribute('data-total')).toBe('100');
     await page.click('[data-testid="filter-clear"]');
     await expect.poll(() => page.locator('[data-testid="runs-total"]').getAttribute('data-total')).toBe('300');
@@ -183,43 +175,55 @@ describe('runs dashboard', () => {
     expect(realErrors(errors)).toEqual([]);
   }, 60_000);
 
-  it('opens a failed run: its error in the trace; time travel shows a node running', async () => {
+  it('5: opens a failed run from its row; time travel moves the canvas, the node, the trace, the timeline and the logs', async () => {
     const { page, errors } = await h.page();
     const failed = (await h.server.service.list({ status: 'failed', limit: 1 }))[0]!.runId;
     await page.click('[data-testid="tab-runs"]');
     await page.click('[data-testid="filter-status-failed"]');
     await page.locator(`[data-testid="run-row-${failed}"]`).click();
-    await page.locator(`[data-testid="run-detail"][data-run-id="${failed}"]`).waitFor();
+    await page.locator(`[data-testid="run-view"][data-run-id="${failed}"]:not([data-loading])`).waitFor();
+    const onCanvas = (id: string) =>
+      page.locator(`[data-testid="run-view"] [data-testid="node-${id}"]`).getAttribute('data-status');
+    await expect.poll(() => onCanvas('boom')).toBe('failed');
+    await page.click('[data-testid="rd-tab-trace"]');
     await expect
       .poll(() => page.locator('[data-testid="trace-error"]').first().textContent())
       .toContain('mock failure');
     expect(await page.locator('[data-testid="trace-node-boom"]').getAttribute('data-status')).toBe('failed');
-    expect(await page.locator('[data-testid="run-detail"] [data-testid="node-boom"]').getAttribute('data-status')).toBe(
-      'failed',
-    );
-
-    const started = (await h.server.service.events(failed)).find(
-      (e) => e.type === 'node.started' && e.nodeId === 'boom',
-    )!;
-    await setRange(page, 'time-travel', started.seq);
+    // The inspector of boom, live: failed, with its error.
+    await page.locator('[data-testid="run-view"] [data-testid="node-boom"] .sp-label').click();
     await expect
-      .poll(() => page.locator('[data-testid="run-detail"] [data-testid="node-boom"]').getAttribute('data-status'))
-      .toBe('running');
-    expect(
-      await page.locator('[data-testid="run-detail"] [data-testid="node-start"]').getAttribute('data-status'),
-    ).toBe('succeeded');
-    expect(
-      await page.locator('[data-testid="run-detail"] [data-testid="node-result"]').getAttribute('data-status'),
-    ).toBe('idle');
-    expect(await page.locator('[data-testid="time-travel-event"]').textContent()).toContain('node.started');
-
+      .poll(() => page.locator('[data-testid="inspector-status"]').getAttribute('data-status'))
+      .toBe('failed');
+    // Step back, event by event, to boom's start.
+    for (let i = 0; i < 40; i++) {
+      if ((await page.locator('[data-testid="time-travel-event"]').textContent())?.includes('node.started · boom'))
+        break;
+      await page.click('[data-testid="time-travel-prev"]');
+    }
+    expect(await page.locator('[data-testid="time-travel-event"]').textContent()).toContain('node.started · boom');
+    await page.locator('[data-testid="time-travel-notice"]').waitFor();
+    expect(await onCanvas('boom')).toBe('running');
+    expect(await onCanvas('start')).toBe('succeeded');
+    expect(await onCanvas('result')).toBe('idle');
+    // Every tab shows the run as it was then.
+    expect(await page.locator('[data-testid="inspector-status"]').getAttribute('data-status')).toBe('running');
+    expect(await page.locator('[data-testid="inspector"] [data-testid="inspector-error"]').count()).toBe(0);
+    await page.click('[data-testid="rd-tab-trace"]');
+    expect(await page.locator('[data-testid="trace-node-boom"]').getAttribute('data-status')).toBe('running');
+    expect(await page.locator('[data-testid="trace-error"]').count()).toBe(0);
     await page.click('[data-testid="rd-tab-timeline"]');
-    expect(await page.locator('[data-testid="gantt-bar-boom-1"]').getAttribute('data-status')).toBe('failed');
+    expect(await page.locator('[data-testid="gantt-bar-boom-1"]').getAttribute('data-status')).toBe('running');
     await page.click('[data-testid="rd-tab-logs"]');
+    expect(await page.locator('[data-testid="log-line"][data-level="error"]').count()).toBe(0);
+    await shot(page, 'time-travel-all-tabs');
+    // Back to live: the failure again in every tab.
+    await page.click('[data-testid="time-travel-live"]');
     await page.click('[data-testid="log-level-error"]');
     expect(await page.locator('[data-testid="log-line"][data-level="error"]').count()).toBeGreaterThan(0);
     expect(await page.locator('[data-testid="log-line"]:not([data-level="error"])').count()).toBe(0);
-    await page.click('[data-testid="rd-tab-trace"]');
+    await page.click('[data-testid="rd-tab-timeline"]');
+    expect(await page.locator('[data-testid="gantt-bar-boom-1"]').getAttribute('data-status')).toBe('failed');
 
     const download = page.waitForEvent('download');
     await page.click('[data-testid="export-run-jsonl"]');
@@ -234,7 +238,75 @@ describe('runs dashboard', () => {
         .split('\n')
         .map((l) => (JSON.parse(l) as { type: string }).type),
     ).toContain('run.failed');
-    await page.screenshot({ path: join(ARTIFACTS, 'run-detail.png') });
+    await shot(page, 'run-view-finished');
+    expect(realErrors(errors)).toEqual([]);
+  }, 45_000);
+
+  it('4: a waiting CLI run opened from its row has every control: approved from its card, it succeeds; a link opens the same view', async () => {
+    const waiting = (await h.server.service.list({ status: 'waiting', limit: 2 })).map((r) => r.runId);
+    const { page, errors } = await h.page();
+    await page.click('[data-testid="tab-runs"]');
+    await page.click('[data-testid="filter-status-waiting"]');
+    await page.locator(`[data-testid="run-row-${waiting[0]}"]`).click();
+    await page.locator(`[data-testid="run-status"][data-status="waiting"][data-run-id="${waiting[0]}"]`).waitFor();
+    for (const id of ['pause', 'cancel']) expect(await page.locator(`[data-testid="${id}"]`).isEnabled()).toBe(true);
+    expect(await page.locator('[data-testid="resume"]').isDisabled()).toBe(true);
+    await page.locator('[data-testid="approve-gate"]').waitFor();
+    expect(await page.locator('[data-testid="reject-gate"]').count()).toBe(1);
+    await shot(page, 'cli-run-from-table');
+    await page.click('[data-testid="approve-gate"]');
+    await page.keyboard.type('checked');
+    await page.click('[data-testid="approval-submit"]');
+    await page.locator('[data-testid="run-status"][data-status="succeeded"]').waitFor({ timeout: 15_000 });
+    // The address names the run on screen; opening that link shows the same view.
+    expect(new URL(page.url()).hash).toBe(`#run=${waiting[0]}`);
+    const { page: other } = await h.page();
+    await other.goto(`${h.server.url}#run=${waiting[1]}`);
+    await other.locator(`[data-testid="run-status"][data-status="waiting"][data-run-id="${waiting[1]}"]`).waitFor();
+    await other.locator('[data-testid="approve-gate"]').waitFor();
+    await other.click('[data-testid="run-back"]');
+    await other.locator('[data-testid="runs-table"]').waitFor();
+    expect(realErrors(errors)).toEqual([]);
+  }, 45_000);
+
+  it('a run started by the CLI is followed live from its row', async () => {
+    const graphFile = write('cli-live', {
+      format: 'statepipe.graph',
+      version: 1,
+      id: 'cli-live',
+      nodes: [
+        { id: 'start', type: 'input', position: { x: 0, y: 0 } },
+        {
+          id: 'a',
+          type: 'llm',
+          position: { x: 240, y: 0 },
+          config: {
+            ...llm('one two three four five six seven eight nine ten'),
+            mock: { reply: 'one two three four five six seven eight nine ten', tokensPerSecond: 4 },
+          },
+        },
+        { id: 'out', type: 'output', position: { x: 480, y: 0 }, config: { value: '{{nodes.a.output.text}}' } },
+      ],
+      edges: [
+        { id: 'e1', source: 'start', target: 'a' },
+        { id: 'e2', source: 'a', target: 'out' },
+      ],
+    });
+    const { page, errors } = await h.page();
+    await page.click('[data-testid="tab-runs"]');
+    const run = cli(['run', graphFile, '--db', db, '--json', '--no-color'], { timeoutMs: 30_000 });
+    await expect
+      .poll(async () => (await h.server.service.list({ graphId: 'cli-live', limit: 1 }))[0]?.runId, { timeout: 10_000 })
+      .toBeTruthy();
+    const runId = (await h.server.service.list({ graphId: 'cli-live', limit: 1 }))[0]!.runId;
+    await page.locator(`[data-testid="run-row-${runId}"]`).click();
+    await page
+      .locator(`[data-testid="run-view"] [data-testid="node-a"][data-status="running"]`)
+      .waitFor({ timeout: 10_000 });
+    await page.locator('[data-testid="run-status"][data-status="succeeded"]').waitFor({ timeout: 20_000 });
+    expect((await run).code).toBe(0);
+    await page.click('[data-testid="run-back"]');
+    await expect.poll(() => page.locator(`[data-testid="run-row-${runId}"]`).textContent()).toContain('succeeded');
     expect(realErrors(errors)).toEqual([]);
   }, 45_000);
 
@@ -276,7 +348,7 @@ describe('runs dashboard', () => {
     const marks = async () =>
       Object.fromEntries(
         await page
-          .locator('[data-testid="diff-canvas"] [data-testid^="node-"]')
+          .locator('[data-testid="diff-canvas"] [data-diff]')
           .evaluateAll((els) => els.map((e) => [e.getAttribute('data-testid')!.slice(5), e.getAttribute('data-diff')])),
       );
     await expect
@@ -289,6 +361,7 @@ describe('runs dashboard', () => {
     // The older run's detail says its graph has changed since, and shows the change.
     await page.click('[data-testid="run-diff-back"]');
     await page.locator(`[data-testid="run-row-${ids[0]}"]`).click();
+    await page.locator('[data-testid="graph-changed"]').waitFor();
     await page.click('[data-testid="graph-diff-toggle"]');
     expect(await page.locator('[data-testid="graph-diff"]').textContent()).toContain('Hello');
     expect(realErrors(errors)).toEqual([]);

@@ -1,30 +1,31 @@
 /**
- * Live runs in the studio (Chromium against `statepipe serve`): node states and streamed
- * tokens, approvals from the canvas, the inspector of a failed node and its retry, pause,
- * resume and cancel, and a run started by the CLI on the same database followed live.
+ * Live runs in the one run view (Chromium against `statepipe serve`), driven by hand: node
+ * states and streamed tokens with tokens counted live, approvals from the card and from the
+ * side panel (1280×720, panels folded), a rejection told apart from a crash, a failed code node
+ * shown by what it received and where it threw, retry and rerun, pause, resume and cancel.
  */
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliEntry } from '../src/cli/cli-test-kit';
-import { ARTIFACTS, example, importFile, realErrors, startHarness, type Harness } from './harness';
+import { describe, expect, it } from 'vitest';
+import { CODE_FAILS, example, harness, importFile, realErrors, shot, typeText, VIEWPORTS } from './harness';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => h?.close());
+const h = harness();
 
 const sel = (id: string) => `[data-testid="${id}"]`;
-const statusOf = (page: Page, id: string) => page.locator(sel(`node-${id}`)).getAttribute('data-status');
+/** A card of the run on screen. */
+const card = (page: Page, id: string) => page.locator(`${sel('run-view')} ${sel(`node-${id}`)}`);
+const statusOf = (page: Page, id: string) => card(page, id).getAttribute('data-status');
 const runStatus = (page: Page, status: string, timeout = 15_000) =>
   page.locator(`${sel('run-status')}[data-status="${status}"]`).waitFor({ timeout });
 const nodeStatus = (page: Page, id: string, status: string, timeout = 15_000) =>
-  page.locator(`${sel(`node-${id}`)}[data-status="${status}"]`).waitFor({ timeout });
+  page.locator(`${sel('run-view')} ${sel(`node-${id}`)}[data-status="${status}"]`).waitFor({ timeout });
+const inspect = async (page: Page, id: string) => {
+  await card(page, id).locator('.sp-label').click();
+  await page.locator(`${sel('inspector')}[data-node="${id}"]`).waitFor();
+};
 
 function writeGraph(name: string, graph: unknown): string {
   const path = join(h.dir, `${name}.json`);
@@ -58,8 +59,8 @@ function chain(id: string, tps: number) {
   };
 }
 
-describe('studio live runs', () => {
-  it('runs document-pipeline: every node succeeds, the summary streams before it succeeds', async () => {
+describe('live runs in the run view', () => {
+  it('runs document-pipeline: the summary streams before it succeeds, and the header counts tokens while it does', async () => {
     const g = example('document-pipeline');
     const summary = g.nodes.find((n) => n.id === 'summary')!;
     (summary.config['mock'] as { tokensPerSecond: number }).tokensPerSecond = 10;
@@ -68,10 +69,9 @@ describe('studio live runs', () => {
     await page.click(sel('run'));
     await page.click(sel('run-submit'));
     expect(await page.locator(sel('run-input-error-text')).textContent()).toBe('required');
-    await page.fill(sel('run-input-text'), 'Alice runs ProjectX in Berlin and Alice is happy');
+    await typeText(page, 'run-input-text', 'Alice runs ProjectX in Berlin and Alice is happy');
     await page.click(sel('run-submit'));
     await nodeStatus(page, 'summary', 'running');
-    // Streamed text shows while the node is still running.
     await expect
       .poll(
         async () => (await page.locator(sel('node-stream-summary')).textContent())?.replace('…', '').trim().length ?? 0,
@@ -79,66 +79,156 @@ describe('studio live runs', () => {
       )
       .toBeGreaterThan(0);
     expect(await statusOf(page, 'summary')).toBe('running');
-    expect(await page.locator('.react-flow__edge.is-flowing').count()).toBeGreaterThan(0);
-    await page.screenshot({ path: join(ARTIFACTS, 'run-in-progress.png') });
+    expect(await page.locator(`${sel('run-view')} .react-flow__edge.is-flowing`).count()).toBeGreaterThan(0);
+    await shot(page, 'run-in-progress');
     await runStatus(page, 'succeeded', 20_000);
     for (const id of ['start', 'extract', 'sentiment', 'keywords', 'summary', 'aggregate', 'result'])
       expect(await statusOf(page, id)).toBe('succeeded');
-    expect(await page.locator(sel('node-stream-summary')).textContent()).toContain('Berlin office');
-    await page.click(`${sel('node-summary')} .sp-label`);
-    await page.locator(sel('inspector')).waitFor();
+    await inspect(page, 'summary');
     expect(await page.locator(sel('inspector-output')).textContent()).toContain('Alice leads ProjectX');
     expect(await page.locator(sel('inspector-attempts')).textContent()).toContain('succeeded');
     expect(realErrors(errors)).toEqual([]);
   });
 
-  it('zoomed out, nodes are boxes in their state color (edges one path) that follow the run; zoomed in, full nodes again', async () => {
+  it('6: the header counts tokens and cost live while the only node streams', async () => {
     const { page, errors } = await h.page();
-    await importFile(page, writeGraph('lod-chain', chain('lod-chain', 6)));
-    await page.locator(sel('node-out')).waitFor();
-    expect(await page.locator('.sp-lod').count()).toBe(0);
-    for (let i = 0; i < 12 && (await page.locator('.sp-lod').count()) === 0; i++)
-      await page.click('.react-flow__controls-zoomout');
-    await expect.poll(() => page.locator('.sp-node.sp-lod').count()).toBe(4);
-    expect(await page.locator(`${sel('node-a')} .sp-label`).count()).toBe(0);
-    expect((await page.locator('.sp-lod-edges path').getAttribute('d'))?.match(/M/g)?.length).toBe(3);
+    await importFile(page, writeGraph('live-tokens', chain('live-tokens', 6)));
     await page.click(sel('run'));
     await nodeStatus(page, 'a', 'running');
-    expect(await page.locator(`${sel('node-a')}.sp-lod.status-running`).count()).toBe(1);
-    await page.screenshot({ path: join(ARTIFACTS, 'canvas-zoomed-out-running.png') });
+    const tokens = () => page.locator(sel('run-meta')).getAttribute('data-tokens').then(Number);
+    await expect.poll(tokens, { timeout: 10_000 }).toBeGreaterThan(0);
+    const early = await tokens();
+    expect(await statusOf(page, 'a')).toBe('running');
+    await expect.poll(tokens, { timeout: 10_000 }).toBeGreaterThan(early);
+    expect(await page.locator(sel('run-meta')).textContent()).toMatch(/^≈ \d+ tok · \$0\.0000$/);
+    await page.click(sel('cancel'));
+    await runStatus(page, 'cancelled');
+    expect(realErrors(errors)).toEqual([]);
+  });
+
+  it('zoomed out, cards are boxes in their state color (edges one path) that follow the run; zoomed in, full cards again', async () => {
+    const { page, errors } = await h.page();
+    await importFile(page, writeGraph('lod-chain', chain('lod-chain', 6)));
+    await page.click(sel('run'));
+    await page.locator(`${sel('run-view')} ${sel('node-out')}`).waitFor();
+    const zoom = (dir: 'in' | 'out') => page.click(`${sel('run-view')} .react-flow__controls-zoom${dir}`);
+    for (let i = 0; i < 12 && (await page.locator(`${sel('run-view')} .sp-lod`).count()) === 0; i++) await zoom('out');
+    await expect.poll(() => page.locator(`${sel('run-view')} .sp-node.sp-lod`).count()).toBe(4);
+    expect(await card(page, 'a').locator('.sp-label').count()).toBe(0);
+    expect((await page.locator(`${sel('run-view')} .sp-lod-edges path`).getAttribute('d'))?.match(/M/g)?.length).toBe(
+      3,
+    );
+    await nodeStatus(page, 'a', 'running');
+    expect(await page.locator(`${sel('run-view')} ${sel('node-a')}.sp-lod.status-running`).count()).toBe(1);
+    await shot(page, 'canvas-zoomed-out-running');
     await runStatus(page, 'succeeded', 20_000);
-    expect(await page.locator('.sp-lod.status-succeeded').count()).toBe(4);
-    for (let i = 0; i < 12 && (await page.locator('.sp-lod').count()) > 0; i++)
-      await page.click('.react-flow__controls-zoomin');
-    await page.locator(`${sel('node-a')} .sp-label`).waitFor();
+    expect(await page.locator(`${sel('run-view')} .sp-lod.status-succeeded`).count()).toBe(4);
+    for (let i = 0; i < 12 && (await page.locator(`${sel('run-view')} .sp-lod`).count()) > 0; i++) await zoom('in');
+    await card(page, 'a').locator('.sp-label').waitFor();
     expect(await statusOf(page, 'a')).toBe('succeeded');
     expect(realErrors(errors)).toEqual([]);
   });
 
-  it('runs vendor-onboarding: waits for the approval, approved from the canvas, succeeds', async () => {
+  it('runs vendor-onboarding: waits for the approval, approved from the card, succeeds', async () => {
     const { page, errors } = await h.page();
     await importFile(page, writeGraph('vendor', example('vendor-onboarding')));
     await page.click(sel('run'));
-    await page.fill(sel('run-input-vendor'), 'Acme');
-    await page.fill(sel('run-input-country'), 'DE');
+    await typeText(page, 'run-input-vendor', 'Acme');
+    await typeText(page, 'run-input-country', 'DE');
     await page.click(sel('run-submit'));
     await runStatus(page, 'waiting');
     await nodeStatus(page, 'approval', 'waiting');
-    await page.locator(sel('approve-approval')).waitFor();
-    await page.screenshot({ path: join(ARTIFACTS, 'approval-waiting.png') });
+    await shot(page, 'approval-waiting');
     await page.click(sel('approve-approval'));
-    await page.fill(sel('approval-comment'), 'controls in place');
-    await page.fill(sel('approval-data'), '{"limit": 1000}');
+    await page.keyboard.type('controls in place');
+    await typeText(page, 'approval-data', '{"limit": 1000}');
     await page.click(sel('approval-submit'));
     await runStatus(page, 'succeeded');
     expect(await statusOf(page, 'approval')).toBe('succeeded');
     expect(await page.locator(sel('approve-approval')).count()).toBe(0);
-    await page.click(`${sel('node-approval')} .sp-label`);
+    await inspect(page, 'approval');
     expect(await page.locator(sel('inspector-output')).textContent()).toContain('controls in place');
+    expect(await page.locator(sel('inspector-decision')).textContent()).toContain('Approved');
     expect(realErrors(errors)).toEqual([]);
   });
 
-  it('shows a failed http node in the inspector; retry after the fix succeeds without re-running upstream', async () => {
+  it('13: at 1280×720 the palette and the side panel fold away, and an approval is decided from the side panel', async () => {
+    const { page, errors } = await h.page({ viewport: VIEWPORTS.small });
+    await importFile(page, writeGraph('vendor-small', example('vendor-onboarding')));
+    const canvas = () =>
+      page
+        .locator(`${sel('canvas')}`)
+        .boundingBox()
+        .then((b) => b!.width);
+    const wide = await canvas();
+    await page.click(sel('toggle-palette'));
+    await page.click(`${sel('toolbar-editor')} ${sel('toggle-side-panel')}`);
+    await expect.poll(canvas).toBeGreaterThan(wide + 400);
+    await shot(page, 'editor-panels-folded');
+    await page.click(sel('toggle-palette'));
+    await page.click(`${sel('toolbar-editor')} ${sel('toggle-side-panel')}`);
+    await page.click(sel('run'));
+    await typeText(page, 'run-input-vendor', 'Acme');
+    await page.click(sel('run-submit'));
+    await runStatus(page, 'waiting');
+    await inspect(page, 'approval');
+    const button = await page.locator(sel('inspector-approve')).boundingBox();
+    expect(button!.width).toBeGreaterThanOrEqual(60);
+    expect(button!.height).toBeGreaterThanOrEqual(24);
+    await shot(page, 'approve-from-side-panel');
+    await page.click(sel('inspector-approve'));
+    await page.keyboard.type('ok from the panel');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab'); // past the data field and Cancel, to Approve
+    await page.keyboard.press('Enter');
+    await runStatus(page, 'succeeded');
+    expect(await page.locator(sel('inspector-decision')).textContent()).toContain('Approved');
+    expect(realErrors(errors)).toEqual([]);
+  });
+
+  it('10: a rejected approval with no false edge reads "Rejected by NAME: comment", not a crash', async () => {
+    const { page, errors } = await h.page();
+    await importFile(page, writeGraph('vendor-reject', example('vendor-onboarding')));
+    await page.click(sel('run'));
+    await typeText(page, 'run-input-vendor', 'Shady Ltd');
+    await page.click(sel('run-submit'));
+    await runStatus(page, 'waiting');
+    await page.click(sel('reject-approval'));
+    await page.keyboard.type('too risky');
+    await page.click(sel('approval-submit'));
+    await runStatus(page, 'failed');
+    const notice = page.locator(sel('run-rejected'));
+    await notice.waitFor();
+    expect(await notice.textContent()).toMatch(/^Rejected by .+: too risky/);
+    await inspect(page, 'approval');
+    expect(await page.locator(sel('inspector-decision')).textContent()).toMatch(/Rejected by .+: too risky/);
+    expect(await page.locator(`${sel('inspector')} ${sel('inspector-error')}`).count()).toBe(0);
+    await shot(page, 'rejected-run');
+    expect(realErrors(errors)).toEqual([]);
+  });
+
+  it('11: a failed code node shows the data it received, the line of the code that threw, and its kind once', async () => {
+    const { page, errors } = await h.page();
+    await importFile(page, writeGraph('code-fails', CODE_FAILS));
+    await page.click(sel('run'));
+    await runStatus(page, 'failed');
+    await inspect(page, 'calc');
+    const input = await page.locator(sel('inspector-input')).textContent();
+    expect(input).toContain('prep');
+    expect(input).toContain('41');
+    expect(input).not.toContain('throw');
+    const error = page.locator(sel('inspector-error'));
+    expect(await error.locator('.insp-error-msg').textContent()).toBe('code kaboom: 41 (line 2 of the code)');
+    await error.locator('.trace-stack summary').click();
+    const stack = await page.locator(sel('inspector-stack')).textContent();
+    expect(stack).toMatch(/^Error: kaboom: 41\n {4}at line 2, column \d+ of calc's code/);
+    expect(stack).not.toMatch(/\.ts:|\.js:|node_modules/);
+    await shot(page, 'code-failure-inspector');
+    expect(realErrors(errors)).toEqual([]);
+  });
+
+  it('shows a failed http node; retry after the fix does not re-run upstream; rerun from it reuses what is below', async () => {
     let broken = true;
     let upstreamHits = 0;
     const server: Server = createServer((req, res) => {
@@ -176,45 +266,38 @@ describe('studio live runs', () => {
       await runStatus(page, 'failed');
       expect(await statusOf(page, 'flaky')).toBe('failed');
       expect(await statusOf(page, 'out')).toBe('skipped');
-      await page.click(`${sel('node-flaky')} .sp-label`);
+      await inspect(page, 'flaky');
       const error = page.locator(sel('inspector-error'));
-      await error.waitFor();
       expect(await error.textContent()).toContain('http-status');
       expect(await error.textContent()).toContain('500');
       expect(await page.locator(sel('inspector')).textContent()).toContain('database down');
-      await page.screenshot({ path: join(ARTIFACTS, 'failed-node-inspector.png') });
+      await shot(page, 'failed-node-inspector');
       broken = false;
       await page.click(sel('inspector-retry'));
       await runStatus(page, 'succeeded');
       expect(await statusOf(page, 'flaky')).toBe('succeeded');
       expect(await statusOf(page, 'out')).toBe('succeeded');
       expect(upstreamHits).toBe(1);
-      const starts = await page.evaluate(async () => {
-        const view = (
-          window as unknown as { __statepipe: { run(): { nodes: Record<string, { attempts: unknown[] }> } } }
-        ).__statepipe.run();
-        return Object.fromEntries(Object.entries(view.nodes).map(([id, n]) => [id, n.attempts.length]));
-      });
-      expect(starts).toEqual({ start: 1, up: 1, flaky: 2, out: 1 });
+      const attempts = async (id: string) => {
+        await inspect(page, id);
+        return page.locator(`${sel('inspector-attempts')} tbody tr`).count();
+      };
+      expect([await attempts('up'), await attempts('flaky'), await attempts('out')]).toEqual([1, 2, 1]);
       // Rerun from the fixed node, keeping the recorded output of the node below it.
       const first = await page.locator(sel('run-status')).getAttribute('data-run-id');
+      await inspect(page, 'flaky');
       await page.click(sel('inspector-rerun'));
       await page.check(sel('rerun-reuse-out'));
       await page.click(sel('rerun-submit'));
       await page
         .locator(`${sel('run-status')}[data-status="succeeded"]:not([data-run-id="${first}"])`)
         .waitFor({ timeout: 10_000 });
-      const again = await page.evaluate(() => {
-        const view = (
-          window as unknown as {
-            __statepipe: { run(): { nodes: Record<string, { status: string; attempts: unknown[] }> } };
-          }
-        ).__statepipe.run();
-        return Object.fromEntries(
-          Object.entries(view.nodes).map(([id, n]) => [id, `${n.status}/${n.attempts.length}`]),
-        );
-      });
-      expect(again).toEqual({ start: 'succeeded/0', up: 'succeeded/0', flaky: 'succeeded/1', out: 'succeeded/0' });
+      expect(await attempts('flaky')).toBe(1);
+      for (const id of ['start', 'up', 'out']) {
+        await inspect(page, id);
+        expect(await page.locator(sel('inspector-status')).getAttribute('data-status')).toBe('succeeded');
+        expect(await page.locator(sel('inspector-attempts')).count()).toBe(0); // reused, not run again
+      }
       expect(upstreamHits).toBe(1);
       expect(realErrors(errors)).toEqual([]);
     } finally {
@@ -237,6 +320,7 @@ describe('studio live runs', () => {
     await runStatus(page, 'succeeded');
     expect(await statusOf(page, 'b')).toBe('succeeded');
 
+    await page.click(sel('run-back'));
     await page.click(sel('run'));
     await nodeStatus(page, 'a', 'running');
     await expect
@@ -250,41 +334,5 @@ describe('studio live runs', () => {
     expect(await statusOf(page, 'b')).toBe('cancelled');
     expect(await page.locator(sel('cancel')).isDisabled()).toBe(true);
     expect(realErrors(errors)).toEqual([]);
-  });
-
-  it('a run started by the CLI on the served database appears in Runs and is followed live on the canvas', async () => {
-    const graphFile = writeGraph('cli-chain', chain('cli-chain', 5));
-    const { page, errors } = await h.page();
-    await page.click(sel('tab-runs'));
-    const child = spawn(
-      process.execPath,
-      [...(await cliEntry()), 'run', graphFile, '--db', join(h.dir, 'studio.db'), '--no-color'],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
-    const exited = new Promise<number | null>((r) => child.on('exit', r));
-    try {
-      await expect.poll(() => /id=(run_[0-9A-Z]{26})/.exec(out)?.[1], { timeout: 15_000 }).toBeTruthy();
-      const runId = /id=(run_[0-9A-Z]{26})/.exec(out)![1]!;
-      const row = page.locator(sel(`run-row-${runId}`));
-      await row.waitFor({ timeout: 10_000 });
-      await page.evaluate((id) => (location.hash = `#run=${id}`), runId);
-      await page.locator(sel('run-mode-banner')).waitFor();
-      await page.locator(`${sel('run-status')}[data-run-id="${runId}"]`).waitFor();
-      // Still going when it was opened: the canvas follows it to the end.
-      await nodeStatus(page, 'a', 'running', 10_000);
-      expect(await page.locator(sel('node-a')).getAttribute('data-status')).toBe('running');
-      await runStatus(page, 'succeeded', 20_000);
-      expect(await statusOf(page, 'b')).toBe('succeeded');
-      expect(await exited).toBe(0);
-      await page.click(sel('leave-run-mode'));
-      await page.click(sel('tab-runs'));
-      await expect.poll(() => row.textContent(), { timeout: 5_000 }).toContain('succeeded');
-      expect(realErrors(errors)).toEqual([]);
-    } finally {
-      child.kill();
-    }
   });
 });

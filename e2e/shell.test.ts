@@ -1,14 +1,10 @@
 /** The shell over `statepipe serve`: loads, guards the token, runs an example and follows its events. */
 import { createServer, request } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { examplePath, importFile, realErrors, startHarness, type Harness } from './harness';
+import { examplePath, importFile, realErrors, harness } from './harness';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => h?.close());
+const h = harness();
 
 const get = (url: string, headers: Record<string, string> = {}) =>
   new Promise<number>((resolve, reject) => {
@@ -41,7 +37,7 @@ describe('studio shell (web host)', () => {
   it('loads the shell with its views and shows the database in Settings', async () => {
     const { page, errors } = await h.page();
     for (const tab of ['editor', 'runs', 'settings']) await page.locator(`[data-testid="tab-${tab}"]`).waitFor();
-    for (const id of ['run', 'pause', 'resume', 'cancel', 'save', 'export-graph', 'import-graph'])
+    for (const id of ['run', 'save', 'export-graph', 'import-graph'])
       expect(await page.locator(`[data-testid="${id}"]`).count()).toBe(1);
     for (const type of [
       'input',
@@ -104,11 +100,18 @@ describe('studio shell (web host)', () => {
     await page.locator('[data-testid="node-result"]').waitFor();
     await page.locator('[data-testid="graph-validity"][data-valid="true"]').waitFor();
     await page.click('[data-testid="run"]');
-    await page.fill('[data-testid="run-input-text"]', 'Alice runs ProjectX in Berlin and Alice is happy');
+    await page.locator('[data-testid="run-input-text"]').click();
+    await page.keyboard.type('Alice runs ProjectX in Berlin and Alice is happy');
     await page.click('[data-testid="run-submit"]');
+    // The run view: its toolbar has the run's controls.
+    await page.locator('[data-testid="run-toolbar"]').waitFor();
+    for (const id of ['pause', 'resume', 'cancel', 'run-status'])
+      expect(await page.locator(`[data-testid="${id}"]`).count()).toBe(1);
     await page.locator('[data-testid="run-status"][data-status="succeeded"]').waitFor({ timeout: 20_000 });
     for (const id of ['start', 'extract', 'sentiment', 'keywords', 'summary', 'aggregate', 'result']) {
-      expect(await page.locator(`[data-testid="node-${id}"]`).getAttribute('data-status')).toBe('succeeded');
+      expect(
+        await page.locator(`[data-testid="run-view"] [data-testid="node-${id}"]`).getAttribute('data-status'),
+      ).toBe('succeeded');
     }
     expect(await page.locator('[data-testid="node-stream-summary"]').textContent()).toContain('Alice leads ProjectX');
     await page.click('[data-testid="tab-runs"]');

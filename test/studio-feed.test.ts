@@ -10,7 +10,7 @@ import type { RunEvent } from '../src/core/events.js';
 import type { Graph } from '../src/core/graph/schema.js';
 import { coalesceTokens, type WireEvent } from '../src/host/coalesce.js';
 import { followRun, type HostClient } from '../src/renderer/api/client.js';
-import { RunFold } from '../src/renderer/run/run-view.js';
+import { RunFold } from '../src/renderer/run/fold.js';
 
 const graph = {
   format: 'statepipe.graph',

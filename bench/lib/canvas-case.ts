@@ -118,8 +118,9 @@ interface Live {
 const sum = (xs: (number | undefined)[]) => xs.reduce<number>((a, x) => a + (x ?? 0), 0);
 
 /**
- * Runs the graph from the editor's Run button until `ms` of steady state were recorded: each
- * run's start (building the run view of every node) is timed apart, and frames are recorded from
+ * Runs the graph from the editor's Run button (which opens the run view: its own canvas of the
+ * run, followed live; back to the editor for the next run) until `ms` of steady state were
+ * recorded: each run's start (building the run view of every node) is timed apart, and frames are recorded from
  * when the second level of nodes runs to the run's end, while `chains` nodes change state.
  * State events are counted over the whole run (click to end), as they arrive in the page.
  */
@@ -136,12 +137,17 @@ async function live(page: Page, ms: number): Promise<Live> {
   let stateMs = 0;
   let lastStatus = 'none';
   while (sum(deltas) < ms && runs < 20) {
+    const back = page.locator('[data-testid="run-back"]');
+    if (await back.isVisible()) await back.click();
     await page.waitForFunction(
       () => !(document.querySelector('[data-testid="run"]') as HTMLButtonElement | null)?.disabled,
       undefined,
       { timeout: 30_000 },
     );
-    const before = await status.getAttribute('data-run-id');
+    // The run view of the previous run is gone (back in the editor): no run id shows yet.
+    const before = await page.evaluate(
+      () => document.querySelector('[data-testid="run-status"]')?.getAttribute('data-run-id') ?? null,
+    );
     await startRecording(page);
     const t0 = performance.now();
     await run.click();

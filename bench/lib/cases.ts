@@ -35,7 +35,34 @@ export type CaseSpec =
   | { kind: 'map-resume-build'; items: number; dir: string }
   | { kind: 'map-resume'; runId: string; dir: string }
   | StreamingSpec
-  | CanvasSpec;
+  | CanvasSpec
+  | LoadSpec;
+
+/** The studio's first load (cold cache) next to a blank page from the same server, `reps` times each. */
+export interface LoadSpec {
+  kind: 'load';
+  reps: number;
+  dir: string;
+}
+
+export interface LoadResult {
+  kind: 'load';
+  reps: number;
+  /** Median load event of a blank page from the same web host (ms since navigation). */
+  blankLoadMs: number;
+  /** Median time until the editor is interactive (the `statepipe:interactive` mark). */
+  studioTtiMs: number;
+  /** studioTtiMs / blankLoadMs. */
+  ratio: number;
+  /** JavaScript whose response ended before interactive (decoded bytes; the most of the reps). */
+  jsBytesBeforeTti: number;
+  files: { name: string; bytes: number }[];
+  monacoAtStart: boolean;
+  elkAtStart: boolean;
+  /** Monaco loaded once a code field opened; elk once Layout was pressed. */
+  monacoOnField: boolean;
+  elkOnLayout: boolean;
+}
 
 export interface StreamingSpec {
   kind: 'streaming';
@@ -271,4 +298,5 @@ export type CaseResult =
   | CliResult
   | ServeResult
   | StreamingResult
-  | CanvasResult;
+  | CanvasResult
+  | LoadResult;

@@ -1,6 +1,7 @@
 /** Turns the collected results into the markdown report and the target verdicts. */
 import type {
   CanvasResult,
+  LoadResult,
   EngineMode,
   EngineResult,
   LangGraphResult,
@@ -10,7 +11,7 @@ import type {
   Sync,
 } from './cases.js';
 import { graphKey, graphLabel, type GraphSpec } from './graphs.js';
-import { browserTargets, renderBrowser } from './report-browser.js';
+import { browserTargets, loadTarget, renderBrowser, renderLoad } from './report-browser.js';
 import { renderScale, scaleTargets, type ScaleFigures } from './report-scale.js';
 import { mapTargets, renderMap, type MapBench } from './report-map.js';
 import { pgTargets, renderPg, type PgCollected } from './report-pg.js';
@@ -28,6 +29,7 @@ export interface Collected extends ScaleFigures {
   resume?: ResumeResult;
   streaming?: StreamingResult;
   canvas?: CanvasResult;
+  load?: LoadResult;
   map?: MapBench;
   pg?: PgCollected;
   /** What the bench did about out/renderer (fresh, built, or the build error). */
@@ -118,6 +120,7 @@ export function targets(c: Collected): Target[] {
   if (c.cli || c.dashboard || c.serve || c.scaleDb) out.push(...scaleTargets(c));
   if (c.pg) out.push(...pgTargets(c.pg));
   if (c.streaming || c.canvas) out.push(...browserTargets(c.streaming, c.canvas));
+  if (c.load) out.push(loadTarget(c.load));
   out.push(...mapTargets(c.map));
   return out;
 }
@@ -271,6 +274,7 @@ export function renderReport(c: Collected): string {
   L.push(...renderScale(c));
   L.push(...renderPg(c.pg));
   L.push(...renderBrowser(c.streaming, c.canvas, c.renderer));
+  if (c.load) L.push(...renderLoad(c.load));
   L.push(...renderMap(c.map));
   if (c.failures.length > 0) L.push('## Cases that did not complete', '', ...c.failures.map((x) => `- ${x}`), '');
   return L.join('\n');

@@ -120,7 +120,7 @@ async function streamRun(
   await resetMessages(page);
   const t0 = performance.now();
   const { runId } = await s.call<{ runId: string }>('runs.start', { graph, input: {} });
-  // Open the run in run mode while its delay runs, let the canvas settle, then record frames.
+  // Open the run (the run view, as a #run= link does) while its delay runs, let the canvas settle, then record frames.
   await page.evaluate(
     (id) => (window as unknown as { __statepipe: { openRun(id: string): Promise<void> } }).__statepipe.openRun(id),
     runId,
@@ -150,9 +150,11 @@ async function streamRun(
       (x) => ({ t: x[0], n: x[2] }),
     ),
   );
-  const lengths = await page.evaluate(() => {
-    const v = (
-      window as unknown as { __statepipe: { run(): { nodes: Record<string, { stream: string }> } | null } }
+  const lengths = await page.evaluate(async () => {
+    const v = await (
+      window as unknown as {
+        __statepipe: { run(): Promise<{ nodes: Record<string, { stream: string }> } | null> };
+      }
     ).__statepipe.run();
     return v ? Object.fromEntries(Object.entries(v.nodes).map(([k, n]) => [k, n.stream])) : {};
   });

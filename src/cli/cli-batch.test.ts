@@ -41,7 +41,13 @@ describe.concurrent('statepipe run --inputs', () => {
   it('exits with the worst outcome: 3 when some runs wait, 1 when some fail', async () => {
     const dir = tmpDir();
     const db = path.join(dir, 'db');
-    const g = fastGraph('vendor-onboarding', dir);
+    // The screening prompt reads the optional country with no fallback (the example has one).
+    const g = fastGraph('vendor-onboarding', dir, (graph) => {
+      const screen = (graph['nodes'] as { id: string; config: Record<string, unknown> }[]).find(
+        (n) => n.id === 'policy_screen',
+      )!;
+      screen.config['prompt'] = 'Screen {{input.vendor}} from {{input.country}} against the vendor policy.';
+    });
     const inputs = path.join(dir, 'in.jsonl');
     fs.writeFileSync(inputs, '{"vendor":"a","country":"x"}\n{"vendor":"b","country":"y"}\n');
     const w = await cli(['run', g, '--inputs', inputs, '--db', db]);

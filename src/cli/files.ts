@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import type { Graph } from '../core/graph/schema.js';
 import { validateRunInput } from '../core/graph/validate.js';
 import { parseGraphFile } from '../host/graph-file.js';
-import { completeGraph } from '../host/graph-library.js';
+import { completeGraph, savedGraph } from '../host/graph-library.js';
 import type { SqliteStore } from '../host/store/index.js';
 import { AppError } from '../core/errors.js';
 import { depthMessage, tooDeep } from '../core/json-depth.js';
@@ -43,7 +43,7 @@ export async function loadGraphFile(file: string, dbPath?: string): Promise<Grap
     if (dbPath === undefined || !fs.existsSync(dbPath)) return undefined;
     // Loaded on first need only: `validate` and `run` of a self-contained graph never load SQLite here.
     db ??= (await import('../host/store/index.js')).openDatabase(dbPath, { readonly: true });
-    return db.getGraph(id).catch(() => undefined);
+    return savedGraph(db, id).catch(() => undefined);
   };
   try {
     return await completeGraph(graph, { file, saved }, file);

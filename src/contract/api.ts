@@ -28,6 +28,10 @@ export const RunStatus = z.enum([
   'cancelled',
 ]);
 
+const NodeErrorSchema = z
+  .object({ kind: z.string(), message: z.string(), retryable: z.boolean(), stack: z.string().optional() })
+  .passthrough();
+
 /** What an action on a run answers: the run's status once it settled (or `requested`, still going). */
 const Outcome = z.object({ runId: z.string(), status: z.union([RunStatus, z.literal('requested')]) }).passthrough();
 const Issue = z.object({
@@ -88,11 +92,13 @@ export const methods = {
     output: z.object({ ok: z.boolean(), issues: z.array(Issue) }),
   },
   'graphs.save': {
-    input: z.object({ graph: GraphJson }).strict(),
+    /** `create`: a new graph, refused (code `conflict`) when a saved graph already has its id. */
+    input: z.object({ graph: GraphJson, create: z.boolean().optional() }).strict(),
     output: z.object({ graphId: z.string(), version: z.number(), hash: z.string(), json: z.string() }),
   },
   'graphs.list': {
-    input: z.object({}).strict(),
+    /** Saved graphs; `includeDrafts`: also graphs only ever run as unsaved drafts. */
+    input: z.object({ includeDrafts: z.boolean().optional() }).strict(),
     /** `version`: the latest saved version of each graph. */
     output: z.object({
       graphs: z.array(
@@ -107,8 +113,52 @@ export const methods = {
     }),
   },
   'graphs.get': {
-    input: z.object({ graphIdOrRunId: z.string().min(1) }).strict(),
-    output: z.object({ json: z.string() }),
+    /** A graph's latest saved version (or `version`), or the snapshot a run ran. */
+    input: z.object({ graphIdOrRunId: z.string().min(1), version: z.number().int().min(1).optional() }).strict(),
+    /** `saved`: the version is one a person saved (false: the snapshot of a draft run). */
+    output: z.object({ json: z.string(), graphId: z.string(), version: z.number(), saved: z.boolean() }),
+  },
+  'graphs.versions': {
+    /** Every saved version of a graph, newest first, and which one is its latest (a restore moves it). */
+    input: z.object({ graphId: z.string().min(1) }).strict(),
+    output: z.object({
+      latest: z.number(),
+      versions: z.array(
+        z.object({
+          version: z.number(),
+          hash: z.string(),
+          createdAt: z.string(),
+          name: z.string().nullable(),
+          nodes: z.number(),
+          runs: z.number(),
+        }),
+      ),
+    }),
+  },
+  'nodes.test': {
+    /** Runs one node of a (draft) graph with pinned inputs, outside any run: nothing is stored. */
+    input: z
+      .object({
+        graph: GraphJson,
+        nodeId: NodeId,
+        input: z.unknown().default({}),
+        /** Pinned outputs of the nodes it reads, by node id. */
+        outputs: z.record(z.string(), z.unknown()).default({}),
+      })
+      .strict(),
+    output: z.object({
+      status: z.enum(['succeeded', 'failed']),
+      input: z.unknown().optional(),
+      output: z.unknown().optional(),
+      error: NodeErrorSchema.optional(),
+      durationMs: z.number(),
+      stream: z.string(),
+      logs: z.array(z.object({ level: z.string(), message: z.string() })),
+      steps: z.array(z.unknown()),
+      usage: z.object({ inputTokens: z.number(), outputTokens: z.number() }).optional(),
+      costUsd: z.number().optional(),
+      model: z.string().optional(),
+    }),
   },
   'runs.start': {
     /** `idempotencyKey`: a key seen before returns the run it started (`created: false`), not a second run. */

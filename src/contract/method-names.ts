@@ -9,6 +9,8 @@ export const API_METHOD_NAMES = [
   'graphs.save',
   'graphs.list',
   'graphs.get',
+  'graphs.versions',
+  'nodes.test',
   'runs.start',
   'runs.get',
   'runs.list',

@@ -82,17 +82,44 @@ const handlers: {
       throw err;
     }
   },
-  'graphs.save': async ({ service }, { graph }) => {
+  'graphs.save': async ({ service }, { graph, create }) => {
     const valid = validateGraph(graph);
     const json = serializeGraph(valid);
+    if (create) {
+      const taken = (await service.store.listGraphs()).find((g) => g.graphId === valid.id);
+      if (taken)
+        throw new AppError(
+          'conflict',
+          `a graph with id ${valid.id} exists (${taken.name ? `"${taken.name}", ` : ''}version ${taken.latestVersion}): choose another id, or save over it`,
+        );
+    }
     return { ...(await service.store.saveGraph(valid, json)), json };
   },
-  'graphs.list': async ({ service }) => ({
-    graphs: (await service.store.listGraphs()).map(({ latestVersion, ...g }) => ({ ...g, version: latestVersion })),
+  'graphs.list': async ({ service }, { includeDrafts }) => ({
+    graphs: (await service.store.listGraphs(includeDrafts ? { includeDrafts } : {})).map(({ latestVersion, ...g }) => ({
+      ...g,
+      version: latestVersion,
+    })),
   }),
-  'graphs.get': async ({ service }, { graphIdOrRunId }) => ({ json: await service.exportGraph(graphIdOrRunId) }),
+  'graphs.get': async ({ service }, { graphIdOrRunId, version }) => await service.graphFile(graphIdOrRunId, version),
+  'graphs.versions': async ({ service }, { graphId }) => {
+    const versions = await service.store.graphVersions(graphId);
+    if (versions.length === 0) throw new AppError('not-found', `no saved graph ${graphId} in this database`);
+    return { versions, latest: (await service.store.graphVersionOf(graphId))?.version ?? versions[0]!.version };
+  },
+  'nodes.test': async ({ service }, { graph: { graphs: _library, ...draft }, nodeId, input, outputs }) =>
+    // A draft: its shape is checked by the contract, the rest may still have problems. One node
+    // runs alone (composition nodes are refused), so the graph's library is not needed.
+    await service.testNode({
+      graph: { ...draft, nodes: draft.nodes.map((n) => ({ ...n, config: n.config ?? {} })) },
+      nodeId,
+      input,
+      outputs,
+    }),
   'runs.start': async (ctx, { graph, input, idempotencyKey }) => {
-    const { runId, created } = await createRunOnce(ctx.service, validateGraph(graph), input, idempotencyKey);
+    // Graphs its composition nodes name may be saved ones: the service fills the library, then checks it whole.
+    const valid = validateGraph(graph, undefined, { missing: 'ignore' });
+    const { runId, created } = await createRunOnce(ctx.service, valid, input, idempotencyKey);
     if (created) await startRun(ctx, runId);
     return idempotencyKey === undefined ? { runId } : { runId, created };
   },

@@ -11,6 +11,7 @@ import { graphRefs } from '../core/graph/composition.js';
 import type { Graph } from '../core/graph/schema.js';
 import { validateGraph } from '../core/graph/validate.js';
 import { isYamlPath, parseGraphFile } from './graph-file.js';
+import type { Store } from './store/store.js';
 
 export interface GraphSources {
   /** The file the graph was read from: refs that look like paths are read next to it. */
@@ -71,6 +72,21 @@ async function find(
 /** The graph, its library filled, validated whole: a graph no source has is refused, naming the node. */
 export async function completeGraph(graph: Graph, sources: GraphSources, source?: string): Promise<Graph> {
   return validateGraph(await withLibrary(graph, sources), source);
+}
+
+/**
+ * A graph saved in a database (its latest saved version), or undefined: a graph only ever run as
+ * a draft from the studio or the API has a run's snapshot, not a saved version, and is not one.
+ */
+export async function savedGraph(
+  store: Pick<Store, 'graphVersionOf' | 'getGraph'>,
+  graphId: string,
+): Promise<Graph | undefined> {
+  if (!(await store.graphVersionOf(graphId))?.saved) return undefined;
+  return store.getGraph(graphId).catch((err: unknown) => {
+    if (err instanceof AppError && err.code === 'not-found') return undefined;
+    throw err;
+  });
 }
 
 export { isYamlPath };

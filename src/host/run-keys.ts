@@ -32,18 +32,21 @@ export function requestHash(graph: Graph, input: unknown): string {
   return createHash('sha256').update(canonicalJson({ graph, input })).digest('hex');
 }
 
-/** Creates the run (nothing executes yet), once per key. */
+/**
+ * Creates the run (nothing executes yet), once per key. The graph is a draft: the run keeps its
+ * snapshot, no saved version is added (saving is `graphs.save`).
+ */
 export async function createRunOnce(
   service: StatepipeService,
   graph: Graph,
   input: unknown,
   key?: string,
 ): Promise<StartedRun> {
-  if (key === undefined) return { runId: await service.createRun(graph, input), created: true };
+  if (key === undefined) return { runId: await service.createRun(graph, input, { save: false }), created: true };
   const hash = requestHash(graph, input);
   try {
     return {
-      runId: await service.createRun(graph, input, { idempotencyKey: { key, requestHash: hash } }),
+      runId: await service.createRun(graph, input, { save: false, idempotencyKey: { key, requestHash: hash } }),
       created: true,
     };
   } catch (err) {

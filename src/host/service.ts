@@ -9,9 +9,9 @@ import type { Graph } from '../core/graph/schema.js';
 import { topology } from '../core/graph/topology.js';
 import { serializeGraph } from '../core/graph/validate.js';
 import { asRunId, type RunId } from '../core/ids.js';
-import type { RunHooks } from '../core/ports.js';
+import type { RunHooks, RunnerServices } from '../core/ports.js';
 import { realClock } from '../core/engine/clock.js';
-import type { RunOutcome } from '../core/engine/context.js';
+import type { RunnerRegistry, RunOutcome } from '../core/engine/context.js';
 import { Engine, type Decision, type HandOff } from '../core/engine/engine.js';
 import { dryRunPlan, nodesLeft, type DryControl, type DryRunPlan } from '../core/engine/dry-run.js';
 import { replayRun, type ReplayReport } from '../core/engine/replay.js';
@@ -20,7 +20,8 @@ import { createAgentRunner } from '../core/nodes/agent/runner.js';
 import { llmRunner } from '../core/nodes/llm/runner.js';
 import { BreakerRegistry, withBreakers, type BreakerSettings } from './breaker.js';
 import { parseGraphFile } from './graph-file.js';
-import { completeGraph } from './graph-library.js';
+import { completeGraph, savedGraph } from './graph-library.js';
+import { testNode, type NodeTestRequest, type NodeTestResult } from './node-test.js';
 import { openProcessStore, processOwner, recoverInterrupted } from './recover.js';
 import { startTelemetry, type Telemetry } from './telemetry.js';
 import { CodeSandbox, codeRunner } from './runners/code.js';
@@ -43,12 +44,15 @@ export interface ServiceOptions extends StoreOptions {
   ownerName?: string;
 }
 
-export type { RunDetail, RunOutcome, ReplayReport, DryRunPlan, DryControl };
+export type { RunDetail, RunOutcome, ReplayReport, DryRunPlan, DryControl, NodeTestRequest, NodeTestResult };
 
 export class StatepipeService {
   readonly engine: Engine;
   readonly providers: ProviderRegistry;
   readonly breakers: BreakerRegistry;
+  /** The runners and services of this host (the engine's, and "test one node"'s). */
+  private readonly runners: RunnerRegistry;
+  private readonly services: RunnerServices;
   private readonly telemetry: Telemetry | undefined;
   private readonly sandbox = new CodeSandbox();
   private readonly owner: { id: string; pid: number };
@@ -60,21 +64,23 @@ export class StatepipeService {
     this.owner = processOwner(opts.ownerName);
     this.providers = new ProviderRegistry(opts.providers ?? {});
     this.breakers = new BreakerRegistry(opts.breakers ?? {});
+    this.runners = {
+      llm: withBreakers(this.breakers, llmRunner),
+      code: codeRunner(this.sandbox),
+      http: withBreakers(this.breakers, httpRunner),
+      agent: withBreakers(this.breakers, createAgentRunner({ httpTool: httpRunner })),
+    };
+    this.services = {
+      runCode: (code, args, o) => this.sandbox.run(code, args, o),
+      fetch: globalThis.fetch.bind(globalThis),
+      provider: (name) => this.providers.get(name),
+      verifyEffect: (req) => verifyEffect(req),
+    };
     this.engine = new Engine({
       store,
       clock: realClock,
-      runners: {
-        llm: withBreakers(this.breakers, llmRunner),
-        code: codeRunner(this.sandbox),
-        http: withBreakers(this.breakers, httpRunner),
-        agent: withBreakers(this.breakers, createAgentRunner({ httpTool: httpRunner })),
-      },
-      services: {
-        runCode: (code, args, o) => this.sandbox.run(code, args, o),
-        fetch: globalThis.fetch.bind(globalThis),
-        provider: (name) => this.providers.get(name),
-        verifyEffect: (req) => verifyEffect(req),
-      },
+      runners: this.runners,
+      services: this.services,
       owner: this.owner,
       hashGraph: (graph) => sha256(serializeGraph(graph)),
       ...(opts.hooks ? { hooks: opts.hooks } : {}),
@@ -117,12 +123,9 @@ export class StatepipeService {
     return completeGraph(graph, { file: path, saved: (id) => this.savedGraph(id) }, path);
   }
 
-  /** A graph saved in this database (its latest version), or undefined. */
-  private async savedGraph(graphId: string): Promise<Graph | undefined> {
-    return this.store.getGraph(graphId).catch((err: unknown) => {
-      if (err instanceof AppError && err.code === 'not-found') return undefined;
-      throw err;
-    });
+  /** A graph saved in this database (its latest saved version), or undefined. */
+  private savedGraph(graphId: string): Promise<Graph | undefined> {
+    return savedGraph(this.store, graphId);
   }
 
   /** `--dry-run` of a new run: the plan and worst-case tokens; nothing is opened or written. */
@@ -147,17 +150,27 @@ export class StatepipeService {
     return { ...plan, graphId: graph.id, tokensSoFar: state.tokens, costUsdSoFar: state.costUsd };
   }
 
-  /** Saves the graph's version and creates the run (validating its input). Nothing executes yet. */
+  /**
+   * Creates the run (validating its input). Nothing executes yet. `save` (the default, as the
+   * CLI runs files): the graph is saved as a version first; false (a draft run from the studio
+   * or the API): the run only keeps its snapshot, no version is added to the graph list.
+   */
   async createRun(
     graph: Graph,
     input: unknown,
-    opts: { idempotencyKey?: { key: string; requestHash?: string } } = {},
+    opts: { save?: boolean; idempotencyKey?: { key: string; requestHash?: string } } = {},
   ): Promise<RunId> {
     // The graphs its composition nodes run come along in its library: the run's snapshot is whole.
     const valid = await completeGraph(graph, { saved: (id) => this.savedGraph(id) });
     const json = serializeGraph(valid);
-    const { hash } = await this.store.saveGraph(valid, json);
-    return this.engine.createRun(valid, input, { graphHash: hash, ...opts });
+    const { save, ...keyed } = opts;
+    const hash = save === false ? sha256(json) : (await this.store.saveGraph(valid, json)).hash;
+    return this.engine.createRun(valid, input, { graphHash: hash, ...keyed });
+  }
+
+  /** Runs one node of a draft with pinned inputs, outside any run (see node-test.ts). */
+  testNode(req: NodeTestRequest): Promise<NodeTestResult> {
+    return testNode({ runners: this.runners, services: this.services, clock: realClock }, req);
   }
 
   async startRun(graph: Graph, input: unknown): Promise<RunOutcome> {
@@ -232,15 +245,30 @@ export class StatepipeService {
 
   /** The graph file (canonical JSON) of a graph id (latest version) or of the snapshot a run ran. */
   async exportGraph(graphIdOrRunId: string): Promise<string> {
-    if (graphIdOrRunId.startsWith('run_') && (await this.store.getRunRow(graphIdOrRunId))) {
-      return serializeGraph((await this.store.loadRun(asRunId(graphIdOrRunId))).graph);
+    return (await this.graphFile(graphIdOrRunId)).json;
+  }
+
+  /**
+   * A graph file with where it comes from: a graph's latest version (or `version`), or the
+   * snapshot a run ran (its version, and whether that version is a saved one or a draft's).
+   */
+  async graphFile(
+    graphIdOrRunId: string,
+    version?: number,
+  ): Promise<{ json: string; graphId: string; version: number; saved: boolean }> {
+    const row = graphIdOrRunId.startsWith('run_') ? await this.store.getRunRow(graphIdOrRunId) : undefined;
+    if (row) {
+      const json = serializeGraph((await this.store.loadRun(asRunId(graphIdOrRunId))).graph);
+      const v = await this.store.graphVersionOf(row.graphId, row.graphVersion);
+      return { json, graphId: row.graphId, version: row.graphVersion, saved: v?.saved ?? true };
     }
-    const graph = await this.store.getGraph(graphIdOrRunId).catch((err: unknown) => {
-      if (err instanceof AppError && err.code === 'not-found') return undefined;
+    const graph = await this.store.getGraph(graphIdOrRunId, version).catch((err: unknown) => {
+      if (err instanceof AppError && err.code === 'not-found' && version === undefined) return undefined;
       throw err;
     });
     if (!graph) throw new AppError('not-found', `no graph or run ${graphIdOrRunId} in this database`);
-    return serializeGraph(graph);
+    const v = await this.store.graphVersionOf(graphIdOrRunId, version);
+    return { json: serializeGraph(graph), graphId: graphIdOrRunId, version: v?.version ?? 0, saved: v?.saved ?? true };
   }
 
   /** Marks runs whose driving process died as `interrupted` (the app does this at start). */

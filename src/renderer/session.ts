@@ -1,29 +1,64 @@
 /**
  * Document lifecycle outside React: live validation, the autosave draft (restored on reload),
- * the unload warning, and test hooks on `window.__statepipe`.
+ * the unload warning, links to runs (`#run=<id>` opens that run; the address shows the run on
+ * screen, so it can be copied), and the hooks the benchmarks use on `window.__statepipe`.
  */
-import { serializeGraph } from '../core/graph/validate';
+import { serializeGraph } from '../core/graph/serialize';
+import { dashboardStore } from './dashboard/dashboard-store';
 import { clearDraft, loadDraft, saveDraft } from './doc/files';
 import { docStore } from './doc/store';
 import { watchValidation } from './doc/validation';
-import { openRunInStudio, watchRunHash } from './run/open-run';
-import { runStore } from './run/run-store';
 import { uiStore } from './ui/ui-store';
 
 let started = false;
+
+const RUN_LINK = /^#run=(run_[0-9A-Z]{26})$/;
+
+/** The run on screen, if any: the editor's run view or the Runs tab's. */
+function visibleRun(): string | null {
+  const ui = uiStore.getState();
+  if (ui.view === 'editor' && ui.pane.kind === 'run') return ui.pane.runId;
+  const page = dashboardStore.getState().page;
+  if (ui.view === 'runs' && page.kind === 'detail') return page.runId;
+  return null;
+}
+
+/** Opens a run from a link: the Runs tab shows it. */
+export function openRunLink(runId: string): void {
+  dashboardStore.getState().open({ kind: 'detail', runId });
+  uiStore.getState().setView('runs');
+}
+
+function watchRunLinks(): void {
+  const follow = () => {
+    const m = RUN_LINK.exec(location.hash);
+    if (m && visibleRun() !== m[1]) openRunLink(m[1]!);
+  };
+  window.addEventListener('hashchange', follow);
+  follow();
+  // The address names the run on screen (replaceState: no hashchange, no history entry).
+  const write = () => {
+    const id = visibleRun();
+    const want = id ? `#run=${id}` : '';
+    if (location.hash !== want) history.replaceState(null, '', `${location.pathname}${location.search}${want}`);
+  };
+  uiStore.subscribe(write);
+  dashboardStore.subscribe(write);
+}
 
 export function startSession(): void {
   if (started) return;
   started = true;
   const draft = loadDraft();
   if (draft) {
-    docStore.getState().load(draft.graph, { dirty: true, dbVersion: draft.dbVersion });
+    docStore.getState().load(draft.graph, { dirty: true, dbVersion: draft.dbVersion, savedId: draft.savedId });
     setTimeout(
       () => uiStore.getState().notify('info', `Restored your unsaved draft of "${draft.graph.name ?? draft.graph.id}"`),
       0,
     );
   }
-  watchValidation(docStore);
+  // The validator loads a frame after the first paint: the editor is usable before it.
+  requestAnimationFrame(() => setTimeout(() => watchValidation(docStore), 0));
 
   let timer: ReturnType<typeof setTimeout> | undefined;
   docStore.subscribe((s, prev) => {
@@ -31,7 +66,7 @@ export function startSession(): void {
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => {
       const now = docStore.getState();
-      if (now.dirty) saveDraft(now.graph, now.dbVersion);
+      if (now.dirty) saveDraft(now.graph, now.dbVersion, now.savedId);
       else clearDraft();
     }, 400);
   });
@@ -39,16 +74,16 @@ export function startSession(): void {
   window.addEventListener('beforeunload', (e) => {
     const s = docStore.getState();
     if (!s.dirty) return;
-    saveDraft(s.graph, s.dbVersion);
+    saveDraft(s.graph, s.dbVersion, s.savedId);
     e.preventDefault();
     e.returnValue = '';
   });
 
+  // For `npm run bench` (never for tests of what a person does): read the document, open and read a run.
   (window as unknown as Record<string, unknown>)['__statepipe'] = {
     documentBytes: () => serializeGraph(docStore.getState().graph),
-    state: () => docStore.getState(),
-    run: () => runStore.getState().view,
-    openRun: (runId: string) => openRunInStudio(runId),
+    openRun: (runId: string) => openRunLink(runId),
+    run: async () => (await import('./run/session')).latestSession()?.getState().live ?? null,
   };
-  watchRunHash();
+  watchRunLinks();
 }

@@ -29,8 +29,10 @@ export const READ_ERRORS = [400, 401, 500, 503];
 
 /** The coded errors each contract method can answer besides bad-request, internal and database. */
 const METHOD_ERRORS: Partial<Record<ApiMethodName, number[]>> = {
-  'graphs.save': [422],
+  'graphs.save': [409, 422],
   'graphs.get': [404],
+  'graphs.versions': [404],
+  'nodes.test': [404, 422],
   'runs.start': [422],
   'runs.get': [404],
   'runs.events': [404],

@@ -102,6 +102,40 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/call/graphs.versions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** graphs.versions: the contract method; the body is its input */
+    post: operations['call_graphs_versions'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/call/nodes.test': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** nodes.test: the contract method; the body is its input */
+    post: operations['call_nodes_test'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/call/runs.start': {
     parameters: {
       query?: never;
@@ -546,10 +580,27 @@ export interface components {
     };
     GraphsSaveInput: {
       graph: components['schemas']['GraphInput'];
+      create?: boolean;
     };
-    GraphsListInput: Record<string, never>;
+    GraphsListInput: {
+      includeDrafts?: boolean;
+    };
     GraphsGetInput: {
       graphIdOrRunId: string;
+      version?: number;
+    };
+    GraphsVersionsInput: {
+      graphId: string;
+    };
+    NodesTestInput: {
+      graph: components['schemas']['GraphInput'];
+      nodeId: string;
+      /** @default {} */
+      input: unknown;
+      /** @default {} */
+      outputs: {
+        [key: string]: unknown;
+      };
     };
     RunsStartInput: {
       graph: components['schemas']['GraphInput'];
@@ -705,6 +756,47 @@ export interface components {
     };
     GraphsGetOutput: {
       json: string;
+      graphId: string;
+      version: number;
+      saved: boolean;
+    };
+    GraphsVersionsOutput: {
+      latest: number;
+      versions: {
+        version: number;
+        hash: string;
+        createdAt: string;
+        name: string | null;
+        nodes: number;
+        runs: number;
+      }[];
+    };
+    NodesTestOutput: {
+      /** @enum {string} */
+      status: 'succeeded' | 'failed';
+      input?: unknown;
+      output?: unknown;
+      error?: {
+        kind: string;
+        message: string;
+        retryable: boolean;
+        stack?: string;
+      } & {
+        [key: string]: unknown;
+      };
+      durationMs: number;
+      stream: string;
+      logs: {
+        level: string;
+        message: string;
+      }[];
+      steps: unknown[];
+      usage?: {
+        inputTokens: number;
+        outputTokens: number;
+      };
+      costUsd?: number;
+      model?: string;
     };
     RunsStartOutput: {
       runId: string;
@@ -1086,6 +1178,15 @@ export interface operations {
           'application/json': components['schemas']['Failure'];
         };
       };
+      /** @description illegal-transition or conflict: the run cannot do that now, or another process drives it */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
       /** @description too-large: the body is larger than 16 MiB */
       413: {
         headers: {
@@ -1297,6 +1398,215 @@ export interface operations {
       };
       /** @description unsupported-media-type: the body is not application/json */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description internal: a fault of the server */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description database: the database is busy or cannot be written */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+    };
+  };
+  call_graphs_versions: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['GraphsVersionsInput'];
+      };
+    };
+    responses: {
+      /** @description the value of graphs.versions */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {boolean} */
+            ok: true;
+            value: components['schemas']['GraphsVersionsOutput'];
+          };
+        };
+      };
+      /** @description bad-request: malformed URL, body or parameter (the message names it), or a value nested too deep */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description unauthorized: missing or wrong token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description forbidden: a write from another origin (Origin or Sec-Fetch-Site) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description not-found: no such run, graph or node */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description too-large: the body is larger than 16 MiB */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description unsupported-media-type: the body is not application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description internal: a fault of the server */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description database: the database is busy or cannot be written */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+    };
+  };
+  call_nodes_test: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['NodesTestInput'];
+      };
+    };
+    responses: {
+      /** @description the value of nodes.test */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {boolean} */
+            ok: true;
+            value: components['schemas']['NodesTestOutput'];
+          };
+        };
+      };
+      /** @description bad-request: malformed URL, body or parameter (the message names it), or a value nested too deep */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description unauthorized: missing or wrong token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description forbidden: a write from another origin (Origin or Sec-Fetch-Site) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description not-found: no such run, graph or node */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description too-large: the body is larger than 16 MiB */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description unsupported-media-type: the body is not application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Failure'];
+        };
+      };
+      /** @description validation: the graph or its input breaks a rule (issues name the node, edge or field) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -2617,6 +2927,16 @@ export interface operations {
               /** @enum {string} */
               method: 'graphs.get';
               input: components['schemas']['GraphsGetInput'];
+            }
+          | {
+              /** @enum {string} */
+              method: 'graphs.versions';
+              input: components['schemas']['GraphsVersionsInput'];
+            }
+          | {
+              /** @enum {string} */
+              method: 'nodes.test';
+              input: components['schemas']['NodesTestInput'];
             }
           | {
               /** @enum {string} */

@@ -246,7 +246,7 @@ export class NodeTask {
 const untemplated = new Map<NodeKind, ReadonlySet<string>>();
 
 /** The config keys a kind's config is rendered without (its runner renders them itself). */
-function untemplatedOf(kind: NodeKind): ReadonlySet<string> {
+export function untemplatedOf(kind: NodeKind): ReadonlySet<string> {
   let set = untemplated.get(kind);
   if (!set) {
     set = kind.untemplated ? new Set([...UNTEMPLATED_CONFIG_KEYS, ...kind.untemplated]) : UNTEMPLATED_CONFIG_KEYS;

@@ -52,7 +52,7 @@ function remember<K, V>(cache: Map<K, V>, key: K, value: V): V {
 }
 
 /** Index just past the `}}` that closes the template opened at `start` (the `{{`), or -1. */
-function findClose(s: string, start: number): number {
+export function findClose(s: string, start: number): number {
   let depth = 0;
   let quote: string | null = null;
   for (let i = start + 2; i < s.length; i++) {

@@ -105,6 +105,19 @@ export interface NodeKind<C extends object = Record<string, unknown>, T extends 
   readonly panel: readonly PanelField[];
 }
 
+/**
+ * A runner whose code (and what it needs: the llm runner's ajv) loads on its first call. A kind's
+ * descriptor is read by more than the engine (the studio draws its palette and panels from it on
+ * first paint); with its heavy runner behind this, reading the kind costs only its schema and
+ * panel. For `effect` kinds only: their runner is the host's in a run and the record's in a
+ * replay, whereas an in-process kind's first call would wait on a module load that a replay
+ * cannot tell from an idle engine.
+ */
+export function lazyRunner(load: () => Promise<NodeRunner>): NodeRunner {
+  let loaded: Promise<NodeRunner> | undefined;
+  return async (ctx) => (await (loaded ??= load()))(ctx);
+}
+
 /** Declares a kind, keeping its config type (inferred from its schema) for its own functions. */
 export function defineKind<C extends object, const T extends string>(kind: NodeKind<C, T>): NodeKind<C, T> {
   return kind;

@@ -30,7 +30,17 @@ export interface Task {
   timeoutMs: number;
 }
 
-export type WorkerResult = { ok: true; value: unknown } | { ok: false; kind: 'code' | 'timeout'; message: string };
+export type WorkerResult =
+  | { ok: true; value: unknown }
+  | {
+      ok: false;
+      kind: 'code' | 'timeout';
+      message: string;
+      /** A throw: its name, its own message and the [line, column] of each frame in the user's code. */
+      name?: string;
+      text?: string;
+      frames?: [number, number][];
+    };
 
 /** How a call ended when its process did not answer. */
 export type Crash = { kind: 'exited'; code: number | null; signal: string | null; stderr: string } | { kind: 'closed' };

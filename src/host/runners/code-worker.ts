@@ -15,7 +15,9 @@
  * - microtasks run inside the context's own queue, under the vm `timeout`.
  *
  * Task: `{ code, argsJson, timeoutMs }`. Result: `{ ok: true, value }` (the returned value,
- * after a trip through JSON) or `{ ok: false, kind: 'code' | 'timeout', message }`.
+ * after a trip through JSON) or `{ ok: false, kind: 'code' | 'timeout', message }`; a throw
+ * also carries `name`, `text` (its own message) and `frames`: the [line, column] of each frame
+ * of its stack in the user's code (lines of the code as written; frames of the sandbox left out).
  * Protocol: the process sends `{ ready: true }` once up, then `{ result }` for each task message.
  */
 export const CODE_WORKER_SOURCE = String.raw`
@@ -44,7 +46,16 @@ const RUNNER = "(function () {" +
   "   return 'threw ' + S(e);" +
   "  } catch (x) { return 'threw a value that cannot be described'; }" +
   " }" +
-  " function failed(e) { return stringify({ ok: false, message: describe(e) }); }" +
+  " function frames(e) {" +
+  "  try {" +
+  "   var s = e !== null && typeof e === 'object' && typeof e.stack === 'string' ? e.stack : '', out = [], m;" +
+  "   var re = /code\\.js:(\\d+):(\\d+)/g;" +
+  "   while ((m = re.exec(s)) !== null && out.length < 8) out.push([+m[1], +m[2]]);" +
+  "   return out;" +
+  "  } catch (x) { return []; }" +
+  " }" +
+  " function own(e, k) { try { return e !== null && typeof e === 'object' && typeof e[k] === 'string' ? e[k] : undefined; } catch (x) { return undefined; } }" +
+  " function failed(e) { return stringify({ ok: false, message: describe(e), name: own(e, 'name'), text: own(e, 'message'), frames: frames(e) }); }" +
   " function done(v) {" +
   "  try {" +
   "   if (v === undefined) return '{\"ok\":true,\"value\":null}';" +
@@ -71,6 +82,16 @@ function message(err) {
     return err.name && err.name !== 'Error' ? err.name + ': ' + err.message : err.message;
   }
   return String(err);
+}
+
+// A syntax error in the code: V8 puts "code.js:<line>" on the first line of its stack.
+function codeFailure(err) {
+  const out = { ok: false, kind: 'code', message: message(err) };
+  if (err && typeof err === 'object' && typeof err.stack === 'string') {
+    const m = /^code\.js:(\d+)/.exec(err.stack);
+    if (m) Object.assign(out, { name: err.name, text: err.message, frames: [[Number(m[1]), 0]] });
+  }
+  return out;
 }
 
 const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -124,7 +145,7 @@ async function runCode(task) {
     }
   } catch (err) {
     if (err && err.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') return timedOut;
-    return { ok: false, kind: 'code', message: message(err) };
+    return codeFailure(err);
   }
   let parsed;
   try {
@@ -135,7 +156,7 @@ async function runCode(task) {
   if (!parsed || parsed.ok !== true) {
     const why = parsed && typeof parsed.message === 'string' ? parsed.message : 'failed';
     if (/dynamic import callback/i.test(why)) return { ok: false, kind: 'code', message: 'import() is not allowed in code nodes' };
-    return { ok: false, kind: 'code', message: why };
+    return { ok: false, kind: 'code', message: why, name: parsed && parsed.name, text: parsed && parsed.text, frames: parsed && parsed.frames };
   }
   return { ok: true, value: parsed.value === undefined ? null : parsed.value };
 }

@@ -39,6 +39,26 @@ export interface CodeArgs {
 export interface CodeRunOptions {
   timeoutMs: number;
   signal: AbortSignal;
+  /** What the code is, in an error's stack (`calc's code`). */
+  label?: string;
+}
+
+/**
+ * A throw in the code: its stack is the user's frames only ("at line 2, column 9 of calc's
+ * code"), not the engine's. `details` hold the line and column of the first frame and that
+ * `trace`: unlike a stack (kept out of events, it may name server paths), it names nothing of the
+ * host, so the run keeps it for the studio to show.
+ */
+function thrown(r: Extract<WorkerResult, { ok: false }>, label: string): NodeFailure {
+  const at = r.frames?.[0];
+  const where = (r.frames ?? []).map(([l, c]) => `\n    at line ${l}${c ? `, column ${c}` : ''} of ${label}`);
+  const trace = `${r.name ?? 'Error'}: ${r.text ?? r.message}${where.join('')}`;
+  const f = new NodeFailure('code', `code: ${r.message}`, {
+    retryable: false,
+    ...(at ? { details: { line: at[0], ...(at[1] ? { column: at[1] } : {}), trace } } : {}),
+  });
+  f.stack = trace;
+  return f;
 }
 
 /** Extra time the outside watchdog gives the worker's own (vm) time limit. */
@@ -169,7 +189,7 @@ export class CodeSandbox {
     if (result.kind === 'timeout') throw this.timeoutFailure(timeoutMs);
     // An allocation past the OS limit fails inside the code: that is the memory limit too.
     if (/Array buffer allocation failed|out of memory/i.test(result.message)) throw this.outOfMemory();
-    throw new NodeFailure('code', `code: ${result.message}`, { retryable: false });
+    throw thrown(result, opts.label ?? 'the code');
   }
 
   private timeoutFailure(timeoutMs: number): NodeFailure {
@@ -223,7 +243,7 @@ export function codeRunner(sandbox: Pick<CodeSandbox, 'run'>): NodeRunner {
     const output = await sandbox.run(
       code,
       { input: ctx.scope.input, nodes },
-      { timeoutMs: ctx.timeoutMs, signal: ctx.signal },
+      { timeoutMs: ctx.timeoutMs, signal: ctx.signal, label: `${ctx.node.id}'s code` },
     );
     return { output };
   };

@@ -40,7 +40,9 @@ beforeAll(() => {
   const t = '2026-01-01T00:00:00.000Z';
   for (const g of ['g-a', 'g-b', 'g-c']) {
     db.prepare('INSERT INTO graphs VALUES (?, ?, 1, ?, ?)').run(g, g, t, t);
-    db.prepare("INSERT INTO graph_versions VALUES (?, 1, 'h', '{}', ?)").run(g, t);
+    db.prepare(
+      "INSERT INTO graph_versions (graph_id, version, hash, json, created_at) VALUES (?, 1, 'h', '{}', ?)",
+    ).run(g, t);
   }
   const ins = db.prepare(`INSERT INTO runs (run_id, graph_id, graph_version, graph_hash, status, input, created_at,
     started_at, duration_ms, tokens, cost_usd, parent_run_id, parent_node_id, child_key) VALUES (@run_id, @graph_id, 1,

@@ -263,6 +263,16 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX runs_top ON runs(created_at) WHERE parent_run_id IS NULL;
     `,
   },
+  {
+    version: 8,
+    name: 'saved graph versions apart from run snapshots (drafts run from the studio)',
+    // A run keeps the snapshot it ran as a graph version (runs reference it), but a draft run
+    // from the studio is not a saved version: it stays out of the graph list and the history.
+    // Versions stored before this migration were all saved ones.
+    sql: /* sql */ `
+      ALTER TABLE graph_versions ADD COLUMN saved INTEGER NOT NULL DEFAULT 1;
+    `,
+  },
 ];
 
 /** The schema version this code writes and understands. */

@@ -18,11 +18,13 @@ import {
   toNodeState,
   toRunRow,
   toSummary,
+  toVersionOf,
   type Row,
 } from './rows.js';
 import type {
   ApprovalRow,
   GraphInfo,
+  GraphVersionInfo,
   ListRunsOptions,
   NodeAttemptRow,
   NodeStateRow,
@@ -211,21 +213,47 @@ export class StoreQueries {
     });
   }
 
-  /** Versions of a graph, newest first. */
-  async graphVersions(graphId: string): Promise<{ version: number; hash: string; createdAt: string }[]> {
+  /** The saved versions of a graph, newest first (run snapshots of drafts are not versions a person saved). */
+  async graphVersions(graphId: string): Promise<GraphVersionInfo[]> {
     return this.guard(() =>
       (
-        this.stmt('SELECT version, hash, created_at FROM graph_versions WHERE graph_id = ? ORDER BY version DESC').all(
-          graphId,
-        ) as Row[]
+        this.stmt(
+          `SELECT v.version, v.hash, v.created_at, json_extract(v.json, '$.name') AS name,
+             json_array_length(v.json, '$.nodes') AS nodes,
+             (SELECT count(*) FROM runs r WHERE r.graph_id = v.graph_id AND r.graph_version = v.version) AS runs
+           FROM graph_versions v WHERE v.graph_id = ? AND v.saved = 1 ORDER BY v.version DESC`,
+        ).all(graphId) as Row[]
       ).map(toGraphVersion),
     );
   }
 
-  /** Every stored graph, most recently updated first. */
-  async listGraphs(): Promise<GraphInfo[]> {
+  /** A graph version's number and whether it is a saved one (`version` omitted: the latest). */
+  async graphVersionOf(graphId: string, version?: number): Promise<{ version: number; saved: boolean } | null> {
+    return this.guard(() => {
+      const r = (
+        version === undefined
+          ? this.stmt(
+              'SELECT v.version, v.saved FROM graphs g JOIN graph_versions v ON v.graph_id = g.graph_id AND v.version = g.latest_version WHERE g.graph_id = ?',
+            ).get(graphId)
+          : this.stmt('SELECT version, saved FROM graph_versions WHERE graph_id = ? AND version = ?').get(
+              graphId,
+              version,
+            )
+      ) as Row | undefined;
+      return r ? toVersionOf(r) : null;
+    });
+  }
+
+  /**
+   * Stored graphs, most recently updated first: those with a saved version (the graph list a
+   * person opens from), or with `includeDrafts` also graphs only ever run as drafts (filters).
+   */
+  async listGraphs(opts: { includeDrafts?: boolean } = {}): Promise<GraphInfo[]> {
+    const where = opts.includeDrafts
+      ? ''
+      : ' WHERE EXISTS (SELECT 1 FROM graph_versions v WHERE v.graph_id = graphs.graph_id AND v.saved = 1)';
     return this.guard(() =>
-      (this.stmt('SELECT * FROM graphs ORDER BY updated_at DESC, graph_id').all() as Row[]).map(toGraphInfo),
+      (this.stmt(`SELECT * FROM graphs${where} ORDER BY updated_at DESC, graph_id`).all() as Row[]).map(toGraphInfo),
     );
   }
 }

@@ -6,7 +6,16 @@
 import { AppError } from '../../core/errors.js';
 import type { RunEvent } from '../../core/events.js';
 import type { RunStatus } from '../../core/ports.js';
-import type { ApprovalRow, GraphInfo, NodeAttemptRow, NodeStateRow, RunRow, RunSort, RunSummary } from './types.js';
+import type {
+  ApprovalRow,
+  GraphInfo,
+  GraphVersionInfo,
+  NodeAttemptRow,
+  NodeStateRow,
+  RunRow,
+  RunSort,
+  RunSummary,
+} from './types.js';
 
 export type Row = Record<string, unknown>;
 
@@ -169,6 +178,19 @@ export function toGraphInfo(r: Row): GraphInfo {
   };
 }
 
-export function toGraphVersion(r: Row): { version: number; hash: string; createdAt: string } {
-  return { version: Number(r['version']), hash: String(r['hash']), createdAt: String(r['created_at']) };
+/** A saved version's row, with its name, node count and runs (both stores select them under these names). */
+export function toGraphVersion(r: Row): GraphVersionInfo {
+  return {
+    version: Number(r['version']),
+    hash: String(r['hash']),
+    createdAt: String(r['created_at']),
+    name: str(r['name']),
+    nodes: Number(r['nodes'] ?? 0),
+    runs: Number(r['runs'] ?? 0),
+  };
+}
+
+/** A version's number and whether it is a saved one (SQLite: 0/1, PostgreSQL: a boolean). */
+export function toVersionOf(r: Row): { version: number; saved: boolean } {
+  return { version: Number(r['version']), saved: r['saved'] === true || Number(r['saved']) === 1 };
 }

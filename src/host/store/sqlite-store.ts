@@ -358,8 +358,12 @@ export class SqliteStore extends StoreQueries implements Store {
     return run.events.length === 0 ? [] : this.commitEvents(run.runId, head, run.events);
   }
 
-  /** The version of this graph content, inserting it (and the graph) if new. */
-  private resolveGraphVersion(graph: Graph, hash: string, json: string, ts: string, makeLatest: boolean): number {
+  /**
+   * The version of this graph content, inserting it (and the graph) if new. `save`: a saved
+   * version, made the graph's latest; else a run's snapshot (a draft run), which neither becomes
+   * the latest nor counts as saved (the graph row is only created when the id is new).
+   */
+  private resolveGraphVersion(graph: Graph, hash: string, json: string, ts: string, save: boolean): number {
     const name = typeof graph.name === 'string' ? graph.name : null;
     const existing = this.stmt('SELECT version FROM graph_versions WHERE graph_id = ? AND hash = ?')
       .pluck()
@@ -367,24 +371,27 @@ export class SqliteStore extends StoreQueries implements Store {
     let version: number;
     if (existing !== undefined) {
       version = Number(existing);
-      if (!makeLatest) return version;
+      if (!save) return version;
+      this.stmt('UPDATE graph_versions SET saved = 1 WHERE graph_id = ? AND version = ?').run(graph.id, version);
     } else {
       const max = this.stmt('SELECT max(version) FROM graph_versions WHERE graph_id = ?').pluck().get(graph.id);
       version = (max == null ? 0 : Number(max)) + 1;
     }
-    this.stmt(
-      `INSERT INTO graphs (graph_id, name, latest_version, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (graph_id) DO UPDATE SET name = COALESCE(excluded.name, name),
-         latest_version = excluded.latest_version, updated_at = excluded.updated_at`,
-    ).run(graph.id, name, version, ts, ts);
+    if (save)
+      this.stmt(
+        `INSERT INTO graphs (graph_id, name, latest_version, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (graph_id) DO UPDATE SET name = COALESCE(excluded.name, name),
+           latest_version = excluded.latest_version, updated_at = excluded.updated_at`,
+      ).run(graph.id, name, version, ts, ts);
+    else
+      this.stmt(
+        `INSERT INTO graphs (graph_id, name, latest_version, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (graph_id) DO NOTHING`,
+      ).run(graph.id, name, version, ts, ts);
     if (existing === undefined) {
-      this.stmt('INSERT INTO graph_versions (graph_id, version, hash, json, created_at) VALUES (?, ?, ?, ?, ?)').run(
-        graph.id,
-        version,
-        hash,
-        json,
-        ts,
-      );
+      this.stmt(
+        'INSERT INTO graph_versions (graph_id, version, hash, json, created_at, saved) VALUES (?, ?, ?, ?, ?, ?)',
+      ).run(graph.id, version, hash, json, ts, save ? 1 : 0);
     }
     return version;
   }

@@ -58,8 +58,12 @@ export function storeContract(label: string, open: () => Promise<Store>, sql: Ra
         expect((await store.getRunRow('run_a'))!.graphVersion).toBe(1);
         expect((await store.getRunRow('run_b'))!.graphVersion).toBe(1);
         expect((await store.getRunRow('run_c'))!.graphVersion).toBe(2);
-        expect((await store.getGraph('g')).description).toBe('changed');
-        expect((await store.getGraph('g', 1)).description).toBeUndefined();
+        // A run's snapshot is not a saved version: the graph's latest stays the one it had.
+        expect((await store.getGraph('g')).description).toBeUndefined();
+        expect((await store.getGraph('g', 2)).description).toBe('changed');
+        expect(await store.graphVersionOf('g', 2)).toEqual({ version: 2, saved: false });
+        expect(await store.listGraphs()).toEqual([]);
+        expect((await store.listGraphs({ includeDrafts: true })).map((g) => g.graphId)).toEqual(['g']);
         // An existing run keeps its own snapshot.
         expect((await store.loadRun(rid('run_a'))).graph.description).toBeUndefined();
       });
@@ -441,6 +445,33 @@ export function storeContract(label: string, open: () => Promise<Store>, sql: Ra
         expect((await store.graphVersions('saved')).map((v) => v.version)).toEqual([2, 1]);
         expect((await store.listGraphs())[0]).toMatchObject({ graphId: 'saved', latestVersion: 1 });
         await expect(store.getGraph('nope')).rejects.toThrow(/graph nope not found/);
+      });
+
+      it('a draft run adds a version that is not saved until its content is; versions say their name, nodes and runs', async () => {
+        const g1 = makeGraph('hist');
+        await store.saveGraph(g1, JSON.stringify(g1));
+        const draft = makeGraph('hist', { name: 'draft' });
+        await store.createRun(newRun('run_h1', draft));
+        expect(await store.graphVersionOf('hist', 2)).toEqual({ version: 2, saved: false });
+        expect(await store.graphVersionOf('hist')).toEqual({ version: 1, saved: true });
+        expect((await store.graphVersions('hist')).map((v) => v.version)).toEqual([1]);
+        await store.createRun(newRun('run_h2', g1));
+        expect((await store.graphVersions('hist'))[0]).toMatchObject({
+          version: 1,
+          name: 'Graph hist',
+          nodes: 2,
+          runs: 1,
+        });
+        // Saving the draft's content makes that version a saved one, and the latest.
+        expect((await store.saveGraph(draft, JSON.stringify(draft))).version).toBe(2);
+        expect(await store.graphVersionOf('hist')).toEqual({ version: 2, saved: true });
+        const versions = await store.graphVersions('hist');
+        expect(versions.map((v) => [v.version, v.name, v.runs])).toEqual([
+          [2, 'draft', 1],
+          [1, 'Graph hist', 1],
+        ]);
+        expect(new Date(versions[0]!.createdAt).toISOString()).toBe(versions[0]!.createdAt);
+        expect(await store.graphVersionOf('nope')).toBeNull();
       });
     });
 

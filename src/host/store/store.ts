@@ -10,6 +10,7 @@ import type { RunStore } from '../../core/ports.js';
 import type {
   ApprovalRow,
   GraphInfo,
+  GraphVersionInfo,
   ListRunsOptions,
   NodeAttemptRow,
   NodeStateRow,
@@ -24,13 +25,20 @@ export interface Store extends RunStore {
   /** The database as a person may see it: a file path, or a URL without its password. */
   readonly displayName: string;
 
-  /** Stores a graph version (`canonicalJson` is its file) and makes it the graph's latest. */
+  /**
+   * Stores a graph version (`canonicalJson` is its file) as a saved one and makes it the graph's
+   * latest. A run's snapshot (createRun) is a version too, but not a saved one: it never becomes
+   * the latest and stays out of graphVersions and listGraphs (a draft run from the studio).
+   */
   saveGraph(graph: Graph, canonicalJson: string): Promise<SavedGraph>;
   /** A stored graph: the latest saved version by default. Throws AppError('not-found'). */
   getGraph(graphId: string, version?: number): Promise<Graph>;
-  /** Versions of a graph, newest first. */
-  graphVersions(graphId: string): Promise<{ version: number; hash: string; createdAt: string }[]>;
-  listGraphs(): Promise<GraphInfo[]>;
+  /** The saved versions of a graph, newest first. */
+  graphVersions(graphId: string): Promise<GraphVersionInfo[]>;
+  /** A version's number and whether it is a saved one (`version` omitted: the graph's latest); null if none. */
+  graphVersionOf(graphId: string, version?: number): Promise<{ version: number; saved: boolean } | null>;
+  /** Graphs with a saved version, most recently updated first; `includeDrafts`: also those only run as drafts. */
+  listGraphs(opts?: { includeDrafts?: boolean }): Promise<GraphInfo[]>;
 
   listRuns(opts?: ListRunsOptions): Promise<RunSummary[]>;
   countRuns(opts?: ListRunsOptions): Promise<number>;

@@ -142,6 +142,17 @@ export interface SavedGraph {
   hash: string;
 }
 
+export interface GraphVersionInfo {
+  version: number;
+  hash: string;
+  createdAt: string;
+  /** The graph's name in that version. */
+  name: string | null;
+  nodes: number;
+  /** Runs of exactly this version. */
+  runs: number;
+}
+
 export interface GraphInfo {
   graphId: string;
   name: string | null;

@@ -8,7 +8,7 @@ function useGraphIds(): string[] {
   const [ids, setIds] = useState<string[]>([]);
   useEffect(() => {
     hostClient()
-      .call('graphs.list', {})
+      .call('graphs.list', { includeDrafts: true })
       .then((r) => setIds(r.graphs.map((g) => g.graphId).sort()))
       .catch(() => undefined);
   }, []);

@@ -2,7 +2,7 @@
 import { memo, type JSX } from 'react';
 import { StateIcon } from '../ui/icons';
 import { dashboardStore, useDashboard, type SortKey } from './dashboard-store';
-import { fmtCost, fmtMs, fmtTime, fmtTokens } from './format';
+import { fmtCost, fmtMs, fmtTime, fmtTokens } from '../ui/format';
 import type { RunPages, RunRow } from './run-pages';
 import { VirtualList } from './VirtualList';
 
@@ -31,7 +31,7 @@ const Row = memo(function Row({ run, top, checked }: { run: RunRow; top: number;
         dashboardStore.getState().open({ kind: 'detail', runId: run.runId });
       }}
     >
-      <label className="runs-cell runs-check" onClick={(e) => e.stopPropagation()}>
+      <div className="runs-cell runs-check" role="cell" onClick={(e) => e.stopPropagation()}>
         <input
           type="checkbox"
           data-testid={`select-${run.runId}`}
@@ -39,7 +39,7 @@ const Row = memo(function Row({ run, top, checked }: { run: RunRow; top: number;
           onChange={(e) => dashboardStore.getState().toggle(run.runId, e.target.checked)}
           aria-label={`select ${run.runId}`}
         />
-      </label>
+      </div>
       <div className="runs-cell" role="cell">
         <span className={`run-status status-${run.status}`}>
           <StateIcon state={run.status} size={12} /> {run.status}
@@ -98,7 +98,9 @@ export function RunsTable({
       aria-rowcount={count}
     >
       <div className="runs-row runs-head" role="row">
-        <div className="runs-cell runs-check" />
+        <div className="runs-cell runs-check" role="columnheader">
+          <span className="visually-hidden">Select</span>
+        </div>
         {COLUMNS.map((c) => (
           <button
             key={c.key}

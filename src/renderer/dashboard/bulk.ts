@@ -1,20 +1,12 @@
 /** Bulk actions over selected runs: cancel and rerun (from the graph's entry node). */
 import type { HostClient } from '../api/client';
+import { entryNode } from '../doc/defaults';
 
 export interface BulkResult {
   ok: string[];
   failed: { runId: string; message: string }[];
   /** New run ids (rerun). */
   created: string[];
-}
-
-/** The node a whole-run rerun starts from: the input node, else the first node without incoming edges. */
-export function entryNode(graph: {
-  nodes: { id: string; type: string }[];
-  edges: { target: string }[];
-}): string | undefined {
-  const targets = new Set(graph.edges.map((e) => e.target));
-  return graph.nodes.find((n) => n.type === 'input')?.id ?? graph.nodes.find((n) => !targets.has(n.id))?.id;
 }
 
 async function each(ids: string[], fn: (runId: string) => Promise<string | undefined>): Promise<BulkResult> {

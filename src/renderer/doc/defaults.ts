@@ -1,16 +1,12 @@
-/** Default config of each node type and the unique ids new nodes and edges get. Pure. */
+/** New nodes and documents: their default config and the unique ids they get. Pure. */
 import type { Graph, GraphNode } from '../../core/graph/schema';
-import { findKind, kindOf, NODE_KINDS, type NodeType } from '../../core/nodes/registry';
+import { findKind, kindOf, type NodeType } from '../../core/nodes/registry';
 
 /** A config that validates as is, so a freshly dropped node shows no error until edited. */
-export function defaultConfig(type: NodeType): Record<string, unknown> {
-  return { ...kindOf({ type }).defaultConfig() };
-}
+export const defaultConfig = (type: NodeType): Record<string, unknown> => ({ ...kindOf({ type }).defaultConfig() });
 
-/** Human name of each type (palette and panel). */
-export const TYPE_LABELS = Object.fromEntries(NODE_KINDS.map((k) => [k.type, k.label])) as Record<string, string>;
-
-export const TYPE_HINTS = Object.fromEntries(NODE_KINDS.map((k) => [k.type, k.hint])) as Record<string, string>;
+/** Human name of a type (palette, panel, card). */
+export const typeLabel = (type: string): string => findKind(type)?.label ?? type;
 
 /** The smallest `<prefix><n>` (n ≥ 1) not in `taken`. */
 export function uniqueId(prefix: string, taken: ReadonlySet<string>): string {
@@ -46,6 +42,15 @@ export function makeNode(graph: Pick<Graph, 'nodes'>, type: NodeType, position: 
 /** A new empty document. */
 export function emptyGraph(id = 'untitled', name = 'Untitled graph'): Graph {
   return { format: 'statepipe.graph', version: 1, id, name, nodes: [], edges: [] };
+}
+
+/** The node a whole-run rerun starts from: the input node, else the first node without incoming edges. */
+export function entryNode(graph: {
+  nodes: { id: string; type: string }[];
+  edges: { target: string }[];
+}): string | undefined {
+  const targets = new Set(graph.edges.map((e) => e.target));
+  return graph.nodes.find((n) => n.type === 'input')?.id ?? graph.nodes.find((n) => !targets.has(n.id))?.id;
 }
 
 /** Whether edges leaving this type carry `when` (two handles: true / false). */

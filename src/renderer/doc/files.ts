@@ -2,7 +2,7 @@
 import { AppError } from '../../core/errors';
 import type { Graph } from '../../core/graph/schema';
 import { GraphSchema } from '../../core/graph/schema';
-import { serializeGraph } from '../../core/graph/validate';
+import { serializeGraph } from '../../core/graph/serialize';
 
 export const RECENT_KEY = 'statepipe.recent';
 export const DRAFT_KEY = 'statepipe.draft';
@@ -77,14 +77,20 @@ export function rememberRecent(graph: Graph): RecentGraph[] {
 export interface Draft {
   json: string;
   dbVersion: number | null;
+  savedId?: string | null;
   savedAt: string;
 }
 
-export function saveDraft(graph: Graph, dbVersion: number | null): void {
+export function saveDraft(graph: Graph, dbVersion: number | null, savedId: string | null): void {
   try {
     localStorage.setItem(
       DRAFT_KEY,
-      JSON.stringify({ json: serializeGraph(graph), dbVersion, savedAt: new Date().toISOString() } satisfies Draft),
+      JSON.stringify({
+        json: serializeGraph(graph),
+        dbVersion,
+        savedId,
+        savedAt: new Date().toISOString(),
+      } satisfies Draft),
     );
   } catch {
     /* ignore */
@@ -99,11 +105,11 @@ export function clearDraft(): void {
   }
 }
 
-export function loadDraft(): { graph: Graph; dbVersion: number | null } | null {
+export function loadDraft(): { graph: Graph; dbVersion: number | null; savedId: string | null } | null {
   const d = read<Draft | null>(DRAFT_KEY, null);
   if (!d || typeof d.json !== 'string') return null;
   try {
-    return { graph: readGraphText(d.json, 'draft'), dbVersion: d.dbVersion ?? null };
+    return { graph: readGraphText(d.json, 'draft'), dbVersion: d.dbVersion ?? null, savedId: d.savedId ?? null };
   } catch {
     return null;
   }

@@ -53,6 +53,20 @@ describe('computeIssues', () => {
     expect(computeIssues(g).edges['e1']![0]).toMatch(/"when" is only allowed/);
   });
 
+  it('a graph a composition node names outside the library is a warning (the host may have it saved), one inside is checked', () => {
+    const base = example('document-pipeline');
+    const g: Graph = {
+      ...base,
+      nodes: [...base.nodes, { id: 'each', type: 'map', config: { graph: 'elsewhere', items: '{{input.list}}' } }],
+    };
+    const r = computeIssues(g);
+    expect(r.all).toEqual([]);
+    expect(r.warnings.find((w) => w.nodeId === 'each')?.message).toMatch(/"elsewhere" is not in this file's library/);
+    const inLibrary = computeIssues({ ...g, graphs: { elsewhere: { ...base, id: 'elsewhere' } } });
+    expect(inLibrary.warnings.filter((w) => w.nodeId === 'each')).toEqual([]);
+    expect(inLibrary.all).toEqual([]);
+  });
+
   it('fieldOf strips the node/edge prefix', () => {
     expect(fieldOf('nodes[a].config.prompt')).toBe('config.prompt');
     expect(fieldOf('edges[e1].when')).toBe('when');

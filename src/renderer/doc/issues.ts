@@ -5,39 +5,19 @@
  */
 import { AppError } from '../../core/errors';
 import type { Graph } from '../../core/graph/schema';
+import { graphRefs } from '../../core/graph/composition';
 import { findCycle } from '../../core/graph/topology';
+import { optionalInputReads } from '../../core/graph/input-reads';
 import { validateGraph } from '../../core/graph/validate';
+import { EDGE_PATH, fieldOf, NODE_PATH, type DocIssue, type IssueMap } from './issue-map';
 
-export interface DocIssue {
-  path: string;
-  message: string;
-  nodeId?: string;
-  edgeId?: string;
-}
-
-export interface IssueMap {
-  all: DocIssue[];
-  /** Messages per node id. */
-  nodes: Record<string, string[]>;
-  /** Messages per edge id. */
-  edges: Record<string, string[]>;
-}
-
-export const NO_ISSUES: IssueMap = { all: [], nodes: {}, edges: {} };
+export { NO_ISSUES, fieldOf, type DocIssue, type IssueMap } from './issue-map';
 
 /**
  * Schema compilation needs `new Function`, which the studio's CSP forbids: such a refusal is
  * about the page, not the graph (the host validates schemas on save and run).
  */
 const CSP_REFUSAL = /unsafe-eval|Content Security Policy|EvalError|Refused to evaluate/i;
-
-const NODE_PATH = /^nodes\[([^\]]+)\]/;
-const EDGE_PATH = /^edges\[([^\]]+)\]/;
-
-/** A short field name for a node issue's path (`config.prompt`), or '' for the node itself. */
-export function fieldOf(path: string): string {
-  return path.replace(NODE_PATH, '').replace(EDGE_PATH, '').replace(/^\./, '');
-}
 
 function push(map: Record<string, string[]>, id: string, msg: string): void {
   const list = (map[id] ??= []);
@@ -103,16 +83,44 @@ export function cyclicComponents(graph: Pick<Graph, 'nodes' | 'edges'>): Map<str
   return out;
 }
 
+/**
+ * Graphs the composition nodes name that are not in the file's library: the host looks for a
+ * saved graph or a file of that name when the run starts (and refuses the run, naming the node,
+ * if there is none). The studio cannot see those, so it says so as a warning, not an error.
+ */
+function outsideLibrary(graph: Graph): DocIssue[] {
+  const library = new Set(Object.keys(graph.graphs ?? {}));
+  return graphRefs(graph)
+    .filter((r) => !library.has(r.graph))
+    .map((r) => ({
+      path: `nodes[${r.nodeId}].config.graph`,
+      nodeId: r.nodeId,
+      message: `graph "${r.graph}" is not in this file's library: a graph saved under that id (or a file of that name next to this one) runs`,
+    }));
+}
+
 export function computeIssues(graph: Graph): IssueMap {
   let issues: DocIssue[] = [];
   try {
-    validateGraph(graph);
+    validateGraph(graph, undefined, { missing: 'ignore' });
   } catch (err) {
     if (err instanceof AppError && err.issues) issues = err.issues.map((i) => ({ ...i }));
     else issues = [{ path: '', message: err instanceof Error ? err.message : String(err) }];
   }
   issues = issues.filter((i) => !CSP_REFUSAL.test(i.message));
-  const out: IssueMap = { all: issues, nodes: {}, edges: {} };
+  let warnings: DocIssue[] = [];
+  try {
+    warnings = optionalInputReads(graph).map((w) => ({
+      path: w.path,
+      message: w.message,
+      nodeId: w.nodeId,
+      prop: w.prop,
+    }));
+    warnings.push(...outsideLibrary(graph));
+  } catch {
+    /* a graph too broken to read: its errors say so */
+  }
+  const out: IssueMap = { all: issues, warnings, nodes: {}, edges: {} };
   const nodeIds = new Set(graph.nodes.map((n) => n.id));
   const edgeIds = new Set(graph.edges.map((e) => e.id));
   for (const i of issues) {

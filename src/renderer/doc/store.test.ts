@@ -43,7 +43,7 @@ describe('doc store', () => {
     store.getState().redo();
     store.getState().redo();
     expect(serializeGraph(store.getState().graph)).toBe(edited);
-    store.getState().markSaved(edited, 2);
+    store.getState().markSaved(edited, 2, 'g');
     expect(store.getState().dirty).toBe(false);
   });
 

@@ -7,11 +7,11 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import type { Graph, GraphNode } from '../../core/graph/schema';
-import { serializeGraph } from '../../core/graph/validate';
+import { serializeGraph } from '../../core/graph/serialize';
 import { emptyGraph } from './defaults';
 import { applyGraphChanges, type GraphChange } from './graph-edit';
 import { emptyHistory, record, redo, undo, type History } from './history';
-import { NO_ISSUES, type IssueMap } from './issues';
+import { NO_ISSUES, type IssueMap } from './issue-map';
 
 export interface ApplyOptions {
   /** Edits with the same key within COALESCE_MS are one undo step (typing in a field). */
@@ -28,6 +28,12 @@ export interface DocState {
   baseline: string;
   /** The graph's version in the database when last saved/opened there, else null. */
   dbVersion: number | null;
+  /**
+   * The graph id the document is saved under (opened from or saved to the database), else null:
+   * a new or imported document. Save asks for a name (and confirms an id that is taken) until the
+   * document is saved under its own id.
+   */
+  savedId: string | null;
   dirty: boolean;
   history: History;
   index: ReadonlyMap<string, GraphNode>;
@@ -48,8 +54,8 @@ export interface DocState {
   undo(): void;
   redo(): void;
   /** Replaces the document (new/open/import); clears history. `dirty`: it differs from any stored version. */
-  load(graph: Graph, opts?: { dirty?: boolean; dbVersion?: number | null }): void;
-  markSaved(json: string, dbVersion: number | null): void;
+  load(graph: Graph, opts?: { dirty?: boolean; dbVersion?: number | null; savedId?: string | null }): void;
+  markSaved(json: string, dbVersion: number | null, savedId: string): void;
   select(nodes: readonly string[], edges: readonly string[]): void;
   setMeasured(sizes: Record<string, { width: number; height: number }>): void;
   setIssues(issues: IssueMap): void;
@@ -86,6 +92,7 @@ export function createDocStore(
       graph: initial,
       baseline,
       dbVersion: null,
+      savedId: null,
       dirty: false,
       history: emptyHistory(),
       index: indexOf(initial),
@@ -138,6 +145,7 @@ export function createDocStore(
           graph,
           baseline: opts.dirty ? '' : json,
           dbVersion: opts.dbVersion ?? null,
+          savedId: opts.savedId ?? null,
           dirty: opts.dirty ?? false,
           history: emptyHistory(),
           index: indexOf(graph),
@@ -150,8 +158,8 @@ export function createDocStore(
           loadCount: get().loadCount + 1,
         });
       },
-      markSaved(json, dbVersion) {
-        set({ baseline: json, dbVersion, dirty: serializeGraph(get().graph) !== json });
+      markSaved(json, dbVersion, savedId) {
+        set({ baseline: json, dbVersion, savedId, dirty: serializeGraph(get().graph) !== json });
       },
       select(nodes, edges) {
         const s = get();

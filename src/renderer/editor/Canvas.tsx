@@ -1,62 +1,18 @@
 /** The graph canvas (@xyflow/react), controlled by the document store. */
 import { useCallback, useEffect, useMemo, type DragEvent, type JSX } from 'react';
-import {
-  Background,
-  BackgroundVariant,
-  Controls,
-  MiniMap,
-  ReactFlow,
-  useReactFlow,
-  type Connection,
-  type EdgeChange,
-  type NodeChange,
-} from '@xyflow/react';
-import { NODE_TYPES, type NodeType } from '../../core/nodes/registry';
+import { ReactFlow, useReactFlow, type Connection, type EdgeChange, type NodeChange } from '@xyflow/react';
+import { isNodeType, type NodeType } from '../../core/nodes/registry';
+import { CanvasChrome, FLOW_PROPS, NODE_TYPES } from '../canvas/chrome';
+import { NO_EDGES, useZoomedOut, ZoomedOutContext } from '../canvas/lod';
+import { NodeSourceContext } from '../canvas/node-source';
 import { makeNode } from '../doc/defaults';
 import { flowEdges, flowNodes, type FlowEdge, type FlowNode } from '../doc/flow';
 import { connectEdge, removeChanges } from '../doc/graph-edit';
 import { docStore, useDoc } from '../doc/store';
-import { useRun } from '../run/run-store';
-import { animatedEdges } from '../run/run-view';
 import { useTheme } from '../ui/theme';
-import { LodEdges, NO_EDGES, useZoomedOut, ZoomedOutContext } from './lod';
-import { StatepipeNode } from './nodes/StatepipeNode';
+import { docSource } from './doc-source';
 
 export const DRAG_MIME = 'application/statepipe-node';
-const nodeTypes = { statepipe: StatepipeNode };
-const NODE_COLORS: Record<string, string> = {
-  input: '#64748b',
-  llm: '#8b5cf6',
-  http: '#0ea5e9',
-  code: '#f59e0b',
-  transform: '#14b8a6',
-  condition: '#ec4899',
-  approval: '#f97316',
-  delay: '#6366f1',
-  agent: '#a855f7',
-  output: '#22c55e',
-};
-// Props xyflow compares by reference (a new object re-renders every edge or minimap node): built once.
-/** xyflow props both canvases share: made once, as xyflow compares them by reference. */
-export const FLOW_PROPS = {
-  minZoom: 0.1,
-  maxZoom: 2.5,
-  defaultEdgeOptions: { type: 'smoothstep' },
-  proOptions: { hideAttribution: true },
-} as const;
-const miniMapColor = (n: { data: unknown }): string => NODE_COLORS[(n.data as { type: string }).type] ?? '#888';
-const MINIMAP_STYLE = { width: 168, height: 110 };
-
-/** What both canvases draw inside xyflow: the edges zoomed out (or the background dots), the minimap and the zoom controls. */
-export function CanvasChrome({ zoomedOut, edges }: { zoomedOut: boolean; edges: readonly FlowEdge[] }): JSX.Element {
-  return (
-    <>
-      {zoomedOut ? <LodEdges edges={edges} /> : <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} />}
-      <MiniMap pannable zoomable style={MINIMAP_STYLE} nodeColor={miniMapColor} nodeBorderRadius={6} />
-      <Controls showInteractive={false} />
-    </>
-  );
-}
 const SNAP_GRID: [number, number] = [10, 10];
 const DELETE_KEYS = ['Backspace', 'Delete'];
 const MULTI_SELECT_KEYS = ['Meta', 'Control', 'Shift'];
@@ -81,14 +37,7 @@ export function Canvas(): JSX.Element {
     [graph, selectedNodes, measured, issues],
   );
   const zoomedOut = useZoomedOut();
-  // Only the set of flowing edges (a string, so equal sets are equal): a token never re-renders the canvas.
-  // None when zoomed out: xyflow has no edges then (see lod.tsx) and the nodes' colors show the flow.
-  const flowing = useRun((s) => (s.view && !zoomedOut ? animatedEdges(graph, s.view) : ''));
-  const animated = useMemo(() => new Set(flowing ? flowing.split('\n') : []), [flowing]);
-  const edges = useMemo(
-    () => flowEdges({ graph, selectedEdges, issues, animated }),
-    [graph, selectedEdges, issues, animated],
-  );
+  const edges = useMemo(() => flowEdges({ graph, selectedEdges, issues }), [graph, selectedEdges, issues]);
   const loadCount = useDoc((s) => s.loadCount);
   const { screenToFlowPosition, fitView } = useReactFlow();
   const { theme } = useTheme();
@@ -160,7 +109,7 @@ export function Canvas(): JSX.Element {
   const onDrop = useCallback(
     (e: DragEvent) => {
       const type = e.dataTransfer.getData(DRAG_MIME);
-      if (!(NODE_TYPES as readonly string[]).includes(type)) return;
+      if (!isNodeType(type)) return;
       e.preventDefault();
       addNodeAt(type as NodeType, screenToFlowPosition({ x: e.clientX, y: e.clientY }));
     },
@@ -169,29 +118,31 @@ export function Canvas(): JSX.Element {
 
   return (
     <div className={zoomedOut ? 'canvas is-lod' : 'canvas'} data-testid="canvas">
-      <ZoomedOutContext.Provider value={zoomedOut}>
-        <ReactFlow<FlowNode, FlowEdge>
-          nodes={nodes}
-          edges={zoomedOut ? NO_EDGES : edges}
-          nodeTypes={nodeTypes}
-          onNodesChange={onNodesChange}
-          onEdgesChange={onEdgesChange}
-          onConnect={onConnect}
-          onDrop={onDrop}
-          onDragOver={onDragOver}
-          deleteKeyCode={DELETE_KEYS}
-          multiSelectionKeyCode={MULTI_SELECT_KEYS}
-          selectionKeyCode="Shift"
-          colorMode={theme}
-          {...FLOW_PROPS}
-          snapToGrid
-          snapGrid={SNAP_GRID}
-          connectionRadius={28}
-          onlyRenderVisibleElements={!zoomedOut}
-        >
-          <CanvasChrome zoomedOut={zoomedOut} edges={edges} />
-        </ReactFlow>
-      </ZoomedOutContext.Provider>
+      <NodeSourceContext.Provider value={docSource}>
+        <ZoomedOutContext.Provider value={zoomedOut}>
+          <ReactFlow<FlowNode, FlowEdge>
+            nodes={nodes}
+            edges={zoomedOut ? NO_EDGES : edges}
+            nodeTypes={NODE_TYPES}
+            onNodesChange={onNodesChange}
+            onEdgesChange={onEdgesChange}
+            onConnect={onConnect}
+            onDrop={onDrop}
+            onDragOver={onDragOver}
+            deleteKeyCode={DELETE_KEYS}
+            multiSelectionKeyCode={MULTI_SELECT_KEYS}
+            selectionKeyCode="Shift"
+            colorMode={theme}
+            {...FLOW_PROPS}
+            snapToGrid
+            snapGrid={SNAP_GRID}
+            connectionRadius={28}
+            onlyRenderVisibleElements={!zoomedOut}
+          >
+            <CanvasChrome zoomedOut={zoomedOut} edges={edges} />
+          </ReactFlow>
+        </ZoomedOutContext.Provider>
+      </NodeSourceContext.Provider>
       {graph.nodes.length === 0 && (
         <div className="canvas-empty">
           <div className="canvas-empty-title">An empty canvas</div>

@@ -1,16 +1,18 @@
-/** The editor's dialogs: open from the database (with recent graphs), save as, run input. */
+/** The editor's dialogs: open a saved graph (with recent graphs), save (a name and an id), run input. */
 import { useEffect, useState, type JSX } from 'react';
+import type { MethodOutput } from '../../contract/api';
+import { GRAPH_ID_RE } from '../../core/graph/schema';
 import { hostClient } from '../api/client';
+import { openGraph, saveGraphAs } from '../doc/commands';
 import { recentGraphs } from '../doc/files';
 import { useDoc } from '../doc/store';
 import { InputForm } from '../run/InputForm';
-import { startRun } from '../run/RunControls';
-import { ApprovalDialog, RerunDialog } from '../run/RunDialogs';
+import { fmtTime } from '../ui/format';
 import { Modal } from '../ui/Modal';
 import { uiStore, useUi } from '../ui/ui-store';
-import { openGraph, saveGraphAs } from './commands';
+import { startRun } from './RunButton';
 
-type Listed = { graphId: string; name: string | null; version: number; updatedAt: string };
+type Listed = MethodOutput<'graphs.list'>['graphs'][number];
 
 function OpenDialog({ onClose }: { onClose(): void }): JSX.Element {
   const [graphs, setGraphs] = useState<Listed[] | null>(null);
@@ -19,21 +21,21 @@ function OpenDialog({ onClose }: { onClose(): void }): JSX.Element {
   useEffect(() => {
     hostClient()
       .call('graphs.list', {})
-      .then((r) => setGraphs(r.graphs as Listed[]))
+      .then((r) => setGraphs(r.graphs))
       .catch((err: unknown) => setError(err instanceof Error ? err.message : String(err)));
   }, []);
-  const recent = recentGraphs();
-  const known = new Map((graphs ?? []).map((g) => [g.graphId, g]));
+  const saved = new Set((graphs ?? []).map((g) => g.graphId));
+  const recent = recentGraphs().filter((r) => graphs === null || saved.has(r.graphId));
   const f = filter.toLowerCase();
   const shown = (graphs ?? []).filter((g) => !f || g.graphId.includes(f) || (g.name ?? '').toLowerCase().includes(f));
   const open = async (id: string) => {
-    if (await openGraph(id, known.get(id)?.version ?? null)) onClose();
+    if (await openGraph(id)) onClose();
   };
   return (
     <Modal title="Open graph" onClose={onClose} testId="open-dialog" wide>
       {recent.length > 0 && (
         <div className="recent">
-          <div className="panel-title">Recent</div>
+          <h3 className="panel-title">Recent</h3>
           <div className="recent-list">
             {recent.map((r) => (
               <button
@@ -53,6 +55,7 @@ function OpenDialog({ onClose }: { onClose(): void }): JSX.Element {
       <input
         className="input"
         placeholder="Filter graphs…"
+        aria-label="Filter graphs"
         value={filter}
         autoFocus
         onChange={(e) => setFilter(e.target.value)}
@@ -71,8 +74,10 @@ function OpenDialog({ onClose }: { onClose(): void }): JSX.Element {
           >
             <span className="open-name">{g.name ?? g.graphId}</span>
             <span className="mono muted small">{g.graphId}</span>
-            <span className="muted small">v{g.version}</span>
-            <span className="muted small">{new Date(g.updatedAt).toLocaleString()}</span>
+            <span className="muted small" data-testid={`open-version-${g.graphId}`}>
+              v{g.version}
+            </span>
+            <span className="muted small">{fmtTime(g.updatedAt)}</span>
           </button>
         ))}
       </div>
@@ -80,38 +85,106 @@ function OpenDialog({ onClose }: { onClose(): void }): JSX.Element {
   );
 }
 
-function SaveAsDialog({ onClose }: { onClose(): void }): JSX.Element {
+/** An id from a name: lower case, runs of other characters as one dash. */
+export const idFromName = (name: string): string =>
+  name
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[^a-z0-9_-]+/g, '-')
+    .replace(/^[-_]+|-+$/g, '')
+    .slice(0, 64);
+
+/**
+ * Save: the first save of a document asks for its name (the id follows the name until edited);
+ * "Save as" names a copy. An id a saved graph already has is refused until the person confirms
+ * saving over it (it becomes that graph's next version).
+ */
+function SaveDialog({ first, onClose }: { first: boolean; onClose(): void }): JSX.Element {
   const graph = useDoc((s) => s.graph);
-  const [id, setId] = useState(`${graph.id}-copy`);
-  const [name, setName] = useState(`${graph.name ?? graph.id} (copy)`);
+  const initialName = first ? (graph.name ?? '') : `${graph.name ?? graph.id} (copy)`;
+  const [name, setName] = useState(initialName === 'Untitled graph' ? '' : initialName);
+  const [id, setId] = useState(first ? (graph.id === 'untitled' ? idFromName(name) : graph.id) : `${graph.id}-copy`);
+  const [idEdited, setIdEdited] = useState(first && graph.id !== 'untitled');
+  const [taken, setTaken] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (overwrite: boolean) => {
+    setBusy(true);
+    setError(null);
+    const r = await saveGraphAs(id, name.trim(), overwrite);
+    setBusy(false);
+    if (r.ok) return onClose();
+    if (r.taken) setTaken(r.taken);
+    else if (r.error) setError(r.error);
+  };
+  const idProblem = id && !GRAPH_ID_RE.test(id) ? 'a-z, 0-9, _ and -, starting with a letter or digit' : null;
   return (
-    <Modal title="Save as" onClose={onClose} testId="save-as-dialog">
+    <Modal title={first ? 'Save graph' : 'Save as'} onClose={onClose} testId="save-as-dialog">
       <form
         onSubmit={(e) => {
           e.preventDefault();
-          void saveGraphAs(id, name).then((ok) => ok && onClose());
+          void submit(false);
         }}
       >
         <label className="field">
-          <span className="field-label">Graph id</span>
+          <span className="field-label">Name</span>
           <input
-            className="input mono"
-            data-testid="save-as-id"
-            value={id}
+            className="input"
+            data-testid="save-as-name"
+            value={name}
             autoFocus
-            onChange={(e) => setId(e.target.value)}
+            required
+            onChange={(e) => {
+              setName(e.target.value);
+              setTaken(null);
+              if (!idEdited) setId(idFromName(e.target.value));
+            }}
           />
         </label>
         <label className="field">
-          <span className="field-label">Name</span>
-          <input className="input" data-testid="save-as-name" value={name} onChange={(e) => setName(e.target.value)} />
+          <span className="field-label">
+            Graph id <span className="field-hint">from the name; runs and files use it</span>
+          </span>
+          <input
+            className={`input mono${idProblem ? ' input-invalid' : ''}`}
+            data-testid="save-as-id"
+            value={id}
+            aria-invalid={idProblem ? true : undefined}
+            onChange={(e) => {
+              setId(e.target.value);
+              setIdEdited(true);
+              setTaken(null);
+            }}
+          />
+          {idProblem && <span className="field-message">{idProblem}</span>}
         </label>
+        {taken && (
+          <div className="rd-notice" role="alert" data-testid="save-as-taken">
+            <span>{taken}.</span>
+            <button
+              type="button"
+              className="btn btn-danger btn-sm"
+              data-testid="save-as-overwrite"
+              disabled={busy}
+              onClick={() => void submit(true)}
+            >
+              Save over it (a new version of {id})
+            </button>
+          </div>
+        )}
+        {error && <div className="field-message">{error}</div>}
         <div className="dialog-actions">
           <span className="spacer" />
           <button type="button" className="btn" onClick={onClose}>
             Cancel
           </button>
-          <button type="submit" className="btn btn-primary" data-testid="save-as-submit">
+          <button
+            type="submit"
+            className="btn btn-primary"
+            data-testid="save-as-submit"
+            disabled={busy || !id || !name.trim() || idProblem !== null}
+          >
             Save
           </button>
         </div>
@@ -122,17 +195,17 @@ function SaveAsDialog({ onClose }: { onClose(): void }): JSX.Element {
 
 export function Dialogs(): JSX.Element | null {
   const dialog = useUi((s) => s.dialog);
-  const schema = useDoc((s) => s.graph.input);
+  const graph = useDoc((s) => s.graph);
+  const warnings = useDoc((s) => s.issues.warnings);
   const close = () => uiStore.getState().open(null);
   if (!dialog) return null;
   if (dialog.kind === 'open') return <OpenDialog onClose={close} />;
-  if (dialog.kind === 'save-as') return <SaveAsDialog onClose={close} />;
-  if (dialog.kind === 'approval')
-    return <ApprovalDialog nodeId={dialog.nodeId} approved={dialog.approved} onClose={close} />;
-  if (dialog.kind === 'rerun') return <RerunDialog nodeId={dialog.nodeId} onClose={close} />;
+  if (dialog.kind === 'save-as') return <SaveDialog first={dialog.first ?? false} onClose={close} />;
+  const optional: Record<string, string[]> = {};
+  for (const w of warnings) if (w.prop && w.nodeId) (optional[w.prop] ??= []).push(w.nodeId);
   return (
     <Modal title="Run input" onClose={close} testId="run-input-dialog">
-      <InputForm schema={schema} onRun={startRun} onCancel={close} />
+      <InputForm schema={graph.input} optionalReads={optional} onRun={startRun} onCancel={close} />
     </Modal>
   );
 }

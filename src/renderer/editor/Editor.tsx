@@ -1,34 +1,39 @@
-/** The Editor view: toolbar, palette, canvas, side panel, and the editing shortcuts. */
-import { useEffect, useMemo, useState, type JSX } from 'react';
+/**
+ * The Editor tab: the document (toolbar, palette, canvas, side panel, editing shortcuts), or a
+ * run of it (the one run view), or the graph's saved versions.
+ */
+import { lazy, Suspense, useCallback, useEffect, type JSX } from 'react';
 import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { copySelection, pasteChanges, type Clip } from '../doc/graph-edit';
 import { docStore, useDoc } from '../doc/store';
-import { Inspector } from '../run/Inspector';
-import { RunCanvas } from '../run/RunCanvas';
-import { runStore, useNodeView, useRun } from '../run/run-store';
-import { animatedEdges } from '../run/run-view';
-import { RunSummary } from '../run/RunSummary';
+import { uiStore, useUi } from '../ui/ui-store';
 import { Canvas } from './Canvas';
-import { useZoomedOut } from './lod';
-import { graphIndex, graphSource } from './nodes/node-source';
 import { GraphPanel } from './GraphPanel';
-import { NodePanel } from './NodePanel';
 import { Palette } from './Palette';
 import { Toolbar } from './Toolbar';
+
+// Loaded when first shown: the first load carries the editor alone (see README, Performance).
+const RunView = lazy(() => import('../run/RunView').then((m) => ({ default: m.RunView })));
+const VersionHistory = lazy(() => import('../versions/VersionHistory').then((m) => ({ default: m.VersionHistory })));
+const NodeSide = lazy(() => import('./NodeSide').then((m) => ({ default: m.NodeSide })));
+const Loading = () => <div className="muted pane-loading">Loading…</div>;
 
 let clipboard: Clip | null = null;
 let pasteCount = 0;
 
 const typing = (t: EventTarget | null) =>
-  t instanceof HTMLElement && t.closest('input, textarea, select, [contenteditable="true"], .monaco-editor') !== null;
+  t instanceof HTMLElement &&
+  t.closest('input, textarea, select, [contenteditable="true"], .monaco-editor, .nokey') !== null;
 
 function useShortcuts(): void {
   const { fitView } = useReactFlow();
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const mod = e.ctrlKey || e.metaKey;
-      if (!mod || typing(e.target) || runStore.getState().mode === 'run') return;
+      if (!mod || typing(e.target)) return;
+      const ui = uiStore.getState();
+      if (ui.view !== 'editor' || ui.pane.kind !== 'edit' || ui.dialog) return;
       const s = docStore.getState();
       const key = e.key.toLowerCase();
       if (key === 'z' && !e.shiftKey) s.undo();
@@ -56,90 +61,54 @@ function useShortcuts(): void {
   }, [fitView]);
 }
 
-/** The side panel in the editor: with a run on the canvas, a selected node has a Run tab (the inspector). */
+/** The side panel: the graph's own fields, or the selected node (its config, and testing it). */
 function EditPanel(): JSX.Element {
   const selected = useDoc((s) => (s.selectedNodes.length === 1 ? s.selectedNodes[0]! : null));
-  const node = useDoc((s) => (selected ? s.index.get(selected) : undefined));
-  const hasRun = useRun((s) => s.view !== null);
-  const [tab, setTab] = useState<'run' | 'config'>('run');
-  if (!selected) return <GraphPanel />;
-  if (!hasRun) return <NodePanel key={selected} nodeId={selected} />;
-  return (
-    <div className="panel-stack">
-      <div className="panel-tabs" role="tablist">
-        {(['run', 'config'] as const).map((t) => (
-          <button
-            key={t}
-            type="button"
-            role="tab"
-            aria-selected={tab === t}
-            data-testid={`panel-tab-${t}`}
-            className={tab === t ? 'tab tab-active' : 'tab'}
-            onClick={() => setTab(t)}
-          >
-            {t === 'run' ? 'Run' : 'Config'}
-          </button>
-        ))}
-      </div>
-      {tab === 'run' ? (
-        <Inspector key={selected} nodeId={selected} node={node} />
-      ) : (
-        <NodePanel key={selected} nodeId={selected} />
-      )}
-    </div>
+  return selected ? (
+    <Suspense fallback={<aside className="side-panel" aria-busy="true" />}>
+      <NodeSide key={selected} nodeId={selected} />
+    </Suspense>
+  ) : (
+    <GraphPanel />
   );
 }
 
-const inspect = (id: string | null) => runStore.getState().inspect(id);
-
-/** Run mode: a run opened by id, on a read-only canvas of its graph snapshot. */
-function RunModeBody(): JSX.Element | null {
-  const graph = useRun((s) => s.graph);
-  const inspected = useRun((s) => s.inspected);
-  const zoomedOut = useZoomedOut(); // no flowing edges when zoomed out, as in Canvas
-  const flowing = useRun((s) => (s.graph && s.view && !zoomedOut ? animatedEdges(s.graph, s.view) : ''));
-  const source = useMemo(() => (graph ? graphSource(graph, useNodeView, { controls: true }) : null), [graph]);
-  if (!graph || !source) return null;
-  return (
-    <div className="editor-body">
-      <RunCanvas graph={graph} source={source} selected={inspected} onSelect={inspect} flowing={flowing} />
-      {inspected ? (
-        <Inspector
-          key={inspected}
-          nodeId={inspected}
-          node={graphIndex(graph).get(inspected)}
-          onClose={() => inspect(null)}
-        />
-      ) : (
-        <RunSummary />
-      )}
-    </div>
-  );
-}
-
-function EditorBody(): JSX.Element {
+function EditBody(): JSX.Element {
   useShortcuts();
-  const mode = useRun((s) => s.mode);
+  const panels = useUi((s) => s.panels);
   return (
     <div className="editor">
       <Toolbar />
-      {mode === 'run' ? (
-        <RunModeBody />
-      ) : (
-        <div className="editor-body">
-          <Palette />
-          <Canvas />
-          <EditPanel />
-        </div>
-      )}
+      <div className={`editor-body${panels.palette ? '' : ' palette-closed'}${panels.side ? '' : ' side-closed'}`}>
+        {panels.palette && <Palette />}
+        <Canvas />
+        {panels.side && <EditPanel />}
+      </div>
     </div>
   );
 }
 
 export function Editor(): JSX.Element {
+  const pane = useUi((s) => s.pane);
+  const back = useCallback(() => uiStore.getState().showPane({ kind: 'edit' }), []);
+  const openRun = useCallback((runId: string) => {
+    uiStore.getState().setLastRun(runId);
+    uiStore.getState().showPane({ kind: 'run', runId });
+  }, []);
   return (
-    <ReactFlowProvider>
-      <EditorBody />
-    </ReactFlowProvider>
+    <>
+      <Suspense fallback={<Loading />}>
+        {pane.kind === 'run' && (
+          <RunView key={pane.runId} runId={pane.runId} back={{ label: 'Editor', onClick: back }} openRun={openRun} />
+        )}
+        {pane.kind === 'history' && <VersionHistory key={pane.graphId} graphId={pane.graphId} onBack={back} />}
+      </Suspense>
+      {/* The document stays mounted (its viewport and selection) while a run or the history is shown. */}
+      <div className="editor-pane" hidden={pane.kind !== 'edit'}>
+        <ReactFlowProvider>
+          <EditBody />
+        </ReactFlowProvider>
+      </div>
+    </>
   );
 }

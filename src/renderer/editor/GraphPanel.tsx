@@ -2,7 +2,8 @@
 import type { JSX } from 'react';
 import { GRAPH_ID_RE } from '../../core/graph/schema';
 import { docStore, useDoc } from '../doc/store';
-import { CommitInput, Field, JsonTextArea, NumberInput, TextArea, TextInput } from './fields';
+import { CommitInput, Field, NumberInput, TextArea, TextInput } from './fields';
+import { InputSchemaEditor } from './InputSchemaEditor';
 
 const patch = (p: Record<string, unknown>, key: string) =>
   docStore.getState().apply({ type: 'update-graph', patch: p }, { coalesce: `graph.${key}` });
@@ -10,6 +11,7 @@ const patch = (p: Record<string, unknown>, key: string) =>
 export function GraphPanel(): JSX.Element {
   const graph = useDoc((s) => s.graph);
   const issues = useDoc((s) => s.issues.all);
+  const warnings = useDoc((s) => s.issues.warnings);
   const selectedCount = useDoc((s) => s.selectedNodes.length);
   return (
     <aside className="side-panel" data-testid="graph-panel" aria-label="Graph">
@@ -43,6 +45,15 @@ export function GraphPanel(): JSX.Element {
               >
                 <span className="mono">{i.path || 'graph'}</span> {i.message}
               </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      {warnings.length > 0 && (
+        <ul className="warn-list" data-testid="graph-warnings">
+          {warnings.map((w) => (
+            <li key={w.path + w.message}>
+              <span className="mono">{w.nodeId}</span> {w.message}
             </li>
           ))}
         </ul>
@@ -82,16 +93,7 @@ export function GraphPanel(): JSX.Element {
           onChange={(v) => patch({ description: v || undefined }, 'description')}
         />
       </Field>
-      <Field label="Input schema" hint="JSON Schema of the run input">
-        <JsonTextArea
-          testId="graph-input-schema"
-          value={graph.input ?? {}}
-          rows={8}
-          onChange={(v) =>
-            patch({ input: v && typeof v === 'object' && Object.keys(v).length ? v : undefined }, 'input')
-          }
-        />
-      </Field>
+      <InputSchemaEditor schema={graph.input} onChange={(input) => patch({ input }, 'input')} />
       <p className="muted small">
         Select a node to edit it. Shortcuts: Delete removes, Ctrl+C / Ctrl+V copies, Ctrl+Z / Ctrl+Shift+Z undoes and
         redoes, Shift-drag selects an area.

@@ -1,26 +1,45 @@
 /**
- * A Monaco editor bound to a string value. Monaco loads on first use. Each live editor is
- * registered on `window.__statepipeEditors[testId]` (getValue/setValue), so end-to-end tests
- * can set long text without typing it.
+ * A Monaco editor bound to a string value: JSON (validated against the node type's config
+ * schema), JavaScript, or a statepipe expression (a template or a condition, with completion
+ * and problems: expressions.ts). Monaco loads when the first such field opens. The editor sits
+ * in a `nokey` box: the canvas's keys (Space to pan, Backspace to delete) stay out of it.
  */
 import { useEffect, useRef, useState, type JSX } from 'react';
 import { useTheme } from '../ui/theme';
 
-type Api = { getValue(): string; setValue(v: string): void };
-const registry: Record<string, Api> = {};
-(window as unknown as { __statepipeEditors: Record<string, Api> }).__statepipeEditors = registry;
-
 let counter = 0;
+
+export type MonacoLanguage = 'json' | 'javascript' | 'statepipe-template' | 'statepipe-condition';
+
+/** A problem to underline: offsets into the text. */
+export interface TextMarker {
+  start: number;
+  end: number;
+  message: string;
+  severity: 'error' | 'warning';
+}
 
 export interface MonacoFieldProps {
   value: string;
   onChange(value: string): void;
-  language: 'json' | 'javascript';
+  language: MonacoLanguage;
   /** The node type whose config schema validates this JSON. */
   schemaType?: string;
   testId: string;
   height?: number;
-  ariaLabel?: string;
+  ariaLabel: string;
+  /** A short field: no line numbers, no folding, no scrollbar gutter. */
+  compact?: boolean;
+  /** Expression fields: the key completion looks their context up by (see monaco-expr.ts). */
+  contextKey?: string;
+  markers?: readonly TextMarker[];
+}
+
+interface Live {
+  setValue(v: string): void;
+  focused(): boolean;
+  setTheme(t: string): void;
+  setMarkers(m: readonly TextMarker[]): void;
 }
 
 export function MonacoField({
@@ -31,14 +50,19 @@ export function MonacoField({
   testId,
   height = 180,
   ariaLabel,
+  compact,
+  contextKey,
+  markers,
 }: MonacoFieldProps): JSX.Element {
   const host = useRef<HTMLDivElement>(null);
   const onChangeRef = useRef(onChange);
   onChangeRef.current = onChange;
   const valueRef = useRef(value);
   valueRef.current = value;
-  const apiRef = useRef<{ setValue(v: string): void; focused(): boolean; setTheme(t: string): void } | null>(null);
+  const apiRef = useRef<Live | null>(null);
   const [state, setState] = useState<'loading' | 'ready' | 'failed'>('loading');
+  /** A compact field grows with its text (wrapped lines too), from `height` up to a few lines more. */
+  const [grown, setGrown] = useState(height);
   const { theme } = useTheme();
   const monacoTheme = theme === 'dark' ? 'vs-dark' : 'vs';
   const themeRef = useRef(monacoTheme);
@@ -50,9 +74,9 @@ export function MonacoField({
     import('./monaco-setup')
       .then(({ monaco }) => {
         if (disposed || !host.current) return;
-        const ext = language === 'json' ? 'json' : 'js';
+        const ext = language === 'json' ? 'json' : language === 'javascript' ? 'js' : 'expr';
         const uri = monaco.Uri.parse(
-          `inmemory://statepipe/${++counter}${schemaType ? `.config-${schemaType}` : ''}.${ext}`,
+          `inmemory://statepipe/${++counter}${schemaType ? `.config-${schemaType}` : ''}${contextKey ? `.ctx-${encodeURIComponent(contextKey)}` : ''}.${ext}`,
         );
         const model = monaco.editor.createModel(valueRef.current, language, uri);
         const editor = monaco.editor.create(host.current, {
@@ -61,36 +85,63 @@ export function MonacoField({
           minimap: { enabled: false },
           automaticLayout: true,
           fontSize: 12,
+          lineNumbers: compact ? 'off' : 'on',
           lineNumbersMinChars: 3,
+          glyphMargin: false,
+          lineDecorationsWidth: compact ? 4 : 10,
           scrollBeyondLastLine: false,
           wordWrap: 'on',
           tabSize: 2,
           renderLineHighlight: 'none',
           overviewRulerLanes: 0,
           fixedOverflowWidgets: true,
-          folding: language === 'json',
-          ariaLabel: ariaLabel ?? testId,
+          folding: language === 'json' && !compact,
+          ariaLabel,
+          quickSuggestions: language.startsWith('statepipe') ? { other: true, strings: true, comments: false } : true,
           scrollbar: { verticalScrollbarSize: 8, horizontalScrollbarSize: 8 },
+          ...(compact ? { padding: { top: 4, bottom: 4 } } : {}),
         });
+        if (compact) {
+          const fit = () => setGrown(Math.min(Math.max(height, editor.getContentHeight() + 2), height * 4));
+          editor.onDidContentSizeChange(fit);
+          fit();
+        }
         let external = false;
         const sub = model.onDidChangeContent(() => {
           if (!external) onChangeRef.current(model.getValue());
         });
-        const setValue = (v: string) => {
-          if (model.getValue() === v) return;
-          external = true;
-          model.setValue(v);
-          external = false;
+        apiRef.current = {
+          setValue(v) {
+            if (model.getValue() === v) return;
+            external = true;
+            model.setValue(v);
+            external = false;
+          },
+          focused: () => editor.hasTextFocus(),
+          setTheme: (t) => monaco.editor.setTheme(t),
+          setMarkers: (ms) =>
+            monaco.editor.setModelMarkers(
+              model,
+              'statepipe',
+              ms.map((m) => {
+                const a = model.getPositionAt(m.start);
+                const b = model.getPositionAt(Math.max(m.end, m.start + 1));
+                return {
+                  startLineNumber: a.lineNumber,
+                  startColumn: a.column,
+                  endLineNumber: b.lineNumber,
+                  endColumn: b.column,
+                  message: m.message,
+                  severity: m.severity === 'error' ? monaco.MarkerSeverity.Error : monaco.MarkerSeverity.Warning,
+                };
+              }),
+            ),
         };
-        apiRef.current = { setValue, focused: () => editor.hasTextFocus(), setTheme: (t) => monaco.editor.setTheme(t) };
-        registry[testId] = { getValue: () => model.getValue(), setValue: (v) => model.setValue(v) };
         setState('ready');
         cleanup = () => {
           sub.dispose();
           editor.dispose();
           model.dispose();
-          if (registry[testId]?.getValue === undefined || apiRef.current?.setValue === setValue)
-            delete registry[testId];
           apiRef.current = null;
         };
       })
@@ -99,7 +150,7 @@ export function MonacoField({
       disposed = true;
       cleanup();
     };
-  }, [language, schemaType, testId, ariaLabel]);
+  }, [language, schemaType, testId, ariaLabel, compact, contextKey, height]);
 
   // Changes made elsewhere (the form, undo) flow in unless the person is typing here.
   useEffect(() => {
@@ -108,19 +159,20 @@ export function MonacoField({
   }, [value, state]);
 
   useEffect(() => apiRef.current?.setTheme(monacoTheme), [monacoTheme, state]);
+  useEffect(() => apiRef.current?.setMarkers(markers ?? []), [markers, state]);
 
   return (
     <div
-      className="monaco-field"
+      className={`monaco-field nokey${compact ? ' is-compact' : ''}`}
       data-testid={testId}
       data-ready={state === 'ready' ? 'true' : 'false'}
-      style={{ height }}
+      style={{ height: compact ? grown : height }}
     >
       <div ref={host} className="monaco-host" />
       {state !== 'ready' && (
         <textarea
           className="monaco-fallback mono"
-          aria-label={ariaLabel ?? testId}
+          aria-label={ariaLabel}
           value={value}
           readOnly={state === 'loading'}
           onChange={(e) => onChange(e.target.value)}

@@ -1,8 +1,7 @@
 /** The palette: drag a node type onto the canvas, or click it to add one in view. */
 import type { JSX } from 'react';
 import { useReactFlow } from '@xyflow/react';
-import { NODE_TYPES, type NodeType } from '../../core/nodes/registry';
-import { TYPE_HINTS, TYPE_LABELS } from '../doc/defaults';
+import { NODE_KINDS, type NodeType } from '../../core/nodes/registry';
 import { freeSpot } from '../doc/place';
 import { docStore } from '../doc/store';
 import { TypeIcon } from '../ui/icons';
@@ -21,14 +20,14 @@ export function Palette(): JSX.Element {
   return (
     <aside className="palette" aria-label="Node palette">
       <div className="panel-title">Nodes</div>
-      {NODE_TYPES.map((type) => (
+      {NODE_KINDS.map(({ type, label, hint }) => (
         <button
           key={type}
           type="button"
           className={`palette-item type-${type}`}
           data-testid={`palette-${type}`}
           draggable
-          title={`${TYPE_HINTS[type]}: drag onto the canvas or click to add`}
+          title={`${hint}: drag onto the canvas or click to add`}
           onDragStart={(e) => {
             e.dataTransfer.setData(DRAG_MIME, type);
             e.dataTransfer.effectAllowed = 'copy';
@@ -39,8 +38,8 @@ export function Palette(): JSX.Element {
             <TypeIcon type={type} size={16} />
           </span>
           <span className="palette-text">
-            <span className="palette-name">{TYPE_LABELS[type]}</span>
-            <span className="palette-hint">{TYPE_HINTS[type]}</span>
+            <span className="palette-name">{label}</span>
+            <span className="palette-hint">{hint}</span>
           </span>
         </button>
       ))}

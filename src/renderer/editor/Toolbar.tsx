@@ -1,13 +1,12 @@
-/** The editor toolbar: files, history, layout, and the run controls. */
+/** The editor toolbar: files, versions, undo, layout, panels, and Run. */
 import type { JSX } from 'react';
 import { useReactFlow } from '@xyflow/react';
 import { autoLayout } from '../doc/layout';
 import { docStore, useDoc } from '../doc/store';
-import { RunControls } from '../run/RunControls';
-import { runStore, useRun } from '../run/run-store';
+import { exportGraph, importGraphFile, newGraph, saveGraph } from '../doc/commands';
 import { Icon, type UiIconName } from '../ui/icons';
-import { uiStore } from '../ui/ui-store';
-import { exportGraph, importGraphFile, newGraph, saveGraph } from './commands';
+import { uiStore, useUi } from '../ui/ui-store';
+import { RunButton } from './RunButton';
 
 function Btn({
   icon,
@@ -16,6 +15,8 @@ function Btn({
   testId,
   disabled,
   primary,
+  pressed,
+  title,
 }: {
   icon: UiIconName;
   label: string;
@@ -23,6 +24,8 @@ function Btn({
   testId?: string;
   disabled?: boolean;
   primary?: boolean;
+  pressed?: boolean;
+  title?: string;
 }): JSX.Element {
   return (
     <button
@@ -31,7 +34,8 @@ function Btn({
       data-testid={testId}
       disabled={disabled}
       onClick={onClick}
-      title={label}
+      title={title ?? label}
+      aria-pressed={pressed}
     >
       <Icon name={icon} size={15} />
       <span className="btn-label">{label}</span>
@@ -46,43 +50,16 @@ export async function layoutNow(fit?: () => void): Promise<void> {
   setTimeout(() => fit?.(), 30);
 }
 
-function RunModeToolbar(): JSX.Element {
-  const runId = useRun((s) => s.view?.runId);
-  const graphId = useRun((s) => s.graph?.name ?? s.graph?.id);
-  return (
-    <div className="toolbar toolbar-run" role="toolbar" aria-label="Run" data-testid="run-mode-banner">
-      <button
-        type="button"
-        className="btn btn-tool"
-        data-testid="leave-run-mode"
-        onClick={() => runStore.getState().leave()}
-        title="Back to the document"
-      >
-        <Icon name="back" size={15} />
-        <span className="btn-label">Editor</span>
-      </button>
-      <div className="run-mode-title">
-        <span className="chip">read-only</span> Run <span className="mono">{runId}</span> of <b>{graphId}</b>
-      </div>
-      <span className="spacer" />
-      <RunControls />
-    </div>
-  );
-}
-
 export function Toolbar(): JSX.Element {
-  const mode = useRun((s) => s.mode);
-  return mode === 'run' ? <RunModeToolbar /> : <EditToolbar />;
-}
-
-function EditToolbar(): JSX.Element {
   const canUndo = useDoc((s) => s.history.past.length > 0);
   const canRedo = useDoc((s) => s.history.future.length > 0);
   const dirty = useDoc((s) => s.dirty);
+  const savedId = useDoc((s) => s.savedId);
+  const panels = useUi((s) => s.panels);
   const { fitView } = useReactFlow();
   const fit = () => void fitView({ padding: 0.2, duration: 250, maxZoom: 1.1 });
   return (
-    <div className="toolbar" role="toolbar" aria-label="Editor">
+    <div className="toolbar" role="toolbar" aria-label="Editor" data-testid="toolbar-editor">
       <div className="tool-group">
         <Btn icon="plus" label="New" onClick={newGraph} testId="new-graph" />
         <Btn icon="folder" label="Open" onClick={() => uiStore.getState().open({ kind: 'open' })} testId="open-graph" />
@@ -92,6 +69,16 @@ function EditToolbar(): JSX.Element {
           label="Save as"
           onClick={() => uiStore.getState().open({ kind: 'save-as' })}
           testId="save-as"
+        />
+      </div>
+      <div className="tool-group">
+        <Btn
+          icon="history"
+          label="History"
+          testId="open-history"
+          disabled={savedId === null}
+          title={savedId === null ? 'Save the graph first: its saved versions show here' : 'Every saved version'}
+          onClick={() => savedId && uiStore.getState().showPane({ kind: 'history', graphId: savedId })}
         />
       </div>
       <div className="tool-group">
@@ -120,8 +107,26 @@ function EditToolbar(): JSX.Element {
         <Btn icon="layout" label="Layout" onClick={() => void layoutNow(fit)} testId="auto-layout" />
         <Btn icon="fit" label="Fit" onClick={fit} testId="zoom-fit" />
       </div>
+      <div className="tool-group">
+        <Btn
+          icon="panel"
+          label="Palette"
+          testId="toggle-palette"
+          pressed={panels.palette}
+          title={panels.palette ? 'Hide the palette' : 'Show the palette'}
+          onClick={() => uiStore.getState().togglePanel('palette')}
+        />
+        <Btn
+          icon="panel"
+          label="Panel"
+          testId="toggle-side-panel"
+          pressed={panels.side}
+          title={panels.side ? 'Hide the side panel' : 'Show the side panel'}
+          onClick={() => uiStore.getState().togglePanel('side')}
+        />
+      </div>
       <span className="spacer" />
-      <RunControls />
+      <RunButton />
     </div>
   );
 }

@@ -1,38 +1,60 @@
 /** Small form controls of the side panel. */
-import { useEffect, useState, type JSX, type ReactNode } from 'react';
+import { useEffect, useId, useState, type JSX, type ReactNode } from 'react';
 
+/**
+ * A labelled field. Native controls sit inside the <label>; an editor that is not a native
+ * control (Monaco) is a `group` named by the label instead: inside a <label>, a click would be
+ * sent to the first labelable element (Monaco's hidden textarea) and typing would go nowhere.
+ */
 export function Field({
   label,
   hint,
   error,
   children,
+  group,
 }: {
   label: string;
   hint?: string;
   error?: string | undefined;
   children: ReactNode;
+  group?: boolean;
 }): JSX.Element {
-  return (
-    <label className={`field${error ? ' field-error' : ''}`}>
-      <span className="field-label">
-        {label}
-        {hint && <span className="field-hint">{hint}</span>}
-      </span>
+  const id = useId();
+  const head = (
+    <span className="field-label" id={id}>
+      {label}
+      {hint && <span className="field-hint">{hint}</span>}
+    </span>
+  );
+  const message = error && <span className="field-message">{error}</span>;
+  return group ? (
+    <div className={`field${error ? ' field-error' : ''}`} role="group" aria-labelledby={id}>
+      {head}
       {children}
-      {error && <span className="field-message">{error}</span>}
+      {message}
+    </div>
+  ) : (
+    <label className={`field${error ? ' field-error' : ''}`}>
+      {head}
+      {children}
+      {message}
     </label>
   );
 }
 
 type TextProps = { value: string; onChange(v: string): void; testId: string; placeholder?: string; mono?: boolean };
 
-export function TextInput({ value, onChange, testId, placeholder, mono }: TextProps): JSX.Element {
+/** `list`: the id of a <datalist> of suggested values. */
+type TextInputProps = TextProps & { list?: string };
+
+export function TextInput({ value, onChange, testId, placeholder, mono, list }: TextInputProps): JSX.Element {
   return (
     <input
       className={mono ? 'input mono' : 'input'}
       data-testid={testId}
       value={value}
       placeholder={placeholder}
+      list={list}
       spellCheck={false}
       onChange={(e) => onChange(e.target.value)}
     />
@@ -133,12 +155,14 @@ export function CommitInput({
   check,
   testId,
   mono,
+  ariaLabel,
 }: {
   value: string;
   onCommit(v: string): void;
   check(v: string): string | null;
   testId: string;
   mono?: boolean;
+  ariaLabel?: string;
 }): JSX.Element {
   const [text, setText] = useState(value);
   useEffect(() => setText(value), [value]);
@@ -152,6 +176,8 @@ export function CommitInput({
       <input
         className={`input${mono ? ' mono' : ''}${error ? ' input-invalid' : ''}`}
         data-testid={testId}
+        aria-label={ariaLabel}
+        aria-invalid={error ? true : undefined}
         value={text}
         spellCheck={false}
         onChange={(e) => setText(e.target.value)}
@@ -172,11 +198,13 @@ export function JsonTextArea({
   onChange,
   testId,
   rows = 5,
+  id,
 }: {
   value: unknown;
   onChange(v: unknown): void;
   testId: string;
   rows?: number;
+  id?: string;
 }): JSX.Element {
   const pretty = (v: unknown) => (v === undefined ? '' : JSON.stringify(v, null, 2));
   const [text, setText] = useState(pretty(value));
@@ -195,15 +223,18 @@ export function JsonTextArea({
   return (
     <>
       <textarea
+        id={id}
         className={`input textarea mono${error ? ' input-invalid' : ''}`}
         data-testid={testId}
+        aria-invalid={error ? true : undefined}
         rows={rows}
         value={text}
         spellCheck={false}
         onChange={(e) => {
           setText(e.target.value);
           try {
-            onChange(JSON.parse(e.target.value));
+            // Emptied: no value (an optional field's key is removed).
+            onChange(e.target.value.trim() === '' ? undefined : JSON.parse(e.target.value));
             setError(null);
           } catch (err) {
             setError(err instanceof Error ? err.message : String(err));

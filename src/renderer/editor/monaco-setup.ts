@@ -58,4 +58,7 @@ jsonDefaults.setDiagnosticsOptions({
   })),
 });
 
+// statepipe's template and condition languages (completion, highlighting).
+import './monaco-expr';
+
 export { monaco };

@@ -120,6 +120,7 @@ function Field({
   required,
   value,
   error,
+  readBy,
   set,
 }: {
   name: string;
@@ -127,11 +128,19 @@ function Field({
   required: boolean;
   value: string | boolean | undefined;
   error?: string;
+  /** Nodes whose templates read this optional field with no fallback: empty, the run fails there. */
+  readBy?: string[];
   set(v: string | boolean): void;
 }): JSX.Element {
   const k = fieldKind(schema);
   const tid = `run-input-${name}`;
-  const common = { 'data-testid': tid, 'aria-invalid': error ? true : undefined, id: tid };
+  const warn = readBy && readBy.length > 0 && !required;
+  const common = {
+    'data-testid': tid,
+    'aria-invalid': error ? true : undefined,
+    'aria-describedby': warn ? `${tid}-warn` : undefined,
+    id: tid,
+  };
   let control: JSX.Element;
   if (k === 'boolean')
     control = <input type="checkbox" {...common} checked={value === true} onChange={(e) => set(e.target.checked)} />;
@@ -183,9 +192,15 @@ function Field({
       <label className="field-label" htmlFor={tid}>
         {schema.title ?? name}
         <span className="field-type mono">{k === 'enum' ? 'one of' : k}</span>
-        {required && <span className="required">required</span>}
+        {required ? <span className="required">required</span> : <span className="optional">optional</span>}
       </label>
       {schema.description && <span className="field-hint">{schema.description}</span>}
+      {warn && (
+        <span className="field-warn" id={`${tid}-warn`} data-testid={`run-input-warn-${name}`}>
+          {readBy!.join(', ')} {readBy!.length === 1 ? 'reads' : 'read'} it with no fallback: left empty, the run fails
+          there.
+        </span>
+      )}
       {control}
       {error && (
         <div className="field-message" data-testid={`run-input-error-${name}`}>
@@ -198,10 +213,13 @@ function Field({
 
 export function InputForm({
   schema,
+  optionalReads,
   onRun,
   onCancel,
 }: {
   schema: unknown;
+  /** Optional fields that templates read with no fallback, and the nodes that read them. */
+  optionalReads?: Record<string, string[]>;
   onRun(input: unknown): Promise<void> | void;
   onCancel(): void;
 }): JSX.Element {
@@ -253,6 +271,7 @@ export function InputForm({
             {...f}
             value={values[f.name]}
             error={errors[f.name]}
+            readBy={optionalReads?.[f.name]}
             set={(v) => setValues((old) => ({ ...old, [f.name]: v }))}
           />
         ))

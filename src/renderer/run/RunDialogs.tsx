@@ -1,13 +1,12 @@
-/** Dialogs of a live run: decide an approval (comment, optional edited data), rerun from a node. */
+/** Dialogs of a run view: decide an approval (comment, optional edited data), rerun from a node. */
 import { useMemo, useState, type JSX } from 'react';
 import { topology } from '../../core/graph/topology';
-import { hostClient } from '../api/client';
 import { Modal } from '../ui/Modal';
-import { runStore, useRun } from './run-store';
+import { useRunView, useSession, type Decision, type RunDialog } from './context';
 
 const errText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-export function ApprovalDialog({
+function ApprovalDialog({
   nodeId,
   approved,
   onClose,
@@ -16,7 +15,8 @@ export function ApprovalDialog({
   approved: boolean;
   onClose(): void;
 }): JSX.Element {
-  const approval = useRun((s) => s.view?.nodes[nodeId]?.approval);
+  const { actions } = useRunView();
+  const approval = useSession((s) => s.live?.nodes[nodeId]?.approval);
   const [comment, setComment] = useState('');
   const [data, setData] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -33,11 +33,12 @@ export function ApprovalDialog({
     }
     setBusy(true);
     try {
-      await runStore.getState().approve(hostClient(), nodeId, {
+      const d: Decision = {
         approved,
         ...(comment.trim() ? { comment: comment.trim() } : {}),
         ...(parsed !== undefined ? { data: parsed } : {}),
-      });
+      };
+      await actions.approve(nodeId, d);
       onClose();
     } catch (err) {
       setError(errText(err));
@@ -55,7 +56,7 @@ export function ApprovalDialog({
       >
         <div className="approval-title">{approval?.title ?? nodeId}</div>
         {approval?.details !== undefined && (
-          <pre className="approval-details mono">
+          <pre className="approval-details mono" tabIndex={0}>
             {typeof approval.details === 'string' ? approval.details : JSON.stringify(approval.details, null, 2)}
           </pre>
         )}
@@ -103,9 +104,10 @@ export function ApprovalDialog({
   );
 }
 
-export function RerunDialog({ nodeId, onClose }: { nodeId: string; onClose(): void }): JSX.Element {
-  const graph = useRun((s) => s.graph);
-  const nodes = useRun((s) => s.view?.nodes);
+function RerunDialog({ nodeId, onClose }: { nodeId: string; onClose(): void }): JSX.Element {
+  const { actions, openRun } = useRunView();
+  const graph = useSession((s) => s.graph);
+  const nodes = useSession((s) => s.live?.nodes);
   const downstream = useMemo(() => {
     if (!graph) return [];
     const t = topology(graph);
@@ -116,7 +118,7 @@ export function RerunDialog({ nodeId, onClose }: { nodeId: string; onClose(): vo
   const [error, setError] = useState<string | null>(null);
   const submit = async () => {
     try {
-      await runStore.getState().rerun(hostClient(), nodeId, [...reuse]);
+      openRun(await actions.rerun(nodeId, [...reuse]));
       onClose();
     } catch (err) {
       setError(errText(err));
@@ -166,4 +168,11 @@ export function RerunDialog({ nodeId, onClose }: { nodeId: string; onClose(): vo
       </div>
     </Modal>
   );
+}
+
+export function RunDialogs({ dialog, onClose }: { dialog: RunDialog | null; onClose(): void }): JSX.Element | null {
+  if (!dialog) return null;
+  if (dialog.kind === 'approval')
+    return <ApprovalDialog nodeId={dialog.nodeId} approved={dialog.approved} onClose={onClose} />;
+  return <RerunDialog nodeId={dialog.nodeId} onClose={onClose} />;
 }

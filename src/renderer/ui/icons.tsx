@@ -1,5 +1,6 @@
 /** Inline SVG icons (no icon fonts, nothing from the network): one per node type, one per state. */
 import { memo, type JSX } from 'react';
+import type { NodeType } from '../../core/nodes/registry';
 
 type P = { size?: number; className?: string };
 
@@ -20,7 +21,8 @@ const svg = (body: JSX.Element, { size = 16, className }: P) => (
   </svg>
 );
 
-const TYPE_PATHS: Record<string, JSX.Element> = {
+/** One per node kind: a kind without an icon does not compile. */
+const TYPE_PATHS: Record<NodeType, JSX.Element> = {
   input: (
     <>
       <path d="M3 12h12" />
@@ -85,6 +87,27 @@ const TYPE_PATHS: Record<string, JSX.Element> = {
       <path d="M9.5 17h5" />
     </>
   ),
+  subgraph: (
+    <>
+      <rect x="3" y="3" width="18" height="18" rx="3" />
+      <rect x="8" y="8" width="8" height="8" rx="1.5" />
+    </>
+  ),
+  map: (
+    <>
+      <path d="M4 6h4M4 12h4M4 18h4" />
+      <path d="M12 6h8M12 12h8M12 18h8" />
+      <path d="m14 4 2 2-2 2M14 10l2 2-2 2M14 16l2 2-2 2" />
+    </>
+  ),
+  loop: (
+    <>
+      <path d="M17 2l4 4-4 4" />
+      <path d="M3 11v-1a4 4 0 0 1 4-4h14" />
+      <path d="M7 22l-4-4 4-4" />
+      <path d="M21 13v1a4 4 0 0 1-4 4H3" />
+    </>
+  ),
   output: (
     <>
       <path d="M9 4H5a2 2 0 0 0-2 2v12a2 2 0 0 0 2 2h4" />
@@ -95,7 +118,7 @@ const TYPE_PATHS: Record<string, JSX.Element> = {
 };
 
 export const TypeIcon = memo(function TypeIcon({ type, ...p }: P & { type: string }) {
-  return svg(TYPE_PATHS[type] ?? <circle cx="12" cy="12" r="8" />, p);
+  return svg((TYPE_PATHS as Partial<Record<string, JSX.Element>>)[type] ?? <circle cx="12" cy="12" r="8" />, p);
 });
 
 const STATE_PATHS: Record<string, JSX.Element> = {
@@ -239,6 +262,25 @@ const UI_PATHS = {
     <>
       <path d="M12 3 2 20h20z" />
       <path d="M12 9v5M12 17h.01" />
+    </>
+  ),
+  history: (
+    <>
+      <path d="M3 12a9 9 0 1 0 3-6.7L3 8" />
+      <path d="M3 3v5h5" />
+      <path d="M12 7v5l3 2" />
+    </>
+  ),
+  panel: (
+    <>
+      <rect x="3" y="4" width="18" height="16" rx="2" />
+      <path d="M15 4v16" />
+    </>
+  ),
+  test: (
+    <>
+      <path d="M9 3h6M10 3v6l-5 9a2 2 0 0 0 1.7 3h10.6a2 2 0 0 0 1.7-3l-5-9V3" />
+      <path d="M7.5 14h9" />
     </>
   ),
   logo: (

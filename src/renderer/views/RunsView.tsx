@@ -1,13 +1,19 @@
-/** Runs: the dashboard, one run's detail, or the diff of two runs (the dashboard store says which). */
-import type { JSX } from 'react';
+/** Runs: the dashboard, a run (the one run view), or the diff of two runs (the dashboard store says which). */
+import { useCallback, type JSX } from 'react';
 import { Dashboard } from '../dashboard/Dashboard';
-import { useDashboard } from '../dashboard/dashboard-store';
-import { RunDetail } from '../run-detail/RunDetail';
-import { RunDiff } from '../run-detail/RunDiff';
+import { dashboardStore, useDashboard } from '../dashboard/dashboard-store';
+import { RunDiff } from '../run/RunDiff';
+import { RunView } from '../run/RunView';
+
+const toList = () => dashboardStore.getState().open({ kind: 'list' });
+const toRun = (runId: string) => dashboardStore.getState().open({ kind: 'detail', runId });
 
 export function RunsView(): JSX.Element {
   const page = useDashboard((s) => s.page);
-  if (page.kind === 'detail') return <RunDetail key={page.runId} runId={page.runId} />;
-  if (page.kind === 'diff') return <RunDiff key={`${page.a}:${page.b}`} a={page.a} b={page.b} />;
+  const openRun = useCallback(toRun, []);
+  if (page.kind === 'detail')
+    return <RunView key={page.runId} runId={page.runId} back={{ label: 'Runs', onClick: toList }} openRun={openRun} />;
+  if (page.kind === 'diff')
+    return <RunDiff key={`${page.a}:${page.b}`} a={page.a} b={page.b} onBack={toList} onOpenRun={toRun} />;
   return <Dashboard />;
 }

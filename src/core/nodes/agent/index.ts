@@ -2,7 +2,9 @@
 import * as z from 'zod';
 import { defineKind } from '../kind.js';
 import { LlmConfigSchema, MODEL_PANEL } from '../llm/index.js';
-import { DEFAULT_MAX_STEPS } from './runner.js';
+
+/** Model calls an agent makes at most when it sets no `maxSteps`. */
+export const DEFAULT_MAX_STEPS = 8;
 
 const JsonObject = z.record(z.string(), z.unknown());
 

@@ -20,6 +20,7 @@
 import { NodeFailure, toNodeError } from '../../errors.js';
 import type { AgentStep, Usage } from '../../events.js';
 import { DEFAULT_TIMEOUT_MS } from '../../graph/schema.js';
+import { DEFAULT_MAX_STEPS } from './index.js';
 import { renderTemplates } from '../../graph/templates.js';
 import type { ModelReply, ModelRequest, NodeResult, NodeRunContext, NodeRunner, TemplateScope } from '../../ports.js';
 import {
@@ -31,8 +32,6 @@ import {
   validatorFor,
   type SchemaProblem,
 } from '../llm/runner.js';
-
-export const DEFAULT_MAX_STEPS = 8;
 
 /**
  * A model request message as the agent sends it: `ModelRequest['messages']` plus the tool

@@ -19,7 +19,7 @@ export const approvalKind = defineKind({
   execution: 'person',
   branch: (output) => (output as { approved?: unknown } | undefined)?.approved === true,
   panel: [
-    { key: 'title', label: 'Title', input: 'text' },
+    { key: 'title', label: 'Title', input: 'template' },
     { key: 'details', label: 'Details', input: 'template', optional: true, rows: 3 },
   ],
 });

@@ -1,7 +1,6 @@
 /** `llm`: one model call, streamed, with an optional JSON Schema on the reply (runner.ts). */
 import * as z from 'zod';
-import { defineKind, PROVIDERS, type PanelField } from '../kind.js';
-import { llmRunner } from './runner.js';
+import { defineKind, lazyRunner, PROVIDERS, type PanelField } from '../kind.js';
 
 const JsonObject = z.record(z.string(), z.unknown());
 
@@ -65,7 +64,7 @@ export const llmKind = defineKind({
   defaultSideEffect: () => 'pure',
   execution: 'effect',
   callsModel: true,
-  runner: llmRunner,
+  runner: lazyRunner(async () => (await import('./runner.js')).llmRunner),
   checkConfig: (config, check) => check.schema('outputSchema', config.outputSchema),
   panel: MODEL_PANEL,
 });

@@ -20,12 +20,14 @@ import {
   toGraphInfo,
   toGraphVersion,
   toNodeState,
+  toVersionOf,
   toRunRow,
   toSummary,
 } from '../queries.js';
 import type {
   ApprovalRow,
   GraphInfo,
+  GraphVersionInfo,
   ListRunsOptions,
   NodeAttemptRow,
   NodeStateRow,
@@ -247,16 +249,42 @@ export class PgQueries {
     return JSON.parse(String(r['json'])) as Graph;
   }
 
-  async graphVersions(graphId: string): Promise<{ version: number; hash: string; createdAt: string }[]> {
+  /** The saved versions of a graph, newest first (as SQLite's graphVersions). */
+  async graphVersions(graphId: string): Promise<GraphVersionInfo[]> {
     return (
       await this.q(
-        'SELECT version, hash, created_at FROM statepipe.graph_versions WHERE graph_id = $1 ORDER BY version DESC',
+        `SELECT v.version, v.hash, v.created_at, v.json::json->>'name' AS name,
+           json_array_length(v.json::json->'nodes') AS nodes,
+           (SELECT count(*) FROM statepipe.runs r WHERE r.graph_id = v.graph_id AND r.graph_version = v.version) AS runs
+         FROM statepipe.graph_versions v WHERE v.graph_id = $1 AND v.saved ORDER BY v.version DESC`,
         [graphId],
       )
     ).map(toGraphVersion);
   }
 
-  async listGraphs(): Promise<GraphInfo[]> {
-    return (await this.q('SELECT * FROM statepipe.graphs ORDER BY updated_at DESC, graph_id')).map(toGraphInfo);
+  async graphVersionOf(graphId: string, version?: number): Promise<{ version: number; saved: boolean } | null> {
+    const [r] =
+      version === undefined
+        ? await this.q(
+            `SELECT v.version, v.saved FROM statepipe.graphs g
+               JOIN statepipe.graph_versions v ON v.graph_id = g.graph_id AND v.version = g.latest_version
+             WHERE g.graph_id = $1`,
+            [graphId],
+          )
+        : await this.q('SELECT version, saved FROM statepipe.graph_versions WHERE graph_id = $1 AND version = $2', [
+            graphId,
+            version,
+          ]);
+    return r ? toVersionOf(r) : null;
+  }
+
+  /** Graphs with a saved version; `includeDrafts`: also those only run as drafts (as SQLite's listGraphs). */
+  async listGraphs(opts: { includeDrafts?: boolean } = {}): Promise<GraphInfo[]> {
+    const where = opts.includeDrafts
+      ? ''
+      : ' WHERE EXISTS (SELECT 1 FROM statepipe.graph_versions v WHERE v.graph_id = g.graph_id AND v.saved)';
+    return (await this.q(`SELECT * FROM statepipe.graphs g${where} ORDER BY updated_at DESC, graph_id`)).map(
+      toGraphInfo,
+    );
   }
 }

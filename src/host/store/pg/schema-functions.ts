@@ -94,6 +94,46 @@ function project(verb: 'CREATE' | 'CREATE OR REPLACE'): string {
 `;
 }
 
+/**
+ * The version of a graph's content, inserting it (and the graph) if new. With p_latest (a save)
+ * it is a saved version and becomes the graph's latest; without (a run's snapshot of a draft) it
+ * is neither, and a graph first seen that way points at it until a version is saved. New content
+ * locks the graph's row, so two processes saving the same graph at once number its versions one
+ * after the other. Migration 1 creates it, migration 4 (the `saved` column) replaces it.
+ */
+function graphVersion(verb: 'CREATE' | 'CREATE OR REPLACE'): string {
+  return /* sql */ `
+  ${verb} FUNCTION statepipe.graph_version(p_graph text, p_name text, p_hash text, p_json text,
+      p_ts timestamptz, p_latest boolean)
+    RETURNS integer LANGUAGE plpgsql AS $$
+  DECLARE v integer;
+  BEGIN
+    IF NOT p_latest THEN
+      SELECT version INTO v FROM statepipe.graph_versions WHERE graph_id = p_graph AND hash = p_hash;
+      IF FOUND THEN RETURN v; END IF;
+    END IF;
+    INSERT INTO statepipe.graphs (graph_id, name, latest_version, created_at, updated_at)
+      VALUES (p_graph, p_name, 0, p_ts, p_ts) ON CONFLICT (graph_id) DO NOTHING;
+    PERFORM 1 FROM statepipe.graphs WHERE graph_id = p_graph FOR UPDATE;
+    SELECT version INTO v FROM statepipe.graph_versions WHERE graph_id = p_graph AND hash = p_hash;
+    IF FOUND THEN
+      IF NOT p_latest THEN RETURN v; END IF;
+      UPDATE statepipe.graph_versions SET saved = true WHERE graph_id = p_graph AND version = v;
+    ELSE
+      SELECT coalesce(max(version), 0) + 1 INTO v FROM statepipe.graph_versions WHERE graph_id = p_graph;
+      INSERT INTO statepipe.graph_versions (graph_id, version, hash, json, created_at, saved)
+        VALUES (p_graph, v, p_hash, p_json, p_ts, p_latest);
+    END IF;
+    IF p_latest THEN
+      UPDATE statepipe.graphs SET name = coalesce(p_name, name), latest_version = v, updated_at = p_ts
+        WHERE graph_id = p_graph;
+    ELSE
+      UPDATE statepipe.graphs SET latest_version = v WHERE graph_id = p_graph AND latest_version = 0;
+    END IF;
+    RETURN v;
+  END $$;`;
+}
+
 export const FUNCTIONS = /* sql */ `
   -- The fence of every append, in its transaction: moves the run's head from p_after to p_last
   -- (with the batch's status and usage) only if the writer holds the current lease epoch and
@@ -147,33 +187,7 @@ ${project('CREATE')}
     PERFORM statepipe.project(p_run, 1, p_ts, ${BATCH_VALUES});
   END $$;
 
-  -- The version of a graph's content, inserting it (and the graph) if new; with p_latest it
-  -- also becomes the graph's latest. New content locks the graph's row, so two processes
-  -- saving the same graph at once number its versions one after the other.
-  CREATE FUNCTION statepipe.graph_version(p_graph text, p_name text, p_hash text, p_json text,
-      p_ts timestamptz, p_latest boolean)
-    RETURNS integer LANGUAGE plpgsql AS $$
-  DECLARE v integer;
-  BEGIN
-    IF NOT p_latest THEN
-      SELECT version INTO v FROM statepipe.graph_versions WHERE graph_id = p_graph AND hash = p_hash;
-      IF FOUND THEN RETURN v; END IF;
-    END IF;
-    INSERT INTO statepipe.graphs (graph_id, name, latest_version, created_at, updated_at)
-      VALUES (p_graph, p_name, 0, p_ts, p_ts) ON CONFLICT (graph_id) DO NOTHING;
-    PERFORM 1 FROM statepipe.graphs WHERE graph_id = p_graph FOR UPDATE;
-    SELECT version INTO v FROM statepipe.graph_versions WHERE graph_id = p_graph AND hash = p_hash;
-    IF FOUND THEN
-      IF NOT p_latest THEN RETURN v; END IF;
-    ELSE
-      SELECT coalesce(max(version), 0) + 1 INTO v FROM statepipe.graph_versions WHERE graph_id = p_graph;
-      INSERT INTO statepipe.graph_versions (graph_id, version, hash, json, created_at)
-        VALUES (p_graph, v, p_hash, p_json, p_ts);
-    END IF;
-    UPDATE statepipe.graphs SET name = coalesce(p_name, name), latest_version = v, updated_at = p_ts
-      WHERE graph_id = p_graph;
-    RETURN v;
-  END $$;
+${graphVersion('CREATE')}
 
   -- Milliseconds since the epoch on the database's clock (leases of every machine agree).
   CREATE FUNCTION statepipe.now_ms() RETURNS bigint LANGUAGE sql STABLE
@@ -219,3 +233,14 @@ export const BATCH_ARG_COUNT = 15;
 
 /** Migration 3: `run.retried` clears the run's end (projection operation `run-retried`). */
 export const PROJECT_V3 = project('CREATE OR REPLACE');
+
+/**
+ * Migration 4 (SQLite's 8): a version is a saved one (graphs.save, `statepipe run`) or a run's
+ * snapshot of a draft, which stays out of the graph list and the version history and never
+ * becomes the graph's latest; saving that content later makes it a saved version. Versions
+ * stored before were all saved ones.
+ */
+export const GRAPH_VERSION_V4 = /* sql */ `
+  ALTER TABLE statepipe.graph_versions ADD COLUMN saved boolean NOT NULL DEFAULT true;
+  ${graphVersion('CREATE OR REPLACE')}
+`;

@@ -7,7 +7,7 @@
  * ids sort bytewise (COLLATE "C", as SQLite does). See docs/scale-out.md "Schema and migrations".
  */
 
-import { CREATE_RUN_V2, FUNCTIONS, PROJECT_V3 } from './schema-functions.js';
+import { CREATE_RUN_V2, FUNCTIONS, GRAPH_VERSION_V4, PROJECT_V3 } from './schema-functions.js';
 
 export interface PgMigration {
   version: number;
@@ -231,6 +231,11 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     // As SQLite's projection of run.retried: a failed run whose node is retried runs again, so a
     // crash during the retry shows it interrupted (not failed with its old error).
     sql: PROJECT_V3,
+  },
+  {
+    version: 4,
+    name: 'saved graph versions apart from run snapshots (drafts run from the studio)',
+    sql: GRAPH_VERSION_V4,
   },
 ];
 
