@@ -14,8 +14,8 @@ type Finished = Extract<RunEvent, { type: 'child.finished' }>['data'];
 
 export class RecordedChildren implements ChildEngine {
   private readonly finished = new Map<string, Finished>();
-  /** How many times the record shows each child waiting, and what for. */
-  private readonly waits = new Map<string, string[][]>();
+  /** Each time the record shows a child waiting: at which seq, and what for. */
+  private readonly waits = new Map<string, { seq: number; nodeIds: string[] }[]>();
   private readonly waiters = new Map<string, (() => void)[]>();
 
   constructor(record: readonly RunEvent[]) {
@@ -23,7 +23,10 @@ export class RecordedChildren implements ChildEngine {
       if (e.type === 'child.finished') this.finished.set(e.data.childRunId, e.data);
       if (e.type === 'node.waiting')
         for (const c of e.data.children)
-          (this.waits.get(c.runId) ?? this.waits.set(c.runId, []).get(c.runId)!).push(c.nodeIds);
+          (this.waits.get(c.runId) ?? this.waits.set(c.runId, []).get(c.runId)!).push({
+            seq: e.seq,
+            nodeIds: c.nodeIds,
+          });
     }
   }
 
@@ -31,7 +34,7 @@ export class RecordedChildren implements ChildEngine {
 
   async drive(runId: RunId): Promise<RunOutcome> {
     const wait = this.waits.get(runId)?.[0];
-    if (wait) return { runId, status: 'waiting', waitingFor: wait };
+    if (wait) return { runId, status: 'waiting', waitingFor: wait.nodeIds };
     return { runId, status: (await this.inspect(runId)).status as RunOutcome['status'] };
   }
 
@@ -65,12 +68,30 @@ export class RecordedChildren implements ChildEngine {
     });
   }
 
-  /** The record goes on: the children it showed waiting have moved on. */
-  release(): void {
+  /** The record goes on (at `seq`): the children it showed waiting before have moved on. */
+  release(seq: number): void {
     for (const [runId, list] of this.waits) {
-      list.shift();
-      for (const fn of this.waiters.get(runId) ?? []) fn();
-      this.waiters.delete(runId);
+      if (list[0] && list[0].seq < seq) list.shift();
+      this.wake(runId);
     }
+  }
+
+  /**
+   * The process died at `seq`: the waits it recorded died with it. The process that resumes the
+   * run sees its children waiting again, and the record shows those waits after the kill.
+   */
+  crashed(seq: number): void {
+    for (const [runId, list] of this.waits) {
+      this.waits.set(
+        runId,
+        list.filter((w) => w.seq > seq),
+      );
+      this.wake(runId);
+    }
+  }
+
+  private wake(runId: string): void {
+    for (const fn of this.waiters.get(runId) ?? []) fn();
+    this.waiters.delete(runId);
   }
 }

@@ -3,6 +3,7 @@
  * and crashes did at the point they did it: approvals, retries, cancel, pause and resume, budget
  * raises, a killed process and an in-doubt node decided by hand.
  */
+import { asNewEvent } from '../events.js';
 import { describe, expect, it } from 'vitest';
 import { AppError, NodeFailure } from '../errors.js';
 import type { RunEvent } from '../events.js';
@@ -275,6 +276,40 @@ describe('replay', () => {
     });
     expect((await second.engine.resume(o.runId as RunId)).status).toBe('succeeded');
     expect(await replayOf(second, o.runId, runner)).toEqual(ok(5));
+  });
+
+  it('a process killed while a child run waits for approval, resumed, then the child approved', async () => {
+    const gated = graph({
+      id: 'gated',
+      nodes: [{ id: 'gate', type: 'approval', config: { title: 'ok?' } }],
+      edges: [],
+    });
+    const g = graph({
+      graphs: { gated },
+      nodes: [{ id: 'sub', type: 'subgraph', config: { graph: 'gated' } }],
+      edges: [],
+    });
+    const first = testEngine();
+    const o = await first.engine.start(g, {}, { graphHash: 'h' });
+    expect(o.status).toBe('waiting');
+    const runId = o.runId as RunId;
+    const child = first.events.find((x) => x.type === 'node.child')!.data as { childRunId: RunId };
+    // The process dies right after the parent recorded its child waiting; a new one resumes it.
+    const second = crashAfter(g, runId, first.store.snapshot(runId).events, (x) => x.type === 'node.waiting');
+    const kid = first.store.snapshot(child.childRunId);
+    second.store.seed({
+      runId: child.childRunId,
+      graph: kid.graph,
+      graphHash: 'h',
+      events: kid.events.map(asNewEvent),
+    });
+    expect((await second.engine.resume(runId)).status).toBe('waiting');
+    await second.engine.approve(child.childRunId, 'gate', { approved: true, by: 'ana' });
+    for (let i = 0; i < 2000 && second.store.snapshot(runId).events.at(-1)!.type !== 'run.succeeded'; i++)
+      await new Promise((r) => setTimeout(r, 1));
+    const waits = second.store.snapshot(runId).events.filter((x) => x.type === 'node.waiting');
+    expect(waits.length).toBe(2);
+    expect(await replayOf(second, runId)).toEqual(ok(1));
   });
 
   it('a budget pause, a resume that pauses again, then a raised budget', async () => {

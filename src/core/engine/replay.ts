@@ -282,12 +282,13 @@ class Replay {
       case 'resolve':
         return this.track(this.engine.resolve(id, a.nodeId, a.output), a);
       case 'continue':
-        this.children.release();
+        this.children.release(step.seq);
         return this.track(this.engine.drive(id), a);
       case 'crash': {
         // The process dies here: what it had committed at the record's point of the kill is all
         // there is (its calls never return), and a new process finds that log and resumes it.
         const log = atKill(this.store.snapshot(id).events, step.before);
+        this.children.crashed(step.seq);
         this.epoch++;
         this.waiting = [];
         const kept = log.map(asNewEvent);

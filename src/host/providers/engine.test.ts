@@ -174,7 +174,7 @@ describe('fan-out under a concurrency limit', () => {
   it('control: without limits the same fan-out meets 429s', async () => {
     svc = await open();
     oa.maxConcurrent = 5;
-    oa.defaultTurn = { text: 'branch reply here', pieces: 3, delayMs: 40 };
+    oa.defaultTurn = { text: 'branch reply here', pieces: 3, delayMs: 250 }; // long enough to overlap on a loaded machine
     const out = await svc.startRun(fanOut(20), { name: 'Ada' });
     expect(out.status).toBe('failed');
     expect(oa.rejected).toBeGreaterThan(0);
@@ -185,7 +185,7 @@ describe('fan-out under a concurrency limit', () => {
   it('20 branches against a server that takes 5 at a time: no 429, no failed node', async () => {
     svc = await open({ limits: { openai: { concurrency: 5 } } });
     oa.maxConcurrent = 5;
-    oa.defaultTurn = { text: 'branch reply here', pieces: 3, delayMs: 40 };
+    oa.defaultTurn = { text: 'branch reply here', pieces: 3, delayMs: 250 }; // long enough to overlap on a loaded machine
     const out = await svc.startRun(fanOut(20), { name: 'Ada' });
     expect(out.status).toBe('succeeded');
     expect(of(out.runId, 'node.failed')).toEqual([]);
