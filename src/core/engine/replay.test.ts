@@ -293,18 +293,19 @@ describe('replay', () => {
     const o = await first.engine.start(g, {}, { graphHash: 'h' });
     expect(o.status).toBe('waiting');
     const runId = o.runId as RunId;
-    const child = first.events.find((x) => x.type === 'node.child')!.data as { childRunId: RunId };
+    const childId = (first.events.find((x) => x.type === 'node.child')!.data as { childRunId: string })
+      .childRunId as RunId;
     // The process dies right after the parent recorded its child waiting; a new one resumes it.
     const second = crashAfter(g, runId, first.store.snapshot(runId).events, (x) => x.type === 'node.waiting');
-    const kid = first.store.snapshot(child.childRunId);
+    const kid = first.store.snapshot(childId);
     second.store.seed({
-      runId: child.childRunId,
+      runId: childId,
       graph: kid.graph,
       graphHash: 'h',
       events: kid.events.map(asNewEvent),
     });
     expect((await second.engine.resume(runId)).status).toBe('waiting');
-    await second.engine.approve(child.childRunId, 'gate', { approved: true, by: 'ana' });
+    await second.engine.approve(childId, 'gate', { approved: true, by: 'ana' });
     for (let i = 0; i < 2000 && second.store.snapshot(runId).events.at(-1)!.type !== 'run.succeeded'; i++)
       await new Promise((r) => setTimeout(r, 1));
     const waits = second.store.snapshot(runId).events.filter((x) => x.type === 'node.waiting');
