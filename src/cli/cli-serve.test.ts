@@ -52,4 +52,20 @@ describe('statepipe serve', () => {
       holder.close();
     }
   });
+
+  it('--allow-origin takes an origin only: anything else is exit 2 naming it', async () => {
+    const r = await cli([
+      'serve',
+      '--port',
+      '0',
+      '--allow-origin',
+      'http://10.0.0.5:7777/studio',
+      '--db',
+      path.join(tmpDir(), 'db'),
+    ]);
+    expect(r.code).toBe(2);
+    expect(errLines(r)).toEqual([
+      'statepipe: serve: --allow-origin http://10.0.0.5:7777/studio: give only scheme, host and port (e.g. http://10.0.0.5:7777)',
+    ]);
+  });
 });

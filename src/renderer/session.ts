@@ -4,6 +4,7 @@
  * screen, so it can be copied), and the hooks the benchmarks use on `window.__statepipe`.
  */
 import { serializeGraph } from '../core/graph/serialize';
+import { saveConnection, type RemoteServer } from './api/connection';
 import { dashboardStore } from './dashboard/dashboard-store';
 import { clearDraft, loadDraft, saveDraft } from './doc/files';
 import { docStore } from './doc/store';
@@ -11,6 +12,8 @@ import { watchValidation } from './doc/validation';
 import { uiStore } from './ui/ui-store';
 
 let started = false;
+/** Set while the studio reloads itself onto another host: the draft is saved, no "leave?" prompt. */
+let switching = false;
 
 const RUN_LINK = /^#run=(run_[0-9A-Z]{26})$/;
 
@@ -46,6 +49,18 @@ function watchRunLinks(): void {
   dashboardStore.subscribe(write);
 }
 
+/**
+ * Connects the studio to `remote` (null: this computer). Every view reads from the new host, so
+ * the page starts again on it; the unsaved editor document is kept as the draft and restored.
+ */
+export function switchConnection(remote: RemoteServer | null): void {
+  const s = docStore.getState();
+  if (s.dirty) saveDraft(s.graph, s.dbVersion, s.savedId);
+  saveConnection(remote);
+  switching = true;
+  location.reload();
+}
+
 export function startSession(): void {
   if (started) return;
   started = true;
@@ -73,7 +88,7 @@ export function startSession(): void {
 
   window.addEventListener('beforeunload', (e) => {
     const s = docStore.getState();
-    if (!s.dirty) return;
+    if (!s.dirty || switching) return;
     saveDraft(s.graph, s.dbVersion, s.savedId);
     e.preventDefault();
     e.returnValue = '';
