@@ -231,7 +231,11 @@ export function renderControl(r: ControlResult | undefined): string[] {
     row('raw NOTIFY round trip', r.notify, 'NOTIFY on one connection, heard on another (baseline)'),
     row('pause', r.pause, 'control row + NOTIFY → worker LISTEN wakes the driver → `run.paused` committed'),
     row('cancel', r.cancel, 'the same → node aborted → `run.cancelled` committed'),
-    row('approve', r.approve, 'decision recorded + queue nudge → worker claims (its queue poll) → next event'),
+    row(
+      'approve',
+      r.approve,
+      'decision recorded + queue nudge (pg-boss job + NOTIFY) → the idle worker wakes, claims, drives → its first event',
+    ),
     '',
   ];
 }
