@@ -10,10 +10,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from '../src/cli/cli-test-kit';
-import { realErrors, ROOT, typeText } from './harness';
+import { launchChromium, realErrors, ROOT, typeText } from './harness';
 
 const sel = (id: string) => `[data-testid="${id}"]`;
 
@@ -91,17 +91,7 @@ describe('studio connected to another statepipe serve', () => {
     const second = await serve(dbB, ['--allow-origin', a.origin]);
     servers.push(second.child);
     b = second.url;
-    browser = await chromium.launch({
-      executablePath: process.env['STATEPIPE_CHROMIUM'] ?? '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { cli, cliEntry, tmpDir } from '../../src/cli/cli-test-kit.js';
 import { testDatabase } from './db.js';
+import { GATED_GRAPH } from './graphs.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -51,21 +52,6 @@ async function serve(db: string, cwd: string): Promise<{ proc: Proc; base: strin
   return { proc, base: url.origin, token: url.searchParams.get('token')! };
 }
 
-const GRAPH = {
-  format: 'statepipe.graph',
-  version: 1,
-  id: 'gated',
-  nodes: [
-    { id: 'start', type: 'input' },
-    { id: 'gate', type: 'approval', config: { title: 'Go?' } },
-    { id: 'out', type: 'output', config: { value: '{{nodes.gate.output.approved}}' } },
-  ],
-  edges: [
-    { id: 'e1', source: 'start', target: 'gate' },
-    { id: 'e2', source: 'gate', target: 'out' },
-  ],
-};
-
 describe('two servers, a worker and the CLI on one PostgreSQL database', () => {
   it('a run started on A is driven by the worker, live on B, approved from the CLI, finished on both', async () => {
     const db = await testDatabase();
@@ -100,7 +86,7 @@ describe('two servers, a worker and the CLI on one PostgreSQL database', () => {
       if (msg.kind === 'events' && msg.runId === runId) pushed.push(...msg.events!);
     });
     try {
-      const started = await onA('POST', '/api/runs', { graph: GRAPH, input: {} });
+      const started = await onA('POST', '/api/runs', { graph: GATED_GRAPH, input: {} });
       expect(started.status, JSON.stringify(started.body)).toBe(201);
       runId = String(started.body['runId']);
       const status = async (on: typeof onA) => String((await on('GET', `/api/runs/${runId}`)).body['status']);
