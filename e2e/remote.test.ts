@@ -16,6 +16,7 @@ import { cli } from '../src/cli/cli-test-kit';
 import { launchChromium, realErrors, ROOT, typeText } from './harness';
 
 const sel = (id: string) => `[data-testid="${id}"]`;
+const TEAM_TOKEN = 'team-token-0123456789abcdef';
 
 const graph = (id: string) => ({
   format: 'statepipe.graph',
@@ -29,14 +30,15 @@ const graph = (id: string) => ({
 });
 
 /** `statepipe serve` as a child process; resolves with its studio URL (the first line it prints). */
-function serve(db: string, extra: string[]): Promise<{ child: ChildProcess; url: URL }> {
+function serve(
+  db: string,
+  extra: string[],
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; url: URL }> {
   const child = spawn(
     process.execPath,
     [join(ROOT, 'bin/statepipe.js'), 'serve', '--port', '0', '--db', db, ...extra],
-    {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+    { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   return new Promise((resolve, reject) => {
     let out = '';
@@ -88,9 +90,11 @@ describe('studio connected to another statepipe serve', () => {
     servers.push(first.child);
     a = first.url;
     // The second server lets the first one's studio in (its origin), with its own token.
-    const second = await serve(dbB, ['--allow-origin', a.origin]);
+    // A team server keeps its token across restarts (STATEPIPE_TOKEN).
+    const second = await serve(dbB, ['--allow-origin', a.origin], { STATEPIPE_TOKEN: TEAM_TOKEN });
     servers.push(second.child);
     b = second.url;
+    expect(b.searchParams.get('token')).toBe(TEAM_TOKEN);
     browser = await launchChromium();
   }, 60_000);
 
@@ -173,4 +177,21 @@ describe('studio connected to another statepipe serve', () => {
     });
     expect(ok.headers.get('access-control-allow-origin')).toBe(a.origin);
   });
+
+  it('says so when the server it is connected to goes away', async () => {
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(a.toString());
+    await page.click(sel('tab-settings'));
+    await page.click(sel('connection-server'));
+    await connectTo(page, b.origin, TEAM_TOKEN);
+    await page.locator(`${sel('connection')}[data-state="open"]`).waitFor({ timeout: 15_000 });
+    expect(await page.textContent(sel('connection-target'))).toBe(`server: ${b.host}`);
+    servers[1]!.kill('SIGKILL');
+    const notice = page.locator(sel('toast-error'));
+    await notice.waitFor({ timeout: 15_000 });
+    expect(await notice.textContent()).toContain(`Cannot reach ${b.host}`);
+    expect(await notice.textContent()).toContain('Settings → Connection');
+    await context.close();
+  }, 60_000);
 });

@@ -68,4 +68,12 @@ describe('statepipe serve', () => {
       'statepipe: serve: --allow-origin http://10.0.0.5:7777/studio: give only scheme, host and port (e.g. http://10.0.0.5:7777)',
     ]);
   });
+
+  it('STATEPIPE_TOKEN: a token kept across restarts; a weak one is exit 2', async () => {
+    const weak = await cli(['serve', '--port', '0', '--db', path.join(tmpDir(), 'db')], {
+      env: { STATEPIPE_TOKEN: 'short' },
+    });
+    expect(weak.code).toBe(2);
+    expect(errLines(weak)[0]).toContain('STATEPIPE_TOKEN must be at least 16 characters');
+  });
 });

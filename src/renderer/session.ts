@@ -4,7 +4,8 @@
  * screen, so it can be copied), and the hooks the benchmarks use on `window.__statepipe`.
  */
 import { serializeGraph } from '../core/graph/serialize';
-import { saveConnection, type RemoteServer } from './api/connection';
+import { hostClient } from './api/client';
+import { checkServer, saveConnection, type RemoteServer } from './api/connection';
 import { dashboardStore } from './dashboard/dashboard-store';
 import { clearDraft, loadDraft, saveDraft } from './doc/files';
 import { docStore } from './doc/store';
@@ -61,9 +62,29 @@ export function switchConnection(remote: RemoteServer | null): void {
   location.reload();
 }
 
+/**
+ * On another server whose socket does not open (stopped, or restarted with a new token), the
+ * studio says why, once per outage, and where to change it.
+ */
+function explainRemoteOutage(): void {
+  const c = hostClient();
+  const remote = c.remote;
+  if (!remote) return;
+  let told = false;
+  c.onConnection((state) => {
+    if (state === 'open') told = false;
+    if (state !== 'closed' || told) return;
+    told = true;
+    void checkServer(remote, c.host === 'web' ? location.origin : null).then((problem) => {
+      if (problem) uiStore.getState().notify('error', `${problem} (Settings → Connection changes the server)`);
+    });
+  });
+}
+
 export function startSession(): void {
   if (started) return;
   started = true;
+  explainRemoteOutage();
   const draft = loadDraft();
   if (draft) {
     docStore.getState().load(draft.graph, { dirty: true, dbVersion: draft.dbVersion, savedId: draft.savedId });

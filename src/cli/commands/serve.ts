@@ -9,6 +9,12 @@ export async function serveCommand(
   g: GlobalOpts,
 ): Promise<number> {
   const port = positiveInt(opts.port, '--port', true);
+  // A server that studios connect to keeps its token across restarts (a new one each start otherwise).
+  const token = process.env['STATEPIPE_TOKEN'] || undefined;
+  if (token !== undefined && !/^[A-Za-z0-9._~-]{16,}$/.test(token))
+    throw new UsageError(
+      'serve: STATEPIPE_TOKEN must be at least 16 characters of A-Z a-z 0-9 . _ ~ - (e.g. openssl rand -hex 24)',
+    );
   const allowOrigins = (opts.allowOrigin ?? []).map((text) => {
     const r = parseAllowedOrigin(text);
     if (!r.ok) throw new UsageError(`serve: ${r.error}`);
@@ -25,6 +31,7 @@ export async function serveCommand(
       ...(port !== undefined ? { port } : {}),
       ...(opts.workers ? { workers: true } : {}),
       ...(allowOrigins.length ? { allowOrigins } : {}),
+      ...(token !== undefined ? { token } : {}),
     });
   } catch (err) {
     throw listenError(err, host, port) ?? err;
