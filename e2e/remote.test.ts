@@ -185,8 +185,9 @@ describe('studio connected to another statepipe serve', () => {
     await page.click(sel('tab-settings'));
     await page.click(sel('connection-server'));
     await connectTo(page, b.origin, TEAM_TOKEN);
+    // The page starts again on the server: wait for its badge, then for its socket.
+    await page.locator(`${sel('connection-target')}:text("server: ${b.host}")`).waitFor({ timeout: 15_000 });
     await page.locator(`${sel('connection')}[data-state="open"]`).waitFor({ timeout: 15_000 });
-    expect(await page.textContent(sel('connection-target'))).toBe(`server: ${b.host}`);
     servers[1]!.kill('SIGKILL');
     const notice = page.locator(sel('toast-error'));
     await notice.waitFor({ timeout: 15_000 });
