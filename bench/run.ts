@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only engine,langgraph,resume,cli,dashboard,serve,pg,streaming,canvas,load,map] [-- --profile]`
+ * `npm run bench [-- --quick] [-- --only engine,langgraph,resume,cli,dashboard,serve,pg,control,streaming,canvas,load,map] [-- --profile]`
  * Runs every case in a fresh child process, side by side in one run, prints the report and
  * writes bench/results/latest.{md,json}. Never fails: a case that breaks is reported as such.
  */
@@ -35,6 +35,7 @@ import type {
   StreamingSpec,
 } from './lib/cases.js';
 import { graphLabel, type GraphSpec } from './lib/graphs.js';
+import { controlCase } from './lib/control-case.js';
 import { pgCases } from './lib/pg-run.js';
 import { rawKey, renderReport, type Collected } from './lib/report.js';
 import type { MapBench } from './lib/report-map.js';
@@ -49,7 +50,7 @@ const onlyArg =
   argv.find((a) => a.startsWith('--only='))?.slice(7) ??
   (argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined);
 const only = new Set(
-  (onlyArg ?? 'engine,langgraph,resume,cli,dashboard,serve,pg,streaming,canvas,load,map').split(','),
+  (onlyArg ?? 'engine,langgraph,resume,cli,dashboard,serve,pg,control,streaming,canvas,load,map').split(','),
 );
 
 const PLAN = quick
@@ -419,6 +420,8 @@ async function main(): Promise<void> {
     log('PostgreSQL');
     c.pg = await pgCases(PLAN.pg, child, failures);
   }
+
+  if (only.has('control')) c.control = await controlCase({ runs: quick ? 10 : 20, log, failures });
 
   if (only.has('streaming') || only.has('canvas') || only.has('load')) {
     log('the studio in Chromium');

@@ -30,11 +30,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(): Promise<Harness> {
-  const dir = mkdtempSync(join(tmpdir(), 'statepipe-e2e-'));
-  mkdirSync(ARTIFACTS, { recursive: true });
-  const server = await startServer({ dbPath: join(dir, 'studio.db'), port: 0, version: '0.1.0-e2e' });
-  const browser = await chromium.launch({
+/** The machine's Chromium with the flags every e2e test uses. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
     executablePath: process.env['STATEPIPE_CHROMIUM'] ?? '/usr/bin/chromium',
     args: [
       '--no-sandbox',
@@ -45,6 +43,13 @@ export async function startHarness(): Promise<Harness> {
       '--no-first-run',
     ],
   });
+}
+
+export async function startHarness(): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), 'statepipe-e2e-'));
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const server = await startServer({ dbPath: join(dir, 'studio.db'), port: 0, version: '0.1.0-e2e' });
+  const browser = await launchChromium();
   const contexts: BrowserContext[] = [];
   return {
     server,

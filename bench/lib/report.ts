@@ -14,6 +14,7 @@ import { graphKey, graphLabel, type GraphSpec } from './graphs.js';
 import { browserTargets, loadTarget, renderBrowser, renderLoad } from './report-browser.js';
 import { renderScale, scaleTargets, type ScaleFigures } from './report-scale.js';
 import { mapTargets, renderMap, type MapBench } from './report-map.js';
+import { controlTargets, renderControl, type ControlResult } from './control-case.js';
 import { pgTargets, renderPg, type PgCollected } from './report-pg.js';
 import type { MachineInfo } from './stats.js';
 
@@ -32,6 +33,7 @@ export interface Collected extends ScaleFigures {
   load?: LoadResult;
   map?: MapBench;
   pg?: PgCollected;
+  control?: ControlResult;
   /** What the bench did about out/renderer (fresh, built, or the build error). */
   renderer?: string;
   /** 1/5/15-minute load averages when the bench ended (the start's are in `machine`). */
@@ -119,6 +121,7 @@ export function targets(c: Collected): Target[] {
   });
   if (c.cli || c.dashboard || c.serve || c.scaleDb) out.push(...scaleTargets(c));
   if (c.pg) out.push(...pgTargets(c.pg));
+  out.push(...controlTargets(c.control));
   if (c.streaming || c.canvas) out.push(...browserTargets(c.streaming, c.canvas));
   if (c.load) out.push(loadTarget(c.load));
   out.push(...mapTargets(c.map));
@@ -273,6 +276,7 @@ export function renderReport(c: Collected): string {
 
   L.push(...renderScale(c));
   L.push(...renderPg(c.pg));
+  L.push(...renderControl(c.control));
   L.push(...renderBrowser(c.streaming, c.canvas, c.renderer));
   if (c.load) L.push(...renderLoad(c.load));
   L.push(...renderMap(c.map));

@@ -52,4 +52,28 @@ describe('statepipe serve', () => {
       holder.close();
     }
   });
+
+  it('--allow-origin takes an origin only: anything else is exit 2 naming it', async () => {
+    const r = await cli([
+      'serve',
+      '--port',
+      '0',
+      '--allow-origin',
+      'http://10.0.0.5:7777/studio',
+      '--db',
+      path.join(tmpDir(), 'db'),
+    ]);
+    expect(r.code).toBe(2);
+    expect(errLines(r)).toEqual([
+      'statepipe: serve: --allow-origin http://10.0.0.5:7777/studio: give only scheme, host and port (e.g. http://10.0.0.5:7777)',
+    ]);
+  });
+
+  it('STATEPIPE_TOKEN: a token kept across restarts; a weak one is exit 2', async () => {
+    const weak = await cli(['serve', '--port', '0', '--db', path.join(tmpDir(), 'db')], {
+      env: { STATEPIPE_TOKEN: 'short' },
+    });
+    expect(weak.code).toBe(2);
+    expect(errLines(weak)[0]).toContain('STATEPIPE_TOKEN must be at least 16 characters');
+  });
 });

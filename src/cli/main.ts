@@ -268,6 +268,11 @@ export function buildProgram(setExit: (code: number) => void, commands: readonly
         '--workers',
         'PostgreSQL: queue started and approved runs for statepipe worker instead of driving them here',
       )
+      .option(
+        '--allow-origin <origin>',
+        "let the studio of another server (its origin, e.g. http://10.0.0.5:7777) connect here with this server's token; repeatable",
+        (v: string, prev: string[] = []) => [...prev, v],
+      )
       .action(
         act(
           () => import('./commands/serve.js'),

@@ -6,7 +6,9 @@
  * - no inline or remote script, no eval
  * - inline styles are allowed (Monaco and React Flow inject <style> tags)
  * - workers from 'self' or blob: (Monaco's editor workers)
- * - network only to the page's own origin (the web host's WebSocket is same-origin)
+ * - network to the page's own origin, and over http(s)/ws(s) to another `statepipe serve` the
+ *   person chose in Settings → Connection (its address is typed at run time, so it cannot be
+ *   listed here; no script but the studio's own runs, so only the studio connects)
  */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
@@ -14,7 +16,7 @@ export const CONTENT_SECURITY_POLICY = [
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data: blob:",
   "font-src 'self' data:",
-  "connect-src 'self'",
+  "connect-src 'self' http: https: ws: wss:",
   "worker-src 'self' blob:",
   "object-src 'none'",
   "base-uri 'none'",

@@ -105,6 +105,19 @@ function hardenSession(): void {
       },
     });
   });
+  // Connected to a `statepipe serve` (Settings → Connection), the studio is a client holding that
+  // server's token, not a page of a foreign site: it sends no Origin there, as the CLI does, so the
+  // server's origin rule (which guards browsers) does not apply to it.
+  ses.webRequest.onBeforeSendHeaders(
+    { urls: ['http://*/*', 'https://*/*', 'ws://*/*', 'wss://*/*'] },
+    (details, callback) => {
+      if (isAppUrl(details.url)) return callback({ requestHeaders: details.requestHeaders });
+      const requestHeaders = Object.fromEntries(
+        Object.entries(details.requestHeaders).filter(([k]) => k.toLowerCase() !== 'origin'),
+      );
+      callback({ requestHeaders });
+    },
+  );
   // The studio needs no camera, microphone, notifications, geolocation, ...
   ses.setPermissionRequestHandler((_webContents, _permission, callback) => callback(false));
   ses.setPermissionCheckHandler(() => false);

@@ -1,6 +1,7 @@
 /** The studio shell: header (graph, dirty marker, views, connection), the views, dialogs, notifications. */
 import { lazy, Suspense, useEffect, useState, type JSX } from 'react';
 import { hostClient, type ConnectionState } from './api/client';
+import { connectionLabel } from './api/connection';
 import { runMenuCommand, saveGraph } from './doc/commands';
 import { useDoc } from './doc/store';
 import { Dialogs } from './editor/Dialogs';
@@ -125,6 +126,13 @@ export function App(): JSX.Element {
           />
         </nav>
         <span className="spacer" />
+        <span
+          className={`conn-target${hostClient().remote ? ' conn-remote' : ''}`}
+          data-testid="connection-target"
+          title={hostClient().remote ? `Connected to ${hostClient().remote!.url}` : 'This computer'}
+        >
+          {connectionLabel(hostClient().remote)}
+        </span>
         <span
           className={`conn conn-${conn}`}
           data-testid="connection"

@@ -4,6 +4,8 @@
  * screen, so it can be copied), and the hooks the benchmarks use on `window.__statepipe`.
  */
 import { serializeGraph } from '../core/graph/serialize';
+import { hostClient } from './api/client';
+import { checkServer, saveConnection, type RemoteServer } from './api/connection';
 import { dashboardStore } from './dashboard/dashboard-store';
 import { clearDraft, loadDraft, saveDraft } from './doc/files';
 import { docStore } from './doc/store';
@@ -11,6 +13,8 @@ import { watchValidation } from './doc/validation';
 import { uiStore } from './ui/ui-store';
 
 let started = false;
+/** Set while the studio reloads itself onto another host: the draft is saved, no "leave?" prompt. */
+let switching = false;
 
 const RUN_LINK = /^#run=(run_[0-9A-Z]{26})$/;
 
@@ -46,9 +50,41 @@ function watchRunLinks(): void {
   dashboardStore.subscribe(write);
 }
 
+/**
+ * Connects the studio to `remote` (null: this computer). Every view reads from the new host, so
+ * the page starts again on it; the unsaved editor document is kept as the draft and restored.
+ */
+export function switchConnection(remote: RemoteServer | null): void {
+  const s = docStore.getState();
+  if (s.dirty) saveDraft(s.graph, s.dbVersion, s.savedId);
+  saveConnection(remote);
+  switching = true;
+  location.reload();
+}
+
+/**
+ * On another server whose socket does not open (stopped, or restarted with a new token), the
+ * studio says why, once per outage, and where to change it.
+ */
+function explainRemoteOutage(): void {
+  const c = hostClient();
+  const remote = c.remote;
+  if (!remote) return;
+  let told = false;
+  c.onConnection((state) => {
+    if (state === 'open') told = false;
+    if (state !== 'closed' || told) return;
+    told = true;
+    void checkServer(remote, c.host === 'web' ? location.origin : null).then((problem) => {
+      if (problem) uiStore.getState().notify('error', `${problem} (Settings → Connection changes the server)`);
+    });
+  });
+}
+
 export function startSession(): void {
   if (started) return;
   started = true;
+  explainRemoteOutage();
   const draft = loadDraft();
   if (draft) {
     docStore.getState().load(draft.graph, { dirty: true, dbVersion: draft.dbVersion, savedId: draft.savedId });
@@ -73,7 +109,7 @@ export function startSession(): void {
 
   window.addEventListener('beforeunload', (e) => {
     const s = docStore.getState();
-    if (!s.dirty) return;
+    if (!s.dirty || switching) return;
     saveDraft(s.graph, s.dbVersion, s.savedId);
     e.preventDefault();
     e.returnValue = '';

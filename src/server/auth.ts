@@ -58,6 +58,31 @@ export function originAllowed(headers: IncomingHttpHeaders, own: Set<string>): b
 }
 
 /**
+ * An origin given to `serve --allow-origin`, as browsers send it (`scheme://host[:port]`, no
+ * path, no trailing slash), or an error message naming it.
+ */
+export function parseAllowedOrigin(text: string): { ok: true; origin: string } | { ok: false; error: string } {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return { ok: false, error: `--allow-origin ${text}: not an origin (e.g. http://10.0.0.5:7777)` };
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== text.replace(/\/$/, ''))
+    return { ok: false, error: `--allow-origin ${text}: give only scheme, host and port (e.g. ${url.origin})` };
+  return { ok: true, origin: url.origin };
+}
+
+/**
+ * A studio page of an origin given to `--allow-origin` (another server's studio connecting here)
+ * must show the token itself, in the query or as a bearer: a cookie of this host that a browser
+ * sends along to a same-site page is not its to use.
+ */
+export function explicitToken(headers: IncomingHttpHeaders, queryToken: unknown): boolean {
+  return (typeof queryToken === 'string' && queryToken !== '') || /^bearer[ \t]/i.test(headers.authorization ?? '');
+}
+
+/**
  * A write (any method but GET/HEAD) a browser sent for a page of another origin: its Origin is
  * not ours, or Sec-Fetch-Site says cross-site or same-site (another port of the same host is
  * same-site, and the cookie goes along). Tools that send neither header are not browsers.

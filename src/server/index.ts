@@ -34,6 +34,8 @@ export interface ServerOptions {
   approver?: string;
   /** PostgreSQL: queue started and continued runs for `statepipe worker` instead of driving them here. */
   workers?: boolean;
+  /** Origins of other servers' studios that may connect here with the token (auth.ts parseAllowedOrigin). */
+  allowOrigins?: readonly string[];
 }
 
 export interface RunningServer {
@@ -69,7 +71,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   };
   const feed = await EventFeed.open(service.store);
   const origins = new Set<string>();
-  const app = createApp({ token, ownOrigins: origins, onError });
+  const app = createApp({ token, ownOrigins: origins, allowedOrigins: new Set(opts.allowOrigins ?? []), onError });
   const optionalBodies = new Set<string>();
   const finishPaths = collectPaths(app);
   try {

@@ -14,7 +14,7 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import secureJson from 'secure-json-parse';
 import { CONTENT_SECURITY_POLICY } from '../contract/csp.js';
-import { authorized, COOKIE, foreignWrite, originAllowed } from './auth.js';
+import { authorized, COOKIE, explicitToken, foreignWrite, originAllowed } from './auth.js';
 import { BODY_LIMIT, errorHandler, failure, sendFailure } from './http-errors.js';
 
 export type ZodApp = FastifyInstance<
@@ -36,6 +36,12 @@ export interface AppRules {
   token: string;
   /** This host's own origins (auth.ts ownOrigins), filled in once the port is known. */
   ownOrigins: Set<string>;
+  /**
+   * Origins of other servers' studios allowed to connect here (`serve --allow-origin`): their
+   * pages may open the socket and read the HTTP API (CORS) with the token in the query or as a
+   * bearer. Writes over HTTP stay same-origin: the studio writes through its socket.
+   */
+  allowedOrigins?: ReadonlySet<string>;
   onError: (err: unknown) => void;
 }
 
@@ -62,6 +68,7 @@ export function createApp(rules: AppRules): ZodApp {
         .send(failure(bad ? 'bad-request' : 'internal', bad ? 'malformed URL (bad percent-encoding)' : err.message));
     },
   }).withTypeProvider<ZodTypeProvider>();
+  const allowed = rules.allowedOrigins ?? new Set<string>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   // JSON is the only body the API reads: text/plain (which a page of any origin may send without
@@ -85,10 +92,13 @@ export function createApp(rules: AppRules): ZodApp {
   app.addHook('onRequest', async (req, reply) => {
     const query = req.query as Record<string, unknown> | undefined;
     const upgrade = String(req.headers.upgrade ?? '').toLowerCase() === 'websocket';
+    const allowedPage = req.headers.origin !== undefined && allowed.has(req.headers.origin);
     if (!authorized(req.headers, query?.['token'], rules.token))
       return sendFailure(reply, 'unauthorized', 'missing or wrong token');
+    if (allowedPage && !explicitToken(req.headers, query?.['token']))
+      return sendFailure(reply, 'unauthorized', `a page of ${req.headers.origin} must send the token itself`);
     // A socket from a page of another origin is refused as the token is: 401, nothing upgraded.
-    if (upgrade && !originAllowed(req.headers, rules.ownOrigins))
+    if (upgrade && !allowedPage && !originAllowed(req.headers, rules.ownOrigins))
       return sendFailure(reply, 'unauthorized', `a WebSocket from another origin (${req.headers.origin}) is refused`);
     // Only /ws upgrades; any other path answers as HTTP (the WebSocket plugin would upgrade and hang up).
     if (upgrade && req.routeOptions.url !== '/ws')
@@ -103,8 +113,12 @@ export function createApp(rules: AppRules): ZodApp {
     if (req.method === 'GET' && typeof query?.['token'] === 'string' && !req.url.startsWith('/api/'))
       reply.header('set-cookie', `${COOKIE}=${encodeURIComponent(rules.token)}; HttpOnly; SameSite=Strict; Path=/`);
   });
-  app.addHook('onSend', async (_req, reply) => {
+  app.addHook('onSend', async (req, reply) => {
     reply.headers(SECURITY_HEADERS);
+    // An allowed studio page may read the answer (a refused token included, so it can say so).
+    const origin = req.headers.origin;
+    if (origin !== undefined && allowed.has(origin))
+      reply.header('access-control-allow-origin', origin).header('vary', 'Origin');
   });
   // An upgrade request that was answered instead of upgraded (401, 404, …) is done with its
   // socket: nothing else would ever close it (the HTTP server let go of it at the upgrade).

@@ -16,6 +16,7 @@ import { chaosGraph } from '../reliability/chaos-graph.js';
 import { startServer } from '../../src/server/index.js';
 import { startCountingServer } from '../reliability/counting-server.js';
 import { testDatabase } from './db.js';
+import { GATED_GRAPH } from './graphs.js';
 
 const RUNS = Number(process.env['STATEPIPE_WORKERS_RUNS'] ?? 40);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -251,21 +252,7 @@ describe('statepipe worker on PostgreSQL', () => {
         });
         return { status: res.status, body: (await res.json()) as Record<string, unknown> };
       };
-      const graph = {
-        format: 'statepipe.graph',
-        version: 1,
-        id: 'gated',
-        nodes: [
-          { id: 'start', type: 'input' },
-          { id: 'gate', type: 'approval', config: { title: 'Go?' } },
-          { id: 'out', type: 'output', config: { value: '{{nodes.gate.output.approved}}' } },
-        ],
-        edges: [
-          { id: 'e1', source: 'start', target: 'gate' },
-          { id: 'e2', source: 'gate', target: 'out' },
-        ],
-      };
-      const started = await call('POST', '/api/runs', { graph, input: {} });
+      const started = await call('POST', '/api/runs', { graph: GATED_GRAPH, input: {} });
       expect(started.status, JSON.stringify(started.body)).toBe(201);
       const runId = String(started.body['runId']);
       const status = async () => String((await call('GET', `/api/runs/${runId}`)).body['status']);

@@ -16,6 +16,8 @@ const e = vi.hoisted(() => ({
   windows: [] as { options: Record<string, unknown>; loaded?: string }[],
   ipc: new Map<string, (...args: unknown[]) => unknown>(),
   headers: undefined as undefined | ((details: unknown, cb: (r: unknown) => void) => void),
+  beforeSend: undefined as undefined | ((details: unknown, cb: (r: unknown) => void) => void),
+  beforeSendFilter: undefined as undefined | { urls: string[] },
   permissionRequest: undefined as undefined | ((wc: unknown, permission: string, cb: (ok: boolean) => void) => void),
   permissionCheck: undefined as undefined | ((...args: unknown[]) => boolean),
   userData: '',
@@ -57,7 +59,13 @@ vi.mock('electron', () => {
   };
   const session = {
     defaultSession: {
-      webRequest: { onHeadersReceived: (fn: typeof e.headers) => (e.headers = fn) },
+      webRequest: {
+        onHeadersReceived: (fn: typeof e.headers) => (e.headers = fn),
+        onBeforeSendHeaders: (filter: { urls: string[] }, fn: typeof e.beforeSend) => {
+          e.beforeSendFilter = filter;
+          e.beforeSend = fn;
+        },
+      },
       setPermissionRequestHandler: (fn: typeof e.permissionRequest) => (e.permissionRequest = fn),
       setPermissionCheckHandler: (fn: typeof e.permissionCheck) => (e.permissionCheck = fn),
     },
@@ -164,6 +172,21 @@ describe('Electron main hardening', () => {
     expect(headers['Content-Security-Policy']?.[0]).toMatch(/default-src 'self'/);
     expect(headers['X-Content-Type-Options']).toEqual(['nosniff']);
     expect(headers['X-Other']).toEqual(['1']);
+  });
+
+  it('connected to a statepipe server, the app sends it no Origin (as a tool); its own requests are untouched', () => {
+    expect(e.beforeSendFilter?.urls).toEqual(expect.arrayContaining(['http://*/*', 'ws://*/*']));
+    const send = (url: string) => {
+      let out: Record<string, string> = {};
+      e.beforeSend!(
+        { url, requestHeaders: { Origin: 'file://', 'User-Agent': 'x' } },
+        (r) => (out = (r as { requestHeaders: Record<string, string> }).requestHeaders),
+      );
+      return out;
+    };
+    expect(send('ws://10.0.0.5:7777/ws?token=t')).toEqual({ 'User-Agent': 'x' });
+    expect(send('http://10.0.0.5:7777/api/openapi.json')).toEqual({ 'User-Agent': 'x' });
+    expect(send(pathToFileURL(rendererFile).href)).toEqual({ Origin: 'file://', 'User-Agent': 'x' });
   });
 
   it('IPC calls from a frame that is not the app are refused before dispatch', async () => {

@@ -1,13 +1,25 @@
 /** `statepipe serve`: the studio in a browser, on the same engine and database. */
+import { parseAllowedOrigin } from '../../server/auth.js';
 import { UsageError } from '../exit.js';
 import { positiveInt } from '../flags.js';
 import { resolveDbPath, type GlobalOpts } from '../global-opts.js';
 
 export async function serveCommand(
-  opts: { port?: string; host?: string; workers?: boolean },
+  opts: { port?: string; host?: string; workers?: boolean; allowOrigin?: string[] },
   g: GlobalOpts,
 ): Promise<number> {
   const port = positiveInt(opts.port, '--port', true);
+  // A server that studios connect to keeps its token across restarts (a new one each start otherwise).
+  const token = process.env['STATEPIPE_TOKEN'] || undefined;
+  if (token !== undefined && !/^[A-Za-z0-9._~-]{16,}$/.test(token))
+    throw new UsageError(
+      'serve: STATEPIPE_TOKEN must be at least 16 characters of A-Z a-z 0-9 . _ ~ - (e.g. openssl rand -hex 24)',
+    );
+  const allowOrigins = (opts.allowOrigin ?? []).map((text) => {
+    const r = parseAllowedOrigin(text);
+    if (!r.ok) throw new UsageError(`serve: ${r.error}`);
+    return r.origin;
+  });
   const host = opts.host ?? '127.0.0.1';
   // Loaded here only: the web host (Fastify and its plugins) would add to every other command's start.
   const { startServer } = await import('../../server/index.js');
@@ -18,6 +30,8 @@ export async function serveCommand(
       host,
       ...(port !== undefined ? { port } : {}),
       ...(opts.workers ? { workers: true } : {}),
+      ...(allowOrigins.length ? { allowOrigins } : {}),
+      ...(token !== undefined ? { token } : {}),
     });
   } catch (err) {
     throw listenError(err, host, port) ?? err;

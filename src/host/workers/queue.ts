@@ -72,6 +72,12 @@ export class RunQueue {
     const queue = opts.queue ?? DEFAULT_QUEUE;
     await this.ensure(queue);
     await this.boss.send(queue, { runId }, { singletonKey: runId, priority: opts.priority ?? 0 });
+    await this.store.nudged(queue);
+  }
+
+  /** Wakes `wake` when a run is nudged in `queue` by any process (an idle worker claims at once). */
+  watch(queue: string, wake: () => void): () => void {
+    return this.store.watchQueue(queue, wake);
   }
 
   /** The queue and priority of the run's latest nudge, if it ever had one. */

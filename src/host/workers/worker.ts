@@ -31,16 +31,20 @@ export interface WorkerSummary {
   reaped: number;
 }
 
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+const sleep = (ms: number, signal: AbortSignal, woken?: (wake: () => void) => void): Promise<void> =>
   new Promise((resolve) => {
     const t = setTimeout(resolve, ms);
     signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+    woken?.(() => (clearTimeout(t), resolve()));
   });
 
 export class RunWorker {
   private readonly active = new Map<string, Promise<void>>();
   private readonly stopping = new AbortController();
   private slotFreed: (() => void) | undefined;
+  /** A nudge was heard since the last claim (NOTIFY from RunQueue.enqueue), and who to wake for it. */
+  private nudged = false;
+  private wakeIdle: (() => void) | undefined;
   readonly summary: WorkerSummary = { claimed: 0, finished: {}, skipped: 0, errors: 0, handedBack: 0, reaped: 0 };
 
   constructor(
@@ -53,6 +57,12 @@ export class RunWorker {
   async run(): Promise<void> {
     const reaper = this.reapLoop();
     const { concurrency, queue, pollMs = 250 } = this.opts;
+    // An idle worker claims as soon as a run is queued (approve, resume, --detach from any
+    // process); the poll stays as the fallback while the LISTEN connection is down.
+    const unwatch = this.queue.watch(queue, () => {
+      this.nudged = true;
+      this.wakeIdle?.();
+    });
     while (!this.stopping.signal.aborted) {
       const free = concurrency - this.active.size;
       if (free <= 0) {
@@ -60,6 +70,7 @@ export class RunWorker {
         continue;
       }
       let jobs: RunJob[] = [];
+      this.nudged = false;
       try {
         jobs = await this.queue.claim(queue, free);
       } catch (err) {
@@ -71,8 +82,11 @@ export class RunWorker {
         break;
       }
       for (const job of jobs) this.start(job);
-      if (jobs.length === 0) await sleep(pollMs, this.stopping.signal);
+      if (jobs.length === 0 && !this.nudged)
+        await sleep(pollMs, this.stopping.signal, (wake) => (this.wakeIdle = wake));
+      this.wakeIdle = undefined;
     }
+    unwatch();
     await reaper;
     await this.drain();
   }

@@ -1,8 +1,10 @@
 /**
  * The renderer's one way to its host: the Electron preload bridge when present, else the
- * web host's WebSocket (same origin, guarded by the token the page was opened with).
+ * web host's WebSocket (same origin, guarded by the token the page was opened with), or, when
+ * Settings chose another `statepipe serve` (connection.ts), that server's WebSocket from either.
  * Calls are typed by the contract; pushed events arrive per run, coalesced per frame.
  */
+import { savedConnection, socketUrl, type RemoteServer } from './connection';
 import type { ApiError, ApiMethodName, ApiResult, MethodInput, MethodOutput } from '../../contract/api';
 import type { StatepipeBridge } from '../../contract/methods';
 import type { RunEvent } from '../../core/events';
@@ -31,6 +33,8 @@ export interface HostClient {
   onMenu(fn: (command: string) => void): () => void;
   onConnection(fn: (state: ConnectionState) => void): () => void;
   readonly host: 'electron' | 'web';
+  /** The other server this studio is connected to, or null for its own host. */
+  readonly remote: RemoteServer | null;
 }
 
 type Pushed =
@@ -61,6 +65,7 @@ function electronClient(bridge: StatepipeBridge): HostClient {
   bridge.onEvent((payload) => l.push(payload as Pushed));
   return {
     host: 'electron',
+    remote: null,
     async call(method, input) {
       return unwrap((await bridge.invoke(method, input)) as ApiResult<never>);
     },
@@ -73,8 +78,11 @@ function electronClient(bridge: StatepipeBridge): HostClient {
   };
 }
 
-/** The WebSocket client: reconnects with backoff; calls made while down wait for the socket. */
-function webClient(token: string): HostClient {
+/**
+ * The WebSocket client: reconnects with backoff; calls made while down wait for the socket.
+ * In the desktop app connected to a server, menu commands still come from the bridge.
+ */
+function webClient(address: string, remote: RemoteServer | null, bridge?: StatepipeBridge): HostClient {
   const l = new Listeners();
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
   const queue: string[] = [];
@@ -87,8 +95,7 @@ function webClient(token: string): HostClient {
     for (const fn of l.connection) fn(s);
   };
   const connect = () => {
-    const proto = location.protocol === 'https:' ? 'wss' : 'ws';
-    ws = new WebSocket(`${proto}://${location.host}/ws?token=${encodeURIComponent(token)}`);
+    ws = new WebSocket(address);
     setState('connecting');
     ws.onopen = () => {
       retry = 250;
@@ -112,8 +119,12 @@ function webClient(token: string): HostClient {
     };
   };
   connect();
+  bridge?.onEvent((payload) => {
+    if ((payload as Pushed).kind === 'menu') l.push(payload as Pushed);
+  });
   return {
-    host: 'web',
+    host: bridge ? 'electron' : 'web',
+    remote,
     call(method, input) {
       return new Promise((resolve, reject) => {
         const id = nextId++;
@@ -138,7 +149,15 @@ let client: HostClient | undefined;
 export function hostClient(): HostClient {
   if (client) return client;
   const bridge = (window as unknown as { statepipe?: StatepipeBridge }).statepipe;
+  const token = bridge ? '' : pageToken();
+  const remote = savedConnection();
+  if (remote) return (client = webClient(socketUrl(remote.url, remote.token), remote, bridge));
   if (bridge) return (client = electronClient(bridge));
+  return (client = webClient(socketUrl(location.origin, token), null));
+}
+
+/** The token the web host gave this page (kept for reloads, and taken out of the address bar). */
+function pageToken(): string {
   const params = new URLSearchParams(location.search);
   const token = params.get('token') ?? sessionStorage.getItem('statepipe-token') ?? '';
   sessionStorage.setItem('statepipe-token', token);
@@ -146,7 +165,7 @@ export function hostClient(): HostClient {
     params.delete('token');
     history.replaceState(null, '', `${location.pathname}${params.size ? `?${params}` : ''}${location.hash}`);
   }
-  return (client = webClient(token));
+  return token;
 }
 
 /** `events` sorted by seq (the same array when it already is). */

@@ -1,9 +1,10 @@
-/** Settings: where the data lives, the version, and the theme. */
+/** Settings: the theme, which host the studio is connected to, where the data lives, the version. */
 import { useEffect, useState, type JSX } from 'react';
 import type { MethodOutput } from '../../contract/api';
 import { hostClient } from '../api/client';
 import { Icon } from '../ui/icons';
 import { BreakersCard } from './BreakersCard';
+import { ConnectionCard } from './ConnectionCard';
 import { setThemeChoice, useTheme, type ThemeChoice } from '../ui/theme';
 
 export function SettingsView(): JSX.Element {
@@ -45,6 +46,7 @@ export function SettingsView(): JSX.Element {
           Now showing the {theme} theme{choice === 'system' ? ', following the system setting' : ''}.
         </p>
       </section>
+      <ConnectionCard />
       <section className="card">
         <h3>About</h3>
         {error && <div className="field-message">{error}</div>}

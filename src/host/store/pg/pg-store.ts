@@ -19,7 +19,7 @@ import { Batch, type Statement } from './batch.js';
 import { isUniqueViolation, pgError } from './errors.js';
 import type { ControlListener } from './listener.js';
 import { PgQueries } from './pg-queries.js';
-import { CONTROL_CHANNEL } from './schema.js';
+import { CONTROL_CHANNEL, queueNudgeKey } from './schema.js';
 
 const HOST = os.hostname();
 
@@ -210,6 +210,16 @@ export class PostgresStore extends PgQueries implements Store {
       unwatch();
       this.quiet.delete(runId);
     };
+  }
+
+  /** Wakes `wake` when a run is nudged in `queue` (RunQueue.enqueue), and when LISTEN is back after a loss. */
+  watchQueue(queue: string, wake: () => void): () => void {
+    return this.listener.watch(queueNudgeKey(queue), wake);
+  }
+
+  /** Tells the workers of `queue` that a run waits there (delivered at once: no transaction). */
+  async nudged(queue: string): Promise<void> {
+    await this.q('SELECT pg_notify($1, $2)', [CONTROL_CHANNEL, queueNudgeKey(queue)]);
   }
 
   /** Resolves once this store LISTENs for controls (a watcher is then woken by every request). */

@@ -248,5 +248,11 @@ export const MIGRATE_LOCK = 0x73747070;
 /** The oldest server with what the store uses (pg_current_xact_id, pg_snapshot_xmin). */
 export const MIN_SERVER_VERSION = 130000;
 
-/** Notification channel of control requests; the payload is the run id. */
+/**
+ * Notification channel of control requests; the payload is the run id, or `queue:<name>` when
+ * a run was nudged in that queue (the idle workers of that queue claim at once, not at their poll).
+ */
 export const CONTROL_CHANNEL = 'statepipe_controls';
+
+/** The payload on CONTROL_CHANNEL that says a run waits in `queue` (run ids cannot look like it). */
+export const queueNudgeKey = (queue: string): string => `queue:${queue}`;
