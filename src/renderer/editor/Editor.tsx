@@ -12,6 +12,7 @@ import { Canvas } from './Canvas';
 import { GraphPanel } from './GraphPanel';
 import { Palette } from './Palette';
 import { Toolbar } from './Toolbar';
+import type { OpenRunOptions } from '../run/RunView';
 
 // Loaded when first shown: the first load carries the editor alone (see README, Performance).
 const RunView = lazy(() => import('../run/RunView').then((m) => ({ default: m.RunView })));
@@ -91,15 +92,22 @@ function EditBody(): JSX.Element {
 export function Editor(): JSX.Element {
   const pane = useUi((s) => s.pane);
   const back = useCallback(() => uiStore.getState().showPane({ kind: 'edit' }), []);
-  const openRun = useCallback((runId: string) => {
-    uiStore.getState().setLastRun(runId);
-    uiStore.getState().showPane({ kind: 'run', runId });
+  const openRun = useCallback((runId: string, opts: OpenRunOptions = {}) => {
+    // A child or parent opened from a run is not a run of the document (its previews read the last run).
+    if (!opts.related) uiStore.getState().setLastRun(runId);
+    uiStore.getState().showPane({ kind: 'run', runId, ...(opts.select ? { select: opts.select } : {}) });
   }, []);
   return (
     <>
       <Suspense fallback={<Loading />}>
         {pane.kind === 'run' && (
-          <RunView key={pane.runId} runId={pane.runId} back={{ label: 'Editor', onClick: back }} openRun={openRun} />
+          <RunView
+            key={pane.runId}
+            runId={pane.runId}
+            select={pane.select}
+            back={{ label: 'Editor', onClick: back }}
+            openRun={openRun}
+          />
         )}
         {pane.kind === 'history' && <VersionHistory key={pane.graphId} graphId={pane.graphId} onBack={back} />}
       </Suspense>

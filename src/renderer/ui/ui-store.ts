@@ -4,7 +4,8 @@ import { useStore } from 'zustand';
 
 export type View = 'editor' | 'runs' | 'settings';
 /** The editor tab shows the document, a run of it (the run view), or the graph's saved versions. */
-export type EditorPane = { kind: 'edit' } | { kind: 'run'; runId: string } | { kind: 'history'; graphId: string };
+export type EditorPane =
+  { kind: 'edit' } | { kind: 'run'; runId: string; select?: string } | { kind: 'history'; graphId: string };
 export type Dialog =
   | null
   | { kind: 'open' }
