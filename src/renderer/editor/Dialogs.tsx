@@ -11,6 +11,7 @@ import { fmtTime } from '../ui/format';
 import { Modal } from '../ui/Modal';
 import { uiStore, useUi } from '../ui/ui-store';
 import { startRun } from './RunButton';
+import { SubgraphDialog } from './SubgraphDialog';
 
 type Listed = MethodOutput<'graphs.list'>['graphs'][number];
 
@@ -201,6 +202,7 @@ export function Dialogs(): JSX.Element | null {
   if (!dialog) return null;
   if (dialog.kind === 'open') return <OpenDialog onClose={close} />;
   if (dialog.kind === 'save-as') return <SaveDialog first={dialog.first ?? false} onClose={close} />;
+  if (dialog.kind === 'subgraph') return <SubgraphDialog onClose={close} />;
   const optional: Record<string, string[]> = {};
   for (const w of warnings) if (w.prop && w.nodeId) (optional[w.prop] ??= []).push(w.nodeId);
   return (

@@ -12,6 +12,7 @@ import { Canvas } from './Canvas';
 import { GraphPanel } from './GraphPanel';
 import { Palette } from './Palette';
 import { Toolbar } from './Toolbar';
+import { askSubgraph } from './SubgraphDialog';
 import type { OpenRunOptions } from '../run/RunView';
 
 // Loaded when first shown: the first load carries the editor alone (see README, Performance).
@@ -54,6 +55,7 @@ function useShortcuts(): void {
           s.graph.edges.map((x) => x.id),
         );
       } else if (key === '0') void fitView({ padding: 0.2, duration: 200 });
+      else if (key === 'g' && s.selectedNodes.length) askSubgraph();
       else return;
       e.preventDefault();
     };

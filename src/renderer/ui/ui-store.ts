@@ -11,7 +11,9 @@ export type Dialog =
   | { kind: 'open' }
   /** `first`: the document's first save (it asks for a name; an id that is taken needs a confirmation). */
   | { kind: 'save-as'; first?: boolean }
-  | { kind: 'run-input' };
+  | { kind: 'run-input' }
+  /** "Create subgraph from selection": asks for the new graph's name. */
+  | { kind: 'subgraph' };
 export interface Toast {
   id: number;
   kind: 'info' | 'error' | 'success';
