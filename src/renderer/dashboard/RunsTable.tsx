@@ -134,7 +134,7 @@ export function RunsTable({
           c.key === 'started' && (
             <div
               key="children"
-              className="runs-cell"
+              className="runs-cell runs-label"
               role="columnheader"
               title="Child runs (subgraph, map, loop nodes)"
             >

@@ -42,13 +42,14 @@ async function createSubgraph(graphId: string, name: string): Promise<string | n
     return err instanceof Error ? err.message : String(err);
   }
   const now = docStore.getState();
+  const moved = s.selectedNodes.length;
   now.apply(x.changes);
   now.select([x.node.id], []);
   uiStore
     .getState()
     .notify(
       'success',
-      `Saved the ${x.child.nodes.length} nodes as graph "${graphId}" and put subgraph node ${x.node.id} in their place. Undo puts them back; the saved graph stays.`,
+      `Saved the ${moved} selected node${moved === 1 ? '' : 's'} as graph "${graphId}" and put subgraph node ${x.node.id} in their place. Undo puts them back; the saved graph stays.`,
     );
   return null;
 }

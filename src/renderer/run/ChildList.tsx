@@ -84,9 +84,11 @@ export function ChildList({
         />
       </div>
       <div className="muted small" data-testid="child-count">
-        {kept.length === items.length ? `${items.length}` : `${kept.length} of ${items.length}`} {noun} started
-        {total !== undefined ? ` (of ${total})` : ''}
-        {kept.length > CHILD_ROWS ? ` · showing the first ${CHILD_ROWS}: filter to narrow` : ''}
+        {kept.length !== items.length && `${kept.length} shown · `}
+        {total !== undefined && total !== items.length
+          ? `${items.length} of ${total} ${noun} started`
+          : `${items.length} ${noun}`}
+        {kept.length > CHILD_ROWS && ` · the first ${CHILD_ROWS} listed: filter to narrow`}
       </div>
       <table className="child-table">
         <thead>
