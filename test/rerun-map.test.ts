@@ -1,5 +1,5 @@
 /**
- * `rerun --from` a node above a map node, through the real CLI (docs/composition.md "Semantics"):
+ * `rerun --from` a node above a map node, through the real CLI (docs/composition.md "Child runs"):
  * nothing below the node is reused, so the map runs again and starts a new child run per item
  * (linked to the new run), the first run's children are left as they were, nodes above are
  * copied, and the rerun replays from its record.
