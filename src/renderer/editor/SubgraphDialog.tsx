@@ -5,14 +5,13 @@
  * (doc/subgraph-from-selection.ts). Undo puts the nodes back; the saved graph stays.
  */
 import { useState, type JSX } from 'react';
-import { GRAPH_ID_RE } from '../../core/graph/schema';
 import { ApiCallError, hostClient } from '../api/client';
 import { docStore, useDoc } from '../doc/store';
 import { subgraphFromSelection } from '../doc/subgraph-from-selection';
 import { Icon } from '../ui/icons';
 import { Modal } from '../ui/Modal';
 import { uiStore } from '../ui/ui-store';
-import { idFromName } from './Dialogs';
+import { NameIdFields, useNameId } from './NameIdFields';
 
 /** Opens the dialog, or says why the selection cannot be a subgraph. */
 export function askSubgraph(): void {
@@ -56,12 +55,10 @@ async function createSubgraph(graphId: string, name: string): Promise<string | n
 
 export function SubgraphDialog({ onClose }: { onClose(): void }): JSX.Element {
   const count = useDoc((s) => s.selectedNodes.length);
-  const [name, setName] = useState('');
-  const [id, setId] = useState('');
-  const [idEdited, setIdEdited] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const idProblem = id && !GRAPH_ID_RE.test(id) ? 'a-z, 0-9, _ and -, starting with a letter or digit' : null;
+  const f = useNameId({ name: '', id: '', idEdited: false }, () => setError(null));
+  const { name, id, idProblem } = f;
   const submit = async () => {
     setBusy(true);
     const problem = await createSubgraph(id, name.trim());
@@ -81,38 +78,7 @@ export function SubgraphDialog({ onClose }: { onClose(): void }): JSX.Element {
           The {count} selected {count === 1 ? 'node becomes' : 'nodes become'} a saved graph; a subgraph node runs it in
           their place, wired the same way.
         </p>
-        <label className="field">
-          <span className="field-label">Name</span>
-          <input
-            className="input"
-            data-testid="subgraph-name"
-            value={name}
-            autoFocus
-            required
-            onChange={(e) => {
-              setName(e.target.value);
-              setError(null);
-              if (!idEdited) setId(idFromName(e.target.value));
-            }}
-          />
-        </label>
-        <label className="field">
-          <span className="field-label">
-            Graph id <span className="field-hint">from the name</span>
-          </span>
-          <input
-            className={`input mono${idProblem ? ' input-invalid' : ''}`}
-            data-testid="subgraph-id"
-            value={id}
-            aria-invalid={idProblem ? true : undefined}
-            onChange={(e) => {
-              setId(e.target.value);
-              setIdEdited(true);
-              setError(null);
-            }}
-          />
-          {idProblem && <span className="field-message">{idProblem}</span>}
-        </label>
+        <NameIdFields f={f} testId="subgraph" idHint="from the name" />
         {error && (
           <div className="field-message" role="alert" data-testid="subgraph-error">
             {error}
