@@ -188,6 +188,7 @@ describe('composition in the studio', () => {
     expect(await page.locator(sel('runs-table')).getAttribute('data-total')).toBe('1');
     await expect.poll(() => row.locator('[data-col="children"]').textContent()).toBe('16 children: 14 ✓ 2 ✗');
     await shots(page, 'composition-dashboard');
+    expect(await axeViolations(page)).toEqual([]);
     expect(realErrors(errors)).toEqual([]);
   }, 120_000);
 
