@@ -101,7 +101,8 @@ export function childProgress(
 ): ChildProgress | undefined {
   if (type !== 'map' && type !== 'loop' && type !== 'subgraph') return undefined;
   const total = totalOf(type, n, config);
-  if (!items && n.status === 'idle') return undefined;
+  // Not started yet (idle, queued, skipped): nothing to count.
+  if (!items && n.attempt === 0) return undefined;
   const p: ChildProgress = { done: 0, failed: 0, running: 0, waiting: 0, text: '' };
   if (total !== undefined) p.total = total;
   for (const c of items ?? []) {
