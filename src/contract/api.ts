@@ -51,6 +51,10 @@ const Summary = z
     durationMs: z.number().nullable(),
     tokens: z.number(),
     costUsd: z.number(),
+    /** A child run (subgraph, map, loop): the run and node that started it, and its key there. */
+    parent: z.object({ runId: z.string(), nodeId: z.string(), key: z.number() }).optional(),
+    /** A run with child runs: how many are in each status (runs without children have none). */
+    children: z.partialRecord(RunStatus, z.number().int()).optional(),
   })
   .passthrough();
 const Event = z.object({
@@ -189,6 +193,9 @@ export const methods = {
         offset: z.number().int().min(0).default(0),
         sort: z.enum(['created', 'started', 'cost', 'tokens', 'duration', 'status', 'graph']).optional(),
         order: z.enum(['asc', 'desc']).optional(),
+        /** Top-level runs unless `all` (every run, children too) or `parentRunId` (the children of that run). */
+        all: z.boolean().optional(),
+        parentRunId: RunId.optional(),
       })
       .strict(),
     /** `total`: how many runs match the filter (ignoring limit/offset), for paging and scrollbars. */

@@ -149,6 +149,11 @@ const ListQuery = z.object({
   offset: z.coerce.number().int().min(0).optional(),
   sort: listShape.sort,
   order: listShape.order,
+  all: z
+    .enum(['true', 'false'])
+    .optional()
+    .describe('true: every run, child runs too (by default only top-level runs)'),
+  parentRunId: listShape.parentRunId,
 });
 const RunParams = z.object({ runId: RunId });
 const IdempotencyHeaders = z
@@ -207,9 +212,10 @@ export function runRoutes(app: ZodApp, ctx: DispatchContext, optionalBodies: Set
       response: responses({ 200: ['runs and how many match', methods['runs.list'].output] }, READ_ERRORS),
     },
     handler: async (req, reply) => {
-      const { status, graphId, text, ...rest } = req.query;
+      const { status, graphId, text, all, ...rest } = req.query;
       const input = {
         ...rest,
+        ...(all !== undefined ? { all: all === 'true' } : {}),
         ...(status ? { status: status.includes(',') ? status.split(',').map((s) => s.trim()) : status.trim() } : {}),
         ...(graphId ? { graphId } : {}),
         ...(text ? { text } : {}),

@@ -629,6 +629,8 @@ export interface components {
       sort?: 'created' | 'started' | 'cost' | 'tokens' | 'duration' | 'status' | 'graph';
       /** @enum {string} */
       order?: 'asc' | 'desc';
+      all?: boolean;
+      parentRunId?: string;
     };
     RunsEventsInput: {
       runId: string;
@@ -822,6 +824,14 @@ export interface components {
         durationMs: number | null;
         tokens: number;
         costUsd: number;
+        parent?: {
+          runId: string;
+          nodeId: string;
+          key: number;
+        };
+        children?: {
+          [key: string]: number;
+        };
       } & {
         [key: string]: unknown;
       })[];
@@ -3118,6 +3128,8 @@ export interface operations {
         offset?: number;
         sort?: 'created' | 'started' | 'cost' | 'tokens' | 'duration' | 'status' | 'graph';
         order?: 'asc' | 'desc';
+        all?: 'true' | 'false';
+        parentRunId?: string;
       };
       header?: never;
       path?: never;

@@ -5,6 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Graph, GraphNode } from '../../src/core/graph/schema.js';
+import { methods } from '../../src/contract/api.js';
+import { dispatch } from '../../src/host/dispatch.js';
 import { StatepipeService } from '../../src/host/service.js';
 import { testDatabase } from './db.js';
 
@@ -99,5 +101,45 @@ describe('composition on PostgreSQL', () => {
     expect(done).toMatchObject({ runId: waiting.runId, status: 'succeeded', result: { r: { done: true } } });
     expect((await svc.store.getRunRow(child!.runId))!.status).toBe('succeeded');
     expect((await svc.list()).find((r) => r.runId === waiting.runId)?.children).toEqual({ succeeded: 1 });
+  });
+
+  it("the studio's runs.list: top-level runs with their children counted by status, a run's children, every run", async () => {
+    const picky: Graph = {
+      ...double,
+      id: 'picky',
+      nodes: [
+        {
+          id: 'calc',
+          type: 'transform',
+          config: { template: "{{input.item = 'x' ? $error('bad item') : input.item}}" },
+        },
+        out('value', '{{nodes.calc.output}}'),
+      ],
+    };
+    const g = parent(
+      'studio-fan',
+      { id: 'each', type: 'map', config: { graph: 'picky', items: '{{input.items}}', onItemError: 'continue' } },
+      { picky },
+    );
+    const o = await svc.startRun(g, { items: ['a', 'x', 'b', 'x', 'c'] });
+    expect(o.status).toBe('succeeded');
+    const ctx = { service: other, host: 'web' as const, version: 'test' };
+    const call = async (input: Record<string, unknown>) => {
+      const r = await dispatch(ctx, 'runs.list', input);
+      if (!r.ok) throw new Error(r.error.message);
+      return methods['runs.list'].output.parse(r.value);
+    };
+    const top = await call({ graphId: 'studio-fan' });
+    expect(top.runs.map((r) => [r.runId, r.children, r.parent])).toEqual([
+      [o.runId, { succeeded: 3, failed: 2 }, undefined],
+    ]);
+    const kids = await call({ parentRunId: o.runId, status: 'failed', order: 'asc' });
+    expect(kids.total).toBe(2);
+    expect(kids.runs.map((r) => r.parent)).toEqual([
+      { runId: o.runId, nodeId: 'each', key: 1 },
+      { runId: o.runId, nodeId: 'each', key: 3 },
+    ]);
+    expect((await call({ graphId: 'picky', all: true })).total).toBe(5);
+    expect((await call({ graphId: 'picky' })).total).toBe(0);
   });
 });

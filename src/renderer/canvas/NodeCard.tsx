@@ -14,7 +14,7 @@ import { kindUi } from '../doc/node-kinds';
 import type { FlowNode } from '../doc/flow';
 import { Icon, StateIcon, TypeIcon } from '../ui/icons';
 import { ZoomedOutContext } from './lod';
-import { useNodeSource } from './node-source';
+import { useNodeSource, type CardRun } from './node-source';
 import { streamTail } from './stream-tail';
 import { Summary } from './summaries';
 
@@ -79,6 +79,56 @@ function Handles({ type, connectable, labels }: { type: string; connectable: boo
 function BranchLabel({ branch }: { branch: 'true' | 'false' }): JSX.Element | null {
   const connected = useNodeConnections({ handleType: 'source', handleId: branch }).length > 0;
   return connected ? null : <span className={`sp-branch sp-branch-${branch}`}>{branch}</span>;
+}
+
+/** A composition node's children: the count line, a bar when the total is known, and the way in. */
+function Progress({
+  id,
+  type,
+  progress,
+  open,
+}: {
+  id: string;
+  type: string;
+  progress: NonNullable<CardRun['progress']>;
+  open: ((nodeId: string) => void) | undefined;
+}): JSX.Element {
+  const { done, failed, total } = progress;
+  const share = total ? Math.min(1, done / total) : undefined;
+  return (
+    <div className="sp-progress" data-testid={`node-progress-${id}`}>
+      <div className="sp-progress-line">
+        <span>{progress.text}</span>
+        {failed > 0 && <span className="sp-run-err">{failed} failed</span>}
+        {open && (
+          <button
+            type="button"
+            className="btn btn-sm btn-ghost sp-open-child nodrag nopan"
+            data-testid={`open-child-${id}`}
+            onClick={(e) => {
+              e.stopPropagation();
+              open(id);
+            }}
+            title={type === 'map' ? 'List the items' : 'Open the child run'}
+          >
+            {type === 'map' ? 'Items' : 'Open'} <Icon name="chevron" size={11} />
+          </button>
+        )}
+      </div>
+      {share !== undefined && type === 'map' && (
+        <div
+          className="sp-progress-bar"
+          role="progressbar"
+          aria-label={`${id}: items done`}
+          aria-valuemin={0}
+          aria-valuemax={total}
+          aria-valuenow={done}
+        >
+          <span style={{ width: `${Math.round(share * 100)}%` }} />
+        </div>
+      )}
+    </div>
+  );
 }
 
 function CompactNode({ id, selected, width, height }: Props): JSX.Element | null {
@@ -159,6 +209,7 @@ function FullNode({ id, selected }: Pick<Props, 'id' | 'selected'>): JSX.Element
           {status === 'retrying' && run.error && <span className="sp-run-err">{run.error.kind}</span>}
         </div>
       )}
+      {run?.progress && <Progress id={id} type={type} progress={run.progress} open={src.openChild} />}
       {streams && (stream || status === 'running') && (
         <div
           className={`sp-stream${status === 'running' ? ' is-live' : status === 'succeeded' ? ' is-done' : ''}`}

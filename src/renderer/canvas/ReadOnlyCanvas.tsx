@@ -46,6 +46,8 @@ export interface ReadOnlyCanvasProps {
   source: NodeSource;
   selected: string | null;
   onSelect(id: string | null): void;
+  /** A double-click on a card (a composition node opens its child run). */
+  onOpen?(id: string): void;
   /** Ids of the edges data flows along, one per line (a string, so equal sets are equal). */
   flowing?: string;
   /** Extra class names of edges (a diff marks the changed path). */
@@ -66,6 +68,7 @@ function Flow({
   source,
   selected,
   onSelect,
+  onOpen,
   flowing = '',
   edgeClasses,
   testId = 'run-canvas',
@@ -123,6 +126,7 @@ function Flow({
   }, []);
   const onNodeClick = useCallback((_e: unknown, n: FlowNode) => onSelect(n.id), [onSelect]);
   const onPaneClick = useCallback(() => onSelect(null), [onSelect]);
+  const onNodeDoubleClick = useCallback((_e: unknown, n: FlowNode) => onOpen?.(n.id), [onOpen]);
   return (
     <NodeSourceContext.Provider value={source}>
       <ZoomedOutContext.Provider value={zoomedOut}>
@@ -133,6 +137,8 @@ function Flow({
             nodeTypes={NODE_TYPES}
             onNodesChange={onNodesChange}
             onNodeClick={onNodeClick}
+            onNodeDoubleClick={onOpen ? onNodeDoubleClick : undefined}
+            zoomOnDoubleClick={!onOpen}
             onPaneClick={onPaneClick}
             nodesDraggable={false}
             nodesConnectable={false}

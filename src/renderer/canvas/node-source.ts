@@ -22,6 +22,8 @@ export interface CardRun {
   tokens: number;
   stream: string;
   error?: NodeError;
+  /** A composition node: its children's progress (`37 / 120 items`, `iteration 3`, `child running`). */
+  progress?: { text: string; done: number; failed: number; total?: number };
 }
 
 export interface NodeSource {
@@ -29,6 +31,8 @@ export interface NodeSource {
   readOnly: boolean;
   /** Approve/reject on a waiting approval (a live run, not a replay or a diff). */
   decide?(nodeId: string, approved: boolean): void;
+  /** Opens a composition node's child run (a subgraph's child, a loop's latest iteration; a map's items). */
+  openChild?(nodeId: string): void;
   /** Whether the run state shown is the live one (time travel shows the past: no controls). */
   useLive?(): boolean;
   useNode(id: string): GraphNode | undefined;
@@ -49,7 +53,7 @@ export const graphIndex = (g: Graph): Map<string, GraphNode> => {
 export function graphSource(
   graph: Graph,
   useRunNode: (id: string) => CardRun | undefined,
-  opts: Pick<NodeSource, 'decide' | 'useLive' | 'useMark'> = {},
+  opts: Pick<NodeSource, 'decide' | 'useLive' | 'useMark' | 'openChild'> = {},
 ): NodeSource {
   const index = graphIndex(graph);
   return {

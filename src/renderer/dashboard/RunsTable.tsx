@@ -18,6 +18,25 @@ const COLUMNS: { key: SortKey; label: string; num?: boolean }[] = [
   { key: 'cost', label: 'Cost', num: true },
 ];
 
+const ACTIVE = ['queued', 'running', 'waiting', 'paused', 'interrupted'] as const;
+
+/** A run's child runs at a glance: `30 children: 28 ✓ 2 ✗` (and those still going, or cancelled). */
+export function childCounts(children: RunRow['children']): { text: string; title: string } | null {
+  if (!children) return null;
+  const n = (k: keyof NonNullable<RunRow['children']>) => children[k] ?? 0;
+  const total = Object.values(children).reduce((a, b) => a + (b ?? 0), 0);
+  if (total === 0) return null;
+  const active = ACTIVE.reduce((a, k) => a + n(k), 0);
+  const parts = [`${n('succeeded')} ✓`, `${n('failed')} ✗`];
+  if (active) parts.push(`${active} going`);
+  if (n('cancelled')) parts.push(`${n('cancelled')} cancelled`);
+  const words = Object.entries(children)
+    .filter(([, v]) => v)
+    .map(([k, v]) => `${v} ${k}`)
+    .join(', ');
+  return { text: `${total} ${total === 1 ? 'child' : 'children'}: ${parts.join(' ')}`, title: `Child runs: ${words}` };
+}
+
 const Row = memo(function Row({ run, top, checked }: { run: RunRow; top: number; checked: boolean }): JSX.Element {
   return (
     <div
@@ -52,6 +71,7 @@ const Row = memo(function Row({ run, top, checked }: { run: RunRow; top: number;
         {run.graphId}
         {run['graphVersion'] !== undefined && <span className="muted small"> v{String(run['graphVersion'])}</span>}
       </div>
+      <ChildrenCell run={run} />
       <div className="runs-cell" role="cell" title={run.startedAt ?? run.createdAt}>
         {fmtTime(run.startedAt ?? run.createdAt)}
       </div>
@@ -67,6 +87,15 @@ const Row = memo(function Row({ run, top, checked }: { run: RunRow; top: number;
     </div>
   );
 });
+
+function ChildrenCell({ run }: { run: RunRow }): JSX.Element {
+  const c = childCounts(run.children);
+  return (
+    <div className="runs-cell small ellipsis" role="cell" data-col="children" title={c?.title}>
+      {c ? c.text : <span className="muted">—</span>}
+    </div>
+  );
+}
 
 function Placeholder({ top }: { top: number }): JSX.Element {
   return (
@@ -101,7 +130,17 @@ export function RunsTable({
         <div className="runs-cell runs-check" role="columnheader">
           <span className="visually-hidden">Select</span>
         </div>
-        {COLUMNS.map((c) => (
+        {COLUMNS.map((c) => [
+          c.key === 'started' && (
+            <div
+              key="children"
+              className="runs-cell runs-label"
+              role="columnheader"
+              title="Child runs (subgraph, map, loop nodes)"
+            >
+              Children
+            </div>
+          ),
           <button
             key={c.key}
             type="button"
@@ -113,8 +152,8 @@ export function RunsTable({
           >
             {c.label}
             <span className="sort-mark">{sort === c.key ? (order === 'asc' ? '▲' : '▼') : ''}</span>
-          </button>
-        ))}
+          </button>,
+        ])}
       </div>
       {pages.total === 0 ? (
         <div className="runs-empty muted" data-testid="runs-empty">

@@ -32,7 +32,8 @@ export interface Filters {
   to: string;
 }
 
-export type Page = { kind: 'list' } | { kind: 'detail'; runId: string } | { kind: 'diff'; a: string; b: string };
+export type Page =
+  { kind: 'list' } | { kind: 'detail'; runId: string; select?: string } | { kind: 'diff'; a: string; b: string };
 
 export interface DashboardState {
   filters: Filters;

@@ -1,5 +1,13 @@
 /** The graph canvas (@xyflow/react), controlled by the document store. */
-import { useCallback, useEffect, useMemo, type DragEvent, type JSX } from 'react';
+import {
+  useCallback,
+  useEffect,
+  useMemo,
+  useState,
+  type DragEvent,
+  type JSX,
+  type MouseEvent as ReactMouseEvent,
+} from 'react';
 import { ReactFlow, useReactFlow, type Connection, type EdgeChange, type NodeChange } from '@xyflow/react';
 import { isNodeType, type NodeType } from '../../core/nodes/registry';
 import { CanvasChrome, FLOW_PROPS, NODE_TYPES } from '../canvas/chrome';
@@ -11,6 +19,7 @@ import { connectEdge, removeChanges } from '../doc/graph-edit';
 import { docStore, useDoc } from '../doc/store';
 import { useTheme } from '../ui/theme';
 import { docSource } from './doc-source';
+import { SelectionMenu } from './SubgraphDialog';
 
 export const DRAG_MIME = 'application/statepipe-node';
 const SNAP_GRID: [number, number] = [10, 10];
@@ -41,6 +50,16 @@ export function Canvas(): JSX.Element {
   const loadCount = useDoc((s) => s.loadCount);
   const { screenToFlowPosition, fitView } = useReactFlow();
   const { theme } = useTheme();
+  const [menu, setMenu] = useState<{ x: number; y: number } | null>(null);
+  const onContextMenu = useCallback((e: ReactMouseEvent, node?: FlowNode | FlowNode[]) => {
+    const s = docStore.getState();
+    // A right-click on a node outside the selection selects it first (as file managers do).
+    if (node && !Array.isArray(node) && !s.selectedNodes.includes(node.id)) s.select([node.id], []);
+    if (docStore.getState().selectedNodes.length === 0) return;
+    e.preventDefault();
+    const box = (e.currentTarget as HTMLElement | null)?.closest('.canvas')?.getBoundingClientRect();
+    setMenu({ x: e.clientX - (box?.left ?? 0), y: e.clientY - (box?.top ?? 0) });
+  }, []);
 
   // Fit the view to each document loaded (not to every node added by hand).
   useEffect(() => {
@@ -129,6 +148,9 @@ export function Canvas(): JSX.Element {
             onConnect={onConnect}
             onDrop={onDrop}
             onDragOver={onDragOver}
+            onNodeContextMenu={onContextMenu}
+            onSelectionContextMenu={onContextMenu}
+            onPaneClick={() => setMenu(null)}
             deleteKeyCode={DELETE_KEYS}
             multiSelectionKeyCode={MULTI_SELECT_KEYS}
             selectionKeyCode="Shift"
@@ -143,6 +165,7 @@ export function Canvas(): JSX.Element {
           </ReactFlow>
         </ZoomedOutContext.Provider>
       </NodeSourceContext.Provider>
+      {menu && <SelectionMenu at={menu} onClose={() => setMenu(null)} />}
       {graph.nodes.length === 0 && (
         <div className="canvas-empty">
           <div className="canvas-empty-title">An empty canvas</div>

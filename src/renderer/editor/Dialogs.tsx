@@ -1,7 +1,6 @@
 /** The editor's dialogs: open a saved graph (with recent graphs), save (a name and an id), run input. */
 import { useEffect, useState, type JSX } from 'react';
 import type { MethodOutput } from '../../contract/api';
-import { GRAPH_ID_RE } from '../../core/graph/schema';
 import { hostClient } from '../api/client';
 import { openGraph, saveGraphAs } from '../doc/commands';
 import { recentGraphs } from '../doc/files';
@@ -11,6 +10,8 @@ import { fmtTime } from '../ui/format';
 import { Modal } from '../ui/Modal';
 import { uiStore, useUi } from '../ui/ui-store';
 import { startRun } from './RunButton';
+import { idFromName, NameIdFields, useNameId } from './NameIdFields';
+import { SubgraphDialog } from './SubgraphDialog';
 
 type Listed = MethodOutput<'graphs.list'>['graphs'][number];
 
@@ -85,16 +86,6 @@ function OpenDialog({ onClose }: { onClose(): void }): JSX.Element {
   );
 }
 
-/** An id from a name: lower case, runs of other characters as one dash. */
-export const idFromName = (name: string): string =>
-  name
-    .toLowerCase()
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .replace(/[^a-z0-9_-]+/g, '-')
-    .replace(/^[-_]+|-+$/g, '')
-    .slice(0, 64);
-
 /**
  * Save: the first save of a document asks for its name (the id follows the name until edited);
  * "Save as" names a copy. An id a saved graph already has is refused until the person confirms
@@ -103,12 +94,19 @@ export const idFromName = (name: string): string =>
 function SaveDialog({ first, onClose }: { first: boolean; onClose(): void }): JSX.Element {
   const graph = useDoc((s) => s.graph);
   const initialName = first ? (graph.name ?? '') : `${graph.name ?? graph.id} (copy)`;
-  const [name, setName] = useState(initialName === 'Untitled graph' ? '' : initialName);
-  const [id, setId] = useState(first ? (graph.id === 'untitled' ? idFromName(name) : graph.id) : `${graph.id}-copy`);
-  const [idEdited, setIdEdited] = useState(first && graph.id !== 'untitled');
+  const name0 = initialName === 'Untitled graph' ? '' : initialName;
   const [taken, setTaken] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const f = useNameId(
+    {
+      name: name0,
+      id: first ? (graph.id === 'untitled' ? idFromName(name0) : graph.id) : `${graph.id}-copy`,
+      idEdited: first && graph.id !== 'untitled',
+    },
+    () => setTaken(null),
+  );
+  const { name, id, idProblem } = f;
   const submit = async (overwrite: boolean) => {
     setBusy(true);
     setError(null);
@@ -118,7 +116,6 @@ function SaveDialog({ first, onClose }: { first: boolean; onClose(): void }): JS
     if (r.taken) setTaken(r.taken);
     else if (r.error) setError(r.error);
   };
-  const idProblem = id && !GRAPH_ID_RE.test(id) ? 'a-z, 0-9, _ and -, starting with a letter or digit' : null;
   return (
     <Modal title={first ? 'Save graph' : 'Save as'} onClose={onClose} testId="save-as-dialog">
       <form
@@ -127,38 +124,7 @@ function SaveDialog({ first, onClose }: { first: boolean; onClose(): void }): JS
           void submit(false);
         }}
       >
-        <label className="field">
-          <span className="field-label">Name</span>
-          <input
-            className="input"
-            data-testid="save-as-name"
-            value={name}
-            autoFocus
-            required
-            onChange={(e) => {
-              setName(e.target.value);
-              setTaken(null);
-              if (!idEdited) setId(idFromName(e.target.value));
-            }}
-          />
-        </label>
-        <label className="field">
-          <span className="field-label">
-            Graph id <span className="field-hint">from the name; runs and files use it</span>
-          </span>
-          <input
-            className={`input mono${idProblem ? ' input-invalid' : ''}`}
-            data-testid="save-as-id"
-            value={id}
-            aria-invalid={idProblem ? true : undefined}
-            onChange={(e) => {
-              setId(e.target.value);
-              setIdEdited(true);
-              setTaken(null);
-            }}
-          />
-          {idProblem && <span className="field-message">{idProblem}</span>}
-        </label>
+        <NameIdFields f={f} testId="save-as" idHint="from the name; runs and files use it" />
         {taken && (
           <div className="rd-notice" role="alert" data-testid="save-as-taken">
             <span>{taken}.</span>
@@ -201,6 +167,7 @@ export function Dialogs(): JSX.Element | null {
   if (!dialog) return null;
   if (dialog.kind === 'open') return <OpenDialog onClose={close} />;
   if (dialog.kind === 'save-as') return <SaveDialog first={dialog.first ?? false} onClose={close} />;
+  if (dialog.kind === 'subgraph') return <SubgraphDialog onClose={close} />;
   const optional: Record<string, string[]> = {};
   for (const w of warnings) if (w.prop && w.nodeId) (optional[w.prop] ??= []).push(w.nodeId);
   return (

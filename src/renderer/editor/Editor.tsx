@@ -12,6 +12,8 @@ import { Canvas } from './Canvas';
 import { GraphPanel } from './GraphPanel';
 import { Palette } from './Palette';
 import { Toolbar } from './Toolbar';
+import { askSubgraph } from './SubgraphDialog';
+import type { OpenRunOptions } from '../run/RunView';
 
 // Loaded when first shown: the first load carries the editor alone (see README, Performance).
 const RunView = lazy(() => import('../run/RunView').then((m) => ({ default: m.RunView })));
@@ -53,6 +55,7 @@ function useShortcuts(): void {
           s.graph.edges.map((x) => x.id),
         );
       } else if (key === '0') void fitView({ padding: 0.2, duration: 200 });
+      else if (key === 'g' && s.selectedNodes.length) askSubgraph();
       else return;
       e.preventDefault();
     };
@@ -91,15 +94,22 @@ function EditBody(): JSX.Element {
 export function Editor(): JSX.Element {
   const pane = useUi((s) => s.pane);
   const back = useCallback(() => uiStore.getState().showPane({ kind: 'edit' }), []);
-  const openRun = useCallback((runId: string) => {
-    uiStore.getState().setLastRun(runId);
-    uiStore.getState().showPane({ kind: 'run', runId });
+  const openRun = useCallback((runId: string, opts: OpenRunOptions = {}) => {
+    // A child or parent opened from a run is not a run of the document (its previews read the last run).
+    if (!opts.related) uiStore.getState().setLastRun(runId);
+    uiStore.getState().showPane({ kind: 'run', runId, ...(opts.select ? { select: opts.select } : {}) });
   }, []);
   return (
     <>
       <Suspense fallback={<Loading />}>
         {pane.kind === 'run' && (
-          <RunView key={pane.runId} runId={pane.runId} back={{ label: 'Editor', onClick: back }} openRun={openRun} />
+          <RunView
+            key={pane.runId}
+            runId={pane.runId}
+            select={pane.select}
+            back={{ label: 'Editor', onClick: back }}
+            openRun={openRun}
+          />
         )}
         {pane.kind === 'history' && <VersionHistory key={pane.graphId} graphId={pane.graphId} onBack={back} />}
       </Suspense>

@@ -7,6 +7,7 @@ import { exportGraph, importGraphFile, newGraph, saveGraph } from '../doc/comman
 import { Icon, type UiIconName } from '../ui/icons';
 import { uiStore, useUi } from '../ui/ui-store';
 import { RunButton } from './RunButton';
+import { askSubgraph } from './SubgraphDialog';
 
 function Btn({
   icon,
@@ -55,6 +56,7 @@ export function Toolbar(): JSX.Element {
   const canRedo = useDoc((s) => s.history.future.length > 0);
   const dirty = useDoc((s) => s.dirty);
   const savedId = useDoc((s) => s.savedId);
+  const selected = useDoc((s) => s.selectedNodes.length);
   const panels = useUi((s) => s.panels);
   const { fitView } = useReactFlow();
   const fit = () => void fitView({ padding: 0.2, duration: 250, maxZoom: 1.1 });
@@ -106,6 +108,18 @@ export function Toolbar(): JSX.Element {
       <div className="tool-group">
         <Btn icon="layout" label="Layout" onClick={() => void layoutNow(fit)} testId="auto-layout" />
         <Btn icon="fit" label="Fit" onClick={fit} testId="zoom-fit" />
+        <Btn
+          icon="subgraph"
+          label="To subgraph"
+          onClick={askSubgraph}
+          testId="make-subgraph"
+          disabled={selected === 0}
+          title={
+            selected === 0
+              ? 'Select nodes to turn them into a subgraph'
+              : 'Create subgraph from selection (Ctrl+G): a saved graph and a subgraph node in their place'
+          }
+        />
       </div>
       <div className="tool-group">
         <Btn

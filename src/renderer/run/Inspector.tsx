@@ -12,6 +12,7 @@ import { fmtCost, fmtTokens } from '../ui/format';
 import { Icon, StateIcon, TypeIcon } from '../ui/icons';
 import { JsonTree } from '../ui/JsonTree';
 import type { NodeSnapshot } from './fold';
+import { ChildList } from './ChildList';
 import { Attempts, decisionText, ErrorView, LiveStream, Resolve, Section } from './inspector-parts';
 
 /** What a person can do to the node now (absent: nothing, e.g. while time travelling). */
@@ -34,6 +35,8 @@ export interface InspectorProps {
   error?: string | null;
   onClose?(): void;
   emptyText?: string;
+  /** Opens a child run of a composition node (a row of its items). */
+  onOpenChild?(runId: string): void;
 }
 
 function Actions({ nodeId, a }: { nodeId: string; a: NodeActions }): JSX.Element | null {
@@ -95,6 +98,7 @@ export function Inspector({
   note,
   error,
   onClose,
+  onOpenChild,
   emptyText = 'This node has no state in the run shown.',
 }: InspectorProps): JSX.Element {
   const type = node?.type ?? 'node';
@@ -160,6 +164,14 @@ export function Inspector({
           {snap.approval && (
             <Section title="Approval">
               <JsonTree value={snap.approval} depth={2} testId="inspector-approval" />
+            </Section>
+          )}
+          {snap.children && onOpenChild && (
+            <Section
+              title={`${type === 'map' ? 'Items' : type === 'loop' ? 'Iterations' : 'Child run'} (${snap.children.length})`}
+              testId="inspector-children"
+            >
+              <ChildList type={type} items={snap.children} total={snap.progress?.total} onOpen={onOpenChild} />
             </Section>
           )}
           <Section title={received !== undefined ? 'Input (what the code received)' : 'Input'}>

@@ -58,6 +58,8 @@ export function RunNotices(): JSX.Element {
   const { session } = useRunView();
   const at = useSession((s) => s.at);
   const saved = useSession((s) => s.saved);
+  // A child run's graph came with its parent (the file's library, or a saved graph): no edits of the person's.
+  const child = useSession((s) => s.live?.parent !== undefined);
   const graphId = useSession((s) => s.graph?.id);
   const problems = useSession((s) => s.live?.problems ?? NONE);
   return (
@@ -74,7 +76,7 @@ export function RunNotices(): JSX.Element {
         </div>
       )}
       <Rejected />
-      {!saved && (
+      {!saved && !child && (
         <div className="rd-notice" data-testid="run-draft">
           <span>
             This run ran unsaved edits of <b>{graphId}</b>: they are kept with the run, not in the graph list. Save them

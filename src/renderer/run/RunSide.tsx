@@ -38,7 +38,7 @@ function codeArgs(graph: Graph, run: RunSnapshot, nodeId: string): unknown {
 }
 
 function NodeTab({ graph }: { graph: Graph }): JSX.Element | null {
-  const { session, actions, openDialog } = useRunView();
+  const { session, actions, openDialog, openRun } = useRunView();
   const nodeId = useSession((s) => s.selected);
   const shown = useSession((s) => s.shown);
   const snap = useSession((s) => (nodeId ? s.shown?.nodes[nodeId] : undefined));
@@ -66,6 +66,7 @@ function NodeTab({ graph }: { graph: Graph }): JSX.Element | null {
       error={error}
       note={at !== null ? `As it was at event #${at}; controls act on the live run.` : undefined}
       onClose={() => session.setState({ selected: null })}
+      onOpenChild={(runId) => openRun(runId, { related: true })}
     />
   );
 }

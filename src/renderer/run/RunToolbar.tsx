@@ -99,6 +99,7 @@ export function RunToolbar({ back }: { back: { label: string; onClick(): void } 
   const graph = useSession((s) => s.graph);
   const version = useSession((s) => s.graphVersion);
   const saved = useSession((s) => s.saved);
+  const child = useSession((s) => s.live?.parent !== undefined);
   const finished = useSession((s) => s.live !== null && canControl(s.live.status, 'rerun'));
   const sideOpen = useUi((s) => s.panels.side);
   const entry = graph ? entryNode(graph) : undefined;
@@ -118,7 +119,7 @@ export function RunToolbar({ back }: { back: { label: string; onClick(): void } 
             {' '}
             of <b>{graph.name ?? graph.id}</b>{' '}
             <span className="chip" data-testid="run-graph-version">
-              {saved ? `v${version ?? '?'}` : 'unsaved draft'}
+              {saved ? `v${version ?? '?'}` : child ? 'child run' : 'unsaved draft'}
             </span>
           </>
         )}

@@ -17,30 +17,42 @@ import { RunDialogs } from './RunDialogs';
 import { RunNotices } from './RunNotices';
 import { RunSide } from './RunSide';
 import { RunToolbar } from './RunToolbar';
+import { Breadcrumb, childOpener } from './Breadcrumb';
 import { openRunSession, type RunSession } from './session';
 import { TimeTravel } from './TimeTravel';
 
+/** How another run is opened in a view's place: `related` (a child or a parent) is not a new run of the document. */
+export interface OpenRunOptions {
+  /** The node to select in it (back to a parent: the node that started the child). */
+  select?: string;
+  related?: boolean;
+}
+
 export interface RunViewProps {
   runId: string;
+  /** The node selected when the view opens. */
+  select?: string | undefined;
   /** Where the back button leads ("Editor", "Runs"). */
   back: { label: string; onClick(): void };
-  /** Shows another run in this view's place (after a rerun). */
-  openRun(runId: string): void;
+  /** Shows another run in this view's place (after a rerun; a child run; back to its parent). */
+  openRun(runId: string, opts?: OpenRunOptions): void;
 }
 
 /** The session of one run, open while the view shows it. */
-function useRunSession(runId: string): RunSession | null {
+function useRunSession(runId: string, select: string | undefined): RunSession | null {
   const [open, setOpen] = useState<ReturnType<typeof openRunSession> | null>(null);
   useEffect(() => {
     const o = openRunSession(hostClient(), runId);
+    if (select) o.session.setState({ selected: select, tab: 'node' });
     setOpen(o);
     return () => o.close();
+    // The view is keyed by its run: the selection it opens with is read once.
   }, [runId]);
   return open && open.session.getState().runId === runId ? open.session : null;
 }
 
 function RunCanvasPane(): JSX.Element | null {
-  const { session, openDialog } = useRunView();
+  const { session, openDialog, openChild } = useRunView();
   const graph = useSession((s) => s.graph);
   const selected = useSession((s) => s.selected);
   const flowing = useSession((s) => (s.graph && s.shown ? animatedEdges(s.graph, s.shown) : ''));
@@ -51,9 +63,10 @@ function RunCanvasPane(): JSX.Element | null {
             decide: (nodeId, approved) => openDialog({ kind: 'approval', nodeId, approved }),
             // Approve and reject act on the live run: not on a card shown as it was in the past.
             useLive: () => useStore(session, (s) => s.at === null),
+            openChild,
           })
         : null,
-    [graph, session, openDialog],
+    [graph, session, openDialog, openChild],
   );
   if (!graph || !source) return null;
   return (
@@ -62,17 +75,27 @@ function RunCanvasPane(): JSX.Element | null {
       source={source}
       selected={selected}
       onSelect={(id) => session.setState(id ? { selected: id, tab: 'node' } : { selected: null })}
+      onOpen={openChild}
       flowing={flowing}
     />
   );
 }
 
-export function RunView({ runId, back, openRun }: RunViewProps): JSX.Element {
-  const session = useRunSession(runId);
+export function RunView({ runId, select, back, openRun }: RunViewProps): JSX.Element {
+  const session = useRunSession(runId, select);
   const [dialog, setDialog] = useState<RunDialog | null>(null);
   const sideOpen = useUi((s) => s.panels.side);
   const ctx = useMemo(
-    () => (session ? { session, actions: runActions(hostClient(), session), openDialog: setDialog, openRun } : null),
+    () =>
+      session
+        ? {
+            session,
+            actions: runActions(hostClient(), session),
+            openDialog: setDialog,
+            openRun,
+            openChild: childOpener(session, openRun),
+          }
+        : null,
     [session, openRun],
   );
   if (!ctx) {
@@ -102,6 +125,7 @@ function Body({ back, sideOpen }: { back: RunViewProps['back']; sideOpen: boolea
       data-loading={loading ? 'true' : undefined}
     >
       <RunToolbar back={back} />
+      <Breadcrumb />
       {loadError ? (
         <div className="field-message run-loading" role="alert">
           Could not open run {runId}: {loadError}

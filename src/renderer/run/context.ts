@@ -45,8 +45,10 @@ export interface RunViewContextValue {
   session: RunSession;
   actions: RunActions;
   openDialog(d: RunDialog): void;
-  /** Shows another run (a rerun just started) in this view's place. */
-  openRun(runId: string): void;
+  /** Shows another run (a rerun just started, a child, a parent) in this view's place. */
+  openRun(runId: string, opts?: { select?: string; related?: boolean }): void;
+  /** Opens a composition node's child run (a subgraph's, a loop's latest); a map's node shows its items. */
+  openChild(nodeId: string): void;
 }
 
 export const RunViewContext = createContext<RunViewContextValue | null>(null);

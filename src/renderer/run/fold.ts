@@ -10,23 +10,30 @@
  */
 import type { NodeError } from '../../core/errors';
 import type { AgentStep, RunEvent } from '../../core/events';
-import type { Graph } from '../../core/graph/schema';
+import type { Graph, GraphNode } from '../../core/graph/schema';
 import type { RunId } from '../../core/ids';
 import type { NodeStatus, RunStatus } from '../../core/ports';
 import { applyEvent, initialState, type AttemptRecord, type NodeState, type RunState } from '../../core/engine/state';
 import { isTerminalRun } from '../../core/engine/machines';
 import { countTokens } from '../../core/nodes/llm/mock-provider';
+import { ChildTimes, childItems, childProgress, type ChildItem, type ChildProgress } from './children';
 
 export type { NodeStatus, RunStatus, AttemptRecord };
 
 /** One node of a run as the studio shows it: the fold's node state, read-only, with its totals. */
-export interface NodeSnapshot extends Omit<NodeState, 'attemptBase' | 'poll' | 'attempts' | 'logs' | 'steps'> {
+export interface NodeSnapshot extends Omit<
+  NodeState,
+  'attemptBase' | 'poll' | 'attempts' | 'logs' | 'steps' | 'children' | 'waitingChildren'
+> {
   attempts: readonly AttemptRecord[];
   logs: readonly NodeState['logs'][number][];
   steps: readonly AgentStep[];
-  /** Sums over the node's finished attempts. */
+  /** Sums over the node's finished attempts (and, for a composition node, its children that ended). */
   tokens: number;
   costUsd: number;
+  /** A composition node: its child runs in key order, and its progress. */
+  children?: readonly ChildItem[];
+  progress?: ChildProgress;
 }
 
 /** A run as the studio shows it, at some event (the last one folded). */
@@ -44,6 +51,8 @@ export interface RunSnapshot {
   finishedAt?: string;
   pauseReason?: 'user' | 'budget';
   rerunOf?: { runId: string; fromNodeId: string };
+  /** A child run: the run and node that started it, and its key there. */
+  parent?: { runId: string; nodeId: string; key: number };
   /** Settled: what finished attempts reported. */
   tokens: number;
   costUsd: number;
@@ -62,12 +71,17 @@ export interface RunSnapshot {
 
 export const isTerminalStatus = (s: RunStatus | undefined): boolean => s !== undefined && isTerminalRun(s);
 
-function nodeSnapshot(n: NodeState): NodeSnapshot {
+function nodeSnapshot(n: NodeState, g: GraphNode | undefined, times: ChildTimes): NodeSnapshot {
   let tokens = 0;
   let costUsd = 0;
   for (const a of n.attempts) {
     if (a.usage) tokens += a.usage.inputTokens + a.usage.outputTokens;
     costUsd += a.costUsd ?? 0;
+  }
+  // A composition node's own attempts call no model: what its children spent is its usage.
+  for (const c of n.children?.values() ?? []) {
+    tokens += c.tokens;
+    costUsd += c.costUsd;
   }
   const v: NodeSnapshot = {
     status: n.status,
@@ -88,6 +102,10 @@ function nodeSnapshot(n: NodeState): NodeSnapshot {
   if (n.compensation) v.compensation = { ...n.compensation };
   if (n.retryAt !== undefined) v.retryAt = n.retryAt;
   if (n.until !== undefined) v.until = n.until;
+  const children = childItems(n, times);
+  if (children) v.children = children;
+  const progress = g ? childProgress(g.type, n, g.config, children) : undefined;
+  if (progress) v.progress = progress;
   return v;
 }
 
@@ -118,14 +136,17 @@ export class RunFold {
   private readonly problems: string[] = [];
   /** The problems as last handed out (a new array only when one was added). */
   private problemsView: readonly string[] = [];
+  private readonly times = new ChildTimes();
+  private readonly index: Map<string, GraphNode>;
 
   constructor(
     readonly runId: string,
     readonly graph: Graph,
   ) {
     this.state = initialState(runId as RunId, graph);
+    this.index = new Map(graph.nodes.map((n) => [n.id, n]));
     const nodes: Record<string, NodeSnapshot> = {};
-    for (const [id, n] of this.state.nodes) nodes[id] = nodeSnapshot(n);
+    for (const [id, n] of this.state.nodes) nodes[id] = nodeSnapshot(n, this.index.get(id), this.times);
     this.view = this.snapshot(nodes);
   }
 
@@ -140,6 +161,7 @@ export class RunFold {
       if (e.seq <= this.state.seq) continue;
       try {
         applyEvent(this.state, e);
+        this.times.note(e);
         if (e.nodeId !== undefined && this.state.nodes.has(e.nodeId)) touched.add(e.nodeId);
       } catch (err) {
         this.state.seq = e.seq;
@@ -153,7 +175,7 @@ export class RunFold {
     let nodes = this.view.nodes;
     if (touched.size) {
       const next = { ...nodes };
-      for (const id of touched) next[id] = nodeSnapshot(this.state.nodes.get(id)!);
+      for (const id of touched) next[id] = nodeSnapshot(this.state.nodes.get(id)!, this.index.get(id), this.times);
       nodes = next;
     }
     this.view = this.snapshot(nodes);
@@ -188,6 +210,7 @@ export class RunFold {
     if (s.finishedAt) v.finishedAt = s.finishedAt;
     if (s.pauseReason && s.status === 'paused') v.pauseReason = s.pauseReason;
     if (s.rerunOf) v.rerunOf = s.rerunOf;
+    if (s.parent) v.parent = s.parent;
     return v;
   }
 }

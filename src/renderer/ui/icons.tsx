@@ -185,6 +185,12 @@ export const StateIcon = memo(function StateIcon({ state, ...p }: P & { state: s
 });
 
 const UI_PATHS = {
+  subgraph: (
+    <>
+      <rect x="3" y="3" width="18" height="18" rx="3" strokeDasharray="3 3" />
+      <rect x="8" y="8" width="8" height="8" rx="1.5" />
+    </>
+  ),
   play: <path d="M7 4.5v15l12.5-7.5z" fill="currentColor" stroke="none" />,
   pause: STATE_PATHS['paused']!,
   resume: <path d="M7 4.5v15l12.5-7.5z" />,

@@ -4,13 +4,16 @@ import { useStore } from 'zustand';
 
 export type View = 'editor' | 'runs' | 'settings';
 /** The editor tab shows the document, a run of it (the run view), or the graph's saved versions. */
-export type EditorPane = { kind: 'edit' } | { kind: 'run'; runId: string } | { kind: 'history'; graphId: string };
+export type EditorPane =
+  { kind: 'edit' } | { kind: 'run'; runId: string; select?: string } | { kind: 'history'; graphId: string };
 export type Dialog =
   | null
   | { kind: 'open' }
   /** `first`: the document's first save (it asks for a name; an id that is taken needs a confirmation). */
   | { kind: 'save-as'; first?: boolean }
-  | { kind: 'run-input' };
+  | { kind: 'run-input' }
+  /** "Create subgraph from selection": asks for the new graph's name. */
+  | { kind: 'subgraph' };
 export interface Toast {
   id: number;
   kind: 'info' | 'error' | 'success';

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import type { RunEvent } from '../../core/events';
+import type { Graph } from '../../core/graph/schema';
+import { filterChildren } from './ChildList';
+import { RunFold } from './fold';
+
+const graph = {
+  format: 'statepipe.graph',
+  version: 1,
+  id: 'g',
+  nodes: [
+    { id: 'each', type: 'map', config: { graph: 'c', items: '{{input.items}}' } },
+    { id: 'again', type: 'loop', config: { graph: 'c', until: 'true', maxIterations: 5 } },
+    { id: 'once', type: 'subgraph', config: { graph: 'c' } },
+  ],
+  edges: [],
+} as unknown as Graph;
+
+let seq = 0;
+const ev = (type: string, nodeId?: string, data: Record<string, unknown> = {}, ms = seq * 100) =>
+  ({
+    seq: ++seq,
+    runId: 'run_p',
+    ts: new Date(1_000_000 + ms).toISOString(),
+    type,
+    ...(nodeId ? { nodeId } : {}),
+    data,
+  }) as unknown as RunEvent;
+const usage = (n: number) => ({ inputTokens: n, outputTokens: 1 });
+const child = (nodeId: string, key: number) =>
+  ev('node.child', nodeId, { attempt: 1, key, childRunId: `run_${nodeId}${key}`, graphId: 'c' });
+const finished = (nodeId: string, key: number, status: string, tokens = 0) =>
+  ev('child.finished', nodeId, {
+    attempt: 1,
+    key,
+    childRunId: `run_${nodeId}${key}`,
+    status,
+    ...(status === 'failed' ? { error: { kind: 'code', message: `bad item ${key}`, retryable: false } } : {}),
+    usage: usage(tokens),
+    costUsd: 0,
+  });
+
+describe("a composition node's children in the run fold", () => {
+  it('counts a map against its items, a loop by its iteration, a subgraph by its child, from the parent events alone', () => {
+    seq = 0;
+    const fold = new RunFold('run_p', graph);
+    const start = (id: string, input: unknown) => [
+      ev('node.queued', id),
+      ev('node.started', id, { attempt: 1, idempotencyKey: 'k', input }),
+    ];
+    let v = fold.apply([
+      ev('run.created', undefined, { graphId: 'g', graphHash: 'h', input: {} }),
+      ev('run.started'),
+      ...start('each', { graph: 'c', items: [10, 20, 30, 40] }),
+      ...start('again', { graph: 'c', until: 'true', maxIterations: 5 }),
+      ...start('once', { graph: 'c' }),
+    ]);
+    expect(v.nodes['each']!.progress).toMatchObject({ text: '0 / 4 items', total: 4, done: 0 });
+    expect(v.nodes['again']!.progress?.text).toBe('no iteration yet');
+    expect(v.nodes['once']!.progress?.text).toBe('child not started');
+
+    v = fold.apply([
+      child('each', 0),
+      child('each', 1),
+      finished('each', 0, 'succeeded', 9),
+      child('each', 2),
+      finished('each', 1, 'failed'),
+      child('again', 1),
+      finished('again', 1, 'succeeded'),
+      child('again', 2),
+      child('once', 0),
+      ev('node.waiting', 'once', { attempt: 1, children: [{ runId: 'run_once0', nodeIds: ['gate'] }] }),
+    ]);
+    expect(v.nodes['each']!.progress).toMatchObject({ text: '2 / 4 items', done: 2, failed: 1, running: 1 });
+    expect(v.nodes['each']!.tokens).toBe(11);
+    const items = v.nodes['each']!.children!;
+    expect(items.map((c) => [c.key, c.status, c.tokens])).toEqual([
+      [0, 'succeeded', 10],
+      [1, 'failed', 1],
+      [2, 'running', 0],
+    ]);
+    // Started at node.child, ended at child.finished: 2 events apart, 100 ms each.
+    expect(items[0]!.durationMs).toBe(200);
+    expect(items[2]!.durationMs).toBeUndefined();
+    expect(v.nodes['again']!.progress?.text).toBe('iteration 2');
+    expect(v.nodes['once']!.progress?.text).toBe('child waiting');
+
+    // Filtered by status and by text (the item label, the run id, the error).
+    expect(filterChildren(items, 'map', 'failed', '').map((c) => c.key)).toEqual([1]);
+    expect(filterChildren(items, 'map', '', 'item 2').map((c) => c.key)).toEqual([2]);
+    expect(filterChildren(items, 'map', '', 'bad item').map((c) => c.key)).toEqual([1]);
+    expect(filterChildren(items, 'map', '', 'run_each0').map((c) => c.key)).toEqual([0]);
+    expect(filterChildren(items, 'map', 'succeeded', 'item 2')).toEqual([]);
+  });
+});

@@ -1,0 +1,119 @@
+/**
+ * The child runs of a composition node (subgraph, map, loop) as the run view shows them: each
+ * child (a map's item, a loop's iteration) with its status, duration and tokens, and the node's
+ * progress (`37 / 120 items`, `iteration 3`, the child's status). All of it comes from the
+ * parent's own events (`node.child` when a child starts, `child.finished` when it ends,
+ * `node.waiting` while one waits for a person), which the host pushes live like any other, so
+ * a parent's view follows its children without following each of them.
+ */
+import type { NodeError } from '../../core/errors';
+import type { RunEvent } from '../../core/events';
+import type { NodeState } from '../../core/engine/state';
+
+export type ChildStatus = 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface ChildItem {
+  /** A map item's index, a loop's iteration, 0 for a subgraph. */
+  key: number;
+  runId: string;
+  /** The parent attempt that started it. */
+  attempt: number;
+  status: ChildStatus;
+  startedAt?: string;
+  finishedAt?: string;
+  durationMs?: number;
+  tokens: number;
+  costUsd: number;
+  error?: NodeError;
+}
+
+export interface ChildProgress {
+  /** Children that ended (succeeded, failed or cancelled), and of those the failed. */
+  done: number;
+  failed: number;
+  running: number;
+  waiting: number;
+  /** How many children the node will start when known (a map's items; a loop's most iterations; 1). */
+  total?: number;
+  /** The latest child's key (a loop's current iteration). */
+  lastKey?: number;
+  /** The card's line: `37 / 120 items`, `iteration 3`, `child running`. */
+  text: string;
+}
+
+/** How a child is named after the node that started it: `item 3`, `iteration 2`, `child`. */
+export function keyLabel(type: string | undefined, key: number): string {
+  return type === 'map' ? `item ${key}` : type === 'loop' ? `iteration ${key}` : 'child';
+}
+
+/** When each child started and ended, by child run id (the fold's state keeps no times). */
+export class ChildTimes {
+  private readonly times = new Map<string, { start?: string; end?: string }>();
+  note(e: RunEvent): void {
+    if (e.type === 'node.child') this.times.set(e.data.childRunId, { start: e.ts });
+    else if (e.type === 'child.finished') {
+      const t = this.times.get(e.data.childRunId) ?? {};
+      this.times.set(e.data.childRunId, { ...t, end: e.ts });
+    }
+  }
+  of(runId: string): { start?: string; end?: string } | undefined {
+    return this.times.get(runId);
+  }
+}
+
+/** The children of a node in key order, or undefined when it started none. */
+export function childItems(n: NodeState, times: ChildTimes): ChildItem[] | undefined {
+  if (!n.children || n.children.size === 0) return undefined;
+  const waiting = new Set((n.waitingChildren ?? []).map((c) => c.runId));
+  const out: ChildItem[] = [];
+  for (const [key, c] of n.children) {
+    const t = times.of(c.runId);
+    const item: ChildItem = {
+      key,
+      runId: c.runId,
+      attempt: c.attempt,
+      status: c.status === 'running' && waiting.has(c.runId) ? 'waiting' : c.status,
+      tokens: c.tokens,
+      costUsd: c.costUsd,
+    };
+    if (t?.start) item.startedAt = t.start;
+    if (t?.end) item.finishedAt = t.end;
+    if (t?.start && t.end) item.durationMs = Math.max(0, Date.parse(t.end) - Date.parse(t.start));
+    if (c.error) item.error = c.error;
+    out.push(item);
+  }
+  return out.sort((a, b) => a.key - b.key);
+}
+
+/** How many children a node will start, when its config (as run) says. */
+function totalOf(type: string, n: NodeState, config: Record<string, unknown>): number | undefined {
+  if (type === 'subgraph') return 1;
+  if (type === 'loop') return typeof config['maxIterations'] === 'number' ? config['maxIterations'] : undefined;
+  const items = (n.input as { items?: unknown } | undefined)?.items;
+  return Array.isArray(items) ? items.length : undefined;
+}
+
+export function childProgress(
+  type: string,
+  n: NodeState,
+  config: Record<string, unknown>,
+  items: readonly ChildItem[] | undefined,
+): ChildProgress | undefined {
+  if (type !== 'map' && type !== 'loop' && type !== 'subgraph') return undefined;
+  const total = totalOf(type, n, config);
+  // Not started yet (idle, queued, skipped): nothing to count.
+  if (!items && n.attempt === 0) return undefined;
+  const p: ChildProgress = { done: 0, failed: 0, running: 0, waiting: 0, text: '' };
+  if (total !== undefined) p.total = total;
+  for (const c of items ?? []) {
+    if (c.status === 'running') p.running++;
+    else if (c.status === 'waiting') p.waiting++;
+    else p.done++;
+    if (c.status === 'failed') p.failed++;
+    p.lastKey = Math.max(p.lastKey ?? c.key, c.key);
+  }
+  if (type === 'map') p.text = `${p.done} / ${total ?? '?'} items`;
+  else if (type === 'loop') p.text = p.lastKey === undefined ? 'no iteration yet' : `iteration ${p.lastKey}`;
+  else p.text = items?.[0] ? `child ${items[0].status}` : 'child not started';
+  return p;
+}
