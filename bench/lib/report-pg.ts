@@ -2,6 +2,7 @@
 import type { DashboardResult, EngineResult, PgRawResult } from './cases.js';
 import { graphKey, graphLabel } from './graphs.js';
 import type { Target } from './report.js';
+import { renderScaleOut, scaleOutTargets, type ScaleOutCollected } from './report-scaleout.js';
 
 export interface PgCollected {
   /** `PostgreSQL 15.x, fsync=on, synchronous_commit=on`, or why the cases did not run. */
@@ -10,6 +11,7 @@ export interface PgCollected {
   /** Raw INSERT transactions by graph key (as many as that graph's nodes). */
   raw: Record<string, PgRawResult>;
   dashboard?: DashboardResult;
+  scaleOut?: ScaleOutCollected;
 }
 
 const f = (x: number | undefined, d = 0): string =>
@@ -41,6 +43,7 @@ export function pgTargets(pg: PgCollected | undefined): Target[] {
       measured: lists[0] ? `worst p95 ${f(lists[0].p95Ms, 2)} ms (${lists[0].name})` : 'n/a',
       met: lists[0] ? lists[0].p95Ms < 50 : null,
     },
+    ...scaleOutTargets(pg?.scaleOut),
   ];
 }
 
@@ -62,6 +65,7 @@ export function renderPg(pg: PgCollected | undefined): string[] {
     }
     L.push('');
   }
+  L.push(...renderScaleOut(pg.scaleOut));
   const d = pg.dashboard;
   if (d) {
     L.push(
