@@ -20,9 +20,10 @@ const f = (x: number | undefined, d = 0): string =>
     : x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
 const ratio = (x: number): string => (Number.isFinite(x) ? `${x.toFixed(2)}×` : 'n/a');
 
+/** Every engine row against its graph's raw figure, worst first: group commit, and one transaction per node. */
 const grouped = (pg: PgCollected) =>
   pg.engine
-    .filter((e) => !e.perNode && pg.raw[graphKey(e.graph)])
+    .filter((e) => pg.raw[graphKey(e.graph)])
     .map((e) => ({ e, r: e.usPerNode / pg.raw[graphKey(e.graph)]!.usPerTxn }))
     .sort((a, b) => b.r - a.r);
 
@@ -34,7 +35,9 @@ export function pgTargets(pg: PgCollected | undefined): Target[] {
     {
       name: 'Durable node on PostgreSQL (its transitions committed) vs a raw one-row INSERT transaction (synchronous_commit on)',
       goal: '≤ 2×',
-      measured: worst ? `worst ${ratio(worst.r)} (${graphLabel(worst.e.graph)})` : (pg?.server ?? 'n/a'),
+      measured: worst
+        ? `worst ${ratio(worst.r)} (${graphLabel(worst.e.graph)}${worst.e.perNode ? ', one tx per node' : ''})`
+        : (pg?.server ?? 'n/a'),
       met: worst ? worst.r <= 2 : null,
     },
     {
