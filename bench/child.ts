@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import type { CaseResult, CaseSpec } from './lib/cases.js';
 import { cliCase } from './lib/cli-case.js';
+import { stepsCase } from './lib/dbos-case.js';
 import { dashboardCase } from './lib/dashboard-case.js';
 import { engineCase } from './lib/engine-case.js';
 import { langGraphCase } from './lib/langgraph-case.js';
@@ -14,6 +15,7 @@ import { rawCase } from './lib/raw-case.js';
 import { resumeBuild, resumeCase } from './lib/resume-case.js';
 import { ensureScaleDb } from './lib/scale-db.js';
 import { serveCase } from './lib/serve-case.js';
+import { workersCase } from './lib/workers-case.js';
 
 async function run(spec: CaseSpec): Promise<CaseResult> {
   switch (spec.kind) {
@@ -45,6 +47,10 @@ async function run(spec: CaseSpec): Promise<CaseResult> {
       return pgRawCase(spec);
     case 'pg-dashboard':
       return pgDashboardCase(spec);
+    case 'pg-workers':
+      return workersCase(spec);
+    case 'pg-steps':
+      return stepsCase(spec);
     // Loaded only here: Chromium's driver and the web host must not weigh on the other cases' memory figures.
     case 'streaming':
       return (await import('./lib/streaming-case.js')).streamingCase(spec);

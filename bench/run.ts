@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only engine,langgraph,resume,cli,dashboard,serve,pg,control,streaming,canvas,load,map] [-- --profile]`
+ * `npm run bench [-- --quick] [-- --only engine,langgraph,resume,cli,dashboard,serve,pg,scaleout,control,streaming,canvas,load,map] [-- --profile]`
  * Runs every case in a fresh child process, side by side in one run, prints the report and
  * writes bench/results/latest.{md,json}. Never fails: a case that breaks is reported as such.
  */
@@ -88,6 +88,10 @@ const PLAN = quick
         ] as GraphSpec[],
         reps: { minReps: 1, maxReps: 2, minMs: 0 },
         dashboard: { runs: 100_000, reps: 20 },
+        scaleOut: {
+          workers: { runs: 200, counts: [1, 2, 4], concurrency: 16 },
+          steps: { steps: 100, reps: { minReps: 2, maxReps: 5, minMs: 500 } },
+        },
       },
       streaming: {
         idleMs: 1000,
@@ -137,6 +141,10 @@ const PLAN = quick
         ] as GraphSpec[],
         reps: { minReps: 1, maxReps: 3, minMs: 1500 },
         dashboard: { runs: 1_000_000, reps: 50 },
+        scaleOut: {
+          workers: { runs: 400, counts: [1, 2, 4], concurrency: 16 },
+          steps: { steps: 100, reps: { minReps: 5, maxReps: 30, minMs: 2000 } },
+        },
       },
       streaming: {
         idleMs: 2000,
@@ -416,9 +424,9 @@ async function main(): Promise<void> {
     c.map = map;
   }
 
-  if (only.has('pg')) {
+  if (only.has('pg') || only.has('scaleout')) {
     log('PostgreSQL');
-    c.pg = await pgCases(PLAN.pg, child, failures);
+    c.pg = await pgCases(PLAN.pg, child, failures, { core: only.has('pg'), scaleOut: true });
   }
 
   if (only.has('control')) c.control = await controlCase({ runs: quick ? 10 : 20, log, failures });

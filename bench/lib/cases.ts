@@ -3,9 +3,11 @@ import type { GraphSpec } from './graphs.js';
 import type { FrameStats } from './browser.js';
 import type { CanvasGraphSpec } from './canvas-case.js';
 import type { CliResult, CliSpec } from './cli-case.js';
+import type { StepsResult, StepsSpec } from './dbos-case.js';
 import type { ScaleDb } from './scale-db.js';
 import type { ServeResult, ServeSpec } from './serve-case.js';
 import type { Latency, MemoryPeak } from './stats.js';
+import type { WorkersResult, WorkersSpec } from './workers-case.js';
 
 export type { CliResult, ScaleDb, ServeResult };
 
@@ -30,6 +32,8 @@ export type CaseSpec =
   | { kind: 'dashboard'; file: string; runs: number; events: number; sampleRunId: string; reps: number; dir: string }
   | { kind: 'scale-db'; runs: number; events: number; dir: string }
   | CliSpec
+  | WorkersSpec
+  | StepsSpec
   | ServeSpec
   | { kind: 'map'; items: number; flat: boolean; dir: string }
   | { kind: 'map-resume-build'; items: number; dir: string }
@@ -296,6 +300,8 @@ export type CaseResult =
   | DashboardResult
   | ScaleDb
   | CliResult
+  | WorkersResult
+  | StepsResult
   | ServeResult
   | StreamingResult
   | CanvasResult

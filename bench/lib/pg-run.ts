@@ -9,16 +9,24 @@ import { startCluster, type Cluster } from '../../test/pg/cluster.js';
 import type { CaseResult, CaseSpec, DashboardResult, EngineResult, PgRawResult, Reps } from './cases.js';
 import { graphKey, graphLabel, type GraphSpec } from './graphs.js';
 import type { PgCollected } from './report-pg.js';
+import { scaleOutCases, type ScaleOutPlan } from './scaleout-run.js';
 
 export interface PgPlan {
   graphs: GraphSpec[];
   reps: Reps;
   dashboard: { runs: number; reps: number };
+  scaleOut: ScaleOutPlan;
 }
 
 type RunCase = <R extends CaseResult>(label: string, spec: CaseSpec, timeoutMs?: number) => Promise<R | undefined>;
 
-export async function pgCases(plan: PgPlan, runCase: RunCase, failures: string[]): Promise<PgCollected> {
+/** `parts.core`: the engine and dashboard cases (`--only pg`); `parts.scaleOut`: workers and DBOS (`--only pg` or `scaleout`). */
+export async function pgCases(
+  plan: PgPlan,
+  runCase: RunCase,
+  failures: string[],
+  parts: { core: boolean; scaleOut: boolean },
+): Promise<PgCollected> {
   let cluster: Cluster;
   try {
     cluster = await startCluster({ durable: true });
@@ -42,7 +50,7 @@ export async function pgCases(plan: PgPlan, runCase: RunCase, failures: string[]
       await admin.query(`CREATE DATABASE ${name}`);
       return cluster.url.replace(/\/postgres$/, `/${name}`);
     };
-    for (const g of plan.graphs) {
+    for (const g of parts.core ? plan.graphs : []) {
       for (const perNode of g === plan.graphs[0] ? [false, true] : [false]) {
         const e = await runCase<EngineResult>(
           `engine ${graphLabel(g)} PostgreSQL${perNode ? ' one tx per node' : ''}`,
@@ -69,6 +77,8 @@ export async function pgCases(plan: PgPlan, runCase: RunCase, failures: string[]
         if (raw) out.raw[graphKey(g)] = raw;
       }
     }
+    if (parts.scaleOut) out.scaleOut = await scaleOutCases(plan.scaleOut, runCase, database);
+    if (!parts.core) return out;
     const d = await runCase<DashboardResult>(
       `dashboard on PostgreSQL (${plan.dashboard.runs} runs)`,
       { kind: 'pg-dashboard', url: await database(), ...plan.dashboard, dir: '' },

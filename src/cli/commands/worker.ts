@@ -79,7 +79,9 @@ export async function workerCommand(opts: WorkerOpts, g: GlobalOpts): Promise<nu
   const dbPath = resolveDbPath(g);
   if (!isPostgresUrl(dbPath))
     throw new UsageError('worker needs a PostgreSQL store (--db postgres://… or STATEPIPE_DB)');
-  const svc = await StatepipeService.open({ dbPath, ownerName: name });
+  // A connection for each run driven at once, and a few for the queue, the reaper and controls:
+  // with fewer, drives wait for a connection between their commits.
+  const svc = await StatepipeService.open({ dbPath, ownerName: name, poolSize: concurrency + 4 });
   const log = (line: string): void => void process.stdout.write(`[worker ${name}] ${line}\n`);
   try {
     const queue = await RunQueue.open(svc.store, { supervise: true, flag: 'worker' });

@@ -52,6 +52,20 @@ describe('the precompiled JSON Schema 2020-12 meta-schema validator', () => {
     );
   });
 
+  it('compiles only what the meta-schema cannot settle: references that must resolve, patterns that must parse', () => {
+    expect(jsonSchemaProblem({ type: 'object', properties: { a: { $ref: '#/$defs/missing' } } })).toMatch(
+      /can't resolve reference #\/\$defs\/missing/,
+    );
+    expect(jsonSchemaProblem({ type: 'string', pattern: '(' })).toMatch(/Invalid regular expression/);
+    expect(jsonSchemaProblem({ type: 'object', patternProperties: { '[': { type: 'string' } } })).toMatch(
+      /Invalid regular expression/,
+    );
+    expect(
+      jsonSchemaProblem({ $defs: { s: { type: 'string' } }, properties: { a: { $ref: '#/$defs/s' } } }),
+    ).toBeNull();
+    expect(jsonSchemaProblem({ type: 'string', pattern: '^a+$' })).toBeNull();
+  });
+
   it('is what the installed ajv generates (node scripts/gen-json-schema-meta.mjs --check)', () => {
     const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts/gen-json-schema-meta.mjs'), '--check'], {
       cwd: ROOT,

@@ -67,12 +67,26 @@ export function schemaValidator(schema: Obj): ValidateFunction {
   return fn;
 }
 
-/** Why `schema` is not a valid JSON Schema (draft 2020-12), or null when it is. */
+/**
+ * Keywords whose validity the meta-schema does not settle: references must resolve and patterns
+ * must be regular expressions (ajv's `u` flag), which only compiling tells.
+ */
+const NEEDS_COMPILE = /"(\$ref|\$dynamicRef|\$recursiveRef|pattern|patternProperties)"\s*:/;
+
+/**
+ * Why `schema` is not a valid JSON Schema (draft 2020-12), or null when it is. A schema that
+ * conforms to its meta-schema and has no reference or pattern always compiles, so it is not
+ * compiled here (ajv's compile is most of a `validate` command's time); the nodes that use it
+ * compile it on first use.
+ */
 export function jsonSchemaProblem(schema: unknown): string | null {
   if (typeof schema === 'boolean') return null;
   if (!isObj(schema)) return 'must be a JSON Schema (an object)';
   try {
-    schemaValidator(schema);
+    if (validators.has(schema)) return null;
+    const problem = metaSchemaProblem(schema);
+    if (problem !== undefined) return problem;
+    if (NEEDS_COMPILE.test(JSON.stringify(schema))) schemaValidator(schema);
     return null;
   } catch (err) {
     return err instanceof Error ? err.message : String(err);

@@ -156,6 +156,9 @@ const CASES: ListRunsOptions[] = [
   { status: 'failed', graphId: 'g-b', sort: 'cost' },
   { text: 'acme' },
   { text: 'acme', status: 'succeeded', sort: 'cost' },
+  // Text that many runs contain, in another case: a page walked with the text checked on each entry.
+  { text: 'ACME', sort: 'tokens' },
+  { text: 'Acme', status: 'succeeded', order: 'asc', offset: 60 },
   { text: 'umbrella' },
   { text: 'umbrella', status: ['failed', 'succeeded'], sort: 'duration' },
   { text: 'run_0012', order: 'asc' },

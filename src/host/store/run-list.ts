@@ -32,6 +32,11 @@ const indexedText = (opts: ListRunsOptions): string | undefined => {
 /** Free text as one FTS5 phrase: a substring, whatever its characters. */
 const ftsPhrase = (text: string): string => `"${text.replace(/"/g, '""')}"`;
 
+/** A LIKE pattern matching `text` anywhere (its own %, _ and \\ escaped with \\). */
+const likeContains = (text: string): string => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+const ASCII = /^[\x20-\x7e]*$/;
+
 /** How the text filter is applied: by the text index, by the row ids it gave, or not at all. */
 type TextTerm = { kind: 'index'; text: string } | { kind: 'ids'; ids: readonly number[] } | undefined;
 
@@ -63,14 +68,21 @@ function where(
     clauses.push(`${p}graph_id = ?`);
     params.push(opts.graphId);
   }
-  if (text?.kind === 'index') {
+  if (text?.kind === 'index' && walk && ASCII.test(text.text)) {
+    // Walking a sort's index to fill a page, text that many runs contain is checked on each entry
+    // against the run's indexed text (a row id lookup and a LIKE: a few µs), where the index term
+    // below would first collect every matching row id (40 % of 100 000 runs: tens of ms). LIKE
+    // folds the case of ASCII letters as the trigram index does; other text takes the index.
+    clauses.push("(SELECT c0 FROM runs_search_content WHERE id = runs.rowid) LIKE ? ESCAPE '\\'");
+    params.push(likeContains(text.text));
+  } else if (text?.kind === 'index') {
     clauses.push(`${textLast ? '+' : ''}rowid IN (SELECT rowid FROM runs_search WHERE runs_search MATCH ?)`);
     params.push(ftsPhrase(text.text));
   } else if (text?.kind === 'ids') {
     clauses.push('rowid IN (SELECT value FROM json_each(?))');
     params.push(JSON.stringify(text.ids));
   } else if ((opts.text?.trim() ?? '') !== '' && indexedText(opts) === undefined) {
-    const like = `%${opts.text!.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const like = likeContains(opts.text!.trim());
     clauses.push("(run_id LIKE ? ESCAPE '\\' OR graph_id LIKE ? ESCAPE '\\')");
     params.push(like, like);
   }

@@ -63,7 +63,19 @@ export class RunQueue {
     if (this.created.has(queue)) return;
     // `short`: at most one waiting nudge per run (singletonKey = run id), however many ask.
     // No retries: a nudge whose worker died is replaced by the reaper, which knows the lease.
-    await this.boss.createQueue(queue, { name: queue, policy: 'short', retryLimit: 0, expireInSeconds: 23 * 3600 });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.boss.createQueue(queue, { name: queue, policy: 'short', retryLimit: 0, expireInSeconds: 23 * 3600 });
+        break;
+      } catch (err) {
+        // Processes creating the queue at the same moment: pg-boss's create_queue (a table and
+        // a row each) can lose the race with a unique violation or a deadlock. Once the winner
+        // committed, the queue is there; until then, try again.
+        if ((await this.boss.getQueue(queue)) !== null) break;
+        if (attempt >= 5) throw err;
+        await new Promise((r) => setTimeout(r, 20 * attempt));
+      }
+    }
     this.created.add(queue);
   }
 
@@ -78,6 +90,23 @@ export class RunQueue {
   /** Wakes `wake` when a run is nudged in `queue` by any process (an idle worker claims at once). */
   watch(queue: string, wake: () => void): () => void {
     return this.store.watchQueue(queue, wake);
+  }
+
+  /**
+   * Nudges many runs with one statement (a batch started at once): the same nudges as
+   * `enqueue`, one per run, without a round trip each.
+   */
+  async enqueueMany(
+    runs: readonly { runId: string; priority?: number }[],
+    queue: string = DEFAULT_QUEUE,
+  ): Promise<void> {
+    await this.ensure(queue);
+    for (let i = 0; i < runs.length; i += 1000)
+      await this.boss.insert(
+        runs
+          .slice(i, i + 1000)
+          .map((r) => ({ name: queue, data: { runId: r.runId }, singletonKey: r.runId, priority: r.priority ?? 0 })),
+      );
   }
 
   /** The queue and priority of the run's latest nudge, if it ever had one. */

@@ -1,0 +1,43 @@
+/**
+ * The run queue on a real PostgreSQL: several processes (here: stores, each with its own pool)
+ * creating the same queue at the same moment all go on; a batch of nudges in one statement is
+ * claimed like nudges sent one by one, one per run.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { testDatabase } from '../../../test/pg/db.js';
+import { openPostgres } from '../store/pg/open.js';
+import type { Store } from '../store/store.js';
+import { RunQueue } from './queue.js';
+
+const opened: { q: RunQueue; s: Store }[] = [];
+afterEach(async () => {
+  for (const { q, s } of opened.splice(0)) {
+    await q.close();
+    await s.close();
+  }
+});
+
+async function queueOn(url: string): Promise<RunQueue> {
+  const s = await openPostgres(url);
+  const q = await RunQueue.open(s);
+  opened.push({ q, s });
+  return q;
+}
+
+describe('RunQueue on PostgreSQL', () => {
+  it('lets several processes create the same queue at once, and claims a batch once per run', async () => {
+    const url = await testDatabase();
+    const queues = await Promise.all([1, 2, 3, 4].map(() => queueOn(url)));
+    // All four ask for the fresh queue at the same moment: none fails on the race.
+    await Promise.all(queues.map((q, i) => q.enqueue(`run_single_${i}`, { queue: 'race' })));
+    await queues[0]!.enqueueMany(
+      Array.from({ length: 50 }, (_, i) => ({ runId: `run_batch_${i}` })),
+      'race',
+    );
+    // A second batch nudge for a run already waiting adds nothing (one waiting nudge per run).
+    await queues[1]!.enqueueMany([{ runId: 'run_batch_0' }], 'race');
+    const claimed = (await Promise.all(queues.map((q) => q.claim('race', 100)))).flat().map((j) => j.runId);
+    expect(claimed.length).toBe(54);
+    expect(new Set(claimed).size).toBe(54);
+  });
+});
