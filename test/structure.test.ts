@@ -1,12 +1,14 @@
-// The renderer's seams: no import circle among its files, and its folders import each other in
-// one direction only (so `editor/` and `run/` never import each other). Type-only imports count.
+// The structure of the code: no import circle among the files of src/ and bench/; the renderer's
+// folders import each other in one direction only (so `editor/` and `run/` never import each
+// other). Type-only, side-effect and dynamic imports count.
 import { readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { circles, importGraph, sources } from '../../test/import-graph';
+import { circles, importGraph, sources } from './import-graph';
 
-const root = dirname(fileURLToPath(import.meta.url));
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
+const root = join(repo, 'src', 'renderer');
 
 const files = sources(root);
 const graph = importGraph(files);
@@ -16,7 +18,6 @@ describe('renderer structure', () => {
   it('has no import circle among its files, nor among those of src/ and bench/', () => {
     const found = circles(files, (f) => graph.get(f) ?? []).map((c) => c.map((f) => relative(root, f)));
     expect(found).toEqual([]);
-    const repo = join(root, '..', '..');
     const tree = [...sources(join(repo, 'src')), ...sources(join(repo, 'bench'))];
     const whole = importGraph(tree);
     const all = circles(tree, (f) => whole.get(f) ?? []).map((c) => c.map((f) => relative(repo, f)));
