@@ -8,7 +8,8 @@
 import { describe, expect, it } from 'vitest';
 import type { RunEvent } from '../src/core/events.js';
 import type { Graph } from '../src/core/graph/schema.js';
-import { coalesceTokens, type WireEvent } from '../src/host/coalesce.js';
+import type { WireEvent } from '../src/contract/push.js';
+import { coalesceTokens } from '../src/host/coalesce.js';
 import { followRun, type HostClient } from '../src/renderer/api/client.js';
 import { RunFold } from '../src/renderer/run/fold.js';
 

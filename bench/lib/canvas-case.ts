@@ -9,16 +9,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import type { CanvasGraphResult, CanvasResult, CanvasSpec } from './cases.js';
+import type { CanvasGraphResult, CanvasGraphSpec, CanvasResult, CanvasSpec } from './cases.js';
 import { frameStats, idleFrames, openStudio, startRecording, stopRecording, type FrameStats } from './browser.js';
-
-export interface CanvasGraphSpec {
-  /** Delay nodes (chains × levels); the graph also has one input node. */
-  nodes: number;
-  /** Edges in total (input → chain heads, the chains, and cross edges). */
-  edges: number;
-  chains: number;
-}
 
 export function canvasGraph(g: CanvasGraphSpec, delayMs: number): { graph: unknown; nodes: number; edges: number } {
   const levels = Math.ceil(g.nodes / g.chains);

@@ -1,7 +1,6 @@
 /** What the orchestrator asks a child process to measure, and what the child reports back. */
 import type { GraphSpec } from './graphs.js';
 import type { FrameStats } from './browser.js';
-import type { CanvasGraphSpec } from './canvas-case.js';
 import type { CliResult, CliSpec } from './cli-case.js';
 import type { StepsResult, StepsSpec } from './dbos-case.js';
 import type { ScaleDb } from './scale-db.js';
@@ -111,6 +110,14 @@ export interface StreamingResult {
   kind: 'streaming';
   idle: FrameStats;
   runs: StreamingRun[];
+}
+
+export interface CanvasGraphSpec {
+  /** Delay nodes (chains × levels); the graph also has one input node. */
+  nodes: number;
+  /** Edges in total (input → chain heads, the chains, and cross edges). */
+  edges: number;
+  chains: number;
 }
 
 export interface CanvasSpec {
@@ -285,6 +292,14 @@ export interface MapResumeResult {
   /** From `resume` until the first child run started (or resumed) again. */
   firstChildMs: number;
   totalMs: number;
+}
+
+/** One speed target of the report: its goal, what was measured, and whether it was met. */
+export interface Target {
+  name: string;
+  goal: string;
+  measured: string;
+  met: boolean | null;
 }
 
 export type CaseResult =

@@ -21,7 +21,7 @@ import { startCluster } from '../../test/pg/cluster.js';
 import type { Graph } from '../../src/core/graph/schema.js';
 import { StatepipeService } from '../../src/host/service.js';
 import { RunQueue } from '../../src/host/workers/queue.js';
-import type { Target } from './report.js';
+import type { Target } from './cases.js';
 import { latency, type Latency } from './stats.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -1,7 +1,6 @@
 /** The PostgreSQL part of the report: the engine against a raw INSERT transaction, and the dashboard at scale. */
-import type { DashboardResult, EngineResult, PgRawResult } from './cases.js';
+import type { DashboardResult, EngineResult, PgRawResult, Target } from './cases.js';
 import { graphKey, graphLabel } from './graphs.js';
-import type { Target } from './report.js';
 import { renderScaleOut, scaleOutTargets, type ScaleOutCollected } from './report-scaleout.js';
 
 export interface PgCollected {

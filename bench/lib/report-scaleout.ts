@@ -1,6 +1,6 @@
 /** The scale-out part of the PostgreSQL report: worker throughput, and steps against DBOS Transact. */
 import type { StepsResult } from './dbos-case.js';
-import type { Target } from './report.js';
+import type { Target } from './cases.js';
 import type { WorkersResult } from './workers-case.js';
 
 export interface ScaleOutCollected {

@@ -9,6 +9,7 @@ import type {
   ResumeResult,
   StreamingResult,
   Sync,
+  Target,
 } from './cases.js';
 import { graphKey, graphLabel, type GraphSpec } from './graphs.js';
 import { browserTargets, loadTarget, renderBrowser, renderLoad } from './report-browser.js';
@@ -41,13 +42,6 @@ export interface Collected extends ScaleFigures {
   failures: string[];
   /** Graph keys for the flatness ratio: [large, small]. */
   flatness: [GraphSpec, GraphSpec];
-}
-
-export interface Target {
-  name: string;
-  goal: string;
-  measured: string;
-  met: boolean | null;
 }
 
 const f = (x: number | undefined, d = 0): string =>

@@ -1,11 +1,15 @@
 /**
  * The API between the renderer and its host (Electron main over IPC, or `statepipe serve`
  * over WebSocket/HTTP): one map of methods with zod schemas for input and output, and the
- * messages the host pushes. Both hosts validate every call against it in dispatch().
+ * messages the host pushes (push.ts). Both hosts validate every call against it in dispatch().
  */
 import * as z from 'zod';
 import { GraphSchema } from '../core/graph/schema';
+import { RUN_EVENT_TYPES } from '../core/events';
 import { API_METHOD_NAMES, type ApiMethodName } from './method-names';
+import { NodeErrorSchema, RunDetailSchema, RunStatus } from './run-detail';
+
+export { RunStatus };
 
 export const RunId = z.string().regex(/^run_[0-9A-Z]{26}$/, 'a run id looks like run_01J…');
 const NodeId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a node id matches [A-Za-z0-9_-]{1,64}');
@@ -17,21 +21,6 @@ const GraphJson = GraphSchema;
 const Budget = z
   .object({ maxTokens: z.number().int().positive().optional(), maxCostUsd: z.number().positive().optional() })
   .strict();
-export const RunStatus = z.enum([
-  'queued',
-  'running',
-  'paused',
-  'waiting',
-  'interrupted',
-  'succeeded',
-  'failed',
-  'cancelled',
-]);
-
-const NodeErrorSchema = z
-  .object({ kind: z.string(), message: z.string(), retryable: z.boolean(), stack: z.string().optional() })
-  .passthrough();
-
 /** What an action on a run answers: the run's status once it settled (or `requested`, still going). */
 const Outcome = z.object({ runId: z.string(), status: z.union([RunStatus, z.literal('requested')]) }).passthrough();
 const Issue = z.object({
@@ -61,7 +50,7 @@ const Event = z.object({
   seq: z.number(),
   runId: z.string(),
   ts: z.string(),
-  type: z.string(),
+  type: z.enum(RUN_EVENT_TYPES),
   nodeId: z.string().optional(),
   data: z.unknown(),
 });
@@ -177,7 +166,7 @@ export const methods = {
   },
   'runs.get': {
     input: z.object({ runId: RunId }).strict(),
-    output: z.object({ runId: z.string(), status: RunStatus, nodes: z.array(z.unknown()) }).passthrough(),
+    output: RunDetailSchema,
   },
   'runs.list': {
     input: z
@@ -272,7 +261,3 @@ export interface ApiError {
 }
 
 export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: ApiError };
-
-/** What a host pushes to the renderer. Token events arrive coalesced: one per node per frame at most. */
-export type HostMessage =
-  { kind: 'events'; runId: string; events: z.infer<typeof Event>[] } | { kind: 'hello'; lastEventCursor: number };

@@ -4,6 +4,7 @@
  * this list: exactly the methods of the contract (api.ts).
  */
 import { API_METHOD_NAMES, type ApiMethodName } from './method-names';
+import type { HostMessage } from './push';
 
 export const API_METHODS: readonly ApiMethodName[] = API_METHOD_NAMES;
 
@@ -20,6 +21,6 @@ export function isApiMethod(value: unknown): value is ApiMethod {
 /** What the preload exposes on `window.statepipe`. */
 export interface StatepipeBridge {
   invoke(method: ApiMethod, input?: unknown): Promise<unknown>;
-  /** Subscribe to host events; returns an unsubscribe function. */
-  onEvent(callback: (event: unknown) => void): () => void;
+  /** Subscribe to what the host pushes; returns an unsubscribe function. */
+  onEvent(callback: (msg: HostMessage) => void): () => void;
 }

@@ -9,9 +9,8 @@
  * client that reconnects asks for the events after the highest seq it has seen, with no gap
  * and no duplicate.
  */
+import type { WireEvent } from '../contract/push.js';
 import type { RunEvent } from '../core/events.js';
-
-export type WireEvent = RunEvent & { data: RunEvent['data'] & { mergedSeqs?: number[] } };
 
 export function coalesceTokens(events: readonly RunEvent[]): WireEvent[] {
   const out: WireEvent[] = [];

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { API_METHOD_NAMES } from '../contract/api.js';
 import { dispatch, type DispatchContext } from './dispatch.js';
 import { StatepipeService } from './service.js';
@@ -116,5 +116,26 @@ describe('dispatch', () => {
     expect(list).toMatchObject({ ok: true, value: { total: 1, runs: [{ graphId: 'document-pipeline' }] } });
     const none = await dispatch(ctx, 'runs.list', { to: '2000-01-01T00:00:00Z' });
     expect(none).toMatchObject({ ok: true, value: { total: 0, runs: [] } });
+  });
+
+  it('checks every answer against the contract: a handler answering a wrong shape is an internal error', async () => {
+    const started = await dispatch(ctx, 'runs.start', { graph: example('document-pipeline'), input: { text: 'x' } });
+    const runId = (started as { value: { runId: string } }).value.runId;
+    const good = await dispatch(ctx, 'runs.get', { runId });
+    expect(good).toMatchObject({ ok: true, value: { runId, nodes: expect.any(Array) } });
+    // A handler that drifts from the contract: a status the contract does not know, a node without its id.
+    const drifted = { ...(good as { value: object }).value, status: 'done', nodes: [{ type: 'llm' }] };
+    const spy = vi.spyOn(service, 'inspect').mockResolvedValue(drifted as never);
+    try {
+      const bad = await dispatch(ctx, 'runs.get', { runId });
+      expect(bad).toMatchObject({ ok: false, error: { code: 'internal', message: /^runs\.get answered outside/ } });
+      const paths = (bad as { error: { issues: { path: string }[] } }).error.issues.map((i) => i.path);
+      expect(paths).toEqual(expect.arrayContaining(['status', 'nodes.0.nodeId']));
+      // The switch production takes: the answer goes out unchecked.
+      const unchecked = await dispatch({ ...ctx, checkOutputs: false }, 'runs.get', { runId });
+      expect(unchecked).toEqual({ ok: true, value: drifted });
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

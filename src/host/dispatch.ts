@@ -22,7 +22,16 @@ export interface DispatchContext {
   approver?: string;
   /** `serve --workers`: runs are queued for `statepipe worker`, not driven by this host. */
   queue?: RunQueue;
+  /** Check every answer against the contract's output schema (default: outside production). */
+  checkOutputs?: boolean;
 }
+
+/**
+ * In tests and development every answer is checked against the contract, so a handler that
+ * drifts from it fails loudly; in production (NODE_ENV=production) the check is skipped: it walks
+ * whole answers (a run's events), and the handlers are the same code the tests checked.
+ */
+const CHECK_OUTPUTS = process.env['NODE_ENV'] !== 'production';
 
 /** Drives the run here, or (with workers) records the action and queues the run for a worker. */
 async function driveOrQueue(
@@ -192,6 +201,19 @@ function withoutServerPaths(ctx: DispatchContext, e: ApiError): ApiError {
 
 const issuesOf = (e: z.ZodError) => e.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
 
+/** The answer's departure from the contract's output schema, or undefined when it keeps to it. */
+export function outputProblem(name: ApiMethodName, value: unknown): ApiError | undefined {
+  const checked = methods[name].output.safeParse(value);
+  if (checked.success) return undefined;
+  const issues = issuesOf(checked.error);
+  const first = issues[0]!;
+  return {
+    code: 'internal',
+    message: `${name} answered outside the contract: ${first.path || 'output'}: ${first.message}`,
+    issues,
+  };
+}
+
 export async function dispatch(ctx: DispatchContext, method: unknown, input: unknown): Promise<ApiResult<unknown>> {
   if (typeof method !== 'string' || !Object.prototype.hasOwnProperty.call(methods, method)) {
     return { ok: false, error: { code: 'bad-request', message: `unknown method ${JSON.stringify(method)}` } };
@@ -215,7 +237,8 @@ export async function dispatch(ctx: DispatchContext, method: unknown, input: unk
   try {
     const handler = handlers[name] as Handler;
     const value = await handler(ctx, parsed.data as never);
-    return { ok: true, value };
+    const problem = (ctx.checkOutputs ?? CHECK_OUTPUTS) ? outputProblem(name, value) : undefined;
+    return problem ? { ok: false, error: problem } : { ok: true, value };
   } catch (err) {
     return { ok: false, error: withoutServerPaths(ctx, toApiError(err)) };
   }

@@ -4,7 +4,8 @@
  */
 import type { RunEvent } from '../core/events.js';
 import type { Store } from './store/index.js';
-import { coalesceTokens, type WireEvent } from './coalesce.js';
+import type { WireEvent } from '../contract/push.js';
+import { coalesceTokens } from './coalesce.js';
 
 export type FeedListener = (events: WireEvent[]) => void;
 

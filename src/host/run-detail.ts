@@ -1,58 +1,12 @@
-/** What `inspect` shows: a run's state folded from its log, flattened for people and JSON. */
-import { AppError, type NodeError } from '../core/errors.js';
+/** What `inspect` shows: a run's state folded from its log, as the contract's RunDetail. */
+import type { NodeDetail, RunDetail } from '../contract/run-detail.js';
+import { AppError } from '../core/errors.js';
 import type { Graph } from '../core/graph/schema.js';
 import { asRunId, type RunId } from '../core/ids.js';
-import type { NodeStatus, RunStatus } from '../core/ports.js';
-import { foldEvents, type AttemptRecord, type NodeState, type RunState } from '../core/engine/state.js';
+import { foldEvents, type RunState } from '../core/engine/state.js';
 import type { Store } from './store/index.js';
 
-export interface NodeDetail {
-  nodeId: string;
-  type: string;
-  label?: string;
-  status: NodeStatus;
-  attempt: number;
-  attempts: AttemptRecord[];
-  durationMs?: number;
-  tokens: number;
-  costUsd: number;
-  input?: unknown;
-  output?: unknown;
-  error?: NodeError;
-  skipReason?: string;
-  stream?: string;
-  approval?: NodeState['approval'];
-  /** A composition node waiting: the child runs that wait for a person, and their nodes. */
-  waitingChildren?: { runId: string; nodeIds: string[] }[];
-  compensation?: { status: 'running' | 'succeeded' | 'failed'; attempt: number; error?: NodeError };
-  /** Polled http nodes: polls so far and, while running, when the next poll is due (ISO). */
-  poll?: { polls: number; submittedAt: string; nextPollAt?: string; last?: unknown };
-  logs: { ts: string; level: string; message: string }[];
-}
-
-export interface RunDetail {
-  runId: string;
-  graphId: string;
-  graphName?: string;
-  status: RunStatus;
-  input: unknown;
-  result?: unknown;
-  error?: NodeError;
-  failedNodeId?: string;
-  createdAt?: string;
-  startedAt?: string;
-  finishedAt?: string;
-  durationMs?: number;
-  tokens: number;
-  costUsd: number;
-  compensated?: boolean;
-  pauseReason?: 'user' | 'budget';
-  rerunOf?: { runId: string; fromNodeId: string };
-  /** A child run: the run and node that started it, and its key there. */
-  parent?: { runId: string; nodeId: string; key: number };
-  lastSeq: number;
-  nodes: NodeDetail[];
-}
+export type { NodeDetail, RunDetail };
 
 export function toRunDetail(graph: Graph, s: RunState): RunDetail {
   const nodes: NodeDetail[] = graph.nodes.map((g) => {

@@ -13,6 +13,8 @@ import { osUser } from '../host/os-user';
 import { StatepipeService } from '../host/service';
 import { defaultDbPath } from '../host/store/index';
 import { EventFeed } from '../host/event-feed';
+import { pushFeed } from '../host/push';
+import type { HostMessage } from '../contract/push';
 import { openCredentialStore } from './credentials';
 import { installMenu } from './menu';
 
@@ -53,11 +55,7 @@ async function startService(): Promise<void> {
   };
   const events = await EventFeed.open(svc.store);
   feed = events;
-  events.subscribe((events) => {
-    const byRun = new Map<string, typeof events>();
-    for (const e of events) (byRun.get(e.runId) ?? byRun.set(e.runId, []).get(e.runId)!).push(e);
-    for (const [runId, list] of byRun) broadcast({ kind: 'events', runId, events: list });
-  });
+  pushFeed(events, broadcast);
   events.start();
 }
 
@@ -78,7 +76,7 @@ function isTrustedSender(event: IpcMainInvokeEvent): boolean {
 }
 
 /** Push a host event to every window (token events are coalesced upstream). */
-export function broadcast(payload: unknown): void {
+export function broadcast(payload: HostMessage): void {
   for (const win of BrowserWindow.getAllWindows()) {
     if (!win.isDestroyed()) win.webContents.send(IPC_EVENT_CHANNEL, payload);
   }

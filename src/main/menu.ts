@@ -1,8 +1,6 @@
 /** The application menu: file commands go to the renderer, which owns the open graph. */
 import { app, Menu, type MenuItemConstructorOptions } from 'electron';
-
-export type MenuCommand =
-  'new' | 'open' | 'save' | 'save-as' | 'import' | 'export' | 'view-editor' | 'view-runs' | 'view-settings';
+import type { MenuCommand } from '../contract/push';
 
 export function installMenu(send: (command: MenuCommand) => void): void {
   const item = (label: string, command: MenuCommand, accelerator?: string): MenuItemConstructorOptions => ({

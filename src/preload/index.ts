@@ -5,6 +5,7 @@
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import { IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL, isApiMethod, type StatepipeBridge } from '../contract/methods';
+import type { HostMessage } from '../contract/push';
 
 const bridge: StatepipeBridge = {
   invoke(method, input) {
@@ -15,7 +16,8 @@ const bridge: StatepipeBridge = {
   },
   onEvent(callback) {
     if (typeof callback !== 'function') throw new TypeError('statepipe.onEvent needs a function');
-    const listener = (_event: IpcRendererEvent, payload: unknown): void => callback(payload);
+    // Main sends only HostMessages on this channel (src/host/push.ts).
+    const listener = (_event: IpcRendererEvent, msg: HostMessage): void => callback(msg);
     ipcRenderer.on(IPC_EVENT_CHANNEL, listener);
     return () => {
       ipcRenderer.removeListener(IPC_EVENT_CHANNEL, listener);

@@ -19,7 +19,7 @@ import { contractRoutes, READ_ERRORS, responses, runRoutes } from './routes.js';
 import { socketRoute } from './socket.js';
 import { eventsRoute } from './sse.js';
 import { staticRoutes } from './static.js';
-import { collectPaths, createApp } from './zod-app.js';
+import { collectPaths, createApp, type ZodApp } from './zod-app.js';
 
 export interface ServerOptions {
   dbPath: string;
@@ -46,7 +46,8 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+/** The store and, with workers, the queue; runs a dead process left are marked interrupted. */
+async function openBackend(opts: ServerOptions): Promise<{ service: StatepipeService; queue?: RunQueue }> {
   const service = await StatepipeService.open({ dbPath: opts.dbPath });
   let queue: RunQueue | undefined;
   try {
@@ -57,48 +58,66 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   }
   // With workers, a run whose driver died is theirs to take over (their reaper), not to mark interrupted.
   if (!queue) await service.recoverInterrupted();
-  const token = opts.token ?? newToken();
-  const host = opts.host ?? '127.0.0.1';
+  return { service, ...(queue ? { queue } : {}) };
+}
+
+function dispatchContext(opts: ServerOptions, service: StatepipeService, queue?: RunQueue): DispatchContext {
   const approver = opts.approver ?? osUser();
-  const onError = opts.onError ?? (() => undefined);
-  const ctx: DispatchContext = {
+  return {
     service,
     host: 'web',
     version: opts.version ?? packageVersion(),
-    onBackgroundError: onError,
+    onBackgroundError: opts.onError ?? (() => undefined),
     ...(approver !== undefined ? { approver } : {}),
     ...(queue ? { queue } : {}),
   };
+}
+
+/** The contract's routes, the run routes, the event stream, the socket, the document, the studio. */
+async function registerRoutes(app: ZodApp, ctx: DispatchContext, feed: EventFeed, staticDir?: string): Promise<void> {
+  const optionalBodies = new Set<string>();
+  await registerOpenApi(app, { version: ctx.version, optionalBodies });
+  await app.register(fastifyWebsocket, { options: { maxPayload: BODY_LIMIT } });
+  await app.register(async (api) => {
+    contractRoutes(api, ctx, optionalBodies);
+    runRoutes(api, ctx, optionalBodies);
+    eventsRoute(api, ctx, feed);
+    socketRoute(api, ctx, feed);
+    api.get(
+      '/api/openapi.json',
+      {
+        schema: {
+          operationId: 'openapi',
+          summary: 'this document',
+          tags: ['meta'],
+          response: responses({ 200: ['the OpenAPI 3.1 document', z.record(z.string(), z.unknown())] }, READ_ERRORS),
+        },
+      },
+      async () => app.swagger(),
+    );
+    api.all('/api/*', { schema: { hide: true } }, (req, reply) =>
+      sendFailure(reply, 'not-found', `no route ${req.method} ${req.url.split('?')[0]}`),
+    );
+    await staticRoutes(api, resolve(staticDir ?? join(packageRoot(), 'out', 'renderer')));
+  });
+}
+
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const { service, queue } = await openBackend(opts);
+  const ctx = dispatchContext(opts, service, queue);
+  const token = opts.token ?? newToken();
+  const host = opts.host ?? '127.0.0.1';
   const feed = await EventFeed.open(service.store);
   const origins = new Set<string>();
-  const app = createApp({ token, ownOrigins: origins, allowedOrigins: new Set(opts.allowOrigins ?? []), onError });
-  const optionalBodies = new Set<string>();
+  const app = createApp({
+    token,
+    ownOrigins: origins,
+    allowedOrigins: new Set(opts.allowOrigins ?? []),
+    onError: opts.onError ?? (() => undefined),
+  });
   const finishPaths = collectPaths(app);
   try {
-    await registerOpenApi(app, { version: ctx.version, optionalBodies });
-    await app.register(fastifyWebsocket, { options: { maxPayload: BODY_LIMIT } });
-    await app.register(async (api) => {
-      contractRoutes(api, ctx, optionalBodies);
-      runRoutes(api, ctx, optionalBodies);
-      eventsRoute(api, ctx, feed);
-      socketRoute(api, ctx, feed);
-      api.get(
-        '/api/openapi.json',
-        {
-          schema: {
-            operationId: 'openapi',
-            summary: 'this document',
-            tags: ['meta'],
-            response: responses({ 200: ['the OpenAPI 3.1 document', z.record(z.string(), z.unknown())] }, READ_ERRORS),
-          },
-        },
-        async () => app.swagger(),
-      );
-      api.all('/api/*', { schema: { hide: true } }, (req, reply) =>
-        sendFailure(reply, 'not-found', `no route ${req.method} ${req.url.split('?')[0]}`),
-      );
-      await staticRoutes(api, resolve(opts.staticDir ?? join(packageRoot(), 'out', 'renderer')));
-    });
+    await registerRoutes(app, ctx, feed, opts.staticDir);
     await app.after();
     finishPaths();
     await app.listen({ port: opts.port ?? 0, host });

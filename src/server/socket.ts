@@ -1,12 +1,13 @@
 /**
  * `GET /ws`: the studio's WebSocket (src/renderer/api/client.ts). The host says `hello`, pushes
- * `{ kind: 'events', runId, events }` (token events coalesced per frame), and answers each call
+ * `{ kind: 'events', runId, events }` (src/contract/push.ts; built by host/push.ts), and answers each call
  * `{ id, method, input }` with `{ id, result }` from dispatch(). The token and the Origin were
  * checked by the app's request hook before the upgrade.
  */
 import type { WebSocket } from 'ws';
 import { dispatch, type DispatchContext } from '../host/dispatch.js';
 import type { EventFeed } from '../host/event-feed.js';
+import { helloMessage, pushFeed } from '../host/push.js';
 import type { ZodApp } from './zod-app.js';
 
 export function socketRoute(app: ZodApp, ctx: DispatchContext, feed: EventFeed): void {
@@ -14,12 +15,9 @@ export function socketRoute(app: ZodApp, ctx: DispatchContext, feed: EventFeed):
 }
 
 function onSocket(ws: WebSocket, ctx: DispatchContext, feed: EventFeed): void {
-  ws.send(JSON.stringify({ kind: 'hello', lastEventCursor: feed.position }));
-  const unsubscribe = feed.subscribe((events) => {
-    if (ws.readyState !== ws.OPEN) return;
-    const byRun = new Map<string, typeof events>();
-    for (const e of events) (byRun.get(e.runId) ?? byRun.set(e.runId, []).get(e.runId)!).push(e);
-    for (const [runId, list] of byRun) ws.send(JSON.stringify({ kind: 'events', runId, events: list }));
+  ws.send(JSON.stringify(helloMessage(feed)));
+  const unsubscribe = pushFeed(feed, (msg) => {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
   });
   ws.on('message', async (raw) => {
     let msg: { id?: unknown; method?: unknown; input?: unknown };

@@ -779,12 +779,25 @@ export interface components {
       input?: unknown;
       output?: unknown;
       error?: {
-        kind: string;
+        /** @enum {string} */
+        kind:
+          | 'timeout'
+          | 'network'
+          | 'rate-limit'
+          | 'provider'
+          | 'schema'
+          | 'template'
+          | 'code'
+          | 'http-status'
+          | 'cancelled'
+          | 'budget'
+          | 'rejected'
+          | 'internal';
         message: string;
         retryable: boolean;
         stack?: string;
-      } & {
-        [key: string]: unknown;
+        retryAfterMs?: number;
+        details?: unknown;
       };
       durationMs: number;
       stream: string;
@@ -806,11 +819,184 @@ export interface components {
     };
     RunsGetOutput: {
       runId: string;
+      graphId: string;
+      graphName?: string;
       /** @enum {string} */
       status: 'queued' | 'running' | 'paused' | 'waiting' | 'interrupted' | 'succeeded' | 'failed' | 'cancelled';
-      nodes: unknown[];
-    } & {
-      [key: string]: unknown;
+      input: unknown;
+      result?: unknown;
+      error?: {
+        /** @enum {string} */
+        kind:
+          | 'timeout'
+          | 'network'
+          | 'rate-limit'
+          | 'provider'
+          | 'schema'
+          | 'template'
+          | 'code'
+          | 'http-status'
+          | 'cancelled'
+          | 'budget'
+          | 'rejected'
+          | 'internal';
+        message: string;
+        retryable: boolean;
+        stack?: string;
+        retryAfterMs?: number;
+        details?: unknown;
+      };
+      failedNodeId?: string;
+      createdAt?: string;
+      startedAt?: string;
+      finishedAt?: string;
+      durationMs?: number;
+      tokens: number;
+      costUsd: number;
+      compensated?: boolean;
+      /** @enum {string} */
+      pauseReason?: 'user' | 'budget';
+      rerunOf?: {
+        runId: string;
+        fromNodeId: string;
+      };
+      parent?: {
+        runId: string;
+        nodeId: string;
+        key: number;
+      };
+      lastSeq: number;
+      nodes: {
+        nodeId: string;
+        type: string;
+        label?: string;
+        /** @enum {string} */
+        status:
+          | 'idle'
+          | 'queued'
+          | 'running'
+          | 'retrying'
+          | 'waiting'
+          | 'succeeded'
+          | 'failed'
+          | 'skipped'
+          | 'cancelled'
+          | 'in-doubt';
+        attempt: number;
+        attempts: {
+          attempt: number;
+          startedAt: number;
+          finishedAt?: number;
+          /** @enum {string} */
+          status: 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
+          error?: {
+            /** @enum {string} */
+            kind:
+              | 'timeout'
+              | 'network'
+              | 'rate-limit'
+              | 'provider'
+              | 'schema'
+              | 'template'
+              | 'code'
+              | 'http-status'
+              | 'cancelled'
+              | 'budget'
+              | 'rejected'
+              | 'internal';
+            message: string;
+            retryable: boolean;
+            stack?: string;
+            retryAfterMs?: number;
+            details?: unknown;
+          };
+          usage?: {
+            inputTokens: number;
+            outputTokens: number;
+          };
+          costUsd?: number;
+          model?: string;
+        }[];
+        durationMs?: number;
+        tokens: number;
+        costUsd: number;
+        input?: unknown;
+        output?: unknown;
+        error?: {
+          /** @enum {string} */
+          kind:
+            | 'timeout'
+            | 'network'
+            | 'rate-limit'
+            | 'provider'
+            | 'schema'
+            | 'template'
+            | 'code'
+            | 'http-status'
+            | 'cancelled'
+            | 'budget'
+            | 'rejected'
+            | 'internal';
+          message: string;
+          retryable: boolean;
+          stack?: string;
+          retryAfterMs?: number;
+          details?: unknown;
+        };
+        skipReason?: string;
+        stream?: string;
+        approval?: {
+          title: string;
+          details?: unknown;
+          decision?: {
+            approved: boolean;
+            by?: string;
+            comment?: string;
+            data?: unknown;
+          };
+        };
+        waitingChildren?: {
+          runId: string;
+          nodeIds: string[];
+        }[];
+        compensation?: {
+          /** @enum {string} */
+          status: 'running' | 'succeeded' | 'failed';
+          attempt: number;
+          error?: {
+            /** @enum {string} */
+            kind:
+              | 'timeout'
+              | 'network'
+              | 'rate-limit'
+              | 'provider'
+              | 'schema'
+              | 'template'
+              | 'code'
+              | 'http-status'
+              | 'cancelled'
+              | 'budget'
+              | 'rejected'
+              | 'internal';
+            message: string;
+            retryable: boolean;
+            stack?: string;
+            retryAfterMs?: number;
+            details?: unknown;
+          };
+        };
+        poll?: {
+          polls: number;
+          submittedAt: string;
+          nextPollAt?: string;
+          last?: unknown;
+        };
+        logs: {
+          ts: string;
+          level: string;
+          message: string;
+        }[];
+      }[];
     };
     RunsListOutput: {
       runs: ({
@@ -842,7 +1028,42 @@ export interface components {
         seq: number;
         runId: string;
         ts: string;
-        type: string;
+        /** @enum {string} */
+        type:
+          | 'run.created'
+          | 'run.started'
+          | 'run.paused'
+          | 'run.resumed'
+          | 'run.waiting'
+          | 'run.interrupted'
+          | 'run.succeeded'
+          | 'run.failed'
+          | 'run.cancelled'
+          | 'run.retried'
+          | 'node.queued'
+          | 'node.started'
+          | 'node.tokens'
+          | 'node.log'
+          | 'node.retrying'
+          | 'node.succeeded'
+          | 'node.failed'
+          | 'node.skipped'
+          | 'node.cancelled'
+          | 'node.in-doubt'
+          | 'node.requeued'
+          | 'node.reset'
+          | 'approval.requested'
+          | 'approval.granted'
+          | 'approval.rejected'
+          | 'budget.exceeded'
+          | 'agent.step'
+          | 'node.poll'
+          | 'node.child'
+          | 'child.finished'
+          | 'node.waiting'
+          | 'compensation.started'
+          | 'compensation.succeeded'
+          | 'compensation.failed';
         nodeId?: string;
         data: unknown;
       }[];

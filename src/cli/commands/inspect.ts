@@ -1,4 +1,5 @@
 /** `statepipe inspect RUN_ID [--json] [--node NODE_ID]` and `statepipe list`. */
+import { RUN_STATUSES } from '../../core/engine/machines.js';
 import { AppError } from '../../core/errors.js';
 import type { RunStatus } from '../../core/ports.js';
 import { inspectRun, type RunDetail } from '../../host/run-detail.js';
@@ -196,17 +197,6 @@ function nodeText(d: RunDetail, n: NodeDetail, p: Paint, verbose: boolean): stri
   return lines.join('\n') + '\n';
 }
 
-const STATUSES: RunStatus[] = [
-  'queued',
-  'running',
-  'paused',
-  'waiting',
-  'interrupted',
-  'succeeded',
-  'failed',
-  'cancelled',
-];
-
 export interface ListOpts {
   status?: string;
   graph?: string;
@@ -221,8 +211,8 @@ export async function listCommand(opts: ListOpts, g: GlobalOpts): Promise<number
   if (opts.status !== undefined) {
     const asked = opts.status.split(',').map((s) => s.trim());
     for (const s of asked) {
-      if (!STATUSES.includes(s as RunStatus))
-        throw new UsageError(`--status: unknown status "${s}" (one of ${STATUSES.join(', ')})`);
+      if (!RUN_STATUSES.includes(s as RunStatus))
+        throw new UsageError(`--status: unknown status "${s}" (one of ${RUN_STATUSES.join(', ')})`);
     }
     q.status = asked.length === 1 ? (asked[0] as RunStatus) : (asked as RunStatus[]);
   }

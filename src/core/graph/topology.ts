@@ -1,8 +1,10 @@
 /**
  * Graph structure: cycle detection, a stable topological order, and memoized
- * ancestor/descendant queries (bitsets, so asking for every node of a 5 000-node graph stays fast).
+ * ancestor/descendant queries (reach.ts: bitsets, so asking for every node of a 5 000-node graph
+ * stays fast). `topology` is three steps: link the edges, order the nodes, answer reach questions.
  */
 import { AppError } from '../errors.js';
+import { Reach, type Vertex } from './reach.js';
 import type { Graph, GraphEdge } from './schema.js';
 
 /**
@@ -11,37 +13,34 @@ import type { Graph, GraphEdge } from './schema.js';
  * from nodes in the given order and follows edges in the given order.
  */
 export function findCycle(nodeIds: string[], edges: { source: string; target: string }[]): string[] | null {
-  const index = new Map<string, number>();
-  nodeIds.forEach((id, i) => {
-    if (!index.has(id)) index.set(id, i);
-  });
-  const adj: number[][] = nodeIds.map(() => []);
-  for (const e of edges) {
-    const s = index.get(e.source);
-    const t = index.get(e.target);
-    if (s !== undefined && t !== undefined) adj[s]!.push(t);
+  interface Step {
+    id: string;
+    next: Step[];
+    /** The next of `next` to follow. */
+    cursor: number;
   }
-  // 0 = unvisited, 1 = on the DFS stack, 2 = done
-  const color = new Uint8Array(nodeIds.length);
-  const stack: number[] = [];
-  const cursor = new Uint32Array(nodeIds.length);
-  for (let root = 0; root < nodeIds.length; root++) {
-    if (color[root] !== 0) continue;
-    stack.push(root);
-    color[root] = 1;
-    while (stack.length > 0) {
-      const v = stack[stack.length - 1]!;
-      const next = adj[v]!;
-      if (cursor[v]! < next.length) {
-        const w = next[cursor[v]!++]!;
-        if (color[w] === 1) return stack.slice(stack.indexOf(w)).map((i) => nodeIds[i]!);
-        if (color[w] === 0) {
-          color[w] = 1;
-          stack.push(w);
-        }
-      } else {
-        color[v] = 2;
+  const byId = new Map<string, Step>();
+  for (const id of nodeIds) if (!byId.has(id)) byId.set(id, { id, next: [], cursor: 0 });
+  for (const e of edges) {
+    const s = byId.get(e.source);
+    const t = byId.get(e.target);
+    if (s && t) s.next.push(t);
+  }
+  // absent = unvisited, 'open' = on the DFS stack, 'done'
+  const color = new Map<Step, 'open' | 'done'>();
+  for (const root of byId.values()) {
+    if (color.has(root)) continue;
+    const stack = [root];
+    color.set(root, 'open');
+    for (let v = stack.at(-1); v; v = stack.at(-1)) {
+      const w = v.next[v.cursor++];
+      if (w === undefined) {
+        color.set(v, 'done');
         stack.pop();
+      } else if (color.get(w) === 'open') return stack.slice(stack.indexOf(w)).map((x) => x.id);
+      else if (!color.has(w)) {
+        color.set(w, 'open');
+        stack.push(w);
       }
     }
   }
@@ -66,45 +65,105 @@ export interface Topology {
   isAncestor(ancestor: string, id: string): boolean;
 }
 
-/** Above this many nodes, the n² bits of the bitsets are too much: fall back to searches. */
-const BITSET_MAX_NODES = 20_000;
-
-class MinHeap {
-  private a: number[] = [];
+/** Nodes ready to be ordered, the one first in `graph.nodes` on top (a stable order). */
+class ReadyHeap {
+  private readonly a: Vertex[] = [];
   get size(): number {
     return this.a.length;
   }
-  push(x: number): void {
+  push(x: Vertex): void {
     const a = this.a;
+    let i = a.length;
     a.push(x);
-    let i = a.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (a[p]! <= x) break;
-      a[i] = a[p]!;
-      i = p;
+    for (let parent = a[(i - 1) >> 1]; i > 0 && parent && parent.i > x.i; parent = a[(i - 1) >> 1]) {
+      a[i] = parent;
+      i = (i - 1) >> 1;
     }
     a[i] = x;
   }
-  pop(): number {
+  pop(): Vertex | undefined {
     const a = this.a;
-    const top = a[0]!;
-    const last = a.pop()!;
-    if (a.length > 0) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= a.length) break;
-        const r = l + 1;
-        const c = r < a.length && a[r]! < a[l]! ? r : l;
-        if (a[c]! >= last) break;
-        a[i] = a[c]!;
-        i = c;
-      }
-      a[i] = last;
+    const top = a[0];
+    const last = a.pop();
+    if (a.length === 0 || last === undefined) return top;
+    let i = 0;
+    for (;;) {
+      const l = a[2 * i + 1];
+      const r = a[2 * i + 2];
+      const [c, at] = r && l && r.i < l.i ? [r, 2 * i + 2] : [l, 2 * i + 1];
+      if (!c || c.i >= last.i) break;
+      a[i] = c;
+      i = at;
     }
+    a[i] = last;
     return top;
   }
+}
+
+/** A node of the graph with its edges, as the steps of `topology` build it. */
+interface Linked extends Vertex {
+  readonly parents: Vertex[];
+  readonly children: Vertex[];
+  readonly incoming: GraphEdge[];
+  readonly outgoing: GraphEdge[];
+}
+
+/**
+ * Step 1: every node with its edges (by id: a repeated id names its last node, as validateGraph
+ * refuses it before anything runs); an edge naming a missing node is refused.
+ */
+function link(graph: Graph): { nodes: Linked[]; byId: Map<string, Linked> } {
+  const nodes = graph.nodes.map(({ id }, i): Linked => ({
+    id,
+    i,
+    parents: [],
+    children: [],
+    incoming: [],
+    outgoing: [],
+  }));
+  const byId = new Map(nodes.map((v) => [v.id, v]));
+  for (const e of graph.edges) {
+    const s = byId.get(e.source);
+    const t = byId.get(e.target);
+    if (!s || !t) {
+      const missing = s ? e.target : e.source;
+      throw new AppError('validation', `edges[${e.id}]: node "${missing}" does not exist`, [
+        { path: `edges[${e.id}]`, message: `node "${missing}" does not exist`, edgeId: e.id },
+      ]);
+    }
+    s.outgoing.push(e);
+    t.incoming.push(e);
+    s.children.push(t);
+    t.parents.push(s);
+  }
+  return { nodes, byId };
+}
+
+/** Step 2: the nodes in topological order, ties by order in `graph.nodes` (Kahn); a cycle is refused. */
+function sortNodes(graph: Graph, nodes: readonly Vertex[]): Vertex[] {
+  const waiting = new Map(nodes.map((v) => [v, v.parents.length]));
+  const heap = new ReadyHeap();
+  for (const v of nodes) if (v.parents.length === 0) heap.push(v);
+  const order: Vertex[] = [];
+  for (let v = heap.pop(); v; v = heap.pop()) {
+    order.push(v);
+    for (const w of v.children) {
+      const left = (waiting.get(w) ?? 0) - 1;
+      waiting.set(w, left);
+      if (left === 0) heap.push(w);
+    }
+  }
+  if (order.length < nodes.length) {
+    const cycle = findCycle(
+      nodes.map((v) => v.id),
+      graph.edges,
+    );
+    const text = formatCycle(cycle ?? []);
+    throw new AppError('validation', `edges: the graph has a cycle: ${text}`, [
+      { path: 'edges', message: `the graph has a cycle: ${text}`, ...(cycle?.[0] ? { nodeId: cycle[0] } : {}) },
+    ]);
+  }
+  return order;
 }
 
 /**
@@ -112,117 +171,21 @@ class MinHeap {
  * missing node or the graph has a cycle (validateGraph reports those first, with detail).
  */
 export function topology(graph: Graph): Topology {
-  const ids = graph.nodes.map((n) => n.id);
-  const n = ids.length;
-  const index = new Map<string, number>();
-  ids.forEach((id, i) => index.set(id, i));
-  const incoming = new Map<string, GraphEdge[]>();
-  const outgoing = new Map<string, GraphEdge[]>();
-  for (const id of ids) {
-    incoming.set(id, []);
-    outgoing.set(id, []);
-  }
-  const parents: number[][] = ids.map(() => []);
-  const children: number[][] = ids.map(() => []);
-  const indegree = new Uint32Array(n);
-  for (const e of graph.edges) {
-    const s = index.get(e.source);
-    const t = index.get(e.target);
-    if (s === undefined || t === undefined) {
-      const missing = s === undefined ? e.source : e.target;
-      throw new AppError('validation', `edges[${e.id}]: node "${missing}" does not exist`, [
-        { path: `edges[${e.id}]`, message: `node "${missing}" does not exist`, edgeId: e.id },
-      ]);
-    }
-    outgoing.get(e.source)!.push(e);
-    incoming.get(e.target)!.push(e);
-    children[s]!.push(t);
-    parents[t]!.push(s);
-    indegree[t]!++;
-  }
-
-  const heap = new MinHeap();
-  for (let i = 0; i < n; i++) if (indegree[i] === 0) heap.push(i);
-  const orderIdx: number[] = [];
-  while (heap.size > 0) {
-    const v = heap.pop();
-    orderIdx.push(v);
-    for (const w of children[v]!) if (--indegree[w]! === 0) heap.push(w);
-  }
-  if (orderIdx.length < n) {
-    const cycle = findCycle(ids, graph.edges) ?? [];
-    const text = formatCycle(cycle);
-    throw new AppError('validation', `edges: the graph has a cycle: ${text}`, [
-      { path: 'edges', message: `the graph has a cycle: ${text}`, ...(cycle[0] ? { nodeId: cycle[0] } : {}) },
-    ]);
-  }
-  const order = orderIdx.map((i) => ids[i]!);
-
-  const idxOf = (id: string): number => {
-    const i = index.get(id);
-    if (i === undefined) throw new AppError('not-found', `unknown node "${id}"`);
-    return i;
+  const { nodes, byId } = link(graph);
+  const order = sortNodes(graph, nodes);
+  // Step 3: reach questions, answered from bitsets built on first use.
+  const reach = new Reach(nodes, order);
+  const node = (id: string): Linked => {
+    const v = byId.get(id);
+    if (!v) throw new AppError('not-found', `unknown node "${id}"`);
+    return v;
   };
-
-  /** Bitsets of reachable nodes, one row per node, filled in (reverse) topological order. */
-  const words = (n + 31) >>> 5;
-  const closure = (links: number[][], sweep: number[]): Uint32Array => {
-    const bits = new Uint32Array(n * words);
-    for (const v of sweep) {
-      const row = v * words;
-      for (const p of links[v]!) {
-        const prow = p * words;
-        for (let k = 0; k < words; k++) bits[row + k]! |= bits[prow + k]!;
-        bits[row + (p >>> 5)]! |= 1 << (p & 31);
-      }
-    }
-    return bits;
-  };
-  let ancBits: Uint32Array | null = null;
-  let descBits: Uint32Array | null = null;
-  const anc = (): Uint32Array => (ancBits ??= closure(parents, orderIdx));
-  const desc = (): Uint32Array => (descBits ??= closure(children, [...orderIdx].reverse()));
-
-  const rowToSet = (bits: Uint32Array, v: number): Set<string> => {
-    const out = new Set<string>();
-    const row = v * words;
-    for (let k = 0; k < words; k++) {
-      let w = bits[row + k]!;
-      while (w !== 0) {
-        const low = w & -w;
-        out.add(ids[(k << 5) + (31 - Math.clz32(low))]!);
-        w ^= low;
-      }
-    }
-    return out;
-  };
-  const search = (links: number[][], v: number): Set<string> => {
-    const seen = new Uint8Array(n);
-    const stack = [v];
-    const out = new Set<string>();
-    while (stack.length > 0) {
-      for (const w of links[stack.pop()!]!) {
-        if (seen[w]) continue;
-        seen[w] = 1;
-        out.add(ids[w]!);
-        stack.push(w);
-      }
-    }
-    return out;
-  };
-  const big = n > BITSET_MAX_NODES;
-
   return {
-    order,
-    incoming,
-    outgoing,
-    ancestors: (id) => (big ? search(parents, idxOf(id)) : rowToSet(anc(), idxOf(id))),
-    descendants: (id) => (big ? search(children, idxOf(id)) : rowToSet(desc(), idxOf(id))),
-    isAncestor: (ancestor, id) => {
-      const a = idxOf(ancestor);
-      const v = idxOf(id);
-      if (big) return search(parents, v).has(ancestor);
-      return (anc()[v * words + (a >>> 5)]! & (1 << (a & 31))) !== 0;
-    },
+    order: order.map((v) => v.id),
+    incoming: new Map([...byId].map(([id, v]) => [id, v.incoming])),
+    outgoing: new Map([...byId].map(([id, v]) => [id, v.outgoing])),
+    ancestors: (id) => reach.ancestors(node(id)),
+    descendants: (id) => reach.descendants(node(id)),
+    isAncestor: (ancestor, id) => reach.isAncestor(node(ancestor), node(id)),
   };
 }

@@ -7,10 +7,9 @@
 import { savedConnection, socketUrl, type RemoteServer } from './connection';
 import type { ApiError, ApiMethodName, ApiResult, MethodInput, MethodOutput } from '../../contract/api';
 import type { StatepipeBridge } from '../../contract/methods';
-import type { RunEvent } from '../../core/events';
+import type { HostMessage, MenuCommand, WireEvent } from '../../contract/push';
 
-/** An event as pushed: consecutive token events may be merged (`data.mergedSeqs`). */
-export type WireEvent = RunEvent & { data: RunEvent['data'] & { mergedSeqs?: number[] } };
+export type { WireEvent };
 
 export class ApiCallError extends Error {
   readonly code: ApiError['code'];
@@ -30,21 +29,18 @@ export interface HostClient {
   /** Every pushed batch of events; returns an unsubscribe function. */
   onEvents(fn: (runId: string, events: WireEvent[]) => void): () => void;
   /** Menu commands (desktop app). */
-  onMenu(fn: (command: string) => void): () => void;
+  onMenu(fn: (command: MenuCommand) => void): () => void;
   onConnection(fn: (state: ConnectionState) => void): () => void;
   readonly host: 'electron' | 'web';
   /** The other server this studio is connected to, or null for its own host. */
   readonly remote: RemoteServer | null;
 }
 
-type Pushed =
-  { kind: 'events'; runId: string; events: WireEvent[] } | { kind: 'menu'; command: string } | { kind: 'hello' };
-
 class Listeners {
   readonly events = new Set<(runId: string, events: WireEvent[]) => void>();
-  readonly menu = new Set<(command: string) => void>();
+  readonly menu = new Set<(command: MenuCommand) => void>();
   readonly connection = new Set<(state: ConnectionState) => void>();
-  push(msg: Pushed): void {
+  push(msg: HostMessage): void {
     if (msg.kind === 'events') for (const fn of this.events) fn(msg.runId, msg.events);
     else if (msg.kind === 'menu') for (const fn of this.menu) fn(msg.command);
   }
@@ -62,7 +58,7 @@ const add = <T>(set: Set<T>, fn: T) => {
 
 function electronClient(bridge: StatepipeBridge): HostClient {
   const l = new Listeners();
-  bridge.onEvent((payload) => l.push(payload as Pushed));
+  bridge.onEvent((msg) => l.push(msg));
   return {
     host: 'electron',
     remote: null,
@@ -103,7 +99,7 @@ function webClient(address: string, remote: RemoteServer | null, bridge?: Statep
       while (queue.length) ws!.send(queue.shift()!);
     };
     ws.onmessage = (m) => {
-      const msg = JSON.parse(String(m.data)) as Pushed | { id: number; result: ApiResult<unknown> };
+      const msg = JSON.parse(String(m.data)) as HostMessage | { id: number; result: ApiResult<unknown> };
       if ('id' in msg) {
         const p = pending.get(msg.id);
         pending.delete(msg.id);
@@ -120,7 +116,7 @@ function webClient(address: string, remote: RemoteServer | null, bridge?: Statep
   };
   connect();
   bridge?.onEvent((payload) => {
-    if ((payload as Pushed).kind === 'menu') l.push(payload as Pushed);
+    if (payload.kind === 'menu') l.push(payload);
   });
   return {
     host: bridge ? 'electron' : 'web',

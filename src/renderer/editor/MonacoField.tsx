@@ -6,18 +6,11 @@
  */
 import { useEffect, useRef, useState, type JSX } from 'react';
 import { useTheme } from '../ui/theme';
+import type { TextMarker } from './expressions';
 
 let counter = 0;
 
 export type MonacoLanguage = 'json' | 'javascript' | 'statepipe-template' | 'statepipe-condition';
-
-/** A problem to underline: offsets into the text. */
-export interface TextMarker {
-  start: number;
-  end: number;
-  message: string;
-  severity: 'error' | 'warning';
-}
 
 export interface MonacoFieldProps {
   value: string;

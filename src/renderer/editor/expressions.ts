@@ -18,7 +18,14 @@ import {
 import { topology } from '../../core/graph/topology';
 import type { TemplateScope } from '../../core/ports';
 import { kindUi, schemaShape, type ExpressionKind, type Shape } from '../doc/node-kinds';
-import type { TextMarker } from './MonacoField';
+
+/** A problem to underline: offsets into the text. */
+export interface TextMarker {
+  start: number;
+  end: number;
+  message: string;
+  severity: 'error' | 'warning';
+}
 
 export interface ExprContext {
   graph: Graph;
