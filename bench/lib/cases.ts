@@ -2,7 +2,6 @@
 import type { GraphSpec } from './graphs.js';
 import type { FrameStats } from './browser.js';
 import type { CliResult, CliSpec } from './cli-case.js';
-import type { StepsResult, StepsSpec } from './dbos-case.js';
 import type { ScaleDb } from './scale-db.js';
 import type { ServeResult, ServeSpec } from './serve-case.js';
 import type { Latency, MemoryPeak } from './stats.js';
@@ -321,3 +320,30 @@ export type CaseResult =
   | StreamingResult
   | CanvasResult
   | LoadResult;
+
+/** The steps cases on PostgreSQL (dbos-case.ts): a chain of statepipe nodes, or a DBOS workflow. */
+export type ChainFlavor = 'dbos' | 'pure' | 'effects';
+
+export interface StepsSpec {
+  kind: 'pg-steps';
+  flavor: ChainFlavor;
+  url: string;
+  steps: number;
+  reps: Reps;
+  dir: string;
+}
+
+export interface StepsResult {
+  kind: 'pg-steps';
+  flavor: ChainFlavor;
+  steps: number;
+  reps: number;
+  /** Median wall time of one run / workflow. */
+  wallMs: number;
+  usPerStep: number;
+  /** effects: a raw GET to the same server from this process (µs, median), subtracted from usPerStep. */
+  effectUs?: number;
+  status: string;
+  /** DBOS: the package version, or why it could not run. */
+  note?: string;
+}

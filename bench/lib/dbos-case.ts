@@ -17,34 +17,10 @@ import path from 'node:path';
 import type { Graph } from '../../src/core/graph/schema.js';
 import { validateGraph } from '../../src/core/graph/validate.js';
 import { StatepipeService } from '../../src/host/service.js';
-import type { Reps } from './cases.js';
+import type { ChainFlavor, StepsResult, StepsSpec } from './cases.js';
 import { median, repeat } from './stats.js';
 
-export type ChainFlavor = 'dbos' | 'pure' | 'effects';
-
-export interface StepsSpec {
-  kind: 'pg-steps';
-  flavor: ChainFlavor;
-  url: string;
-  steps: number;
-  reps: Reps;
-  dir: string;
-}
-
-export interface StepsResult {
-  kind: 'pg-steps';
-  flavor: ChainFlavor;
-  steps: number;
-  reps: number;
-  /** Median wall time of one run / workflow. */
-  wallMs: number;
-  usPerStep: number;
-  /** effects: a raw GET to the same server from this process (µs, median), subtracted from usPerStep. */
-  effectUs?: number;
-  status: string;
-  /** DBOS: the package version, or why it could not run. */
-  note?: string;
-}
+export type { ChainFlavor, StepsResult, StepsSpec };
 
 function chain(steps: number, effects: boolean, url: string): Graph {
   const nodes = Array.from({ length: steps }, (_, i) =>

@@ -22,16 +22,21 @@ export interface DispatchContext {
   approver?: string;
   /** `serve --workers`: runs are queued for `statepipe worker`, not driven by this host. */
   queue?: RunQueue;
-  /** Check every answer against the contract's output schema (default: outside production). */
+  /** Check every answer against the contract's output schema (default: in tests and development). */
   checkOutputs?: boolean;
 }
 
 /**
- * In tests and development every answer is checked against the contract, so a handler that
- * drifts from it fails loudly; in production (NODE_ENV=production) the check is skipped: it walks
- * whole answers (a run's events), and the handlers are the same code the tests checked.
+ * In tests (vitest) and development (NODE_ENV=development or test, or STATEPIPE_CHECK_OUTPUTS=1)
+ * every answer is checked against the contract, so a handler that drifts from it fails loudly.
+ * An installed statepipe skips the check: it walks whole answers (a run's events), and the
+ * handlers are the same code the tests checked.
  */
-const CHECK_OUTPUTS = process.env['NODE_ENV'] !== 'production';
+const CHECK_OUTPUTS =
+  process.env['VITEST'] !== undefined ||
+  process.env['NODE_ENV'] === 'development' ||
+  process.env['NODE_ENV'] === 'test' ||
+  process.env['STATEPIPE_CHECK_OUTPUTS'] === '1';
 
 /** Drives the run here, or (with workers) records the action and queues the run for a worker. */
 async function driveOrQueue(
