@@ -29,7 +29,8 @@ export interface ChildEngine {
     nodeId: string,
     key: number,
   ): Promise<void>;
-  drive(runId: RunId, opts?: ChildDrive): Promise<RunOutcome>;
+  /** `final`: the child's state where this drive left it, when it was driven here (no need to load it again). */
+  drive(runId: RunId, opts?: ChildDrive): Promise<RunOutcome & { final?: Readonly<RunState> }>;
   cancel(runId: RunId): Promise<unknown>;
   pause(runId: RunId): Promise<unknown>;
   inspect(runId: RunId): Promise<RunState>;

@@ -72,26 +72,32 @@ export class NodeChildren implements ChildRuns {
       await this.parent.durable();
       this.checkStopped();
       await this.engine.createChild(this.parent, childId, graph, input, this.nodeId, key);
+      // Just created: queued, nothing to look at before driving it.
+      return this.follow(key, childId, true);
     }
-    return this.follow(key, childId);
+    return this.follow(key, childId, false);
   }
 
   /** Drives the child until it ends (waiting while it is blocked), then records how it ended. */
-  private async follow(key: number, childId: RunId): Promise<ChildOutcome> {
+  private async follow(key: number, childId: RunId, created: boolean): Promise<ChildOutcome> {
     this.inFlight.add(childId);
     try {
-      for (;;) {
+      for (let look = !created; ; look = true) {
         this.checkStopped();
-        const state = await this.engine.inspect(childId);
-        if (isTerminalRun(state.status)) return this.finished(key, childId, state);
+        const state = look ? await this.engine.inspect(childId) : undefined;
+        if (state && isTerminalRun(state.status)) return this.finished(key, childId, state);
         const resume =
-          state.status === 'paused' || state.status === 'interrupted' ? { resume: this.resumeOf(state) } : {};
+          state?.status === 'paused' || state?.status === 'interrupted' ? { resume: this.resumeOf(state) } : {};
         const o = await this.engine.drive(childId, resume).catch((err: unknown) => {
           // Driven by another process (a worker, a person's CLI): look again in a moment.
           if (err instanceof AppError && err.code === 'conflict') return undefined;
           throw err;
         });
-        if (o && isTerminalRun(o.status as RunState['status'])) continue;
+        if (o && isTerminalRun(o.status as RunState['status'])) {
+          // Ended in this drive: its state is at hand, committed (a drive ends once all is durable).
+          if (o.final && isTerminalRun(o.final.status)) return this.finished(key, childId, o.final);
+          continue;
+        }
         // Waiting for a person, or paused: blocked until a drive of it here settles (a decision, a
         // resume), or another process moved it (looked at again every few seconds).
         if (o) this.block(childId, o);
@@ -117,7 +123,7 @@ export class NodeChildren implements ChildRuns {
     return { budget };
   }
 
-  private finished(key: number, childId: RunId, s: RunState): ChildOutcome {
+  private finished(key: number, childId: RunId, s: Readonly<RunState>): ChildOutcome {
     const status = s.status as ChildOutcome['status'];
     const error: NodeError | undefined = s.error
       ? { kind: s.error.kind, message: s.error.message, retryable: s.error.retryable }

@@ -98,31 +98,48 @@ export class CommitLog {
     return this.staged.length;
   }
 
-  /** Writes what is staged (after the writes before it); resolves once all is committed and published. */
+  /**
+   * Writes what is staged (after the writes before it); resolves once all is committed and
+   * published. While a write is in flight, what is staged meanwhile waits for it and then goes
+   * in ONE write (taken when that write starts): many callers awaiting durability at once (a
+   * map's children each committing the child it starts) share a transaction instead of queueing
+   * one each behind the other.
+   */
   flush(): Promise<void> {
-    if (this.staged.length > 0) {
-      const batch = this.staged;
-      this.staged = [];
-      const fence = { epoch: this.lease.epoch, afterSeq: batch[0]!.seq - 1 };
-      this.tail = this.tail.then(async () => {
-        const committed = await this.store.append(this.state.runId, batch.map(asNew), fence).catch((err) => {
-          this.fail(err);
-          throw err;
-        });
-        if (committed[0]?.seq !== batch[0]!.seq) {
-          const err = new AppError(
-            'fenced',
-            `run ${this.state.runId} was written by another process (expected seq ${batch[0]!.seq}, got ${committed[0]?.seq})`,
-          );
-          this.fail(err);
-          throw err;
-        }
-        this.publish(committed);
-      });
-      // A failure is reported through onFailure; callers that await flush() see it too.
-      this.tail.catch(() => undefined);
+    if (this.staged.length === 0 || this.next) return this.next ?? this.tail;
+    const next = this.tail.then(() => {
+      this.next = undefined;
+      return this.write();
+    });
+    this.next = next;
+    this.tail = next;
+    // A failure is reported through onFailure; callers that await flush() see it too.
+    next.catch(() => undefined);
+    return next;
+  }
+
+  /** The write waiting for the one in flight, if any: what is staged now goes with it. */
+  private next: Promise<void> | undefined;
+
+  private async write(): Promise<void> {
+    const batch = this.staged.splice(0, GROUP_MAX_EVENTS);
+    if (batch.length === 0) return;
+    // More than a flush holds: the rest follows at once, after this one.
+    if (this.staged.length > 0) void this.flush();
+    const fence = { epoch: this.lease.epoch, afterSeq: batch[0]!.seq - 1 };
+    const committed = await this.store.append(this.state.runId, batch.map(asNew), fence).catch((err) => {
+      this.fail(err);
+      throw err;
+    });
+    if (committed[0]?.seq !== batch[0]!.seq) {
+      const err = new AppError(
+        'fenced',
+        `run ${this.state.runId} was written by another process (expected seq ${batch[0]!.seq}, got ${committed[0]?.seq})`,
+      );
+      this.fail(err);
+      throw err;
     }
-    return this.tail;
+    this.publish(committed);
   }
 
   private fail(err: unknown): void {

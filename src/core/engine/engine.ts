@@ -104,6 +104,21 @@ export class Engine {
 
   /** Drives a run in this process until it ends, waits or pauses. */
   async drive(runId: RunId, opts: DriveOptions = {}): Promise<RunOutcome> {
+    return (await this.driveHere(runId, opts, false)).outcome;
+  }
+
+  /**
+   * drive, also giving the run's state where it ended when this call drove it (`final`).
+   * `releaseLater`: the lease's release is not awaited (a child run its parent follows here):
+   * it joins the next write instead of taking a transaction of its own on the child's path.
+   * Losing it to a crash costs nothing: a lease whose process died is free (dead pid, or expiry),
+   * and a release that lands after a newer acquire changes nothing (it names the old epoch).
+   */
+  private async driveHere(
+    runId: RunId,
+    opts: DriveOptions,
+    releaseLater: boolean,
+  ): Promise<{ outcome: RunOutcome; final?: RunState }> {
     // One driver per run in a process: a drive asked while another is starting joins it.
     while (this.starting.has(runId)) await this.starting.get(runId)!.catch(() => undefined);
     const running = this.active.get(runId);
@@ -115,7 +130,7 @@ export class Engine {
       running.wake();
       // Acknowledged once durable: a crash after this answer keeps the action.
       await running.durable();
-      return { runId, status: running.state.status };
+      return { outcome: { runId, status: running.state.status } };
     }
     const { store, owner } = this.deps;
     const taking = (async () => {
@@ -151,10 +166,12 @@ export class Engine {
     } finally {
       this.active.delete(runId);
       // A fenced driver's lease belongs to another process now: releasing it changes nothing.
-      await store.releaseLease(runId, taken.lease).catch(() => undefined);
+      const release = store.releaseLease(runId, taken.lease).catch(() => undefined);
+      if (!releaseLater) await release;
       this.notifySettled(runId);
     }
-    return this.continueParent(taken.driver.state, outcome);
+    const final = taken.driver.state;
+    return { outcome: await this.continueParent(final, outcome), final };
   }
 
   /**
@@ -205,7 +222,11 @@ export class Engine {
         if (!(err instanceof AppError && err.code === 'conflict')) throw err;
       }
     },
-    drive: (id, opts) => this.drive(id, opts),
+    drive: async (id, opts) => {
+      const { outcome, final } = await this.driveHere(id, opts ?? {}, true);
+      // The child's own outcome (not its parent's, continued here): its state where it ended.
+      return outcome.runId === id && final ? { ...outcome, final } : outcome;
+    },
     cancel: (id) => this.cancel(id),
     pause: (id) => this.pause(id),
     inspect: (id) => this.inspect(id),
