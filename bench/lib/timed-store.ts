@@ -36,6 +36,12 @@ export class TimedStore implements RunStore {
     return this.write(() => this.inner.createRun(run));
   }
 
+  /** Only where the store has it (the engine falls back to createRun + acquireLease). */
+  get createLeased(): RunStore['createLeased'] {
+    const inner = this.inner.createLeased?.bind(this.inner);
+    return inner && ((run, owner) => this.write(() => inner(run, owner)));
+  }
+
   async append(runId: RunId, events: NewEvent[], fence: Fence): Promise<RunEvent[]> {
     const t0 = performance.now();
     const out = await this.write(() => this.inner.append(runId, events, fence));

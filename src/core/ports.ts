@@ -86,6 +86,12 @@ export interface RunStore {
   append(runId: RunId, events: NewEvent[], fence: Fence): Promise<RunEvent[]>;
   /** The graph snapshot a run runs, and its whole event log. Throws AppError('not-found'). */
   loadRun(runId: RunId): Promise<{ graph: Graph; events: RunEvent[] }>;
+  /**
+   * createRun with the run's lease taken for `owner` in the same transaction (epoch 1): a run
+   * this process creates to drive at once (a map's child) saves the transaction of acquiring it.
+   * Optional: without it the engine creates, then acquires.
+   */
+  createLeased?(run: NewRun, owner: LeaseOwner): Promise<{ events: RunEvent[]; lease: Lease }>;
   /** Takes the run for this owner (a new epoch). Undefined when a live process holds it. */
   acquireLease(runId: RunId, owner: LeaseOwner): Promise<Lease | undefined>;
   /** Extends the lease; throws AppError('fenced') when it was taken over. */

@@ -16,7 +16,7 @@
 import { appendFileSync } from 'node:fs';
 import type { NewEvent, RunEvent } from '../core/events.js';
 import type { RunId } from '../core/ids.js';
-import type { Fence, NewRun } from '../core/ports.js';
+import type { Fence, LeaseOwner, NewRun } from '../core/ports.js';
 import type { SqliteStore } from './store/index.js';
 
 export const CHAOS_KILL_ENV = 'STATEPIPE_CHAOS_KILL';
@@ -112,7 +112,7 @@ export function installChaos(store: SqliteStore, spec: ChaosSpec): SqliteStore {
       events.length === 0 ? [] : around(runId, events, () => append(runId, events, fence)),
   });
   Object.defineProperty(store, 'createRunNow', {
-    value: (run: NewRun): RunEvent[] => around(run.runId, run.events, () => createRun(run)),
+    value: (run: NewRun, owner?: LeaseOwner): RunEvent[] => around(run.runId, run.events, () => createRun(run, owner)),
   });
   return store;
 }

@@ -10,6 +10,7 @@ import { topology } from '../graph/topology.js';
 import { validateRunInput } from '../graph/validate.js';
 import type { ChildOf } from '../events.js';
 import { asRunId, newRunId, type RunId } from '../ids.js';
+import type { Lease } from '../ports.js';
 import type { ChildEngine } from './child-engine.js';
 import type { EngineDeps, EventListener, RunOutcome } from './context.js';
 import { decide, resolveNode, retryNode, reusedEvents, type Decision } from './controls.js';
@@ -73,6 +74,8 @@ export class Engine {
       idempotencyKey?: { key: string; requestHash?: string };
       /** A child run: the run and node that start it. */
       parent?: ChildOf;
+      /** Created leased to this engine where the store can (see `held`): driven here at once. */
+      leased?: boolean;
     },
   ): Promise<RunId> {
     validateRunInput(graph, input);
@@ -86,7 +89,14 @@ export class Engine {
     });
     const events = [created, ...(opts.extra ?? [])];
     const key = opts.idempotencyKey === undefined ? {} : { idempotencyKey: opts.idempotencyKey };
-    const committed = await this.deps.store.createRun({ runId, graph, graphHash: opts.graphHash, events, ...key });
+    const run = { runId, graph, graphHash: opts.graphHash, events, ...key };
+    const { store, owner } = this.deps;
+    let committed: RunEvent[];
+    if (opts.leased && store.createLeased) {
+      const made = await store.createLeased(run, owner);
+      this.held.set(runId, { lease: made.lease, loaded: { graph, events: made.events } });
+      committed = made.events;
+    } else committed = await store.createRun(run);
     this.publish(committed);
     if (this.deps.hooks?.onInit) {
       try {
@@ -134,7 +144,8 @@ export class Engine {
     }
     const { store, owner } = this.deps;
     const taking = (async () => {
-      const lease = await store.acquireLease(runId, owner);
+      const held = this.takeHeld(runId);
+      const lease = held?.lease ?? (await store.acquireLease(runId, owner));
       if (!lease) {
         throw new AppError(
           'conflict',
@@ -143,7 +154,8 @@ export class Engine {
       }
       // Loaded under the lease: what another process wrote before is all there is.
       try {
-        const loaded = await store.loadRun(runId);
+        // Created here under this lease: its log is what its creation committed.
+        const loaded = held?.loaded ?? (await store.loadRun(runId));
         const children = this.deps.childEngine ?? this.childEngine;
         const driver = new RunDriver(this.deps, runId, loaded, lease, this.publish, children);
         this.active.set(runId, driver);
@@ -189,6 +201,18 @@ export class Engine {
     return this.drive(id);
   }
 
+  /**
+   * Leases taken with the runs this engine created to drive at once, not yet driven. One never
+   * driven (its parent stopped first) is taken again by this owner as its own, or expires.
+   */
+  private readonly held = new Map<string, { lease: Lease; loaded: { graph: Graph; events: RunEvent[] } }>();
+
+  private takeHeld(runId: RunId) {
+    const lease = this.held.get(runId);
+    this.held.delete(runId);
+    return lease;
+  }
+
   /** Resolves the next time a drive of `runId` in this engine settles. */
   settled(runId: RunId): Promise<void> {
     return new Promise((resolve) => {
@@ -216,6 +240,7 @@ export class Engine {
           graphHash,
           runId: childId,
           parent: { runId: parent.runId, nodeId, key },
+          leased: true,
         });
       } catch (err) {
         // Created before a crash of this process: the same child, go on with it.

@@ -33,6 +33,14 @@ export class MemoryStore implements RunStore {
     return this.write(run.runId, mem, run.events);
   }
 
+  async createLeased(run: NewRun, owner: LeaseOwner): Promise<{ events: RunEvent[]; lease: Lease }> {
+    const events = this.seed(run);
+    const mem = this.get(run.runId);
+    mem.owner = owner.id;
+    mem.epoch = 1;
+    return { events, lease: { owner, epoch: 1 } };
+  }
+
   async append(runId: RunId, events: NewEvent[], fence: Fence): Promise<RunEvent[]> {
     const run = this.get(runId);
     if (run.epoch !== fence.epoch || run.events.length !== fence.afterSeq) {

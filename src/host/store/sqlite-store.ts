@@ -67,7 +67,7 @@ export class SqliteStore extends StoreQueries implements Store {
   private readonly sLease: Database.Statement;
   private readonly sHasControls: Database.Statement;
   private readonly txAppend: Database.Transaction<(runId: string, events: NewEvent[], fence: Fence) => RunEvent[]>;
-  private readonly txCreate: Database.Transaction<(run: NewRun) => RunEvent[]>;
+  private readonly txCreate: Database.Transaction<(run: NewRun, owner?: LeaseOwner) => RunEvent[]>;
   private readonly txAcquire: Database.Transaction<(runId: string, owner: LeaseOwner) => Lease | undefined>;
   private readonly txTakeControls: Database.Transaction<(runId: string) => ControlRequest[]>;
   private readonly txSaveGraph: Database.Transaction<(graph: Graph, json: string, hash: string) => SavedGraph>;
@@ -89,7 +89,7 @@ export class SqliteStore extends StoreQueries implements Store {
     this.txAppend = db.transaction((runId: string, events: NewEvent[], fence: Fence) =>
       this.appendIn(runId, events, fence),
     );
-    this.txCreate = db.transaction((run: NewRun) => this.createIn(run));
+    this.txCreate = db.transaction((run: NewRun, owner?: LeaseOwner) => this.createIn(run, owner));
     // Nested transaction functions run as savepoints: a write that throws undoes only itself.
     this.txBatch = db.transaction((writes: (() => unknown)[]) =>
       writes.map((write) => {
@@ -126,6 +126,13 @@ export class SqliteStore extends StoreQueries implements Store {
     return this.coalesced(() => this.txCreate(run));
   }
 
+  async createLeased(run: NewRun, owner: LeaseOwner): Promise<{ events: RunEvent[]; lease: Lease }> {
+    const events = this.coalesceWrites
+      ? await this.coalesced(() => this.txCreate(run, owner))
+      : this.createRunNow(run, owner);
+    return { events, lease: { owner, epoch: 1 } };
+  }
+
   async append(runId: RunId, events: NewEvent[], fence: Fence): Promise<RunEvent[]> {
     if (events.length === 0) return [];
     if (!this.coalesceWrites) return this.appendNow(runId, events, fence);
@@ -157,8 +164,8 @@ export class SqliteStore extends StoreQueries implements Store {
   }
 
   /** createRun, committed before it returns (better-sqlite3 is synchronous; `statepipe chaos` wraps it). */
-  createRunNow(run: NewRun): RunEvent[] {
-    return this.guard(() => this.txCreate.immediate(run));
+  createRunNow(run: NewRun, owner?: LeaseOwner): RunEvent[] {
+    return this.guard(() => this.txCreate.immediate(run, owner));
   }
 
   /** append, committed before it returns. */
@@ -318,7 +325,8 @@ export class SqliteStore extends StoreQueries implements Store {
     return out;
   }
 
-  private createIn(run: NewRun): RunEvent[] {
+  /** `owner`: the run is created leased to it (epoch 1). */
+  private createIn(run: NewRun, owner?: LeaseOwner): RunEvent[] {
     if (this.sRunHead.get(run.runId)) throw new AppError('conflict', `run ${run.runId} already exists`);
     const key = run.idempotencyKey;
     if (key !== undefined) {
@@ -332,8 +340,8 @@ export class SqliteStore extends StoreQueries implements Store {
     const data = created?.type === 'run.created' ? created.data : undefined;
     this.stmt(
       `INSERT INTO runs (run_id, graph_id, graph_version, graph_hash, status, input, created_at, rerun_of, rerun_from_node,
-         parent_run_id, parent_node_id, child_key)
-       VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)`,
+         parent_run_id, parent_node_id, child_key, owner_id, owner_pid, owner_host, lease_expires_at, lease_epoch)
+       VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       run.runId,
       run.graph.id,
@@ -346,6 +354,11 @@ export class SqliteStore extends StoreQueries implements Store {
       data?.parent?.runId ?? null,
       data?.parent?.nodeId ?? null,
       data?.parent?.key ?? null,
+      owner?.id ?? null,
+      owner ? (owner.pid ?? process.pid) : null,
+      owner ? HOST : null,
+      owner ? Date.now() + this.leaseMs : null,
+      owner ? 1 : 0,
     );
     if (key !== undefined)
       this.stmt('INSERT INTO run_keys (key, run_id, created_at, request_hash) VALUES (?, ?, ?, ?)').run(
@@ -354,7 +367,13 @@ export class SqliteStore extends StoreQueries implements Store {
         ts,
         key.requestHash ?? null,
       );
-    const head: RunHead = { last_seq: 0, lease_epoch: 0, status: 'queued', created_at: ts, started_at: null };
+    const head: RunHead = {
+      last_seq: 0,
+      lease_epoch: owner ? 1 : 0,
+      status: 'queued',
+      created_at: ts,
+      started_at: null,
+    };
     return run.events.length === 0 ? [] : this.commitEvents(run.runId, head, run.events);
   }
 
