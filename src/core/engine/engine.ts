@@ -37,6 +37,9 @@ function withinBudget(graph: Graph, parent: RunState): Graph {
   return { ...graph, budget };
 }
 
+/** A lease taken with a run's creation is used by a drive that starts within this (ms); leases last 15 s or more. */
+const HELD_MS = 1_000;
+
 export class Engine {
   /** Drivers of the runs this engine drives, once created; `starting` while their lease is taken. */
   private readonly active = new Map<string, RunDriver>();
@@ -94,7 +97,7 @@ export class Engine {
     let committed: RunEvent[];
     if (opts.leased && store.createLeased) {
       const made = await store.createLeased(run, owner);
-      this.held.set(runId, { lease: made.lease, loaded: { graph, events: made.events } });
+      this.held.set(runId, { lease: made.lease, loaded: { graph, events: made.events }, at: this.deps.clock.now() });
       committed = made.events;
     } else committed = await store.createRun(run);
     this.publish(committed);
@@ -202,15 +205,16 @@ export class Engine {
   }
 
   /**
-   * Leases taken with the runs this engine created to drive at once, not yet driven. One never
-   * driven (its parent stopped first) is taken again by this owner as its own, or expires.
+   * Leases taken with the runs this engine created to drive at once, not yet driven. One not
+   * driven at once (its parent stopped first) is not used later: its lease may have expired and
+   * the run moved on elsewhere, so it is acquired and loaded again (this owner's own, or expired).
    */
-  private readonly held = new Map<string, { lease: Lease; loaded: { graph: Graph; events: RunEvent[] } }>();
+  private readonly held = new Map<string, { lease: Lease; loaded: { graph: Graph; events: RunEvent[] }; at: number }>();
 
   private takeHeld(runId: RunId) {
-    const lease = this.held.get(runId);
+    const held = this.held.get(runId);
     this.held.delete(runId);
-    return lease;
+    return held && this.deps.clock.now() - held.at < HELD_MS ? held : undefined;
   }
 
   /** Resolves the next time a drive of `runId` in this engine settles. */
