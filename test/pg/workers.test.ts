@@ -6,61 +6,26 @@
  * run does, seqs gapless, no node started after it succeeded, no unsafe key sent twice.
  * STATEPIPE_WORKERS_RUNS sets the run count (default 40: ~2-3 minutes on 2 loaded cores).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cli, cliEntry, tmpDir } from '../../src/cli/cli-test-kit.js';
+import { cli, tmpDir } from '../../src/cli/cli-test-kit.js';
 import { chaosGraph } from '../reliability/chaos-graph.js';
 import { startServer } from '../../src/server/index.js';
 import { startCountingServer } from '../reliability/counting-server.js';
 import { testDatabase } from './db.js';
+import { claimedBy, exited, killAll, sleep, startWorker as start, until, type Worker } from './worker-kit.js';
 
 const RUNS = Number(process.env['STATEPIPE_WORKERS_RUNS'] ?? 40);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface Worker {
-  child: ChildProcess;
-  out: string[];
-}
 
 const workers: Worker[] = [];
-afterAll(() => {
-  for (const w of workers) {
-    if (w.child.exitCode === null && w.child.signalCode === null) {
-      w.child.kill('SIGCONT');
-      w.child.kill('SIGKILL');
-    }
-  }
-});
-
-async function startWorker(db: string, name: string, cwd: string, ...extra: string[]): Promise<Worker> {
-  const entry = await cliEntry();
-  const args = ['worker', '--db', db, '--name', name, '--concurrency', '8', ...extra];
-  const child = spawn(process.execPath, [...entry, ...args], {
-    cwd,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const w: Worker = { child, out: [] };
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => w.out.push(...d.split('\n').filter(Boolean)));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => w.out.push(...d.split('\n').filter(Boolean)));
+afterAll(() => killAll(workers));
+const startWorker = async (...args: Parameters<typeof start>): Promise<Worker> => {
+  const w = await start(...args);
   workers.push(w);
   return w;
-}
-
-const claimedBy = (w: Worker): number => w.out.filter((l) => l.includes(' claimed ')).length;
-
-const exited = (w: Worker): Promise<number | null> =>
-  new Promise((r) => (w.child.exitCode !== null ? r(w.child.exitCode) : w.child.once('exit', (c) => r(c))));
-
-async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
-  const t0 = Date.now();
-  while (!(await ok())) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out: ${what}`);
-    await sleep(100);
-  }
-}
+};
 
 describe('statepipe worker on PostgreSQL', () => {
   it(`drives ${RUNS} detached runs over 3 workers, one killed and one stopped past its lease`, async () => {

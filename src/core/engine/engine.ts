@@ -153,6 +153,8 @@ export class Engine {
       // A fenced driver's lease belongs to another process now: releasing it changes nothing.
       await store.releaseLease(runId, taken.lease).catch(() => undefined);
       this.notifySettled(runId);
+      // A child's parent may wait for it in another process (its children driven by workers).
+      if (taken.driver.state.parent) await store.announce?.(runId).catch(() => undefined);
     }
     return this.continueParent(taken.driver.state, outcome);
   }
@@ -190,7 +192,7 @@ export class Engine {
   private readonly settledWaiters = new Map<string, (() => void)[]>();
 
   /** What the child runs of a composition node need of this engine. */
-  private readonly childEngine: ChildEngine = {
+  readonly childEngine: ChildEngine = {
     createChild: async (parent, childId, graph, input, nodeId, key) => {
       const snapshot = withinBudget(graph, parent.state);
       const graphHash = this.deps.hashGraph?.(snapshot) ?? '';

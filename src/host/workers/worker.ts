@@ -53,8 +53,12 @@ export class RunWorker {
   async run(): Promise<void> {
     const reaper = this.reapLoop();
     const { concurrency, queue, pollMs = 250 } = this.opts;
+    // A run that only waits for its children on other workers holds no slot (else wide maps on
+    // every worker could fill every slot with parents and leave their children no room).
+    const children = this.svc.children;
+    const unwatch = children?.onChange(() => this.slotFreed?.());
     while (!this.stopping.signal.aborted) {
-      const free = concurrency - this.active.size;
+      const free = concurrency - this.active.size + (children?.parked ?? 0);
       if (free <= 0) {
         await new Promise<void>((resolve) => (this.slotFreed = resolve));
         continue;
@@ -73,6 +77,7 @@ export class RunWorker {
       for (const job of jobs) this.start(job);
       if (jobs.length === 0) await sleep(pollMs, this.stopping.signal);
     }
+    unwatch?.();
     await reaper;
     await this.drain();
   }

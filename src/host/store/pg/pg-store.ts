@@ -212,6 +212,11 @@ export class PostgresStore extends PgQueries implements Store {
     };
   }
 
+  /** NOTIFYs the run's watchers in every process (a child run's drive settled). */
+  async announce(runId: RunId): Promise<void> {
+    await this.q(`SELECT pg_notify('${CONTROL_CHANNEL}', $1)`, [runId]);
+  }
+
   /** Resolves once this store LISTENs for controls (a watcher is then woken by every request). */
   async listening(): Promise<void> {
     await this.listener.ready();
