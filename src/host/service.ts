@@ -30,6 +30,7 @@ import { verifyEffect } from './runners/http-verify.js';
 import { ProviderRegistry, type ProviderSettings } from './providers/index.js';
 import { inspectRun, knownRun, type RunDetail } from './run-detail.js';
 import { DispatchedChildren } from './workers/children.js';
+import type { PostgresStore } from './store/pg/pg-store.js';
 import { sha256, type ListRunsOptions, type RunSummary, type Store, type StoreOptions } from './store/index.js';
 
 export interface ServiceOptions extends StoreOptions {
@@ -71,6 +72,11 @@ export class StatepipeService {
   ) {
     this.owner = processOwner(opts.ownerName);
     this.providers = new ProviderRegistry(opts.providers ?? {});
+    // On PostgreSQL the minute of requests and tokens is every process's on the database.
+    if (store.kind === 'postgres') {
+      const pgStore = store as PostgresStore;
+      this.providers.limits.shareWith((name, l) => pgStore.rateWindow(name, l));
+    }
     this.breakers = new BreakerRegistry(opts.breakers ?? {});
     this.runners = {
       llm: withBreakers(this.breakers, llmRunner),

@@ -10,10 +10,25 @@ export interface Worker {
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A worker on `db` named `name` (concurrency 8 unless `extra` says otherwise). */
-export async function startWorker(db: string, name: string, cwd: string, ...extra: string[]): Promise<Worker> {
+export function startWorker(db: string, name: string, cwd: string, ...extra: string[]): Promise<Worker> {
+  return startWorkerWith({}, db, name, cwd, ...extra);
+}
+
+/** The same, with variables added to its environment. */
+export async function startWorkerWith(
+  env: Record<string, string>,
+  db: string,
+  name: string,
+  cwd: string,
+  ...extra: string[]
+): Promise<Worker> {
   const entry = await cliEntry();
   const args = ['worker', '--db', db, '--name', name, '--concurrency', '8', ...extra];
-  const child = spawn(process.execPath, [...entry, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...entry, ...args], {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const w: Worker = { child, out: [] };
   child.stdout!.setEncoding('utf8').on('data', (d: string) => w.out.push(...d.split('\n').filter(Boolean)));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => w.out.push(...d.split('\n').filter(Boolean)));
