@@ -11,10 +11,10 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { asRunId } from '../../core/ids.js';
 import { isTerminalRun } from '../../core/engine/machines.js';
-import { replayRun } from '../../core/engine/replay.js';
 import { CHAOS_KILL_ENV, CHAOS_TRACE_ENV, KILL_WHERE, type ChaosTraceLine, type KillWhere } from '../../host/chaos.js';
+import { isPostgresUrl } from '../../host/store/spec.js';
+import { resolveDbPath } from '../global-opts.js';
 import { UsageError } from '../exit.js';
 import { checkRunInput, loadGraphFile, parseJsonArg } from '../files.js';
 import { positiveInt } from '../flags.js';
@@ -22,10 +22,9 @@ import { paint, streamOut } from '../render.js';
 import type { GlobalOpts } from '../session.js';
 import { pool } from './batch.js';
 import {
-  checkChildren,
   checkCounts,
   checkKill,
-  checkRun,
+  checkTree,
   runIds,
   runTree,
   snapshot,
@@ -43,6 +42,7 @@ export interface ChaosOpts {
   maxKills?: string;
   json?: boolean;
   keep?: boolean;
+  workers?: string;
 }
 
 type Cmd = 'run' | 'resume' | 'approve' | 'retry';
@@ -159,6 +159,16 @@ async function driveRun(graphFile: string, input: string, dbFile: string, plan: 
   return d;
 }
 
+/** `--workers N` needs `--db postgres://…` (or STATEPIPE_DB); it drives runs in the database, not in files. */
+function workerDb(g: GlobalOpts, opts: ChaosOpts): string {
+  const db = resolveDbPath(g);
+  if (!isPostgresUrl(db))
+    throw new UsageError('chaos --workers needs a PostgreSQL store: --db postgres://… (or STATEPIPE_DB)');
+  if (opts.parallel !== undefined)
+    throw new UsageError('chaos --workers: --parallel does not apply (the workers drive the runs at once)');
+  return db;
+}
+
 /** A short name of what an append was doing, for the summary. */
 function kindOf(types: string[]): string {
   if (types.includes('run.created')) return 'run created';
@@ -195,12 +205,14 @@ async function fetchCounts(url: string): Promise<Record<string, number>> {
   return (await res.json()) as Record<string, number>;
 }
 
-export async function chaosCommand(file: string, opts: ChaosOpts, _g: GlobalOpts): Promise<number> {
+export async function chaosCommand(file: string, opts: ChaosOpts, g: GlobalOpts): Promise<number> {
   const started = Date.now();
   const runs = positiveInt(opts.n, '-n') ?? 20;
   const seed = positiveInt(opts.seed, '--seed', true) ?? Date.now() % 100_000;
   const parallel = positiveInt(opts.parallel, '--parallel') ?? 1;
   const maxKills = positiveInt(opts.maxKills, '--max-kills') ?? 3;
+  const workers = positiveInt(opts.workers, '--workers');
+  const db = workers === undefined ? undefined : workerDb(g, opts);
   const graph = await loadGraphFile(file);
   const input = opts.input !== undefined ? parseJsonArg(opts.input, '--input') : {};
   checkRunInput(graph, input, opts.input !== undefined ? '--input' : 'no --input given');
@@ -226,6 +238,40 @@ export async function chaosCommand(file: string, opts: ChaosOpts, _g: GlobalOpts
   out.write(
     `chaos: reference run ${reference.status} with ${refSnap.events.length} events in ${ref.steps.length} command(s); ${runs} runs, seed ${seed}\n`,
   );
+
+  if (workers !== undefined && db !== undefined) {
+    const { chaosOnWorkers } = await import('./chaos-workers.js');
+    const ws = await chaosOnWorkers({
+      db,
+      workers,
+      graph,
+      input,
+      reference,
+      runs,
+      seed,
+      maxKills: maxKills * runs,
+      random: rng(seed),
+      countsUrl: opts.countsUrl,
+      fetchCounts,
+      out,
+      p,
+      self: self(),
+    });
+    const seconds = Math.round((Date.now() - started) / 100) / 10;
+    if (ownDir && !opts.keep) fs.rmSync(dir, { recursive: true, force: true });
+    out.write(
+      [
+        `chaos: ${runs} runs of ${path.basename(file)} (seed ${seed}) on ${workers} workers in ${seconds} s`,
+        `  workers killed: ${ws.kills} · runs taken over: ${ws.takenOver} · resumed re-executions: ${ws.resumedStarts}`,
+        `  approvals: ${ws.approvals} · in-doubt retries: ${ws.inDoubtRetries}`,
+        `  mismatches: ${ws.mismatches === 0 ? p.green('0') : p.red(String(ws.mismatches))}`,
+        ...ws.problems.map((x) => `  ${p.red('✗')} ${x}`),
+      ].join('\n') + '\n',
+    );
+    if (opts.json)
+      process.stdout.write(JSON.stringify({ graph: path.basename(file), seed, seconds, ...ws }, null, 2) + '\n');
+    return ws.mismatches === 0 ? 0 : 1;
+  }
 
   const summary: ChaosSummary = {
     graph: path.basename(file),
@@ -266,20 +312,9 @@ export async function chaosCommand(file: string, opts: ChaosOpts, _g: GlobalOpts
       let facts: RunFacts | undefined;
       if (d.runId === undefined) problems.push('no run was created');
       else if (problems.length === 0) {
-        const tree = await runTree(dbFile, d.runId);
-        problems.push(...checkChildren(tree));
-        facts = { unsafeHttpKeys: [], httpKeys: [], resumedStarts: 0 };
-        for (const r of tree) {
-          const who = r.key === undefined ? '' : `child ${r.key}: `;
-          const checked = checkRun(r, r.key === undefined ? reference : undefined);
-          problems.push(...checked.problems.map((x) => who + x));
-          facts.unsafeHttpKeys.push(...checked.facts.unsafeHttpKeys);
-          facts.httpKeys.push(...checked.facts.httpKeys);
-          facts.resumedStarts += checked.facts.resumedStarts;
-          // The record, kills and all, replays to the same transitions and outputs (each child from its own).
-          const replay = await replayRun(asRunId(r.runId), r.graph, r.events);
-          problems.push(...replay.differences.map((x) => `${who}replay: ${x}`));
-        }
+        const checked = await checkTree(await runTree(dbFile, d.runId), reference);
+        problems.push(...checked.problems);
+        facts = checked.facts;
       }
       summary.childProcesses += d.steps.length;
       for (const s of d.steps) {

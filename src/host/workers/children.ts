@@ -1,5 +1,5 @@
 /**
- * Child runs on workers (docs/composition.md "Semantics", docs/scale-out.md "Workers"): a worker
+ * Child runs on workers (docs/scale-out.md "Child runs on workers"): a worker
  * driving a map, subgraph or loop node queues each child as a run of its own, so every worker on
  * the database drives the items of a map in parallel. The parent waits for a child without
  * holding a worker slot: it wakes on the NOTIFY a child's drive sends when it settles
