@@ -34,7 +34,10 @@ describe('statepipe chaos on workers', () => {
     const db = await testDatabase();
     const dir = tmpDir();
     const graphFile = path.join(dir, 'chaos.json');
-    fs.writeFileSync(graphFile, JSON.stringify(chaosGraph(server.url)));
+    // A longer delay keeps runs on their workers long enough for kills to find them busy.
+    const graph = chaosGraph(server.url) as { nodes: { id: string; config?: Record<string, unknown> }[] };
+    graph.nodes.find((n) => n.id === 'pause')!.config = { ms: 1500 };
+    fs.writeFileSync(graphFile, JSON.stringify(graph));
     const args = ['chaos', graphFile, '-n', '12', '--seed', '11', '--workers', '3', '--max-kills', '1'];
     const input = JSON.stringify({ text: 'a b c', id: 'w' });
     const r = await cli([...args, '--input', input, '--counts-url', `${server.url}/counts`, '--json', '--db', db], {
