@@ -207,7 +207,11 @@ export class Engine {
         if (!(err instanceof AppError && err.code === 'conflict')) throw err;
       }
     },
-    drive: (id, opts) => this.drive(id, opts),
+    // The parent's signal is for children driven elsewhere (workers); a drive here has its own.
+    drive: (id, opts) => {
+      const { signal: _parent, ...own } = opts ?? {};
+      return this.drive(id, own);
+    },
     cancel: (id) => this.cancel(id),
     pause: (id) => this.pause(id),
     inspect: (id) => this.inspect(id),
