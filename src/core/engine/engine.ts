@@ -153,6 +153,8 @@ export class Engine {
       // A fenced driver's lease belongs to another process now: releasing it changes nothing.
       await store.releaseLease(runId, taken.lease).catch(() => undefined);
       this.notifySettled(runId);
+      // A child's parent may wait for it in another process (its children driven by workers).
+      if (taken.driver.state.parent) await store.announce?.(runId).catch(() => undefined);
     }
     return this.continueParent(taken.driver.state, outcome);
   }
@@ -190,7 +192,7 @@ export class Engine {
   private readonly settledWaiters = new Map<string, (() => void)[]>();
 
   /** What the child runs of a composition node need of this engine. */
-  private readonly childEngine: ChildEngine = {
+  readonly childEngine: ChildEngine = {
     createChild: async (parent, childId, graph, input, nodeId, key) => {
       const snapshot = withinBudget(graph, parent.state);
       const graphHash = this.deps.hashGraph?.(snapshot) ?? '';
@@ -205,7 +207,11 @@ export class Engine {
         if (!(err instanceof AppError && err.code === 'conflict')) throw err;
       }
     },
-    drive: (id, opts) => this.drive(id, opts),
+    // The parent's signal is for children driven elsewhere (workers); a drive here has its own.
+    drive: (id, opts) => {
+      const { signal: _parent, ...own } = opts ?? {};
+      return this.drive(id, own);
+    },
     cancel: (id) => this.cancel(id),
     pause: (id) => this.pause(id),
     inspect: (id) => this.inspect(id),
