@@ -92,8 +92,8 @@ describe('statepipe worker on PostgreSQL', () => {
       w[1]!.child.kill('SIGSTOP');
       const stoppedAt = Date.now();
       let continued = false;
-      // Decision keys and when they were given: the API answers before a decision that met a
-      // moving run (its lease held an instant longer) is refused, so one still open is given again.
+      // Decision keys and when they were given: a node may wait again under the same key (in
+      // doubt again after another kill), so one still open 3 s after its decision is given again.
       const decided = new Map<string, number>();
       let decisions = 0;
       let apiDecisions = 0;
