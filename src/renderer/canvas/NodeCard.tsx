@@ -12,6 +12,7 @@ import { errorMessageOf } from '../../core/errors';
 import { isBranching, typeLabel } from '../doc/defaults';
 import { kindUi } from '../doc/node-kinds';
 import type { FlowNode } from '../doc/flow';
+import { DecisionButtons } from '../ui/DecisionButtons';
 import { Icon, StateIcon, TypeIcon } from '../ui/icons';
 import { ZoomedOutContext } from './lod';
 import { useNodeSource, type CardRun } from './node-source';
@@ -226,22 +227,7 @@ function FullNode({ id, selected }: Pick<Props, 'id' | 'selected'>): JSX.Element
       {(mark?.note || diff === 'changed') && <div className="rd-note">{mark?.note ?? 'changed'}</div>}
       {decide && (
         <div className="sp-approval nodrag nopan">
-          <button
-            type="button"
-            className="btn btn-sm btn-approve"
-            data-testid={`approve-${id}`}
-            onClick={() => decide(id, true)}
-          >
-            <Icon name="check" size={12} /> Approve
-          </button>
-          <button
-            type="button"
-            className="btn btn-sm btn-reject"
-            data-testid={`reject-${id}`}
-            onClick={() => decide(id, false)}
-          >
-            <Icon name="close" size={12} /> Reject
-          </button>
+          <DecisionButtons decide={(approved) => decide(id, approved)} testId={(kind) => `${kind}-${id}`} />
         </div>
       )}
       {count > 0 && (
