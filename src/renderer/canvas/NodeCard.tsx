@@ -26,6 +26,12 @@ function inputKeysOf(schema: unknown): string[] {
   return props && typeof props === 'object' ? Object.keys(props) : EMPTY;
 }
 
+/** A branching node's two outputs and how far down its right edge each sits. */
+const BRANCH_HANDLES = [
+  ['true', '36%'],
+  ['false', '72%'],
+] as const;
+
 const STATUS_TEXT: Record<string, string> = { 'in-doubt': 'in doubt' };
 
 type Props = Pick<NodeProps<FlowNode>, 'id' | 'selected' | 'width' | 'height'>;
@@ -48,22 +54,17 @@ function Handles({ type, connectable, labels }: { type: string; connectable: boo
       )}
       {isBranching(type) ? (
         <>
-          <Handle
-            type="source"
-            position={Position.Right}
-            id="true"
-            className="sp-handle sp-handle-true"
-            style={{ top: '36%' }}
-            isConnectable={connectable}
-          />
-          <Handle
-            type="source"
-            position={Position.Right}
-            id="false"
-            className="sp-handle sp-handle-false"
-            style={{ top: '72%' }}
-            isConnectable={connectable}
-          />
+          {BRANCH_HANDLES.map(([branch, top]) => (
+            <Handle
+              key={branch}
+              type="source"
+              position={Position.Right}
+              id={branch}
+              className={`sp-handle sp-handle-${branch}`}
+              style={{ top }}
+              isConnectable={connectable}
+            />
+          ))}
           {labels && <BranchLabel branch="true" />}
           {labels && <BranchLabel branch="false" />}
         </>
