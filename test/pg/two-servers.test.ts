@@ -91,11 +91,11 @@ describe('two servers, a worker and the CLI on one PostgreSQL database', () => {
       const started = await onA('POST', '/api/runs', { graph: GATED_GRAPH, input: {} });
       expect(started.status, JSON.stringify(started.body)).toBe(201);
       runId = String(started.body['runId']);
-      const pushed = { some: (ok: (e: { type: string }) => boolean) => (pushedByRun.get(runId) ?? []).some(ok) };
+      const pushed = () => pushedByRun.get(runId) ?? [];
       const status = async (on: typeof onA) => String((await on('GET', `/api/runs/${runId}`)).body['status']);
 
       // Driven by the worker (A only queued it), seen live on B.
-      await until('B is pushed the approval request', () => pushed.some((e) => e.type === 'approval.requested'));
+      await until('B is pushed the approval request', () => pushed().some((e) => e.type === 'approval.requested'));
       expect(await status(onB)).toBe('waiting');
       expect(await status(onA)).toBe('waiting');
       await until('the worker reports it waiting', () =>
@@ -109,11 +109,13 @@ describe('two servers, a worker and the CLI on one PostgreSQL database', () => {
         timeoutMs: 60_000,
       });
       expect(approve.code, approve.stderr).toBe(0);
-      await until('B is pushed the end of the run', () => pushed.some((e) => e.type === 'run.succeeded'));
+      await until('B is pushed the end of the run', () => pushed().some((e) => e.type === 'run.succeeded'));
       await until('the worker finished it', () => worker.out.some((l) => l.includes(`finished ${runId} succeeded`)));
       expect(await status(onA)).toBe('succeeded');
       expect(await status(onB)).toBe('succeeded');
-      const seqs = (pushedByRun.get(runId) ?? []).map((e) => e.seq).sort((x, y) => x - y);
+      const seqs = pushed()
+        .map((e) => e.seq)
+        .sort((x, y) => x - y);
       expect(seqs, 'B was pushed every event once, none missing').toEqual(seqs.map((_, i) => i + 1));
       const log = await onB('POST', '/api/call', { method: 'runs.events', input: { runId, afterSeq: 0 } });
       const events = (log.body['value'] as { events: { type: string; data: { by?: string } }[] }).events;
