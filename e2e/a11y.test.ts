@@ -5,11 +5,9 @@
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { axeViolations, clickNode, examplePath, importFile, realErrors, shot, harness, typeText } from './harness';
+import { axeViolations, clickNode, examplePath, importFile, realErrors, shot, harness, typeText, sel } from './harness';
 
 const h = harness();
-
-const sel = (id: string) => `[data-testid="${id}"]`;
 
 async function check(page: Page, where: string, found: Record<string, string[]>): Promise<void> {
   await page.waitForTimeout(300); // transitions settle (colors are measured)

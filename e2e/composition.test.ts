@@ -10,11 +10,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { axeViolations, clickNode, harness, importFile, realErrors, shot, typeText, VIEWPORTS } from './harness';
+import { axeViolations, clickNode, harness, importFile, realErrors, shot, typeText, VIEWPORTS, sel } from './harness';
 
 const h = harness();
 
-const sel = (id: string) => `[data-testid="${id}"]`;
 const card = (page: Page, id: string) => page.locator(`${sel('run-view')} ${sel(`node-${id}`)}`);
 const runStatus = (page: Page, status: string, timeout = 30_000) =>
   page.locator(`${sel('run-status')}[data-status="${status}"]`).waitFor({ timeout });

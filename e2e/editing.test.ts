@@ -19,11 +19,10 @@ import {
   harness,
   typeInEditor,
   typeText,
+  sel,
 } from './harness';
 
 const h = harness();
-
-const sel = (id: string) => `[data-testid="${id}"]`;
 
 async function select(page: Page, id: string): Promise<void> {
   await clickNode(page, id);

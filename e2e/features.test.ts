@@ -16,11 +16,11 @@ import {
   harness,
   typeInEditor,
   typeText,
+  sel,
 } from './harness';
 
 const h = harness();
 
-const sel = (id: string) => `[data-testid="${id}"]`;
 const suggestions = (page: Page) =>
   page.locator('.monaco-editor .suggest-widget.visible .monaco-list-row').allTextContents();
 

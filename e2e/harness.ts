@@ -226,3 +226,6 @@ export const CODE_FAILS = {
     { id: 'e2', source: 'prep', target: 'calc' },
   ],
 };
+
+/** The CSS selector of an element by its `data-testid`. */
+export const sel = (id: string): string => `[data-testid="${id}"]`;

@@ -10,11 +10,10 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { CODE_FAILS, example, harness, importFile, realErrors, shot, typeText, VIEWPORTS } from './harness';
+import { CODE_FAILS, example, harness, importFile, realErrors, shot, typeText, VIEWPORTS, sel } from './harness';
 
 const h = harness();
 
-const sel = (id: string) => `[data-testid="${id}"]`;
 /** A card of the run on screen. */
 const card = (page: Page, id: string) => page.locator(`${sel('run-view')} ${sel(`node-${id}`)}`);
 const statusOf = (page: Page, id: string) => card(page, id).getAttribute('data-status');

@@ -13,9 +13,8 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from '../src/cli/cli-test-kit';
-import { launchChromium, realErrors, ROOT, typeText } from './harness';
+import { launchChromium, realErrors, ROOT, typeText, sel } from './harness';
 
-const sel = (id: string) => `[data-testid="${id}"]`;
 const TEAM_TOKEN = 'team-token-0123456789abcdef';
 
 const graph = (id: string) => ({

@@ -18,11 +18,11 @@ import {
   typeInEditor,
   typeText,
   VIEWPORTS,
+  sel,
 } from './harness';
 
 const h = harness();
 
-const sel = (id: string) => `[data-testid="${id}"]`;
 const settle = (page: Page) => page.waitForTimeout(350);
 
 async function runVendor(page: Page, vendor: string): Promise<void> {

@@ -5,11 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { clickNode, examplePath, importFile, realErrors, shot, harness, typeInEditor, typeText } from './harness';
+import { clickNode, examplePath, importFile, realErrors, shot, harness, typeInEditor, typeText, sel } from './harness';
 
 const h = harness();
 
-const sel = (id: string) => `[data-testid="${id}"]`;
 const version = (page: Page) => page.locator(sel('doc-version')).textContent();
 
 async function openList(page: Page): Promise<string> {

@@ -227,6 +227,10 @@ export const COMMAND_TABLE: { [N in CommandName]: (program: Command, act: Act) =
       .option('--max-kills <n>', 'kills per run at most (default 3)')
       .option('--counts-url <url>', "a test server's requests per Idempotency-Key (JSON), checked after the runs")
       .option('--keep', 'keep every database')
+      .option(
+        '--workers <n>',
+        'with --db postgres://…: N worker processes drive the runs; workers are SIGKILLed at random',
+      )
       .option('--json', 'print the summary as JSON on stdout')
       .action(
         act(

@@ -106,6 +106,11 @@ export interface RunStore {
    * can notify, e.g. LISTEN/NOTIFY); the driver then takes it at once instead of at its next poll.
    */
   watchControls?(runId: RunId, wake: () => void): () => void;
+  /**
+   * Wakes the watchers of the run (watchControls) in every process: a drive of it settled (it
+   * ended, waits or paused). A parent whose children other processes drive waits for this.
+   */
+  announce?(runId: RunId): Promise<void>;
 }
 
 export interface LeaseOwner {

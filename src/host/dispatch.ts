@@ -38,15 +38,37 @@ const CHECK_OUTPUTS =
   process.env['NODE_ENV'] === 'test' ||
   process.env['STATEPIPE_CHECK_OUTPUTS'] === '1';
 
-/** Drives the run here, or (with workers) records the action and queues the run for a worker. */
+/** How long a person's action waits for a worker to let go of the run it has just parked. */
+const HAND_OFF_WAIT_MS = 5_000;
+
+/**
+ * Drives the run here, or (with workers) records the action and queues the run for a worker.
+ * With workers the answer comes once the action is recorded (or refused): a worker that has
+ * just parked the run (waiting) may hold its lease a moment longer, so a `conflict` is tried
+ * again until HAND_OFF_WAIT_MS, then answered as a 409; never acknowledged and dropped.
+ */
 async function driveOrQueue(
   ctx: DispatchContext,
   act: (o: { handOff?: boolean }) => Promise<RunOutcome>,
 ): Promise<RunOutcome> {
   if (!ctx.queue) return act({});
-  const outcome = await act({ handOff: true });
-  if (outcome.status === 'running' || outcome.status === 'queued') await ctx.queue.requeue(outcome.runId);
-  return outcome;
+  const deadline = Date.now() + HAND_OFF_WAIT_MS;
+  for (let pause = 50; ; pause = Math.min(pause * 2, 500)) {
+    try {
+      const outcome = await act({ handOff: true });
+      if (outcome.status === 'running' || outcome.status === 'queued') await ctx.queue.requeue(outcome.runId);
+      return outcome;
+    } catch (err) {
+      if (!(err instanceof AppError && err.code === 'conflict') || Date.now() + pause > deadline) throw err;
+      await new Promise((r) => setTimeout(r, pause));
+    }
+  }
+}
+
+/** A person's action: with workers, answered once recorded; here, as soon as it is under way. */
+function control(ctx: DispatchContext, act: (o: { handOff?: boolean }) => Promise<RunOutcome>, runId: string) {
+  const p = driveOrQueue(ctx, act);
+  return ctx.queue ? p : settleSoon(ctx, p, runId);
 }
 
 /** A new run goes on in the background here, or to a worker. */
@@ -144,33 +166,16 @@ const handlers: {
   }),
   'runs.pause': ({ service }, { runId }) => service.pause(runId),
   'runs.resume': (ctx, { runId, budget }) =>
-    settleSoon(
-      ctx,
-      driveOrQueue(ctx, (h) => ctx.service.resume(runId, { ...(budget ? { budget } : {}), ...h })),
-      runId,
-    ),
+    control(ctx, (h) => ctx.service.resume(runId, { ...(budget ? { budget } : {}), ...h }), runId),
   'runs.cancel': (ctx, { runId }) => settleSoon(ctx, ctx.service.cancel(runId), runId),
   'runs.approve': (ctx, { runId, nodeId, ...d }) => {
     const named = d.by !== undefined && d.by.trim() !== '';
     const decision = named || ctx.approver === undefined ? d : { ...d, by: ctx.approver };
-    return settleSoon(
-      ctx,
-      driveOrQueue(ctx, (h) => ctx.service.approve(runId, nodeId, decision, h)),
-      runId,
-    );
+    return control(ctx, (h) => ctx.service.approve(runId, nodeId, decision, h), runId);
   },
-  'runs.retry': (ctx, { runId, nodeId }) =>
-    settleSoon(
-      ctx,
-      driveOrQueue(ctx, (h) => ctx.service.retry(runId, nodeId, h)),
-      runId,
-    ),
+  'runs.retry': (ctx, { runId, nodeId }) => control(ctx, (h) => ctx.service.retry(runId, nodeId, h), runId),
   'runs.resolve': (ctx, { runId, nodeId, output }) =>
-    settleSoon(
-      ctx,
-      driveOrQueue(ctx, (h) => ctx.service.resolve(runId, nodeId, output, h)),
-      runId,
-    ),
+    control(ctx, (h) => ctx.service.resolve(runId, nodeId, output, h), runId),
   'runs.rerun': async (ctx, { runId, fromNodeId, reuse }) => {
     const created = await ctx.service.createRerun(runId, fromNodeId, reuse ? { reuse } : {});
     await startRun(ctx, created);

@@ -3,7 +3,7 @@ import type { NodeDetail, RunDetail } from '../contract/run-detail.js';
 import { AppError } from '../core/errors.js';
 import type { Graph } from '../core/graph/schema.js';
 import { asRunId, type RunId } from '../core/ids.js';
-import { foldEvents, type RunState } from '../core/engine/state.js';
+import { foldEvents, nodeUsage, type RunState } from '../core/engine/state.js';
 import type { Store } from './store/index.js';
 
 export type { NodeDetail, RunDetail };
@@ -11,17 +11,7 @@ export type { NodeDetail, RunDetail };
 export function toRunDetail(graph: Graph, s: RunState): RunDetail {
   const nodes: NodeDetail[] = graph.nodes.map((g) => {
     const n = s.nodes.get(g.id)!;
-    let tokens = 0;
-    let costUsd = 0;
-    for (const a of n.attempts) {
-      if (a.usage) tokens += a.usage.inputTokens + a.usage.outputTokens;
-      costUsd += a.costUsd ?? 0;
-    }
-    // A composition node's own attempts call no model: its children's usage is its usage.
-    for (const c of n.children?.values() ?? []) {
-      tokens += c.tokens;
-      costUsd += c.costUsd;
-    }
+    const { tokens, costUsd } = nodeUsage(n);
     const first = n.attempts[0];
     const last = n.attempts.at(-1);
     const d: NodeDetail = {

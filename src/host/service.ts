@@ -29,6 +29,8 @@ import { httpRunner } from './runners/http.js';
 import { verifyEffect } from './runners/http-verify.js';
 import { ProviderRegistry, type ProviderSettings } from './providers/index.js';
 import { inspectRun, knownRun, type RunDetail } from './run-detail.js';
+import { DispatchedChildren } from './workers/children.js';
+import type { PostgresStore } from './store/pg/pg-store.js';
 import { sha256, type ListRunsOptions, type RunSummary, type Store, type StoreOptions } from './store/index.js';
 
 export interface ServiceOptions extends StoreOptions {
@@ -42,6 +44,11 @@ export interface ServiceOptions extends StoreOptions {
   breakers?: BreakerSettings;
   /** The lease owner's name (a worker's `--name`); the process id is added. */
   ownerName?: string;
+  /**
+   * A worker's: queues a child run (of a map, subgraph or loop node) for the workers instead of
+   * driving it in this process (workers/children.ts).
+   */
+  childQueue?: (runId: RunId, parentRunId: string) => Promise<void>;
 }
 
 export type { RunDetail, RunOutcome, ReplayReport, DryRunPlan, DryControl, NodeTestRequest, NodeTestResult };
@@ -56,6 +63,8 @@ export class StatepipeService {
   private readonly telemetry: Telemetry | undefined;
   private readonly sandbox = new CodeSandbox();
   private readonly owner: { id: string; pid: number };
+  /** With `childQueue`: the children this process waits for on other workers. */
+  readonly children: DispatchedChildren | undefined;
 
   private constructor(
     readonly store: Store,
@@ -63,6 +72,11 @@ export class StatepipeService {
   ) {
     this.owner = processOwner(opts.ownerName);
     this.providers = new ProviderRegistry(opts.providers ?? {});
+    // On PostgreSQL the minute of requests and tokens is every process's on the database.
+    if (store.kind === 'postgres') {
+      const pgStore = store as PostgresStore;
+      this.providers.limits.shareWith((name, l) => pgStore.rateWindow(name, l));
+    }
     this.breakers = new BreakerRegistry(opts.breakers ?? {});
     this.runners = {
       llm: withBreakers(this.breakers, llmRunner),
@@ -76,6 +90,8 @@ export class StatepipeService {
       provider: (name) => this.providers.get(name),
       verifyEffect: (req) => verifyEffect(req),
     };
+    const queue = opts.childQueue;
+    this.children = queue ? new DispatchedChildren(() => this.engine, store, queue) : undefined;
     this.engine = new Engine({
       store,
       clock: realClock,
@@ -83,6 +99,7 @@ export class StatepipeService {
       services: this.services,
       owner: this.owner,
       hashGraph: (graph) => sha256(serializeGraph(graph)),
+      ...(this.children ? { childEngine: this.children.childEngine() } : {}),
       ...(opts.hooks ? { hooks: opts.hooks } : {}),
       ...(opts.onHookError ? { onHookError: opts.onHookError } : {}),
     });
@@ -98,7 +115,16 @@ export class StatepipeService {
    * URL without its password.
    */
   static async open(opts: ServiceOptions): Promise<StatepipeService> {
-    const { dbPath, hooks: _h, onHookError: _o, providers: _p, breakers: _b, ownerName: _n, ...openOpts } = opts;
+    const {
+      dbPath,
+      hooks: _h,
+      onHookError: _o,
+      providers: _p,
+      breakers: _b,
+      ownerName: _n,
+      childQueue: _c,
+      ...openOpts
+    } = opts;
     return new StatepipeService(await openProcessStore(dbPath, openOpts), opts);
   }
 

@@ -70,7 +70,8 @@ describe('two servers, a worker and the CLI on one PostgreSQL database', () => {
     const onB = api(b);
 
     // B's studio socket, open before the run exists: what it is pushed is what a studio on B shows.
-    const pushed: { type: string; seq: number }[] = [];
+    // Every run's events as they come: the run's first ones may arrive before A's answer names it.
+    const pushedByRun = new Map<string, { type: string; seq: number }[]>();
     const ws = new WebSocket(`${b.base.replace('http', 'ws')}/ws?token=${b.token}`);
     await new Promise<void>((resolve, reject) => {
       ws.once('message', () => resolve()); // hello
@@ -83,16 +84,18 @@ describe('two servers, a worker and the CLI on one PostgreSQL database', () => {
         runId?: string;
         events?: { type: string; seq: number }[];
       };
-      if (msg.kind === 'events' && msg.runId === runId) pushed.push(...msg.events!);
+      if (msg.kind !== 'events' || msg.runId === undefined) return;
+      (pushedByRun.get(msg.runId) ?? pushedByRun.set(msg.runId, []).get(msg.runId)!).push(...msg.events!);
     });
     try {
       const started = await onA('POST', '/api/runs', { graph: GATED_GRAPH, input: {} });
       expect(started.status, JSON.stringify(started.body)).toBe(201);
       runId = String(started.body['runId']);
+      const pushed = () => pushedByRun.get(runId) ?? [];
       const status = async (on: typeof onA) => String((await on('GET', `/api/runs/${runId}`)).body['status']);
 
       // Driven by the worker (A only queued it), seen live on B.
-      await until('B is pushed the approval request', () => pushed.some((e) => e.type === 'approval.requested'));
+      await until('B is pushed the approval request', () => pushed().some((e) => e.type === 'approval.requested'));
       expect(await status(onB)).toBe('waiting');
       expect(await status(onA)).toBe('waiting');
       await until('the worker reports it waiting', () =>
@@ -106,11 +109,13 @@ describe('two servers, a worker and the CLI on one PostgreSQL database', () => {
         timeoutMs: 60_000,
       });
       expect(approve.code, approve.stderr).toBe(0);
-      await until('B is pushed the end of the run', () => pushed.some((e) => e.type === 'run.succeeded'));
+      await until('B is pushed the end of the run', () => pushed().some((e) => e.type === 'run.succeeded'));
       await until('the worker finished it', () => worker.out.some((l) => l.includes(`finished ${runId} succeeded`)));
       expect(await status(onA)).toBe('succeeded');
       expect(await status(onB)).toBe('succeeded');
-      const seqs = pushed.map((e) => e.seq).sort((x, y) => x - y);
+      const seqs = pushed()
+        .map((e) => e.seq)
+        .sort((x, y) => x - y);
       expect(seqs, 'B was pushed every event once, none missing').toEqual(seqs.map((_, i) => i + 1));
       const log = await onB('POST', '/api/call', { method: 'runs.events', input: { runId, afterSeq: 0 } });
       const events = (log.body['value'] as { events: { type: string; data: { by?: string } }[] }).events;

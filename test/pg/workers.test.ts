@@ -1,67 +1,35 @@
 /**
  * Workers on PostgreSQL: 3 `statepipe worker` processes drive runs queued with `run --detach`
  * (streaming mock llm, an idempotent PUT, an unsafe POST, a delay, an approval given from the
- * CLI). One worker is SIGKILLed mid-way (its runs are taken over), one SIGSTOPped past its lease
- * and continued (fenced: it never writes to those runs again). Every run ends as the reference
- * run does, seqs gapless, no node started after it succeeded, no unsafe key sent twice.
- * STATEPIPE_WORKERS_RUNS sets the run count (default 40: ~2-3 minutes on 2 loaded cores).
+ * CLI for the first runs, then from the HTTP API of a `serve --workers` beside them: a CLI
+ * process per decision would cost more than the runs). One worker is SIGKILLed mid-way (its runs
+ * are taken over), one SIGSTOPped past its lease and continued (fenced: it never writes to those
+ * runs again). Every run ends as the reference run does, seqs gapless, no node started after it
+ * succeeded, no unsafe key sent twice. STATEPIPE_WORKERS_RUNS sets the run count (default 200).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cli, cliEntry, tmpDir } from '../../src/cli/cli-test-kit.js';
+import { cli, tmpDir } from '../../src/cli/cli-test-kit.js';
 import { chaosGraph } from '../reliability/chaos-graph.js';
 import { startServer } from '../../src/server/index.js';
 import { startCountingServer } from '../reliability/counting-server.js';
 import { testDatabase } from './db.js';
 import { GATED_GRAPH } from './graphs.js';
+import { claimedBy, exited, killAll, sleep, startWorker as start, until, type Worker } from './worker-kit.js';
 
-const RUNS = Number(process.env['STATEPIPE_WORKERS_RUNS'] ?? 40);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface Worker {
-  child: ChildProcess;
-  out: string[];
-}
+const RUNS = Number(process.env['STATEPIPE_WORKERS_RUNS'] ?? 200);
+/** Decisions given from the CLI (one process each); the rest go through the HTTP API. */
+const CLI_DECISIONS = 8;
 
 const workers: Worker[] = [];
-afterAll(() => {
-  for (const w of workers) {
-    if (w.child.exitCode === null && w.child.signalCode === null) {
-      w.child.kill('SIGCONT');
-      w.child.kill('SIGKILL');
-    }
-  }
-});
-
-async function startWorker(db: string, name: string, cwd: string, ...extra: string[]): Promise<Worker> {
-  const entry = await cliEntry();
-  const args = ['worker', '--db', db, '--name', name, '--concurrency', '8', ...extra];
-  const child = spawn(process.execPath, [...entry, ...args], {
-    cwd,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const w: Worker = { child, out: [] };
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => w.out.push(...d.split('\n').filter(Boolean)));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => w.out.push(...d.split('\n').filter(Boolean)));
+afterAll(() => killAll(workers));
+const startWorker = async (...args: Parameters<typeof start>): Promise<Worker> => {
+  const w = await start(...args);
   workers.push(w);
   return w;
-}
-
-const claimedBy = (w: Worker): number => w.out.filter((l) => l.includes(' claimed ')).length;
-
-const exited = (w: Worker): Promise<number | null> =>
-  new Promise((r) => (w.child.exitCode !== null ? r(w.child.exitCode) : w.child.once('exit', (c) => r(c))));
-
-async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
-  const t0 = Date.now();
-  while (!(await ok())) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out: ${what}`);
-    await sleep(100);
-  }
-}
+};
 
 describe('statepipe worker on PostgreSQL', () => {
   it(`drives ${RUNS} detached runs over 3 workers, one killed and one stopped past its lease`, async () => {
@@ -71,6 +39,7 @@ describe('statepipe worker on PostgreSQL', () => {
     const graphFile = path.join(dir, 'chaos.json');
     fs.writeFileSync(graphFile, JSON.stringify(chaosGraph(server.url)));
     const client = new pg.Client({ connectionString: db });
+    let closeApi: (() => Promise<void>) | undefined;
     try {
       const on = (...args: string[]) => cli([...args, '--db', db], { cwd: dir, timeoutMs: 60_000 });
       // The reference: driven by the CLI itself, approved from the CLI.
@@ -92,7 +61,18 @@ describe('statepipe worker on PostgreSQL', () => {
       const ids = detached.stdout.trim().split('\n');
       expect(ids).toHaveLength(RUNS);
 
-      const w = [await startWorker(db, 'w0', dir), await startWorker(db, 'w1', dir), await startWorker(db, 'w2', dir)];
+      const w: Worker[] = [];
+      for (const name of ['w0', 'w1', 'w2']) w.push(await startWorker(db, name, dir, '--concurrency', '16'));
+      const api = await startServer({ dbPath: db, workers: true, token: 't0ken' });
+      closeApi = () => api.close();
+      const call = async (url: string, body: unknown): Promise<number> =>
+        (
+          await fetch(`http://127.0.0.1:${api.port}${url}`, {
+            method: 'POST',
+            headers: { authorization: 'Bearer t0ken', 'content-type': 'application/json' },
+            body: JSON.stringify(body),
+          })
+        ).status;
       await client.connect();
       const statuses = async () =>
         (
@@ -112,10 +92,14 @@ describe('statepipe worker on PostgreSQL', () => {
       w[1]!.child.kill('SIGSTOP');
       const stoppedAt = Date.now();
       let continued = false;
-      const decided = new Set<string>();
+      // Decision keys and when they were given: a node may wait again under the same key (in
+      // doubt again after another kill), so one still open 3 s after its decision is given again.
+      const decided = new Map<string, number>();
+      let decisions = 0;
+      let apiDecisions = 0;
       let linesAtCont = 0;
 
-      // Approvals (and in-doubt POSTs, retried) given from the CLI while the workers drive.
+      // Approvals (and in-doubt POSTs, retried) given from the CLI, then the API, while the workers drive.
       for (;;) {
         expect(Date.now() - t0, 'every run ends').toBeLessThan(170_000);
         if (!continued && Date.now() - stoppedAt > 17_000) {
@@ -129,27 +113,47 @@ describe('statepipe worker on PostgreSQL', () => {
               WHERE r.run_id = ANY($1) AND r.status = 'waiting' AND n.status IN ('waiting', 'in-doubt')`,
             [ids],
           )
-        ).rows.filter((r) => !decided.has(`${r.run_id}/${r.node_id}/${r.status}`));
+        ).rows.filter((r) => Date.now() - (decided.get(`${r.run_id}/${r.node_id}/${r.status}`) ?? 0) > 3_000);
         await Promise.all(
-          open.slice(0, 4).map(async (r) => {
-            decided.add(`${r.run_id}/${r.node_id}/${r.status}`);
-            const res = await (r.status === 'waiting'
-              ? on('approve', r.run_id, r.node_id)
-              : on('retry', r.run_id, r.node_id));
-            expect([0, 3], res.stderr).toContain(res.code);
+          open.slice(0, 50).map(async (r) => {
+            const key = `${r.run_id}/${r.node_id}/${r.status}`;
+            decided.set(key, Date.now());
+            if (decisions++ < CLI_DECISIONS) {
+              const res = await (r.status === 'waiting'
+                ? on('approve', r.run_id, r.node_id)
+                : on('retry', r.run_id, r.node_id));
+              expect([0, 3], res.stderr).toContain(res.code);
+              return;
+            }
+            const status = await (r.status === 'waiting'
+              ? call(`/api/runs/${r.run_id}/approve`, { nodeId: r.node_id })
+              : call('/api/call/runs.retry', { runId: r.run_id, nodeId: r.node_id }));
+            // Refused (the run is being driven at this instant): asked again next round.
+            if (status !== 200) decided.delete(key);
+            else apiDecisions++;
           }),
         );
         const s = await statuses();
         if (continued && s.every((r) => r.status === 'succeeded' || r.status === 'failed')) break;
         if (open.length === 0) await sleep(300);
       }
-      for (const r of await statuses()) expect(r.status, r.run_id).toBe('succeeded');
+      const ended = await client.query<{ run_id: string; status: string; error: string | null }>(
+        'SELECT run_id, status, error FROM statepipe.runs WHERE run_id = ANY($1)',
+        [ids],
+      );
+      for (const r of ended.rows) expect(r.status, `${r.run_id}: ${r.error}`).toBe('succeeded');
 
-      // Every run ends as the reference did.
-      for (const id of ids) {
+      // Every run ends as the reference did (`inspect` for a few, the stored result for all).
+      for (const id of ids.slice(0, 3)) {
         const res = await on('inspect', id, '--json');
         expect((JSON.parse(res.stdout) as { result: unknown }).result, id).toEqual(reference.result);
       }
+      const results = await client.query<{ run_id: string; result: string }>(
+        'SELECT run_id, result FROM statepipe.runs WHERE run_id = ANY($1)',
+        [ids],
+      );
+      for (const r of results.rows) expect(JSON.parse(r.result), r.run_id).toEqual(reference.result);
+      expect(apiDecisions, 'decisions given through the API').toBeGreaterThan(0);
 
       // Gapless seqs; no node started after it succeeded; every node succeeded once.
       const events = (
@@ -195,6 +199,7 @@ describe('statepipe worker on PostgreSQL', () => {
       }
     } finally {
       await client.end().catch(() => undefined);
+      await closeApi?.();
       await server.close();
     }
   }, 200_000);

@@ -180,13 +180,13 @@ describe('malformed and misdirected requests get the right 4xx', () => {
               `Content-Length: ${big.length}`,
             ]),
           ),
-          big,
+          big.subarray(0, 64 * 1024),
         ]),
         20_000,
       );
-    // The server answers 413 at once and closes while the client is still sending; on a loaded
-    // machine the client's TCP stack may then take the reset before it reads the answer (TCP
-    // discards unread data on RST). A second try reads it; a server that never answers 413 fails.
+    // The server answers 413 from the Content-Length alone, before the body: the client sends
+    // the headers and the first 64 kB only (a whole 50 MB write races the server's close, and TCP
+    // discards unread data on RST). A server that waits for the body never answers and fails.
     let sized = await send();
     for (let i = 0; i < 2 && sized.status === undefined; i++) sized = await send();
     expect(sized.status, sized.text.slice(0, 300)).toBe(413);

@@ -8,7 +8,8 @@ import { kindOf, sideEffectOf } from '../../core/nodes/registry.js';
 import { asRunId } from '../../core/ids.js';
 import { foldEvents, type RunState } from '../../core/engine/state.js';
 import type { ChaosTraceLine } from '../../host/chaos.js';
-import { openDatabase } from '../../host/store/index.js';
+import { replayRun } from '../../core/engine/replay.js';
+import { openDatabase, type Store } from '../../host/store/index.js';
 
 export interface RunSnapshot {
   graph: Graph;
@@ -32,6 +33,15 @@ export type TreeRun = RunSnapshot & { runId: string; key?: string };
 /** The run and its child runs, depth first (their children too), from the database file. */
 export async function runTree(dbFile: string, runId: string): Promise<TreeRun[]> {
   const store = openDatabase(dbFile, { readonly: true });
+  try {
+    return await runTreeOf(store, runId);
+  } finally {
+    await store.close();
+  }
+}
+
+/** The same from an open store (a PostgreSQL database shared with workers). */
+export async function runTreeOf(store: Pick<Store, 'loadRun' | 'listRuns'>, runId: string): Promise<TreeRun[]> {
   const out: TreeRun[] = [];
   const visit = async (id: string, key?: string): Promise<void> => {
     const { graph, events } = await store.loadRun(asRunId(id));
@@ -39,12 +49,32 @@ export async function runTree(dbFile: string, runId: string): Promise<TreeRun[]>
     for (const c of await store.listRuns({ parentRunId: id, limit: 1_000_000, order: 'asc' }))
       await visit(c.runId, `${c.parent!.nodeId}[${c.parent!.key}]`);
   };
-  try {
-    await visit(runId);
-    return out;
-  } finally {
-    await store.close();
+  await visit(runId);
+  return out;
+}
+
+/**
+ * A finished run and its children checked as one: children once per key (checkChildren), every
+ * run's events (checkRun; the top one against the reference), and a replay of every record.
+ */
+export async function checkTree(
+  tree: TreeRun[],
+  reference: Reference,
+): Promise<{ problems: string[]; facts: RunFacts }> {
+  const problems = checkChildren(tree);
+  const facts: RunFacts = { unsafeHttpKeys: [], httpKeys: [], resumedStarts: 0 };
+  for (const r of tree) {
+    const who = r.key === undefined ? '' : `child ${r.key}: `;
+    const checked = checkRun(r, r.key === undefined ? reference : undefined);
+    problems.push(...checked.problems.map((x) => who + x));
+    facts.unsafeHttpKeys.push(...checked.facts.unsafeHttpKeys);
+    facts.httpKeys.push(...checked.facts.httpKeys);
+    facts.resumedStarts += checked.facts.resumedStarts;
+    // The record, kills and all, replays to the same transitions and outputs (each child from its own).
+    const replay = await replayRun(asRunId(r.runId), r.graph, r.events);
+    problems.push(...replay.differences.map((x) => `${who}replay: ${x}`));
   }
+  return { problems, facts };
 }
 
 /**

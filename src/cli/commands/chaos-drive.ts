@@ -38,7 +38,7 @@ export function rng(seed: number): () => number {
 }
 
 /** The node arguments that start this CLI again (bundle, bin through tsx, or main.ts). */
-const self = (): string[] => [...process.execArgv, process.argv[1]!];
+export const self = (): string[] => [...process.execArgv, process.argv[1]!];
 
 function child(
   args: string[],

@@ -10,24 +10,16 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { asRunId } from '../../core/ids.js';
-import { replayRun } from '../../core/engine/replay.js';
+import { isPostgresUrl } from '../../host/store/spec.js';
+import { resolveDbPath } from '../global-opts.js';
 import { UsageError } from '../exit.js';
 import { checkRunInput, loadGraphFile, parseJsonArg } from '../files.js';
 import { positiveInt } from '../flags.js';
-import { paint, streamOut, type Paint } from '../render.js';
+import { paint, streamOut, type Out, type Paint } from '../render.js';
 import type { GlobalOpts } from '../session.js';
 import { pool } from './batch.js';
-import {
-  checkChildren,
-  checkCounts,
-  checkRun,
-  runTree,
-  snapshot,
-  type Reference,
-  type RunFacts,
-} from './chaos-check.js';
-import { driveRun, killPlan, rng, type Cmd } from './chaos-drive.js';
+import { checkCounts, checkTree, runTree, snapshot, type Reference } from './chaos-check.js';
+import { driveRun, killPlan, rng, self, type Cmd } from './chaos-drive.js';
 import { newSummary, summaryText, tallySteps, type ChaosSummary } from './chaos-summary.js';
 
 export type { ChaosSummary };
@@ -42,6 +34,7 @@ export interface ChaosOpts {
   maxKills?: string;
   json?: boolean;
   keep?: boolean;
+  workers?: string;
 }
 
 /** A campaign's settings, from the flags. */
@@ -52,6 +45,8 @@ interface Campaign {
   seed: number;
   parallel: number;
   maxKills: number;
+  /** `--workers N`: the runs go to N worker processes on this PostgreSQL database (chaos-workers.ts). */
+  onWorkers?: { workers: number; db: string };
   /** Where the databases go; `ownDir`: made here (and removed when all is well). */
   dir: string;
   ownDir: boolean;
@@ -70,11 +65,13 @@ interface Output {
 }
 
 /** The flags first (a bad one is named before the graph is read), then the graph and its input. */
-async function campaignOf(file: string, opts: ChaosOpts): Promise<Campaign> {
+async function campaignOf(file: string, opts: ChaosOpts, g: GlobalOpts): Promise<Campaign> {
   const runs = positiveInt(opts.n, '-n') ?? 20;
   const seed = positiveInt(opts.seed, '--seed', true) ?? Date.now() % 100_000;
   const parallel = positiveInt(opts.parallel, '--parallel') ?? 1;
   const maxKills = positiveInt(opts.maxKills, '--max-kills') ?? 3;
+  const workers = positiveInt(opts.workers, '--workers');
+  const onWorkers = workers === undefined ? undefined : { workers, db: workerDb(g, opts) };
   const graph = await loadGraphFile(file);
   const input = opts.input !== undefined ? parseJsonArg(opts.input, '--input') : {};
   checkRunInput(graph, input, opts.input !== undefined ? '--input' : 'no --input given');
@@ -89,9 +86,20 @@ async function campaignOf(file: string, opts: ChaosOpts): Promise<Campaign> {
     seed,
     parallel,
     maxKills,
+    ...(onWorkers ? { onWorkers } : {}),
     dir,
     ownDir,
   };
+}
+
+/** `--workers N` needs `--db postgres://…` (or STATEPIPE_DB); it drives runs in the database, not in files. */
+function workerDb(g: GlobalOpts, opts: ChaosOpts): string {
+  const db = resolveDbPath(g);
+  if (!isPostgresUrl(db))
+    throw new UsageError('chaos --workers needs a PostgreSQL store: --db postgres://… (or STATEPIPE_DB)');
+  if (opts.parallel !== undefined)
+    throw new UsageError('chaos --workers: --parallel does not apply (the workers drive the runs at once)');
+  return db;
 }
 
 /** The uninterrupted reference run, and how many appends each kind of command makes in it. */
@@ -110,29 +118,6 @@ async function referenceRun(c: Campaign, out: Output): Promise<Baseline> {
     `chaos: reference run ${reference.status} with ${refSnap.events.length} events in ${ref.steps.length} command(s); ${c.runs} runs, seed ${c.seed}\n`,
   );
   return { reference, firstAppends, laterAppends };
-}
-
-/** Checks a run that ended and its child runs: against the reference, and replayed from their records. */
-async function checkTree(
-  dbFile: string,
-  runId: string,
-  reference: Reference,
-): Promise<{ problems: string[]; facts: RunFacts }> {
-  const tree = await runTree(dbFile, runId);
-  const problems = checkChildren(tree);
-  const facts: RunFacts = { unsafeHttpKeys: [], httpKeys: [], resumedStarts: 0 };
-  for (const r of tree) {
-    const who = r.key === undefined ? '' : `child ${r.key}: `;
-    const checked = checkRun(r, r.key === undefined ? reference : undefined);
-    problems.push(...checked.problems.map((x) => who + x));
-    facts.unsafeHttpKeys.push(...checked.facts.unsafeHttpKeys);
-    facts.httpKeys.push(...checked.facts.httpKeys);
-    facts.resumedStarts += checked.facts.resumedStarts;
-    // The record, kills and all, replays to the same transitions and outputs (each child from its own).
-    const replay = await replayRun(asRunId(r.runId), r.graph, r.events);
-    problems.push(...replay.differences.map((x) => `${who}replay: ${x}`));
-  }
-  return { problems, facts };
 }
 
 const removeDb = (dbFile: string): void => {
@@ -156,7 +141,7 @@ async function chaosRun(
   const problems = [...d.problems];
   if (d.runId === undefined) problems.push('no run was created');
   else if (problems.length === 0) {
-    const checked = await checkTree(dbFile, d.runId, base.reference);
+    const checked = await checkTree(await runTree(dbFile, d.runId), base.reference);
     problems.push(...checked.problems);
     keys.unsafe.push(...checked.facts.unsafeHttpKeys);
     keys.all.push(...checked.facts.httpKeys);
@@ -175,6 +160,59 @@ async function chaosRun(
   }
 }
 
+async function fetchCounts(url: string): Promise<Record<string, number>> {
+  const res = await fetch(url);
+  if (!res.ok) throw new UsageError(`--counts-url ${url}: HTTP ${res.status}`);
+  return (await res.json()) as Record<string, number>;
+}
+
+/** The campaign on workers: N worker processes of this CLI drive the runs, SIGKILLed at random. */
+async function chaosOnWorkers(
+  c: Campaign,
+  on: { workers: number; db: string },
+  base: Baseline,
+  stream: Out,
+  out: Output,
+  opts: ChaosOpts,
+  started: number,
+): Promise<number> {
+  const { chaosOnWorkers: campaign } = await import('./chaos-workers.js');
+  const graph = await loadGraphFile(c.graphFile);
+  const ws = await campaign({
+    db: on.db,
+    workers: on.workers,
+    graph,
+    input: JSON.parse(c.inputJson) as unknown,
+    reference: base.reference,
+    runs: c.runs,
+    seed: c.seed,
+    maxKills: c.maxKills * c.runs,
+    random: rng(c.seed),
+    countsUrl: opts.countsUrl,
+    fetchCounts,
+    out: stream,
+    p: out.p,
+    self: self(),
+  });
+  const seconds = Math.round((Date.now() - started) / 100) / 10;
+  if (c.ownDir && !opts.keep) fs.rmSync(c.dir, { recursive: true, force: true });
+  const p = out.p;
+  out.write(
+    [
+      `chaos: ${c.runs} runs of ${path.basename(c.graphFile)} (seed ${c.seed}) on ${on.workers} workers in ${seconds} s`,
+      `  workers killed: ${ws.kills} · runs taken over: ${ws.takenOver} · resumed re-executions: ${ws.resumedStarts}`,
+      `  approvals: ${ws.approvals} · in-doubt retries: ${ws.inDoubtRetries}`,
+      `  mismatches: ${ws.mismatches === 0 ? p.green('0') : p.red(String(ws.mismatches))}`,
+      ...ws.problems.map((x) => `  ${p.red('✗')} ${x}`),
+    ].join('\n') + '\n',
+  );
+  if (opts.json)
+    process.stdout.write(
+      JSON.stringify({ graph: path.basename(c.graphFile), seed: c.seed, seconds, ...ws }, null, 2) + '\n',
+    );
+  return ws.mismatches === 0 ? 0 : 1;
+}
+
 /** With --counts-url: every unsafe http call's idempotency key reached the server once. */
 async function checkServerCounts(
   url: string,
@@ -182,20 +220,19 @@ async function checkServerCounts(
   summary: ChaosSummary,
   out: Output,
 ): Promise<void> {
-  const res = await fetch(url);
-  if (!res.ok) throw new UsageError(`--counts-url ${url}: HTTP ${res.status}`);
-  const problems = checkCounts((await res.json()) as Record<string, number>, keys.unsafe, keys.all);
+  const problems = checkCounts(await fetchCounts(url), keys.unsafe, keys.all);
   summary.mismatches += problems.length;
   summary.problems.push(...problems);
   for (const pr of problems) out.write(`  ${out.p.red('✗')} ${pr}\n`);
 }
 
-export async function chaosCommand(file: string, opts: ChaosOpts, _g: GlobalOpts): Promise<number> {
+export async function chaosCommand(file: string, opts: ChaosOpts, g: GlobalOpts): Promise<number> {
   const started = Date.now();
-  const c = await campaignOf(file, opts);
+  const c = await campaignOf(file, opts, g);
   const stream = streamOut(opts.json ? process.stderr : process.stdout);
   const out: Output = { write: (s) => stream.write(s), p: paint(stream) };
   const base = await referenceRun(c, out);
+  if (c.onWorkers) return chaosOnWorkers(c, c.onWorkers, base, stream, out, opts, started);
   const summary = newSummary(path.basename(file), c.seed, c.runs);
   const keys = { unsafe: [] as string[], all: [] as string[] };
   const indexes = Array.from({ length: c.runs }, (_, i) => i);

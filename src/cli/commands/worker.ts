@@ -79,12 +79,18 @@ export async function workerCommand(opts: WorkerOpts, g: GlobalOpts): Promise<nu
   const dbPath = resolveDbPath(g);
   if (!isPostgresUrl(dbPath))
     throw new UsageError('worker needs a PostgreSQL store (--db postgres://… or STATEPIPE_DB)');
+  // Children of the runs this worker drives go to the queue: every worker drives a map's items.
+  let queue: RunQueue | undefined;
+  const childQueue = async (runId: string, parentRunId: string): Promise<void> => {
+    if (!queue) throw new Error('the run queue is not open yet');
+    await queue.enqueueChild(runId, parentRunId, queueName);
+  };
   // A connection for each run driven at once, and a few for the queue, the reaper and controls:
   // with fewer, drives wait for a connection between their commits.
-  const svc = await StatepipeService.open({ dbPath, ownerName: name, poolSize: concurrency + 4 });
+  const svc = await StatepipeService.open({ dbPath, ownerName: name, childQueue, poolSize: concurrency + 4 });
   const log = (line: string): void => void process.stdout.write(`[worker ${name}] ${line}\n`);
   try {
-    const queue = await RunQueue.open(svc.store, { supervise: true, flag: 'worker' });
+    queue = await RunQueue.open(svc.store, { supervise: true, flag: 'worker' });
     const worker = new RunWorker(svc, queue, { name, queue: queueName, concurrency, graceMs, log });
     const stop = (): void => {
       log('stopping: no new runs; draining');

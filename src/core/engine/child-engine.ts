@@ -12,6 +12,8 @@ import type { RunState } from './state-types.js';
 export interface ChildDrive {
   resume?: { budget?: { maxTokens?: number; maxCostUsd?: number } };
   compensate?: boolean;
+  /** The parent's drive stopped: a child driven elsewhere is no longer waited for. */
+  signal?: AbortSignal;
 }
 
 /** The parent as a child's creation sees it: its id and what it has spent. */

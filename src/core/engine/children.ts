@@ -88,7 +88,7 @@ export class NodeChildren implements ChildRuns {
         if (state && isTerminalRun(state.status)) return this.finished(key, childId, state);
         const resume =
           state?.status === 'paused' || state?.status === 'interrupted' ? { resume: this.resumeOf(state) } : {};
-        const o = await this.engine.drive(childId, resume).catch((err: unknown) => {
+        const o = await this.engine.drive(childId, { ...resume, signal: this.signal }).catch((err: unknown) => {
           // Driven by another process (a worker, a person's CLI): look again in a moment.
           if (err instanceof AppError && err.code === 'conflict') return undefined;
           throw err;

@@ -184,6 +184,8 @@ export class Engine {
       const release = store.releaseLease(runId, taken.lease).catch(() => undefined);
       if (!releaseLater) await release;
       this.notifySettled(runId);
+      // A child's parent may wait for it in another process (its children driven by workers).
+      if (taken.driver.state.parent) await store.announce?.(runId).catch(() => undefined);
     }
     const final = taken.driver.state;
     return { outcome: await this.continueParent(final, outcome), final };
@@ -235,7 +237,7 @@ export class Engine {
   private readonly settledWaiters = new Map<string, (() => void)[]>();
 
   /** What the child runs of a composition node need of this engine. */
-  private readonly childEngine: ChildEngine = {
+  readonly childEngine: ChildEngine = {
     createChild: async (parent, childId, graph, input, nodeId, key) => {
       const snapshot = withinBudget(graph, parent.state);
       const graphHash = this.deps.hashGraph?.(snapshot) ?? '';
@@ -251,8 +253,10 @@ export class Engine {
         if (!(err instanceof AppError && err.code === 'conflict')) throw err;
       }
     },
+    // The parent's signal is for children driven elsewhere (workers); a drive here has its own.
     drive: async (id, opts) => {
-      const { outcome, final } = await this.driveHere(id, opts ?? {}, true);
+      const { signal: _parent, ...own } = opts ?? {};
+      const { outcome, final } = await this.driveHere(id, own, true);
       // The child's own outcome (not its parent's, continued here): its state where it ended.
       return outcome.runId === id && final ? { ...outcome, final } : outcome;
     },

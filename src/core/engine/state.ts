@@ -61,3 +61,18 @@ export function foldEvents(runId: RunId, graph: Graph, events: readonly RunEvent
   for (const e of events) applyEvent(state, e);
   return state;
 }
+
+/** What a node has spent: its attempts' model usage, plus its children's (a composition node's own attempts call no model). */
+export function nodeUsage(n: NodeState): { tokens: number; costUsd: number } {
+  let tokens = 0;
+  let costUsd = 0;
+  for (const a of n.attempts) {
+    if (a.usage) tokens += a.usage.inputTokens + a.usage.outputTokens;
+    costUsd += a.costUsd ?? 0;
+  }
+  for (const c of n.children?.values() ?? []) {
+    tokens += c.tokens;
+    costUsd += c.costUsd;
+  }
+  return { tokens, costUsd };
+}

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ProviderLimits, RateLimiter, parseLimits, type Permit } from './limits.js';
+import { ProviderLimits, RateLimiter, parseLimits, type Permit, type SharedWindow } from './limits.js';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -109,5 +109,37 @@ describe('settings', () => {
     expect(() => parseLimits('{"openai":{"concurrency":-1}}')).toThrow(
       'STATEPIPE_LIMITS.openai.concurrency: must be a positive number',
     );
+  });
+
+  it('asks a shared window after its own limits: waits as told, settles real usage, shares 429 pauses', async () => {
+    vi.useFakeTimers();
+    const calls: string[] = [];
+    let room = 0;
+    const shared: SharedWindow = {
+      acquire: async (tokens) => {
+        calls.push(`acquire ${tokens}`);
+        return room-- > 0 ? { grant: 'g1', waitMs: 0 } : { waitMs: 500 };
+      },
+      settle: async (grant, tokens) => void calls.push(`settle ${grant} ${tokens}`),
+      pause: async (ms) => void calls.push(`pause ${ms}`),
+    };
+    const limits = new ProviderLimits({ openai: { requestsPerMinute: 10 }, anthropic: { concurrency: 2 } }, {});
+    limits.shareWith(() => shared);
+    const l = limits.for('openai');
+    let permit: Permit | undefined;
+    void l.acquire(7).then((p) => (permit = p));
+    await vi.advanceTimersByTimeAsync(100);
+    expect(permit).toBeUndefined(); // the window is full elsewhere
+    room = 1;
+    await vi.advanceTimersByTimeAsync(500);
+    expect(permit).toBeDefined();
+    permit!.done(12);
+    l.pause(2000);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(calls).toEqual(['acquire 7', 'acquire 7', 'settle g1 12', 'pause 2000']);
+    // Only concurrency: nothing to share (no round trip per request).
+    const calls0 = calls.length;
+    (await limits.for('anthropic').acquire(1)).done();
+    expect(calls.length).toBe(calls0);
   });
 });

@@ -1,7 +1,9 @@
 /**
  * Per-provider rate limits shared by every run of a process: requests per minute, tokens per
  * minute and concurrent requests. A wide fan-out queues here instead of turning into a storm
- * of 429s. A 429 with Retry-After also holds back the provider's other queued requests.
+ * of 429s. A 429 with Retry-After also holds back the provider's other queued requests. With a
+ * SharedWindow (PostgreSQL: store/pg/rate-window.ts) the minute's requests and tokens, and the
+ * 429 pauses, are those of every process on the database; concurrency stays per process.
  *
  * Configured by a settings object or `STATEPIPE_LIMITS` (JSON), keyed by provider name:
  * `{ "openai": { "requestsPerMinute": 500, "tokensPerMinute": 200000, "concurrency": 8 } }`.
@@ -27,6 +29,22 @@ export interface Permit {
   done(actualTokens?: number): void;
 }
 
+/**
+ * The requests and tokens of the last minute as every process sharing a database sees them. The
+ * local limiter still orders its own queue (FIFO) and caps its concurrency; its head then asks here.
+ */
+export interface SharedWindow {
+  /** A grant (an id to settle), or how long to wait before asking again. */
+  acquire(tokens: number): Promise<{ grant?: string; waitMs: number }>;
+  /** The tokens the granted request really used. */
+  settle(grant: string, tokens: number): Promise<void>;
+  /** Holds every process's requests back for `ms` (a 429 said so). */
+  pause(ms: number): Promise<void>;
+}
+
+/** How long a limiter whose shared window failed (the database unreachable) waits to ask again. */
+const SHARED_RETRY_MS = 1_000;
+
 interface Waiter {
   tokens: number;
   resolve(p: Permit): void;
@@ -42,10 +60,13 @@ export class RateLimiter {
   private readonly queue: Waiter[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private pausedUntil = 0;
+  /** The head of the queue is asking the shared window. */
+  private asking = false;
 
   constructor(
     readonly limit: RateLimit,
     private readonly now: () => number = () => Date.now(),
+    private readonly shared?: SharedWindow,
   ) {}
 
   /** Requests in flight now. */
@@ -80,6 +101,7 @@ export class RateLimiter {
   /** Holds every queued request back for `ms` (a 429 told us to wait). */
   pause(ms: number): void {
     this.pausedUntil = Math.max(this.pausedUntil, this.now() + ms);
+    this.shared?.pause(ms).catch(() => undefined); // best effort: this process holds back anyway
     this.pump();
   }
 
@@ -118,30 +140,56 @@ export class RateLimiter {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
+    if (this.asking) return; // pumped again when the answer comes
     while (this.queue.length > 0) {
       const t = this.now();
       this.prune(t);
       const head = this.queue[0]!;
       const wait = this.waitFor(head, t);
       if (wait === Infinity) return;
-      if (wait > 0) {
-        this.timer = setTimeout(
-          () => {
-            this.timer = undefined;
-            this.pump();
-          },
-          Math.max(1, Math.ceil(wait)),
-        );
-        this.timer.unref?.();
-        return;
-      }
+      if (wait > 0) return this.later(wait);
+      if (this.shared) return this.askShared(head);
       this.queue.shift();
       if (head.signal && head.onAbort) head.signal.removeEventListener('abort', head.onAbort);
       head.resolve(this.grant(head.tokens, t));
     }
   }
 
-  private grant(tokens: number, t: number): Permit {
+  private later(ms: number): void {
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.pump();
+      },
+      Math.max(1, Math.ceil(ms)),
+    );
+    this.timer.unref?.();
+  }
+
+  /** The head passed this process's limits: the shared window says whether it may go now. */
+  private askShared(head: Waiter): void {
+    this.asking = true;
+    this.shared!.acquire(head.tokens).then(
+      ({ grant, waitMs }) => {
+        this.asking = false;
+        if (grant === undefined) return this.later(waitMs);
+        const i = this.queue.indexOf(head);
+        // Aborted while asking: the grant stays counted, unused (the window errs on the safe side).
+        if (i >= 0) {
+          this.queue.splice(i, 1);
+          if (head.signal && head.onAbort) head.signal.removeEventListener('abort', head.onAbort);
+          head.resolve(this.grant(head.tokens, this.now(), grant));
+        }
+        this.pump();
+      },
+      () => {
+        this.asking = false;
+        this.later(SHARED_RETRY_MS);
+      },
+    );
+  }
+
+  private grant(tokens: number, t: number, sharedGrant?: string): Permit {
     this.active++;
     this.starts.push(t);
     const entry = { at: t, tokens };
@@ -152,7 +200,10 @@ export class RateLimiter {
         if (released) return;
         released = true;
         this.active--;
-        if (actual !== undefined && Number.isFinite(actual) && actual >= 0) entry.tokens = actual;
+        if (actual !== undefined && Number.isFinite(actual) && actual >= 0) {
+          entry.tokens = actual;
+          if (sharedGrant !== undefined) this.shared?.settle(sharedGrant, actual).catch(() => undefined);
+        }
         this.pump();
       },
     };
@@ -189,17 +240,28 @@ export function parseLimits(text: string, where = 'STATEPIPE_LIMITS'): LimitSett
 export class ProviderLimits {
   private readonly limiters = new Map<string, RateLimiter>();
   private readonly settings: LimitSettings;
+  private share: ((provider: string, limit: RateLimit) => SharedWindow) | undefined;
 
   constructor(settings: LimitSettings = {}, env: Record<string, string | undefined> = process.env) {
     const fromEnv = env['STATEPIPE_LIMITS'] ? parseLimits(env['STATEPIPE_LIMITS']) : {};
     this.settings = { ...fromEnv, ...settings };
   }
 
+  /**
+   * Counts requests and tokens per minute in a window every process shares (a PostgreSQL
+   * database): for the limiters made from now on of providers with such limits.
+   */
+  shareWith(share: (provider: string, limit: RateLimit) => SharedWindow): void {
+    this.share = share;
+  }
+
   /** The limiter of a provider (no limits configured: only the shared 429 pause applies). */
   for(provider: string): RateLimiter {
     let l = this.limiters.get(provider);
     if (l) return l;
-    l = new RateLimiter(this.settings[provider] ?? this.settings['*'] ?? {});
+    const limit = this.settings[provider] ?? this.settings['*'] ?? {};
+    const windowed = limit.requestsPerMinute !== undefined || limit.tokensPerMinute !== undefined;
+    l = new RateLimiter(limit, undefined, windowed ? this.share?.(provider, limit) : undefined);
     this.limiters.set(provider, l);
     return l;
   }

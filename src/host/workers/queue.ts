@@ -122,6 +122,11 @@ export class RunQueue {
     return r ? { queue: r.name, priority: Number(r.priority) } : undefined;
   }
 
+  /** Queues a child run for the workers, in its parent's queue (else `queue`) and with its priority. */
+  async enqueueChild(runId: string, parentRunId: string, queue: string): Promise<void> {
+    await this.enqueue(runId, (await this.lastNudge(parentRunId)) ?? { queue });
+  }
+
   /** Nudges the run again in the queue (and with the priority) it came from; `default` if none. */
   async requeue(runId: string): Promise<void> {
     await this.enqueue(runId, (await this.lastNudge(runId)) ?? {});

@@ -63,8 +63,12 @@ export class RunWorker {
       this.nudged = true;
       this.wakeIdle?.();
     });
+    // A run that only waits for its children on other workers holds no slot (else wide maps on
+    // every worker could fill every slot with parents and leave their children no room).
+    const children = this.svc.children;
+    const unwatchChildren = children?.onChange(() => this.slotFreed?.());
     while (!this.stopping.signal.aborted) {
-      const free = concurrency - this.active.size;
+      const free = concurrency - this.active.size + (children?.parked ?? 0);
       if (free <= 0) {
         await new Promise<void>((resolve) => (this.slotFreed = resolve));
         continue;
@@ -87,6 +91,7 @@ export class RunWorker {
       this.wakeIdle = undefined;
     }
     unwatch();
+    unwatchChildren?.();
     await reaper;
     await this.drain();
   }

@@ -12,6 +12,7 @@ import { errorMessageOf } from '../../core/errors';
 import { isBranching, typeLabel } from '../doc/defaults';
 import { kindUi } from '../doc/node-kinds';
 import type { FlowNode } from '../doc/flow';
+import { DecisionButtons } from '../ui/DecisionButtons';
 import { Icon, StateIcon, TypeIcon } from '../ui/icons';
 import { ZoomedOutContext } from './lod';
 import { useNodeSource, type CardRun } from './node-source';
@@ -24,6 +25,12 @@ function inputKeysOf(schema: unknown): string[] {
   const props = (schema as { properties?: Record<string, unknown> } | undefined)?.properties;
   return props && typeof props === 'object' ? Object.keys(props) : EMPTY;
 }
+
+/** A branching node's two outputs and how far down its right edge each sits. */
+const BRANCH_HANDLES = [
+  ['true', '36%'],
+  ['false', '72%'],
+] as const;
 
 const STATUS_TEXT: Record<string, string> = { 'in-doubt': 'in doubt' };
 
@@ -47,22 +54,17 @@ function Handles({ type, connectable, labels }: { type: string; connectable: boo
       )}
       {isBranching(type) ? (
         <>
-          <Handle
-            type="source"
-            position={Position.Right}
-            id="true"
-            className="sp-handle sp-handle-true"
-            style={{ top: '36%' }}
-            isConnectable={connectable}
-          />
-          <Handle
-            type="source"
-            position={Position.Right}
-            id="false"
-            className="sp-handle sp-handle-false"
-            style={{ top: '72%' }}
-            isConnectable={connectable}
-          />
+          {BRANCH_HANDLES.map(([branch, top]) => (
+            <Handle
+              key={branch}
+              type="source"
+              position={Position.Right}
+              id={branch}
+              className={`sp-handle sp-handle-${branch}`}
+              style={{ top }}
+              isConnectable={connectable}
+            />
+          ))}
           {labels && <BranchLabel branch="true" />}
           {labels && <BranchLabel branch="false" />}
         </>
@@ -226,22 +228,7 @@ function FullNode({ id, selected }: Pick<Props, 'id' | 'selected'>): JSX.Element
       {(mark?.note || diff === 'changed') && <div className="rd-note">{mark?.note ?? 'changed'}</div>}
       {decide && (
         <div className="sp-approval nodrag nopan">
-          <button
-            type="button"
-            className="btn btn-sm btn-approve"
-            data-testid={`approve-${id}`}
-            onClick={() => decide(id, true)}
-          >
-            <Icon name="check" size={12} /> Approve
-          </button>
-          <button
-            type="button"
-            className="btn btn-sm btn-reject"
-            data-testid={`reject-${id}`}
-            onClick={() => decide(id, false)}
-          >
-            <Icon name="close" size={12} /> Reject
-          </button>
+          <DecisionButtons decide={(approved) => decide(id, approved)} testId={(kind) => `${kind}-${id}`} />
         </div>
       )}
       {count > 0 && (

@@ -4,6 +4,12 @@ import { hostClient } from '../api/client';
 import { StateIcon } from '../ui/icons';
 import { EMPTY_FILTERS, RUN_STATUSES, dashboardStore, useDashboard } from './dashboard-store';
 
+/** The two ends of the created-at range, each a date input. */
+const DATE_FIELDS = [
+  ['from', 'From'],
+  ['to', 'To'],
+] as const;
+
 function useGraphIds(): string[] {
   const [ids, setIds] = useState<string[]>([]);
   useEffect(() => {
@@ -68,26 +74,18 @@ export function Filters(): JSX.Element {
             </option>
           ))}
         </select>
-        <label className="date-field">
-          <span className="muted small">From</span>
-          <input
-            className="input"
-            type="date"
-            value={f.from}
-            data-testid="filter-from"
-            onChange={(e) => set({ from: e.target.value })}
-          />
-        </label>
-        <label className="date-field">
-          <span className="muted small">To</span>
-          <input
-            className="input"
-            type="date"
-            value={f.to}
-            data-testid="filter-to"
-            onChange={(e) => set({ to: e.target.value })}
-          />
-        </label>
+        {DATE_FIELDS.map(([key, label]) => (
+          <label className="date-field" key={key}>
+            <span className="muted small">{label}</span>
+            <input
+              className="input"
+              type="date"
+              value={f[key]}
+              data-testid={`filter-${key}`}
+              onChange={(e) => set({ [key]: e.target.value })}
+            />
+          </label>
+        ))}
         <button
           type="button"
           className="btn btn-ghost"

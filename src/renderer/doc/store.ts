@@ -63,6 +63,18 @@ export interface DocState {
 
 const indexOf = (g: Graph) => new Map(g.nodes.map((n) => [n.id, n]));
 
+/** What a document starts with when a graph is opened: no history, selection, sizes, issues or drag. */
+const freshDoc = (g: Graph) => ({
+  history: emptyHistory(),
+  index: indexOf(g),
+  selectedNodes: [],
+  selectedEdges: [],
+  measured: {},
+  issues: NO_ISSUES,
+  dragStart: null,
+  lastEdit: null,
+});
+
 export function createDocStore(
   initial: Graph = emptyGraph(),
   now: () => number = () => Date.now(),
@@ -94,14 +106,7 @@ export function createDocStore(
       dbVersion: null,
       savedId: null,
       dirty: false,
-      history: emptyHistory(),
-      index: indexOf(initial),
-      selectedNodes: [],
-      selectedEdges: [],
-      measured: {},
-      issues: NO_ISSUES,
-      dragStart: null,
-      lastEdit: null,
+      ...freshDoc(initial),
       loadCount: 0,
 
       apply(changes, opts = {}) {
@@ -147,14 +152,7 @@ export function createDocStore(
           dbVersion: opts.dbVersion ?? null,
           savedId: opts.savedId ?? null,
           dirty: opts.dirty ?? false,
-          history: emptyHistory(),
-          index: indexOf(graph),
-          selectedNodes: [],
-          selectedEdges: [],
-          measured: {},
-          issues: NO_ISSUES,
-          dragStart: null,
-          lastEdit: null,
+          ...freshDoc(graph),
           loadCount: get().loadCount + 1,
         });
       },

@@ -7,7 +7,7 @@ import { recentGraphs } from '../doc/files';
 import { useDoc } from '../doc/store';
 import { InputForm } from '../run/InputForm';
 import { fmtTime } from '../ui/format';
-import { Modal } from '../ui/Modal';
+import { DialogActions, Modal } from '../ui/Modal';
 import { uiStore, useUi } from '../ui/ui-store';
 import { startRun } from './RunButton';
 import { idFromName, NameIdFields, useNameId } from './NameIdFields';
@@ -140,11 +140,7 @@ function SaveDialog({ first, onClose }: { first: boolean; onClose(): void }): JS
           </div>
         )}
         {error && <div className="field-message">{error}</div>}
-        <div className="dialog-actions">
-          <span className="spacer" />
-          <button type="button" className="btn" onClick={onClose}>
-            Cancel
-          </button>
+        <DialogActions onCancel={onClose}>
           <button
             type="submit"
             className="btn btn-primary"
@@ -153,7 +149,7 @@ function SaveDialog({ first, onClose }: { first: boolean; onClose(): void }): JS
           >
             Save
           </button>
-        </div>
+        </DialogActions>
       </form>
     </Modal>
   );

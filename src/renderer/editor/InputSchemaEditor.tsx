@@ -4,6 +4,7 @@
  */
 import { useState, type JSX } from 'react';
 import { Icon } from '../ui/icons';
+import { SegmentedRadio } from '../ui/SegmentedRadio';
 import { CommitInput, JsonTextArea } from './fields';
 
 type Prop = Record<string, unknown>;
@@ -46,22 +47,17 @@ export function InputSchemaEditor({
       <div className="field-label" id="input-schema-label">
         Input schema <span className="field-hint">what a run takes</span>
         <span className="spacer" />
-        <span className="segmented" role="radiogroup" aria-label="Edit the input schema as">
-          {(['fields', 'json'] as const).map((m) => (
-            <button
-              key={m}
-              type="button"
-              role="radio"
-              aria-checked={raw === (m === 'json')}
-              className={`seg${raw === (m === 'json') ? ' seg-on' : ''}`}
-              data-testid={`schema-mode-${m}`}
-              disabled={m === 'fields' && !fieldsPossible}
-              onClick={() => setRaw(m === 'json')}
-            >
-              {m === 'fields' ? 'Fields' : 'JSON'}
-            </button>
-          ))}
-        </span>
+        <SegmentedRadio
+          inline
+          label="Edit the input schema as"
+          value={raw ? 'json' : 'fields'}
+          options={[
+            { value: 'fields', label: 'Fields', disabled: !fieldsPossible },
+            { value: 'json', label: 'JSON' },
+          ]}
+          testId={(m) => `schema-mode-${m}`}
+          onChange={(m) => setRaw(m === 'json')}
+        />
       </div>
       {raw || !fieldsPossible ? (
         <JsonTextArea

@@ -9,7 +9,7 @@ import { ApiCallError, hostClient } from '../api/client';
 import { docStore, useDoc } from '../doc/store';
 import { subgraphFromSelection } from '../doc/subgraph-from-selection';
 import { Icon } from '../ui/icons';
-import { Modal } from '../ui/Modal';
+import { DialogActions, Modal } from '../ui/Modal';
 import { uiStore } from '../ui/ui-store';
 import { NameIdFields, useNameId } from './NameIdFields';
 
@@ -84,11 +84,7 @@ export function SubgraphDialog({ onClose }: { onClose(): void }): JSX.Element {
             {error}
           </div>
         )}
-        <div className="dialog-actions">
-          <span className="spacer" />
-          <button type="button" className="btn" onClick={onClose}>
-            Cancel
-          </button>
+        <DialogActions onCancel={onClose}>
           <button
             type="submit"
             className="btn btn-primary"
@@ -97,7 +93,7 @@ export function SubgraphDialog({ onClose }: { onClose(): void }): JSX.Element {
           >
             <Icon name="check" size={13} /> Create subgraph
           </button>
-        </div>
+        </DialogActions>
       </form>
     </Modal>
   );

@@ -4,45 +4,11 @@ import { useReactFlow } from '@xyflow/react';
 import { autoLayout } from '../doc/layout';
 import { docStore, useDoc } from '../doc/store';
 import { exportGraph, importGraphFile, newGraph, saveGraph } from '../doc/commands';
-import { Icon, type UiIconName } from '../ui/icons';
+import { Icon } from '../ui/icons';
+import { ToolButton } from '../ui/ToolButton';
 import { uiStore, useUi } from '../ui/ui-store';
 import { RunButton } from './RunButton';
 import { askSubgraph } from './SubgraphDialog';
-
-function Btn({
-  icon,
-  label,
-  onClick,
-  testId,
-  disabled,
-  primary,
-  pressed,
-  title,
-}: {
-  icon: UiIconName;
-  label: string;
-  onClick(): void;
-  testId?: string;
-  disabled?: boolean;
-  primary?: boolean;
-  pressed?: boolean;
-  title?: string;
-}): JSX.Element {
-  return (
-    <button
-      type="button"
-      className={`btn btn-tool${primary ? ' btn-accent' : ''}`}
-      data-testid={testId}
-      disabled={disabled}
-      onClick={onClick}
-      title={title ?? label}
-      aria-pressed={pressed}
-    >
-      <Icon name={icon} size={15} />
-      <span className="btn-label">{label}</span>
-    </button>
-  );
-}
 
 export async function layoutNow(fit?: () => void): Promise<void> {
   const s = docStore.getState();
@@ -63,10 +29,15 @@ export function Toolbar(): JSX.Element {
   return (
     <div className="toolbar" role="toolbar" aria-label="Editor" data-testid="toolbar-editor">
       <div className="tool-group">
-        <Btn icon="plus" label="New" onClick={newGraph} testId="new-graph" />
-        <Btn icon="folder" label="Open" onClick={() => uiStore.getState().open({ kind: 'open' })} testId="open-graph" />
-        <Btn icon="save" label="Save" onClick={() => void saveGraph()} testId="save" primary={dirty} />
-        <Btn
+        <ToolButton icon="plus" label="New" onClick={newGraph} testId="new-graph" />
+        <ToolButton
+          icon="folder"
+          label="Open"
+          onClick={() => uiStore.getState().open({ kind: 'open' })}
+          testId="open-graph"
+        />
+        <ToolButton icon="save" label="Save" onClick={() => void saveGraph()} testId="save" primary={dirty} />
+        <ToolButton
           icon="file"
           label="Save as"
           onClick={() => uiStore.getState().open({ kind: 'save-as' })}
@@ -74,7 +45,7 @@ export function Toolbar(): JSX.Element {
         />
       </div>
       <div className="tool-group">
-        <Btn
+        <ToolButton
           icon="history"
           label="History"
           testId="open-history"
@@ -99,16 +70,28 @@ export function Toolbar(): JSX.Element {
             }}
           />
         </label>
-        <Btn icon="download" label="Export" onClick={exportGraph} testId="export-graph" />
+        <ToolButton icon="download" label="Export" onClick={exportGraph} testId="export-graph" />
       </div>
       <div className="tool-group">
-        <Btn icon="undo" label="Undo" onClick={() => docStore.getState().undo()} testId="undo" disabled={!canUndo} />
-        <Btn icon="redo" label="Redo" onClick={() => docStore.getState().redo()} testId="redo" disabled={!canRedo} />
+        <ToolButton
+          icon="undo"
+          label="Undo"
+          onClick={() => docStore.getState().undo()}
+          testId="undo"
+          disabled={!canUndo}
+        />
+        <ToolButton
+          icon="redo"
+          label="Redo"
+          onClick={() => docStore.getState().redo()}
+          testId="redo"
+          disabled={!canRedo}
+        />
       </div>
       <div className="tool-group">
-        <Btn icon="layout" label="Layout" onClick={() => void layoutNow(fit)} testId="auto-layout" />
-        <Btn icon="fit" label="Fit" onClick={fit} testId="zoom-fit" />
-        <Btn
+        <ToolButton icon="layout" label="Layout" onClick={() => void layoutNow(fit)} testId="auto-layout" />
+        <ToolButton icon="fit" label="Fit" onClick={fit} testId="zoom-fit" />
+        <ToolButton
           icon="subgraph"
           label="To subgraph"
           onClick={askSubgraph}
@@ -122,7 +105,7 @@ export function Toolbar(): JSX.Element {
         />
       </div>
       <div className="tool-group">
-        <Btn
+        <ToolButton
           icon="panel"
           label="Palette"
           testId="toggle-palette"
@@ -130,7 +113,7 @@ export function Toolbar(): JSX.Element {
           title={panels.palette ? 'Hide the palette' : 'Show the palette'}
           onClick={() => uiStore.getState().togglePanel('palette')}
         />
-        <Btn
+        <ToolButton
           icon="panel"
           label="Panel"
           testId="toggle-side-panel"

@@ -5,6 +5,7 @@
  * message beside the field; a raw JSON mode for everything else. The host checks it again.
  */
 import { useState, type JSX } from 'react';
+import { DialogActions } from '../ui/Modal';
 
 export type Schema = {
   type?: string | string[];
@@ -292,24 +293,24 @@ export function InputForm({
           {error}
         </div>
       )}
-      <div className="dialog-actions">
-        {fields.length > 0 && (
-          <button
-            type="button"
-            className="btn btn-ghost"
-            onClick={() => setRaw(raw === null ? JSON.stringify(buildInput(schema, values).input, null, 2) : null)}
-          >
-            {raw === null ? 'Edit as JSON' : 'Back to form'}
-          </button>
-        )}
-        <span className="spacer" />
-        <button type="button" className="btn" onClick={onCancel}>
-          Cancel
-        </button>
+      <DialogActions
+        onCancel={onCancel}
+        lead={
+          fields.length > 0 && (
+            <button
+              type="button"
+              className="btn btn-ghost"
+              onClick={() => setRaw(raw === null ? JSON.stringify(buildInput(schema, values).input, null, 2) : null)}
+            >
+              {raw === null ? 'Edit as JSON' : 'Back to form'}
+            </button>
+          )
+        }
+      >
         <button type="submit" className="btn btn-primary" data-testid="run-submit" disabled={busy}>
           Run
         </button>
-      </div>
+      </DialogActions>
     </form>
   );
 }

@@ -9,6 +9,7 @@ import type { JSX, ReactNode } from 'react';
 import type { GraphNode } from '../../core/graph/schema';
 import { kindUi } from '../doc/node-kinds';
 import { fmtCost, fmtTokens } from '../ui/format';
+import { DecisionButtons } from '../ui/DecisionButtons';
 import { Icon, StateIcon, TypeIcon } from '../ui/icons';
 import { JsonTree } from '../ui/JsonTree';
 import type { NodeSnapshot } from './fold';
@@ -43,26 +44,7 @@ function Actions({ nodeId, a }: { nodeId: string; a: NodeActions }): JSX.Element
   if (!a.decide && !a.retry && !a.rerun) return null;
   return (
     <div className="insp-actions">
-      {a.decide && (
-        <>
-          <button
-            type="button"
-            className="btn btn-primary btn-sm btn-approve"
-            data-testid="inspector-approve"
-            onClick={() => a.decide!(true)}
-          >
-            <Icon name="check" size={12} /> Approve
-          </button>
-          <button
-            type="button"
-            className="btn btn-sm btn-reject"
-            data-testid="inspector-reject"
-            onClick={() => a.decide!(false)}
-          >
-            <Icon name="close" size={12} /> Reject
-          </button>
-        </>
-      )}
+      {a.decide && <DecisionButtons decide={a.decide} testId={(kind) => `inspector-${kind}`} primary />}
       {a.retry && (
         <button
           type="button"

@@ -1,7 +1,7 @@
 /** Dialogs of a run view: decide an approval (comment, optional edited data), rerun from a node. */
 import { useMemo, useState, type JSX } from 'react';
 import { topology } from '../../core/graph/topology';
-import { Modal } from '../ui/Modal';
+import { DialogActions, Modal } from '../ui/Modal';
 import { useRunView, useSession, type Decision, type RunDialog } from './context';
 
 const errText = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -85,11 +85,7 @@ function ApprovalDialog({
           />
         </label>
         {error && <div className="field-message">{error}</div>}
-        <div className="dialog-actions">
-          <span className="spacer" />
-          <button type="button" className="btn" onClick={onClose}>
-            Cancel
-          </button>
+        <DialogActions onCancel={onClose}>
           <button
             type="submit"
             className={`btn ${approved ? 'btn-primary' : 'btn-danger'}`}
@@ -98,7 +94,7 @@ function ApprovalDialog({
           >
             {approved ? 'Approve' : 'Reject'}
           </button>
-        </div>
+        </DialogActions>
       </form>
     </Modal>
   );
@@ -157,15 +153,11 @@ function RerunDialog({ nodeId, onClose }: { nodeId: string; onClose(): void }): 
         })}
       </div>
       {error && <div className="field-message">{error}</div>}
-      <div className="dialog-actions">
-        <span className="spacer" />
-        <button type="button" className="btn" onClick={onClose}>
-          Cancel
-        </button>
+      <DialogActions onCancel={onClose}>
         <button type="button" className="btn btn-primary" data-testid="rerun-submit" onClick={() => void submit()}>
           Rerun
         </button>
-      </div>
+      </DialogActions>
     </Modal>
   );
 }

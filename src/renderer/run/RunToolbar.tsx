@@ -11,6 +11,7 @@ import { entryNode } from '../doc/defaults';
 import { downloadText } from '../ui/download';
 import { fmtCost, fmtTokens, shortId } from '../ui/format';
 import { Icon, StateIcon } from '../ui/icons';
+import { ToolButton } from '../ui/ToolButton';
 import { uiStore, useUi } from '../ui/ui-store';
 import { useRunView, useSession } from './context';
 
@@ -126,59 +127,44 @@ export function RunToolbar({ back }: { back: { label: string; onClick(): void } 
       </h1>
       <Controls />
       <span className="spacer" />
-      <button
-        type="button"
-        className="btn btn-tool"
-        data-testid="run-rerun"
+      <ToolButton
+        icon="retry"
+        label="Rerun"
+        testId="run-rerun"
         disabled={!finished || !entry}
         onClick={() => entry && openDialog({ kind: 'rerun', nodeId: entry })}
         title="A new run of the same graph and input"
-      >
-        <Icon name="retry" size={15} />
-        <span className="btn-label">Rerun</span>
-      </button>
-      <button
-        type="button"
-        className="btn btn-tool"
-        data-testid="run-open-graph"
+      />
+      <ToolButton
+        icon="folder"
+        label="Open in editor"
+        testId="run-open-graph"
         onClick={() => void openRunGraph(runId)}
         title="Open the graph as it ran in the editor"
-      >
-        <Icon name="folder" size={15} />
-        <span className="btn-label">Open in editor</span>
-      </button>
+      />
       {!saved && (
-        <button
-          type="button"
-          className="btn btn-tool"
-          data-testid="run-save-graph"
+        <ToolButton
+          icon="save"
+          label="Save as graph"
+          testId="run-save-graph"
           onClick={() => void openRunGraph(runId).then((ok) => ok && saveGraph())}
           title="This run ran unsaved edits: save them as a graph"
-        >
-          <Icon name="save" size={15} />
-          <span className="btn-label">Save as graph</span>
-        </button>
+        />
       )}
-      <button
-        type="button"
-        className="btn btn-tool"
-        data-testid="export-run-jsonl"
+      <ToolButton
+        icon="download"
+        label="History"
+        testId="export-run-jsonl"
         onClick={() => void exportRun(runId, 'jsonl')}
         title="Export the run's history (JSONL)"
-      >
-        <Icon name="download" size={15} />
-        <span className="btn-label">History</span>
-      </button>
-      <button
-        type="button"
-        className="btn btn-tool"
-        data-testid="export-run-graph"
+      />
+      <ToolButton
+        icon="file"
+        label="Graph"
+        testId="export-run-graph"
         onClick={() => void exportRun(runId, 'graph')}
         title="Export the graph file as it ran"
-      >
-        <Icon name="file" size={15} />
-        <span className="btn-label">Graph</span>
-      </button>
+      />
       <button
         type="button"
         className="btn btn-icon btn-ghost"

@@ -13,7 +13,14 @@ import type { AgentStep, RunEvent } from '../../core/events';
 import type { Graph, GraphNode } from '../../core/graph/schema';
 import type { RunId } from '../../core/ids';
 import type { NodeStatus, RunStatus } from '../../core/ports';
-import { applyEvent, initialState, type AttemptRecord, type NodeState, type RunState } from '../../core/engine/state';
+import {
+  applyEvent,
+  initialState,
+  nodeUsage,
+  type AttemptRecord,
+  type NodeState,
+  type RunState,
+} from '../../core/engine/state';
 import { isTerminalRun } from '../../core/engine/machines';
 import { countTokens } from '../../core/nodes/llm/mock-provider';
 import { ChildTimes, childItems, childProgress, type ChildItem, type ChildProgress } from './children';
@@ -72,17 +79,7 @@ export interface RunSnapshot {
 export const isTerminalStatus = (s: RunStatus | undefined): boolean => s !== undefined && isTerminalRun(s);
 
 function nodeSnapshot(n: NodeState, g: GraphNode | undefined, times: ChildTimes): NodeSnapshot {
-  let tokens = 0;
-  let costUsd = 0;
-  for (const a of n.attempts) {
-    if (a.usage) tokens += a.usage.inputTokens + a.usage.outputTokens;
-    costUsd += a.costUsd ?? 0;
-  }
-  // A composition node's own attempts call no model: what its children spent is its usage.
-  for (const c of n.children?.values() ?? []) {
-    tokens += c.tokens;
-    costUsd += c.costUsd;
-  }
+  const { tokens, costUsd } = nodeUsage(n);
   const v: NodeSnapshot = {
     status: n.status,
     attempt: n.attempt,

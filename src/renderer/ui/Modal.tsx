@@ -39,3 +39,25 @@ export function Modal({
     </div>
   );
 }
+
+/** The row that ends every form dialog: optional extras on the left, then Cancel and the dialog's own submit button. */
+export function DialogActions({
+  onCancel,
+  lead,
+  children,
+}: {
+  onCancel(): void;
+  lead?: ReactNode;
+  children: ReactNode;
+}): JSX.Element {
+  return (
+    <div className="dialog-actions">
+      {lead}
+      <span className="spacer" />
+      <button type="button" className="btn" onClick={onCancel}>
+        Cancel
+      </button>
+      {children}
+    </div>
+  );
+}

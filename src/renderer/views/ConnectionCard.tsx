@@ -7,6 +7,7 @@ import { useState, type JSX } from 'react';
 import { checkServer, connectionLabel, parseServer } from '../api/connection';
 import { hostClient } from '../api/client';
 import { switchConnection } from '../session';
+import { SegmentedRadio } from '../ui/SegmentedRadio';
 
 export function ConnectionCard(): JSX.Element {
   const client = hostClient();
@@ -38,25 +39,20 @@ export function ConnectionCard(): JSX.Element {
         Now on <strong data-testid="connection-now">{connectionLabel(remote)}</strong>
         {remote ? ` (${remote.url})` : ''}.
       </p>
-      <div className="segmented" role="radiogroup" aria-label="Connect to">
-        {(['local', 'server'] as const).map((m) => (
-          <button
-            key={m}
-            type="button"
-            role="radio"
-            aria-checked={mode === m}
-            data-testid={`connection-${m}`}
-            className={mode === m ? 'seg seg-on' : 'seg'}
-            onClick={() => {
-              setMode(m);
-              setError(null);
-              if (m === 'local' && remote) switchConnection(null);
-            }}
-          >
-            {m === 'local' ? here : 'A statepipe server'}
-          </button>
-        ))}
-      </div>
+      <SegmentedRadio
+        label="Connect to"
+        value={mode}
+        options={[
+          { value: 'local', label: here },
+          { value: 'server', label: 'A statepipe server' },
+        ]}
+        testId={(m) => `connection-${m}`}
+        onChange={(m) => {
+          setMode(m);
+          setError(null);
+          if (m === 'local' && remote) switchConnection(null);
+        }}
+      />
       {mode === 'server' && (
         <form
           className="connection-form"

@@ -3,6 +3,7 @@ import { useEffect, useState, type JSX } from 'react';
 import type { MethodOutput } from '../../contract/api';
 import { hostClient } from '../api/client';
 import { Icon } from '../ui/icons';
+import { SegmentedRadio } from '../ui/SegmentedRadio';
 import { BreakersCard } from './BreakersCard';
 import { ConnectionCard } from './ConnectionCard';
 import { setThemeChoice, useTheme, type ThemeChoice } from '../ui/theme';
@@ -27,21 +28,20 @@ export function SettingsView(): JSX.Element {
       <h2 className="page-title">Settings</h2>
       <section className="card">
         <h3>Appearance</h3>
-        <div className="segmented" role="radiogroup" aria-label="Theme">
-          {choices.map((c) => (
-            <button
-              key={c.value}
-              type="button"
-              role="radio"
-              aria-checked={choice === c.value}
-              data-testid={`theme-${c.value}`}
-              className={choice === c.value ? 'seg seg-on' : 'seg'}
-              onClick={() => setThemeChoice(c.value)}
-            >
-              {c.icon && <Icon name={c.icon} size={14} />} {c.label}
-            </button>
-          ))}
-        </div>
+        <SegmentedRadio
+          label="Theme"
+          value={choice}
+          options={choices.map((c) => ({
+            value: c.value,
+            label: (
+              <>
+                {c.icon && <Icon name={c.icon} size={14} />} {c.label}
+              </>
+            ),
+          }))}
+          testId={(v) => `theme-${v}`}
+          onChange={setThemeChoice}
+        />
         <p className="muted small">
           Now showing the {theme} theme{choice === 'system' ? ', following the system setting' : ''}.
         </p>

@@ -20,6 +20,8 @@ import { isUniqueViolation, pgError } from './errors.js';
 import type { ControlListener } from './listener.js';
 import { PgQueries } from './pg-queries.js';
 import { CONTROL_CHANNEL, queueNudgeKey } from './schema.js';
+import { PgRateWindow } from './rate-window.js';
+import type { RateLimit } from '../../providers/limits.js';
 
 const HOST = os.hostname();
 
@@ -66,6 +68,11 @@ export class PostgresStore extends PgQueries implements Store {
    */
   get pgPool(): pg.Pool {
     return this.pool;
+  }
+
+  /** A provider's rate-limit window shared by every process on this database (rate-window.ts). */
+  rateWindow(provider: string, limit: RateLimit): PgRateWindow {
+    return new PgRateWindow(this.pool, provider, limit.requestsPerMinute, limit.tokensPerMinute);
   }
 
   /** Runs one prepared statement of batch.ts: one round trip, one transaction. */
@@ -220,6 +227,11 @@ export class PostgresStore extends PgQueries implements Store {
   /** Tells the workers of `queue` that a run waits there (delivered at once: no transaction). */
   async nudged(queue: string): Promise<void> {
     await this.q('SELECT pg_notify($1, $2)', [CONTROL_CHANNEL, queueNudgeKey(queue)]);
+  }
+
+  /** NOTIFYs the run's watchers in every process (a child run's drive settled). */
+  async announce(runId: RunId): Promise<void> {
+    await this.q('SELECT pg_notify($1, $2)', [CONTROL_CHANNEL, runId]);
   }
 
   /** Resolves once this store LISTENs for controls (a watcher is then woken by every request). */

@@ -7,6 +7,7 @@
  * ids sort bytewise (COLLATE "C", as SQLite does). See docs/scale-out.md "Schema and migrations".
  */
 
+import { RATE_LIMITS_V5 } from './rate-window.js';
 import { CREATE_RUN_V2, FUNCTIONS, GRAPH_VERSION_V4, PROJECT_V3 } from './schema-functions.js';
 
 export interface PgMigration {
@@ -236,6 +237,11 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     version: 4,
     name: 'saved graph versions apart from run snapshots (drafts run from the studio)',
     sql: GRAPH_VERSION_V4,
+  },
+  {
+    version: 5,
+    name: 'provider rate limits shared by every process on the database',
+    sql: RATE_LIMITS_V5,
   },
 ];
 
