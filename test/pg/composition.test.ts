@@ -11,6 +11,8 @@ import { StatepipeService } from '../../src/host/service.js';
 import { testDatabase } from './db.js';
 
 const edge = (source: string, target: string) => ({ id: `${source}-${target}`, source, target });
+const byKey = (a: { parent?: { key: number } }, b: { parent?: { key: number } }) =>
+  (a.parent?.key ?? 0) - (b.parent?.key ?? 0);
 const out = (id: string, value: unknown): GraphNode => ({ id, type: 'output', config: { value } });
 
 /** A child graph: doubles its item (a transform). */
@@ -69,7 +71,8 @@ describe('composition on PostgreSQL', () => {
       { value: 'bb' },
       { value: 'cc' },
     ]);
-    const children = await other.list({ parentRunId: o.runId, order: 'asc' });
+    // A map creates its children concurrently: listed by creation, shown by item (as inspect and the studio do).
+    const children = (await other.list({ parentRunId: o.runId, order: 'asc' })).sort(byKey);
     expect(children.map((c) => [c.status, c.parent?.nodeId, c.parent?.key])).toEqual([
       ['succeeded', 'each', 0],
       ['succeeded', 'each', 1],
@@ -135,7 +138,7 @@ describe('composition on PostgreSQL', () => {
     ]);
     const kids = await call({ parentRunId: o.runId, status: 'failed', order: 'asc' });
     expect(kids.total).toBe(2);
-    expect(kids.runs.map((r) => r.parent)).toEqual([
+    expect(kids.runs.sort(byKey).map((r) => r.parent)).toEqual([
       { runId: o.runId, nodeId: 'each', key: 1 },
       { runId: o.runId, nodeId: 'each', key: 3 },
     ]);
