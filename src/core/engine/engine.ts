@@ -10,9 +10,9 @@ import { topology } from '../graph/topology.js';
 import { validateRunInput } from '../graph/validate.js';
 import type { ChildOf } from '../events.js';
 import { asRunId, newRunId, type RunId } from '../ids.js';
-import type { Lease } from '../ports.js';
 import type { ChildEngine } from './child-engine.js';
 import type { EngineDeps, EventListener, RunOutcome } from './context.js';
+import { HeldLeases } from './held-leases.js';
 import { decide, resolveNode, retryNode, reusedEvents, type Decision } from './controls.js';
 import { RunDriver, type DriveOptions } from './driver.js';
 import { isTerminalRun } from './machines.js';
@@ -37,16 +37,17 @@ function withinBudget(graph: Graph, parent: RunState): Graph {
   return { ...graph, budget };
 }
 
-/** A lease taken with a run's creation is used by a drive that starts within this (ms); leases last 15 s or more. */
-const HELD_MS = 1_000;
-
 export class Engine {
   /** Drivers of the runs this engine drives, once created; `starting` while their lease is taken. */
   private readonly active = new Map<string, RunDriver>();
   private readonly starting = new Map<string, Promise<unknown>>();
   private readonly listeners = new Set<EventListener>();
+  /** Leases taken with the children this engine created to drive at once. */
+  private readonly held: HeldLeases;
 
-  constructor(readonly deps: EngineDeps) {}
+  constructor(readonly deps: EngineDeps) {
+    this.held = new HeldLeases(deps.clock);
+  }
 
   /** Committed events of every run this engine drives, in commit order. */
   subscribe(fn: EventListener): () => void {
@@ -77,7 +78,7 @@ export class Engine {
       idempotencyKey?: { key: string; requestHash?: string };
       /** A child run: the run and node that start it. */
       parent?: ChildOf;
-      /** Created leased to this engine where the store can (see `held`): driven here at once. */
+      /** Created leased to this engine where the store can (see held-leases.ts): driven here at once. */
       leased?: boolean;
     },
   ): Promise<RunId> {
@@ -97,7 +98,7 @@ export class Engine {
     let committed: RunEvent[];
     if (opts.leased && store.createLeased) {
       const made = await store.createLeased(run, owner);
-      this.held.set(runId, { lease: made.lease, loaded: { graph, events: made.events }, at: this.deps.clock.now() });
+      this.held.put(runId, { lease: made.lease, loaded: { graph, events: made.events } });
       committed = made.events;
     } else committed = await store.createRun(run);
     this.publish(committed);
@@ -147,7 +148,7 @@ export class Engine {
     }
     const { store, owner } = this.deps;
     const taking = (async () => {
-      const held = this.takeHeld(runId);
+      const held = this.held.take(runId);
       const lease = held?.lease ?? (await store.acquireLease(runId, owner));
       if (!lease) {
         throw new AppError(
@@ -204,19 +205,6 @@ export class Engine {
     const state = await this.inspect(id).catch(() => undefined);
     if (state?.status !== 'waiting') return outcome;
     return this.drive(id);
-  }
-
-  /**
-   * Leases taken with the runs this engine created to drive at once, not yet driven. One not
-   * driven at once (its parent stopped first) is not used later: its lease may have expired and
-   * the run moved on elsewhere, so it is acquired and loaded again (this owner's own, or expired).
-   */
-  private readonly held = new Map<string, { lease: Lease; loaded: { graph: Graph; events: RunEvent[] }; at: number }>();
-
-  private takeHeld(runId: RunId) {
-    const held = this.held.get(runId);
-    this.held.delete(runId);
-    return held && this.deps.clock.now() - held.at < HELD_MS ? held : undefined;
   }
 
   /** Resolves the next time a drive of `runId` in this engine settles. */
