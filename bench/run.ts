@@ -89,7 +89,7 @@ const PLAN = quick
         reps: { minReps: 1, maxReps: 2, minMs: 0 },
         dashboard: { runs: 100_000, reps: 20 },
         scaleOut: {
-          workers: { runs: 200, counts: [1, 2, 4], concurrency: 16 },
+          workers: { runs: 200, counts: [1, 2, 4], concurrency: [4, 16] },
           steps: { steps: 100, reps: { minReps: 2, maxReps: 5, minMs: 500 } },
         },
       },
@@ -142,7 +142,7 @@ const PLAN = quick
         reps: { minReps: 1, maxReps: 3, minMs: 1500 },
         dashboard: { runs: 1_000_000, reps: 50 },
         scaleOut: {
-          workers: { runs: 400, counts: [1, 2, 4], concurrency: 16 },
+          workers: { runs: 400, counts: [1, 2, 4], concurrency: [4, 16] },
           steps: { steps: 100, reps: { minReps: 5, maxReps: 30, minMs: 2000 } },
         },
       },

@@ -9,7 +9,11 @@ import type { ScaleOutCollected } from './report-scaleout.js';
 import type { WorkersResult } from './workers-case.js';
 
 export interface ScaleOutPlan {
-  workers: { runs: number; counts: number[]; concurrency: number };
+  /**
+   * Each `concurrency` is a series over `counts`. On a machine with few cores, the default 16 runs
+   * per worker saturate the CPU with several workers: the series is then CPU-bound, not I/O-bound.
+   */
+  workers: { runs: number; counts: number[]; concurrency: number[] };
   steps: { steps: number; reps: Reps };
 }
 
@@ -21,15 +25,16 @@ export async function scaleOutCases(
   database: () => Promise<string>,
 ): Promise<ScaleOutCollected> {
   const out: ScaleOutCollected = { workers: [], steps: [] };
-  const { runs, counts, concurrency } = plan.workers;
-  for (const workers of counts) {
-    const r = await runCase<WorkersResult>(
-      `${runs} runs on ${workers} worker${workers > 1 ? 's' : ''}`,
-      { kind: 'pg-workers', url: await database(), runs, workers, concurrency, dir: '' },
-      600_000,
-    );
-    if (r) out.workers.push(r);
-  }
+  const { runs, counts } = plan.workers;
+  for (const concurrency of plan.workers.concurrency)
+    for (const workers of counts) {
+      const r = await runCase<WorkersResult>(
+        `${runs} runs on ${workers} worker${workers > 1 ? 's' : ''} (--concurrency ${concurrency})`,
+        { kind: 'pg-workers', url: await database(), runs, workers, concurrency, dir: '' },
+        600_000,
+      );
+      if (r) out.workers.push(r);
+    }
   for (const flavor of ['dbos', 'pure', 'effects'] as ChainFlavor[]) {
     const r = await runCase<StepsResult>(`${plan.steps.steps} steps: ${flavor}`, {
       kind: 'pg-steps',
