@@ -17,7 +17,7 @@ import { dryRunPlan, nodesLeft, type DryControl, type DryRunPlan } from '../core
 import { replayRun, type ReplayReport } from '../core/engine/replay.js';
 import { foldEvents } from '../core/engine/state.js';
 import { createAgentRunner } from '../core/nodes/agent/runner.js';
-import { llmRunner } from '../core/nodes/llm/runner.js';
+import { llmRunnerOnFirstCall } from '../core/nodes/llm/index.js';
 import { BreakerRegistry, withBreakers, type BreakerSettings } from './breaker.js';
 import { parseGraphFile } from './graph-file.js';
 import { completeGraph, savedGraph } from './graph-library.js';
@@ -79,7 +79,7 @@ export class StatepipeService {
     }
     this.breakers = new BreakerRegistry(opts.breakers ?? {});
     this.runners = {
-      llm: withBreakers(this.breakers, llmRunner),
+      llm: withBreakers(this.breakers, llmRunnerOnFirstCall),
       code: codeRunner(this.sandbox),
       http: withBreakers(this.breakers, httpRunner),
       agent: withBreakers(this.breakers, createAgentRunner({ httpTool: httpRunner })),

@@ -31,7 +31,7 @@ import {
   schemaFeedback,
   validatorFor,
   type SchemaProblem,
-} from '../llm/runner.js';
+} from '../llm/model-call.js';
 
 /**
  * A model request message as the agent sends it: `ModelRequest['messages']` plus the tool

@@ -50,6 +50,9 @@ export const MODEL_PANEL: readonly PanelField[] = [
   { key: 'prompt', label: 'Prompt', input: 'template', rows: 5, hint: 'templates: {{input.x}}, {{nodes.id.output}}' },
 ];
 
+/** The llm runner, its code (and ajv) loaded on the first model call: the kind's and the host's. */
+export const llmRunnerOnFirstCall = lazyRunner(async () => (await import('./runner.js')).llmRunner);
+
 export const llmKind = defineKind({
   type: 'llm',
   label: 'LLM',
@@ -64,7 +67,7 @@ export const llmKind = defineKind({
   defaultSideEffect: () => 'pure',
   execution: 'effect',
   callsModel: true,
-  runner: lazyRunner(async () => (await import('./runner.js')).llmRunner),
+  runner: llmRunnerOnFirstCall,
   checkConfig: (config, check) => check.schema('outputSchema', config.outputSchema),
   panel: MODEL_PANEL,
 });

@@ -3,7 +3,8 @@ import { NodeFailure, toNodeError, type NodeError } from '../../errors.js';
 import type { GraphNode } from '../../graph/schema.js';
 import { asRunId } from '../../ids.js';
 import type { ModelProvider, ModelRequest, NodeRunContext } from '../../ports.js';
-import { llmRunner, stripFences, validatorFor, type LlmOutput } from './runner.js';
+import { stripFences, validatorFor, type LlmOutput } from './model-call.js';
+import { llmRunner } from './runner.js';
 
 const screenSchema = {
   type: 'object',
