@@ -32,12 +32,16 @@ function start(args: string[], cwd: string): Proc {
   return p;
 }
 
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, ms = 60_000): Promise<T> {
+async function until<T>(
+  what: string | (() => string),
+  probe: () => T | undefined | Promise<T | undefined>,
+  ms = 60_000,
+): Promise<T> {
   const t0 = Date.now();
   for (;;) {
     const v = await probe();
     if (v !== undefined && v !== false) return v;
-    if (Date.now() - t0 > ms) throw new Error(`timed out: ${what}`);
+    if (Date.now() - t0 > ms) throw new Error(`timed out: ${typeof what === 'string' ? what : what()}`);
     await sleep(100);
   }
 }
@@ -45,8 +49,9 @@ async function until<T>(what: string, probe: () => T | undefined | Promise<T | u
 /** `statepipe serve --workers` on `db`: its address and token, from the line it prints first. */
 async function serve(db: string, cwd: string): Promise<{ proc: Proc; base: string; token: string }> {
   const proc = start(['serve', '--db', db, '--workers', '--port', '0'], cwd);
-  const line = await until(`serve prints its studio line (${proc.out.join(' | ')})`, () =>
-    proc.out.find((l) => l.startsWith('studio: ')),
+  const line = await until(
+    () => `serve prints its studio line (it printed: ${proc.out.join(' | ')})`,
+    () => proc.out.find((l) => l.startsWith('studio: ')),
   );
   const url = new URL(line.slice('studio: '.length));
   return { proc, base: url.origin, token: url.searchParams.get('token')! };

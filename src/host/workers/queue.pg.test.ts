@@ -25,6 +25,23 @@ async function queueOn(url: string): Promise<RunQueue> {
 }
 
 describe('RunQueue on PostgreSQL', () => {
+  it('starts on a fresh database from several processes at the same moment (one installs the queue, none fails)', async () => {
+    // pg-boss's own install lock left a window: a process that waited on it could fail on the
+    // schema the first had just created. Rounds on fresh databases, the stores opened first so
+    // that the queues start together.
+    for (let round = 0; round < 6; round++) {
+      const url = await testDatabase();
+      const stores = await Promise.all([1, 2, 3, 4].map(() => openPostgres(url)));
+      const results = await Promise.allSettled(stores.map((s) => RunQueue.open(s)));
+      for (const [i, r] of results.entries())
+        if (r.status === 'fulfilled') opened.push({ q: r.value, s: stores[i]! });
+        else await stores[i]!.close();
+      expect(results.map((r) => (r.status === 'rejected' ? String(r.reason) : 'started'))).toEqual(
+        Array(4).fill('started'),
+      );
+    }
+  });
+
   it('lets several processes create the same queue at once, and claims a batch once per run', async () => {
     const url = await testDatabase();
     const queues = await Promise.all([1, 2, 3, 4].map(() => queueOn(url)));

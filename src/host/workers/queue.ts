@@ -12,6 +12,8 @@ import type { Store } from '../store/store.js';
 
 /** pg-boss keeps its tables in a schema of its own next to `statepipe`. */
 export const QUEUE_SCHEMA = 'statepipe_queue';
+/** The session lock under which one process at a time starts pg-boss (installing its schema). */
+const INSTALL_LOCK = 0x5e_9b_05_51;
 import { DEFAULT_QUEUE } from './queue-name.js';
 
 export { DEFAULT_QUEUE, checkQueueName } from './queue-name.js';
@@ -50,12 +52,35 @@ export class RunQueue {
       migrate: true,
     });
     boss.on('error', () => undefined); // maintenance errors are retried by pg-boss; a worker goes on
-    await boss.start();
-    // A run's latest nudge is looked up by run id (requeue, reaper): indexed, whatever the backlog.
-    for (const table of ['job', 'archive'])
-      await pool
-        .query(`CREATE INDEX IF NOT EXISTS ${table}_run ON ${QUEUE_SCHEMA}.${table} (singleton_key, created_on)`)
-        .catch(() => undefined); // another process created it at the same moment
+    // pg-boss installs its schema under a lock it takes inside the installing transaction: a
+    // process that waited there can still fail on the schema the first one just created (its
+    // catalog cache predates the wait: "duplicate key … pg_namespace_nspname_index"). So one
+    // process at a time starts it, on a session lock held outside; the next finds it installed.
+    const c = await pool.connect();
+    let broken: Error | undefined;
+    try {
+      await c.query('SELECT pg_advisory_lock($1)', [INSTALL_LOCK]);
+      await boss.start().catch((err: unknown) => {
+        const why = err instanceof Error ? err.message : String(err);
+        throw new AppError(
+          'database',
+          `the run queue (pg-boss, schema ${QUEUE_SCHEMA}) cannot start: ${why}`,
+          undefined,
+          {
+            cause: err,
+          },
+        );
+      });
+      // A run's latest nudge is looked up by run id (requeue, reaper): indexed, whatever the backlog.
+      for (const table of ['job', 'archive'])
+        await pool.query(
+          `CREATE INDEX IF NOT EXISTS ${table}_run ON ${QUEUE_SCHEMA}.${table} (singleton_key, created_on)`,
+        );
+    } finally {
+      // A connection that cannot unlock is closed instead, which drops its session lock.
+      await c.query('SELECT pg_advisory_unlock($1)', [INSTALL_LOCK]).catch((err: Error) => void (broken = err));
+      c.release(broken);
+    }
     return new RunQueue(boss, store);
   }
 
