@@ -2,6 +2,8 @@
 import type { GraphSpec } from './graphs.js';
 import type { FrameStats } from './browser.js';
 import type { CliResult, CliSpec } from './cli-case.js';
+import type { EffectResult, EffectSpec } from './effect-case.js';
+import type { RestateResult, RestateSpec } from './restate-case.js';
 import type { ScaleDb } from './scale-db.js';
 import type { ServeResult, ServeSpec } from './serve-case.js';
 import type { Latency, MemoryPeak } from './stats.js';
@@ -32,6 +34,8 @@ export type CaseSpec =
   | CliSpec
   | WorkersSpec
   | StepsSpec
+  | EffectSpec
+  | RestateSpec
   | ServeSpec
   | { kind: 'map'; items: number; flat: boolean; dir: string }
   | { kind: 'map-resume-build'; items: number; dir: string }
@@ -316,6 +320,8 @@ export type CaseResult =
   | CliResult
   | WorkersResult
   | StepsResult
+  | EffectResult
+  | RestateResult
   | ServeResult
   | StreamingResult
   | CanvasResult
