@@ -6,7 +6,7 @@ import type { EffectResult, EffectSpec } from './effect-case.js';
 import type { RestateResult, RestateSpec } from './restate-case.js';
 import type { ScaleDb } from './scale-db.js';
 import type { ServeResult, ServeSpec } from './serve-case.js';
-import type { Latency, MemoryPeak } from './stats.js';
+import type { Latency, MemoryPeak, Reps } from './stats.js';
 import type { WorkersResult, WorkersSpec } from './workers-case.js';
 
 export type { CliResult, ScaleDb, ServeResult };
@@ -14,12 +14,7 @@ export type { CliResult, ScaleDb, ServeResult };
 export type EngineMode = 'memory' | 'FULL' | 'NORMAL' | 'postgres';
 export type Sync = 'FULL' | 'NORMAL';
 
-/** How many times to repeat a measurement: at least minReps, and until minMs passed (at most maxReps). */
-export interface Reps {
-  minReps: number;
-  maxReps: number;
-  minMs: number;
-}
+export type { Reps } from './stats.js';
 
 export type CaseSpec =
   | { kind: 'engine'; mode: EngineMode; graph: GraphSpec; reps: Reps; dir: string; perNode?: boolean; url?: string }

@@ -12,9 +12,8 @@ import type { Graph } from '../../src/core/graph/schema.js';
 import { validateGraph } from '../../src/core/graph/validate.js';
 import { httpRunner } from '../../src/host/runners/http.js';
 import { openDatabase } from '../../src/host/store/index.js';
-import type { Reps } from './cases.js';
 import { getUs, localServer } from './local-get.js';
-import { median, repeat } from './stats.js';
+import { median, repeat, type Reps } from './stats.js';
 import { TimedStore } from './timed-store.js';
 
 export type EffectFlavor = 'delay' | 'http';

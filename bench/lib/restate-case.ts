@@ -13,9 +13,8 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { Reps } from './cases.js';
 import { getUs, localServer } from './local-get.js';
-import { median, repeat } from './stats.js';
+import { median, repeat, type Reps } from './stats.js';
 
 export type RestateFlavor = 'noop' | 'http';
 
