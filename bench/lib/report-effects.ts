@@ -5,6 +5,7 @@
 import type { RawResult, Target } from './cases.js';
 import type { EffectResult } from './effect-case.js';
 import type { RestateResult } from './restate-case.js';
+import { f, ratio } from './format.js';
 
 export interface EffectsCollected {
   chains: EffectResult[];
@@ -13,11 +14,6 @@ export interface EffectsCollected {
   restate?: RestateResult;
 }
 
-const f = (x: number | undefined, d = 0): string =>
-  x === undefined || !Number.isFinite(x)
-    ? 'n/a'
-    : x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
-const ratio = (x: number): string => (Number.isFinite(x) ? `${x.toFixed(2)}×` : 'n/a');
 const perSec = (us: number): number => 1e6 / us;
 
 /** Restate's step beside our node of the same chain: a no-op `ctx.run` beside `delay` 0, the GET beside `http`. */

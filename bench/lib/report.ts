@@ -19,6 +19,7 @@ import { controlTargets, renderControl, type ControlResult } from './control-cas
 import { effectTargets, renderEffects, type EffectsCollected } from './report-effects.js';
 import { pgTargets, renderPg, type PgCollected } from './report-pg.js';
 import type { MachineInfo } from './stats.js';
+import { f, ratio } from './format.js';
 
 export interface Collected extends ScaleFigures {
   machine: MachineInfo;
@@ -46,11 +47,6 @@ export interface Collected extends ScaleFigures {
   flatness: [GraphSpec, GraphSpec];
 }
 
-const f = (x: number | undefined, d = 0): string =>
-  x === undefined || !Number.isFinite(x)
-    ? 'n/a'
-    : x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
-const ratio = (x: number): string => (Number.isFinite(x) ? `${x.toFixed(2)}×` : 'n/a');
 const mark = (met: boolean | null): string => (met === null ? '— n/a' : met ? '✅ met' : '❌ missed');
 
 export const rawKey = (g: GraphSpec, sync: Sync): string => `${graphKey(g)}/${sync}`;

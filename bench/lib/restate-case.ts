@@ -178,10 +178,11 @@ export async function restateCase(spec: RestateSpec): Promise<RestateResult> {
   });
   const endpoint = http2.createServer(sdk.createEndpointHandler({ services: [chain] }));
   await new Promise<void>((r) => endpoint.listen(0, '127.0.0.1', r));
-  const dir = fs.mkdtempSync(path.join(spec.dir || os.tmpdir(), 'restate-'));
+  let dir: string | undefined;
   let server: Server | undefined;
   try {
     try {
+      dir = fs.mkdtempSync(path.join(spec.dir || os.tmpdir(), 'restate-'));
       server = await startServer(dir);
       const uri = `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}`;
       await post(`${server.admin}/deployments`, { uri });
@@ -209,6 +210,6 @@ export async function restateCase(spec: RestateSpec): Promise<RestateResult> {
     if (server) await stopServer(server);
     endpoint.close();
     await target.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
   }
 }
