@@ -7,6 +7,7 @@ import type { CaseResult, CaseSpec } from './lib/cases.js';
 import { cliCase } from './lib/cli-case.js';
 import { stepsCase } from './lib/dbos-case.js';
 import { dashboardCase } from './lib/dashboard-case.js';
+import { effectCase } from './lib/effect-case.js';
 import { engineCase } from './lib/engine-case.js';
 import { langGraphCase } from './lib/langgraph-case.js';
 import { mapCase, mapResumeBuild, mapResumeCase } from './lib/map-case.js';
@@ -51,6 +52,10 @@ async function run(spec: CaseSpec): Promise<CaseResult> {
       return workersCase(spec);
     case 'pg-steps':
       return stepsCase(spec);
+    case 'effects':
+      return effectCase(spec);
+    case 'restate':
+      return (await import('./lib/restate-case.js')).restateCase(spec);
     // Loaded only here: Chromium's driver and the web host must not weigh on the other cases' memory figures.
     case 'streaming':
       return (await import('./lib/streaming-case.js')).streamingCase(spec);

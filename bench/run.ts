@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only engine,langgraph,resume,cli,dashboard,serve,pg,scaleout,control,streaming,canvas,load,map] [-- --profile]`
+ * `npm run bench [-- --quick] [-- --only engine,effects,langgraph,resume,cli,dashboard,serve,pg,scaleout,control,streaming,canvas,load,map] [-- --profile]`
  * Runs every case in a fresh child process, side by side in one run, prints the report and
  * writes bench/results/latest.{md,json}. Never fails: a case that breaks is reported as such.
  */
@@ -11,6 +11,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { ensureRenderer } from './lib/browser.js';
+import type { EffectResult } from './lib/effect-case.js';
+import type { RestateResult } from './lib/restate-case.js';
 import type {
   CanvasResult,
   CanvasSpec,
@@ -50,7 +52,7 @@ const onlyArg =
   argv.find((a) => a.startsWith('--only='))?.slice(7) ??
   (argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined);
 const only = new Set(
-  (onlyArg ?? 'engine,langgraph,resume,cli,dashboard,serve,pg,control,streaming,canvas,load,map').split(','),
+  (onlyArg ?? 'engine,effects,langgraph,resume,cli,dashboard,serve,pg,control,streaming,canvas,load,map').split(','),
 );
 
 const PLAN = quick
@@ -75,6 +77,7 @@ const PLAN = quick
         FULL: { minReps: 1, maxReps: 1, minMs: 0 },
         NORMAL: { minReps: 1, maxReps: 3, minMs: 200 },
       },
+      effects: { nodes: 200, restateSteps: 100, reps: { minReps: 1, maxReps: 3, minMs: 500 } },
       resumeNodes: 10_000,
       // --quick: the scale cases on the 10 000-run database (the full run: 100 000 runs / 10 M events).
       scale: { runs: 10_000, events: 1_000_000 },
@@ -128,6 +131,7 @@ const PLAN = quick
         FULL: { minReps: 1, maxReps: 3, minMs: 1500 },
         NORMAL: { minReps: 2, maxReps: 10, minMs: 1000 },
       },
+      effects: { nodes: 500, restateSteps: 200, reps: { minReps: 2, maxReps: 5, minMs: 1500 } },
       resumeNodes: 10_000,
       scale: { runs: 100_000, events: 10_000_000 },
       dashboardReps: 50,
@@ -292,6 +296,36 @@ async function main(): Promise<void> {
         if (sync === 'FULL' && g === PLAN.engineGraphs[0]) await engineRun(g, sync, PLAN.reps[sync], true);
       }
     }
+  }
+
+  if (only.has('effects')) {
+    log('effectful chains (SQLite FULL) and Restate');
+    const { nodes, restateSteps, reps } = PLAN.effects;
+    const chains: EffectResult[] = [];
+    for (const flavor of ['delay', 'http'] as const) {
+      const r = await child<EffectResult>(`${flavor} chain ${nodes}`, {
+        kind: 'effects',
+        flavor,
+        nodes,
+        reps,
+        dir: '',
+      });
+      if (r) chains.push(r);
+    }
+    const raw = await child<RawResult>(`raw SQLite FULL × ${nodes} tx`, {
+      kind: 'raw',
+      sync: 'FULL',
+      txns: nodes,
+      reps,
+      dir: '',
+    });
+    const restate = await child<RestateResult>(
+      `restate ${restateSteps} steps`,
+      { kind: 'restate', steps: restateSteps, reps, dir: '' },
+      240_000,
+    );
+    log(`  restate: ${restate ? restate.note : 'the case did not complete'}`);
+    c.effects = { chains, ...(raw ? { raw } : {}), ...(restate ? { restate } : {}) };
   }
 
   if (only.has('langgraph')) {

@@ -2,9 +2,11 @@
 import type { GraphSpec } from './graphs.js';
 import type { FrameStats } from './browser.js';
 import type { CliResult, CliSpec } from './cli-case.js';
+import type { EffectResult, EffectSpec } from './effect-case.js';
+import type { RestateResult, RestateSpec } from './restate-case.js';
 import type { ScaleDb } from './scale-db.js';
 import type { ServeResult, ServeSpec } from './serve-case.js';
-import type { Latency, MemoryPeak } from './stats.js';
+import type { Latency, MemoryPeak, Reps } from './stats.js';
 import type { WorkersResult, WorkersSpec } from './workers-case.js';
 
 export type { CliResult, ScaleDb, ServeResult };
@@ -12,12 +14,7 @@ export type { CliResult, ScaleDb, ServeResult };
 export type EngineMode = 'memory' | 'FULL' | 'NORMAL' | 'postgres';
 export type Sync = 'FULL' | 'NORMAL';
 
-/** How many times to repeat a measurement: at least minReps, and until minMs passed (at most maxReps). */
-export interface Reps {
-  minReps: number;
-  maxReps: number;
-  minMs: number;
-}
+export type { Reps } from './stats.js';
 
 export type CaseSpec =
   | { kind: 'engine'; mode: EngineMode; graph: GraphSpec; reps: Reps; dir: string; perNode?: boolean; url?: string }
@@ -32,6 +29,8 @@ export type CaseSpec =
   | CliSpec
   | WorkersSpec
   | StepsSpec
+  | EffectSpec
+  | RestateSpec
   | ServeSpec
   | { kind: 'map'; items: number; flat: boolean; dir: string }
   | { kind: 'map-resume-build'; items: number; dir: string }
@@ -316,6 +315,8 @@ export type CaseResult =
   | CliResult
   | WorkersResult
   | StepsResult
+  | EffectResult
+  | RestateResult
   | ServeResult
   | StreamingResult
   | CanvasResult

@@ -10,14 +10,13 @@
  * µs per step = wall time of a run / steps, median over the repetitions.
  */
 import fs from 'node:fs';
-import http from 'node:http';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Graph } from '../../src/core/graph/schema.js';
 import { validateGraph } from '../../src/core/graph/validate.js';
 import { StatepipeService } from '../../src/host/service.js';
 import type { ChainFlavor, StepsResult, StepsSpec } from './cases.js';
+import { getUs, localServer } from './local-get.js';
 import { median, repeat } from './stats.js';
 
 export type { ChainFlavor, StepsResult, StepsSpec };
@@ -39,9 +38,8 @@ function chain(steps: number, effects: boolean, url: string): Graph {
 }
 
 async function statepipeSteps(spec: StepsSpec): Promise<StepsResult> {
-  const server = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const target = `http://127.0.0.1:${(server.address() as AddressInfo).port}/ok`;
+  const server = await localServer();
+  const target = server.url;
   const svc = await StatepipeService.open({ dbPath: spec.url, ownerName: 'bench' });
   const effects = spec.flavor === 'effects';
   const graph = chain(spec.steps, effects, target);
@@ -54,16 +52,7 @@ async function statepipeSteps(spec: StepsSpec): Promise<StepsResult> {
       status = (await svc.startRun(graph, {})).status;
       walls.push(performance.now() - t0);
     });
-    let effectUs: number | undefined;
-    if (effects) {
-      const gets: number[] = [];
-      for (let i = 0; i < 300; i++) {
-        const t0 = performance.now();
-        await (await fetch(target)).text();
-        gets.push((performance.now() - t0) * 1000);
-      }
-      effectUs = median(gets.slice(50));
-    }
+    const effectUs = effects ? await getUs(target, 250) : undefined;
     const wallMs = median(walls);
     const usPerStep = (wallMs * 1000) / spec.steps - (effectUs ?? 0);
     return {
@@ -78,7 +67,7 @@ async function statepipeSteps(spec: StepsSpec): Promise<StepsResult> {
     };
   } finally {
     await svc.close();
-    server.close();
+    await server.close();
   }
 }
 

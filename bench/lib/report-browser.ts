@@ -2,6 +2,7 @@
 import type { FrameStats, MainThread } from './browser.js';
 import { FRAME_BUDGET_MS } from './browser.js';
 import type { CanvasResult, LoadResult, StreamingResult, StreamingRun } from './cases.js';
+import { f } from './format.js';
 
 export interface BrowserTarget {
   name: string;
@@ -17,11 +18,6 @@ export interface BrowserTarget {
 export const VSYNC_TOLERANCE_MS = 0.3;
 const ONE_FRAME = 16.7;
 const TWO_FRAMES = 33.3;
-
-const f = (x: number | undefined, d = 0): string =>
-  x === undefined || !Number.isFinite(x)
-    ? 'n/a'
-    : x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
 
 function table(head: string[], rows: string[][]): string[] {
   return [

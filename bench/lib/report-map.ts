@@ -1,5 +1,6 @@
 /** The composition cases in the report: a map of N children vs the same nodes as one graph, and resume of a map. */
 import type { MapResult, MapResumeBuildResult, MapResumeResult } from './cases.js';
+import { f } from './format.js';
 
 export interface MapBench {
   runs: MapResult[];
@@ -13,11 +14,6 @@ interface MapTarget {
   measured: string;
   met: boolean | null;
 }
-
-const f = (x: number | undefined, d = 0): string =>
-  x === undefined || !Number.isFinite(x)
-    ? 'n/a'
-    : x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
 
 const find = (m: MapBench, items: number, flat: boolean) =>
   m.runs.find((r) => r.items === items && r.flat === flat && r.status === 'succeeded');

@@ -2,6 +2,7 @@
 import type { DashboardResult, EngineResult, PgRawResult, Target } from './cases.js';
 import { graphKey, graphLabel } from './graphs.js';
 import { renderScaleOut, scaleOutTargets, type ScaleOutCollected } from './report-scaleout.js';
+import { f, ratio } from './format.js';
 
 export interface PgCollected {
   /** `PostgreSQL 15.x, fsync=on, synchronous_commit=on`, or why the cases did not run. */
@@ -12,12 +13,6 @@ export interface PgCollected {
   dashboard?: DashboardResult;
   scaleOut?: ScaleOutCollected;
 }
-
-const f = (x: number | undefined, d = 0): string =>
-  x === undefined || !Number.isFinite(x)
-    ? 'n/a'
-    : x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
-const ratio = (x: number): string => (Number.isFinite(x) ? `${x.toFixed(2)}×` : 'n/a');
 
 /** Every engine row against its graph's raw figure, worst first: group commit, and one transaction per node. */
 const grouped = (pg: PgCollected) =>

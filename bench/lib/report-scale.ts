@@ -1,6 +1,7 @@
 /** The CLI start-up and scale cases in the report: their targets and their tables. */
 import type { CliResult } from './cli-case.js';
 import type { DashboardResult, ScaleDb, ServeResult } from './cases.js';
+import { f } from './format.js';
 
 export interface ScaleTarget {
   name: string;
@@ -16,10 +17,6 @@ export interface ScaleFigures {
   serve?: ServeResult;
 }
 
-const f = (x: number | undefined, d = 0): string =>
-  x === undefined || !Number.isFinite(x)
-    ? 'n/a'
-    : x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
 const MiB = 1024 * 1024;
 
 function table(head: string[], rows: string[][]): string[] {

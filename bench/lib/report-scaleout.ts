@@ -2,17 +2,12 @@
 import type { StepsResult } from './dbos-case.js';
 import type { Target } from './cases.js';
 import type { WorkersResult } from './workers-case.js';
+import { f, ratio } from './format.js';
 
 export interface ScaleOutCollected {
   workers: WorkersResult[];
   steps: StepsResult[];
 }
-
-const f = (x: number | undefined, d = 0): string =>
-  x === undefined || !Number.isFinite(x)
-    ? 'n/a'
-    : x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
-const ratio = (x: number): string => (Number.isFinite(x) ? `${x.toFixed(2)}×` : 'n/a');
 
 const allSucceeded = (w: WorkersResult): boolean => (w.statuses['succeeded'] ?? 0) === w.runs;
 

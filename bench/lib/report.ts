@@ -16,8 +16,10 @@ import { browserTargets, loadTarget, renderBrowser, renderLoad } from './report-
 import { renderScale, scaleTargets, type ScaleFigures } from './report-scale.js';
 import { mapTargets, renderMap, type MapBench } from './report-map.js';
 import { controlTargets, renderControl, type ControlResult } from './control-case.js';
+import { effectTargets, renderEffects, type EffectsCollected } from './report-effects.js';
 import { pgTargets, renderPg, type PgCollected } from './report-pg.js';
 import type { MachineInfo } from './stats.js';
+import { f, ratio } from './format.js';
 
 export interface Collected extends ScaleFigures {
   machine: MachineInfo;
@@ -28,6 +30,7 @@ export interface Collected extends ScaleFigures {
   engine: EngineResult[];
   raw: Record<string, RawResult>;
   langgraph: LangGraphResult[];
+  effects?: EffectsCollected;
   resume?: ResumeResult;
   streaming?: StreamingResult;
   canvas?: CanvasResult;
@@ -44,11 +47,6 @@ export interface Collected extends ScaleFigures {
   flatness: [GraphSpec, GraphSpec];
 }
 
-const f = (x: number | undefined, d = 0): string =>
-  x === undefined || !Number.isFinite(x)
-    ? 'n/a'
-    : x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
-const ratio = (x: number): string => (Number.isFinite(x) ? `${x.toFixed(2)}×` : 'n/a');
 const mark = (met: boolean | null): string => (met === null ? '— n/a' : met ? '✅ met' : '❌ missed');
 
 export const rawKey = (g: GraphSpec, sync: Sync): string => `${graphKey(g)}/${sync}`;
@@ -106,6 +104,7 @@ export function targets(c: Collected): Target[] {
     measured: ratio(flat),
     met: Number.isFinite(flat) ? flat <= 1.2 : null,
   });
+  out.push(...effectTargets(c.effects));
   const r = c.resume;
   out.push({
     name: `Resume of a ${f(r?.nodes)}-node chain interrupted halfway (service.resume → first node started, cold process)`,
@@ -193,6 +192,8 @@ export function renderReport(c: Collected): string {
     ),
     '',
   );
+
+  L.push(...renderEffects(c.effects));
 
   L.push('## Flatness (per-node time, large / small graph)', '');
   const pairs: [string, string][] = [];

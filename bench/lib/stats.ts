@@ -164,6 +164,13 @@ export function machineInfo(sqliteVersion: string): MachineInfo {
   };
 }
 
+/** How many times to repeat a measurement: at least minReps, and until minMs passed (at most maxReps). */
+export interface Reps {
+  minReps: number;
+  maxReps: number;
+  minMs: number;
+}
+
 /** Repeats `fn` at least `minReps` times and until `minMs` have passed (at most `maxReps`). */
 export async function repeat(
   minReps: number,

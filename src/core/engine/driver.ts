@@ -66,6 +66,8 @@ export class RunDriver implements RunContext {
   private readonly log: CommitLog;
   private turnDue = 0;
   private turning = false;
+  /** The host had a turn since `turnDue` was set (an effect awaited I/O): no turn needs forcing. */
+  private turnSeen = false;
   /** How many incoming edges of each node still wait for their source to finish. */
   private readonly pending = new Map<string, number>();
   private wakeControls: (() => void) | undefined;
@@ -217,7 +219,7 @@ export class RunDriver implements RunContext {
 
   /** Runs until the run ends, waits or pauses. */
   async run(opts: DriveOptions = {}): Promise<RunOutcome> {
-    this.turnDue = this.deps.clock.now() + TURN_MS;
+    this.armTurn();
     try {
       this.start(opts);
       if (opts.handOff && !this.stopped_ && this.state.status === 'running' && this.ready.length > 0)
@@ -346,18 +348,40 @@ export class RunDriver implements RunContext {
     }
   }
 
-  /** Pumps now, or after the host had a turn when this driver has held it for TURN_MS. */
+  /**
+   * Starts the next TURN_MS of driving, and notes when the host next gets a turn on its own (a
+   * node awaiting I/O, a store write): a driver of effectful nodes gives the host turns anyway.
+   */
+  private armTurn(): void {
+    const { clock } = this.deps;
+    this.turnDue = clock.now() + TURN_MS;
+    this.turnSeen = false;
+    void clock.turn?.().then(() => {
+      this.turnSeen = true;
+    });
+  }
+
+  /**
+   * Pumps now, or after the host had a turn when this driver has held it for TURN_MS. Only a
+   * driver that really held the host (pure nodes in microtasks) is made to wait: forcing a turn
+   * on a chain of effectful nodes would write a node's end before the start of the node it makes
+   * ready is staged, two transactions where one does.
+   */
   private next(): void {
     const { clock } = this.deps;
     if (!clock.turn || this.stopped_) return this.pump();
     if (this.turning) return;
     if (clock.now() < this.turnDue) return this.pump();
+    if (this.turnSeen) {
+      this.armTurn();
+      return this.pump();
+    }
     this.turning = true;
     // What finished so far is written and published before the host gets its turn.
     void this.log.flush();
     void clock.turn().then(() => {
       this.turning = false;
-      this.turnDue = clock.now() + TURN_MS;
+      this.armTurn();
       this.pump();
     });
   }

@@ -238,8 +238,9 @@ describe('replay', () => {
   });
 
   it('a process killed after a delay ended between queueing an unsafe node and starting it (a loaded machine)', async () => {
-    // On a loaded machine the driver hands its host a turn (every 10 ms) between queueing notify
-    // and starting it, and the delay's timer fires in that turn: the record says draft succeeded,
+    // On a loaded machine the driver hands its host a turn (when it held it for 10 ms without one
+    // coming on its own) between queueing notify and starting it, and the delay's timer fires in
+    // that turn: the record says draft succeeded,
     // notify queued, pause succeeded, KILL. The replay (a simulated clock, no turns) starts notify
     // at once and ends the delay later: at the kill's point its notify had started, which a
     // replay that keeps everything it committed turned into an in-doubt the record never had.
@@ -255,8 +256,13 @@ describe('replay', () => {
       edges: [e('start', 'draft'), e('start', 'pause'), e('draft', 'notify'), e('notify', 'join'), e('pause', 'join')],
     });
     const clock = new (class LoadedMachine extends SimClock {
-      /** The host's turn: the simulated timers due meanwhile fire first (they were scheduled first). */
-      turn = (): Promise<void> => new Promise<void>((resolve) => setTimeout(resolve, 0));
+      private readonly t0 = this.now();
+      /**
+       * The host's turn: the simulated timers due meanwhile fire first (they were scheduled first).
+       * So loaded that no turn comes on its own while draft runs: the driver forces one after it.
+       */
+      turn = (): Promise<void> =>
+        this.now() === this.t0 ? new Promise<void>(() => undefined) : new Promise<void>((r) => setTimeout(r, 0));
     })();
     const store = new MemoryStore(() => clock.now());
     const engine = new Engine({ store, clock, runners: { code: runner }, owner: { id: 't' }, controlPollMs: 60_000 });

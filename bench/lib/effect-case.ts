@@ -1,0 +1,123 @@
+/**
+ * The real path of effectful nodes, on SQLite at synchronous FULL: a chain of `delay` nodes with
+ * `ms: 0` (a durable wait: its start commits with its end time; its timer is the effect) or of
+ * `http` GETs to a server on 127.0.0.1 (its start durable before the request). Each run is timed
+ * whole; the effect's own time, measured from this process right after (a `setTimeout(0)`, a raw
+ * GET), is subtracted: what remains per node is what the engine and its commits cost.
+ */
+import path from 'node:path';
+import { realClock } from '../../src/core/engine/clock.js';
+import { Engine } from '../../src/core/engine/engine.js';
+import type { Graph } from '../../src/core/graph/schema.js';
+import { validateGraph } from '../../src/core/graph/validate.js';
+import { httpRunner } from '../../src/host/runners/http.js';
+import { openDatabase } from '../../src/host/store/index.js';
+import { getUs, localServer } from './local-get.js';
+import { median, repeat, type Reps } from './stats.js';
+import { TimedStore } from './timed-store.js';
+
+export type EffectFlavor = 'delay' | 'http';
+
+export interface EffectSpec {
+  kind: 'effects';
+  flavor: EffectFlavor;
+  nodes: number;
+  reps: Reps;
+  dir: string;
+}
+
+export interface EffectResult {
+  kind: 'effects';
+  flavor: EffectFlavor;
+  nodes: number;
+  reps: number;
+  status: string;
+  /** Median wall time of a run (createRun to its end). */
+  wallMs: number;
+  usPerNode: number;
+  /** The effect alone, µs (median): a `setTimeout(0)` for delay, a raw GET for http. */
+  effectUs: number;
+  /** usPerNode − effectUs. */
+  beyondUs: number;
+  /** Store appends (transactions) per node. */
+  commitsPerNode: number;
+  /** CPU (user + system) of this process per node, µs: the engine, the store, the GET's both ends. */
+  cpuUsPerNode: number;
+}
+
+function chain(flavor: EffectFlavor, n: number, url: string): Graph {
+  const nodes = Array.from({ length: n }, (_, i) =>
+    flavor === 'delay'
+      ? { id: `n${i}`, type: 'delay', config: { ms: 0 } }
+      : { id: `n${i}`, type: 'http', config: { method: 'GET', url } },
+  );
+  const edges = nodes.slice(1).map((node, i) => ({ id: `e${i}`, source: `n${i}`, target: node.id }));
+  return validateGraph({ format: 'statepipe.graph', version: 1, id: `bench-${flavor}-${n}`, nodes, edges });
+}
+
+/** A `setTimeout(0)` (the delay runner's sleep of 0 ms), µs: median of `n`. */
+async function timerUs(n = 300): Promise<number> {
+  const xs: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await realClock.sleep(0);
+    xs.push((performance.now() - t0) * 1000);
+  }
+  return median(xs);
+}
+
+export async function effectCase(spec: EffectSpec): Promise<EffectResult> {
+  const server = await localServer();
+  const db = openDatabase(path.join(spec.dir, `effects-${spec.flavor}.db`), { synchronous: 'FULL' });
+  const graph = chain(spec.flavor, spec.nodes, server.url);
+  const warm = chain(spec.flavor, 50, server.url);
+  const once = async (g: Graph) => {
+    const store = new TimedStore(db);
+    const engine = new Engine({
+      store,
+      clock: realClock,
+      runners: { http: httpRunner },
+      owner: { id: 'bench' },
+      controlPollMs: 60_000,
+    });
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    const out = await engine.start(g, {}, { graphHash: g.id });
+    const wallMs = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    return { status: out.status, wallMs, cpuMs: (cpu.user + cpu.system) / 1000, appends: store.appends };
+  };
+  try {
+    for (let i = 0; i < 3; i++) await once(warm);
+    const walls: number[] = [];
+    const cpus: number[] = [];
+    let appends = 0;
+    let status = '';
+    const reps = await repeat(spec.reps.minReps, spec.reps.maxReps, spec.reps.minMs, async () => {
+      const r = await once(graph);
+      walls.push(r.wallMs);
+      cpus.push(r.cpuMs);
+      appends = r.appends;
+      status = r.status;
+    });
+    const effectUs = spec.flavor === 'delay' ? await timerUs() : await getUs(server.url);
+    const wallMs = median(walls);
+    const usPerNode = (wallMs * 1000) / spec.nodes;
+    return {
+      kind: 'effects',
+      flavor: spec.flavor,
+      nodes: spec.nodes,
+      reps,
+      status,
+      wallMs,
+      usPerNode,
+      effectUs,
+      beyondUs: usPerNode - effectUs,
+      commitsPerNode: appends / spec.nodes,
+      cpuUsPerNode: (median(cpus) * 1000) / spec.nodes,
+    };
+  } finally {
+    await db.close();
+    await server.close();
+  }
+}

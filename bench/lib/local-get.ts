@@ -1,0 +1,31 @@
+/**
+ * The effect of the effectful chains: a GET to an HTTP server on 127.0.0.1 in the bench's own
+ * process, and that GET's own time measured from the same process (subtracted from a chain's
+ * per-step time, so what remains is the engine's durability and bookkeeping).
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { median } from './stats.js';
+
+export interface LocalServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function localServer(): Promise<LocalServer> {
+  const server = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/ok`;
+  return { url, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+/** A raw GET (fetch, body read) to `url`, µs: the median of `n` after 50 warm-up ones. */
+export async function getUs(url: string, n = 300): Promise<number> {
+  const gets: number[] = [];
+  for (let i = 0; i < n + 50; i++) {
+    const t0 = performance.now();
+    await (await fetch(url)).text();
+    gets.push((performance.now() - t0) * 1000);
+  }
+  return median(gets.slice(50));
+}
