@@ -121,16 +121,17 @@ export class SqliteStore extends StoreQueries implements Store {
   private pendingWrites: { write: () => unknown; resolve: (v: never) => void; reject: (e: unknown) => void }[] = [];
   private readonly txBatch: Database.Transaction<(writes: (() => unknown)[]) => ({ ok: unknown } | { err: unknown })[]>;
 
-  async createRun(run: NewRun): Promise<RunEvent[]> {
-    if (!this.coalesceWrites) return this.createRunNow(run);
-    return this.coalesced(() => this.txCreate(run));
+  createRun(run: NewRun): Promise<RunEvent[]> {
+    return this.create(run);
   }
 
   async createLeased(run: NewRun, owner: LeaseOwner): Promise<{ events: RunEvent[]; lease: Lease }> {
-    const events = this.coalesceWrites
-      ? await this.coalesced(() => this.txCreate(run, owner))
-      : this.createRunNow(run, owner);
-    return { events, lease: { owner, epoch: 1 } };
+    return { events: await this.create(run, owner), lease: { owner, epoch: 1 } };
+  }
+
+  private async create(run: NewRun, owner?: LeaseOwner): Promise<RunEvent[]> {
+    if (!this.coalesceWrites) return this.createRunNow(run, owner);
+    return this.coalesced(() => this.txCreate(run, owner));
   }
 
   async append(runId: RunId, events: NewEvent[], fence: Fence): Promise<RunEvent[]> {
@@ -340,8 +341,8 @@ export class SqliteStore extends StoreQueries implements Store {
     const data = created?.type === 'run.created' ? created.data : undefined;
     this.stmt(
       `INSERT INTO runs (run_id, graph_id, graph_version, graph_hash, status, input, created_at, rerun_of, rerun_from_node,
-         parent_run_id, parent_node_id, child_key, owner_id, owner_pid, owner_host, lease_expires_at, lease_epoch)
-       VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         parent_run_id, parent_node_id, child_key)
+       VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       run.runId,
       run.graph.id,
@@ -354,12 +355,9 @@ export class SqliteStore extends StoreQueries implements Store {
       data?.parent?.runId ?? null,
       data?.parent?.nodeId ?? null,
       data?.parent?.key ?? null,
-      owner?.id ?? null,
-      owner ? (owner.pid ?? process.pid) : null,
-      owner ? HOST : null,
-      owner ? Date.now() + this.leaseMs : null,
-      owner ? 1 : 0,
     );
+    // Taken as acquireLease takes it, in this transaction: a fresh run's first epoch, 1.
+    if (owner) this.acquireIn(run.runId, owner);
     if (key !== undefined)
       this.stmt('INSERT INTO run_keys (key, run_id, created_at, request_hash) VALUES (?, ?, ?, ?)').run(
         key.key,
