@@ -52,7 +52,7 @@ const STATUSES: [string, number][] = [
   ['running', 0.03],
 ];
 const RUN_COLUMNS = `run_id, graph_id, graph_version, graph_hash, status, input, result, error, error_node_id,
-  created_at, started_at, finished_at, duration_ms, tokens, input_tokens, output_tokens, cost_usd, last_seq,
+  created_at, started_at, finished_at, duration_ms, tokens, input_tokens, output_tokens, cost_usd,
   owner_id, owner_pid, owner_host, lease_expires_at, parent_run_id, rerun_from_node, compensated, compensation_failed`;
 const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);
 const WORDS = ['invoice', 'contract', 'report', 'memo', 'ticket', 'review', 'summary', 'proposal', 'offer', 'claim'];
@@ -210,20 +210,14 @@ async function generate(file: string, runs: number, events: number, log: (s: str
     db.prepare(`INSERT INTO runs (${RUN_COLUMNS}) SELECT @id, @graph, graph_version, graph_hash, @status, @input,
       CASE WHEN @finished IS NULL THEN NULL ELSE result END, CASE WHEN @finished IS NULL THEN NULL ELSE error END,
       CASE WHEN @finished IS NULL THEN NULL ELSE error_node_id END, @created, @started, @finished, @duration,
-      @tokens, @inTok, @outTok, @cost, min(last_seq, @cut), @owner, @ownerPid, @ownerHost, @lease, NULL, NULL, NULL, NULL
+      @tokens, @inTok, @outTok, @cost, @owner, @ownerPid, @ownerHost, @lease, NULL, NULL, NULL, NULL
     FROM runs WHERE run_id = @tmpl`);
   const insEvents = db.prepare(`INSERT INTO events SELECT @id, seq,
       strftime('%Y-%m-%dT%H:%M:%fZ', julianday(ts) + @shift), type, node_id,
       CASE type WHEN 'node.started' THEN replace(data, @tmpl, @id) ELSE data END
     FROM events WHERE run_id = @tmpl AND seq <= @cut`);
-  const insStates = db.prepare(`INSERT INTO node_states SELECT @id, node_id, status, attempt, output, error, detail,
-      started_at, finished_at, tokens, cost_usd, compensation, compensation_error, updated_seq
-    FROM node_states WHERE run_id = @tmpl AND updated_seq <= @cut`);
   const insChunks = db.prepare(`INSERT INTO stream_chunks SELECT @id, node_id, attempt, seq, text
     FROM stream_chunks WHERE run_id = @tmpl`);
-  const insAttempts = db.prepare(`INSERT INTO node_attempts SELECT @id, node_id, attempt, status,
-      replace(idempotency_key, @tmpl, @id), started_at, finished_at, duration_ms, error, input_tokens, output_tokens, cost_usd, model
-    FROM node_attempts WHERE run_id = @tmpl`);
 
   const start = Date.parse(t);
   const spacing = Math.max(1000, Math.floor((365 * 86_400_000) / clones));
@@ -268,8 +262,6 @@ async function generate(file: string, runs: number, events: number, log: (s: str
         };
         insRun.run(row);
         insEvents.run(row);
-        insStates.run(row);
-        insAttempts.run(row);
         if (cut === okLen || status === 'failed') insChunks.run(row);
         if (status === 'succeeded' && i >= clones / 2 && sample === ok.runId) sample = id;
       }

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GraphNode } from '../../core/graph/schema.js';
 import { asRunId } from '../../core/ids.js';
@@ -56,6 +57,16 @@ function handle(req: IncomingMessage, res: ServerResponse, body: string): unknow
       };
       res.on('error', () => {});
       return pump();
+    }
+    case '/gzip-bomb': {
+      // A small declared length that decompresses to 1 MiB: the cap counts what is read.
+      const packed = gzipSync('x'.repeat(1024 * 1024));
+      res.writeHead(200, {
+        'content-type': 'text/plain',
+        'content-encoding': 'gzip',
+        'content-length': String(packed.length),
+      });
+      return res.end(packed);
     }
     default:
       res.writeHead(404);
@@ -166,6 +177,14 @@ describe('httpRunner', () => {
     const ok = (await httpRunner(makeCtx({ method: 'GET', url: `${base}/big`, maxResponseBytes: 2_000_000 })))
       .output as HttpOutput;
     expect((ok.body as string).length).toBe(64 * 16 * 1024);
+  });
+
+  it('caps a compressed body by its decompressed size, not its declared length', async () => {
+    const url = `${base}/gzip-bomb`;
+    const f = await failure(httpRunner(makeCtx({ method: 'GET', url, maxResponseBytes: 100_000 })));
+    expect(f.message).toContain('maxResponseBytes (100000 bytes)');
+    const ok = (await httpRunner(makeCtx({ method: 'GET', url }))).output as HttpOutput;
+    expect((ok.body as string).length).toBe(1024 * 1024);
   });
 
   it('fails an unreachable host as a retryable network error', async () => {

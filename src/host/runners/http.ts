@@ -50,14 +50,21 @@ function networkReason(err: unknown): string {
 
 class TooLarge extends Error {}
 
+const UTF8 = new TextDecoder();
+
 /** Reads a body, failing as soon as more than `cap` bytes have arrived. */
 async function readCapped(res: Response, cap: number): Promise<Uint8Array> {
-  const declared = Number(res.headers.get('content-length'));
+  const length = res.headers.get('content-length');
+  const declared = length === null ? NaN : Number(length);
   if (Number.isFinite(declared) && declared > cap) {
     await res.body?.cancel().catch(() => {});
     throw new TooLarge();
   }
   if (!res.body) return new Uint8Array(0);
+  // A declared length within the cap, as sent (not decompressed): HTTP framing ends the body there.
+  if (Number.isFinite(declared) && !res.headers.has('content-encoding')) {
+    return new Uint8Array(await res.arrayBuffer());
+  }
   const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -84,7 +91,7 @@ async function readCapped(res: Response, cap: number): Promise<Uint8Array> {
 async function excerpt(res: Response): Promise<string> {
   try {
     const bytes = await readCapped(res, 64 * 1024);
-    const text = new TextDecoder().decode(bytes).replace(/\s+/g, ' ').trim();
+    const text = UTF8.decode(bytes).replace(/\s+/g, ' ').trim();
     return text.length > EXCERPT_CHARS ? `${text.slice(0, EXCERPT_CHARS)}…` : text;
   } catch {
     await res.body?.cancel().catch(() => {});
@@ -219,7 +226,7 @@ export async function httpRequest(
     });
   }
 
-  const text = new TextDecoder().decode(bytes);
+  const text = UTF8.decode(bytes);
   let parsed: unknown = text;
   if (isJsonType(res.headers.get('content-type'))) {
     if (text.trim() === '') {

@@ -273,6 +273,21 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE graph_versions ADD COLUMN saved INTEGER NOT NULL DEFAULT 1;
     `,
   },
+  {
+    version: 9,
+    name: 'appends write the events, and the run row only when it changes',
+    // Node states and attempts were projections kept in step inside every append, and every
+    // append rewrote the run's row for its last seq: of the eight WAL pages a commit of an
+    // effectful node wrote, five. The events hold all of it: node rows are folded from them when
+    // read (node-rows.ts, the same plan), and a run's last seq is the largest of its events'
+    // (the events' primary key finds it).
+    sql: /* sql */ `
+      DROP INDEX IF EXISTS node_attempts_model;
+      DROP TABLE IF EXISTS node_attempts;
+      DROP TABLE IF EXISTS node_states;
+      ALTER TABLE runs DROP COLUMN last_seq;
+    `,
+  },
 ];
 
 /** The schema version this code writes and understands. */

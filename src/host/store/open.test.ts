@@ -48,18 +48,7 @@ describe('openDatabase', () => {
     expect(store.db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(store.db.pragma('synchronous', { simple: true })).toBe(2); // FULL
     const tables = store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
-    for (const t of [
-      'approvals',
-      'controls',
-      'events',
-      'graph_versions',
-      'graphs',
-      'meta',
-      'node_attempts',
-      'node_states',
-      'runs',
-      'stream_chunks',
-    ]) {
+    for (const t of ['approvals', 'controls', 'events', 'graph_versions', 'graphs', 'meta', 'runs', 'stream_chunks']) {
       expect(tables).toContain(t);
     }
   });

@@ -25,6 +25,12 @@ export interface RunEnd {
 
 /** The writes of one event, in the order they must happen. */
 export interface ProjectionSink {
+  /**
+   * Whether the sink keeps node rows (node states and attempts). Without, the node row calls
+   * below are not made (nor their JSON written): a store that folds them from the events when
+   * read (SQLite) gets only the run's status and usage, approvals and streamed chunks.
+   */
+  readonly nodeRows: boolean;
   status(status: RunStatus): void;
   /** Tokens and cost that count toward the run. */
   usage(inTok: number, outTok: number, cost: number): void;
@@ -72,6 +78,19 @@ export interface ProjectionSink {
   ): void;
   compensation(node: string, state: 'running' | 'succeeded' | 'failed', error: string | null, seq: number): void;
 }
+
+/** Node events that change nothing but node rows. */
+const ROWS_ONLY: ReadonlySet<string> = new Set([
+  'node.queued',
+  'node.started',
+  'node.skipped',
+  'node.cancelled',
+  'node.in-doubt',
+  'node.waiting',
+  'compensation.started',
+  'compensation.succeeded',
+  'compensation.failed',
+]);
 
 /** Tells `sink` what the event `e`, numbered `seq`, projects. */
 export function projectEvent(seq: number, e: NewEvent, sink: ProjectionSink): void {
@@ -123,6 +142,7 @@ export function projectEvent(seq: number, e: NewEvent, sink: ProjectionSink): vo
 
   const node = e.nodeId;
   if (node === undefined) return; // a node event without a node: nothing to project
+  if (!sink.nodeRows && ROWS_ONLY.has(e.type)) return;
   switch (e.type) {
     case 'node.queued':
       return sink.nodeSet(node, 'queued', null, null, seq);
@@ -134,9 +154,10 @@ export function projectEvent(seq: number, e: NewEvent, sink: ProjectionSink): vo
     case 'node.tokens':
       return sink.chunk(node, e.data.attempt, seq, e.data.text);
     case 'node.retrying': {
-      const error = toJson(e.data.error);
       // A failed attempt that still spent tokens (a reply that broke its schema) counts toward the run.
       sink.usage(num(e.data.usage?.inputTokens), num(e.data.usage?.outputTokens), num(e.data.costUsd));
+      if (!sink.nodeRows) return;
+      const error = toJson(e.data.error);
       sink.nodeSet(node, 'retrying', e.data.attempt, error, seq);
       return sink.attemptStop(node, 'failed', error);
     }
@@ -147,6 +168,7 @@ export function projectEvent(seq: number, e: NewEvent, sink: ProjectionSink): vo
       const outTok = reused ? 0 : num(d.usage?.outputTokens);
       const cost = reused ? 0 : num(d.costUsd);
       sink.usage(inTok, outTok, cost);
+      if (!sink.nodeRows) return;
       const detail = reused || d.resolved ? toJson({ reusedFrom: d.reusedFrom, resolved: d.resolved }) : null;
       const output = toJson(d.output) ?? 'null';
       sink.nodeEnd(node, 'succeeded', d.attempt, output, null, detail, inTok + outTok, cost, seq);
@@ -159,6 +181,7 @@ export function projectEvent(seq: number, e: NewEvent, sink: ProjectionSink): vo
       const outTok = num(d.usage?.outputTokens);
       const cost = num(d.costUsd);
       sink.usage(inTok, outTok, cost);
+      if (!sink.nodeRows) return;
       const error = toJson(d.error);
       sink.nodeEnd(node, 'failed', d.attempt, null, error, null, inTok + outTok, cost, seq);
       const duration = Math.round(num(d.durationMs));
@@ -176,6 +199,7 @@ export function projectEvent(seq: number, e: NewEvent, sink: ProjectionSink): vo
       return sink.nodeSet(node, 'waiting', e.data.attempt, null, seq);
     case 'approval.requested':
       sink.approvalOpen(node, e.data.title, toJson(e.data.details), seq);
+      if (!sink.nodeRows) return;
       return sink.nodeSet(node, 'waiting', null, null, seq);
     case 'approval.granted':
     case 'approval.rejected': {

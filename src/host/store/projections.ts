@@ -1,15 +1,20 @@
 /**
- * Projections on SQLite: the queryable tables (runs, node_states, node_attempts, approvals,
- * stream_chunks) updated from each appended event, inside the append transaction, as
- * projection-plan.ts says. Per event: one INSERT into `events` plus at most two prepared-statement
- * runs here; run-level counters and status are folded into one UPDATE per batch (`finishBatch`).
+ * Projections on SQLite: the queryable tables (runs, approvals, stream_chunks) updated from each
+ * appended event, inside the append transaction, as projection-plan.ts says; run-level counters
+ * and status are folded into one UPDATE per batch (`finishBatch`). Node states and attempts are
+ * not kept in tables here: they are folded from the run's events when read (node-rows.ts), so the
+ * commit of a node's end and the next node's start writes its events and the run's row only.
  */
 import type Database from 'better-sqlite3';
 import type { NewEvent } from '../../core/events.js';
-import type { NodeStatus, RunStatus } from '../../core/ports.js';
+import type { RunStatus } from '../../core/ports.js';
 import { projectEvent, type ProjectionSink, type RunEnd } from './projection-plan.js';
 
 export { toJson } from './projection-plan.js';
+
+const unused = (): never => {
+  throw new Error('node rows are not written on SQLite');
+};
 
 /** What one append batch accumulates before its single `runs` update. */
 export interface BatchState {
@@ -31,17 +36,9 @@ export class Projector {
   private readonly runFinished: Database.Statement;
   private readonly batchEnd: Database.Statement;
   private readonly batchStatus: Database.Statement;
-  private readonly batchSeq: Database.Statement;
-  private readonly nodeSet: Database.Statement;
-  private readonly nodeStarted: Database.Statement;
-  private readonly nodeEnd: Database.Statement;
-  private readonly attemptStart: Database.Statement;
-  private readonly attemptEnd: Database.Statement;
-  private readonly attemptStop: Database.Statement;
   private readonly chunk: Database.Statement;
   private readonly approvalOpen: Database.Statement;
   private readonly approvalDecide: Database.Statement;
-  private readonly compensation: Database.Statement;
 
   constructor(db: Database.Database) {
     this.runStarted = db.prepare('UPDATE runs SET started_at = COALESCE(started_at, ?) WHERE run_id = ?');
@@ -54,54 +51,11 @@ export class Projector {
        WHERE run_id = @run`,
     );
     this.batchEnd = db.prepare(
-      `UPDATE runs SET last_seq = ?, status = ?, tokens = tokens + ?, input_tokens = input_tokens + ?,
+      `UPDATE runs SET status = ?, tokens = tokens + ?, input_tokens = input_tokens + ?,
          output_tokens = output_tokens + ?, cost_usd = cost_usd + ?
        WHERE run_id = ?`,
     );
-    this.batchStatus = db.prepare('UPDATE runs SET last_seq = ?, status = ? WHERE run_id = ?');
-    this.batchSeq = db.prepare('UPDATE runs SET last_seq = ? WHERE run_id = ?');
-    this.nodeSet = db.prepare(
-      `INSERT INTO node_states (run_id, node_id, status, attempt, updated_seq)
-       VALUES (@run, @node, @status, COALESCE(@attempt, 0), @seq)
-       ON CONFLICT (run_id, node_id) DO UPDATE SET status = excluded.status,
-         attempt = COALESCE(@attempt, attempt), error = COALESCE(@error, error), updated_seq = excluded.updated_seq`,
-    );
-    this.nodeStarted = db.prepare(
-      `INSERT INTO node_states (run_id, node_id, status, attempt, detail, started_at, updated_seq)
-       VALUES (@run, @node, 'running', @attempt, @detail, @ts, @seq)
-       ON CONFLICT (run_id, node_id) DO UPDATE SET status = 'running', attempt = excluded.attempt,
-         detail = excluded.detail, started_at = COALESCE(started_at, excluded.started_at),
-         finished_at = NULL, updated_seq = excluded.updated_seq`,
-    );
-    this.nodeEnd = db.prepare(
-      `INSERT INTO node_states (run_id, node_id, status, attempt, output, error, detail, finished_at, tokens, cost_usd, updated_seq)
-       VALUES (@run, @node, @status, COALESCE(@attempt, 0), @output, @error, @detail, @ts, @tokens, @cost, @seq)
-       ON CONFLICT (run_id, node_id) DO UPDATE SET status = excluded.status, attempt = COALESCE(@attempt, attempt),
-         output = excluded.output, error = excluded.error, detail = COALESCE(excluded.detail, detail),
-         finished_at = excluded.finished_at, tokens = tokens + excluded.tokens,
-         cost_usd = cost_usd + excluded.cost_usd, updated_seq = excluded.updated_seq`,
-    );
-    this.attemptStart = db.prepare(
-      `INSERT INTO node_attempts (run_id, node_id, attempt, status, idempotency_key, started_at)
-       VALUES (?, ?, ?, 'running', ?, ?)
-       ON CONFLICT (run_id, node_id, attempt) DO UPDATE SET status = 'running', finished_at = NULL,
-         duration_ms = NULL, error = NULL`,
-    );
-    this.attemptEnd = db.prepare(
-      `INSERT INTO node_attempts (run_id, node_id, attempt, status, finished_at, duration_ms, error,
-         input_tokens, output_tokens, cost_usd, model)
-       VALUES (@run, @node, @attempt, @status, @ts, @duration, @error, @inTok, @outTok, @cost, @model)
-       ON CONFLICT (run_id, node_id, attempt) DO UPDATE SET status = excluded.status,
-         finished_at = excluded.finished_at, duration_ms = excluded.duration_ms, error = excluded.error,
-         input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,
-         cost_usd = excluded.cost_usd, model = COALESCE(excluded.model, model)`,
-    );
-    // Ends whatever attempt of the node is still running (retrying, cancelled, in-doubt).
-    this.attemptStop = db.prepare(
-      `UPDATE node_attempts SET status = @status, error = COALESCE(@error, error), finished_at = @ts,
-         duration_ms = CAST(ROUND((julianday(@ts) - julianday(started_at)) * 86400000) AS INTEGER)
-       WHERE run_id = @run AND node_id = @node AND status = 'running'`,
-    );
+    this.batchStatus = db.prepare('UPDATE runs SET status = ? WHERE run_id = ?');
     this.chunk = db.prepare('INSERT INTO stream_chunks (run_id, node_id, attempt, seq, text) VALUES (?, ?, ?, ?, ?)');
     this.approvalOpen = db.prepare(
       `INSERT INTO approvals (run_id, node_id, status, title, details, requested_at, requested_seq)
@@ -110,10 +64,6 @@ export class Projector {
     this.approvalDecide = db.prepare(
       `UPDATE approvals SET status = ?, decided_at = ?, decided_by = ?, comment = ?, data = ?
        WHERE run_id = ? AND node_id = ? AND status = 'open'`,
-    );
-    this.compensation = db.prepare(
-      `UPDATE node_states SET compensation = ?, compensation_error = COALESCE(?, compensation_error), updated_seq = ?
-       WHERE run_id = ? AND node_id = ?`,
     );
   }
 
@@ -127,6 +77,14 @@ export class Projector {
   }
 
   private readonly sink: ProjectionSink = {
+    // Node rows are folded from the events when read (node-rows.ts): none are written.
+    nodeRows: false,
+    nodeSet: unused,
+    nodeStarted: unused,
+    nodeEnd: unused,
+    attemptEnd: unused,
+    attemptStop: unused,
+    compensation: unused,
     status: (status: RunStatus) => {
       this.st.status = status;
     },
@@ -157,25 +115,6 @@ export class Projector {
         compFailed: end.compensationFailed,
       });
     },
-    nodeSet: (node: string, status: NodeStatus, attempt: number | null, error: string | null, seq: number) => {
-      this.nodeSet.run({ run: this.st.runId, node, status, attempt, error, seq });
-    },
-    nodeStarted: (node: string, attempt: number, detail: string | null, key: string | null, seq: number) => {
-      const { runId: run, ts } = this.st;
-      this.nodeStarted.run({ run, node, attempt, detail, ts, seq });
-      this.attemptStart.run(run, node, attempt, key, ts);
-    },
-    nodeEnd: (node, status, attempt, output, error, detail, tokens, cost, seq) => {
-      const { runId: run, ts } = this.st;
-      this.nodeEnd.run({ run, node, status, attempt, output, error, detail, ts, tokens, cost, seq });
-    },
-    attemptEnd: (node, attempt, status, duration, error, inTok, outTok, cost, model) => {
-      const { runId: run, ts } = this.st;
-      this.attemptEnd.run({ run, node, attempt, status, ts, duration, error, inTok, outTok, cost, model });
-    },
-    attemptStop: (node, status, error) => {
-      this.attemptStop.run({ run: this.st.runId, node, status, error, ts: this.st.ts });
-    },
     chunk: (node, attempt, seq, text) => {
       this.chunk.run(this.st.runId, node, attempt, seq, text);
     },
@@ -185,20 +124,16 @@ export class Projector {
     approvalDecide: (node, status, by, comment, data) => {
       this.approvalDecide.run(status, this.st.ts, by, comment, data, this.st.runId, node);
     },
-    compensation: (node, state, error, seq) => {
-      this.compensation.run(state, error, seq, this.st.runId, node);
-    },
   };
 
   /**
-   * The one `runs` update of a batch: last seq, status and the summed usage. Indexed columns
-   * (status, tokens, cost) are written only when they change: every page a commit touches is
-   * one more page written to the WAL, so the common batch (tokens, logs) touches just the row.
+   * The one `runs` update of a batch, only when it changes the row: its status or the summed
+   * usage. A batch of node events alone (most of them) writes no `runs` page at all: every page
+   * a commit touches is one more page written to the WAL and synced.
    */
-  finishBatch(st: BatchState, lastSeq: number): void {
+  finishBatch(st: BatchState): void {
     if (st.inputTokens !== 0 || st.outputTokens !== 0 || st.costUsd !== 0) {
       this.batchEnd.run(
-        lastSeq,
         st.status,
         st.inputTokens + st.outputTokens,
         st.inputTokens,
@@ -207,9 +142,7 @@ export class Projector {
         st.runId,
       );
     } else if (st.status !== st.initialStatus) {
-      this.batchStatus.run(lastSeq, st.status, st.runId);
-    } else {
-      this.batchSeq.run(lastSeq, st.runId);
+      this.batchStatus.run(st.status, st.runId);
     }
   }
 }

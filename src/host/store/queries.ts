@@ -8,14 +8,13 @@ import { AppError } from '../../core/errors.js';
 import type { RunEvent } from '../../core/events.js';
 import type { Graph } from '../../core/graph/schema.js';
 import { dbError } from './db-error.js';
+import { foldNodeRows, type StoredEvent } from './node-rows.js';
 import { countRunRows, listRunRows, withChildCounts } from './run-list.js';
 import {
   toApproval,
-  toAttempt,
   toEvent,
   toGraphInfo,
   toGraphVersion,
-  toNodeState,
   toRunRow,
   toSummary,
   toVersionOf,
@@ -91,33 +90,48 @@ export class StoreQueries {
   /** The run's whole row, or undefined if there is no such run. */
   async getRunRow(runId: string): Promise<RunRow | undefined> {
     return this.guard(() => {
-      const r = this.stmt('SELECT * FROM runs WHERE run_id = ?').get(runId) as Row | undefined;
+      const r = this.stmt(
+        'SELECT *, (SELECT coalesce(max(e.seq), 0) FROM events e WHERE e.run_id = runs.run_id) AS last_seq FROM runs WHERE run_id = ?',
+      ).get(runId) as Row | undefined;
       return r ? toRunRow(r) : undefined;
     });
   }
 
   /** Current state of every node that has had an event, in order of last change. */
   async nodeStates(runId: string): Promise<NodeStateRow[]> {
-    return this.guard(() =>
-      (this.stmt('SELECT * FROM node_states WHERE run_id = ? ORDER BY updated_seq').all(runId) as Row[]).map(
-        toNodeState,
-      ),
-    );
+    return this.guard(() => foldNodeRows(this.nodeEvents(runId)).states);
   }
 
   /** Every attempt of every node of a run (optionally one node), oldest first. */
   async nodeAttempts(runId: string, nodeId?: string): Promise<NodeAttemptRow[]> {
     return this.guard(() => {
-      const rows = (
-        nodeId === undefined
-          ? this.stmt('SELECT * FROM node_attempts WHERE run_id = ? ORDER BY started_at, node_id, attempt').all(runId)
-          : this.stmt('SELECT * FROM node_attempts WHERE run_id = ? AND node_id = ? ORDER BY attempt').all(
-              runId,
-              nodeId,
-            )
-      ) as Row[];
-      return rows.map(toAttempt);
+      const { attempts } = foldNodeRows(this.nodeEvents(runId, nodeId));
+      return nodeId === undefined ? attempts : attempts.sort((a, b) => a.attempt - b.attempt);
     });
+  }
+
+  /**
+   * The events a run's node rows are folded from (node-rows.ts): those of its nodes (one node's
+   * when given), without the streamed text, logs, agent steps and polls, which change no row.
+   */
+  private nodeEvents(runId: string, nodeId?: string): StoredEvent[] {
+    const skip = "type NOT IN ('node.tokens', 'node.log', 'agent.step', 'node.poll')";
+    const rows = (
+      nodeId === undefined
+        ? this.stmt(
+            `SELECT seq, ts, type, node_id, data FROM events WHERE run_id = ? AND node_id IS NOT NULL AND ${skip} ORDER BY seq`,
+          ).all(runId)
+        : this.stmt(
+            `SELECT seq, ts, type, node_id, data FROM events WHERE run_id = ? AND node_id = ? AND ${skip} ORDER BY seq`,
+          ).all(runId, nodeId)
+    ) as Row[];
+    return rows.map((r) => ({
+      seq: Number(r['seq']),
+      ts: String(r['ts']),
+      type: String(r['type']),
+      nodeId: String(r['node_id']),
+      data: JSON.parse(String(r['data'])) as unknown,
+    }));
   }
 
   /** Open approvals of one run, or of every run when `runId` is omitted (the studio inbox). */

@@ -77,7 +77,8 @@ export class SqliteStore extends StoreQueries implements Store {
     this.leaseMs = opts.leaseMs ?? 30_000;
     this.projector = new Projector(db);
     this.sRunHead = db.prepare(
-      'SELECT last_seq, lease_epoch, status, created_at, started_at FROM runs WHERE run_id = ?',
+      `SELECT (SELECT coalesce(max(e.seq), 0) FROM events e WHERE e.run_id = runs.run_id) AS last_seq, lease_epoch, status,
+         created_at, started_at FROM runs WHERE run_id = ?`,
     );
     this.sInsertEvent = db.prepare(
       'INSERT INTO events (run_id, seq, ts, type, node_id, data) VALUES (?, ?, ?, ?, ?, ?)',
@@ -90,11 +91,12 @@ export class SqliteStore extends StoreQueries implements Store {
       this.appendIn(runId, events, fence),
     );
     this.txCreate = db.transaction((run: NewRun, owner?: LeaseOwner) => this.createIn(run, owner));
-    // Nested transaction functions run as savepoints: a write that throws undoes only itself.
+    this.txOne = db.transaction((write: () => unknown) => write());
+    // Inside a transaction, txOne runs as a savepoint: a write that throws undoes only itself.
     this.txBatch = db.transaction((writes: (() => unknown)[]) =>
       writes.map((write) => {
         try {
-          return { ok: write() };
+          return { ok: this.txOne(write) };
         } catch (err) {
           return { err };
         }
@@ -120,6 +122,7 @@ export class SqliteStore extends StoreQueries implements Store {
   coalesceWrites = true;
   private pendingWrites: { write: () => unknown; resolve: (v: never) => void; reject: (e: unknown) => void }[] = [];
   private readonly txBatch: Database.Transaction<(writes: (() => unknown)[]) => ({ ok: unknown } | { err: unknown })[]>;
+  private readonly txOne: Database.Transaction<(write: () => unknown) => unknown>;
 
   createRun(run: NewRun): Promise<RunEvent[]> {
     return this.create(run);
@@ -131,13 +134,13 @@ export class SqliteStore extends StoreQueries implements Store {
 
   private async create(run: NewRun, owner?: LeaseOwner): Promise<RunEvent[]> {
     if (!this.coalesceWrites) return this.createRunNow(run, owner);
-    return this.coalesced(() => this.txCreate(run, owner));
+    return this.coalesced(() => this.createIn(run, owner));
   }
 
   async append(runId: RunId, events: NewEvent[], fence: Fence): Promise<RunEvent[]> {
     if (events.length === 0) return [];
     if (!this.coalesceWrites) return this.appendNow(runId, events, fence);
-    return this.coalesced(() => this.txAppend(runId, events, fence));
+    return this.coalesced(() => this.appendIn(runId, events, fence));
   }
 
   private coalesced<T>(write: () => T): Promise<T> {
@@ -150,6 +153,17 @@ export class SqliteStore extends StoreQueries implements Store {
   private flushWrites(): void {
     const batch = this.pendingWrites;
     this.pendingWrites = [];
+    if (batch.length === 1) {
+      // A write alone (each step of a chain of effectful nodes) needs no savepoint of its own.
+      const w = batch[0]!;
+      let out: unknown;
+      try {
+        out = this.guard(() => this.txOne.immediate(w.write));
+      } catch (err) {
+        return w.reject(err);
+      }
+      return w.resolve(out as never);
+    }
     let results: ({ ok: unknown } | { err: unknown })[];
     try {
       results = this.guard(() => this.txBatch.immediate(batch.map((w) => w.write)));
@@ -189,7 +203,7 @@ export class SqliteStore extends StoreQueries implements Store {
   }
 
   async acquireLease(runId: RunId, owner: LeaseOwner): Promise<Lease | undefined> {
-    if (this.coalesceWrites) return this.coalesced(() => this.txAcquire(runId, owner));
+    if (this.coalesceWrites) return this.coalesced(() => this.acquireIn(runId, owner));
     return this.guard(() => this.txAcquire.immediate(runId, owner));
   }
 
@@ -322,7 +336,7 @@ export class SqliteStore extends StoreQueries implements Store {
           : { seq, runId, ts, type: e.type, nodeId: e.nodeId, data }) as RunEvent,
       );
     }
-    this.projector.finishBatch(st, seq);
+    this.projector.finishBatch(st);
     return out;
   }
 

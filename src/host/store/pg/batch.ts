@@ -139,6 +139,7 @@ export class Batch {
 
   /** Collects what projection-plan.ts says each event writes, as operations of statepipe.project. */
   private readonly sink: ProjectionSink = {
+    nodeRows: true,
     status: (status) => {
       this.status = status;
     },
