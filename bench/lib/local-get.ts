@@ -1,7 +1,8 @@
 /**
  * The effect of the effectful chains: a GET to an HTTP server on 127.0.0.1 in the bench's own
  * process, and that GET's own time measured from the same process (subtracted from a chain's
- * per-step time, so what remains is the engine's durability and bookkeeping).
+ * per-step time, so what remains is the engine's durability and bookkeeping). The cases time it
+ * between their repetitions, so the GETs subtracted ran on the machine as it was meanwhile.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,13 +20,18 @@ export async function localServer(): Promise<LocalServer> {
   return { url, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
-/** A raw GET (fetch, body read) to `url`, µs: the median of `n` after 50 warm-up ones. */
-export async function getUs(url: string, n = 300): Promise<number> {
+/** Times of `n` raw GETs (fetch, body read) to `url`, µs, after `warm` unmeasured ones. */
+export async function getSamples(url: string, n: number, warm = 20): Promise<number[]> {
   const gets: number[] = [];
-  for (let i = 0; i < n + 50; i++) {
+  for (let i = 0; i < n + warm; i++) {
     const t0 = performance.now();
     await (await fetch(url)).text();
-    gets.push((performance.now() - t0) * 1000);
+    if (i >= warm) gets.push((performance.now() - t0) * 1000);
   }
-  return median(gets.slice(50));
+  return gets;
+}
+
+/** A raw GET to `url`, µs: the median of `n` after 50 warm-up ones. */
+export async function getUs(url: string, n = 300): Promise<number> {
+  return median(await getSamples(url, n, 50));
 }

@@ -60,7 +60,7 @@ export function renderEffects(x: EffectsCollected | undefined): string[] {
   if (!x) return [];
   const L: string[] = ['## Effectful chains (SQLite FULL)', ''];
   L.push(
-    "A chain of `delay` nodes with `ms: 0` (a durable wait: its start commits with its end time, its timer is the effect) and a chain of `http` GETs to a server on 127.0.0.1 in the same process (each node's start is durable before its request). `µs/node` = wall time of a run / nodes; `effect` = the effect alone measured from the same process right after (a `setTimeout(0)`; a raw GET); `beyond` = `µs/node` − `effect` (the delay's timer runs while its start is written, so its `beyond` is the lower bound); `vs raw` = `beyond` / one raw one-row FULL transaction (measured right after, as many as the chain's nodes). `CPU µs/node` counts both ends of the GET (same process).",
+    "A chain of `delay` nodes with `ms: 0` (a durable wait: its start commits with its end time, its timer is the effect) and a chain of `http` GETs to a server on 127.0.0.1 in the same process (each node's start is durable before its request). `µs/node` = wall time of a run / nodes; `effect` = the effect alone measured from the same process after each run (100 `setTimeout(0)`; 100 raw GETs; the median); `beyond` = `µs/node` − `effect` (the delay's timer runs while its start is written, so its `beyond` is the lower bound); `vs raw` = `beyond` / one raw one-row FULL transaction (measured right after, as many as the chain's nodes). `CPU µs/node` counts both ends of the GET (same process).",
     '',
     '| chain | nodes | µs/node | effect µs | beyond µs | raw µs/tx | vs raw | commits/node | CPU µs/node | reps |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',

@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { getUs, localServer } from './local-get.js';
+import { getSamples, localServer } from './local-get.js';
 import { median, repeat, type Reps } from './stats.js';
 
 export type RestateFlavor = 'noop' | 'http';
@@ -194,13 +194,16 @@ export async function restateCase(spec: RestateSpec): Promise<RestateResult> {
     for (const flavor of ['noop', 'http'] as const) {
       for (let i = 0; i < 5; i++) await call(flavor, 20);
       const walls: number[] = [];
+      const gets: number[] = [];
       const reps = await repeat(spec.reps.minReps, spec.reps.maxReps, spec.reps.minMs, async () => {
         const t0 = performance.now();
         const sum = await call(flavor, spec.steps);
         walls.push(performance.now() - t0);
         if (sum !== spec.steps) throw new Error(`restate ${flavor}: ${String(sum)} of ${spec.steps} steps`);
+        // The GET alone, after each invocation (as the statepipe chains do).
+        if (flavor === 'http') gets.push(...(await getSamples(target.url, 100)));
       });
-      const effectUs = flavor === 'http' ? await getUs(target.url) : undefined;
+      const effectUs = flavor === 'http' ? median(gets) : undefined;
       const wallMs = median(walls);
       const usPerStep = (wallMs * 1000) / spec.steps - (effectUs ?? 0);
       runs.push({ flavor, reps, wallMs, usPerStep, ...(effectUs === undefined ? {} : { effectUs }) });
