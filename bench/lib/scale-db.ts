@@ -1,6 +1,6 @@
 /**
  * The database of the scale cases: `runs` runs and `events` events, as the real store writes
- * them (events, runs and node projections, the run search index), generated in seconds and
+ * them (events, runs, streamed chunks, the run search index), generated in seconds and
  * cached under bench/results/cache keyed by the generator version and the migrations.
  *
  * Two template runs are made by the real service (a 31-node graph of mock llm and transform
