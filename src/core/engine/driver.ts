@@ -46,6 +46,14 @@ const TURN_MS = 10;
 /** The lease is renewed this often (ms): well inside its length (15–30 s). */
 const RENEW_MS = 5_000;
 
+/**
+ * Reasons made once for aborts nobody reads the reason of (a driver that ends, its poll woken):
+ * an abort without one builds a DOMException with its stack each time, twice per run, which a
+ * map's children paid for every child.
+ */
+const ENDED: Error = Object.freeze(new Error('the run left this driver'));
+const WOKEN: Error = Object.freeze(new Error('woken'));
+
 export const CANCELLED = (): NodeFailure => new NodeFailure('cancelled', 'the run was cancelled', { retryable: false });
 
 export class RunDriver implements RunContext {
@@ -234,7 +242,7 @@ export class RunDriver implements RunContext {
       return await this.done;
     } finally {
       unwatch?.();
-      if (!this.background.signal.aborted) this.background.abort();
+      if (!this.background.signal.aborted) this.background.abort(ENDED);
     }
   }
 
@@ -553,8 +561,8 @@ export class RunDriver implements RunContext {
     let lastRenew = clock.now();
     while (!signal.aborted) {
       const tick = new AbortController();
-      this.wakeControls = () => tick.abort();
-      const onStop = () => tick.abort();
+      this.wakeControls = () => tick.abort(WOKEN);
+      const onStop = () => tick.abort(WOKEN);
       signal.addEventListener('abort', onStop, { once: true });
       try {
         await clock.sleep(controlPollMs ?? 200, tick.signal);
