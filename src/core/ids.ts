@@ -46,17 +46,24 @@ function hash53(s: string, seed: number): number {
 
 /**
  * The id of the child run a composition node starts at `key` in `attempt`: the same in every
- * process (so a parent that crashed finds the child it had committed), time-sorted with its parent.
+ * process (so a parent that crashed finds the child it had committed), time-sorted with its parent
+ * and then by key, so a map's children sort in item order: their rows and events go to the end of
+ * every index keyed by run id instead of all over it (each child's commit then rewrites a page or
+ * two of such an index, not ten). The rest is a hash of the parent, node, attempt and key.
  */
 export function childRunId(parent: RunId, nodeId: string, attempt: number, key: number): RunId {
   const text = `${parent}:${nodeId}:${attempt}:${key}`;
-  let rand = '';
-  for (const seed of [1, 2]) {
-    let h = hash53(text, seed);
-    for (let i = 0; i < 8; i++) {
-      rand += CROCKFORD[h % 32];
-      h = Math.floor(h / 32);
-    }
+  let order = '';
+  let k = Math.max(0, Math.floor(key));
+  for (let i = 0; i < 6; i++) {
+    order = CROCKFORD[k % 32] + order;
+    k = Math.floor(k / 32);
   }
-  return asRunId(`run_${parent.slice(4, 14)}${rand}`);
+  let h = hash53(text, 1);
+  let rand = '';
+  for (let i = 0; i < 10; i++) {
+    rand += CROCKFORD[h % 32];
+    h = Math.floor(h / 32);
+  }
+  return asRunId(`run_${parent.slice(4, 14)}${order}${rand}`);
 }
