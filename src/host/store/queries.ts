@@ -33,6 +33,9 @@ import type {
 
 export * from './rows.js';
 
+/** A run's last seq, in a query of `runs`: the largest of its events' (the events' key finds it). */
+export const LAST_SEQ = '(SELECT coalesce(max(e.seq), 0) FROM events e WHERE e.run_id = runs.run_id) AS last_seq';
+
 export class StoreQueries {
   private readonly cache = new Map<string, Database.Statement>();
 
@@ -90,9 +93,7 @@ export class StoreQueries {
   /** The run's whole row, or undefined if there is no such run. */
   async getRunRow(runId: string): Promise<RunRow | undefined> {
     return this.guard(() => {
-      const r = this.stmt(
-        'SELECT *, (SELECT coalesce(max(e.seq), 0) FROM events e WHERE e.run_id = runs.run_id) AS last_seq FROM runs WHERE run_id = ?',
-      ).get(runId) as Row | undefined;
+      const r = this.stmt(`SELECT *, ${LAST_SEQ} FROM runs WHERE run_id = ?`).get(runId) as Row | undefined;
       return r ? toRunRow(r) : undefined;
     });
   }

@@ -13,7 +13,7 @@ import type { RunId } from '../../core/ids.js';
 import type { ControlRequest, Fence, Lease, LeaseOwner, NewRun, RunStatus } from '../../core/ports.js';
 import { dbError } from './db-error.js';
 import { Projector, toJson, type BatchState } from './projections.js';
-import { StoreQueries, toEvent } from './queries.js';
+import { LAST_SEQ, StoreQueries, toEvent } from './queries.js';
 import { SUMMARY_COLUMNS, toSummary } from './rows.js';
 import type { Store } from './store.js';
 import type { RecoverableRun, SavedGraph } from './types.js';
@@ -66,10 +66,6 @@ export class SqliteStore extends StoreQueries implements Store {
   private readonly sInsertEvent: Database.Statement;
   private readonly sLease: Database.Statement;
   private readonly sHasControls: Database.Statement;
-  private readonly txAppend: Database.Transaction<(runId: string, events: NewEvent[], fence: Fence) => RunEvent[]>;
-  private readonly txCreate: Database.Transaction<(run: NewRun, owner?: LeaseOwner) => RunEvent[]>;
-  private readonly txAcquire: Database.Transaction<(runId: string, owner: LeaseOwner) => Lease | undefined>;
-  private readonly txTakeControls: Database.Transaction<(runId: string) => ControlRequest[]>;
   private readonly txSaveGraph: Database.Transaction<(graph: Graph, json: string, hash: string) => SavedGraph>;
 
   constructor(db: Database.Database, file: string, opts: { leaseMs?: number; busyRetryMs?: number } = {}) {
@@ -77,8 +73,7 @@ export class SqliteStore extends StoreQueries implements Store {
     this.leaseMs = opts.leaseMs ?? 30_000;
     this.projector = new Projector(db);
     this.sRunHead = db.prepare(
-      `SELECT (SELECT coalesce(max(e.seq), 0) FROM events e WHERE e.run_id = runs.run_id) AS last_seq, lease_epoch, status,
-         created_at, started_at FROM runs WHERE run_id = ?`,
+      `SELECT ${LAST_SEQ}, lease_epoch, status, created_at, started_at FROM runs WHERE run_id = ?`,
     );
     this.sInsertEvent = db.prepare(
       'INSERT INTO events (run_id, seq, ts, type, node_id, data) VALUES (?, ?, ?, ?, ?, ?)',
@@ -87,12 +82,9 @@ export class SqliteStore extends StoreQueries implements Store {
       'SELECT lease_epoch, owner_id, owner_pid, owner_host, lease_expires_at FROM runs WHERE run_id = ?',
     );
     this.sHasControls = db.prepare('SELECT 1 FROM controls WHERE run_id = ? LIMIT 1').pluck();
-    this.txAppend = db.transaction((runId: string, events: NewEvent[], fence: Fence) =>
-      this.appendIn(runId, events, fence),
-    );
-    this.txCreate = db.transaction((run: NewRun, owner?: LeaseOwner) => this.createIn(run, owner));
+    // One write: its own transaction (`.immediate`, writeNow), or inside txBatch a savepoint, so
+    // that a write that throws undoes only itself.
     this.txOne = db.transaction((write: () => unknown) => write());
-    // Inside a transaction, txOne runs as a savepoint: a write that throws undoes only itself.
     this.txBatch = db.transaction((writes: (() => unknown)[]) =>
       writes.map((write) => {
         try {
@@ -102,8 +94,6 @@ export class SqliteStore extends StoreQueries implements Store {
         }
       }),
     );
-    this.txAcquire = db.transaction((runId: string, owner: LeaseOwner) => this.acquireIn(runId, owner));
-    this.txTakeControls = db.transaction((runId: string) => this.takeControlsIn(runId));
     this.txSaveGraph = db.transaction((graph: Graph, json: string, hash: string) => {
       const ts = new Date().toISOString();
       const version = this.resolveGraphVersion(graph, hash, json, ts, true);
@@ -158,7 +148,7 @@ export class SqliteStore extends StoreQueries implements Store {
       const w = batch[0]!;
       let out: unknown;
       try {
-        out = this.guard(() => this.txOne.immediate(w.write));
+        out = this.writeNow(w.write);
       } catch (err) {
         return w.reject(err);
       }
@@ -178,15 +168,20 @@ export class SqliteStore extends StoreQueries implements Store {
     });
   }
 
+  /** One write in a BEGIN IMMEDIATE transaction of its own, committed before it returns. */
+  private writeNow<T>(write: () => T): T {
+    return this.guard(() => this.txOne.immediate(write) as T);
+  }
+
   /** createRun, committed before it returns (better-sqlite3 is synchronous; `statepipe chaos` wraps it). */
   createRunNow(run: NewRun, owner?: LeaseOwner): RunEvent[] {
-    return this.guard(() => this.txCreate.immediate(run, owner));
+    return this.writeNow(() => this.createIn(run, owner));
   }
 
   /** append, committed before it returns. */
   appendNow(runId: RunId, events: NewEvent[], fence: Fence): RunEvent[] {
     if (events.length === 0) return [];
-    return this.guard(() => this.txAppend.immediate(runId, events, fence));
+    return this.writeNow(() => this.appendIn(runId, events, fence));
   }
 
   async loadRun(runId: RunId): Promise<{ graph: Graph; events: RunEvent[] }> {
@@ -204,7 +199,7 @@ export class SqliteStore extends StoreQueries implements Store {
 
   async acquireLease(runId: RunId, owner: LeaseOwner): Promise<Lease | undefined> {
     if (this.coalesceWrites) return this.coalesced(() => this.acquireIn(runId, owner));
-    return this.guard(() => this.txAcquire.immediate(runId, owner));
+    return this.writeNow(() => this.acquireIn(runId, owner));
   }
 
   async renewLease(runId: RunId, lease: Lease): Promise<void> {
@@ -235,7 +230,7 @@ export class SqliteStore extends StoreQueries implements Store {
     return this.guard(() => {
       // A plain read first: the common case (nothing pending) takes no write lock.
       if (this.sHasControls.get(runId) === undefined) return [];
-      return this.txTakeControls.immediate(runId);
+      return this.txOne.immediate(() => this.takeControlsIn(runId)) as ControlRequest[];
     });
   }
 
