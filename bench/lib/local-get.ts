@@ -6,7 +6,6 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { median } from './stats.js';
 
 export interface LocalServer {
   url: string;
@@ -29,9 +28,4 @@ export async function getSamples(url: string, n: number, warm = 20): Promise<num
     if (i >= warm) gets.push((performance.now() - t0) * 1000);
   }
   return gets;
-}
-
-/** A raw GET to `url`, µs: the median of `n` after 50 warm-up ones. */
-export async function getUs(url: string, n = 300): Promise<number> {
-  return median(await getSamples(url, n, 50));
 }
