@@ -5,8 +5,15 @@
  * A graph saved without positions is laid out (elk, loaded on first use). Click a card to
  * select it. It has its own xyflow store (its own viewport).
  */
-import { useCallback, useEffect, useMemo, useRef, useState, type JSX } from 'react';
-import { ReactFlow, ReactFlowProvider, useReactFlow, type NodeChange } from '@xyflow/react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type JSX } from 'react';
+import {
+  getViewportForBounds,
+  ReactFlow,
+  ReactFlowProvider,
+  useReactFlow,
+  type NodeChange,
+  type Viewport,
+} from '@xyflow/react';
 import type { Graph } from '../../core/graph/schema';
 import { flowEdges, type FlowEdge, type FlowNode } from '../doc/flow';
 import { NO_ISSUES } from '../doc/issue-map';
@@ -19,6 +26,30 @@ import { NodeSourceContext, type NodeSource } from './node-source';
 const NONE: readonly string[] = [];
 const ORIGIN = { x: 0, y: 0 };
 type Positions = Record<string, { x: number; y: number }>;
+/** A card's size before it is measured (its CSS width; a typical height). */
+const CARD = { width: 188, height: 72 };
+const FIT = { padding: 0.2, maxZoom: 1.1 };
+
+/**
+ * The view that fits the graph, from its positions and the cards' usual size, before any card is
+ * measured: the canvas opens at (about) the zoom it will keep, so a large graph is drawn zoomed out
+ * (lod.tsx) from its first frame, not first in full at zoom 1 and again once fitted.
+ */
+function initialViewport(positions: Positions, size: { width: number; height: number }): Viewport {
+  let x0 = Infinity;
+  let y0 = Infinity;
+  let x1 = -Infinity;
+  let y1 = -Infinity;
+  for (const p of Object.values(positions)) {
+    x0 = Math.min(x0, p.x);
+    y0 = Math.min(y0, p.y);
+    x1 = Math.max(x1, p.x + CARD.width);
+    y1 = Math.max(y1, p.y + CARD.height);
+  }
+  if (!Number.isFinite(x0) || size.width === 0 || size.height === 0) return { x: 0, y: 0, zoom: 1 };
+  const bounds = { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+  return getViewportForBounds(bounds, size.width, size.height, FLOW_PROPS.minZoom, FIT.maxZoom, FIT.padding);
+}
 
 /** The graph's own positions, or an automatic layout when some node has none. */
 function usePositions(graph: Graph): Positions | null {
@@ -74,6 +105,15 @@ function Flow({
   testId = 'run-canvas',
 }: ReadOnlyCanvasProps): JSX.Element {
   const positions = usePositions(graph);
+  // The canvas's size, read before its first paint: xyflow is mounted once it and the positions are known.
+  const box = useRef<HTMLDivElement>(null);
+  const [size, setSize] = useState<{ width: number; height: number } | null>(null);
+  useLayoutEffect(() => {
+    const el = box.current;
+    if (el) setSize({ width: el.clientWidth, height: el.clientHeight });
+  }, []);
+  // Read by xyflow when it mounts only.
+  const start = useMemo(() => (positions && size ? initialViewport(positions, size) : null), [positions, size]);
   const [measured, setMeasured] = useState<Record<string, { width: number; height: number }>>({});
   const { fitView } = useReactFlow();
   const { theme } = useTheme();
@@ -105,7 +145,9 @@ function Flow({
     });
   }, [graph, positions, measured, selected]);
   // None when zoomed out: xyflow has no edges then (see lod.tsx) and the cards' colors show the flow.
-  const animated = useMemo(() => new Set(flowing && !zoomedOut ? flowing.split('\n') : []), [flowing, zoomedOut]);
+  // Zoomed out, nothing animates: the flow changing (every wave of a run) then changes no edge.
+  const shownFlowing = zoomedOut ? '' : flowing;
+  const animated = useMemo(() => new Set(shownFlowing ? shownFlowing.split('\n') : []), [shownFlowing]);
   const edges = useMemo(() => {
     const list = flowEdges({ graph, selectedEdges: NONE, issues: NO_ISSUES, animated });
     return edgeClasses
@@ -116,7 +158,7 @@ function Flow({
   }, [graph, animated, edgeClasses]);
   useEffect(() => {
     if (!positions) return;
-    const t = setTimeout(() => void fitView({ padding: 0.2, maxZoom: 1.1 }), 60);
+    const t = setTimeout(() => void fitView(FIT), 60);
     return () => clearTimeout(t);
   }, [graph, positions, fitView]);
   const onNodesChange = useCallback((changes: NodeChange<FlowNode>[]) => {
@@ -124,32 +166,41 @@ function Flow({
     for (const c of changes) if (c.type === 'dimensions' && c.dimensions) sizes[c.id] = c.dimensions;
     if (Object.keys(sizes).length) setMeasured((m) => ({ ...m, ...sizes }));
   }, []);
-  const onNodeClick = useCallback((_e: unknown, n: FlowNode) => onSelect(n.id), [onSelect]);
-  const onPaneClick = useCallback(() => onSelect(null), [onSelect]);
-  const onNodeDoubleClick = useCallback((_e: unknown, n: FlowNode) => onOpen?.(n.id), [onOpen]);
+  // xyflow hands its node handlers to every card's wrapper: new handlers re-render all of them, so
+  // these stay the same for the canvas's life and call the latest props.
+  const handlers = useRef({ onSelect, onOpen });
+  useLayoutEffect(() => {
+    handlers.current = { onSelect, onOpen };
+  });
+  const onNodeClick = useCallback((_e: unknown, n: FlowNode) => handlers.current.onSelect(n.id), []);
+  const onPaneClick = useCallback(() => handlers.current.onSelect(null), []);
+  const onNodeDoubleClick = useCallback((_e: unknown, n: FlowNode) => handlers.current.onOpen?.(n.id), []);
   return (
     <NodeSourceContext.Provider value={source}>
       <ZoomedOutContext.Provider value={zoomedOut}>
-        <div className={`canvas canvas-readonly${zoomedOut ? ' is-lod' : ''}`} data-testid={testId}>
-          <ReactFlow<FlowNode, FlowEdge>
-            nodes={nodes}
-            edges={zoomedOut ? NO_EDGES : edges}
-            nodeTypes={NODE_TYPES}
-            onNodesChange={onNodesChange}
-            onNodeClick={onNodeClick}
-            onNodeDoubleClick={onOpen ? onNodeDoubleClick : undefined}
-            zoomOnDoubleClick={!onOpen}
-            onPaneClick={onPaneClick}
-            nodesDraggable={false}
-            nodesConnectable={false}
-            edgesFocusable={false}
-            deleteKeyCode={null}
-            colorMode={theme}
-            {...FLOW_PROPS}
-            onlyRenderVisibleElements={!zoomedOut}
-          >
-            <CanvasChrome zoomedOut={zoomedOut} edges={edges} />
-          </ReactFlow>
+        <div className={`canvas canvas-readonly${zoomedOut ? ' is-lod' : ''}`} data-testid={testId} ref={box}>
+          {start && (
+            <ReactFlow<FlowNode, FlowEdge>
+              defaultViewport={start}
+              nodes={nodes}
+              edges={zoomedOut ? NO_EDGES : edges}
+              nodeTypes={NODE_TYPES}
+              onNodesChange={onNodesChange}
+              onNodeClick={onNodeClick}
+              onNodeDoubleClick={onOpen ? onNodeDoubleClick : undefined}
+              zoomOnDoubleClick={!onOpen}
+              onPaneClick={onPaneClick}
+              nodesDraggable={false}
+              nodesConnectable={false}
+              edgesFocusable={false}
+              deleteKeyCode={null}
+              colorMode={theme}
+              {...FLOW_PROPS}
+              onlyRenderVisibleElements={!zoomedOut}
+            >
+              <CanvasChrome zoomedOut={zoomedOut} edges={edges} />
+            </ReactFlow>
+          )}
         </div>
       </ZoomedOutContext.Provider>
     </NodeSourceContext.Provider>
