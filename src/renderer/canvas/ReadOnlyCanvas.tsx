@@ -20,14 +20,14 @@ import { NO_ISSUES } from '../doc/issue-map';
 import { autoLayout } from '../doc/layout';
 import { useTheme } from '../ui/theme';
 import { CanvasChrome, FLOW_PROPS, NODE_TYPES } from './chrome';
-import { NO_EDGES, useZoomedOut, ZoomedOutContext } from './lod';
+import { LOD_CARD, NO_EDGES, useZoomedOut, ZoomedOutContext } from './lod';
 import { NodeSourceContext, type NodeSource } from './node-source';
 
 const NONE: readonly string[] = [];
 const ORIGIN = { x: 0, y: 0 };
 type Positions = Record<string, { x: number; y: number }>;
 /** A card's size before it is measured (its CSS width; a typical height). */
-const CARD = { width: 188, height: 72 };
+const CARD = { width: LOD_CARD.width, height: 72 };
 const FIT = { padding: 0.2, maxZoom: 1.1 };
 
 /**
@@ -117,14 +117,14 @@ function Flow({
   const [measured, setMeasured] = useState<Record<string, { width: number; height: number }>>({});
   const { fitView } = useReactFlow();
   const { theme } = useTheme();
-  const zoomedOut = useZoomedOut();
+  const zoomedOut = useZoomedOut(start?.zoom);
   // A node object is new only when its own size, selection or place changed: xyflow then updates
   // only that node (a measuring pass over 2 000 cards would otherwise rebuild all of them each time).
   const made = useRef(new Map<string, FlowNode>());
   const nodes = useMemo<FlowNode[]>(() => {
     if (!positions) return [];
     return graph.nodes.map((n) => {
-      const m = measured[n.id];
+      const m = measured[n.id] ?? LOD_CARD;
       const sel = n.id === selected;
       const at = positions[n.id] ?? ORIGIN;
       const hit = made.current.get(n.id);

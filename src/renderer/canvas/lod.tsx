@@ -11,8 +11,20 @@ import { getSmoothStepPath, Position, useStore, ViewportPortal, type Edge, type 
 
 const LOD_ZOOM = 0.4;
 
-/** Whether the canvas is zoomed out below LOD_ZOOM; re-renders the caller only when that flips. */
-export const useZoomedOut = (): boolean => useStore((s) => s.transform[2] < LOD_ZOOM);
+/**
+ * A zoomed-out card's size before it was ever measured (styles.css: `.sp-node`'s width, `.sp-lod`'s
+ * height). A read-only canvas gives its nodes this size until they are measured: opened zoomed out,
+ * xyflow's measuring then finds nothing changed, and no second pass over every node follows it.
+ */
+export const LOD_CARD: Readonly<{ width: number; height: number }> = { width: 188, height: 64 };
+
+/**
+ * Whether the canvas is zoomed out below LOD_ZOOM; re-renders the caller only when that flips.
+ * `startZoom`: the zoom the canvas mounts with (its default viewport), used until xyflow has taken
+ * it (its zoom is 1 before), so that the first render is already at the right level of detail.
+ */
+export const useZoomedOut = (startZoom?: number): boolean =>
+  useStore((s) => (s.panZoom === null && startZoom !== undefined ? startZoom : s.transform[2]) < LOD_ZOOM);
 
 export const NO_EDGES: Edge[] = [];
 
