@@ -201,6 +201,20 @@ export function ev<T extends RunEventType>(type: T, data: RunEventData[T], nodeI
   return (nodeId === undefined ? { type, data } : { type, nodeId, data }) as NewEvent;
 }
 
+/**
+ * A new event as committed. Every committed event is built here with the same fields in the same
+ * order (not spread from events of many shapes, which V8 copies on a slow path): the engine and
+ * the stores make one per event.
+ */
+export function committedEvent(e: NewEvent, seq: number, runId: RunId, ts: string): RunEvent {
+  const data = e.data ?? {}; // an event read from outside the type system may have none
+  return (
+    e.nodeId === undefined
+      ? { seq, runId, ts, type: e.type, data }
+      : { seq, runId, ts, type: e.type, nodeId: e.nodeId, data }
+  ) as RunEvent;
+}
+
 /** A stored event as a new one (its seq, run and time dropped): to seed another store with a log. */
 export function asNewEvent(e: RunEvent): NewEvent {
   return ev(e.type, e.data as never, e.nodeId);

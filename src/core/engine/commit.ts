@@ -10,7 +10,7 @@
  * a node's end and the starts it makes ready) share one transaction (group commit).
  */
 import { AppError } from '../errors.js';
-import type { NewEvent, RunEvent } from '../events.js';
+import { committedEvent, type NewEvent, type RunEvent } from '../events.js';
 import type { Lease, RunStore } from '../ports.js';
 import type { NodeStatus, RunStatus } from '../ports.js';
 import { soon } from './clock.js';
@@ -80,7 +80,7 @@ export class CommitLog {
     precheck(this.state, events);
     const ts = this.isoNow();
     for (const e of events) {
-      const full = { ...e, seq: this.state.seq + 1, runId: this.state.runId, ts } as RunEvent;
+      const full = committedEvent(e, this.state.seq + 1, this.state.runId, ts);
       applyEvent(this.state, full);
       this.staged.push(full);
     }

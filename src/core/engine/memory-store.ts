@@ -4,7 +4,7 @@
  * synchronously for replay and tests.
  */
 import { AppError } from '../errors.js';
-import type { NewEvent, RunEvent } from '../events.js';
+import { committedEvent, type NewEvent, type RunEvent } from '../events.js';
 import type { Graph } from '../graph/schema.js';
 import type { RunId } from '../ids.js';
 import type { ControlRequest, Fence, Lease, LeaseOwner, NewRun, RunStore } from '../ports.js';
@@ -53,10 +53,9 @@ export class MemoryStore implements RunStore {
     return this.write(runId, run, events);
   }
 
-  private write(runId: string, run: MemRun, events: NewEvent[]): RunEvent[] {
+  private write(runId: RunId, run: MemRun, events: NewEvent[]): RunEvent[] {
     const ts = new Date(this.now()).toISOString();
-    // Events are fresh objects the engine never changes after committing them: no copy needed.
-    const out = events.map((e, i) => ({ ...e, seq: run.events.length + i + 1, runId, ts }) as RunEvent);
+    const out = events.map((e, i) => committedEvent(e, run.events.length + i + 1, runId, ts));
     run.events.push(...out);
     return out;
   }

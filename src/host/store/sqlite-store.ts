@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import os from 'node:os';
 import type Database from 'better-sqlite3';
 import { AppError, KeyTakenError } from '../../core/errors.js';
-import type { NewEvent, RunEvent } from '../../core/events.js';
+import { committedEvent, type NewEvent, type RunEvent } from '../../core/events.js';
 import type { Graph } from '../../core/graph/schema.js';
 import type { RunId } from '../../core/ids.js';
 import type { ControlRequest, Fence, Lease, LeaseOwner, NewRun, RunStatus } from '../../core/ports.js';
@@ -325,11 +325,7 @@ export class SqliteStore extends StoreQueries implements Store {
       const data = e.data ?? {};
       this.sInsertEvent.run(runId, seq, ts, e.type, e.nodeId ?? null, JSON.stringify(data));
       this.projector.apply(st, seq, e);
-      out.push(
-        (e.nodeId === undefined
-          ? { seq, runId, ts, type: e.type, data }
-          : { seq, runId, ts, type: e.type, nodeId: e.nodeId, data }) as RunEvent,
-      );
+      out.push(committedEvent(e, seq, runId as RunId, ts));
     }
     this.projector.finishBatch(st);
     return out;

@@ -7,7 +7,7 @@
 import os from 'node:os';
 import type pg from 'pg';
 import { AppError, KeyTakenError } from '../../../core/errors.js';
-import type { NewEvent, RunEvent } from '../../../core/events.js';
+import { committedEvent, type NewEvent, type RunEvent } from '../../../core/events.js';
 import type { Graph } from '../../../core/graph/schema.js';
 import type { RunId } from '../../../core/ids.js';
 import type { ControlRequest, Fence, Lease, LeaseOwner, NewRun } from '../../../core/ports.js';
@@ -36,15 +36,7 @@ const fenced = (runId: string, owner: string) =>
 
 /** The events of a batch as committed: numbered from `first`, stamped `ts`. */
 function committed(runId: string, ts: string, first: number, events: NewEvent[]): RunEvent[] {
-  return events.map((e, i) => {
-    const data = e.data ?? {};
-    const seq = first + i;
-    return (
-      e.nodeId === undefined
-        ? { seq, runId, ts, type: e.type, data }
-        : { seq, runId, ts, type: e.type, nodeId: e.nodeId, data }
-    ) as RunEvent;
-  });
+  return events.map((e, i) => committedEvent(e, first + i, runId as RunId, ts));
 }
 
 export class PostgresStore extends PgQueries implements Store {
