@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { asNewEvent } from '../events.js';
+import { asNewEvent, type RunEvent } from '../events.js';
 import type { Graph, GraphNode } from '../graph/schema.js';
 import type { RunId } from '../ids.js';
+import { realClock } from './clock.js';
+import { Engine } from './engine.js';
+import { MemoryStore } from './memory-store.js';
 import { counting, graph, nodeSeq, seqOf, testEngine } from './test-kit.js';
+
+/** A template that never ends (JSONata recursion without a base case). */
+const LOOP = '($f := function($x){ $f($x + 1) }; $f(1))';
 
 const input: GraphNode = { id: 'in', type: 'input', config: {} };
 const code = (id: string, extra: Partial<GraphNode> = {}): GraphNode => ({
@@ -351,5 +357,32 @@ describe('spend of failed attempts', () => {
     expect(state.tokens).toBeGreaterThanOrEqual(12);
     // The budget stopped `next` from calling the model.
     expect(nodeSeq(events, 'next')).not.toContain('node.started');
+  });
+});
+
+describe('cancel while a node renders its config', () => {
+  it('ends a template that does not end with the cancel, long before its time limit', async () => {
+    const engine = new Engine({
+      store: new MemoryStore(),
+      clock: realClock,
+      runners: {},
+      owner: { id: 'test' },
+      controlPollMs: 60_000,
+    });
+    const events: RunEvent[] = [];
+    engine.subscribe((es) => events.push(...es));
+    const spin = graph({
+      nodes: [input, { id: 'spin', type: 'transform', timeoutMs: 20_000, config: { template: `{{${LOOP}}}` } }],
+      edges: [e('in', 'spin')],
+    });
+    const runId = await engine.createRun(spin, {}, { graphHash: 'h' });
+    const t0 = Date.now();
+    const driving = engine.drive(runId);
+    await new Promise((r) => setTimeout(r, 100));
+    await engine.cancel(runId);
+    const o = await driving;
+    expect(o.status).toBe('cancelled');
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect(nodeSeq(events, 'spin')).toEqual(['node.queued', 'node.cancelled']);
   });
 });

@@ -36,6 +36,19 @@ export class NodeTask {
     return (this.controllerOf ??= new AbortController());
   }
 
+  /**
+   * Whether this task was aborted, as its config's templates look at it while they render: read
+   * when looked at, so a node that is never aborted (most in-process nodes) makes no AbortController.
+   */
+  private readonly abortState = ((task: NodeTask) => ({
+    get aborted(): boolean {
+      return task.controllerOf?.signal.aborted === true;
+    },
+    get reason(): unknown {
+      return task.controllerOf?.signal.reason;
+    },
+  }))(this);
+
   abort(reason: NodeFailure): void {
     this.controller.abort(reason);
   }
@@ -86,13 +99,13 @@ export class NodeTask {
         // Bounded (template-limits.ts): a template that loops fails the node, never hangs the host.
         const limits = {
           timeoutMs: timeoutFor(this.run.graph, this.node),
-          signal: this.controller.signal,
+          signal: this.abortState,
           ...(clock.turn ? { turn: clock.turn } : {}),
         };
         config = await renderConfig(this.node.config ?? {}, this.scope(), untemplatedOf(this.kind), limits);
       } catch (err) {
         // Ended by a cancel of the run (or the driver stopping), not by the template itself.
-        if (this.controller.signal.aborted) return this.aborted(this.controller.signal);
+        if (this.abortState.aborted) return this.aborted(this.controller.signal);
         const failed = { attempt: this.attempt, durationMs: 0, error: toNodeError(err) };
         return this.end([ev('node.started', startData, this.id), ev('node.failed', failed, this.id)]);
       }

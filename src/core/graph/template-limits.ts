@@ -30,8 +30,8 @@ const STEPS_PER_LOOK = 64;
 export interface EvalLimits {
   /** The evaluation's time limit (ms; capped at TEMPLATE_TIME_CAP_MS). */
   timeoutMs?: number;
-  /** Aborts the evaluation (the run was cancelled); the signal's reason is thrown. */
-  signal?: AbortSignal;
+  /** Aborts the evaluation (the run was cancelled); the signal's reason is thrown. Only looked at. */
+  signal?: Pick<AbortSignal, 'aborted' | 'reason'>;
   /** Hands the host's event loop a turn (Clock.turn); without it the evaluation never yields. */
   turn?: () => Promise<void>;
 }
@@ -56,7 +56,7 @@ export class EvalBudget {
   readonly timeoutMs: number;
   private readonly deadline: number;
   private turnAt: number;
-  private readonly signal: AbortSignal | undefined;
+  private readonly signal: EvalLimits['signal'];
   private readonly turn: (() => Promise<void>) | undefined;
   private steps = 0;
 
