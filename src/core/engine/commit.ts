@@ -60,7 +60,7 @@ export class CommitLog {
     private readonly now: () => number,
     /** Called once, with the error, when a write fails (the store, or a fence: another process took the run). */
     private readonly onFailure: (err: unknown) => void,
-    /** Every `add` is written alone at once (group commit off: one transaction per transition). */
+    /** Every `add` is a write of its own, in order (group commit off: one transaction per transition). */
     private readonly eager = false,
   ) {}
 
@@ -84,7 +84,8 @@ export class CommitLog {
       applyEvent(this.state, full);
       this.staged.push(full);
     }
-    if (this.eager || this.staged.length >= GROUP_MAX_EVENTS) void this.flush();
+    if (this.eager) this.writeAlone();
+    else if (this.staged.length >= GROUP_MAX_EVENTS) void this.flush();
     else if (!this.scheduled) {
       this.scheduled = true;
       soon(() => {
@@ -121,11 +122,23 @@ export class CommitLog {
   /** The write waiting for the one in flight, if any: what is staged now goes with it. */
   private next: Promise<void> | undefined;
 
+  /** Group commit off: what was just staged is one write of its own, after the writes before it. */
+  private writeAlone(): void {
+    const batch = this.staged.splice(0);
+    const next = this.tail.then(() => this.writeBatch(batch));
+    this.tail = next;
+    next.catch(() => undefined);
+  }
+
   private async write(): Promise<void> {
     const batch = this.staged.splice(0, GROUP_MAX_EVENTS);
     if (batch.length === 0) return;
     // More than a flush holds: the rest follows at once, after this one.
     if (this.staged.length > 0) void this.flush();
+    return this.writeBatch(batch);
+  }
+
+  private async writeBatch(batch: RunEvent[]): Promise<void> {
     const fence = { epoch: this.lease.epoch, afterSeq: batch[0]!.seq - 1 };
     const committed = await this.store.append(this.state.runId, batch.map(asNew), fence).catch((err) => {
       this.fail(err);

@@ -6,6 +6,9 @@ import { describe, expect, it } from 'vitest';
 import type { RunEvent } from '../events.js';
 import type { RunId } from '../ids.js';
 import type { GraphNode } from '../graph/schema.js';
+import { realClock } from './clock.js';
+import { Engine } from './engine.js';
+import { MemoryStore } from './memory-store.js';
 import { counting, graph, testEngine } from './test-kit.js';
 
 const input: GraphNode = { id: 'in', type: 'input', config: {} };
@@ -71,5 +74,31 @@ describe('group commit of pure in-process nodes', () => {
     expect(o.status).toBe('succeeded');
     expect(http.calls).toBe(1);
     expect(seen[0]!.sort()).toEqual(['a', 'b', 'in']);
+  });
+});
+
+describe('group commit off (groupCommit: false)', () => {
+  it('commits every transition alone, in order: a chain of transforms makes one write per node end', async () => {
+    const store = new MemoryStore();
+    const appends: RunEvent['type'][][] = [];
+    const append = store.append.bind(store);
+    // Each write takes a turn of the event loop, as the SQLite store's does (it gathers the writes of a turn).
+    store.append = async (runId, events, fence) => {
+      appends.push(events.map((e) => e.type));
+      await new Promise((r) => setTimeout(r, 0));
+      return append(runId, events, fence);
+    };
+    const engine = new Engine({ store, clock: realClock, runners: {}, owner: { id: 't' }, groupCommit: false });
+    const chain = ['a', 'b', 'c', 'd', 'e'].map(transform);
+    const g = graph({
+      nodes: [input, ...chain],
+      edges: chain.map((n, i) => edge(i === 0 ? 'in' : chain[i - 1]!.id, n.id)),
+    });
+    const o = await engine.start(g, {}, { graphHash: 'h' });
+    expect(o.status).toBe('succeeded');
+    const ends = appends.map((types) => types.filter((t) => t === 'node.succeeded').length);
+    expect(ends.filter((n) => n > 0)).toEqual([1, 1, 1, 1, 1, 1]); // input and five transforms, each alone
+    const events = store.snapshot(o.runId as RunId).events;
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
   });
 });
