@@ -85,12 +85,12 @@ export class CommitLog {
       this.staged.push(full);
     }
     if (this.eager) this.writeAlone();
-    else if (this.staged.length >= GROUP_MAX_EVENTS) void this.flush();
+    else if (this.staged.length >= GROUP_MAX_EVENTS) this.schedule();
     else if (!this.scheduled) {
       this.scheduled = true;
       soon(() => {
         this.scheduled = false;
-        void this.flush();
+        this.schedule();
       });
     }
   }
@@ -107,7 +107,18 @@ export class CommitLog {
    * one each behind the other.
    */
   flush(): Promise<void> {
-    if (this.staged.length === 0 || this.next) return this.next ?? this.tail;
+    const last = this.staged[this.staged.length - 1]?.seq;
+    if (last === undefined) return this.tail; // all of it is in writes already queued
+    this.schedule();
+    return this.until(last);
+  }
+
+  /**
+   * Queues a write of what is staged, unless one waits already (it takes what is staged when it
+   * starts); nothing to await: a failure reaches onFailure, and flush() callers.
+   */
+  schedule(): void {
+    if (this.next || this.staged.length === 0) return;
     const next = this.tail.then(() => {
       this.next = undefined;
       return this.write();
@@ -116,7 +127,18 @@ export class CommitLog {
     this.tail = next;
     // A failure is reported through onFailure; callers that await flush() see it too.
     next.catch(() => undefined);
-    return next;
+  }
+
+  /** Seq of the last event written. */
+  private written = 0;
+
+  /**
+   * Resolves once the event `seq` is written. A write takes at most GROUP_MAX_EVENTS and queues
+   * the rest behind it (on `tail`) before it ends: so the write that covers `seq` is on `tail`
+   * by the time the one awaited ends.
+   */
+  private until(seq: number): Promise<void> {
+    return this.tail.then(() => (this.written >= seq ? undefined : this.until(seq)));
   }
 
   /** The write waiting for the one in flight, if any: what is staged now goes with it. */
@@ -134,7 +156,7 @@ export class CommitLog {
     const batch = this.staged.splice(0, GROUP_MAX_EVENTS);
     if (batch.length === 0) return;
     // More than a flush holds: the rest follows at once, after this one.
-    if (this.staged.length > 0) void this.flush();
+    if (this.staged.length > 0) this.schedule();
     return this.writeBatch(batch);
   }
 
@@ -152,6 +174,7 @@ export class CommitLog {
       this.fail(err);
       throw err;
     }
+    this.written = batch[batch.length - 1]!.seq;
     this.publish(committed);
   }
 

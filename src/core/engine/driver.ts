@@ -386,7 +386,7 @@ export class RunDriver implements RunContext {
     }
     this.turning = true;
     // What finished so far is written and published before the host gets its turn.
-    void this.log.flush();
+    this.log.schedule();
     void clock.turn().then(() => {
       this.turning = false;
       this.armTurn();

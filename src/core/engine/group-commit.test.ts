@@ -102,3 +102,25 @@ describe('group commit off (groupCommit: false)', () => {
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
   });
 });
+
+describe('the end of a run waits for every write', () => {
+  it('a chain that stages more events than one write holds: the outcome comes after the last of them is stored', async () => {
+    const store = new MemoryStore();
+    const append = store.append.bind(store);
+    store.append = async (runId, events, fence) => {
+      await new Promise((r) => setTimeout(r, 30)); // a write takes a while, as a large one on SQLite does
+      return append(runId, events, fence);
+    };
+    const engine = new Engine({ store, clock: realClock, runners: {}, owner: { id: 't' } });
+    const chain = Array.from({ length: 10000 }, (_, i) => transform(`n${i}`));
+    const g = graph({
+      nodes: [input, ...chain],
+      edges: chain.map((n, i) => edge(i === 0 ? 'in' : chain[i - 1]!.id, n.id)),
+    });
+    const o = await engine.start(g, {}, { graphHash: 'h' });
+    expect(o.status).toBe('succeeded');
+    const events = store.snapshot(o.runId as RunId).events;
+    expect(events.at(-1)?.type).toBe('run.succeeded');
+    expect(events.filter((e) => e.type === 'node.succeeded')).toHaveLength(10001);
+  });
+});
