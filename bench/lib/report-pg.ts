@@ -14,10 +14,13 @@ export interface PgCollected {
   scaleOut?: ScaleOutCollected;
 }
 
-/** Every engine row against its graph's raw figure, worst first: group commit, and one transaction per node. */
+/**
+ * The group-commit engine rows against their graph's raw figure, worst first (as on SQLite: the
+ * row with one transaction per transition is information, shown in the table, not the target).
+ */
 const grouped = (pg: PgCollected) =>
   pg.engine
-    .filter((e) => pg.raw[graphKey(e.graph)])
+    .filter((e) => !e.perNode && pg.raw[graphKey(e.graph)])
     .map((e) => ({ e, r: e.usPerNode / pg.raw[graphKey(e.graph)]!.usPerTxn }))
     .sort((a, b) => b.r - a.r);
 
@@ -29,9 +32,7 @@ export function pgTargets(pg: PgCollected | undefined): Target[] {
     {
       name: 'Durable node on PostgreSQL (its transitions committed) vs a raw one-row INSERT transaction (synchronous_commit on)',
       goal: '≤ 2×',
-      measured: worst
-        ? `worst ${ratio(worst.r)} (${graphLabel(worst.e.graph)}${worst.e.perNode ? ', one tx per node' : ''})`
-        : (pg?.server ?? 'n/a'),
+      measured: worst ? `worst ${ratio(worst.r)} (${graphLabel(worst.e.graph)})` : (pg?.server ?? 'n/a'),
       met: worst ? worst.r <= 2 : null,
     },
     {

@@ -149,7 +149,7 @@ export function renderReport(c: Collected): string {
 
   L.push('## Engine on no-op graphs', '');
   L.push(
-    "Each run: createRun through the run's end. `µs/node` = wall time / nodes; `engine µs/node` = the same without the time spent inside store writes; `µs/tx` = wall time / write transactions (createRun + appends + lease); `vs raw` = `µs/node` / a raw one-row INSERT transaction under the same pragmas, one per node (the physical limit of a checkpoint per node). Group commit is on (the ends of pure in-process nodes running together share a transaction), except in the row marked *one tx per node*, where every node's end commits alone, as the end of a node with effects does. Commit latency = one `store.append` call. Memory: peak delta over the run in a fresh process (RSS / heapUsed), and the process peak RSS.",
+    "Each run: createRun through the run's end. `µs/node` = wall time / nodes; `engine µs/node` = the same without the time spent inside store writes; `µs/tx` = wall time / write transactions (createRun + appends + lease); `vs raw` = `µs/node` / a raw one-row INSERT transaction under the same pragmas, one per node (the physical limit of a checkpoint per node). Group commit is on (the ends of pure in-process nodes running together share a transaction), except in the row marked *one tx per node*, where group commit is off and every transition commits alone (a node's start and end, then the next node's queueing: two transactions per node; the effectful chains below time the real path of a node with effects, one transaction per node). Commit latency = one `store.append` call. Memory: peak delta over the run in a fresh process (RSS / heapUsed), and the process peak RSS.",
     '',
   );
   const rows: string[][] = [];
