@@ -14,6 +14,11 @@ describe('committedEvent', () => {
     expect(node).toEqual({ seq: 7, runId, ts, type: 'node.queued', nodeId: 'a', data: {} });
   });
 
+  it('a null node id (untyped input) is no node, as an event read back from a database has none', () => {
+    const loose = { type: 'run.started', nodeId: null, data: {} } as unknown as NewEvent;
+    expect(Object.keys(committedEvent(loose, 1, runId, ts))).toEqual(['seq', 'runId', 'ts', 'type', 'data']);
+  });
+
   it('keeps only the event fields (nothing else a caller left on the object) and gives missing data {}', () => {
     const loose = { type: 'run.started', extra: 1 } as unknown as NewEvent;
     expect(committedEvent(loose, 1, runId, ts)).toEqual({ seq: 1, runId, ts, type: 'run.started', data: {} });

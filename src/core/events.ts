@@ -209,7 +209,7 @@ export function ev<T extends RunEventType>(type: T, data: RunEventData[T], nodeI
 export function committedEvent(e: NewEvent, seq: number, runId: RunId, ts: string): RunEvent {
   const data = e.data ?? {}; // an event read from outside the type system may have none
   return (
-    e.nodeId === undefined
+    e.nodeId == null // null only from outside the type system: no node, as a row read back says
       ? { seq, runId, ts, type: e.type, data }
       : { seq, runId, ts, type: e.type, nodeId: e.nodeId, data }
   ) as RunEvent;

@@ -138,7 +138,16 @@ export class CommitLog {
    * by the time the one awaited ends.
    */
   private until(seq: number): Promise<void> {
-    return this.tail.then(() => (this.written >= seq ? undefined : this.until(seq)));
+    const awaited = this.tail;
+    return awaited.then(() => {
+      if (this.written >= seq) return;
+      // Staged events no write took (a broken rule, not a state a run can reach): write them, and
+      // never wait on the same settled promise again (that would spin without end).
+      if (this.tail === awaited) this.schedule();
+      if (this.tail === awaited)
+        throw new AppError('internal', `event ${seq} of run ${this.state.runId} was never written`);
+      return this.until(seq);
+    });
   }
 
   /** The write waiting for the one in flight, if any: what is staged now goes with it. */

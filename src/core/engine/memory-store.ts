@@ -56,7 +56,7 @@ export class MemoryStore implements RunStore {
   private write(runId: RunId, run: MemRun, events: NewEvent[]): RunEvent[] {
     const ts = new Date(this.now()).toISOString();
     const out = events.map((e, i) => committedEvent(e, run.events.length + i + 1, runId, ts));
-    run.events.push(...out);
+    for (const e of out) run.events.push(e); // a spread of a very long log would exceed the argument limit
     return out;
   }
 
