@@ -119,14 +119,19 @@ export class CommitLog {
    */
   schedule(): void {
     if (this.next || this.staged.length === 0) return;
-    const next = this.tail.then(() => {
+    this.next = this.queue(() => {
       this.next = undefined;
       return this.write();
     });
-    this.next = next;
-    this.tail = next;
+  }
+
+  /** Runs `write` after the writes queued before it; it becomes the last of them (`tail`). */
+  private queue(write: () => Promise<void>): Promise<void> {
+    const queued = this.tail.then(write);
+    this.tail = queued;
     // A failure is reported through onFailure; callers that await flush() see it too.
-    next.catch(() => undefined);
+    queued.catch(() => undefined);
+    return queued;
   }
 
   /** Seq of the last event written. */
@@ -156,9 +161,7 @@ export class CommitLog {
   /** Group commit off: what was just staged is one write of its own, after the writes before it. */
   private writeAlone(): void {
     const batch = this.staged.splice(0);
-    const next = this.tail.then(() => this.writeBatch(batch));
-    this.tail = next;
-    next.catch(() => undefined);
+    void this.queue(() => this.writeBatch(batch));
   }
 
   private async write(): Promise<void> {

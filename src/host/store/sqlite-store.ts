@@ -322,10 +322,10 @@ export class SqliteStore extends StoreQueries implements Store {
     const out: RunEvent[] = [];
     for (const e of events) {
       seq++;
-      const data = e.data ?? {};
-      this.sInsertEvent.run(runId, seq, ts, e.type, e.nodeId ?? null, JSON.stringify(data));
+      const c = committedEvent(e, seq, runId as RunId, ts);
+      this.sInsertEvent.run(runId, seq, ts, c.type, c.nodeId ?? null, JSON.stringify(c.data));
       this.projector.apply(st, seq, e);
-      out.push(committedEvent(e, seq, runId as RunId, ts));
+      out.push(c);
     }
     this.projector.finishBatch(st);
     return out;
