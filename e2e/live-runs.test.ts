@@ -105,6 +105,24 @@ describe('live runs in the run view', () => {
     expect(realErrors(errors)).toEqual([]);
   });
 
+  it('the Logs tab, open while the run goes on, grows with it to the run’s end', async () => {
+    const { page, errors } = await h.page();
+    await importFile(page, writeGraph('live-logs', chain('live-logs', 10)));
+    await page.click(sel('run'));
+    await nodeStatus(page, 'a', 'running');
+    await page.click(sel('rd-tab-logs'));
+    const lines = page.locator(sel('log-line'));
+    await expect
+      .poll(() => lines.allTextContents(), { timeout: 5_000 })
+      .toContainEqual(expect.stringContaining('run started'));
+    const early = await lines.count();
+    // Not a tab switch away: the lines the run writes from here on show where they are.
+    await runStatus(page, 'succeeded');
+    await expect.poll(() => lines.count(), { timeout: 5_000 }).toBeGreaterThan(early);
+    expect((await lines.allTextContents()).at(-1)).toContain('run succeeded');
+    expect(realErrors(errors)).toEqual([]);
+  });
+
   it('zoomed out, cards are boxes in their state color (edges one path) that follow the run; zoomed in, full cards again', async () => {
     const { page, errors } = await h.page();
     await importFile(page, writeGraph('lod-chain', chain('lod-chain', 6)));

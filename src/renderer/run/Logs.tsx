@@ -1,12 +1,12 @@
 /** The run's logs, color-coded by level with a minimum-level filter: node logs plus retries and failures. */
-import { useMemo, useState, type JSX } from 'react';
+import { useState, type JSX } from 'react';
 import type { RunEvent } from '../../core/events';
 import { errorMessageOf } from '../../core/errors';
 
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 type Level = (typeof LEVELS)[number];
 
-interface Line {
+export interface Line {
   seq: number;
   ts: string;
   level: Level;
@@ -51,9 +51,9 @@ export function logLines(events: readonly RunEvent[]): Line[] {
   return out;
 }
 
-export function Logs({ events }: { events: readonly RunEvent[] }): JSX.Element {
+/** The run's log: `lines` from logLines, built by the caller when its events change. */
+export function Logs({ lines }: { lines: readonly Line[] }): JSX.Element {
   const [min, setMin] = useState<Level>('debug');
-  const lines = useMemo(() => logLines(events), [events]);
   const shown = lines.filter((l) => LEVELS.indexOf(l.level) >= LEVELS.indexOf(min));
   return (
     <div className="logs" data-testid="logs">

@@ -12,7 +12,7 @@ import { useRunView, useSession } from './context';
 import { isTerminalStatus, type RunSnapshot } from './fold';
 import { Gantt } from './Gantt';
 import { Inspector, type NodeActions } from './Inspector';
-import { Logs } from './Logs';
+import { Logs, logLines } from './Logs';
 import { RunSummary } from './RunSummary';
 import { eventsShown, type RunTab } from './session';
 import { Trace } from './Trace';
@@ -122,9 +122,10 @@ function LogsTab(): JSX.Element {
   const { session } = useRunView();
   const count = useSession((s) => s.eventCount);
   const at = useSession((s) => s.at);
-  // The events grow in place: count and at say when they changed.
-  const events = useMemo(() => eventsShown(session.getState()), [session, count, at]);
-  return <Logs events={events} />;
+  // The events grow in place (the same array while live): count and at say when they changed, so
+  // the lines are built here, not memoized on the array.
+  const lines = useMemo(() => logLines(eventsShown(session.getState())), [session, count, at]);
+  return <Logs lines={lines} />;
 }
 
 export function RunSide(): JSX.Element | null {
