@@ -71,6 +71,12 @@ function openFile(abs: string, opts: OpenOptions): SqliteStore {
     throw new AppError('database', `cannot open database ${abs}: it is a directory`);
   if (!exists) {
     if (readonly) throw new AppError('database', `cannot open database ${abs}: no such file`);
+    // A command that only reads creates nothing: a mistyped --db is told, not answered from a new empty file.
+    if (opts.forReading)
+      throw new AppError(
+        'database',
+        `no database at ${abs}: nothing has run with it (a command that only reads creates none; check --db or STATEPIPE_DB)`,
+      );
     try {
       fs.mkdirSync(path.dirname(abs), { recursive: true });
     } catch (err) {

@@ -9,6 +9,7 @@ export interface OpenOptions {
    * The caller only reads (list, inspect, export): when the disk is too full to open the file
    * the usual way (SQLite cannot grow its -shm file), it is opened for reading alone, with the
    * WAL index in memory. Nothing is written; other processes' writes wait while it is open.
+   * A file that does not exist is not created: opening fails, naming it.
    */
   forReading?: boolean;
   /** `FULL` (default) survives power loss; `NORMAL` survives process crashes only. */
