@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../host/store/open.js';
 import { EXAMPLES, cli, errLines, fastGraph, runCount, tmpDir } from './cli-test-kit.js';
 
 describe.concurrent('statepipe errors', () => {
@@ -42,6 +43,37 @@ describe.concurrent('statepipe errors', () => {
       { file: 'bad.json', ok: false, error: expect.stringMatching(/^bad\.json: /) as unknown },
     ]);
     expect((await cli(['validate', a, b])).code).toBe(0);
+  });
+
+  it('validate of a graph with several problems names the first on one line; --verbose and --json list them all', async () => {
+    const dir = tmpDir();
+    const multi = path.join(dir, 'multi.json');
+    const nodes = [
+      { id: 'a', type: 'transform', config: {} },
+      { id: 'b', type: 'frobnicate' },
+      { id: 'c', type: 'delay', config: { ms: -1 } },
+    ];
+    fs.writeFileSync(multi, JSON.stringify({ format: 'statepipe.graph', version: 1, id: 'multi', nodes, edges: [] }));
+    const plain = await cli(['validate', multi]);
+    expect(plain.code).toBe(2);
+    expect(errLines(plain)).toHaveLength(1);
+    expect(errLines(plain)[0]).toMatch(/\(\+2 more\)$/);
+    for (const args of [
+      ['validate', multi, '--verbose'],
+      ['--verbose', 'validate', multi],
+    ]) {
+      const r = await cli(args);
+      expect(r.code).toBe(2);
+      const lines = errLines(r);
+      expect(lines[0]).toBe(errLines(plain)[0]);
+      expect(lines.slice(1).map((l) => l.trim().split(':')[0])).toEqual([
+        'nodes[a].config.template',
+        expect.stringMatching(/^nodes\[b\]/),
+        expect.stringMatching(/^nodes\[c\]/),
+      ]);
+    }
+    const j = await cli(['validate', multi, '--json']);
+    expect((JSON.parse(j.stdout) as { problems: string[] }).problems).toHaveLength(3);
   });
 
   it('invalid UTF-8 in a graph file, inside a string too, is refused naming line and column (JSON and YAML)', async () => {
@@ -143,7 +175,15 @@ describe.concurrent('statepipe errors', () => {
       code: 2,
       message: /^statepipe: graph\.json: no such file$/,
     },
-    { name: 'an unknown run id', args: () => ['inspect', 'run_DOESNOTEXIST'], code: 2, message: /run_DOESNOTEXIST/ },
+    {
+      name: 'an unknown run id',
+      args: (dir) => {
+        openDatabase(path.join(dir, 'db.sqlite')).close(); // a database that exists, without that run
+        return ['inspect', 'run_DOESNOTEXIST'];
+      },
+      code: 2,
+      message: /run_DOESNOTEXIST/,
+    },
     {
       name: 'approve of an unknown run id',
       args: () => ['approve', 'run_NOPE', 'approval'],
@@ -218,6 +258,26 @@ describe.concurrent('statepipe errors', () => {
       expect(r.stderr).toContain('not-ours.db');
     }
     expect(fs.readFileSync(db, 'utf8')).toBe('hello');
+  });
+
+  it('a command that only reads, on a database that does not exist: exit 4 naming it, nothing created', async () => {
+    const dir = tmpDir();
+    const db = path.join(dir, 'typo', 'sub', 'x.db');
+    for (const args of [
+      ['list'],
+      ['list', '--json'],
+      ['inspect', 'run_1'],
+      ['export', 'run_1'],
+      ['export-graph', 'run_1'],
+    ]) {
+      const r = await cli([...args, '--db', db]);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(4);
+      expect(errLines(r)).toEqual([
+        `statepipe: no database at ${db}: nothing has run with it (a command that only reads creates none; check --db or STATEPIPE_DB)`,
+      ]);
+      expect(r.stdout).toBe('');
+    }
+    expect(fs.existsSync(path.join(dir, 'typo'))).toBe(false);
   });
 
   it('STATEPIPE_DB is used when --db is not given; --db before the command works too', async () => {

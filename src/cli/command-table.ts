@@ -76,7 +76,9 @@ export const COMMAND_TABLE: { [N in CommandName]: (program: Command, act: Act) =
   validate: (program, act) => {
     program
       .command('validate')
-      .description('validate graph files; opens no database')
+      .description(
+        'validate graph files; writes no database (reads one only for a subgraph, map or loop graph no file provides)',
+      )
       .argument('<graph...>', 'graph files')
       .option('--json', 'print the result as JSON')
       .action(

@@ -29,8 +29,13 @@ export async function validateCommand(files: string[], opts: { json?: boolean },
       failed++;
       const msg = errorMessage(err);
       const line = msg.includes(file) ? msg : `${file}: ${msg}`;
-      if (opts.json) docs.push({ file, ok: false, error: line });
+      // Every problem found (the line names the first and how many more): in --json, and with --verbose.
+      const problems = ((err as { issues?: { path: string; message: string }[] }).issues ?? []).map(
+        (i) => `${i.path}: ${i.message}`,
+      );
+      if (opts.json) docs.push({ file, ok: false, error: line, ...(problems.length > 1 ? { problems } : {}) });
       process.stderr.write(`${errp.red('statepipe:')} ${line}\n`);
+      if (global.verbose && problems.length > 1) for (const pr of problems) process.stderr.write(`  ${pr}\n`);
     }
   }
   if (opts.json) out.write(JSON.stringify(docs.length === 1 ? docs[0] : docs, null, 2) + '\n');
