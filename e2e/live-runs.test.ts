@@ -322,6 +322,51 @@ describe('live runs in the run view', () => {
     }
   });
 
+  it('a run paused by its budget says so; Resume asks for a higher budget (typed) and the run goes on to its end', async () => {
+    const { page, errors } = await h.page();
+    const graph = {
+      format: 'statepipe.graph',
+      version: 1,
+      id: 'budgeted',
+      budget: { maxTokens: 10 },
+      nodes: [
+        { id: 'start', type: 'input', position: { x: 0, y: 100 } },
+        llm('draft', 'A short draft about durable workflows for busy people', 500, 240),
+        llm('polish', 'A polished draft', 500, 480),
+        { id: 'out', type: 'output', position: { x: 720, y: 100 }, config: { value: '{{nodes.polish.output.text}}' } },
+      ],
+      edges: [
+        { id: 'e1', source: 'start', target: 'draft' },
+        { id: 'e2', source: 'draft', target: 'polish' },
+        { id: 'e3', source: 'polish', target: 'out' },
+      ],
+    };
+    await importFile(page, writeGraph('budgeted', graph));
+    await page.click(sel('run'));
+    await runStatus(page, 'paused');
+    const status = page.locator(sel('run-status'));
+    expect(await status.getAttribute('data-reason')).toBe('budget');
+    expect(await status.textContent()).toContain('budget spent');
+    expect(await statusOf(page, 'polish')).toBe('queued');
+    await page.click(sel('rd-tab-logs'));
+    await expect
+      .poll(() => page.locator(sel('log-line')).allTextContents())
+      .toContainEqual(expect.stringContaining('of a budget of max 10 tokens'));
+
+    await page.click(sel('resume'));
+    const tokens = page.locator(sel('budget-max-tokens'));
+    await tokens.waitFor();
+    expect(await tokens.inputValue()).toBe('20'); // twice the limit reached, offered
+    await shot(page, 'budget-dialog');
+    await tokens.press('Control+a');
+    await page.keyboard.type('1000');
+    await page.keyboard.press('Enter');
+    await runStatus(page, 'succeeded');
+    expect(await page.locator(sel('budget-dialog')).count()).toBe(0);
+    expect(await status.getAttribute('data-reason')).toBeNull();
+    expect(realErrors(errors)).toEqual([]);
+  });
+
   it('pauses while a node runs (nothing new starts), resumes to the end; cancel aborts a streaming node', async () => {
     const { page, errors } = await h.page();
     await importFile(page, writeGraph('chain', chain('chain', 12)));

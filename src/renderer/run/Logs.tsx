@@ -36,8 +36,16 @@ export function logLines(events: readonly RunEvent[]): Line[] {
       out.push({ ...base, level: 'error', message: `run failed: ${e.data.error.message}` });
     else if (e.type === 'compensation.failed')
       out.push({ ...base, level: 'error', message: `compensation failed: ${e.data.error.message}` });
-    else if (e.type === 'budget.exceeded')
-      out.push({ ...base, level: 'warn', message: `budget exceeded: ${e.data.tokens} tokens, $${e.data.costUsd}` });
+    else if (e.type === 'budget.exceeded') {
+      const { tokens, costUsd, maxTokens, maxCostUsd } = e.data;
+      const limits = [
+        ...(maxTokens !== undefined ? [`max ${maxTokens} tokens`] : []),
+        ...(maxCostUsd !== undefined ? [`max $${maxCostUsd}`] : []),
+      ];
+      const of = limits.length ? ` of a budget of ${limits.join(', ')}` : '';
+      out.push({ ...base, level: 'warn', message: `budget spent: ${tokens} tokens, $${costUsd}${of}` });
+    } else if (e.type === 'run.paused' && e.data.reason === 'budget')
+      out.push({ ...base, level: 'warn', message: 'run paused: its budget is spent (Resume raises it)' });
     else if (e.type === 'node.skipped') out.push({ ...base, level: 'debug', message: `skipped: ${e.data.reason}` });
     else if (
       e.type === 'run.started' ||

@@ -1,4 +1,4 @@
-/** Dialogs of a run view: decide an approval (comment, optional edited data), rerun from a node. */
+/** Dialogs of a run view: decide an approval (comment, optional edited data), rerun from a node, raise a spent budget. */
 import { useMemo, useState, type JSX } from 'react';
 import { topology } from '../../core/graph/topology';
 import { DialogActions, Modal } from '../ui/Modal';
@@ -162,9 +162,96 @@ function RerunDialog({ nodeId, onClose }: { nodeId: string; onClose(): void }): 
   );
 }
 
+/** A limit as typed: '' is no limit; else a number ≥ 0 (NaN when it is not one). */
+const limitOf = (text: string): number | undefined => (text.trim() === '' ? undefined : Number(text.trim()));
+
+/** A run paused by its budget: raise it and resume (the same as `statepipe resume --max-tokens/--max-cost`). */
+function BudgetDialog({ onClose }: { onClose(): void }): JSX.Element {
+  const { actions } = useRunView();
+  const budget = useSession((s) => s.live?.budget);
+  const tokens = useSession((s) => s.live?.tokens ?? 0);
+  const cost = useSession((s) => s.live?.costUsd ?? 0);
+  // Offered: twice the limit that was reached (a limit the graph did not set stays unset).
+  const [maxTokens, setMaxTokens] = useState(budget?.maxTokens !== undefined ? String(budget.maxTokens * 2) : '');
+  const [maxCost, setMaxCost] = useState(budget?.maxCostUsd !== undefined ? String(budget.maxCostUsd * 2) : '');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async () => {
+    const t = limitOf(maxTokens);
+    const c = limitOf(maxCost);
+    if (t !== undefined && !(Number.isInteger(t) && t >= 0)) return setError('Max tokens: a whole number, 0 or more');
+    if (c !== undefined && !(Number.isFinite(c) && c >= 0)) return setError('Max cost: a number of dollars, 0 or more');
+    setBusy(true);
+    try {
+      await actions.resumeWithBudget({
+        ...(t !== undefined ? { maxTokens: t } : {}),
+        ...(c !== undefined ? { maxCostUsd: c } : {}),
+      });
+      onClose();
+    } catch (err) {
+      setError(errText(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal title="Resume with a higher budget" onClose={onClose} testId="budget-dialog">
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submit();
+        }}
+      >
+        <p className="muted small" data-testid="budget-spent">
+          The run paused when it had spent {tokens} tokens and ${cost.toFixed(4)}, over its budget of{' '}
+          {budget?.maxTokens !== undefined ? `${budget.maxTokens} tokens` : 'no token limit'} and{' '}
+          {budget?.maxCostUsd !== undefined ? `$${budget.maxCostUsd}` : 'no cost limit'}. Leave a field empty for no
+          limit.
+        </p>
+        <label className="field">
+          <span className="field-label">Max tokens</span>
+          <input
+            className="input"
+            inputMode="numeric"
+            data-testid="budget-max-tokens"
+            value={maxTokens}
+            onChange={(e) => setMaxTokens(e.target.value)}
+            autoFocus
+          />
+        </label>
+        <label className="field">
+          <span className="field-label">Max cost (USD)</span>
+          <input
+            className="input"
+            inputMode="decimal"
+            data-testid="budget-max-cost"
+            value={maxCost}
+            onChange={(e) => setMaxCost(e.target.value)}
+          />
+        </label>
+        {error && (
+          <div className="field-message" role="alert">
+            {error}
+          </div>
+        )}
+        <DialogActions onCancel={onClose}>
+          <button type="submit" className="btn btn-primary" data-testid="budget-submit" disabled={busy}>
+            Resume
+          </button>
+        </DialogActions>
+      </form>
+    </Modal>
+  );
+}
+
 export function RunDialogs({ dialog, onClose }: { dialog: RunDialog | null; onClose(): void }): JSX.Element | null {
   if (!dialog) return null;
-  if (dialog.kind === 'approval')
-    return <ApprovalDialog nodeId={dialog.nodeId} approved={dialog.approved} onClose={onClose} />;
-  return <RerunDialog nodeId={dialog.nodeId} onClose={onClose} />;
+  switch (dialog.kind) {
+    case 'approval':
+      return <ApprovalDialog nodeId={dialog.nodeId} approved={dialog.approved} onClose={onClose} />;
+    case 'rerun':
+      return <RerunDialog nodeId={dialog.nodeId} onClose={onClose} />;
+    case 'budget':
+      return <BudgetDialog onClose={onClose} />;
+  }
 }

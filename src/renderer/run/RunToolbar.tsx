@@ -52,9 +52,19 @@ const CONTROLS = [
   { action: 'cancel', icon: 'stop', label: 'Cancel the run', title: 'Cancel: running nodes are aborted' },
 ] as const satisfies readonly { action: RunControl; icon: string; label: string; title: string }[];
 
+function budgetText(b: { maxTokens?: number; maxCostUsd?: number } | undefined): string {
+  const parts = [
+    ...(b?.maxTokens !== undefined ? [`${fmtTokens(b.maxTokens)} tokens`] : []),
+    ...(b?.maxCostUsd !== undefined ? [fmtCost(b.maxCostUsd)] : []),
+  ];
+  return parts.length ? parts.join(' / ') : 'none';
+}
+
 function Controls(): JSX.Element {
-  const { actions } = useRunView();
+  const { actions, openDialog } = useRunView();
   const status = useSession((s) => s.live?.status);
+  const byBudget = useSession((s) => s.live?.pauseReason === 'budget');
+  const budget = useSession((s) => s.live?.budget);
   const runId = useSession((s) => s.runId);
   const error = useSession((s) => s.error);
   const failure = useSession((s) => s.live?.error?.message);
@@ -65,10 +75,16 @@ function Controls(): JSX.Element {
         data-testid="run-status"
         data-status={status ?? 'idle'}
         data-run-id={runId}
-        title={error ?? failure ?? runId}
+        data-reason={byBudget ? 'budget' : undefined}
+        title={
+          error ??
+          failure ??
+          (byBudget ? `Paused: the run spent its budget (${budgetText(budget)}). Resume raises it.` : runId)
+        }
       >
         <StateIcon state={status ?? 'idle'} size={12} />
         {status ?? 'loading'}
+        {byBudget && ' · budget spent'}
       </span>
       <Meta />
       {CONTROLS.map((c) => (
@@ -79,8 +95,10 @@ function Controls(): JSX.Element {
           data-testid={c.action}
           aria-label={c.label}
           disabled={status === undefined || !canControl(status, c.action)}
-          onClick={() => void actions.control(c.action)}
-          title={c.title}
+          onClick={() =>
+            c.action === 'resume' && byBudget ? openDialog({ kind: 'budget' }) : void actions.control(c.action)
+          }
+          title={c.action === 'resume' && byBudget ? 'Resume with a higher budget' : c.title}
         >
           <Icon name={c.icon} size={15} />
         </button>

@@ -4,7 +4,13 @@ import { useStore } from 'zustand';
 import type { HostClient } from '../api/client';
 import { act, type RunSession, type RunSessionState } from './session';
 
-export type RunDialog = { kind: 'approval'; nodeId: string; approved: boolean } | { kind: 'rerun'; nodeId: string };
+export type RunDialog =
+  { kind: 'approval'; nodeId: string; approved: boolean } | { kind: 'rerun'; nodeId: string } | { kind: 'budget' };
+
+export interface Budget {
+  maxTokens?: number;
+  maxCostUsd?: number;
+}
 
 export interface Decision {
   approved: boolean;
@@ -21,6 +27,8 @@ export function runActions(client: HostClient, session: RunSession) {
         () => undefined,
         () => undefined,
       ),
+    /** Resumes a run paused by its budget with a higher one (refused: rethrown for the dialog). */
+    resumeWithBudget: (budget: Budget) => act(session, () => client.call('runs.resume', { runId, budget })),
     approve: (nodeId: string, d: Decision) => act(session, () => client.call('runs.approve', { runId, nodeId, ...d })),
     retry: (nodeId: string) =>
       act(session, () => client.call('runs.retry', { runId, nodeId })).then(

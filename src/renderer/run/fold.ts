@@ -57,6 +57,8 @@ export interface RunSnapshot {
   startedAt?: string;
   finishedAt?: string;
   pauseReason?: 'user' | 'budget';
+  /** The run's budget (the graph's, as raised by resumes): set while it is paused by it. */
+  budget?: { maxTokens?: number; maxCostUsd?: number };
   rerunOf?: { runId: string; fromNodeId: string };
   /** A child run: the run and node that started it, and its key there. */
   parent?: { runId: string; nodeId: string; key: number };
@@ -206,6 +208,7 @@ export class RunFold {
     if (s.startedAt) v.startedAt = s.startedAt;
     if (s.finishedAt) v.finishedAt = s.finishedAt;
     if (s.pauseReason && s.status === 'paused') v.pauseReason = s.pauseReason;
+    if (v.pauseReason === 'budget') v.budget = { ...s.budget };
     if (s.rerunOf) v.rerunOf = s.rerunOf;
     if (s.parent) v.parent = s.parent;
     return v;
