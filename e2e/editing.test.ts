@@ -55,6 +55,23 @@ describe('editing by hand', () => {
     expect(realErrors(errors)).toEqual([]);
   });
 
+  it('a config typed as broken JSON says it is not applied (the node keeps its config) until it is fixed', async () => {
+    const { page, errors } = await h.page();
+    await importFile(page, examplePath('vendor-onboarding'));
+    await select(page, 'approval');
+    const unapplied = page.locator(sel('config-json-unapplied'));
+    await typeInEditor(page, 'config-json', '{"title": "Approve it",');
+    await unapplied.waitFor();
+    expect(await unapplied.textContent()).toMatch(/^Not applied: not valid JSON .*keeps its last valid config/);
+    await page.keyboard.press('Backspace'); // the comma (Monaco closed the brace as it was typed)
+    await expect.poll(() => editorText(page, 'config-json')).toBe('{"title": "Approve it"}');
+    await unapplied.waitFor({ state: 'detached' });
+    await expect.poll(() => exportedBytes(page)).toContain('"title": "Approve it"');
+    await typeInEditor(page, 'config-json', '[1, 2]');
+    expect(await unapplied.textContent()).toContain('a config is a JSON object');
+    expect(realErrors(errors)).toEqual([]);
+  });
+
   it('2: the Code node editor can be clicked into and typed in', async () => {
     const { page, errors } = await h.page();
     await page.click(sel('palette-code'));

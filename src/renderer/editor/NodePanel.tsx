@@ -1,5 +1,5 @@
 /** The selected node's config: id and label, its problems, its kind's form, reliability, the whole config as JSON. */
-import { useMemo, type JSX } from 'react';
+import { useMemo, useState, type JSX } from 'react';
 import { NODE_ID_RE, type GraphNode } from '../../core/graph/schema';
 import { findKind } from '../../core/nodes/registry';
 import { typeLabel } from '../doc/defaults';
@@ -15,6 +15,8 @@ type Cfg = Record<string, unknown>;
 
 function ConfigJson({ node }: { node: GraphNode }): JSX.Element {
   const text = useMemo(() => JSON.stringify(node.config, null, 2), [node.config]);
+  /** Why the text typed last is not the node's config (null: it is). */
+  const [unapplied, setUnapplied] = useState<string | null>(null);
   const problems = useMemo(() => {
     const r = findKind(node.type)?.configSchema.safeParse(node.config);
     return r && !r.success ? r.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`) : [];
@@ -30,21 +32,29 @@ function ConfigJson({ node }: { node: GraphNode }): JSX.Element {
         value={text}
         height={220}
         onChange={(v) => {
+          let parsed: unknown;
           try {
-            const parsed = JSON.parse(v) as unknown;
-            if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
-              docStore
-                .getState()
-                .apply(
-                  { type: 'update-node', id: node.id, patch: { config: parsed as Cfg } },
-                  { coalesce: `${node.id}.config-json` },
-                );
-            }
-          } catch {
-            /* Monaco marks the syntax error in place */
+            parsed = JSON.parse(v);
+          } catch (err) {
+            // Monaco marks the place; this says that the node keeps its last valid config meanwhile.
+            return setUnapplied(`not valid JSON (${err instanceof Error ? err.message : String(err)})`);
           }
+          if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+            return setUnapplied('a config is a JSON object ({ … })');
+          setUnapplied(null);
+          docStore
+            .getState()
+            .apply(
+              { type: 'update-node', id: node.id, patch: { config: parsed as Cfg } },
+              { coalesce: `${node.id}.config-json` },
+            );
         }}
       />
+      {unapplied && (
+        <div className="field-message" role="alert" data-testid="config-json-unapplied">
+          Not applied: {unapplied}. The node keeps its last valid config until this is fixed.
+        </div>
+      )}
       {problems.length > 0 && (
         <ul className="inline-errors" data-testid="config-errors">
           {problems.map((p) => (
@@ -126,7 +136,7 @@ export function NodePanel({ nodeId }: { nodeId: string }): JSX.Element | null {
       </div>
       <ConfigFields node={node} errors={errors} />
       <Reliability node={node} />
-      <ConfigJson node={node} />
+      <ConfigJson key={node.id} node={node} />
     </div>
   );
 }
