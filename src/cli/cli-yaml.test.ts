@@ -100,5 +100,12 @@ describe('YAML graph files', () => {
     expect(exported.code, exported.stderr).toBe(0);
     expect(exported.stdout).toMatch(/^format: statepipe\.graph\nversion: 1\nid: hello-yaml\n/);
     expect(parseGraphFile(exported.stdout, 'x.yaml').id).toBe('hello-yaml');
+    // To a file, by the run's id: the message names the graph (and the run).
+    const runId = (JSON.parse(run.stdout) as { runId: string }).runId;
+    const file = join(dir, 'out.yaml');
+    const toFile = await cli(['export-graph', runId, '--db', db, '--out', file]);
+    expect(toFile.code, toFile.stderr).toBe(0);
+    expect(toFile.stderr).toBe(`wrote graph hello-yaml as run ${runId} ran it to ${file}\n`);
+    expect(parseGraphFile(readFileSync(file, 'utf8'), file).id).toBe('hello-yaml');
   }, 60_000);
 });

@@ -70,9 +70,11 @@ export async function exportGraphCommand(
     g,
     async (svc) => {
       let text = await svc.exportGraph(id);
-      if (format === 'yaml') text = formatGraph(parseGraphText(text), 'yaml');
+      const graph = parseGraphText(text);
+      if (format === 'yaml') text = formatGraph(graph, 'yaml');
       if (!text.endsWith('\n')) text += '\n';
-      emit(text, opts.out, `graph ${id}`);
+      // `id` is a graph's id or a run's: the message names the graph either way.
+      emit(text, opts.out, graph.id === id ? `graph ${id}` : `graph ${graph.id} as run ${id} ran it`);
       return 0;
     },
     READ_ONLY,
