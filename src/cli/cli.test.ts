@@ -8,6 +8,40 @@ const DOC_INPUT = JSON.stringify({ text: 'Alice leads ProjectX in Berlin and the
 const VENDOR_INPUT = JSON.stringify({ vendor: 'Acme', country: 'DE' });
 
 describe.concurrent('statepipe run', { timeout: 120_000 }, () => {
+  it("a node retried by hand: inspect's duration is its last try's, not the time the run sat failed", async () => {
+    const dir = tmpDir();
+    const db = path.join(dir, 'db.sqlite');
+    const file = path.join(dir, 'flaky.json');
+    const draft = { provider: 'mock', model: 'mock-1', prompt: 'x', mock: { reply: 'ok then', failTimes: 1 } };
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        format: 'statepipe.graph',
+        version: 1,
+        id: 'flaky',
+        nodes: [
+          { id: 'start', type: 'input' },
+          { id: 'draft', type: 'llm', config: draft },
+        ],
+        edges: [{ id: 'e1', source: 'start', target: 'draft' }],
+      }),
+    );
+    const failed = await cli(['run', file, '--json', '--db', db]);
+    expect(failed.code, failed.stderr).toBe(1);
+    const runId = (JSON.parse(failed.stdout) as { runId: string }).runId;
+    await new Promise((r) => setTimeout(r, 1500)); // the run sits failed
+    const retried = await cli(['retry', runId, 'draft', '--db', db]);
+    expect(retried.code, retried.stderr).toBe(0);
+    const d = JSON.parse((await cli(['inspect', runId, '--json', '--db', db])).stdout) as {
+      nodes: { nodeId: string; durationMs: number; attempts: { startedAt: number; finishedAt: number }[] }[];
+    };
+    const node = d.nodes.find((n) => n.nodeId === 'draft')!;
+    expect(node.attempts).toHaveLength(2);
+    const [a1, a2] = node.attempts;
+    expect(a2!.startedAt - a1!.finishedAt).toBeGreaterThanOrEqual(1500);
+    expect(node.durationMs).toBe(a2!.finishedAt - a2!.startedAt);
+  });
+
   it('runs document-pipeline to success and prints the aggregated result with --json', async () => {
     const dir = tmpDir();
     const db = path.join(dir, 'db.sqlite');

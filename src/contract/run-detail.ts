@@ -54,6 +54,7 @@ export const NodeDetailSchema = z.object({
   status: NodeStatus,
   attempt: z.number().int(),
   attempts: z.array(Attempt),
+  /** From the first attempt after the last manual retry to the last attempt's end (automatic retries count). */
   durationMs: z.number().optional(),
   tokens: z.number(),
   costUsd: z.number(),

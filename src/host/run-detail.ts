@@ -3,7 +3,7 @@ import type { NodeDetail, RunDetail } from '../contract/run-detail.js';
 import { AppError } from '../core/errors.js';
 import type { Graph } from '../core/graph/schema.js';
 import { asRunId, type RunId } from '../core/ids.js';
-import { foldEvents, nodeUsage, type RunState } from '../core/engine/state.js';
+import { foldEvents, nodeDurationMs, nodeUsage, type RunState } from '../core/engine/state.js';
 import type { Store } from './store/index.js';
 
 export type { NodeDetail, RunDetail };
@@ -12,8 +12,6 @@ export function toRunDetail(graph: Graph, s: RunState): RunDetail {
   const nodes: NodeDetail[] = graph.nodes.map((g) => {
     const n = s.nodes.get(g.id)!;
     const { tokens, costUsd } = nodeUsage(n);
-    const first = n.attempts[0];
-    const last = n.attempts.at(-1);
     const d: NodeDetail = {
       nodeId: g.id,
       type: g.type,
@@ -25,7 +23,8 @@ export function toRunDetail(graph: Graph, s: RunState): RunDetail {
       logs: n.logs,
     };
     if (g.label) d.label = g.label;
-    if (first && last?.finishedAt !== undefined) d.durationMs = last.finishedAt - first.startedAt;
+    const durationMs = nodeDurationMs(n);
+    if (durationMs !== undefined) d.durationMs = durationMs;
     if (n.input !== undefined) d.input = n.input;
     if (n.output !== undefined) d.output = n.output;
     if (n.error) d.error = n.error;

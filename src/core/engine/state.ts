@@ -63,6 +63,18 @@ export function foldEvents(runId: RunId, graph: Graph, events: readonly RunEvent
 }
 
 /** What a node has spent: its attempts' model usage, plus its children's (a composition node's own attempts call no model). */
+/**
+ * How long a node took: from the first attempt of its current try (after the last manual retry;
+ * automatic retries and their backoff count, the time the run sat failed does not) to its last
+ * attempt's end. Undefined until that attempt ends.
+ */
+export function nodeDurationMs(n: Pick<NodeState, 'attempts' | 'attemptBase'>): number | undefined {
+  const last = n.attempts.at(-1);
+  if (last?.finishedAt === undefined) return undefined;
+  const first = n.attempts.find((a) => a.attempt > n.attemptBase) ?? n.attempts[0]!;
+  return last.finishedAt - first.startedAt;
+}
+
 export function nodeUsage(n: NodeState): { tokens: number; costUsd: number } {
   let tokens = 0;
   let costUsd = 0;

@@ -16,6 +16,7 @@ import type { NodeStatus, RunStatus } from '../../core/ports';
 import {
   applyEvent,
   initialState,
+  nodeDurationMs,
   nodeUsage,
   type AttemptRecord,
   type NodeState,
@@ -35,6 +36,8 @@ export interface NodeSnapshot extends Omit<
   attempts: readonly AttemptRecord[];
   logs: readonly NodeState['logs'][number][];
   steps: readonly AgentStep[];
+  /** How long it took (its current try: core nodeDurationMs), once its last attempt ended. */
+  durationMs?: number;
   /** Sums over the node's finished attempts (and, for a composition node, its children that ended). */
   tokens: number;
   costUsd: number;
@@ -101,6 +104,8 @@ function nodeSnapshot(n: NodeState, g: GraphNode | undefined, times: ChildTimes)
   if (n.compensation) v.compensation = { ...n.compensation };
   if (n.retryAt !== undefined) v.retryAt = n.retryAt;
   if (n.until !== undefined) v.until = n.until;
+  const durationMs = nodeDurationMs(n);
+  if (durationMs !== undefined) v.durationMs = durationMs;
   const children = childItems(n, times);
   if (children) v.children = children;
   const progress = g ? childProgress(g.type, n, g.config, children) : undefined;

@@ -193,8 +193,6 @@ export function buildTrace(graph: Graph, state: RunSnapshot, events: readonly Ru
     });
     const tokens = n.attempts.reduce((s, a) => s + (tokensOf(a.usage) ?? 0), 0);
     const cost = n.attempts.reduce((s, a) => s + (a.costUsd ?? 0), 0);
-    const first = n.attempts[0];
-    const last = n.attempts.at(-1);
     const fields: TraceField[] = [];
     // A failed attempt shows its own error; the node repeats it only when it failed before any attempt.
     if (n.error && n.status === 'failed' && n.attempts.length === 0)
@@ -208,7 +206,7 @@ export function buildTrace(graph: Graph, state: RunSnapshot, events: readonly Ru
       status: n.status,
       ...(tokens ? { tokens } : {}),
       ...(cost ? { costUsd: cost } : {}),
-      ...(first && last?.finishedAt !== undefined ? { ms: last.finishedAt - first.startedAt } : {}),
+      ...(n.durationMs !== undefined ? { ms: n.durationMs } : {}),
       fields,
       children: attempts,
     });
