@@ -61,14 +61,53 @@ describe('editing by hand', () => {
     await select(page, 'approval');
     const unapplied = page.locator(sel('config-json-unapplied'));
     await typeInEditor(page, 'config-json', '{"title": "Approve it",');
-    await unapplied.waitFor();
-    expect(await unapplied.textContent()).toMatch(/^Not applied: not valid JSON .*keeps its last valid config/);
+    await expect
+      .poll(() => unapplied.textContent())
+      .toMatch(/^Not applied: not valid JSON .*keeps its last valid config/);
     await page.keyboard.press('Backspace'); // the comma (Monaco closed the brace as it was typed)
     await expect.poll(() => editorText(page, 'config-json')).toBe('{"title": "Approve it"}');
     await unapplied.waitFor({ state: 'detached' });
     await expect.poll(() => exportedBytes(page)).toContain('"title": "Approve it"');
     await typeInEditor(page, 'config-json', '[1, 2]');
-    expect(await unapplied.textContent()).toContain('a config is a JSON object');
+    await expect.poll(() => unapplied.textContent()).toContain('a config is a JSON object');
+    expect(realErrors(errors)).toEqual([]);
+  });
+
+  it('the graph panel keeps its fields together and field names whole; an expression problem is said once; a disabled primary action is grey', async () => {
+    const { page, errors } = await h.page();
+    await importFile(page, examplePath('vendor-onboarding'));
+    const box = async (testId: string) => (await page.locator(sel(testId)).boundingBox())!;
+    // Name, Description and the input schema follow each other (they used to stretch down the panel).
+    const name = await box('graph-name');
+    const description = await box('graph-description');
+    expect(description.y - (name.y + name.height)).toBeLessThan(40);
+    // A field's name is shown whole ("country" was cut to "countr").
+    const fieldName = page.locator(sel('schema-field-name-1'));
+    expect(await fieldName.inputValue()).toBe('country');
+    expect(await fieldName.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
+
+    await page.click(sel('palette-llm'));
+    await page.locator(sel('node-llm_1')).waitFor();
+    await select(page, 'llm_1');
+    await typeInEditor(page, 'field-system', 'Say {{nodes.final_decision.output.decision');
+    const problems = page.locator(sel('field-system-problems'));
+    await expect.poll(() => problems.textContent()).toContain('final_decision is not upstream of llm_1');
+    // The validator's line under the field would say it a second time.
+    const field = page.locator('.field', { has: page.locator(sel('field-system')) });
+    expect(await field.locator('.field-message:visible').count()).toBe(0);
+
+    const run = page.locator(sel('run'));
+    await expect.poll(() => run.isDisabled()).toBe(true); // the graph is invalid
+    const accent = await page.evaluate(() => {
+      const probe = document.createElement('div');
+      probe.style.color = 'var(--accent)';
+      document.body.append(probe);
+      const out = getComputedStyle(probe).color;
+      probe.remove();
+      return out;
+    });
+    // Not a faded call to action: grey (polled: the button's colours ease in).
+    await expect.poll(() => run.evaluate((el) => getComputedStyle(el).backgroundColor)).not.toBe(accent);
     expect(realErrors(errors)).toEqual([]);
   });
 

@@ -71,7 +71,7 @@ export function InputSchemaEditor({
           {entries.length === 0 && <p className="muted small">No fields: a run takes any input.</p>}
           {entries.map(([name, p], i) => (
             <div className="schema-field-block" key={`${i}:${name}`} data-testid={`schema-field-${name}`}>
-              <div className="schema-field">
+              <div className="schema-field schema-field-main">
                 <CommitInput
                   testId={`schema-field-name-${i}`}
                   mono
@@ -105,6 +105,16 @@ export function InputSchemaEditor({
                     </option>
                   ))}
                 </select>
+              </div>
+              <div className="schema-field schema-field-more">
+                <input
+                  className="input schema-field-desc"
+                  placeholder="Description (run form)"
+                  aria-label={`Description of ${name}`}
+                  data-testid={`schema-field-desc-${i}`}
+                  value={typeof p['description'] === 'string' ? p['description'] : ''}
+                  onChange={(e) => patch(i, { ...p, description: e.target.value || undefined })}
+                />
                 <label className="check-inline">
                   <input
                     type="checkbox"
@@ -126,14 +136,6 @@ export function InputSchemaEditor({
                   <Icon name="close" size={13} />
                 </button>
               </div>
-              <input
-                className="input schema-field-desc"
-                placeholder="Description (shown in the run form)"
-                aria-label={`Description of ${name}`}
-                data-testid={`schema-field-desc-${i}`}
-                value={typeof p['description'] === 'string' ? p['description'] : ''}
-                onChange={(e) => patch(i, { ...p, description: e.target.value || undefined })}
-              />
             </div>
           ))}
           <button
