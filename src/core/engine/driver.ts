@@ -18,6 +18,8 @@ import type { EngineDeps, RunOutcome } from './context.js';
 import { runCompensations } from './compensate.js';
 import { callHooks } from './hooks.js';
 import { isFinishedNode, isTerminalRun } from './machines.js';
+import { keepLease } from './lease-keeper.js';
+import { outcomeOf, runEnd } from './run-end.js';
 import { NodeTask } from './node-task.js';
 import { canVerify, VerifyTask } from './verify.js';
 import { readiness } from './plan.js';
@@ -43,16 +45,13 @@ export interface DriveOptions {
 
 /** A driver busy with pure nodes gives the host's event loop a turn at least this often (ms). */
 const TURN_MS = 10;
-/** The lease is renewed this often (ms): well inside its length (15–30 s). */
-const RENEW_MS = 5_000;
 
 /**
- * Reasons made once for aborts nobody reads the reason of (a driver that ends, its poll woken):
- * an abort without one builds a DOMException with its stack each time, twice per run, which a
- * map's children paid for every child.
+ * A reason made once for an abort nobody reads the reason of (a driver that ends): an abort
+ * without one builds a DOMException with its stack each time, which a map's children paid for
+ * every child (lease-keeper.ts has its own for its poll woken early).
  */
 const ENDED: Error = Object.freeze(new Error('the run left this driver'));
-const WOKEN: Error = Object.freeze(new Error('woken'));
 
 export const CANCELLED = (): NodeFailure => new NodeFailure('cancelled', 'the run was cancelled', { retryable: false });
 
@@ -78,7 +77,6 @@ export class RunDriver implements RunContext {
   private turnSeen = false;
   /** How many incoming edges of each node still wait for their source to finish. */
   private readonly pending = new Map<string, number>();
-  private wakeControls: (() => void) | undefined;
   /** Composition nodes running now: their children, and those whose children are all blocked. */
   private readonly childrenOf = new Map<string, NodeChildren>();
   private readonly blockedNodes = new Map<string, Blocked[]>();
@@ -236,8 +234,13 @@ export class RunDriver implements RunContext {
     } catch (err) {
       this.fail(err);
     }
-    const unwatch = this.deps.store.watchControls?.(this.runId, () => this.wakeControls?.());
-    void this.background_();
+    // Beside the driving, until it stops: the lease renewed, the controls other processes leave taken.
+    const keeper = keepLease(this.deps, this.runId, this.lease, this.background.signal, {
+      pause: () => this.requestPause(),
+      cancel: () => this.requestCancel(),
+      fail: (err) => this.fail(err),
+    });
+    const unwatch = this.deps.store.watchControls?.(this.runId, keeper.wake);
     try {
       return await this.done;
     } finally {
@@ -457,46 +460,20 @@ export class RunDriver implements RunContext {
   private finish(): void {
     if (this.stopped_) return;
     if (this.compensateOnly) return this.compensateSucceeded();
-    const s = this.state;
-    const open: string[] = [];
-    let failed: string | undefined;
-    for (const [id, n] of s.nodes) {
-      if (n.status === 'waiting' || n.status === 'in-doubt') open.push(id);
-      if (n.status === 'failed' && failed === undefined) failed = id;
-    }
-    if (this.cancelling && !isTerminalRun(s.status)) {
-      const unfinished = [...s.nodes].filter(([, n]) => !isFinishedNode(n.status)).map(([id]) => asNodeId(id));
-      this.commit(unfinished.map((id) => ev('node.cancelled', {}, id)));
-      return this.compensateThenEnd('cancelled');
-    }
-    if (!isTerminalRun(s.status) && failed === undefined && s.status !== 'paused' && open.length > 0) {
-      const children = open.flatMap((id) => s.nodes.get(id)!.waitingChildren ?? []);
-      const data = children.length > 0 ? { nodeIds: open, children } : { nodeIds: open };
-      if (s.status !== 'waiting') this.commit([ev('run.waiting', data)]);
-      return this.stop({ status: 'waiting', waitingFor: open });
-    }
-    if (s.status === 'paused')
-      return this.stop({ status: 'paused', ...(s.pauseReason ? { pauseReason: s.pauseReason } : {}) });
-    if (s.status === 'running' && failed === undefined && [...s.nodes.values()].some((n) => n.status === 'cancelled')) {
-      // A node was cancelled without a cancel of the run (a defect, not a success): end the run cancelled.
-      return this.compensateThenEnd('cancelled');
-    }
-    if (s.status === 'running' && failed !== undefined) {
-      // A failure fails the run (docs/graph-format.md "Edges and skips"), even when it closes an approval
-      // another branch had open.
-      this.commit(open.map((id) => ev('node.cancelled', {}, asNodeId(id))));
-      return this.compensateThenEnd('failed', failed);
-    }
-    if (s.status === 'running') {
-      const result: Record<string, unknown> = {};
-      for (const node of this.graph.nodes) {
-        const n = s.nodes.get(node.id)!;
-        if (node.type === 'output' && n.status === 'succeeded') result[node.id] = n.output;
+    const end = runEnd(this.state, this.graph, this.cancelling, this.deps.clock.now());
+    this.commit(end.events);
+    switch (end.kind) {
+      case 'compensate':
+        return this.compensateThenEnd(end.outcome, end.failedNode);
+      case 'wait':
+        return this.stop({ status: 'waiting', waitingFor: end.waitingFor });
+      case 'pause': {
+        const reason = this.state.pauseReason;
+        return this.stop({ status: 'paused', ...(reason ? { pauseReason: reason } : {}) });
       }
-      const started = s.startedAt ? Date.parse(s.startedAt) : this.deps.clock.now();
-      this.commit([ev('run.succeeded', { result, durationMs: Math.max(0, this.deps.clock.now() - started) })]);
+      case 'stop':
+        return this.stop(outcomeOf(this.state));
     }
-    this.stop(outcomeOf(this.state));
   }
 
   private compensateThenEnd(kind: 'failed' | 'cancelled', failedNode?: string): void {
@@ -553,53 +530,4 @@ export class RunDriver implements RunContext {
       (err) => this.rejectDone(err),
     );
   }
-
-  /** Renews the lease and takes the controls other processes leave, until the driver stops. */
-  private async background_(): Promise<void> {
-    const { clock, store, controlPollMs } = this.deps;
-    const signal = this.background.signal;
-    let lastRenew = clock.now();
-    while (!signal.aborted) {
-      const tick = new AbortController();
-      this.wakeControls = () => tick.abort(WOKEN);
-      const onStop = () => tick.abort(WOKEN);
-      signal.addEventListener('abort', onStop, { once: true });
-      try {
-        await clock.sleep(controlPollMs ?? 200, tick.signal);
-      } catch {
-        // woken: a control was requested, or the driver stopped
-      } finally {
-        signal.removeEventListener('abort', onStop);
-      }
-      if (signal.aborted) return;
-      try {
-        if (clock.now() - lastRenew >= RENEW_MS) {
-          await store.renewLease(this.runId, this.lease);
-          lastRenew = clock.now();
-        }
-        for (const c of await store.takeControls(this.runId)) {
-          if (c.kind === 'pause') this.requestPause();
-          else if (c.kind === 'cancel') this.requestCancel();
-        }
-      } catch (err) {
-        // The lease is gone (another process took the run) or the store failed: stop at once.
-        if (!signal.aborted) this.fail(err);
-        return;
-      }
-    }
-  }
-}
-
-export function outcomeOf(s: RunState): RunOutcome {
-  const out: RunOutcome = { runId: s.runId, status: s.status };
-  if (s.status === 'succeeded') out.result = s.result;
-  if (s.error)
-    out.error = { kind: s.error.kind, message: s.error.message, ...(s.failedNodeId ? { nodeId: s.failedNodeId } : {}) };
-  if (s.pauseReason && s.status === 'paused') out.pauseReason = s.pauseReason;
-  if (s.compensated !== undefined) out.compensated = s.compensated;
-  if (s.status === 'waiting')
-    out.waitingFor = [...s.nodes]
-      .filter(([, n]) => n.status === 'waiting' || n.status === 'in-doubt')
-      .map(([id]) => id);
-  return out;
 }

@@ -10,7 +10,7 @@
 import { AppError } from '../../core/errors.js';
 import type { ChildDrive, ChildEngine } from '../../core/engine/child-engine.js';
 import type { Engine } from '../../core/engine/engine.js';
-import { outcomeOf } from '../../core/engine/driver.js';
+import { outcomeOf } from '../../core/engine/run-end.js';
 import type { RunOutcome } from '../../core/engine/outcome.js';
 import type { RunId } from '../../core/ids.js';
 import type { Store } from '../store/store.js';
