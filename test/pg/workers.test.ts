@@ -239,6 +239,8 @@ describe('statepipe worker on PostgreSQL', () => {
     );
     second.child.kill('SIGTERM');
     expect(await exited(second)).toBe(0);
+    // Polling every 250 ms for seconds left no abort listener behind (Node warned past 10).
+    for (const w of [first, second]) expect(w.out.join('\n')).not.toContain('MaxListenersExceeded');
     const inspect = await cli(['inspect', runId, '--json', '--db', db], { cwd: dir });
     expect((JSON.parse(inspect.stdout) as { result: unknown }).result).toEqual({ out: 'done' });
   }, 90_000);

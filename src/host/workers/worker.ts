@@ -31,11 +31,22 @@ export interface WorkerSummary {
   reaped: number;
 }
 
+/**
+ * Waits `ms`, or until `signal` aborts or the wake handed to `woken` is called. Its abort listener
+ * is removed however it ends: the worker's signal lives as long as the worker, and this runs every
+ * poll (a listener left behind per poll was a leak, and Node's MaxListeners warning).
+ */
 const sleep = (ms: number, signal: AbortSignal, woken?: (wake: () => void) => void): Promise<void> =>
   new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-    woken?.(() => (clearTimeout(t), resolve()));
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    woken?.(done);
   });
 
 export class RunWorker {
