@@ -127,3 +127,81 @@ describe('bad composition is refused before anything is written', () => {
     }
   });
 });
+
+describe('approvals held by child runs, decided through the parent', () => {
+  const gated = {
+    format: 'statepipe.graph',
+    version: 1,
+    id: 'gated',
+    nodes: [
+      { id: 'start', type: 'input' },
+      { id: 'gate', type: 'approval', config: { title: 'ok {{input}}?' } },
+      { id: 'out', type: 'output', config: { value: 'done' } },
+    ],
+    edges: [
+      { id: 'e1', source: 'start', target: 'gate' },
+      { id: 'e2', source: 'gate', target: 'out' },
+    ],
+  };
+  const parent = (id: string, node: Record<string, unknown>) => ({
+    format: 'statepipe.graph',
+    version: 1,
+    id,
+    graphs: { gated },
+    nodes: [node],
+    edges: [],
+  });
+
+  it('one child waiting: inspect, the run line and approve --dry-run all decide it through the parent', async () => {
+    const dir = tmpDir();
+    const db = path.join(dir, 'db');
+    const file = path.join(dir, 'sub.json');
+    fs.writeFileSync(file, JSON.stringify(parent('sub', { id: 's', type: 'subgraph', config: { graph: 'gated' } })));
+    const run = await cli(['run', file, '--db', db]);
+    expect(run.code, run.stderr).toBe(3);
+    const runId = run.stdout.match(/\[run\] id=(run_\w+)/)![1]!;
+    expect(run.stdout).toContain(`waiting for approval: gate (statepipe approve ${runId} gate)`);
+    const inspect = await cli(['inspect', runId, '--db', db]);
+    expect(inspect.stdout).toContain(`statepipe approve ${runId} gate`);
+    const dry = await cli(['approve', runId, 'gate', '--dry-run', '--db', db]);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(new RegExp(`approve gate of run_\\w+ \\(a child run of ${runId}\\) \\(gated\\)`));
+    const done = await cli(['approve', runId, 'gate', '--db', db]);
+    expect(done.code, done.stderr).toBe(0);
+  });
+
+  it('several map items waiting at one node: approve through the parent refuses to guess, naming them; the hints name a child', async () => {
+    const dir = tmpDir();
+    const db = path.join(dir, 'db');
+    const file = path.join(dir, 'map.json');
+    fs.writeFileSync(
+      file,
+      JSON.stringify(parent('mapped', { id: 'm', type: 'map', config: { graph: 'gated', items: [1, 2, 3] } })),
+    );
+    const run = await cli(['run', file, '--db', db]);
+    expect(run.code, run.stderr).toBe(3);
+    const runId = run.stdout.match(/\[run\] id=(run_\w+)/)![1]!;
+    const kids = (JSON.parse((await cli(['list', '--parent', runId, '--json', '--db', db])).stdout) as Listed[]).map(
+      (k) => k.runId,
+    );
+    expect(kids).toHaveLength(3);
+    const line = run.stdout.trim().split('\n').at(-1)!;
+    for (const k of kids) expect(line).toContain(`gate (in ${k})`);
+    expect(line).toMatch(/\(statepipe approve run_\w+ gate\)$/);
+    expect(line).not.toContain(`statepipe approve ${runId} gate`);
+    for (const args of [
+      ['approve', runId, 'gate'],
+      ['approve', runId, 'gate', '--dry-run'],
+    ]) {
+      const r = await cli([...args, '--db', db]);
+      expect(r.code, r.stdout).toBe(2);
+      expect(r.stderr).toContain(`node gate waits in 3 child runs of run ${runId}`);
+      for (const k of kids) expect(r.stderr).toContain(k);
+    }
+    const inspect = await cli(['inspect', runId, '--db', db]);
+    expect(inspect.stdout).toMatch(/statepipe approve run_\w+ gate \(\+2 more: inspect --node m\)/);
+    // Nothing was decided by the refusals: every item still waits.
+    const again = JSON.parse((await cli(['list', '--parent', runId, '--json', '--db', db])).stdout) as Listed[];
+    expect(again.map((k) => k.status)).toEqual(['waiting', 'waiting', 'waiting']);
+  });
+});

@@ -5,6 +5,7 @@
 import type { NodeError } from '../core/errors.js';
 import type { RunEvent } from '../core/events.js';
 import type { RunDetail, RunOutcome } from '../host/service.js';
+import { approveHint } from './approve-hint.js';
 import { errorMessageOf, formatCost, formatDuration, oneLine, preview, type Out, type Paint, paint } from './render.js';
 
 const errText = (e: NodeError | undefined): string => (e ? `(${e.kind}): ${oneLine(errorMessageOf(e))}` : '');
@@ -203,11 +204,13 @@ export function finalLine(o: RunOutcome, d: RunDetail | undefined, p: Paint, bud
         d?.nodes.filter((n) => n.status === 'waiting' || n.status === 'in-doubt').map((n) => n.nodeId) ??
         [];
       const doubt = ids.filter((id) => d?.nodes.find((n) => n.nodeId === id)?.status === 'in-doubt');
-      // A composition node waits for an approval in one of its child runs: that is what to approve.
-      const inChildren = (id: string) => d?.nodes.find((n) => n.nodeId === id)?.waitingChildren?.[0]?.nodeIds ?? [id];
-      const approvals = ids.filter((id) => !doubt.includes(id)).flatMap(inChildren);
-      if (approvals.length > 0) {
-        return `${head} ${p.yellow('waiting for approval')}: ${approvals.join(', ')} (statepipe approve ${o.runId} ${approvals[0]})`;
+      // A composition node waits for approvals in its child runs: those are what to approve.
+      const hints = ids
+        .filter((id) => !doubt.includes(id))
+        .map((id) => approveHint(o.runId, d?.nodes.find((n) => n.nodeId === id) ?? { nodeId: id }));
+      if (hints.length > 0) {
+        const approvals = hints.flatMap((h) => h.approvals);
+        return `${head} ${p.yellow('waiting for approval')}: ${approvals.join(', ')} (${hints[0]!.command})`;
       }
       if (doubt.length > 0) {
         return `${head} ${p.yellow('waiting for a decision')}: ${doubt.join(', ')} in doubt (statepipe retry ${o.runId} ${doubt[0]})`;

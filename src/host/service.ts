@@ -163,9 +163,14 @@ export class StatepipeService {
   async dryRunControl(
     runId: string,
     control: DryControl,
-  ): Promise<DryRunPlan & { graphId: string; tokensSoFar: number; costUsdSoFar: number }> {
+  ): Promise<DryRunPlan & { runId: string; graphId: string; tokensSoFar: number; costUsdSoFar: number }> {
     const id = await this.known(runId);
     const { graph, events } = await this.store.loadRun(id);
+    if (control.kind === 'approve' && !graph.nodes.some((n) => n.id === control.nodeId)) {
+      // Not a node of this run: the approval a waiting child run holds, as approve decides it.
+      const child = await this.engine.childWaitingAt(id, control.nodeId);
+      if (child) return this.dryRunControl(child, control);
+    }
     const state = foldEvents(id, graph, events);
     const topo = topology(graph);
     const only = nodesLeft(graph, topo, state, control);
@@ -173,7 +178,7 @@ export class StatepipeService {
     for (const [nodeId, n] of state.nodes)
       if (n.status === 'succeeded' && !only.has(nodeId)) outputs[nodeId] = { output: n.output };
     const plan = await dryRunPlan(graph, topo, { input: state.input, only, outputs });
-    return { ...plan, graphId: graph.id, tokensSoFar: state.tokens, costUsdSoFar: state.costUsd };
+    return { ...plan, runId: id, graphId: graph.id, tokensSoFar: state.tokens, costUsdSoFar: state.costUsd };
   }
 
   /**

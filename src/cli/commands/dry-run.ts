@@ -40,11 +40,14 @@ export async function dryRunControl(
       : `${control.kind} ${control.kind === 'rerun' ? '--from ' : ''}${control.nodeId}`;
   const left = `${plan.order.length} node${plan.order.length === 1 ? '' : 's'} ${control.kind === 'rerun' ? 'to run again' : 'left'}`;
   const spent = control.kind === 'rerun' ? 'a new run' : `${plan.tokensSoFar} tokens used so far`;
-  const header = `${what} of ${runId} (${plan.graphId}) · ${left} · ${spent}`;
+  // An approval held by a child run, named through its parent: the plan is the child's.
+  const of = plan.runId === runId ? runId : `${plan.runId} (a child run of ${runId})`;
+  const header = `${what} of ${of} (${plan.graphId}) · ${left} · ${spent}`;
+  const { runId: planned, ...rest } = plan;
   return printPlan(
-    plan,
+    rest,
     header,
-    { runId, graphId: plan.graphId, control, tokensSoFar: plan.tokensSoFar, costUsdSoFar: plan.costUsdSoFar },
+    { runId: planned, graphId: plan.graphId, control, tokensSoFar: plan.tokensSoFar, costUsdSoFar: plan.costUsdSoFar },
     opts,
   );
 }

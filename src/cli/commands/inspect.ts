@@ -3,6 +3,7 @@ import { RUN_STATUSES } from '../../core/engine/machines.js';
 import { AppError } from '../../core/errors.js';
 import type { RunStatus } from '../../core/ports.js';
 import { inspectRun, type RunDetail } from '../../host/run-detail.js';
+import { approveHint } from '../approve-hint.js';
 import type { ListRunsOptions, RunSummary } from '../../host/store/index.js';
 import { UsageError } from '../exit.js';
 import { positiveInt } from '../flags.js';
@@ -120,7 +121,7 @@ function runText(d: RunDetail, p: Paint, children: RunSummary[] = []): string {
         : n.skipReason
           ? p.dim(oneLine(n.skipReason, 60))
           : n.status === 'waiting'
-            ? p.yellow(`statepipe approve ${d.runId} ${n.nodeId}`)
+            ? p.yellow(waitingHint(d.runId, n))
             : n.compensation
               ? p.dim(`compensation ${n.compensation.status}`)
               : n.poll?.nextPollAt
@@ -261,4 +262,12 @@ function widen(q: ListRunsOptions, dead: Set<string>): ListRunsOptions {
   const status = [q.status].flat();
   const more: RunStatus[] = status.includes('interrupted') ? ['running', 'queued'] : [];
   return { ...q, status: [...new Set([...status, ...more])], limit: (q.limit ?? 50) + dead.size };
+}
+
+/** A waiting node's row: the command that decides it (and how many more wait in its child runs). */
+function waitingHint(runId: string, n: NodeDetail): string {
+  const h = approveHint(runId, n);
+  return h.approvals.length > 1
+    ? `${h.command} (+${h.approvals.length - 1} more: inspect --node ${n.nodeId})`
+    : h.command;
 }

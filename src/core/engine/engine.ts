@@ -272,22 +272,35 @@ export class Engine {
     } catch (err) {
       // Not a node of this run: the approval a waiting child run holds, decided from its parent.
       const child =
-        err instanceof AppError && err.code === 'not-found' ? await this.waitingChild(runId, nodeId) : undefined;
+        err instanceof AppError && err.code === 'not-found' ? await this.childWaitingAt(runId, nodeId) : undefined;
       if (!child) throw err;
       return this.approve(child, nodeId, decision, opts);
     }
   }
 
-  /** The child run (of any depth) of `runId` that waits at `nodeId`, if one does. */
-  private async waitingChild(runId: RunId, nodeId: string): Promise<RunId | undefined> {
+  /**
+   * The child run (of any depth) of `runId` that waits at `nodeId`, if one does. When several do
+   * (a map's items at the same approval) the decision is not guessed: refused, naming them.
+   */
+  async childWaitingAt(runId: RunId, nodeId: string): Promise<RunId | undefined> {
+    const found = await this.childrenWaitingAt(runId, nodeId);
+    if (found.length > 1)
+      throw new AppError(
+        'conflict',
+        `node ${nodeId} waits in ${found.length} child runs of run ${runId} (${found.join(', ')}): decide it in the one you mean (statepipe approve CHILD_RUN_ID ${nodeId})`,
+      );
+    return found[0];
+  }
+
+  private async childrenWaitingAt(runId: RunId, nodeId: string): Promise<RunId[]> {
     const state = await this.inspect(runId);
+    const found: RunId[] = [];
     for (const n of state.nodes.values())
       for (const c of n.waitingChildren ?? []) {
-        if (c.nodeIds.includes(nodeId)) return asRunId(c.runId);
-        const deeper = await this.waitingChild(asRunId(c.runId), nodeId);
-        if (deeper) return deeper;
+        if (c.nodeIds.includes(nodeId)) found.push(asRunId(c.runId));
+        else found.push(...(await this.childrenWaitingAt(asRunId(c.runId), nodeId)));
       }
-    return undefined;
+    return found;
   }
 
   /** Retries a failed or in-doubt node (a failed run continues). */
