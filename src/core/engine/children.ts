@@ -29,6 +29,8 @@ export class NodeChildren implements ChildRuns {
   /** Children being driven now, and those of them blocked. */
   private readonly inFlight = new Set<RunId>();
   private readonly blocked = new Map<RunId, Blocked>();
+  /** cancelRunning was called: a child followed from now on is cancelled first. */
+  private cancelling = false;
 
   constructor(
     private readonly parent: RunContext,
@@ -82,8 +84,14 @@ export class NodeChildren implements ChildRuns {
   private async follow(key: number, childId: RunId, created: boolean): Promise<ChildOutcome> {
     this.inFlight.add(childId);
     try {
+      let cancelSent = false;
       for (let look = !created; ; look = true) {
         this.checkStopped();
+        if (this.cancelling && !cancelSent) {
+          cancelSent = true;
+          await this.engine.cancel(childId).catch(() => undefined);
+          look = true;
+        }
         const state = look ? await this.engine.inspect(childId) : undefined;
         if (state && isTerminalRun(state.status)) return this.finished(key, childId, state);
         const resume =
@@ -163,7 +171,9 @@ export class NodeChildren implements ChildRuns {
     if (this.blocked.delete(childId)) this.report.unblocked(this.nodeId);
   }
 
+  /** Cancels the children running now, and any this node goes on to follow (a worker already on its way). */
   async cancelRunning(): Promise<void> {
+    this.cancelling = true;
     await Promise.all([...this.inFlight].map((id) => this.engine.cancel(id).catch(() => undefined)));
   }
 

@@ -81,6 +81,29 @@ describe('map', () => {
     expect(failed.error?.message).toMatch(/item 1 .*failed/);
   });
 
+  it('fail (default): the first failed item fails the node at once, cancelling the items still running', async () => {
+    // Item 2 fails at once; the others take a minute of simulated time.
+    const slow = counting(async (ctx) => {
+      const item = (ctx.scope.input as { item: number }).item;
+      if (item === 2) throw new Error('item 2 is bad');
+      await ctx.clock.sleep(60_000, ctx.signal);
+      return { output: item * 2 };
+    });
+    const env = testEngine({ code: slow });
+    const t0 = env.clock.now();
+    const failed = await env.engine.start(mapGraph([1, 2, 3, 4], { concurrency: 4 }), {}, { graphHash: 'h' });
+    expect(failed.status).toBe('failed');
+    expect(failed.error?.message).toMatch(/item 1 .*failed/);
+    expect(env.clock.now() - t0).toBeLessThan(60_000); // not after the others' minute
+    const ends = env.events.filter((x) => x.type === 'child.finished' && x.runId === failed.runId);
+    expect(ends.map((x) => (x.data as { status: string }).status).sort()).toEqual([
+      'cancelled',
+      'cancelled',
+      'cancelled',
+      'failed',
+    ]);
+  });
+
   it('a retried map attempt runs only the failed items again', async () => {
     const bad = new Set([2]);
     const code = doubler(bad);
@@ -177,6 +200,31 @@ describe('children that wait, pause and spend', () => {
     expect(w.type === 'run.waiting' && w.data.children?.[0]?.nodeIds).toEqual(['gate']);
     const done = await env.engine.approve(waiting.runId as RunId, 'gate', { approved: true, by: 'ana' });
     expect(done).toMatchObject({ runId: waiting.runId, status: 'succeeded', result: { r: { done: true } } });
+  });
+
+  it('a map whose items wait at one approval: the parent does not pick one; rejecting an item in its own run fails the map and cancels the others', async () => {
+    const env = testEngine({});
+    const g = graph({
+      graphs: { gated },
+      nodes: [
+        { id: 'each', type: 'map', config: { graph: 'gated', items: [1, 2, 3] } },
+        out('r', '{{nodes.each.output}}'),
+      ],
+      edges: [e('each', 'r')],
+    });
+    const waiting = await env.engine.start(g, {}, { graphHash: 'h' });
+    expect(waiting.status).toBe('waiting');
+    const parent = waiting.runId as RunId;
+    await expect(env.engine.approve(parent, 'gate', { approved: true })).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringMatching(/^node gate waits in 3 child runs of run /) as unknown,
+    });
+    const kids = [0, 1, 2].map((k) => childRunId(parent, 'each', 1, k));
+    const rejected = await env.engine.approve(kids[1]!, 'gate', { approved: false, by: 'ana' });
+    expect(rejected.status).toBe('failed');
+    // The child's end goes on to its parent, as an approval from the parent would.
+    expect((await env.engine.inspect(parent)).status).toBe('failed');
+    for (const k of [kids[0]!, kids[2]!]) expect((await env.engine.inspect(k)).status).toBe('cancelled');
   });
 
   it('children count toward the parent tokens', async () => {

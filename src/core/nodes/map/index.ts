@@ -60,12 +60,18 @@ async function runMap(ctx: NodeRunContext): Promise<NodeResult> {
       }
       out.failed++;
       out.errors.push({ index, error: o.error ?? toNodeError(childFailure(ctx.node.id, o, `item ${index}`)) });
-      if (failFast) stop ??= childFailure(ctx.node.id, o, `item ${index}`);
+      if (failFast && stop === undefined) {
+        stop = childFailure(ctx.node.id, o, `item ${index}`);
+        // The first failure fails the node now: the items still running are cancelled, not waited
+        // for (nor their approvals asked of anyone).
+        cancelling = children.cancelRunning();
+      }
     }
   };
+  let cancelling: Promise<void> | undefined;
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   if (stop) {
-    await children.cancelRunning();
+    await cancelling;
     throw stop;
   }
   out.errors.sort((a, b) => a.index - b.index);
