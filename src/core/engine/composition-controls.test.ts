@@ -133,6 +133,37 @@ describe('controls reach child runs', () => {
     for (const k of kids) expect(seqOf(env.events.filter((x) => x.runId === k))).toContain('run.succeeded');
   });
 
+  it('a resume handed off (workers) leaves a paused map to the process that takes it: nothing is run here', async () => {
+    const slow = lib('slow', [{ id: 'wait', type: 'delay', config: { ms: 1000 } }, out('ok', 1)], [e('wait', 'ok')]);
+    const env = testEngine({}, { autoClock: false });
+    const g = graph({
+      graphs: { slow },
+      nodes: [{ id: 'each', type: 'map', config: { graph: 'slow', items: [1, 2, 3, 4], concurrency: 2 } }],
+      edges: [],
+    });
+    const runId = await env.engine.createRun(g, {}, { graphHash: 'h' });
+    const driving = env.engine.drive(runId);
+    await until(() => env.events.filter((x) => x.type === 'node.started' && x.nodeId === 'wait').length === 2);
+    await env.engine.pause(runId);
+    await until(() => env.events.filter((x) => x.type === 'run.paused').length === 3);
+    env.clock.advance(1000);
+    expect((await driving).status).toBe('paused');
+    const before = env.events.length;
+    const handed = await env.engine.resume(runId, { handOff: true });
+    expect(handed).toMatchObject({ runId, status: 'running' });
+    // Only the resume was written: no child was resumed or started in this process.
+    expect(seqOf(env.events.slice(before))).toEqual(['run.resumed']);
+    // The process that takes it (here: a drive) goes on from there to the end.
+    let end: string | undefined;
+    void env.engine.drive(runId).then((o) => (end = o.status));
+    for (let i = 0; i < 200 && end === undefined; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+      env.clock.advance(250);
+    }
+    expect(end).toBe('succeeded');
+    expect(childrenOf(env.events, runId)).toHaveLength(4);
+  });
+
   it("children's tokens spend the parent's budget: the parent and its children pause for it", async () => {
     const talk = lib('talk', [
       {

@@ -227,9 +227,8 @@ export class RunDriver implements RunContext {
   async run(opts: DriveOptions = {}): Promise<RunOutcome> {
     this.armTurn();
     try {
-      this.start(opts);
-      if (opts.handOff && !this.stopped_ && this.state.status === 'running' && this.ready.length > 0)
-        this.stop({ status: 'running' });
+      const handOff = this.start(opts);
+      if (handOff) this.stop({ status: 'running' });
       else this.pump();
     } catch (err) {
       this.fail(err);
@@ -249,7 +248,8 @@ export class RunDriver implements RunContext {
     }
   }
 
-  private start(opts: DriveOptions): void {
+  /** Returns whether the run is left to another process (`handOff`: nothing is launched here). */
+  private start(opts: DriveOptions): boolean {
     const s = this.state;
     // A run left `running` means the process that drove it died: record it first.
     if (s.status === 'running') this.commit([ev('run.interrupted', {}), ev('run.resumed', {})]);
@@ -261,35 +261,47 @@ export class RunDriver implements RunContext {
     }
     if (isTerminalRun(s.status)) {
       this.compensateOnly = opts.compensate === true && s.status === 'succeeded';
-      return;
+      return false;
     }
     if (opts.pause && (s.status === 'running' || s.status === 'waiting'))
       this.commit([ev('run.paused', { reason: 'user' })]);
     if (opts.cancel) {
       this.cancelling = true;
-      return;
+      return false;
     }
-    this.recoverInFlight();
+    // Handing off, what was in flight is not started here: the process that takes the run does it
+    // (a paused map's node, a retry's timer, a running node after a crash).
+    const leave = opts.handOff === true && (s.status === 'running' || s.status === 'waiting');
+    const recovering = this.recoverInFlight(!leave);
     this.countPending();
     for (const id of this.topo.order) this.evaluate(asNodeId(id));
     if (s.status === 'waiting') {
       const open = [...s.nodes.values()].some((n) => n.status === 'waiting' || n.status === 'in-doubt');
-      if (this.ready.length > 0 || this.inflight.size > 0 || !open) this.commit([ev('run.resumed', {})]);
+      const going = leave ? recovering > 0 : this.inflight.size > 0;
+      if (this.ready.length > 0 || going || !open) this.commit([ev('run.resumed', {})]);
     }
+    return !this.stopped_ && leave && s.status === 'running' && (this.ready.length > 0 || recovering > 0);
   }
 
-  /** Nodes that were running when the process died (docs/runtime.md "Durability"). */
-  private recoverInFlight(): void {
+  /**
+   * Nodes that were running when the process died (docs/runtime.md "Durability"), retrying, or
+   * following their child runs: launched again (`launch`), or only counted (a hand-off). Returns
+   * how many there are.
+   */
+  private recoverInFlight(launch: boolean): number {
+    let count = 0;
     for (const nodeId of this.topo.order) {
       const id = asNodeId(nodeId);
       const n = this.state.nodes.get(id)!;
       const node = this.nodes.get(id)!;
       if (n.status === 'queued') this.enqueue(id);
+      const follows = n.status === 'waiting' && kindOf(node).execution === 'children';
+      if (n.status === 'retrying' || n.status === 'running' || follows) count++;
+      if (!launch) continue;
       if (n.status === 'retrying')
         this.launch(id, n.attempt + 1, { afterMs: Math.max(0, (n.retryAt ?? 0) - this.deps.clock.now()) });
       // A composition node that waited for its child runs follows them again.
-      if (n.status === 'waiting' && kindOf(node).execution === 'children')
-        this.launch(id, n.attempt, { resumed: true });
+      if (follows) this.launch(id, n.attempt, { resumed: true });
       if (n.status !== 'running') continue;
       // Only a runner may have reached the world; a polled node whose submit is recorded only polls from here on.
       if (kindOf(node).execution === 'effect' && sideEffectOf(node) === 'unsafe' && !n.poll) {
@@ -300,6 +312,7 @@ export class RunDriver implements RunContext {
         this.launch(id, n.attempt, { resumed: true });
       }
     }
+    return count;
   }
 
   private enqueue(id: NodeId): void {
