@@ -116,6 +116,13 @@ export class RunWorker {
   private start(job: RunJob): void {
     this.summary.claimed++;
     this.opts.log(`claimed ${job.runId}`);
+    const driving = this.active.get(job.runId);
+    if (driving) {
+      // Nudged again while this worker drives it (the reaper and a parent both requeued it): the
+      // live drive is told to look again; this claim is not a drive of its own.
+      void this.nudgeLive(job);
+      return;
+    }
     const p = this.drive(job).finally(() => {
       this.active.delete(job.runId);
       this.slotFreed?.();
@@ -139,6 +146,13 @@ export class RunWorker {
         this.opts.log(`error ${job.runId}: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
+    await this.queue.complete(this.opts.queue, job.id).catch(() => undefined);
+  }
+
+  private async nudgeLive(job: RunJob): Promise<void> {
+    await this.svc.drive(job.runId).catch(() => undefined);
+    this.summary.skipped++;
+    this.opts.log(`skipped ${job.runId} (driven here already)`);
     await this.queue.complete(this.opts.queue, job.id).catch(() => undefined);
   }
 
