@@ -26,13 +26,22 @@ export async function runCompensations(
   const order = [...unfinished, ...completed.filter((id) => run.nodes.get(id)?.compensate || withChildren(id))];
   if (order.length === 0) return {};
   const failed: string[] = [];
+  // What was undone: a run whose composition nodes' children had nothing to undo compensated nothing.
+  let undone = 0;
   for (const nodeId of order) {
     const id = asNodeId(nodeId);
     const node = run.nodes.get(id)!;
     const n = run.state.nodes.get(id)!;
-    if (withChildren(id) && (await run.compensateChildren(id)).length > 0) failed.push(id);
+    if (withChildren(id)) {
+      const children = await run.compensateChildren(id);
+      if (children.failed.length > 0) failed.push(id);
+      undone += children.undone;
+    }
     if (!node.compensate) continue;
-    if (n.compensation?.status === 'succeeded') continue;
+    if (n.compensation?.status === 'succeeded') {
+      undone++;
+      continue;
+    }
     if (n.compensation?.status === 'failed') {
       failed.push(id);
       continue;
@@ -47,6 +56,7 @@ export async function runCompensations(
       try {
         const output = await compensateOnce(run, id, attempt, timeoutFor(run.graph, node));
         run.commit([ev('compensation.succeeded', output === undefined ? { attempt } : { attempt, output }, id)]);
+        undone++;
         break;
       } catch (err) {
         if (run.stopped.aborted) throw err;
@@ -62,7 +72,8 @@ export async function runCompensations(
       }
     }
   }
-  return failed.length === 0 ? { compensated: true } : { compensated: false, compensationFailed: [...new Set(failed)] };
+  if (failed.length > 0) return { compensated: false, compensationFailed: [...new Set(failed)] };
+  return undone > 0 ? { compensated: true } : {};
 }
 
 async function compensateOnce(run: RunContext, id: NodeId, attempt: number, timeoutMs: number): Promise<unknown> {

@@ -66,6 +66,24 @@ describe('compensation reaches child runs', () => {
     for (const k of kids) expect((await env.engine.inspect(k)).status).toBe('succeeded');
   });
 
+  it('children with nothing to undo: the failed parent reports no compensation (not "all compensations succeeded")', async () => {
+    const plain = lib('plain', [{ id: 'reserve', type: 'code', config: { code: 'x' } }]);
+    const env = testEngine({ code: runner() });
+    const g = graph({
+      graphs: { plain },
+      nodes: [
+        { id: 'each', type: 'map', config: { graph: 'plain', items: [1, 2] } },
+        { id: 'pay', type: 'code', config: { code: 'x' }, retry: { maxAttempts: 1 } },
+      ],
+      edges: [e('each', 'pay')],
+    });
+    const o = await env.engine.start(g, {}, { graphHash: 'h' });
+    expect(o.status).toBe('failed');
+    expect(o).not.toHaveProperty('compensated');
+    const end = env.events.find((x) => x.type === 'run.failed' && x.runId === o.runId)!;
+    expect(end.data).not.toHaveProperty('compensated');
+  });
+
   it('a map that fails undoes the items that had succeeded', async () => {
     const env = testEngine({
       code: counting(async (ctx) => {

@@ -518,17 +518,19 @@ export class RunDriver implements RunContext {
     );
   }
 
-  async compensateChildren(nodeId: NodeId): Promise<string[]> {
+  async compensateChildren(nodeId: NodeId): Promise<{ failed: string[]; undone: number }> {
     const children = [...(this.state.nodes.get(nodeId)?.children ?? new Map<number, ChildRecord>())]
       .filter(([, c]) => c.status === 'succeeded')
       .sort(([a], [b]) => b - a);
     const failed: string[] = [];
+    let undone = 0;
     for (const [, c] of children) {
       if (!this.childEngine) break;
       const o = await this.childEngine.drive(asRunId(c.runId), { compensate: true });
       if (o.compensated === false) failed.push(c.runId);
+      else if (o.compensated === true) undone++;
     }
-    return failed;
+    return { failed, undone };
   }
 
   private stop(outcome: Omit<RunOutcome, 'runId'>): void {

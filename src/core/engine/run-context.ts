@@ -40,9 +40,10 @@ export interface RunContext {
   childRuns(nodeId: NodeId, attempt: number, signal: AbortSignal): ChildRuns | undefined;
   /**
    * Undoes a composition node's succeeded child runs (their nodes' `compensate` actions, latest
-   * child first) as its run fails or is cancelled; resolves with the children whose undoing failed.
+   * child first) as its run fails or is cancelled; resolves with the children whose undoing failed
+   * and how many had something undone.
    */
-  compensateChildren(nodeId: NodeId): Promise<string[]>;
+  compensateChildren(nodeId: NodeId): Promise<{ failed: string[]; undone: number }>;
 }
 
 export interface Spent {
