@@ -185,6 +185,15 @@ describe.concurrent('statepipe errors', () => {
       message: /run_DOESNOTEXIST/,
     },
     {
+      name: 'list --parent of an unknown run id',
+      args: (dir) => {
+        openDatabase(path.join(dir, 'db.sqlite')).close();
+        return ['list', '--parent', 'run_NOSUCHPARENT'];
+      },
+      code: 2,
+      message: /run run_NOSUCHPARENT not found/,
+    },
+    {
       name: 'approve of an unknown run id',
       args: () => ['approve', 'run_NOPE', 'approval'],
       code: 2,

@@ -2,7 +2,7 @@
 import { RUN_STATUSES } from '../../core/engine/machines.js';
 import { AppError } from '../../core/errors.js';
 import type { RunStatus } from '../../core/ports.js';
-import { inspectRun, type RunDetail } from '../../host/run-detail.js';
+import { inspectRun, knownRun, type RunDetail } from '../../host/run-detail.js';
 import { approveHint } from '../approve-hint.js';
 import type { ListRunsOptions, RunSummary } from '../../host/store/index.js';
 import { UsageError } from '../exit.js';
@@ -222,6 +222,8 @@ export async function listCommand(opts: ListOpts, g: GlobalOpts): Promise<number
   if (opts.all) q.all = true;
   if (opts.parent !== undefined) q.parentRunId = opts.parent;
   return withStore(g, async (store) => {
+    // The children of a run that is not there: said (exit 2), not answered with an empty list.
+    if (q.parentRunId !== undefined) await knownRun(store, q.parentRunId);
     const dead = await deadRuns(store);
     const runs = (await store.listRuns(widen(q, dead)))
       .map((r) => ({ ...r, status: shownStatus(r.status, r.runId, dead) }))

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunEvent } from '../events.js';
 import type { Graph, GraphNode } from '../graph/schema.js';
 import { validateGraph } from '../graph/validate.js';
+import { NodeFailure } from '../errors.js';
 import { childRunId, type RunId } from '../ids.js';
 import { counting, crashAfter, graph, testEngine } from './test-kit.js';
 
@@ -102,6 +103,21 @@ describe('map', () => {
       'cancelled',
       'failed',
     ]);
+  });
+
+  it('items that are not a list nor a template are refused by validation, naming the field', () => {
+    for (const items of ['notalist', 3, { a: 1 }])
+      expect(() => mapGraph(items)).toThrow(/nodes\[each\]\.config\.items: must be an array or a template/);
+    expect(() => mapGraph('{{input.items}}')).not.toThrow();
+  });
+
+  it("a failed item's error names its kind once", async () => {
+    // As the code runner reports a throw: kind code, and a message that starts with it.
+    const env = testEngine({ code: counting(async () => Promise.reject(new NodeFailure('code', 'code: bad item'))) });
+    const failed = await env.engine.start(mapGraph([1]), {}, { graphHash: 'h' });
+    expect(failed.status).toBe('failed');
+    expect(failed.error?.message).toMatch(/failed: \w+: bad item$/);
+    expect(failed.error?.message).not.toMatch(/(\w+): \1: /);
   });
 
   it('a retried map attempt runs only the failed items again', async () => {

@@ -14,7 +14,14 @@ export const MAX_ITEMS = 100_000;
 export const MapConfigSchema = z
   .object({
     graph: z.string().min(1),
-    items: z.unknown().refine((v) => v !== undefined, { message: 'is required' }),
+    items: z
+      .unknown()
+      .refine((v) => v !== undefined, { message: 'is required' })
+      // A literal list, or a template that gives one at run time: a literal that is not a list
+      // (a string without a template, a number, an object) is refused here, not at run time.
+      .refine((v) => v === undefined || Array.isArray(v) || (typeof v === 'string' && v.includes('{{')), {
+        message: 'must be an array or a template that gives one (e.g. "{{input.items}}")',
+      }),
     itemInput: z.unknown().optional(),
     concurrency: z.number().int().min(1).max(256).optional(),
     onItemError: z.enum(['fail', 'continue']).optional(),

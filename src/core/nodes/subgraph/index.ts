@@ -1,6 +1,6 @@
 /** `subgraph`: runs another graph as one child run; its output is the child run's result. */
 import * as z from 'zod';
-import { NodeFailure } from '../../errors.js';
+import { errorMessageOf, NodeFailure } from '../../errors.js';
 import type { ChildOutcome, NodeRunContext } from '../../ports.js';
 import { defineKind } from '../kind.js';
 
@@ -15,7 +15,8 @@ export function childRuns(ctx: NodeRunContext): NonNullable<NodeRunContext['chil
 
 /** A child that did not succeed, as the failure of its parent node. */
 export function childFailure(nodeId: string, o: ChildOutcome, what: string): NodeFailure {
-  const why = o.error ? `${o.error.kind}: ${o.error.message}` : o.status;
+  // The kind once, whether or not the child's message already starts with it.
+  const why = o.error ? `${o.error.kind}: ${errorMessageOf(o.error)}` : o.status;
   const kind = o.error?.kind ?? 'cancelled';
   return new NodeFailure(kind, `${nodeId}: ${what} (child run ${o.runId}) ${o.status}: ${why}`, {
     retryable: o.error?.retryable ?? false,
