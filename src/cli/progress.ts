@@ -24,7 +24,7 @@ export function eventLines(e: RunEvent, verbose: boolean, p: Paint): string[] {
     case 'node.started': {
       const bits = [
         e.data.attempt > 1 ? `(attempt ${e.data.attempt})` : '',
-        e.data.resumed ? '(resumed after a restart)' : '',
+        e.data.resumed ? '(resumed: the attempt begun before goes on)' : '',
       ];
       if (e.data.until !== undefined) bits.push(`until ${new Date(e.data.until).toISOString()}`);
       const out = [node('▸', 'cyan', ['started', ...bits.filter(Boolean)].join(' '))];
