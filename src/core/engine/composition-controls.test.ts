@@ -27,6 +27,29 @@ async function until(cond: () => boolean): Promise<void> {
   if (!cond()) throw new Error('condition never met');
 }
 
+/**
+ * A map of `items` children (a 1 s delay each, two at a time) paused while its first two run:
+ * the running delays finish, then the parent and its children are paused.
+ */
+async function pausedMap(items: number[]) {
+  const slow = lib('slow', [{ id: 'wait', type: 'delay', config: { ms: 1000 } }, out('ok', 1)], [e('wait', 'ok')]);
+  const env = testEngine({}, { autoClock: false });
+  const g = graph({
+    graphs: { slow },
+    nodes: [{ id: 'each', type: 'map', config: { graph: 'slow', items, concurrency: 2 } }],
+    edges: [],
+  });
+  const runId = await env.engine.createRun(g, {}, { graphHash: 'h' });
+  const driving = env.engine.drive(runId);
+  await until(() => env.events.filter((x) => x.type === 'node.started' && x.nodeId === 'wait').length === 2);
+  await env.engine.pause(runId);
+  // Running nodes finish (the children's delays), then nothing new starts.
+  await until(() => env.events.filter((x) => x.type === 'run.paused').length === 3);
+  env.clock.advance(1000);
+  expect((await driving).status).toBe('paused');
+  return { env, runId };
+}
+
 describe('compensation reaches child runs', () => {
   /** A child that books something (undone by its compensate action). */
   const book = lib('book', [
@@ -128,22 +151,7 @@ describe('controls reach child runs', () => {
   });
 
   it('a pause of the parent pauses its running children; resume continues them to the end', async () => {
-    const slow = lib('slow', [{ id: 'wait', type: 'delay', config: { ms: 1000 } }, out('ok', 1)], [e('wait', 'ok')]);
-    const env = testEngine({}, { autoClock: false });
-    const g = graph({
-      graphs: { slow },
-      nodes: [{ id: 'each', type: 'map', config: { graph: 'slow', items: [1, 2], concurrency: 2 } }],
-      edges: [],
-    });
-    const runId = await env.engine.createRun(g, {}, { graphHash: 'h' });
-    const driving = env.engine.drive(runId);
-    await until(() => env.events.filter((x) => x.type === 'node.started' && x.nodeId === 'wait').length === 2);
-    await env.engine.pause(runId);
-    // Running nodes finish (the children's delays), then nothing new starts.
-    await until(() => env.events.filter((x) => x.type === 'run.paused').length === 3);
-    env.clock.advance(1000);
-    const paused = await driving;
-    expect(paused.status).toBe('paused');
+    const { env, runId } = await pausedMap([1, 2]);
     const kids = childrenOf(env.events, runId);
     for (const k of kids) expect((await env.engine.inspect(k)).status).toBe('paused');
     const done = await env.engine.resume(runId);
@@ -152,20 +160,7 @@ describe('controls reach child runs', () => {
   });
 
   it('a resume handed off (workers) leaves a paused map to the process that takes it: nothing is run here', async () => {
-    const slow = lib('slow', [{ id: 'wait', type: 'delay', config: { ms: 1000 } }, out('ok', 1)], [e('wait', 'ok')]);
-    const env = testEngine({}, { autoClock: false });
-    const g = graph({
-      graphs: { slow },
-      nodes: [{ id: 'each', type: 'map', config: { graph: 'slow', items: [1, 2, 3, 4], concurrency: 2 } }],
-      edges: [],
-    });
-    const runId = await env.engine.createRun(g, {}, { graphHash: 'h' });
-    const driving = env.engine.drive(runId);
-    await until(() => env.events.filter((x) => x.type === 'node.started' && x.nodeId === 'wait').length === 2);
-    await env.engine.pause(runId);
-    await until(() => env.events.filter((x) => x.type === 'run.paused').length === 3);
-    env.clock.advance(1000);
-    expect((await driving).status).toBe('paused');
+    const { env, runId } = await pausedMap([1, 2, 3, 4]);
     const before = env.events.length;
     const handed = await env.engine.resume(runId, { handOff: true });
     expect(handed).toMatchObject({ runId, status: 'running' });

@@ -1,10 +1,28 @@
 /** Dialogs of a run view: decide an approval (comment, optional edited data), rerun from a node, raise a spent budget. */
 import { useMemo, useState, type JSX } from 'react';
 import { topology } from '../../core/graph/topology';
+import { fmtCost } from '../ui/format';
 import { DialogActions, Modal } from '../ui/Modal';
 import { useRunView, useSession, type Decision, type RunDialog } from './context';
 
 const errText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** A dialog's action: busy while it runs; what it throws (a refusal, a field that does not parse) is its error. */
+function useSubmit(action: () => Promise<void>) {
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async () => {
+    setBusy(true);
+    try {
+      await action();
+    } catch (err) {
+      setError(errText(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { error, busy, submit };
+}
 
 function ApprovalDialog({
   nodeId,
@@ -19,33 +37,23 @@ function ApprovalDialog({
   const approval = useSession((s) => s.live?.nodes[nodeId]?.approval);
   const [comment, setComment] = useState('');
   const [data, setData] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async () => {
+  const { error, busy, submit } = useSubmit(async () => {
     let parsed: unknown;
     if (data.trim()) {
       try {
         parsed = JSON.parse(data);
       } catch (err) {
-        setError(`Data is not JSON: ${errText(err)}`);
-        return;
+        throw new Error(`Data is not JSON: ${errText(err)}`);
       }
     }
-    setBusy(true);
-    try {
-      const d: Decision = {
-        approved,
-        ...(comment.trim() ? { comment: comment.trim() } : {}),
-        ...(parsed !== undefined ? { data: parsed } : {}),
-      };
-      await actions.approve(nodeId, d);
-      onClose();
-    } catch (err) {
-      setError(errText(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+    const d: Decision = {
+      approved,
+      ...(comment.trim() ? { comment: comment.trim() } : {}),
+      ...(parsed !== undefined ? { data: parsed } : {}),
+    };
+    await actions.approve(nodeId, d);
+    onClose();
+  });
   return (
     <Modal title={approved ? 'Approve' : 'Reject'} onClose={onClose} testId="approval-dialog">
       <form
@@ -111,15 +119,10 @@ function RerunDialog({ nodeId, onClose }: { nodeId: string; onClose(): void }): 
     return t.order.filter((id) => below.has(id));
   }, [graph, nodeId]);
   const [reuse, setReuse] = useState<Set<string>>(new Set());
-  const [error, setError] = useState<string | null>(null);
-  const submit = async () => {
-    try {
-      openRun(await actions.rerun(nodeId, [...reuse]));
-      onClose();
-    } catch (err) {
-      setError(errText(err));
-    }
-  };
+  const { error, busy, submit } = useSubmit(async () => {
+    openRun(await actions.rerun(nodeId, [...reuse]));
+    onClose();
+  });
   return (
     <Modal title={`Rerun from ${nodeId}`} onClose={onClose} testId="rerun-dialog">
       <p className="muted small">
@@ -154,7 +157,13 @@ function RerunDialog({ nodeId, onClose }: { nodeId: string; onClose(): void }): 
       </div>
       {error && <div className="field-message">{error}</div>}
       <DialogActions onCancel={onClose}>
-        <button type="button" className="btn btn-primary" data-testid="rerun-submit" onClick={() => void submit()}>
+        <button
+          type="button"
+          className="btn btn-primary"
+          data-testid="rerun-submit"
+          disabled={busy}
+          onClick={() => void submit()}
+        >
           Rerun
         </button>
       </DialogActions>
@@ -174,26 +183,17 @@ function BudgetDialog({ onClose }: { onClose(): void }): JSX.Element {
   // Offered: twice the limit that was reached (a limit the graph did not set stays unset).
   const [maxTokens, setMaxTokens] = useState(budget?.maxTokens !== undefined ? String(budget.maxTokens * 2) : '');
   const [maxCost, setMaxCost] = useState(budget?.maxCostUsd !== undefined ? String(budget.maxCostUsd * 2) : '');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async () => {
+  const { error, busy, submit } = useSubmit(async () => {
     const t = limitOf(maxTokens);
     const c = limitOf(maxCost);
-    if (t !== undefined && !(Number.isInteger(t) && t >= 0)) return setError('Max tokens: a whole number, 0 or more');
-    if (c !== undefined && !(Number.isFinite(c) && c >= 0)) return setError('Max cost: a number of dollars, 0 or more');
-    setBusy(true);
-    try {
-      await actions.resumeWithBudget({
-        ...(t !== undefined ? { maxTokens: t } : {}),
-        ...(c !== undefined ? { maxCostUsd: c } : {}),
-      });
-      onClose();
-    } catch (err) {
-      setError(errText(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+    if (t !== undefined && !(Number.isInteger(t) && t >= 0)) throw new Error('Max tokens: a whole number, 0 or more');
+    if (c !== undefined && !(Number.isFinite(c) && c >= 0)) throw new Error('Max cost: a number of dollars, 0 or more');
+    await actions.resumeWithBudget({
+      ...(t !== undefined ? { maxTokens: t } : {}),
+      ...(c !== undefined ? { maxCostUsd: c } : {}),
+    });
+    onClose();
+  });
   return (
     <Modal title="Resume with a higher budget" onClose={onClose} testId="budget-dialog">
       <form
@@ -203,7 +203,7 @@ function BudgetDialog({ onClose }: { onClose(): void }): JSX.Element {
         }}
       >
         <p className="muted small" data-testid="budget-spent">
-          The run paused when it had spent {tokens} tokens and ${cost.toFixed(4)}, over its budget of{' '}
+          The run paused when it had spent {tokens} tokens and {fmtCost(cost)}, over its budget of{' '}
           {budget?.maxTokens !== undefined ? `${budget.maxTokens} tokens` : 'no token limit'} and{' '}
           {budget?.maxCostUsd !== undefined ? `$${budget.maxCostUsd}` : 'no cost limit'}. Leave a field empty for no
           limit.
