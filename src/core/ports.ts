@@ -60,6 +60,11 @@ export interface NewRun {
 export interface Lease {
   owner: LeaseOwner;
   epoch: number;
+  /**
+   * Set by acquireLease when the run's previous holder released it (handed it off, or stopped)
+   * rather than died holding it: a run left `running` that way was not interrupted by a crash.
+   */
+  released?: boolean;
 }
 
 /** What every append must match inside its transaction, or it writes nothing (AppError 'fenced'). */

@@ -251,8 +251,12 @@ export class RunDriver implements RunContext {
   /** Returns whether the run is left to another process (`handOff`: nothing is launched here). */
   private start(opts: DriveOptions): boolean {
     const s = this.state;
-    // A run left `running` means the process that drove it died: record it first.
-    if (s.status === 'running') this.commit([ev('run.interrupted', {}), ev('run.resumed', {})]);
+    // A run left `running` by a process that died (or with nodes cut off in flight) was
+    // interrupted: record it first. One handed off cleanly (released, nothing in flight) was not.
+    if (s.status === 'running') {
+      const inFlight = [...s.nodes.values()].some((n) => n.status === 'running' || n.status === 'retrying');
+      if (!this.lease.released || inFlight) this.commit([ev('run.interrupted', {}), ev('run.resumed', {})]);
+    }
     opts.prepare?.(this);
     if (s.status === 'queued') this.commit([ev('run.started', {})]);
     else if (s.status === 'interrupted') this.commit([ev('run.resumed', {})]);

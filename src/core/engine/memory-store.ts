@@ -73,9 +73,10 @@ export class MemoryStore implements RunStore {
   async acquireLease(runId: RunId, owner: LeaseOwner): Promise<Lease | undefined> {
     const run = this.get(runId);
     if (run.owner && run.owner !== owner.id) return undefined;
+    const released = run.owner === undefined && run.epoch > 0;
     run.owner = owner.id;
     run.epoch++;
-    return { owner, epoch: run.epoch };
+    return released ? { owner, epoch: run.epoch, released } : { owner, epoch: run.epoch };
   }
 
   /** Another process takes the run over (a test of fencing): the holder's next write is refused. */

@@ -109,3 +109,23 @@ describe('backoff', () => {
     expect(backoffDelay(p('fixed', true), 1, () => 0)).toBe(100);
   });
 });
+
+describe('a hand-off is not a crash', () => {
+  it('an approval handed to another process (a worker): the one that takes the run records no interruption', async () => {
+    const g = graph({
+      nodes: [{ id: 'ok', type: 'approval', config: { title: 'ok?' } }, code('after')],
+      edges: [e('ok', 'after')],
+    });
+    const env = testEngine({ code: counting(async () => ({ output: 1 })) });
+    const waiting = await env.engine.start(g, {}, { graphHash: 'h' });
+    expect(waiting.status).toBe('waiting');
+    const runId = waiting.runId as RunId;
+    const handed = await env.engine.approve(runId, 'ok', { approved: true }, { handOff: true });
+    expect(handed.status).toBe('running');
+    const done = await env.engine.drive(runId);
+    expect(done.status).toBe('succeeded');
+    const types = env.store.snapshot(runId).events.map((x) => x.type);
+    expect(types).not.toContain('run.interrupted');
+    expect(types.filter((t) => t === 'run.resumed')).toHaveLength(1); // the approval's, once
+  });
+});

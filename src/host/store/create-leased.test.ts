@@ -28,7 +28,7 @@ describe('SQLite createLeased', () => {
         code: 'fenced',
       });
       await store.releaseLease(rid('r1'), lease);
-      expect(await store.acquireLease(rid('r1'), other)).toEqual({ owner: other, epoch: 2 });
+      expect(await store.acquireLease(rid('r1'), other)).toEqual({ owner: other, epoch: 2, released: true });
       // A run that exists is refused, as createRun refuses it.
       await expect(store.createLeased(newRun('r1'), me)).rejects.toMatchObject({ code: 'conflict' });
       await store.close();

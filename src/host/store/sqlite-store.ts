@@ -432,7 +432,7 @@ export class SqliteStore extends StoreQueries implements Store {
     this.stmt(
       'UPDATE runs SET owner_id = ?, owner_pid = ?, owner_host = ?, lease_expires_at = ?, lease_epoch = ? WHERE run_id = ?',
     ).run(owner.id, owner.pid ?? process.pid, HOST, now + this.leaseMs, epoch, runId);
-    return { owner, epoch };
+    return r.owner_id === null && epoch > 1 ? { owner, epoch, released: true } : { owner, epoch };
   }
 
   private takeControlsIn(runId: string): ControlRequest[] {

@@ -58,7 +58,9 @@ export function writersContract(
         expect(await short.acquireLease(rid('run_exp'), { id: 'old', pid: process.pid })).toBeDefined();
         expect((await a.getRunRow('run_exp'))!.ownerId).toBe('old');
         expect((await a.findRunsToRecover()).map((r) => r.runId)).toEqual(['run_exp']);
-        expect(await a.acquireLease(rid('run_exp'), { id: 'new', pid: process.pid })).toBeDefined();
+        const taken = await a.acquireLease(rid('run_exp'), { id: 'new', pid: process.pid });
+        expect(taken).toBeDefined();
+        expect(taken!.released).toBeUndefined(); // expired, not released
         expect((await a.getRunRow('run_exp'))!.ownerId).toBe('new');
         expect(await a.findRunsToRecover()).toEqual([]);
       } finally {

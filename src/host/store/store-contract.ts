@@ -367,12 +367,15 @@ export function storeContract(label: string, open: () => Promise<Store>, sql: Ra
         await store.createRun(newRun('run_l'));
         const a = (await store.acquireLease(rid('run_l'), { id: 'a' }))!;
         expect(a.epoch).toBeGreaterThan(0);
+        expect(a.released).toBeUndefined(); // never held before
         expect(await store.acquireLease(rid('run_l'), { id: 'b' })).toBeUndefined();
         const again = (await store.acquireLease(rid('run_l'), { id: 'a' }))!;
         expect(again.epoch).toBe(a.epoch + 1);
+        expect(again.released).toBeUndefined(); // held, not released
         await store.releaseLease(rid('run_l'), again);
         const b = (await store.acquireLease(rid('run_l'), { id: 'b' }))!;
         expect(b.epoch).toBe(again.epoch + 1);
+        expect(b.released).toBe(true); // its last holder let it go (it did not die holding it)
         await expect(store.acquireLease(rid('run_none'), { id: 'a' })).rejects.toThrow(/not found/);
       });
 

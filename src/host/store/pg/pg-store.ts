@@ -132,24 +132,30 @@ export class PostgresStore extends PgQueries implements Store {
 
   async acquireLease(runId: RunId, owner: LeaseOwner): Promise<Lease | undefined> {
     const pid = owner.pid ?? process.pid;
+    // `released`: the row had no holder (released by the last one, not left by a process that died).
     const take = (extra: string, params: unknown[]) =>
       this.q(
-        `UPDATE statepipe.runs SET owner_id = $2, owner_pid = $3, owner_host = $4,
-            lease_expires_at = statepipe.now_ms() + $5, lease_epoch = lease_epoch + 1
-          WHERE run_id = $1 AND ${extra} RETURNING lease_epoch`,
+        `UPDATE statepipe.runs r SET owner_id = $2, owner_pid = $3, owner_host = $4,
+            lease_expires_at = statepipe.now_ms() + $5, lease_epoch = r.lease_epoch + 1
+           FROM (SELECT run_id, owner_id IS NULL AS released FROM statepipe.runs WHERE run_id = $1 FOR UPDATE) old
+          WHERE r.run_id = $1 AND old.run_id = r.run_id AND ${extra} RETURNING r.lease_epoch, old.released`,
         [runId, owner.id, pid, HOST, this.leaseMs, ...params],
       );
+    const leaseOf = (row: Record<string, unknown>): Lease => {
+      const epoch = Number(row['lease_epoch']);
+      return row['released'] === true && epoch > 1 ? { owner, epoch, released: true } : { owner, epoch };
+    };
     // Free, ours already, or expired on the database's clock: taken in one statement.
-    const [got] = await take('(owner_id IS NULL OR owner_id = $2 OR lease_expires_at <= statepipe.now_ms())', []);
-    if (got) return { owner, epoch: Number(got['lease_epoch']) };
+    const [got] = await take('(r.owner_id IS NULL OR r.owner_id = $2 OR r.lease_expires_at <= statepipe.now_ms())', []);
+    if (got) return leaseOf(got);
     const [r] = await this.q('SELECT lease_epoch, owner_host, owner_pid FROM statepipe.runs WHERE run_id = $1', [
       runId,
     ]);
     if (!r) throw new AppError('not-found', `run ${runId} not found`);
     // Held by a process of this host that is gone: taken if nobody took it meanwhile.
     if (r['owner_host'] === HOST && r['owner_pid'] !== null && !isPidAlive(Number(r['owner_pid']))) {
-      const [again] = await take('lease_epoch = $6', [r['lease_epoch']]);
-      if (again) return { owner, epoch: Number(again['lease_epoch']) };
+      const [again] = await take('r.lease_epoch = $6', [r['lease_epoch']]);
+      if (again) return leaseOf(again);
     }
     return undefined;
   }
