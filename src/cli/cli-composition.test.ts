@@ -168,6 +168,9 @@ describe('approvals held by child runs, decided through the parent', () => {
     expect(dry.stdout).toMatch(new RegExp(`approve gate of run_\\w+ \\(a child run of ${runId}\\) \\(gated\\)`));
     const done = await cli(['approve', runId, 'gate', '--db', db]);
     expect(done.code, done.stderr).toBe(0);
+    // The parent's lines only: the child's nodes (gate, out) are not printed as if they were its own.
+    expect(done.stdout).toMatch(/^ {2}✓ s succeeded/m);
+    expect(done.stdout).not.toMatch(/^ {2}\S (gate|out|start) /m);
   });
 
   it('several map items waiting at one node: approve through the parent refuses to guess, naming them; the hints name a child', async () => {

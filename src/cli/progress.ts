@@ -152,22 +152,33 @@ export function eventLines(e: RunEvent, verbose: boolean, p: Paint): string[] {
 /** Prints progress lines for events as they commit. */
 export class ProgressPrinter {
   private readonly p: Paint;
+  /** The runs whose node lines print: those started here, and the one a command continues. */
+  private readonly roots: Set<string>;
   constructor(
     private readonly out: Out,
     private readonly verbose: boolean,
+    roots: readonly string[] = [],
   ) {
     this.p = paint(out);
+    this.roots = new Set(roots);
   }
-  /** Child runs of subgraph, map and loop nodes: their ends show on their parent's line, not their nodes. */
+  /**
+   * Child runs of subgraph, map and loop nodes: their ends show on their parent's line, not their
+   * nodes. A child continued with its parent (a resume) made no run.created here: any run that is
+   * not a root is one.
+   */
   private readonly children = new Set<string>();
   onEvents(events: RunEvent[]): void {
     for (const e of events) {
       if (e.type === 'run.created') {
         if (e.data.parent) this.children.add(e.runId);
-        else this.out.write(`[run] id=${e.runId} started\n`);
+        else {
+          this.roots.add(e.runId);
+          this.out.write(`[run] id=${e.runId} started\n`);
+        }
         continue;
       }
-      if (this.children.has(e.runId)) continue;
+      if (this.children.has(e.runId) || (this.roots.size > 0 && !this.roots.has(e.runId))) continue;
       for (const line of eventLines(e, this.verbose, this.p)) this.out.write(line + '\n');
     }
   }

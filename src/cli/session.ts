@@ -196,7 +196,8 @@ export async function driveCommand(g: GlobalOpts, flags: RunFlags, spec: DriveSp
       const out = humanOut(flags);
       const p = paint(out);
       const seed = (id: string): Promise<RunDetail | undefined> => svc.inspect(id).catch(() => undefined);
-      const view = flags.inspect ? new InspectView(out, seed) : new ProgressPrinter(out, g.verbose === true);
+      const roots = spec.runId !== undefined ? [spec.runId] : [];
+      const view = flags.inspect ? new InspectView(out, seed) : new ProgressPrinter(out, g.verbose === true, roots);
       const sink =
         flags.jsonl !== undefined ? new JsonlSink(flags.jsonl, (id, after) => svc.events(id, after)) : undefined;
       let budget: BudgetInfo | undefined;
