@@ -175,6 +175,8 @@ describe('controls reach child runs', () => {
     }
     expect(end).toBe('succeeded');
     expect(childrenOf(env.events, runId)).toHaveLength(4);
+    // Handed off, not crashed: the parent's log records no interruption.
+    expect(env.events.filter((x) => x.runId === runId).map((x) => x.type)).not.toContain('run.interrupted');
   });
 
   it("children's tokens spend the parent's budget: the parent and its children pause for it", async () => {

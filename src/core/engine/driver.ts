@@ -252,9 +252,13 @@ export class RunDriver implements RunContext {
   private start(opts: DriveOptions): boolean {
     const s = this.state;
     // A run left `running` by a process that died (or with nodes cut off in flight) was
-    // interrupted: record it first. One handed off cleanly (released, nothing in flight) was not.
+    // interrupted: record it first. One handed off cleanly (released, nothing in flight) was not;
+    // a composition node still running (a paused map's) has its work in child runs of their own.
     if (s.status === 'running') {
-      const inFlight = [...s.nodes.values()].some((n) => n.status === 'running' || n.status === 'retrying');
+      const inFlight = [...s.nodes].some(
+        ([id, n]) =>
+          (n.status === 'running' || n.status === 'retrying') && kindOf(this.nodes.get(id)!).execution !== 'children',
+      );
       if (!this.lease.released || inFlight) this.commit([ev('run.interrupted', {}), ev('run.resumed', {})]);
     }
     opts.prepare?.(this);
