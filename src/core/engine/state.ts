@@ -62,7 +62,6 @@ export function foldEvents(runId: RunId, graph: Graph, events: readonly RunEvent
   return state;
 }
 
-/** What a node has spent: its attempts' model usage, plus its children's (a composition node's own attempts call no model). */
 /**
  * How long a node took: from the first attempt of its current try (after the last manual retry;
  * automatic retries and their backoff count, the time the run sat failed does not) to its last
@@ -75,6 +74,7 @@ export function nodeDurationMs(n: Pick<NodeState, 'attempts' | 'attemptBase'>): 
   return last.finishedAt - first.startedAt;
 }
 
+/** What a node has spent: its attempts' model usage, plus its children's (a composition node's own attempts call no model). */
 export function nodeUsage(n: NodeState): { tokens: number; costUsd: number } {
   let tokens = 0;
   let costUsd = 0;

@@ -116,8 +116,7 @@ export class RunWorker {
   private start(job: RunJob): void {
     this.summary.claimed++;
     this.opts.log(`claimed ${job.runId}`);
-    const driving = this.active.get(job.runId);
-    if (driving) {
+    if (this.active.has(job.runId)) {
       // Nudged again while this worker drives it (the reaper and a parent both requeued it): the
       // live drive is told to look again; this claim is not a drive of its own.
       void this.nudgeLive(job);

@@ -1,7 +1,7 @@
 /** Dialogs of a run view: decide an approval (comment, optional edited data), rerun from a node, raise a spent budget. */
 import { useMemo, useState, type JSX } from 'react';
 import { topology } from '../../core/graph/topology';
-import { fmtCost } from '../ui/format';
+import { fmtBudget, fmtCost } from '../ui/format';
 import { DialogActions, Modal } from '../ui/Modal';
 import { useRunView, useSession, type Decision, type RunDialog } from './context';
 
@@ -203,10 +203,8 @@ function BudgetDialog({ onClose }: { onClose(): void }): JSX.Element {
         }}
       >
         <p className="muted small" data-testid="budget-spent">
-          The run paused when it had spent {tokens} tokens and {fmtCost(cost)}, over its budget of{' '}
-          {budget?.maxTokens !== undefined ? `${budget.maxTokens} tokens` : 'no token limit'} and{' '}
-          {budget?.maxCostUsd !== undefined ? `$${budget.maxCostUsd}` : 'no cost limit'}. Leave a field empty for no
-          limit.
+          The run paused when it had spent {tokens} tokens and {fmtCost(cost)}, over its budget ({fmtBudget(budget)}).
+          Leave a field empty for no limit.
         </p>
         <label className="field">
           <span className="field-label">Max tokens</span>

@@ -9,7 +9,7 @@ import { hostClient } from '../api/client';
 import { openRunGraph, saveGraph } from '../doc/commands';
 import { entryNode } from '../doc/defaults';
 import { downloadText } from '../ui/download';
-import { fmtCost, fmtTokens, shortId } from '../ui/format';
+import { fmtBudget, fmtCost, fmtTokens, shortId } from '../ui/format';
 import { Icon, StateIcon } from '../ui/icons';
 import { ToolButton } from '../ui/ToolButton';
 import { uiStore, useUi } from '../ui/ui-store';
@@ -52,14 +52,6 @@ const CONTROLS = [
   { action: 'cancel', icon: 'stop', label: 'Cancel the run', title: 'Cancel: running nodes are aborted' },
 ] as const satisfies readonly { action: RunControl; icon: string; label: string; title: string }[];
 
-function budgetText(b: { maxTokens?: number; maxCostUsd?: number } | undefined): string {
-  const parts = [
-    ...(b?.maxTokens !== undefined ? [`${fmtTokens(b.maxTokens)} tokens`] : []),
-    ...(b?.maxCostUsd !== undefined ? [fmtCost(b.maxCostUsd)] : []),
-  ];
-  return parts.length ? parts.join(' / ') : 'none';
-}
-
 function Controls(): JSX.Element {
   const { actions, openDialog } = useRunView();
   const status = useSession((s) => s.live?.status);
@@ -79,7 +71,7 @@ function Controls(): JSX.Element {
         title={
           error ??
           failure ??
-          (byBudget ? `Paused: the run spent its budget (${budgetText(budget)}). Resume raises it.` : runId)
+          (byBudget ? `Paused: the run spent its budget (${fmtBudget(budget)}). Resume raises it.` : runId)
         }
       >
         <StateIcon state={status ?? 'idle'} size={12} />

@@ -1,16 +1,15 @@
 /** What the parts of one run view share: its session, what a person can do to the run, and its dialogs. */
 import { createContext, useContext } from 'react';
 import { useStore } from 'zustand';
+import type { RunState } from '../../core/engine/state';
 import type { HostClient } from '../api/client';
 import { act, type RunSession, type RunSessionState } from './session';
 
 export type RunDialog =
   { kind: 'approval'; nodeId: string; approved: boolean } | { kind: 'rerun'; nodeId: string } | { kind: 'budget' };
 
-export interface Budget {
-  maxTokens?: number;
-  maxCostUsd?: number;
-}
+/** A run's limits (the core's own type): what a resume may raise. */
+export type Budget = RunState['budget'];
 
 export interface Decision {
   approved: boolean;

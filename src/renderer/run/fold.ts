@@ -61,7 +61,7 @@ export interface RunSnapshot {
   finishedAt?: string;
   pauseReason?: 'user' | 'budget';
   /** The run's budget (the graph's, as raised by resumes): set while it is paused by it. */
-  budget?: { maxTokens?: number; maxCostUsd?: number };
+  budget?: RunState['budget'];
   rerunOf?: { runId: string; fromNodeId: string };
   /** A child run: the run and node that started it, and its key there. */
   parent?: { runId: string; nodeId: string; key: number };

@@ -14,6 +14,15 @@ export const fmtMs = (ms: number | null | undefined): string =>
 export const fmtCost = (usd: number | null | undefined): string =>
   usd === null || usd === undefined ? '—' : `$${usd.toFixed(usd !== 0 && Math.abs(usd) < 0.01 ? 5 : 4)}`;
 
+/** A run's budget: its limits, or 'none'. */
+export const fmtBudget = (b: { maxTokens?: number; maxCostUsd?: number } | undefined): string => {
+  const parts = [
+    ...(b?.maxTokens !== undefined ? [`${fmtTokens(b.maxTokens)} tokens`] : []),
+    ...(b?.maxCostUsd !== undefined ? [fmtCost(b.maxCostUsd)] : []),
+  ];
+  return parts.length ? parts.join(' / ') : 'none';
+};
+
 export const fmtTokens = (n: number | null | undefined): string =>
   n === null || n === undefined ? '—' : n.toLocaleString('en-US');
 

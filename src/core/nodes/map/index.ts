@@ -55,6 +55,7 @@ async function runMap(ctx: NodeRunContext): Promise<NodeResult> {
   const out: MapOutput = { results: new Array<unknown>(items.length).fill(null), errors: [], succeeded: 0, failed: 0 };
   let next = 0;
   let stop: NodeFailure | undefined;
+  let cancelling: Promise<void> | undefined;
   const worker = async (): Promise<void> => {
     while (stop === undefined && next < items.length) {
       const index = next++;
@@ -75,7 +76,6 @@ async function runMap(ctx: NodeRunContext): Promise<NodeResult> {
       }
     }
   };
-  let cancelling: Promise<void> | undefined;
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   if (stop) {
     await cancelling;
