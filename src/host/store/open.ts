@@ -152,12 +152,16 @@ function toWal(db: Database.Database, timeoutMs: number): void {
  * from a newer statepipe. Reads only, so a refused file is left byte-identical.
  */
 function checkOwnership(db: Database.Database, file: string, readonly: boolean): void {
-  // The first read of the header: a non-SQLite file throws SQLITE_NOTADB here.
-  const tables = Number(
-    db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").pluck().get(),
-  );
-  const appId = Number(db.pragma('application_id', { simple: true }));
-  const version = userVersion(db);
+  // One read transaction, so the three answers are of one moment: read one by one, another
+  // process's first migration could commit between them (no application id, then a version).
+  const { tables, appId, version } = db.transaction(() => ({
+    // The first read of the header: a non-SQLite file throws SQLITE_NOTADB here.
+    tables: Number(
+      db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").pluck().get(),
+    ),
+    appId: Number(db.pragma('application_id', { simple: true })),
+    version: userVersion(db),
+  }))();
 
   if (appId !== STATEPIPE_APPLICATION_ID) {
     if (appId !== 0 || tables > 0 || version !== 0) {
