@@ -156,9 +156,7 @@ function checkOwnership(db: Database.Database, file: string, readonly: boolean):
   // process's first migration could commit between them (no application id, then a version).
   const { tables, appId, version } = db.transaction(() => ({
     // The first read of the header: a non-SQLite file throws SQLITE_NOTADB here.
-    tables: Number(
-      db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").pluck().get(),
-    ),
+    tables: Number(db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").pluck().get()),
     appId: Number(db.pragma('application_id', { simple: true })),
     version: userVersion(db),
   }))();
