@@ -411,6 +411,27 @@ describe('validateGraph: refused graphs name the node, edge or field', () => {
   });
 });
 
+describe('validateGraph: every problem at once', () => {
+  it("a node's config error does not hide the composition problems (a missing graph, a library graph's own error)", () => {
+    const g = rawGraph(
+      [
+        node.input('in'),
+        { id: 'bad', type: 'http', config: { method: 'GET' } },
+        { id: 'each', type: 'map', config: { graph: 'nope', items: '{{input.xs}}' } },
+        { id: 'sub', type: 'subgraph', config: { graph: 'child' } },
+      ],
+      [edge('e1', 'in', 'bad'), edge('e2', 'in', 'each'), edge('e3', 'in', 'sub')],
+      { graphs: { child: rawGraph([{ id: 'x', type: 'transform', config: {} }], []) } },
+    );
+    const err = refused(() => validateGraph(g, 'graph.json', { missing: 'refuse' }));
+    expect(err.issues!.map((i) => i.path)).toEqual(['nodes[bad].config.url', 'graphs[child].nodes[x].config.template']);
+    // The library repaired, the missing graph shows beside the node's error.
+    const lib = { graphs: { child: rawGraph([node.input('x')], []) } };
+    const again = refused(() => validateGraph({ ...g, ...lib }, 'graph.json', { missing: 'refuse' }));
+    expect(again.issues!.map((i) => i.path)).toEqual(['nodes[bad].config.url', 'nodes[each].config.graph']);
+  });
+});
+
 describe('validateRunInput', () => {
   const g = validateGraph({
     ...chain(),

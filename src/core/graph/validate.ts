@@ -424,13 +424,19 @@ export function validateGraph(raw: unknown, source?: string, opts: ValidateOptio
       if (isNodeType(node.type)) checkNode(ctx, node, true);
     }
   }
-  if (issues.length === 0) checkLibrary(graph, issues, opts);
+  // Also when the graph has problems of its own: one look at the file shows all of them.
+  issues.push(...checkLibrary(graph, opts, issues.length === 0));
   if (issues.length > 0) fail(issues, source);
   return graph;
 }
 
-/** The library's graphs (each a valid graph), the composition rules, and child inputs known before the run. */
-function checkLibrary(graph: Graph, issues: ValidationIssue[], opts: ValidateOptions): void {
+/**
+ * The library's graphs (each a valid graph), then the composition rules, then (with `inputs`, on
+ * a graph whose nodes are valid) the child inputs known before the run: each stage on a library
+ * the stage before found sound.
+ */
+function checkLibrary(graph: Graph, opts: ValidateOptions, inputs: boolean): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
   const library: Record<string, Graph> = {};
   for (const [id, entry] of Object.entries(graph.graphs ?? {})) {
     try {
@@ -443,10 +449,10 @@ function checkLibrary(graph: Graph, issues: ValidationIssue[], opts: ValidateOpt
         issues.push({ ...i, path: `graphs[${id}]${i.path ? `.${i.path}` : ''}` });
     }
   }
-  if (issues.length > 0) return;
+  if (issues.length > 0) return issues;
   if (graph.graphs) graph.graphs = library;
   issues.push(...compositionIssues(graph, opts));
-  if (issues.length > 0) return;
+  if (issues.length > 0 || !inputs) return issues;
   for (const node of graph.nodes) {
     const ref = kindOf(node).childGraph?.(node.config);
     const child = ref === undefined ? undefined : graph.graphs?.[ref];
@@ -462,6 +468,7 @@ function checkLibrary(graph: Graph, issues: ValidationIssue[], opts: ValidateOpt
       }
     }
   }
+  return issues;
 }
 
 /** Child inputs a composition node gives that are known before the run (no templates), by config key. */
