@@ -302,7 +302,7 @@ async function main(): Promise<void> {
     log('effectful chains (SQLite FULL) and Restate');
     const { nodes, restateSteps, reps } = PLAN.effects;
     const chains: EffectResult[] = [];
-    for (const flavor of ['delay', 'http'] as const) {
+    for (const flavor of ['delay', 'http', 'put'] as const) {
       const r = await child<EffectResult>(`${flavor} chain ${nodes}`, {
         kind: 'effects',
         flavor,

@@ -1,9 +1,11 @@
 /**
  * The real path of effectful nodes, on SQLite at synchronous FULL: a chain of `delay` nodes with
- * `ms: 0` (a durable wait: its start commits with its end time; its timer is the effect) or of
- * `http` GETs to a server on 127.0.0.1 (its start durable before the request). Each run is timed
- * whole; the effect's own time, measured from this process after each run (100 `setTimeout(0)`,
- * 100 raw GETs), is subtracted: what remains per node is what the engine and its commits cost.
+ * `ms: 0` (a durable wait: its start commits with its end time; its timer is the effect), of
+ * `http` GETs to a server on 127.0.0.1 (a read: the request goes out while its start is written)
+ * or of `http` PUTs (idempotent, not a read: its start durable before the request). Each run is
+ * timed whole; the effect's own time, measured from this process after each run (100
+ * `setTimeout(0)`, 100 raw requests), is subtracted: what remains per node is what the engine and
+ * its commits cost.
  */
 import path from 'node:path';
 import { realClock } from '../../src/core/engine/clock.js';
@@ -16,7 +18,7 @@ import { getSamples, localServer } from './local-get.js';
 import { median, repeat, type Reps } from './stats.js';
 import { TimedStore } from './timed-store.js';
 
-export type EffectFlavor = 'delay' | 'http';
+export type EffectFlavor = 'delay' | 'http' | 'put';
 
 export interface EffectSpec {
   kind: 'effects';
@@ -35,7 +37,7 @@ export interface EffectResult {
   /** Median wall time of a run (createRun to its end). */
   wallMs: number;
   usPerNode: number;
-  /** The effect alone, µs (median, timed after each run): a `setTimeout(0)` for delay, a raw GET for http. */
+  /** The effect alone, µs (median, timed after each run): a `setTimeout(0)` for delay, a raw GET or PUT. */
   effectUs: number;
   /** usPerNode − effectUs. */
   beyondUs: number;
@@ -49,7 +51,7 @@ function chain(flavor: EffectFlavor, n: number, url: string): Graph {
   const nodes = Array.from({ length: n }, (_, i) =>
     flavor === 'delay'
       ? { id: `n${i}`, type: 'delay', config: { ms: 0 } }
-      : { id: `n${i}`, type: 'http', config: { method: 'GET', url } },
+      : { id: `n${i}`, type: 'http', config: { method: flavor === 'put' ? 'PUT' : 'GET', url } },
   );
   const edges = nodes.slice(1).map((node, i) => ({ id: `e${i}`, source: `n${i}`, target: node.id }));
   return validateGraph({ format: 'statepipe.graph', version: 1, id: `bench-${flavor}-${n}`, nodes, edges });
@@ -101,7 +103,10 @@ export async function effectCase(spec: EffectSpec): Promise<EffectResult> {
       cpus.push(r.cpuMs);
       appends = r.appends;
       status = r.status;
-      effects.push(...(spec.flavor === 'delay' ? await timerSamples(100) : await getSamples(server.url, 100)));
+      const method = spec.flavor === 'put' ? 'PUT' : 'GET';
+      effects.push(
+        ...(spec.flavor === 'delay' ? await timerSamples(100) : await getSamples(server.url, 100, 20, method)),
+      );
     });
     const effectUs = median(effects);
     const wallMs = median(walls);

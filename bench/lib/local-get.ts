@@ -1,30 +1,49 @@
 /**
- * The effect of the effectful chains: a GET to an HTTP server on 127.0.0.1 in the bench's own
- * process, and that GET's own time measured from the same process (subtracted from a chain's
+ * The effect of the effectful chains: a GET to an HTTP server on 127.0.0.1 (in a process of its
+ * own), and that GET's own time measured from the bench's process (subtracted from a chain's
  * per-step time, so what remains is the engine's durability and bookkeeping). The cases time it
  * between their repetitions, so the GETs subtracted ran on the machine as it was meanwhile.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { spawn } from 'node:child_process';
 
 export interface LocalServer {
   url: string;
   close(): Promise<void>;
 }
 
+const SERVER = `
+const http = require('node:http');
+const server = http.createServer((req, res) => { req.resume(); req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}')); });
+server.listen(0, '127.0.0.1', () => process.stdout.write(String(server.address().port) + '\\n'));
+process.stdin.on('end', () => process.exit(0)).resume();
+`;
+
+/**
+ * The server, in a process of its own as a real service is: its work is not the measured
+ * process's, and it answers while that process is busy (writing a commit, say).
+ */
 export async function localServer(): Promise<LocalServer> {
-  const server = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/ok`;
-  return { url, close: () => new Promise<void>((r) => server.close(() => r())) };
+  const child = spawn(process.execPath, ['-e', SERVER], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const port = await new Promise<string>((resolve, reject) => {
+    child.once('error', reject);
+    child.stdout.once('data', (d: Buffer) => resolve(d.toString().trim()));
+  });
+  return {
+    url: `http://127.0.0.1:${port}/ok`,
+    close: () =>
+      new Promise<void>((r) => {
+        child.once('exit', () => r());
+        child.stdin.end();
+      }),
+  };
 }
 
-/** Times of `n` raw GETs (fetch, body read) to `url`, µs, after `warm` unmeasured ones. */
-export async function getSamples(url: string, n: number, warm = 20): Promise<number[]> {
+/** Times of `n` raw requests (fetch, body read; GET unless said) to `url`, µs, after `warm` unmeasured ones. */
+export async function getSamples(url: string, n: number, warm = 20, method = 'GET'): Promise<number[]> {
   const gets: number[] = [];
   for (let i = 0; i < n + warm; i++) {
     const t0 = performance.now();
-    await (await fetch(url)).text();
+    await (await fetch(url, { method })).text();
     if (i >= warm) gets.push((performance.now() - t0) * 1000);
   }
   return gets;

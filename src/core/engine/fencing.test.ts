@@ -28,7 +28,9 @@ describe('fencing', () => {
       if (ctx.node.id === 'b') await gate;
       return { output: ctx.node.id };
     });
-    const g = graph({ nodes: [code('a'), code('b'), code('c')], edges: [e('a', 'b'), e('b', 'c')] });
+    // Idempotent: a runner that must wait for its start to be durable (a pure one need not: below).
+    const idem = { sideEffect: 'idempotent' } as const;
+    const g = graph({ nodes: [code('a', idem), code('b', idem), code('c', idem)], edges: [e('a', 'b'), e('b', 'c')] });
     const env = testEngine({ code: runner });
     const runId = await env.engine.createRun(g, {}, { graphHash: 'h' });
     const driving = env.engine.drive(runId);
@@ -42,6 +44,31 @@ describe('fencing', () => {
     expect(after).toHaveLength(head);
     expect(after.some((x) => x.nodeId === 'b' && x.type === 'node.succeeded')).toBe(false);
     expect(runner.calls).toBe(2); // c never started
+  });
+
+  it('a pure runner begun while the write that fences the driver was in flight is aborted, its end not written', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const signals: AbortSignal[] = [];
+    const runner = counting(async (ctx) => {
+      if (ctx.node.id === 'b') await gate;
+      if (ctx.node.id === 'c') {
+        signals.push(ctx.signal);
+        await new Promise((r) => ctx.signal.addEventListener('abort', r));
+      }
+      return { output: ctx.node.id };
+    });
+    const g = graph({ nodes: [code('a'), code('b'), code('c')], edges: [e('a', 'b'), e('b', 'c')] });
+    const env = testEngine({ code: runner });
+    const runId = await env.engine.createRun(g, {}, { graphHash: 'h' });
+    const driving = env.engine.drive(runId);
+    await until(() => env.events.some((x) => x.type === 'node.started' && x.nodeId === 'b'));
+    env.store.takeOver(runId, { id: 'other' });
+    const head = env.store.snapshot(runId).events.length;
+    release();
+    await expect(driving).rejects.toMatchObject({ code: 'fenced' });
+    expect(env.store.snapshot(runId).events).toHaveLength(head);
+    expect(signals.map((x) => x.aborted)).toEqual([true]);
   });
 
   it('a lost lease found at renewal stops the driver before it writes', async () => {
@@ -67,7 +94,8 @@ describe('commits', () => {
   it('a chain of runners with effects costs one transaction per node: end, next queued and next start together', async () => {
     const runner = counting(async (ctx) => ({ output: ctx.node.id }));
     const n = 20;
-    const nodes = Array.from({ length: n }, (_, i) => code(`h${i}`));
+    // Idempotent code: its start is durable before it runs (pure runners need not wait: group-commit.test.ts).
+    const nodes = Array.from({ length: n }, (_, i) => code(`h${i}`, { sideEffect: 'idempotent' }));
     const edges = nodes.slice(1).map((x, i) => e(`h${i}`, x.id));
     const env = testEngine({ code: runner });
     const batches: string[][] = [];

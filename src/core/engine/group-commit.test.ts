@@ -77,6 +77,50 @@ describe('group commit of pure in-process nodes', () => {
   });
 });
 
+describe('runners that may begin while their start is written', () => {
+  /** A chain in → h (with `config` and `extra`); whether h's runner found its start stored when it began. */
+  async function startStoredAtCall(config: Record<string, unknown>, extra: Partial<GraphNode> = {}) {
+    const seen: boolean[] = [];
+    const http = counting(async (ctx) => {
+      seen.push(env.store.snapshot(ctx.runId).events.some((e) => e.type === 'node.started' && e.nodeId === 'h'));
+      return { output: { status: 200 } };
+    });
+    const env = testEngine({ http });
+    // Each write takes a while, as an fsync'd commit does: a runner that does not wait begins meanwhile.
+    const append = env.store.append.bind(env.store);
+    env.store.append = async (runId, events, fence) => {
+      await new Promise((r) => setTimeout(r, 5));
+      return append(runId, events, fence);
+    };
+    const g = graph({
+      nodes: [input, { id: 'h', type: 'http', config: { url: 'http://127.0.0.1:1/x', ...config }, ...extra }],
+      edges: [edge('in', 'h')],
+    });
+    const o = await env.engine.start(g, {}, { graphHash: 'h' });
+    expect(o.status).toBe('succeeded');
+    const events = env.store.snapshot(o.runId as RunId).events.map((e) => `${e.type}${e.nodeId ? `:${e.nodeId}` : ''}`);
+    expect(events).toContain('node.started:h');
+    return seen;
+  }
+
+  it('a GET or HEAD (it only reads) begins without waiting for its start to be durable', async () => {
+    expect(await startStoredAtCall({ method: 'GET' })).toEqual([false]);
+    expect(await startStoredAtCall({ method: 'HEAD' })).toEqual([false]);
+  });
+
+  it('a PUT, a POST, a polled GET and a GET declared unsafe wait for their start to be durable', async () => {
+    expect(await startStoredAtCall({ method: 'PUT' })).toEqual([true]);
+    expect(await startStoredAtCall({ method: 'POST' })).toEqual([true]);
+    const poll = { url: 'http://127.0.0.1:1/s', intervalMs: 10, until: 'true', maxWaitMs: 100 };
+    expect(await startStoredAtCall({ method: 'GET', poll })).toEqual([true]);
+    expect(await startStoredAtCall({ method: 'GET' }, { sideEffect: 'unsafe' })).toEqual([true]);
+  });
+
+  it('a node declared pure begins at once, whatever its method', async () => {
+    expect(await startStoredAtCall({ method: 'POST' }, { sideEffect: 'pure' })).toEqual([false]);
+  });
+});
+
 describe('group commit off (groupCommit: false)', () => {
   it('commits every transition alone, in order: a chain of transforms makes one write per node end', async () => {
     const store = new MemoryStore();

@@ -9,7 +9,7 @@ import type { GraphNode } from '../graph/schema.js';
 import { renderConfig, UNTEMPLATED_CONFIG_KEYS } from '../graph/templates.js';
 import { asNodeId, idempotencyKey, type NodeId } from '../ids.js';
 import type { NodeKind } from '../nodes/kind.js';
-import { kindOf } from '../nodes/registry.js';
+import { kindOf, sideEffectOf } from '../nodes/registry.js';
 import type { NodeResult, NodeRunContext, TemplateScope } from '../ports.js';
 import { backoffDelay, retryPolicy, timeoutFor } from './plan.js';
 import { runAttempt, type RunContext } from './run-context.js';
@@ -72,6 +72,12 @@ export class NodeTask {
     this.run.finished(this.id);
   }
 
+  /** A pure node, or an idempotent one that only reads (an HTTP GET): see `NodeKind.readsOnly`. */
+  private mayBeginBeforeDurable(config: Record<string, unknown>): boolean {
+    const effect = sideEffectOf(this.node);
+    return effect === 'pure' || (effect === 'idempotent' && this.kind.readsOnly?.(config) === true);
+  }
+
   async start(): Promise<void> {
     const clock = this.run.deps.clock;
     const execution = this.kind.execution;
@@ -132,12 +138,16 @@ export class NodeTask {
         }
         case 'effect':
         case 'children':
-          // Its start (and whatever made it ready) is durable before the runner may reach the world.
           this.commit([ev('node.started', { ...startData, input: config }, this.id)]);
-          try {
-            await this.run.durable();
-          } catch {
-            return; // the driver stopped: nothing more is written
+          // Its start (and whatever made it ready) is durable before the runner may reach the world,
+          // unless that reach changes nothing there: a crash before the start is written leaves the
+          // node queued, and it runs again with this attempt's number and key, as it would anyway.
+          if (execution === 'children' || !this.mayBeginBeforeDurable(config)) {
+            try {
+              await this.run.durable();
+            } catch {
+              return; // the driver stopped: nothing more is written
+            }
           }
           if (signal.aborted) return this.aborted(signal);
           break;

@@ -38,6 +38,30 @@ describe('resume after a crash', () => {
     );
   });
 
+  it('a GET begun before its start was written (the process died meanwhile) is sent again with the same attempt and key', async () => {
+    const keys: string[] = [];
+    const http = counting(async (ctx) => {
+      keys.push(`${ctx.attempt} ${ctx.idempotencyKey}`);
+      return { output: { status: 200 } };
+    });
+    const g = graph({
+      nodes: [code('a'), { id: 'get', type: 'http', config: { method: 'GET', url: 'http://127.0.0.1:1/x' } }],
+      edges: [e('a', 'get')],
+    });
+    const first = testEngine({ code: counting(async () => ({ output: 1 })), http });
+    const o = await first.engine.start(g, {}, { graphHash: 'h' });
+    const all = first.store.snapshot(o.runId as RunId).events;
+    // The log ends before the GET's start: it was being written when the request went out.
+    const second = crashAfter(g, o.runId as RunId, all, (x) => x.type === 'node.queued' && x.nodeId === 'get', {
+      http,
+    });
+    const done = await second.engine.resume(o.runId as RunId);
+    expect(done.status).toBe('succeeded');
+    expect(keys).toHaveLength(2);
+    expect(keys[1]).toBe(keys[0]);
+    expect(nodeSeq(second.events, 'get')).toEqual(['node.started', 'node.succeeded']);
+  });
+
   it('an in-flight unsafe node becomes in-doubt and is never re-run without a decision', async () => {
     const runner = counting(async (ctx) => ({ output: ctx.node.id }));
     const g = graph({

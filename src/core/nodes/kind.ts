@@ -73,6 +73,11 @@ export interface NodeKind<C extends object = Record<string, unknown>, T extends 
   /** The side-effect class when the node sets none (docs/graph-format.md "Side effects"). */
   defaultSideEffect(config: Record<string, unknown>): SideEffect;
   readonly execution: Execution;
+  /**
+   * Its effect only reads (an HTTP GET or HEAD without `poll`): an idempotent node of this config
+   * may begin before its start is durable, like a pure one (a crash runs it again either way).
+   */
+  readsOnly?(config: Record<string, unknown>): boolean;
   /** Calls a model: the run's budget is checked before it starts, and dry runs count its tokens. */
   readonly callsModel?: boolean;
   /** Model calls one attempt may make at most (an agent's `maxSteps`); 1 by default. */

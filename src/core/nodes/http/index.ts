@@ -65,6 +65,7 @@ export const httpKind = defineKind({
     return m === 'POST' || m === 'PATCH' ? 'unsafe' : 'idempotent';
   },
   execution: 'effect',
+  readsOnly: (config) => (config['method'] === 'GET' || config['method'] === 'HEAD') && config['poll'] === undefined,
   // A polled node is bounded by poll.maxWaitMs (its own failure, kind timeout), not by timeoutMs.
   timeoutMs: (config, limit) => {
     const poll = config['poll'];
