@@ -3,7 +3,7 @@
  * its in-memory state) and a CommitLog writes what is staged to the store in one transaction,
  * in order, each write fenced by the driver's lease. Nothing is published before the store has
  * committed it, and a runner with an effect awaits `flush()` before it starts: its start (and
- * whatever led to it) is durable first.
+ * whatever led to it) is durable first (pure runners and reads need not: node-task.ts).
  *
  * Flushes happen at once where durability is awaited, when the stage is full, and otherwise
  * after the host's next turn: the ends of nodes that finish together (pure nodes in microtasks,
