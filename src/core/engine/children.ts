@@ -108,7 +108,9 @@ export class NodeChildren implements ChildRuns {
         }
         // Waiting for a person, or paused: blocked until a drive of it here settles (a decision, a
         // resume), or another process moved it (looked at again every few seconds).
-        if (o) this.block(childId, o);
+        // Not while cancelling: the cancel ends it, and a parent told all its children wait would
+        // stop waiting for a person instead of failing.
+        if (o && !this.cancelling) this.block(childId, o);
         const moved = this.engine.settled(childId);
         await Promise.race([moved, this.parent.deps.clock.sleep(o ? 5_000 : 500, this.signal)]).catch(() => undefined);
         this.unblock(childId);

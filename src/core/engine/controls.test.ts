@@ -199,6 +199,40 @@ describe('pause, resume, cancel', () => {
     expect(seqOf(events).at(-1)).toBe('run.cancelled');
   });
 
+  it('a cancel, pause or decision that comes while the driver is stopping (its last write going out) is not dropped', async () => {
+    for (const action of ['cancel', 'pause', 'approve'] as const) {
+      const env = testEngine({ code: echo() });
+      // The write that leaves the run waiting takes a while, as an fsync does.
+      let reached!: () => void;
+      const atGate = new Promise<void>((r) => (reached = r));
+      let open!: () => void;
+      const gate = new Promise<void>((r) => (open = r));
+      const append = env.store.append.bind(env.store);
+      env.store.append = async (runId, events, fence) => {
+        if (events.some((x) => x.type === 'approval.requested')) {
+          reached();
+          await gate;
+        }
+        return append(runId, events, fence);
+      };
+      const runId = await env.engine.createRun(approvalGraph(false), { what: 'x' }, { graphHash: 'h' });
+      const driving = env.engine.drive(runId);
+      await atGate; // the driver has stopped: the run waits, its write not yet done
+      const acting =
+        action === 'cancel'
+          ? env.engine.cancel(runId)
+          : action === 'pause'
+            ? env.engine.pause(runId)
+            : env.engine.approve(runId, 'gate', { approved: true });
+      await new Promise((r) => setTimeout(r, 5));
+      open();
+      expect((await driving).status).toBe('waiting');
+      await acting;
+      const expected = { cancel: 'cancelled', pause: 'paused', approve: 'succeeded' }[action];
+      expect((await env.engine.inspect(runId)).status, action).toBe(expected);
+    }
+  });
+
   it('budget: the run pauses before a model call past the budget; raising it resumes', async () => {
     const llm = (id: string): GraphNode => ({
       id,

@@ -120,6 +120,14 @@ export class RunDriver implements RunContext {
     return this.background.signal;
   }
 
+  /**
+   * Drives no more: the run ended, waits or paused, and only its last writes and the lease's
+   * release remain. An action (cancel, pause, a decision) given to it now would be dropped.
+   */
+  get winding(): boolean {
+    return this.stopped_;
+  }
+
   // ── RunContext ──────────────────────────────────────────────────────────────────────────
 
   commit(events: NewEvent[]): void {

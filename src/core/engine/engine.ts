@@ -41,6 +41,8 @@ export class Engine {
   /** Drivers of the runs this engine drives, once created; `starting` while their lease is taken. */
   private readonly active = new Map<string, RunDriver>();
   private readonly starting = new Map<string, Promise<unknown>>();
+  /** Settles when a run's driver here is gone (its lease released), for actions that wait it out. */
+  private readonly exits = new Map<string, Promise<void>>();
   private readonly listeners = new Set<EventListener>();
   /** Leases taken with the children this engine created to drive at once. */
   private readonly held: HeldLeases;
@@ -135,7 +137,7 @@ export class Engine {
   ): Promise<{ outcome: RunOutcome; final?: RunState }> {
     // One driver per run in a process: a drive asked while another is starting joins it.
     while (this.starting.has(runId)) await this.starting.get(runId)!.catch(() => undefined);
-    const running = this.active.get(runId);
+    const running = await this.liveDriver(runId);
     if (running) {
       // Already driven here: apply the action to the live driver.
       opts.prepare?.(running);
@@ -177,12 +179,19 @@ export class Engine {
       this.starting.delete(runId);
     }
     let outcome: RunOutcome;
+    let exited!: () => void;
+    const exit = new Promise<void>((r) => (exited = r));
+    this.exits.set(runId, exit);
     try {
       outcome = await taken.driver.run(opts);
     } finally {
       this.active.delete(runId);
       // A fenced driver's lease belongs to another process now: releasing it changes nothing.
       const release = store.releaseLease(runId, taken.lease).catch(() => undefined);
+      void release.then(() => {
+        if (this.exits.get(runId) === exit) this.exits.delete(runId);
+        exited();
+      });
       if (!releaseLater) await release;
       this.notifySettled(runId);
       // A child's parent may wait for it in another process (its children driven by workers).
@@ -313,9 +322,23 @@ export class Engine {
     return this.drive(runId, { prepare: (run) => resolveNode(run, nodeId, output), ...handOffOf(opts) });
   }
 
+  /**
+   * The driver of a run here that still drives it. One that has stopped (the run just ended or
+   * began to wait, its last writes going out) would drop an action: it is waited out, and the
+   * action then takes the run as a new drive does.
+   */
+  private async liveDriver(runId: RunId): Promise<RunDriver | undefined> {
+    for (;;) {
+      const d = this.active.get(runId);
+      const exit = this.exits.get(runId);
+      if (!d?.winding || !exit) return d;
+      await exit;
+    }
+  }
+
   /** Pauses a run: here if this process drives it, else through the process that does. */
   async pause(runId: RunId): Promise<RunOutcome | { runId: string; status: 'requested' }> {
-    const d = this.active.get(runId);
+    const d = await this.liveDriver(runId);
     if (d) {
       d.requestPause();
       await d.durable();
@@ -325,7 +348,7 @@ export class Engine {
   }
 
   async cancel(runId: RunId): Promise<RunOutcome | { runId: string; status: 'requested' }> {
-    const d = this.active.get(runId);
+    const d = await this.liveDriver(runId);
     if (d) {
       d.requestCancel();
       await d.durable();
