@@ -173,6 +173,32 @@ describe('approvals held by child runs, decided through the parent', () => {
     expect(done.stdout).not.toMatch(/^ {2}\S (gate|out|start) /m);
   });
 
+  it('a gate two subgraphs down: the run line and inspect name the gate, and approve TOP gate decides it', async () => {
+    const dir = tmpDir();
+    const db = path.join(dir, 'db');
+    const file = path.join(dir, 'nest.json');
+    const mid = {
+      ...gated,
+      id: 'mid',
+      nodes: [{ id: 'inner', type: 'subgraph', config: { graph: 'gated' } }],
+      edges: [],
+    };
+    const top = {
+      ...parent('nest', { id: 'outer', type: 'subgraph', config: { graph: 'mid' } }),
+      graphs: { gated, mid },
+    };
+    fs.writeFileSync(file, JSON.stringify(top));
+    const run = await cli(['run', file, '--db', db]);
+    expect(run.code, run.stderr).toBe(3);
+    const runId = run.stdout.match(/\[run\] id=(run_\w+)/)![1]!;
+    expect(run.stdout).toContain(`waiting for approval: gate (statepipe approve ${runId} gate)`);
+    const inspect = await cli(['inspect', runId, '--db', db]);
+    expect(inspect.stdout).toContain(`statepipe approve ${runId} gate`);
+    const done = await cli(['approve', runId, 'gate', '--db', db]);
+    expect(done.code, done.stderr).toBe(0);
+    expect(done.stdout).toMatch(/succeeded/);
+  });
+
   it('several map items waiting at one node: approve through the parent refuses to guess, naming them; the hints name a child', async () => {
     const dir = tmpDir();
     const db = path.join(dir, 'db');

@@ -219,12 +219,17 @@ export function finalLine(o: RunOutcome, d: RunDetail | undefined, p: Paint, bud
       const hints = ids
         .filter((id) => !doubt.includes(id))
         .map((id) => approveHint(o.runId, d?.nodes.find((n) => n.nodeId === id) ?? { nodeId: id }));
-      if (hints.length > 0) {
-        const approvals = hints.flatMap((h) => h.approvals);
-        return `${head} ${p.yellow('waiting for approval')}: ${approvals.join(', ')} (${hints[0]!.command})`;
+      const approvals = hints.flatMap((h) => h.approvals);
+      if (approvals.length > 0) {
+        const first = hints.find((h) => h.approvals.length > 0)!;
+        return `${head} ${p.yellow('waiting for approval')}: ${approvals.join(', ')} (${first.command})`;
       }
-      if (doubt.length > 0) {
-        return `${head} ${p.yellow('waiting for a decision')}: ${doubt.join(', ')} in doubt (statepipe retry ${o.runId} ${doubt[0]})`;
+      // In doubt here, or in child runs (retried there): a person decides, not an approval.
+      const doubts = [...doubt, ...hints.flatMap((h) => h.doubts)];
+      if (doubts.length > 0) {
+        const command =
+          doubt.length > 0 ? `statepipe retry ${o.runId} ${doubt[0]}` : hints.find((h) => h.doubts.length > 0)!.command;
+        return `${head} ${p.yellow('waiting for a decision')}: ${doubts.join(', ')} in doubt (${command})`;
       }
       return `${head} ${p.yellow('waiting')}`;
     }

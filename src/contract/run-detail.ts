@@ -65,7 +65,18 @@ export const NodeDetailSchema = z.object({
   stream: z.string().optional(),
   approval: Approval.optional(),
   /** A composition node waiting: the child runs that wait for a person, and their nodes. */
-  waitingChildren: z.array(z.object({ runId: z.string(), nodeIds: z.array(z.string()) })).optional(),
+  waitingChildren: z
+    .array(
+      z.object({
+        runId: z.string(),
+        nodeIds: z.array(z.string()),
+        /** Those of nodeIds in doubt: retried or resolved in runId, not approved. */
+        inDoubt: z.array(z.string()).optional(),
+        /** When it waits deeper than the direct child (a subgraph's own child): that direct child. */
+        via: z.string().optional(),
+      }),
+    )
+    .optional(),
   compensation: z
     .object({
       status: z.enum(['running', 'succeeded', 'failed']),

@@ -12,6 +12,19 @@ export interface Usage {
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
+/**
+ * A child run where a person must decide, and what: the run that holds the decision (a subgraph's
+ * own child, however deep), its approvals and in-doubt nodes.
+ */
+export interface WaitingChild {
+  runId: string;
+  nodeIds: string[];
+  /** Those of `nodeIds` in doubt: retried or resolved in `runId`, not approved. */
+  inDoubt?: string[];
+  /** When it waits deeper than the direct child: that direct child run. */
+  via?: string;
+}
+
 /** Data carried by each event type. Run-level events have no nodeId. */
 export interface RunEventData {
   'run.created': {
@@ -29,7 +42,7 @@ export interface RunEventData {
   'run.waiting': {
     nodeIds: string[];
     /** Child runs that wait for a person, and their waiting nodes (approve in either run). */
-    children?: { runId: string; nodeIds: string[] }[];
+    children?: WaitingChild[];
   };
   'run.interrupted': { ownerPid?: number };
   'run.succeeded': { result: unknown; durationMs: number };
@@ -102,7 +115,7 @@ export interface RunEventData {
     costUsd: number;
   };
   /** A composition node waits for its child runs (a person must decide in one of them). */
-  'node.waiting': { attempt: number; children: { runId: string; nodeIds: string[] }[] };
+  'node.waiting': { attempt: number; children: WaitingChild[] };
   'compensation.started': { attempt: number };
   'compensation.succeeded': { attempt: number; output?: unknown };
   'compensation.failed': { attempt: number; error: NodeError; final: boolean };

@@ -78,9 +78,13 @@ async function nextCommand(dbFile: string, runId: string | undefined): Promise<{
     for (const [id, n] of state.nodes) if (n.status === 'in-doubt') return { cmd: 'retry', args: [runId, id] };
     for (const [id, n] of state.nodes) {
       if (n.status !== 'waiting') continue;
-      // A composition node waits for an approval of its child: decided from the parent by its id.
-      const gate = n.waitingChildren?.[0]?.nodeIds[0] ?? id;
-      return { cmd: 'approve', args: [runId, gate, '--by', 'chaos', '--comment', 'ok'] };
+      // A composition node waits for a person in a child run: decided in that run, as a person
+      // would when several wait at the same node (a map's items).
+      const child = n.waitingChildren?.[0];
+      const at = child?.nodeIds[0];
+      if (child && at !== undefined && child.inDoubt?.includes(at)) return { cmd: 'retry', args: [child.runId, at] };
+      const [run, gate] = child && at !== undefined ? [child.runId, at] : [runId, id];
+      return { cmd: 'approve', args: [run, gate, '--by', 'chaos', '--comment', 'ok'] };
     }
   }
   return { cmd: 'resume', args: [runId] };

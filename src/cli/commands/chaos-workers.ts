@@ -182,7 +182,7 @@ async function heldBy(svc: StatepipeService, worker: string): Promise<string[]> 
 
 /**
  * What a person does with a run that waits: retries an in-doubt node, else approves an approval
- * (of a child, through its parent), else resumes a paused or interrupted run. Recorded here and
+ * (a child's, in that child run), else resumes a paused or interrupted run. Recorded here and
  * handed to the workers; undefined when there is nothing to do.
  */
 async function personActs(
@@ -201,8 +201,16 @@ async function personActs(
       }
     for (const [node, n] of state.nodes) {
       if (n.status !== 'waiting') continue;
-      const gate = n.waitingChildren?.[0]?.nodeIds[0] ?? node;
-      const o = await svc.approve(id, gate, { approved: true, by: 'chaos', comment: 'ok' }, handOff);
+      // A composition node waits for a person in a child run: decided in that run.
+      const child = n.waitingChildren?.[0];
+      const at = child?.nodeIds[0];
+      if (child && at !== undefined && child.inDoubt?.includes(at)) {
+        const o = await svc.retry(child.runId, at, handOff);
+        s.inDoubtRetries++;
+        return o;
+      }
+      const [run, gate] = child && at !== undefined ? [child.runId, at] : [id, node];
+      const o = await svc.approve(run, gate, { approved: true, by: 'chaos', comment: 'ok' }, handOff);
       s.approvals++;
       return o;
     }

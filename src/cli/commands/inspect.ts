@@ -269,7 +269,6 @@ function widen(q: ListRunsOptions, dead: Set<string>): ListRunsOptions {
 /** A waiting node's row: the command that decides it (and how many more wait in its child runs). */
 function waitingHint(runId: string, n: NodeDetail): string {
   const h = approveHint(runId, n);
-  return h.approvals.length > 1
-    ? `${h.command} (+${h.approvals.length - 1} more: inspect --node ${n.nodeId})`
-    : h.command;
+  const all = h.approvals.length + h.doubts.length;
+  return all > 1 ? `${h.command} (+${all - 1} more: inspect --node ${n.nodeId})` : h.command;
 }

@@ -28,7 +28,7 @@ export interface BlockReport {
 export class NodeChildren implements ChildRuns {
   /** Children being driven now, and those of them blocked. */
   private readonly inFlight = new Set<RunId>();
-  private readonly blocked = new Map<RunId, Blocked>();
+  private readonly blocked = new Map<RunId, Blocked[]>();
   /** cancelRunning was called: a child followed from now on is cancelled first. */
   private cancelling = false;
 
@@ -163,10 +163,15 @@ export class NodeChildren implements ChildRuns {
     };
   }
 
-  private block(childId: RunId, o: RunOutcome | undefined): void {
+  private block(childId: RunId, o: (RunOutcome & { final?: Readonly<RunState> }) | undefined): void {
     const paused = o?.status === 'paused' ? (o.pauseReason ?? 'user') : undefined;
-    this.blocked.set(childId, { runId: childId, nodeIds: o?.waitingFor ?? [], ...(paused ? { paused } : {}) });
-    if (this.blocked.size === this.inFlight.size) this.report.blocked(this.nodeId, [...this.blocked.values()]);
+    this.blocked.set(
+      childId,
+      paused
+        ? [{ runId: childId, nodeIds: o?.waitingFor ?? [], paused }]
+        : waitsOf(childId, o?.waitingFor ?? [], o?.final),
+    );
+    if (this.blocked.size === this.inFlight.size) this.report.blocked(this.nodeId, [...this.blocked.values()].flat());
   }
 
   private unblock(childId: RunId): void {
@@ -211,4 +216,28 @@ function outcomeOf(rec: ChildRecord): ChildOutcome {
     ...(rec.result !== undefined ? { result: rec.result } : {}),
     ...(rec.error ? { error: rec.error } : {}),
   };
+}
+
+/**
+ * Where a waiting child waits, down to the runs a person decides in: its own approvals and
+ * in-doubt nodes, and in place of its composition nodes the waits they report (already of that
+ * depth), each naming `childId` as the run it waits through.
+ */
+function waitsOf(childId: RunId, waitingFor: readonly string[], final: Readonly<RunState> | undefined): Blocked[] {
+  const own: string[] = [];
+  const inDoubt: string[] = [];
+  const deeper: Blocked[] = [];
+  for (const id of waitingFor) {
+    const n = final?.nodes.get(id as NodeId);
+    if (n?.waitingChildren?.length) deeper.push(...n.waitingChildren.map((c) => ({ ...c, via: childId })));
+    else {
+      own.push(id);
+      if (n?.status === 'in-doubt') inDoubt.push(id);
+    }
+  }
+  const here =
+    own.length > 0 || deeper.length === 0
+      ? [{ runId: childId, nodeIds: own, ...(inDoubt.length > 0 ? { inDoubt } : {}) }]
+      : [];
+  return [...here, ...deeper];
 }

@@ -5,7 +5,7 @@
  * budget spent by children pausing the parent and its children.
  */
 import { describe, expect, it } from 'vitest';
-import type { RunEvent } from '../events.js';
+import { asNewEvent, type RunEvent } from '../events.js';
 import type { Graph, GraphNode } from '../graph/schema.js';
 import type { RunId } from '../ids.js';
 import { counting, graph, seqOf, testEngine } from './test-kit.js';
@@ -209,5 +209,62 @@ describe('controls reach child runs', () => {
     const done = await env.engine.resume(o.runId as RunId, { budget: { maxTokens: 1000 } });
     expect(done.status).toBe('succeeded');
     expect(childrenOf(env.events, o.runId)).toHaveLength(5);
+  });
+});
+
+describe('where a child run waits, however deep', () => {
+  const gated = lib('gated', [{ id: 'gate', type: 'approval', config: { title: 'ok?' } }]);
+
+  it('a gate two subgraphs down is reported in the run that holds it, and decided from the top by its id', async () => {
+    const inner = lib('inner', [{ id: 'deep', type: 'subgraph', config: { graph: 'gated' } }]);
+    const env = testEngine({});
+    const g = graph({
+      graphs: { gated, inner },
+      nodes: [{ id: 'outer', type: 'subgraph', config: { graph: 'inner' } }, out('r', 1)],
+      edges: [e('outer', 'r')],
+    });
+    const o = await env.engine.start(g, {}, { graphHash: 'h' });
+    expect(o.status).toBe('waiting');
+    const top = o.runId as RunId;
+    const [mid] = childrenOf(env.events, top);
+    const [leaf] = childrenOf(env.events, mid!);
+    const waits = (await env.engine.inspect(top)).nodes.get('outer' as never)!.waitingChildren;
+    expect(waits).toEqual([{ runId: leaf, nodeIds: ['gate'], via: mid }]);
+    expect((await env.engine.approve(top, 'gate', { approved: true })).status).toBe('succeeded');
+    expect((await env.engine.inspect(top)).status).toBe('succeeded');
+  });
+
+  it('an unsafe node in doubt in a child is reported in doubt, and retried from the parent by its id', async () => {
+    const runner = counting(async () => ({ output: { status: 200 } }));
+    const pay = lib('pay', [{ id: 'charge', type: 'http', config: { method: 'POST', url: 'http://127.0.0.1:1/x' } }]);
+    const first = testEngine({ http: runner });
+    const g = graph({ graphs: { pay }, nodes: [{ id: 'sub', type: 'subgraph', config: { graph: 'pay' } }], edges: [] });
+    const o = await first.engine.start(g, {}, { graphHash: 'h' });
+    expect(o.status).toBe('succeeded');
+    // The process died while the POST was in flight: the child's log ends at its start.
+    const top = o.runId as RunId;
+    const [child] = childrenOf(first.events, top);
+    const cut = (runId: RunId, keep: (x: RunEvent) => boolean) => {
+      const all = first.store.snapshot(runId).events;
+      return all.slice(0, all.findIndex(keep) + 1);
+    };
+    const second = testEngine({ http: runner });
+    const childGraph = (await first.store.loadRun(child!)).graph;
+    second.store.seed({
+      runId: top,
+      graph: g,
+      graphHash: 'h',
+      events: cut(top, (x) => x.type === 'node.child').map(asNewEvent),
+    });
+    const inFlight = cut(child!, (x) => x.type === 'node.started' && x.nodeId === 'charge');
+    second.store.seed({ runId: child!, graph: childGraph, graphHash: 'h', events: inFlight.map(asNewEvent) });
+    const resumed = await second.engine.resume(top);
+    expect(resumed.status).toBe('waiting');
+    const waits = (await second.engine.inspect(top)).nodes.get('sub' as never)!.waitingChildren;
+    expect(waits).toEqual([{ runId: child, nodeIds: ['charge'], inDoubt: ['charge'] }]);
+    const calls = runner.calls;
+    expect((await second.engine.retry(top, 'charge')).status).toBe('succeeded');
+    expect(runner.calls - calls).toBe(1);
+    expect((await second.engine.inspect(top)).status).toBe('succeeded');
   });
 });

@@ -207,7 +207,7 @@ export class RunDriver implements RunContext {
     if (this.ready.length > 0 && this.state.status === 'running' && this.inflight.size < this.concurrency) return;
     const waiting = [...this.blockedNodes].filter(([, b]) => b.some((c) => c.nodeIds.length > 0));
     for (const [id, blocked] of waiting) {
-      const children = blocked.filter((c) => c.nodeIds.length > 0).map(({ runId, nodeIds }) => ({ runId, nodeIds }));
+      const children = blocked.filter((c) => c.nodeIds.length > 0).map(({ paused: _, ...waits }) => waits);
       const attempt = this.state.nodes.get(id)!.attempt;
       this.commit([ev('node.waiting', { attempt, children }, asNodeId(id))]);
     }

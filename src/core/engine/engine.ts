@@ -275,16 +275,11 @@ export class Engine {
     });
   }
 
+  /** Decides an approval: the run's own, or (not a node of the run) the one a waiting child run holds. */
   async approve(runId: RunId, nodeId: string, decision: Decision, opts: HandOff = {}): Promise<RunOutcome> {
-    try {
-      return await this.drive(runId, { prepare: (run) => decide(run, nodeId, decision), ...handOffOf(opts) });
-    } catch (err) {
-      // Not a node of this run: the approval a waiting child run holds, decided from its parent.
-      const child =
-        err instanceof AppError && err.code === 'not-found' ? await this.childWaitingAt(runId, nodeId) : undefined;
-      if (!child) throw err;
-      return this.approve(child, nodeId, decision, opts);
-    }
+    return this.orInChild(runId, nodeId, (id) =>
+      this.drive(id, { prepare: (run) => decide(run, nodeId, decision), ...handOffOf(opts) }),
+    );
   }
 
   /**
@@ -312,14 +307,34 @@ export class Engine {
     return found;
   }
 
-  /** Retries a failed or in-doubt node (a failed run continues). */
+  /** Retries a failed or in-doubt node (a failed run continues); one in doubt in a waiting child run, from its parent too. */
   async retry(runId: RunId, nodeId: string, opts: HandOff = {}): Promise<RunOutcome> {
-    return this.drive(runId, { prepare: (run) => retryNode(run, nodeId), ...handOffOf(opts) });
+    return this.orInChild(runId, nodeId, (id) =>
+      this.drive(id, { prepare: (run) => retryNode(run, nodeId), ...handOffOf(opts) }),
+    );
   }
 
-  /** Marks an in-doubt node done with an output a person gives. */
+  /** Marks an in-doubt node done with an output a person gives (in a waiting child run, from its parent too). */
   async resolve(runId: RunId, nodeId: string, output: unknown, opts: HandOff = {}): Promise<RunOutcome> {
-    return this.drive(runId, { prepare: (run) => resolveNode(run, nodeId, output), ...handOffOf(opts) });
+    return this.orInChild(runId, nodeId, (id) =>
+      this.drive(id, { prepare: (run) => resolveNode(run, nodeId, output), ...handOffOf(opts) }),
+    );
+  }
+
+  /** `act` on the run; on the one child run (any depth) that waits at `nodeId` when the run has no such node. */
+  private async orInChild(
+    runId: RunId,
+    nodeId: string,
+    act: (runId: RunId) => Promise<RunOutcome>,
+  ): Promise<RunOutcome> {
+    try {
+      return await act(runId);
+    } catch (err) {
+      const child =
+        err instanceof AppError && err.code === 'not-found' ? await this.childWaitingAt(runId, nodeId) : undefined;
+      if (!child) throw err;
+      return act(child);
+    }
   }
 
   /**

@@ -1,6 +1,6 @@
 /** The shapes of a run's folded state (state.ts folds events into them; event-effects.ts says how). */
 import type { NodeError } from '../errors.js';
-import type { AgentStep, ChildOf, PollRecord, Usage } from '../events.js';
+import type { AgentStep, ChildOf, PollRecord, Usage, WaitingChild } from '../events.js';
 import type { RunId } from '../ids.js';
 import type { NodeStatus, RunStatus } from '../ports.js';
 
@@ -47,7 +47,7 @@ export interface NodeState {
   /** Composition nodes: their child runs by key (a map item, a loop iteration), the latest of each. */
   children?: Map<number, ChildRecord>;
   /** Composition nodes waiting: the child runs a person must decide in. */
-  waitingChildren?: { runId: string; nodeIds: string[] }[];
+  waitingChildren?: WaitingChild[];
 }
 
 export interface ChildRecord {

@@ -64,7 +64,8 @@ export class ChildTimes {
 /** The children of a node in key order, or undefined when it started none. */
 export function childItems(n: NodeState, times: ChildTimes): ChildItem[] | undefined {
   if (!n.children || n.children.size === 0) return undefined;
-  const waiting = new Set((n.waitingChildren ?? []).map((c) => c.runId));
+  // A child waits itself, or through a child of its own (`via`).
+  const waiting = new Set((n.waitingChildren ?? []).map((c) => c.via ?? c.runId));
   const out: ChildItem[] = [];
   for (const [key, c] of n.children) {
     const t = times.of(c.runId);
