@@ -232,6 +232,3 @@ export function committedEvent(e: NewEvent, seq: number, runId: RunId, ts: strin
 export function asNewEvent(e: RunEvent): NewEvent {
   return ev(e.type, e.data as never, e.nodeId);
 }
-
-export const isTerminalRunEvent = (t: RunEventType): boolean =>
-  t === 'run.succeeded' || t === 'run.failed' || t === 'run.cancelled';

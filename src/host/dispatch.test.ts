@@ -101,6 +101,39 @@ describe('dispatch', () => {
     expect((exported as { value: { jsonl: string } }).value.jsonl.trim().split('\n')).toHaveLength(list.length);
   });
 
+  it('a control refused late (a slow store, a large run) is answered with its refusal, never a 200 that dropped it', async () => {
+    const started = await dispatch(ctx, 'runs.start', {
+      graph: example('vendor-onboarding'),
+      input: { vendor: 'Acme', country: 'DE' },
+    });
+    const runId = (started as { value: { runId: string } }).value.runId;
+    await until(async () => ((await service.inspect(runId)).status === 'waiting' ? true : undefined));
+    // Loading the run takes 200 ms, as a run with a large input on a loaded machine may.
+    const loadRun = service.store.loadRun.bind(service.store);
+    const slow = vi.spyOn(service.store, 'loadRun').mockImplementation(async (id) => {
+      await new Promise((r) => setTimeout(r, 200));
+      return loadRun(id);
+    });
+    try {
+      for (const [method, input] of [
+        ['runs.approve', { runId, nodeId: 'final_decision', approved: true }],
+        ['runs.retry', { runId, nodeId: 'approval' }],
+        ['runs.resolve', { runId, nodeId: 'approval', output: 1 }],
+      ] as const) {
+        const r = await dispatch(ctx, method, input);
+        expect(r, method).toMatchObject({ ok: false, error: { code: 'illegal-transition' } });
+      }
+      // And an accepted one is answered once written, while the run goes on.
+      const ok = await dispatch(ctx, 'runs.approve', { runId, nodeId: 'approval', approved: true, by: 'ana' });
+      expect(ok.ok).toBe(true);
+      const events = await service.events(runId);
+      expect(events.some((e) => e.type === 'approval.granted')).toBe(true);
+    } finally {
+      slow.mockRestore();
+    }
+    await until(async () => ((await service.inspect(runId)).status === 'succeeded' ? true : undefined));
+  });
+
   it('runs.list answers the page and the total count of the filter', async () => {
     const start = await dispatch(ctx, 'runs.start', {
       graph: example('document-pipeline'),

@@ -5,6 +5,7 @@
 import { basename } from 'node:path';
 import * as z from 'zod';
 import { methods, type ApiError, type ApiMethodName, type ApiResult } from '../contract/api.js';
+import type { HandOff } from '../core/engine/engine.js';
 import { AppError } from '../core/errors.js';
 import { depthMessage, tooDeep } from '../core/json-depth.js';
 import { serializeGraph, validateGraph } from '../core/graph/validate.js';
@@ -47,10 +48,7 @@ const HAND_OFF_WAIT_MS = 5_000;
  * just parked the run (waiting) may hold its lease a moment longer, so a `conflict` is tried
  * again until HAND_OFF_WAIT_MS, then answered as a 409; never acknowledged and dropped.
  */
-async function driveOrQueue(
-  ctx: DispatchContext,
-  act: (o: { handOff?: boolean }) => Promise<RunOutcome>,
-): Promise<RunOutcome> {
+async function driveOrQueue(ctx: DispatchContext, act: (o: HandOff) => Promise<RunOutcome>): Promise<RunOutcome> {
   if (!ctx.queue) return act({});
   const deadline = Date.now() + HAND_OFF_WAIT_MS;
   for (let pause = 50; ; pause = Math.min(pause * 2, 500)) {
@@ -65,10 +63,9 @@ async function driveOrQueue(
   }
 }
 
-/** A person's action: with workers, answered once recorded; here, as soon as it is under way. */
-function control(ctx: DispatchContext, act: (o: { handOff?: boolean }) => Promise<RunOutcome>, runId: string) {
-  const p = driveOrQueue(ctx, act);
-  return ctx.queue ? p : settleSoon(ctx, p, runId);
+/** A person's action: with workers, answered once recorded; here, once taken (the run goes on). */
+function control(ctx: DispatchContext, act: (o: HandOff) => Promise<RunOutcome>, runId: string) {
+  return ctx.queue ? driveOrQueue(ctx, act) : whenAccepted(ctx, act, runId);
 }
 
 /** A new run goes on in the background here, or to a worker. */
@@ -79,18 +76,26 @@ function startRun(ctx: DispatchContext, runId: string): Promise<void> | void {
 
 type Handler = (ctx: DispatchContext, input: never) => unknown;
 
-/** Waits briefly for an action that drives a run: refusals come back at once, the run goes on. */
-async function settleSoon(ctx: DispatchContext, p: Promise<unknown>, runId: string): Promise<unknown> {
-  let settled = false;
-  p.then(
-    () => (settled = true),
-    (err) => {
-      if (settled) ctx.onBackgroundError?.(err);
-    },
-  );
-  const quick = await Promise.race([p.then((v) => ({ v })), new Promise<null>((r) => setTimeout(() => r(null), 25))]);
-  settled = true;
-  if (quick) return quick.v;
+/**
+ * Answers an action that drives a run once the action is taken (written), however long that
+ * takes, or with its refusal; the run goes on in the background, and a later failure of that
+ * drive is reported there (it is not this answer's).
+ */
+async function whenAccepted(
+  ctx: DispatchContext,
+  act: (o: Pick<HandOff, 'accepted'>) => Promise<unknown>,
+  runId: string,
+): Promise<unknown> {
+  let accept!: () => void;
+  const accepted = new Promise<'accepted'>((r) => (accept = () => r('accepted')));
+  const p = act({ accepted: accept });
+  let answered = false;
+  p.catch((err: unknown) => {
+    if (answered) ctx.onBackgroundError?.(err);
+  });
+  const first = await Promise.race([accepted, p.then((v) => ({ v }))]);
+  answered = true;
+  if (first !== 'accepted') return first.v;
   return { runId, status: (await ctx.service.inspect(runId)).status };
 }
 
@@ -167,7 +172,7 @@ const handlers: {
   'runs.pause': ({ service }, { runId }) => service.pause(runId),
   'runs.resume': (ctx, { runId, budget }) =>
     control(ctx, (h) => ctx.service.resume(runId, { ...(budget ? { budget } : {}), ...h }), runId),
-  'runs.cancel': (ctx, { runId }) => settleSoon(ctx, ctx.service.cancel(runId), runId),
+  'runs.cancel': (ctx, { runId }) => whenAccepted(ctx, (o) => ctx.service.cancel(runId, o), runId),
   'runs.approve': (ctx, { runId, nodeId, ...d }) => {
     const named = d.by !== undefined && d.by.trim() !== '';
     const decision = named || ctx.approver === undefined ? d : { ...d, by: ctx.approver };

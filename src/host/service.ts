@@ -214,7 +214,7 @@ export class StatepipeService {
 
   async resume(
     runId: string,
-    opts: { budget?: { maxTokens?: number; maxCostUsd?: number }; handOff?: boolean } = {},
+    opts: { budget?: { maxTokens?: number; maxCostUsd?: number } } & HandOff = {},
   ): Promise<RunOutcome> {
     return this.engine.resume(await this.known(runId), opts);
   }
@@ -223,8 +223,8 @@ export class StatepipeService {
     return this.engine.approve(await this.known(runId), nodeId, decision, opts);
   }
 
-  async cancel(runId: string) {
-    return this.engine.cancel(await this.known(runId));
+  async cancel(runId: string, opts: Pick<HandOff, 'accepted'> = {}) {
+    return this.engine.cancel(await this.known(runId), opts);
   }
 
   async pause(runId: string) {

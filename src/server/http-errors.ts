@@ -28,7 +28,7 @@ export const STATUS: Record<ApiErrorCode, number> = {
 
 /** What each status means, for the OpenAPI document's responses. */
 export const STATUS_TEXT: Record<number, string> = {
-  204: 'no content: the run has ended and every event after the given id was sent',
+  204: 'no content: the run succeeded or was cancelled and every event after the given id was sent',
   400: 'bad-request: malformed URL, body or parameter (the message names it), or a value nested too deep',
   401: 'unauthorized: missing or wrong token',
   403: 'forbidden: a write from another origin (Origin or Sec-Fetch-Site)',

@@ -94,6 +94,38 @@ describe('GET /api/runs/:runId/events with an EventSource', () => {
     expect(missing.status).toBe(404);
   });
 
+  it("a failed run's stream stays open: a retry continues the run, and its events come on the same stream", async () => {
+    // A gate rejected without a false branch fails the run; a retry of the gate asks again.
+    const runId = await waitingRun();
+    const ids: number[] = [];
+    const types: string[] = [];
+    const es = new EventSource(`${base()}/api/runs/${runId}/events?token=${t.server.token}`);
+    for (const type of RUN_EVENT_TYPES)
+      es.addEventListener(type, (m) => {
+        ids.push(Number(m.lastEventId));
+        types.push(type);
+      });
+    const seen = async (type: string) => {
+      for (let i = 0; i < 300 && !types.includes(type); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(types, type).toContain(type);
+    };
+    await seen('approval.requested');
+    await post(`/api/call/runs.approve`, { runId, nodeId: 'gate', approved: false });
+    await seen('run.failed');
+    const retried = await post(`/api/call/runs.retry`, { runId, nodeId: 'gate' });
+    expect(retried.status).toBe(200);
+    await seen('run.retried');
+    es.close();
+    expect(types.filter((x) => x === 'approval.requested')).toHaveLength(2);
+    expect(ids).toEqual(ids.map((_, i) => i + 1)); // one stream, no gap, nothing twice
+    // With nothing after its last event, a failed run is not "done": its stream opens (200), not 204.
+    const open = await fetch(`${base()}/api/runs/${runId}/events?after=${ids.at(-1)}`, {
+      headers: auth(),
+      signal: AbortSignal.timeout(500),
+    }).catch((err: unknown) => err);
+    expect(open instanceof Response ? open.status : 'aborted').not.toBe(204);
+  });
+
   it('a finished run answers its events after the given id, then 204 once they were all sent', async () => {
     const runId = await waitingRun();
     await post(`/api/runs/${runId}/cancel`, {});

@@ -2,19 +2,21 @@
  * `GET /api/runs/:runId/events`: a run's events as Server-Sent Events (id = seq, event = type,
  * data = the event JSON): those after a seq from the log, then live, until the run ends.
  * A reconnecting EventSource sends `Last-Event-ID`, which wins over the `?after=` of the URL it
- * reconnects to. A run that has ended and has nothing after the given id answers 204, which
- * tells an EventSource to stop reconnecting.
+ * reconnects to. A run that has ended for good (succeeded, cancelled) and has nothing after the
+ * given id answers 204, which tells an EventSource to stop reconnecting. A failed run has not:
+ * a retry continues it, so its stream stays open for what comes next.
  */
 import * as z from 'zod';
 import { RunId } from '../contract/api.js';
-import { isTerminalRunEvent } from '../core/events.js';
 import type { DispatchContext } from '../host/dispatch.js';
 import type { EventFeed } from '../host/event-feed.js';
 import { sendFailure } from './http-errors.js';
 import { READ_ERRORS, responses } from './routes.js';
 import { SECURITY_HEADERS, type ZodApp } from './zod-app.js';
 
-const ENDED = new Set(['succeeded', 'failed', 'cancelled']);
+/** Runs nothing continues (a failed run's retry does continue it). */
+const ENDED = new Set(['succeeded', 'cancelled']);
+const ENDING = new Set(['run.succeeded', 'run.cancelled']);
 const Seq = z.coerce.number().int().min(0);
 
 export function eventsRoute(app: ZodApp, ctx: DispatchContext, feed: EventFeed): void {
@@ -27,7 +29,7 @@ export function eventsRoute(app: ZodApp, ctx: DispatchContext, feed: EventFeed):
       summary: "a run's events after a seq, then live, as Server-Sent Events",
       description:
         'id = the event seq, event = its type, data = the event JSON (RunsEventsOutput.events items). ' +
-        'The stream ends after the run ends; reconnecting with Last-Event-ID then answers 204.',
+        'The stream ends after the run succeeds or is cancelled (a failed run may be retried: its stream stays open); reconnecting with Last-Event-ID then answers 204.',
       tags: ['runs'],
       params: z.object({ runId: RunId }),
       querystring: z.object({ after: Seq.optional().describe('send the events after this seq (default 0)') }),
@@ -45,7 +47,7 @@ export function eventsRoute(app: ZodApp, ctx: DispatchContext, feed: EventFeed):
           description: 'an event stream',
           content: { 'text/event-stream': { schema: z.string().describe('id/event/data records') } },
         },
-        204: z.null().describe('the run has ended and every event after the given id was sent'),
+        204: z.null().describe('the run succeeded or was cancelled and every event after the given id was sent'),
         ...responses({}, [...READ_ERRORS, 404]),
       },
     },
@@ -104,7 +106,7 @@ function stream(
         for (const e of await ctx.service.events(runId, last)) {
           out += `id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`;
           last = e.seq;
-          if (isTerminalRunEvent(e.type)) done = true;
+          if (ENDING.has(e.type)) done = true;
         }
         if (out && !ended) res.write(out);
         if (done) stop();

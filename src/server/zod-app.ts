@@ -75,7 +75,8 @@ export function createApp(rules: AppRules): ZodApp {
   // asking) and forms are a 415, not parsed.
   app.removeContentTypeParser(['text/plain', 'application/json']);
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, text, done) => {
-    if (text === '') return done(badBody('empty: send a JSON value, or no body and no content type'));
+    // Many clients send the JSON content type on every request: an empty body is no body.
+    if (text === '') return done(null, undefined);
     try {
       // Keys that would reach an object's prototype (`__proto__`, `constructor.prototype`) are refused.
       done(null, secureJson.parse(text as string, { protoAction: 'error', constructorAction: 'error' }));

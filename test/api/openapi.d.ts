@@ -469,7 +469,7 @@ export interface paths {
     };
     /**
      * a run's events after a seq, then live, as Server-Sent Events
-     * @description id = the event seq, event = its type, data = the event JSON (RunsEventsOutput.events items). The stream ends after the run ends; reconnecting with Last-Event-ID then answers 204.
+     * @description id = the event seq, event = its type, data = the event JSON (RunsEventsOutput.events items). The stream ends after the run succeeds or is cancelled (a failed run may be retried: its stream stays open); reconnecting with Last-Event-ID then answers 204.
      */
     get: operations['runs_events_stream'];
     put?: never;
@@ -958,6 +958,8 @@ export interface components {
         waitingChildren?: {
           runId: string;
           nodeIds: string[];
+          inDoubt?: string[];
+          via?: string;
         }[];
         compensation?: {
           /** @enum {string} */
@@ -4043,7 +4045,7 @@ export interface operations {
           'text/event-stream': string;
         };
       };
-      /** @description no content: the run has ended and every event after the given id was sent */
+      /** @description no content: the run succeeded or was cancelled and every event after the given id was sent */
       204: {
         headers: {
           [name: string]: unknown;

@@ -32,6 +32,10 @@ export async function serveCommand(
       ...(opts.workers ? { workers: true } : {}),
       ...(allowOrigins.length ? { allowOrigins } : {}),
       ...(token !== undefined ? { token } : {}),
+      // A run driven in the background that fails outside its nodes (the database gone, a bug):
+      // said here, where the person who started the server looks.
+      onError: (err: unknown) =>
+        process.stderr.write(`statepipe serve: ${err instanceof Error ? err.message : String(err)}\n`),
     });
   } catch (err) {
     throw listenError(err, host, port) ?? err;

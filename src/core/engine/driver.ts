@@ -41,6 +41,11 @@ export interface DriveOptions {
    * process to drive (a worker on PostgreSQL). A run with nothing left to do ends here as usual.
    */
   handOff?: boolean;
+  /**
+   * Told once the action is taken: what `prepare` and the start committed is written (a refusal
+   * rejects the drive instead). The drive itself goes on until the run stops.
+   */
+  accepted?: () => void;
 }
 
 /** A driver busy with pure nodes gives the host's event loop a turn at least this often (ms). */
@@ -236,6 +241,7 @@ export class RunDriver implements RunContext {
     this.armTurn();
     try {
       const handOff = this.start(opts);
+      if (opts.accepted) this.durable().then(opts.accepted, () => undefined);
       if (handOff) this.stop({ status: 'running' });
       else this.pump();
     } catch (err) {

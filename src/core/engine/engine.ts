@@ -146,6 +146,7 @@ export class Engine {
       running.wake();
       // Acknowledged once durable: a crash after this answer keeps the action.
       await running.durable();
+      opts.accepted?.();
       return { outcome: { runId, status: running.state.status } };
     }
     const { store, owner } = this.deps;
@@ -266,7 +267,7 @@ export class Engine {
   /** Continues an interrupted, paused or budget-paused run (optionally raising its budget). */
   async resume(
     runId: RunId,
-    opts: { budget?: { maxTokens?: number; maxCostUsd?: number }; handOff?: boolean } = {},
+    opts: { budget?: { maxTokens?: number; maxCostUsd?: number } } & HandOff = {},
   ): Promise<RunOutcome> {
     return this.drive(runId, {
       resume: opts.budget ? { budget: opts.budget } : {},
@@ -362,14 +363,21 @@ export class Engine {
     return this.controlOrDrive(runId, 'pause', { pause: true });
   }
 
-  async cancel(runId: RunId): Promise<RunOutcome | { runId: string; status: 'requested' }> {
+  /** Cancels a run: here if this process drives it, else through the process that does (`accepted`: as for HandOff). */
+  async cancel(
+    runId: RunId,
+    opts: Pick<HandOff, 'accepted'> = {},
+  ): Promise<RunOutcome | { runId: string; status: 'requested' }> {
     const d = await this.liveDriver(runId);
     if (d) {
       d.requestCancel();
       await d.durable();
       return { runId, status: d.state.status };
     }
-    return this.controlOrDrive(runId, 'cancel', { cancel: true });
+    return this.controlOrDrive(runId, 'cancel', {
+      cancel: true,
+      ...(opts.accepted ? { accepted: opts.accepted } : {}),
+    });
   }
 
   private async controlOrDrive(runId: RunId, kind: 'pause' | 'cancel', opts: DriveOptions) {
@@ -418,6 +426,11 @@ export class Engine {
 /** `handOff`: record a person's action and leave the run to another process (a worker). */
 export interface HandOff {
   handOff?: boolean;
+  /** Told once the action is taken (written), while the run may go on; a refusal rejects instead. */
+  accepted?: () => void;
 }
 
-const handOffOf = (o: HandOff): { handOff?: true } => (o.handOff ? { handOff: true } : {});
+const handOffOf = (o: HandOff): Pick<DriveOptions, 'handOff' | 'accepted'> => ({
+  ...(o.handOff ? { handOff: true } : {}),
+  ...(o.accepted ? { accepted: o.accepted } : {}),
+});
