@@ -248,6 +248,36 @@ describe('pause, resume, cancel', () => {
     const done = await engine.resume(o.runId as RunId, { budget: { maxTokens: 100 } });
     expect(done.status).toBe('succeeded');
   });
+
+  it('budget: of two resumes at once with budgets, one takes the run; the other is refused, never silently dropped', async () => {
+    const slow: GraphNode = {
+      id: 'b',
+      type: 'llm',
+      config: { provider: 'mock', model: 'm', prompt: 'x', mock: { reply: 'a b c d e', tokensPerSecond: 50 } },
+    };
+    const first: GraphNode = {
+      ...slow,
+      id: 'a',
+      config: { ...slow.config, mock: { reply: 'a b c d e', tokensPerSecond: 0 } },
+    };
+    const g = graph({ nodes: [first, slow], edges: [e('a', 'b')], budget: { maxTokens: 5 } });
+    const { engine } = testEngine({}, { autoClock: true });
+    const o = await engine.start(g, {}, { graphHash: 'h' });
+    expect(o).toMatchObject({ status: 'paused', pauseReason: 'budget' });
+    const runId = o.runId as RunId;
+    const results = await Promise.allSettled([
+      engine.resume(runId, { budget: { maxTokens: 100 } }),
+      engine.resume(runId, { budget: { maxTokens: 200 } }),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(refused.reason).toMatchObject({
+      code: 'conflict',
+      message: expect.stringMatching(/budget was not changed/),
+    });
+    const budgets = (await engine.inspect(runId)).budget;
+    expect(budgets.maxTokens).toBe(100);
+  });
 });
 
 describe('compensation', () => {

@@ -453,27 +453,34 @@ export class RunDriver implements RunContext {
     );
   }
 
-  requestPause(): void {
-    if (this.stopped_ || this.cancelling) return;
+  /** False when this driver is stopping (`winding`): the pause is not taken here. */
+  requestPause(): boolean {
+    if (this.stopped_) return false;
+    if (this.cancelling) return true;
     if (this.state.status === 'running' || this.state.status === 'waiting')
       this.commit([ev('run.paused', { reason: 'user' })]);
     // Running nodes finish, but their child runs start nothing new either: they pause too.
     for (const children of this.childrenOf.values()) void children.pauseRunning();
     this.pump();
     this.suspendIfBlocked();
+    return true;
   }
 
-  /** A resume while this driver still runs (paused with nodes in flight): the run goes on here. */
-  resumeLive(budget?: { maxTokens?: number; maxCostUsd?: number }): void {
-    if (this.stopped_ || this.cancelling || this.state.status !== 'paused') return;
+  /** A resume while this driver still runs (paused with nodes in flight); false when it was not paused. */
+  resumeLive(budget?: { maxTokens?: number; maxCostUsd?: number }): boolean {
+    if (this.stopped_ || this.cancelling || this.state.status !== 'paused') return false;
     this.commit([ev('run.resumed', budget ? { budget } : {})]);
+    return true;
   }
 
-  requestCancel(): void {
-    if (this.stopped_ || this.cancelling) return;
+  /** False when this driver is stopping (`winding`): the cancel is not taken here. */
+  requestCancel(): boolean {
+    if (this.stopped_) return false;
+    if (this.cancelling) return true;
     this.cancelling = true;
     for (const task of this.inflight.values()) task.abort(CANCELLED());
     this.pump();
+    return true;
   }
 
   /** A person's action (a decision, a retry) was committed while this driver runs: look again. */

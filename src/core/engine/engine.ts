@@ -135,13 +135,26 @@ export class Engine {
     opts: DriveOptions,
     releaseLater: boolean,
   ): Promise<{ outcome: RunOutcome; final?: RunState }> {
-    // One driver per run in a process: a drive asked while another is starting joins it.
-    while (this.starting.has(runId)) await this.starting.get(runId)!.catch(() => undefined);
-    const running = await this.liveDriver(runId);
+    // One driver per run in a process: a drive asked while another is starting joins it, one
+    // asked while another is stopping waits it out. Nothing is awaited between the last look and
+    // `starting` set below, so two drives asked at once never both take the run.
+    for (;;) {
+      while (this.starting.has(runId)) await this.starting.get(runId)!.catch(() => undefined);
+      const exit = this.active.get(runId)?.winding ? this.exits.get(runId) : undefined;
+      if (!exit) break;
+      await exit;
+    }
+    const running = this.active.get(runId);
     if (running) {
       // Already driven here: apply the action to the live driver.
       opts.prepare?.(running);
-      if (opts.resume) running.resumeLive(opts.resume.budget);
+      const budget = opts.resume?.budget;
+      if (opts.resume && !running.resumeLive(budget) && budget)
+        // Resumed already (another request won): its budget stands; this one's is not applied silently.
+        throw new AppError(
+          'conflict',
+          `run ${runId} is ${running.state.status}, not paused: it was resumed already, and its budget was not changed`,
+        );
       if (opts.cancel) running.requestCancel();
       running.wake();
       // Acknowledged once durable: a crash after this answer keeps the action.
@@ -345,22 +358,23 @@ export class Engine {
    */
   private async liveDriver(runId: RunId): Promise<RunDriver | undefined> {
     for (;;) {
-      const d = this.active.get(runId);
-      const exit = this.exits.get(runId);
-      if (!d?.winding || !exit) return d;
+      const exit = this.active.get(runId)?.winding ? this.exits.get(runId) : undefined;
+      if (!exit) return this.active.get(runId);
       await exit;
     }
   }
 
   /** Pauses a run: here if this process drives it, else through the process that does. */
   async pause(runId: RunId): Promise<RunOutcome | { runId: string; status: 'requested' }> {
-    const d = await this.liveDriver(runId);
-    if (d) {
-      d.requestPause();
-      await d.durable();
-      return { runId, status: d.state.status };
+    for (;;) {
+      const d = await this.liveDriver(runId);
+      if (!d) return this.controlOrDrive(runId, 'pause', { pause: true });
+      // Refused only by a driver that began to stop since: wait it out and look again.
+      if (d.requestPause()) {
+        await d.durable();
+        return { runId, status: d.state.status };
+      }
     }
-    return this.controlOrDrive(runId, 'pause', { pause: true });
   }
 
   /** Cancels a run: here if this process drives it, else through the process that does (`accepted`: as for HandOff). */
@@ -368,16 +382,18 @@ export class Engine {
     runId: RunId,
     opts: Pick<HandOff, 'accepted'> = {},
   ): Promise<RunOutcome | { runId: string; status: 'requested' }> {
-    const d = await this.liveDriver(runId);
-    if (d) {
-      d.requestCancel();
-      await d.durable();
-      return { runId, status: d.state.status };
+    for (;;) {
+      const d = await this.liveDriver(runId);
+      if (!d)
+        return this.controlOrDrive(runId, 'cancel', {
+          cancel: true,
+          ...(opts.accepted ? { accepted: opts.accepted } : {}),
+        });
+      if (d.requestCancel()) {
+        await d.durable();
+        return { runId, status: d.state.status };
+      }
     }
-    return this.controlOrDrive(runId, 'cancel', {
-      cancel: true,
-      ...(opts.accepted ? { accepted: opts.accepted } : {}),
-    });
   }
 
   private async controlOrDrive(runId: RunId, kind: 'pause' | 'cancel', opts: DriveOptions) {
