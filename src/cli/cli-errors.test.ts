@@ -194,6 +194,12 @@ describe.concurrent('statepipe errors', () => {
       message: /run run_NOSUCHPARENT not found/,
     },
     {
+      name: "list --all --parent (one says every run, the other one run's children)",
+      args: () => ['list', '--all', '--parent', 'run_NOSUCHPARENT'],
+      code: 2,
+      message: /--all and --parent cannot be used together/,
+    },
+    {
       name: 'approve of an unknown run id',
       args: () => ['approve', 'run_NOPE', 'approval'],
       code: 2,

@@ -219,6 +219,8 @@ export async function listCommand(opts: ListOpts, g: GlobalOpts): Promise<number
   }
   const wanted = q.status === undefined ? undefined : [q.status].flat();
   if (opts.graph !== undefined) q.graphId = opts.graph;
+  if (opts.all && opts.parent !== undefined)
+    throw new UsageError('--all and --parent cannot be used together (--parent lists the child runs of one run)');
   if (opts.all) q.all = true;
   if (opts.parent !== undefined) q.parentRunId = opts.parent;
   return withStore(g, async (store) => {
