@@ -27,9 +27,23 @@ function canonicalJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 
-/** The hash a key is stored with: key order and whitespace do not change it, any value does. */
+/**
+ * The hash a key is stored with: key order, whitespace and where the nodes sit on the canvas
+ * (a graph re-exported after a node was dragged is the same request) do not change it; any other
+ * value does.
+ */
 export function requestHash(graph: Graph, input: unknown): string {
-  return createHash('sha256').update(canonicalJson({ graph, input })).digest('hex');
+  return createHash('sha256')
+    .update(canonicalJson({ graph: withoutLayout(graph), input }))
+    .digest('hex');
+}
+
+function withoutLayout(graph: Graph): Graph {
+  const nodes = graph.nodes.map(({ position: _, ...node }) => node);
+  const graphs = graph.graphs
+    ? Object.fromEntries(Object.entries(graph.graphs).map(([id, g]) => [id, withoutLayout(g)]))
+    : undefined;
+  return { ...graph, nodes, ...(graphs ? { graphs } : {}) };
 }
 
 /**
@@ -51,7 +65,9 @@ export async function createRunOnce(
     };
   } catch (err) {
     if (!(err instanceof KeyTakenError)) throw err;
-    if (err.requestHash !== undefined && err.requestHash !== hash) {
+    // A key stored before the layout was left out of the hash matches the request with its layout.
+    const before = () => createHash('sha256').update(canonicalJson({ graph, input })).digest('hex');
+    if (err.requestHash !== undefined && err.requestHash !== hash && err.requestHash !== before()) {
       throw new AppError(
         'validation',
         `Idempotency-Key "${key}" was first used with a different graph or input (run ${err.runId}): use a new key for a new request`,

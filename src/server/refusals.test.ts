@@ -51,6 +51,25 @@ describe('Idempotency-Key', () => {
     // The contract method refuses it the same way (the studio and scripts share one rule).
     const call = await post('/api/call/runs.start', { graph: graph(), input: {}, idempotencyKey: 'k-1' });
     expect(call.status).toBe(422);
+    // ... and reads the header too, on both of its routes: the same run, not a second one.
+    const viaHeader = await post(
+      '/api/call/runs.start',
+      { graph: graph(), input: { a: 1, b: 2 } },
+      { 'idempotency-key': 'k-1' },
+    );
+    expect(await viaHeader.json()).toEqual({ ok: true, value: { runId, created: false } });
+    const viaCall = await post(
+      '/api/call',
+      { method: 'runs.start', input: { graph: graph(), input: { a: 1, b: 2 } } },
+      { 'idempotency-key': 'k-1' },
+    );
+    expect(await viaCall.json()).toEqual({ ok: true, value: { runId, created: false } });
+    // Where the nodes sit on the canvas is not the request: a graph re-exported after a drag is the same.
+    const moved = graph();
+    moved.nodes = moved.nodes.map((n, i) => ({ ...n, position: { x: 40 * i, y: 7 } }));
+    const dragged = await post('/api/runs', { graph: moved, input: { a: 1, b: 2 } }, { 'idempotency-key': 'k-1' });
+    expect(dragged.status).toBe(200);
+    expect(await dragged.json()).toEqual({ runId, created: false });
   });
 
   it('a body idempotencyKey that contradicts the header is a 400; the same key in both is fine', async () => {

@@ -69,6 +69,21 @@ function answer(reply: FastifyReply, r: ApiResult<unknown>, okStatus = 200) {
   return r.ok ? reply.code(okStatus).send(r.value) : reply.code(STATUS[r.error.code] ?? 500).send(r);
 }
 
+/**
+ * A run start's idempotency key: the `Idempotency-Key` header or the input's `idempotencyKey`
+ * (the same in both, if both are sent), on every route that starts a run.
+ */
+function withKey(header: unknown, input: unknown): { input: unknown } | { error: string } {
+  if (typeof header !== 'string') return { input };
+  const body = (input ?? {}) as { idempotencyKey?: unknown };
+  const field = body.idempotencyKey;
+  if (field !== undefined && header !== field)
+    return {
+      error: `idempotencyKey: the body says "${String(field)}" but the Idempotency-Key header says "${header}": send one, or the same in both`,
+    };
+  return { input: { ...body, idempotencyKey: header } };
+}
+
 /** The contract routes: `POST /api/call/<method>` for each method, and `POST /api/call`. */
 export function contractRoutes(app: ZodApp, ctx: DispatchContext, optionalBodies: Set<string>): void {
   for (const name of API_METHOD_NAMES as readonly ApiMethodName[]) {
@@ -91,7 +106,9 @@ export function contractRoutes(app: ZodApp, ctx: DispatchContext, optionalBodies
         ]),
       },
       handler: async (req, reply) => {
-        const r = await dispatch(ctx, name, req.body);
+        const keyed = name === 'runs.start' ? withKey(req.headers['idempotency-key'], req.body) : { input: req.body };
+        if ('error' in keyed) return sendFailure(reply, 'bad-request', keyed.error);
+        const r = await dispatch(ctx, name, keyed.input);
         return reply.code(r.ok ? 200 : (STATUS[r.error.code] ?? 500)).send(r);
       },
     });
@@ -125,7 +142,9 @@ export function contractRoutes(app: ZodApp, ctx: DispatchContext, optionalBodies
     },
     handler: async (req, reply) => {
       const { method, input } = req.body as { method: ApiMethodName; input?: unknown };
-      const r = await dispatch(ctx, method, input);
+      const keyed = method === 'runs.start' ? withKey(req.headers['idempotency-key'], input) : { input };
+      if ('error' in keyed) return sendFailure(reply, 'bad-request', keyed.error);
+      const r = await dispatch(ctx, method, keyed.input);
       return reply.code(r.ok ? 200 : (STATUS[r.error.code] ?? 500)).send(r);
     },
   });
@@ -188,16 +207,9 @@ export function runRoutes(app: ZodApp, ctx: DispatchContext, optionalBodies: Set
       ),
     },
     handler: async (req, reply) => {
-      const header = req.headers['idempotency-key'];
-      const field = req.body.idempotencyKey;
-      if (header !== undefined && field !== undefined && header !== field)
-        return sendFailure(
-          reply,
-          'bad-request',
-          `idempotencyKey: the body says "${field}" but the Idempotency-Key header says "${header}": send one, or the same in both`,
-        );
-      const key = field ?? header;
-      const r = await dispatch(ctx, 'runs.start', key === undefined ? req.body : { ...req.body, idempotencyKey: key });
+      const keyed = withKey(req.headers['idempotency-key'], req.body);
+      if ('error' in keyed) return sendFailure(reply, 'bad-request', keyed.error);
+      const r = await dispatch(ctx, 'runs.start', keyed.input);
       return answer(reply, r, r.ok && (r.value as { created?: boolean }).created === false ? 200 : 201);
     },
   });
