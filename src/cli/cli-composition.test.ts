@@ -128,6 +128,41 @@ describe('bad composition is refused before anything is written', () => {
   });
 });
 
+describe('budgets across child runs', () => {
+  it("a parent paused by its child's spending says its own limit, not what the child was given", async () => {
+    const dir = tmpDir();
+    const db = path.join(dir, 'db');
+    const file = path.join(dir, 'fan.json');
+    const reply = 'one two three four five six seven eight nine ten eleven';
+    const talk = {
+      format: 'statepipe.graph',
+      version: 1,
+      id: 'talk',
+      nodes: [
+        {
+          id: 'say',
+          type: 'llm',
+          config: { provider: 'mock', model: 'm', prompt: 'hi', mock: { reply, tokensPerSecond: 0 } },
+        },
+      ],
+      edges: [],
+    };
+    const fan = {
+      format: 'statepipe.graph',
+      version: 1,
+      id: 'fan',
+      budget: { maxTokens: 20 },
+      graphs: { talk },
+      nodes: [{ id: 'each', type: 'map', config: { graph: 'talk', items: [1, 2, 3, 4], concurrency: 1 } }],
+      edges: [],
+    };
+    fs.writeFileSync(file, JSON.stringify(fan));
+    const run = await cli(['run', file, '--db', db]);
+    expect(run.code, run.stderr).toBe(3);
+    expect(run.stdout).toMatch(/paused \(budget\): \d+ tokens · \$0\.0000 used of maxTokens 20 /);
+  });
+});
+
 describe('approvals held by child runs, decided through the parent', () => {
   const gated = {
     format: 'statepipe.graph',

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { RunEvent } from '../core/events.js';
+import { asRunId } from '../core/ids.js';
 import type { RunHooks } from '../core/ports.js';
 import { StatepipeService, type RunDetail, type RunOutcome } from '../host/service.js';
 import { UsageError, statusExitCode } from './exit.js';
@@ -214,7 +215,8 @@ export async function driveCommand(g: GlobalOpts, flags: RunFlags, spec: DriveSp
         view.onEvents(events);
         for (const e of events) {
           current ??= e.runId;
-          if (e.type === 'budget.exceeded') budget = e.data;
+          // The run's own limits: a child's budget.exceeded names what the child was given.
+          if (e.type === 'budget.exceeded' && e.runId === current) budget = e.data;
         }
       });
       // Ctrl+C: pause the run (running nodes finish, it can be resumed); a second one quits at once.
@@ -253,6 +255,11 @@ export async function driveCommand(g: GlobalOpts, flags: RunFlags, spec: DriveSp
         const detail = await seed(outcome.runId);
         const comp = compensationLine(outcome, detail, p);
         if (comp) out.write(comp + '\n');
+        // Paused by a child's budget (its own was not reached): its limits are the run's own.
+        if (outcome.status === 'paused' && outcome.pauseReason === 'budget' && !budget) {
+          const limits = (await svc.engine.inspect(asRunId(outcome.runId))).budget;
+          budget = { tokens: detail?.tokens ?? 0, costUsd: detail?.costUsd ?? 0, ...limits };
+        }
         out.write(finalLine(outcome, detail, p, budget) + '\n');
         if (flags.json) process.stdout.write(JSON.stringify(outcomeJson(outcome, detail), null, 2) + '\n');
         return statusExitCode(outcome.status);

@@ -268,3 +268,23 @@ describe('where a child run waits, however deep', () => {
     expect((await second.engine.inspect(top)).status).toBe('succeeded');
   });
 });
+
+describe('a map item cancelled by itself', () => {
+  it('fails the map at once (onItemError fail) and cancels the items still waiting: nobody is asked to decide them', async () => {
+    const gated = lib('gated', [{ id: 'gate', type: 'approval', config: { title: 'ok?' } }]);
+    const env = testEngine({});
+    const g = graph({
+      graphs: { gated },
+      nodes: [{ id: 'each', type: 'map', config: { graph: 'gated', items: [1, 2, 3] } }],
+      edges: [],
+    });
+    const waiting = await env.engine.start(g, {}, { graphHash: 'h' });
+    expect(waiting.status).toBe('waiting');
+    const parent = waiting.runId as RunId;
+    const kids = childrenOf(env.events, parent);
+    expect(kids).toHaveLength(3);
+    await env.engine.cancel(kids[2]!);
+    expect((await env.engine.inspect(parent)).status).toBe('failed');
+    for (const k of kids) expect((await env.engine.inspect(k)).status, k).toBe('cancelled');
+  });
+});
