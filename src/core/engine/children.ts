@@ -61,7 +61,14 @@ export class NodeChildren implements ChildRuns {
     if (rec && rec.status === 'running') {
       // Committed before a crash: create it if the crash came before it was (the same input again).
       childId = rec.runId as RunId;
-      await this.engine.createChild(this.parent, childId, graph, input, this.nodeId, key);
+      const exists = await this.engine.inspect(childId).then(
+        () => true,
+        (err: unknown) => {
+          if (err instanceof AppError && err.code === 'not-found') return false;
+          throw err;
+        },
+      );
+      if (!exists) await this.engine.createChild(this.parent, childId, graph, input, this.nodeId, key);
     } else {
       try {
         validateRunInput(graph, input);
