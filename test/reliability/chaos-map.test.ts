@@ -110,3 +110,42 @@ describe('statepipe chaos over a map of 30 items', () => {
     expect([...server.applied.values()].every((n) => n === 1)).toBe(true);
   }, 600_000);
 });
+
+describe('statepipe chaos where several child runs wait for a person', () => {
+  it('decides in each child run (a map of gates beside a gated subgraph): every run matches, nothing re-created', async () => {
+    const gated = {
+      format: 'statepipe.graph',
+      version: 1,
+      id: 'gated',
+      nodes: [
+        { id: 'start', type: 'input' },
+        { id: 'gate', type: 'approval', config: { title: 'ok?' } },
+        { id: 'out', type: 'output', config: { value: 'done' } },
+      ],
+      edges: [
+        { id: 'e1', source: 'start', target: 'gate' },
+        { id: 'e2', source: 'gate', target: 'out' },
+      ],
+    };
+    const graph = {
+      format: 'statepipe.graph',
+      version: 1,
+      id: 'gates',
+      graphs: { gated },
+      nodes: [
+        { id: 'm', type: 'map', config: { graph: 'gated', items: [1, 2] } },
+        { id: 's', type: 'subgraph', config: { graph: 'gated' } },
+      ],
+      edges: [],
+    };
+    const graphFile = path.join(dir, 'gates.json');
+    fs.writeFileSync(graphFile, JSON.stringify(graph));
+    // Seed 5 kills a resume before it re-creates a child that exists: once a false mismatch.
+    const r = await cli(['chaos', graphFile, '-n', '3', '--seed', '5', '--json'], { timeoutMs: 280_000 });
+    const summary = JSON.parse(r.stdout) as ChaosSummary;
+    expect(summary.problems, r.stderr).toEqual([]);
+    expect(summary.mismatches, r.stderr).toBe(0);
+    expect(r.code).toBe(0);
+    expect(summary.kills).toBeGreaterThan(0);
+  }, 300_000);
+});
