@@ -90,6 +90,17 @@ describe('GET /api/runs/:runId/events with an EventSource', () => {
     }
     const badId = await fetch(`${base()}/api/runs/${runId}/events`, { headers: { ...auth(), 'last-event-id': 'x' } });
     expect(badId.status).toBe(400);
+    // An empty Last-Event-ID is none (the SSE standard's reset): ?after= then counts.
+    const empty = await fetch(`${base()}/api/runs/${runId}/events?after=1`, {
+      headers: { ...auth(), 'last-event-id': '' },
+      signal: AbortSignal.timeout(1000),
+    });
+    expect(empty.status).toBe(200);
+    const emptyReader = empty.body!.getReader();
+    const first = new TextDecoder().decode((await emptyReader.read()).value);
+    const more = first.includes('id: ') ? first : first + new TextDecoder().decode((await emptyReader.read()).value);
+    expect(more).toMatch(/^id: 2$/m);
+    await emptyReader.cancel();
     const missing = await fetch(`${base()}/api/runs/run_00000000000000000000000000/events`, { headers: auth() });
     expect(missing.status).toBe(404);
   });

@@ -37,9 +37,11 @@ export function eventsRoute(app: ZodApp, ctx: DispatchContext, feed: EventFeed):
         .object({
           'last-event-id': z
             .string()
-            .regex(/^\d+$/, 'must be an event seq (a non-negative integer)')
+            .regex(/^\d*$/, 'must be an event seq (a non-negative integer)')
             .optional()
-            .describe('sent by a reconnecting EventSource; wins over `after`'),
+            .describe(
+              'sent by a reconnecting EventSource; wins over `after` (empty: none, as the SSE standard has it)',
+            ),
         })
         .passthrough(),
       response: {
@@ -53,7 +55,7 @@ export function eventsRoute(app: ZodApp, ctx: DispatchContext, feed: EventFeed):
     },
     handler: async (req, reply) => {
       const { runId } = req.params;
-      const lastEventId = req.headers['last-event-id'];
+      const lastEventId = req.headers['last-event-id'] || undefined;
       const after = lastEventId !== undefined ? Number(lastEventId) : (req.query.after ?? 0);
       const row = await ctx.service.store.getRunRow(runId);
       if (!row) return sendFailure(reply, 'not-found', `run ${runId} not found`);
