@@ -26,8 +26,8 @@ const delayGraph = (ms: number) => ({
   ],
 });
 
-/** Starts `statepipe run` in a real child process and SIGKILLs it once the delay node started. */
-async function runAndKill(graphFile: string, db: string): Promise<string> {
+/** Starts `statepipe run` in a real child process and SIGKILLs it once `started` was printed (the delay node's start). */
+async function runAndKill(graphFile: string, db: string, started = /wait started/, settleMs = 0): Promise<string> {
   const child = spawn(process.execPath, [...(await cliEntry()), 'run', graphFile, '--db', db], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -38,9 +38,9 @@ async function runAndKill(graphFile: string, db: string): Promise<string> {
     const timer = setTimeout(() => reject(new Error(`the delay never started: ${out} ${err}`)), 20_000);
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
       out += d;
-      if (/wait started/.test(out)) {
+      if (started.test(out)) {
         clearTimeout(timer);
-        resolve();
+        setTimeout(resolve, settleMs);
       }
     });
   });
@@ -51,6 +51,33 @@ async function runAndKill(graphFile: string, db: string): Promise<string> {
 }
 
 describe('a run whose process was SIGKILLed', () => {
+  it('list counts the children it left running as interrupted, as list --parent shows them', async () => {
+    const dir = tmpDir();
+    const db = path.join(dir, 'db');
+    const file = path.join(dir, 'fan.json');
+    const slow = delayGraph(5000);
+    const fan = {
+      format: 'statepipe.graph',
+      version: 1,
+      id: 'fan',
+      graphs: { slow },
+      nodes: [{ id: 'each', type: 'map', config: { graph: 'slow', items: [1, 2] } }],
+      edges: [],
+    };
+    fs.writeFileSync(file, JSON.stringify(fan));
+    const runId = await runAndKill(file, db, /each started/, 700);
+    const kids = JSON.parse((await cli(['list', '--parent', runId, '--json', '--db', db])).stdout) as {
+      status: string;
+    }[];
+    expect(kids.map((k) => k.status)).toEqual(['interrupted', 'interrupted']);
+    const rows = JSON.parse((await cli(['list', '--json', '--db', db])).stdout) as {
+      runId: string;
+      children?: Record<string, number>;
+    }[];
+    expect(rows.find((r) => r.runId === runId)?.children).toEqual({ interrupted: 2 });
+    expect((await cli(['list', '--db', db])).stdout).toMatch(/2 interrupted/);
+  });
+
   it('list and inspect show it interrupted, list --status interrupted finds it, resume finishes it', async () => {
     const dir = tmpDir();
     const db = path.join(dir, 'db');

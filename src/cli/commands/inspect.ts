@@ -4,7 +4,7 @@ import { AppError } from '../../core/errors.js';
 import type { RunStatus } from '../../core/ports.js';
 import { inspectRun, knownRun, type RunDetail } from '../../host/run-detail.js';
 import { approveHint } from '../approve-hint.js';
-import type { ListRunsOptions, RunSummary } from '../../host/store/index.js';
+import type { ListRunsOptions, RunSummary, Store } from '../../host/store/index.js';
 import { UsageError } from '../exit.js';
 import { positiveInt } from '../flags.js';
 import {
@@ -227,10 +227,11 @@ export async function listCommand(opts: ListOpts, g: GlobalOpts): Promise<number
     // The children of a run that is not there: said (exit 2), not answered with an empty list.
     if (q.parentRunId !== undefined) await knownRun(store, q.parentRunId);
     const dead = await deadRuns(store);
-    const runs = (await store.listRuns(widen(q, dead)))
+    const listed = (await store.listRuns(widen(q, dead)))
       .map((r) => ({ ...r, status: shownStatus(r.status, r.runId, dead) }))
       .filter((r) => wanted === undefined || wanted.includes(r.status))
       .slice(0, q.limit);
+    const runs = await Promise.all(listed.map((r) => withDeadChildren(store, r, dead)));
     const out = streamOut(process.stdout);
     if (opts.json) {
       out.write(JSON.stringify(runs, null, 2) + '\n');
@@ -266,6 +267,26 @@ function widen(q: ListRunsOptions, dead: Set<string>): ListRunsOptions {
   const status = [q.status].flat();
   const more: RunStatus[] = status.includes('interrupted') ? ['running', 'queued'] : [];
   return { ...q, status: [...new Set([...status, ...more])], limit: (q.limit ?? 50) + dead.size };
+}
+
+/**
+ * A run's children counted as they are shown: those left running or queued by a process that died
+ * are `interrupted` (the counts come from the table, which only a resume corrects).
+ */
+async function withDeadChildren<R extends RunSummary>(store: Store, r: R, dead: Set<string>): Promise<R> {
+  const c = r.children;
+  if (!c || dead.size === 0 || !((c.running ?? 0) + (c.queued ?? 0))) return r;
+  const kids = await store.listRuns({ parentRunId: r.runId, status: ['running', 'queued'], limit: 10_000 });
+  const gone = kids.filter((k) => dead.has(k.runId));
+  if (gone.length === 0) return r;
+  const counts = { ...c };
+  for (const k of gone) {
+    const was = k.status as 'running' | 'queued';
+    counts[was] = (counts[was] ?? 0) - 1;
+    if (!counts[was]) delete counts[was];
+    counts.interrupted = (counts.interrupted ?? 0) + 1;
+  }
+  return { ...r, children: counts };
 }
 
 /** A waiting node's row: the command that decides it (and how many more wait in its child runs). */
