@@ -33,6 +33,14 @@ async function closedPort(): Promise<number> {
 }
 
 describe('passwords never show', () => {
+  it('an unknown sslmode is refused naming it (pg would read it as "use SSL"); the known ones pass', () => {
+    const url = 'postgres://ana:s3cret@127.0.0.1:5432/db?sslmode=bogus';
+    expect(() => connectionConfig(url)).toThrow(/sslmode "bogus" is not one of disable, allow, prefer, require/);
+    expect(() => connectionConfig(url)).not.toThrow(/s3cret/);
+    for (const mode of ['disable', 'prefer', 'require', 'verify-full'])
+      expect(() => connectionConfig(`postgres://127.0.0.1/db?sslmode=${mode}`), mode).not.toThrow();
+  });
+
   it('redactUrl masks the user part and a password parameter, and leaves the rest as written', () => {
     expect(redactUrl('postgres://ann:secret@db.example:5432/sp?sslmode=require')).toBe(
       'postgres://ann:***@db.example:5432/sp?sslmode=require',

@@ -45,6 +45,9 @@ export function scrub(text: string, secrets: readonly string[]): string {
   return out;
 }
 
+/** libpq's sslmode values (and pg's `no-verify`). */
+const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify'];
+
 /**
  * The connection settings for `pg` (never the URL string itself, which would keep the password in
  * an enumerable property). `sslmode` has libpq's meaning: `require` encrypts without checking the
@@ -52,6 +55,13 @@ export function scrub(text: string, secrets: readonly string[]): string {
  * libpq environment variables (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGSSLMODE).
  */
 export function connectionConfig(url: string): ClientConfig {
+  // An unknown sslmode is not silently read as another (pg treats it as "use SSL").
+  const mode = /[?&]sslmode=([^&#]*)/i.exec(url)?.[1];
+  if (mode !== undefined && !SSL_MODES.includes(decodeURIComponent(mode)))
+    throw new AppError(
+      'usage',
+      `not a valid PostgreSQL URL: ${redactUrl(url)} (sslmode "${decodeURIComponent(mode)}" is not one of ${SSL_MODES.join(', ')})`,
+    );
   let parsed: ReturnType<typeof parse>;
   try {
     const libpq = /[?&]uselibpqcompat=/i.test(url) ? {} : { useLibpqCompat: true };
