@@ -4,9 +4,13 @@
  * arrives twice; once the run has ended and everything was sent, the server answers 204 and
  * the client stops reconnecting.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { EventSource } from 'eventsource';
 import { describe, expect, it } from 'vitest';
 import { RUN_EVENT_TYPES } from '../core/events.js';
+import { startServer } from './index.js';
 import { useTestServer } from './server-test-kit.js';
 
 const t = useTestServer('sse');
@@ -155,5 +159,38 @@ describe('GET /api/runs/:runId/events with an EventSource', () => {
     const done = await fetch(`${base()}/api/runs/${runId}/events?after=${last}`, { headers: auth() });
     expect(done.status).toBe(204);
     expect(await done.text()).toBe('');
+  });
+});
+
+describe('a server that closes while a stream is open', () => {
+  it('ends the stream as a stream ends (the client reads its end), not cut off mid-chunk', async () => {
+    const server = await startServer({
+      dbPath: join(mkdtempSync(join(tmpdir(), 'statepipe-sse-close-')), 'sp.db'),
+      port: 0,
+    });
+    const base = `http://127.0.0.1:${server.port}`;
+    const headers = { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' };
+    const graph = {
+      format: 'statepipe.graph',
+      version: 1,
+      id: 'held',
+      nodes: [{ id: 'gate', type: 'approval', config: { title: 'ok?' } }],
+      edges: [],
+    };
+    const { runId } = (await (
+      await fetch(`${base}/api/runs`, { method: 'POST', headers, body: JSON.stringify({ graph }) })
+    ).json()) as {
+      runId: string;
+    };
+    const res = await fetch(`${base}/api/runs/${runId}/events`, { headers });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    await reader.read(); // the stream is open
+    const closing = server.close();
+    let read: ReadableStreamReadResult<Uint8Array>;
+    do read = await reader.read();
+    while (!read.done);
+    await closing;
+    expect(read.done).toBe(true); // a cut-off socket rejects the read instead ("terminated")
   });
 });

@@ -20,6 +20,12 @@ const ENDING = new Set(['run.succeeded', 'run.cancelled']);
 const Seq = z.coerce.number().int().min(0);
 
 export function eventsRoute(app: ZodApp, ctx: DispatchContext, feed: EventFeed): void {
+  // Streams open when the server closes end as streams do (their last chunk sent), not cut off.
+  const open = new Set<() => void>();
+  app.addHook('preClose', (done) => {
+    for (const stop of [...open]) stop();
+    done();
+  });
   app.route({
     method: 'GET',
     url: '/api/runs/:runId/events',
@@ -61,7 +67,7 @@ export function eventsRoute(app: ZodApp, ctx: DispatchContext, feed: EventFeed):
       if (!row) return sendFailure(reply, 'not-found', `run ${runId} not found`);
       if (ENDED.has(row.status) && after >= row.lastSeq) return reply.code(204).send(null);
       reply.hijack();
-      stream(reply.raw, ctx, feed, runId, after);
+      stream(reply.raw, ctx, feed, runId, after, open);
     },
   });
 }
@@ -73,6 +79,7 @@ function stream(
   feed: EventFeed,
   runId: string,
   after: number,
+  open: Set<() => void>,
 ): void {
   res.writeHead(200, {
     ...SECURITY_HEADERS,
@@ -88,6 +95,7 @@ function stream(
   const stop = (): void => {
     if (ended) return;
     ended = true;
+    open.delete(stop);
     unsubscribe();
     clearInterval(ping);
     res.end();
@@ -124,6 +132,7 @@ function stream(
   });
   const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
   res.on('close', stop);
+  open.add(stop);
   void pump().then(async () => {
     const row = await ctx.service.store.getRunRow(runId);
     if (row && ENDED.has(row.status) && last >= row.lastSeq) stop();
