@@ -308,6 +308,26 @@ export class StatepipeService {
   }
 
   /**
+   * Marks runs as `interrupted` whenever their driving process dies (another CLI or app on the same
+   * database, killed), every `everyMs`, so a studio open meanwhile shows them resumable instead of
+   * running forever. Stopped by close().
+   */
+  watchForDeadRuns(everyMs = 3_000): void {
+    if (this.deadRunWatch) return;
+    let busy = false;
+    this.deadRunWatch = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      recoverInterrupted(this.store, this.owner)
+        .catch(() => undefined) // the store closing, or busy: the next look tries again
+        .finally(() => (busy = false));
+    }, everyMs);
+    this.deadRunWatch.unref?.();
+  }
+
+  private deadRunWatch: ReturnType<typeof setInterval> | undefined;
+
+  /**
    * Gives up this process's hold on a run it drives (a worker's drain): the lease is taken anew
    * (its epoch moves on, so the old driver's next write is fenced) and released for another process.
    */
@@ -318,6 +338,7 @@ export class StatepipeService {
   }
 
   async close(): Promise<void> {
+    if (this.deadRunWatch) clearInterval(this.deadRunWatch);
     await this.telemetry?.shutdown();
     await this.sandbox.close();
     await this.store.close();

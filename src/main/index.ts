@@ -44,6 +44,7 @@ async function startService(): Promise<void> {
   service = svc;
   // Runs whose process died show as interrupted and can be resumed from the studio.
   await svc.recoverInterrupted();
+  svc.watchForDeadRuns();
   // The studio's approve button names nobody: the person at this desktop decides.
   const approver = osUser();
   ctx = {

@@ -57,7 +57,10 @@ async function openBackend(opts: ServerOptions): Promise<{ service: StatepipeSer
     throw err;
   }
   // With workers, a run whose driver died is theirs to take over (their reaper), not to mark interrupted.
-  if (!queue) await service.recoverInterrupted();
+  if (!queue) {
+    await service.recoverInterrupted();
+    service.watchForDeadRuns();
+  }
   return { service, ...(queue ? { queue } : {}) };
 }
 
