@@ -93,3 +93,33 @@ describe("a composition node's children in the run fold", () => {
     expect(filterChildren(items, 'map', 'succeeded', 'item 2')).toEqual([]);
   });
 });
+
+describe('children that wait', () => {
+  it('a child waiting only on nodes in doubt is shown in doubt (retry or resolve), one with an approval waiting; a deeper wait marks the direct child', () => {
+    seq = 0;
+    const fold = new RunFold('run_p', graph);
+    const v = fold.apply([
+      ev('run.started'),
+      ev('node.queued', 'each'),
+      ev('node.started', 'each', { attempt: 1, idempotencyKey: 'k', input: {} }),
+      child('each', 0),
+      child('each', 1),
+      child('each', 2),
+      ev('node.waiting', 'each', {
+        attempt: 1,
+        children: [
+          { runId: 'run_each0', nodeIds: ['charge'], inDoubt: ['charge'] },
+          { runId: 'run_each1', nodeIds: ['gate'] },
+          { runId: 'run_deep', nodeIds: ['gate'], via: 'run_each2' },
+        ],
+      }),
+    ]);
+    const items = v.nodes['each']!.children!;
+    expect(items.map((c) => [c.key, c.status])).toEqual([
+      [0, 'in-doubt'],
+      [1, 'waiting'],
+      [2, 'waiting'],
+    ]);
+    expect(filterChildren(items, 'map', 'in-doubt', '').map((c) => c.key)).toEqual([0]);
+  });
+});

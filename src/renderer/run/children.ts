@@ -10,7 +10,8 @@ import type { NodeError } from '../../core/errors';
 import type { RunEvent } from '../../core/events';
 import type { NodeState } from '../../core/engine/state';
 
-export type ChildStatus = 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled';
+/** `in-doubt`: waiting for a person to retry or resolve a node in doubt (not for an approval). */
+export type ChildStatus = 'running' | 'waiting' | 'in-doubt' | 'succeeded' | 'failed' | 'cancelled';
 
 export interface ChildItem {
   /** A map item's index, a loop's iteration, 0 for a subgraph. */
@@ -64,8 +65,13 @@ export class ChildTimes {
 /** The children of a node in key order, or undefined when it started none. */
 export function childItems(n: NodeState, times: ChildTimes): ChildItem[] | undefined {
   if (!n.children || n.children.size === 0) return undefined;
-  // A child waits itself, or through a child of its own (`via`).
+  // A child waits itself, or through a child of its own (`via`); in doubt when all it waits on is.
   const waiting = new Set((n.waitingChildren ?? []).map((c) => c.via ?? c.runId));
+  const approvals = new Set(
+    (n.waitingChildren ?? [])
+      .filter((c) => c.nodeIds.some((id) => !c.inDoubt?.includes(id)))
+      .map((c) => c.via ?? c.runId),
+  );
   const out: ChildItem[] = [];
   for (const [key, c] of n.children) {
     const t = times.of(c.runId);
@@ -73,7 +79,8 @@ export function childItems(n: NodeState, times: ChildTimes): ChildItem[] | undef
       key,
       runId: c.runId,
       attempt: c.attempt,
-      status: c.status === 'running' && waiting.has(c.runId) ? 'waiting' : c.status,
+      status:
+        c.status === 'running' && waiting.has(c.runId) ? (approvals.has(c.runId) ? 'waiting' : 'in-doubt') : c.status,
       tokens: c.tokens,
       costUsd: c.costUsd,
     };
@@ -108,7 +115,7 @@ export function childProgress(
   if (total !== undefined) p.total = total;
   for (const c of items ?? []) {
     if (c.status === 'running') p.running++;
-    else if (c.status === 'waiting') p.waiting++;
+    else if (c.status === 'waiting' || c.status === 'in-doubt') p.waiting++;
     else p.done++;
     if (c.status === 'failed') p.failed++;
     p.lastKey = Math.max(p.lastKey ?? c.key, c.key);
