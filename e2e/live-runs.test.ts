@@ -4,12 +4,14 @@
  * side panel (1280×720, panels folded), a rejection told apart from a crash, a failed code node
  * shown by what it received and where it threw, retry and rerun, pause, resume and cancel.
  */
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { cliEntry, startedRunId } from '../src/cli/cli-test-kit';
 import { CODE_FAILS, example, harness, importFile, realErrors, shot, typeText, VIEWPORTS, sel } from './harness';
 
 const h = harness();
@@ -397,4 +399,77 @@ describe('live runs in the run view', () => {
     expect(await page.locator(sel('cancel')).isDisabled()).toBe(true);
     expect(realErrors(errors)).toEqual([]);
   });
+
+  it('a node left in doubt by a killed process: Retry asks before sending its request again', async () => {
+    // A POST whose first answer comes late: the CLI that sent it is killed meanwhile.
+    let posts = 0;
+    const target = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        posts++;
+        setTimeout(
+          () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'),
+          posts === 1 ? 5000 : 0,
+        );
+      });
+    });
+    await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(target.address() as AddressInfo).port}/charge`;
+    try {
+      const graph = {
+        format: 'statepipe.graph',
+        version: 1,
+        id: 'charge-once',
+        nodes: [
+          { id: 'start', type: 'input', position: { x: 0, y: 100 } },
+          {
+            id: 'pay',
+            type: 'http',
+            position: { x: 240, y: 100 },
+            config: { method: 'POST', url, body: { cents: 500 } },
+          },
+          { id: 'out', type: 'output', position: { x: 480, y: 100 }, config: { value: '{{nodes.pay.output.status}}' } },
+        ],
+        edges: [
+          { id: 'e1', source: 'start', target: 'pay' },
+          { id: 'e2', source: 'pay', target: 'out' },
+        ],
+      };
+      const file = writeGraph('charge-once', graph);
+      const child = spawn(process.execPath, [...cliEntry(), 'run', file, '--db', join(h.dir, 'studio.db')], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+      await expect.poll(() => posts, { timeout: 20_000 }).toBe(1);
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+      const runId = startedRunId(out);
+
+      // A person finds it interrupted on the dashboard, opens it and resumes it: the POST is in doubt.
+      const { page, errors } = await h.page();
+      await page.click(sel('tab-runs'));
+      const row = page.locator(sel(`run-row-${runId}`));
+      await row.waitFor();
+      await row.click();
+      await runStatus(page, 'interrupted');
+      await page.click(sel('resume'));
+      await nodeStatus(page, 'pay', 'in-doubt');
+      await inspect(page, 'pay');
+      await page.click(sel('inspector-retry'));
+      await page.locator(sel('retry-confirm')).waitFor();
+      await shot(page, 'in-doubt-retry-confirm');
+      expect(posts).toBe(1); // asked, not sent
+      await page.click(sel('retry-confirm-cancel'));
+      expect(await statusOf(page, 'pay')).toBe('in-doubt');
+      await page.click(sel('inspector-retry'));
+      await page.click(sel('retry-confirm-send'));
+      await runStatus(page, 'succeeded');
+      expect(posts).toBe(2);
+      expect(realErrors(errors)).toEqual([]);
+    } finally {
+      await new Promise<void>((r) => target.close(() => r()));
+    }
+  }, 90_000);
 });

@@ -5,7 +5,7 @@
  * approval, retry a failed or in-doubt node, resolve an in-doubt one, rerun from this node.
  * The same component shows a node of a run and the result of testing one node in the editor.
  */
-import type { JSX, ReactNode } from 'react';
+import { useState, type JSX, type ReactNode } from 'react';
 import type { GraphNode } from '../../core/graph/schema';
 import { kindUi } from '../doc/node-kinds';
 import { fmtCost, fmtTokens } from '../ui/format';
@@ -40,8 +40,46 @@ export interface InspectorProps {
   onOpenChild?(runId: string): void;
 }
 
-function Actions({ nodeId, a }: { nodeId: string; a: NodeActions }): JSX.Element | null {
+function Actions({ nodeId, a, inDoubt }: { nodeId: string; a: NodeActions; inDoubt: boolean }): JSX.Element | null {
+  // A node in doubt may have had its effect already: retrying sends it again, so it is confirmed.
+  const [confirming, setConfirming] = useState(false);
   if (!a.decide && !a.retry && !a.rerun) return null;
+  if (confirming && inDoubt && a.retry) {
+    const retry = a.retry;
+    return (
+      <div
+        className="insp-actions insp-confirm"
+        role="alertdialog"
+        aria-labelledby="retry-confirm-text"
+        data-testid="retry-confirm"
+      >
+        <p id="retry-confirm-text" className="field-message">
+          Its request may already have taken effect before the crash. Retrying sends it again (a new attempt, with a new
+          idempotency key). If it did take effect, mark it done with its output instead.
+        </p>
+        <button
+          type="button"
+          className="btn btn-primary btn-sm"
+          data-testid="retry-confirm-send"
+          onClick={() => {
+            setConfirming(false);
+            retry();
+          }}
+        >
+          <Icon name="retry" size={12} /> Send it again
+        </button>
+        <button
+          type="button"
+          className="btn btn-sm"
+          data-testid="retry-confirm-cancel"
+          onClick={() => setConfirming(false)}
+          autoFocus
+        >
+          Keep waiting
+        </button>
+      </div>
+    );
+  }
   return (
     <div className="insp-actions">
       {a.decide && <DecisionButtons decide={a.decide} testId={(kind) => `inspector-${kind}`} primary />}
@@ -50,8 +88,8 @@ function Actions({ nodeId, a }: { nodeId: string; a: NodeActions }): JSX.Element
           type="button"
           className="btn btn-primary btn-sm"
           data-testid="inspector-retry"
-          onClick={a.retry}
-          title="Run this node again; upstream outputs are kept"
+          onClick={inDoubt ? () => setConfirming(true) : a.retry}
+          title={inDoubt ? 'Send its request again (asks first)' : 'Run this node again; upstream outputs are kept'}
         >
           <Icon name="retry" size={12} /> Retry
         </button>
@@ -123,7 +161,7 @@ export function Inspector({
               {error}
             </div>
           )}
-          {actions && <Actions nodeId={nodeId} a={actions} />}
+          {actions && <Actions key={nodeId} nodeId={nodeId} a={actions} inDoubt={status === 'in-doubt'} />}
           {actions?.resolve && status === 'in-doubt' && <Resolve onResolve={actions.resolve} />}
           {decision && (
             <div
