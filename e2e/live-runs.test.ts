@@ -157,6 +157,9 @@ describe('live runs in the run view', () => {
     await page.click(sel('run-submit'));
     await runStatus(page, 'waiting');
     await nodeStatus(page, 'approval', 'waiting');
+    // The card says what the person is asked, rendered: not the template.
+    expect(await card(page, 'approval').textContent()).toContain('Approve high-risk vendor Acme?');
+    expect(await card(page, 'approval').textContent()).not.toContain('{{');
     await shot(page, 'approval-waiting');
     await page.click(sel('approve-approval'));
     await page.keyboard.type('controls in place');

@@ -6,7 +6,7 @@
  * Zoomed out (lod.tsx) it is a box in its state's color, of the size it was last measured at,
  * with the same handles. The one card of every canvas: the editor, the run view, the diffs.
  */
-import { memo, useContext, useDeferredValue, type JSX } from 'react';
+import { memo, useContext, useDeferredValue, useMemo, type JSX } from 'react';
 import { Handle, Position, useNodeConnections, type NodeProps } from '@xyflow/react';
 import { errorMessageOf } from '../../core/errors';
 import { isBranching, typeLabel } from '../doc/defaults';
@@ -162,7 +162,16 @@ function FullNode({ id, selected }: Pick<Props, 'id' | 'selected'>): JSX.Element
   const run = src.useRunNode(id);
   const mark = src.useMark?.(id);
   const live = src.useLive?.() ?? true;
-  if (!node) return null;
+  // In a run, the card shows what its attempt ran with (an approval's rendered title), not `{{…}}`.
+  const ran = run?.input;
+  const shown = useMemo(
+    () =>
+      node && ran !== null && typeof ran === 'object' && !Array.isArray(ran) && node.type !== 'code'
+        ? { ...node, config: { ...node.config, ...(ran as Record<string, unknown>) } }
+        : node,
+    [node, ran],
+  );
+  if (!node || !shown) return null;
   const status = run?.status ?? 'idle';
   const type = node.type;
   const streams = kindUi(type)?.streams ?? false;
@@ -201,7 +210,7 @@ function FullNode({ id, selected }: Pick<Props, 'id' | 'selected'>): JSX.Element
         )}
       </div>
       <div className="sp-node-body">
-        <Summary node={node} inputKeys={inputKeysOf(inputSchema)} />
+        <Summary node={shown} inputKeys={inputKeysOf(inputSchema)} />
       </div>
       {run && status !== 'idle' && (
         <div className="sp-run-meta">

@@ -19,6 +19,8 @@ export interface NodeMark {
 export interface CardRun {
   status: NodeStatus;
   attempt: number;
+  /** The config its latest attempt ran with, templates rendered (a run's card shows that, not `{{…}}`). */
+  input?: unknown;
   tokens: number;
   stream: string;
   error?: NodeError;
