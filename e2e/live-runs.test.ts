@@ -218,7 +218,10 @@ describe('live runs in the run view', () => {
     await runStatus(page, 'waiting');
     await page.click(sel('reject-approval'));
     await page.keyboard.type('too risky');
-    await page.click(sel('approval-submit'));
+    await page.keyboard.press('Enter'); // a new line in the comment, not a decision
+    expect(await page.locator(sel('approval-dialog')).count()).toBe(1);
+    await page.keyboard.press('Backspace');
+    await page.keyboard.press('Control+Enter'); // decides, from the keyboard
     await runStatus(page, 'failed');
     const notice = page.locator(sel('run-rejected'));
     await notice.waitFor();

@@ -61,6 +61,13 @@ function ApprovalDialog({
           e.preventDefault();
           void submit();
         }}
+        // Ctrl+Enter (⌘+Enter) decides from the comment or the data: Enter alone is a new line there.
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+            e.preventDefault();
+            void submit();
+          }
+        }}
       >
         <div className="approval-title">{approval?.title ?? nodeId}</div>
         {approval?.details !== undefined && (
@@ -98,6 +105,7 @@ function ApprovalDialog({
             type="submit"
             className={`btn ${approved ? 'btn-primary' : 'btn-danger'}`}
             data-testid="approval-submit"
+            title="Ctrl+Enter"
             disabled={busy}
           >
             {approved ? 'Approve' : 'Reject'}
