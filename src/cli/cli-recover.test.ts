@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { cli, cliEntry, startedRunId, tmpDir } from './cli-test-kit.js';
+import { cli, cliEntry, runAndKill, startedRunId, tmpDir } from './cli-test-kit.js';
 
 const delayGraph = (ms: number) => ({
   format: 'statepipe.graph',
@@ -25,30 +25,6 @@ const delayGraph = (ms: number) => ({
     { id: 'e2', source: 'wait', target: 'out' },
   ],
 });
-
-/** Starts `statepipe run` in a real child process and SIGKILLs it once `started` was printed (the delay node's start). */
-async function runAndKill(graphFile: string, db: string, started = /wait started/, settleMs = 0): Promise<string> {
-  const child = spawn(process.execPath, [...(await cliEntry()), 'run', graphFile, '--db', db], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the delay never started: ${out} ${err}`)), 20_000);
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-      if (started.test(out)) {
-        clearTimeout(timer);
-        setTimeout(resolve, settleMs);
-      }
-    });
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGKILL');
-  await exited;
-  return startedRunId(out);
-}
 
 describe('a run whose process was SIGKILLed', () => {
   it('list counts the children it left running as interrupted, as list --parent shows them', async () => {

@@ -104,3 +104,35 @@ export function startedRunId(text: string): string {
 
 /** Lines of stderr that are not empty. */
 export const errLines = (r: CliResult): string[] => r.stderr.split('\n').filter((l) => l.trim() !== '');
+
+/**
+ * Starts `statepipe run` in a real child process and SIGKILLs it once `started` was printed (the
+ * delay node's start) and `settleMs` more passed; returns the run's id.
+ */
+export async function runAndKill(
+  graphFile: string,
+  db: string,
+  started = /wait started/,
+  settleMs = 0,
+): Promise<string> {
+  const child = spawn(process.execPath, [...cliEntry(), 'run', graphFile, '--db', db], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the delay never started: ${out} ${err}`)), 20_000);
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      if (started.test(out)) {
+        clearTimeout(timer);
+        setTimeout(resolve, settleMs);
+      }
+    });
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGKILL');
+  await exited;
+  return startedRunId(out);
+}

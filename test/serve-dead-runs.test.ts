@@ -3,13 +3,12 @@
  * shows `interrupted` there within seconds, resumable, instead of `running` until the server
  * restarts. Real server, real `statepipe run` child process, SIGKILL.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cliEntry, startedRunId } from '../cli/cli-test-kit.js';
-import { startServer, type RunningServer } from './index.js';
+import { runAndKill } from '../src/cli/cli-test-kit.js';
+import { startServer, type RunningServer } from '../src/server/index.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'statepipe-dead-runs-'));
 let server: RunningServer | undefined;
@@ -36,27 +35,10 @@ describe('serve and a run whose process dies meanwhile', () => {
     };
     const file = path.join(dir, 'slow.json');
     fs.writeFileSync(file, JSON.stringify(graph));
-    const child = spawn(process.execPath, [...cliEntry(), 'run', file, '--db', db], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the delay never started: ${out}`)), 20_000);
-      child.stdout.setEncoding('utf8').on('data', (d: string) => {
-        out += d;
-        if (/wait started/.test(out)) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    });
-    const runId = startedRunId(out);
+    // The CLI drives it on the same database, and dies (SIGKILL) while its delay runs.
+    const runId = await runAndKill(file, db);
     const status = async () =>
       ((await (await fetch(`${api}/runs/${runId}`, { headers })).json()) as { status: string }).status;
-    expect(await status()).toBe('running');
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGKILL');
-    await exited;
     let seen = await status();
     for (let i = 0; i < 100 && seen !== 'interrupted'; i++) {
       await new Promise((r) => setTimeout(r, 100));
