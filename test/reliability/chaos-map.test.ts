@@ -102,8 +102,10 @@ describe('statepipe chaos over a map of 30 items', () => {
     expect(r.code).toBe(0);
     expect(summary.mismatches).toBe(0);
     expect(summary.kills).toBeGreaterThanOrEqual(12);
-    const midMap = (summary.byKind['child start'] ?? 0) + (summary.byKind['child end'] ?? 0);
-    expect(midMap, 'kills as the map starts or ends items').toBeGreaterThanOrEqual(1);
+    // Mid-map: as the map starts or ends an item, or inside an item (its model streaming). Which
+    // append a seeded kill lands on depends on how the commits grouped, so not one kind alone.
+    const midMap = ['child start', 'child end', 'mid-stream'].reduce((n, k) => n + (summary.byKind[k] ?? 0), 0);
+    expect(midMap, `kills while the map runs (by kind: ${JSON.stringify(summary.byKind)})`).toBeGreaterThanOrEqual(1);
     // 30 PUTs a run (one per item), each applied once however often the run was killed.
     expect(server.unkeyed).toBe(0);
     expect(server.counts.size).toBeGreaterThanOrEqual(30 * 13);
