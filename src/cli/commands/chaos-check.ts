@@ -110,6 +110,26 @@ export async function snapshot(dbFile: string, runId: string): Promise<RunSnapsh
   }
 }
 
+/**
+ * What a person decides in a waiting run, and in which run: a node in doubt is retried, else an
+ * approval is granted; a composition node's wait is decided in the child run that holds it (as a
+ * person does when several children wait at the same node). Undefined when nothing waits.
+ */
+export function personDecision(
+  runId: string,
+  state: Readonly<RunState>,
+): { act: 'retry' | 'approve'; runId: string; nodeId: string } | undefined {
+  for (const [id, n] of state.nodes) if (n.status === 'in-doubt') return { act: 'retry', runId, nodeId: id };
+  for (const [id, n] of state.nodes) {
+    if (n.status !== 'waiting') continue;
+    const child = n.waitingChildren?.[0];
+    const at = child?.nodeIds[0];
+    if (!child || at === undefined) return { act: 'approve', runId, nodeId: id };
+    return { act: child.inDoubt?.includes(at) ? 'retry' : 'approve', runId: child.runId, nodeId: at };
+  }
+  return undefined;
+}
+
 /** JSON with sorted keys: equality of values regardless of key order. */
 export function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;

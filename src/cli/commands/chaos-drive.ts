@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { isTerminalRun } from '../../core/engine/machines.js';
 import { CHAOS_KILL_ENV, CHAOS_TRACE_ENV, KILL_WHERE, type ChaosTraceLine, type KillWhere } from '../../host/chaos.js';
-import { checkKill, runIds, snapshot } from './chaos-check.js';
+import { checkKill, personDecision, runIds, snapshot } from './chaos-check.js';
 
 export type Cmd = 'run' | 'resume' | 'approve' | 'retry';
 
@@ -74,19 +74,9 @@ async function nextCommand(dbFile: string, runId: string | undefined): Promise<{
   if (runId === undefined) return { cmd: 'run', args: [] };
   const { state } = await snapshot(dbFile, runId);
   if (isTerminalRun(state.status)) return 'done';
-  if (state.status === 'waiting') {
-    for (const [id, n] of state.nodes) if (n.status === 'in-doubt') return { cmd: 'retry', args: [runId, id] };
-    for (const [id, n] of state.nodes) {
-      if (n.status !== 'waiting') continue;
-      // A composition node waits for a person in a child run: decided in that run, as a person
-      // would when several wait at the same node (a map's items).
-      const child = n.waitingChildren?.[0];
-      const at = child?.nodeIds[0];
-      if (child && at !== undefined && child.inDoubt?.includes(at)) return { cmd: 'retry', args: [child.runId, at] };
-      const [run, gate] = child && at !== undefined ? [child.runId, at] : [runId, id];
-      return { cmd: 'approve', args: [run, gate, '--by', 'chaos', '--comment', 'ok'] };
-    }
-  }
+  const d = state.status === 'waiting' ? personDecision(runId, state) : undefined;
+  if (d?.act === 'retry') return { cmd: 'retry', args: [d.runId, d.nodeId] };
+  if (d) return { cmd: 'approve', args: [d.runId, d.nodeId, '--by', 'chaos', '--comment', 'ok'] };
   return { cmd: 'resume', args: [runId] };
 }
 

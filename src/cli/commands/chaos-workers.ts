@@ -15,7 +15,7 @@ import { StatepipeService } from '../../host/service.js';
 import type { PostgresStore } from '../../host/store/pg/pg-store.js';
 import { RunQueue } from '../../host/workers/queue.js';
 import type { Out, Paint } from '../render.js';
-import { checkCounts, checkTree, runTreeOf, type Reference } from './chaos-check.js';
+import { checkCounts, checkTree, personDecision, runTreeOf, type Reference } from './chaos-check.js';
 
 /** The queue of a campaign's runs: workers of the database that serve `default` leave them alone. */
 const QUEUE = 'chaos';
@@ -192,28 +192,16 @@ async function personActs(
   s: WorkerChaosSummary,
 ): Promise<RunOutcome | undefined> {
   const handOff = { handOff: true };
-  if (state.status === 'waiting') {
-    for (const [node, n] of state.nodes)
-      if (n.status === 'in-doubt') {
-        const o = await svc.retry(id, node, handOff);
-        s.inDoubtRetries++;
-        return o;
-      }
-    for (const [node, n] of state.nodes) {
-      if (n.status !== 'waiting') continue;
-      // A composition node waits for a person in a child run: decided in that run.
-      const child = n.waitingChildren?.[0];
-      const at = child?.nodeIds[0];
-      if (child && at !== undefined && child.inDoubt?.includes(at)) {
-        const o = await svc.retry(child.runId, at, handOff);
-        s.inDoubtRetries++;
-        return o;
-      }
-      const [run, gate] = child && at !== undefined ? [child.runId, at] : [id, node];
-      const o = await svc.approve(run, gate, { approved: true, by: 'chaos', comment: 'ok' }, handOff);
-      s.approvals++;
-      return o;
-    }
+  const d = state.status === 'waiting' ? personDecision(id, state) : undefined;
+  if (d?.act === 'retry') {
+    const o = await svc.retry(d.runId, d.nodeId, handOff);
+    s.inDoubtRetries++;
+    return o;
+  }
+  if (d) {
+    const o = await svc.approve(d.runId, d.nodeId, { approved: true, by: 'chaos', comment: 'ok' }, handOff);
+    s.approvals++;
+    return o;
   }
   if (state.status === 'paused' || state.status === 'interrupted') return svc.resume(id, handOff);
   return undefined;
