@@ -6,10 +6,10 @@
  * creates the run and records its key in one transaction, so two processes (or two requests)
  * with the same key cannot both create a run.
  */
-import { createHash } from 'node:crypto';
 import { AppError, KeyTakenError } from '../core/errors.js';
 import type { Graph } from '../core/graph/schema.js';
 import type { StatepipeService } from './service.js';
+import { sha256 } from './store/index.js';
 
 export interface StartedRun {
   runId: string;
@@ -33,9 +33,7 @@ function canonicalJson(value: unknown): string {
  * value does.
  */
 export function requestHash(graph: Graph, input: unknown): string {
-  return createHash('sha256')
-    .update(canonicalJson({ graph: withoutLayout(graph), input }))
-    .digest('hex');
+  return sha256(canonicalJson({ graph: withoutLayout(graph), input }));
 }
 
 function withoutLayout(graph: Graph): Graph {
@@ -66,7 +64,7 @@ export async function createRunOnce(
   } catch (err) {
     if (!(err instanceof KeyTakenError)) throw err;
     // A key stored before the layout was left out of the hash matches the request with its layout.
-    const before = () => createHash('sha256').update(canonicalJson({ graph, input })).digest('hex');
+    const before = () => sha256(canonicalJson({ graph, input }));
     if (err.requestHash !== undefined && err.requestHash !== hash && err.requestHash !== before()) {
       throw new AppError(
         'validation',
