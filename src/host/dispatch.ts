@@ -43,18 +43,17 @@ const CHECK_OUTPUTS =
 const HAND_OFF_WAIT_MS = 5_000;
 
 /**
- * Drives the run here, or (with workers) records the action and queues the run for a worker.
- * With workers the answer comes once the action is recorded (or refused): a worker that has
- * just parked the run (waiting) may hold its lease a moment longer, so a `conflict` is tried
- * again until HAND_OFF_WAIT_MS, then answered as a 409; never acknowledged and dropped.
+ * With workers: records the action and queues the run for a worker. The answer comes once the
+ * action is recorded (or refused): a worker that has just parked the run (waiting) may hold its
+ * lease a moment longer, so a `conflict` is tried again until HAND_OFF_WAIT_MS, then answered as
+ * a 409; never acknowledged and dropped.
  */
-async function driveOrQueue(ctx: DispatchContext, act: (o: HandOff) => Promise<RunOutcome>): Promise<RunOutcome> {
-  if (!ctx.queue) return act({});
+async function handToWorkers(queue: RunQueue, act: (o: HandOff) => Promise<RunOutcome>): Promise<RunOutcome> {
   const deadline = Date.now() + HAND_OFF_WAIT_MS;
   for (let pause = 50; ; pause = Math.min(pause * 2, 500)) {
     try {
       const outcome = await act({ handOff: true });
-      if (outcome.status === 'running' || outcome.status === 'queued') await ctx.queue.requeue(outcome.runId);
+      if (outcome.status === 'running' || outcome.status === 'queued') await queue.requeue(outcome.runId);
       return outcome;
     } catch (err) {
       if (!(err instanceof AppError && err.code === 'conflict') || Date.now() + pause > deadline) throw err;
@@ -65,7 +64,7 @@ async function driveOrQueue(ctx: DispatchContext, act: (o: HandOff) => Promise<R
 
 /** A person's action: with workers, answered once recorded; here, once taken (the run goes on). */
 function control(ctx: DispatchContext, act: (o: HandOff) => Promise<RunOutcome>, runId: string) {
-  return ctx.queue ? driveOrQueue(ctx, act) : whenAccepted(ctx, act, runId);
+  return ctx.queue ? handToWorkers(ctx.queue, act) : whenAccepted(ctx, act, runId);
 }
 
 /** A new run goes on in the background here, or to a worker. */
