@@ -37,6 +37,8 @@ describe('passwords never show', () => {
     const url = 'postgres://ana:s3cret@127.0.0.1:5432/db?sslmode=bogus';
     expect(() => connectionConfig(url)).toThrow(/sslmode "bogus" is not one of disable, allow, prefer, require/);
     expect(() => connectionConfig(url)).not.toThrow(/s3cret/);
+    // Broken percent-encoding is refused the same way, not thrown as an internal error.
+    expect(() => connectionConfig('postgres://127.0.0.1/db?sslmode=%ZZ')).toThrow(/sslmode "%ZZ" is not one of/);
     for (const mode of ['disable', 'prefer', 'require', 'verify-full'])
       expect(() => connectionConfig(`postgres://127.0.0.1/db?sslmode=${mode}`), mode).not.toThrow();
   });

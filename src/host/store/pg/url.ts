@@ -45,6 +45,15 @@ export function scrub(text: string, secrets: readonly string[]): string {
   return out;
 }
 
+/** A URL part decoded, or as written when its percent-encoding is broken (then no mode matches). */
+function decodedOr(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}
+
 /** libpq's sslmode values (and pg's `no-verify`). */
 const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify'];
 
@@ -57,10 +66,11 @@ const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify
 export function connectionConfig(url: string): ClientConfig {
   // An unknown sslmode is not silently read as another (pg treats it as "use SSL").
   const mode = /[?&]sslmode=([^&#]*)/i.exec(url)?.[1];
-  if (mode !== undefined && !SSL_MODES.includes(decodeURIComponent(mode)))
+  const sslmode = mode === undefined ? undefined : decodedOr(mode);
+  if (sslmode !== undefined && !SSL_MODES.includes(sslmode))
     throw new AppError(
       'usage',
-      `not a valid PostgreSQL URL: ${redactUrl(url)} (sslmode "${decodeURIComponent(mode)}" is not one of ${SSL_MODES.join(', ')})`,
+      `not a valid PostgreSQL URL: ${redactUrl(url)} (sslmode "${sslmode}" is not one of ${SSL_MODES.join(', ')})`,
     );
   let parsed: ReturnType<typeof parse>;
   try {
