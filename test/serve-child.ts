@@ -11,9 +11,10 @@ export interface ServeChild {
   stop(): Promise<number | null>;
 }
 
-export async function startServeChild(dbFile: string): Promise<ServeChild> {
+/** `args`: more flags for `serve`. */
+export async function startServeChild(dbFile: string, args: string[] = []): Promise<ServeChild> {
   const entry = cliEntry(); // bin/statepipe.js, as a user starts it
-  const child = spawn(process.execPath, [...entry, 'serve', '--port', '0', '--db', dbFile], {
+  const child = spawn(process.execPath, [...entry, 'serve', '--port', '0', '--db', dbFile, ...args], {
     env: { ...process.env, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -207,6 +207,10 @@ export const COMMAND_TABLE: { [N in CommandName]: (program: Command, act: Act) =
         "let the studio of another server (its origin, e.g. http://10.0.0.5:7777) connect here with this server's token; repeatable",
         (v: string, prev: string[] = []) => [...prev, v],
       )
+      .option(
+        '--grace-ms <ms>',
+        'on Ctrl+C/SIGTERM, how long running nodes may finish before their runs stop unfinished (default 30000)',
+      )
       .action(
         act(
           () => import('./commands/serve.js'),

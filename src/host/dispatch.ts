@@ -62,6 +62,11 @@ async function handToWorkers(queue: RunQueue, act: (o: HandOff) => Promise<RunOu
   }
 }
 
+/** A drive in the background failed: said, unless the host gave it up as it stops. */
+function backgroundError(ctx: DispatchContext, err: unknown): void {
+  if (!ctx.service.stopping) ctx.onBackgroundError?.(err);
+}
+
 /** A person's action: with workers, answered once recorded; here, once taken (the run goes on). */
 function control(ctx: DispatchContext, act: (o: HandOff) => Promise<RunOutcome>, runId: string) {
   return ctx.queue ? handToWorkers(ctx.queue, act) : whenAccepted(ctx, act, runId);
@@ -70,7 +75,7 @@ function control(ctx: DispatchContext, act: (o: HandOff) => Promise<RunOutcome>,
 /** A new run goes on in the background here, or to a worker. */
 function startRun(ctx: DispatchContext, runId: string): Promise<void> | void {
   if (ctx.queue) return ctx.queue.enqueue(runId);
-  ctx.service.drive(runId).catch((err) => ctx.onBackgroundError?.(err));
+  ctx.service.drive(runId).catch((err) => backgroundError(ctx, err));
 }
 
 type Handler = (ctx: DispatchContext, input: never) => unknown;
@@ -90,7 +95,7 @@ async function whenAccepted(
   const p = act({ accepted: accept });
   let answered = false;
   p.catch((err: unknown) => {
-    if (answered) ctx.onBackgroundError?.(err);
+    if (answered) backgroundError(ctx, err);
   });
   const first = await Promise.race([accepted, p.then((v) => ({ v }))]);
   answered = true;

@@ -327,6 +327,9 @@ export class StatepipeService {
 
   private deadRunWatch: ReturnType<typeof setInterval> | undefined;
 
+  /** Set while the host stops (orderly-stop.ts): the drives it gives up fail, and that is not news. */
+  stopping = false;
+
   /**
    * Gives up this process's hold on a run it drives (a worker's drain): the lease is taken anew
    * (its epoch moves on, so the old driver's next write is fenced) and released for another process.

@@ -10,6 +10,7 @@ import { CONTENT_SECURITY_POLICY } from '../contract/csp';
 import { dispatch, type DispatchContext } from '../host/dispatch';
 import { resolveNativeBinding } from '../host/native';
 import { osUser } from '../host/os-user';
+import { stopDriving } from '../host/orderly-stop';
 import { StatepipeService } from '../host/service';
 import { defaultDbPath } from '../host/store/index';
 import { EventFeed } from '../host/event-feed';
@@ -25,6 +26,9 @@ const rendererFile = path.join(here, '../renderer/index.html');
 const preloadFile = path.join(here, '../preload/index.cjs');
 
 let mainWindow: BrowserWindow | null = null;
+
+/** How long the runs driven here may finish their running nodes when the app quits. */
+const QUIT_GRACE_MS = 10_000;
 
 let service: StatepipeService | null = null;
 let feed: EventFeed | null = null;
@@ -178,9 +182,22 @@ if (!app.requestSingleInstanceLock()) {
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });
-  app.on('will-quit', () => {
+  // Quitting pauses the runs driven here: their running nodes finish (at most 10 s), so nothing is
+  // left in doubt; the app then quits for good.
+  let stopped = false;
+  app.on('will-quit', (event) => {
+    if (stopped || !service) return;
+    event.preventDefault();
+    stopped = true;
     feed?.stop();
-    void service?.close();
+    const svc = service;
+    stopDriving(svc, QUIT_GRACE_MS)
+      .then((report) => {
+        if (report.left.length > 0)
+          console.error('statepipe: stopped with nodes still running:', report.left.join(' '));
+      })
+      .catch((err: unknown) => console.error('statepipe:', err))
+      .finally(() => void svc.close().finally(() => app.quit()));
   });
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) mainWindow = createWindow();

@@ -10,6 +10,7 @@ import type { DispatchContext } from '../host/dispatch.js';
 import { EventFeed } from '../host/event-feed.js';
 import { osUser } from '../host/os-user.js';
 import { packageRoot, packageVersion } from '../host/paths.js';
+import { stopDriving, type StopReport } from '../host/orderly-stop.js';
 import { StatepipeService } from '../host/service.js';
 import { RunQueue } from '../host/workers/queue.js';
 import { newToken, ownOrigins } from './auth.js';
@@ -43,6 +44,12 @@ export interface RunningServer {
   port: number;
   token: string;
   service: StatepipeService;
+  /**
+   * Stops in order: no new requests or streams, the runs driven here paused and their running
+   * nodes finished (at most `graceMs`), then closed. What was paused, and what was left running.
+   */
+  stop(graceMs?: number): Promise<StopReport>;
+  /** Closes at once: runs driven here stay as last written (a later start finds them interrupted). */
   close(): Promise<void>;
 }
 
@@ -134,17 +141,31 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const port = typeof addr === 'object' && addr ? addr.port : 0;
   for (const o of ownOrigins(port, host)) origins.add(o);
   feed.start();
+  const closeFront = async () => {
+    feed.stop();
+    for (const ws of app.websocketServer.clients) ws.terminate();
+    await app.close();
+  };
+  const closeBack = async () => {
+    await queue?.close().catch(() => undefined);
+    await service.close();
+  };
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}/?token=${token}`,
     port,
     token,
     service,
+    async stop(graceMs) {
+      await closeFront();
+      try {
+        return await stopDriving(service, graceMs);
+      } finally {
+        await closeBack();
+      }
+    },
     async close() {
-      feed.stop();
-      for (const ws of app.websocketServer.clients) ws.terminate();
-      await app.close();
-      await queue?.close().catch(() => undefined);
-      await service.close();
+      await closeFront();
+      await closeBack();
     },
   };
 }

@@ -4,6 +4,7 @@
  * <webview>, no permissions, the CSP header, and IPC refused from a frame that is not the app.
  */
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -97,7 +98,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  e.appHandlers.get('will-quit')?.();
+  // Quit already (the last test); else now, with nothing driven.
+  e.appHandlers.get('will-quit')?.({ preventDefault: () => undefined });
   await new Promise((r) => setTimeout(r, 50));
   if (savedDb === undefined) delete process.env['STATEPIPE_DB'];
   else process.env['STATEPIPE_DB'] = savedDb;
@@ -201,5 +203,56 @@ describe('Electron main hardening', () => {
     const own = { url: pathToFileURL(rendererFile).href };
     const ok = await handler({ senderFrame: own, sender: { mainFrame: own } }, 'app.info', {});
     expect(ok).toMatchObject({ ok: true, value: { host: 'electron' } });
+  });
+
+  // Last: the app is quit here.
+  it('quitting pauses the runs driven here: a POST in flight finishes, nothing is in doubt, then the app quits', async () => {
+    // A real server on 127.0.0.1 that takes 400 ms to answer a POST.
+    let posts = 0;
+    const server = http.createServer((req, res) => {
+      req.resume();
+      posts++;
+      setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"placed":true}'), 400);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/orders`;
+    const own = { url: pathToFileURL(rendererFile).href };
+    const call = ([...e.ipc.values()][0] as Fn).bind(null, { senderFrame: own, sender: { mainFrame: own } });
+    const graph = {
+      format: 'statepipe.graph',
+      version: 1,
+      id: 'quit-while-posting',
+      nodes: [
+        { id: 'order', type: 'http', config: { method: 'POST', url, body: { item: 1 } } },
+        { id: 'after', type: 'http', config: { method: 'POST', url, body: { item: 2 } } },
+      ],
+      edges: [{ id: 'e1', source: 'order', target: 'after' }],
+    };
+    const started = (await call('runs.start', { graph })) as { ok: boolean; value: { runId: string } };
+    expect(started.ok).toBe(true);
+    const runId = started.value.runId;
+    while (posts === 0) await new Promise((r) => setTimeout(r, 10));
+
+    const event = { preventDefault: vi.fn() };
+    e.appHandlers.get('will-quit')!(event);
+    expect(event.preventDefault).toHaveBeenCalled(); // the app waits for the run
+    const { app } = await import('electron');
+    for (let i = 0; i < 300 && vi.mocked(app.quit).mock.calls.length === 0; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(app.quit).toHaveBeenCalled();
+    server.close();
+
+    // The POST finished and was recorded; the next one never started: paused, nothing in doubt.
+    const { StatepipeService } = await import('../../src/host/service.js');
+    const svc = await StatepipeService.open({ dbPath: process.env['STATEPIPE_DB']! });
+    try {
+      const run = await svc.inspect(runId);
+      expect(run.status).toBe('paused');
+      expect(run.nodes.find((n) => n.nodeId === 'order')).toMatchObject({ status: 'succeeded' });
+      expect(run.nodes.find((n) => n.nodeId === 'after')?.status).toBe('queued');
+      expect(posts).toBe(1);
+    } finally {
+      await svc.close();
+    }
   });
 });

@@ -3,12 +3,14 @@ import { parseAllowedOrigin } from '../../server/auth.js';
 import { UsageError } from '../exit.js';
 import { positiveInt } from '../flags.js';
 import { resolveDbPath, type GlobalOpts } from '../global-opts.js';
+import { DEFAULT_GRACE_MS, type StopReport } from '../../host/orderly-stop.js';
 
 export async function serveCommand(
-  opts: { port?: string; host?: string; workers?: boolean; allowOrigin?: string[] },
+  opts: { port?: string; host?: string; workers?: boolean; allowOrigin?: string[]; graceMs?: string },
   g: GlobalOpts,
 ): Promise<number> {
   const port = positiveInt(opts.port, '--port', true);
+  const graceMs = positiveInt(opts.graceMs, '--grace-ms', true) ?? DEFAULT_GRACE_MS;
   // A server that studios connect to keeps its token across restarts (a new one each start otherwise).
   const token = process.env['STATEPIPE_TOKEN'] || undefined;
   if (token !== undefined && !/^[A-Za-z0-9._~-]{16,}$/.test(token))
@@ -44,16 +46,47 @@ export async function serveCommand(
   process.stdout.write(
     `studio: ${server.url}\n(database ${server.service.store.displayName}${mode}; Ctrl+C to stop)\n`,
   );
+  const running = server;
   await new Promise<void>((resolve) => {
+    let signals = 0;
     const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      server.close().then(resolve, resolve);
+      // A second Ctrl+C quits at once: what still runs is found interrupted by the next start.
+      if (++signals > 1) process.exit(130);
+      const { engine } = running.service;
+      const stopping = engine.startsSettled().then(() => {
+        const here = engine.drivenHere();
+        const driven = here.filter((d) => !here.some((p) => p.runId === d.parent)).length;
+        if (driven > 0)
+          process.stderr.write(
+            `\nstopping: pausing ${plural(driven, 'run')} driven here; running nodes finish first (at most ${graceMs / 1000} s; Ctrl+C again to quit now)\n`,
+          );
+        return running.stop(graceMs);
+      });
+      stopping.then((report) => {
+        process.stderr.write(stopLines(report));
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        resolve();
+      }, resolve);
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
   return 0;
+}
+
+const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+/** What the stop did to the runs this server drove, and how to go on with them. */
+export function stopLines(report: StopReport): string {
+  const lines: string[] = [];
+  if (report.paused.length > 0)
+    lines.push(`paused: ${report.paused.join(' ')} (statepipe resume RUN, or Resume in the studio, continues each)`);
+  if (report.left.length > 0)
+    lines.push(
+      `stopped with nodes still running: ${report.left.join(' ')} (statepipe resume RUN runs them again, or says which are in doubt)`,
+    );
+  return lines.map((l) => l + '\n').join('');
 }
 
 /** A listen failure as a usage error (exit 2, one line): exit 1 is for a failed run. */

@@ -466,6 +466,36 @@ export class RunDriver implements RunContext {
     return true;
   }
 
+  /**
+   * What runs now, for a host's stop (pause-all.ts): `pure` nodes only (stopping them loses
+   * nothing: a resume runs them again), `children` (pure nodes, and nodes whose work is in child
+   * runs), or `other` (a node with effects; or nothing, and the driver stops by itself at once).
+   */
+  get runningKind(): 'pure' | 'children' | 'other' {
+    if (this.inflight.size === 0) return 'other';
+    let kind: 'pure' | 'children' = 'pure';
+    for (const [id, task] of this.inflight) {
+      if (task instanceof VerifyTask) return 'other';
+      const node = this.nodes.get(id)!;
+      if (kindOf(node).execution === 'children') kind = 'children';
+      else if (sideEffectOf(node) !== 'pure') return 'other';
+    }
+    return kind;
+  }
+
+  /** A host's stop (pause-all.ts): nothing more is written; the run stays as last written, resumable. */
+  abandon(): void {
+    if (this.stopped_) return;
+    const err = new AppError('internal', `run ${this.runId}: the host stopped while it ran; resume continues it`);
+    // Its tasks stop now (a parent's first: its children's drives ending is then no news to it) ...
+    this.stopped_ = true;
+    for (const task of this.inflight.values()) task.abort(new NodeFailure('internal', 'engine stopped'));
+    this.background.abort(err);
+    // ... and the drive ends once what is staged (its pause, say) is written, before its lease goes.
+    const end = () => this.rejectDone(err);
+    this.log.flush().then(end, end);
+  }
+
   /** A resume while this driver still runs (paused with nodes in flight); false when it was not paused. */
   resumeLive(budget?: { maxTokens?: number; maxCostUsd?: number }): boolean {
     if (this.stopped_ || this.cancelling || this.state.status !== 'paused') return false;

@@ -230,6 +230,23 @@ export class Engine {
     return this.drive(id);
   }
 
+  /** Resolves once the drives being started here have their driver (or failed to start). */
+  async startsSettled(): Promise<void> {
+    while (this.starting.size > 0) await Promise.allSettled([...this.starting.values()]);
+  }
+
+  /** The runs driven here now, each with its driver's pause and its drive's end (pause-all.ts). */
+  drivenHere(): DrivenHere[] {
+    return [...this.active].map(([runId, d]) => ({
+      runId: asRunId(runId),
+      parent: d.state.parent?.runId,
+      pause: () => d.requestPause(),
+      running: () => d.runningKind,
+      abandon: () => d.abandon(),
+      ended: this.exits.get(runId) ?? this.settled(asRunId(runId)),
+    }));
+  }
+
   /** Resolves the next time a drive of `runId` in this engine settles. */
   settled(runId: RunId): Promise<void> {
     return new Promise((resolve) => {
@@ -437,6 +454,20 @@ export class Engine {
     const { graph, events } = await this.deps.store.loadRun(runId);
     return foldEvents(runId, graph, events);
   }
+}
+
+/** A run driven by an engine now: see Engine.drivenHere. */
+export interface DrivenHere {
+  runId: RunId;
+  parent: string | undefined;
+  /** Asks its driver to pause; false when it is stopping already (ended, waiting or paused). */
+  pause(): boolean;
+  /** What runs in it now: `pure` nodes only, `children` (pure nodes and child runs), or `other`. */
+  running(): 'pure' | 'children' | 'other';
+  /** Stops driving it at once, writing nothing more (it stays resumable). */
+  abandon(): void;
+  /** Settles when its drive here has ended. */
+  ended: Promise<void>;
 }
 
 /** `handOff`: record a person's action and leave the run to another process (a worker). */
