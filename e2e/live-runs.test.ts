@@ -199,6 +199,7 @@ describe('live runs in the run view', () => {
     expect(button!.height).toBeGreaterThanOrEqual(24);
     await shot(page, 'approve-from-side-panel');
     await page.click(sel('inspector-approve'));
+    expect(await page.locator(sel('approval-fails-run')).count()).toBe(0); // approving fails nothing
     await page.keyboard.type('ok from the panel');
     await page.keyboard.press('Tab');
     await page.keyboard.press('Tab');
@@ -217,6 +218,9 @@ describe('live runs in the run view', () => {
     await page.click(sel('run-submit'));
     await runStatus(page, 'waiting');
     await page.click(sel('reject-approval'));
+    // No "no" branch leaves this gate: the dialog says what a rejection does before it is sent.
+    expect(await page.locator(sel('approval-fails-run')).textContent()).toContain('rejecting fails it');
+    expect(await page.locator(sel('approval-submit')).textContent()).toBe('Reject and fail the run');
     await page.keyboard.type('too risky');
     await page.keyboard.press('Enter'); // a new line in the comment, not a decision
     expect(await page.locator(sel('approval-dialog')).count()).toBe(1);

@@ -35,6 +35,10 @@ function ApprovalDialog({
 }): JSX.Element {
   const { actions } = useRunView();
   const approval = useSession((s) => s.live?.nodes[nodeId]?.approval);
+  // No "no" branch leaves the gate: a rejection fails it, and the run with it.
+  const failsRun = useSession(
+    (s) => !approved && s.graph !== null && !s.graph.edges.some((e) => e.source === nodeId && e.when === false),
+  );
   const [comment, setComment] = useState('');
   const [data, setData] = useState('');
   const { error, busy, submit } = useSubmit(async () => {
@@ -99,6 +103,11 @@ function ApprovalDialog({
             onChange={(e) => setData(e.target.value)}
           />
         </label>
+        {failsRun && (
+          <p className="rd-notice approval-fails" data-testid="approval-fails-run">
+            No edge with <code>when: false</code> leaves this gate: rejecting fails it, and the run with it.
+          </p>
+        )}
         {error && <div className="field-message">{error}</div>}
         <DialogActions onCancel={onClose}>
           <button
@@ -108,7 +117,7 @@ function ApprovalDialog({
             title="Ctrl+Enter"
             disabled={busy}
           >
-            {approved ? 'Approve' : 'Reject'}
+            {approved ? 'Approve' : failsRun ? 'Reject and fail the run' : 'Reject'}
           </button>
         </DialogActions>
       </form>
