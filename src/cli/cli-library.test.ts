@@ -81,4 +81,29 @@ describe.concurrent('the graph library in the CLI', () => {
     expect(startedRunId(ran.stdout + ran.stderr)).toMatch(/^run_/);
     expect(runCount(db)).toBe(1 + 1 + 3);
   });
+
+  it("validate names a missing child graph beside the file's own problems, JSON and YAML", async () => {
+    const dir = tmpDir();
+    const broken = fan('nowhere', 'broken');
+    (broken.nodes[1] as { config: Record<string, unknown> }).config = {}; // output without its value
+    const json = write(dir, 'broken.json', broken);
+    const yamlFile = path.join(dir, 'broken.yaml');
+    fs.writeFileSync(yamlFile, (await import('yaml')).stringify(broken));
+    for (const file of [json, yamlFile]) {
+      const r = await cli(['validate', file, '--json']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/nodes\[r\]\.config.*\(\+1 more\)/);
+      const problems = (JSON.parse(r.stdout) as { problems: string[] }).problems;
+      expect(problems).toHaveLength(2);
+      expect(problems[0]).toMatch(/^nodes\[r\]\.config/);
+      expect(problems[1]).toBe(
+        'nodes[each].config.graph: graph "nowhere" not found: not in this file\'s graphs library, not saved in the database, and no such file',
+      );
+    }
+    // Once its own problem is fixed, the missing graph is what is left.
+    broken.nodes[1] = { id: 'r', type: 'output', config: { value: 1 } };
+    const left = await cli(['validate', write(dir, 'broken.json', broken)]);
+    expect(left.stderr).toMatch(/nodes\[each\]\.config\.graph: graph "nowhere" not found/);
+    expect(left.stderr).not.toMatch(/more\)/);
+  });
 });

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import type { Graph } from '../core/graph/schema.js';
 import { validateRunInput } from '../core/graph/validate.js';
 import { parseGraphFile } from '../host/graph-file.js';
-import { completeGraph, savedGraph } from '../host/graph-library.js';
+import { completeGraph, savedGraph, withMissingGraphs } from '../host/graph-library.js';
 import type { SqliteStore } from '../host/store/index.js';
 import { AppError } from '../core/errors.js';
 import { depthMessage, tooDeep } from '../core/json-depth.js';
@@ -37,7 +37,7 @@ function readUserBytes(file: string, what: string): Buffer {
  */
 export async function loadGraphFile(file: string, dbPath?: string): Promise<Graph> {
   // Bytes: invalid UTF-8 is refused, not replaced.
-  const graph = parseGraphFile(readUserBytes(file, file), file, { missing: 'ignore' });
+  const bytes = readUserBytes(file, file);
   let db: SqliteStore | undefined;
   const saved = async (id: string): Promise<Graph | undefined> => {
     if (dbPath === undefined || !fs.existsSync(dbPath)) return undefined;
@@ -46,6 +46,12 @@ export async function loadGraphFile(file: string, dbPath?: string): Promise<Grap
     return savedGraph(db, id).catch(() => undefined);
   };
   try {
+    let graph: Graph;
+    try {
+      graph = parseGraphFile(bytes, file, { missing: 'ignore' });
+    } catch (err) {
+      throw await withMissingGraphs(err, bytes.toString('utf8'), { file, saved });
+    }
     return await completeGraph(graph, { file, saved }, file);
   } finally {
     await db?.close();

@@ -6,8 +6,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { AppError } from '../core/errors.js';
-import { graphRefs } from '../core/graph/composition.js';
+import { AppError, type ValidationIssue } from '../core/errors.js';
+import { graphRefs, missingGraphText } from '../core/graph/composition.js';
 import type { Graph } from '../core/graph/schema.js';
 import { validateGraph } from '../core/graph/validate.js';
 import { isYamlPath, parseGraphFile } from './graph-file.js';
@@ -67,6 +67,48 @@ async function find(
     throw new AppError('usage', `${target}: cannot read (${err instanceof Error ? err.message : String(err)})`);
   }
   return { graph: parseGraphFile(bytes, target, { missing: 'ignore' }), file: target };
+}
+
+/**
+ * A file refused for its own problems (a node's config, an edge) is also looked through for the
+ * graphs its composition nodes name that no source has: each becomes one more problem of `err`,
+ * so one `validate` names them all instead of the missing graph only once the rest is fixed.
+ * Anything else (a syntax error, a file that is not a graph) is `err` as it was.
+ */
+export async function withMissingGraphs(
+  err: unknown,
+  text: string,
+  sources: GraphSources & { file: string },
+): Promise<unknown> {
+  if (!(err instanceof AppError) || err.code !== 'validation' || !err.issues?.length) return err;
+  let raw: unknown;
+  try {
+    raw = isYamlPath(sources.file) ? (await import('yaml')).parse(text) : JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch {
+    return err;
+  }
+  const doc = raw as { nodes?: unknown; graphs?: unknown };
+  const lib = doc.graphs && typeof doc.graphs === 'object' ? (doc.graphs as Record<string, unknown>) : {};
+  const nodesOf = (g: unknown) =>
+    ((g as { nodes?: unknown } | null)?.nodes instanceof Array ? (g as { nodes: unknown[] }).nodes : []).filter(
+      (n): n is Graph['nodes'][number] =>
+        typeof n === 'object' && n !== null && typeof (n as { type?: unknown }).type === 'string',
+    );
+  const missing: ValidationIssue[] = [];
+  for (const [from, g] of [['', doc] as const, ...Object.entries(lib)]) {
+    for (const r of graphRefs({ nodes: nodesOf(g) })) {
+      if (typeof r.graph !== 'string' || lib[r.graph] !== undefined) continue;
+      const found = await find(r.graph, sources.file, sources).catch(() => 'unreadable' as const);
+      if (found !== undefined) continue;
+      const path = `${from === '' ? '' : `graphs[${from}].`}nodes[${r.nodeId}].config.graph`;
+      if (err.issues.some((i) => i.path === path)) continue;
+      missing.push({ path, nodeId: r.nodeId, message: missingGraphText(r.graph) });
+    }
+  }
+  if (missing.length === 0) return err;
+  const issues = [...err.issues, ...missing];
+  const message = `${err.message.replace(/ \(\+\d+ more\)$/, '')} (+${issues.length - 1} more)`;
+  return new AppError('validation', message, issues);
 }
 
 /** The graph, its library filled, validated whole: a graph no source has is refused, naming the node. */

@@ -54,7 +54,7 @@ export function compositionIssues(root: Graph, opts: { missing?: 'refuse' | 'ign
         issues.push({
           path: `${where(id, r.nodeId)}.config.graph`,
           nodeId: r.nodeId,
-          message: `graph "${r.graph}" not found: not in this file's graphs library, not saved in the database, and no such file`,
+          message: missingGraphText(r.graph),
         });
     }
   }
@@ -69,6 +69,10 @@ export function compositionIssues(root: Graph, opts: { missing?: 'refuse' | 'ign
 }
 
 const show = (id: string): string => (id === '' ? '(this graph)' : id);
+
+/** The problem of a composition node whose graph no source has. */
+export const missingGraphText = (graph: string): string =>
+  `graph "${graph}" not found: not in this file's graphs library, not saved in the database, and no such file`;
 
 /** A cycle of graph includes, as the list of graph ids on it (first repeated at the end). */
 function findGraphCycle(edges: Map<string, string[]>): string[] | undefined {
