@@ -191,6 +191,48 @@ describe('composition in the studio', () => {
     expect(realErrors(errors)).toEqual([]);
   }, 120_000);
 
+  it('a map whose items wait for a person says on its card where they wait; a child opened from Items is approved there', async () => {
+    const gated = {
+      format: 'statepipe.graph',
+      version: 1,
+      id: 'gated',
+      name: 'Gated',
+      nodes: [
+        { id: 'gate', type: 'approval', position: { x: 0, y: 0 }, config: { title: 'Ship item {{input.item}}?' } },
+        { id: 'r', type: 'output', position: { x: 260, y: 0 }, config: { value: '{{input.item}}' } },
+      ],
+      edges: [e('gate', 'r')],
+    };
+    const batch = {
+      format: 'statepipe.graph',
+      version: 1,
+      id: 'gated-batch',
+      name: 'Gated batch',
+      graphs: { gated },
+      nodes: [{ id: 'each', type: 'map', position: { x: 0, y: 0 }, config: { graph: 'gated', items: [1, 2, 3] } }],
+      edges: [],
+    };
+    const { page, errors } = await h.page();
+    await importFile(page, writeGraph('gated-batch', batch));
+    await page.click(sel('run'));
+    await runStatus(page, 'waiting');
+    const parentId = (await page.locator(sel('run-status')).getAttribute('data-run-id'))!;
+    const waits = page.locator(`${sel('run-view')} ${sel('node-waits-each')}`);
+    await expect.poll(() => waits.textContent()).toBe('3 wait for gate');
+    await shot(page, 'map-items-waiting');
+    // Items → the first child → its gate, approved there; two are left to decide.
+    await card(page, 'each').locator(sel('open-child-each')).click();
+    await page.locator(sel('child-row-0')).click();
+    await page.locator(`${sel('run-view')}[data-run-id]:not([data-run-id="${parentId}"])`).waitFor();
+    await page.locator(sel('approve-gate')).click();
+    await page.click(sel('approval-submit'));
+    await runStatus(page, 'succeeded');
+    await page.locator(sel(`crumb-run-${parentId}`)).click();
+    await page.locator(`${sel('run-view')}[data-run-id="${parentId}"]`).waitFor();
+    await expect.poll(() => waits.textContent()).toBe('2 wait for gate');
+    expect(realErrors(errors)).toEqual([]);
+  });
+
   it('create subgraph from selection: a saved graph and a subgraph node wired the same way, undone in one step', async () => {
     const { page, errors } = await h.page();
     const chain = {

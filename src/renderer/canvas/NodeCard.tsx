@@ -129,6 +129,11 @@ function Progress({
           <span style={{ width: `${Math.round(share * 100)}%` }} />
         </div>
       )}
+      {progress.waits && (
+        <div className="sp-progress-waits" data-testid={`node-waits-${id}`}>
+          {progress.waits}
+        </div>
+      )}
     </div>
   );
 }

@@ -25,7 +25,7 @@ export interface CardRun {
   stream: string;
   error?: NodeError;
   /** A composition node: its children's progress (`37 / 120 items`, `iteration 3`, `child running`). */
-  progress?: { text: string; done: number; failed: number; total?: number };
+  progress?: { text: string; done: number; failed: number; total?: number; waits?: string };
 }
 
 export interface NodeSource {

@@ -121,5 +121,10 @@ describe('children that wait', () => {
       [2, 'waiting'],
     ]);
     expect(filterChildren(items, 'map', 'in-doubt', '').map((c) => c.key)).toEqual([0]);
+    // The card says where: two children (one two levels down) wait for the gate, one is in doubt.
+    expect(v.nodes['each']!.progress).toMatchObject({
+      text: '0 / ? items',
+      waits: '1 in doubt at charge · 2 wait for gate',
+    });
   });
 });

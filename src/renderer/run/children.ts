@@ -40,6 +40,30 @@ export interface ChildProgress {
   lastKey?: number;
   /** The card's line: `37 / 120 items`, `iteration 3`, `child running`. */
   text: string;
+  /** While the node waits: at which nodes its child runs wait (`2 wait for gate · 1 in doubt at charge`). */
+  waits?: string;
+}
+
+/**
+ * Where a waiting composition node's child runs wait, by node (a deeper child's counted where it
+ * waits): what a person has to decide, and where to find it, on the parent's card.
+ */
+export function waitsText(n: Pick<NodeState, 'status' | 'waitingChildren'>): string | undefined {
+  if (n.status !== 'waiting' || !n.waitingChildren?.length) return undefined;
+  const at = new Map<string, { wait: number; doubt: number }>();
+  for (const c of n.waitingChildren)
+    for (const id of c.nodeIds) {
+      const k = at.get(id) ?? { wait: 0, doubt: 0 };
+      if (c.inDoubt?.includes(id)) k.doubt++;
+      else k.wait++;
+      at.set(id, k);
+    }
+  const parts: string[] = [];
+  for (const [id, k] of at) {
+    if (k.wait > 0) parts.push(`${k.wait} wait${k.wait === 1 ? 's' : ''} for ${id}`);
+    if (k.doubt > 0) parts.push(`${k.doubt} in doubt at ${id}`);
+  }
+  return parts.length > 0 ? parts.join(' · ') : undefined;
 }
 
 /** How a child is named after the node that started it: `item 3`, `iteration 2`, `child`. */
@@ -123,5 +147,7 @@ export function childProgress(
   if (type === 'map') p.text = `${p.done} / ${total ?? '?'} items`;
   else if (type === 'loop') p.text = p.lastKey === undefined ? 'no iteration yet' : `iteration ${p.lastKey}`;
   else p.text = items?.[0] ? `child ${items[0].status}` : 'child not started';
+  const waits = waitsText(n);
+  if (waits) p.waits = waits;
   return p;
 }
