@@ -4,7 +4,7 @@
  * `http` GETs to a server on 127.0.0.1 (a read: the request goes out while its start is written)
  * or of `http` PUTs (idempotent, not a read: its start durable before the request). Each run is
  * timed whole; the effect's own time, measured from this process after each run (100
- * `setTimeout(0)`, 100 raw requests), is subtracted: what remains per node is what the engine and
+ * `setTimeout(0)`, 100 raw requests with the same client as the node), is subtracted: what remains per node is what the engine and
  * its commits cost.
  */
 import path from 'node:path';

@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { getSamples, localServer } from './local-get.js';
+import { get, getSamples, localServer } from './local-get.js';
 import { median, repeat, type Reps } from './stats.js';
 
 export type RestateFlavor = 'noop' | 'http';
@@ -171,7 +171,7 @@ export async function restateCase(spec: RestateSpec): Promise<RestateResult> {
       http: async (ctx: import('@restatedev/restate-sdk').Context, steps: number): Promise<number> => {
         let sum = 0;
         for (let i = 0; i < steps; i++)
-          sum += await ctx.run(`s${i}`, async () => ((await (await fetch(target.url)).text()).length > 0 ? 1 : 0));
+          sum += await ctx.run(`s${i}`, async () => ((await get(target.url)).length > 0 ? 1 : 0));
         return sum;
       },
     },

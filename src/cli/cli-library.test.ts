@@ -101,7 +101,7 @@ describe.concurrent('the graph library in the CLI', () => {
       );
     }
     // Once its own problem is fixed, the missing graph is what is left.
-    broken.nodes[1] = { id: 'r', type: 'output', config: { value: 1 } };
+    broken.nodes[1] = { id: 'r', type: 'output', config: { value: 'fixed' } };
     const left = await cli(['validate', write(dir, 'broken.json', broken)]);
     expect(left.stderr).toMatch(/nodes\[each\]\.config\.graph: graph "nowhere" not found/);
     expect(left.stderr).not.toMatch(/more\)/);

@@ -217,6 +217,8 @@ export interface RunnerServices {
   /** A model provider by name (`openai`, `anthropic`, …); `mock` is built in. */
   provider?(name: string): ModelProvider | undefined;
   fetch?: typeof fetch;
+  /** Sends an http node's request (the host's default client, seen through its circuit breakers). */
+  http?: HttpTransport;
   /**
    * Runs an http node's `verify` check once (after a crash, for the attempt that was in flight).
    * Resolves with the verdict; throws a NodeFailure when the check cannot answer (retryable:
@@ -224,6 +226,29 @@ export interface RunnerServices {
    */
   verifyEffect?(req: VerifyRequest): Promise<VerifyVerdict>;
 }
+
+/** One HTTP request of an http node, its config rendered. */
+export interface HttpCall {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+  signal: AbortSignal;
+}
+
+/** Its reply: the status and headers, and the body read on demand. */
+export interface HttpReply {
+  status: number;
+  statusText: string;
+  /** Lower-case names; a repeated header's values joined with `, `. */
+  headers: Record<string, string>;
+  /** The body, decoded; rejects (the host's TooLarge) as soon as more than `cap` bytes arrive. */
+  bytes(cap: number): Promise<Uint8Array>;
+  /** Drops the body unread. */
+  discard(): Promise<void>;
+}
+
+export type HttpTransport = (call: HttpCall) => Promise<HttpReply>;
 
 export interface VerifyRequest {
   runId: RunId;

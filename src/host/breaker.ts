@@ -15,7 +15,7 @@
  */
 import { NodeFailure } from '../core/errors.js';
 import type { LogLevel } from '../core/events.js';
-import type { ModelProvider, NodeRunContext, NodeRunner } from '../core/ports.js';
+import type { HttpReply, HttpTransport, ModelProvider, NodeRunContext, NodeRunner } from '../core/ports.js';
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
@@ -157,6 +157,31 @@ export class BreakerRegistry {
     };
   }
 
+  /** A transport whose requests go through the circuit of their host (`http:<host:port>`), as fetch below. */
+  transport(inner: HttpTransport, log?: Log): HttpTransport {
+    return async (call) => {
+      const key = `http:${hostOf(call.url)}`;
+      this.before(key, log);
+      let res: HttpReply;
+      try {
+        res = await inner(call);
+      } catch (err) {
+        if (call.signal.aborted) this.neutral(key);
+        else this.failure(key, messageOf(err), log);
+        throw err;
+      }
+      this.answered(key, res.status, log);
+      return res;
+    };
+  }
+
+  /** The circuit of a host that answered `status`: 5xx a failure, 429 neither way, else a success. */
+  private answered(key: string, status: number, log?: Log): void {
+    if (status >= 500) this.failure(key, `HTTP ${status}`, log);
+    else if (status === 429) this.neutral(key);
+    else this.success(key);
+  }
+
   /** A fetch whose requests go through the circuit of their host (`http:<host:port>`). */
   fetch(inner: typeof fetch, log?: Log): typeof fetch {
     return async (input, init) => {
@@ -170,9 +195,7 @@ export class BreakerRegistry {
         else this.failure(key, messageOf(err), log);
         throw err;
       }
-      if (res.status >= 500) this.failure(key, `HTTP ${res.status}`, log);
-      else if (res.status === 429) this.neutral(key);
-      else this.success(key);
+      this.answered(key, res.status, log);
       return res;
     };
   }
@@ -210,6 +233,7 @@ export function withBreakers(breakers: BreakerRegistry, runner: NodeRunner): Nod
       };
     }
     services.fetch = breakers.fetch(ctx.services.fetch ?? globalThis.fetch.bind(globalThis), log);
+    if (ctx.services.http) services.http = breakers.transport(ctx.services.http, log);
     return runner({ ...ctx, services });
   };
 }

@@ -26,6 +26,7 @@ import { openProcessStore, processOwner, recoverInterrupted } from './recover.js
 import { startTelemetry, type Telemetry } from './telemetry.js';
 import { CodeSandbox, codeRunner } from './runners/code.js';
 import { httpRunner } from './runners/http.js';
+import { defaultTransport } from './runners/http-transport.js';
 import { verifyEffect } from './runners/http-verify.js';
 import { ProviderRegistry, type ProviderSettings } from './providers/index.js';
 import { inspectRun, knownRun, type RunDetail } from './run-detail.js';
@@ -87,6 +88,7 @@ export class StatepipeService {
     this.services = {
       runCode: (code, args, o) => this.sandbox.run(code, args, o),
       fetch: globalThis.fetch.bind(globalThis),
+      http: defaultTransport,
       provider: (name) => this.providers.get(name),
       verifyEffect: (req) => verifyEffect(req),
     };

@@ -18,7 +18,7 @@ import type { VerifyConfig } from '../../core/nodes/http/index.js';
 import type { TemplateScope, VerifyRequest, VerifyVerdict } from '../../core/ports.js';
 import { httpRequest } from './http.js';
 
-export async function verifyEffect(req: VerifyRequest, fetchImpl?: typeof fetch): Promise<VerifyVerdict> {
+export async function verifyEffect(req: VerifyRequest): Promise<VerifyVerdict> {
   const v = req.node.config['verify'] as VerifyConfig;
   const limits = { signal: req.signal };
   const url = await renderTemplates(v.url, req.scope, limits);
@@ -31,7 +31,6 @@ export async function verifyEffect(req: VerifyRequest, fetchImpl?: typeof fetch)
       signal: req.signal,
       clock: req.clock,
       log: () => undefined,
-      ...(fetchImpl ? { fetch: fetchImpl } : {}),
     },
     (status) => status < 500 && status !== 429,
   );

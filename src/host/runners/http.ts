@@ -9,6 +9,7 @@ import { NodeFailure } from '../../core/errors.js';
 import type { LogLevel } from '../../core/events.js';
 import type { Clock, NodeResult, NodeRunContext, NodeRunner } from '../../core/ports.js';
 import { pollHttp } from './http-poll.js';
+import { defaultTransport, fetchTransport, TooLarge, type HttpReply, type HttpTransport } from './http-transport.js';
 
 export const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
 /** How much of an error response is quoted in the failure message. */
@@ -41,6 +42,10 @@ function failureFromSignal(signal: AbortSignal, what: string): NodeFailure {
 }
 
 function networkReason(err: unknown): string {
+  // undici says it on the error itself (ECONNREFUSED, UND_ERR_…); fetch on its cause.
+  const own = err as { code?: unknown; message?: unknown } | null;
+  if (own && typeof own.code === 'string' && own.code !== 'ERR_INVALID_URL' && typeof own.message === 'string')
+    return own.message.includes(own.code) ? own.message : `${own.code} (${own.message})`;
   const cause = (err as { cause?: unknown } | null)?.cause;
   const c = cause as { code?: unknown; message?: unknown } | undefined;
   if (c && typeof c.code === 'string') return typeof c.message === 'string' ? `${c.code} (${c.message})` : c.code;
@@ -48,66 +53,21 @@ function networkReason(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-class TooLarge extends Error {}
-
 const UTF8 = new TextDecoder();
 
-/** Reads a body, failing as soon as more than `cap` bytes have arrived. */
-async function readCapped(res: Response, cap: number): Promise<Uint8Array> {
-  const length = res.headers.get('content-length');
-  const declared = length === null ? NaN : Number(length);
-  if (Number.isFinite(declared) && declared > cap) {
-    await res.body?.cancel().catch(() => {});
-    throw new TooLarge();
-  }
-  if (!res.body) return new Uint8Array(0);
-  // A declared length within the cap, as sent (not decompressed): HTTP framing ends the body there.
-  if (Number.isFinite(declared) && !res.headers.has('content-encoding')) {
-    return new Uint8Array(await res.arrayBuffer());
-  }
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > cap) {
-      await reader.cancel().catch(() => {});
-      throw new TooLarge();
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
-}
-
 /** The start of a body, for error messages; never throws. */
-async function excerpt(res: Response): Promise<string> {
+async function excerpt(res: HttpReply): Promise<string> {
   try {
-    const bytes = await readCapped(res, 64 * 1024);
+    const bytes = await res.bytes(64 * 1024);
     const text = UTF8.decode(bytes).replace(/\s+/g, ' ').trim();
     return text.length > EXCERPT_CHARS ? `${text.slice(0, EXCERPT_CHARS)}…` : text;
   } catch {
-    await res.body?.cancel().catch(() => {});
+    await res.discard().catch(() => {});
     return '';
   }
 }
 
-function headersObject(h: Headers): Record<string, string> {
-  const out: Record<string, string> = {};
-  h.forEach((value, key) => {
-    out[key] = value;
-  });
-  return out;
-}
-
-const isJsonType = (ct: string | null): boolean => ct !== null && /[/+]json\b/i.test(ct);
+const isJsonType = (ct: string | undefined): boolean => ct !== undefined && /[/+]json\b/i.test(ct);
 
 export const httpRunner: NodeRunner = async (ctx: NodeRunContext): Promise<NodeResult> => {
   if (ctx.config['poll'] !== undefined && ctx.config['poll'] !== null) return pollHttp(ctx, httpRunner);
@@ -116,10 +76,16 @@ export const httpRunner: NodeRunner = async (ctx: NodeRunContext): Promise<NodeR
     clock: ctx.clock,
     log: (level, message) => ctx.log(level, message),
     idempotencyKey: ctx.idempotencyKey,
-    ...(ctx.services.fetch ? { fetch: ctx.services.fetch } : {}),
+    ...transportOf(ctx.services),
   });
   return { output };
 };
+
+/** The host's transport; else a fetch it gives (wrapped); else the default. */
+export function transportOf(services: { http?: HttpTransport; fetch?: typeof fetch }): { transport?: HttpTransport } {
+  if (services.http) return { transport: services.http };
+  return services.fetch ? { transport: fetchTransport(services.fetch) } : {};
+}
 
 /** What one request needs besides its config. */
 export interface RequestContext {
@@ -128,7 +94,8 @@ export interface RequestContext {
   log(level: LogLevel, message: string): void;
   /** Sent as the `Idempotency-Key` header when given. */
   idempotencyKey?: string;
-  fetch?: typeof fetch;
+  /** How the request is sent (default: http-transport.ts). */
+  transport?: HttpTransport;
 }
 
 /**
@@ -154,15 +121,16 @@ export async function httpRequest(
   const capRaw = cfg['maxResponseBytes'];
   const cap = typeof capRaw === 'number' && capRaw > 0 ? capRaw : DEFAULT_MAX_RESPONSE_BYTES;
 
-  const headers = new Headers();
+  // Names are case-insensitive: the last of a name given twice counts.
+  const headers: Record<string, string> = {};
   const given = cfg['headers'];
   if (given && typeof given === 'object' && !Array.isArray(given)) {
     for (const [k, v] of Object.entries(given as Record<string, unknown>)) {
       if (v === undefined || v === null) continue;
-      headers.set(k, typeof v === 'string' ? v : JSON.stringify(v));
+      headers[k.toLowerCase()] = typeof v === 'string' ? v : JSON.stringify(v);
     }
   }
-  if (ctx.idempotencyKey !== undefined) headers.set('Idempotency-Key', ctx.idempotencyKey);
+  if (ctx.idempotencyKey !== undefined) headers['idempotency-key'] = ctx.idempotencyKey;
 
   let body: string | undefined;
   const rawBody = cfg['body'];
@@ -171,17 +139,15 @@ export async function httpRequest(
       body = rawBody;
     } else {
       body = JSON.stringify(rawBody);
-      if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+      headers['content-type'] ??= 'application/json';
     }
   }
 
   if (ctx.signal.aborted) throw failureFromSignal(ctx.signal, what);
-  const doFetch = ctx.fetch ?? globalThis.fetch;
-  let res: Response;
+  const send = ctx.transport ?? defaultTransport;
+  let res: HttpReply;
   try {
-    const init: RequestInit = { method, headers, signal: ctx.signal, redirect: 'follow' };
-    if (body !== undefined) init.body = body;
-    res = await doFetch(url, init);
+    res = await send({ url, method, headers, ...(body !== undefined ? { body } : {}), signal: ctx.signal });
   } catch (err) {
     if (ctx.signal.aborted) throw failureFromSignal(ctx.signal, what);
     if (err instanceof NodeFailure) throw err;
@@ -201,7 +167,7 @@ export async function httpRequest(
     const suffix = text ? `: ${text}` : '';
     const head = `http: ${what} returned ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
     if (res.status === 429) {
-      const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), ctx.clock.now());
+      const retryAfterMs = parseRetryAfter(res.headers['retry-after'] ?? null, ctx.clock.now());
       const opts: { retryable: boolean; details: unknown; retryAfterMs?: number } = { retryable: true, details };
       if (retryAfterMs !== undefined) opts.retryAfterMs = retryAfterMs;
       throw new NodeFailure('rate-limit', `${head} (rate limited)${suffix}`, opts);
@@ -211,7 +177,7 @@ export async function httpRequest(
 
   let bytes: Uint8Array;
   try {
-    bytes = await readCapped(res, cap);
+    bytes = await res.bytes(cap);
   } catch (err) {
     if (ctx.signal.aborted) throw failureFromSignal(ctx.signal, what);
     if (err instanceof TooLarge) {
@@ -228,7 +194,7 @@ export async function httpRequest(
 
   const text = UTF8.decode(bytes);
   let parsed: unknown = text;
-  if (isJsonType(res.headers.get('content-type'))) {
+  if (isJsonType(res.headers['content-type'])) {
     if (text.trim() === '') {
       parsed = null;
     } else {
@@ -239,5 +205,5 @@ export async function httpRequest(
       }
     }
   }
-  return { status: res.status, headers: headersObject(res.headers), body: parsed };
+  return { status: res.status, headers: res.headers, body: parsed };
 }
