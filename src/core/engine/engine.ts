@@ -12,9 +12,9 @@ import type { ChildOf } from '../events.js';
 import { asRunId, newRunId, type RunId } from '../ids.js';
 import type { ChildEngine } from './child-engine.js';
 import type { EngineDeps, EventListener, RunOutcome } from './context.js';
-import { HeldLeases } from './held-leases.js';
+import { Drives, type DrivenHere } from './drives.js';
 import { decide, resolveNode, retryNode, reusedEvents, type Decision } from './controls.js';
-import { RunDriver, type DriveOptions } from './driver.js';
+import type { DriveOptions } from './driver.js';
 import { isTerminalRun } from './machines.js';
 import { assertResumable, nodeIn } from './preconditions.js';
 import { foldEvents, type RunState } from './state.js';
@@ -38,17 +38,13 @@ function withinBudget(graph: Graph, parent: RunState): Graph {
 }
 
 export class Engine {
-  /** Drivers of the runs this engine drives, once created; `starting` while their lease is taken. */
-  private readonly active = new Map<string, RunDriver>();
-  private readonly starting = new Map<string, Promise<unknown>>();
-  /** Settles when a run's driver here is gone (its lease released), for actions that wait it out. */
-  private readonly exits = new Map<string, Promise<void>>();
   private readonly listeners = new Set<EventListener>();
-  /** Leases taken with the children this engine created to drive at once. */
-  private readonly held: HeldLeases;
+  private readonly drives: Drives;
 
   constructor(readonly deps: EngineDeps) {
-    this.held = new HeldLeases(deps.clock);
+    this.drives = new Drives(deps, this.publish, deps.childEngine ?? this.childEngine, (final, outcome) =>
+      this.continueParent(final, outcome),
+    );
   }
 
   /** Committed events of every run this engine drives, in commit order. */
@@ -100,7 +96,7 @@ export class Engine {
     let committed: RunEvent[];
     if (opts.leased && store.createLeased) {
       const made = await store.createLeased(run, owner);
-      this.held.put(runId, { lease: made.lease, loaded: { graph, events: made.events } });
+      this.drives.held.put(runId, { lease: made.lease, loaded: { graph, events: made.events } });
       committed = made.events;
     } else committed = await store.createRun(run);
     this.publish(committed);
@@ -120,99 +116,22 @@ export class Engine {
 
   /** Drives a run in this process until it ends, waits or pauses. */
   async drive(runId: RunId, opts: DriveOptions = {}): Promise<RunOutcome> {
-    return (await this.driveHere(runId, opts, false)).outcome;
+    return (await this.drives.drive(runId, opts, false)).outcome;
   }
 
-  /**
-   * drive, also giving the run's state where it ended when this call drove it (`final`).
-   * `releaseLater`: the lease's release is not awaited (a child run its parent follows here):
-   * it joins the next write instead of taking a transaction of its own on the child's path.
-   * Losing it to a crash costs nothing: a lease whose process died is free (dead pid, or expiry),
-   * and a release that lands after a newer acquire changes nothing (it names the old epoch).
-   */
-  private async driveHere(
-    runId: RunId,
-    opts: DriveOptions,
-    releaseLater: boolean,
-  ): Promise<{ outcome: RunOutcome; final?: RunState }> {
-    // One driver per run in a process: a drive asked while another is starting joins it, one
-    // asked while another is stopping waits it out. Nothing is awaited between the last look and
-    // `starting` set below, so two drives asked at once never both take the run.
-    for (;;) {
-      while (this.starting.has(runId)) await this.starting.get(runId)!.catch(() => undefined);
-      const exit = this.active.get(runId)?.winding ? this.exits.get(runId) : undefined;
-      if (!exit) break;
-      await exit;
-    }
-    const running = this.active.get(runId);
-    if (running) {
-      // Already driven here: apply the action to the live driver.
-      opts.prepare?.(running);
-      const budget = opts.resume?.budget;
-      if (opts.resume && !running.resumeLive(budget) && budget)
-        // Resumed already (another request won): its budget stands; this one's is not applied silently.
-        throw new AppError(
-          'conflict',
-          `run ${runId} is ${running.state.status}, not paused: it was resumed already, and its budget was not changed`,
-        );
-      if (opts.cancel) running.requestCancel();
-      running.wake();
-      // Acknowledged once durable: a crash after this answer keeps the action.
-      await running.durable();
-      opts.accepted?.();
-      return { outcome: { runId, status: running.state.status } };
-    }
-    const { store, owner } = this.deps;
-    const taking = (async () => {
-      const held = this.held.take(runId);
-      const lease = held?.lease ?? (await store.acquireLease(runId, owner));
-      if (!lease) {
-        throw new AppError(
-          'conflict',
-          `run ${runId} is being driven by another process; try again when it stops or waits`,
-        );
-      }
-      // Loaded under the lease: what another process wrote before is all there is.
-      try {
-        // Created here under this lease: its log is what its creation committed.
-        const loaded = held?.loaded ?? (await store.loadRun(runId));
-        const children = this.deps.childEngine ?? this.childEngine;
-        const driver = new RunDriver(this.deps, runId, loaded, lease, this.publish, children);
-        this.active.set(runId, driver);
-        return { driver, lease };
-      } catch (err) {
-        await store.releaseLease(runId, lease).catch(() => undefined);
-        throw err;
-      }
-    })();
-    this.starting.set(runId, taking);
-    let taken: Awaited<typeof taking>;
-    try {
-      taken = await taking;
-    } finally {
-      this.starting.delete(runId);
-    }
-    let outcome: RunOutcome;
-    let exited!: () => void;
-    const exit = new Promise<void>((r) => (exited = r));
-    this.exits.set(runId, exit);
-    try {
-      outcome = await taken.driver.run(opts);
-    } finally {
-      this.active.delete(runId);
-      // A fenced driver's lease belongs to another process now: releasing it changes nothing.
-      const release = store.releaseLease(runId, taken.lease).catch(() => undefined);
-      void release.then(() => {
-        if (this.exits.get(runId) === exit) this.exits.delete(runId);
-        exited();
-      });
-      if (!releaseLater) await release;
-      this.notifySettled(runId);
-      // A child's parent may wait for it in another process (its children driven by workers).
-      if (taken.driver.state.parent) await store.announce?.(runId).catch(() => undefined);
-    }
-    const final = taken.driver.state;
-    return { outcome: await this.continueParent(final, outcome), final };
+  /** Resolves the next time a drive of `runId` in this engine settles. */
+  settled(runId: RunId): Promise<void> {
+    return this.drives.settled(runId);
+  }
+
+  /** Resolves once the drives being started here have their driver (or failed to start). */
+  startsSettled(): Promise<void> {
+    return this.drives.startsSettled();
+  }
+
+  /** The runs driven here now, each with its driver's pause and its drive's end (pause-all.ts). */
+  drivenHere(): DrivenHere[] {
+    return this.drives.drivenHere();
   }
 
   /**
@@ -221,48 +140,13 @@ export class Engine {
    */
   private async continueParent(child: RunState, outcome: RunOutcome): Promise<RunOutcome> {
     const parent = child.parent;
-    if (!parent || !isTerminalRun(child.status) || this.active.has(parent.runId) || this.starting.has(parent.runId))
-      return outcome;
+    if (!parent || !isTerminalRun(child.status) || this.drives.has(parent.runId)) return outcome;
     const id = asRunId(parent.runId);
     // A parent this store does not hold (a child replayed alone) has nothing to continue.
     const state = await this.inspect(id).catch(() => undefined);
     if (state?.status !== 'waiting') return outcome;
     return this.drive(id);
   }
-
-  /** Resolves once the drives being started here have their driver (or failed to start). */
-  async startsSettled(): Promise<void> {
-    while (this.starting.size > 0) await Promise.allSettled([...this.starting.values()]);
-  }
-
-  /** The runs driven here now, each with its driver's pause and its drive's end (pause-all.ts). */
-  drivenHere(): DrivenHere[] {
-    return [...this.active].map(([runId, d]) => ({
-      runId: asRunId(runId),
-      parent: d.state.parent?.runId,
-      pause: () => d.requestPause(),
-      running: () => d.runningKind,
-      abandon: () => d.abandon(),
-      ended: this.exits.get(runId) ?? this.settled(asRunId(runId)),
-    }));
-  }
-
-  /** Resolves the next time a drive of `runId` in this engine settles. */
-  settled(runId: RunId): Promise<void> {
-    return new Promise((resolve) => {
-      const list = this.settledWaiters.get(runId) ?? [];
-      list.push(resolve);
-      this.settledWaiters.set(runId, list);
-    });
-  }
-
-  private notifySettled(runId: string): void {
-    const list = this.settledWaiters.get(runId);
-    this.settledWaiters.delete(runId);
-    for (const fn of list ?? []) fn();
-  }
-
-  private readonly settledWaiters = new Map<string, (() => void)[]>();
 
   /** What the child runs of a composition node need of this engine. */
   readonly childEngine: ChildEngine = {
@@ -284,7 +168,7 @@ export class Engine {
     // The parent's signal is for children driven elsewhere (workers); a drive here has its own.
     drive: async (id, opts) => {
       const { signal: _parent, ...own } = opts ?? {};
-      const { outcome, final } = await this.driveHere(id, own, true);
+      const { outcome, final } = await this.drives.drive(id, own, true);
       // The child's own outcome (not its parent's, continued here): its state where it ended.
       return outcome.runId === id && final ? { ...outcome, final } : outcome;
     },
@@ -368,23 +252,10 @@ export class Engine {
     }
   }
 
-  /**
-   * The driver of a run here that still drives it. One that has stopped (the run just ended or
-   * began to wait, its last writes going out) would drop an action: it is waited out, and the
-   * action then takes the run as a new drive does.
-   */
-  private async liveDriver(runId: RunId): Promise<RunDriver | undefined> {
-    for (;;) {
-      const exit = this.active.get(runId)?.winding ? this.exits.get(runId) : undefined;
-      if (!exit) return this.active.get(runId);
-      await exit;
-    }
-  }
-
   /** Pauses a run: here if this process drives it, else through the process that does. */
   async pause(runId: RunId): Promise<RunOutcome | { runId: string; status: 'requested' }> {
     for (;;) {
-      const d = await this.liveDriver(runId);
+      const d = await this.drives.live(runId);
       if (!d) return this.controlOrDrive(runId, 'pause', { pause: true });
       // Refused only by a driver that began to stop since: wait it out and look again.
       if (d.requestPause()) {
@@ -400,7 +271,7 @@ export class Engine {
     opts: Pick<HandOff, 'accepted'> = {},
   ): Promise<RunOutcome | { runId: string; status: 'requested' }> {
     for (;;) {
-      const d = await this.liveDriver(runId);
+      const d = await this.drives.live(runId);
       if (!d)
         return this.controlOrDrive(runId, 'cancel', {
           cancel: true,
@@ -454,20 +325,6 @@ export class Engine {
     const { graph, events } = await this.deps.store.loadRun(runId);
     return foldEvents(runId, graph, events);
   }
-}
-
-/** A run driven by an engine now: see Engine.drivenHere. */
-export interface DrivenHere {
-  runId: RunId;
-  parent: string | undefined;
-  /** Asks its driver to pause; false when it is stopping already (ended, waiting or paused). */
-  pause(): boolean;
-  /** What runs in it now: `pure` nodes only, `children` (pure nodes and child runs), or `other`. */
-  running(): 'pure' | 'children' | 'other';
-  /** Stops driving it at once, writing nothing more (it stays resumable). */
-  abandon(): void;
-  /** Settles when its drive here has ended. */
-  ended: Promise<void>;
 }
 
 /** `handOff`: record a person's action and leave the run to another process (a worker). */

@@ -8,7 +8,7 @@
  */
 import type { RunId } from '../ids.js';
 import type { Clock } from '../ports.js';
-import type { DrivenHere } from './engine.js';
+import type { DrivenHere } from './drives.js';
 
 /** Child runs whose parent was driven here too are not named: resuming the parent resumes them. */
 export interface PauseAllResult {
