@@ -12,6 +12,23 @@ import type { NodeRunContext } from '../ports.js';
 import { backoffDelay, retryPolicy, timeoutFor } from './plan.js';
 import { runAttempt, type RunContext } from './run-context.js';
 
+/** A run that ends failed (at `failedNode`) or cancelled: its compensations, then its end, saying what they did. */
+export async function compensateAndEnd(
+  run: RunContext,
+  kind: 'failed' | 'cancelled',
+  failedNode?: string,
+): Promise<void> {
+  const comp = await runCompensations(run);
+  if (kind === 'cancelled') return run.commit([ev('run.cancelled', comp)]);
+  const error = run.state.nodes.get(failedNode!)!.error ?? {
+    kind: 'internal' as const,
+    message: 'failed',
+    retryable: false,
+  };
+  const { kind: k, message, retryable } = error;
+  run.commit([ev('run.failed', { error: { kind: k, message, retryable }, nodeId: failedNode!, ...comp })]);
+}
+
 export async function runCompensations(
   run: RunContext,
 ): Promise<{ compensated?: boolean; compensationFailed?: string[] }> {

@@ -8,23 +8,25 @@ import { AppError, NodeFailure } from '../errors.js';
 import { ev, type NewEvent, type RunEvent } from '../events.js';
 import { type Graph, type GraphNode, DEFAULT_CONCURRENCY } from '../graph/schema.js';
 import { topology, type Topology } from '../graph/topology.js';
-import { asNodeId, asRunId, type NodeId, type RunId } from '../ids.js';
+import { asNodeId, type NodeId, type RunId } from '../ids.js';
 import { kindOf, sideEffectOf } from '../nodes/registry.js';
 import type { ChildRuns, Lease } from '../ports.js';
-import type { Blocked, ChildEngine } from './child-engine.js';
-import { NodeChildren } from './children.js';
+import type { ChildEngine } from './child-engine.js';
+import { RunningChildren } from './running-children.js';
 import { CommitLog } from './commit.js';
 import type { EngineDeps, RunOutcome } from './context.js';
-import { runCompensations } from './compensate.js';
+import { compensateAndEnd, runCompensations } from './compensate.js';
 import { callHooks } from './hooks.js';
 import { isFinishedNode, isTerminalRun } from './machines.js';
 import { keepLease } from './lease-keeper.js';
 import { outcomeOf, runEnd } from './run-end.js';
 import { NodeTask } from './node-task.js';
-import { canVerify, VerifyTask } from './verify.js';
+import { VerifyTask } from './verify.js';
 import { readiness } from './plan.js';
+import { recoveryPlan } from './recovery.js';
+import { HostTurns } from './turns.js';
 import type { RunContext, Spent } from './run-context.js';
-import { foldEvents, type ChildRecord, type RunState } from './state.js';
+import { foldEvents, type RunState } from './state.js';
 
 export interface DriveOptions {
   /** Commits a person's action (a decision, a retry) inside the driver, before it plans. */
@@ -47,9 +49,6 @@ export interface DriveOptions {
    */
   accepted?: () => void;
 }
-
-/** A driver busy with pure nodes gives the host's event loop a turn at least this often (ms). */
-const TURN_MS = 10;
 
 /**
  * A reason made once for an abort nobody reads the reason of (a driver that ends): an abort
@@ -76,15 +75,11 @@ export class RunDriver implements RunContext {
   private rejectDone!: (e: unknown) => void;
   private readonly background = new AbortController();
   private readonly log: CommitLog;
-  private turnDue = 0;
-  private turning = false;
-  /** The host had a turn since `turnDue` was set (an effect awaited I/O): no turn needs forcing. */
-  private turnSeen = false;
+  private readonly turns: HostTurns;
   /** How many incoming edges of each node still wait for their source to finish. */
   private readonly pending = new Map<string, number>();
   /** Composition nodes running now: their children, and those whose children are all blocked. */
-  private readonly childrenOf = new Map<string, NodeChildren>();
-  private readonly blockedNodes = new Map<string, Blocked[]>();
+  private readonly children: RunningChildren;
   /** Driven only to undo a succeeded child run (DriveOptions.compensate). */
   private compensateOnly = false;
 
@@ -94,8 +89,9 @@ export class RunDriver implements RunContext {
     loaded: { graph: Graph; events: RunEvent[] },
     lease: Lease,
     private readonly publishOut: (events: RunEvent[]) => void,
-    private readonly childEngine?: ChildEngine,
+    childEngine?: ChildEngine,
   ) {
+    this.children = new RunningChildren(this, childEngine, () => this.suspendIfBlocked());
     this.graph = loaded.graph;
     this.topo = topology(loaded.graph);
     this.nodes = new Map(loaded.graph.nodes.map((n) => [n.id, n]));
@@ -107,6 +103,7 @@ export class RunDriver implements RunContext {
     const now = () => deps.clock.now();
     const eager = deps.groupCommit === false;
     this.log = new CommitLog(deps.store, this.state, lease, publish, now, (err) => this.fail(err), eager);
+    this.turns = new HostTurns(deps.clock, () => this.log.schedule());
     this.lease = lease;
     for (const [id, n] of this.state.nodes) if (n.status === 'succeeded') this.outputs[id] = { output: n.output };
     this.done = new Promise((res, rej) => {
@@ -182,23 +179,7 @@ export class RunDriver implements RunContext {
   }
 
   childRuns(nodeId: NodeId, attempt: number, signal: AbortSignal): ChildRuns | undefined {
-    if (!this.childEngine) return undefined;
-    const report = {
-      blocked: (id: NodeId, b: Blocked[]) => this.blocked(id, b),
-      unblocked: (id: NodeId) => this.unblocked(id),
-    };
-    const children = new NodeChildren(this, this.childEngine, report, nodeId, attempt, signal);
-    this.childrenOf.set(nodeId, children);
-    return children;
-  }
-
-  private blocked(nodeId: NodeId, children: Blocked[]): void {
-    this.blockedNodes.set(nodeId, children);
-    this.suspendIfBlocked();
-  }
-
-  private unblocked(nodeId: NodeId): void {
-    this.blockedNodes.delete(nodeId);
+    return this.children.open(nodeId, attempt, signal);
   }
 
   /**
@@ -208,21 +189,22 @@ export class RunDriver implements RunContext {
    */
   private suspendIfBlocked(): void {
     if (this.stopped_ || this.cancelling || this.inflight.size === 0) return;
-    for (const id of this.inflight.keys()) if (!this.blockedNodes.has(id)) return;
+    const blockedNodes = this.children.blocked;
+    for (const id of this.inflight.keys()) if (!blockedNodes.has(id)) return;
     if (this.ready.length > 0 && this.state.status === 'running' && this.inflight.size < this.concurrency) return;
-    const waiting = [...this.blockedNodes].filter(([, b]) => b.some((c) => c.nodeIds.length > 0));
+    const waiting = [...blockedNodes].filter(([, b]) => b.some((c) => c.nodeIds.length > 0));
     for (const [id, blocked] of waiting) {
       const children = blocked.filter((c) => c.nodeIds.length > 0).map(({ paused: _, ...waits }) => waits);
       const attempt = this.state.nodes.get(id)!.attempt;
       this.commit([ev('node.waiting', { attempt, children }, asNodeId(id))]);
     }
     if (waiting.length === 0 && this.state.status === 'running') {
-      const budget = [...this.blockedNodes.values()].some((b) => b.some((c) => c.paused === 'budget'));
+      const budget = [...blockedNodes.values()].some((b) => b.some((c) => c.paused === 'budget'));
       this.commit([ev('run.paused', { reason: budget ? 'budget' : 'user' })]);
     }
     const suspended = new NodeFailure('internal', 'suspended: its child runs wait');
-    for (const id of [...this.blockedNodes.keys()]) this.inflight.get(id)?.abort(suspended);
-    this.blockedNodes.clear();
+    for (const id of [...blockedNodes.keys()]) this.inflight.get(id)?.abort(suspended);
+    blockedNodes.clear();
   }
 
   /** A store or engine failure, or the run taken by another process: stop everything (the run stays resumable). */
@@ -238,7 +220,7 @@ export class RunDriver implements RunContext {
 
   /** Runs until the run ends, waits or pauses. */
   async run(opts: DriveOptions = {}): Promise<RunOutcome> {
-    this.armTurn();
+    this.turns.arm();
     try {
       const handOff = this.start(opts);
       if (opts.accepted) this.durable().then(opts.accepted, () => undefined);
@@ -306,35 +288,18 @@ export class RunDriver implements RunContext {
   }
 
   /**
-   * Nodes that were running when the process died (docs/runtime.md "Durability"), retrying, or
-   * following their child runs: launched again (`launch`), or only counted (a hand-off). Returns
-   * how many there are.
+   * Nodes that were running when the process died, retrying, or following their child runs
+   * (recovery.ts): launched again (`launch`), or only counted (a hand-off). Returns how many.
    */
   private recoverInFlight(launch: boolean): number {
-    let count = 0;
-    for (const nodeId of this.topo.order) {
-      const id = asNodeId(nodeId);
-      const n = this.state.nodes.get(id)!;
-      const node = this.nodes.get(id)!;
-      if (n.status === 'queued') this.enqueue(id);
-      const follows = n.status === 'waiting' && kindOf(node).execution === 'children';
-      if (n.status === 'retrying' || n.status === 'running' || follows) count++;
-      if (!launch) continue;
-      if (n.status === 'retrying')
-        this.launch(id, n.attempt + 1, { afterMs: Math.max(0, (n.retryAt ?? 0) - this.deps.clock.now()) });
-      // A composition node that waited for its child runs follows them again.
-      if (follows) this.launch(id, n.attempt, { resumed: true });
-      if (n.status !== 'running') continue;
-      // Only a runner may have reached the world; a polled node whose submit is recorded only polls from here on.
-      if (kindOf(node).execution === 'effect' && sideEffectOf(node) === 'unsafe' && !n.poll) {
-        // One that can check its own effect (verify) asks first; the others wait for a person.
-        if (canVerify(node, this.deps.services)) this.launch(id, n.attempt, { verify: true });
-        else this.commit([ev('node.in-doubt', { attempt: n.attempt }, id)]);
-      } else {
-        this.launch(id, n.attempt, { resumed: true });
-      }
+    const plan = recoveryPlan(this.state, this.nodes, this.topo.order, this.deps);
+    for (const step of plan.steps) {
+      if (step.kind === 'enqueue') this.enqueue(step.id);
+      else if (!launch) continue;
+      else if (step.kind === 'in-doubt') this.commit([ev('node.in-doubt', { attempt: step.attempt }, step.id)]);
+      else this.launch(step.id, step.attempt, step.opts);
     }
-    return count;
+    return plan.inFlight;
   }
 
   private enqueue(id: NodeId): void {
@@ -394,57 +359,18 @@ export class RunDriver implements RunContext {
     }
   }
 
-  /**
-   * Starts the next TURN_MS of driving, and notes when the host next gets a turn on its own (a
-   * node awaiting I/O, a store write): a driver of effectful nodes gives the host turns anyway.
-   */
-  private armTurn(): void {
-    const { clock } = this.deps;
-    this.turnDue = clock.now() + TURN_MS;
-    this.turnSeen = false;
-    void clock.turn?.().then(() => {
-      this.turnSeen = true;
-    });
-  }
-
-  /**
-   * Pumps now, or after the host had a turn when this driver has held it for TURN_MS. Only a
-   * driver that really held the host (pure nodes in microtasks) is made to wait: forcing a turn
-   * on a chain of effectful nodes would write a node's end before the start of the node it makes
-   * ready is staged, two transactions where one does.
-   */
-  private next(): void {
-    const { clock } = this.deps;
-    if (!clock.turn || this.stopped_) return this.pump();
-    if (this.turning) return;
-    if (clock.now() < this.turnDue) return this.pump();
-    if (this.turnSeen) {
-      this.armTurn();
-      return this.pump();
-    }
-    this.turning = true;
-    // What finished so far is written and published before the host gets its turn.
-    this.log.schedule();
-    void clock.turn().then(() => {
-      this.turning = false;
-      this.armTurn();
-      this.pump();
-    });
-  }
-
   private launch(id: NodeId, attempt: number, opts: { resumed?: boolean; afterMs?: number; verify?: boolean }): void {
     const node = this.nodes.get(id)!;
     const task = opts.verify ? new VerifyTask(this, node, attempt) : new NodeTask(this, node, attempt, opts);
     this.inflight.set(id, task);
     const ended = () => {
       this.inflight.delete(id);
-      this.childrenOf.delete(id);
-      this.blockedNodes.delete(id);
+      this.children.ended(id);
     };
     task.start().then(
       () => {
         ended();
-        this.next();
+        this.turns.next(() => this.pump(), this.stopped_);
       },
       (err) => {
         ended();
@@ -460,7 +386,7 @@ export class RunDriver implements RunContext {
     if (this.state.status === 'running' || this.state.status === 'waiting')
       this.commit([ev('run.paused', { reason: 'user' })]);
     // Running nodes finish, but their child runs start nothing new either: they pause too.
-    for (const children of this.childrenOf.values()) void children.pauseRunning();
+    this.children.pauseRunning();
     this.pump();
     this.suspendIfBlocked();
     return true;
@@ -550,20 +476,8 @@ export class RunDriver implements RunContext {
 
   private compensateThenEnd(kind: 'failed' | 'cancelled', failedNode?: string): void {
     this.stopped_ = true;
-    runCompensations(this).then(
-      (comp) => {
-        if (kind === 'cancelled') this.commit([ev('run.cancelled', comp)]);
-        else {
-          const error = this.state.nodes.get(failedNode!)!.error ?? {
-            kind: 'internal' as const,
-            message: 'failed',
-            retryable: false,
-          };
-          const { kind: k, message, retryable } = error;
-          this.commit([ev('run.failed', { error: { kind: k, message, retryable }, nodeId: failedNode!, ...comp })]);
-        }
-        this.settle(outcomeOf(this.state));
-      },
+    compensateAndEnd(this, kind, failedNode).then(
+      () => this.settle(outcomeOf(this.state)),
       (err) => this.rejectDone(err),
     );
   }
@@ -577,19 +491,8 @@ export class RunDriver implements RunContext {
     );
   }
 
-  async compensateChildren(nodeId: NodeId): Promise<{ failed: string[]; undone: number }> {
-    const children = [...(this.state.nodes.get(nodeId)?.children ?? new Map<number, ChildRecord>())]
-      .filter(([, c]) => c.status === 'succeeded')
-      .sort(([a], [b]) => b - a);
-    const failed: string[] = [];
-    let undone = 0;
-    for (const [, c] of children) {
-      if (!this.childEngine) break;
-      const o = await this.childEngine.drive(asRunId(c.runId), { compensate: true });
-      if (o.compensated === false) failed.push(c.runId);
-      else if (o.compensated === true) undone++;
-    }
-    return { failed, undone };
+  compensateChildren(nodeId: NodeId): Promise<{ failed: string[]; undone: number }> {
+    return this.children.undo(nodeId);
   }
 
   private stop(outcome: Omit<RunOutcome, 'runId'>): void {
