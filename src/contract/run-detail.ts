@@ -27,7 +27,8 @@ const Attempt = z.object({
   /** ms since epoch */
   startedAt: z.number(),
   finishedAt: z.number().optional(),
-  status: z.enum(['running', 'succeeded', 'failed', 'cancelled', 'interrupted']),
+  /** `interrupted`: cut off by a crash, or in doubt; `suspended`: stopped while its child runs waited for a person. */
+  status: z.enum(['running', 'succeeded', 'failed', 'cancelled', 'interrupted', 'suspended']),
   error: NodeErrorSchema.optional(),
   usage: Usage.optional(),
   costUsd: z.number().optional(),

@@ -888,7 +888,7 @@ export interface components {
           startedAt: number;
           finishedAt?: number;
           /** @enum {string} */
-          status: 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
+          status: 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted' | 'suspended';
           error?: {
             /** @enum {string} */
             kind:

@@ -216,6 +216,12 @@ describe('children that wait, pause and spend', () => {
     expect(w.type === 'run.waiting' && w.data.children?.[0]?.nodeIds).toEqual(['gate']);
     const done = await env.engine.approve(waiting.runId as RunId, 'gate', { approved: true, by: 'ana' });
     expect(done).toMatchObject({ runId: waiting.runId, status: 'succeeded', result: { r: { done: true } } });
+    // The subgraph's attempt stopped while its child waited: suspended (not cut off by a crash), then followed it again.
+    const sub = (await env.engine.inspect(waiting.runId as RunId)).nodes.get('sub' as never)!;
+    expect(sub.attempts.map((a) => [a.attempt, a.status])).toEqual([
+      [1, 'suspended'],
+      [1, 'succeeded'],
+    ]);
   });
 
   it('a map whose items wait at one approval: the parent does not pick one; rejecting an item in its own run fails the map and cancels the others', async () => {

@@ -188,6 +188,7 @@ const NODE: { [T in NodeLevel]: (n: NodeState, e: Of<T>, s: RunState) => void } 
     spend(s, d.usage, d.costUsd);
   },
   'node.waiting': (n, e) => {
+    closeAttempt(n, e.ts, 'suspended');
     n.waitingChildren = e.data.children;
   },
   'compensation.started': (n, e) => {

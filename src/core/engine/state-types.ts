@@ -8,7 +8,11 @@ export interface AttemptRecord {
   attempt: number;
   startedAt: number;
   finishedAt?: number;
-  status: 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
+  /**
+   * `interrupted`: cut off by a crash (or in doubt); `suspended`: a composition node's attempt
+   * that stopped, by design, while its child runs waited for a person (it follows them again).
+   */
+  status: 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted' | 'suspended';
   error?: NodeError;
   usage?: Usage;
   costUsd?: number;

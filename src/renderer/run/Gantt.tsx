@@ -2,6 +2,7 @@
 import { useMemo, useRef, type JSX } from 'react';
 import type { Graph } from '../../core/graph/schema';
 import type { RunSnapshot } from '../run/fold';
+import { attemptState } from './inspector-parts';
 import { fmtMs } from '../ui/format';
 import { useClientSize } from '../ui/use-client-size';
 
@@ -47,7 +48,7 @@ export function Gantt({
           attempt: a.attempt,
           start: a.startedAt,
           end,
-          status: a.status === 'interrupted' ? 'in-doubt' : a.status,
+          status: attemptState(a.status),
           open: a.finishedAt === undefined,
         };
       });

@@ -54,8 +54,8 @@ export const Attempts = memo(function Attempts({ attempts }: { attempts: NodeSna
           <tr key={i} title={a.error ? `${a.error.kind}: ${errorMessageOf(a.error)}` : (a.model ?? '')}>
             <td>{a.attempt}</td>
             <td>
-              <span className={`chip status-${a.status}`}>
-                <StateIcon state={a.status === 'interrupted' ? 'in-doubt' : a.status} size={11} /> {a.status}
+              <span className={`chip status-${attemptState(a.status)}`}>
+                <StateIcon state={attemptState(a.status)} size={11} /> {a.status}
               </span>
               {a.error && <span className="muted small"> {a.error.kind}</span>}
             </td>
@@ -69,6 +69,11 @@ export const Attempts = memo(function Attempts({ attempts }: { attempts: NodeSna
     </table>
   );
 });
+
+/** The state an attempt is drawn in: one cut off reads as in doubt, one suspended as waiting. */
+export function attemptState(status: string): string {
+  return status === 'interrupted' ? 'in-doubt' : status === 'suspended' ? 'waiting' : status;
+}
 
 export function LiveStream({ text, live }: { text: string; live: boolean }): JSX.Element {
   const ref = useRef<HTMLPreElement>(null);
