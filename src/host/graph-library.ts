@@ -87,17 +87,25 @@ export async function withMissingGraphs(
   } catch {
     return err;
   }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return err;
   const doc = raw as { nodes?: unknown; graphs?: unknown };
-  const lib = doc.graphs && typeof doc.graphs === 'object' ? (doc.graphs as Record<string, unknown>) : {};
+  const lib =
+    doc.graphs && typeof doc.graphs === 'object' && !Array.isArray(doc.graphs)
+      ? (doc.graphs as Record<string, unknown>)
+      : {};
+  // Nodes well enough formed to name a graph (one without an id is a problem of its own already).
   const nodesOf = (g: unknown) =>
     ((g as { nodes?: unknown } | null)?.nodes instanceof Array ? (g as { nodes: unknown[] }).nodes : []).filter(
       (n): n is Graph['nodes'][number] =>
-        typeof n === 'object' && n !== null && typeof (n as { type?: unknown }).type === 'string',
+        typeof n === 'object' &&
+        n !== null &&
+        typeof (n as { type?: unknown }).type === 'string' &&
+        typeof (n as { id?: unknown }).id === 'string',
     );
   const missing: ValidationIssue[] = [];
   for (const [from, g] of [['', doc] as const, ...Object.entries(lib)]) {
     for (const r of graphRefs({ nodes: nodesOf(g) })) {
-      if (typeof r.graph !== 'string' || lib[r.graph] !== undefined) continue;
+      if (typeof r.graph !== 'string' || r.graph === '' || Object.hasOwn(lib, r.graph)) continue;
       const found = await find(r.graph, sources.file, sources).catch(() => 'unreadable' as const);
       if (found !== undefined) continue;
       const path = `${from === '' ? '' : `graphs[${from}].`}nodes[${r.nodeId}].config.graph`;

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunEvent } from '../events.js';
 import type { Graph, GraphNode } from '../graph/schema.js';
 import { validateGraph } from '../graph/validate.js';
-import { NodeFailure } from '../errors.js';
+import { NodeFailure, type AppError } from '../errors.js';
 import { childRunId, type RunId } from '../ids.js';
 import { counting, crashAfter, graph, testEngine } from './test-kit.js';
 
@@ -316,6 +316,15 @@ describe('validation of composition', () => {
     const chain: Record<string, Graph> = {};
     for (let i = 0; i < 9; i++) chain[`g${i}`] = base({ id: `g${i}` }, i < 8 ? [sub('n', `g${i + 1}`)] : []);
     expect(() => validateGraph(base({ graphs: chain }, [sub('s', 'g0')]))).toThrow(/nest 9 deep; at most 8/);
+    // An empty name is one problem (it names no graph, not this one: no cycle).
+    const empty = (() => {
+      try {
+        validateGraph(base({}, [sub('s', '')]));
+      } catch (err) {
+        return (err as AppError).issues?.map((i) => `${i.path}: ${i.message}`);
+      }
+    })();
+    expect(empty).toEqual(['nodes[s].config.graph: must not be empty']);
   });
 
   it('refuses a child input known before the run that breaks the child input schema', () => {

@@ -44,7 +44,8 @@ export function compositionIssues(root: Graph, opts: { missing?: 'refuse' | 'ign
   const where = (from: string, nodeId: string) => `${from === '' ? '' : `graphs[${from}].`}nodes[${nodeId}]`;
   const edges = new Map<string, string[]>();
   for (const [id, g] of all) {
-    const refs = graphRefs(g);
+    // An empty name is refused by the node's config schema; it names no graph (not this one).
+    const refs = graphRefs(g).filter((r) => r.graph !== '');
     edges.set(
       id,
       refs.filter((r) => all.has(r.graph)).map((r) => r.graph),

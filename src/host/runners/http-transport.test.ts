@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
+import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultTransport, fetchTransport, TooLarge, type HttpCall } from './http-transport.js';
 
@@ -21,14 +21,20 @@ beforeAll(async () => {
     req.on('data', (c: string) => (body += c));
     req.on('end', () => {
       last = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body };
-      const packed: Record<string, Buffer> = {
-        '/gzip': gzipSync(WORDS),
-        '/deflate': deflateSync(WORDS),
-        '/br': brotliCompressSync(WORDS),
+      const packed: Record<string, [string, Buffer]> = {
+        '/gzip': ['gzip', gzipSync(WORDS)],
+        '/deflate': ['deflate', deflateSync(WORDS)],
+        '/raw-deflate': ['deflate', deflateRawSync(WORDS)],
+        '/br': ['br', brotliCompressSync(WORDS)],
+        '/twice': ['gzip, br', brotliCompressSync(gzipSync(WORDS))],
       };
-      const coding = packed[req.url ?? ''];
-      if (coding) return res.writeHead(200, { 'content-encoding': req.url!.slice(1) }).end(coding);
+      const coded = packed[req.url ?? ''];
+      if (coded) {
+        res.writeHead(200, { 'content-encoding': coded[0] });
+        return res.end(req.method === 'HEAD' ? undefined : coded[1]);
+      }
       if (req.url === '/moved') return res.writeHead(302, { location: '/landed' }).end();
+      if (req.url === '/loop') return res.writeHead(302, { location: '/loop' }).end();
       if (req.url === '/kept') return res.writeHead(307, { location: '/landed' }).end();
       if (req.url === '/cookies')
         return res
@@ -62,17 +68,29 @@ describe.each([
   ['undici (the default)', defaultTransport],
   ['a fetch', fetchTransport(globalThis.fetch)],
 ])('%s', (_name, send) => {
-  it('decodes gzip, deflate and br bodies, and caps what they decode to', async () => {
-    for (const coding of ['gzip', 'deflate', 'br']) expect(await text(send(call(`/${coding}`)))).toBe(WORDS);
+  it('decodes gzip, deflate (wrapped or raw), br and two codings, and caps what they decode to', async () => {
+    for (const path of ['/gzip', '/deflate', '/raw-deflate', '/br', '/twice'])
+      expect(await text(send(call(path)))).toBe(WORDS);
     await expect(text(send(call('/gzip')), 100)).rejects.toBeInstanceOf(TooLarge);
+    // A HEAD has no body to decode, whatever its headers say.
+    expect(await text(send(call('/gzip', { method: 'HEAD' })))).toBe('');
   });
 
-  it('follows a redirect; a 307 keeps the method and body', async () => {
+  it('follows a redirect as fetch does: a 307 keeps the method and body, a POST redirected by 302 goes on as a GET', async () => {
     const moved = await send(call('/moved'));
     expect(moved.status).toBe(200);
     expect(new TextDecoder().decode(await moved.bytes(100))).toBe('landed');
     await (await send(call('/kept', { method: 'POST', body: '{"n":1}' }))).bytes(100);
     expect(last).toMatchObject({ method: 'POST', url: '/landed', body: '{"n":1}' });
+    const posted = { method: 'POST', body: '{"n":2}', headers: { 'content-type': 'application/json' } };
+    await (await send(call('/moved', posted))).bytes(100);
+    expect(last).toMatchObject({ method: 'GET', url: '/landed', body: '' });
+    expect(last?.headers['content-type']).toBeUndefined();
+  });
+
+  it('gives up a redirect loop after 20', async () => {
+    const err = (await send(call('/loop')).catch((e: unknown) => e)) as Error & { cause?: Error };
+    expect(`${err.message} ${err.cause?.message ?? ''}`).toMatch(/redirect count exceeded/);
   });
 
   it('joins a repeated header; names are lower case; a statusText is given', async () => {

@@ -3,12 +3,14 @@
  * with undici's `request` (the client inside Node's own fetch, without the WHATWG layers: about
  * half the CPU of a fetch per request, and its request is written to the socket before the
  * engine's next commit, so the two overlap); any other scheme, or a `fetch` a host gives, goes
- * through fetch. Both follow redirects (at most 20), decode gzip, deflate and br bodies, and
+ * through fetch. Both follow redirects as fetch does (at most 20; a POST redirected by 301/302 and
+ * anything but a GET or HEAD by 303 goes on as a GET), decode gzip, deflate and br bodies, and
  * stop reading a body as soon as it passes the node's cap.
  */
 import { STATUS_CODES } from 'node:http';
-import { Readable } from 'node:stream';
-import { createBrotliDecompress, createUnzip } from 'node:zlib';
+import type { Readable } from 'node:stream';
+import { promisify } from 'node:util';
+import { brotliDecompress, gunzip, inflate, inflateRaw } from 'node:zlib';
 import type { HttpCall, HttpReply, HttpTransport } from '../../core/ports.js';
 
 export type { HttpCall, HttpReply, HttpTransport };
@@ -34,57 +36,114 @@ export const defaultTransport: HttpTransport = async (call) => {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(call.url)?.[1]?.toLowerCase();
   if (scheme !== 'http' && scheme !== 'https') return fetchTransport(globalThis.fetch)(call);
   const { request } = await loadUndici();
-  const headers: Record<string, string> = { ...DEFAULT_HEADERS };
+  let headers: Record<string, string> = { ...DEFAULT_HEADERS };
   for (const [k, v] of Object.entries(call.headers)) headers[k.toLowerCase()] = v;
-  const res = await request(call.url, {
-    method: call.method as 'GET',
-    headers,
-    ...(call.body !== undefined ? { body: call.body } : {}),
-    signal: call.signal,
-    maxRedirections: MAX_REDIRECTS,
-  });
+  let { url, method, body } = call;
+  // Redirects are followed as fetch follows them (WHATWG Fetch "HTTP-redirect fetch").
+  for (let hops = 0; ; hops++) {
+    const res = await request(url, {
+      method: method as 'GET',
+      headers,
+      ...(body !== undefined ? { body } : {}),
+      signal: call.signal,
+    });
+    const location = res.headers['location'];
+    if (!REDIRECTS.has(res.statusCode) || typeof location !== 'string') return reply(res, method);
+    await res.body.dump().catch(() => undefined);
+    if (hops >= MAX_REDIRECTS) throw new TypeError(`redirect count exceeded (more than ${MAX_REDIRECTS})`);
+    let next: URL;
+    try {
+      next = new URL(location, url);
+    } catch {
+      throw new TypeError(`redirected to ${JSON.stringify(location)}, which is not a URL`);
+    }
+    if (next.protocol !== 'http:' && next.protocol !== 'https:')
+      throw new TypeError(`redirected to a ${next.protocol} URL, which is not followed`);
+    // 301/302 after a POST, and 303 after anything but GET/HEAD, go on as a GET without the body.
+    const status = res.statusCode;
+    if (((status === 301 || status === 302) && method === 'POST') || (status === 303 && !/^(GET|HEAD)$/.test(method))) {
+      method = 'GET';
+      body = undefined;
+      headers = without(headers, /^content-(type|length|encoding|language|location)$/);
+    }
+    // Credentials are not carried to another origin.
+    if (next.origin !== new URL(url).origin)
+      headers = without(headers, /^(authorization|proxy-authorization|cookie|host)$/);
+    url = next.href;
+  }
+};
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+const without = (h: Record<string, string>, names: RegExp): Record<string, string> =>
+  Object.fromEntries(Object.entries(h).filter(([k]) => !names.test(k)));
+
+function reply(res: Awaited<ReturnType<Undici['request']>>, method: string): HttpReply {
   const flat: Record<string, string> = {};
   for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) flat[k] = Array.isArray(v) ? v.join(', ') : v;
+  // A HEAD, 204 or 304 has no body, whatever its headers say of one.
+  const empty = method === 'HEAD' || res.statusCode === 204 || res.statusCode === 304;
   return {
     status: res.statusCode,
     statusText: STATUS_CODES[res.statusCode] ?? '',
     headers: flat,
-    bytes: (cap) => readNode(res.body, flat, cap),
+    bytes: (cap) => (empty ? res.body.dump().then(() => new Uint8Array(0)) : readNode(res.body, flat, cap)),
     discard: async () => drop(res.body),
   };
+}
+
+/** Decoders by content coding; `deflate` is zlib-wrapped or raw, as its first byte says (as fetch reads it). */
+const DECODE: Record<string, (b: Buffer, o: { maxOutputLength: number }) => Promise<Buffer>> = {
+  gzip: promisify(gunzip),
+  'x-gzip': promisify(gunzip),
+  br: promisify(brotliDecompress),
+  deflate: (b, o) => ((b[0]! & 0x0f) === 0x08 ? promisify(inflate)(b, o) : promisify(inflateRaw)(b, o)),
 };
 
-/** Reads a Node stream body, decoded per its content-encoding, failing once past `cap` bytes. */
+/** What a compressed body may take on the wire beyond the cap on what it decodes to. */
+const WIRE_SLACK = 64 * 1024;
+
+/**
+ * Reads a Node stream body, failing once past `cap` bytes: as sent, or decoded per its
+ * content-encoding (codings applied in order are undone in reverse; an unknown one leaves the
+ * body as sent). The decoded size is bounded while decoding, so a small bomb stops at the cap.
+ */
 async function readNode(body: Readable, headers: Record<string, string>, cap: number): Promise<Uint8Array> {
+  const codings = (headers['content-encoding'] ?? '')
+    .toLowerCase()
+    .split(',')
+    .map((c) => c.trim())
+    .filter((c) => c !== '' && c !== 'identity');
+  const decoders = codings.every((c) => DECODE[c] !== undefined) ? codings.reverse().map((c) => DECODE[c]!) : [];
+  const wireCap = decoders.length > 0 ? cap + WIRE_SLACK : cap;
   const declared = Number(headers['content-length'] ?? NaN);
-  const coding = headers['content-encoding']?.trim().toLowerCase();
-  const decoder =
-    coding === 'gzip' || coding === 'x-gzip' || coding === 'deflate'
-      ? createUnzip()
-      : coding === 'br'
-        ? createBrotliDecompress()
-        : undefined;
-  // A declared length over the cap, as sent and not compressed: refused before a byte is read.
-  if (decoder === undefined && Number.isFinite(declared) && declared > cap) {
+  // A declared length over what may come: refused before a byte is read.
+  if (Number.isFinite(declared) && declared > wireCap) {
     drop(body);
     throw new TooLarge();
   }
-  const source: Readable = decoder ? body.pipe(decoder) : body;
-  if (decoder) body.on('error', (err) => decoder.destroy(err));
   const chunks: Buffer[] = [];
   let total = 0;
   try {
-    for await (const chunk of source as AsyncIterable<Buffer>) {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
       total += chunk.byteLength;
-      if (total > cap) throw new TooLarge();
+      if (total > wireCap) throw new TooLarge();
       chunks.push(chunk);
     }
   } catch (err) {
     drop(body);
-    decoder?.destroy();
     throw err;
   }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
+  let out = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
+  if (out.byteLength === 0) return out;
+  try {
+    for (const decode of decoders) out = await decode(out, { maxOutputLength: cap });
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') throw new TooLarge();
+    throw err;
+  }
+  if (out.byteLength > cap) throw new TooLarge();
+  return out;
 }
 
 /** Stops reading a body; the abort it reports is expected. */

@@ -143,6 +143,14 @@ describe('httpRunner', () => {
     const out = (await httpRunner(makeCtx({ method: 'PUT', url: `${base}/text`, body: 'raw=1' }))).output as HttpOutput;
     expect(out.body).toBe('plain words');
     expect(seen.at(-1)!.body).toBe('raw=1');
+    expect(seen.at(-1)!.headers['content-type']).toBe('text/plain;charset=UTF-8'); // as fetch sent it
+  });
+
+  it('refuses a URL with credentials in it, without quoting them', async () => {
+    const f = await failure(httpRunner(makeCtx({ method: 'GET', url: `http://ana:s3cret@127.0.0.1:9/x` })));
+    expect(f).toMatchObject({ kind: 'http-status', retryable: false });
+    expect(f.message).toContain('Authorization header');
+    expect(f.message).not.toContain('s3cret');
   });
 
   it('fails a 500 as a retryable http-status with the status and body excerpt', async () => {

@@ -118,6 +118,13 @@ export async function httpRequest(
     throw new NodeFailure('template', 'http: config.url must render to a non-empty string', { retryable: false });
   }
   const what = `${method} ${url}`;
+  if (/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(url)) {
+    throw new NodeFailure(
+      'http-status',
+      `http: ${method} ${url.replace(/\/\/[^/?#]*@/, '//…@')}: the URL carries credentials (user:password@); send them in an Authorization header`,
+      { retryable: false },
+    );
+  }
   const capRaw = cfg['maxResponseBytes'];
   const cap = typeof capRaw === 'number' && capRaw > 0 ? capRaw : DEFAULT_MAX_RESPONSE_BYTES;
 
@@ -137,6 +144,7 @@ export async function httpRequest(
   if (rawBody !== undefined && rawBody !== null && method !== 'GET' && method !== 'HEAD') {
     if (typeof rawBody === 'string') {
       body = rawBody;
+      headers['content-type'] ??= 'text/plain;charset=UTF-8';
     } else {
       body = JSON.stringify(rawBody);
       headers['content-type'] ??= 'application/json';
