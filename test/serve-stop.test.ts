@@ -144,6 +144,12 @@ describe('stopping serve', () => {
     expect(posts).toBe(1); // an unsafe POST is never sent again unasked
   });
 
+  it('refuses a grace period no timer can wait', async () => {
+    const r = await cli(['serve', '--grace-ms', '99999999999', '--db', path.join(dir, 'never.db')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--grace-ms: at most 2147483647 ms');
+  });
+
   it('a second Ctrl+C quits at once', async () => {
     posts = 0;
     answerMs = 5_000;

@@ -11,6 +11,17 @@ export function positiveInt(value: string | undefined, flag: string, allowZero =
   return n;
 }
 
+/** The longest a timer waits (2^31 − 1 ms, about 24.8 days): a flag in milliseconds longer than this is refused. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** A non-negative whole number of milliseconds that a timer can wait. */
+export function durationMs(value: string | undefined, flag: string): number | undefined {
+  const n = positiveInt(value, flag, true);
+  if (n !== undefined && n > MAX_TIMER_MS)
+    throw new UsageError(`${flag}: at most ${MAX_TIMER_MS} ms (about 24.8 days), got "${value}"`);
+  return n;
+}
+
 /** A non-negative number flag value. */
 export function nonNegative(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;

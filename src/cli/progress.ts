@@ -76,7 +76,7 @@ export function eventLines(e: RunEvent, verbose: boolean, p: Paint): string[] {
         node(
           '?',
           'red',
-          `in doubt (attempt ${e.data.attempt} was running when the process died${check}; decide with statepipe retry ${e.runId} ${id})`,
+          `in doubt (attempt ${e.data.attempt} was running when its process stopped${check}; decide with statepipe retry ${e.runId} ${id})`,
         ),
       ];
     }

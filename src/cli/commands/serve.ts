@@ -1,7 +1,7 @@
 /** `statepipe serve`: the studio in a browser, on the same engine and database. */
 import { parseAllowedOrigin } from '../../server/auth.js';
 import { UsageError } from '../exit.js';
-import { positiveInt } from '../flags.js';
+import { durationMs, positiveInt } from '../flags.js';
 import { resolveDbPath, type GlobalOpts } from '../global-opts.js';
 import { DEFAULT_GRACE_MS, type StopReport } from '../../host/orderly-stop.js';
 
@@ -10,7 +10,7 @@ export async function serveCommand(
   g: GlobalOpts,
 ): Promise<number> {
   const port = positiveInt(opts.port, '--port', true);
-  const graceMs = positiveInt(opts.graceMs, '--grace-ms', true) ?? DEFAULT_GRACE_MS;
+  const graceMs = durationMs(opts.graceMs, '--grace-ms') ?? DEFAULT_GRACE_MS;
   // A server that studios connect to keeps its token across restarts (a new one each start otherwise).
   const token = process.env['STATEPIPE_TOKEN'] || undefined;
   if (token !== undefined && !/^[A-Za-z0-9._~-]{16,}$/.test(token))
@@ -84,7 +84,7 @@ export function stopLines(report: StopReport): string {
     lines.push(`paused: ${report.paused.join(' ')} (statepipe resume RUN, or Resume in the studio, continues each)`);
   if (report.left.length > 0)
     lines.push(
-      `stopped with nodes still running: ${report.left.join(' ')} (statepipe resume RUN runs them again, or says which are in doubt)`,
+      `stopped with nodes still running: ${report.left.join(' ')} (statepipe resume RUN continues each: a delay or a retry's backoff waits what is left of it, a node cut off runs again or is reported in doubt)`,
     );
   return lines.map((l) => l + '\n').join('');
 }

@@ -9,7 +9,7 @@ import { isPostgresUrl } from '../../host/store/index.js';
 import { DEFAULT_QUEUE, RunQueue, checkQueueName } from '../../host/workers/queue.js';
 import { RunWorker } from '../../host/workers/worker.js';
 import { EXIT, UsageError } from '../exit.js';
-import { positiveInt } from '../flags.js';
+import { durationMs, positiveInt } from '../flags.js';
 import { resolveDbPath, type GlobalOpts } from '../global-opts.js';
 import { withService, type RunFlags } from '../session.js';
 
@@ -71,7 +71,7 @@ export interface WorkerOpts {
 
 export async function workerCommand(opts: WorkerOpts, g: GlobalOpts): Promise<number> {
   const concurrency = positiveInt(opts.concurrency, '--concurrency') ?? 16;
-  const graceMs = positiveInt(opts.graceMs, '--grace-ms', true) ?? 30_000;
+  const graceMs = durationMs(opts.graceMs, '--grace-ms') ?? 30_000;
   const queueName = checkQueueName(opts.queue ?? DEFAULT_QUEUE);
   const name = opts.name ?? `worker-${hostname()}`;
   if (!/^[\w.-]{1,100}$/.test(name))

@@ -393,9 +393,10 @@ export class RunDriver implements RunContext {
   }
 
   /**
-   * What runs now, for a host's stop (pause-all.ts): `pure` nodes only (stopping them loses
-   * nothing: a resume runs them again), `children` (pure nodes, and nodes whose work is in child
-   * runs), or `other` (a node with effects; or nothing, and the driver stops by itself at once).
+   * What runs now, for a host's stop (pause-all.ts): `pure` nodes only, or nodes waiting out a
+   * retry's backoff (stopping them loses nothing: a resume runs them again, or waits what is left
+   * of the backoff), `children` (those, and nodes whose work is in child runs), or `other` (a node
+   * with effects at work; or nothing, and the driver stops by itself at once).
    */
   get runningKind(): 'pure' | 'children' | 'other' {
     if (this.inflight.size === 0) return 'other';
@@ -404,6 +405,8 @@ export class RunDriver implements RunContext {
       if (task instanceof VerifyTask) return 'other';
       const node = this.nodes.get(id)!;
       if (kindOf(node).execution === 'children') kind = 'children';
+      // Waiting out its backoff: a resume waits what is left of it, then sends the next attempt.
+      else if (this.state.nodes.get(id)!.status === 'retrying') continue;
       else if (sideEffectOf(node) !== 'pure') return 'other';
     }
     return kind;

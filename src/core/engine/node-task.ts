@@ -87,12 +87,12 @@ export class NodeTask {
       try {
         await clock.sleep(this.opts.afterMs, signal);
       } catch {
-        return this.cancelled();
+        return this.aborted(signal);
       }
     }
     const policy = retryPolicy(this.run.graph, this.node);
     for (;;) {
-      if (signal.aborted) return this.cancelled();
+      if (signal.aborted) return this.aborted(signal);
       const started = clock.now();
       const state = this.run.state.nodes.get(this.node.id)!;
       const startData = {
@@ -181,7 +181,8 @@ export class NodeTask {
           try {
             await clock.sleep(delayMs, signal);
           } catch {
-            return this.cancelled();
+            // A cancel ends the node; a driver that stops (a host's stop) leaves it retrying.
+            return this.aborted(signal);
           }
           this.attempt++;
           continue;

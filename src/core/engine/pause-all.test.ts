@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Graph, GraphNode } from '../graph/schema.js';
+import { NodeFailure } from '../errors.js';
 import type { NodeRunner } from '../ports.js';
 import { pauseAll } from './pause-all.js';
 import { graph, nodeSeq, testEngine } from './test-kit.js';
@@ -119,6 +120,28 @@ describe('pauseAll', () => {
       await new Promise((r) => setTimeout(r, 1));
     }
     expect((await resumed).status).toBe('succeeded');
+  });
+
+  it('a node waiting out a retry backoff is not waited for: nothing is written for it, and a resume retries it', async () => {
+    let calls = 0;
+    const flaky: NodeRunner = async () => {
+      if (++calls === 1) throw new NodeFailure('network', 'connection reset', { retryable: true });
+      return { output: 'done' };
+    };
+    const env = testEngine({ code: flaky }, { autoClock: false });
+    const node = { ...work('a'), retry: { maxAttempts: 3, backoffMs: 10_000, jitter: false } };
+    const runId = await env.engine.createRun(graph({ nodes: [node], edges: [] }), {}, { graphHash: 'h' });
+    const driving = env.engine.drive(runId).catch((err: unknown) => err);
+    await until(() => env.events.some((x) => x.type === 'node.retrying'));
+    expect(await pauseAll(env.engine, env.clock, 30_000)).toEqual({ ended: [], left: [runId] });
+    expect(String(await driving)).toMatch(/the host stopped/);
+    expect(nodeSeq(env.events, 'a')).toEqual(['node.queued', 'node.started', 'node.retrying']);
+    expect(calls).toBe(1);
+    const resumed = env.engine.resume(runId);
+    await until(() => env.events.some((x) => x.type === 'run.resumed'));
+    env.clock.advance(10_000);
+    expect((await resumed).status).toBe('succeeded');
+    expect(calls).toBe(2);
   });
 
   it('after the grace period, a node still running is left as it is', async () => {
