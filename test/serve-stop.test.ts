@@ -111,6 +111,7 @@ describe('stopping serve', () => {
 
     const shop = await inspect(db, shopRun);
     expect(shop.status).toBe('paused');
+    expect((shop as { pauseReason?: string }).pauseReason).toBe('stopped');
     expect(statusOf(shop, 'order')).toBe('succeeded');
     expect(statusOf(shop, 'confirm')).toBe('queued');
     expect(posts).toBe(1);

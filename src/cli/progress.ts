@@ -251,7 +251,8 @@ export function finalLine(o: RunOutcome, d: RunDetail | undefined, p: Paint, bud
           ` (raise it and continue: statepipe resume ${o.runId} --max-tokens N --max-cost USD)`
         );
       }
-      return `${head} ${p.yellow('paused')} (statepipe resume ${o.runId})`;
+      const why = reason === 'stopped' ? ' (its host stopped)' : '';
+      return `${head} ${p.yellow('paused')}${why} (statepipe resume ${o.runId})`;
     }
     default:
       return `${head} ${o.status} (statepipe resume ${o.runId})`;

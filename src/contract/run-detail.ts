@@ -113,7 +113,8 @@ export const RunDetailSchema = z.object({
   tokens: z.number(),
   costUsd: z.number(),
   compensated: z.boolean().optional(),
-  pauseReason: z.enum(['user', 'budget']).optional(),
+  /** `user`: a person paused it; `budget`: it reached its budget; `stopped`: its host stopped in order. */
+  pauseReason: z.enum(['user', 'budget', 'stopped']).optional(),
   rerunOf: z.object({ runId: z.string(), fromNodeId: z.string() }).optional(),
   /** A child run: the run and node that started it, and its key there. */
   parent: z.object({ runId: z.string(), nodeId: z.string(), key: z.number().int() }).optional(),

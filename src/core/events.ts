@@ -12,6 +12,9 @@ export interface Usage {
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
+/** Why a run is paused: a person, its budget, or its host stopping in order. */
+export type PauseReason = 'user' | 'budget' | 'stopped';
+
 /**
  * A child run where a person must decide, and what: the run that holds the decision (a subgraph's
  * own child, however deep), its approvals and in-doubt nodes.
@@ -37,7 +40,8 @@ export interface RunEventData {
     parent?: ChildOf;
   };
   'run.started': Record<string, never>;
-  'run.paused': { reason: 'user' | 'budget' };
+  /** `stopped`: paused by its host stopping in order (serve's Ctrl+C, quitting the app). */
+  'run.paused': { reason: PauseReason };
   'run.resumed': { budget?: { maxTokens?: number; maxCostUsd?: number } };
   'run.waiting': {
     nodeIds: string[];

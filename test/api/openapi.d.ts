@@ -855,7 +855,7 @@ export interface components {
       costUsd: number;
       compensated?: boolean;
       /** @enum {string} */
-      pauseReason?: 'user' | 'budget';
+      pauseReason?: 'user' | 'budget' | 'stopped';
       rerunOf?: {
         runId: string;
         fromNodeId: string;

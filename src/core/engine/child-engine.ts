@@ -3,7 +3,7 @@
  * uses it; the engine, or a replay's record, gives it). Types only, so the engine's context can
  * name it without an import circle.
  */
-import type { WaitingChild } from '../events.js';
+import type { PauseReason, WaitingChild } from '../events.js';
 import type { Graph } from '../graph/schema.js';
 import type { RunId } from '../ids.js';
 import type { RunOutcome } from './outcome.js';
@@ -44,5 +44,5 @@ export interface ChildEngine {
 /** A child that waits for a person or is paused: its node is blocked on it. */
 export interface Blocked extends WaitingChild {
   /** Paused (and why) rather than waiting for a person: `nodeIds` is empty. */
-  paused?: 'user' | 'budget';
+  paused?: PauseReason;
 }

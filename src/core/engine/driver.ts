@@ -380,11 +380,10 @@ export class RunDriver implements RunContext {
   }
 
   /** False when this driver is stopping (`winding`): the pause is not taken here. */
-  requestPause(): boolean {
+  requestPause(reason: 'user' | 'stopped' = 'user'): boolean {
     if (this.stopped_) return false;
     if (this.cancelling) return true;
-    if (this.state.status === 'running' || this.state.status === 'waiting')
-      this.commit([ev('run.paused', { reason: 'user' })]);
+    if (this.state.status === 'running' || this.state.status === 'waiting') this.commit([ev('run.paused', { reason })]);
     // Running nodes finish, but their child runs start nothing new either: they pause too.
     this.children.pauseRunning();
     this.pump();

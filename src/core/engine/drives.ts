@@ -16,7 +16,7 @@ import type { RunState } from './state.js';
 export interface DrivenHere {
   runId: RunId;
   parent: string | undefined;
-  /** Asks its driver to pause; false when it is stopping already (ended, waiting or paused). */
+  /** Asks its driver to pause (reason `stopped`); false when it is stopping already (ended, waiting or paused). */
   pause(): boolean;
   /** What runs in it now: `pure` nodes only, `children` (pure nodes and child runs), or `other`. */
   running(): 'pure' | 'children' | 'other';
@@ -166,7 +166,7 @@ export class Drives {
     return [...this.active].map(([runId, d]) => ({
       runId: asRunId(runId),
       parent: d.state.parent?.runId,
-      pause: () => d.requestPause(),
+      pause: () => d.requestPause('stopped'),
       running: () => d.runningKind,
       abandon: () => d.abandon(),
       ended: this.exits.get(runId) ?? this.settled(asRunId(runId)),

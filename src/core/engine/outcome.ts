@@ -1,3 +1,5 @@
+import type { PauseReason } from '../events.js';
+
 /** How a drive of a run ended for now: what its callers (engine, host, CLI) are told. */
 export interface RunOutcome {
   runId: string;
@@ -6,6 +8,6 @@ export interface RunOutcome {
   error?: { kind: string; message: string; nodeId?: string };
   /** Approvals (or in-doubt nodes) a person must decide. */
   waitingFor?: string[];
-  pauseReason?: 'user' | 'budget';
+  pauseReason?: PauseReason;
   compensated?: boolean;
 }

@@ -46,6 +46,9 @@ describe('pauseAll', () => {
     expect((await driving).status).toBe('paused');
     expect(nodeSeq(env.events, 'a')).toEqual(['node.queued', 'node.started', 'node.succeeded']);
     expect(nodeSeq(env.events, 'b')).toEqual(['node.queued']);
+    // Paused by its host stopping, not by a person.
+    expect(env.events.find((x) => x.type === 'run.paused')?.data).toEqual({ reason: 'stopped' });
+    expect((await env.engine.inspect(runId)).pauseReason).toBe('stopped');
   });
 
   it('a map: its children pause with it, and only the parent is named', async () => {

@@ -1,6 +1,6 @@
 /** The shapes of a run's folded state (state.ts folds events into them; event-effects.ts says how). */
 import type { NodeError } from '../errors.js';
-import type { AgentStep, ChildOf, PollRecord, Usage, WaitingChild } from '../events.js';
+import type { AgentStep, ChildOf, PauseReason, PollRecord, Usage, WaitingChild } from '../events.js';
 import type { RunId } from '../ids.js';
 import type { NodeStatus, RunStatus } from '../ports.js';
 
@@ -78,7 +78,7 @@ export interface RunState {
   result?: unknown;
   error?: NodeError;
   failedNodeId?: string;
-  pauseReason?: 'user' | 'budget';
+  pauseReason?: PauseReason;
   /** Tokens spent so far (input + output), and the two apart. */
   tokens: number;
   inputTokens: number;

@@ -54,6 +54,21 @@ function Rejected(): JSX.Element | null {
   );
 }
 
+/** A run paused by its host stopping in order (serve's Ctrl+C, the app quitting), not by a person. */
+function StoppedByHost(): JSX.Element | null {
+  const stopped = useSession((s) => s.shown?.status === 'paused' && s.shown.pauseReason === 'stopped');
+  if (!stopped) return null;
+  return (
+    <div className="rd-notice" data-testid="run-paused-by-host" role="status">
+      <span>
+        Paused when the server (or the app) that drove it stopped, not by a person. Resume continues it: a node cut off
+        then runs again, or waits what is left of its delay or backoff; an unsafe one is marked in doubt for you to
+        decide.
+      </span>
+    </div>
+  );
+}
+
 export function RunNotices(): JSX.Element {
   const { session } = useRunView();
   const at = useSession((s) => s.at);
@@ -76,6 +91,7 @@ export function RunNotices(): JSX.Element {
         </div>
       )}
       <Rejected />
+      <StoppedByHost />
       {!saved && !child && (
         <div className="rd-notice" data-testid="run-draft">
           <span>

@@ -9,7 +9,7 @@
  * truth, and the next event may still apply. Every view treats refused events this one way.
  */
 import type { NodeError } from '../../core/errors';
-import type { AgentStep, RunEvent } from '../../core/events';
+import type { AgentStep, PauseReason, RunEvent } from '../../core/events';
 import type { Graph, GraphNode } from '../../core/graph/schema';
 import type { RunId } from '../../core/ids';
 import type { NodeStatus, RunStatus } from '../../core/ports';
@@ -59,7 +59,7 @@ export interface RunSnapshot {
   createdAt?: string;
   startedAt?: string;
   finishedAt?: string;
-  pauseReason?: 'user' | 'budget';
+  pauseReason?: PauseReason;
   /** The run's budget (the graph's, as raised by resumes): set while it is paused by it. */
   budget?: RunState['budget'];
   rerunOf?: { runId: string; fromNodeId: string };
