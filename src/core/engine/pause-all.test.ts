@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 import type { Graph, GraphNode } from '../graph/schema.js';
 import { NodeFailure } from '../errors.js';
 import type { NodeRunner } from '../ports.js';
+import type { RunId } from '../ids.js';
 import { pauseAll } from './pause-all.js';
+import { replayRun } from './replay.js';
 import { graph, nodeSeq, testEngine } from './test-kit.js';
 
 const e = (source: string, target: string) => ({ id: `${source}-${target}`, source, target });
@@ -25,6 +27,11 @@ async function until(cond: () => boolean): Promise<void> {
 }
 
 const work = (id: string): GraphNode => ({ id, type: 'code', config: { code: 'x' }, sideEffect: 'idempotent' });
+
+async function replayed(env: ReturnType<typeof testEngine>, runId: RunId) {
+  const { graph: g, events } = env.store.snapshot(runId);
+  return replayRun(runId, g, events);
+}
 
 describe('pauseAll', () => {
   it('pauses a run: the node running finishes, the next never starts; named once ended', async () => {
@@ -49,6 +56,12 @@ describe('pauseAll', () => {
     // Paused by its host stopping, not by a person.
     expect(env.events.find((x) => x.type === 'run.paused')?.data).toEqual({ reason: 'stopped' });
     expect((await env.engine.inspect(runId)).pauseReason).toBe('stopped');
+    // Resumed to its end, its record replays: the stop is where it happened.
+    const resumed = env.engine.resume(runId);
+    await until(() => code.calls() === 1);
+    code.release();
+    expect((await resumed).status).toBe('succeeded');
+    expect(await replayed(env, runId)).toMatchObject({ matches: true, differences: [] });
   });
 
   it('a map: its children pause with it, and only the parent is named', async () => {
@@ -93,6 +106,7 @@ describe('pauseAll', () => {
     await until(() => env.events.filter((x) => x.type === 'run.resumed').length === 1);
     env.clock.advance(40_000);
     expect((await resumed).status).toBe('succeeded');
+    expect(await replayed(env, runId)).toMatchObject({ matches: true, differences: [] });
   });
 
   it('a map whose items wait on delays stops at once, parent first, and resumes to the end', async () => {

@@ -205,7 +205,8 @@ export function recordedSteps(events: RunEvent[]): Step[] {
         break;
       }
       case 'run.paused':
-        if (e.data.reason === 'user') add(e.seq, { kind: 'pause' });
+        // A person's pause, or its host's stop: an action from outside, where it happened.
+        if (e.data.reason !== 'budget') add(e.seq, { kind: 'pause' });
         break;
       case 'run.resumed':
         if (status === 'paused') add(e.seq, { kind: 'resume', ...(e.data.budget ? { budget: e.data.budget } : {}) });
