@@ -4,8 +4,9 @@ import { UsageError } from './exit.js';
 /** A positive integer flag value. */
 export function positiveInt(value: string | undefined, flag: string, allowZero = false): number | undefined {
   if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) {
+  // Digits only: Number() would read '' as 0 and 0x10 as 16.
+  const n = /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < (allowZero ? 0 : 1)) {
     throw new UsageError(`${flag}: expected a ${allowZero ? 'non-negative' : 'positive'} integer, got "${value}"`);
   }
   return n;

@@ -57,6 +57,9 @@ export interface DriveOptions {
  */
 const ENDED: Error = Object.freeze(new Error('the run left this driver'));
 
+/** Stops a node's retry backoff while its run is paused (not a cancel: nothing is written). */
+const BACKOFF_PAUSED = new NodeFailure('internal', 'its run was paused during its backoff');
+
 export const CANCELLED = (): NodeFailure => new NodeFailure('cancelled', 'the run was cancelled', { retryable: false });
 
 export class RunDriver implements RunContext {
@@ -384,8 +387,12 @@ export class RunDriver implements RunContext {
     if (this.stopped_) return false;
     if (this.cancelling) return true;
     if (this.state.status === 'running' || this.state.status === 'waiting') this.commit([ev('run.paused', { reason })]);
-    // Running nodes finish, but their child runs start nothing new either: they pause too.
+    // Running nodes finish, but their child runs start nothing new either: they pause too. A node
+    // waiting out a retry's backoff sends no new attempt while paused: it stops here, still
+    // `retrying`, and the resume waits what is left of its backoff (nothing is written for it).
     this.children.pauseRunning();
+    for (const [id, task] of this.inflight)
+      if (this.state.nodes.get(id)!.status === 'retrying') task.abort(BACKOFF_PAUSED);
     this.pump();
     this.suspendIfBlocked();
     return true;
@@ -450,6 +457,9 @@ export class RunDriver implements RunContext {
         const n = this.state.nodes.get(id)!;
         if (n.status === 'queued') this.enqueue(id);
         else if (n.status === 'idle') this.evaluate(id);
+        // Stopped in its backoff by a pause, and resumed while this driver runs: it goes on.
+        else if (n.status === 'retrying' && !this.inflight.has(id) && this.state.status === 'running')
+          this.launch(id, n.attempt + 1, { afterMs: Math.max(0, (n.retryAt ?? 0) - this.deps.clock.now()) });
       }
     } catch (err) {
       this.fail(err);

@@ -35,6 +35,8 @@ beforeAll(async () => {
       }
       if (req.url === '/moved') return res.writeHead(302, { location: '/landed' }).end();
       if (req.url === '/loop') return res.writeHead(302, { location: '/loop' }).end();
+      if (req.url === '/endless-move') return void res.writeHead(302, { location: '/landed' }).write('moved'); // never ends
+      if (req.url === '/to-ftp') return res.writeHead(302, { location: 'ftp://127.0.0.1/x' }).end();
       if (req.url === '/kept') return res.writeHead(307, { location: '/landed' }).end();
       if (req.url === '/cookies')
         return res
@@ -107,6 +109,13 @@ describe.each([
 });
 
 describe('the default transport', () => {
+  it('follows a redirect whose body never ends at once, and refuses one it cannot follow, not to be retried', async () => {
+    const t0 = Date.now();
+    expect(await text(defaultTransport(call('/endless-move')))).toBe('landed');
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    await expect(defaultTransport(call('/to-ftp'))).rejects.toMatchObject({ kind: 'http-status', retryable: false });
+  });
+
   it('says who it is and what it decodes unless told otherwise', async () => {
     await (await defaultTransport(call('/landed'))).bytes(100);
     expect(last?.headers).toMatchObject({ 'user-agent': 'statepipe', 'accept-encoding': 'gzip, deflate, br' });

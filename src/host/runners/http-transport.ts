@@ -7,11 +7,15 @@
  * anything but a GET or HEAD by 303 goes on as a GET), decode gzip, deflate and br bodies, and
  * stop reading a body as soon as it passes the node's cap.
  */
+import { constants } from 'node:buffer';
 import { STATUS_CODES } from 'node:http';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { brotliDecompress, gunzip, inflate, inflateRaw } from 'node:zlib';
+import { NodeFailure } from '../../core/errors.js';
 import type { HttpCall, HttpReply, HttpTransport } from '../../core/ports.js';
+
+const { MAX_LENGTH } = constants;
 
 export type { HttpCall, HttpReply, HttpTransport };
 
@@ -47,18 +51,20 @@ export const defaultTransport: HttpTransport = async (call) => {
       ...(body !== undefined ? { body } : {}),
       signal: call.signal,
     });
-    const location = res.headers['location'];
+    const given = res.headers['location'];
+    const location = Array.isArray(given) ? given[0] : given;
     if (!REDIRECTS.has(res.statusCode) || typeof location !== 'string') return reply(res, method);
-    await res.body.dump().catch(() => undefined);
+    // Its body is of no use, and may never end: not waited for.
+    drop(res.body);
     if (hops >= MAX_REDIRECTS) throw new TypeError(`redirect count exceeded (more than ${MAX_REDIRECTS})`);
     let next: URL;
     try {
       next = new URL(location, url);
     } catch {
-      throw new TypeError(`redirected to ${JSON.stringify(location)}, which is not a URL`);
+      throw refused(`redirected to ${JSON.stringify(location)}, which is not a URL`);
     }
     if (next.protocol !== 'http:' && next.protocol !== 'https:')
-      throw new TypeError(`redirected to a ${next.protocol} URL, which is not followed`);
+      throw refused(`redirected to a ${next.protocol} URL, which is not followed`);
     // 301/302 after a POST, and 303 after anything but GET/HEAD, go on as a GET without the body.
     const status = res.statusCode;
     if (((status === 301 || status === 302) && method === 'POST') || (status === 303 && !/^(GET|HEAD)$/.test(method))) {
@@ -74,6 +80,9 @@ export const defaultTransport: HttpTransport = async (call) => {
 };
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/** A redirect that cannot be followed: the server's answer, not a passing fault (not retried). */
+const refused = (why: string) => new NodeFailure('http-status', `http: ${why}`, { retryable: false });
 
 const without = (h: Record<string, string>, names: RegExp): Record<string, string> =>
   Object.fromEntries(Object.entries(h).filter(([k]) => !names.test(k)));
@@ -137,7 +146,8 @@ async function readNode(body: Readable, headers: Record<string, string>, cap: nu
   let out = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
   if (out.byteLength === 0) return out;
   try {
-    for (const decode of decoders) out = await decode(out, { maxOutputLength: cap });
+    // A Buffer holds at most MAX_LENGTH bytes (4 GiB on Node 20), whatever cap a node asks for.
+    for (const decode of decoders) out = await decode(out, { maxOutputLength: Math.min(cap, MAX_LENGTH) });
   } catch (err) {
     if ((err as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') throw new TooLarge();
     throw err;

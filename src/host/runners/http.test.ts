@@ -146,11 +146,22 @@ describe('httpRunner', () => {
     expect(seen.at(-1)!.headers['content-type']).toBe('text/plain;charset=UTF-8'); // as fetch sent it
   });
 
-  it('refuses a URL with credentials in it, without quoting them', async () => {
-    const f = await failure(httpRunner(makeCtx({ method: 'GET', url: `http://ana:s3cret@127.0.0.1:9/x` })));
+  it('refuses a URL with credentials in it, however written, without quoting them; and schemes it does not request', async () => {
+    for (const url of ['http://ana:s3cret@127.0.0.1:9/x', 'http:ana:s3cret@127.0.0.1:9/x', ' http://ana:s3cret@h/x']) {
+      const f = await failure(httpRunner(makeCtx({ method: 'GET', url })));
+      expect(f).toMatchObject({ kind: 'http-status', retryable: false });
+      expect(f.message).toContain('Authorization header');
+      expect(f.message).not.toContain('s3cret');
+    }
+    const ftp = await failure(httpRunner(makeCtx({ method: 'GET', url: 'ftp://127.0.0.1/x' })));
+    expect(ftp).toMatchObject({ kind: 'http-status', retryable: false });
+  });
+
+  it("a header HTTP cannot carry is the config's fault, not retried", async () => {
+    const f = await failure(
+      httpRunner(makeCtx({ method: 'GET', url: `${base}/vendor`, headers: { 'x-bad': 'a\nb' } })),
+    );
     expect(f).toMatchObject({ kind: 'http-status', retryable: false });
-    expect(f.message).toContain('Authorization header');
-    expect(f.message).not.toContain('s3cret');
   });
 
   it('fails a 500 as a retryable http-status with the status and body excerpt', async () => {

@@ -15,6 +15,10 @@ export const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
 /** How much of an error response is quoted in the failure message. */
 const EXCERPT_CHARS = 200;
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+const SCHEMES = new Set(['http:', 'https:', 'data:']);
+
+/** A URL as it may be shown: whatever stands between `//` and `@` (credentials) left out. */
+const redact = (url: string): string => url.replace(/^([^@]*?\/\/|[^@]*?:)[^/?#]*@/, '$1…@');
 
 export interface HttpOutput {
   status: number;
@@ -117,14 +121,26 @@ export async function httpRequest(
   if (typeof url !== 'string' || url.length === 0) {
     throw new NodeFailure('template', 'http: config.url must render to a non-empty string', { retryable: false });
   }
-  const what = `${method} ${url}`;
-  if (/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(url)) {
+  // Read as fetch reads it (WHATWG URL): what is sent, and what is checked, is that.
+  let target: URL;
+  try {
+    target = new URL(url);
+  } catch {
+    throw new NodeFailure('http-status', `http: invalid URL ${JSON.stringify(redact(url))}`, { retryable: false });
+  }
+  if (target.username !== '' || target.password !== '') {
     throw new NodeFailure(
       'http-status',
-      `http: ${method} ${url.replace(/\/\/[^/?#]*@/, '//…@')}: the URL carries credentials (user:password@); send them in an Authorization header`,
+      `http: ${method} ${redact(url)}: the URL carries credentials (user:password@); send them in an Authorization header`,
       { retryable: false },
     );
   }
+  if (!SCHEMES.has(target.protocol)) {
+    throw new NodeFailure('http-status', `http: ${method} ${url}: only http:, https: and data: URLs are requested`, {
+      retryable: false,
+    });
+  }
+  const what = `${method} ${url}`;
   const capRaw = cfg['maxResponseBytes'];
   const cap = typeof capRaw === 'number' && capRaw > 0 ? capRaw : DEFAULT_MAX_RESPONSE_BYTES;
 
@@ -155,11 +171,21 @@ export async function httpRequest(
   const send = ctx.transport ?? defaultTransport;
   let res: HttpReply;
   try {
-    res = await send({ url, method, headers, ...(body !== undefined ? { body } : {}), signal: ctx.signal });
+    res = await send({
+      url: target.href,
+      method,
+      headers,
+      ...(body !== undefined ? { body } : {}),
+      signal: ctx.signal,
+    });
   } catch (err) {
     if (ctx.signal.aborted) throw failureFromSignal(ctx.signal, what);
     if (err instanceof NodeFailure) throw err;
     const reason = networkReason(err);
+    // A header the node gives that HTTP cannot carry, or a reply whose headers are too large: not a network's passing fault.
+    const code = (err as { code?: unknown } | null)?.code;
+    if (code === 'UND_ERR_INVALID_ARG' || code === 'UND_ERR_HEADERS_OVERFLOW')
+      throw new NodeFailure('http-status', `http: ${what} failed: ${reason}`, { retryable: false, cause: err });
     if (err instanceof TypeError && /invalid url|failed to parse url/i.test(reason)) {
       throw new NodeFailure('http-status', `http: invalid URL ${JSON.stringify(url)}`, {
         retryable: false,
