@@ -325,6 +325,11 @@ describe('validation of composition', () => {
       }
     })();
     expect(empty).toEqual(['nodes[s].config.graph: must not be empty']);
+    // A library entry named __proto__ would be dropped by parsing: refused, by name.
+    const proto = JSON.parse('{"__proto__": {"format":"statepipe.graph","version":1,"id":"x","nodes":[],"edges":[]}}');
+    expect(() => validateGraph(base({ graphs: proto }, [sub('s', 'x')]))).toThrow(
+      /graphs\.__proto__: "__proto__" cannot name a graph/,
+    );
   });
 
   it('refuses a child input known before the run that breaks the child input schema', () => {

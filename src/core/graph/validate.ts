@@ -336,6 +336,10 @@ export function validateGraph(raw: unknown, source?: string, opts: ValidateOptio
       message: `must be 1, got ${got}${typeof raw['version'] === 'number' ? ' (unsupported version)' : ''}`,
     });
   }
+  // A name an object cannot hold as its own key: parsed, it would be dropped without a word.
+  const library = raw['graphs'];
+  if (isObj(library) && Object.hasOwn(library, '__proto__'))
+    issues.push({ path: 'graphs.__proto__', message: '"__proto__" cannot name a graph: choose another id' });
   const shape = GraphSchema.safeParse(raw);
   if (!shape.success) {
     for (const i of shape.error.issues) {
