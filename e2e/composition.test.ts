@@ -185,7 +185,9 @@ describe('composition in the studio', () => {
     const row = page.locator(sel(`run-row-${parentId}`));
     await row.waitFor();
     expect(await page.locator(sel('runs-table')).getAttribute('data-total')).toBe('1');
-    await expect.poll(() => row.locator('[data-col="children"]').textContent()).toBe('16 children: 14 ✓ 2 ✗');
+    const children = row.locator('[data-col="children"]');
+    await expect.poll(() => children.textContent()).toBe('16 · 14 ✓ 2 ✗');
+    expect(await children.getAttribute('title')).toBe('16 child runs: 2 failed, 14 succeeded');
     await shots(page, 'composition-dashboard');
     expect(await axeViolations(page)).toEqual([]);
     expect(realErrors(errors)).toEqual([]);

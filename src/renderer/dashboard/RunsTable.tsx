@@ -20,7 +20,10 @@ const COLUMNS: { key: SortKey; label: string; num?: boolean }[] = [
 
 const ACTIVE = ['queued', 'running', 'waiting', 'paused', 'interrupted'] as const;
 
-/** A run's child runs at a glance: `30 children: 28 ✓ 2 ✗` (and those still going, or cancelled). */
+/**
+ * A run's child runs at a glance, short enough for its column at any width: `30 · 28 ✓ 2 ✗` (and
+ * those still going, or cancelled); the column is named Children, the tooltip says it in words.
+ */
 export function childCounts(children: RunRow['children']): { text: string; title: string } | null {
   if (!children) return null;
   const n = (k: keyof NonNullable<RunRow['children']>) => children[k] ?? 0;
@@ -34,7 +37,7 @@ export function childCounts(children: RunRow['children']): { text: string; title
     .filter(([, v]) => v)
     .map(([k, v]) => `${v} ${k}`)
     .join(', ');
-  return { text: `${total} ${total === 1 ? 'child' : 'children'}: ${parts.join(' ')}`, title: `Child runs: ${words}` };
+  return { text: `${total} · ${parts.join(' ')}`, title: `${total} child run${total === 1 ? '' : 's'}: ${words}` };
 }
 
 const Row = memo(function Row({ run, top, checked }: { run: RunRow; top: number; checked: boolean }): JSX.Element {
