@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { AppError, type ValidationIssue } from '../core/errors.js';
-import { graphRefs, missingGraphText } from '../core/graph/composition.js';
+import { graphRefPath, graphRefs, missingGraphText } from '../core/graph/composition.js';
 import type { Graph } from '../core/graph/schema.js';
 import { validateGraph } from '../core/graph/validate.js';
 import { isYamlPath, parseGraphFile } from './graph-file.js';
@@ -108,7 +108,7 @@ export async function withMissingGraphs(
       if (typeof r.graph !== 'string' || r.graph === '' || Object.hasOwn(lib, r.graph)) continue;
       const found = await find(r.graph, sources.file, sources).catch(() => 'unreadable' as const);
       if (found !== undefined) continue;
-      const path = `${from === '' ? '' : `graphs[${from}].`}nodes[${r.nodeId}].config.graph`;
+      const path = graphRefPath(from, r.nodeId);
       if (err.issues.some((i) => i.path === path)) continue;
       missing.push({ path, nodeId: r.nodeId, message: missingGraphText(r.graph) });
     }

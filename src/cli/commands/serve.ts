@@ -4,6 +4,7 @@ import { UsageError } from '../exit.js';
 import { durationMs, positiveInt } from '../flags.js';
 import { resolveDbPath, type GlobalOpts } from '../global-opts.js';
 import { DEFAULT_GRACE_MS, type StopReport } from '../../host/orderly-stop.js';
+import { topLevel } from '../../core/engine/pause-all.js';
 
 export async function serveCommand(
   opts: { port?: string; host?: string; workers?: boolean; allowOrigin?: string[]; graceMs?: string },
@@ -50,12 +51,12 @@ export async function serveCommand(
   await new Promise<void>((resolve) => {
     let signals = 0;
     const stop = (): void => {
-      // A second Ctrl+C quits at once: what still runs is found interrupted by the next start.
+      // A second Ctrl+C quits at once: the runs stay as the first left them (paused, what ran still
+      // marked running), and a resume goes on with them.
       if (++signals > 1) process.exit(130);
       const { engine } = running.service;
       const stopping = engine.startsSettled().then(() => {
-        const here = engine.drivenHere();
-        const driven = here.filter((d) => !here.some((p) => p.runId === d.parent)).length;
+        const driven = topLevel(engine.drivenHere()).length;
         if (driven > 0)
           process.stderr.write(
             `\nstopping: pausing ${plural(driven, 'run')} driven here; running nodes finish first (at most ${graceMs / 1000} s; Ctrl+C again to quit now)\n`,

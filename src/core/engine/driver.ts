@@ -213,10 +213,15 @@ export class RunDriver implements RunContext {
   /** A store or engine failure, or the run taken by another process: stop everything (the run stays resumable). */
   fail(err: unknown): void {
     if (this.stopped_ && !(err instanceof AppError)) return;
+    this.halt(err);
+    this.rejectDone(err);
+  }
+
+  /** Drives no more: its tasks are aborted (they write nothing more) and its background stops. */
+  private halt(err: unknown): void {
     this.stopped_ = true;
     for (const task of this.inflight.values()) task.abort(new NodeFailure('internal', 'engine stopped'));
     this.background.abort(err);
-    this.rejectDone(err);
   }
 
   // ── Driving ─────────────────────────────────────────────────────────────────────────────
@@ -423,9 +428,7 @@ export class RunDriver implements RunContext {
     if (this.stopped_) return;
     const err = new AppError('internal', `run ${this.runId}: the host stopped while it ran; resume continues it`);
     // Its tasks stop now (a parent's first: its children's drives ending is then no news to it) ...
-    this.stopped_ = true;
-    for (const task of this.inflight.values()) task.abort(new NodeFailure('internal', 'engine stopped'));
-    this.background.abort(err);
+    this.halt(err);
     // ... and the drive ends once what is staged (its pause, say) is written, before its lease goes.
     const end = () => this.rejectDone(err);
     this.log.flush().then(end, end);

@@ -34,18 +34,15 @@ export async function pauseAll(
     const driven = engine.drivenHere();
     for (const d of driven) seen.set(d.runId, d.parent);
     // A parent's pause reaches its children: the runs whose parent is not driven here go first.
-    const here = new Set<string>(driven.map((d) => d.runId));
-    const roots = driven.filter((d) => d.parent === undefined || !here.has(d.parent));
-    for (const d of [...roots, ...driven.filter((d) => !roots.includes(d))]) {
-      if (!asked.has(d.runId) && d.pause()) asked.add(d.runId);
-    }
+    const roots = new Set(topLevel(driven));
+    const ordered = [...roots, ...driven.filter((d) => !roots.has(d))];
+    for (const d of ordered) if (!asked.has(d.runId) && d.pause()) asked.add(d.runId);
     const left = deadline - clock.now();
     const top = (ids: RunId[]) => ids.filter((id) => !seen.has(seen.get(id) as RunId));
     if (driven.length === 0) return { ended: top([...seen.keys()]), left: [] };
     if (left <= 0 || driven.every((d) => stoppable(d, driven))) {
       // Parents first: a child's drive that stops is then no news to a parent still driving.
-      const byDepth = [...roots, ...driven.filter((d) => !roots.includes(d))];
-      for (const d of byDepth) d.abandon();
+      for (const d of ordered) d.abandon();
       await within(clock, ABANDON_MS, Promise.all(driven.map((d) => d.ended)));
       const stopped = new Set(driven.map((d) => d.runId));
       return { ended: top([...seen.keys()].filter((id) => !stopped.has(id))), left: top([...stopped]) };
@@ -53,6 +50,12 @@ export async function pauseAll(
     // One drive ending may leave others (its children, now paused) to look at: look again after each.
     await within(clock, left, Promise.race(driven.map((d) => d.ended)));
   }
+}
+
+/** The runs among `driven` whose parent is not driven here (what a host names when it stops). */
+export function topLevel(driven: readonly DrivenHere[]): DrivenHere[] {
+  const here = new Set<string>(driven.map((d) => d.runId));
+  return driven.filter((d) => d.parent === undefined || !here.has(d.parent));
 }
 
 /**

@@ -41,7 +41,6 @@ function graphsOf(root: Graph): Map<string, Graph> {
 export function compositionIssues(root: Graph, opts: { missing?: 'refuse' | 'ignore' } = {}): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   const all = graphsOf(root);
-  const where = (from: string, nodeId: string) => `${from === '' ? '' : `graphs[${from}].`}nodes[${nodeId}]`;
   const edges = new Map<string, string[]>();
   for (const [id, g] of all) {
     // An empty name is refused by the node's config schema; it names no graph (not this one).
@@ -53,7 +52,7 @@ export function compositionIssues(root: Graph, opts: { missing?: 'refuse' | 'ign
     for (const r of refs) {
       if (!all.has(r.graph) && opts.missing !== 'ignore')
         issues.push({
-          path: `${where(id, r.nodeId)}.config.graph`,
+          path: graphRefPath(id, r.nodeId),
           nodeId: r.nodeId,
           message: missingGraphText(r.graph),
         });
@@ -70,6 +69,10 @@ export function compositionIssues(root: Graph, opts: { missing?: 'refuse' | 'ign
 }
 
 const show = (id: string): string => (id === '' ? '(this graph)' : id);
+
+/** Where a composition node names its graph: in the graph itself (`from` '') or in its library's `from`. */
+export const graphRefPath = (from: string, nodeId: string): string =>
+  `${from === '' ? '' : `graphs[${from}].`}nodes[${nodeId}].config.graph`;
 
 /** The problem of a composition node whose graph no source has. */
 export const missingGraphText = (graph: string): string =>

@@ -102,11 +102,12 @@ function reply(res: Awaited<ReturnType<Undici['request']>>, method: string): Htt
 }
 
 /** Decoders by content coding; `deflate` is zlib-wrapped or raw, as its first byte says (as fetch reads it). */
+const unzip = { gzip: promisify(gunzip), inflate: promisify(inflate), inflateRaw: promisify(inflateRaw) };
 const DECODE: Record<string, (b: Buffer, o: { maxOutputLength: number }) => Promise<Buffer>> = {
-  gzip: promisify(gunzip),
-  'x-gzip': promisify(gunzip),
+  gzip: unzip.gzip,
+  'x-gzip': unzip.gzip,
   br: promisify(brotliDecompress),
-  deflate: (b, o) => ((b[0]! & 0x0f) === 0x08 ? promisify(inflate)(b, o) : promisify(inflateRaw)(b, o)),
+  deflate: (b, o) => ((b[0]! & 0x0f) === 0x08 ? unzip.inflate(b, o) : unzip.inflateRaw(b, o)),
 };
 
 /** What a compressed body may take on the wire beyond the cap on what it decodes to. */

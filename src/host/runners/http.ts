@@ -48,7 +48,7 @@ function failureFromSignal(signal: AbortSignal, what: string): NodeFailure {
 function networkReason(err: unknown): string {
   // undici says it on the error itself (ECONNREFUSED, UND_ERR_…); fetch on its cause.
   const own = err as { code?: unknown; message?: unknown } | null;
-  if (own && typeof own.code === 'string' && own.code !== 'ERR_INVALID_URL' && typeof own.message === 'string')
+  if (own && typeof own.code === 'string' && typeof own.message === 'string')
     return own.message.includes(own.code) ? own.message : `${own.code} (${own.message})`;
   const cause = (err as { cause?: unknown } | null)?.cause;
   const c = cause as { code?: unknown; message?: unknown } | undefined;
@@ -186,12 +186,6 @@ export async function httpRequest(
     const code = (err as { code?: unknown } | null)?.code;
     if (code === 'UND_ERR_INVALID_ARG' || code === 'UND_ERR_HEADERS_OVERFLOW')
       throw new NodeFailure('http-status', `http: ${what} failed: ${reason}`, { retryable: false, cause: err });
-    if (err instanceof TypeError && /invalid url|failed to parse url/i.test(reason)) {
-      throw new NodeFailure('http-status', `http: invalid URL ${JSON.stringify(url)}`, {
-        retryable: false,
-        cause: err,
-      });
-    }
     throw new NodeFailure('network', `http: ${what} failed: ${reason}`, { retryable: true, cause: err });
   }
 
