@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { COMMIT_LINGER_MS } from '../src/host/commit-linger.js';
 import { ensureRenderer } from './lib/browser.js';
 import type { EffectResult } from './lib/effect-case.js';
 import type { RestateResult } from './lib/restate-case.js';
@@ -302,11 +303,19 @@ async function main(): Promise<void> {
     log('effectful chains (SQLite FULL) and Restate');
     const { nodes, restateSteps, reps } = PLAN.effects;
     const chains: EffectResult[] = [];
-    for (const flavor of ['delay', 'http', 'put'] as const) {
-      const r = await child<EffectResult>(`${flavor} chain ${nodes}`, {
+    // As the hosts run them (their commit linger), and the GET chain without it: a transaction per node.
+    const variants = [
+      ['delay', COMMIT_LINGER_MS],
+      ['http', COMMIT_LINGER_MS],
+      ['http', 0],
+      ['put', COMMIT_LINGER_MS],
+    ] as const;
+    for (const [flavor, lingerMs] of variants) {
+      const r = await child<EffectResult>(`${flavor} chain ${nodes}, linger ${lingerMs} ms`, {
         kind: 'effects',
         flavor,
         nodes,
+        lingerMs,
         reps,
         dir: '',
       });

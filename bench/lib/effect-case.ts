@@ -24,6 +24,8 @@ export interface EffectSpec {
   kind: 'effects';
   flavor: EffectFlavor;
   nodes: number;
+  /** EngineDeps.commitLingerMs: the hosts' (COMMIT_LINGER_MS), or 0 (a transaction per node). */
+  lingerMs: number;
   reps: Reps;
   dir: string;
 }
@@ -32,6 +34,7 @@ export interface EffectResult {
   kind: 'effects';
   flavor: EffectFlavor;
   nodes: number;
+  lingerMs: number;
   reps: number;
   status: string;
   /** Median wall time of a run (createRun to its end). */
@@ -81,6 +84,7 @@ export async function effectCase(spec: EffectSpec): Promise<EffectResult> {
       runners: { http: httpRunner },
       owner: { id: 'bench' },
       controlPollMs: 60_000,
+      commitLingerMs: spec.lingerMs,
     });
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
@@ -115,6 +119,7 @@ export async function effectCase(spec: EffectSpec): Promise<EffectResult> {
       kind: 'effects',
       flavor: spec.flavor,
       nodes: spec.nodes,
+      lingerMs: spec.lingerMs,
       reps,
       status,
       wallMs,

@@ -6,6 +6,7 @@
 import type { RawResult, Target } from './cases.js';
 import type { EffectResult } from './effect-case.js';
 import type { RestateResult } from './restate-case.js';
+import { COMMIT_LINGER_MS } from '../../src/host/commit-linger.js';
 import { f, ratio } from './format.js';
 
 export interface EffectsCollected {
@@ -22,20 +23,25 @@ const CHAIN_NAMES = { delay: '`delay` ms: 0', http: '`http` GET 127.0.0.1', put:
 /** Restate's step beside our node of the same chain: a no-op `ctx.run` beside `delay` 0, the GET beside `http`. */
 function pairs(x: EffectsCollected) {
   const runs = x.restate?.available ? x.restate.runs : [];
-  return x.chains.flatMap((c) => {
+  return hosts(x).flatMap((c) => {
     // Restate's GET step journals after its request, beside both of our request chains.
     const r = runs.find((run) => run.flavor === (c.flavor === 'delay' ? 'noop' : 'http'));
     return r ? [{ c, r, ratio: r.usPerStep / c.beyondUs }] : [];
   });
 }
 
+/** The chains as the hosts run them (their commit linger); the GET chain without one is reported beside. */
+const hosts = (x: EffectsCollected) => x.chains.filter((c) => c.lingerMs > 0 || !x.chains.some((o) => o.lingerMs > 0));
+
 export function effectTargets(x: EffectsCollected | undefined): Target[] {
   if (!x) return [];
   const raw = x.raw?.usPerTxn;
   // The target's chains (`delay` 0 and the GET); the PUT, whose start must be durable before its
   // request, is reported beside them against the floor that gives it (one commit per node).
-  const worst = x.chains.filter((c) => c.flavor !== 'put').sort((a, b) => b.beyondUs - a.beyondUs)[0];
-  const put = x.chains.find((c) => c.flavor === 'put');
+  const worst = hosts(x)
+    .filter((c) => c.flavor !== 'put')
+    .sort((a, b) => b.beyondUs - a.beyondUs)[0];
+  const put = hosts(x).find((c) => c.flavor === 'put');
   const commits = [...x.chains].sort((a, b) => b.commitsPerNode - a.commitsPerNode)[0];
   const http = pairs(x).find((p) => p.c.flavor === 'http');
   return [
@@ -56,8 +62,10 @@ export function effectTargets(x: EffectsCollected | undefined): Target[] {
     },
     {
       name: 'Store transactions per effectful node in a chain',
-      goal: '≈ 1 (≤ 1.05)',
-      measured: commits ? `${commits.commitsPerNode.toFixed(2)} (${commits.flavor} chain)` : 'n/a',
+      goal: '≤ 1 (≤ 1.05)',
+      measured: commits
+        ? `at most ${commits.commitsPerNode.toFixed(2)} (${commits.flavor} chain, linger ${commits.lingerMs} ms)`
+        : 'n/a',
       met: commits ? commits.commitsPerNode <= 1.05 : null,
     },
     {
@@ -73,14 +81,14 @@ export function renderEffects(x: EffectsCollected | undefined): string[] {
   if (!x) return [];
   const L: string[] = ['## Effectful chains (SQLite FULL)', ''];
   L.push(
-    "A chain of `delay` nodes with `ms: 0` (a durable wait: its start commits with its end time, its timer is the effect), a chain of `http` GETs to a server on 127.0.0.1 in a process of its own (a read: its request goes out while its start is written) and a chain of `http` PUTs to it (idempotent but not a read: its start is durable before its request). `µs/node` = wall time of a run / nodes; `effect` = the effect alone measured from the same process after each run (100 `setTimeout(0)`; 100 raw GETs or PUTs; the median); `beyond` = `µs/node` − `effect` (the delay's timer and the GET run while their start is written); `vs raw` = `beyond` / one raw one-row FULL transaction (measured right after, as many as the chain's nodes). `CPU µs/node` is the bench process's (the engine, the store, the client's side of the request).",
+    "A chain of `delay` nodes with `ms: 0` (a durable wait: its start commits with its end time, its timer is the effect), a chain of `http` GETs to a server on 127.0.0.1 in a process of its own (a read: its request goes out while its start is written) and a chain of `http` PUTs to it (idempotent but not a read: its start is durable before its request). `µs/node` = wall time of a run / nodes; `effect` = the effect alone measured from the same process after each run (100 `setTimeout(0)`; 100 raw GETs or PUTs; the median); `beyond` = `µs/node` − `effect` (the delay's timer and the GET run while their start is written); `vs raw` = `beyond` / one raw one-row FULL transaction (measured right after, as many as the chain's nodes). `linger` = the engine's commit linger (`commitLingerMs`: the hosts' is ${COMMIT_LINGER_MS} ms; what no one awaits is written together over that long, what an effect awaits at once); the GET chain is also run without one (a transaction per node). `CPU µs/node` is the bench process's (the engine, the store, the client's side of the request).",
     '',
-    '| chain | nodes | µs/node | effect µs | beyond µs | raw µs/tx | vs raw | commits/node | CPU µs/node | reps |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| chain | linger ms | nodes | µs/node | effect µs | beyond µs | raw µs/tx | vs raw | commits/node | CPU µs/node | reps |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   );
   for (const c of x.chains)
     L.push(
-      `| ${CHAIN_NAMES[c.flavor]} | ${f(c.nodes)} | ${f(c.usPerNode)} | ${f(c.effectUs)} | ${f(c.beyondUs)} | ${f(x.raw?.usPerTxn)} | ${x.raw ? ratio(c.beyondUs / x.raw.usPerTxn) : 'n/a'} | ${c.commitsPerNode.toFixed(2)} | ${f(c.cpuUsPerNode)} | ${c.reps} |`,
+      `| ${CHAIN_NAMES[c.flavor]} | ${c.lingerMs} | ${f(c.nodes)} | ${f(c.usPerNode)} | ${f(c.effectUs)} | ${f(c.beyondUs)} | ${f(x.raw?.usPerTxn)} | ${x.raw ? ratio(c.beyondUs / x.raw.usPerTxn) : 'n/a'} | ${c.commitsPerNode.toFixed(2)} | ${f(c.cpuUsPerNode)} | ${c.reps} |`,
     );
   L.push('');
   const r = x.restate;

@@ -30,6 +30,7 @@ import { defaultTransport } from './runners/http-transport.js';
 import { verifyEffect } from './runners/http-verify.js';
 import { ProviderRegistry, type ProviderSettings } from './providers/index.js';
 import { inspectRun, knownRun, type RunDetail } from './run-detail.js';
+import { COMMIT_LINGER_MS } from './commit-linger.js';
 import { DispatchedChildren } from './workers/children.js';
 import type { PostgresStore } from './store/pg/pg-store.js';
 import { sha256, type ListRunsOptions, type RunSummary, type Store, type StoreOptions } from './store/index.js';
@@ -101,6 +102,7 @@ export class StatepipeService {
       services: this.services,
       owner: this.owner,
       hashGraph: (graph) => sha256(serializeGraph(graph)),
+      commitLingerMs: COMMIT_LINGER_MS,
       ...(this.children ? { childEngine: this.children.childEngine() } : {}),
       ...(opts.hooks ? { hooks: opts.hooks } : {}),
       ...(opts.onHookError ? { onHookError: opts.onHookError } : {}),

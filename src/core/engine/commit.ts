@@ -6,8 +6,10 @@
  * whatever led to it) is durable first (pure runners and reads need not: node-task.ts).
  *
  * Flushes happen at once where durability is awaited, when the stage is full, and otherwise
- * after the host's next turn: the ends of nodes that finish together (pure nodes in microtasks,
- * a node's end and the starts it makes ready) share one transaction (group commit).
+ * after the host's next turn, or after a linger when the host asks for one: the ends of nodes that
+ * finish together (pure nodes in microtasks, a node's end and the starts it makes ready), and with
+ * a linger the transitions of a few milliseconds (a chain of reads), share one transaction (group
+ * commit). A linger delays only what no one awaits: what is seen, never what runs.
  */
 import { AppError } from '../errors.js';
 import { committedEvent, type NewEvent, type RunEvent } from '../events.js';
@@ -62,6 +64,8 @@ export class CommitLog {
     private readonly onFailure: (err: unknown) => void,
     /** Every `add` is a write of its own, in order (group commit off: one transaction per transition). */
     private readonly eager = false,
+    /** When what is staged and not awaited is written: after the host's next turn, or a linger (EngineDeps.commitLingerMs). */
+    private readonly later: (fn: () => void) => void = soon,
   ) {}
 
   private isoNow(): string {
@@ -88,7 +92,7 @@ export class CommitLog {
     else if (this.staged.length >= GROUP_MAX_EVENTS) this.schedule();
     else if (!this.scheduled) {
       this.scheduled = true;
-      soon(() => {
+      this.later(() => {
         this.scheduled = false;
         this.schedule();
       });

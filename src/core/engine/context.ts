@@ -29,6 +29,14 @@ export interface EngineDeps {
    * transaction. Off: every node's end commits alone (one transaction per transition).
    */
   groupCommit?: boolean;
+  /**
+   * Transitions no one awaits (a node's end, the start of a read or a pure node, a delay's start)
+   * are written this many ms after the first of them is staged, together with those staged
+   * meanwhile, instead of after the host's next turn (default 0: the next turn). What waits for
+   * durability (an effect's start, a run's end, a pause) is written at once all the same; a
+   * linger only delays when transitions are seen, and what a crash may redo (reads, pure nodes).
+   */
+  commitLingerMs?: number;
   /** Where composition nodes' child runs come from (default: this engine runs them). Replay gives its record. */
   childEngine?: ChildEngine;
   /** The hash a run stores with its graph snapshot (the host's content hash); child runs use it. */

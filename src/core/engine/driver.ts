@@ -105,7 +105,9 @@ export class RunDriver implements RunContext {
     };
     const now = () => deps.clock.now();
     const eager = deps.groupCommit === false;
-    this.log = new CommitLog(deps.store, this.state, lease, publish, now, (err) => this.fail(err), eager);
+    const linger = deps.commitLingerMs ?? 0;
+    const later = linger > 0 ? (fn: () => void) => void deps.clock.timer(linger, fn) : undefined;
+    this.log = new CommitLog(deps.store, this.state, lease, publish, now, (err) => this.fail(err), eager, later);
     this.turns = new HostTurns(deps.clock, () => this.log.schedule());
     this.lease = lease;
     for (const [id, n] of this.state.nodes) if (n.status === 'succeeded') this.outputs[id] = { output: n.output };

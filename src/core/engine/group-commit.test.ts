@@ -121,6 +121,57 @@ describe('runners that may begin while their start is written', () => {
   });
 });
 
+describe('a commit linger (commitLingerMs)', () => {
+  /** A chain in → h0 → … → h{n-1} of http nodes with `method`, each taking 1 ms (simulated). */
+  async function chain(method: string, n: number, commitLingerMs?: number) {
+    const startStored: boolean[] = [];
+    const http = counting(async (ctx) => {
+      startStored.push(
+        env.store.snapshot(ctx.runId).events.some((e) => e.type === 'node.started' && e.nodeId === ctx.node.id),
+      );
+      await env.clock.sleep(1);
+      return { output: { status: 200 } };
+    });
+    const env = testEngine({ http }, commitLingerMs === undefined ? {} : { commitLingerMs });
+    const { appends, unpublished } = metered(env);
+    const hs = Array.from({ length: n }, (_, i): GraphNode => ({
+      id: `h${i}`,
+      type: 'http',
+      config: { method, url: 'http://127.0.0.1:1/x' },
+    }));
+    const g = graph({ nodes: [input, ...hs], edges: hs.map((h, i) => edge(i === 0 ? 'in' : `h${i - 1}`, h.id)) });
+    const t0 = env.clock.now();
+    const o = await env.engine.start(g, {}, { graphHash: 'h' });
+    const elapsedMs = env.clock.now() - t0;
+    const stored = env.store.snapshot(o.runId as RunId).events;
+    return { o, appends, unpublished, startStored, elapsedMs, stored, published: env.events };
+  }
+
+  it('a chain of reads shares a transaction among the nodes of each linger, every event published after its commit', async () => {
+    const plain = await chain('GET', 20);
+    expect(plain.o.status).toBe('succeeded');
+    expect(plain.appends.length).toBeGreaterThanOrEqual(20); // a transaction per node without a linger
+    const lingering = await chain('GET', 20, 10);
+    expect(lingering.o.status).toBe('succeeded');
+    // 20 nodes of 1 ms, written every 10 ms: a few transactions, not one per node.
+    expect(lingering.appends.length).toBeLessThanOrEqual(5);
+    expect(lingering.unpublished).toEqual([]);
+    expect(lingering.stored.map((e) => e.seq)).toEqual(lingering.stored.map((_, i) => i + 1));
+    expect(lingering.stored.at(-1)?.type).toBe('run.succeeded');
+    expect(lingering.published.map((e) => e.seq)).toEqual(lingering.stored.map((e) => e.seq));
+  });
+
+  it('nothing awaited waits for it: an effect starts once its start is written, the run ends at once', async () => {
+    const r = await chain('PUT', 5, 1000);
+    expect(r.o.status).toBe('succeeded');
+    expect(r.startStored).toEqual([true, true, true, true, true]);
+    // Five nodes of 1 ms; a 1 000 ms linger never held the run.
+    expect(r.elapsedMs).toBeLessThan(50);
+    expect(r.stored.at(-1)?.type).toBe('run.succeeded');
+    expect(r.unpublished).toEqual([]);
+  });
+});
+
 describe('group commit off (groupCommit: false)', () => {
   it('commits every transition alone, in order: a chain of transforms makes one write per node end', async () => {
     const store = new MemoryStore();

@@ -22,7 +22,7 @@ export function seeded(seed = 42): () => number {
   };
 }
 
-export function testEngine(runners: RunnerRegistry = {}, opts: { autoClock?: boolean } = {}) {
+export function testEngine(runners: RunnerRegistry = {}, opts: { autoClock?: boolean; commitLingerMs?: number } = {}) {
   const clock = new SimClock(undefined, opts.autoClock ?? true);
   const store = new MemoryStore(() => clock.now());
   const engine = new Engine({
@@ -32,6 +32,7 @@ export function testEngine(runners: RunnerRegistry = {}, opts: { autoClock?: boo
     owner: { id: 'test' },
     random: seeded(),
     controlPollMs: 60_000,
+    ...(opts.commitLingerMs !== undefined ? { commitLingerMs: opts.commitLingerMs } : {}),
   });
   const events: RunEvent[] = [];
   engine.subscribe((es) => events.push(...es));
