@@ -17,6 +17,7 @@ import {
   typeInEditor,
   typeText,
   sel,
+  VIEWPORTS,
 } from './harness';
 
 const h = harness();
@@ -106,6 +107,33 @@ describe('studio features', () => {
     await clickNode(page, 'is_risky');
     await typeInEditor(page, 'field-expression', "nodes.policy_screen.output.json.risk = 'low'");
     await expect.poll(() => page.locator(sel('field-expression-preview')).textContent()).toContain('false');
+    expect(realErrors(errors)).toEqual([]);
+  }, 60_000);
+
+  it("the last run is the document's: New forgets it; the Editor tab leads to the editor; at 1280×720 Run stays in the window", async () => {
+    const { page, errors } = await h.page();
+    page.on('dialog', (d) => void d.accept());
+    await importFile(page, examplePath('vendor-onboarding'));
+    await lastRun(page);
+    // The narrow window: every toolbar button, Last run and Run among them, within it.
+    await page.setViewportSize(VIEWPORTS.small);
+    for (const id of ['last-run', 'run', 'new-graph', 'make-subgraph', 'toggle-side-panel']) {
+      const box = (await page.locator(sel(id)).boundingBox())!;
+      expect(box.x + box.width, id).toBeLessThanOrEqual(VIEWPORTS.small.width);
+    }
+    expect(await page.locator(sel('new-graph')).getAttribute('title')).toBe('New');
+    await shot(page, 'toolbar-last-run');
+    // Runs, then the Editor tab: the graph editor, not the run left open in it.
+    await page.click(sel('last-run'));
+    await page.locator(sel('run-toolbar')).waitFor();
+    await page.click(sel('tab-runs'));
+    await page.click(sel('tab-editor'));
+    await page.locator(sel('toolbar-editor')).waitFor();
+    expect(await page.locator(sel('run-toolbar')).count()).toBe(0);
+    // A new graph has no last run: no button, no preview from the other graph's values.
+    await page.click(sel('new-graph'));
+    await page.locator(sel('toolbar-editor')).waitFor();
+    expect(await page.locator(sel('last-run')).count()).toBe(0);
     expect(realErrors(errors)).toEqual([]);
   }, 60_000);
 

@@ -22,6 +22,12 @@ const VIEWS: { id: View; label: string }[] = [
   { id: 'settings', label: 'Settings' },
 ];
 
+/** A view's tab (or Ctrl+1/2/3): the Editor tab shows the graph editor, not a run or version list left open in it. */
+function showView(v: View): void {
+  if (v === 'editor') uiStore.getState().showPane({ kind: 'edit' });
+  else uiStore.getState().setView(v);
+}
+
 function useConnection(): ConnectionState {
   const [state, setState] = useState<ConnectionState>('connecting');
   useEffect(() => hostClient().onConnection(setState), []);
@@ -80,7 +86,7 @@ export function App(): JSX.Element {
         uiStore.getState().open({ kind: 'open' });
       } else if (['1', '2', '3'].includes(k) && !e.shiftKey) {
         e.preventDefault();
-        uiStore.getState().setView(VIEWS[Number(k) - 1]!.id);
+        showView(VIEWS[Number(k) - 1]!.id);
       }
     };
     window.addEventListener('keydown', onKey);
@@ -119,7 +125,7 @@ export function App(): JSX.Element {
             label="Views"
             tabs={VIEWS}
             current={view}
-            onChange={(v) => uiStore.getState().setView(v)}
+            onChange={showView}
             idPrefix="view-tab"
             panelId="view-panel"
             testIdPrefix="tab-"

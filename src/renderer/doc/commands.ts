@@ -17,14 +17,20 @@ export function confirmDiscard(action: string): boolean {
   return window.confirm(`The graph has unsaved changes. ${action} anyway and lose them?`);
 }
 
-/** Loads a document into the editor (and shows it). */
+/**
+ * Loads a document into the editor (and shows it). The last run (whose values feed previews, node
+ * tests and the Last run button) was another document's: forgotten, unless `lastRun` is one of this one.
+ */
 export function replaceDocument(
   graph: Graph,
-  opts: { dirty?: boolean; dbVersion?: number | null; savedId?: string | null },
+  opts: { dirty?: boolean; dbVersion?: number | null; savedId?: string | null; lastRun?: string },
 ): void {
-  docStore.getState().load(graph, opts);
+  const { lastRun, ...load } = opts;
+  docStore.getState().load(graph, load);
   if (!opts.dirty) clearDraft();
-  uiStore.getState().showPane({ kind: 'edit' });
+  const ui = uiStore.getState();
+  ui.setLastRun(lastRun ?? null);
+  ui.showPane({ kind: 'edit' });
 }
 
 export function newGraph(): void {
@@ -59,6 +65,7 @@ export async function openRunGraph(runId: string): Promise<boolean> {
       dirty: !r.saved,
       dbVersion: r.saved ? r.version : null,
       savedId: known ? graph.id : null,
+      lastRun: runId,
     });
     return true;
   } catch (err) {
