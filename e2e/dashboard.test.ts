@@ -214,6 +214,8 @@ describe('runs dashboard', () => {
     expect(await page.locator('[data-testid="trace-error"]').count()).toBe(0);
     await page.click('[data-testid="rd-tab-timeline"]');
     expect(await page.locator('[data-testid="gantt-bar-boom-1"]').getAttribute('data-status')).toBe('running');
+    // The timeline fits the side panel: nothing of it is off to the right.
+    expect(await page.locator('.gantt-box').evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
     await page.click('[data-testid="rd-tab-logs"]');
     expect(await page.locator('[data-testid="log-line"][data-level="error"]').count()).toBe(0);
     await shot(page, 'time-travel-all-tabs');

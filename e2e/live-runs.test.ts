@@ -253,6 +253,9 @@ describe('live runs in the run view', () => {
     const stack = await page.locator(sel('inspector-stack')).textContent();
     expect(stack).toMatch(/^Error: kaboom: 41\n {4}at line 2, column \d+ of calc's code/);
     expect(stack).not.toMatch(/\.ts:|\.js:|node_modules/);
+    // A retry will not help by itself: Retry is offered, not put forward.
+    expect(await error.textContent()).toContain('a retry will not help by itself');
+    expect(await page.locator(sel('inspector-retry')).getAttribute('class')).not.toContain('btn-primary');
     await shot(page, 'code-failure-inspector');
     expect(realErrors(errors)).toEqual([]);
   });
@@ -300,6 +303,8 @@ describe('live runs in the run view', () => {
       expect(await error.textContent()).toContain('http-status');
       expect(await error.textContent()).toContain('500');
       expect(await page.locator(sel('inspector')).textContent()).toContain('database down');
+      // A 500 may pass: Retry is the button put forward.
+      expect(await page.locator(sel('inspector-retry')).getAttribute('class')).toContain('btn-primary');
       await shot(page, 'failed-node-inspector');
       broken = false;
       await page.click(sel('inspector-retry'));

@@ -138,9 +138,12 @@ export class KeyTakenError extends AppError {
 
 /**
  * An error's message for showing beside its kind: without a leading `<kind>: ` of its own
- * (the code runner says `code: kaboom`), so the kind shows once: `(code): kaboom`.
+ * (the code runner says `code: kaboom`), nor the word `template` before the template it names
+ * (`template {{x}} failed: …`), so the kind shows once: `(code): kaboom`, `(template): {{x}} failed: …`.
  */
 export function errorMessageOf(e: { kind: string; message: string }): string {
   const prefix = `${e.kind}: `;
-  return e.message.startsWith(prefix) && e.message.length > prefix.length ? e.message.slice(prefix.length) : e.message;
+  if (e.message.startsWith(prefix) && e.message.length > prefix.length) return e.message.slice(prefix.length);
+  if (e.kind === 'template' && e.message.startsWith('template {{')) return e.message.slice('template '.length);
+  return e.message;
 }

@@ -59,7 +59,7 @@ export function Gantt({
     return { rows, t0, t1 };
   }, [graph, state, now]);
 
-  // Drawn 1:1 at the box's width (at least 520 px), so its text keeps its size.
+  // Drawn 1:1 at the box's width (at least 360 px: the side panel's), so its text keeps its size.
   const box = useRef<HTMLDivElement>(null);
   const measured = useClientSize(box, { width: 900, height: 0 }, rows.length > 0).width;
   if (rows.length === 0)
@@ -69,7 +69,7 @@ export function Gantt({
       </div>
     );
   const span = Math.max(1, t1 - t0);
-  const width = Math.max(520, Math.floor(measured));
+  const width = Math.max(360, Math.floor(measured));
   const plot = width - LABEL_W - 16;
   const x = (t: number) => LABEL_W + ((t - t0) / span) * plot;
   const ticks = Array.from({ length: 5 }, (_, i) => (span * i) / 4);

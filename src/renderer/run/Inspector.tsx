@@ -40,7 +40,18 @@ export interface InspectorProps {
   onOpenChild?(runId: string): void;
 }
 
-function Actions({ nodeId, a, inDoubt }: { nodeId: string; a: NodeActions; inDoubt: boolean }): JSX.Element | null {
+/** `hopeless`: its error says a retry will not help by itself (Retry is then not the button put forward). */
+function Actions({
+  nodeId,
+  a,
+  inDoubt,
+  hopeless,
+}: {
+  nodeId: string;
+  a: NodeActions;
+  inDoubt: boolean;
+  hopeless: boolean;
+}): JSX.Element | null {
   // A node in doubt may have had its effect already: retrying sends it again, so it is confirmed.
   const [confirming, setConfirming] = useState(false);
   if (!a.decide && !a.retry && !a.rerun) return null;
@@ -86,7 +97,7 @@ function Actions({ nodeId, a, inDoubt }: { nodeId: string; a: NodeActions; inDou
       {a.retry && (
         <button
           type="button"
-          className="btn btn-primary btn-sm"
+          className={`btn btn-sm${hopeless ? '' : ' btn-primary'}`}
           data-testid="inspector-retry"
           onClick={inDoubt ? () => setConfirming(true) : a.retry}
           title={inDoubt ? 'Send its request again (asks first)' : 'Run this node again; upstream outputs are kept'}
@@ -161,7 +172,15 @@ export function Inspector({
               {error}
             </div>
           )}
-          {actions && <Actions key={nodeId} nodeId={nodeId} a={actions} inDoubt={status === 'in-doubt'} />}
+          {actions && (
+            <Actions
+              key={nodeId}
+              nodeId={nodeId}
+              a={actions}
+              inDoubt={status === 'in-doubt'}
+              hopeless={snap.error?.retryable === false && status !== 'in-doubt'}
+            />
+          )}
           {actions?.resolve && status === 'in-doubt' && <Resolve onResolve={actions.resolve} />}
           {decision && (
             <div
