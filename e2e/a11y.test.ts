@@ -5,7 +5,18 @@
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { axeViolations, clickNode, examplePath, importFile, realErrors, shot, harness, typeText, sel } from './harness';
+import {
+  axeRules,
+  axeViolations,
+  clickNode,
+  examplePath,
+  importFile,
+  realErrors,
+  shot,
+  harness,
+  typeText,
+  sel,
+} from './harness';
 
 const h = harness();
 
@@ -58,6 +69,8 @@ describe('accessibility', () => {
       await page.click(sel('run-submit'));
       await page.locator(`${sel('run-status')}[data-status="waiting"]`).waitFor({ timeout: 15_000 });
       await check(page, 'run view, live', found);
+      // Headings go down one level at a time (the run's title, then its summary's sections).
+      expect(await axeRules(page, ['heading-order'])).toEqual([]);
       await page.click(sel('approve-approval'));
       await check(page, 'approval dialog', found);
       await page.click(sel('approval-submit'));

@@ -132,6 +132,12 @@ export async function axeViolations(page: Page): Promise<string[]> {
     );
 }
 
+/** Axe's findings for the given rules only, whatever their impact (e.g. `heading-order`, a moderate one). */
+export async function axeRules(page: Page, rules: string[]): Promise<string[]> {
+  const r = await new AxeBuilder({ page }).withRules(rules).analyze();
+  return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`);
+}
+
 /** A screenshot in e2e/artifacts named for the flow and the viewport. */
 export async function shot(page: Page, name: string): Promise<void> {
   const v = page.viewportSize();

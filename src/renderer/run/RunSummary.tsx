@@ -31,17 +31,17 @@ export function RunSummary({ run }: { run: RunSnapshot }): JSX.Element {
       )}
       {run.error && (
         <div className="insp-section-flat">
-          <h3 className="insp-title">Error{run.failedNodeId ? ` (${run.failedNodeId})` : ''}</h3>
+          <h2 className="insp-title">Error{run.failedNodeId ? ` (${run.failedNodeId})` : ''}</h2>
           <JsonTree value={run.error} depth={1} />
         </div>
       )}
       <div className="insp-section-flat">
-        <h3 className="insp-title">Input</h3>
+        <h2 className="insp-title">Input</h2>
         <JsonTree value={run.input} />
       </div>
       {run.result !== undefined && (
         <div className="insp-section-flat">
-          <h3 className="insp-title">Result</h3>
+          <h2 className="insp-title">Result</h2>
           <JsonTree value={run.result} depth={3} testId="run-result" />
         </div>
       )}
