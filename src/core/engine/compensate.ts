@@ -18,6 +18,9 @@ export async function compensateAndEnd(
   kind: 'failed' | 'cancelled',
   failedNode?: string,
 ): Promise<void> {
+  // A cancel reaches the children that have not ended (waiting for a person, paused, driven
+  // elsewhere). A failed run keeps them: a retry of its composition node follows them again.
+  if (kind === 'cancelled') await run.cancelChildren();
   const comp = await runCompensations(run);
   if (kind === 'cancelled') return run.commit([ev('run.cancelled', comp)]);
   const error = run.state.nodes.get(failedNode!)!.error ?? {

@@ -288,3 +288,60 @@ describe('a map item cancelled by itself', () => {
     for (const k of kids) expect((await env.engine.inspect(k)).status, k).toBe('cancelled');
   });
 });
+
+describe('a cancel of the parent reaches every child that has not ended', () => {
+  const gated = lib(
+    'gated',
+    [
+      { id: 'gate', type: 'approval', config: { title: 'ok?' } },
+      { id: 'charge', type: 'http', config: { method: 'POST', url: 'http://127.0.0.1:1/charge' } },
+    ],
+    [e('gate', 'charge')],
+  );
+
+  it('a gate two subgraphs down: the cancel of the top cancels both children; the gate can no longer be approved, nothing is charged', async () => {
+    const charge = counting(async () => ({ output: { status: 200 } }));
+    const inner = lib('inner', [{ id: 'deep', type: 'subgraph', config: { graph: 'gated' } }]);
+    const env = testEngine({ http: charge });
+    const g = graph({
+      graphs: { gated, inner },
+      nodes: [{ id: 'outer', type: 'subgraph', config: { graph: 'inner' } }, out('r', 1)],
+      edges: [e('outer', 'r')],
+    });
+    const o = await env.engine.start(g, {}, { graphHash: 'h' });
+    expect(o.status).toBe('waiting');
+    const top = o.runId as RunId;
+    const [mid] = childrenOf(env.events, top);
+    const [leaf] = childrenOf(env.events, mid!);
+    await env.engine.cancel(top);
+    for (const id of [top, mid!, leaf!]) expect((await env.engine.inspect(id)).status, id).toBe('cancelled');
+    await expect(env.engine.approve(leaf!, 'gate', { approved: true })).rejects.toThrow();
+    expect(charge.calls).toBe(0);
+  });
+
+  it('a map whose items wait at their gates: every item is cancelled with it', async () => {
+    const env = testEngine({ http: counting(async () => ({ output: { status: 200 } })) });
+    const g = graph({
+      graphs: { gated },
+      nodes: [{ id: 'each', type: 'map', config: { graph: 'gated', items: [1, 2, 3] } }],
+      edges: [],
+    });
+    const o = await env.engine.start(g, {}, { graphHash: 'h' });
+    expect(o.status).toBe('waiting');
+    const parent = o.runId as RunId;
+    const kids = childrenOf(env.events, parent);
+    expect(kids).toHaveLength(3);
+    await env.engine.cancel(parent);
+    expect((await env.engine.inspect(parent)).status).toBe('cancelled');
+    for (const k of kids) expect((await env.engine.inspect(k)).status, k).toBe('cancelled');
+  });
+
+  it('a paused map: its paused children are cancelled with it', async () => {
+    const { env, runId } = await pausedMap([1, 2, 3, 4]);
+    const kids = childrenOf(env.events, runId);
+    expect(kids.length).toBeGreaterThan(0);
+    await env.engine.cancel(runId);
+    expect((await env.engine.inspect(runId)).status).toBe('cancelled');
+    for (const k of kids) expect((await env.engine.inspect(k)).status, k).toBe('cancelled');
+  });
+});

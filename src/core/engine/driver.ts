@@ -512,6 +512,10 @@ export class RunDriver implements RunContext {
     return this.children.undo(nodeId);
   }
 
+  cancelChildren(): Promise<void> {
+    return this.children.cancelUnended();
+  }
+
   private stop(outcome: Omit<RunOutcome, 'runId'>): void {
     this.stopped_ = true;
     this.settle({ runId: this.runId, ...outcome });

@@ -44,6 +44,11 @@ export interface RunContext {
    * and how many had something undone.
    */
   compensateChildren(nodeId: NodeId): Promise<{ failed: string[]; undone: number }>;
+  /**
+   * Cancels the child runs its composition nodes recorded and that have not ended (waiting for a
+   * person, paused, driven elsewhere), as the run is cancelled: they do nothing more.
+   */
+  cancelChildren(): Promise<void>;
 }
 
 export interface Spent {

@@ -48,6 +48,20 @@ export class RunningChildren {
     for (const children of this.of.values()) void children.pauseRunning();
   }
 
+  /**
+   * Cancels every recorded child run that has not ended (its parent is cancelled): a
+   * child waiting for a person, paused, or driven by another process does nothing more, and its
+   * own children are cancelled in turn. A child that ended meanwhile refuses: nothing to do.
+   */
+  async cancelUnended(): Promise<void> {
+    const engine = this.engine;
+    if (!engine) return;
+    const unended = [...this.run.state.nodes.values()].flatMap((n) =>
+      [...(n.children?.values() ?? [])].filter((c) => c.status === 'running').map((c) => asRunId(c.runId)),
+    );
+    await Promise.all(unended.map((id) => engine.cancel(id).catch(() => undefined)));
+  }
+
   /** Undoes a composition node's succeeded children, latest first (their compensations). */
   async undo(nodeId: NodeId): Promise<{ failed: string[]; undone: number }> {
     const children = [...(this.run.state.nodes.get(nodeId)?.children ?? new Map<number, ChildRecord>())]
