@@ -147,3 +147,11 @@ export function errorMessageOf(e: { kind: string; message: string }): string {
   if (e.kind === 'template' && e.message.startsWith('template {{')) return e.message.slice('template '.length);
   return e.message;
 }
+
+/** A pause or cancel asked of a run that has ended: refused (nothing is left for anyone to carry out). */
+export function controlRefused(runId: string, status: string, kind: 'pause' | 'cancel'): AppError {
+  return new AppError(
+    'illegal-transition',
+    `run ${runId} is ${status} and cannot be ${kind === 'pause' ? 'paused' : 'cancelled'}`,
+  );
+}

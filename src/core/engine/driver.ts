@@ -10,7 +10,7 @@ import { type Graph, type GraphNode, DEFAULT_CONCURRENCY } from '../graph/schema
 import { topology, type Topology } from '../graph/topology.js';
 import { asNodeId, type NodeId, type RunId } from '../ids.js';
 import { kindOf, sideEffectOf } from '../nodes/registry.js';
-import type { ChildRuns, Lease } from '../ports.js';
+import type { ChildRuns, ControlRequest, Lease } from '../ports.js';
 import type { ChildEngine } from './child-engine.js';
 import { RunningChildren } from './running-children.js';
 import { CommitLog } from './commit.js';
@@ -59,6 +59,9 @@ const ENDED: Error = Object.freeze(new Error('the run left this driver'));
 
 /** Stops a node's retry backoff while its run is paused (not a cancel: nothing is written). */
 const BACKOFF_PAUSED = new NodeFailure('internal', 'its run was paused during its backoff');
+
+/** How long a drive's end waits for its lease keeper's last look at the controls (ms). */
+const KEEPER_WAIT_MS = 2_000;
 
 export const CANCELLED = (): NodeFailure => new NodeFailure('cancelled', 'the run was cancelled', { retryable: false });
 
@@ -251,8 +254,19 @@ export class RunDriver implements RunContext {
     } finally {
       unwatch?.();
       if (!this.background.signal.aborted) this.background.abort(ENDED);
+      // A control taken as the driver stopped is the drive's to carry out (drives.ts); a store that
+      // hangs does not hold the drive's end for long.
+      let cancelWait = (): void => undefined;
+      const late = new Promise<ControlRequest[]>(
+        (r) => (cancelWait = this.deps.clock.timer(KEEPER_WAIT_MS, () => r([]))),
+      );
+      this.missedControls = await Promise.race([keeper.done, late]);
+      cancelWait();
     }
   }
+
+  /** Pause and cancel requests taken from the store as this driver stopped, not carried out by it. */
+  missedControls: ControlRequest[] = [];
 
   /** Returns whether the run is left to another process (`handOff`: nothing is launched here). */
   private start(opts: DriveOptions): boolean {

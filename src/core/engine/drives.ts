@@ -7,9 +7,11 @@ import { AppError } from '../errors.js';
 import type { RunEvent } from '../events.js';
 import { asRunId, type RunId } from '../ids.js';
 import type { ChildEngine } from './child-engine.js';
+import type { ControlRequest } from '../ports.js';
 import type { EngineDeps, RunOutcome } from './context.js';
 import { RunDriver, type DriveOptions } from './driver.js';
 import { HeldLeases } from './held-leases.js';
+import { isTerminalRun } from './machines.js';
 import type { RunState } from './state.js';
 
 /** A run driven by an engine now: see Engine.drivenHere. */
@@ -124,12 +126,13 @@ export class Drives {
     let exited!: () => void;
     const exit = new Promise<void>((r) => (exited = r));
     this.exits.set(runId, exit);
+    let release: Promise<void> | undefined;
     try {
       outcome = await taken.driver.run(opts);
     } finally {
       this.active.delete(runId);
       // A fenced driver's lease belongs to another process now: releasing it changes nothing.
-      const release = store.releaseLease(runId, taken.lease).catch(() => undefined);
+      release = store.releaseLease(runId, taken.lease).catch(() => undefined);
       void release.then(() => {
         if (this.exits.get(runId) === exit) this.exits.delete(runId);
         exited();
@@ -140,7 +143,35 @@ export class Drives {
       if (taken.driver.state.parent) await store.announce?.(runId).catch(() => undefined);
     }
     const final = taken.driver.state;
-    return { outcome: await this.after(final, outcome), final };
+    const controlled = await this.carryOut(runId, final, taken.driver.missedControls, release);
+    return controlled ?? { outcome: await this.after(final, outcome), final };
+  }
+
+  /**
+   * A pause or cancel another process asked for as this drive stopped (the run began to wait, or
+   * paused): taken by the driver's keeper too late for it, or left after its last look. The drive
+   * that stopped carries it out, so that a control answered `requested` is never lost. A run that
+   * ended takes none (the store refuses them).
+   */
+  private async carryOut(
+    runId: RunId,
+    final: RunState,
+    missed: readonly ControlRequest[],
+    released: Promise<void>,
+  ): Promise<{ outcome: RunOutcome; final?: RunState } | undefined> {
+    if (isTerminalRun(final.status)) return undefined;
+    const pending = [...missed, ...(await this.deps.store.takeControls(runId).catch(() => []))];
+    const cancel = pending.some((c) => c.kind === 'cancel');
+    if (!cancel && !(pending.length > 0 && final.status !== 'paused')) return undefined;
+    await released;
+    try {
+      return await this.drive(runId, cancel ? { cancel: true } : { pause: true }, false);
+    } catch (err) {
+      if (!(err instanceof AppError && err.code === 'conflict')) throw err;
+      // Another process took the run meanwhile: the control is left for it.
+      await this.deps.store.requestControl(runId, cancel ? 'cancel' : 'pause').catch(() => undefined);
+      return undefined;
+    }
   }
 
   /**

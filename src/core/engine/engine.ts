@@ -3,7 +3,7 @@
  * (pause, resume, cancel, approve/reject, retry, resolve, rerun). Host-agnostic: it reaches
  * storage, time and runners only through the ports in EngineDeps.
  */
-import { AppError } from '../errors.js';
+import { AppError, controlRefused } from '../errors.js';
 import { ev, type NewEvent, type RunEvent } from '../events.js';
 import type { Graph } from '../graph/schema.js';
 import { topology } from '../graph/topology.js';
@@ -20,6 +20,13 @@ import { assertResumable, nodeIn } from './preconditions.js';
 import { foldEvents, type RunState } from './state.js';
 
 export type { Decision };
+
+/** A control left for the process that drives the run, not carried out yet. */
+type Requested = { runId: string; status: 'requested' };
+
+/** How long a control left for another process is waited for, and how often its run is looked at (ms). */
+const CONTROL_WAIT_MS = 10_000;
+const CONTROL_POLL_MS = 50;
 
 /** A child run's graph, its budget no larger than what its parent has left. */
 function withinBudget(graph: Graph, parent: RunState): Graph {
@@ -253,7 +260,7 @@ export class Engine {
   }
 
   /** Pauses a run: here if this process drives it, else through the process that does. */
-  async pause(runId: RunId): Promise<RunOutcome | { runId: string; status: 'requested' }> {
+  async pause(runId: RunId): Promise<RunOutcome | Requested> {
     for (;;) {
       const d = await this.drives.live(runId);
       if (!d) return this.controlOrDrive(runId, 'pause', { pause: true });
@@ -266,10 +273,7 @@ export class Engine {
   }
 
   /** Cancels a run: here if this process drives it, else through the process that does (`accepted`: as for HandOff). */
-  async cancel(
-    runId: RunId,
-    opts: Pick<HandOff, 'accepted'> = {},
-  ): Promise<RunOutcome | { runId: string; status: 'requested' }> {
+  async cancel(runId: RunId, opts: Pick<HandOff, 'accepted'> = {}): Promise<RunOutcome | Requested> {
     for (;;) {
       const d = await this.drives.live(runId);
       if (!d)
@@ -286,18 +290,36 @@ export class Engine {
 
   private async controlOrDrive(runId: RunId, kind: 'pause' | 'cancel', opts: DriveOptions) {
     const state = await this.inspect(runId);
-    if (isTerminalRun(state.status)) {
-      const done = kind === 'pause' ? 'paused' : 'cancelled';
-      throw new AppError('illegal-transition', `run ${runId} is ${state.status} and cannot be ${done}`);
-    }
+    if (isTerminalRun(state.status)) throw controlRefused(runId, state.status, kind);
     if (kind === 'pause' && state.status === 'paused') return { runId, status: 'paused' as const };
     const lease = await this.deps.store.acquireLease(runId, this.deps.owner);
     if (!lease) {
       await this.deps.store.requestControl(runId, kind);
-      return { runId, status: 'requested' as const };
+      return this.carriedOut(runId, kind);
     }
     await this.deps.store.releaseLease(runId, lease);
     return this.drive(runId, opts);
+  }
+
+  /**
+   * A control left for the process that drives the run: the answer waits until that process has
+   * carried it out (the run `cancelled`, or `paused`), at most CONTROL_WAIT_MS, then says
+   * `requested` (it is carried out later: a driver that stops takes what is left). A run that
+   * ended otherwise first refuses it, as a control of an ended run is refused.
+   */
+  private async carriedOut(runId: RunId, kind: 'pause' | 'cancel'): Promise<RunOutcome | Requested> {
+    const until = this.deps.clock.now() + CONTROL_WAIT_MS;
+    for (;;) {
+      const { status } = await this.inspect(runId);
+      if (status === (kind === 'cancel' ? 'cancelled' : 'paused')) return { runId, status };
+      if (isTerminalRun(status)) {
+        // Ended before its driver saw the request: nothing is left for a later drive to find.
+        await this.deps.store.takeControls(runId).catch(() => undefined);
+        throw controlRefused(runId, status, kind);
+      }
+      if (this.deps.clock.now() >= until) return { runId, status: 'requested' };
+      await this.deps.clock.sleep(CONTROL_POLL_MS);
+    }
   }
 
   /**

@@ -4,7 +4,7 @@
  * can watch for them).
  */
 import type { RunId } from '../ids.js';
-import type { Lease } from '../ports.js';
+import type { ControlRequest, Lease } from '../ports.js';
 import type { EngineDeps } from './context.js';
 
 /** The lease is renewed this often (ms): well inside its length (15–30 s). */
@@ -14,21 +14,27 @@ const RENEW_MS = 5_000;
 const WOKEN: Error = Object.freeze(new Error('woken'));
 
 export interface LeaseKeeperHooks {
-  pause(): void;
-  cancel(): void;
+  /** False when the driver is stopping and did not take it (the keeper hands it back: `done`). */
+  pause(): boolean;
+  cancel(): boolean;
   /** The lease is gone (another process took the run) or the store failed: the driver stops. */
   fail(err: unknown): void;
 }
 
-/** Runs until `signal` aborts. `wake` ends the current wait at once (a control was requested). */
+/**
+ * Runs until `signal` aborts. `wake` ends the current wait at once (a control was requested).
+ * `done` settles once it has stopped, with the controls it took that the driver, stopping by then,
+ * did not: whoever ends the drive carries them out, or they would be lost.
+ */
 export function keepLease(
   deps: EngineDeps,
   runId: RunId,
   lease: Lease,
   signal: AbortSignal,
   hooks: LeaseKeeperHooks,
-): { wake(): void } {
+): { wake(): void; done: Promise<ControlRequest[]> } {
   let wakeNow: (() => void) | undefined;
+  const missed: ControlRequest[] = [];
   const loop = async (): Promise<void> => {
     const { clock, store, controlPollMs } = deps;
     let lastRenew = clock.now();
@@ -51,8 +57,8 @@ export function keepLease(
           lastRenew = clock.now();
         }
         for (const c of await store.takeControls(runId)) {
-          if (c.kind === 'pause') hooks.pause();
-          else if (c.kind === 'cancel') hooks.cancel();
+          const taken = c.kind === 'pause' ? hooks.pause() : hooks.cancel();
+          if (!taken) missed.push(c);
         }
       } catch (err) {
         if (!signal.aborted) hooks.fail(err);
@@ -60,6 +66,5 @@ export function keepLease(
       }
     }
   };
-  void loop();
-  return { wake: () => wakeNow?.() };
+  return { wake: () => wakeNow?.(), done: loop().then(() => missed) };
 }

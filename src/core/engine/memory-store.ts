@@ -3,11 +3,13 @@
  * durable stores (fenced appends, lease epochs); `snapshot` and `seed` read and write it
  * synchronously for replay and tests.
  */
-import { AppError } from '../errors.js';
+import { AppError, controlRefused } from '../errors.js';
 import { committedEvent, type NewEvent, type RunEvent } from '../events.js';
 import type { Graph } from '../graph/schema.js';
 import type { RunId } from '../ids.js';
 import type { ControlRequest, Fence, Lease, LeaseOwner, NewRun, RunStore } from '../ports.js';
+
+const TERMINAL_EVENTS = new Set(['run.succeeded', 'run.failed', 'run.cancelled']);
 
 interface MemRun {
   graph: Graph;
@@ -102,7 +104,10 @@ export class MemoryStore implements RunStore {
   }
 
   async requestControl(runId: RunId, kind: ControlRequest['kind']): Promise<void> {
-    this.get(runId).controls.push({ kind });
+    const run = this.get(runId);
+    const ended = [...run.events].reverse().find((e) => TERMINAL_EVENTS.has(e.type));
+    if (ended) throw controlRefused(runId, ended.type.slice('run.'.length), kind);
+    run.controls.push({ kind });
   }
 
   private get(runId: RunId): MemRun {

@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import type Database from 'better-sqlite3';
-import { AppError, KeyTakenError } from '../../core/errors.js';
+import { AppError, KeyTakenError, controlRefused } from '../../core/errors.js';
+import { isTerminalRun } from '../../core/engine/machines.js';
 import { committedEvent, type NewEvent, type RunEvent } from '../../core/events.js';
 import type { Graph } from '../../core/graph/schema.js';
 import type { RunId } from '../../core/ids.js';
@@ -237,7 +238,10 @@ export class SqliteStore extends StoreQueries implements Store {
   /** Leaves a pause/cancel request for whichever process drives the run. */
   async requestControl(runId: RunId, kind: ControlRequest['kind']): Promise<void> {
     this.guard(() => {
-      if (!this.sLease.get(runId)) throw new AppError('not-found', `run ${runId} not found`);
+      const head = this.sRunHead.get(runId) as RunHead | undefined;
+      if (!head) throw new AppError('not-found', `run ${runId} not found`);
+      // Left for the driver only while the run has not ended (one statement: no end slips between).
+      if (isTerminalRun(head.status)) throw controlRefused(runId, head.status, kind);
       this.stmt('INSERT INTO controls (run_id, kind, created_at) VALUES (?, ?, ?)').run(
         runId,
         kind,

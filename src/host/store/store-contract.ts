@@ -429,6 +429,17 @@ export function storeContract(label: string, open: () => Promise<Store>, sql: Ra
         expect(await store.takeControls(rid('run_ctl'))).toEqual([]);
         await expect(store.requestControl(rid('run_none'), 'pause')).rejects.toThrow(/not found/);
       });
+
+      it('a run that has ended takes no control: refused, nothing left for a later drive to find', async () => {
+        await store.createRun(newRun('run_ended'));
+        await put('run_ended', [ev('run.started', {}), ev('run.succeeded', { result: {}, durationMs: 1 })]);
+        await expect(store.requestControl(rid('run_ended'), 'cancel')).rejects.toMatchObject({
+          code: 'illegal-transition',
+          message: 'run run_ended is succeeded and cannot be cancelled',
+        });
+        await expect(store.requestControl(rid('run_ended'), 'pause')).rejects.toThrow(/cannot be paused/);
+        expect(await store.takeControls(rid('run_ended'))).toEqual([]);
+      });
     });
 
     describe('graphs', () => {

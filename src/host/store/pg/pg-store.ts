@@ -6,7 +6,7 @@
  */
 import os from 'node:os';
 import type pg from 'pg';
-import { AppError, KeyTakenError } from '../../../core/errors.js';
+import { AppError, KeyTakenError, controlRefused } from '../../../core/errors.js';
 import { committedEvent, type NewEvent, type RunEvent } from '../../../core/events.js';
 import type { Graph } from '../../../core/graph/schema.js';
 import type { RunId } from '../../../core/ids.js';
@@ -200,13 +200,19 @@ export class PostgresStore extends PgQueries implements Store {
 
   /** Leaves a pause/cancel request and NOTIFYs the process driving the run (at commit). */
   async requestControl(runId: RunId, kind: ControlRequest['kind']): Promise<void> {
+    // Left for the driver only while the run has not ended: the row is locked, so no end commits
+    // between the look and the insert.
     const rows = await this.q(
-      `WITH r AS (SELECT run_id FROM statepipe.runs WHERE run_id = $1),
-            c AS (INSERT INTO statepipe.controls (run_id, kind, created_at) SELECT run_id, $2, now() FROM r RETURNING run_id)
-       SELECT pg_notify('${CONTROL_CHANNEL}', run_id) FROM c`,
+      `WITH r AS (SELECT run_id, status FROM statepipe.runs WHERE run_id = $1 FOR SHARE),
+            c AS (INSERT INTO statepipe.controls (run_id, kind, created_at)
+                  SELECT run_id, $2, now() FROM r WHERE status NOT IN ('succeeded', 'failed', 'cancelled') RETURNING run_id),
+            n AS (SELECT pg_notify('${CONTROL_CHANNEL}', run_id) FROM c)
+       SELECT r.status, (SELECT count(*) FROM n) AS notified FROM r`,
       [runId, kind],
     );
-    if (rows.length === 0) throw new AppError('not-found', `run ${runId} not found`);
+    const row = rows[0];
+    if (!row) throw new AppError('not-found', `run ${runId} not found`);
+    if (Number(row['notified']) === 0) throw controlRefused(runId, String(row['status']), kind);
   }
 
   watchControls(runId: RunId, wake: () => void): () => void {
