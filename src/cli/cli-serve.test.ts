@@ -1,5 +1,6 @@
 /** `statepipe serve`: starts the web host on the same database, stops cleanly on SIGTERM; a port in use exits 2. */
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -75,5 +76,17 @@ describe('statepipe serve', () => {
     });
     expect(weak.code).toBe(2);
     expect(errLines(weak)[0]).toContain('STATEPIPE_TOKEN must be at least 16 characters');
+  });
+
+  it('--workers on a SQLite file is exit 2 before the file is created or migrated', async () => {
+    const dir = tmpDir();
+    const file = path.join(dir, 'x.db');
+    const r = await cli(['serve', '--workers', '--port', '0', '--db', file]);
+    expect(r.code).toBe(2);
+    expect(errLines(r)).toEqual([
+      `statepipe: --workers needs a PostgreSQL store (--db postgres://…): workers take runs from a queue in the database; ${file} is a SQLite file`,
+    ]);
+    expect(r.stdout).toBe('');
+    expect(fs.readdirSync(dir)).toEqual([]); // no x.db, nor its -wal or -shm
   });
 });

@@ -12,7 +12,9 @@ import { osUser } from '../host/os-user.js';
 import { packageRoot, packageVersion } from '../host/paths.js';
 import { stopDriving, type StopReport } from '../host/orderly-stop.js';
 import { StatepipeService } from '../host/service.js';
+import { isPostgresUrl, resolveStoreSpec } from '../host/store/spec.js';
 import { RunQueue } from '../host/workers/queue.js';
+import { AppError } from '../core/errors.js';
 import { newToken, ownOrigins } from './auth.js';
 import { BODY_LIMIT, sendFailure } from './http-errors.js';
 import { registerOpenApi } from './openapi.js';
@@ -55,6 +57,12 @@ export interface RunningServer {
 
 /** The store and, with workers, the queue; runs a dead process left are marked interrupted. */
 async function openBackend(opts: ServerOptions): Promise<{ service: StatepipeService; queue?: RunQueue }> {
+  // Refused before the store is opened: a SQLite file named here is neither created nor migrated.
+  if (opts.workers && !isPostgresUrl(opts.dbPath))
+    throw new AppError(
+      'usage',
+      `--workers needs a PostgreSQL store (--db postgres://…): workers take runs from a queue in the database; ${resolveStoreSpec(opts.dbPath)} is a SQLite file`,
+    );
   const service = await StatepipeService.open({ dbPath: opts.dbPath });
   let queue: RunQueue | undefined;
   try {
