@@ -267,6 +267,51 @@ describe('where a child run waits, however deep', () => {
     expect(runner.calls - calls).toBe(1);
     expect((await second.engine.inspect(top)).status).toBe('succeeded');
   });
+
+  it('a node in doubt in several children of a map is not guessed: retry and resolve from the parent are refused with their own command', async () => {
+    const runner = counting(async () => ({ output: { status: 200 } }));
+    const pay = lib('pay', [{ id: 'charge', type: 'http', config: { method: 'POST', url: 'http://127.0.0.1:1/x' } }]);
+    const first = testEngine({ http: runner });
+    const g = graph({
+      graphs: { pay },
+      nodes: [{ id: 'each', type: 'map', config: { graph: 'pay', items: [1, 2], concurrency: 2 } }],
+      edges: [],
+    });
+    const o = await first.engine.start(g, {}, { graphHash: 'h' });
+    expect(o.status).toBe('succeeded');
+    // The process died while both POSTs were in flight: each child's log ends at its start.
+    const top = o.runId as RunId;
+    const kids = childrenOf(first.events, top);
+    expect(kids).toHaveLength(2);
+    const second = testEngine({ http: runner });
+    const all = first.store.snapshot(top).events;
+    const lastChild = all.map((x) => x.type).lastIndexOf('node.child');
+    second.store.seed({ runId: top, graph: g, graphHash: 'h', events: all.slice(0, lastChild + 1).map(asNewEvent) });
+    for (const kid of kids) {
+      const evs = first.store.snapshot(kid).events;
+      const cut = evs.slice(0, evs.findIndex((x) => x.type === 'node.started' && x.nodeId === 'charge') + 1);
+      second.store.seed({
+        runId: kid,
+        graph: (await first.store.loadRun(kid)).graph,
+        graphHash: 'h',
+        events: cut.map(asNewEvent),
+      });
+    }
+    expect((await second.engine.resume(top)).status).toBe('waiting');
+    await expect(second.engine.retry(top, 'charge')).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringMatching(
+        /^node charge waits in 2 child runs of run .*: decide it in the one you mean \(statepipe retry CHILD_RUN_ID charge\)$/,
+      ) as unknown,
+    });
+    await expect(second.engine.resolve(top, 'charge', { status: 200 })).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringContaining('(runs.resolve with runId CHILD_RUN_ID and nodeId charge)') as unknown,
+    });
+    // In the child meant, the retry goes.
+    await second.engine.retry(kids[0]!, 'charge');
+    expect((await second.engine.inspect(kids[0]!)).status).toBe('succeeded');
+  });
 });
 
 describe('a map item cancelled by itself', () => {

@@ -199,21 +199,22 @@ export class Engine {
 
   /** Decides an approval: the run's own, or (not a node of the run) the one a waiting child run holds. */
   async approve(runId: RunId, nodeId: string, decision: Decision, opts: HandOff = {}): Promise<RunOutcome> {
-    return this.orInChild(runId, nodeId, (id) =>
+    return this.orInChild(runId, nodeId, 'approve', (id) =>
       this.drive(id, { prepare: (run) => decide(run, nodeId, decision), ...handOffOf(opts) }),
     );
   }
 
   /**
    * The child run (of any depth) of `runId` that waits at `nodeId`, if one does. When several do
-   * (a map's items at the same approval) the decision is not guessed: refused, naming them.
+   * (a map's items at the same approval, or in doubt at the same node) the decision is not
+   * guessed: refused, naming them and the command (`verb`: what was asked) to give in the one meant.
    */
-  async childWaitingAt(runId: RunId, nodeId: string): Promise<RunId | undefined> {
+  async childWaitingAt(runId: RunId, nodeId: string, verb: ChildAction = 'approve'): Promise<RunId | undefined> {
     const found = await this.childrenWaitingAt(runId, nodeId);
     if (found.length > 1)
       throw new AppError(
         'conflict',
-        `node ${nodeId} waits in ${found.length} child runs of run ${runId} (${found.join(', ')}): decide it in the one you mean (statepipe approve CHILD_RUN_ID ${nodeId})`,
+        `node ${nodeId} waits in ${found.length} child runs of run ${runId} (${found.join(', ')}): decide it in the one you mean (${childActionHint(verb, nodeId)})`,
       );
     return found[0];
   }
@@ -231,14 +232,14 @@ export class Engine {
 
   /** Retries a failed or in-doubt node (a failed run continues); one in doubt in a waiting child run, from its parent too. */
   async retry(runId: RunId, nodeId: string, opts: HandOff = {}): Promise<RunOutcome> {
-    return this.orInChild(runId, nodeId, (id) =>
+    return this.orInChild(runId, nodeId, 'retry', (id) =>
       this.drive(id, { prepare: (run) => retryNode(run, nodeId), ...handOffOf(opts) }),
     );
   }
 
   /** Marks an in-doubt node done with an output a person gives (in a waiting child run, from its parent too). */
   async resolve(runId: RunId, nodeId: string, output: unknown, opts: HandOff = {}): Promise<RunOutcome> {
-    return this.orInChild(runId, nodeId, (id) =>
+    return this.orInChild(runId, nodeId, 'resolve', (id) =>
       this.drive(id, { prepare: (run) => resolveNode(run, nodeId, output), ...handOffOf(opts) }),
     );
   }
@@ -247,13 +248,16 @@ export class Engine {
   private async orInChild(
     runId: RunId,
     nodeId: string,
+    verb: ChildAction,
     act: (runId: RunId) => Promise<RunOutcome>,
   ): Promise<RunOutcome> {
     try {
       return await act(runId);
     } catch (err) {
       const child =
-        err instanceof AppError && err.code === 'not-found' ? await this.childWaitingAt(runId, nodeId) : undefined;
+        err instanceof AppError && err.code === 'not-found'
+          ? await this.childWaitingAt(runId, nodeId, verb)
+          : undefined;
       if (!child) throw err;
       return act(child);
     }
@@ -347,6 +351,16 @@ export class Engine {
     const { graph, events } = await this.deps.store.loadRun(runId);
     return foldEvents(runId, graph, events);
   }
+}
+
+/** What a person asks of a node that waits in a child run: decide an approval, retry or resolve a node in doubt. */
+export type ChildAction = 'approve' | 'retry' | 'resolve';
+
+/** How to give `verb` in one child run (resolve has no CLI command: the API's method). */
+function childActionHint(verb: ChildAction, nodeId: string): string {
+  return verb === 'resolve'
+    ? `runs.resolve with runId CHILD_RUN_ID and nodeId ${nodeId}`
+    : `statepipe ${verb} CHILD_RUN_ID ${nodeId}`;
 }
 
 /** `handOff`: record a person's action and leave the run to another process (a worker). */
