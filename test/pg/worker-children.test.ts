@@ -2,7 +2,8 @@
  * A map's children on workers (docs/composition.md, docs/scale-out.md "Workers"): a 30-item map
  * queued with `run --detach` is spread over 3 `statepipe worker` processes (each child is a run a
  * worker claims), the worker driving the parent is SIGKILLed mid-map (its children in flight), and still every item's child succeeds exactly
- * once and the map's result is whole and in item order.
+ * once and the map's result is whole and in item order. A map of concurrency 16 on one worker
+ * leaves no MaxListenersExceededWarning on its stderr (its children wait on the node's one signal).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -129,4 +130,28 @@ describe('map children on workers', () => {
       for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGTERM');
     }
   }, 150_000);
+
+  it('a map of concurrency 16 on a worker: its children wait on the node without a warning on stderr', async () => {
+    const db = await testDatabase();
+    const dir = tmpDir();
+    const file = path.join(dir, 'wide.json');
+    const quick = { ...child, nodes: child.nodes.map((n) => (n.id === 'pause' ? { ...n, config: { ms: 300 } } : n)) };
+    const wide = {
+      ...parent,
+      graphs: { item: quick },
+      nodes: parent.nodes.map((n) => (n.id === 'each' ? { ...n, config: { ...n.config, concurrency: 16 } } : n)),
+    };
+    fs.writeFileSync(file, JSON.stringify(wide));
+    const items = Array.from({ length: 16 }, (_, i) => `i${i}`);
+    const queued = await cli(['run', file, '--input', JSON.stringify({ items }), '--detach', '--db', db], { cwd: dir });
+    expect(queued.code, queued.stderr).toBe(0);
+    const runId = queued.stdout.trim();
+    // One worker drives the parent and every child: all 16 wait on the map node's signal at once.
+    const w = await startWorker(db, 'solo', dir, '--concurrency', '20');
+    workers.push(w);
+    await until('the map ends', () => w.out.some((l) => l.includes(`finished ${runId} `)), 60_000);
+    expect(w.out.join('\n')).toContain(`finished ${runId} succeeded`);
+    expect(w.out.join('\n')).not.toMatch(/MaxListenersExceeded|memory leak/);
+    w.child.kill('SIGTERM');
+  }, 90_000);
 });

@@ -100,12 +100,12 @@ export class DispatchedChildren {
       const done = (): void => {
         clearTimeout(timer);
         unwatch?.();
-        signal?.removeEventListener('abort', done);
+        unlisten?.();
         resolve();
       };
       const timer = setTimeout(done, ms);
       const unwatch = this.store.watchControls?.(id, done);
-      signal?.addEventListener('abort', done, { once: true });
+      const unlisten = signal ? onAbort(signal, done) : undefined;
     });
   }
 
@@ -116,4 +116,34 @@ export class DispatchedChildren {
     else this.waitingParents.delete(parentId);
     if (this.waitingParents.size !== before) for (const fn of this.changed) fn();
   }
+}
+
+/** The waits on each parent signal, and the one abort listener that calls them. */
+const abortWaits = new WeakMap<AbortSignal, { fns: Set<() => void>; listener: () => void }>();
+
+/**
+ * Calls `fn` when `signal` aborts; returns what stops that. All the children of a map node wait
+ * on the node's one signal, up to its `concurrency` at once: a listener each would pass Node's
+ * limit of 10 (MaxListenersExceededWarning), so the signal gets one listener that calls them all,
+ * removed with the last wait.
+ */
+export function onAbort(signal: AbortSignal, fn: () => void): () => void {
+  let waits = abortWaits.get(signal);
+  if (!waits) {
+    const fns = new Set<() => void>();
+    const listener = (): void => {
+      abortWaits.delete(signal);
+      for (const f of [...fns]) f();
+    };
+    waits = { fns, listener };
+    abortWaits.set(signal, waits);
+    signal.addEventListener('abort', listener, { once: true });
+  }
+  const own = waits;
+  own.fns.add(fn);
+  return () => {
+    if (!own.fns.delete(fn) || own.fns.size > 0 || abortWaits.get(signal) !== own) return;
+    abortWaits.delete(signal);
+    signal.removeEventListener('abort', own.listener);
+  };
 }
