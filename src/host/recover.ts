@@ -44,10 +44,18 @@ export async function deadRuns(store: Store): Promise<Set<string>> {
   return new Set((await store.findRunsToRecover()).map((r) => r.runId));
 }
 
-/** Marks runs whose driving process died as `interrupted`; returns their ids. */
+/**
+ * Marks runs whose driving process died as `interrupted`; returns their ids. On PostgreSQL, runs
+ * ever queued for workers are left alone (not even their lease is taken): the workers' reaper
+ * takes them over, and one marked interrupted would wait for a person instead (docs/scale-out.md
+ * "Takeover").
+ */
 export async function recoverInterrupted(store: Store, owner: LeaseOwner): Promise<string[]> {
   const marked: string[] = [];
-  for (const r of await store.findRunsToRecover()) {
+  const found = await store.findRunsToRecover();
+  const workers = found.length > 0 ? await store.queuedForWorkers?.(found.map((r) => r.runId)) : undefined;
+  for (const r of found) {
+    if (workers?.has(r.runId)) continue;
     const id = asRunId(r.runId);
     const lease = await store.acquireLease(id, owner);
     if (!lease) continue;

@@ -55,5 +55,11 @@ export interface Store extends RunStore {
 
   /** Runs a crashed process left behind: running with no live owner, or whose lease expired. */
   findRunsToRecover(): Promise<RecoverableRun[]>;
+  /**
+   * Of `runIds`, those ever queued for workers (PostgreSQL's run queue, docs/scale-out.md
+   * "Workers"): whoever drove them, the workers' reaper takes them over when their driver dies,
+   * not a dead-run marker. Absent (SQLite): no run is.
+   */
+  queuedForWorkers?(runIds: readonly string[]): Promise<Set<string>>;
   close(): Promise<void>;
 }

@@ -10,13 +10,11 @@ import { PostgresStore } from '../store/pg/pg-store.js';
 import { isPidAlive } from '../store/sqlite-store.js';
 import type { Store } from '../store/store.js';
 
-/** pg-boss keeps its tables in a schema of its own next to `statepipe`. */
-export const QUEUE_SCHEMA = 'statepipe_queue';
 /** The session lock under which one process at a time starts pg-boss (installing its schema). */
 const INSTALL_LOCK = 0x5e_9b_05_51;
-import { DEFAULT_QUEUE } from './queue-name.js';
+import { DEFAULT_QUEUE, QUEUE_SCHEMA } from './queue-name.js';
 
-export { DEFAULT_QUEUE, checkQueueName } from './queue-name.js';
+export { DEFAULT_QUEUE, QUEUE_SCHEMA, checkQueueName } from './queue-name.js';
 
 const HOST = os.hostname();
 

@@ -22,6 +22,7 @@ import { PgQueries } from './pg-queries.js';
 import { CONTROL_CHANNEL, queueNudgeKey } from './schema.js';
 import { PgRateWindow } from './rate-window.js';
 import type { RateLimit } from '../../providers/limits.js';
+import { QUEUE_SCHEMA } from '../../workers/queue-name.js';
 
 const HOST = os.hostname();
 
@@ -280,6 +281,27 @@ export class PostgresStore extends PgQueries implements Store {
       out.push({ ...toSummary(r), ownerId, ownerPid: pid, leaseExpiresAt: expires });
     }
     return out;
+  }
+
+  /** Whether the run queue's tables were found (pg-boss installs them when a worker or --detach first opens it). */
+  private queueInstalled = false;
+
+  async queuedForWorkers(runIds: readonly string[]): Promise<Set<string>> {
+    if (runIds.length === 0) return new Set();
+    if (!this.queueInstalled) {
+      const [r] = await this.q(
+        `SELECT to_regclass('${QUEUE_SCHEMA}.job') IS NOT NULL AND to_regclass('${QUEUE_SCHEMA}.archive') IS NOT NULL AS installed`,
+      );
+      if (r?.['installed'] !== true) return new Set(); // no worker or --detach ever used this database
+      this.queueInstalled = true;
+    }
+    // A nudge of the run, waiting, claimed or done (pg-boss archives done jobs, by singleton key = run id).
+    const rows = await this.q(
+      `SELECT singleton_key AS run_id FROM ${QUEUE_SCHEMA}.job WHERE singleton_key = ANY($1)
+        UNION SELECT singleton_key FROM ${QUEUE_SCHEMA}.archive WHERE singleton_key = ANY($1)`,
+      [runIds],
+    );
+    return new Set(rows.map((r) => String(r['run_id'])));
   }
 
   private closed = false;
