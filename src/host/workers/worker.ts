@@ -20,7 +20,18 @@ export interface WorkerOptions {
   reapMs?: number;
   /** A queued run without a lease for this long is nudged again (ms). */
   staleMs?: number;
+  /** After a lease conflict, how long the run is watched for its lease to come free (ms). */
+  freedWaitMs?: number;
 }
+
+/**
+ * A claimed run whose lease another process holds is watched this long (ms): one that took the
+ * lease only for a moment (a refused approve, a dead-run scan) releases it within milliseconds,
+ * and the run, still to be driven, is queued again instead of waiting for the reaper.
+ */
+const FREED_WAIT_MS = 3_000;
+/** How often it is looked at meanwhile (ms). */
+const FREED_POLL_MS = 50;
 
 export interface WorkerSummary {
   claimed: number;
@@ -105,6 +116,7 @@ export class RunWorker {
     unwatchChildren?.();
     await reaper;
     await this.drain();
+    await Promise.all(this.watching);
   }
 
   /** Stop claiming; run() resolves after the drain. */
@@ -137,15 +149,49 @@ export class RunWorker {
       this.opts.log(`finished ${job.runId} ${outcome.status}`);
     } catch (err) {
       if (err instanceof AppError && (err.code === 'conflict' || err.code === 'not-found')) {
-        // Another process holds the lease (it drives the run), or the run is gone: nothing to do.
+        // Another process holds the lease (it drives the run), or the run is gone: nothing to do,
+        // unless the lease comes free soon with the run still to drive (watchFreed).
         this.summary.skipped++;
         this.opts.log(`skipped ${job.runId} (${err.code === 'conflict' ? 'driven elsewhere' : 'not found'})`);
+        if (err.code === 'conflict') this.watchFreed(job.runId);
       } else if (!this.handingBack.has(job.runId)) {
         this.summary.errors++;
         this.opts.log(`error ${job.runId}: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
     await this.queue.complete(this.opts.queue, job.id).catch(() => undefined);
+  }
+
+  /** The runs watched after a lease conflict (watchFreed), each until it ends. */
+  private readonly watching = new Set<Promise<void>>();
+
+  /**
+   * After a lease conflict: whoever held the lease may have taken it without driving the run (an
+   * approve refused because the run is not at the gate yet, a dead-run scan, a drain's hand-back)
+   * and queues nothing when it lets go; the nudge this worker claimed was the run's only one. So
+   * the run is watched for a few seconds, and queued again if its lease comes free while it is
+   * still queued or running. Held by a process that drives it, it is left to that process (and,
+   * should it die, to the reaper). Holds no slot.
+   */
+  private watchFreed(runId: string): void {
+    const watch: Promise<void> = this.requeueWhenFreed(runId)
+      .catch((err: unknown) => this.opts.log(`error ${runId}: ${err instanceof Error ? err.message : String(err)}`))
+      .finally(() => this.watching.delete(watch));
+    this.watching.add(watch);
+  }
+
+  private async requeueWhenFreed(runId: string): Promise<void> {
+    const deadline = Date.now() + (this.opts.freedWaitMs ?? FREED_WAIT_MS);
+    while (!this.stopping.signal.aborted && Date.now() < deadline) {
+      await sleep(FREED_POLL_MS, this.stopping.signal);
+      const row = await this.svc.store.getRunRow(runId);
+      // Ended, waiting for a person, paused or gone: nothing for a worker to do.
+      if (row?.status !== 'queued' && row?.status !== 'running') return;
+      if (row.ownerId !== null) continue;
+      await this.queue.requeue(runId);
+      this.opts.log(`requeued ${runId} (its lease came free)`);
+      return;
+    }
   }
 
   private async nudgeLive(job: RunJob): Promise<void> {
