@@ -1,10 +1,9 @@
 /** The editor toolbar: files, versions, undo, layout, panels, and Run. */
-import type { JSX } from 'react';
+import { useRef, type JSX } from 'react';
 import { useReactFlow } from '@xyflow/react';
 import { autoLayout } from '../doc/layout';
 import { docStore, useDoc } from '../doc/store';
 import { exportGraph, importGraphFile, newGraph, saveGraph } from '../doc/commands';
-import { Icon } from '../ui/icons';
 import { ToolButton } from '../ui/ToolButton';
 import { uiStore, useUi } from '../ui/ui-store';
 import { RunButton } from './RunButton';
@@ -25,6 +24,7 @@ export function Toolbar(): JSX.Element {
   const selected = useDoc((s) => s.selectedNodes.length);
   const panels = useUi((s) => s.panels);
   const { fitView } = useReactFlow();
+  const fileInput = useRef<HTMLInputElement>(null);
   const fit = () => void fitView({ padding: 0.2, duration: 250, maxZoom: 1.1 });
   return (
     <div className="toolbar" role="toolbar" aria-label="Editor" data-testid="toolbar-editor">
@@ -55,21 +55,29 @@ export function Toolbar(): JSX.Element {
         />
       </div>
       <div className="tool-group">
-        <label className="btn btn-tool" title="Import a graph file (.json)">
-          <Icon name="upload" size={15} />
-          <span className="btn-label">Import</span>
-          <input
-            type="file"
-            accept=".json,application/json"
-            data-testid="import-graph"
-            className="visually-hidden"
-            onChange={(e) => {
-              const file = e.target.files?.[0];
-              e.target.value = '';
-              if (file) void importGraphFile(file);
-            }}
-          />
-        </label>
+        {/* A real button (Tab reaches it, its focus shows, it is announced as one) opens the file
+            chooser of a hidden input; the input keeps the `import-graph` hook (setInputFiles, the menu). */}
+        <ToolButton
+          icon="upload"
+          label="Import"
+          testId="import-graph-button"
+          title="Import a graph file (.json)"
+          onClick={() => fileInput.current?.click()}
+        />
+        <input
+          ref={fileInput}
+          type="file"
+          accept=".json,application/json"
+          data-testid="import-graph"
+          className="visually-hidden"
+          tabIndex={-1}
+          aria-hidden="true"
+          onChange={(e) => {
+            const file = e.target.files?.[0];
+            e.target.value = '';
+            if (file) void importGraphFile(file);
+          }}
+        />
         <ToolButton icon="download" label="Export" onClick={exportGraph} testId="export-graph" />
       </div>
       <div className="tool-group">
