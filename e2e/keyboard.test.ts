@@ -1,10 +1,11 @@
 /**
  * The keyboard, as a person uses it: Tab to Import (its focus shows, it is a button, Enter and
- * Space open the file chooser).
+ * Space open the file chooser); the run input dialog (its first field has focus, Ctrl+Enter runs,
+ * Escape cancels, focus goes back to Run).
  */
 import type { FileChooser, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { examplePath, realErrors, shot, harness, sel } from './harness';
+import { axeViolations, examplePath, importFile, realErrors, shot, harness, sel } from './harness';
 
 const h = harness();
 
@@ -81,4 +82,47 @@ describe('the keyboard', () => {
     await page.locator(sel('node-approval')).waitFor();
     expect(realErrors(errors)).toEqual([]);
   });
+
+  it('the run input dialog: its first field has focus, Escape cancels back to Run, Ctrl+Enter runs', async () => {
+    const { page, errors } = await h.page();
+    await importFile(page, examplePath('vendor-onboarding'));
+    await page.click(sel('run'));
+    await page.locator(sel('run-input-dialog')).waitFor();
+    expect((await focused(page))?.testId, 'the first field has focus').toBe('run-input-vendor');
+    expect(await page.locator(sel('run-input-hint')).textContent()).toContain('Ctrl+Enter');
+    expect(await axeViolations(page)).toEqual([]);
+    await page.keyboard.type('Nobody');
+    // Escape cancels: no run, and focus is back on Run.
+    await page.keyboard.press('Escape');
+    await page.locator(sel('run-input-dialog')).waitFor({ state: 'detached' });
+    expect((await focused(page))?.testId, 'focus is back on Run').toBe('run');
+    // Enter on Run opens the dialog again; typed, Ctrl+Enter runs.
+    await page.keyboard.press('Enter');
+    await page.locator(sel('run-input-dialog')).waitFor();
+    expect((await focused(page))?.testId).toBe('run-input-vendor');
+    await page.keyboard.type('Acme');
+    await page.keyboard.press('Control+Enter');
+    await page.locator(`${sel('run-status')}[data-status="waiting"]`).waitFor({ timeout: 15_000 });
+    const runs = await h.server.service.list({ graphId: 'vendor-onboarding', limit: 10 });
+    expect(runs).toHaveLength(1);
+    expect((await h.server.service.inspect(runs[0]!.runId)).input).toEqual({ vendor: 'Acme' });
+    expect(realErrors(errors)).toEqual([]);
+  }, 60_000);
+
+  it('the run input dialog: Enter is a new line in a text field, Ctrl+Enter runs with it', async () => {
+    const { page, errors } = await h.page();
+    await importFile(page, examplePath('document-pipeline'));
+    await page.click(sel('run'));
+    await page.locator(sel('run-input-dialog')).waitFor();
+    expect((await focused(page))?.testId).toBe('run-input-text');
+    await page.keyboard.type('Alice runs ProjectX');
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('in Berlin');
+    expect(await page.locator(sel('run-input-dialog')).count(), 'Enter alone does not run').toBe(1);
+    await page.keyboard.press('Control+Enter');
+    await page.locator(`${sel('run-status')}[data-status="succeeded"]`).waitFor({ timeout: 20_000 });
+    const runs = await h.server.service.list({ graphId: 'document-pipeline', limit: 10 });
+    expect((await h.server.service.inspect(runs[0]!.runId)).input).toEqual({ text: 'Alice runs ProjectX\nin Berlin' });
+    expect(realErrors(errors)).toEqual([]);
+  }, 60_000);
 });

@@ -122,6 +122,7 @@ function Field({
   value,
   error,
   readBy,
+  first,
   set,
 }: {
   name: string;
@@ -131,6 +132,8 @@ function Field({
   error?: string;
   /** Nodes whose templates read this optional field with no fallback: empty, the run fails there. */
   readBy?: string[];
+  /** The form's first field: focused when the dialog opens. */
+  first?: boolean;
   set(v: string | boolean): void;
 }): JSX.Element {
   const k = fieldKind(schema);
@@ -141,6 +144,7 @@ function Field({
     'aria-invalid': error ? true : undefined,
     'aria-describedby': warn ? `${tid}-warn` : undefined,
     id: tid,
+    autoFocus: first,
   };
   let control: JSX.Element;
   if (k === 'boolean')
@@ -264,12 +268,20 @@ export function InputForm({
         e.preventDefault();
         void submit();
       }}
+      // Ctrl+Enter (⌘+Enter) runs from any field: Enter alone is a new line in a text field.
+      onKeyDown={(e) => {
+        if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+          e.preventDefault();
+          if (!busy) void submit();
+        }
+      }}
     >
       {raw === null ? (
-        fields.map((f) => (
+        fields.map((f, i) => (
           <Field
             key={f.name}
             {...f}
+            first={i === 0}
             value={values[f.name]}
             error={errors[f.name]}
             readBy={optionalReads?.[f.name]}
@@ -284,6 +296,7 @@ export function InputForm({
             rows={8}
             data-testid="run-input-json"
             value={raw}
+            autoFocus
             onChange={(e) => setRaw(e.target.value)}
           />
         </label>
@@ -296,18 +309,23 @@ export function InputForm({
       <DialogActions
         onCancel={onCancel}
         lead={
-          fields.length > 0 && (
-            <button
-              type="button"
-              className="btn btn-ghost"
-              onClick={() => setRaw(raw === null ? JSON.stringify(buildInput(schema, values).input, null, 2) : null)}
-            >
-              {raw === null ? 'Edit as JSON' : 'Back to form'}
-            </button>
-          )
+          <>
+            {fields.length > 0 && (
+              <button
+                type="button"
+                className="btn btn-ghost"
+                onClick={() => setRaw(raw === null ? JSON.stringify(buildInput(schema, values).input, null, 2) : null)}
+              >
+                {raw === null ? 'Edit as JSON' : 'Back to form'}
+              </button>
+            )}
+            <span className="muted small" data-testid="run-input-hint">
+              Ctrl+Enter runs
+            </span>
+          </>
         }
       >
-        <button type="submit" className="btn btn-primary" data-testid="run-submit" disabled={busy}>
+        <button type="submit" className="btn btn-primary" data-testid="run-submit" title="Ctrl+Enter" disabled={busy}>
           Run
         </button>
       </DialogActions>

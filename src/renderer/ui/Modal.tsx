@@ -1,6 +1,7 @@
-import { useEffect, type JSX, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type JSX, type ReactNode } from 'react';
 import { Icon } from './icons';
 
+/** A dialog: Escape or a click outside closes it, and focus goes back to what had it before. */
 export function Modal({
   title,
   onClose,
@@ -19,9 +20,22 @@ export function Modal({
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, [onClose]);
+  // What had focus when the dialog opened (read while rendering: a field's autoFocus moves it
+  // before any effect runs) gets it back when the dialog closes, unless focus went elsewhere.
+  const [opener] = useState(() => document.activeElement);
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const dialog = box.current;
+    return () => {
+      const now = document.activeElement;
+      if (now && now !== document.body && !dialog?.contains(now)) return;
+      if (opener instanceof HTMLElement && opener.isConnected) opener.focus();
+    };
+  }, [opener]);
   return (
     <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
       <div
+        ref={box}
         className={`modal${wide ? ' modal-wide' : ''}`}
         role="dialog"
         aria-modal="true"
