@@ -1,11 +1,13 @@
 /**
  * The keyboard, as a person uses it: Tab to Import (its focus shows, it is a button, Enter and
  * Space open the file chooser); the run input dialog (its first field has focus, Ctrl+Enter runs,
- * Escape cancels, focus goes back to Run).
+ * Escape cancels, focus goes back to Run); the Open dialog's filter (the arrows highlight a
+ * graph, Enter opens it or the only match).
  */
 import type { FileChooser, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { axeViolations, examplePath, importFile, realErrors, shot, harness, sel } from './harness';
+import { serializeGraph } from '../src/core/graph/serialize';
+import { axeViolations, example, examplePath, importFile, realErrors, shot, harness, sel } from './harness';
 
 const h = harness();
 
@@ -39,6 +41,8 @@ async function tabTo(page: Page, testIds: string[], max = 40): Promise<string[]>
   }
   throw new Error(`Tab never reached ${testIds.join(' or ')}; it passed ${passed.join(', ')}`);
 }
+
+const doc = (page: Page) => page.locator(sel('doc-version')).textContent();
 
 describe('the keyboard', () => {
   it('Tab reaches Import, a button whose focus shows like Export; Enter and Space open the file chooser', async () => {
@@ -123,6 +127,55 @@ describe('the keyboard', () => {
     await page.locator(`${sel('run-status')}[data-status="succeeded"]`).waitFor({ timeout: 20_000 });
     const runs = await h.server.service.list({ graphId: 'document-pipeline', limit: 10 });
     expect((await h.server.service.inspect(runs[0]!.runId)).input).toEqual({ text: 'Alice runs ProjectX\nin Berlin' });
+    expect(realErrors(errors)).toEqual([]);
+  }, 60_000);
+
+  it('Open (Ctrl+O): the arrows highlight a graph, Enter opens it; Enter opens the only match', async () => {
+    for (const id of ['vendor-onboarding', 'document-pipeline']) {
+      const g = example(id);
+      await h.server.service.store.saveGraph(g, serializeGraph(g));
+    }
+    const { page, errors } = await h.page();
+    page.on('dialog', (d) => void d.accept());
+    const filter = page.getByLabel('Filter graphs');
+    // A filter that leaves one graph, ArrowDown, Enter: that graph opens.
+    await page.keyboard.press('Control+o');
+    await page.locator(sel('open-vendor-onboarding')).waitFor();
+    expect(await filter.evaluate((el) => el === document.activeElement), 'the filter has focus').toBe(true);
+    await page.keyboard.type('vendor');
+    await page.locator(sel('open-document-pipeline')).waitFor({ state: 'detached' });
+    await page.keyboard.press('ArrowDown');
+    expect(await filter.getAttribute('aria-activedescendant')).toBe('open-option-vendor-onboarding');
+    expect(await page.locator(sel('open-vendor-onboarding')).getAttribute('aria-selected')).toBe('true');
+    await shot(page, 'keyboard-open-highlight');
+    expect(await axeViolations(page), 'the combobox and its list pass axe').toEqual([]);
+    await page.keyboard.press('Enter');
+    await page.locator(sel('open-dialog')).waitFor({ state: 'detached' });
+    await expect.poll(() => doc(page)).toContain('vendor-onboarding · v1');
+    // No filter: ArrowDown three times highlights the second row (it stops at the last); ArrowUp goes back
+    // up. The arrows reach the other graph, Enter opens it.
+    await page.keyboard.press('Control+o');
+    await page.locator(sel('open-document-pipeline')).waitFor();
+    const order = await page
+      .locator(`${sel('open-list')} [role="option"]`)
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')));
+    expect([...order].sort()).toEqual(['open-document-pipeline', 'open-vendor-onboarding']);
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    expect(await filter.getAttribute('aria-activedescendant')).toBe(`open-option-${order[1]!.slice('open-'.length)}`);
+    if (order[0] === 'open-document-pipeline') await page.keyboard.press('ArrowUp');
+    expect(await filter.getAttribute('aria-activedescendant')).toBe('open-option-document-pipeline');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => doc(page)).toContain('document-pipeline · v1');
+    // The only match, nothing highlighted: Enter opens it.
+    await page.keyboard.press('Control+o');
+    await page.locator(sel('open-document-pipeline')).waitFor();
+    await page.keyboard.type('onboard');
+    await page.locator(sel('open-document-pipeline')).waitFor({ state: 'detached' });
+    expect(await filter.getAttribute('aria-activedescendant')).toBeNull();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => doc(page)).toContain('vendor-onboarding · v1');
     expect(realErrors(errors)).toEqual([]);
   }, 60_000);
 });

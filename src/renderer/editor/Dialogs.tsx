@@ -7,6 +7,7 @@ import { recentGraphs } from '../doc/files';
 import { useDoc } from '../doc/store';
 import { InputForm } from '../run/InputForm';
 import { fmtTime } from '../ui/format';
+import { listKey } from '../ui/list-nav';
 import { DialogActions, Modal } from '../ui/Modal';
 import { uiStore, useUi } from '../ui/ui-store';
 import { startRun } from './RunButton';
@@ -19,6 +20,8 @@ function OpenDialog({ onClose }: { onClose(): void }): JSX.Element {
   const [graphs, setGraphs] = useState<Listed[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [filter, setFilter] = useState('');
+  /** The row the arrows highlight (an index into `shown`; -1: none). */
+  const [active, setActive] = useState(-1);
   useEffect(() => {
     hostClient()
       .call('graphs.list', {})
@@ -32,6 +35,10 @@ function OpenDialog({ onClose }: { onClose(): void }): JSX.Element {
   const open = async (id: string) => {
     if (await openGraph(id)) onClose();
   };
+  const activeId = shown[active] ? `open-option-${shown[active].graphId}` : undefined;
+  useEffect(() => {
+    if (activeId) document.getElementById(activeId)?.scrollIntoView({ block: 'nearest' });
+  }, [activeId]);
   return (
     <Modal title="Open graph" onClose={onClose} testId="open-dialog" wide>
       {recent.length > 0 && (
@@ -53,34 +60,60 @@ function OpenDialog({ onClose }: { onClose(): void }): JSX.Element {
           </div>
         </div>
       )}
+      {/* A combobox: focus stays in the filter, ArrowDown/ArrowUp highlight a graph below
+          (aria-activedescendant), Enter opens the highlighted one, or the only one left. */}
       <input
         className="input"
         placeholder="Filter graphs…"
         aria-label="Filter graphs"
+        data-testid="open-filter"
+        role="combobox"
+        aria-autocomplete="list"
+        aria-expanded={shown.length > 0}
+        aria-controls="open-options"
+        aria-activedescendant={activeId}
         value={filter}
         autoFocus
-        onChange={(e) => setFilter(e.target.value)}
+        onChange={(e) => {
+          setFilter(e.target.value);
+          setActive(-1);
+        }}
+        onKeyDown={(e) => {
+          const r = listKey(e.key, active, shown.length);
+          if (!r) return;
+          e.preventDefault();
+          if ('pick' in r) void open(shown[r.pick]!.graphId);
+          else setActive(r.active);
+        }}
       />
       <div className="open-list" data-testid="open-list">
         {error && <div className="field-message">{error}</div>}
         {!graphs && !error && <div className="muted">Loading…</div>}
         {graphs && shown.length === 0 && <div className="muted">No saved graphs yet. Save one with Ctrl+S.</div>}
-        {shown.map((g) => (
-          <button
-            key={g.graphId}
-            type="button"
-            className="open-item"
-            data-testid={`open-${g.graphId}`}
-            onClick={() => void open(g.graphId)}
-          >
-            <span className="open-name">{g.name ?? g.graphId}</span>
-            <span className="mono muted small">{g.graphId}</span>
-            <span className="muted small" data-testid={`open-version-${g.graphId}`}>
-              v{g.version}
-            </span>
-            <span className="muted small">{fmtTime(g.updatedAt)}</span>
-          </button>
-        ))}
+        {shown.length > 0 && (
+          <div className="open-options" role="listbox" id="open-options" aria-label="Saved graphs">
+            {shown.map((g, i) => (
+              <button
+                key={g.graphId}
+                type="button"
+                role="option"
+                id={`open-option-${g.graphId}`}
+                aria-selected={i === active}
+                tabIndex={-1}
+                className="open-item"
+                data-testid={`open-${g.graphId}`}
+                onClick={() => void open(g.graphId)}
+              >
+                <span className="open-name">{g.name ?? g.graphId}</span>
+                <span className="mono muted small">{g.graphId}</span>
+                <span className="muted small" data-testid={`open-version-${g.graphId}`}>
+                  v{g.version}
+                </span>
+                <span className="muted small">{fmtTime(g.updatedAt)}</span>
+              </button>
+            ))}
+          </div>
+        )}
       </div>
     </Modal>
   );
