@@ -106,6 +106,28 @@ describe.concurrent('statepipe errors', () => {
     expect(errLines(y)).toEqual(['statepipe: bad.yaml: not valid UTF-8: byte 0xC3 at line 9, column 17']);
   });
 
+  it("a code node's syntax error is refused by validate and run, naming the node, the field and the line, before anything runs", async () => {
+    const dir = tmpDir();
+    const db = path.join(dir, 'db');
+    const nodes = [
+      { id: 'start', type: 'input' },
+      { id: 'calc', type: 'code', config: { code: 'const x = input.items.map(i => i * 2\nreturn x;)' } },
+    ];
+    const edges = [{ id: 'e1', source: 'start', target: 'calc' }];
+    fs.writeFileSync(
+      path.join(dir, 'broken.json'),
+      JSON.stringify({ format: 'statepipe.graph', version: 1, id: 'broken', nodes, edges }),
+    );
+    for (const cmd of ['validate', 'run']) {
+      const r = await cli([cmd, 'broken.json', '--db', db], { cwd: dir });
+      expect(r.code, r.stderr).toBe(2);
+      expect(errLines(r)).toEqual([
+        'statepipe: broken.json: nodes[calc].config.code: syntax error at line 2, column 1: Unexpected token',
+      ]);
+    }
+    expect(runCount(db)).toBe(0);
+  });
+
   it("a code node's error shows its kind once: run, inspect, inspect --node", async () => {
     const dir = tmpDir();
     const db = path.join(dir, 'db');

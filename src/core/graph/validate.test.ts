@@ -213,6 +213,49 @@ describe('validateGraph: refused graphs name the node, edge or field', () => {
     expect(refuse(comp).message).toBe('graph.json: nodes[extract].compensate.config.code: is required');
   });
 
+  it("a code node's syntax error names the node, the field, the line and the column, without running it", () => {
+    const broken = 'const x = input.items.map(i => i * 2\nreturn x;)';
+    const code = rawGraph(
+      [node.input('start'), { id: 'calc', type: 'code', config: { code: broken } }],
+      [edge('e1', 'start', 'calc')],
+    );
+    expect(refuse(code).issues).toEqual([
+      {
+        path: 'nodes[calc].config.code',
+        nodeId: 'calc',
+        message: 'syntax error at line 2, column 1: Unexpected token',
+      },
+    ]);
+    // The same in an agent's code tool and in a code compensation.
+    const tool = rawGraph(
+      [
+        {
+          id: 'ag',
+          type: 'agent',
+          config: {
+            provider: 'mock',
+            model: 'm',
+            prompt: 'p',
+            tools: [{ name: 't', run: { type: 'code', config: { code: 'return )' } } }],
+          },
+        },
+      ],
+      [],
+    );
+    expect(refuse(tool).message).toBe(
+      'graph.json: nodes[ag].config.tools[0].run.config.code: syntax error at line 1, column 8: Unexpected token',
+    );
+    const comp = withNodes(chain(), (nodes) => (nodes[1]!['compensate'] = { type: 'code', config: { code: 'if (' } }));
+    expect(refuse(comp).message).toMatch(
+      /^graph\.json: nodes\[extract\]\.compensate\.config\.code: syntax error at line 1/,
+    );
+    const fixed = rawGraph(
+      [node.input('start'), { id: 'calc', type: 'code', config: { code: 'return input;' } }],
+      [edge('e1', 'start', 'calc')],
+    );
+    expect(() => validateGraph(fixed)).not.toThrow();
+  });
+
   it('bounds read as words, not as the schema library says them', () => {
     const empty = withNodes(chain(), (nodes) => ((nodes[1]!['config'] as Record<string, unknown>)['model'] = ''));
     expect(refuse(empty).message).toBe('graph.json: nodes[extract].config.model: must not be empty');

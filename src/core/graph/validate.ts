@@ -11,6 +11,7 @@ import { jsonSchemaProblem, schemaValidator } from './json-schema.js';
 import { GraphSchema, type Graph, type GraphNode } from './schema.js';
 import { depthPath, MAX_JSON_DEPTH, tooDeep } from '../json-depth.js';
 import { expressionRefs, parseTemplateString, UNTEMPLATED_CONFIG_KEYS } from './templates.js';
+import { codeSyntaxError, codeSyntaxText } from './code-syntax.js';
 import { compositionIssues, isStatic } from './composition.js';
 import { findCycle, formatCycle, topology, type Topology } from './topology.js';
 
@@ -254,7 +255,18 @@ function checkConfig(ctx: Ctx, node: GraphNode, base: string, type: string, conf
     return false;
   }
   const parsed = kind.configSchema.safeParse(config ?? {});
-  if (parsed.success) return true;
+  if (parsed.success) {
+    // JavaScript that does not parse as the function body it runs as: refused with where (nothing runs).
+    let ok = true;
+    for (const key of kind.javascript ?? []) {
+      const code = (parsed.data as Record<string, unknown>)[key];
+      const e = typeof code === 'string' ? codeSyntaxError(code) : undefined;
+      if (!e) continue;
+      ctx.issues.push({ path: base + keySeg(key), nodeId: node.id, message: codeSyntaxText(e) });
+      ok = false;
+    }
+    return ok;
+  }
   for (const i of parsed.error.issues) {
     ctx.issues.push({
       path: base + i.path.map((k) => keySeg(k as string | number)).join(''),

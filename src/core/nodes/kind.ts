@@ -90,6 +90,12 @@ export interface NodeKind<C extends object = Record<string, unknown>, T extends 
   readonly runner?: NodeRunner;
   /** Config keys rendered later by the runner itself (per item, per iteration), not with the config. */
   readonly untemplated?: readonly string[];
+  /**
+   * Config keys holding JavaScript the host compiles as the body of `function (input, nodes)`:
+   * validation parses them (graph/code-syntax.ts; the parser loads with the validator, not with
+   * the kinds), wherever a config of this kind is (a node, a tool's `run`, a compensation).
+   */
+  readonly javascript?: readonly string[];
   /** The graph a composition node runs as child runs (its `config.graph`). */
   childGraph?(config: Record<string, unknown>): string | undefined;
   /**

@@ -19,7 +19,10 @@
  * also carries `name`, `text` (its own message) and `frames`: the [line, column] of each frame
  * of its stack in the user's code (lines of the code as written; frames of the sandbox left out).
  * Protocol: the process sends `{ ready: true }` once up, then `{ result }` for each task message.
+ * The code is compiled between CODE_HEAD and CODE_TAIL, the text validation parses (code-syntax.ts).
  */
+import { CODE_HEAD, CODE_TAIL } from '../../core/graph/code-syntax.js';
+
 export const CODE_WORKER_SOURCE = String.raw`
 import vm from 'node:vm';
 
@@ -128,7 +131,7 @@ async function runCode(task) {
 
   let out;
   try {
-    const fn = new vm.Script('(function (input, nodes) {\n' + code + '\n})', scriptOptions('code.js'))
+    const fn = new vm.Script(${JSON.stringify(CODE_HEAD)} + code + ${JSON.stringify(CODE_TAIL)}, scriptOptions('code.js'))
       .runInContext(context, { timeout: left() });
     context.__sp_fn = fn;
     context.__sp_args = String(task.argsJson);

@@ -16,5 +16,6 @@ export const codeKind = defineKind({
   defaultSideEffect: () => 'pure',
   execution: 'effect',
   scopeOfAncestors: true,
+  javascript: ['code'],
   panel: [{ key: 'code', label: 'Code', input: 'code', hint: 'body of function (input, nodes)' }],
 });
