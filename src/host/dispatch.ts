@@ -117,9 +117,9 @@ const handlers: {
     coolDownMs: service.breakers.coolDownMs,
     breakers: service.breakers.list(),
   }),
-  'graphs.validate': (_ctx, { graph }) => {
+  'graphs.validate': async ({ service }, { graph }) => {
     try {
-      validateGraph(graph);
+      await service.checkGraph(graph);
       return { ok: true, issues: [] };
     } catch (err) {
       if (err instanceof AppError && err.code === 'validation')
@@ -128,7 +128,8 @@ const handlers: {
     }
   },
   'graphs.save': async ({ service }, { graph, create }) => {
-    const valid = validateGraph(graph);
+    // A graph its composition nodes name may be a saved one, as when a run starts.
+    const valid = await service.checkGraph(graph);
     const json = serializeGraph(valid);
     if (create) {
       const taken = (await service.store.listGraphs()).find((g) => g.graphId === valid.id);

@@ -106,6 +106,31 @@ describe('composition from the API', () => {
   });
 });
 
+describe('saving and validating a graph that names a saved graph', () => {
+  it('finds it as runs.start does: saved as written (named, not copied), one found nowhere refused naming the node', async () => {
+    await call('graphs.save', { graph: chain('saved-child', 'from the saved child'), create: true });
+    const parent = (graph: string) => ({
+      ...chain('saves-a-parent', 'p'),
+      nodes: [
+        { id: 'start', type: 'input' },
+        { id: 'sub', type: 'subgraph', config: { graph, input: {} } },
+      ],
+      edges: [{ id: 'e1', source: 'start', target: 'sub' }],
+    });
+    const saved = await call<{ json: string }>('graphs.save', { graph: parent('saved-child') });
+    expect(JSON.parse(saved.json).graphs).toBeUndefined();
+    expect(await call('graphs.validate', { graph: parent('saved-child') })).toEqual({ ok: true, issues: [] });
+    const issue = {
+      path: 'nodes[sub].config.graph',
+      nodeId: 'sub',
+      message: expect.stringMatching(/^graph "nowhere" not found/) as unknown,
+    };
+    const refused = await dispatch(ctx, 'graphs.save', { graph: parent('nowhere') });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'validation', issues: [issue] } });
+    expect(await call('graphs.validate', { graph: parent('nowhere') })).toMatchObject({ ok: false, issues: [issue] });
+  });
+});
+
 describe('nodes.test (test one node)', () => {
   it('renders the node against pinned outputs and runs it, storing nothing', async () => {
     const g = example('vendor-onboarding');

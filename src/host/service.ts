@@ -7,7 +7,7 @@ import { AppError } from '../core/errors.js';
 import type { RunEvent } from '../core/events.js';
 import type { Graph } from '../core/graph/schema.js';
 import { topology } from '../core/graph/topology.js';
-import { serializeGraph } from '../core/graph/validate.js';
+import { serializeGraph, validateGraph } from '../core/graph/validate.js';
 import { asRunId, type RunId } from '../core/ids.js';
 import type { RunHooks, RunnerServices } from '../core/ports.js';
 import { realClock } from '../core/engine/clock.js';
@@ -151,6 +151,18 @@ export class StatepipeService {
     }
     const graph = parseGraphFile(text, path, { missing: 'ignore' });
     return completeGraph(graph, { file: path, saved: (id) => this.savedGraph(id) }, path);
+  }
+
+  /**
+   * A graph checked whole as it is saved or validated from the studio and the API: its composition
+   * nodes' graphs are found as when a run starts (the library, else a graph saved here), so a graph
+   * that names a saved graph is not refused. Returned as it was written (saved graphs stay named,
+   * not copied into its library: a run takes their latest version).
+   */
+  async checkGraph(graph: unknown): Promise<Graph> {
+    const valid = validateGraph(graph, undefined, { missing: 'ignore' });
+    await completeGraph(valid, { saved: (id) => this.savedGraph(id) });
+    return valid;
   }
 
   /** A graph saved in this database (its latest saved version), or undefined. */
