@@ -9,6 +9,7 @@ import { checkServer, saveConnection, type RemoteServer } from './api/connection
 import { dashboardStore } from './dashboard/dashboard-store';
 import { clearDraft, loadDraft, saveDraft } from './doc/files';
 import { docStore } from './doc/store';
+import { savedGraphs } from './doc/saved-graphs';
 import { watchValidation } from './doc/validation';
 import { uiStore } from './ui/ui-store';
 
@@ -93,8 +94,14 @@ export function startSession(): void {
       0,
     );
   }
-  // The validator loads a frame after the first paint: the editor is usable before it.
-  requestAnimationFrame(() => setTimeout(() => watchValidation(docStore), 0));
+  // The validator loads a frame after the first paint: the editor is usable before it. It checks
+  // composition nodes against the saved graphs too, read whenever the host may have new ones.
+  const saved = savedGraphs();
+  requestAnimationFrame(() => setTimeout(() => watchValidation(docStore, undefined, saved.store), 0));
+  hostClient().onConnection((state) => {
+    if (state === 'open') void saved.refresh();
+  });
+  window.addEventListener('focus', () => void saved.refresh());
 
   let timer: ReturnType<typeof setTimeout> | undefined;
   docStore.subscribe((s, prev) => {

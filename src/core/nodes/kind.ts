@@ -68,7 +68,10 @@ export interface NodeKind<C extends object = Record<string, unknown>, T extends 
   /** One line of what it does. */
   readonly hint: string;
   readonly configSchema: z.ZodType<C>;
-  /** A config that validates as it is: what a new node of this kind gets. */
+  /**
+   * What a new node of this kind gets: a config that validates as it is, except a composition
+   * node's `graph`, empty until the author chooses one (no default names a graph that exists).
+   */
   defaultConfig(): C;
   /** The side-effect class when the node sets none (docs/graph-format.md "Side effects"). */
   defaultSideEffect(config: Record<string, unknown>): SideEffect;

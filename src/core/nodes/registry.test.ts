@@ -1,23 +1,38 @@
 import { describe, expect, it } from 'vitest';
+import type { AppError } from '../errors.js';
 import { validateGraph } from '../graph/validate.js';
+import { CHOOSE_GRAPH } from './subgraph/index.js';
 import { findKind, kindOf, NODE_KINDS, NODE_TYPES, sideEffectOf } from './registry.js';
 
 describe('node kinds', () => {
-  it('each has a default config its own schema accepts, and a graph with it validates', () => {
+  it('each has a default config its own schema accepts, and a graph with it validates; a composition node names no graph until one is chosen', () => {
     for (const kind of NODE_KINDS) {
-      expect(kind.configSchema.safeParse(kind.defaultConfig()).success, kind.type).toBe(true);
-      const graph = {
+      const config = kind.defaultConfig() as Record<string, unknown>;
+      const graph = (config: Record<string, unknown>) => ({
         format: 'statepipe.graph',
         version: 1,
         id: `one-${kind.type}`,
-        nodes: [{ id: 'n', type: kind.type, config: kind.defaultConfig() }],
+        nodes: [{ id: 'n', type: kind.type, config }],
         edges: [],
-        // The graph a composition node's default config names.
         ...(kind.childGraph
-          ? { graphs: { 'my-graph': { format: 'statepipe.graph', version: 1, id: 'my-graph', nodes: [], edges: [] } } }
+          ? { graphs: { chosen: { format: 'statepipe.graph', version: 1, id: 'chosen', nodes: [], edges: [] } } }
           : {}),
-      };
-      expect(() => validateGraph(graph), kind.type).not.toThrow();
+      });
+      if (kind.childGraph) {
+        // No default names a graph that may not exist: the problem says what to do.
+        expect(config['graph'], kind.type).toBe('');
+        expect(kind.childGraph(config), kind.type).toBe('');
+        let issues: unknown;
+        try {
+          validateGraph(graph(config));
+        } catch (err) {
+          issues = (err as AppError).issues;
+        }
+        expect(issues, kind.type).toEqual([{ path: 'nodes[n].config.graph', nodeId: 'n', message: CHOOSE_GRAPH }]);
+        config['graph'] = 'chosen';
+      }
+      expect(kind.configSchema.safeParse(config).success, kind.type).toBe(true);
+      expect(() => validateGraph(graph(config)), kind.type).not.toThrow();
     }
   });
 

@@ -56,7 +56,7 @@ export function Summary({ node, inputKeys }: { node: GraphNode; inputKeys: strin
       return (
         <>
           <div className="sp-chips">
-            <span className="chip chip-strong">{String(c['graph'] ?? '?')}</span>
+            <span className="chip chip-strong">{c['graph'] ? String(c['graph']) : 'no graph chosen'}</span>
           </div>
           {spec.key && <Kv k={spec.label} v={oneLine(c[spec.key] ?? '')} mono />}
         </>

@@ -6,6 +6,7 @@ import { uiStore } from '../ui/ui-store';
 import { emptyGraph } from './defaults';
 import { clearDraft, downloadGraph, readGraphText, rememberRecent } from './files';
 import { autoLayout } from './layout';
+import { savedGraphs } from './saved-graphs';
 import { docStore } from './store';
 
 const notify = (...a: Parameters<ReturnType<typeof uiStore.getState>['notify']>) => uiStore.getState().notify(...a);
@@ -99,6 +100,7 @@ async function store(graph: Graph, create: boolean): Promise<boolean> {
       doc.apply({ type: 'update-graph', patch: { id: graph.id, name: graph.name } });
     // The host saves the canonical bytes; the document is clean when they are ours.
     docStore.getState().markSaved(r.json, r.version, r.graphId);
+    savedGraphs().noteSaved(r.graphId); // composition nodes may run it now
     clearDraft();
     rememberRecent(graph);
     notify('success', `Saved ${r.graphId} as version ${r.version}`);

@@ -20,11 +20,15 @@ describe('ids', () => {
     expect(newEdgeId({ edges: [{ id: 'e1', source: 'a', target: 'b' }] })).toBe('e2');
   });
 
-  it('gives every type a default config that validates', () => {
+  it('gives every type a default config that validates (a composition node once its graph is chosen)', () => {
     for (const type of NODE_TYPES) {
       const g: Graph = { ...emptyGraph(), nodes: [{ id: 'n', type, config: defaultConfig(type) }] };
-      // The composition kinds name a graph of the file's library: a fresh one is given it.
-      if (findKind(type)?.childGraph) g.graphs = { 'my-graph': { ...emptyGraph(), id: 'my-graph' } };
+      // The composition kinds name no graph until one is chosen: here, one of the file's library.
+      if (findKind(type)?.childGraph) {
+        expect(g.nodes[0]!.config!['graph'], type).toBe('');
+        g.nodes[0]!.config!['graph'] = 'chosen';
+        g.graphs = { chosen: { ...emptyGraph(), id: 'chosen' } };
+      }
       expect(() => validateGraph(g), type).not.toThrow();
     }
   });

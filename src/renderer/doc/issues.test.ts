@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Graph } from '../../core/graph/schema';
+import { CHOOSE_GRAPH } from '../../core/nodes/subgraph';
 import { applyGraphChanges } from './graph-edit';
 import { computeIssues, fieldOf } from './issues';
 
@@ -53,18 +54,77 @@ describe('computeIssues', () => {
     expect(computeIssues(g).edges['e1']![0]).toMatch(/"when" is only allowed/);
   });
 
-  it('a graph a composition node names outside the library is a warning (the host may have it saved), one inside is checked', () => {
+  describe("a composition node's graph, found as a run from the studio finds it: the library, else a saved graph", () => {
     const base = example('document-pipeline');
-    const g: Graph = {
+    const withMap = (graph: string, extra: Partial<Graph> = {}): Graph => ({
       ...base,
-      nodes: [...base.nodes, { id: 'each', type: 'map', config: { graph: 'elsewhere', items: '{{input.list}}' } }],
-    };
+      ...extra,
+      nodes: [...base.nodes, { id: 'each', type: 'map', config: { graph, items: '{{input.list}}' } }],
+    });
+    const notFound =
+      'graph "elsewhere" not found: not in this file\'s graphs library, not saved in the database, and no such file';
+
+    it("in neither: an error on the node and in the list, in the host's words (Run is disabled by it)", () => {
+      const r = computeIssues(withMap('elsewhere'), { saved: new Set(['other']) });
+      expect(r.all).toEqual([{ path: 'nodes[each].config.graph', nodeId: 'each', message: notFound }]);
+      expect(r.nodes['each']).toEqual([`config.graph: ${notFound}`]);
+      expect(r.warnings.filter((w) => w.nodeId === 'each')).toEqual([]);
+    });
+
+    it('a saved graph or a graph of the library: nothing to say', () => {
+      const saved = computeIssues(withMap('elsewhere'), { saved: new Set(['elsewhere']) });
+      expect(saved.all).toEqual([]);
+      expect(saved.warnings).toEqual([]);
+      const inLibrary = computeIssues(withMap('elsewhere', { graphs: { elsewhere: { ...base, id: 'elsewhere' } } }), {
+        saved: new Set(),
+      });
+      expect(inLibrary.all).toEqual([]);
+      expect(inLibrary.warnings).toEqual([]);
+    });
+
+    it('while the saved graphs are not known: a warning, not an error', () => {
+      const r = computeIssues(withMap('elsewhere'));
+      expect(r.all).toEqual([]);
+      expect(r.warnings.find((w) => w.nodeId === 'each')?.message).toMatch(
+        /"elsewhere" is not in this file's library, and the saved graphs are not known yet/,
+      );
+    });
+
+    it("a library graph's own reference is checked too, listed by its path (its node is not on this canvas)", () => {
+      const inner: Graph = {
+        ...base,
+        id: 'inner',
+        nodes: [{ id: 'each', type: 'subgraph', config: { graph: 'elsewhere' } }],
+        edges: [],
+      };
+      const r = computeIssues({ ...base, graphs: { inner } }, { saved: new Set() });
+      expect(r.all).toEqual([{ path: 'graphs[inner].nodes[each].config.graph', message: notFound }]);
+      expect(r.nodes).toEqual({});
+    });
+
+    it('a new node names no graph: one problem, "choose the graph"', () => {
+      const r = computeIssues(withMap(''), { saved: new Set() });
+      expect(r.all).toEqual([{ path: 'nodes[each].config.graph', nodeId: 'each', message: CHOOSE_GRAPH }]);
+      expect(r.nodes['each']).toEqual([`config.graph: ${CHOOSE_GRAPH}`]);
+    });
+  });
+
+  it("a code node's syntax error is a problem of its field, with the line and column", () => {
+    const g = applyGraphChanges(example('document-pipeline'), [
+      {
+        type: 'add-node',
+        node: { id: 'calc', type: 'code', config: { code: 'const x = input.items.map(i => i * 2\nreturn x;)' } },
+      },
+    ]);
     const r = computeIssues(g);
-    expect(r.all).toEqual([]);
-    expect(r.warnings.find((w) => w.nodeId === 'each')?.message).toMatch(/"elsewhere" is not in this file's library/);
-    const inLibrary = computeIssues({ ...g, graphs: { elsewhere: { ...base, id: 'elsewhere' } } });
-    expect(inLibrary.warnings.filter((w) => w.nodeId === 'each')).toEqual([]);
-    expect(inLibrary.all).toEqual([]);
+    expect(r.all).toEqual([
+      {
+        path: 'nodes[calc].config.code',
+        nodeId: 'calc',
+        message: 'syntax error at line 2, column 1: Unexpected token',
+      },
+    ]);
+    expect(r.nodes['calc']).toEqual(['config.code: syntax error at line 2, column 1: Unexpected token']);
   });
 
   it('fieldOf strips the node/edge prefix', () => {

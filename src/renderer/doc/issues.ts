@@ -5,7 +5,7 @@
  */
 import { AppError } from '../../core/errors';
 import type { Graph } from '../../core/graph/schema';
-import { graphRefs } from '../../core/graph/composition';
+import { graphRefPath, graphRefs, missingGraphText } from '../../core/graph/composition';
 import { findCycle } from '../../core/graph/topology';
 import { optionalInputReads } from '../../core/graph/input-reads';
 import { validateGraph } from '../../core/graph/validate';
@@ -83,23 +83,46 @@ export function cyclicComponents(graph: Pick<Graph, 'nodes' | 'edges'>): Map<str
   return out;
 }
 
-/**
- * Graphs the composition nodes name that are not in the file's library: the host looks for a
- * saved graph or a file of that name when the run starts (and refuses the run, naming the node,
- * if there is none). The studio cannot see those, so it says so as a warning, not an error.
- */
-function outsideLibrary(graph: Graph): DocIssue[] {
-  const library = new Set(Object.keys(graph.graphs ?? {}));
-  return graphRefs(graph)
-    .filter((r) => !library.has(r.graph))
-    .map((r) => ({
-      path: `nodes[${r.nodeId}].config.graph`,
-      nodeId: r.nodeId,
-      message: `graph "${r.graph}" is not in this file's library: a graph saved under that id (or a file of that name next to this one) runs`,
-    }));
+/** What the studio knows of the graphs a composition node may run besides the file's own library. */
+export interface KnownGraphs {
+  /** The ids of the graphs saved on the host (graphs.list); null while not known (not yet answered). */
+  saved: ReadonlySet<string> | null;
 }
 
-export function computeIssues(graph: Graph): IssueMap {
+/**
+ * Graphs the composition nodes name (of this graph and of its library's graphs) that are not in
+ * the file's library. A run from the studio finds them as the host does when it starts (a draft
+ * has no file next to it): in the library, else among the saved graphs. So a graph in neither is
+ * an error, with the host's own words, and one that is saved is fine. While the saved graphs are
+ * not known, such a reference is a warning.
+ */
+function outsideLibrary(graph: Graph, known: KnownGraphs): { errors: DocIssue[]; warnings: DocIssue[] } {
+  const library = graph.graphs ?? {};
+  const out = { errors: [] as DocIssue[], warnings: [] as DocIssue[] };
+  const sources: [string, Graph][] = [['', graph], ...Object.entries(library)];
+  for (const [from, g] of sources) {
+    if (!Array.isArray(g?.nodes)) continue; // a library entry too broken to read: its errors say so
+    for (const r of graphRefs(g)) {
+      if (r.graph === '' || Object.hasOwn(library, r.graph) || known.saved?.has(r.graph)) continue;
+      // A library graph's node is not a node of this canvas: listed by its path only.
+      const issue = { path: graphRefPath(from, r.nodeId), ...(from === '' ? { nodeId: r.nodeId } : {}) };
+      if (known.saved) out.errors.push({ ...issue, message: missingGraphText(r.graph) });
+      else
+        out.warnings.push({
+          ...issue,
+          message: `graph "${r.graph}" is not in this file's library, and the saved graphs are not known yet: a graph saved under that id runs`,
+        });
+    }
+  }
+  return out;
+}
+
+/**
+ * The document's problems. `known`: the graphs saved on the host, which composition nodes may
+ * run as well as the file's library (unknown by default: a reference outside the library is
+ * then a warning).
+ */
+export function computeIssues(graph: Graph, known: KnownGraphs = { saved: null }): IssueMap {
   let issues: DocIssue[] = [];
   try {
     validateGraph(graph, undefined, { missing: 'ignore' });
@@ -116,7 +139,14 @@ export function computeIssues(graph: Graph): IssueMap {
       nodeId: w.nodeId,
       prop: w.prop,
     }));
-    warnings.push(...outsideLibrary(graph));
+  } catch {
+    /* a graph too broken to read: its errors say so */
+  }
+  try {
+    const refs = outsideLibrary(graph, known);
+    // One problem per field: the schema's (an empty graph) comes first.
+    issues.push(...refs.errors.filter((e) => !issues.some((i) => i.path === e.path)));
+    warnings.push(...refs.warnings);
   } catch {
     /* a graph too broken to read: its errors say so */
   }

@@ -53,7 +53,7 @@ export function GraphPanel(): JSX.Element {
         <ul className="warn-list" data-testid="graph-warnings">
           {warnings.map((w) => (
             <li key={w.path + w.message}>
-              <span className="mono">{w.nodeId}</span> {w.message}
+              <span className="mono">{w.nodeId ?? w.path}</span> {w.message}
             </li>
           ))}
         </ul>

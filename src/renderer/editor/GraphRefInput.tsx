@@ -1,10 +1,11 @@
 /**
  * The `graph` field of a subgraph, map or loop node: free text (a library id, a saved graph's id
  * or ./file.json) with the graphs it may name offered as you type: the file's own library and
- * the graphs saved in this database.
+ * the graphs saved in this database (read again when the field is shown; live validation checks
+ * the name against the same list).
  */
-import { useEffect, useId, useMemo, useState, type JSX } from 'react';
-import { hostClient } from '../api/client';
+import { useEffect, useId, useMemo, type JSX } from 'react';
+import { savedGraphs, useSavedGraphs } from '../doc/saved-graphs';
 import { useDoc } from '../doc/store';
 import { TextInput } from './fields';
 
@@ -20,19 +21,10 @@ export function GraphRefInput({
   const listId = useId();
   const library = useDoc((s) => s.graph.graphs);
   const self = useDoc((s) => s.graph.id);
-  const [saved, setSaved] = useState<string[]>([]);
-  useEffect(() => {
-    let live = true;
-    hostClient()
-      .call('graphs.list', {})
-      .then((r) => live && setSaved(r.graphs.map((g) => g.graphId)))
-      .catch(() => undefined); // offered names only: typing still works
-    return () => {
-      live = false;
-    };
-  }, []);
+  const saved = useSavedGraphs();
+  useEffect(() => void savedGraphs().refresh(), []); // one may have been saved since the list was read
   const options = useMemo(
-    () => [...new Set([...Object.keys(library ?? {}), ...saved])].filter((id) => id !== self),
+    () => [...new Set([...Object.keys(library ?? {}), ...(saved ?? [])])].filter((id) => id !== self),
     [library, saved, self],
   );
   return (

@@ -1,6 +1,6 @@
 /** Run the document (through the input form when its schema has fields), and back to its last run. */
 import { useState, type JSX } from 'react';
-import { hostClient } from '../api/client';
+import { ApiCallError, hostClient } from '../api/client';
 import { docStore, useDoc } from '../doc/store';
 import { inputFields } from '../run/InputForm';
 import { rememberRunGraph } from '../run/started';
@@ -21,6 +21,14 @@ export async function startRun(input: unknown): Promise<void> {
   ui.showPane({ kind: 'run', runId });
 }
 
+/** Why the host refused a run: every problem listed (its message names only the first), as Save does. */
+export function notStarted(err: unknown): void {
+  const issues = err instanceof ApiCallError ? (err.issues ?? []).map((i) => `${i.path}: ${i.message}`) : [];
+  if (issues.length > 1)
+    uiStore.getState().notify('error', `Not started: the graph has ${issues.length} problems`, issues);
+  else uiStore.getState().notify('error', `Not started: ${err instanceof Error ? err.message : String(err)}`);
+}
+
 export function RunButton(): JSX.Element {
   const invalid = useDoc((s) => s.issues.all.length > 0 || s.graph.nodes.length === 0);
   const lastRun = useUi((s) => s.lastRun);
@@ -29,9 +37,7 @@ export function RunButton(): JSX.Element {
     if (inputFields(docStore.getState().graph.input).length > 0) return uiStore.getState().open({ kind: 'run-input' });
     setBusy(true);
     startRun({})
-      .catch((err: unknown) =>
-        uiStore.getState().notify('error', `Not started: ${err instanceof Error ? err.message : String(err)}`),
-      )
+      .catch((err: unknown) => notStarted(err))
       .finally(() => setBusy(false));
   };
   return (

@@ -6,6 +6,7 @@
  */
 import { useState, type JSX } from 'react';
 import { ApiCallError, hostClient } from '../api/client';
+import { savedGraphs } from '../doc/saved-graphs';
 import { docStore, useDoc } from '../doc/store';
 import { subgraphFromSelection } from '../doc/subgraph-from-selection';
 import { Icon } from '../ui/icons';
@@ -35,6 +36,7 @@ async function createSubgraph(graphId: string, name: string): Promise<string | n
   }
   try {
     await hostClient().call('graphs.save', { graph: x.child, create: true });
+    savedGraphs().noteSaved(graphId); // before the subgraph node names it: no moment of "not found"
   } catch (err) {
     if (err instanceof ApiCallError && err.code === 'conflict')
       return `A saved graph already has the id "${graphId}": choose another name or id.`;

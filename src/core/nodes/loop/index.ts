@@ -8,11 +8,11 @@ import { NodeFailure } from '../../errors.js';
 import { evaluateExpression, limitsOf, renderTemplates } from '../../graph/templates.js';
 import type { NodeResult, NodeRunContext, TemplateScope } from '../../ports.js';
 import { defineKind } from '../kind.js';
-import { childFailure, childRuns, graphField } from '../subgraph/index.js';
+import { childFailure, childRuns, graphField, GraphRefSchema } from '../subgraph/index.js';
 
 export const LoopConfigSchema = z
   .object({
-    graph: z.string().min(1),
+    graph: GraphRefSchema,
     input: z.unknown().optional(),
     next: z.unknown().optional(),
     until: z.string().min(1),
@@ -50,7 +50,7 @@ export const loopKind = defineKind({
   label: 'Loop',
   hint: 'Run a graph until done',
   configSchema: LoopConfigSchema,
-  defaultConfig: () => ({ graph: 'my-graph', input: '{{input}}', until: 'previous.done = true', maxIterations: 5 }),
+  defaultConfig: () => ({ graph: '', input: '{{input}}', until: 'previous.done = true', maxIterations: 5 }),
   defaultSideEffect: () => 'idempotent',
   execution: 'children',
   untemplated: ['next', 'until'],

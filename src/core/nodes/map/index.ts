@@ -7,13 +7,13 @@ import { NodeFailure, toNodeError, type NodeError } from '../../errors.js';
 import { limitsOf, renderTemplates } from '../../graph/templates.js';
 import type { NodeResult, NodeRunContext, TemplateScope } from '../../ports.js';
 import { defineKind } from '../kind.js';
-import { childFailure, childRuns, graphField } from '../subgraph/index.js';
+import { childFailure, childRuns, graphField, GraphRefSchema } from '../subgraph/index.js';
 
 export const MAX_ITEMS = 100_000;
 
 export const MapConfigSchema = z
   .object({
-    graph: z.string().min(1),
+    graph: GraphRefSchema,
     items: z
       .unknown()
       .refine((v) => v !== undefined, { message: 'is required' })
@@ -100,7 +100,7 @@ export const mapKind = defineKind({
   label: 'Map',
   hint: 'Run a graph per item',
   configSchema: MapConfigSchema,
-  defaultConfig: () => ({ graph: 'my-graph', items: '{{input.items}}' }),
+  defaultConfig: () => ({ graph: '', items: '{{input.items}}' }),
   defaultSideEffect: () => 'idempotent',
   execution: 'children',
   untemplated: ['itemInput'],

@@ -4,7 +4,13 @@ import { errorMessageOf, NodeFailure } from '../../errors.js';
 import type { ChildOutcome, NodeRunContext } from '../../ports.js';
 import { defineKind } from '../kind.js';
 
-export const SubgraphConfigSchema = z.object({ graph: z.string().min(1), input: z.unknown().optional() }).passthrough();
+/** What an empty `graph` (a new node's) says: the node runs nothing until a graph is chosen. */
+export const CHOOSE_GRAPH = "choose the graph to run: the id of a graph in this file's library or of a saved graph";
+
+/** A composition node's `graph`: a name, not empty (a refine, so the problem says what to do). */
+export const GraphRefSchema = z.string().refine((g) => g !== '', { message: CHOOSE_GRAPH });
+
+export const SubgraphConfigSchema = z.object({ graph: GraphRefSchema, input: z.unknown().optional() }).passthrough();
 
 /** The child runs of this node (the engine gives them to every composition node). */
 export function childRuns(ctx: NodeRunContext): NonNullable<NodeRunContext['children']> {
@@ -37,7 +43,8 @@ export const subgraphKind = defineKind({
   label: 'Subgraph',
   hint: 'Run another graph',
   configSchema: SubgraphConfigSchema,
-  defaultConfig: () => ({ graph: 'my-graph', input: '{{input}}' }),
+  // No graph: one that exists is for the author to choose (an empty one says so, CHOOSE_GRAPH).
+  defaultConfig: () => ({ graph: '', input: '{{input}}' }),
   defaultSideEffect: () => 'idempotent',
   execution: 'children',
   children: { atMost: () => 1, input: 'input' },
