@@ -269,6 +269,10 @@ describe('composition in the studio', () => {
     await page.locator(sel('node-tail-steps')).waitFor();
     expect(await page.locator(`${sel('canvas')} ${sel('node-b')}`).count()).toBe(0);
     await shots(page, 'composition-subgraph-made');
+    // The graph just saved is one the subgraph node runs: no problem and no warning about it.
+    await page.locator(`${sel('canvas')} .react-flow__pane`).click({ position: { x: 20, y: 20 } });
+    await expect.poll(() => page.locator(sel('graph-validity')).getAttribute('data-valid')).toBe('true');
+    expect(await page.locator(sel('graph-warnings')).count()).toBe(0);
 
     // The rewired graph runs to the same result: 2 * 10 + 1, through the child run.
     await page.click(sel('run'));
