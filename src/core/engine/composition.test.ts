@@ -324,7 +324,9 @@ describe('validation of composition', () => {
         return (err as AppError).issues?.map((i) => `${i.path}: ${i.message}`);
       }
     })();
-    expect(empty).toEqual(['nodes[s].config.graph: must not be empty']);
+    expect(empty).toEqual([
+      "nodes[s].config.graph: choose the graph to run: the id of a graph in this file's library or of a saved graph",
+    ]);
     // A library entry named __proto__ would be dropped by parsing: refused, by name.
     const proto = JSON.parse('{"__proto__": {"format":"statepipe.graph","version":1,"id":"x","nodes":[],"edges":[]}}');
     expect(() => validateGraph(base({ graphs: proto }, [sub('s', 'x')]))).toThrow(

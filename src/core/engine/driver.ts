@@ -18,6 +18,7 @@ import type { EngineDeps, RunOutcome } from './context.js';
 import { compensateAndEnd, runCompensations } from './compensate.js';
 import { callHooks } from './hooks.js';
 import { isFinishedNode, isTerminalRun } from './machines.js';
+import { soon } from './clock.js';
 import { keepLease } from './lease-keeper.js';
 import { outcomeOf, runEnd } from './run-end.js';
 import { NodeTask } from './node-task.js';
@@ -108,8 +109,12 @@ export class RunDriver implements RunContext {
     };
     const now = () => deps.clock.now();
     const eager = deps.groupCommit === false;
+    // The linger holds writes only while a read is in flight: its answer soon brings the next
+    // transition, which then shares the transaction. A longer wait (a delay, a person) hides the
+    // write anyway, and is not made to share a blocking commit with its timer.
     const linger = deps.commitLingerMs ?? 0;
-    const later = linger > 0 ? (fn: () => void) => void deps.clock.timer(linger, fn) : undefined;
+    const later =
+      linger > 0 ? (fn: () => void) => (this.reading() ? void deps.clock.timer(linger, fn) : soon(fn)) : undefined;
     this.log = new CommitLog(deps.store, this.state, lease, publish, now, (err) => this.fail(err), eager, later);
     this.turns = new HostTurns(deps.clock, () => this.log.schedule());
     this.lease = lease;
@@ -121,6 +126,12 @@ export class RunDriver implements RunContext {
   }
 
   private readonly lease: Lease;
+
+  /** A node whose runner began before its start was written (a read) is in flight. */
+  private reading(): boolean {
+    for (const task of this.inflight.values()) if (task instanceof NodeTask && task.reading) return true;
+    return false;
+  }
 
   get concurrency(): number {
     return this.graph.concurrency ?? DEFAULT_CONCURRENCY;

@@ -19,6 +19,8 @@ const NEVER_ABORTS = new AbortController().signal;
 
 export class NodeTask {
   private controllerOf: AbortController | undefined;
+  /** Its runner began without waiting for its start to be written (a read, a pure effect): the driver's commit linger. */
+  reading = false;
   private readonly id: NodeId;
   private readonly kind: NodeKind;
 
@@ -138,6 +140,7 @@ export class NodeTask {
         }
         case 'effect':
         case 'children':
+          this.reading = execution === 'effect' && this.mayBeginBeforeDurable(config);
           this.commit([ev('node.started', { ...startData, input: config }, this.id)]);
           // Its start (and whatever made it ready) is durable before the runner may reach the world,
           // unless that reach changes nothing there: a crash before the start is written leaves the
