@@ -30,9 +30,10 @@ export interface EngineDeps {
    */
   groupCommit?: boolean;
   /**
-   * Transitions no one awaits (a node's end, the start of a read or a pure node, a delay's start)
-   * are written this many ms after the first of them is staged, together with those staged
-   * meanwhile, instead of after the host's next turn (default 0: the next turn). What waits for
+   * While a read is in flight (a node whose runner began before its start was written),
+   * transitions no one awaits (a node's end, the start of a read) are written this many ms after
+   * the first of them is staged, together with those staged meanwhile, instead of after the host's
+   * next turn (default 0: always the next turn). What waits for
    * durability (an effect's start, a run's end, a pause) is written at once all the same; a
    * linger only delays when transitions are seen, and what a crash may redo (reads, pure nodes).
    */
