@@ -139,6 +139,11 @@ describe('runs dashboard', () => {
     await page.locator('[data-testid="filter-text"]').click();
     await page.keyboard.type('mock failure');
     await expect.poll(() => page.locator('[data-testid="runs-total"]').getAttribute('data-total')).toBe('100');
+    // Text that matches nothing: the empty list says the filters are why, not that there are no runs.
+    await page.keyboard.type(' that never happened');
+    await expect
+      .poll(() => page.locator('[data-testid="runs-empty"]').textContent())
+      .toContain('No runs match these filters');
     await page.click('[data-testid="filter-clear"]');
     await expect.poll(() => page.locator('[data-testid="runs-total"]').getAttribute('data-total')).toBe('300');
 
@@ -329,6 +334,9 @@ describe('runs dashboard', () => {
       g.nodes.push({ id: 'side', type: 'llm', position: { x: 520, y: 160 }, config: llm('side') });
       g.edges.push({ id: 'es1', source: 'start', target: 'side' }, { id: 'es2', source: 'side', target: 'result' });
     }
+    // A node of the second version only.
+    v2.nodes.push({ id: 'extra', type: 'llm', position: { x: 520, y: 320 }, config: llm('extra') });
+    v2.edges.push({ id: 'ex1', source: 'start', target: 'extra' });
     const ids: string[] = [];
     for (const [name, g] of [
       ['diff-v1', v1],
@@ -353,9 +361,18 @@ describe('runs dashboard', () => {
           .locator('[data-testid="diff-canvas"] [data-diff]')
           .evaluateAll((els) => els.map((e) => [e.getAttribute('data-testid')!.slice(5), e.getAttribute('data-diff')])),
       );
-    await expect
-      .poll(marks)
-      .toEqual({ start: 'same', pre: 'same', greet: 'changed', shout: 'changed', result: 'changed', side: 'same' });
+    await expect.poll(marks).toEqual({
+      start: 'same',
+      pre: 'same',
+      greet: 'changed',
+      shout: 'changed',
+      result: 'changed',
+      side: 'same',
+      extra: 'only-b',
+    });
+    // Nothing to compare it with: its own figure, not a change of ±0.
+    expect(await page.locator('[data-testid="diff-tokens-extra"]').textContent()).toMatch(/^— \(\d/);
+    expect(await page.locator('[data-testid="diff-tokens-pre"]').textContent()).toBe('±0');
     expect(await page.locator('[data-testid="diff-detail"]').getAttribute('data-node')).toBe('greet');
     expect(await page.locator('[data-testid="diff-output"]').textContent()).toContain('Howdy');
     await page.screenshot({ path: join(ARTIFACTS, 'run-diff.png') });

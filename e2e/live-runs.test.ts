@@ -194,6 +194,13 @@ describe('live runs in the run view', () => {
     await page.click(sel('run-submit'));
     await runStatus(page, 'waiting');
     await inspect(page, 'approval');
+    // Its attempt waits for a person with it (it is not running).
+    const attempt = await page
+      .locator(`${sel('inspector-attempts')} tbody tr`)
+      .first()
+      .textContent();
+    expect(attempt).toContain('waiting');
+    expect(attempt).not.toContain('running');
     const button = await page.locator(sel('inspector-approve')).boundingBox();
     expect(button!.width).toBeGreaterThanOrEqual(60);
     expect(button!.height).toBeGreaterThanOrEqual(24);

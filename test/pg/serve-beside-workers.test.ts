@@ -84,7 +84,9 @@ describe('a plain serve beside workers', () => {
       const t0 = Date.now();
       await until('w1 finishes every run', async () => (await rows()).every((r) => r.status === 'succeeded'), 30_000);
       expect(Date.now() - t0).toBeLessThan(15_000);
-      for (const id of ids) expect(w1.out.join('\n')).toContain(`finished ${id} succeeded`);
+      // Its log line for a run comes after the run's end is written: waited for, not raced.
+      const reported = () => ids.every((id) => w1.out.join('\n').includes(`finished ${id} succeeded`));
+      await until('w1 reports every run finished', reported, 10_000);
       expect(w1.out.filter((l) => l.includes(' reaped ')).length).toBe(4);
       expect(out.join('')).not.toContain('statepipe serve:'); // no background error in the server
     } finally {

@@ -1,7 +1,7 @@
 /** The runs table: sortable header, virtualized rows with checkboxes; a row opens its run. */
 import { memo, type JSX } from 'react';
 import { StateIcon } from '../ui/icons';
-import { dashboardStore, useDashboard, type SortKey } from './dashboard-store';
+import { dashboardStore, isFiltered, useDashboard, type SortKey } from './dashboard-store';
 import { fmtCost, fmtMs, fmtTime, fmtTokens } from '../ui/format';
 import type { RunPages, RunRow } from './run-pages';
 import { VirtualList } from './VirtualList';
@@ -120,6 +120,7 @@ export function RunsTable({
   const sort = useDashboard((s) => s.sort);
   const order = useDashboard((s) => s.order);
   const selected = useDashboard((s) => s.selected);
+  const filtered = useDashboard((s) => isFiltered(s.filters));
   const count = pages.total ?? 0;
   return (
     <div
@@ -160,7 +161,9 @@ export function RunsTable({
       </div>
       {pages.total === 0 ? (
         <div className="runs-empty muted" data-testid="runs-empty">
-          No runs match. Press Run in the editor, or run a graph from the CLI on this database.
+          {filtered
+            ? 'No runs match these filters (a graph run only as a child appears under its parent).'
+            : 'No runs yet. Press Run in the editor, or run a graph from the CLI on this database.'}
         </div>
       ) : (
         <VirtualList

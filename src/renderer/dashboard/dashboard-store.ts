@@ -50,6 +50,10 @@ export interface DashboardState {
 
 export const EMPTY_FILTERS: Filters = { statuses: [], graphId: '', text: '', from: '', to: '' };
 
+/** Whether any filter narrows the list (its empty state then says so). */
+export const isFiltered = (f: Filters): boolean =>
+  f.statuses.length > 0 || f.graphId !== '' || f.text.trim() !== '' || f.from !== '' || f.to !== '';
+
 export const dashboardStore = createStore<DashboardState>()((set, get) => ({
   filters: EMPTY_FILTERS,
   sort: 'created',

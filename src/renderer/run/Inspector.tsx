@@ -235,7 +235,7 @@ export function Inspector({
           </Section>
           {snap.attempts.length > 0 && (
             <Section title={`Attempts (${snap.attempts.length})`}>
-              <Attempts attempts={snap.attempts} />
+              <Attempts attempts={snap.attempts} nodeStatus={snap.status} />
             </Section>
           )}
           <Section title={`Logs (${snap.logs.length})`} open={snap.logs.length > 0 && snap.logs.length < 50}>

@@ -149,7 +149,17 @@ export function RunDiff({
             </thead>
             <tbody>
               {rows.map((r) => {
-                const d = (f: (m: NonNullable<typeof r.a>) => number) => (r.a && r.b ? f(r.b) - f(r.a) : 0);
+                type M = NonNullable<typeof r.a>;
+                // A node in one run only has nothing to compare: its own figure, not a ±0.
+                const one = r.a ?? r.b;
+                const delta = (f: (m: M) => number, fmt: (v: number) => string) =>
+                  r.a && r.b ? (
+                    fmtDelta(f(r.b) - f(r.a), fmt)
+                  ) : (
+                    <span className="muted" title={`${r.a ? 'only in A' : 'only in B'}: ${fmt(f(one!))}`}>
+                      — ({fmt(f(one!))})
+                    </span>
+                  );
                 return (
                   <tr
                     key={r.nodeId}
@@ -171,23 +181,10 @@ export function RunDiff({
                       </span>
                     </td>
                     <td className="num" data-testid={`diff-tokens-${r.nodeId}`}>
-                      {fmtDelta(
-                        d((m) => m.tokens),
-                        fmtTokens,
-                      )}
+                      {delta((m) => m.tokens, fmtTokens)}
                     </td>
-                    <td className="num">
-                      {fmtDelta(
-                        d((m) => m.costUsd),
-                        fmtCost,
-                      )}
-                    </td>
-                    <td className="num">
-                      {fmtDelta(
-                        d((m) => m.ms),
-                        fmtMs,
-                      )}
-                    </td>
+                    <td className="num">{delta((m) => m.costUsd, fmtCost)}</td>
+                    <td className="num">{delta((m) => m.ms, fmtMs)}</td>
                   </tr>
                 );
               })}

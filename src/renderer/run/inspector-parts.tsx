@@ -30,7 +30,16 @@ export function Section({
   );
 }
 
-export const Attempts = memo(function Attempts({ attempts }: { attempts: NodeSnapshot['attempts'] }): JSX.Element {
+/** `nodeStatus`: the node's own; its last attempt still open while the node waits (a gate) reads `waiting`. */
+export const Attempts = memo(function Attempts({
+  attempts,
+  nodeStatus,
+}: {
+  attempts: NodeSnapshot['attempts'];
+  nodeStatus?: string;
+}): JSX.Element {
+  const shown = (status: string, i: number) =>
+    status === 'running' && nodeStatus === 'waiting' && i === attempts.length - 1 ? 'waiting' : status;
   return (
     <table className="insp-table" data-testid="inspector-attempts">
       <thead>
@@ -54,8 +63,8 @@ export const Attempts = memo(function Attempts({ attempts }: { attempts: NodeSna
           <tr key={i} title={a.error ? `${a.error.kind}: ${errorMessageOf(a.error)}` : (a.model ?? '')}>
             <td>{a.attempt}</td>
             <td>
-              <span className={`chip status-${attemptState(a.status)}`}>
-                <StateIcon state={attemptState(a.status)} size={11} /> {a.status}
+              <span className={`chip status-${attemptState(shown(a.status, i))}`}>
+                <StateIcon state={attemptState(shown(a.status, i))} size={11} /> {shown(a.status, i)}
               </span>
               {a.error && <span className="muted small"> {a.error.kind}</span>}
             </td>
