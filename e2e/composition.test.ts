@@ -190,6 +190,13 @@ describe('composition in the studio', () => {
     expect(await children.getAttribute('title')).toBe('16 child runs: 2 failed, 14 succeeded');
     await shots(page, 'composition-dashboard');
     expect(await axeViolations(page)).toEqual([]);
+    // The map's graph chosen in the filter: its runs are children, listed with whose they are.
+    await page.locator(`${sel('filter-graph')} option[value="per-item"]`).waitFor({ state: 'attached' });
+    await page.selectOption(sel('filter-graph'), 'per-item');
+    await expect.poll(() => page.locator(sel('runs-table')).getAttribute('data-total')).toBe('12');
+    const whose = await page.locator(`${sel('runs-table')} [data-col="children"]`).allTextContents();
+    expect(whose.length).toBeGreaterThan(0);
+    for (const w of whose) expect(w).toBe('child of each');
     expect(realErrors(errors)).toEqual([]);
   }, 120_000);
 

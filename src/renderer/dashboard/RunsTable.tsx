@@ -93,9 +93,17 @@ const Row = memo(function Row({ run, top, checked }: { run: RunRow; top: number;
 
 function ChildrenCell({ run }: { run: RunRow }): JSX.Element {
   const c = childCounts(run.children);
+  // A child run (listed when its graph is chosen): whose it is.
+  const of = !c && run.parent ? `child of ${run.parent.runId} (${run.parent.nodeId})` : undefined;
   return (
-    <div className="runs-cell small ellipsis" role="cell" data-col="children" title={c?.title}>
-      {c ? c.text : <span className="muted">—</span>}
+    <div className="runs-cell small ellipsis" role="cell" data-col="children" title={c?.title ?? of}>
+      {c ? (
+        c.text
+      ) : of ? (
+        <span className="muted">child of {run.parent!.nodeId}</span>
+      ) : (
+        <span className="muted">—</span>
+      )}
     </div>
   );
 }
@@ -162,7 +170,7 @@ export function RunsTable({
       {pages.total === 0 ? (
         <div className="runs-empty muted" data-testid="runs-empty">
           {filtered
-            ? 'No runs match these filters (a graph run only as a child appears under its parent).'
+            ? 'No runs match these filters.'
             : 'No runs yet. Press Run in the editor, or run a graph from the CLI on this database.'}
         </div>
       ) : (

@@ -95,7 +95,8 @@ export function listQuery(
 ): Omit<MethodInput<'runs.list'>, 'limit' | 'offset'> {
   const q: Omit<MethodInput<'runs.list'>, 'limit' | 'offset'> = { sort, order };
   if (f.statuses.length) q.status = f.statuses;
-  if (f.graphId) q.graphId = f.graphId;
+  // A graph chosen: its every run, child runs too (a library graph runs only as a child).
+  if (f.graphId) Object.assign(q, { graphId: f.graphId, all: true });
   const text = f.text.trim();
   if (text) q.text = text.slice(0, 200);
   const from = dayToIso(f.from, false);
