@@ -5,6 +5,7 @@
  * database.
  */
 import { describe, expect, it } from 'vitest';
+import { asNewEvent, ev } from '../events.js';
 import type { GraphNode } from '../graph/schema.js';
 import type { RunId } from '../ids.js';
 import { realClock } from './clock.js';
@@ -71,5 +72,25 @@ describe('a control asked as the driver stops', () => {
     expect(o.status).toBe('succeeded');
     await expect(b.cancel(o.runId as RunId)).rejects.toThrow(`run ${o.runId} is succeeded and cannot be cancelled`);
     await expect(store.requestControl(o.runId as RunId, 'pause')).rejects.toThrow(/cannot be paused/);
+  });
+
+  it('a failed run retried runs again: it takes controls as any running run does', async () => {
+    const { store, b } = twoProcesses();
+    const boom = graph({
+      nodes: [{ id: 'x', type: 'transform', config: { template: '{{ $error("no") }}' } }],
+      edges: [],
+    });
+    const o = await b.start(boom, {}, { graphHash: 'h' });
+    expect(o.status).toBe('failed');
+    const failed = (await store.loadRun(o.runId as RunId)).events.map(asNewEvent);
+    const retried = 'run_retried' as RunId;
+    store.seed({
+      runId: retried,
+      graph: boom,
+      graphHash: 'h',
+      events: [...failed, ev('run.retried', { nodeId: 'x' })],
+    });
+    await store.requestControl(retried, 'pause');
+    expect(await store.takeControls(retried)).toEqual([{ kind: 'pause' }]);
   });
 });

@@ -7,9 +7,8 @@ import { AppError, controlRefused } from '../errors.js';
 import { committedEvent, type NewEvent, type RunEvent } from '../events.js';
 import type { Graph } from '../graph/schema.js';
 import type { RunId } from '../ids.js';
-import type { ControlRequest, Fence, Lease, LeaseOwner, NewRun, RunStore } from '../ports.js';
-
-const TERMINAL_EVENTS = new Set(['run.succeeded', 'run.failed', 'run.cancelled']);
+import type { ControlRequest, Fence, Lease, LeaseOwner, NewRun, RunStatus, RunStore } from '../ports.js';
+import { isTerminalRun, runStatusAfter } from './machines.js';
 
 interface MemRun {
   graph: Graph;
@@ -105,8 +104,10 @@ export class MemoryStore implements RunStore {
 
   async requestControl(runId: RunId, kind: ControlRequest['kind']): Promise<void> {
     const run = this.get(runId);
-    const ended = [...run.events].reverse().find((e) => TERMINAL_EVENTS.has(e.type));
-    if (ended) throw controlRefused(runId, ended.type.slice('run.'.length), kind);
+    // Its status now, as the other stores keep it: the last run-level transition's (a retried run runs again).
+    let status: RunStatus = 'queued';
+    for (const e of run.events) status = runStatusAfter(e.type) ?? status;
+    if (isTerminalRun(status)) throw controlRefused(runId, status, kind);
     run.controls.push({ kind });
   }
 
