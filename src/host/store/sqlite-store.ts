@@ -237,10 +237,11 @@ export class SqliteStore extends StoreQueries implements Store {
 
   /** Leaves a pause/cancel request for whichever process drives the run. */
   async requestControl(runId: RunId, kind: ControlRequest['kind']): Promise<void> {
-    this.guard(() => {
+    // One write transaction: no end of the run commits between the look and the insert.
+    this.writeNow(() => {
       const head = this.sRunHead.get(runId) as RunHead | undefined;
       if (!head) throw new AppError('not-found', `run ${runId} not found`);
-      // Left for the driver only while the run has not ended (one statement: no end slips between).
+      // Left for the driver only while the run has not ended.
       if (isTerminalRun(head.status)) throw controlRefused(runId, head.status, kind);
       this.stmt('INSERT INTO controls (run_id, kind, created_at) VALUES (?, ?, ?)').run(
         runId,
