@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { get, getSamples, localServer } from './local-get.js';
+import { CHAIN_WARM_RUNS, get, getSamples, localServer } from './local-get.js';
 import { median, repeat, type Reps } from './stats.js';
 
 export type RestateFlavor = 'noop' | 'http';
@@ -192,7 +192,8 @@ export async function restateCase(spec: RestateSpec): Promise<RestateResult> {
     const call = (flavor: RestateFlavor, steps: number) => post(`${server!.ingress}/chain/${flavor}`, steps);
     const runs: RestateRun[] = [];
     for (const flavor of ['noop', 'http'] as const) {
-      for (let i = 0; i < 5; i++) await call(flavor, 20);
+      // Warmed as statepipe's chains are: whole invocations of the timed length.
+      for (let i = 0; i < CHAIN_WARM_RUNS; i++) await call(flavor, spec.steps);
       const walls: number[] = [];
       const gets: number[] = [];
       const reps = await repeat(spec.reps.minReps, spec.reps.maxReps, spec.reps.minMs, async () => {
