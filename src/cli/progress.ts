@@ -69,7 +69,10 @@ export function eventLines(e: RunEvent, verbose: boolean, p: Paint): string[] {
     case 'node.skipped':
       return [node('-', 'gray', `skipped: ${e.data.reason}`)];
     case 'node.cancelled':
-      return [node('✗', 'gray', 'cancelled')];
+      // Cut off while its unsafe effect was under way: what it may have done is said.
+      return [
+        node('✗', e.data.error ? 'yellow' : 'gray', e.data.error ? `cancelled: ${e.data.error.message}` : 'cancelled'),
+      ];
     case 'node.in-doubt': {
       const check = e.data.verifyError ? `; its verify check could not answer: ${errText(e.data.verifyError)}` : '';
       return [

@@ -91,7 +91,8 @@ export interface RunEventData {
   };
   'node.failed': { attempt: number; durationMs: number; error: NodeError; usage?: Usage; costUsd?: number };
   'node.skipped': { reason: string; source?: string };
-  'node.cancelled': { attempt?: number };
+  /** `error`: cancelled while its unsafe effect was under way (it may have taken place). */
+  'node.cancelled': { attempt?: number; error?: NodeError };
   /** `verifyError`: the node's `verify` check could not answer (after the node's retries). */
   'node.in-doubt': { attempt: number; verifyError?: NodeError };
   /** A failed or in-doubt node queued again by a person (`retry`). */

@@ -142,7 +142,10 @@ const NODE: { [T in NodeLevel]: (n: NodeState, e: Of<T>, s: RunState) => void } 
     n.skipReason = e.data.reason;
     if (e.data.source) n.skipSource = e.data.source;
   },
-  'node.cancelled': (n, e) => closeAttempt(n, e.ts, 'cancelled'),
+  'node.cancelled': (n, e) => {
+    closeAttempt(n, e.ts, 'cancelled', e.data.error ? { error: e.data.error } : {});
+    if (e.data.error) n.error = e.data.error;
+  },
   'node.in-doubt': (n, e) => {
     closeAttempt(n, e.ts, 'interrupted', e.data.verifyError ? { error: e.data.verifyError } : {});
     if (e.data.verifyError) n.error = e.data.verifyError;

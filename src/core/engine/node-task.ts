@@ -163,7 +163,7 @@ export class NodeTask {
       } catch (err) {
         this.commit(deferredStart);
         stream.flush();
-        if (signal.aborted) return this.aborted(signal);
+        if (signal.aborted) return this.aborted(signal, execution === 'effect');
         const error = toNodeError(err);
         if (error.kind === 'budget') {
           // The budget ran out inside the node (an agent between model calls): the run pauses;
@@ -200,14 +200,20 @@ export class NodeTask {
     }
   }
 
-  /** Aborted by a cancel of the run (the node is cancelled) or by the driver stopping (nothing more is written). */
-  private aborted(signal: AbortSignal): void {
-    if ((signal.reason as NodeFailure | undefined)?.kind === 'cancelled') this.cancelled();
+  /**
+   * Aborted by a cancel of the run (the node is cancelled) or by the driver stopping (nothing more
+   * is written). `underWay`: its runner had begun its effect when the abort came.
+   */
+  private aborted(signal: AbortSignal, underWay = false): void {
+    if ((signal.reason as NodeFailure | undefined)?.kind === 'cancelled') this.cancelled(underWay);
   }
 
-  private cancelled(): void {
+  private cancelled(underWay = false): void {
     const n = this.run.state.nodes.get(this.node.id)!;
-    this.commit([ev('node.cancelled', n.status === 'running' ? { attempt: this.attempt } : {}, this.id)]);
+    const data = n.status === 'running' ? { attempt: this.attempt } : {};
+    // An unsafe effect cut off midway may have taken place all the same: said, not left to a guess.
+    const unsafe = underWay && sideEffectOf(this.node) === 'unsafe';
+    this.commit([ev('node.cancelled', unsafe ? { ...data, error: cancelledUnderWay(this.node) } : data, this.id)]);
   }
 
   private async execute(
@@ -343,4 +349,14 @@ class TokenStream {
     this.buffer = '';
     this.run.commit([ev('node.tokens', { attempt: this.attempt, text }, this.id)]);
   }
+}
+
+/** The error a node cancelled while its unsafe effect was under way is recorded with. */
+export function cancelledUnderWay(node: GraphNode): NodeError {
+  const what = node.type === 'http' ? 'its request' : `its ${node.type} call`;
+  return {
+    kind: 'cancelled',
+    message: `${what} was under way when the run was cancelled: it may have taken effect (the node is unsafe); it is not sent again unless the run is rerun from this node`,
+    retryable: false,
+  };
 }

@@ -192,8 +192,10 @@ export function projectEvent(seq: number, e: NewEvent, sink: ProjectionSink): vo
     case 'node.cancelled':
     case 'node.in-doubt': {
       const status = e.type === 'node.cancelled' ? 'cancelled' : 'in-doubt';
-      sink.nodeSet(node, status, e.data.attempt ?? null, null, seq);
-      return sink.attemptStop(node, status, null);
+      // A node cancelled while its unsafe effect was under way keeps the error that says so.
+      const error = e.type === 'node.cancelled' ? toJson(e.data.error) : null;
+      sink.nodeSet(node, status, e.data.attempt ?? null, error, seq);
+      return sink.attemptStop(node, status, error);
     }
     case 'node.waiting':
       return sink.nodeSet(node, 'waiting', e.data.attempt, null, seq);
