@@ -54,7 +54,8 @@ export async function buildCli({ quiet = false, metafile = false } = {}) {
   const builtAt = Date.now();
   const result = await build({
     absWorkingDir: ROOT,
-    entryPoints: { statepipe: 'src/cli/main.ts' },
+    // The store's writer thread (src/host/store/writer/) starts from a file of its own.
+    entryPoints: { statepipe: 'src/cli/main.ts', 'store-writer': 'src/host/store/writer/writer-thread.ts' },
     outdir: OUT_DIR,
     entryNames: '[name]',
     chunkNames: 'chunks/[name]-[hash]',

@@ -26,6 +26,8 @@ export interface EffectSpec {
   nodes: number;
   /** EngineDeps.commitLingerMs: the hosts' (COMMIT_LINGER_MS), or 0 (a transaction per node). */
   lingerMs: number;
+  /** The store commits on its writer thread, as the long-lived hosts' does (OpenOptions.writerThread). */
+  writerThread: boolean;
   reps: Reps;
   dir: string;
 }
@@ -35,6 +37,7 @@ export interface EffectResult {
   flavor: EffectFlavor;
   nodes: number;
   lingerMs: number;
+  writerThread: boolean;
   reps: number;
   status: string;
   /** Median wall time of a run (createRun to its end). */
@@ -73,7 +76,11 @@ async function timerSamples(n: number): Promise<number[]> {
 
 export async function effectCase(spec: EffectSpec): Promise<EffectResult> {
   const server = await localServer();
-  const db = openDatabase(path.join(spec.dir, `effects-${spec.flavor}.db`), { synchronous: 'FULL' });
+  const file = path.join(
+    spec.dir,
+    `effects-${spec.flavor}-${spec.lingerMs}-${spec.writerThread ? 'thread' : 'main'}.db`,
+  );
+  const db = openDatabase(file, { synchronous: 'FULL', writerThread: spec.writerThread });
   const graph = chain(spec.flavor, spec.nodes, server.url);
   const once = async (g: Graph) => {
     const store = new TimedStore(db);
@@ -122,6 +129,7 @@ export async function effectCase(spec: EffectSpec): Promise<EffectResult> {
       flavor: spec.flavor,
       nodes: spec.nodes,
       lingerMs: spec.lingerMs,
+      writerThread: spec.writerThread,
       reps,
       status,
       wallMs,

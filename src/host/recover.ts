@@ -20,7 +20,8 @@ import { SqliteStore, openStore, type Store, type StoreOptions } from './store/i
  */
 export async function openProcessStore(spec: string, opts: StoreOptions = {}): Promise<Store> {
   const chaos = chaosFromEnv(); // one env lookup, no wrapper unless it is set
-  const store = await openStore(spec, opts);
+  // `statepipe chaos` wraps the writes made on this thread: none go to a writer thread then.
+  const store = await openStore(spec, chaos ? { ...opts, writerThread: false } : opts);
   return chaos && store instanceof SqliteStore ? installChaos(store, chaos) : store;
 }
 
