@@ -80,5 +80,8 @@ export async function knownRun(store: Store, runId: string): Promise<RunId> {
 export async function inspectRun(store: Store, runId: string): Promise<RunDetail> {
   const id = await knownRun(store, runId);
   const { graph, events } = await store.loadRun(id);
-  return toRunDetail(graph, foldEvents(id, graph, events));
+  const detail = toRunDetail(graph, foldEvents(id, graph, events));
+  // Handed to workers and not claimed yet (PostgreSQL): the row says `queued`, the log `running`.
+  if (detail.status === 'running' && (await store.getRunRow(id))?.status === 'queued') detail.status = 'queued';
+  return detail;
 }

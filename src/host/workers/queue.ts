@@ -106,6 +106,8 @@ export class RunQueue {
   async enqueue(runId: string, opts: { queue?: string; priority?: number } = {}): Promise<void> {
     const queue = opts.queue ?? DEFAULT_QUEUE;
     await this.ensure(queue);
+    // Before the nudge, which a worker may claim at once: its lease then sets `running` back.
+    await this.store.queuedForWorker(runId);
     await this.boss.send(queue, { runId }, { singletonKey: runId, priority: opts.priority ?? 0 });
     await this.store.nudged(queue);
   }

@@ -134,10 +134,12 @@ export class PostgresStore extends PgQueries implements Store {
   async acquireLease(runId: RunId, owner: LeaseOwner): Promise<Lease | undefined> {
     const pid = owner.pid ?? process.pid;
     // `released`: the row had no holder (released by the last one, not left by a process that died).
+    // A started run handed to workers reads `queued` until taken (queuedForWorker): `running` again.
     const take = (extra: string, params: unknown[]) =>
       this.q(
         `UPDATE statepipe.runs r SET owner_id = $2, owner_pid = $3, owner_host = $4,
-            lease_expires_at = statepipe.now_ms() + $5, lease_epoch = r.lease_epoch + 1
+            lease_expires_at = statepipe.now_ms() + $5, lease_epoch = r.lease_epoch + 1,
+            status = CASE WHEN r.status = 'queued' AND r.started_at IS NOT NULL THEN 'running' ELSE r.status END
            FROM (SELECT run_id, owner_id IS NULL AS released FROM statepipe.runs WHERE run_id = $1 FOR UPDATE) old
           WHERE r.run_id = $1 AND old.run_id = r.run_id AND ${extra} RETURNING r.lease_epoch, old.released`,
         [runId, owner.id, pid, HOST, this.leaseMs, ...params],
@@ -177,6 +179,20 @@ export class PostgresStore extends PgQueries implements Store {
       `UPDATE statepipe.runs SET owner_id = NULL, owner_pid = NULL, owner_host = NULL, lease_expires_at = NULL
         WHERE run_id = $1 AND lease_epoch = $2`,
       [runId, lease.epoch],
+    );
+  }
+
+  /**
+   * A started run handed to the workers (a person's action recorded, a drain's release, a takeover
+   * of a released run) reads `queued` while no process holds its lease: it waits for a worker to
+   * claim it, it was not cut off (docs/scale-out.md "Workers"). Its log still says `running`; the
+   * lease's next holder sets `running` back (acquireLease). A run someone holds is left alone.
+   */
+  async queuedForWorker(runId: string): Promise<void> {
+    await this.q(
+      `UPDATE statepipe.runs SET status = 'queued'
+        WHERE run_id = $1 AND status = 'running' AND owner_id IS NULL AND started_at IS NOT NULL`,
+      [runId],
     );
   }
 
