@@ -74,7 +74,7 @@ function control(ctx: DispatchContext, act: (o: HandOff) => Promise<RunOutcome>,
 
 /** A new run goes on in the background here, or to a worker. */
 function startRun(ctx: DispatchContext, runId: string): Promise<void> | void {
-  if (ctx.queue) return ctx.queue.enqueue(runId);
+  if (ctx.queue) return ctx.queue.enqueue(runId).then(() => undefined);
   ctx.service.drive(runId).catch((err) => backgroundError(ctx, err));
 }
 

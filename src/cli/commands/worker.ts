@@ -111,7 +111,7 @@ export async function workerCommand(opts: WorkerOpts, g: GlobalOpts): Promise<nu
       .map(([status, n]) => `${n} ${status}`)
       .join(', ');
     log(
-      `summary: ${s.claimed} claimed · ${ended || '0 finished'} · ${s.skipped} skipped · ${s.handedBack} released · ${s.reaped} reaped · ${s.errors} errors`,
+      `summary: ${s.claimed} claimed · ${ended || '0 finished'} · ${s.skipped} skipped · ${s.takenOver} taken over · ${s.handedBack} released · ${s.reaped} reaped · ${s.errors} errors`,
     );
     return EXIT.ok;
   } finally {

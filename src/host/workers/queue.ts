@@ -12,6 +12,8 @@ import type { Store } from '../store/store.js';
 
 /** The session lock under which one process at a time starts pg-boss (installing its schema). */
 const INSTALL_LOCK = 0x5e_9b_05_51;
+/** With the queue name's hash, the transaction lock under which one worker at a time reaps a queue. */
+const REAP_LOCK = 0x5e_9b_05_52;
 import { DEFAULT_QUEUE, QUEUE_SCHEMA } from './queue-name.js';
 
 export { DEFAULT_QUEUE, QUEUE_SCHEMA, checkQueueName } from './queue-name.js';
@@ -102,14 +104,18 @@ export class RunQueue {
     this.created.add(queue);
   }
 
-  /** Asks a worker to drive `runId`. No-op when a nudge for it already waits in this queue. */
-  async enqueue(runId: string, opts: { queue?: string; priority?: number } = {}): Promise<void> {
+  /**
+   * Asks a worker to drive `runId`. No-op when a nudge for it already waits in this queue.
+   * Returns whether this call made the nudge (false: one was waiting already).
+   */
+  async enqueue(runId: string, opts: { queue?: string; priority?: number } = {}): Promise<boolean> {
     const queue = opts.queue ?? DEFAULT_QUEUE;
     await this.ensure(queue);
     // Before the nudge, which a worker may claim at once: its lease then sets `running` back.
     await this.store.queuedForWorker(runId);
-    await this.boss.send(queue, { runId }, { singletonKey: runId, priority: opts.priority ?? 0 });
+    const id = await this.boss.send(queue, { runId }, { singletonKey: runId, priority: opts.priority ?? 0 });
     await this.store.nudged(queue);
+    return id !== null;
   }
 
   /** Wakes `wake` when a run is nudged in `queue` by any process (an idle worker claims at once). */
@@ -176,6 +182,24 @@ export class RunQueue {
    */
   async reap(queue: string, staleMs: number): Promise<string[]> {
     await this.ensure(queue);
+    // One reaper of a queue at a time (workers started together reap in step): the others skip
+    // this pass. Held by a transaction of its own connection, so a reaper that dies lets go.
+    const c = await this.store.pgPool.connect();
+    let broken: Error | undefined;
+    try {
+      await c.query('BEGIN');
+      const lock = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS ok', [
+        REAP_LOCK,
+        queue,
+      ]);
+      return lock.rows[0]?.ok === true ? await this.reapLocked(queue, staleMs) : [];
+    } finally {
+      await c.query('COMMIT').catch((err: Error) => void (broken = err));
+      c.release(broken);
+    }
+  }
+
+  private async reapLocked(queue: string, staleMs: number): Promise<string[]> {
     const { rows } = await this.store.pgPool.query<{
       run_id: string;
       status: string;
@@ -194,6 +218,10 @@ export class RunQueue {
           AND NOT EXISTS (SELECT 1 FROM ${QUEUE_SCHEMA}.job j
                            WHERE j.name = $1 AND COALESCE(j.singleton_key, '') = r.run_id
                              AND j.state = 'created' AND j.policy = 'short')
+          -- Nor one a worker claimed a moment ago: it is about to take the lease.
+          AND NOT EXISTS (SELECT 1 FROM ${QUEUE_SCHEMA}.job j
+                           WHERE j.name = $1 AND COALESCE(j.singleton_key, '') = r.run_id
+                             AND j.state = 'active' AND j.started_on > now() - interval '2 seconds')
         ORDER BY r.created_at LIMIT 1000`,
       [queue, HOST, staleMs],
     );
@@ -207,8 +235,8 @@ export class RunQueue {
       // A run of another queue is for that queue's workers to take over.
       const last = await this.lastNudge(r.run_id);
       if (last && last.queue !== queue) continue;
-      await this.enqueue(r.run_id, { queue, priority: last?.priority ?? 0 });
-      nudged.push(r.run_id);
+      // Reaped only when this pass made the nudge (another process may have queued it meanwhile).
+      if (await this.enqueue(r.run_id, { queue, priority: last?.priority ?? 0 })) nudged.push(r.run_id);
     }
     return nudged;
   }

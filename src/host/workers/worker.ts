@@ -38,6 +38,8 @@ export interface WorkerSummary {
   finished: Record<string, number>;
   skipped: number;
   errors: number;
+  /** Runs another process took over while this worker drove them (it stopped writing to them). */
+  takenOver: number;
   handedBack: number;
   reaped: number;
 }
@@ -67,7 +69,15 @@ export class RunWorker {
   /** A nudge was heard since the last claim (NOTIFY from RunQueue.enqueue), and who to wake for it. */
   private nudged = false;
   private wakeIdle: (() => void) | undefined;
-  readonly summary: WorkerSummary = { claimed: 0, finished: {}, skipped: 0, errors: 0, handedBack: 0, reaped: 0 };
+  readonly summary: WorkerSummary = {
+    claimed: 0,
+    finished: {},
+    skipped: 0,
+    errors: 0,
+    takenOver: 0,
+    handedBack: 0,
+    reaped: 0,
+  };
 
   constructor(
     private readonly svc: StatepipeService,
@@ -154,6 +164,11 @@ export class RunWorker {
         this.summary.skipped++;
         this.opts.log(`skipped ${job.runId} (${err.code === 'conflict' ? 'driven elsewhere' : 'not found'})`);
         if (err.code === 'conflict') this.watchFreed(job.runId);
+      } else if (err instanceof AppError && err.code === 'fenced' && !this.handingBack.has(job.runId)) {
+        // Its lease was taken over (this worker stalled past it, or another took it): the run is
+        // in the other process's hands and this one wrote nothing more. Not an error of the run.
+        this.summary.takenOver++;
+        this.opts.log(`taken over ${job.runId} (another process drives it now; this worker stopped writing to it)`);
       } else if (!this.handingBack.has(job.runId)) {
         this.summary.errors++;
         this.opts.log(`error ${job.runId}: ${err instanceof Error ? err.message : String(err)}`);
