@@ -7,7 +7,7 @@ import type { Graph } from '../../core/graph/schema.js';
 import { StatepipeService, type RunOutcome } from '../../host/service.js';
 import { isPostgresUrl } from '../../host/store/index.js';
 import { DEFAULT_QUEUE, RunQueue, checkQueueName } from '../../host/workers/queue.js';
-import { RunWorker } from '../../host/workers/worker.js';
+import { HAND_BACK_NOW_MS, RunWorker, summaryLine } from '../../host/workers/worker.js';
 import { EXIT, UsageError } from '../exit.js';
 import { durationMs, positiveInt } from '../flags.js';
 import { resolveDbPath, type GlobalOpts } from '../global-opts.js';
@@ -62,6 +62,9 @@ export async function orWorker(
   return { runId: outcome.runId, status: 'handed-off' };
 }
 
+/** A worker stopped at once by a second SIGTERM or SIGINT, as `run`'s second Ctrl+C. */
+export const EXIT_STOPPED_AT_ONCE = 130;
+
 export interface WorkerOpts {
   concurrency?: string;
   name?: string;
@@ -92,28 +95,42 @@ export async function workerCommand(opts: WorkerOpts, g: GlobalOpts): Promise<nu
   try {
     queue = await RunQueue.open(svc.store, { supervise: true, flag: 'worker' });
     const worker = new RunWorker(svc, queue, { name, queue: queueName, concurrency, graceMs, log });
-    const stop = (): void => {
-      log('stopping: no new runs; draining');
-      worker.stop();
+    let said = false;
+    const summary = (): void => {
+      if (said) return;
+      said = true;
+      log(summaryLine(worker.summary, worker.stoppedAtOnce));
     };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
+    // The first signal drains; a second one stops at once, still saying what it left (exit 130).
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      signals++;
+      if (signals === 1) {
+        log('stopping: no new runs; draining (a second SIGTERM or SIGINT stops at once)');
+        worker.stop();
+      } else if (signals === 2) {
+        log(`stopping at once (${signal}): the runs still driven are handed back now or left for the reaper`);
+        worker.stopNow();
+        // Should the hand-back or closing hang (the database gone), the summary is said all the same.
+        setTimeout(() => {
+          summary();
+          process.exit(EXIT_STOPPED_AT_ONCE);
+        }, HAND_BACK_NOW_MS + 1_000).unref();
+      } else {
+        summary(); // a third: out now, what was left said
+        process.exit(EXIT_STOPPED_AT_ONCE);
+      }
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
     log(`ready · queue ${queueName} · concurrency ${concurrency} · ${svc.store.displayName}`);
     try {
       await worker.run();
     } finally {
-      process.off('SIGTERM', stop);
-      process.off('SIGINT', stop);
       await queue.close().catch(() => undefined);
     }
-    const s = worker.summary;
-    const ended = Object.entries(s.finished)
-      .map(([status, n]) => `${n} ${status}`)
-      .join(', ');
-    log(
-      `summary: ${s.claimed} claimed · ${ended || '0 finished'} · ${s.skipped} skipped · ${s.takenOver} taken over · ${s.handedBack} released · ${s.reaped} reaped · ${s.errors} errors`,
-    );
-    return EXIT.ok;
+    summary();
+    return worker.stoppedAtOnce ? EXIT_STOPPED_AT_ONCE : EXIT.ok;
   } finally {
     await svc.close().catch(() => undefined);
   }

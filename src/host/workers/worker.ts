@@ -6,6 +6,9 @@
 import { AppError } from '../../core/errors.js';
 import type { RunOutcome, StatepipeService } from '../service.js';
 import type { RunJob, RunQueue } from './queue.js';
+import { HAND_BACK_NOW_MS, emptySummary, type WorkerSummary } from './summary.js';
+
+export { HAND_BACK_NOW_MS, summaryLine, type WorkerSummary } from './summary.js';
 
 export interface WorkerOptions {
   name: string;
@@ -33,17 +36,6 @@ const FREED_WAIT_MS = 3_000;
 /** How often it is looked at meanwhile (ms). */
 const FREED_POLL_MS = 50;
 
-export interface WorkerSummary {
-  claimed: number;
-  finished: Record<string, number>;
-  skipped: number;
-  errors: number;
-  /** Runs another process took over while this worker drove them (it stopped writing to them). */
-  takenOver: number;
-  handedBack: number;
-  reaped: number;
-}
-
 /**
  * Waits `ms`, or until `signal` aborts or the wake handed to `woken` is called. Its abort listener
  * is removed however it ends: the worker's signal lives as long as the worker, and this runs every
@@ -69,15 +61,15 @@ export class RunWorker {
   /** A nudge was heard since the last claim (NOTIFY from RunQueue.enqueue), and who to wake for it. */
   private nudged = false;
   private wakeIdle: (() => void) | undefined;
-  readonly summary: WorkerSummary = {
-    claimed: 0,
-    finished: {},
-    skipped: 0,
-    errors: 0,
-    takenOver: 0,
-    handedBack: 0,
-    reaped: 0,
-  };
+  readonly summary: WorkerSummary = emptySummary();
+
+  /** Whether stopNow() was called; `nowCalled` arms the deadline of the hand-backs. */
+  private urgent = false;
+  private cutGrace: (() => void) | undefined;
+  private nowCalled: () => void = () => undefined;
+  private readonly handBackDeadline = new Promise<'late'>((resolve) => {
+    this.nowCalled = () => setTimeout(() => resolve('late'), HAND_BACK_NOW_MS).unref();
+  });
 
   constructor(
     private readonly svc: StatepipeService,
@@ -133,6 +125,24 @@ export class RunWorker {
   stop(): void {
     this.stopping.abort();
     this.slotFreed?.();
+  }
+
+  /**
+   * Stop at once (a second SIGTERM/SIGINT): no grace period, the runs still driven are handed
+   * back now; those whose hand-back has not finished within HAND_BACK_NOW_MS are left for the
+   * reaper of another worker (their lease runs out, or this process is gone).
+   */
+  stopNow(): void {
+    if (this.urgent) return;
+    this.urgent = true;
+    this.nowCalled();
+    this.stop();
+    this.cutGrace?.();
+  }
+
+  /** Whether stopNow() was called. */
+  get stoppedAtOnce(): boolean {
+    return this.urgent;
   }
 
   private start(job: RunJob): void {
@@ -223,20 +233,43 @@ export class RunWorker {
     await this.queue.requeue(job.runId);
   }
 
-  /** Lets drives end up to the grace period, then hands the rest back: lease fenced and released, nudged again. */
+  /**
+   * Lets drives end up to the grace period (none after stopNow()), then hands the rest back:
+   * lease fenced and released, nudged again. After stopNow(), a hand-back that has not finished
+   * within HAND_BACK_NOW_MS leaves its run for the reaper.
+   */
   private async drain(): Promise<void> {
     const all = Promise.all(this.active.values());
     let timer: NodeJS.Timeout | undefined;
-    const graceOver = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), this.opts.graceMs)));
+    const graceOver = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), this.urgent ? 0 : this.opts.graceMs);
+      this.cutGrace = () => resolve('late');
+    });
     const first = await Promise.race([all.then(() => 'done' as const), graceOver]);
     clearTimeout(timer);
     if (first === 'done') return;
-    for (const runId of [...this.active.keys()]) {
-      this.handingBack.add(runId);
+    await Promise.all([...this.active.keys()].map((runId) => this.handBack(runId)));
+  }
+
+  private async handBack(runId: string): Promise<void> {
+    this.handingBack.add(runId);
+    const done = (async () => {
       await this.svc.handBack(runId);
       await this.queue.requeue(runId);
+      return 'released' as const;
+    })().catch((err: unknown) => {
+      this.summary.errors++;
+      this.opts.log(`error ${runId}: ${err instanceof Error ? err.message : String(err)}`);
+      return 'failed' as const;
+    });
+    const how = await Promise.race([done, this.handBackDeadline]);
+    if (how === 'released') {
       this.summary.handedBack++;
+      this.summary.released.push(runId);
       this.opts.log(`released ${runId}`);
+    } else {
+      this.summary.leftForReaper.push(runId);
+      this.opts.log(`left ${runId} for the reaper${how === 'late' ? ' (not handed back in time)' : ''}`);
     }
   }
 
