@@ -149,9 +149,7 @@ export function errorMessageOf(e: { kind: string; message: string }): string {
 }
 
 /** A pause or cancel asked of a run that has ended: refused (nothing is left for anyone to carry out). */
-export function controlRefused(runId: string, status: string, kind: 'pause' | 'cancel'): AppError {
-  return new AppError(
-    'illegal-transition',
-    `run ${runId} is ${status} and cannot be ${kind === 'pause' ? 'paused' : 'cancelled'}`,
-  );
+export function controlRefused(runId: string, status: string, kind: 'pause' | 'cancel' | 'resume'): AppError {
+  const done = kind === 'pause' ? 'paused' : kind === 'cancel' ? 'cancelled' : 'resumed';
+  return new AppError('illegal-transition', `run ${runId} is ${status} and cannot be ${done}`);
 }

@@ -37,7 +37,7 @@ export type NodeStatus =
   | 'in-doubt';
 
 /** A control request left by another process for the process driving a run. */
-export type ControlRequest = { kind: 'pause' } | { kind: 'cancel' };
+export type ControlRequest = { kind: 'pause' } | { kind: 'cancel' } | { kind: 'resume' };
 
 export interface NewRun {
   runId: RunId;

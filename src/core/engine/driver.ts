@@ -257,6 +257,7 @@ export class RunDriver implements RunContext {
     const keeper = keepLease(this.deps, this.runId, this.lease, this.background.signal, {
       pause: () => this.requestPause(),
       cancel: () => this.requestCancel(),
+      resume: () => this.resumeLive() && (this.wake(), true),
       fail: (err) => this.fail(err),
     });
     const unwatch = this.deps.store.watchControls?.(this.runId, keeper.wake);

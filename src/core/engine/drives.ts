@@ -160,7 +160,10 @@ export class Drives {
     released: Promise<void>,
   ): Promise<{ outcome: RunOutcome; final?: RunState } | undefined> {
     if (isTerminalRun(final.status)) return undefined;
-    const pending = [...missed, ...(await this.deps.store.takeControls(runId).catch(() => []))];
+    // A resume is carried out by a live driver only; its requester drives the run itself once the lease is free.
+    const pending = [...missed, ...(await this.deps.store.takeControls(runId).catch(() => []))].filter(
+      (c) => c.kind !== 'resume',
+    );
     const cancel = pending.some((c) => c.kind === 'cancel');
     if (!cancel && !(pending.length > 0 && final.status !== 'paused')) return undefined;
     await released;

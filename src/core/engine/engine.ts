@@ -190,11 +190,46 @@ export class Engine {
     runId: RunId,
     opts: { budget?: { maxTokens?: number; maxCostUsd?: number } } & HandOff = {},
   ): Promise<RunOutcome> {
-    return this.drive(runId, {
-      resume: opts.budget ? { budget: opts.budget } : {},
-      prepare: (run) => assertResumable(run.state),
-      ...handOffOf(opts),
-    });
+    const drive = () =>
+      this.drive(runId, {
+        resume: opts.budget ? { budget: opts.budget } : {},
+        prepare: (run) => assertResumable(run.state),
+        ...handOffOf(opts),
+      });
+    try {
+      return await drive();
+    } catch (err) {
+      // A budget travels with a drive only: a run driven elsewhere is refused as before.
+      if (!(err instanceof AppError && err.code === 'conflict') || opts.budget) throw err;
+      return this.resumeDrivenElsewhere(runId, drive, err);
+    }
+  }
+
+  /**
+   * A paused run whose driver is another process (its running nodes finishing, a worker's): a
+   * resume control is left for that driver, which goes on at once. Should that driver stop before
+   * it takes the control, the lease comes free and the run is resumed here as usual. Not carried
+   * out within CONTROL_WAIT_MS: refused with the conflict it met first.
+   */
+  private async resumeDrivenElsewhere(
+    runId: RunId,
+    drive: () => Promise<RunOutcome>,
+    refused: AppError,
+  ): Promise<RunOutcome> {
+    if ((await this.inspect(runId)).status !== 'paused') throw refused;
+    await this.deps.store.requestControl(runId, 'resume');
+    const until = this.deps.clock.now() + CONTROL_WAIT_MS;
+    for (;;) {
+      await this.deps.clock.sleep(CONTROL_POLL_MS);
+      const { status } = await this.inspect(runId);
+      if (status !== 'paused') return { runId, status };
+      try {
+        return await drive();
+      } catch (err) {
+        if (!(err instanceof AppError && err.code === 'conflict')) throw err;
+      }
+      if (this.deps.clock.now() >= until) throw refused;
+    }
   }
 
   /** Decides an approval: the run's own, or (not a node of the run) the one a waiting child run holds. */

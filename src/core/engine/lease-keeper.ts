@@ -17,6 +17,8 @@ export interface LeaseKeeperHooks {
   /** False when the driver is stopping and did not take it (the keeper hands it back: `done`). */
   pause(): boolean;
   cancel(): boolean;
+  /** A paused run goes on (false: stopping, or not paused: a resume nobody waits on is dropped). */
+  resume(): boolean;
   /** The lease is gone (another process took the run) or the store failed: the driver stops. */
   fail(err: unknown): void;
 }
@@ -57,8 +59,8 @@ export function keepLease(
           lastRenew = clock.now();
         }
         for (const c of await store.takeControls(runId)) {
-          const taken = c.kind === 'pause' ? hooks.pause() : hooks.cancel();
-          if (!taken) missed.push(c);
+          if (c.kind === 'resume') hooks.resume();
+          else if (!(c.kind === 'pause' ? hooks.pause() : hooks.cancel())) missed.push(c);
         }
       } catch (err) {
         if (!signal.aborted) hooks.fail(err);

@@ -288,6 +288,23 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE runs DROP COLUMN last_seq;
     `,
   },
+  {
+    version: 10,
+    name: 'resume controls (a paused run another process drives goes on)',
+    // SQLite cannot change a CHECK constraint: the table is made again with the pending requests.
+    sql: /* sql */ `
+      CREATE TABLE controls_v10 (
+        id         INTEGER PRIMARY KEY,
+        run_id     TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+        kind       TEXT NOT NULL CHECK (kind IN ('pause', 'cancel', 'resume')),
+        created_at TEXT NOT NULL
+      );
+      INSERT INTO controls_v10 (id, run_id, kind, created_at) SELECT id, run_id, kind, created_at FROM controls;
+      DROP TABLE controls;
+      ALTER TABLE controls_v10 RENAME TO controls;
+      CREATE INDEX controls_run ON controls(run_id, id);
+    `,
+  },
 ];
 
 /** The schema version this code writes and understands. */

@@ -5,7 +5,7 @@
  */
 import { AppError } from '../../core/errors.js';
 import type { RunEvent } from '../../core/events.js';
-import type { RunStatus } from '../../core/ports.js';
+import type { ControlRequest, RunStatus } from '../../core/ports.js';
 import type {
   ApprovalRow,
   GraphInfo,
@@ -194,3 +194,7 @@ export function toGraphVersion(r: Row): GraphVersionInfo {
 export function toVersionOf(r: Row): { version: number; saved: boolean } {
   return { version: Number(r['version']), saved: r['saved'] === true || Number(r['saved']) === 1 };
 }
+
+/** A control request's kind as stored (`controls.kind`, checked by the table). */
+export const controlKind = (kind: unknown): ControlRequest['kind'] =>
+  kind === 'cancel' ? 'cancel' : kind === 'resume' ? 'resume' : 'pause';

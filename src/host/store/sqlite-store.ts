@@ -15,7 +15,7 @@ import type { ControlRequest, Fence, Lease, LeaseOwner, NewRun, RunStatus } from
 import { dbError } from './db-error.js';
 import { Projector, toJson, type BatchState } from './projections.js';
 import { LAST_SEQ, StoreQueries, toEvent } from './queries.js';
-import { SUMMARY_COLUMNS, toSummary } from './rows.js';
+import { SUMMARY_COLUMNS, controlKind, toSummary } from './rows.js';
 import type { Store } from './store.js';
 import type { RecoverableRun, SavedGraph } from './types.js';
 import type { WriteOp } from './writer/protocol.js';
@@ -489,6 +489,6 @@ export class SqliteStore extends StoreQueries implements Store {
     }[];
     if (rows.length === 0) return [];
     this.stmt('DELETE FROM controls WHERE run_id = ? AND id <= ?').run(runId, rows[rows.length - 1]!.id);
-    return rows.map((r) => ({ kind: r.kind === 'cancel' ? 'cancel' : 'pause' }));
+    return rows.map((r) => ({ kind: controlKind(r.kind) }));
   }
 }

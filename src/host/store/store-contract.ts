@@ -425,7 +425,12 @@ export function storeContract(label: string, open: () => Promise<Store>, sql: Ra
         expect(await store.takeControls(rid('run_ctl'))).toEqual([]);
         await store.requestControl(rid('run_ctl'), 'pause');
         await store.requestControl(rid('run_ctl'), 'cancel');
-        expect(await store.takeControls(rid('run_ctl'))).toEqual([{ kind: 'pause' }, { kind: 'cancel' }]);
+        await store.requestControl(rid('run_ctl'), 'resume');
+        expect(await store.takeControls(rid('run_ctl'))).toEqual([
+          { kind: 'pause' },
+          { kind: 'cancel' },
+          { kind: 'resume' },
+        ]);
         expect(await store.takeControls(rid('run_ctl'))).toEqual([]);
         await expect(store.requestControl(rid('run_none'), 'pause')).rejects.toThrow(/not found/);
       });

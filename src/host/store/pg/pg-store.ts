@@ -13,6 +13,7 @@ import type { RunId } from '../../../core/ids.js';
 import type { ControlRequest, Fence, Lease, LeaseOwner, NewRun } from '../../../core/ports.js';
 import { isPidAlive, sha256 } from '../sqlite-store.js';
 import { str, toEvent, toSummary } from '../queries.js';
+import { controlKind } from '../rows.js';
 import type { Store } from '../store.js';
 import type { RecoverableRun, SavedGraph } from '../types.js';
 import { Batch, type Statement } from './batch.js';
@@ -210,9 +211,7 @@ export class PostgresStore extends PgQueries implements Store {
     // Marked before the query: a request committed meanwhile changes the mark, so it is not missed.
     if (mark !== undefined) this.quiet.set(runId, { mark, at });
     else this.quiet.delete(runId);
-    return rows
-      .sort((a, b) => Number(a['id']) - Number(b['id']))
-      .map((r) => ({ kind: r['kind'] === 'cancel' ? 'cancel' : 'pause' }));
+    return rows.sort((a, b) => Number(a['id']) - Number(b['id'])).map((r) => ({ kind: controlKind(r['kind']) }));
   }
 
   /** Leaves a pause/cancel request and NOTIFYs the process driving the run (at commit). */

@@ -243,6 +243,14 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     name: 'provider rate limits shared by every process on the database',
     sql: RATE_LIMITS_V5,
   },
+  {
+    version: 6,
+    name: 'resume controls (a paused run another process drives goes on)',
+    sql: /* sql */ `
+      ALTER TABLE statepipe.controls DROP CONSTRAINT controls_kind_check;
+      ALTER TABLE statepipe.controls ADD CONSTRAINT controls_kind_check CHECK (kind IN ('pause', 'cancel', 'resume'));
+    `,
+  },
 ];
 
 /** The schema version this code writes and understands. */
