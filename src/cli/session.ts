@@ -252,6 +252,13 @@ export async function driveCommand(g: GlobalOpts, flags: RunFlags, spec: DriveSp
           return 0;
         }
         const outcome = res as RunOutcome;
+        if (outcome.drivenElsewhere) {
+          out.write(
+            `[run] id=${outcome.runId} ${spec.verb ?? 'continues'}: the process that drives it goes on with it\n`,
+          );
+          if (flags.json) process.stdout.write(JSON.stringify(outcome) + '\n');
+          return 0;
+        }
         const detail = await seed(outcome.runId);
         const comp = compensationLine(outcome, detail, p);
         if (comp) out.write(comp + '\n');

@@ -53,7 +53,8 @@ async function handToWorkers(queue: RunQueue, act: (o: HandOff) => Promise<RunOu
   for (let pause = 50; ; pause = Math.min(pause * 2, 500)) {
     try {
       const outcome = await act({ handOff: true });
-      if (outcome.status === 'running' || outcome.status === 'queued') await queue.requeue(outcome.runId);
+      const left = outcome.status === 'running' || outcome.status === 'queued';
+      if (left && !outcome.drivenElsewhere) await queue.requeue(outcome.runId);
       return outcome;
     } catch (err) {
       if (!(err instanceof AppError && err.code === 'conflict') || Date.now() + pause > deadline) throw err;

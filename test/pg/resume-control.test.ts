@@ -63,6 +63,8 @@ describe('resume of a paused run a worker drives', () => {
       const resumed = await on('resume', runId);
       expect(resumed.code, resumed.stderr).toBe(0);
       expect(Date.now() - t0).toBeLessThan(4_000); // not after the delay's end
+      // The worker goes on with it: not queued again (which would be a second claim, skipped).
+      expect(resumed.stdout).toContain(`[run] id=${runId} resumed: the process that drives it goes on with it`);
       const now = (await row())!;
       expect(now.status).toBe('running');
       expect(now.wait).toBe('running'); // the same node, never cut off
@@ -78,6 +80,7 @@ describe('resume of a paused run a worker drives', () => {
       expect(types.filter((t) => t === 'run.paused' || t === 'run.resumed')).toEqual(['run.paused', 'run.resumed']);
       expect(types).not.toContain('run.interrupted');
       expect(events.filter((e) => e.type === 'node.started' && e.node_id === 'wait')).toHaveLength(1);
+      expect(w0.out.filter((l) => l.includes(' claimed '))).toHaveLength(1);
       w0.child.kill('SIGTERM');
       expect(await exited(w0)).toBe(0);
     } finally {

@@ -52,7 +52,8 @@ export async function orWorker(
 ): Promise<RunOutcome | { runId: string; status: 'handed-off' }> {
   if (opts.wait || svc.store.kind !== 'postgres') return act({});
   const outcome = await act({ handOff: true });
-  if (outcome.status !== 'running' && outcome.status !== 'queued') return outcome;
+  // Ended or waiting, or carried out by the process that drives it: nothing to queue.
+  if ((outcome.status !== 'running' && outcome.status !== 'queued') || outcome.drivenElsewhere) return outcome;
   const queue = await RunQueue.open(svc.store);
   try {
     await queue.requeue(outcome.runId);

@@ -222,7 +222,7 @@ export class Engine {
     for (;;) {
       await this.deps.clock.sleep(CONTROL_POLL_MS);
       const { status } = await this.inspect(runId);
-      if (status !== 'paused') return { runId, status };
+      if (status !== 'paused') return { runId, status, drivenElsewhere: true };
       try {
         return await drive();
       } catch (err) {

@@ -10,4 +10,6 @@ export interface RunOutcome {
   waitingFor?: string[];
   pauseReason?: PauseReason;
   compensated?: boolean;
+  /** The action was carried out by the process that drives the run (a resume left as a control): it goes on there. */
+  drivenElsewhere?: true;
 }
