@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { ROOT, cli, errLines, tmpDir } from './cli-test-kit.js';
 
 describe('statepipe serve', () => {
@@ -17,6 +17,10 @@ describe('statepipe serve', () => {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
+    // A failed expectation must not leave the server running.
+    onTestFinished(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    });
     let stdout = '';
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
