@@ -12,26 +12,13 @@ import { cli, tmpDir } from '../../src/cli/cli-test-kit.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { testDatabase } from './db.js';
 import { GATED_GRAPH } from './graphs.js';
-import { claimedBy, exited, killAll, sleep, startWorker, until, type Worker } from './worker-kit.js';
+import { claimedBy, exited, killAll, sleep, startWorker, until, type Worker, slowGraph } from './worker-kit.js';
 
 const workers: Worker[] = [];
 afterAll(() => killAll(workers));
 
 /** start → a 5 s delay → out. */
-const SLOW = {
-  format: 'statepipe.graph',
-  version: 1,
-  id: 'slow',
-  nodes: [
-    { id: 'start', type: 'input' },
-    { id: 'wait', type: 'delay', config: { ms: 5000 } },
-    { id: 'out', type: 'output', config: { value: 'done' } },
-  ],
-  edges: [
-    { id: 'e1', source: 'start', target: 'wait' },
-    { id: 'e2', source: 'wait', target: 'out' },
-  ],
-};
+const SLOW = slowGraph(5000);
 
 const TOKEN = 't0ken';
 

@@ -10,26 +10,13 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli, tmpDir } from '../../src/cli/cli-test-kit.js';
 import { testDatabase } from './db.js';
-import { exited, killAll, startWorker, until, type Worker } from './worker-kit.js';
+import { exited, killAll, startWorker, until, type Worker, slowGraph } from './worker-kit.js';
 
 const workers: Worker[] = [];
 afterAll(() => killAll(workers));
 
 /** start → a 6 s delay → out: paused while the delay runs. */
-const SLOW = {
-  format: 'statepipe.graph',
-  version: 1,
-  id: 'slow',
-  nodes: [
-    { id: 'start', type: 'input' },
-    { id: 'wait', type: 'delay', config: { ms: 6000 } },
-    { id: 'out', type: 'output', config: { value: 'done' } },
-  ],
-  edges: [
-    { id: 'e1', source: 'start', target: 'wait' },
-    { id: 'e2', source: 'wait', target: 'out' },
-  ],
-};
+const SLOW = slowGraph(6000);
 
 describe('resume of a paused run a worker drives', () => {
   it('is carried out by the worker at once, while the paused run’s node still runs', async () => {

@@ -12,7 +12,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli, cliEntry, tmpDir } from '../../src/cli/cli-test-kit.js';
 import { testDatabase } from './db.js';
-import { killAll, sleep, startWorker, until, type Worker } from './worker-kit.js';
+import { killAll, sleep, startWorker, until, type Worker, slowGraph } from './worker-kit.js';
 
 const workers: Worker[] = [];
 let server: ChildProcess | undefined;
@@ -22,20 +22,7 @@ afterAll(() => {
 });
 
 /** start → a 4 s delay → out: long enough to kill its worker mid-way. */
-const SLOW = {
-  format: 'statepipe.graph',
-  version: 1,
-  id: 'slow',
-  nodes: [
-    { id: 'start', type: 'input' },
-    { id: 'wait', type: 'delay', config: { ms: 4000 } },
-    { id: 'out', type: 'output', config: { value: '{{input.n}}' } },
-  ],
-  edges: [
-    { id: 'e1', source: 'start', target: 'wait' },
-    { id: 'e2', source: 'wait', target: 'out' },
-  ],
-};
+const SLOW = slowGraph(4000, '{{input.n}}');
 
 describe('a plain serve beside workers', () => {
   it("leaves a killed worker's queued runs to the other workers instead of marking them interrupted", async () => {

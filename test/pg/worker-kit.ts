@@ -57,3 +57,19 @@ export async function until(what: string, ok: () => boolean | Promise<boolean>, 
     await sleep(100);
   }
 }
+
+/** start → a delay of `ms` → out (`value`): a run that is still running while a test acts on it. */
+export const slowGraph = (ms: number, value = 'done') => ({
+  format: 'statepipe.graph',
+  version: 1,
+  id: 'slow',
+  nodes: [
+    { id: 'start', type: 'input' },
+    { id: 'wait', type: 'delay', config: { ms } },
+    { id: 'out', type: 'output', config: { value } },
+  ],
+  edges: [
+    { id: 'e1', source: 'start', target: 'wait' },
+    { id: 'e2', source: 'wait', target: 'out' },
+  ],
+});

@@ -9,29 +9,13 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli, tmpDir } from '../../src/cli/cli-test-kit.js';
 import { testDatabase } from './db.js';
-import { exited, killAll, sleep, startWorker, until, type Worker } from './worker-kit.js';
+import { exited, killAll, sleep, startWorker, until, type Worker, slowGraph } from './worker-kit.js';
 
 const workers: Worker[] = [];
 afterAll(() => killAll(workers));
 
-/** start → a delay of `ms` → out. */
-const slow = (ms: number) => ({
-  format: 'statepipe.graph',
-  version: 1,
-  id: 'slow',
-  nodes: [
-    { id: 'start', type: 'input' },
-    { id: 'wait', type: 'delay', config: { ms } },
-    { id: 'out', type: 'output', config: { value: 'done' } },
-  ],
-  edges: [
-    { id: 'e1', source: 'start', target: 'wait' },
-    { id: 'e2', source: 'wait', target: 'out' },
-  ],
-});
-
 async function detach(db: string, dir: string, ms: number, n: number): Promise<string[]> {
-  fs.writeFileSync(path.join(dir, 'slow.json'), JSON.stringify(slow(ms)));
+  fs.writeFileSync(path.join(dir, 'slow.json'), JSON.stringify(slowGraph(ms)));
   fs.writeFileSync(path.join(dir, 'in.jsonl'), Array.from({ length: n }, () => '{}').join('\n') + '\n');
   const res = await cli(['run', 'slow.json', '--inputs', 'in.jsonl', '--detach', '--db', db], { cwd: dir });
   expect(res.code, res.stderr).toBe(0);

@@ -10,26 +10,13 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli, tmpDir } from '../../src/cli/cli-test-kit.js';
 import { testDatabase } from './db.js';
-import { killAll, sleep, startWorker, until, type Worker } from './worker-kit.js';
+import { killAll, sleep, startWorker, until, type Worker, slowGraph } from './worker-kit.js';
 
 const workers: Worker[] = [];
 afterAll(() => killAll(workers));
 
 /** start → a 30 s delay → out: still running when the worker is stopped. */
-const SLOW = {
-  format: 'statepipe.graph',
-  version: 1,
-  id: 'slow',
-  nodes: [
-    { id: 'start', type: 'input' },
-    { id: 'wait', type: 'delay', config: { ms: 30_000 } },
-    { id: 'out', type: 'output', config: { value: 'done' } },
-  ],
-  edges: [
-    { id: 'e1', source: 'start', target: 'wait' },
-    { id: 'e2', source: 'wait', target: 'out' },
-  ],
-};
+const SLOW = slowGraph(30_000);
 
 async function setUp(n: number) {
   const db = await testDatabase();
