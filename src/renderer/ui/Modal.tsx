@@ -1,7 +1,11 @@
 import { useEffect, useRef, useState, type JSX, type ReactNode } from 'react';
+import { isTopDialog, trapTab } from './focus-trap';
 import { Icon } from './icons';
 
-/** A dialog: Escape or a click outside closes it, and focus goes back to what had it before. */
+/**
+ * A dialog: Escape or a click outside closes it; Tab and Shift+Tab cycle through its controls
+ * (never into the page behind it); focus goes back to what had it before.
+ */
 export function Modal({
   title,
   onClose,
@@ -15,17 +19,26 @@ export function Modal({
   testId: string;
   wide?: boolean;
 }): JSX.Element {
+  const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
-    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
+    // On the window, bubbling: a control that handles the key itself (Monaco's Tab) has done so first.
+    const onKey = (e: KeyboardEvent) => {
+      const dialog = box.current;
+      if (!dialog) return;
+      if (e.key === 'Escape' && isTopDialog(dialog)) onClose();
+      else trapTab(e, dialog);
+    };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, [onClose]);
   // What had focus when the dialog opened (read while rendering: a field's autoFocus moves it
   // before any effect runs) gets it back when the dialog closes, unless focus went elsewhere.
   const [opener] = useState(() => document.activeElement);
-  const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const dialog = box.current;
+    // A dialog without a field that takes focus (autoFocus) takes it itself: Tab starts inside it.
+    const now = document.activeElement;
+    if (dialog && !(now instanceof Node && dialog.contains(now))) dialog.focus();
     return () => {
       const now = document.activeElement;
       if (now && now !== document.body && !dialog?.contains(now)) return;
@@ -40,6 +53,7 @@ export function Modal({
         role="dialog"
         aria-modal="true"
         aria-label={title}
+        tabIndex={-1}
         data-testid={testId}
       >
         <div className="modal-head">
