@@ -2,7 +2,8 @@
  * Problems the editor finds before a run, driven as a person does (clicks and keys): a Subgraph
  * node added from the palette names no graph, then a graph that exists nowhere, then a saved
  * graph (its problem goes away, Run is enabled, and Save keeps it); code typed with a bracket
- * Monaco closed on the wrong line is a syntax error with its line, until it is typed right.
+ * Monaco closed on the wrong line is a syntax error with its line, squiggled in the editor, until
+ * it is typed right.
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -80,6 +81,20 @@ describe('problems found while editing', () => {
     await expect
       .poll(() => text(page, 'node-issues'))
       .toMatch(/config\.code syntax error at line 2, column \d+: Unexpected token/);
+    // Monaco draws it too: a squiggle under `return`, on the second line, that says the same.
+    const squiggle = page.locator(`${sel('field-code')} .squiggly-error`);
+    await expect.poll(() => squiggle.count(), { message: 'a squiggle under the error' }).toBe(1);
+    const line2 = (await page
+      .locator(`${sel('field-code')} .view-line`)
+      .nth(1)
+      .boundingBox())!;
+    const wavy = (await squiggle.boundingBox())!;
+    expect(Math.abs(wavy.y - line2.y), 'on the second line').toBeLessThan(line2.height / 2);
+    expect(wavy.width, 'under a word (`return`), not a point').toBeGreaterThan(20);
+    await squiggle.hover({ force: true });
+    await expect
+      .poll(() => page.locator('.monaco-hover').allTextContents())
+      .toContainEqual(expect.stringMatching(/syntax error at line 2, column 1: Unexpected token/));
     await shot(page, 'code-syntax-error');
     await deselect(page);
     expect(await text(page, 'graph-issues')).toMatch(
@@ -94,6 +109,7 @@ describe('problems found while editing', () => {
     await page.keyboard.press('Enter');
     await page.keyboard.type('return x;');
     await expect.poll(() => page.locator(sel('node-issues')).count()).toBe(0);
+    await expect.poll(() => squiggle.count(), { message: 'the squiggle goes with the error' }).toBe(0);
     await deselect(page);
     await expect.poll(() => text(page, 'graph-validity')).toBe('Valid graph');
     expect(realErrors(errors)).toEqual([]);

@@ -1,11 +1,12 @@
 /** A node's config form, drawn from its kind's panel fields (the core descriptor's `panel`). */
-import type { JSX } from 'react';
+import { useMemo, type JSX } from 'react';
 import type { GraphNode } from '../../core/graph/schema';
 import type { NodeKind, PanelField } from '../../core/nodes/kind';
 import { expressionOf, kindUi } from '../doc/node-kinds';
 import { ExpressionField } from './ExpressionField';
 import { GraphRefInput } from './GraphRefInput';
 import { Field, JsonTextArea, NumberInput, Select, TextArea, TextInput } from './fields';
+import { codeMarkers } from './code-markers';
 import { MonacoField } from './MonacoField';
 import { setConfig } from './node-edit';
 
@@ -17,6 +18,29 @@ const isMono = (f: PanelField): boolean =>
 
 const oneLine = (f: PanelField): boolean =>
   f.input === 'number' || ((f.input === 'text' || f.input === 'template') && !f.rows);
+
+/** JavaScript the host runs as a function body: its syntax error (the problem validation lists) is drawn under the text too. */
+function CodeField(props: {
+  testId: string;
+  value: string;
+  ariaLabel: string;
+  checked: boolean;
+  onChange(v: string): void;
+}) {
+  const { value, checked } = props;
+  const markers = useMemo(() => (checked ? codeMarkers(value) : undefined), [value, checked]);
+  return (
+    <MonacoField
+      testId={props.testId}
+      language="javascript"
+      value={value}
+      height={200}
+      ariaLabel={props.ariaLabel}
+      markers={markers}
+      onChange={props.onChange}
+    />
+  );
+}
 
 function One({
   node,
@@ -59,12 +83,11 @@ function One({
     case 'code':
       return (
         <Field label={f.label} hint={f.hint} error={error} group>
-          <MonacoField
+          <CodeField
             testId={testId}
-            language="javascript"
             value={str(c[f.key])}
-            height={200}
             ariaLabel={`${f.label} of ${id}`}
+            checked={kind.javascript?.includes(f.key) ?? false}
             onChange={set}
           />
         </Field>
