@@ -5,7 +5,7 @@
 import { lazy, Suspense, useCallback, useEffect, type JSX } from 'react';
 import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
-import { copySelection, pasteChanges, type Clip } from '../doc/graph-edit';
+import { copySelection, pasteChanges, pasteOffset, type Clip } from '../doc/graph-edit';
 import { docStore, useDoc } from '../doc/store';
 import { uiStore, useUi } from '../ui/ui-store';
 import { Canvas } from './Canvas';
@@ -22,7 +22,6 @@ const NodeSide = lazy(() => import('./NodeSide').then((m) => ({ default: m.NodeS
 const Loading = () => <div className="muted pane-loading">Loading…</div>;
 
 let clipboard: Clip | null = null;
-let pasteCount = 0;
 
 const typing = (t: EventTarget | null) =>
   t instanceof HTMLElement &&
@@ -42,11 +41,9 @@ function useShortcuts(): void {
       else if ((key === 'z' && e.shiftKey) || key === 'y') s.redo();
       else if (key === 'c' && s.selectedNodes.length) {
         clipboard = copySelection(s.graph, new Set(s.selectedNodes));
-        pasteCount = 0;
         void navigator.clipboard?.writeText(JSON.stringify(clipboard, null, 2)).catch(() => undefined);
       } else if (key === 'v' && clipboard) {
-        pasteCount++;
-        const { changes, ids } = pasteChanges(s.graph, clipboard, { x: 40 * pasteCount, y: 40 * pasteCount });
+        const { changes, ids } = pasteChanges(s.graph, clipboard, pasteOffset(s.graph, clipboard));
         s.apply(changes);
         s.select(ids, []);
       } else if (key === 'a') {
