@@ -1,6 +1,7 @@
 /**
  * Drafts and versions, by hand: running unsaved edits adds no version (issue 18 defect 9) and
- * the run view saves such a run as a graph; the version history lists every saved version,
+ * the run view saves such a run as a graph, the runs dashboard calls it a draft until its content
+ * is saved; the version history lists every saved version,
  * compares two on the canvas and restores one.
  */
 import { describe, expect, it } from 'vitest';
@@ -52,6 +53,35 @@ describe('drafts and versions', () => {
     await page.click(sel('open-graph'));
     expect(await page.locator(sel('open-version-vendor-onboarding')).textContent()).toBe('v1');
     await page.keyboard.press('Escape');
+    expect(realErrors(errors)).toEqual([]);
+  }, 60_000);
+
+  it('the runs dashboard says "draft" for a run of unsaved edits, not a version it never had; saved, its version', async () => {
+    const { page, errors } = await h.page();
+    page.on('dialog', (d) => void d.accept());
+    // A graph no other test here saves (a run of saved content is a run of that version).
+    await importFile(page, examplePath('document-pipeline'));
+    await page.click(sel('run'));
+    await typeText(page, 'run-input-text', 'Alice runs ProjectX');
+    await page.keyboard.press('Control+Enter');
+    await page.locator(`${sel('run-status')}[data-status="succeeded"]`).waitFor({ timeout: 20_000 });
+    const runId = (await h.server.service.list({ graphId: 'document-pipeline', limit: 1 }))[0]!.runId;
+    await page.click(sel('tab-runs'));
+    const row = page.locator(sel(`run-row-${runId}`));
+    await row.waitFor();
+    expect(await row.textContent(), 'no version number for a draft').not.toMatch(/\bv1\b/);
+    const cell = page.locator(sel(`run-version-${runId}`));
+    expect(await cell.textContent()).toBe('draft');
+    await shot(page, 'runs-draft-row');
+    // Its content saved (from the editor, as it is): that is version 1 now, and the row says so.
+    await page.click(sel('tab-editor'));
+    await page.click(sel('save'));
+    await page.locator(sel('save-as-dialog')).waitFor();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => version(page)).toContain('document-pipeline · v1');
+    await page.click(sel('tab-runs'));
+    await expect.poll(() => cell.textContent()).toBe('v1');
+    expect(await cell.getAttribute('data-draft')).toBeNull();
     expect(realErrors(errors)).toEqual([]);
   }, 60_000);
 

@@ -1004,6 +1004,9 @@ export interface components {
       runs: ({
         runId: string;
         graphId: string;
+        graphVersion: number;
+        /** @constant */
+        draft?: true;
         /** @enum {string} */
         status: 'queued' | 'running' | 'paused' | 'waiting' | 'interrupted' | 'succeeded' | 'failed' | 'cancelled';
         createdAt: string;

@@ -82,6 +82,20 @@ export function addChildCounts(runs: RunSummary[], counts: readonly Row[]): void
   }
 }
 
+/**
+ * Sets `draft` on the runs whose graph version is not a saved one, from rows of `graph_id`,
+ * `version` and `saved` (the versions of the page's runs) of either store.
+ */
+export function addDraftFlags(runs: RunSummary[], versions: readonly Row[]): void {
+  const unsaved = new Set(
+    versions
+      .filter((v) => !v['saved'] || v['saved'] === '0')
+      .map((v) => `${String(v['graph_id'])}\n${Number(v['version'])}`),
+  );
+  if (unsaved.size === 0) return;
+  for (const run of runs) if (unsaved.has(`${run.graphId}\n${run.graphVersion}`)) run.draft = true;
+}
+
 export function toEvent(r: Row): RunEvent {
   const e: Record<string, unknown> = { seq: Number(r['seq']), runId: r['run_id'], ts: r['ts'], type: r['type'] };
   if (r['node_id'] != null) e['nodeId'] = r['node_id'];

@@ -12,7 +12,15 @@
  * - Either way the page's row ids come first; then only those rows are read.
  */
 import type Database from 'better-sqlite3';
-import { SORT_COLUMN, SUMMARY_COLUMNS, THEN_CREATED, addChildCounts, isoTime, type Row } from './rows.js';
+import {
+  SORT_COLUMN,
+  SUMMARY_COLUMNS,
+  THEN_CREATED,
+  addChildCounts,
+  addDraftFlags,
+  isoTime,
+  type Row,
+} from './rows.js';
 import type { ListRunsOptions, RunSummary } from './types.js';
 
 type Stmt = (sql: string) => Database.Statement;
@@ -176,5 +184,11 @@ export function withChildCounts(stmt: Stmt, runs: RunSummary[]): RunSummary[] {
      WHERE parent_run_id IN (SELECT value FROM json_each(?)) GROUP BY parent_run_id, status`,
   ).all(JSON.stringify(runs.map((r) => r.runId))) as Row[];
   addChildCounts(runs, rows);
+  // Whether each run's graph version is a saved one (the primary key of graph_versions answers it).
+  const versions = stmt(
+    `SELECT graph_id, version, saved FROM graph_versions
+     WHERE (graph_id, version) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?))`,
+  ).all(JSON.stringify(runs.map((r) => [r.graphId, r.graphVersion]))) as Row[];
+  addDraftFlags(runs, versions);
   return runs;
 }

@@ -481,9 +481,14 @@ export function storeContract(label: string, open: () => Promise<Store>, sql: Ra
           nodes: 2,
           runs: 1,
         });
+        // Lists say which runs ran a version that is not saved (a draft).
+        const drafts = async () =>
+          Object.fromEntries((await store.listRuns({ graphId: 'hist' })).map((r) => [r.runId, r.draft ?? false]));
+        expect(await drafts()).toEqual({ run_h1: true, run_h2: false });
         // Saving the draft's content makes that version a saved one, and the latest.
         expect((await store.saveGraph(draft, JSON.stringify(draft))).version).toBe(2);
         expect(await store.graphVersionOf('hist')).toEqual({ version: 2, saved: true });
+        expect(await drafts()).toEqual({ run_h1: false, run_h2: false });
         const versions = await store.graphVersions('hist');
         expect(versions.map((v) => [v.version, v.name, v.runs])).toEqual([
           [2, 'draft', 1],
@@ -555,10 +560,13 @@ export function storeContract(label: string, open: () => Promise<Store>, sql: Ra
           [0.3, 0.2, 0.1],
         );
         const s = (await store.listRuns({ status: 'succeeded', limit: 1 }))[0]!;
+        // Its graph was never saved (createRun alone): `draft` says so.
+        expect(s.draft).toBe(true);
         expect(Object.keys(s).sort()).toEqual(
           [
             'costUsd',
             'createdAt',
+            'draft',
             'durationMs',
             'finishedAt',
             'graphId',

@@ -67,6 +67,12 @@ export interface RunSummary {
   parent?: { runId: string; nodeId: string; key: number };
   /** Its child runs (subgraph, map, loop) by status, when it has any. */
   children?: Partial<Record<RunStatus, number>>;
+  /**
+   * In lists: true when the graph version it ran is not a saved one (a draft run from the studio:
+   * unsaved edits; a run the CLI starts saves its graph first), until that content is saved;
+   * absent otherwise.
+   */
+  draft?: true;
 }
 
 export interface RunRow extends RunSummary {

@@ -70,9 +70,22 @@ const Row = memo(function Row({ run, top, checked }: { run: RunRow; top: number;
       <div className="runs-cell mono small ellipsis" role="cell" title={run.runId}>
         {run.runId}
       </div>
-      <div className="runs-cell ellipsis" role="cell" title={`${run.graphId} v${String(run['graphVersion'] ?? '')}`}>
-        {run.graphId}
-        {run['graphVersion'] !== undefined && <span className="muted small"> v{String(run['graphVersion'])}</span>}
+      <div
+        className="runs-cell ellipsis"
+        role="cell"
+        title={run.draft ? `${run.graphId}: unsaved edits (a draft run)` : `${run.graphId} v${run.graphVersion}`}
+      >
+        {run.graphId}{' '}
+        {/* A draft run ran unsaved edits: no version a person saved, whatever number its snapshot got. */}
+        {run.draft ? (
+          <span className="chip" data-testid={`run-version-${run.runId}`} data-draft="true">
+            draft
+          </span>
+        ) : (
+          <span className="muted small" data-testid={`run-version-${run.runId}`}>
+            v{run.graphVersion}
+          </span>
+        )}
       </div>
       <ChildrenCell run={run} />
       <div className="runs-cell" role="cell" title={run.startedAt ?? run.createdAt}>

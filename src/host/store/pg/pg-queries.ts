@@ -10,6 +10,7 @@ import type { RunEvent } from '../../../core/events.js';
 import type { Graph } from '../../../core/graph/schema.js';
 import {
   addChildCounts,
+  addDraftFlags,
   SORT_COLUMN,
   SUMMARY_COLUMNS,
   THEN_CREATED,
@@ -121,6 +122,12 @@ export class PgQueries {
         [runs.map((r) => r.runId)],
       );
       addChildCounts(runs, counts);
+      const versions = await this.q(
+        `SELECT v.graph_id, v.version, v.saved FROM statepipe.graph_versions v
+          JOIN unnest($1::text[], $2::int[]) AS r(graph_id, version) USING (graph_id, version)`,
+        [runs.map((r) => r.graphId), runs.map((r) => r.graphVersion)],
+      );
+      addDraftFlags(runs, versions);
     }
     return runs;
   }
