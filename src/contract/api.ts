@@ -35,7 +35,7 @@ const Summary = z
     graphId: z.string(),
     /** The version of the graph it ran (a draft run's snapshot has one too: see `draft`). */
     graphVersion: z.number().int(),
-    /** True when that version is not a saved one: the run ran unsaved edits (a draft from the studio). */
+    /** True when a top-level run's version is not a saved one: it ran unsaved edits (a draft from the studio). */
     draft: z.literal(true).optional(),
     status: RunStatus,
     createdAt: z.string(),

@@ -83,8 +83,9 @@ export function addChildCounts(runs: RunSummary[], counts: readonly Row[]): void
 }
 
 /**
- * Sets `draft` on the runs whose graph version is not a saved one, from rows of `graph_id`,
- * `version` and `saved` (the versions of the page's runs) of either store.
+ * Sets `draft` on the top-level runs whose graph version is not a saved one, from rows of
+ * `graph_id`, `version` and `saved` (the versions of the page's runs) of either store. A child
+ * run's graph may be one its parent's file carries (never saved on its own): no draft for that.
  */
 export function addDraftFlags(runs: RunSummary[], versions: readonly Row[]): void {
   const unsaved = new Set(
@@ -93,7 +94,7 @@ export function addDraftFlags(runs: RunSummary[], versions: readonly Row[]): voi
       .map((v) => `${String(v['graph_id'])}\n${Number(v['version'])}`),
   );
   if (unsaved.size === 0) return;
-  for (const run of runs) if (unsaved.has(`${run.graphId}\n${run.graphVersion}`)) run.draft = true;
+  for (const run of runs) if (!run.parent && unsaved.has(`${run.graphId}\n${run.graphVersion}`)) run.draft = true;
 }
 
 export function toEvent(r: Row): RunEvent {

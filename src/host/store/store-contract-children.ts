@@ -80,6 +80,16 @@ export function childRunsContract(t: ContractStore): void {
       expect(await store.countRuns()).toBe(2);
       expect(await ids({ parentRunId: 'run_a', order: 'asc' })).toEqual(['run_c0', 'run_c1', 'run_c2']);
       expect(await store.countRuns({ parentRunId: 'run_a' })).toBe(3);
+      // Neither graph was saved: the top-level runs are drafts, the child runs are not called so
+      // (a child's graph may be one its parent's file carries).
+      const drafts = (await store.listRuns({ all: true, order: 'asc' })).map((r) => [r.runId, r.draft ?? false]);
+      expect(drafts).toEqual([
+        ['run_a', true],
+        ['run_b', true],
+        ['run_c0', false],
+        ['run_c1', false],
+        ['run_c2', false],
+      ]);
       expect(await ids({ parentRunId: 'run_a', status: 'failed' })).toEqual(['run_c1']);
       expect(await ids({ parentRunId: 'run_b' })).toEqual([]);
       expect(await ids({ all: true, order: 'asc' })).toEqual(['run_a', 'run_b', 'run_c0', 'run_c1', 'run_c2']);

@@ -68,9 +68,9 @@ export interface RunSummary {
   /** Its child runs (subgraph, map, loop) by status, when it has any. */
   children?: Partial<Record<RunStatus, number>>;
   /**
-   * In lists: true when the graph version it ran is not a saved one (a draft run from the studio:
-   * unsaved edits; a run the CLI starts saves its graph first), until that content is saved;
-   * absent otherwise.
+   * In lists: true when a top-level run's graph version is not a saved one (a draft run from the
+   * studio: unsaved edits; a run the CLI starts saves its graph first), until that content is
+   * saved; absent otherwise (child runs: their graph may be one of the parent file's library).
    */
   draft?: true;
 }
