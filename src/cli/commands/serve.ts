@@ -47,7 +47,6 @@ export async function serveCommand(
   process.stdout.write(
     `studio: ${server.url}\n(database ${server.service.store.displayName}${mode}; Ctrl+C to stop)\n`,
   );
-  await sayWhereCommitsGo(server.service.store, g.verbose === true);
   const running = server;
   await new Promise<void>((resolve) => {
     let signals = 0;
@@ -75,18 +74,6 @@ export async function serveCommand(
     process.on('SIGTERM', stop);
   });
   return 0;
-}
-
-/** A writer thread that could not start is said (commits then wait on the engine's thread); `--verbose` says it started. */
-async function sayWhereCommitsGo(store: object, verbose: boolean): Promise<void> {
-  const started = (store as { writerStarted?: () => Promise<string> | undefined }).writerStarted?.();
-  if (!started) return;
-  const where = await started;
-  if (where !== 'thread')
-    process.stderr.write(
-      `statepipe serve: warning: the store's writer thread ${where}; commits are made on the engine's thread\n`,
-    );
-  else if (verbose) process.stderr.write("store: the engine's commits are made on a writer thread\n");
 }
 
 const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;

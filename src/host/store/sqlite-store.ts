@@ -125,11 +125,6 @@ export class SqliteStore extends StoreQueries implements Store {
     this.writer = writer;
   }
 
-  /** With a writer thread: `thread` once it is up, or why the writes are made on this thread instead. */
-  writerStarted(): Promise<string> | undefined {
-    return this.writer?.started();
-  }
-
   createRun(run: NewRun): Promise<RunEvent[]> {
     return this.write({ op: 'createRun', run }) as Promise<RunEvent[]>;
   }

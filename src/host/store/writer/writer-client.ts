@@ -112,12 +112,6 @@ export class StoreWriter {
     });
   }
 
-  /** Once the thread is up, `thread`; if it could not start (or has stopped), why. */
-  async started(): Promise<string> {
-    await this.up;
-    return this.gone ?? 'thread';
-  }
-
   /** Stops the thread once every write asked of it is answered; its connection closes there. */
   async close(): Promise<void> {
     // Held until it has exited: an idle thread does not keep the process alive, a closing one must.
