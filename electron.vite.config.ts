@@ -30,11 +30,7 @@ export default defineConfig({
       // stay external and are loaded from node_modules at run time.
       externalizeDeps: true,
       rolldownOptions: {
-        input: {
-          index: resolve(root, 'src/main/index.ts'),
-          // The store's writer thread (src/host/store/writer/) starts from a file of its own.
-          'store-writer': resolve(root, 'src/host/store/writer/writer-thread.ts'),
-        },
+        input: { index: resolve(root, 'src/main/index.ts') },
         external: ['better-sqlite3', 'bindings'],
       },
     },

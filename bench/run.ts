@@ -303,23 +303,19 @@ async function main(): Promise<void> {
     log('effectful chains (SQLite FULL) and Restate');
     const { nodes, restateSteps, reps } = PLAN.effects;
     const chains: EffectResult[] = [];
-    // As the long-lived hosts run them (their commit linger, their store's writer thread), and the GET
-    // chain without the thread, and without either (a transaction per node, on the engine's thread).
+    // As the hosts run them (their commit linger), and the GET chain without it: a transaction per node.
     const variants = [
-      ['delay', COMMIT_LINGER_MS, true],
-      ['http', COMMIT_LINGER_MS, true],
-      ['http', COMMIT_LINGER_MS, false],
-      ['http', 0, false],
-      ['put', COMMIT_LINGER_MS, true],
+      ['delay', COMMIT_LINGER_MS],
+      ['http', COMMIT_LINGER_MS],
+      ['http', 0],
+      ['put', COMMIT_LINGER_MS],
     ] as const;
-    for (const [flavor, lingerMs, writerThread] of variants) {
-      const where = writerThread ? 'writer thread' : 'main thread';
-      const r = await child<EffectResult>(`${flavor} chain ${nodes}, linger ${lingerMs} ms, ${where}`, {
+    for (const [flavor, lingerMs] of variants) {
+      const r = await child<EffectResult>(`${flavor} chain ${nodes}, linger ${lingerMs} ms`, {
         kind: 'effects',
         flavor,
         nodes,
         lingerMs,
-        writerThread,
         reps,
         dir: '',
       });

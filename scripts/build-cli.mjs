@@ -54,8 +54,7 @@ export async function buildCli({ quiet = false, metafile = false } = {}) {
   const builtAt = Date.now();
   const result = await build({
     absWorkingDir: ROOT,
-    // The store's writer thread (src/host/store/writer/) starts from a file of its own.
-    entryPoints: { statepipe: 'src/cli/main.ts', 'store-writer': 'src/host/store/writer/writer-thread.ts' },
+    entryPoints: { statepipe: 'src/cli/main.ts' },
     outdir: OUT_DIR,
     entryNames: '[name]',
     chunkNames: 'chunks/[name]-[hash]',

@@ -26,8 +26,6 @@ export interface EffectSpec {
   nodes: number;
   /** EngineDeps.commitLingerMs: the hosts' (COMMIT_LINGER_MS), or 0 (a transaction per node). */
   lingerMs: number;
-  /** The store commits on its writer thread, as the long-lived hosts' does (OpenOptions.writerThread). */
-  writerThread: boolean;
   reps: Reps;
   dir: string;
 }
@@ -37,7 +35,6 @@ export interface EffectResult {
   flavor: EffectFlavor;
   nodes: number;
   lingerMs: number;
-  writerThread: boolean;
   reps: number;
   status: string;
   /** Median wall time of a run (createRun to its end). */
@@ -76,11 +73,7 @@ async function timerSamples(n: number): Promise<number[]> {
 
 export async function effectCase(spec: EffectSpec): Promise<EffectResult> {
   const server = await localServer();
-  const file = path.join(
-    spec.dir,
-    `effects-${spec.flavor}-${spec.lingerMs}-${spec.writerThread ? 'thread' : 'main'}.db`,
-  );
-  const db = openDatabase(file, { synchronous: 'FULL', writerThread: spec.writerThread });
+  const db = openDatabase(path.join(spec.dir, `effects-${spec.flavor}.db`), { synchronous: 'FULL' });
   const graph = chain(spec.flavor, spec.nodes, server.url);
   const once = async (g: Graph) => {
     const store = new TimedStore(db);
@@ -129,7 +122,6 @@ export async function effectCase(spec: EffectSpec): Promise<EffectResult> {
       flavor: spec.flavor,
       nodes: spec.nodes,
       lingerMs: spec.lingerMs,
-      writerThread: spec.writerThread,
       reps,
       status,
       wallMs,

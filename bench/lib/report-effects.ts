@@ -30,9 +30,8 @@ function pairs(x: EffectsCollected) {
   });
 }
 
-/** The chains as the long-lived hosts run them (their commit linger, their writer thread); the others are reported beside. */
-const asHosts = (c: EffectResult): boolean => c.lingerMs > 0 && c.writerThread;
-const hosts = (x: EffectsCollected) => (x.chains.some(asHosts) ? x.chains.filter(asHosts) : x.chains);
+/** The chains as the hosts run them (their commit linger); the GET chain without one is reported beside. */
+const hosts = (x: EffectsCollected) => x.chains.filter((c) => c.lingerMs > 0 || !x.chains.some((o) => o.lingerMs > 0));
 
 export function effectTargets(x: EffectsCollected | undefined): Target[] {
   if (!x) return [];
@@ -65,7 +64,7 @@ export function effectTargets(x: EffectsCollected | undefined): Target[] {
       name: 'Store transactions per effectful node in a chain',
       goal: '≤ 1 (≤ 1.05)',
       measured: commits
-        ? `at most ${commits.commitsPerNode.toFixed(2)} (${commits.flavor} chain, linger ${commits.lingerMs} ms${commits.writerThread ? ', writer thread' : ''})`
+        ? `at most ${commits.commitsPerNode.toFixed(2)} (${commits.flavor} chain, linger ${commits.lingerMs} ms)`
         : 'n/a',
       met: commits ? commits.commitsPerNode <= 1.05 : null,
     },
@@ -84,14 +83,14 @@ export function renderEffects(x: EffectsCollected | undefined): string[] {
   L.push(
     "A chain of `delay` nodes with `ms: 0` (a durable wait: its start commits with its end time, its timer is the effect), a chain of `http` GETs to a server on 127.0.0.1 in a process of its own (a read: its request goes out while its start is written) and a chain of `http` PUTs to it (idempotent but not a read: its start is durable before its request). `µs/node` = wall time of a run / nodes; `effect` = the effect alone measured from the same process after each run (100 `setTimeout(0)`; 100 raw GETs or PUTs; the median); `beyond` = `µs/node` − `effect` (the delay's timer and the GET run while their start is written); `vs raw` = `beyond` / one raw one-row FULL transaction (measured right after, as many as the chain's nodes). `linger` = the engine's commit linger (`commitLingerMs`: the hosts' is " +
       String(COMMIT_LINGER_MS) +
-      " ms; what no one awaits is written together over that long, what an effect awaits at once); `thread` = the store commits on its writer thread (`writerThread`, as \`serve\` and the app run it: the engine's thread goes on while a commit's fsync waits) or on the engine's own; the GET chain is also run without the thread, and without either (a transaction per node). `CPU µs/node` is the bench process's, all its threads (the engine, the store, the client's side of the request).",
+      " ms; what no one awaits is written together over that long, what an effect awaits at once); the GET chain is also run without one (a transaction per node). `CPU µs/node` is the bench process's (the engine, the store, the client's side of the request).",
     '',
-    '| chain | linger ms | thread | nodes | µs/node | effect µs | beyond µs | raw µs/tx | vs raw | commits/node | CPU µs/node | reps |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| chain | linger ms | nodes | µs/node | effect µs | beyond µs | raw µs/tx | vs raw | commits/node | CPU µs/node | reps |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   );
   for (const c of x.chains)
     L.push(
-      `| ${CHAIN_NAMES[c.flavor]} | ${c.lingerMs} | ${c.writerThread ? 'writer' : 'engine'} | ${f(c.nodes)} | ${f(c.usPerNode)} | ${f(c.effectUs)} | ${f(c.beyondUs)} | ${f(x.raw?.usPerTxn)} | ${x.raw ? ratio(c.beyondUs / x.raw.usPerTxn) : 'n/a'} | ${c.commitsPerNode.toFixed(2)} | ${f(c.cpuUsPerNode)} | ${c.reps} |`,
+      `| ${CHAIN_NAMES[c.flavor]} | ${c.lingerMs} | ${f(c.nodes)} | ${f(c.usPerNode)} | ${f(c.effectUs)} | ${f(c.beyondUs)} | ${f(x.raw?.usPerTxn)} | ${x.raw ? ratio(c.beyondUs / x.raw.usPerTxn) : 'n/a'} | ${c.commitsPerNode.toFixed(2)} | ${f(c.cpuUsPerNode)} | ${c.reps} |`,
     );
   L.push('');
   const r = x.restate;

@@ -20,8 +20,7 @@ import { SqliteStore, openStore, type Store, type StoreOptions } from './store/i
  */
 export async function openProcessStore(spec: string, opts: StoreOptions = {}): Promise<Store> {
   const chaos = chaosFromEnv(); // one env lookup, no wrapper unless it is set
-  // `statepipe chaos` wraps the writes made on this thread: none go to a writer thread then.
-  const store = await openStore(spec, chaos ? { ...opts, writerThread: false } : opts);
+  const store = await openStore(spec, opts);
   return chaos && store instanceof SqliteStore ? installChaos(store, chaos) : store;
 }
 

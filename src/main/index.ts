@@ -43,8 +43,6 @@ async function startService(): Promise<void> {
   const svc = await StatepipeService.open({
     dbPath: defaultDbPath(),
     providers: { credentials },
-    // A long-lived host: the engine's commits wait on a thread of their own (store/writer/).
-    writerThread: true,
     ...(nativeBinding ? { nativeBinding } : {}),
   });
   service = svc;

@@ -63,8 +63,7 @@ async function openBackend(opts: ServerOptions): Promise<{ service: StatepipeSer
       'usage',
       `--workers needs a PostgreSQL store (--db postgres://…): workers take runs from a queue in the database; ${resolveStoreSpec(opts.dbPath)} is a SQLite file`,
     );
-  // A long-lived host: the engine's commits wait on a thread of their own (store/writer/).
-  const service = await StatepipeService.open({ dbPath: opts.dbPath, writerThread: true });
+  const service = await StatepipeService.open({ dbPath: opts.dbPath });
   let queue: RunQueue | undefined;
   try {
     queue = opts.workers ? await RunQueue.open(service.store, { flag: '--workers' }) : undefined;

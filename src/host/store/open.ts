@@ -9,7 +9,6 @@ import { AppError } from '../../core/errors.js';
 import { SCHEMA_VERSION, STATEPIPE_APPLICATION_ID, migrate, userVersion } from './migrations.js';
 import { dbError } from './db-error.js';
 import { SqliteStore } from './sqlite-store.js';
-import { StoreWriter, writerEntry } from './writer/writer-client.js';
 import type { OpenOptions } from './types.js';
 
 function isSqliteError(err: unknown): boolean {
@@ -118,9 +117,7 @@ function openFile(abs: string, opts: OpenOptions): SqliteStore {
       toWal(db, opts.busyTimeoutMs ?? 5000);
       migrate(db);
     }
-    const store = new SqliteStore(db, abs, { leaseMs: opts.leaseMs ?? 30_000 });
-    if (opts.writerThread && !readonly) startWriter(store, abs, opts);
-    return store;
+    return new SqliteStore(db, abs, { leaseMs: opts.leaseMs ?? 30_000 });
   } catch (err) {
     try {
       db.close();
@@ -189,18 +186,4 @@ function checkOwnership(db: Database.Database, file: string, readonly: boolean):
       `${file} has an older schema (${version} < ${SCHEMA_VERSION}) and was opened read-only; open it read-write once to migrate`,
     );
   }
-}
-
-/** The engine's writes go to a thread with its own connection (OpenOptions.writerThread), when its entry is there. */
-function startWriter(store: SqliteStore, abs: string, opts: OpenOptions): void {
-  const entry = writerEntry();
-  if (!entry) return; // a build without the thread's file: the writes stay on this thread
-  const { synchronous, nativeBinding, leaseMs, busyTimeoutMs } = opts;
-  const threadOpts: OpenOptions = {
-    ...(synchronous ? { synchronous } : {}),
-    ...(nativeBinding ? { nativeBinding } : {}),
-    ...(leaseMs !== undefined ? { leaseMs } : {}),
-    ...(busyTimeoutMs !== undefined ? { busyTimeoutMs } : {}),
-  };
-  store.useWriter(new StoreWriter(abs, threadOpts, (w) => store.writeHere(w), entry));
 }

@@ -18,8 +18,6 @@ import { LAST_SEQ, StoreQueries, toEvent } from './queries.js';
 import { SUMMARY_COLUMNS, controlKind, toSummary } from './rows.js';
 import type { Store } from './store.js';
 import type { RecoverableRun, SavedGraph } from './types.js';
-import type { WriteOp } from './writer/protocol.js';
-import type { StoreWriter } from './writer/writer-client.js';
 
 type Row = Record<string, unknown>;
 
@@ -117,61 +115,23 @@ export class SqliteStore extends StoreQueries implements Store {
   private readonly txBatch: Database.Transaction<(writes: (() => unknown)[]) => ({ ok: unknown } | { err: unknown })[]>;
   private readonly txOne: Database.Transaction<(write: () => unknown) => unknown>;
 
-  /** The thread the engine's writes commit on (openDatabase's `writerThread`); without one, this one. */
-  private writer: StoreWriter | undefined;
-
-  /** Sends the engine's writes (append, createRun, leases) to `writer` from now on. */
-  useWriter(writer: StoreWriter): void {
-    this.writer = writer;
-  }
-
   createRun(run: NewRun): Promise<RunEvent[]> {
-    return this.write({ op: 'createRun', run }) as Promise<RunEvent[]>;
+    return this.create(run);
   }
 
   async createLeased(run: NewRun, owner: LeaseOwner): Promise<{ events: RunEvent[]; lease: Lease }> {
-    const events = (await this.write({ op: 'createRun', run, owner })) as RunEvent[];
-    return { events, lease: { owner, epoch: 1 } };
+    return { events: await this.create(run, owner), lease: { owner, epoch: 1 } };
+  }
+
+  private async create(run: NewRun, owner?: LeaseOwner): Promise<RunEvent[]> {
+    if (!this.coalesceWrites) return this.createRunNow(run, owner);
+    return this.coalesced(() => this.createIn(run, owner));
   }
 
   async append(runId: RunId, events: NewEvent[], fence: Fence): Promise<RunEvent[]> {
     if (events.length === 0) return [];
-    return this.write({ op: 'append', runId, events, fence }) as Promise<RunEvent[]>;
-  }
-
-  private write(w: WriteOp): Promise<unknown> {
-    return this.writer ? this.writer.call(w) : this.writeHere(w);
-  }
-
-  /** One of the engine's writes, on this thread's connection (the writer thread's store runs them so). */
-  writeHere(w: WriteOp): Promise<unknown> {
-    switch (w.op) {
-      case 'append': {
-        const { runId, events, fence } = w;
-        if (!this.coalesceWrites) return Promise.resolve(this.appendNow(runId as RunId, events, fence));
-        return this.coalesced(() => this.appendIn(runId, events, fence));
-      }
-      case 'createRun': {
-        const { run, owner } = w;
-        if (!this.coalesceWrites) return Promise.resolve(this.createRunNow(run, owner));
-        return this.coalesced(() => this.createIn(run, owner));
-      }
-      case 'acquireLease': {
-        const { runId, owner } = w;
-        if (this.coalesceWrites) return this.coalesced(() => this.acquireIn(runId, owner));
-        return Promise.resolve(this.writeNow(() => this.acquireIn(runId, owner)));
-      }
-      case 'releaseLease': {
-        const { runId, lease } = w;
-        const release = () => {
-          this.stmt(
-            'UPDATE runs SET owner_id = NULL, owner_pid = NULL, owner_host = NULL, lease_expires_at = NULL WHERE run_id = ? AND lease_epoch = ?',
-          ).run(runId, lease.epoch);
-        };
-        if (this.coalesceWrites) return this.coalesced(release);
-        return Promise.resolve(this.guard(release));
-      }
-    }
+    if (!this.coalesceWrites) return this.appendNow(runId, events, fence);
+    return this.coalesced(() => this.appendIn(runId, events, fence));
   }
 
   private coalesced<T>(write: () => T): Promise<T> {
@@ -238,8 +198,9 @@ export class SqliteStore extends StoreQueries implements Store {
     });
   }
 
-  acquireLease(runId: RunId, owner: LeaseOwner): Promise<Lease | undefined> {
-    return this.write({ op: 'acquireLease', runId, owner }) as Promise<Lease | undefined>;
+  async acquireLease(runId: RunId, owner: LeaseOwner): Promise<Lease | undefined> {
+    if (this.coalesceWrites) return this.coalesced(() => this.acquireIn(runId, owner));
+    return this.writeNow(() => this.acquireIn(runId, owner));
   }
 
   async renewLease(runId: RunId, lease: Lease): Promise<void> {
@@ -257,7 +218,13 @@ export class SqliteStore extends StoreQueries implements Store {
   }
 
   async releaseLease(runId: RunId, lease: Lease): Promise<void> {
-    await this.write({ op: 'releaseLease', runId, lease });
+    const release = () => {
+      this.stmt(
+        'UPDATE runs SET owner_id = NULL, owner_pid = NULL, owner_host = NULL, lease_expires_at = NULL WHERE run_id = ? AND lease_epoch = ?',
+      ).run(runId, lease.epoch);
+    };
+    if (this.coalesceWrites) return this.coalesced(release);
+    this.guard(release);
   }
 
   async takeControls(runId: RunId): Promise<ControlRequest[]> {
@@ -325,10 +292,6 @@ export class SqliteStore extends StoreQueries implements Store {
   }
 
   async close(): Promise<void> {
-    // The writer thread's connection first: it answers what it was asked, then closes.
-    await this.writer?.close();
-    // Writes still waiting for their turn here (the writer thread's, if it could not start) commit first.
-    if (this.pendingWrites.length > 0 && this.db.open) this.flushWrites();
     if (this.db.open) this.db.close();
   }
 

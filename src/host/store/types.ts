@@ -20,12 +20,6 @@ export interface OpenOptions {
   leaseMs?: number;
   /** SQLite busy timeout in ms (default 5000). */
   busyTimeoutMs?: number;
-  /**
-   * The engine's writes (appends, new runs, leases) commit on a thread of their own, with its own
-   * connection (store/writer/): the engine's thread goes on while a commit's fsync waits. For
-   * long-lived hosts (serve, the app); starting the thread costs a command that runs once ~50 ms.
-   */
-  writerThread?: boolean;
 }
 
 export type RunSort = 'created' | 'started' | 'cost' | 'tokens' | 'duration' | 'status' | 'graph';
