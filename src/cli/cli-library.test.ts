@@ -6,7 +6,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { MIGRATIONS, SCHEMA_VERSION, migrate } from '../host/store/migrations.js';
 import { cli, runCount, startedRunId, tmpDir } from './cli-test-kit.js';
 
 /** `double`: the item twice over, as a template (no runner needed). */
@@ -105,5 +107,27 @@ describe.concurrent('the graph library in the CLI', () => {
     const left = await cli(['validate', write(dir, 'broken.json', broken)]);
     expect(left.stderr).toMatch(/nodes\[each\]\.config\.graph: graph "nowhere" not found/);
     expect(left.stderr).not.toMatch(/more\)/);
+  });
+
+  it('validate with a database of an older schema (read-only here) still names every problem, and leaves it as it was', async () => {
+    const dir = tmpDir();
+    const db = path.join(dir, 'old.db');
+    const old = new Database(db);
+    old.pragma('journal_mode = WAL');
+    migrate(
+      old,
+      MIGRATIONS.filter((m) => m.version < SCHEMA_VERSION),
+    );
+    old.close();
+    const before = fs.readFileSync(db);
+    const broken = fan('nowhere', 'broken');
+    (broken.nodes[1] as { config: Record<string, unknown> }).config = {};
+    const r = await cli(['validate', write(dir, 'broken.json', broken), '--json', '--db', db]);
+    expect(r.code).toBe(2);
+    expect((JSON.parse(r.stdout) as { problems: string[] }).problems).toEqual([
+      'nodes[r].config.value: is required',
+      'nodes[each].config.graph: graph "nowhere" not found: not in this file\'s graphs library, not saved in the database, and no such file',
+    ]);
+    expect(fs.readFileSync(db).equals(before)).toBe(true);
   });
 });

@@ -37,12 +37,20 @@ export function cliEntry(): string[] {
   return [BIN];
 }
 
-/** Runs `statepipe …args` in a child process; the env has no colour settings and no STATEPIPE_DB. */
+/**
+ * The home the commands run with: a folder of this test process's own, so the default database
+ * (~/.statepipe/statepipe.db) is never the person's, nor one another test run left behind.
+ */
+let home: string | undefined;
+const testHome = (): string => (home ??= fs.mkdtempSync(path.join(os.tmpdir(), 'statepipe-home-')));
+
+/** Runs `statepipe …args` in a child process; the env has no colour settings, no STATEPIPE_DB and a home of its own. */
 export async function cli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
   const env: Record<string, string | undefined> = { ...process.env };
   delete env['NO_COLOR'];
   delete env['FORCE_COLOR'];
   delete env['STATEPIPE_DB'];
+  env['HOME'] = testHome();
   if (opts.source) env['STATEPIPE_CLI_SOURCE'] = '1';
   Object.assign(env, opts.env ?? {});
   const entry = cliEntry();

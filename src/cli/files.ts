@@ -42,7 +42,13 @@ export async function loadGraphFile(file: string, dbPath?: string): Promise<Grap
   const saved = async (id: string): Promise<Graph | undefined> => {
     if (dbPath === undefined || !fs.existsSync(dbPath)) return undefined;
     // Loaded on first need only: `validate` and `run` of a self-contained graph never load SQLite here.
-    db ??= (await import('../host/store/index.js')).openDatabase(dbPath, { readonly: true });
+    // A database this process cannot read (an older schema, opened read-only here) holds no saved
+    // graph for it: the graph is reported not found, beside the file's other problems.
+    try {
+      db ??= (await import('../host/store/index.js')).openDatabase(dbPath, { readonly: true });
+    } catch {
+      return undefined;
+    }
     return savedGraph(db, id).catch(() => undefined);
   };
   try {

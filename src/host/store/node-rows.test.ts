@@ -2,7 +2,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ev } from '../../core/events.js';
-import { MIGRATIONS, userVersion, migrate } from './migrations.js';
+import { MIGRATIONS, SCHEMA_VERSION, userVersion, migrate } from './migrations.js';
 import { openDatabase } from './open.js';
 import { SqliteStore } from './sqlite-store.js';
 import { newRun, nid, rid, tmpDir } from './test-helpers.js';
@@ -50,7 +50,7 @@ describe('node states and attempts on SQLite (folded from the events)', () => {
 
     const store = openDatabase(file);
     open.push(store);
-    expect(userVersion(store.db)).toBe(9);
+    expect(userVersion(store.db)).toBe(SCHEMA_VERSION);
     expect(tables(store.db)).not.toContain('node_states');
     expect(tables(store.db)).not.toContain('node_attempts');
     const columns = store.db.prepare("SELECT name FROM pragma_table_info('runs')").pluck().all();
