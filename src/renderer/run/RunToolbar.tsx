@@ -163,14 +163,14 @@ export function RunToolbar({ back }: { back: { label: string; onClick(): void } 
       )}
       <ToolButton
         icon="download"
-        label="History"
+        label="Export log"
         testId="export-run-jsonl"
         onClick={() => void exportRun(runId, 'jsonl')}
         title="Export the run's history (JSONL)"
       />
       <ToolButton
         icon="file"
-        label="Graph"
+        label="Export graph"
         testId="export-run-graph"
         onClick={() => void exportRun(runId, 'graph')}
         title="Export the graph file as it ran"
