@@ -129,7 +129,7 @@ function layerBlocks() {
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'node_modules/**', 'coverage/**', '.tmp/**'] },
   {
-    files: ['src/**/*.{ts,tsx,mts,cts}'],
+    files: ['{src,test,e2e,bench}/**/*.{ts,tsx,mts,cts}'],
     extends: [js.configs.recommended, ...tseslint.configs.recommended],
     languageOptions: {
       ecmaVersion: 2023,

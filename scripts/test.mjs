@@ -24,7 +24,7 @@ function step(name, script, args) {
 
 const failures = [];
 if (!step('typecheck', bin('typescript', 'bin/tsc'), ['-p', 'tsconfig.json', '--noEmit'])) failures.push('typecheck');
-if (!step('lint', bin('eslint', 'bin/eslint.js'), ['src'])) failures.push('lint');
+if (!step('lint', bin('eslint', 'bin/eslint.js'), ['src', 'test', 'e2e', 'bench'])) failures.push('lint');
 if (!step('format', bin('prettier', 'bin/prettier.cjs'), ['--check', '--log-level', 'warn', '.']))
   failures.push('format');
 
