@@ -34,6 +34,10 @@ describe('drafts and versions', () => {
     await importFile(page, examplePath('vendor-onboarding'));
     await runAndWait(page);
     expect(await page.locator(sel('run-graph-version')).textContent()).toBe('unsaved draft');
+    // The title may be cut with an ellipsis on a narrow window: all of it is in its tooltip.
+    expect(await page.locator('.run-title').getAttribute('title')).toMatch(
+      /^Run run_\S+ of Vendor onboarding review \(unsaved draft\)$/,
+    );
     await page.locator(sel('run-draft')).waitFor();
     await shot(page, 'draft-run');
     await page.click(sel('run-back'));

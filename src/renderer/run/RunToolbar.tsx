@@ -114,13 +114,15 @@ export function RunToolbar({ back }: { back: { label: string; onClick(): void } 
   const finished = useSession((s) => s.live !== null && canControl(s.live.status, 'rerun'));
   const sideOpen = useUi((s) => s.panels.side);
   const entry = graph ? entryNode(graph) : undefined;
+  const versionLabel = saved ? `v${version ?? '?'}` : child ? 'child run' : 'unsaved draft';
   return (
     <div className="toolbar toolbar-run" role="toolbar" aria-label="Run" data-testid="run-toolbar">
       <button type="button" className="btn btn-tool" data-testid="run-back" onClick={back.onClick}>
         <Icon name="back" size={15} />
         <span className="btn-label">{back.label}</span>
       </button>
-      <h1 className="run-title">
+      {/* Cut with an ellipsis when the toolbar is narrow: the whole of it on hover. */}
+      <h1 className="run-title" title={`Run ${runId}${graph ? ` of ${graph.name ?? graph.id} (${versionLabel})` : ''}`}>
         Run{' '}
         <span className="mono" title={runId}>
           {shortId(runId)}
@@ -130,7 +132,7 @@ export function RunToolbar({ back }: { back: { label: string; onClick(): void } 
             {' '}
             of <b>{graph.name ?? graph.id}</b>{' '}
             <span className="chip" data-testid="run-graph-version">
-              {saved ? `v${version ?? '?'}` : child ? 'child run' : 'unsaved draft'}
+              {versionLabel}
             </span>
           </>
         )}
