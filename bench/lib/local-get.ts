@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { request } from 'undici';
 
 /** Whole runs of a chain (statepipe's, Restate's) before the timed ones: the steady state is timed, not the JIT's first passes. */
-export const CHAIN_WARM_RUNS = 3;
+export const CHAIN_WARM_RUNS = 8;
 
 export interface LocalServer {
   url: string;
