@@ -89,9 +89,7 @@ export function addChildCounts(runs: RunSummary[], counts: readonly Row[]): void
  */
 export function addDraftFlags(runs: RunSummary[], versions: readonly Row[]): void {
   const unsaved = new Set(
-    versions
-      .filter((v) => !v['saved'] || v['saved'] === '0')
-      .map((v) => `${String(v['graph_id'])}\n${Number(v['version'])}`),
+    versions.filter((v) => !isSaved(v)).map((v) => `${String(v['graph_id'])}\n${Number(v['version'])}`),
   );
   if (unsaved.size === 0) return;
   for (const run of runs) if (!run.parent && unsaved.has(`${run.graphId}\n${run.graphVersion}`)) run.draft = true;
@@ -207,8 +205,11 @@ export function toGraphVersion(r: Row): GraphVersionInfo {
 
 /** A version's number and whether it is a saved one (SQLite: 0/1, PostgreSQL: a boolean). */
 export function toVersionOf(r: Row): { version: number; saved: boolean } {
-  return { version: Number(r['version']), saved: r['saved'] === true || Number(r['saved']) === 1 };
+  return { version: Number(r['version']), saved: isSaved(r) };
 }
+
+/** A graph version row's `saved` (SQLite 0/1, PostgreSQL boolean). */
+const isSaved = (r: Row): boolean => r['saved'] === true || Number(r['saved']) === 1;
 
 /** A control request's kind as stored (`controls.kind`, checked by the table). */
 export const controlKind = (kind: unknown): ControlRequest['kind'] =>
