@@ -84,7 +84,7 @@ describe('a second signal while a worker drains', () => {
       const w1 = await startWorker(db, 'w1', dir);
       workers.push(w1);
       await until('w1 drives both again', async () => (await owners()).every((r) => r.owner_id?.startsWith('w1@')));
-      expect(w1.out.join('\n')).toContain(`reaped ${ids[1]}`);
+      await until('w1 logs the reap', () => w1.out.some((l) => l.includes(`reaped ${ids[1]}`)));
     } finally {
       await client.end();
     }

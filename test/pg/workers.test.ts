@@ -268,12 +268,13 @@ describe('statepipe worker on PostgreSQL', () => {
       expect(started.status, JSON.stringify(started.body)).toBe(201);
       const runId = String(started.body['runId']);
       const status = async () => String((await call('GET', `/api/runs/${runId}`)).body['status']);
+      // The run's row reads `waiting` as soon as its commit lands; the worker logs its line after.
       await until('the worker drives it to the approval', async () => (await status()) === 'waiting');
-      expect(worker.out.join('\n')).toContain(`finished ${runId} waiting`);
+      await until('the worker logs it', () => worker.out.some((l) => l.includes(`finished ${runId} waiting`)));
       const approved = await call('POST', `/api/runs/${runId}/approve`, { nodeId: 'gate' });
       expect(approved.status, JSON.stringify(approved.body)).toBe(200);
       await until('the worker finishes it', async () => (await status()) === 'succeeded');
-      expect(worker.out.join('\n')).toContain(`finished ${runId} succeeded`);
+      await until('the worker logs it', () => worker.out.some((l) => l.includes(`finished ${runId} succeeded`)));
     } finally {
       worker.child.kill('SIGTERM');
       await exited(worker);
