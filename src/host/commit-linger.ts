@@ -4,4 +4,4 @@
  * transaction, not one each.
  * Events are seen at most this much later; nothing the engine runs waits for it.
  */
-export const COMMIT_LINGER_MS = 2;
+export const COMMIT_LINGER_MS = 5;
