@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { request } from 'undici';
+import { DEFAULT_HEADERS } from '../../src/host/runners/http-transport.js';
 
 /** Whole runs of a chain (statepipe's, Restate's) before the timed ones: the steady state is timed, not the JIT's first passes. */
 export const CHAIN_WARM_RUNS = 8;
@@ -43,12 +44,18 @@ export async function localServer(): Promise<LocalServer> {
 }
 
 /**
- * One raw request, its body read: with undici's `request`, the client of statepipe's `http`
- * node, so the effect subtracted is the one the node pays. The other engines' steps (Restate's
- * `ctx.run`) make theirs with it too: every side is timed beyond the same effect.
+ * The headers an `http` node sends with a request it is not given any for: the client's defaults
+ * and the attempt's idempotency key (one of the length a run's key has).
+ */
+const NODE_HEADERS = { ...DEFAULT_HEADERS, 'idempotency-key': 'run_01M98VFRN8FWZ2BWRBWXB03M6F:n123:1' };
+
+/**
+ * One raw request, its body read: the request statepipe's `http` node sends (its headers), with
+ * its client, undici's `request`, so the effect subtracted is the one the node pays. The other
+ * engines' steps (Restate's `ctx.run`) send the same request: every side is timed beyond the same effect.
  */
 export async function get(url: string, method = 'GET'): Promise<string> {
-  return (await request(url, { method: method as 'GET' })).body.text();
+  return (await request(url, { method: method as 'GET', headers: NODE_HEADERS })).body.text();
 }
 
 /** Times of `n` raw requests (`get`; GET unless said) to `url`, µs, after `warm` unmeasured ones. */

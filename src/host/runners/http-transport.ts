@@ -24,7 +24,7 @@ export class TooLarge extends Error {}
 
 const MAX_REDIRECTS = 20;
 /** Sent unless the node sets them (fetch sends the like). */
-const DEFAULT_HEADERS = { accept: '*/*', 'accept-encoding': 'gzip, deflate, br', 'user-agent': 'statepipe' };
+export const DEFAULT_HEADERS = { accept: '*/*', 'accept-encoding': 'gzip, deflate, br', 'user-agent': 'statepipe' };
 
 type Undici = typeof import('undici');
 let undici: Promise<Undici> | undefined;
