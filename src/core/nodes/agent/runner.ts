@@ -22,7 +22,7 @@ import type { AgentStep, Usage } from '../../events.js';
 import { DEFAULT_TIMEOUT_MS } from '../../graph/schema.js';
 import { DEFAULT_MAX_STEPS } from './index.js';
 import { renderTemplates } from '../../graph/templates.js';
-import type { ModelReply, ModelRequest, NodeResult, NodeRunContext, NodeRunner, TemplateScope } from '../../ports.js';
+import type { ModelRequest, NodeResult, NodeRunContext, NodeRunner, TemplateScope } from '../../ports.js';
 import {
   buildRequest,
   formatSchemaProblems,
@@ -32,6 +32,19 @@ import {
   validatorFor,
   type SchemaProblem,
 } from '../llm/model-call.js';
+import {
+  failureFromSignal,
+  num,
+  obj,
+  parseTools,
+  plainHttpTool,
+  TOLD_TO_MODEL,
+  toolContent,
+  type AgentTool,
+} from './tools.js';
+import { callModel, modelStep } from './model-step.js';
+
+export type { AgentTool };
 
 /**
  * A model request message as the agent sends it: `ModelRequest['messages']` plus the tool
@@ -45,13 +58,6 @@ export type AgentMessage = ModelRequest['messages'][number] & {
 };
 
 type ToolCall = { id: string; name: string; args: unknown };
-
-export interface AgentTool {
-  name: string;
-  description?: string;
-  inputSchema?: unknown;
-  run: { type: 'http' | 'code'; config: Record<string, unknown> };
-}
 
 /** The output of an `agent` node (docs/graph-format.md "`agent`"). */
 export interface AgentOutput {
@@ -71,100 +77,6 @@ export interface AgentRunnerOptions {
    */
   httpTool?: NodeRunner;
 }
-
-const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-const obj = (v: unknown): Record<string, unknown> | undefined =>
-  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-
-function parseTools(nodeId: string, raw: unknown): AgentTool[] {
-  if (raw === undefined || raw === null) return [];
-  if (!Array.isArray(raw))
-    throw new NodeFailure('internal', `${nodeId}: config.tools must be a list`, { retryable: false });
-  return raw.map((t, i) => {
-    const o = obj(t);
-    const run = obj(o?.['run']);
-    if (
-      !o ||
-      typeof o['name'] !== 'string' ||
-      !run ||
-      (run['type'] !== 'http' && run['type'] !== 'code') ||
-      !obj(run['config'])
-    ) {
-      throw new NodeFailure(
-        'internal',
-        `${nodeId}: config.tools[${i}] needs "name" and "run": { "type": "http" | "code", "config" }`,
-        { retryable: false },
-      );
-    }
-    const tool: AgentTool = { name: o['name'], run: { type: run['type'], config: obj(run['config'])! } };
-    if (typeof o['description'] === 'string') tool.description = o['description'];
-    if (o['inputSchema'] !== undefined) tool.inputSchema = o['inputSchema'];
-    return tool;
-  });
-}
-
-/** What the model is shown of a tool result. */
-function toolContent(result: unknown): string {
-  if (typeof result === 'string') return result;
-  return JSON.stringify(result ?? null) ?? 'null';
-}
-
-function failureFromSignal(signal: AbortSignal, nodeId: string): NodeFailure {
-  const reason: unknown = signal.reason;
-  if (reason instanceof NodeFailure) return reason;
-  if (reason instanceof Error && reason.name === 'TimeoutError')
-    return new NodeFailure('timeout', `${nodeId}: timed out`);
-  return new NodeFailure('cancelled', `${nodeId}: cancelled`, { retryable: false });
-}
-
-/** Failures of a tool that the model is told about instead of failing the attempt. */
-const TOLD_TO_MODEL = new Set(['http-status', 'code', 'template', 'schema']);
-
-/** A minimal http tool for hosts that pass none: one fetch, status ≥ 400 is a failure. */
-const plainHttpTool: NodeRunner = async (ctx) => {
-  const cfg = ctx.config;
-  const method = String(cfg['method'] ?? 'GET').toUpperCase();
-  const url = cfg['url'];
-  if (typeof url !== 'string' || !url)
-    throw new NodeFailure('template', 'http tool: url must render to a non-empty string', { retryable: false });
-  const headers = new Headers();
-  for (const [k, v] of Object.entries(obj(cfg['headers']) ?? {}))
-    if (v !== undefined && v !== null) headers.set(k, String(v));
-  headers.set('Idempotency-Key', ctx.idempotencyKey);
-  const init: RequestInit = { method, headers, signal: ctx.signal };
-  const body = cfg['body'];
-  if (body !== undefined && body !== null && method !== 'GET' && method !== 'HEAD') {
-    init.body = typeof body === 'string' ? body : JSON.stringify(body);
-    if (typeof body !== 'string' && !headers.has('content-type')) headers.set('content-type', 'application/json');
-  }
-  let res: Response;
-  try {
-    res = await (ctx.services.fetch ?? fetch)(url, init);
-  } catch (err) {
-    if (ctx.signal.aborted) throw failureFromSignal(ctx.signal, ctx.node.id);
-    throw new NodeFailure(
-      'network',
-      `http tool: ${method} ${url} failed: ${err instanceof Error ? err.message : String(err)}`,
-    );
-  }
-  const text = await res.text();
-  let parsed: unknown = text;
-  if (/[/+]json\b/i.test(res.headers.get('content-type') ?? '')) {
-    try {
-      parsed = text.trim() ? JSON.parse(text) : null;
-    } catch {
-      parsed = text;
-    }
-  }
-  if (res.status >= 400) {
-    const kind = res.status === 429 ? 'rate-limit' : 'http-status';
-    throw new NodeFailure(kind, `http tool: ${method} ${url} returned ${res.status}`, {
-      retryable: res.status === 429 || res.status >= 500,
-      details: { status: res.status, body: parsed },
-    });
-  }
-  return { output: { status: res.status, headers: {}, body: parsed } };
-};
 
 class AgentLoop {
   readonly steps: AgentStep[] = [];
@@ -400,38 +312,6 @@ class AgentLoop {
 }
 
 const round = (usd: number): number => Math.round(usd * 1e9) / 1e9;
-
-function modelStep(reply: ModelReply, requested: string): AgentStep {
-  const usage: Usage = {
-    inputTokens: num(reply.usage?.inputTokens) ?? 0,
-    outputTokens: num(reply.usage?.outputTokens) ?? 0,
-  };
-  const step: AgentStep = {
-    kind: 'model',
-    text: typeof reply.text === 'string' ? reply.text : '',
-    usage,
-    costUsd: num(reply.costUsd) ?? 0,
-    model: reply.model || requested,
-  };
-  if (reply.toolCall)
-    step.toolCall = {
-      id: String(reply.toolCall.id),
-      name: String(reply.toolCall.name),
-      args: reply.toolCall.args ?? {},
-    };
-  return step;
-}
-
-async function callModel(ctx: NodeRunContext, call: () => Promise<ModelReply>): Promise<ModelReply> {
-  try {
-    return await call();
-  } catch (err) {
-    if (err instanceof NodeFailure) throw err;
-    if (ctx.signal.aborted) throw failureFromSignal(ctx.signal, ctx.node.id);
-    const why = err instanceof Error ? err.message : String(err);
-    throw new NodeFailure('provider', `${ctx.node.id}: model call failed: ${why}`, { retryable: true });
-  }
-}
 
 /** The agent runner; the host passes its http runner for http tools. */
 export function createAgentRunner(opts: AgentRunnerOptions = {}): NodeRunner {
