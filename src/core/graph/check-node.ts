@@ -9,7 +9,8 @@ import { codeSyntaxError, codeSyntaxText } from './code-syntax.js';
 import { isObj, keySeg, zodMessage } from './issues.js';
 import { jsonSchemaProblem } from './json-schema.js';
 import type { GraphNode } from './schema.js';
-import { expressionRefs, parseTemplateString, UNTEMPLATED_CONFIG_KEYS } from './templates.js';
+import { expressionRefs } from './expression-refs.js';
+import { parseTemplateString, UNTEMPLATED_CONFIG_KEYS } from './templates.js';
 import type { Topology } from './topology.js';
 
 export interface Ctx {

@@ -4,13 +4,12 @@ import type { TemplateScope } from '../ports.js';
 import {
   TEMPLATE_RE,
   evalCondition,
-  expressionRefs,
   parseTemplateString,
-  referencedNodes,
   renderConfig,
   renderTemplates,
   templateExpressions,
 } from './templates.js';
+import { expressionRefs, referencedNodes } from './expression-refs.js';
 
 const scope: TemplateScope = {
   input: { vendor: 'Acme', n: 3, ok: true, nothing: null, items: [{ name: 'a' }, { name: 'b' }], tags: ['x', 'y'] },

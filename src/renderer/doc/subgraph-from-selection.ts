@@ -18,7 +18,8 @@
  * branch (`when`) edge that leaves the selection or enters it from both branches of one node.
  */
 import type { Graph, GraphEdge, GraphNode } from '../../core/graph/schema';
-import { parseTemplateString, referencedNodes, templateExpressions } from '../../core/graph/templates';
+import { referencedNodes } from '../../core/graph/expression-refs';
+import { parseTemplateString, templateExpressions } from '../../core/graph/templates';
 import { uniqueId } from './defaults';
 import type { GraphChange } from './graph-edit';
 

@@ -6,7 +6,8 @@
 import { useMemo, useState, type JSX } from 'react';
 import type { MethodOutput } from '../../contract/api';
 import type { Graph, GraphNode } from '../../core/graph/schema';
-import { referencedNodes, templateExpressions, UNTEMPLATED_CONFIG_KEYS } from '../../core/graph/templates';
+import { referencedNodes } from '../../core/graph/expression-refs';
+import { templateExpressions, UNTEMPLATED_CONFIG_KEYS } from '../../core/graph/templates';
 import { topology } from '../../core/graph/topology';
 import { hostClient } from '../api/client';
 import { kindUi } from '../doc/node-kinds';

@@ -8,13 +8,8 @@
 import { NodeFailure } from '../../core/errors';
 import { inputReads, optionalInputProps } from '../../core/graph/input-reads';
 import type { Graph } from '../../core/graph/schema';
-import {
-  compileExpression,
-  evalCondition,
-  expressionRefs,
-  findClose,
-  renderTemplates,
-} from '../../core/graph/templates';
+import { compileExpression, evalCondition, findClose, renderTemplates } from '../../core/graph/templates';
+import { expressionRefs } from '../../core/graph/expression-refs';
 import { topology } from '../../core/graph/topology';
 import type { TemplateScope } from '../../core/ports';
 import { kindUi, schemaShape, type ExpressionKind, type Shape } from '../doc/node-kinds';
