@@ -4,7 +4,7 @@ import { GRAPH_ID_RE } from '../../core/graph/schema';
 import { ApiCallError, hostClient } from '../api/client';
 import { uiStore } from '../ui/ui-store';
 import { emptyGraph } from './defaults';
-import { clearDraft, downloadGraph, readGraphText, rememberRecent } from './files';
+import { clearDraft, downloadGraph, isYamlName, readGraphText, readYamlGraph, rememberRecent } from './files';
 import { autoLayout } from './layout';
 import { savedGraphs } from './saved-graphs';
 import { docStore } from './store';
@@ -139,7 +139,8 @@ export async function saveGraphAs(
 export async function importGraphFile(file: File): Promise<boolean> {
   let graph: Graph;
   try {
-    graph = readGraphText(await file.text(), file.name);
+    const text = await file.text();
+    graph = isYamlName(file.name) ? await readYamlGraph(text, file.name) : readGraphText(text, file.name);
   } catch (err) {
     notify('error', text(err));
     return false;

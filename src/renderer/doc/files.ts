@@ -25,6 +25,38 @@ export function readGraphText(text: string, source = 'file'): Graph {
   } catch (err) {
     throw new AppError('validation', `${source}: not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
   }
+  return graphOf(raw, source);
+}
+
+/** A graph file's name says YAML (`.yaml`, `.yml`), as the CLI reads it. */
+export const isYamlName = (name: string): boolean => /\.ya?ml$/i.test(name);
+
+/**
+ * Reads a YAML graph file (the CLI's other format) as the CLI reads it, in its words: duplicate
+ * keys refused, aliases bounded, a syntax error naming its line. The `yaml` package is loaded on
+ * the first such import only.
+ */
+export async function readYamlGraph(text: string, source: string): Promise<Graph> {
+  const { LineCounter, parseDocument } = await import('yaml');
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const e = doc.errors[0];
+  if (e) {
+    const line = lc.linePos(e.pos[0]).line;
+    throw new AppError('validation', `${source}:${line}: not valid YAML: ${e.message.split('\n')[0]}`);
+  }
+  if (text.trim() === '') throw new AppError('validation', `${source}: not valid YAML: the file is empty`);
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    throw new AppError('validation', `${source}: not valid YAML: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return graphOf(raw, source);
+}
+
+/** A parsed file as a graph: it must have the v1 shape to be loaded at all. */
+function graphOf(raw: unknown, source: string): Graph {
   const shape = GraphSchema.safeParse(raw);
   if (!shape.success) {
     const i = shape.error.issues[0]!;

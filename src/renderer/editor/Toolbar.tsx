@@ -61,13 +61,13 @@ export function Toolbar(): JSX.Element {
           icon="upload"
           label="Import"
           testId="import-graph-button"
-          title="Import a graph file (.json)"
+          title="Import a graph file (.json, .yaml)"
           onClick={() => fileInput.current?.click()}
         />
         <input
           ref={fileInput}
           type="file"
-          accept=".json,application/json"
+          accept=".json,.yaml,.yml,application/json,application/yaml"
           data-testid="import-graph"
           className="visually-hidden"
           tabIndex={-1}
