@@ -16,21 +16,27 @@ export interface ApprovalHint {
   command: string;
 }
 
-/**
- * An approval a child run holds is decided through the parent (`approve PARENT gate`) when it is
- * the only one waiting at that node id; when several child runs wait at the same node (a map's
- * items), approve refuses to guess, so the hint names the child run. A node in doubt in a child
- * run is retried (or resolved) in that run.
- */
-export function approveHint(runId: string, node: Waiting): ApprovalHint {
-  const waits = (node.waitingChildren ?? []).flatMap((c) =>
+const waitsOf = (node: Waiting) =>
+  (node.waitingChildren ?? []).flatMap((c) =>
     c.nodeIds.map((id) => ({ runId: c.runId, nodeId: id, doubt: c.inDoubt?.includes(id) === true })),
   );
+
+/**
+ * An approval a child run holds is decided through the parent (`approve PARENT gate`) when it is
+ * the only one waiting at that node id in the whole run (`run`: every node of it, when known) and
+ * the run has no node of that id itself; when several child runs wait at the same node id (a map's
+ * items, or the children of two composition nodes), approve refuses to guess, so the hint names
+ * the child run. A node in doubt in a child run is retried (or resolved) in that run.
+ */
+export function approveHint(runId: string, node: Waiting, run: readonly Waiting[] = [node]): ApprovalHint {
+  const waits = waitsOf(node);
   if (waits.length === 0)
     return { approvals: [node.nodeId], doubts: [], command: `statepipe approve ${runId} ${node.nodeId}` };
   const gates = waits.filter((w) => !w.doubt);
   const doubts = waits.filter((w) => w.doubt);
-  const shared = (id: string) => gates.filter((w) => w.nodeId === id).length > 1;
+  const everyGate = run.flatMap(waitsOf).filter((w) => !w.doubt);
+  const shared = (id: string) =>
+    everyGate.filter((w) => w.nodeId === id).length > 1 || run.some((n) => n.nodeId === id);
   const firstGate = gates[0];
   const firstDoubt = doubts[0];
   const command = firstGate

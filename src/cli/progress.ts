@@ -221,7 +221,7 @@ export function finalLine(o: RunOutcome, d: RunDetail | undefined, p: Paint, bud
       // A composition node waits for approvals in its child runs: those are what to approve.
       const hints = ids
         .filter((id) => !doubt.includes(id))
-        .map((id) => approveHint(o.runId, d?.nodes.find((n) => n.nodeId === id) ?? { nodeId: id }));
+        .map((id) => approveHint(o.runId, d?.nodes.find((n) => n.nodeId === id) ?? { nodeId: id }, d?.nodes));
       const approvals = hints.flatMap((h) => h.approvals);
       if (approvals.length > 0) {
         const first = hints.find((h) => h.approvals.length > 0)!;

@@ -121,7 +121,7 @@ function runText(d: RunDetail, p: Paint, children: RunSummary[] = []): string {
         : n.skipReason
           ? p.dim(oneLine(n.skipReason, 60))
           : n.status === 'waiting'
-            ? p.yellow(waitingHint(d.runId, n))
+            ? p.yellow(waitingHint(d.runId, n, d.nodes))
             : n.compensation
               ? p.dim(`compensation ${n.compensation.status}`)
               : n.poll?.nextPollAt
@@ -290,8 +290,8 @@ async function withDeadChildren<R extends RunSummary>(store: Store, r: R, dead: 
 }
 
 /** A waiting node's row: the command that decides it (and how many more wait in its child runs). */
-function waitingHint(runId: string, n: NodeDetail): string {
-  const h = approveHint(runId, n);
+function waitingHint(runId: string, n: NodeDetail, nodes: readonly NodeDetail[]): string {
+  const h = approveHint(runId, n, nodes);
   const all = h.approvals.length + h.doubts.length;
   return all > 1 ? `${h.command} (+${all - 1} more: inspect --node ${n.nodeId})` : h.command;
 }
