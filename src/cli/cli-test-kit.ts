@@ -12,6 +12,8 @@ const BIN = path.join(ROOT, 'bin', 'statepipe.js');
 
 export interface CliResult {
   code: number | null;
+  /** The signal that ended it (`SIGKILL` from a chaos kill point), else null. */
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
@@ -73,9 +75,9 @@ export async function cli(args: string[], opts: CliOptions = {}): Promise<CliRes
       );
     }, opts.timeoutMs ?? 20_000);
     child.on('error', reject);
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr });
+      resolve({ code, signal, stdout, stderr });
     });
   });
 }

@@ -70,14 +70,27 @@ function readTrace(file: string): ChaosTraceLine[] {
 }
 
 /** What to do next with the run: start it, or continue it the way a person would. */
-async function nextCommand(dbFile: string, runId: string | undefined): Promise<{ cmd: Cmd; args: string[] } | 'done'> {
+export async function nextCommand(
+  dbFile: string,
+  runId: string | undefined,
+): Promise<{ cmd: Cmd; args: string[] } | 'done'> {
   if (runId === undefined) return { cmd: 'run', args: [] };
   const { state } = await snapshot(dbFile, runId);
   if (isTerminalRun(state.status)) return 'done';
   const d = state.status === 'waiting' ? personDecision(runId, state) : undefined;
+  // The parent's record of where its children wait is as of its last write: a process killed after
+  // a child moved on and before the parent wrote it leaves the record behind. A person told "not
+  // waiting" there resumes the parent, which reads its children again.
+  if (d && d.runId !== runId && !(await stillWaits(dbFile, d.runId, d.nodeId))) return { cmd: 'resume', args: [runId] };
   if (d?.act === 'retry') return { cmd: 'retry', args: [d.runId, d.nodeId] };
   if (d) return { cmd: 'approve', args: [d.runId, d.nodeId, '--by', 'chaos', '--comment', 'ok'] };
   return { cmd: 'resume', args: [runId] };
+}
+
+/** The child run's own record has `nodeId` waiting (or in doubt) for a person. */
+async function stillWaits(dbFile: string, runId: string, nodeId: string): Promise<boolean> {
+  const status = (await snapshot(dbFile, runId)).state.nodes.get(nodeId)?.status;
+  return status === 'waiting' || status === 'in-doubt';
 }
 
 /** Decides where (if anywhere) the next child process dies. */
