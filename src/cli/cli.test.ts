@@ -101,7 +101,9 @@ describe.concurrent('statepipe run', { timeout: 120_000 }, () => {
     const again = await cli(['approve', runId, 'approval', '--db', db]);
     expect(again.code).toBe(2);
     expect(again.stderr.trim().split('\n')).toHaveLength(1);
-    expect(again.stderr).toContain('is not waiting for approval (it is an approval node, status succeeded)');
+    expect(again.stderr).toContain(
+      'is not waiting for approval (it is an approval node, status succeeded): it was already approved by alice',
+    );
   });
 
   it('approve without --by records the current user; --reject fails the run (exit 1)', async () => {

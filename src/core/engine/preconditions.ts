@@ -25,13 +25,27 @@ export function assertApprovable(state: RunState, node: GraphNode | undefined, n
     const what = `${/^(?:[aeiou]|llm|http)/.test(type) ? 'an' : 'a'} ${type} node`;
     // A composition node waits for its children's approvals: name them, decidable from here too.
     const child = n.waitingChildren?.[0];
-    const hint = child ? `; its child run ${child.runId} waits at ${child.nodeIds.join(', ')}: approve that node` : '';
+    const hint = child
+      ? `; its child run ${child.runId} waits at ${child.nodeIds.join(', ')}: approve that node`
+      : node?.type === 'approval'
+        ? decidedAlready(n)
+        : '';
     throw new AppError(
       'illegal-transition',
       `node ${nodeId} of run ${state.runId} is not waiting for approval (it is ${what}, status ${n.status})${hint}`,
     );
   }
   return n;
+}
+
+/** An approval decided before (a second click, a view that was behind): by whom, if it says. */
+function decidedAlready(n: NodeState): string {
+  if (n.status === 'succeeded') {
+    const out = n.output as { approved?: unknown; by?: unknown } | undefined;
+    const by = typeof out?.by === 'string' && out.by ? ` by ${out.by}` : '';
+    return `: it was already ${out?.approved === false ? 'rejected' : 'approved'}${by}`;
+  }
+  return n.error?.kind === 'rejected' ? ': it was already rejected' : '';
 }
 
 export function assertRetryable(state: RunState, nodeId: string): NodeState {
