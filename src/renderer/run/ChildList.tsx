@@ -11,7 +11,7 @@ import { keyLabel, type ChildItem, type ChildStatus } from './children';
 /** Rows drawn at most: a filter narrows a map of thousands of items. */
 export const CHILD_ROWS = 200;
 
-const STATUSES: ChildStatus[] = ['running', 'waiting', 'in-doubt', 'succeeded', 'failed', 'cancelled'];
+const STATUSES: ChildStatus[] = ['running', 'paused', 'waiting', 'in-doubt', 'succeeded', 'failed', 'cancelled'];
 
 /** The children a filter keeps: by status ('' = any) and by text in the key label, the run id or the error. */
 export function filterChildren(

@@ -128,3 +128,57 @@ describe('children that wait', () => {
     });
   });
 });
+
+describe('children when their parent is paused or cancelled', () => {
+  const start = (id: string, input: unknown = {}) => [
+    ev('node.queued', id),
+    ev('node.started', id, { attempt: 1, idempotencyKey: 'k', input }),
+  ];
+
+  it('a pause of the parent reads paused on its running children (not running), and running again on resume', () => {
+    seq = 0;
+    const fold = new RunFold('run_p', graph);
+    let v = fold.apply([
+      ev('run.started'),
+      ...start('each', { graph: 'c', items: [1, 2, 3] }),
+      ...start('again'),
+      ...start('once'),
+      child('each', 0),
+      child('each', 1),
+      finished('each', 0, 'succeeded'),
+      child('each', 2),
+      child('again', 1),
+      child('once', 0),
+    ]);
+    expect(v.nodes['once']!.progress?.text).toBe('child running');
+    // The pause is the parent's run-level event alone: its log records nothing of the children.
+    v = fold.apply([ev('run.paused', undefined, { reason: 'user' })]);
+    expect(v.nodes['once']!.progress?.text).toBe('child paused');
+    expect(v.nodes['once']!.children!.map((c) => c.status)).toEqual(['paused']);
+    expect(v.nodes['each']!.children!.map((c) => c.status)).toEqual(['succeeded', 'paused', 'paused']);
+    expect(v.nodes['each']!.progress).toMatchObject({ text: '1 / 3 items · 2 paused', running: 0, paused: 2 });
+    expect(v.nodes['again']!.progress?.text).toBe('iteration 1 · paused');
+    // What ends while paused is what the log records (a child's running node finishing).
+    v = fold.apply([finished('each', 1, 'succeeded')]);
+    expect(v.nodes['each']!.progress?.text).toBe('2 / 3 items · 1 paused');
+    v = fold.apply([ev('run.resumed')]);
+    expect(v.nodes['once']!.progress?.text).toBe('child running');
+    expect(v.nodes['each']!.progress?.text).toBe('2 / 3 items');
+    expect(v.nodes['again']!.progress?.text).toBe('iteration 1');
+  });
+
+  it('a cancelled node: the children it left unended read cancelled, not running', () => {
+    seq = 0;
+    const fold = new RunFold('run_p', graph);
+    const v = fold.apply([
+      ev('run.started'),
+      ...start('once'),
+      child('once', 0),
+      ev('run.paused', undefined, { reason: 'user' }),
+      ev('node.cancelled', 'once'),
+      ev('run.cancelled'),
+    ]);
+    expect(v.nodes['once']!.progress?.text).toBe('child cancelled');
+    expect(v.nodes['once']!.children!.map((c) => c.status)).toEqual(['cancelled']);
+  });
+});

@@ -9,9 +9,13 @@
 import type { NodeError } from '../../core/errors';
 import type { RunEvent } from '../../core/events';
 import type { NodeState } from '../../core/engine/state';
+import type { RunStatus } from '../../core/ports';
 
-/** `in-doubt`: waiting for a person to retry or resolve a node in doubt (not for an approval). */
-export type ChildStatus = 'running' | 'waiting' | 'in-doubt' | 'succeeded' | 'failed' | 'cancelled';
+/**
+ * `in-doubt`: waiting for a person to retry or resolve a node in doubt (not for an approval).
+ * `paused`: paused with its parent (a pause of the parent pauses its running children).
+ */
+export type ChildStatus = 'running' | 'paused' | 'waiting' | 'in-doubt' | 'succeeded' | 'failed' | 'cancelled';
 
 export interface ChildItem {
   /** A map item's index, a loop's iteration, 0 for a subgraph. */
@@ -33,12 +37,13 @@ export interface ChildProgress {
   done: number;
   failed: number;
   running: number;
+  paused: number;
   waiting: number;
   /** How many children the node will start when known (a map's items; a loop's most iterations; 1). */
   total?: number;
   /** The latest child's key (a loop's current iteration). */
   lastKey?: number;
-  /** The card's line: `37 / 120 items`, `iteration 3`, `child running`. */
+  /** The card's line: `37 / 120 items`, `iteration 3`, `child running` (`· 2 paused`, `child paused`). */
   text: string;
   /** While the node waits: at which nodes its child runs wait (`2 wait for gate · 1 in doubt at charge`). */
   waits?: string;
@@ -86,8 +91,28 @@ export class ChildTimes {
   }
 }
 
-/** The children of a node in key order, or undefined when it started none. */
-export function childItems(n: NodeState, times: ChildTimes): ChildItem[] | undefined {
+/**
+ * What a child the parent's log still records as running is now. The parent's log says when a
+ * child starts and when it ends, not when a pause or a cancel of the parent reaches it: a pause of
+ * the parent pauses its running children (they end nothing while it is paused), and a cancelled
+ * node's children are cancelled with it (their end is not recorded in the parent).
+ */
+function unendedStatus(
+  n: Pick<NodeState, 'status'>,
+  runStatus: RunStatus | undefined,
+  waits: 'waiting' | 'in-doubt' | undefined,
+): ChildStatus {
+  if (waits) return waits;
+  if (n.status === 'cancelled') return 'cancelled';
+  if (runStatus === 'paused') return 'paused';
+  return 'running';
+}
+
+/**
+ * The children of a node in key order, or undefined when it started none. `runStatus` is the
+ * parent run's: a child of a paused run is paused with it.
+ */
+export function childItems(n: NodeState, times: ChildTimes, runStatus?: RunStatus): ChildItem[] | undefined {
   if (!n.children || n.children.size === 0) return undefined;
   // A child waits itself, or through a child of its own (`via`); in doubt when all it waits on is.
   const waiting = new Set((n.waitingChildren ?? []).map((c) => c.via ?? c.runId));
@@ -104,7 +129,13 @@ export function childItems(n: NodeState, times: ChildTimes): ChildItem[] | undef
       runId: c.runId,
       attempt: c.attempt,
       status:
-        c.status === 'running' && waiting.has(c.runId) ? (approvals.has(c.runId) ? 'waiting' : 'in-doubt') : c.status,
+        c.status === 'running'
+          ? unendedStatus(
+              n,
+              runStatus,
+              waiting.has(c.runId) ? (approvals.has(c.runId) ? 'waiting' : 'in-doubt') : undefined,
+            )
+          : c.status,
       tokens: c.tokens,
       costUsd: c.costUsd,
     };
@@ -135,17 +166,20 @@ export function childProgress(
   const total = totalOf(type, n, config);
   // Not started yet (idle, queued, skipped): nothing to count.
   if (!items && n.attempt === 0) return undefined;
-  const p: ChildProgress = { done: 0, failed: 0, running: 0, waiting: 0, text: '' };
+  const p: ChildProgress = { done: 0, failed: 0, running: 0, paused: 0, waiting: 0, text: '' };
   if (total !== undefined) p.total = total;
   for (const c of items ?? []) {
     if (c.status === 'running') p.running++;
+    else if (c.status === 'paused') p.paused++;
     else if (c.status === 'waiting' || c.status === 'in-doubt') p.waiting++;
     else p.done++;
     if (c.status === 'failed') p.failed++;
     p.lastKey = Math.max(p.lastKey ?? c.key, c.key);
   }
-  if (type === 'map') p.text = `${p.done} / ${total ?? '?'} items`;
-  else if (type === 'loop') p.text = p.lastKey === undefined ? 'no iteration yet' : `iteration ${p.lastKey}`;
+  // Paused with the run: `3 / 12 items · 2 paused`, `iteration 3 · paused`, `child paused`.
+  if (type === 'map') p.text = `${p.done} / ${total ?? '?'} items${p.paused ? ` · ${p.paused} paused` : ''}`;
+  else if (type === 'loop')
+    p.text = p.lastKey === undefined ? 'no iteration yet' : `iteration ${p.lastKey}${p.paused ? ' · paused' : ''}`;
   else p.text = items?.[0] ? `child ${items[0].status}` : 'child not started';
   const waits = waitsText(n);
   if (waits) p.waits = waits;

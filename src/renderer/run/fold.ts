@@ -83,7 +83,7 @@ export interface RunSnapshot {
 
 export const isTerminalStatus = (s: RunStatus | undefined): boolean => s !== undefined && isTerminalRun(s);
 
-function nodeSnapshot(n: NodeState, g: GraphNode | undefined, times: ChildTimes): NodeSnapshot {
+function nodeSnapshot(n: NodeState, g: GraphNode | undefined, times: ChildTimes, runStatus: RunStatus): NodeSnapshot {
   const { tokens, costUsd } = nodeUsage(n);
   const v: NodeSnapshot = {
     status: n.status,
@@ -106,7 +106,7 @@ function nodeSnapshot(n: NodeState, g: GraphNode | undefined, times: ChildTimes)
   if (n.until !== undefined) v.until = n.until;
   const durationMs = nodeDurationMs(n);
   if (durationMs !== undefined) v.durationMs = durationMs;
-  const children = childItems(n, times);
+  const children = childItems(n, times, runStatus);
   if (children) v.children = children;
   const progress = g ? childProgress(g.type, n, g.config, children) : undefined;
   if (progress) v.progress = progress;
@@ -150,7 +150,8 @@ export class RunFold {
     this.state = initialState(runId as RunId, graph);
     this.index = new Map(graph.nodes.map((n) => [n.id, n]));
     const nodes: Record<string, NodeSnapshot> = {};
-    for (const [id, n] of this.state.nodes) nodes[id] = nodeSnapshot(n, this.index.get(id), this.times);
+    for (const [id, n] of this.state.nodes)
+      nodes[id] = nodeSnapshot(n, this.index.get(id), this.times, this.state.status);
     this.view = this.snapshot(nodes);
   }
 
@@ -160,6 +161,7 @@ export class RunFold {
 
   apply(events: readonly RunEvent[]): RunSnapshot {
     const touched = new Set<string>();
+    const status = this.state.status;
     let changed = false;
     for (const e of events) {
       if (e.seq <= this.state.seq) continue;
@@ -176,10 +178,14 @@ export class RunFold {
       changed = true;
     }
     if (!changed) return this.view;
+    // A composition node's children follow the run's status (paused with it): a run-level event
+    // (a pause, a resume) touches every node that started children, though it names none.
+    if (this.state.status !== status) for (const [id, n] of this.state.nodes) if (n.children?.size) touched.add(id);
     let nodes = this.view.nodes;
     if (touched.size) {
       const next = { ...nodes };
-      for (const id of touched) next[id] = nodeSnapshot(this.state.nodes.get(id)!, this.index.get(id), this.times);
+      for (const id of touched)
+        next[id] = nodeSnapshot(this.state.nodes.get(id)!, this.index.get(id), this.times, this.state.status);
       nodes = next;
     }
     this.view = this.snapshot(nodes);
