@@ -12,7 +12,9 @@ import { errorMessageOf } from '../../core/errors';
 import { isBranching, typeLabel } from '../doc/defaults';
 import { kindUi } from '../doc/node-kinds';
 import type { FlowNode } from '../doc/flow';
+import { ESTIMATE_TITLE } from '../run/spend';
 import { DecisionButtons } from '../ui/DecisionButtons';
+import { fmtTokens } from '../ui/format';
 import { Icon, StateIcon, TypeIcon } from '../ui/icons';
 import { ZoomedOutContext } from './lod';
 import { useNodeSource, type CardRun } from './node-source';
@@ -182,6 +184,8 @@ function FullNode({ id, selected }: Pick<Props, 'id' | 'selected'>): JSX.Element
   const streams = kindUi(type)?.streams ?? false;
   const stream = streams && run ? run.stream : '';
   const count = problems ? problems.split('\n').length : 0;
+  // Counted as the run's header counts: live, `≈` while a stream is open.
+  const tokens = run ? (run.liveTokens ?? run.tokens) : 0;
   const decide = live && type === 'approval' && status === 'waiting' ? src.decide : undefined;
   const diff = mark?.diff;
   return (
@@ -221,7 +225,12 @@ function FullNode({ id, selected }: Pick<Props, 'id' | 'selected'>): JSX.Element
         <div className="sp-run-meta">
           <span className="sp-run-state">{STATUS_TEXT[status] ?? status}</span>
           {run.attempt > 1 && <span>attempt {run.attempt}</span>}
-          {run.tokens > 0 && <span>{run.tokens} tok</span>}
+          {tokens > 0 && (
+            <span title={run.estimating ? ESTIMATE_TITLE : undefined}>
+              {run.estimating ? '≈ ' : ''}
+              {fmtTokens(tokens)} tok
+            </span>
+          )}
           {status === 'retrying' && run.error && <span className="sp-run-err">{run.error.kind}</span>}
         </div>
       )}

@@ -22,6 +22,9 @@ export interface CardRun {
   /** The config its latest attempt ran with, templates rendered (a run's card shows that, not `{{…}}`). */
   input?: unknown;
   tokens: number;
+  /** Counting live (a run's card): `tokens` plus what its attempt still running has used; `≈` while estimated. */
+  liveTokens?: number;
+  estimating?: boolean;
   stream: string;
   error?: NodeError;
   /** A composition node: its children's progress (`37 / 120 items`, `iteration 3`, `child running`). */

@@ -73,6 +73,10 @@ function asSnapshot(r: Result, startedAt: number): NodeSnapshot {
     steps: [],
     tokens,
     costUsd: r.costUsd ?? 0,
+    // A test that ended: nothing is still running.
+    liveTokens: tokens,
+    liveCostUsd: r.costUsd ?? 0,
+    estimating: false,
   };
 }
 

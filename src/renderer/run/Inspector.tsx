@@ -8,12 +8,12 @@
 import { useState, type JSX, type ReactNode } from 'react';
 import type { GraphNode } from '../../core/graph/schema';
 import { kindUi } from '../doc/node-kinds';
-import { fmtCost, fmtTokens } from '../ui/format';
 import { DecisionButtons } from '../ui/DecisionButtons';
 import { Icon, StateIcon, TypeIcon } from '../ui/icons';
 import { JsonTree } from '../ui/JsonTree';
 import type { NodeSnapshot } from './fold';
 import { ChildList } from './ChildList';
+import { spendText, type LiveSpend } from './spend';
 import { Attempts, decisionText, ErrorView, LiveStream, Resolve, Section } from './inspector-parts';
 
 /** What a person can do to the node now (absent: nothing, e.g. while time travelling). */
@@ -163,8 +163,7 @@ export function Inspector({
         <div className="insp-scroll">
           <div className="insp-stats">
             <span>attempt {snap.attempt}</span>
-            <span>{fmtTokens(snap.tokens)} tokens</span>
-            <span>{fmtCost(snap.costUsd)}</span>
+            <SpendStats spend={snap} />
             {snap.skipReason && <span>skipped: {snap.skipReason}</span>}
           </div>
           {error && (
@@ -259,5 +258,18 @@ export function Inspector({
         </div>
       )}
     </section>
+  );
+}
+
+/** A node's tokens and cost, counted as the header and the run summary count the run's. */
+function SpendStats({ spend }: { spend: LiveSpend }): JSX.Element {
+  const shown = spendText(spend);
+  return (
+    <>
+      <span data-testid="inspector-tokens" data-tokens={spend.liveTokens} title={shown.title}>
+        {shown.tokens} tokens
+      </span>
+      <span>{shown.cost}</span>
+    </>
   );
 }

@@ -1,12 +1,14 @@
 /** The run view's Node tab when no node is selected: status, timings, tokens, cost, input, result or error. */
 import type { JSX } from 'react';
-import { fmtCost, fmtMs, fmtTokens } from '../ui/format';
+import { fmtMs } from '../ui/format';
 import { StateIcon } from '../ui/icons';
 import { JsonTree } from '../ui/JsonTree';
 import type { RunSnapshot } from './fold';
+import { spendText } from './spend';
 
 export function RunSummary({ run }: { run: RunSnapshot }): JSX.Element {
   const duration = run.startedAt && run.finishedAt ? Date.parse(run.finishedAt) - Date.parse(run.startedAt) : null;
+  const spend = spendText(run);
   const counts = new Map<string, number>();
   for (const n of Object.values(run.nodes)) counts.set(n.status, (counts.get(n.status) ?? 0) + 1);
   return (
@@ -14,8 +16,11 @@ export function RunSummary({ run }: { run: RunSnapshot }): JSX.Element {
       <div className="insp-stats">
         <span>{run.graphId}</span>
         {duration !== null && <span>{fmtMs(duration)}</span>}
-        <span>{fmtTokens(run.tokens)} tokens</span>
-        <span>{fmtCost(run.costUsd)}</span>
+        {/* The header's count (live: a stream still open is estimated, marked ≈). */}
+        <span data-testid="run-summary-tokens" data-tokens={run.liveTokens} title={spend.title}>
+          {spend.tokens} tokens
+        </span>
+        <span>{spend.cost}</span>
       </div>
       <div className="status-counts">
         {[...counts].map(([s, n]) => (

@@ -9,11 +9,12 @@ import { hostClient } from '../api/client';
 import { openRunGraph, saveGraph } from '../doc/commands';
 import { entryNode } from '../doc/defaults';
 import { downloadText } from '../ui/download';
-import { fmtBudget, fmtCost, fmtTokens, shortId } from '../ui/format';
+import { fmtBudget, shortId } from '../ui/format';
 import { Icon, StateIcon } from '../ui/icons';
 import { ToolButton } from '../ui/ToolButton';
 import { uiStore, useUi } from '../ui/ui-store';
 import { useRunView, useSession } from './context';
+import { spendText } from './spend';
 
 async function exportRun(runId: string, what: 'jsonl' | 'graph'): Promise<void> {
   const c = hostClient();
@@ -30,17 +31,10 @@ function Meta(): JSX.Element {
   const tokens = useSession((s) => s.live?.liveTokens ?? 0);
   const cost = useSession((s) => s.live?.liveCostUsd ?? 0);
   const estimating = useSession((s) => s.live?.estimating ?? false);
+  const shown = spendText({ liveTokens: tokens, liveCostUsd: cost, estimating });
   return (
-    <span
-      className="run-meta small"
-      data-testid="run-meta"
-      data-tokens={tokens}
-      title={
-        estimating ? 'Counting live: an open stream is estimated from its text until its reply reports' : undefined
-      }
-    >
-      {estimating ? '≈ ' : ''}
-      {fmtTokens(tokens)} tok · {fmtCost(cost)}
+    <span className="run-meta small" data-testid="run-meta" data-tokens={tokens} title={shown.title}>
+      {shown.tokens} tok · {shown.cost}
     </span>
   );
 }

@@ -41,6 +41,10 @@ export interface NodeSnapshot extends Omit<
   /** Sums over the node's finished attempts (and, for a composition node, its children that ended). */
   tokens: number;
   costUsd: number;
+  /** Counting live: settled, plus what its attempt still running has used (as the run's, below). */
+  liveTokens: number;
+  liveCostUsd: number;
+  estimating: boolean;
   /** A composition node: its child runs in key order, and its progress. */
   children?: readonly ChildItem[];
   progress?: ChildProgress;
@@ -85,6 +89,7 @@ export const isTerminalStatus = (s: RunStatus | undefined): boolean => s !== und
 
 function nodeSnapshot(n: NodeState, g: GraphNode | undefined, times: ChildTimes, runStatus: RunStatus): NodeSnapshot {
   const { tokens, costUsd } = nodeUsage(n);
+  const open = openUsage(n);
   const v: NodeSnapshot = {
     status: n.status,
     attempt: n.attempt,
@@ -94,6 +99,9 @@ function nodeSnapshot(n: NodeState, g: GraphNode | undefined, times: ChildTimes,
     steps: n.steps.slice(),
     tokens,
     costUsd,
+    liveTokens: tokens + open.tokens,
+    liveCostUsd: costUsd + open.costUsd,
+    estimating: open.estimating,
   };
   if (n.input !== undefined) v.input = n.input;
   if (n.output !== undefined) v.output = n.output;
@@ -113,24 +121,18 @@ function nodeSnapshot(n: NodeState, g: GraphNode | undefined, times: ChildTimes,
   return v;
 }
 
-/** What attempts still running have used so far: their agent steps, and their stream's text (estimated). */
-function openUsage(state: RunState): { tokens: number; costUsd: number; estimating: boolean } {
+/** What a node's attempt still running has used so far: its agent steps, and its stream's text (estimated). */
+function openUsage(n: NodeState): { tokens: number; costUsd: number; estimating: boolean } {
   let tokens = 0;
   let costUsd = 0;
-  let estimating = false;
-  for (const n of state.nodes.values()) {
-    if (n.status !== 'running') continue;
-    for (const s of n.steps) {
-      if (s.kind !== 'model') continue;
-      if (s.usage) tokens += s.usage.inputTokens + s.usage.outputTokens;
-      costUsd += s.costUsd ?? 0;
-    }
-    if (n.stream) {
-      tokens += countTokens(n.stream);
-      estimating = true;
-    }
+  if (n.status !== 'running') return { tokens, costUsd, estimating: false };
+  for (const s of n.steps) {
+    if (s.kind !== 'model') continue;
+    if (s.usage) tokens += s.usage.inputTokens + s.usage.outputTokens;
+    costUsd += s.costUsd ?? 0;
   }
-  return { tokens, costUsd, estimating };
+  if (n.stream) tokens += countTokens(n.stream);
+  return { tokens, costUsd, estimating: n.stream !== '' };
 }
 
 /** Folds a run's events incrementally; `apply` returns the new snapshot (the same one when nothing changed). */
@@ -194,7 +196,13 @@ export class RunFold {
 
   private snapshot(nodes: Readonly<Record<string, NodeSnapshot>>): RunSnapshot {
     const s = this.state;
-    const open = openUsage(s);
+    // The run's live count is its nodes' (the same sums the inspector and the cards show).
+    const open = { tokens: 0, costUsd: 0, estimating: false };
+    for (const n of Object.values(nodes)) {
+      open.tokens += n.liveTokens - n.tokens;
+      open.costUsd += n.liveCostUsd - n.costUsd;
+      open.estimating ||= n.estimating;
+    }
     const v: RunSnapshot = {
       runId: this.runId,
       graphId: s.graphId,
