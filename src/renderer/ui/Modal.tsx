@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, type JSX, type ReactNode } from 'react';
-import { isTopDialog, trapTab } from './focus-trap';
+import { escapeCloses, trapTab } from './focus-trap';
 import { Icon } from './icons';
 
 /**
@@ -21,11 +21,12 @@ export function Modal({
 }): JSX.Element {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
-    // On the window, bubbling: a control that handles the key itself (Monaco's Tab) has done so first.
+    // On the window, bubbling: a control that handles the key itself (Monaco's Tab, its Escape
+    // closing a suggest list or a find widget) has done so first (focus-trap.ts escapeCloses).
     const onKey = (e: KeyboardEvent) => {
       const dialog = box.current;
       if (!dialog) return;
-      if (e.key === 'Escape' && isTopDialog(dialog)) onClose();
+      if (escapeCloses(e, dialog)) onClose();
       else trapTab(e, dialog);
     };
     window.addEventListener('keydown', onKey);

@@ -1,7 +1,8 @@
 /**
  * Keeps Tab and Shift+Tab inside an open dialog: from its last control Tab goes to its first, from
- * its first Shift+Tab goes to its last, and from anywhere outside it Tab goes in. Only the topmost
- * dialog (the last `aria-modal` one in the document) acts, so a dialog over a dialog traps alone.
+ * its first Shift+Tab goes to its last, and from anywhere outside it Tab goes in; and says which
+ * Escape closes it. Only the topmost dialog (the last `aria-modal` one in the document) acts, so a
+ * dialog over a dialog traps alone.
  */
 
 const TABBABLE = [
@@ -63,4 +64,40 @@ export function trapTab(e: KeyboardEvent, box: HTMLElement): void {
   if (!next) return; // between two of its controls: the browser's own Tab stays inside
   e.preventDefault();
   next.focus();
+}
+
+/**
+ * Monaco's widgets that its own Escape closes first: the suggest list, the find widget, the
+ * parameter hints. Each carries `visible` while it shows, inside the editor's `.monaco-editor`
+ * (its overflow widgets too: no `overflowWidgetsDomNode` is given, MonacoField.tsx).
+ */
+export const MONACO_ESCAPABLE = [
+  '.suggest-widget.visible',
+  '.find-widget.visible',
+  '.parameter-hints-widget.visible',
+].join(',');
+
+/** Whether a key went to a Monaco editor that has a widget open, which that Escape closes. */
+export function monacoTakesEscape(target: EventTarget | null): boolean {
+  const el = target as Partial<Pick<Element, 'closest'>> | null;
+  const editor = typeof el?.closest === 'function' ? el.closest('.monaco-editor') : null;
+  return editor?.querySelector(MONACO_ESCAPABLE) != null;
+}
+
+export type EscapeKey = Pick<KeyboardEvent, 'key' | 'defaultPrevented' | 'isComposing' | 'target'>;
+
+/**
+ * Whether a keydown closes the dialog `box`: an Escape nothing took before it (a control that
+ * handles Escape itself prevents its default: Monaco closing its suggest list or its find widget
+ * does), not one that ends an input method's composition, nor one inside a Monaco editor whose
+ * widget it closes (should the dialog hear it first); and only the topmost dialog closes.
+ */
+export function escapeCloses(
+  e: EscapeKey,
+  box: HTMLElement,
+  isTop: (box: HTMLElement) => boolean = isTopDialog,
+): boolean {
+  if (e.key !== 'Escape' || e.defaultPrevented || e.isComposing) return false;
+  if (monacoTakesEscape(e.target)) return false;
+  return isTop(box);
 }
