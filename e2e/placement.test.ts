@@ -1,9 +1,9 @@
 /**
  * Where new nodes land, read from the page as a person sees it: nodes added one after another by
  * clicking the palette each land in the visible canvas (not under the side panel, the minimap or
- * the zoom controls), none on another, each next to the one added before; pasted nodes land at
- * one offset from the copied ones, the same after an undo, and a second paste does not stack on
- * the first.
+ * the zoom controls), none on another, each next to the one added before; pasted nodes land in
+ * view beside the copied ones, clear of every card, the same after an undo, a second paste beside
+ * the first, and in view even when the copied ones were scrolled out of it.
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -82,32 +82,85 @@ describe('where new nodes land', () => {
       expect(realErrors(errors)).toEqual([]);
     }, 60_000);
 
-  it('paste: one offset from the copied node, the same after an undo; a second paste beside the first', async () => {
+  /** The pasted card's box on screen: in the visible canvas, clear of the chrome and of every other card. */
+  async function expectInViewAndClear(page: Page, id: string): Promise<void> {
+    const canvas = await rect(page, sel('canvas'));
+    const side = await rect(page, '.side-panel');
+    const all = await cards(page);
+    const added = all.find((b) => b.id === id);
+    expect(added, `${id} drawn in view`).toBeDefined();
+    expect(added!.x).toBeGreaterThanOrEqual(canvas.x);
+    expect(added!.y).toBeGreaterThanOrEqual(canvas.y);
+    expect(added!.y + added!.height).toBeLessThanOrEqual(canvas.y + canvas.height);
+    expect(added!.x + added!.width, `${id} not under the side panel`).toBeLessThanOrEqual(side.x);
+    for (const chrome of ['.react-flow__minimap', '.react-flow__controls'])
+      expect(overlap(added!, { id: chrome, ...(await rect(page, chrome)) }), `${id} clear of ${chrome}`).toBe(false);
+    for (const other of all) if (other.id !== id) expect(overlap(added!, other), `${id} on ${other.id}`).toBe(false);
+  }
+
+  /** Selects a node by a click on its card and copies it. */
+  async function copyNode(page: Page, id: string): Promise<void> {
+    await page.locator(`${sel('canvas')} .react-flow__pane`).click({ position: { x: 10, y: 10 } });
+    await clickNode(page, id);
+    await page.keyboard.press('Control+c');
+  }
+
+  it('paste: beside the copied node, clear of it, the same place after an undo; a second paste beside the first', async () => {
     const { page, errors } = await h.page();
     await page.click(sel('palette-llm'));
     await page.locator(sel('node-llm_1')).waitFor();
     const from = await position(page, 'llm_1');
-    await clickNode(page, 'llm_1');
-    await page.locator(`${sel('canvas')} .react-flow__pane`).click({ position: { x: 10, y: 10 } });
-    await clickNode(page, 'llm_1');
-    await page.keyboard.press('Control+c');
+    await copyNode(page, 'llm_1');
     await page.keyboard.press('Control+v');
     await page.locator(sel('node-llm_2')).waitFor();
     const first = await position(page, 'llm_2');
-    const offset = { x: first.x - from.x, y: first.y - from.y };
-    expect(offset.x).toBeGreaterThan(0);
-    expect(offset.y).toBeGreaterThan(0);
+    // To its right, on its row, not on it.
+    expect(first.y).toBe(from.y);
+    expect(first.x).toBeGreaterThan(from.x);
+    await expectInViewAndClear(page, 'llm_2');
     // Undone, pasted again: the same place, not one step further.
     await page.keyboard.press('Control+z');
     await page.locator(sel('node-llm_2')).waitFor({ state: 'detached' });
     await page.keyboard.press('Control+v');
     await page.locator(sel('node-llm_2')).waitFor();
     expect(await position(page, 'llm_2')).toEqual(first);
-    // Pasted once more: beside the first paste (the same step again), not on it.
+    // Pasted once more: beside the first paste (the next step on its row or, where the view ends
+    // there, the one below it), in view, on no card.
     await page.keyboard.press('Control+v');
     await page.locator(sel('node-llm_3')).waitFor();
-    expect(await position(page, 'llm_3')).toEqual({ x: first.x + offset.x, y: first.y + offset.y });
+    const second = await position(page, 'llm_3');
+    const step = first.x - from.x;
+    const right = second.y === first.y && second.x === first.x + step;
+    const below = second.x === first.x && second.y > first.y && second.y - first.y <= step;
+    expect(right || below, JSON.stringify({ first, second })).toBe(true);
+    await expectInViewAndClear(page, 'llm_3');
     await shot(page, 'paste-placement');
+    expect(realErrors(errors)).toEqual([]);
+  }, 60_000);
+
+  it('paste with the copied nodes scrolled out of view: the copies land in view, clear of every card', async () => {
+    const { page, errors } = await h.page();
+    await page.click(sel('palette-llm'));
+    await page.locator(sel('node-llm_1')).waitFor();
+    await copyNode(page, 'llm_1');
+    // The canvas dragged by hand until the copied card is far out of view.
+    const pane = await rect(page, sel('canvas'));
+    for (let i = 0; i < 2; i++) {
+      await page.mouse.move(pane.x + pane.width - 60, pane.y + pane.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(pane.x + 60, pane.y + pane.height / 2, { steps: 10 });
+      await page.mouse.up();
+    }
+    await page.locator(`${sel('canvas')} .react-flow__node[data-id="llm_1"]`).waitFor({ state: 'detached' });
+    // A card added where the view now is: the paste stays clear of it too.
+    await page.click(sel('palette-transform'));
+    await page.locator(sel('node-transform_1')).waitFor();
+    await page.locator(`${sel('canvas')} .react-flow__pane`).click({ position: { x: 10, y: 10 } });
+    await page.keyboard.press('Control+v');
+    await page.locator(sel('node-llm_2')).waitFor({ timeout: 5_000 }); // drawn: in view
+    await page.waitForTimeout(50); // measured
+    await expectInViewAndClear(page, 'llm_2');
+    await shot(page, 'paste-out-of-view');
     expect(realErrors(errors)).toEqual([]);
   }, 60_000);
 });

@@ -3,15 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Graph } from '../../core/graph/schema';
 import { serializeGraph, validateGraph } from '../../core/graph/validate';
 import { defaultConfig, emptyGraph, makeNode, newEdgeId, newNodeId, uniqueId } from './defaults';
-import {
-  applyGraphChanges,
-  connectEdge,
-  copySelection,
-  pasteChanges,
-  pasteOffset,
-  removeChanges,
-  renameRefs,
-} from './graph-edit';
+import { applyGraphChanges, connectEdge, copySelection, pasteChanges, removeChanges, renameRefs } from './graph-edit';
 import { NODE_TYPES, findKind } from '../../core/nodes/registry';
 
 const example = (name: string) =>
@@ -109,21 +101,6 @@ describe('applyGraphChanges', () => {
     expect(r.edges.at(-1)).toEqual({ id: 'e10', source: 'llm_1', target: 'llm_2' });
     expect(r.nodes.find((n) => n.id === 'llm_2')!.config['prompt']).toContain('nodes.llm_1.output');
     expect(r.nodes.find((n) => n.id === 'llm_1')!.position).toEqual({ x: 260, y: 190 });
-  });
-
-  it('pastes one step from the copied nodes, a further step while a copy is already there', () => {
-    const clip = copySelection(g, new Set(['extract', 'summary']));
-    expect(pasteOffset(g, clip)).toEqual({ x: 40, y: 40 });
-    const once = applyGraphChanges(g, pasteChanges(g, clip, pasteOffset(g, clip)).changes);
-    expect(pasteOffset(once, clip)).toEqual({ x: 80, y: 80 });
-    const twice = applyGraphChanges(once, pasteChanges(once, clip, pasteOffset(once, clip)).changes);
-    expect(pasteOffset(twice, clip)).toEqual({ x: 120, y: 120 });
-    // The first copies moved away: their place is free again.
-    const moved = {
-      ...twice,
-      nodes: twice.nodes.map((n) => (['llm_1', 'llm_2'].includes(n.id) ? { ...n, position: { x: 2000, y: 2000 } } : n)),
-    };
-    expect(pasteOffset(moved, clip)).toEqual({ x: 40, y: 40 });
   });
 
   it('removeChanges drops edges then nodes', () => {

@@ -175,22 +175,6 @@ export function copySelection(graph: Graph, nodeIds: ReadonlySet<string>): Clip 
   };
 }
 
-/**
- * Where a paste of `clip` goes: `step` right and down of the copied nodes, or a whole number of
- * steps when a card is already (within half a step) where one of them would land: a paste, undone,
- * pastes to the same place again, and pasted twice the second copy is beside the first, not on it.
- */
-export function pasteOffset(graph: Graph, clip: Clip, step = 40): XY {
-  const near = (a: XY, b: XY) => Math.abs(a.x - b.x) < step / 2 && Math.abs(a.y - b.y) < step / 2;
-  const placed = graph.nodes.flatMap((n) => (n.position ? [n.position] : []));
-  for (let k = 1; k < 200; k++) {
-    const d = { x: step * k, y: step * k };
-    const lands = clip.nodes.map((n) => ({ x: (n.position?.x ?? 0) + d.x, y: (n.position?.y ?? 0) + d.y }));
-    if (!lands.some((p) => placed.some((q) => near(p, q)))) return d;
-  }
-  return { x: step, y: step };
-}
-
 /** Changes that paste a clip with fresh ids (references between pasted nodes follow), shifted by `offset`. */
 export function pasteChanges(
   graph: Graph,

@@ -1,4 +1,4 @@
-/** Where a node added by a palette click goes: in the visible canvas, clear of every card. */
+/** Where a node added by a palette click, or nodes pasted, go: in the visible canvas, clear of every card. */
 
 export interface Rect {
   x: number;
@@ -29,14 +29,16 @@ const grid = (v: number) => Math.round(v / 10) * 10;
  * middle of the view; one added after `after` (the card the last click added, when it is in view)
  * goes to its right, or where the view ends there, to the free spot of the grid nearest to that
  * (in steps of a card: the same row first, then below, then right). When the view has no room, the
- * nearest free spot of the grid outside it, and `inView` is false: the canvas pans to it.
+ * nearest free spot of the grid outside it, and `inView` is false: the canvas pans to it. `size`
+ * is the box placed: a new card, or the box around pasted cards.
  */
 export function placeInView(
   cards: readonly Rect[],
   view: Rect,
   after?: Rect,
+  size: { width: number; height: number } = NEW_CARD,
 ): { x: number; y: number; inView: boolean } {
-  const { width, height } = NEW_CARD;
+  const { width, height } = size;
   const start =
     after && within(after, view)
       ? { x: after.x + after.width + GAP, y: after.y }
@@ -60,6 +62,66 @@ export function placeInView(
     }
   if (!best) return { x: grid(start.x), y: grid(start.y), inView: false };
   return { x: grid(best.x), y: grid(best.y), inView: best.key[0] === 0 };
+}
+
+/** The box around some cards. */
+export function boundsOf(rects: readonly Rect[]): Rect {
+  const x = Math.min(...rects.map((r) => r.x));
+  const y = Math.min(...rects.map((r) => r.y));
+  const right = Math.max(...rects.map((r) => r.x + r.width));
+  const bottom = Math.max(...rects.map((r) => r.y + r.height));
+  return { x, y, width: right - x, height: bottom - y };
+}
+
+/**
+ * The free spot in `view` for a box of `size` nearest to `from` (its top-left corner), on a grid
+ * fine enough to find room between cards that the coarser one of placeInView (in steps of the box)
+ * misses; undefined when the view has none.
+ */
+function nearestFreeInView(
+  cards: readonly Rect[],
+  view: Rect,
+  size: { width: number; height: number },
+  from: { x: number; y: number },
+): { x: number; y: number } | undefined {
+  // A few thousand spots at most, however far the view is zoomed out.
+  const step = Math.max(10, Math.ceil(Math.sqrt((view.width * view.height) / 4000) / 10) * 10);
+  const near = cards.filter((c) => clash(c, view));
+  let best: { x: number; y: number; d: number } | undefined;
+  for (let y = Math.ceil(view.y / 10) * 10; y + size.height <= view.y + view.height; y += step)
+    for (let x = Math.ceil(view.x / 10) * 10; x + size.width <= view.x + view.width; x += step) {
+      const d = Math.hypot(x - from.x, y - from.y);
+      if (best && d >= best.d) continue;
+      const spot = { x, y, width: size.width, height: size.height };
+      if (!near.some((o) => clash(spot, o))) best = { x, y, d };
+    }
+  return best && { x: best.x, y: best.y };
+}
+
+/**
+ * How far pasted copies of `copied` (the copied cards, where they were copied) move from them: as
+ * one box, placed as a palette click places a card (placeInView): in view and clear of every card
+ * in `cards` (the copied ones among them), to the right of the copied cards when they are in view,
+ * else in the middle of the view; where that grid has no room in view, the free spot in view
+ * nearest to there. Pasted again, the copies go beside the earlier ones; a paste undone frees its
+ * place for the next. `inView` false: no room in view at all, the canvas pans to the copies.
+ */
+export function pastePlace(
+  copied: readonly Rect[],
+  cards: readonly Rect[],
+  view: Rect,
+): { dx: number; dy: number; inView: boolean } {
+  if (copied.length === 0) return { dx: 0, dy: 0, inView: true };
+  const box = boundsOf(copied);
+  let spot = placeInView(cards, view, box, box);
+  if (!spot.inView) {
+    const from = within(box, view)
+      ? { x: box.x + box.width + GAP, y: box.y }
+      : { x: view.x + (view.width - box.width) / 2, y: view.y + (view.height - box.height) / 2 };
+    const free = nearestFreeInView(cards, view, box, from);
+    if (free) spot = { ...free, inView: true };
+  }
+  return { dx: spot.x - box.x, dy: spot.y - box.y, inView: spot.inView };
 }
 
 const lessThan = (a: number[], b: number[]): boolean => {

@@ -3,9 +3,10 @@
  * run of it (the one run view), or the graph's saved versions.
  */
 import { lazy, Suspense, useCallback, useEffect, type JSX } from 'react';
-import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
+import { ReactFlowProvider, useReactFlow, type ReactFlowInstance } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
-import { copySelection, pasteChanges, pasteOffset, type Clip } from '../doc/graph-edit';
+import { copySelection, pasteChanges, type Clip } from '../doc/graph-edit';
+import { boundsOf, pastePlace } from '../doc/place';
 import { docStore, useDoc } from '../doc/store';
 import { uiStore, useUi } from '../ui/ui-store';
 import { Canvas } from './Canvas';
@@ -13,6 +14,7 @@ import { GraphPanel } from './GraphPanel';
 import { Palette } from './Palette';
 import { Toolbar } from './Toolbar';
 import { askSubgraph } from './SubgraphDialog';
+import { cardRects, visibleFlowRect } from './view-rect';
 import type { OpenRunOptions } from '../run/RunView';
 
 // Loaded when first shown: the first load carries the editor alone (see README, Performance).
@@ -27,8 +29,29 @@ const typing = (t: EventTarget | null) =>
   t instanceof HTMLElement &&
   t.closest('input, textarea, select, [contenteditable="true"], .monaco-editor, .nokey') !== null;
 
+/**
+ * Pastes the clip in view, clear of every card: beside the copied nodes when they are in view
+ * (see place.ts pastePlace); the view moves to the copies where it has no room for them.
+ */
+function pasteInView(clip: Clip, flow: Pick<ReactFlowInstance, 'screenToFlowPosition' | 'setCenter' | 'getZoom'>) {
+  const s = docStore.getState();
+  // The copied nodes where they were copied (the paste moves those positions), at their sizes.
+  const copied = cardRects(clip.nodes, s.measured);
+  const p = pastePlace(copied, cardRects(s.graph.nodes, s.measured), visibleFlowRect(flow));
+  const { changes, ids } = pasteChanges(s.graph, clip, { x: p.dx, y: p.dy });
+  s.apply(changes);
+  s.select(ids, []);
+  if (p.inView || copied.length === 0) return;
+  const box = boundsOf(copied);
+  void flow.setCenter(box.x + p.dx + box.width / 2, box.y + p.dy + box.height / 2, {
+    zoom: flow.getZoom(),
+    duration: 0,
+  });
+}
+
 function useShortcuts(): void {
-  const { fitView } = useReactFlow();
+  const flow = useReactFlow();
+  const { fitView } = flow;
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const mod = e.ctrlKey || e.metaKey;
@@ -43,9 +66,7 @@ function useShortcuts(): void {
         clipboard = copySelection(s.graph, new Set(s.selectedNodes));
         void navigator.clipboard?.writeText(JSON.stringify(clipboard, null, 2)).catch(() => undefined);
       } else if (key === 'v' && clipboard) {
-        const { changes, ids } = pasteChanges(s.graph, clipboard, pasteOffset(s.graph, clipboard));
-        s.apply(changes);
-        s.select(ids, []);
+        pasteInView(clipboard, flow);
       } else if (key === 'a') {
         s.select(
           s.graph.nodes.map((n) => n.id),
@@ -58,7 +79,7 @@ function useShortcuts(): void {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [fitView]);
+  }, [fitView, flow]);
 }
 
 /** The side panel: the graph's own fields, or the selected node (its config, and testing it). */
