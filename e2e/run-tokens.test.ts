@@ -1,7 +1,7 @@
 /**
  * One token count, wherever a person reads it (Chromium against `statepipe serve`): while a model
- * streams, the run's header, the run summary beside the canvas, the streaming node's inspector and
- * its card all show the same live count (`≈` while it is estimated from the stream's text), and
+ * streams, the run's header, the run summary beside the canvas, the trace's run row, the streaming
+ * node's inspector and its card all show the same live count (`≈` while it is estimated from the stream's text), and
  * the same settled count once the run ends.
  */
 import { writeFileSync } from 'node:fs';
@@ -30,7 +30,7 @@ const graph = {
         provider: 'mock',
         model: 'mock-1',
         prompt: 'say a',
-        mock: { reply: 'one two three four five six seven eight nine ten eleven twelve thirteen', tokensPerSecond: 5 },
+        mock: { reply: 'one two three four five six seven eight nine ten eleven twelve thirteen', tokensPerSecond: 4 },
       },
     },
     { id: 'out', type: 'output', position: { x: 520, y: 100 }, config: { value: '{{nodes.a.output.text}}' } },
@@ -47,6 +47,7 @@ const PLACES = {
   summary: `${sel('run-summary')} .insp-stats`,
   inspector: `${sel('inspector')} .insp-stats`,
   card: `${sel('run-view')} ${sel('node-a')} .sp-run-meta`,
+  traceRun: `${sel('trace')} details[data-testid^="trace-run-"] > summary .trace-meta`,
 };
 
 /** The count each place shows, as its text reads (the number and its `≈`), read in one go. */
@@ -64,7 +65,7 @@ const counts = (page: Page, places: (keyof typeof PLACES)[]) =>
   );
 
 describe('token counts', () => {
-  it('the header, the run summary, the inspector and the card count the same tokens while a model streams, and after', async () => {
+  it('the header, the run summary, the trace, the inspector and the card count the same tokens while a model streams, and after', async () => {
     const { page, errors } = await h.page();
     const path = join(h.dir, 'one-count.json');
     writeFileSync(path, JSON.stringify(graph, null, 2));
@@ -80,6 +81,13 @@ describe('token counts', () => {
     expect(h1).toMatch(/^≈ \d+$/);
     expect(s1).toBe(h1);
     await shot(page, 'tokens-streaming');
+    // The trace's run row: the same count again.
+    await page.click(sel('rd-tab-trace'));
+    await page.locator(sel('trace')).waitFor();
+    const [ht, tt] = await counts(page, ['header', 'traceRun']);
+    expect(ht).toMatch(/^≈ \d+$/);
+    expect(tt).toBe(ht);
+    await shot(page, 'tokens-trace');
 
     // The streaming node: its inspector and its card count it as the header counts the run.
     await page.locator(`${sel('run-view')} ${sel('node-a')} .sp-label`).click();

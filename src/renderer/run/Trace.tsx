@@ -3,6 +3,7 @@ import { useState, type JSX } from 'react';
 import { StateIcon } from '../ui/icons';
 import { fmtCost, fmtMs, fmtTokens } from '../ui/format';
 import type { TraceField, TraceItem } from './trace';
+import { ESTIMATE_TITLE } from './spend';
 
 const MAX_TEXT = 20_000;
 
@@ -41,7 +42,12 @@ function Meta({ item }: { item: TraceItem }): JSX.Element {
   return (
     <span className="trace-meta">
       {item.model && <span className="chip">{item.model}</span>}
-      {item.tokens !== undefined && item.tokens > 0 && <span title="tokens">{fmtTokens(item.tokens)} tok</span>}
+      {item.tokens !== undefined && item.tokens > 0 && (
+        <span title={item.estimating ? ESTIMATE_TITLE : 'tokens'}>
+          {item.estimating ? '≈ ' : ''}
+          {fmtTokens(item.tokens)} tok
+        </span>
+      )}
       {item.costUsd !== undefined && item.costUsd > 0 && <span title="cost">{fmtCost(item.costUsd)}</span>}
       {item.ms !== undefined && <span title="latency">{fmtMs(item.ms)}</span>}
     </span>

@@ -93,6 +93,24 @@ describe('run detail (pure parts)', () => {
     expect(foldTo('run_X', graph, log, 0).status).toBe('queued');
   });
 
+  it("the trace counts a run's and a node's tokens as the header and the inspector do: live, estimated while a stream is open", () => {
+    const log = runLog('one two three four');
+    const streaming = log.find((x) => x.type === 'node.tokens')!;
+    const at = foldTo('run_X', graph, log, streaming.seq);
+    expect(at).toMatchObject({ tokens: 0, estimating: true });
+    expect(at.liveTokens).toBeGreaterThan(0);
+    const trace = buildTrace(graph, at, log.slice(0, streaming.seq));
+    expect(trace).toMatchObject({ tokens: at.liveTokens, estimating: true });
+    const ask = trace.children.find((c) => c.id === 'ask')!;
+    expect(ask).toMatchObject({ tokens: at.nodes['ask']!.liveTokens, estimating: true });
+    expect(ask.tokens).toBe(at.liveTokens);
+    // Ended: the reply's reported count, no longer estimated.
+    const end = foldTo('run_X', graph, log);
+    const done = buildTrace(graph, end, log);
+    expect(done).toMatchObject({ tokens: 3 });
+    expect(done.estimating).toBeUndefined();
+  });
+
   it('builds the trace: run → node → attempt → model call, errors included', () => {
     const ok = buildTrace(graph, foldTo('run_X', graph, runLog('Hello')), runLog('Hello'));
     const ask = ok.children.find((c) => c.id === 'ask')!;

@@ -23,6 +23,8 @@ export interface TraceItem {
   status?: string;
   tokens?: number;
   costUsd?: number;
+  /** `tokens` holds an estimate (a stream still open): shown `≈`, as everywhere in the run view. */
+  estimating?: boolean;
   ms?: number;
   model?: string;
   fields: TraceField[];
@@ -191,8 +193,9 @@ export function buildTrace(graph: Graph, state: RunSnapshot, events: readonly Ru
         children: callsOf(g.type, g.id, a.attempt, log, n, a, isLast),
       };
     });
-    const tokens = n.attempts.reduce((s, a) => s + (tokensOf(a.usage) ?? 0), 0);
-    const cost = n.attempts.reduce((s, a) => s + (a.costUsd ?? 0), 0);
+    // The node's count as its inspector and its card show it (live; a composition node's children in it).
+    const tokens = n.liveTokens;
+    const cost = n.liveCostUsd;
     const fields: TraceField[] = [];
     // A failed attempt shows its own error; the node repeats it only when it failed before any attempt.
     if (n.error && n.status === 'failed' && n.attempts.length === 0)
@@ -206,6 +209,7 @@ export function buildTrace(graph: Graph, state: RunSnapshot, events: readonly Ru
       status: n.status,
       ...(tokens ? { tokens } : {}),
       ...(cost ? { costUsd: cost } : {}),
+      ...(n.estimating ? { estimating: true } : {}),
       ...(n.durationMs !== undefined ? { ms: n.durationMs } : {}),
       fields,
       children: attempts,
@@ -226,8 +230,10 @@ export function buildTrace(graph: Graph, state: RunSnapshot, events: readonly Ru
     kind: 'run',
     title: `run ${state.runId}`,
     status: state.status,
-    tokens: state.tokens,
-    costUsd: state.costUsd,
+    // The run's count as the header and the run summary show it.
+    tokens: state.liveTokens,
+    costUsd: state.liveCostUsd,
+    ...(state.estimating ? { estimating: true } : {}),
     ...(ms !== undefined ? { ms } : {}),
     fields: runFields,
     children: nodes,
