@@ -1,9 +1,9 @@
 /**
  * A queued run whose lease another process holds for a moment without driving it (an approve
- * refused because the run is not at its gate yet, a dead-run scan) when a worker claims its nudge:
- * the worker's drive meets a conflict, and once the lease is released the run starts within the
- * usual claim latency (the worker watched it and queued it again), not after the reaper's 30 s
- * for queued runs. The race is made deterministic: the test holds the lease while the worker claims.
+ * refused under it, a dead-run scan) when a worker claims its nudge: the worker's drive meets a
+ * conflict, and once the lease is released the run starts within the usual claim latency (the
+ * worker watched it and queued it again), not after the reaper's 30 s for queued runs. The race
+ * is made deterministic: the test holds the lease while the worker claims.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -39,7 +39,7 @@ describe('a worker whose claimed run is leased elsewhere for a moment', () => {
 
     const store = await openStore(db);
     try {
-      // Held here, as a refused approve holds it, while the worker claims the run's only nudge.
+      // Held here, as a refused action held it under the lease, while the worker claims its only nudge.
       const lease = await store.acquireLease(runId, { id: 'holder@test', pid: process.pid });
       expect(lease).not.toBeNull();
       const w = await startWorker(db, 'w', dir);

@@ -32,6 +32,11 @@ import { foldEvents, type RunState } from './state.js';
 export interface DriveOptions {
   /** Commits a person's action (a decision, a retry) inside the driver, before it plans. */
   prepare?: (run: RunContext) => void;
+  /**
+   * `prepare`'s precondition, checked on the run as stored before its lease is taken (drives.ts):
+   * an action refused there writes nothing at all, not even the lease.
+   */
+  check?: (state: RunState, graph: Graph) => void;
   /** Resume a paused run, optionally raising its budget. */
   resume?: { budget?: { maxTokens?: number; maxCostUsd?: number } };
   cancel?: boolean;

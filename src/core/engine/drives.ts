@@ -12,7 +12,7 @@ import type { EngineDeps, RunOutcome } from './context.js';
 import { RunDriver, type DriveOptions } from './driver.js';
 import { HeldLeases } from './held-leases.js';
 import { isTerminalRun } from './machines.js';
-import type { RunState } from './state.js';
+import { foldEvents, type RunState } from './state.js';
 
 /** A run driven by an engine now: see Engine.drivenHere. */
 export interface DrivenHere {
@@ -66,6 +66,13 @@ export class Drives {
     opts: DriveOptions,
     releaseLater: boolean,
   ): Promise<{ outcome: RunOutcome; final?: RunState }> {
+    // A person's action not driven here is checked first on the run as stored: refused, it takes
+    // no lease, so it changes nothing (a run queued for the workers stays queued, with no owner and
+    // its epoch). The check under the lease (prepare) stays: the run may move on meanwhile.
+    if (opts.check && !this.has(runId)) {
+      const stored = await this.deps.store.loadRun(runId);
+      opts.check(foldEvents(runId, stored.graph, stored.events), stored.graph);
+    }
     // One driver per run in a process: a drive asked while another is starting joins it, one
     // asked while another is stopping waits it out. Nothing is awaited between the last look and
     // `starting` set below, so two drives asked at once never both take the run.

@@ -16,10 +16,12 @@ import { Drives, type DrivenHere } from './drives.js';
 import { decide, resolveNode, retryNode, reusedEvents, type Decision } from './controls.js';
 import type { DriveOptions } from './driver.js';
 import { isTerminalRun } from './machines.js';
-import { assertResumable, nodeIn } from './preconditions.js';
+import { assertApprovable, assertResolvable, assertResumable, assertRetryable, nodeIn } from './preconditions.js';
 import { foldEvents, type RunState } from './state.js';
 
 export type { Decision };
+
+const nodeOf = (graph: Graph, nodeId: string) => graph.nodes.find((n) => n.id === nodeId);
 
 /** A control left for the process that drives the run, not carried out yet. */
 type Requested = { runId: string; status: 'requested' };
@@ -194,6 +196,7 @@ export class Engine {
       this.drive(runId, {
         resume: opts.budget ? { budget: opts.budget } : {},
         prepare: (run) => assertResumable(run.state),
+        check: (state) => assertResumable(state),
         ...handOffOf(opts),
       });
     try {
@@ -235,7 +238,11 @@ export class Engine {
   /** Decides an approval: the run's own, or (not a node of the run) the one a waiting child run holds. */
   async approve(runId: RunId, nodeId: string, decision: Decision, opts: HandOff = {}): Promise<RunOutcome> {
     return this.orInChild(runId, nodeId, 'approve', (id) =>
-      this.drive(id, { prepare: (run) => decide(run, nodeId, decision), ...handOffOf(opts) }),
+      this.drive(id, {
+        prepare: (run) => decide(run, nodeId, decision),
+        check: (state, graph) => assertApprovable(state, nodeOf(graph, nodeId), nodeId),
+        ...handOffOf(opts),
+      }),
     );
   }
 
@@ -268,14 +275,22 @@ export class Engine {
   /** Retries a failed or in-doubt node (a failed run continues); one in doubt in a waiting child run, from its parent too. */
   async retry(runId: RunId, nodeId: string, opts: HandOff = {}): Promise<RunOutcome> {
     return this.orInChild(runId, nodeId, 'retry', (id) =>
-      this.drive(id, { prepare: (run) => retryNode(run, nodeId), ...handOffOf(opts) }),
+      this.drive(id, {
+        prepare: (run) => retryNode(run, nodeId),
+        check: (state) => assertRetryable(state, nodeId),
+        ...handOffOf(opts),
+      }),
     );
   }
 
   /** Marks an in-doubt node done with an output a person gives (in a waiting child run, from its parent too). */
   async resolve(runId: RunId, nodeId: string, output: unknown, opts: HandOff = {}): Promise<RunOutcome> {
     return this.orInChild(runId, nodeId, 'resolve', (id) =>
-      this.drive(id, { prepare: (run) => resolveNode(run, nodeId, output), ...handOffOf(opts) }),
+      this.drive(id, {
+        prepare: (run) => resolveNode(run, nodeId, output),
+        check: (state) => assertResolvable(state, nodeId),
+        ...handOffOf(opts),
+      }),
     );
   }
 

@@ -29,8 +29,8 @@ export interface WorkerOptions {
 
 /**
  * A claimed run whose lease another process holds is watched this long (ms): one that took the
- * lease only for a moment (a refused approve, a dead-run scan) releases it within milliseconds,
- * and the run, still to be driven, is queued again instead of waiting for the reaper.
+ * lease only for a moment (a dead-run scan, an action refused under it) releases it within
+ * milliseconds, and the run, still to be driven, is queued again instead of waiting for the reaper.
  */
 const FREED_WAIT_MS = 3_000;
 /** How often it is looked at meanwhile (ms). */
@@ -192,11 +192,11 @@ export class RunWorker {
 
   /**
    * After a lease conflict: whoever held the lease may have taken it without driving the run (an
-   * approve refused because the run is not at the gate yet, a dead-run scan, a drain's hand-back)
-   * and queues nothing when it lets go; the nudge this worker claimed was the run's only one. So
-   * the run is watched for a few seconds, and queued again if its lease comes free while it is
-   * still queued or running. Held by a process that drives it, it is left to that process (and,
-   * should it die, to the reaper). Holds no slot.
+   * action refused under the lease because the run moved on since it was checked, a dead-run scan,
+   * a drain's hand-back) and queues nothing when it lets go; the nudge this worker claimed was the
+   * run's only one. So the run is watched for a few seconds, and queued again if its lease comes
+   * free while it is still queued or running. Held by a process that drives it, it is left to that
+   * process (and, should it die, to the reaper). Holds no slot.
    */
   private watchFreed(runId: string): void {
     const watch: Promise<void> = this.requeueWhenFreed(runId)
