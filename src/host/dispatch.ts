@@ -10,6 +10,7 @@ import { AppError } from '../core/errors.js';
 import { depthMessage, tooDeep } from '../core/json-depth.js';
 import { serializeGraph, validateGraph } from '../core/graph/validate.js';
 import { createRunOnce } from './run-keys.js';
+import { shownRuns } from './shown-status.js';
 import type { RunOutcome, StatepipeService } from './service.js';
 import type { RunQueue } from './workers/queue.js';
 
@@ -170,8 +171,9 @@ const handlers: {
     if (created) await startRun(ctx, runId);
     return idempotencyKey === undefined ? { runId } : { runId, created };
   },
+  // As `inspect` and `list` show them: a run whose process died reads `interrupted` (shown-status.ts).
   'runs.get': ({ service }, { runId }) => service.inspect(runId),
-  'runs.list': async ({ service }, q) => ({ runs: await service.list(q), total: await service.store.countRuns(q) }),
+  'runs.list': ({ service }, q) => shownRuns(service.store, q, { count: true }),
   'runs.events': async ({ service }, { runId, afterSeq, limit }) => ({
     events: (await service.events(runId, afterSeq)).slice(0, limit ?? Infinity),
   }),

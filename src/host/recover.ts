@@ -1,9 +1,10 @@
 /**
  * What opening a database involves besides the engine: the store as a process opens it (with
- * `statepipe chaos` fault injection when asked), this process's lease identity, the runs whose
- * driving process died, and the startup scan that marks them `interrupted` (docs/runtime.md
- * "Durability"). The service uses these; so do the CLI's read commands (`list`, `inspect`,
- * `export`), which need neither the engine nor graph validation and so start without loading them.
+ * `statepipe chaos` fault injection when asked), this process's lease identity, and the scan that
+ * marks the runs whose driving process died `interrupted` (docs/runtime.md "Durability"; readers
+ * show them so without writing: shown-status.ts). The service uses these; so do the CLI's read
+ * commands (`list`, `inspect`, `export`), which need neither the engine nor graph validation and
+ * so start without loading them.
  */
 import { hostname } from 'node:os';
 import { commitEvents } from '../core/engine/commit.js';
@@ -33,15 +34,6 @@ export function processOwner(name?: string): LeaseOwner & { pid: number } {
     ? `${name}@${hostname()}:${process.pid}`
     : `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 10)}`;
   return { id, pid: process.pid };
-}
-
-/**
- * Runs whose driving process died (lease expired, or owner pid gone on this host) that the store
- * still says are `running` or `queued`. A read: read commands show them `interrupted` without
- * writing (recoverInterrupted() is what writes it).
- */
-export async function deadRuns(store: Store): Promise<Set<string>> {
-  return new Set((await store.findRunsToRecover()).map((r) => r.runId));
 }
 
 /**

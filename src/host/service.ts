@@ -29,7 +29,8 @@ import { httpRunner } from './runners/http.js';
 import { defaultTransport } from './runners/http-transport.js';
 import { verifyEffect } from './runners/http-verify.js';
 import { ProviderRegistry, type ProviderSettings } from './providers/index.js';
-import { inspectRun, knownRun, type RunDetail } from './run-detail.js';
+import { knownRun, type RunDetail } from './run-detail.js';
+import { shownRun } from './shown-status.js';
 import { COMMIT_LINGER_MS } from './commit-linger.js';
 import { DispatchedChildren } from './workers/children.js';
 import type { PostgresStore } from './store/pg/pg-store.js';
@@ -278,8 +279,9 @@ export class StatepipeService {
     return report;
   }
 
+  /** A run as `inspect` and the HTTP API show it (one whose process died reads `interrupted`). */
   inspect(runId: string): Promise<RunDetail> {
-    return inspectRun(this.store, runId);
+    return shownRun(this.store, runId);
   }
 
   list(opts: ListRunsOptions = {}): Promise<RunSummary[]> {

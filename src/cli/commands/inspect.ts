@@ -2,9 +2,10 @@
 import { RUN_STATUSES } from '../../core/engine/machines.js';
 import { AppError } from '../../core/errors.js';
 import type { RunStatus } from '../../core/ports.js';
-import { inspectRun, knownRun, type RunDetail } from '../../host/run-detail.js';
+import { knownRun, type RunDetail } from '../../host/run-detail.js';
+import { shownChildren, shownRun, shownRuns } from '../../host/shown-status.js';
 import { approveHint } from '../approve-hint.js';
-import type { ListRunsOptions, RunSummary, Store } from '../../host/store/index.js';
+import type { ListRunsOptions, RunSummary } from '../../host/store/index.js';
 import { UsageError } from '../exit.js';
 import { positiveInt } from '../flags.js';
 import {
@@ -19,17 +20,9 @@ import {
   table,
   type Paint,
 } from '../render.js';
-import { deadRuns, withStore, type GlobalOpts } from '../store-session.js';
+import { withStore, type GlobalOpts } from '../store-session.js';
 
 type NodeDetail = RunDetail['nodes'][number];
-
-/**
- * What read commands show for a run: `interrupted` when its process died and nothing marked it
- * yet (computed here, as read commands write nothing; `resume`, `serve` and the app write it).
- */
-function shownStatus(status: RunStatus, runId: string, dead: Set<string>): RunStatus {
-  return (status === 'running' || status === 'queued') && dead.has(runId) ? 'interrupted' : status;
-}
 
 export async function inspectCommand(
   runId: string,
@@ -37,13 +30,9 @@ export async function inspectCommand(
   g: GlobalOpts,
 ): Promise<number> {
   return withStore(g, async (store) => {
-    const d = await inspectRun(store, runId);
-    const dead = await deadRuns(store);
-    d.status = shownStatus(d.status, d.runId, dead);
-    const children = (await store.listRuns({ parentRunId: runId, limit: 1_000_000, order: 'asc' })).map((c) => ({
-      ...c,
-      status: shownStatus(c.status, c.runId, dead),
-    }));
+    // A run whose process died shows `interrupted` (computed: read commands write nothing).
+    const d = await shownRun(store, runId);
+    const children = await shownChildren(store, runId);
     const out = streamOut(process.stdout);
     const p = paint(out);
     if (opts.node !== undefined) {
@@ -217,7 +206,6 @@ export async function listCommand(opts: ListOpts, g: GlobalOpts): Promise<number
     }
     q.status = asked.length === 1 ? (asked[0] as RunStatus) : (asked as RunStatus[]);
   }
-  const wanted = q.status === undefined ? undefined : [q.status].flat();
   if (opts.graph !== undefined) q.graphId = opts.graph;
   if (opts.all && opts.parent !== undefined)
     throw new UsageError('--all and --parent cannot be used together (--parent lists the child runs of one run)');
@@ -226,12 +214,7 @@ export async function listCommand(opts: ListOpts, g: GlobalOpts): Promise<number
   return withStore(g, async (store) => {
     // The children of a run that is not there: said (exit 2), not answered with an empty list.
     if (q.parentRunId !== undefined) await knownRun(store, q.parentRunId);
-    const dead = await deadRuns(store);
-    const listed = (await store.listRuns(widen(q, dead)))
-      .map((r) => ({ ...r, status: shownStatus(r.status, r.runId, dead) }))
-      .filter((r) => wanted === undefined || wanted.includes(r.status))
-      .slice(0, q.limit);
-    const runs = await Promise.all(listed.map((r) => withDeadChildren(store, r, dead)));
+    const { runs } = await shownRuns(store, q);
     const out = streamOut(process.stdout);
     if (opts.json) {
       out.write(JSON.stringify(runs, null, 2) + '\n');
@@ -255,38 +238,6 @@ export async function listCommand(opts: ListOpts, g: GlobalOpts): Promise<number
     out.write(table(['run', 'graph', 'status', 'created', 'duration', 'tokens', 'cost', 'children'], rows, p));
     return 0;
   });
-}
-
-/**
- * The query that finds what `q` asks for once dead runs show `interrupted`: a filter on
- * `interrupted` also reads `running`/`queued` rows (the dead ones among them), and the limit
- * leaves room for the rows the filter will then drop.
- */
-function widen(q: ListRunsOptions, dead: Set<string>): ListRunsOptions {
-  if (dead.size === 0 || q.status === undefined) return q;
-  const status = [q.status].flat();
-  const more: RunStatus[] = status.includes('interrupted') ? ['running', 'queued'] : [];
-  return { ...q, status: [...new Set([...status, ...more])], limit: (q.limit ?? 50) + dead.size };
-}
-
-/**
- * A run's children counted as they are shown: those left running or queued by a process that died
- * are `interrupted` (the counts come from the table, which only a resume corrects).
- */
-async function withDeadChildren<R extends RunSummary>(store: Store, r: R, dead: Set<string>): Promise<R> {
-  const c = r.children;
-  if (!c || dead.size === 0 || !((c.running ?? 0) + (c.queued ?? 0))) return r;
-  const kids = await store.listRuns({ parentRunId: r.runId, status: ['running', 'queued'], limit: 10_000 });
-  const gone = kids.filter((k) => dead.has(k.runId));
-  if (gone.length === 0) return r;
-  const counts = { ...c };
-  for (const k of gone) {
-    const was = k.status as 'running' | 'queued';
-    counts[was] = (counts[was] ?? 0) - 1;
-    if (!counts[was]) delete counts[was];
-    counts.interrupted = (counts.interrupted ?? 0) + 1;
-  }
-  return { ...r, children: counts };
 }
 
 /** A waiting node's row: the command that decides it (and how many more wait in its child runs). */

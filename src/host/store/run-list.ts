@@ -69,8 +69,19 @@ function where(
   } else if (opts.all !== true) clauses.push(`${p}parent_run_id IS NULL`);
   const statuses = statusList(opts);
   if (statuses.length > 0) {
-    clauses.push(`${p}status IN (${statuses.map(() => '?').join(', ')})`);
-    params.push(...statuses);
+    const inList = `${p}status IN (${statuses.map(() => '?').join(', ')})`;
+    const dead = opts.interrupted ?? [];
+    if (dead.length === 0) {
+      clauses.push(inList);
+      params.push(...statuses);
+    } else {
+      // The runs a dead process left read `interrupted`: out of their row's status, in `interrupted`.
+      const isDead = `${p}run_id IN (SELECT value FROM json_each(?))`;
+      const ids = JSON.stringify(dead);
+      const also = statuses.includes('interrupted');
+      clauses.push(also ? `((${inList} AND NOT ${isDead}) OR ${isDead})` : `(${inList} AND NOT ${isDead})`);
+      params.push(...statuses, ids, ...(also ? [ids] : []));
+    }
   }
   if (opts.graphId !== undefined) {
     clauses.push(`${p}graph_id = ?`);

@@ -17,7 +17,7 @@ import { Projector, toJson, type BatchState } from './projections.js';
 import { LAST_SEQ, StoreQueries, toEvent } from './queries.js';
 import { SUMMARY_COLUMNS, controlKind, toSummary } from './rows.js';
 import type { Store } from './store.js';
-import type { RecoverableRun, SavedGraph } from './types.js';
+import type { RecoverAmong, RecoverableRun, SavedGraph } from './types.js';
 
 type Row = Record<string, unknown>;
 
@@ -265,17 +265,24 @@ export class SqliteStore extends StoreQueries implements Store {
    * Runs a crashed process left behind: `running` runs with no owner, and `running`/`queued`
    * runs whose lease expired or whose owner pid (on this host) is dead.
    */
-  async findRunsToRecover(): Promise<RecoverableRun[]> {
+  async findRunsToRecover(among?: RecoverAmong): Promise<RecoverableRun[]> {
     return this.guard(() => {
       const now = Date.now();
+      const ids = JSON.stringify(among?.runIds ?? []);
+      const parents = JSON.stringify(among?.parentRunIds ?? []);
       // Only candidates leave SQLite (a live run leased elsewhere is skipped there, not in JS):
       // every CLI command and every start of serve or the app runs this scan.
       const rows = this.stmt(
         `SELECT ${SUMMARY_COLUMNS}, owner_id, owner_pid, owner_host, lease_expires_at FROM runs
          WHERE status IN ('running', 'queued')
-           AND (owner_id IS NULL OR lease_expires_at <= ? OR owner_host = ?)
+           AND (owner_id IS NULL OR lease_expires_at <= ? OR owner_host = ?)${
+             among
+               ? ` AND (run_id IN (SELECT value FROM json_each(?))
+                     OR parent_run_id IN (SELECT value FROM json_each(?)))`
+               : ''
+           }
          ORDER BY created_at`,
-      ).all(now, HOST) as Row[];
+      ).all(now, HOST, ...(among ? [ids, parents] : [])) as Row[];
       const out: RecoverableRun[] = [];
       for (const r of rows) {
         const ownerId = r['owner_id'] == null ? null : String(r['owner_id']);

@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ev } from '../../core/events.js';
-import type { Lease } from '../../core/ports.js';
+import type { Lease, RunStatus } from '../../core/ports.js';
 import type { Store } from './store.js';
 import { logEvents, newRun, rid } from './test-helpers.js';
 
@@ -91,6 +91,37 @@ export function writersContract(
       await started('run_orphan', lease);
       await a.releaseLease(rid('run_orphan'), lease);
       expect((await b.findRunsToRecover()).map((r) => r.runId)).toEqual(['run_orphan']);
+    });
+
+    it('finds the dead among some runs and their children; a status filter takes them for interrupted', async () => {
+      const child = newRun('run_kid');
+      const created = child.events[0]!;
+      if (created.type !== 'run.created') throw new Error('newRun starts with run.created');
+      const parent = { runId: 'run_top', nodeId: 'ask', key: 0 };
+      for (const run of [newRun('run_top'), newRun('run_dead'), newRun('run_live')]) await a.createRun(run);
+      await a.createRun({ ...child, events: [{ ...created, data: { ...created.data, parent } }] });
+      const pid = await deadPid();
+      for (const id of ['run_top', 'run_dead', 'run_kid'])
+        await started(id, (await a.acquireLease(rid(id), { id: 'crashed', pid }))!);
+      await started('run_live', (await a.acquireLease(rid('run_live'), { id: 'alive', pid: process.pid }))!);
+
+      const among = async (runIds: string[], parentRunIds: string[] = []) =>
+        (await b.findRunsToRecover({ runIds, parentRunIds })).map((r) => r.runId).sort();
+      expect(await among(['run_dead', 'run_live'])).toEqual(['run_dead']);
+      expect(await among(['run_live'], ['run_top'])).toEqual(['run_kid']);
+      expect(await among([], ['run_live'])).toEqual([]);
+
+      const dead = ['run_top', 'run_dead', 'run_kid'];
+      const ids = async (status: RunStatus[]) => {
+        const q = { status, interrupted: dead, order: 'asc' as const };
+        const runs = (await b.listRuns(q)).map((r) => r.runId);
+        expect(await b.countRuns(q)).toBe(runs.length);
+        return runs.sort();
+      };
+      expect(await ids(['running'])).toEqual(['run_live']);
+      expect(await ids(['interrupted'])).toEqual(['run_dead', 'run_top']);
+      expect(await ids(['running', 'interrupted'])).toEqual(['run_dead', 'run_live', 'run_top']);
+      expect(await ids(['succeeded'])).toEqual([]);
     });
   });
 

@@ -15,6 +15,7 @@ import type {
   NodeAttemptRow,
   NodeStateRow,
   RecoverableRun,
+  RecoverAmong,
   RunRow,
   RunSummary,
   SavedGraph,
@@ -53,8 +54,11 @@ export interface Store extends RunStore {
   maxEventCursor(): Promise<number>;
   streamedText(runId: string, nodeId: string, attempt?: number): Promise<string>;
 
-  /** Runs a crashed process left behind: running with no live owner, or whose lease expired. */
-  findRunsToRecover(): Promise<RecoverableRun[]>;
+  /**
+   * Runs a crashed process left behind: running with no live owner, or whose lease expired. With
+   * `among`, only those of `runIds` and the children of `parentRunIds` (what a page of runs shows).
+   */
+  findRunsToRecover(among?: RecoverAmong): Promise<RecoverableRun[]>;
   /**
    * Of `runIds`, those ever queued for workers (PostgreSQL's run queue, docs/scale-out.md
    * "Workers"): whoever drove them, the workers' reaper takes them over when their driver dies,

@@ -44,6 +44,12 @@ export interface ListRunsOptions {
   parentRunId?: string;
   /** Every run, child runs too (default: top-level runs only). */
   all?: boolean;
+  /**
+   * Runs read as `interrupted` whatever their row says (their driving process died: the host's
+   * shown-status.ts): a status filter takes them for `interrupted`, not for their row's `running`
+   * or `queued`.
+   */
+  interrupted?: readonly string[];
 }
 
 export interface RunSummary {
@@ -166,6 +172,12 @@ export interface GraphInfo {
   latestVersion: number;
   createdAt: string;
   updatedAt: string;
+}
+
+/** Where findRunsToRecover looks when not at every run: these runs, and these runs' children. */
+export interface RecoverAmong {
+  runIds?: readonly string[];
+  parentRunIds?: readonly string[];
 }
 
 export interface RecoverableRun extends RunSummary {

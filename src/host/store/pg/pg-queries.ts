@@ -52,10 +52,17 @@ function where(opts: ListRunsOptions): { sql: string; params: unknown[] } {
   // Top-level runs unless asked for every run or for the children of one.
   if (opts.parentRunId !== undefined) clauses.push(`parent_run_id = ${p(opts.parentRunId)}`);
   else if (opts.all !== true) clauses.push('parent_run_id IS NULL');
-  if (opts.status !== undefined) {
-    const list = Array.isArray(opts.status) ? opts.status : [opts.status];
-    if (list.length === 1) clauses.push(`status = ${p(list[0])}`);
-    else if (list.length > 1) clauses.push(`status = ANY(${p(list)}::text[])`);
+  const statuses = opts.status === undefined ? [] : Array.isArray(opts.status) ? opts.status : [opts.status];
+  if (statuses.length > 0) {
+    const inList = statuses.length === 1 ? `status = ${p(statuses[0])}` : `status = ANY(${p(statuses)}::text[])`;
+    const dead = opts.interrupted ?? [];
+    if (dead.length === 0) clauses.push(inList);
+    else {
+      // The runs a dead process left read `interrupted`: out of their row's status, in `interrupted`.
+      const ids = p(dead);
+      const also = statuses.includes('interrupted') ? ` OR run_id = ANY(${ids}::text[])` : '';
+      clauses.push(`((${inList} AND run_id <> ALL(${ids}::text[]))${also})`);
+    }
   }
   if (opts.graphId !== undefined) clauses.push(`graph_id = ${p(opts.graphId)}`);
   const text = opts.text?.trim() ?? '';

@@ -15,7 +15,7 @@ import { isPidAlive, sha256 } from '../sqlite-store.js';
 import { str, toEvent, toSummary } from '../queries.js';
 import { controlKind } from '../rows.js';
 import type { Store } from '../store.js';
-import type { RecoverableRun, SavedGraph } from '../types.js';
+import type { RecoverAmong, RecoverableRun, SavedGraph } from '../types.js';
 import { Batch, type Statement } from './batch.js';
 import { isUniqueViolation, pgError } from './errors.js';
 import type { ControlListener } from './listener.js';
@@ -275,16 +275,18 @@ export class PostgresStore extends PgQueries implements Store {
 
   /**
    * Runs a crashed process left behind: `running` runs with no owner, and `running`/`queued`
-   * runs whose lease expired (on the database's clock) or whose owner, on this host, is dead.
+   * runs whose lease expired (on the database's clock) or whose owner, on this host, is dead
+   * (with `among`: of those runs and those runs' children only).
    */
-  async findRunsToRecover(): Promise<RecoverableRun[]> {
+  async findRunsToRecover(among?: RecoverAmong): Promise<RecoverableRun[]> {
+    const only = among ? ' AND (run_id = ANY($2::text[]) OR parent_run_id = ANY($3::text[]))' : '';
     const rows = await this.q(
       `SELECT *, coalesce(lease_expires_at <= statepipe.now_ms(), false) AS expired FROM statepipe.runs
         WHERE status IN ('running', 'queued')
           AND (CASE WHEN owner_id IS NULL THEN status = 'running'
-                    ELSE lease_expires_at <= statepipe.now_ms() OR owner_host = $1 END)
+                    ELSE lease_expires_at <= statepipe.now_ms() OR owner_host = $1 END)${only}
         ORDER BY created_at`,
-      [HOST],
+      among ? [HOST, among.runIds ?? [], among.parentRunIds ?? []] : [HOST],
     );
     const out: RecoverableRun[] = [];
     for (const r of rows) {
