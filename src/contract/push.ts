@@ -3,6 +3,7 @@
  * host's WebSocket. Built by one host helper (src/host/push.ts), so both hosts say the same.
  */
 import type { RunEvent } from '../core/events';
+import type { RunStatus } from '../core/ports';
 
 /** An event as pushed: adjacent token events of a node may be merged (`data.mergedSeqs`). */
 export type WireEvent = RunEvent & { data: RunEvent['data'] & { mergedSeqs?: number[] } };
@@ -13,10 +14,13 @@ export type MenuCommand =
 
 /**
  * `events`: one run's events committed since the last message, in ascending seq (token events
- * coalesced: one per node per frame at most). `hello`: the web host's greeting, with the feed's
- * position. `menu`: a menu command of the desktop app.
+ * coalesced: one per node per frame at most). `status`: a run's status changed without an event
+ * (PostgreSQL: a run a worker's drain handed back reads `queued`, `running` again once another
+ * worker takes it), with the status its row has now. `hello`: the web host's greeting, with the
+ * feed's position. `menu`: a menu command of the desktop app.
  */
 export type HostMessage =
   | { kind: 'hello'; lastEventCursor: number }
   | { kind: 'events'; runId: string; events: WireEvent[] }
+  | { kind: 'status'; runId: string; status: RunStatus }
   | { kind: 'menu'; command: MenuCommand };

@@ -1,13 +1,17 @@
 /**
  * The event feed of a web host: tails the database's event log (so runs driven by other
- * processes, such as the CLI, show up too) and hands new events to subscribers in frames.
+ * processes, such as the CLI, show up too) and hands new events to subscribers in frames. On
+ * PostgreSQL it also says when a run's status changes without an event (a run a worker's drain
+ * handed back reads `queued`, then `running` once another worker takes it: Store.watchRunStatus).
  */
 import type { RunEvent } from '../core/events.js';
+import type { RunStatus } from '../core/ports.js';
 import type { Store } from './store/index.js';
 import type { WireEvent } from '../contract/push.js';
 import { coalesceTokens } from './coalesce.js';
 
 export type FeedListener = (events: WireEvent[]) => void;
+export type StatusListener = (runId: string, status: RunStatus) => void;
 
 export class EventFeed {
   private cursor = 0;
@@ -33,6 +37,7 @@ export class EventFeed {
   }
 
   start(): void {
+    this.unwatchStatus = this.store.watchRunStatus?.((runId) => this.statusChanged(runId));
     const poll = async () => {
       try {
         await this.poll();
@@ -49,6 +54,25 @@ export class EventFeed {
   subscribe(fn: FeedListener): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
+  }
+
+  private readonly statusListeners = new Set<StatusListener>();
+  private unwatchStatus: (() => void) | undefined;
+  /** The rows read for status changes, one after the other: the last one said is the latest. */
+  private statusReads: Promise<void> = Promise.resolve();
+
+  /** Runs whose status changed without an event, with the status their row has now. */
+  subscribeStatus(fn: StatusListener): () => void {
+    this.statusListeners.add(fn);
+    return () => this.statusListeners.delete(fn);
+  }
+
+  private statusChanged(runId: string): void {
+    this.statusReads = this.statusReads.then(async () => {
+      const row = await this.store.getRunRow(runId).catch(() => undefined); // closing, or busy: the next event says it
+      if (!row || this.stopped) return;
+      for (const fn of this.statusListeners) fn(runId, row.status);
+    });
   }
 
   /** Reads what was committed since the last poll (in commit order). */
@@ -72,6 +96,7 @@ export class EventFeed {
 
   stop(): void {
     this.stopped = true;
+    this.unwatchStatus?.();
     clearTimeout(this.timer);
     clearTimeout(this.frame);
   }

@@ -20,9 +20,14 @@ export function eventMessages(events: readonly WireEvent[]): HostMessage[] {
 /** The web host's greeting: where the feed stands, so a client knows what it may have missed. */
 export const helloMessage = (feed: EventFeed): HostMessage => ({ kind: 'hello', lastEventCursor: feed.position });
 
-/** Sends every frame of the feed as messages; returns the unsubscribe function. */
+/** Sends every frame of the feed as messages, and each change of status it says; returns the unsubscribe function. */
 export function pushFeed(feed: EventFeed, send: (msg: HostMessage) => void): () => void {
-  return feed.subscribe((events) => {
+  const offEvents = feed.subscribe((events) => {
     for (const msg of eventMessages(events)) send(msg);
   });
+  const offStatus = feed.subscribeStatus((runId, status) => send({ kind: 'status', runId, status }));
+  return () => {
+    offEvents();
+    offStatus();
+  };
 }

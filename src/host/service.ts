@@ -350,12 +350,15 @@ export class StatepipeService {
 
   /**
    * Gives up this process's hold on a run it drives (a worker's drain): the lease is taken anew
-   * (its epoch moves on, so the old driver's next write is fenced) and released for another process.
+   * (its epoch moves on, so the old driver's next write is fenced) and released for another
+   * process, the run reading `queued` for the workers in the same write (live views are told).
    */
   async handBack(runId: string): Promise<void> {
     const id = asRunId(runId);
     const lease = await this.store.acquireLease(id, this.owner);
-    if (lease) await this.store.releaseLease(id, lease);
+    if (!lease) return;
+    if (this.store.releaseToWorkers) await this.store.releaseToWorkers(id, lease);
+    else await this.store.releaseLease(id, lease);
   }
 
   async close(): Promise<void> {

@@ -6,7 +6,8 @@
  */
 import type { RunEvent } from '../../core/events.js';
 import type { Graph } from '../../core/graph/schema.js';
-import type { RunStore } from '../../core/ports.js';
+import type { RunId } from '../../core/ids.js';
+import type { Lease, RunStore } from '../../core/ports.js';
 import type {
   ApprovalRow,
   GraphInfo,
@@ -65,5 +66,16 @@ export interface Store extends RunStore {
    * not a dead-run marker. Absent (SQLite): no run is.
    */
   queuedForWorkers?(runIds: readonly string[]): Promise<Set<string>>;
+  /**
+   * Releases the lease and leaves the run to the workers in one write (PostgreSQL: a started run
+   * reads `queued` until one takes it, docs/scale-out.md "Draining"). Absent (SQLite): no workers.
+   */
+  releaseToWorkers?(runId: RunId, lease: Lease): Promise<void>;
+  /**
+   * Calls `fn` with the id of each run whose status changes without an event, in any process (a
+   * run handed to the workers reads `queued`, then `running` once one takes it), so that live views
+   * show it at once. Absent (SQLite): every change of status has its event.
+   */
+  watchRunStatus?(fn: (runId: string) => void): () => void;
   close(): Promise<void>;
 }

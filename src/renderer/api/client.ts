@@ -8,6 +8,7 @@ import { savedConnection, socketUrl, type RemoteServer } from './connection';
 import type { ApiError, ApiMethodName, ApiResult, MethodInput, MethodOutput } from '../../contract/api';
 import type { StatepipeBridge } from '../../contract/methods';
 import type { HostMessage, MenuCommand, WireEvent } from '../../contract/push';
+import type { RunStatus } from '../../core/ports';
 
 export type { WireEvent };
 
@@ -28,6 +29,8 @@ export interface HostClient {
   call<M extends ApiMethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>>;
   /** Every pushed batch of events; returns an unsubscribe function. */
   onEvents(fn: (runId: string, events: WireEvent[]) => void): () => void;
+  /** A run's status changed without an event (handed back to the workers, taken by one). */
+  onStatus(fn: (runId: string, status: RunStatus) => void): () => void;
   /** Menu commands (desktop app). */
   onMenu(fn: (command: MenuCommand) => void): () => void;
   onConnection(fn: (state: ConnectionState) => void): () => void;
@@ -38,10 +41,12 @@ export interface HostClient {
 
 class Listeners {
   readonly events = new Set<(runId: string, events: WireEvent[]) => void>();
+  readonly status = new Set<(runId: string, status: RunStatus) => void>();
   readonly menu = new Set<(command: MenuCommand) => void>();
   readonly connection = new Set<(state: ConnectionState) => void>();
   push(msg: HostMessage): void {
     if (msg.kind === 'events') for (const fn of this.events) fn(msg.runId, msg.events);
+    else if (msg.kind === 'status') for (const fn of this.status) fn(msg.runId, msg.status);
     else if (msg.kind === 'menu') for (const fn of this.menu) fn(msg.command);
   }
 }
@@ -66,6 +71,7 @@ function electronClient(bridge: StatepipeBridge): HostClient {
       return unwrap((await bridge.invoke(method, input)) as ApiResult<never>);
     },
     onEvents: (fn) => add(l.events, fn),
+    onStatus: (fn) => add(l.status, fn),
     onMenu: (fn) => add(l.menu, fn),
     onConnection: (fn) => {
       fn('open');
@@ -131,6 +137,7 @@ function webClient(address: string, remote: RemoteServer | null, bridge?: Statep
       });
     },
     onEvents: (fn) => add(l.events, fn),
+    onStatus: (fn) => add(l.status, fn),
     onMenu: (fn) => add(l.menu, fn),
     onConnection: (fn) => {
       fn(state);

@@ -47,19 +47,26 @@ export function Dashboard(): JSX.Element {
     [ensure],
   );
 
-  // Live: a new run, or an event of a run in view, refreshes the rows in view (at most every 400 ms).
+  // Live: a new run, or an event or a change of status (a run handed back to the workers) of a run
+  // in view, refreshes the rows in view (at most every 400 ms).
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const off = client.onEvents((runId, events) => {
-      if (timer) return;
-      if (!events.some((e) => e.type === 'run.created') && !pagesRef.current.has(runId)) return;
-      timer = setTimeout(() => {
+    const later = () => {
+      timer ??= setTimeout(() => {
         timer = undefined;
         refresh();
       }, LIVE_THROTTLE_MS);
+    };
+    const off = client.onEvents((runId, events) => {
+      if (timer) return;
+      if (events.some((e) => e.type === 'run.created') || pagesRef.current.has(runId)) later();
+    });
+    const offStatus = client.onStatus((runId) => {
+      if (!timer && pagesRef.current.has(runId)) later();
     });
     return () => {
       off();
+      offStatus();
       if (timer) clearTimeout(timer);
     };
   }, [client, refresh]);

@@ -3,15 +3,18 @@
  * by every run the process drives. `requestControl` NOTIFYs (delivered at its commit) with the run
  * id; the listener wakes that run's watchers, whose driver then takes the control at once
  * instead of at its next poll. A lost connection is reopened (with a back-off), and every watcher
- * is woken when it is back: a notification sent meanwhile may have been missed.
+ * is woken when it is back: a notification sent meanwhile may have been missed. The same
+ * connection LISTENs on the status channel too (hand-off.ts) while someone watches it (a live view).
  */
 import pg from 'pg';
-import { CONTROL_CHANNEL } from './schema.js';
+import { CONTROL_CHANNEL, STATUS_CHANNEL } from './schema.js';
 
 export class ControlListener {
   private client: pg.Client | undefined;
   private connecting: Promise<void> | undefined;
   private readonly watchers = new Map<string, Set<() => void>>();
+  /** Called with the run id of each notification on the status channel. */
+  private readonly statusWatchers = new Set<(runId: string) => void>();
   private closed = false;
   private retryMs = 100;
   /** Connections made so far (a mark from an earlier one is stale: notifications may have been missed). */
@@ -52,6 +55,18 @@ export class ControlListener {
   }
 
   /**
+   * Calls `fn` with the id of each run whose status changed without an event (STATUS_CHANNEL). A
+   * change notified while the connection is down is not heard (a view sees the run's next event).
+   */
+  watchStatus(fn: (runId: string) => void): () => void {
+    this.statusWatchers.add(fn);
+    if (this.client && this.statusWatchers.size === 1)
+      this.client.query(`LISTEN ${STATUS_CHANNEL}`).catch((err: unknown) => this.onError(err));
+    this.ensure();
+    return () => void this.statusWatchers.delete(fn);
+  }
+
+  /**
    * What has been heard for a watched run so far, while listening (else undefined): equal marks
    * taken at two moments mean no control was requested for the run in between.
    */
@@ -76,6 +91,7 @@ export class ControlListener {
     client.on('error', (err) => this.lost(client, err));
     client.on('end', () => this.lost(client));
     client.on('notification', (n) => {
+      if (n.channel === STATUS_CHANNEL && n.payload !== undefined) for (const fn of this.statusWatchers) fn(n.payload);
       if (n.channel !== CONTROL_CHANNEL || n.payload === undefined) return;
       this.heard.set(n.payload, (this.heard.get(n.payload) ?? 0) + 1);
       for (const wake of this.watchers.get(n.payload) ?? []) wake();
@@ -83,6 +99,7 @@ export class ControlListener {
     try {
       await client.connect();
       await client.query(`LISTEN ${CONTROL_CHANNEL}`);
+      if (this.statusWatchers.size > 0) await client.query(`LISTEN ${STATUS_CHANNEL}`);
     } catch (err) {
       this.onError(err);
       client.removeAllListeners('end');
@@ -106,7 +123,7 @@ export class ControlListener {
     this.client = undefined;
     if (err) this.onError(err);
     client.end().catch(() => undefined);
-    if (!this.closed && this.watchers.size > 0) this.scheduleRetry();
+    if (!this.closed && this.watchers.size + this.statusWatchers.size > 0) this.scheduleRetry();
   }
 
   private scheduleRetry(): void {

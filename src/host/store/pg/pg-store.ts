@@ -19,6 +19,7 @@ import type { RecoverAmong, RecoverableRun, SavedGraph } from '../types.js';
 import { Batch, type Statement } from './batch.js';
 import { isUniqueViolation, pgError } from './errors.js';
 import type { ControlListener } from './listener.js';
+import { announceStatus, markQueued, releaseQueued } from './hand-off.js';
 import { PgQueries } from './pg-queries.js';
 import { CONTROL_CHANNEL, queueNudgeKey } from './schema.js';
 import { PgRateWindow } from './rate-window.js';
@@ -141,11 +142,15 @@ export class PostgresStore extends PgQueries implements Store {
         `UPDATE statepipe.runs r SET owner_id = $2, owner_pid = $3, owner_host = $4,
             lease_expires_at = statepipe.now_ms() + $5, lease_epoch = r.lease_epoch + 1,
             status = CASE WHEN r.status = 'queued' AND r.started_at IS NOT NULL THEN 'running' ELSE r.status END
-           FROM (SELECT run_id, owner_id IS NULL AS released FROM statepipe.runs WHERE run_id = $1 FOR UPDATE) old
-          WHERE r.run_id = $1 AND old.run_id = r.run_id AND ${extra} RETURNING r.lease_epoch, old.released`,
+           FROM (SELECT run_id, owner_id IS NULL AS released, status FROM statepipe.runs WHERE run_id = $1 FOR UPDATE) old
+          WHERE r.run_id = $1 AND old.run_id = r.run_id AND ${extra}
+          RETURNING r.lease_epoch, old.released, old.status <> r.status AS taken_from_queue`,
         [runId, owner.id, pid, HOST, this.leaseMs, ...params],
       );
     const leaseOf = (row: Record<string, unknown>): Lease => {
+      // A run handed to the workers reads `running` again: said to live views (no event says it),
+      // without holding up the taking (a view that misses it sees the run's next event).
+      if (row['taken_from_queue'] === true) void announceStatus(this.query, runId).catch(() => undefined);
       const epoch = Number(row['lease_epoch']);
       return row['released'] === true && epoch > 1 ? { owner, epoch, released: true } : { owner, epoch };
     };
@@ -183,19 +188,22 @@ export class PostgresStore extends PgQueries implements Store {
     );
   }
 
-  /**
-   * A started run handed to the workers (a person's action recorded, a drain's release, a takeover
-   * of a released run) reads `queued` while no process holds its lease: it waits for a worker to
-   * claim it, it was not cut off (docs/scale-out.md "Workers"). Its log still says `running`; the
-   * lease's next holder sets `running` back (acquireLease). A run someone holds is left alone.
-   */
-  async queuedForWorker(runId: string): Promise<void> {
-    await this.q(
-      `UPDATE statepipe.runs SET status = 'queued'
-        WHERE run_id = $1 AND status = 'running' AND owner_id IS NULL AND started_at IS NOT NULL`,
-      [runId],
-    );
+  /** Releases the lease and hands the run to the workers (`queued`) at once: a drain (hand-off.ts). */
+  async releaseToWorkers(runId: RunId, lease: Lease): Promise<void> {
+    await releaseQueued(this.query, runId, lease.epoch);
   }
+
+  /** A started run handed to the workers reads `queued` until one takes its lease (hand-off.ts). */
+  async queuedForWorker(runId: string): Promise<void> {
+    await markQueued(this.query, runId);
+  }
+
+  /** Calls `fn` with the id of each run whose status changes without an event, in any process (hand-off.ts). */
+  watchRunStatus(fn: (runId: string) => void): () => void {
+    return this.listener.watchStatus(fn);
+  }
+
+  private readonly query = (sql: string, params?: unknown[]) => this.q(sql, params);
 
   /**
    * Takes the pending controls. A driver asks several times a second; while this store LISTENs

@@ -268,5 +268,12 @@ export const MIN_SERVER_VERSION = 130000;
  */
 export const CONTROL_CHANNEL = 'statepipe_controls';
 
+/**
+ * Notification channel of a run's status changed without an event (a started run handed to the
+ * workers reads `queued`, and `running` again once one takes it: hand-off.ts); the payload is the
+ * run id. The web host's feed LISTENs on it.
+ */
+export const STATUS_CHANNEL = 'statepipe_runs';
+
 /** The payload on CONTROL_CHANNEL that says a run waits in `queue` (run ids cannot look like it). */
 export const queueNudgeKey = (queue: string): string => `queue:${queue}`;
