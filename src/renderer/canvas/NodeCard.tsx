@@ -12,7 +12,7 @@ import { errorMessageOf } from '../../core/errors';
 import { isBranching, typeLabel } from '../doc/defaults';
 import { kindUi } from '../doc/node-kinds';
 import type { FlowNode } from '../doc/flow';
-import { ESTIMATE_TITLE } from '../run/spend';
+import { ESTIMATE_TITLE } from '../ui/spend';
 import { DecisionButtons } from '../ui/DecisionButtons';
 import { fmtTokens } from '../ui/format';
 import { Icon, StateIcon, TypeIcon } from '../ui/icons';

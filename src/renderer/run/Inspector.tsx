@@ -13,7 +13,7 @@ import { Icon, StateIcon, TypeIcon } from '../ui/icons';
 import { JsonTree } from '../ui/JsonTree';
 import type { NodeSnapshot } from './fold';
 import { ChildList } from './ChildList';
-import { spendText, type LiveSpend } from './spend';
+import { spendText, type LiveSpend } from '../ui/spend';
 import { Attempts, decisionText, ErrorView, LiveStream, Resolve, Section } from './inspector-parts';
 
 /** What a person can do to the node now (absent: nothing, e.g. while time travelling). */

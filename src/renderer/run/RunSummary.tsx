@@ -4,7 +4,7 @@ import { fmtMs } from '../ui/format';
 import { StateIcon } from '../ui/icons';
 import { JsonTree } from '../ui/JsonTree';
 import type { RunSnapshot } from './fold';
-import { spendText } from './spend';
+import { spendText } from '../ui/spend';
 
 export function RunSummary({ run }: { run: RunSnapshot }): JSX.Element {
   const duration = run.startedAt && run.finishedAt ? Date.parse(run.finishedAt) - Date.parse(run.startedAt) : null;

@@ -14,7 +14,7 @@ import { Icon, StateIcon } from '../ui/icons';
 import { ToolButton } from '../ui/ToolButton';
 import { uiStore, useUi } from '../ui/ui-store';
 import { useRunView, useSession } from './context';
-import { spendText } from './spend';
+import { spendText } from '../ui/spend';
 
 async function exportRun(runId: string, what: 'jsonl' | 'graph'): Promise<void> {
   const c = hostClient();

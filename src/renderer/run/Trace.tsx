@@ -3,7 +3,7 @@ import { useState, type JSX } from 'react';
 import { StateIcon } from '../ui/icons';
 import { fmtCost, fmtMs, fmtTokens } from '../ui/format';
 import type { TraceField, TraceItem } from './trace';
-import { ESTIMATE_TITLE } from './spend';
+import { ESTIMATE_TITLE } from '../ui/spend';
 
 const MAX_TEXT = 20_000;
 

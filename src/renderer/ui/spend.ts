@@ -4,7 +4,7 @@
  * reported, plus what attempts still running have used so far), marked `≈` while an open stream
  * is estimated from its text. No two places show two numbers for the same thing.
  */
-import { fmtCost, fmtTokens } from '../ui/format';
+import { fmtCost, fmtTokens } from './format';
 
 /** What the fold counts live, for a run (RunSnapshot) or a node (NodeSnapshot). */
 export interface LiveSpend {
