@@ -3,7 +3,7 @@
  * (pause, resume, cancel, approve/reject, retry, resolve, rerun). Host-agnostic: it reaches
  * storage, time and runners only through the ports in EngineDeps.
  */
-import { AppError, controlRefused } from '../errors.js';
+import { AppError } from '../errors.js';
 import { ev, type NewEvent, type RunEvent } from '../events.js';
 import type { Graph } from '../graph/schema.js';
 import { topology } from '../graph/topology.js';
@@ -18,17 +18,14 @@ import type { DriveOptions } from './driver.js';
 import { isTerminalRun } from './machines.js';
 import { assertApprovable, assertResolvable, assertResumable, assertRetryable, nodeIn } from './preconditions.js';
 import { foldEvents, type RunState } from './state.js';
+import { childWaitingAt, type ChildAction } from './child-decisions.js';
+import { controlOrDrive, resumeDrivenElsewhere, type Elsewhere, type Requested } from './controls-elsewhere.js';
+
+export type { ChildAction };
 
 export type { Decision };
 
 const nodeOf = (graph: Graph, nodeId: string) => graph.nodes.find((n) => n.id === nodeId);
-
-/** A control left for the process that drives the run, not carried out yet. */
-type Requested = { runId: string; status: 'requested' };
-
-/** How long a control left for another process is waited for, and how often its run is looked at (ms). */
-const CONTROL_WAIT_MS = 10_000;
-const CONTROL_POLL_MS = 50;
 
 /** A child run's graph, its budget no larger than what its parent has left. */
 function withinBudget(graph: Graph, parent: RunState): Graph {
@@ -50,7 +47,11 @@ export class Engine {
   private readonly listeners = new Set<EventListener>();
   private readonly drives: Drives;
 
+  /** What the controls of runs driven elsewhere need of this engine (controls-elsewhere.ts). */
+  private readonly elsewhere: Elsewhere;
+
   constructor(readonly deps: EngineDeps) {
+    this.elsewhere = { deps, inspect: (id) => this.inspect(id), drive: (id, opts) => this.drive(id, opts) };
     this.drives = new Drives(deps, this.publish, deps.childEngine ?? this.childEngine, (final, outcome) =>
       this.continueParent(final, outcome),
     );
@@ -204,34 +205,7 @@ export class Engine {
     } catch (err) {
       // A budget travels with a drive only: a run driven elsewhere is refused as before.
       if (!(err instanceof AppError && err.code === 'conflict') || opts.budget) throw err;
-      return this.resumeDrivenElsewhere(runId, drive, err);
-    }
-  }
-
-  /**
-   * A paused run whose driver is another process (its running nodes finishing, a worker's): a
-   * resume control is left for that driver, which goes on at once. Should that driver stop before
-   * it takes the control, the lease comes free and the run is resumed here as usual. Not carried
-   * out within CONTROL_WAIT_MS: refused with the conflict it met first.
-   */
-  private async resumeDrivenElsewhere(
-    runId: RunId,
-    drive: () => Promise<RunOutcome>,
-    refused: AppError,
-  ): Promise<RunOutcome> {
-    if ((await this.inspect(runId)).status !== 'paused') throw refused;
-    await this.deps.store.requestControl(runId, 'resume');
-    const until = this.deps.clock.now() + CONTROL_WAIT_MS;
-    for (;;) {
-      await this.deps.clock.sleep(CONTROL_POLL_MS);
-      const { status } = await this.inspect(runId);
-      if (status !== 'paused') return { runId, status, drivenElsewhere: true };
-      try {
-        return await drive();
-      } catch (err) {
-        if (!(err instanceof AppError && err.code === 'conflict')) throw err;
-      }
-      if (this.deps.clock.now() >= until) throw refused;
+      return resumeDrivenElsewhere(this.elsewhere, runId, drive, err);
     }
   }
 
@@ -246,30 +220,9 @@ export class Engine {
     );
   }
 
-  /**
-   * The child run (of any depth) of `runId` that waits at `nodeId`, if one does. When several do
-   * (a map's items at the same approval, or in doubt at the same node) the decision is not
-   * guessed: refused, naming them and the command (`verb`: what was asked) to give in the one meant.
-   */
-  async childWaitingAt(runId: RunId, nodeId: string, verb: ChildAction = 'approve'): Promise<RunId | undefined> {
-    const found = await this.childrenWaitingAt(runId, nodeId);
-    if (found.length > 1)
-      throw new AppError(
-        'conflict',
-        `node ${nodeId} waits in ${found.length} child runs of run ${runId} (${found.join(', ')}): decide it in the one you mean (${childActionHint(verb, nodeId)})`,
-      );
-    return found[0];
-  }
-
-  private async childrenWaitingAt(runId: RunId, nodeId: string): Promise<RunId[]> {
-    const state = await this.inspect(runId);
-    const found: RunId[] = [];
-    for (const n of state.nodes.values())
-      for (const c of n.waitingChildren ?? []) {
-        if (c.nodeIds.includes(nodeId)) found.push(asRunId(c.runId));
-        else found.push(...(await this.childrenWaitingAt(asRunId(c.runId), nodeId)));
-      }
-    return found;
+  /** The one child run (any depth) of `runId` that waits at `nodeId`, if one does (child-decisions.ts). */
+  childWaitingAt(runId: RunId, nodeId: string, verb: ChildAction = 'approve'): Promise<RunId | undefined> {
+    return childWaitingAt((id) => this.inspect(id), runId, nodeId, verb);
   }
 
   /** Retries a failed or in-doubt node (a failed run continues); one in doubt in a waiting child run, from its parent too. */
@@ -317,7 +270,7 @@ export class Engine {
   async pause(runId: RunId): Promise<RunOutcome | Requested> {
     for (;;) {
       const d = await this.drives.live(runId);
-      if (!d) return this.controlOrDrive(runId, 'pause', { pause: true });
+      if (!d) return controlOrDrive(this.elsewhere, runId, 'pause', { pause: true });
       // Refused only by a driver that began to stop since: wait it out and look again.
       if (d.requestPause()) {
         await d.durable();
@@ -331,7 +284,7 @@ export class Engine {
     for (;;) {
       const d = await this.drives.live(runId);
       if (!d)
-        return this.controlOrDrive(runId, 'cancel', {
+        return controlOrDrive(this.elsewhere, runId, 'cancel', {
           cancel: true,
           ...(opts.accepted ? { accepted: opts.accepted } : {}),
         });
@@ -339,40 +292,6 @@ export class Engine {
         await d.durable();
         return { runId, status: d.state.status };
       }
-    }
-  }
-
-  private async controlOrDrive(runId: RunId, kind: 'pause' | 'cancel', opts: DriveOptions) {
-    const state = await this.inspect(runId);
-    if (isTerminalRun(state.status)) throw controlRefused(runId, state.status, kind);
-    if (kind === 'pause' && state.status === 'paused') return { runId, status: 'paused' as const };
-    const lease = await this.deps.store.acquireLease(runId, this.deps.owner);
-    if (!lease) {
-      await this.deps.store.requestControl(runId, kind);
-      return this.carriedOut(runId, kind);
-    }
-    await this.deps.store.releaseLease(runId, lease);
-    return this.drive(runId, opts);
-  }
-
-  /**
-   * A control left for the process that drives the run: the answer waits until that process has
-   * carried it out (the run `cancelled`, or `paused`), at most CONTROL_WAIT_MS, then says
-   * `requested` (it is carried out later: a driver that stops takes what is left). A run that
-   * ended otherwise first refuses it, as a control of an ended run is refused.
-   */
-  private async carriedOut(runId: RunId, kind: 'pause' | 'cancel'): Promise<RunOutcome | Requested> {
-    const until = this.deps.clock.now() + CONTROL_WAIT_MS;
-    for (;;) {
-      const { status } = await this.inspect(runId);
-      if (status === (kind === 'cancel' ? 'cancelled' : 'paused')) return { runId, status };
-      if (isTerminalRun(status)) {
-        // Ended before its driver saw the request: nothing is left for a later drive to find.
-        await this.deps.store.takeControls(runId).catch(() => undefined);
-        throw controlRefused(runId, status, kind);
-      }
-      if (this.deps.clock.now() >= until) return { runId, status: 'requested' };
-      await this.deps.clock.sleep(CONTROL_POLL_MS);
     }
   }
 
@@ -401,16 +320,6 @@ export class Engine {
     const { graph, events } = await this.deps.store.loadRun(runId);
     return foldEvents(runId, graph, events);
   }
-}
-
-/** What a person asks of a node that waits in a child run: decide an approval, retry or resolve a node in doubt. */
-export type ChildAction = 'approve' | 'retry' | 'resolve';
-
-/** How to give `verb` in one child run (resolve has no CLI command: the API's method). */
-function childActionHint(verb: ChildAction, nodeId: string): string {
-  return verb === 'resolve'
-    ? `runs.resolve with runId CHILD_RUN_ID and nodeId ${nodeId}`
-    : `statepipe ${verb} CHILD_RUN_ID ${nodeId}`;
 }
 
 /** `handOff`: record a person's action and leave the run to another process (a worker). */
