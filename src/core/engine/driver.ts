@@ -5,29 +5,22 @@
  * RunContext its node tasks and compensations work through.
  */
 import { AppError, NodeFailure } from '../errors.js';
-import { ev, type NewEvent, type RunEvent } from '../events.js';
-import { type Graph, type GraphNode, DEFAULT_CONCURRENCY } from '../graph/schema.js';
-import { topology, type Topology } from '../graph/topology.js';
-import { asNodeId, type NodeId, type RunId } from '../ids.js';
+import { ev } from '../events.js';
+import type { Graph } from '../graph/schema.js';
+import { asNodeId, type NodeId } from '../ids.js';
 import { kindOf, sideEffectOf } from '../nodes/registry.js';
-import type { ChildRuns, ControlRequest, Lease } from '../ports.js';
-import type { ChildEngine } from './child-engine.js';
-import { RunningChildren } from './running-children.js';
-import { CommitLog } from './commit.js';
-import type { EngineDeps, RunOutcome } from './context.js';
+import type { ControlRequest } from '../ports.js';
+import type { RunOutcome } from './context.js';
 import { compensateAndEnd, runCompensations } from './compensate.js';
-import { callHooks } from './hooks.js';
-import { isFinishedNode, isTerminalRun } from './machines.js';
-import { soon } from './clock.js';
+import { isTerminalRun } from './machines.js';
 import { keepLease } from './lease-keeper.js';
 import { outcomeOf, runEnd } from './run-end.js';
 import { NodeTask } from './node-task.js';
 import { VerifyTask } from './verify.js';
-import { readiness } from './plan.js';
 import { recoveryPlan } from './recovery.js';
-import { HostTurns } from './turns.js';
-import type { RunContext, Spent } from './run-context.js';
-import { foldEvents, type RunState } from './state.js';
+import type { RunContext } from './run-context.js';
+import type { RunState } from './state.js';
+import { DriverBase } from './driver-base.js';
 
 export interface DriveOptions {
   /** Commits a person's action (a decision, a retry) inside the driver, before it plans. */
@@ -71,180 +64,7 @@ const KEEPER_WAIT_MS = 2_000;
 
 export const CANCELLED = (): NodeFailure => new NodeFailure('cancelled', 'the run was cancelled', { retryable: false });
 
-export class RunDriver implements RunContext {
-  readonly state: RunState;
-  readonly graph: Graph;
-  readonly topo: Topology;
-  readonly nodes: Map<string, GraphNode>;
-  readonly outputs: Record<string, { output: unknown }> = {};
-  private readonly inflight = new Map<string, NodeTask | VerifyTask>();
-  private ready: string[] = [];
-  private readonly readySet = new Set<string>();
-  private cancelling = false;
-  private stopped_ = false;
-  private readonly done: Promise<RunOutcome>;
-  private resolveDone!: (o: RunOutcome) => void;
-  private rejectDone!: (e: unknown) => void;
-  private readonly background = new AbortController();
-  private readonly log: CommitLog;
-  private readonly turns: HostTurns;
-  /** How many incoming edges of each node still wait for their source to finish. */
-  private readonly pending = new Map<string, number>();
-  /** Composition nodes running now: their children, and those whose children are all blocked. */
-  private readonly children: RunningChildren;
-  /** Driven only to undo a succeeded child run (DriveOptions.compensate). */
-  private compensateOnly = false;
-
-  constructor(
-    readonly deps: EngineDeps,
-    readonly runId: RunId,
-    loaded: { graph: Graph; events: RunEvent[] },
-    lease: Lease,
-    private readonly publishOut: (events: RunEvent[]) => void,
-    childEngine?: ChildEngine,
-  ) {
-    this.children = new RunningChildren(this, childEngine, () => this.suspendIfBlocked());
-    this.graph = loaded.graph;
-    this.topo = topology(loaded.graph);
-    this.nodes = new Map(loaded.graph.nodes.map((n) => [n.id, n]));
-    this.state = foldEvents(runId, loaded.graph, loaded.events);
-    const publish = (events: RunEvent[]) => {
-      this.publishOut(events);
-      if (this.deps.hooks) callHooks(this.deps, this.state, events);
-    };
-    const now = () => deps.clock.now();
-    const eager = deps.groupCommit === false;
-    // The linger holds writes only while a read is in flight: its answer soon brings the next
-    // transition, which then shares the transaction. A longer wait (a delay, a person) hides the
-    // write anyway, and is not made to share a blocking commit with its timer.
-    const linger = deps.commitLingerMs ?? 0;
-    const later =
-      linger > 0 ? (fn: () => void) => (this.reading() ? void deps.clock.timer(linger, fn) : soon(fn)) : undefined;
-    this.log = new CommitLog(deps.store, this.state, lease, publish, now, (err) => this.fail(err), eager, later);
-    this.turns = new HostTurns(deps.clock, () => this.log.schedule());
-    this.lease = lease;
-    for (const [id, n] of this.state.nodes) if (n.status === 'succeeded') this.outputs[id] = { output: n.output };
-    this.done = new Promise((res, rej) => {
-      this.resolveDone = res;
-      this.rejectDone = rej;
-    });
-  }
-
-  private readonly lease: Lease;
-
-  /** A node whose runner began before its start was written (a read) is in flight. */
-  private reading(): boolean {
-    for (const task of this.inflight.values()) if (task instanceof NodeTask && task.reading) return true;
-    return false;
-  }
-
-  get concurrency(): number {
-    return this.graph.concurrency ?? DEFAULT_CONCURRENCY;
-  }
-
-  get stopped(): AbortSignal {
-    return this.background.signal;
-  }
-
-  /**
-   * Drives no more: the run ended, waits or paused, and only its last writes and the lease's
-   * release remain. An action (cancel, pause, a decision) given to it now would be dropped.
-   */
-  get winding(): boolean {
-    return this.stopped_;
-  }
-
-  // ── RunContext ──────────────────────────────────────────────────────────────────────────
-
-  commit(events: NewEvent[]): void {
-    if (events.length === 0) return;
-    this.log.add(events);
-    for (const e of events)
-      if (e.type === 'node.succeeded' && e.nodeId) this.outputs[e.nodeId] = { output: e.data.output };
-  }
-
-  durable(): Promise<void> {
-    return this.log.flush();
-  }
-
-  /**
-   * A node reached a final state: its children may now be ready or skipped. A child is looked at
-   * only when its last source finishes (or a source fails), so a wide fan-in costs O(edges) for
-   * the whole run, not O(edges) per finished source.
-   */
-  finished(id: NodeId): void {
-    const n = this.state.nodes.get(id)!;
-    const failed =
-      n.status === 'failed' || n.status === 'cancelled' || (n.status === 'skipped' && n.skipSource !== undefined);
-    for (const e of this.topo.outgoing.get(id) ?? []) {
-      const left = (this.pending.get(e.target) ?? 1) - 1;
-      this.pending.set(e.target, left);
-      if (left <= 0 || failed) this.evaluate(asNodeId(e.target));
-    }
-  }
-
-  budgetExceeded(spent: Spent = { tokens: 0, costUsd: 0 }): boolean {
-    const { maxTokens, maxCostUsd } = this.state.budget;
-    return (
-      (maxTokens !== undefined && this.state.tokens + spent.tokens >= maxTokens) ||
-      (maxCostUsd !== undefined && this.state.costUsd + spent.costUsd >= maxCostUsd)
-    );
-  }
-
-  budgetEvent(nodeId: NodeId, spent: Spent = { tokens: 0, costUsd: 0 }): NewEvent {
-    const { maxTokens, maxCostUsd } = this.state.budget;
-    const data = {
-      tokens: this.state.tokens + spent.tokens,
-      costUsd: this.state.costUsd + spent.costUsd,
-      ...(maxTokens !== undefined ? { maxTokens } : {}),
-      ...(maxCostUsd !== undefined ? { maxCostUsd } : {}),
-    };
-    return ev('budget.exceeded', data, nodeId);
-  }
-
-  childRuns(nodeId: NodeId, attempt: number, signal: AbortSignal): ChildRuns | undefined {
-    return this.children.open(nodeId, attempt, signal);
-  }
-
-  /**
-   * When every running node waits on blocked child runs and nothing else can start, the run stops
-   * like a run waiting for an approval (or paused): the blocked nodes are marked waiting and their
-   * tasks end without writing; resuming the run starts them again, and they follow the same children.
-   */
-  private suspendIfBlocked(): void {
-    if (this.stopped_ || this.cancelling || this.inflight.size === 0) return;
-    const blockedNodes = this.children.blocked;
-    for (const id of this.inflight.keys()) if (!blockedNodes.has(id)) return;
-    if (this.ready.length > 0 && this.state.status === 'running' && this.inflight.size < this.concurrency) return;
-    const waiting = [...blockedNodes].filter(([, b]) => b.some((c) => c.nodeIds.length > 0));
-    for (const [id, blocked] of waiting) {
-      const children = blocked.filter((c) => c.nodeIds.length > 0).map(({ paused: _, ...waits }) => waits);
-      const attempt = this.state.nodes.get(id)!.attempt;
-      this.commit([ev('node.waiting', { attempt, children }, asNodeId(id))]);
-    }
-    if (waiting.length === 0 && this.state.status === 'running') {
-      const budget = [...blockedNodes.values()].some((b) => b.some((c) => c.paused === 'budget'));
-      this.commit([ev('run.paused', { reason: budget ? 'budget' : 'user' })]);
-    }
-    const suspended = new NodeFailure('internal', 'suspended: its child runs wait');
-    for (const id of [...blockedNodes.keys()]) this.inflight.get(id)?.abort(suspended);
-    blockedNodes.clear();
-  }
-
-  /** A store or engine failure, or the run taken by another process: stop everything (the run stays resumable). */
-  fail(err: unknown): void {
-    if (this.stopped_ && !(err instanceof AppError)) return;
-    this.halt(err);
-    this.rejectDone(err);
-  }
-
-  /** Drives no more: its tasks are aborted (they write nothing more) and its background stops. */
-  private halt(err: unknown): void {
-    this.stopped_ = true;
-    for (const task of this.inflight.values()) task.abort(new NodeFailure('internal', 'engine stopped'));
-    this.background.abort(err);
-  }
-
+export class RunDriver extends DriverBase {
   // ── Driving ─────────────────────────────────────────────────────────────────────────────
 
   /** Runs until the run ends, waits or pauses. */
@@ -318,14 +138,14 @@ export class RunDriver implements RunContext {
     // (a paused map's node, a retry's timer, a running node after a crash).
     const leave = opts.handOff === true && (s.status === 'running' || s.status === 'waiting');
     const recovering = this.recoverInFlight(!leave);
-    this.countPending();
-    for (const id of this.topo.order) this.evaluate(asNodeId(id));
+    this.ready.countPending();
+    for (const id of this.topo.order) this.ready.evaluate(asNodeId(id));
     if (s.status === 'waiting') {
       const open = [...s.nodes.values()].some((n) => n.status === 'waiting' || n.status === 'in-doubt');
       const going = leave ? recovering > 0 : this.inflight.size > 0;
-      if (this.ready.length > 0 || going || !open) this.commit([ev('run.resumed', {})]);
+      if (this.ready.size > 0 || going || !open) this.commit([ev('run.resumed', {})]);
     }
-    return !this.stopped_ && leave && s.status === 'running' && (this.ready.length > 0 || recovering > 0);
+    return !this.stopped_ && leave && s.status === 'running' && (this.ready.size > 0 || recovering > 0);
   }
 
   /**
@@ -335,7 +155,7 @@ export class RunDriver implements RunContext {
   private recoverInFlight(launch: boolean): number {
     const plan = recoveryPlan(this.state, this.nodes, this.topo.order, this.deps);
     for (const step of plan.steps) {
-      if (step.kind === 'enqueue') this.enqueue(step.id);
+      if (step.kind === 'enqueue') this.ready.enqueue(step.id);
       else if (!launch) continue;
       else if (step.kind === 'in-doubt') this.commit([ev('node.in-doubt', { attempt: step.attempt }, step.id)]);
       else this.launch(step.id, step.attempt, step.opts);
@@ -343,57 +163,24 @@ export class RunDriver implements RunContext {
     return plan.inFlight;
   }
 
-  private enqueue(id: NodeId): void {
-    if (this.readySet.has(id) || this.inflight.has(id)) return;
-    this.readySet.add(id);
-    this.ready.push(id);
-  }
-
-  /** Looks at an idle node: queue it, skip it (and cascade), or leave it waiting. */
-  private evaluate(id: NodeId): void {
-    const n = this.state.nodes.get(id)!;
-    if (n.status !== 'idle') return;
-    const r = readiness(id, this.topo, this.nodes, this.state);
-    if (r.kind === 'wait') return;
-    if (r.kind === 'ready') {
-      if (this.cancelling) return;
-      this.commit([ev('node.queued', {}, id)]);
-      this.enqueue(id);
-      return;
-    }
-    this.commit([ev('node.skipped', r.source ? { reason: r.reason, source: r.source } : { reason: r.reason }, id)]);
-    this.finished(id);
-  }
-
-  private countPending(): void {
-    this.pending.clear();
-    for (const id of this.topo.order) {
-      let n = 0;
-      for (const e of this.topo.incoming.get(id) ?? [])
-        if (!isFinishedNode(this.state.nodes.get(e.source)!.status)) n++;
-      this.pending.set(id, n);
-    }
-  }
-
   private pump(): void {
     if (this.stopped_) return;
     try {
       while (
-        this.ready.length > 0 &&
+        this.ready.size > 0 &&
         this.inflight.size < this.concurrency &&
         this.state.status === 'running' &&
         !this.cancelling
       ) {
-        const id = asNodeId(this.ready[0]!);
+        const id = this.ready.peek()!;
         if (kindOf(this.nodes.get(id)!).callsModel && this.budgetExceeded()) {
           this.commit([this.budgetEvent(id), ev('run.paused', { reason: 'budget' })]);
           break;
         }
-        this.ready.shift();
-        this.readySet.delete(id);
+        this.ready.take();
         this.launch(id, this.state.nodes.get(id)!.attempt + 1, {});
       }
-      if (this.inflight.size === 0 && (this.ready.length === 0 || this.state.status !== 'running' || this.cancelling))
+      if (this.inflight.size === 0 && (this.ready.size === 0 || this.state.status !== 'running' || this.cancelling))
         this.finish();
     } catch (err) {
       this.fail(err);
@@ -487,12 +274,12 @@ export class RunDriver implements RunContext {
   /** A person's action (a decision, a retry) was committed while this driver runs: look again. */
   wake(): void {
     try {
-      this.countPending();
+      this.ready.countPending();
       for (const nodeId of this.topo.order) {
         const id = asNodeId(nodeId);
         const n = this.state.nodes.get(id)!;
-        if (n.status === 'queued') this.enqueue(id);
-        else if (n.status === 'idle') this.evaluate(id);
+        if (n.status === 'queued') this.ready.enqueue(id);
+        else if (n.status === 'idle') this.ready.evaluate(id);
         // Stopped in its backoff by a pause, and resumed while this driver runs: it goes on.
         else if (n.status === 'retrying' && !this.inflight.has(id) && this.state.status === 'running')
           this.launch(id, n.attempt + 1, { afterMs: Math.max(0, (n.retryAt ?? 0) - this.deps.clock.now()) });
@@ -537,14 +324,6 @@ export class RunDriver implements RunContext {
       (comp) => this.settle({ ...outcomeOf(this.state), ...comp }),
       (err) => this.rejectDone(err),
     );
-  }
-
-  compensateChildren(nodeId: NodeId): Promise<{ failed: string[]; undone: number }> {
-    return this.children.undo(nodeId);
-  }
-
-  cancelChildren(): Promise<void> {
-    return this.children.cancelUnended();
   }
 
   private stop(outcome: Omit<RunOutcome, 'runId'>): void {
