@@ -1,7 +1,7 @@
 // The command a waiting run's hint gives must be one `approve` carries out: through the parent
 // only where the node id is unambiguous in the whole run.
 import { describe, expect, it } from 'vitest';
-import { approveHint } from './approve-hint.js';
+import { approveHint, behindHint } from './approve-hint.js';
 
 const P = 'run_PARENT';
 const child = (runId: string, nodeIds: string[], inDoubt?: string[]) => ({
@@ -50,5 +50,17 @@ describe('approveHint', () => {
       doubts: ['pay (in run_C)'],
       command: 'statepipe approve run_A gate',
     });
+  });
+
+  it('a node whose record is behind a child that moved on: resume the run, not a decision', () => {
+    const m = { nodeId: 'm', waitingChildren: [child('run_A', ['gate']), child('run_B', ['gate'])] };
+    const status: Record<string, string> = { run_A: 'waiting', run_B: 'succeeded' };
+    expect(behindHint(P, m, (id) => status[id])).toBe(
+      `statepipe resume ${P} (child run run_B is succeeded: this run's record is behind it)`,
+    );
+    status['run_B'] = 'waiting';
+    expect(behindHint(P, m, (id) => status[id])).toBeUndefined();
+    // A child not known to the reader (not listed) is not taken for one that moved on.
+    expect(behindHint(P, m, () => undefined)).toBeUndefined();
   });
 });

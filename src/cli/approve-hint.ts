@@ -48,3 +48,22 @@ export function approveHint(runId: string, node: Waiting, run: readonly Waiting[
     command,
   };
 }
+
+/**
+ * A waiting node whose record is behind its child runs: a child it lists as waiting has moved on
+ * (its own status is no longer `waiting`), as a process killed between the child's write and the
+ * parent's leaves it. The decision is no longer there to take; a resume reads the children again.
+ * Undefined when every child it lists still waits.
+ */
+export function behindHint(
+  runId: string,
+  node: Waiting,
+  statusOf: (childRunId: string) => string | undefined,
+): string | undefined {
+  for (const c of node.waitingChildren ?? []) {
+    const status = statusOf(c.runId);
+    if (status !== undefined && status !== 'waiting')
+      return `statepipe resume ${runId} (child run ${c.runId} is ${status}: this run's record is behind it)`;
+  }
+  return undefined;
+}

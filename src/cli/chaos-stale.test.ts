@@ -65,6 +65,12 @@ describe('statepipe chaos after a kill between a child and its parent', () => {
       expect.objectContaining({ runId: childId, nodeIds: ['gate'] }),
     ]);
     expect(await nextCommand(killed, parent.runId)).toEqual({ cmd: 'resume', args: [parent.runId] });
+    // A person who inspects the parent is told the same, not to approve the gate the child passed.
+    const shown = await cli(['inspect', parent.runId, '--db', killed]);
+    expect(shown.stdout).toMatch(
+      new RegExp(`statepipe resume ${parent.runId} \\(child run ${childId} is \\w+: this run's record is behind it\\)`),
+    );
+    expect(shown.stdout).not.toContain(`statepipe approve ${childId}`);
     const resumed = await cli(['resume', parent.runId, '--db', killed]);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(await nextCommand(killed, parent.runId)).toBe('done');

@@ -4,7 +4,7 @@ import { AppError } from '../../core/errors.js';
 import type { RunStatus } from '../../core/ports.js';
 import { knownRun, type RunDetail } from '../../host/run-detail.js';
 import { shownChildren, shownRun, shownRuns } from '../../host/shown-status.js';
-import { approveHint } from '../approve-hint.js';
+import { approveHint, behindHint } from '../approve-hint.js';
 import type { ListRunsOptions, RunSummary } from '../../host/store/index.js';
 import { UsageError } from '../exit.js';
 import { positiveInt } from '../flags.js';
@@ -110,7 +110,7 @@ function runText(d: RunDetail, p: Paint, children: RunSummary[] = []): string {
         : n.skipReason
           ? p.dim(oneLine(n.skipReason, 60))
           : n.status === 'waiting'
-            ? p.yellow(waitingHint(d.runId, n, d.nodes))
+            ? p.yellow(waitingHint(d, n, children))
             : n.compensation
               ? p.dim(`compensation ${n.compensation.status}`)
               : n.poll?.nextPollAt
@@ -241,8 +241,10 @@ export async function listCommand(opts: ListOpts, g: GlobalOpts): Promise<number
 }
 
 /** A waiting node's row: the command that decides it (and how many more wait in its child runs). */
-function waitingHint(runId: string, n: NodeDetail, nodes: readonly NodeDetail[]): string {
-  const h = approveHint(runId, n, nodes);
+function waitingHint(d: RunDetail, n: NodeDetail, children: RunSummary[]): string {
+  const behind = behindHint(d.runId, n, (id) => children.find((c) => c.runId === id)?.status);
+  if (behind) return behind;
+  const h = approveHint(d.runId, n, d.nodes);
   const all = h.approvals.length + h.doubts.length;
   return all > 1 ? `${h.command} (+${all - 1} more: inspect --node ${n.nodeId})` : h.command;
 }
