@@ -23,6 +23,13 @@ const within = (a: Rect, v: Rect): boolean =>
   a.x >= v.x && a.y >= v.y && a.x + a.width <= v.x + v.width && a.y + a.height <= v.y + v.height;
 const grid = (v: number) => Math.round(v / 10) * 10;
 
+/** Where placing starts: right of `after` when it is in view, else a box of `size` in the middle of the view. */
+function startOf(view: Rect, size: { width: number; height: number }, after?: Rect): { x: number; y: number } {
+  return after && within(after, view)
+    ? { x: after.x + after.width + GAP, y: after.y }
+    : { x: view.x + (view.width - size.width) / 2, y: view.y + (view.height - size.height) / 2 };
+}
+
 /**
  * The top-left corner, on the canvas, of a card added by a click: inside `view` (the visible part
  * of the canvas, in canvas coordinates) and clear of every card in `cards`. The first goes in the
@@ -39,10 +46,7 @@ export function placeInView(
   size: { width: number; height: number } = NEW_CARD,
 ): { x: number; y: number; inView: boolean } {
   const { width, height } = size;
-  const start =
-    after && within(after, view)
-      ? { x: after.x + after.width + GAP, y: after.y }
-      : { x: view.x + (view.width - width) / 2, y: view.y + (view.height - height) / 2 };
+  const start = startOf(view, size, after);
   const stepX = width + GAP;
   const stepY = height + GAP;
   let best: { x: number; y: number; key: number[] } | undefined;
@@ -115,10 +119,7 @@ export function pastePlace(
   const box = boundsOf(copied);
   let spot = placeInView(cards, view, box, box);
   if (!spot.inView) {
-    const from = within(box, view)
-      ? { x: box.x + box.width + GAP, y: box.y }
-      : { x: view.x + (view.width - box.width) / 2, y: view.y + (view.height - box.height) / 2 };
-    const free = nearestFreeInView(cards, view, box, from);
+    const free = nearestFreeInView(cards, view, box, startOf(view, box, box));
     if (free) spot = { ...free, inView: true };
   }
   return { dx: spot.x - box.x, dy: spot.y - box.y, inView: spot.inView };
