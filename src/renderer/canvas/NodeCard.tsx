@@ -12,9 +12,8 @@ import { errorMessageOf } from '../../core/errors';
 import { isBranching, typeLabel } from '../doc/defaults';
 import { kindUi } from '../doc/node-kinds';
 import type { FlowNode } from '../doc/flow';
-import { ESTIMATE_TITLE } from '../ui/spend';
+import { tokensText } from '../ui/spend';
 import { DecisionButtons } from '../ui/DecisionButtons';
-import { fmtTokens } from '../ui/format';
 import { Icon, StateIcon, TypeIcon } from '../ui/icons';
 import { ZoomedOutContext } from './lod';
 import { useNodeSource, type CardRun } from './node-source';
@@ -225,12 +224,7 @@ function FullNode({ id, selected }: Pick<Props, 'id' | 'selected'>): JSX.Element
         <div className="sp-run-meta">
           <span className="sp-run-state">{STATUS_TEXT[status] ?? status}</span>
           {run.attempt > 1 && <span>attempt {run.attempt}</span>}
-          {tokens > 0 && (
-            <span title={run.estimating ? ESTIMATE_TITLE : undefined}>
-              {run.estimating ? '≈ ' : ''}
-              {fmtTokens(tokens)} tok
-            </span>
-          )}
+          {tokens > 0 && <TokenCount tokens={tokens} estimating={run.estimating ?? false} />}
           {status === 'retrying' && run.error && <span className="sp-run-err">{run.error.kind}</span>}
         </div>
       )}
@@ -265,4 +259,10 @@ function FullNode({ id, selected }: Pick<Props, 'id' | 'selected'>): JSX.Element
       )}
     </div>
   );
+}
+
+/** A card's tokens, written as the run view writes them everywhere (spend.ts). */
+function TokenCount({ tokens, estimating }: { tokens: number; estimating: boolean }): JSX.Element {
+  const t = tokensText(tokens, estimating);
+  return <span title={t.title}>{t.text} tok</span>;
 }

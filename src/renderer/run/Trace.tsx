@@ -1,9 +1,9 @@
 /** The hierarchical trace: run → node → attempt → model or tool call, each with its fields. */
 import { useState, type JSX } from 'react';
 import { StateIcon } from '../ui/icons';
-import { fmtCost, fmtMs, fmtTokens } from '../ui/format';
+import { fmtCost, fmtMs } from '../ui/format';
 import type { TraceField, TraceItem } from './trace';
-import { ESTIMATE_TITLE } from '../ui/spend';
+import { tokensText } from '../ui/spend';
 
 const MAX_TEXT = 20_000;
 
@@ -38,15 +38,18 @@ function Field({ f }: { f: TraceField }): JSX.Element {
   );
 }
 
+/** An item's tokens, written as the run view writes them everywhere (spend.ts). */
+function TraceTokens({ tokens, estimating }: { tokens: number; estimating?: boolean | undefined }): JSX.Element {
+  const t = tokensText(tokens, estimating === true);
+  return <span title={t.title ?? 'tokens'}>{t.text} tok</span>;
+}
+
 function Meta({ item }: { item: TraceItem }): JSX.Element {
   return (
     <span className="trace-meta">
       {item.model && <span className="chip">{item.model}</span>}
       {item.tokens !== undefined && item.tokens > 0 && (
-        <span title={item.estimating ? ESTIMATE_TITLE : 'tokens'}>
-          {item.estimating ? '≈ ' : ''}
-          {fmtTokens(item.tokens)} tok
-        </span>
+        <TraceTokens tokens={item.tokens} estimating={item.estimating} />
       )}
       {item.costUsd !== undefined && item.costUsd > 0 && <span title="cost">{fmtCost(item.costUsd)}</span>}
       {item.ms !== undefined && <span title="latency">{fmtMs(item.ms)}</span>}

@@ -16,11 +16,13 @@ export interface LiveSpend {
 
 export const ESTIMATE_TITLE = 'Counting live: an open stream is estimated from its text until its reply reports';
 
-/** `≈ 1,234` (estimating) or `1,234`; the cost; the tooltip that says why `≈`. */
+/** `≈ 1,234` (estimating) or `1,234`, and the tooltip that says why `≈`. */
+export function tokensText(tokens: number, estimating: boolean): { text: string; title?: string } {
+  return estimating ? { text: `≈ ${fmtTokens(tokens)}`, title: ESTIMATE_TITLE } : { text: fmtTokens(tokens) };
+}
+
+/** The tokens as tokensText writes them; the cost; the tooltip that says why `≈`. */
 export function spendText(s: LiveSpend): { tokens: string; cost: string; title?: string } {
-  return {
-    tokens: `${s.estimating ? '≈ ' : ''}${fmtTokens(s.liveTokens)}`,
-    cost: fmtCost(s.liveCostUsd),
-    ...(s.estimating ? { title: ESTIMATE_TITLE } : {}),
-  };
+  const t = tokensText(s.liveTokens, s.estimating);
+  return { tokens: t.text, cost: fmtCost(s.liveCostUsd), ...(t.title ? { title: t.title } : {}) };
 }
