@@ -30,7 +30,7 @@ import { defaultTransport } from './runners/http-transport.js';
 import { verifyEffect } from './runners/http-verify.js';
 import { ProviderRegistry, type ProviderSettings } from './providers/index.js';
 import { knownRun, type RunDetail } from './run-detail.js';
-import { shownRun } from './shown-status.js';
+import { shownRun, shownRuns } from './shown-status.js';
 import { COMMIT_LINGER_MS } from './commit-linger.js';
 import { DispatchedChildren } from './workers/children.js';
 import type { PostgresStore } from './store/pg/pg-store.js';
@@ -284,8 +284,9 @@ export class StatepipeService {
     return shownRun(this.store, runId);
   }
 
-  list(opts: ListRunsOptions = {}): Promise<RunSummary[]> {
-    return this.store.listRuns(opts);
+  /** Runs as `list` and the HTTP API show them (one whose process died reads `interrupted`). */
+  async list(opts: ListRunsOptions = {}): Promise<RunSummary[]> {
+    return (await shownRuns(this.store, opts)).runs;
   }
 
   async events(runId: string, afterSeq = 0): Promise<RunEvent[]> {
